@@ -1,0 +1,451 @@
+/**
+ * Typed, validated stack configuration.
+ *
+ * Every environment difference lives in `Pulumi.<stack>.yaml` under the `mlplatform:` namespace. The raw values are
+ * read once, validated as a whole and turned into a `PlatformConfig` before any resource is declared; every problem is
+ * reported with the key, the value and what is expected (all problems at once, not just the first).
+ */
+
+export type Environment = "dev" | "prod";
+
+export interface RequiredTags {
+    Project: string;
+    Environment: string;
+    Owner: string;
+    CostCenter: string;
+    DataClassification: string;
+    [key: string]: string;
+}
+
+export interface VariantConfig {
+    /** Production variant name, e.g. "champion" / "challenger". */
+    name: string;
+    instanceType: string;
+    initialInstanceCount: number;
+    /** Relative traffic weight; an A/B test is a change of weights. */
+    weight: number;
+    /** S3 URI of model.tar.gz; defaults to `<artifacts bucket>/models/<variant>/model.tar.gz`. */
+    modelDataUrl?: string;
+    /** Container image; defaults to the region's built-in XGBoost image. */
+    image?: string;
+}
+
+export interface PlatformConfig {
+    stack: string;
+    environment: Environment;
+    region: string;
+    namePrefix: string;
+    tags: RequiredTags;
+    network: {
+        cidrBlock: string;
+        availabilityZones: number;
+        /** Dev may allow a NAT path for package installs; prod never. */
+        allowInternetEgress: boolean;
+        flowLogRetentionDays: number;
+    };
+    dataLake: {
+        /** Days after which captured inference data expires. */
+        captureExpirationDays: number;
+        /** Days after which non-current object versions expire. */
+        noncurrentVersionExpirationDays: number;
+        /** Days after which raw objects move to infrequent access. */
+        rawTransitionToIaDays: number;
+        /** Allow `pulumi destroy` to delete non-empty buckets (dev only). */
+        forceDestroy: boolean;
+        /** Keep buckets and keys in the account when the stack is destroyed. */
+        retainOnDelete: boolean;
+        /** In prod: deny data access that does not come through the VPC endpoint (except stack administrators). */
+        restrictToVpcEndpoint: boolean;
+    };
+    security: {
+        /** IAM principals (role ARNs) that administer the stack: key administrators and VPC-endpoint exemption. */
+        adminRoleArns: string[];
+        keyDeletionWindowDays: number;
+        /** GitHub OIDC subject allowed to assume the CI deploy role, e.g. `repo:org/repo:ref:refs/heads/main`. */
+        ciOidcSubject?: string;
+        /** OIDC provider ARN for CI (GitHub Actions); when absent the CI role trusts the account's admin roles. */
+        ciOidcProviderArn?: string;
+    };
+    logs: {
+        retentionDays: number;
+    };
+    featureStore: {
+        enableOnlineStore: boolean;
+    };
+    training: {
+        instanceTypes: string[];
+        maxInstanceCount: number;
+        useSpot: boolean;
+        maxRuntimeSeconds: number;
+    };
+    endpoint: {
+        enabled: boolean;
+        variants: VariantConfig[];
+        shadowVariant?: VariantConfig;
+        captureSamplingPercentage: number;
+        autoscaling: {
+            minCapacity: number;
+            maxCapacity: number;
+            targetInvocationsPerInstance: number;
+            scaleInCooldownSeconds: number;
+            scaleOutCooldownSeconds: number;
+        };
+        deployment: {
+            strategy: "canary" | "linear" | "all-at-once";
+            /** Percentage of capacity shifted in the canary step / each linear step. */
+            stepPercent: number;
+            waitIntervalSeconds: number;
+            terminationWaitSeconds: number;
+        };
+    };
+    monitoring: {
+        /** SageMaker Model Monitor data-quality schedule (closed to new AWS customers: off unless your account has it). */
+        modelMonitorSchedule: boolean;
+        instanceType: string;
+        scheduleExpression: string;
+        driftThreshold: number;
+        maxRuntimeSeconds: number;
+    };
+    alarms: {
+        p99LatencyMs: number;
+        errorRatePercent: number;
+        cpuUtilizationPercent: number;
+        alarmOnZeroInvocations: boolean;
+        emails: string[];
+    };
+    audit: {
+        /** Existing organisation trail: when true, no trail is created here. */
+        useExistingTrail: boolean;
+        /** SageMaker pipeline ARN that retraining alarms start; SNS only when absent. */
+        retrainingPipelineArn?: string;
+    };
+    budget: {
+        monthlyLimitUsd: number;
+        thresholdsPercent: number[];
+        emails: string[];
+        /** Apply a deny policy for new SageMaker capacity when the budget is exceeded. */
+        enforceAction: boolean;
+        anomalyThresholdUsd: number;
+        /** Activate the platform's tags as cost-allocation tags (needs the management account or a standalone account). */
+        activateCostAllocationTags: boolean;
+    };
+    pipeline: {
+        /** Minimum validation/test AUC for automatic approval (dev) and the evaluation quality gate. */
+        minAuc: number;
+        /** Dev auto-approves a model above minAuc; prod always needs a manual approval. */
+        autoApprove: boolean;
+        latencySloMs: number;
+    };
+}
+
+/** A raw, unvalidated configuration: `key` → value (objects as parsed from YAML/JSON). */
+export type RawConfig = Record<string, unknown>;
+
+export class ConfigError extends Error {
+    constructor(public readonly problems: string[]) {
+        super(
+            `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+const NS = "mlplatform";
+const INSTANCE_TYPE = /^ml\.[a-z][a-z0-9-]*\.(\d*x?large|medium|small|micro|metal|\d+xlarge)$/;
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** Reads values with type checks, recording every problem instead of throwing at the first. */
+class Reader {
+    readonly problems: string[] = [];
+    constructor(private readonly raw: RawConfig) {}
+
+    private fmt(v: unknown): string {
+        return v === undefined ? "<missing>" : JSON.stringify(v);
+    }
+
+    private lookup(path: string): unknown {
+        const [top, ...rest] = path.split(".");
+        let v: unknown = this.raw[`${NS}:${top}`];
+        for (const k of rest) {
+            if (v === undefined || v === null || typeof v !== "object") return undefined;
+            v = (v as Record<string, unknown>)[k];
+        }
+        return v;
+    }
+
+    problem(path: string, value: unknown, expected: string): void {
+        this.problems.push(`${NS}:${path} = ${this.fmt(value)}: expected ${expected}`);
+    }
+
+    str(path: string, def?: string, pattern?: RegExp, what?: string): string {
+        const v = this.lookup(path);
+        if (v === undefined || v === null || v === "") {
+            if (def !== undefined) return def;
+            this.problem(path, v, `${what ?? "a non-empty string"} (required)`);
+            return "";
+        }
+        if (typeof v !== "string") {
+            this.problem(path, v, what ?? "a string");
+            return "";
+        }
+        if (pattern && !pattern.test(v)) this.problem(path, v, what ?? `a string matching ${pattern}`);
+        return v;
+    }
+
+    optStr(path: string, pattern?: RegExp, what?: string): string | undefined {
+        const v = this.lookup(path);
+        if (v === undefined || v === null || v === "") return undefined;
+        return this.str(path, undefined, pattern, what);
+    }
+
+    num(path: string, def: number | undefined, min: number, max: number, integer = false): number {
+        let v = this.lookup(path);
+        if (v === undefined || v === null) {
+            if (def !== undefined) return def;
+            this.problem(path, v, `a number between ${min} and ${max} (required)`);
+            return min;
+        }
+        if (typeof v === "string" && v.trim() !== "" && !isNaN(Number(v))) v = Number(v);
+        if (typeof v !== "number" || !isFinite(v)) {
+            this.problem(path, v, `a number between ${min} and ${max}`);
+            return def ?? min;
+        }
+        if (integer && !Number.isInteger(v)) this.problem(path, v, `an integer between ${min} and ${max}`);
+        else if (v < min || v > max) this.problem(path, v, `${integer ? "an integer" : "a number"} between ${min} and ${max}`);
+        return v;
+    }
+
+    bool(path: string, def: boolean | undefined): boolean {
+        const v = this.lookup(path);
+        if (v === undefined || v === null) {
+            if (def !== undefined) return def;
+            this.problem(path, v, "true or false (required)");
+            return false;
+        }
+        if (v === "true" || v === true) return true;
+        if (v === "false" || v === false) return false;
+        this.problem(path, v, "true or false");
+        return def ?? false;
+    }
+
+    strList(path: string, def: string[], pattern?: RegExp, what?: string): string[] {
+        const v = this.lookup(path);
+        if (v === undefined || v === null) return def;
+        if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
+            this.problem(path, v, `a list of strings${what ? ` (${what})` : ""}`);
+            return def;
+        }
+        if (pattern) for (const x of v) if (!pattern.test(x)) this.problem(path, x, what ?? `entries matching ${pattern}`);
+        return v as string[];
+    }
+
+    numList(path: string, def: number[], min: number, max: number): number[] {
+        const v = this.lookup(path);
+        if (v === undefined || v === null) return def;
+        if (!Array.isArray(v) || v.some((x) => typeof x !== "number" || x < min || x > max)) {
+            this.problem(path, v, `a list of numbers between ${min} and ${max}`);
+            return def;
+        }
+        return v as number[];
+    }
+
+    oneOf<T extends string>(path: string, def: T | undefined, allowed: readonly T[]): T {
+        const v = this.str(path, def, undefined, `one of ${allowed.join(", ")}`);
+        if (v !== "" && !allowed.includes(v as T)) this.problem(path, v, `one of ${allowed.join(", ")}`);
+        return v as T;
+    }
+
+    raw_(path: string): unknown {
+        return this.lookup(path);
+    }
+}
+
+function validCidr(c: string): boolean {
+    const m = CIDR.exec(c);
+    if (!m) return false;
+    const octets = m.slice(1, 5).map(Number);
+    const bits = Number(m[5]);
+    return octets.every((o) => o >= 0 && o <= 255) && bits >= 16 && bits <= 24;
+}
+
+function readVariant(r: Reader, path: string, required: boolean): VariantConfig | undefined {
+    const v = r.raw_(path);
+    if (v === undefined || v === null) {
+        if (required) r.problem(path, v, "a variant {name, instanceType, initialInstanceCount, weight}");
+        return undefined;
+    }
+    if (typeof v !== "object" || Array.isArray(v)) {
+        r.problem(path, v, "an object {name, instanceType, initialInstanceCount, weight}");
+        return undefined;
+    }
+    return {
+        name: r.str(`${path}.name`, undefined, /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, "a variant name of letters, digits and hyphens (max 63)"),
+        instanceType: r.str(`${path}.instanceType`, undefined, INSTANCE_TYPE, "a SageMaker instance type such as ml.m5.large"),
+        initialInstanceCount: r.num(`${path}.initialInstanceCount`, 1, 1, 100, true),
+        weight: r.num(`${path}.weight`, 1, 0, 1000),
+        modelDataUrl: r.optStr(`${path}.modelDataUrl`, /^s3:\/\/[a-z0-9.-]{3,63}\/.+/, "an s3://bucket/key URI of model.tar.gz"),
+        image: r.optStr(`${path}.image`, /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/.+/, "an ECR image URI"),
+    };
+}
+
+/** Reads a variant list at `endpoint.variants`, which YAML gives as an array. */
+function readVariants(r: Reader): VariantConfig[] {
+    const v = r.raw_("endpoint.variants");
+    if (v === undefined || v === null) {
+        return [{ name: "champion", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 }];
+    }
+    if (!Array.isArray(v) || v.length === 0) {
+        r.problem("endpoint.variants", v, "a non-empty list of variants {name, instanceType, initialInstanceCount, weight}");
+        return [];
+    }
+    return v.map((_, i) => readVariant(r, `endpoint.variants.${i}`, true)!).filter(Boolean);
+}
+
+/**
+ * Validates a raw configuration map (keys `mlplatform:<name>`, values already parsed from YAML) and returns the typed
+ * configuration. Throws `ConfigError` listing every problem.
+ */
+export function parsePlatformConfig(raw: RawConfig, stack: string, region: string | undefined): PlatformConfig {
+    const r = new Reader(raw);
+    const environment = r.oneOf<Environment>("environment", undefined, ["dev", "prod"]);
+    const prod = environment === "prod";
+    if (!region || !REGION.test(region)) {
+        r.problems.push(`aws:region = ${region === undefined ? "<missing>" : JSON.stringify(region)}: expected an AWS region such as us-east-1 (required; set it with 'pulumi config set aws:region us-east-1')`);
+    }
+
+    const tagsRaw = r.raw_("tags");
+    const tags: Record<string, string> = {};
+    if (tagsRaw !== undefined && (typeof tagsRaw !== "object" || tagsRaw === null || Array.isArray(tagsRaw))) {
+        r.problem("tags", tagsRaw, "a map of tag names to values");
+    } else if (tagsRaw) {
+        for (const [k, v] of Object.entries(tagsRaw as Record<string, unknown>)) {
+            if (typeof v !== "string" || v.length === 0 || v.length > 256) r.problem(`tags.${k}`, v, "a non-empty string of at most 256 characters");
+            else tags[k] = v;
+        }
+    }
+    for (const k of ["Project", "Owner", "CostCenter", "DataClassification"]) {
+        if (!tags[k]) r.problem(`tags.${k}`, tags[k], "a non-empty tag value (required tag)");
+    }
+    const classification = ["public", "internal", "confidential", "restricted"];
+    if (tags.DataClassification && !classification.includes(tags.DataClassification)) {
+        r.problem("tags.DataClassification", tags.DataClassification, `one of ${classification.join(", ")}`);
+    }
+    if (tags.Environment && tags.Environment !== environment) {
+        r.problem("tags.Environment", tags.Environment, `to equal mlplatform:environment (${environment}) or be left out`);
+    }
+    tags.Environment = environment;
+
+    const variants = readVariants(r);
+    const names = variants.map((v) => v.name);
+    if (new Set(names).size !== names.length) r.problem("endpoint.variants", names, "unique variant names");
+    if (variants.length > 0 && variants.every((v) => v.weight === 0)) r.problem("endpoint.variants", variants.map((v) => v.weight), "at least one variant with a weight > 0");
+
+    const cfg: PlatformConfig = {
+        stack,
+        environment,
+        region: region ?? "",
+        namePrefix: r.str("namePrefix", `mlp-${stack}`, /^[a-z][a-z0-9-]{1,18}[a-z0-9]$/, "3-20 lowercase letters, digits or hyphens, starting with a letter"),
+        tags: tags as RequiredTags,
+        network: {
+            cidrBlock: r.str("network.cidrBlock", "10.20.0.0/16"),
+            availabilityZones: r.num("network.availabilityZones", prod ? 3 : 2, 2, 6, true),
+            allowInternetEgress: r.bool("network.allowInternetEgress", false),
+            flowLogRetentionDays: r.num("network.flowLogRetentionDays", prod ? 365 : 14, 1, 3653, true),
+        },
+        dataLake: {
+            captureExpirationDays: r.num("dataLake.captureExpirationDays", prod ? 365 : 30, 1, 3650, true),
+            noncurrentVersionExpirationDays: r.num("dataLake.noncurrentVersionExpirationDays", prod ? 90 : 7, 1, 3650, true),
+            rawTransitionToIaDays: r.num("dataLake.rawTransitionToIaDays", prod ? 90 : 30, 30, 3650, true),
+            forceDestroy: r.bool("dataLake.forceDestroy", !prod),
+            retainOnDelete: r.bool("dataLake.retainOnDelete", prod),
+            restrictToVpcEndpoint: r.bool("dataLake.restrictToVpcEndpoint", prod),
+        },
+        security: {
+            adminRoleArns: r.strList("security.adminRoleArns", [], ROLE_ARN, "IAM role ARNs"),
+            keyDeletionWindowDays: r.num("security.keyDeletionWindowDays", 30, 7, 30, true),
+            ciOidcSubject: r.optStr("security.ciOidcSubject"),
+            ciOidcProviderArn: r.optStr("security.ciOidcProviderArn", /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, "an IAM OIDC provider ARN"),
+        },
+        logs: { retentionDays: r.num("logs.retentionDays", prod ? 365 : 14, 1, 3653, true) },
+        featureStore: { enableOnlineStore: r.bool("featureStore.enableOnlineStore", true) },
+        training: {
+            instanceTypes: r.strList("training.instanceTypes", ["ml.m5.xlarge"], INSTANCE_TYPE, "SageMaker instance types such as ml.m5.xlarge"),
+            maxInstanceCount: r.num("training.maxInstanceCount", prod ? 4 : 1, 1, 100, true),
+            useSpot: r.bool("training.useSpot", !prod),
+            maxRuntimeSeconds: r.num("training.maxRuntimeSeconds", 3600, 60, 432000, true),
+        },
+        endpoint: {
+            enabled: r.bool("endpoint.enabled", false),
+            variants,
+            shadowVariant: readVariant(r, "endpoint.shadowVariant", false),
+            captureSamplingPercentage: r.num("endpoint.captureSamplingPercentage", prod ? 20 : 100, 0, 100, true),
+            autoscaling: {
+                minCapacity: r.num("endpoint.autoscaling.minCapacity", prod ? 2 : 1, 1, 100, true),
+                maxCapacity: r.num("endpoint.autoscaling.maxCapacity", prod ? 6 : 2, 1, 100, true),
+                targetInvocationsPerInstance: r.num("endpoint.autoscaling.targetInvocationsPerInstance", 200, 1, 100000),
+                scaleInCooldownSeconds: r.num("endpoint.autoscaling.scaleInCooldownSeconds", 300, 0, 3600, true),
+                scaleOutCooldownSeconds: r.num("endpoint.autoscaling.scaleOutCooldownSeconds", 60, 0, 3600, true),
+            },
+            deployment: {
+                strategy: r.oneOf("endpoint.deployment.strategy", prod ? "canary" : "all-at-once", ["canary", "linear", "all-at-once"] as const),
+                stepPercent: r.num("endpoint.deployment.stepPercent", 10, 1, 100, true),
+                waitIntervalSeconds: r.num("endpoint.deployment.waitIntervalSeconds", 600, 0, 3600, true),
+                terminationWaitSeconds: r.num("endpoint.deployment.terminationWaitSeconds", 300, 0, 3600, true),
+            },
+        },
+        monitoring: {
+            modelMonitorSchedule: r.bool("monitoring.modelMonitorSchedule", false),
+            instanceType: r.str("monitoring.instanceType", "ml.m5.large", INSTANCE_TYPE, "a SageMaker instance type such as ml.m5.large"),
+            scheduleExpression: r.str("monitoring.scheduleExpression", "cron(0 * ? * * *)", /^cron\(.+\)$/, "a cron() expression such as cron(0 * ? * * *)"),
+            driftThreshold: r.num("monitoring.driftThreshold", 0.1, 0.0001, 1),
+            maxRuntimeSeconds: r.num("monitoring.maxRuntimeSeconds", 1800, 60, 3600, true),
+        },
+        alarms: {
+            p99LatencyMs: r.num("alarms.p99LatencyMs", prod ? 200 : 500, 1, 600000),
+            errorRatePercent: r.num("alarms.errorRatePercent", prod ? 1 : 5, 0.01, 100),
+            cpuUtilizationPercent: r.num("alarms.cpuUtilizationPercent", 80, 1, 100),
+            alarmOnZeroInvocations: r.bool("alarms.alarmOnZeroInvocations", prod),
+            emails: r.strList("alarms.emails", [], EMAIL, "email addresses"),
+        },
+        audit: {
+            useExistingTrail: r.bool("audit.useExistingTrail", false),
+            retrainingPipelineArn: r.optStr("audit.retrainingPipelineArn", /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline\/.+$/, "a SageMaker pipeline ARN"),
+        },
+        budget: {
+            monthlyLimitUsd: r.num("budget.monthlyLimitUsd", undefined, 0.01, 10_000_000),
+            thresholdsPercent: r.numList("budget.thresholdsPercent", [80, 100], 1, 1000),
+            emails: r.strList("budget.emails", [], EMAIL, "email addresses"),
+            enforceAction: r.bool("budget.enforceAction", prod),
+            anomalyThresholdUsd: r.num("budget.anomalyThresholdUsd", prod ? 100 : 20, 1, 1_000_000),
+            activateCostAllocationTags: r.bool("budget.activateCostAllocationTags", false),
+        },
+        pipeline: {
+            minAuc: r.num("pipeline.minAuc", 0.85, 0.5, 1),
+            autoApprove: r.bool("pipeline.autoApprove", !prod),
+            latencySloMs: r.num("pipeline.latencySloMs", 20, 1, 60000),
+        },
+    };
+
+    if (!validCidr(cfg.network.cidrBlock)) r.problem("network.cidrBlock", cfg.network.cidrBlock, "an IPv4 CIDR block with a /16 to /24 prefix, e.g. 10.20.0.0/16");
+    if (prod && cfg.network.allowInternetEgress) r.problem("network.allowInternetEgress", true, "false in prod (prod has no internet path)");
+    if (cfg.endpoint.autoscaling.maxCapacity < cfg.endpoint.autoscaling.minCapacity) {
+        r.problem("endpoint.autoscaling.maxCapacity", cfg.endpoint.autoscaling.maxCapacity, `a value >= endpoint.autoscaling.minCapacity (${cfg.endpoint.autoscaling.minCapacity})`);
+    }
+    if (prod) {
+        for (const [i, v] of cfg.endpoint.variants.entries()) {
+            if (v.initialInstanceCount < 2) r.problem(`endpoint.variants.${i}.initialInstanceCount`, v.initialInstanceCount, "at least 2 in prod (instances spread across AZs)");
+        }
+        if (cfg.endpoint.autoscaling.minCapacity < 2) r.problem("endpoint.autoscaling.minCapacity", cfg.endpoint.autoscaling.minCapacity, "at least 2 in prod");
+        if (cfg.pipeline.autoApprove) r.problem("pipeline.autoApprove", true, "false in prod (prod models need a manual approval)");
+    }
+    if (cfg.budget.emails.length === 0 && cfg.alarms.emails.length === 0 && prod) {
+        r.problem("budget.emails", cfg.budget.emails, "at least one address in prod (budget and alarm notifications need a recipient)");
+    }
+
+    if (r.problems.length > 0) throw new ConfigError(r.problems);
+    return cfg;
+}
