@@ -1,0 +1,490 @@
+/**
+ * PlatformSecurity — customer-managed KMS keys and one IAM role per ML activity.
+ *
+ * Resource types: aws:iam/policy:Policy (permissions boundary), aws:iam/role:Role (one per activity),
+ * aws:kms/key:Key + aws:kms/alias:Alias (data, artifacts, logs), aws:iam/rolePolicy:RolePolicy (baseline activity
+ * policies; more are added by the components that own buckets, feature groups and model packages through `grant*`).
+ *
+ * Roles follow SageMaker Role Manager's activity templates: each activity gets only the actions it needs, on the
+ * platform's own resources (log groups, ECR repositories of the built-in images, network interfaces in the platform's
+ * subnets), and every role carries the same permissions boundary. Keys are created after the roles so that key
+ * policies can name their users explicitly (no account-wide delegation unless no administrator role is configured).
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { grant, Grantee, kmsActions, PolicyStatement, policyDocument } from "./grants";
+
+export const ACTIVITIES = ["processing", "training", "hosting", "monitoring", "featureStore", "pipeline", "ciDeploy"] as const;
+export type Activity = (typeof ACTIVITIES)[number];
+export type KeyPurpose = "data" | "artifacts" | "logs";
+
+/** Which activities encrypt/decrypt with which key: the key policies and the IAM grants are both derived from this. */
+export const KEY_USERS: Record<KeyPurpose, readonly Activity[]> = {
+    data: ["processing", "training", "hosting", "monitoring", "featureStore", "pipeline"],
+    artifacts: ["processing", "training", "hosting", "pipeline", "ciDeploy"],
+    logs: ["monitoring", "pipeline", "processing"],
+};
+
+/** ECR repositories of the AWS built-in images the platform runs (XGBoost, Model Monitor analyzer, scikit-learn processing). */
+export const BUILT_IN_IMAGE_REPOSITORIES = ["sagemaker-xgboost", "sagemaker-model-monitor-analyzer", "sagemaker-scikit-learn"];
+
+/** Log-group name prefixes each activity writes to (SageMaker's own naming). */
+const LOG_GROUPS: Record<Activity, string[]> = {
+    processing: ["/aws/sagemaker/ProcessingJobs"],
+    training: ["/aws/sagemaker/TrainingJobs"],
+    hosting: ["/aws/sagemaker/Endpoints"],
+    monitoring: ["/aws/sagemaker/ProcessingJobs", "/aws/lambda"],
+    featureStore: [],
+    pipeline: ["/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TrainingJobs", "/aws/sagemaker/TransformJobs"],
+    ciDeploy: [],
+};
+
+export interface PlatformSecurityArgs {
+    /** Prefix of every name, e.g. `mlp-dev`. */
+    namePrefix: string;
+    environment: "dev" | "prod";
+    /** Role ARNs that administer keys and the stack. Empty: the account root administers keys (IAM delegation). */
+    adminRoleArns?: string[];
+    /** Waiting period before a scheduled key deletion happens (7–30 days). Default 30. */
+    keyDeletionWindowDays?: number;
+    /** GitHub Actions OIDC provider ARN and subject for the CI deploy role. */
+    ciOidcProviderArn?: string;
+    ciOidcSubject?: string;
+    /** Services allowed to use the logs key (CloudWatch Logs, CloudTrail, SNS publishers); defaults cover the platform. */
+    logsKeyServicePrincipals?: string[];
+}
+
+export interface NetworkAccess {
+    vpcId: pulumi.Input<string>;
+    subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export class PlatformSecurity extends pulumi.ComponentResource {
+    public readonly roles: Record<Activity, aws.iam.Role>;
+    public readonly keys: Record<KeyPurpose, aws.kms.Key>;
+    public readonly boundary: aws.iam.Policy;
+    public readonly accountId: pulumi.Output<string>;
+    public readonly partition: pulumi.Output<string>;
+    public readonly region: pulumi.Output<string>;
+    public readonly roleArns: pulumi.Output<Record<Activity, string>>;
+    public readonly keyArns: pulumi.Output<Record<KeyPurpose, string>>;
+    private readonly prefix: string;
+
+    constructor(name: string, args: PlatformSecurityArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlplatform:security:PlatformSecurity", name, {}, opts);
+        const p = args.namePrefix;
+        this.prefix = p;
+        const opt = { parent: this };
+        const identity = aws.getCallerIdentityOutput({}, opt);
+        const partition = aws.getPartitionOutput({}, opt);
+        const region = aws.getRegionOutput({}, opt);
+        this.accountId = identity.accountId;
+        this.partition = partition.partition;
+        this.region = region.region;
+        const arn = (svc: string, res: string, withRegion = true) =>
+            pulumi.interpolate`arn:${this.partition}:${svc}:${withRegion ? this.region : ""}:${this.accountId}:${res}`;
+
+        // Permissions boundary: the ceiling for every platform role. Grants can only narrow it.
+        this.boundary = new aws.iam.Policy(
+            `${name}-boundary`,
+            {
+                name: `${p}-permissions-boundary`,
+                description: `Permissions boundary for every ${p} ML platform role`,
+                policy: policyDocument(boundaryStatements(p, this.region, this.partition, this.accountId)),
+            },
+            opt,
+        );
+
+        const sourceAccount = { StringEquals: { "aws:SourceAccount": this.accountId } };
+        const roles = {} as Record<Activity, aws.iam.Role>;
+        for (const activity of ACTIVITIES) {
+            const trust = activity === "ciDeploy" ? this.ciTrust(args) : pulumi.output(sourceAccount).apply((cond) => JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole", Condition: cond }],
+            }));
+            roles[activity] = new aws.iam.Role(
+                `${name}-${activity}`,
+                {
+                    name: `${p}-${kebab(activity)}`,
+                    description: `${p} ML platform: ${activity} activity`,
+                    assumeRolePolicy: trust,
+                    permissionsBoundary: this.boundary.arn,
+                    maxSessionDuration: 3600,
+                    forceDetachPolicies: true,
+                },
+                opt,
+            );
+        }
+        this.roles = roles;
+
+        const admins = args.adminRoleArns ?? [];
+        const adminPrincipals: pulumi.Input<string>[] = admins.length > 0 ? admins : [pulumi.interpolate`arn:${this.partition}:iam::${this.accountId}:root`];
+        const logServices = args.logsKeyServicePrincipals ?? [
+            "cloudwatch.amazonaws.com",
+            "events.amazonaws.com",
+            "budgets.amazonaws.com",
+            "costalerts.amazonaws.com",
+        ];
+        const keys = {} as Record<KeyPurpose, aws.kms.Key>;
+        for (const purpose of ["data", "artifacts", "logs"] as KeyPurpose[]) {
+            const users = KEY_USERS[purpose].map((a) => roles[a].arn);
+            const statements: pulumi.Input<PolicyStatement & { Principal: unknown }>[] = [
+                {
+                    Sid: "KeyAdministration",
+                    Effect: "Allow",
+                    Principal: { AWS: adminPrincipals },
+                    Action: KEY_ADMIN_ACTIONS,
+                    Resource: "*", // In a key policy, "*" means "this key".
+                },
+                {
+                    Sid: "KeyUseByPlatformRoles",
+                    Effect: "Allow",
+                    Principal: { AWS: users },
+                    Action: kmsActions("encrypt-decrypt").filter((a) => a !== "kms:CreateGrant"),
+                    Resource: "*",
+                },
+                {
+                    Sid: "GrantsForAwsServicesOnly",
+                    Effect: "Allow",
+                    Principal: { AWS: users },
+                    Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+                    Resource: "*",
+                    Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
+                },
+            ];
+            if (purpose === "logs") {
+                statements.push(
+                    {
+                        Sid: "CloudWatchLogsEncryption",
+                        Effect: "Allow",
+                        Principal: { Service: pulumi.interpolate`logs.${this.region}.amazonaws.com` } as unknown as never,
+                        Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey"],
+                        Resource: "*",
+                        Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": arn("logs", "log-group:*") } },
+                    },
+                    {
+                        Sid: "CloudTrailEncryption",
+                        Effect: "Allow",
+                        Principal: { Service: "cloudtrail.amazonaws.com" } as unknown as never,
+                        Action: ["kms:GenerateDataKey", "kms:DescribeKey"],
+                        Resource: "*",
+                        Condition: {
+                            StringEquals: { "aws:SourceAccount": this.accountId },
+                            StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": pulumi.interpolate`arn:${this.partition}:cloudtrail:*:${this.accountId}:trail/*` },
+                        },
+                    },
+                    {
+                        Sid: "AlertPublishersEncryptToTopic",
+                        Effect: "Allow",
+                        Principal: { Service: logServices } as unknown as never,
+                        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                        Resource: "*",
+                        Condition: { StringEquals: { "aws:SourceAccount": this.accountId } },
+                    },
+                );
+            }
+            keys[purpose] = new aws.kms.Key(
+                `${name}-${purpose}`,
+                {
+                    description: `${p} ML platform ${purpose} key`,
+                    enableKeyRotation: true,
+                    rotationPeriodInDays: 365,
+                    deletionWindowInDays: args.keyDeletionWindowDays ?? 30,
+                    keyUsage: "ENCRYPT_DECRYPT",
+                    customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+                    policy: pulumi.output(statements).apply((s) => JSON.stringify({ Version: "2012-10-17", Id: `${p}-${purpose}`, Statement: s })),
+                },
+                { ...opt, dependsOn: Object.values(roles) },
+            );
+            new aws.kms.Alias(`${name}-${purpose}-alias`, { name: `alias/${p}-${purpose}`, targetKeyId: keys[purpose].keyId }, opt);
+        }
+        this.keys = keys;
+
+        // Baseline activity policies (Role Manager style): logs, metrics, built-in images.
+        for (const activity of ACTIVITIES) {
+            const statements: pulumi.Input<PolicyStatement>[] = [];
+            const groups = LOG_GROUPS[activity];
+            if (groups.length > 0) {
+                statements.push({
+                    Sid: "WriteOwnLogs",
+                    Effect: "Allow",
+                    Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    Resource: groups.flatMap((g) => [arn("logs", `log-group:${g}*`), arn("logs", `log-group:${g}*:log-stream:*`)]),
+                });
+            }
+            if (["processing", "training", "hosting", "monitoring"].includes(activity)) {
+                statements.push(
+                    {
+                        Sid: "PublishSageMakerMetrics",
+                        Effect: "Allow",
+                        Action: "cloudwatch:PutMetricData",
+                        Resource: "*", // PutMetricData supports no resource-level permissions; the namespace condition scopes it.
+                        Condition: { StringLike: { "cloudwatch:namespace": ["aws/sagemaker/*", "/aws/sagemaker/*", "mlplatform/*"] } },
+                    },
+                    {
+                        Sid: "PullBuiltInImages",
+                        Effect: "Allow",
+                        Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+                        Resource: BUILT_IN_IMAGE_REPOSITORIES.map((r) => pulumi.interpolate`arn:${this.partition}:ecr:${this.region}:*:repository/${r}`),
+                    },
+                    {
+                        Sid: "EcrLogin",
+                        Effect: "Allow",
+                        Action: "ecr:GetAuthorizationToken",
+                        Resource: "*", // GetAuthorizationToken is account-level; AWS only accepts "*".
+                    },
+                );
+            }
+            if (statements.length > 0) grant(this, name, "baseline", this.grantee(activity), statements);
+        }
+
+        // Every role may use the keys its activity needs (the key policies already name them; the IAM side mirrors it
+        // so IAM Access Analyzer and the policy pack see one consistent picture).
+        for (const purpose of Object.keys(KEY_USERS) as KeyPurpose[]) {
+            for (const activity of KEY_USERS[purpose]) this.grantKeyUse(purpose, this.grantee(activity), `${purpose}-key`);
+        }
+
+        this.roleArns = pulumi.output(Object.fromEntries(ACTIVITIES.map((a) => [a, roles[a].arn]))) as pulumi.Output<Record<Activity, string>>;
+        this.keyArns = pulumi.output({ data: keys.data.arn, artifacts: keys.artifacts.arn, logs: keys.logs.arn });
+        this.registerOutputs({ roleArns: this.roleArns, keyArns: this.keyArns, boundaryArn: this.boundary.arn });
+    }
+
+    /** The grantee handle of an activity's role, for `grant*` methods of other components. */
+    grantee(activity: Activity): Grantee {
+        return { activity, role: this.roles[activity] };
+    }
+
+    /** Allows `grantee` to encrypt and decrypt with one of the platform keys. */
+    grantKeyUse(purpose: KeyPurpose, grantee: Grantee, what = `${purpose}-key`): aws.iam.RolePolicy {
+        const actions = kmsActions("encrypt-decrypt");
+        return grant(this, this.prefixName(), what, grantee, [
+            { Sid: "UseKey", Effect: "Allow", Action: actions.filter((a) => a !== "kms:CreateGrant"), Resource: this.keys[purpose].arn },
+            {
+                Sid: "GrantsForAwsServices",
+                Effect: "Allow",
+                Action: "kms:CreateGrant",
+                Resource: this.keys[purpose].arn,
+                Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
+            },
+        ]);
+    }
+
+    /**
+     * Lets SageMaker jobs and endpoints of the given activities attach network interfaces in the platform's subnets
+     * and security groups only (VPC mode). The Describe actions have no resource-level permissions in EC2.
+     */
+    grantVpcAccess(activities: Activity[], net: NetworkAccess): void {
+        const ec2 = (res: string) => pulumi.interpolate`arn:${this.partition}:ec2:${this.region}:${this.accountId}:${res}`;
+        const subnetArns = pulumi.output(net.subnetIds).apply((ids) => ids.map((id) => `subnet/${id}`));
+        const sgArns = pulumi.output(net.securityGroupIds).apply((ids) => ids.map((id) => `security-group/${id}`));
+        const resources = pulumi
+            .all([subnetArns, sgArns, this.partition, this.region, this.accountId])
+            .apply(([s, g, part, reg, acct]) => [...s, ...g, "network-interface/*"].map((r) => `arn:${part}:ec2:${reg}:${acct}:${r}`));
+        for (const activity of activities) {
+            grant(this, this.prefixName(), "vpc", this.grantee(activity), [
+                {
+                    Sid: "DescribeNetwork",
+                    Effect: "Allow",
+                    Action: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"],
+                    Resource: "*", // EC2 Describe* actions do not support resource-level permissions.
+                },
+                {
+                    Sid: "NetworkInterfacesInPlatformSubnets",
+                    Effect: "Allow",
+                    Action: ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"],
+                    Resource: resources,
+                },
+                {
+                    Sid: "OnlyInPlatformVpc",
+                    Effect: "Deny",
+                    Action: ["ec2:CreateNetworkInterface"],
+                    Resource: ec2("subnet/*"),
+                    Condition: { StringNotEquals: { "ec2:Vpc": pulumi.interpolate`arn:${this.partition}:ec2:${this.region}:${this.accountId}:vpc/${net.vpcId}` } },
+                },
+            ]);
+        }
+    }
+
+    /**
+     * Lets the pipeline role create SageMaker jobs only inside the platform's VPC and with the platform's keys
+     * (conditions on sagemaker:VpcSubnets, sagemaker:VpcSecurityGroupIds, sagemaker:VolumeKmsKey, sagemaker:OutputKmsKey),
+     * and pass only the platform's job roles, only to SageMaker.
+     */
+    grantJobControl(grantee: Grantee, net: NetworkAccess, passRoles: Activity[]): aws.iam.RolePolicy {
+        const sm = (res: string) => pulumi.interpolate`arn:${this.partition}:sagemaker:${this.region}:${this.accountId}:${res}`;
+        const jobs = ["processing-job", "training-job", "transform-job", "hyper-parameter-tuning-job"].map((j) => sm(`${j}/${this.prefix}-*`));
+        const vpcConditions = {
+            "ForAllValues:StringEquals": { "sagemaker:VpcSubnets": net.subnetIds, "sagemaker:VpcSecurityGroupIds": net.securityGroupIds },
+            Null: { "sagemaker:VpcSubnets": "false", "sagemaker:VpcSecurityGroupIds": "false" },
+            Bool: { "sagemaker:InterContainerTrafficEncryption": "true" },
+            StringEquals: { "sagemaker:VolumeKmsKey": this.keys.artifacts.arn, "sagemaker:OutputKmsKey": this.keys.artifacts.arn },
+        } as unknown as Record<string, Record<string, pulumi.Input<string>>>;
+        const dataVpcConditions = {
+            ...vpcConditions,
+            StringEquals: { "sagemaker:VolumeKmsKey": this.keys.data.arn, "sagemaker:OutputKmsKey": this.keys.data.arn },
+        };
+        const transformConditions = {
+            StringEquals: { "sagemaker:VolumeKmsKey": this.keys.artifacts.arn, "sagemaker:OutputKmsKey": this.keys.data.arn },
+        } as unknown as Record<string, Record<string, pulumi.Input<string>>>;
+        return grant(this, this.prefixName(), "job-control", grantee, [
+            {
+                Sid: "CreateTrainingAndTuningInVpcWithPlatformKeys",
+                Effect: "Allow",
+                Action: ["sagemaker:CreateTrainingJob", "sagemaker:CreateHyperParameterTuningJob"],
+                Resource: [sm(`training-job/${this.prefix}-*`), sm(`hyper-parameter-tuning-job/${this.prefix}-*`)],
+                Condition: vpcConditions,
+            },
+            {
+                // Transform jobs run in the VPC of their model (CreateModel carries the VpcConfig); only KMS keys are checkable here.
+                Sid: "CreateTransformWithPlatformKeys",
+                Effect: "Allow",
+                Action: ["sagemaker:CreateTransformJob"],
+                Resource: sm(`transform-job/${this.prefix}-*`),
+                Condition: transformConditions,
+            },
+            {
+                Sid: "CreateProcessingInVpcWithDataKey",
+                Effect: "Allow",
+                Action: ["sagemaker:CreateProcessingJob"],
+                Resource: sm(`processing-job/${this.prefix}-*`),
+                Condition: dataVpcConditions,
+            },
+            {
+                Sid: "ObserveAndStopOwnJobs",
+                Effect: "Allow",
+                Action: ["sagemaker:DescribeTrainingJob", "sagemaker:DescribeProcessingJob", "sagemaker:DescribeTransformJob", "sagemaker:DescribeHyperParameterTuningJob", "sagemaker:StopTrainingJob", "sagemaker:StopProcessingJob", "sagemaker:StopTransformJob", "sagemaker:StopHyperParameterTuningJob", "sagemaker:AddTags", "sagemaker:ListTags"],
+                Resource: jobs,
+            },
+            {
+                Sid: "ListJobs",
+                Effect: "Allow",
+                Action: ["sagemaker:ListTrainingJobs", "sagemaker:ListProcessingJobs", "sagemaker:ListTransformJobs", "sagemaker:ListHyperParameterTuningJobs", "sagemaker:ListTrainingJobsForHyperParameterTuningJob"],
+                Resource: "*", // SageMaker List* actions do not support resource-level permissions.
+            },
+            {
+                Sid: "PassOnlyPlatformRolesToSageMaker",
+                Effect: "Allow",
+                Action: "iam:PassRole",
+                Resource: passRoles.map((a) => this.roles[a].arn),
+                Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+            },
+        ]);
+    }
+
+    private prefixName(): string {
+        return this.prefix;
+    }
+
+    private ciTrust(args: PlatformSecurityArgs): pulumi.Output<string> {
+        if (args.ciOidcProviderArn) {
+            const host = args.ciOidcProviderArn.replace(/^.*:oidc-provider\//, "");
+            return pulumi.output(
+                JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Effect: "Allow",
+                            Principal: { Federated: args.ciOidcProviderArn },
+                            Action: "sts:AssumeRoleWithWebIdentity",
+                            Condition: {
+                                StringEquals: { [`${host}:aud`]: "sts.amazonaws.com" },
+                                StringLike: { [`${host}:sub`]: args.ciOidcSubject ?? "repo:*:ref:refs/heads/main" },
+                            },
+                        },
+                    ],
+                }),
+            );
+        }
+        const principals = args.adminRoleArns && args.adminRoleArns.length > 0 ? pulumi.output(args.adminRoleArns) : pulumi.interpolate`arn:${this.partition}:iam::${this.accountId}:root`;
+        return pulumi.output(principals).apply((p) =>
+            JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { AWS: p }, Action: "sts:AssumeRole", Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } } }],
+            }),
+        );
+    }
+}
+
+const KEY_ADMIN_ACTIONS = [
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
+];
+
+function kebab(s: string): string {
+    return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/**
+ * The permissions boundary: the services the platform's roles may ever use, and hard denies that no grant can lift
+ * (removing the boundary, creating IAM users or keys, SageMaker jobs outside a VPC).
+ */
+function boundaryStatements(
+    prefix: string,
+    region: pulumi.Output<string>,
+    partition: pulumi.Output<string>,
+    account: pulumi.Output<string>,
+): pulumi.Input<PolicyStatement[]> {
+    return [
+        {
+            Sid: "PlatformServicesCeiling",
+            Effect: "Allow",
+            Action: [
+                "s3:Get*", "s3:List*", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:AbortMultipartUpload",
+                "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant",
+                "sagemaker:Create*", "sagemaker:Describe*", "sagemaker:List*", "sagemaker:Update*", "sagemaker:Stop*", "sagemaker:Delete*",
+                "sagemaker:AddTags", "sagemaker:InvokeEndpoint", "sagemaker:BatchPutMetrics", "sagemaker:PutRecord", "sagemaker:GetRecord",
+                "sagemaker:BatchGetRecord", "sagemaker:DeleteRecord", "sagemaker:StartPipelineExecution",
+                "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams",
+                "cloudwatch:PutMetricData", "cloudwatch:GetMetricData",
+                "ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability",
+                "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission",
+                "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+                "glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartitions", "glue:BatchCreatePartition",
+                "athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults",
+                "sns:Publish", "events:PutEvents", "iam:PassRole", "sts:GetCallerIdentity",
+                "application-autoscaling:RegisterScalableTarget", "application-autoscaling:Describe*", "application-autoscaling:PutScalingPolicy",
+            ],
+            Resource: "*", // A boundary is a ceiling: it grants nothing by itself; the roles' own policies scope resources.
+        },
+        {
+            Sid: "NeverRemoveTheBoundary",
+            Effect: "Deny",
+            Action: ["iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary", "iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile"],
+            Resource: "*",
+        },
+        {
+            Sid: "NoSageMakerJobsOutsideVpc",
+            Effect: "Deny",
+            Action: ["sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateModel"],
+            Resource: "*",
+            Condition: { Null: { "sagemaker:VpcSubnets": "true" } },
+        },
+        {
+            Sid: "PassOnlyPlatformRoles",
+            Effect: "Deny",
+            Action: "iam:PassRole",
+            NotResource: pulumi.interpolate`arn:${partition}:iam::${account}:role/${prefix}-*`,
+        } as unknown as PolicyStatement,
+        {
+            Sid: "StayInPlatformRegion",
+            Effect: "Deny",
+            NotAction: ["iam:*", "sts:*", "cloudfront:*", "route53:*", "budgets:*", "ce:*", "support:*"],
+            Resource: "*",
+            Condition: { StringNotEquals: { "aws:RequestedRegion": region } },
+        } as unknown as PolicyStatement,
+    ];
+}
