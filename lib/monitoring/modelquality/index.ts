@@ -1,0 +1,55 @@
+export {
+  BINARY_SCALAR_METRICS,
+  ModelQualityInputError,
+  calibrationBins,
+  confusionCounts,
+  curvePoints,
+  evaluateBinaryClassification,
+  fBeta,
+  rocAndPrPoints,
+  rocAuc,
+  sampleStd,
+  sampleWithoutReplacement,
+  seededRandom,
+} from './binary';
+export type {
+  BinaryClassificationMetrics,
+  BinaryEvaluationInput,
+  BinaryEvaluationOptions,
+  BinaryEvaluationResult,
+  BinaryScalarMetric,
+  CalibrationBin,
+  CalibrationResult,
+  ConfusionCounts,
+  CurvePoints,
+  MetricWithStd,
+  ModelQualityStatistics,
+  NumOrNaN,
+} from './binary';
+export {
+  COMPARISON_OPERATORS,
+  SUGGESTED_BINARY_CONSTRAINTS,
+  checkModelQualityConstraints,
+  suggestModelQualityConstraints,
+  toViolationsFile,
+} from './constraints';
+export type {
+  CheckResult,
+  ComparisonOperator,
+  ConstraintViolationsFile,
+  MetricConstraint,
+  ModelQualityConstraints,
+  ModelQualityViolation,
+  SuggestOptions,
+  SuggestResult,
+} from './constraints';
+export {
+  GroundTruthMerger,
+  evaluateCaptureAgainstGroundTruth,
+  mergeCaptureWithGroundTruth,
+  mergeCaptureWithGroundTruthFolders,
+  readGroundTruthRecords,
+} from './merge';
+export type { CaptureSkipReason, FolderMergeOptions, GroundTruthSkipReason, MergeOptions, MergeReport, MergedRow } from './merge';
+export { modelMetricsEmf } from './emf';
+export type { ModelMetricsEmfResult } from './emf';
