@@ -1,0 +1,127 @@
+import * as assert from "assert";
+import { ConfigError, parsePlatformConfig, RawConfig } from "../../infra/config";
+import { loadStackFile, readStackFile } from "../../infra/stack-config";
+
+function withOverrides(stack: string, overrides: RawConfig): RawConfig {
+    const raw = JSON.parse(JSON.stringify(readStackFile(stack))) as RawConfig;
+    for (const [k, v] of Object.entries(overrides)) {
+        const [top, ...rest] = k.split(".");
+        if (rest.length === 0) {
+            if (v === undefined) delete raw[top];
+            else raw[top] = v;
+            continue;
+        }
+        let o = raw[top] as Record<string, unknown>;
+        for (const p of rest.slice(0, -1)) o = o[p] as Record<string, unknown>;
+        if (v === undefined) delete o[rest[rest.length - 1]];
+        else o[rest[rest.length - 1]] = v;
+    }
+    return raw;
+}
+
+function problems(stack: string, overrides: RawConfig): string[] {
+    const raw = withOverrides(stack, overrides);
+    try {
+        parsePlatformConfig(raw, stack, raw["aws:region"] as string | undefined);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
+        return e.problems;
+    }
+    return [];
+}
+
+describe("stack configuration", () => {
+    it("dev and prod stack files validate", () => {
+        const dev = loadStackFile("dev");
+        const prod = loadStackFile("prod");
+        assert.strictEqual(dev.environment, "dev");
+        assert.strictEqual(prod.environment, "prod");
+        assert.strictEqual(dev.tags.Environment, "dev");
+        assert.strictEqual(prod.tags.Environment, "prod");
+    });
+
+    it("prod is highly available and strict, dev is cheap", () => {
+        const dev = loadStackFile("dev");
+        const prod = loadStackFile("prod");
+        assert.ok(prod.endpoint.variants.every((v) => v.initialInstanceCount >= 2));
+        assert.ok(prod.endpoint.autoscaling.minCapacity >= 2);
+        assert.ok(prod.network.availabilityZones >= 2);
+        assert.strictEqual(prod.network.allowInternetEgress, false);
+        assert.strictEqual(prod.dataLake.restrictToVpcEndpoint, true);
+        assert.strictEqual(prod.dataLake.forceDestroy, false);
+        assert.strictEqual(prod.pipeline.autoApprove, false);
+        assert.ok(dev.endpoint.variants.every((v) => v.initialInstanceCount === 1));
+        assert.ok(dev.budget.monthlyLimitUsd < prod.budget.monthlyLimitUsd);
+        assert.ok(dev.logs.retentionDays < prod.logs.retentionDays);
+        assert.ok(dev.endpoint.captureSamplingPercentage > prod.endpoint.captureSamplingPercentage);
+    });
+
+    it("names key, value and expectation for a missing required key", () => {
+        const p = problems("dev", { "mlplatform:environment": undefined });
+        assert.ok(p.some((x) => x.startsWith("mlplatform:environment = <missing>: expected one of dev, prod")), p.join("\n"));
+    });
+
+    it("rejects a non-ml instance type", () => {
+        const p = problems("dev", { "mlplatform:monitoring.instanceType": "m5.large" });
+        assert.deepStrictEqual(p, ['mlplatform:monitoring.instanceType = "m5.large": expected a SageMaker instance type such as ml.m5.large']);
+        const q = problems("dev", { "mlplatform:endpoint.variants": [{ name: "a", instanceType: "t3.micro", initialInstanceCount: 1, weight: 1 }] });
+        assert.ok(q.some((x) => x.includes("endpoint.variants.0.instanceType") && x.includes('"t3.micro"')), q.join("\n"));
+    });
+
+    it("rejects a budget <= 0 and sampling outside 0-100", () => {
+        const p = problems("dev", { "mlplatform:budget.monthlyLimitUsd": 0, "mlplatform:endpoint.captureSamplingPercentage": 150 });
+        assert.strictEqual(p.length, 2, p.join("\n"));
+        assert.ok(p[0].includes("budget.monthlyLimitUsd = 0") || p[1].includes("budget.monthlyLimitUsd = 0"));
+        assert.ok(p.some((x) => x.includes("endpoint.captureSamplingPercentage = 150: expected an integer between 0 and 100")));
+    });
+
+    it("rejects wrong types with the offending value", () => {
+        const p = problems("dev", { "mlplatform:endpoint.enabled": "yes", "mlplatform:logs.retentionDays": "two weeks" });
+        assert.ok(p.some((x) => x === 'mlplatform:endpoint.enabled = "yes": expected true or false'), p.join("\n"));
+        assert.ok(p.some((x) => x.startsWith('mlplatform:logs.retentionDays = "two weeks": expected a number')), p.join("\n"));
+    });
+
+    it("accepts numbers and booleans given as strings, as the Pulumi runtime passes them", () => {
+        const raw = withOverrides("dev", { "mlplatform:endpoint.enabled": "false" });
+        (raw["mlplatform:logs"] as Record<string, unknown>).retentionDays = "30";
+        const cfg = parsePlatformConfig(raw, "dev", "us-east-1");
+        assert.strictEqual(cfg.endpoint.enabled, false);
+        assert.strictEqual(cfg.logs.retentionDays, 30);
+    });
+
+    it("refuses single-instance variants, internet egress and auto-approval in prod", () => {
+        const p = problems("prod", {
+            "mlplatform:endpoint.variants": [{ name: "champion", instanceType: "ml.m5.xlarge", initialInstanceCount: 1, weight: 1 }],
+            "mlplatform:network.allowInternetEgress": true,
+            "mlplatform:pipeline.autoApprove": true,
+        });
+        assert.ok(p.some((x) => x.includes("endpoint.variants.0.initialInstanceCount = 1: expected at least 2 in prod")), p.join("\n"));
+        assert.ok(p.some((x) => x.includes("network.allowInternetEgress")));
+        assert.ok(p.some((x) => x.includes("pipeline.autoApprove")));
+    });
+
+    it("requires the required tags and allowed classification values", () => {
+        const p = problems("dev", { "mlplatform:tags": { Project: "x", Owner: "y", CostCenter: "z", DataClassification: "secret" } });
+        assert.deepStrictEqual(p, ['mlplatform:tags.DataClassification = "secret": expected one of public, internal, confidential, restricted']);
+        const q = problems("dev", { "mlplatform:tags": { Project: "x" } });
+        assert.strictEqual(q.length, 3, q.join("\n"));
+    });
+
+    it("requires a region and a valid CIDR", () => {
+        const p = problems("dev", { "aws:region": undefined, "mlplatform:network.cidrBlock": "10.0.0.0/8" });
+        assert.ok(p.some((x) => x.startsWith("aws:region = <missing>")), p.join("\n"));
+        assert.ok(p.some((x) => x.includes("network.cidrBlock")));
+    });
+
+    it("reports every problem at once in one error message", () => {
+        const raw = withOverrides("dev", { "mlplatform:budget.monthlyLimitUsd": -5, "mlplatform:monitoring.instanceType": "big" });
+        assert.throws(
+            () => parsePlatformConfig(raw, "dev", "us-east-1"),
+            (e: Error) => /Invalid stack configuration \(2 problems\)/.test(e.message) && e.message.includes("budget.monthlyLimitUsd = -5"),
+        );
+    });
+
+    it("names the stack file and the known stacks for an unknown stack", () => {
+        assert.throws(() => readStackFile("staging"), /Pulumi\.staging\.yaml does not exist; known stacks: .*dev.*prod/);
+    });
+});
