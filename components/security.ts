@@ -372,6 +372,41 @@ export class PlatformSecurity extends pulumi.ComponentResource {
         ]);
     }
 
+    /**
+     * Lets a deployer (the CI deploy role, deployment automation) roll approved model packages of one group out to the
+     * platform's endpoints: create models and endpoint configurations named with the platform prefix, update endpoints
+     * and their variant weights, and pass only the hosting role.
+     */
+    grantModelDeployment(grantee: Grantee, modelPackageGroupName: pulumi.Input<string>): aws.iam.RolePolicy {
+        const sm = (res: pulumi.Input<string>) => pulumi.interpolate`arn:${this.partition}:sagemaker:${this.region}:${this.accountId}:${res}`;
+        return grant(this, this.prefixName(), "model-deployment", grantee, [
+            {
+                Sid: "ReadApprovedPackages",
+                Effect: "Allow",
+                Action: ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages", "sagemaker:DescribeModelPackageGroup", "sagemaker:UpdateModelPackage"],
+                Resource: [sm(pulumi.interpolate`model-package/${modelPackageGroupName}/*`), sm(pulumi.interpolate`model-package-group/${modelPackageGroupName}`)],
+            },
+            {
+                Sid: "RollOutToPlatformEndpoints",
+                Effect: "Allow",
+                Action: [
+                    "sagemaker:CreateModel", "sagemaker:DescribeModel", "sagemaker:DeleteModel",
+                    "sagemaker:CreateEndpointConfig", "sagemaker:DescribeEndpointConfig", "sagemaker:DeleteEndpointConfig",
+                    "sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpointWeightsAndCapacities",
+                    "sagemaker:AddTags", "sagemaker:ListTags",
+                ],
+                Resource: ["model", "endpoint-config", "endpoint"].map((t) => sm(`${t}/${this.prefix}-*`)),
+            },
+            {
+                Sid: "PassOnlyTheHostingRole",
+                Effect: "Allow",
+                Action: "iam:PassRole",
+                Resource: this.roles.hosting.arn,
+                Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+            },
+        ]);
+    }
+
     private prefixName(): string {
         return this.prefix;
     }
