@@ -188,6 +188,15 @@ export interface BinMatrix {
   /** slot index of the missing bucket of feature f */
   missingSlot: Uint32Array;
   totalSlots: number;
+  /**
+   * Sparse view for histogram building: per feature the most frequent slot ("mode slot")
+   * is left out; row r's other slots are csrSlots[csrPtr[r] .. csrPtr[r+1]). The mode slot's
+   * sums are recovered as node total minus the feature's other slots. With one-hot data
+   * this skips most entries (XGBoost skips zeros of sparse data in a similar way).
+   */
+  modeSlot: Uint32Array;
+  csrPtr: Uint32Array;
+  csrSlots: Uint16Array | Uint32Array;
 }
 
 export function buildBinMatrix(m: DMatrix, cuts: HistCuts): BinMatrix {
@@ -224,5 +233,28 @@ export function buildBinMatrix(m: DMatrix, cuts: HistCuts): BinMatrix {
       bins[p] = off + (lo - b0);
     }
   }
-  return { nRows, nCols, bins, slotOffset, missingSlot, totalSlots: total };
+  // most frequent slot per feature
+  const counts = new Uint32Array(total);
+  for (let p = 0; p < bins.length; p++) counts[bins[p]]++;
+  const modeSlot = new Uint32Array(nCols);
+  let nnz = 0;
+  for (let f = 0; f < nCols; f++) {
+    let best = slotOffset[f];
+    for (let s = slotOffset[f]; s <= missingSlot[f]; s++) if (counts[s] > counts[best]) best = s;
+    modeSlot[f] = best;
+    nnz += nRows - counts[best];
+  }
+  const csrPtr = new Uint32Array(nRows + 1);
+  const csrSlots = total <= 65536 ? new Uint16Array(nnz) : new Uint32Array(nnz);
+  let k = 0;
+  for (let r = 0; r < nRows; r++) {
+    csrPtr[r] = k;
+    const base = r * nCols;
+    for (let f = 0; f < nCols; f++) {
+      const b = bins[base + f];
+      if (b !== modeSlot[f]) csrSlots[k++] = b;
+    }
+  }
+  csrPtr[nRows] = k;
+  return { nRows, nCols, bins, slotOffset, missingSlot, totalSlots: total, modeSlot, csrPtr, csrSlots };
 }

@@ -178,23 +178,41 @@ function buildHist(
   rows: Uint32Array,
   begin: number,
   end: number,
-  bins: Uint16Array | Uint32Array,
-  nf: number,
+  bm: BinMatrix,
   grad: Float32Array,
   hess: Float32Array,
+  G: number,
+  H: number,
 ): void {
   hist.fill(0);
+  const ptr = bm.csrPtr;
+  const slots = bm.csrSlots;
   for (let k = begin; k < end; k++) {
     const r = rows[k];
     const g = grad[r];
     const h = hess[r];
-    let p = r * nf;
-    const e = p + nf;
-    for (; p < e; p++) {
-      const s = bins[p] << 1;
+    const e = ptr[r + 1];
+    for (let p = ptr[r]; p < e; p++) {
+      const s = slots[p] << 1;
       hist[s] += g;
       hist[s + 1] += h;
     }
+  }
+  // recover each feature's most frequent slot from the node totals
+  const nf = bm.nCols;
+  const off = bm.slotOffset;
+  const ms = bm.missingSlot;
+  const mode = bm.modeSlot;
+  for (let f = 0; f < nf; f++) {
+    let sg = 0, sh = 0;
+    const e = ms[f];
+    for (let s = off[f]; s <= e; s++) {
+      sg += hist[2 * s];
+      sh += hist[2 * s + 1];
+    }
+    const d = 2 * mode[f];
+    hist[d] = G - sg;
+    hist[d + 1] = H - sh;
   }
 }
 
@@ -256,7 +274,7 @@ function growTree(ctx: GrowContext): GrowNode[] {
   const hists = new Map<number, Float64Array>();
   if (hp.max_depth > 0) {
     const h0 = takeHist(ctx);
-    buildHist(h0, rows, 0, nRows, bins, nf, grad, hess);
+    buildHist(h0, rows, 0, nRows, bm, grad, hess, G, H);
     hists.set(0, h0);
   }
   let level = [0];
@@ -330,7 +348,7 @@ function growTree(ctx: GrowContext): GrowNode[] {
         const smallId = small === L ? li : ri;
         const largeId = small === L ? ri : li;
         const hs = takeHist(ctx);
-        buildHist(hs, rows, small.begin, small.end, bins, nf, grad, hess);
+        buildHist(hs, rows, small.begin, small.end, bm, grad, hess, small.G, small.H);
         // reuse the parent's buffer for the larger child
         for (let s = 0; s < ph.length; s++) ph[s] -= hs[s];
         hists.set(smallId, hs);
