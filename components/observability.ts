@@ -1,0 +1,440 @@
+/**
+ * Observability: encrypted log groups with retention, one CloudWatch dashboard per environment, endpoint alarms into the
+ * alerts topic, and saved CloudWatch Logs Insights queries.
+ *
+ * Resource types created:
+ *   - aws:cloudwatch/logGroup:LogGroup               (/aws/sagemaker/Endpoints/<endpoint>, /aws/sagemaker/TrainingJobs,
+ *                                                     /aws/sagemaker/ProcessingJobs, /aws/sagemaker/TransformJobs,
+ *                                                     /mlplatform/<namePrefix>/monitor; KMS + retention)
+ *   - aws:cloudwatch/dashboard:Dashboard             (one per environment)
+ *   - aws:cloudwatch/metricAlarm:MetricAlarm         (per variant: 5XX rate, p99 ModelLatency, normalised CPU;
+ *                                                     per endpoint: zero invocations when enabled)
+ *   - aws:cloudwatch/queryDefinition:QueryDefinition (endpoint errors, slow invocations, failed training/processing jobs)
+ *
+ * Ordering between alarms and the endpoint: the endpoint has an explicit, stable name, so the alarms reference it by
+ * that plain string (no dependency on the endpoint resource) and can exist before the endpoint. The endpoint's
+ * blue/green `autoRollbackConfiguration` consumes `endpointAlarmNames` (Outputs of the alarms), so Pulumi creates the
+ * alarms first and the endpoint second — no cycle.
+ *
+ * The SageMaker log groups are the names SageMaker itself writes to; creating them here first is what makes them
+ * encrypted and retained (SageMaker would otherwise create them unencrypted, never expiring). The job log groups are
+ * account/region-wide: if one already exists, import it (`pulumi import aws:cloudwatch/logGroup:LogGroup ...`) rather
+ * than letting creation fail. The KMS key must allow `logs.<region>.amazonaws.com` (see components/alerts.ts).
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { vcpusOf } from "./instance-types";
+
+export const SAGEMAKER_NAMESPACE = "AWS/SageMaker";
+/** Instance metrics (CPU/memory/disk) of endpoint instances. */
+export const ENDPOINT_INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints";
+/** Model Monitor data-quality metrics (feature_baseline_drift_<feature>), dimensions Endpoint + MonitoringSchedule. */
+export const DATA_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics";
+
+export const JOB_LOG_GROUPS = {
+    training: "/aws/sagemaker/TrainingJobs",
+    processing: "/aws/sagemaker/ProcessingJobs",
+    transform: "/aws/sagemaker/TransformJobs",
+} as const;
+
+export const endpointLogGroupName = (endpointName: string): string => `/aws/sagemaker/Endpoints/${endpointName}`;
+export const monitorLogGroupName = (namePrefix: string): string => `/mlplatform/${namePrefix}/monitor`;
+
+/** Metric-math expression for the 5XX error rate in percent (ids `errors`, `invocations`). */
+export const ERROR_RATE_EXPRESSION = "100 * FILL(errors, 0) / invocations";
+
+/**
+ * CPU normalisation: SageMaker's CPUUtilization is the sum over cores (0-100 × vCPUs). Dividing by 100 × vCPUs gives
+ * the fraction (0-1) of the whole instance in use; the alarm threshold is `cpuUtilizationPercent / 100`.
+ */
+export const cpuNormalisationExpression = (vcpus: number): string => `cpu / (100 * ${vcpus})`;
+
+/** Alarm timing (periods in seconds). */
+export const ALARM_TIMING = {
+    errorRate: { period: 60, evaluationPeriods: 5, datapointsToAlarm: 3 },
+    latency: { period: 60, evaluationPeriods: 5, datapointsToAlarm: 3 },
+    cpu: { period: 300, evaluationPeriods: 3, datapointsToAlarm: 3 },
+    zeroInvocations: { period: 900, evaluationPeriods: 4, datapointsToAlarm: 4 },
+} as const;
+
+export interface ObservedVariant {
+    /** Production variant name. */
+    name: string;
+    /** ml.* instance type (CPU normalisation needs its vCPU count: see components/instance-types.ts). */
+    instanceType: string;
+}
+
+export interface ObservedEndpoint {
+    /** The endpoint's explicit name (known before the endpoint exists). */
+    name: string;
+    variants: ObservedVariant[];
+}
+
+export interface ObservabilityArgs {
+    /** Resource name prefix (config `namePrefix`). Alarm names start with `<namePrefix>-`. */
+    namePrefix: string;
+    /** Environment (config `environment`); the dashboard is `<namePrefix>-<environment>` (once if the prefix ends with it). */
+    environment: string;
+    /** KMS key ARN for every log group (the logs key). */
+    kmsKeyArn: pulumi.Input<string>;
+    /** Log retention in days (config `logs.retentionDays`); must be a value CloudWatch Logs accepts. */
+    retentionDays: number;
+    /** Alerts topic ARN (components/alerts.ts) for alarm and OK actions. */
+    alarmTopicArn: pulumi.Input<string>;
+    /** The endpoint to observe; omit when the stack disables the endpoint (no endpoint log group, widgets or alarms). */
+    endpoint?: ObservedEndpoint;
+    /** Thresholds (config `alarms`). */
+    alarms: {
+        p99LatencyMs: number;
+        errorRatePercent: number;
+        cpuUtilizationPercent: number;
+        alarmOnZeroInvocations: boolean;
+    };
+    /** Drift widgets: Model Monitor / platform monitor schedule name and features to chart (others via SEARCH). */
+    drift?: { monitoringScheduleName: string; features: string[] };
+    tags?: Record<string, string>;
+}
+
+/** Retention values CloudWatch Logs accepts. */
+export const VALID_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+export class Observability extends pulumi.ComponentResource {
+    /** Log groups by role: training, processing, transform, monitor and (when an endpoint is observed) endpoint. */
+    public readonly logGroups: Record<string, aws.cloudwatch.LogGroup>;
+    public readonly logGroupNames: pulumi.Output<Record<string, string>>;
+    public readonly logGroupArns: pulumi.Output<string[]>;
+    public readonly dashboard: aws.cloudwatch.Dashboard;
+    public readonly dashboardName: pulumi.Output<string>;
+    /** Alarms the endpoint's blue/green deployment rolls back on (5XX rate and p99 latency per variant). */
+    public readonly endpointAlarmNames: pulumi.Output<string[]>;
+    /** Every alarm created here. */
+    public readonly alarmNames: pulumi.Output<string[]>;
+    public readonly alarms: aws.cloudwatch.MetricAlarm[];
+    public readonly queryDefinitions: aws.cloudwatch.QueryDefinition[];
+
+    constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlplatform:components:Observability", name, {}, opts);
+        if (!VALID_RETENTION_DAYS.includes(args.retentionDays)) {
+            throw new Error(`Observability: retentionDays ${args.retentionDays} is not accepted by CloudWatch Logs (one of ${VALID_RETENTION_DAYS.join(", ")})`);
+        }
+        const ep = args.endpoint;
+        if (ep && ep.variants.length === 0) throw new Error("Observability: the observed endpoint has no variants");
+        // Fail at preview for unknown instance types (the CPU alarm needs the core count).
+        const vcpus = new Map((ep?.variants ?? []).map((v) => [v.name, vcpusOf(v.instanceType)]));
+
+        const region = aws.getRegionOutput({}, { parent: this }).region;
+        const lg = (key: string, logGroupName: string) =>
+            new aws.cloudwatch.LogGroup(
+                `${name}-${key}`,
+                { name: logGroupName, kmsKeyId: args.kmsKeyArn, retentionInDays: args.retentionDays, tags: args.tags },
+                { parent: this },
+            );
+        this.logGroups = {
+            training: lg("training-logs", JOB_LOG_GROUPS.training),
+            processing: lg("processing-logs", JOB_LOG_GROUPS.processing),
+            transform: lg("transform-logs", JOB_LOG_GROUPS.transform),
+            monitor: lg("monitor-logs", monitorLogGroupName(args.namePrefix)),
+        };
+        if (ep) this.logGroups.endpoint = lg("endpoint-logs", endpointLogGroupName(ep.name));
+        const keys = Object.keys(this.logGroups);
+        this.logGroupNames = pulumi.all(keys.map((k) => this.logGroups[k].name)).apply((ns) => Object.fromEntries(keys.map((k, i) => [k, ns[i]])));
+        this.logGroupArns = pulumi.all(keys.map((k) => this.logGroups[k].arn));
+
+        // ---- alarms ----
+        const alarmActions = [args.alarmTopicArn];
+        const rollback: aws.cloudwatch.MetricAlarm[] = [];
+        const all: aws.cloudwatch.MetricAlarm[] = [];
+        if (ep) {
+            for (const v of ep.variants) {
+                const dims = { EndpointName: ep.name, VariantName: v.name };
+                const base = `${args.namePrefix}-${ep.name}-${v.name}`;
+
+                const errorRate = new aws.cloudwatch.MetricAlarm(
+                    `${name}-${v.name}-5xx-rate`,
+                    {
+                        name: `${base}-5xx-rate`,
+                        alarmDescription: `5XX error rate of ${ep.name}/${v.name} above ${args.alarms.errorRatePercent}% (Invocation5XXErrors / Invocations × 100). Rolls back a blue/green deployment.`,
+                        comparisonOperator: "GreaterThanThreshold",
+                        threshold: args.alarms.errorRatePercent,
+                        evaluationPeriods: ALARM_TIMING.errorRate.evaluationPeriods,
+                        datapointsToAlarm: ALARM_TIMING.errorRate.datapointsToAlarm,
+                        metricQueries: [
+                            { id: "errors", metric: { namespace: SAGEMAKER_NAMESPACE, metricName: "Invocation5XXErrors", dimensions: dims, stat: "Sum", period: ALARM_TIMING.errorRate.period }, returnData: false },
+                            { id: "invocations", metric: { namespace: SAGEMAKER_NAMESPACE, metricName: "Invocations", dimensions: dims, stat: "Sum", period: ALARM_TIMING.errorRate.period }, returnData: false },
+                            { id: "rate", expression: ERROR_RATE_EXPRESSION, label: "5XX error rate (%)", returnData: true },
+                        ],
+                        // No invocations → no rate. Not a failure of this alarm's signal; an idle prod endpoint is the
+                        // zero-invocations alarm's job.
+                        treatMissingData: "notBreaching",
+                        alarmActions,
+                        okActions: alarmActions,
+                        tags: args.tags,
+                    },
+                    { parent: this },
+                );
+
+                const latency = new aws.cloudwatch.MetricAlarm(
+                    `${name}-${v.name}-p99-latency`,
+                    {
+                        name: `${base}-p99-latency`,
+                        alarmDescription: `p99 ModelLatency of ${ep.name}/${v.name} above ${args.alarms.p99LatencyMs} ms (${args.alarms.p99LatencyMs * 1000} µs: the metric is in microseconds). Rolls back a blue/green deployment.`,
+                        namespace: SAGEMAKER_NAMESPACE,
+                        metricName: "ModelLatency",
+                        dimensions: dims,
+                        extendedStatistic: "p99",
+                        unit: "Microseconds",
+                        period: ALARM_TIMING.latency.period,
+                        comparisonOperator: "GreaterThanThreshold",
+                        threshold: args.alarms.p99LatencyMs * 1000,
+                        evaluationPeriods: ALARM_TIMING.latency.evaluationPeriods,
+                        datapointsToAlarm: ALARM_TIMING.latency.datapointsToAlarm,
+                        // Latency only exists when there is traffic; silence is not slowness.
+                        treatMissingData: "notBreaching",
+                        alarmActions,
+                        okActions: alarmActions,
+                        tags: args.tags,
+                    },
+                    { parent: this },
+                );
+
+                const n = vcpus.get(v.name)!;
+                const cpu = new aws.cloudwatch.MetricAlarm(
+                    `${name}-${v.name}-cpu`,
+                    {
+                        name: `${base}-cpu`,
+                        alarmDescription: `CPU of ${ep.name}/${v.name} above ${args.alarms.cpuUtilizationPercent}% of the instance: CPUUtilization / (100 × ${n} vCPUs of ${v.instanceType}).`,
+                        comparisonOperator: "GreaterThanThreshold",
+                        threshold: args.alarms.cpuUtilizationPercent / 100,
+                        evaluationPeriods: ALARM_TIMING.cpu.evaluationPeriods,
+                        datapointsToAlarm: ALARM_TIMING.cpu.datapointsToAlarm,
+                        metricQueries: [
+                            { id: "cpu", metric: { namespace: ENDPOINT_INSTANCE_NAMESPACE, metricName: "CPUUtilization", dimensions: dims, stat: "Average", period: ALARM_TIMING.cpu.period }, returnData: false },
+                            { id: "normalised", expression: cpuNormalisationExpression(n), label: "CPU (fraction of all vCPUs)", returnData: true },
+                        ],
+                        // Instance metrics stop only when the instances are gone (endpoint being created/deleted):
+                        // keep the previous state instead of guessing either way.
+                        treatMissingData: "missing",
+                        alarmActions,
+                        okActions: alarmActions,
+                        tags: args.tags,
+                    },
+                    { parent: this },
+                );
+                rollback.push(errorRate, latency);
+                all.push(errorRate, latency, cpu);
+            }
+
+            if (args.alarms.alarmOnZeroInvocations) {
+                const t = ALARM_TIMING.zeroInvocations;
+                const ids = ep.variants.map((_, i) => `inv${i}`);
+                const zero = new aws.cloudwatch.MetricAlarm(
+                    `${name}-zero-invocations`,
+                    {
+                        name: `${args.namePrefix}-${ep.name}-zero-invocations`,
+                        alarmDescription: `No invocations of ${ep.name} for ${(t.period * t.evaluationPeriods) / 60} minutes.`,
+                        comparisonOperator: "LessThanOrEqualToThreshold",
+                        threshold: 0,
+                        evaluationPeriods: t.evaluationPeriods,
+                        datapointsToAlarm: t.datapointsToAlarm,
+                        metricQueries: [
+                            ...ep.variants.map((v, i) => ({
+                                id: ids[i],
+                                metric: { namespace: SAGEMAKER_NAMESPACE, metricName: "Invocations", dimensions: { EndpointName: ep.name, VariantName: v.name }, stat: "Sum", period: t.period },
+                                returnData: false,
+                            })),
+                            { id: "total", expression: ids.map((id) => `FILL(${id}, 0)`).join(" + "), label: "Invocations (all variants)", returnData: true },
+                        ],
+                        // SageMaker publishes no Invocations datapoint when nothing is invoked: missing data IS the
+                        // condition this alarm looks for.
+                        treatMissingData: "breaching",
+                        alarmActions,
+                        okActions: alarmActions,
+                        tags: args.tags,
+                    },
+                    { parent: this },
+                );
+                all.push(zero);
+            }
+        }
+        this.alarms = all;
+        this.endpointAlarmNames = pulumi.all(rollback.map((a) => a.name));
+        this.alarmNames = pulumi.all(all.map((a) => a.name));
+
+        // ---- dashboard ----
+        const dashboardName = args.namePrefix.endsWith(`-${args.environment}`) || args.namePrefix === args.environment
+            ? args.namePrefix
+            : `${args.namePrefix}-${args.environment}`;
+        const body = pulumi
+            .all([region, pulumi.all(all.map((a) => a.arn))])
+            .apply(([r, alarmArns]) => JSON.stringify(dashboardBody({ region: r, args, alarmArns })));
+        this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, { dashboardName, dashboardBody: body }, { parent: this });
+        this.dashboardName = this.dashboard.dashboardName;
+
+        // ---- Logs Insights queries ----
+        const q = (key: string, queryName: string, groups: pulumi.Input<string>[], queryString: string) =>
+            new aws.cloudwatch.QueryDefinition(`${name}-${key}`, { name: `${args.namePrefix}/${queryName}`, logGroupNames: groups, queryString }, { parent: this });
+        this.queryDefinitions = [
+            q(
+                "q-failed-jobs",
+                "failed-training-and-processing-jobs",
+                [this.logGroups.training.name, this.logGroups.processing.name],
+                [
+                    "fields @timestamp, @log, @logStream, @message",
+                    "| filter @message like /(?i)(error|exception|traceback|failed|failure reason)/",
+                    "| stats count(*) as errorLines, latest(@message) as lastError, latest(@timestamp) as lastSeen by @log, @logStream",
+                    "| sort lastSeen desc",
+                    "| limit 100",
+                ].join("\n"),
+            ),
+        ];
+        if (ep) {
+            const epGroup = this.logGroups.endpoint.name;
+            this.queryDefinitions.push(
+                q(
+                    "q-endpoint-errors",
+                    "endpoint-errors",
+                    [epGroup],
+                    [
+                        "fields @timestamp, @logStream, @message",
+                        "| filter @message like /(?i)(error|exception|traceback|\\s5\\d\\d\\s)/",
+                        "| sort @timestamp desc",
+                        "| limit 200",
+                    ].join("\n"),
+                ),
+                q(
+                    "q-slow-invocations",
+                    "slow-invocations",
+                    // Container access logs of the endpoint and the platform monitor's request records, where either
+                    // logs a request duration in milliseconds.
+                    [epGroup, this.logGroups.monitor.name],
+                    [
+                        "fields @timestamp, @logStream, @message",
+                        "| parse @message /(?i)(latency|duration|request_time)[^0-9]{0,16}(?<ms>[0-9]+(\\.[0-9]+)?)\\s*ms/",
+                        `| filter ispresent(ms) and ms > ${args.alarms.p99LatencyMs}`,
+                        "| sort ms desc",
+                        "| limit 100",
+                    ].join("\n"),
+                ),
+            );
+        }
+
+        this.registerOutputs({
+            logGroupNames: this.logGroupNames,
+            logGroupArns: this.logGroupArns,
+            dashboardName: this.dashboardName,
+            endpointAlarmNames: this.endpointAlarmNames,
+            alarmNames: this.alarmNames,
+        });
+    }
+}
+
+interface DashboardContext {
+    region: string;
+    args: ObservabilityArgs;
+    alarmArns: string[];
+}
+
+type Widget = Record<string, unknown>;
+
+/** Builds the dashboard body (exported for tests and for documentation generators). */
+export function dashboardBody(ctx: DashboardContext): { widgets: Widget[] } {
+    const { region, args } = ctx;
+    const ep = args.endpoint;
+    const widgets: Widget[] = [];
+    let y = 0;
+    const row = (ws: Widget[], height = 6) => {
+        const width = Math.floor(24 / ws.length);
+        ws.forEach((w, i) => widgets.push({ ...w, x: i * width, y, width, height }));
+        y += height;
+    };
+    const metricWidget = (title: string, metrics: unknown[][], extra: Record<string, unknown> = {}): Widget => ({
+        type: "metric",
+        properties: { title, region, view: "timeSeries", stacked: false, period: 60, metrics, ...extra },
+    });
+
+    widgets.push({
+        type: "text",
+        x: 0,
+        y,
+        width: 24,
+        height: 2,
+        properties: { markdown: `# ML platform — ${args.environment}\nEndpoint: ${ep ? `\`${ep.name}\`` : "disabled"}. Latencies are in microseconds (µs).` },
+    });
+    y += 2;
+
+    if (ep) {
+        const sm = (metricName: string, v: string, stat: string, label?: string) => [
+            SAGEMAKER_NAMESPACE, metricName, "EndpointName", ep.name, "VariantName", v, { stat, label: label ?? `${v} ${metricName}` },
+        ];
+        row([
+            metricWidget("Invocations", ep.variants.map((v) => sm("Invocations", v.name, "Sum")), { stat: "Sum" }),
+            metricWidget("Invocation errors (4XX / 5XX)", ep.variants.flatMap((v) => [sm("Invocation4XXErrors", v.name, "Sum"), sm("Invocation5XXErrors", v.name, "Sum")])),
+        ]);
+        row([
+            metricWidget(
+                "ModelLatency p50 / p99 (µs)",
+                ep.variants.flatMap((v) => [sm("ModelLatency", v.name, "p50", `${v.name} p50`), sm("ModelLatency", v.name, "p99", `${v.name} p99`)]),
+                { yAxis: { left: { label: "µs", showUnits: false } } },
+            ),
+            metricWidget(
+                "OverheadLatency p50 / p99 (µs)",
+                ep.variants.flatMap((v) => [sm("OverheadLatency", v.name, "p50", `${v.name} p50`), sm("OverheadLatency", v.name, "p99", `${v.name} p99`)]),
+                { yAxis: { left: { label: "µs", showUnits: false } } },
+            ),
+        ]);
+        const inst = (metricName: string) =>
+            ep.variants.map((v) => [ENDPOINT_INSTANCE_NAMESPACE, metricName, "EndpointName", ep.name, "VariantName", v.name, { stat: "Average", label: `${v.name} ${metricName}` }]);
+        row([
+            metricWidget("CPUUtilization (% summed over vCPUs)", inst("CPUUtilization"), { period: 300 }),
+            metricWidget("MemoryUtilization (%)", inst("MemoryUtilization"), { period: 300 }),
+            metricWidget("DiskUtilization (%)", inst("DiskUtilization"), { period: 300 }),
+        ]);
+
+        const driftMetrics: unknown[][] = [
+            [{ expression: `SEARCH('{${DATA_METRICS_NAMESPACE},Endpoint,MonitoringSchedule} MetricName="feature_baseline_drift_" Endpoint="${ep.name}"', 'Maximum', 3600)`, id: "alldrift", label: "" }],
+        ];
+        if (args.drift) {
+            for (const f of args.drift.features) {
+                driftMetrics.push([DATA_METRICS_NAMESPACE, `feature_baseline_drift_${f}`, "Endpoint", ep.name, "MonitoringSchedule", args.drift.monitoringScheduleName, { stat: "Maximum", label: f }]);
+            }
+        }
+        row([
+            metricWidget("Feature drift (feature_baseline_drift_*)", driftMetrics, { period: 3600 }),
+            {
+                type: "log",
+                properties: {
+                    title: "Monitoring job status",
+                    region,
+                    view: "table",
+                    query: [
+                        `SOURCE '${JOB_LOG_GROUPS.processing}' | fields @timestamp, @logStream, @message`,
+                        `| filter @logStream like /${args.drift?.monitoringScheduleName ?? "monitoring"}/ or @message like /(?i)(monitoring|violation)/`,
+                        "| filter @message like /(?i)(completed|failed|error|violation|stopped)/",
+                        "| sort @timestamp desc",
+                        "| limit 50",
+                    ].join(" "),
+                },
+            },
+        ]);
+    }
+
+    row([
+        {
+            type: "log",
+            properties: {
+                title: "Training / processing job errors",
+                region,
+                view: "table",
+                query: [
+                    `SOURCE '${JOB_LOG_GROUPS.training}' | SOURCE '${JOB_LOG_GROUPS.processing}'`,
+                    "| fields @timestamp, @log, @logStream, @message",
+                    "| filter @message like /(?i)(error|exception|traceback|failed)/",
+                    "| sort @timestamp desc",
+                    "| limit 50",
+                ].join(" "),
+            },
+        },
+        ...(ctx.alarmArns.length > 0 ? [{ type: "alarm", properties: { title: "Alarms", alarms: ctx.alarmArns } }] : []),
+    ]);
+    return { widgets };
+}
