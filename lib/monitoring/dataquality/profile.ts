@@ -1,0 +1,377 @@
+/**
+ * Streaming, Deequ-style column profiler producing Model Monitor `statistics.json`.
+ *
+ * Memory is flat in the row count: per column a few counters, a KLL sketch (bounded) and a value→count
+ * map capped at `maxTrackedValues` distinct values (beyond that, distinct_count comes from a HyperLogLog).
+ *
+ * Type inference follows Deequ's data-type histogram, mapped onto the service's four types:
+ *  - every present value classified as Integral (`-12`), Fractional (`1.5`, `1.0`, `2e3`), Boolean or String;
+ *  - no present values → Unknown; any String, or Boolean mixed with numbers → String; Boolean only → String
+ *    (Model Monitor has no Boolean type); any Fractional → Fractional; else Integral.
+ * Missing = null / undefined / empty (or blank) string / NaN number.
+ */
+import type { CellValue } from '../capture';
+import { KllSketch, SERVICE_KLL_BUCKETS, SERVICE_KLL_C, SERVICE_KLL_K } from '../sketch/kll';
+import type { CategoricalBucket, FeatureStatistics, InferredType, StatisticsFile } from './types';
+
+export interface ProfilerOptions {
+  /** Column names for positional rows; missing names become `_c<i>` as in the service. */
+  columnNames?: string[];
+  kllK?: number;
+  kllC?: number;
+  /** Number of equal-width KLL buckets in statistics.json (service: 10). */
+  buckets?: number;
+  /** Distinct values counted exactly per column before switching to HyperLogLog (default 10,000). */
+  maxTrackedValues?: number;
+  /** Categorical buckets written per string feature, most frequent first (default 1,000 as Deequ's histogram). */
+  maxCategoricalBuckets?: number;
+}
+
+const INTEGRAL_RE = /^[+-]?\d+$/;
+const FRACTIONAL_RE = /^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$/;
+const BOOLEAN_RE = /^(true|false)$/i;
+
+export const enum CellKind {
+  Missing = 0,
+  Integral = 1,
+  Fractional = 2,
+  Boolean = 3,
+  String = 4,
+}
+
+/** Classify one cell (string cells are trimmed). */
+export function classifyCell(v: CellValue | undefined): CellKind {
+  if (v === null || v === undefined) return CellKind.Missing;
+  if (typeof v === 'number') {
+    if (v !== v) return CellKind.Missing;
+    return Number.isInteger(v) ? CellKind.Integral : CellKind.Fractional;
+  }
+  if (typeof v === 'boolean') return CellKind.Boolean;
+  const s = v.trim();
+  if (s === '') return CellKind.Missing;
+  const c0 = s.charCodeAt(0);
+  // fast reject for obvious strings
+  if ((c0 >= 48 && c0 <= 57) || c0 === 43 || c0 === 45 || c0 === 46) {
+    if (INTEGRAL_RE.test(s)) return CellKind.Integral;
+    if (FRACTIONAL_RE.test(s)) return CellKind.Fractional;
+  }
+  if (BOOLEAN_RE.test(s)) return CellKind.Boolean;
+  return CellKind.String;
+}
+
+/** Deequ's rule mapped to the service's types. */
+export function inferType(integral: number, fractional: number, boolean: number, string: number): InferredType {
+  if (integral + fractional + boolean + string === 0) return 'Unknown';
+  if (string > 0 || boolean > 0) return 'String';
+  if (fractional > 0) return 'Fractional';
+  return 'Integral';
+}
+
+// ---- tiny HyperLogLog (p = 12, 64-bit-ish hash from two 32-bit FNV/murmur mixes) -----------------
+class Hll {
+  static readonly P = 12;
+  readonly regs = new Uint8Array(1 << Hll.P);
+  add(s: string): void {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x9747b28c;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+    h1 ^= h1 >>> 16;
+    h1 = Math.imul(h1, 0x85ebca6b);
+    h1 ^= h1 >>> 13;
+    h1 = Math.imul(h1, 0xc2b2ae35);
+    h1 ^= h1 >>> 16;
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 0x7feb352d);
+    h2 ^= h2 >>> 15;
+    const idx = h1 >>> (32 - Hll.P);
+    const w = h2 >>> 0;
+    const rho = w === 0 ? 33 : Math.clz32(w) + 1;
+    if (rho > this.regs[idx]) this.regs[idx] = rho;
+  }
+  merge(o: Hll): void {
+    for (let i = 0; i < this.regs.length; i++) if (o.regs[i] > this.regs[i]) this.regs[i] = o.regs[i];
+  }
+  estimate(): number {
+    const m = this.regs.length;
+    let sum = 0;
+    let zeros = 0;
+    for (let i = 0; i < m; i++) {
+      sum += 2 ** -this.regs[i];
+      if (this.regs[i] === 0) zeros++;
+    }
+    const alpha = 0.7213 / (1 + 1.079 / m);
+    const e = (alpha * m * m) / sum;
+    if (e <= 2.5 * m && zeros > 0) return Math.round(m * Math.log(m / zeros));
+    return Math.round(e);
+  }
+}
+
+export class ColumnProfile {
+  missing = 0;
+  integral = 0;
+  fractional = 0;
+  boolean = 0;
+  string = 0;
+  // numeric moments over Integral/Fractional cells
+  n = 0;
+  sum = 0;
+  mean = 0;
+  m2 = 0;
+  min = Infinity;
+  max = -Infinity;
+  readonly kll: KllSketch;
+  // value counts (as text)
+  counts = new Map<string, number>();
+  untracked = 0;
+  private hll: Hll | null = null;
+  /** Set once a value was seen in string form (row path); the typed fast path does not track values. */
+  valuesTracked = false;
+  /** True once any row carried this column (even as an empty cell); false for columns only pre-declared. */
+  seen = false;
+
+  constructor(
+    readonly name: string,
+    private readonly opts: Required<Pick<ProfilerOptions, 'kllK' | 'kllC' | 'maxTrackedValues'>>,
+  ) {
+    this.kll = new KllSketch(opts.kllK, opts.kllC);
+  }
+
+  get present(): number {
+    return this.integral + this.fractional + this.boolean + this.string;
+  }
+
+  get inferredType(): InferredType {
+    return inferType(this.integral, this.fractional, this.boolean, this.string);
+  }
+
+  /** Hot path for numeric values (NaN = missing). */
+  addNumber(x: number): void {
+    if (x !== x) {
+      this.missing++;
+      return;
+    }
+    if (Number.isInteger(x)) this.integral++;
+    else this.fractional++;
+    this.addNumeric(x);
+  }
+
+  private addNumeric(x: number): void {
+    const n = ++this.n;
+    this.sum += x;
+    const d = x - this.mean;
+    this.mean += d / n;
+    this.m2 += d * (x - this.mean);
+    if (x < this.min) this.min = x;
+    if (x > this.max) this.max = x;
+    this.kll.update(x);
+  }
+
+  private track(s: string): void {
+    this.valuesTracked = true;
+    const c = this.counts.get(s);
+    if (c !== undefined) this.counts.set(s, c + 1);
+    else if (this.counts.size < this.opts.maxTrackedValues) this.counts.set(s, 1);
+    else {
+      if (!this.hll) {
+        this.hll = new Hll();
+        for (const k of this.counts.keys()) this.hll.add(k);
+      }
+      this.untracked++;
+    }
+    if (this.hll) this.hll.add(s);
+  }
+
+  addCell(v: CellValue | undefined): void {
+    this.seen = true;
+    const kind = classifyCell(v);
+    switch (kind) {
+      case CellKind.Missing:
+        this.missing++;
+        return;
+      case CellKind.Integral:
+      case CellKind.Fractional: {
+        if (kind === CellKind.Integral) this.integral++;
+        else this.fractional++;
+        const x = typeof v === 'number' ? v : Number((v as string).trim());
+        this.addNumeric(x);
+        this.track(typeof v === 'number' ? String(v) : (v as string).trim());
+        return;
+      }
+      case CellKind.Boolean:
+        this.boolean++;
+        this.track(String(v).trim());
+        return;
+      default:
+        this.string++;
+        this.track((v as string).trim());
+    }
+  }
+
+  addMissing(count: number): void {
+    this.missing += count;
+  }
+
+  distinctCount(): number {
+    if (this.hll) return Math.max(this.counts.size, this.hll.estimate());
+    return this.counts.size;
+  }
+
+  merge(o: ColumnProfile): void {
+    this.missing += o.missing;
+    this.integral += o.integral;
+    this.fractional += o.fractional;
+    this.boolean += o.boolean;
+    this.string += o.string;
+    if (o.n > 0) {
+      const n = this.n + o.n;
+      const d = o.mean - this.mean;
+      this.m2 += o.m2 + (d * d * this.n * o.n) / n;
+      this.mean += (d * o.n) / n;
+      this.n = n;
+      this.sum += o.sum;
+      this.min = Math.min(this.min, o.min);
+      this.max = Math.max(this.max, o.max);
+      this.kll.merge(o.kll);
+    }
+    for (const [k, c] of o.counts) {
+      const cur = this.counts.get(k);
+      if (cur !== undefined) this.counts.set(k, cur + c);
+      else if (this.counts.size < this.opts.maxTrackedValues) this.counts.set(k, c);
+      else this.untracked += c;
+    }
+    this.untracked += o.untracked;
+    if (o.hll || this.hll || this.counts.size >= this.opts.maxTrackedValues) {
+      if (!this.hll) {
+        this.hll = new Hll();
+        for (const k of this.counts.keys()) this.hll.add(k);
+      }
+      if (o.hll) this.hll.merge(o.hll);
+      else for (const k of o.counts.keys()) this.hll.add(k);
+    }
+    this.valuesTracked ||= o.valuesTracked;
+    this.seen ||= o.seen;
+  }
+
+  toFeatureStatistics(buckets: number, maxCategoricalBuckets: number): FeatureStatistics {
+    const type = this.inferredType;
+    const common = { num_present: this.present, num_missing: this.missing };
+    if (type === 'Integral' || type === 'Fractional') {
+      return {
+        name: this.name,
+        inferred_type: type,
+        numerical_statistics: {
+          common,
+          mean: this.sum / this.n,
+          sum: this.sum,
+          std_dev: Math.sqrt(this.m2 / this.n),
+          min: this.min,
+          max: this.max,
+          distribution: { kll: { buckets: this.kll.buckets(this.min, this.max, buckets), sketch: this.kll.toJSON() } },
+        },
+      };
+    }
+    const cat: CategoricalBucket[] = [...this.counts.entries()]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .slice(0, maxCategoricalBuckets)
+      .map(([value, count]) => ({ value, count }));
+    const ss: FeatureStatistics['string_statistics'] = { common, distinct_count: this.distinctCount() };
+    if (type === 'String') ss.distribution = { categorical: { buckets: cat } };
+    return { name: this.name, inferred_type: type, string_statistics: ss };
+  }
+}
+
+/** Streaming dataset profiler. Feed rows (positional or named) or typed numeric columns. */
+export class DatasetProfiler {
+  readonly columns: ColumnProfile[] = [];
+  private byName = new Map<string, ColumnProfile>();
+  rows = 0;
+  private readonly o: Required<ProfilerOptions>;
+
+  constructor(opts: ProfilerOptions = {}) {
+    this.o = {
+      columnNames: opts.columnNames ?? [],
+      kllK: opts.kllK ?? SERVICE_KLL_K,
+      kllC: opts.kllC ?? SERVICE_KLL_C,
+      buckets: opts.buckets ?? SERVICE_KLL_BUCKETS,
+      maxTrackedValues: opts.maxTrackedValues ?? 10_000,
+      maxCategoricalBuckets: opts.maxCategoricalBuckets ?? 1000,
+    };
+    for (const n of this.o.columnNames) this.column(n);
+  }
+
+  /** Get or create a column; a column first seen after N rows starts with N missing values. */
+  column(name: string): ColumnProfile {
+    let c = this.byName.get(name);
+    if (!c) {
+      c = new ColumnProfile(name, this.o);
+      c.addMissing(this.rows);
+      this.byName.set(name, c);
+      this.columns.push(c);
+    }
+    return c;
+  }
+
+  private positional(i: number): ColumnProfile {
+    if (i < this.columns.length && this.byName.size === this.columns.length) {
+      const c = this.columns[i];
+      const expected = this.o.columnNames[i] ?? `_c${i}`;
+      if (c.name === expected) return c;
+    }
+    return this.column(this.o.columnNames[i] ?? `_c${i}`);
+  }
+
+  /** Add a row. With `names`, cells go to those columns; otherwise to `columnNames[i]` / `_c<i>`. */
+  addRow(values: readonly CellValue[], names?: readonly string[]): void {
+    const seen = names ? new Set<ColumnProfile>() : undefined;
+    for (let i = 0; i < values.length; i++) {
+      const c = names ? this.column(names[i]) : this.positional(i);
+      c.addCell(values[i]);
+      seen?.add(c);
+    }
+    // columns absent from this row are missing
+    if (names) {
+      for (const c of this.columns) if (!seen!.has(c)) c.addMissing(1);
+    } else {
+      for (let i = values.length; i < this.columns.length; i++) this.columns[i].addMissing(1);
+    }
+    this.rows++;
+  }
+
+  /**
+   * Fast path: `n` rows given as typed numeric columns (NaN = missing), in `columnNames` order.
+   * No per-value allocation; value counts are not tracked (numeric columns never need them).
+   */
+  addNumericColumns(cols: readonly Float64Array[], n: number): void {
+    for (let j = 0; j < cols.length; j++) {
+      const c = this.positional(j);
+      const a = cols[j];
+      c.seen = true;
+      if (a.length < n) throw new Error(`addNumericColumns: column ${j} has ${a.length} values, expected ${n}.`);
+      for (let i = 0; i < n; i++) c.addNumber(a[i]);
+    }
+    for (let j = cols.length; j < this.columns.length; j++) this.columns[j].addMissing(n);
+    this.rows += n;
+  }
+
+  merge(o: DatasetProfiler): void {
+    for (const oc of o.columns) {
+      // a column new to this profiler starts with this.rows missing (see column()); oc brings its own counts
+      this.column(oc.name).merge(oc);
+    }
+    for (const c of this.columns) if (!o.byName.has(c.name)) c.addMissing(o.rows);
+    this.rows += o.rows;
+  }
+
+  /** @param onlySeen leave out columns that were declared (columnNames) but never present in any row. */
+  toStatistics(onlySeen = false): StatisticsFile {
+    return {
+      version: 0.0,
+      dataset: { item_count: this.rows },
+      features: this.columns.filter((c) => !onlySeen || c.seen).map((c) => c.toFeatureStatistics(this.o.buckets, this.o.maxCategoricalBuckets)),
+    };
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Data-quality monitoring, file-compatible with SageMaker Model Monitor.
+ *
+ *   const { statistics, constraints } = await suggestBaseline(readCsvRows('train.csv', { header: true }), { outputDir: 'baseline' });
+ *   const res = await analyze({
+ *     baselineStatistics: 'baseline/statistics.json', baselineConstraints: 'baseline/constraints.json',
+ *     current: readCaptureRows('capture/my-endpoint'), outputRoot: 'out', endpoint: 'my-endpoint', schedule: 'hourly',
+ *   });
+ *   // out/reports/my-endpoint/hourly/yyyy/mm/dd/hh/{statistics.json, constraint_violations.json, drift_report.json, cloudwatch_metrics.jsonl}
+ *
+ * Everything streams: memory is flat in the number of rows.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'csv-parse';
+import type { CellValue, DecodedRow } from './capture';
+import { checkConstraints, type CheckResult, type ColumnFacts } from './dataquality/checks';
+import { formatServiceJson, readServiceJson, writeFileAtomic } from './dataquality/json';
+import { DatasetProfiler, type ProfilerOptions } from './dataquality/profile';
+import { suggestConstraints, type SuggestOptions } from './dataquality/suggest';
+import type { ConstraintsFile, StatisticsFile } from './dataquality/types';
+import { dataQualityEmfLines } from './emf';
+
+export * from './capture';
+export * from './emf';
+export * from './dataquality/types';
+export { DatasetProfiler, ColumnProfile, classifyCell, inferType, type ProfilerOptions } from './dataquality/profile';
+export { suggestConstraints, mergeMonitoringConfig, type SuggestOptions } from './dataquality/suggest';
+export { checkConstraints, type CheckInput, type CheckResult, type ColumnFacts, type FeatureDriftRow } from './dataquality/checks';
+export { formatServiceJson, parseServiceJson, readServiceJson, writeFileAtomic } from './dataquality/json';
+export { KllSketch, SERVICE_KLL_C, SERVICE_KLL_K, SERVICE_KLL_BUCKETS, type KllSketchJson, type KllBucket } from './sketch/kll';
+export * as drift from './drift';
+
+/** A row: plain cells (positional) or a decoded capture row (with optional column names). */
+export type RowInput = readonly CellValue[] | DecodedRow;
+export type RowSource = Iterable<RowInput> | AsyncIterable<RowInput>;
+
+export interface CsvReadOptions {
+  /** First record holds column names (default false → `_c0`, `_c1`, ... as the service). */
+  header?: boolean;
+  delimiter?: string;
+}
+
+/** Stream rows of a local CSV file (cells trimmed, blank lines skipped, ragged rows allowed). */
+export async function* readCsvRows(file: string, opts: CsvReadOptions = {}): AsyncGenerator<DecodedRow> {
+  if (!fs.existsSync(file)) throw new Error(`readCsvRows: ${file} does not exist; pass the path of a CSV file.`);
+  const parser = fs.createReadStream(file).pipe(
+    parse({ delimiter: opts.delimiter ?? ',', trim: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true }),
+  );
+  let names: string[] | undefined;
+  for await (const rec of parser as AsyncIterable<string[]>) {
+    if (opts.header && !names) {
+      names = rec;
+      continue;
+    }
+    yield names ? { values: rec, names: rec.length === names.length ? names : names.concat(rec.slice(names.length).map((_, i) => `_c${names!.length + i}`)).slice(0, rec.length) } : { values: rec };
+  }
+}
+
+/** Profile a row stream. */
+export async function profileRows(rows: RowSource, opts: ProfilerOptions = {}, profiler = new DatasetProfiler(opts)): Promise<DatasetProfiler> {
+  for await (const r of rows as AsyncIterable<RowInput>) {
+    if (Array.isArray(r)) profiler.addRow(r as CellValue[]);
+    else {
+      const d = r as DecodedRow;
+      profiler.addRow(d.values, d.names);
+    }
+  }
+  return profiler;
+}
+
+export interface SuggestBaselineOptions extends ProfilerOptions, SuggestOptions {
+  /** When set, statistics.json and constraints.json are written there (atomically). */
+  outputDir?: string;
+}
+
+export interface BaselineResult {
+  statistics: StatisticsFile;
+  constraints: ConstraintsFile;
+  files?: { statistics: string; constraints: string };
+}
+
+/** Baseline job: profile rows → statistics.json + suggested constraints.json. */
+export async function suggestBaseline(rows: RowSource | DatasetProfiler, opts: SuggestBaselineOptions = {}): Promise<BaselineResult> {
+  const profiler = rows instanceof DatasetProfiler ? rows : await profileRows(rows, opts);
+  if (profiler.rows === 0) throw new Error('suggestBaseline: the input has no rows; check the dataset path and format.');
+  const statistics = profiler.toStatistics();
+  const constraints = suggestConstraints(statistics, opts);
+  const out: BaselineResult = { statistics, constraints };
+  if (opts.outputDir) {
+    const s = path.join(opts.outputDir, 'statistics.json');
+    const c = path.join(opts.outputDir, 'constraints.json');
+    await writeFileAtomic(s, formatServiceJson(statistics));
+    await writeFileAtomic(c, formatServiceJson(constraints));
+    out.files = { statistics: s, constraints: c };
+  }
+  return out;
+}
+
+export interface AnalyzeOptions {
+  /** Baseline statistics (object or path to statistics.json); needed for the drift check. */
+  baselineStatistics?: StatisticsFile | string;
+  /** Baseline constraints (object or path to constraints.json). */
+  baselineConstraints: ConstraintsFile | string;
+  /** Current data: rows, a profiler already fed, or a statistics object computed elsewhere. */
+  current: RowSource | DatasetProfiler | StatisticsFile;
+  /** Profiler options for current data; column names default to the baseline's feature names. */
+  profiler?: ProfilerOptions;
+  /** Root folder; the report goes to `<outputRoot>/reports/<endpoint>/<schedule>/yyyy/mm/dd/hh/`. */
+  outputRoot?: string;
+  endpoint?: string;
+  schedule?: string;
+  /** Time of the run (hour partition of the report and EMF timestamp). Default now. */
+  time?: Date;
+}
+
+export interface AnalyzeResult extends CheckResult {
+  statistics: StatisticsFile;
+  emfLines: string[];
+  reportDir?: string;
+}
+
+async function loadJson<T>(v: T | string): Promise<T> {
+  return typeof v === 'string' ? readServiceJson<T>(v) : v;
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** Report folder of a monitoring execution: reports/<endpoint>/<schedule>/yyyy/mm/dd/hh. */
+export function reportPrefix(endpoint: string, schedule: string, t: Date): string {
+  return ['reports', endpoint, schedule, String(t.getUTCFullYear()), pad(t.getUTCMonth() + 1), pad(t.getUTCDate()), pad(t.getUTCHours())].join('/');
+}
+
+function isStatisticsFile(x: unknown): x is StatisticsFile {
+  return !!x && typeof x === 'object' && !(Symbol.asyncIterator in (x as object)) && !(Symbol.iterator in (x as object)) && Array.isArray((x as StatisticsFile).features) && !!(x as StatisticsFile).dataset;
+}
+
+/** Monitoring execution: profile current data, check against the baseline, write the report. */
+export async function analyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
+  const constraints = await loadJson<ConstraintsFile>(o.baselineConstraints);
+  const baseStats = o.baselineStatistics === undefined ? undefined : await loadJson<StatisticsFile>(o.baselineStatistics);
+  let statistics: StatisticsFile;
+  let facts: Map<string, ColumnFacts> | undefined;
+  if (isStatisticsFile(o.current)) {
+    statistics = o.current;
+  } else {
+    const profiler =
+      o.current instanceof DatasetProfiler
+        ? o.current
+        : await profileRows(o.current as RowSource, {
+            ...o.profiler,
+            columnNames: o.profiler?.columnNames ?? constraints.features.map((f) => f.name),
+          });
+    // baseline columns that no current row carried are missing columns, not empty ones
+    statistics = profiler.toStatistics(true);
+    facts = new Map(profiler.columns.map((c) => [c.name, { present: c.present, missing: c.missing, integral: c.integral, fractional: c.fractional, boolean: c.boolean, string: c.string }]));
+  }
+  const res = checkConstraints({ baselineConstraints: constraints, baselineStatistics: baseStats, currentStatistics: statistics, currentFacts: facts });
+  const time = o.time ?? new Date();
+  const emfLines =
+    res.emitMetrics && o.endpoint !== undefined && o.schedule !== undefined
+      ? dataQualityEmfLines({ endpoint: o.endpoint, schedule: o.schedule }, res.metrics, time)
+      : res.emitMetrics && o.schedule !== undefined
+        ? dataQualityEmfLines({ schedule: o.schedule }, res.metrics, time)
+        : [];
+  const out: AnalyzeResult = { ...res, statistics, emfLines };
+  if (o.outputRoot) {
+    if (!o.endpoint || !o.schedule) {
+      throw new Error('analyze: outputRoot given without endpoint and schedule; pass both so the report can be placed under reports/<endpoint>/<schedule>/.');
+    }
+    const dir = path.join(o.outputRoot, ...reportPrefix(o.endpoint, o.schedule, time).split('/'));
+    await writeFileAtomic(path.join(dir, 'statistics.json'), formatServiceJson(statistics));
+    await writeFileAtomic(path.join(dir, 'constraint_violations.json'), formatServiceJson(res.violations));
+    await writeFileAtomic(path.join(dir, 'drift_report.json'), JSON.stringify({ features: res.drift }, null, 2));
+    if (emfLines.length) await writeFileAtomic(path.join(dir, 'cloudwatch_metrics.jsonl'), emfLines.join('\n') + '\n');
+    out.reportDir = dir;
+  }
+  return out;
+}

@@ -1,0 +1,351 @@
+/**
+ * KLL quantile sketch with the semantics AWS Deequ uses (and therefore SageMaker Model Monitor):
+ *
+ *  - a stack of compactors (levels); an item at level h weighs 2^h;
+ *  - capacity of level h: 2 * (ceil(k * c^h / 2) + 1), service parameters c = 0.64, k = 2048;
+ *  - an update appends to level 0; when the number of stored items exceeds the summed capacity, the
+ *    LOWEST level whose buffer has reached its capacity is compacted once: its even-length prefix is
+ *    sorted and every second item (starting at an offset that alternates deterministically) moves up;
+ *    an odd trailing item stays;
+ *  - merge concatenates level by level, then condenses while the sketch is at/over capacity;
+ *  - ranks: inclusive rank(x) = weight of items <= x, exclusive = weight of items < x;
+ *  - buckets: `bins` equal-width buckets over [min, max]; bucket i counts
+ *    rankExclusive(high) - rankExclusive(low), the last bucket rank(high) - rankExclusive(low).
+ *
+ * Serialised as the `sketch` object of statistics.json: `{parameters: {c, k}, data: number[][]}`,
+ * one array per compactor level, items in buffer order.
+ *
+ * Implementation: one growable Float64Array per level, no per-item allocation.
+ */
+
+export const SERVICE_KLL_C = 0.64;
+export const SERVICE_KLL_K = 2048;
+export const SERVICE_KLL_BUCKETS = 10;
+
+export interface KllSketchJson {
+  parameters: { c: number; k: number };
+  data: number[][];
+}
+
+export interface KllBucket {
+  lower_bound: number;
+  upper_bound: number;
+  count: number;
+}
+
+/** Sorted distinct items with cumulative (inclusive) weights: the sketch's step CDF. */
+export interface WeightedCdf {
+  values: Float64Array;
+  /** cum[i] = total weight of items <= values[i] */
+  cum: Float64Array;
+  total: number;
+}
+
+export class KllSketch {
+  readonly k: number;
+  readonly c: number;
+  private levels: Float64Array[] = [];
+  private sizes: number[] = [];
+  private compressCount: number[] = [];
+  private offsets: number[] = [];
+  private totalCapacity = 0;
+  private stored = 0;
+
+  constructor(k: number = SERVICE_KLL_K, c: number = SERVICE_KLL_C) {
+    if (!Number.isInteger(k) || k < 2) throw new Error(`KLL sketch size k=${k} is invalid; use an integer >= 2 (the service uses 2048).`);
+    if (!(c > 0 && c <= 1)) throw new Error(`KLL shrinking factor c=${c} is invalid; use 0 < c <= 1 (the service uses 0.64).`);
+    this.k = k;
+    this.c = c;
+    this.expand();
+  }
+
+  /** Capacity of level h (Deequ's formula). */
+  capacity(h: number): number {
+    return 2 * (Math.ceil((this.k * Math.pow(this.c, h)) / 2) + 1);
+  }
+
+  get numLevels(): number {
+    return this.levels.length;
+  }
+
+  /** Number of items currently stored (not the stream length; see {@link weight}). */
+  get storedItems(): number {
+    return this.stored;
+  }
+
+  /** Total weight = number of items ever added (exact). */
+  get weight(): number {
+    let w = 0;
+    for (let h = 0; h < this.levels.length; h++) w += this.sizes[h] * 2 ** h;
+    return w;
+  }
+
+  private expand(): void {
+    const h = this.levels.length;
+    this.levels.push(new Float64Array(Math.max(16, this.capacity(h) + 2)));
+    this.sizes.push(0);
+    this.compressCount.push(0);
+    this.offsets.push(0);
+    this.totalCapacity += this.capacity(h);
+  }
+
+  private push(h: number, x: number): void {
+    let buf = this.levels[h];
+    const n = this.sizes[h];
+    if (n === buf.length) {
+      const nb = new Float64Array(buf.length * 2);
+      nb.set(buf);
+      this.levels[h] = buf = nb;
+    }
+    buf[n] = x;
+    this.sizes[h] = n + 1;
+  }
+
+  /** Add one value. NaN is rejected (callers count it as missing). */
+  update(x: number): void {
+    if (x !== x) throw new Error('KLL sketch: NaN cannot be ranked; treat it as a missing value before calling update().');
+    // inlined push(0, x) — this is the hot path
+    let buf = this.levels[0];
+    const n = this.sizes[0];
+    if (n === buf.length) {
+      const nb = new Float64Array(buf.length * 2);
+      nb.set(buf);
+      this.levels[0] = buf = nb;
+    }
+    buf[n] = x;
+    this.sizes[0] = n + 1;
+    if (++this.stored > this.totalCapacity) this.condense();
+  }
+
+  /** Add many values (NaN entries are skipped). */
+  updateAll(xs: ArrayLike<number>): void {
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i];
+      if (x === x) this.update(x);
+    }
+  }
+
+  /** Compact the lowest full level once. Returns false when no level is full. */
+  private condense(): boolean {
+    for (let h = 0; h < this.levels.length; h++) {
+      if (this.sizes[h] >= this.capacity(h)) {
+        if (h + 1 >= this.levels.length) this.expand();
+        this.compact(h);
+        let s = 0;
+        for (let j = 0; j < this.sizes.length; j++) s += this.sizes[j];
+        this.stored = s;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private compact(h: number): void {
+    const buf = this.levels[h];
+    const items = this.sizes[h];
+    const len = items - (items % 2);
+    if (this.compressCount[h] % 2 === 1) this.offsets[h] = 1 - this.offsets[h];
+    const off = this.offsets[h];
+    buf.subarray(0, len).sort();
+    for (let i = off; i < len; i += 2) this.push(h + 1, buf[i]);
+    if (items % 2 === 1) {
+      buf[0] = buf[items - 1];
+      this.sizes[h] = 1;
+    } else this.sizes[h] = 0;
+    this.compressCount[h]++;
+  }
+
+  /** Merge `other` into this sketch (Deequ semantics); returns this. Parameters must match. */
+  merge(other: KllSketch): this {
+    if (other.k !== this.k || other.c !== this.c) {
+      throw new Error(
+        `KLL merge: parameters differ (k=${this.k}, c=${this.c} vs k=${other.k}, c=${other.c}); only sketches built with the same k and c can be merged.`,
+      );
+    }
+    while (this.levels.length < other.levels.length) this.expand();
+    for (let h = 0; h < other.levels.length; h++) {
+      const ob = other.levels[h];
+      for (let i = 0; i < other.sizes[h]; i++) this.push(h, ob[i]);
+    }
+    let s = 0;
+    for (let j = 0; j < this.sizes.length; j++) s += this.sizes[j];
+    this.stored = s;
+    while (this.stored >= this.totalCapacity) {
+      if (!this.condense()) break;
+    }
+    return this;
+  }
+
+  clone(): KllSketch {
+    const s = new KllSketch(this.k, this.c);
+    s.levels = this.levels.map((b) => b.slice());
+    s.sizes = [...this.sizes];
+    s.compressCount = [...this.compressCount];
+    s.offsets = [...this.offsets];
+    s.totalCapacity = this.totalCapacity;
+    s.stored = this.stored;
+    return s;
+  }
+
+  /** Items per level, in buffer order (as statistics.json stores them). */
+  levelItems(): number[][] {
+    return this.levels.map((b, h) => Array.from(b.subarray(0, this.sizes[h])));
+  }
+
+  toJSON(): KllSketchJson {
+    return { parameters: { c: this.c, k: this.k }, data: this.levelItems() };
+  }
+
+  /** Read the `sketch` object of a statistics.json (service or ours). */
+  static fromJSON(j: KllSketchJson, where = 'sketch'): KllSketch {
+    if (!j || typeof j !== 'object' || !j.parameters || !Array.isArray(j.data)) {
+      throw new Error(`${where}: expected {parameters: {c, k}, data: number[][]}; the statistics file is not a KLL sketch.`);
+    }
+    const k = Number(j.parameters.k);
+    const c = Number(j.parameters.c);
+    const s = new KllSketch(k, c);
+    j.data.forEach((level, h) => {
+      if (!Array.isArray(level)) throw new Error(`${where}.data[${h}] is not an array of numbers.`);
+      while (s.levels.length <= h) s.expand();
+      for (const x of level) {
+        const v = Number(x);
+        if (v !== v) throw new Error(`${where}.data[${h}] contains a non-number (${JSON.stringify(x)}).`);
+        s.push(h, v);
+      }
+    });
+    s.stored = s.sizes.reduce((a, b) => a + b, 0);
+    return s;
+  }
+
+  /** Inclusive rank: weight of stored items <= x. */
+  rank(x: number): number {
+    let r = 0;
+    for (let h = 0; h < this.levels.length; h++) {
+      const b = this.levels[h];
+      const w = 2 ** h;
+      for (let i = 0; i < this.sizes[h]; i++) if (b[i] <= x) r += w;
+    }
+    return r;
+  }
+
+  /** Exclusive rank: weight of stored items < x. */
+  rankExclusive(x: number): number {
+    let r = 0;
+    for (let h = 0; h < this.levels.length; h++) {
+      const b = this.levels[h];
+      const w = 2 ** h;
+      for (let i = 0; i < this.sizes[h]; i++) if (b[i] < x) r += w;
+    }
+    return r;
+  }
+
+  /** Step CDF over the stored items (sorted, distinct values, inclusive cumulative weights). */
+  cdf(): WeightedCdf {
+    const n = this.stored;
+    const vals = new Float64Array(n);
+    const wts = new Float64Array(n);
+    let p = 0;
+    for (let h = 0; h < this.levels.length; h++) {
+      const b = this.levels[h];
+      const w = 2 ** h;
+      for (let i = 0; i < this.sizes[h]; i++) {
+        vals[p] = b[i];
+        wts[p++] = w;
+      }
+    }
+    const idx = new Uint32Array(n);
+    for (let i = 0; i < n; i++) idx[i] = i;
+    idx.sort((a, b) => vals[a] - vals[b]);
+    const outV: number[] = [];
+    const outC: number[] = [];
+    let cum = 0;
+    for (let i = 0; i < n; i++) {
+      const v = vals[idx[i]];
+      cum += wts[idx[i]];
+      if (outV.length > 0 && outV[outV.length - 1] === v) outC[outC.length - 1] = cum;
+      else {
+        outV.push(v);
+        outC.push(cum);
+      }
+    }
+    return { values: Float64Array.from(outV), cum: Float64Array.from(outC), total: cum };
+  }
+
+  /** Approximate quantile q in [0,1] (smallest stored value whose inclusive rank >= q * weight). */
+  quantile(q: number): number {
+    const { values, cum, total } = this.cdf();
+    if (values.length === 0) return NaN;
+    const target = q * total;
+    for (let i = 0; i < values.length; i++) if (cum[i] >= target) return values[i];
+    return values[values.length - 1];
+  }
+
+  /**
+   * Re-bucket into `bins` equal-width buckets over [min, max] with Deequ's rank rules.
+   * min/max are the exact column extremes (kept outside the sketch, as the service does).
+   */
+  buckets(min: number, max: number, bins: number = SERVICE_KLL_BUCKETS): KllBucket[] {
+    const { values, cum } = this.cdf();
+    const rankExcl = (x: number): number => {
+      // weight of items < x: last index with values[i] < x
+      let lo = 0,
+        hi = values.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (values[mid] < x) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo === 0 ? 0 : cum[lo - 1];
+    };
+    const rankIncl = (x: number): number => {
+      let lo = 0,
+        hi = values.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (values[mid] <= x) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo === 0 ? 0 : cum[lo - 1];
+    };
+    const out: KllBucket[] = [];
+    for (let i = 0; i < bins; i++) {
+      const low = min + ((max - min) * i) / bins;
+      const high = min + ((max - min) * (i + 1)) / bins;
+      const count = i === bins - 1 ? rankIncl(high) - rankExcl(low) : rankExcl(high) - rankExcl(low);
+      out.push({ lower_bound: low, upper_bound: high, count });
+    }
+    return out;
+  }
+
+  /**
+   * Guaranteed bound on the absolute rank error of any rank query, as a fraction of the weight:
+   * each compaction at level h moves at most 2^h of rank mass, so the bound is the sum over all
+   * compactions performed of their level weight, divided by the total weight (0 when nothing was compacted).
+   * For a deserialised sketch the compaction history is unknown; use {@link rankErrorBoundFromShape}.
+   */
+  rankErrorBound(): number {
+    const w = this.weight;
+    if (w === 0) return 0;
+    let e = 0;
+    for (let h = 0; h < this.compressCount.length; h++) e += this.compressCount[h] * 2 ** h;
+    if (e === 0 && this.levels.length > 1) return this.rankErrorBoundFromShape();
+    return e / w;
+  }
+
+  /**
+   * Bound derived only from the level structure: a compaction at level h produces >= capacity(h)/2 - 1
+   * items at level h+1, so the compactions of level h number at most (items ever at h+1) / (capacity(h)/2 - 1).
+   */
+  rankErrorBoundFromShape(): number {
+    const w = this.weight;
+    if (w === 0 || this.levels.length === 1) return 0;
+    let e = 0;
+    for (let h = 0; h + 1 < this.levels.length; h++) {
+      // weight that ever reached level h+1 is at most the total weight; number of items that ever reached it
+      const itemsAbove = w / 2 ** (h + 1);
+      const perCompaction = Math.max(1, this.capacity(h) / 2 - 1);
+      e += Math.ceil(itemsAbove / perCompaction) * 2 ** h;
+    }
+    return Math.min(1, e / w);
+  }
+}
