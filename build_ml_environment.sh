@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The ML lifecycle in order, against the stack's outputs:
+#   provision -> prepare -> features -> train -> tune -> register
+# Local by default (no AWS, no Docker): ./build_ml_environment.sh
+# See README.md ("The ML lifecycle") for every option, step, output and the workdir layout.
+set -euo pipefail
+
+usage() {
+  cat <<USAGE
+usage: ./build_ml_environment.sh [--target local|aws] [--stack dev|prod] [--workdir DIR]
+                                 [--from STEP] [--only STEP] [--force] [--list] [-- STEP-OPTIONS...]
+  --target   local (default: everything on this machine) or aws (the stack's AWS account)
+  --stack    stack name, reads Pulumi.<stack>.yaml (default: dev)
+  --workdir  where results go (default: .ml-env/<stack>)
+  --from     start at this step;  --only  run just this step
+  --force    re-run steps even when their inputs are unchanged
+  --list     print the steps and exit
+  options after -- go to every step (e.g. -- --rows 2000 --preview-only)
+USAGE
+}
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$here"
+
+STEPS=(provision prepare features train tune register)
+target=local stack=dev workdir="" from="" only="" force=0
+step_opts=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --target) target="${2:?--target needs local or aws}"; shift 2 ;;
+    --stack) stack="${2:?--stack needs a stack name}"; shift 2 ;;
+    --workdir) workdir="${2:?--workdir needs a directory}"; shift 2 ;;
+    --from) from="${2:?--from needs a step name}"; shift 2 ;;
+    --only) only="${2:?--only needs a step name}"; shift 2 ;;
+    --force) force=1; shift ;;
+    --list) printf '%s\n' "${STEPS[@]}"; exit 0 ;;
+    -h|--help) usage; exit 0 ;;
+    --) shift; step_opts=("$@"); break ;;
+    *) echo "error: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+case "$target" in local|aws) ;; *) echo "error: --target '$target': expected local or aws" >&2; exit 2 ;; esac
+[ -f "Pulumi.${stack}.yaml" ] || { echo "error: --stack '$stack': Pulumi.${stack}.yaml not found (stacks: $(ls Pulumi.*.yaml | sed 's/Pulumi\.\(.*\)\.yaml/\1/' | tr '\n' ' '))" >&2; exit 2; }
+workdir="${workdir:-.ml-env/$stack}"
+
+valid_step() { local s; for s in "${STEPS[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+for s in "$from" "$only"; do
+  if [ -n "$s" ] && ! valid_step "$s"; then echo "error: unknown step '$s' (steps: ${STEPS[*]})" >&2; exit 2; fi
+done
+
+# Prerequisites: fail at once, one line naming what is missing.
+command -v node >/dev/null || { echo "error: node (>= 20) is required and was not found on PATH" >&2; exit 2; }
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+[ "$node_major" -ge 20 ] || { echo "error: node >= 20 is required, found $(node --version)" >&2; exit 2; }
+if [ "$target" = aws ]; then
+  command -v pulumi >/dev/null || { echo "error: --target aws needs the Pulumi CLI (https://www.pulumi.com/docs/install/)" >&2; exit 2; }
+  if [ -z "${AWS_ACCESS_KEY_ID:-}" ] && [ -z "${AWS_PROFILE:-}" ] && [ -z "${AWS_WEB_IDENTITY_TOKEN_FILE:-}" ] && [ ! -f "${HOME}/.aws/credentials" ] && [ ! -f "${HOME}/.aws/config" ]; then
+    echo "error: --target aws needs AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID or ~/.aws/config)" >&2; exit 2
+  fi
+fi
+# A fresh clone: install the project's dependencies once.
+if [ ! -d node_modules/@pulumi/pulumi ] || [ ! -d node_modules/ts-node ]; then
+  echo "=== installing dependencies (npm ci) ..."
+  npm ci --no-audit --no-fund >/dev/null
+fi
+
+run_list=()
+if [ -n "$only" ]; then
+  run_list=("$only")
+else
+  started=0; [ -z "$from" ] && started=1
+  for s in "${STEPS[@]}"; do
+    [ "$s" = "$from" ] && started=1
+    [ "$started" = 1 ] && run_list+=("$s")
+  done
+fi
+
+mkdir -p "$workdir"
+echo "ML lifecycle: stack=$stack target=$target workdir=$workdir steps: ${run_list[*]}"
+t0=$(date +%s)
+for s in "${run_list[@]}"; do
+  args=(--stack "$stack" --target "$target" --workdir "$workdir")
+  [ "$force" = 1 ] && args+=(--force)
+  if ! node -r ts-node/register/transpile-only scripts/run-step.ts "$s" "${args[@]}" ${step_opts[@]+"${step_opts[@]}"}; then
+    echo "stopped at step '$s'; earlier results are kept in $workdir (manifest.json). Fix the problem above and re-run: completed steps are skipped." >&2
+    exit 1
+  fi
+done
+echo "all steps done in $(( $(date +%s) - t0 )) s; manifest: $workdir/manifest.json"
