@@ -1,0 +1,294 @@
+/**
+ * ModelEndpoint: a real-time SageMaker endpoint with network-isolated models in the VPC, KMS-encrypted storage and
+ * data capture, production variants with traffic weights (an A/B test is a change of weights), an optional shadow
+ * variant, blue/green deployments (canary / linear / all-at-once) that roll back on alarms, and target-tracking
+ * autoscaling per variant.
+ *
+ * Resource types created:
+ *   - aws:sagemaker/model:Model                                (one per production variant, one for the shadow)
+ *   - aws:sagemaker/endpointConfiguration:EndpointConfiguration (auto-named: immutable, replaced on change)
+ *   - aws:sagemaker/endpoint:Endpoint                          (explicit, stable name)
+ *   - aws:appautoscaling/target:Target                         (one per production variant)
+ *   - aws:appautoscaling/policy:Policy                         (one per production variant, target tracking)
+ *
+ * Updates: a change to any model or variant produces a new endpoint configuration (new auto-name); Pulumi creates it,
+ * points the endpoint at it (SageMaker runs the blue/green deployment with the configured traffic routing and rolls back
+ * if a rollback alarm fires), then deletes the old configuration. Variant names must stay the same across updates:
+ * blue/green deployments, autoscaling targets and the alarms all key off them.
+ *
+ * The program creates this component only when `endpoint.enabled`; otherwise it exports `disabledEndpointOutputs()`.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Built-in image used when a variant configures none. */
+export const DEFAULT_IMAGE = { repositoryName: "sagemaker-xgboost", imageTag: "1.7-1" } as const;
+
+/** Content types recorded as CSV / JSON by data capture (so captured payloads are stored as text, not base64). */
+export const CAPTURE_CSV_CONTENT_TYPES = ["text/csv"];
+export const CAPTURE_JSON_CONTENT_TYPES = ["application/json", "application/jsonlines"];
+
+export interface EndpointVariantArgs {
+    /** Variant name (letters, digits, hyphens). Keep it stable across model updates. */
+    name: string;
+    instanceType: string;
+    initialInstanceCount: number;
+    /** Relative traffic weight (production variants); ignored for the shadow variant's share, see `shadowWeight`. */
+    weight: number;
+    /** S3 URI of model.tar.gz; defaults to `s3://<artifactsBucketName>/models/<variant>/model.tar.gz`. */
+    modelDataUrl?: string;
+    /** Container image URI; defaults to the region's built-in XGBoost 1.7-1 image. */
+    image?: string;
+}
+
+export interface ModelEndpointArgs {
+    /** Resource name prefix (config `namePrefix`). */
+    namePrefix: string;
+    /** The endpoint's explicit name; defaults to `<namePrefix>-endpoint`. Alarms reference it before it exists. */
+    endpointName?: string;
+    /** Execution role of the hosted models (PlatformSecurity hosting role). */
+    hostingRoleArn: pulumi.Input<string>;
+    /** Private subnets the model containers attach to. */
+    subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** The endpoint security group(s). */
+    securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** KMS key for the ML storage volumes of the endpoint instances (endpoint config `kmsKeyArn`). */
+    kmsKeyArn: pulumi.Input<string>;
+    /** Bucket holding model artifacts (default model data URLs). */
+    artifactsBucketName: pulumi.Input<string>;
+    /** Production variants (config `endpoint.variants`). At least one with weight > 0. */
+    variants: EndpointVariantArgs[];
+    /** Optional shadow variant (config `endpoint.shadowVariant`): receives a copy of traffic, its responses are discarded. */
+    shadowVariant?: EndpointVariantArgs;
+    /** Data capture destination, e.g. `s3://<capture bucket>/datacapture`. */
+    captureS3Uri: pulumi.Input<string>;
+    /** Percentage (0-100) of requests captured (config `endpoint.captureSamplingPercentage`); 0 disables capture. */
+    captureSamplingPercentage: number;
+    /** KMS key for captured data; defaults to `kmsKeyArn`. */
+    captureKmsKeyArn?: pulumi.Input<string>;
+    /** Config `endpoint.autoscaling`. */
+    autoscaling: {
+        minCapacity: number;
+        maxCapacity: number;
+        targetInvocationsPerInstance: number;
+        scaleInCooldownSeconds: number;
+        scaleOutCooldownSeconds: number;
+    };
+    /** Config `endpoint.deployment`. */
+    deployment: {
+        strategy: "canary" | "linear" | "all-at-once";
+        stepPercent: number;
+        waitIntervalSeconds: number;
+        terminationWaitSeconds: number;
+    };
+    /** Alarm names that roll a deployment back (Observability `endpointAlarmNames`). Empty = no auto-rollback. */
+    rollbackAlarmNames?: pulumi.Input<pulumi.Input<string>[]>;
+    tags?: Record<string, string>;
+}
+
+/** The stack outputs describing the endpoint; all null when the stack disables it. */
+export interface EndpointStackOutputs {
+    endpointName: pulumi.Output<string> | null;
+    endpointArn: pulumi.Output<string> | null;
+    endpointConfigName: pulumi.Output<string> | null;
+    variantNames: string[] | null;
+    shadowVariantName: string | null;
+}
+
+/** Outputs to export when `endpoint.enabled` is false. */
+export function disabledEndpointOutputs(): EndpointStackOutputs {
+    return { endpointName: null, endpointArn: null, endpointConfigName: null, variantNames: null, shadowVariantName: null };
+}
+
+/** Outputs to export for an endpoint, or the disabled outputs when there is none. */
+export function endpointStackOutputs(endpoint: ModelEndpoint | undefined): EndpointStackOutputs {
+    if (!endpoint) return disabledEndpointOutputs();
+    return {
+        endpointName: endpoint.endpointName,
+        endpointArn: endpoint.endpointArn,
+        endpointConfigName: endpoint.endpointConfigName,
+        variantNames: endpoint.variantNames,
+        shadowVariantName: endpoint.shadowVariantName ?? null,
+    };
+}
+
+const VARIANT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+/** Traffic routing of the blue/green update policy for a deployment strategy. */
+export function trafficRouting(d: ModelEndpointArgs["deployment"]): aws.types.input.sagemaker.EndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfiguration {
+    switch (d.strategy) {
+        case "canary":
+            return { type: "CANARY", canarySize: { type: "CAPACITY_PERCENT", value: d.stepPercent }, waitIntervalInSeconds: d.waitIntervalSeconds };
+        case "linear":
+            return { type: "LINEAR", linearStepSize: { type: "CAPACITY_PERCENT", value: d.stepPercent }, waitIntervalInSeconds: d.waitIntervalSeconds };
+        case "all-at-once":
+            return { type: "ALL_AT_ONCE", waitIntervalInSeconds: d.waitIntervalSeconds };
+    }
+}
+
+function validate(args: ModelEndpointArgs): void {
+    const problems: string[] = [];
+    if (args.variants.length === 0) problems.push("at least one production variant is required");
+    const names = [...args.variants.map((v) => v.name), ...(args.shadowVariant ? [args.shadowVariant.name] : [])];
+    for (const n of names) if (!VARIANT_NAME.test(n)) problems.push(`variant name ${JSON.stringify(n)} must be letters, digits and hyphens (max 63)`);
+    if (new Set(names).size !== names.length) problems.push(`variant names must be unique (shadow included): ${names.join(", ")}`);
+    if (args.variants.length > 0 && !args.variants.some((v) => v.weight > 0)) problems.push("at least one production variant needs a weight > 0");
+    for (const v of [...args.variants, ...(args.shadowVariant ? [args.shadowVariant] : [])]) {
+        if (v.weight < 0) problems.push(`variant ${v.name}: weight must be >= 0`);
+        if (!Number.isInteger(v.initialInstanceCount) || v.initialInstanceCount < 1) problems.push(`variant ${v.name}: initialInstanceCount must be an integer >= 1`);
+    }
+    const s = args.captureSamplingPercentage;
+    if (!Number.isInteger(s) || s < 0 || s > 100) problems.push(`captureSamplingPercentage ${s} must be an integer 0-100`);
+    const a = args.autoscaling;
+    if (a.minCapacity < 1 || a.maxCapacity < a.minCapacity) problems.push(`autoscaling capacity must satisfy 1 <= min (${a.minCapacity}) <= max (${a.maxCapacity})`);
+    if (a.targetInvocationsPerInstance <= 0) problems.push("autoscaling.targetInvocationsPerInstance must be > 0");
+    if (args.deployment.strategy !== "all-at-once" && (args.deployment.stepPercent < 1 || args.deployment.stepPercent > 100)) {
+        problems.push(`deployment.stepPercent ${args.deployment.stepPercent} must be 1-100`);
+    }
+    if (problems.length > 0) throw new Error(`ModelEndpoint: ${problems.join("; ")}`);
+}
+
+export class ModelEndpoint extends pulumi.ComponentResource {
+    public readonly models: Record<string, aws.sagemaker.Model>;
+    public readonly endpointConfiguration: aws.sagemaker.EndpointConfiguration;
+    public readonly endpoint: aws.sagemaker.Endpoint;
+    public readonly endpointName: pulumi.Output<string>;
+    public readonly endpointArn: pulumi.Output<string>;
+    public readonly endpointConfigName: pulumi.Output<string>;
+    /** Production variant names, in order. */
+    public readonly variantNames: string[];
+    public readonly shadowVariantName?: string;
+    public readonly scalableTargets: aws.appautoscaling.Target[];
+    public readonly scalingPolicies: aws.appautoscaling.Policy[];
+
+    constructor(name: string, args: ModelEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlplatform:components:ModelEndpoint", name, {}, opts);
+        validate(args);
+        const endpointName = args.endpointName ?? `${args.namePrefix}-endpoint`;
+        this.variantNames = args.variants.map((v) => v.name);
+        this.shadowVariantName = args.shadowVariant?.name;
+
+        const needsDefaultImage = [...args.variants, ...(args.shadowVariant ? [args.shadowVariant] : [])].some((v) => !v.image);
+        const defaultImage = needsDefaultImage
+            ? aws.sagemaker.getPrebuiltEcrImageOutput({ repositoryName: DEFAULT_IMAGE.repositoryName, imageTag: DEFAULT_IMAGE.imageTag }, { parent: this }).registryPath
+            : undefined;
+
+        const model = (v: EndpointVariantArgs, role: "variant" | "shadow") =>
+            new aws.sagemaker.Model(
+                `${name}-${role}-${v.name}`,
+                {
+                    executionRoleArn: args.hostingRoleArn,
+                    primaryContainer: {
+                        image: v.image ?? defaultImage!,
+                        modelDataUrl: v.modelDataUrl ?? pulumi.interpolate`s3://${args.artifactsBucketName}/models/${v.name}/model.tar.gz`,
+                        mode: "SingleModel",
+                    },
+                    // No outbound network from the container; it reaches nothing but what SageMaker mounts for it.
+                    enableNetworkIsolation: true,
+                    vpcConfig: { subnets: args.subnetIds, securityGroupIds: args.securityGroupIds },
+                    tags: args.tags,
+                },
+                { parent: this },
+            );
+        this.models = Object.fromEntries(args.variants.map((v) => [v.name, model(v, "variant")]));
+        const shadowModel = args.shadowVariant ? model(args.shadowVariant, "shadow") : undefined;
+        if (args.shadowVariant && shadowModel) this.models[args.shadowVariant.name] = shadowModel;
+
+        const variant = (v: EndpointVariantArgs, m: aws.sagemaker.Model) => ({
+            variantName: v.name,
+            modelName: m.name,
+            instanceType: v.instanceType,
+            initialInstanceCount: v.initialInstanceCount,
+            initialVariantWeight: v.weight,
+        });
+
+        // No explicit name: Pulumi auto-names it, so any change creates a new configuration (they are immutable in
+        // SageMaker) and the endpoint is updated to it.
+        this.endpointConfiguration = new aws.sagemaker.EndpointConfiguration(
+            `${name}-config`,
+            {
+                kmsKeyArn: args.kmsKeyArn,
+                productionVariants: args.variants.map((v) => variant(v, this.models[v.name])),
+                shadowProductionVariants: args.shadowVariant && shadowModel ? [variant(args.shadowVariant, shadowModel)] : undefined,
+                dataCaptureConfig: {
+                    enableCapture: args.captureSamplingPercentage > 0,
+                    initialSamplingPercentage: args.captureSamplingPercentage,
+                    destinationS3Uri: args.captureS3Uri,
+                    kmsKeyId: args.captureKmsKeyArn ?? args.kmsKeyArn,
+                    captureOptions: [{ captureMode: "Input" }, { captureMode: "Output" }],
+                    captureContentTypeHeader: { csvContentTypes: CAPTURE_CSV_CONTENT_TYPES, jsonContentTypes: CAPTURE_JSON_CONTENT_TYPES },
+                },
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+
+        const rollbackAlarms = pulumi.output(args.rollbackAlarmNames ?? []).apply((ns) => ns.map((alarmName) => ({ alarmName })));
+        this.endpoint = new aws.sagemaker.Endpoint(
+            `${name}-endpoint`,
+            {
+                name: endpointName,
+                endpointConfigName: this.endpointConfiguration.name,
+                deploymentConfig: {
+                    blueGreenUpdatePolicy: {
+                        trafficRoutingConfiguration: trafficRouting(args.deployment),
+                        terminationWaitInSeconds: args.deployment.terminationWaitSeconds,
+                    },
+                    autoRollbackConfiguration: rollbackAlarms.apply((alarms) => (alarms.length > 0 ? { alarms } : undefined)) as pulumi.Output<
+                        aws.types.input.sagemaker.EndpointDeploymentConfigAutoRollbackConfiguration | undefined
+                    >,
+                },
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+        this.endpointName = this.endpoint.name;
+        this.endpointArn = this.endpoint.arn;
+        this.endpointConfigName = this.endpointConfiguration.name;
+
+        // Autoscaling of each production variant on invocations per instance (the shadow variant is sized by its
+        // initial instance count).
+        this.scalableTargets = [];
+        this.scalingPolicies = [];
+        for (const v of args.variants) {
+            const target = new aws.appautoscaling.Target(
+                `${name}-scaling-${v.name}`,
+                {
+                    serviceNamespace: "sagemaker",
+                    scalableDimension: "sagemaker:variant:DesiredInstanceCount",
+                    resourceId: pulumi.interpolate`endpoint/${this.endpoint.name}/variant/${v.name}`,
+                    minCapacity: args.autoscaling.minCapacity,
+                    maxCapacity: Math.max(args.autoscaling.maxCapacity, args.autoscaling.minCapacity),
+                    tags: args.tags,
+                },
+                { parent: this },
+            );
+            const policy = new aws.appautoscaling.Policy(
+                `${name}-scaling-policy-${v.name}`,
+                {
+                    policyType: "TargetTrackingScaling",
+                    serviceNamespace: target.serviceNamespace,
+                    scalableDimension: target.scalableDimension,
+                    resourceId: target.resourceId,
+                    targetTrackingScalingPolicyConfiguration: {
+                        predefinedMetricSpecification: { predefinedMetricType: "SageMakerVariantInvocationsPerInstance" },
+                        targetValue: args.autoscaling.targetInvocationsPerInstance,
+                        scaleInCooldown: args.autoscaling.scaleInCooldownSeconds,
+                        scaleOutCooldown: args.autoscaling.scaleOutCooldownSeconds,
+                    },
+                },
+                { parent: this },
+            );
+            this.scalableTargets.push(target);
+            this.scalingPolicies.push(policy);
+        }
+
+        this.registerOutputs({
+            endpointName: this.endpointName,
+            endpointArn: this.endpointArn,
+            endpointConfigName: this.endpointConfigName,
+            variantNames: this.variantNames,
+            shadowVariantName: this.shadowVariantName,
+        });
+    }
+}

@@ -1,0 +1,217 @@
+import * as assert from "assert";
+import { setupMocks, promiseOf, MOCK_ACCOUNT } from "../helpers/pulumi-mocks";
+
+const mocks = setupMocks();
+const XGB = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
+mocks.onCall("aws:sagemaker/getPrebuiltEcrImage:getPrebuiltEcrImage", (a) => ({
+    registryId: "683313688378",
+    registryPath: `683313688378.dkr.ecr.us-east-1.amazonaws.com/${a.inputs.repositoryName}:${a.inputs.imageTag}`,
+    id: "x",
+}));
+// The real provider auto-names resources without an explicit name (`<logical name>-<random suffix>`); mirror that.
+const autoName = (a: { name: string; inputs: Record<string, any> }) => ({ name: a.inputs.name ?? `${a.name}-1a2b3c4` });
+mocks.onResource("aws:sagemaker/model:Model", autoName);
+mocks.onResource("aws:sagemaker/endpointConfiguration:EndpointConfiguration", autoName);
+import { ModelEndpoint, ModelEndpointArgs, disabledEndpointOutputs, endpointStackOutputs } from "../../components/endpoint";
+
+const KEY = `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:key/data`;
+const ROLE = `arn:aws:iam::${MOCK_ACCOUNT}:role/mlp-dev-hosting`;
+
+function args(over: Partial<ModelEndpointArgs> = {}): ModelEndpointArgs {
+    return {
+        namePrefix: "mlp-dev",
+        hostingRoleArn: ROLE,
+        subnetIds: ["subnet-a", "subnet-b"],
+        securityGroupIds: ["sg-endpoint"],
+        kmsKeyArn: KEY,
+        artifactsBucketName: "mlp-dev-artifacts",
+        variants: [{ name: "champion", instanceType: "ml.m5.large", initialInstanceCount: 2, weight: 1 }],
+        captureS3Uri: "s3://mlp-dev-capture/datacapture",
+        captureSamplingPercentage: 20,
+        autoscaling: { minCapacity: 2, maxCapacity: 6, targetInvocationsPerInstance: 200, scaleInCooldownSeconds: 300, scaleOutCooldownSeconds: 60 },
+        deployment: { strategy: "canary", stepPercent: 10, waitIntervalSeconds: 600, terminationWaitSeconds: 300 },
+        rollbackAlarmNames: ["mlp-dev-e-champion-5xx-rate", "mlp-dev-e-champion-p99-latency"],
+        ...over,
+    };
+}
+
+const config = () => mocks.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration");
+
+describe("ModelEndpoint", () => {
+    beforeEach(() => mocks.reset());
+
+    it("models: network isolation, VPC config, hosting role, default XGBoost image, default model data URL", async () => {
+        new ModelEndpoint("ep-model", args());
+        await mocks.settle();
+        const m = mocks.one("aws:sagemaker/model:Model");
+        assert.equal(m.inputs.enableNetworkIsolation, true);
+        assert.deepEqual(m.inputs.vpcConfig, { subnets: ["subnet-a", "subnet-b"], securityGroupIds: ["sg-endpoint"] });
+        assert.equal(m.inputs.executionRoleArn, ROLE);
+        assert.equal(m.inputs.primaryContainer.image, XGB);
+        assert.equal(m.inputs.primaryContainer.modelDataUrl, "s3://mlp-dev-artifacts/models/champion/model.tar.gz");
+        const call = mocks.calls.find((c) => c.token === "aws:sagemaker/getPrebuiltEcrImage:getPrebuiltEcrImage")!;
+        assert.deepEqual({ r: call.inputs.repositoryName, t: call.inputs.imageTag }, { r: "sagemaker-xgboost", t: "1.7-1" });
+    });
+
+    it("a configured image and model URL win; no image lookup then", async () => {
+        const img = `${MOCK_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/custom:1`;
+        new ModelEndpoint("ep-img", args({ variants: [{ name: "champion", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1, image: img, modelDataUrl: "s3://b/k/model.tar.gz" }] }));
+        await mocks.settle();
+        const m = mocks.one("aws:sagemaker/model:Model");
+        assert.equal(m.inputs.primaryContainer.image, img);
+        assert.equal(m.inputs.primaryContainer.modelDataUrl, "s3://b/k/model.tar.gz");
+        assert.equal(mocks.calls.filter((c) => c.token.includes("getPrebuiltEcrImage")).length, 0);
+    });
+
+    it("endpoint config: auto-named, KMS, capture of Input+Output with KMS at the sampling percentage", async () => {
+        new ModelEndpoint("ep-cfg", args());
+        await mocks.settle();
+        const c = config();
+        assert.equal(c.inputs.name, undefined, "no explicit name: Pulumi auto-names (immutable config replaced on change)");
+        assert.equal(c.inputs.namePrefix, undefined);
+        assert.equal(mocks.one("aws:sagemaker/endpoint:Endpoint").inputs.endpointConfigName, "ep-cfg-config-1a2b3c4");
+        assert.equal(c.inputs.kmsKeyArn, KEY);
+        const dc = c.inputs.dataCaptureConfig;
+        assert.equal(dc.enableCapture, true);
+        assert.equal(dc.initialSamplingPercentage, 20);
+        assert.equal(dc.destinationS3Uri, "s3://mlp-dev-capture/datacapture");
+        assert.equal(dc.kmsKeyId, KEY);
+        assert.deepEqual(dc.captureOptions.map((o: any) => o.captureMode).sort(), ["Input", "Output"]);
+        assert.ok(dc.captureContentTypeHeader.csvContentTypes.includes("text/csv"));
+        assert.ok(dc.captureContentTypeHeader.jsonContentTypes.includes("application/json"));
+    });
+
+    it("sampling percentage follows Args; 0 disables capture", async () => {
+        new ModelEndpoint("ep-samp", args({ captureSamplingPercentage: 100 }));
+        await mocks.settle();
+        assert.equal(config().inputs.dataCaptureConfig.initialSamplingPercentage, 100);
+        mocks.reset();
+        new ModelEndpoint("ep-samp0", args({ captureSamplingPercentage: 0 }));
+        await mocks.settle();
+        assert.equal(config().inputs.dataCaptureConfig.enableCapture, false);
+        assert.throws(() => new ModelEndpoint("ep-samp-bad", args({ captureSamplingPercentage: 101 })), /captureSamplingPercentage/);
+    });
+
+    it("A/B: one production variant per config entry with its weight and model; optional shadow variant", async () => {
+        const ep = new ModelEndpoint(
+            "ep-ab",
+            args({
+                variants: [
+                    { name: "champion", instanceType: "ml.m5.large", initialInstanceCount: 2, weight: 9 },
+                    { name: "challenger", instanceType: "ml.c5.xlarge", initialInstanceCount: 1, weight: 1 },
+                ],
+                shadowVariant: { name: "shadow", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 },
+            }),
+        );
+        await mocks.settle();
+        const c = config();
+        const pv = c.inputs.productionVariants as any[];
+        assert.deepEqual(pv.map((v) => [v.variantName, v.initialVariantWeight, v.instanceType, v.initialInstanceCount]), [
+            ["champion", 9, "ml.m5.large", 2],
+            ["challenger", 1, "ml.c5.xlarge", 1],
+        ]);
+        const models = mocks.ofType("aws:sagemaker/model:Model");
+        assert.equal(models.length, 3);
+        const modelNames = new Set(models.map((m) => m.state.name));
+        for (const v of pv) assert.ok(modelNames.has(v.modelName), `model of ${v.variantName}`);
+        assert.equal(pv[0].modelName === pv[1].modelName, false);
+        const shadow = c.inputs.shadowProductionVariants as any[];
+        assert.equal(shadow.length, 1);
+        assert.equal(shadow[0].variantName, "shadow");
+        assert.ok(modelNames.has(shadow[0].modelName));
+        assert.deepEqual(ep.variantNames, ["champion", "challenger"]);
+        assert.equal(ep.shadowVariantName, "shadow");
+        // shadow gets no autoscaling
+        assert.equal(mocks.ofType("aws:appautoscaling/target:Target").length, 2);
+        for (const m of models) assert.equal(m.inputs.enableNetworkIsolation, true);
+    });
+
+    it("no shadow variant by default", async () => {
+        new ModelEndpoint("ep-noshadow", args());
+        await mocks.settle();
+        assert.equal(config().inputs.shadowProductionVariants, undefined);
+    });
+
+    it("endpoint: explicit stable name, blue/green canary with rollback alarms", async () => {
+        const ep = new ModelEndpoint("ep-bg", args({ endpointName: "mlp-dev-churn" }));
+        await mocks.settle();
+        const e = mocks.one("aws:sagemaker/endpoint:Endpoint");
+        assert.equal(e.inputs.name, "mlp-dev-churn");
+        assert.equal(await promiseOf(ep.endpointName), "mlp-dev-churn");
+        assert.equal(e.inputs.endpointConfigName, config().state.name);
+        const bg = e.inputs.deploymentConfig.blueGreenUpdatePolicy;
+        assert.deepEqual(bg.trafficRoutingConfiguration, { type: "CANARY", canarySize: { type: "CAPACITY_PERCENT", value: 10 }, waitIntervalInSeconds: 600 });
+        assert.equal(bg.terminationWaitInSeconds, 300);
+        assert.deepEqual(e.inputs.deploymentConfig.autoRollbackConfiguration.alarms, [
+            { alarmName: "mlp-dev-e-champion-5xx-rate" },
+            { alarmName: "mlp-dev-e-champion-p99-latency" },
+        ]);
+    });
+
+    it("linear and all-at-once traffic routing", async () => {
+        new ModelEndpoint("ep-lin", args({ deployment: { strategy: "linear", stepPercent: 25, waitIntervalSeconds: 120, terminationWaitSeconds: 0 } }));
+        await mocks.settle();
+        let t = mocks.one("aws:sagemaker/endpoint:Endpoint").inputs.deploymentConfig.blueGreenUpdatePolicy.trafficRoutingConfiguration;
+        assert.deepEqual(t, { type: "LINEAR", linearStepSize: { type: "CAPACITY_PERCENT", value: 25 }, waitIntervalInSeconds: 120 });
+        mocks.reset();
+        new ModelEndpoint("ep-all", args({ deployment: { strategy: "all-at-once", stepPercent: 10, waitIntervalSeconds: 0, terminationWaitSeconds: 0 }, rollbackAlarmNames: [] }));
+        await mocks.settle();
+        const e = mocks.one("aws:sagemaker/endpoint:Endpoint");
+        t = e.inputs.deploymentConfig.blueGreenUpdatePolicy.trafficRoutingConfiguration;
+        assert.equal(t.type, "ALL_AT_ONCE");
+        assert.equal(e.inputs.deploymentConfig.autoRollbackConfiguration, undefined);
+    });
+
+    it("autoscaling: target per variant on DesiredInstanceCount, target tracking on invocations per instance", async () => {
+        new ModelEndpoint("ep-as", args({ endpointName: "mlp-dev-churn" }));
+        await mocks.settle();
+        const t = mocks.one("aws:appautoscaling/target:Target");
+        assert.equal(t.inputs.resourceId, "endpoint/mlp-dev-churn/variant/champion");
+        assert.equal(t.inputs.scalableDimension, "sagemaker:variant:DesiredInstanceCount");
+        assert.equal(t.inputs.serviceNamespace, "sagemaker");
+        assert.deepEqual([t.inputs.minCapacity, t.inputs.maxCapacity], [2, 6]);
+        const p = mocks.one("aws:appautoscaling/policy:Policy");
+        assert.equal(p.inputs.policyType, "TargetTrackingScaling");
+        const tt = p.inputs.targetTrackingScalingPolicyConfiguration;
+        assert.equal(tt.predefinedMetricSpecification.predefinedMetricType, "SageMakerVariantInvocationsPerInstance");
+        assert.equal(tt.targetValue, 200);
+        assert.deepEqual([tt.scaleInCooldown, tt.scaleOutCooldown], [300, 60]);
+        assert.equal(p.inputs.resourceId, "endpoint/mlp-dev-churn/variant/champion");
+    });
+
+    it("validates variants", () => {
+        assert.throws(() => new ModelEndpoint("ep-v1", args({ variants: [] })), /at least one production variant/);
+        assert.throws(
+            () => new ModelEndpoint("ep-v2", args({ variants: [{ name: "a", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 0 }] })),
+            /weight > 0/,
+        );
+        assert.throws(
+            () =>
+                new ModelEndpoint(
+                    "ep-v3",
+                    args({ shadowVariant: { name: "champion", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 } }),
+                ),
+            /unique/,
+        );
+    });
+
+    it("every resource is a child of the component", async () => {
+        new ModelEndpoint("ep-parent", args());
+        await mocks.settle();
+        const comp = mocks.one("mlplatform:components:ModelEndpoint");
+        const custom = mocks.resources.filter((r) => r.custom);
+        assert.equal(mocks.descendantsOf(comp).filter((r) => r.custom).length, custom.length);
+        assert.equal(custom.length, 5); // model, config, endpoint, target, policy
+    });
+
+    it("disabled outputs are null; enabled outputs carry the names", async () => {
+        assert.deepEqual(disabledEndpointOutputs(), { endpointName: null, endpointArn: null, endpointConfigName: null, variantNames: null, shadowVariantName: null });
+        assert.deepEqual(endpointStackOutputs(undefined), disabledEndpointOutputs());
+        const ep = new ModelEndpoint("ep-out", args());
+        await mocks.settle();
+        const o = endpointStackOutputs(ep);
+        assert.equal(await promiseOf(o.endpointName!), "mlp-dev-endpoint");
+        assert.deepEqual(o.variantNames, ["champion"]);
+        assert.equal(o.shadowVariantName, null);
+    });
+});
