@@ -1,0 +1,30 @@
+export {
+  BiasInputError,
+  METRIC_DESCRIPTIONS,
+  POST_TRAINING_METRICS,
+  PRE_TRAINING_METRICS,
+  accuracyDifference,
+  classImbalance,
+  conditionalDemographicDisparity,
+  dar,
+  dcacc,
+  dcr,
+  disparateImpact,
+  dpl,
+  dppl,
+  drr,
+  facetCounts,
+  flipTest,
+  js,
+  kl,
+  ks,
+  lpNorm,
+  recallDifference,
+  treatmentEquality,
+  tvd,
+} from './metrics';
+export type { BinaryColumns, Counts, FacetCounts, FlipTestOptions, MetricResult, PostTrainingMetric, PreTrainingMetric } from './metrics';
+export { computeBiasReport } from './report';
+export type { BiasAnalysis, BiasConfig, BiasMetricsSection, BiasReport, FacetEntry, FacetSpec, LabelSpec, MetricEntry, Scalar } from './report';
+export { checkBiasDrift } from './drift';
+export type { BiasDriftResult, BiasDriftViolation, BiasMetricChange, BiasMetricThreshold } from './drift';
