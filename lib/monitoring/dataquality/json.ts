@@ -31,6 +31,7 @@ export const DOUBLE_KEYS = new Set([
   'categorical_comparison_threshold',
   'threshold',
   'value',
+  'standard_deviation',
 ]);
 
 /** Java `Double.toString` rendering of a finite double (shortest round-trip digits). */
