@@ -1,0 +1,250 @@
+/**
+ * Background endpoint processes for the pipeline.
+ *
+ * `startEndpoint(config, workdir)` runs `lib/serving/server-main.ts` detached
+ * (`node -r ts-node/register/transpile-only`), then waits until the state file
+ * `<workdir>/endpoint/<endpointName>.json` (pid + bound port; written by the server after it listens)
+ * exists and `GET /ping` answers 200. Files next to it: `<name>.config.json` (the config the process runs),
+ * `<name>.log.jsonl` (structured log, unless config.logFile is set), `<name>.metrics.jsonl` (EMF, unless
+ * config.metricsFile is set), `<name>.stdout.log` (process stdout/stderr).
+ *
+ * Re-running `startEndpoint` on a running endpoint is safe:
+ *  - same config (hash of the effective config) and `/ping` OK → the running process is reused (`reused: true`);
+ *  - different config, or the process does not answer → it is stopped (SIGTERM, SIGKILL fallback) and a new one
+ *    is started with the new config (as UpdateEndpoint replaces the fleet). Use `{ restart: 'always' }` to force.
+ * A state file whose pid is dead, or belongs to an unrelated process (pid reuse; checked via /proc cmdline), is
+ * stale: it is removed and a fresh process is started.
+ *
+ * `teardown(workdir)` stops every endpoint recorded under `<workdir>/endpoint/` (or one, by name): SIGTERM, wait
+ * for graceful drain (default 10 s), then SIGKILL, and removes the state files. No process is left behind.
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+import * as path from 'path';
+import { spawn } from 'child_process';
+import { createHash } from 'crypto';
+import { EndpointConfig, validateEndpointConfig } from './config';
+
+export interface EndpointState {
+  endpointName: string;
+  pid: number;
+  port: number;
+  host: string;
+  url: string;
+  configHash: string;
+  configFile?: string;
+  logFile?: string;
+  metricsFile?: string;
+  captureRoot?: string;
+  startedAt: string;
+}
+
+export interface EndpointHandle extends EndpointState {
+  stateFile: string;
+  /** True when an already-running process with the same config was reused. */
+  reused: boolean;
+  /** Set when an earlier process was replaced: why. */
+  replaced?: 'config_changed' | 'not_responding' | 'stale_pid_file' | 'restart_requested';
+}
+
+export interface StartEndpointOptions {
+  /** How long to wait for the process to answer /ping (default 60 s; ts-node start-up is slow on busy hosts). */
+  timeoutMs?: number;
+  restart?: 'if-changed' | 'always';
+}
+
+export interface TeardownResult {
+  endpointName: string;
+  pid: number;
+  outcome: 'stopped' | 'killed' | 'not_running';
+}
+
+const SERVER_MAIN = path.join(__dirname, 'server-main.ts');
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.keys(v as object)
+        .sort()
+        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+    );
+  }
+  return v;
+}
+
+/** Stable hash of an effective endpoint config (key order does not matter). */
+export function configHash(c: EndpointConfig): string {
+  return createHash('sha256').update(JSON.stringify(canonical(c))).digest('hex').slice(0, 16);
+}
+
+export function endpointDir(workdir: string): string {
+  return path.join(workdir, 'endpoint');
+}
+
+/** True when `pid` is a live (non-zombie) process. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'Z' || state === 'X') return false;
+  } catch {
+    /* no procfs: trust kill(0) */
+  }
+  return true;
+}
+
+/** True when `pid` runs our server-main (guards against signalling a recycled pid). */
+function isOurServer(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('server-main');
+  } catch {
+    return isAlive(pid); // no procfs
+  }
+}
+
+export function readState(stateFile: string): EndpointState | undefined {
+  try {
+    const s = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as EndpointState;
+    return typeof s.pid === 'number' && typeof s.port === 'number' ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** GET /ping; resolves to the status code, or 0 on connection failure. */
+export function ping(host: string, port: number, timeoutMs = 2000): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get({ host, port, path: '/ping', timeout: timeoutMs, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function stopPid(pid: number, graceMs: number): Promise<'stopped' | 'killed' | 'not_running'> {
+  if (!isAlive(pid) || !isOurServer(pid)) return 'not_running';
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return 'not_running';
+  }
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return 'stopped';
+    await sleep(25);
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* exited meanwhile */
+  }
+  for (let i = 0; i < 200 && isAlive(pid); i++) await sleep(25);
+  if (isAlive(pid)) throw new Error(`endpoint process ${pid} survived SIGKILL for 5 s; check it with ps and stop it manually`);
+  return 'killed';
+}
+
+/** Start (or reuse / restart) a background endpoint; resolves once /ping answers 200. */
+export async function startEndpoint(config: EndpointConfig, workdir: string, opts: StartEndpointOptions = {}): Promise<EndpointHandle> {
+  const dir = endpointDir(path.resolve(workdir));
+  fs.mkdirSync(dir, { recursive: true });
+  const base = validateEndpointConfig(config);
+  const name = base.endpointName;
+  const effective: EndpointConfig = {
+    ...base,
+    logFile: base.logFile ?? path.join(dir, `${name}.log.jsonl`),
+    metricsFile: base.metricsFile ?? path.join(dir, `${name}.metrics.jsonl`),
+  };
+  const hash = configHash(effective);
+  const stateFile = path.join(dir, `${name}.json`);
+  let replaced: EndpointHandle['replaced'];
+
+  const existing = readState(stateFile);
+  if (existing) {
+    if (!isAlive(existing.pid) || !isOurServer(existing.pid)) {
+      replaced = 'stale_pid_file';
+      fs.rmSync(stateFile, { force: true });
+    } else {
+      const ok = (await ping(existing.host, existing.port)) === 200;
+      if (ok && existing.configHash === hash && opts.restart !== 'always') {
+        return { ...existing, stateFile, reused: true };
+      }
+      replaced = opts.restart === 'always' ? 'restart_requested' : !ok ? 'not_responding' : 'config_changed';
+      await stopPid(existing.pid, 10_000);
+      fs.rmSync(stateFile, { force: true });
+    }
+  }
+
+  const configFile = path.join(dir, `${name}.config.json`);
+  fs.writeFileSync(configFile, JSON.stringify(effective, null, 2) + '\n');
+  const outFile = path.join(dir, `${name}.stdout.log`);
+  const out = fs.openSync(outFile, 'a');
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', SERVER_MAIN, '--config', configFile, '--state', stateFile], {
+    cwd: REPO_ROOT,
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+  });
+  fs.closeSync(out);
+  let exited: number | null | undefined;
+  child.on('exit', (code, sig) => (exited = code ?? (sig ? 128 : -1)));
+  child.unref();
+  const pid = child.pid!;
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const deadline = Date.now() + timeoutMs;
+  const tail = () => {
+    try {
+      return fs.readFileSync(outFile, 'utf8').split('\n').slice(-15).join('\n');
+    } catch {
+      return '';
+    }
+  };
+  while (Date.now() < deadline) {
+    if (exited !== undefined) {
+      throw new Error(`endpoint "${name}" process ${pid} exited with code ${exited} before it was ready; output (${outFile}):\n${tail()}`);
+    }
+    const st = readState(stateFile);
+    if (st && st.pid === pid && (await ping(st.host, st.port)) === 200) {
+      const h: EndpointHandle = { ...st, stateFile, reused: false };
+      if (replaced) h.replaced = replaced;
+      return h;
+    }
+    await sleep(50);
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+  throw new Error(`endpoint "${name}" did not answer /ping within ${timeoutMs} ms (pid ${pid} killed); output (${outFile}):\n${tail()}`);
+}
+
+/** Stop endpoints recorded under `<workdir>/endpoint/` (all, or `endpointName` only). */
+export async function teardown(workdir: string, opts: { endpointName?: string; graceMs?: number } = {}): Promise<TeardownResult[]> {
+  const dir = endpointDir(path.resolve(workdir));
+  if (!fs.existsSync(dir)) return [];
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && !f.endsWith('.config.json'))
+    .filter((f) => !opts.endpointName || f === `${opts.endpointName}.json`);
+  const results: TeardownResult[] = [];
+  for (const f of files) {
+    const stateFile = path.join(dir, f);
+    const st = readState(stateFile);
+    if (!st) continue;
+    const outcome = await stopPid(st.pid, opts.graceMs ?? 10_000);
+    fs.rmSync(stateFile, { force: true });
+    results.push({ endpointName: st.endpointName, pid: st.pid, outcome });
+  }
+  return results;
+}
