@@ -154,7 +154,7 @@ export class Booster {
 
   /** Serialized JSON text; starts with `{"` so XGBoost also recognises it without a .json extension. */
   toJSONString(): string {
-    return JSON.stringify(boosterToJson(this));
+    return serializeXGBoostJson(boosterToJson(this));
   }
 
   saveModel(path: string): void {
@@ -197,6 +197,43 @@ export function predictTreeRow(t: TreeModel, vals: ArrayLike<number>, off: numbe
     }
   }
   return cond[n];
+}
+
+/** Keys whose arrays XGBoost parses as JSON *Number* (float); integers there must carry a decimal point. */
+const FLOAT_KEYS = new Set(['base_weights', 'loss_changes', 'split_conditions', 'sum_hessian']);
+
+/** Shortest decimal text that reads back as the same float32 (XGBoost's parameter parser rejects long digit strings). */
+export function float32Text(v: number): string {
+  const f = Math.fround(v);
+  if (!Number.isFinite(f)) throw new Error(`XGBoost JSON model: non-finite value ${v} cannot be serialized; the model is corrupt.`);
+  for (let p = 1; p <= 9; p++) {
+    const t = f.toPrecision(p);
+    if (Math.fround(Number(t)) === f) return String(Number(t));
+  }
+  return String(f);
+}
+
+function floatText(v: number): string {
+  const t = float32Text(v);
+  return /[.eE]/.test(t) ? t : `${t}.0`;
+}
+
+/**
+ * JSON text in XGBoost's typing: XGBoost's parser distinguishes Integer from Number,
+ * so float fields are always written with a fraction or exponent (1 -> 1.0).
+ */
+export function serializeXGBoostJson(value: unknown, key = ''): string {
+  if (Array.isArray(value)) {
+    if (FLOAT_KEYS.has(key)) return `[${value.map((v) => floatText(Number(v))).join(',')}]`;
+    return `[${value.map((v) => serializeXGBoostJson(v)).join(',')}]`;
+  }
+  if (value !== null && typeof value === 'object') {
+    const parts = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${JSON.stringify(k)}:${serializeXGBoostJson(v, k)}`);
+    return `{${parts.join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 function toArr(a: ArrayLike<number>): number[] {
@@ -253,13 +290,13 @@ export function boosterToJson(b: Booster): XGBoostJsonModel {
         name: 'gbtree',
       },
       learner_model_param: {
-        base_score: String(Math.fround(b.baseScore)),
-        boost_from_average: '1',
+        base_score: float32Text(b.baseScore),
+        boost_from_average: '0',
         num_class: '0',
         num_feature: String(b.numFeature),
         num_target: '1',
       },
-      objective: { name: 'binary:logistic', reg_loss_param: { scale_pos_weight: String(b.scalePosWeight) } },
+      objective: { name: 'binary:logistic', reg_loss_param: { scale_pos_weight: float32Text(b.scalePosWeight) } },
     },
     version: [1, 7, 4],
   };

@@ -25,7 +25,7 @@ def main():
         booster.load_model(cmd["model"])
         x, _ = load_matrix(cmd["data"])
         d = xgb.DMatrix(x, missing=np.nan)
-        p = booster.predict(d).astype("<f4")
+        p = booster.predict(d, validate_features=False).astype("<f4")
         p.tofile(cmd["out"])
         out["num_trees"] = len(booster.get_dump())
     elif cmd["op"] == "train":
