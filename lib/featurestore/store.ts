@@ -76,6 +76,7 @@ interface OfflineRow {
   eventMs: number;
   apiInvocationTime: string;
   deleted: boolean;
+  written?: boolean;
 }
 
 interface GroupState {
@@ -83,6 +84,8 @@ interface GroupState {
   types: Map<string, FeatureType>;
   online: Map<string, OnlineEntry>;
   buffer: OfflineRow[];
+  /** While ingesting a batch, log lines are collected and appended with one write. */
+  pendingLog?: string[];
 }
 
 const GROUP_NAME_RE = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}$/;
@@ -320,19 +323,26 @@ export class LocalFeatureStore {
    * collects failures instead of throwing, then flushes the offline store.
    */
   async ingest(name: string, rows: readonly FeatureRecord[], opts: { targetStores?: TargetStore[] } = {}): Promise<{ ingested: number; ignoredOlder: number; failed: { index: number; error: string }[] }> {
-    this.group(name);
+    const g = this.group(name);
     let ingested = 0;
     let ignoredOlder = 0;
     const failed: { index: number; error: string }[] = [];
-    rows.forEach((r, index) => {
-      try {
-        const res = this.putRecord(name, r, opts);
-        ingested++;
-        if (res.online === 'ignored-older') ignoredOlder++;
-      } catch (e) {
-        failed.push({ index, error: (e as Error).message });
-      }
-    });
+    g.pendingLog = [];
+    try {
+      rows.forEach((r, index) => {
+        try {
+          const res = this.putRecord(name, r, opts);
+          ingested++;
+          if (res.online === 'ignored-older') ignoredOlder++;
+        } catch (e) {
+          failed.push({ index, error: (e as Error).message });
+        }
+      });
+    } finally {
+      const lines = g.pendingLog;
+      g.pendingLog = undefined;
+      if (lines.length) fs.appendFileSync(g.desc.OnlineStorePath, lines.join('\n') + '\n');
+    }
     await this.flush(name);
     return { ingested, ignoredOlder, failed };
   }
@@ -371,34 +381,54 @@ export class LocalFeatureStore {
         a.push(r);
       }
       const defs = g.desc.FeatureDefinitions;
-      const colSpec = `{${[...defs.map((d) => `${sqlString(d.FeatureName)}: ${sqlString(duckType(d.FeatureType))}`), "'write_time': 'TIMESTAMPTZ'", "'api_invocation_time': 'TIMESTAMPTZ'", "'is_deleted': 'BOOLEAN'"].join(', ')}}`;
-      for (const [part, partRows] of [...byHour.entries()].sort()) {
-        const dir = path.join(g.desc.OfflineStoreUri, 'data', part);
-        fs.mkdirSync(dir, { recursive: true });
-        const stamp = writeTime.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-        const file = path.join(dir, `${stamp}_${crypto.randomBytes(6).toString('hex')}.parquet`);
-        const tmpJson = path.join(os.tmpdir(), `fs-${process.pid}-${crypto.randomBytes(6).toString('hex')}.ndjson`);
-        const tmpPq = path.join(dir, `.${path.basename(file)}.tmp`);
-        const body = partRows.map((r) => {
-          const o: Record<string, unknown> = {};
-          for (const d of defs) o[d.FeatureName] = r.record[d.FeatureName] ?? null;
-          o.write_time = writeTime;
-          o.api_invocation_time = r.apiInvocationTime;
-          o.is_deleted = r.deleted;
-          return JSON.stringify(o);
-        });
-        fs.writeFileSync(tmpJson, body.join('\n') + '\n');
+      // Stage rows in a temp table through the appender (fast, no text round trip), then COPY per partition.
+      const stage = `__stage_${crypto.randomBytes(6).toString('hex')}`;
+      const cols = defs.map((d) => `${sqlIdent(d.FeatureName)} ${duckType(d.FeatureType)}`);
+      await con.run(`CREATE TEMP TABLE ${stage} (${cols.join(', ')}, write_time VARCHAR, api_invocation_time VARCHAR, is_deleted BOOLEAN, __part VARCHAR)`);
+      try {
+        const app = await con.createAppender(stage);
         try {
-          await con.run(`COPY (SELECT * FROM read_json(${sqlString(tmpJson)}, format='newline_delimited', columns=${colSpec})) TO ${sqlString(tmpPq)} (FORMAT parquet)`);
-          fs.renameSync(tmpPq, file);
-          written.push(file);
-        } catch (e) {
-          g.buffer.push(...partRows); // keep for a retry
-          throw e;
+          for (const [part, partRows] of byHour) {
+            for (const r of partRows) {
+              for (const d of defs) {
+                const v = r.record[d.FeatureName];
+                if (v === null || v === undefined) app.appendNull();
+                else if (d.FeatureType === 'Integral') app.appendBigInt(BigInt(v as number));
+                else if (d.FeatureType === 'Fractional') app.appendDouble(v as number);
+                else app.appendVarchar(v as string);
+              }
+              app.appendVarchar(writeTime);
+              app.appendVarchar(r.apiInvocationTime);
+              app.appendBoolean(r.deleted);
+              app.appendVarchar(part);
+              app.endRow();
+            }
+          }
+          app.flushSync();
         } finally {
-          fs.rmSync(tmpJson, { force: true });
-          fs.rmSync(tmpPq, { force: true });
+          app.closeSync();
         }
+        const select = [...defs.map((d) => sqlIdent(d.FeatureName)), 'CAST(write_time AS TIMESTAMPTZ) AS write_time', 'CAST(api_invocation_time AS TIMESTAMPTZ) AS api_invocation_time', 'is_deleted'].join(', ');
+        const stamp = writeTime.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+        for (const part of [...byHour.keys()].sort()) {
+          const dir = path.join(g.desc.OfflineStoreUri, 'data', part);
+          fs.mkdirSync(dir, { recursive: true });
+          const file = path.join(dir, `${stamp}_${crypto.randomBytes(6).toString('hex')}.parquet`);
+          const tmpPq = path.join(dir, `.${path.basename(file)}.tmp`);
+          try {
+            await con.run(`COPY (SELECT ${select} FROM ${stage} WHERE __part = ${sqlString(part)}) TO ${sqlString(tmpPq)} (FORMAT parquet)`);
+            fs.renameSync(tmpPq, file);
+            written.push(file);
+            for (const r of byHour.get(part)!) r.written = true;
+          } finally {
+            fs.rmSync(tmpPq, { force: true });
+          }
+        }
+      } catch (e) {
+        g.buffer.push(...rows.filter((r) => !r.written)); // keep unwritten rows for a retry
+        throw e;
+      } finally {
+        await con.run(`DROP TABLE IF EXISTS ${stage}`);
       }
     }
     return written;
@@ -560,7 +590,8 @@ function applyDelete(g: GroupState, id: string, eventMs: number, mode: DeletionM
 }
 
 function appendLog(g: GroupState, line: LogLine): void {
-  fs.appendFileSync(g.desc.OnlineStorePath, JSON.stringify(line) + '\n');
+  if (g.pendingLog) g.pendingLog.push(JSON.stringify(line));
+  else fs.appendFileSync(g.desc.OnlineStorePath, JSON.stringify(line) + '\n');
 }
 
 /** Validate a feature group definition with SageMaker's naming and typing rules. */
