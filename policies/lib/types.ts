@@ -18,6 +18,7 @@ import {
 
 export type Severity = "low" | "medium" | "high" | "critical";
 
+/** Our metadata; every field is required on our policies (the runtime's `Policy` has them optional). */
 export interface PlatformPolicyMetadata {
     name: string;
     description: string;
@@ -33,14 +34,26 @@ export interface PlatformPolicyMetadata {
     tags: string[];
 }
 
-export interface PlatformResourcePolicy extends ResourceValidationPolicy, PlatformPolicyMetadata {
+export interface PlatformResourcePolicy extends ResourceValidationPolicy {
     kind: "resource";
+    enforcementLevel: EnforcementLevel;
+    configSchema: PolicyConfigSchema;
+    severity: Severity;
+    remediationSteps: string;
+    frameworks: string[];
+    tags: string[];
     validateResource: ResourceValidation;
     remediateResource?: ResourceRemediation;
 }
 
-export interface PlatformStackPolicy extends StackValidationPolicy, PlatformPolicyMetadata {
+export interface PlatformStackPolicy extends StackValidationPolicy {
     kind: "stack";
+    enforcementLevel: EnforcementLevel;
+    configSchema: PolicyConfigSchema;
+    severity: Severity;
+    remediationSteps: string;
+    frameworks: string[];
+    tags: string[];
     validateStack: StackValidation;
 }
 

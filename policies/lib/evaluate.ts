@@ -1,0 +1,330 @@
+/**
+ * Running policies outside the Pulumi CLI - for tests and for an offline gate.
+ *
+ * `makeResourceArgs` / `makeStackArgs` build `ResourceValidationArgs` / `StackValidationArgs` the way
+ * `@pulumi/policy` 1.21's server does (`server.js`: `makeAnalyzeRpcFun`, `makeAnalyzeStackRpcFun`):
+ *   - props go through protobuf `Struct` -> `deserializeProperties(struct, false)` -> `unknownCheckingProxy`
+ *     (secrets are unwrapped to plain values, unknown sentinels throw on read);
+ *   - the provider is a `{ type, name, urn, props }` with proxied props;
+ *   - stack resources get `parent`, `dependencies`, `propertyDependencies` resolved to resource objects;
+ *   - `getConfig()` returns the policy's config entry without `enforcementLevel`, with `configSchema`
+ *     defaults applied (the CLI applies them before the pack sees the config);
+ *   - `isType`/`asType` compare the class's `__pulumiType` (or call `isInstance`);
+ *   - `notApplicable(reason)` throws, and the runner reports "not-applicable".
+ * `runResourcePolicy` / `runStackPolicy` mirror the server's error handling: an `UnknownValueError`
+ * makes the outcome "not-evaluated" (the CLI prints an advisory "can't run policy ... during
+ * preview"), `notApplicable` makes it "not-applicable", anything else is rethrown. Violations are
+ * captured with the effective enforcement level (`remediate` is reported as `mandatory`, as the
+ * server does), and exemptions recorded during the run are returned with the outcome.
+ */
+import {
+    EnforcementLevel,
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+    ReportViolation,
+    ResourceValidationArgs,
+    StackValidationArgs,
+} from "@pulumi/policy";
+import { schemaDefaults } from "./config";
+import { ExemptionRecord, ExemptionSink, setExemptionSink, takeExemptions } from "./report";
+import { PlatformPolicy, PlatformResourcePolicy, PlatformStackPolicy } from "./types";
+import { isUnknownValueError, unknownCheckingProxy } from "./unknowns";
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { deserializeProperties } = require("@pulumi/policy/deserialize");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const rpc = require("@pulumi/pulumi/runtime/rpc");
+
+/** Marks a value as secret, the way the engine sends secrets (the runtime unwraps it). */
+export function secret<T>(value: T): Record<string, unknown> {
+    return { [rpc.specialSigKey]: rpc.specialSecretSig, value };
+}
+
+export interface ProviderInput {
+    type?: string;
+    name?: string;
+    urn?: string;
+    props: Record<string, unknown>;
+}
+
+export interface ResourceInput {
+    type: string;
+    name: string;
+    /** Defaults to `urn:pulumi:<stack>::<project>::<type>::<name>`. */
+    urn?: string;
+    props: Record<string, unknown>;
+    provider?: ProviderInput;
+    /** URN of the parent resource (stack policies). */
+    parent?: string;
+    dependencies?: string[];
+    propertyDependencies?: Record<string, string[]>;
+    opts?: Partial<PolicyResourceOptions>;
+}
+
+export interface EvaluationContext {
+    /** The policy's entry from the policy-pack config (may include `enforcementLevel`). */
+    config?: Record<string, unknown>;
+    /** Pack-wide default level (PolicyPack `enforcementLevel`, or the config's `all`). */
+    packEnforcementLevel?: EnforcementLevel;
+    stackTags?: Record<string, string>;
+    stack?: string;
+    project?: string;
+}
+
+export interface CapturedViolation {
+    policyName: string;
+    message: string;
+    urn?: string;
+    enforcementLevel: EnforcementLevel;
+    severity?: string;
+}
+
+export interface PolicyOutcome {
+    policyName: string;
+    status: "evaluated" | "not-applicable" | "not-evaluated" | "disabled";
+    violations: CapturedViolation[];
+    exemptions: ExemptionRecord[];
+    /** Why not applicable / not evaluated. */
+    reason?: string;
+}
+
+export function makeUrn(type: string, name: string, stack = "test", project = "ml-platform"): string {
+    return `urn:pulumi:${stack}::${project}::${type}::${name}`;
+}
+
+function stripUndefined(v: unknown): unknown {
+    if (Array.isArray(v)) {
+        return v.map((x) => (x === undefined ? null : stripUndefined(x)));
+    }
+    if (v && typeof v === "object") {
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+            if (x !== undefined) {
+                out[k] = stripUndefined(x);
+            }
+        }
+        return out;
+    }
+    return v;
+}
+
+/** Props exactly as the runtime hands them to a policy. */
+export function runtimeProps(props: Record<string, unknown>): Record<string, any> {
+    const struct = Struct.fromJavaScript(stripUndefined(props));
+    return unknownCheckingProxy(deserializeProperties(struct, false));
+}
+
+function defaultOpts(o?: Partial<PolicyResourceOptions>): PolicyResourceOptions {
+    return {
+        protect: false,
+        ignoreChanges: [],
+        aliases: [],
+        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+        additionalSecretOutputs: [],
+        ...(o ?? {}),
+    };
+}
+
+function makeProvider(p: ProviderInput | undefined, ctx: EvaluationContext): PolicyProviderResource | undefined {
+    if (!p) {
+        return undefined;
+    }
+    const type = p.type ?? "pulumi:providers:aws";
+    const name = p.name ?? "default";
+    return { type, name, urn: p.urn ?? makeUrn(type, name, ctx.stack, ctx.project), props: runtimeProps(p.props) };
+}
+
+function isTypeOf(type: string, resourceClass: any): boolean {
+    const t = resourceClass?.__pulumiType;
+    if (typeof t === "string") {
+        return t === type;
+    }
+    const isInstance = resourceClass?.isInstance;
+    return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
+}
+
+class NotApplicableError extends Error {
+    constructor(public readonly reason?: string) {
+        super(reason ?? "Policy does not apply");
+    }
+}
+
+function throwNotApplicable(reason?: string): never {
+    throw new NotApplicableError(reason);
+}
+
+function stackTagsMap(tags: Record<string, string> | undefined): ReadonlyMap<string, string> {
+    return new Map(Object.entries(tags ?? {}));
+}
+
+/** The config `getConfig()` returns: schema defaults, overridden by the given entry, minus `enforcementLevel`. */
+export function effectiveConfig(policy: PlatformPolicy, config: Record<string, unknown> | undefined): Record<string, unknown> {
+    const { enforcementLevel: _ignored, ...rest } = config ?? {};
+    return { ...schemaDefaults(policy.configSchema), ...rest };
+}
+
+export function makeResourceArgs(policy: PlatformPolicy, input: ResourceInput, ctx: EvaluationContext = {}): ResourceValidationArgs {
+    const props = runtimeProps(input.props);
+    const type = input.type;
+    const args: ResourceValidationArgs = {
+        type,
+        props,
+        urn: input.urn ?? makeUrn(type, input.name, ctx.stack, ctx.project),
+        name: input.name,
+        opts: defaultOpts(input.opts),
+        stackTags: stackTagsMap(ctx.stackTags),
+        isType: (cls: any) => isTypeOf(type, cls),
+        asType: ((cls: any) => (isTypeOf(type, cls) ? props : undefined)) as ResourceValidationArgs["asType"],
+        getConfig: (<T extends object>() => effectiveConfig(policy, ctx.config) as T) as ResourceValidationArgs["getConfig"],
+        notApplicable: throwNotApplicable,
+    };
+    const provider = makeProvider(input.provider, ctx);
+    if (provider) {
+        args.provider = provider;
+    }
+    return args;
+}
+
+export function makeStackArgs(policy: PlatformPolicy, inputs: ResourceInput[], ctx: EvaluationContext = {}): StackValidationArgs {
+    const resources: PolicyResource[] = inputs.map((input) => {
+        const props = runtimeProps(input.props);
+        const type = input.type;
+        const r: PolicyResource = {
+            type,
+            props,
+            urn: input.urn ?? makeUrn(type, input.name, ctx.stack, ctx.project),
+            name: input.name,
+            opts: defaultOpts(input.opts),
+            dependencies: [],
+            propertyDependencies: {},
+            isType: (cls: any) => isTypeOf(type, cls),
+            asType: ((cls: any) => (isTypeOf(type, cls) ? props : undefined)) as PolicyResource["asType"],
+        };
+        const provider = makeProvider(input.provider, ctx);
+        if (provider) {
+            r.provider = provider;
+        }
+        return r;
+    });
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    inputs.forEach((input, i) => {
+        const r = resources[i];
+        if (input.parent && byUrn.has(input.parent)) {
+            r.parent = byUrn.get(input.parent);
+        }
+        r.dependencies = (input.dependencies ?? []).map((u) => byUrn.get(u)).filter((x): x is PolicyResource => !!x);
+        for (const [k, urns] of Object.entries(input.propertyDependencies ?? {})) {
+            r.propertyDependencies[k] = urns.map((u) => byUrn.get(u)).filter((x): x is PolicyResource => !!x);
+        }
+    });
+    return {
+        resources,
+        getConfig: (<T extends object>() => effectiveConfig(policy, ctx.config) as T) as StackValidationArgs["getConfig"],
+        stackTags: stackTagsMap(ctx.stackTags),
+        notApplicable: throwNotApplicable,
+    };
+}
+
+/** The level the runtime would use for this policy (config > policy default > pack default). */
+export function effectiveEnforcementLevel(policy: PlatformPolicy, ctx: EvaluationContext): EnforcementLevel {
+    return ((ctx.config?.enforcementLevel as EnforcementLevel | undefined) || policy.enforcementLevel || ctx.packEnforcementLevel || "advisory") as EnforcementLevel;
+}
+
+function makeReporter(policy: PlatformPolicy, level: EnforcementLevel, out: CapturedViolation[]): ReportViolation {
+    return ((message: unknown, urn?: string) => {
+        if (message && typeof message === "object") {
+            const m = message as Record<string, any>;
+            out.push({
+                policyName: m.name || policy.name,
+                message: m.message || m.description || policy.description,
+                urn: m.urn,
+                enforcementLevel: m.enforcementLevel || level,
+                severity: m.severity || policy.severity,
+            });
+        } else {
+            out.push({
+                policyName: policy.name,
+                message: message ? `${policy.description}\n${message}` : policy.description,
+                urn,
+                enforcementLevel: level,
+                severity: policy.severity,
+            });
+        }
+    }) as ReportViolation;
+}
+
+async function run(
+    policy: PlatformPolicy,
+    ctx: EvaluationContext,
+    call: (report: ReportViolation) => unknown,
+): Promise<PolicyOutcome> {
+    let level = effectiveEnforcementLevel(policy, ctx);
+    const outcome: PolicyOutcome = { policyName: policy.name, status: "evaluated", violations: [], exemptions: [] };
+    if (level === "disabled") {
+        outcome.status = "disabled";
+        return outcome;
+    }
+    if (level === "remediate") {
+        level = "mandatory";
+    }
+    takeExemptions(); // start from a clean log
+    const quiet: ExemptionSink = () => undefined;
+    const prevSink = setExemptionSink(quiet);
+    try {
+        await Promise.resolve(call(makeReporter(policy, level, outcome.violations)));
+    } catch (e) {
+        if (isUnknownValueError(e)) {
+            outcome.status = "not-evaluated";
+            outcome.reason = (e as Error).message;
+        } else if (e instanceof NotApplicableError) {
+            outcome.status = "not-applicable";
+            outcome.reason = e.reason;
+        } else {
+            throw e;
+        }
+    } finally {
+        setExemptionSink(prevSink);
+        outcome.exemptions = takeExemptions();
+    }
+    return outcome;
+}
+
+export function runResourcePolicy(policy: PlatformResourcePolicy, input: ResourceInput, ctx: EvaluationContext = {}): Promise<PolicyOutcome> {
+    return run(policy, ctx, (report) => policy.validateResource(makeResourceArgs(policy, input, ctx), report));
+}
+
+export function runStackPolicy(policy: PlatformStackPolicy, inputs: ResourceInput[], ctx: EvaluationContext = {}): Promise<PolicyOutcome> {
+    return run(policy, ctx, (report) => policy.validateStack(makeStackArgs(policy, inputs, ctx), report));
+}
+
+/**
+ * Runs a policy's `remediateResource` and returns the new props (plain), or `undefined` when it
+ * changed nothing. Mirrors the server: only policies whose effective level is `remediate` run.
+ */
+export async function runRemediation(policy: PlatformResourcePolicy, input: ResourceInput, ctx: EvaluationContext = {}): Promise<Record<string, unknown> | undefined> {
+    if (effectiveEnforcementLevel(policy, ctx) !== "remediate" || !policy.remediateResource) {
+        return undefined;
+    }
+    const result = await Promise.resolve(policy.remediateResource(makeResourceArgs(policy, input, ctx)));
+    return result ? JSON.parse(JSON.stringify(result)) : undefined;
+}
+
+/** Pack config file (`--policy-pack-config` format) -> per-policy context. */
+export function contextFromPackConfig(
+    packConfig: Record<string, unknown>,
+    policyName: string,
+    base: EvaluationContext = {},
+): EvaluationContext {
+    const all = packConfig["all"];
+    const allLevel = (typeof all === "string" ? all : (all as { enforcementLevel?: string } | undefined)?.enforcementLevel) as EnforcementLevel | undefined;
+    const entry = packConfig[policyName];
+    const config: Record<string, unknown> =
+        typeof entry === "string" ? { enforcementLevel: entry } : { ...((entry as Record<string, unknown>) ?? {}) };
+    if (config.enforcementLevel === undefined && allLevel) {
+        config.enforcementLevel = allLevel;
+    }
+    return { ...base, config };
+}

@@ -1,0 +1,367 @@
+/**
+ * least-privilege-iam: IAM identity policies, role trust policies, managed-policy attachments and
+ * resource policies (bucket, topic, KMS key, VPC endpoint) grant no more than needed.
+ *
+ * Identity policies (inline role/user/group policies, `aws:iam/policy`, role `inlinePolicies`):
+ *   - no `*` / `service:*` actions (NotAction in an Allow counts as a wildcard);
+ *   - no `Resource: "*"` (or NotResource) on actions that are not read-only, unless every such action
+ *     is in `policies/data/wildcard-resource-actions.json` (actions AWS only authorises on `*`);
+ *   - `iam:PassRole` only on named role ARNs (no `*` in the ARN) and with an `iam:PassedToService` condition.
+ * Managed policies: no AdministratorAccess, PowerUserAccess, IAMFullAccess or any AWS-managed `*FullAccess`.
+ * Trust policies: service principals from the configured list; federated (OIDC) principals only from
+ * configured providers, only via sts:AssumeRoleWithWebIdentity, with `:aud` and `:sub` conditions;
+ * AWS principals only from configured account ARNs; never `*`.
+ * Resource policies: Allow statements with a `*` principal need a restricting condition (source
+ * ARN/account, org id, VPC endpoint...); KMS key policies allow no wildcard principal at all. The
+ * `Resource: "*"` rule does not apply to KMS key policies (there `*` means "this key").
+ */
+import { withDefaults } from "../lib/config";
+import {
+    NormalizedStatement,
+    conditionValues,
+    hasRestrictingCondition,
+    hasWildcardPrincipal,
+    iamGlobMatch,
+    isFullWildcardAction,
+    isReadOnlyAction,
+    parsePolicyDocument,
+    principalValues,
+    statementLabel,
+} from "../lib/policyDocument";
+import { reportFindings } from "../lib/report";
+import { PlatformResourcePolicy } from "../lib/types";
+import { isUnknown, peek, rawTarget } from "../lib/unknowns";
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const allowlistFile: { actions: { action: string; reason: string }[] } = require("../data/wildcard-resource-actions.json");
+
+export const WILDCARD_RESOURCE_ALLOWLIST: ReadonlyArray<{ action: string; reason: string }> = allowlistFile.actions;
+
+export const IAM_TYPES = {
+    identityPolicies: ["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"],
+    role: "aws:iam/role:Role",
+    attachments: [
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+        "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+        "aws:iam/policyAttachment:PolicyAttachment",
+    ],
+    exclusiveAttachments: [
+        "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+        "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
+        "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
+    ],
+    resourcePolicies: [
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "aws:sns/topicPolicy:TopicPolicy",
+        "aws:sns/topic:Topic",
+        "aws:ec2/vpcEndpoint:VpcEndpoint",
+        "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy",
+        "aws:sqs/queuePolicy:QueuePolicy",
+    ],
+    keyPolicies: ["aws:kms/key:Key", "aws:kms/keyPolicy:KeyPolicy"],
+} as const;
+
+export interface LeastPrivilegeConfig {
+    allowedServicePrincipals: string[];
+    /** OIDC provider hosts/ARN suffixes allowed as Federated principals (e.g. token.actions.githubusercontent.com). */
+    allowedOidcProviders: string[];
+    /** AWS principals (account root or role ARNs) allowed in trust policies. */
+    allowedAwsPrincipals: string[];
+    /** Extra managed policy names to forbid. */
+    forbiddenManagedPolicies: string[];
+    /** Allow the account-root `kms:*` administration statement in KMS key policies. */
+    allowKeyPolicyRootAdmin: boolean;
+    /** Extra actions allowed on Resource "*" for this environment (in addition to the data file). */
+    extraWildcardResourceActions: string[];
+}
+
+export const LEAST_PRIVILEGE_DEFAULTS: LeastPrivilegeConfig = {
+    allowedServicePrincipals: [
+        "sagemaker.amazonaws.com",
+        "lambda.amazonaws.com",
+        "states.amazonaws.com",
+        "events.amazonaws.com",
+        "scheduler.amazonaws.com",
+        "application-autoscaling.amazonaws.com",
+    ],
+    allowedOidcProviders: ["token.actions.githubusercontent.com"],
+    allowedAwsPrincipals: [],
+    forbiddenManagedPolicies: [],
+    allowKeyPolicyRootAdmin: true,
+    extraWildcardResourceActions: [],
+};
+
+const NAME = "least-privilege-iam";
+const ALWAYS_FORBIDDEN = ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"];
+
+/** Name of an AWS-managed policy ARN (`arn:<partition>:iam::aws:policy[/path]/<Name>`), else undefined. */
+export function awsManagedPolicyName(arn: string): string | undefined {
+    const m = /^arn:aws[a-z-]*:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn);
+    return m ? m[1] : undefined;
+}
+
+export function forbiddenManagedPolicy(arn: string, cfg: LeastPrivilegeConfig): string | undefined {
+    const name = awsManagedPolicyName(arn);
+    if (name && (ALWAYS_FORBIDDEN.includes(name) || /FullAccess$/.test(name) || cfg.forbiddenManagedPolicies.includes(name))) {
+        return `attaches AWS-managed policy ${name} (${arn})`;
+    }
+    if (!name) {
+        const last = arn.split("/").pop() ?? "";
+        if (cfg.forbiddenManagedPolicies.includes(last)) {
+            return `attaches forbidden policy ${last} (${arn})`;
+        }
+    }
+    return undefined;
+}
+
+function allowlisted(action: string, cfg: LeastPrivilegeConfig): boolean {
+    return [...WILDCARD_RESOURCE_ALLOWLIST.map((a) => a.action), ...cfg.extraWildcardResourceActions].some((p) => iamGlobMatch(p, action));
+}
+
+function hasStarResource(s: NormalizedStatement): boolean {
+    return s.resources.includes("*") || s.notResources.length > 0;
+}
+
+/** Findings for an identity-based policy document. */
+export function identityPolicyFindings(doc: unknown, where: string, cfg: LeastPrivilegeConfig): string[] {
+    const parsed = parsePolicyDocument(doc, [where]);
+    const f = parsed.errors.map((e) => `${where}: ${e}`);
+    for (const s of parsed.statements) {
+        if (s.effect !== "Allow") {
+            continue;
+        }
+        const label = `${where} ${statementLabel(s)}`;
+        const wild = s.actions.filter(isFullWildcardAction);
+        if (wild.length > 0) {
+            f.push(`${label} allows wildcard action(s) ${wild.join(", ")}`);
+        }
+        if (s.notActions.length > 0) {
+            f.push(`${label} uses NotAction with Allow (grants every other action)`);
+        }
+        if (hasStarResource(s)) {
+            const writes = s.actions.filter((a) => !isFullWildcardAction(a) && !isReadOnlyAction(a) && !allowlisted(a, cfg));
+            if (writes.length > 0) {
+                f.push(`${label} allows write/permission-management action(s) ${writes.join(", ")} on Resource "*" (scope to ARNs; only allowlisted actions may use "*")`);
+            }
+        }
+        const passRole = s.actions.some((a) => iamGlobMatch(a, "iam:PassRole"));
+        if (passRole) {
+            const unscoped = s.resources.filter((r) => r.includes("*"));
+            if (unscoped.length > 0 || s.resources.length === 0) {
+                f.push(`${label} allows iam:PassRole on ${unscoped.join(", ") || "no named resource"} (name the role ARNs)`);
+            }
+            if (conditionValues(s, "iam:PassedToService").length === 0) {
+                f.push(`${label} allows iam:PassRole without an iam:PassedToService condition`);
+            }
+        }
+    }
+    return f;
+}
+
+function oidcProviderAllowed(arn: string, cfg: LeastPrivilegeConfig): string | undefined {
+    return cfg.allowedOidcProviders.find((p) => arn === p || arn.endsWith(`:oidc-provider/${p}`) || arn.endsWith(`/${p}`));
+}
+
+/** Findings for a role's trust (assume-role) policy. */
+export function trustPolicyFindings(doc: unknown, cfg: LeastPrivilegeConfig): string[] {
+    const parsed = parsePolicyDocument(doc, ["assumeRolePolicy"]);
+    const f = parsed.errors.map((e) => `assumeRolePolicy: ${e}`);
+    for (const s of parsed.statements) {
+        if (s.effect !== "Allow") {
+            continue;
+        }
+        const label = `assumeRolePolicy ${statementLabel(s)}`;
+        if (hasWildcardPrincipal(s)) {
+            f.push(`${label} trusts principal "*"`);
+            continue;
+        }
+        for (const svc of principalValues(s.principal, "Service")) {
+            if (!cfg.allowedServicePrincipals.includes(svc)) {
+                f.push(`${label} trusts service ${svc}, which is not in allowedServicePrincipals`);
+            }
+        }
+        for (const fed of principalValues(s.principal, "Federated")) {
+            const provider = oidcProviderAllowed(fed, cfg);
+            if (!provider) {
+                f.push(`${label} trusts federated principal ${fed}, which is not an allowed OIDC provider`);
+                continue;
+            }
+            if (!s.actions.every((a) => a === "sts:AssumeRoleWithWebIdentity" || a === "sts:TagSession")) {
+                f.push(`${label} trusts ${provider} with actions other than sts:AssumeRoleWithWebIdentity`);
+            }
+            const aud = conditionValues(s, `${provider}:aud`);
+            const sub = conditionValues(s, `${provider}:sub`);
+            if (aud.length === 0) {
+                f.push(`${label} trusts ${provider} without a ${provider}:aud condition`);
+            }
+            if (sub.length === 0) {
+                f.push(`${label} trusts ${provider} without a ${provider}:sub condition (any repository/workflow could assume the role)`);
+            } else if (sub.some((c) => c.values.some((v) => v === "*" || /^repo:\*/.test(v)))) {
+                f.push(`${label} has a ${provider}:sub condition that matches any repository`);
+            }
+        }
+        for (const aws of principalValues(s.principal, "AWS")) {
+            if (!cfg.allowedAwsPrincipals.includes(aws)) {
+                f.push(`${label} trusts AWS principal ${aws}, which is not in allowedAwsPrincipals`);
+            }
+        }
+        for (const other of ["CanonicalUser"]) {
+            if (principalValues(s.principal, other).length > 0) {
+                f.push(`${label} trusts a ${other} principal`);
+            }
+        }
+    }
+    return f;
+}
+
+function isAccountRoot(p: string): boolean {
+    return /^arn:aws[a-z-]*:iam::\d{12}:root$/.test(p) || /^\d{12}$/.test(p);
+}
+
+/** Findings for a resource-based policy (bucket/topic/queue/VPC endpoint, or KMS key when `isKeyPolicy`). */
+export function resourcePolicyFindings(doc: unknown, isKeyPolicy: boolean, cfg: LeastPrivilegeConfig): string[] {
+    const parsed = parsePolicyDocument(doc, ["policy"]);
+    const f = parsed.errors.map((e) => `policy: ${e}`);
+    for (const s of parsed.statements) {
+        if (s.effect !== "Allow") {
+            continue;
+        }
+        const label = `policy ${statementLabel(s)}`;
+        if (hasWildcardPrincipal(s)) {
+            if (isKeyPolicy) {
+                f.push(`${label} grants a wildcard principal on a KMS key`);
+            } else if (!hasRestrictingCondition(s)) {
+                f.push(`${label} grants Principal "*" without a restricting condition (aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID, aws:SourceVpce...)`);
+            }
+        }
+        const wild = s.actions.filter(isFullWildcardAction);
+        if (wild.length > 0) {
+            const rootAdmin =
+                isKeyPolicy &&
+                cfg.allowKeyPolicyRootAdmin &&
+                wild.every((a) => a.toLowerCase() === "kms:*") &&
+                principalValues(s.principal, "AWS").length > 0 &&
+                principalValues(s.principal, "AWS").every(isAccountRoot) &&
+                Object.keys(s.principal === "*" || !s.principal ? {} : s.principal).every((k) => k === "AWS");
+            if (!rootAdmin) {
+                f.push(`${label} allows wildcard action(s) ${wild.join(", ")}`);
+            }
+        }
+        if (s.notActions.length > 0) {
+            f.push(`${label} uses NotAction with Allow`);
+        }
+        if (!isKeyPolicy && hasStarResource(s)) {
+            const writes = s.actions.filter((a) => !isFullWildcardAction(a) && !isReadOnlyAction(a) && !allowlisted(a, cfg));
+            if (writes.length > 0) {
+                f.push(`${label} allows write action(s) ${writes.join(", ")} on Resource "*"`);
+            }
+        }
+    }
+    return f;
+}
+
+function knownProp(props: Record<string, any>, key: string): unknown {
+    const p = peek(props, key);
+    return p.known ? p.value : undefined;
+}
+
+function arnList(v: unknown): string[] {
+    if (isUnknown(v) || v === undefined || v === null) {
+        return [];
+    }
+    const raw = rawTarget(v);
+    return (Array.isArray(raw) ? raw : [raw]).filter((x) => typeof x === "string" && !isUnknown(x)) as string[];
+}
+
+export function leastPrivilegeFindings(type: string, props: Record<string, any>, cfg: LeastPrivilegeConfig): string[] {
+    const f: string[] = [];
+    if ((IAM_TYPES.identityPolicies as readonly string[]).includes(type)) {
+        f.push(...identityPolicyFindings(props.policy, "policy", cfg));
+    } else if (type === IAM_TYPES.role) {
+        f.push(...trustPolicyFindings(props.assumeRolePolicy, cfg));
+        const inline = props.inlinePolicies;
+        if (Array.isArray(inline)) {
+            inline.forEach((p: Record<string, any>, i: number) => {
+                const doc = p.policy; // unknown during preview -> not fully evaluated (runtime semantics)
+                if (doc !== undefined && doc !== null && doc !== "") {
+                    f.push(...identityPolicyFindings(doc, `inlinePolicies[${i}]${p.name ? ` (${p.name})` : ""}`, cfg));
+                }
+            });
+        }
+        // AWS-managed policy ARNs are literals, so an unknown ARN is one of our own policies: skip it.
+        for (const arn of arnList(knownProp(props, "managedPolicyArns"))) {
+            const why = forbiddenManagedPolicy(arn, cfg);
+            if (why) {
+                f.push(`managedPolicyArns ${why}`);
+            }
+        }
+    } else if ((IAM_TYPES.attachments as readonly string[]).includes(type)) {
+        const arn = knownProp(props, "policyArn");
+        if (typeof arn === "string") {
+            const why = forbiddenManagedPolicy(arn, cfg);
+            if (why) {
+                f.push(why);
+            }
+        }
+    } else if ((IAM_TYPES.exclusiveAttachments as readonly string[]).includes(type)) {
+        for (const arn of arnList(knownProp(props, "policyArns"))) {
+            const why = forbiddenManagedPolicy(arn, cfg);
+            if (why) {
+                f.push(why);
+            }
+        }
+    } else if ((IAM_TYPES.resourcePolicies as readonly string[]).includes(type)) {
+        const doc = props.policy;
+        if (doc !== undefined && doc !== null && doc !== "") {
+            f.push(...resourcePolicyFindings(doc, false, cfg));
+        }
+    } else if ((IAM_TYPES.keyPolicies as readonly string[]).includes(type)) {
+        const doc = props.policy;
+        if (doc !== undefined && doc !== null && doc !== "") {
+            f.push(...resourcePolicyFindings(doc, true, cfg));
+        }
+    }
+    return f;
+}
+
+export const ALL_IAM_TYPES: readonly string[] = [
+    ...IAM_TYPES.identityPolicies,
+    IAM_TYPES.role,
+    ...IAM_TYPES.attachments,
+    ...IAM_TYPES.exclusiveAttachments,
+    ...IAM_TYPES.resourcePolicies,
+    ...IAM_TYPES.keyPolicies,
+];
+
+export const leastPrivilegeIam: PlatformResourcePolicy = {
+    kind: "resource",
+    name: NAME,
+    description: "IAM and resource policies grant least privilege: no wildcard actions or principals, scoped resources and PassRole, no broad AWS-managed policies, trusted principals only.",
+    enforcementLevel: "advisory",
+    severity: "critical",
+    frameworks: ["CIS AWS Foundations 3.0.0 1.16 (no full '*:*' admin policies)", "NIST SP 800-53 AC-6", "AWS FSBP IAM.1, IAM.21"],
+    tags: ["security", "iam", "least-privilege"],
+    remediationSteps:
+        "Replace wildcard actions with the specific API actions the workload calls; scope `Resource` to ARNs (use aws.iam.getPolicyDocument with the resources' ARNs); " +
+        "for iam:PassRole list the role ARNs and add `Condition: { StringEquals: { \"iam:PassedToService\": \"sagemaker.amazonaws.com\" } }`; " +
+        "replace AWS-managed *FullAccess policies with a custom policy; restrict trust policies to the platform's service principals or to the CI OIDC provider with `aud` and `sub` conditions; " +
+        "add an aws:SourceArn/aws:SourceAccount/aws:PrincipalOrgID condition to any Principal \"*\" grant. " +
+        "Actions AWS only authorises on \"*\" belong in policies/data/wildcard-resource-actions.json with a reason.",
+    configSchema: {
+        properties: {
+            allowedServicePrincipals: { type: "array", items: { type: "string" }, default: LEAST_PRIVILEGE_DEFAULTS.allowedServicePrincipals },
+            allowedOidcProviders: { type: "array", items: { type: "string" }, default: LEAST_PRIVILEGE_DEFAULTS.allowedOidcProviders },
+            allowedAwsPrincipals: { type: "array", items: { type: "string" }, default: [] },
+            forbiddenManagedPolicies: { type: "array", items: { type: "string" }, default: [] },
+            allowKeyPolicyRootAdmin: { type: "boolean", default: true },
+            extraWildcardResourceActions: { type: "array", items: { type: "string" }, default: [] },
+        },
+    },
+    validateResource: (args, reportViolation) => {
+        if (!ALL_IAM_TYPES.includes(args.type)) {
+            return;
+        }
+        const cfg = withDefaults(args.getConfig, LEAST_PRIVILEGE_DEFAULTS);
+        reportFindings(NAME, reportViolation, args, leastPrivilegeFindings(args.type, args.props, cfg), false);
+    },
+};
