@@ -182,6 +182,8 @@ describe('data: prepare end to end', () => {
     assert.deepEqual(ids([...res3.train, ...res3.validation]), ids([...res.train, ...res.validation]));
     assert.notDeepEqual(ids(res3.validation), ids(res.validation));
     assert.ok(!fs.existsSync(path.join(dir, 'out3', 'train.parquet')));
+    assert.deepEqual(await loadPreparedSplit(path.join(dir, 'out3'), 'validation'), res3.validation, 'CSV round trip');
+    assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.tmp')), [], 'no temp files left behind');
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -208,4 +208,45 @@ describe('featurestore: offline store', () => {
     assert.deepEqual(offline, r0);
     await s.close();
   });
+
+  it('supports several feature groups, Integral ids and Fractional (epoch seconds) event times', async () => {
+    const s = new LocalFeatureStore({ root: tmpRoot(), ...clock() });
+    s.createFeatureGroup({
+      FeatureGroupName: 'orders',
+      RecordIdentifierFeatureName: 'order_id',
+      EventTimeFeatureName: 'ts',
+      FeatureDefinitions: [
+        { FeatureName: 'order_id', FeatureType: 'Integral' },
+        { FeatureName: 'ts', FeatureType: 'Fractional' },
+        { FeatureName: 'customer_id', FeatureType: 'String' },
+        { FeatureName: 'amount', FeatureType: 'Fractional' },
+      ],
+    });
+    s.createFeatureGroup(DEF);
+    const jan = (d: number) => Date.parse(`2026-01-${String(d).padStart(2, '0')}T00:00:00Z`) / 1000;
+    await s.ingest('orders', [
+      { order_id: 1, ts: jan(2), customer_id: 'a', amount: 10 },
+      { order_id: 2, ts: jan(3), customer_id: 'a', amount: 5 },
+      { order_id: 3, ts: jan(3), customer_id: 'b', amount: 7 },
+      { order_id: 1, ts: jan(4), customer_id: 'a', amount: 12 },
+    ]);
+    await s.ingest('customers-v1', [
+      { customer_id: 'a', event_time: '2026-01-01T00:00:00Z', segment: 'gold' },
+      { customer_id: 'b', event_time: '2026-01-01T00:00:00Z', segment: 'silver' },
+    ]);
+    assert.equal(s.getRecord('orders', 1)!.amount, 12);
+    assert.equal(s.getRecord('orders', '1')!.amount, 12, 'ids are compared as strings, like RecordIdentifierValueAsString');
+    const joined = await s.query(`
+      WITH latest AS (SELECT * FROM orders QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY ts DESC) = 1)
+      SELECT c.segment, sum(o.amount) AS total FROM latest o JOIN "customers-v1" c USING (customer_id) GROUP BY c.segment ORDER BY c.segment`);
+    assert.deepEqual(joined, [{ segment: 'gold', total: 17 }, { segment: 'silver', total: 7 }]);
+    const pit = await s.pointInTimeJoin('orders', [{ id: 1, asOf: jan(3) }, { id: 1, asOf: '2026-01-05T00:00:00Z' }], { featureNames: ['amount'] });
+    assert.deepEqual(pit.map((r) => [r.order_id, r.amount]), [[1, 10], [1, 12]]);
+    assert.equal(s.offlineFiles('orders').length, 3, 'three event-time hours');
+    assert.deepEqual(s.listFeatureGroups(), ['customers-v1', 'orders']);
+    s.deleteFeatureGroup('orders');
+    assert.deepEqual(s.listFeatureGroups(), ['customers-v1']);
+    assert.deepEqual(new LocalFeatureStore({ root: s.root }).listFeatureGroups(), ['customers-v1']);
+    await s.close();
+  });
 });
