@@ -474,6 +474,10 @@ export async function prepare(opts: PrepareOptions): Promise<PrepareResult> {
 async function writeSplits(outDir: string, splits: Record<SplitName, DataRow[]>, columns: { name: string; type: string }[], formats: ('parquet' | 'csv')[]): Promise<OutputFile[]> {
   const names = columns.map((c) => c.name);
   const outputs: OutputFile[] = [];
+  // Outputs of a format not requested this run would be stale (and loadPreparedSplit prefers Parquet): remove them.
+  for (const split of Object.keys(splits)) {
+    for (const fmt of ['parquet', 'csv'] as const) if (!formats.includes(fmt)) fs.rmSync(path.join(outDir, `${split}.${fmt}`), { force: true });
+  }
   await withDuckDb(async (con) => {
     for (const split of Object.keys(splits) as SplitName[]) {
       const rows = splits[split];

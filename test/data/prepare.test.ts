@@ -177,6 +177,8 @@ describe('data: prepare end to end', () => {
     const out2 = path.join(dir, 'out2');
     const res2 = await prepare({ outDir: out2, trainFile, testFile, seed: 3, log: () => {} });
     assert.deepEqual(res2.report.outputs.map((o) => o.sha256), res.report.outputs.map((o) => o.sha256));
+    fs.mkdirSync(path.join(dir, 'out3'));
+    fs.writeFileSync(path.join(dir, 'out3', 'train.parquet'), 'stale output of an earlier run');
     const res3 = await prepare({ outDir: path.join(dir, 'out3'), trainFile, testFile, seed: 4, log: () => {}, formats: ['csv'] });
     const ids = (r: DataRow[]) => r.map((x) => x.record_id).sort();
     assert.deepEqual(ids([...res3.train, ...res3.validation]), ids([...res.train, ...res.validation]));
