@@ -16,6 +16,11 @@
  * if a rollback alarm fires), then deletes the old configuration. Variant names must stay the same across updates:
  * blue/green deployments, autoscaling targets and the alarms all key off them.
  *
+ * Autoscaling caveat (AWS): UpdateEndpoint fails if it changes the instance type of, or removes, a variant that is an
+ * Application Auto Scaling target (a model change is allowed). Do such a change in two deployments: first with
+ * `autoscaling.enabled: false` (deregisters the targets and policies), then with the new instance type and autoscaling
+ * enabled again. Pulumi cannot order this itself: the targets depend on the endpoint, so they are always updated after it.
+ *
  * The program creates this component only when `endpoint.enabled`; otherwise it exports `disabledEndpointOutputs()`.
  */
 import * as aws from "@pulumi/aws";
@@ -68,6 +73,8 @@ export interface ModelEndpointArgs {
     captureKmsKeyArn?: pulumi.Input<string>;
     /** Config `endpoint.autoscaling`. */
     autoscaling: {
+        /** Default true. Set false for one deployment before changing a variant's instance type (see the caveat above). */
+        enabled?: boolean;
         minCapacity: number;
         maxCapacity: number;
         targetInvocationsPerInstance: number;
@@ -250,7 +257,7 @@ export class ModelEndpoint extends pulumi.ComponentResource {
         // initial instance count).
         this.scalableTargets = [];
         this.scalingPolicies = [];
-        for (const v of args.variants) {
+        for (const v of args.autoscaling.enabled === false ? [] : args.variants) {
             const target = new aws.appautoscaling.Target(
                 `${name}-scaling-${v.name}`,
                 {

@@ -179,6 +179,15 @@ describe("ModelEndpoint", () => {
         assert.equal(p.inputs.resourceId, "endpoint/mlp-dev-churn/variant/champion");
     });
 
+    it("autoscaling can be switched off for an instance-type change", async () => {
+        const a = args();
+        new ModelEndpoint("ep-as-off", { ...a, autoscaling: { ...a.autoscaling, enabled: false } });
+        await mocks.settle();
+        assert.equal(mocks.ofType("aws:appautoscaling/target:Target").length, 0);
+        assert.equal(mocks.ofType("aws:appautoscaling/policy:Policy").length, 0);
+        assert.equal(mocks.ofType("aws:sagemaker/endpoint:Endpoint").length, 1);
+    });
+
     it("validates variants", () => {
         assert.throws(() => new ModelEndpoint("ep-v1", args({ variants: [] })), /at least one production variant/);
         assert.throws(
