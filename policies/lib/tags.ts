@@ -54,6 +54,8 @@ export interface EffectiveTags {
      * unknown error if the winning value is unknown; `undefined` when the key is absent.
      */
     value(key: string): string | undefined;
+    /** True when the winning value of `key` is unknown during preview (never throws). */
+    isUnknownValue(key: string): boolean;
 }
 
 /** Merges provider default tags, `tagsAll` and `tags` of a resource. */
@@ -76,8 +78,20 @@ export function effectiveTags(props: Record<string, any>, provider: ProviderLike
             keys.add(k);
         }
     }
+    const winner = (key: string) => {
+        for (let i = layers.length - 1; i >= 0; i--) {
+            if (knownKeys(layers[i].tags).includes(key)) {
+                return layers[i];
+            }
+        }
+        return undefined;
+    };
     return {
         keys,
+        isUnknownValue(key: string): boolean {
+            const w = winner(key);
+            return w !== undefined && !peek(w.tags, key).known;
+        },
         value(key: string): string | undefined {
             for (let i = layers.length - 1; i >= 0; i--) {
                 if (knownKeys(layers[i].tags).includes(key)) {

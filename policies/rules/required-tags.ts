@@ -56,12 +56,15 @@ export function tagFindings(args: Pick<ResourceValidationArgs, "props" | "provid
         if (!tags.keys.has(key)) {
             continue;
         }
-        const v = tags.value(key);
+        const allowed = cfg.allowedValues[key];
+        if (tags.isUnknownValue(key) && !(allowed && allowed.length > 0)) {
+            continue; // present; its value is computed during preview and there is no vocabulary to check
+        }
+        const v = tags.value(key); // throws the runtime's unknown error when a vocabulary check needs it
         if (v === undefined || v.trim() === "") {
             findings.push(`tag ${key} is empty`);
             continue;
         }
-        const allowed = cfg.allowedValues[key];
         if (allowed && allowed.length > 0 && !allowed.includes(v)) {
             findings.push(`tag ${key}="${v}" is not one of: ${allowed.join(", ")}`);
         }
