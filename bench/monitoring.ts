@@ -38,25 +38,32 @@ function fillChunk(cols: Float64Array[], n: number, seed: { s: number }, shift: 
   seed.s = s;
 }
 
-function profileGenerated(seed: number, shift: number): { profiler: DatasetProfiler; genMs: number; profMs: number } {
+function profileGenerated(seed: number, shift: number): { profiler: DatasetProfiler; genMs: number; profMs: number; profCpuMs: number } {
   const names = Array.from({ length: FEATURES }, (_, j) => `f${j}`);
   const profiler = new DatasetProfiler({ columnNames: names });
   const cols = Array.from({ length: FEATURES }, () => new Float64Array(CHUNK));
   const st = { s: seed };
   let genMs = 0;
   let profMs = 0;
+  let profCpuMs = 0;
   for (let done = 0; done < ROWS; done += CHUNK) {
     const n = Math.min(CHUNK, ROWS - done);
     let t = performance.now();
     fillChunk(cols, n, st, shift);
     genMs += performance.now() - t;
     t = performance.now();
+    const c0 = cpuMs();
     profiler.addNumericColumns(cols, n);
+    profCpuMs += cpuMs() - c0;
     profMs += performance.now() - t;
   }
-  return { profiler, genMs, profMs };
+  return { profiler, genMs, profMs, profCpuMs };
 }
 
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
 
 export async function run(): Promise<Record<string, unknown>> {
@@ -64,21 +71,28 @@ export async function run(): Promise<Record<string, unknown>> {
   // ---- 1M x 20 ----
   const b = profileGenerated(12345, 0);
   let t = performance.now();
+  let c0 = cpuMs();
   const baseStats = b.profiler.toStatistics();
   const baseCons = suggestConstraints(baseStats);
   const baseFinishMs = performance.now() - t;
+  const baseCpuMs = b.profCpuMs + cpuMs() - c0;
   const baselineMs = b.profMs + baseFinishMs;
   const c = profileGenerated(67890, 0.5);
   t = performance.now();
+  c0 = cpuMs();
   const curStats = c.profiler.toStatistics();
   const res = checkConstraints({ baselineConstraints: baseCons, baselineStatistics: baseStats, currentStatistics: curStats });
   const checkMs = performance.now() - t;
+  const runCpuMs = c.profCpuMs + cpuMs() - c0;
   const runMs = c.profMs + checkMs;
   out.synthetic = {
     rows: ROWS,
     features: FEATURES,
     baseline_ms: Math.round(baselineMs),
     baseline_rows_per_s: Math.round(ROWS / (baselineMs / 1000)),
+    baseline_cpu_ms: Math.round(baseCpuMs),
+    monitoring_run_cpu_ms: Math.round(runCpuMs),
+    load_average_1m: Number(require('os').loadavg()[0].toFixed(2)),
     monitoring_run_ms: Math.round(runMs),
     monitoring_run_rows_per_s: Math.round(ROWS / (runMs / 1000)),
     checks_ms: Math.round(checkMs),

@@ -48,6 +48,11 @@ describe('monitoring/dataquality: service files', () => {
     // "NaN" strings become numbers when read (fixture 03 std_dev)
     const s03 = parseServiceJson<Record<string, Record<string, Record<string, unknown>>>>(read('03_model_quality_regression_statistics.json'));
     assert.ok(Number.isNaN(s03.regression_metrics.mae.standard_deviation));
+    // fixture 10 is hand-formatted (not container output): it parses, NaN strings become numbers
+    const s10 = parseServiceJson<{ binary_classification_metrics: Record<string, { value: number; standard_deviation: number }> }>(read('10_model_quality_binary_classification_metrics.json'));
+    assert.equal(s10.binary_classification_metrics.accuracy.value, 0.5);
+    assert.ok(Number.isNaN(s10.binary_classification_metrics.accuracy.standard_deviation));
+    assert.equal(s10.binary_classification_metrics.auc.standard_deviation, 0.1);
     assert.throws(() => parseServiceJson('{oops', 'x.json'), /x.json: not valid JSON/);
   });
 

@@ -101,6 +101,21 @@ describe('monitoring/sketch KLL', () => {
     assert.equal(a.weight, 60000 + 23457);
   });
 
+  it('updateBlock (block copies) gives exactly the same sketch as per-value update()', () => {
+    const r = rng(13);
+    const xs = new Float64Array(150000);
+    for (let i = 0; i < xs.length; i++) xs[i] = normal(r);
+    const a = new KllSketch(), b = new KllSketch();
+    a.updateAll(xs);
+    for (let i = 0; i < xs.length; ) {
+      const n = 1 + Math.floor(r() * 20000);
+      b.updateBlock(xs, i, Math.min(xs.length, i + n));
+      i += n;
+    }
+    assert.ok(a.numLevels >= 3);
+    assert.deepEqual(b.levelItems(), a.levelItems());
+  });
+
   it('rank error stays within the sketch bound on 300k values with the service parameters', () => {
     const r = rng(11);
     const xs = new Float64Array(300000);

@@ -125,6 +125,29 @@ export class KllSketch {
     }
   }
 
+  /**
+   * Append xs[from..to) (must contain no NaN) with block copies; identical result to calling
+   * update() on each value in order (a compaction is triggered exactly when one would be).
+   */
+  updateBlock(xs: Float64Array, from = 0, to = xs.length): void {
+    let i = from;
+    while (i < to) {
+      const take = Math.min(to - i, Math.max(1, this.totalCapacity - this.stored + 1));
+      let buf = this.levels[0];
+      const n = this.sizes[0];
+      if (n + take > buf.length) {
+        const nb = new Float64Array(Math.max(buf.length * 2, n + take));
+        nb.set(buf.subarray(0, n));
+        this.levels[0] = buf = nb;
+      }
+      buf.set(xs.subarray(i, i + take), n);
+      this.sizes[0] = n + take;
+      this.stored += take;
+      i += take;
+      if (this.stored > this.totalCapacity) this.condense();
+    }
+  }
+
   /** Compact the lowest full level once. Returns false when no level is full. */
   private condense(): boolean {
     for (let h = 0; h < this.levels.length; h++) {
