@@ -24,8 +24,9 @@
  *   - `applyCsvLine(line, out?): Float32Array` — raw CSV line of `inputColumns` (Adult: the 14
  *     original feature columns, no label); wrong field count throws FeatureTransformError
  *   - `applyRecord(obj): Float32Array` — JSON record keyed by column name
+ *   - `applyValues(array, out?): Float32Array` — raw values in `inputColumns` order
  *   - `save(file)`, `toJSON()`, `Transform.fromJSON(json)`, `loadTransform(file)`
- * - Encoding: one-hot columns `<col>=<value>`, `<col>=__other__` (rare in train or unseen at
+ * - Encoding ('onehot' — 'one-hot' accepted — or 'ordinal'): one-hot columns `<col>=<value>`, `<col>=__other__` (rare in train or unseen at
  *   inference), `<col>=__missing__`; ordinal: one column, code = rank by train frequency,
  *   other = k, missing = k + 1. Numeric non-numbers at inference are a clear error; missing
  *   (`?`, empty, null) and unseen categories never are.

@@ -9,6 +9,14 @@ import { ADULT_SCHEMA, DatasetSchema } from '../data/schema';
 import { splitDelimited, writeFileAtomic } from '../data/io';
 
 export type Encoding = 'onehot' | 'ordinal';
+/** Accepted spellings in specs; 'one-hot' is normalised to 'onehot'. */
+export type EncodingInput = Encoding | 'one-hot';
+
+function normaliseEncoding(e: string | undefined, where: string): Encoding {
+  if (e === undefined || e === 'onehot' || e === 'one-hot') return 'onehot';
+  if (e === 'ordinal') return 'ordinal';
+  throw new FeatureTransformError(`${where}: encoding ${JSON.stringify(e)} is not supported; use 'onehot' (or 'one-hot') or 'ordinal'`);
+}
 /** 'nan': keep NaN so tree learners pick a default direction; 'median': impute the train median. */
 export type NumericMissing = 'nan' | 'median';
 /** 'log1p' is signed: sign(x) * ln(1 + |x|), so negative inputs stay finite. */
@@ -22,15 +30,15 @@ export interface NumericFeatureSpec {
 
 export interface CategoricalFeatureSpec {
   name: string;
-  encoding?: Encoding;
+  encoding?: EncodingInput;
   minFrequency?: number;
 }
 
 export interface FeatureSpec {
   numeric: NumericFeatureSpec[];
   categorical: CategoricalFeatureSpec[];
-  /** Default encoding for categorical features (default 'onehot'). */
-  encoding?: Encoding;
+  /** Default encoding for categorical features (default 'onehot'; 'one-hot' is accepted). */
+  encoding?: EncodingInput;
   /**
    * Categories seen fewer times than this in train go to the "other" bucket
    * (together with categories unseen at inference). Values < 1 are a fraction
@@ -246,19 +254,30 @@ export class Transform {
     if (text.endsWith('\n')) text = text.slice(0, -1);
     if (text.endsWith('\r')) text = text.slice(0, -1);
     const fields = splitDelimited(text, ',');
-    const slots = this.inputSlots;
-    if (fields.length !== slots.length) {
+    if (fields.length !== this.inputSlots.length) {
       throw new FeatureTransformError(
-        `CSV line has ${fields.length} fields but the transform expects ${slots.length} (${this.state.inputColumns.join(',')}); send exactly these columns in this order, without the label`,
+        `CSV line has ${fields.length} fields but the transform expects ${this.inputSlots.length} (${this.state.inputColumns.join(',')}); send exactly these columns in this order, without the label`,
       );
+    }
+    return this.applyValues(fields, out);
+  }
+
+  /**
+   * Single-row path for an array of raw values in `inputColumns` order (e.g. a JSON
+   * `instances` row). Same semantics as applyCsvLine without the text parsing.
+   */
+  applyValues(values: readonly RawValue[], out?: Float32Array): Float32Array {
+    const slots = this.inputSlots;
+    if (values.length !== slots.length) {
+      throw new FeatureTransformError(`row has ${values.length} values but the transform expects ${slots.length} (${this.state.inputColumns.join(',')}); send exactly these columns in this order, without the label`);
     }
     const vec = out ?? new Float32Array(this.nCols);
     if (vec.length !== this.nCols) throw new FeatureTransformError(`output buffer has length ${vec.length}, expected ${this.nCols}`);
     for (let p = 0; p < slots.length; p++) {
       const s = slots[p];
       if (s === null) continue;
-      if (s >= 0) this.encodeNumeric(s, fields[p], vec, 0);
-      else this.encodeCategorical(-s - 1, fields[p], vec, 0);
+      if (s >= 0) this.encodeNumeric(s, values[p], vec, 0);
+      else this.encodeCategorical(-s - 1, values[p], vec, 0);
     }
     return vec;
   }
@@ -291,7 +310,7 @@ export class Transform {
 /** Fit a transform on training rows only. */
 export function fit(trainRows: readonly RawRow[], spec: FeatureSpec): Transform {
   if (!trainRows.length) throw new FeatureTransformError('fit: no training rows; fit on the (non-empty) train split');
-  const encoding = spec.encoding ?? 'onehot';
+  const encoding = normaliseEncoding(spec.encoding, 'fit');
   const numericMissing = spec.numericMissing ?? 'nan';
   const missingTokens = spec.missingTokens ?? ['?', ''];
   const missingSet = new Set(missingTokens);
@@ -323,7 +342,11 @@ export function fit(trainRows: readonly RawRow[], spec: FeatureSpec): Transform 
       vals.push(x);
     }
     vals.sort((a, b) => a - b);
-    return { name: n.name, transform: n.transform ?? 'none', missing: n.missing ?? numericMissing, median: median(vals), trainMissing: miss };
+    const transform = n.transform ?? 'none';
+    const missing = n.missing ?? numericMissing;
+    if (transform !== 'none' && transform !== 'log1p') throw new FeatureTransformError(`fit: column "${n.name}": transform ${JSON.stringify(transform)} is not supported; use 'none' or 'log1p'`);
+    if (missing !== 'nan' && missing !== 'median') throw new FeatureTransformError(`fit: column "${n.name}": missing ${JSON.stringify(missing)} is not supported; use 'nan' or 'median'`);
+    return { name: n.name, transform, missing, median: median(vals), trainMissing: miss };
   });
 
   const categorical: FittedCategorical[] = spec.categorical.map((c) => {
@@ -344,7 +367,7 @@ export function fit(trainRows: readonly RawRow[], spec: FeatureSpec): Transform 
     const rare = sorted.filter((e) => !kept.includes(e));
     return {
       name: c.name,
-      encoding: c.encoding ?? encoding,
+      encoding: c.encoding === undefined ? encoding : normaliseEncoding(c.encoding, `fit: column "${c.name}"`),
       categories: kept.map(([k]) => k),
       counts: kept.map(([, n]) => n),
       rareRows: rare.reduce((s, [, n]) => s + n, 0),
@@ -375,7 +398,7 @@ export function fit(trainRows: readonly RawRow[], spec: FeatureSpec): Transform 
 }
 
 export interface SchemaSpecOptions {
-  encoding?: Encoding;
+  encoding?: EncodingInput;
   minFrequency?: number;
   numericMissing?: NumericMissing;
   /** Numeric columns to log1p (default for Adult: capital_gain, capital_loss). */
@@ -388,7 +411,7 @@ export function featureSpecFromSchema(schema: DatasetSchema = ADULT_SCHEMA, opts
   return {
     numeric: schema.columns.filter((c) => c.type !== 'categorical').map((c) => ({ name: c.name, transform: log1p.has(c.name) ? 'log1p' : 'none' })),
     categorical: schema.columns.filter((c) => c.type === 'categorical').map((c) => ({ name: c.name })),
-    encoding: opts.encoding ?? 'onehot',
+    encoding: normaliseEncoding(opts.encoding, 'featureSpecFromSchema'),
     minFrequency: opts.minFrequency ?? 10,
     numericMissing: opts.numericMissing ?? 'nan',
     label: schema.label.name,

@@ -239,11 +239,34 @@ export async function buildEdaReport(rows: readonly EdaRow[], opts: EdaOptions =
   return { html: page.render(), charts: page.chartCount, rows: rows.length, columns: summary, labelRate, correlation: { columns: corrCols, matrix } };
 }
 
+export interface WriteEdaReportArgs extends EdaOptions {
+  rows: readonly EdaRow[];
+  outFile: string;
+}
+
 /**
  * Profile `rows` and write a single self-contained HTML file (inline CSS + SVG,
- * no external scripts/styles) to `outFile`, atomically.
+ * no external scripts/styles) to `outFile`, atomically. Call as
+ * `writeEdaReport(rows, outFile, opts?)` or `writeEdaReport({ rows, outFile, ...opts })`.
  */
-export async function writeEdaReport(rows: readonly EdaRow[], outFile: string, opts: EdaOptions = {}): Promise<EdaResult> {
+export async function writeEdaReport(args: WriteEdaReportArgs): Promise<EdaResult>;
+export async function writeEdaReport(rows: readonly EdaRow[], outFile: string, opts?: EdaOptions): Promise<EdaResult>;
+export async function writeEdaReport(a: readonly EdaRow[] | WriteEdaReportArgs, outFileArg?: string, optsArg: EdaOptions = {}): Promise<EdaResult> {
+  let rows: readonly EdaRow[];
+  let outFile: string | undefined;
+  let opts: EdaOptions;
+  if (Array.isArray(a)) {
+    rows = a;
+    outFile = outFileArg;
+    opts = optsArg;
+  } else {
+    const { rows: r, outFile: f, ...o } = a as WriteEdaReportArgs;
+    rows = r;
+    outFile = f;
+    opts = o;
+  }
+  if (!Array.isArray(rows)) throw new Error('writeEdaReport: rows must be an array of row objects (e.g. the train rows from prepare())');
+  if (!outFile) throw new Error('writeEdaReport: outFile (the .html path to write) is required');
   const { html, ...rest } = await buildEdaReport(rows, opts);
   writeFileAtomic(outFile, html);
   return { ...rest, path: outFile, bytes: Buffer.byteLength(html), sha256: sha256(html) };

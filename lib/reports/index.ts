@@ -7,7 +7,8 @@
  * // res: { path, bytes, sha256, charts, rows, columns: ColumnSummary[], labelRate, correlation }
  * ```
  *
- * - `writeEdaReport(rows, outFile, opts?: EdaOptions): Promise<EdaResult>` — one self-contained HTML
+ * - `writeEdaReport(rows, outFile, opts?: EdaOptions): Promise<EdaResult>` (or
+ *   `writeEdaReport({ rows, outFile, ...opts })`) — one self-contained HTML
  *   file (inline CSS + inline SVG, no external scripts/styles/images): overview, summary table
  *   (count, missing, distinct, mean, std, min, median, max, top value per column), missingness per
  *   column, label distribution, correlation heatmap (numeric features + label), a histogram per

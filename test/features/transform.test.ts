@@ -58,6 +58,24 @@ describe('features: fit and apply', () => {
     assert.equal(m.values[8], 3);
   });
 
+  it("accepts 'one-hot' as a spelling of onehot and rejects unknown options", () => {
+    const a = fit(train, { ...spec, encoding: 'one-hot' });
+    assert.deepEqual(a.featureNames, fit(train, spec).featureNames);
+    assert.equal(a.toJSON().categorical[0].encoding, 'onehot');
+    assert.equal(featureSpecFromSchema(ADULT_SCHEMA, { encoding: 'one-hot' }).encoding, 'onehot');
+    assert.throws(() => fit(train, { ...spec, encoding: 'hashing' as never }), /encoding "hashing" is not supported/);
+    assert.throws(() => fit(train, { ...spec, numeric: [{ name: 'x', transform: 'sqrt' as never }] }), /transform "sqrt" is not supported/);
+    assert.throws(() => fit(train, { ...spec, numeric: [{ name: 'x', missing: 'zero' as never }] }), /missing "zero" is not supported/);
+  });
+
+  it('applyValues (array in input order) equals applyCsvLine and applyRecord', () => {
+    const t = fit(train, spec);
+    const fromArray = t.applyValues([2, 'b', 9]);
+    assert.deepEqual(Array.from(fromArray), Array.from(t.applyCsvLine('2,b,9')));
+    assert.deepEqual(Array.from(fromArray), Array.from(t.applyRecord({ x: 2, c: 'b', g: 9 })));
+    assert.throws(() => t.applyValues([1, 'a']), /2 values but the transform expects 3/);
+  });
+
   it('minFrequency as a fraction of training rows', () => {
     const t = fit(train, { ...spec, minFrequency: 0.5 });
     assert.deepEqual(t.toJSON().categorical[0].categories, [], 'no category reaches 3 of 6 rows');

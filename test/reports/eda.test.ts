@@ -103,6 +103,18 @@ describe('reports: EDA', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('accepts the object form writeEdaReport({ rows, outFile, ...opts })', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eda-test-'));
+    const file = path.join(dir, 'sub', 'eda.html');
+    const res = await writeEdaReport({ rows: rows.slice(0, 200), outFile: file, title: 'object form', columns: [{ name: 'hours_per_week', type: 'integer' }, { name: 'race', type: 'categorical' }] });
+    const html = fs.readFileSync(file, 'utf8');
+    assert.equal(res.charts, 1 + 1 + 1 + 1 + 2, 'missingness, label, correlation (hours + label), histogram, race ×2');
+    assert.equal(countSvg(html), res.charts);
+    assert.match(html, /<title>object form<\/title>/);
+    await assert.rejects(writeEdaReport({ rows: rows.slice(0, 10) } as never), /outFile/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('handles unlabelled data and custom columns; rejects unusable input', async () => {
     const rowsNoLabel = rows.slice(0, 100).map(({ label, ...r }) => r);
     const res = await buildEdaReport(rowsNoLabel, { label: null, columns: [{ name: 'age', type: 'integer' }, { name: 'sex', type: 'categorical' }], title: 'x' });
