@@ -6,7 +6,7 @@
  *     baselineStatistics: 'baseline/statistics.json', baselineConstraints: 'baseline/constraints.json',
  *     current: readCaptureRows('capture/my-endpoint'), outputRoot: 'out', endpoint: 'my-endpoint', schedule: 'hourly',
  *   });
- *   // out/reports/my-endpoint/hourly/yyyy/mm/dd/hh/{statistics.json, constraint_violations.json, drift_report.json, cloudwatch_metrics.jsonl}
+ *   // out/reports/my-endpoint/hourly/yyyy/mm/dd/hh/{statistics.json, constraint_violations.json, drift_report.{json,csv}, cloudwatch_metrics.jsonl}
  *
  * Everything streams: memory is flat in the number of rows.
  */
@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'csv-parse';
 import type { CellValue, DecodedRow } from './capture';
-import { checkConstraints, type CheckResult, type ColumnFacts } from './dataquality/checks';
+import { checkConstraints, type CheckResult, type ColumnFacts, type FeatureDriftRow } from './dataquality/checks';
 import { formatServiceJson, readServiceJson, writeFileAtomic } from './dataquality/json';
 import { DatasetProfiler, type ProfilerOptions } from './dataquality/profile';
 import { suggestConstraints, type SuggestOptions } from './dataquality/suggest';
@@ -135,6 +135,40 @@ function isStatisticsFile(x: unknown): x is StatisticsFile {
   return !!x && typeof x === 'object' && !(Symbol.asyncIterator in (x as object)) && !(Symbol.iterator in (x as object)) && Array.isArray((x as StatisticsFile).features) && !!(x as StatisticsFile).dataset;
 }
 
+export const DRIFT_REPORT_COLUMNS = [
+  'feature_name',
+  'inferred_type',
+  'completeness',
+  'baseline_drift',
+  'drift_method',
+  'linf',
+  'linf_robust',
+  'ks_statistic',
+  'ks_pvalue',
+  'wasserstein',
+  'psi',
+  'jensen_shannon',
+  'chi_square_statistic',
+  'chi_square_pvalue',
+  'chi_square_dof',
+  'rank_error_bound',
+] as const;
+
+/** One CSV row per feature with the service's drift distance plus the extra drift statistics (empty = not applicable). */
+export function driftReportCsv(rows: FeatureDriftRow[]): string {
+  const esc = (v: unknown): string => {
+    if (v === undefined || v === null || (typeof v === 'number' && Number.isNaN(v))) return '';
+    const s = String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const lines = [DRIFT_REPORT_COLUMNS.join(',')];
+  for (const r of rows) {
+    const flat: Record<string, unknown> = { ...r, ...(r.numeric ?? {}), ...(r.categorical ?? {}) };
+    lines.push(DRIFT_REPORT_COLUMNS.map((c) => esc(flat[c])).join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
 /** Monitoring execution: profile current data, check against the baseline, write the report. */
 export async function analyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
   const constraints = await loadJson<ConstraintsFile>(o.baselineConstraints);
@@ -172,6 +206,7 @@ export async function analyze(o: AnalyzeOptions): Promise<AnalyzeResult> {
     await writeFileAtomic(path.join(dir, 'statistics.json'), formatServiceJson(statistics));
     await writeFileAtomic(path.join(dir, 'constraint_violations.json'), formatServiceJson(res.violations));
     await writeFileAtomic(path.join(dir, 'drift_report.json'), JSON.stringify({ features: res.drift }, null, 2));
+    await writeFileAtomic(path.join(dir, 'drift_report.csv'), driftReportCsv(res.drift));
     if (emfLines.length) await writeFileAtomic(path.join(dir, 'cloudwatch_metrics.jsonl'), emfLines.join('\n') + '\n');
     out.reportDir = dir;
   }

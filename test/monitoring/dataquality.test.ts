@@ -311,7 +311,11 @@ describe('monitoring/dataquality: end to end from captured data to a report fold
     assert.equal(res.statistics.dataset.item_count, 100);
     assert.deepEqual(res.violations.violations, []);
     assert.equal(res.reportDir, path.join(dir, 'out', 'reports', 'ep', 'hourly', '2026', '05', '06', '09'));
-    assert.deepEqual(fs.readdirSync(res.reportDir!).sort(), ['cloudwatch_metrics.jsonl', 'constraint_violations.json', 'drift_report.json', 'statistics.json']);
+    assert.deepEqual(fs.readdirSync(res.reportDir!).sort(), ['cloudwatch_metrics.jsonl', 'constraint_violations.json', 'drift_report.csv', 'drift_report.json', 'statistics.json']);
+    const csv = fs.readFileSync(path.join(res.reportDir!, 'drift_report.csv'), 'utf8').trim().split('\n');
+    assert.equal(csv.length, 7);
+    assert.match(csv[0], /^feature_name,inferred_type,completeness,baseline_drift,drift_method,linf,linf_robust,ks_statistic,ks_pvalue,wasserstein,psi,jensen_shannon/);
+    assert.match(csv[1], /^_c0,Fractional,1,0,Robust,0,0,0,1,0,0,0,/);
     const st = parseServiceJson<StatisticsFile>(fs.readFileSync(path.join(res.reportDir!, 'statistics.json'), 'utf8'));
     assert.deepEqual(structuralDiff(stats01, st), []);
     assert.deepEqual(st.features.map((f) => f.numerical_statistics!.distribution.kll.buckets), stats01.features.map((f) => f.numerical_statistics!.distribution.kll.buckets));
