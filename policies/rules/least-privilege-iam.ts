@@ -144,7 +144,7 @@ export function identityPolicyFindings(doc: unknown, where: string, cfg: LeastPr
                 f.push(`${label} allows write/permission-management action(s) ${writes.join(", ")} on Resource "*" (scope to ARNs; only allowlisted actions may use "*")`);
             }
         }
-        const passRole = s.actions.some((a) => iamGlobMatch(a, "iam:PassRole"));
+        const passRole = s.actions.some((a) => !isFullWildcardAction(a) && iamGlobMatch(a, "iam:PassRole")); // full wildcards are already reported
         if (passRole) {
             const unscoped = s.resources.filter((r) => r.includes("*"));
             if (unscoped.length > 0 || s.resources.length === 0) {
