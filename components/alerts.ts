@@ -30,6 +30,13 @@ import { PolicyStatement, policyDocument } from "./grants";
 export type ResourcePolicyStatement = PolicyStatement & { Principal: "*" | { Service: string | string[] } | { AWS: pulumi.Input<string> | pulumi.Input<string>[] } };
 
 /** Service principals that publish to the alerts topic (and so must be able to use its KMS key). */
+/** The resource types this component can create (the list in the header comment, for tools and tests). */
+export const ALERTS_RESOURCE_TYPES: readonly string[] = [
+    "aws:sns/topic:Topic",
+    "aws:sns/topicPolicy:TopicPolicy",
+    "aws:sns/topicSubscription:TopicSubscription",
+];
+
 export const ALERTS_KEY_SERVICE_PRINCIPALS = ["cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com", "costalerts.amazonaws.com"] as const;
 
 export interface AlertsArgs {

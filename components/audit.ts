@@ -25,6 +25,16 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { policyDocument } from "./grants";
 
+/** The resource types this component can create (the list in the header comment, for tools and tests). */
+export const AUDIT_RESOURCE_TYPES: readonly string[] = [
+    "aws:cloudtrail/trail:Trail",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:iam/role:Role",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:cloudwatch/eventRule:EventRule",
+    "aws:cloudwatch/eventTarget:EventTarget",
+];
+
 export interface AuditTrailArgs {
     /** Resource name prefix (config `namePrefix`). The trail is `<namePrefix>-trail`. */
     namePrefix: string;

@@ -24,6 +24,18 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyStatement, policyDocument } from "./grants";
 
+/** The resource types this component can create (the list in the header comment, for tools and tests). */
+export const BUDGET_RESOURCE_TYPES: readonly string[] = [
+    "aws:budgets/budget:Budget",
+    "aws:iam/policy:Policy",
+    "aws:iam/role:Role",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:budgets/budgetAction:BudgetAction",
+    "aws:costexplorer/anomalyMonitor:AnomalyMonitor",
+    "aws:costexplorer/anomalySubscription:AnomalySubscription",
+    "aws:costexplorer/costAllocationTag:CostAllocationTag",
+];
+
 /** SageMaker calls the budget action denies: everything that starts new billable capacity. */
 export const DENIED_ON_BUDGET_EXHAUSTION = [
     "sagemaker:CreateTrainingJob",

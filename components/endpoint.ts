@@ -26,6 +26,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+/** The resource types this component can create (the list in the header comment, for tools and tests). */
+export const ENDPOINT_RESOURCE_TYPES: readonly string[] = [
+    "aws:sagemaker/model:Model",
+    "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
+    "aws:sagemaker/endpoint:Endpoint",
+    "aws:appautoscaling/target:Target",
+    "aws:appautoscaling/policy:Policy",
+];
+
 /** Built-in image used when a variant configures none. */
 export const DEFAULT_IMAGE = { repositoryName: "sagemaker-xgboost", imageTag: "1.7-1" } as const;
 

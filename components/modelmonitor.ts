@@ -15,6 +15,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+/** The resource types this component can create (the list in the header comment, for tools and tests). */
+export const MODEL_MONITOR_RESOURCE_TYPES: readonly string[] = [
+    "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",
+    "aws:sagemaker/monitoringSchedule:MonitoringSchedule",
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
+];
+
 export const MODEL_MONITOR_IMAGE = { repositoryName: "sagemaker-model-monitor-analyzer", imageTag: "latest" } as const;
 export const DATA_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics";
 export const driftMetricName = (feature: string): string => `feature_baseline_drift_${feature}`;

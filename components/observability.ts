@@ -25,6 +25,14 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { vcpusOf } from "./instance-types";
 
+/** The resource types this component can create (the list in the header comment, for tools and tests). */
+export const OBSERVABILITY_RESOURCE_TYPES: readonly string[] = [
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:cloudwatch/dashboard:Dashboard",
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:cloudwatch/queryDefinition:QueryDefinition",
+];
+
 export const SAGEMAKER_NAMESPACE = "AWS/SageMaker";
 /** Instance metrics (CPU/memory/disk) of endpoint instances. */
 export const ENDPOINT_INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints";
@@ -90,6 +98,11 @@ export interface ObservabilityArgs {
         cpuUtilizationPercent: number;
         alarmOnZeroInvocations: boolean;
     };
+    /**
+     * Create the account/region-wide job log groups (/aws/sagemaker/TrainingJobs, ProcessingJobs, TransformJobs).
+     * Default true; set false in a second stack of the same account and region (one stack must own them).
+     */
+    createJobLogGroups?: boolean;
     /** Drift widgets: Model Monitor / platform monitor schedule name and features to chart (others via SEARCH). */
     drift?: { monitoringScheduleName: string; features: string[] };
     tags?: Record<string, string>;
@@ -99,7 +112,7 @@ export interface ObservabilityArgs {
 export const VALID_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 export class Observability extends pulumi.ComponentResource {
-    /** Log groups by role: training, processing, transform, monitor and (when an endpoint is observed) endpoint. */
+    /** Log groups by role: training, processing, transform (when created here), monitor and (when observed) endpoint. */
     public readonly logGroups: Record<string, aws.cloudwatch.LogGroup>;
     public readonly logGroupNames: pulumi.Output<Record<string, string>>;
     public readonly logGroupArns: pulumi.Output<string[]>;
@@ -129,13 +142,16 @@ export class Observability extends pulumi.ComponentResource {
                 { name: logGroupName, kmsKeyId: args.kmsKeyArn, retentionInDays: args.retentionDays, tags: args.tags },
                 { parent: this },
             );
-        this.logGroups = {
-            training: lg("training-logs", JOB_LOG_GROUPS.training),
-            processing: lg("processing-logs", JOB_LOG_GROUPS.processing),
-            transform: lg("transform-logs", JOB_LOG_GROUPS.transform),
-            monitor: lg("monitor-logs", monitorLogGroupName(args.namePrefix)),
-        };
+        this.logGroups = {};
+        if (args.createJobLogGroups ?? true) {
+            this.logGroups.training = lg("training-logs", JOB_LOG_GROUPS.training);
+            this.logGroups.processing = lg("processing-logs", JOB_LOG_GROUPS.processing);
+            this.logGroups.transform = lg("transform-logs", JOB_LOG_GROUPS.transform);
+        }
+        this.logGroups.monitor = lg("monitor-logs", monitorLogGroupName(args.namePrefix));
         if (ep) this.logGroups.endpoint = lg("endpoint-logs", endpointLogGroupName(ep.name));
+        // Query definitions name log groups; use the resources' outputs when created here (ordering), else the names.
+        const groupName = (key: keyof typeof JOB_LOG_GROUPS): pulumi.Input<string> => this.logGroups[key]?.name ?? JOB_LOG_GROUPS[key];
         const keys = Object.keys(this.logGroups);
         this.logGroupNames = pulumi.all(keys.map((k) => this.logGroups[k].name)).apply((ns) => Object.fromEntries(keys.map((k, i) => [k, ns[i]])));
         this.logGroupArns = pulumi.all(keys.map((k) => this.logGroups[k].arn));
@@ -277,7 +293,7 @@ export class Observability extends pulumi.ComponentResource {
             q(
                 "q-failed-jobs",
                 "failed-training-and-processing-jobs",
-                [this.logGroups.training.name, this.logGroups.processing.name],
+                [groupName("training"), groupName("processing")],
                 [
                     "fields @timestamp, @log, @logStream, @message",
                     "| filter @message like /(?i)(error|exception|traceback|failed|failure reason)/",

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { setupMocks, promiseOf, policyOf, asArray, MOCK_ACCOUNT } from "../helpers/pulumi-mocks";
 
 const mocks = setupMocks();
-import { Alerts, ALERTS_KEY_SERVICE_PRINCIPALS } from "../../components/alerts";
+import { Alerts, ALERTS_KEY_SERVICE_PRINCIPALS, ALERTS_RESOURCE_TYPES } from "../../components/alerts";
 
 const KEY = `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
 
@@ -57,5 +57,12 @@ describe("Alerts", () => {
         assert.ok(asArray(deny.Action).includes("sns:Publish"));
         assert.equal(deny.Condition.Bool["aws:SecureTransport"], "false");
         assert.equal(await promiseOf(pol.inputs.arn), topicArn);
+    });
+
+    it("creates exactly the resource types it declares", async () => {
+        new Alerts("alerts-types", { namePrefix: "mlp-dev", kmsKeyArn: KEY, emails: ["a@example.com"] });
+        await mocks.settle();
+        const types = new Set(mocks.resources.filter((r) => r.custom).map((r) => r.type));
+        assert.deepEqual([...types].sort(), [...ALERTS_RESOURCE_TYPES].sort());
     });
 });

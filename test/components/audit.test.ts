@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import { setupMocks, promiseOf, policyOf, asArray, MOCK_ACCOUNT } from "../helpers/pulumi-mocks";
 
 const mocks = setupMocks();
-import { AuditTrail, AuditTrailArgs, noVpcJobPattern, ROLE_POLICY_EVENTS } from "../../components/audit";
+import { AuditTrail, AuditTrailArgs, noVpcJobPattern, ROLE_POLICY_EVENTS, AUDIT_RESOURCE_TYPES } from "../../components/audit";
 
 const KEY = `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const KEY2 = `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:key/9999abcd-12ab-34cd-56ef-1234567890ab`;
@@ -225,5 +225,12 @@ describe("AuditTrail", () => {
         assert.throws(() => new AuditTrail("audit-v1", args({ retraining: { alarmNamePrefixes: [] } })), /alarmNamePrefixes/);
         assert.throws(() => new AuditTrail("audit-v2", args({ platformRoleNames: [] })), /platformRoleNames/);
         assert.throws(() => new AuditTrail("audit-v3", args({ platformKeyArns: [] })), /platformKeyArns/);
+    });
+
+    it("creates exactly the resource types it declares", async () => {
+        new AuditTrail("audit-types", args({ retraining: { alarmNamePrefixes: ["mlp-dev-drift-"], pipelineArn: PIPELINE } }));
+        await mocks.settle();
+        const types = new Set(mocks.resources.filter((r) => r.custom).map((r) => r.type));
+        assert.deepEqual([...types].sort(), [...AUDIT_RESOURCE_TYPES].sort());
     });
 });

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { setupMocks, policyOf, asArray, MOCK_ACCOUNT } from "../helpers/pulumi-mocks";
 
 const mocks = setupMocks();
-import { CostGuardrails, CostGuardrailsArgs, DENIED_ON_BUDGET_EXHAUSTION, costAllocationTagValues } from "../../components/budget";
+import { CostGuardrails, CostGuardrailsArgs, DENIED_ON_BUDGET_EXHAUSTION, costAllocationTagValues, BUDGET_RESOURCE_TYPES } from "../../components/budget";
 
 const TOPIC = `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:mlp-prod-alerts`;
 
@@ -156,5 +156,12 @@ describe("CostGuardrails", () => {
         await mocks.settle();
         const comp = mocks.one("mlplatform:components:CostGuardrails");
         assert.equal(mocks.childrenOf(comp).filter((r) => r.custom).length, mocks.resources.filter((r) => r.custom).length);
+    });
+
+    it("creates exactly the resource types it declares", async () => {
+        new CostGuardrails("cg-types", args({ activateCostAllocationTags: true }));
+        await mocks.settle();
+        const types = new Set(mocks.resources.filter((r) => r.custom).map((r) => r.type));
+        assert.deepEqual([...types].sort(), [...BUDGET_RESOURCE_TYPES].sort());
     });
 });

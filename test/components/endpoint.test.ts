@@ -12,7 +12,7 @@ mocks.onCall("aws:sagemaker/getPrebuiltEcrImage:getPrebuiltEcrImage", (a) => ({
 const autoName = (a: { name: string; inputs: Record<string, any> }) => ({ name: a.inputs.name ?? `${a.name}-1a2b3c4` });
 mocks.onResource("aws:sagemaker/model:Model", autoName);
 mocks.onResource("aws:sagemaker/endpointConfiguration:EndpointConfiguration", autoName);
-import { ModelEndpoint, ModelEndpointArgs, disabledEndpointOutputs, endpointStackOutputs } from "../../components/endpoint";
+import { ModelEndpoint, ModelEndpointArgs, disabledEndpointOutputs, endpointStackOutputs, ENDPOINT_RESOURCE_TYPES } from "../../components/endpoint";
 
 const KEY = `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:key/data`;
 const ROLE = `arn:aws:iam::${MOCK_ACCOUNT}:role/mlp-dev-hosting`;
@@ -222,5 +222,12 @@ describe("ModelEndpoint", () => {
         assert.equal(await promiseOf(o.endpointName!), "mlp-dev-endpoint");
         assert.deepEqual(o.variantNames, ["champion"]);
         assert.equal(o.shadowVariantName, null);
+    });
+
+    it("creates exactly the resource types it declares", async () => {
+        new ModelEndpoint("ep-types", args({ shadowVariant: { name: "shadow", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 } }));
+        await mocks.settle();
+        const types = new Set(mocks.resources.filter((r) => r.custom).map((r) => r.type));
+        assert.deepEqual([...types].sort(), [...ENDPOINT_RESOURCE_TYPES].sort());
     });
 });

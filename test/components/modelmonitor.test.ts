@@ -8,7 +8,7 @@ mocks.onCall("aws:sagemaker/getPrebuiltEcrImage:getPrebuiltEcrImage", (a) => ({
     id: "x",
 }));
 mocks.onResource("aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition", (a) => ({ name: a.inputs.name ?? `${a.name}-9f8e7d6` }));
-import { ModelMonitorSchedule, ModelMonitorScheduleArgs } from "../../components/modelmonitor";
+import { ModelMonitorSchedule, ModelMonitorScheduleArgs, MODEL_MONITOR_RESOURCE_TYPES } from "../../components/modelmonitor";
 
 const KEY = `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:key/data`;
 const TOPIC = `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:mlp-dev-alerts`;
@@ -116,5 +116,12 @@ describe("ModelMonitorSchedule", () => {
         await mocks.settle();
         const comp = mocks.one("mlplatform:components:ModelMonitorSchedule");
         assert.equal(mocks.childrenOf(comp).filter((r) => r.custom).length, mocks.resources.filter((r) => r.custom).length);
+    });
+
+    it("creates exactly the resource types it declares", async () => {
+        new ModelMonitorSchedule("mm-types", args());
+        await mocks.settle();
+        const types = new Set(mocks.resources.filter((r) => r.custom).map((r) => r.type));
+        assert.deepEqual([...types].sort(), [...MODEL_MONITOR_RESOURCE_TYPES].sort());
     });
 });

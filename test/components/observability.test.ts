@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { setupMocks, promiseOf, MOCK_ACCOUNT } from "../helpers/pulumi-mocks";
 
 const mocks = setupMocks();
-import { Observability, ObservabilityArgs, ERROR_RATE_EXPRESSION } from "../../components/observability";
+import { Observability, ObservabilityArgs, ERROR_RATE_EXPRESSION, OBSERVABILITY_RESOURCE_TYPES } from "../../components/observability";
 
 const KEY = `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:key/logs`;
 const TOPIC = `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:mlp-dev-alerts`;
@@ -185,5 +185,20 @@ describe("Observability", () => {
         assert.deepEqual(await promiseOf(o.endpointAlarmNames), []);
         const comp = mocks.one("mlplatform:components:Observability");
         assert.equal(mocks.childrenOf(comp).filter((c) => c.custom).length, mocks.resources.filter((r) => r.custom).length);
+    });
+
+    it("a second stack in the account can leave the shared job log groups to the first", async () => {
+        new Observability("obs-nojob", args({ createJobLogGroups: false }));
+        await mocks.settle();
+        assert.deepEqual(mocks.ofType("aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs.name).sort(), ["/aws/sagemaker/Endpoints/mlp-dev-endpoint", "/mlplatform/mlp-dev/monitor"]);
+        const q = mocks.ofType("aws:cloudwatch/queryDefinition:QueryDefinition").find((x) => x.inputs.name === "mlp-dev/failed-training-and-processing-jobs")!;
+        assert.deepEqual(q.inputs.logGroupNames, ["/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs"]);
+    });
+
+    it("creates exactly the resource types it declares", async () => {
+        new Observability("obs-types", args({ alarms: { p99LatencyMs: 200, errorRatePercent: 1, cpuUtilizationPercent: 80, alarmOnZeroInvocations: true } }));
+        await mocks.settle();
+        const types = new Set(mocks.resources.filter((r) => r.custom).map((r) => r.type));
+        assert.deepEqual([...types].sort(), [...OBSERVABILITY_RESOURCE_TYPES].sort());
     });
 });
