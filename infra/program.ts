@@ -1,0 +1,304 @@
+/**
+ * The platform program: composes one component per concern, in dependency order, from the validated stack config,
+ * and returns the stack outputs contract (infra/outputs.ts).
+ *
+ *   random suffix ─► PlatformSecurity (roles, keys) ─► PlatformNetwork (VPC, endpoints, flow logs)
+ *        │                         │                        │
+ *        └──────► DataLake (buckets, TLS/KMS/VPCE policies) ◄┘ ── grants to the activity roles
+ *   Alerts (SNS) ─► FeatureStore, ModelRegistry, Observability (logs, dashboard, alarms) ─► ModelEndpoint
+ *   ─► ModelMonitorSchedule (optional) ─► AuditTrail (CloudTrail, security rules, retraining route) ─► CostGuardrails
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { Alerts } from "../components/alerts";
+import { AuditTrail } from "../components/audit";
+import { CostGuardrails } from "../components/budget";
+import { DataLake, platformBucketArns } from "../components/datalake";
+import { ModelEndpoint } from "../components/endpoint";
+import { ADULT_CENSUS_SCHEMA } from "../components/feature-schema";
+import { FeatureStore } from "../components/featurestore";
+import { ModelMonitorSchedule } from "../components/modelmonitor";
+import { PlatformNetwork } from "../components/network";
+import { Observability } from "../components/observability";
+import { ModelRegistry } from "../components/registry";
+import { PlatformSecurity } from "../components/security";
+import { tagTransformation } from "../components/tagging";
+import { PlatformConfig } from "./config";
+import { BUCKET_PURPOSES, BucketPurpose } from "./outputs";
+import { loadPlatformConfig } from "./stack-config";
+
+/** Features whose drift the Model Monitor schedule alarms on (numeric features of the Adult schema). */
+const DRIFT_FEATURES = ["age", "education_num", "capital_gain", "capital_loss", "hours_per_week"];
+
+export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Record<string, pulumi.Input<unknown>> {
+    const p = cfg.namePrefix;
+    const prod = cfg.environment === "prod";
+
+    // Tagging: provider default tags + a stack transformation that writes the tags into every taggable resource.
+    pulumi.runtime.registerStackTransformation(tagTransformation(cfg.tags));
+    const provider = new aws.Provider("platform", { region: cfg.region as aws.Region, defaultTags: { tags: cfg.tags } });
+    const opts: pulumi.ComponentResourceOptions = { providers: { aws: provider } };
+
+    const suffix = new random.RandomId("bucket-suffix", { byteLength: 4, keepers: { prefix: p } }).hex;
+
+    const security = new PlatformSecurity(
+        "security",
+        {
+            namePrefix: p,
+            environment: cfg.environment,
+            adminRoleArns: cfg.security.adminRoleArns,
+            keyDeletionWindowDays: cfg.security.keyDeletionWindowDays,
+            ciOidcProviderArn: cfg.security.ciOidcProviderArn,
+            ciOidcSubject: cfg.security.ciOidcSubject,
+        },
+        opts,
+    );
+
+    const network = new PlatformNetwork(
+        "network",
+        {
+            region: cfg.region,
+            cidrBlock: cfg.network.cidrBlock,
+            availabilityZones: cfg.network.availabilityZones,
+            allowInternetEgress: cfg.network.allowInternetEgress,
+            platformBucketArns: platformBucketArns(p, suffix),
+            flowLogKmsKeyArn: security.keys.logs.arn,
+            flowLogRetentionDays: cfg.network.flowLogRetentionDays,
+            accountId: security.accountId,
+            tags: cfg.tags,
+        },
+        opts,
+    );
+    const jobNet = { vpcId: network.vpcId, subnetIds: network.privateSubnetIds, securityGroupIds: [network.jobSecurityGroupId] };
+    security.grantVpcAccess(["processing", "training", "monitoring", "pipeline"], jobNet);
+    security.grantVpcAccess(["hosting"], { vpcId: network.vpcId, subnetIds: network.privateSubnetIds, securityGroupIds: [network.endpointSecurityGroupId] });
+    security.grantJobControl(security.grantee("pipeline"), jobNet, ["processing", "training", "monitoring"]);
+
+    const lake = new DataLake(
+        "datalake",
+        {
+            namePrefix: p,
+            suffix,
+            region: cfg.region,
+            accountId: security.accountId,
+            kmsKeyArn: security.keys.data.arn,
+            auditKmsKeyArn: security.keys.logs.arn,
+            captureExpirationDays: cfg.dataLake.captureExpirationDays,
+            noncurrentVersionExpirationDays: cfg.dataLake.noncurrentVersionExpirationDays,
+            rawTransitionToIaDays: cfg.dataLake.rawTransitionToIaDays,
+            forceDestroy: cfg.dataLake.forceDestroy,
+            retainOnDelete: cfg.dataLake.retainOnDelete,
+            restrictToVpcEndpointId: cfg.dataLake.restrictToVpcEndpoint ? network.s3GatewayEndpointId : undefined,
+            adminRoleArns: cfg.security.adminRoleArns,
+            vpcEndpointExemptRoleArns: [security.roles.ciDeploy.arn],
+            trailName: `${p}-trail`,
+            tags: cfg.tags,
+        },
+        opts,
+    );
+    // Who may touch which bucket, and where (grant-style: the bucket component writes the policy).
+    const b = lake.buckets;
+    const g = (a: Parameters<PlatformSecurity["grantee"]>[0]) => security.grantee(a);
+    b.raw.grantRead(g("processing"));
+    b.raw.grantReadWrite(g("pipeline"));
+    b.curated.grantReadWrite(g("processing"));
+    b.curated.grantRead(g("training"));
+    b.curated.grantReadWrite(g("pipeline"));
+    b.artifacts.grantReadWrite(g("training"), "models/");
+    b.artifacts.grantRead(g("training"), "features/");
+    b.artifacts.grantReadWrite(g("processing"), "features/");
+    b.artifacts.grantRead(g("hosting"));
+    b.artifacts.grantReadWrite(g("pipeline"));
+    b.artifacts.grantRead(g("ciDeploy"), "models/");
+    b.capture.grantWrite(g("hosting"));
+    b.capture.grantRead(g("monitoring"));
+    b.monitoring.grantReadWrite(g("monitoring"));
+    b.monitoring.grantRead(g("pipeline"));
+
+    const alerts = new Alerts("alerts", { namePrefix: p, kmsKeyArn: security.keys.logs.arn, emails: cfg.alarms.emails, tags: cfg.tags }, opts);
+
+    const featureStore = new FeatureStore(
+        "featurestore",
+        {
+            namePrefix: p,
+            region: cfg.region,
+            accountId: security.accountId,
+            schemas: [ADULT_CENSUS_SCHEMA],
+            curatedBucket: b.curated,
+            offlineStoreKmsKeyArn: security.keys.data.arn,
+            enableOnlineStore: cfg.featureStore.enableOnlineStore,
+            onlineStoreKmsKeyArn: security.keys.data.arn,
+            role: g("featureStore"),
+            tags: cfg.tags,
+        },
+        opts,
+    );
+
+    const registry = new ModelRegistry(
+        "registry",
+        { namePrefix: p, topicArn: alerts.topicArn, tags: cfg.tags },
+        opts,
+    );
+    security.grantModelDeployment(g("ciDeploy"), registry.groupName);
+    security.grantModelDeployment(g("pipeline"), registry.groupName);
+
+    const endpointName = `${p}-endpoint`;
+    const monitorOn = cfg.endpoint.enabled && cfg.monitoring.modelMonitorSchedule;
+    const scheduleName = `${p}-data-quality`;
+    const observability = new Observability(
+        "observability",
+        {
+            namePrefix: p,
+            environment: cfg.environment,
+            kmsKeyArn: security.keys.logs.arn,
+            retentionDays: cfg.logs.retentionDays,
+            alarmTopicArn: alerts.topicArn,
+            endpoint: cfg.endpoint.enabled ? { name: endpointName, variants: cfg.endpoint.variants.map((v) => ({ name: v.name, instanceType: v.instanceType })) } : undefined,
+            alarms: cfg.alarms,
+            drift: monitorOn ? { monitoringScheduleName: scheduleName, features: DRIFT_FEATURES } : undefined,
+            tags: cfg.tags,
+        },
+        opts,
+    );
+
+    let endpoint: ModelEndpoint | undefined;
+    if (cfg.endpoint.enabled) {
+        endpoint = new ModelEndpoint(
+            "endpoint",
+            {
+                namePrefix: p,
+                endpointName,
+                hostingRoleArn: security.roles.hosting.arn,
+                subnetIds: network.privateSubnetIds,
+                securityGroupIds: [network.endpointSecurityGroupId],
+                kmsKeyArn: security.keys.artifacts.arn,
+                artifactsBucketName: b.artifacts.bucketName,
+                variants: cfg.endpoint.variants,
+                shadowVariant: cfg.endpoint.shadowVariant,
+                captureS3Uri: pulumi.interpolate`s3://${b.capture.bucketName}/datacapture`,
+                captureSamplingPercentage: cfg.endpoint.captureSamplingPercentage,
+                captureKmsKeyArn: security.keys.data.arn,
+                autoscaling: cfg.endpoint.autoscaling,
+                deployment: cfg.endpoint.deployment,
+                rollbackAlarmNames: observability.endpointAlarmNames,
+                tags: cfg.tags,
+            },
+            { ...opts, dependsOn: [observability] },
+        );
+    }
+
+    let monitor: ModelMonitorSchedule | undefined;
+    if (endpoint) {
+        monitor = new ModelMonitorSchedule(
+            "model-monitor",
+            {
+                namePrefix: p,
+                enabled: cfg.monitoring.modelMonitorSchedule,
+                endpointName: endpoint.endpointName,
+                scheduleName,
+                monitoringRoleArn: security.roles.monitoring.arn,
+                monitoringBucketName: b.monitoring.bucketName,
+                kmsKeyArn: security.keys.logs.arn,
+                subnetIds: network.privateSubnetIds,
+                securityGroupIds: [network.jobSecurityGroupId],
+                instanceType: cfg.monitoring.instanceType,
+                maxRuntimeSeconds: cfg.monitoring.maxRuntimeSeconds,
+                scheduleExpression: cfg.monitoring.scheduleExpression,
+                driftFeatures: DRIFT_FEATURES,
+                driftThreshold: cfg.monitoring.driftThreshold,
+                alarmTopicArn: alerts.topicArn,
+                tags: cfg.tags,
+            },
+            opts,
+        );
+    }
+
+    const audit = new AuditTrail(
+        "audit",
+        {
+            namePrefix: p,
+            createTrail: !cfg.audit.useExistingTrail,
+            auditBucketName: b.audit.bucketName,
+            kmsKeyArn: security.keys.logs.arn,
+            logRetentionDays: cfg.logs.retentionDays,
+            alarmTopicArn: alerts.topicArn,
+            platformRoleNames: Object.values(security.roles).map((r) => r.name),
+            platformKeyArns: Object.values(security.keys).map((k) => k.arn),
+            retraining: { alarmNamePrefixes: [`${p}-drift-`, `${p}-model-quality-`], pipelineArn: cfg.audit.retrainingPipelineArn },
+            trailDependsOn: [b.audit],
+            tags: cfg.tags,
+        },
+        opts,
+    );
+
+    const cost = new CostGuardrails(
+        "cost",
+        {
+            namePrefix: p,
+            environment: cfg.environment,
+            project: cfg.tags.Project,
+            monthlyLimitUsd: cfg.budget.monthlyLimitUsd,
+            thresholdsPercent: cfg.budget.thresholdsPercent,
+            emails: cfg.budget.emails,
+            alertTopicArn: alerts.topicArn,
+            enforceAction: cfg.budget.enforceAction,
+            enforcedRoleNames: [security.roles.training.name, security.roles.hosting.name, security.roles.processing.name, security.roles.pipeline.name, security.roles.ciDeploy.name],
+            anomalyThresholdUsd: cfg.budget.anomalyThresholdUsd,
+            activateCostAllocationTags: cfg.budget.activateCostAllocationTags,
+            tags: cfg.tags,
+        },
+        opts,
+    );
+
+    const buckets = pulumi
+        .all(BUCKET_PURPOSES.map((purpose) => pulumi.all([b[purpose].bucketName, b[purpose].arn])))
+        .apply((pairs) => Object.fromEntries(pairs.map(([name, arn], i) => [BUCKET_PURPOSES[i], { name, arn, uri: `s3://${name}/` }])) as Record<BucketPurpose, { name: string; arn: string; uri: string }>);
+
+    return {
+        stack: cfg.stack,
+        environment: cfg.environment,
+        namePrefix: p,
+        region: cfg.region,
+        accountId: security.accountId,
+        tags: cfg.tags,
+        buckets,
+        kmsKeyArns: security.keyArns,
+        roleArns: security.roleArns,
+        network: {
+            vpcId: network.vpcId,
+            subnetIds: network.privateSubnetIds,
+            jobSecurityGroupId: network.jobSecurityGroupId,
+            endpointSecurityGroupId: network.endpointSecurityGroupId,
+            s3GatewayEndpointId: network.s3GatewayEndpointId,
+        },
+        featureGroupNames: featureStore.featureGroupNames.apply((m) => Object.values(m)),
+        offlineStoreUri: featureStore.offlineStoreS3Uri,
+        modelPackageGroupName: registry.groupName,
+        endpoint: endpoint
+            ? {
+                  name: endpoint.endpointName,
+                  variantNames: endpoint.variantNames,
+                  shadowVariantName: endpoint.shadowVariantName ?? null,
+                  captureUri: pulumi.interpolate`s3://${b.capture.bucketName}/datacapture/`,
+                  samplingPercentage: cfg.endpoint.captureSamplingPercentage,
+              }
+            : null,
+        modelMonitorScheduleName: monitor?.enabled ? monitor.scheduleName : null,
+        alertsTopicArn: alerts.topicArn,
+        dashboardName: observability.dashboardName,
+        budgetName: cost.budgetName,
+        trailArn: audit.trailArn.apply((a) => a ?? null),
+        logGroupNames: observability.logGroupNames,
+        pipeline: {
+            minAuc: cfg.pipeline.minAuc,
+            autoApprove: cfg.pipeline.autoApprove,
+            latencySloMs: cfg.pipeline.latencySloMs,
+            trainingInstanceType: cfg.training.instanceTypes[0],
+            useSpot: cfg.training.useSpot,
+            maxRuntimeSeconds: cfg.training.maxRuntimeSeconds,
+            monitoringScheduleExpression: cfg.monitoring.scheduleExpression,
+            driftThreshold: cfg.monitoring.driftThreshold,
+        },
+    };
+}
