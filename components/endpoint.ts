@@ -25,6 +25,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { hasNvmeInstanceStore } from "./instance-types";
 
 /** The resource types this component can create (the list in the header comment, for tools and tests). */
 export const ENDPOINT_RESOURCE_TYPES: readonly string[] = [
@@ -66,7 +67,10 @@ export interface ModelEndpointArgs {
     subnetIds: pulumi.Input<pulumi.Input<string>[]>;
     /** The endpoint security group(s). */
     securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
-    /** KMS key for the ML storage volumes of the endpoint instances (endpoint config `kmsKeyArn`). */
+    /**
+     * KMS key for the ML storage volumes of the endpoint instances (endpoint config `kmsKeyArn`). Not applied when a
+     * variant runs on NVMe instance storage (ml.g4dn, ml.g5, ml.*d...): SageMaker rejects the key there.
+     */
     kmsKeyArn: pulumi.Input<string>;
     /** Bucket holding model artifacts (default model data URLs). */
     artifactsBucketName: pulumi.Input<string>;
@@ -174,6 +178,8 @@ export class ModelEndpoint extends pulumi.ComponentResource {
     /** Production variant names, in order. */
     public readonly variantNames: string[];
     public readonly shadowVariantName?: string;
+    /** False when a variant uses NVMe instance storage, for which SageMaker accepts no storage-volume KMS key. */
+    public readonly storageKmsKeyApplied: boolean;
     public readonly scalableTargets: aws.appautoscaling.Target[];
     public readonly scalingPolicies: aws.appautoscaling.Policy[];
 
@@ -218,12 +224,23 @@ export class ModelEndpoint extends pulumi.ComponentResource {
             initialVariantWeight: v.weight,
         });
 
+        // SageMaker rejects a storage-volume KMS key when any variant runs on NVMe instance storage (those volumes are
+        // hardware-encrypted by the instance); captured data stays KMS-encrypted either way.
+        const nvme = [...args.variants, ...(args.shadowVariant ? [args.shadowVariant] : [])].filter((v) => hasNvmeInstanceStore(v.instanceType));
+        this.storageKmsKeyApplied = nvme.length === 0;
+        if (nvme.length > 0) {
+            pulumi.log.info(
+                `ModelEndpoint ${name}: no storage-volume KMS key (variants ${nvme.map((v) => `${v.name}=${v.instanceType}`).join(", ")} use NVMe instance storage, encrypted by the hardware)`,
+                this,
+            );
+        }
+
         // No explicit name: Pulumi auto-names it, so any change creates a new configuration (they are immutable in
         // SageMaker) and the endpoint is updated to it.
         this.endpointConfiguration = new aws.sagemaker.EndpointConfiguration(
             `${name}-config`,
             {
-                kmsKeyArn: args.kmsKeyArn,
+                kmsKeyArn: this.storageKmsKeyApplied ? args.kmsKeyArn : undefined,
                 productionVariants: args.variants.map((v) => variant(v, this.models[v.name])),
                 shadowProductionVariants: args.shadowVariant && shadowModel ? [variant(args.shadowVariant, shadowModel)] : undefined,
                 dataCaptureConfig: {

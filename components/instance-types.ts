@@ -17,6 +17,11 @@ export interface InstanceTypeFacts {
     gpuModel?: string;
     /** Burstable (CPU credits) instance family: sustained CPU above the baseline is not guaranteed. */
     burstable: boolean;
+    /**
+     * The ML storage volume is local NVMe instance storage (hardware-encrypted). SageMaker rejects a KMS key for the
+     * storage volume of such instances (endpoint config `KmsKeyId` / job `VolumeKmsKeyId`).
+     */
+    nvmeInstanceStore: boolean;
 }
 
 type Size = [size: string, vcpus: number, memoryGiB: number, gpus?: number];
@@ -26,6 +31,7 @@ interface Family {
     sizes: Size[];
     gpuModel?: string;
     burstable?: boolean;
+    nvmeInstanceStore?: boolean;
 }
 
 const FAMILIES: Family[] = [
@@ -60,11 +66,13 @@ const FAMILIES: Family[] = [
     {
         family: "g4dn",
         gpuModel: "NVIDIA T4",
+        nvmeInstanceStore: true,
         sizes: [["xlarge", 4, 16, 1], ["2xlarge", 8, 32, 1], ["4xlarge", 16, 64, 1], ["8xlarge", 32, 128, 1], ["12xlarge", 48, 192, 4], ["16xlarge", 64, 256, 1]],
     },
     {
         family: "g5",
         gpuModel: "NVIDIA A10G",
+        nvmeInstanceStore: true,
         sizes: [
             ["xlarge", 4, 16, 1], ["2xlarge", 8, 32, 1], ["4xlarge", 16, 64, 1], ["8xlarge", 32, 128, 1],
             ["12xlarge", 48, 192, 4], ["16xlarge", 64, 256, 1], ["24xlarge", 96, 384, 4], ["48xlarge", 192, 768, 8],
@@ -83,6 +91,7 @@ function build(): Record<string, InstanceTypeFacts> {
                 gpus,
                 ...(gpus > 0 ? { gpuModel: f.gpuModel } : {}),
                 burstable: f.burstable ?? false,
+                nvmeInstanceStore: f.nvmeInstanceStore ?? false,
             });
         }
     }
@@ -94,6 +103,11 @@ export const ML_INSTANCE_TYPES: Readonly<Record<string, InstanceTypeFacts>> = bu
 
 /** Families whose every size has at least one GPU (detects GPU types even for sizes missing from the table). */
 export const GPU_FAMILIES: readonly string[] = Object.freeze(["g4dn", "g4ad", "g5", "g6", "g6e", "p2", "p3", "p3dn", "p4d", "p4de", "p5", "p5e"]);
+
+/** Families whose storage volume is local NVMe instance storage (the "d" variants and the large GPU families). */
+export const NVME_INSTANCE_STORE_FAMILIES: readonly string[] = Object.freeze([
+    "g4dn", "g5", "g6", "g6e", "p3dn", "p4d", "p4de", "p5", "p5e", "m5d", "c5d", "r5d", "m6id", "c6id", "r6id",
+]);
 
 /** Facts for an instance type, or undefined when it is not in the table. */
 export function instanceTypeFacts(instanceType: string): InstanceTypeFacts | undefined {
@@ -124,4 +138,12 @@ export function isGpuInstanceType(instanceType: string): boolean {
     if (f) return f.gpus > 0;
     const family = instanceFamily(instanceType);
     return family !== undefined && GPU_FAMILIES.includes(family);
+}
+
+/** True when the type's ML storage volume is NVMe instance storage (no KMS key may be given for it). */
+export function hasNvmeInstanceStore(instanceType: string): boolean {
+    const f = instanceTypeFacts(instanceType);
+    if (f) return f.nvmeInstanceStore;
+    const family = instanceFamily(instanceType);
+    return family !== undefined && NVME_INSTANCE_STORE_FAMILIES.includes(family);
 }

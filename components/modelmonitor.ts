@@ -14,6 +14,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { hasNvmeInstanceStore } from "./instance-types";
 
 /** The resource types this component can create (the list in the header comment, for tools and tests). */
 export const MODEL_MONITOR_RESOURCE_TYPES: readonly string[] = [
@@ -142,7 +143,8 @@ export class ModelMonitorSchedule extends pulumi.ComponentResource {
                             instanceType: args.instanceType,
                             instanceCount: args.instanceCount ?? 1,
                             volumeSizeInGb: args.volumeSizeInGb ?? 20,
-                            volumeKmsKeyId: args.kmsKeyArn,
+                            // NVMe instance storage is hardware-encrypted and SageMaker rejects a volume key for it.
+                            volumeKmsKeyId: hasNvmeInstanceStore(args.instanceType) ? undefined : args.kmsKeyArn,
                         },
                     },
                     networkConfig: {

@@ -81,6 +81,14 @@ describe("ModelEndpoint", () => {
         assert.ok(dc.captureContentTypeHeader.jsonContentTypes.includes("application/json"));
     });
 
+    it("GPU variants on NVMe instance storage get no volume key (SageMaker rejects it); capture stays encrypted", async () => {
+        const ep = new ModelEndpoint("ep-gpu", args({ shadowVariant: { name: "gpu", instanceType: "ml.g4dn.xlarge", initialInstanceCount: 1, weight: 1 } }));
+        await mocks.settle();
+        assert.equal(config().inputs.kmsKeyArn, undefined);
+        assert.equal(config().inputs.dataCaptureConfig.kmsKeyId, KEY);
+        assert.equal(ep.storageKmsKeyApplied, false);
+    });
+
     it("sampling percentage follows Args; 0 disables capture", async () => {
         new ModelEndpoint("ep-samp", args({ captureSamplingPercentage: 100 }));
         await mocks.settle();

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { ML_INSTANCE_TYPES, instanceTypeFacts, vcpusOf, isGpuInstanceType, instanceFamily } from "../../components/instance-types";
+import { ML_INSTANCE_TYPES, instanceTypeFacts, vcpusOf, isGpuInstanceType, instanceFamily, hasNvmeInstanceStore } from "../../components/instance-types";
 
 describe("instance-types", () => {
     it("knows the CPU families in common sizes", () => {
@@ -30,6 +30,15 @@ describe("instance-types", () => {
         assert.equal(isGpuInstanceType("ml.p4d.24xlarge"), true);
         assert.equal(isGpuInstanceType("ml.m5.xlarge"), false);
         assert.equal(isGpuInstanceType("ml.unknown.xlarge"), false);
+    });
+
+    it("knows which types have NVMe instance storage (no volume KMS key allowed)", () => {
+        assert.equal(hasNvmeInstanceStore("ml.g4dn.xlarge"), true);
+        assert.equal(hasNvmeInstanceStore("ml.g5.2xlarge"), true);
+        assert.equal(hasNvmeInstanceStore("ml.m5d.large"), true);
+        assert.equal(hasNvmeInstanceStore("ml.p3.2xlarge"), false);
+        assert.equal(hasNvmeInstanceStore("ml.m5.large"), false);
+        assert.equal(hasNvmeInstanceStore("ml.c6i.xlarge"), false);
     });
 
     it("throws for unknown types instead of guessing", () => {

@@ -57,6 +57,14 @@ describe("ModelMonitorSchedule", () => {
         assert.equal(jd.inputs.stoppingCondition.maxRuntimeInSeconds, 1800);
     });
 
+    it("no volume key on NVMe instance storage types (rejected by SageMaker); output still encrypted", async () => {
+        new ModelMonitorSchedule("mm-nvme", args({ instanceType: "ml.m5d.large" }));
+        await mocks.settle();
+        const jd = mocks.one("aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition");
+        assert.equal(jd.inputs.jobResources.clusterConfig.volumeKmsKeyId, undefined);
+        assert.equal(jd.inputs.dataQualityJobOutputConfig.kmsKeyId, KEY);
+    });
+
     it("job definition: network isolation, inter-container encryption, VPC", async () => {
         new ModelMonitorSchedule("mm-net", args());
         await mocks.settle();
