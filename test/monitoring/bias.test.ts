@@ -1,7 +1,10 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { buildCaptureRecord } from '../../lib/monitoring/capture';
 import {
+  biasRowsFromCapture,
   checkBiasDrift,
   computeBiasReport,
   facetCounts,
@@ -235,6 +238,77 @@ describe('bias: facets, labels and edge cases', () => {
     assert.deepEqual(r.skippedRows, { 'missing_or_non_numeric_label:y': 1, 'missing_or_non_numeric_facet:sex': 1 });
     assert.equal(r.rowsUsed, 12);
     assert.match(metricsOf(r.report, 'post').FT.error!, /1 rows have a missing or non-numeric feature value/);
+  });
+});
+
+describe('bias: every value of a categorical facet, and the capture path', () => {
+  it('eachValue computes one entry per distinct value vs the rest (like race)', () => {
+    const rows = [
+      { race: 'W', y: 1 },
+      { race: 'W', y: 0 },
+      { race: 'B', y: 0 },
+      { race: 'A', y: 1 },
+      { race: 'B', y: 1 },
+      { race: 'B', y: 0 },
+    ];
+    const { report } = computeBiasReport(rows, { labelColumn: 'y', label: { values: [1] }, facets: [{ column: 'race', eachValue: true }] });
+    const entries = report.pre_training_bias_metrics!.facets.race;
+    assert.deepEqual(
+      entries.map((e) => e.value_or_threshold),
+      ['A', 'B', 'W'],
+    );
+    // B vs rest: n_d = 3 (1 positive), n_a = 3 (A:1 pos, W:1 pos of 2) -> CI 0, DPL = 2/3 - 1/3
+    const b = Object.fromEntries(entries[1].metrics.map((m) => [m.name, m.value]));
+    near(b.CI, 0, 'CI');
+    near(b.DPL, 1 / 3, 'DPL');
+    assert.throws(
+      () => computeBiasReport(rows, { labelColumn: 'y', label: { values: [1] }, facets: [{ column: 'race', eachValue: true, maxValues: 2 }] }),
+      /3 distinct values \(> maxValues 2\)/,
+    );
+  });
+
+  it('joins captured CSV inputs + scores with ground truth into rows and gives the same report as direct rows', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bias-cap-'));
+    try {
+      const capLines: string[] = [];
+      const gtLines: string[] = [];
+      ROWS.forEach((r, i) => {
+        const score = r.p ? 0.8 : 0.3;
+        capLines.push(
+          JSON.stringify(
+            buildCaptureRecord({
+              input: { data: `${r.sex},${r.grp},${r.x}`, contentType: 'text/csv' },
+              output: { data: String(score), contentType: 'text/csv' },
+              eventId: `e${i}`,
+              inferenceTime: '2026-01-01T00:00:00Z',
+            }),
+          ),
+        );
+        gtLines.push(JSON.stringify({ groundTruthData: { data: String(r.y), encoding: 'CSV' }, eventMetadata: { eventId: `e${i}` }, eventVersion: '0' }));
+      });
+      fs.writeFileSync(path.join(dir, 'cap.jsonl'), capLines.join('\n') + '\n');
+      fs.mkdirSync(path.join(dir, 'gt'));
+      fs.writeFileSync(path.join(dir, 'gt', 'gt.jsonl'), gtLines.join('\n') + '\n');
+      await assert.rejects(biasRowsFromCapture(path.join(dir, 'cap.jsonl'), path.join(dir, 'gt')), /pass featureNames \(3 columns\)/);
+      const { rows, report, widthMismatch } = await biasRowsFromCapture(path.join(dir, 'cap.jsonl'), path.join(dir, 'gt'), { featureNames: ['sex', 'grp', 'x'] });
+      assert.equal(rows.length, 10);
+      assert.equal(widthMismatch, 0);
+      assert.equal(report.mergedRows, 10);
+      const fromCapture = computeBiasReport(rows, {
+        labelColumn: 'label',
+        label: { values: [1] },
+        facets: [{ column: 'sex', values: ['F'] }],
+        groupColumn: 'grp',
+        predictedColumn: 'score',
+        probabilityThreshold: 0.5,
+        featureColumns: ['x'],
+      }).report;
+      const direct = computeBiasReport(ROWS, CONFIG).report;
+      assert.deepEqual(fromCapture.post_training_bias_metrics!.facets, direct.post_training_bias_metrics!.facets);
+      assert.deepEqual(fromCapture.pre_training_bias_metrics!.facets, direct.pre_training_bias_metrics!.facets);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -28,3 +28,5 @@ export { computeBiasReport } from './report';
 export type { BiasAnalysis, BiasConfig, BiasMetricsSection, BiasReport, FacetEntry, FacetSpec, LabelSpec, MetricEntry, Scalar } from './report';
 export { checkBiasDrift } from './drift';
 export type { BiasDriftResult, BiasDriftViolation, BiasMetricChange, BiasMetricThreshold } from './drift';
+export { biasRowsFromCapture } from './capture';
+export type { BiasCaptureOptions } from './capture';

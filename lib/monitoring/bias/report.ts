@@ -47,7 +47,11 @@ export type Scalar = string | number | boolean | null | undefined;
 /** Facet d selection: categorical values, or a numeric threshold (Clarify default: value > threshold). */
 export type FacetSpec =
   | { column: string; values: Scalar[] }
-  | { column: string; threshold: number; comparison?: '>' | '>=' | '<' | '<=' };
+  | { column: string; threshold: number; comparison?: '>' | '>=' | '<' | '<=' }
+  /** Every distinct value of the column in turn vs the rest (Clarify's behaviour when value_or_threshold is omitted). */
+  | { column: string; eachValue: true; maxValues?: number };
+
+type ConcreteFacetSpec = Exclude<FacetSpec, { eachValue: true }>;
 
 /** Positive label: one of `values`, or numeric value > threshold (Clarify label_values_or_threshold). */
 export type LabelSpec = { values: Scalar[] } | { threshold: number };
@@ -126,7 +130,7 @@ function labelTest(spec: LabelSpec, what: string): (v: Scalar) => boolean | unde
   };
 }
 
-function facetTest(spec: FacetSpec): (v: Scalar) => boolean | undefined {
+function facetTest(spec: ConcreteFacetSpec): (v: Scalar) => boolean | undefined {
   if ('values' in spec) {
     if (!spec.values.length) throw new BiasInputError(`facet "${spec.column}": values is empty; list the facet value(s) to analyse, e.g. ["Female"].`);
     const set = new Set(spec.values.map(norm));
@@ -151,7 +155,7 @@ function facetTest(spec: FacetSpec): (v: Scalar) => boolean | undefined {
   };
 }
 
-function describeFacet(spec: FacetSpec, observed: number[]): string {
+function describeFacet(spec: ConcreteFacetSpec, observed: number[]): string {
   if ('values' in spec) return spec.values.map(norm).join(',');
   let lo = Infinity;
   let hi = -Infinity;
@@ -250,7 +254,27 @@ export function computeBiasReport(rows: readonly Record<string, Scalar>[], confi
     ? { label: config.labelColumn, label_value_or_threshold: describeLabel(config.label), facets: {}, predicted_label: config.predictedColumn }
     : undefined;
 
-  for (const spec of config.facets) {
+  const specs: ConcreteFacetSpec[] = [];
+  for (const f of config.facets) {
+    if (!('eachValue' in f)) {
+      specs.push(f);
+      continue;
+    }
+    const distinct = new Set<string>();
+    for (const i of keep) {
+      const v = rows[i][f.column];
+      if (!missing(v)) distinct.add(norm(v));
+    }
+    const max = f.maxValues ?? 50;
+    if (distinct.size > max) {
+      throw new BiasInputError(
+        `facet "${f.column}" has ${distinct.size} distinct values (> maxValues ${max}); use a numeric threshold for continuous columns or list the values of interest.`,
+      );
+    }
+    for (const v of [...distinct].sort()) specs.push({ column: f.column, values: [v] });
+  }
+
+  for (const spec of specs) {
     const test = facetTest(spec);
     const sens: boolean[] = [];
     const lab: boolean[] = [];

@@ -46,6 +46,8 @@ export interface MergeOptions {
   positiveLabels?: CellValue[];
   /** Values meaning "negative" when positiveLabels is not given. Default: 0, "0", "0.0", false, "false". */
   negativeLabels?: CellValue[];
+  /** Also decode captureData.endpointInput and attach each row's input cells (for bias / feature analysis). */
+  keepInput?: boolean;
 }
 
 export interface MergedRow {
@@ -57,6 +59,10 @@ export interface MergedRow {
   score: number;
   label: 0 | 1;
   predictedLabel?: 0 | 1;
+  /** Decoded input cells of this row (only with keepInput). */
+  input?: CellValue[];
+  /** Column names of the input, when the payload carried them (JSON objects). */
+  inputNames?: string[];
 }
 
 export type CaptureSkipReason =
@@ -65,6 +71,7 @@ export type CaptureSkipReason =
   | 'missing_event_id'
   | 'missing_output'
   | 'output_parse_error'
+  | 'input_unusable'
   | 'score_missing_or_not_numeric'
   | 'predicted_label_not_binary'
   | 'duplicate_capture'
@@ -102,6 +109,7 @@ const CAPTURE_REASONS: CaptureSkipReason[] = [
   'missing_event_id',
   'missing_output',
   'output_parse_error',
+  'input_unusable',
   'score_missing_or_not_numeric',
   'predicted_label_not_binary',
   'duplicate_capture',
@@ -167,6 +175,7 @@ interface ParsedCapture {
   inferenceTime: string;
   scores: number[];
   predicted?: (0 | 1)[];
+  inputs?: DecodedRow[];
 }
 
 /**
@@ -262,6 +271,25 @@ export class GroundTruthMerger {
         predicted.push(pl);
       }
     }
+    let inputs: DecodedRow[] | undefined;
+    if (this.opts.keepInput) {
+      const inp = rec.captureData?.endpointInput;
+      let problem: string | undefined;
+      if (!inp || typeof inp.data !== 'string') problem = 'no captureData.endpointInput.data; enable INPUT capture on the endpoint';
+      else {
+        try {
+          inputs = decodePayload(inp);
+          if (inputs.length !== rows.length) problem = `input has ${inputs.length} rows but output has ${rows.length}`;
+        } catch (e) {
+          problem = (e as Error).message;
+        }
+      }
+      if (problem) {
+        this.skipCapture('input_unusable', eventId, problem);
+        ids.forEach((k) => this.unusable.add(k));
+        return;
+      }
+    }
     const key = md.inferenceId || eventId;
     if (this.captures.has(key)) {
       this.skipCapture('duplicate_capture', key, 'a capture with this key was already seen; the first one is kept');
@@ -276,6 +304,7 @@ export class GroundTruthMerger {
       }
     }
     if (this.opts.inferenceAttribute !== undefined) pc.predicted = predicted;
+    if (inputs) pc.inputs = inputs;
     this.captures.set(key, pc);
   }
 
@@ -345,6 +374,10 @@ export class GroundTruthMerger {
         const row: MergedRow = { key: gtKey, eventId: c.eventId, inferenceTime: c.inferenceTime, score: c.scores[i], label: labels[i] };
         if (c.inferenceId) row.inferenceId = c.inferenceId;
         if (c.predicted) row.predictedLabel = c.predicted[i];
+        if (c.inputs) {
+          row.input = c.inputs[i].values;
+          if (c.inputs[i].names) row.inputNames = c.inputs[i].names;
+        }
         rows.push(row);
       }
     }
