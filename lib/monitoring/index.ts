@@ -12,8 +12,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse } from 'csv-parse';
-import type { CellValue, DecodedRow } from './capture';
+import * as readline from 'readline';
+import { parseCsvPayload, type CellValue, type DecodedRow } from './capture';
 import { checkConstraints, type CheckResult, type ColumnFacts, type FeatureDriftRow } from './dataquality/checks';
 import { formatServiceJson, readServiceJson, writeFileAtomic } from './dataquality/json';
 import { DatasetProfiler, type ProfilerOptions } from './dataquality/profile';
@@ -41,19 +41,47 @@ export interface CsvReadOptions {
   delimiter?: string;
 }
 
-/** Stream rows of a local CSV file (cells trimmed, blank lines skipped, ragged rows allowed). */
+/**
+ * Stream rows of a local CSV file: cells trimmed (so "a, b" works), blank lines skipped, ragged rows
+ * allowed, RFC-4180 quotes (including quoted newlines). Lines without quotes take a plain split fast path.
+ */
 export async function* readCsvRows(file: string, opts: CsvReadOptions = {}): AsyncGenerator<DecodedRow> {
   if (!fs.existsSync(file)) throw new Error(`readCsvRows: ${file} does not exist; pass the path of a CSV file.`);
-  const parser = fs.createReadStream(file).pipe(
-    parse({ delimiter: opts.delimiter ?? ',', trim: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true }),
-  );
+  const delim = opts.delimiter ?? ',';
+  if (delim.length !== 1) throw new Error(`readCsvRows: delimiter "${delim}" must be one character (cells are trimmed, so ", " needs only ",").`);
+  const rl = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
   let names: string[] | undefined;
-  for await (const rec of parser as AsyncIterable<string[]>) {
+  let pending: string | undefined;
+  let pendingLine = 0;
+  let lineNo = 0;
+  const quotes = (t: string): number => {
+    let q = 0;
+    for (let i = t.indexOf('"'); i >= 0; i = t.indexOf('"', i + 1)) q++;
+    return q;
+  };
+  for await (const line of rl) {
+    lineNo++;
+    let text = line;
+    if (pending !== undefined) text = `${pending}\n${line}`;
+    else pendingLine = lineNo;
+    if (text.includes('"') && quotes(text) % 2 === 1) {
+      pending = text;
+      continue;
+    }
+    pending = undefined;
+    if (text.trim() === '') continue;
+    const raw = text.includes('"') ? parseCsvPayload(text, delim)[0] ?? [] : text.split(delim);
+    const rec = raw.map((c) => c.trim());
     if (opts.header && !names) {
       names = rec;
       continue;
     }
-    yield names ? { values: rec, names: rec.length === names.length ? names : names.concat(rec.slice(names.length).map((_, i) => `_c${names!.length + i}`)).slice(0, rec.length) } : { values: rec };
+    if (!names) yield { values: rec };
+    else if (rec.length === names.length) yield { values: rec, names };
+    else yield { values: rec, names: rec.map((_, i) => names![i] ?? `_c${i}`) };
+  }
+  if (pending !== undefined) {
+    throw new Error(`readCsvRows: ${file} line ${pendingLine}: quoted field never closed; fix the quoting or the file is truncated.`);
   }
 }
 

@@ -91,6 +91,8 @@ describe('monitoring/dataquality: service files', () => {
 describe('monitoring/dataquality: inference and profiling', () => {
   it('classifies cells and infers the service types', () => {
     assert.deepEqual(['12', '-3', ' 7 ', '1.0', '.5', '2e3', 'true', 'abc', '', null, NaN, 4, 4.5, false].map((v) => classifyCell(v as CellValue)), [1, 1, 1, 2, 2, 2, 3, 4, 0, 0, 0, 1, 2, 3]);
+    const kinds = ['1e5', '1.', '.', '-', 'e5', '1e', '+.5e-3', 'TRUE', 'nan', '1.2.3', '12a', '-0', ' 4.25 '].map((v) => classifyCell(v));
+    assert.deepEqual(kinds, [2, 2, 4, 4, 4, 4, 2, 3, 4, 4, 4, 1, 2]);
     assert.equal(inferType(5, 0, 0, 0), 'Integral');
     assert.equal(inferType(5, 1, 0, 0), 'Fractional');
     assert.equal(inferType(5, 1, 0, 1), 'String');

@@ -27,8 +27,6 @@ export interface ProfilerOptions {
   maxCategoricalBuckets?: number;
 }
 
-const INTEGRAL_RE = /^[+-]?\d+$/;
-const FRACTIONAL_RE = /^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$/;
 const BOOLEAN_RE = /^(true|false)$/i;
 
 export const enum CellKind {
@@ -47,15 +45,52 @@ export function classifyCell(v: CellValue | undefined): CellKind {
     return Number.isInteger(v) ? CellKind.Integral : CellKind.Fractional;
   }
   if (typeof v === 'boolean') return CellKind.Boolean;
-  const s = v.trim();
-  if (s === '') return CellKind.Missing;
-  const c0 = s.charCodeAt(0);
-  // fast reject for obvious strings
-  if ((c0 >= 48 && c0 <= 57) || c0 === 43 || c0 === 45 || c0 === 46) {
-    if (INTEGRAL_RE.test(s)) return CellKind.Integral;
-    if (FRACTIONAL_RE.test(s)) return CellKind.Fractional;
+  return classifyText(v.trim());
+}
+
+/**
+ * Classify already-trimmed text: Integral `[+-]?\d+`, Fractional `[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?`,
+ * Boolean `true|false` (any case), empty = Missing, else String. Hand-rolled scan (no regex) for speed.
+ */
+export function classifyText(s: string): CellKind {
+  const n = s.length;
+  if (n === 0) return CellKind.Missing;
+  let i = 0;
+  let c = s.charCodeAt(0);
+  if (c === 43 || c === 45) {
+    if (n === 1) return CellKind.String;
+    c = s.charCodeAt(++i);
   }
-  if (BOOLEAN_RE.test(s)) return CellKind.Boolean;
+  if ((c >= 48 && c <= 57) || c === 46) {
+    let intDigits = 0;
+    while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
+      i++;
+      intDigits++;
+    }
+    if (i === n) return CellKind.Integral;
+    let fracDigits = 0;
+    if (c === 46) {
+      i++;
+      while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
+        i++;
+        fracDigits++;
+      }
+      if (intDigits === 0 && fracDigits === 0) return CellKind.String;
+      if (i === n) return CellKind.Fractional;
+    }
+    if (intDigits + fracDigits > 0 && (c === 101 || c === 69)) {
+      i++;
+      if (i < n && ((c = s.charCodeAt(i)) === 43 || c === 45)) i++;
+      let expDigits = 0;
+      while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
+        i++;
+        expDigits++;
+      }
+      if (expDigits > 0 && i === n) return CellKind.Fractional;
+    }
+    return CellKind.String;
+  }
+  if ((n === 4 || n === 5) && BOOLEAN_RE.test(s)) return CellKind.Boolean;
   return CellKind.String;
 }
 
@@ -230,27 +265,33 @@ export class ColumnProfile {
 
   addCell(v: CellValue | undefined): void {
     this.seen = true;
-    const kind = classifyCell(v);
+    let text: string;
+    let kind: CellKind;
+    if (typeof v === 'string') {
+      text = v.length > 0 && (v.charCodeAt(0) <= 32 || v.charCodeAt(v.length - 1) <= 32) ? v.trim() : v;
+      kind = classifyText(text);
+    } else {
+      kind = classifyCell(v);
+      text = kind === CellKind.Missing ? '' : String(v);
+    }
     switch (kind) {
       case CellKind.Missing:
         this.missing++;
         return;
       case CellKind.Integral:
-      case CellKind.Fractional: {
+      case CellKind.Fractional:
         if (kind === CellKind.Integral) this.integral++;
         else this.fractional++;
-        const x = typeof v === 'number' ? v : Number((v as string).trim());
-        this.addNumeric(x);
-        this.track(typeof v === 'number' ? String(v) : (v as string).trim());
+        this.addNumeric(typeof v === 'number' ? v : Number(text));
+        this.track(text);
         return;
-      }
       case CellKind.Boolean:
         this.boolean++;
-        this.track(String(v).trim());
+        this.track(text);
         return;
       default:
         this.string++;
-        this.track((v as string).trim());
+        this.track(text);
     }
   }
 
@@ -334,6 +375,8 @@ export class DatasetProfiler {
   rows = 0;
   private readonly o: Required<ProfilerOptions>;
   private scratch = new Float64Array(0);
+  private lastNames?: readonly string[];
+  private lastCols?: ColumnProfile[];
 
   constructor(opts: ProfilerOptions = {}) {
     this.o = {
@@ -370,6 +413,20 @@ export class DatasetProfiler {
 
   /** Add a row. With `names`, cells go to those columns; otherwise to `columnNames[i]` / `_c<i>`. */
   addRow(values: readonly CellValue[], names?: readonly string[]): void {
+    if (names && names === this.lastNames && values.length === this.lastCols!.length && this.lastCols!.length === this.columns.length) {
+      // same header array as the previous row and it covers every column: no lookups needed
+      const cols = this.lastCols!;
+      for (let i = 0; i < values.length; i++) cols[i].addCell(values[i]);
+      this.rows++;
+      return;
+    }
+    if (names) {
+      const cols = names.map((n) => this.column(n));
+      if (new Set(cols).size === cols.length && cols.length === values.length) {
+        this.lastNames = names;
+        this.lastCols = cols;
+      }
+    }
     const seen = names ? new Set<ColumnProfile>() : undefined;
     for (let i = 0; i < values.length; i++) {
       const c = names ? this.column(names[i]) : this.positional(i);
