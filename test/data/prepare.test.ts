@@ -23,9 +23,15 @@ function parse(text: string | Buffer) {
   return parseBuffer(typeof text === 'string' ? Buffer.from(text, 'utf8') : text, 'fixture.csv', ADULT_SCHEMA, { sourceTag: 't' });
 }
 
+const dirs: string[] = [];
 function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'data-prep-test-'));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'data-prep-test-'));
+  dirs.push(d);
+  return d;
 }
+after(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 describe('data: parse and clean', () => {
   it('trims, maps ? to NULL, normalises labels and coerces types', () => {

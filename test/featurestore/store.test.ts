@@ -18,9 +18,15 @@ const DEF: FeatureGroupDefinition = {
   ],
 };
 
+const roots: string[] = [];
 function tmpRoot(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'fstore-test-'));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'fstore-test-'));
+  roots.push(d);
+  return d;
 }
+after(() => {
+  for (const d of roots) fs.rmSync(d, { recursive: true, force: true });
+});
 
 /** A controllable clock so write/invocation times are deterministic. */
 function clock(start = '2026-03-01T12:00:00.000Z') {
