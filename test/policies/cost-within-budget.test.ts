@@ -1,0 +1,135 @@
+import * as assert from "assert";
+import { costVerdict, costWithinBudget as policy, COST_DEFAULTS } from "../../policies/rules/cost-within-budget";
+import { PriceTable, defaultPriceTable, estimateMonthlyCost, monthlyBudgetFromStack } from "../../policies/lib/cost";
+import { makeStackArgs } from "../../policies/lib/evaluate";
+import { UNKNOWN, envContext, messages, res, runS } from "./harness";
+import { T, endpointStack } from "./stack-fixtures";
+
+const prices: PriceTable = {
+    asOf: "2026-01-01",
+    currency: "USD",
+    notes: "test",
+    sources: {},
+    regions: {
+        "us-east-1": {
+            hosting: { "ml.m5.large": { onDemand: 0.1, savingsPlan1yNoUpfront: 0.07, verified: true } },
+            processing: { "ml.m5.xlarge": { onDemand: 0.2, savingsPlan1yNoUpfront: null, verified: false } },
+        },
+        "eu-west-1": { hosting: { "ml.m5.large": { onDemand: 0.2, savingsPlan1yNoUpfront: null, verified: false } }, processing: {} },
+    },
+};
+
+function resources(stack: ReturnType<typeof endpointStack>) {
+    return makeStackArgs(policy, stack).resources;
+}
+
+describe("policies/lib/cost estimateMonthlyCost", () => {
+    it("prices endpoint variants (price x count x 730) and monitoring (price x count x runs x runtime)", () => {
+        const e = estimateMonthlyCost(resources(endpointStack({ count: 2 })), { prices });
+        assert.strictEqual(e.lines.length, 2);
+        const variant = e.lines.find((l) => l.kind === "endpoint-variant")!;
+        assert.strictEqual(variant.monthlyUsd, 0.1 * 2 * 730);
+        const mon = e.lines.find((l) => l.kind === "monitoring-schedule")!;
+        // hourly schedule: 730 runs x 0.5 h (1800 s) x 1 instance x $0.2
+        assert.ok(Math.abs(mon.monthlyUsd - 730 * 0.5 * 0.2) < 1e-9);
+        assert.strictEqual(e.totalMonthlyUsd, Math.round((146 + 73) * 100) / 100);
+        assert.deepStrictEqual(e.unknowns, []);
+    });
+
+    it("savings plan rates are used when present, on-demand otherwise", () => {
+        const e = estimateMonthlyCost(resources(endpointStack({ count: 1 })), { prices, pricing: "savingsPlan1yNoUpfront" });
+        assert.strictEqual(e.lines[0].hourlyPrice, 0.07);
+        assert.strictEqual(e.lines[1].hourlyPrice, 0.2);
+    });
+
+    it("region from the resource's provider, then the option", () => {
+        const stack = endpointStack({ count: 1, monitor: "none" });
+        stack[0].provider = { type: "pulumi:providers:aws", name: "eu", props: { region: "eu-west-1" } };
+        const e = estimateMonthlyCost(resources(stack), { prices });
+        assert.strictEqual(e.lines[0].region, "eu-west-1");
+        assert.strictEqual(e.lines[0].hourlyPrice, 0.2);
+    });
+
+    it("unpriced types and unused endpoint configs", () => {
+        const stack = endpointStack({ instanceType: "ml.c5.large", monitor: "none" });
+        stack.push(res(T.epc, "unused", { name: "unused", productionVariants: [{ variantName: "x", modelName: "m", instanceType: "ml.m5.large", initialInstanceCount: 8 }] }));
+        const e = estimateMonthlyCost(resources(stack), { prices });
+        assert.strictEqual(e.lines.length, 1);
+        assert.strictEqual(e.unpriced.length, 1);
+        assert.strictEqual(e.totalMonthlyUsd, 0);
+    });
+
+    it("unknown values are listed, not fatal", () => {
+        const stack = endpointStack({ monitor: "none" });
+        (stack[0].props.productionVariants as Record<string, unknown>[])[0].instanceType = UNKNOWN.string;
+        stack[1].props.endpointConfigName = UNKNOWN.string;
+        stack[1].propertyDependencies = { endpointConfigName: [stack[0].urn!] };
+        const e = estimateMonthlyCost(resources(stack), { prices });
+        assert.strictEqual(e.lines.length, 0);
+        assert.match(e.unknowns[0], /instance type\/count unknown/);
+    });
+
+    it("the shipped price table covers every instance type the shipped allowlists permit, in three regions", () => {
+        const table = defaultPriceTable();
+        const types = ["ml.t3.medium", "ml.t3.large", "ml.t3.xlarge", "ml.m5.large", "ml.m5.xlarge", "ml.m5.2xlarge", "ml.m5.4xlarge", "ml.c5.large", "ml.c5.xlarge", "ml.c5.2xlarge", "ml.c5.4xlarge", "ml.g5.xlarge", "ml.g5.2xlarge"];
+        for (const region of ["us-east-1", "us-west-2", "eu-west-1"]) {
+            for (const t of types) {
+                const e = table.regions[region].hosting[t];
+                assert.ok(e && e.onDemand > 0, `${region} ${t}`);
+                assert.ok(typeof e.notes === "string" && e.notes.length > 0, `${region} ${t} notes`);
+            }
+        }
+        assert.match(table.asOf, /^\d{4}-\d{2}-\d{2}$/);
+        assert.ok(Object.values(table.sources).every((u) => u.startsWith("https://")));
+    });
+
+    it("budget normalised to a month; smallest wins", () => {
+        const rs = resources([
+            res(T.budget, "a", { budgetType: "COST", timeUnit: "ANNUALLY", limitAmount: "12000", limitUnit: "USD" }),
+            res(T.budget, "b", { budgetType: "COST", timeUnit: "MONTHLY", limitAmount: "1500.0", limitUnit: "USD" }),
+        ]);
+        assert.deepStrictEqual(monthlyBudgetFromStack(rs)!.amountUsd, 1000);
+    });
+});
+
+describe("policies/cost-within-budget", () => {
+    it("within budget: no violations", async () => {
+        const o = await runS(policy, endpointStack({ count: 2, budget: 5000 }));
+        assert.deepStrictEqual(o.violations, []);
+    });
+
+    it("over budget: violation at the policy's level (prod mandatory)", async () => {
+        // 2 x ml.m5.large list price x 730 h alone is > $100
+        const o = await runS(policy, endpointStack({ count: 2, budget: 100 }), envContext("prod", policy.name));
+        assert.strictEqual(o.violations.length, 1);
+        assert.strictEqual(o.violations[0].enforcementLevel, "mandatory");
+        assert.match(messages(o)[0], /exceeds the monthly budget \$100.00 \(budget budget\)/);
+    });
+
+    it(">= 80% of budget: advisory warning even when the policy is mandatory", async () => {
+        const rs = makeStackArgs(policy, endpointStack({ count: 2, budget: 1 })).resources;
+        const total = costVerdict(rs, COST_DEFAULTS).estimate.totalMonthlyUsd;
+        const o = await runS(policy, endpointStack({ count: 2, budget: Math.ceil(total / 0.9) }), envContext("prod", policy.name));
+        assert.strictEqual(o.violations.length, 1);
+        assert.strictEqual(o.violations[0].enforcementLevel, "advisory");
+        assert.match(o.violations[0].message, /% of the monthly budget/);
+    });
+
+    it("config monthlyBudgetUsd overrides the Budget resource", async () => {
+        const o = await runS(policy, endpointStack({ count: 2, budget: 100000 }), { config: { monthlyBudgetUsd: 50 } });
+        assert.match(messages(o)[0], /policy config monthlyBudgetUsd/);
+    });
+
+    it("no budget anywhere: violation when there is priced capacity", async () => {
+        const o = await runS(policy, endpointStack({ budget: null }));
+        assert.match(messages(o)[0], /no budget/);
+        assert.deepStrictEqual((await runS(policy, endpointStack({ budget: null }), { config: { requireBudget: false } })).violations, []);
+    });
+
+    it("unpriced instance types are reported as advisory", async () => {
+        const o = await runS(policy, endpointStack({ instanceType: "ml.r5.large", budget: 100000 }));
+        assert.strictEqual(o.violations.length, 1);
+        assert.strictEqual(o.violations[0].enforcementLevel, "advisory");
+        assert.match(o.violations[0].message, /no price for ml.r5.large/);
+    });
+});
