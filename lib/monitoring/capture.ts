@@ -252,7 +252,8 @@ export function captureKeyHour(key: string): Date | undefined {
 
 /**
  * RFC-4180 CSV split of a (possibly multi-line) payload into rows of string cells.
- * Quoted fields may contain separators, doubled quotes and newlines. Blank lines are skipped.
+ * Quoted fields may contain separators, doubled quotes and newlines (blanks before the opening quote are
+ * dropped, so `a, "b,c"` works). Blank lines are skipped.
  * Throws on an unterminated quote (caller counts it as `payload_parse_error`).
  */
 export function parseCsvPayload(text: string, separator = ','): string[][] {
@@ -273,7 +274,9 @@ export function parseCsvPayload(text: string, separator = ','): string[][] {
       } else field += ch;
       continue;
     }
-    if (ch === '"' && field === '') {
+    if (ch === '"' && (field === '' || field.trim() === '')) {
+      // a quote opens a quoted field when only blanks precede it (blanks are dropped, as csv "trim" readers do)
+      field = '';
       inQuotes = true;
       fieldStarted = true;
     } else if (ch === separator) {

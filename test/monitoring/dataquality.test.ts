@@ -88,6 +88,38 @@ describe('monitoring/dataquality: service files', () => {
   });
 });
 
+describe('monitoring/dataquality: helpers', () => {
+  it('structural comparator reports missing keys and type changes (so the structure tests can fail)', () => {
+    const broken = JSON.parse(JSON.stringify(stats01));
+    delete broken.features[1].numerical_statistics.std_dev;
+    broken.features[2].numerical_statistics.distribution.kll.buckets[3].count = '3';
+    broken.dataset = [];
+    assert.deepEqual(structuralDiff(stats01, broken), [
+      '$.dataset: expected object, got array',
+      '$.features[1].numerical_statistics.std_dev: missing',
+      '$.features[2].numerical_statistics.distribution.kll.buckets[3].count: expected number, got string',
+    ]);
+    assert.deepEqual(structuralDiff({ a: 1 }, { a: 'NaN' }), []);
+  });
+
+  it('readCsvRows: header, trimmed cells, quoted separators and newlines, ragged rows, unterminated quote', async () => {
+    const dir = tmp();
+    const f = path.join(dir, 'x.csv');
+    fs.writeFileSync(f, 'a,b,c\r\n1, "x,y" ,3\n\n2,"multi\nline",4\n5,6\n7,8,9,10\n');
+    const rows: unknown[] = [];
+    for await (const r of readCsvRows(f, { header: true })) rows.push(r);
+    assert.deepEqual(rows, [
+      { values: ['1', 'x,y', '3'], names: ['a', 'b', 'c'] },
+      { values: ['2', 'multi\nline', '4'], names: ['a', 'b', 'c'] },
+      { values: ['5', '6'], names: ['a', 'b'] },
+      { values: ['7', '8', '9', '10'], names: ['a', 'b', 'c', '_c3'] },
+    ]);
+    fs.writeFileSync(f, '1,2\n3,"oops\n4,5\n');
+    await assert.rejects(async () => { for await (const _ of readCsvRows(f)) void _; }, /line 2: quoted field never closed/);
+    await assert.rejects(async () => { for await (const _ of readCsvRows(path.join(dir, 'none.csv'))) void _; }, /does not exist/);
+  });
+});
+
 describe('monitoring/dataquality: inference and profiling', () => {
   it('classifies cells and infers the service types', () => {
     assert.deepEqual(['12', '-3', ' 7 ', '1.0', '.5', '2e3', 'true', 'abc', '', null, NaN, 4, 4.5, false].map((v) => classifyCell(v as CellValue)), [1, 1, 1, 2, 2, 2, 3, 4, 0, 0, 0, 1, 2, 3]);
