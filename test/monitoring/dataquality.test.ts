@@ -279,6 +279,10 @@ describe('monitoring/dataquality: each check fires when it should and not otherw
     assert.deepEqual(checksOf(robust.violations), []);
     assert.deepEqual(checksOf((await run(small, withCfg({ distribution_constraints: { comparison_method: 'Simple' } }))).violations), ['score:baseline_drift_check']);
     assert.deepEqual(checksOf((await run(big, withCfg({ distribution_constraints: { perform_comparison: 'Disabled' } }))).violations), []);
+    // per-feature override of the comparison threshold
+    const linfBig = res.drift[1].numeric!.linf_robust;
+    assert.deepEqual(checksOf((await run(big, withCfg({}, { score: { distribution_constraints: { comparison_threshold: linfBig + 0.01 } } }))).violations), []);
+    assert.deepEqual(checksOf((await run(big, withCfg({}, { age: { distribution_constraints: { comparison_threshold: 0.9 } } }))).violations), ['score:baseline_drift_check']);
   });
 
   it('baseline_drift_check categorical: LInfinity and ChiSquared', async () => {
@@ -312,6 +316,21 @@ describe('monitoring/dataquality: each check fires when it should and not otherw
 });
 
 describe('monitoring/dataquality: end to end from captured data to a report folder', () => {
+  it('JSON captures with named fields map onto baseline columns by name (order-independent)', async () => {
+    const dir = tmp();
+    const base = await suggestBaseline(Array.from({ length: 300 }, (_, i) => ({ values: [String(i % 50), ['a', 'b'][i % 2]], names: ['n', 'cat'] })));
+    const lines = Array.from({ length: 100 }, (_, i) =>
+      formatCaptureRecord({ input: { data: JSON.stringify({ instances: [{ cat: ['a', 'b'][i % 2], n: (i * 3) % 50 }, { n: 7, cat: 'z' }] }), contentType: 'application/json' }, inferenceTime: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) }),
+    );
+    fs.writeFileSync(path.join(dir, 'c.jsonl'), lines.join('\n') + '\n');
+    const res = await analyze({ baselineStatistics: base.statistics, baselineConstraints: base.constraints, current: readCaptureRows(dir) });
+    assert.equal(res.statistics.dataset.item_count, 200);
+    assert.deepEqual(res.statistics.features.map((f) => f.name), ['n', 'cat']);
+    assert.equal(res.statistics.features[0].inferred_type, 'Integral');
+    // half the rows carry 'z', outside the baseline domain {a, b}; n=7 spikes the distribution
+    assert.deepEqual(checksOf(res.violations), ['cat:baseline_drift_check', 'cat:categorical_values_check', 'n:baseline_drift_check']);
+  });
+
   it('capture files in the S3 layout → analyze → reports/<endpoint>/<schedule>/yyyy/mm/dd/hh with service-shaped files', async () => {
     const dir = tmp();
     const rows = fixture01Rows();
