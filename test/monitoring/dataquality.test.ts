@@ -173,7 +173,14 @@ describe('monitoring/dataquality: inference and profiling', () => {
     assert.ok(st.features[0].string_statistics!.distribution!.categorical.buckets.length <= 1000);
     // an id-like column gets no domain
     assert.equal(suggestConstraints(st).features[0].string_constraints, undefined);
-    assert.deepEqual(suggestConstraints(st).features[1].string_constraints!.domains!.sort(), ['x', 'y']);
+    assert.deepEqual(suggestConstraints(st).features[1].string_constraints!.domains, ['y', 'x'], 'most frequent first');
+    // Deequ's CategoricalRangeRule: no domain when more than 10% of the distinct values are singletons
+    const q = new DatasetProfiler();
+    for (let i = 0; i < 100; i++) q.addRow([['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'][i % 8]]);
+    assert.equal(suggestConstraints(q.toStatistics()).features[0].string_constraints!.domains!.length, 8);
+    q.addRow(['rare1']);
+    q.addRow(['rare2']);
+    assert.equal(suggestConstraints(q.toStatistics()).features[0].string_constraints, undefined);
   });
 
   it('merging two profilers equals one pass (counts, sum, mean, std, sketch weight)', () => {

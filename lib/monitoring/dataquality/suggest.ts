@@ -2,8 +2,9 @@
  * Constraint suggestion (baseline step): statistics.json → constraints.json, following the service:
  *  - every feature: name, inferred_type, completeness (fraction present in the baseline);
  *  - numeric features: num_constraints.is_non_negative (min >= 0);
- *  - low-cardinality String features: string_constraints.domains (all observed values) when the
- *    distinct count is <= maxDomainValues and the values were counted exactly;
+ *  - low-cardinality String features: string_constraints.domains (all observed values, most frequent first),
+ *    with Deequ's CategoricalRangeRule: a histogram exists (distinct count <= 120, Deequ's low-cardinality
+ *    histogram threshold, counted exactly) and at most 10% of the distinct values occur only once;
  *  - monitoring_config with the service defaults (overridable).
  */
 import {
@@ -16,10 +17,10 @@ import {
 
 export interface SuggestOptions {
   monitoringConfig?: MonitoringConfig;
-  /** Largest distinct count for which a domain constraint is suggested (default 255). */
+  /** Largest distinct count for which a domain constraint is suggested (default 120, as Deequ). */
   maxDomainValues?: number;
-  /** Suggest a domain only if distinct_count / num_present <= this (default 0.5), so id-like columns are skipped. */
-  maxDomainRatio?: number;
+  /** Largest fraction of distinct values seen exactly once (default 0.1, as Deequ's CategoricalRangeRule). */
+  maxSingletonRatio?: number;
 }
 
 export function mergeMonitoringConfig(base: MonitoringConfig, override?: MonitoringConfig): MonitoringConfig {
@@ -32,8 +33,8 @@ export function mergeMonitoringConfig(base: MonitoringConfig, override?: Monitor
 }
 
 export function suggestConstraints(stats: StatisticsFile, opts: SuggestOptions = {}): ConstraintsFile {
-  const maxDomain = opts.maxDomainValues ?? 255;
-  const maxRatio = opts.maxDomainRatio ?? 0.5;
+  const maxDomain = opts.maxDomainValues ?? 120;
+  const maxSingletons = opts.maxSingletonRatio ?? 0.1;
   const items = stats.dataset.item_count;
   const features: FeatureConstraints[] = stats.features.map((f) => {
     const common = f.numerical_statistics?.common ?? f.string_statistics?.common;
@@ -50,7 +51,8 @@ export function suggestConstraints(stats: StatisticsFile, opts: SuggestOptions =
       const buckets = f.string_statistics.distribution.categorical.buckets;
       const distinct = f.string_statistics.distinct_count;
       const exact = buckets.length === distinct && buckets.reduce((s, b) => s + b.count, 0) === present;
-      if (exact && distinct > 0 && distinct <= maxDomain && distinct / present <= maxRatio) {
+      const singletons = buckets.filter((b) => b.count === 1).length;
+      if (exact && distinct > 0 && distinct <= maxDomain && singletons / distinct <= maxSingletons) {
         fc.string_constraints = { domains: buckets.map((b) => b.value) };
       }
     }
