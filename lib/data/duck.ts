@@ -30,12 +30,18 @@ export function normaliseValue(v: unknown): SqlValue {
 
 export async function runQuery(con: DuckDBConnection, sql: string): Promise<SqlRow[]> {
   const reader = await con.runAndReadAll(sql);
-  const rows = reader.getRowObjectsJS();
-  return rows.map((r) => {
-    const out: SqlRow = {};
-    for (const k of Object.keys(r)) out[k] = normaliseValue(r[k]);
-    return out;
-  });
+  // Columnar conversion is several times faster than getRowObjectsJS() on wide results.
+  const names = reader.columnNames();
+  const cols = reader.getColumnsJS();
+  const n = cols.length ? cols[0].length : 0;
+  const rows: SqlRow[] = new Array(n);
+  for (let i = 0; i < n; i++) rows[i] = {};
+  for (let c = 0; c < names.length; c++) {
+    const name = names[c];
+    const col = cols[c];
+    for (let i = 0; i < n; i++) rows[i][name] = normaliseValue(col[i]);
+  }
+  return rows;
 }
 
 /** Open an in-memory DuckDB, run `fn`, always close. */

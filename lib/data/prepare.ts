@@ -527,7 +527,12 @@ export async function loadPreparedSplit(outDir: string, split: SplitName, schema
   } else {
     throw new DataPrepError(path.join(outDir, `${split}.parquet`), `prepared split "${split}" not found (neither .parquet nor .csv)`, 'run prepare({ outDir }) first or pass the folder it wrote to');
   }
-  return withDuckDb(async (con) => (await runQuery(con, `SELECT ${columns.map((c) => sqlIdent(c.name)).join(', ')} FROM ${source}`)) as DataRow[]);
+  // One JSON text per row is much cheaper to bring into JS than per-value conversion (all columns are JSON-safe here).
+  return withDuckDb(async (con) => {
+    const reader = await con.runAndReadAll(`SELECT to_json(t)::VARCHAR AS j FROM (SELECT ${columns.map((c) => sqlIdent(c.name)).join(', ')} FROM ${source}) t`);
+    const json = (reader.getColumnsJS()[0] ?? []) as string[];
+    return json.map((j) => JSON.parse(j) as DataRow);
+  });
 }
 
 /** Human-readable console summary of a data-quality report. */
