@@ -13,6 +13,9 @@
  *                                                     disable/deletion, alarm → retraining; IAM forwarder in us-east-1)
  *   - aws:cloudwatch/eventTarget:EventTarget         (alerts topic, retraining pipeline or topic, forwarded bus)
  *
+ * The KMS key (`kmsKeyArn`) must let cloudtrail.amazonaws.com generate data keys for this trail and
+ * logs.<region>.amazonaws.com use it for the log group (the full list is in components/alerts.ts).
+ *
  * The audit bucket and its bucket policy (allowing cloudtrail.amazonaws.com to write under the prefix, conditioned on
  * this trail's ARN) are owned by the data lake; pass that policy in `trailDependsOn` so the trail is created after it.
  *
