@@ -1,18 +1,21 @@
 /**
  * Shared Pulumi mock harness for component tests.
  *
- * `setupMocks()` installs `pulumi.runtime.setMocks(...)` for project "ml-platform", stack "dev" (or the given stack) and
- * returns a `PulumiMocks` that records every registered resource (type, name, inputs, parent URN, own URN) and every
+ * `useMocks()` (inside a describe) / `setupMocks()` install `pulumi.runtime.setMocks(...)` for project "ml-platform",
+ * stack "dev" (or the given stack) and return a `PulumiMocks` that records every registered resource (type, name, inputs, parent URN, own URN) and every
  * provider function call, and answers with realistic ids, ARNs and outputs (account 123456789012, region us-east-1 by
  * default). Resource-type specific state comes from `defaultState` below; tests may add or override per type with
  * `mocks.onResource(type, fn)` / `mocks.onCall(token, fn)`.
  *
- *     const mocks = setupMocks();
- *     beforeEach(() => mocks.reset());
- *     const c = new MyComponent("x", {...});
- *     await mocks.settle();                       // wait until every registration has completed
- *     const buckets = mocks.ofType("aws:s3/bucket:Bucket");
- *     assert.equal(await promiseOf(c.bucketArn), "arn:aws:s3:::...");
+ *     describe("MyComponent", () => {
+ *         const mocks = useMocks();                 // installs in before(), resets in beforeEach()
+ *         it("...", async () => {
+ *             const c = new MyComponent("x", {...});
+ *             await mocks.settle();               // wait until every registration has completed
+ *             const buckets = mocks.ofType("aws:s3/bucket:Bucket");
+ *             assert.equal(await promiseOf(c.bucketArn), "arn:aws:s3:::...");
+ *             assert.equal(buckets[0].options.retainOnDelete, true);
+ *     ...
  *
  * Notes:
  * - Pulumi's mock monitor does not pass the parent to `newResource`; the harness wraps the monitor's
@@ -23,6 +26,9 @@
  *   objects for the resource-typed outputs; code should only read `.id`/ids from them.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { defaultCall, defaultState, hexOf, MockContext } from "../../lib/gate/placeholders";
+
+export type { MockContext };
 
 export const MOCK_ACCOUNT = "123456789012";
 export const MOCK_REGION = "us-east-1";
@@ -37,6 +43,18 @@ export interface RecordedResource {
     id?: string;
     state: Record<string, any>;
     custom: boolean;
+    /** Resource options as sent to the engine (registrations only; reads have none). */
+    options: RecordedOptions;
+}
+
+export interface RecordedOptions {
+    protect?: boolean;
+    retainOnDelete?: boolean;
+    deleteBeforeReplace?: boolean;
+    /** URNs of explicit and input dependencies. */
+    dependencies: string[];
+    ignoreChanges: string[];
+    provider?: string;
 }
 
 export interface RecordedCall {
@@ -47,205 +65,29 @@ export interface RecordedCall {
 type StateFn = (args: pulumi.runtime.MockResourceArgs, ctx: MockContext) => Record<string, any>;
 type CallFn = (args: pulumi.runtime.MockCallArgs, ctx: MockContext) => Record<string, any>;
 
-export interface MockContext {
-    account: string;
-    region: string;
-    /** A short deterministic hex suffix for a name (stable across runs). */
-    hex(name: string, len?: number): string;
-}
-
-function hash(s: string): number {
-    let h = 2166136261;
-    for (let i = 0; i < s.length; i++) {
-        h ^= s.charCodeAt(i);
-        h = Math.imul(h, 16777619);
-    }
-    return h >>> 0;
-}
-
-function hexOf(name: string, len = 17): string {
-    let out = "";
-    let seed = name;
-    while (out.length < len) {
-        seed = `${seed}#`;
-        out += hash(seed).toString(16).padStart(8, "0");
-    }
-    return out.slice(0, len);
-}
-
-/** Mock state per resource type: the outputs a real provider would return (id and ARN formats as in AWS). */
-function defaultState(args: pulumi.runtime.MockResourceArgs, ctx: MockContext): { id: string; state: Record<string, any> } {
-    const { type, name, inputs } = args;
-    const a = ctx.account;
-    const r = (inputs.region as string) ?? ctx.region;
-    const h = ctx.hex(`${type}/${name}`);
-    const base = { ...inputs };
-    switch (type) {
-        case "aws:s3/bucket:Bucket":
-        case "aws:s3/bucketV2:BucketV2": {
-            const bucket = inputs.bucket ?? `${name}-${h.slice(0, 7)}`;
-            return {
-                id: bucket,
-                state: { ...base, bucket, arn: `arn:aws:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com`, bucketRegionalDomainName: `${bucket}.s3.${r}.amazonaws.com`, region: r },
-            };
-        }
-        case "aws:kms/key:Key": {
-            const keyId = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(12, 15)}-8${h.slice(15, 17)}0-${ctx.hex(name, 12)}`;
-            return { id: keyId, state: { ...base, keyId, arn: `arn:aws:kms:${r}:${a}:key/${keyId}` } };
-        }
-        case "aws:kms/alias:Alias":
-            return { id: inputs.name ?? `alias/${name}`, state: { ...base, arn: `arn:aws:kms:${r}:${a}:${inputs.name ?? `alias/${name}`}` } };
-        case "aws:iam/role:Role": {
-            const roleName = inputs.name ?? `${name}-${h.slice(0, 7)}`;
-            return { id: roleName, state: { ...base, name: roleName, arn: `arn:aws:iam::${a}:role/${inputs.path ?? "/"}${roleName}`.replace("role//", "role/"), uniqueId: `AROA${h.toUpperCase()}` } };
-        }
-        case "aws:iam/policy:Policy": {
-            const n = inputs.name ?? `${name}-${h.slice(0, 7)}`;
-            const arn = `arn:aws:iam::${a}:policy/${n}`;
-            return { id: arn, state: { ...base, name: n, arn } };
-        }
-        case "aws:iam/rolePolicy:RolePolicy": {
-            const n = inputs.name ?? `${name}-${h.slice(0, 7)}`;
-            return { id: `${inputs.role}:${n}`, state: { ...base, name: n } };
-        }
-        case "aws:sns/topic:Topic": {
-            const n = inputs.name ?? `${name}-${h.slice(0, 7)}`;
-            const arn = `arn:aws:sns:${r}:${a}:${n}`;
-            return { id: arn, state: { ...base, name: n, arn } };
-        }
-        case "aws:sqs/queue:Queue": {
-            const n = inputs.name ?? `${name}-${h.slice(0, 7)}`;
-            return { id: `https://sqs.${r}.amazonaws.com/${a}/${n}`, state: { ...base, name: n, arn: `arn:aws:sqs:${r}:${a}:${n}`, url: `https://sqs.${r}.amazonaws.com/${a}/${n}` } };
-        }
-        case "aws:cloudwatch/logGroup:LogGroup": {
-            const n = inputs.name ?? `${name}-${h.slice(0, 7)}`;
-            return { id: n, state: { ...base, name: n, arn: `arn:aws:logs:${r}:${a}:log-group:${n}` } };
-        }
-        case "aws:cloudwatch/eventRule:EventRule": {
-            const n = inputs.name ?? `${name}-${h.slice(0, 7)}`;
-            const bus = inputs.eventBusName && inputs.eventBusName !== "default" ? `${inputs.eventBusName}/` : "";
-            return { id: n, state: { ...base, name: n, arn: `arn:aws:events:${r}:${a}:rule/${bus}${n}` } };
-        }
-        case "aws:cloudwatch/eventTarget:EventTarget":
-            return { id: `${inputs.rule}-${inputs.targetId ?? h.slice(0, 8)}`, state: { ...base, targetId: inputs.targetId ?? h.slice(0, 8) } };
-        case "aws:cloudwatch/metricAlarm:MetricAlarm": {
-            const n = inputs.name ?? `${name}-${h.slice(0, 7)}`;
-            return { id: n, state: { ...base, name: n, arn: `arn:aws:cloudwatch:${r}:${a}:alarm:${n}` } };
-        }
-        case "aws:ec2/vpc:Vpc":
-            return { id: `vpc-${h}`, state: { ...base, arn: `arn:aws:ec2:${r}:${a}:vpc/vpc-${h}`, defaultSecurityGroupId: `sg-${ctx.hex(`${name}/default`)}` } };
-        case "aws:ec2/securityGroup:SecurityGroup":
-            return { id: `sg-${h}`, state: { ...base, name: inputs.name ?? `${name}-${h.slice(0, 7)}`, arn: `arn:aws:ec2:${r}:${a}:security-group/sg-${h}`, ownerId: a } };
-        case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
-        case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
-            return { id: `sgr-${h}`, state: { ...base, arn: `arn:aws:ec2:${r}:${a}:security-group-rule/sgr-${h}`, securityGroupRuleId: `sgr-${h}` } };
-        case "aws:ec2/vpcEndpoint:VpcEndpoint": {
-            const id = `vpce-${h}`;
-            const gateway = inputs.vpcEndpointType === "Gateway";
-            return {
-                id,
-                state: {
-                    ...base,
-                    arn: `arn:aws:ec2:${r}:${a}:vpc-endpoint/${id}`,
-                    ownerId: a,
-                    state: "available",
-                    prefixListId: gateway ? `pl-${ctx.hex(`${inputs.serviceName}`, 8)}` : undefined,
-                    dnsEntries: gateway ? [] : [{ dnsName: `${id}.${String(inputs.serviceName).split(".").slice(3).join(".")}.${r}.vpce.amazonaws.com`, hostedZoneId: "Z7HUB22UULQXV" }],
-                    networkInterfaceIds: gateway ? [] : [`eni-${ctx.hex(`${name}/eni0`)}`, `eni-${ctx.hex(`${name}/eni1`)}`],
-                },
-            };
-        }
-        case "aws:ec2/flowLog:FlowLog":
-            return { id: `fl-${h}`, state: { ...base, arn: `arn:aws:ec2:${r}:${a}:vpc-flow-log/fl-${h}` } };
-        case "aws:sagemaker/featureGroup:FeatureGroup":
-            return { id: inputs.featureGroupName, state: { ...base, arn: `arn:aws:sagemaker:${r}:${a}:feature-group/${String(inputs.featureGroupName).toLowerCase()}` } };
-        case "aws:sagemaker/modelPackageGroup:ModelPackageGroup":
-            return { id: inputs.modelPackageGroupName, state: { ...base, arn: `arn:aws:sagemaker:${r}:${a}:model-package-group/${String(inputs.modelPackageGroupName).toLowerCase()}` } };
-        case "aws:glue/catalogDatabase:CatalogDatabase":
-            return { id: `${inputs.catalogId ?? a}:${inputs.name}`, state: { ...base, catalogId: inputs.catalogId ?? a, arn: `arn:aws:glue:${r}:${a}:database/${inputs.name}` } };
-        case "aws:glue/catalogTable:CatalogTable":
-            return { id: `${inputs.catalogId ?? a}:${inputs.databaseName}:${inputs.name}`, state: { ...base, catalogId: inputs.catalogId ?? a, arn: `arn:aws:glue:${r}:${a}:table/${inputs.databaseName}/${inputs.name}` } };
-        case "random:index/randomId:RandomId": {
-            const bytes = Number(inputs.byteLength ?? 4);
-            const hex = ctx.hex(name, bytes * 2);
-            return { id: Buffer.from(hex, "hex").toString("base64url"), state: { ...base, hex, dec: BigInt(`0x${hex}`).toString(), b64Url: Buffer.from(hex, "hex").toString("base64url"), b64Std: Buffer.from(hex, "hex").toString("base64") } };
-        }
-        case "awsx:ec2:Vpc": {
-            const n = Number(inputs.numberOfAvailabilityZones ?? (inputs.availabilityZoneNames as string[] | undefined)?.length ?? 3);
-            const specs: { type: string }[] = inputs.subnetSpecs ?? [{ type: "Private" }, { type: "Public" }];
-            const ids = (t: string) => specs.some((s) => s.type === t) ? Array.from({ length: n }, (_, i) => `subnet-${ctx.hex(`${name}/${t}/${i}`)}`) : [];
-            const privateSubnetIds = ids("Private");
-            const publicSubnetIds = ids("Public");
-            const isolatedSubnetIds = ids("Isolated");
-            const all = [...privateSubnetIds, ...publicSubnetIds, ...isolatedSubnetIds];
-            const vpcId = `vpc-${h}`;
-            const nats = publicSubnetIds.length > 0 && inputs.natGateways?.strategy !== "None"
-                ? (inputs.natGateways?.strategy === "Single" ? 1 : n)
-                : 0;
-            return {
-                id: "",
-                state: {
-                    vpcId,
-                    privateSubnetIds,
-                    publicSubnetIds,
-                    isolatedSubnetIds,
-                    subnets: all.map((id) => ({ id, vpcId })),
-                    privateSubnets: privateSubnetIds.map((id) => ({ id, vpcId })),
-                    publicSubnets: publicSubnetIds.map((id) => ({ id, vpcId })),
-                    isolatedSubnets: isolatedSubnetIds.map((id) => ({ id, vpcId })),
-                    routeTables: all.map((id) => ({ id: `rtb-${ctx.hex(`${id}/rt`)}`, vpcId })),
-                    routeTableAssociations: all.map((id) => ({ id: `rtbassoc-${ctx.hex(`${id}/rta`)}`, subnetId: id })),
-                    natGateways: Array.from({ length: nats }, (_, i) => ({ id: `nat-${ctx.hex(`${name}/nat/${i}`)}` })),
-                    eips: Array.from({ length: nats }, (_, i) => ({ id: `eipalloc-${ctx.hex(`${name}/eip/${i}`)}` })),
-                    internetGateway: publicSubnetIds.length > 0 ? { id: `igw-${ctx.hex(`${name}/igw`)}` } : undefined,
-                    vpc: { id: vpcId, cidrBlock: inputs.cidrBlock ?? "10.0.0.0/16", arn: `arn:aws:ec2:${r}:${a}:vpc/${vpcId}` },
-                    vpcEndpoints: [],
-                    subnetLayout: specs,
-                },
-            };
-        }
-        default: {
-            // Generic: name-like id and an ARN in the type's service namespace.
-            const service = type.split(":")[1]?.split("/")[0] ?? "unknown";
-            const kind = type.split(":")[2] ?? "resource";
-            const n = inputs.name ?? `${name}-${h.slice(0, 7)}`;
-            return { id: args.custom === false ? "" : `${n}`, state: { ...base, arn: `arn:aws:${service}:${r}:${a}:${kind.toLowerCase()}/${n}` } };
-        }
-    }
-}
-
-function defaultCall(args: pulumi.runtime.MockCallArgs, ctx: MockContext): Record<string, any> {
-    switch (args.token) {
-        case "aws:index/getCallerIdentity:getCallerIdentity":
-            return { accountId: ctx.account, arn: `arn:aws:iam::${ctx.account}:user/test`, userId: "AIDATEST", id: ctx.account };
-        case "aws:index/getRegion:getRegion":
-            return { name: ctx.region, region: ctx.region, id: ctx.region, endpoint: `ec2.${ctx.region}.amazonaws.com`, description: ctx.region };
-        case "aws:index/getPartition:getPartition":
-            return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
-        case "aws:index/getAvailabilityZones:getAvailabilityZones":
-            return { names: ["a", "b", "c", "d"].map((s) => `${ctx.region}${s}`), zoneIds: [1, 2, 3, 4].map((i) => `use1-az${i}`), id: ctx.region };
-        case "aws:ec2/getPrefixList:getPrefixList":
-            return { id: `pl-${ctx.hex(String(args.inputs.name), 8)}`, name: args.inputs.name, cidrBlocks: ["52.216.0.0/15"] };
-        default:
-            return { ...args.inputs };
-    }
-}
 
 export class PulumiMocks implements pulumi.runtime.Mocks {
     readonly resources: RecordedResource[] = [];
     readonly calls: RecordedCall[] = [];
     private readonly stateOverrides = new Map<string, StateFn>();
     private readonly callOverrides = new Map<string, CallFn>();
-    /** Parent URN of the registration currently being handed to `newResource` (set synchronously by the monitor wrapper). */
+    /** Parent URN and options of the registration currently being handed to `newResource` (set synchronously by the monitor wrapper). */
     pendingParent: string | undefined;
+    pendingOptions: RecordedOptions | undefined;
     readonly ctx: MockContext;
 
-    constructor(account = MOCK_ACCOUNT, region = MOCK_REGION, private readonly project = "ml-platform", private readonly stack = "dev") {
+    constructor(account = MOCK_ACCOUNT, region = MOCK_REGION, private readonly project = "ml-platform", private readonly stack = "dev", private readonly preview = false) {
         this.ctx = { account, region, hex: hexOf };
     }
 
-    /** Forget everything recorded (call between tests). Overrides stay. */
+    /**
+     * Forget everything recorded and make this recorder the active mock monitor again (call before each test).
+     * Test files share one process under `npm test`: every file installs its own mocks at load time, so the last
+     * file loaded would otherwise own the monitor. Re-installing here makes each suite record into its own recorder.
+     * Overrides stay.
+     */
     reset(): void {
+        install(this, this.project, this.stack, this.preview);
         this.resources.length = 0;
         this.calls.length = 0;
     }
@@ -264,7 +106,9 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
         const parent = this.pendingParent;
+        const options = this.pendingOptions ?? { dependencies: [], ignoreChanges: [] };
         this.pendingParent = undefined;
+        this.pendingOptions = undefined;
         const d = defaultState(args, this.ctx);
         const extra = this.stateOverrides.get(args.type)?.(args, this.ctx) ?? {};
         const state = { ...d.state, ...extra };
@@ -278,6 +122,7 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
             id,
             state,
             custom: args.custom !== false,
+            options,
         });
         return { id, state };
     }
@@ -334,38 +179,76 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
     }
 }
 
+/** Same URN scheme as Pulumi's MockMonitor (parent's own type only, not the whole chain), so URNs match the SDK's. */
 function urnOf(project: string, stack: string, parent: string | undefined, type: string, name: string): string {
     let t = type;
     if (parent) {
-        const qualified = parent.split("::")[2];
-        t = `${qualified}$${type}`;
+        const parentType = parent.split("::")[2].split("$").pop();
+        t = `${parentType}$${type}`;
     }
     return `urn:pulumi:${stack}::${project}::${t}::${name}`;
 }
 
 /**
- * Installs the mocks. Call once per test file (at module level or in `before`). Returns the recorder.
+ * Creates a recorder and installs it as the Pulumi mock monitor.
+ *
+ * mocha loads every test file before running any test, so whichever file is loaded last would own the monitor; each
+ * recorder therefore re-installs itself in `reset()` (call it in `beforeEach`), or use `useMocks()` inside a describe.
  */
-export function setupMocks(opts: { project?: string; stack?: string; account?: string; region?: string; preview?: boolean } = {}): PulumiMocks {
-    const project = opts.project ?? "ml-platform";
-    const stack = opts.stack ?? "dev";
-    const mocks = new PulumiMocks(opts.account, opts.region, project, stack);
+export function setupMocks(opts: MockOptions = {}): PulumiMocks {
+    const mocks = new PulumiMocks(opts.account, opts.region, opts.project ?? "ml-platform", opts.stack ?? "dev", opts.preview ?? false);
+    install(mocks, opts.project ?? "ml-platform", opts.stack ?? "dev", opts.preview ?? false);
+    return mocks;
+}
+
+export interface MockOptions {
+    project?: string;
+    stack?: string;
+    account?: string;
+    region?: string;
+    preview?: boolean;
+}
+
+/**
+ * For use inside a `describe`: returns a recorder that is installed before the describe's tests run (`before`) and
+ * reset (and so re-installed) before each test (`beforeEach`).
+ */
+export function useMocks(opts: MockOptions = {}): PulumiMocks {
+    const mocks = new PulumiMocks(opts.account, opts.region, opts.project ?? "ml-platform", opts.stack ?? "dev", opts.preview ?? false);
+    before(() => install(mocks, opts.project ?? "ml-platform", opts.stack ?? "dev", opts.preview ?? false));
+    beforeEach(() => mocks.reset());
+    return mocks;
+}
+
+/**
+ * Installs `mocks` as the Pulumi mock monitor (replacing any previous one) and wraps the monitor so the recorder sees
+ * each registration's parent URN and resource options.
+ */
+function install(mocks: PulumiMocks, project: string, stack: string, preview: boolean): void {
     // setMocks returns a promise in recent SDKs but sets the monitor synchronously.
-    void pulumi.runtime.setMocks(mocks, project, stack, opts.preview ?? false);
+    void pulumi.runtime.setMocks(mocks, project, stack, preview);
     const monitor = pulumi.runtime.getMonitor() as any;
     if (!monitor || typeof monitor.registerResource !== "function") throw new Error("mock monitor not installed");
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: any) => {
         // MockMonitor.registerResource calls mocks.newResource synchronously before its first await.
         mocks.pendingParent = req.getParent() || undefined;
+        mocks.pendingOptions = {
+            protect: req.getProtect?.(),
+            retainOnDelete: req.getRetainondelete?.(),
+            deleteBeforeReplace: req.getDeletebeforereplace?.(),
+            dependencies: req.getDependenciesList?.() ?? [],
+            ignoreChanges: req.getIgnorechangesList?.() ?? [],
+            provider: req.getProvider?.() || undefined,
+        };
         return register(req, callback);
     };
     const read = monitor.readResource.bind(monitor);
     monitor.readResource = (req: any, callback: any) => {
         mocks.pendingParent = req.getParent() || undefined;
+        mocks.pendingOptions = { dependencies: req.getDependenciesList?.() ?? [], ignoreChanges: [], provider: req.getProvider?.() || undefined };
         return read(req, callback);
     };
-    return mocks;
 }
 
 /** Waits for all outstanding Pulumi RPCs (resource registrations, invokes) to finish. */
