@@ -35,7 +35,7 @@
  *   Rows are buffered until `flush()` (called by ingest/query/point-in-time/close).
  * - `query(sql)` — DuckDB SQL; each feature group is a view named after it (plus an underscore alias).
  * - `pointInTimeJoin(name, [{ id, asOf }], { featureNames? })` — per entity, the latest record with
- *   event time ≤ asOf (deleted → nulls); `snapshotAsOf(name, asOf)` — every live id as of a time.
+ *   event time ≤ asOf (deleted → nulls; `availableAt: true` also requires it to have been ingested by asOf); `snapshotAsOf(name, asOf)` — every live id as of a time.
  */
 export * from './types';
 export * from './store';

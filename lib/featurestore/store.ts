@@ -496,8 +496,11 @@ export class LocalFeatureStore {
    * (ties → latest api_invocation_time). If that record is a delete marker, or
    * none exists, the features are null. No record from after `asOf` can leak in.
    * Output rows keep the input order: `{ <record id name>: id, as_of, ...features }`.
+   * `asOf` is an ISO-8601 string, a Date, or epoch seconds. With `availableAt: true`
+   * a record also needs api_invocation_time ≤ asOf, i.e. it must have been ingested
+   * by then (excludes late-arriving backfills that a live model could not have seen).
    */
-  async pointInTimeJoin(name: string, entities: readonly { id: string | number; asOf: string | number | Date }[], opts: { featureNames?: string[] } = {}): Promise<SqlRow[]> {
+  async pointInTimeJoin(name: string, entities: readonly { id: string | number; asOf: string | number | Date }[], opts: { featureNames?: string[]; availableAt?: boolean } = {}): Promise<SqlRow[]> {
     const g = this.group(name);
     const idName = g.desc.RecordIdentifierFeatureName;
     const features = opts.featureNames ?? g.desc.FeatureDefinitions.map((d) => d.FeatureName).filter((f) => f !== idName);
@@ -519,7 +522,7 @@ export class LocalFeatureStore {
         hist AS (SELECT h.*, ${this.eventTimeExpr(g, 'h')} AS __et FROM ${sqlIdent(name)} h),
         m AS (
           SELECT e.row AS __row, h.*
-          FROM ent e JOIN hist h ON CAST(h.${sqlIdent(idName)} AS VARCHAR) = e.id AND h.__et <= e.as_of
+          FROM ent e JOIN hist h ON CAST(h.${sqlIdent(idName)} AS VARCHAR) = e.id AND h.__et <= e.as_of${opts.availableAt ? ' AND h.api_invocation_time <= e.as_of' : ''}
           QUALIFY row_number() OVER (PARTITION BY e.row ORDER BY h.__et DESC, h.api_invocation_time DESC, h.write_time DESC) = 1
         )
         SELECT e.row AS __row, e.id AS ${sqlIdent(idName)}, e.as_of AS as_of${features.length ? ', ' + sel : ''}

@@ -188,6 +188,9 @@ describe('featurestore: offline store', () => {
     assert.deepEqual(out.map((r) => [r.customer_id, r.age]), [['a', null], ['a', 1], ['a', 22], ['a', 3], ['b', 10], ['b', null], ['zzz', null]]);
     assert.equal(out[2].event_time, '2026-01-10T00:00:00Z');
     assert.equal(out[1].as_of, '2026-01-09T23:59:59.000Z');
+    // all writes happened on 2026-03-01 (the test clock): nothing was available in January
+    const avail = await s.pointInTimeJoin('customers-v1', [{ id: 'a', asOf: '2026-02-01T00:00:00Z' }, { id: 'a', asOf: '2026-03-02T00:00:00Z' }], { featureNames: ['age'], availableAt: true });
+    assert.deepEqual(avail.map((r) => r.age), [null, 3]);
     const snap = await s.snapshotAsOf('customers-v1', '2026-01-12T00:00:00Z', { featureNames: ['age'] });
     assert.deepEqual(snap, [{ customer_id: 'a', age: 22 }, { customer_id: 'b', age: 10 }]);
     const snapLater = await s.snapshotAsOf('customers-v1', '2026-01-16T00:00:00Z', { featureNames: ['age'] });
