@@ -328,3 +328,76 @@ export function contextFromPackConfig(
     }
     return { ...base, config };
 }
+
+export interface AppliedRemediation {
+    policyName: string;
+    urn: string;
+    /** Top-level properties whose value changed. */
+    changed: string[];
+}
+
+export interface PackReport {
+    /** One entry per (resource policy x resource) and per stack policy. */
+    outcomes: (PolicyOutcome & { urn?: string })[];
+    /** All violations; resource-policy violations carry the resource's URN (as the CLI shows them). */
+    violations: CapturedViolation[];
+    exemptions: ExemptionRecord[];
+    remediations: AppliedRemediation[];
+    notEvaluated: { policyName: string; urn?: string; reason?: string }[];
+    /** Violations at level `mandatory` - what would fail `pulumi preview`/`up`. */
+    mandatoryViolations: CapturedViolation[];
+}
+
+/**
+ * Runs a whole pack the way the CLI would: for every resource, remediations of policies at level
+ * `remediate` first (in policy order, each seeing the previous one's result), then every resource
+ * policy on the (remediated) props; then every stack policy on all resources (also remediated).
+ * `packConfig` is a `--policy-pack-config` object (e.g. the parsed `policies/config/prod.json`).
+ */
+export async function evaluatePack(
+    policies: PlatformPolicy[],
+    resources: ResourceInput[],
+    packConfig: Record<string, unknown> = {},
+    base: EvaluationContext = {},
+): Promise<PackReport> {
+    const report: PackReport = { outcomes: [], violations: [], exemptions: [], remediations: [], notEvaluated: [], mandatoryViolations: [] };
+    const ctxFor = (name: string) => contextFromPackConfig(packConfig, name, base);
+    const resourcePols = policies.filter((p): p is PlatformResourcePolicy => p.kind === "resource");
+    const stackPols = policies.filter((p): p is PlatformStackPolicy => p.kind === "stack");
+    const remediated: ResourceInput[] = [];
+    for (const r0 of resources) {
+        let r: ResourceInput = { ...r0, urn: r0.urn ?? makeUrn(r0.type, r0.name, base.stack, base.project) };
+        for (const p of resourcePols) {
+            try {
+                const out = await runRemediation(p, r, ctxFor(p.name));
+                if (out) {
+                    const changed = Object.keys({ ...r.props, ...out }).filter((k) => JSON.stringify(r.props[k]) !== JSON.stringify(out[k]));
+                    report.remediations.push({ policyName: p.name, urn: r.urn!, changed });
+                    r = { ...r, props: out };
+                }
+            } catch (e) {
+                if (!isUnknownValueError(e) && !(e instanceof NotApplicableError)) {
+                    throw e;
+                }
+            }
+        }
+        remediated.push(r);
+        for (const p of resourcePols) {
+            const o = await runResourcePolicy(p, r, ctxFor(p.name));
+            o.violations.forEach((v) => (v.urn = v.urn ?? r.urn));
+            report.outcomes.push({ ...o, urn: r.urn });
+        }
+    }
+    for (const p of stackPols) {
+        report.outcomes.push(await runStackPolicy(p, remediated, ctxFor(p.name)));
+    }
+    for (const o of report.outcomes) {
+        report.violations.push(...o.violations);
+        report.exemptions.push(...o.exemptions);
+        if (o.status === "not-evaluated") {
+            report.notEvaluated.push({ policyName: o.policyName, urn: o.urn, reason: o.reason });
+        }
+    }
+    report.mandatoryViolations = report.violations.filter((v) => v.enforcementLevel === "mandatory");
+    return report;
+}
