@@ -258,7 +258,7 @@ export function parseBuffer(buf: Buffer, file: string, schema: DatasetSchema, op
 
   const rows: DataRow[] = [];
   const keys: string[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, number>(); // dedup key → line of the first occurrence
   const values: Cell[] = new Array(cols.length);
 
   lineLoop: for (let li = 1; li < lines.length; li++) {
@@ -318,11 +318,12 @@ export function parseBuffer(buf: Buffer, file: string, schema: DatasetSchema, op
       continue;
     }
     const key = JSON.stringify([...values, y]);
-    if (seen.has(key)) {
-      drop(lineNo, 'duplicate', 'exact duplicate of an earlier row');
+    const firstLine = seen.get(key);
+    if (firstLine !== undefined) {
+      drop(lineNo, 'duplicate', `exact duplicate (after cleaning) of line ${firstLine}`);
       continue;
     }
-    seen.add(key);
+    seen.set(key, lineNo);
     if (stripped) quality.repaired.labelSuffixStripped++;
     const row: DataRow = { record_id: `${opts.sourceTag}-${sha256(key).slice(0, 16)}` };
     let anyMissing = false;

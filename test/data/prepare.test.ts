@@ -89,6 +89,7 @@ describe('data: parse and clean', () => {
     assert.equal(quality.dataLines, 11);
     assert.equal(quality.unknownCategory.native_country, 1, 'Atlantis is outside the documented domain but kept');
     assert.equal(rows[1].native_country, 'Atlantis');
+    assert.equal(quality.examples.find((e) => e.reason === 'duplicate')?.detail, 'exact duplicate (after cleaning) of line 2');
     const malformed = quality.examples.find((e) => e.reason === 'malformed_row');
     assert.equal(malformed?.line, 4);
     assert.match(malformed!.detail, /expected 15 fields, found 4/);
