@@ -24,6 +24,7 @@ import * as path from 'path';
 import { spawn } from 'child_process';
 import { createHash } from 'crypto';
 import { EndpointConfig, validateEndpointConfig } from './config';
+import { ServingModel } from './model';
 
 export interface EndpointState {
   endpointName: string;
@@ -166,6 +167,9 @@ export async function startEndpoint(config: EndpointConfig, workdir: string, opt
     metricsFile: base.metricsFile ?? path.join(dir, `${name}.metrics.jsonl`),
   };
   const hash = configHash(effective);
+  // Pre-flight: load every model here so a bad path / model / transform fails in milliseconds with the
+  // loader's message instead of after a background process start-up.
+  for (const v of [...effective.variants, ...(effective.shadowVariant ? [effective.shadowVariant] : [])]) ServingModel.load(v);
   const stateFile = path.join(dir, `${name}.json`);
   let replaced: EndpointHandle['replaced'];
 

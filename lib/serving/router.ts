@@ -2,7 +2,22 @@
  * Weighted random routing over production variants (SageMaker semantics: a variant receives
  * weight / sum(weights) of the traffic; an A/B test is a weight change). Seedable for reproducible tests.
  */
-import { makeRng } from '../training/trainer';
+
+/**
+ * Seeded PRNG (mulberry32) returning floats in [0, 1). Kept here rather than imported from
+ * lib/training/trainer so the endpoint process does not load (and ts-node compile) the whole trainer
+ * at start-up; routing only needs a fast, reproducible uniform source.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 export class VariantRouter {
   private names: string[];
@@ -13,7 +28,7 @@ export class VariantRouter {
   constructor(variants: { name: string; weight: number }[], seed?: number) {
     this.names = variants.map((v) => v.name);
     this.w = new Map(variants.map((v) => [v.name, v.weight]));
-    this.rng = makeRng(seed ?? Math.floor(Math.random() * 2 ** 31));
+    this.rng = seededRandom(seed ?? Math.floor(Math.random() * 2 ** 31));
     this.rebuild();
   }
 

@@ -28,11 +28,10 @@
 import * as http from 'http';
 import { randomUUID } from 'crypto';
 import { formatCaptureRecord, encodingForContentType } from '../monitoring/capture';
-import { makeRng } from '../training/trainer';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_METRICS_NAMESPACE, EndpointConfig, validateEndpointConfig } from './config';
 import { CaptureWriter, repairTornTails } from './capture-writer';
 import { InvocationError, ResponseType, ServingModel, encodePredictions } from './model';
-import { VariantRouter } from './router';
+import { VariantRouter, seededRandom } from './router';
 import { ENDPOINT_LEVEL, EndpointMetrics, JsonLogger } from './telemetry';
 
 const LOOPBACK_PEERS = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -93,7 +92,7 @@ export class EndpointServer {
     for (const v of c.variants) this.models.set(v.name, ServingModel.load(v));
     if (c.shadowVariant) this.shadow = ServingModel.load(c.shadowVariant);
     this.router = new VariantRouter(c.variants, c.seed);
-    this.sampleRng = makeRng((c.seed ?? Math.floor(Math.random() * 2 ** 31)) ^ 0x5bd1e995);
+    this.sampleRng = seededRandom((c.seed ?? Math.floor(Math.random() * 2 ** 31)) ^ 0x5bd1e995);
     this.maxPayload = c.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     this.metrics = new EndpointMetrics(c.endpointName, c.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE, c.metricsFile, c.metricsIntervalMs);
     if (c.capture.enabled) {
