@@ -50,6 +50,8 @@ export interface DatasetSchema {
   missingTokens: readonly string[];
   /** Field delimiter of the raw files. Surrounding whitespace is trimmed. */
   delimiter: string;
+  /** Source citation / license to show wherever the data is shown (reports). */
+  attribution?: string;
 }
 
 /** Full raw header (features + label) in file order. */
@@ -87,6 +89,7 @@ const COUNTRY = ['United-States', 'Cambodia', 'England', 'Puerto-Rico', 'Canada'
 export const ADULT_SCHEMA: DatasetSchema = {
   name: 'adult',
   delimiter: ',',
+  attribution: 'Data: UCI Machine Learning Repository, "Adult" (Becker, B. and Kohavi, R., 1996), doi:10.24432/C5XW20, licensed CC BY 4.0.',
   missingTokens: ['?', ''],
   columns: [
     { name: 'age', type: 'integer', nullable: false, min: 0, max: 120, description: 'Age in years' },

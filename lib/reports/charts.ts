@@ -245,7 +245,7 @@ export function formatCell(v: Cell): string {
 const DEFAULT_CSS = `
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1400px}
 h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:15px}
-.subtitle{color:#666;margin-top:0}
+.subtitle{color:#666;margin-top:0}.attribution{color:#666;font-size:12px}
 table{border-collapse:collapse;font-size:12px;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f4f4f4}caption{text-align:left;font-weight:600;padding:4px 0}
 .grid{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;border:1px solid #eee;padding:6px}figcaption{font-size:12px;color:#555}

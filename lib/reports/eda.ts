@@ -22,6 +22,8 @@ export interface EdaOptions {
   label?: string | null;
   title?: string;
   subtitle?: string;
+  /** Source/license line shown under the title (default: the schema's attribution). */
+  attribution?: string;
   /** Categories shown per bar chart; the rest are merged into "(other)". Default 20. */
   maxCategories?: number;
 }
@@ -170,6 +172,8 @@ export async function buildEdaReport(rows: readonly EdaRow[], opts: EdaOptions =
   const matrix = corrCols.map((a) => corrCols.map((b) => (a === b ? 1 : pearson(vec(a), vec(b)))));
 
   const page = new HtmlReport(opts.title ?? `EDA — ${schema.name}`, { subtitle: opts.subtitle ?? `Generated ${new Date().toISOString()}` });
+  const attribution = opts.attribution ?? schema.attribution;
+  if (attribution) page.paragraph(attribution, 'attribution');
   page.heading('Overview').keyValues([
     ['rows', rows.length],
     ['columns profiled', columns.length],
@@ -208,8 +212,9 @@ export async function buildEdaReport(rows: readonly EdaRow[], opts: EdaOptions =
     page.endGrid();
   }
 
+  if (categorical.length) page.heading('Categorical features');
   for (const c of categorical) {
-    page.heading(`Categorical: ${c.name}`, 3).beginGrid();
+    page.heading(c.name, 3).beginGrid();
     const groups = new Map<string, { n: number; pos: number; labelled: number }>();
     rows.forEach((r, i) => {
       const v = r[c.name];

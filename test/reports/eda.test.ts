@@ -85,6 +85,7 @@ describe('reports: EDA', () => {
     assert.ok(!html.includes('<script>alert'), 'category text is escaped');
     assert.ok(html.includes('&lt;script&gt;alert'), 'the escaped category is shown');
     for (const c of ADULT_SCHEMA.columns) assert.ok(html.includes(`<td>${c.name}</td>`), c.name);
+    assert.ok(html.includes('doi:10.24432/C5XW20, licensed CC BY 4.0'), 'the data set attribution is shown');
     // summary numbers match a direct computation
     const ages = rows.map((r) => r.age as number);
     const age = res.columns.find((c) => c.name === 'age')!;
