@@ -2,7 +2,7 @@
  * Local feature store mirroring SageMaker Feature Store semantics.
  *
  * On-disk layout under `root`:
- *   feature-groups/<name>.json                      feature group description
+ *   feature-groups/<name>.json                      feature group description (paths relative to root)
  *   online/<name>.ndjson                            online store: append-only operation log
  *   offline/<account>/sagemaker/<region>/offline-store/<name>-<creation-epoch>/data/
  *       year=YYYY/month=MM/day=DD/hour=HH/<yyyyMMddTHHmmssZ>_<random>.parquet
@@ -133,7 +133,9 @@ export class LocalFeatureStore {
     fs.mkdirSync(path.join(this.root, 'online'), { recursive: true });
     for (const f of fs.readdirSync(path.join(this.root, 'feature-groups')).sort()) {
       if (!f.endsWith('.json')) continue;
-      const desc = JSON.parse(fs.readFileSync(path.join(this.root, 'feature-groups', f), 'utf8')) as FeatureGroupDescription;
+      const stored = JSON.parse(fs.readFileSync(path.join(this.root, 'feature-groups', f), 'utf8')) as FeatureGroupDescription;
+      // Paths are stored relative to the root so a store folder can be moved or copied.
+      const desc = { ...stored, OfflineStoreUri: path.resolve(this.root, stored.OfflineStoreUri), OnlineStorePath: path.resolve(this.root, stored.OnlineStorePath) };
       this.groups.set(desc.FeatureGroupName, this.loadGroup(desc));
     }
   }
@@ -163,7 +165,8 @@ export class LocalFeatureStore {
       OnlineStorePath: path.join(this.root, 'online', `${def.FeatureGroupName}.ndjson`),
     };
     fs.mkdirSync(path.join(desc.OfflineStoreUri, 'data'), { recursive: true });
-    writeFileAtomic(path.join(this.root, 'feature-groups', `${def.FeatureGroupName}.json`), JSON.stringify(desc, null, 2) + '\n');
+    const stored = { ...desc, OfflineStoreUri: path.relative(this.root, desc.OfflineStoreUri), OnlineStorePath: path.relative(this.root, desc.OnlineStorePath) };
+    writeFileAtomic(path.join(this.root, 'feature-groups', `${def.FeatureGroupName}.json`), JSON.stringify(stored, null, 2) + '\n');
     this.groups.set(desc.FeatureGroupName, this.loadGroup(desc));
     return desc;
   }

@@ -102,6 +102,13 @@ describe('featurestore: online store (GetRecord semantics)', () => {
     const s3 = new LocalFeatureStore({ root });
     assert.equal(s3.getRecord('customers-v1', 'soft')!.age, 3);
     assert.equal(s3.getRecord('customers-v1', 'hard')!.age, 2);
+    // the store folder is relocatable
+    const moved = root + '-moved';
+    fs.cpSync(root, moved, { recursive: true });
+    roots.push(moved);
+    const s4 = new LocalFeatureStore({ root: moved });
+    assert.equal(s4.getRecord('customers-v1', 'soft')!.age, 3);
+    assert.ok(s4.describeFeatureGroup('customers-v1').OnlineStorePath.startsWith(moved));
     // offline store has every put plus delete markers
     await s.flush();
     const rows = await s.query(`SELECT customer_id, is_deleted, count(*)::INT AS n FROM "customers-v1" GROUP BY ALL ORDER BY ALL`);
