@@ -66,8 +66,22 @@ const cpuMs = (): number => {
 };
 const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
 
+/** Machine-speed reference: CPU µs to sort 2,050 doubles (one KLL level-0 compaction), median of 200. */
+function sortCalibrationUs(): number {
+  const src = new Float64Array(2050 * 200);
+  for (let i = 0; i < src.length; i++) src[i] = Math.sin(i * 12.9898) * 43758.5453;
+  const t: number[] = [];
+  for (let k = 0; k < 200; k++) {
+    const b = src.slice(k * 2050, (k + 1) * 2050);
+    const c0 = cpuMs();
+    b.sort();
+    t.push((cpuMs() - c0) * 1000);
+  }
+  return Math.round(t.sort((x, y) => x - y)[100]);
+}
+
 export async function run(): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = { sort_2050_doubles_cpu_us: sortCalibrationUs() };
   // ---- 1M x 20 ----
   const b = profileGenerated(12345, 0);
   let t = performance.now();

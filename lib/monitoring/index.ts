@@ -13,7 +13,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
-import { parseCsvPayload, type CellValue, type DecodedRow } from './capture';
+import { parseCsvPayload, readCaptureRows, type CellValue, type DecodedRow, type ReadCaptureRowsOptions } from './capture';
 import { checkConstraints, type CheckResult, type ColumnFacts, type FeatureDriftRow } from './dataquality/checks';
 import { formatServiceJson, readServiceJson, writeFileAtomic } from './dataquality/json';
 import { DatasetProfiler, type ProfilerOptions } from './dataquality/profile';
@@ -83,6 +83,29 @@ export async function* readCsvRows(file: string, opts: CsvReadOptions = {}): Asy
   if (pending !== undefined) {
     throw new Error(`readCsvRows: ${file} line ${pendingLine}: quoted field never closed; fix the quoting or the file is truncated.`);
   }
+}
+
+export interface OpenDatasetOptions extends CsvReadOptions, ReadCaptureRowsOptions {
+  /** 'auto' (default): a folder or *.jsonl → data capture; anything else → CSV. */
+  format?: 'auto' | 'csv' | 'capture';
+}
+
+/**
+ * Rows of a local dataset for the CLI: a CSV file, a capture file, or a capture folder tree
+ * (`<endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl`). Capture problems are counted in `opts.stats`.
+ */
+export function openDataset(source: string, opts: OpenDatasetOptions = {}): AsyncGenerator<DecodedRow> {
+  let format = opts.format ?? 'auto';
+  if (format === 'auto') {
+    let isDir = false;
+    try {
+      isDir = fs.statSync(source).isDirectory();
+    } catch {
+      throw new Error(`openDataset: ${source} does not exist; pass a CSV file, a capture .jsonl file or a capture folder.`);
+    }
+    format = isDir || source.endsWith('.jsonl') ? 'capture' : 'csv';
+  }
+  return format === 'capture' ? readCaptureRows(source, opts) : readCsvRows(source, opts);
 }
 
 /** Profile a row stream. */

@@ -4,7 +4,9 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   analyze,
+  CaptureReadStats,
   captureS3Key,
+  openDataset,
   checkConstraints,
   classifyCell,
   DatasetProfiler,
@@ -355,12 +357,11 @@ describe('monitoring/dataquality: end to end from captured data to a report fold
       fs.mkdirSync(path.dirname(path.join(dir, k)), { recursive: true });
       fs.writeFileSync(path.join(dir, k), lines.join('\n') + '\n{"broken":\n');
     }
-    const { CaptureReadStats } = await import('../../lib/monitoring/capture');
     const stats = new CaptureReadStats();
     const res = await analyze({
       baselineStatistics: path.join(FIX, '01_data_quality_statistics.json'),
       baselineConstraints: path.join(FIX, '02_data_quality_constraints.json'),
-      current: readCaptureRows(path.join(dir, 'cap', 'ep'), { stats }),
+      current: openDataset(path.join(dir, 'cap', 'ep'), { stats }),
       outputRoot: path.join(dir, 'out'),
       endpoint: 'ep',
       schedule: 'hourly',
@@ -384,6 +385,13 @@ describe('monitoring/dataquality: end to end from captured data to a report fold
     assert.equal(emf.feature_baseline_drift__c0, 0);
     assert.equal(emf.Endpoint, 'ep');
     await assert.rejects(analyze({ baselineConstraints: cons02, current: rows, outputRoot: dir }), /endpoint and schedule/);
+    // openDataset picks CSV for other files
+    const csvFile = path.join(dir, 'd.csv');
+    fs.writeFileSync(csvFile, rows.map((r) => r.join(',')).join('\n'));
+    const viaCsv = await analyze({ baselineStatistics: stats01, baselineConstraints: cons02, current: openDataset(csvFile) });
+    assert.equal(viaCsv.statistics.dataset.item_count, 100);
+    assert.deepEqual(viaCsv.violations.violations, []);
+    assert.throws(() => openDataset(path.join(dir, 'missing')), /does not exist/);
     await assert.rejects(analyze({ baselineConstraints: path.join(dir, 'nope.json'), current: rows }), /cannot read .*nope.json/);
   });
 });
