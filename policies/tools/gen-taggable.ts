@@ -3,7 +3,7 @@
  * resource whose `<Name>Args` interface has a `tags` property.
  *
  * How: walk `node_modules/@pulumi/aws/**\/*.d.ts`; in each file find `export interface <X>Args {`
- * and look for a top-level `tags?:` member inside that interface body; then read the sibling `.js`
+ * and look for a top-level `tags?:` member that is a key/value map inside that interface body; then read the sibling `.js`
  * for the class's `__pulumiType = '<token>'`. Run from the repo root after upgrading @pulumi/aws:
  *
  *     npx ts-node --transpile-only policies/tools/gen-taggable.ts
@@ -43,8 +43,10 @@ export function argsInterfacesWithTags(src: string): string[] {
         const start = m.index + m[0].length;
         const end = src.indexOf("\n}", start);
         const body = src.slice(start, end < 0 ? undefined : end);
-        // Members of the interface are indented by exactly four spaces.
-        if (/^ {4}tags\??:/m.test(body)) {
+        // Members of the interface are indented by exactly four spaces. Only key/value maps count:
+        // a few resources (autoscaling Group, devopsguru ResourceCollection) use `tags` for
+        // something else (a list of tag specs, a filter) and the tag policy cannot read those.
+        if (/^ {4}tags\??: (?:pulumi\.Input<)?\{\s*\n\s*\[key: string\]/m.test(body)) {
             out.push(m[1]);
         }
     }

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { awsManagedPolicyName, leastPrivilegeIam as policy } from "../../policies/rules/least-privilege-iam";
 import { exemptionTagKey } from "../../policies/lib/report";
-import { UNKNOWN, messages, res, runR } from "./harness";
+import { UNKNOWN, messages, res, runR, secret } from "./harness";
 
 const RP = "aws:iam/rolePolicy:RolePolicy";
 const ROLE = "aws:iam/role:Role";
@@ -144,5 +144,11 @@ describe("policies/least-privilege-iam", () => {
     it("invalid JSON is a finding; unknown document is not fully evaluated", async () => {
         assert.match((await findings(RP, { policy: "{" }))[0], /not valid JSON/);
         assert.strictEqual((await runR(policy, res(RP, "r", { policy: UNKNOWN.string }))).status, "not-evaluated");
+    });
+
+    it("secret documents are unwrapped by the runtime and checked like plain ones", async () => {
+        const f = await findings(RP, { policy: secret(doc({ Effect: "Allow", Action: "s3:*", Resource: "*" })) });
+        assert.strictEqual(f.length, 1);
+        assert.match(f[0], /s3:\*/);
     });
 });

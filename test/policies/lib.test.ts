@@ -5,7 +5,9 @@ import { effectiveTags, providerDefaultTags } from "../../policies/lib/tags";
 import { UNKNOWN, isUnknown, isUnknownValueError, peek, unknownCheckingProxy } from "../../policies/lib/unknowns";
 import { withDefaults, schemaDefaults } from "../../policies/lib/config";
 import { EXEMPTION_LOG_MARKER, reportFindings, setExemptionSink, takeExemptions, ExemptionRecord } from "../../policies/lib/report";
-import { argsInterfacesWithTags, pulumiTypeOf } from "../../policies/tools/gen-taggable";
+import { argsInterfacesWithTags, generate, pulumiTypeOf } from "../../policies/tools/gen-taggable";
+import * as fs from "fs";
+import * as path from "path";
 
 describe("policies/lib", () => {
     it("policy documents: strings/objects, single/array statements, normalised fields", () => {
@@ -98,6 +100,18 @@ describe("policies/lib", () => {
     it("taggable generator: finds top-level tags members and type tokens", () => {
         const dts = "export interface FooArgs {\n    name?: string;\n    tags?: {\n        [key: string]: string;\n    };\n}\nexport interface BarArgs {\n    nested?: {\n        tags?: string;\n    };\n}\n";
         assert.deepStrictEqual(argsInterfacesWithTags(dts), ["Foo"]);
+        const list = "export interface GroupArgs {\n    tags?: pulumi.Input<pulumi.Input<inputs.autoscaling.GroupTag>[] | undefined>;\n}\nexport interface BazArgs {\n    tags?: pulumi.Input<{\n        [key: string]: pulumi.Input<string>;\n    } | undefined>;\n}\n";
+        assert.deepStrictEqual(argsInterfacesWithTags(list), ["Baz"]);
         assert.strictEqual(pulumiTypeOf("class Foo extends pulumi.CustomResource {\n static __pulumiType = 'aws:x/foo:Foo';", "Foo"), "aws:x/foo:Foo");
+    });
+
+    it("the committed taggable-types.json matches the installed @pulumi/aws", function () {
+        this.timeout(20000);
+        const root = path.join(__dirname, "..", "..");
+        const committed = JSON.parse(fs.readFileSync(path.join(root, "policies", "data", "taggable-types.json"), "utf8"));
+        const fresh = generate(path.join(root, "node_modules", "@pulumi", "aws"));
+        assert.strictEqual(committed.providerVersion, fresh.providerVersion);
+        assert.deepStrictEqual(committed.types, fresh.types);
+        assert.ok(fresh.count > 500);
     });
 });
