@@ -197,15 +197,20 @@ export class LocalFeatureStore {
   private loadGroup(desc: FeatureGroupDescription): GroupState {
     const g: GroupState = { desc, types: new Map(desc.FeatureDefinitions.map((d) => [d.FeatureName, d.FeatureType])), online: new Map(), buffer: [] };
     if (fs.existsSync(desc.OnlineStorePath)) {
-      const lines = fs.readFileSync(desc.OnlineStorePath, 'utf8').split('\n');
+      let text = fs.readFileSync(desc.OnlineStorePath, 'utf8');
+      if (text.length && !text.endsWith('\n')) {
+        // A torn final line (crash mid-append): cut it off so later appends start on a fresh line.
+        const keep = text.lastIndexOf('\n') + 1;
+        fs.truncateSync(desc.OnlineStorePath, Buffer.byteLength(text.slice(0, keep)));
+        text = text.slice(0, keep);
+      }
+      const lines = text.split('\n');
       lines.forEach((l, i) => {
         if (!l.trim()) return;
         let entry: LogLine;
         try {
           entry = JSON.parse(l) as LogLine;
         } catch {
-          // A torn final line (crash mid-append) is ignored; corruption elsewhere is an error.
-          if (i >= lines.length - 2) return;
           throw new FeatureStoreError('ValidationError', `${desc.OnlineStorePath}:${i + 1}: corrupt online-store log line; restore the file or delete it and re-ingest`);
         }
         if (entry.op === 'put') applyPut(g, entry.record, entry.eventMs);

@@ -122,6 +122,25 @@ describe('featurestore: online store (GetRecord semantics)', () => {
     await s2.close();
   });
 
+  it('survives a torn final log line and rejects corruption in the middle', () => {
+    const root = tmpRoot();
+    const s = new LocalFeatureStore({ root });
+    s.createFeatureGroup(DEF);
+    s.putRecord('customers-v1', { customer_id: 'a', event_time: '2026-01-01T00:00:00Z', age: 1 });
+    s.putRecord('customers-v1', { customer_id: 'b', event_time: '2026-01-01T00:00:00Z', age: 2 });
+    const log = s.describeFeatureGroup('customers-v1').OnlineStorePath;
+    fs.appendFileSync(log, '{"op":"put","record":{"customer_id":"c"'); // crash mid-append
+    const s2 = new LocalFeatureStore({ root });
+    assert.equal(s2.getRecord('customers-v1', 'b')!.age, 2);
+    assert.equal(s2.getRecord('customers-v1', 'c'), undefined);
+    s2.putRecord('customers-v1', { customer_id: 'd', event_time: '2026-01-01T00:00:00Z', age: 4 });
+    assert.equal(new LocalFeatureStore({ root }).getRecord('customers-v1', 'd')!.age, 4, 'appends after the repaired tail stay readable');
+    const lines = fs.readFileSync(log, 'utf8').split('\n');
+    lines[0] = 'garbage';
+    fs.writeFileSync(log, lines.join('\n'));
+    assert.throws(() => new LocalFeatureStore({ root }), /customers-v1\.ndjson:1: corrupt online-store log line/);
+  });
+
   it('batchGetRecord returns found records and per-identifier errors', () => {
     const s = new LocalFeatureStore({ root: tmpRoot() });
     s.createFeatureGroup(DEF);
