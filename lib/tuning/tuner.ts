@@ -87,6 +87,35 @@ function spawnWorker(init: WorkerInit): Worker {
   return new Worker(code, { eval: true, workerData: init, env });
 }
 
+/**
+ * Idle workers kept (unref'd) between tuning jobs so later jobs skip thread start-up
+ * (which includes TypeScript compilation when running from sources).
+ */
+const workerPool: Worker[] = [];
+
+function acquireWorker(init: WorkerInit): Worker {
+  const w = workerPool.pop();
+  if (w) {
+    w.ref();
+    w.postMessage({ type: 'init', ...init });
+    return w;
+  }
+  return spawnWorker(init);
+}
+
+function releaseWorker(w: Worker): void {
+  w.removeAllListeners('message');
+  w.removeAllListeners('error');
+  w.unref();
+  workerPool.push(w);
+}
+
+/** Terminate the idle worker threads kept for reuse (they never block process exit). */
+export async function shutdownTuningWorkers(): Promise<void> {
+  const ws = workerPool.splice(0);
+  await Promise.all(ws.map((w) => w.terminate()));
+}
+
 function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -189,7 +218,7 @@ export async function runTuningJob(def: TuningJobDefinition): Promise<TuningJobR
       reject(e);
     };
     const finish = () => {
-      for (const w of workers) w.postMessage({ type: 'exit' });
+      for (const w of workers) releaseWorker(w);
       const trials = results as TrialResult[];
       const ok = trials.filter((t) => t.status !== 'Failed' && t.objective !== undefined && Number.isFinite(t.objective));
       let best: TrialResult | undefined;
@@ -243,7 +272,7 @@ export async function runTuningJob(def: TuningJobDefinition): Promise<TuningJobR
       if (finished === N) finish();
     };
     for (let i = 0; i < P; i++) {
-      const w = spawnWorker(init);
+      const w = acquireWorker(init);
       workers.push(w);
       w.on('message', (msg: TrialResponse | ProgressMessage) => {
         if (msg.type === 'progress') {

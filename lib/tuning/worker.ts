@@ -8,9 +8,12 @@ import { train } from '../training/trainer';
 import { DMatrix } from '../training/dmatrix';
 import { TrialRequest, TrialResponse, WorkerInit } from './protocol';
 
-const init = workerData as WorkerInit;
-const data: Record<string, DMatrix> = {};
-for (const [name, m] of Object.entries(init.matrices)) data[name] = m;
+let data: Record<string, DMatrix> = {};
+function setData(init: WorkerInit | undefined) {
+  data = {};
+  for (const [name, m] of Object.entries(init?.matrices ?? {})) data[name] = m;
+}
+setData(workerData as WorkerInit | undefined);
 
 function runTrial(req: TrialRequest): TrialResponse {
   let stoppedAt = -1;
@@ -47,9 +50,13 @@ function runTrial(req: TrialRequest): TrialResponse {
   }
 }
 
-parentPort!.on('message', (msg: TrialRequest | { type: 'exit' }) => {
+parentPort!.on('message', (msg: TrialRequest | { type: 'exit' } | ({ type: 'init' } & WorkerInit)) => {
   if (msg.type === 'exit') {
     process.exit(0);
+  } else if (msg.type === 'init') {
+    // a reused worker gets the next job's (shared) matrices once, before its trials
+    setData(msg);
+  } else {
+    parentPort!.postMessage(runTrial(msg));
   }
-  parentPort!.postMessage(runTrial(msg as TrialRequest));
 });
