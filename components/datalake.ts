@@ -437,7 +437,7 @@ export class DataLake extends pulumi.ComponentResource {
         };
 
         const collect = (f: (b: DataBucket) => pulumi.Output<string>) =>
-            pulumi.output(Object.fromEntries(BUCKET_PURPOSES.map((p) => [p, f(this.buckets[p])]))) as pulumi.Output<Record<BucketPurpose, string>>;
+            pulumi.output(Object.fromEntries(BUCKET_PURPOSES.map((p) => [p, f(this.buckets[p])]))) as unknown as pulumi.Output<Record<BucketPurpose, string>>;
         this.bucketNames = collect((b) => b.bucketName);
         this.bucketArns = collect((b) => b.arn);
         this.bucketUris = collect((b) => b.uri);
