@@ -264,34 +264,42 @@ export class KllSketch {
 
   /** Step CDF over the stored items (sorted, distinct values, inclusive cumulative weights). */
   cdf(): WeightedCdf {
-    const n = this.stored;
-    const vals = new Float64Array(n);
-    const wts = new Float64Array(n);
-    let p = 0;
-    for (let h = 0; h < this.levels.length; h++) {
-      const b = this.levels[h];
-      const w = 2 ** h;
-      for (let i = 0; i < this.sizes[h]; i++) {
-        vals[p] = b[i];
-        wts[p++] = w;
-      }
+    // sort each level natively, then merge the (few) sorted levels
+    const L = this.levels.length;
+    const runs: Float64Array[] = [];
+    const weights: number[] = [];
+    for (let h = 0; h < L; h++) {
+      if (this.sizes[h] === 0) continue;
+      runs.push(this.levels[h].slice(0, this.sizes[h]).sort());
+      weights.push(2 ** h);
     }
-    const idx = new Uint32Array(n);
-    for (let i = 0; i < n; i++) idx[i] = i;
-    idx.sort((a, b) => vals[a] - vals[b]);
-    const outV: number[] = [];
-    const outC: number[] = [];
+    const pos = new Int32Array(runs.length);
+    const outV = new Float64Array(this.stored);
+    const outC = new Float64Array(this.stored);
+    let k = 0;
     let cum = 0;
-    for (let i = 0; i < n; i++) {
-      const v = vals[idx[i]];
-      cum += wts[idx[i]];
-      if (outV.length > 0 && outV[outV.length - 1] === v) outC[outC.length - 1] = cum;
+    for (;;) {
+      let best = -1;
+      let bv = Infinity;
+      for (let r = 0; r < runs.length; r++) {
+        if (pos[r] < runs[r].length) {
+          const v = runs[r][pos[r]];
+          if (best < 0 || v < bv) {
+            best = r;
+            bv = v;
+          }
+        }
+      }
+      if (best < 0) break;
+      pos[best]++;
+      cum += weights[best];
+      if (k > 0 && outV[k - 1] === bv) outC[k - 1] = cum;
       else {
-        outV.push(v);
-        outC.push(cum);
+        outV[k] = bv;
+        outC[k++] = cum;
       }
     }
-    return { values: Float64Array.from(outV), cum: Float64Array.from(outC), total: cum };
+    return { values: outV.slice(0, k), cum: outC.slice(0, k), total: cum };
   }
 
   /** Approximate quantile q in [0,1] (smallest stored value whose inclusive rank >= q * weight). */
