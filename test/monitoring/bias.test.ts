@@ -5,8 +5,10 @@ import * as path from 'path';
 import { buildCaptureRecord } from '../../lib/monitoring/capture';
 import {
   biasRowsFromCapture,
+  biasMetricsEmf,
   checkBiasDrift,
   computeBiasReport,
+  toBiasViolationsFile,
   facetCounts,
   flipTest,
   kl,
@@ -318,12 +320,15 @@ describe('bias: drift between baseline and current', () => {
   const curRows = ROWS.map((r, i) => (i === 8 ? { ...r, p: 0 } : r));
   const cur = computeBiasReport(curRows, CONFIG).report;
 
-  it('reports changes and violations in bias_drift_check form', () => {
+  it('explicit thresholds: reports changes and violations in bias_drift_check form', () => {
     const res = checkBiasDrift(base, cur, {
-      DPPL: { maxAbsChange: 0.2 }, // 4/6 - 1/4 = 5/12 vs 1/6: change 0.25 > 0.2 -> violation
-      DI: { range: [0.8, 1.25] }, // (1/4)/(4/6) = 0.375 -> violation
-      CI: { maxAbs: 0.5 }, // 0.2 -> ok
-      TE: { maxAbsChange: 1 }, // current FP_d = 0 -> null -> skipped, not silently passed
+      baselineRule: false,
+      thresholds: {
+        DPPL: { maxAbsChange: 0.2 }, // 4/6 - 1/4 = 5/12 vs 1/6: change 0.25 > 0.2 -> violation
+        DI: { range: [0.8, 1.25] }, // (1/4)/(4/6) = 0.375 -> violation
+        CI: { maxAbs: 0.5 }, // 0.2 -> ok
+        TE: { maxAbsChange: 1 }, // current FP_d = 0 -> null -> skipped, not silently passed
+      },
     });
     const v = Object.fromEntries(res.violations.map((x) => [x.metric_name, x]));
     assert.deepEqual(Object.keys(v).sort(), ['DI', 'DPPL']);
@@ -337,12 +342,44 @@ describe('bias: drift between baseline and current', () => {
     near(dppl.delta, 0.25, 'delta');
     assert.equal(res.skipped.length, 1);
     assert.equal(res.skipped[0].metric_name, 'TE');
-    assert.throws(() => checkBiasDrift(base, cur, { DI: { range: [2, 1] } }), /min > max/);
+    assert.throws(() => checkBiasDrift(base, cur, { thresholds: { DI: { range: [2, 1] } } }), /min > max/);
+  });
+
+  it('service rule: violation when the current value is farther from balance than the baseline', () => {
+    // current (row 9 now predicted 0): facet d TP=1 FP=0 TN=3 FN=0, n̂_d(1)=1 ; facet a unchanged.
+    //   DPPL 1/6 -> 5/12 (farther: violation)      DI 0.75 -> 0.375 (|.375-1| > |.75-1|: violation)
+    //   DCAcc 0.25 -> 3/4 - 1/1 = -0.25 (equal distance: ok)   DCR 0 -> 1 - 1.5 = -0.5 (violation)
+    //   RD -1/3 -> -1/3 (ok)   DAR 0 -> 2/4 - 1/1 = -0.5 (violation)   DRR 0.5 -> 3/3 - 1/2 = 0.5 (ok)
+    //   AD -0.25 -> 0.5 - 1 = -0.5 (violation)   TE -> FP_d = 0 -> null (skipped)
+    //   CDDPL 1/6 -> group B accepted {4,6} (no d), rejected {3,9,10} (d: 9,10): 2/3 ; (5/6 + 10/3)/10 = 5/12 (violation)
+    //   FT 0.25 -> d preds 1,0,0,0 vs neighbours 1,1,0,1 -> F+ = 2, F- = 0 -> 0.5 (violation)
+    //   pre-training metrics are unchanged (labels did not move).
+    const res = checkBiasDrift(base, cur);
+    assert.deepEqual(res.violations.map((v) => v.metric_name).sort(), ['AD', 'CDDPL', 'DAR', 'DCR', 'DI', 'DPPL', 'FT']);
+    assert.deepEqual(res.skipped.map((x) => x.metric_name), ['TE']);
+    assert.match(res.violations.find((v) => v.metric_name === 'DI')!.description, /farther from 1 than the baseline value 0.75/);
+    assert.deepEqual(Object.keys(toBiasViolationsFile(res)), ['version', 'violations']);
+    assert.equal(toBiasViolationsFile(res).version, '1.0');
   });
 
   it('no violations when nothing moved', () => {
-    const res = checkBiasDrift(base, base, { DPPL: { maxAbsChange: 0 }, CI: { maxAbs: 0.2 } });
+    const res = checkBiasDrift(base, base, { thresholds: { DPPL: { maxAbsChange: 0 }, CI: { maxAbs: 0.2 } } });
     assert.deepEqual(res.violations, []);
+  });
+
+  it('EMF bias metrics: bias_metric_<name> with BiasStage/Label/Facet dimensions, nulls not published', () => {
+    const { lines, skipped } = biasMetricsEmf({ endpoint: 'ep', schedule: 'bias-sched' }, cur, { timestamp: 1_700_000_000_000 });
+    assert.equal(lines.length, 2);
+    const [pre, post] = lines.map((l) => JSON.parse(l));
+    assert.equal(pre._aws.CloudWatchMetrics[0].Namespace, 'aws/sagemaker/Endpoints/bias-metrics');
+    assert.deepEqual(pre._aws.CloudWatchMetrics[0].Dimensions, [['Endpoint', 'MonitoringSchedule', 'BiasStage', 'Label', 'LabelValue', 'Facet', 'FacetValue']]);
+    assert.equal(pre.BiasStage, 'Pre-training');
+    assert.equal(post.BiasStage, 'Post-Training');
+    assert.equal(pre.Facet, 'sex');
+    assert.equal(pre.FacetValue, 'F');
+    assert.equal(pre.bias_metric_CI, 0.2);
+    assert.equal(post.bias_metric_TE, undefined);
+    assert.deepEqual(skipped, ['Post-Training/sex=F/TE']);
   });
 });
 

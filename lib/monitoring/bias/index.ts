@@ -26,7 +26,9 @@ export {
 export type { BinaryColumns, Counts, FacetCounts, FlipTestOptions, MetricResult, PostTrainingMetric, PreTrainingMetric } from './metrics';
 export { computeBiasReport } from './report';
 export type { BiasAnalysis, BiasConfig, BiasMetricsSection, BiasReport, FacetEntry, FacetSpec, LabelSpec, MetricEntry, Scalar } from './report';
-export { checkBiasDrift } from './drift';
-export type { BiasDriftResult, BiasDriftViolation, BiasMetricChange, BiasMetricThreshold } from './drift';
+export { checkBiasDrift, toBiasViolationsFile } from './drift';
+export type { BiasDriftOptions, BiasDriftResult, BiasDriftViolation, BiasMetricChange, BiasMetricThreshold } from './drift';
 export { biasRowsFromCapture } from './capture';
 export type { BiasCaptureOptions } from './capture';
+export { BATCH_BIAS_METRICS_NAMESPACE, BIAS_METRICS_NAMESPACE, BIAS_INFINITY, biasMetricsEmf } from './emf';
+export type { BiasMetricsEmfResult } from './emf';
