@@ -239,6 +239,25 @@ describe('ab: recommendations', () => {
     assert.match(a.recommendation.reasons.join(' '), /no ground truth/);
   });
 
+  it('several challengers: rolls back the harmful one and ramps the under-sampled one', () => {
+    const recs = [
+      ...simulate('champ', 4000, { sep: 1.0, errorRate: 0.01, latencyMeanUs: 20000, seed: 21 }),
+      ...simulate('bad', 4000, { sep: 1.0, errorRate: 0.06, latencyMeanUs: 20000, seed: 22 }),
+      ...simulate('new', 1500, { sep: 1.1, errorRate: 0.01, latencyMeanUs: 20000, labeled: 100, seed: 23 }),
+    ];
+    const a = analyzeAbTest(recs, { champion: 'champ', currentWeights: { champ: 0.8, bad: 0.1, new: 0.1 } });
+    const byName = Object.fromEntries(a.challengers.map((c) => [c.challenger, c]));
+    assert.equal(byName.bad.action, 'shift-weights');
+    assert.equal(byName.bad.weights.bad, 0);
+    assert.equal(byName.new.action, 'shift-weights');
+    assert.match(byName.new.reasons.join(' '), /fewer than 200 labelled rows per variant \(champion \d+, challenger \d+\)/);
+    // overall: bad -> 0 (its 0.1 goes to champ: 0.9), new ramped to min(0.5, 1/2) = 0.5, champ rescaled to 0.5
+    assert.equal(a.recommendation.action, 'shift-weights');
+    near(a.recommendation.weights.bad, 0, 0, 'bad');
+    near(a.recommendation.weights.new, 0.5, 1e-12, 'new');
+    near(a.recommendation.weights.champ, 0.5, 1e-12, 'champ');
+  });
+
   it('with too little traffic, ramps the challenger instead of deciding', () => {
     const recs = [
       ...simulate('a', 900, { sep: 1.0, errorRate: 0.01, latencyMeanUs: 20000, seed: 11 }),
