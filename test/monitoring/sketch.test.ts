@@ -137,6 +137,23 @@ describe('monitoring/sketch KLL', () => {
     }
     assert.ok(worst <= bound, `observed rank error ${worst} exceeds bound ${bound}`);
     assert.ok(Math.abs(s.quantile(0.5) - 5) < 0.05);
+    // merged sketches keep a valid bound (compactions of both sides count)
+    const half = new KllSketch(), other = new KllSketch();
+    half.updateAll(xs.subarray(0, 150000));
+    other.updateAll(xs.subarray(150000));
+    const eb = other.rankErrorBound() * other.weight;
+    half.merge(other);
+    assert.ok(half.rankErrorBound() * half.weight >= eb);
+    let worstMerged = 0;
+    for (const q of [0.01, 0.1, 0.5, 0.9, 0.99]) {
+      const x = sorted[Math.floor(q * (sorted.length - 1))];
+      let lo = 0, hi = sorted.length;
+      while (lo < hi) { const m = (lo + hi) >>> 1; if (sorted[m] <= x) lo = m + 1; else hi = m; }
+      worstMerged = Math.max(worstMerged, Math.abs(half.rank(x) - lo) / xs.length);
+    }
+    assert.ok(worstMerged <= half.rankErrorBound(), `merged error ${worstMerged} > bound ${half.rankErrorBound()}`);
+    // a sketch read back from JSON falls back to the structural bound
+    assert.equal(KllSketch.fromJSON(s.toJSON()).rankErrorBound(), s.rankErrorBoundFromShape());
     // buckets always sum to the weight
     const b = s.buckets(sorted[0], sorted[sorted.length - 1]);
     assert.equal(b.reduce((t, x) => t + x.count, 0), xs.length);

@@ -50,6 +50,10 @@ export class KllSketch {
   private offsets: number[] = [];
   private totalCapacity = 0;
   private stored = 0;
+  /** Sum of 2^h over every compaction this sketch (or any sketch merged into it) performed. */
+  private compactionError = 0;
+  /** False for sketches read from JSON: their compaction history is unknown. */
+  private historyKnown = true;
 
   constructor(k: number = SERVICE_KLL_K, c: number = SERVICE_KLL_C) {
     if (!Number.isInteger(k) || k < 2) throw new Error(`KLL sketch size k=${k} is invalid; use an integer >= 2 (the service uses 2048).`);
@@ -176,6 +180,7 @@ export class KllSketch {
       this.sizes[h] = 1;
     } else this.sizes[h] = 0;
     this.compressCount[h]++;
+    this.compactionError += 2 ** h;
   }
 
   /** Merge `other` into this sketch (Deequ semantics); returns this. Parameters must match. */
@@ -186,6 +191,8 @@ export class KllSketch {
       );
     }
     while (this.levels.length < other.levels.length) this.expand();
+    this.compactionError += other.compactionError;
+    this.historyKnown &&= other.historyKnown;
     for (let h = 0; h < other.levels.length; h++) {
       const ob = other.levels[h];
       for (let i = 0; i < other.sizes[h]; i++) this.push(h, ob[i]);
@@ -207,6 +214,8 @@ export class KllSketch {
     s.offsets = [...this.offsets];
     s.totalCapacity = this.totalCapacity;
     s.stored = this.stored;
+    s.compactionError = this.compactionError;
+    s.historyKnown = this.historyKnown;
     return s;
   }
 
@@ -237,6 +246,7 @@ export class KllSketch {
       }
     });
     s.stored = s.sizes.reduce((a, b) => a + b, 0);
+    s.historyKnown = false;
     return s;
   }
 
@@ -351,16 +361,14 @@ export class KllSketch {
   /**
    * Guaranteed bound on the absolute rank error of any rank query, as a fraction of the weight:
    * each compaction at level h moves at most 2^h of rank mass, so the bound is the sum over all
-   * compactions performed of their level weight, divided by the total weight (0 when nothing was compacted).
-   * For a deserialised sketch the compaction history is unknown; use {@link rankErrorBoundFromShape}.
+   * compactions performed (here and in merged sketches) of 2^h, divided by the total weight.
+   * For a sketch read from JSON the history is unknown and {@link rankErrorBoundFromShape} is used.
    */
   rankErrorBound(): number {
     const w = this.weight;
     if (w === 0) return 0;
-    let e = 0;
-    for (let h = 0; h < this.compressCount.length; h++) e += this.compressCount[h] * 2 ** h;
-    if (e === 0 && this.levels.length > 1) return this.rankErrorBoundFromShape();
-    return e / w;
+    if (!this.historyKnown) return this.rankErrorBoundFromShape();
+    return this.compactionError / w;
   }
 
   /**
