@@ -1,6 +1,6 @@
 /**
  * least-privilege-iam: IAM identity policies, role trust policies, managed-policy attachments and
- * resource policies (bucket, topic, KMS key, VPC endpoint) grant no more than needed.
+ * resource policies (bucket, topic, queue, ECR repository, model package group, KMS key, VPC endpoint, Lambda permission) grant no more than needed.
  *
  * Identity policies (inline role/user/group policies, `aws:iam/policy`, role `inlinePolicies`):
  *   - no `*` / `service:*` actions (NotAction in an Allow counts as a wildcard);
@@ -11,6 +11,7 @@
  * Trust policies: service principals from the configured list; federated (OIDC) principals only from
  * configured providers, only via sts:AssumeRoleWithWebIdentity, with `:aud` and `:sub` conditions;
  * AWS principals only from configured account ARNs; never `*`.
+ * Lambda permissions: no `*` principal and no service principal without sourceArn/sourceAccount/principalOrgId.
  * Resource policies: Allow statements with a `*` principal need a restricting condition (source
  * ARN/account, org id, VPC endpoint...); KMS key policies allow no wildcard principal at all. The
  * `Resource: "*"` rule does not apply to KMS key policies (there `*` means "this key").
@@ -57,7 +58,11 @@ export const IAM_TYPES = {
         "aws:ec2/vpcEndpoint:VpcEndpoint",
         "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy",
         "aws:sqs/queuePolicy:QueuePolicy",
+        "aws:ecr/repositoryPolicy:RepositoryPolicy",
     ],
+    /** Resource policies whose document is in `resourcePolicy` instead of `policy`. */
+    resourcePolicyField: { "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy": "resourcePolicy" } as Record<string, string>,
+    lambdaPermission: "aws:lambda/permission:Permission",
     keyPolicies: ["aws:kms/key:Key", "aws:kms/keyPolicy:KeyPolicy"],
 } as const;
 
@@ -273,6 +278,29 @@ function arnList(v: unknown): string[] {
     return (Array.isArray(raw) ? raw : [raw]).filter((x) => typeof x === "string" && !isUnknown(x)) as string[];
 }
 
+/**
+ * `aws.lambda.Permission` is a one-statement resource policy: a `*` principal, or a service
+ * principal without `sourceArn`/`sourceAccount` (confused deputy), may invoke the function from
+ * any account. Function URLs with auth type NONE are public by design and flagged too.
+ */
+export function lambdaPermissionFindings(props: Record<string, any>): string[] {
+    const f: string[] = [];
+    const principal = props.principal;
+    const restricted = ["sourceArn", "sourceAccount", "principalOrgId"].some((k) => {
+        const p = peek(props, k);
+        return !p.known || (typeof p.value === "string" && p.value !== "");
+    });
+    if (principal === "*" && !restricted) {
+        f.push('lambda permission grants principal "*" without sourceArn, sourceAccount or principalOrgId');
+    } else if (typeof principal === "string" && principal.endsWith(".amazonaws.com") && !restricted) {
+        f.push(`lambda permission for ${principal} has no sourceArn/sourceAccount (any account's ${principal} resource could invoke it)`);
+    }
+    if (props.functionUrlAuthType === "NONE") {
+        f.push("lambda permission allows unauthenticated function URL access (functionUrlAuthType NONE)");
+    }
+    return f;
+}
+
 export function leastPrivilegeFindings(type: string, props: Record<string, any>, cfg: LeastPrivilegeConfig): string[] {
     const f: string[] = [];
     if ((IAM_TYPES.identityPolicies as readonly string[]).includes(type)) {
@@ -315,6 +343,13 @@ export function leastPrivilegeFindings(type: string, props: Record<string, any>,
         if (doc !== undefined && doc !== null && doc !== "") {
             f.push(...resourcePolicyFindings(doc, false, cfg));
         }
+    } else if (type in IAM_TYPES.resourcePolicyField) {
+        const doc = props[IAM_TYPES.resourcePolicyField[type]];
+        if (doc !== undefined && doc !== null && doc !== "") {
+            f.push(...resourcePolicyFindings(doc, false, cfg));
+        }
+    } else if (type === IAM_TYPES.lambdaPermission) {
+        f.push(...lambdaPermissionFindings(props));
     } else if ((IAM_TYPES.keyPolicies as readonly string[]).includes(type)) {
         const doc = props.policy;
         if (doc !== undefined && doc !== null && doc !== "") {
@@ -331,6 +366,8 @@ export const ALL_IAM_TYPES: readonly string[] = [
     ...IAM_TYPES.exclusiveAttachments,
     ...IAM_TYPES.resourcePolicies,
     ...IAM_TYPES.keyPolicies,
+    ...Object.keys(IAM_TYPES.resourcePolicyField),
+    IAM_TYPES.lambdaPermission,
 ];
 
 export const leastPrivilegeIam: PlatformResourcePolicy = {

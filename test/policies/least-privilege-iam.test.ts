@@ -151,4 +151,19 @@ describe("policies/least-privilege-iam", () => {
         assert.strictEqual(f.length, 1);
         assert.match(f[0], /s3:\*/);
     });
+
+    it("lambda permissions: wildcard or unscoped service principals fail", async () => {
+        const L = "aws:lambda/permission:Permission";
+        assert.match((await findings(L, { action: "lambda:InvokeFunction", function: "f", principal: "*" }))[0], /principal "\*"/);
+        assert.match((await findings(L, { action: "lambda:InvokeFunction", function: "f", principal: "events.amazonaws.com" }))[0], /no sourceArn/);
+        assert.deepStrictEqual(await findings(L, { action: "lambda:InvokeFunction", function: "f", principal: "events.amazonaws.com", sourceArn: UNKNOWN.string }), []);
+        assert.deepStrictEqual(await findings(L, { action: "lambda:InvokeFunction", function: "f", principal: "arn:aws:iam::111122223333:role/caller" }), []);
+    });
+
+    it("model package group and ECR repository policies are resource policies", async () => {
+        const f = await findings("aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy", { modelPackageGroupName: "g", resourcePolicy: doc({ Effect: "Allow", Principal: "*", Action: "sagemaker:DescribeModelPackage", Resource: "arn:aws:sagemaker:us-east-1:1:model-package/g/*" }) });
+        assert.match(f[0], /Principal "\*" without a restricting condition/);
+        const e = await findings("aws:ecr/repositoryPolicy:RepositoryPolicy", { repository: "r", policy: doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "ecr:*", Resource: "*" }) });
+        assert.match(e[0], /ecr:\*/);
+    });
 });
