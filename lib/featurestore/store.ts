@@ -277,7 +277,7 @@ export class LocalFeatureStore {
     const g = this.group(name);
     const etName = g.desc.EventTimeFeatureName;
     const etType = g.types.get(etName)!;
-    const eventMs = eventTimeToMs(eventTime instanceof Date ? eventTime : eventTime, etType, `${name}: DeleteRecord EventTime`);
+    const eventMs = eventTimeToMs(eventTime, etType, `${name}: DeleteRecord EventTime`);
     if (mode !== 'SoftDelete' && mode !== 'HardDelete') throw new FeatureStoreError('ValidationError', `DeletionMode must be SoftDelete or HardDelete, got ${JSON.stringify(mode)}`);
     const id = String(recordId);
     const at = this.now().toISOString();
@@ -521,7 +521,7 @@ export class LocalFeatureStore {
     const tmp = path.join(os.tmpdir(), `fs-pit-${process.pid}-${crypto.randomBytes(6).toString('hex')}.ndjson`);
     fs.writeFileSync(
       tmp,
-      entities.map((e, i) => JSON.stringify({ row: i, id: String(e.id), as_of: new Date(e.asOf instanceof Date || typeof e.asOf === 'string' ? e.asOf : e.asOf * 1000).toISOString() })).join('\n') + '\n',
+      entities.map((e, i) => JSON.stringify({ row: i, id: String(e.id), as_of: asOfIso(e.asOf, `${name}: pointInTimeJoin entity ${i}`) })).join('\n') + '\n',
     );
     try {
       const sel = features.map((f) => `CASE WHEN m.is_deleted THEN NULL ELSE m.${sqlIdent(f)} END AS ${sqlIdent(f)}`).join(', ');
@@ -555,7 +555,7 @@ export class LocalFeatureStore {
     const features = opts.featureNames ?? g.desc.FeatureDefinitions.map((d) => d.FeatureName);
     const unknown = features.filter((f) => !g.types.has(f));
     if (unknown.length) throw new FeatureStoreError('ValidationError', `${name}: unknown feature name(s) ${unknown.join(', ')}`);
-    const ts = new Date(asOf).toISOString();
+    const ts = asOfIso(asOf, `${name}: snapshotAsOf`);
     const cols = [idName, ...features.filter((f) => f !== idName)].map(sqlIdent).join(', ');
     return this.query(`
       SELECT ${cols} FROM (
@@ -577,6 +577,13 @@ export class LocalFeatureStore {
       }
     }
   }
+}
+
+/** Normalise an as-of time (ISO-8601 string, Date, or epoch seconds) to ISO-8601 UTC. */
+function asOfIso(v: string | number | Date, where: string): string {
+  const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v * 1000 : Date.parse(v);
+  if (!Number.isFinite(ms)) throw new FeatureStoreError('ValidationError', `${where}: as-of time ${JSON.stringify(v)} is not a valid ISO-8601 time, Date or epoch seconds`);
+  return new Date(ms).toISOString();
 }
 
 function applyPut(g: GroupState, record: FeatureRecord, eventMs: number): boolean {

@@ -217,6 +217,7 @@ describe('featurestore: offline store', () => {
     // all writes happened on 2026-03-01 (the test clock): nothing was available in January
     const avail = await s.pointInTimeJoin('customers-v1', [{ id: 'a', asOf: '2026-02-01T00:00:00Z' }, { id: 'a', asOf: '2026-03-02T00:00:00Z' }], { featureNames: ['age'], availableAt: true });
     assert.deepEqual(avail.map((r) => r.age), [null, 3]);
+    await assert.rejects(s.pointInTimeJoin('customers-v1', [{ id: 'a', asOf: 'last tuesday' }]), /entity 0: as-of time "last tuesday" is not a valid/);
     const snap = await s.snapshotAsOf('customers-v1', '2026-01-12T00:00:00Z', { featureNames: ['age'] });
     assert.deepEqual(snap, [{ customer_id: 'a', age: 22 }, { customer_id: 'b', age: 10 }]);
     const snapLater = await s.snapshotAsOf('customers-v1', '2026-01-16T00:00:00Z', { featureNames: ['age'] });
