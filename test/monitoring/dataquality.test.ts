@@ -392,6 +392,19 @@ describe('monitoring/dataquality: end to end from captured data to a report fold
     assert.equal(viaCsv.statistics.dataset.item_count, 100);
     assert.deepEqual(viaCsv.violations.violations, []);
     assert.throws(() => openDataset(path.join(dir, 'missing')), /does not exist/);
+    // emit_metrics Disabled: no EMF lines, no metrics file
+    const quiet = await analyze({
+      baselineStatistics: stats01,
+      baselineConstraints: { ...cons02, monitoring_config: { ...cons02.monitoring_config, emit_metrics: 'Disabled' } },
+      current: rows,
+      outputRoot: path.join(dir, 'quiet'),
+      endpoint: 'ep',
+      schedule: 's',
+      time: new Date('2026-05-06T10:30:00Z'),
+    });
+    assert.deepEqual(quiet.emfLines, []);
+    assert.ok(!fs.readdirSync(quiet.reportDir!).includes('cloudwatch_metrics.jsonl'));
+    assert.ok(quiet.reportDir!.endsWith(path.join('reports', 'ep', 's', '2026', '05', '06', '10')));
     await assert.rejects(analyze({ baselineConstraints: path.join(dir, 'nope.json'), current: rows }), /cannot read .*nope.json/);
   });
 });
