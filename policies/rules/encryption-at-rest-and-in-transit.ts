@@ -16,6 +16,7 @@ export const ENCRYPTION_TYPES = {
     monitoringSchedule: "aws:sagemaker/monitoringSchedule:MonitoringSchedule",
     trainingJob: "aws:sagemaker/trainingJob:TrainingJob",
     notebookInstance: "aws:sagemaker/notebookInstance:NotebookInstance",
+    domain: "aws:sagemaker/domain:Domain",
     logGroup: "aws:cloudwatch/logGroup:LogGroup",
     topic: "aws:sns/topic:Topic",
     trail: "aws:cloudtrail/trail:Trail",
@@ -131,6 +132,12 @@ export function encryptionFindings(type: string, props: Record<string, any>, cfg
         case T.notebookInstance: {
             if (!keySet(props, "kmsKeyId")) {
                 f.push("kmsKeyId is not set: notebook storage volume is not KMS-encrypted");
+            }
+            break;
+        }
+        case T.domain: {
+            if (!keySet(props, "kmsKeyId")) {
+                f.push("kmsKeyId is not set: the Studio domain's EFS home directories are not encrypted with a customer-managed key");
             }
             break;
         }

@@ -62,6 +62,12 @@ describe("policies/encryption-at-rest-and-in-transit", () => {
         assert.deepStrictEqual(good.violations, []);
     });
 
+    it("Studio domains and notebooks need a KMS key", async () => {
+        assert.match(messages(await runR(policy, res("aws:sagemaker/domain:Domain", "d", { appNetworkAccessType: "VpcOnly" })))[0], /EFS/);
+        assert.deepStrictEqual((await runR(policy, res("aws:sagemaker/domain:Domain", "d", { kmsKeyId: KEY }))).violations, []);
+        assert.strictEqual((await runR(policy, res("aws:sagemaker/notebookInstance:NotebookInstance", "n", {}))).violations.length, 1);
+    });
+
     it("log groups, topics, trails", async () => {
         assert.strictEqual((await runR(policy, res("aws:cloudwatch/logGroup:LogGroup", "lg", { retentionInDays: 30 }))).violations.length, 1);
         assert.strictEqual((await runR(policy, res("aws:cloudwatch/logGroup:LogGroup", "lg", {}), { config: { requireLogGroupKms: false } })).violations.length, 0);
