@@ -122,9 +122,13 @@ export interface DataBucketArgs {
     tags?: Record<string, string>;
 }
 
-/** Lists objects under a prefix: `s3:ListBucket` is conditioned on `s3:prefix` when a prefix is given. */
+/**
+ * Lists objects under a prefix: `s3:ListBucket` is conditioned on `s3:prefix` when a prefix is given. (Bucket-level
+ * actions without that key, such as GetBucketLocation, go in a separate statement: a StringLike on an absent key is
+ * false and would deny them.)
+ */
 function listStatement(bucketArn: string, prefix: string): PolicyStatement {
-    const s: PolicyStatement = { Sid: "List", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArn };
+    const s: PolicyStatement = { Sid: "List", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn };
     if (prefix) s.Condition = { StringLike: { "s3:prefix": [`${prefix}*`] } };
     return s;
 }
@@ -274,9 +278,9 @@ export class DataBucket extends pulumi.ComponentResource {
         const statements = pulumi.all([this.bucket.arn, this.kmsKeyArn]).apply(([arn, key]) => {
             const out: PolicyStatement[] = [
                 listStatement(arn, p),
+                { Sid: "Bucket", Effect: "Allow", Action: ["s3:GetBucketLocation", ...bucketActions], Resource: arn },
                 { Sid: "Objects", Effect: "Allow", Action: objectActions, Resource: `${arn}/${p}*` },
             ];
-            if (bucketActions.length > 0) out.push({ Sid: "Bucket", Effect: "Allow", Action: bucketActions, Resource: arn });
             if (key && keyUse) out.push(...kmsStatement(key, keyUse));
             return out;
         });

@@ -164,7 +164,16 @@ export class PlatformNetwork extends pulumi.ComponentResource {
     readonly privateSubnetIds: pulumi.Output<string[]>;
     /** Public subnets (dev egress mode only; empty otherwise). */
     readonly publicSubnetIds: pulumi.Output<string[]>;
+    /**
+     * Security group for every SageMaker workload in the VPC: processing, training, tuning, monitoring *and* hosting
+     * (real-time endpoints' VpcConfig). Egress: HTTPS to the interface endpoints and S3, all traffic within the group.
+     */
     readonly jobSecurityGroupId: pulumi.Output<string>;
+    /**
+     * Security group of the interface *VPC endpoints* (PrivateLink ENIs) — not for SageMaker endpoints. It has no egress
+     * rules, so a SageMaker model endpoint or job given this group could not reach S3, ECR or CloudWatch; use
+     * `jobSecurityGroupId` for those.
+     */
     readonly endpointSecurityGroupId: pulumi.Output<string>;
     readonly s3GatewayEndpointId: pulumi.Output<string>;
     /** S3 managed prefix list id (from the gateway endpoint). */

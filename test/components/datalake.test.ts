@@ -5,6 +5,7 @@ import {
     ACCESS_LOGS_KMS_EXEMPTION_REASON,
     BUCKET_PURPOSES,
     BucketPurpose,
+    DataBucket,
     DataLake,
     DataLakeArgs,
     KMS_EXEMPTION_TAG,
@@ -20,13 +21,28 @@ const ADMIN = `arn:aws:iam::${MOCK_ACCOUNT}:role/platform-admin`;
 const SUFFIX = "1a2b3c4d";
 
 function args(over: Partial<DataLakeArgs> = {}): DataLakeArgs {
-    return { namePrefix: "mlp-dev", suffix: SUFFIX, region: REGION, kmsKeyArn: KEY, captureExpirationDays: 30, noncurrentVersionExpirationDays: 7, rawTransitionToIaDays: 45, ...over };
+    return { namePrefix: "mlp-dev", suffix: SUFFIX, region: REGION, kmsKeyArn: KEY, captureExpirationDays: 21, noncurrentVersionExpirationDays: 5, rawTransitionToIaDays: 45, ...over };
 }
 
 async function build(over: Partial<DataLakeArgs> = {}): Promise<DataLake> {
     const dl = new DataLake("lake", args(over));
     await mocks.settle();
     return dl;
+}
+
+/**
+ * The default-configuration lake, built once: later calls put its recorded resources back into the (reset) recorder,
+ * so read-only tests share one build (a lake registers ~60 resources).
+ */
+let defaultLake: { lake: DataLake; records: RecordedResource[] } | undefined;
+async function buildDefault(): Promise<DataLake> {
+    if (!defaultLake) {
+        const lake = await build();
+        defaultLake = { lake, records: [...mocks.resources] };
+    } else {
+        mocks.resources.push(...defaultLake.records);
+    }
+    return defaultLake.lake;
 }
 
 const T = {
@@ -71,7 +87,7 @@ describe("DataLake", () => {
     beforeEach(() => mocks.reset());
 
     it("creates the seven named buckets and exposes name, ARN and s3:// URI per purpose", async () => {
-        const dl = await build();
+        const dl = await buildDefault();
         const buckets = mocks.ofType(T.bucket);
         assert.deepEqual(buckets.map((b) => b.inputs.bucket).sort(), BUCKET_PURPOSES.map(name).sort());
         const names = await promiseOf(dl.bucketNames);
@@ -86,7 +102,7 @@ describe("DataLake", () => {
     });
 
     it("encrypts every bucket with the KMS key + bucket keys, except accessLogs (SSE-S3 with an exemption tag)", async () => {
-        await build();
+        await buildDefault();
         for (const p of BUCKET_PURPOSES) {
             const sse = configOf(T.sse, name(p));
             const rule = sse.inputs.rules[0];
@@ -111,7 +127,7 @@ describe("DataLake", () => {
     });
 
     it("versions, blocks all public access and enforces bucket-owner ownership on every bucket", async () => {
-        await build();
+        await buildDefault();
         for (const p of BUCKET_PURPOSES) {
             assert.equal(configOf(T.versioning, name(p)).inputs.versioningConfiguration.status, "Enabled");
             const pab = configOf(T.pab, name(p)).inputs;
@@ -121,7 +137,7 @@ describe("DataLake", () => {
     });
 
     it("logs server access of every bucket (but the log bucket) to the accessLogs bucket, which admits only S3 log delivery for platform buckets", async () => {
-        await build();
+        await buildDefault();
         const logs = mocks.ofType(T.logging);
         assert.equal(logs.length, 6);
         for (const l of logs) assert.equal(l.inputs.targetBucket, name("accessLogs"));
@@ -135,7 +151,7 @@ describe("DataLake", () => {
     });
 
     it("denies non-TLS access and explicit wrong encryption headers (only when present) on every bucket", async () => {
-        await build();
+        await buildDefault();
         for (const p of BUCKET_PURPOSES) {
             const policy = await policyOf(configOf(T.policy, name(p)).inputs.policy);
             const arn = `arn:aws:s3:::${name(p)}`;
@@ -202,18 +218,18 @@ describe("DataLake", () => {
     });
 
     it("sets lifecycle rules: capture expiry, raw -> STANDARD_IA, noncurrent expiry and multipart abort everywhere", async () => {
-        await build({ captureExpirationDays: 21 });
+        await buildDefault();
         for (const p of BUCKET_PURPOSES) {
             const rules: any[] = configOf(T.lifecycle, name(p)).inputs.rules;
             assert.ok(rules.every((r) => r.status === "Enabled"));
-            assert.equal(rules.find((r) => r.noncurrentVersionExpiration)!.noncurrentVersionExpiration.noncurrentDays, 7, p);
+            assert.equal(rules.find((r) => r.noncurrentVersionExpiration)!.noncurrentVersionExpiration.noncurrentDays, args().noncurrentVersionExpirationDays, p);
             assert.equal(rules.find((r) => r.abortIncompleteMultipartUpload)!.abortIncompleteMultipartUpload.daysAfterInitiation, 7, p);
             const expiry = rules.find((r) => r.expiration);
-            if (p === "capture") assert.equal(expiry.expiration.days, 21);
+            if (p === "capture") assert.equal(expiry.expiration.days, args().captureExpirationDays);
             else if (p === "accessLogs") assert.equal(expiry.expiration.days, 365);
             else assert.equal(expiry, undefined, `${p} objects must not expire`);
             const transition = rules.find((r) => r.transitions);
-            if (p === "raw") assert.deepEqual(transition.transitions, [{ days: 45, storageClass: "STANDARD_IA" }]);
+            if (p === "raw") assert.deepEqual(transition.transitions, [{ days: args().rawTransitionToIaDays, storageClass: "STANDARD_IA" }]);
             else assert.equal(transition, undefined, p);
         }
     });
@@ -227,12 +243,12 @@ describe("DataLake", () => {
         await build({ forceDestroy: true });
         assert.ok(mocks.ofType(T.bucket).every((b) => b.inputs.forceDestroy === true));
         mocks.reset();
-        await build();
+        await buildDefault();
         assert.ok(mocks.ofType(T.bucket).every((b) => b.inputs.forceDestroy === false));
     });
 
     it("retains buckets and their configuration resources on delete unless told otherwise", async () => {
-        await build();
+        await buildDefault();
         const children = mocks.resources.filter((r) => r.type.startsWith("aws:s3/"));
         assert.equal(children.length, 7 * 7 + 6);
         for (const r of children) assert.equal(r.options.retainOnDelete, true, `${r.type} ${r.name}`);
@@ -242,7 +258,7 @@ describe("DataLake", () => {
     });
 
     it("applies the bucket policy after the public access block", async () => {
-        await build();
+        await buildDefault();
         const policy = configOf(T.policy, name("raw"));
         const pab = configOf(T.pab, name("raw"));
         assert.ok(policy.options.dependencies.includes(pab.urn));
@@ -252,15 +268,24 @@ describe("DataLake", () => {
 describe("DataBucket grants", () => {
     beforeEach(() => mocks.reset());
 
+    /** One bucket as the DataLake would build it (grants only depend on the bucket). */
+    function bucket(purpose: BucketPurpose): DataBucket {
+        return new DataBucket(`lake-${purpose === "accessLogs" ? "access-logs" : purpose}`, {
+            bucketName: name(purpose),
+            purpose,
+            encryption: purpose === "accessLogs" ? { kind: "s3", exemptionReason: ACCESS_LOGS_KMS_EXEMPTION_REASON } : { kind: "kms", kmsKeyArn: KEY },
+            lifecycleRules: [],
+        });
+    }
+
     function grantee(activity: string) {
         const role = new aws.iam.Role(`${activity}-role`, { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) });
         return { activity, role };
     }
 
     it("grantRead scopes objects and listing to the prefix and adds decrypt on the bucket key", async () => {
-        const dl = new DataLake("lake", args());
         const g = grantee("training");
-        dl.buckets.curated.grantRead(g, "features/adult/");
+        bucket("curated").grantRead(g, "features/adult/");
         await mocks.settle();
         const rp = mocks.ofType(T.rolePolicy);
         assert.equal(rp.length, 1);
@@ -275,6 +300,9 @@ describe("DataBucket grants", () => {
         const list = doc.Statement.find((s) => asArray(s.Action).includes("s3:ListBucket"))!;
         assert.equal(list.Resource, arn);
         assert.deepEqual(list.Condition, { StringLike: { "s3:prefix": ["features/adult/*"] } });
+        assert.deepEqual(asArray(list.Action), ["s3:ListBucket"]);
+        const bucketLevel = doc.Statement.find((s) => s.Sid === "Bucket")!;
+        assert.deepEqual(bucketLevel, { Sid: "Bucket", Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: arn }, "no s3:prefix condition on GetBucketLocation");
         const kms = doc.Statement.filter((s) => asArray<string>(s.Action).some((a) => a.startsWith("kms:")));
         assert.deepEqual(kms.map((s) => s.Resource), [KEY]);
         assert.deepEqual(asArray(kms[0].Action).sort(), ["kms:Decrypt", "kms:DescribeKey"]);
@@ -285,10 +313,9 @@ describe("DataBucket grants", () => {
     });
 
     it("grantWrite / grantReadWrite add put/delete under the prefix and encrypt permissions, never s3:*", async () => {
-        const dl = new DataLake("lake", args());
         const g = grantee("pipeline");
-        dl.buckets.artifacts.grantWrite(g, "models/");
-        dl.buckets.raw.grantReadWrite(g);
+        bucket("artifacts").grantWrite(g, "models/");
+        bucket("raw").grantReadWrite(g);
         await mocks.settle();
         const [w, rw] = ["lake-artifacts-write-models-pipeline", "lake-raw-readwrite-pipeline"].map((n) => mocks.byName(n));
         const wd = await policyOf(w.inputs.policy);
@@ -312,10 +339,9 @@ describe("DataBucket grants", () => {
     });
 
     it("grants on the SSE-S3 access-log bucket carry no KMS statement; wildcards in prefixes are refused", async () => {
-        const dl = new DataLake("lake", args());
         const g = grantee("security");
-        dl.buckets.accessLogs.grantRead(g);
-        assert.throws(() => dl.buckets.raw.grantRead(g, "a/*"), /wildcards/);
+        bucket("accessLogs").grantRead(g);
+        assert.throws(() => bucket("raw").grantRead(g, "a/*"), /wildcards/);
         await mocks.settle();
         const doc = await policyOf(mocks.byName("lake-access-logs-read-security").inputs.policy);
         assert.ok(!JSON.stringify(doc).includes("kms:"));
