@@ -29,7 +29,7 @@ export interface ProfilerOptions {
 
 const BOOLEAN_RE = /^(true|false)$/i;
 
-export const enum CellKind {
+export enum CellKind {
   Missing = 0,
   Integral = 1,
   Fractional = 2,
