@@ -10,7 +10,7 @@ export interface PolicyStatement {
     Sid?: string;
     Effect: "Allow" | "Deny";
     Action: string | string[];
-    Resource: pulumi.Input<string> | pulumi.Input<string>[];
+    Resource: pulumi.Input<string> | pulumi.Input<string>[] | pulumi.Output<string[]>;
     Condition?: pulumi.Input<Record<string, Record<string, pulumi.Input<string | string[] | boolean>>>>;
 }
 
@@ -22,7 +22,7 @@ export interface Grantee {
 }
 
 /** The IAM policy document JSON for a list of statements (inputs resolved). */
-export function policyDocument(statements: pulumi.Input<PolicyStatement[]>): pulumi.Output<string> {
+export function policyDocument(statements: pulumi.Input<pulumi.Input<PolicyStatement>[]>): pulumi.Output<string> {
     return pulumi.output(statements).apply((s) => JSON.stringify({ Version: "2012-10-17", Statement: s }));
 }
 
@@ -35,7 +35,7 @@ export function grant(
     ownerName: string,
     what: string,
     grantee: Grantee,
-    statements: pulumi.Input<PolicyStatement[]>,
+    statements: pulumi.Input<pulumi.Input<PolicyStatement>[]>,
 ): aws.iam.RolePolicy {
     return new aws.iam.RolePolicy(
         `${ownerName}-${what}-${grantee.activity}`,

@@ -245,7 +245,7 @@ export class PlatformSecurity extends pulumi.ComponentResource {
             for (const activity of KEY_USERS[purpose]) this.grantKeyUse(purpose, this.grantee(activity), `${purpose}-key`);
         }
 
-        this.roleArns = pulumi.output(Object.fromEntries(ACTIVITIES.map((a) => [a, roles[a].arn]))) as pulumi.Output<Record<Activity, string>>;
+        this.roleArns = pulumi.output(Object.fromEntries(ACTIVITIES.map((a) => [a, roles[a].arn]))) as unknown as pulumi.Output<Record<Activity, string>>;
         this.keyArns = pulumi.output({ data: keys.data.arn, artifacts: keys.artifacts.arn, logs: keys.logs.arn });
         this.registerOutputs({ roleArns: this.roleArns, keyArns: this.keyArns, boundaryArn: this.boundary.arn });
     }
@@ -431,8 +431,9 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                 }),
             );
         }
-        const principals = args.adminRoleArns && args.adminRoleArns.length > 0 ? pulumi.output(args.adminRoleArns) : pulumi.interpolate`arn:${this.partition}:iam::${this.accountId}:root`;
-        return pulumi.output(principals).apply((p) =>
+        const principals: pulumi.Output<string | string[]> =
+            args.adminRoleArns && args.adminRoleArns.length > 0 ? pulumi.output(args.adminRoleArns) : pulumi.interpolate`arn:${this.partition}:iam::${this.accountId}:root`;
+        return principals.apply((p) =>
             JSON.stringify({
                 Version: "2012-10-17",
                 Statement: [{ Effect: "Allow", Principal: { AWS: p }, Action: "sts:AssumeRole", Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } } }],

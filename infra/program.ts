@@ -137,11 +137,11 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
 
     const registry = new ModelRegistry(
         "registry",
-        { namePrefix: p, topicArn: alerts.topicArn, tags: cfg.tags },
+        { namePrefix: p, notificationTopicArn: alerts.topicArn, accountId: security.accountId, tags: cfg.tags },
         opts,
     );
-    security.grantModelDeployment(g("ciDeploy"), registry.groupName);
-    security.grantModelDeployment(g("pipeline"), registry.groupName);
+    security.grantModelDeployment(g("ciDeploy"), registry.modelPackageGroupName);
+    security.grantModelDeployment(g("pipeline"), registry.modelPackageGroupName);
 
     const endpointName = `${p}-endpoint`;
     const monitorOn = cfg.endpoint.enabled && cfg.monitoring.modelMonitorSchedule;
@@ -274,7 +274,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
         },
         featureGroupNames: featureStore.featureGroupNames.apply((m) => Object.values(m)),
         offlineStoreUri: featureStore.offlineStoreS3Uri,
-        modelPackageGroupName: registry.groupName,
+        modelPackageGroupName: registry.modelPackageGroupName,
         endpoint: endpoint
             ? {
                   name: endpoint.endpointName,

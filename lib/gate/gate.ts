@@ -1,0 +1,251 @@
+/**
+ * The offline policy gate: runs the platform program for a stack on the mock runtime (lib/gate/runtime.ts) and
+ * evaluates the CrossGuard pack (policies/) on every registered resource and on the whole stack the way the Pulumi
+ * engine's analyzer does — the pack's config file for the stack's environment, schema defaults, enforcement levels,
+ * `notApplicable`, stack tags, provider default tags, unknown values — then reports violations, exemptions and the
+ * cost estimate. `checkExport` evaluates the same pack over a `pulumi stack export` file.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { RawConfig } from "../../infra/config";
+import { createPlatform } from "../../infra/program";
+import { all, resourcePolicies, stackPolicies } from "../../policies/all";
+import { estimateMonthlyCost, monthlyBudgetFromStack, CostEstimate } from "../../policies/lib/cost";
+import {
+    contextFromPackConfig,
+    EvaluationContext,
+    makeStackArgs,
+    ResourceInput,
+    runRemediation,
+    runResourcePolicy,
+    runStackPolicy,
+} from "../../policies/lib/evaluate";
+import { ExemptionRecord } from "../../policies/lib/report";
+import { PlatformPolicy } from "../../policies/lib/types";
+import { ProgramRun, PROJECT, runProgram } from "./runtime";
+
+export interface GateViolation {
+    policy: string;
+    enforcementLevel: string;
+    severity?: string;
+    urn?: string;
+    type?: string;
+    name?: string;
+    message: string;
+    remediation: string;
+}
+
+export interface GateReport {
+    stack: string;
+    source: "program" | "export";
+    mode: string;
+    packConfigFile: string;
+    resources: { urn: string; type: string; name: string; parent?: string }[];
+    violations: GateViolation[];
+    exemptions: ExemptionRecord[];
+    notEvaluated: { policy: string; urn?: string; reason?: string }[];
+    remediations: { policy: string; urn: string; changed: string[] }[];
+    cost: { monthlyUsd: number; budgetUsd: number | null; pricing: string; priceTableAsOf: string; items: CostEstimate["lines"]; unpriced: number; unknowns: string[] };
+    counts: { resources: number; policies: number; mandatory: number; advisory: number; exempted: number; notEvaluated: number };
+}
+
+export interface GateOptions {
+    stack: string;
+    projectDir?: string;
+    mode?: "update" | "new-stack";
+    configure?: (raw: RawConfig) => RawConfig;
+    /** `--policy-pack-config` file; default `policies/config/<environment>.json`. */
+    packConfigFile?: string;
+}
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+function readPackConfig(file: string): Record<string, unknown> {
+    if (!fs.existsSync(file)) throw new Error(`policy pack config ${file} does not exist; pass --policy-config FILE or create it (see policies/config/)`);
+    try {
+        return JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+    } catch (e) {
+        throw new Error(`policy pack config ${file}: not valid JSON (${(e as Error).message})`);
+    }
+}
+
+/** Resource inputs as the analyzer receives them, with the provider each resource uses. */
+export function inputsFromRun(run: ProgramRun): ResourceInput[] {
+    const providers = new Map<string, ProgramRun["resources"][number]>();
+    for (const r of run.resources) if (r.type.startsWith("pulumi:providers:")) providers.set(`${r.urn}::${r.id}`, r);
+    return run.resources.map((r) => {
+        const p = r.provider ? providers.get(r.provider) : undefined;
+        return {
+            type: r.type,
+            name: r.name,
+            urn: r.urn,
+            props: r.inputs,
+            parent: r.parent,
+            dependencies: r.dependencies,
+            ...(p ? { provider: { type: p.type, name: p.name, urn: p.urn, props: p.inputs } } : {}),
+        };
+    });
+}
+
+function stackTags(stack: string): Record<string, string> {
+    return { "pulumi:project": PROJECT, "pulumi:runtime": "nodejs", "pulumi:template": "ml-platform", "pulumi:stack": stack };
+}
+
+/** Evaluates every policy of the pack over resource inputs. */
+export async function evaluatePack(
+    inputs: ResourceInput[],
+    opts: { stack: string; packConfig: Record<string, unknown>; packConfigFile: string; source: GateReport["source"]; mode: string },
+): Promise<GateReport> {
+    const base: EvaluationContext = { stack: opts.stack, project: PROJECT, stackTags: stackTags(opts.stack) };
+    const ctxFor = (p: PlatformPolicy) => contextFromPackConfig(opts.packConfig, p.name, base);
+    const byUrn = new Map(inputs.map((i) => [i.urn!, i]));
+    const violations: GateViolation[] = [];
+    const exemptions: ExemptionRecord[] = [];
+    const notEvaluated: GateReport["notEvaluated"] = [];
+    const remediations: GateReport["remediations"] = [];
+    const collect = (policy: PlatformPolicy, outcome: Awaited<ReturnType<typeof runResourcePolicy>>, urn?: string) => {
+        if (outcome.status === "not-evaluated") notEvaluated.push({ policy: policy.name, urn, reason: outcome.reason });
+        exemptions.push(...outcome.exemptions);
+        for (const v of outcome.violations) {
+            const target = v.urn ?? urn;
+            const r = target ? byUrn.get(target) : undefined;
+            violations.push({
+                policy: v.policyName,
+                enforcementLevel: v.enforcementLevel,
+                severity: v.severity,
+                urn: target,
+                type: r?.type,
+                name: r?.name,
+                message: v.message.replace(`${policy.description}\n`, ""),
+                remediation: policy.remediationSteps,
+            });
+        }
+    };
+    for (const policy of resourcePolicies) {
+        const ctx = ctxFor(policy);
+        for (const input of inputs) {
+            collect(policy, await runResourcePolicy(policy, input, ctx), input.urn);
+            const fixed = await runRemediation(policy, input, ctx);
+            if (fixed) {
+                const changed = Object.keys(fixed).filter((k) => JSON.stringify(fixed[k]) !== JSON.stringify(input.props[k]));
+                remediations.push({ policy: policy.name, urn: input.urn!, changed });
+            }
+        }
+    }
+    for (const policy of stackPolicies) collect(policy, await runStackPolicy(policy, inputs, ctxFor(policy)));
+
+    const costPolicy = stackPolicies.find((p) => p.name === "cost-within-budget") ?? stackPolicies[0];
+    const stackResources = makeStackArgs(costPolicy, inputs, ctxFor(costPolicy)).resources;
+    const est = estimateMonthlyCost(stackResources);
+    const budget = monthlyBudgetFromStack(stackResources);
+    return {
+        stack: opts.stack,
+        source: opts.source,
+        mode: opts.mode,
+        packConfigFile: opts.packConfigFile,
+        resources: inputs.map((i) => ({ urn: i.urn!, type: i.type, name: i.name, ...(i.parent ? { parent: i.parent } : {}) })),
+        violations,
+        exemptions,
+        notEvaluated,
+        remediations,
+        cost: {
+            monthlyUsd: Math.round(est.totalMonthlyUsd * 100) / 100,
+            budgetUsd: budget?.amountUsd ?? null,
+            pricing: est.pricing,
+            priceTableAsOf: est.priceTableAsOf,
+            items: est.lines,
+            unpriced: est.unpriced.length,
+            unknowns: est.unknowns,
+        },
+        counts: {
+            resources: inputs.length,
+            policies: all.length,
+            mandatory: violations.filter((v) => v.enforcementLevel === "mandatory").length,
+            advisory: violations.filter((v) => v.enforcementLevel === "advisory").length,
+            exempted: exemptions.length,
+            notEvaluated: notEvaluated.length,
+        },
+    };
+}
+
+/** Runs the program for a stack and evaluates the pack: the offline gate. */
+export async function runGate(opts: GateOptions): Promise<{ report: GateReport; run: ProgramRun }> {
+    const run = await runProgram(() => createPlatform(), { stack: opts.stack, projectDir: opts.projectDir, mode: opts.mode, configure: opts.configure });
+    const env = String(run.config["mlplatform:environment"] ?? opts.stack);
+    const packConfigFile = opts.packConfigFile ?? path.join(ROOT, "policies", "config", `${env}.json`);
+    const report = await evaluatePack(inputsFromRun(run), {
+        stack: opts.stack,
+        packConfig: readPackConfig(packConfigFile),
+        packConfigFile: path.relative(process.cwd(), packConfigFile) || packConfigFile,
+        source: "program",
+        mode: run.mode,
+    });
+    return { report, run };
+}
+
+interface ExportResource {
+    urn: string;
+    type: string;
+    custom?: boolean;
+    id?: string;
+    parent?: string;
+    provider?: string;
+    inputs?: Record<string, unknown>;
+    outputs?: Record<string, unknown>;
+    dependencies?: string[];
+    propertyDependencies?: Record<string, string[]>;
+    delete?: boolean;
+}
+
+/**
+ * Reads a `pulumi stack export` file (deployment checkpoint, versions 3 and 4) into analyzer inputs: each resource's
+ * recorded inputs (outputs only where inputs are missing), its provider's inputs, parent and dependencies.
+ */
+export function inputsFromExport(file: string): { stack?: string; inputs: ResourceInput[] } {
+    let doc: { version?: number; deployment?: { resources?: ExportResource[] } };
+    try {
+        doc = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        throw new Error(`${file}: not a readable stack export (${(e as Error).message}); create one with 'pulumi stack export --file ${path.basename(file)}'`);
+    }
+    const resources = doc.deployment?.resources;
+    if (!Array.isArray(resources)) throw new Error(`${file}: no deployment.resources array; is this a 'pulumi stack export' file?`);
+    const live = resources.filter((r) => !r.delete);
+    const providers = new Map<string, ExportResource>();
+    for (const r of live) if (r.type.startsWith("pulumi:providers:")) providers.set(`${r.urn}::${r.id}`, r);
+    const stackRes = live.find((r) => r.type === "pulumi:pulumi:Stack");
+    const stack = stackRes ? stackRes.urn.split("::")[0].replace("urn:pulumi:", "") : undefined;
+    const inputs = live.map((r) => {
+        const name = r.urn.slice(r.urn.lastIndexOf("::") + 2);
+        const p = r.provider ? providers.get(r.provider) : undefined;
+        return {
+            type: r.type,
+            name,
+            urn: r.urn,
+            props: r.inputs && Object.keys(r.inputs).length > 0 ? r.inputs : (r.outputs ?? {}),
+            parent: r.parent,
+            dependencies: r.dependencies ?? [],
+            propertyDependencies: r.propertyDependencies ?? {},
+            ...(p ? { provider: { type: p.type, name: p.urn.slice(p.urn.lastIndexOf("::") + 2), urn: p.urn, props: p.inputs ?? {} } } : {}),
+        } as ResourceInput;
+    });
+    return { stack, inputs };
+}
+
+/** Evaluates the pack over an exported stack (no program run). */
+export async function checkExport(file: string, stack: string, packConfigFile?: string): Promise<GateReport> {
+    const { inputs } = inputsFromExport(file);
+    const envFromFile = (() => {
+        try {
+            return String((require("../../infra/stack-config") as typeof import("../../infra/stack-config")).readStackFile(stack)["mlplatform:environment"] ?? stack);
+        } catch {
+            return stack;
+        }
+    })();
+    const cfgFile = packConfigFile ?? path.join(ROOT, "policies", "config", `${envFromFile}.json`);
+    return evaluatePack(inputs, { stack, packConfig: readPackConfig(cfgFile), packConfigFile: path.relative(process.cwd(), cfgFile) || cfgFile, source: "export", mode: "export" });
+}
+
+export function exitCode(report: GateReport): number {
+    return report.counts.mandatory > 0 ? 1 : 0;
+}
