@@ -8,6 +8,7 @@ import {
   biasMetricsEmf,
   checkBiasDrift,
   computeBiasReport,
+  runModelBiasMonitor,
   toBiasViolationsFile,
   facetCounts,
   flipTest,
@@ -308,6 +309,18 @@ describe('bias: every value of a categorical facet, and the capture path', () =>
       const direct = computeBiasReport(ROWS, CONFIG).report;
       assert.deepEqual(fromCapture.post_training_bias_metrics!.facets, direct.post_training_bias_metrics!.facets);
       assert.deepEqual(fromCapture.pre_training_bias_metrics!.facets, direct.pre_training_bias_metrics!.facets);
+      // the whole monitoring execution: same data as the baseline -> no drift violations, EMF lines for both stages
+      const run = await runModelBiasMonitor({
+        captureSource: path.join(dir, 'cap.jsonl'),
+        groundTruthSource: path.join(dir, 'gt'),
+        featureNames: ['sex', 'grp', 'x'],
+        config: { facets: [{ column: 'sex', values: ['F'] }], groupColumn: 'grp', featureColumns: ['x'] },
+        baseline: direct,
+        dimensions: { endpoint: 'ep', schedule: 'bias' },
+      });
+      assert.deepEqual(run.analysis.post_training_bias_metrics!.facets, direct.post_training_bias_metrics!.facets);
+      assert.deepEqual(run.violations!.violations, []);
+      assert.equal(run.emf!.lines.length, 2);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

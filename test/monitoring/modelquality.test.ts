@@ -12,6 +12,7 @@ import {
   modelMetricsEmf,
   rocAndPrPoints,
   rocAuc,
+  runModelQualityMonitor,
   seededRandom,
   suggestModelQualityConstraints,
   toViolationsFile,
@@ -367,6 +368,58 @@ describe('modelquality: merging capture with ground truth', () => {
         evaluateCaptureAgainstGroundTruth(path.join(dir, 'capture'), path.join(dir, 'gt'), { from: new Date('2027-01-01T00:00:00Z') }),
         /No prediction could be joined with ground truth/,
       );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('modelquality: one monitoring execution', () => {
+  it('capture + ground truth + baseline constraints -> statistics, violations and EMF lines', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-run-'));
+    try {
+      const r = seededRandom(77);
+      const caps: string[] = [];
+      const gts: string[] = [];
+      // a weak model in production: scores barely separate the classes
+      for (let i = 0; i < 400; i++) {
+        const y = r() < 0.4 ? 1 : 0;
+        const s = Math.min(1, Math.max(0, 0.5 + (y ? 0.03 : -0.03) + (r() - 0.5) * 0.9));
+        caps.push(JSON.stringify(buildCaptureRecord({ output: { data: String(s), contentType: 'text/csv' }, eventId: `e${i}`, inferenceTime: '2026-02-01T05:10:00Z' })));
+        gts.push(JSON.stringify({ groundTruthData: { data: String(y), encoding: 'CSV' }, eventMetadata: { eventId: `e${i}` }, eventVersion: '0' }));
+      }
+      fs.mkdirSync(path.join(dir, 'cap'));
+      fs.mkdirSync(path.join(dir, 'gt'));
+      fs.writeFileSync(path.join(dir, 'cap', 'c.jsonl'), caps.join('\n') + '\n');
+      fs.writeFileSync(path.join(dir, 'gt', 'g.jsonl'), gts.join('\n') + '\n');
+      // baseline: a good model on validation data
+      const bs: number[] = [];
+      const by: number[] = [];
+      for (let i = 0; i < 1000; i++) {
+        const y = r() < 0.4 ? 1 : 0;
+        by.push(y);
+        bs.push(Math.min(1, Math.max(0, 0.5 + (y ? 0.25 : -0.25) + (r() - 0.5) * 0.6)));
+      }
+      const baseline = evaluateBinaryClassification({ scores: bs, labels: by }).statistics;
+      const { constraints } = suggestModelQualityConstraints(baseline);
+      const res = await runModelQualityMonitor({
+        captureSource: path.join(dir, 'cap'),
+        groundTruthSource: path.join(dir, 'gt'),
+        from: new Date('2026-02-01T05:00:00Z'),
+        to: new Date('2026-02-01T06:00:00Z'),
+        constraints,
+        dimensions: { endpoint: 'ep', schedule: 'mq' },
+        publishMetrics: ['auc', 'f1', 'accuracy'],
+      });
+      assert.equal(res.statistics.dataset.item_count, 400);
+      assert.equal(res.statistics.dataset.evaluation_time, '2026-02-01T06:00:00.000Z');
+      const names = res.violations!.violations.map((v) => v.metric_name);
+      assert.ok(names.includes('auc') && names.includes('accuracy'), names.join(','));
+      assert.equal(res.emf!.lines.length, 1);
+      const doc = JSON.parse(res.emf!.lines[0]);
+      assert.deepEqual(doc._aws.CloudWatchMetrics[0].Metrics.map((m: any) => m.Name), ['auc', 'f1', 'accuracy']);
+      assert.equal(doc._aws.Timestamp, Date.parse('2026-02-01T06:00:00Z'));
+      assert.match(res.stdMethod, /5 random subsamples of 320 rows/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

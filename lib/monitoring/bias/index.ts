@@ -32,3 +32,5 @@ export { biasRowsFromCapture } from './capture';
 export type { BiasCaptureOptions } from './capture';
 export { BATCH_BIAS_METRICS_NAMESPACE, BIAS_METRICS_NAMESPACE, BIAS_INFINITY, biasMetricsEmf } from './emf';
 export type { BiasMetricsEmfResult } from './emf';
+export { runModelBiasMonitor } from './monitor';
+export type { ModelBiasMonitorInput, ModelBiasMonitorResult } from './monitor';

@@ -53,3 +53,5 @@ export {
 export type { CaptureSkipReason, FolderMergeOptions, GroundTruthSkipReason, MergeOptions, MergeReport, MergedRow } from './merge';
 export { modelMetricsEmf } from './emf';
 export type { ModelMetricsEmfResult } from './emf';
+export { runModelQualityMonitor } from './monitor';
+export type { ModelQualityMonitorInput, ModelQualityMonitorResult } from './monitor';
