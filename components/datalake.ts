@@ -54,6 +54,22 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { grant, Grantee, KeyUse, kmsStatement, PolicyStatement, policyDocument } from "./grants";
 
+/**
+ * The resource types DataLake and its DataBuckets create (the list in the header comment, for tools and tests).
+ * `aws:iam/rolePolicy:RolePolicy` only appears when a grant*() method is called.
+ */
+export const DATALAKE_RESOURCE_TYPES: readonly string[] = [
+    "aws:s3/bucket:Bucket",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLogging:BucketLogging",
+    "aws:iam/rolePolicy:RolePolicy",
+];
+
 export const BUCKET_PURPOSES = ["raw", "curated", "artifacts", "capture", "monitoring", "audit", "accessLogs"] as const;
 export type BucketPurpose = (typeof BUCKET_PURPOSES)[number];
 

@@ -35,6 +35,13 @@ import { DataBucket } from "./datalake";
 import { ADULT_CENSUS_SCHEMA, FEATURE_GROUP_NAME, FeatureGroupSchema, glueTableName, validateFeatureGroupSchema } from "./feature-schema";
 import { grant, Grantee, kmsStatement, PolicyStatement } from "./grants";
 
+/** The resource types this component creates (the list in the header comment, for tools and tests). */
+export const FEATURE_STORE_RESOURCE_TYPES: readonly string[] = [
+    "aws:glue/catalogDatabase:CatalogDatabase",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:sagemaker/featureGroup:FeatureGroup",
+];
+
 export interface FeatureStoreArgs {
     /** Prefix of feature group and Glue database names. */
     namePrefix: string;

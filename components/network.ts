@@ -53,6 +53,19 @@ import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { policyDocument, PolicyStatement } from "./grants";
 
+/** The resource types this component creates (the list in the header comment, for tools and tests). */
+export const NETWORK_RESOURCE_TYPES: readonly string[] = [
+    "awsx:ec2:Vpc",
+    "aws:ec2/securityGroup:SecurityGroup",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    "aws:ec2/vpcEndpoint:VpcEndpoint",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:iam/role:Role",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:ec2/flowLog:FlowLog",
+];
+
 /** The interface endpoints SageMaker jobs, endpoints and the platform's tooling need from isolated subnets. */
 export const SAGEMAKER_INTERFACE_ENDPOINT_SERVICES = [
     "sagemaker.api",
@@ -108,6 +121,8 @@ export const PLATFORM_BUCKET_ENDPOINT_ACTIONS = [
 export interface PlatformNetworkArgs {
     /** AWS region the stack deploys to (service names are `com.amazonaws.<region>.<service>`). */
     region: string;
+    /** Prefix of named resources (the flow-log group `/mlplatform/<namePrefix>/vpc-flow-logs`). Default: the stack name. */
+    namePrefix?: string;
     /** VPC CIDR (/16 to /24). Default 10.20.0.0/16. */
     cidrBlock?: string;
     /** Number of AZs (>= 2). Default 2. */
@@ -310,7 +325,7 @@ export class PlatformNetwork extends pulumi.ComponentResource {
         // ---- flow logs ----
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-flow-logs`,
-            { name: `/mlplatform/${name}/vpc-flow-logs`, kmsKeyId: args.flowLogKmsKeyArn, retentionInDays: args.flowLogRetentionDays ?? 365, tags: named(`${name}-flow-logs`) },
+            { name: `/mlplatform/${args.namePrefix ?? pulumi.getStack()}/vpc-flow-logs`, kmsKeyId: args.flowLogKmsKeyArn, retentionInDays: args.flowLogRetentionDays ?? 365, tags: named(`${name}-flow-logs`) },
             { parent: this },
         );
         this.flowLogGroupName = logGroup.name;

@@ -27,6 +27,15 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { policyDocument, PolicyStatement } from "./grants";
 
+/** The resource types this component creates (the list in the header comment, for tools and tests). */
+export const REGISTRY_RESOURCE_TYPES: readonly string[] = [
+    "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
+    "aws:cloudwatch/eventRule:EventRule",
+    "aws:cloudwatch/eventTarget:EventTarget",
+    "aws:iam/role:Role",
+    "aws:iam/rolePolicy:RolePolicy",
+];
+
 export const MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change";
 
 export type DeploymentTargetKind = "codepipeline" | "stepfunctions" | "sagemaker-pipeline";

@@ -5,6 +5,7 @@ import {
     ACCESS_LOGS_KMS_EXEMPTION_REASON,
     BUCKET_PURPOSES,
     BucketPurpose,
+    DATALAKE_RESOURCE_TYPES,
     DataBucket,
     DataLake,
     DataLakeArgs,
@@ -255,6 +256,16 @@ describe("DataLake", () => {
         mocks.reset();
         await build({ retainOnDelete: false });
         for (const r of mocks.resources.filter((x) => x.type.startsWith("aws:s3/"))) assert.notEqual(r.options.retainOnDelete, true, r.name);
+    });
+
+    it("creates exactly the resource types it declares (grants add role policies)", async () => {
+        const lake = await buildDefault();
+        const role = new aws.iam.Role("types-role", { assumeRolePolicy: "{}" });
+        lake.buckets.raw.grantRead({ activity: "types", role });
+        await mocks.settle();
+        const root = mocks.one("mlplatform:datalake:DataLake");
+        const types = new Set(mocks.descendantsOf(root).filter((r) => !r.type.startsWith("mlplatform:")).map((r) => r.type));
+        assert.deepEqual([...types].sort(), [...DATALAKE_RESOURCE_TYPES].sort());
     });
 
     it("applies the bucket policy after the public access block", async () => {

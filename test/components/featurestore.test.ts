@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as aws from "@pulumi/aws";
 import { setupMocks, promiseOf, policyOf, asArray, MOCK_ACCOUNT } from "../helpers/pulumi-mocks";
 import { DataBucket, bucketName } from "../../components/datalake";
-import { FeatureStore, FeatureStoreArgs } from "../../components/featurestore";
+import { FEATURE_STORE_RESOURCE_TYPES, FeatureStore, FeatureStoreArgs } from "../../components/featurestore";
 import { ADULT_CENSUS_SCHEMA, FeatureGroupSchema, validateFeatureGroupSchema, glueTableName } from "../../components/feature-schema";
 
 const mocks = setupMocks();
@@ -137,6 +137,13 @@ describe("FeatureStore", () => {
         for (const n of ["lake-curated-featurestore-feature-store-featurestore", "fs-glue-featurestore"]) {
             assert.ok(fg.options.dependencies.includes(mocks.byName(n).urn), n);
         }
+    });
+
+    it("creates exactly the resource types it declares", async () => {
+        await build();
+        const root = mocks.one("mlplatform:featurestore:FeatureStore");
+        const types = new Set(mocks.descendantsOf(root).map((r) => r.type));
+        assert.deepEqual([...types].sort(), [...FEATURE_STORE_RESOURCE_TYPES].sort());
     });
 
     it("refuses invalid schemas and prefixes", () => {

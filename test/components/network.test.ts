@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { setupMocks, promiseOf, policyOf, asArray, MOCK_ACCOUNT, RecordedResource } from "../helpers/pulumi-mocks";
-import { PlatformNetwork, PlatformNetworkArgs, SAGEMAKER_INTERFACE_ENDPOINT_SERVICES, awsServiceBucketArns, subnetSpecs } from "../../components/network";
+import { NETWORK_RESOURCE_TYPES, PlatformNetwork, PlatformNetworkArgs, SAGEMAKER_INTERFACE_ENDPOINT_SERVICES, awsServiceBucketArns, subnetSpecs } from "../../components/network";
 
 const mocks = setupMocks();
 
@@ -166,6 +166,7 @@ describe("PlatformNetwork", () => {
         assert.equal(lg.inputs.kmsKeyId, KEY);
         assert.equal(lg.inputs.retentionInDays, 30);
         assert.equal(await promiseOf(n.flowLogGroupName), lg.inputs.name);
+        assert.equal(lg.inputs.name, "/mlplatform/dev/vpc-flow-logs", "stack-unique name by default");
         const fl = mocks.one("aws:ec2/flowLog:FlowLog");
         assert.equal(fl.inputs.trafficType, "ALL");
         assert.equal(fl.inputs.vpcId, await promiseOf(n.vpcId));
@@ -188,6 +189,13 @@ describe("PlatformNetwork", () => {
         }
         const write = perms.Statement.find((s) => asArray(s.Action).includes("logs:PutLogEvents"))!;
         assert.deepEqual(asArray(write.Resource), [lg.state.arn, `${lg.state.arn}:*`]);
+    });
+
+    it("creates exactly the resource types it declares", async () => {
+        await build();
+        const comp = mocks.one("mlplatform:network:PlatformNetwork");
+        const types = new Set(mocks.descendantsOf(comp).map((r) => r.type));
+        assert.deepEqual([...types].sort(), [...NETWORK_RESOURCE_TYPES].sort());
     });
 
     it("parents every resource to the component", async () => {

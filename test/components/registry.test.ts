@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { setupMocks, promiseOf, policyOf, asArray, MOCK_ACCOUNT } from "../helpers/pulumi-mocks";
-import { ModelRegistry, ModelRegistryArgs, TopicPolicyStatement, deploymentTargetKind, MODEL_PACKAGE_STATE_CHANGE } from "../../components/registry";
+import { REGISTRY_RESOURCE_TYPES, ModelRegistry, ModelRegistryArgs, TopicPolicyStatement, deploymentTargetKind, MODEL_PACKAGE_STATE_CHANGE } from "../../components/registry";
 
 const mocks = setupMocks();
 
@@ -77,6 +77,13 @@ describe("ModelRegistry", () => {
         assert.equal(perms.Statement.length, 1);
         assert.deepEqual(asArray(perms.Statement[0].Action), ["states:StartExecution"]);
         assert.deepEqual(asArray(perms.Statement[0].Resource), [SFN]);
+    });
+
+    it("creates exactly the resource types it declares (with a deployment target)", async () => {
+        await build({ deploymentTarget: { arn: SFN } });
+        const root = mocks.one("mlplatform:registry:ModelRegistry");
+        const types = new Set(mocks.descendantsOf(root).map((r) => r.type));
+        assert.deepEqual([...types].sort(), [...REGISTRY_RESOURCE_TYPES].sort());
     });
 
     it("passes static parameters to a SageMaker pipeline target and checks target kinds", async () => {
