@@ -21,6 +21,19 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
+function dropColumn(m: DMatrix, name: string): DMatrix {
+  const j = m.featureNames.indexOf(name);
+  assert.ok(j >= 0, `no column ${name}`);
+  const nCols = m.nCols - 1;
+  const values = new Float32Array(m.nRows * nCols);
+  for (let r = 0; r < m.nRows; r++) {
+    const src = m.values.subarray(r * m.nCols, (r + 1) * m.nCols);
+    values.set(src.subarray(0, j), r * nCols);
+    values.set(src.subarray(j + 1), r * nCols + j);
+  }
+  return { ...m, nCols, values, featureNames: m.featureNames.filter((_, k) => k !== j) };
+}
+
 function withMissing(m: DMatrix, every: number, start: number): DMatrix {
   const values = m.values.slice();
   for (let i = start; i < values.length; i += every) values[i] = NaN;
@@ -84,6 +97,33 @@ describe('training: interoperability with python3-xgboost', function () {
     // and through a model.tar.gz built from it
     const again = loadModelTarGz(packageModel(booster));
     assert.ok(maxAbsDiff(again.predict(te), res.pred) <= 1e-6);
+  });
+
+  it('grows the same trees as xgboost hist when nothing is random and bins are exact, incl. missing values and L1/L2/gamma', () => {
+    // without fnlwgt every feature has < 256 distinct values, so both implementations use the
+    // distinct values as cuts (with many distinct values XGBoost's sketch is approximate)
+    const { tr: tr0, te: te0 } = slice();
+    const tr = dropColumn(tr0, 'fnlwgt');
+    const te = dropColumn(te0, 'fnlwgt');
+    const hp = { num_round: 10, max_depth: 4, eta: 0.3, gamma: 0.5, lambda: 1.5, alpha: 0.2, min_child_weight: 2 };
+    const ours = train(hp, tr).booster;
+    const file = path.join(dir, 'xgb-parity.json');
+    const ref = xgbTrain({ ...hp, objective: 'binary:logistic', tree_method: 'hist', nthread: 1 }, tr, te, file);
+    const theirs = Booster.loadModel(file).toJSON().learner.gradient_booster.model.trees;
+    const mine = ours.toJSON().learner.gradient_booster.model.trees;
+    assert.equal(mine.length, theirs.length);
+    for (let t = 0; t < mine.length; t++) {
+      assert.deepEqual(mine[t].left_children, theirs[t].left_children, `tree ${t} shape`);
+      assert.deepEqual(mine[t].split_indices, theirs[t].split_indices, `tree ${t} split features`);
+      assert.deepEqual(mine[t].default_left, theirs[t].default_left, `tree ${t} default directions`);
+      for (let i = 0; i < mine[t].split_conditions.length; i++) {
+        const a = mine[t].split_conditions[i], b = theirs[t].split_conditions[i];
+        assert.ok(Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b)), `tree ${t} node ${i}: ${a} vs ${b}`);
+        const la = mine[t].loss_changes[i], lb = theirs[t].loss_changes[i];
+        assert.ok(Math.abs(la - lb) <= 1e-3 * Math.max(1, Math.abs(lb)), `tree ${t} node ${i} loss_change: ${la} vs ${lb}`);
+      }
+    }
+    assert.ok(maxAbsDiff(ours.predict(te), ref.pred) <= 1e-6);
   });
 
   it('matches xgboost test AUC on full Adult within 0.005 (max_depth=5, eta=0.2, gamma=4, min_child_weight=6, subsample=0.8, 100 rounds)', () => {
