@@ -22,7 +22,8 @@
  * Every bucket: SSE-KMS with S3 Bucket Keys (except accessLogs, see below), versioning, all four public-access-block
  * settings, BucketOwnerEnforced (ACLs disabled), lifecycle rules, server access logging to the accessLogs bucket, and a
  * bucket policy that
- *   - denies any request not made over TLS (`aws:SecureTransport` = false);
+ *   - denies any request not made over TLS (`aws:SecureTransport` = false) or made with TLS older than 1.2
+ *     (`s3:TlsVersion`);
  *   - denies PutObject requests that *explicitly* ask for another encryption (`s3:x-amz-server-side-encryption` present
  *     and not `aws:kms`) or another KMS key (`s3:x-amz-server-side-encryption-aws-kms-key-id` present and not this
  *     bucket's key ARN). Requests without the headers are allowed: default encryption encrypts them with the bucket's
@@ -74,7 +75,8 @@ export const BUCKET_PURPOSES = ["raw", "curated", "artifacts", "capture", "monit
 export type BucketPurpose = (typeof BUCKET_PURPOSES)[number];
 
 /** Tag the policy pack reads to exempt the access-log bucket from the "S3 buckets use SSE-KMS" rule. */
-export const KMS_EXEMPTION_TAG = "mlplatform:policy-exemption:s3-bucket-kms-encryption";
+/** Exemption tag read by the policy pack's `s3-encryption-and-tls` policy (the tag key names the policy). */
+export const KMS_EXEMPTION_TAG = "mlplatform:policy-exemption:s3-encryption-and-tls";
 export const ACCESS_LOGS_KMS_EXEMPTION_REASON = "S3 server access logging does not support SSE-KMS target buckets; SSE-S3 used";
 
 /** The DNS-safe purpose segment of a bucket name ("accessLogs" -> "access-logs"). */
@@ -236,6 +238,14 @@ export class DataBucket extends pulumi.ComponentResource {
                         Action: "s3:*",
                         Resource: [arn, objects],
                         Condition: { Bool: { "aws:SecureTransport": "false" } },
+                    },
+                    {
+                        Sid: "DenyOutdatedTls",
+                        Effect: "Deny",
+                        Principal: "*",
+                        Action: "s3:*",
+                        Resource: [arn, objects],
+                        Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
                     },
                     {
                         Sid: "DenyOtherEncryptionHeader",

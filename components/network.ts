@@ -51,6 +51,7 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
+import { exemption } from "./tagging";
 import { policyDocument, PolicyStatement } from "./grants";
 
 /** The resource types this component creates (the list in the header comment, for tools and tests). */
@@ -265,7 +266,12 @@ export class PlatformNetwork extends pulumi.ComponentResource {
                 vpcEndpointType: "Gateway",
                 routeTableIds,
                 policy: policyDocument(s3Policy),
-                tags: named(`${name}-s3`),
+                tags: {
+                    ...named(`${name}-s3`),
+                    // Gateway endpoint policies cannot name the caller of AWS-owned buckets (ECR layers are fetched
+                    // through presigned URLs): the statement is scoped by Resource to those buckets instead.
+                    ...exemption("least-privilege-iam", "AWS-owned buckets (ECR layers, SageMaker) need Principal * scoped by Resource; platform buckets require aws:PrincipalAccount"),
+                },
             },
             { parent: this },
         );

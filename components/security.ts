@@ -13,6 +13,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { grant, Grantee, kmsActions, PolicyStatement, policyDocument } from "./grants";
+import { exemption } from "./tagging";
 
 export const ACTIVITIES = ["processing", "training", "hosting", "monitoring", "featureStore", "pipeline", "ciDeploy"] as const;
 export type Activity = (typeof ACTIVITIES)[number];
@@ -47,9 +48,10 @@ export interface PlatformSecurityArgs {
     adminRoleArns?: string[];
     /** Waiting period before a scheduled key deletion happens (7–30 days). Default 30. */
     keyDeletionWindowDays?: number;
-    /** GitHub Actions OIDC provider ARN and subject for the CI deploy role. */
+    /** GitHub Actions OIDC provider ARN for the CI deploy role; default the account's token.actions.githubusercontent.com provider. */
     ciOidcProviderArn?: string;
-    ciOidcSubject?: string;
+    /** Subject the CI deploy role trusts, naming the repository: `repo:<owner>/<repo>:environment:<env>` (or `:ref:refs/heads/main`). */
+    ciOidcSubject: string;
     /** Services allowed to use the logs key (CloudWatch Logs, CloudTrail, SNS publishers); defaults cover the platform. */
     logsKeyServicePrincipals?: string[];
 }
@@ -92,6 +94,10 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                 name: `${p}-permissions-boundary`,
                 description: `Permissions boundary for every ${p} ML platform role`,
                 policy: policyDocument(boundaryStatements(p, this.region, this.partition, this.accountId)),
+                tags: exemption(
+                    "least-privilege-iam",
+                    "Permissions boundary: a ceiling that grants nothing by itself; each role's own policies scope actions to resources",
+                ),
             },
             opt,
         );
@@ -411,34 +417,36 @@ export class PlatformSecurity extends pulumi.ComponentResource {
         return this.prefix;
     }
 
+    /**
+     * The CI deploy role trusts only a federated CI identity (GitHub Actions OIDC by default): audience sts.amazonaws.com
+     * and a subject pattern naming the repository and environment. The account's OIDC provider for
+     * token.actions.githubusercontent.com is created once per account, outside the stacks (see README).
+     */
     private ciTrust(args: PlatformSecurityArgs): pulumi.Output<string> {
-        if (args.ciOidcProviderArn) {
-            const host = args.ciOidcProviderArn.replace(/^.*:oidc-provider\//, "");
-            return pulumi.output(
-                JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [
-                        {
-                            Effect: "Allow",
-                            Principal: { Federated: args.ciOidcProviderArn },
-                            Action: "sts:AssumeRoleWithWebIdentity",
-                            Condition: {
-                                StringEquals: { [`${host}:aud`]: "sts.amazonaws.com" },
-                                StringLike: { [`${host}:sub`]: args.ciOidcSubject ?? "repo:*:ref:refs/heads/main" },
-                            },
-                        },
-                    ],
-                }),
-            );
+        const providerArn: pulumi.Input<string> =
+            args.ciOidcProviderArn ?? pulumi.interpolate`arn:${this.partition}:iam::${this.accountId}:oidc-provider/token.actions.githubusercontent.com`;
+        const subject = args.ciOidcSubject;
+        if (!subject || !/^repo:[^*/:]+\/[^*/:]+:.+$/.test(subject)) {
+            // A wildcard owner/repository would let any GitHub repository's workflow assume the role.
+            throw new Error(`PlatformSecurity: ciOidcSubject '${subject ?? ""}' must name the repository, e.g. repo:my-org/ml-platform:environment:${args.environment}`);
         }
-        const principals: pulumi.Output<string | string[]> =
-            args.adminRoleArns && args.adminRoleArns.length > 0 ? pulumi.output(args.adminRoleArns) : pulumi.interpolate`arn:${this.partition}:iam::${this.accountId}:root`;
-        return principals.apply((p) =>
-            JSON.stringify({
+        return pulumi.output(providerArn).apply((arn) => {
+            const host = arn.replace(/^.*:oidc-provider\//, "");
+            return JSON.stringify({
                 Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { AWS: p }, Action: "sts:AssumeRole", Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } } }],
-            }),
-        );
+                Statement: [
+                    {
+                        Effect: "Allow",
+                        Principal: { Federated: arn },
+                        Action: "sts:AssumeRoleWithWebIdentity",
+                        Condition: {
+                            StringEquals: { [`${host}:aud`]: "sts.amazonaws.com" },
+                            StringLike: { [`${host}:sub`]: subject },
+                        },
+                    },
+                ],
+            });
+        });
     }
 }
 

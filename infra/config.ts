@@ -61,9 +61,9 @@ export interface PlatformConfig {
         /** IAM principals (role ARNs) that administer the stack: key administrators and VPC-endpoint exemption. */
         adminRoleArns: string[];
         keyDeletionWindowDays: number;
-        /** GitHub OIDC subject allowed to assume the CI deploy role, e.g. `repo:org/repo:ref:refs/heads/main`. */
-        ciOidcSubject?: string;
-        /** OIDC provider ARN for CI (GitHub Actions); when absent the CI role trusts the account's admin roles. */
+        /** GitHub OIDC subject allowed to assume the CI deploy role, naming the repository: `repo:org/repo:environment:prod`. */
+        ciOidcSubject: string;
+        /** OIDC provider ARN for CI (GitHub Actions); default: the account's token.actions.githubusercontent.com provider. */
         ciOidcProviderArn?: string;
     };
     logs: {
@@ -367,7 +367,7 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
         security: {
             adminRoleArns: r.strList("security.adminRoleArns", [], ROLE_ARN, "IAM role ARNs"),
             keyDeletionWindowDays: r.num("security.keyDeletionWindowDays", 30, 7, 30, true),
-            ciOidcSubject: r.optStr("security.ciOidcSubject"),
+            ciOidcSubject: r.str("security.ciOidcSubject", undefined, /^repo:[^*/:]+\/[^*/:]+:.+$/, "a GitHub OIDC subject naming the repository, e.g. repo:my-org/ml-platform:environment:dev (no wildcard owner or repository)"),
             ciOidcProviderArn: r.optStr("security.ciOidcProviderArn", /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, "an IAM OIDC provider ARN"),
         },
         logs: { retentionDays: r.num("logs.retentionDays", prod ? 365 : 14, 1, 3653, true) },

@@ -88,6 +88,10 @@ export const LEAST_PRIVILEGE_DEFAULTS: LeastPrivilegeConfig = {
         "events.amazonaws.com",
         "scheduler.amazonaws.com",
         "application-autoscaling.amazonaws.com",
+        // Platform plumbing: VPC flow logs, CloudTrail -> CloudWatch Logs, Budgets actions.
+        "vpc-flow-logs.amazonaws.com",
+        "cloudtrail.amazonaws.com",
+        "budgets.amazonaws.com",
     ],
     allowedOidcProviders: ["token.actions.githubusercontent.com"],
     allowedAwsPrincipals: [],

@@ -11,7 +11,12 @@ describe("PlatformSecurity", () => {
     let sec: PlatformSecurity;
     before(async () => {
         mocks.reset();
-        sec = new PlatformSecurity("sec", { namePrefix: "mlp-dev", environment: "dev", adminRoleArns: ["arn:aws:iam::123456789012:role/platform-admin"] });
+        sec = new PlatformSecurity("sec", {
+            namePrefix: "mlp-dev",
+            environment: "dev",
+            adminRoleArns: ["arn:aws:iam::123456789012:role/platform-admin"],
+            ciOidcSubject: "repo:acme/ml:environment:dev",
+        });
         sec.grantVpcAccess(["training", "processing"], { vpcId: "vpc-1", subnetIds: ["subnet-a", "subnet-b"], securityGroupIds: ["sg-jobs"] });
         sec.grantJobControl(sec.grantee("pipeline"), { vpcId: "vpc-1", subnetIds: ["subnet-a", "subnet-b"], securityGroupIds: ["sg-jobs"] }, ["processing", "training"]);
         await mocks.settle();
@@ -113,7 +118,13 @@ describe("PlatformSecurity", () => {
         assert.ok(!doc.Statement.some((s: any) => asArray(s.Action).some((a: any) => a === "*" || /^[a-z0-9-]+:\*$/.test(a))));
     });
 
-    it("trusts CI only through OIDC with audience and subject conditions when a provider is configured", async () => {
+    it("refuses a CI subject that does not name the repository", () => {
+        for (const bad of ["repo:*:environment:dev", "repo:acme/*:ref:refs/heads/main", ""]) {
+            assert.throws(() => new PlatformSecurity(`bad${bad.length}`, { namePrefix: "mlp-x", environment: "dev", ciOidcSubject: bad }), /must name the repository/);
+        }
+    });
+
+    it("trusts CI only through OIDC with audience and subject conditions", async () => {
         mocks.reset();
         new PlatformSecurity("ci", {
             namePrefix: "mlp-ci",
