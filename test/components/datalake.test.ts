@@ -161,6 +161,9 @@ describe("DataLake", () => {
             assert.equal(tls[0].Principal, "*");
             assert.deepEqual(asArray(tls[0].Resource).sort(), [arn, `${arn}/*`].sort());
             assert.equal(tls[0].Action, "s3:*");
+            const old = policy.Statement.find((s) => s.Sid === "DenyOutdatedTls")!;
+            assert.deepEqual(old.Condition, { NumericLessThan: { "s3:TlsVersion": "1.2" } });
+            assert.equal(old.Effect, "Deny");
 
             const hdr = policy.Statement.find((s) => s.Sid === "DenyOtherEncryptionHeader")!;
             assert.equal(hdr.Effect, "Deny");
