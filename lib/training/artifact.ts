@@ -1,9 +1,12 @@
 /**
  * model.tar.gz packaging as the SageMaker XGBoost container expects it: a gzip'ed
- * tar archive holding a single model file at its root, named `xgboost-model`
- * (the container lists the model directory and loads the first file, trying
- * pickle first and then `Booster.load_model`). We store XGBoost's JSON model
- * there; XGBoost recognises JSON by its leading `{"` even without a .json suffix.
+ * tar archive holding a single model file at its root, named `xgboost-model`.
+ * The container's serve_utils.get_loaded_booster lists the regular files of the
+ * extracted model directory (older releases take the first one, newer ones load
+ * every file as an ensemble member — hence exactly one file), tries `pickle.load`
+ * and falls back to `xgb.Booster().load_model(path)`. We store XGBoost's JSON model
+ * there; XGBoost recognises JSON by its leading `{"` even without a .json suffix
+ * (the interop test loads the extracted extension-less file with xgboost 1.7).
  *
  * Minimal POSIX ustar writer/reader (regular files only) on top of Node's zlib.
  */
