@@ -88,11 +88,14 @@ export class ServingModel {
 
   /** Decode a CSV body (one row per non-empty line) into a dense feature matrix. */
   featuresFromCsv(text: string): Features {
-    const lines = text.split('\n');
     const rows: string[] = [];
-    for (const l of lines) {
-      const s = l.endsWith('\r') ? l.slice(0, -1) : l;
-      if (s.trim() !== '') rows.push(s);
+    let start = 0;
+    while (start <= text.length) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      const l = text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
+      if (l.trim() !== '') rows.push(l);
+      start = end + 1;
     }
     if (rows.length === 0) throw new InvocationError(400, 'the text/csv body has no rows; send one row per line');
     const nc = this.nFeatures;

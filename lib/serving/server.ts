@@ -27,7 +27,7 @@
  */
 import * as http from 'http';
 import { randomUUID } from 'crypto';
-import { formatCaptureRecord, encodingForContentType } from '../monitoring/capture';
+import { formatCaptureRecord, formatInferenceTime, encodingForContentType } from '../monitoring/capture';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_METRICS_NAMESPACE, EndpointConfig, validateEndpointConfig } from './config';
 import { CaptureWriter, repairTornTails } from './capture-writer';
 import { InvocationError, ResponseType, ServingModel, encodePredictions } from './model';
@@ -60,6 +60,19 @@ function mediaType(h: string | undefined): string {
   if (!h) return '';
   const i = h.indexOf(';');
   return (i < 0 ? h : h.slice(0, i)).trim().toLowerCase();
+}
+
+let timeSec = -1;
+let timeStr = '';
+/** Capture inferenceTime (second precision, like the service), formatted once per second. */
+function inferenceTimeNow(): string {
+  const now = Date.now();
+  const sec = Math.floor(now / 1000);
+  if (sec !== timeSec) {
+    timeSec = sec;
+    timeStr = formatInferenceTime(new Date(sec * 1000));
+  }
+  return timeStr;
 }
 
 function hrUs(start: bigint): number {
@@ -328,11 +341,11 @@ export class EndpointServer {
   }
 
   private async process(res: http.ServerResponse, r: ServingRequest, ct: string, variant: string, t0: bigint): Promise<void> {
-    if (r.body.length === 0 || (ct === 'text/csv' && r.body.toString('utf8').trim() === '')) {
+    const text = r.body.toString('utf8');
+    if (text.length === 0 || (ct === 'text/csv' && text.trim() === '')) {
       return this.fail(res, 400, 'empty_body', 'the request body is empty; send one or more CSV rows or a JSON document', variant);
     }
     const model = this.models.get(variant)!;
-    const text = r.body.toString('utf8');
     const tm = process.hrtime.bigint();
     let out: string;
     try {
@@ -349,6 +362,7 @@ export class EndpointServer {
         input: { data: text, contentType: r.contentType, encoding: encodingForContentType(r.contentType) },
         output: { data: out, contentType: r.accept },
         eventId: randomUUID(),
+        inferenceTime: inferenceTimeNow(),
         inferenceId: r.inferenceId,
       });
       try {
@@ -385,6 +399,7 @@ export class EndpointServer {
               input: { data: text, contentType: r.contentType, encoding: encodingForContentType(r.contentType) },
               output: { data: out, contentType: r.accept },
               eventId: randomUUID(),
+              inferenceTime: inferenceTimeNow(),
               inferenceId: r.inferenceId,
             }),
           );

@@ -39,7 +39,7 @@ describe('serving: load tester', function () {
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
     const url = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
     try {
-      const res = await runLoadTest({ url, bodies: ['1,2,3'], steps: [1, 2, 4, 8, 16, 32], stepDurationMs: 400, stepMaxRequests: 300, sloP99Ms: 50 });
+      const res = await runLoadTest({ url, client: 'raw', bodies: ['1,2,3'], steps: [1, 2, 4, 8, 16, 32], stepDurationMs: 400, stepMaxRequests: 300, sloP99Ms: 50 });
       assert.equal(res.stoppedReason, 'slo_exceeded');
       const last = res.steps[res.steps.length - 1];
       assert.ok(last.p99Ms > 50);
@@ -70,16 +70,26 @@ describe('serving: load tester', function () {
       host: '127.0.0.1',
     });
     try {
-      const good = await runLoadTest({ url: ep.url, bodies: f.rawLines.slice(0, 10), steps: [1, 4], stepDurationMs: 300, stepMaxRequests: 200, sloP99Ms: 5000 });
-      assert.equal(good.stoppedReason, 'completed');
-      assert.equal(good.steps.length, 2);
-      assert.ok(good.best && good.best.ok > 0 && good.best.throughput > 0);
-      const bad = await runLoadTest({ url: ep.url, bodies: ['1,2,3'], steps: [1, 2], stepDurationMs: 200, stepMaxRequests: 50, sloP99Ms: 5000 });
-      assert.equal(bad.stoppedReason, 'error_rate_exceeded');
-      assert.equal(bad.steps.length, 1);
-      assert.equal(bad.steps[0].errorRate, 1);
-      assert.deepEqual(Object.keys(bad.steps[0].statusCounts), ['400']);
-      assert.equal(bad.best, undefined);
+      for (const client of ['agent', 'raw'] as const) {
+        const before = ep.stats.ok;
+        const good = await runLoadTest({ url: ep.url, client, bodies: f.rawLines.slice(0, 10), steps: [1, 4], stepDurationMs: 300, stepMaxRequests: 200, sloP99Ms: 5000, inferenceIdPrefix: client });
+        assert.equal(good.stoppedReason, 'completed', client);
+        assert.equal(good.steps.length, 2);
+        assert.ok(good.best && good.best.ok > 0 && good.best.throughput > 0);
+        const okCount = good.steps.reduce((a, s) => a + s.ok, 0);
+        assert.equal(good.steps.reduce((a, s) => a + s.okInferenceIds!.length, 0), okCount);
+        assert.ok(ep.stats.ok - before >= okCount, 'the server really answered them');
+        const bad = await runLoadTest({ url: ep.url, client, bodies: ['1,2,3'], steps: [1, 2], stepDurationMs: 200, stepMaxRequests: 50, sloP99Ms: 5000 });
+        assert.equal(bad.stoppedReason, 'error_rate_exceeded');
+        assert.equal(bad.steps.length, 1);
+        assert.equal(bad.steps[0].errorRate, 1);
+        assert.deepEqual(Object.keys(bad.steps[0].statusCounts), ['400']);
+        assert.equal(bad.best, undefined);
+      }
+      // a dead port: every request fails (status 0) instead of hanging
+      const dead = await runLoadTest({ url: 'http://127.0.0.1:1', client: 'raw', bodies: ['x'], steps: [2], stepDurationMs: 100, stepMaxRequests: 20, sloP99Ms: 5000, timeoutMs: 500 });
+      assert.equal(dead.steps[0].errorRate, 1);
+      assert.deepEqual(Object.keys(dead.steps[0].statusCounts), ['0']);
     } finally {
       await ep.stop();
     }
