@@ -99,6 +99,10 @@ export interface PlatformConfig {
         };
     };
     monitoring: {
+        /** The platform's own serverless monitor (a Lambda running lib/monitoring on a schedule): works without Model Monitor. */
+        serverlessMonitor: boolean;
+        /** EventBridge schedule of the serverless monitor, e.g. rate(1 hour). */
+        serverlessScheduleExpression: string;
         /** SageMaker Model Monitor data-quality schedule (closed to new AWS customers: off unless your account has it). */
         modelMonitorSchedule: boolean;
         instanceType: string;
@@ -398,6 +402,8 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             },
         },
         monitoring: {
+            serverlessMonitor: r.bool("monitoring.serverlessMonitor", true),
+            serverlessScheduleExpression: r.str("monitoring.serverlessScheduleExpression", "rate(1 hour)", /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, "an EventBridge schedule such as rate(1 hour) or cron(0 * * * ? *)"),
             modelMonitorSchedule: r.bool("monitoring.modelMonitorSchedule", false),
             instanceType: r.str("monitoring.instanceType", "ml.m5.large", INSTANCE_TYPE, "a SageMaker instance type such as ml.m5.large"),
             scheduleExpression: r.str("monitoring.scheduleExpression", "cron(0 * ? * * *)", /^cron\(.+\)$/, "a cron() expression such as cron(0 * ? * * *)"),

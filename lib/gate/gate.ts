@@ -54,6 +54,8 @@ export interface GateOptions {
     projectDir?: string;
     mode?: "update" | "new-stack";
     configure?: (raw: RawConfig) => RawConfig;
+    /** Extra stack transformations: a deliberately changed program (see runProgram). */
+    transformations?: import("@pulumi/pulumi").ResourceTransformation[];
     /** `--policy-pack-config` file; default `policies/config/<environment>.json`. */
     packConfigFile?: string;
 }
@@ -82,6 +84,7 @@ export function inputsFromRun(run: ProgramRun): ResourceInput[] {
             props: r.inputs,
             parent: r.parent,
             dependencies: r.dependencies,
+            propertyDependencies: r.propertyDependencies,
             ...(p ? { provider: { type: p.type, name: p.name, urn: p.urn, props: p.inputs } } : {}),
         };
     });
@@ -170,7 +173,7 @@ export async function evaluatePack(
 
 /** Runs the program for a stack and evaluates the pack: the offline gate. */
 export async function runGate(opts: GateOptions): Promise<{ report: GateReport; run: ProgramRun }> {
-    const run = await runProgram(() => createPlatform(), { stack: opts.stack, projectDir: opts.projectDir, mode: opts.mode, configure: opts.configure });
+    const run = await runProgram(() => createPlatform(), { stack: opts.stack, projectDir: opts.projectDir, mode: opts.mode, configure: opts.configure, transformations: opts.transformations });
     const env = String(run.config["mlplatform:environment"] ?? opts.stack);
     const packConfigFile = opts.packConfigFile ?? path.join(ROOT, "policies", "config", `${env}.json`);
     const report = await evaluatePack(inputsFromRun(run), {

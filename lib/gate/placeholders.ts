@@ -167,7 +167,9 @@ export function defaultState(args: pulumi.runtime.MockResourceArgs, ctx: MockCon
             const service = type.split(":")[1]?.split("/")[0] ?? "unknown";
             const kind = type.split(":")[2] ?? "resource";
             const n = inputs.name ?? `${name}-${h.slice(0, 7)}`;
-            return { id: args.custom === false ? "" : `${n}`, state: { ...base, arn: `arn:aws:${service}:${r}:${a}:${kind.toLowerCase()}/${n}` } };
+            // SageMaker resources with a `name` input are auto-named by the provider when the program leaves it out.
+            const autoNamed = type.startsWith("aws:sagemaker/") && ["Model", "EndpointConfiguration", "Endpoint"].includes(kind) ? { name: n } : {};
+            return { id: args.custom === false ? "" : `${n}`, state: { ...base, ...autoNamed, arn: `arn:aws:${service}:${r}:${a}:${kind.toLowerCase()}/${n}` } };
         }
     }
 }

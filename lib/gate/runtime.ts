@@ -29,6 +29,8 @@ export interface RecordedResource {
     /** Provider reference `<provider urn>::<provider id>`, when one is set explicitly or inherited. */
     provider?: string;
     dependencies: string[];
+    /** Input property -> URNs of the resources its value was computed from (as the engine records them). */
+    propertyDependencies: Record<string, string[]>;
     inputs: Record<string, unknown>;
     outputs: Record<string, unknown>;
     id?: string;
@@ -50,19 +52,28 @@ export interface RunOptions {
     account?: string;
     /** Change the stack's raw config before the program reads it (used by the insecure-variant corpus). */
     configure?: (raw: RawConfig) => RawConfig;
+    /**
+     * Extra stack transformations registered before the program runs: a way to run a deliberately changed program
+     * (e.g. drop a bucket's KMS key) without editing it. They run after the program's own transformations.
+     */
+    transformations?: pulumi.ResourceTransformation[];
 }
 
 class Recorder implements pulumi.runtime.Mocks {
     readonly resources: RecordedResource[] = [];
-    pending?: { parent?: string; provider?: string; dependencies: string[] };
+    pending?: { parent?: string; provider?: string; dependencies: string[]; propertyDependencies: Record<string, string[]> };
     constructor(readonly ctx: MockContext, readonly stack: string, readonly mode: "update" | "new-stack") {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
-        const p = this.pending ?? { dependencies: [] };
+        const p = this.pending ?? { dependencies: [], propertyDependencies: {} };
         this.pending = undefined;
         const d = defaultState(args, this.ctx);
         let state = d.state;
         let id = d.id;
+        // Auto-naming: the provider's Check fills in a generated `name` for resources that have one, so the engine
+        // (and the analyzer) see it among the inputs.
+        const inputs = { ...args.inputs };
+        if (args.custom !== false && inputs.name === undefined && typeof d.state.name === "string" && this.mode === "update") inputs.name = d.state.name;
         if (this.mode === "new-stack" && args.custom !== false) {
             // Only the inputs are known; everything the provider computes is unknown until apply.
             state = { ...args.inputs };
@@ -83,7 +94,8 @@ class Recorder implements pulumi.runtime.Mocks {
             parent: p.parent,
             provider: args.provider || p.provider,
             dependencies: p.dependencies,
-            inputs: args.inputs,
+            propertyDependencies: p.propertyDependencies,
+            inputs,
             outputs: state,
             id,
         });
@@ -128,14 +140,27 @@ export async function runProgram(program: () => unknown, opts: RunOptions): Prom
     const monitor = pulumi.runtime.getMonitor() as any;
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: any) => {
-        rec.pending = { parent: req.getParent() || undefined, provider: req.getProvider?.() || undefined, dependencies: req.getDependenciesList?.() ?? [] };
+        const propertyDependencies: Record<string, string[]> = {};
+        const map = req.getPropertydependenciesMap?.();
+        map?.forEach((v: any, k: string) => {
+            propertyDependencies[k] = v.getUrnsList();
+        });
+        rec.pending = {
+            parent: req.getParent() || undefined,
+            provider: req.getProvider?.() || undefined,
+            dependencies: req.getDependenciesList?.() ?? [],
+            propertyDependencies,
+        };
         return register(req, callback);
     };
 
     // Errors thrown inside the program surface through the stack's outputs promise; log errors count too.
     let outputs: Record<string, unknown>;
     try {
-        outputs = (await pulumi.runtime.runInPulumiStack(async () => program() as never)) as Record<string, unknown>;
+        outputs = (await pulumi.runtime.runInPulumiStack(async () => {
+            for (const t of opts.transformations ?? []) pulumi.runtime.registerStackTransformation(t);
+            return program() as never;
+        })) as Record<string, unknown>;
         await settle();
     } finally {
         pulumi.runtime.setAllConfig({}, []);
