@@ -348,8 +348,12 @@ export class GroundTruthMerger {
     this.groundTruth.set(id, labels);
   }
 
-  /** Joins everything fed so far. */
+  private finished = false;
+
+  /** Joins everything fed so far. Call once; feed a new merger for another window. */
   finish(): { rows: MergedRow[]; report: MergeReport } {
+    if (this.finished) throw new Error('GroundTruthMerger.finish() was already called; create a new GroundTruthMerger for another merge.');
+    this.finished = true;
     const rows: MergedRow[] = [];
     const usedGt = new Set<string>();
     for (const c of this.captures.values()) {
