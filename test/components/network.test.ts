@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { setupMocks, promiseOf, policyOf, asArray, MOCK_ACCOUNT, RecordedResource } from "../helpers/pulumi-mocks";
+import { DataLake, platformBucketArns } from "../../components/datalake";
 import { NETWORK_RESOURCE_TYPES, PlatformNetwork, PlatformNetworkArgs, SAGEMAKER_INTERFACE_ENDPOINT_SERVICES, awsServiceBucketArns, subnetSpecs } from "../../components/network";
 
 const mocks = setupMocks();
@@ -142,6 +143,28 @@ describe("PlatformNetwork", () => {
         assert.ok(!asArray<string>(platform.Action).some((a) => a === "s3:*" || a.startsWith("s3:PutBucket")));
         const awsStmt = policy.Statement.find((s) => asArray<string>(s.Resource).some((r) => r.includes("starport")))!;
         assert.deepEqual(asArray(awsStmt.Action), ["s3:GetObject"]);
+    });
+
+    it("admits exactly the DataLake's buckets, named before they exist, and the lake restricts itself to this endpoint", async () => {
+        const suffix = "0badcafe";
+        const n = new PlatformNetwork("net", args({ platformBucketArns: platformBucketArns("mlp-prod", suffix) }));
+        const lake = new DataLake("lake", {
+            namePrefix: "mlp-prod",
+            suffix,
+            region: REGION,
+            kmsKeyArn: KEY,
+            captureExpirationDays: 30,
+            restrictToVpcEndpointId: n.s3GatewayEndpointId,
+        });
+        await mocks.settle();
+        const gw = mocks.ofType(ENDPOINT).find((r) => r.inputs.vpcEndpointType === "Gateway")!;
+        const platform = (await policyOf(gw.inputs.policy)).Statement.find((s) => s.Sid === "PlatformBuckets")!;
+        const lakeArns = Object.values(await promiseOf(lake.bucketArns)).sort();
+        assert.equal(lakeArns.length, 7);
+        assert.deepEqual(asArray<string>(platform.Resource).filter((r) => !r.endsWith("/*")).sort(), lakeArns);
+        const rawPolicy = mocks.ofType("aws:s3/bucketPolicy:BucketPolicy").find((p) => p.inputs.bucket === "mlp-prod-raw-0badcafe")!;
+        const deny = (await policyOf(rawPolicy.inputs.policy)).Statement.find((s) => s.Sid === "DenyObjectAccessOutsideVpcEndpoint")!;
+        assert.equal(deny.Condition.StringNotEquals["aws:SourceVpce"], gw.id);
     });
 
     it("adds only the opted-in AWS buckets", async () => {
