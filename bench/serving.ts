@@ -5,7 +5,9 @@
  *  2. Endpoint in a background process (startEndpoint), single-row raw-CSV requests, keep-alive load at
  *     concurrency 1 / 8 / 32 (fixed duration per step), with data capture OFF and then ON (100 % sampling).
  *     Throughput, p50/p90/p99 latency, error rate per step. The load generator runs in this process on the
- *     same cores as the server (2 vCPUs shared with other work), so numbers are a lower bound.
+ *     same cores as the server (2 vCPUs shared with other work), so numbers are a lower bound. Main numbers use
+ *     the load tester's `raw` keep-alive client; the c=32 step is repeated with the `http.Agent` client for
+ *     comparison (it costs the generator ~3-4x more CPU per request).
  *  3. Capture completeness: every inference id answered 200 must have a capture line; captured lines vs the
  *     server's count of 200 responses (after a graceful teardown, which flushes).
  *  4. Batch transform (in-process, MultiRecord 6 MB, JoinSource Input + OutputFilter) over all adult.data rows.
@@ -98,21 +100,30 @@ export async function run(): Promise<Record<string, unknown>> {
     };
     const ep = await startEndpoint(config, work);
     const steps: StepResult[] = [];
+    let agentStep: StepResult | undefined;
+    let status: Record<string, unknown> = {};
     try {
       for (const c of STEPS) {
         steps.push(
           await runStep(
-            { url: ep.url, bodies, contentType: 'text/csv', sloP99Ms: SLO_MS, stepDurationMs: STEP_MS, stepMaxRequests: 200_000, warmupRequests: 200, inferenceIdPrefix: capture ? 'bench' : undefined },
+            { url: ep.url, client: 'raw', bodies, contentType: 'text/csv', sloP99Ms: SLO_MS, stepDurationMs: STEP_MS, stepMaxRequests: 200_000, warmupRequests: 200, inferenceIdPrefix: capture ? 'bench' : undefined },
             c,
           ),
         );
       }
+      // same c=32 step with Node's http.Agent client, to show how much the generator itself costs
+      agentStep = await runStep(
+        { url: ep.url, client: 'agent', bodies, contentType: 'text/csv', sloP99Ms: SLO_MS, stepDurationMs: STEP_MS, stepMaxRequests: 200_000, warmupRequests: 200, inferenceIdPrefix: capture ? 'bench-agent' : undefined },
+        32,
+      );
+      steps.push(agentStep);
     } finally {
-      var status = await getJson(`${ep.url}/admin/status`).catch(() => ({}) as Record<string, unknown>);
+      status = await getJson(`${ep.url}/admin/status`).catch(() => ({}));
       await teardown(work, { endpointName: name });
     }
     const key = capture ? 'captureOn' : 'captureOff';
-    results[key] = steps.map(summarize);
+    results[key] = steps.filter((s) => s !== agentStep).map(summarize);
+    results[`${key}HttpAgentClientC32`] = agentStep ? summarize(agentStep) : null;
     if (capture) {
       const stats = new CaptureReadStats();
       const ids = new Set<string>();
