@@ -104,8 +104,13 @@ describe('bias: pre-training metrics (hand computed)', () => {
     assert.equal(m.CI.description, 'Class Imbalance (CI)');
     assert.deepEqual(
       sec.facets.sex[0].metrics.map((x) => x.name),
-      ['CI', 'DPL', 'KL', 'JS', 'LP', 'TVD', 'KS', 'CDDL'],
+      ['CDDL', 'CI', 'DPL', 'JS', 'KL', 'KS', 'LP', 'TVD'], // Clarify sorts by short name
     );
+    const post = report.post_training_bias_metrics!.facets.sex[0].metrics.map((x) => x.name);
+    assert.deepEqual(post, ['AD', 'CDDPL', 'DAR', 'DCA', 'DCR', 'DI', 'DPPL', 'DRR', 'FT', 'RD', 'TE']);
+    const sel = computeBiasReport(ROWS, { ...CONFIG, preTrainingMethods: ['CI'], postTrainingMethods: ['DCAcc', 'DI'] }).report;
+    assert.deepEqual(sel.post_training_bias_metrics!.facets.sex[0].metrics.map((x) => x.name), ['DCA', 'DI']);
+    assert.throws(() => computeBiasReport(ROWS, { ...CONFIG, postTrainingMethods: ['XYZ' as any] }), /unknown post-training metric "XYZ"/);
     // round-trips through JSON without loss (no NaN/Infinity)
     assert.deepEqual(JSON.parse(JSON.stringify(report)), report);
   });
@@ -116,7 +121,7 @@ describe('bias: post-training metrics (hand computed)', () => {
   const m = metricsOf(report, 'post');
   it('DPPL = 4/6 - 2/4 = 1/6', () => near(m.DPPL.value, 1 / 6, 'DPPL'));
   it('DI = (2/4)/(4/6) = 0.75', () => near(m.DI.value, 0.75, 'DI'));
-  it('DCAcc = n_a(1)/n̂_a(1) - n_d(1)/n̂_d(1) = 3/4 - 1/2 = 0.25', () => near(m.DCAcc.value, 0.25, 'DCAcc'));
+  it('DCA (docs: DCAcc) = n_a(1)/n̂_a(1) - n_d(1)/n̂_d(1) = 3/4 - 1/2 = 0.25', () => near(m.DCA.value, 0.25, 'DCA'));
   it('DCR = n_d(0)/n̂_d(0) - n_a(0)/n̂_a(0) = 3/2 - 3/2 = 0', () => near(m.DCR.value, 0, 'DCR'));
   it('RD = 2/3 - 1/1 = -1/3', () => near(m.RD.value, -1 / 3, 'RD'));
   it('DAR = TP_a/n̂_a(1) - TP_d/n̂_d(1) = 2/4 - 1/2 = 0', () => near(m.DAR.value, 0, 'DAR'));
@@ -221,8 +226,8 @@ describe('bias: facets, labels and edge cases', () => {
     near(pre.TVD.value, 0.5, 'TVD');
     const post = metricsOf(report, 'post', 's');
     near(post.DI.value, 0, 'DI = 0/1');
-    assert.equal(post.DCAcc.value, null);
-    assert.match(post.DCAcc.error!, /predicted positives in facet d n̂_d\(1\) is 0/);
+    assert.equal(post.DCA.value, null);
+    assert.match(post.DCA.error!, /predicted positives in facet d n̂_d\(1\) is 0/);
     assert.equal(post.TE.value, null);
     assert.match(post.TE.error!, /false positives in facet d FP_d is 0/);
   });
@@ -361,7 +366,7 @@ describe('bias: drift between baseline and current', () => {
   it('service rule: violation when the current value is farther from balance than the baseline', () => {
     // current (row 9 now predicted 0): facet d TP=1 FP=0 TN=3 FN=0, n̂_d(1)=1 ; facet a unchanged.
     //   DPPL 1/6 -> 5/12 (farther: violation)      DI 0.75 -> 0.375 (|.375-1| > |.75-1|: violation)
-    //   DCAcc 0.25 -> 3/4 - 1/1 = -0.25 (equal distance: ok)   DCR 0 -> 1 - 1.5 = -0.5 (violation)
+    //   DCA 0.25 -> 3/4 - 1/1 = -0.25 (equal distance: ok)   DCR 0 -> 1 - 1.5 = -0.5 (violation)
     //   RD -1/3 -> -1/3 (ok)   DAR 0 -> 2/4 - 1/1 = -0.5 (violation)   DRR 0.5 -> 3/3 - 1/2 = 0.5 (ok)
     //   AD -0.25 -> 0.5 - 1 = -0.5 (violation)   TE -> FP_d = 0 -> null (skipped)
     //   CDDPL 1/6 -> group B accepted {4,6} (no d), rejected {3,9,10} (d: 9,10): 2/3 ; (5/6 + 10/3)/10 = 5/12 (violation)

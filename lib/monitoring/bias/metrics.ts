@@ -18,7 +18,8 @@
  *   CDDL  = (1/n) Σ_i n_i DD_i,  DD_i = n_d,i(0)/n_i(0) - n_d,i(1)/n_i(1)  over groups i
  *   DPPL  = q̂_a - q̂_d,  q̂_x = n̂_x(1) / n_x
  *   DI    = q̂_d / q̂_a
- *   DCAcc = c_a - c_d,  c_x = n_x(1) / n̂_x(1)
+ *   DCA   = c_a - c_d,  c_x = n_x(1) / n̂_x(1)   (the docs page calls it DCAcc; Clarify's
+ *           analysis.json, method lists and CloudWatch names use "DCA", so do we; "DCAcc" is accepted as input)
  *   DCR   = r_d - r_a,  r_x = n_x(0) / n̂_x(0)
  *   RD    = TP_a/(TP_a+FN_a) - TP_d/(TP_d+FN_d)
  *   DAR   = TP_a/n̂_a(1) - TP_d/n̂_d(1)
@@ -39,10 +40,11 @@
  */
 
 export type PreTrainingMetric = 'CI' | 'DPL' | 'KL' | 'JS' | 'LP' | 'TVD' | 'KS' | 'CDDL';
-export type PostTrainingMetric = 'DPPL' | 'DI' | 'DCAcc' | 'DCR' | 'RD' | 'DAR' | 'DRR' | 'AD' | 'CDDPL' | 'TE' | 'FT';
+export type PostTrainingMetric = 'DPPL' | 'DI' | 'DCA' | 'DCR' | 'RD' | 'DAR' | 'DRR' | 'AD' | 'CDDPL' | 'TE' | 'FT';
 
-export const PRE_TRAINING_METRICS: readonly PreTrainingMetric[] = ['CI', 'DPL', 'KL', 'JS', 'LP', 'TVD', 'KS', 'CDDL'];
-export const POST_TRAINING_METRICS: readonly PostTrainingMetric[] = ['DPPL', 'DI', 'DCAcc', 'DCR', 'RD', 'DAR', 'DRR', 'AD', 'CDDPL', 'TE', 'FT'];
+/** Default order = Clarify's: its report sorts the metrics by short name. */
+export const PRE_TRAINING_METRICS: readonly PreTrainingMetric[] = ['CDDL', 'CI', 'DPL', 'JS', 'KL', 'KS', 'LP', 'TVD'];
+export const POST_TRAINING_METRICS: readonly PostTrainingMetric[] = ['AD', 'CDDPL', 'DAR', 'DCA', 'DCR', 'DI', 'DPPL', 'DRR', 'FT', 'RD', 'TE'];
 
 export const METRIC_DESCRIPTIONS: Record<PreTrainingMetric | PostTrainingMetric, string> = {
   CI: 'Class Imbalance (CI)',
@@ -55,7 +57,7 @@ export const METRIC_DESCRIPTIONS: Record<PreTrainingMetric | PostTrainingMetric,
   CDDL: 'Conditional Demographic Disparity in Labels (CDDL)',
   DPPL: 'Difference in Positive Proportions in Predicted Labels (DPPL)',
   DI: 'Disparate Impact (DI)',
-  DCAcc: 'Difference in Conditional Acceptance (DCAcc)',
+  DCA: 'Difference in Conditional Acceptance (DCA)',
   DCR: 'Difference in Conditional Rejection (DCR)',
   RD: 'Recall Difference (RD)',
   DAR: 'Difference in Acceptance Rates (DAR)',

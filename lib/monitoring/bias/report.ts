@@ -69,7 +69,8 @@ export interface BiasConfig {
   /** Numeric feature columns for the flip test (FT). */
   featureColumns?: string[];
   preTrainingMethods?: readonly PreTrainingMetric[];
-  postTrainingMethods?: readonly PostTrainingMetric[];
+  /** Post-training metrics to compute ('DCAcc' is accepted as an alias of 'DCA'). */
+  postTrainingMethods?: readonly (PostTrainingMetric | 'DCAcc')[];
   /** Refuse FT above this many kNN distance evaluations (default 5e7). */
   ftMaxPairs?: number;
 }
@@ -248,7 +249,13 @@ export function computeBiasReport(rows: readonly Record<string, Scalar>[], confi
   if (badFeatureRows > 0) featuresOk = false;
 
   const preMethods = config.preTrainingMethods ?? PRE_TRAINING_METRICS;
-  const postMethods = config.postTrainingMethods ?? POST_TRAINING_METRICS;
+  const postMethods: PostTrainingMetric[] = (config.postTrainingMethods ?? POST_TRAINING_METRICS).map((m) => (m === 'DCAcc' ? 'DCA' : m));
+  for (const m of preMethods) {
+    if (!PRE_TRAINING_METRICS.includes(m)) throw new BiasInputError(`unknown pre-training metric "${m}"; use some of ${PRE_TRAINING_METRICS.join(', ')}.`);
+  }
+  for (const m of postMethods) {
+    if (!POST_TRAINING_METRICS.includes(m)) throw new BiasInputError(`unknown post-training metric "${m}"; use some of ${POST_TRAINING_METRICS.join(', ')} (or DCAcc).`);
+  }
   const pre: BiasMetricsSection = { label: config.labelColumn, label_value_or_threshold: describeLabel(config.label), facets: {} };
   const post: BiasMetricsSection | undefined = predTest
     ? { label: config.labelColumn, label_value_or_threshold: describeLabel(config.label), facets: {}, predicted_label: config.predictedColumn }
@@ -317,7 +324,7 @@ export function computeBiasReport(rows: readonly Record<string, Scalar>[], confi
       const postFns: Record<PostTrainingMetric, () => MetricResult> = {
         DPPL: () => dppl(counts),
         DI: () => disparateImpact(counts),
-        DCAcc: () => dcacc(counts),
+        DCA: () => dcacc(counts),
         DCR: () => dcr(counts),
         RD: () => recallDifference(counts),
         DAR: () => dar(counts),
