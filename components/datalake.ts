@@ -25,8 +25,8 @@
  *   - denies any request not made over TLS (`aws:SecureTransport` = false) or made with TLS older than 1.2
  *     (`s3:TlsVersion`);
  *   - denies PutObject requests that *explicitly* ask for another encryption (`s3:x-amz-server-side-encryption` present
- *     and not `aws:kms`) or another KMS key (`s3:x-amz-server-side-encryption-aws-kms-key-id` present and not this
- *     bucket's key ARN). Requests without the headers are allowed: default encryption encrypts them with the bucket's
+ *     and not `aws:kms`) or another KMS key (`s3:x-amz-server-side-encryption-aws-kms-key-id` present and neither this
+ *     bucket's key ARN nor one of `allowedKmsKeyArns` — the platform keys SageMaker jobs must name for their outputs). Requests without the headers are allowed: default encryption encrypts them with the bucket's
  *     key, so requiring the header would only break clients (this is what AWS recommends since default encryption).
  *     The `Null: false` guard matters: negated string operators match when the key is absent, so without it every
  *     header-less upload would be denied. Clients that do send the key id must send the key *ARN* (a key id or an alias
@@ -133,6 +133,11 @@ export interface DataBucketArgs {
     restrictToVpcEndpointId?: pulumi.Input<string>;
     /** Principals exempt from the VPC-endpoint restriction (role ARNs). */
     exemptRoleArns?: pulumi.Input<string>[];
+    /**
+     * Other KMS keys (ARNs) a PutObject may explicitly name besides the bucket's own key — e.g. the key SageMaker jobs
+     * must use for their outputs (`OutputDataConfig.KmsKeyId`), which S3 receives as the key-id header.
+     */
+    allowedKmsKeyArns?: pulumi.Input<string>[];
     /** Extra statements for the bucket policy (service access such as CloudTrail or S3 log delivery). */
     extraPolicyStatements?: pulumi.Input<BucketPolicyStatement[]>;
     forceDestroy?: boolean;
@@ -227,8 +232,15 @@ export class DataBucket extends pulumi.ComponentResource {
         }
 
         const statements = pulumi
-            .all([this.bucket.arn, kmsKeyArn, args.restrictToVpcEndpointId, pulumi.output(args.exemptRoleArns ?? []), pulumi.output(args.extraPolicyStatements ?? [])])
-            .apply(([arn, key, vpce, exempt, extra]) => {
+            .all([
+                this.bucket.arn,
+                kmsKeyArn,
+                args.restrictToVpcEndpointId,
+                pulumi.output(args.exemptRoleArns ?? []),
+                pulumi.output(args.extraPolicyStatements ?? []),
+                pulumi.output(args.allowedKmsKeyArns ?? []),
+            ])
+            .apply(([arn, key, vpce, exempt, extra, allowedKeys]) => {
                 const objects = `${arn}/*`;
                 const out: BucketPolicyStatement[] = [
                     {
@@ -267,7 +279,7 @@ export class DataBucket extends pulumi.ComponentResource {
                         Action: "s3:PutObject",
                         Resource: objects,
                         Condition: {
-                            StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": key },
+                            StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": allowedKeys.length > 0 ? [key, ...allowedKeys.filter((k) => k !== key)] : key },
                             Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
                         },
                     });
@@ -338,6 +350,17 @@ export interface DataLakeArgs {
     kmsKeyArn: pulumi.Input<string>;
     /** KMS key (ARN) for the audit bucket (CloudTrail's key). Default: kmsKeyArn. */
     auditKmsKeyArn?: pulumi.Input<string>;
+    /**
+     * Per-purpose default keys overriding `kmsKeyArn` (e.g. artifacts: the key training jobs write model artifacts
+     * with). `audit` here wins over `auditKmsKeyArn`. accessLogs is always SSE-S3.
+     */
+    bucketKmsKeyArns?: Partial<Record<Exclude<BucketPurpose, "accessLogs">, pulumi.Input<string>>>;
+    /**
+     * Further platform keys every bucket accepts in an explicit `x-amz-server-side-encryption-aws-kms-key-id` header
+     * (writers such as SageMaker jobs that must name their own output key). Keys outside this list and the bucket's own
+     * key are denied.
+     */
+    allowedKmsKeyArns?: pulumi.Input<string>[];
     /** Days after which captured inference data expires. */
     captureExpirationDays: number;
     /** Days after which non-current object versions expire. Default 90. */
@@ -403,6 +426,7 @@ export class DataLake extends pulumi.ComponentResource {
             lifecycleRules: baseRules(purpose),
             restrictToVpcEndpointId: args.restrictToVpcEndpointId,
             exemptRoleArns: exempt,
+            allowedKmsKeyArns: args.allowedKmsKeyArns,
             forceDestroy: args.forceDestroy ?? false,
             retainOnDelete: args.retainOnDelete ?? true,
             tags: args.tags,
@@ -431,11 +455,16 @@ export class DataLake extends pulumi.ComponentResource {
         const logging = { targetBucket: accessLogs.bucketName };
 
         const kms = (key: pulumi.Input<string>): BucketEncryption => ({ kind: "kms", kmsKeyArn: key });
-        const make = (purpose: BucketPurpose, extra?: Partial<DataBucketArgs>) =>
-            new DataBucket(`${name}-${purposeSlug(purpose)}`, { ...common(purpose), encryption: kms(args.kmsKeyArn), accessLogs: logging, ...extra }, { parent: this });
+        const make = (purpose: Exclude<BucketPurpose, "accessLogs">, extra?: Partial<DataBucketArgs>) =>
+            new DataBucket(
+                `${name}-${purposeSlug(purpose)}`,
+                { ...common(purpose), encryption: kms(keyFor(purpose)), accessLogs: logging, ...extra },
+                { parent: this },
+            );
+        const keyFor = (purpose: Exclude<BucketPurpose, "accessLogs">): pulumi.Input<string> =>
+            args.bucketKmsKeyArns?.[purpose] ?? (purpose === "audit" ? args.auditKmsKeyArn : undefined) ?? args.kmsKeyArn;
 
         const audit = make("audit", {
-            encryption: kms(args.auditKmsKeyArn ?? args.kmsKeyArn),
             extraPolicyStatements: pulumi.all([names.audit, accountId, this.trailArn]).apply(([bucket, account, trail]): BucketPolicyStatement[] => [
                 {
                     Sid: "CloudTrailAclCheck",

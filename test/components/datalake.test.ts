@@ -127,6 +127,20 @@ describe("DataLake", () => {
         assert.equal(configOf(T.sse, name("raw")).inputs.rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId, KEY);
     });
 
+    it("takes per-purpose keys and accepts the allowed platform keys in explicit key headers", async () => {
+        const artifactsKey = KEY.replace("aaaaaaaa", "cccccccc");
+        const logsKey = KEY.replace("aaaaaaaa", "dddddddd");
+        const lake = await build({ bucketKmsKeyArns: { artifacts: artifactsKey, monitoring: logsKey }, allowedKmsKeyArns: [KEY, artifactsKey, logsKey] });
+        const keyOf = (p: BucketPurpose) => configOf(T.sse, name(p)).inputs.rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId;
+        assert.equal(keyOf("artifacts"), artifactsKey);
+        assert.equal(keyOf("monitoring"), logsKey);
+        assert.equal(keyOf("raw"), KEY);
+        assert.equal(await promiseOf(lake.buckets.artifacts.kmsKeyArn!), artifactsKey, "grants use the bucket's own key");
+        const policy = await policyOf(configOf(T.policy, name("artifacts")).inputs.policy);
+        const deny = policy.Statement.find((s) => s.Sid === "DenyOtherKmsKey")!;
+        assert.deepEqual(deny.Condition.StringNotEquals["s3:x-amz-server-side-encryption-aws-kms-key-id"], [artifactsKey, KEY, logsKey]);
+    });
+
     it("versions, blocks all public access and enforces bucket-owner ownership on every bucket", async () => {
         await buildDefault();
         for (const p of BUCKET_PURPOSES) {
