@@ -38,7 +38,10 @@
  *      - opt-in `amazonLinuxRepositories`: `repo.<region>.amazonaws.com` and `packages.<region>.amazonaws.com`
  *        (Amazon Linux yum repositories, for containers/notebooks that install OS packages).
  *   Those reads are not restricted by principal account because ECR hands out pre-signed URLs signed by AWS.
- *   Anything else (other accounts' buckets, exfiltration to a personal bucket) is denied at the endpoint.
+ *   Anything else (other accounts' buckets, exfiltration to a personal bucket) is denied at the endpoint — including the
+ *   SageMaker Python SDK's default bucket `sagemaker-<region>-<account>`: pass the platform's buckets explicitly. In dev
+ *   egress mode the S3 prefix-list route of the gateway endpoint is more specific than the NAT default route, so
+ *   same-region S3 traffic still goes through (and is limited by) this policy.
  *
  * Flow logs: ALL traffic of the VPC to a CloudWatch log group encrypted with `flowLogKmsKeyArn` (that key's policy must
  * allow `logs.<region>.amazonaws.com` — the security component owns it), delivered by a role that only
