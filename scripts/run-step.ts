@@ -38,7 +38,7 @@ async function main(): Promise<number> {
     const workdir = path.resolve(String(flags.workdir ?? path.join(projectDir, ".ml-env", stack)));
     const config = loadStackFile(stack, projectDir);
     const { stack: _s, target: _t, workdir: _w, force, ...options } = flags;
-    await runStep(loadStep(step), { stack, target, workdir, projectDir, config, force: force === true, options });
+    await runStep(loadStep(step, target), { stack, target, workdir, projectDir, config, force: force === true, options });
     return 0;
 }
 

@@ -1,19 +1,19 @@
-/** The lifecycle's steps, in order. Modules load lazily so a step only pays for the engines it uses. */
+/**
+ * The lifecycle's steps, in order. Modules load lazily so a step only pays for the engines it uses.
+ * `--target aws` uses `scripts/steps/aws/<step>.ts` where it exists (the AWS form of the step, same name, inputs and
+ * results contract); a step without an AWS module handles both targets itself (provision).
+ */
+import * as fs from "fs";
+import * as path from "path";
 import { StepDefinition } from "../../lib/pipeline/step";
 
-const MODULES: Record<string, () => StepDefinition> = {
-    provision: () => require("./provision").default,
-    prepare: () => require("./prepare").default,
-    features: () => require("./features").default,
-    train: () => require("./train").default,
-    tune: () => require("./tune").default,
-    register: () => require("./register").default,
-};
+export const STEP_NAMES = ["provision", "prepare", "features", "train", "tune", "register", "deploy", "batch-infer", "evaluate", "loadtest", "monitor"];
 
-export const STEP_NAMES = Object.keys(MODULES);
-
-export function loadStep(name: string): StepDefinition {
-    const f = MODULES[name];
-    if (!f) throw new Error(`unknown step '${name}': steps are ${STEP_NAMES.join(", ")}`);
-    return f();
+export function loadStep(name: string, target: "local" | "aws" = "local"): StepDefinition {
+    if (!STEP_NAMES.includes(name)) throw new Error(`unknown step '${name}': steps are ${STEP_NAMES.join(", ")}`);
+    const aws = path.join(__dirname, "aws", `${name}.ts`);
+    const file = target === "aws" && (fs.existsSync(aws) || fs.existsSync(aws.replace(/\.ts$/, ".js"))) ? `./aws/${name}` : `./${name}`;
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const mod = require(file) as { default: StepDefinition };
+    return mod.default;
 }
