@@ -329,3 +329,71 @@ describe('serving: in-process endpoint', function () {
     assert.equal(s2.stats.captured, 0);
   });
 });
+
+describe('serving: graceful shutdown', function () {
+  this.timeout(30_000);
+
+  it('stop() drains in-flight requests (all answered and captured), then refuses new ones; metrics flush periodically', async () => {
+    const f = servingFixture();
+    const work = tmpDir('drain');
+    const bucket = path.join(work, 'bucket');
+    const s = await serveEndpoint({
+      endpointName: 'drain-ep',
+      variants: [{ name: 'A', modelPath: f.modelTarGz, weight: 1 }],
+      capture: { enabled: true, samplingPercentage: 100, destination: bucket, prefix: '' },
+      port: 0,
+      host: '127.0.0.1',
+      metricsFile: path.join(work, 'metrics.jsonl'),
+      metricsIntervalMs: 50,
+    });
+    const url = s.url;
+    const a = new http.Agent({ keepAlive: true, maxSockets: 40 });
+    const send = (i: number) =>
+      new Promise<Resp>((resolve, reject) => {
+        const u = new URL(url);
+        const body = JSON.stringify({ instances: [f.rawLines[i % 50].split(',').map((x) => x.trim())] });
+        const req = http.request(
+          { host: u.hostname, port: u.port, path: '/invocations', method: 'POST', agent: a, headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-Amzn-SageMaker-Inference-Id': `drain-${i}` } },
+          (res) => {
+            const c: Buffer[] = [];
+            res.on('data', (d) => c.push(d));
+            res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(c).toString() }));
+          },
+        );
+        req.on('error', reject);
+        // send the head now and the body a little later, so the request is in flight when stop() starts
+        req.flushHeaders();
+        setTimeout(() => req.end(body), 30);
+      });
+    assert.equal((await send(0)).status, 200);
+    await new Promise((r) => setTimeout(r, 120)); // > 2 metric intervals
+    const metricLines = fs.readFileSync(path.join(work, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    assert.ok(metricLines.length >= 1 && JSON.parse(metricLines[0]).Invocations === 1, 'periodic flush wrote the first interval');
+    const inflight = Array.from({ length: 30 }, (_, i) => send(i + 1));
+    // wait until the server has every request head (a connection without a request is idle and is closed)
+    for (let k = 0; k < 200 && s.stats.requests < 31; k++) await new Promise((r) => setTimeout(r, 2));
+    assert.equal(s.stats.requests, 31);
+    const stopped = s.stop(5000);
+    const results = await Promise.all(inflight);
+    await stopped;
+    assert.deepEqual(results.map((r) => r.status), Array(30).fill(200));
+    assert.ok(results.every((r) => r.headers.connection === 'close'), 'keep-alive connections are closed while draining');
+    await assert.rejects(invoke(url, f.rawLines[0]), /ECONNREFUSED/);
+    a.destroy();
+    const recs = await captured(bucket);
+    const ids = new Set(recs.map((r) => r.eventMetadata.inferenceId));
+    for (let i = 0; i <= 30; i++) assert.ok(ids.has(`drain-${i}`), `drain-${i} captured`);
+    const j = recs.find((r) => r.eventMetadata.inferenceId === 'drain-1')!;
+    assert.equal(j.captureData.endpointInput!.encoding, 'JSON');
+    assert.equal(j.captureData.endpointInput!.observedContentType, 'application/json');
+    assert.equal(j.captureData.endpointOutput!.encoding, 'JSON');
+    assert.equal(JSON.parse(j.captureData.endpointOutput!.data).predictions.length, 1);
+    const total = fs
+      .readFileSync(path.join(work, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .reduce((acc, d) => acc + d.Invocations, 0);
+    assert.equal(total, 31, 'the last interval was flushed on stop');
+  });
+});
