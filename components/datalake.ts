@@ -77,7 +77,18 @@ export type BucketPurpose = (typeof BUCKET_PURPOSES)[number];
 /** Tag the policy pack reads to exempt the access-log bucket from the "S3 buckets use SSE-KMS" rule. */
 /** Exemption tag read by the policy pack's `s3-encryption-and-tls` policy (the tag key names the policy). */
 export const KMS_EXEMPTION_TAG = "mlplatform:policy-exemption:s3-encryption-and-tls";
-export const ACCESS_LOGS_KMS_EXEMPTION_REASON = "S3 server access logging does not support SSE-KMS target buckets; SSE-S3 used";
+export const ACCESS_LOGS_KMS_EXEMPTION_REASON = "S3 server access logging cannot deliver to SSE-KMS target buckets - SSE-S3 AES256 used instead";
+
+/** S3 accepts only these characters in tag keys and values (PutBucketTagging fails with InvalidTag otherwise). */
+export const S3_TAG_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** Throws when a tag would be rejected by S3 (characters, key/value length), naming the offending tag. */
+export function assertValidS3Tags(tags: Record<string, string>, where: string): void {
+    for (const [k, v] of Object.entries(tags)) {
+        if (k.length < 1 || k.length > 128 || !S3_TAG_PATTERN.test(k)) throw new Error(`${where}: tag key ${JSON.stringify(k)} is not a valid S3 tag key`);
+        if (v.length > 256 || !S3_TAG_PATTERN.test(v)) throw new Error(`${where}: tag ${k} = ${JSON.stringify(v)} is not a valid S3 tag value (letters, digits, spaces and _ . : / = + - @ only, at most 256)`);
+    }
+}
 
 /** The DNS-safe purpose segment of a bucket name ("accessLogs" -> "access-logs"). */
 export function purposeSlug(purpose: BucketPurpose): string {
@@ -190,6 +201,7 @@ export class DataBucket extends pulumi.ComponentResource {
         const child: pulumi.CustomResourceOptions = { parent: this, retainOnDelete: args.retainOnDelete ?? true };
         const tags: Record<string, string> = { ...(args.tags ?? {}), "mlplatform:bucket-purpose": args.purpose };
         if (args.encryption.kind === "s3") tags[KMS_EXEMPTION_TAG] = args.encryption.exemptionReason;
+        assertValidS3Tags(tags, `DataBucket ${name}`);
 
         this.bucket = new aws.s3.Bucket(name, { bucket: args.bucketName, forceDestroy: args.forceDestroy ?? false, tags }, child);
         this.bucketName = this.bucket.bucket;

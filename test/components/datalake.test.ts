@@ -6,6 +6,8 @@ import {
     BUCKET_PURPOSES,
     BucketPurpose,
     DATALAKE_RESOURCE_TYPES,
+    S3_TAG_PATTERN,
+    assertValidS3Tags,
     DataBucket,
     DataLake,
     DataLakeArgs,
@@ -118,6 +120,13 @@ describe("DataLake", () => {
                 assert.equal(bucket.inputs.tags[KMS_EXEMPTION_TAG], undefined, p);
             }
         }
+    });
+
+    it("only sets tags S3 accepts (the exemption reason included) and rejects invalid ones early", () => {
+        assert.ok(S3_TAG_PATTERN.test(ACCESS_LOGS_KMS_EXEMPTION_REASON));
+        assert.ok(S3_TAG_PATTERN.test(KMS_EXEMPTION_TAG));
+        assert.throws(() => assertValidS3Tags({ Owner: "a;b" }, "x"), /not a valid S3 tag value/);
+        assert.throws(() => new DataLake("badtags", args({ tags: { Team: "ml (core)" } })), /Team = "ml \(core\)" is not a valid S3 tag value/);
     });
 
     it("uses the audit key for the audit bucket when given", async () => {
