@@ -273,7 +273,7 @@ export class PlatformNetwork extends pulumi.ComponentResource {
                     ...named(`${name}-s3`),
                     // Gateway endpoint policies cannot name the caller of AWS-owned buckets (ECR layers are fetched
                     // through presigned URLs): the statement is scoped by Resource to those buckets instead.
-                    ...exemption("least-privilege-iam", "AWS-owned buckets (ECR layers, SageMaker) need Principal * scoped by Resource; platform buckets require aws:PrincipalAccount"),
+                    ...exemption("least-privilege-iam", "AWS-owned buckets for ECR layers and SageMaker allow any principal scoped by resource - platform buckets require aws:PrincipalAccount"),
                 },
             },
             { parent: this },

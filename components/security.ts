@@ -96,7 +96,7 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                 policy: policyDocument(boundaryStatements(p, this.region, this.partition, this.accountId)),
                 tags: exemption(
                     "least-privilege-iam",
-                    "Permissions boundary: a ceiling that grants nothing by itself; each role's own policies scope actions to resources",
+                    "Permissions boundary: a ceiling that grants nothing by itself - each role policy scopes actions to resources",
                 ),
             },
             opt,

@@ -13,7 +13,8 @@ import * as pulumi from "@pulumi/pulumi";
 import taggable from "../policies/data/taggable-types.json";
 
 /** Tag key prefix the policy pack reads as a per-resource exemption: `mlplatform:policy-exemption:<policy>` = reason. */
-export const EXEMPTION_TAG_PREFIX = "mlplatform:policy-exemption:";
+export { EXEMPTION_TAG_PREFIX } from "../policies/lib/report";
+import { EXEMPTION_TAG_PREFIX } from "../policies/lib/report";
 
 const TAGGABLE = new Set<string>((taggable as { types: string[] }).types);
 
@@ -25,7 +26,10 @@ export function isTaggable(type: string): boolean {
 /** Tags of a resource that is exempted from one policy, with the reason (shown by the policy gate). */
 export function exemption(policy: string, reason: string): Record<string, string> {
     if (reason.trim().length < 10) throw new Error(`exemption for policy '${policy}': give a reason of at least 10 characters`);
-    return { [`${EXEMPTION_TAG_PREFIX}${policy}`]: reason.slice(0, 256) };
+    if (reason.length > 256) throw new Error(`exemption for policy '${policy}': the reason is ${reason.length} characters; AWS tag values hold at most 256`);
+    const bad = reason.match(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/u);
+    if (bad) throw new Error(`exemption for policy '${policy}': '${bad[0]}' is not allowed in an AWS tag value (use letters, digits, spaces and _ . : / = + - @)`);
+    return { [`${EXEMPTION_TAG_PREFIX}${policy}`]: reason };
 }
 
 /**
