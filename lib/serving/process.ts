@@ -9,9 +9,11 @@
  * config.metricsFile is set), `<name>.stdout.log` (process stdout/stderr).
  *
  * Re-running `startEndpoint` on a running endpoint is safe:
- *  - same config (hash of the effective config) and `/ping` OK → the running process is reused (`reused: true`);
- *  - different config, or the process does not answer → it is stopped (SIGTERM, SIGKILL fallback) and a new one
- *    is started with the new config (as UpdateEndpoint replaces the fleet). Use `{ restart: 'always' }` to force.
+ *  - same config (hash of the effective config plus the size/mtime of every model and transform file) and
+ *    `/ping` OK → the running process is reused (`reused: true`);
+ *  - different config or changed model files (`replaced: 'config_changed'`), or a process that does not answer
+ *    (`'not_responding'`) → it is stopped (SIGTERM, SIGKILL fallback) and a new one is started with the new
+ *    config, as UpdateEndpoint replaces the fleet. Use `{ restart: 'always' }` to force a restart.
  * A state file whose pid is dead, or belongs to an unrelated process (pid reuse; checked via /proc cmdline), is
  * stale: it is removed and a fresh process is started.
  *
@@ -75,9 +77,23 @@ function canonical(v: unknown): unknown {
   return v;
 }
 
-/** Stable hash of an effective endpoint config (key order does not matter). */
+function fingerprint(file: string | undefined): string {
+  if (!file) return '-';
+  try {
+    const st = fs.statSync(file);
+    return `${path.resolve(file)}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return `${file}:missing`;
+  }
+}
+
+/**
+ * Stable hash of an effective endpoint config (key order does not matter) AND of its model / transform
+ * files (path, size, mtime), so re-deploying a retrained model under the same path restarts the endpoint.
+ */
 export function configHash(c: EndpointConfig): string {
-  return createHash('sha256').update(JSON.stringify(canonical(c))).digest('hex').slice(0, 16);
+  const files = [...c.variants, ...(c.shadowVariant ? [c.shadowVariant] : [])].map((v) => [fingerprint(v.modelPath), fingerprint(v.transformPath)]);
+  return createHash('sha256').update(JSON.stringify([canonical(c), files])).digest('hex').slice(0, 16);
 }
 
 export function endpointDir(workdir: string): string {

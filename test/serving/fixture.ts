@@ -30,6 +30,12 @@ export interface ServingFixture {
 }
 
 let cached: ServingFixture | undefined;
+const created: string[] = [];
+// temp folders of this test process are removed when it exits (set SERVING_KEEP_TMP=1 to keep them)
+process.on('exit', () => {
+  if (process.env.SERVING_KEEP_TMP) return;
+  for (const d of created) fs.rmSync(d, { recursive: true, force: true });
+});
 
 export function adultRawLines(limit: number, skip = 0): { lines: string[]; labels: number[] } {
   const text = fs.readFileSync(ADULT_DATA, 'utf8').split('\n');
@@ -47,7 +53,7 @@ export function adultRawLines(limit: number, skip = 0): { lines: string[]; label
 
 export function servingFixture(): ServingFixture {
   if (cached) return cached;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'serving-fixture-'));
+  const dir = tmpDir('fixture');
   const text = fs.readFileSync(ADULT_DATA, 'utf8').split('\n');
   const head = text.slice(0, 3001).join('\n');
   const rows = parseBuffer(Buffer.from(head), 'adult.data', ADULT_SCHEMA, { sourceTag: 'data' }).rows;
@@ -78,5 +84,7 @@ export function expectedProb(b: Booster, t: Transform, line: string): number {
 }
 
 export function tmpDir(tag: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `serving-${tag}-`));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `serving-${tag}-`));
+  created.push(d);
+  return d;
 }

@@ -81,9 +81,26 @@ describe('serving: background endpoint process', function () {
     const r2 = await post(changed.port, f.rawLines[0], { 'Content-Type': 'text/csv' }, agent);
     assert.equal(Number(r2.body), expectedProb(f.boosterB, f.transform, f.rawLines[0]), 'new config is served');
 
+    // retrained model written over the same path: same config text, new artifact → restart
+    const modelCopy = path.join(work, 'retrained.json');
+    fs.copyFileSync(f.modelJsonB, modelCopy);
+    const cfgR = config({ variants: [{ name: 'A', modelPath: modelCopy, transformPath: f.transformJson, weight: 1 }] });
+    const re1 = await startEndpoint(cfgR, work);
+    pids.push(re1.pid);
+    assert.equal(re1.replaced, 'config_changed');
+    fs.writeFileSync(modelCopy, fs.readFileSync(f.modelJson)); // "retrain": A's model under the same path
+    const re2 = await startEndpoint(cfgR, work);
+    pids.push(re2.pid);
+    assert.equal(re2.replaced, 'config_changed');
+    assert.notEqual(re2.pid, re1.pid);
+    const r3 = await post(re2.port, f.rawLines[0], { 'Content-Type': 'text/csv' }, agent);
+    assert.equal(Number(r3.body), expectedProb(f.booster, f.transform, f.rawLines[0]), 'the retrained model is served');
+
     const down = await teardown(work);
-    assert.deepEqual(down.map((d) => [d.endpointName, d.pid, d.outcome]), [['bg-ep', changed.pid, 'stopped']]);
+    assert.deepEqual(down.map((d) => [d.endpointName, d.pid, d.outcome]), [['bg-ep', re2.pid, 'stopped']]);
+    assert.equal(isAlive(re2.pid), false);
     assert.equal(isAlive(changed.pid), false);
+    assert.equal(isAlive(re1.pid), false);
     assert.equal(fs.existsSync(path.join(work, 'endpoint', 'bg-ep.json')), false);
     // graceful shutdown flushed the capture and the log says so
     const logs = fs.readFileSync(path.join(work, 'endpoint', 'bg-ep.log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
