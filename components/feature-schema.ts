@@ -26,7 +26,7 @@ export interface FeatureGroupSchema {
 
 /**
  * UCI Adult (census income) as a feature group. Column names follow the data set with underscores (Feature Store and
- * Athena/Glue friendly); the label `ltgt50k` is 1 when income > 50K.
+ * Athena/Glue friendly); the label `label` is 1 when income > 50K (the same column name the local pipeline writes, so prepared rows ingest as they are).
  */
 export const ADULT_CENSUS_SCHEMA: FeatureGroupSchema = {
     name: "adult-census",
@@ -50,7 +50,7 @@ export const ADULT_CENSUS_SCHEMA: FeatureGroupSchema = {
         { name: "capital_loss", type: "Integral" },
         { name: "hours_per_week", type: "Integral" },
         { name: "native_country", type: "String" },
-        { name: "ltgt50k", type: "Integral", description: "Label: 1 if income > 50K, else 0" },
+        { name: "label", type: "Integral", description: "Label: 1 if income > 50K, else 0" },
     ],
 };
 

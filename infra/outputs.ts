@@ -43,8 +43,12 @@ export interface StackOutputs {
     network: {
         vpcId: string;
         subnetIds: string[];
+        /** Security group of SageMaker jobs (processing, training, transform, monitoring). */
         jobSecurityGroupId: string;
+        /** Security group of SageMaker model endpoints (CreateModel VpcConfig). */
         endpointSecurityGroupId: string;
+        /** Security group of the interface VPC endpoints (HTTPS from the platform's workloads). */
+        vpcEndpointSecurityGroupId: string;
         s3GatewayEndpointId: string;
     };
     featureGroupNames: string[];

@@ -72,7 +72,9 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     );
     const jobNet = { vpcId: network.vpcId, subnetIds: network.privateSubnetIds, securityGroupIds: [network.jobSecurityGroupId] };
     security.grantVpcAccess(["processing", "training", "monitoring", "pipeline"], jobNet);
-    security.grantVpcAccess(["hosting"], { vpcId: network.vpcId, subnetIds: network.privateSubnetIds, securityGroupIds: [network.endpointSecurityGroupId] });
+    // Model endpoints run with the jobs' security group (HTTPS to the VPC endpoints and S3 only); the network's
+    // `endpointSecurityGroupId` belongs to the interface VPC endpoints themselves.
+    security.grantVpcAccess(["hosting"], jobNet);
     security.grantJobControl(security.grantee("pipeline"), jobNet, ["processing", "training", "monitoring"]);
 
     const lake = new DataLake(
@@ -84,6 +86,8 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             accountId: security.accountId,
             kmsKeyArn: security.keys.data.arn,
             auditKmsKeyArn: security.keys.logs.arn,
+            // Models are encrypted with the artifacts key and monitoring reports with the logs key, as the jobs write them.
+            bucketKmsKeyArns: { artifacts: security.keys.artifacts.arn, monitoring: security.keys.logs.arn },
             captureExpirationDays: cfg.dataLake.captureExpirationDays,
             noncurrentVersionExpirationDays: cfg.dataLake.noncurrentVersionExpirationDays,
             rawTransitionToIaDays: cfg.dataLake.rawTransitionToIaDays,
@@ -91,7 +95,8 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             retainOnDelete: cfg.dataLake.retainOnDelete,
             restrictToVpcEndpointId: cfg.dataLake.restrictToVpcEndpoint ? network.s3GatewayEndpointId : undefined,
             adminRoleArns: cfg.security.adminRoleArns,
-            vpcEndpointExemptRoleArns: [security.roles.ciDeploy.arn],
+            // CI deploys from outside the VPC; Feature Store writes the offline store from the service's own network.
+            vpcEndpointExemptRoleArns: [security.roles.ciDeploy.arn, security.roles.featureStore.arn],
             trailName: `${p}-trail`,
             tags: cfg.tags,
         },
@@ -171,7 +176,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
                 endpointName,
                 hostingRoleArn: security.roles.hosting.arn,
                 subnetIds: network.privateSubnetIds,
-                securityGroupIds: [network.endpointSecurityGroupId],
+                securityGroupIds: [network.jobSecurityGroupId],
                 kmsKeyArn: security.keys.artifacts.arn,
                 artifactsBucketName: b.artifacts.bucketName,
                 variants: cfg.endpoint.variants,
@@ -269,7 +274,8 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             vpcId: network.vpcId,
             subnetIds: network.privateSubnetIds,
             jobSecurityGroupId: network.jobSecurityGroupId,
-            endpointSecurityGroupId: network.endpointSecurityGroupId,
+            endpointSecurityGroupId: network.jobSecurityGroupId,
+            vpcEndpointSecurityGroupId: network.endpointSecurityGroupId,
             s3GatewayEndpointId: network.s3GatewayEndpointId,
         },
         featureGroupNames: featureStore.featureGroupNames.apply((m) => Object.values(m)),

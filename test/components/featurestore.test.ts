@@ -21,7 +21,7 @@ describe("feature schema", () => {
         assert.equal(s.eventTimeFeatureName, "event_time");
         assert.equal(t.record_id, "String");
         assert.ok(t.event_time === "String" || t.event_time === "Fractional");
-        for (const n of ["age", "fnlwgt", "education_num", "capital_gain", "capital_loss", "hours_per_week", "ltgt50k"]) assert.equal(t[n], "Integral", n);
+        for (const n of ["age", "fnlwgt", "education_num", "capital_gain", "capital_loss", "hours_per_week", "label"]) assert.equal(t[n], "Integral", n);
         for (const n of ["workclass", "education", "marital_status", "occupation", "relationship", "race", "sex", "native_country"]) assert.equal(t[n], "String", n);
         assert.equal(s.features.length, 17);
     });
