@@ -177,11 +177,19 @@ export async function startEndpoint(config: EndpointConfig, workdir: string, opt
   fs.mkdirSync(dir, { recursive: true });
   const base = validateEndpointConfig(config);
   const name = base.endpointName;
+  // the background process runs with the repository as cwd: make every path absolute (relative to the caller's cwd)
+  const abs = (p: string | undefined) => (p === undefined || p === '' ? p : path.resolve(p));
   const effective: EndpointConfig = {
     ...base,
-    logFile: base.logFile ?? path.join(dir, `${name}.log.jsonl`),
-    metricsFile: base.metricsFile ?? path.join(dir, `${name}.metrics.jsonl`),
+    variants: base.variants.map((v) => ({ ...v, modelPath: abs(v.modelPath)!, ...(v.transformPath ? { transformPath: abs(v.transformPath) } : {}) })),
+    capture: { ...base.capture, destination: abs(base.capture.destination) ?? '' },
+    logFile: abs(base.logFile) ?? path.join(dir, `${name}.log.jsonl`),
+    metricsFile: abs(base.metricsFile) ?? path.join(dir, `${name}.metrics.jsonl`),
   };
+  if (base.shadowVariant) {
+    const sv = base.shadowVariant;
+    effective.shadowVariant = { ...sv, modelPath: abs(sv.modelPath)!, ...(sv.transformPath ? { transformPath: abs(sv.transformPath) } : {}) };
+  }
   const hash = configHash(effective);
   // Pre-flight: load every model here so a bad path / model / transform fails in milliseconds with the
   // loader's message instead of after a background process start-up.

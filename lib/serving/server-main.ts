@@ -41,23 +41,28 @@ async function main(): Promise<void> {
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
   const server = new EndpointServer(config);
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = (reason: string, exitCode: number) => {
     if (stopping) return;
     stopping = true;
-    server.log.info('signal', { signal });
+    server.log.info('shutdown', { reason });
     server
       .stop()
       .catch((e) => server.log.error('shutdown_failed', { error: (e as Error).message }))
       .finally(() => {
         removeStateIfOurs(stateFile);
-        process.exit(0);
+        process.exit(exitCode);
       });
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM', 0));
+  process.on('SIGINT', () => shutdown('SIGINT', 0));
+  // a bug, not bad input (input errors are answered 4XX): log it, drain what is in flight, exit non-zero
   process.on('uncaughtException', (e) => {
     server.log.error('uncaught_exception', { error: e.stack });
-    shutdown('uncaughtException');
+    shutdown('uncaughtException', 1);
+  });
+  process.on('unhandledRejection', (e) => {
+    server.log.error('unhandled_rejection', { error: e instanceof Error ? e.stack : String(e) });
+    shutdown('unhandledRejection', 1);
   });
   const port = await server.start();
   if (stateFile) {

@@ -56,7 +56,19 @@ describe('serving: background endpoint process', function () {
   });
 
   it('startEndpoint runs detached, writes pid + port, reuses on re-run, restarts on config change; teardown leaves nothing', async () => {
-    const h = await startEndpoint(config(), work);
+    // relative paths are resolved against the caller's cwd (the background process runs elsewhere)
+    const cwd = process.cwd();
+    process.chdir(work);
+    let h;
+    try {
+      const rel = config({
+        variants: [{ name: 'A', modelPath: path.relative(work, f.modelTarGz), weight: 1 }],
+        capture: { enabled: true, samplingPercentage: 100, destination: 'bucket', prefix: 'dc' },
+      });
+      h = await startEndpoint(rel, '.');
+    } finally {
+      process.chdir(cwd);
+    }
     pids.push(h.pid);
     assert.equal(h.reused, false);
     assert.ok(h.port > 0 && isAlive(h.pid));
@@ -69,7 +81,7 @@ describe('serving: background endpoint process', function () {
     assert.equal(Number(r.body), expectedProb(f.booster, f.transform, f.rawLines[0]));
 
     const again = await startEndpoint(config(), work);
-    assert.equal(again.reused, true);
+    assert.equal(again.reused, true, 'same effective (absolute) config → reused');
     assert.equal(again.pid, h.pid);
 
     const changed = await startEndpoint(config({ variants: [{ name: 'A', modelPath: f.modelJsonB, transformPath: f.transformJson, weight: 1 }] }), work);
@@ -104,7 +116,7 @@ describe('serving: background endpoint process', function () {
     assert.equal(fs.existsSync(path.join(work, 'endpoint', 'bg-ep.json')), false);
     // graceful shutdown flushed the capture and the log says so
     const logs = fs.readFileSync(path.join(work, 'endpoint', 'bg-ep.log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.ok(logs.some((l) => l.event === 'signal' && l.signal === 'SIGTERM'));
+    assert.ok(logs.some((l) => l.event === 'shutdown' && l.reason === 'SIGTERM'));
     assert.ok(logs.some((l) => l.event === 'endpoint_stopped'));
     assert.ok(listJsonl(path.join(work, 'bucket')).length >= 2);
     assert.deepEqual(await teardown(work), [], 'teardown is idempotent');
