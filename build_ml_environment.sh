@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The ML lifecycle in order, against the stack's outputs:
-#   provision -> prepare -> features -> train -> tune -> register
+#   provision -> prepare -> features -> train -> tune -> register -> deploy -> batch-infer -> evaluate -> loadtest
 # Local by default (no AWS, no Docker): ./build_ml_environment.sh
 # See README.md ("The ML lifecycle") for every option, step, output and the workdir layout.
 set -euo pipefail
@@ -8,13 +8,14 @@ set -euo pipefail
 usage() {
   cat <<USAGE
 usage: ./build_ml_environment.sh [--target local|aws] [--stack dev|prod] [--workdir DIR]
-                                 [--from STEP] [--only STEP] [--force] [--list] [-- STEP-OPTIONS...]
+                                 [--from STEP] [--only STEP] [--force] [--list] [--teardown] [-- STEP-OPTIONS...]
   --target   local (default: everything on this machine) or aws (the stack's AWS account)
   --stack    stack name, reads Pulumi.<stack>.yaml (default: dev)
   --workdir  where results go (default: .ml-env/<stack>)
   --from     start at this step;  --only  run just this step
   --force    re-run steps even when their inputs are unchanged
   --list     print the steps and exit
+  --teardown stop the local endpoint started by the deploy step (no process is left) and exit
   options after -- go to every step (e.g. -- --rows 2000 --preview-only)
 USAGE
 }
@@ -22,8 +23,8 @@ USAGE
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
 
-STEPS=(provision prepare features train tune register)
-target=local stack=dev workdir="" from="" only="" force=0
+STEPS=(provision prepare features train tune register deploy batch-infer evaluate loadtest monitor)
+target=local stack=dev workdir="" from="" only="" force=0 teardown=0
 step_opts=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,6 +35,7 @@ while [ $# -gt 0 ]; do
     --only) only="${2:?--only needs a step name}"; shift 2 ;;
     --force) force=1; shift ;;
     --list) printf '%s\n' "${STEPS[@]}"; exit 0 ;;
+    --teardown) teardown=1; shift ;;
     -h|--help) usage; exit 0 ;;
     --) shift; step_opts=("$@"); break ;;
     *) echo "error: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -63,6 +65,11 @@ fi
 if [ ! -d node_modules/@pulumi/pulumi ] || [ ! -d node_modules/ts-node ]; then
   echo "=== installing dependencies (npm ci) ..."
   npm ci --no-audit --no-fund >/dev/null
+fi
+
+if [ "$teardown" = 1 ]; then
+  if [ "$target" != local ]; then echo "error: --teardown stops the local endpoint; on --target aws delete the endpoint with the stack (pulumi destroy) instead" >&2; exit 2; fi
+  exec node -r ts-node/register/transpile-only scripts/endpoint.ts teardown --stack "$stack" --workdir "$workdir"
 fi
 
 run_list=()

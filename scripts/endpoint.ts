@@ -1,0 +1,210 @@
+/**
+ * The local endpoint started by the deploy step (`./build_ml_environment.sh`), from the command line:
+ *
+ *   npm run endpoint -- status                                   variants, live weights and traffic shares, counters, capture
+ *   npm run endpoint -- weights --variant champion=9 --variant challenger=1
+ *                                                                shift traffic (the local UpdateEndpointWeightsAndCapacities)
+ *   npm run endpoint -- invoke --body '39,State-gov,77516,...'   one request to /invocations (raw Adult CSV row)
+ *          [--body-file F] [--content-type text/csv|application/json] [--accept ...] [--target-variant V] [--inference-id ID]
+ *   npm run endpoint -- teardown                                 stop the endpoint process(es); nothing is left running
+ * Common options: --stack dev (default) --workdir DIR (default .ml-env/<stack>, as build_ml_environment.sh)
+ *                 --name ENDPOINT (default: the only endpoint of the workdir)
+ * Weight changes live in the running process (like the service) until the next deploy that changes the endpoint.
+ * Loopback only: the endpoint listens on 127.0.0.1. Exit codes: 0 ok, 1 failed, 2 bad usage.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { manifestPath } from "../lib/pipeline/manifest";
+import { writeFileAtomic } from "../lib/data/io";
+import { endpointDir, readState, teardown } from "../lib/serving";
+import { isServerPid, loopbackRequest, runningEndpoint } from "./steps/deploy";
+
+class UsageError extends Error {}
+
+const USAGE = `usage: npm run endpoint -- <command> [--stack dev] [--workdir DIR] [--name ENDPOINT]
+  status                                       variants, live weights, counters, capture
+  weights --variant NAME=W [--variant NAME=W]  shift traffic between production variants
+  invoke (--body TEXT | --body-file F) [--content-type T] [--accept T] [--target-variant V] [--inference-id ID]
+  teardown                                     stop the endpoint(s) of the workdir`;
+
+interface Args {
+    command: string;
+    flags: Record<string, string>;
+    variants: string[];
+}
+
+export function parseCliArgs(argv: string[]): Args {
+    const [command, ...rest] = argv;
+    const flags: Record<string, string> = {};
+    const variants: string[] = [];
+    for (let i = 0; i < rest.length; i++) {
+        const a = rest[i];
+        if (!a.startsWith("--")) throw new UsageError(`unexpected argument '${a}'`);
+        const key = a.slice(2);
+        const v = rest[i + 1];
+        if (v === undefined || (v.startsWith("--") && key !== "body")) throw new UsageError(`--${key} needs a value`);
+        i++;
+        if (key === "variant") variants.push(v);
+        else if (key === "variants") variants.push(...v.split(",").filter(Boolean));
+        else flags[key] = v;
+    }
+    return { command: command ?? "", flags, variants };
+}
+
+export function parseWeights(specs: string[]): Record<string, number> {
+    if (specs.length === 0) throw new UsageError("weights needs at least one --variant NAME=WEIGHT, e.g. --variant champion=9 --variant challenger=1");
+    const w: Record<string, number> = {};
+    for (const s of specs) {
+        const m = /^([a-zA-Z0-9-]+)=(.+)$/.exec(s.trim());
+        const x = m ? Number(m[2]) : NaN;
+        if (!m || !Number.isFinite(x) || x < 0) throw new UsageError(`--variant '${s}': expected NAME=WEIGHT with a weight >= 0, e.g. champion=9`);
+        if (m[1] in w) throw new UsageError(`--variant ${m[1]} is given twice`);
+        w[m[1]] = x;
+    }
+    return w;
+}
+
+function resolveWorkdir(flags: Record<string, string>): { workdir: string; stack: string } {
+    const stack = flags.stack ?? "dev";
+    const projectDir = path.resolve(__dirname, "..");
+    return { stack, workdir: path.resolve(flags.workdir ?? path.join(projectDir, ".ml-env", stack)) };
+}
+
+function endpointNames(workdir: string): string[] {
+    const dir = endpointDir(workdir);
+    if (!fs.existsSync(dir)) return [];
+    return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".json") && !f.endsWith(".config.json"))
+        .map((f) => f.slice(0, -5));
+}
+
+function pickEndpoint(workdir: string, name: string | undefined) {
+    const names = endpointNames(workdir);
+    const chosen = name ?? (names.length === 1 ? names[0] : undefined);
+    if (!chosen) {
+        throw new Error(
+            names.length === 0
+                ? `no endpoint in ${workdir}: deploy one with ./build_ml_environment.sh --workdir ${workdir} (or pass the right --workdir / --stack)`
+                : `${names.length} endpoints in ${workdir} (${names.join(", ")}): choose one with --name`,
+        );
+    }
+    const st = runningEndpoint(workdir, chosen);
+    if (!st) throw new Error(`endpoint ${chosen} is not running in ${workdir} (no live pid file): start it with ./build_ml_environment.sh --only deploy --workdir ${workdir}`);
+    return st;
+}
+
+/** Marks the manifest's deploy record as torn down, so the next run deploys again. */
+function markTornDown(workdir: string, results: { endpointName: string; pid: number; outcome: string }[]): void {
+    const file = manifestPath(workdir);
+    if (!fs.existsSync(file)) return;
+    const m = JSON.parse(fs.readFileSync(file, "utf8")) as { updatedAt: string; steps: Record<string, { status: string; summary?: string; results?: Record<string, unknown> }> };
+    const rec = m.steps.deploy;
+    if (!rec || rec.status !== "succeeded") return;
+    const at = new Date().toISOString();
+    const { pid: _pid, ...rest } = rec.results ?? {};
+    rec.status = "skipped";
+    rec.summary = `endpoint torn down at ${at} (${results.map((r) => `${r.endpointName} pid ${r.pid} ${r.outcome}`).join(", ") || "no process was running"}); the next run deploys again`;
+    rec.results = { ...rest, tornDownAt: at };
+    m.updatedAt = at;
+    writeFileAtomic(file, JSON.stringify(m, null, 2) + "\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+    const { command, flags, variants } = parseCliArgs(argv);
+    const { workdir } = resolveWorkdir(flags);
+    switch (command) {
+        case "status": {
+            const st = pickEndpoint(workdir, flags.name);
+            const r = await loopbackRequest(st.url, "GET", "/admin/status");
+            if (r.status !== 200) throw new Error(`GET ${st.url}/admin/status answered ${r.status}: ${r.body}`);
+            const s = JSON.parse(r.body) as {
+                endpointName: string;
+                weights: Record<string, number>;
+                variants: { name: string; model: string }[];
+                stats: { requests: number; ok: number; serverErrors: number; clientErrors: Record<string, number>; captured: number };
+                metrics: Record<string, { invocations: number; invocation4XXErrors: number; invocation5XXErrors: number }>;
+                capture: { root: string; lines: number } | null;
+            };
+            const total = Object.values(s.weights).reduce((a, b) => a + b, 0);
+            console.log(`endpoint ${s.endpointName}: ${st.url} (pid ${st.pid}, started ${st.startedAt})`);
+            for (const v of s.variants) {
+                const w = s.weights[v.name] ?? 0;
+                const m = s.metrics[v.name];
+                console.log(
+                    `  variant ${v.name}: weight ${w} (${total > 0 ? ((100 * w) / total).toFixed(1) : "0"}% of traffic), ${m?.invocations ?? 0} invocations, ${m?.invocation4XXErrors ?? 0} 4XX, ${m?.invocation5XXErrors ?? 0} 5XX; model ${path.relative(workdir, v.model)}`,
+                );
+            }
+            const clientErrors = Object.values(s.stats.clientErrors).reduce((a, b) => a + b, 0);
+            console.log(`  requests ${s.stats.requests}: ${s.stats.ok} ok, ${clientErrors} client errors, ${s.stats.serverErrors} server errors; captured ${s.stats.captured}`);
+            if (s.capture) console.log(`  capture: ${path.relative(workdir, s.capture.root)}/<variant>/yyyy/mm/dd/hh/`);
+            console.log(`  logs ${st.logFile ? path.relative(workdir, st.logFile) : "-"}; EMF metrics ${st.metricsFile ? path.relative(workdir, st.metricsFile) : "-"}`);
+            return 0;
+        }
+        case "weights": {
+            const w = parseWeights(variants);
+            const st = pickEndpoint(workdir, flags.name);
+            const r = await loopbackRequest(st.url, "POST", "/admin/weights", JSON.stringify({ weights: w }), { "Content-Type": "application/json" });
+            if (r.status !== 200) {
+                let msg = r.body;
+                try {
+                    msg = (JSON.parse(r.body) as { message: string }).message;
+                } catch {
+                    /* not JSON */
+                }
+                throw new Error(`weights not changed: ${msg}`);
+            }
+            const now = (JSON.parse(r.body) as { weights: Record<string, number> }).weights;
+            const total = Object.values(now).reduce((a, b) => a + b, 0);
+            console.log(`endpoint ${st.endpointName}: ${Object.entries(now).map(([k, v]) => `${k} ${v} (${((100 * v) / total).toFixed(1)}%)`).join(", ")}`);
+            return 0;
+        }
+        case "invoke": {
+            if (flags.body === undefined && flags["body-file"] === undefined) throw new UsageError("invoke needs --body TEXT or --body-file FILE (a raw Adult CSV row: the 14 feature columns, no label)");
+            const body = flags.body ?? fs.readFileSync(flags["body-file"], "utf8");
+            const st = pickEndpoint(workdir, flags.name);
+            const id = flags["inference-id"] ?? `cli-${Date.now()}`;
+            const headers: Record<string, string> = {
+                "Content-Type": flags["content-type"] ?? "text/csv",
+                Accept: flags.accept ?? "text/csv",
+                "X-Amzn-SageMaker-Inference-Id": id,
+            };
+            if (flags["target-variant"]) headers["X-Amzn-SageMaker-Target-Variant"] = flags["target-variant"];
+            const r = await loopbackRequest(st.url, "POST", "/invocations", body, headers);
+            process.stdout.write(r.body.endsWith("\n") ? r.body : r.body + "\n");
+            process.stderr.write(`status ${r.status}, variant ${String(r.headers["x-amzn-invoked-production-variant"] ?? "-")}, inference id ${id}\n`);
+            return r.status === 200 ? 0 : 1;
+        }
+        case "teardown": {
+            const before = endpointNames(workdir)
+                .map((n) => readState(path.join(endpointDir(workdir), `${n}.json`)))
+                .filter((s): s is NonNullable<typeof s> => !!s);
+            const results = await teardown(workdir, flags.name ? { endpointName: flags.name } : {});
+            const left = before.filter((s) => isServerPid(s.pid));
+            if (left.length) throw new Error(`endpoint process(es) still running after teardown: ${left.map((s) => `${s.endpointName} pid ${s.pid}`).join(", ")}; stop them with kill ${left.map((s) => s.pid).join(" ")}`);
+            for (const r of results) console.log(`endpoint ${r.endpointName}: pid ${r.pid} ${r.outcome === "not_running" ? "was not running" : r.outcome}`);
+            if (results.length === 0) console.log(`no endpoint recorded in ${workdir}: nothing to stop`);
+            markTornDown(workdir, results);
+            return 0;
+        }
+        case "":
+        case "help":
+        case "--help":
+        case "-h":
+            console.log(USAGE);
+            return command ? 0 : 2;
+        default:
+            throw new UsageError(`unknown command '${command}'`);
+    }
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (e: Error) => {
+            process.stderr.write(`error: ${e.message}\n`);
+            if (e instanceof UsageError) process.stderr.write(`${USAGE}\n`);
+            process.exit(e instanceof UsageError ? 2 : 1);
+        },
+    );
+}
