@@ -21,6 +21,7 @@ import {
     runStackPolicy,
 } from "../../policies/lib/evaluate";
 import { ExemptionRecord } from "../../policies/lib/report";
+import { isUnknownValueError } from "../../policies/lib/unknowns";
 import { PlatformPolicy } from "../../policies/lib/types";
 import { ProgramRun, PROJECT, runProgram } from "./runtime";
 
@@ -124,21 +125,40 @@ export async function evaluatePack(
             });
         }
     };
-    for (const policy of resourcePolicies) {
-        const ctx = ctxFor(policy);
-        for (const input of inputs) {
-            collect(policy, await runResourcePolicy(policy, input, ctx), input.urn);
-            const fixed = await runRemediation(policy, input, ctx);
+    // As the engine does: per resource, the remediations of `remediate`-level policies first (in pack order, each one
+    // seeing the previous one's result), then every resource policy validates the remediated inputs (a remediated
+    // finding is no longer a violation; one a remediation does not fix is reported as mandatory), and the stack
+    // policies see the remediated resources too.
+    const ctxs = new Map(all.map((p) => [p.name, ctxFor(p)]));
+    const evaluated: ResourceInput[] = [];
+    for (const original of inputs) {
+        let input = original;
+        for (const policy of resourcePolicies) {
+            let fixed: Record<string, unknown> | undefined;
+            try {
+                fixed = await runRemediation(policy, input, ctxs.get(policy.name)!);
+            } catch (e) {
+                // An input the remediation needs is unknown during preview: the engine skips it.
+                if (!isUnknownValueError(e)) throw e;
+            }
             if (fixed) {
-                const changed = Object.keys(fixed).filter((k) => JSON.stringify(fixed[k]) !== JSON.stringify(input.props[k]));
-                remediations.push({ policy: policy.name, urn: input.urn!, changed });
+                const changed = Object.keys({ ...input.props, ...fixed }).filter((k) => JSON.stringify(fixed[k]) !== JSON.stringify(input.props[k]));
+                if (changed.length > 0) {
+                    remediations.push({ policy: policy.name, urn: input.urn!, changed });
+                    input = { ...input, props: fixed };
+                }
             }
         }
+        evaluated.push(input);
     }
-    for (const policy of stackPolicies) collect(policy, await runStackPolicy(policy, inputs, ctxFor(policy)));
+    for (const policy of resourcePolicies) {
+        const ctx = ctxs.get(policy.name)!;
+        for (const input of evaluated) collect(policy, await runResourcePolicy(policy, input, ctx), input.urn);
+    }
+    for (const policy of stackPolicies) collect(policy, await runStackPolicy(policy, evaluated, ctxs.get(policy.name)!));
 
     const costPolicy = stackPolicies.find((p) => p.name === "cost-within-budget") ?? stackPolicies[0];
-    const stackResources = makeStackArgs(costPolicy, inputs, ctxFor(costPolicy)).resources;
+    const stackResources = makeStackArgs(costPolicy, evaluated, ctxs.get(costPolicy.name)!).resources;
     const est = estimateMonthlyCost(stackResources);
     const budget = monthlyBudgetFromStack(stackResources);
     return {

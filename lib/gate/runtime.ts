@@ -54,7 +54,8 @@ export interface RunOptions {
     configure?: (raw: RawConfig) => RawConfig;
     /**
      * Extra stack transformations registered before the program runs: a way to run a deliberately changed program
-     * (e.g. drop a bucket's KMS key) without editing it. They run after the program's own transformations.
+     * (e.g. drop a bucket's KMS key) without editing it. They run after the program's own stack transformations
+     * (see appendStackTransformations), so they see - and may change - e.g. the tags the program adds.
      */
     transformations?: pulumi.ResourceTransformation[];
 }
@@ -105,6 +106,29 @@ class Recorder implements pulumi.runtime.Mocks {
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
         return defaultCall(args, this.ctx);
     }
+}
+
+/**
+ * Makes `extra` the *last* stack transformations, after every transformation the program registers itself (e.g. the
+ * tag transformation), so a variant can also undo what the program's own transformations add. Registering them with
+ * `registerStackTransformation` before the program would run them *first* (the SDK applies a resource's
+ * transformations in registration order: `[...opts.transformations, ...parent.__transformations]`, and the stack's
+ * list grows by appending), and the program's tag transformation would then re-add any tags a variant removed.
+ */
+function appendStackTransformations(extra: pulumi.ResourceTransformation[]): void {
+    if (extra.length === 0) return;
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const stackResource = (require("@pulumi/pulumi/runtime/stack") as { getStackResource(): any }).getStackResource();
+    let own: pulumi.ResourceTransformation[] = [...(stackResource.__transformations ?? [])];
+    Object.defineProperty(stackResource, "__transformations", {
+        configurable: true,
+        enumerable: true,
+        get: () => [...own, ...extra],
+        // registerStackTransformation(t) sets `[...current, t]`: keep the program's list, extras stay at the end.
+        set: (v: pulumi.ResourceTransformation[] | undefined) => {
+            own = (v ?? []).filter((t) => !extra.includes(t));
+        },
+    });
 }
 
 async function settle(): Promise<void> {
@@ -158,7 +182,7 @@ export async function runProgram(program: () => unknown, opts: RunOptions): Prom
     let outputs: Record<string, unknown>;
     try {
         outputs = (await pulumi.runtime.runInPulumiStack(async () => {
-            for (const t of opts.transformations ?? []) pulumi.runtime.registerStackTransformation(t);
+            appendStackTransformations(opts.transformations ?? []);
             return program() as never;
         })) as Record<string, unknown>;
         await settle();
