@@ -1,0 +1,133 @@
+/**
+ * Data layout of the AWS target and the evaluation helpers the steps share:
+ *   s3://<curated>/prepared/{train,validation,test}.csv      prepare (processing job): cleaned rows with header
+ *   s3://<curated>/model-input/<split>/<split>.csv             features: label first, transformed features, no header
+ *                                                              (the built-in XGBoost CSV format; test doubles as the
+ *                                                              batch-transform input, the label dropped by InputFilter)
+ *   s3://<artifacts>/features/transform.json                   features: the fitted feature transform
+ *   s3://<artifacts>/features/sample-payload.tar.gz            features: sample requests for Inference Recommender
+ *   s3://<artifacts>/evaluation/<key>/statistics.json          model-quality statistics (train/tune/evaluate)
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { StackOutputs } from "../../infra/outputs";
+import { evaluateBinaryClassification, ModelQualityStatistics } from "../monitoring/modelquality";
+import { Transform } from "../features";
+import { float32Text } from "../training/model";
+import { jobName, s3Join } from "./common";
+import { buildModel, createModel, deleteModel } from "./hosting";
+import { frameworkImageUri } from "./images";
+import { getObjectBuffer, getObjectText, listObjects, putObject } from "./s3";
+import { buildTransformJob, parseLabelScoreCsv, runTransformJob } from "./transform";
+import { WaitOptions } from "./waiter";
+
+export const SPLITS = ["train", "validation", "test"] as const;
+export type Split = (typeof SPLITS)[number];
+
+export function preparedUri(out: StackOutputs, file = ""): string {
+    return s3Join(out.buckets.curated.uri, "prepared/", file);
+}
+
+/** Folder (channel prefix) of a model-input split. */
+export function modelInputPrefix(out: StackOutputs, split: Split): string {
+    return s3Join(out.buckets.curated.uri, "model-input/", `${split}/`);
+}
+
+export function modelInputUri(out: StackOutputs, split: Split): string {
+    return `${modelInputPrefix(out, split)}${split}.csv`;
+}
+
+export function transformUri(out: StackOutputs): string {
+    return s3Join(out.buckets.artifacts.uri, "features/", "transform.json");
+}
+
+export function samplePayloadUri(out: StackOutputs): string {
+    return s3Join(out.buckets.artifacts.uri, "features/", "sample-payload.tar.gz");
+}
+
+export function statisticsUri(out: StackOutputs, key: string): string {
+    return s3Join(out.buckets.artifacts.uri, "evaluation/", `${key}/`, "statistics.json");
+}
+
+/** Downloads the prepared split CSVs (and the data-quality report) into `dir`, where lib/data's loadPreparedSplit reads them. */
+export async function downloadPrepared(s3: S3Client, out: StackOutputs, dir: string): Promise<void> {
+    fs.mkdirSync(dir, { recursive: true });
+    for (const f of [...SPLITS.map((s) => `${s}.csv`), "data-quality-report.json"]) {
+        fs.writeFileSync(path.join(dir, f), await getObjectBuffer(s3, preparedUri(out, f)));
+    }
+}
+
+/** The built-in XGBoost CSV: label, then the transformed features (NaN written empty = missing), no header. */
+export function modelInputCsv(t: Transform, rows: readonly Record<string, string | number | null>[], labelName = "label"): string {
+    const m = t.apply(rows);
+    const lines: string[] = new Array(m.nRows);
+    for (let r = 0; r < m.nRows; r++) {
+        const y = rows[r][labelName];
+        if (y !== 0 && y !== 1) throw new Error(`row ${r} (${String(rows[r].record_id ?? "?")}): label is ${JSON.stringify(y)}, expected 0 or 1; re-run the prepare step`);
+        const cells: string[] = [String(y)];
+        for (let c = 0; c < m.nCols; c++) {
+            const v = m.values[r * m.nCols + c];
+            cells.push(Number.isNaN(v) ? "" : float32Text(v));
+        }
+        lines[r] = cells.join(",");
+    }
+    return lines.join("\n") + "\n";
+}
+
+/** Reads every `.out` file of a transform job's output prefix as "label,score" lines. */
+export async function readTransformOutput(s3: S3Client, outputPrefix: string): Promise<{ labels: number[]; scores: number[]; files: string[] }> {
+    const files = (await listObjects(s3, outputPrefix)).filter((u) => u.endsWith(".out"));
+    if (files.length === 0) throw new Error(`no transform output (*.out) under ${outputPrefix}; run the batch-infer step first`);
+    const labels: number[] = [];
+    const scores: number[] = [];
+    for (const f of files) {
+        const r = parseLabelScoreCsv(await getObjectText(s3, f), f);
+        labels.push(...r.labels);
+        scores.push(...r.scores);
+    }
+    return { labels, scores, files };
+}
+
+/** Model-quality statistics (Model Monitor format) of scores against labels, written to S3 with the artifacts key. */
+export async function writeStatistics(s3: S3Client, out: StackOutputs, uri: string, labels: number[], scores: number[]): Promise<{ statistics: ModelQualityStatistics; auc: number }> {
+    const ev = evaluateBinaryClassification({ scores, labels });
+    await putObject(s3, out, uri, JSON.stringify(ev.statistics, null, 2) + "\n", { kmsKeyArn: out.kmsKeyArns.artifacts, contentType: "application/json" });
+    return { statistics: ev.statistics, auc: ev.values.auc };
+}
+
+export interface TestScore {
+    auc: number;
+    rows: number;
+    statisticsUri: string;
+    transformJob: string;
+}
+
+/**
+ * Scores the test split with a model artifact the way it will be served: a temporary model (built-in XGBoost image,
+ * job security group), a batch transform of model-input/test (label dropped, joined back), then the statistics.
+ * SageMaker's built-in XGBoost reports metrics only for its train/validation channels, so this is how train and tune
+ * obtain a test AUC. The temporary model is deleted afterwards.
+ */
+export async function scoreTestSet(
+    sm: SageMakerClient,
+    s3: S3Client,
+    out: StackOutputs,
+    o: { modelDataUrl: string; key: string; instanceType?: string; wait: WaitOptions; now?: Date },
+): Promise<TestScore> {
+    const now = o.now ?? new Date();
+    const modelName = jobName(out, "eval-model", now);
+    const transformJob = jobName(out, "eval", now);
+    await createModel(sm, buildModel(out, { name: modelName, network: "job", source: { imageUri: frameworkImageUri("xgboost", out.region), modelDataUrl: o.modelDataUrl } }), o.wait);
+    try {
+        const outputUri = s3Join(out.buckets.artifacts.uri, "evaluation/", `${o.key}/`, "transform/");
+        await runTransformJob(sm, buildTransformJob(out, { name: transformJob, modelName, inputUri: modelInputPrefix(out, "test"), outputUri, instanceType: o.instanceType }), o.wait);
+        const { labels, scores } = await readTransformOutput(s3, outputUri);
+        const uri = statisticsUri(out, o.key);
+        const { auc } = await writeStatistics(s3, out, uri, labels, scores);
+        return { auc, rows: labels.length, statisticsUri: uri, transformJob };
+    } finally {
+        await deleteModel(sm, modelName, o.wait).catch((e) => o.wait.log?.(`could not delete temporary model ${modelName}: ${(e as Error).message}`));
+    }
+}
