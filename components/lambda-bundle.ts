@@ -88,6 +88,14 @@ function toArchivePath(file: string, root: string): string {
     return rel.split(path.sep).join("/").replace(/\.ts$/, ".js");
 }
 
+/** Bundles already built in this process, reused while none of their sources changed (size and mtime). */
+const cache = new Map<string, { bundle: LambdaBundle; stamps: [string, number, number][] }>();
+
+function stamp(file: string): [string, number, number] {
+    const st = fs.statSync(file);
+    return [file, st.size, st.mtimeMs];
+}
+
 /**
  * Transpiles the entry and every module it reaches through relative imports. `entry` is a `.ts` path, absolute or
  * relative to the repository root.
@@ -97,6 +105,15 @@ export function collectLambdaSources(entry: string, root: string = REPO_ROOT): L
     if (!start.endsWith(".ts") || !fs.existsSync(start)) {
         throw new Error(`buildLambdaArchive: entry ${entry} is not an existing .ts file (resolved to ${start}); pass e.g. "lib/monitoring/lambda/handler.ts".`);
     }
+    const key = `${path.resolve(root)}\0${start}`;
+    const hit = cache.get(key);
+    if (hit && hit.stamps.every(([f, size, mtime]) => fs.existsSync(f) && stamp(f)[1] === size && stamp(f)[2] === mtime)) return hit.bundle;
+    const bundle = transpileGraph(start, root);
+    cache.set(key, { bundle, stamps: bundle.files.map((f) => stamp(f.source)) });
+    return bundle;
+}
+
+function transpileGraph(start: string, root: string): LambdaBundle {
     const files = new Map<string, LambdaSourceFile>();
     const externals = new Set<string>();
     const queue = [start];

@@ -58,6 +58,8 @@ export interface StackOutputs {
     endpoint: EndpointOutput | null;
     /** null when the Model Monitor schedule is switched off. */
     modelMonitorScheduleName: string | null;
+    /** The serverless monitor's Lambda function; null when `monitoring.serverlessMonitor` is off or there is no endpoint. */
+    serverlessMonitorFunctionName: string | null;
     alertsTopicArn: string;
     dashboardName: string;
     budgetName: string;

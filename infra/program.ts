@@ -23,6 +23,7 @@ import { PlatformNetwork } from "../components/network";
 import { Observability } from "../components/observability";
 import { ModelRegistry } from "../components/registry";
 import { PlatformSecurity } from "../components/security";
+import { ServerlessMonitor } from "../components/serverless-monitor";
 import { tagTransformation } from "../components/tagging";
 import { PlatformConfig } from "./config";
 import { BUCKET_PURPOSES, BucketPurpose } from "./outputs";
@@ -219,6 +220,31 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
         );
     }
 
+    // The platform's own monitor (lib/monitoring on Lambda): publishes the metrics the drift alarms above watch.
+    let serverlessMonitor: ServerlessMonitor | undefined;
+    if (cfg.monitoring.serverlessMonitor && endpoint) {
+        serverlessMonitor = new ServerlessMonitor(
+            "serverless-monitor",
+            {
+                namePrefix: p,
+                region: cfg.region,
+                endpointName: endpoint.endpointName,
+                scheduleName,
+                captureBucket: { name: b.capture.bucketName, prefix: "datacapture" },
+                monitoringBucket: { name: b.monitoring.bucketName },
+                kmsKeys: { capture: security.keys.data.arn, monitoring: security.keys.data.arn, logs: security.keys.logs.arn },
+                vpcId: network.vpcId,
+                subnetIds: network.privateSubnetIds,
+                securityGroupIds: [network.jobSecurityGroupId],
+                scheduleExpression: cfg.monitoring.serverlessScheduleExpression,
+                alarmTopicArn: alerts.topicArn,
+                logRetentionDays: cfg.logs.retentionDays,
+                tags: cfg.tags,
+            },
+            { ...opts },
+        );
+    }
+
     const audit = new AuditTrail(
         "audit",
         {
@@ -291,6 +317,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
               }
             : null,
         modelMonitorScheduleName: monitor?.enabled ? monitor.scheduleName : null,
+        serverlessMonitorFunctionName: serverlessMonitor ? serverlessMonitor.functionName : null,
         alertsTopicArn: alerts.topicArn,
         dashboardName: observability.dashboardName,
         budgetName: cost.budgetName,
