@@ -4,7 +4,7 @@
  *
  * Metrics per flush interval and variant (dimensions EndpointName + VariantName, like the
  * `AWS/SageMaker` endpoint invocation metrics): Invocations, Invocation4XXErrors, Invocation5XXErrors
- * (Count), ModelLatency and OverheadLatency (Microseconds, average over the interval's successful
+ * (Count; Invocations counts every request, errors included), ModelLatency and OverheadLatency (Microseconds, average over the interval's successful
  * invocations) plus ModelLatencyMax / OverheadLatencyMax. Requests rejected before a variant was chosen
  * (e.g. an unknown target variant) are counted with the EndpointName dimension only.
  * Intervals without traffic emit nothing.

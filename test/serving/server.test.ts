@@ -327,6 +327,25 @@ describe('serving: in-process endpoint', function () {
     }
     assert.equal((await captured(w)).length, 0);
     assert.equal(s2.stats.captured, 0);
+    // 30 %: a seeded share of the requests is captured, exactly those the server counted
+    const w3 = tmpDir('halfcap');
+    const s3 = await serveEndpoint({
+      endpointName: 'ep3',
+      variants: [{ name: 'A', modelPath: f.modelTarGz, weight: 1 }],
+      capture: { enabled: true, samplingPercentage: 30, destination: w3, prefix: '' },
+      port: 0,
+      host: '127.0.0.1',
+      seed: 3,
+    });
+    try {
+      for (let i = 0; i < 300; i++) assert.equal((await invoke(s3.url, f.rawLines[i], { 'Content-Type': 'text/csv', 'X-Amzn-SageMaker-Inference-Id': `s-${i}` })).status, 200);
+    } finally {
+      await s3.stop();
+    }
+    const recs = await captured(w3);
+    assert.equal(recs.length, s3.stats.captured);
+    assert.ok(recs.length > 60 && recs.length < 120, `captured ${recs.length} of 300 at 30 %`);
+    assert.equal(new Set(recs.map((r) => r.eventMetadata.inferenceId)).size, recs.length);
   });
 });
 
@@ -348,8 +367,9 @@ describe('serving: graceful shutdown', function () {
     });
     const url = s.url;
     const a = new http.Agent({ keepAlive: true, maxSockets: 40 });
-    const send = (i: number) =>
-      new Promise<Resp>((resolve, reject) => {
+    const start = (i: number) => {
+      let endBody = () => undefined as void;
+      const done = new Promise<Resp>((resolve, reject) => {
         const u = new URL(url);
         const body = JSON.stringify({ instances: [f.rawLines[i % 50].split(',').map((x) => x.trim())] });
         const req = http.request(
@@ -361,20 +381,24 @@ describe('serving: graceful shutdown', function () {
           },
         );
         req.on('error', reject);
-        // send the head now and the body a little later, so the request is in flight when stop() starts
-        req.flushHeaders();
-        setTimeout(() => req.end(body), 30);
+        req.flushHeaders(); // the head now, the body when the test says so
+        endBody = () => req.end(body);
       });
-    assert.equal((await send(0)).status, 200);
+      return { done, endBody };
+    };
+    const first = start(0);
+    first.endBody();
+    assert.equal((await first.done).status, 200);
     await new Promise((r) => setTimeout(r, 120)); // > 2 metric intervals
     const metricLines = fs.readFileSync(path.join(work, 'metrics.jsonl'), 'utf8').trim().split('\n');
     assert.ok(metricLines.length >= 1 && JSON.parse(metricLines[0]).Invocations === 1, 'periodic flush wrote the first interval');
-    const inflight = Array.from({ length: 30 }, (_, i) => send(i + 1));
+    const inflight = Array.from({ length: 30 }, (_, i) => start(i + 1));
     // wait until the server has every request head (a connection without a request is idle and is closed)
-    for (let k = 0; k < 200 && s.stats.requests < 31; k++) await new Promise((r) => setTimeout(r, 2));
+    for (let k = 0; k < 500 && s.stats.requests < 31; k++) await new Promise((r) => setTimeout(r, 2));
     assert.equal(s.stats.requests, 31);
     const stopped = s.stop(5000);
-    const results = await Promise.all(inflight);
+    for (const r of inflight) r.endBody(); // bodies arrive while the server is draining
+    const results = await Promise.all(inflight.map((r) => r.done));
     await stopped;
     assert.deepEqual(results.map((r) => r.status), Array(30).fill(200));
     assert.ok(results.every((r) => r.headers.connection === 'close'), 'keep-alive connections are closed while draining');
