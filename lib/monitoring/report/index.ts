@@ -295,8 +295,8 @@ export async function buildMonitoringReport(input: MonitoringReportInput): Promi
   sections.push('overview');
   rep.heading('Overview', 2, 'overview');
   const overview: (string | number)[][] = [];
-  for (const r of dq) overview.push(['data quality', runLabel(r), r.statistics.dataset.item_count, r.violations.violations.length]);
-  for (const r of mq) overview.push(['model quality', runLabel(r), r.statistics.dataset.item_count, r.violations?.violations.length ?? 0]);
+  for (const r of dq) overview.push(['data quality', runLabel(r), r.statistics.dataset?.item_count ?? '—', r.violations.violations.length]);
+  for (const r of mq) overview.push(['model quality', runLabel(r), r.statistics.dataset?.item_count ?? '—', r.violations?.violations.length ?? 0]);
   for (const r of input.bias) overview.push(['bias', runLabel(r), '—', '—']);
   rep.table(['monitor', 'run', 'rows', 'violations'], overview);
 
@@ -321,7 +321,7 @@ export async function buildMonitoringReport(input: MonitoringReportInput): Promi
     for (const r of dq) latest.set(r.schedule, r);
     const baseBy = new Map((input.baselineStatistics?.features ?? []).map((f) => [f.name, f]));
     for (const r of latest.values()) {
-      rep.heading(`${runLabel(r)} (${r.statistics.dataset.item_count} rows)`, 3);
+      rep.heading(`${runLabel(r)} (${r.statistics.dataset?.item_count ?? '?'} rows)`, 3);
       const driftBy = new Map((r.drift ?? []).map((d) => [d.feature_name, d]));
       const violated = new Set(r.violations.violations.map((v) => v.feature_name));
       const feats = [...r.statistics.features].sort((a, b) => (driftBy.get(b.name)?.baseline_drift ?? -1) - (driftBy.get(a.name)?.baseline_drift ?? -1));
@@ -366,7 +366,7 @@ export async function buildMonitoringReport(input: MonitoringReportInput): Promi
     const rows: (string | number | null)[][] = [];
     for (const r of mq) {
       const m = r.statistics.binary_classification_metrics as unknown as Record<string, { value: unknown }>;
-      const row: (string | number | null)[] = [runLabel(r), r.statistics.dataset.item_count];
+      const row: (string | number | null)[] = [runLabel(r), r.statistics.dataset?.item_count ?? null];
       for (const k of MQ_METRICS) {
         const v = numOf(m[k]?.value);
         row.push(v ?? null);
