@@ -243,7 +243,7 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
 
         const capturePath = pulumi.interpolate`${capturePrefix ? `${capturePrefix}/` : ""}${args.endpointName}/`;
         grant(this, name, "capture-read", grantee, [
-            { Sid: "ListCaptureOfEndpoint", Effect: "Allow", Action: "s3:ListBucket", Resource: s3Arn(args.captureBucket.name), Condition: { StringLike: { "s3:prefix": [pulumi.interpolate`${capturePath}*`] } } },
+            { Sid: "ListCaptureOfEndpoint", Effect: "Allow", Action: "s3:ListBucket", Resource: s3Arn(args.captureBucket.name), Condition: { StringLike: { "s3:prefix": pulumi.interpolate`${capturePath}*` } } },
             { Sid: "ReadCaptureOfEndpoint", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${s3Arn(args.captureBucket.name)}/${capturePath}*` },
             { Sid: "DecryptCapture", Effect: "Allow", Action: "kms:Decrypt", Resource: args.kmsKeys.capture, Condition: viaS3 },
         ]);

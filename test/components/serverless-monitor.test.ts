@@ -90,7 +90,7 @@ describe("ServerlessMonitor", function () {
         }
         const cap = p["sm-capture-read-monitor"];
         assert.deepStrictEqual(cap, [
-            { Sid: "ListCaptureOfEndpoint", Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::mlp-dev-capture-0a1b", Condition: { StringLike: { "s3:prefix": ["datacapture/mlp-dev-endpoint/*"] } } },
+            { Sid: "ListCaptureOfEndpoint", Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::mlp-dev-capture-0a1b", Condition: { StringLike: { "s3:prefix": "datacapture/mlp-dev-endpoint/*" } } },
             { Sid: "ReadCaptureOfEndpoint", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::mlp-dev-capture-0a1b/datacapture/mlp-dev-endpoint/*" },
             { Sid: "DecryptCapture", Effect: "Allow", Action: "kms:Decrypt", Resource: DATA_KEY, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } } },
         ]);
@@ -209,7 +209,7 @@ describe("ServerlessMonitor", function () {
     it("alarms: errors, duration near the timeout, monitor not running, no capture data — into the topic; no drift alarms", async () => {
         new ServerlessMonitor("sm", args({ timeoutSeconds: 600 }));
         await mocks.settle();
-        const alarms = Object.fromEntries(mocks.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => [a.inputs.name, a.inputs]));
+        const alarms: Record<string, any> = Object.fromEntries(mocks.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => [a.inputs.name, a.inputs]));
         assert.deepStrictEqual(Object.keys(alarms).sort(), ["duration", "errors", "no-capture-data", "not-running"].map((s) => `mlp-dev-serverless-monitor-${s}`));
         for (const a of Object.values(alarms)) {
             assert.deepStrictEqual(a.alarmActions, [TOPIC]);
