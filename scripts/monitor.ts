@@ -36,7 +36,7 @@ import {
   type DecodedRow,
 } from '../lib/monitoring';
 import { runModelQualityMonitor, mergeCaptureWithGroundTruthFolders, type ModelQualityConstraints } from '../lib/monitoring/modelquality';
-import { computeBiasReport, runModelBiasMonitor, type FacetSpec, type LabelSpec, type Scalar } from '../lib/monitoring/bias';
+import { biasMetricsEmf, computeBiasReport, runModelBiasMonitor, type FacetSpec, type LabelSpec, type Scalar } from '../lib/monitoring/bias';
 import { analyzeAbTest, type AbRecord } from '../lib/monitoring/ab';
 import { collectMonitoringReports, writeMonitoringReport } from '../lib/monitoring/report';
 import { readState, ping, endpointDir } from '../lib/serving/process';
@@ -573,6 +573,10 @@ async function cmdBias(a: ParsedArgs, ctx: Ctx): Promise<number> {
   const schedule = o.get('schedule');
   const dir = endpoint && schedule ? path.join(out.dir, ...reportPrefix(endpoint, schedule, new Date()).split('/')) : out.dir;
   await writeFileAtomic(path.join(dir, 'analysis.json'), JSON.stringify(analysis, null, 2) + '\n');
+  if (endpoint && schedule) {
+    const emf = biasMetricsEmf({ endpoint, schedule }, analysis);
+    if (emf.lines.length) await writeFileAtomic(path.join(dir, 'cloudwatch_metrics.jsonl'), emf.lines.join('\n') + '\n');
+  }
   ctx.io.out(`bias: ${rowsUsed} rows; analysis.json in ${path.relative(out.dir, dir) || '.'}`);
   for (const [stage, sec] of [
     ['pre', analysis.pre_training_bias_metrics],

@@ -168,6 +168,17 @@ describe('monitor CLI', function () {
     assert.ok(Math.abs(metric('age', 'CI') - (cells.length - 2 * young) / cells.length) < 1e-12);
     assert.match(a.pre_training_bias_metrics.facets.age[0].value_or_threshold, /^\[\d+, 40\)$/);
     assert.deepEqual(parseFacet('age>=65'), { column: 'age', threshold: 65, comparison: '>=' });
+    // with endpoint + schedule: the service's report placement and bias EMF lines
+    const r2 = await cli('bias', '--dataset', path.join(work, 'train.csv'), '--label', 'ltgt50k', '--label-value', '>50K', '--facet', 'sex=Female', '--out', path.join(work, 'bias2'), '--endpoint', 'adult-ep', '--schedule', 'bias-daily');
+    assert.equal(r2.code, 0, r2.err);
+    const runs = fs.readdirSync(path.join(work, 'bias2', 'reports', 'adult-ep', 'bias-daily'));
+    assert.equal(runs.length, 1);
+    const find = (d: string): string => (fs.statSync(d).isDirectory() ? find(path.join(d, fs.readdirSync(d)[0])) : path.dirname(d));
+    const runDir = find(path.join(work, 'bias2', 'reports', 'adult-ep', 'bias-daily'));
+    const emf = fs.readFileSync(path.join(runDir, 'cloudwatch_metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(emf[0]._aws.CloudWatchMetrics[0].Namespace, 'aws/sagemaker/Endpoints/bias-metrics');
+    assert.equal(emf[0].Facet, 'sex');
+    assert.ok(Math.abs(emf[0].bias_metric_CI - ci) < 1e-12);
   });
 
   it('usage errors: exit 2 with input, problem and fix', async () => {
