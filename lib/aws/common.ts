@@ -59,3 +59,17 @@ export function s3Join(prefix: string, ...parts: string[]): string {
     });
     return u;
 }
+
+/**
+ * The stack KMS key objects in a bucket are encrypted with (the bucket policies expect it): raw, curated and capture
+ * hold data (data key); artifacts holds models and evaluations (artifacts key); monitoring, audit and access logs hold
+ * reports and logs (logs key).
+ */
+export function kmsKeyForUri(out: StackOutputs, uri: string): string {
+    const { bucket } = parseS3Uri(uri);
+    const purpose = (Object.keys(out.buckets) as (keyof StackOutputs["buckets"])[]).find((p) => out.buckets[p].name === bucket);
+    if (!purpose) throw new Error(`${uri} is not in one of the stack's buckets (${Object.values(out.buckets).map((b) => b.name).join(", ")}); write to a stack bucket`);
+    if (purpose === "artifacts") return out.kmsKeyArns.artifacts;
+    if (purpose === "monitoring" || purpose === "audit" || purpose === "accessLogs") return out.kmsKeyArns.logs;
+    return out.kmsKeyArns.data;
+}

@@ -1,9 +1,11 @@
 /**
  * Data layout of the AWS target and the evaluation helpers the steps share:
  *   s3://<curated>/prepared/{train,validation,test}.csv      prepare (processing job): cleaned rows with header
- *   s3://<curated>/model-input/<split>/<split>.csv             features: label first, transformed features, no header
- *                                                              (the built-in XGBoost CSV format; test doubles as the
- *                                                              batch-transform input, the label dropped by InputFilter)
+ *   s3://<curated>/model-input/{train,validation}/<split>.csv  features: label first, transformed features, no header
+ *                                                              (the built-in XGBoost CSV format)
+ *   s3://<curated>/batch-transform/input/test.csv              features: record_id, label, transformed features
+ *                                                              (InputFilter $[2:] leaves the features for the model)
+ *   s3://<curated>/batch-transform/output/test.csv.out         batch-infer: record_id, label, score
  *   s3://<artifacts>/features/transform.json                   features: the fitted feature transform
  *   s3://<artifacts>/features/sample-payload.tar.gz            features: sample requests for Inference Recommender
  *   s3://<artifacts>/evaluation/<key>/statistics.json          model-quality statistics (train/tune/evaluate)
@@ -16,11 +18,11 @@ import { StackOutputs } from "../../infra/outputs";
 import { evaluateBinaryClassification, ModelQualityStatistics } from "../monitoring/modelquality";
 import { Transform } from "../features";
 import { float32Text } from "../training/model";
-import { jobName, s3Join } from "./common";
+import { jobName, kmsKeyForUri, s3Join } from "./common";
 import { buildModel, createModel, deleteModel } from "./hosting";
 import { frameworkImageUri } from "./images";
 import { getObjectBuffer, getObjectText, listObjects, putObject } from "./s3";
-import { buildTransformJob, parseLabelScoreCsv, runTransformJob } from "./transform";
+import { buildTransformJob, parseScoredCsv, runTransformJob, ScoredRecords } from "./transform";
 import { WaitOptions } from "./waiter";
 
 export const SPLITS = ["train", "validation", "test"] as const;
@@ -37,6 +39,14 @@ export function modelInputPrefix(out: StackOutputs, split: Split): string {
 
 export function modelInputUri(out: StackOutputs, split: Split): string {
     return `${modelInputPrefix(out, split)}${split}.csv`;
+}
+
+export function batchInputUri(out: StackOutputs): string {
+    return s3Join(out.buckets.curated.uri, "batch-transform/", "input/", "test.csv");
+}
+
+export function batchOutputPrefix(out: StackOutputs): string {
+    return s3Join(out.buckets.curated.uri, "batch-transform/", "output/");
 }
 
 export function transformUri(out: StackOutputs): string {
@@ -60,13 +70,14 @@ export async function downloadPrepared(s3: S3Client, out: StackOutputs, dir: str
 }
 
 /** The built-in XGBoost CSV: label, then the transformed features (NaN written empty = missing), no header. */
-export function modelInputCsv(t: Transform, rows: readonly Record<string, string | number | null>[], labelName = "label"): string {
+export function modelInputCsv(t: Transform, rows: readonly Record<string, string | number | null>[], o: { withRecordId?: boolean; labelName?: string } = {}): string {
+    const labelName = o.labelName ?? "label";
     const m = t.apply(rows);
     const lines: string[] = new Array(m.nRows);
     for (let r = 0; r < m.nRows; r++) {
         const y = rows[r][labelName];
         if (y !== 0 && y !== 1) throw new Error(`row ${r} (${String(rows[r].record_id ?? "?")}): label is ${JSON.stringify(y)}, expected 0 or 1; re-run the prepare step`);
-        const cells: string[] = [String(y)];
+        const cells: string[] = o.withRecordId ? [String(rows[r].record_id), String(y)] : [String(y)];
         for (let c = 0; c < m.nCols; c++) {
             const v = m.values[r * m.nCols + c];
             cells.push(Number.isNaN(v) ? "" : float32Text(v));
@@ -76,24 +87,19 @@ export function modelInputCsv(t: Transform, rows: readonly Record<string, string
     return lines.join("\n") + "\n";
 }
 
-/** Reads every `.out` file of a transform job's output prefix as "label,score" lines. */
-export async function readTransformOutput(s3: S3Client, outputPrefix: string): Promise<{ labels: number[]; scores: number[]; files: string[] }> {
+/** Reads every `.out` file of a transform job's output prefix as "record_id,label,score" lines. */
+export async function readTransformOutput(s3: S3Client, outputPrefix: string): Promise<ScoredRecords & { files: string[] }> {
     const files = (await listObjects(s3, outputPrefix)).filter((u) => u.endsWith(".out"));
-    if (files.length === 0) throw new Error(`no transform output (*.out) under ${outputPrefix}; run the batch-infer step first`);
-    const labels: number[] = [];
-    const scores: number[] = [];
-    for (const f of files) {
-        const r = parseLabelScoreCsv(await getObjectText(s3, f), f);
-        labels.push(...r.labels);
-        scores.push(...r.scores);
-    }
-    return { labels, scores, files };
+    if (files.length === 0) throw new Error(`no transform output (*.out) under ${outputPrefix}; run the transform job (batch-infer step) first`);
+    const rec: ScoredRecords = { ids: [], labels: [], scores: [] };
+    for (const f of files) parseScoredCsv(await getObjectText(s3, f), f, rec);
+    return { ...rec, files };
 }
 
 /** Model-quality statistics (Model Monitor format) of scores against labels, written to S3 with the artifacts key. */
 export async function writeStatistics(s3: S3Client, out: StackOutputs, uri: string, labels: number[], scores: number[]): Promise<{ statistics: ModelQualityStatistics; auc: number }> {
     const ev = evaluateBinaryClassification({ scores, labels });
-    await putObject(s3, out, uri, JSON.stringify(ev.statistics, null, 2) + "\n", { kmsKeyArn: out.kmsKeyArns.artifacts, contentType: "application/json" });
+    await putObject(s3, out, uri, JSON.stringify(ev.statistics, null, 2) + "\n", { kmsKeyArn: kmsKeyForUri(out, uri), contentType: "application/json" });
     return { statistics: ev.statistics, auc: ev.values.auc };
 }
 
@@ -106,7 +112,8 @@ export interface TestScore {
 
 /**
  * Scores the test split with a model artifact the way it will be served: a temporary model (built-in XGBoost image,
- * job security group), a batch transform of model-input/test (label dropped, joined back), then the statistics.
+ * job security group), a batch transform of batch-transform/input/test.csv (id and label dropped, joined back), then
+ * the statistics.
  * SageMaker's built-in XGBoost reports metrics only for its train/validation channels, so this is how train and tune
  * obtain a test AUC. The temporary model is deleted afterwards.
  */
@@ -122,7 +129,7 @@ export async function scoreTestSet(
     await createModel(sm, buildModel(out, { name: modelName, network: "job", source: { imageUri: frameworkImageUri("xgboost", out.region), modelDataUrl: o.modelDataUrl } }), o.wait);
     try {
         const outputUri = s3Join(out.buckets.artifacts.uri, "evaluation/", `${o.key}/`, "transform/");
-        await runTransformJob(sm, buildTransformJob(out, { name: transformJob, modelName, inputUri: modelInputPrefix(out, "test"), outputUri, instanceType: o.instanceType }), o.wait);
+        await runTransformJob(sm, buildTransformJob(out, { name: transformJob, modelName, inputUri: batchInputUri(out), outputUri, instanceType: o.instanceType }), o.wait);
         const { labels, scores } = await readTransformOutput(s3, outputUri);
         const uri = statisticsUri(out, o.key);
         const { auc } = await writeStatistics(s3, out, uri, labels, scores);

@@ -12,9 +12,12 @@ import {
     StopTransformJobCommand,
 } from "@aws-sdk/client-sagemaker";
 import { StackOutputs } from "../../infra/outputs";
-import { platformTags } from "./common";
+import { kmsKeyForUri, platformTags } from "./common";
 import { withThrottlingRetry } from "./retry";
 import { waitFor, WaitOptions } from "./waiter";
+
+/** Input records are `record_id,label,<features>`: the model sees the features, the output keeps id, label and score. */
+export const BATCH_DATA_PROCESSING = { InputFilter: "$[2:]", JoinSource: "Input" as const, OutputFilter: "$[0,1,-1]" };
 
 export interface TransformJobSpec {
     name: string;
@@ -25,11 +28,11 @@ export interface TransformJobSpec {
     outputUri: string;
     instanceType?: string;
     instanceCount?: number;
-    /** JSONPath on each input record before it is sent (default "$[1:]": drop the label in column 0). */
+    /** JSONPath on each input record before it is sent (default "$[2:]": drop record_id and label). */
     inputFilter?: string;
     /** "Input" joins the input record with the prediction (default), "None" returns the prediction only. */
     joinSource?: "Input" | "None";
-    /** JSONPath on the joined record (default "$[0,-1]": label and score). */
+    /** JSONPath on the joined record (default "$[0,1,-1]": record_id, label and score). */
     outputFilter?: string;
     maxPayloadMb?: number;
 }
@@ -46,9 +49,9 @@ export function buildTransformJob(out: StackOutputs, s: TransformJobSpec): Creat
             SplitType: "Line",
             CompressionType: "None",
         },
-        TransformOutput: { S3OutputPath: s.outputUri, Accept: "text/csv", AssembleWith: "Line", KmsKeyId: out.kmsKeyArns.artifacts },
+        TransformOutput: { S3OutputPath: s.outputUri, Accept: "text/csv", AssembleWith: "Line", KmsKeyId: kmsKeyForUri(out, s.outputUri) },
         TransformResources: { InstanceType: (s.instanceType ?? "ml.m5.large") as never, InstanceCount: s.instanceCount ?? 1, VolumeKmsKeyId: out.kmsKeyArns.artifacts },
-        DataProcessing: { InputFilter: s.inputFilter ?? "$[1:]", JoinSource: s.joinSource ?? "Input", OutputFilter: s.outputFilter ?? "$[0,-1]" },
+        DataProcessing: { ...BATCH_DATA_PROCESSING, ...(s.inputFilter ? { InputFilter: s.inputFilter } : {}), ...(s.joinSource ? { JoinSource: s.joinSource } : {}), ...(s.outputFilter ? { OutputFilter: s.outputFilter } : {}) },
         Tags: platformTags(out),
     };
 }
@@ -74,23 +77,28 @@ export async function runTransformJob(sm: SageMakerClient, req: CreateTransformJ
     );
 }
 
-/** Parses transform output lines "label,score" (the default OutputFilter) into arrays; throws naming the bad line. */
-export function parseLabelScoreCsv(text: string, source: string): { labels: number[]; scores: number[] } {
-    const labels: number[] = [];
-    const scores: number[] = [];
-    const lines = text.split("\n");
-    lines.forEach((raw, i) => {
+export interface ScoredRecords {
+    ids: string[];
+    labels: number[];
+    scores: number[];
+}
+
+/** Parses transform output lines "record_id,label,score" (the default OutputFilter); throws naming the bad line. */
+export function parseScoredCsv(text: string, source: string, into: ScoredRecords = { ids: [], labels: [], scores: [] }): ScoredRecords {
+    const before = into.ids.length;
+    text.split("\n").forEach((raw, i) => {
         const line = raw.trim();
         if (!line) return;
         const parts = line.split(",");
-        const y = Number(parts[0]);
-        const s = Number(parts[parts.length - 1]);
-        if (parts.length < 2 || (y !== 0 && y !== 1) || !Number.isFinite(s)) {
-            throw new Error(`${source} line ${i + 1}: '${line.slice(0, 60)}' is not "label,score" with label 0/1 and a numeric score; the transform job must use OutputFilter "$[0,-1]" on label-first input`);
+        const y = Number(parts[1]);
+        const s = Number(parts[2]);
+        if (parts.length !== 3 || (y !== 0 && y !== 1) || parts[2].trim() === "" || !Number.isFinite(s)) {
+            throw new Error(`${source} line ${i + 1}: '${line.slice(0, 80)}' is not "record_id,label,score" (label 0/1, numeric score); the transform job must read record_id,label,<features> input with OutputFilter "$[0,1,-1]"`);
         }
-        labels.push(y);
-        scores.push(s);
+        into.ids.push(parts[0]);
+        into.labels.push(y);
+        into.scores.push(s);
     });
-    if (labels.length === 0) throw new Error(`${source} has no prediction lines; check the transform job's input`);
-    return { labels, scores };
+    if (into.ids.length === before) throw new Error(`${source} has no prediction lines; check the transform job's input`);
+    return into;
 }
