@@ -125,6 +125,11 @@ export interface ServerlessMonitorArgs {
     architecture?: "x86_64" | "arm64";
     /** Lambda Insights layer; default the AWS-published x86_64 layer of `region` (LAMBDA_INSIGHTS_LAYERS_X86_64). */
     insightsLayerArn?: string;
+    /**
+     * Permissions boundary for the role (none by default). PlatformSecurity's boundary does not allow
+     * xray:PutTraceSegments/PutTelemetryRecords or ec2:Assign/UnassignPrivateIpAddresses; a boundary passed here must.
+     */
+    permissionsBoundaryArn?: pulumi.Input<string>;
     tags?: Record<string, string>;
 }
 
@@ -235,6 +240,7 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
                 ),
                 maxSessionDuration: 3600,
                 forceDetachPolicies: true,
+                permissionsBoundary: args.permissionsBoundaryArn,
                 tags,
             },
             child,

@@ -75,6 +75,12 @@ describe("ServerlessMonitor", function () {
         assert.strictEqual(mocks.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0);
         assert.deepStrictEqual(Object.keys(policies()).sort(), ["baseline-read", "capture-read", "insights", "logs", "reports-write", "vpc", "xray"].map((w) => `sm-${w}-monitor`).sort());
         for (const p of mocks.ofType("aws:iam/rolePolicy:RolePolicy")) assert.strictEqual(p.inputs.role, "mlp-dev-serverless-monitor");
+        assert.strictEqual(role.inputs.permissionsBoundary, undefined);
+        mocks.reset();
+        const boundary = `arn:aws:iam::${MOCK_ACCOUNT}:policy/mlp-dev-boundary`;
+        new ServerlessMonitor("smb", args({ permissionsBoundaryArn: boundary }));
+        await mocks.settle();
+        assert.strictEqual(mocks.one("aws:iam/role:Role").inputs.permissionsBoundary, boundary);
     });
 
     it("least privilege: no wildcard actions; S3 to the endpoint's capture prefix, the baseline prefix and the report prefix; KMS on exactly the keys", async () => {
