@@ -260,6 +260,15 @@ describe('serverless monitor Lambda handler', function () {
     await assert.rejects(run(h), /reading baseline s3:\/\/mlp-dev-monitoring-0a1b2c3d\/baselines\/data-quality\/constraints\.json failed: Access Denied/);
   });
 
+  it('hour window: a record of the partition stamped just before the hour is analysed (partitions decide, as the service)', async () => {
+    stubBaseline(h, await baselineOf(rows(300, 1)));
+    // written at 10:00:02 into the 10 partition, inference at 09:59:58..10:00:07
+    stubCapture(h, { [key('AllTraffic', HOUR10, '00-02-000-a.jsonl')]: captureFile(rows(10, 2), new Date('2024-05-01T09:59:58Z')) }, ['AllTraffic']);
+    const res = await run(h);
+    assert.strictEqual(res.rowsAnalyzed, 10);
+    assert.deepStrictEqual(res.skipped, {});
+  });
+
   it('lookback: lists every hour partition overlapping the window and drops rows outside it', async () => {
     stubBaseline(h, await baselineOf(rows(300, 1)));
     const k9 = key('AllTraffic', new Date('2024-05-01T09:00:00Z'), '00-00-000-a.jsonl');

@@ -3,8 +3,8 @@
  * (lib/monitoring) over an endpoint's captured traffic, on an EventBridge schedule, in the user's account.
  *
  * One run:
- *   1. window: the last full UTC hour before the run (or the last `lookbackMinutes`, whole hours of capture files,
- *      rows filtered on their inferenceTime);
+ *   1. window: the capture files of the last full UTC hour partition before the run (as Model Monitor), or of every
+ *      hour partition overlapping the last `lookbackMinutes`, rows then filtered on their inferenceTime;
  *   2. lists `s3://<captureBucket>/<capturePrefix>/<endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl` for every variant and
  *      hour of the window and streams them to /tmp (bounded: object count and bytes, see ./metrics ENV);
  *   3. downloads the baseline `<baselinePrefix>/statistics.json` and `constraints.json` from the monitoring bucket;
@@ -315,7 +315,10 @@ export function createHandler(deps: HandlerDeps = {}): (event: unknown) => Promi
             yield r;
           }
         };
-        const source = counted(inWindow(readCaptureRows(captureRoot, { stats }), win.start, win.end, skipped));
+        // Hour windows are taken by partition, as Model Monitor does (a file in the 10:00 partition may hold a record
+        // stamped 09:59:59; filtering it would drop it from both hours). A lookback also filters on inferenceTime.
+        const captured = readCaptureRows(captureRoot, { stats });
+        const source = counted(ev.lookbackMinutes === undefined ? captured : inWindow(captured, win.start, win.end, skipped));
         // Profile first (streaming), then decide: zero rows is "no data", not a data-quality result.
         const profiler = new DatasetProfiler({ columnNames: constraints.features.map((f) => f.name) });
         for await (const r of source) profiler.addRow(r.values, r.names);
