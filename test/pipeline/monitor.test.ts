@@ -11,7 +11,8 @@ import { ADULT_SCHEMA, parseBuffer } from '../../lib/data';
 import { evaluateBinaryClassification, suggestModelQualityConstraints } from '../../lib/monitoring/modelquality';
 import { shiftAdultRows } from '../../lib/monitoring/shift';
 import { serveEndpoint, type EndpointServer } from '../../lib/serving';
-import { checkShiftDetected, runMonitorReplay, SHIFT_ASSERTED_FEATURES, type MonitorReplayResult } from '../../scripts/steps/monitor';
+import monitorStep, { checkShiftDetected, runMonitorReplay, SHIFT_ASSERTED_FEATURES, type MonitorReplayResult } from '../../scripts/steps/monitor';
+import { StepError, type StepContext } from '../../lib/pipeline/step';
 import { ADULT_DATA, expectedProb, servingFixture } from '../serving/fixture';
 
 const COLUMNS = ADULT_SCHEMA.columns.map((c) => c.name);
@@ -121,5 +122,24 @@ describe('pipeline monitor step: replay through a local endpoint, drift only for
     assert.ok(!/<script|https?:\/\/(?!www\.w3\.org)/i.test(html.replace(/xmlns(:xlink)?="[^"]*"/g, '')), 'self-contained');
     assert.ok(html.includes('data-quality-shifted') && html.includes('model-quality-asis'));
     assert.ok(res.reportCharts >= 2 * COLUMNS.length, `charts ${res.reportCharts}`);
+  });
+
+  it('the step fails naming the deploy step when the endpoint is not running', async () => {
+    const wd = fs.mkdtempSync(path.join(os.tmpdir(), 'monitor-step-nodeploy-'));
+    try {
+      const ctx = {
+        workdir: wd,
+        stack: 'dev',
+        options: {},
+        outputs: () => ({ endpoint: { name: 'adult-ep', captureUri: 's3://cap-bucket/datacapture/' }, buckets: {} }),
+        rel: (p: string) => path.relative(wd, p),
+        log: () => undefined,
+      } as unknown as StepContext;
+      await assert.rejects(monitorStep.run(ctx), (e: Error) => e instanceof StepError && /endpoint adult-ep is not running .*run the deploy step first \(\.\/build_ml_environment\.sh --only deploy\)/.test(e.message));
+      assert.equal(monitorStep.name, 'monitor');
+      assert.deepEqual(monitorStep.dependsOn, ['deploy', 'evaluate']);
+    } finally {
+      fs.rmSync(wd, { recursive: true, force: true });
+    }
   });
 });
