@@ -13,13 +13,62 @@
  * Loopback only: the endpoint listens on 127.0.0.1. Exit codes: 0 ok, 1 failed, 2 bad usage.
  */
 import * as fs from "fs";
+import * as http from "http";
 import * as path from "path";
-import { manifestPath } from "../lib/pipeline/manifest";
 import { writeFileAtomic } from "../lib/data/io";
-import { endpointDir, readState, teardown } from "../lib/serving";
-import { isServerPid, loopbackRequest, runningEndpoint } from "./steps/deploy";
+import { manifestPath } from "../lib/pipeline/manifest";
+// process.ts only (not the lib/serving index): the CLI starts faster without the batch / load-test / capture code.
+import { EndpointState, endpointDir, isAlive, readState, teardown } from "../lib/serving/process";
 
-class UsageError extends Error {}
+/** True when `pid` is alive and runs the serving engine's server (not a recycled pid). */
+export function isServerPid(pid: number): boolean {
+    if (!isAlive(pid)) return false;
+    try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("server-main");
+    } catch {
+        return true; // no procfs: trust kill(0)
+    }
+}
+
+export function stateFileOf(workdir: string, endpointName: string): string {
+    return path.join(endpointDir(workdir), `${endpointName}.json`);
+}
+
+/** The running endpoint's state (pid file), or undefined when it is not running. */
+export function runningEndpoint(workdir: string, endpointName: string): EndpointState | undefined {
+    const st = readState(stateFileOf(workdir, endpointName));
+    return st && isServerPid(st.pid) ? st : undefined;
+}
+
+export interface HttpAnswer {
+    status: number;
+    body: string;
+    headers: http.IncomingHttpHeaders;
+}
+
+/** A loopback HTTP request (the local endpoint only). */
+export function loopbackRequest(url: string, method: "GET" | "POST", pathName: string, body?: string, headers: Record<string, string> = {}, timeoutMs = 10_000): Promise<HttpAnswer> {
+    const u = new URL(url);
+    if (u.protocol !== "http:" || !["127.0.0.1", "[::1]", "localhost"].includes(u.hostname)) {
+        return Promise.reject(new Error(`endpoint url ${url} is not a loopback address; the local endpoint only listens on 127.0.0.1`));
+    }
+    return new Promise((resolve, reject) => {
+        const req = http.request(
+            { host: u.hostname.replace(/^\[|\]$/g, ""), port: Number(u.port), path: pathName, method, timeout: timeoutMs, agent: false, headers: body !== undefined ? { ...headers, "Content-Length": Buffer.byteLength(body) } : headers },
+            (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c: Buffer) => chunks.push(c));
+                res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), headers: res.headers }));
+                res.on("error", reject);
+            },
+        );
+        req.on("timeout", () => req.destroy(new Error(`no answer from ${url}${pathName} within ${timeoutMs} ms`)));
+        req.on("error", reject);
+        req.end(body);
+    });
+}
+
+export class UsageError extends Error {}
 
 const USAGE = `usage: npm run endpoint -- <command> [--stack dev] [--workdir DIR] [--name ENDPOINT]
   status                                       variants, live weights, counters, capture
@@ -110,7 +159,8 @@ function markTornDown(workdir: string, results: { endpointName: string; pid: num
     writeFileAtomic(file, JSON.stringify(m, null, 2) + "\n");
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Runs one CLI command; resolves to the exit code (throws on failure: UsageError = bad usage). */
+export async function main(argv: string[]): Promise<number> {
     const { command, flags, variants } = parseCliArgs(argv);
     const { workdir } = resolveWorkdir(flags);
     switch (command) {

@@ -23,7 +23,6 @@
  * Options: --variants name=weight,...   --port N (default: a free port)
  */
 import * as fs from "fs";
-import * as http from "http";
 import * as path from "path";
 import { loadPreparedSplit } from "../../lib/data";
 import { csvField, sha256File } from "../../lib/data/io";
@@ -31,8 +30,11 @@ import { loadTransform } from "../../lib/features";
 import { parseS3Uri } from "../../lib/pipeline/local-s3";
 import { StepContext, StepDefinition, StepError } from "../../lib/pipeline/step";
 import { ModelPackage } from "../../lib/registry";
-import { EndpointConfig, EndpointState, endpointDir, isAlive, readState, startEndpoint } from "../../lib/serving";
+import { EndpointConfig, endpointDir, startEndpoint } from "../../lib/serving";
+import { isServerPid, loopbackRequest } from "../endpoint";
 import { registryFor } from "./register";
+
+export { isServerPid, loopbackRequest, runningEndpoint, stateFileOf } from "../endpoint";
 
 export interface VariantWeight {
     name: string;
@@ -102,57 +104,9 @@ export function planVariants(
     return { planned, notes };
 }
 
-/** True when `pid` is alive and runs the serving engine's server (not a recycled pid). */
-export function isServerPid(pid: number): boolean {
-    if (!isAlive(pid)) return false;
-    try {
-        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("server-main");
-    } catch {
-        return true; // no procfs: trust kill(0)
-    }
-}
-
-export function stateFileOf(workdir: string, endpointName: string): string {
-    return path.join(endpointDir(workdir), `${endpointName}.json`);
-}
-
-/** The running endpoint's state (pid file), or undefined when it is not running. */
-export function runningEndpoint(workdir: string, endpointName: string): EndpointState | undefined {
-    const st = readState(stateFileOf(workdir, endpointName));
-    return st && isServerPid(st.pid) ? st : undefined;
-}
-
 /** One raw CSV line (the transform's input columns, no label) for a prepared row: what a client sends. */
 export function rawFeatureLine(row: Record<string, unknown>, inputColumns: readonly string[]): string {
     return inputColumns.map((c) => csvField(row[c] as string | number | null)).join(",");
-}
-
-export interface HttpAnswer {
-    status: number;
-    body: string;
-    headers: http.IncomingHttpHeaders;
-}
-
-/** A loopback HTTP request (the local endpoint only). */
-export function loopbackRequest(url: string, method: "GET" | "POST", pathName: string, body?: string, headers: Record<string, string> = {}, timeoutMs = 10_000): Promise<HttpAnswer> {
-    const u = new URL(url);
-    if (u.protocol !== "http:" || !["127.0.0.1", "[::1]", "localhost"].includes(u.hostname)) {
-        return Promise.reject(new Error(`endpoint url ${url} is not a loopback address; the local endpoint only listens on 127.0.0.1`));
-    }
-    return new Promise((resolve, reject) => {
-        const req = http.request(
-            { host: u.hostname.replace(/^\[|\]$/g, ""), port: Number(u.port), path: pathName, method, timeout: timeoutMs, agent: false, headers: body !== undefined ? { ...headers, "Content-Length": Buffer.byteLength(body) } : headers },
-            (res) => {
-                const chunks: Buffer[] = [];
-                res.on("data", (c: Buffer) => chunks.push(c));
-                res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), headers: res.headers }));
-                res.on("error", reject);
-            },
-        );
-        req.on("timeout", () => req.destroy(new Error(`no answer from ${url}${pathName} within ${timeoutMs} ms`)));
-        req.on("error", reject);
-        req.end(body);
-    });
 }
 
 /** Approved versions of the stack's model package group (part of deploy's and batch-infer's inputs). */

@@ -5,7 +5,7 @@
  * p99 exceeds the stack's latency SLO (`pipeline.latencySloMs`) or whose error rate exceeds 1%.
  * Loopback only (http://127.0.0.1). Requests are real test rows (raw CSV, one per request) sent with inference ids
  * `loadtest-<run>-<concurrency>-<n>`, so their capture records can be told apart from real traffic.
- * Writes `<workdir>/reports/loadtest.json` and prints a table.
+ * Each level starts with 200 unmeasured warm-up requests. Writes `<workdir>/reports/loadtest.json` and prints a table.
  * Options: --levels 1,2,4,8,16,32   --level-seconds 3   --slo-ms N (overrides pipeline.latencySloMs)
  */
 import { loadPreparedSplit } from "../../lib/data";
@@ -16,6 +16,7 @@ import { LoadTestResult, ping, runLoadTest } from "../../lib/serving";
 import { rawFeatureLine, runningEndpoint } from "./deploy";
 
 const MAX_LEVEL_SECONDS = 30;
+const WARMUP_REQUESTS = 200;
 
 export function loadTestSettings(ctx: StepContext): { levels: number[]; levelSeconds: number; sloMs: number; sloSource: string } {
     const levelsOpt = ctx.options.levels;
@@ -92,6 +93,8 @@ const step: StepDefinition = {
                 accept: "text/csv",
                 steps: settings.levels,
                 stepDurationMs: settings.levelSeconds * 1000,
+                // Unmeasured requests per level: connection set-up, and at the first level the process's JIT warm-up.
+                warmupRequests: WARMUP_REQUESTS,
                 sloP99Ms: settings.sloMs,
                 inferenceIdPrefix: `loadtest-${run}`,
                 client: "raw",
