@@ -87,7 +87,10 @@ export interface ReplayOutcome {
         schedule: string;
         reportDir: string;
         violations: Violation[];
+        /** The distance the check used (Robust: L∞ minus the KS margin, floored at 0). */
         drift: Record<string, number | undefined>;
+        /** Plain L∞ distance between baseline and current distributions. */
+        linf: Record<string, number | undefined>;
     };
     modelQuality: {
         schedule: string;
@@ -237,7 +240,11 @@ export async function runMonitorReplay(o: MonitorReplayInput): Promise<MonitorRe
         const capturedRows = dq.statistics.dataset.item_count;
         if (capturedRows === 0) throw new StepError(`replay ${replay.name}: no captured row in [${from.toISOString()}, ${to.toISOString()}) under ${o.captureRoot}; is data capture enabled on the endpoint?`);
         const drift: Record<string, number | undefined> = {};
-        for (const d of dq.drift) drift[d.feature_name] = d.baseline_drift;
+        const linf: Record<string, number | undefined> = {};
+        for (const d of dq.drift) {
+            drift[d.feature_name] = d.baseline_drift;
+            linf[d.feature_name] = d.numeric?.linf ?? d.categorical?.linf;
+        }
         log(`data quality ${replay.name}: ${capturedRows} captured rows, ${dq.violations.violations.length} violation(s): ${dq.violations.violations.map((v) => `${v.feature_name}/${v.constraint_check_type}`).join(", ") || "none"}`);
 
         // model-quality monitor over the same window
@@ -269,7 +276,7 @@ export async function runMonitorReplay(o: MonitorReplayInput): Promise<MonitorRe
             sent: lines.length,
             window: { from: from.toISOString(), to: to.toISOString() },
             capturedRows,
-            dataQuality: { schedule: dqSchedule, reportDir: dq.reportDir!, violations: dq.violations.violations, drift },
+            dataQuality: { schedule: dqSchedule, reportDir: dq.reportDir!, violations: dq.violations.violations, drift, linf },
             modelQuality: { schedule: mqSchedule, reportDir: mqDir, joinedRows: mq.statistics.dataset.item_count, metrics, violations: mq.violations?.violations ?? [] },
         });
     }
@@ -367,7 +374,7 @@ const step: StepDefinition = {
             log: (l) => ctx.log(l),
         });
         for (const r of res.replays) {
-            const d = SHIFT_ASSERTED_FEATURES.map((f) => `${f} ${fmt(r.dataQuality.drift[f])}`).join(", ");
+            const d = SHIFT_ASSERTED_FEATURES.map((f) => `${f} ${fmt(r.dataQuality.drift[f])} (L∞ ${fmt(r.dataQuality.linf[f])})`).join(", ");
             ctx.log(`${r.name}: drift ${d}; ${r.dataQuality.violations.length} data-quality and ${r.modelQuality.violations.length} model-quality violation(s)`);
         }
         const problems = checkShiftDetected(res, "asis", "shifted", SHIFT_ASSERTED_FEATURES);
@@ -386,6 +393,7 @@ const step: StepDefinition = {
                     window: r.window,
                     dataQualityViolations: r.dataQuality.violations.map((v) => `${v.feature_name}:${v.constraint_check_type}`),
                     drift: r.dataQuality.drift,
+                    linf: r.dataQuality.linf,
                     modelQuality: r.modelQuality.metrics,
                     modelQualityViolations: r.modelQuality.violations.map((v) => v.metric_name),
                 })),
