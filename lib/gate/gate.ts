@@ -19,6 +19,7 @@ import {
     runRemediation,
     runResourcePolicy,
     runStackPolicy,
+    withPropsCache,
 } from "../../policies/lib/evaluate";
 import { ExemptionRecord } from "../../policies/lib/report";
 import { isUnknownValueError } from "../../policies/lib/unknowns";
@@ -96,7 +97,15 @@ function stackTags(stack: string): Record<string, string> {
 }
 
 /** Evaluates every policy of the pack over resource inputs. */
-export async function evaluatePack(
+export function evaluatePack(
+    inputs: ResourceInput[],
+    opts: { stack: string; packConfig: Record<string, unknown>; packConfigFile: string; source: GateReport["source"]; mode: string },
+): Promise<GateReport> {
+    // Each resource's props are serialised to the wire form once for all policies (see withPropsCache).
+    return withPropsCache(() => evaluate(inputs, opts));
+}
+
+async function evaluate(
     inputs: ResourceInput[],
     opts: { stack: string; packConfig: Record<string, unknown>; packConfigFile: string; source: GateReport["source"]; mode: string },
 ): Promise<GateReport> {

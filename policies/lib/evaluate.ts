@@ -111,10 +111,41 @@ function stripUndefined(v: unknown): unknown {
     return v;
 }
 
+/**
+ * The wire form of each resource's props while a `withPropsCache` scope is active. The engine serialises a resource's
+ * properties into one protobuf `Struct` per analyzer request, and the runtime deserialises that Struct again for every
+ * policy (server.js), so caching the Struct per props object keeps each policy's fresh copy and only saves the
+ * repeated serialisation. Keyed by object identity: only for callers that do not mutate props while the scope is open.
+ */
+let structCache: WeakMap<object, unknown> | undefined;
+
+/**
+ * Runs `fn` with the per-props `Struct` cache on (nested scopes share the outer cache). The offline gate evaluates a
+ * whole pack this way: each resource's props are serialised once instead of once per policy (and per stack policy).
+ */
+export async function withPropsCache<T>(fn: () => Promise<T>): Promise<T> {
+    if (structCache) return fn();
+    structCache = new WeakMap();
+    try {
+        return await fn();
+    } finally {
+        structCache = undefined;
+    }
+}
+
+function toStruct(props: Record<string, unknown>): unknown {
+    if (!structCache) return Struct.fromJavaScript(stripUndefined(props));
+    let struct = structCache.get(props);
+    if (struct === undefined) {
+        struct = Struct.fromJavaScript(stripUndefined(props));
+        structCache.set(props, struct);
+    }
+    return struct;
+}
+
 /** Props exactly as the runtime hands them to a policy. */
 export function runtimeProps(props: Record<string, unknown>): Record<string, any> {
-    const struct = Struct.fromJavaScript(stripUndefined(props));
-    return unknownCheckingProxy(deserializeProperties(struct, false));
+    return unknownCheckingProxy(deserializeProperties(toStruct(props), false));
 }
 
 function defaultOpts(o?: Partial<PolicyResourceOptions>): PolicyResourceOptions {
@@ -163,7 +194,23 @@ function stackTagsMap(tags: Record<string, string> | undefined): ReadonlyMap<str
 /** The config `getConfig()` returns: schema defaults, overridden by the given entry, minus `enforcementLevel`. */
 export function effectiveConfig(policy: PlatformPolicy, config: Record<string, unknown> | undefined): Record<string, unknown> {
     const { enforcementLevel: _ignored, ...rest } = config ?? {};
-    return { ...schemaDefaults(policy.configSchema), ...rest };
+    return { ...defaultsOf(policy), ...rest };
+}
+
+/**
+ * Schema defaults, computed once per schema: the CLI applies them to the pack config once, and the runtime's
+ * `getConfig()` returns a shallow copy of that config per call (nested values shared), which is what this gives too.
+ */
+const defaultsCache = new WeakMap<object, Record<string, unknown>>();
+function defaultsOf(policy: PlatformPolicy): Record<string, unknown> {
+    const schema = policy.configSchema;
+    if (!schema) return {};
+    let d = defaultsCache.get(schema);
+    if (!d) {
+        d = schemaDefaults(schema);
+        defaultsCache.set(schema, d);
+    }
+    return d;
 }
 
 export function makeResourceArgs(policy: PlatformPolicy, input: ResourceInput, ctx: EvaluationContext = {}): ResourceValidationArgs {

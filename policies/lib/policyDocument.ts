@@ -138,17 +138,25 @@ export function statementLabel(s: NormalizedStatement): string {
     return s.sid ? `statement ${s.index} (Sid "${s.sid}")` : `statement ${s.index}`;
 }
 
+/** Compiled patterns (a pattern is matched against many actions; compiling dominated the least-privilege policy). */
+const globCache = new Map<string, RegExp>();
+
 /** Case-insensitive IAM wildcard match (`*` any run, `?` one character). */
 export function iamGlobMatch(pattern: string, value: string): boolean {
-    const re = new RegExp(
-        "^" +
-            pattern
-                .split("")
-                .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-                .join("") +
-            "$",
-        "i",
-    );
+    let re = globCache.get(pattern);
+    if (!re) {
+        re = new RegExp(
+            "^" +
+                pattern
+                    .split("")
+                    .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+                    .join("") +
+                "$",
+            "i",
+        );
+        if (globCache.size >= 10_000) globCache.clear();
+        globCache.set(pattern, re);
+    }
     return re.test(value);
 }
 
