@@ -349,6 +349,17 @@ async function* nameColumns(rows: AsyncIterable<DecodedRow>, names: string[]): A
   for await (const r of rows) yield r.names ? r : { values: r.values, names: names.slice(0, r.values.length).concat(r.values.slice(names.length).map((_, i) => `_c${names.length + i}`)) };
 }
 
+/** Rows whose capture inferenceTime is in [from, to) (rows without a parseable time are kept). */
+async function* within(rows: AsyncIterable<DecodedRow & { inferenceTime?: string }>, from?: Date, to?: Date): AsyncGenerator<DecodedRow> {
+  for await (const r of rows) {
+    if (from || to) {
+      const t = r.inferenceTime ? Date.parse(r.inferenceTime) : NaN;
+      if (t === t && ((from && t < from.getTime()) || (to && t >= to.getTime()))) continue;
+    }
+    yield { values: r.values, names: r.names };
+  }
+}
+
 function baselineFiles(flag: string, p: string): { statistics?: string; constraints: string } {
   if (fs.statSync(p).isDirectory()) {
     const c = path.join(p, 'constraints.json');
@@ -414,7 +425,7 @@ async function cmdAnalyze(a: ParsedArgs, ctx: Ctx): Promise<number> {
   const res = await analyze({
     baselineStatistics: base.statistics,
     baselineConstraints: base.constraints,
-    current: openDataset(cap, { format: 'capture', from, to, stats }),
+    current: within(openDataset(cap, { format: 'capture', from, to, stats }) as AsyncIterable<DecodedRow & { inferenceTime?: string }>, from, to),
     profiler: columns ? { columnNames: columns } : undefined,
     outputRoot: out.dir,
     endpoint,

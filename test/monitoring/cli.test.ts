@@ -119,6 +119,9 @@ describe('monitor CLI', function () {
     assert.equal(emf[1]._aws.CloudWatchMetrics[0].Namespace, 'aws/sagemaker/Endpoints/data-metrics');
     assert.deepEqual(emf[1]._aws.CloudWatchMetrics[0].Dimensions, [['Endpoint', 'MonitoringSchedule']]);
     assert.ok(emf[1].feature_baseline_drift_age > emf[0].feature_baseline_drift_age);
+    // the window is exact: records at T1 + i s, i < 200, are the only ones in [10:00:00, 10:03:20)
+    const part = await cli('analyze', '--baseline', path.join(work, 'baseline'), '--capture', path.join(work, 'capture', 'adult-ep'), '--out', path.join(work, 'partial'), '--from', '2024-06-01T10:00:00Z', '--to', '2024-06-01T10:03:20Z');
+    assert.match(part.out, /analyze: 200 rows from 1 capture file/);
     // without --fail-on-violations violations do not change the exit code
     const again = await cli('analyze', ...common, '--from', '2024-06-01T11:00:00Z', '--to', '2024-06-01T12:00:00Z', '--run-time', '2024-06-01T11:00:00Z');
     assert.equal(again.code, 0);
