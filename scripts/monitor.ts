@@ -199,7 +199,6 @@ export async function downloadS3(client: S3Client, uri: string, dest: string, o:
   const prefix = key === '' || key.endsWith('/') ? key : `${key}/`;
   const under = keys.filter((k) => k.startsWith(prefix));
   if (!under.length) throw new CliError(uri, 'holds no object', 'check the URI (a file, or a prefix ending in /) and that the job that writes it has run');
-  let n = 0;
   for (const k of under) {
     if (o.from || o.to) {
       const h = captureKeyHour(k);
@@ -208,7 +207,6 @@ export async function downloadS3(client: S3Client, uri: string, dest: string, o:
     const rel = k.slice(prefix.length);
     if (rel.split('/').includes('..')) throw new CliError(`s3://${bucket}/${k}`, 'has a ".." path segment', 'rename the object');
     await getObject(client, bucket, k, path.join(dest, ...rel.split('/')), `s3://${bucket}/${k}`);
-    n++;
   }
   return dest;
 }
@@ -777,7 +775,7 @@ const COMMANDS: Record<string, (a: ParsedArgs, ctx: Ctx) => Promise<number>> = {
 /** Run the CLI in-process; resolves to the exit code. */
 export async function runCli(argv: string[], io: CliIo = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') }): Promise<number> {
   const ctx = new Ctx(io);
-  let command = argv[0] ?? '';
+  const command = argv[0] ?? '';
   try {
     if (!command || command === '--help' || command === 'help' || command === '-h') {
       (command ? io.out : io.err)(USAGE);
