@@ -214,7 +214,7 @@ describe('monitor CLI', function () {
     assert.match(html, /hourly 2024-06-01 10h/);
     assert.match(html, /hourly 2024-06-01 11h/);
     assert.match(html, /Model quality over time/);
-    assert.match(html, /age: Integral, drift [\d.]+ \(Robust\) — VIOLATION/);
+    assert.match(html, /age: Integral, drift [\d.]+ \(Robust; L∞ [\d.]+\) — VIOLATION/);
     const empty = fs.mkdtempSync(path.join(work, 'empty-'));
     const e = await cli('report', '--reports', empty, '--out', path.join(work, 'x.html'));
     assert.equal(e.code, 2);

@@ -330,7 +330,8 @@ export async function buildMonitoringReport(input: MonitoringReportInput): Promi
         const spec = f.numerical_statistics ? bucketOverlaySpec(f.name, baseBy.get(f.name), f) : categoricalOverlaySpec(f.name, baseBy.get(f.name), f);
         if (!spec) continue;
         const d = driftBy.get(f.name);
-        const cap = `${f.name}: ${f.inferred_type}${d?.baseline_drift !== undefined ? `, drift ${d.baseline_drift.toFixed(4)} (${d.drift_method})` : ''}${violated.has(f.name) ? ' — VIOLATION' : ''}`;
+        const linf = d?.numeric?.linf ?? d?.categorical?.linf;
+        const cap = `${f.name}: ${f.inferred_type}${d?.baseline_drift !== undefined ? `, drift ${d.baseline_drift.toFixed(4)} (${d.drift_method}${linf !== undefined && d.drift_method !== 'ChiSquared' ? `; L∞ ${linf.toFixed(4)}` : ''})` : ''}${violated.has(f.name) ? ' — VIOLATION' : ''}`;
         await rep.chart(spec, cap);
       }
       rep.endGrid();
