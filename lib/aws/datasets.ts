@@ -8,7 +8,8 @@
  *   s3://<curated>/batch-transform/output/test.csv.out         batch-infer: record_id, label, score
  *   s3://<artifacts>/features/transform.json                   features: the fitted feature transform
  *   s3://<artifacts>/features/sample-payload.tar.gz            features: sample requests for Inference Recommender
- *   s3://<artifacts>/evaluation/<key>/statistics.json          model-quality statistics (train/tune/evaluate)
+ *   s3://<curated>/evaluation/<key>/transform/                 test-set predictions of train/tune (data key)
+ *   s3://<artifacts>/evaluation/<key>/statistics.json          model-quality statistics of train/tune (artifacts key)
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -128,7 +129,9 @@ export async function scoreTestSet(
     const transformJob = jobName(out, "eval", now);
     await createModel(sm, buildModel(out, { name: modelName, network: "job", source: { imageUri: frameworkImageUri("xgboost", out.region), modelDataUrl: o.modelDataUrl } }), o.wait);
     try {
-        const outputUri = s3Join(out.buckets.artifacts.uri, "evaluation/", `${o.key}/`, "transform/");
+        // Predictions are data: they go to the curated bucket under the data key (the stack's pipeline-role policy requires
+        // OutputKmsKey = data key for transform jobs); only the statistics go to the artifacts bucket.
+        const outputUri = s3Join(out.buckets.curated.uri, "evaluation/", `${o.key}/`, "transform/");
         await runTransformJob(sm, buildTransformJob(out, { name: transformJob, modelName, inputUri: batchInputUri(out), outputUri, instanceType: o.instanceType }), o.wait);
         const { labels, scores } = await readTransformOutput(s3, outputUri);
         const uri = statisticsUri(out, o.key);
