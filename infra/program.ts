@@ -232,7 +232,8 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
                 scheduleName,
                 captureBucket: { name: b.capture.bucketName, prefix: "datacapture" },
                 monitoringBucket: { name: b.monitoring.bucketName },
-                kmsKeys: { capture: security.keys.data.arn, monitoring: security.keys.data.arn, logs: security.keys.logs.arn },
+                // The monitoring bucket is encrypted with the logs key (bucketKmsKeyArns above); capture with the data key.
+                kmsKeys: { capture: security.keys.data.arn, monitoring: security.keys.logs.arn, logs: security.keys.logs.arn },
                 vpcId: network.vpcId,
                 subnetIds: network.privateSubnetIds,
                 securityGroupIds: [network.jobSecurityGroupId],
