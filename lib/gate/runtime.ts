@@ -62,7 +62,7 @@ export interface RunOptions {
 
 class Recorder implements pulumi.runtime.Mocks {
     readonly resources: RecordedResource[] = [];
-    pending?: { parent?: string; provider?: string; dependencies: string[]; propertyDependencies: Record<string, string[]> };
+    pending?: { parent?: string; provider?: string; dependencies: string[]; propertyDependencies: Record<string, string[]>; raw?: Record<string, unknown> };
     constructor(readonly ctx: MockContext, readonly stack: string, readonly mode: "update" | "new-stack") {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
@@ -73,7 +73,10 @@ class Recorder implements pulumi.runtime.Mocks {
         let id = d.id;
         // Auto-naming: the provider's Check fills in a generated `name` for resources that have one, so the engine
         // (and the analyzer) see it among the inputs.
-        const inputs = { ...args.inputs };
+        // In a new-stack preview, inputs computed from unknown outputs must reach the policies as unknown values: the
+        // mock monitor's deserialisation turns the engine's unknown marker into `undefined`, so take the request's raw
+        // properties (markers intact) instead.
+        const inputs = this.mode === "new-stack" && p.raw ? { ...p.raw } : { ...args.inputs };
         if (args.custom !== false && inputs.name === undefined && typeof d.state.name === "string" && this.mode === "update") inputs.name = d.state.name;
         if (this.mode === "new-stack" && args.custom !== false) {
             // Only the inputs are known; everything the provider computes is unknown until apply.
@@ -174,6 +177,7 @@ export async function runProgram(program: () => unknown, opts: RunOptions): Prom
             provider: req.getProvider?.() || undefined,
             dependencies: req.getDependenciesList?.() ?? [],
             propertyDependencies,
+            raw: req.getObject?.()?.toJavaScript?.(),
         };
         return register(req, callback);
     };
