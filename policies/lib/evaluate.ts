@@ -112,35 +112,91 @@ function stripUndefined(v: unknown): unknown {
 }
 
 /**
- * The wire form of each resource's props while a `withPropsCache` scope is active. The engine serialises a resource's
- * properties into one protobuf `Struct` per analyzer request, and the runtime deserialises that Struct again for every
- * policy (server.js), so caching the Struct per props object keeps each policy's fresh copy and only saves the
- * repeated serialisation. Keyed by object identity: only for callers that do not mutate props while the scope is open.
+ * The wire form of each resource's props while a `withPropsCache` scope is active. The engine sends a resource's
+ * properties as one protobuf `Struct` per analyzer request and the runtime deserialises it again for every policy
+ * (server.js: `deserializeProperties(req.getProperties())`, which calls `struct.toJavaScript()` and then copies the
+ * result into fresh objects). In the scope, each props object is converted to that plain `toJavaScript()` form once
+ * and every policy still gets its own fresh copy from `deserializeProperties`. Keyed by object identity: only for
+ * callers that do not mutate props while the scope is open.
  */
-let structCache: WeakMap<object, unknown> | undefined;
+let wireCache: WeakMap<object, unknown> | undefined;
 
 /**
- * Runs `fn` with the per-props `Struct` cache on (nested scopes share the outer cache). The offline gate evaluates a
- * whole pack this way: each resource's props are serialised once instead of once per policy (and per stack policy).
+ * Runs `fn` with the per-props wire-form cache on (nested scopes share the outer cache). The offline gate evaluates a
+ * whole pack this way: each resource is converted once instead of once per policy and per stack policy.
  */
 export async function withPropsCache<T>(fn: () => Promise<T>): Promise<T> {
-    if (structCache) return fn();
-    structCache = new WeakMap();
+    if (wireCache) return fn();
+    wireCache = new WeakMap();
     try {
         return await fn();
     } finally {
-        structCache = undefined;
+        wireCache = undefined;
     }
 }
 
-function toStruct(props: Record<string, unknown>): unknown {
-    if (!structCache) return Struct.fromJavaScript(stripUndefined(props));
-    let struct = structCache.get(props);
-    if (struct === undefined) {
-        struct = Struct.fromJavaScript(stripUndefined(props));
-        structCache.set(props, struct);
+const NOT_PLAIN = Symbol("not plain JSON");
+
+/**
+ * `Struct.fromJavaScript(v).toJavaScript()` for plain JSON-like values without protobuf: strings, numbers (including
+ * -0, NaN), booleans, null, arrays, and plain objects whose keys come back sorted (jspb maps sort string keys).
+ * Anything else (Date, Buffer, class instances, bigint...) returns NOT_PLAIN so the caller uses the real Struct.
+ * test/gate/wire-form.test.ts checks it against the protobuf round trip on every resource of the platform.
+ */
+function plainWireForm(v: unknown): unknown {
+    if (v === null) return null;
+    switch (typeof v) {
+        case "string":
+        case "number":
+        case "boolean":
+            return v;
+        case "object": {
+            if (Array.isArray(v)) {
+                const out: unknown[] = new Array(v.length);
+                for (let i = 0; i < v.length; i++) {
+                    const x = plainWireForm(v[i]);
+                    if (x === NOT_PLAIN) return NOT_PLAIN;
+                    out[i] = x;
+                }
+                return out;
+            }
+            const proto = Object.getPrototypeOf(v);
+            if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+            const out: Record<string, unknown> = {};
+            for (const k of Object.keys(v as object).sort()) {
+                const x = plainWireForm((v as Record<string, unknown>)[k]);
+                if (x === NOT_PLAIN) return NOT_PLAIN;
+                out[k] = x;
+            }
+            return out;
+        }
+        default:
+            return NOT_PLAIN;
     }
-    return struct;
+}
+
+/** The protobuf round trip the runtime's props go through: `Struct.fromJavaScript(...).toJavaScript()`. */
+export function structRoundTrip(props: Record<string, unknown>): unknown {
+    return Struct.fromJavaScript(stripUndefined(props)).toJavaScript();
+}
+
+/** What `toJavaScript()` of the props' Struct returns; cached per props object in a withPropsCache scope. */
+export function wireForm(props: Record<string, unknown>): unknown {
+    let wire = wireCache?.get(props);
+    if (wire === undefined) {
+        const stripped = stripUndefined(props);
+        wire = plainWireForm(stripped);
+        if (wire === NOT_PLAIN) wire = Struct.fromJavaScript(stripped).toJavaScript();
+        wireCache?.set(props, wire);
+    }
+    return wire;
+}
+
+function toStruct(props: Record<string, unknown>): unknown {
+    if (!wireCache) return Struct.fromJavaScript(stripUndefined(props));
+    // deserializeProperties only calls toJavaScript() and copies the result (it never mutates it).
+    const wire = wireForm(props);
+    return { toJavaScript: () => wire };
 }
 
 /** Props exactly as the runtime hands them to a policy. */
