@@ -65,6 +65,10 @@ export async function awsStep<T>(what: string, fn: () => Promise<T>): Promise<T>
         if (err.name === "ResourceLimitExceeded") {
             throw new StepError(`${what}: ${err.message}; request a higher SageMaker quota for that instance type in Service Quotas, or pick another instance type (see docs/aws-target.md)`);
         }
+        if (err.$metadata && err.name) {
+            // Any other service error: the API's own message says what is wrong with the request.
+            throw new StepError(`${what}: ${err.name}: ${err.message}${(err.$metadata as { requestId?: string }).requestId ? ` (request id ${(err.$metadata as { requestId?: string }).requestId})` : ""}; fix the input named in the message and re-run the step`);
+        }
         throw e;
     }
 }

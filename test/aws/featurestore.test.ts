@@ -5,7 +5,13 @@ import { ingestRecords, toFeatureRecord } from "../../lib/aws/featurestore";
 import { awsError, FakeClock } from "./helpers";
 
 describe("aws: feature group ingestion (PutRecord)", () => {
-    const fs = mockClient(SageMakerFeatureStoreRuntimeClient);
+    let fs: ReturnType<typeof mockClient<SageMakerFeatureStoreRuntimeClient>>;
+    before(() => {
+        fs = mockClient(SageMakerFeatureStoreRuntimeClient);
+    });
+    after(() => {
+        fs.restore();
+    });
     afterEach(() => fs.reset());
     const client = () => fs as unknown as SageMakerFeatureStoreRuntimeClient;
 

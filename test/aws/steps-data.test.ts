@@ -29,9 +29,19 @@ function sliceFile(src: string, dest: string, rows: number): void {
 }
 
 describe("aws steps: prepare and features", () => {
-    const sm = mockClient(SageMakerClient);
-    const s3 = mockClient(S3Client);
-    const fsr = mockClient(SageMakerFeatureStoreRuntimeClient);
+    let sm: ReturnType<typeof mockClient<SageMakerClient>>;
+    let s3: ReturnType<typeof mockClient<S3Client>>;
+    let fsr: ReturnType<typeof mockClient<SageMakerFeatureStoreRuntimeClient>>;
+    before(() => {
+        sm = mockClient(SageMakerClient);
+        s3 = mockClient(S3Client);
+        fsr = mockClient(SageMakerFeatureStoreRuntimeClient);
+    });
+    after(() => {
+        sm.restore();
+        s3.restore();
+        fsr.restore();
+    });
     let prev: WaitTiming;
     let t: TestStep | undefined;
     let tmp: string;

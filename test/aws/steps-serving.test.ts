@@ -30,9 +30,19 @@ const GROUP_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlp-de
 const BATCH_INPUT = "test-1,0,39,0,1\ntest-2,1,50,1,0\n";
 
 describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
-    const sm = mockClient(SageMakerClient);
-    const s3 = mockClient(S3Client);
-    const rt = mockClient(SageMakerRuntimeClient);
+    let sm: ReturnType<typeof mockClient<SageMakerClient>>;
+    let s3: ReturnType<typeof mockClient<S3Client>>;
+    let rt: ReturnType<typeof mockClient<SageMakerRuntimeClient>>;
+    before(() => {
+        sm = mockClient(SageMakerClient);
+        s3 = mockClient(S3Client);
+        rt = mockClient(SageMakerRuntimeClient);
+    });
+    after(() => {
+        sm.restore();
+        s3.restore();
+        rt.restore();
+    });
     let prev: WaitTiming;
     let t: TestStep | undefined;
     beforeEach(() => {

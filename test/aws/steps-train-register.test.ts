@@ -41,8 +41,16 @@ function scored(n = 40): string {
 }
 
 describe("aws steps: train, tune, register", () => {
-    const sm = mockClient(SageMakerClient);
-    const s3 = mockClient(S3Client);
+    let sm: ReturnType<typeof mockClient<SageMakerClient>>;
+    let s3: ReturnType<typeof mockClient<S3Client>>;
+    before(() => {
+        sm = mockClient(SageMakerClient);
+        s3 = mockClient(S3Client);
+    });
+    after(() => {
+        sm.restore();
+        s3.restore();
+    });
     let prev: WaitTiming;
     let t: TestStep | undefined;
     beforeEach(() => {

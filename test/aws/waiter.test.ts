@@ -7,7 +7,13 @@ import { JobFailedError, JobTimeoutError, waitFor } from "../../lib/aws/waiter";
 import { awsError, devOutputs, FakeClock } from "./helpers";
 
 describe("aws: shared waiter and throttling retry", () => {
-    const sm = mockClient(SageMakerClient);
+    let sm: ReturnType<typeof mockClient<SageMakerClient>>;
+    before(() => {
+        sm = mockClient(SageMakerClient);
+    });
+    after(() => {
+        sm.restore();
+    });
     afterEach(() => sm.reset());
 
     const req = () => buildTrainingJob(devOutputs(), { name: "mlp-dev-xgb-1", hyperParameters: { num_round: 10 }, trainUri: "s3://b/train/", validationUri: "s3://b/validation/" });
