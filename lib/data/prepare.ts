@@ -2,6 +2,7 @@
  * Data preparation: parse → clean → validate → dedupe → stratified split →
  * atomic Parquet + CSV outputs with sha256 lineage and a data-quality report.
  */
+import { mulberry32 } from "../common/random";
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -352,16 +353,7 @@ export function parseBuffer(buf: Buffer, file: string, schema: DatasetSchema, op
 }
 
 /** Deterministic 32-bit PRNG (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom: (seed: number) => () => number = mulberry32;
 
 /**
  * Stratified split by `labelName`: for each class, a seeded shuffle picks

@@ -18,6 +18,7 @@
  * Deterministic: the same rows, in the same order, with the same seed give the same output. Each row consumes
  * exactly four draws of a seeded PRNG (mulberry32), so one row's values never depend on the content of another.
  */
+import { mulberry32 } from "../common/random";
 
 export interface AdultShiftOptions {
   seed?: number;
@@ -44,17 +45,7 @@ export const DEFAULT_ADULT_SHIFT: Required<AdultShiftOptions> = {
   selfEmployRate: 0.3,
 };
 
-/** mulberry32: small, fast, good enough for simulation; same seed → same sequence on every platform. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 type Cell = string | number | boolean | null | undefined;
 

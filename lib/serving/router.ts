@@ -1,3 +1,4 @@
+import { mulberry32 } from "../common/random";
 /**
  * Weighted random routing over production variants (SageMaker semantics: a variant receives
  * weight / sum(weights) of the traffic; an A/B test is a weight change). Seedable for reproducible tests.
@@ -8,16 +9,7 @@
  * lib/training/trainer so the endpoint process does not load (and ts-node compile) the whole trainer
  * at start-up; routing only needs a fast, reproducible uniform source.
  */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom: (seed: number) => () => number = mulberry32;
 
 export class VariantRouter {
   private names: string[];

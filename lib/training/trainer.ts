@@ -17,6 +17,7 @@
  * enumeration runs forward (missing goes right) and, when the node has missing values for
  * the feature, backward (missing goes left), so the default direction is learned per split.
  */
+import { mulberry32 } from '../common/random';
 import { DMatrix, validateDMatrix } from './dmatrix';
 import { BinMatrix, HistCuts, buildBinMatrix, buildHistCuts } from './hist';
 import { EvalMetricName, HyperParameterInput, HyperParameters, resolveHyperParameters } from './params';
@@ -54,14 +55,7 @@ export interface TrainResult {
 
 /** Small, fast seeded PRNG (mulberry32); returns floats in [0, 1). */
 export function makeRng(seed: number): () => number {
-  let a = (seed ^ 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32((seed ^ 0x9e3779b9) >>> 0);
 }
 
 export interface SplitParams {

@@ -1,14 +1,6 @@
+import { mulberry32 } from "../../lib/common/random";
 /** Shared helpers for the monitoring tests (seeded RNG, samplers, structural JSON comparator). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng: (seed: number) => () => number = mulberry32;
 
 export function normal(r: () => number, mean = 0, sd = 1): number {
   const u = 1 - r();

@@ -1,3 +1,4 @@
+import { mulberry32 } from "../../common/random";
 /**
  * Binary-classification model-quality metrics in SageMaker Model Monitor's
  * model-quality statistics format (`binary_classification_metrics`).
@@ -337,16 +338,7 @@ function scalarMetrics(p: Prepared, idx?: ArrayLike<number>): Record<BinaryScala
 }
 
 /** Mulberry32: small, fast, seedable PRNG (uniform in [0,1)). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom: (seed: number) => () => number = mulberry32;
 
 /** Indices of a random subset of size k of 0..n-1 (partial Fisher-Yates). */
 export function sampleWithoutReplacement(n: number, k: number, rand: () => number): Uint32Array {
