@@ -1,13 +1,12 @@
 import { strict as assert } from "assert";
 import { PutRecordCommand, SageMakerFeatureStoreRuntimeClient } from "@aws-sdk/client-sagemaker-featurestore-runtime";
-import { mockClient } from "aws-sdk-client-mock";
 import { ingestRecords, toFeatureRecord } from "../../lib/aws/featurestore";
-import { awsError, FakeClock } from "./helpers";
+import { FakeClock, FeatureStoreMock, awsError, mockFeatureStore } from "./helpers";
 
 describe("aws: feature group ingestion (PutRecord)", () => {
-    let fs: ReturnType<typeof mockClient<SageMakerFeatureStoreRuntimeClient>>;
+    let fs: FeatureStoreMock;
     before(() => {
-        fs = mockClient(SageMakerFeatureStoreRuntimeClient);
+        fs = mockFeatureStore();
     });
     after(() => {
         fs.restore();

@@ -1,4 +1,9 @@
 /** Shared fixtures of the AWS-target tests: the dev stack outputs, a fake clock, step contexts and S3 bodies. */
+import { S3Client } from "@aws-sdk/client-s3";
+import { SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { SageMakerFeatureStoreRuntimeClient } from "@aws-sdk/client-sagemaker-featurestore-runtime";
+import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import { mockClient } from "aws-sdk-client-mock";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -59,3 +64,13 @@ export function awsStepContext(prior: Record<string, Record<string, unknown>> = 
     const ctx = makeContext({ stack: "dev", target: "aws", workdir, projectDir: PROJECT, config: loadStackFile("dev", PROJECT), force: true, options, out: (l) => lines.push(l) }, manifest);
     return { ctx, lines, workdir, cleanup: () => fs.rmSync(workdir, { recursive: true, force: true }) };
 }
+
+/** Client mocks, created in a suite's `before` and restored in its `after` so suites do not share stubs. */
+export const mockSageMaker = () => mockClient(SageMakerClient);
+export const mockS3 = () => mockClient(S3Client);
+export const mockFeatureStore = () => mockClient(SageMakerFeatureStoreRuntimeClient);
+export const mockRuntime = () => mockClient(SageMakerRuntimeClient);
+export type SageMakerMock = ReturnType<typeof mockSageMaker>;
+export type S3Mock = ReturnType<typeof mockS3>;
+export type FeatureStoreMock = ReturnType<typeof mockFeatureStore>;
+export type RuntimeMock = ReturnType<typeof mockRuntime>;

@@ -11,7 +11,6 @@ import * as zlib from "zlib";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateProcessingJobCommand, DescribeProcessingJobCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { PutRecordCommand, SageMakerFeatureStoreRuntimeClient } from "@aws-sdk/client-sagemaker-featurestore-runtime";
-import { mockClient } from "aws-sdk-client-mock";
 import { setWaitTiming, WaitTiming } from "../../lib/aws/waiter";
 import { prepare } from "../../lib/data";
 import { ADULT_SCHEMA } from "../../lib/data/schema";
@@ -19,7 +18,7 @@ import { StepError } from "../../lib/pipeline/step";
 import { readTar } from "../../lib/training";
 import featuresStep from "../../scripts/steps/aws/features";
 import prepareStep from "../../scripts/steps/aws/prepare";
-import { awsError, awsStepContext, body, devOutputs, FakeClock, PROJECT, TestStep } from "./helpers";
+import { FakeClock, FeatureStoreMock, PROJECT, S3Mock, SageMakerMock, TestStep, awsError, awsStepContext, body, devOutputs, mockFeatureStore, mockS3, mockSageMaker } from "./helpers";
 
 const out = devOutputs();
 
@@ -29,13 +28,13 @@ function sliceFile(src: string, dest: string, rows: number): void {
 }
 
 describe("aws steps: prepare and features", () => {
-    let sm: ReturnType<typeof mockClient<SageMakerClient>>;
-    let s3: ReturnType<typeof mockClient<S3Client>>;
-    let fsr: ReturnType<typeof mockClient<SageMakerFeatureStoreRuntimeClient>>;
+    let sm: SageMakerMock;
+    let s3: S3Mock;
+    let fsr: FeatureStoreMock;
     before(() => {
-        sm = mockClient(SageMakerClient);
-        s3 = mockClient(S3Client);
-        fsr = mockClient(SageMakerFeatureStoreRuntimeClient);
+        sm = mockSageMaker();
+        s3 = mockS3();
+        fsr = mockFeatureStore();
     });
     after(() => {
         sm.restore();

@@ -16,27 +16,26 @@ import {
     UpdateEndpointWeightsAndCapacitiesCommand,
 } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
-import { mockClient } from "aws-sdk-client-mock";
 import { setWaitTiming, WaitTiming } from "../../lib/aws/waiter";
 import { StepError } from "../../lib/pipeline/step";
 import batchStep from "../../scripts/steps/aws/batch-infer";
 import deployStep from "../../scripts/steps/aws/deploy";
 import evaluateStep from "../../scripts/steps/aws/evaluate";
 import loadtestStep from "../../scripts/steps/aws/loadtest";
-import { awsError, awsStepContext, body, devOutputs, FakeClock, TestStep } from "./helpers";
+import { FakeClock, RuntimeMock, S3Mock, SageMakerMock, TestStep, awsError, awsStepContext, body, devOutputs, mockRuntime, mockS3, mockSageMaker } from "./helpers";
 
 const out = devOutputs();
 const GROUP_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlp-dev-models";
 const BATCH_INPUT = "test-1,0,39,0,1\ntest-2,1,50,1,0\n";
 
 describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
-    let sm: ReturnType<typeof mockClient<SageMakerClient>>;
-    let s3: ReturnType<typeof mockClient<S3Client>>;
-    let rt: ReturnType<typeof mockClient<SageMakerRuntimeClient>>;
+    let sm: SageMakerMock;
+    let s3: S3Mock;
+    let rt: RuntimeMock;
     before(() => {
-        sm = mockClient(SageMakerClient);
-        s3 = mockClient(S3Client);
-        rt = mockClient(SageMakerRuntimeClient);
+        sm = mockSageMaker();
+        s3 = mockS3();
+        rt = mockRuntime();
     });
     after(() => {
         sm.restore();

@@ -15,7 +15,6 @@ import {
     SageMakerClient,
     StopTrainingJobCommand,
 } from "@aws-sdk/client-sagemaker";
-import { mockClient } from "aws-sdk-client-mock";
 import { setWaitTiming, WaitTiming } from "../../lib/aws/waiter";
 import { StepError } from "../../lib/pipeline/step";
 import registerStep from "../../scripts/steps/aws/register";
@@ -25,7 +24,7 @@ import localRegister from "../../scripts/steps/register";
 import localTrain from "../../scripts/steps/train";
 import localTune from "../../scripts/steps/tune";
 import { loadStep } from "../../scripts/steps";
-import { awsStepContext, body, devOutputs, FakeClock, TestStep } from "./helpers";
+import { FakeClock, S3Mock, SageMakerMock, TestStep, awsStepContext, body, devOutputs, mockS3, mockSageMaker } from "./helpers";
 
 const out = devOutputs();
 const ART = "s3://mlp-dev-artifacts-88dbbe98/";
@@ -41,11 +40,11 @@ function scored(n = 40): string {
 }
 
 describe("aws steps: train, tune, register", () => {
-    let sm: ReturnType<typeof mockClient<SageMakerClient>>;
-    let s3: ReturnType<typeof mockClient<S3Client>>;
+    let sm: SageMakerMock;
+    let s3: S3Mock;
     before(() => {
-        sm = mockClient(SageMakerClient);
-        s3 = mockClient(S3Client);
+        sm = mockSageMaker();
+        s3 = mockS3();
     });
     after(() => {
         sm.restore();

@@ -1,15 +1,14 @@
 import { strict as assert } from "assert";
 import { DescribeTrainingJobCommand, SageMakerClient, StopTrainingJobCommand, CreateTrainingJobCommand } from "@aws-sdk/client-sagemaker";
-import { mockClient } from "aws-sdk-client-mock";
 import { backoffDelay, isThrottling, withThrottlingRetry } from "../../lib/aws/retry";
 import { buildTrainingJob, runTrainingJob } from "../../lib/aws/training";
 import { JobFailedError, JobTimeoutError, waitFor } from "../../lib/aws/waiter";
-import { awsError, devOutputs, FakeClock } from "./helpers";
+import { FakeClock, SageMakerMock, awsError, devOutputs, mockSageMaker } from "./helpers";
 
 describe("aws: shared waiter and throttling retry", () => {
-    let sm: ReturnType<typeof mockClient<SageMakerClient>>;
+    let sm: SageMakerMock;
     before(() => {
-        sm = mockClient(SageMakerClient);
+        sm = mockSageMaker();
     });
     after(() => {
         sm.restore();
