@@ -48,8 +48,18 @@ export interface ModelPackageSpec {
     imageUri?: string;
 }
 
+/**
+ * A CustomerMetadataProperties value: the API accepts letters, digits, spaces and `_ . : / = + - @` only (1–256
+ * characters), so comparison signs become words and anything else is dropped.
+ */
+export function metadataValue(v: string | number): string {
+    const words = String(v).replace(/>=/g, " at least ").replace(/<=/g, " at most ").replace(/</g, " below ").replace(/>/g, " above ");
+    const clean = words.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, " ").replace(/\s+/g, " ").trim();
+    return (clean || "-").slice(0, 256);
+}
+
 export function buildModelPackage(out: StackOutputs, s: ModelPackageSpec): CreateModelPackageCommandInput {
-    const meta = Object.fromEntries(Object.entries(s.metadata ?? {}).map(([k, v]) => [k, String(v).slice(0, 256)]));
+    const meta = Object.fromEntries(Object.entries(s.metadata ?? {}).map(([k, v]) => [k, metadataValue(v)]));
     if (Object.keys(meta).length > 50) throw new Error(`model package metadata has ${Object.keys(meta).length} entries; CustomerMetadataProperties allows 50 — drop some`);
     return {
         ModelPackageGroupName: out.modelPackageGroupName,
@@ -66,7 +76,7 @@ export function buildModelPackage(out: StackOutputs, s: ModelPackageSpec): Creat
         Domain: "MACHINE_LEARNING",
         Task: "CLASSIFICATION",
         ...(s.samplePayloadUrl ? { SamplePayloadUrl: s.samplePayloadUrl } : {}),
-        CustomerMetadataProperties: { ...meta, approvalReason: s.approval.reason.slice(0, 256) },
+        CustomerMetadataProperties: { ...meta, approvalReason: metadataValue(s.approval.reason) },
         Tags: platformTags(out),
     };
 }

@@ -261,6 +261,8 @@ describe("aws steps: train, tune, register", () => {
         assert.equal(req.SamplePayloadUrl, `${ART}features/sample-payload.tar.gz`);
         assert.match(req.CustomerMetadataProperties!.featuresHash, /^sha256:[0-9a-f]{64}$/);
         assert.equal(req.CustomerMetadataProperties!.testAuc, "0.910000");
+        assert.equal(req.CustomerMetadataProperties!.hyperParameters, "max_depth=5");
+        assert.equal(req.CustomerMetadataProperties!.approvalReason, "test:auc 0.9100 at least pipeline.minAuc 0.85");
         assert.deepEqual(req.Tags!.map((x) => x.Key), ["CostCenter", "DataClassification", "Environment", "Owner", "Project"]);
         assert.deepEqual(
             { version: res.results!.version, modelPackageArn: res.results!.modelPackageArn, approvalStatus: res.results!.approvalStatus },
@@ -276,7 +278,9 @@ describe("aws steps: train, tune, register", () => {
         const [req] = sm.commandCalls(CreateModelPackageCommand).map((c) => c.args[0].input);
         assert.equal(req.ModelApprovalStatus, "PendingManualApproval");
         assert.equal(req.InferenceSpecification!.Containers![0].ModelDataUrl, tuned.modelUri, "chosen on validation AUC");
-        assert.match(req.CustomerMetadataProperties!.approvalReason, /0\.8000 < pipeline\.minAuc 0\.85/);
+        assert.equal(req.CustomerMetadataProperties!.approvalReason, "test:auc 0.8000 below pipeline.minAuc 0.85: needs a manual decision");
+        const allowed = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
+        for (const [k, v] of Object.entries(req.CustomerMetadataProperties!)) assert.match(v, allowed, `metadata ${k}='${v}' uses characters the API rejects`);
         assert.equal(res.results!.approvalStatus, "PendingManualApproval");
         assert.match(res.summary, /version 4 \(tune, test AUC 0\.8000\) pending manual approval/);
         assert.ok(t.lines.some((l) => /aws sagemaker update-model-package --model-package-name .*\/4 --model-approval-status Approved/.test(l)));

@@ -63,7 +63,7 @@ const step: StepDefinition = {
                     testAuc: best.testAuc.toFixed(6),
                     featuresHash: `sha256:${crypto.createHash("sha256").update(transform).digest("hex")}`,
                     codeVersion: codeVersion(ctx.projectDir),
-                    hyperParameters: JSON.stringify(best.hyperParameters ?? {}).slice(0, 256),
+                    hyperParameters: Object.entries(best.hyperParameters ?? {}).map(([k, v]) => `${k}=${v}`).join(" "),
                 },
             });
             const pkg = await registerModelPackage(sm, req, wait);
