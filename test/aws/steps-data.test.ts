@@ -16,6 +16,7 @@ import { prepare } from "../../lib/data";
 import { ADULT_SCHEMA } from "../../lib/data/schema";
 import { StepError } from "../../lib/pipeline/step";
 import { readTar } from "../../lib/training";
+import { ADULT_CENSUS_SCHEMA } from "../../components/feature-schema";
 import featuresStep from "../../scripts/steps/aws/features";
 import prepareStep from "../../scripts/steps/aws/prepare";
 import { FakeClock, FeatureStoreMock, PROJECT, S3Mock, SageMakerMock, TestStep, awsError, awsStepContext, body, devOutputs, mockFeatureStore, mockS3, mockSageMaker } from "./helpers";
@@ -167,6 +168,16 @@ describe("aws steps: prepare and features", () => {
         const names = records[0].Record!.map((f) => f.FeatureName);
         assert.deepEqual(names.slice(0, 3), ["record_id", "event_time", "age"]);
         assert.equal(names[names.length - 1], "label");
+        // Every record fits the stack's feature group definition (components/feature-schema.ts).
+        const types = new Map(ADULT_CENSUS_SCHEMA.features.map((f) => [f.name, f.type]));
+        for (const r of records.slice(0, 200)) {
+            assert.ok(r.Record!.some((f) => f.FeatureName === ADULT_CENSUS_SCHEMA.recordIdentifierFeatureName));
+            assert.ok(r.Record!.some((f) => f.FeatureName === ADULT_CENSUS_SCHEMA.eventTimeFeatureName));
+            for (const f of r.Record!) {
+                assert.ok(types.has(f.FeatureName!), `feature ${f.FeatureName} is not in the stack's feature group`);
+                if (types.get(f.FeatureName!) === "Integral") assert.match(f.ValueAsString!, /^-?\d+$/, `${f.FeatureName}=${f.ValueAsString}`);
+            }
+        }
         assert.equal(res.results!.ingested, total);
         assert.equal(res.results!.featureGroup, "mlp-dev-adult-census");
         assert.equal(res.results!.failed, 0);
