@@ -63,14 +63,21 @@ export function formatLoadTestTable(r: LoadTestResult): string[] {
 const step: StepDefinition = {
     name: "loadtest",
     description: "load test the running endpoint at increasing concurrency up to the latency SLO (loopback only)",
-    dependsOn: ["deploy"],
+    // deploy is checked inside run() (not via dependsOn) so that "endpoint torn down" reaches the user as this step's
+    // failure message; its completion time is part of the inputs below, as dependsOn would make it.
+    dependsOn: [],
     inputFiles: () => ["lib/serving/loadtest.ts"],
     inputValues: (ctx) => {
         const s = loadTestSettings(ctx);
-        return { levels: s.levels, levelSeconds: s.levelSeconds, sloMs: s.sloMs };
+        const dep = ctx.manifest.steps.deploy;
+        return { levels: s.levels, levelSeconds: s.levelSeconds, sloMs: s.sloMs, deploy: `${dep?.status}:${dep?.finishedAt}:${dep?.inputsHash}` };
     },
     async run(ctx) {
         const settings = loadTestSettings(ctx);
+        const rec = ctx.manifest.steps.deploy;
+        if (rec?.results?.tornDownAt) {
+            throw new StepError(`the endpoint was torn down at ${String(rec.results.tornDownAt)} (--teardown): deploy it again with ./build_ml_environment.sh --only deploy --workdir ${ctx.workdir}`);
+        }
         const dep = ctx.resultsOf("deploy") as { endpointName: string };
         const st = runningEndpoint(ctx.workdir, dep.endpointName);
         if (!st || (await ping(st.host, st.port)) !== 200) {

@@ -279,8 +279,15 @@ describe("ML lifecycle, local target, end to end on a 2000-row slice", function 
         assert.equal(fs.existsSync(stateFile), false, "pid file removed");
         const dep = manifest().steps.deploy;
         assert.notEqual(dep.status, "succeeded", "the manifest no longer claims a deployed endpoint");
-        const again = script(["--teardown"]);
-        assert.equal(again.code, 0, again.all);
-        assert.match(again.stdout, /nothing to stop/);
+        return step("loadtest")
+            .then(
+                () => assert.fail("loadtest ran without an endpoint"),
+                (e: Error) => assert.match(e.message, /the endpoint was torn down at .* \(--teardown\): deploy it again with \.\/build_ml_environment\.sh --only deploy/),
+            )
+            .then(() => {
+                const again = script(["--teardown"]);
+                assert.equal(again.code, 0, again.all);
+                assert.match(again.stdout, /nothing to stop/);
+            });
     });
 });
