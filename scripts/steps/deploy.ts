@@ -9,8 +9,9 @@
  *   variants[1] (e.g. "challenger") <- the previous approved version, and so on.
  * A variant with no approved version left is not deployed (logged), so a fresh stack with one approved model serves
  * it alone; a package trained with a different feature transform than the persisted one is not deployed either (its
- * transform is gone). `--variants champion=0.9,challenger=0.1` overrides names + weights locally (e.g. to try an A/B
- * split on a stack that configures one variant). Shift traffic later without redeploying:
+ * transform is gone). The stack's shadow variant, if any, is not deployed locally.
+ * `--variants champion=0.9,challenger=0.1` overrides names + weights locally (e.g. to try an A/B split on a stack that
+ * configures one variant). Shift traffic later without redeploying:
  * `npm run endpoint -- weights --variant champion=9 --variant challenger=1`.
  *
  * Every variant applies the persisted feature transform (`<artifacts>/features/transform.json`), so callers send raw
@@ -175,6 +176,9 @@ const step: StepDefinition = {
         const transformHash = `sha256:${sha256File(transformFile)}`;
         const { planned, notes } = planVariants(approved, configured, transformHash);
         for (const n of notes) ctx.log(n);
+        if (ctx.config.endpoint.shadowVariant) {
+            ctx.log(`shadow variant '${ctx.config.endpoint.shadowVariant.name}' of the stack is not deployed locally (production variants only)`);
+        }
         if (planned.length === 0) throw new StepError(`no variant can be served: ${notes.join("; ")}`);
         if (planned.every((v) => v.weight === 0)) {
             throw new StepError(`every deployed variant has weight 0 (${planned.map((v) => v.name).join(", ")}): give one a weight > 0 in ${source}`);
