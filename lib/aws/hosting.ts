@@ -114,14 +114,20 @@ export async function describeEndpoint(sm: SageMakerClient, name: string, wait: 
 }
 
 function waitInService(sm: SageMakerClient, name: string, wait: WaitOptions, expectConfig?: string): Promise<DescribeEndpointCommandOutput> {
+    let sawTransition = false;
     return waitFor(
         {
             kind: "endpoint",
             name,
             describe: async () => {
                 const d = await sm.send(new DescribeEndpointCommand({ EndpointName: name }));
-                // A failed update rolls back to the previous config and reports InService: treat it as the failure it is.
-                if (expectConfig && d.EndpointStatus === "InService" && d.EndpointConfigName !== expectConfig) return { ...d, EndpointStatus: "UpdateRolledBack" as never };
+                if (d.EndpointStatus !== "InService") sawTransition = true;
+                if (expectConfig && d.EndpointStatus === "InService" && d.EndpointConfigName !== expectConfig) {
+                    // A failed update rolls back to the previous config and reports InService: the failure it is. Right
+                    // after UpdateEndpoint the old state can still be reported: that is "not started yet", not a rollback.
+                    if (sawTransition || d.FailureReason) return { ...d, EndpointStatus: "UpdateRolledBack" as never };
+                    return { ...d, EndpointStatus: "Updating" as never };
+                }
                 return d;
             },
             status: (d) => d.EndpointStatus,

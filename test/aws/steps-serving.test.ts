@@ -130,6 +130,23 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
         assert.equal(rt.commandCalls(InvokeEndpointCommand).length, 0);
     });
 
+    it("deploy: the old config still reported InService right after UpdateEndpoint is waited out, not mistaken for a rollback", async () => {
+        mockDeploy();
+        let calls = 0;
+        sm.on(DescribeEndpointCommand).callsFake(() => {
+            calls++;
+            const cfg = sm.commandCalls(UpdateEndpointCommand)[0]?.args[0].input.EndpointConfigName;
+            // 1: before the update; 2-3: stale InService on the old config; 4: Updating; 5: InService on the new config.
+            if (calls <= 3) return { EndpointStatus: "InService", EndpointConfigName: "mlp-dev-endpoint-config-stack" };
+            if (calls === 4) return { EndpointStatus: "Updating", EndpointConfigName: "mlp-dev-endpoint-config-stack" };
+            return { EndpointStatus: "InService", EndpointConfigName: cfg };
+        });
+        t = awsStepContext({ register: {} });
+        const res = await deployStep.run(t.ctx);
+        assert.equal(calls, 5);
+        assert.equal(res.results!.action, "updated");
+    });
+
     it("deploy: without an approved package it names the pending version and the approve command", async () => {
         sm.on(ListModelPackagesCommand, { ModelApprovalStatus: "Approved" }).resolves({ ModelPackageSummaryList: [] });
         sm.on(ListModelPackagesCommand, { ModelApprovalStatus: "PendingManualApproval" }).resolves({ ModelPackageSummaryList: [{ ModelPackageArn: `${GROUP_ARN}/7`, ModelPackageVersion: 7 } as never] });
