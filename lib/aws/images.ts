@@ -2,8 +2,8 @@
  * Image URIs of SageMaker's first-party framework containers used by the AWS target: the built-in XGBoost algorithm
  * (`sagemaker-xgboost`, training, tuning, hosting, batch transform) and the SKLearn processing container
  * (`sagemaker-scikit-learn`, the prepare step). Both are published from the same ECR registry account per region;
- * the table below lists it (source: the registries SageMaker documents under "Docker Registry Paths and Example Code",
- * one per region). A region missing here fails with the fix (add its account, or pass an explicit image with the
+ * the table below lists it (source: SageMaker's "Docker Registry Paths and Example Code" documentation, one account per
+ * region, the same registries the SageMaker Python SDK resolves). A region missing here fails with the fix (add its account, or pass an explicit image with the
  * step's --image option).
  *
  *   <account>.dkr.ecr.<region>.<amazonaws.com | amazonaws.com.cn>/<repository>:<tag>
@@ -46,6 +46,9 @@ export const FRAMEWORK_IMAGE_ACCOUNTS: Readonly<Record<string, string>> = {
     "us-west-2": "246618743249",
 };
 
+/** Regions of the table where sagemaker-scikit-learn (1.2-1) is not published (only XGBoost is). */
+export const SKLEARN_UNAVAILABLE = new Set(["ca-west-1", "il-central-1"]);
+
 export const XGBOOST_VERSION = "1.7-1";
 export const SKLEARN_VERSION = "1.2-1";
 
@@ -65,6 +68,9 @@ function registryHost(region: string): string {
 
 /** `sagemaker-xgboost:1.7-1` or `sagemaker-scikit-learn:1.2-1-cpu-py3` in the region's registry. */
 export function frameworkImageUri(image: FrameworkImage, region: string, version?: string): string {
+    if (image === "sklearn" && SKLEARN_UNAVAILABLE.has(region)) {
+        throw new Error(`sagemaker-scikit-learn is not published in region '${region}'; run the prepare step with --image <a SKLearn processing image URI you can pull there>`);
+    }
     const host = registryHost(region);
     if (image === "xgboost") return `${host}/sagemaker-xgboost:${version ?? XGBOOST_VERSION}`;
     return `${host}/sagemaker-scikit-learn:${version ?? SKLEARN_VERSION}-cpu-py3`;

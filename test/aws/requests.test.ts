@@ -35,6 +35,8 @@ describe("aws: request builders use only the stack outputs", () => {
         assert.equal(frameworkImageUri("xgboost", "cn-north-1"), "450853457545.dkr.ecr.cn-north-1.amazonaws.com.cn/sagemaker-xgboost:1.7-1");
         assert.ok(Object.values(FRAMEWORK_IMAGE_ACCOUNTS).every((a) => /^\d{12}$/.test(a)));
         assert.throws(() => frameworkImageUri("xgboost", "xx-nowhere-1"), /region 'xx-nowhere-1'.*FRAMEWORK_IMAGE_ACCOUNTS, or pass --image/);
+        assert.equal(frameworkImageUri("xgboost", "il-central-1"), "898809789911.dkr.ecr.il-central-1.amazonaws.com/sagemaker-xgboost:1.7-1");
+        assert.throws(() => frameworkImageUri("sklearn", "il-central-1"), /sagemaker-scikit-learn is not published in region 'il-central-1'.*--image/);
     });
 
     it("processing job: SKLearn image, processing role, raw in, curated out with the data key, VPC + isolation + encryption, tags", () => {
