@@ -6,7 +6,8 @@ import * as path from "path";
 import { StepContext, StepError } from "../../lib/pipeline/step";
 import { ModelPackage } from "../../lib/registry";
 import { parseCliArgs, parseWeights } from "../../scripts/endpoint";
-import { parseVariantWeights, planVariants } from "../../scripts/steps/deploy";
+import deployStep, { parseVariantWeights, planVariants } from "../../scripts/steps/deploy";
+import { registryFor } from "../../scripts/steps/register";
 import { minAucFor, readScoredRecords, thinPoints } from "../../scripts/steps/evaluate";
 import { formatLoadTestTable, loadTestSettings } from "../../scripts/steps/loadtest";
 
@@ -159,6 +160,41 @@ describe("part-2 steps: pure pieces", () => {
             assert.ok(lines.every((l) => l.length === lines[0].length), "aligned");
             assert.match(lines[1], /^\s+1\s+100\s+100\s+1\.00\s+2\.00\s+5\.00\s+6\.00\s+0\.00%\s+ok$/);
             assert.match(lines[2], /^\s+16\s+1600\s+1600\s+1\.00\s+2\.00\s+25\.50\s+26\.50\s+0\.00%\s+OVER$/);
+        });
+    });
+
+    describe("deploy: refuses to start without something to serve", () => {
+        let dir: string;
+        before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-"))));
+        after(() => fs.rmSync(dir, { recursive: true, force: true }));
+        const outputs = (endpoint: unknown) => ({
+            region: "us-east-1",
+            accountId: "123456789012",
+            modelPackageGroupName: "g-models",
+            endpoint,
+            buckets: { artifacts: { uri: "s3://art-bucket/" }, capture: { uri: "s3://cap-bucket/" }, curated: { uri: "s3://cur-bucket/" } },
+        });
+        const ctx = (endpoint: unknown) =>
+            ({
+                stack: "dev",
+                workdir: dir,
+                options: {},
+                config: { endpoint: { variants: [{ name: "champion", weight: 1 }] }, pipeline: { minAuc: 0.85 } },
+                outputs: () => outputs(endpoint),
+                log: () => undefined,
+            }) as unknown as StepContext;
+        it("a stack without an endpoint", async () => {
+            await assert.rejects(deployStep.run(ctx(null)), (e: Error) => e instanceof StepError && /stack 'dev' has no endpoint \(mlplatform:endpoint.enabled is false\): enable it in Pulumi.dev.yaml/.test(e.message));
+        });
+        it("a registry whose only version waits for approval names the approve command", async () => {
+            const reg = registryFor(dir, "us-east-1", "123456789012");
+            reg.createGroup("g-models");
+            reg.register("g-models", { image: "x", modelDataUrl: "s3://art-bucket/m/model.tar.gz", metrics: { "test:auc": 0.8 }, hyperParameters: {}, lineage: { dataHash: "d", featuresHash: "f", codeVersion: "c" } });
+            const ep = { name: "g-endpoint", variantNames: ["champion"], shadowVariantName: null, captureUri: "s3://cap-bucket/datacapture/", samplingPercentage: 100 };
+            await assert.rejects(
+                deployStep.run(ctx(ep)),
+                (e: Error) => e instanceof StepError && e.message === 'no approved model package in g-models (1 version(s): pending 1): approve one with npm run registry -- approve --stack dev --version 1 --reason "..."',
+            );
         });
     });
 });
