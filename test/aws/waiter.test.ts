@@ -153,3 +153,34 @@ describe("aws: shared waiter and throttling retry", () => {
         assert.equal(backoffDelay(3, { random: () => 0.5, baseDelayMs: 500 }), 1000);
     });
 });
+
+describe("aws: step error translation (awsStep)", () => {
+    it("turns job failures, missing credentials, access denied, quota and other service errors into StepErrors with the fix", async () => {
+        const { awsStep } = await import("../../lib/aws/step-support");
+        const { StepError } = await import("../../lib/pipeline/step");
+        const cases: [Error, RegExp][] = [
+            [new JobFailedError("training job", "j1", "Failed", "AlgorithmError: boom"), /training job j1 ended Failed: AlgorithmError: boom/],
+            [Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }), /train: no AWS credentials .*aws configure, AWS_PROFILE or aws sso login/],
+            [awsError("AccessDeniedException", "not authorized to perform iam:PassRole", 400), /train: access denied .*iam:PassRole/],
+            [awsError("ResourceLimitExceeded", "The account-level service limit 'ml.m5.large for spot training job usage' is 0"), /spot training job usage' is 0; request a higher SageMaker quota .*Service Quotas/],
+            [awsError("ValidationException", "1 validation error detected: Value 'x' at 'trainingJobName'"), /train: ValidationException: 1 validation error detected: Value 'x' at 'trainingJobName'; fix the input named in the message/],
+        ];
+        for (const [err, re] of cases) {
+            await assert.rejects(
+                awsStep("train", async () => {
+                    throw err;
+                }),
+                (e: Error) => e instanceof StepError && re.test(e.message),
+                `${err.name} -> ${re}`,
+            );
+        }
+        const plain = new TypeError("a bug");
+        await assert.rejects(
+            awsStep("train", async () => {
+                throw plain;
+            }),
+            (e: Error) => e === plain,
+            "programming errors keep their stack",
+        );
+    });
+});
