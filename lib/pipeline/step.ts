@@ -159,7 +159,12 @@ export async function runStep(def: StepDefinition, o: RunOptions): Promise<StepR
     const out = o.out ?? ((l: string) => process.stdout.write(l + "\n"));
     const manifest = readManifest(path.resolve(o.workdir), o.stack, o.target);
     const ctx = makeContext(o, manifest);
-    for (const dep of def.dependsOn) ctx.resultsOf(dep);
+    try {
+        for (const dep of def.dependsOn) ctx.resultsOf(dep);
+    } catch (e) {
+        out(`=== ${def.name}: cannot run — ${(e as Error).message}`);
+        throw e;
+    }
     const hash = inputsHash(def, ctx);
     const prev = manifest.steps[def.name];
     if (!o.force && prev && prev.status === "succeeded" && prev.inputsHash === hash) {
