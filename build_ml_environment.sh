@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The ML lifecycle in order, against the stack's outputs:
-#   provision -> prepare -> features -> train -> tune -> register -> deploy -> batch-infer -> evaluate -> loadtest
+#   provision -> prepare -> features -> train -> tune -> register -> deploy -> batch-infer -> evaluate -> loadtest -> monitor
 # Local by default (no AWS, no Docker): ./build_ml_environment.sh
 # See README.md ("The ML lifecycle") for every option, step, output and the workdir layout.
 set -euo pipefail
