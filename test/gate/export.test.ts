@@ -11,6 +11,7 @@ import * as path from "path";
 import { checkStackOutputs } from "../../infra/outputs";
 import { checkExport, GateReport, inputsFromExport, runGate } from "../../lib/gate/gate";
 import { ProgramRun } from "../../lib/gate/runtime";
+import { CACHE_DIR, cacheKey } from "../../lib/gate/transpile-cache";
 import { buildExport, FIXTURE, StackExport } from "./stack-export";
 import { on } from "./variants";
 
@@ -260,6 +261,17 @@ describe("gate: stack export path", function () {
             assertSarif(s, j.violations.length);
             const r = s.runs[0].results.find((x: any) => x.ruleId === "encryption-at-rest-and-in-transit" && /alerts-topic$/.test(x.locations[0].logicalLocations[0].fullyQualifiedName));
             assert.equal(r.level, "error");
+        });
+
+        it("the CLIs keep their transpiled modules in the transpile cache, keyed by the current source", () => {
+            for (const rel of ["infra/program.ts", "components/network.ts", "policies/rules/least-privilege-iam.ts", "lib/gate/format.ts"]) {
+                const file = path.join(ROOT, rel);
+                const cached = path.join(CACHE_DIR, `${cacheKey(file, fs.readFileSync(file, "utf8"))}.js`);
+                assert.ok(fs.existsSync(cached), `${rel} -> ${cached}`);
+                assert.match(fs.readFileSync(cached, "utf8"), /sourceMappingURL=data:application\/json/);
+            }
+            assert.notEqual(cacheKey("/x.ts", "a"), cacheKey("/x.ts", "b"));
+            assert.notEqual(cacheKey("/x.ts", "a"), cacheKey("/y.ts", "a"));
         });
 
         it("policy:check exits 2 on an unreadable export, saying what is wrong", () => {
