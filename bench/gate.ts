@@ -25,11 +25,11 @@ function median(xs: number[]): number {
 }
 
 /** Wall time and CPU time (user+sys of npm, ts-node and the gate, from bash's `time`) of one CLI run. */
-function timeCli(args: string[]): Promise<{ ms: number; cpuMs: number; code: number | null }> {
+function timeCli(args: string[], env: Record<string, string> = {}): Promise<{ ms: number; cpuMs: number; code: number | null }> {
     return new Promise((resolve, reject) => {
         const t0 = process.hrtime.bigint();
         const cmd = `TIMEFORMAT='%U %S'; time npm run -s ${args.map((a) => `'${a}'`).join(" ")} > /dev/null 2> /dev/null`;
-        const p = spawn("bash", ["-c", cmd], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+        const p = spawn("bash", ["-c", cmd], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
         let err = "";
         p.stderr.on("data", (d) => (err += d));
         p.on("error", reject);
@@ -153,6 +153,9 @@ export async function run(opts: { runs?: number; resources?: number; skipCli?: b
             exitCode: code,
             target: "<= 5000 ms",
         };
+        // The same without the transpile cache (every module transpiled by ts-node, as on a first run).
+        const u = await timeCli(["plan", "--", "--stack", "prod"], { MLP_GATE_TRANSPILE_CACHE: "0" });
+        result.cliProdGateUncached = { ms: Math.round(u.ms), cpuMs: u.cpuMs };
     }
     result.loadavg1After = Number(os.loadavg()[0].toFixed(2));
     return result;

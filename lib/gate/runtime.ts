@@ -189,7 +189,7 @@ export async function runProgram(program: () => unknown, opts: RunOptions): Prom
     // quarter of the gate's CPU time. Neither trace is used offline, so V8's plain formatting is used while the program
     // runs. V8 formats an error's stack when it is first read, so errors that escape are source-mapped as usual.
     const prepareStackTrace = Error.prepareStackTrace;
-    Error.prepareStackTrace = undefined;
+    (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
     try {
         outputs = (await pulumi.runtime.runInPulumiStack(async () => {
             appendStackTransformations(opts.transformations ?? []);

@@ -268,7 +268,7 @@ const GROUPS: Group[] = [
 ];
 
 const describeV = (v: GateViolation) => `${v.enforcementLevel} ${v.policy} ${v.type ?? "(stack)"} ${v.name ?? ""}: ${v.message}`;
-const sameResource = (v: GateViolation, e: Expectation) => (e.type === undefined ? v.urn === undefined : v.type === e.type && v.name === e.name);
+const sameResource = (v: GateViolation, e: Pick<Expectation, "type" | "name">) => (e.type === undefined ? v.urn === undefined : v.type === e.type && v.name === e.name);
 
 describe("gate: insecure-variant corpus", function () {
     this.timeout(300_000);

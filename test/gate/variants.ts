@@ -26,7 +26,7 @@ export function on(type: string, name: string, change: (props: Props) => Props):
 
 /** A nested input (possibly an Output or containing Outputs) changed once resolved; `fn` gets a plain deep copy. */
 export function nested<T = any>(value: unknown, fn: (plain: T) => unknown): pulumi.Output<unknown> {
-    return pulumi.output(value as pulumi.Input<unknown>).apply((v) => fn(JSON.parse(JSON.stringify(v ?? null)) as T));
+    return pulumi.output(value as pulumi.Input<object | null>).apply((v: object | null) => fn(JSON.parse(JSON.stringify(v ?? null)) as T));
 }
 
 export interface PolicyDoc {
@@ -36,7 +36,7 @@ export interface PolicyDoc {
 
 /** An IAM/KMS policy document input (JSON string or object, possibly an Output) changed once resolved. */
 export function doc(value: unknown, fn: (d: PolicyDoc) => PolicyDoc): pulumi.Output<string> {
-    return pulumi.output(value as pulumi.Input<unknown>).apply((v) => JSON.stringify(fn((typeof v === "string" ? JSON.parse(v) : JSON.parse(JSON.stringify(v))) as PolicyDoc)));
+    return pulumi.output(value as pulumi.Input<string | object>).apply((v: string | object) => JSON.stringify(fn((typeof v === "string" ? JSON.parse(v) : JSON.parse(JSON.stringify(v))) as PolicyDoc)));
 }
 
 /** Merges extra tags into a resource's (already transformed) tags. */
