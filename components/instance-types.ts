@@ -7,6 +7,7 @@
  *
  * Resource types created: none.
  */
+import { NVME_INSTANCE_STORE_FAMILIES } from "../policies/lib/instanceTypes";
 
 export interface InstanceTypeFacts {
     vcpus: number;
@@ -105,9 +106,7 @@ export const ML_INSTANCE_TYPES: Readonly<Record<string, InstanceTypeFacts>> = bu
 export const GPU_FAMILIES: readonly string[] = Object.freeze(["g4dn", "g4ad", "g5", "g6", "g6e", "p2", "p3", "p3dn", "p4d", "p4de", "p5", "p5e"]);
 
 /** Families whose storage volume is local NVMe instance storage (the "d" variants and the large GPU families). */
-export const NVME_INSTANCE_STORE_FAMILIES: readonly string[] = Object.freeze([
-    "g4dn", "g5", "g6", "g6e", "p3dn", "p4d", "p4de", "p5", "p5e", "m5d", "c5d", "r5d", "m6id", "c6id", "r6id",
-]);
+export { NVME_INSTANCE_STORE_FAMILIES };
 
 /** Facts for an instance type, or undefined when it is not in the table. */
 export function instanceTypeFacts(instanceType: string): InstanceTypeFacts | undefined {

@@ -17,6 +17,20 @@ export interface ParsedInstanceType {
 /** Instance series with GPUs or ML accelerators (p: NVIDIA training, g: NVIDIA graphics/inference, inf: Inferentia, trn: Trainium, dl: Gaudi). */
 const ACCELERATED_SERIES = ["p", "g", "inf", "trn", "dl"];
 
+/**
+ * Families whose ML storage volume is local NVMe instance storage: SageMaker rejects a KMS key for their volumes
+ * (the instance store is hardware-encrypted), so policies must not demand one.
+ */
+export const NVME_INSTANCE_STORE_FAMILIES: readonly string[] = Object.freeze([
+    "g4dn", "g5", "g6", "g6e", "p3dn", "p4d", "p4de", "p5", "p5e", "m5d", "c5d", "r5d", "m6id", "c6id", "r6id",
+]);
+
+/** True when `t` (e.g. `ml.g5.xlarge`) stores its ML volume on NVMe instance storage. */
+export function hasNvmeInstanceStore(t: string): boolean {
+    const p = parseInstanceType(t);
+    return p !== undefined && NVME_INSTANCE_STORE_FAMILIES.includes(p.family.slice(3));
+}
+
 export function parseInstanceType(t: string): ParsedInstanceType | undefined {
     const m = /^ml\.([a-z]+)(\d+[a-z0-9-]*)\.([a-z0-9-]+)$/.exec(t.trim());
     if (!m) {

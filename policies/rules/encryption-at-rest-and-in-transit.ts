@@ -7,7 +7,17 @@ import { withDefaults } from "../lib/config";
 import { isDenyInsecureTransport, parsePolicyDocument } from "../lib/policyDocument";
 import { reportFindings } from "../lib/report";
 import { PlatformResourcePolicy } from "../lib/types";
+import { hasNvmeInstanceStore } from "../lib/instanceTypes";
 import { peek } from "../lib/unknowns";
+
+function peekKnown(obj: unknown, key: string): unknown {
+    const p = peek(obj, key);
+    return p.known ? p.value : undefined;
+}
+
+function asList(v: unknown): Record<string, any>[] {
+    return Array.isArray(v) ? (v as Record<string, any>[]) : [];
+}
 
 export const ENCRYPTION_TYPES = {
     endpointConfiguration: "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
@@ -66,7 +76,11 @@ export function encryptionFindings(type: string, props: Record<string, any>, cfg
     const T = ENCRYPTION_TYPES;
     switch (type) {
         case T.endpointConfiguration: {
-            if (!keySet(props, "kmsKeyArn")) {
+            // SageMaker rejects kmsKeyArn when a variant runs on an instance type with NVMe instance storage (hardware-
+            // encrypted), so the key is only required when every variant's type has an EBS volume.
+            const variants = [...asList(peekKnown(props, "productionVariants")), ...asList(peekKnown(props, "shadowProductionVariants"))];
+            const nvme = variants.some((v) => typeof v?.instanceType === "string" && hasNvmeInstanceStore(v.instanceType));
+            if (!nvme && !keySet(props, "kmsKeyArn")) {
                 f.push("kmsKeyArn is not set: endpoint storage volumes are not encrypted with a customer-managed KMS key");
             }
             const dc = props.dataCaptureConfig;

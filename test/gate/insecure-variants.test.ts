@@ -253,16 +253,6 @@ const GROUPS: Group[] = [
                 level: "advisory",
                 why: "a GPU variant costs more than dev's $300 budget (advisory in dev)",
             },
-            {
-                policy: "encryption-at-rest-and-in-transit",
-                type: T.endpointConfig,
-                name: "endpoint-config",
-                message: /kmsKeyArn is not set/,
-                level: "mandatory",
-                why:
-                    "ModelEndpoint leaves kmsKeyArn out for instance types with NVMe instance storage (ml.g5: AWS rejects a KMS key there), " +
-                    "and the encryption policy does not exempt such variants - a policy/program conflict that would also block prod's allowed ml.g5 types",
-            },
         ],
     },
 ];

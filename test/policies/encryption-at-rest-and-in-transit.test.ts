@@ -8,6 +8,16 @@ const EPC = "aws:sagemaker/endpointConfiguration:EndpointConfiguration";
 const variant = { variantName: "AllTraffic", modelName: "m", instanceType: "ml.m5.large", initialInstanceCount: 1 };
 
 describe("policies/encryption-at-rest-and-in-transit", () => {
+    it("endpoint configuration on NVMe instance storage (ml.g5, ml.m5d): no kmsKeyArn demanded, as SageMaker rejects one", async () => {
+        for (const instanceType of ["ml.g5.xlarge", "ml.m5d.large"]) {
+            const r = await runR(policy, res(EPC, "epc", { productionVariants: [{ ...variant, instanceType }], dataCaptureConfig: { kmsKeyId: KEY, initialSamplingPercentage: 100, destinationS3Uri: "s3://b/c", captureOptions: [{ captureMode: "Input" }] } }));
+            assert.deepStrictEqual(messages(r), [], instanceType);
+        }
+        // One EBS-backed variant alone still needs the key.
+        const ebs = await runR(policy, res(EPC, "epc", { productionVariants: [variant], dataCaptureConfig: { kmsKeyId: KEY, initialSamplingPercentage: 100, destinationS3Uri: "s3://b/c", captureOptions: [{ captureMode: "Input" }] } }));
+        assert.match(messages(ebs)[0], /kmsKeyArn is not set/);
+    });
+
     it("endpoint configuration: needs kmsKeyArn and a data-capture KMS key", async () => {
         const bad = await runR(policy, res(EPC, "epc", { productionVariants: [variant], dataCaptureConfig: { initialSamplingPercentage: 100, destinationS3Uri: "s3://b/c", captureOptions: [{ captureMode: "Input" }] } }));
         assert.strictEqual(bad.violations.length, 2);
