@@ -18,7 +18,7 @@ import {
     rocAndPrPoints,
     suggestModelQualityConstraints,
 } from "../../lib/monitoring/modelquality";
-import { StepContext, StepDefinition, StepError } from "../../lib/pipeline/step";
+import { StepContext, StepDefinition, StepError, StepResult } from "../../lib/pipeline/step";
 import { HtmlReport, heatmapSpec, lineSpec } from "../../lib/reports";
 
 export interface ScoredRecords {
@@ -191,36 +191,65 @@ const step: StepDefinition = {
         ctx.log(`test AUC ${fmt(auc)} (±${fmt(ev.standardDeviations.auc)}), accuracy ${fmt(v.accuracy)}, F1 ${fmt(v.f1)}, precision ${fmt(v.precision)}, recall ${fmt(v.recall)} on ${n} records`);
         ctx.log(`statistics + constraints -> ${baseUri}; report ${ctx.rel(reportFile)}`);
 
-        if (!passed) {
-            throw new StepError(
-                `quality gate failed: test AUC ${fmt(auc)} < ${minAuc} (${source}) on ${n} test records (model package ${out.modelPackageGroupName}/${batch.modelPackageVersion}); ` +
-                    `see ${ctx.rel(reportFile)}. Improve the model (re-run --from train with other --hp.* or more data) or, if the threshold is wrong, change pipeline.minAuc in Pulumi.${ctx.stack}.yaml`,
-            );
-        }
-        return {
-            summary: `test AUC ${fmt(auc)} >= ${minAuc} (gate passed), accuracy ${fmt(v.accuracy)}, F1 ${fmt(v.f1)} on ${n} records; report ${ctx.rel(reportFile)}`,
-            results: {
-                testAuc: auc,
-                aucStd: Number.isFinite(ev.standardDeviations.auc) ? ev.standardDeviations.auc : null,
-                accuracy: v.accuracy,
-                f1: v.f1,
-                precision: v.precision,
-                recall: v.recall,
-                records: n,
-                positives,
-                threshold,
-                confusionMatrix: { tn: c.tn, fp: c.fp, fn: c.fn, tp: c.tp },
-                expectedCalibrationError: cal.expectedCalibrationError,
-                minAuc,
-                minAucSource: source,
-                gate: "passed",
-                modelPackageVersion: batch.modelPackageVersion,
-                statisticsUri: `${baseUri}statistics.json`,
-                constraintsUri: `${baseUri}constraints.json`,
-            },
-            artifacts: { statistics: ctx.rel(statsFile), constraints: ctx.rel(consFile), report: ctx.rel(reportFile) },
-        };
+        return qualityGate({ ctx, group: out.modelPackageGroupName, version: batch.modelPackageVersion, ev, cal, records: n, positives, threshold, minAuc, source, baseUri, reportFile }, {
+            statistics: ctx.rel(statsFile),
+            constraints: ctx.rel(consFile),
+            report: ctx.rel(reportFile),
+        });
     },
 };
+
+export interface GateInput {
+    ctx: StepContext;
+    group: string;
+    version: number;
+    ev: ReturnType<typeof evaluateBinaryClassification>;
+    cal: ReturnType<typeof calibrationBins>;
+    records: number;
+    positives: number;
+    threshold: number;
+    minAuc: number;
+    source: string;
+    /** Where statistics.json and constraints.json were written (s3://.../model-quality/baseline/). */
+    baseUri: string;
+    reportFile: string;
+}
+
+/** The evaluate step's quality gate and results (both targets): throws with the numbers below the threshold. */
+export function qualityGate(g: GateInput, artifacts: Record<string, string>): StepResult {
+    const v = g.ev.values;
+    const c = g.ev.counts;
+    const auc = v.auc;
+    const n = g.records;
+    if (!(auc >= g.minAuc)) {
+        throw new StepError(
+            `quality gate failed: test AUC ${fmt(auc)} < ${g.minAuc} (${g.source}) on ${n} test records (model package ${g.group}/${g.version}); ` +
+                `see ${g.ctx.rel(g.reportFile)}. Improve the model (re-run --from train with other --hp.* or more data) or, if the threshold is wrong, change pipeline.minAuc in Pulumi.${g.ctx.stack}.yaml`,
+        );
+    }
+    return {
+        summary: `test AUC ${fmt(auc)} >= ${g.minAuc} (gate passed), accuracy ${fmt(v.accuracy)}, F1 ${fmt(v.f1)} on ${n} records; report ${g.ctx.rel(g.reportFile)}`,
+        results: {
+            testAuc: auc,
+            aucStd: Number.isFinite(g.ev.standardDeviations.auc) ? g.ev.standardDeviations.auc : null,
+            accuracy: v.accuracy,
+            f1: v.f1,
+            precision: v.precision,
+            recall: v.recall,
+            records: n,
+            positives: g.positives,
+            threshold: g.threshold,
+            confusionMatrix: { tn: c.tn, fp: c.fp, fn: c.fn, tp: c.tp },
+            expectedCalibrationError: g.cal.expectedCalibrationError,
+            minAuc: g.minAuc,
+            minAucSource: g.source,
+            gate: "passed",
+            modelPackageVersion: g.version,
+            statisticsUri: `${g.baseUri}statistics.json`,
+            constraintsUri: `${g.baseUri}constraints.json`,
+        },
+        artifacts,
+    };
+}
 
 export default step;

@@ -34,9 +34,10 @@ export const DEFAULT_TUNING_CONFIG: HyperParameterTuningJobConfig = {
     TrainingJobEarlyStoppingType: "Auto",
 } as HyperParameterTuningJobConfig;
 
-const STATIC: Record<string, string> = { objective: "binary:logistic", num_round: "100", eval_metric: "auc", early_stopping_rounds: "10" };
+export const STATIC_HYPERPARAMETERS: Record<string, string> = { objective: "binary:logistic", num_round: "100", eval_metric: "auc", early_stopping_rounds: "10" };
 
-function tuningConfig(options: Record<string, string | boolean>): HyperParameterTuningJobConfig {
+/** The tuning config of a run: the default, or `--tuning-config FILE`, with `--max-jobs` / `--max-parallel` applied. */
+export function tuningConfigFromOptions(options: Record<string, string | boolean>): HyperParameterTuningJobConfig {
     let cfg = JSON.parse(JSON.stringify(DEFAULT_TUNING_CONFIG)) as HyperParameterTuningJobConfig;
     if (typeof options["tuning-config"] === "string") {
         const f = options["tuning-config"];
@@ -56,10 +57,10 @@ const step: StepDefinition = {
     description: "hyperparameter tuning (SageMaker HyperParameterTuningJob semantics, parallel workers)",
     dependsOn: ["features"],
     inputFiles: (ctx) => ["lib/tuning", "lib/training", ...(typeof ctx.options["tuning-config"] === "string" ? [ctx.options["tuning-config"]] : [])],
-    inputValues: (ctx) => ({ cfg: tuningConfig(ctx.options), static: STATIC }),
+    inputValues: (ctx) => ({ cfg: tuningConfigFromOptions(ctx.options), static: STATIC_HYPERPARAMETERS }),
     async run(ctx) {
         const out = ctx.outputs();
-        const cfg = tuningConfig(ctx.options);
+        const cfg = tuningConfigFromOptions(ctx.options);
         const data = await loadModelData(ctx.s3, out);
         const name = `${out.namePrefix}-hpo-${new Date().toISOString().replace(/[-:T.Z]/g, "").slice(2, 12)}`.slice(0, 32);
         const total = cfg.ResourceLimits.MaxNumberOfTrainingJobs;
@@ -69,7 +70,7 @@ const step: StepDefinition = {
             res = await runTuningJob({
                 HyperParameterTuningJobName: name,
                 HyperParameterTuningJobConfig: cfg,
-                StaticHyperParameters: STATIC,
+                StaticHyperParameters: STATIC_HYPERPARAMETERS,
                 train: data.train,
                 validation: data.validation,
                 seed: 42,
@@ -135,7 +136,7 @@ const step: StepDefinition = {
                 validationAuc: res.best.objective,
                 testAuc,
                 modelUri,
-                hyperParameters: { ...STATIC, ...res.best.hyperParameters },
+                hyperParameters: { ...STATIC_HYPERPARAMETERS, ...res.best.hyperParameters },
                 trials: res.trials.length,
                 counters: description.TrainingJobStatusCounters,
             },

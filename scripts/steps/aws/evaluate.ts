@@ -12,7 +12,7 @@ import { awsClients, awsStep } from "../../../lib/aws/step-support";
 import { calibrationBins, evaluateBinaryClassification, suggestModelQualityConstraints } from "../../../lib/monitoring/modelquality";
 import { StepDefinition, StepError } from "../../../lib/pipeline/step";
 import { HtmlReport } from "../../../lib/reports";
-import { minAucFor } from "../evaluate";
+import { minAucFor, qualityGate } from "../evaluate";
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : "n/a");
 
@@ -71,35 +71,10 @@ const step: StepDefinition = {
             const reportFile = ctx.file("reports/evaluation.html");
             rep.write(reportFile);
             ctx.log(`test AUC ${fmt(auc)}, accuracy ${fmt(v.accuracy)}, F1 ${fmt(v.f1)} on ${n} records; statistics + constraints -> ${baseUri}`);
-            if (!passed) {
-                throw new StepError(
-                    `quality gate failed: test AUC ${fmt(auc)} < ${minAuc} (${source}) on ${n} test records (model package ${out.modelPackageGroupName}/${batch.modelPackageVersion}); ` +
-                        `see ${ctx.rel(reportFile)}. Improve the model (re-run --from train with other --hp.*) or, if the threshold is wrong, change pipeline.minAuc in Pulumi.${ctx.stack}.yaml`,
-                );
-            }
-            return {
-                summary: `test AUC ${fmt(auc)} >= ${minAuc} (gate passed), accuracy ${fmt(v.accuracy)}, F1 ${fmt(v.f1)} on ${n} records; report ${ctx.rel(reportFile)}`,
-                results: {
-                    testAuc: auc,
-                    aucStd: Number.isFinite(ev.standardDeviations.auc) ? ev.standardDeviations.auc : null,
-                    accuracy: v.accuracy,
-                    f1: v.f1,
-                    precision: v.precision,
-                    recall: v.recall,
-                    records: n,
-                    positives,
-                    threshold,
-                    confusionMatrix: { tn: c.tn, fp: c.fp, fn: c.fn, tp: c.tp },
-                    expectedCalibrationError: cal.expectedCalibrationError,
-                    minAuc,
-                    minAucSource: source,
-                    gate: "passed",
-                    modelPackageVersion: batch.modelPackageVersion,
-                    statisticsUri: `${baseUri}statistics.json`,
-                    constraintsUri: `${baseUri}constraints.json`,
-                },
-                artifacts: { statistics: `${baseUri}statistics.json`, constraints: `${baseUri}constraints.json`, report: ctx.rel(reportFile) },
-            };
+            return qualityGate(
+                { ctx, group: out.modelPackageGroupName, version: batch.modelPackageVersion, ev, cal, records: n, positives, threshold, minAuc, source, baseUri, reportFile },
+                { statistics: `${baseUri}statistics.json`, constraints: `${baseUri}constraints.json`, report: ctx.rel(reportFile) },
+            );
         });
     },
 };

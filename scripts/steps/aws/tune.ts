@@ -12,28 +12,13 @@ import { modelInputPrefix, scoreTestSet } from "../../../lib/aws/datasets";
 import { awsClients, awsStep, waitOptions } from "../../../lib/aws/step-support";
 import { describeTrainingJob, modelArtifactOf } from "../../../lib/aws/training";
 import { buildTuningJob, runTuningJob } from "../../../lib/aws/tuning";
-import { StepContext, StepDefinition, StepError } from "../../../lib/pipeline/step";
-import { HyperParameterTuningJobConfig, TuningConfigError } from "../../../lib/tuning/config";
-import { DEFAULT_TUNING_CONFIG } from "../tune";
+import { StepDefinition, StepError } from "../../../lib/pipeline/step";
+import { TuningConfigError } from "../../../lib/tuning/config";
+import { STATIC_HYPERPARAMETERS, tuningConfigFromOptions } from "../tune";
 import { spotOption } from "./train";
 
-/** Fixed hyperparameters of every trial (the local tune step uses the same). */
-export const STATIC_HYPERPARAMETERS: Record<string, string> = { objective: "binary:logistic", num_round: "100", eval_metric: "auc", early_stopping_rounds: "10" };
-
-export function tuningConfigFromOptions(options: StepContext["options"]): HyperParameterTuningJobConfig {
-    let cfg = JSON.parse(JSON.stringify(DEFAULT_TUNING_CONFIG)) as HyperParameterTuningJobConfig;
-    const f = options["tuning-config"];
-    if (typeof f === "string") {
-        try {
-            cfg = JSON.parse(fs.readFileSync(f, "utf8")) as HyperParameterTuningJobConfig;
-        } catch (e) {
-            throw new StepError(`--tuning-config ${f}: ${(e as Error).message} (expected a HyperParameterTuningJobConfig JSON file)`);
-        }
-    }
-    if (options["max-jobs"] !== undefined) cfg.ResourceLimits.MaxNumberOfTrainingJobs = Number(options["max-jobs"]);
-    if (options["max-parallel"] !== undefined) cfg.ResourceLimits.MaxParallelTrainingJobs = Number(options["max-parallel"]);
-    return cfg;
-}
+// The same fixed hyperparameters and tuning config as the local tune step.
+export { STATIC_HYPERPARAMETERS, tuningConfigFromOptions };
 
 const step: StepDefinition = {
     name: "tune",
