@@ -39,7 +39,7 @@ import { runModelQualityMonitor, type ModelQualityConstraints } from "../../lib/
 import { writeMonitoringReport, collectMonitoringReports } from "../../lib/monitoring/report";
 import { shiftAdultRows, DEFAULT_ADULT_SHIFT, type AdultShiftOptions } from "../../lib/monitoring/shift";
 import { parseS3Uri } from "../../lib/pipeline/local-s3";
-import { StepDefinition, StepError } from "../../lib/pipeline/step";
+import { StepContext, StepDefinition, StepError, StepResult } from "../../lib/pipeline/step";
 import { isAlive, ping, readState, endpointDir } from "../../lib/serving/process";
 
 type Cell = string | number | boolean | null | undefined;
@@ -373,41 +373,49 @@ const step: StepDefinition = {
             reportFile: ctx.file("reports/monitoring.html"),
             log: (l) => ctx.log(l),
         });
-        for (const r of res.replays) {
-            const d = SHIFT_ASSERTED_FEATURES.map((f) => `${f} ${fmt(r.dataQuality.drift[f])} (L∞ ${fmt(r.dataQuality.linf[f])})`).join(", ");
-            ctx.log(`${r.name}: drift ${d}; ${r.dataQuality.violations.length} data-quality and ${r.modelQuality.violations.length} model-quality violation(s)`);
-        }
-        const problems = checkShiftDetected(res, "asis", "shifted", SHIFT_ASSERTED_FEATURES);
-        if (problems.length) throw new StepError(`the monitor did not separate the shifted replay from the unshifted one: ${problems.join("; ")} (reports under ${ctx.rel(path.join(monitoringRoot, "reports", ep))})`);
-        ctx.log(`assertion holds: drift flagged on ${SHIFT_ASSERTED_FEATURES.join(", ")} for the shifted replay only`);
-        const [a, s] = res.replays;
-        return {
-            summary: `drift on ${SHIFT_ASSERTED_FEATURES.join(", ")} flagged for shifted traffic only (${a.dataQuality.violations.length} vs ${s.dataQuality.violations.length} data-quality violations); AUC ${fmt(a.modelQuality.metrics.auc)} as is, ${fmt(s.modelQuality.metrics.auc)} shifted; report ${ctx.rel(res.reportFile)}`,
-            results: {
-                endpointName: ep,
-                baselineRows: res.baselineRows,
-                replays: res.replays.map((r) => ({
-                    name: r.name,
-                    sent: r.sent,
-                    capturedRows: r.capturedRows,
-                    window: r.window,
-                    dataQualityViolations: r.dataQuality.violations.map((v) => `${v.feature_name}:${v.constraint_check_type}`),
-                    drift: r.dataQuality.drift,
-                    linf: r.dataQuality.linf,
-                    modelQuality: r.modelQuality.metrics,
-                    modelQualityViolations: r.modelQuality.violations.map((v) => v.metric_name),
-                })),
-                emfLines: res.emfLines,
-            },
-            artifacts: {
-                baseline: ctx.rel(res.baselineDir),
-                reports: ctx.rel(path.join(monitoringRoot, "reports", ep)),
-                groundTruth: ctx.rel(path.join(monitoringRoot, "ground-truth", ep)),
-                html: ctx.rel(res.reportFile),
-                metrics: ctx.rel(ctx.file("monitoring/metrics.jsonl")),
-            },
-        };
+        return monitorStepResult(ctx, ep, res, ctx.rel(path.join(monitoringRoot, "reports", ep)), `report ${ctx.rel(res.reportFile)}`, {
+            baseline: ctx.rel(res.baselineDir),
+            reports: ctx.rel(path.join(monitoringRoot, "reports", ep)),
+            groundTruth: ctx.rel(path.join(monitoringRoot, "ground-truth", ep)),
+            html: ctx.rel(res.reportFile),
+            metrics: ctx.rel(ctx.file("monitoring/metrics.jsonl")),
+        });
     },
 };
+
+/**
+ * The monitor step's logs, shift assertion and results (both targets): throws when drift is not flagged on the
+ * shifted features of the shifted replay only. `reportsLocation` names where the reports are, for the error message.
+ */
+export function monitorStepResult(ctx: StepContext, ep: string, res: MonitorReplayResult, reportsLocation: string, summaryTail: string, artifacts: Record<string, string>): StepResult {
+    for (const r of res.replays) {
+        const d = SHIFT_ASSERTED_FEATURES.map((f) => `${f} ${fmt(r.dataQuality.drift[f])} (L∞ ${fmt(r.dataQuality.linf[f])})`).join(", ");
+        ctx.log(`${r.name}: drift ${d}; ${r.dataQuality.violations.length} data-quality and ${r.modelQuality.violations.length} model-quality violation(s)`);
+    }
+    const problems = checkShiftDetected(res, "asis", "shifted", SHIFT_ASSERTED_FEATURES);
+    if (problems.length) throw new StepError(`the monitor did not separate the shifted replay from the unshifted one: ${problems.join("; ")} (reports under ${reportsLocation})`);
+    ctx.log(`assertion holds: drift flagged on ${SHIFT_ASSERTED_FEATURES.join(", ")} for the shifted replay only`);
+    const [a, s] = res.replays;
+    return {
+        summary: `drift on ${SHIFT_ASSERTED_FEATURES.join(", ")} flagged for shifted traffic only (${a.dataQuality.violations.length} vs ${s.dataQuality.violations.length} data-quality violations); AUC ${fmt(a.modelQuality.metrics.auc)} as is, ${fmt(s.modelQuality.metrics.auc)} shifted; ${summaryTail}`,
+        results: {
+            endpointName: ep,
+            baselineRows: res.baselineRows,
+            replays: res.replays.map((r) => ({
+                name: r.name,
+                sent: r.sent,
+                capturedRows: r.capturedRows,
+                window: r.window,
+                dataQualityViolations: r.dataQuality.violations.map((v) => `${v.feature_name}:${v.constraint_check_type}`),
+                drift: r.dataQuality.drift,
+                linf: r.dataQuality.linf,
+                modelQuality: r.modelQuality.metrics,
+                modelQualityViolations: r.modelQuality.violations.map((v) => v.metric_name),
+            })),
+            emfLines: res.emfLines,
+        },
+        artifacts,
+    };
+}
 
 export default step;

@@ -44,7 +44,7 @@ import { runModelQualityMonitor, type ModelQualityConstraints } from "../../../l
 import { collectMonitoringReports, writeMonitoringReport } from "../../../lib/monitoring/report";
 import { DEFAULT_ADULT_SHIFT, shiftAdultRows } from "../../../lib/monitoring/shift";
 import { StepDefinition, StepError } from "../../../lib/pipeline/step";
-import { checkShiftDetected, SHIFT_ASSERTED_FEATURES, type MonitorReplayResult, type ReplayOutcome } from "../monitor";
+import { monitorStepResult, type MonitorReplayResult, type ReplayOutcome } from "../monitor";
 
 type Row = Record<string, string | number | null>;
 
@@ -438,40 +438,13 @@ const step: StepDefinition = {
             });
             const ep = res.endpointName;
             const reports = s3Join(out.buckets.monitoring.uri, "reports/", `${ep}/`);
-            for (const r of res.replays) {
-                const d = SHIFT_ASSERTED_FEATURES.map((f) => `${f} ${fmt(r.dataQuality.drift[f])} (L∞ ${fmt(r.dataQuality.linf[f])})`).join(", ");
-                ctx.log(`${r.name}: drift ${d}; ${r.dataQuality.violations.length} data-quality and ${r.modelQuality.violations.length} model-quality violation(s)`);
-            }
-            const problems = checkShiftDetected(res, "asis", "shifted", SHIFT_ASSERTED_FEATURES);
-            if (problems.length) throw new StepError(`the monitor did not separate the shifted replay from the unshifted one: ${problems.join("; ")} (reports under ${reports})`);
-            ctx.log(`assertion holds: drift flagged on ${SHIFT_ASSERTED_FEATURES.join(", ")} for the shifted replay only`);
-            const [a, s] = res.replays;
-            return {
-                summary: `drift on ${SHIFT_ASSERTED_FEATURES.join(", ")} flagged for shifted traffic only (${a.dataQuality.violations.length} vs ${s.dataQuality.violations.length} data-quality violations); AUC ${fmt(a.modelQuality.metrics.auc)} as is, ${fmt(s.modelQuality.metrics.auc)} shifted; reports ${reports}`,
-                results: {
-                    endpointName: ep,
-                    baselineRows: res.baselineRows,
-                    replays: res.replays.map((r) => ({
-                        name: r.name,
-                        sent: r.sent,
-                        capturedRows: r.capturedRows,
-                        window: r.window,
-                        dataQualityViolations: r.dataQuality.violations.map((v) => `${v.feature_name}:${v.constraint_check_type}`),
-                        drift: r.dataQuality.drift,
-                        linf: r.dataQuality.linf,
-                        modelQuality: r.modelQuality.metrics,
-                        modelQualityViolations: r.modelQuality.violations.map((v) => v.metric_name),
-                    })),
-                    emfLines: res.emfLines,
-                },
-                artifacts: {
-                    baseline: s3Join(out.buckets.monitoring.uri, "baselines/", `${ep}/`),
-                    reports,
-                    groundTruth: s3Join(out.buckets.monitoring.uri, "ground-truth/", `${ep}/`),
-                    html: ctx.rel(res.reportFile),
-                    metrics: ctx.rel(ctx.file("monitoring/metrics.jsonl")),
-                },
-            };
+            return monitorStepResult(ctx, ep, res, reports, `reports ${reports}`, {
+                baseline: s3Join(out.buckets.monitoring.uri, "baselines/", `${ep}/`),
+                reports,
+                groundTruth: s3Join(out.buckets.monitoring.uri, "ground-truth/", `${ep}/`),
+                html: ctx.rel(res.reportFile),
+                metrics: ctx.rel(ctx.file("monitoring/metrics.jsonl")),
+            });
         });
     },
 };
