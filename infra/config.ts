@@ -142,6 +142,8 @@ export interface PlatformConfig {
         /** Dev auto-approves a model above minAuc; prod always needs a manual approval. */
         autoApprove: boolean;
         latencySloMs: number;
+        /** Largest share (percent) of a data file's rows a step may drop before it fails (prepare; default 1). */
+        maxDropRatePercent: number;
     };
 }
 
@@ -439,6 +441,7 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             minAuc: r.num("pipeline.minAuc", 0.85, 0.5, 1),
             autoApprove: r.bool("pipeline.autoApprove", !prod),
             latencySloMs: r.num("pipeline.latencySloMs", 20, 1, 60000),
+            maxDropRatePercent: r.num("pipeline.maxDropRatePercent", 1, 0, 100),
         },
     };
 
