@@ -92,7 +92,7 @@ main().then(
     },
     (e: Error) => {
         releaseOwnLock();
-        if (e instanceof ConfigError || e instanceof UsageError) {
+        if (e instanceof ConfigError || e instanceof UsageError || e.name === "PackConfigError") {
             process.stderr.write(`${e.message}\n`);
             process.exit(2);
         }

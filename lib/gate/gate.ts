@@ -67,6 +67,14 @@ export interface GateOptions {
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
+/** A policy pack config file that is missing, not JSON, or has unknown policies / settings (exit 2 in the CLIs). */
+export class PackConfigError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "PackConfigError";
+    }
+}
+
 function readPackConfig(file: string): Record<string, unknown> {
     if (!fs.existsSync(file)) throw new Error(`policy pack config ${file} does not exist; pass --policy-config FILE or create it (see policies/config/)`);
     let doc: unknown;
@@ -75,9 +83,9 @@ function readPackConfig(file: string): Record<string, unknown> {
     } catch (e) {
         throw new Error(`policy pack config ${file}: not valid JSON (${(e as Error).message})`);
     }
-    if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new Error(`policy pack config ${file}: expected a JSON object {"<policy>": {...}}`);
+    if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new PackConfigError(`policy pack config ${file}: expected a JSON object {"<policy>": {...}}`);
     const problems = packConfigProblems(doc as Record<string, unknown>, all);
-    if (problems.length) throw new Error(`policy pack config ${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    if (problems.length) throw new PackConfigError(`policy pack config ${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     return doc as Record<string, unknown>;
 }
 
