@@ -146,6 +146,28 @@ describe("reliability: workdir lock", () => {
     });
 });
 
+describe("reliability: two runs in one workdir at once", function () {
+    this.timeout(120_000);
+    it("exactly one runs; the other fails fast (exit 3) naming the first run's pid; no lock is left", async () => {
+        const w = tmp("race");
+        const start = () =>
+            new Promise<{ pid: number; code: number | null; all: string }>((resolve) => {
+                const p = spawn(SCRIPT, ["--workdir", w, "--only", "provision"], { cwd: PROJECT });
+                let all = "";
+                p.stdout!.on("data", (c) => (all += c));
+                p.stderr!.on("data", (c) => (all += c));
+                p.on("close", (code) => resolve({ pid: p.pid!, code, all }));
+            });
+        const [a, b] = await Promise.all([start(), start()]);
+        const [ok, refused] = a.code === 0 ? [a, b] : [b, a];
+        assert.equal(ok.code, 0, ok.all);
+        assert.equal(refused.code, 3, refused.all);
+        assert.match(refused.all, new RegExp(`error: workdir ${w} in use by pid ${ok.pid} \\(started `));
+        assert.equal(readManifest(w, "dev", "local").steps.provision.status, "succeeded");
+        assert.equal(fs.existsSync(lockPath(w)), false);
+    });
+});
+
 describe("reliability: workdir pre-flight", function () {
     this.timeout(60_000);
     it("a workdir that cannot be created: one line, exit 3 (always-on variant: a path below a regular file)", () => {
