@@ -83,15 +83,38 @@ else
   done
 fi
 
-mkdir -p "$workdir"
+mkdir -p "$workdir" 2>/dev/null || { echo "error: workdir $workdir cannot be created ($(mkdir -p "$workdir" 2>&1 | sed 's/^mkdir: //')); choose another --workdir" >&2; exit 3; }
 echo "ML lifecycle: stack=$stack target=$target workdir=$workdir steps: ${run_list[*]}"
+# One run per workdir: each step process takes <workdir>/.lock for this script's pid (stale locks are detected);
+# the script removes it when the run ends, however it ends. Ctrl-C / SIGTERM go to the running step, which records
+# itself 'interrupted' and stops the processes it started. Exit codes: see docs/reliability.md.
+export ML_ENV_RUN_PID=$$
+release_lock() { grep -qs "\"pid\": $$," "$workdir/.lock" && rm -f "$workdir/.lock"; return 0; }
+trap release_lock EXIT
+child="" signal=""
+forward() { signal="$1"; [ -n "$child" ] && kill "-$1" "$child" 2>/dev/null; return 0; }
+trap 'forward INT' INT
+trap 'forward TERM' TERM
 t0=$(date +%s)
 for s in "${run_list[@]}"; do
   args=(--stack "$stack" --target "$target" --workdir "$workdir")
   [ "$force" = 1 ] && args+=(--force)
-  if ! node -r ts-node/register/transpile-only scripts/run-step.ts "$s" "${args[@]}" ${step_opts[@]+"${step_opts[@]}"}; then
-    echo "stopped at step '$s'; earlier results are kept in $workdir (manifest.json). Fix the problem above and re-run: completed steps are skipped." >&2
-    exit 1
+  node -r ts-node/register/transpile-only scripts/run-step.ts "$s" "${args[@]}" ${step_opts[@]+"${step_opts[@]}"} <&0 &
+  child=$!
+  rc=0
+  wait "$child" || rc=$?
+  while kill -0 "$child" 2>/dev/null; do wait "$child" || rc=$?; done  # a trapped signal interrupts wait: wait for the step to finish stopping
+  child=""
+  if [ -n "$signal" ] || [ "$rc" = 130 ] || [ "$rc" = 143 ]; then
+    [ "$rc" = 130 ] || [ "$rc" = 143 ] || rc=$([ "$signal" = INT ] && echo 130 || echo 143)
+    echo "interrupted at step '$s' (SIG${signal:-$([ "$rc" = 130 ] && echo INT || echo TERM)}); earlier results are kept in $workdir (manifest.json). Resume with: ./build_ml_environment.sh --stack $stack --target $target --workdir $workdir --from $s" >&2
+    exit "$rc"
   fi
+  case "$rc" in
+    0) ;;
+    2) echo "stopped before step '$s': fix the configuration or options named above and re-run." >&2; exit 2 ;;
+    3) echo "stopped before step '$s': the workdir cannot be used (see above); nothing was changed." >&2; exit 3 ;;
+    *) echo "stopped at step '$s'; earlier results are kept in $workdir (manifest.json). Fix the problem above and re-run: completed steps are skipped." >&2; exit 1 ;;
+  esac
 done
 echo "all steps done in $(( $(date +%s) - t0 )) s; manifest: $workdir/manifest.json"

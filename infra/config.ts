@@ -4,7 +4,10 @@
  * Every environment difference lives in `Pulumi.<stack>.yaml` under the `mlplatform:` namespace. The raw values are
  * read once, validated as a whole and turned into a `PlatformConfig` before any resource is declared; every problem is
  * reported with the key, the value and what is expected (all problems at once, not just the first).
+ * Unknown `mlplatform:` keys (at any depth, e.g. a typo `training.useSpott`) are errors naming the nearest valid key:
+ * the valid keys are exactly the paths the reader looks up, so a key added below is known without a second list.
  */
+import { suggestion } from "../lib/common/suggest";
 
 export type Environment = "dev" | "prod";
 
@@ -139,6 +142,8 @@ export interface PlatformConfig {
         /** Dev auto-approves a model above minAuc; prod always needs a manual approval. */
         autoApprove: boolean;
         latencySloMs: number;
+        /** Largest share (percent) of a data file's rows a step may drop before it fails (prepare; default 1). */
+        maxDropRatePercent: number;
     };
 }
 
@@ -165,6 +170,8 @@ const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 /** Reads values with type checks, recording every problem instead of throwing at the first. */
 class Reader {
     readonly problems: string[] = [];
+    /** Every path looked up (the valid keys). */
+    readonly seen = new Set<string>();
     constructor(private readonly raw: RawConfig) {}
 
     private fmt(v: unknown): string {
@@ -172,6 +179,7 @@ class Reader {
     }
 
     private lookup(path: string): unknown {
+        this.seen.add(path);
         const [top, ...rest] = path.split(".");
         let v: unknown = this.raw[`${NS}:${top}`];
         for (const k of rest) {
@@ -433,6 +441,7 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             minAuc: r.num("pipeline.minAuc", 0.85, 0.5, 1),
             autoApprove: r.bool("pipeline.autoApprove", !prod),
             latencySloMs: r.num("pipeline.latencySloMs", 20, 1, 60000),
+            maxDropRatePercent: r.num("pipeline.maxDropRatePercent", 1, 0, 100),
         },
     };
 
@@ -452,6 +461,46 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
         r.problem("budget.emails", cfg.budget.emails, "at least one address in prod (budget and alarm notifications need a recipient)");
     }
 
+    r.problems.push(...unknownKeyProblems(raw, r.seen));
     if (r.problems.length > 0) throw new ConfigError(r.problems);
     return cfg;
+}
+
+/**
+ * `mlplatform:` keys nobody reads. A path is valid when it was looked up or is a parent of one that was; a path that
+ * was looked up and has no looked-up children (a free-form map such as `tags`) is not descended into.
+ */
+export function unknownKeyProblems(raw: RawConfig, seen: ReadonlySet<string>): string[] {
+    const out: string[] = [];
+    const children = (p: string): string[] => {
+        const pre = p === "" ? "" : `${p}.`;
+        const names = new Set<string>();
+        for (const k of seen) if (k.startsWith(pre) && k.length > pre.length) names.add(k.slice(pre.length).split(".")[0]);
+        return [...names].filter((n) => !/^\d+$/.test(n));
+    };
+    const known = (p: string) => seen.has(p) || [...seen].some((k) => k.startsWith(`${p}.`));
+    const walk = (p: string, v: unknown) => {
+        if (!v || typeof v !== "object") return;
+        const hasChildren = [...seen].some((k) => k.startsWith(`${p}.`));
+        if (!hasChildren) return; // a leaf or free-form map
+        const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v as Record<string, unknown>);
+        for (const [k, x] of entries) {
+            const cp = `${p}.${k}`;
+            if (Array.isArray(v) || known(cp)) walk(cp, x);
+            else out.push(unknownKey(cp, p, children(p.replace(/\.\d+$/, ".0")).length ? children(p.replace(/\.\d+$/, ".0")) : children(p)));
+        }
+    };
+    for (const [key, v] of Object.entries(raw)) {
+        if (!key.startsWith(`${NS}:`)) continue;
+        const top = key.slice(NS.length + 1);
+        if (!known(top)) out.push(unknownKey(top, "", children("")));
+        else walk(top, v);
+    }
+    return out;
+}
+
+function unknownKey(p: string, parent: string, valid: string[]): string {
+    const name = p.slice(parent ? parent.length + 1 : 0);
+    const render = (n: string) => `${NS}:${parent ? `${parent.replace(/\.\d+$/, ".<i>")}.` : ""}${n}`;
+    return `${NS}:${p}: unknown key; ${suggestion(name, valid, render)}`;
 }

@@ -18,7 +18,7 @@ import * as path from "path";
 import { writeFileAtomic } from "../lib/data/io";
 import { manifestPath } from "../lib/pipeline/manifest";
 // process.ts only (not the lib/serving index): the CLI starts faster without the batch / load-test / capture code.
-import { EndpointState, endpointDir, isAlive, readState, teardown } from "../lib/serving/process";
+import { EndpointState, endpointDir, isAlive, readState, serversOf, teardown } from "../lib/serving/process";
 
 /** True when `pid` is alive and runs the serving engine's server (not a recycled pid). */
 export function isServerPid(pid: number): boolean {
@@ -230,9 +230,9 @@ export async function main(argv: string[]): Promise<number> {
                 .map((n) => readState(path.join(endpointDir(workdir), `${n}.json`)))
                 .filter((s): s is NonNullable<typeof s> => !!s);
             const results = await teardown(workdir, flags.name ? { endpointName: flags.name } : {});
-            const left = before.filter((s) => isServerPid(s.pid));
+            const left = [...before.filter((s) => isServerPid(s.pid)), ...serversOf(workdir).filter((p) => !before.some((b) => b.pid === p.pid))];
             if (left.length) throw new Error(`endpoint process(es) still running after teardown: ${left.map((s) => `${s.endpointName} pid ${s.pid}`).join(", ")}; stop them with kill ${left.map((s) => s.pid).join(" ")}`);
-            for (const r of results) console.log(`endpoint ${r.endpointName}: pid ${r.pid} ${r.outcome === "not_running" ? "was not running" : r.outcome}`);
+            for (const r of results) console.log(`endpoint ${r.endpointName}: pid ${r.pid} ${r.outcome === "not_running" ? "was not running" : r.outcome}${r.orphan ? " (found by its state path; no state file named it)" : ""}`);
             if (results.length === 0) console.log(`no endpoint recorded in ${workdir}: nothing to stop`);
             markTornDown(workdir, results);
             return 0;

@@ -44,7 +44,7 @@ if (require.main === module) {
     main().then(
         (code) => process.exit(code),
         (e: Error) => {
-            process.stderr.write(`${e instanceof ConfigError ? e.message : e.stack ?? e.message}\n`);
+            process.stderr.write(`${e instanceof ConfigError || e.name === "PackConfigError" ? e.message : e.stack ?? e.message}\n`);
             process.exit(2);
         },
     );

@@ -9,20 +9,23 @@ export function tmpPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${rnd}.tmp`);
 }
 
-/** Write `data` to `target` atomically: write a temp file in the same folder, fsync, rename. */
+/** Write `data` to `target` atomically: write a temp file in the same folder, fsync, rename; on any error the temp file is removed. */
 export function writeFileAtomic(target: string, data: string | Buffer): void {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = tmpPathFor(target);
   const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
+    try {
+      const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      let off = 0;
+      while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(tmp, target);
   } catch (e) {
+    // a full disk or a failed rename never leaves the temporary file behind, and the target is untouched
     fs.rmSync(tmp, { force: true });
     throw e;
   }

@@ -116,6 +116,13 @@ export interface PrepareOptions {
   formats?: ('parquet' | 'csv')[];
   /** Console summary sink (default console.log). Pass `() => {}` to silence. */
   log?: (line: string) => void;
+  /**
+   * Largest fraction of a file's data rows that may be dropped (default 0.01 = 1 %); above it prepare fails with the
+   * counts per reason and the first file:line examples instead of training on what is left. 1 disables the check.
+   */
+  maxDropRate?: number;
+  /** Names to use in messages and the report instead of the paths read (e.g. the user's file, not a working copy). */
+  displayNames?: { train?: string; test?: string };
 }
 
 export interface PrepareResult {
@@ -153,6 +160,32 @@ export interface ParseOptions {
   /** Prefix of record ids (e.g. 'data' / 'test'); record_id = `<tag>-<16 hex of sha256(row)>`. */
   sourceTag: string;
   maxExamples?: number;
+  /** Name used in messages and the report instead of the path read. */
+  displayName?: string;
+}
+
+export const DEFAULT_MAX_DROP_RATE = 0.01;
+
+/**
+ * Throws a DataPrepError when more than `maxDropRate` of a file's data rows were dropped: counts per reason and the
+ * first `file:line` examples, so the problem is visible on the console and not only in the JSON report.
+ */
+export function checkDropRate(q: FileQuality, maxDropRate: number, nExamples = 5): void {
+  if (q.dataLines === 0 || q.rowsDropped / q.dataLines <= maxDropRate) return;
+  const pct = (x: number) => `${(100 * x).toFixed(x < 0.01 ? 2 : 1)} %`;
+  const reasons = Object.entries(q.dropped).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ');
+  const examples = q.examples
+    .filter((e) => e.reason !== 'unknown_category')
+    .slice(0, nExamples)
+    .map((e) => `\n    ${e.file}:${e.line}: ${e.reason}${e.column ? ` (${e.column})` : ''}: ${e.detail}`)
+    .join('');
+  const err = new DataPrepError(
+    q.file,
+    `${q.rowsDropped} of ${q.dataLines} rows (${pct(q.rowsDropped / q.dataLines)}) were dropped, more than the maximum drop rate ${pct(maxDropRate)} (by reason: ${reasons})`,
+    'repair the input (see the first examples below), or raise the limit with --max-drop-rate <percent> or mlplatform:pipeline.maxDropRatePercent when the drops are expected',
+  );
+  err.message += `\n  first examples:${examples}`;
+  throw err;
 }
 
 export interface ParseResult {
@@ -167,7 +200,7 @@ export function parseFile(file: string, schema: DatasetSchema, opts: ParseOption
   if (!fs.existsSync(file)) {
     throw new DataPrepError(file, 'file not found', 'pass the path of an existing file (check the working directory and spelling)');
   }
-  return parseBuffer(fs.readFileSync(file), file, schema, opts);
+  return parseBuffer(fs.readFileSync(file), opts.displayName ?? file, schema, opts);
 }
 
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
@@ -420,8 +453,12 @@ export async function prepare(opts: PrepareOptions): Promise<PrepareResult> {
   const log = opts.log ?? ((l: string) => console.log(l));
   if (!opts.outDir) throw new Error('prepare: outDir is required (the folder that receives the split files and the report)');
 
-  const tr = parseFile(trainFile, schema, { sourceTag: 'data' });
-  const te = parseFile(testFile, schema, { sourceTag: 'test' });
+  const maxDropRate = opts.maxDropRate ?? DEFAULT_MAX_DROP_RATE;
+  if (!(maxDropRate >= 0 && maxDropRate <= 1)) throw new Error(`prepare: maxDropRate ${maxDropRate} must be a fraction between 0 and 1`);
+  const tr = parseFile(trainFile, schema, { sourceTag: 'data', displayName: opts.displayNames?.train });
+  checkDropRate(tr.quality, maxDropRate);
+  const te = parseFile(testFile, schema, { sourceTag: 'test', displayName: opts.displayNames?.test });
+  checkDropRate(te.quality, maxDropRate);
   const trainKeys = new Set(tr.keys);
   const trainTestOverlap = te.keys.reduce((s, k) => s + (trainKeys.has(k) ? 1 : 0), 0);
 

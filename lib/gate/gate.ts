@@ -23,6 +23,7 @@ import {
     runStackPolicy,
     withPropsCache,
 } from "../../policies/lib/evaluate";
+import { packConfigProblems } from "../../policies/lib/config";
 import { ExemptionRecord } from "../../policies/lib/report";
 import { isUnknownValueError } from "../../policies/lib/unknowns";
 import { PlatformPolicy } from "../../policies/lib/types";
@@ -66,13 +67,26 @@ export interface GateOptions {
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
+/** A policy pack config file that is missing, not JSON, or has unknown policies / settings (exit 2 in the CLIs). */
+export class PackConfigError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "PackConfigError";
+    }
+}
+
 function readPackConfig(file: string): Record<string, unknown> {
     if (!fs.existsSync(file)) throw new Error(`policy pack config ${file} does not exist; pass --policy-config FILE or create it (see policies/config/)`);
+    let doc: unknown;
     try {
-        return JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+        doc = JSON.parse(fs.readFileSync(file, "utf8"));
     } catch (e) {
         throw new Error(`policy pack config ${file}: not valid JSON (${(e as Error).message})`);
     }
+    if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new PackConfigError(`policy pack config ${file}: expected a JSON object {"<policy>": {...}}`);
+    const problems = packConfigProblems(doc as Record<string, unknown>, all);
+    if (problems.length) throw new PackConfigError(`policy pack config ${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    return doc as Record<string, unknown>;
 }
 
 /** Resource inputs as the analyzer receives them, with the provider each resource uses. */

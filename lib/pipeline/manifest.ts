@@ -6,7 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { writeFileAtomic } from "../data/io";
 
-export type StepStatus = "running" | "succeeded" | "failed" | "skipped";
+/** `interrupted`: stopped by SIGINT/SIGTERM (Ctrl-C); the next run starts the step again. */
+export type StepStatus = "running" | "succeeded" | "failed" | "skipped" | "interrupted";
 
 export interface StepRecord {
     step: string;

@@ -9,7 +9,8 @@ import * as path from "path";
 import { PlatformConfig } from "../../infra/config";
 import { StackOutputs } from "../../infra/outputs";
 import { LocalS3 } from "./local-s3";
-import { Manifest, readManifest, StepRecord, writeManifest } from "./manifest";
+import { Manifest, manifestPath, readManifest, StepRecord, writeManifest } from "./manifest";
+import { errText } from "./workdir";
 
 export type Target = "local" | "aws";
 
@@ -175,7 +176,13 @@ export async function runStep(def: StepDefinition, o: RunOptions): Promise<StepR
     out(`=== ${def.name}: ${def.description}`);
     const rec: StepRecord = { step: def.name, status: "running", startedAt: started.toISOString(), inputsHash: hash };
     manifest.steps[def.name] = rec;
-    writeManifest(manifest);
+    try {
+        writeManifest(manifest);
+    } catch (e) {
+        out(`=== ${def.name}: FAILED — cannot record it as running in ${manifestPath(manifest.workdir)} (${errText(e)})`);
+        throw new StepError(`cannot record step '${def.name}' as running in ${manifestPath(manifest.workdir)} (${errText(e)}); the step was not started: check that the workdir is writable and the disk is not full`);
+    }
+    current = { manifest, rec, started, out };
     try {
         const res = await def.run(ctx);
         const finished = new Date();
@@ -188,19 +195,59 @@ export async function runStep(def: StepDefinition, o: RunOptions): Promise<StepR
             artifacts: res.artifacts ?? {},
         });
         delete rec.error;
-        writeManifest(manifest);
+        current = undefined;
+        try {
+            writeManifest(manifest);
+        } catch (e) {
+            throw new StepError(
+                `step '${def.name}' finished (${res.summary}) but its result could not be recorded in ${manifestPath(manifest.workdir)} (${errText(e)}); free space or fix the workdir and re-run: the step runs again`,
+            );
+        }
         out(`=== ${def.name}: done in ${fmtDuration(rec.durationMs!)} — ${res.summary}`);
         return rec;
     } catch (e) {
+        current = undefined;
         const finished = new Date();
+        const message = (e as Error).message ?? String(e);
         Object.assign(rec, {
             status: "failed",
             finishedAt: finished.toISOString(),
             durationMs: finished.getTime() - started.getTime(),
-            error: (e as Error).message,
+            error: message,
         });
-        writeManifest(manifest);
-        out(`=== ${def.name}: FAILED after ${fmtDuration(rec.durationMs!)} — ${(e as Error).message}`);
+        // the step's own error first: recording it may fail too (e.g. the same full disk)
+        out(`=== ${def.name}: FAILED after ${fmtDuration(rec.durationMs!)} — ${message}`);
+        try {
+            writeManifest(manifest);
+        } catch (we) {
+            out(`  (the failure could not be recorded in ${manifestPath(manifest.workdir)}: ${errText(we)}; the step shows as 'running' there and runs again next time)`);
+        }
         throw e;
     }
+}
+
+let current: { manifest: Manifest; rec: StepRecord; started: Date; out: (line: string) => void } | undefined;
+
+/**
+ * Records the running step (if any) as `interrupted` by `signal` (synchronously: called from a signal handler).
+ * Returns the step's name, or undefined when no step was running.
+ */
+export function markInterrupted(signal: string): string | undefined {
+    const c = current;
+    if (!c) return undefined;
+    current = undefined;
+    const finished = new Date();
+    Object.assign(c.rec, {
+        status: "interrupted",
+        finishedAt: finished.toISOString(),
+        durationMs: finished.getTime() - c.started.getTime(),
+        error: `interrupted by ${signal}`,
+    });
+    c.out(`=== ${c.rec.step}: INTERRUPTED by ${signal} after ${fmtDuration(c.rec.durationMs!)}`);
+    try {
+        writeManifest(c.manifest);
+    } catch (e) {
+        c.out(`  (could not record the interruption in ${manifestPath(c.manifest.workdir)}: ${errText(e)})`);
+    }
+    return c.rec.step;
 }

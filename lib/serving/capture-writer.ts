@@ -17,6 +17,12 @@
  *    signal arrives between pages, so as defence in depth `repairTornTails()` (run at server start) trims a
  *    trailing incomplete line left by such a crash. A trimmed line was never acknowledged (its request had
  *    not been answered), so the guarantee "every 200 has its line" is unaffected.
+ *  - A failed or short write (ENOSPC on a full disk, EIO, EDQUOT, ...) never leaves a partial line: the writer
+ *    remembers the file size before each batch write; on an error it truncates the file back to the end of the
+ *    last complete line that did reach the file, resolves exactly the lines that were written in full, rejects
+ *    the others (the server answers those 500 and never 200), and rotates to a new file for the next write.
+ *    A file left empty by the failure is removed. So: every line in a capture file is a complete record of a
+ *    request answered 200, and every request answered 200 has its line.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -30,6 +36,8 @@ export interface CaptureWriterOptions {
   maxFileAgeMs?: number;
   /** Clock (tests). */
   now?: () => Date;
+  /** `fs.writeSync` replacement (fault injection in tests: short writes, ENOSPC, EIO). */
+  writeSync?: (fd: number, buf: Buffer, offset: number, length: number) => number;
 }
 
 export interface CaptureWriterStats {
@@ -38,7 +46,12 @@ export interface CaptureWriterStats {
   /** write(2) calls issued (lines / writes = batching factor). */
   writes: number;
   filesOpened: number;
+  /** Lines rejected because their write failed. */
   errors: number;
+  /** Failed batch writes (each truncated back to its last complete line, then rotated). */
+  failedWrites: number;
+  /** Bytes of partially written lines cut off again after a failed write. */
+  bytesTruncated: number;
 }
 
 interface OpenFile {
@@ -60,7 +73,7 @@ export const DEFAULT_CAPTURE_MAX_FILE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_CAPTURE_MAX_FILE_AGE_MS = 10 * 60 * 1000;
 
 export class CaptureWriter {
-  readonly stats: CaptureWriterStats = { lines: 0, bytes: 0, writes: 0, filesOpened: 0, errors: 0 };
+  readonly stats: CaptureWriterStats = { lines: 0, bytes: 0, writes: 0, filesOpened: 0, errors: 0, failedWrites: 0, bytesTruncated: 0 };
   private readonly open = new Map<string, OpenFile>();
   private queue: Pending[] = [];
   private scheduled = false;
@@ -68,11 +81,13 @@ export class CaptureWriter {
   private readonly maxBytes: number;
   private readonly maxAge: number;
   private readonly now: () => Date;
+  private readonly write: (fd: number, buf: Buffer, offset: number, length: number) => number;
 
   constructor(private readonly o: CaptureWriterOptions) {
     this.maxBytes = o.maxFileBytes ?? DEFAULT_CAPTURE_MAX_FILE_BYTES;
     this.maxAge = o.maxFileAgeMs ?? DEFAULT_CAPTURE_MAX_FILE_AGE_MS;
     this.now = o.now ?? (() => new Date());
+    this.write = o.writeSync ?? ((fd, buf, off, len) => fs.writeSync(fd, buf, off, len));
   }
 
   /** Root of this endpoint's capture tree. */
@@ -108,24 +123,83 @@ export class CaptureWriter {
       if (!a) byVariant.set(p.variant, (a = []));
       a.push(p);
     }
-    for (const [variant, items] of byVariant) {
-      let text = '';
-      for (const it of items) text += it.line + '\n';
-      const buf = Buffer.from(text, 'utf8');
-      try {
-        const f = this.fileFor(variant, buf.length);
-        writeAll(f.fd, buf);
-        f.bytes += buf.length;
-        this.stats.writes++;
-        this.stats.lines += items.length;
-        this.stats.bytes += buf.length;
-      } catch (e) {
-        this.stats.errors += items.length;
-        const err = new Error(`data capture write for variant "${variant}" failed: ${(e as Error).message}; check that ${this.endpointRoot} is writable and the disk is not full`);
-        for (const it of items) it.reject(err);
-        continue;
+    for (const [variant, items] of byVariant) this.writeBatch(variant, items);
+  }
+
+  /**
+   * One write(2) (plus continuations after a short write) for a variant's queued lines. On failure the file is
+   * truncated back to the end of the last line written in full; exactly the lines that are in the file resolve.
+   */
+  private writeBatch(variant: string, items: Pending[]): void {
+    const ends: number[] = []; // byte offset (in buf) just after each line's newline
+    let text = '';
+    for (const it of items) {
+      text += it.line + '\n';
+      ends.push(Buffer.byteLength(text, 'utf8'));
+    }
+    const buf = Buffer.from(text, 'utf8');
+    let f: OpenFile | undefined;
+    let written = 0;
+    try {
+      f = this.fileFor(variant, buf.length);
+      while (written < buf.length) {
+        const n = this.write(f.fd, buf, written, buf.length - written);
+        if (!(n > 0)) throw Object.assign(new Error(`write returned ${n} bytes`), { code: 'EIO' });
+        written += n;
       }
+      f.bytes += buf.length;
+      this.stats.writes++;
+      this.stats.lines += items.length;
+      this.stats.bytes += buf.length;
       for (const it of items) it.resolve();
+      return;
+    } catch (e) {
+      // lines written in full stay (they are complete records); the partial tail is cut off again
+      let okLines = 0;
+      while (okLines < ends.length && ends[okLines] <= written) okLines++;
+      const keepBytes = okLines > 0 ? ends[okLines - 1] : 0;
+      let cause = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      if (f) {
+        try {
+          fs.ftruncateSync(f.fd, f.bytes + keepBytes);
+        } catch (te) {
+          cause += `; truncating the partial line failed too (${(te as Error).message}): the next server start repairs the file`;
+        }
+        this.stats.bytesTruncated += written - keepBytes;
+        f.bytes += keepBytes;
+        this.rotate(variant, f);
+      }
+      this.stats.failedWrites++;
+      if (okLines > 0) {
+        this.stats.writes++;
+        this.stats.lines += okLines;
+        this.stats.bytes += keepBytes;
+      }
+      const failed = items.length - okLines;
+      this.stats.errors += failed;
+      const err = new Error(
+        `data capture write for variant "${variant}" failed (${cause}); the request was not captured and not answered 200: check that ${this.endpointRoot} is writable and the disk is not full`,
+      );
+      for (let i = 0; i < items.length; i++) (i < okLines ? items[i].resolve() : items[i].reject(err));
+    }
+  }
+
+  /** Close a variant's current file (the next write opens a new one); an empty file is removed. */
+  private rotate(variant: string, f: OpenFile): void {
+    try {
+      fs.closeSync(f.fd);
+    } catch {
+      /* already closed */
+    }
+    this.open.delete(variant);
+    if (f.bytes === 0) {
+      try {
+        fs.unlinkSync(f.file);
+        const i = this.files.lastIndexOf(f.file);
+        if (i >= 0) this.files.splice(i, 1);
+      } catch {
+        /* keep it: an empty capture file is valid */
+      }
     }
   }
 
@@ -143,7 +217,14 @@ export class CaptureWriter {
       const file = path.join(this.o.destination, ...key.split('/'));
       fs.mkdirSync(path.dirname(file), { recursive: true });
       const fd = fs.openSync(file, 'a'); // O_WRONLY | O_CREAT | O_APPEND
-      f = { fd, file, bytes: 0, openedAt: t.getTime(), hour };
+      let size = 0;
+      try {
+        size = fs.fstatSync(fd).size;
+      } catch (e) {
+        fs.closeSync(fd);
+        throw e;
+      }
+      f = { fd, file, bytes: size, openedAt: t.getTime(), hour };
       this.open.set(variant, f);
       this.files.push(file);
       this.stats.filesOpened++;
@@ -164,11 +245,6 @@ export class CaptureWriter {
     }
     this.open.clear();
   }
-}
-
-function writeAll(fd: number, buf: Buffer): void {
-  let off = 0;
-  while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
 }
 
 /**

@@ -17,8 +17,10 @@
  * A state file whose pid is dead, or belongs to an unrelated process (pid reuse; checked via /proc cmdline), is
  * stale: it is removed and a fresh process is started.
  *
- * `teardown(workdir)` stops every endpoint recorded under `<workdir>/endpoint/` (or one, by name): SIGTERM, wait
- * for graceful drain (default 10 s), then SIGKILL, and removes the state files. No process is left behind.
+ * `teardown(workdir)` stops every endpoint recorded under `<workdir>/endpoint/` (or one, by name) and every endpoint
+ * process whose `--state` path lies there (`serversOf`, from /proc: also processes no state file names any more):
+ * SIGTERM, wait for graceful drain (default 10 s), then SIGKILL, and removes the state files. No process is left behind.
+ * `startEndpoint` refuses while an endpoint process of the workdir other than the one it would reuse/replace is alive.
  */
 import * as fs from 'fs';
 import * as http from 'http';
@@ -60,6 +62,8 @@ export interface TeardownResult {
   endpointName: string;
   pid: number;
   outcome: 'stopped' | 'killed' | 'not_running';
+  /** Found by its state path on the command line, not through a state file. */
+  orphan?: boolean;
 }
 
 const SERVER_MAIN = path.join(__dirname, 'server-main.ts');
@@ -171,6 +175,38 @@ async function stopPid(pid: number, graceMs: number): Promise<'stopped' | 'kille
   return 'killed';
 }
 
+/**
+ * Every live endpoint process serving this workdir, found by its state path: the `--state <workdir>/endpoint/<name>.json`
+ * argument in `/proc/<pid>/cmdline` (so a process whose state file was overwritten or deleted is found too).
+ * Empty without /proc.
+ */
+export function serversOf(workdir: string): { pid: number; stateFile: string; endpointName: string }[] {
+  const dir = endpointDir(path.resolve(workdir)) + path.sep;
+  let pids: string[];
+  try {
+    pids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return [];
+  }
+  const out: { pid: number; stateFile: string; endpointName: string }[] = [];
+  for (const d of pids) {
+    let argv: string[];
+    try {
+      argv = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (!argv.some((a) => a.endsWith('server-main.ts') || a.endsWith('server-main.js'))) continue;
+    const i = argv.indexOf('--state');
+    const st = i >= 0 ? argv[i + 1] : undefined;
+    if (!st || !path.resolve(st).startsWith(dir)) continue;
+    const pid = Number(d);
+    if (pid === process.pid || !isAlive(pid)) continue;
+    out.push({ pid, stateFile: path.resolve(st), endpointName: path.basename(st, '.json') });
+  }
+  return out.sort((a, b) => a.pid - b.pid);
+}
+
 /** Start (or reuse / restart) a background endpoint; resolves once /ping answers 200. */
 export async function startEndpoint(config: EndpointConfig, workdir: string, opts: StartEndpointOptions = {}): Promise<EndpointHandle> {
   const dir = endpointDir(path.resolve(workdir));
@@ -198,6 +234,15 @@ export async function startEndpoint(config: EndpointConfig, workdir: string, opt
   let replaced: EndpointHandle['replaced'];
 
   const existing = readState(stateFile);
+  // One endpoint process per workdir: refuse while another one (a second run's, or one whose state file was
+  // overwritten) is alive; the one recorded in this endpoint's state file is reused or replaced below.
+  const others = serversOf(workdir).filter((p) => !(existing && p.pid === existing.pid && p.stateFile === stateFile));
+  if (others.length) {
+    throw new Error(
+      `another endpoint process for workdir ${path.resolve(workdir)} is alive: ${others.map((o) => `pid ${o.pid} (endpoint ${o.endpointName}, state ${o.stateFile})`).join(', ')}; ` +
+        `stop it first with ./build_ml_environment.sh --teardown --workdir ${workdir} (it stops every endpoint process of the workdir)`,
+    );
+  }
   if (existing) {
     if (!isAlive(existing.pid) || !isOurServer(existing.pid)) {
       replaced = 'stale_pid_file';
@@ -266,13 +311,22 @@ export async function teardown(workdir: string, opts: { endpointName?: string; g
     .filter((f) => f.endsWith('.json') && !f.endsWith('.config.json'))
     .filter((f) => !opts.endpointName || f === `${opts.endpointName}.json`);
   const results: TeardownResult[] = [];
+  const done = new Set<number>();
   for (const f of files) {
     const stateFile = path.join(dir, f);
     const st = readState(stateFile);
     if (!st) continue;
     const outcome = await stopPid(st.pid, opts.graceMs ?? 10_000);
     fs.rmSync(stateFile, { force: true });
+    done.add(st.pid);
     results.push({ endpointName: st.endpointName, pid: st.pid, outcome });
+  }
+  // processes no state file names any more (e.g. two runs raced and one state file was overwritten): found by the
+  // --state path on their command line
+  for (const p of serversOf(workdir)) {
+    if (done.has(p.pid) || (opts.endpointName && p.endpointName !== opts.endpointName)) continue;
+    const outcome = await stopPid(p.pid, opts.graceMs ?? 10_000);
+    results.push({ endpointName: p.endpointName, pid: p.pid, outcome, orphan: true });
   }
   return results;
 }

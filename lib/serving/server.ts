@@ -19,13 +19,15 @@
  * `{"error": <code>, "message": <what is wrong and how to fix it>}`; every error is counted per variant
  * (Invocation4XXErrors / Invocation5XXErrors) and per reason (`/admin/status`).
  * Differences from the built-in XGBoost container: an empty body is 400 (the container answers 204), and
- * JSON input is accepted (the container answers 415).
+ * JSON input is accepted (the container answers 415). A body that is not valid UTF-8 is 400 `invalid_encoding` (never
+ * scored on replacement characters, never captured altered).
  *
  * Shadow variant: after the production response is sent, a copy of the request is scored by the shadow
  * model (sampled by its samplingPercentage) and captured under the shadow variant's name with the same
  * inference id; its result is never returned and its failures never affect the caller.
  */
 import * as http from 'http';
+import { isUtf8 } from 'buffer';
 import { randomUUID } from 'crypto';
 import { formatCaptureRecord, formatInferenceTime, encodingForContentType } from '../monitoring/capture';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_METRICS_NAMESPACE, EndpointConfig, validateEndpointConfig } from './config';
@@ -73,6 +75,27 @@ function inferenceTimeNow(): string {
     timeStr = formatInferenceTime(new Date(sec * 1000));
   }
   return timeStr;
+}
+
+/** Byte offset where the first invalid UTF-8 sequence of `b` starts (b.length when it is valid). */
+export function firstInvalidUtf8(b: Buffer): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const need = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (need < 0) return i;
+    // second-byte ranges exclude overlong forms, surrogates and code points above U+10FFFF
+    const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
+    const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
+    if (i + need >= b.length || b[i + 1] < lo || b[i + 1] > hi) return i;
+    for (let k = 2; k <= need; k++) if (b[i + k] < 0x80 || b[i + k] > 0xbf) return i;
+    i += need + 1;
+  }
+  return b.length;
 }
 
 function hrUs(start: bigint): number {
@@ -341,6 +364,22 @@ export class EndpointServer {
   }
 
   private async process(res: http.ServerResponse, r: ServingRequest, ct: string, variant: string, t0: bigint): Promise<void> {
+    // Non-UTF-8 bodies are refused (400), not scored on U+FFFD replacements nor captured altered. Why not capture
+    // them BASE64: the service captures the content types listed in CaptureContentTypeHeader.CsvContentTypes /
+    // JsonContentTypes as text (encoding CSV / JSON) and base64-encodes only other types (SageMaker API Reference,
+    // "CaptureContentTypeHeader"); the deploy step lists text/csv and application/json, so a faithful record of these
+    // bytes has no form the monitor reads as CSV/JSON. JSON must be UTF-8 (RFC 8259 section 8.1) and the model's
+    // categorical values are UTF-8 text, so the prediction would be made on input other than what was sent.
+    if (!isUtf8(r.body)) {
+      return this.fail(
+        res,
+        400,
+        'invalid_encoding',
+        `the ${ct} request body is not valid UTF-8 (first invalid byte at offset ${firstInvalidUtf8(r.body)}); re-encode it as UTF-8 (e.g. iconv -f latin1 -t utf-8)`,
+        variant,
+        { inferenceId: r.inferenceId },
+      );
+    }
     const text = r.body.toString('utf8');
     if (text.length === 0 || (ct === 'text/csv' && text.trim() === '')) {
       return this.fail(res, 400, 'empty_body', 'the request body is empty; send one or more CSV rows or a JSON document', variant);

@@ -230,7 +230,7 @@ describe('serving: in-process endpoint', function () {
       { body: '{"instances": [[{"a":1},1,1,1,1,1,1,1,1,1,1,1,1,1]]}', headers: { 'Content-Type': 'application/json' }, status: 400, re: /send a string, number or null/ },
       { body: '{"instances": [7]}', headers: { 'Content-Type': 'application/json' }, status: 400, re: /must be an array/ },
       { body: 'null', headers: { 'Content-Type': 'application/json' }, status: 400, re: /must be \{"instances"/ },
-      { body: Buffer.from([0xff, 0xfe, 0x00, 0x41]), headers: { 'Content-Type': 'text/csv' }, status: 400, re: /fields but the transform expects/ },
+      { body: Buffer.from([0xff, 0xfe, 0x00, 0x41]), headers: { 'Content-Type': 'text/csv' }, status: 400, re: /^the text\/csv request body is not valid UTF-8 \(first invalid byte at offset 0\)/ },
       { body: '"unterminated, quote', headers: { 'Content-Type': 'text/csv' }, status: 400, re: /fields/ },
       { body: f.rawLines[0], headers: { 'Content-Type': 'text/csv', 'X-Amzn-SageMaker-Inference-Id': 'id-\u00e9' }, status: 400, re: /Inference-Id/ },
       { body: f.rawLines[0], headers: { 'Content-Type': 'text/csv', 'X-Amzn-SageMaker-Inference-Id': 'x'.repeat(65) }, status: 400, re: /1-64 printable/ },
@@ -255,7 +255,9 @@ describe('serving: in-process endpoint', function () {
     }
     assert.equal((await request(server.url, 'GET', '/ping')).status, 200);
     const after = server.stats.clientErrors;
-    assert.ok((after.invalid_input ?? 0) - (before.invalid_input ?? 0) >= 60 + 10);
+    const bad = (x: Record<string, number>) => (x.invalid_input ?? 0) + (x.invalid_encoding ?? 0);
+    assert.ok(bad(after) - bad(before) >= 60 + 10);
+    assert.ok((after.invalid_encoding ?? 0) - (before.invalid_encoding ?? 0) >= 1, 'random bytes include non-UTF-8 bodies');
     assert.ok((after.empty_body ?? 0) - (before.empty_body ?? 0) >= 2);
     assert.equal(server.stats.serverErrors, 0);
   });
