@@ -46,6 +46,10 @@ export interface PlatformSecurityArgs {
     environment: "dev" | "prod";
     /** Role ARNs that administer keys and the stack. Empty: the account root administers keys (IAM delegation). */
     adminRoleArns?: string[];
+    /** Role ARNs that may decrypt the CloudTrail log files (with the administrators). Empty with no administrators: the account. */
+    auditorRoleArns?: string[];
+    /** Name of the stack's CloudTrail trail (AuditTrail's), which alone may use the logs key. Default `<namePrefix>-trail`. */
+    trailName?: string;
     /** Waiting period before a scheduled key deletion happens (7–30 days). Default 30. */
     keyDeletionWindowDays?: number;
     /** GitHub Actions OIDC provider ARN for the CI deploy role; default the account's token.actions.githubusercontent.com provider. */
@@ -154,6 +158,11 @@ export class PlatformSecurity extends pulumi.ComponentResource {
 
         const admins = args.adminRoleArns ?? [];
         const adminPrincipals: pulumi.Input<string>[] = admins.length > 0 ? admins : [pulumi.interpolate`arn:${this.partition}:iam::${this.accountId}:root`];
+        const trailArn = arn("cloudtrail", `trail/${args.trailName ?? `${p}-trail`}`);
+        // Who reads the audit trail's log files: the named auditors and administrators; the account (IAM delegation)
+        // only when neither is configured, like key administration.
+        const auditors = [...(args.auditorRoleArns ?? []), ...admins.filter((a) => !(args.auditorRoleArns ?? []).includes(a))];
+        const auditorPrincipals: pulumi.Input<string>[] = auditors.length > 0 ? auditors : [pulumi.interpolate`arn:${this.partition}:iam::${this.accountId}:root`];
         const logServices = args.logsKeyServicePrincipals ?? [
             "cloudwatch.amazonaws.com",
             "events.amazonaws.com",
@@ -231,14 +240,48 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                         Resource: "*",
                         Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": arn("logs", "log-group:*") } },
                     },
+                    // CloudTrail's key-policy sections as AWS documents them ("Configure AWS KMS key policies for
+                    // CloudTrail", https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html):
+                    // GenerateDataKey* with the trail's encryption context, DescribeKey in its own statement (CreateTrail
+                    // calls it without an encryption context), Decrypt because the audit bucket uses an S3 Bucket Key,
+                    // each only for this stack's trail (aws:SourceArn, the documented best practice).
                     {
-                        Sid: "CloudTrailEncryption",
+                        Sid: "AllowCloudTrailToEncryptLogs",
                         Effect: "Allow",
                         Principal: { Service: "cloudtrail.amazonaws.com" } as unknown as never,
-                        Action: ["kms:GenerateDataKey", "kms:DescribeKey"],
+                        Action: "kms:GenerateDataKey*",
                         Resource: "*",
                         Condition: {
-                            StringEquals: { "aws:SourceAccount": this.accountId },
+                            StringEquals: { "aws:SourceArn": trailArn },
+                            StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": pulumi.interpolate`arn:${this.partition}:cloudtrail:*:${this.accountId}:trail/*` },
+                        },
+                    },
+                    {
+                        Sid: "AllowCloudTrailToDescribeKey",
+                        Effect: "Allow",
+                        Principal: { Service: "cloudtrail.amazonaws.com" } as unknown as never,
+                        Action: "kms:DescribeKey",
+                        Resource: "*",
+                        Condition: { StringEquals: { "aws:SourceArn": trailArn } },
+                    },
+                    {
+                        Sid: "AllowCloudTrailToDecryptWithS3BucketKey",
+                        Effect: "Allow",
+                        Principal: { Service: "cloudtrail.amazonaws.com" } as unknown as never,
+                        Action: "kms:Decrypt",
+                        Resource: "*",
+                        Condition: { StringEquals: { "aws:SourceArn": trailArn } },
+                    },
+                    {
+                        // The documented "decrypt log files" section, limited to named principals (auditors and
+                        // administrators) instead of every principal of the account.
+                        Sid: "AllowNamedAuditorsToDecryptLogFiles",
+                        Effect: "Allow",
+                        Principal: { AWS: auditorPrincipals },
+                        Action: ["kms:Decrypt", "kms:ReEncryptFrom"],
+                        Resource: "*",
+                        Condition: {
+                            StringEquals: { "kms:CallerAccount": this.accountId },
                             StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": pulumi.interpolate`arn:${this.partition}:cloudtrail:*:${this.accountId}:trail/*` },
                         },
                     },

@@ -51,6 +51,8 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             namePrefix: p,
             environment: cfg.environment,
             adminRoleArns: cfg.security.adminRoleArns,
+            auditorRoleArns: cfg.security.auditorRoleArns,
+            trailName: `${p}-trail`,
             keyDeletionWindowDays: cfg.security.keyDeletionWindowDays,
             ciOidcProviderArn: cfg.security.ciOidcProviderArn,
             ciOidcSubject: cfg.security.ciOidcSubject,

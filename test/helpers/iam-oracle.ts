@@ -68,8 +68,13 @@ export class IamOracle {
         return String(this.role(name).outputs.arn);
     }
 
-    /** Inline policies attached to the role (RolePolicy.role is the role's id = name). */
+    hasRole(name: string): boolean {
+        return this.of("aws:iam/role:Role").some((x) => x.outputs.name === name || x.inputs.name === name);
+    }
+
+    /** Inline policies attached to the role (RolePolicy.role is the role's id = name); none for a role outside the stack. */
     identityPolicies(roleName: string): { name: string; policy: any }[] {
+        if (!this.hasRole(roleName)) return [];
         const role = this.role(roleName);
         return this.of("aws:iam/rolePolicy:RolePolicy")
             .filter((p) => p.inputs.role === role.id || p.inputs.role === role.outputs.name)
@@ -77,6 +82,7 @@ export class IamOracle {
     }
 
     boundary(roleName: string): { name: string; policy: any }[] | undefined {
+        if (!this.hasRole(roleName)) return undefined;
         const arn = this.role(roleName).inputs.permissionsBoundary;
         if (!arn) return undefined;
         const p = this.of("aws:iam/policy:Policy").find((x) => x.outputs.arn === arn);

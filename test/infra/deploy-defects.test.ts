@@ -26,8 +26,53 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
         }
     });
 
+    const AUDITOR = `arn:aws:iam::${ORACLE_ACCOUNT}:role/security-auditor`;
+    const ADMIN = `arn:aws:iam::${ORACLE_ACCOUNT}:role/platform-admin`;
+    const withPrincipals = (raw: Record<string, unknown>) => ({
+        ...raw,
+        "mlplatform:security": { ...(raw["mlplatform:security"] as object), adminRoleArns: [ADMIN], auditorRoleArns: [AUDITOR] },
+    });
+
     for (const stack of ["dev", "prod"]) {
         describe(stack, () => {
+            it("defect 1: CloudTrail can check the bucket ACL, write under <prefix>/AWSLogs/<account>/, describe the key and encrypt with it (AWS's documented statements); named auditors decrypt log files", async () => {
+                const o = oracle[stack];
+                const p = `mlp-${stack}`;
+                const trail = ofType(runs[stack], "aws:cloudtrail/trail:Trail")[0];
+                const prefix = String(trail.inputs.s3KeyPrefix);
+                assert.ok(prefix.length > 0);
+                const audit = o.bucketName("audit");
+                assert.strictEqual(trail.inputs.s3BucketName, audit);
+                const trailArn = `arn:aws:cloudtrail:${REGION}:${ORACLE_ACCOUNT}:trail/${p}-trail`;
+                const svc = { "aws:SourceArn": trailArn, "aws:SourceAccount": ORACLE_ACCOUNT, "aws:PrincipalIsAWSService": "true", "aws:ViaAWSService": "false" };
+                const ct = "cloudtrail.amazonaws.com";
+                await o.allowed({ principal: ct, action: "s3:GetBucketAcl", resource: `arn:aws:s3:::${audit}`, context: svc });
+                await o.allowed({
+                    principal: ct,
+                    action: "s3:PutObject",
+                    resource: `arn:aws:s3:::${audit}/${prefix}/AWSLogs/${ORACLE_ACCOUNT}/CloudTrail/${REGION}/2026/12/01/${ORACLE_ACCOUNT}_CloudTrail_${REGION}_x.json.gz`,
+                    context: { ...svc, "s3:x-amz-acl": "bucket-owner-full-control" },
+                });
+                const key = String(trail.inputs.kmsKeyId);
+                assert.strictEqual(key, o.keyArn("logs"));
+                const ec = { "kms:EncryptionContext:aws:cloudtrail:arn": trailArn };
+                await o.allowed({ principal: ct, action: "kms:GenerateDataKey", resource: key, context: { ...svc, ...ec } });
+                // CreateTrail calls DescribeKey without an encryption context.
+                await o.allowed({ principal: ct, action: "kms:DescribeKey", resource: key, context: svc });
+                // The audit bucket uses an S3 Bucket Key: CloudTrail also needs Decrypt.
+                await o.allowed({ principal: ct, action: "kms:Decrypt", resource: key, context: { ...svc, ...ec } });
+                // Another account's trail cannot use the key.
+                await o.denied({ principal: ct, action: "kms:GenerateDataKey", resource: key, context: { ...svc, "aws:SourceArn": "arn:aws:cloudtrail:us-east-1:999999999999:trail/x", "aws:SourceAccount": "999999999999", "kms:EncryptionContext:aws:cloudtrail:arn": "arn:aws:cloudtrail:us-east-1:999999999999:trail/x" } });
+
+                // Named auditors (security.auditorRoleArns) decrypt log files; a platform role does not.
+                const run = await runProgram(() => createPlatform(), { stack, configure: withPrincipals });
+                const named = new IamOracle(run);
+                const caller = { "kms:CallerAccount": ORACLE_ACCOUNT, "kms:ViaService": `s3.${REGION}.amazonaws.com`, ...ec };
+                await named.allowed({ principal: AUDITOR, action: "kms:Decrypt", resource: named.keyArn("logs"), context: caller });
+                await named.denied({ principal: named.roleArn(`${p}-training`), action: "kms:Decrypt", resource: named.keyArn("logs"), context: caller });
+            });
+
+
             it("defect 2: the serverless monitor can read capture and its baseline, write reports and decrypt its environment (key policies name its role; one baseline layout; platform boundary)", async () => {
                 const o = oracle[stack];
                 const p = `mlp-${stack}`;
