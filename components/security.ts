@@ -675,6 +675,10 @@ function boundaryStatements(
             Effect: "Allow",
             Action: [
                 "s3:Get*", "s3:List*", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:AbortMultipartUpload",
+                // The Feature Store offline-store writer sets the object ACL (AWS managed policy
+                // AmazonSageMakerFeatureStoreAccess grants s3:PutObjectAcl); with BucketOwnerEnforced only
+                // bucket-owner-full-control is accepted, so this cannot share objects.
+                "s3:PutObjectAcl",
                 "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant", "kms:RetireGrant",
                 "sagemaker:Create*", "sagemaker:Describe*", "sagemaker:List*", "sagemaker:Update*", "sagemaker:Stop*", "sagemaker:Delete*",
                 "sagemaker:AddTags", "sagemaker:InvokeEndpoint", "sagemaker:BatchPutMetrics", "sagemaker:PutRecord", "sagemaker:GetRecord",

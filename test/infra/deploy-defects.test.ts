@@ -153,6 +153,25 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                 }
             });
 
+            it("defect 7: every action a platform role is granted lies inside its permissions boundary (no void grants), e.g. the offline store's s3:PutObjectAcl", async () => {
+                const o = oracle[stack];
+                const { actionMatches } = await import("../helpers/iam-oracle");
+                const void_: string[] = [];
+                for (const role of ofType(runs[stack], "aws:iam/role:Role").filter((r) => r.inputs.permissionsBoundary)) {
+                    const name = String(role.outputs.name);
+                    const ceiling = o.boundary(name)![0].policy.Statement.filter((st: any) => st.Effect === "Allow").flatMap((st: any) => [st.Action].flat());
+                    for (const { name: pol, policy } of o.identityPolicies(name)) {
+                        for (const st of [policy.Statement].flat()) {
+                            if (st.Effect !== "Allow") continue;
+                            for (const a of [st.Action].flat() as string[]) if (!ceiling.some((c: string) => actionMatches(c, a))) void_.push(`${name} ${pol}: ${a}`);
+                        }
+                    }
+                }
+                assert.deepStrictEqual(void_, []);
+                const curated = o.bucketName("curated");
+                await o.allowed({ principal: o.roleArn(`mlp-${stack}-feature-store`), action: "s3:PutObjectAcl", resource: `arn:aws:s3:::${curated}/feature-store/${ORACLE_ACCOUNT}/sagemaker/${REGION}/offline-store/x/data/part.parquet`, context: { "aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false" } });
+            });
+
             it("defect 2: the serverless monitor can read capture and its baseline, write reports and decrypt its environment (key policies name its role; one baseline layout; platform boundary)", async () => {
                 const o = oracle[stack];
                 const p = `mlp-${stack}`;
