@@ -11,17 +11,20 @@
  * `mlplatform:monitor-endpoint` = endpoint name.
  *
  * Resources:
- *   - aws:iam/role:Role                       its own execution role (lambda.amazonaws.com, aws:SourceAccount)
+ *   - aws:iam/role:Role                       its execution role (lambda.amazonaws.com, aws:SourceAccount), unless
+ *                                             `role` is passed: the program passes PlatformSecurity's, which the data
+ *                                             and logs key policies name and which carries the platform boundary
  *   - aws:iam/rolePolicy:RolePolicy           least privilege, one per concern (grants.ts `grant`):
  *       capture-read   list/get only `<capturePrefix>/<endpoint>/` of the capture bucket; decrypt with its key via S3
- *       baseline-read  list/get only `<baselinePrefix>/` of the monitoring bucket; decrypt via S3
+ *       baseline-read  list/get only `<baselinePrefix>/` (default `baselines/<endpoint>`, lib/monitoring/layout.ts) of
+ *                      the monitoring bucket; decrypt via S3
  *       reports-write  put only under `<reportsPrefix>/<endpoint>/<schedule>/`; GenerateDataKey/Decrypt via S3
  *       logs           write only to its own log group; decrypt its environment (logs key, this function only)
  *       vpc            ENIs only in the given subnets / security groups / VPC (as PlatformSecurity.grantVpcAccess)
  *       insights       CloudWatchLambdaInsightsExecutionRolePolicy, scoped to /aws/lambda-insights of this account/region
  *       xray           PutTraceSegments / PutTelemetryRecords (X-Ray supports only Resource "*")
  *   - aws:cloudwatch/logGroup:LogGroup        /aws/lambda/<function>, KMS (logs key), retention
- *   - aws:lambda/function:Function            nodejs20.x, VPC, reserved concurrency 1, X-Ray, Lambda Insights layer
+ *   - aws:lambda/function:Function            nodejs20.x, VPC, optional reserved concurrency, X-Ray, Lambda Insights layer
  *   - aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig   async retries bounded
  *   - aws:cloudwatch/eventRule:EventRule + aws:cloudwatch/eventTarget:EventTarget (JSON input, retry policy)
  *   - aws:lambda/permission:Permission        events.amazonaws.com, only from that rule
@@ -30,6 +33,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LAMBDA_HANDLER, MONITOR_RUN_METRIC, NO_CAPTURE_DATA_METRIC, SERVERLESS_MONITOR_NAMESPACE, ENV } from "../lib/monitoring/lambda/metrics";
+import { baselinePrefix as layoutBaselinePrefix } from "../lib/monitoring/layout";
 import { grant, Grantee, PolicyStatement } from "./grants";
 import { buildLambdaArchive } from "./lambda-bundle";
 
@@ -88,7 +92,10 @@ export interface ServerlessMonitorArgs {
     scheduleName: string;
     /** Where the endpoint captures: `s3://<name>/<prefix>/<endpoint>/<variant>/yyyy/mm/dd/hh/`. */
     captureBucket: { name: pulumi.Input<string>; prefix: string };
-    /** Baselines and reports; prefixes default to ModelMonitorSchedule's (`baselines/data-quality`, `reports/data-quality`). */
+    /**
+     * Baselines and reports. The baseline prefix defaults to the platform's one layout (lib/monitoring/layout.ts:
+     * `baselines/<endpoint>`, where the `monitor` step uploads it); reports default to `reports/data-quality`.
+     */
     monitoringBucket: { name: pulumi.Input<string>; baselinePrefix?: string; reportsPrefix?: string };
     kmsKeys: {
         /** Key of the capture bucket (decrypt only). */
@@ -123,10 +130,21 @@ export interface ServerlessMonitorArgs {
     ephemeralStorageMb?: number;
     /** Default x86_64. */
     architecture?: "x86_64" | "arm64";
+    /**
+     * Reserved concurrency (e.g. 1: never two runs at once, and the monitor always has capacity). Default none:
+     * reserving needs an account concurrency quota above 10 (new accounts have 10, all of which must stay unreserved).
+     */
+    reservedConcurrency?: number;
     /** Lambda Insights layer; default the AWS-published x86_64 layer of `region` (LAMBDA_INSIGHTS_LAYERS_X86_64). */
     insightsLayerArn?: string;
     /**
-     * Permissions boundary for the role (none by default). PlatformSecurity's boundary does not allow
+     * The execution role, created by PlatformSecurity (`serverlessMonitor: true`) so that the platform's key policies
+     * can name it and it carries the platform's permissions boundary. Without it the component creates its own role
+     * (then the keys' policies must allow it some other way).
+     */
+    role?: aws.iam.Role;
+    /**
+     * Permissions boundary for the role the component creates when `role` is absent (none by default). PlatformSecurity's boundary does not allow
      * xray:PutTraceSegments/PutTelemetryRecords or ec2:Assign/UnassignPrivateIpAddresses; a boundary passed here must.
      */
     permissionsBoundaryArn?: pulumi.Input<string>;
@@ -177,6 +195,7 @@ function validate(args: ServerlessMonitorArgs, period: number): void {
     const eph = args.ephemeralStorageMb ?? 2048;
     if (!Number.isInteger(eph) || eph < 512 || eph > 10240) p.push(`ephemeralStorageMb ${eph} must be 512..10240`);
     if (!VALID_RETENTION.includes(args.logRetentionDays)) p.push(`logRetentionDays ${args.logRetentionDays} must be one of CloudWatch's values (${VALID_RETENTION.join(", ")})`);
+    if (args.reservedConcurrency !== undefined && (!Number.isInteger(args.reservedConcurrency) || args.reservedConcurrency < 1 || args.reservedConcurrency > 1000)) p.push(`reservedConcurrency ${args.reservedConcurrency} must be 1..1000`);
     if (args.lookbackMinutes !== undefined && (!Number.isInteger(args.lookbackMinutes) || args.lookbackMinutes < 1 || args.lookbackMinutes > 10080)) p.push(`lookbackMinutes ${args.lookbackMinutes} must be 1..10080`);
     if (/[*?]/.test(args.captureBucket.prefix)) p.push(`captureBucket.prefix ${JSON.stringify(args.captureBucket.prefix)} must not contain wildcards`);
     for (const [k, v] of [["baselinePrefix", args.monitoringBucket.baselinePrefix], ["reportsPrefix", args.monitoringBucket.reportsPrefix]] as const) {
@@ -216,7 +235,9 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
         this.scheduleName = args.scheduleName;
         const fnName = `${args.namePrefix}-serverless-monitor`;
         const capturePrefix = trimSlashes(args.captureBucket.prefix);
-        const baselinePrefix = trimSlashes(args.monitoringBucket.baselinePrefix ?? "baselines/data-quality");
+        const baselinePrefix: pulumi.Output<string> = args.monitoringBucket.baselinePrefix
+            ? pulumi.output(trimSlashes(args.monitoringBucket.baselinePrefix))
+            : pulumi.output(args.endpointName).apply(layoutBaselinePrefix);
         const reportsPrefix = trimSlashes(args.monitoringBucket.reportsPrefix ?? "reports/data-quality");
         const lookback = args.lookbackMinutes ?? (period > 3600 ? period / 60 : undefined);
 
@@ -227,7 +248,7 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
         const viaS3 = { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } };
 
         // ---- role ----------------------------------------------------------------------------------------------
-        this.role = new aws.iam.Role(
+        this.role = args.role ?? new aws.iam.Role(
             `${name}-role`,
             {
                 name: fnName,
@@ -254,7 +275,7 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
             { Sid: "DecryptCapture", Effect: "Allow", Action: "kms:Decrypt", Resource: args.kmsKeys.capture, Condition: viaS3 },
         ]);
         grant(this, name, "baseline-read", grantee, [
-            { Sid: "ListBaseline", Effect: "Allow", Action: "s3:ListBucket", Resource: s3Arn(args.monitoringBucket.name), Condition: { StringLike: { "s3:prefix": [`${baselinePrefix}/*`] } } },
+            { Sid: "ListBaseline", Effect: "Allow", Action: "s3:ListBucket", Resource: s3Arn(args.monitoringBucket.name), Condition: { StringLike: { "s3:prefix": baselinePrefix.apply((b) => [`${b}/*`]) } } },
             { Sid: "ReadBaseline", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${s3Arn(args.monitoringBucket.name)}/${baselinePrefix}/*` },
             { Sid: "DecryptBaseline", Effect: "Allow", Action: "kms:Decrypt", Resource: args.kmsKeys.monitoring, Condition: viaS3 },
         ]);
@@ -336,7 +357,9 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
                 memorySize: args.memoryMb ?? 2048,
                 timeout,
                 ephemeralStorage: { size: args.ephemeralStorageMb ?? 2048 },
-                reservedConcurrentExecutions: 1,
+                // Unreserved by default: a new account's concurrency quota is 10 and Lambda keeps 10 unreserved, so any
+                // reservation fails there (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+                reservedConcurrentExecutions: args.reservedConcurrency,
                 vpcConfig: { subnetIds: args.subnetIds, securityGroupIds: args.securityGroupIds },
                 kmsKeyArn: args.kmsKeys.logs,
                 environment: {
@@ -366,8 +389,8 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
 
         // ---- schedule ----------------------------------------------------------------------------------------------
         this.scheduleInput = pulumi
-            .all([args.endpointName, args.captureBucket.name, args.monitoringBucket.name])
-            .apply(([endpointName, captureBucket, monitoringBucket]) =>
+            .all([args.endpointName, args.captureBucket.name, args.monitoringBucket.name, baselinePrefix])
+            .apply(([endpointName, captureBucket, monitoringBucket, baselinePrefix]) =>
                 JSON.stringify({
                     endpointName,
                     scheduleName: args.scheduleName,

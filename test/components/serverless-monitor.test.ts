@@ -103,10 +103,10 @@ describe("ServerlessMonitor", function () {
         const base = p["sm-baseline-read-monitor"];
         assert.deepStrictEqual(base.map((s) => [s.Action, s.Resource]), [
             ["s3:ListBucket", "arn:aws:s3:::mlp-dev-monitoring-0a1b"],
-            ["s3:GetObject", "arn:aws:s3:::mlp-dev-monitoring-0a1b/baselines/data-quality/*"],
+            ["s3:GetObject", "arn:aws:s3:::mlp-dev-monitoring-0a1b/baselines/mlp-dev-endpoint/*"],
             ["kms:Decrypt", DATA_KEY],
         ]);
-        assert.deepStrictEqual(base[0].Condition, { StringLike: { "s3:prefix": ["baselines/data-quality/*"] } });
+        assert.deepStrictEqual(base[0].Condition, { StringLike: { "s3:prefix": ["baselines/mlp-dev-endpoint/*"] } });
         const rep = p["sm-reports-write-monitor"];
         assert.deepStrictEqual(rep.map((s) => [s.Action, s.Resource]), [
             [["s3:PutObject", "s3:AbortMultipartUpload"], "arn:aws:s3:::mlp-dev-monitoring-0a1b/reports/data-quality/mlp-dev-endpoint/mlp-dev-data-quality/*"],
@@ -143,7 +143,7 @@ describe("ServerlessMonitor", function () {
         assert.deepStrictEqual(deny.Condition, { StringNotEquals: { "ec2:Vpc": `arn:aws:ec2:us-east-1:${MOCK_ACCOUNT}:vpc/vpc-123` } });
     });
 
-    it("function: Node.js 20, VPC, KMS, reserved concurrency 1, tracing, Insights layer, monitor tag, archive code", async () => {
+    it("function: Node.js 20, VPC, KMS, no reserved concurrency by default (issue 9 defect 9), tracing, Insights layer, monitor tag, archive code", async () => {
         const c = new ServerlessMonitor("sm", args());
         await mocks.settle();
         const fn = mocks.one("aws:lambda/function:Function");
@@ -154,7 +154,8 @@ describe("ServerlessMonitor", function () {
         assert.strictEqual(i.handler, "lib/monitoring/lambda/handler.handler");
         assert.ok(i.memorySize >= 1024);
         assert.ok(i.timeout <= 900 && i.timeout >= 60);
-        assert.strictEqual(i.reservedConcurrentExecutions, 1);
+        // New accounts have a concurrency quota of 10 that must stay unreserved: reserving is opt-in (reservedConcurrency).
+        assert.strictEqual(i.reservedConcurrentExecutions, undefined);
         assert.deepStrictEqual(i.vpcConfig, { subnetIds: ["subnet-a", "subnet-b"], securityGroupIds: ["sg-jobs"] });
         assert.strictEqual(i.kmsKeyArn, LOGS_KEY);
         assert.deepStrictEqual(i.tracingConfig, { mode: "Active" });
@@ -194,7 +195,8 @@ describe("ServerlessMonitor", function () {
             captureBucket: "mlp-dev-capture-0a1b",
             capturePrefix: "datacapture",
             monitoringBucket: "mlp-dev-monitoring-0a1b",
-            baselinePrefix: "baselines/data-quality",
+            // issue 9 defect 2: one layout (lib/monitoring/layout.ts), where the monitor step uploads the baseline
+            baselinePrefix: "baselines/mlp-dev-endpoint",
             reportsPrefix: "reports/data-quality",
         });
         assert.strictEqual(target.inputs.rule, rule.state.name);
