@@ -17,8 +17,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { StackOutputs } from "../../infra/outputs";
 import { evaluateBinaryClassification, ModelQualityStatistics } from "../monitoring/modelquality";
-import { Transform } from "../features";
-import { float32Text } from "../training/model";
+import { featureCsvLine, Transform } from "../features";
 import { jobName, kmsKeyForUri, s3Join } from "./common";
 import { buildModel, createModel, deleteModel } from "./hosting";
 import { frameworkImageUri } from "./images";
@@ -78,12 +77,8 @@ export function modelInputCsv(t: Transform, rows: readonly Record<string, string
     for (let r = 0; r < m.nRows; r++) {
         const y = rows[r][labelName];
         if (y !== 0 && y !== 1) throw new Error(`row ${r} (${String(rows[r].record_id ?? "?")}): label is ${JSON.stringify(y)}, expected 0 or 1; re-run the prepare step`);
-        const cells: string[] = o.withRecordId ? [String(rows[r].record_id), String(y)] : [String(y)];
-        for (let c = 0; c < m.nCols; c++) {
-            const v = m.values[r * m.nCols + c];
-            cells.push(Number.isNaN(v) ? "" : float32Text(v));
-        }
-        lines[r] = cells.join(",");
+        const head = o.withRecordId ? `${String(rows[r].record_id)},${String(y)}` : String(y);
+        lines[r] = `${head},${featureCsvLine(m.values, r * m.nCols, m.nCols)}`;
     }
     return lines.join("\n") + "\n";
 }
