@@ -173,6 +173,19 @@ describe('one endpoint contract: local endpoint vs inference-pipeline emulation'
     assert.ok(errors >= 20, `${errors} error cases exercised`);
   });
 
+  it("answers docs/endpoint.md's example request identically, with a probability", async () => {
+    const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/endpoint.md'), 'utf8');
+    const m = /<!-- example-request -->\s*```http\n([\s\S]*?)\n```/.exec(doc);
+    assert.ok(m, 'docs/endpoint.md has the example request block');
+    const [head, body] = m[1].split('\n\n');
+    const headers = Object.fromEntries(head.split('\n').slice(1).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+    const a = await call(local.url, { name: 'docs', body, headers });
+    const b = await call(piped.url, { name: 'docs', body, headers });
+    assert.deepEqual(b, a);
+    assert.equal(a.status, 200, a.body);
+    assert.ok(Number(a.body) > 0 && Number(a.body) < 1, a.body);
+  });
+
   it('error answers name the row, column and fix', async () => {
     const r = await call(piped.url, { name: '', body: [rows()[0], 'abc' + rows()[2].slice(rows()[2].indexOf(','))].join('\n'), headers: CSV });
     assert.equal(r.status, 400);
