@@ -447,6 +447,10 @@ export class EndpointServer {
     this.stats.ok++;
     this.send(res, 200, ans.body, ans.contentType, { 'X-Amzn-Invoked-Production-Variant': variant });
     this.metrics.record(variant, 200, modelUs, Math.max(0, hrUs(t0) - modelUs));
+    const ct = mediaType(r.contentType);
+    if (this.shadow && (ct === 'text/csv' || ct === 'application/json')) {
+      this.shadowCopy({ ...r, accept: this.pickAccept(acceptHeader) ?? 'text/csv' }, ct, r.body.toString('utf8'));
+    }
   }
 
   private shadowCopy(r: ServingRequest, ct: string, text: string): void {

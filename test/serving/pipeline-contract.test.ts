@@ -90,7 +90,8 @@ describe('one endpoint contract: local endpoint vs inference-pipeline emulation'
       fs.mkdirSync(path.join(dir, name));
       emulations.push(await startPipelineEmulation({ modelPath, transformPath: fx.transformJson, workdir: path.join(dir, name) }));
     }
-    const common = { endpointName: 'adult', port: 0, host: '127.0.0.1', seed: 7 };
+    // A shadow variant (in-process on both) gets a copy of every answered request on both fronts.
+    const common = { endpointName: 'adult', port: 0, host: '127.0.0.1', seed: 7, shadowVariant: { name: 'S', modelPath: fx.modelJsonB, transformPath: fx.transformJson } };
     local = await serveEndpoint({
       ...common,
       variants: Object.entries(models).map(([name, modelPath]) => ({ name, modelPath, transformPath: fx.transformJson, weight: 1 })),
@@ -211,7 +212,7 @@ describe('one endpoint contract: local endpoint vs inference-pipeline emulation'
     await piped.stop(1000);
     const a = captureLines(path.join(dir, 'capture-local', 'dc'));
     const b = captureLines(path.join(dir, 'capture-pipeline', 'dc'));
-    assert.deepEqual(Object.keys(b).sort(), ['A', 'B']);
+    assert.deepEqual(Object.keys(b).sort(), ['A', 'B', 'S']);
     assert.deepEqual(b, a);
     const first = JSON.parse(b.A[0]);
     assert.equal(first.captureData.endpointInput.observedContentType, 'text/csv');
