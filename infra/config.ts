@@ -28,6 +28,11 @@ export interface VariantConfig {
     modelDataUrl?: string;
     /** Container image; defaults to the region's built-in XGBoost image. */
     image?: string;
+    /**
+     * Raw-record endpoints: S3 URI of the preprocessing archive (sourcedir.tar.gz; the features/register steps store it at
+     * `s3://<artifacts>/models/preprocess-<sha>/sourcedir.tar.gz`); defaults to `<artifacts bucket>/models/<variant>/sourcedir.tar.gz`.
+     */
+    preprocessDataUrl?: string;
 }
 
 export interface PlatformConfig {
@@ -80,6 +85,10 @@ export interface PlatformConfig {
     };
     endpoint: {
         enabled: boolean;
+        /** `raw` (default): the endpoint takes raw records through an inference pipeline; `features`: encoded features. */
+        input: "raw" | "features";
+        /** Preprocessing container image (raw input); defaults to the region's scikit-learn serving image. */
+        preprocessImage?: string;
         variants: VariantConfig[];
         shadowVariant?: VariantConfig;
         captureSamplingPercentage: number;
@@ -293,6 +302,7 @@ function readVariant(r: Reader, path: string, required: boolean): VariantConfig 
         weight: r.num(`${path}.weight`, 1, 0, 1000),
         modelDataUrl: r.optStr(`${path}.modelDataUrl`, /^s3:\/\/[a-z0-9.-]{3,63}\/.+/, "an s3://bucket/key URI of model.tar.gz"),
         image: r.optStr(`${path}.image`, /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/.+/, "an ECR image URI"),
+        preprocessDataUrl: r.optStr(`${path}.preprocessDataUrl`, /^s3:\/\/[a-z0-9.-]{3,63}\/.+/, "an s3://bucket/key URI of the preprocessing archive (sourcedir.tar.gz)"),
     };
 }
 
@@ -384,6 +394,8 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
         },
         endpoint: {
             enabled: r.bool("endpoint.enabled", false),
+            input: r.oneOf("endpoint.input", "raw", ["raw", "features"] as const),
+            preprocessImage: r.optStr("endpoint.preprocessImage", /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/.+/, "an ECR image URI of a scikit-learn serving image"),
             variants,
             shadowVariant: readVariant(r, "endpoint.shadowVariant", false),
             captureSamplingPercentage: r.num("endpoint.captureSamplingPercentage", prod ? 20 : 100, 0, 100, true),

@@ -8,7 +8,7 @@
  *                                                              the bare algorithm's test-set scoring of train/tune)
  *   s3://<curated>/batch-transform/raw-input/test.csv          features: record_id, label, the raw record (the endpoint
  *                                                              contract; batch-infer through the inference pipeline)
- *   s3://<artifacts>/features/preprocess-<sha>/sourcedir.tar.gz features: preprocessing script + transform (lib/aws/preprocess)
+ *   s3://<artifacts>/models/preprocess-<sha>/sourcedir.tar.gz   features: preprocessing script + transform (lib/aws/preprocess)
  *   s3://<curated>/batch-transform/output/test.csv.out         batch-infer: record_id, label, score
  *   s3://<artifacts>/features/transform.json                   features: the fitted feature transform
  *   s3://<artifacts>/features/sample-payload.tar.gz            features: sample requests for Inference Recommender

@@ -17,8 +17,8 @@
  *
  * Deterministic: fixed member order, mode 0644, mtime 0, uid/gid 0, gzip without a timestamp — the same script and
  * transform always give the same bytes, so the archive is stored content-addressed
- * (`s3://<artifacts>/features/preprocess-<sha256 prefix>/sourcedir.tar.gz`) and a model package keeps pointing at
- * exactly what it was registered with.
+ * (`s3://<artifacts>/models/preprocess-<sha256 prefix>/sourcedir.tar.gz`, under models/ where the hosting role reads
+ * model data) and a model package keeps pointing at exactly what it was registered with.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -75,5 +75,5 @@ export function buildPreprocessArchive(transformJson: Buffer | string, script: B
 /** Content-addressed S3 key of the archive under the artifacts bucket URI (`s3://bucket/`). */
 export function preprocessArchiveUri(artifactsBucketUri: string, sha256: string): string {
     const base = artifactsBucketUri.endsWith("/") ? artifactsBucketUri : `${artifactsBucketUri}/`;
-    return `${base}features/preprocess-${sha256.slice(0, 16)}/sourcedir.tar.gz`;
+    return `${base}models/preprocess-${sha256.slice(0, 16)}/sourcedir.tar.gz`;
 }

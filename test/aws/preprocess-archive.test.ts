@@ -34,6 +34,6 @@ describe("preprocessing archive (sourcedir.tar.gz)", () => {
 
     it("is stored content-addressed under the artifacts bucket", () => {
         const { sha256 } = buildPreprocessArchive(TRANSFORM);
-        assert.equal(preprocessArchiveUri("s3://bucket", sha256), `s3://bucket/features/preprocess-${sha256.slice(0, 16)}/sourcedir.tar.gz`);
+        assert.equal(preprocessArchiveUri("s3://bucket", sha256), `s3://bucket/models/preprocess-${sha256.slice(0, 16)}/sourcedir.tar.gz`);
     });
 });

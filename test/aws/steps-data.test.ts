@@ -171,7 +171,7 @@ describe("aws steps: prepare and features", () => {
         assert.equal(entries.length, 20);
         assert.equal(entries[0].data.toString().trim(), rawLines[0].split(",").slice(2).join(","), "a raw record");
         const archiveUri = String(res.results && (res as { artifacts?: Record<string, string> }).artifacts!.preprocessArchive);
-        assert.match(archiveUri, /^s3:\/\/mlp-dev-artifacts-88dbbe98\/features\/preprocess-[0-9a-f]{16}\/sourcedir\.tar\.gz$/);
+        assert.match(archiveUri, /^s3:\/\/mlp-dev-artifacts-88dbbe98\/models\/preprocess-[0-9a-f]{16}\/sourcedir\.tar\.gz$/);
         const archive = puts.get(archiveUri)!;
         assert.equal(archive.SSEKMSKeyId, out.kmsKeyArns.artifacts);
         const members = readTar(zlib.gunzipSync(archive.Body as Buffer));

@@ -261,7 +261,7 @@ describe("aws steps: train, tune, register", () => {
         const [pre, xgb] = req.InferenceSpecification!.Containers!;
         assert.equal(req.InferenceSpecification!.Containers!.length, 2);
         assert.equal(pre.Image, "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3");
-        assert.match(pre.ModelDataUrl!, new RegExp(`^${ART}features/preprocess-[0-9a-f]{16}/sourcedir\\.tar\\.gz$`));
+        assert.match(pre.ModelDataUrl!, new RegExp(`^${ART}models/preprocess-[0-9a-f]{16}/sourcedir\\.tar\\.gz$`));
         assert.deepEqual(pre.Environment, { SAGEMAKER_PROGRAM: "preprocess.py", SAGEMAKER_SUBMIT_DIRECTORY: "/opt/ml/model/code", SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: "text/csv", SAGEMAKER_CONTAINER_LOG_LEVEL: "20" });
         const archivePut = s3.commandCalls(PutObjectCommand).find((c) => `${ART}${c.args[0].input.Key}` === pre.ModelDataUrl);
         assert.ok(archivePut, "register puts the archive it names (content-addressed, idempotent)");
