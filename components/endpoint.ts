@@ -23,7 +23,9 @@
  * `autoscaling.enabled: false` (deregisters the targets and policies), then with the new instance type and autoscaling
  * enabled again. Pulumi cannot order this itself: the targets depend on the endpoint, so they are always updated after it.
  *
- * The program creates this component only when `endpoint.enabled`; otherwise it exports `disabledEndpointOutputs()`.
+ * The program creates this component only when `endpoint.enabled` and every variant names its model (an approved
+ * `modelPackageArn` or an uploaded `modelDataUrl`, infra/config.ts `endpointDeployable`): a new account has no model,
+ * and CreateModel fails on a model data URL nobody has uploaded ("Could not find model data").
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -65,6 +67,11 @@ export interface EndpointVariantArgs {
     weight: number;
     /** S3 URI of model.tar.gz; defaults to `s3://<artifactsBucketName>/models/<variant>/model.tar.gz`. */
     modelDataUrl?: string;
+    /**
+     * A versioned, approved model package (the registry's): the model is created from the package (its image and model
+     * data), instead of `image` / `modelDataUrl`. CreateModel fails unless the package is Approved.
+     */
+    modelPackageArn?: string;
     /** Container image URI; defaults to the region's built-in XGBoost 1.7-1 image. */
     image?: string;
     /**
@@ -196,7 +203,8 @@ function validate(args: ModelEndpointArgs): void {
     }
     const input = args.input ?? "raw";
     if (input !== "raw" && input !== "features") problems.push(`input ${JSON.stringify(input)} must be "raw" or "features"`);
-    if (input === "raw" && !args.preprocessImage && args.region && SKLEARN_UNAVAILABLE.has(args.region)) {
+    const ownModels = [...args.variants, ...(args.shadowVariant ? [args.shadowVariant] : [])].some((v) => !v.modelPackageArn);
+    if (input === "raw" && ownModels && !args.preprocessImage && args.region && SKLEARN_UNAVAILABLE.has(args.region)) {
         problems.push(
             `AWS does not publish the scikit-learn serving image (${PREPROCESS_IMAGE.repositoryName}) in ${args.region}, which a raw-record endpoint's preprocessing container runs: ` +
                 `set mlplatform:endpoint.preprocessImage to a scikit-learn serving image URI you can pull there (built from aws/sagemaker-scikit-learn-container, in your ECR), ` +
@@ -230,13 +238,15 @@ export class ModelEndpoint extends pulumi.ComponentResource {
         this.variantNames = args.variants.map((v) => v.name);
         this.shadowVariantName = args.shadowVariant?.name;
 
-        const needsDefaultImage = [...args.variants, ...(args.shadowVariant ? [args.shadowVariant] : [])].some((v) => !v.image);
+        const needsDefaultImage = [...args.variants, ...(args.shadowVariant ? [args.shadowVariant] : [])].some((v) => !v.image && !v.modelPackageArn);
         const defaultImage = needsDefaultImage
             ? aws.sagemaker.getPrebuiltEcrImageOutput({ repositoryName: DEFAULT_IMAGE.repositoryName, imageTag: DEFAULT_IMAGE.imageTag }, { parent: this }).registryPath
             : undefined;
 
         const raw = (args.input ?? "raw") === "raw";
-        const preprocessImage = raw ? (args.preprocessImage ?? aws.sagemaker.getPrebuiltEcrImageOutput({ ...PREPROCESS_IMAGE }, { parent: this }).registryPath) : undefined;
+        const allVariants = [...args.variants, ...(args.shadowVariant ? [args.shadowVariant] : [])];
+        const needsPreprocessImage = raw && !args.preprocessImage && allVariants.some((v) => !v.modelPackageArn);
+        const preprocessImage = needsPreprocessImage ? aws.sagemaker.getPrebuiltEcrImageOutput({ ...PREPROCESS_IMAGE }, { parent: this }).registryPath : args.preprocessImage;
         this.input = raw ? "raw" : "features";
 
         const model = (v: EndpointVariantArgs, role: "variant" | "shadow") => {
@@ -248,7 +258,12 @@ export class ModelEndpoint extends pulumi.ComponentResource {
             // Inference pipeline ("Inference pipelines in Amazon SageMaker AI"): the first container gets the request, its
             // answer (the model features, text/csv) is the second's request. The archive is the first container's model
             // data, so SageMaker fetches it with the hosting role: network isolation leaves the container no way to S3.
-            const pipeline = raw
+            // A registered model package carries its own containers (the register step stores the same two-container
+            // pipeline in InferenceSpecification.Containers), so a model from a package is created from the package alone
+            // (CreateModel PrimaryContainer.ModelPackageName, as the SageMaker Python SDK's ModelPackage does).
+            const pipeline = v.modelPackageArn
+                ? { primaryContainer: { modelPackageName: v.modelPackageArn, mode: "SingleModel" } }
+                : raw
                 ? {
                       containers: [
                           {

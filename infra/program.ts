@@ -25,7 +25,7 @@ import { ModelRegistry } from "../components/registry";
 import { PlatformSecurity } from "../components/security";
 import { ServerlessMonitor } from "../components/serverless-monitor";
 import { tagTransformation } from "../components/tagging";
-import { PlatformConfig } from "./config";
+import { endpointDeployable, PlatformConfig } from "./config";
 import { BUCKET_PURPOSES, BucketPurpose } from "./outputs";
 import { loadPlatformConfig } from "./stack-config";
 
@@ -43,15 +43,32 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
 
     const suffix = new random.RandomId("bucket-suffix", { byteLength: 4, keepers: { prefix: p } }).hex;
 
+    // The SageMaker endpoint exists only once every variant names its model (an approved package or an uploaded
+    // artifact): a new account has none, and CreateModel fails on a model nobody has uploaded. Until then the stack
+    // declares the endpoint (outputs, capture location) and creates no endpoint, alarms or monitors for it.
+    const endpointOn = endpointDeployable(cfg);
+    if (cfg.endpoint.enabled && !endpointOn) {
+        pulumi.log.warn(
+            `endpoint ${p}-endpoint: no model named yet, so the stack creates no SageMaker endpoint. After the lifecycle has registered ` +
+                `and approved a model, set mlplatform:endpoint.variants[].modelPackageArn (arn:aws:sagemaker:${cfg.region}:<account>:model-package/${p}-models/<version>) ` +
+                `or modelDataUrl (s3://<artifacts bucket>/models/.../model.tar.gz) in Pulumi.${cfg.stack}.yaml and run pulumi up again (docs/deploy.md).`,
+        );
+    }
+    // The serverless monitor's role is created with the keys, so that their policies can name it.
+    const serverlessMonitorOn = cfg.monitoring.serverlessMonitor && endpointOn;
     const security = new PlatformSecurity(
         "security",
         {
             namePrefix: p,
             environment: cfg.environment,
             adminRoleArns: cfg.security.adminRoleArns,
+            auditorRoleArns: cfg.security.auditorRoleArns,
+            breakGlassRoleArns: cfg.security.breakGlassRoleArns,
+            trailName: `${p}-trail`,
             keyDeletionWindowDays: cfg.security.keyDeletionWindowDays,
             ciOidcProviderArn: cfg.security.ciOidcProviderArn,
             ciOidcSubject: cfg.security.ciOidcSubject,
+            serverlessMonitor: serverlessMonitorOn,
         },
         opts,
     );
@@ -95,7 +112,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             forceDestroy: cfg.dataLake.forceDestroy,
             retainOnDelete: cfg.dataLake.retainOnDelete,
             restrictToVpcEndpointId: cfg.dataLake.restrictToVpcEndpoint ? network.s3GatewayEndpointId : undefined,
-            adminRoleArns: cfg.security.adminRoleArns,
+            adminRoleArns: [...cfg.security.adminRoleArns, ...cfg.security.breakGlassRoleArns],
             // CI deploys from outside the VPC; Feature Store writes the offline store from the service's own network.
             vpcEndpointExemptRoleArns: [security.roles.ciDeploy.arn, security.roles.featureStore.arn],
             trailName: `${p}-trail`,
@@ -114,7 +131,8 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     b.artifacts.grantReadWrite(g("training"), "models/");
     b.artifacts.grantRead(g("training"), "features/");
     b.artifacts.grantReadWrite(g("processing"), "features/");
-    b.artifacts.grantRead(g("hosting"));
+    // Model data only: model.tar.gz and the preprocessing archives (models/preprocess-<sha>/sourcedir.tar.gz) live under models/.
+    b.artifacts.grantRead(g("hosting"), "models/");
     b.artifacts.grantReadWrite(g("pipeline"));
     b.artifacts.grantRead(g("ciDeploy"), "models/");
     b.capture.grantWrite(g("hosting"));
@@ -150,7 +168,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     security.grantModelDeployment(g("pipeline"), registry.modelPackageGroupName);
 
     const endpointName = `${p}-endpoint`;
-    const monitorOn = cfg.endpoint.enabled && cfg.monitoring.modelMonitorSchedule;
+    const monitorOn = endpointOn && cfg.monitoring.modelMonitorSchedule;
     const scheduleName = `${p}-data-quality`;
     const observability = new Observability(
         "observability",
@@ -160,7 +178,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             kmsKeyArn: security.keys.logs.arn,
             retentionDays: cfg.logs.retentionDays,
             alarmTopicArn: alerts.topicArn,
-            endpoint: cfg.endpoint.enabled ? { name: endpointName, variants: cfg.endpoint.variants.map((v) => ({ name: v.name, instanceType: v.instanceType })) } : undefined,
+            endpoint: endpointOn ? { name: endpointName, variants: cfg.endpoint.variants.map((v) => ({ name: v.name, instanceType: v.instanceType })) } : undefined,
             alarms: cfg.alarms,
             drift: monitorOn ? { monitoringScheduleName: scheduleName, features: DRIFT_FEATURES } : undefined,
             tags: cfg.tags,
@@ -169,7 +187,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     );
 
     let endpoint: ModelEndpoint | undefined;
-    if (cfg.endpoint.enabled) {
+    if (endpointOn) {
         endpoint = new ModelEndpoint(
             "endpoint",
             {
@@ -225,7 +243,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
 
     // The platform's own monitor (lib/monitoring on Lambda): publishes the metrics the drift alarms above watch.
     let serverlessMonitor: ServerlessMonitor | undefined;
-    if (cfg.monitoring.serverlessMonitor && endpoint) {
+    if (serverlessMonitorOn && endpoint) {
         serverlessMonitor = new ServerlessMonitor(
             "serverless-monitor",
             {
@@ -243,6 +261,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
                 scheduleExpression: cfg.monitoring.serverlessScheduleExpression,
                 alarmTopicArn: alerts.topicArn,
                 logRetentionDays: cfg.logs.retentionDays,
+                role: security.serverlessMonitorRole,
                 tags: cfg.tags,
             },
             { ...opts },
@@ -260,6 +279,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             alarmTopicArn: alerts.topicArn,
             platformRoleNames: Object.values(security.roles).map((r) => r.name),
             platformKeyArns: Object.values(security.keys).map((k) => k.arn),
+            breakGlassRoleArns: cfg.security.breakGlassRoleArns,
             retraining: { alarmNamePrefixes: [`${p}-drift-`, `${p}-model-quality-`], pipelineArn: cfg.audit.retrainingPipelineArn },
             trailDependsOn: [b.audit],
             tags: cfg.tags,
@@ -311,13 +331,16 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
         featureGroupNames: featureStore.featureGroupNames.apply((m) => Object.values(m)),
         offlineStoreUri: featureStore.offlineStoreS3Uri,
         modelPackageGroupName: registry.modelPackageGroupName,
-        endpoint: endpoint
+        // Declared whenever endpoint.enabled (the lifecycle's deploy and monitor steps read it); awaitingModel says the
+        // stack has not created the SageMaker endpoint yet.
+        endpoint: cfg.endpoint.enabled
             ? {
-                  name: endpoint.endpointName,
-                  variantNames: endpoint.variantNames,
-                  shadowVariantName: endpoint.shadowVariantName ?? null,
+                  name: endpoint ? endpoint.endpointName : endpointName,
+                  variantNames: cfg.endpoint.variants.map((v) => v.name),
+                  shadowVariantName: cfg.endpoint.shadowVariant?.name ?? null,
                   captureUri: pulumi.interpolate`s3://${b.capture.bucketName}/datacapture/`,
                   samplingPercentage: cfg.endpoint.captureSamplingPercentage,
+                  awaitingModel: !endpointOn,
               }
             : null,
         modelMonitorScheduleName: monitor?.enabled ? monitor.scheduleName : null,
