@@ -8,6 +8,7 @@
 import * as assert from "assert";
 import { RawConfig } from "../../infra/config";
 import { createPlatform } from "../../infra/program";
+import { GateReport, runGate } from "../../lib/gate/gate";
 import { ProgramRun, runProgram } from "../../lib/gate/runtime";
 import { IamOracle, ORACLE_ACCOUNT } from "../helpers/iam-oracle";
 
@@ -33,12 +34,15 @@ function withUploadedModel(bucket: string) {
 describe("stack endpoint: one contract with the local endpoint (inference pipeline models)", function () {
     this.timeout(300_000);
     const runs: Record<string, ProgramRun> = {};
+    const reports: Record<string, GateReport> = {};
     const buckets: Record<string, string> = {};
     before(async () => {
         for (const stack of ["dev", "prod"]) {
             const fresh = await runProgram(() => createPlatform(), { stack });
             buckets[stack] = new IamOracle(fresh).bucketName("artifacts");
-            runs[stack] = await runProgram(() => createPlatform(), { stack, configure: withUploadedModel(buckets[stack]) });
+            const gate = await runGate({ stack, configure: withUploadedModel(buckets[stack]) });
+            runs[stack] = gate.run;
+            reports[stack] = gate.report;
         }
     });
 
@@ -63,6 +67,12 @@ describe("stack endpoint: one contract with the local endpoint (inference pipeli
                 assert.strictEqual(m.inputs.enableNetworkIsolation, true);
                 assert.strictEqual(m.inputs.executionRoleArn, hosting);
             }
+        });
+
+        it(`${stack}: the policy gate passes with the pipeline models (no mandatory violation)`, () => {
+            const r = reports[stack];
+            assert.ok(r.resources.some((x) => x.type === "aws:sagemaker/model:Model"));
+            assert.strictEqual(r.counts.mandatory, 0, JSON.stringify(r.violations.filter((v) => (v as { enforcementLevel?: string }).enforcementLevel === "mandatory"), null, 1));
         });
 
         it(`${stack}: the hosting role can fetch the preprocessing archive (in prod only through the S3 gateway endpoint) and decrypt it`, async () => {
