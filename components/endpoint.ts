@@ -1,5 +1,7 @@
 /**
- * ModelEndpoint: a real-time SageMaker endpoint with network-isolated models in the VPC, KMS-encrypted storage and
+ * ModelEndpoint: a real-time SageMaker endpoint with network-isolated models in the VPC — by default each an inference
+ * pipeline that takes raw records (AWS's scikit-learn serving image running the preprocessing script, then the built-in
+ * XGBoost image; docs/endpoint.md) — KMS-encrypted storage and
  * data capture, production variants with traffic weights (an A/B test is a change of weights), an optional shadow
  * variant, blue/green deployments (canary / linear / all-at-once) that roll back on alarms, and target-tracking
  * autoscaling per variant.
@@ -27,6 +29,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { preprocessContainerEnvironment } from "../lib/aws/preprocess";
+import { SKLEARN_UNAVAILABLE, SKLEARN_VERSION } from "../lib/aws/images";
 import { hasNvmeInstanceStore } from "./instance-types";
 
 /** The resource types this component can create (the list in the header comment, for tools and tests). */
@@ -40,6 +44,15 @@ export const ENDPOINT_RESOURCE_TYPES: readonly string[] = [
 
 /** Built-in image used when a variant configures none. */
 export const DEFAULT_IMAGE = { repositoryName: "sagemaker-xgboost", imageTag: "1.7-1" } as const;
+/** AWS's prebuilt scikit-learn serving image: the preprocessing container of a raw-record endpoint. */
+export const PREPROCESS_IMAGE = { repositoryName: "sagemaker-scikit-learn", imageTag: `${SKLEARN_VERSION}-cpu-py3` } as const;
+
+/**
+ * What the endpoint takes: `raw` (default) = the raw business record, through a two-container inference pipeline
+ * that applies the persisted feature transform (the local endpoint's contract, docs/endpoint.md); `features` = the
+ * encoded model features, the XGBoost container alone.
+ */
+export type EndpointInput = "raw" | "features";
 
 /** Content types recorded as CSV / JSON by data capture (so captured payloads are stored as text, not base64). */
 export const CAPTURE_CSV_CONTENT_TYPES = ["text/csv"];
@@ -61,6 +74,13 @@ export interface EndpointVariantArgs {
     modelPackageArn?: string;
     /** Container image URI; defaults to the region's built-in XGBoost 1.7-1 image. */
     image?: string;
+    /**
+     * Raw-record endpoints: S3 URI of the preprocessing archive (`sourcedir.tar.gz`: code/preprocess.py + transform.json,
+     * lib/aws/preprocess.ts; the features and register steps store it at
+     * `s3://<artifacts>/models/preprocess-<sha>/sourcedir.tar.gz`); defaults to
+     * `s3://<artifactsBucketName>/models/<variant>/sourcedir.tar.gz`, next to the default model.
+     */
+    preprocessDataUrl?: string;
 }
 
 export interface ModelEndpointArgs {
@@ -81,6 +101,15 @@ export interface ModelEndpointArgs {
     kmsKeyArn: pulumi.Input<string>;
     /** Bucket holding model artifacts (default model data URLs). */
     artifactsBucketName: pulumi.Input<string>;
+    /** `raw` (default): every model is the two-container inference pipeline; `features`: the XGBoost container alone. */
+    input?: EndpointInput;
+    /**
+     * Image of the preprocessing container (raw input); defaults to the region's `sagemaker-scikit-learn:1.2-1-cpu-py3`.
+     * Required where AWS does not publish that image (`region` in lib/aws/images SKLEARN_UNAVAILABLE).
+     */
+    preprocessImage?: string;
+    /** The stack's region: checked against the regions without the scikit-learn image (raw input, no preprocessImage). */
+    region?: string;
     /** Production variants (config `endpoint.variants`). At least one with weight > 0. */
     variants: EndpointVariantArgs[];
     /** Optional shadow variant (config `endpoint.shadowVariant`): receives a copy of traffic, its responses are discarded. */
@@ -172,6 +201,16 @@ function validate(args: ModelEndpointArgs): void {
     if (args.deployment.strategy !== "all-at-once" && (args.deployment.stepPercent < 1 || args.deployment.stepPercent > 100)) {
         problems.push(`deployment.stepPercent ${args.deployment.stepPercent} must be 1-100`);
     }
+    const input = args.input ?? "raw";
+    if (input !== "raw" && input !== "features") problems.push(`input ${JSON.stringify(input)} must be "raw" or "features"`);
+    const ownModels = [...args.variants, ...(args.shadowVariant ? [args.shadowVariant] : [])].some((v) => !v.modelPackageArn);
+    if (input === "raw" && ownModels && !args.preprocessImage && args.region && SKLEARN_UNAVAILABLE.has(args.region)) {
+        problems.push(
+            `AWS does not publish the scikit-learn serving image (${PREPROCESS_IMAGE.repositoryName}) in ${args.region}, which a raw-record endpoint's preprocessing container runs: ` +
+                `set mlplatform:endpoint.preprocessImage to a scikit-learn serving image URI you can pull there (built from aws/sagemaker-scikit-learn-container, in your ECR), ` +
+                `or mlplatform:endpoint.input: features (callers then send the encoded model features)`,
+        );
+    }
     if (problems.length > 0) throw new Error(`ModelEndpoint: ${problems.join("; ")}`);
 }
 
@@ -185,6 +224,8 @@ export class ModelEndpoint extends pulumi.ComponentResource {
     /** Production variant names, in order. */
     public readonly variantNames: string[];
     public readonly shadowVariantName?: string;
+    /** What the endpoint's models take: raw records (inference pipeline) or encoded features. */
+    public readonly input: EndpointInput;
     /** False when a variant uses NVMe instance storage, for which SageMaker accepts no storage-volume KMS key. */
     public readonly storageKmsKeyApplied: boolean;
     public readonly scalableTargets: aws.appautoscaling.Target[];
@@ -202,18 +243,45 @@ export class ModelEndpoint extends pulumi.ComponentResource {
             ? aws.sagemaker.getPrebuiltEcrImageOutput({ repositoryName: DEFAULT_IMAGE.repositoryName, imageTag: DEFAULT_IMAGE.imageTag }, { parent: this }).registryPath
             : undefined;
 
-        const model = (v: EndpointVariantArgs, role: "variant" | "shadow") =>
-            new aws.sagemaker.Model(
+        const raw = (args.input ?? "raw") === "raw";
+        const allVariants = [...args.variants, ...(args.shadowVariant ? [args.shadowVariant] : [])];
+        const needsPreprocessImage = raw && !args.preprocessImage && allVariants.some((v) => !v.modelPackageArn);
+        const preprocessImage = needsPreprocessImage ? aws.sagemaker.getPrebuiltEcrImageOutput({ ...PREPROCESS_IMAGE }, { parent: this }).registryPath : args.preprocessImage;
+        this.input = raw ? "raw" : "features";
+
+        const model = (v: EndpointVariantArgs, role: "variant" | "shadow") => {
+            const xgboost = {
+                image: v.image ?? defaultImage!,
+                modelDataUrl: v.modelDataUrl ?? pulumi.interpolate`s3://${args.artifactsBucketName}/models/${v.name}/model.tar.gz`,
+                mode: "SingleModel",
+            };
+            // Inference pipeline ("Inference pipelines in Amazon SageMaker AI"): the first container gets the request, its
+            // answer (the model features, text/csv) is the second's request. The archive is the first container's model
+            // data, so SageMaker fetches it with the hosting role: network isolation leaves the container no way to S3.
+            // A registered model package carries its own containers (the register step stores the same two-container
+            // pipeline in InferenceSpecification.Containers), so a model from a package is created from the package alone
+            // (CreateModel PrimaryContainer.ModelPackageName, as the SageMaker Python SDK's ModelPackage does).
+            const pipeline = v.modelPackageArn
+                ? { primaryContainer: { modelPackageName: v.modelPackageArn, mode: "SingleModel" } }
+                : raw
+                ? {
+                      containers: [
+                          {
+                              image: preprocessImage!,
+                              modelDataUrl: v.preprocessDataUrl ?? pulumi.interpolate`s3://${args.artifactsBucketName}/models/${v.name}/sourcedir.tar.gz`,
+                              environment: preprocessContainerEnvironment(),
+                              mode: "SingleModel",
+                          },
+                          xgboost,
+                      ],
+                      inferenceExecutionConfig: { mode: "Serial" },
+                  }
+                : { primaryContainer: xgboost };
+            return new aws.sagemaker.Model(
                 `${name}-${role}-${v.name}`,
                 {
                     executionRoleArn: args.hostingRoleArn,
-                    primaryContainer: v.modelPackageArn
-                        ? { modelPackageName: v.modelPackageArn, mode: "SingleModel" }
-                        : {
-                              image: v.image ?? defaultImage!,
-                              modelDataUrl: v.modelDataUrl ?? pulumi.interpolate`s3://${args.artifactsBucketName}/models/${v.name}/model.tar.gz`,
-                              mode: "SingleModel",
-                          },
+                    ...pipeline,
                     // No outbound network from the container; it reaches nothing but what SageMaker mounts for it.
                     enableNetworkIsolation: true,
                     vpcConfig: { subnets: args.subnetIds, securityGroupIds: args.securityGroupIds },
@@ -221,6 +289,7 @@ export class ModelEndpoint extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
+        };
         this.models = Object.fromEntries(args.variants.map((v) => [v.name, model(v, "variant")]));
         const shadowModel = args.shadowVariant ? model(args.shadowVariant, "shadow") : undefined;
         if (args.shadowVariant && shadowModel) this.models[args.shadowVariant.name] = shadowModel;

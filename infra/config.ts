@@ -37,6 +37,11 @@ export interface VariantConfig {
     modelPackageArn?: string;
     /** Container image; defaults to the region's built-in XGBoost image. */
     image?: string;
+    /**
+     * Raw-record endpoints: S3 URI of the preprocessing archive (sourcedir.tar.gz; the features/register steps store it at
+     * `s3://<artifacts>/models/preprocess-<sha>/sourcedir.tar.gz`). Required with `modelDataUrl` when `endpoint.input` is raw.
+     */
+    preprocessDataUrl?: string;
 }
 
 export interface PlatformConfig {
@@ -103,6 +108,10 @@ export interface PlatformConfig {
     };
     endpoint: {
         enabled: boolean;
+        /** `raw` (default): the endpoint takes raw records through an inference pipeline; `features`: encoded features. */
+        input: "raw" | "features";
+        /** Preprocessing container image (raw input); defaults to the region's scikit-learn serving image. */
+        preprocessImage?: string;
         variants: VariantConfig[];
         shadowVariant?: VariantConfig;
         captureSamplingPercentage: number;
@@ -334,6 +343,7 @@ function readVariant(r: Reader, path: string, required: boolean): VariantConfig 
         modelDataUrl: r.optStr(`${path}.modelDataUrl`, /^s3:\/\/[a-z0-9.-]{3,63}\/.+/, "an s3://bucket/key URI of model.tar.gz"),
         modelPackageArn: r.optStr(`${path}.modelPackageArn`, /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-zA-Z0-9-]+\/\d+$/, "a versioned model package ARN, arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>"),
         image: r.optStr(`${path}.image`, /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/.+/, "an ECR image URI"),
+        preprocessDataUrl: r.optStr(`${path}.preprocessDataUrl`, /^s3:\/\/[a-z0-9.-]{3,63}\/.+/, "an s3://bucket/key URI of the preprocessing archive (sourcedir.tar.gz)"),
     };
 }
 
@@ -387,6 +397,21 @@ function checkEndpointModels(r: Reader, cfg: PlatformConfig): void {
         // The hosting role reads only the artifacts bucket under models/ (and in prod only through the VPC endpoint).
         if (v.modelDataUrl && !artifacts.test(v.modelDataUrl)) {
             r.problem(`${path}.modelDataUrl`, v.modelDataUrl, `an artifact the hosting role can read: s3://${cfg.namePrefix}-artifacts-<suffix>/models/.../model.tar.gz (the stack's artifacts bucket, output buckets.artifacts)`);
+        }
+        // A raw-record endpoint built from an uploaded artifact also needs the preprocessing archive (a model package
+        // carries its own containers); it is read by the hosting role too.
+        if (v.preprocessDataUrl && !artifacts.test(v.preprocessDataUrl)) {
+            r.problem(`${path}.preprocessDataUrl`, v.preprocessDataUrl, `an archive the hosting role can read: s3://${cfg.namePrefix}-artifacts-<suffix>/models/preprocess-<sha>/sourcedir.tar.gz (written by the features step: its artifacts.preprocessArchive)`);
+        }
+        if (v.preprocessDataUrl && (v.modelPackageArn || cfg.endpoint.input === "features")) {
+            r.problem(`${path}.preprocessDataUrl`, v.preprocessDataUrl, v.modelPackageArn ? "no preprocessDataUrl with a modelPackageArn (the package names its containers)" : "no preprocessDataUrl with endpoint.input: features (no preprocessing container)");
+        }
+        if (v.modelDataUrl && !v.preprocessDataUrl && cfg.endpoint.input === "raw") {
+            r.problem(
+                `${path}.preprocessDataUrl`,
+                undefined,
+                `the preprocessing archive next to modelDataUrl (endpoint.input raw: the endpoint takes raw records through an inference pipeline): the features step's artifacts.preprocessArchive, s3://${cfg.namePrefix}-artifacts-<suffix>/models/preprocess-<sha>/sourcedir.tar.gz; or endpoint.input: features, or a modelPackageArn`,
+            );
         }
     }
     if (cfg.endpoint.enabled && endpointModelState(cfg) === "some") {
@@ -480,6 +505,8 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
         },
         endpoint: {
             enabled: r.bool("endpoint.enabled", false),
+            input: r.oneOf("endpoint.input", "raw", ["raw", "features"] as const),
+            preprocessImage: r.optStr("endpoint.preprocessImage", /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/.+/, "an ECR image URI of a scikit-learn serving image"),
             variants,
             shadowVariant: readVariant(r, "endpoint.shadowVariant", false),
             captureSamplingPercentage: r.num("endpoint.captureSamplingPercentage", prod ? 20 : 100, 0, 100, true),

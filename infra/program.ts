@@ -137,7 +137,8 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     b.artifacts.grantReadWrite(g("training"), "models/");
     b.artifacts.grantRead(g("training"), "features/");
     b.artifacts.grantReadWrite(g("processing"), "features/");
-    b.artifacts.grantRead(g("hosting"));
+    // Model data only: model.tar.gz and the preprocessing archives (models/preprocess-<sha>/sourcedir.tar.gz) live under models/.
+    b.artifacts.grantRead(g("hosting"), "models/");
     b.artifacts.grantReadWrite(g("pipeline"));
     b.artifacts.grantRead(g("ciDeploy"), "models/");
     b.capture.grantWrite(g("hosting"));
@@ -204,6 +205,9 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
                 securityGroupIds: [network.jobSecurityGroupId],
                 kmsKeyArn: security.keys.artifacts.arn,
                 artifactsBucketName: b.artifacts.bucketName,
+                input: cfg.endpoint.input,
+                preprocessImage: cfg.endpoint.preprocessImage,
+                region: cfg.region,
                 variants: cfg.endpoint.variants,
                 shadowVariant: cfg.endpoint.shadowVariant,
                 captureS3Uri: pulumi.interpolate`s3://${b.capture.bucketName}/datacapture`,

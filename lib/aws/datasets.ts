@@ -4,7 +4,11 @@
  *   s3://<curated>/model-input/{train,validation}/<split>.csv  features: label first, transformed features, no header
  *                                                              (the built-in XGBoost CSV format)
  *   s3://<curated>/batch-transform/input/test.csv              features: record_id, label, transformed features
- *                                                              (InputFilter $[2:] leaves the features for the model)
+ *                                                              (InputFilter $[2:] leaves the features for the model;
+ *                                                              the bare algorithm's test-set scoring of train/tune)
+ *   s3://<curated>/batch-transform/raw-input/test.csv          features: record_id, label, the raw record (the endpoint
+ *                                                              contract; batch-infer through the inference pipeline)
+ *   s3://<artifacts>/models/preprocess-<sha>/sourcedir.tar.gz   features: preprocessing script + transform (lib/aws/preprocess)
  *   s3://<curated>/batch-transform/output/test.csv.out         batch-infer: record_id, label, score
  *   s3://<artifacts>/features/transform.json                   features: the fitted feature transform
  *   s3://<artifacts>/features/sample-payload.tar.gz            features: sample requests for Inference Recommender
@@ -17,8 +21,8 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { StackOutputs } from "../../infra/outputs";
 import { evaluateBinaryClassification, ModelQualityStatistics } from "../monitoring/modelquality";
-import { Transform } from "../features";
-import { float32Text } from "../training/model";
+import { csvField } from "../data/io";
+import { featureCsvLine, Transform } from "../features";
 import { jobName, kmsKeyForUri, s3Join } from "./common";
 import { buildModel, createModel, deleteModel } from "./hosting";
 import { frameworkImageUri } from "./images";
@@ -50,6 +54,11 @@ export function batchOutputPrefix(out: StackOutputs): string {
     return s3Join(out.buckets.curated.uri, "batch-transform/", "output/");
 }
 
+/** The raw records of the test split (record_id, label, raw input columns): what the inference pipeline reads. */
+export function rawBatchInputUri(out: StackOutputs): string {
+    return s3Join(out.buckets.curated.uri, "batch-transform/", "raw-input/", "test.csv");
+}
+
 export function transformUri(out: StackOutputs): string {
     return s3Join(out.buckets.artifacts.uri, "features/", "transform.json");
 }
@@ -78,14 +87,30 @@ export function modelInputCsv(t: Transform, rows: readonly Record<string, string
     for (let r = 0; r < m.nRows; r++) {
         const y = rows[r][labelName];
         if (y !== 0 && y !== 1) throw new Error(`row ${r} (${String(rows[r].record_id ?? "?")}): label is ${JSON.stringify(y)}, expected 0 or 1; re-run the prepare step`);
-        const cells: string[] = o.withRecordId ? [String(rows[r].record_id), String(y)] : [String(y)];
-        for (let c = 0; c < m.nCols; c++) {
-            const v = m.values[r * m.nCols + c];
-            cells.push(Number.isNaN(v) ? "" : float32Text(v));
-        }
-        lines[r] = cells.join(",");
+        const head = o.withRecordId ? `${String(rows[r].record_id)},${String(y)}` : String(y);
+        lines[r] = `${head},${featureCsvLine(m.values, r * m.nCols, m.nCols)}`;
     }
     return lines.join("\n") + "\n";
+}
+
+/**
+ * Raw records as a client sends them to the endpoint (the transform's input columns in order, missing values empty,
+ * lib/data csvField quoting), optionally after record_id and label (the raw batch input).
+ */
+export function rawInputCsv(t: Transform, rows: readonly Record<string, string | number | null>[], o: { withRecordId?: boolean; labelName?: string } = {}): string {
+    const labelName = o.labelName ?? "label";
+    const cols = t.state.inputColumns;
+    return (
+        rows
+            .map((r, i) => {
+                const rec = cols.map((c) => csvField(r[c] ?? null)).join(",");
+                if (!o.withRecordId) return rec;
+                const y = r[labelName];
+                if (y !== 0 && y !== 1) throw new Error(`row ${i} (${String(r.record_id ?? "?")}): label is ${JSON.stringify(y)}, expected 0 or 1; re-run the prepare step`);
+                return `${String(r.record_id)},${String(y)},${rec}`;
+            })
+            .join("\n") + "\n"
+    );
 }
 
 /** Reads every `.out` file of a transform job's output prefix as "record_id,label,score" lines. */

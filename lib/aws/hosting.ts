@@ -90,7 +90,8 @@ export function buildEndpointConfig(out: StackOutputs, s: EndpointConfigSpec): C
                       DestinationS3Uri: ep.captureUri,
                       KmsKeyId: out.kmsKeyArns.data,
                       CaptureOptions: [{ CaptureMode: "Input" }, { CaptureMode: "Output" }],
-                      CaptureContentTypeHeader: { CsvContentTypes: ["text/csv"] },
+                      // Raw records arrive as CSV or JSON (docs/endpoint.md): both are captured as text, as the stack's own config does.
+                      CaptureContentTypeHeader: { CsvContentTypes: ["text/csv"], JsonContentTypes: ["application/json", "application/jsonlines"] },
                   },
               }
             : {}),

@@ -12,7 +12,8 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { StackOutputs } from "../../infra/outputs";
 import { platformTags } from "./common";
-import { frameworkImageUri, XGBOOST_VERSION } from "./images";
+import { frameworkImageUri, SKLEARN_VERSION, XGBOOST_VERSION } from "./images";
+import { preprocessContainerEnvironment } from "./preprocess";
 import { withThrottlingRetry } from "./retry";
 import { waitFor, WaitOptions } from "./waiter";
 
@@ -46,6 +47,25 @@ export interface ModelPackageSpec {
     /** Free-form lineage and metrics (CustomerMetadataProperties: string values, at most 50). */
     metadata?: Record<string, string | number>;
     imageUri?: string;
+    /**
+     * The inference pipeline's preprocessing container (lib/aws/preprocess): the package then serves raw records —
+     * `InferenceSpecification.Containers` = [scikit-learn serving image with the preprocessing archive, built-in
+     * XGBoost with the model]. Without it the package serves the model features (the XGBoost container alone).
+     */
+    preprocess?: { modelDataUrl: string; imageUri?: string };
+}
+
+/** The preprocessing container of a model package (first of the pipeline). */
+export function preprocessContainer(region: string, p: { modelDataUrl: string; imageUri?: string }) {
+    let image = p.imageUri;
+    if (!image) {
+        try {
+            image = frameworkImageUri("sklearn", region);
+        } catch (e) {
+            throw new Error(`${(e as Error).message.split(";")[0]}; give the preprocessing container an image you can pull there (register --preprocess-image <uri>, endpoint.preprocessImage in the stack config)`);
+        }
+    }
+    return { Image: image, ModelDataUrl: p.modelDataUrl, Environment: preprocessContainerEnvironment(), Framework: "SKLEARN", FrameworkVersion: SKLEARN_VERSION.split("-")[0] };
 }
 
 /**
@@ -65,9 +85,14 @@ export function buildModelPackage(out: StackOutputs, s: ModelPackageSpec): Creat
         ModelPackageGroupName: out.modelPackageGroupName,
         ModelPackageDescription: s.description.slice(0, 1024),
         InferenceSpecification: {
-            Containers: [{ Image: s.imageUri ?? frameworkImageUri("xgboost", out.region), ModelDataUrl: s.modelDataUrl, Framework: "XGBOOST", FrameworkVersion: XGBOOST_VERSION.split("-")[0] }],
-            SupportedContentTypes: ["text/csv"],
-            SupportedResponseMIMETypes: ["text/csv"],
+            Containers: [
+                ...(s.preprocess ? [preprocessContainer(out.region, s.preprocess)] : []),
+                { Image: s.imageUri ?? frameworkImageUri("xgboost", out.region), ModelDataUrl: s.modelDataUrl, Framework: "XGBOOST", FrameworkVersion: XGBOOST_VERSION.split("-")[0] },
+            ],
+            // Raw records: CSV or JSON in, CSV / JSON / JSON lines out (docs/endpoint.md). Inference Recommender sends the
+            // sample payloads with the first content type.
+            SupportedContentTypes: s.preprocess ? ["text/csv", "application/json"] : ["text/csv"],
+            SupportedResponseMIMETypes: s.preprocess ? ["text/csv", "application/json", "application/jsonlines"] : ["text/csv"],
             SupportedRealtimeInferenceInstanceTypes: REALTIME_INSTANCE_TYPES as never,
             SupportedTransformInstanceTypes: TRANSFORM_INSTANCE_TYPES as never,
         },

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import type { DMatrix } from '../training/dmatrix';
 import { ADULT_SCHEMA, DatasetSchema } from '../data/schema';
 import { splitDelimited, writeFileAtomic } from '../data/io';
+import { float32Text } from '../training/model';
 
 export type Encoding = 'onehot' | 'ordinal';
 /** Accepted spellings in specs; 'one-hot' is normalised to 'onehot'. */
@@ -203,7 +204,12 @@ export class Transform {
       if (!Number.isFinite(x)) throw new FeatureTransformError(`column "${spec.name}": value "${String(v).slice(0, 40)}" is not a number; send a number, or "?"/empty for missing`);
     }
     if (!Number.isFinite(x)) throw new FeatureTransformError(`column "${spec.name}": value ${x} is not finite; send a finite number, or "?"/empty for missing`);
-    out[base + i] = spec.transform === 'log1p' ? signedLog1p(x) : x;
+    const y = spec.transform === 'log1p' ? signedLog1p(x) : x;
+    // Model features are float32 (XGBoost's DMatrix): a finite number beyond float32's range would become Infinity.
+    if (!Number.isFinite(Math.fround(y))) {
+      throw new FeatureTransformError(`column "${spec.name}": value ${x} is outside the float32 range of the model features (magnitude below 3.4e38); send a smaller number`);
+    }
+    out[base + i] = y;
   }
 
   private encodeCategorical(j: number, v: RawValue, out: Float32Array, base: number): void {
@@ -440,4 +446,18 @@ export function loadTransform(file: string): Transform {
     throw new FeatureTransformError(`${file}: not valid JSON (${(e as Error).message}); refit the transform`);
   }
   return Transform.fromJSON(json);
+}
+
+/**
+ * One row of model features as the built-in XGBoost container's CSV input: `float32Text` per value (the shortest
+ * decimal that reads back as the same float32), NaN written empty (= missing). The features step's model-input CSV
+ * and the inference pipeline's preprocessing container (lib/aws/scripts/preprocess.py) write exactly this text.
+ */
+export function featureCsvLine(values: ArrayLike<number>, start = 0, n = values.length - start): string {
+  const cells = new Array<string>(n);
+  for (let c = 0; c < n; c++) {
+    const v = values[start + c];
+    cells[c] = Number.isNaN(v) ? '' : float32Text(v);
+  }
+  return cells.join(',');
 }

@@ -26,6 +26,13 @@ export interface VariantConfig {
   /** XGBoost JSON model file, or a SageMaker `model.tar.gz` holding one (`xgboost-model` or `*.json`). */
   modelPath: string;
   /**
+   * Inference pipeline instead of an in-process model: the base URLs (loopback `http://`) of the containers, in
+   * order, each serving `/invocations` (see ./pipeline.ts; `startPipelineEmulation` starts the platform's two). The
+   * endpoint forwards the body, Content-Type and Accept and returns the last container's answer; `modelPath` and
+   * `transformPath` are then not loaded. Production variants only.
+   */
+  pipeline?: string[];
+  /**
    * Persisted feature transform (`transform.json` from lib/features). When set, CSV rows are raw input
    * columns (Adult: the 14 original feature columns). When absent, a `transform.json` inside the
    * model.tar.gz is used; with neither, rows must be already-transformed numeric feature vectors.
@@ -127,6 +134,14 @@ export function validateEndpointConfig(raw: unknown, where = 'endpoint config'):
       p.push(`${label}.name ${JSON.stringify(v.name)} must be 1-63 letters, digits or hyphens`);
     } else if (names.has(v.name)) p.push(`${label}.name "${v.name}" is used twice; variant names must be unique`);
     else names.add(v.name);
+    if (v.pipeline !== undefined) {
+      const urls = v.pipeline;
+      if (label === 'shadowVariant') p.push('shadowVariant.pipeline is not supported; give the shadow variant a modelPath');
+      else if (!Array.isArray(urls) || urls.length < 2 || urls.length > 15 || !urls.every((u) => typeof u === 'string' && /^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(u))) {
+        p.push(`${label}.pipeline must list 2-15 container base URLs on loopback, e.g. ["http://127.0.0.1:8080", "http://127.0.0.1:8081"]`);
+      }
+      return;
+    }
     if (typeof v.modelPath !== 'string' || v.modelPath === '') p.push(`${label}.modelPath is missing; give the model.tar.gz or XGBoost JSON model file`);
     if (v.transformPath !== undefined && (typeof v.transformPath !== 'string' || v.transformPath === '')) {
       p.push(`${label}.transformPath must be a non-empty path to transform.json, or be left out`);

@@ -128,7 +128,8 @@ export class ServingModel {
     try {
       doc = JSON.parse(text);
     } catch (e) {
-      throw new InvocationError(400, `invalid JSON body (${(e as Error).message}); send {"instances": [[...], ...]} or {"features": [...]}`);
+      // No parser detail: the preprocessing container (lib/aws/scripts/preprocess.py) answers the same text.
+      throw new InvocationError(400, 'the application/json body is not valid JSON; send {"instances": [[...], ...]} or {"features": [...]}');
     }
     let rows: unknown[];
     if (doc && typeof doc === 'object' && !Array.isArray(doc) && Array.isArray((doc as { instances?: unknown }).instances)) {
@@ -209,6 +210,11 @@ function encodeJsonRow(t: Transform, row: unknown, r: number, out: Float32Array,
     const known = new Set(cols);
     const extra = Object.keys(row).filter((k) => !known.has(k));
     if (extra.length) throw new InvocationError(400, `instance ${r} has unknown column(s) ${extra.join(', ')}; expected keys from ${cols.join(',')}`);
+    for (const [k, v] of Object.entries(row)) {
+      if (v !== null && typeof v !== 'string' && typeof v !== 'number') {
+        throw new InvocationError(400, `instance ${r} column "${k}" is ${JSON.stringify(v)}; send a string, number or null`);
+      }
+    }
     rec = row as RawRow;
   } else {
     throw new InvocationError(400, `instance ${r} must be an array of ${cols.length} raw values or an object keyed by column name`);

@@ -217,7 +217,7 @@ export async function startEndpoint(config: EndpointConfig, workdir: string, opt
   const abs = (p: string | undefined) => (p === undefined || p === '' ? p : path.resolve(p));
   const effective: EndpointConfig = {
     ...base,
-    variants: base.variants.map((v) => ({ ...v, modelPath: abs(v.modelPath)!, ...(v.transformPath ? { transformPath: abs(v.transformPath) } : {}) })),
+    variants: base.variants.map((v) => (v.pipeline ? { ...v } : { ...v, modelPath: abs(v.modelPath)!, ...(v.transformPath ? { transformPath: abs(v.transformPath) } : {}) })),
     capture: { ...base.capture, destination: abs(base.capture.destination) ?? '' },
     logFile: abs(base.logFile) ?? path.join(dir, `${name}.log.jsonl`),
     metricsFile: abs(base.metricsFile) ?? path.join(dir, `${name}.metrics.jsonl`),
@@ -229,7 +229,7 @@ export async function startEndpoint(config: EndpointConfig, workdir: string, opt
   const hash = configHash(effective);
   // Pre-flight: load every model here so a bad path / model / transform fails in milliseconds with the
   // loader's message instead of after a background process start-up.
-  for (const v of [...effective.variants, ...(effective.shadowVariant ? [effective.shadowVariant] : [])]) ServingModel.load(v);
+  for (const v of [...effective.variants, ...(effective.shadowVariant ? [effective.shadowVariant] : [])]) if (!('pipeline' in v && v.pipeline)) ServingModel.load(v);
   const stateFile = path.join(dir, `${name}.json`);
   let replaced: EndpointHandle['replaced'];
 

@@ -34,6 +34,7 @@ import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_METRICS_NAMESPACE, EndpointConfig, v
 import { CaptureWriter, repairTornTails } from './capture-writer';
 import { InvocationError, ResponseType, ServingModel, encodePredictions } from './model';
 import { VariantRouter, seededRandom } from './router';
+import { PipelineChain } from './pipeline';
 import { ENDPOINT_LEVEL, EndpointMetrics, JsonLogger } from './telemetry';
 
 const LOOPBACK_PEERS = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -105,6 +106,8 @@ function hrUs(start: bigint): number {
 export class EndpointServer {
   readonly config: EndpointConfig;
   readonly models = new Map<string, ServingModel>();
+  /** Variants served by an inference pipeline (containers over HTTP) instead of an in-process model. */
+  readonly pipelines = new Map<string, PipelineChain>();
   readonly shadow?: ServingModel;
   readonly router: VariantRouter;
   readonly capture?: CaptureWriter;
@@ -125,7 +128,10 @@ export class EndpointServer {
     this.config = validateEndpointConfig(config);
     const c = this.config;
     this.log = new JsonLogger(c.logFile);
-    for (const v of c.variants) this.models.set(v.name, ServingModel.load(v));
+    for (const v of c.variants) {
+      if (v.pipeline) this.pipelines.set(v.name, new PipelineChain(v.pipeline));
+      else this.models.set(v.name, ServingModel.load(v));
+    }
     if (c.shadowVariant) this.shadow = ServingModel.load(c.shadowVariant);
     this.router = new VariantRouter(c.variants, c.seed);
     this.sampleRng = seededRandom((c.seed ?? Math.floor(Math.random() * 2 ** 31)) ^ 0x5bd1e995);
@@ -167,7 +173,7 @@ export class EndpointServer {
         this.log.info('endpoint_started', {
           endpointName: this.config.endpointName,
           port: this.boundPort,
-          variants: this.config.variants.map((v) => ({ name: v.name, weight: v.weight, model: this.models.get(v.name)!.source })),
+          variants: this.config.variants.map((v) => ({ name: v.name, weight: v.weight, model: this.models.get(v.name)?.source ?? { pipeline: this.pipelines.get(v.name)!.urls } })),
           shadowVariant: this.shadow?.name,
           capture: this.config.capture.enabled ? { samplingPercentage: this.config.capture.samplingPercentage, root: this.capture!.endpointRoot } : false,
         });
@@ -207,6 +213,7 @@ export class EndpointServer {
     }
     server?.closeAllConnections();
     await closed;
+    for (const p of this.pipelines.values()) p.close();
     this.capture?.close();
     this.metrics.close();
     this.log.info('endpoint_stopped', { stats: this.stats, capture: this.capture?.stats, outcome });
@@ -221,7 +228,7 @@ export class EndpointServer {
     }
   }
 
-  private send(res: http.ServerResponse, status: number, body: string, contentType: string, headers?: Record<string, string>): void {
+  private send(res: http.ServerResponse, status: number, body: string | Buffer, contentType: string, headers?: Record<string, string>): void {
     const h: http.OutgoingHttpHeaders = { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) };
     if (headers) Object.assign(h, headers);
     if (this.draining) h.Connection = 'close';
@@ -308,12 +315,14 @@ export class EndpointServer {
     }
     const ctRaw = req.headers['content-type'] ?? 'text/csv';
     const ct = mediaType(ctRaw);
-    if (ct !== 'text/csv' && ct !== 'application/json') {
+    const chain = this.pipelines.get(variant);
+    // A pipeline's first container checks Content-Type, Accept and the body itself (as on AWS).
+    if (!chain && ct !== 'text/csv' && ct !== 'application/json') {
       req.resume();
       return this.fail(res, 415, 'unsupported_content_type', `Content-Type "${ctRaw}" is not supported; send text/csv or application/json`, variant);
     }
     const accept = this.pickAccept(req.headers.accept);
-    if (!accept) {
+    if (!chain && !accept) {
       req.resume();
       return this.fail(res, 406, 'unsupported_accept', `Accept "${req.headers.accept}" is not supported; use text/csv, application/json or application/jsonlines`, variant);
     }
@@ -345,7 +354,10 @@ export class EndpointServer {
     req.on('end', () => {
       if (tooBig) return;
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-      this.process(res, { body, contentType: String(ctRaw), accept, inferenceId }, ct, variant, t0).catch((e) => {
+      const work = chain
+        ? this.processPipeline(res, chain, { body, contentType: String(ctRaw), accept: req.headers.accept ?? '', inferenceId }, req.headers['content-type'], req.headers.accept, variant, t0)
+        : this.process(res, { body, contentType: String(ctRaw), accept: accept!, inferenceId }, ct, variant, t0);
+      work.catch((e) => {
         this.log.error('invocation_crash', { error: (e as Error).stack, variant });
         if (!res.headersSent) this.fail(res, 500, 'internal_error', `internal error: ${(e as Error).message}`, variant);
       });
@@ -418,6 +430,68 @@ export class EndpointServer {
     if (this.shadow) this.shadowCopy(r, ct, text);
   }
 
+  /**
+   * A pipeline variant: the body, Content-Type and Accept go to the containers in order (./pipeline.ts); a container's
+   * error answer is returned as it is (on AWS: InvokeEndpoint's ModelError with OriginalStatusCode / OriginalMessage),
+   * the last container's answer is captured and returned.
+   */
+  private async processPipeline(
+    res: http.ServerResponse,
+    chain: PipelineChain,
+    r: ServingRequest,
+    contentTypeHeader: string | undefined,
+    acceptHeader: string | undefined,
+    variant: string,
+    t0: bigint,
+  ): Promise<void> {
+    const tm = process.hrtime.bigint();
+    let ans;
+    try {
+      ans = await chain.invoke(r.body, contentTypeHeader, acceptHeader);
+    } catch (e) {
+      return this.fail(res, 500, 'pipeline_unavailable', `inference pipeline of variant "${variant}": ${(e as Error).message}; start its containers (startPipelineEmulation)`, variant);
+    }
+    const modelUs = hrUs(tm);
+    if (ans.status !== 200) {
+      let code = 'container_error';
+      try {
+        const doc = JSON.parse(ans.body.toString('utf8')) as { error?: unknown };
+        if (typeof doc.error === 'string') code = doc.error;
+      } catch {
+        // not JSON: counted as container_error
+      }
+      if (ans.status >= 500) this.stats.serverErrors++;
+      else this.stats.clientErrors[code] = (this.stats.clientErrors[code] ?? 0) + 1;
+      this.metrics.record(variant, ans.status);
+      this.log.log(ans.status >= 500 ? 'error' : 'warn', 'invocation_error', { status: ans.status, code, container: ans.container, variant, inferenceId: r.inferenceId });
+      return this.send(res, ans.status, ans.body, ans.contentType || 'application/octet-stream', { 'X-Amzn-Invoked-Production-Variant': variant });
+    }
+    const outType = mediaType(ans.contentType) || 'application/octet-stream';
+    const cap = this.config.capture;
+    if (this.capture && cap.samplingPercentage > 0 && (cap.samplingPercentage >= 100 || this.sampleRng() * 100 < cap.samplingPercentage)) {
+      const line = formatCaptureRecord({
+        input: { data: r.body.toString('utf8'), contentType: r.contentType, encoding: encodingForContentType(r.contentType) },
+        output: { data: ans.body.toString('utf8'), contentType: outType },
+        eventId: randomUUID(),
+        inferenceTime: inferenceTimeNow(),
+        inferenceId: r.inferenceId,
+      });
+      try {
+        await this.capture.append(variant, line);
+        this.stats.captured++;
+      } catch (e) {
+        return this.fail(res, 500, 'capture_failed', (e as Error).message, variant);
+      }
+    }
+    this.stats.ok++;
+    this.send(res, 200, ans.body, ans.contentType, { 'X-Amzn-Invoked-Production-Variant': variant });
+    this.metrics.record(variant, 200, modelUs, Math.max(0, hrUs(t0) - modelUs));
+    const ct = mediaType(r.contentType);
+    if (this.shadow && (ct === 'text/csv' || ct === 'application/json')) {
+      this.shadowCopy({ ...r, accept: this.pickAccept(acceptHeader) ?? 'text/csv' }, ct, r.body.toString('utf8'));
+    }
+  }
+
   private shadowCopy(r: ServingRequest, ct: string, text: string): void {
     const s = this.shadow!;
     const pctS = this.config.shadowVariant!.samplingPercentage ?? 100;
@@ -470,7 +544,10 @@ export class EndpointServer {
         port: this.boundPort,
         pid: process.pid,
         weights: this.router.weights(),
-        variants: [...this.models.values()].map((m) => ({ name: m.name, model: m.source, nFeatures: m.nFeatures, transform: !!m.transform })),
+        variants: [
+          ...[...this.models.values()].map((m) => ({ name: m.name, model: m.source, nFeatures: m.nFeatures, transform: !!m.transform })),
+          ...[...this.pipelines.entries()].map(([name, p]) => ({ name, pipeline: p.urls })),
+        ],
         shadowVariant: this.shadow ? { name: this.shadow.name, model: this.shadow.source } : null,
         stats: this.stats,
         metrics: this.metrics.snapshot(),

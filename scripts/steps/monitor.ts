@@ -113,6 +113,11 @@ export interface MonitorReplayResult {
 const pad = (n: number) => String(n).padStart(2, "0");
 const hourPath = (t: Date) => [String(t.getUTCFullYear()), pad(t.getUTCMonth() + 1), pad(t.getUTCDate()), pad(t.getUTCHours())];
 
+/** The data-quality baseline's records: the raw input columns of the training rows (one baseline for both targets). */
+export function baselineRecords(rows: readonly Row[], columns: readonly string[]): { values: (string | number | null)[]; names: string[] }[] {
+    return rows.map((r) => ({ values: columns.map((c) => (r[c] === undefined ? null : (r[c] as string | number | null))), names: [...columns] }));
+}
+
 /** Raw CSV line the endpoint takes (missing values empty). */
 export function featureLine(row: Row, columns: readonly string[]): string {
     return columns.map((c) => csvField(row[c] as string | number | null)).join(",");
@@ -192,7 +197,7 @@ export async function runMonitorReplay(o: MonitorReplayInput): Promise<MonitorRe
     // 1. data-quality baseline from the training data (features only, in the endpoint's column order)
     const baselineDir = path.join(o.monitoringRoot, "baselines", ep);
     const base = await suggestBaseline(
-        o.baselineRows.map((r) => ({ values: o.columns.map((c) => (r[c] === undefined ? null : (r[c] as string | number | null))), names: [...o.columns] })),
+        baselineRecords(o.baselineRows, o.columns),
         { outputDir: baselineDir },
     );
     log(`baseline: ${base.statistics.dataset.item_count} training rows, ${base.statistics.features.length} features -> ${baselineDir}`);

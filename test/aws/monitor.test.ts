@@ -41,7 +41,7 @@ const train = adultRows(0, 2000, "data");
 const test = adultRows(3400, 3400 + N_TEST, "test");
 const transform: Transform = fitTransform(train as never, featureSpecFromSchema());
 const columns = outputColumns(ADULT_SCHEMA).map((c) => c.name);
-const AGE = transform.featureNames.indexOf("age");
+const AGE = transform.state.inputColumns.indexOf("age");
 
 /** The fake model: a deterministic logistic score of the request's age feature. */
 const scoreOf = (line: string) => 1 / (1 + Math.exp(-(Number(line.split(",")[AGE]) - 40) / 8));
@@ -185,18 +185,18 @@ describe("aws step: monitor", function () {
         });
         after(() => setWaitTiming(saved));
 
-        it("uploads the data-quality baseline of the train split's model-input features where the Lambda reads it, SSE-KMS", () => {
+        it("uploads the data-quality baseline of the train split's raw input features (one baseline for both targets) where the Lambda reads it, SSE-KMS", () => {
             const b = putsUnder(`baselines/${EP}/`);
             assert.deepEqual(b.map((p) => p.Key).sort(), [`baselines/${EP}/constraints.json`, `baselines/${EP}/statistics.json`]);
             b.forEach(assertSse);
             const stats = JSON.parse(String(b.find((p) => p.Key!.endsWith("statistics.json"))!.Body));
             assert.equal(stats.dataset.item_count, train.length);
-            assert.deepEqual(stats.features.map((f: { name: string }) => f.name), transform.featureNames);
+            assert.deepEqual(stats.features.map((f: { name: string }) => f.name), transform.state.inputColumns);
             const cons = JSON.parse(String(b.find((p) => p.Key!.endsWith("constraints.json"))!.Body));
-            assert.deepEqual(cons.features.map((f: { name: string }) => f.name), transform.featureNames);
+            assert.deepEqual(cons.features.map((f: { name: string }) => f.name), transform.state.inputColumns);
         });
 
-        it("replays both test sets through InvokeEndpoint: text/csv, transformed features, one InferenceId per row, bounded concurrency, throttling retried", () => {
+        it("replays both test sets through InvokeEndpoint: text/csv raw records (as on the local endpoint), one InferenceId per row, bounded concurrency, throttling retried", () => {
             assert.equal(invokes.length, 2 * N_TEST);
             const ids = new Set(invokes.map((i) => i.InferenceId));
             assert.equal(ids.size, 2 * N_TEST, "unique inference ids");
@@ -204,7 +204,7 @@ describe("aws step: monitor", function () {
                 assert.equal(i.EndpointName, EP);
                 assert.equal(i.ContentType, "text/csv");
                 assert.match(i.InferenceId!, new RegExp(`^${EP}-(asis|shifted)-\\d+-\\d+$`));
-                assert.equal(Buffer.from(i.Body as Uint8Array).toString("utf8").split(",").length, transform.featureNames.length);
+                assert.equal(Buffer.from(i.Body as Uint8Array).toString("utf8").split(",").length, transform.state.inputColumns.length, "a raw record: the 14 input columns");
             }
             const asis0 = invokes.find((i) => /-asis-\d+-0$/.test(i.InferenceId!))!;
             const cells = Buffer.from(asis0.Body as Uint8Array).toString("utf8").split(",");

@@ -143,7 +143,7 @@ describe("aws: request builders use only the stack outputs", () => {
             DestinationS3Uri: "s3://mlp-dev-capture-88dbbe98/datacapture/",
             KmsKeyId: out.kmsKeyArns.data,
             CaptureOptions: [{ CaptureMode: "Input" }, { CaptureMode: "Output" }],
-            CaptureContentTypeHeader: { CsvContentTypes: ["text/csv"] },
+            CaptureContentTypeHeader: { CsvContentTypes: ["text/csv"], JsonContentTypes: ["application/json", "application/jsonlines"] },
         });
         assert.deepEqual(c.Tags, TAGS);
         assert.equal(buildEndpointConfig({ ...out, endpoint: null }, { name: "e", variants }).DataCaptureConfig, undefined);

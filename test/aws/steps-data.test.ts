@@ -132,7 +132,7 @@ describe("aws steps: prepare and features", () => {
         s3.on(PutObjectCommand).resolves({});
     }
 
-    it("features: transform + model inputs + batch input + sample payloads to S3 (KMS per bucket), every row via PutRecord, results contract", async () => {
+    it("features: transform + model inputs + batch input + raw batch input + preprocessing archive + raw sample payloads to S3 (KMS per bucket), every row via PutRecord, results contract", async () => {
         servePrepared();
         fsr.on(PutRecordCommand).resolves({});
         t = awsStepContext({ prepare: {} });
@@ -156,10 +156,27 @@ describe("aws steps: prepare and features", () => {
         const batch = String(puts.get("s3://mlp-dev-curated-88dbbe98/batch-transform/input/test.csv")!.Body).trim().split("\n");
         assert.match(batch[0], /^test-[0-9a-f]{16},[01],/);
         assert.equal(batch[0].split(",").length, 2 + nFeatures);
+        // The endpoint contract: raw records in the raw batch input and in Inference Recommender's sample payloads, and
+        // the preprocessing container's archive (script + this transform) under its content address.
+        const raw = puts.get("s3://mlp-dev-curated-88dbbe98/batch-transform/raw-input/test.csv")!;
+        assert.equal(raw.SSEKMSKeyId, out.kmsKeyArns.data);
+        const rawLines = String(raw.Body).trim().split("\n");
+        assert.equal(rawLines.length, batch.length);
+        assert.equal(rawLines[0].split(",").slice(0, 2).join(","), batch[0].split(",").slice(0, 2).join(","), "same record_id and label");
+        const inputColumns = JSON.parse(String(transform.Body)).inputColumns as string[];
+        assert.equal(rawLines[0].split(",").length, 2 + inputColumns.length, "record_id, label, the 14 raw columns");
+        assert.ok(rawLines.some((l) => /,(Private|Self-emp-not-inc|Local-gov),/.test(l)), "raw categories, not one-hot features");
         const payload = puts.get("s3://mlp-dev-artifacts-88dbbe98/features/sample-payload.tar.gz")!;
         const entries = readTar(zlib.gunzipSync(payload.Body as Buffer));
         assert.equal(entries.length, 20);
-        assert.equal(entries[0].data.toString().trim(), batch[0].split(",").slice(2).join(","));
+        assert.equal(entries[0].data.toString().trim(), rawLines[0].split(",").slice(2).join(","), "a raw record");
+        const archiveUri = String(res.results && (res as { artifacts?: Record<string, string> }).artifacts!.preprocessArchive);
+        assert.match(archiveUri, /^s3:\/\/mlp-dev-artifacts-88dbbe98\/models\/preprocess-[0-9a-f]{16}\/sourcedir\.tar\.gz$/);
+        const archive = puts.get(archiveUri)!;
+        assert.equal(archive.SSEKMSKeyId, out.kmsKeyArns.artifacts);
+        const members = readTar(zlib.gunzipSync(archive.Body as Buffer));
+        assert.deepEqual(members.map((m) => m.name), ["code/preprocess.py", "transform.json"]);
+        assert.equal(members[1].data.toString(), String(transform.Body));
 
         const records = fsr.commandCalls(PutRecordCommand).map((c) => c.args[0].input);
         const total = ["train", "validation", "test"].reduce((s, f) => s + fs.readFileSync(path.join(tmp, "prepared", `${f}.csv`), "utf8").trim().split("\n").length - 1, 0);

@@ -26,7 +26,9 @@ import { FakeClock, RuntimeMock, S3Mock, SageMakerMock, TestStep, awsError, awsS
 
 const out = devOutputs();
 const GROUP_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlp-dev-models";
-const BATCH_INPUT = "test-1,0,39,0,1\ntest-2,1,50,1,0\n";
+// The raw batch input (record_id, label, raw record), as the features step writes it.
+const RAW_RECORD = "39,State-gov,77516,Bachelors,13,Never-married,Adm-clerical,Not-in-family,White,Male,2174,0,40,United-States";
+const BATCH_INPUT = `test-1,0,${RAW_RECORD}\ntest-2,1,50,Self-emp-not-inc,83311,Bachelors,13,Married-civ-spouse,Exec-managerial,Husband,White,Male,0,0,13,United-States\n`;
 
 describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
     let sm: SageMakerMock;
@@ -105,7 +107,8 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
         const [upd] = sm.commandCalls(UpdateEndpointCommand).map((c) => c.args[0].input);
         assert.deepEqual(upd, { EndpointName: "mlp-dev-endpoint", EndpointConfigName: cfg.EndpointConfigName });
         const [inv] = rt.commandCalls(InvokeEndpointCommand).map((c) => c.args[0].input);
-        assert.equal(Buffer.from(inv.Body as Uint8Array).toString(), "39,0,1", "the smoke request sends the features only");
+        assert.equal(Buffer.from(inv.Body as Uint8Array).toString(), RAW_RECORD, "the smoke request sends a raw record (the pipeline applies the transform)");
+        assert.equal(s3.commandCalls(GetObjectCommand)[0].args[0].input.Key, "batch-transform/raw-input/test.csv");
         assert.equal(inv.ContentType, "text/csv");
         const r = res.results!;
         assert.equal(r.endpointName, "mlp-dev-endpoint");
@@ -204,6 +207,7 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
         assert.equal(tj.BatchStrategy, "MultiRecord");
         assert.equal(tj.TransformInput!.SplitType, "Line");
         assert.equal(tj.TransformOutput!.AssembleWith, "Line");
+        assert.equal(tj.TransformInput!.DataSource!.S3DataSource!.S3Uri, "s3://mlp-dev-curated-88dbbe98/batch-transform/raw-input/test.csv", "raw records through the package's inference pipeline");
         assert.equal(tj.TransformOutput!.S3OutputPath, "s3://mlp-dev-curated-88dbbe98/batch-transform/output/");
         assert.equal(tj.TransformOutput!.KmsKeyId, out.kmsKeyArns.data);
         assert.equal(tj.TransformResources!.VolumeKmsKeyId, out.kmsKeyArns.artifacts);

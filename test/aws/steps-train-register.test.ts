@@ -257,7 +257,18 @@ describe("aws steps: train, tune, register", () => {
         assert.equal(req.ModelPackageGroupName, "mlp-dev-models");
         assert.equal(req.ModelApprovalStatus, "Approved");
         assert.equal(req.ModelMetrics!.ModelQuality!.Statistics!.S3Uri, `${ART}evaluation/mlp-dev-xgb-1/statistics.json`);
-        assert.equal(req.InferenceSpecification!.Containers![0].ModelDataUrl, `${ART}models/mlp-dev-xgb-1/output/model.tar.gz`);
+        // The inference pipeline: scikit-learn serving image with the preprocessing archive, then XGBoost with the model.
+        const [pre, xgb] = req.InferenceSpecification!.Containers!;
+        assert.equal(req.InferenceSpecification!.Containers!.length, 2);
+        assert.equal(pre.Image, "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3");
+        assert.match(pre.ModelDataUrl!, new RegExp(`^${ART}models/preprocess-[0-9a-f]{16}/sourcedir\\.tar\\.gz$`));
+        assert.deepEqual(pre.Environment, { SAGEMAKER_PROGRAM: "preprocess.py", SAGEMAKER_SUBMIT_DIRECTORY: "/opt/ml/model/code", SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: "text/csv", SAGEMAKER_CONTAINER_LOG_LEVEL: "20" });
+        const archivePut = s3.commandCalls(PutObjectCommand).find((c) => `${ART}${c.args[0].input.Key}` === pre.ModelDataUrl);
+        assert.ok(archivePut, "register puts the archive it names (content-addressed, idempotent)");
+        assert.equal(archivePut.args[0].input.SSEKMSKeyId, out.kmsKeyArns.artifacts);
+        assert.equal(xgb.Image, "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1");
+        assert.equal(xgb.ModelDataUrl, `${ART}models/mlp-dev-xgb-1/output/model.tar.gz`);
+        assert.deepEqual(req.InferenceSpecification!.SupportedContentTypes, ["text/csv", "application/json"], "raw records, as on the local endpoint");
         assert.equal(req.SamplePayloadUrl, `${ART}features/sample-payload.tar.gz`);
         assert.match(req.CustomerMetadataProperties!.featuresHash, /^sha256:[0-9a-f]{64}$/);
         assert.equal(req.CustomerMetadataProperties!.testAuc, "0.910000");
@@ -277,7 +288,7 @@ describe("aws steps: train, tune, register", () => {
         const res = await registerStep.run(t.ctx);
         const [req] = sm.commandCalls(CreateModelPackageCommand).map((c) => c.args[0].input);
         assert.equal(req.ModelApprovalStatus, "PendingManualApproval");
-        assert.equal(req.InferenceSpecification!.Containers![0].ModelDataUrl, tuned.modelUri, "chosen on validation AUC");
+        assert.equal(req.InferenceSpecification!.Containers![1].ModelDataUrl, tuned.modelUri, "chosen on validation AUC");
         assert.equal(req.CustomerMetadataProperties!.approvalReason, "test:auc 0.8000 below pipeline.minAuc 0.85: needs a manual decision");
         const allowed = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
         for (const [k, v] of Object.entries(req.CustomerMetadataProperties!)) assert.match(v, allowed, `metadata ${k}='${v}' uses characters the API rejects`);

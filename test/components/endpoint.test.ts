@@ -3,6 +3,7 @@ import { setupMocks, promiseOf, MOCK_ACCOUNT } from "../helpers/pulumi-mocks";
 
 const mocks = setupMocks();
 const XGB = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
+const SKL = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3";
 mocks.onCall("aws:sagemaker/getPrebuiltEcrImage:getPrebuiltEcrImage", (a) => ({
     registryId: "683313688378",
     registryPath: `683313688378.dkr.ecr.us-east-1.amazonaws.com/${a.inputs.repositoryName}:${a.inputs.imageTag}`,
@@ -40,27 +41,65 @@ const config = () => mocks.one("aws:sagemaker/endpointConfiguration:EndpointConf
 describe("ModelEndpoint", () => {
     beforeEach(() => mocks.reset());
 
-    it("models: network isolation, VPC config, hosting role, default XGBoost image, default model data URL", async () => {
+    it("models (raw input, the default): a two-container inference pipeline — scikit-learn serving with the preprocessing archive, then XGBoost — network isolation, VPC config, hosting role", async () => {
         new ModelEndpoint("ep-model", args());
         await mocks.settle();
         const m = mocks.one("aws:sagemaker/model:Model");
         assert.equal(m.inputs.enableNetworkIsolation, true);
         assert.deepEqual(m.inputs.vpcConfig, { subnets: ["subnet-a", "subnet-b"], securityGroupIds: ["sg-endpoint"] });
         assert.equal(m.inputs.executionRoleArn, ROLE);
+        assert.equal(m.inputs.primaryContainer, undefined, "a pipeline model has Containers, not a PrimaryContainer");
+        assert.deepEqual(m.inputs.inferenceExecutionConfig, { mode: "Serial" });
+        const [pre, xgb] = m.inputs.containers;
+        assert.equal(m.inputs.containers.length, 2);
+        assert.equal(pre.image, SKL);
+        assert.equal(pre.modelDataUrl, "s3://mlp-dev-artifacts/models/champion/sourcedir.tar.gz");
+        assert.deepEqual(pre.environment, { SAGEMAKER_PROGRAM: "preprocess.py", SAGEMAKER_SUBMIT_DIRECTORY: "/opt/ml/model/code", SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: "text/csv", SAGEMAKER_CONTAINER_LOG_LEVEL: "20" });
+        assert.equal(xgb.image, XGB);
+        assert.equal(xgb.modelDataUrl, "s3://mlp-dev-artifacts/models/champion/model.tar.gz");
+        const lookups = mocks.calls.filter((c) => c.token === "aws:sagemaker/getPrebuiltEcrImage:getPrebuiltEcrImage").map((c) => `${c.inputs.repositoryName}:${c.inputs.imageTag}`);
+        assert.deepEqual(lookups.sort(), ["sagemaker-scikit-learn:1.2-1-cpu-py3", "sagemaker-xgboost:1.7-1"]);
+    });
+
+    it("models (input: features): the XGBoost container alone, default image and model data URL", async () => {
+        new ModelEndpoint("ep-feat", args({ input: "features" }));
+        await mocks.settle();
+        const m = mocks.one("aws:sagemaker/model:Model");
+        assert.equal(m.inputs.containers, undefined);
         assert.equal(m.inputs.primaryContainer.image, XGB);
         assert.equal(m.inputs.primaryContainer.modelDataUrl, "s3://mlp-dev-artifacts/models/champion/model.tar.gz");
         const call = mocks.calls.find((c) => c.token === "aws:sagemaker/getPrebuiltEcrImage:getPrebuiltEcrImage")!;
         assert.deepEqual({ r: call.inputs.repositoryName, t: call.inputs.imageTag }, { r: "sagemaker-xgboost", t: "1.7-1" });
+        assert.equal(mocks.calls.filter((c) => c.token.includes("getPrebuiltEcrImage")).length, 1);
     });
 
-    it("a configured image and model URL win; no image lookup then", async () => {
+    it("configured images, model URL and preprocessing archive win; no image lookup then", async () => {
         const img = `${MOCK_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/custom:1`;
-        new ModelEndpoint("ep-img", args({ variants: [{ name: "champion", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1, image: img, modelDataUrl: "s3://b/k/model.tar.gz" }] }));
+        const pre = `${MOCK_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/sklearn-serving:1.2-1`;
+        const archive = "s3://mlp-dev-artifacts/models/preprocess-0123456789abcdef/sourcedir.tar.gz";
+        new ModelEndpoint(
+            "ep-img",
+            args({ preprocessImage: pre, variants: [{ name: "champion", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1, image: img, modelDataUrl: "s3://b/k/model.tar.gz", preprocessDataUrl: archive }] }),
+        );
         await mocks.settle();
         const m = mocks.one("aws:sagemaker/model:Model");
-        assert.equal(m.inputs.primaryContainer.image, img);
-        assert.equal(m.inputs.primaryContainer.modelDataUrl, "s3://b/k/model.tar.gz");
+        assert.deepEqual(
+            m.inputs.containers.map((c: any) => [c.image, c.modelDataUrl]),
+            [
+                [pre, archive],
+                [img, "s3://b/k/model.tar.gz"],
+            ],
+        );
         assert.equal(mocks.calls.filter((c) => c.token.includes("getPrebuiltEcrImage")).length, 0);
+    });
+
+    it("where AWS publishes no scikit-learn image, a raw-record endpoint fails at preview naming the remedy", () => {
+        for (const region of ["ca-west-1", "il-central-1"]) {
+            assert.throws(() => new ModelEndpoint(`ep-${region}`, args({ region })), /does not publish the scikit-learn serving image.*in (ca-west-1|il-central-1).*endpoint\.preprocessImage.*endpoint\.input: features/);
+        }
+        assert.doesNotThrow(() => new ModelEndpoint("ep-ok-1", args({ region: "ca-west-1", preprocessImage: `${MOCK_ACCOUNT}.dkr.ecr.ca-west-1.amazonaws.com/sklearn:1` })));
+        assert.doesNotThrow(() => new ModelEndpoint("ep-ok-2", args({ region: "ca-west-1", input: "features" })));
+        assert.doesNotThrow(() => new ModelEndpoint("ep-ok-3", args({ region: "us-east-1" })));
     });
 
     it("endpoint config: auto-named, KMS, capture of Input+Output with KMS at the sampling percentage", async () => {

@@ -56,6 +56,18 @@ describe("stack configuration", () => {
         assert.ok(dev.endpoint.captureSamplingPercentage > prod.endpoint.captureSamplingPercentage);
     });
 
+    it("endpoint input: raw records by default (inference pipeline), features on request; preprocessing image and archive validated", () => {
+        assert.strictEqual(loadStackFile("dev").endpoint.input, "raw");
+        assert.strictEqual(loadStackFile("prod").endpoint.input, "raw");
+        assert.deepStrictEqual(problems("dev", { "mlplatform:endpoint.input": "features" }), []);
+        assert.ok(problems("dev", { "mlplatform:endpoint.input": "encoded" }).some((p) => p.includes("endpoint.input") && p.includes("raw")));
+        assert.ok(problems("dev", { "mlplatform:endpoint.preprocessImage": "sklearn:latest" }).some((p) => p.includes("endpoint.preprocessImage") && p.includes("ECR image URI")));
+        assert.deepStrictEqual(problems("dev", { "mlplatform:endpoint.preprocessImage": "123456789012.dkr.ecr.ca-west-1.amazonaws.com/sklearn:1.2-1" }), []);
+        const bad = withOverrides("dev", {});
+        (bad["mlplatform:endpoint"] as any).variants[0].preprocessDataUrl = "features/sourcedir.tar.gz";
+        assert.throws(() => parsePlatformConfig(bad, "dev", "us-east-1"), (e: Error) => e instanceof ConfigError && e.problems.some((p) => p.includes("endpoint.variants.0.preprocessDataUrl")));
+    });
+
     it("names key, value and expectation for a missing required key", () => {
         const p = problems("dev", { "mlplatform:environment": undefined });
         assert.ok(p.some((x) => x.startsWith("mlplatform:environment = <missing>: expected one of dev, prod")), p.join("\n"));

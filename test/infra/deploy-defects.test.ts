@@ -265,12 +265,13 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                     stack,
                     configure: (raw) => {
                         const ep = JSON.parse(JSON.stringify(raw["mlplatform:endpoint"]));
-                        ep.variants = ep.variants.map((v: any) => ({ ...v, modelDataUrl: url }));
+                        // endpoint.input raw (default): the preprocessing archive goes with the model (issue 16)
+                        ep.variants = ep.variants.map((v: any) => ({ ...v, modelDataUrl: url, preprocessDataUrl: `s3://${p}-artifacts-${suffix}/models/preprocess-0123456789abcdef/sourcedir.tar.gz` }));
                         return { ...raw, "mlplatform:endpoint": ep };
                     },
                 });
                 const o = new IamOracle(run);
-                assert.ok(ofType(run, "aws:sagemaker/model:Model").every((m) => (m.inputs.primaryContainer as any).modelDataUrl === url));
+                assert.ok(ofType(run, "aws:sagemaker/model:Model").every((m) => (m.inputs.containers as any)[1].modelDataUrl === url));
                 const hosting = o.roleArn(`${p}-hosting`);
                 const artifact = `arn:aws:s3:::${url.slice(5)}`;
                 const vpce = ofType(run, "aws:ec2/vpcEndpoint:VpcEndpoint").find((e) => e.name === "network-s3")!;

@@ -222,7 +222,7 @@ describe('serving: in-process endpoint', function () {
       { body: f.rawLines[0] + '\n' + f.rawLines[1] + ', extra', headers: { 'Content-Type': 'text/csv' }, status: 400, re: /CSV row 2: CSV line has 15 fields/ },
       { body: 'x', headers: { 'Content-Type': 'application/x-protobuf' }, status: 415, re: /Content-Type "application\/x-protobuf" is not supported/ },
       { body: f.rawLines[0], headers: { 'Content-Type': 'text/csv', Accept: 'image/png' }, status: 406, re: /Accept "image\/png"/ },
-      { body: '{"instances": [', headers: { 'Content-Type': 'application/json' }, status: 400, re: /invalid JSON body/ },
+      { body: '{"instances": [', headers: { 'Content-Type': 'application/json' }, status: 400, re: /body is not valid JSON/ },
       { body: '[1,2,3]', headers: { 'Content-Type': 'application/json' }, status: 400, re: /must be \{"instances"/ },
       { body: '{"instances": []}', headers: { 'Content-Type': 'application/json' }, status: 400, re: /empty/ },
       { body: '{"instances": [[1, 2]]}', headers: { 'Content-Type': 'application/json' }, status: 400, re: /2 values but the transform expects 14/ },

@@ -1,15 +1,15 @@
 /**
  * batch-infer (--target aws) — a SageMaker batch transform job over the test split with the latest approved model
  * package (the champion): a model from the package (hosting role, job security group, network isolation), then
- * CreateTransformJob on `s3://<curated>/batch-transform/input/test.csv` (record_id, label, features; written by the
- * features step) with SplitType Line, BatchStrategy MultiRecord, AssembleWith Line, DataProcessing InputFilter
+ * CreateTransformJob on `s3://<curated>/batch-transform/raw-input/test.csv` (record_id, label, the raw record; written
+ * by the features step: the package's inference pipeline applies the feature transform, as the local batch transform does) with SplitType Line, BatchStrategy MultiRecord, AssembleWith Line, DataProcessing InputFilter
  * `$[2:]` / JoinSource Input / OutputFilter `$[0,1,-1]`, output and volume encrypted with the stack's keys.
  * Output: `s3://<curated>/batch-transform/output/test.csv.out` (record_id, label, score), read by evaluate.
  * Options: --instance-type T (default ml.m5.large), --instance-count N, --max-payload-mb N, --timeout-minutes M (60).
  */
 import * as fs from "fs";
 import { jobName } from "../../../lib/aws/common";
-import { batchInputUri, batchOutputPrefix, readTransformOutput } from "../../../lib/aws/datasets";
+import { batchOutputPrefix, rawBatchInputUri, readTransformOutput } from "../../../lib/aws/datasets";
 import { buildModel, createModel } from "../../../lib/aws/hosting";
 import { awsClients, awsStep, listPackages, waitOptions } from "../../../lib/aws/step-support";
 import { BATCH_DATA_PROCESSING, buildTransformJob, runTransformJob } from "../../../lib/aws/transform";
@@ -47,13 +47,13 @@ const step: StepDefinition = {
             const req = buildTransformJob(out, {
                 name: job,
                 modelName,
-                inputUri: batchInputUri(out),
+                inputUri: rawBatchInputUri(out),
                 outputUri: outputPrefix,
                 instanceType: typeof ctx.options["instance-type"] === "string" ? ctx.options["instance-type"] : undefined,
                 instanceCount: count,
                 maxPayloadMb: mb,
             });
-            ctx.log(`${job}: ${batchInputUri(out)} through ${out.modelPackageGroupName} version ${pkg.ModelPackageVersion} (model ${modelName})`);
+            ctx.log(`${job}: ${rawBatchInputUri(out)} through ${out.modelPackageGroupName} version ${pkg.ModelPackageVersion} (model ${modelName})`);
             const desc = await runTransformJob(sm, req, wait);
             const outputUri = `${outputPrefix}test.csv.out`;
             const scored = await readTransformOutput(s3, outputPrefix);
@@ -67,7 +67,7 @@ const step: StepDefinition = {
                     modelName,
                     modelPackageVersion: pkg.ModelPackageVersion,
                     modelPackageArn: pkg.ModelPackageArn,
-                    inputUri: batchInputUri(out),
+                    inputUri: rawBatchInputUri(out),
                     outputUri,
                     outputFiles: scored.files,
                     records: scored.ids.length,
@@ -75,7 +75,7 @@ const step: StepDefinition = {
                     outputColumns: ["record_id", "label", "score"],
                     dataProcessing: BATCH_DATA_PROCESSING,
                 },
-                artifacts: { input: batchInputUri(out), output: outputUri, transformJob: ctx.rel(descFile) },
+                artifacts: { input: rawBatchInputUri(out), output: outputUri, transformJob: ctx.rel(descFile) },
             };
         });
     },

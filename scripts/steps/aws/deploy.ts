@@ -10,13 +10,13 @@
  * `--weights champion=0.5,challenger=0.5` only calls UpdateEndpointWeightsAndCapacities on the running endpoint.
  *
  * The endpoint is stack-managed: a later `pulumi up` restores the stack's endpoint config; see docs/aws-target.md.
- * Requests are the model's CSV features (the transform is applied by the caller: the built-in XGBoost container
- * serves the model only). Options: --instance-type T / --instance-count N override the stack's variant sizes,
+ * Requests are raw records, as on the local endpoint: the packages' inference pipeline (preprocessing container, then
+ * the built-in XGBoost container) applies the feature transform (docs/endpoint.md). Options: --instance-type T / --instance-count N override the stack's variant sizes,
  * --timeout-minutes M (default 45).
  */
 import { InvokeEndpointCommand } from "@aws-sdk/client-sagemaker-runtime";
 import { jobName } from "../../../lib/aws/common";
-import { batchInputUri } from "../../../lib/aws/datasets";
+import { rawBatchInputUri } from "../../../lib/aws/datasets";
 import { buildEndpointConfig, buildModel, createEndpointConfig, createModel, deployEndpoint, shiftWeights, VariantSpec } from "../../../lib/aws/hosting";
 import { withThrottlingRetry } from "../../../lib/aws/retry";
 import { getObjectText } from "../../../lib/aws/s3";
@@ -108,10 +108,10 @@ const step: StepDefinition = {
             await createEndpointConfig(sm, buildEndpointConfig(out, { name: configName, variants: specs }), wait);
             const res = await deployEndpoint(sm, out, ep.name, configName, wait);
 
-            // Smoke test: one test record's features (the batch input minus record_id and label).
-            const first = (await getObjectText(s3, batchInputUri(out))).split("\n").find((l) => l.trim());
-            if (!first) throw new StepError(`${batchInputUri(out)} is empty: re-run --from features`);
-            const body = first.split(",").slice(2).join(",");
+            // Smoke test: one raw test record (the raw batch input minus record_id and label).
+            const first = (await getObjectText(s3, rawBatchInputUri(out))).split("\n").find((l) => l.trim());
+            if (!first) throw new StepError(`${rawBatchInputUri(out)} is empty: re-run --from features`);
+            const body = first.slice(first.indexOf(",", first.indexOf(",") + 1) + 1);
             const inferenceId = `deploy-smoke-${Date.now()}`;
             const ans = await withThrottlingRetry(`InvokeEndpoint ${ep.name}`, () =>
                 runtime.send(new InvokeEndpointCommand({ EndpointName: ep.name, ContentType: "text/csv", Accept: "text/csv", Body: Buffer.from(body), InferenceId: inferenceId })),

@@ -1,15 +1,17 @@
 /**
  * features (--target aws) — download the prepared splits, fit the feature transform on train (same code and options as
  * the local step) and upload it; write the model inputs the built-in XGBoost reads (label-first CSV, no header) and the
- * batch-transform input (record_id, label, features) to the curated bucket; a sample-payload archive for Inference
- * Recommender; ingest every prepared row into the stack's feature group with PutRecord (batched, throttling retried,
+ * batch-transform input (record_id, label, features) to the curated bucket; the endpoint contract's inputs: the raw
+ * batch input (record_id, label, raw record), the inference pipeline's preprocessing archive (script + transform,
+ * lib/aws/preprocess, content-addressed) and a sample-payload archive of raw records for Inference Recommender; ingest every prepared row into the stack's feature group with PutRecord (batched, throttling retried,
  * per-record failures counted); the EDA report.
  * Options: --min-frequency N, --encoding one-hot|ordinal, --concurrency N (PutRecord in flight, default 8).
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
-import { batchInputUri, downloadPrepared, modelInputCsv, modelInputUri, samplePayloadUri, transformUri } from "../../../lib/aws/datasets";
+import { batchInputUri, downloadPrepared, modelInputCsv, modelInputUri, rawBatchInputUri, rawInputCsv, samplePayloadUri, transformUri } from "../../../lib/aws/datasets";
+import { buildPreprocessArchive, preprocessArchiveUri } from "../../../lib/aws/preprocess";
 import { ingestRecords } from "../../../lib/aws/featurestore";
 import { putObject } from "../../../lib/aws/s3";
 import { awsClients, awsStep } from "../../../lib/aws/step-support";
@@ -23,7 +25,7 @@ const step: StepDefinition = {
     name: "features",
     description: "fit the feature transform on train, write model inputs to S3, ingest into the feature group (PutRecord), EDA report",
     dependsOn: ["prepare"],
-    inputFiles: () => ["lib/features", "lib/aws/featurestore.ts", "lib/aws/datasets.ts", "lib/reports"],
+    inputFiles: () => ["lib/features", "lib/aws/featurestore.ts", "lib/aws/datasets.ts", "lib/aws/preprocess.ts", "lib/aws/scripts/preprocess.py", "lib/reports"],
     inputValues: (ctx) => ({ minFrequency: ctx.options["min-frequency"] ?? 10, encoding: ctx.options.encoding ?? "one-hot" }),
     async run(ctx) {
         const out = ctx.outputs();
@@ -51,12 +53,17 @@ const step: StepDefinition = {
             await putObject(s3, out, batchInputUri(out), batch, { kmsKeyArn: out.kmsKeyArns.data, contentType: "text/csv" });
             ctx.log(`model inputs -> ${modelInputUri(out, "train")}, ${modelInputUri(out, "validation")}; batch input (record_id,label,features) -> ${batchInputUri(out)}`);
 
-            // Sample payloads for Inference Recommender: single-record CSV requests (features only).
-            const samples = batch
+            // The endpoint contract (raw records through the inference pipeline): raw batch input, the preprocessing
+            // container's archive, and Inference Recommender's sample payloads as single raw-record CSV requests.
+            await putObject(s3, out, rawBatchInputUri(out), rawInputCsv(transform, test, { withRecordId: true }), { kmsKeyArn: out.kmsKeyArns.data, contentType: "text/csv" });
+            const archive = buildPreprocessArchive(fs.readFileSync(transformFile));
+            const archiveUri = preprocessArchiveUri(out.buckets.artifacts.uri, archive.sha256);
+            await putObject(s3, out, archiveUri, archive.tarGz, { kmsKeyArn: out.kmsKeyArns.artifacts, contentType: "application/gzip" });
+            ctx.log(`raw batch input (record_id,label,raw record) -> ${rawBatchInputUri(out)}; preprocessing container archive -> ${archiveUri}`);
+            const samples = rawInputCsv(transform, test.slice(0, 20))
                 .split("\n")
                 .filter(Boolean)
-                .slice(0, 20)
-                .map((l, i) => ({ name: `sample-${String(i).padStart(2, "0")}.csv`, data: Buffer.from(l.split(",").slice(2).join(",") + "\n") }));
+                .map((l, i) => ({ name: `sample-${String(i).padStart(2, "0")}.csv`, data: Buffer.from(l + "\n"), mtime: 0 }));
             await putObject(s3, out, samplePayloadUri(out), zlib.gzipSync(writeTar(samples)), { kmsKeyArn: out.kmsKeyArns.artifacts, contentType: "application/gzip" });
 
             const all = [...train, ...validation, ...test];
@@ -75,6 +82,8 @@ const step: StepDefinition = {
                     trainInput: modelInputUri(out, "train"),
                     validationInput: modelInputUri(out, "validation"),
                     batchInput: batchInputUri(out),
+                    rawBatchInput: rawBatchInputUri(out),
+                    preprocessArchive: archiveUri,
                     samplePayload: samplePayloadUri(out),
                     offlineStore: out.offlineStoreUri,
                     eda: ctx.rel(edaFile),

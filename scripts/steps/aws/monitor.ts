@@ -3,11 +3,11 @@
  *
  *   1. DescribeEndpoint: the endpoint must exist and be InService (its variants name the capture folders);
  *   2. data-quality baseline of the prepared train split (s3://<curated>/prepared/train.csv), profiled as the endpoint
- *      sees it — the model-input features of the persisted transform (s3://<artifacts>/features/transform.json), named
- *      by the transform's feature names — uploaded to s3://<monitoring>/baselines/<endpoint>/{statistics,constraints}.json
+ *      receives it — the raw records (the business view: the transform's input columns, s3://<artifacts>/features/
+ *      transform.json), the same baseline records as the local step (baselineRecords) — uploaded to s3://<monitoring>/baselines/<endpoint>/{statistics,constraints}.json
  *      (SSE-KMS, the monitoring bucket's key): exactly what the serverless monitor Lambda reads;
  *   3. two replays of the test split through InvokeEndpoint (as is, then with lib/monitoring/shift's covariate shift,
- *      applied to the raw rows before the transform), text/csv, one InferenceId per row, bounded concurrency, throttling
+ *      applied to the raw rows), raw records as text/csv (the local step's featureLine), one InferenceId per row, bounded concurrency, throttling
  *      retried with backoff;
  *   4. ground truth per replay: s3://<monitoring>/ground-truth/<endpoint>/yyyy/mm/dd/hh/<replay>-<stamp>.jsonl
  *      (groundTruthData CSV, eventMetadata.eventId = inference id, eventVersion "0"; SSE-KMS);
@@ -33,19 +33,19 @@ import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-s
 import { StackOutputs } from "../../../infra/outputs";
 import { kmsKeyForUri, s3Join } from "../../../lib/aws/common";
 import { baselinePrefix } from "../../../lib/monitoring/layout";
-import { modelInputCsv, preparedUri, transformUri } from "../../../lib/aws/datasets";
+import { preparedUri, transformUri } from "../../../lib/aws/datasets";
 import { describeEndpoint } from "../../../lib/aws/hosting";
 import { Clock, withThrottlingRetry } from "../../../lib/aws/retry";
 import { getObjectBuffer, getObjectText, listObjects, putObject } from "../../../lib/aws/s3";
 import { awsClients, awsStep, waitOptions } from "../../../lib/aws/step-support";
 import { loadPreparedSplit } from "../../../lib/data";
 import { Transform, type TransformJSON } from "../../../lib/features";
-import { analyze, CaptureReadStats, decodePayload, formatServiceJson, parseServiceJson, readCaptureRows, reportPrefix, suggestBaseline, writeFileAtomic, type CaptureRecord, type DecodedRow } from "../../../lib/monitoring";
+import { analyze, CaptureReadStats, formatServiceJson, parseServiceJson, readCaptureRows, reportPrefix, suggestBaseline, writeFileAtomic, type CaptureRecord } from "../../../lib/monitoring";
 import { runModelQualityMonitor, type ModelQualityConstraints } from "../../../lib/monitoring/modelquality";
 import { collectMonitoringReports, writeMonitoringReport } from "../../../lib/monitoring/report";
 import { DEFAULT_ADULT_SHIFT, shiftAdultRows } from "../../../lib/monitoring/shift";
 import { StepDefinition, StepError } from "../../../lib/pipeline/step";
-import { monitorStepResult, type MonitorReplayResult, type ReplayOutcome } from "../monitor";
+import { baselineRecords, featureLine, monitorStepResult, type MonitorReplayResult, type ReplayOutcome } from "../monitor";
 
 type Row = Record<string, string | number | null>;
 
@@ -54,18 +54,9 @@ const hourPath = (t: Date) => [String(t.getUTCFullYear()), pad(t.getUTCMonth() +
 const HOUR = 3_600_000;
 const fmt = (v: unknown) => (typeof v === "number" ? v.toFixed(4) : String(v));
 
-/** The endpoint's request lines: the model-input features of `rows` (transform applied), without the label. */
-export function endpointLines(t: Transform, rows: readonly Row[], labelName = "label"): string[] {
-    return modelInputCsv(t, rows, { labelName })
-        .split("\n")
-        .filter((l) => l !== "")
-        .map((l) => l.slice(l.indexOf(",") + 1));
-}
-
-/** Rows exactly as the monitor decodes them from a text/csv capture of `lines` (same cells, same types). */
-export function decodedLines(lines: readonly string[]): DecodedRow[] {
-    if (lines.length === 0) return [];
-    return decodePayload({ observedContentType: "text/csv", mode: "INPUT", data: lines.join("\n"), encoding: "CSV" });
+/** The endpoint's request lines: the raw records of `rows` (the transform's input columns), as on the local target. */
+export function endpointLines(t: Transform, rows: readonly Row[]): string[] {
+    return rows.map((r) => featureLine(r, t.state.inputColumns));
 }
 
 export interface InvokeAllOptions {
@@ -275,7 +266,7 @@ export async function runAwsMonitor(o: AwsMonitorInput): Promise<AwsMonitorResul
     } catch (e) {
         throw new StepError(`feature transform ${transformUri(out)}: ${(e as Error).message} (re-run the features step: --target aws --only features)`);
     }
-    const featureNames = transform.featureNames;
+    const featureNames = transform.state.inputColumns;
     const preparedDir = path.join(o.workdir, "prepared");
     fs.mkdirSync(preparedDir, { recursive: true });
     for (const split of ["train", "test"]) {
@@ -288,12 +279,12 @@ export async function runAwsMonitor(o: AwsMonitorInput): Promise<AwsMonitorResul
 
     // 1. data-quality baseline: the train split as the endpoint's input features
     const baselineDir = path.join(mirror, "baselines", ep);
-    const base = await suggestBaseline(decodedLines(endpointLines(transform, train)), { columnNames: featureNames, outputDir: baselineDir });
+    const base = await suggestBaseline(baselineRecords(train, featureNames), { outputDir: baselineDir });
     const baselineUris = { statistics: s3Join(mon, `${baselinePrefix(ep)}/`, "statistics.json"), constraints: s3Join(mon, `${baselinePrefix(ep)}/`, "constraints.json") };
     for (const [k, uri] of Object.entries(baselineUris)) {
         await putObject(s3, out, uri, fs.readFileSync(path.join(baselineDir, `${k}.json`)), { kmsKeyArn: kmsKeyForUri(out, uri), contentType: "application/json" });
     }
-    log(`baseline: ${base.statistics.dataset.item_count} training rows, ${base.statistics.features.length} model-input features -> ${s3Join(mon, `${baselinePrefix(ep)}/`)}`);
+    log(`baseline: ${base.statistics.dataset.item_count} training rows, ${base.statistics.features.length} raw input features -> ${s3Join(mon, `${baselinePrefix(ep)}/`)}`);
 
     const replays = [
         { name: "asis", rows: test },

@@ -1,14 +1,17 @@
 /**
  * register (--target aws) — CreateModelPackage into the stack's ModelPackageGroup for the best of train/tune (chosen on
- * validation AUC, as locally): built-in XGBoost image + model artifact, ModelMetrics.ModelQuality.Statistics pointing at
+ * validation AUC, as locally): the inference pipeline that serves raw records (AWS's scikit-learn serving image with
+ * the preprocessing archive — script + transform, lib/aws/preprocess — then the built-in XGBoost image with the model
+ * artifact; --preprocess-image <uri> where the scikit-learn image is not published), ModelMetrics.ModelQuality.Statistics pointing at
  * the test-set statistics in S3, lineage as CustomerMetadataProperties, the sample payload for Inference Recommender,
  * and the stack's approval rule (pipeline.autoApprove and test AUC >= pipeline.minAuc -> Approved, else
  * PendingManualApproval).
  */
 import * as crypto from "crypto";
 import { samplePayloadUri, transformUri } from "../../../lib/aws/datasets";
+import { buildPreprocessArchive, preprocessArchiveUri } from "../../../lib/aws/preprocess";
 import { approvalFor, buildModelPackage, registerModelPackage, versionOfArn } from "../../../lib/aws/registry";
-import { getObjectBuffer } from "../../../lib/aws/s3";
+import { getObjectBuffer, putObject } from "../../../lib/aws/s3";
 import { awsClients, awsStep, waitOptions } from "../../../lib/aws/step-support";
 import { StepDefinition, StepError } from "../../../lib/pipeline/step";
 import { codeVersion } from "../register";
@@ -27,7 +30,7 @@ const step: StepDefinition = {
     name: "register",
     description: "CreateModelPackage (metrics in S3, lineage) and the stack's approval rule",
     dependsOn: ["train"],
-    inputFiles: () => ["lib/aws/registry.ts"],
+    inputFiles: () => ["lib/aws/registry.ts", "lib/aws/preprocess.ts", "lib/aws/scripts/preprocess.py"],
     inputValues: (ctx) => ({ tune: ctx.manifest.steps.tune?.finishedAt ?? null }),
     async run(ctx) {
         const out = ctx.outputs();
@@ -50,7 +53,14 @@ const step: StepDefinition = {
         const wait = waitOptions(ctx, 10);
         return awsStep("register", async () => {
             const transform = await getObjectBuffer(s3, transformUri(out));
+            // The preprocessing archive is content-addressed: the features step uploaded these bytes to this key already;
+            // putting them again makes the package independent of that step's version and changes nothing when present.
+            const archive = buildPreprocessArchive(transform);
+            const archiveUri = preprocessArchiveUri(out.buckets.artifacts.uri, archive.sha256);
+            await putObject(s3, out, archiveUri, archive.tarGz, { kmsKeyArn: out.kmsKeyArns.artifacts, contentType: "application/gzip" });
+            const preprocessImage = typeof ctx.options["preprocess-image"] === "string" ? ctx.options["preprocess-image"] : undefined;
             const req = buildModelPackage(out, {
+                preprocess: { modelDataUrl: archiveUri, imageUri: preprocessImage },
                 modelDataUrl: best.modelUri,
                 description: `${best.source} ${best.job} (stack ${ctx.stack})`,
                 statisticsUri: best.statisticsUri,
