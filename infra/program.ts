@@ -51,7 +51,8 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
         pulumi.log.warn(
             `endpoint ${p}-endpoint: no model named yet, so the stack creates no SageMaker endpoint. After the lifecycle has registered ` +
                 `and approved a model, set mlplatform:endpoint.variants[].modelPackageArn (arn:aws:sagemaker:${cfg.region}:<account>:model-package/${p}-models/<version>) ` +
-                `or modelDataUrl (s3://<artifacts bucket>/models/.../model.tar.gz) in Pulumi.${cfg.stack}.yaml and run pulumi up again (docs/deploy.md).`,
+                `or modelDataUrl (s3://<artifacts bucket>/models/.../model.tar.gz${cfg.endpoint.input === "raw" ? ", with preprocessDataUrl: the features step's models/preprocess-<sha>/sourcedir.tar.gz" : ""}) ` +
+                `in Pulumi.${cfg.stack}.yaml and run pulumi up again (docs/deploy.md).`,
         );
     }
     // The serverless monitor's role is created with the keys, so that their policies can name it.
