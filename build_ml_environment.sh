@@ -16,7 +16,14 @@ usage: ./build_ml_environment.sh [--target local|aws] [--stack dev|prod] [--work
   --force    re-run steps even when their inputs are unchanged
   --list     print the steps and exit
   --teardown stop the local endpoint started by the deploy step (no process is left) and exit
-  options after -- go to every step (e.g. -- --rows 2000 --preview-only)
+  options after -- go to every step (e.g. -- --rows 2000 --preview-only); the list: scripts/run-step.ts --help
+steps: provision prepare features train tune register deploy batch-infer evaluate loadtest monitor
+examples:
+  ./build_ml_environment.sh                          # the whole lifecycle, locally, for the dev stack (~2 min)
+  ./build_ml_environment.sh -- --rows 2000           # a quick slice of the data
+  ./build_ml_environment.sh --from train --force     # redo training and everything after it
+  ./build_ml_environment.sh --teardown               # stop the local endpoint
+  ./build_ml_environment.sh --target aws --stack dev # in your AWS account (docs/aws-target.md)
 USAGE
 }
 
@@ -38,7 +45,7 @@ while [ $# -gt 0 ]; do
     --teardown) teardown=1; shift ;;
     -h|--help) usage; exit 0 ;;
     --) shift; step_opts=("$@"); break ;;
-    *) echo "error: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    *) echo "error: option '$1' is unknown: valid options are --target, --stack, --workdir, --from, --only, --force, --list, --teardown, --help (step options go after --; see --help)" >&2; exit 2 ;;
   esac
 done
 
@@ -91,7 +98,9 @@ for s in "${run_list[@]}"; do
   [ "$force" = 1 ] && args+=(--force)
   if ! node -r ts-node/register/transpile-only scripts/run-step.ts "$s" "${args[@]}" ${step_opts[@]+"${step_opts[@]}"}; then
     echo "stopped at step '$s'; earlier results are kept in $workdir (manifest.json). Fix the problem above and re-run: completed steps are skipped." >&2
+    node -r ts-node/register/transpile-only scripts/summary.ts --stack "$stack" --target "$target" --workdir "$workdir" --failed "$s" --seconds $(( $(date +%s) - t0 )) >&2 || true
     exit 1
   fi
 done
 echo "all steps done in $(( $(date +%s) - t0 )) s; manifest: $workdir/manifest.json"
+node -r ts-node/register/transpile-only scripts/summary.ts --stack "$stack" --target "$target" --workdir "$workdir" --seconds $(( $(date +%s) - t0 )) || echo "(the end-of-run summary could not be printed; the manifest above has every step)" >&2
