@@ -31,18 +31,22 @@ function tree(report: GateReport): string[] {
     return out;
 }
 
-/** Words of `text` in lines of at most `width` columns (a longer word stands alone), each line prefixed by `indent`. */
-export function wrap(text: string, width: number, indent = ""): string[] {
+/**
+ * Words of `text` in lines of at most `width` columns (a longer word stands alone); the first line is prefixed by
+ * `indent`, the following ones by `hang` (default: the same indent).
+ */
+export function wrap(text: string, width: number, indent = "", hang = indent): string[] {
     const out: string[] = [];
     for (const para of text.split("\n")) {
         let line = "";
+        const pre = () => (out.length === 0 ? indent : hang);
         for (const word of para.split(/\s+/).filter(Boolean)) {
-            if (line && indent.length + line.length + 1 + word.length > width) {
-                out.push(indent + line);
+            if (line && pre().length + line.length + 1 + word.length > width) {
+                out.push(pre() + line);
                 line = word;
             } else line = line ? `${line} ${word}` : word;
         }
-        out.push(indent + line);
+        out.push(pre() + line);
     }
     return out;
 }
@@ -55,12 +59,11 @@ export interface FormatOptions {
 }
 
 /** What the enforcement levels and the severity column mean (printed under the per-policy table). */
-export const LEVELS_EXPLAINED = [
-    "Enforcement decides what happens: mandatory = blocks the deployment (exit 1); advisory = reported, does not block;",
-    "remediate = the engine fixes the input itself before validating; disabled = not evaluated. Levels come from the",
-    "pack config. Severity is the policy author's rating of the risk (low, medium, high, critical); it orders the",
-    "findings for a reviewer and never changes what blocks.",
-];
+export const LEVELS_EXPLAINED =
+    "Enforcement decides what happens: mandatory = blocks the deployment (exit 1); advisory = reported, does not block; " +
+    "remediate = the engine fixes the input itself before validating; disabled = not evaluated. Levels come from the " +
+    "pack config. Severity is the policy author's rating of the risk (low, medium, high, critical); it orders the " +
+    "findings for a reviewer and never changes what blocks.";
 
 function location(report: GateReport, urn: string | undefined): string {
     const s = urn ? report.sources?.[urn] : undefined;
@@ -93,7 +96,7 @@ export function formatReport(report: GateReport, opts: FormatOptions = {}): stri
         const result = (p: GatePolicyResult) =>
             [p.violations ? `${p.violations} violation(s)` : p.enforcementLevel === "disabled" ? "not run" : "pass", p.exempted ? `${p.exempted} exempted` : "", p.notEvaluated ? `${p.notEvaluated} not evaluated` : ""].filter(Boolean).join(", ");
         lines.push(table(["policy", "enforcement", "severity", "result"], pol.map((p) => [p.policy, p.enforcementLevel, p.severity, result(p)]), width));
-        lines.push(...LEVELS_EXPLAINED.map((l) => `  ${l}`));
+        lines.push(...wrap(LEVELS_EXPLAINED, width, "  "));
         lines.push("");
     }
     if (report.violations.length === 0) lines.push("Violations: none");
@@ -104,7 +107,7 @@ export function formatReport(report: GateReport, opts: FormatOptions = {}): stri
         const sorted = [...report.violations].sort((a, b) => levelRank(a.enforcementLevel) - levelRank(b.enforcementLevel) || (sevRank[a.severity ?? ""] ?? 4) - (sevRank[b.severity ?? ""] ?? 4) || a.policy.localeCompare(b.policy));
         sorted.forEach((v, i) => {
             lines.push("");
-            lines.push(...wrap(`${i + 1}. [${v.enforcementLevel}, ${v.severity ?? "?"}] ${v.policy} — ${v.name ? `${v.type} ${v.name}${location(report, v.urn)}` : "(whole stack)"}`, width));
+            lines.push(...wrap(`${i + 1}. [${v.enforcementLevel}, ${v.severity ?? "?"}] ${v.policy} — ${v.name ? `${v.type} ${v.name}${location(report, v.urn)}` : "(whole stack)"}`, width, "", "     "));
             lines.push(...wrap(v.message, width, "     "));
             lines.push(...wrap(`Fix: ${v.remediation}`, width, "     "));
         });
@@ -113,7 +116,7 @@ export function formatReport(report: GateReport, opts: FormatOptions = {}): stri
         lines.push("");
         lines.push(`Exempted (declared in code with a reason, not silently passed): ${report.exemptions.length}`);
         for (const e of report.exemptions) {
-            lines.push(...wrap(`- ${e.policyName} — ${e.type} ${e.name}${location(report, e.urn)}`, width, "  "));
+            lines.push(...wrap(`- ${e.policyName} — ${e.type} ${e.name}${location(report, e.urn)}`, width, "  ", "    "));
             lines.push(...wrap(`reason: ${e.reason}`, width, "    "));
             lines.push(...wrap(`suppressed: ${e.suppressed.join("; ")}`, width, "    "));
         }

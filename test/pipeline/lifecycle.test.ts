@@ -218,6 +218,10 @@ describe("ML lifecycle, local target, end to end on a 2000-row slice", function 
         const skipped = script(["--only", "batch-infer", "--", ...SLICE_ARGS]);
         assert.equal(skipped.code, 0, skipped.all);
         assert.match(skipped.stdout, /=== batch-infer: up to date, skipped/);
+        // The end-of-run summary (scripts/summary.ts): every step, the reports, the running endpoint and how to stop it.
+        assert.match(skipped.stdout, /=== Summary: run finished — stack dev, target local/);
+        assert.match(skipped.stdout, /evaluation\s+\S+reports\/evaluation\.html/);
+        assert.match(skipped.stdout, /Stop it: \.\/build_ml_environment\.sh --workdir \S+ --teardown/);
         assert.equal(manifest().steps["batch-infer"].finishedAt, before.finishedAt);
         const forced = script(["--only", "batch-infer", "--force", "--", ...SLICE_ARGS]);
         assert.equal(forced.code, 0, forced.all);
@@ -257,6 +261,8 @@ describe("ML lifecycle, local target, end to end on a 2000-row slice", function 
         const gate = /quality gate failed: test AUC (0\.\d{4}) < 0\.999 \(--min-auc\)/.exec(r.stdout);
         assert.ok(gate, r.all);
         assert.match(r.stderr, /stopped at step 'evaluate'/);
+        assert.match(r.stderr, /=== Summary: run FAILED at step 'evaluate'/);
+        assert.match(r.stderr, /--from evaluate\s+# completed steps are not repeated/);
         const m = manifest();
         assert.equal(m.steps.evaluate.status, "failed");
         assert.ok(m.steps.evaluate.error!.includes(`test AUC ${gate![1]}`), m.steps.evaluate.error);
