@@ -59,9 +59,8 @@ for s in "$from" "$only"; do
 done
 
 # Prerequisites: fail at once, one line naming what is missing.
-command -v node >/dev/null || { echo "error: node (>= 20) is required and was not found on PATH" >&2; exit 2; }
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-[ "$node_major" -ge 20 ] || { echo "error: node >= 20 is required, found $(node --version)" >&2; exit 2; }
+command -v node >/dev/null || { echo "error: node (20.19+ or 22+) is required and was not found on PATH" >&2; exit 2; }
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>=22||(a===20&&b>=19)?0:1)' || { echo "error: node 20.19+ or 22+ is required (package.json engines), found $(node --version)" >&2; exit 2; }
 if [ "$target" = aws ]; then
   command -v pulumi >/dev/null || { echo "error: --target aws needs the Pulumi CLI (https://www.pulumi.com/docs/install/)" >&2; exit 2; }
   if [ -z "${AWS_ACCESS_KEY_ID:-}" ] && [ -z "${AWS_PROFILE:-}" ] && [ -z "${AWS_WEB_IDENTITY_TOKEN_FILE:-}" ] && [ ! -f "${HOME}/.aws/credentials" ] && [ ! -f "${HOME}/.aws/config" ]; then
