@@ -19,6 +19,7 @@ import { LocalModelRegistry } from "../../lib/registry";
 import { isAlive, readState, teardown } from "../../lib/serving";
 import { main as endpointCli } from "../../scripts/endpoint";
 import { loadStep } from "../../scripts/steps";
+import { chromiumMissing, loadReports } from "../helpers/browser";
 
 const PROJECT = path.resolve(__dirname, "..", "..");
 const SLICE = { rows: "2000", "max-jobs": "3", levels: "1,2", "level-seconds": "1" };
@@ -204,6 +205,32 @@ describe("ML lifecycle, local target, end to end on a 2000-row slice", function 
         const html = fs.readFileSync(path.join(workdir, "reports", "evaluation.html"), "utf8");
         assert.equal((html.match(/<svg/g) ?? []).length, 4, "ROC, PR, confusion matrix, reliability");
         for (const t of ["ROC curve", "Precision-recall curve", "Confusion matrix", "Reliability diagram"]) assert.ok(html.includes(t), t);
+    });
+
+    it("the EDA, tuning and evaluation reports load in headless Chromium with their headline numbers and no console errors", async function () {
+        const missing = chromiumMissing();
+        if (missing) {
+            console.log(`      ${missing}`);
+            return this.skip();
+        }
+        const m = manifest();
+        const pages = await loadReports(["eda", "tuning", "evaluation"].map((n) => path.join(workdir, "reports", `${n}.html`)));
+        for (const p of pages) {
+            assert.deepEqual([...p.consoleErrors, ...p.pageErrors], [], `${p.file}: errors in the browser`);
+            assert.ok(p.visibleCharts >= 1, `${p.file}: no chart on screen`);
+        }
+        const [eda, tuning, evaluation] = pages;
+        assert.match(eda.text, /rows\s+\d+/);
+        // tuning: the best objective is printed, and the chart's y axis fits the scores (no 0 tick, ticks within the data's range)
+        const best = Number(m.steps.tune.results!.validationAuc);
+        assert.ok(tuning.text.includes(best.toFixed(4)), `tuning report shows the best objective ${best.toFixed(4)}`);
+        const tuningHtml = fs.readFileSync(path.join(workdir, "reports", "tuning.html"), "utf8");
+        const ticks = [...tuningHtml.matchAll(/role-axis-label[\s\S]*?<\/g>/g)].flatMap((g) => [...g[0].matchAll(/>(\d\.\d+)<\/text>/g)].map((x) => Number(x[1])));
+        assert.ok(ticks.length >= 2 && Math.min(...ticks) > 0.5, `y ticks ${ticks.join(", ")} should fit the scores, not run from 0`);
+        // evaluation: the gate verdict and the AUC; every confusion-matrix cell has its count on it
+        const auc = Number(m.steps.evaluate.results!.testAuc);
+        assert.ok(evaluation.text.includes(auc.toFixed(4)), `AUC ${auc.toFixed(4)} on the page`);
+        assert.match(evaluation.text, /PASSED/);
     });
 
     it("re-running deploy on the running endpoint reuses it", async function () {
