@@ -31,6 +31,7 @@ const CLIS: Cli[] = [
     { name: "run-step", cmd: [...TS, "scripts/run-step.ts"], mentions: /--hp\./, lists: "--rows" },
     { name: "bench", cmd: [...TS, "bench/index.ts"], mentions: /--write-docs/, lists: "--write-docs" },
     { name: "summary", cmd: [...TS, "scripts/summary.ts"], mentions: /manifest/, lists: "--workdir" },
+    { name: "docs", cmd: [...TS, "scripts/gen-docs.ts"], mentions: /configuration\.md/, lists: "--check" },
 ];
 
 /** Arguments that reach the option parser for CLIs with commands (monitor, registry, endpoint). */
