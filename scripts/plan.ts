@@ -6,7 +6,8 @@
  */
 import * as path from "path";
 import { ConfigError } from "../infra/config";
-import { CliSpec, need, str, withCli } from "../lib/common/cli";
+import * as fs from "fs";
+import { CliSpec, need, str, UsageError, withCli } from "../lib/common/cli";
 import { writeFileAtomic } from "../lib/data/io";
 import { exitCode, runGate } from "../lib/gate/gate";
 import { formatReport, jsonReport, sarifReport } from "../lib/gate/format";
@@ -33,9 +34,22 @@ export const SPEC: CliSpec = {
     notes: ["exit codes: 0 no mandatory violation, 1 mandatory violation(s), 2 bad arguments or configuration"],
 };
 
+const ROOT = path.resolve(__dirname, "..");
+
+/** Argument errors before the program runs: they name the option (never "Invalid stack configuration"). */
+export function checkArgs(stack: string | undefined, policyConfig: string | undefined, exportFile?: string): void {
+    if (stack !== undefined && !fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`))) {
+        const known = fs.readdirSync(ROOT).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
+        throw new UsageError(`option --stack ${stack}: there is no Pulumi.${stack}.yaml (stacks: ${known.join(", ")}; a new stack starts with 'pulumi stack init ${stack}' and its own Pulumi.${stack}.yaml)`);
+    }
+    if (policyConfig !== undefined && !fs.existsSync(policyConfig)) throw new UsageError(`option --policy-config ${policyConfig}: file not found (the pack configs are policies/config/<environment>.json)`);
+    if (exportFile !== undefined && !fs.existsSync(exportFile)) throw new UsageError(`option --export ${exportFile}: file not found (create it with 'pulumi stack export --stack <name> --file ${exportFile}')`);
+}
+
 export function main(argv: string[]): Promise<number> {
     return withCli(SPEC, argv, async (p) => {
         const stack = need(p, "stack", "dev");
+        checkArgs(stack, str(p, "policy-config"));
         const { report, run } = await runGate({
             stack,
             mode: p.flags["new-stack"] ? "new-stack" : "update",
@@ -56,7 +70,7 @@ if (require.main === module) {
     main(process.argv.slice(2)).then(
         (code) => process.exit(code),
         (e: Error) => {
-            process.stderr.write(`${e instanceof ConfigError ? e.message : (e.stack ?? e.message)}\n`);
+            process.stderr.write(`${e instanceof ConfigError ? e.message : `error: ${process.env.MLP_DEBUG ? (e.stack ?? e.message) : e.message}`}\n`);
             process.exit(2);
         },
     );

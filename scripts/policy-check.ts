@@ -9,7 +9,7 @@ import { CliSpec, need, str, withCli } from "../lib/common/cli";
 import { writeFileAtomic } from "../lib/data/io";
 import { checkExport, exitCode } from "../lib/gate/gate";
 import { formatReport, jsonReport, sarifReport } from "../lib/gate/format";
-import { REPORT_FLAGS } from "./plan";
+import { checkArgs, REPORT_FLAGS } from "./plan";
 
 export const SPEC: CliSpec = {
     program: "npm run policy:check --",
@@ -28,6 +28,7 @@ export function main(argv: string[]): Promise<number> {
         const file = need(p, "export", "state.json");
         const stack = need(p, "stack", "prod");
         const cfg = str(p, "policy-config");
+        checkArgs(undefined, cfg, file); // the stack may come from elsewhere: it only selects the policy config
         const report = await checkExport(path.resolve(file), stack, cfg !== undefined ? path.resolve(cfg) : undefined);
         process.stdout.write(formatReport(report, { verbose: p.flags.verbose === true }) + "\n");
         const json = str(p, "json");
