@@ -65,6 +65,16 @@ async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Prom
 
 describe("command-line interfaces: --help and unknown options", function () {
     this.timeout(300_000);
+    /** Argument errors that name the argument (exit 2, no "Invalid stack configuration", no stack trace). */
+    const ARG_ERRORS: { name: string; cmd: string[]; args: string[]; says: RegExp }[] = [
+        { name: "plan --stack nope", cmd: [...TS, "scripts/plan.ts"], args: ["--stack", "nope"], says: /option --stack nope: there is no Pulumi\.nope\.yaml \(stacks: dev, prod/ },
+        { name: "plan --policy-config missing", cmd: [...TS, "scripts/plan.ts"], args: ["--stack", "dev", "--policy-config", "/nonexistent.json"], says: /option --policy-config \/nonexistent\.json: file not found/ },
+        { name: "plan without --stack", cmd: [...TS, "scripts/plan.ts"], args: [], says: /option --stack is required, e\.g\. --stack dev/ },
+        { name: "plan --json without a value", cmd: [...TS, "scripts/plan.ts"], args: ["--stack", "dev", "--json"], says: /option --json needs a value: --json FILE/ },
+        { name: "endpoint frobnicate", cmd: [...TS, "scripts/endpoint.ts"], args: ["frobnicate"], says: /command 'frobnicate' is unknown: use one of status, weights, invoke, teardown/ },
+        { name: "build_ml_environment.sh --only nosuch", cmd: ["./build_ml_environment.sh"], args: ["--only", "nosuch"], says: /unknown step 'nosuch'|step 'nosuch'/ },
+    ];
+    const argErrors = new Map<string, Awaited<ReturnType<typeof run>>>();
     const help = new Map<string, Awaited<ReturnType<typeof run>>>();
     const bogus = new Map<string, Awaited<ReturnType<typeof run>>>();
     const benchDoc = path.join(ROOT, "docs", "benchmarks.md");
@@ -76,8 +86,10 @@ describe("command-line interfaces: --help and unknown options", function () {
             { c, kind: "help" as const, args: ["--help"] },
             { c, kind: "bogus" as const, args: BOGUS_ARGS[c.name] ?? ["--bogus", "1"] },
         ]);
-        const results = await pool(jobs, Math.max(2, Math.min(4, os.cpus().length)), (j) => run(j.c.cmd, j.args));
+        const all = [...jobs.map((j) => ({ cmd: j.c.cmd, args: j.args })), ...ARG_ERRORS];
+        const results = await pool(all, Math.max(2, Math.min(4, os.cpus().length)), (j) => run(j.cmd, j.args));
         jobs.forEach((j, i) => (j.kind === "help" ? help : bogus).set(j.c.name, results[i]));
+        ARG_ERRORS.forEach((a, i) => argErrors.set(a.name, results[jobs.length + i]));
     });
 
     for (const c of CLIS) {
@@ -96,6 +108,15 @@ describe("command-line interfaces: --help and unknown options", function () {
             assert.doesNotMatch(r.err, /Invalid stack configuration|\n\s+at /, "an argument error is not a configuration error or a stack trace");
         });
     }
+
+    it("argument errors name the argument and exit 2", () => {
+        for (const a of ARG_ERRORS) {
+            const r = argErrors.get(a.name)!;
+            assert.strictEqual(r.code, 2, `${a.name}: exit ${r.code}\n${r.err}`);
+            assert.match(r.err, a.says, a.name);
+            assert.doesNotMatch(r.err, /Invalid stack configuration|\n\s+at /, a.name);
+        }
+    });
 
     it("bench --help did not rewrite docs/benchmarks.md", () => {
         assert.strictEqual(fs.readFileSync(benchDoc, "utf8"), benchBefore);
