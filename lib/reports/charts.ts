@@ -132,8 +132,9 @@ export function heatmapSpec(
   const diverging = opts.diverging ?? scheme === 'redblue';
   const vals = cells.map((c) => c.value).filter((v): v is number => v !== null && Number.isFinite(v));
   const [lo, hi] = opts.domain ?? [Math.min(0, ...vals), Math.max(0, ...vals)];
-  // Where the fill gets dark enough for white text: beyond 55% of the way to the dark end.
-  const darkTest = diverging ? `abs(datum.value) > ${0.55 * Math.max(Math.abs(lo), Math.abs(hi))}` : `datum.value > ${lo + 0.55 * (hi - lo)}`;
+  // The label takes whichever of white and black contrasts more with its own cell's fill (Vega's contrast() on the
+  // colour scale's value for the datum), so every number stays readable whatever the scheme.
+  const darkTest = "contrast('white', scale('color', datum.value)) > contrast('black', scale('color', datum.value))";
   const nx = (opts.xOrder ?? order)?.length ?? 8;
   const ny = (opts.yOrder ?? order)?.length ?? 8;
   return {
