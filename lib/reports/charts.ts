@@ -141,7 +141,8 @@ export function heatmapSpec(
     ...base({ ...opts, width: opts.width ?? 40 * nx, height: opts.height ?? 40 * ny }),
     data: { values: cells.map((c) => ({ ...c })) },
     encoding: {
-      x: { field: 'x', type: 'nominal', sort: opts.xOrder ?? order, title: opts.xTitle ?? null, axis: { labelAngle: 0 } },
+      // Horizontal labels when they fit under their column, slanted otherwise (long feature names).
+      x: { field: 'x', type: 'nominal', sort: opts.xOrder ?? order, title: opts.xTitle ?? null, axis: { labelAngle: Math.max(0, ...cells.map((c) => c.x.length)) <= 12 ? 0 : -45 } },
       y: { field: 'y', type: 'nominal', sort: opts.yOrder ?? order, title: opts.yTitle ?? null },
     },
     layer: [

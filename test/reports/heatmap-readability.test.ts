@@ -65,6 +65,12 @@ describe('heatmaps: darker = more, a readable label on every cell', () => {
     }
   });
 
+  it('column labels: horizontal when short, slanted when long (no overlap)', () => {
+    const angle = (names: string[]) => (heatmapSpec(names.map((x) => ({ x, y: 'a', value: 1 }))) as { encoding: { x: { axis: { labelAngle: number } } } }).encoding.x.axis.labelAngle;
+    assert.equal(angle(['predicted 0', 'predicted 1']), 0);
+    assert.equal(angle(['age', 'hours_per_week', 'education_num']), -45);
+  });
+
   it('a line chart with fitY spans the data, not 0..1', async () => {
     const svg = await renderVegaLite(lineSpec([{ x: 0, y: 0.905 }, { x: 1, y: 0.93 }, { x: 2, y: 0.921 }], { yTitle: 'auc', fitY: true }));
     const m = /Y-axis titled 'auc' for a linear scale with values from ([\d.]+) to ([\d.]+)/.exec(svg);
