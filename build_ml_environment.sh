@@ -2,7 +2,7 @@
 # The ML lifecycle in order, against the stack's outputs:
 #   provision -> prepare -> features -> train -> tune -> register -> deploy -> batch-infer -> evaluate -> loadtest -> monitor
 # Local by default (no AWS, no Docker): ./build_ml_environment.sh
-# See README.md ("The ML lifecycle") for every option, step, output and the workdir layout.
+# See docs/lifecycle.md for every option, step, output and the workdir layout.
 set -euo pipefail
 
 usage() {
