@@ -2,7 +2,7 @@
 # The ML lifecycle in order, against the stack's outputs:
 #   provision -> prepare -> features -> train -> tune -> register -> deploy -> batch-infer -> evaluate -> loadtest -> monitor
 # Local by default (no AWS, no Docker): ./build_ml_environment.sh
-# See README.md ("The ML lifecycle") for every option, step, output and the workdir layout.
+# See docs/lifecycle.md for every option, step, output and the workdir layout.
 set -euo pipefail
 
 usage() {
@@ -16,7 +16,14 @@ usage: ./build_ml_environment.sh [--target local|aws] [--stack dev|prod] [--work
   --force    re-run steps even when their inputs are unchanged
   --list     print the steps and exit
   --teardown stop the local endpoint started by the deploy step (no process is left) and exit
-  options after -- go to every step (e.g. -- --rows 2000 --preview-only)
+  options after -- go to every step (e.g. -- --rows 2000 --preview-only); the list: scripts/run-step.ts --help
+steps: provision prepare features train tune register deploy batch-infer evaluate loadtest monitor
+examples:
+  ./build_ml_environment.sh                          # the whole lifecycle, locally, for the dev stack (~2 min)
+  ./build_ml_environment.sh -- --rows 2000           # a quick slice of the data
+  ./build_ml_environment.sh --from train --force     # redo training and everything after it
+  ./build_ml_environment.sh --teardown               # stop the local endpoint
+  ./build_ml_environment.sh --target aws --stack dev # in your AWS account (docs/aws-target.md)
 USAGE
 }
 
@@ -38,7 +45,7 @@ while [ $# -gt 0 ]; do
     --teardown) teardown=1; shift ;;
     -h|--help) usage; exit 0 ;;
     --) shift; step_opts=("$@"); break ;;
-    *) echo "error: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    *) echo "error: option '$1' is unknown: valid options are --target, --stack, --workdir, --from, --only, --force, --list, --teardown, --help (step options go after --; see --help)" >&2; exit 2 ;;
   esac
 done
 
@@ -52,9 +59,8 @@ for s in "$from" "$only"; do
 done
 
 # Prerequisites: fail at once, one line naming what is missing.
-command -v node >/dev/null || { echo "error: node (>= 20) is required and was not found on PATH" >&2; exit 2; }
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-[ "$node_major" -ge 20 ] || { echo "error: node >= 20 is required, found $(node --version)" >&2; exit 2; }
+command -v node >/dev/null || { echo "error: node (20.19+ or 22+) is required and was not found on PATH" >&2; exit 2; }
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>=22||(a===20&&b>=19)?0:1)' || { echo "error: node 20.19+ or 22+ is required (package.json engines), found $(node --version)" >&2; exit 2; }
 if [ "$target" = aws ]; then
   command -v pulumi >/dev/null || { echo "error: --target aws needs the Pulumi CLI (https://www.pulumi.com/docs/install/)" >&2; exit 2; }
   if [ -z "${AWS_ACCESS_KEY_ID:-}" ] && [ -z "${AWS_PROFILE:-}" ] && [ -z "${AWS_WEB_IDENTITY_TOKEN_FILE:-}" ] && [ ! -f "${HOME}/.aws/credentials" ] && [ ! -f "${HOME}/.aws/config" ]; then
@@ -108,13 +114,17 @@ for s in "${run_list[@]}"; do
   if [ -n "$signal" ] || [ "$rc" = 130 ] || [ "$rc" = 143 ]; then
     [ "$rc" = 130 ] || [ "$rc" = 143 ] || rc=$([ "$signal" = INT ] && echo 130 || echo 143)
     echo "interrupted at step '$s' (SIG${signal:-$([ "$rc" = 130 ] && echo INT || echo TERM)}); earlier results are kept in $workdir (manifest.json). Resume with: ./build_ml_environment.sh --stack $stack --target $target --workdir $workdir --from $s" >&2
+    node -r ts-node/register/transpile-only scripts/summary.ts --stack "$stack" --target "$target" --workdir "$workdir" --interrupted "$s" --seconds $(( $(date +%s) - t0 )) >&2 </dev/null || true
     exit "$rc"
   fi
   case "$rc" in
     0) ;;
     2) echo "stopped before step '$s': fix the configuration or options named above and re-run." >&2; exit 2 ;;
     3) echo "stopped before step '$s': the workdir cannot be used (see above); nothing was changed." >&2; exit 3 ;;
-    *) echo "stopped at step '$s'; earlier results are kept in $workdir (manifest.json). Fix the problem above and re-run: completed steps are skipped." >&2; exit 1 ;;
+    *) echo "stopped at step '$s'; earlier results are kept in $workdir (manifest.json). Fix the problem above and re-run: completed steps are skipped." >&2
+       node -r ts-node/register/transpile-only scripts/summary.ts --stack "$stack" --target "$target" --workdir "$workdir" --failed "$s" --seconds $(( $(date +%s) - t0 )) >&2 </dev/null || true
+       exit 1 ;;
   esac
 done
 echo "all steps done in $(( $(date +%s) - t0 )) s; manifest: $workdir/manifest.json"
+node -r ts-node/register/transpile-only scripts/summary.ts --stack "$stack" --target "$target" --workdir "$workdir" --seconds $(( $(date +%s) - t0 )) || echo "(the end-of-run summary could not be printed; the manifest above has every step)" >&2

@@ -80,6 +80,10 @@ const FAMILIES: Family[] = [
         ],
     },
     { family: "p3", gpuModel: "NVIDIA V100", sizes: [["2xlarge", 8, 61, 1], ["8xlarge", 32, 244, 4], ["16xlarge", 64, 488, 8]] },
+    // https://aws.amazon.com/ec2/instance-types/p4/ (p4d.24xlarge: 96 vCPUs, 1152 GiB, 8 A100, 8 x 1 TB NVMe SSD) and
+    // https://aws.amazon.com/ec2/instance-types/p5/ (p5.48xlarge: 192 vCPUs, 2048 GiB, 8 H100, NVMe SSD).
+    { family: "p4d", gpuModel: "NVIDIA A100", nvmeInstanceStore: true, sizes: [["24xlarge", 96, 1152, 8]] },
+    { family: "p5", gpuModel: "NVIDIA H100", nvmeInstanceStore: true, sizes: [["48xlarge", 192, 2048, 8]] },
 ];
 
 function build(): Record<string, InstanceTypeFacts> {

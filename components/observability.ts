@@ -23,7 +23,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { vcpusOf } from "./instance-types";
+import { instanceTypeFacts } from "./instance-types";
 
 /** The resource types this component can create (the list in the header comment, for tools and tests). */
 export const OBSERVABILITY_RESOURCE_TYPES: readonly string[] = [
@@ -134,8 +134,14 @@ export class Observability extends pulumi.ComponentResource {
         }
         const ep = args.endpoint;
         if (ep && ep.variants.length === 0) throw new Error("Observability: the observed endpoint has no variants");
-        // Fail at preview for unknown instance types (the CPU alarm needs the core count).
-        const vcpus = new Map((ep?.variants ?? []).map((v) => [v.name, vcpusOf(v.instanceType)]));
+        // The CPU alarm needs the core count: a type missing from the instance table gets no CPU alarm (never a
+        // mis-scaled one) and a warning, so the program still reaches the policy pack, which judges the type itself.
+        const vcpus = new Map<string, number | undefined>((ep?.variants ?? []).map((v) => [v.name, instanceTypeFacts(v.instanceType)?.vcpus]));
+        for (const v of ep?.variants ?? []) {
+            if (vcpus.get(v.name) === undefined) {
+                void pulumi.log.warn(`Observability: instance type ${v.instanceType} of variant ${v.name} is not in components/instance-types.ts: no CPU alarm for it (add the type's vCPUs there)`, this);
+            }
+        }
 
         const region = aws.getRegionOutput({}, { parent: this }).region;
         const lg = (key: string, logGroupName: string) =>
@@ -215,8 +221,8 @@ export class Observability extends pulumi.ComponentResource {
                     { parent: this },
                 );
 
-                const n = vcpus.get(v.name)!;
-                const cpu = new aws.cloudwatch.MetricAlarm(
+                const n = vcpus.get(v.name);
+                const cpu = n === undefined ? undefined : new aws.cloudwatch.MetricAlarm(
                     `${name}-${v.name}-cpu`,
                     {
                         name: `${base}-cpu`,
@@ -239,7 +245,7 @@ export class Observability extends pulumi.ComponentResource {
                     { parent: this },
                 );
                 rollback.push(errorRate, latency);
-                all.push(errorRate, latency, cpu);
+                all.push(errorRate, latency, ...(cpu ? [cpu] : []));
             }
 
             if (args.alarms.alarmOnZeroInvocations) {

@@ -591,7 +591,7 @@ export class PlatformSecurity extends pulumi.ComponentResource {
     /**
      * The CI deploy role trusts only a federated CI identity (GitHub Actions OIDC by default): audience sts.amazonaws.com
      * and a subject pattern naming the repository and environment. The account's OIDC provider for
-     * token.actions.githubusercontent.com is created once per account, outside the stacks (see README).
+     * token.actions.githubusercontent.com is created once per account, outside the stacks (see README, 'Deploy to your account').
      */
     private ciTrust(args: PlatformSecurityArgs): pulumi.Output<string> {
         const providerArn: pulumi.Input<string> =

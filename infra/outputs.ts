@@ -1,6 +1,6 @@
 /**
  * The stack outputs contract: what `pulumi stack output --json` returns for every stack, and what
- * `build_ml_environment.sh` (both targets) and the monitors read. Documented in README.md ("Stack outputs").
+ * `build_ml_environment.sh` (both targets) and the monitors read. Documented in docs/outputs.md (generated from this file: npm run docs).
  * Changing a field here is a breaking change for every consumer.
  */
 

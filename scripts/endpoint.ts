@@ -15,6 +15,7 @@
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
+import { CliSpec, formatHelp, parseCli, UsageError } from "../lib/common/cli";
 import { writeFileAtomic } from "../lib/data/io";
 import { manifestPath } from "../lib/pipeline/manifest";
 // process.ts only (not the lib/serving index): the CLI starts faster without the batch / load-test / capture code.
@@ -68,36 +69,66 @@ export function loopbackRequest(url: string, method: "GET" | "POST", pathName: s
     });
 }
 
-export class UsageError extends Error {}
+export { UsageError };
 
-const USAGE = `usage: npm run endpoint -- <command> [--stack dev] [--workdir DIR] [--name ENDPOINT]
-  status                                       variants, live weights, counters, capture
-  weights --variant NAME=W [--variant NAME=W]  shift traffic between production variants
-  invoke (--body TEXT | --body-file F) [--content-type T] [--accept T] [--target-variant V] [--inference-id ID]
-  teardown                                     stop the endpoint(s) of the workdir`;
+const COMMON = [
+    { name: "stack", value: "NAME", help: "stack of the run (default dev)" },
+    { name: "workdir", value: "DIR", help: "the run's workdir (default .ml-env/<stack>, as build_ml_environment.sh)" },
+    { name: "name", value: "ENDPOINT", help: "endpoint name (default: the only endpoint of the workdir)" },
+];
+
+export const SPEC: CliSpec = {
+    program: "npm run endpoint --",
+    summary: "The local endpoint started by the deploy step of ./build_ml_environment.sh (loopback only, 127.0.0.1).",
+    commands: [
+        { name: "status", summary: "variants, live weights and traffic shares, counters, capture folder" },
+        {
+            name: "weights",
+            summary: "shift traffic between production variants (the local UpdateEndpointWeightsAndCapacities)",
+            flags: [
+                { name: "variant", value: "NAME=WEIGHT", help: "a variant's new weight (repeat per variant)", repeatable: true },
+                { name: "variants", value: "N=W,N=W", help: "the same as one comma-separated list", repeatable: true },
+            ],
+        },
+        {
+            name: "invoke",
+            summary: "one request to /invocations (a raw Adult CSV row: the 14 feature columns, no label)",
+            flags: [
+                { name: "body", value: "TEXT", help: "the request body", rawValue: true },
+                { name: "body-file", value: "FILE", help: "the request body from a file" },
+                { name: "content-type", value: "TYPE", help: "text/csv (default) or application/json" },
+                { name: "accept", value: "TYPE", help: "answer format (default text/csv)" },
+                { name: "target-variant", value: "V", help: "route to this variant (X-Amzn-SageMaker-Target-Variant)" },
+                { name: "inference-id", value: "ID", help: "X-Amzn-SageMaker-Inference-Id (joins ground truth later)" },
+            ],
+        },
+        { name: "teardown", summary: "stop the endpoint process(es) of the workdir; nothing is left running" },
+    ],
+    flags: COMMON,
+    examples: [
+        "npm run endpoint -- status",
+        "npm run endpoint -- invoke --body '39, State-gov, 77516, Bachelors, 13, Never-married, Adm-clerical, Not-in-family, White, Male, 2174, 0, 40, United-States'",
+        "npm run endpoint -- weights --variant champion=1        # prod stacks: --variant champion=9 --variant challenger=1",
+        "npm run endpoint -- teardown",
+    ],
+    notes: ["Weight changes live in the running process (like the service) until the next deploy.", "exit codes: 0 ok, 1 failed, 2 bad usage"],
+};
+
+const USAGE = formatHelp(SPEC);
 
 interface Args {
     command: string;
     flags: Record<string, string>;
     variants: string[];
+    help: boolean;
 }
 
 export function parseCliArgs(argv: string[]): Args {
-    const [command, ...rest] = argv;
+    const p = parseCli(SPEC, argv);
+    const variants = [...(p.lists.variant ?? []), ...(p.lists.variants ?? []).flatMap((v) => v.split(",").filter(Boolean))];
     const flags: Record<string, string> = {};
-    const variants: string[] = [];
-    for (let i = 0; i < rest.length; i++) {
-        const a = rest[i];
-        if (!a.startsWith("--")) throw new UsageError(`unexpected argument '${a}'`);
-        const key = a.slice(2);
-        const v = rest[i + 1];
-        if (v === undefined || (v.startsWith("--") && key !== "body")) throw new UsageError(`--${key} needs a value`);
-        i++;
-        if (key === "variant") variants.push(v);
-        else if (key === "variants") variants.push(...v.split(",").filter(Boolean));
-        else flags[key] = v;
-    }
-    return { command: command ?? "", flags, variants };
+    for (const [k, v] of Object.entries(p.flags)) if (typeof v === "string" && k !== "variant" && k !== "variants") flags[k] = v;
+    return { command: p.command ?? "", flags, variants, help: p.help };
 }
 
 export function parseWeights(specs: string[]): Record<string, number> {
@@ -161,7 +192,11 @@ function markTornDown(workdir: string, results: { endpointName: string; pid: num
 
 /** Runs one CLI command; resolves to the exit code (throws on failure: UsageError = bad usage). */
 export async function main(argv: string[]): Promise<number> {
-    const { command, flags, variants } = parseCliArgs(argv);
+    const { command, flags, variants, help } = parseCliArgs(argv);
+    if (help) {
+        console.log(USAGE);
+        return 0;
+    }
     const { workdir } = resolveWorkdir(flags);
     switch (command) {
         case "status": {
@@ -237,12 +272,6 @@ export async function main(argv: string[]): Promise<number> {
             markTornDown(workdir, results);
             return 0;
         }
-        case "":
-        case "help":
-        case "--help":
-        case "-h":
-            console.log(USAGE);
-            return command ? 0 : 2;
         default:
             throw new UsageError(`unknown command '${command}'`);
     }
@@ -253,7 +282,7 @@ if (require.main === module) {
         (code) => process.exit(code),
         (e: Error) => {
             process.stderr.write(`error: ${e.message}\n`);
-            if (e instanceof UsageError) process.stderr.write(`${USAGE}\n`);
+            if (e instanceof UsageError) process.stderr.write(`(npm run endpoint -- --help shows the usage and examples)\n`);
             process.exit(e instanceof UsageError ? 2 : 1);
         },
     );

@@ -761,6 +761,11 @@ commands:
   ab             --capture <endpoint capture folder|s3://> [--ground-truth <folder|s3://>] --champion <variant> [--out dir] [--apply --workdir <dir> --endpoint <name> | --apply --endpoint-url http://127.0.0.1:<port>]
   report         --reports <dir|s3://> --out <report.html|s3://> [--baseline <dir|statistics.json>]
 s3:// outputs are uploaded with SSE-KMS (--kms-key-id <arn> to name the key).
+examples: (after ./build_ml_environment.sh; W=.ml-env/dev, C=$W/s3/<capture bucket>/datacapture/mlp-dev-endpoint)
+  npm run monitor -- baseline --dataset $W/s3/<curated bucket>/prepared/train.csv --out /tmp/baseline
+  npm run monitor -- analyze --baseline /tmp/baseline --capture $C --out /tmp/dq
+  npm run monitor -- report --reports /tmp/dq --out /tmp/monitoring.html --baseline /tmp/baseline
+  npm run monitor -- ab --capture $C --champion champion       (needs two variants with traffic: a prod-like stack)
 exit codes: 0 ok, 1 violations found (with --fail-on-violations), 2 bad usage or unusable input`;
 
 const COMMANDS: Record<string, (a: ParsedArgs, ctx: Ctx) => Promise<number>> = {

@@ -1,30 +1,50 @@
 /**
  * Policy checks over existing state:
- *   npm run policy:check -- --export FILE --stack <name> [--json FILE] [--sarif FILE] [--policy-config FILE]
+ *   npm run policy:check -- --export FILE --stack <name> [--json FILE] [--sarif FILE] [--policy-config FILE] [--verbose]
  * Evaluates the same pack over a `pulumi stack export` file. Same output and exit codes as the gate.
  */
 import * as path from "path";
 import { ConfigError } from "../infra/config";
+import { CliSpec, need, str, withCli } from "../lib/common/cli";
 import { writeFileAtomic } from "../lib/data/io";
 import { checkExport, exitCode } from "../lib/gate/gate";
 import { formatReport, jsonReport, sarifReport } from "../lib/gate/format";
-import { parseFlags } from "./plan";
+import { checkArgs, REPORT_FLAGS } from "./plan";
 
-async function main(): Promise<number> {
-    const flags = parseFlags(process.argv.slice(2), ["export", "stack", "json", "sarif", "policy-config"]);
-    if (typeof flags.export !== "string") throw new ConfigError(["--export FILE is required (create it with 'pulumi stack export --file FILE')"]);
-    if (typeof flags.stack !== "string") throw new ConfigError(["--stack <name> is required: it selects the policy config (policies/config/<environment>.json)"]);
-    const report = await checkExport(path.resolve(flags.export), flags.stack, typeof flags["policy-config"] === "string" ? path.resolve(flags["policy-config"]) : undefined);
-    process.stdout.write(formatReport(report) + "\n");
-    if (typeof flags.json === "string") writeFileAtomic(flags.json, JSON.stringify(jsonReport(report), null, 2) + "\n");
-    if (typeof flags.sarif === "string") writeFileAtomic(flags.sarif, JSON.stringify(sarifReport(report), null, 2) + "\n");
-    return exitCode(report);
+export const SPEC: CliSpec = {
+    program: "npm run policy:check --",
+    summary: "Evaluates the policy pack over an existing stack's state (a `pulumi stack export` file): an audit of what is deployed.",
+    flags: [
+        { name: "export", value: "FILE", help: "the state: pulumi stack export --stack <name> --file FILE (required)" },
+        { name: "stack", value: "NAME", help: "selects the policy config of the stack's environment (required)" },
+        ...REPORT_FLAGS,
+    ],
+    examples: ["pulumi stack export --stack prod --file state.json", "npm run policy:check -- --export state.json --stack prod --sarif audit.sarif"],
+    notes: ["exit codes: 0 no mandatory violation, 1 mandatory violation(s), 2 bad arguments or unreadable input"],
+};
+
+export function main(argv: string[]): Promise<number> {
+    return withCli(SPEC, argv, async (p) => {
+        const file = need(p, "export", "state.json");
+        const stack = need(p, "stack", "prod");
+        const cfg = str(p, "policy-config");
+        checkArgs(undefined, cfg, file); // the stack may come from elsewhere: it only selects the policy config
+        const report = await checkExport(path.resolve(file), stack, cfg !== undefined ? path.resolve(cfg) : undefined);
+        process.stdout.write(formatReport(report, { verbose: p.flags.verbose === true }) + "\n");
+        const json = str(p, "json");
+        const sarif = str(p, "sarif");
+        if (json) writeFileAtomic(json, JSON.stringify(jsonReport(report), null, 2) + "\n");
+        if (sarif) writeFileAtomic(sarif, JSON.stringify(sarifReport(report), null, 2) + "\n");
+        return exitCode(report);
+    });
 }
 
-main().then(
-    (code) => process.exit(code),
-    (e: Error) => {
-        process.stderr.write(`${e instanceof ConfigError ? e.message : e.message}\n`);
-        process.exit(2);
-    },
-);
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (e: Error) => {
+            process.stderr.write(`error: ${e instanceof ConfigError ? e.message : e.message}\n`);
+            process.exit(2);
+        },
+    );
+}

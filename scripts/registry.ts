@@ -11,20 +11,40 @@ import * as os from "os";
 import * as path from "path";
 import { StackOutputs } from "../infra/outputs";
 import { APPROVAL_STATUSES, ApprovalStatus, RegistryError } from "../lib/registry";
+import { CliSpec, ParsedCli, UsageError, withCli } from "../lib/common/cli";
 import { registryFor } from "./steps/register";
 
-function usage(msg: string): never {
-    process.stderr.write(`${msg}\nusage: npm run registry -- list|describe|approve|reject [--stack dev] [--workdir DIR] [--version N] [--reason TEXT] [--by NAME] [--status S]\n`);
-    process.exit(2);
-}
+const VERSION = { name: "version", value: "N", help: "model package version (see 'list')" };
+const REASON = { name: "reason", value: "TEXT", help: "why (recorded as the ApprovalDescription; required)" };
+const BY = { name: "by", value: "NAME", help: "who decides (default $USER)" };
 
-function main(): void {
-    const [cmd, ...rest] = process.argv.slice(2);
-    const flags: Record<string, string> = {};
-    for (let i = 0; i < rest.length; i += 2) {
-        if (!rest[i].startsWith("--") || rest[i + 1] === undefined) usage(`bad argument '${rest[i]}'`);
-        flags[rest[i].slice(2)] = rest[i + 1];
-    }
+export const SPEC: CliSpec = {
+    program: "npm run registry --",
+    summary: "The local model registry of a run (ModelPackageGroup / ModelPackage): list, inspect, approve or reject model versions.",
+    commands: [
+        { name: "list", summary: "the group's model packages with status and metrics", flags: [{ name: "status", value: "S", help: `only this status: ${APPROVAL_STATUSES.join(", ")}` }] },
+        { name: "describe", summary: "one package as JSON (metrics, hyperparameters, lineage)", flags: [VERSION] },
+        { name: "approve", summary: "PendingManualApproval -> Approved (the next deploy serves it)", flags: [VERSION, REASON, BY] },
+        { name: "reject", summary: "-> Rejected (an Approved package is revoked; Rejected is final)", flags: [VERSION, REASON, BY] },
+    ],
+    flags: [
+        { name: "stack", value: "NAME", help: "stack of the run (default dev)" },
+        { name: "workdir", value: "DIR", help: "the run's workdir (default .ml-env/<stack>)" },
+    ],
+    examples: [
+        "npm run registry -- list",
+        "npm run registry -- describe --version 1",
+        'npm run registry -- approve --stack prod --version 2 --reason "AUC 0.93 on the holdout, reviewed by ML lead"',
+    ],
+    notes: ["exit codes: 0 ok, 1 refused (an invalid approval transition), 2 bad usage"],
+};
+
+function main(p: ParsedCli): number {
+    const cmd = p.command!;
+    const flags = p.flags as Record<string, string>;
+    const usage = (msg: string): never => {
+        throw new UsageError(msg);
+    };
     const stack = flags.stack ?? "dev";
     const workdir = path.resolve(flags.workdir ?? path.join(__dirname, "..", ".ml-env", stack));
     const outputsFile = path.join(workdir, "stack-outputs.json");
@@ -47,29 +67,29 @@ function main(): void {
                 const m = Object.entries(p.Metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(" ");
                 process.stdout.write(`  v${p.ModelPackageVersion}  ${p.ModelApprovalStatus.padEnd(21)} ${p.CreationTime}  ${m}  ${p.ModelPackageDescription ?? ""}\n`);
             }
-            return;
+            return 0;
         }
         case "describe":
             process.stdout.write(JSON.stringify(reg.describe(group, version()), null, 2) + "\n");
-            return;
+            return 0;
         case "approve":
         case "reject": {
             const by = flags.by ?? process.env.USER ?? os.userInfo().username;
-            const p = reg.setApproval(group, version(), cmd === "approve" ? "Approved" : "Rejected", by, flags.reason ?? "");
-            process.stdout.write(`${p.ModelPackageArn}: ${p.ModelApprovalStatus} by ${by} (${p.ApprovalDescription})\n`);
-            return;
+            const pkg = reg.setApproval(group, version(), cmd === "approve" ? "Approved" : "Rejected", by, flags.reason ?? "");
+            process.stdout.write(`${pkg.ModelPackageArn}: ${pkg.ModelApprovalStatus} by ${by} (${pkg.ApprovalDescription})\n`);
+            return 0;
         }
         default:
-            usage(`unknown command '${cmd ?? ""}'`);
+            return usage(`command '${cmd}' is unknown`);
     }
 }
 
-try {
-    main();
-} catch (e) {
-    if (e instanceof RegistryError) {
-        process.stderr.write(`refused: ${e.message}\n`);
-        process.exit(1);
-    }
-    throw e;
+if (require.main === module) {
+    withCli(SPEC, process.argv.slice(2), main).then(
+        (code) => process.exit(code),
+        (e: Error) => {
+            process.stderr.write(e instanceof RegistryError ? `refused: ${e.message}\n` : `error: ${e.message}\n`);
+            process.exit(e instanceof RegistryError ? 1 : 2);
+        },
+    );
 }

@@ -26,8 +26,8 @@ import {
 import { packConfigProblems } from "../../policies/lib/config";
 import { ExemptionRecord } from "../../policies/lib/report";
 import { isUnknownValueError } from "../../policies/lib/unknowns";
-import { PlatformPolicy } from "../../policies/lib/types";
-import { ProgramRun, PROJECT, runProgram } from "./runtime";
+import { PlatformPolicy, remediationFor } from "../../policies/lib/types";
+import { ProgramRun, PROJECT, runProgram, sourceLocation } from "./runtime";
 
 export interface GateViolation {
     policy: string;
@@ -38,6 +38,16 @@ export interface GateViolation {
     name?: string;
     message: string;
     remediation: string;
+}
+
+/** One row of the per-policy table: the level in force for this stack and what the policy found. */
+export interface GatePolicyResult {
+    policy: string;
+    enforcementLevel: string;
+    severity: string;
+    violations: number;
+    exempted: number;
+    notEvaluated: number;
 }
 
 export interface GateReport {
@@ -52,6 +62,9 @@ export interface GateReport {
     remediations: { policy: string; urn: string; changed: string[] }[];
     cost: { monthlyUsd: number; budgetUsd: number | null; pricing: string; priceTableAsOf: string; items: CostEstimate["lines"]; unpriced: number; unknowns: string[] };
     counts: { resources: number; policies: number; mandatory: number; advisory: number; exempted: number; notEvaluated: number };
+    policies: GatePolicyResult[];
+    /** Where the program declared a resource (project file, line), for the resources of violations and exemptions. */
+    sources: Record<string, { file: string; line: number }>;
 }
 
 export interface GateOptions {
@@ -146,7 +159,7 @@ async function evaluate(
                 type: r?.type,
                 name: r?.name,
                 message: v.message.replace(`${policy.description}\n`, ""),
-                remediation: policy.remediationSteps,
+                remediation: remediationFor(policy, v.message.replace(`${policy.description}\n`, "")),
             });
         }
     };
@@ -205,6 +218,18 @@ async function evaluate(
             unpriced: est.unpriced.length,
             unknowns: est.unknowns,
         },
+        policies: all.map((p) => {
+            const lvl = (ctxs.get(p.name)?.config?.enforcementLevel as string | undefined) ?? p.enforcementLevel;
+            return {
+                policy: p.name,
+                enforcementLevel: lvl,
+                severity: p.severity,
+                violations: violations.filter((v) => v.policy === p.name).length,
+                exempted: exemptions.filter((e) => e.policyName === p.name).length,
+                notEvaluated: notEvaluated.filter((n) => n.policy === p.name).length,
+            };
+        }),
+        sources: {},
         counts: {
             resources: inputs.length,
             policies: all.length,
@@ -228,6 +253,13 @@ export async function runGate(opts: GateOptions): Promise<{ report: GateReport; 
         source: "program",
         mode: run.mode,
     });
+    // Source locations for the resources a reader has to act on: the innermost frame in the program's own code.
+    const wanted = new Set([...report.violations.map((v) => v.urn), ...report.exemptions.map((e) => e.urn)]);
+    for (const r of run.resources) {
+        if (!wanted.has(r.urn)) continue;
+        const frame = r.source?.find((f) => !f.uri.includes("/lib/gate/"));
+        if (frame) report.sources[r.urn] = sourceLocation(frame);
+    }
     return { report, run };
 }
 

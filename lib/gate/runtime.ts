@@ -11,6 +11,8 @@
  *    of a new stack; inputs derived from them reach the policies as unknown values, and policies that read them are
  *    reported as "not evaluated" — the same thing the CLI does.
  */
+import * as path from "path";
+import { fileURLToPath, pathToFileURL } from "url";
 import * as pulumi from "@pulumi/pulumi";
 import { RawConfig } from "../../infra/config";
 import { readStackFile, toRuntimeConfig } from "../../infra/stack-config";
@@ -34,6 +36,12 @@ export interface RecordedResource {
     inputs: Record<string, unknown>;
     outputs: Record<string, unknown>;
     id?: string;
+    /**
+     * Where the program declared the resource: the frames of its registration stack that are in this project (not in
+     * node_modules), innermost first, as file URI, line and column of the code that ran (transpiled JS under ts-node;
+     * see sourceLocation for the TypeScript position).
+     */
+    source?: { uri: string; line: number; column: number }[];
 }
 
 export interface ProgramRun {
@@ -62,7 +70,7 @@ export interface RunOptions {
 
 class Recorder implements pulumi.runtime.Mocks {
     readonly resources: RecordedResource[] = [];
-    pending?: { parent?: string; provider?: string; dependencies: string[]; propertyDependencies: Record<string, string[]>; raw?: Record<string, unknown> };
+    pending?: { parent?: string; provider?: string; dependencies: string[]; propertyDependencies: Record<string, string[]>; raw?: Record<string, unknown>; source?: RecordedResource["source"] };
     constructor(readonly ctx: MockContext, readonly stack: string, readonly mode: "update" | "new-stack") {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
@@ -102,6 +110,7 @@ class Recorder implements pulumi.runtime.Mocks {
             inputs,
             outputs: state,
             id,
+            ...(p.source?.length ? { source: p.source } : {}),
         });
         return { id, state };
     }
@@ -132,6 +141,41 @@ function appendStackTransformations(extra: pulumi.ResourceTransformation[]): voi
             own = (v ?? []).filter((t) => !extra.includes(t));
         },
     });
+}
+
+const PROJECT_ROOT_URI = pathToFileURL(path.resolve(__dirname, "..", "..")).toString() + "/";
+
+/** The registration stack's frames inside this project (not node_modules), at most 8, innermost first. */
+function projectFrames(req: any): RecordedResource["source"] {
+    const frames: any[] = req.getStacktrace?.()?.getFramesList?.() ?? [];
+    const out: NonNullable<RecordedResource["source"]> = [];
+    for (const f of frames) {
+        const pc = f.getPc?.();
+        const uri: string | undefined = pc?.getUri?.();
+        if (!uri || !uri.startsWith(PROJECT_ROOT_URI) || uri.includes("/node_modules/")) continue;
+        out.push({ uri, line: pc.getLine(), column: pc.getColumn() });
+        if (out.length >= 8) break;
+    }
+    return out;
+}
+
+/**
+ * The TypeScript position (project-relative path, 1-based line) of a recorded frame: ts-node's source maps translate
+ * the transpiled position (the runtime leaves V8's plain stack formatting on while the program runs, for speed).
+ */
+export function sourceLocation(frame: { uri: string; line: number; column: number }): { file: string; line: number } {
+    const file = fileURLToPath(frame.uri);
+    let pos = { source: file, line: frame.line, column: frame.column };
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        const sms = require("@cspotcode/source-map-support") as { mapSourcePosition(p: { source: string; line: number; column: number }): { source: string; line: number; column: number } };
+        const mapped = sms.mapSourcePosition(pos);
+        if (mapped && mapped.source) pos = { ...mapped, source: mapped.source.startsWith("file:") ? fileURLToPath(mapped.source) : mapped.source };
+    } catch {
+        /* no source maps (compiled JS): the position is already the source's */
+    }
+    const root = path.resolve(__dirname, "..", "..");
+    return { file: path.relative(root, path.resolve(root, pos.source)).split(path.sep).join("/"), line: pos.line };
 }
 
 async function settle(): Promise<void> {
@@ -178,6 +222,7 @@ export async function runProgram(program: () => unknown, opts: RunOptions): Prom
             dependencies: req.getDependenciesList?.() ?? [],
             propertyDependencies,
             raw: req.getObject?.()?.toJavaScript?.(),
+            source: projectFrames(req),
         };
         return register(req, callback);
     };

@@ -94,37 +94,77 @@ export function barSpec(data: readonly { category: string; value: number }[], op
 }
 
 /** Line chart of (x, y[, series]) points, e.g. ROC curves or a metric over time. */
-export function lineSpec(points: readonly { x: number | string; y: number; series?: string }[], opts: ChartOptions & { xType?: 'quantitative' | 'temporal' | 'ordinal' } = {}): VegaLiteSpec {
+export function lineSpec(points: readonly { x: number | string; y: number; series?: string }[], opts: ChartOptions & { xType?: 'quantitative' | 'temporal' | 'ordinal'; fitY?: boolean } = {}): VegaLiteSpec {
   const hasSeries = points.some((p) => p.series !== undefined);
+  // fitY: the y axis spans the data (a little padding), not 0..max - scores of 0.905..0.930 stay readable.
+  let yScale: Record<string, unknown> | undefined;
+  if (opts.fitY && points.length) {
+    const ys = points.map((p) => p.y).filter(Number.isFinite);
+    const lo = Math.min(...ys);
+    const hi = Math.max(...ys);
+    const pad = hi > lo ? (hi - lo) * 0.1 : Math.max(Math.abs(hi) * 0.01, 0.001);
+    yScale = { zero: false, domain: [lo - pad, hi + pad], nice: false };
+  }
   return {
     ...base(opts),
     data: { values: points.map((p) => ({ ...p })) },
     mark: { type: 'line', point: points.length <= 50, tooltip: true },
     encoding: {
       x: { field: 'x', type: opts.xType ?? 'quantitative', title: opts.xTitle ?? 'x' },
-      y: { field: 'y', type: 'quantitative', title: opts.yTitle ?? 'y' },
+      y: { field: 'y', type: 'quantitative', title: opts.yTitle ?? 'y', ...(yScale ? { scale: yScale } : {}) },
       ...(hasSeries ? { color: { field: 'series', type: 'nominal', title: null } } : {}),
     },
   };
 }
 
-/** Heatmap of (x, y, value) cells with the value printed in each cell (e.g. correlation or confusion matrix). */
-export function heatmapSpec(cells: readonly { x: string; y: string; value: number | null }[], opts: ChartOptions & { domain?: [number, number]; scheme?: string; format?: string; order?: string[] } = {}): VegaLiteSpec {
+/**
+ * Heatmap of (x, y, value) cells with the value printed in every cell (e.g. correlation or confusion matrix).
+ * Sequential schemes run darker for more; the label of each cell switches to white on dark cells so every number stays
+ * readable. `diverging` (default for the red-blue scheme) centres the colours on 0 and darkens with |value|.
+ */
+export function heatmapSpec(
+  cells: readonly { x: string; y: string; value: number | null }[],
+  opts: ChartOptions & { domain?: [number, number]; scheme?: string; format?: string; order?: string[]; xOrder?: string[]; yOrder?: string[]; diverging?: boolean; fontSize?: number } = {},
+): VegaLiteSpec {
   const order = opts.order ?? null;
   const fmt = opts.format ?? '.2f';
+  const scheme = opts.scheme ?? 'redblue';
+  const diverging = opts.diverging ?? scheme === 'redblue';
+  const vals = cells.map((c) => c.value).filter((v): v is number => v !== null && Number.isFinite(v));
+  const [lo, hi] = opts.domain ?? [Math.min(0, ...vals), Math.max(0, ...vals)];
+  // The label takes whichever of white and black contrasts more with its own cell's fill (Vega's contrast() on the
+  // colour scale's value for the datum), so every number stays readable whatever the scheme.
+  const darkTest = "contrast('white', scale('color', datum.value)) > contrast('black', scale('color', datum.value))";
+  const nx = (opts.xOrder ?? order)?.length ?? 8;
+  const ny = (opts.yOrder ?? order)?.length ?? 8;
   return {
-    ...base({ ...opts, width: opts.width ?? 40 * (order?.length ?? 8), height: opts.height ?? 40 * (order?.length ?? 8) }),
+    ...base({ ...opts, width: opts.width ?? 40 * nx, height: opts.height ?? 40 * ny }),
     data: { values: cells.map((c) => ({ ...c })) },
     encoding: {
-      x: { field: 'x', type: 'nominal', sort: order, title: opts.xTitle ?? null },
-      y: { field: 'y', type: 'nominal', sort: order, title: opts.yTitle ?? null },
+      // Horizontal labels when they fit under their column, slanted otherwise (long feature names).
+      x: { field: 'x', type: 'nominal', sort: opts.xOrder ?? order, title: opts.xTitle ?? null, axis: { labelAngle: Math.max(0, ...cells.map((c) => c.x.length)) <= 12 ? 0 : -45 } },
+      y: { field: 'y', type: 'nominal', sort: opts.yOrder ?? order, title: opts.yTitle ?? null },
     },
     layer: [
       {
         mark: { type: 'rect', tooltip: true },
-        encoding: { color: { field: 'value', type: 'quantitative', scale: { scheme: opts.scheme ?? 'redblue', ...(opts.domain ? { domain: opts.domain } : {}), reverse: true }, title: null } },
+        encoding: {
+          color: {
+            field: 'value',
+            type: 'quantitative',
+            // redblue runs red (low) to blue (high): reversed it is blue for negative, red for positive correlation.
+            scale: { scheme, domain: [lo, hi], ...(diverging ? { domainMid: 0, reverse: true } : {}) },
+            title: null,
+          },
+        },
       },
-      { mark: { type: 'text', fontSize: 9 }, encoding: { text: { field: 'value', type: 'quantitative', format: fmt } } },
+      {
+        mark: { type: 'text', fontSize: opts.fontSize ?? (nx * ny <= 16 ? 14 : 9) },
+        encoding: {
+          text: { field: 'value', type: 'quantitative', format: fmt },
+          color: { condition: { test: darkTest, value: 'white' }, value: 'black' },
+        },
+      },
     ],
   };
 }

@@ -28,10 +28,18 @@ export interface PlatformPolicyMetadata {
     severity: Severity;
     /** What to change in the program to fix a violation (Markdown). */
     remediationSteps: string;
+    /** Per-rule remediation for a policy that checks several things: the first whose `match` fits a message. */
+    ruleRemediations?: RuleRemediation[];
     /** Control references, e.g. "CIS AWS Foundations 3.0.0 3.5", "NIST SP 800-53 SC-28". */
     frameworks: string[];
     /** Free-form categories, e.g. "security", "encryption", "cost". */
     tags: string[];
+}
+
+/** The remediation of one rule of a policy, chosen by the violation's message. */
+export interface RuleRemediation {
+    match: RegExp;
+    steps: string;
 }
 
 export interface PlatformResourcePolicy extends ResourceValidationPolicy {
@@ -40,6 +48,7 @@ export interface PlatformResourcePolicy extends ResourceValidationPolicy {
     configSchema: PolicyConfigSchema;
     severity: Severity;
     remediationSteps: string;
+    ruleRemediations?: RuleRemediation[];
     frameworks: string[];
     tags: string[];
     validateResource: ResourceValidation;
@@ -52,6 +61,7 @@ export interface PlatformStackPolicy extends StackValidationPolicy {
     configSchema: PolicyConfigSchema;
     severity: Severity;
     remediationSteps: string;
+    ruleRemediations?: RuleRemediation[];
     frameworks: string[];
     tags: string[];
     validateStack: StackValidation;
@@ -61,3 +71,11 @@ export type PlatformPolicy = PlatformResourcePolicy | PlatformStackPolicy;
 
 /** The Pulumi types a resource policy inspects; listed for documentation and tests. */
 export type TypeToken = string;
+
+/**
+ * The remediation for one violation: the policy's rule remediation whose `match` fits the message, else the policy's
+ * whole `remediationSteps` (never another rule's advice).
+ */
+export function remediationFor(policy: Pick<PlatformPolicyMetadata, "remediationSteps" | "ruleRemediations">, message: string): string {
+    return policy.ruleRemediations?.find((r) => r.match.test(message))?.steps ?? policy.remediationSteps;
+}

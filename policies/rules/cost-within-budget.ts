@@ -132,6 +132,12 @@ export const costWithinBudget: PlatformStackPolicy = {
     remediationSteps:
         "Lower instance counts or sizes, use autoscaling with a lower minCapacity outside prod, reduce monitoring frequency or max runtime, " +
         "or raise the budget deliberately (aws.budgets.Budget limitAmount / policy config monthlyBudgetUsd).",
+    ruleRemediations: [
+        {
+            match: /no price for ml\./,
+            steps: "Add the instance type's on-demand hourly price for the region to policies/data/sagemaker-prices.json (from https://aws.amazon.com/sagemaker/pricing/, with the date), or choose an instance type that has a price there.",
+        },
+    ],
     configSchema: {
         properties: {
             monthlyBudgetUsd: { type: "number", minimum: 0, default: 0 },
@@ -147,7 +153,8 @@ export const costWithinBudget: PlatformStackPolicy = {
         const e = v.estimate;
         const summary = `estimated ${usd(e.totalMonthlyUsd)}/month (${e.pricing}, prices as of ${e.priceTableAsOf}; ${e.lines.length} priced line(s))`;
         for (const l of e.unpriced) {
-            advisory(reportViolation, `no price for ${l.instanceType} in ${l.region} (${l.name}); it is counted as $0 - add it to policies/data/sagemaker-prices.json`);
+            // At the policy's own level: with a capacity line of unknown price the estimate cannot vouch for the budget.
+            reportViolation(`no price for ${l.instanceType} in ${l.region} (${l.name}): its cost is unknown, so the estimate ${usd(e.totalMonthlyUsd)}/month is a lower bound - add the price to policies/data/sagemaker-prices.json`);
         }
         for (const b of blindBudgets(args.resources)) {
             reportViolation(

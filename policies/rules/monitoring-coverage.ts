@@ -220,6 +220,14 @@ export const monitoringCoverage: PlatformStackPolicy = {
         "Give every endpoint configuration a dataCaptureConfig (enableCapture true, initialSamplingPercentage > 0); attach a MonitoringSchedule or the platform ServerlessMonitor " +
         "(Lambda tagged mlplatform:monitor-endpoint=<endpoint name>); add MetricAlarms on Invocation5XXErrors and ModelLatency with dimension EndpointName; " +
         "set retentionInDays on log groups; add a CloudTrail trail with enableLogFileValidation and an aws.budgets.Budget with notifications.",
+    ruleRemediations: [
+        { match: /retentionInDays/, steps: "Set retentionInDays on the log group to a CloudWatch Logs retention value (in this platform: logs.retentionDays, or network.flowLogRetentionDays for VPC flow logs, in Pulumi.<stack>.yaml)." },
+        { match: /[Cc]apture/, steps: "Give the endpoint configuration a dataCaptureConfig with enableCapture true, initialSamplingPercentage > 0 and input and output capture options." },
+        { match: /no monitor/, steps: "Attach a MonitoringSchedule to the endpoint, or the platform ServerlessMonitor (Lambda tagged mlplatform:monitor-endpoint=<endpoint name>)." },
+        { match: /alarm/, steps: "Add aws.cloudwatch.MetricAlarms on Invocation5XXErrors and ModelLatency (namespace AWS/SageMaker) with the dimension EndpointName (the platform's Observability component does)." },
+        { match: /CloudTrail/, steps: "Add an aws.cloudtrail.Trail with enableLogFileValidation: true (or set audit.useExistingTrail when an organisation trail exists)." },
+        { match: /Budget/, steps: "Add an aws.budgets.Budget with at least one notification that has subscriber emails or SNS topics (budget.emails or alarms.emails)." },
+    ],
     configSchema: {
         properties: {
             requireDataCapture: { type: "boolean", default: true },

@@ -164,9 +164,9 @@ const step: StepDefinition = {
                     { x: "predicted 0", y: "actual 1", value: c.fn },
                     { x: "predicted 1", y: "actual 1", value: c.tp },
                 ],
-                { title: `Confusion matrix (threshold ${threshold})`, format: "d", scheme: "blues", width: 200, height: 200 },
+                { title: `Confusion matrix (threshold ${threshold})`, format: ",d", scheme: "blues", diverging: false, xOrder: ["predicted 0", "predicted 1"], yOrder: ["actual 0", "actual 1"], width: 240, height: 200 },
             ),
-            `TN ${c.tn}, FP ${c.fp}, FN ${c.fn}, TP ${c.tp}`,
+            `TN ${c.tn}, FP ${c.fp}, FN ${c.fn}, TP ${c.tp}; darker = more records`,
         );
         const bins = cal.bins.filter((b) => b.count > 0);
         await rep.chart(

@@ -49,6 +49,8 @@ export interface ReplaySpec {
     /** Short name: used in schedule names, inference ids and file names (letters, digits, hyphens). */
     name: string;
     rows: readonly Row[];
+    /** Traffic changed on purpose to demonstrate drift detection: its violations are expected (reported apart). */
+    demo?: boolean;
 }
 
 export interface MonitorReplayInput {
@@ -73,6 +75,8 @@ export interface MonitorReplayInput {
     metricsFile: string;
     /** HTML report file. */
     reportFile: string;
+    /** Paragraphs for the report's "What this report shows". */
+    about?: string[];
     /** Unique stamp of this execution (inference ids, file names). Default: epoch ms. */
     stamp?: string;
     log?: (line: string) => void;
@@ -287,6 +291,8 @@ export async function runMonitorReplay(o: MonitorReplayInput): Promise<MonitorRe
     }
 
     const input = await collectMonitoringReports(path.join(o.monitoringRoot, "reports", ep), { baselineStatistics: base.statistics, title: `Model monitoring — ${ep}` });
+    input.about = o.about;
+    input.demoSchedules = o.replays.filter((r) => r.demo).flatMap((r) => [`data-quality-${r.name}`, `model-quality-${r.name}`]);
     const rep = await writeMonitoringReport(input, o.reportFile);
     log(`report: ${rep.charts} charts, ${rep.violations} violation(s) over ${input.dataQuality.length + input.modelQuality.length} run(s) -> ${o.reportFile}`);
     return { baselineDir, baselineRows: base.statistics.dataset.item_count, replays: outcomes, reportFile: o.reportFile, reportCharts: rep.charts, emfLines };
@@ -370,7 +376,13 @@ const step: StepDefinition = {
             labelColumn: "label",
             replays: [
                 { name: "asis", rows: test },
-                { name: "shifted", rows: shiftAdultRows(test, shift) },
+                { name: "shifted", rows: shiftAdultRows(test, shift), demo: true },
+            ],
+            about: [
+                `The monitor step sent the ${test.length} rows of the test set (adult.test, never used for training) through the endpoint twice, with data capture on, and ran the data-quality monitor (against a baseline suggested from the ${train.length} training rows) and the model-quality monitor (captured predictions joined with the rows' true labels) over each replay's capture window.`,
+                "Replay 'asis' sends the rows unchanged: it stands for real traffic, and its violations are real findings about the data.",
+                `Replay 'shifted' is a deliberate drift demonstration: the same rows with age raised by 10 to 15 years, hours per week multiplied by 1.25 and 30% of the Private workclass moved to self-employment (seed ${seed}). Its drift violations are expected; the step fails if the monitor does not flag age and hours_per_week there, or flags them on the unshifted replay.`,
+                "The files under monitoring/reports/ keep SageMaker Model Monitor's semantics (e.g. a completeness_check violation for any completeness below the baseline's); this page adds whether such a difference is beyond sampling noise.",
             ],
             modelQualityConstraints: mqConstraints,
             concurrency: positiveInt(ctx.options.concurrency, "concurrency", 8),

@@ -32,7 +32,8 @@ const step: StepDefinition = {
         const results: Record<string, unknown> = {};
         if (ctx.target === "local") {
             const { report, run } = await runGate({ stack: ctx.stack, projectDir: ctx.projectDir });
-            const text = formatReport(report);
+            // A file, not a terminal: a fixed width, and the inventory included.
+            const text = formatReport(report, { width: 100, verbose: true });
             writeFileAtomic(ctx.file("provision/policy-report.txt"), text + "\n");
             writeFileAtomic(ctx.file("provision/policy-report.json"), JSON.stringify(jsonReport(report), null, 2) + "\n");
             for (const v of report.violations) ctx.log(`${v.enforcementLevel.toUpperCase()} ${v.policy}: ${v.name ?? "(stack)"} — ${v.message.split("\n")[0]}`);

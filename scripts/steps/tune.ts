@@ -121,7 +121,7 @@ const step: StepDefinition = {
             if (t.objective !== undefined) best = Math.max(best, t.objective);
             if (Number.isFinite(best)) points.push({ x: t.trial, y: best, series: "best so far" });
         }
-        await report.chart(lineSpec(points, { title: "validation:auc by trial", xTitle: "trial", yTitle: "validation:auc" }));
+        await report.chart(lineSpec(points, { title: "validation:auc by trial", xTitle: "trial", yTitle: "validation:auc", fitY: true }));
         report.table(
             ["trial", "job", "status", "objective", ...Object.keys(res.best.hyperParameters)],
             res.trials.map((t) => [t.trial, t.TrainingJobName, t.status, t.objective ?? null, ...Object.keys(res.best!.hyperParameters).map((k) => t.hyperParameters[k] ?? null)]),

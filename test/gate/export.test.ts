@@ -86,7 +86,12 @@ function assertSarif(s: any, violations: number): void {
         assert.equal(typeof r.shortDescription.text, "string");
     }
     const results = s.runs[0].results;
-    assert.equal(results.length, violations);
+    // Violations are results without suppressions; exempted findings are results with an inSource suppression.
+    assert.equal(results.filter((r: any) => !r.suppressions).length, violations);
+    for (const r of results.filter((x: any) => x.suppressions)) {
+        assert.equal(r.suppressions[0].kind, "inSource");
+        assert.ok(r.suppressions[0].justification.length > 0);
+    }
     for (const r of results) {
         assert.ok(ruleIds.includes(r.ruleId), r.ruleId);
         assert.equal(driver.rules[r.ruleIndex].id, r.ruleId);
@@ -226,7 +231,18 @@ describe("gate: stack export path", function () {
             // The default dev config is a new stack: no model yet, so no endpoint capacity to estimate (issue 9, defect 4).
             assert.ok(j.cost.budgetUsd > 0 && Array.isArray(j.cost.items));
             assert.equal(j.cost.monthlyUsd, 0);
-            assertSarif(JSON.parse(fs.readFileSync(f("plan.sarif"), "utf8")), j.violations.length);
+            const sarif = JSON.parse(fs.readFileSync(f("plan.sarif"), "utf8"));
+            assertSarif(sarif, j.violations.length);
+            // The exemptions are suppressions located at the component line that declared the resource.
+            const suppressed = sarif.runs[0].results.filter((r: any) => r.suppressions);
+            assert.ok(suppressed.length >= j.exemptions.length && j.exemptions.length > 0, `${suppressed.length} suppressed results`);
+            for (const r of suppressed) {
+                const loc = r.locations[0].physicalLocation;
+                assert.match(loc.artifactLocation.uri, /^components\/[a-z-]+\.ts$/);
+                assert.ok(loc.region.startLine > 0);
+                const line = fs.readFileSync(path.join(ROOT, loc.artifactLocation.uri), "utf8").split("\n")[loc.region.startLine - 1];
+                assert.match(line, /new [\w.]+\(/, `${loc.artifactLocation.uri}:${loc.region.startLine} declares a resource`);
+            }
         });
 
         it("plan --outputs is the stack outputs in the shape of `pulumi stack output --json`", () => {

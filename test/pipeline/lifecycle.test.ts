@@ -19,6 +19,7 @@ import { LocalModelRegistry } from "../../lib/registry";
 import { isAlive, readState, teardown } from "../../lib/serving";
 import { main as endpointCli } from "../../scripts/endpoint";
 import { loadStep } from "../../scripts/steps";
+import { chromiumMissing, loadReports } from "../helpers/browser";
 
 const PROJECT = path.resolve(__dirname, "..", "..");
 const SLICE = { rows: "2000", "max-jobs": "3", levels: "1,2", "level-seconds": "1" };
@@ -206,6 +207,35 @@ describe("ML lifecycle, local target, end to end on a 2000-row slice", function 
         for (const t of ["ROC curve", "Precision-recall curve", "Confusion matrix", "Reliability diagram"]) assert.ok(html.includes(t), t);
     });
 
+    it("the EDA, tuning and evaluation reports load in headless Chromium with their headline numbers and no console errors", async function () {
+        const missing = chromiumMissing();
+        if (missing) {
+            console.log(`      ${missing}`);
+            return this.skip();
+        }
+        const m = manifest();
+        const pages = await loadReports(["eda", "tuning", "evaluation"].map((n) => path.join(workdir, "reports", `${n}.html`)));
+        for (const p of pages) {
+            assert.deepEqual([...p.consoleErrors, ...p.pageErrors], [], `${p.file}: errors in the browser`);
+            assert.ok(p.visibleCharts >= 1, `${p.file}: no chart on screen`);
+        }
+        const [eda, tuning, evaluation] = pages;
+        assert.match(eda.text, /rows\s+\d+/);
+        // tuning: the best objective is printed, and the chart's y axis fits the scores (no 0 tick, ticks within the data's range)
+        const best = Number(m.steps.tune.results!.validationAuc);
+        assert.ok(tuning.text.includes(best.toFixed(4)), `tuning report shows the best objective ${best.toFixed(4)}`);
+        const tuningHtml = fs.readFileSync(path.join(workdir, "reports", "tuning.html"), "utf8");
+        // Vega's own description of the y axis: "Y-axis titled 'validation:auc' for a linear scale with values from A to B".
+        const yAxis = /aria-label="Y-axis titled 'validation:auc' for a linear scale with values from ([\d.]+) to ([\d.]+)"/.exec(tuningHtml);
+        assert.ok(yAxis, "the tuning chart has a y axis");
+        const [lo, hi] = [Number(yAxis[1]), Number(yAxis[2])];
+        assert.ok(lo > 0.5 && lo <= best && best <= hi, `y axis ${lo}..${hi} should fit the scores (best ${best}), not run from 0`);
+        // evaluation: the gate verdict and the AUC; every confusion-matrix cell has its count on it
+        const auc = Number(m.steps.evaluate.results!.testAuc);
+        assert.ok(evaluation.text.includes(auc.toFixed(4)), `AUC ${auc.toFixed(4)} on the page`);
+        assert.match(evaluation.text, /PASSED/);
+    });
+
     it("re-running deploy on the running endpoint reuses it", async function () {
         const before = manifest().steps.deploy.results!;
         const rec = await step("deploy", {}, true);
@@ -218,6 +248,10 @@ describe("ML lifecycle, local target, end to end on a 2000-row slice", function 
         const skipped = script(["--only", "batch-infer", "--", ...SLICE_ARGS]);
         assert.equal(skipped.code, 0, skipped.all);
         assert.match(skipped.stdout, /=== batch-infer: up to date, skipped/);
+        // The end-of-run summary (scripts/summary.ts): every step, the reports, the running endpoint and how to stop it.
+        assert.match(skipped.stdout, /=== Summary: run finished — stack dev, target local/);
+        assert.match(skipped.stdout, /evaluation\s+\S+reports\/evaluation\.html/);
+        assert.match(skipped.stdout, /Stop it: \.\/build_ml_environment\.sh --workdir \S+ --teardown/);
         assert.equal(manifest().steps["batch-infer"].finishedAt, before.finishedAt);
         const forced = script(["--only", "batch-infer", "--force", "--", ...SLICE_ARGS]);
         assert.equal(forced.code, 0, forced.all);
@@ -257,6 +291,8 @@ describe("ML lifecycle, local target, end to end on a 2000-row slice", function 
         const gate = /quality gate failed: test AUC (0\.\d{4}) < 0\.999 \(--min-auc\)/.exec(r.stdout);
         assert.ok(gate, r.all);
         assert.match(r.stderr, /stopped at step 'evaluate'/);
+        assert.match(r.stderr, /=== Summary: run FAILED at step 'evaluate'/);
+        assert.match(r.stderr, /--from evaluate\s+# completed steps are not repeated/);
         const m = manifest();
         assert.equal(m.steps.evaluate.status, "failed");
         assert.ok(m.steps.evaluate.error!.includes(`test AUC ${gate![1]}`), m.steps.evaluate.error);

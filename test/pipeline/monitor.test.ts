@@ -3,6 +3,7 @@
  * and shifted), then the data-quality and model-quality monitors per capture window. Drift must be flagged on the
  * shifted features for the shifted replay only.
  */
+import { chromiumMissing, loadReports } from '../helpers/browser';
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -55,8 +56,9 @@ describe('pipeline monitor step: replay through a local endpoint, drift only for
       labelColumn: 'label',
       replays: [
         { name: 'asis', rows: replayRows },
-        { name: 'shifted', rows: shiftAdultRows(replayRows, { seed: 11 }) },
+        { name: 'shifted', rows: shiftAdultRows(replayRows, { seed: 11 }), demo: true },
       ],
+      about: ['Replay asis is real traffic; replay shifted is a deliberate drift demonstration.'],
       modelQualityConstraints: constraints,
       concurrency: 8,
       metricsFile: path.join(work, 'monitoring', 'metrics.jsonl'),
@@ -122,6 +124,23 @@ describe('pipeline monitor step: replay through a local endpoint, drift only for
     assert.ok(!/<script|https?:\/\/(?!www\.w3\.org)/i.test(html.replace(/xmlns(:xlink)?="[^"]*"/g, '')), 'self-contained');
     assert.ok(html.includes('data-quality-shifted') && html.includes('model-quality-asis'));
     assert.ok(res.reportCharts >= 2 * COLUMNS.length, `charts ${res.reportCharts}`);
+  });
+
+  it('the report separates real findings from the drift demonstration and loads in headless Chromium without errors', async function () {
+    const html = fs.readFileSync(res.reportFile, 'utf8');
+    assert.match(html, /id="headline">Real traffic: [^<]*Demonstration \(deliberately shifted traffic\): \d+ expected violation/);
+    assert.ok(html.includes('Findings on real traffic') && html.includes('Drift demonstration (expected violations)') && html.includes('What this report shows'));
+    const missing = chromiumMissing();
+    if (missing) {
+      console.log(`      ${missing}`);
+      return this.skip();
+    }
+    const [page] = await loadReports([res.reportFile]);
+    assert.deepEqual([...page.consoleErrors, ...page.pageErrors], []);
+    const shifted = res.replays[1];
+    assert.ok(page.text.includes(`Demonstration (deliberately shifted traffic): ${shifted.dataQuality.violations.length + shifted.modelQuality.violations.length} expected violation(s)`), page.text.slice(0, 600));
+    assert.ok(page.text.includes(`Real traffic: `));
+    assert.ok(page.visibleCharts >= 2 * COLUMNS.length, `charts on screen: ${page.visibleCharts}`);
   });
 
   it('the step fails naming the deploy step when the endpoint is not running', async () => {

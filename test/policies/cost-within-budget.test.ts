@@ -1,3 +1,4 @@
+import { remediationFor } from "../../policies/lib/types";
 import * as assert from "assert";
 import { blindBudgets, budgetTagKeys, costVerdict, costWithinBudget as policy, COST_DEFAULTS } from "../../policies/rules/cost-within-budget";
 import { PriceTable, defaultPriceTable, estimateMonthlyCost, monthlyBudgetFromStack } from "../../policies/lib/cost";
@@ -126,11 +127,12 @@ describe("policies/cost-within-budget", () => {
         assert.deepStrictEqual((await runS(policy, endpointStack({ budget: null }), { config: { requireBudget: false } })).violations, []);
     });
 
-    it("unpriced instance types are reported as advisory", async () => {
+    it("unpriced instance types are findings at the policy's level (the estimate is then only a lower bound)", async () => {
         const o = await runS(policy, endpointStack({ instanceType: "ml.r5.large", budget: 100000 }));
         assert.strictEqual(o.violations.length, 1);
         assert.strictEqual(o.violations[0].enforcementLevel, "advisory");
-        assert.match(o.violations[0].message, /no price for ml.r5.large/);
+        assert.match(o.violations[0].message, /no price for ml.r5.large in us-east-1 .*cost is unknown.*lower bound/);
+        assert.match(remediationFor(policy, o.violations[0].message), /sagemaker-prices\.json/);
     });
 });
 

@@ -418,7 +418,7 @@ export function analyzeAbTest(records: Iterable<AbRecord>, options: AbOptions): 
     recommendation = { action: 'shift-weights', weights: w, reasons: assessments.flatMap((a) => (a.action === 'shift-weights' ? a.reasons.map((r) => `${a.challenger}: ${r}`) : [])) };
   } else {
     recommendation = { action: 'keep', weights: weights0, reasons: assessments.flatMap((a) => a.reasons.map((r) => `${a.challenger}: ${r}`)) };
-    if (!assessments.length) recommendation.reasons.push('only one variant has traffic; nothing to compare');
+    if (!assessments.length) recommendation.reasons.push('only one variant has traffic; nothing to compare (an A/B test needs a second production variant: docs/lifecycle.md shows how on the dev stack)');
   }
   return { variants, challengers: assessments, recommendation, skipped, options: { ...o, primaryMetric: primary } };
 }

@@ -68,6 +68,13 @@ export interface MonitoringReportInput {
   ab?: AbAnalysis;
   /** Max features drawn per distribution section (largest drift first). Default: all. */
   maxFeatures?: number;
+  /** Paragraphs that say what was monitored and why (shown first, under "What this report shows"). */
+  about?: string[];
+  /**
+   * Schedules whose runs are a deliberate demonstration (e.g. a replay shifted on purpose to show that drift is
+   * detected): their violations are expected and are reported apart from the findings on real traffic.
+   */
+  demoSchedules?: string[];
 }
 
 export interface MonitoringReportResult {
@@ -281,6 +288,41 @@ function numOf(v: unknown): number | undefined {
 const MQ_METRICS = ['auc', 'accuracy', 'f1', 'precision', 'recall'] as const;
 
 /** Build the report HTML (no file written). */
+/** The present/missing counts of a feature's statistics. */
+function presence(f: FeatureStatistics | undefined): { present: number; total: number } | undefined {
+  const c = f?.numerical_statistics?.common ?? f?.string_statistics?.common;
+  if (!c) return undefined;
+  const total = c.num_present + c.num_missing;
+  return total > 0 ? { present: c.num_present, total } : undefined;
+}
+
+export interface CompletenessNoise {
+  baseline: number;
+  current: number;
+  /** Two-proportion z statistic of baseline minus current completeness (pooled standard error). */
+  z: number;
+  /** |z| < 1.96: the difference is within what sampling alone produces 95% of the time. */
+  withinNoise: boolean;
+}
+
+/**
+ * Whether a completeness_check violation is within sampling noise. Model Monitor's rule (kept in the violation files)
+ * flags any current completeness below the baseline's; a sample of n rows differs from the baseline by chance, so the
+ * report adds a two-proportion z-test of baseline vs current presence (pooled proportion; |z| < 1.96 = within the 95%
+ * range of sampling variation). Undefined when either side has no counts.
+ */
+export function completenessNoise(baseline: FeatureStatistics | undefined, current: FeatureStatistics | undefined): CompletenessNoise | undefined {
+  const b = presence(baseline);
+  const c = presence(current);
+  if (!b || !c) return undefined;
+  const p0 = b.present / b.total;
+  const p1 = c.present / c.total;
+  const p = (b.present + c.present) / (b.total + c.total);
+  const se = Math.sqrt(p * (1 - p) * (1 / b.total + 1 / c.total));
+  const z = se > 0 ? (p0 - p1) / se : p0 === p1 ? 0 : Infinity;
+  return { baseline: p0, current: p1, z, withinNoise: Math.abs(z) < 1.96 };
+}
+
 export async function buildMonitoringReport(input: MonitoringReportInput): Promise<MonitoringReportResult> {
   const rep = new HtmlReport(input.title ?? 'Model monitoring report', {
     subtitle: input.subtitle ?? `Generated ${new Date().toISOString()} — Model Monitor / Clarify compatible outputs`,
@@ -291,26 +333,80 @@ export async function buildMonitoringReport(input: MonitoringReportInput): Promi
   const mq = input.modelQuality;
   let violations = 0;
 
-  // overview
+  const demo = new Set(input.demoSchedules ?? []);
+  const isDemo = (r: RunId) => demo.has(r.schedule);
+  const baseBy = new Map((input.baselineStatistics?.features ?? []).map((f) => [f.name, f]));
+
+  // violations, each with an assessment; real findings apart from the demonstration
+  interface Row {
+    monitor: string;
+    run: string;
+    feature: string;
+    check: string;
+    reason: string;
+    note: string;
+    demo: boolean;
+    noise: boolean;
+  }
+  const vrows: Row[] = [];
+  for (const r of dq) {
+    const cur = new Map(r.statistics.features.map((f) => [f.name, f]));
+    for (const v of r.violations.violations) {
+      let note = '';
+      let noise = false;
+      if (v.constraint_check_type === 'completeness_check') {
+        const n = completenessNoise(baseBy.get(v.feature_name), cur.get(v.feature_name));
+        if (n) {
+          noise = n.withinNoise;
+          const pts = ((n.baseline - n.current) * 100).toFixed(2);
+          note = n.withinNoise
+            ? `within sampling noise: ${pts} points below the baseline, z = ${n.z.toFixed(2)} (|z| < 1.96)`
+            : `beyond sampling noise: ${pts} points below the baseline, z = ${n.z.toFixed(2)}`;
+        } else if (!input.baselineStatistics) note = 'no baseline statistics given: noise not assessed';
+      }
+      vrows.push({ monitor: 'data quality', run: runLabel(r), feature: v.feature_name, check: v.constraint_check_type, reason: v.description, note, demo: isDemo(r), noise });
+    }
+  }
+  for (const r of mq) for (const v of r.violations?.violations ?? []) vrows.push({ monitor: 'model quality', run: runLabel(r), feature: v.metric_name, check: v.constraint_check_type, reason: v.description, note: '', demo: isDemo(r), noise: false });
+  violations = vrows.length;
+  const real = vrows.filter((v) => !v.demo);
+  const realNoise = real.filter((v) => v.noise).length;
+  const demoRows = vrows.filter((v) => v.demo);
+
+  // headline + what this report shows
   sections.push('overview');
   rep.heading('Overview', 2, 'overview');
+  const realText =
+    real.length === 0
+      ? 'Real traffic: no constraint violations.'
+      : `Real traffic: ${real.length} violation(s)${realNoise ? `, ${realNoise} of them within sampling noise` : ''}.`;
+  rep.rawHtml(`<p class="${real.length - realNoise > 0 ? 'bad' : 'ok'}" id="headline">${escapeHtml(realText)}${demo.size ? escapeHtml(` Demonstration (deliberately shifted traffic): ${demoRows.length} expected violation(s).`) : ''}</p>`);
+  if (input.about?.length) {
+    rep.heading('What this report shows', 3, 'about');
+    for (const a of input.about) rep.paragraph(a);
+  }
   const overview: (string | number)[][] = [];
-  for (const r of dq) overview.push(['data quality', runLabel(r), r.statistics.dataset?.item_count ?? '—', r.violations.violations.length]);
-  for (const r of mq) overview.push(['model quality', runLabel(r), r.statistics.dataset?.item_count ?? '—', r.violations?.violations.length ?? 0]);
-  for (const r of input.bias) overview.push(['bias', runLabel(r), '—', '—']);
-  rep.table(['monitor', 'run', 'rows', 'violations'], overview);
+  const kind = (r: RunId) => (isDemo(r) ? 'demonstration' : 'real traffic');
+  for (const r of dq) overview.push(['data quality', runLabel(r), kind(r), r.statistics.dataset?.item_count ?? '—', r.violations.violations.length]);
+  for (const r of mq) overview.push(['model quality', runLabel(r), kind(r), r.statistics.dataset?.item_count ?? '—', r.violations?.violations.length ?? 0]);
+  for (const r of input.bias) overview.push(['bias', runLabel(r), kind(r), '—', '—']);
+  rep.table(['monitor', 'run', 'traffic', 'rows', 'violations'], overview);
 
-  // violations
-  const vrows: (string | number)[][] = [];
-  for (const r of dq) for (const v of r.violations.violations) vrows.push(['data quality', runLabel(r), v.feature_name, v.constraint_check_type, v.description]);
-  for (const r of mq) for (const v of r.violations?.violations ?? []) vrows.push(['model quality', runLabel(r), v.metric_name, v.constraint_check_type, v.description]);
-  violations = vrows.length;
   sections.push('violations');
-  rep.heading('Constraint violations', 2, 'violations');
-  if (vrows.length) {
-    rep.rawHtml(`<p class="bad">${escapeHtml(`${vrows.length} violation(s)`)}</p>`);
-    rep.table(['monitor', 'run', 'feature / metric', 'check', 'reason'], vrows);
-  } else rep.rawHtml('<p class="ok">No constraint violations in any run.</p>');
+  rep.heading(demo.size ? 'Findings on real traffic' : 'Constraint violations', 2, 'violations');
+  const cols = ['monitor', 'run', 'feature / metric', 'check', 'reason', 'assessment'];
+  const cells = (v: Row) => [v.monitor, v.run, v.feature, v.check, v.reason, v.note];
+  if (real.length) {
+    rep.rawHtml(`<p class="${real.length - realNoise > 0 ? 'bad' : 'ok'}">${escapeHtml(`${real.length} violation(s)${realNoise ? `; ${realNoise} within sampling noise (Model Monitor's rule flags any completeness below the baseline's; the assessment column tests whether the difference exceeds what sampling alone produces)` : ''}`)}</p>`);
+    rep.table(cols, real.map(cells));
+  } else rep.rawHtml(`<p class="ok">No constraint violations${demo.size ? ' on real traffic' : ' in any run'}.</p>`);
+  if (demo.size) {
+    sections.push('demonstration');
+    rep.heading('Drift demonstration (expected violations)', 2, 'demonstration');
+    rep.paragraph(`These runs replay deliberately shifted traffic (${[...demo].join(', ')}) to show that the monitor detects drift; their violations are the expected result, not a problem with the model or the data.`);
+    if (demoRows.length) rep.table(cols, demoRows.map(cells));
+    else rep.rawHtml('<p class="bad">The demonstration raised no violation: the monitor did not detect the deliberate shift.</p>');
+  }
 
   // distributions of the latest run per schedule
   if (dq.length) {
@@ -319,9 +415,8 @@ export async function buildMonitoringReport(input: MonitoringReportInput): Promi
     if (!input.baselineStatistics) rep.paragraph('No baseline statistics.json given: only the current distributions are drawn.');
     const latest = new Map<string, DataQualityRun>();
     for (const r of dq) latest.set(r.schedule, r);
-    const baseBy = new Map((input.baselineStatistics?.features ?? []).map((f) => [f.name, f]));
     for (const r of latest.values()) {
-      rep.heading(`${runLabel(r)} (${r.statistics.dataset?.item_count ?? '?'} rows)`, 3);
+      rep.heading(`${runLabel(r)} (${r.statistics.dataset?.item_count ?? '?'} rows${isDemo(r) ? ', deliberately shifted' : ''})`, 3);
       const driftBy = new Map((r.drift ?? []).map((d) => [d.feature_name, d]));
       const violated = new Set(r.violations.violations.map((v) => v.feature_name));
       const feats = [...r.statistics.features].sort((a, b) => (driftBy.get(b.name)?.baseline_drift ?? -1) - (driftBy.get(a.name)?.baseline_drift ?? -1));

@@ -1,0 +1,159 @@
+/**
+ * Every command-line entry point answers `--help` (usage + examples, exit 0) and refuses an unknown option with the
+ * list of valid ones (exit 2), spawned as a user runs them. The spawns run a few at a time: each costs a ts-node start.
+ */
+import * as assert from "assert";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { formatHelp, parseCli, UsageError, CliSpec } from "../../lib/common/cli";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const TS = ["node", "-r", "ts-node/register/transpile-only"];
+
+interface Cli {
+    name: string;
+    cmd: string[];
+    /** A word the help must contain besides "usage" and "examples". */
+    mentions: RegExp;
+    /** An option the unknown-option answer must list. */
+    lists: string;
+}
+
+const CLIS: Cli[] = [
+    { name: "build_ml_environment.sh", cmd: ["./build_ml_environment.sh"], mentions: /--teardown/, lists: "--workdir" },
+    { name: "plan", cmd: [...TS, "scripts/plan.ts"], mentions: /--verbose/, lists: "--stack" },
+    { name: "policy:check", cmd: [...TS, "scripts/policy-check.ts"], mentions: /stack export/, lists: "--export" },
+    { name: "registry", cmd: [...TS, "scripts/registry.ts"], mentions: /approve/, lists: "--workdir" },
+    { name: "endpoint", cmd: [...TS, "scripts/endpoint.ts"], mentions: /teardown/, lists: "--workdir" },
+    { name: "monitor", cmd: [...TS, "scripts/monitor.ts"], mentions: /model-quality/, lists: "--dataset" },
+    { name: "run-step", cmd: [...TS, "scripts/run-step.ts"], mentions: /--hp\./, lists: "--rows" },
+    { name: "bench", cmd: [...TS, "bench/index.ts"], mentions: /--write-docs/, lists: "--write-docs" },
+    { name: "summary", cmd: [...TS, "scripts/summary.ts"], mentions: /manifest/, lists: "--workdir" },
+    { name: "docs", cmd: [...TS, "scripts/gen-docs.ts"], mentions: /configuration\.md/, lists: "--check" },
+];
+
+/** Arguments that reach the option parser for CLIs with commands (monitor, registry, endpoint). */
+const BOGUS_ARGS: Record<string, string[]> = { monitor: ["baseline", "--bogus", "1"], registry: ["list", "--bogus", "1"], endpoint: ["status", "--bogus", "1"], "run-step": ["prepare", "--bogus", "1"] };
+
+function run(cmd: string[], args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+    return new Promise((resolve, reject) => {
+        const p = spawn(cmd[0], [...cmd.slice(1), ...args], { cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: "1" } });
+        let out = "";
+        let err = "";
+        p.stdout.on("data", (d) => (out += d));
+        p.stderr.on("data", (d) => (err += d));
+        p.on("error", reject);
+        p.on("close", (code) => resolve({ code, out, err }));
+    });
+}
+
+async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+    const out: R[] = new Array(items.length);
+    let next = 0;
+    await Promise.all(
+        Array.from({ length: n }, async () => {
+            while (next < items.length) {
+                const i = next++;
+                out[i] = await fn(items[i]);
+            }
+        }),
+    );
+    return out;
+}
+
+describe("command-line interfaces: --help and unknown options", function () {
+    this.timeout(300_000);
+    /** Argument errors that name the argument (exit 2, no "Invalid stack configuration", no stack trace). */
+    const ARG_ERRORS: { name: string; cmd: string[]; args: string[]; says: RegExp }[] = [
+        { name: "plan --stack nope", cmd: [...TS, "scripts/plan.ts"], args: ["--stack", "nope"], says: /option --stack nope: there is no Pulumi\.nope\.yaml \(stacks: dev, prod/ },
+        { name: "plan --policy-config missing", cmd: [...TS, "scripts/plan.ts"], args: ["--stack", "dev", "--policy-config", "/nonexistent.json"], says: /option --policy-config \/nonexistent\.json: file not found/ },
+        { name: "plan without --stack", cmd: [...TS, "scripts/plan.ts"], args: [], says: /option --stack is required, e\.g\. --stack dev/ },
+        { name: "plan --json without a value", cmd: [...TS, "scripts/plan.ts"], args: ["--stack", "dev", "--json"], says: /option --json needs a value: --json FILE/ },
+        { name: "endpoint frobnicate", cmd: [...TS, "scripts/endpoint.ts"], args: ["frobnicate"], says: /command 'frobnicate' is unknown: use one of status, weights, invoke, teardown/ },
+        { name: "build_ml_environment.sh --only nosuch", cmd: ["./build_ml_environment.sh"], args: ["--only", "nosuch"], says: /unknown step 'nosuch'|step 'nosuch'/ },
+    ];
+    const argErrors = new Map<string, Awaited<ReturnType<typeof run>>>();
+    const help = new Map<string, Awaited<ReturnType<typeof run>>>();
+    const bogus = new Map<string, Awaited<ReturnType<typeof run>>>();
+    const benchDoc = path.join(ROOT, "docs", "benchmarks.md");
+    let benchBefore = "";
+
+    before(async () => {
+        benchBefore = fs.readFileSync(benchDoc, "utf8");
+        const jobs = CLIS.flatMap((c) => [
+            { c, kind: "help" as const, args: ["--help"] },
+            { c, kind: "bogus" as const, args: BOGUS_ARGS[c.name] ?? ["--bogus", "1"] },
+        ]);
+        const all = [...jobs.map((j) => ({ cmd: j.c.cmd, args: j.args })), ...ARG_ERRORS];
+        const results = await pool(all, Math.max(2, Math.min(4, os.cpus().length)), (j) => run(j.cmd, j.args));
+        jobs.forEach((j, i) => (j.kind === "help" ? help : bogus).set(j.c.name, results[i]));
+        ARG_ERRORS.forEach((a, i) => argErrors.set(a.name, results[jobs.length + i]));
+    });
+
+    for (const c of CLIS) {
+        it(`${c.name} --help: usage, examples, exit 0`, () => {
+            const r = help.get(c.name)!;
+            assert.strictEqual(r.code, 0, `exit ${r.code}\n${r.out}\n${r.err}`);
+            assert.match(r.out, /usage/i);
+            assert.match(r.out, /examples?:/i);
+            assert.match(r.out, c.mentions);
+        });
+        it(`${c.name} refuses an unknown option, naming it and listing the valid ones (exit 2)`, () => {
+            const r = bogus.get(c.name)!;
+            assert.strictEqual(r.code, 2, `exit ${r.code}\n${r.out}\n${r.err}`);
+            assert.match(r.err, /--bogus/);
+            assert.ok(r.err.includes(c.lists), `the answer should list ${c.lists}:\n${r.err}`);
+            assert.doesNotMatch(r.err, /Invalid stack configuration|\n\s+at /, "an argument error is not a configuration error or a stack trace");
+        });
+    }
+
+    it("argument errors name the argument and exit 2", () => {
+        for (const a of ARG_ERRORS) {
+            const r = argErrors.get(a.name)!;
+            assert.strictEqual(r.code, 2, `${a.name}: exit ${r.code}\n${r.err}`);
+            assert.match(r.err, a.says, a.name);
+            assert.doesNotMatch(r.err, /Invalid stack configuration|\n\s+at /, a.name);
+        }
+    });
+
+    it("bench --help did not rewrite docs/benchmarks.md", () => {
+        assert.strictEqual(fs.readFileSync(benchDoc, "utf8"), benchBefore);
+    });
+});
+
+describe("lib/common/cli: the shared parser", () => {
+    const spec: CliSpec = {
+        program: "tool",
+        summary: "a tool",
+        commands: [{ name: "go", summary: "go", flags: [{ name: "to", value: "WHERE", help: "where" }] }],
+        flags: [
+            { name: "n", value: "N", help: "a number" },
+            { name: "v", value: "X", help: "repeatable", repeatable: true },
+            { name: "dry", help: "a flag" },
+        ],
+        prefixFlags: [{ prefix: "hp.", value: "V", help: "hyperparameter" }],
+        examples: ["tool go --to home"],
+    };
+    it("parses values, =values, flags, repeatables and prefixed options", () => {
+        const p = parseCli(spec, ["go", "--to", "home", "--n=3", "--dry", "--v", "a", "--v", "b", "--hp.eta", "0.1"]);
+        assert.strictEqual(p.command, "go");
+        assert.deepStrictEqual(p.flags, { to: "home", n: "3", dry: true, v: "b", "hp.eta": "0.1" });
+        assert.deepStrictEqual(p.lists.v, ["a", "b"]);
+    });
+    it("names the argument in every error", () => {
+        assert.throws(() => parseCli(spec, ["go", "--x", "1"]), (e: Error) => e instanceof UsageError && /--x is unknown.*--to, --n, --v, --dry, --hp\.\*/.test(e.message));
+        assert.throws(() => parseCli(spec, ["go", "--n"]), /option --n needs a value: --n N/);
+        assert.throws(() => parseCli(spec, ["go", "--n", "1", "--n", "2"]), /--n is given more than once/);
+        assert.throws(() => parseCli(spec, ["go", "--dry=yes"]), /--dry takes no value/);
+        assert.throws(() => parseCli(spec, ["stop"]), /command 'stop' is unknown: use one of go/);
+        assert.throws(() => parseCli(spec, []), /a command is required/);
+        assert.throws(() => parseCli(spec, ["go", "extra"]), /argument 'extra' is not expected/);
+    });
+    it("--help anywhere wins, and the help lists commands, options and examples", () => {
+        assert.strictEqual(parseCli(spec, ["go", "--bogus", "--help"]).help, true);
+        const h = formatHelp(spec);
+        for (const s of ["usage: tool <command>", "go", "--to WHERE", "--v X (repeatable)", "--hp.<name> V", "examples:", "tool go --to home"]) assert.ok(h.includes(s), `${s} missing:\n${h}`);
+    });
+});
