@@ -15,7 +15,7 @@ import { CliSpec, FlagSpec, UsageError, withCli } from "../lib/common/cli";
 import { stopDescendants } from "../lib/pipeline/children";
 import { markInterrupted, runStep, StepError } from "../lib/pipeline/step";
 import { acquireWorkdirLock, checkWorkdir, DEFAULT_MIN_FREE_MB, errText, releaseWorkdirLock, WorkdirError } from "../lib/pipeline/workdir";
-import { loadStep, STEP_NAMES, STEP_OPTIONS as STEP_OPTION_NAMES, stepOptionProblems } from "./steps";
+import { loadStep, STEP_NAMES, STEP_OPTIONS as STEP_OPTION_NAMES } from "./steps";
 
 /** Help for each step option; the names themselves are scripts/steps' STEP_OPTIONS (one list). */
 const STEP_OPTION_HELP: Record<string, Omit<FlagSpec, "name">> = {
@@ -46,6 +46,7 @@ const STEP_OPTION_HELP: Record<string, Omit<FlagSpec, "name">> = {
     "duration-minutes": { value: "N", help: "aws loadtest: duration" },
     "timeout-minutes": { value: "N", help: "aws: how long to wait for the step's job" },
     "poll-seconds": { value: "N", help: "aws: how often to poll the job" },
+    "preprocess-image": { value: "URI", help: "aws register: scikit-learn serving image of the preprocessing container (regions without AWS's image)" },
     "max-drop-rate": { value: "P", help: "largest share of malformed rows (percent) prepare accepts, overrides pipeline.maxDropRatePercent (prepare)" },
 };
 
@@ -82,8 +83,6 @@ async function run(argv: string[]): Promise<number> {
         const projectDir = path.resolve(__dirname, "..");
         const workdir = path.resolve(String(p.flags.workdir ?? path.join(projectDir, ".ml-env", stack)));
         const { stack: _s, target: _t, workdir: _w, force, ...options } = p.flags;
-        const optionProblems = stepOptionProblems(options);
-        if (optionProblems.length) throw new UsageError(optionProblems.join("\n"));
         const config = loadStackFile(stack, projectDir);
         const minFree = process.env.ML_ENV_MIN_FREE_MB !== undefined ? Number(process.env.ML_ENV_MIN_FREE_MB) : DEFAULT_MIN_FREE_MB;
         if (!Number.isFinite(minFree) || minFree < 0) throw new UsageError(`ML_ENV_MIN_FREE_MB=${process.env.ML_ENV_MIN_FREE_MB}: expected a number of MB >= 0`);

@@ -7,6 +7,8 @@
  * One parser for all of them: a CLI declares its options once (the same list drives parsing and the help text).
  */
 
+import { nearest } from "./suggest";
+
 export interface FlagSpec {
     name: string;
     /** Placeholder of the value, e.g. "FILE"; absent = a boolean flag. */
@@ -104,7 +106,10 @@ export function parseCli(spec: CliSpec, argv: string[]): ParsedCli {
         }
         const f = flags.find((x) => x.name === key);
         const prefix = f ? undefined : spec.prefixFlags?.find((p) => key.startsWith(p.prefix) && key.length > p.prefix.length);
-        if (!f && !prefix) throw new UsageError(`option --${key} is unknown${where}: valid options are ${listFlags(flags, spec)}`);
+        if (!f && !prefix) {
+            const near = nearest(key, flags.map((x) => x.name));
+            throw new UsageError(`option --${key} is unknown${where}${near ? ` (did you mean --${near}?)` : ""}: valid options are ${listFlags(flags, spec)}`);
+        }
         let value: string | true;
         if (f && f.value === undefined) {
             if (inline !== undefined) throw new UsageError(`option --${key} takes no value (got '${inline}')`);

@@ -5,14 +5,13 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { suggestion } from "../../lib/common/suggest";
 import { StepDefinition } from "../../lib/pipeline/step";
 
 export const STEP_NAMES = ["provision", "prepare", "features", "train", "tune", "register", "deploy", "batch-infer", "evaluate", "loadtest", "monitor"];
 
 /**
  * Every step option (`./build_ml_environment.sh -- --<option> <value>`; the same options go to every step, each step
- * reads its own). An option not listed here is refused with the nearest valid one (test/pipeline/reliability.test.ts
+ * reads its own). An option not listed here is refused with the nearest valid one by scripts/run-step.ts's parser (test/pipeline/reliability.test.ts
  * checks this list against the options the step modules read). `hp.<name>` passes a hyperparameter to train.
  */
 export const STEP_OPTIONS = [
@@ -32,6 +31,7 @@ export const STEP_OPTIONS = [
     "min-frequency",
     "poll-seconds",
     "port",
+    "preprocess-image",
     "preview-only",
     "replay-rows",
     "rows",
@@ -45,13 +45,6 @@ export const STEP_OPTIONS = [
     "variants",
     "weights",
 ];
-
-/** Problems with step options: unknown names (with the nearest valid one). */
-export function stepOptionProblems(options: Record<string, unknown>): string[] {
-    return Object.keys(options)
-        .filter((k) => !STEP_OPTIONS.includes(k) && !/^hp\.[A-Za-z_][A-Za-z0-9_]*$/.test(k))
-        .map((k) => `--${k}: unknown step option; ${suggestion(k, STEP_OPTIONS, (n) => `--${n}`)}`);
-}
 
 export function loadStep(name: string, target: "local" | "aws" = "local"): StepDefinition {
     if (!STEP_NAMES.includes(name)) throw new Error(`unknown step '${name}': steps are ${STEP_NAMES.join(", ")}`);

@@ -21,7 +21,9 @@ import { readManifest } from "../../lib/pipeline/manifest";
 import { runStep, StepDefinition } from "../../lib/pipeline/step";
 import { acquireWorkdirLock, checkWorkdir, lockPath, pidStartTicks, readLock, releaseWorkdirLock } from "../../lib/pipeline/workdir";
 import { isAlive, serversOf, startEndpoint, teardown } from "../../lib/serving/process";
-import { loadStep, STEP_OPTIONS, stepOptionProblems } from "../../scripts/steps";
+import { loadStep, STEP_OPTIONS } from "../../scripts/steps";
+import { SPEC as RUN_STEP_SPEC } from "../../scripts/run-step";
+import { parseCli, UsageError } from "../../lib/common/cli";
 
 const PROJECT = path.resolve(__dirname, "..", "..");
 const SCRIPT = path.join(PROJECT, "build_ml_environment.sh");
@@ -60,8 +62,18 @@ function leftovers(dir: string): string[] {
 
 describe("reliability: step options", () => {
     it("unknown options are refused with the nearest valid one; hp.<name> passes", () => {
-        assert.deepEqual(stepOptionProblems({ rowz: "100", "hp.max_depth": "3", rows: "100" }), ["--rowz: unknown step option; did you mean --rows?"]);
-        assert.deepEqual(stepOptionProblems({ "min-acu": "0.9" }), ["--min-acu: unknown step option; did you mean --min-auc?"]);
+        const refused = (argv: string[]) => {
+            try {
+                parseCli(RUN_STEP_SPEC, argv);
+                return "";
+            } catch (e) {
+                assert.ok(e instanceof UsageError, String(e));
+                return (e as Error).message;
+            }
+        };
+        assert.match(refused(["prepare", "--rowz", "100", "--hp.max_depth", "3", "--rows", "100"]), /^option --rowz is unknown \(did you mean --rows\?\): valid options are /);
+        assert.match(refused(["evaluate", "--min-acu", "0.9"]), /^option --min-acu is unknown \(did you mean --min-auc\?\)/);
+        assert.equal(refused(["train", "--hp.max_depth", "3", "--rows", "100"]), "");
     });
 
     it("the option list matches the options the step modules read", () => {
@@ -86,7 +98,7 @@ describe("reliability: step options", () => {
         const w = tmp("opt");
         const r = script(["--workdir", w, "--only", "provision", "--", "--rowz", "100"]);
         assert.equal(r.code, 2, r.all);
-        assert.match(r.stderr, /^--rowz: unknown step option; did you mean --rows\?\nstopped before step 'provision': fix the configuration or options named above and re-run\.\n$/);
+        assert.match(r.stderr, /^error: option --rowz is unknown \(did you mean --rows\?\): valid options are [^\n]*\n\([^\n]*--help shows the usage and examples\)\nstopped before step 'provision': fix the configuration or options named above and re-run\.\n$/);
         assert.equal(fs.existsSync(path.join(w, "manifest.json")), false);
         assert.equal(fs.existsSync(lockPath(w)), false);
     });
@@ -302,7 +314,10 @@ describe("reliability: SIGINT / SIGTERM", function () {
             const r = await interruptPrepare(signal, group);
             assert.equal(r.code, code, r.stdout + r.stderr);
             assert.match(r.stdout, new RegExp(`=== prepare: INTERRUPTED by ${signal} after `));
-            assert.match(r.stderr, new RegExp(`interrupted at step 'prepare' \\(${signal}\\); earlier results are kept in ${w} \\(manifest\\.json\\)\\. Resume with: \\./build_ml_environment\\.sh --stack dev --target local --workdir ${w} --from prepare\\n$`));
+            assert.match(r.stderr, new RegExp(`interrupted at step 'prepare' \\(${signal}\\); earlier results are kept in ${w} \\(manifest\\.json\\)\\. Resume with: \\./build_ml_environment\\.sh --stack dev --target local --workdir ${w} --from prepare\\n`));
+            // then the end-of-run summary of an interrupted run (issue 17): the step marked, the resume commands
+            assert.match(r.stderr, /=== Summary: run INTERRUPTED during step 'prepare'/);
+            assert.match(r.stderr, new RegExp(`--workdir ${w} --from prepare +# completed steps are not repeated`));
             assert.doesNotMatch(r.stderr, /Fix the problem above/);
             const m = readManifest(w, "dev", "local");
             assert.equal(m.steps.prepare.status, "interrupted");
