@@ -59,6 +59,10 @@ export function formatReport(report: GateReport): string {
         lines.push(`Remediations the engine would apply: ${report.remediations.length}`);
         lines.push(table(["policy", "resource", "properties"], report.remediations.map((r) => [r.policy, r.urn.slice(r.urn.lastIndexOf("::") + 2), r.changed.join(", ")])));
     }
+    if (report.export && report.export.secrets > 0) {
+        lines.push("");
+        lines.push(`Secrets: ${report.export.secrets} secret value(s) in the export were read as unknown (never decrypted or printed); policies that need one are listed under "Not evaluated".`);
+    }
     if (report.notEvaluated.length) {
         lines.push("");
         lines.push(`Not evaluated (values unknown until apply, as in a real preview): ${report.notEvaluated.length}`);
@@ -86,6 +90,7 @@ export function jsonReport(report: GateReport): Record<string, unknown> {
         remediations: report.remediations,
         cost: { monthlyUsd: report.cost.monthlyUsd, budgetUsd: report.cost.budgetUsd, items: report.cost.items },
         counts: report.counts,
+        ...(report.export ? { export: report.export } : {}),
     };
 }
 

@@ -26,6 +26,7 @@ import {
 import { ExemptionRecord } from "../../policies/lib/report";
 import { isUnknownValueError } from "../../policies/lib/unknowns";
 import { PlatformPolicy } from "../../policies/lib/types";
+import { readExportFile } from "./export-reader";
 import { ProgramRun, PROJECT, runProgram } from "./runtime";
 
 export interface GateViolation {
@@ -51,6 +52,8 @@ export interface GateReport {
     remediations: { policy: string; urn: string; changed: string[] }[];
     cost: { monthlyUsd: number; budgetUsd: number | null; pricing: string; priceTableAsOf: string; items: CostEstimate["lines"]; unpriced: number; unknowns: string[] };
     counts: { resources: number; policies: number; mandatory: number; advisory: number; exempted: number; notEvaluated: number };
+    /** Export runs only: the checkpoint version and how many secret values were read as unknown (never their values). */
+    export?: { version: number; secrets: number };
 }
 
 export interface GateOptions {
@@ -217,58 +220,18 @@ export async function runGate(opts: GateOptions): Promise<{ report: GateReport; 
     return { report, run };
 }
 
-interface ExportResource {
-    urn: string;
-    type: string;
-    custom?: boolean;
-    id?: string;
-    parent?: string;
-    provider?: string;
-    inputs?: Record<string, unknown>;
-    outputs?: Record<string, unknown>;
-    dependencies?: string[];
-    propertyDependencies?: Record<string, string[]>;
-    delete?: boolean;
-}
-
 /**
  * Reads a `pulumi stack export` file (deployment checkpoint, versions 3 and 4) into analyzer inputs: each resource's
- * recorded inputs (outputs only where inputs are missing), its provider's inputs, parent and dependencies.
+ * recorded inputs (outputs only where inputs are missing), its provider's inputs, parent and dependencies; secrets read
+ * as unknown values. Malformed, unsupported and empty exports throw an ExportError (see lib/gate/export-reader.ts).
  */
-export function inputsFromExport(file: string): { stack?: string; inputs: ResourceInput[] } {
-    let doc: { version?: number; deployment?: { resources?: ExportResource[] } };
-    try {
-        doc = JSON.parse(fs.readFileSync(file, "utf8"));
-    } catch (e) {
-        throw new Error(`${file}: not a readable stack export (${(e as Error).message}); create one with 'pulumi stack export --file ${path.basename(file)}'`);
-    }
-    const resources = doc.deployment?.resources;
-    if (!Array.isArray(resources)) throw new Error(`${file}: no deployment.resources array; is this a 'pulumi stack export' file?`);
-    const live = resources.filter((r) => !r.delete);
-    const providers = new Map<string, ExportResource>();
-    for (const r of live) if (r.type.startsWith("pulumi:providers:")) providers.set(`${r.urn}::${r.id}`, r);
-    const stackRes = live.find((r) => r.type === "pulumi:pulumi:Stack");
-    const stack = stackRes ? stackRes.urn.split("::")[0].replace("urn:pulumi:", "") : undefined;
-    const inputs = live.map((r) => {
-        const name = r.urn.slice(r.urn.lastIndexOf("::") + 2);
-        const p = r.provider ? providers.get(r.provider) : undefined;
-        return {
-            type: r.type,
-            name,
-            urn: r.urn,
-            props: r.inputs && Object.keys(r.inputs).length > 0 ? r.inputs : (r.outputs ?? {}),
-            parent: r.parent,
-            dependencies: r.dependencies ?? [],
-            propertyDependencies: r.propertyDependencies ?? {},
-            ...(p ? { provider: { type: p.type, name: p.urn.slice(p.urn.lastIndexOf("::") + 2), urn: p.urn, props: p.inputs ?? {} } } : {}),
-        } as ResourceInput;
-    });
-    return { stack, inputs };
+export function inputsFromExport(file: string): { stack?: string; inputs: ResourceInput[]; secrets: number; version: number } {
+    return readExportFile(file);
 }
 
 /** Evaluates the pack over an exported stack (no program run). */
 export async function checkExport(file: string, stack: string, packConfigFile?: string): Promise<GateReport> {
-    const { inputs } = inputsFromExport(file);
+    const { inputs, secrets, version } = inputsFromExport(file);
     const envFromFile = (() => {
         try {
             return String((require("../../infra/stack-config") as typeof import("../../infra/stack-config")).readStackFile(stack)["mlplatform:environment"] ?? stack);
@@ -277,7 +240,9 @@ export async function checkExport(file: string, stack: string, packConfigFile?: 
         }
     })();
     const cfgFile = packConfigFile ?? path.join(ROOT, "policies", "config", `${envFromFile}.json`);
-    return evaluatePack(inputs, { stack, packConfig: readPackConfig(cfgFile), packConfigFile: path.relative(process.cwd(), cfgFile) || cfgFile, source: "export", mode: "export" });
+    const report = await evaluatePack(inputs, { stack, packConfig: readPackConfig(cfgFile), packConfigFile: path.relative(process.cwd(), cfgFile) || cfgFile, source: "export", mode: "export" });
+    report.export = { version, secrets };
+    return report;
 }
 
 export function exitCode(report: GateReport): number {
