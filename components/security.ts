@@ -13,7 +13,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { grant, Grantee, kmsActions, PolicyStatement, policyDocument } from "./grants";
-import { exemption } from "./tagging";
+import { exemption, PLATFORM_EXEMPTIONS_EXPIRE } from "./tagging";
 
 export const ACTIVITIES = ["processing", "training", "hosting", "monitoring", "featureStore", "pipeline", "ciDeploy"] as const;
 export type Activity = (typeof ACTIVITIES)[number];
@@ -94,10 +94,12 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                 name: `${p}-permissions-boundary`,
                 description: `Permissions boundary for every ${p} ML platform role`,
                 policy: policyDocument(boundaryStatements(p, this.region, this.partition, this.accountId)),
-                tags: exemption(
-                    "least-privilege-iam",
-                    "Permissions boundary: a ceiling that grants nothing by itself - each role policy scopes actions to resources",
-                ),
+                tags: exemption("least-privilege-iam", {
+                    reason: "Permissions boundary: a ceiling that grants nothing by itself - each role policy scopes actions to resources",
+                    approver: "platform-security",
+                    ticket: "MLP-101",
+                    expires: PLATFORM_EXEMPTIONS_EXPIRE,
+                }),
             },
             opt,
         );

@@ -51,8 +51,13 @@ export function formatReport(report: GateReport): string {
     }
     if (report.exemptions.length) {
         lines.push("");
-        lines.push(`Exempted (declared in code, not silently passed): ${report.exemptions.length}`);
-        lines.push(table(["policy", "resource", "reason", "suppressed"], report.exemptions.map((e) => [e.policyName, `${e.type} ${e.name}`, e.reason, e.suppressed.join("; ")])));
+        lines.push(`Active exemptions (reason, approver/ticket and expiry declared; not silently passed): ${report.exemptions.length}`);
+        lines.push(
+            table(
+                ["policy", "resource", "expires", "approved", "reason", "suppressed"],
+                [...report.exemptions].sort((a, b) => a.expires.localeCompare(b.expires)).map((e) => [e.policyName, `${e.type} ${e.name}`, e.expires, [e.approver, e.ticket].filter(Boolean).join(" "), e.reason, e.suppressed.join("; ")]),
+            ),
+        );
     }
     if (report.remediations.length) {
         lines.push("");
@@ -85,7 +90,7 @@ export function jsonReport(report: GateReport): Record<string, unknown> {
         stack: report.stack,
         resources: report.resources,
         violations: report.violations.map((v) => ({ policy: v.policy, enforcementLevel: v.enforcementLevel, urn: v.urn ?? null, message: v.message, severity: v.severity ?? null })),
-        exemptions: report.exemptions.map((e) => ({ policy: e.policyName, urn: e.urn, reason: e.reason, suppressed: e.suppressed })),
+        exemptions: report.exemptions.map((e) => ({ policy: e.policyName, urn: e.urn, reason: e.reason, approver: e.approver ?? null, ticket: e.ticket ?? null, expires: e.expires, source: e.source, suppressed: e.suppressed })),
         notEvaluated: report.notEvaluated,
         remediations: report.remediations,
         cost: { monthlyUsd: report.cost.monthlyUsd, budgetUsd: report.cost.budgetUsd, items: report.cost.items },

@@ -15,6 +15,7 @@ import {
     StackValidation,
     StackValidationPolicy,
 } from "@pulumi/policy";
+import { allowExemptionsSchema, declareExemptable } from "./exemptions";
 
 export type Severity = "low" | "medium" | "high" | "critical";
 
@@ -42,6 +43,8 @@ export interface PlatformResourcePolicy extends ResourceValidationPolicy {
     remediationSteps: string;
     frameworks: string[];
     tags: string[];
+    /** Whether resources may be exempted by default (config `allowExemptions` overrides it per environment). */
+    exemptable: boolean;
     validateResource: ResourceValidation;
     remediateResource?: ResourceRemediation;
 }
@@ -54,6 +57,8 @@ export interface PlatformStackPolicy extends StackValidationPolicy {
     remediationSteps: string;
     frameworks: string[];
     tags: string[];
+    /** Whether resources may be exempted by default (config `allowExemptions` overrides it per environment). */
+    exemptable: boolean;
     validateStack: StackValidation;
 }
 
@@ -61,3 +66,13 @@ export type PlatformPolicy = PlatformResourcePolicy | PlatformStackPolicy;
 
 /** The Pulumi types a resource policy inspects; listed for documentation and tests. */
 export type TypeToken = string;
+
+/**
+ * Registers a policy's exemptability and adds the `allowExemptions` config property (default: `exemptable`) to its
+ * schema. Every policy of the pack is defined through this.
+ */
+export function definePolicy<T extends PlatformPolicy>(p: T): T {
+    declareExemptable(p.name, p.exemptable);
+    p.configSchema = { ...p.configSchema, properties: { ...(p.configSchema.properties ?? {}), allowExemptions: allowExemptionsSchema(p.exemptable) } };
+    return p;
+}

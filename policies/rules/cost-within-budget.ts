@@ -11,7 +11,7 @@
 import { EnforcementLevel, ReportViolation } from "@pulumi/policy";
 import { withDefaults } from "../lib/config";
 import { CostEstimate, PricingModel, estimateMonthlyCost, monthlyBudgetFromStack } from "../lib/cost";
-import { PlatformStackPolicy } from "../lib/types";
+import { definePolicy, PlatformStackPolicy } from "../lib/types";
 
 export interface CostConfig {
     /** Overrides the Budget resource. 0 = use the Budget resource. */
@@ -76,11 +76,12 @@ function advisory(report: ReportViolation, message: string): void {
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
-export const costWithinBudget: PlatformStackPolicy = {
+export const costWithinBudget: PlatformStackPolicy = definePolicy({
     kind: "stack",
     name: NAME,
     description: "Estimated monthly SageMaker capacity cost (endpoint variants and scheduled monitoring jobs) must not exceed the stack's budget; warns at 80%.",
     enforcementLevel: "advisory",
+    exemptable: true,
     severity: "medium",
     frameworks: ["AWS Well-Architected COST01-BP05 (budgets)", "FinOps Framework: Budgeting"],
     tags: ["cost", "finops"],
@@ -120,4 +121,4 @@ export const costWithinBudget: PlatformStackPolicy = {
                 break;
         }
     },
-};
+});

@@ -6,7 +6,7 @@
 import { withDefaults } from "../lib/config";
 import { isDenyInsecureTransport, parsePolicyDocument } from "../lib/policyDocument";
 import { reportFindings } from "../lib/report";
-import { PlatformResourcePolicy } from "../lib/types";
+import { definePolicy, PlatformResourcePolicy } from "../lib/types";
 import { hasNvmeInstanceStore } from "../lib/instanceTypes";
 import { peek } from "../lib/unknowns";
 
@@ -193,11 +193,12 @@ export function encryptionFindings(type: string, props: Record<string, any>, cfg
     return f;
 }
 
-export const encryptionAtRestAndInTransit: PlatformResourcePolicy = {
+export const encryptionAtRestAndInTransit: PlatformResourcePolicy = definePolicy({
     kind: "resource",
     name: NAME,
     description: "SageMaker data, logs, topics and trails are KMS-encrypted at rest; jobs encrypt inter-container traffic; KMS keys rotate; bucket policies require TLS.",
     enforcementLevel: "advisory",
+    exemptable: true,
     severity: "high",
     frameworks: ["NIST SP 800-53 SC-28", "NIST SP 800-53 SC-8", "CIS AWS Foundations 3.0.0 3.5 (CloudTrail SSE-KMS)", "CIS AWS Foundations 3.0.0 3.6 (KMS rotation)", "AWS FSBP SageMaker.1-3"],
     tags: ["security", "encryption"],
@@ -217,7 +218,7 @@ export const encryptionAtRestAndInTransit: PlatformResourcePolicy = {
             return;
         }
         const cfg = withDefaults(args.getConfig, ENCRYPTION_DEFAULTS);
-        reportFindings(NAME, reportViolation, args, encryptionFindings(args.type, args.props, cfg), false);
+        reportFindings(NAME, reportViolation, args, encryptionFindings(args.type, args.props, cfg), false, args.getConfig);
     },
     // Safe automatic fix: turning on rotation never breaks decryption of existing data.
     remediateResource: (args) => {
@@ -226,4 +227,4 @@ export const encryptionAtRestAndInTransit: PlatformResourcePolicy = {
         }
         return { ...args.props, enableKeyRotation: true };
     },
-};
+});

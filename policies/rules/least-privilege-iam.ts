@@ -30,7 +30,7 @@ import {
     statementLabel,
 } from "../lib/policyDocument";
 import { reportFindings } from "../lib/report";
-import { PlatformResourcePolicy } from "../lib/types";
+import { definePolicy, PlatformResourcePolicy } from "../lib/types";
 import { isUnknown, peek, rawTarget } from "../lib/unknowns";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const allowlistFile: { actions: { action: string; reason: string }[] } = require("../data/wildcard-resource-actions.json");
@@ -374,11 +374,12 @@ export const ALL_IAM_TYPES: readonly string[] = [
     IAM_TYPES.lambdaPermission,
 ];
 
-export const leastPrivilegeIam: PlatformResourcePolicy = {
+export const leastPrivilegeIam: PlatformResourcePolicy = definePolicy({
     kind: "resource",
     name: NAME,
     description: "IAM and resource policies grant least privilege: no wildcard actions or principals, scoped resources and PassRole, no broad AWS-managed policies, trusted principals only.",
     enforcementLevel: "advisory",
+    exemptable: true,
     severity: "critical",
     frameworks: ["CIS AWS Foundations 3.0.0 1.16 (no full '*:*' admin policies)", "NIST SP 800-53 AC-6", "AWS FSBP IAM.1, IAM.21"],
     tags: ["security", "iam", "least-privilege"],
@@ -403,6 +404,6 @@ export const leastPrivilegeIam: PlatformResourcePolicy = {
             return;
         }
         const cfg = withDefaults(args.getConfig, LEAST_PRIVILEGE_DEFAULTS);
-        reportFindings(NAME, reportViolation, args, leastPrivilegeFindings(args.type, args.props, cfg), false);
+        reportFindings(NAME, reportViolation, args, leastPrivilegeFindings(args.type, args.props, cfg), false, args.getConfig);
     },
-};
+});

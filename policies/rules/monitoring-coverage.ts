@@ -26,7 +26,7 @@ import { withDefaults } from "../lib/config";
 import { reportFindings, reportStackFinding } from "../lib/report";
 import { SM, dependsOn, endpointName, refersToEndpoint } from "../lib/sagemaker";
 import { StackResource, knownOrUndefined, ofType, resolveRefs, toPlain } from "../lib/stack";
-import { PlatformStackPolicy } from "../lib/types";
+import { definePolicy, PlatformStackPolicy } from "../lib/types";
 import { isUnknown } from "../lib/unknowns";
 
 export const MONITOR_ENDPOINT_TAG = "mlplatform:monitor-endpoint";
@@ -208,11 +208,12 @@ export function monitoringFindings(resources: StackResource[], cfg: MonitoringCo
     return { perResource, stack };
 }
 
-export const monitoringCoverage: PlatformStackPolicy = {
+export const monitoringCoverage: PlatformStackPolicy = definePolicy({
     kind: "stack",
     name: NAME,
     description: "Endpoints capture data, are monitored and alarmed; log groups expire; an audit trail with log validation and a budget with notifications exist.",
     enforcementLevel: "advisory",
+    exemptable: true,
     severity: "high",
     frameworks: ["CIS AWS Foundations 3.0.0 3.1-3.2 (CloudTrail, log file validation)", "NIST SP 800-53 AU-2, AU-11, SI-4", "AWS Well-Architected MLOPS (model monitoring)"],
     tags: ["monitoring", "observability", "audit"],
@@ -234,10 +235,10 @@ export const monitoringCoverage: PlatformStackPolicy = {
         const cfg = withDefaults(args.getConfig, MONITORING_DEFAULTS);
         const { perResource, stack } = monitoringFindings(args.resources, cfg);
         for (const [r, findings] of perResource) {
-            reportFindings(NAME, reportViolation, r, findings, true);
+            reportFindings(NAME, reportViolation, r, findings, true, args.getConfig);
         }
         for (const s of stack) {
             reportStackFinding(reportViolation, s);
         }
     },
-};
+});

@@ -4,7 +4,7 @@
  */
 import { withDefaults } from "../lib/config";
 import { reportFindings } from "../lib/report";
-import { PlatformResourcePolicy } from "../lib/types";
+import { definePolicy, PlatformResourcePolicy } from "../lib/types";
 import { isUnknown, rawTarget } from "../lib/unknowns";
 
 export const NETWORK_TYPES = {
@@ -149,11 +149,12 @@ export function networkFindings(type: string, props: Record<string, any>, cfg: N
     return f;
 }
 
-export const networkIsolation: PlatformResourcePolicy = {
+export const networkIsolation: PlatformResourcePolicy = definePolicy({
     kind: "resource",
     name: NAME,
     description: "SageMaker models, jobs, Studio and notebooks are network-isolated inside the VPC; no security group ingress from 0.0.0.0/0 or ::/0.",
     enforcementLevel: "advisory",
+    exemptable: true,
     severity: "high",
     frameworks: ["NIST SP 800-53 SC-7", "CIS AWS Foundations 3.0.0 5.2/5.3 (no 0.0.0.0/0 ingress)", "AWS FSBP SageMaker.2, SageMaker.3"],
     tags: ["security", "network"],
@@ -174,6 +175,6 @@ export const networkIsolation: PlatformResourcePolicy = {
             return;
         }
         const cfg = withDefaults(args.getConfig, NETWORK_DEFAULTS);
-        reportFindings(NAME, reportViolation, args, networkFindings(args.type, args.props, cfg), false);
+        reportFindings(NAME, reportViolation, args, networkFindings(args.type, args.props, cfg), false, args.getConfig);
     },
-};
+});

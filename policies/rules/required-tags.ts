@@ -9,7 +9,7 @@ import { ResourceValidationArgs } from "@pulumi/policy";
 import { withDefaults } from "../lib/config";
 import { reportFindings } from "../lib/report";
 import { effectiveTags } from "../lib/tags";
-import { PlatformResourcePolicy } from "../lib/types";
+import { definePolicy, PlatformResourcePolicy } from "../lib/types";
 import { knownKeys, peek } from "../lib/unknowns";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const taggable: { types: string[] } = require("../data/taggable-types.json");
@@ -72,11 +72,12 @@ export function tagFindings(args: Pick<ResourceValidationArgs, "props" | "provid
     return findings;
 }
 
-export const requiredTags: PlatformResourcePolicy = {
+export const requiredTags: PlatformResourcePolicy = definePolicy({
     kind: "resource",
     name: NAME,
     description: "Taggable AWS resources must carry the required platform tags (provider default tags count) with allowed values.",
     enforcementLevel: "advisory",
+    exemptable: true,
     severity: "medium",
     frameworks: ["AWS Well-Architected COST02-BP07 (tagging)", "CIS AWS Foundations (asset inventory)"],
     tags: ["tagging", "cost", "governance"],
@@ -100,7 +101,7 @@ export const requiredTags: PlatformResourcePolicy = {
         if (!inScope(args, cfg)) {
             return;
         }
-        reportFindings(NAME, reportViolation, args, tagFindings(args, cfg), false);
+        reportFindings(NAME, reportViolation, args, tagFindings(args, cfg), false, args.getConfig);
     },
     remediateResource: (args) => {
         const cfg = withDefaults(args.getConfig, REQUIRED_TAGS_DEFAULTS);
@@ -131,4 +132,4 @@ export const requiredTags: PlatformResourcePolicy = {
         }
         return { ...args.props, tags: { ...current, ...add } };
     },
-};
+});

@@ -11,7 +11,7 @@ import { withDefaults } from "../lib/config";
 import { isDenyInsecureTransport, parsePolicyDocument } from "../lib/policyDocument";
 import { reportFindings } from "../lib/report";
 import { StackResource, knownOrUndefined, ofType, resolveRefs, toPlain } from "../lib/stack";
-import { PlatformStackPolicy } from "../lib/types";
+import { definePolicy, PlatformStackPolicy } from "../lib/types";
 import { isUnknown } from "../lib/unknowns";
 
 export const S3_TYPES = {
@@ -114,11 +114,12 @@ export function s3Findings(resources: StackResource[], cfg: S3Config): Map<Stack
     return out;
 }
 
-export const s3EncryptionAndTls: PlatformStackPolicy = {
+export const s3EncryptionAndTls: PlatformStackPolicy = definePolicy({
     kind: "stack",
     name: NAME,
     description: "Every S3 bucket has SSE-KMS default encryption and a bucket policy that denies non-TLS requests.",
     enforcementLevel: "advisory",
+    exemptable: true,
     severity: "high",
     frameworks: ["CIS AWS Foundations 3.0.0 2.1.1 (deny HTTP requests)", "NIST SP 800-53 SC-28", "AWS FSBP S3.5, S3.17"],
     tags: ["security", "encryption", "s3"],
@@ -134,7 +135,7 @@ export const s3EncryptionAndTls: PlatformStackPolicy = {
     validateStack: (args, reportViolation) => {
         const cfg = withDefaults(args.getConfig, S3_DEFAULTS);
         for (const [bucket, findings] of s3Findings(args.resources, cfg)) {
-            reportFindings(NAME, reportViolation, bucket, findings, true);
+            reportFindings(NAME, reportViolation, bucket, findings, true, args.getConfig);
         }
     },
-};
+});

@@ -75,7 +75,7 @@ const statement = (sid: string, change: (s: Props) => Props) => (d: { Statement:
     return { ...d, Statement: d.Statement.map((s) => (s.Sid === sid ? change({ ...s }) : s)) };
 };
 
-const EXEMPTION_REASON = "vendor container needs outbound calls SEC-481 until 2027-03-31";
+const EXEMPTION_REASON = "vendor container needs outbound calls until the vendor ships an offline image";
 
 const GROUPS: Group[] = [
     {
@@ -203,7 +203,7 @@ const GROUPS: Group[] = [
             on(T.dqJob, "model-monitor-dq", (p) => ({ ...p, networkConfig: nested<Props>(p.networkConfig, (n) => ({ ...n, enableInterContainerTrafficEncryption: false })) })),
             on(T.endpointConfig, "endpoint-config", (p) => ({ ...p, dataCaptureConfig: undefined })),
             on(T.target, "endpoint-scaling-challenger", (p) => ({ ...p, resourceId: "endpoint/mlp-prod-endpoint/variant/champion" })),
-            on(T.model, "endpoint-variant-champion", (p) => ({ ...p, enableNetworkIsolation: false, tags: withTags(p.tags, { "mlplatform:policy-exemption:network-isolation": EXEMPTION_REASON }) })),
+            on(T.model, "endpoint-variant-champion", (p) => ({ ...p, enableNetworkIsolation: false, tags: withTags(p.tags, { "mlplatform:policy-exemption:network-isolation": EXEMPTION_REASON, "mlplatform:policy-exemption:network-isolation:ticket": "SEC-481", "mlplatform:policy-exemption:network-isolation:expires": "2027-03-31" }) })),
         ],
         expect: [
             { id: "monitoring job definition without inter-container encryption", policy: "encryption-at-rest-and-in-transit", type: T.dqJob, name: "model-monitor-dq", message: /enableInterContainerTrafficEncryption is not true/ },

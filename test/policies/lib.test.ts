@@ -7,6 +7,7 @@ import { withDefaults, schemaDefaults } from "../../policies/lib/config";
 import { EXEMPTION_LOG_MARKER, reportFindings, setExemptionSink, takeExemptions, ExemptionRecord } from "../../policies/lib/report";
 import { argsInterfacesWithTags, generate, pulumiTypeOf } from "../../policies/tools/gen-taggable";
 import * as fs from "fs";
+import { exemptTags } from "./exempt";
 import * as path from "path";
 
 describe("policies/lib", () => {
@@ -75,7 +76,7 @@ describe("policies/lib", () => {
         console.log = (s: string) => lines.push(s);
         takeExemptions();
         try {
-            const out = reportFindings("p", () => assert.fail("no violation expected"), { urn: "u", name: "n", type: "t", props: unknownCheckingProxy({ tags: { "mlplatform:policy-exemption:p": "why" } }) }, ["f1"], true);
+            const out = reportFindings("p", () => assert.fail("no violation expected"), { urn: "u", name: "n", type: "t", props: unknownCheckingProxy({ tags: exemptTags("p", "why this is accepted") }) }, ["f1"], true);
             assert.strictEqual(out, "exempt");
         } finally {
             console.log = orig;
