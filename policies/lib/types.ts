@@ -15,7 +15,9 @@ import {
     StackValidation,
     StackValidationPolicy,
 } from "@pulumi/policy";
+import { withDefaults } from "./config";
 import { allowExemptionsSchema, declareExemptable } from "./exemptions";
+import { reportFindings } from "./report";
 
 export type Severity = "low" | "medium" | "high" | "critical";
 
@@ -74,5 +76,32 @@ export type TypeToken = string;
 export function definePolicy<T extends PlatformPolicy>(p: T): T {
     declareExemptable(p.name, p.exemptable);
     p.configSchema = { ...p.configSchema, properties: { ...(p.configSchema.properties ?? {}), allowExemptions: allowExemptionsSchema(p.exemptable) } };
+    return p;
+}
+
+/**
+ * A resource policy from its metadata, the types it inspects and a pure findings function (config merged with the
+ * policy's defaults). Findings go through reportFindings (exemption governance included).
+ */
+export function resourceRule<C extends object>(
+    meta: Omit<PlatformResourcePolicy, "kind" | "validateResource" | "configSchema" | "enforcementLevel"> & { configSchema?: PolicyConfigSchema; enforcementLevel?: EnforcementLevel },
+    types: readonly string[],
+    defaults: C,
+    findings: (type: string, props: Record<string, any>, cfg: C, args: { urn: string; name: string; provider?: { type: string; props: Record<string, any> } }) => string[],
+): PlatformResourcePolicy & { types: readonly string[]; defaults: C } {
+    const set = new Set(types);
+    const p = definePolicy({
+        ...meta,
+        kind: "resource" as const,
+        enforcementLevel: meta.enforcementLevel ?? "advisory",
+        configSchema: meta.configSchema ?? { properties: {} },
+        types,
+        defaults,
+        validateResource: (args, reportViolation) => {
+            if (!set.has(args.type)) return;
+            const cfg = withDefaults(args.getConfig, defaults);
+            reportFindings(meta.name, reportViolation, args, findings(args.type, args.props, cfg, args), false, args.getConfig);
+        },
+    } as PlatformResourcePolicy & { types: readonly string[]; defaults: C });
     return p;
 }

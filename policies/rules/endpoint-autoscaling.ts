@@ -65,7 +65,7 @@ export const endpointAutoscaling: PlatformStackPolicy = definePolicy({
     enforcementLevel: "advisory",
     exemptable: true,
     severity: "medium",
-    frameworks: ["AWS Well-Architected REL07 (scale automatically)", "AWS Well-Architected REL10 (multi-AZ)"],
+    frameworks: ["AWS FSBP SageMaker.4", "AWS Well-Architected REL07 (scale automatically)", "AWS Well-Architected REL10 (multi-AZ)"],
     tags: ["availability", "capacity"],
     remediationSteps:
         "Create `aws.appautoscaling.Target` { serviceNamespace: \"sagemaker\", scalableDimension: \"sagemaker:variant:DesiredInstanceCount\", " +

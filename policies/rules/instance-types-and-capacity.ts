@@ -167,7 +167,7 @@ export const instanceTypesAndCapacity: PlatformResourcePolicy = definePolicy({
     enforcementLevel: "advisory",
     exemptable: true,
     severity: "medium",
-    frameworks: ["AWS Well-Architected COST06 (right-size)", "AWS Well-Architected REL10 (multi-AZ)"],
+    frameworks: ["AWS FSBP SageMaker.4", "AWS Well-Architected COST06 (right-size)", "AWS Well-Architected REL10 (multi-AZ)"],
     tags: ["cost", "capacity", "availability"],
     remediationSteps:
         "Pick an instance type from the environment's allowlist (see the policy config for the stack), lower the instance count or autoscaling maxCapacity, " +

@@ -181,8 +181,15 @@ export function monitoringFindings(resources: StackResource[], cfg: MonitoringCo
     const stack: string[] = [];
     if (cfg.requireCloudTrail) {
         const trails = ofType(resources, T.trail);
-        if (!trails.some((t) => knownOrUndefined(t.props, "enableLogFileValidation") === true)) {
-            stack.push(trails.length === 0 ? "no CloudTrail trail in the stack" : "no CloudTrail trail has enableLogFileValidation: true");
+        // A trail only covers the account when it is logging (enableLogging defaults to true; false = stopped) and
+        // records every region (isMultiRegionTrail; FSBP CloudTrail.1).
+        const logging = trails.filter((t) => knownOrUndefined(t.props, "enableLogging") !== false);
+        const multi = logging.filter((t) => knownOrUndefined(t.props, "isMultiRegionTrail") === true || isUnknown((toPlain(t.props) as Record<string, unknown>).isMultiRegionTrail));
+        if (trails.length === 0) stack.push("no CloudTrail trail in the stack");
+        else if (logging.length === 0) stack.push("every CloudTrail trail is stopped (enableLogging: false)");
+        else if (multi.length === 0) stack.push("no logging CloudTrail trail is multi-region (isMultiRegionTrail: true)");
+        else if (!multi.some((t) => knownOrUndefined(t.props, "enableLogFileValidation") === true)) {
+            stack.push("no CloudTrail trail has enableLogFileValidation: true");
         }
     }
     if (cfg.requireBudget) {
@@ -215,7 +222,7 @@ export const monitoringCoverage: PlatformStackPolicy = definePolicy({
     enforcementLevel: "advisory",
     exemptable: true,
     severity: "high",
-    frameworks: ["CIS AWS Foundations 3.0.0 3.1-3.2 (CloudTrail, log file validation)", "NIST SP 800-53 AU-2, AU-11, SI-4", "AWS Well-Architected MLOPS (model monitoring)"],
+    frameworks: ["AWS FSBP CloudTrail.1", "AWS FSBP CloudTrail.4", "Checkov CKV_AWS_67", "Checkov CKV_AWS_36", "Checkov CKV_AWS_338", "CIS AWS Foundations 3.0.0 3.1-3.2 (CloudTrail, log file validation)", "NIST SP 800-53 AU-2, AU-11, SI-4", "AWS Well-Architected MLOPS (model monitoring)"],
     tags: ["monitoring", "observability", "audit"],
     remediationSteps:
         "Give every endpoint configuration a dataCaptureConfig (enableCapture true, initialSamplingPercentage > 0); attach a MonitoringSchedule or the platform ServerlessMonitor " +

@@ -61,7 +61,8 @@ export function tagFindings(args: Pick<ResourceValidationArgs, "props" | "provid
             continue; // present; its value is computed during preview and there is no vocabulary to check
         }
         const v = tags.value(key); // throws the runtime's unknown error when a vocabulary check needs it
-        if (v === undefined || v.trim() === "") {
+        // Zero-width and other invisible characters do not make a value (U+200B..U+200D, U+2060, U+FEFF, soft hyphen).
+        if (v === undefined || v.replace(/[\u200B-\u200D\u2060\uFEFF\u00AD]/g, "").trim() === "") {
             findings.push(`tag ${key} is empty`);
             continue;
         }

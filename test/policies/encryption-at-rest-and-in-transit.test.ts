@@ -124,3 +124,6 @@ describe("policies/encryption-at-rest-and-in-transit", () => {
         assert.strictEqual((await runR(policy, res("aws:s3/bucket:Bucket", "b", {}))).violations.length, 0);
     });
 });
+
+import { corpusTests } from "./corpus-rule";
+corpusTests("encryption-at-rest-and-in-transit");

@@ -167,3 +167,6 @@ describe("policies/least-privilege-iam", () => {
         assert.match(e[0], /ecr:\*/);
     });
 });
+
+import { corpusTests } from "./corpus-rule";
+corpusTests("least-privilege-iam");

@@ -18,7 +18,11 @@ describe("policies/lib", () => {
         assert.strictEqual(a.statements[0].principal, "*");
         const b = parsePolicyDocument({ Statement: [{ Effect: "Deny", Action: ["s3:*"], Principal: { AWS: ["arn:a", "arn:b"] }, Condition: { Bool: { "aws:SecureTransport": false } } }] });
         assert.deepStrictEqual(b.statements[0].principal, { AWS: ["arn:a", "arn:b"] });
-        assert.ok(isDenyInsecureTransport(b.statements[0]), "boolean false in the condition is accepted too");
+        assert.ok(!isDenyInsecureTransport(b.statements[0]), "a TLS deny for two principals does not make the bucket TLS-only");
+        const c = parsePolicyDocument({ Statement: [{ Effect: "Deny", Action: ["s3:*"], Principal: "*", Condition: { Bool: { "aws:SecureTransport": false } } }] });
+        assert.ok(isDenyInsecureTransport(c.statements[0]), "boolean false in the condition is accepted too");
+        const d = parsePolicyDocument({ Statement: [{ Effect: "Deny", Action: ["s3:*"], Principal: "*", Condition: { Bool: { "aws:SecureTransport": "false" }, StringEquals: { "aws:PrincipalAccount": "111122223333" } } }] });
+        assert.ok(!isDenyInsecureTransport(d.statements[0]), "a TLS deny narrowed by another condition does not count");
         assert.deepStrictEqual(parsePolicyDocument("[]").errors, ["policy document is not an object"]);
         assert.throws(() => parsePolicyDocument(UNKNOWN.string), (e: unknown) => isUnknownValueError(e));
     });

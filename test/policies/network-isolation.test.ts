@@ -72,3 +72,6 @@ describe("policies/network-isolation", () => {
         assert.strictEqual(o.exemptions.length, 1);
     });
 });
+
+import { corpusTests } from "./corpus-rule";
+corpusTests("network-isolation");

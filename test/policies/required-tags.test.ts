@@ -108,3 +108,6 @@ describe("policies/required-tags", () => {
         assert.deepStrictEqual(out!.tags, { Project: "x", CostCenter: "cc-1" });
     });
 });
+
+import { corpusTests } from "./corpus-rule";
+corpusTests("required-tags");

@@ -73,3 +73,6 @@ describe("policies/s3-encryption-and-tls", () => {
         assert.strictEqual(o.exemptions[0].suppressed.length, 2);
     });
 });
+
+import { corpusTests } from "./corpus-rule";
+corpusTests("s3-encryption-and-tls");
