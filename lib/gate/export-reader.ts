@@ -16,7 +16,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ResourceInput } from "../../policies/lib/evaluate";
+import { ResourceInput } from "./evaluate";
 import { UNKNOWN } from "../../policies/lib/unknowns";
 
 /** The engine's signature key and the secret signature (sdk/go/common/resource/sig). */

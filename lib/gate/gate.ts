@@ -22,7 +22,7 @@ import {
     runResourcePolicy,
     runStackPolicy,
     withPropsCache,
-} from "../../policies/lib/evaluate";
+} from "./evaluate";
 import { ExemptionRecord } from "../../policies/lib/report";
 import { isUnknownValueError } from "../../policies/lib/unknowns";
 import { PlatformPolicy } from "../../policies/lib/types";

@@ -120,6 +120,10 @@ const GROUPS: Group[] = [
             { id: "feature group online store without KMS", policy: "encryption-at-rest-and-in-transit", type: T.featureGroup, name: "featurestore-adult-census", message: /onlineStoreConfig\.securityConfig\.kmsKeyId is not set/ },
             { id: "missing required tags (resource tags and provider default tags removed)", policy: "required-tags", type: T.topic, name: "alerts-topic", message: /Project|Environment|Owner|CostCenter|DataClassification/ },
         ],
+        sideEffects: [
+            { policy: "resource-policy-external-access", type: T.key, name: "security-logs", message: /lets anyone outside the account do kms:Decrypt/, level: "mandatory", why: "a wildcard principal on a key policy is also external access (Access Analyzer view)" },
+            { policy: "iam-privilege-escalation", type: T.rolePolicy, name: "mlp-prod-model-deployment-ciDeploy", message: /privilege escalation iam:PassRole on \*/, level: "mandatory", why: "iam:PassRole on every role is also privilege escalation" },
+        ],
     },
     {
         title: "prod program, group 2",
@@ -158,6 +162,9 @@ const GROUPS: Group[] = [
             { id: "SNS topic without KMS", policy: "encryption-at-rest-and-in-transit", type: T.topic, name: "alerts-topic", message: /kmsMasterKeyId is not set/ },
             { id: "model without VPC", policy: "network-isolation", type: T.model, name: "endpoint-variant-challenger", message: /vpcConfig/ },
             { id: "budget without notifications", policy: "monitoring-coverage", message: /no AWS Budget has a notification with subscribers/ },
+        ],
+        sideEffects: [
+            { policy: "iam-privilege-escalation", type: T.attachment, name: "variant-hosting-admin", message: /attaches AdministratorAccess/, level: "mandatory", why: "AdministratorAccess is administrator access (the non-exemptable rule)" },
         ],
         extra: [
             {

@@ -10,7 +10,7 @@ import * as path from "path";
 import { readExportFile } from "../../lib/gate/export-reader";
 import { evaluatePack, GateReport } from "../../lib/gate/gate";
 import { all } from "../../policies/all";
-import { ResourceInput } from "../../policies/lib/evaluate";
+import { ResourceInput } from "../../lib/gate/evaluate";
 import { FIXTURE } from "./stack-export";
 import { CorpusEntry, INSECURE, LOOKALIKES } from "./semantic-corpus";
 

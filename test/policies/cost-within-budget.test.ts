@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { costVerdict, costWithinBudget as policy, COST_DEFAULTS } from "../../policies/rules/cost-within-budget";
 import { PriceTable, defaultPriceTable, estimateMonthlyCost, monthlyBudgetFromStack } from "../../policies/lib/cost";
-import { makeStackArgs } from "../../policies/lib/evaluate";
+import { makeStackArgs } from "../../lib/gate/evaluate";
 import { UNKNOWN, envContext, messages, res, runS } from "./harness";
 import { T, endpointStack } from "./stack-fixtures";
 

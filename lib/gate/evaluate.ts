@@ -26,10 +26,10 @@ import {
     ResourceValidationArgs,
     StackValidationArgs,
 } from "@pulumi/policy";
-import { schemaDefaults } from "./config";
-import { ExemptionRecord, ExemptionSink, setExemptionSink, takeExemptions } from "./report";
-import { PlatformPolicy, PlatformResourcePolicy, PlatformStackPolicy } from "./types";
-import { isUnknownValueError, unknownCheckingProxy } from "./unknowns";
+import { schemaDefaults } from "../../policies/lib/config";
+import { ExemptionRecord, ExemptionSink, setExemptionSink, takeExemptions } from "../../policies/lib/report";
+import { PlatformPolicy, PlatformResourcePolicy, PlatformStackPolicy } from "../../policies/lib/types";
+import { isUnknownValueError, unknownCheckingProxy } from "../../policies/lib/unknowns";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
