@@ -291,14 +291,66 @@ export function makeResourceArgs(policy: PlatformPolicy, input: ResourceInput, c
     return args;
 }
 
+/** A stack policy's view of one resource whose props/provider are deserialised on first read (gate only). */
+class LazyStackResource {
+    type: string;
+    urn: string;
+    name: string;
+    dependencies: PolicyResource[] = [];
+    propertyDependencies: Record<string, PolicyResource[]> = {};
+    parent?: PolicyResource;
+    private _props?: Record<string, any>;
+    private _provider?: PolicyProviderResource | null;
+    private _opts?: PolicyResourceOptions;
+    constructor(
+        private readonly input: ResourceInput,
+        private readonly ctx: EvaluationContext,
+        urn: string,
+    ) {
+        this.type = input.type;
+        this.urn = urn;
+        this.name = input.name;
+    }
+    get props(): Record<string, any> {
+        return (this._props ??= runtimeProps(this.input.props));
+    }
+    set props(v: Record<string, any>) {
+        this._props = v;
+    }
+    get provider(): PolicyProviderResource | undefined {
+        if (this._provider === undefined) this._provider = makeProvider(this.input.provider, this.ctx) ?? null;
+        return this._provider ?? undefined;
+    }
+    set provider(v: PolicyProviderResource | undefined) {
+        this._provider = v ?? null;
+    }
+    get opts(): PolicyResourceOptions {
+        return (this._opts ??= defaultOpts(this.input.opts));
+    }
+    set opts(v: PolicyResourceOptions) {
+        this._opts = v;
+    }
+    isType(cls: any): boolean {
+        return isTypeOf(this.type, cls);
+    }
+    asType(cls: any): Record<string, any> | undefined {
+        return isTypeOf(this.type, cls) ? this.props : undefined;
+    }
+}
+
 export function makeStackArgs(policy: PlatformPolicy, inputs: ResourceInput[], ctx: EvaluationContext = {}): StackValidationArgs {
+    // In a withPropsCache scope (the gate), each resource's props and provider are deserialised on first read (a
+    // prototype getter, see LazyStackResource): a stack policy typically reads `type` of every resource and `props` of
+    // a few, and the copy it reads is still its own.
     const resources: PolicyResource[] = inputs.map((input) => {
-        const props = runtimeProps(input.props);
         const type = input.type;
+        const urn = input.urn ?? makeUrn(type, input.name, ctx.stack, ctx.project);
+        if (wireCache !== undefined) return new LazyStackResource(input, ctx, urn) as unknown as PolicyResource;
+        const props = runtimeProps(input.props);
         const r: PolicyResource = {
             type,
             props,
-            urn: input.urn ?? makeUrn(type, input.name, ctx.stack, ctx.project),
+            urn,
             name: input.name,
             opts: defaultOpts(input.opts),
             dependencies: [],

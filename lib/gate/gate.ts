@@ -102,18 +102,22 @@ function stackTags(stack: string): Record<string, string> {
 }
 
 /** Evaluates every policy of the pack over resource inputs. */
-export function evaluatePack(
-    inputs: ResourceInput[],
-    opts: { stack: string; packConfig: Record<string, unknown>; packConfigFile: string; source: GateReport["source"]; mode: string },
-): Promise<GateReport> {
+export interface EvaluateOptions {
+    stack: string;
+    packConfig: Record<string, unknown>;
+    packConfigFile: string;
+    source: GateReport["source"];
+    mode: string;
+    /** Call every resource policy on every resource, as the engine does (default: skip types a policy does not inspect). */
+    everyPolicyOnEveryResource?: boolean;
+}
+
+export function evaluatePack(inputs: ResourceInput[], opts: EvaluateOptions): Promise<GateReport> {
     // Each resource's props are serialised to the wire form once for all policies (see withPropsCache).
     return withPropsCache(() => evaluate(inputs, opts));
 }
 
-async function evaluate(
-    inputs: ResourceInput[],
-    opts: { stack: string; packConfig: Record<string, unknown>; packConfigFile: string; source: GateReport["source"]; mode: string },
-): Promise<GateReport> {
+async function evaluate(inputs: ResourceInput[], opts: EvaluateOptions): Promise<GateReport> {
     const base: EvaluationContext = { stack: opts.stack, project: PROJECT, stackTags: stackTags(opts.stack) };
     const ctxFor = (p: PlatformPolicy) => contextFromPackConfig(opts.packConfig, p.name, base);
     const byUrn = new Map(inputs.map((i) => [i.urn!, i]));
@@ -148,6 +152,7 @@ async function evaluate(
     for (const original of inputs) {
         let input = original;
         for (const policy of resourcePolicies) {
+            if (!opts.everyPolicyOnEveryResource && policy.types && !policy.types.includes(input.type)) continue;
             let fixed: Record<string, unknown> | undefined;
             try {
                 fixed = await runRemediation(policy, input, ctxs.get(policy.name)!);
@@ -167,7 +172,10 @@ async function evaluate(
     }
     for (const policy of resourcePolicies) {
         const ctx = ctxs.get(policy.name)!;
-        for (const input of evaluated) collect(policy, await runResourcePolicy(policy, input, ctx), input.urn);
+        // A policy with a fixed list of inspected types reports nothing for other types (test/gate/semantic-corpus.test.ts
+        // checks the verdicts are identical either way), so it is not called for them.
+        const types = opts.everyPolicyOnEveryResource || !policy.types ? undefined : new Set(policy.types);
+        for (const input of evaluated) if (!types || types.has(input.type)) collect(policy, await runResourcePolicy(policy, input, ctx), input.urn);
     }
     for (const policy of stackPolicies) collect(policy, await runStackPolicy(policy, evaluated, ctxs.get(policy.name)!));
 

@@ -47,6 +47,11 @@ export interface PlatformResourcePolicy extends ResourceValidationPolicy {
     tags: string[];
     /** Whether resources may be exempted by default (config `allowExemptions` overrides it per environment). */
     exemptable: boolean;
+    /**
+     * The resource types the policy inspects, when it is a fixed list: the policy reports nothing (no violation, no
+     * exemption, no unknown read) for any other type, so the offline gate does not call it for them.
+     */
+    types?: readonly string[];
     validateResource: ResourceValidation;
     remediateResource?: ResourceRemediation;
 }

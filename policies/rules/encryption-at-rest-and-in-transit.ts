@@ -216,6 +216,7 @@ export const encryptionAtRestAndInTransit: PlatformResourcePolicy = definePolicy
     description: "SageMaker data, logs, topics and trails are KMS-encrypted at rest; jobs encrypt inter-container traffic; KMS keys rotate; bucket policies require TLS.",
     enforcementLevel: "advisory",
     exemptable: true,
+    types: Object.values(ENCRYPTION_TYPES),
     severity: "high",
     frameworks: ["NIST SP 800-53 SC-28", "NIST SP 800-53 SC-8", "CIS AWS Foundations 3.0.0 3.5 (CloudTrail SSE-KMS)", "CIS AWS Foundations 3.0.0 3.6 (KMS rotation)", "AWS FSBP CloudTrail.2", "AWS FSBP KMS.4", "AWS FSBP SNS.1", "Checkov CKV_AWS_98", "Checkov CKV_AWS_22", "Checkov CKV_AWS_35", "Checkov CKV_AWS_7", "Checkov CKV_AWS_26", "Checkov CKV_AWS_158"],
     tags: ["security", "encryption"],

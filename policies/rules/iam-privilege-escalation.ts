@@ -88,31 +88,54 @@ export function escalationFindings(doc: unknown, where: string): string[] {
     return f;
 }
 
-function boundaryOnly(policy: StackResource, resources: StackResource[]): boolean {
-    let usedAsBoundary = false;
+/** For each referenced URN, how it is referenced: [referencing resource type, property]. Built once per stack. */
+function referencesByUrn(resources: StackResource[]): Map<string, [string, string][]> {
+    const out = new Map<string, [string, string][]>();
     for (const r of resources) {
-        if (r === policy) continue;
         for (const [prop, deps] of Object.entries(r.propertyDependencies ?? {})) {
-            if (!(deps as PolicyResource[]).some((d) => d.urn === policy.urn)) continue;
-            if (BOUNDARY_REFS.includes(r.type) && prop === "permissionsBoundary") usedAsBoundary = true;
-            else if (prop !== "tags") return false; // attached (policyArn, managedPolicyArns, policyArns...) or referenced otherwise
+            for (const d of deps as PolicyResource[]) {
+                let l = out.get(d.urn);
+                if (!l) out.set(d.urn, (l = []));
+                l.push([r.type, prop]);
+            }
         }
     }
-    return usedAsBoundary;
+    return out;
+}
+
+/** A managed policy referenced only as a role's/user's permissionsBoundary (never attached) grants nothing. */
+function boundaryOnly(policy: StackResource, refs: Map<string, [string, string][]>): boolean {
+    const l = refs.get(policy.urn) ?? [];
+    return l.some(([type, prop]) => BOUNDARY_REFS.includes(type) && prop === "permissionsBoundary") && l.every(([type, prop]) => (BOUNDARY_REFS.includes(type) && prop === "permissionsBoundary") || prop === "tags");
+}
+
+/** Findings per distinct (document, where): real stacks repeat policy documents. */
+const findingsCache = new Map<string, string[]>();
+function cachedEscalationFindings(doc: unknown, where: string): string[] {
+    if (typeof doc !== "string") return escalationFindings(doc, where);
+    const key = `${where}\u0000${doc}`;
+    let f = findingsCache.get(key);
+    if (!f) {
+        f = escalationFindings(doc, where);
+        if (findingsCache.size > 5000) findingsCache.clear();
+        findingsCache.set(key, f);
+    }
+    return [...f];
 }
 
 export function privilegeEscalationFindings(resources: StackResource[]): Map<StackResource, string[]> {
     const out = new Map<StackResource, string[]>();
+    let refs: Map<string, [string, string][]> | undefined;
     for (const r of resources) {
         const f: string[] = [];
         const docField = ESCALATION_TYPES.docs[r.type];
         if (docField) {
-            if (r.type === "aws:iam/policy:Policy" && boundaryOnly(r, resources)) continue;
+            if (r.type === "aws:iam/policy:Policy" && boundaryOnly(r, (refs ??= referencesByUrn(resources)))) continue;
             const doc = r.props[docField]; // unknown during preview: not evaluated (runtime semantics)
-            f.push(...escalationFindings(doc, docField));
+            f.push(...cachedEscalationFindings(doc, docField));
         } else if (r.type === ESCALATION_TYPES.role) {
             const inline = r.props.inlinePolicies;
-            if (Array.isArray(inline)) inline.forEach((p: Record<string, any>, i: number) => f.push(...escalationFindings(p.policy, `inlinePolicies[${i}]`)));
+            if (Array.isArray(inline)) inline.forEach((p: Record<string, any>, i: number) => f.push(...cachedEscalationFindings(p.policy, `inlinePolicies[${i}]`)));
             const arns = toPlain(knownOrUndefined(r.props, "managedPolicyArns"));
             for (const arn of Array.isArray(arns) ? arns : []) {
                 const admin = adminPolicy(arn);

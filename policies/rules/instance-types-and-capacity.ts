@@ -166,6 +166,7 @@ export const instanceTypesAndCapacity: PlatformResourcePolicy = definePolicy({
     description: "SageMaker instance types are in the environment's allowlist, instance counts stay under the maximum, and production variants meet the minimum instance count.",
     enforcementLevel: "advisory",
     exemptable: true,
+    types: Object.values(CAPACITY_TYPES),
     severity: "medium",
     frameworks: ["AWS FSBP SageMaker.4", "AWS Well-Architected COST06 (right-size)", "AWS Well-Architected REL10 (multi-AZ)"],
     tags: ["cost", "capacity", "availability"],

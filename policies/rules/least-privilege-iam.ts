@@ -30,7 +30,7 @@ import {
     statementLabel,
 } from "../lib/policyDocument";
 import { reportFindings } from "../lib/report";
-import { documentAccounts, isUnscopedAcrossAccounts } from "../lib/iam/analysis";
+import { documentAccounts, isUnscopedAcrossAccounts, parseCached } from "../lib/iam/analysis";
 import { accessLevel, expandAction } from "../lib/iam/reference";
 import { definePolicy, PlatformResourcePolicy } from "../lib/types";
 import { isUnknown, peek, rawTarget } from "../lib/unknowns";
@@ -154,7 +154,7 @@ function positiveCondition(s: NormalizedStatement, key: string): boolean {
 
 /** Findings for an identity-based policy document. */
 export function identityPolicyFindings(doc: unknown, where: string, cfg: LeastPrivilegeConfig): string[] {
-    const parsed = parsePolicyDocument(doc, [where]);
+    const parsed = parseCached(doc, [where]);
     const f = parsed.errors.map((e) => `${where}: ${e}`);
     for (const s of parsed.statements) {
         if (s.effect !== "Allow") {
@@ -196,7 +196,7 @@ function oidcProviderAllowed(arn: string, cfg: LeastPrivilegeConfig): string | u
 
 /** Findings for a role's trust (assume-role) policy. */
 export function trustPolicyFindings(doc: unknown, cfg: LeastPrivilegeConfig): string[] {
-    const parsed = parsePolicyDocument(doc, ["assumeRolePolicy"]);
+    const parsed = parseCached(doc, ["assumeRolePolicy"]);
     const f = parsed.errors.map((e) => `assumeRolePolicy: ${e}`);
     for (const s of parsed.statements) {
         if (s.effect !== "Allow") {
@@ -254,7 +254,7 @@ function isAccountRoot(p: string): boolean {
 
 /** Findings for a resource-based policy (bucket/topic/queue/VPC endpoint, or KMS key when `isKeyPolicy`). */
 export function resourcePolicyFindings(doc: unknown, isKeyPolicy: boolean, cfg: LeastPrivilegeConfig): string[] {
-    const parsed = parsePolicyDocument(doc, ["policy"]);
+    const parsed = parseCached(doc, ["policy"]);
     const f = parsed.errors.map((e) => `policy: ${e}`);
     for (const s of parsed.statements) {
         if (s.effect !== "Allow") {
@@ -407,6 +407,7 @@ export const leastPrivilegeIam: PlatformResourcePolicy = definePolicy({
     description: "IAM and resource policies grant least privilege: no wildcard actions or principals, scoped resources and PassRole, no broad AWS-managed policies, trusted principals only.",
     enforcementLevel: "advisory",
     exemptable: true,
+    types: ALL_IAM_TYPES,
     severity: "critical",
     frameworks: ["AWS FSBP IAM.21", "AWS FSBP KMS.1", "Checkov CKV_AWS_111", "Checkov CKV_AWS_109", "Checkov CKV_AWS_60", "Checkov CKV_AWS_61", "NIST SP 800-53 AC-6"],
     tags: ["security", "iam", "least-privilege"],

@@ -141,6 +141,8 @@ export function monitoringFindings(resources: StackResource[], cfg: MonitoringCo
     const lambdas = ofType(resources, SM.lambda);
     const components = ofType(resources, SM.serverlessMonitor);
     const alarms = ofType(resources, SM.metricAlarm);
+    // Each alarm's metrics once (not once per endpoint).
+    const alarmMetrics = alarms.map((a) => ({ a, metrics: alarmMetricNames(toPlain(a.props) as Record<string, any>) }));
     for (const ep of endpoints) {
         if (!perResource.has(ep)) {
             perResource.set(ep, []);
@@ -154,8 +156,8 @@ export function monitoringFindings(resources: StackResource[], cfg: MonitoringCo
                 add(ep, `no monitor: add a MonitoringSchedule for the endpoint, or the platform ServerlessMonitor (Lambda tagged ${MONITOR_ENDPOINT_TAG}=<endpoint name>)`);
             }
         }
-        const epAlarms = alarms.flatMap((a) =>
-            alarmMetricNames(toPlain(a.props) as Record<string, any>)
+        const epAlarms = alarmMetrics.flatMap(({ a, metrics }) =>
+            metrics
                 .filter((m) => m.namespace === undefined || m.namespace === "AWS/SageMaker")
                 .filter((m) => refersToEndpoint(a, "dimensions", m.endpoint, ep) || refersToEndpoint(a, "metricQueries", m.endpoint, ep))
                 .map((m) => m.metric),

@@ -161,6 +161,7 @@ export const networkIsolation: PlatformResourcePolicy = definePolicy({
     description: "SageMaker models, jobs, Studio and notebooks are network-isolated inside the VPC; no security group ingress from 0.0.0.0/0 or ::/0.",
     enforcementLevel: "advisory",
     exemptable: true,
+    types: Object.values(NETWORK_TYPES),
     severity: "high",
     frameworks: ["NIST SP 800-53 SC-7", "CIS AWS Foundations 3.0.0 5.2/5.3 (no 0.0.0.0/0 ingress)", "AWS FSBP SageMaker.1", "AWS FSBP SageMaker.3", "AWS FSBP SageMaker.5", "AWS FSBP EC2.18", "AWS FSBP EC2.19", "Checkov CKV_AWS_122", "Checkov CKV_AWS_307", "Checkov CKV_AWS_24", "Checkov CKV_AWS_25", "Checkov CKV_AWS_260"],
     tags: ["security", "network"],

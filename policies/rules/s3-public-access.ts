@@ -46,10 +46,11 @@ export function s3PublicAccessFindings(resources: StackResource[]): Map<StackRes
     const add = (r: StackResource, f: string[]) => out.set(r, [...(out.get(r) ?? []), ...f]);
     const buckets = ofType(resources, ...BUCKETS);
     const pabs = ofType(resources, PAB);
+    const blocked = new Set<StackResource>();
+    for (const p of pabs) for (const b of resolveRefs(p, "bucket", buckets, ["bucket", "id"])) blocked.add(b);
     for (const b of buckets) {
         add(b, aclFindings(knownOrUndefined(b.props, "acl"), { grants: toPlain(knownOrUndefined(b.props, "grants")) }, "inline"));
-        const mine = pabs.filter((p) => resolveRefs(p, "bucket", [b], ["bucket", "id"]).length > 0);
-        if (mine.length === 0) add(b, ["no BucketPublicAccessBlock: ACLs or a future policy could make the bucket public (block all four settings)"]);
+        if (!blocked.has(b)) add(b, ["no BucketPublicAccessBlock: ACLs or a future policy could make the bucket public (block all four settings)"]);
     }
     for (const a of ofType(resources, ...ACLS)) add(a, aclFindings(knownOrUndefined(a.props, "acl"), knownOrUndefined(a.props, "accessControlPolicy"), "ACL"));
     for (const p of pabs) add(p, pabFindings(p, "public access block"));

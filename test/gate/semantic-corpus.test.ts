@@ -87,6 +87,16 @@ describe("gate: semantic corpus on the prod stack", function () {
         assert.equal(lookalikes.notEvaluated.length, baseline.notEvaluated.length);
     });
 
+    it("the gate's type filter changes nothing: every policy on every resource (as the engine calls them) gives the same report", async () => {
+        const inputs = [...base, ...corpusInputs(INSECURE, base), ...corpusInputs(LOOKALIKES, base)];
+        const fast = await run(inputs);
+        const full = await evaluatePack(inputs, { stack: "prod", packConfig: prodConfig(), packConfigFile: "policies/config/prod.json", source: "export", mode: "export", everyPolicyOnEveryResource: true });
+        assert.deepEqual(fast.violations.map(key).sort(), full.violations.map(key).sort());
+        assert.deepEqual(fast.exemptions, full.exemptions);
+        assert.deepEqual(fast.notEvaluated, full.notEvaluated);
+        assert.deepEqual(fast.remediations, full.remediations);
+    });
+
     it("every rule of the pack names its Security Hub FSBP control or Checkov check", () => {
         for (const p of all.filter((x) => !["cost-within-budget", "endpoint-autoscaling", "instance-types-and-capacity", "required-tags"].includes(x.name))) {
             assert.ok(p.frameworks.some((f) => /^AWS FSBP |^Checkov /.test(f)), p.name);
