@@ -68,6 +68,15 @@ export function neededProbes(m: AccessModel): Probe[] {
         );
     }
 
+    // The deployer (the CI deploy role and security.adminRoleArns) creates the feature group, whose online and offline
+    // stores use the data key: CreateFeatureGroup needs the caller to hold key use (SageMaker API reference,
+    // OnlineStoreSecurityConfig.KmsKeyId; issue 9 defect 3), through SageMaker.
+    for (const r of m.roles.filter((x) => x.key === "ciDeploy" || x.key.startsWith("admin:"))) {
+        const via = { "kms:ViaService": `sagemaker.${region}.amazonaws.com`, "kms:CallerAccount": acct };
+        for (const a of ["kms:DescribeKey", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"]) probes.push(need("deployer", r.key, a, o.kmsKeyArns.data, "CreateFeatureGroup with the data key", { context: via, origin: "outside" }));
+        probes.push(need("deployer", r.key, "kms:CreateGrant", o.kmsKeyArns.data, "CreateFeatureGroup: grant for the online store", { context: { ...via, "kms:GrantIsForAWSResource": "true" }, origin: "outside" }));
+    }
+
     // CloudTrail delivery (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html,
     // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html).
     if (o.trailArn) {
@@ -90,7 +99,7 @@ export function neededProbes(m: AccessModel): Probe[] {
     // context (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
     for (const g of m.logGroups.filter((x) => x.kmsKeyArn)) {
         const ctx = { "kms:EncryptionContext:aws:logs:arn": g.arn, "aws:SourceAccount": acct };
-        for (const a of ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]) probes.push(need("delivery:logs", `logs.${region}.amazonaws.com`, a, g.kmsKeyArn!, `CloudWatch Logs encrypts ${g.name}`, { context: a === "kms:DescribeKey" ? { "aws:SourceAccount": acct } : ctx }));
+        for (const a of ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom"]) probes.push(need("delivery:logs", `logs.${region}.amazonaws.com`, a, g.kmsKeyArn!, `CloudWatch Logs encrypts ${g.name}`, { context: ctx }));
     }
     // S3 server access logging (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-general).
     const logs = m.buckets.find((b) => b.purpose === "accessLogs");

@@ -223,8 +223,9 @@ export class AccessModel {
             this.logGroups.push({ name, arn: `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:${name}`, kmsKeyArn: g.inputs.kmsKeyId as string | undefined });
         }
         for (const f of this.of("aws:lambda/function:Function")) {
-            const arn = String(f.outputs.arn);
             const name = String(f.inputs.name ?? f.outputs.name);
+            // Lambda function ARNs are arn:<partition>:lambda:<region>:<account>:function:<name> (the mock's placeholder differs).
+            const arn = `arn:${this.partition}:lambda:${this.region}:${this.account}:function:${name}`;
             const statements = this.of("aws:lambda/permission:Permission")
                 .filter((p) => p.inputs.function === name || p.inputs.function === arn || p.inputs.functionName === name || p.inputs.functionName === arn)
                 .map((p, i) => {
