@@ -14,9 +14,9 @@ interface Proc {
     stderr: string;
 }
 
-function access(args: string[]): Promise<Proc> {
+function access(args: string[], script = "access"): Promise<Proc> {
     return new Promise((resolve, reject) => {
-        const p = spawn("npm", ["run", "-s", "access", "--", ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: "0" } });
+        const p = spawn("npm", ["run", "-s", script, "--", ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: "0" } });
         let stdout = "";
         let stderr = "";
         p.stdout.on("data", (d) => (stdout += d));
@@ -42,10 +42,11 @@ describe("npm run access (CLI)", function () {
             ["bad-flag", ["explain", "--stack", "prod", "--frobnicate", "x"]],
             ["bad-principal", ["explain", "--stack", "prod", "--principal", "nobody", "--action", "s3:GetObject", "--resource", "s3://b/k"]],
             ["bad-stack", ["check", "--stack", "nope"]],
+            ["plan", ["--stack", "prod", "--new-stack", "--json", f("plan.json")]],
         ];
         for (let i = 0; i < runs.length; i += 2) {
             const batch = runs.slice(i, i + 2);
-            const out = await Promise.all(batch.map(([, args]) => access(args)));
+            const out = await Promise.all(batch.map(([id, args]) => access(args, id === "plan" ? "plan" : "access")));
             batch.forEach(([id], k) => (procs[id] = out[k]));
         }
     });
@@ -95,6 +96,15 @@ describe("npm run access (CLI)", function () {
         assert.match(p.stdout, /access contract dev: \d+ needed \(\d+ allowed\), \d+ forbidden \(\d+ denied\) — holds/);
         const j = JSON.parse(fs.readFileSync(f("check.json"), "utf8"));
         assert.deepEqual(j.failures, []);
+    });
+    it("npm run plan reports the access contract beside the policy results (first preview of prod passes)", () => {
+        const p = procs.plan;
+        assert.equal(p.code, 0, p.stdout.slice(-3000) + p.stderr);
+        assert.match(p.stdout, /PASSED: no mandatory violations/);
+        assert.match(p.stdout, /access contract prod: \d+ needed \(\d+ allowed\), \d+ forbidden \(\d+ denied\) — holds \(decided on the settled stack: ARNs known\)/);
+        const j = JSON.parse(fs.readFileSync(f("plan.json"), "utf8"));
+        assert.ok(j.accessContract.needed > 150 && j.accessContract.forbidden > 1000);
+        assert.deepEqual(j.accessContract.failures, []);
     });
     it("--help prints the usage and exits 0", () => {
         assert.equal(procs.help.code, 0);
