@@ -185,10 +185,14 @@ export class AccessModel {
             if (r.inputs.permissionsBoundary && !pb) this.notes.push(`role ${name}: boundary ${String(r.inputs.permissionsBoundary)} is not defined by the stack`);
             this.roles.push({ key, name, arn, identity, boundary: pb, trust: r.inputs.assumeRolePolicy ? parsePolicy(`trust policy of ${key}`, docOf(r.inputs.assumeRolePolicy)) : undefined });
         }
-        const security = (this.run.config["mlplatform:security"] ?? {}) as { adminRoleArns?: string[]; auditorRoleArns?: string[] };
+        const security = (this.run.config["mlplatform:security"] ?? {}) as { adminRoleArns?: string[]; auditorRoleArns?: string[]; breakGlassRoleArns?: string[] };
         (security.adminRoleArns ?? []).forEach((arn, i) =>
             this.roles.push({ key: `admin:${i + 1}`, name: arn.split("/").pop()!, arn, identity: [parsePolicy(`assumed AdministratorAccess of ${arn}`, ADMIN_IDENTITY)], external: "security.adminRoleArns (assumed AdministratorAccess)" }),
         );
+        (security.breakGlassRoleArns ?? []).forEach((arn, i) => {
+            if ((security.adminRoleArns ?? []).includes(arn)) return;
+            this.roles.push({ key: `breakGlass:${i + 1}`, name: arn.split("/").pop()!, arn, identity: [parsePolicy(`assumed AdministratorAccess of ${arn}`, ADMIN_IDENTITY)], external: "security.breakGlassRoleArns (assumed AdministratorAccess)" });
+        });
         (security.auditorRoleArns ?? []).forEach((arn, i) => {
             if ((security.adminRoleArns ?? []).includes(arn)) return;
             this.roles.push({ key: `auditor:${i + 1}`, name: arn.split("/").pop()!, arn, identity: [parsePolicy(`assumed read-only policy of ${arn}`, AUDITOR_IDENTITY)], external: "security.auditorRoleArns (assumed ReadOnlyAccess)" });

@@ -29,6 +29,25 @@ describe("access contract", function () {
         });
     }
 
+    it("prod with administrators, break-glass and auditors configured: the contract holds for them too", async () => {
+        const m = await accessModelOf("prod", {
+            configure: (raw) => ({
+                ...raw,
+                "mlplatform:security": {
+                    ...(raw["mlplatform:security"] as object),
+                    adminRoleArns: ["arn:aws:iam::123456789012:role/platform-admin"],
+                    auditorRoleArns: ["arn:aws:iam::123456789012:role/security-auditor"],
+                    breakGlassRoleArns: ["arn:aws:iam::123456789012:role/break-glass"],
+                },
+            }),
+        });
+        assert.ok(m.roles.some((r) => r.key === "admin:1") && m.roles.some((r) => r.key === "auditor:1") && m.roles.some((r) => r.key === "breakGlass:1"));
+        const r = runContract(m);
+        assert.ok(r.outcomes.some((x) => x.probe.principal === "admin:1" && x.probe.group === "step:train"));
+        assert.ok(r.outcomes.some((x) => x.probe.principal === "auditor:1" && x.probe.group === "auditor"));
+        check(r);
+    });
+
     it("the model sees every role, key, bucket, topic and function of prod", () => {
         const m = models.prod;
         assert.deepStrictEqual(m.keys.map((k) => k.purpose).sort(), ["artifacts", "data", "logs"]);
