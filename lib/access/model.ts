@@ -137,6 +137,8 @@ export class AccessModel {
     readonly topics: TopicModel[] = [];
     readonly logGroups: LogGroupModel[] = [];
     readonly functions: FunctionModel[] = [];
+    /** CloudWatch Logs resource policies (account-wide; each applies to the log groups its statements name). */
+    readonly logResourcePolicies: Policy[] = [];
     /** Things the model could not resolve (e.g. AWS managed policies attached to a role), reported, never dropped. */
     readonly notes: string[] = [];
 
@@ -226,6 +228,9 @@ export class AccessModel {
             const name = String(g.inputs.name ?? g.outputs.name);
             this.logGroups.push({ name, arn: `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:${name}`, kmsKeyArn: g.inputs.kmsKeyId as string | undefined });
         }
+        for (const lp of this.of("aws:cloudwatch/logResourcePolicy:LogResourcePolicy")) {
+            this.logResourcePolicies.push(parsePolicy(`log resource policy ${lp.inputs.policyName ?? lp.name}`, docOf(lp.inputs.policyDocument)));
+        }
         for (const f of this.of("aws:lambda/function:Function")) {
             const name = String(f.inputs.name ?? f.outputs.name);
             // Lambda function ARNs are arn:<partition>:lambda:<region>:<account>:function:<name> (the mock's placeholder differs).
@@ -311,6 +316,11 @@ export class AccessModel {
         if (fn) return { policy: fn.policy, mode: "optional", owner: this.account };
         const role = this.roles.find((r) => r.arn === arn);
         if (role && /^sts:AssumeRole/i.test(action)) return { policy: role.trust, mode: "required", owner: role.arn.split(":")[4] };
+        if (/^arn:[^:]+:logs:/.test(arn) && this.logResourcePolicies.length) {
+            // Several account-level log resource policies act as one resource policy.
+            const merged: Policy = { id: this.logResourcePolicies.map((p) => p.id).join(" + "), version: "2012-10-17", statements: this.logResourcePolicies.flatMap((p) => p.statements) };
+            return { policy: merged, mode: "optional", owner: this.account };
+        }
         return { mode: "optional", owner: arn.split(":")[4] || this.account };
     }
 
