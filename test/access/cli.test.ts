@@ -34,7 +34,7 @@ describe("npm run access (CLI)", function () {
     before(async () => {
         const runs: [string, string[]][] = [
             ["denied", ["explain", "--stack", "prod", "--principal", "training", "--action", "s3:PutObject", "--resource", "s3://mlp-prod-curated-88dbbe98/prepared/x.csv"]],
-            ["allowed", ["explain", "--stack", "prod", "--principal", "serverlessMonitor", "--action", "s3:GetObject", "--resource", "s3://mlp-prod-capture-88dbbe98/datacapture/mlp-prod-endpoint/champion/2026/12/02/06/c.jsonl", "--json"]],
+            ["allowed", ["explain", "--stack", "prod", "--principal", "processing", "--action", "s3:GetObject", "--resource", "s3://mlp-prod-raw-88dbbe98/adult/adult.data", "--json"]],
             ["plaintext", ["explain", "--stack", "dev", "--principal", "pipeline", "--action", "s3:GetObject", "--resource", "s3://mlp-dev-raw-88dbbe98/adult/adult.data", "--context", "aws:SecureTransport=false"]],
             ["matrix", ["matrix", "--stack", "prod", "--html", f("m.html"), "--json", f("m.json")]],
             ["check", ["check", "--stack", "dev", "--json", f("check.json")]],
@@ -67,7 +67,7 @@ describe("npm run access (CLI)", function () {
         assert.equal(r.allowed, true);
         assert.equal(r.steps.length, 2, "an S3 read of an SSE-KMS object is two decisions");
         assert.equal(r.steps[0].decision.verdict, "Allowed");
-        assert.ok(r.steps[0].decision.deciding.some((d: any) => d.sid === "ReadCaptureOfEndpoint"));
+        assert.ok(r.steps[0].decision.deciding.some((d: any) => d.sid === "Objects" && /datalake-raw-read-processing/.test(d.policy)));
         assert.equal(r.steps[1].request.action, "kms:Decrypt");
         assert.equal(r.steps[1].request.context["kms:ViaService"], "s3.us-east-1.amazonaws.com");
     });
