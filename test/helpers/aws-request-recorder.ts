@@ -57,9 +57,7 @@ function harvest(t: Tracked): void {
  * reset/resetHistory/restore first validate what it has received, so suites that reset their mocks in their own
  * afterEach (which runs before the root hook below) lose nothing.
  */
-export function recordRequests<T>(mock: T): T;
-export function recordRequests<T>(mock: T, service: string): T;
-export function recordRequests<T>(mock: T, service = "sagemaker"): T {
+export function recordRequests<T>(mock: T, service: string): T {
     const m = mock as unknown as { send: Stub; reset(): unknown; resetHistory(): unknown; restore(): unknown };
     const t: Tracked = { mock: m, service, stub: m.send, seen: 0 };
     tracked.push(t);

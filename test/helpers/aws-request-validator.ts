@@ -56,7 +56,7 @@ interface Shape {
     value?: { shape: string };
     streaming?: boolean;
 }
-interface ServiceModel {
+export interface ServiceModel {
     service: string;
     client: string;
     botocore: string;
@@ -183,7 +183,7 @@ const CLIENT_MODULES: Record<string, string> = {
 };
 
 /** Members and required members of a structure in the v3 client's schema (`[3, ns, name, traits, members, schemas, requiredCount]`). */
-function v3Structure(service: string, shapeName: string): { members: Set<string>; required: string[] } | undefined {
+export function v3Structure(service: string, shapeName: string): { members: Set<string>; required: string[] } | undefined {
     const mod = CLIENT_MODULES[service];
     if (!mod) return undefined;
     // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -199,12 +199,12 @@ function v3Structure(service: string, shapeName: string): { members: Set<string>
 const codePoints = (s: string) => [...s].length;
 const isBlob = (v: unknown) => typeof v === "string" || v instanceof Uint8Array || (typeof v === "object" && v !== null && typeof (v as { pipe?: unknown }).pipe === "function") || (typeof Blob !== "undefined" && v instanceof Blob);
 
-export function validateRequest(service: string, operation: string, input: unknown): RequestCheck {
-    const model = loadServiceModel(service);
+/** Validates one request's input (`model`: a model object instead of the vendored one, for tests). */
+export function validateRequest(service: string, operation: string, input: unknown, model: ServiceModel = loadServiceModel(service)): RequestCheck {
     const check: RequestCheck = { service, operation, violations: [], patternSkips: [], v3OnlyMembers: [] };
     const op = model.operations[operation];
     if (!op) {
-        check.violations.push({ path: "", rule: "unknown-operation", message: `${service} has no vendored operation '${operation}'; add the command's import and re-run scripts/tools/vendor-botocore-models.py` });
+        check.violations.push({ path: "(input)", rule: "unknown-operation", message: `${service} has no vendored operation '${operation}'; add the command's import and re-run scripts/tools/vendor-botocore-models.py` });
         return check;
     }
     if (!op.input) return check;
