@@ -45,7 +45,7 @@ export interface AuditTrailArgs {
     createTrail?: boolean;
     /** Audit bucket name (data lake). */
     auditBucketName: pulumi.Input<string>;
-    /** Key prefix in the audit bucket; default "cloudtrail". */
+    /** Key prefix in the audit bucket; default CLOUDTRAIL_S3_KEY_PREFIX ("cloudtrail"), which DataLake's audit bucket policy admits. */
     s3KeyPrefix?: string;
     /** KMS key for trail log files and the trail's log group. */
     kmsKeyArn: pulumi.Input<string>;
@@ -74,6 +74,12 @@ export interface AuditTrailArgs {
 }
 
 const API_CALL = "AWS API Call via CloudTrail";
+
+/**
+ * Key prefix of the trail's log files in the audit bucket. The audit bucket's policy (components/datalake.ts) must
+ * admit CloudTrail under `<prefix>/AWSLogs/<account>/*`, so both read this one constant.
+ */
+export const CLOUDTRAIL_S3_KEY_PREFIX = "cloudtrail";
 
 /** SageMaker calls that create compute outside the VPC. */
 export function noVpcJobPattern(): Record<string, unknown> {
@@ -202,7 +208,7 @@ export class AuditTrail extends pulumi.ComponentResource {
                     enableLogging: true,
                     kmsKeyId: args.kmsKeyArn,
                     s3BucketName: args.auditBucketName,
-                    s3KeyPrefix: args.s3KeyPrefix ?? "cloudtrail",
+                    s3KeyPrefix: args.s3KeyPrefix ?? CLOUDTRAIL_S3_KEY_PREFIX,
                     cloudWatchLogsGroupArn: pulumi.interpolate`${this.logGroup.arn}:*`,
                     cloudWatchLogsRoleArn: this.cloudTrailRole.arn,
                     advancedEventSelectors: [

@@ -46,12 +46,21 @@ export interface PlatformSecurityArgs {
     environment: "dev" | "prod";
     /** Role ARNs that administer keys and the stack. Empty: the account root administers keys (IAM delegation). */
     adminRoleArns?: string[];
+    /** Role ARNs that may decrypt the CloudTrail log files (with the administrators). Empty with no administrators: the account. */
+    auditorRoleArns?: string[];
+    /** Name of the stack's CloudTrail trail (AuditTrail's), which alone may use the logs key. Default `<namePrefix>-trail`. */
+    trailName?: string;
     /** Waiting period before a scheduled key deletion happens (7–30 days). Default 30. */
     keyDeletionWindowDays?: number;
     /** GitHub Actions OIDC provider ARN for the CI deploy role; default the account's token.actions.githubusercontent.com provider. */
     ciOidcProviderArn?: string;
     /** Subject the CI deploy role trusts, naming the repository: `repo:<owner>/<repo>:environment:<env>` (or `:ref:refs/heads/main`). */
     ciOidcSubject: string;
+    /**
+     * Create the serverless monitor's Lambda execution role here (`<prefix>-serverless-monitor`), before the keys, so
+     * that the data and logs key policies can name it and it carries the platform's boundary. Default false.
+     */
+    serverlessMonitor?: boolean;
     /** Services allowed to use the logs key (CloudWatch Logs, CloudTrail, SNS publishers); defaults cover the platform. */
     logsKeyServicePrincipals?: string[];
 }
@@ -66,6 +75,8 @@ export class PlatformSecurity extends pulumi.ComponentResource {
     public readonly roles: Record<Activity, aws.iam.Role>;
     public readonly keys: Record<KeyPurpose, aws.kms.Key>;
     public readonly boundary: aws.iam.Policy;
+    /** The serverless monitor's execution role (`serverlessMonitor: true`), for components/serverless-monitor.ts. */
+    public readonly serverlessMonitorRole?: aws.iam.Role;
     public readonly accountId: pulumi.Output<string>;
     public readonly partition: pulumi.Output<string>;
     public readonly region: pulumi.Output<string>;
@@ -123,9 +134,35 @@ export class PlatformSecurity extends pulumi.ComponentResource {
             );
         }
         this.roles = roles;
+        const monitorFunctionName = `${p}-serverless-monitor`;
+        if (args.serverlessMonitor) {
+            this.serverlessMonitorRole = new aws.iam.Role(
+                `${name}-serverless-monitor`,
+                {
+                    name: monitorFunctionName,
+                    description: `${p} serverless data-quality monitor (Lambda ${monitorFunctionName})`,
+                    assumeRolePolicy: pulumi.output(sourceAccount).apply((cond) =>
+                        JSON.stringify({
+                            Version: "2012-10-17",
+                            Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole", Condition: cond }],
+                        }),
+                    ),
+                    permissionsBoundary: this.boundary.arn,
+                    maxSessionDuration: 3600,
+                    forceDetachPolicies: true,
+                },
+                opt,
+            );
+        }
+        const viaS3 = pulumi.interpolate`s3.${this.region}.amazonaws.com`;
 
         const admins = args.adminRoleArns ?? [];
         const adminPrincipals: pulumi.Input<string>[] = admins.length > 0 ? admins : [pulumi.interpolate`arn:${this.partition}:iam::${this.accountId}:root`];
+        const trailArn = arn("cloudtrail", `trail/${args.trailName ?? `${p}-trail`}`);
+        // Who reads the audit trail's log files: the named auditors and administrators; the account (IAM delegation)
+        // only when neither is configured, like key administration.
+        const auditors = [...(args.auditorRoleArns ?? []), ...admins.filter((a) => !(args.auditorRoleArns ?? []).includes(a))];
+        const auditorPrincipals: pulumi.Input<string>[] = auditors.length > 0 ? auditors : [pulumi.interpolate`arn:${this.partition}:iam::${this.accountId}:root`];
         const logServices = args.logsKeyServicePrincipals ?? [
             "cloudwatch.amazonaws.com",
             "events.amazonaws.com",
@@ -159,6 +196,40 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                     Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
                 },
             ];
+            const monitorRole = this.serverlessMonitorRole;
+            if (monitorRole && purpose === "data") {
+                // The serverless monitor reads the endpoint's capture (capture bucket, data key) through S3.
+                statements.push({
+                    Sid: "ServerlessMonitorReadsCaptureViaS3",
+                    Effect: "Allow",
+                    Principal: { AWS: [monitorRole.arn] },
+                    Action: ["kms:Decrypt", "kms:DescribeKey"],
+                    Resource: "*",
+                    Condition: { StringEquals: { "kms:ViaService": viaS3, "kms:CallerAccount": this.accountId } },
+                });
+            }
+            if (monitorRole && purpose === "logs") {
+                // The monitoring bucket is encrypted with the logs key: the monitor reads its baseline and writes reports
+                // through S3, and Lambda decrypts the function's environment (encryption context: the function ARN).
+                statements.push(
+                    {
+                        Sid: "ServerlessMonitorBaselinesAndReportsViaS3",
+                        Effect: "Allow",
+                        Principal: { AWS: [monitorRole.arn] },
+                        Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                        Resource: "*",
+                        Condition: { StringEquals: { "kms:ViaService": viaS3, "kms:CallerAccount": this.accountId } },
+                    },
+                    {
+                        Sid: "ServerlessMonitorDecryptsItsEnvironment",
+                        Effect: "Allow",
+                        Principal: { AWS: [monitorRole.arn] },
+                        Action: "kms:Decrypt",
+                        Resource: "*",
+                        Condition: { StringEquals: { "kms:EncryptionContext:aws:lambda:FunctionArn": arn("lambda", `function:${monitorFunctionName}`) } },
+                    },
+                );
+            }
             if (purpose === "logs") {
                 statements.push(
                     {
@@ -169,14 +240,48 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                         Resource: "*",
                         Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": arn("logs", "log-group:*") } },
                     },
+                    // CloudTrail's key-policy sections as AWS documents them ("Configure AWS KMS key policies for
+                    // CloudTrail", https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html):
+                    // GenerateDataKey* with the trail's encryption context, DescribeKey in its own statement (CreateTrail
+                    // calls it without an encryption context), Decrypt because the audit bucket uses an S3 Bucket Key,
+                    // each only for this stack's trail (aws:SourceArn, the documented best practice).
                     {
-                        Sid: "CloudTrailEncryption",
+                        Sid: "AllowCloudTrailToEncryptLogs",
                         Effect: "Allow",
                         Principal: { Service: "cloudtrail.amazonaws.com" } as unknown as never,
-                        Action: ["kms:GenerateDataKey", "kms:DescribeKey"],
+                        Action: "kms:GenerateDataKey*",
                         Resource: "*",
                         Condition: {
-                            StringEquals: { "aws:SourceAccount": this.accountId },
+                            StringEquals: { "aws:SourceArn": trailArn },
+                            StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": pulumi.interpolate`arn:${this.partition}:cloudtrail:*:${this.accountId}:trail/*` },
+                        },
+                    },
+                    {
+                        Sid: "AllowCloudTrailToDescribeKey",
+                        Effect: "Allow",
+                        Principal: { Service: "cloudtrail.amazonaws.com" } as unknown as never,
+                        Action: "kms:DescribeKey",
+                        Resource: "*",
+                        Condition: { StringEquals: { "aws:SourceArn": trailArn } },
+                    },
+                    {
+                        Sid: "AllowCloudTrailToDecryptWithS3BucketKey",
+                        Effect: "Allow",
+                        Principal: { Service: "cloudtrail.amazonaws.com" } as unknown as never,
+                        Action: "kms:Decrypt",
+                        Resource: "*",
+                        Condition: { StringEquals: { "aws:SourceArn": trailArn } },
+                    },
+                    {
+                        // The documented "decrypt log files" section, limited to named principals (auditors and
+                        // administrators) instead of every principal of the account.
+                        Sid: "AllowNamedAuditorsToDecryptLogFiles",
+                        Effect: "Allow",
+                        Principal: { AWS: auditorPrincipals },
+                        Action: ["kms:Decrypt", "kms:ReEncryptFrom"],
+                        Resource: "*",
+                        Condition: {
+                            StringEquals: { "kms:CallerAccount": this.accountId },
                             StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": pulumi.interpolate`arn:${this.partition}:cloudtrail:*:${this.accountId}:trail/*` },
                         },
                     },
@@ -201,7 +306,7 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                     customerMasterKeySpec: "SYMMETRIC_DEFAULT",
                     policy: pulumi.output(statements).apply((s) => JSON.stringify({ Version: "2012-10-17", Id: `${p}-${purpose}`, Statement: s })),
                 },
-                { ...opt, dependsOn: Object.values(roles) },
+                { ...opt, dependsOn: [...Object.values(roles), ...(this.serverlessMonitorRole ? [this.serverlessMonitorRole] : [])] },
             );
             new aws.kms.Alias(`${name}-${purpose}-alias`, { name: `alias/${p}-${purpose}`, targetKeyId: keys[purpose].keyId }, opt);
         }
@@ -500,6 +605,8 @@ function boundaryStatements(
                 "glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartitions", "glue:BatchCreatePartition",
                 "athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults",
                 "sns:Publish", "events:PutEvents", "iam:PassRole", "sts:GetCallerIdentity",
+                // The serverless monitor (Lambda in the VPC, active tracing): ENI addresses and X-Ray segments.
+                "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
                 "application-autoscaling:RegisterScalableTarget", "application-autoscaling:Describe*", "application-autoscaling:PutScalingPolicy",
             ],
             Resource: "*", // A boundary is a ceiling: it grants nothing by itself; the roles' own policies scope resources.

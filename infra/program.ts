@@ -43,15 +43,20 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
 
     const suffix = new random.RandomId("bucket-suffix", { byteLength: 4, keepers: { prefix: p } }).hex;
 
+    // The serverless monitor's role is created with the keys, so that their policies can name it.
+    const serverlessMonitorOn = cfg.monitoring.serverlessMonitor && cfg.endpoint.enabled;
     const security = new PlatformSecurity(
         "security",
         {
             namePrefix: p,
             environment: cfg.environment,
             adminRoleArns: cfg.security.adminRoleArns,
+            auditorRoleArns: cfg.security.auditorRoleArns,
+            trailName: `${p}-trail`,
             keyDeletionWindowDays: cfg.security.keyDeletionWindowDays,
             ciOidcProviderArn: cfg.security.ciOidcProviderArn,
             ciOidcSubject: cfg.security.ciOidcSubject,
+            serverlessMonitor: serverlessMonitorOn,
         },
         opts,
     );
@@ -222,7 +227,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
 
     // The platform's own monitor (lib/monitoring on Lambda): publishes the metrics the drift alarms above watch.
     let serverlessMonitor: ServerlessMonitor | undefined;
-    if (cfg.monitoring.serverlessMonitor && endpoint) {
+    if (serverlessMonitorOn && endpoint) {
         serverlessMonitor = new ServerlessMonitor(
             "serverless-monitor",
             {
@@ -240,6 +245,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
                 scheduleExpression: cfg.monitoring.serverlessScheduleExpression,
                 alarmTopicArn: alerts.topicArn,
                 logRetentionDays: cfg.logs.retentionDays,
+                role: security.serverlessMonitorRole,
                 tags: cfg.tags,
             },
             { ...opts },
