@@ -371,7 +371,10 @@ export class PlatformNetwork extends pulumi.ComponentResource {
                 policy: policyDocument(
                     logGroup.arn.apply((arn): PolicyStatement[] => [
                         { Sid: "WriteFlowLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [arn, `${arn}:*`] },
-                        { Sid: "DescribeGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: arn.replace(/log-group:.*$/, "log-group:*") },
+                        // DescribeLogGroups has no resource-level permissions ("Resource": "*" only, Service
+                        // Authorization Reference for CloudWatch Logs; AWS's flow-logs role policy uses "*" too:
+                        // https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html).
+                        { Sid: "DescribeGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" },
                     ]),
                 ),
             },
