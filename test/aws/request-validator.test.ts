@@ -1,5 +1,6 @@
 /** The AWS request validator catches each kind of model violation, on the vendored models and on a synthetic one. */
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { buildTrainingJob } from "../../lib/aws/training";
@@ -129,5 +130,50 @@ describe("aws: request validation against the vendored service models", () => {
         } finally {
             sm.restore();
         }
+    });
+
+    const ROOT = path.resolve(__dirname, "..", "..");
+    const CLIENT_SERVICE: Record<string, string> = { sagemaker: "sagemaker", "sagemaker-runtime": "sagemaker-runtime", "sagemaker-featurestore-runtime": "sagemaker-featurestore-runtime", s3: "s3", cloudwatch: "cloudwatch" };
+
+    it("every AWS command the project imports (lib, scripts, components, infra) has its vendored model", () => {
+        const found: string[] = [];
+        const walk = (dir: string) => {
+            for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+                if (e.name === "node_modules") continue;
+                const p = path.join(dir, e.name);
+                if (e.isDirectory()) walk(p);
+                else if (e.name.endsWith(".ts")) {
+                    const text = fs.readFileSync(p, "utf8");
+                    for (const m of text.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*["']@aws-sdk\/client-([a-z0-9-]+)["']/g)) {
+                        for (const n of m[1].split(",").map((x) => x.trim().split(/\s+as\s+/)[0])) {
+                            if (!n.endsWith("Command") || n === "Command") continue;
+                            const service = CLIENT_SERVICE[m[2]];
+                            assert.ok(service, `${path.relative(ROOT, p)} imports @aws-sdk/client-${m[2]}: add it to scripts/tools/vendor-botocore-models.py CLIENTS and re-vendor`);
+                            found.push(`${service}:${n.replace(/Command$/, "")}`);
+                        }
+                    }
+                }
+            }
+        };
+        for (const d of ["lib", "scripts", "components", "infra"]) walk(path.join(ROOT, d));
+        const missing = [...new Set(found)].filter((k) => {
+            const [service, op] = k.split(":");
+            return !fs.existsSync(path.join(MODELS_DIR, `${service}.json`)) || !(op in (JSON.parse(fs.readFileSync(path.join(MODELS_DIR, `${service}.json`), "utf8")) as ServiceModel).operations);
+        });
+        assert.ok(found.length >= 30, `found ${found.length} command imports`);
+        assert.deepEqual(missing, [], "run python3 scripts/tools/vendor-botocore-models.py to vendor these operations");
+    });
+
+    it("the vendored models are what the vendoring script produces (when the same botocore is installed)", function () {
+        const prov = fs.readFileSync(path.join(MODELS_DIR, "PROVENANCE.md"), "utf8");
+        const vendored = /botocore (\d+\.\d+\.\d+)/.exec(prov)![1];
+        const probe = spawnSync("python3", ["-c", "import botocore; print(botocore.__version__)"], { encoding: "utf8" });
+        const installed = probe.status === 0 ? probe.stdout.trim() : undefined;
+        if (installed !== vendored) {
+            console.log(`      skipped: the models were vendored from botocore ${vendored}; this machine has ${installed ? `botocore ${installed}` : "no botocore for python3"}`);
+            this.skip();
+        }
+        const r = spawnSync("python3", [path.join(ROOT, "scripts", "tools", "vendor-botocore-models.py"), "--check"], { encoding: "utf8" });
+        assert.equal(r.status, 0, r.stderr + r.stdout);
     });
 });
