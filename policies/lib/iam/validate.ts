@@ -42,6 +42,7 @@ export type FindingCode =
     | "statement"
     | "unknown-action"
     | "unknown-condition-operator"
+    | "condition-type-mismatch"
     | "unknown-condition-key"
     | "inapplicable-condition-key"
     | "deprecated-condition-key"
@@ -109,6 +110,16 @@ export function parseConditionOperator(op: string): { base: string; ifExists: bo
     const ifExists = rest.endsWith("IfExists");
     const base = ifExists ? rest.slice(0, -"IfExists".length) : rest;
     return BASE_OPERATORS.includes(base) ? { base, ifExists, set } : undefined;
+}
+
+/**
+ * The key types an operator family compares (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html);
+ * string and ARN operators are not listed: string operators apply to every key type.
+ */
+const OPERATOR_KEY_TYPES: Record<string, string[]> = { Numeric: ["Numeric"], Date: ["Date"], Bool: ["Bool"], IpAddress: ["IPAddress"], NotIpAddress: ["IPAddress"], Arn: ["ARN", "String"] };
+function operatorFamily(base: string): string | undefined {
+    if (base === "IpAddress" || base === "NotIpAddress" || base === "Bool") return base;
+    return ["Numeric", "Date", "Arn"].find((f) => base.startsWith(f));
 }
 
 const asList = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -212,6 +223,7 @@ export function validatePolicyDocument(doc: unknown, kind: PolicyKind): Validati
                 continue;
             }
             if (a === "*") continue;
+            if (kind === "trust" && hasA && !/^sts:/i.test(a)) add("statement", `'${a}': a trust policy grants only sts: actions (AssumeRole, AssumeRoleWithWebIdentity, AssumeRoleWithSAML, TagSession, SetSourceIdentity, SetContext)`);
             const i = a.indexOf(":");
             if (i <= 0) {
                 add("unknown-action", `'${a}' is not service:action`);
@@ -257,6 +269,11 @@ export function validatePolicyDocument(doc: unknown, kind: PolicyKind): Validati
                     if (!reportedUnknown.has(key.toLowerCase())) add("unknown-condition-key", `condition key '${key}' is neither a global key nor a key of ${key.includes(":") ? `'${key.split(":")[0]}'` : "any service"} in the Service Authorization Reference`);
                     reportedUnknown.add(key.toLowerCase());
                     continue;
+                }
+                const family = parsed ? operatorFamily(parsed.base) : undefined;
+                const keyType = info?.type.replace(/^ArrayOf/, "");
+                if (family && keyType && !OPERATOR_KEY_TYPES[family].includes(keyType)) {
+                    add("condition-type-mismatch", `operator '${op}' compares ${OPERATOR_KEY_TYPES[family].join("/")} values, but '${key}' is of type ${info!.type}`);
                 }
                 if (info?.deprecated && !reportedUnknown.has(`dep:${key.toLowerCase()}`)) {
                     reportedUnknown.add(`dep:${key.toLowerCase()}`);
