@@ -14,6 +14,7 @@ import {
     resourceMatchesArnFormat,
     resourceTypesOf,
 } from "../../policies/lib/iam/reference";
+import { isUnknownValueError, UNKNOWN } from "../../policies/lib/unknowns";
 import { FindingCode, parseConditionOperator, PolicyKind, validatePolicyDocument } from "../../policies/lib/iam/validate";
 
 const ACCT = "123456789012";
@@ -155,5 +156,10 @@ describe("access: validatePolicyDocument catches each class of problem", () => {
         assert.deepEqual(codes({ Version: "2012-10-17" }), ["document"]);
         assert.deepEqual(codes("{not json"), ["document"]);
         assert.deepEqual(codes({ Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::${aws:username}/*" }] }), ["document"]);
+    });
+
+    it("a document not known until apply raises the policy runtime's unknown error (the pack reports 'not evaluated')", () => {
+        assert.throws(() => validatePolicyDocument(UNKNOWN.string, "identity"), (e: unknown) => isUnknownValueError(e));
+        assert.throws(() => validatePolicyDocument(doc({ Effect: "Allow", Action: "s3:GetObject", Resource: UNKNOWN.string }), "identity"), (e: unknown) => isUnknownValueError(e));
     });
 });

@@ -30,6 +30,7 @@ import {
     resourceMatchesArnFormat,
     serviceExists,
 } from "./reference";
+import { isUnknown, needKnown, rawTarget } from "../unknowns";
 
 /**
  * identity: attached to a user/role/group (inline, managed, permissions boundary); resource: bucket, key, topic,
@@ -156,13 +157,29 @@ function principalFindings(p: unknown, element: string): string[] {
     return out;
 }
 
+function findUnknown(v: unknown, p: (string | number)[]): (string | number)[] | undefined {
+    if (isUnknown(v)) return p;
+    if (v && typeof v === "object") {
+        const target = rawTarget(v) as Record<string, unknown>;
+        for (const [k, x] of Object.entries(target)) {
+            const hit = findUnknown(x, [...p, Array.isArray(target) ? Number(k) : k]);
+            if (hit) return hit;
+        }
+    }
+    return undefined;
+}
+
 const hasWildcard = (a: string) => /[*?]/.test(a);
 
 /**
  * Validates one policy document (JSON text or object) of the given kind. Every problem is a finding; an empty list
  * means the document is valid against the grammar and the reference.
  */
-export function validatePolicyDocument(doc: unknown, kind: PolicyKind): ValidationResult {
+export function validatePolicyDocument(doc: unknown, kind: PolicyKind, property: (string | number)[] = ["policy"]): ValidationResult {
+    // A document not known until apply (preview of a new stack) cannot be judged: raise the policy runtime's unknown
+    // error, so the pack reports the policy as not evaluated (see ../unknowns.ts), as for every other unknown input.
+    const unknownPath = findUnknown(doc, property);
+    if (unknownPath) needKnown("string", unknownPath);
     const findings: PolicyFinding[] = [];
     const actionsSeen = new Set<string>();
     let obj: unknown = doc;
