@@ -109,6 +109,11 @@ describe("aws: request validation against the vendored service models", () => {
         // The v3 schema's required members apply even where the vendored model does not list them.
         const model: ServiceModel = { service: "sagemaker", client: "x", botocore: "t", operations: { Op: { input: "CreateEndpointInput" } }, shapes: { CreateEndpointInput: { type: "structure", members: { EndpointName: { shape: "S" }, EndpointConfigName: { shape: "S" } } }, S: { type: "string" } } };
         assert.deepEqual(rules(validateRequest("sagemaker", "Op", { EndpointName: "e" }, model)), ["required EndpointConfigName"]);
+        // A member the service model knows but the installed client's schema does not would never be sent.
+        const newer: ServiceModel = { ...model, operations: { Op: { input: "CreateEndpointInput" } }, shapes: { CreateEndpointInput: { type: "structure", members: { EndpointName: { shape: "S" }, EndpointConfigName: { shape: "S" }, FutureMember: { shape: "S" } } }, S: { type: "string" } } };
+        const r = validateRequest("sagemaker", "Op", { EndpointName: "e", EndpointConfigName: "c", FutureMember: "x" }, newer);
+        assert.deepEqual(rules(r), ["unknown-member FutureMember"]);
+        assert.match(r.violations[0].message, /would not send it/);
     });
 
     it("the recorder validates what a mocked client was sent, across reset(), naming command, member path and rule", async () => {

@@ -234,6 +234,11 @@ export function validateRequest(service: string, operation: string, input: unkno
                         else v(mp, "unknown-member", `${shapeName} has no member '${k}' (known: ${Object.keys(members).join(", ")})`);
                         continue;
                     }
+                    if (v3 && !v3.members.has(k)) {
+                        // The client's serializer only writes members its schema knows: this one would never be sent.
+                        v(mp, "unknown-member", `${shapeName}.${k} is in the service model but not in the ${CLIENT_MODULES[service]} schema installed here, so the SDK would not send it; upgrade the client`);
+                        continue;
+                    }
                     visit(spec.shape, obj[k], mp);
                 }
                 return;
