@@ -371,9 +371,7 @@ export class PlatformNetwork extends pulumi.ComponentResource {
                 policy: policyDocument(
                     logGroup.arn.apply((arn): PolicyStatement[] => [
                         { Sid: "WriteFlowLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [arn, `${arn}:*`] },
-                        // DescribeLogGroups has no resource-level permissions ("Resource": "*" only, Service
-                        // Authorization Reference for CloudWatch Logs; AWS's flow-logs role policy uses "*" too:
-                        // https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html).
+                        // DescribeLogGroups has no resource type in the Service Authorization Reference: AWS authorizes it only on "*".
                         { Sid: "DescribeGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" },
                     ]),
                 ),

@@ -46,6 +46,12 @@ export interface PlatformSecurityArgs {
     environment: "dev" | "prod";
     /** Role ARNs that administer keys and the stack. Empty: the account root administers keys (IAM delegation). */
     adminRoleArns?: string[];
+    /**
+     * Break-glass role ARNs (prod): key administrators and deployers like `adminRoleArns`, meant to be assumed only in
+     * an emergency (their trust policy, with MFA, lives outside the stack); every AssumeRole of them raises an alert
+     * (AuditTrail). See docs/deploy.md.
+     */
+    breakGlassRoleArns?: string[];
     /** Role ARNs that may decrypt the CloudTrail log files (with the administrators). Empty with no administrators: the account. */
     auditorRoleArns?: string[];
     /** Name of the stack's CloudTrail trail (AuditTrail's), which alone may use the logs key. Default `<namePrefix>-trail`. */
@@ -157,7 +163,13 @@ export class PlatformSecurity extends pulumi.ComponentResource {
         const viaS3 = pulumi.interpolate`s3.${this.region}.amazonaws.com`;
 
         const admins = args.adminRoleArns ?? [];
-        const adminPrincipals: pulumi.Input<string>[] = admins.length > 0 ? admins : [pulumi.interpolate`arn:${this.partition}:iam::${this.accountId}:root`];
+        const breakGlass = (args.breakGlassRoleArns ?? []).filter((a) => !admins.includes(a));
+        const root = pulumi.interpolate`arn:${this.partition}:iam::${this.accountId}:root`;
+        // Key administrators: the named administrators (the account, i.e. IAM, when none is named) and the break-glass
+        // roles. Whoever runs `pulumi up` must be one of them: CreateKey/PutKeyPolicy refuse a policy that would not let
+        // the caller change it again (the policy lockout safety check).
+        const adminPrincipals: pulumi.Input<string>[] = [...(admins.length > 0 ? admins : [root]), ...breakGlass];
+        const deployers: pulumi.Input<string>[] = [roles.ciDeploy.arn, ...(admins.length > 0 ? admins : [root]), ...breakGlass];
         const trailArn = arn("cloudtrail", `trail/${args.trailName ?? `${p}-trail`}`);
         // Who reads the audit trail's log files: the named auditors and administrators; the account (IAM delegation)
         // only when neither is configured, like key administration.
@@ -196,6 +208,32 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                     Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
                 },
             ];
+            // The deployers: the CI deploy role (model roll-outs) and the stack administrators (`pulumi up`), or the
+            // account (IAM decides) when no administrator is named. Creating resources encrypted with a key needs key use
+            // by the caller: CreateFeatureGroup with OnlineStoreSecurityConfig/OfflineStoreConfig KmsKeyId
+            // (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_OnlineStoreSecurityConfig.html lists
+            // Encrypt, Decrypt, DescribeKey, CreateGrant, RetireGrant, ReEncryptFrom/To, GenerateDataKey*), endpoint
+            // configurations with KmsKeyId and capture KmsKeyId, Lambda functions with KMSKeyArn. Only through those
+            // services (kms:ViaService) and in this account (kms:CallerAccount); grants only for AWS resources.
+            const deployerServices = this.region.apply((r) => ["sagemaker", "s3", "lambda"].map((svc) => `${svc}.${r}.amazonaws.com`));
+            statements.push(
+                {
+                    Sid: "DeployersUseKeyThroughAwsServices",
+                    Effect: "Allow",
+                    Principal: { AWS: deployers },
+                    Action: DEPLOYER_KEY_ACTIONS,
+                    Resource: "*",
+                    Condition: { StringEquals: { "kms:CallerAccount": this.accountId, "kms:ViaService": deployerServices } },
+                },
+                {
+                    Sid: "DeployersCreateGrantsForAwsResources",
+                    Effect: "Allow",
+                    Principal: { AWS: deployers },
+                    Action: "kms:CreateGrant",
+                    Resource: "*",
+                    Condition: { StringEquals: { "kms:CallerAccount": this.accountId, "kms:ViaService": deployerServices }, Bool: { "kms:GrantIsForAWSResource": true } },
+                },
+            );
             const monitorRole = this.serverlessMonitorRole;
             if (monitorRole && purpose === "data") {
                 // The serverless monitor reads the endpoint's capture (capture bucket, data key) through S3.
@@ -356,6 +394,26 @@ export class PlatformSecurity extends pulumi.ComponentResource {
             for (const activity of KEY_USERS[purpose]) this.grantKeyUse(purpose, this.grantee(activity), `${purpose}-key`);
         }
 
+        // The CI deploy role rolls models out: CreateEndpointConfig names the artifacts key (volumes) and the data key
+        // (capture), so SageMaker needs the caller's key use on both. IAM side of the key policies' deployer statements.
+        const viaSageMaker = pulumi.interpolate`sagemaker.${this.region}.amazonaws.com`;
+        grant(this, name, "deploy-keys", this.grantee("ciDeploy"), [
+            {
+                Sid: "UseKeysThroughSageMaker",
+                Effect: "Allow",
+                Action: DEPLOYER_KEY_ACTIONS,
+                Resource: [keys.data.arn, keys.artifacts.arn],
+                Condition: { StringEquals: { "kms:ViaService": viaSageMaker, "kms:CallerAccount": this.accountId } },
+            },
+            {
+                Sid: "GrantsForSageMakerResources",
+                Effect: "Allow",
+                Action: "kms:CreateGrant",
+                Resource: [keys.data.arn, keys.artifacts.arn],
+                Condition: { StringEquals: { "kms:ViaService": viaSageMaker, "kms:CallerAccount": this.accountId }, Bool: { "kms:GrantIsForAWSResource": true } },
+            },
+        ]);
+
         this.roleArns = pulumi.output(Object.fromEntries(ACTIVITIES.map((a) => [a, roles[a].arn]))) as unknown as pulumi.Output<Record<Activity, string>>;
         this.keyArns = pulumi.output({ data: keys.data.arn, artifacts: keys.artifacts.arn, logs: keys.logs.arn });
         this.registerOutputs({ roleArns: this.roleArns, keyArns: this.keyArns, boundaryArn: this.boundary.arn });
@@ -419,7 +477,7 @@ export class PlatformSecurity extends pulumi.ComponentResource {
 
     /**
      * Lets the pipeline role create SageMaker jobs only inside the platform's VPC and with the platform's keys
-     * (conditions on sagemaker:VpcSubnets, sagemaker:VpcSecurityGroupIds, sagemaker:VolumeKmsKey, sagemaker:OutputKmsKey),
+     * (conditions on sagemaker:VpcSubnets, sagemaker:VpcSecurityGroupIds, sagemaker:VolumeKmsKeyArn, sagemaker:OutputKmsKeyArn: the keys the Service Authorization Reference lists for CreateTrainingJob and its siblings today; the key-less names are deprecated),
      * and pass only the platform's job roles, only to SageMaker.
      */
     grantJobControl(grantee: Grantee, net: NetworkAccess, passRoles: Activity[]): aws.iam.RolePolicy {
@@ -429,14 +487,14 @@ export class PlatformSecurity extends pulumi.ComponentResource {
             "ForAllValues:StringEquals": { "sagemaker:VpcSubnets": net.subnetIds, "sagemaker:VpcSecurityGroupIds": net.securityGroupIds },
             Null: { "sagemaker:VpcSubnets": "false", "sagemaker:VpcSecurityGroupIds": "false" },
             Bool: { "sagemaker:InterContainerTrafficEncryption": "true" },
-            StringEquals: { "sagemaker:VolumeKmsKey": this.keys.artifacts.arn, "sagemaker:OutputKmsKey": this.keys.artifacts.arn },
+            StringEquals: { "sagemaker:VolumeKmsKeyArn": this.keys.artifacts.arn, "sagemaker:OutputKmsKeyArn": this.keys.artifacts.arn },
         } as unknown as Record<string, Record<string, pulumi.Input<string>>>;
         const dataVpcConditions = {
             ...vpcConditions,
-            StringEquals: { "sagemaker:VolumeKmsKey": this.keys.data.arn, "sagemaker:OutputKmsKey": this.keys.data.arn },
+            StringEquals: { "sagemaker:VolumeKmsKeyArn": this.keys.data.arn, "sagemaker:OutputKmsKeyArn": this.keys.data.arn },
         };
         const transformConditions = {
-            StringEquals: { "sagemaker:VolumeKmsKey": this.keys.artifacts.arn, "sagemaker:OutputKmsKey": this.keys.data.arn },
+            StringEquals: { "sagemaker:VolumeKmsKeyArn": this.keys.artifacts.arn, "sagemaker:OutputKmsKeyArn": this.keys.data.arn },
         } as unknown as Record<string, Record<string, pulumi.Input<string>>>;
         return grant(this, this.prefixName(), "job-control", grantee, [
             {
@@ -492,9 +550,17 @@ export class PlatformSecurity extends pulumi.ComponentResource {
         const sm = (res: pulumi.Input<string>) => pulumi.interpolate`arn:${this.partition}:sagemaker:${this.region}:${this.accountId}:${res}`;
         return grant(this, this.prefixName(), "model-deployment", grantee, [
             {
+                // ListModelPackages takes the group *name*: SageMaker authorizes it on "*" (like every List call), so a
+                // grant scoped to package ARNs is denied and the deploy step fails.
+                Sid: "ListPackages",
+                Effect: "Allow",
+                Action: "sagemaker:ListModelPackages",
+                Resource: "*",
+            },
+            {
                 Sid: "ReadApprovedPackages",
                 Effect: "Allow",
-                Action: ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages", "sagemaker:DescribeModelPackageGroup", "sagemaker:UpdateModelPackage"],
+                Action: ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:UpdateModelPackage"],
                 Resource: [sm(pulumi.interpolate`model-package/${modelPackageGroupName}/*`), sm(pulumi.interpolate`model-package-group/${modelPackageGroupName}`)],
             },
             {
@@ -555,22 +621,38 @@ export class PlatformSecurity extends pulumi.ComponentResource {
     }
 }
 
-const KEY_ADMIN_ACTIONS = [
-    "kms:Create*",
-    "kms:Describe*",
-    "kms:Enable*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Update*",
-    "kms:Revoke*",
-    "kms:Disable*",
-    "kms:Get*",
-    "kms:Delete*",
+/** Key use a deployer needs while AWS services create encrypted resources on its behalf (OnlineStoreSecurityConfig's list). */
+export const DEPLOYER_KEY_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey", "kms:RetireGrant"];
+
+/**
+ * Key administration, listed action by action (the Service Authorization Reference's KMS actions on a `key`): no
+ * wildcard, because AWS's default `kms:Create*` includes kms:CreateGrant, with which any principal the account lets
+ * call it could hand itself Decrypt through a grant. Grants are created only through the GrantIsForAWSResource
+ * statements. No Encrypt/Decrypt/GenerateDataKey: administrators cannot read data with this statement.
+ */
+export const KEY_ADMIN_ACTIONS = [
+    "kms:CreateAlias",
+    "kms:UpdateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:EnableKey",
+    "kms:DisableKey",
+    "kms:EnableKeyRotation",
+    "kms:DisableKeyRotation",
+    "kms:RotateKeyOnDemand",
+    "kms:GetKeyPolicy",
+    "kms:PutKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:ListGrants",
+    "kms:RevokeGrant",
+    "kms:UpdateKeyDescription",
     "kms:TagResource",
     "kms:UntagResource",
     "kms:ScheduleKeyDeletion",
     "kms:CancelKeyDeletion",
-    "kms:RotateKeyOnDemand",
 ];
 
 function kebab(s: string): string {
@@ -593,7 +675,11 @@ function boundaryStatements(
             Effect: "Allow",
             Action: [
                 "s3:Get*", "s3:List*", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:AbortMultipartUpload",
-                "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant",
+                // The Feature Store offline-store writer sets the object ACL (AWS managed policy
+                // AmazonSageMakerFeatureStoreAccess grants s3:PutObjectAcl); with BucketOwnerEnforced only
+                // bucket-owner-full-control is accepted, so this cannot share objects.
+                "s3:PutObjectAcl",
+                "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant", "kms:RetireGrant",
                 "sagemaker:Create*", "sagemaker:Describe*", "sagemaker:List*", "sagemaker:Update*", "sagemaker:Stop*", "sagemaker:Delete*",
                 "sagemaker:AddTags", "sagemaker:InvokeEndpoint", "sagemaker:BatchPutMetrics", "sagemaker:PutRecord", "sagemaker:GetRecord",
                 "sagemaker:BatchGetRecord", "sagemaker:DeleteRecord", "sagemaker:StartPipelineExecution",

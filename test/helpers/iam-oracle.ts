@@ -119,7 +119,8 @@ export class IamOracle {
         return undefined;
     }
 
-    async decide(p: Probe, overrides: { resourcePolicy?: any } = {}): Promise<Decision> {
+    /** `overrides.identityPolicies`: the policies of a principal outside the stack (e.g. an account user given kms:*). */
+    async decide(p: Probe, overrides: { resourcePolicy?: any; identityPolicies?: { name: string; policy: any }[] } = {}): Promise<Decision> {
         const isRole = /^arn:aws:iam::\d{12}:role\//.test(p.principal);
         const roleName = isRole ? p.principal.split("/").pop()! : undefined;
         const context: Record<string, string | string[]> = {
@@ -134,7 +135,7 @@ export class IamOracle {
         const res = await runSimulation(
             {
                 request: { principal: p.principal, action: p.action, resource: { resource: p.resource, accountId: ORACLE_ACCOUNT }, contextVariables: aliased },
-                identityPolicies: roleName ? named(this.identityPolicies(roleName))! : [],
+                identityPolicies: named(overrides.identityPolicies) ?? (roleName ? named(this.identityPolicies(roleName))! : []),
                 permissionBoundaryPolicies: roleName ? named(this.boundary(roleName)) : undefined,
                 serviceControlPolicies: [],
                 resourceControlPolicies: [],
@@ -159,4 +160,10 @@ export class IamOracle {
         const d = await this.decide(p);
         if (d.result === "Allowed" || d.result === "Error") throw new Error(`expected Denied, got ${d.result}: ${d.detail}`);
     }
+}
+
+/** Whether an IAM action pattern (with `*` / `?` wildcards, case-insensitive) matches an action. */
+export function actionMatches(pattern: string, action: string): boolean {
+    const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+    return re.test(action);
 }
