@@ -274,7 +274,10 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                         Sid: "CloudWatchLogsEncryption",
                         Effect: "Allow",
                         Principal: { Service: pulumi.interpolate`logs.${this.region}.amazonaws.com` } as unknown as never,
-                        Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey"],
+                        // No kms:DescribeKey here: DescribeKey requests carry no encryption context (the Service
+                        // Authorization Reference lists no kms:EncryptionContext keys for it), so under this condition
+                        // it could never be allowed.
+                        Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey"],
                         Resource: "*",
                         Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": arn("logs", "log-group:*") } },
                     },
