@@ -24,8 +24,14 @@ export interface VariantConfig {
     initialInstanceCount: number;
     /** Relative traffic weight; an A/B test is a change of weights. */
     weight: number;
-    /** S3 URI of model.tar.gz; defaults to `<artifacts bucket>/models/<variant>/model.tar.gz`. */
+    /**
+     * The model this variant serves, one of: `modelPackageArn`, an approved package version of the stack's model
+     * package group (`<namePrefix>-models`), or `modelDataUrl`, an uploaded model.tar.gz under
+     * `s3://<artifacts bucket>/models/` (the only place the hosting role may read). Until every variant names one, the
+     * stack creates no SageMaker endpoint (a new account has no model yet; see docs/deploy.md).
+     */
     modelDataUrl?: string;
+    modelPackageArn?: string;
     /** Container image; defaults to the region's built-in XGBoost image. */
     image?: string;
 }
@@ -60,6 +66,10 @@ export interface PlatformConfig {
     security: {
         /** IAM principals (role ARNs) that administer the stack: key administrators and VPC-endpoint exemption. */
         adminRoleArns: string[];
+        /** Emergency roles (prod break-glass, docs/deploy.md): key administrators and deployers, every use alerts. */
+        breakGlassRoleArns: string[];
+        /** IAM role ARNs of security auditors: they (and the administrators) may decrypt the CloudTrail log files. */
+        auditorRoleArns: string[];
         keyDeletionWindowDays: number;
         /** GitHub OIDC subject allowed to assume the CI deploy role, naming the repository: `repo:org/repo:environment:prod`. */
         ciOidcSubject: string;
@@ -292,6 +302,7 @@ function readVariant(r: Reader, path: string, required: boolean): VariantConfig 
         initialInstanceCount: r.num(`${path}.initialInstanceCount`, 1, 1, 100, true),
         weight: r.num(`${path}.weight`, 1, 0, 1000),
         modelDataUrl: r.optStr(`${path}.modelDataUrl`, /^s3:\/\/[a-z0-9.-]{3,63}\/.+/, "an s3://bucket/key URI of model.tar.gz"),
+        modelPackageArn: r.optStr(`${path}.modelPackageArn`, /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-zA-Z0-9-]+\/\d+$/, "a versioned model package ARN, arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>"),
         image: r.optStr(`${path}.image`, /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/.+/, "an ECR image URI"),
     };
 }
@@ -307,6 +318,56 @@ function readVariants(r: Reader): VariantConfig[] {
         return [];
     }
     return v.map((_, i) => readVariant(r, `endpoint.variants.${i}`, true)!).filter(Boolean);
+}
+
+/** Every variant of the endpoint (production variants, then the shadow variant) with its config path. */
+function endpointVariants(cfg: PlatformConfig): { path: string; v: VariantConfig }[] {
+    return [
+        ...cfg.endpoint.variants.map((v, i) => ({ path: `endpoint.variants.${i}`, v })),
+        ...(cfg.endpoint.shadowVariant ? [{ path: "endpoint.shadowVariant", v: cfg.endpoint.shadowVariant }] : []),
+    ];
+}
+
+/**
+ * Whether the endpoint's model is named: "all" (every variant names an approved package or an uploaded artifact: the
+ * stack creates the SageMaker endpoint), "none" (a new stack: the endpoint is declared, its resources wait for a model),
+ * or "some" (inconsistent: a config error).
+ */
+export function endpointModelState(cfg: PlatformConfig): "all" | "none" | "some" {
+    const named = endpointVariants(cfg).filter(({ v }) => v.modelPackageArn || v.modelDataUrl).length;
+    return named === 0 ? "none" : named === endpointVariants(cfg).length ? "all" : "some";
+}
+
+/** True when the stack creates the SageMaker endpoint (enabled, and every variant names its model). */
+export function endpointDeployable(cfg: PlatformConfig): boolean {
+    return cfg.endpoint.enabled && endpointModelState(cfg) === "all";
+}
+
+function checkEndpointModels(r: Reader, cfg: PlatformConfig): void {
+    const all = endpointVariants(cfg);
+    const group = `${cfg.namePrefix}-models`;
+    const artifacts = new RegExp(`^s3://${cfg.namePrefix}-artifacts-[0-9a-f]{8}/models/.+`);
+    for (const { path, v } of all) {
+        if (v.modelPackageArn && v.modelDataUrl) r.problem(`${path}.modelDataUrl`, v.modelDataUrl, `either modelPackageArn or modelDataUrl, not both (variant ${v.name} names ${v.modelPackageArn})`);
+        if (v.modelPackageArn) {
+            const [, , , region, , res] = v.modelPackageArn.split(":");
+            if (region !== cfg.region) r.problem(`${path}.modelPackageArn`, v.modelPackageArn, `a model package in the stack's region ${cfg.region}`);
+            if (res.split("/")[1] !== group) r.problem(`${path}.modelPackageArn`, v.modelPackageArn, `a version of the stack's model package group ${group} (the deploy grants and the hosting role cover only that group), e.g. arn:aws:sagemaker:${cfg.region}:<account>:model-package/${group}/1`);
+        }
+        // The hosting role reads only the artifacts bucket under models/ (and in prod only through the VPC endpoint).
+        if (v.modelDataUrl && !artifacts.test(v.modelDataUrl)) {
+            r.problem(`${path}.modelDataUrl`, v.modelDataUrl, `an artifact the hosting role can read: s3://${cfg.namePrefix}-artifacts-<suffix>/models/.../model.tar.gz (the stack's artifacts bucket, output buckets.artifacts)`);
+        }
+    }
+    if (cfg.endpoint.enabled && endpointModelState(cfg) === "some") {
+        const missing = all.filter(({ v }) => !v.modelPackageArn && !v.modelDataUrl).map(({ path }) => path);
+        r.problem(
+            missing[0],
+            undefined,
+            `a model for every variant or for none (${missing.join(", ")} name${missing.length === 1 ? "s" : ""} no modelPackageArn / modelDataUrl while others do): ` +
+                "name an approved package of the stack's group for each variant, or remove them all to deploy the stack without its SageMaker endpoint until a model is registered",
+        );
+    }
 }
 
 /**
@@ -370,6 +431,8 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
         },
         security: {
             adminRoleArns: r.strList("security.adminRoleArns", [], ROLE_ARN, "IAM role ARNs"),
+            auditorRoleArns: r.strList("security.auditorRoleArns", [], ROLE_ARN, "IAM role ARNs"),
+            breakGlassRoleArns: r.strList("security.breakGlassRoleArns", [], ROLE_ARN, "IAM role ARNs"),
             keyDeletionWindowDays: r.num("security.keyDeletionWindowDays", 30, 7, 30, true),
             ciOidcSubject: r.str("security.ciOidcSubject", undefined, /^repo:[^*/:]+\/[^*/:]+:.+$/, "a GitHub OIDC subject naming the repository, e.g. repo:my-org/ml-platform:environment:dev (no wildcard owner or repository)"),
             ciOidcProviderArn: r.optStr("security.ciOidcProviderArn", /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, "an IAM OIDC provider ARN"),
@@ -448,6 +511,7 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
         if (cfg.endpoint.autoscaling.minCapacity < 2) r.problem("endpoint.autoscaling.minCapacity", cfg.endpoint.autoscaling.minCapacity, "at least 2 in prod");
         if (cfg.pipeline.autoApprove) r.problem("pipeline.autoApprove", true, "false in prod (prod models need a manual approval)");
     }
+    checkEndpointModels(r, cfg);
     if (cfg.budget.emails.length === 0 && cfg.alarms.emails.length === 0 && prod) {
         r.problem("budget.emails", cfg.budget.emails, "at least one address in prod (budget and alarm notifications need a recipient)");
     }

@@ -18,6 +18,7 @@ import { DataLake, platformBucketArns } from "../components/datalake";
 import { ModelEndpoint } from "../components/endpoint";
 import { ADULT_CENSUS_SCHEMA } from "../components/feature-schema";
 import { FeatureStore } from "../components/featurestore";
+import { grantLifecycleOperator } from "../components/lifecycle-grants";
 import { ModelMonitorSchedule } from "../components/modelmonitor";
 import { PlatformNetwork } from "../components/network";
 import { Observability } from "../components/observability";
@@ -25,7 +26,7 @@ import { ModelRegistry } from "../components/registry";
 import { PlatformSecurity } from "../components/security";
 import { ServerlessMonitor } from "../components/serverless-monitor";
 import { tagTransformation } from "../components/tagging";
-import { PlatformConfig } from "./config";
+import { endpointDeployable, PlatformConfig } from "./config";
 import { BUCKET_PURPOSES, BucketPurpose } from "./outputs";
 import { loadPlatformConfig } from "./stack-config";
 
@@ -43,15 +44,32 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
 
     const suffix = new random.RandomId("bucket-suffix", { byteLength: 4, keepers: { prefix: p } }).hex;
 
+    // The SageMaker endpoint exists only once every variant names its model (an approved package or an uploaded
+    // artifact): a new account has none, and CreateModel fails on a model nobody has uploaded. Until then the stack
+    // declares the endpoint (outputs, capture location) and creates no endpoint, alarms or monitors for it.
+    const endpointOn = endpointDeployable(cfg);
+    if (cfg.endpoint.enabled && !endpointOn) {
+        pulumi.log.warn(
+            `endpoint ${p}-endpoint: no model named yet, so the stack creates no SageMaker endpoint. After the lifecycle has registered ` +
+                `and approved a model, set mlplatform:endpoint.variants[].modelPackageArn (arn:aws:sagemaker:${cfg.region}:<account>:model-package/${p}-models/<version>) ` +
+                `or modelDataUrl (s3://<artifacts bucket>/models/.../model.tar.gz) in Pulumi.${cfg.stack}.yaml and run pulumi up again (docs/deploy.md).`,
+        );
+    }
+    // The serverless monitor's role is created with the keys, so that their policies can name it.
+    const serverlessMonitorOn = cfg.monitoring.serverlessMonitor && endpointOn;
     const security = new PlatformSecurity(
         "security",
         {
             namePrefix: p,
             environment: cfg.environment,
             adminRoleArns: cfg.security.adminRoleArns,
+            auditorRoleArns: cfg.security.auditorRoleArns,
+            breakGlassRoleArns: cfg.security.breakGlassRoleArns,
+            trailName: `${p}-trail`,
             keyDeletionWindowDays: cfg.security.keyDeletionWindowDays,
             ciOidcProviderArn: cfg.security.ciOidcProviderArn,
             ciOidcSubject: cfg.security.ciOidcSubject,
+            serverlessMonitor: serverlessMonitorOn,
         },
         opts,
     );
@@ -95,7 +113,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             forceDestroy: cfg.dataLake.forceDestroy,
             retainOnDelete: cfg.dataLake.retainOnDelete,
             restrictToVpcEndpointId: cfg.dataLake.restrictToVpcEndpoint ? network.s3GatewayEndpointId : undefined,
-            adminRoleArns: cfg.security.adminRoleArns,
+            adminRoleArns: [...cfg.security.adminRoleArns, ...cfg.security.breakGlassRoleArns],
             // CI deploys from outside the VPC; Feature Store writes the offline store from the service's own network.
             vpcEndpointExemptRoleArns: [security.roles.ciDeploy.arn, security.roles.featureStore.arn],
             trailName: `${p}-trail`,
@@ -114,13 +132,22 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     b.artifacts.grantReadWrite(g("training"), "models/");
     b.artifacts.grantRead(g("training"), "features/");
     b.artifacts.grantReadWrite(g("processing"), "features/");
+    // The prepare processing job reads its script from artifacts/code/ (lib/aws/permissions.ts, access contract).
+    b.artifacts.grantRead(g("processing"), "code/");
     b.artifacts.grantRead(g("hosting"));
     b.artifacts.grantReadWrite(g("pipeline"));
     b.artifacts.grantRead(g("ciDeploy"), "models/");
     b.capture.grantWrite(g("hosting"));
+    // Batch transform jobs run as the model's execution role (hosting): test scoring and batch-infer read
+    // curated/batch-transform/input/ and write curated/evaluation/ and curated/batch-transform/output/.
+    b.curated.grantRead(g("hosting"), "batch-transform/input/");
+    b.curated.grantWrite(g("hosting"), "batch-transform/output/");
+    b.curated.grantWrite(g("hosting"), "evaluation/");
     b.capture.grantRead(g("monitoring"));
     b.monitoring.grantReadWrite(g("monitoring"));
-    b.monitoring.grantRead(g("pipeline"));
+    // The evaluate and monitor steps write baselines, ground truth and reports; monitor reads the capture.
+    b.monitoring.grantReadWrite(g("pipeline"));
+    b.capture.grantRead(g("pipeline"));
 
     const alerts = new Alerts("alerts", { namePrefix: p, kmsKeyArn: security.keys.logs.arn, emails: cfg.alarms.emails, tags: cfg.tags }, opts);
 
@@ -148,9 +175,20 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     );
     security.grantModelDeployment(g("ciDeploy"), registry.modelPackageGroupName);
     security.grantModelDeployment(g("pipeline"), registry.modelPackageGroupName);
+    grantLifecycleOperator(g("pipeline"), {
+        owner: security,
+        ownerName: p,
+        partition: security.partition,
+        region: security.region,
+        accountId: security.accountId,
+        namePrefix: p,
+        featureGroupArns: featureStore.featureGroupArns.apply((m) => Object.values(m)),
+        modelPackageGroupName: registry.modelPackageGroupName,
+        recommenderRoleArn: security.roles.pipeline.arn,
+    });
 
     const endpointName = `${p}-endpoint`;
-    const monitorOn = cfg.endpoint.enabled && cfg.monitoring.modelMonitorSchedule;
+    const monitorOn = endpointOn && cfg.monitoring.modelMonitorSchedule;
     const scheduleName = `${p}-data-quality`;
     const observability = new Observability(
         "observability",
@@ -160,7 +198,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             kmsKeyArn: security.keys.logs.arn,
             retentionDays: cfg.logs.retentionDays,
             alarmTopicArn: alerts.topicArn,
-            endpoint: cfg.endpoint.enabled ? { name: endpointName, variants: cfg.endpoint.variants.map((v) => ({ name: v.name, instanceType: v.instanceType })) } : undefined,
+            endpoint: endpointOn ? { name: endpointName, variants: cfg.endpoint.variants.map((v) => ({ name: v.name, instanceType: v.instanceType })) } : undefined,
             alarms: cfg.alarms,
             drift: monitorOn ? { monitoringScheduleName: scheduleName, features: DRIFT_FEATURES } : undefined,
             tags: cfg.tags,
@@ -169,7 +207,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     );
 
     let endpoint: ModelEndpoint | undefined;
-    if (cfg.endpoint.enabled) {
+    if (endpointOn) {
         endpoint = new ModelEndpoint(
             "endpoint",
             {
@@ -222,7 +260,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
 
     // The platform's own monitor (lib/monitoring on Lambda): publishes the metrics the drift alarms above watch.
     let serverlessMonitor: ServerlessMonitor | undefined;
-    if (cfg.monitoring.serverlessMonitor && endpoint) {
+    if (serverlessMonitorOn && endpoint) {
         serverlessMonitor = new ServerlessMonitor(
             "serverless-monitor",
             {
@@ -240,6 +278,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
                 scheduleExpression: cfg.monitoring.serverlessScheduleExpression,
                 alarmTopicArn: alerts.topicArn,
                 logRetentionDays: cfg.logs.retentionDays,
+                role: security.serverlessMonitorRole,
                 tags: cfg.tags,
             },
             { ...opts },
@@ -257,6 +296,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             alarmTopicArn: alerts.topicArn,
             platformRoleNames: Object.values(security.roles).map((r) => r.name),
             platformKeyArns: Object.values(security.keys).map((k) => k.arn),
+            breakGlassRoleArns: cfg.security.breakGlassRoleArns,
             retraining: { alarmNamePrefixes: [`${p}-drift-`, `${p}-model-quality-`], pipelineArn: cfg.audit.retrainingPipelineArn },
             trailDependsOn: [b.audit],
             tags: cfg.tags,
@@ -308,13 +348,16 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
         featureGroupNames: featureStore.featureGroupNames.apply((m) => Object.values(m)),
         offlineStoreUri: featureStore.offlineStoreS3Uri,
         modelPackageGroupName: registry.modelPackageGroupName,
-        endpoint: endpoint
+        // Declared whenever endpoint.enabled (the lifecycle's deploy and monitor steps read it); awaitingModel says the
+        // stack has not created the SageMaker endpoint yet.
+        endpoint: cfg.endpoint.enabled
             ? {
-                  name: endpoint.endpointName,
-                  variantNames: endpoint.variantNames,
-                  shadowVariantName: endpoint.shadowVariantName ?? null,
+                  name: endpoint ? endpoint.endpointName : endpointName,
+                  variantNames: cfg.endpoint.variants.map((v) => v.name),
+                  shadowVariantName: cfg.endpoint.shadowVariant?.name ?? null,
                   captureUri: pulumi.interpolate`s3://${b.capture.bucketName}/datacapture/`,
                   samplingPercentage: cfg.endpoint.captureSamplingPercentage,
+                  awaitingModel: !endpointOn,
               }
             : null,
         modelMonitorScheduleName: monitor?.enabled ? monitor.scheduleName : null,

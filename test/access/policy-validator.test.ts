@@ -14,6 +14,7 @@ import {
     resourceMatchesArnFormat,
     resourceTypesOf,
 } from "../../policies/lib/iam/reference";
+import { isUnknownValueError, UNKNOWN } from "../../policies/lib/unknowns";
 import { FindingCode, parseConditionOperator, PolicyKind, validatePolicyDocument } from "../../policies/lib/iam/validate";
 
 const ACCT = "123456789012";
@@ -120,6 +121,10 @@ describe("access: validatePolicyDocument catches each class of problem", () => {
         assert.deepEqual(codes(doc({ Effect: "Allow", Action: "s3:Get*", Resource: "*", Condition: { StringEquals: { "sagemaker:VolumeKmsKeyArn": "k" } } })), ["inapplicable-condition-key"]);
         assert.deepEqual(codes(doc({ Effect: "Allow", Action: "s3:GetObject", Resource: "*", Condition: { StringEqualz: { "aws:SourceVpce": "v" } } })), ["unknown-condition-operator"]);
         assert.deepEqual(codes(doc({ Effect: "Allow", Action: "sts:AssumeRole", Principal: { AWS: ACCT }, Condition: { StringEquals: { "token.actions.githubusercontent.com:sub": "repo:o/r:ref:refs/heads/main" } } }), "trust"), ["inapplicable-condition-key"]);
+        assert.deepEqual(codes(doc({ Effect: "Deny", Action: "s3:GetObject", Resource: "*", Condition: { Bool: { "aws:SourceVpce": "true" } } })), ["condition-type-mismatch"]);
+        assert.deepEqual(codes(doc({ Effect: "Deny", Action: "s3:GetObject", Resource: "*", Condition: { NumericLessThan: { "aws:SecureTransport": "1" } } })), ["condition-type-mismatch"]);
+        assert.deepEqual(codes(doc({ Effect: "Deny", Action: "s3:GetObject", Resource: "*", Condition: { IpAddress: { "aws:SourceVpc": "10.0.0.0/8" } } })), ["condition-type-mismatch"]);
+        assert.deepEqual(codes(doc({ Effect: "Deny", Action: "s3:GetObject", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" }, NotIpAddress: { "aws:SourceIp": "10.0.0.0/8" }, DateGreaterThan: { "aws:CurrentTime": "2030-01-01T00:00:00Z" }, ArnLike: { "aws:SourceArn": "arn:aws:s3:::b" } } })), []);
     });
 
     it("resources: type mismatches, actions without a matching resource, wildcard-only actions scoped to ARNs, malformed ARNs", () => {
@@ -142,6 +147,7 @@ describe("access: validatePolicyDocument catches each class of problem", () => {
         assert.deepEqual(codes(doc({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*", Principal: principals }), "resource"), []);
         assert.deepEqual(codes(doc({ Effect: "Allow", Action: "sts:AssumeRoleWithWebIdentity", Principal: { Federated: `arn:aws:iam::${ACCT}:oidc-provider/token.actions.githubusercontent.com` }, Condition: { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" } } }), "trust"), []);
         assert.deepEqual(codes(doc({ Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "sagemaker.amazonaws.com" }, Resource: "*" }), "trust"), ["statement"]);
+        assert.deepEqual(codes(doc({ Effect: "Allow", Action: "s3:GetObject", Principal: { Service: "sagemaker.amazonaws.com" } }), "trust"), ["statement"]);
         assert.deepEqual(codes(doc({ Effect: "allow", Action: "s3:GetObject", Resource: "*" })), ["statement"]);
         assert.deepEqual(codes(doc({ Effect: "Allow", Action: "s3:GetObject", NotAction: "s3:PutObject", Resource: "*" })), ["statement"]);
         assert.deepEqual(codes(doc({ Effect: "Allow", Action: "s3:GetObject" })), ["statement"]);
@@ -150,5 +156,10 @@ describe("access: validatePolicyDocument catches each class of problem", () => {
         assert.deepEqual(codes({ Version: "2012-10-17" }), ["document"]);
         assert.deepEqual(codes("{not json"), ["document"]);
         assert.deepEqual(codes({ Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::${aws:username}/*" }] }), ["document"]);
+    });
+
+    it("a document not known until apply raises the policy runtime's unknown error (the pack reports 'not evaluated')", () => {
+        assert.throws(() => validatePolicyDocument(UNKNOWN.string, "identity"), (e: unknown) => isUnknownValueError(e));
+        assert.throws(() => validatePolicyDocument(doc({ Effect: "Allow", Action: "s3:GetObject", Resource: UNKNOWN.string }), "identity"), (e: unknown) => isUnknownValueError(e));
     });
 });

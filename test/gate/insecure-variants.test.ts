@@ -12,6 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { RawConfig } from "../../infra/config";
 import { evaluatePack, exitCode, GateReport, GateViolation, inputsFromRun, runGate } from "../../lib/gate/gate";
+import { withRegisteredModel } from "../helpers/registered-model";
 import { ProgramRun } from "../../lib/gate/runtime";
 import { alsoDeclare, CountingTransformation, doc, fresh, nested, on, Props, roleAttachment, withTags } from "./variants";
 
@@ -273,7 +274,8 @@ describe("gate: insecure-variant corpus", function () {
 
     before(async () => {
         for (const stack of ["dev", "prod"] as const) {
-            baseline[stack] = (await runGate({ stack })).report;
+            // The stacks as they run once a model is registered (the endpoint exists), as every group below.
+            baseline[stack] = (await runGate({ stack, configure: withRegisteredModel })).report;
         }
     });
 
@@ -300,7 +302,7 @@ describe("gate: insecure-variant corpus", function () {
             let mutations: CountingTransformation[];
             before(async () => {
                 mutations = group.transformations?.() ?? [];
-                ({ report, run } = await runGate({ stack: group.stack, configure: group.configure, transformations: mutations }));
+                ({ report, run } = await runGate({ stack: group.stack, configure: (raw) => (group.configure ?? ((r) => r))(withRegisteredModel(raw)), transformations: mutations }));
                 added = fresh(report, baseline[group.stack]);
                 if (process.env.DEBUG_VARIANTS) console.log(`${group.title}:\n  ${added.map(describeV).join("\n  ")}`);
             });

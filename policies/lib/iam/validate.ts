@@ -30,6 +30,7 @@ import {
     resourceMatchesArnFormat,
     serviceExists,
 } from "./reference";
+import { isUnknown, needKnown, rawTarget } from "../unknowns";
 
 /**
  * identity: attached to a user/role/group (inline, managed, permissions boundary); resource: bucket, key, topic,
@@ -42,6 +43,7 @@ export type FindingCode =
     | "statement"
     | "unknown-action"
     | "unknown-condition-operator"
+    | "condition-type-mismatch"
     | "unknown-condition-key"
     | "inapplicable-condition-key"
     | "deprecated-condition-key"
@@ -111,6 +113,16 @@ export function parseConditionOperator(op: string): { base: string; ifExists: bo
     return BASE_OPERATORS.includes(base) ? { base, ifExists, set } : undefined;
 }
 
+/**
+ * The key types an operator family compares (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html);
+ * string and ARN operators are not listed: string operators apply to every key type.
+ */
+const OPERATOR_KEY_TYPES: Record<string, string[]> = { Numeric: ["Numeric"], Date: ["Date"], Bool: ["Bool"], IpAddress: ["IPAddress"], NotIpAddress: ["IPAddress"], Arn: ["ARN", "String"] };
+function operatorFamily(base: string): string | undefined {
+    if (base === "IpAddress" || base === "NotIpAddress" || base === "Bool") return base;
+    return ["Numeric", "Date", "Arn"].find((f) => base.startsWith(f));
+}
+
 const asList = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 const PRINCIPAL_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso(-[a-z])?|aws-eusc):(iam::(\d{12}):(root|(role|user|federated-user)\/[\w+=,.@/-]+)|sts::(\d{12}):assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+)$/;
@@ -145,13 +157,29 @@ function principalFindings(p: unknown, element: string): string[] {
     return out;
 }
 
+function findUnknown(v: unknown, p: (string | number)[]): (string | number)[] | undefined {
+    if (isUnknown(v)) return p;
+    if (v && typeof v === "object") {
+        const target = rawTarget(v) as Record<string, unknown>;
+        for (const [k, x] of Object.entries(target)) {
+            const hit = findUnknown(x, [...p, Array.isArray(target) ? Number(k) : k]);
+            if (hit) return hit;
+        }
+    }
+    return undefined;
+}
+
 const hasWildcard = (a: string) => /[*?]/.test(a);
 
 /**
  * Validates one policy document (JSON text or object) of the given kind. Every problem is a finding; an empty list
  * means the document is valid against the grammar and the reference.
  */
-export function validatePolicyDocument(doc: unknown, kind: PolicyKind): ValidationResult {
+export function validatePolicyDocument(doc: unknown, kind: PolicyKind, property: (string | number)[] = ["policy"]): ValidationResult {
+    // A document not known until apply (preview of a new stack) cannot be judged: raise the policy runtime's unknown
+    // error, so the pack reports the policy as not evaluated (see ../unknowns.ts), as for every other unknown input.
+    const unknownPath = findUnknown(doc, property);
+    if (unknownPath) needKnown("string", unknownPath);
     const findings: PolicyFinding[] = [];
     const actionsSeen = new Set<string>();
     let obj: unknown = doc;
@@ -212,6 +240,7 @@ export function validatePolicyDocument(doc: unknown, kind: PolicyKind): Validati
                 continue;
             }
             if (a === "*") continue;
+            if (kind === "trust" && hasA && !/^sts:/i.test(a)) add("statement", `'${a}': a trust policy grants only sts: actions (AssumeRole, AssumeRoleWithWebIdentity, AssumeRoleWithSAML, TagSession, SetSourceIdentity, SetContext)`);
             const i = a.indexOf(":");
             if (i <= 0) {
                 add("unknown-action", `'${a}' is not service:action`);
@@ -257,6 +286,11 @@ export function validatePolicyDocument(doc: unknown, kind: PolicyKind): Validati
                     if (!reportedUnknown.has(key.toLowerCase())) add("unknown-condition-key", `condition key '${key}' is neither a global key nor a key of ${key.includes(":") ? `'${key.split(":")[0]}'` : "any service"} in the Service Authorization Reference`);
                     reportedUnknown.add(key.toLowerCase());
                     continue;
+                }
+                const family = parsed ? operatorFamily(parsed.base) : undefined;
+                const keyType = info?.type.replace(/^ArrayOf/, "");
+                if (family && keyType && !OPERATOR_KEY_TYPES[family].includes(keyType)) {
+                    add("condition-type-mismatch", `operator '${op}' compares ${OPERATOR_KEY_TYPES[family].join("/")} values, but '${key}' is of type ${info!.type}`);
                 }
                 if (info?.deprecated && !reportedUnknown.has(`dep:${key.toLowerCase()}`)) {
                     reportedUnknown.add(`dep:${key.toLowerCase()}`);
