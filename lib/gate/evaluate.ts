@@ -296,9 +296,11 @@ class LazyStackResource {
     type: string;
     urn: string;
     name: string;
-    dependencies: PolicyResource[] = [];
-    propertyDependencies: Record<string, PolicyResource[]> = {};
-    parent?: PolicyResource;
+    /** URN -> resource of the same args (set by makeStackArgs); parent and dependencies are resolved on first read. */
+    links?: Map<string, PolicyResource>;
+    private _deps?: PolicyResource[];
+    private _propDeps?: Record<string, PolicyResource[]>;
+    private _parent?: PolicyResource | null;
     private _props?: Record<string, any>;
     private _provider?: PolicyProviderResource | null;
     private _opts?: PolicyResourceOptions;
@@ -313,6 +315,31 @@ class LazyStackResource {
     }
     get props(): Record<string, any> {
         return (this._props ??= runtimeProps(this.input.props));
+    }
+    get dependencies(): PolicyResource[] {
+        return (this._deps ??= (this.input.dependencies ?? []).map((u) => this.links?.get(u)).filter((x): x is PolicyResource => !!x));
+    }
+    set dependencies(v: PolicyResource[]) {
+        this._deps = v;
+    }
+    get propertyDependencies(): Record<string, PolicyResource[]> {
+        if (!this._propDeps) {
+            this._propDeps = {};
+            for (const [k, urns] of Object.entries(this.input.propertyDependencies ?? {})) {
+                this._propDeps[k] = urns.map((u) => this.links?.get(u)).filter((x): x is PolicyResource => !!x);
+            }
+        }
+        return this._propDeps;
+    }
+    set propertyDependencies(v: Record<string, PolicyResource[]>) {
+        this._propDeps = v;
+    }
+    get parent(): PolicyResource | undefined {
+        if (this._parent === undefined) this._parent = (this.input.parent ? this.links?.get(this.input.parent) : undefined) ?? null;
+        return this._parent ?? undefined;
+    }
+    set parent(v: PolicyResource | undefined) {
+        this._parent = v ?? null;
     }
     set props(v: Record<string, any>) {
         this._props = v;
@@ -367,6 +394,10 @@ export function makeStackArgs(policy: PlatformPolicy, inputs: ResourceInput[], c
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     inputs.forEach((input, i) => {
         const r = resources[i];
+        if (r instanceof LazyStackResource) {
+            r.links = byUrn;
+            return;
+        }
         if (input.parent && byUrn.has(input.parent)) {
             r.parent = byUrn.get(input.parent);
         }

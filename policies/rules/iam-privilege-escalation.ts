@@ -88,10 +88,15 @@ export function escalationFindings(doc: unknown, where: string): string[] {
     return f;
 }
 
-/** For each referenced URN, how it is referenced: [referencing resource type, property]. Built once per stack. */
+/**
+ * For each referenced URN, how IAM/Identity Center resources reference it: [referencing resource type, property].
+ * Built once per stack.
+ */
 function referencesByUrn(resources: StackResource[]): Map<string, [string, string][]> {
     const out = new Map<string, [string, string][]>();
+    // Only IAM and Identity Center resources can attach a managed policy or use it as a boundary.
     for (const r of resources) {
+        if (!r.type.startsWith("aws:iam/") && !r.type.startsWith("aws:ssoadmin/")) continue;
         for (const [prop, deps] of Object.entries(r.propertyDependencies ?? {})) {
             for (const d of deps as PolicyResource[]) {
                 let l = out.get(d.urn);

@@ -8,7 +8,8 @@
  * during preview), then the literal bucket name/id/ARN.
  */
 import { withDefaults } from "../lib/config";
-import { iamGlobMatch, isDenyInsecureTransport, parsePolicyDocument } from "../lib/policyDocument";
+import { parseCached } from "../lib/iam/analysis";
+import { iamGlobMatch, isDenyInsecureTransport } from "../lib/policyDocument";
 import { reportFindings } from "../lib/report";
 import { StackResource, knownOrUndefined, ofType, resolveRefs, toPlain } from "../lib/stack";
 import { definePolicy, PlatformStackPolicy } from "../lib/types";
@@ -131,7 +132,7 @@ export function s3Findings(resources: StackResource[], cfg: S3Config): Map<Stack
                 if (doc === undefined || doc === null || doc === "") {
                     return false;
                 }
-                return parsePolicyDocument(toPlain(doc)).statements.some((st) => isDenyInsecureTransport(st) && coversBucket(st.resources, bucketArns));
+                return parseCached(typeof doc === "string" ? doc : toPlain(doc), ["policy"]).statements.some((st) => isDenyInsecureTransport(st) && coversBucket(st.resources, bucketArns));
             });
             const docUnknown = pols.some((p) => isUnknown((toPlain(p.props) as Record<string, unknown>).policy));
             if (!tls && !docUnknown) {
