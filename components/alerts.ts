@@ -102,10 +102,13 @@ export class Alerts extends pulumi.ComponentResource {
                     publisher("Budgets", "budgets.amazonaws.com", `arn:${p}:budgets::${account}:*`),
                     publisher("CostAnomalyDetection", "costalerts.amazonaws.com", `arn:${p}:ce::${account}:anomalysubscription/*`),
                     {
+                        // Only actions SNS topic policies support ("Valid Amazon SNS policy actions",
+                        // https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html;
+                        // there is no sns:Receive).
                         Sid: "DenyInsecureTransport",
                         Effect: "Deny",
                         Principal: "*",
-                        Action: ["sns:Publish", "sns:Subscribe", "sns:Receive"],
+                        Action: ["sns:Publish", "sns:Subscribe"],
                         Resource: topicArn,
                         Condition: { Bool: { "aws:SecureTransport": "false" } },
                     },

@@ -38,7 +38,7 @@
  *     principal's behalf (`aws:ViaAWSService`).
  *
  * The accessLogs bucket uses SSE-S3 (AES256): S3 server access logging cannot deliver to a bucket whose default
- * encryption is SSE-KMS. It is tagged `mlplatform:policy-exemption:s3-bucket-kms-encryption` with the reason, which the
+ * encryption is SSE-KMS. It carries the governed exemption tags `mlplatform:policy-exemption:s3-encryption-and-tls[:approver|:ticket|:expires]`, which the
  * CrossGuard policy pack reads as an exemption. Its policy lets only `logging.s3.amazonaws.com` write, only for the
  * platform's buckets of this account (`aws:SourceArn`, `aws:SourceAccount`); ACL grants are unusable with
  * BucketOwnerEnforced, so the bucket policy is the way to authorise log delivery.
@@ -55,6 +55,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CLOUDTRAIL_S3_KEY_PREFIX } from "./audit";
 import { grant, Grantee, KeyUse, kmsStatement, PolicyStatement, policyDocument } from "./grants";
+import { exemption, Exemption, PLATFORM_EXEMPTIONS_EXPIRE } from "./tagging";
 
 /**
  * The resource types DataLake and its DataBuckets create (the list in the header comment, for tools and tests).
@@ -79,6 +80,8 @@ export type BucketPurpose = (typeof BUCKET_PURPOSES)[number];
 /** Exemption tag read by the policy pack's `s3-encryption-and-tls` policy (the tag key names the policy). */
 export const KMS_EXEMPTION_TAG = "mlplatform:policy-exemption:s3-encryption-and-tls";
 export const ACCESS_LOGS_KMS_EXEMPTION_REASON = "S3 server access logging cannot deliver to SSE-KMS target buckets - SSE-S3 AES256 used instead";
+/** The access-log bucket's exemption: reason, approver, ticket, expiry (see policies/lib/exemptions.ts). */
+export const ACCESS_LOGS_KMS_EXEMPTION: Exemption = { reason: ACCESS_LOGS_KMS_EXEMPTION_REASON, approver: "platform-security", ticket: "MLP-103", expires: PLATFORM_EXEMPTIONS_EXPIRE };
 
 /** S3 accepts only these characters in tag keys and values (PutBucketTagging fails with InvalidTag otherwise). */
 export const S3_TAG_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -131,7 +134,7 @@ export const VPCE_RESTRICTED_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "
 
 export type BucketEncryption =
     | { kind: "kms"; kmsKeyArn: pulumi.Input<string> }
-    | { kind: "s3"; /** Why SSE-KMS is not used (written to the policy-exemption tag). */ exemptionReason: string };
+    | { kind: "s3"; /** Why SSE-KMS is not used, who approved it, until when (written to the policy-exemption tags). */ exemption: Exemption };
 
 export interface DataBucketArgs {
     /** Full bucket name (use `bucketName()`). */
@@ -201,7 +204,7 @@ export class DataBucket extends pulumi.ComponentResource {
         this.purpose = args.purpose;
         const child: pulumi.CustomResourceOptions = { parent: this, retainOnDelete: args.retainOnDelete ?? true };
         const tags: Record<string, string> = { ...(args.tags ?? {}), "mlplatform:bucket-purpose": args.purpose };
-        if (args.encryption.kind === "s3") tags[KMS_EXEMPTION_TAG] = args.encryption.exemptionReason;
+        if (args.encryption.kind === "s3") Object.assign(tags, exemption("s3-encryption-and-tls", args.encryption.exemption));
         assertValidS3Tags(tags, `DataBucket ${name}`);
 
         this.bucket = new aws.s3.Bucket(name, { bucket: args.bucketName, forceDestroy: args.forceDestroy ?? false, tags }, child);
@@ -453,7 +456,7 @@ export class DataLake extends pulumi.ComponentResource {
             `${name}-access-logs`,
             {
                 ...common("accessLogs"),
-                encryption: { kind: "s3", exemptionReason: ACCESS_LOGS_KMS_EXEMPTION_REASON },
+                encryption: { kind: "s3", exemption: ACCESS_LOGS_KMS_EXEMPTION },
                 extraPolicyStatements: pulumi.all([names.accessLogs, accountId, pulumi.all(sourceBucketArns)]).apply(([bucket, account, sources]): BucketPolicyStatement[] => [
                     {
                         Sid: "S3ServerAccessLogDelivery",

@@ -54,7 +54,7 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import { exemption } from "./tagging";
+import { exemption, PLATFORM_EXEMPTIONS_EXPIRE } from "./tagging";
 import { policyDocument, PolicyStatement } from "./grants";
 
 /** The resource types this component creates (the list in the header comment, for tools and tests). */
@@ -279,7 +279,12 @@ export class PlatformNetwork extends pulumi.ComponentResource {
                     ...named(`${name}-s3`),
                     // Gateway endpoint policies cannot name the caller of AWS-owned buckets (ECR layers are fetched
                     // through presigned URLs): the statement is scoped by Resource to those buckets instead.
-                    ...exemption("least-privilege-iam", "AWS-owned buckets for ECR layers and SageMaker allow any principal scoped by resource - platform buckets require aws:PrincipalAccount"),
+                    ...exemption("least-privilege-iam", {
+                        reason: "AWS-owned buckets for ECR layers and SageMaker allow any principal scoped by resource - platform buckets require aws:PrincipalAccount",
+                        approver: "platform-security",
+                        ticket: "MLP-102",
+                        expires: PLATFORM_EXEMPTIONS_EXPIRE,
+                    }),
                 },
             },
             { parent: this },

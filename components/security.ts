@@ -13,7 +13,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { grant, Grantee, kmsActions, PolicyStatement, policyDocument } from "./grants";
-import { exemption } from "./tagging";
+import { exemption, PLATFORM_EXEMPTIONS_EXPIRE } from "./tagging";
 
 export const ACTIVITIES = ["processing", "training", "hosting", "monitoring", "featureStore", "pipeline", "ciDeploy"] as const;
 export type Activity = (typeof ACTIVITIES)[number];
@@ -111,10 +111,12 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                 name: `${p}-permissions-boundary`,
                 description: `Permissions boundary for every ${p} ML platform role`,
                 policy: policyDocument(boundaryStatements(p, this.region, this.partition, this.accountId)),
-                tags: exemption(
-                    "least-privilege-iam",
-                    "Permissions boundary: a ceiling that grants nothing by itself - each role policy scopes actions to resources",
-                ),
+                tags: exemption("least-privilege-iam", {
+                    reason: "Permissions boundary: a ceiling that grants nothing by itself - each role policy scopes actions to resources",
+                    approver: "platform-security",
+                    ticket: "MLP-101",
+                    expires: PLATFORM_EXEMPTIONS_EXPIRE,
+                }),
             },
             opt,
         );
@@ -274,7 +276,10 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                         Sid: "CloudWatchLogsEncryption",
                         Effect: "Allow",
                         Principal: { Service: pulumi.interpolate`logs.${this.region}.amazonaws.com` } as unknown as never,
-                        Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey"],
+                        // No kms:DescribeKey here: DescribeKey requests carry no encryption context (the Service
+                        // Authorization Reference lists no kms:EncryptionContext keys for it), so under this condition
+                        // it could never be allowed.
+                        Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey"],
                         Resource: "*",
                         Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": arn("logs", "log-group:*") } },
                     },

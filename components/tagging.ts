@@ -12,9 +12,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import taggable from "../policies/data/taggable-types.json";
 
-/** Tag key prefix the policy pack reads as a per-resource exemption: `mlplatform:policy-exemption:<policy>` = reason. */
-export { EXEMPTION_TAG_PREFIX } from "../policies/lib/report";
-import { EXEMPTION_TAG_PREFIX } from "../policies/lib/report";
+/** Tag key prefix the policy pack reads as a per-resource exemption (see policies/lib/exemptions.ts for the format). */
+export { EXEMPTION_TAG_PREFIX } from "../policies/lib/exemptions";
+import { exemptionTags } from "../policies/lib/exemptions";
 
 const TAGGABLE = new Set<string>((taggable as { types: string[] }).types);
 
@@ -23,13 +23,36 @@ export function isTaggable(type: string): boolean {
     return TAGGABLE.has(type);
 }
 
-/** Tags of a resource that is exempted from one policy, with the reason (shown by the policy gate). */
-export function exemption(policy: string, reason: string): Record<string, string> {
-    if (reason.trim().length < 10) throw new Error(`exemption for policy '${policy}': give a reason of at least 10 characters`);
-    if (reason.length > 256) throw new Error(`exemption for policy '${policy}': the reason is ${reason.length} characters; AWS tag values hold at most 256`);
-    const bad = reason.match(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/u);
-    if (bad) throw new Error(`exemption for policy '${policy}': '${bad[0]}' is not allowed in an AWS tag value (use letters, digits, spaces and _ . : / = + - @)`);
-    return { [`${EXEMPTION_TAG_PREFIX}${policy}`]: reason };
+/**
+ * Expiry of the platform's own exemptions (the three findings the platform accepts by design: the permissions
+ * boundary, the S3 gateway endpoint's AWS-owned buckets, the access-log bucket's SSE-S3). Review them and move this
+ * date at least yearly: after it the gate fails with "invalid exemption ... expired".
+ */
+export const PLATFORM_EXEMPTIONS_EXPIRE = "2027-11-30";
+
+export interface Exemption {
+    /** Why the finding is accepted (>= 10 characters). */
+    reason: string;
+    /** Who approved it (e-mail or name); an approver or a ticket is required. */
+    approver?: string;
+    /** The ticket that records the decision (ABC-123, #123 or a URL). */
+    ticket?: string;
+    /** YYYY-MM-DD, at most a year ahead when the gate runs; an expired exemption is a violation. */
+    expires: string;
+}
+
+/**
+ * Tags of a resource that is exempted from one policy: reason, approver and/or ticket, expiry (shown by the policy gate,
+ * which refuses incomplete or expired ones and policies that may not be exempted).
+ */
+export function exemption(policy: string, e: Exemption): Record<string, string> {
+    const tags = exemptionTags(policy, e);
+    for (const [k, v] of Object.entries(tags)) {
+        if (v.length > 256) throw new Error(`exemption for policy '${policy}': ${k} is ${v.length} characters; AWS tag values hold at most 256`);
+        const bad = v.match(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/u);
+        if (bad) throw new Error(`exemption for policy '${policy}': '${bad[0]}' in ${k} is not allowed in an AWS tag value (use letters, digits, spaces and _ . : / = + - @)`);
+    }
+    return tags;
 }
 
 /**

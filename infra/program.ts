@@ -18,6 +18,7 @@ import { DataLake, platformBucketArns } from "../components/datalake";
 import { ModelEndpoint } from "../components/endpoint";
 import { ADULT_CENSUS_SCHEMA } from "../components/feature-schema";
 import { FeatureStore } from "../components/featurestore";
+import { grantLifecycleOperator } from "../components/lifecycle-grants";
 import { ModelMonitorSchedule } from "../components/modelmonitor";
 import { InterfaceEndpointService, PlatformNetwork, SAGEMAKER_INTERFACE_ENDPOINT_SERVICES } from "../components/network";
 import { Observability } from "../components/observability";
@@ -138,14 +139,23 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     b.artifacts.grantReadWrite(g("training"), "models/");
     b.artifacts.grantRead(g("training"), "features/");
     b.artifacts.grantReadWrite(g("processing"), "features/");
+    // The prepare processing job reads its script from artifacts/code/ (lib/aws/permissions.ts, access contract).
+    b.artifacts.grantRead(g("processing"), "code/");
     // Model data only: model.tar.gz and the preprocessing archives (models/preprocess-<sha>/sourcedir.tar.gz) live under models/.
     b.artifacts.grantRead(g("hosting"), "models/");
     b.artifacts.grantReadWrite(g("pipeline"));
     b.artifacts.grantRead(g("ciDeploy"), "models/");
     b.capture.grantWrite(g("hosting"));
+    // Batch transform jobs run as the model's execution role (hosting): test scoring and batch-infer read
+    // curated/batch-transform/input/ and write curated/evaluation/ and curated/batch-transform/output/.
+    b.curated.grantRead(g("hosting"), "batch-transform/input/");
+    b.curated.grantWrite(g("hosting"), "batch-transform/output/");
+    b.curated.grantWrite(g("hosting"), "evaluation/");
     b.capture.grantRead(g("monitoring"));
     b.monitoring.grantReadWrite(g("monitoring"));
-    b.monitoring.grantRead(g("pipeline"));
+    // The evaluate and monitor steps write baselines, ground truth and reports; monitor reads the capture.
+    b.monitoring.grantReadWrite(g("pipeline"));
+    b.capture.grantRead(g("pipeline"));
 
     const alerts = new Alerts("alerts", { namePrefix: p, kmsKeyArn: security.keys.logs.arn, emails: cfg.alarms.emails, tags: cfg.tags }, opts);
 
@@ -173,6 +183,17 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     );
     security.grantModelDeployment(g("ciDeploy"), registry.modelPackageGroupName);
     security.grantModelDeployment(g("pipeline"), registry.modelPackageGroupName);
+    grantLifecycleOperator(g("pipeline"), {
+        owner: security,
+        ownerName: p,
+        partition: security.partition,
+        region: security.region,
+        accountId: security.accountId,
+        namePrefix: p,
+        featureGroupArns: featureStore.featureGroupArns.apply((m) => Object.values(m)),
+        modelPackageGroupName: registry.modelPackageGroupName,
+        recommenderRoleArn: security.roles.pipeline.arn,
+    });
 
     const endpointName = `${p}-endpoint`;
     const monitorOn = endpointOn && cfg.monitoring.modelMonitorSchedule;

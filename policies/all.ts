@@ -12,13 +12,35 @@ import { monitoringCoverage } from "./rules/monitoring-coverage";
 import { networkIsolation } from "./rules/network-isolation";
 import { requiredTags } from "./rules/required-tags";
 import { s3EncryptionAndTls } from "./rules/s3-encryption-and-tls";
+import { ebsRdsEncryption } from "./rules/ebs-rds-encryption";
+import { iamPrivilegeEscalation } from "./rules/iam-privilege-escalation";
+import { iamUsersAndKeys } from "./rules/iam-users-and-keys";
+import { internetPaths } from "./rules/internet-paths";
+import { lambdaHardening } from "./rules/lambda-hardening";
+import { queueAndSecretEncryption } from "./rules/queue-and-secret-encryption";
+import { resourcePolicyExternalAccess } from "./rules/resource-policy-external-access";
+import { s3PublicAccess } from "./rules/s3-public-access";
+import { sagemakerHardening } from "./rules/sagemaker-hardening";
+import { vpcDefaultDeny } from "./rules/vpc-default-deny";
+import { vpcFlowLogs } from "./rules/vpc-flow-logs";
 
 export const all: PlatformPolicy[] = [
     requiredTags,
     encryptionAtRestAndInTransit,
     s3EncryptionAndTls,
     leastPrivilegeIam,
+    iamPrivilegeEscalation,
+    resourcePolicyExternalAccess,
+    s3PublicAccess,
+    iamUsersAndKeys,
+    queueAndSecretEncryption,
+    lambdaHardening,
     networkIsolation,
+    vpcDefaultDeny,
+    internetPaths,
+    vpcFlowLogs,
+    sagemakerHardening,
+    ebsRdsEncryption,
     instanceTypesAndCapacity,
     endpointAutoscaling,
     monitoringCoverage,
@@ -34,6 +56,17 @@ export function policyByName(name: string): PlatformPolicy | undefined {
 
 export {
     costWithinBudget,
+    ebsRdsEncryption,
+    iamPrivilegeEscalation,
+    iamUsersAndKeys,
+    internetPaths,
+    lambdaHardening,
+    queueAndSecretEncryption,
+    resourcePolicyExternalAccess,
+    s3PublicAccess,
+    sagemakerHardening,
+    vpcDefaultDeny,
+    vpcFlowLogs,
     encryptionAtRestAndInTransit,
     endpointAutoscaling,
     instanceTypesAndCapacity,

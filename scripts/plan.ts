@@ -2,7 +2,9 @@
  * The offline policy gate:
  *   npm run plan -- --stack <name> [--json FILE] [--sarif FILE] [--outputs FILE] [--new-stack] [--policy-config FILE] [--verbose]
  * Runs the program for the stack on Pulumi's mock runtime (no credentials, no CLI), evaluates the policy pack, prints
- * the verdict, a per-policy table, the violations and the cost estimate. Exit 1 on any mandatory violation, 2 on bad input.
+ * the verdict, a per-policy table, the violations and the cost estimate, then the stack's access contract
+ * (lib/access/contract.ts: every needed access Allowed, every forbidden access Denied; docs/access.md).
+ * Exit 1 on any mandatory violation or failed access probe, 2 on bad input.
  */
 import * as path from "path";
 import { ConfigError } from "../infra/config";
@@ -11,6 +13,10 @@ import { CliSpec, need, str, UsageError, withCli } from "../lib/common/cli";
 import { writeFileAtomic } from "../lib/data/io";
 import { exitCode, runGate } from "../lib/gate/gate";
 import { formatReport, jsonReport, sarifReport } from "../lib/gate/format";
+import { createPlatform } from "../infra/program";
+import { formatFailure, runContract, summarize } from "../lib/access/contract";
+import { AccessModel } from "../lib/access/model";
+import { runProgram } from "../lib/gate/runtime";
 
 export const REPORT_FLAGS = [
     { name: "json", value: "FILE", help: "also write the report as JSON" },
@@ -31,7 +37,7 @@ export const SPEC: CliSpec = {
         { name: "new-stack", help: "treat computed values as unknown, like the first preview of a new stack" },
     ],
     examples: ["npm run plan -- --stack dev", "npm run plan -- --stack prod --sarif gate.sarif --json gate.json", "npm run plan -- --stack dev --verbose --new-stack"],
-    notes: ["exit codes: 0 no mandatory violation, 1 mandatory violation(s), 2 bad arguments or configuration"],
+    notes: ["exit codes: 0 no mandatory violation and the access contract holds, 1 mandatory violation(s) or failed access probe(s), 2 bad arguments or configuration"],
 };
 
 const ROOT = path.resolve(__dirname, "..");
@@ -56,13 +62,20 @@ export function main(argv: string[]): Promise<number> {
             packConfigFile: str(p, "policy-config") !== undefined ? path.resolve(str(p, "policy-config")!) : undefined,
         });
         process.stdout.write(formatReport(report, { verbose: p.flags.verbose === true }) + "\n");
+        // The access contract needs known ARNs: a first preview (--new-stack) has them unknown, so the contract is decided
+        // on the settled stack (the same program and config in update mode): the policies are the same documents.
+        const settled = run.mode === "update" ? run : await runProgram(() => createPlatform(), { stack, mode: "update" });
+        const contract = runContract(new AccessModel(settled));
+        process.stdout.write(`\n${summarize(contract)}${run.mode === "new-stack" ? " (decided on the settled stack: ARNs known)" : ""}\n`);
+        for (const f of contract.failures) process.stdout.write("\n" + formatFailure(f) + "\n");
+        const accessContract = { needed: contract.needed, forbidden: contract.forbidden, failures: contract.failures.map((f) => ({ probe: f.probe, result: f.result })) };
         const json = str(p, "json");
         const sarif = str(p, "sarif");
         const outputs = str(p, "outputs");
-        if (json) writeFileAtomic(json, JSON.stringify(jsonReport(report), null, 2) + "\n");
+        if (json) writeFileAtomic(json, JSON.stringify({ ...jsonReport(report), accessContract }, null, 2) + "\n");
         if (sarif) writeFileAtomic(sarif, JSON.stringify(sarifReport(report), null, 2) + "\n");
         if (outputs) writeFileAtomic(outputs, JSON.stringify(run.outputs, null, 2) + "\n");
-        return exitCode(report);
+        return Math.max(exitCode(report), contract.failures.length ? 1 : 0);
     });
 }
 

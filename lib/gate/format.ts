@@ -114,9 +114,10 @@ export function formatReport(report: GateReport, opts: FormatOptions = {}): stri
     }
     if (report.exemptions.length) {
         lines.push("");
-        lines.push(`Exempted (declared in code with a reason, not silently passed): ${report.exemptions.length}`);
-        for (const e of report.exemptions) {
+        lines.push(`Active exemptions (reason, approver/ticket and expiry declared; not silently passed): ${report.exemptions.length}`);
+        for (const e of [...report.exemptions].sort((a, b) => a.expires.localeCompare(b.expires))) {
             lines.push(...wrap(`- ${e.policyName} — ${e.type} ${e.name}${location(report, e.urn)}`, width, "  ", "    "));
+            lines.push(...wrap(`expires ${e.expires}; approved: ${[e.approver, e.ticket].filter(Boolean).join(" ") || "-"}; declared in ${e.source === "file" ? "policies/exemptions.json" : "the resource's tags"}`, width, "    "));
             lines.push(...wrap(`reason: ${e.reason}`, width, "    "));
             lines.push(...wrap(`suppressed: ${e.suppressed.join("; ")}`, width, "    "));
         }
@@ -125,6 +126,10 @@ export function formatReport(report: GateReport, opts: FormatOptions = {}): stri
         lines.push("");
         lines.push(`Remediations the engine would apply: ${report.remediations.length}`);
         lines.push(table(["policy", "resource", "properties"], report.remediations.map((r) => [r.policy, r.urn.slice(r.urn.lastIndexOf("::") + 2), r.changed.join(", ")]), width));
+    }
+    if (report.export && report.export.secrets > 0) {
+        lines.push("");
+        lines.push(`Secrets: ${report.export.secrets} secret value(s) in the export were read as unknown (never decrypted or printed); policies that need one are listed under "Not evaluated".`);
     }
     if (report.notEvaluated.length) {
         lines.push("");
@@ -157,11 +162,12 @@ export function jsonReport(report: GateReport): Record<string, unknown> {
         resources: report.resources,
         policies: report.policies,
         violations: report.violations.map((v) => ({ policy: v.policy, enforcementLevel: v.enforcementLevel, urn: v.urn ?? null, message: v.message, severity: v.severity ?? null, remediation: v.remediation, source: (v.urn && report.sources?.[v.urn]) || null })),
-        exemptions: report.exemptions.map((e) => ({ policy: e.policyName, urn: e.urn, reason: e.reason, suppressed: e.suppressed, source: report.sources?.[e.urn] ?? null })),
+        exemptions: report.exemptions.map((e) => ({ policy: e.policyName, urn: e.urn, reason: e.reason, approver: e.approver ?? null, ticket: e.ticket ?? null, expires: e.expires, declaredIn: e.source, suppressed: e.suppressed, source: report.sources?.[e.urn] ?? null })),
         notEvaluated: report.notEvaluated,
         remediations: report.remediations,
         cost: { monthlyUsd: report.cost.monthlyUsd, budgetUsd: report.cost.budgetUsd, items: report.cost.items },
         counts: report.counts,
+        ...(report.export ? { export: report.export } : {}),
     };
 }
 

@@ -22,11 +22,12 @@ import {
     runResourcePolicy,
     runStackPolicy,
     withPropsCache,
-} from "../../policies/lib/evaluate";
+} from "./evaluate";
 import { packConfigProblems } from "../../policies/lib/config";
 import { ExemptionRecord } from "../../policies/lib/report";
 import { isUnknownValueError } from "../../policies/lib/unknowns";
 import { PlatformPolicy, remediationFor } from "../../policies/lib/types";
+import { readExportFile } from "./export-reader";
 import { ProgramRun, PROJECT, runProgram, sourceLocation } from "./runtime";
 
 export interface GateViolation {
@@ -65,6 +66,8 @@ export interface GateReport {
     policies: GatePolicyResult[];
     /** Where the program declared a resource (project file, line), for the resources of violations and exemptions. */
     sources: Record<string, { file: string; line: number }>;
+    /** Export runs only: the checkpoint version and how many secret values were read as unknown (never their values). */
+    export?: { version: number; secrets: number };
 }
 
 export interface GateOptions {
@@ -126,18 +129,22 @@ function stackTags(stack: string): Record<string, string> {
 }
 
 /** Evaluates every policy of the pack over resource inputs. */
-export function evaluatePack(
-    inputs: ResourceInput[],
-    opts: { stack: string; packConfig: Record<string, unknown>; packConfigFile: string; source: GateReport["source"]; mode: string },
-): Promise<GateReport> {
+export interface EvaluateOptions {
+    stack: string;
+    packConfig: Record<string, unknown>;
+    packConfigFile: string;
+    source: GateReport["source"];
+    mode: string;
+    /** Call every resource policy on every resource, as the engine does (default: skip types a policy does not inspect). */
+    everyPolicyOnEveryResource?: boolean;
+}
+
+export function evaluatePack(inputs: ResourceInput[], opts: EvaluateOptions): Promise<GateReport> {
     // Each resource's props are serialised to the wire form once for all policies (see withPropsCache).
     return withPropsCache(() => evaluate(inputs, opts));
 }
 
-async function evaluate(
-    inputs: ResourceInput[],
-    opts: { stack: string; packConfig: Record<string, unknown>; packConfigFile: string; source: GateReport["source"]; mode: string },
-): Promise<GateReport> {
+async function evaluate(inputs: ResourceInput[], opts: EvaluateOptions): Promise<GateReport> {
     const base: EvaluationContext = { stack: opts.stack, project: PROJECT, stackTags: stackTags(opts.stack) };
     const ctxFor = (p: PlatformPolicy) => contextFromPackConfig(opts.packConfig, p.name, base);
     const byUrn = new Map(inputs.map((i) => [i.urn!, i]));
@@ -172,6 +179,7 @@ async function evaluate(
     for (const original of inputs) {
         let input = original;
         for (const policy of resourcePolicies) {
+            if (!opts.everyPolicyOnEveryResource && policy.types && !policy.types.includes(input.type)) continue;
             let fixed: Record<string, unknown> | undefined;
             try {
                 fixed = await runRemediation(policy, input, ctxs.get(policy.name)!);
@@ -191,7 +199,10 @@ async function evaluate(
     }
     for (const policy of resourcePolicies) {
         const ctx = ctxs.get(policy.name)!;
-        for (const input of evaluated) collect(policy, await runResourcePolicy(policy, input, ctx), input.urn);
+        // A policy with a fixed list of inspected types reports nothing for other types (test/gate/semantic-corpus.test.ts
+        // checks the verdicts are identical either way), so it is not called for them.
+        const types = opts.everyPolicyOnEveryResource || !policy.types ? undefined : new Set(policy.types);
+        for (const input of evaluated) if (!types || types.has(input.type)) collect(policy, await runResourcePolicy(policy, input, ctx), input.urn);
     }
     for (const policy of stackPolicies) collect(policy, await runStackPolicy(policy, evaluated, ctxs.get(policy.name)!));
 
@@ -263,58 +274,18 @@ export async function runGate(opts: GateOptions): Promise<{ report: GateReport; 
     return { report, run };
 }
 
-interface ExportResource {
-    urn: string;
-    type: string;
-    custom?: boolean;
-    id?: string;
-    parent?: string;
-    provider?: string;
-    inputs?: Record<string, unknown>;
-    outputs?: Record<string, unknown>;
-    dependencies?: string[];
-    propertyDependencies?: Record<string, string[]>;
-    delete?: boolean;
-}
-
 /**
  * Reads a `pulumi stack export` file (deployment checkpoint, versions 3 and 4) into analyzer inputs: each resource's
- * recorded inputs (outputs only where inputs are missing), its provider's inputs, parent and dependencies.
+ * recorded inputs (outputs only where inputs are missing), its provider's inputs, parent and dependencies; secrets read
+ * as unknown values. Malformed, unsupported and empty exports throw an ExportError (see lib/gate/export-reader.ts).
  */
-export function inputsFromExport(file: string): { stack?: string; inputs: ResourceInput[] } {
-    let doc: { version?: number; deployment?: { resources?: ExportResource[] } };
-    try {
-        doc = JSON.parse(fs.readFileSync(file, "utf8"));
-    } catch (e) {
-        throw new Error(`${file}: not a readable stack export (${(e as Error).message}); create one with 'pulumi stack export --file ${path.basename(file)}'`);
-    }
-    const resources = doc.deployment?.resources;
-    if (!Array.isArray(resources)) throw new Error(`${file}: no deployment.resources array; is this a 'pulumi stack export' file?`);
-    const live = resources.filter((r) => !r.delete);
-    const providers = new Map<string, ExportResource>();
-    for (const r of live) if (r.type.startsWith("pulumi:providers:")) providers.set(`${r.urn}::${r.id}`, r);
-    const stackRes = live.find((r) => r.type === "pulumi:pulumi:Stack");
-    const stack = stackRes ? stackRes.urn.split("::")[0].replace("urn:pulumi:", "") : undefined;
-    const inputs = live.map((r) => {
-        const name = r.urn.slice(r.urn.lastIndexOf("::") + 2);
-        const p = r.provider ? providers.get(r.provider) : undefined;
-        return {
-            type: r.type,
-            name,
-            urn: r.urn,
-            props: r.inputs && Object.keys(r.inputs).length > 0 ? r.inputs : (r.outputs ?? {}),
-            parent: r.parent,
-            dependencies: r.dependencies ?? [],
-            propertyDependencies: r.propertyDependencies ?? {},
-            ...(p ? { provider: { type: p.type, name: p.urn.slice(p.urn.lastIndexOf("::") + 2), urn: p.urn, props: p.inputs ?? {} } } : {}),
-        } as ResourceInput;
-    });
-    return { stack, inputs };
+export function inputsFromExport(file: string): { stack?: string; inputs: ResourceInput[]; secrets: number; version: number } {
+    return readExportFile(file);
 }
 
 /** Evaluates the pack over an exported stack (no program run). */
 export async function checkExport(file: string, stack: string, packConfigFile?: string): Promise<GateReport> {
-    const { inputs } = inputsFromExport(file);
+    const { inputs, secrets, version } = inputsFromExport(file);
     const envFromFile = (() => {
         try {
             return String((require("../../infra/stack-config") as typeof import("../../infra/stack-config")).readStackFile(stack)["mlplatform:environment"] ?? stack);
@@ -323,7 +294,9 @@ export async function checkExport(file: string, stack: string, packConfigFile?: 
         }
     })();
     const cfgFile = packConfigFile ?? path.join(ROOT, "policies", "config", `${envFromFile}.json`);
-    return evaluatePack(inputs, { stack, packConfig: readPackConfig(cfgFile), packConfigFile: path.relative(process.cwd(), cfgFile) || cfgFile, source: "export", mode: "export" });
+    const report = await evaluatePack(inputs, { stack, packConfig: readPackConfig(cfgFile), packConfigFile: path.relative(process.cwd(), cfgFile) || cfgFile, source: "export", mode: "export" });
+    report.export = { version, secrets };
+    return report;
 }
 
 export function exitCode(report: GateReport): number {

@@ -257,9 +257,17 @@ export function conditionValues(s: NormalizedStatement, key: string): { operator
     return out;
 }
 
-/** True when the statement denies requests made without TLS (`aws:SecureTransport` = false). */
+/**
+ * True when the statement denies every principal's requests made without TLS (`aws:SecureTransport` = false): a Deny
+ * for Principal "*" (or `{AWS: "*"}`) whose only condition is the SecureTransport one. A deny scoped to one principal,
+ * or narrowed by further conditions, does not make the resource TLS-only.
+ */
 export function isDenyInsecureTransport(s: NormalizedStatement): boolean {
-    if (s.effect !== "Deny") {
+    if (s.effect !== "Deny" || !hasWildcardPrincipal(s)) {
+        return false;
+    }
+    const keys = Object.values(s.condition).flatMap((body) => Object.keys(body));
+    if (keys.some((k) => k.toLowerCase() !== "aws:securetransport")) {
         return false;
     }
     const coversAll = s.actions.some((a) => a === "*" || a.toLowerCase() === "s3:*");

@@ -3,12 +3,12 @@
  *
  * Policies collect *findings* (strings) per resource and hand them to `reportFindings`, which
  *   1. does nothing when there are no findings;
- *   2. otherwise looks for an exemption tag on the resource:
- *        `mlplatform:policy-exemption:<policy-name>` = "<reason>"
- *      in the resource's `tags` or `tagsAll` (provider default tags are deliberately NOT consulted:
- *      an exemption must be declared on the resource itself, in code, next to the resource);
- *   3. if exempt, records an `ExemptionRecord` (with the findings that were suppressed) and does not
- *      call `reportViolation`; otherwise calls `reportViolation` once per finding.
+ *   2. otherwise looks for an exemption declared for the resource (tags on the resource, or the reviewed
+ *      exemptions file; provider default tags are deliberately NOT consulted) - see ./exemptions.ts;
+ *   3. if the exemption is active (complete: reason, approver or ticket, expiry; not expired; and the policy may be
+ *      exempted), records an `ExemptionRecord` (with the findings it suppressed and its expiry) and does not call
+ *      `reportViolation`; an exemption that is not active is reported as a violation of its own, followed by the
+ *      findings; with no exemption, `reportViolation` is called once per finding.
  *
  * Exemptions are never silent. CrossGuard has no channel for them, so every record is passed to the
  * *exemption sink*. The default sink writes one line to stdout:
@@ -20,9 +20,9 @@
  * during preview only makes the policy "not fully evaluated" when it actually matters.
  */
 import { ReportViolation } from "@pulumi/policy";
-import { needKnown, peek } from "./unknowns";
+import { allowsExemptions, declaredExemption, EXEMPTION_TAG_PREFIX, exemptionProblems, today } from "./exemptions";
 
-export const EXEMPTION_TAG_PREFIX = "mlplatform:policy-exemption:";
+export { EXEMPTION_TAG_PREFIX };
 export const EXEMPTION_LOG_MARKER = "[mlplatform:policy-exemption]";
 
 export function exemptionTagKey(policyName: string): string {
@@ -42,8 +42,12 @@ export interface ExemptionRecord {
     name: string;
     type: string;
     reason: string;
-    /** Which property carried the tag. */
-    source: "tags" | "tagsAll";
+    approver?: string;
+    ticket?: string;
+    /** YYYY-MM-DD */
+    expires: string;
+    /** Where the exemption was declared: the resource's tags, or the reviewed exemptions file. */
+    source: "tags" | "tagsAll" | "file";
     /** The findings that would have been violations. */
     suppressed: string[];
 }
@@ -74,32 +78,6 @@ export function recordExemption(record: ExemptionRecord): void {
     sink(record);
 }
 
-/**
- * The exemption declared on a resource for `policyName`, if any. An empty reason is not an
- * exemption. Throws the runtime's unknown error if the tag is present but its value is unknown.
- */
-export function findExemption(policyName: string, props: Record<string, any>): { reason: string; source: "tags" | "tagsAll" } | undefined {
-    const key = exemptionTagKey(policyName);
-    for (const source of ["tags", "tagsAll"] as const) {
-        const t = peek(props, source);
-        if (!t.known) {
-            needKnown("object", [source]);
-        }
-        const tags = t.value;
-        if (!tags || typeof tags !== "object") {
-            continue;
-        }
-        const v = peek(tags, key);
-        if (!v.known) {
-            needKnown("string", [source, key]);
-        }
-        if (typeof v.value === "string" && v.value.trim() !== "") {
-            return { reason: v.value.trim(), source };
-        }
-    }
-    return undefined;
-}
-
 export type FindingsOutcome = "compliant" | "violation" | "exempt";
 
 /**
@@ -112,31 +90,40 @@ export function reportFindings(
     resource: ResourceRef,
     findings: string[],
     attachUrn: boolean,
+    getConfig?: () => object,
 ): FindingsOutcome {
     if (findings.length === 0) {
         return "compliant";
     }
-    const exemption = findExemption(policyName, resource.props);
-    if (exemption) {
-        recordExemption({
-            policyName,
-            urn: resource.urn,
-            name: resource.name,
-            type: resource.type,
-            reason: exemption.reason,
-            source: exemption.source,
-            suppressed: [...findings],
-        });
-        return "exempt";
-    }
-    for (const f of findings) {
+    const report = (f: string) => {
         const msg = attachUrn ? `${resource.name} (${resource.type}): ${f}` : f;
-        if (attachUrn) {
-            reportViolation(msg, resource.urn);
-        } else {
-            reportViolation(msg);
+        if (attachUrn) reportViolation(msg, resource.urn);
+        else reportViolation(msg);
+    };
+    const declared = declaredExemption(policyName, resource.urn, resource.props);
+    if (declared) {
+        const where = declared.source === "file" ? "policies/exemptions.json" : `${declared.source} ${EXEMPTION_TAG_PREFIX}${policyName}[:approver|:ticket|:expires]`;
+        const problems = allowsExemptions(policyName, getConfig)
+            ? exemptionProblems(declared, today())
+            : [`policy ${policyName} cannot be exempted (its allowExemptions config is false: fix the finding instead)`];
+        if (problems.length === 0) {
+            recordExemption({
+                policyName,
+                urn: resource.urn,
+                name: resource.name,
+                type: resource.type,
+                reason: declared.reason!.trim(),
+                ...(declared.approver ? { approver: declared.approver } : {}),
+                ...(declared.ticket ? { ticket: declared.ticket } : {}),
+                expires: declared.expires!,
+                source: declared.source,
+                suppressed: [...findings],
+            });
+            return "exempt";
         }
+        report(`invalid exemption (${where}): ${problems.join("; ")} - the findings it would suppress are reported`);
     }
+    for (const f of findings) report(f);
     return "violation";
 }
 

@@ -13,8 +13,53 @@ import { isUnknown, peek, rawTarget } from "./unknowns";
 export type StackResource = Pick<PolicyResource, "type" | "urn" | "name" | "props"> &
     Partial<Pick<PolicyResource, "propertyDependencies" | "dependencies" | "parent" | "provider">>;
 
+/**
+ * Per resources array: type -> its resources (stack policies ask for the same types many times). The returned array
+ * is shared: callers must not mutate it.
+ */
+const typeIndex = new WeakMap<StackResource[], Map<string, StackResource[]>>();
+
 export function ofType(resources: StackResource[], ...types: string[]): StackResource[] {
-    return resources.filter((r) => types.includes(r.type));
+    let idx = typeIndex.get(resources);
+    if (!idx) {
+        idx = new Map();
+        for (const r of resources) {
+            let l = idx.get(r.type);
+            if (!l) idx.set(r.type, (l = []));
+            l.push(r);
+        }
+        typeIndex.set(resources, idx);
+    }
+    if (types.length === 1) return idx.get(types[0]) ?? [];
+    const want = new Set(types);
+    return resources.filter((r) => want.has(r.type));
+}
+
+/** Per candidates array and id-property list: URN -> candidate, identifier value -> candidates. */
+interface RefIndex {
+    byUrn: Map<string, StackResource>;
+    byId: Map<string, StackResource[]>;
+    position: Map<StackResource, number>;
+}
+const refIndexes = new WeakMap<StackResource[], Map<string, RefIndex>>();
+
+function refIndex(candidates: StackResource[], idProps: string[]): RefIndex {
+    let perProps = refIndexes.get(candidates);
+    if (!perProps) refIndexes.set(candidates, (perProps = new Map()));
+    const key = idProps.join("\u0000");
+    let idx = perProps.get(key);
+    if (!idx) {
+        idx = { byUrn: new Map(candidates.map((c) => [c.urn, c])), byId: new Map(), position: new Map(candidates.map((c, i) => [c, i])) };
+        for (const c of candidates) {
+            for (const id of identifiers(c, idProps)) {
+                let l = idx.byId.get(id);
+                if (!l) idx.byId.set(id, (l = []));
+                if (!l.includes(c)) l.push(c);
+            }
+        }
+        perProps.set(key, idx);
+    }
+    return idx;
 }
 
 /** A property read that returns `undefined` instead of throwing when the value is unknown. */
@@ -54,9 +99,10 @@ export function resolveRefs(
 ): StackResource[] {
     const deps = from.propertyDependencies?.[prop];
     const out = new Set<StackResource>();
+    const idx = refIndex(candidates, idProps);
     if (deps && deps.length > 0) {
         for (const d of deps) {
-            const c = candidates.find((x) => x.urn === d.urn);
+            const c = idx.byUrn.get(d.urn);
             if (c) {
                 out.add(c);
             }
@@ -69,14 +115,14 @@ export function resolveRefs(
     if (typeof v !== "string" || isUnknown(v)) {
         return [];
     }
-    for (const c of candidates) {
-        for (const id of identifiers(c, idProps)) {
-            if (id === v || v.endsWith(`:${id}`) || v.endsWith(`/${id}`)) {
-                out.add(c);
-            }
-        }
+    // id === v, or v ends with ":<id>" or "/<id>": look up v and every suffix that follows a ':' or '/'.
+    const add = (k: string) => idx.byId.get(k)?.forEach((c) => out.add(c));
+    add(v);
+    for (let i = 0; i < v.length; i++) {
+        if (v[i] === ":" || v[i] === "/") add(v.slice(i + 1));
     }
-    return [...out];
+    // In the candidates' order, as a scan would find them.
+    return [...out].sort((a, b) => idx.position.get(a)! - idx.position.get(b)!);
 }
 
 /** Plain-JS copy of a (possibly proxied) value, for messages and the cost estimator. Unknown sentinels are kept as-is. */

@@ -15,6 +15,9 @@ import {
     StackValidation,
     StackValidationPolicy,
 } from "@pulumi/policy";
+import { withDefaults } from "./config";
+import { allowExemptionsSchema, declareExemptable } from "./exemptions";
+import { reportFindings } from "./report";
 
 export type Severity = "low" | "medium" | "high" | "critical";
 
@@ -51,6 +54,13 @@ export interface PlatformResourcePolicy extends ResourceValidationPolicy {
     ruleRemediations?: RuleRemediation[];
     frameworks: string[];
     tags: string[];
+    /** Whether resources may be exempted by default (config `allowExemptions` overrides it per environment). */
+    exemptable: boolean;
+    /**
+     * The resource types the policy inspects, when it is a fixed list: the policy reports nothing (no violation, no
+     * exemption, no unknown read) for any other type, so the offline gate does not call it for them.
+     */
+    types?: readonly string[];
     validateResource: ResourceValidation;
     remediateResource?: ResourceRemediation;
 }
@@ -64,6 +74,8 @@ export interface PlatformStackPolicy extends StackValidationPolicy {
     ruleRemediations?: RuleRemediation[];
     frameworks: string[];
     tags: string[];
+    /** Whether resources may be exempted by default (config `allowExemptions` overrides it per environment). */
+    exemptable: boolean;
     validateStack: StackValidation;
 }
 
@@ -71,6 +83,43 @@ export type PlatformPolicy = PlatformResourcePolicy | PlatformStackPolicy;
 
 /** The Pulumi types a resource policy inspects; listed for documentation and tests. */
 export type TypeToken = string;
+
+/**
+ * Registers a policy's exemptability and adds the `allowExemptions` config property (default: `exemptable`) to its
+ * schema. Every policy of the pack is defined through this.
+ */
+export function definePolicy<T extends PlatformPolicy>(p: T): T {
+    declareExemptable(p.name, p.exemptable);
+    p.configSchema = { ...p.configSchema, properties: { ...(p.configSchema.properties ?? {}), allowExemptions: allowExemptionsSchema(p.exemptable) } };
+    return p;
+}
+
+/**
+ * A resource policy from its metadata, the types it inspects and a pure findings function (config merged with the
+ * policy's defaults). Findings go through reportFindings (exemption governance included).
+ */
+export function resourceRule<C extends object>(
+    meta: Omit<PlatformResourcePolicy, "kind" | "validateResource" | "configSchema" | "enforcementLevel"> & { configSchema?: PolicyConfigSchema; enforcementLevel?: EnforcementLevel },
+    types: readonly string[],
+    defaults: C,
+    findings: (type: string, props: Record<string, any>, cfg: C, args: { urn: string; name: string; provider?: { type: string; props: Record<string, any> } }) => string[],
+): PlatformResourcePolicy & { types: readonly string[]; defaults: C } {
+    const set = new Set(types);
+    const p = definePolicy({
+        ...meta,
+        kind: "resource" as const,
+        enforcementLevel: meta.enforcementLevel ?? "advisory",
+        configSchema: meta.configSchema ?? { properties: {} },
+        types,
+        defaults,
+        validateResource: (args, reportViolation) => {
+            if (!set.has(args.type)) return;
+            const cfg = withDefaults(args.getConfig, defaults);
+            reportFindings(meta.name, reportViolation, args, findings(args.type, args.props, cfg, args), false, args.getConfig);
+        },
+    } as PlatformResourcePolicy & { types: readonly string[]; defaults: C });
+    return p;
+}
 
 /**
  * The remediation for one violation: the policy's rule remediation whose `match` fits the message, else the policy's

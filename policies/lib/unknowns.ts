@@ -16,33 +16,33 @@
  * to recognise the error.
  */
 
-// The runtime's proxy module is internal (its .d.ts is empty), so type what we use.
-interface ProxyModule {
+/**
+ * What the policy runtime exports publicly (`@pulumi/policy` index: `unknownCheckingProxy`, `UnknownValueError`; its
+ * .d.ts omits them, so they are typed here). The sentinels and the proxy's marker keys are wire constants of the
+ * runtime (proxy.js in @pulumi/policy 1.21: one sentinel per kind; the first is the engine's UnknownStringValue); they
+ * are written out here so the pack needs no internal module, and test/policies/standalone-pack.test.ts checks them
+ * against the installed runtime's proxy module.
+ */
+interface PublicRuntime {
     unknownCheckingProxy<T>(o: T): T;
     UnknownValueError: new (sentinel: string, props: (string | number | symbol)[]) => Error;
-    isSpecialProxy: string;
-    getSpecialProxyTarget: string;
-    unknownBooleanValue: string;
-    unknownNumberValue: string;
-    unknownStringValue: string;
-    unknownArrayValue: string;
-    unknownAssetValue: string;
-    unknownArchiveValue: string;
-    unknownObjectValue: string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const runtimeProxy: ProxyModule = require("@pulumi/policy/proxy");
+const runtime: PublicRuntime = require("@pulumi/policy");
+
+/** The proxy's marker keys (`isSpecialProxy`, `getSpecialProxyTarget` in proxy.js). */
+export const PROXY_KEYS = Object.freeze({ isSpecialProxy: "__isSpecialProxy", getSpecialProxyTarget: "__getSpecialProxyTarget" });
 
 /** The runtime's sentinels, by kind (used by the test harness and gate to build unknown inputs). */
 export const UNKNOWN = Object.freeze({
-    string: runtimeProxy.unknownStringValue,
-    number: runtimeProxy.unknownNumberValue,
-    boolean: runtimeProxy.unknownBooleanValue,
-    array: runtimeProxy.unknownArrayValue,
-    object: runtimeProxy.unknownObjectValue,
-    asset: runtimeProxy.unknownAssetValue,
-    archive: runtimeProxy.unknownArchiveValue,
+    string: "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+    number: "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+    boolean: "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+    array: "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+    object: "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+    asset: "030794c1-ac77-496b-92df-f27374a8bd58",
+    archive: "e48ece36-62e2-4504-bad9-02848725956a",
 });
 
 const SENTINELS = new Set<unknown>(Object.values(UNKNOWN));
@@ -53,23 +53,23 @@ export function isUnknown(v: unknown): boolean {
 }
 
 /** The runtime's error class for unknown reads (`instanceof` works across our code and the runtime). */
-export const UnknownValueError = runtimeProxy.UnknownValueError;
+export const UnknownValueError = runtime.UnknownValueError;
 
 export function isUnknownValueError(e: unknown): boolean {
-    return e instanceof runtimeProxy.UnknownValueError;
+    return e instanceof runtime.UnknownValueError;
 }
 
 /** Wraps plain inputs exactly like the runtime does before handing them to a policy. */
 export function unknownCheckingProxy<T>(o: T): T {
-    return runtimeProxy.unknownCheckingProxy(o);
+    return runtime.unknownCheckingProxy(o);
 }
 
 /** The object underneath a runtime proxy (or `o` itself when it is not proxied). Never throws. */
 export function rawTarget<T>(o: T): T {
     if (o !== null && typeof o === "object") {
         const anyO = o as unknown as Record<string, unknown>;
-        if (anyO[runtimeProxy.isSpecialProxy] === true) {
-            return anyO[runtimeProxy.getSpecialProxyTarget] as T;
+        if (anyO[PROXY_KEYS.isSpecialProxy] === true) {
+            return anyO[PROXY_KEYS.getSpecialProxyTarget] as T;
         }
     }
     return o;
@@ -104,5 +104,5 @@ export function knownKeys(obj: unknown): string[] {
  * so the runtime (and our harness/gate) report the policy as not fully evaluated.
  */
 export function needKnown(kind: keyof typeof UNKNOWN, path: (string | number)[]): never {
-    throw new runtimeProxy.UnknownValueError(UNKNOWN[kind], path);
+    throw new runtime.UnknownValueError(UNKNOWN[kind], path);
 }

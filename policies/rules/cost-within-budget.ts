@@ -13,7 +13,7 @@ import { EnforcementLevel, ReportViolation } from "@pulumi/policy";
 import { withDefaults } from "../lib/config";
 import { CostEstimate, PricingModel, estimateMonthlyCost, monthlyBudgetFromStack } from "../lib/cost";
 import { StackResource, ofType } from "../lib/stack";
-import { PlatformStackPolicy } from "../lib/types";
+import { definePolicy, PlatformStackPolicy } from "../lib/types";
 
 /** Budget tag listing tag keys declared active as cost-allocation tags outside the stack (components/budget.ts writes it). */
 export const COST_ALLOCATION_TAGS_ACTIVE_TAG = "mlplatform:cost-allocation-tags-active";
@@ -121,11 +121,12 @@ function advisory(report: ReportViolation, message: string): void {
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
-export const costWithinBudget: PlatformStackPolicy = {
+export const costWithinBudget: PlatformStackPolicy = definePolicy({
     kind: "stack",
     name: NAME,
     description: "Estimated monthly SageMaker capacity cost (endpoint variants and scheduled monitoring jobs) must not exceed the stack's budget; warns at 80%.",
     enforcementLevel: "advisory",
+    exemptable: true,
     severity: "medium",
     frameworks: ["AWS Well-Architected COST01-BP05 (budgets)", "FinOps Framework: Budgeting"],
     tags: ["cost", "finops"],
@@ -179,4 +180,4 @@ export const costWithinBudget: PlatformStackPolicy = {
                 break;
         }
     },
-};
+});

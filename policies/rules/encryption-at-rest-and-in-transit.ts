@@ -6,7 +6,7 @@
 import { withDefaults } from "../lib/config";
 import { isDenyInsecureTransport, parsePolicyDocument } from "../lib/policyDocument";
 import { reportFindings } from "../lib/report";
-import { PlatformResourcePolicy } from "../lib/types";
+import { definePolicy, PlatformResourcePolicy } from "../lib/types";
 import { hasNvmeInstanceStore } from "../lib/instanceTypes";
 import { peek } from "../lib/unknowns";
 
@@ -63,6 +63,21 @@ function present(v: unknown): boolean {
 function keySet(obj: unknown, key: string): boolean {
     const p = peek(obj, key);
     return !p.known || present(p.value);
+}
+
+/**
+ * An AWS-managed key (`alias/aws/<service>` or its ARN form): encrypts, but its key policy cannot be restricted and
+ * it cannot be shared or audited like a customer-managed key - the same standard s3-encryption-and-tls applies to
+ * buckets (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key).
+ */
+export function isAwsManagedKey(v: unknown): boolean {
+    return typeof v === "string" && /(^|:)alias\/aws\//.test(v);
+}
+
+/** A customer-managed KMS key is set (unknown during preview counts as set; `alias/aws/...` does not). */
+function cmkSet(obj: unknown, key: string): boolean {
+    const p = peek(obj, key);
+    return !p.known || (present(p.value) && !isAwsManagedKey(p.value));
 }
 
 function isSymmetricKey(props: Record<string, any>): boolean {
@@ -156,7 +171,7 @@ export function encryptionFindings(type: string, props: Record<string, any>, cfg
             break;
         }
         case T.logGroup: {
-            if (cfg.requireLogGroupKms && !keySet(props, "kmsKeyId")) {
+            if (cfg.requireLogGroupKms && !cmkSet(props, "kmsKeyId")) {
                 f.push("kmsKeyId is not set: log data is not encrypted with a customer-managed KMS key");
             }
             break;
@@ -164,11 +179,13 @@ export function encryptionFindings(type: string, props: Record<string, any>, cfg
         case T.topic: {
             if (!keySet(props, "kmsMasterKeyId")) {
                 f.push("kmsMasterKeyId is not set: SNS messages are not KMS-encrypted at rest");
+            } else if (!cmkSet(props, "kmsMasterKeyId")) {
+                f.push(`kmsMasterKeyId is the AWS-managed key ${props.kmsMasterKeyId}: use a customer-managed KMS key (as for S3)`);
             }
             break;
         }
         case T.trail: {
-            if (!keySet(props, "kmsKeyId")) {
+            if (!cmkSet(props, "kmsKeyId")) {
                 f.push("kmsKeyId is not set: CloudTrail log files are not SSE-KMS encrypted");
             }
             break;
@@ -193,13 +210,15 @@ export function encryptionFindings(type: string, props: Record<string, any>, cfg
     return f;
 }
 
-export const encryptionAtRestAndInTransit: PlatformResourcePolicy = {
+export const encryptionAtRestAndInTransit: PlatformResourcePolicy = definePolicy({
     kind: "resource",
     name: NAME,
     description: "SageMaker data, logs, topics and trails are KMS-encrypted at rest; jobs encrypt inter-container traffic; KMS keys rotate; bucket policies require TLS.",
     enforcementLevel: "advisory",
+    exemptable: true,
+    types: Object.values(ENCRYPTION_TYPES),
     severity: "high",
-    frameworks: ["NIST SP 800-53 SC-28", "NIST SP 800-53 SC-8", "CIS AWS Foundations 3.0.0 3.5 (CloudTrail SSE-KMS)", "CIS AWS Foundations 3.0.0 3.6 (KMS rotation)", "AWS FSBP SageMaker.1-3"],
+    frameworks: ["NIST SP 800-53 SC-28", "NIST SP 800-53 SC-8", "CIS AWS Foundations 3.0.0 3.5 (CloudTrail SSE-KMS)", "CIS AWS Foundations 3.0.0 3.6 (KMS rotation)", "AWS FSBP CloudTrail.2", "AWS FSBP KMS.4", "AWS FSBP SNS.1", "Checkov CKV_AWS_98", "Checkov CKV_AWS_22", "Checkov CKV_AWS_35", "Checkov CKV_AWS_7", "Checkov CKV_AWS_26", "Checkov CKV_AWS_158"],
     tags: ["security", "encryption"],
     remediationSteps:
         "Pass the platform KMS key ARN to every encryption input named in the message (`kmsKeyArn`, `kmsKeyId`, `volumeKmsKeyId`, `kmsMasterKeyId`), " +
@@ -217,7 +236,7 @@ export const encryptionAtRestAndInTransit: PlatformResourcePolicy = {
             return;
         }
         const cfg = withDefaults(args.getConfig, ENCRYPTION_DEFAULTS);
-        reportFindings(NAME, reportViolation, args, encryptionFindings(args.type, args.props, cfg), false);
+        reportFindings(NAME, reportViolation, args, encryptionFindings(args.type, args.props, cfg), false, args.getConfig);
     },
     // Safe automatic fix: turning on rotation never breaks decryption of existing data.
     remediateResource: (args) => {
@@ -226,4 +245,4 @@ export const encryptionAtRestAndInTransit: PlatformResourcePolicy = {
         }
         return { ...args.props, enableKeyRotation: true };
     },
-};
+});

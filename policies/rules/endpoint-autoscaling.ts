@@ -12,7 +12,7 @@ import { withDefaults } from "../lib/config";
 import { reportFindings } from "../lib/report";
 import { configsOfEndpoint, endpointName, productionVariants, SM } from "../lib/sagemaker";
 import { StackResource, knownOrUndefined, ofType } from "../lib/stack";
-import { PlatformStackPolicy } from "../lib/types";
+import { definePolicy, PlatformStackPolicy } from "../lib/types";
 import { isUnknown } from "../lib/unknowns";
 
 export interface AutoscalingConfig {
@@ -58,13 +58,14 @@ export function autoscalingFindings(resources: StackResource[], cfg: Autoscaling
     return out;
 }
 
-export const endpointAutoscaling: PlatformStackPolicy = {
+export const endpointAutoscaling: PlatformStackPolicy = definePolicy({
     kind: "stack",
     name: NAME,
     description: "Every instance-backed production variant of every SageMaker endpoint has an autoscaling target with a sufficient minimum capacity.",
     enforcementLevel: "advisory",
+    exemptable: true,
     severity: "medium",
-    frameworks: ["AWS Well-Architected REL07 (scale automatically)", "AWS Well-Architected REL10 (multi-AZ)"],
+    frameworks: ["AWS FSBP SageMaker.4", "AWS Well-Architected REL07 (scale automatically)", "AWS Well-Architected REL10 (multi-AZ)"],
     tags: ["availability", "capacity"],
     remediationSteps:
         "Create `aws.appautoscaling.Target` { serviceNamespace: \"sagemaker\", scalableDimension: \"sagemaker:variant:DesiredInstanceCount\", " +
@@ -77,7 +78,7 @@ export const endpointAutoscaling: PlatformStackPolicy = {
     validateStack: (args, reportViolation) => {
         const cfg = withDefaults(args.getConfig, AUTOSCALING_DEFAULTS);
         for (const [ep, findings] of autoscalingFindings(args.resources, cfg)) {
-            reportFindings(NAME, reportViolation, ep, findings, true);
+            reportFindings(NAME, reportViolation, ep, findings, true, args.getConfig);
         }
     },
-};
+});

@@ -9,7 +9,7 @@
 import { withDefaults } from "../lib/config";
 import { instanceTypeAllowed, parseInstanceType } from "../lib/instanceTypes";
 import { reportFindings } from "../lib/report";
-import { PlatformResourcePolicy } from "../lib/types";
+import { definePolicy, PlatformResourcePolicy } from "../lib/types";
 import { isUnknown } from "../lib/unknowns";
 
 export type Workload = "endpoint" | "training" | "monitoring" | "notebook";
@@ -160,13 +160,15 @@ const allowlistSchema = {
     required: ["families", "sizes"],
 };
 
-export const instanceTypesAndCapacity: PlatformResourcePolicy = {
+export const instanceTypesAndCapacity: PlatformResourcePolicy = definePolicy({
     kind: "resource",
     name: NAME,
     description: "SageMaker instance types are in the environment's allowlist, instance counts stay under the maximum, and production variants meet the minimum instance count.",
     enforcementLevel: "advisory",
+    exemptable: true,
+    types: Object.values(CAPACITY_TYPES),
     severity: "medium",
-    frameworks: ["AWS Well-Architected COST06 (right-size)", "AWS Well-Architected REL10 (multi-AZ)"],
+    frameworks: ["AWS FSBP SageMaker.4", "AWS Well-Architected COST06 (right-size)", "AWS Well-Architected REL10 (multi-AZ)"],
     tags: ["cost", "capacity", "availability"],
     remediationSteps:
         "Pick an instance type from the environment's allowlist (see the policy config for the stack), lower the instance count or autoscaling maxCapacity, " +
@@ -192,6 +194,6 @@ export const instanceTypesAndCapacity: PlatformResourcePolicy = {
             return;
         }
         const cfg = withDefaults(args.getConfig, CAPACITY_DEFAULTS);
-        reportFindings(NAME, reportViolation, args, capacityFindings(args.type, args.props, cfg), false);
+        reportFindings(NAME, reportViolation, args, capacityFindings(args.type, args.props, cfg), false, args.getConfig);
     },
-};
+});

@@ -30,7 +30,9 @@ import {
     statementLabel,
 } from "../lib/policyDocument";
 import { reportFindings } from "../lib/report";
-import { PlatformResourcePolicy } from "../lib/types";
+import { documentAccounts, isUnscopedAcrossAccounts, parseCached } from "../lib/iam/analysis";
+import { accessLevel, expandAction } from "../lib/iam/reference";
+import { definePolicy, PlatformResourcePolicy } from "../lib/types";
 import { isUnknown, peek, rawTarget } from "../lib/unknowns";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const allowlistFile: { actions: { action: string; reason: string }[] } = require("../data/wildcard-resource-actions.json");
@@ -127,13 +129,32 @@ function allowlisted(action: string, cfg: LeastPrivilegeConfig): boolean {
     return [...WILDCARD_RESOURCE_ALLOWLIST.map((a) => a.action), ...cfg.extraWildcardResourceActions].some((p) => iamGlobMatch(p, action));
 }
 
+/** Resource "*" or any pattern that covers every resource of its type (`arn:aws:s3:::*`, `arn:*:*:*:*:*`...), or NotResource. */
 function hasStarResource(s: NormalizedStatement): boolean {
-    return s.resources.includes("*") || s.notResources.length > 0;
+    return s.resources.some(isUnscopedAcrossAccounts) || s.notResources.length > 0;
+}
+
+/**
+ * True when an action pattern can only list/read, decided by the Service Authorization Reference's access levels of
+ * the actions it expands to (`s3:Get*` is Read; `s3:*Object` includes Write); unknown actions fall back to the verb.
+ */
+function readOnly(action: string): boolean {
+    const expanded = /[*?]/.test(action) ? expandAction(action) : accessLevel(action) ? [action] : [];
+    if (expanded.length === 0) return isReadOnlyAction(action);
+    return expanded.every((a) => {
+        const l = accessLevel(a);
+        return l === "List" || l === "Read";
+    });
+}
+
+/** A condition that really restricts: a positive operator with at least one value and no wildcard-only value. */
+function positiveCondition(s: NormalizedStatement, key: string): boolean {
+    return conditionValues(s, key).some((c) => /^(StringEquals|StringEqualsIgnoreCase|StringLike|ForAnyValue:StringEquals|ForAnyValue:StringLike|ArnEquals|ArnLike)$/i.test(c.operator) && c.values.length > 0 && c.values.every((v) => !/^[*?]+$/.test(v) && v !== ""));
 }
 
 /** Findings for an identity-based policy document. */
 export function identityPolicyFindings(doc: unknown, where: string, cfg: LeastPrivilegeConfig): string[] {
-    const parsed = parsePolicyDocument(doc, [where]);
+    const parsed = parseCached(doc, [where]);
     const f = parsed.errors.map((e) => `${where}: ${e}`);
     for (const s of parsed.statements) {
         if (s.effect !== "Allow") {
@@ -148,19 +169,21 @@ export function identityPolicyFindings(doc: unknown, where: string, cfg: LeastPr
             f.push(`${label} uses NotAction with Allow (grants every other action)`);
         }
         if (hasStarResource(s)) {
-            const writes = s.actions.filter((a) => !isFullWildcardAction(a) && !isReadOnlyAction(a) && !allowlisted(a, cfg));
+            const writes = s.actions.filter((a) => !isFullWildcardAction(a) && !readOnly(a) && !allowlisted(a, cfg));
             if (writes.length > 0) {
-                f.push(`${label} allows write/permission-management action(s) ${writes.join(", ")} on Resource "*" (scope to ARNs; only allowlisted actions may use "*")`);
+                f.push(`${label} allows write/permission-management action(s) ${writes.join(", ")} on Resource "${s.notResources.length ? "NotResource" : s.resources.filter(isUnscopedAcrossAccounts).join(", ")}" (scope to ARNs; only allowlisted actions may use "*")`);
             }
         }
         const passRole = s.actions.some((a) => !isFullWildcardAction(a) && iamGlobMatch(a, "iam:PassRole")); // full wildcards are already reported
         if (passRole) {
-            const unscoped = s.resources.filter((r) => r.includes("*"));
+            const unscoped = s.resources.filter((r) => r.includes("*") || r.includes("?"));
             if (unscoped.length > 0 || s.resources.length === 0) {
                 f.push(`${label} allows iam:PassRole on ${unscoped.join(", ") || "no named resource"} (name the role ARNs)`);
             }
             if (conditionValues(s, "iam:PassedToService").length === 0) {
                 f.push(`${label} allows iam:PassRole without an iam:PassedToService condition`);
+            } else if (!positiveCondition(s, "iam:PassedToService")) {
+                f.push(`${label} allows iam:PassRole with an iam:PassedToService condition that matches any service (wildcard, negated or IfExists)`);
             }
         }
     }
@@ -173,7 +196,7 @@ function oidcProviderAllowed(arn: string, cfg: LeastPrivilegeConfig): string | u
 
 /** Findings for a role's trust (assume-role) policy. */
 export function trustPolicyFindings(doc: unknown, cfg: LeastPrivilegeConfig): string[] {
-    const parsed = parsePolicyDocument(doc, ["assumeRolePolicy"]);
+    const parsed = parseCached(doc, ["assumeRolePolicy"]);
     const f = parsed.errors.map((e) => `assumeRolePolicy: ${e}`);
     for (const s of parsed.statements) {
         if (s.effect !== "Allow") {
@@ -205,8 +228,10 @@ export function trustPolicyFindings(doc: unknown, cfg: LeastPrivilegeConfig): st
             }
             if (sub.length === 0) {
                 f.push(`${label} trusts ${provider} without a ${provider}:sub condition (any repository/workflow could assume the role)`);
-            } else if (sub.some((c) => c.values.some((v) => v === "*" || /^repo:\*/.test(v)))) {
-                f.push(`${label} has a ${provider}:sub condition that matches any repository`);
+            } else if (sub.some((c) => /Not|IfExists/i.test(c.operator) || c.values.some((v) => !/^repo:[^*?/:]+\/[^*?/:]+(:|$)/.test(v)))) {
+                // GitHub's sub is repo:<owner>/<repo>:<context>; a wildcard in owner or repo (or no repo: prefix,
+                // e.g. "*:ref:refs/heads/main") lets any repository's workflow assume the role.
+                f.push(`${label} has a ${provider}:sub condition that matches any repository (${sub.flatMap((c) => c.values).join(", ")}): pin repo:<owner>/<repo>:...`);
             }
         }
         for (const aws of principalValues(s.principal, "AWS")) {
@@ -229,7 +254,7 @@ function isAccountRoot(p: string): boolean {
 
 /** Findings for a resource-based policy (bucket/topic/queue/VPC endpoint, or KMS key when `isKeyPolicy`). */
 export function resourcePolicyFindings(doc: unknown, isKeyPolicy: boolean, cfg: LeastPrivilegeConfig): string[] {
-    const parsed = parsePolicyDocument(doc, ["policy"]);
+    const parsed = parseCached(doc, ["policy"]);
     const f = parsed.errors.map((e) => `policy: ${e}`);
     for (const s of parsed.statements) {
         if (s.effect !== "Allow") {
@@ -245,12 +270,14 @@ export function resourcePolicyFindings(doc: unknown, isKeyPolicy: boolean, cfg: 
         }
         const wild = s.actions.filter(isFullWildcardAction);
         if (wild.length > 0) {
+            const own = documentAccounts(parsed);
             const rootAdmin =
                 isKeyPolicy &&
                 cfg.allowKeyPolicyRootAdmin &&
                 wild.every((a) => a.toLowerCase() === "kms:*") &&
                 principalValues(s.principal, "AWS").length > 0 &&
-                principalValues(s.principal, "AWS").every(isAccountRoot) &&
+                // Only this account's root: a foreign account's root with kms:* administers our key.
+                principalValues(s.principal, "AWS").every((p) => isAccountRoot(p) && own.includes(/(\d{12})/.exec(p)![1])) &&
                 Object.keys(s.principal === "*" || !s.principal ? {} : s.principal).every((k) => k === "AWS");
             if (!rootAdmin) {
                 f.push(`${label} allows wildcard action(s) ${wild.join(", ")}`);
@@ -260,7 +287,7 @@ export function resourcePolicyFindings(doc: unknown, isKeyPolicy: boolean, cfg: 
             f.push(`${label} uses NotAction with Allow`);
         }
         if (!isKeyPolicy && hasStarResource(s)) {
-            const writes = s.actions.filter((a) => !isFullWildcardAction(a) && !isReadOnlyAction(a) && !allowlisted(a, cfg));
+            const writes = s.actions.filter((a) => !isFullWildcardAction(a) && !readOnly(a) && !allowlisted(a, cfg));
             if (writes.length > 0) {
                 f.push(`${label} allows write action(s) ${writes.join(", ")} on Resource "*"`);
             }
@@ -374,13 +401,15 @@ export const ALL_IAM_TYPES: readonly string[] = [
     IAM_TYPES.lambdaPermission,
 ];
 
-export const leastPrivilegeIam: PlatformResourcePolicy = {
+export const leastPrivilegeIam: PlatformResourcePolicy = definePolicy({
     kind: "resource",
     name: NAME,
     description: "IAM and resource policies grant least privilege: no wildcard actions or principals, scoped resources and PassRole, no broad AWS-managed policies, trusted principals only.",
     enforcementLevel: "advisory",
+    exemptable: true,
+    types: ALL_IAM_TYPES,
     severity: "critical",
-    frameworks: ["CIS AWS Foundations 3.0.0 1.16 (no full '*:*' admin policies)", "NIST SP 800-53 AC-6", "AWS FSBP IAM.1, IAM.21"],
+    frameworks: ["AWS FSBP IAM.21", "AWS FSBP KMS.1", "Checkov CKV_AWS_111", "Checkov CKV_AWS_109", "Checkov CKV_AWS_60", "Checkov CKV_AWS_61", "NIST SP 800-53 AC-6"],
     tags: ["security", "iam", "least-privilege"],
     remediationSteps:
         "Replace wildcard actions with the specific API actions the workload calls; scope `Resource` to ARNs (use aws.iam.getPolicyDocument with the resources' ARNs); " +
@@ -403,6 +432,6 @@ export const leastPrivilegeIam: PlatformResourcePolicy = {
             return;
         }
         const cfg = withDefaults(args.getConfig, LEAST_PRIVILEGE_DEFAULTS);
-        reportFindings(NAME, reportViolation, args, leastPrivilegeFindings(args.type, args.props, cfg), false);
+        reportFindings(NAME, reportViolation, args, leastPrivilegeFindings(args.type, args.props, cfg), false, args.getConfig);
     },
-};
+});

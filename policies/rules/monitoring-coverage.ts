@@ -26,7 +26,7 @@ import { withDefaults } from "../lib/config";
 import { reportFindings, reportStackFinding } from "../lib/report";
 import { SM, dependsOn, endpointName, refersToEndpoint } from "../lib/sagemaker";
 import { StackResource, knownOrUndefined, ofType, resolveRefs, toPlain } from "../lib/stack";
-import { PlatformStackPolicy } from "../lib/types";
+import { definePolicy, PlatformStackPolicy } from "../lib/types";
 import { isUnknown } from "../lib/unknowns";
 
 export const MONITOR_ENDPOINT_TAG = "mlplatform:monitor-endpoint";
@@ -141,6 +141,8 @@ export function monitoringFindings(resources: StackResource[], cfg: MonitoringCo
     const lambdas = ofType(resources, SM.lambda);
     const components = ofType(resources, SM.serverlessMonitor);
     const alarms = ofType(resources, SM.metricAlarm);
+    // Each alarm's metrics once (not once per endpoint).
+    const alarmMetrics = alarms.map((a) => ({ a, metrics: alarmMetricNames(toPlain(a.props) as Record<string, any>) }));
     for (const ep of endpoints) {
         if (!perResource.has(ep)) {
             perResource.set(ep, []);
@@ -154,8 +156,8 @@ export function monitoringFindings(resources: StackResource[], cfg: MonitoringCo
                 add(ep, `no monitor: add a MonitoringSchedule for the endpoint, or the platform ServerlessMonitor (Lambda tagged ${MONITOR_ENDPOINT_TAG}=<endpoint name>)`);
             }
         }
-        const epAlarms = alarms.flatMap((a) =>
-            alarmMetricNames(toPlain(a.props) as Record<string, any>)
+        const epAlarms = alarmMetrics.flatMap(({ a, metrics }) =>
+            metrics
                 .filter((m) => m.namespace === undefined || m.namespace === "AWS/SageMaker")
                 .filter((m) => refersToEndpoint(a, "dimensions", m.endpoint, ep) || refersToEndpoint(a, "metricQueries", m.endpoint, ep))
                 .map((m) => m.metric),
@@ -181,8 +183,15 @@ export function monitoringFindings(resources: StackResource[], cfg: MonitoringCo
     const stack: string[] = [];
     if (cfg.requireCloudTrail) {
         const trails = ofType(resources, T.trail);
-        if (!trails.some((t) => knownOrUndefined(t.props, "enableLogFileValidation") === true)) {
-            stack.push(trails.length === 0 ? "no CloudTrail trail in the stack" : "no CloudTrail trail has enableLogFileValidation: true");
+        // A trail only covers the account when it is logging (enableLogging defaults to true; false = stopped) and
+        // records every region (isMultiRegionTrail; FSBP CloudTrail.1).
+        const logging = trails.filter((t) => knownOrUndefined(t.props, "enableLogging") !== false);
+        const multi = logging.filter((t) => knownOrUndefined(t.props, "isMultiRegionTrail") === true || isUnknown((toPlain(t.props) as Record<string, unknown>).isMultiRegionTrail));
+        if (trails.length === 0) stack.push("no CloudTrail trail in the stack");
+        else if (logging.length === 0) stack.push("every CloudTrail trail is stopped (enableLogging: false)");
+        else if (multi.length === 0) stack.push("no logging CloudTrail trail is multi-region (isMultiRegionTrail: true)");
+        else if (!multi.some((t) => knownOrUndefined(t.props, "enableLogFileValidation") === true)) {
+            stack.push("no CloudTrail trail has enableLogFileValidation: true");
         }
     }
     if (cfg.requireBudget) {
@@ -208,13 +217,14 @@ export function monitoringFindings(resources: StackResource[], cfg: MonitoringCo
     return { perResource, stack };
 }
 
-export const monitoringCoverage: PlatformStackPolicy = {
+export const monitoringCoverage: PlatformStackPolicy = definePolicy({
     kind: "stack",
     name: NAME,
     description: "Endpoints capture data, are monitored and alarmed; log groups expire; an audit trail with log validation and a budget with notifications exist.",
     enforcementLevel: "advisory",
+    exemptable: true,
     severity: "high",
-    frameworks: ["CIS AWS Foundations 3.0.0 3.1-3.2 (CloudTrail, log file validation)", "NIST SP 800-53 AU-2, AU-11, SI-4", "AWS Well-Architected MLOPS (model monitoring)"],
+    frameworks: ["AWS FSBP CloudTrail.1", "AWS FSBP CloudTrail.4", "Checkov CKV_AWS_67", "Checkov CKV_AWS_36", "Checkov CKV_AWS_338", "CIS AWS Foundations 3.0.0 3.1-3.2 (CloudTrail, log file validation)", "NIST SP 800-53 AU-2, AU-11, SI-4", "AWS Well-Architected MLOPS (model monitoring)"],
     tags: ["monitoring", "observability", "audit"],
     remediationSteps:
         "Give every endpoint configuration a dataCaptureConfig (enableCapture true, initialSamplingPercentage > 0); attach a MonitoringSchedule or the platform ServerlessMonitor " +
@@ -242,10 +252,10 @@ export const monitoringCoverage: PlatformStackPolicy = {
         const cfg = withDefaults(args.getConfig, MONITORING_DEFAULTS);
         const { perResource, stack } = monitoringFindings(args.resources, cfg);
         for (const [r, findings] of perResource) {
-            reportFindings(NAME, reportViolation, r, findings, true);
+            reportFindings(NAME, reportViolation, r, findings, true, args.getConfig);
         }
         for (const s of stack) {
             reportStackFinding(reportViolation, s);
         }
     },
-};
+});

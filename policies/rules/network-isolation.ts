@@ -4,8 +4,9 @@
  */
 import { withDefaults } from "../lib/config";
 import { reportFindings } from "../lib/report";
-import { PlatformResourcePolicy } from "../lib/types";
+import { definePolicy, PlatformResourcePolicy } from "../lib/types";
 import { isUnknown, rawTarget } from "../lib/unknowns";
+import { isWorldCidr } from "../lib/iam/analysis";
 
 export const NETWORK_TYPES = {
     model: "aws:sagemaker/model:Model",
@@ -35,7 +36,12 @@ export const NETWORK_DEFAULTS: NetworkConfig = {
 };
 
 const NAME = "network-isolation";
-const WORLD = ["0.0.0.0/0", "::/0"];
+/** The CIDRs of a rule that together open it to the world (split ranges and every `::/0` spelling count). */
+function worldOpen(cidrs: string[]): string[] {
+    const v6 = cidrs.filter((c) => c.includes(":") && isWorldCidr([c]));
+    const v4 = cidrs.filter((c) => !c.includes(":"));
+    return [...(isWorldCidr(v4) ? v4 : []), ...v6];
+}
 
 function strings(v: unknown): string[] {
     const raw = rawTarget(v);
@@ -104,7 +110,7 @@ export function networkFindings(type: string, props: Record<string, any>, cfg: N
         case T.securityGroup: {
             const ingress = props.ingress;
             (Array.isArray(ingress) ? ingress : []).forEach((r: Record<string, any>, i: number) => {
-                const open = [...strings(r.cidrBlocks), ...strings(r.ipv6CidrBlocks)].filter((c) => WORLD.includes(c));
+                const open = worldOpen([...strings(r.cidrBlocks), ...strings(r.ipv6CidrBlocks)]);
                 if (open.length > 0 && portOpen(r.fromPort, r.toPort, r.protocol, cfg)) {
                     f.push(`ingress[${i}] allows ${open.join(", ")} on ${r.protocol} ${r.fromPort}-${r.toPort}`);
                 }
@@ -112,7 +118,7 @@ export function networkFindings(type: string, props: Record<string, any>, cfg: N
             break;
         }
         case T.ingressRule: {
-            const open = [props.cidrIpv4, props.cidrIpv6].filter((c) => typeof c === "string" && WORLD.includes(c));
+            const open = worldOpen([props.cidrIpv4, props.cidrIpv6].filter((c): c is string => typeof c === "string"));
             if (open.length > 0 && portOpen(props.fromPort, props.toPort, props.ipProtocol, cfg)) {
                 f.push(`ingress rule allows ${open.join(", ")} on ${props.ipProtocol} ${props.fromPort ?? "all"}-${props.toPort ?? "all"}`);
             }
@@ -120,7 +126,7 @@ export function networkFindings(type: string, props: Record<string, any>, cfg: N
         }
         case T.securityGroupRule: {
             if (props.type === "ingress") {
-                const open = [...strings(props.cidrBlocks), ...strings(props.ipv6CidrBlocks)].filter((c) => WORLD.includes(c));
+                const open = worldOpen([...strings(props.cidrBlocks), ...strings(props.ipv6CidrBlocks)]);
                 if (open.length > 0 && portOpen(props.fromPort, props.toPort, props.protocol, cfg)) {
                     f.push(`ingress rule allows ${open.join(", ")} on ${props.protocol} ${props.fromPort}-${props.toPort}`);
                 }
@@ -149,13 +155,15 @@ export function networkFindings(type: string, props: Record<string, any>, cfg: N
     return f;
 }
 
-export const networkIsolation: PlatformResourcePolicy = {
+export const networkIsolation: PlatformResourcePolicy = definePolicy({
     kind: "resource",
     name: NAME,
     description: "SageMaker models, jobs, Studio and notebooks are network-isolated inside the VPC; no security group ingress from 0.0.0.0/0 or ::/0.",
     enforcementLevel: "advisory",
+    exemptable: true,
+    types: Object.values(NETWORK_TYPES),
     severity: "high",
-    frameworks: ["NIST SP 800-53 SC-7", "CIS AWS Foundations 3.0.0 5.2/5.3 (no 0.0.0.0/0 ingress)", "AWS FSBP SageMaker.2, SageMaker.3"],
+    frameworks: ["NIST SP 800-53 SC-7", "CIS AWS Foundations 3.0.0 5.2/5.3 (no 0.0.0.0/0 ingress)", "AWS FSBP SageMaker.1", "AWS FSBP SageMaker.3", "AWS FSBP SageMaker.5", "AWS FSBP EC2.18", "AWS FSBP EC2.19", "Checkov CKV_AWS_122", "Checkov CKV_AWS_307", "Checkov CKV_AWS_24", "Checkov CKV_AWS_25", "Checkov CKV_AWS_260"],
     tags: ["security", "network"],
     remediationSteps:
         "Give models and training jobs `vpcConfig` (private subnets + platform security group) and `enableNetworkIsolation: true`; " +
@@ -174,6 +182,6 @@ export const networkIsolation: PlatformResourcePolicy = {
             return;
         }
         const cfg = withDefaults(args.getConfig, NETWORK_DEFAULTS);
-        reportFindings(NAME, reportViolation, args, networkFindings(args.type, args.props, cfg), false);
+        reportFindings(NAME, reportViolation, args, networkFindings(args.type, args.props, cfg), false, args.getConfig);
     },
-};
+});

@@ -9,7 +9,7 @@ import { ResourceValidationArgs } from "@pulumi/policy";
 import { withDefaults } from "../lib/config";
 import { reportFindings } from "../lib/report";
 import { effectiveTags } from "../lib/tags";
-import { PlatformResourcePolicy } from "../lib/types";
+import { definePolicy, PlatformResourcePolicy } from "../lib/types";
 import { knownKeys, peek } from "../lib/unknowns";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const taggable: { types: string[] } = require("../data/taggable-types.json");
@@ -61,7 +61,8 @@ export function tagFindings(args: Pick<ResourceValidationArgs, "props" | "provid
             continue; // present; its value is computed during preview and there is no vocabulary to check
         }
         const v = tags.value(key); // throws the runtime's unknown error when a vocabulary check needs it
-        if (v === undefined || v.trim() === "") {
+        // Zero-width and other invisible characters do not make a value (U+200B..U+200D, U+2060, U+FEFF, soft hyphen).
+        if (v === undefined || v.replace(/[\u200B-\u200D\u2060\uFEFF\u00AD]/g, "").trim() === "") {
             findings.push(`tag ${key} is empty`);
             continue;
         }
@@ -72,11 +73,12 @@ export function tagFindings(args: Pick<ResourceValidationArgs, "props" | "provid
     return findings;
 }
 
-export const requiredTags: PlatformResourcePolicy = {
+export const requiredTags: PlatformResourcePolicy = definePolicy({
     kind: "resource",
     name: NAME,
     description: "Taggable AWS resources must carry the required platform tags (provider default tags count) with allowed values.",
     enforcementLevel: "advisory",
+    exemptable: true,
     severity: "medium",
     frameworks: ["AWS Well-Architected COST02-BP07 (tagging)", "CIS AWS Foundations (asset inventory)"],
     tags: ["tagging", "cost", "governance"],
@@ -100,7 +102,7 @@ export const requiredTags: PlatformResourcePolicy = {
         if (!inScope(args, cfg)) {
             return;
         }
-        reportFindings(NAME, reportViolation, args, tagFindings(args, cfg), false);
+        reportFindings(NAME, reportViolation, args, tagFindings(args, cfg), false, args.getConfig);
     },
     remediateResource: (args) => {
         const cfg = withDefaults(args.getConfig, REQUIRED_TAGS_DEFAULTS);
@@ -131,4 +133,4 @@ export const requiredTags: PlatformResourcePolicy = {
         }
         return { ...args.props, tags: { ...current, ...add } };
     },
-};
+});

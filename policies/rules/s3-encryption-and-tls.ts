@@ -8,10 +8,11 @@
  * during preview), then the literal bucket name/id/ARN.
  */
 import { withDefaults } from "../lib/config";
-import { isDenyInsecureTransport, parsePolicyDocument } from "../lib/policyDocument";
+import { parseCached } from "../lib/iam/analysis";
+import { iamGlobMatch, isDenyInsecureTransport } from "../lib/policyDocument";
 import { reportFindings } from "../lib/report";
 import { StackResource, knownOrUndefined, ofType, resolveRefs, toPlain } from "../lib/stack";
-import { PlatformStackPolicy } from "../lib/types";
+import { definePolicy, PlatformStackPolicy } from "../lib/types";
 import { isUnknown } from "../lib/unknowns";
 
 export const S3_TYPES = {
@@ -59,6 +60,23 @@ function rulesAreKms(rules: unknown, cfg: S3Config): { ok: boolean; why?: string
     return { ok: true };
 }
 
+/** The bucket's ARNs when its name is known (undefined name: any resource pattern is accepted). */
+function bucketArnsOf(b: StackResource): string[] | undefined {
+    const name = knownOrUndefined(b.props, "bucket");
+    return typeof name === "string" && !isUnknown(name) ? [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`] : undefined;
+}
+
+/**
+ * True when a TLS-deny statement's Resource covers the bucket and its objects: a deny that names another bucket does
+ * not protect this one. Patterns with unknown parts (computed ARNs during preview) count as covering.
+ */
+function coversBucket(resources: string[], arns: string[] | undefined): boolean {
+    if (!arns) return true;
+    if (resources.length === 0) return false;
+    const hit = (arn: string) => resources.some((r) => isUnknown(r) || iamGlobMatch(r, arn) || /^arn:aws[a-z-]*:s3:::\$\{/.test(r));
+    return arns.every(hit);
+}
+
 export function s3Findings(resources: StackResource[], cfg: S3Config): Map<StackResource, string[]> {
     const buckets = ofType(resources, ...S3_TYPES.buckets);
     const sse = ofType(resources, ...S3_TYPES.sse);
@@ -79,7 +97,17 @@ export function s3Findings(resources: StackResource[], cfg: S3Config): Map<Stack
     for (const b of buckets) {
         const f: string[] = [];
         const configs = sseFor.get(b) ?? [];
-        const inline = toPlain(knownOrUndefined(b.props, "serverSideEncryptionConfiguration")) as Record<string, any> | undefined;
+        // Inline (deprecated, still valid in @pulumi/aws 7): aws.s3.Bucket `serverSideEncryptionConfiguration: { rule }`,
+        // aws.s3.BucketV2 `serverSideEncryptionConfigurations: [{ rules: [...] }]`.
+        const single = toPlain(knownOrUndefined(b.props, "serverSideEncryptionConfiguration")) as Record<string, any> | undefined;
+        const plural = toPlain(knownOrUndefined(b.props, "serverSideEncryptionConfigurations")) as Record<string, any>[] | undefined;
+        const inline =
+            single ??
+            (isUnknown(plural)
+                ? (plural as unknown as Record<string, any>)
+                : Array.isArray(plural) && plural.length > 0
+                  ? { rules: plural.flatMap((c) => (isUnknown(c?.rules) ? [c.rules] : Array.isArray(c?.rules) ? c.rules : c?.rule ? [c.rule] : [])) }
+                  : undefined);
         if (configs.length === 0 && !inline) {
             f.push("no server-side encryption configuration (add a BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms)");
         }
@@ -90,23 +118,25 @@ export function s3Findings(resources: StackResource[], cfg: S3Config): Map<Stack
             }
         }
         if (configs.length === 0 && inline) {
-            const r = rulesAreKms(inline.rule ?? inline.rules, cfg);
+            const r = isUnknown(inline) ? { ok: true } : rulesAreKms(inline.rule ?? inline.rules, cfg);
             if (!r.ok) {
                 f.push(`inline serverSideEncryptionConfiguration ${r.why}`);
             }
         }
         if (cfg.requireTlsPolicy) {
-            const pols = policyFor.get(b) ?? [];
+            // The bucket's own inline `policy` (aws.s3.Bucket, deprecated but valid) counts like a BucketPolicy resource.
+            const pols = [...(policyFor.get(b) ?? []), ...(knownOrUndefined(b.props, "policy") !== undefined || isUnknown((toPlain(b.props) as Record<string, unknown>).policy) ? [b] : [])];
+            const bucketArns = bucketArnsOf(b);
             const tls = pols.some((p) => {
                 const doc = knownOrUndefined(p.props, "policy");
-                if (doc === undefined) {
+                if (doc === undefined || doc === null || doc === "") {
                     return false;
                 }
-                return parsePolicyDocument(toPlain(doc)).statements.some(isDenyInsecureTransport);
+                return parseCached(typeof doc === "string" ? doc : toPlain(doc), ["policy"]).statements.some((st) => isDenyInsecureTransport(st) && coversBucket(st.resources, bucketArns));
             });
             const docUnknown = pols.some((p) => isUnknown((toPlain(p.props) as Record<string, unknown>).policy));
             if (!tls && !docUnknown) {
-                f.push(pols.length === 0 ? "no bucket policy (a policy denying aws:SecureTransport=false is required)" : "bucket policy does not deny non-TLS requests");
+                f.push(pols.length === 0 ? "no bucket policy (a policy denying aws:SecureTransport=false is required)" : "bucket policy does not deny non-TLS requests to this bucket and its objects");
             }
         }
         out.set(b, f);
@@ -114,13 +144,14 @@ export function s3Findings(resources: StackResource[], cfg: S3Config): Map<Stack
     return out;
 }
 
-export const s3EncryptionAndTls: PlatformStackPolicy = {
+export const s3EncryptionAndTls: PlatformStackPolicy = definePolicy({
     kind: "stack",
     name: NAME,
     description: "Every S3 bucket has SSE-KMS default encryption and a bucket policy that denies non-TLS requests.",
     enforcementLevel: "advisory",
+    exemptable: true,
     severity: "high",
-    frameworks: ["CIS AWS Foundations 3.0.0 2.1.1 (deny HTTP requests)", "NIST SP 800-53 SC-28", "AWS FSBP S3.5, S3.17"],
+    frameworks: ["CIS AWS Foundations 3.0.0 2.1.1 (deny HTTP requests)", "NIST SP 800-53 SC-28", "AWS FSBP S3.5", "AWS FSBP S3.17", "Checkov CKV_AWS_145"],
     tags: ["security", "encryption", "s3"],
     remediationSteps:
         "Create `aws.s3.BucketServerSideEncryptionConfiguration` for the bucket with `applyServerSideEncryptionByDefault: { sseAlgorithm: \"aws:kms\", kmsMasterKeyId: key.arn }` " +
@@ -134,7 +165,7 @@ export const s3EncryptionAndTls: PlatformStackPolicy = {
     validateStack: (args, reportViolation) => {
         const cfg = withDefaults(args.getConfig, S3_DEFAULTS);
         for (const [bucket, findings] of s3Findings(args.resources, cfg)) {
-            reportFindings(NAME, reportViolation, bucket, findings, true);
+            reportFindings(NAME, reportViolation, bucket, findings, true, args.getConfig);
         }
     },
-};
+});

@@ -12,6 +12,7 @@ import { loadStackFile } from "../../infra/stack-config";
 import { Clock } from "../../lib/aws/retry";
 import { Manifest, writeManifest } from "../../lib/pipeline/manifest";
 import { makeContext, StepContext } from "../../lib/pipeline/step";
+import { recordRequests } from "../helpers/aws-request-recorder";
 
 export const PROJECT = path.resolve(__dirname, "..", "..");
 
@@ -65,11 +66,14 @@ export function awsStepContext(prior: Record<string, Record<string, unknown>> = 
     return { ctx, lines, workdir, cleanup: () => fs.rmSync(workdir, { recursive: true, force: true }) };
 }
 
-/** Client mocks, created in a suite's `before` and restored in its `after` so suites do not share stubs. */
-export const mockSageMaker = () => mockClient(SageMakerClient);
-export const mockS3 = () => mockClient(S3Client);
-export const mockFeatureStore = () => mockClient(SageMakerFeatureStoreRuntimeClient);
-export const mockRuntime = () => mockClient(SageMakerRuntimeClient);
+/**
+ * Client mocks, created in a suite's `before` and restored in its `after` so suites do not share stubs. Every request
+ * a mock receives is validated against the AWS service model after each test (test/helpers/aws-request-recorder.ts).
+ */
+export const mockSageMaker = () => recordRequests(mockClient(SageMakerClient), "sagemaker");
+export const mockS3 = () => recordRequests(mockClient(S3Client), "s3");
+export const mockFeatureStore = () => recordRequests(mockClient(SageMakerFeatureStoreRuntimeClient), "sagemaker-featurestore-runtime");
+export const mockRuntime = () => recordRequests(mockClient(SageMakerRuntimeClient), "sagemaker-runtime");
 export type SageMakerMock = ReturnType<typeof mockSageMaker>;
 export type S3Mock = ReturnType<typeof mockS3>;
 export type FeatureStoreMock = ReturnType<typeof mockFeatureStore>;

@@ -311,7 +311,7 @@ describe("DataBucket grants", () => {
         return new DataBucket(`lake-${purpose === "accessLogs" ? "access-logs" : purpose}`, {
             bucketName: name(purpose),
             purpose,
-            encryption: purpose === "accessLogs" ? { kind: "s3", exemptionReason: ACCESS_LOGS_KMS_EXEMPTION_REASON } : { kind: "kms", kmsKeyArn: KEY },
+            encryption: purpose === "accessLogs" ? { kind: "s3", exemption: { reason: ACCESS_LOGS_KMS_EXEMPTION_REASON, ticket: "MLP-103", expires: "2027-11-30" } } : { kind: "kms", kmsKeyArn: KEY },
             lifecycleRules: [],
         });
     }

@@ -5,6 +5,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
+import { recordRequests } from "../helpers/aws-request-recorder";
 import { Readable } from "stream";
 import { buildLambdaArchive, collectLambdaSources, lambdaHandlerPath, REPO_ROOT } from "../../components/lambda-bundle";
 import { captureS3Key, formatCaptureRecord, formatServiceJson, suggestBaseline } from "../../lib/monitoring";
@@ -92,7 +93,7 @@ describe("components/lambda-bundle", function () {
             assert.ok(require.resolve(path.join(dir, "lib/monitoring/index.js")).startsWith(dir), "engine loaded from the archive copy");
 
             const s3 = new S3Client({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "y" } });
-            const m = mockClient(s3);
+            const m = recordRequests(mockClient(s3), "s3");
             const train = Array.from({ length: 200 }, (_, i) => [String(20 + (i % 40)), i % 2 ? "a" : "b"]);
             const base = await suggestBaseline(train);
             const hour = new Date("2024-05-01T10:00:00Z");

@@ -13,7 +13,7 @@ import {
 } from "../../components/serverless-monitor";
 import { MONITOR_ENDPOINT_TAG as POLICY_TAG, monitoringCoverage } from "../../policies/rules/monitoring-coverage";
 import { resourcePolicies } from "../../policies/all";
-import { runResourcePolicy, runStackPolicy } from "../../policies/lib/evaluate";
+import { runResourcePolicy, runStackPolicy } from "../../lib/gate/evaluate";
 import { inputsFromRun } from "../../lib/gate/gate";
 import { runProgram } from "../../lib/gate/runtime";
 import { SM } from "../../policies/lib/sagemaker";

@@ -27,17 +27,27 @@ describe("tagging strategy", () => {
     });
 
     it("builds exemption tags only with a reason AWS accepts as a tag value", () => {
-        assert.deepStrictEqual(exemption("least-privilege-iam", "AWS only accepts any resource for this action"), {
+        assert.deepStrictEqual(exemption("least-privilege-iam", { reason: "AWS only accepts any resource for this action", approver: "sec@example.com", ticket: "SEC-9", expires: "2027-01-31" }), {
             "mlplatform:policy-exemption:least-privilege-iam": "AWS only accepts any resource for this action",
+            "mlplatform:policy-exemption:least-privilege-iam:approver": "sec@example.com",
+            "mlplatform:policy-exemption:least-privilege-iam:ticket": "SEC-9",
+            "mlplatform:policy-exemption:least-privilege-iam:expires": "2027-01-31",
         });
     });
 });
 
 describe("exemption reasons", () => {
     it("refuses reasons that are too short, too long or not a valid tag value", () => {
-        assert.throws(() => exemption("p", "short"), /at least 10 characters/);
-        assert.throws(() => exemption("p", "x".repeat(257)), /at most 256/);
-        assert.throws(() => exemption("p", "because; reasons"), /';' is not allowed/);
-        assert.throws(() => exemption("p", "grants Principal * on purpose"), /'\*' is not allowed/);
+        const e = (reason: string) => exemption("p", { reason, ticket: "SEC-9", expires: "2027-01-31" });
+        assert.throws(() => e("short"), /at least 10 characters/);
+        assert.throws(() => e("n/a"), /does not explain anything/);
+        assert.throws(() => e("y".repeat(257)), /at most 256/);
+        assert.throws(() => e("because; reasons"), /';' .* is not allowed/);
+        assert.throws(() => e("grants Principal * on purpose"), /'\*' .* is not allowed/);
+    });
+    it("refuses exemptions without an approver or ticket, or without a valid expiry date", () => {
+        assert.throws(() => exemption("p", { reason: "a good reason here", expires: "2027-01-31" }), /no approver and no ticket/);
+        assert.throws(() => exemption("p", { reason: "a good reason here", ticket: "SEC-9", expires: "2027-02-30" }), /is not a date/);
+        assert.throws(() => exemption("p", { reason: "a good reason here", ticket: "later", expires: "2027-01-31" }), /not a ticket id/);
     });
 });

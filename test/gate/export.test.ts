@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { checkStackOutputs } from "../../infra/outputs";
+import { all } from "../../policies/all";
 import { checkExport, GateReport, inputsFromExport, runGate } from "../../lib/gate/gate";
 import { withRegisteredModel } from "../helpers/registered-model";
 import { ProgramRun } from "../../lib/gate/runtime";
@@ -79,7 +80,7 @@ function assertSarif(s: any, violations: number): void {
     assert.equal(s.runs.length, 1);
     const driver = s.runs[0].tool.driver;
     assert.equal(typeof driver.name, "string");
-    assert.ok(Array.isArray(driver.rules) && driver.rules.length === 9);
+    assert.ok(Array.isArray(driver.rules) && driver.rules.length === all.length);
     const ruleIds = driver.rules.map((r: any) => r.id);
     for (const r of driver.rules) {
         assert.equal(typeof r.id, "string");
@@ -190,7 +191,9 @@ describe("gate: stack export path", function () {
         for (const t of ["aws:sagemaker/endpoint:Endpoint", "aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:iam/role:Role", "aws:budgets/budget:Budget", "aws:cloudtrail/trail:Trail"]) assert.ok(types.has(t), t);
         const report = await checkExport(FIXTURE, "prod");
         assert.equal(report.resources.length, doc.deployment.resources.length);
-        assert.equal(report.notEvaluated.length, 0);
+        // A stack export records no inputs for component resources: the awsx Vpc component's own inputs (NAT strategy,
+        // subnet layout) cannot be judged from it (its recorded children are), so internet-paths does not evaluate it.
+        assert.deepEqual(report.notEvaluated.map((n) => `${n.policy} ${n.urn?.split("::").pop()}`), ["internet-paths network-vpc"]);
     });
 
     describe("CLIs end to end", () => {

@@ -41,7 +41,7 @@ function sampleReport(): GateReport {
             { policy: "cost-within-budget", enforcementLevel: "mandatory", severity: "medium", message: priceMsg, remediation: remediationFor(costWithinBudget, priceMsg) },
         ],
         exemptions: [
-            { policyName: "s3-encryption-and-tls", urn: b, name: "datalake-access-logs", type: "aws:s3/bucket:Bucket", reason: "S3 server access logging cannot deliver to SSE-KMS target buckets - SSE-S3 AES256 used instead", source: "tags", suppressed: ['encryption configuration datalake-access-logs uses sseAlgorithm "AES256" instead of aws:kms'] },
+            { policyName: "s3-encryption-and-tls", urn: b, name: "datalake-access-logs", type: "aws:s3/bucket:Bucket", reason: "S3 server access logging cannot deliver to SSE-KMS target buckets - SSE-S3 AES256 used instead", approver: "platform-security", expires: "2027-11-30", source: "tags", suppressed: ['encryption configuration datalake-access-logs uses sseAlgorithm "AES256" instead of aws:kms'] },
         ],
         notEvaluated: [],
         remediations: [],

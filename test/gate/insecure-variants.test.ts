@@ -76,7 +76,7 @@ const statement = (sid: string, change: (s: Props) => Props) => (d: { Statement:
     return { ...d, Statement: d.Statement.map((s) => (s.Sid === sid ? change({ ...s }) : s)) };
 };
 
-const EXEMPTION_REASON = "vendor container needs outbound calls SEC-481 until 2027-03-31";
+const EXEMPTION_REASON = "vendor container needs outbound calls until the vendor ships an offline image";
 
 const GROUPS: Group[] = [
     {
@@ -121,6 +121,10 @@ const GROUPS: Group[] = [
             { id: "feature group online store without KMS", policy: "encryption-at-rest-and-in-transit", type: T.featureGroup, name: "featurestore-adult-census", message: /onlineStoreConfig\.securityConfig\.kmsKeyId is not set/ },
             { id: "missing required tags (resource tags and provider default tags removed)", policy: "required-tags", type: T.topic, name: "alerts-topic", message: /Project|Environment|Owner|CostCenter|DataClassification/ },
         ],
+        sideEffects: [
+            { policy: "resource-policy-external-access", type: T.key, name: "security-logs", message: /lets anyone outside the account do kms:Decrypt/, level: "mandatory", why: "a wildcard principal on a key policy is also external access (Access Analyzer view)" },
+            { policy: "iam-privilege-escalation", type: T.rolePolicy, name: "mlp-prod-model-deployment-ciDeploy", message: /privilege escalation iam:PassRole on \*/, level: "mandatory", why: "iam:PassRole on every role is also privilege escalation" },
+        ],
     },
     {
         title: "prod program, group 2",
@@ -159,6 +163,9 @@ const GROUPS: Group[] = [
             { id: "SNS topic without KMS", policy: "encryption-at-rest-and-in-transit", type: T.topic, name: "alerts-topic", message: /kmsMasterKeyId is not set/ },
             { id: "model without VPC", policy: "network-isolation", type: T.model, name: "endpoint-variant-challenger", message: /vpcConfig/ },
             { id: "budget without notifications", policy: "monitoring-coverage", message: /no AWS Budget has a notification with subscribers/ },
+        ],
+        sideEffects: [
+            { policy: "iam-privilege-escalation", type: T.attachment, name: "variant-hosting-admin", message: /attaches AdministratorAccess/, level: "mandatory", why: "AdministratorAccess is administrator access (the non-exemptable rule)" },
         ],
         extra: [
             {
@@ -204,7 +211,7 @@ const GROUPS: Group[] = [
             on(T.dqJob, "model-monitor-dq", (p) => ({ ...p, networkConfig: nested<Props>(p.networkConfig, (n) => ({ ...n, enableInterContainerTrafficEncryption: false })) })),
             on(T.endpointConfig, "endpoint-config", (p) => ({ ...p, dataCaptureConfig: undefined })),
             on(T.target, "endpoint-scaling-challenger", (p) => ({ ...p, resourceId: "endpoint/mlp-prod-endpoint/variant/champion" })),
-            on(T.model, "endpoint-variant-champion", (p) => ({ ...p, enableNetworkIsolation: false, tags: withTags(p.tags, { "mlplatform:policy-exemption:network-isolation": EXEMPTION_REASON }) })),
+            on(T.model, "endpoint-variant-champion", (p) => ({ ...p, enableNetworkIsolation: false, tags: withTags(p.tags, { "mlplatform:policy-exemption:network-isolation": EXEMPTION_REASON, "mlplatform:policy-exemption:network-isolation:ticket": "SEC-481", "mlplatform:policy-exemption:network-isolation:expires": "2027-03-31" }) })),
         ],
         expect: [
             { id: "monitoring job definition without inter-container encryption", policy: "encryption-at-rest-and-in-transit", type: T.dqJob, name: "model-monitor-dq", message: /enableInterContainerTrafficEncryption is not true/ },

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import { Readable } from 'stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { recordRequests } from '../helpers/aws-request-recorder';
 import { captureS3Key, formatCaptureRecord, formatServiceJson, suggestBaseline, readCsvRows } from '../../lib/monitoring';
 import { shiftAdultCsvLines } from '../../lib/monitoring/shift';
 import { runCli, splitS3 } from '../../scripts/monitor';
@@ -29,7 +30,7 @@ const body = (text: string | Buffer): any => Readable.from([Buffer.isBuffer(text
 describe('monitor CLI with s3:// paths (mocked S3)', function () {
   this.timeout(60_000);
   const client = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-  const mock = mockClient(client);
+  const mock = recordRequests(mockClient(client), 's3');
   const objects = new Map<string, Buffer>();
   const KMS = 'arn:aws:kms:eu-west-1:111122223333:key/0000aaaa-0000-4000-8000-000000000001';
 

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { Readable } from 'stream';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { recordRequests } from '../helpers/aws-request-recorder';
 import { captureS3Key, formatCaptureRecord, readCaptureRows, suggestBaseline, formatServiceJson, type BaselineResult } from '../../lib/monitoring';
 import { analysisWindow, createHandler, parseEvent, type MonitorEvent } from '../../lib/monitoring/lambda/handler';
 import { ENV, SERVERLESS_MONITOR_NAMESPACE } from '../../lib/monitoring/lambda/metrics';
@@ -63,7 +64,7 @@ interface Harness {
 
 function harness(): Harness {
   const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-  const mock = mockClient(s3);
+  const mock = recordRequests(mockClient(s3), 's3');
   mock.onAnyCommand().rejects(new Error('unexpected S3 call'));
   return { s3, mock, out: [], tmp: fs.mkdtempSync(path.join(os.tmpdir(), 'lambda-test-')) };
 }

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { encryptionAtRestAndInTransit as policy } from "../../policies/rules/encryption-at-rest-and-in-transit";
-import { exemptionTagKey } from "../../policies/lib/report";
+import { exemptTags } from "./exempt";
 import { UNKNOWN, envContext, messages, res, runR, runRemediation } from "./harness";
 
 const KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -115,7 +115,7 @@ describe("policies/encryption-at-rest-and-in-transit", () => {
     });
 
     it("exemption tag suppresses and records", async () => {
-        const o = await runR(policy, res("aws:sns/topic:Topic", "t", { tags: { [exemptionTagKey(policy.name)]: "public status topic, no data" } }));
+        const o = await runR(policy, res("aws:sns/topic:Topic", "t", { tags: exemptTags(policy.name, "public status topic, no data") }));
         assert.deepStrictEqual(o.violations, []);
         assert.strictEqual(o.exemptions.length, 1);
     });
@@ -124,3 +124,6 @@ describe("policies/encryption-at-rest-and-in-transit", () => {
         assert.strictEqual((await runR(policy, res("aws:s3/bucket:Bucket", "b", {}))).violations.length, 0);
     });
 });
+
+import { corpusTests } from "./corpus-rule";
+corpusTests("encryption-at-rest-and-in-transit");

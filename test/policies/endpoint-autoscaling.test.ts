@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { endpointAutoscaling as policy } from "../../policies/rules/endpoint-autoscaling";
-import { exemptionTagKey } from "../../policies/lib/report";
+import { exemptTags } from "./exempt";
 import { UNKNOWN, envContext, messages, res, runS } from "./harness";
 import { T, endpointStack, urnOf } from "./stack-fixtures";
 
@@ -57,7 +57,7 @@ describe("policies/endpoint-autoscaling", () => {
     it("dev disables it; exemption on the endpoint is recorded", async () => {
         assert.strictEqual((await runS(policy, endpointStack({ autoscaling: false }), envContext("dev", policy.name))).status, "disabled");
         const stack = endpointStack({ autoscaling: false });
-        stack.find((r) => r.type === T.endpoint)!.props.tags = { [exemptionTagKey(policy.name)]: "batch-only shadow endpoint" };
+        stack.find((r) => r.type === T.endpoint)!.props.tags = exemptTags(policy.name, "batch-only shadow endpoint");
         const o = await runS(policy, stack);
         assert.deepStrictEqual(o.violations, []);
         assert.strictEqual(o.exemptions[0].urn, urnOf(T.endpoint, "churn"));

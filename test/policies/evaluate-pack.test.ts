@@ -1,11 +1,11 @@
 import * as assert from "assert";
 import { all } from "../../policies/all";
-import { evaluatePack } from "../../policies/lib/evaluate";
-import { exemptionTagKey } from "../../policies/lib/report";
+import { evaluatePack } from "../../lib/gate/evaluate";
+import { exemptTags } from "./exempt";
 import { REQUIRED_TAGS, UNKNOWN, awsProvider, packConfig, res } from "./harness";
 import { endpointStack } from "./stack-fixtures";
 
-describe("policies/lib/evaluate evaluatePack (gate entry point)", () => {
+describe("lib/gate/evaluate evaluatePack (gate entry point)", () => {
     it("remediates first, then validates; URNs on resource violations; prod levels", async () => {
         const prov = awsProvider({ ...REQUIRED_TAGS, Environment: "prod" });
         const key = res("aws:kms/key:Key", "platform-key", { description: "k" }, { provider: prov });
@@ -24,7 +24,7 @@ describe("policies/lib/evaluate evaluatePack (gate entry point)", () => {
 
     it("collects exemptions and not-evaluated outcomes", async () => {
         const stack = endpointStack();
-        stack.push(res("aws:s3/bucket:Bucket", "legacy", { bucket: "legacy", tags: { ...REQUIRED_TAGS, [exemptionTagKey("s3-encryption-and-tls")]: "third-party writer cannot use KMS" } }));
+        stack.push(res("aws:s3/bucket:Bucket", "legacy", { bucket: "legacy", tags: { ...REQUIRED_TAGS, ...exemptTags("s3-encryption-and-tls", "third-party writer cannot use KMS") } }));
         stack.push(res("aws:iam/rolePolicy:RolePolicy", "p", { policy: UNKNOWN.string }));
         const r = await evaluatePack(all, stack, packConfig("dev"));
         assert.ok(r.exemptions.some((e) => e.policyName === "s3-encryption-and-tls" && e.urn.endsWith("::legacy")));

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { instanceTypesAndCapacity as policy } from "../../policies/rules/instance-types-and-capacity";
 import { parseInstanceType, instanceTypeAllowed } from "../../policies/lib/instanceTypes";
-import { exemptionTagKey } from "../../policies/lib/report";
+import { exemptTags } from "./exempt";
 import { UNKNOWN, envContext, messages, res, runR } from "./harness";
 
 const EPC = "aws:sagemaker/endpointConfiguration:EndpointConfiguration";
@@ -78,7 +78,7 @@ describe("policies/instance-types-and-capacity", () => {
     });
 
     it("exemption recorded", async () => {
-        const o = await runR(policy, res(EPC, "e", { productionVariants: [v("ml.p4d.24xlarge", 1)], tags: { [exemptionTagKey(policy.name)]: "approved LLM benchmark, FIN-42, expires 2026-12-31" } }));
+        const o = await runR(policy, res(EPC, "e", { productionVariants: [v("ml.p4d.24xlarge", 1)], tags: exemptTags(policy.name, "approved LLM benchmark, FIN-42, expires 2026-12-31") }));
         assert.deepStrictEqual(o.violations, []);
         assert.strictEqual(o.exemptions.length, 1);
     });

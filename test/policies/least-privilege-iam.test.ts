@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { awsManagedPolicyName, leastPrivilegeIam as policy } from "../../policies/rules/least-privilege-iam";
-import { exemptionTagKey } from "../../policies/lib/report";
+import { exemptTags } from "./exempt";
 import { UNKNOWN, messages, res, runR, secret } from "./harness";
 
 const RP = "aws:iam/rolePolicy:RolePolicy";
@@ -135,7 +135,7 @@ describe("policies/least-privilege-iam", () => {
     });
 
     it("exemptions are recorded with the suppressed findings", async () => {
-        const o = await runR(policy, res(ROLE, "break-glass", { assumeRolePolicy: sagemakerTrust, managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"], tags: { [exemptionTagKey(policy.name)]: "break-glass role, MFA-gated, SEC-7" } }));
+        const o = await runR(policy, res(ROLE, "break-glass", { assumeRolePolicy: sagemakerTrust, managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"], tags: exemptTags(policy.name, "break-glass role, MFA-gated, SEC-7") }));
         assert.deepStrictEqual(o.violations, []);
         assert.strictEqual(o.exemptions[0].reason, "break-glass role, MFA-gated, SEC-7");
         assert.match(o.exemptions[0].suppressed[0], /AdministratorAccess/);
@@ -167,3 +167,6 @@ describe("policies/least-privilege-iam", () => {
         assert.match(e[0], /ecr:\*/);
     });
 });
+
+import { corpusTests } from "./corpus-rule";
+corpusTests("least-privilege-iam");

@@ -7,6 +7,7 @@ import { withDefaults, schemaDefaults } from "../../policies/lib/config";
 import { EXEMPTION_LOG_MARKER, reportFindings, setExemptionSink, takeExemptions, ExemptionRecord } from "../../policies/lib/report";
 import { argsInterfacesWithTags, generate, pulumiTypeOf } from "../../policies/tools/gen-taggable";
 import * as fs from "fs";
+import { exemptTags } from "./exempt";
 import * as path from "path";
 
 describe("policies/lib", () => {
@@ -17,7 +18,11 @@ describe("policies/lib", () => {
         assert.strictEqual(a.statements[0].principal, "*");
         const b = parsePolicyDocument({ Statement: [{ Effect: "Deny", Action: ["s3:*"], Principal: { AWS: ["arn:a", "arn:b"] }, Condition: { Bool: { "aws:SecureTransport": false } } }] });
         assert.deepStrictEqual(b.statements[0].principal, { AWS: ["arn:a", "arn:b"] });
-        assert.ok(isDenyInsecureTransport(b.statements[0]), "boolean false in the condition is accepted too");
+        assert.ok(!isDenyInsecureTransport(b.statements[0]), "a TLS deny for two principals does not make the bucket TLS-only");
+        const c = parsePolicyDocument({ Statement: [{ Effect: "Deny", Action: ["s3:*"], Principal: "*", Condition: { Bool: { "aws:SecureTransport": false } } }] });
+        assert.ok(isDenyInsecureTransport(c.statements[0]), "boolean false in the condition is accepted too");
+        const d = parsePolicyDocument({ Statement: [{ Effect: "Deny", Action: ["s3:*"], Principal: "*", Condition: { Bool: { "aws:SecureTransport": "false" }, StringEquals: { "aws:PrincipalAccount": "111122223333" } } }] });
+        assert.ok(!isDenyInsecureTransport(d.statements[0]), "a TLS deny narrowed by another condition does not count");
         assert.deepStrictEqual(parsePolicyDocument("[]").errors, ["policy document is not an object"]);
         assert.throws(() => parsePolicyDocument(UNKNOWN.string), (e: unknown) => isUnknownValueError(e));
     });
@@ -75,7 +80,7 @@ describe("policies/lib", () => {
         console.log = (s: string) => lines.push(s);
         takeExemptions();
         try {
-            const out = reportFindings("p", () => assert.fail("no violation expected"), { urn: "u", name: "n", type: "t", props: unknownCheckingProxy({ tags: { "mlplatform:policy-exemption:p": "why" } }) }, ["f1"], true);
+            const out = reportFindings("p", () => assert.fail("no violation expected"), { urn: "u", name: "n", type: "t", props: unknownCheckingProxy({ tags: exemptTags("p", "why this is accepted") }) }, ["f1"], true);
             assert.strictEqual(out, "exempt");
         } finally {
             console.log = orig;

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { monitoringCoverage as policy } from "../../policies/rules/monitoring-coverage";
-import { exemptionTagKey } from "../../policies/lib/report";
+import { exemptTags } from "./exempt";
 import { UNKNOWN, envContext, messages, res, runS } from "./harness";
 import { T, endpointStack, urnOf } from "./stack-fixtures";
 
@@ -91,7 +91,7 @@ describe("policies/monitoring-coverage", () => {
 
     it("exemptions per resource", async () => {
         const stack = endpointStack({ monitor: "none" });
-        stack.find((r) => r.type === T.endpoint)!.props.tags = { [exemptionTagKey(policy.name)]: "canary endpoint, deleted after test" };
+        stack.find((r) => r.type === T.endpoint)!.props.tags = exemptTags(policy.name, "canary endpoint, deleted after test");
         const o = await runS(policy, stack);
         assert.deepStrictEqual(o.violations, []);
         assert.strictEqual(o.exemptions.length, 1);

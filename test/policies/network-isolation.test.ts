@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { networkIsolation as policy } from "../../policies/rules/network-isolation";
-import { exemptionTagKey } from "../../policies/lib/report";
+import { exemptTags } from "./exempt";
 import { UNKNOWN, envContext, messages, res, runR } from "./harness";
 
 async function f(type: string, props: Record<string, unknown>, config?: Record<string, unknown>) {
@@ -67,8 +67,11 @@ describe("policies/network-isolation", () => {
     });
 
     it("exemption recorded", async () => {
-        const o = await runR(policy, res("aws:ec2/securityGroup:SecurityGroup", "alb", { ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }], tags: { [exemptionTagKey(policy.name)]: "public ALB for the model demo UI" } }));
+        const o = await runR(policy, res("aws:ec2/securityGroup:SecurityGroup", "alb", { ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }], tags: exemptTags(policy.name, "public ALB for the model demo UI") }));
         assert.deepStrictEqual(o.violations, []);
         assert.strictEqual(o.exemptions.length, 1);
     });
 });
+
+import { corpusTests } from "./corpus-rule";
+corpusTests("network-isolation");

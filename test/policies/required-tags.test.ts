@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { requiredTags, TAGGABLE_TYPES, REQUIRED_TAGS_DEFAULTS } from "../../policies/rules/required-tags";
-import { exemptionTagKey } from "../../policies/lib/report";
+import { exemptTags } from "./exempt";
 import { REQUIRED_TAGS, UNKNOWN, awsProvider, envContext, messages, res, runR, runRemediation } from "./harness";
 
 const BUCKET = "aws:s3/bucket:Bucket";
@@ -65,7 +65,7 @@ describe("policies/required-tags", () => {
     });
 
     it("honours and records a per-resource exemption tag", async () => {
-        const o = await runR(requiredTags, res(BUCKET, "legacy", { tags: { [exemptionTagKey("required-tags")]: "imported legacy bucket, ticket OPS-12" } }));
+        const o = await runR(requiredTags, res(BUCKET, "legacy", { tags: exemptTags("required-tags", "imported legacy bucket, ticket OPS-12") }));
         assert.deepStrictEqual(o.violations, []);
         assert.strictEqual(o.exemptions.length, 1);
         assert.strictEqual(o.exemptions[0].reason, "imported legacy bucket, ticket OPS-12");
@@ -74,11 +74,12 @@ describe("policies/required-tags", () => {
     });
 
     it("accepts the exemption from tagsAll, ignores an empty reason and other policies' exemptions", async () => {
-        const viaAll = await runR(requiredTags, res(BUCKET, "b", { tagsAll: { [exemptionTagKey("required-tags")]: "reason" } }));
+        const viaAll = await runR(requiredTags, res(BUCKET, "b", { tagsAll: exemptTags("required-tags", "imported bucket, owner unknown") }));
         assert.strictEqual(viaAll.exemptions[0].source, "tagsAll");
-        const empty = await runR(requiredTags, res(BUCKET, "b", { tags: { [exemptionTagKey("required-tags")]: " " } }));
-        assert.strictEqual(empty.violations.length, 1);
-        const other = await runR(requiredTags, res(BUCKET, "b", { tags: { [exemptionTagKey("network-isolation")]: "x" } }));
+        const empty = await runR(requiredTags, res(BUCKET, "b", { tags: { ...exemptTags("required-tags", "imported bucket, owner unknown"), "mlplatform:policy-exemption:required-tags": " " } }));
+        assert.strictEqual(empty.violations.length, 2, "the invalid exemption and the finding");
+        assert.match(empty.violations[0].message, /invalid exemption .* does not explain anything/);
+        const other = await runR(requiredTags, res(BUCKET, "b", { tags: exemptTags("network-isolation", "public ALB demo UI") }));
         assert.strictEqual(other.violations.length, 1);
         assert.strictEqual(other.exemptions.length, 0);
     });
@@ -107,3 +108,6 @@ describe("policies/required-tags", () => {
         assert.deepStrictEqual(out!.tags, { Project: "x", CostCenter: "cc-1" });
     });
 });
+
+import { corpusTests } from "./corpus-rule";
+corpusTests("required-tags");

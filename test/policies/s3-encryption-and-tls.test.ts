@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { s3EncryptionAndTls as policy } from "../../policies/rules/s3-encryption-and-tls";
-import { exemptionTagKey } from "../../policies/lib/report";
+import { exemptTags } from "./exempt";
 import { UNKNOWN, makeUrn, messages, res, runS } from "./harness";
 
 const B = "aws:s3/bucket:Bucket";
@@ -67,9 +67,12 @@ describe("policies/s3-encryption-and-tls", () => {
     });
 
     it("exemption on the bucket is recorded", async () => {
-        const o = await runS(policy, [res(B, "logs", { bucket: "l", tags: { [exemptionTagKey(policy.name)]: "ALB access logs require SSE-S3" } })]);
+        const o = await runS(policy, [res(B, "logs", { bucket: "l", tags: exemptTags(policy.name, "ALB access logs require SSE-S3") })]);
         assert.deepStrictEqual(o.violations, []);
         assert.strictEqual(o.exemptions.length, 1);
         assert.strictEqual(o.exemptions[0].suppressed.length, 2);
     });
 });
+
+import { corpusTests } from "./corpus-rule";
+corpusTests("s3-encryption-and-tls");

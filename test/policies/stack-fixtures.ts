@@ -65,7 +65,7 @@ export function endpointStack(o: StackOptions = {}): ResourceInput[] {
     }
     out.push(res(T.logGroup, `${name}-logs`, { name: `/aws/sagemaker/Endpoints/${name}`, retentionInDays: 30 }));
     if (o.trail !== false) {
-        out.push(res(T.trail, "trail", { s3BucketName: "audit", enableLogFileValidation: true, kmsKeyId: "k" }));
+        out.push(res(T.trail, "trail", { s3BucketName: "audit", enableLogFileValidation: true, isMultiRegionTrail: true, kmsKeyId: "k" }));
     }
     if (o.budget !== null) {
         out.push(res(T.budget, "budget", { budgetType: "COST", timeUnit: "MONTHLY", limitAmount: String(o.budget ?? 2000), limitUnit: "USD", notifications: [{ comparisonOperator: "GREATER_THAN", notificationType: "FORECASTED", threshold: 80, thresholdType: "PERCENTAGE", subscriberEmailAddresses: ["ml-team@example.com"] }] }));

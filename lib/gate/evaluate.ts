@@ -26,10 +26,10 @@ import {
     ResourceValidationArgs,
     StackValidationArgs,
 } from "@pulumi/policy";
-import { schemaDefaults } from "./config";
-import { ExemptionRecord, ExemptionSink, setExemptionSink, takeExemptions } from "./report";
-import { PlatformPolicy, PlatformResourcePolicy, PlatformStackPolicy } from "./types";
-import { isUnknownValueError, unknownCheckingProxy } from "./unknowns";
+import { schemaDefaults } from "../../policies/lib/config";
+import { ExemptionRecord, ExemptionSink, setExemptionSink, takeExemptions } from "../../policies/lib/report";
+import { PlatformPolicy, PlatformResourcePolicy, PlatformStackPolicy } from "../../policies/lib/types";
+import { isUnknownValueError, unknownCheckingProxy } from "../../policies/lib/unknowns";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
@@ -291,14 +291,93 @@ export function makeResourceArgs(policy: PlatformPolicy, input: ResourceInput, c
     return args;
 }
 
+/** A stack policy's view of one resource whose props/provider are deserialised on first read (gate only). */
+class LazyStackResource {
+    type: string;
+    urn: string;
+    name: string;
+    /** URN -> resource of the same args (set by makeStackArgs); parent and dependencies are resolved on first read. */
+    links?: Map<string, PolicyResource>;
+    private _deps?: PolicyResource[];
+    private _propDeps?: Record<string, PolicyResource[]>;
+    private _parent?: PolicyResource | null;
+    private _props?: Record<string, any>;
+    private _provider?: PolicyProviderResource | null;
+    private _opts?: PolicyResourceOptions;
+    constructor(
+        private readonly input: ResourceInput,
+        private readonly ctx: EvaluationContext,
+        urn: string,
+    ) {
+        this.type = input.type;
+        this.urn = urn;
+        this.name = input.name;
+    }
+    get props(): Record<string, any> {
+        return (this._props ??= runtimeProps(this.input.props));
+    }
+    get dependencies(): PolicyResource[] {
+        return (this._deps ??= (this.input.dependencies ?? []).map((u) => this.links?.get(u)).filter((x): x is PolicyResource => !!x));
+    }
+    set dependencies(v: PolicyResource[]) {
+        this._deps = v;
+    }
+    get propertyDependencies(): Record<string, PolicyResource[]> {
+        if (!this._propDeps) {
+            this._propDeps = {};
+            for (const [k, urns] of Object.entries(this.input.propertyDependencies ?? {})) {
+                this._propDeps[k] = urns.map((u) => this.links?.get(u)).filter((x): x is PolicyResource => !!x);
+            }
+        }
+        return this._propDeps;
+    }
+    set propertyDependencies(v: Record<string, PolicyResource[]>) {
+        this._propDeps = v;
+    }
+    get parent(): PolicyResource | undefined {
+        if (this._parent === undefined) this._parent = (this.input.parent ? this.links?.get(this.input.parent) : undefined) ?? null;
+        return this._parent ?? undefined;
+    }
+    set parent(v: PolicyResource | undefined) {
+        this._parent = v ?? null;
+    }
+    set props(v: Record<string, any>) {
+        this._props = v;
+    }
+    get provider(): PolicyProviderResource | undefined {
+        if (this._provider === undefined) this._provider = makeProvider(this.input.provider, this.ctx) ?? null;
+        return this._provider ?? undefined;
+    }
+    set provider(v: PolicyProviderResource | undefined) {
+        this._provider = v ?? null;
+    }
+    get opts(): PolicyResourceOptions {
+        return (this._opts ??= defaultOpts(this.input.opts));
+    }
+    set opts(v: PolicyResourceOptions) {
+        this._opts = v;
+    }
+    isType(cls: any): boolean {
+        return isTypeOf(this.type, cls);
+    }
+    asType(cls: any): Record<string, any> | undefined {
+        return isTypeOf(this.type, cls) ? this.props : undefined;
+    }
+}
+
 export function makeStackArgs(policy: PlatformPolicy, inputs: ResourceInput[], ctx: EvaluationContext = {}): StackValidationArgs {
+    // In a withPropsCache scope (the gate), each resource's props and provider are deserialised on first read (a
+    // prototype getter, see LazyStackResource): a stack policy typically reads `type` of every resource and `props` of
+    // a few, and the copy it reads is still its own.
     const resources: PolicyResource[] = inputs.map((input) => {
-        const props = runtimeProps(input.props);
         const type = input.type;
+        const urn = input.urn ?? makeUrn(type, input.name, ctx.stack, ctx.project);
+        if (wireCache !== undefined) return new LazyStackResource(input, ctx, urn) as unknown as PolicyResource;
+        const props = runtimeProps(input.props);
         const r: PolicyResource = {
             type,
             props,
-            urn: input.urn ?? makeUrn(type, input.name, ctx.stack, ctx.project),
+            urn,
             name: input.name,
             opts: defaultOpts(input.opts),
             dependencies: [],
@@ -315,6 +394,10 @@ export function makeStackArgs(policy: PlatformPolicy, inputs: ResourceInput[], c
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     inputs.forEach((input, i) => {
         const r = resources[i];
+        if (r instanceof LazyStackResource) {
+            r.links = byUrn;
+            return;
+        }
         if (input.parent && byUrn.has(input.parent)) {
             r.parent = byUrn.get(input.parent);
         }

@@ -1,0 +1,3 @@
+import { corpusTests } from "./corpus-rule";
+
+corpusTests("queue-and-secret-encryption");

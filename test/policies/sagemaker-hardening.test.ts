@@ -1,0 +1,3 @@
+import { corpusTests } from "./corpus-rule";
+
+corpusTests("sagemaker-hardening");
