@@ -11,7 +11,7 @@
  * Missing = null / undefined / empty (or blank) string / NaN number.
  */
 import type { CellValue } from '../capture';
-import { KllSketch, SERVICE_KLL_BUCKETS, SERVICE_KLL_C, SERVICE_KLL_K } from '../sketch/kll';
+import { KllSketch, type KllState, SERVICE_KLL_BUCKETS, SERVICE_KLL_C, SERVICE_KLL_K } from '../sketch/kll';
 import type { CategoricalBucket, FeatureStatistics, InferredType, StatisticsFile } from './types';
 
 export interface ProfilerOptions {
@@ -266,6 +266,16 @@ class Hll {
     const w = h2 >>> 0;
     const rho = w === 0 ? 33 : Math.clz32(w) + 1;
     if (rho > this.regs[idx]) this.regs[idx] = rho;
+  }
+  toBase64(): string {
+    return Buffer.from(this.regs.buffer, this.regs.byteOffset, this.regs.byteLength).toString('base64');
+  }
+  static fromBase64(b: string, where: string): Hll {
+    const h = new Hll();
+    const buf = Buffer.from(b, 'base64');
+    if (buf.length !== h.regs.length) throw new Error(`${where}: HyperLogLog registers have ${buf.length} bytes, expected ${h.regs.length}; the partial profile is damaged.`);
+    h.regs.set(buf);
+    return h;
   }
   merge(o: Hll): void {
     for (let i = 0; i < this.regs.length; i++) if (o.regs[i] > this.regs[i]) this.regs[i] = o.regs[i];
@@ -555,6 +565,56 @@ export class ColumnProfile {
     this.seen ||= o.seen;
   }
 
+  /** Serialisable state (see {@link PartialProfile}). */
+  toPartial(): PartialColumn {
+    return {
+      name: this.name,
+      seen: this.seen,
+      missing: this.missing,
+      types: [this.integral, this.fractional, this.boolean, this.string],
+      n: this.n,
+      sum: [this.sum, this.sumLo],
+      mean: this.mean,
+      m2: this.m2,
+      min: this.n > 0 ? this.min : null,
+      max: this.n > 0 ? this.max : null,
+      kll: this.kll.toState(),
+      valuesTracked: this.valuesTracked,
+      texts: [...this.counts.entries()],
+      numbers: [...this.numCounts.entries()],
+      untracked: this.untracked,
+      hll: this.hll ? this.hll.toBase64() : null,
+    };
+  }
+
+  static fromPartial(p: PartialColumn, opts: Required<Pick<ProfilerOptions, 'kllK' | 'kllC' | 'maxTrackedValues'>>, where: string): ColumnProfile {
+    const num = (v: unknown, what: string): number => {
+      if (typeof v !== 'number' || v !== v) throw new Error(`${where}.${what} is ${JSON.stringify(v)}, expected a number; the partial profile is damaged.`);
+      return v;
+    };
+    if (!p || typeof p.name !== 'string' || !Array.isArray(p.types) || !Array.isArray(p.sum)) throw new Error(`${where}: not a partial column (needs name, types, sum ...).`);
+    const c = new ColumnProfile(p.name, opts);
+    c.seen = !!p.seen;
+    c.missing = num(p.missing, 'missing');
+    [c.integral, c.fractional, c.boolean, c.string] = p.types.map((v, i) => num(v, `types[${i}]`));
+    c.n = num(p.n, 'n');
+    c.sum = num(p.sum[0], 'sum[0]');
+    c.sumLo = num(p.sum[1], 'sum[1]');
+    c.mean = num(p.mean, 'mean');
+    c.m2 = num(p.m2, 'm2');
+    c.min = p.min === null ? Infinity : num(p.min, 'min');
+    c.max = p.max === null ? -Infinity : num(p.max, 'max');
+    const k = KllSketch.fromState(p.kll, `${where}.kll`);
+    if (k.k !== opts.kllK || k.c !== opts.kllC) throw new Error(`${where}.kll: sketch k=${k.k}, c=${k.c} but this profile uses k=${opts.kllK}, c=${opts.kllC}; merge only partials built with the same options.`);
+    (c as { kll: KllSketch }).kll = k;
+    c.valuesTracked = !!p.valuesTracked;
+    for (const [t, n] of p.texts) c.counts.set(String(t), num(n, `texts[${JSON.stringify(t)}]`));
+    for (const [x, n] of p.numbers) c.numCounts.set(num(x, 'numbers[].value'), num(n, 'numbers[].count'));
+    c.untracked = num(p.untracked, 'untracked');
+    c.hll = p.hll ? Hll.fromBase64(p.hll, `${where}.hll`) : null;
+    return c;
+  }
+
   toFeatureStatistics(buckets: number, maxCategoricalBuckets: number): FeatureStatistics {
     const type = this.inferredType;
     const common = { num_present: this.present, num_missing: this.missing };
@@ -581,6 +641,46 @@ export class ColumnProfile {
     if (type === 'String') ss.distribution = { categorical: { buckets: cat } };
     return { name: this.name, inferred_type: type, string_statistics: ss };
   }
+}
+
+/** One column of a partial profile. */
+export interface PartialColumn {
+  name: string;
+  seen: boolean;
+  missing: number;
+  /** Data-type votes: [integral, fractional, boolean, string]. */
+  types: number[];
+  n: number;
+  /** Double-double sum [high, low]. */
+  sum: [number, number];
+  mean: number;
+  m2: number;
+  min: number | null;
+  max: number | null;
+  kll: KllState;
+  valuesTracked: boolean;
+  /** Exact counts of non-canonical texts. */
+  texts: [string, number][];
+  /** Exact counts of canonical numeric texts, by value. */
+  numbers: [number, number][];
+  untracked: number;
+  /** HyperLogLog registers (base64) once more than maxTrackedValues distinct values were seen. */
+  hll: string | null;
+}
+
+export const PARTIAL_PROFILE_FORMAT = 'mlplatform/data-quality-partial-profile';
+
+/**
+ * A data-quality profile of one shard. Partials merge associatively and commutatively for every exact
+ * statistic (counts, missing, type votes, min/max, double-double sums, value counts below the cap);
+ * KLL sketches and HyperLogLog registers merge within their documented error.
+ */
+export interface PartialProfile {
+  format: typeof PARTIAL_PROFILE_FORMAT;
+  version: 1;
+  options: { kllK: number; kllC: number; buckets: number; maxTrackedValues: number; maxCategoricalBuckets: number; columnNames: string[] };
+  rows: number;
+  columns: PartialColumn[];
 }
 
 /** Streaming dataset profiler. Feed rows (positional or named) or typed numeric columns. */
@@ -674,12 +774,50 @@ export class DatasetProfiler {
   }
 
   merge(o: DatasetProfiler): void {
+    for (const key of ['kllK', 'kllC', 'maxTrackedValues', 'buckets', 'maxCategoricalBuckets'] as const) {
+      if (this.o[key] !== o.o[key]) throw new Error(`profile merge: option ${key} differs (${this.o[key]} vs ${o.o[key]}); merge only profiles built with the same options.`);
+    }
     for (const oc of o.columns) {
       // a column new to this profiler starts with this.rows missing (see column()); oc brings its own counts
       this.column(oc.name).merge(oc);
     }
     for (const c of this.columns) if (!o.byName.has(c.name)) c.addMissing(o.rows);
     this.rows += o.rows;
+  }
+
+  /** Serialisable partial profile of everything fed so far. */
+  toPartial(): PartialProfile {
+    const { kllK, kllC, buckets, maxTrackedValues, maxCategoricalBuckets, columnNames } = this.o;
+    return {
+      format: PARTIAL_PROFILE_FORMAT,
+      version: 1,
+      options: { kllK, kllC, buckets, maxTrackedValues, maxCategoricalBuckets, columnNames: [...columnNames] },
+      rows: this.rows,
+      columns: this.columns.map((c) => c.toPartial()),
+    };
+  }
+
+  /** Rebuild a profiler from {@link toPartial} output (e.g. a worker's shard), ready to merge or finish. */
+  static fromPartial(p: PartialProfile, where = 'partial profile'): DatasetProfiler {
+    if (!p || p.format !== PARTIAL_PROFILE_FORMAT || p.version !== 1 || !Array.isArray(p.columns) || !p.options) {
+      throw new Error(`${where}: not a version-1 ${PARTIAL_PROFILE_FORMAT} file (format=${JSON.stringify(p?.format)}, version=${JSON.stringify(p?.version)}); produce it with this tool's partial profiler.`);
+    }
+    const d = new DatasetProfiler({ ...p.options, columnNames: [] });
+    (d.o as { columnNames: string[] }).columnNames = [...(p.options.columnNames ?? [])];
+    d.rows = Number(p.rows);
+    if (!Number.isInteger(d.rows) || d.rows < 0) throw new Error(`${where}: rows=${JSON.stringify(p.rows)} is not a count.`);
+    p.columns.forEach((pc, i) => {
+      const c = ColumnProfile.fromPartial(pc, d.o, `${where}.columns[${i}]`);
+      if (d.byName.has(c.name)) throw new Error(`${where}: column "${c.name}" appears twice.`);
+      d.byName.set(c.name, c);
+      d.columns.push(c);
+    });
+    return d;
+  }
+
+  /** Options (k, c, caps) that must agree between partials being merged. */
+  get options(): Readonly<Required<ProfilerOptions>> {
+    return this.o;
   }
 
   /** @param onlySeen leave out columns that were declared (columnNames) but never present in any row. */

@@ -27,6 +27,17 @@ export interface KllSketchJson {
   data: number[][];
 }
 
+/** Serialisable sketch state (partial profiles). */
+export interface KllState {
+  k: number;
+  c: number;
+  levels: number[][];
+  compressCount: number[];
+  offsets: number[];
+  compactionError: number;
+  historyKnown: boolean;
+}
+
 export interface KllBucket {
   lower_bound: number;
   upper_bound: number;
@@ -204,6 +215,44 @@ export class KllSketch {
       if (!this.condense()) break;
     }
     return this;
+  }
+
+  /**
+   * Full state for a partial profile: levels plus the compaction counters, so a sketch read back
+   * continues exactly as the original would (fromJSON loses the counters and the error history).
+   */
+  toState(): KllState {
+    return {
+      k: this.k,
+      c: this.c,
+      levels: this.levelItems(),
+      compressCount: [...this.compressCount],
+      offsets: [...this.offsets],
+      compactionError: this.compactionError,
+      historyKnown: this.historyKnown,
+    };
+  }
+
+  static fromState(st: KllState, where = 'kll'): KllSketch {
+    if (!st || typeof st !== 'object' || !Array.isArray(st.levels) || !Array.isArray(st.compressCount) || !Array.isArray(st.offsets)) {
+      throw new Error(`${where}: expected {k, c, levels, compressCount, offsets, ...}; the partial profile is damaged or from another tool.`);
+    }
+    const s = new KllSketch(st.k, st.c);
+    st.levels.forEach((level, h) => {
+      while (s.levels.length <= h) s.expand();
+      for (const x of level) {
+        if (typeof x !== 'number' || x !== x) throw new Error(`${where}.levels[${h}] holds a non-number (${JSON.stringify(x)}).`);
+        s.push(h, x);
+      }
+    });
+    for (let h = 0; h < s.levels.length; h++) {
+      s.compressCount[h] = Number(st.compressCount[h] ?? 0);
+      s.offsets[h] = Number(st.offsets[h] ?? 0);
+    }
+    s.stored = s.sizes.reduce((a, b) => a + b, 0);
+    s.compactionError = Number(st.compactionError) || 0;
+    s.historyKnown = st.historyKnown !== false;
+    return s;
   }
 
   clone(): KllSketch {
