@@ -4,8 +4,8 @@
  * sketches' documented error for KLL quantiles and HyperLogLog distinct counts.
  */
 import { strict as assert } from 'assert';
-import { DatasetProfiler, isCanonicalNumberText, KllSketch, type CellValue, type PartialProfile, type StatisticsFile } from '../../lib/monitoring';
-import { normal, rng } from './helpers';
+import { DatasetProfiler, isCanonicalNumberText, KllSketch, type CellValue, type PartialProfile } from '../../lib/monitoring';
+import { assertExactStatisticsEqual, normal, rng } from './helpers';
 
 const NAMES = ['x', 'n', 'color', 'mixed', 'sparse', 'wide'];
 
@@ -34,28 +34,6 @@ function mergeAll(parts: DatasetProfiler[]): DatasetProfiler {
   const [first, ...rest] = parts.map(roundTrip);
   for (const p of rest) first.merge(p);
   return first;
-}
-
-/** Everything but the KLL sketch/buckets and std_dev must be identical; std_dev to 1e-12 relative. */
-function assertExactlyEqual(merged: StatisticsFile, single: StatisticsFile, what: string): void {
-  assert.equal(merged.dataset.item_count, single.dataset.item_count, `${what}: item_count`);
-  assert.deepEqual(merged.features.map((f) => f.name), single.features.map((f) => f.name), `${what}: feature order`);
-  single.features.forEach((s, j) => {
-    const m = merged.features[j];
-    assert.equal(m.inferred_type, s.inferred_type, `${what}: ${s.name} type`);
-    if (s.string_statistics) assert.deepEqual(m.string_statistics, s.string_statistics, `${what}: ${s.name} string statistics`);
-    if (s.numerical_statistics) {
-      const a = m.numerical_statistics!, b = s.numerical_statistics!;
-      assert.deepEqual(a.common, b.common, `${what}: ${s.name} counts`);
-      assert.equal(a.sum, b.sum, `${what}: ${s.name} sum`);
-      assert.equal(a.mean, b.mean, `${what}: ${s.name} mean`);
-      assert.equal(a.min, b.min, `${what}: ${s.name} min`);
-      assert.equal(a.max, b.max, `${what}: ${s.name} max`);
-      assert.ok(Math.abs(a.std_dev - b.std_dev) <= 1e-12 * Math.max(1, Math.abs(b.std_dev)), `${what}: ${s.name} std_dev ${a.std_dev} vs ${b.std_dev}`);
-      const w = a.distribution.kll.sketch.data.reduce((t, l, h) => t + l.length * 2 ** h, 0);
-      assert.equal(w, b.common.num_present, `${what}: ${s.name} sketch weight`);
-    }
-  });
 }
 
 /** KLL quantiles of the merged sketch stay within its rank error bound against the exact ranks. */
@@ -96,7 +74,7 @@ describe('monitoring/partial profiles: merge equals single pass', function () {
   for (const [name, shards] of splits) {
     it(`${name}: exact statistics identical, sketches within bound`, () => {
       const merged = mergeAll(shards.map((s) => profile(s)));
-      assertExactlyEqual(merged.toStatistics(), singleStats, name);
+      assertExactStatisticsEqual(merged.toStatistics(), singleStats, name);
       assertQuantilesWithinBound(merged, 'x', xs, name);
     });
   }
@@ -107,7 +85,7 @@ describe('monitoring/partial profiles: merge equals single pass', function () {
     const bc = mergeAll([parts[1], parts[2]]);
     const right = mergeAll([parts[0], bc]);
     const rev = mergeAll([...parts].reverse());
-    for (const [n, p] of [['left', left], ['right', right], ['reversed', rev]] as const) assertExactlyEqual(p.toStatistics(), singleStats, n);
+    for (const [n, p] of [['left', left], ['right', right], ['reversed', rev]] as const) assertExactStatisticsEqual(p.toStatistics(), singleStats, n);
   });
 
   it('a sketch read back from a partial continues exactly like one that never left memory', () => {
