@@ -52,6 +52,79 @@ export function writeCaptureFiles(dir: string, records: number, files = 8, featu
   return { bytes };
 }
 
+/**
+ * Reference tools on the same columns (1M rows x 20 numeric features, written as float64 files):
+ * pandas DataFrame.describe() (Debian's /usr/bin/python3) and scipy.stats.ks_2samp per column (the
+ * python3 on PATH), each timed with time.process_time() around the computation only. Skipped with a
+ * note when a tool is absent.
+ */
+function referenceRatios(rows = 1_000_000, features = 20): Record<string, unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { spawnSync } = require('child_process') as typeof import('child_process');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { DatasetProfiler, checkConstraints, suggestConstraints } = require('../lib/monitoring');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mon-ref-'));
+  try {
+    let s = 99;
+    const u = (): number => {
+      s ^= s << 13;
+      s >>>= 0;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      s >>>= 0;
+      return (s + 0.5) / 4294967296;
+    };
+    const make = (shift: number): Float64Array[] =>
+      Array.from({ length: features }, (_, j) => {
+        const a = new Float64Array(rows);
+        for (let i = 0; i < rows; i++) a[i] = j % 2 === 0 ? Math.sqrt(-2 * Math.log(u())) * Math.cos(6.283185307179586 * u()) + (j < 5 ? shift : 0) : u() * 100;
+        return a;
+      });
+    const base = make(0);
+    const cur = make(0.3);
+    const write = (name: string, cols: Float64Array[]): void => {
+      const buf = Buffer.alloc(rows * features * 8);
+      cols.forEach((c, j) => Buffer.from(c.buffer).copy(buf, j * rows * 8));
+      fs.writeFileSync(path.join(dir, name), buf);
+    };
+    write('base.f64', base);
+    write('cur.f64', cur);
+    const names = Array.from({ length: features }, (_, j) => `f${j}`);
+    let c = cpuMs();
+    const pb = new DatasetProfiler({ columnNames: names });
+    pb.addNumericColumns(base, rows);
+    const bs = pb.toStatistics();
+    const cons = suggestConstraints(bs);
+    const oursBaseline = cpuMs() - c;
+    c = cpuMs();
+    const pc = new DatasetProfiler({ columnNames: names });
+    pc.addNumericColumns(cur, rows);
+    checkConstraints({ baselineConstraints: cons, baselineStatistics: bs, currentStatistics: pc.toStatistics() });
+    const oursRun = cpuMs() - c;
+    const py = (exe: string, code: string): number | string => {
+      const r = spawnSync(exe, ['-c', code, dir, String(rows), String(features)], { encoding: 'utf8' });
+      if (r.status !== 0) return `unavailable (${exe}: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`;
+      return Math.round(Number(r.stdout.trim()) * 1000);
+    };
+    const load = "import sys,time,numpy as np\nd,n,f=sys.argv[1],int(sys.argv[2]),int(sys.argv[3])\nb=np.fromfile(d+'/base.f64').reshape(f,n)\nc=np.fromfile(d+'/cur.f64').reshape(f,n)\n";
+    const pandasMs = py('/usr/bin/python3', load + "import pandas as pd\ndf=pd.DataFrame(b.T)\nt=time.process_time()\ndf.describe()\nprint(time.process_time()-t)");
+    const scipyMs = py('python3', load + "from scipy.stats import ks_2samp\nt=time.process_time()\n[ks_2samp(b[j],c[j]) for j in range(f)]\nprint(time.process_time()-t)");
+    return {
+      rows,
+      features,
+      ours_baseline_cpu_ms: Math.round(oursBaseline),
+      pandas_describe_cpu_ms: pandasMs,
+      ratio_ours_over_pandas: typeof pandasMs === 'number' ? +(oursBaseline / pandasMs).toFixed(2) : undefined,
+      ours_monitoring_run_cpu_ms: Math.round(oursRun),
+      scipy_ks_2samp_cpu_ms: scipyMs,
+      ratio_ours_over_scipy: typeof scipyMs === 'number' ? +(oursRun / scipyMs).toFixed(2) : undefined,
+      note: 'ours = full profile (moments, KLL, types) + suggested constraints / all checks incl. KLL drift; pandas describe = count/mean/std/min/quartiles/max; scipy = exact two-sample KS on the raw columns',
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const cpuMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -78,6 +151,7 @@ export async function run(records = 200_000, workers = 2): Promise<Record<string
       const wall = performance.now() - t;
       out.sharded = { workers, rows: r.profiler.rows, cpu_ms_incl_workers: Math.round(cpuMs() - c), wall_ms: Math.round(wall), speedup_wall: +(singleWall / wall).toFixed(2) };
     }
+    if (process.env.MONITORING_BENCH_REFERENCES !== '0') out.reference_tools = referenceRatios();
     out.load_average_1m_after = +os.loadavg()[0].toFixed(2);
     out.peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
     return out;
