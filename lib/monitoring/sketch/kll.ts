@@ -214,8 +214,8 @@ export class KllSketch {
     if (len > 0 && buf[0] === 0 && 1 / buf[0] < 0) return false;
     if (starts.length === 1) return true;
     if (this.scratch.length < len) this.scratch = new Float64Array(Math.max(len, this.scratch.length * 2));
-    let src = buf;
-    let dst = this.scratch;
+    let src: Float64Array = buf;
+    let dst: Float64Array = this.scratch;
     let bounds = [...starts, len];
     while (bounds.length > 2) {
       const next: number[] = [0];
