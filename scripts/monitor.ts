@@ -25,9 +25,7 @@ import {
   analyze,
   captureKeyHour,
   decodePayload,
-  defaultWorkers,
   formatServiceJson,
-  profileCaptureSharded,
   openDataset,
   readCaptureRecords,
   readCsvRows,
@@ -38,6 +36,7 @@ import {
   type ConstraintsFile,
   type DecodedRow,
 } from '../lib/monitoring';
+import { defaultWorkers, profileCaptureSharded } from '../lib/monitoring/shard';
 import { runModelQualityMonitor, mergeCaptureWithGroundTruthFolders, type ModelQualityConstraints } from '../lib/monitoring/modelquality';
 import { biasMetricsEmf, computeBiasReport, runModelBiasMonitor, type FacetSpec, type LabelSpec, type Scalar } from '../lib/monitoring/bias';
 import { analyzeAbTest, type AbRecord } from '../lib/monitoring/ab';

@@ -30,7 +30,6 @@ export { checkConstraints, type CheckInput, type CheckResult, type ColumnFacts, 
 export { formatServiceJson, parseServiceJson, readServiceJson, writeFileAtomic } from './dataquality/json';
 export { KllSketch, SERVICE_KLL_C, SERVICE_KLL_K, SERVICE_KLL_BUCKETS, type KllSketchJson, type KllBucket } from './sketch/kll';
 export * as drift from './drift';
-export { profileCaptureSharded, profileCaptureShard, planShards, mergeCaptureStats, defaultWorkers, windowFiles, type ShardedProfileOptions, type ShardedProfileResult, type ShardResult, type ProfileShardOptions, type CaptureStatsJson } from './shard';
 
 /** A row: plain cells (positional) or a decoded capture row (with optional column names). */
 export type RowInput = readonly CellValue[] | DecodedRow;

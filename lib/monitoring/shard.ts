@@ -124,18 +124,22 @@ export function defaultWorkers(): number {
 
 let transpiledWorker: string | undefined;
 
+type TsModule = typeof import('typescript');
+
 /**
  * Running from TypeScript sources (ts-node): transpile the worker's module graph (relative imports of
- * shard-worker.ts) once per process with the compiler ts-node already loaded, into a temp folder, so each
- * worker starts as plain JavaScript instead of loading the TypeScript compiler again (~1 s CPU each).
+ * shard-worker.ts) once per process with the compiler ts-node already loaded (its registered instance), into a
+ * temp folder, so each worker starts as plain JavaScript instead of loading the TypeScript compiler again
+ * (~1 s CPU each). No `require('typescript')` here: this module is part of the Lambda archive, which carries no
+ * npm packages. Without a ts-node instance the worker registers ts-node itself.
  */
-function workerScript(): string {
+function workerScript(): { file: string; eval: boolean } {
   const ext = path.extname(__filename);
   const entry = path.join(__dirname, `shard-worker${ext}`);
-  if (ext !== '.ts') return entry;
-  if (transpiledWorker && fs.existsSync(transpiledWorker)) return transpiledWorker;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const ts = require('typescript') as typeof import('typescript');
+  if (ext !== '.ts') return { file: entry, eval: false };
+  if (transpiledWorker && fs.existsSync(transpiledWorker)) return { file: transpiledWorker, eval: false };
+  const ts = (process as unknown as Record<symbol, { ts?: TsModule } | undefined>)[Symbol.for('ts-node.register.instance')]?.ts;
+  if (!ts) return { file: `require('ts-node').register({ transpileOnly: true }); require(${JSON.stringify(entry)});`, eval: true };
   const root = path.resolve(__dirname, '..', '..');
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlplatform-shard-worker-'));
   const seen = new Set<string>();
@@ -155,15 +159,16 @@ function workerScript(): string {
     }
   };
   visit(entry);
-  // package imports (e.g. none today) resolve from the project's node_modules
+  // package imports (none today) resolve from the project's node_modules
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(outDir, 'node_modules'), 'dir');
   process.once('exit', () => fs.rmSync(outDir, { recursive: true, force: true }));
   transpiledWorker = path.join(outDir, path.relative(root, entry)).replace(/\.ts$/, '.js');
-  return transpiledWorker;
+  return { file: transpiledWorker, eval: false };
 }
 
 function startWorker(files: string[], options: ProfileShardOptions): Promise<ShardResult> {
-  const w = new Worker(workerScript(), { workerData: { files, options } });
+  const script = workerScript();
+  const w = new Worker(script.file, { eval: script.eval, workerData: { files, options } });
   return new Promise((resolve, reject) => {
     let done = false;
     w.once('message', (m: { ok: boolean; result?: ShardResult; error?: string }) => {

@@ -26,7 +26,6 @@ import {
     CaptureReadStats,
     analyze,
     formatServiceJson,
-    profileCaptureSharded,
     readServiceJson,
     reportPrefix,
     suggestBaseline,
@@ -34,6 +33,7 @@ import {
     type Violation,
 } from "../../lib/monitoring";
 import { runModelQualityMonitor, type ModelQualityConstraints } from "../../lib/monitoring/modelquality";
+import { profileCaptureSharded } from "../../lib/monitoring/shard";
 import { writeMonitoringReport, collectMonitoringReports } from "../../lib/monitoring/report";
 import { shiftAdultRows, DEFAULT_ADULT_SHIFT, type AdultShiftOptions } from "../../lib/monitoring/shift";
 import { parseS3Uri } from "../../lib/pipeline/local-s3";

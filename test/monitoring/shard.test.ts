@@ -7,7 +7,8 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CaptureReadStats, formatCaptureRecord, planShards, profileCaptureSharded, readCaptureRows, DatasetProfiler } from '../../lib/monitoring';
+import { CaptureReadStats, formatCaptureRecord, readCaptureRows, DatasetProfiler } from '../../lib/monitoring';
+import { planShards, profileCaptureSharded } from '../../lib/monitoring/shard';
 import { runCli } from '../../scripts/monitor';
 import { assertExactStatisticsEqual, normal, rng } from './helpers';
 
