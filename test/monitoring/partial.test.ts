@@ -135,6 +135,12 @@ describe('monitoring/partial profiles: merge equals single pass', function () {
     for (const t of ['+1', '-0', '0.0', '1.50', '01', '.5', '1e3', '1234567890123456', '0.0000001', '5.']) assert.ok(!isCanonicalNumberText(t, Number(t)), t);
   });
 
+  it('an infinite value keeps an infinite sum (double-double low part ignored), as a plain sum would', () => {
+    const p = new DatasetProfiler({ columnNames: ['v'] });
+    for (const v of ['1', '1e400', '2']) p.addRow([v]);
+    assert.equal(p.toStatistics().features[0].numerical_statistics!.sum, Infinity);
+  });
+
   it('KLL state round trip keeps compaction counters (fromJSON would not)', () => {
     const k = new KllSketch();
     for (let i = 0; i < 50_000; i++) k.update((i * 7919) % 10007);

@@ -516,7 +516,8 @@ export class ColumnProfile {
 
   /** The sum rounded once from its double-double form. */
   get sumValue(): number {
-    return this.sum + this.sumLo;
+    // an infinite high part (values such as "1e400") leaves NaN in the low part: the sum is the high part
+    return Number.isFinite(this.sum) ? this.sum + this.sumLo : this.sum;
   }
 
   merge(o: ColumnProfile): void {
