@@ -2,7 +2,7 @@
  * Model monitoring CLI (SageMaker Model Monitor / Clarify file formats, run locally):
  *
  *   npm run monitor -- baseline      --dataset <csv|capture folder|s3://...> --out <dir|s3://...> [--header auto|true|false] [--drop-columns c1,c2] [--columns c1,..]
- *   npm run monitor -- analyze       --baseline <dir|s3://> --capture <folder|s3://> --out <dir|s3://> [--endpoint E --schedule S] [--from ISO --to ISO] [--metrics-file f.jsonl] [--fail-on-violations]
+ *   npm run monitor -- analyze       --baseline <dir|s3://> --capture <folder|s3://> --out <dir|s3://> [--endpoint E --schedule S] [--from ISO --to ISO] [--metrics-file f.jsonl] [--fail-on-violations] [--workers N]
  *   npm run monitor -- model-quality --capture <folder|s3://> --ground-truth <folder|s3://> --baseline <constraints.json|dir|s3://> --out <dir|s3://> [--endpoint E --schedule S] [--from --to] [--probability-threshold 0.5] [--fail-on-violations]
  *   npm run monitor -- bias          --dataset <csv|s3://> --label ltgt50k [--label-value '>50K'] --facet sex=Female [--facet 'age<40'] --out <dir|s3://> [--predicted-column c --probability-threshold t]
  *   npm run monitor -- ab            --capture <endpoint capture folder|s3://> [--ground-truth <folder|s3://>] --champion champion [--apply --workdir <dir> | --endpoint-url http://127.0.0.1:port] [--out <dir|s3://>]
@@ -33,8 +33,10 @@ import {
   reportPrefix,
   suggestBaseline,
   writeFileAtomic,
+  type ConstraintsFile,
   type DecodedRow,
 } from '../lib/monitoring';
+import { defaultWorkers, profileCaptureSharded } from '../lib/monitoring/shard';
 import { runModelQualityMonitor, mergeCaptureWithGroundTruthFolders, type ModelQualityConstraints } from '../lib/monitoring/modelquality';
 import { biasMetricsEmf, computeBiasReport, runModelBiasMonitor, type FacetSpec, type LabelSpec, type Scalar } from '../lib/monitoring/bias';
 import { analyzeAbTest, type AbRecord } from '../lib/monitoring/ab';
@@ -347,17 +349,6 @@ async function* nameColumns(rows: AsyncIterable<DecodedRow>, names: string[]): A
   for await (const r of rows) yield r.names ? r : { values: r.values, names: names.slice(0, r.values.length).concat(r.values.slice(names.length).map((_, i) => `_c${names.length + i}`)) };
 }
 
-/** Rows whose capture inferenceTime is in [from, to) (rows without a parseable time are kept). */
-async function* within(rows: AsyncIterable<DecodedRow & { inferenceTime?: string }>, from?: Date, to?: Date): AsyncGenerator<DecodedRow> {
-  for await (const r of rows) {
-    if (from || to) {
-      const t = r.inferenceTime ? Date.parse(r.inferenceTime) : NaN;
-      if (t === t && ((from && t < from.getTime()) || (to && t >= to.getTime()))) continue;
-    }
-    yield { values: r.values, names: r.names };
-  }
-}
-
 function baselineFiles(flag: string, p: string): { statistics?: string; constraints: string } {
   if (fs.statSync(p).isDirectory()) {
     const c = path.join(p, 'constraints.json');
@@ -405,7 +396,10 @@ async function cmdBaseline(a: ParsedArgs, ctx: Ctx): Promise<number> {
 }
 
 async function cmdAnalyze(a: ParsedArgs, ctx: Ctx): Promise<number> {
-  const o = new Opts(a, ['baseline', 'capture', 'out', 'endpoint', 'schedule', 'from', 'to', 'metrics-file', 'fail-on-violations', 'kms-key-id', 'columns', 'run-time']);
+  const o = new Opts(a, ['baseline', 'capture', 'out', 'endpoint', 'schedule', 'from', 'to', 'metrics-file', 'fail-on-violations', 'kms-key-id', 'columns', 'run-time', 'workers']);
+  const workersArg = o.number('workers');
+  const workers = workersArg ?? defaultWorkers();
+  if (!Number.isInteger(workers) || workers < 1) throw new CliError(`--workers ${workersArg}`, 'is not a whole number >= 1', `pass --workers N (default: this machine's cores, ${defaultWorkers()})`);
   const from = o.date('from');
   const to = o.date('to');
   if (from && to && from >= to) throw new CliError('--from/--to', `--from ${from.toISOString()} is not before --to ${to.toISOString()}`, 'give a window with from < to');
@@ -420,11 +414,13 @@ async function cmdAnalyze(a: ParsedArgs, ctx: Ctx): Promise<number> {
   const stats = new CaptureReadStats();
   const columns = o.get('columns')?.split(',').map((s) => s.trim());
   const time = o.date('run-time') ?? new Date();
+  // capture files are profiled in byte-balanced shards on worker threads and the partial profiles merged
+  const constraints = await readServiceJson<ConstraintsFile>(base.constraints);
+  const sharded = await profileCaptureSharded(cap, { workers, from, to, keepUntimed: true, stats, profiler: { columnNames: columns ?? constraints.features.map((f) => f.name) } });
   const res = await analyze({
     baselineStatistics: base.statistics,
-    baselineConstraints: base.constraints,
-    current: within(openDataset(cap, { format: 'capture', from, to, stats }) as AsyncIterable<DecodedRow & { inferenceTime?: string }>, from, to),
-    profiler: columns ? { columnNames: columns } : undefined,
+    baselineConstraints: constraints,
+    current: sharded.profiler,
     outputRoot: out.dir,
     endpoint,
     schedule,
@@ -440,7 +436,7 @@ async function cmdAnalyze(a: ParsedArgs, ctx: Ctx): Promise<number> {
     fs.appendFileSync(metricsFile, res.emfLines.join('\n') + '\n');
   }
   const rel = reportPrefix(endpoint, schedule, time);
-  ctx.io.out(`analyze: ${n} rows from ${stats.files} capture file(s), ${res.violations.violations.length} violation(s); report ${outArg.replace(/\/+$/, '')}/${rel}/`);
+  ctx.io.out(`analyze: ${n} rows from ${stats.files} capture file(s) on ${sharded.shards.length} worker(s), ${res.violations.violations.length} violation(s); report ${outArg.replace(/\/+$/, '')}/${rel}/`);
   if (stats.problemCount) ctx.io.out(`  capture problems: ${JSON.stringify(Object.fromEntries(Object.entries(stats.problems).filter(([, v]) => v > 0)))}`);
   const top = [...res.drift].filter((d) => d.baseline_drift !== undefined).sort((x, y) => y.baseline_drift! - x.baseline_drift!).slice(0, 5);
   ctx.io.out(`  largest drift: ${top.map((d) => `${d.feature_name}=${d.baseline_drift!.toFixed(4)}`).join(', ')}`);
@@ -754,7 +750,7 @@ async function cmdReport(a: ParsedArgs, ctx: Ctx): Promise<number> {
 export const USAGE = `usage: npm run monitor -- <command> [options]
 commands:
   baseline       --dataset <csv|capture folder|s3://> --out <dir|s3://> [--header auto|true|false] [--drop-columns c1,c2] [--columns c1,..]
-  analyze        --baseline <dir|s3://> --capture <folder|s3://> --out <dir|s3://> [--endpoint E --schedule S] [--from ISO --to ISO] [--metrics-file f] [--fail-on-violations]
+  analyze        --baseline <dir|s3://> --capture <folder|s3://> --out <dir|s3://> [--endpoint E --schedule S] [--from ISO --to ISO] [--metrics-file f] [--fail-on-violations] [--workers N (default: cores)]
   model-quality  --capture <folder|s3://> --ground-truth <folder|s3://> --baseline <constraints.json|dir|s3://> --out <dir|s3://> [--endpoint E --schedule S] [--from --to] [--fail-on-violations]
   bias           --dataset <csv|s3://> --label <column> [--label-value v] --facet col=value [--facet 'col<number'] --out <dir|s3://>
                  (or --capture <folder> --ground-truth <folder> --columns c1,.. --facet ... for post-training metrics of live traffic)

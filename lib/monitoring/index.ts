@@ -24,7 +24,7 @@ import { dataQualityEmfLines } from './emf';
 export * from './capture';
 export * from './emf';
 export * from './dataquality/types';
-export { DatasetProfiler, ColumnProfile, classifyCell, inferType, type ProfilerOptions } from './dataquality/profile';
+export { DatasetProfiler, ColumnProfile, classifyCell, inferType, isCanonicalNumberText, NumCountTable, PARTIAL_PROFILE_FORMAT, type PartialProfile, type PartialColumn, type ProfilerOptions } from './dataquality/profile';
 export { suggestConstraints, mergeMonitoringConfig, type SuggestOptions } from './dataquality/suggest';
 export { checkConstraints, type CheckInput, type CheckResult, type ColumnFacts, type FeatureDriftRow } from './dataquality/checks';
 export { formatServiceJson, parseServiceJson, readServiceJson, writeFileAtomic } from './dataquality/json';

@@ -26,16 +26,14 @@ import {
     CaptureReadStats,
     analyze,
     formatServiceJson,
-    readCaptureRows,
     readServiceJson,
     reportPrefix,
     suggestBaseline,
     writeFileAtomic,
-    type CapturedRow,
-    type DecodedRow,
     type Violation,
 } from "../../lib/monitoring";
 import { runModelQualityMonitor, type ModelQualityConstraints } from "../../lib/monitoring/modelquality";
+import { profileCaptureSharded } from "../../lib/monitoring/shard";
 import { writeMonitoringReport, collectMonitoringReports } from "../../lib/monitoring/report";
 import { shiftAdultRows, DEFAULT_ADULT_SHIFT, type AdultShiftOptions } from "../../lib/monitoring/shift";
 import { parseS3Uri } from "../../lib/pipeline/local-s3";
@@ -177,15 +175,6 @@ export async function replayLines(url: string, lines: readonly string[], ids: re
     return scores;
 }
 
-async function* inWindow(rows: AsyncIterable<CapturedRow>, from: Date, to: Date): AsyncGenerator<DecodedRow> {
-    const a = from.getTime();
-    const b = to.getTime();
-    for await (const r of rows) {
-        const t = Date.parse(r.inferenceTime);
-        if (t >= a && t < b) yield { values: r.values, names: r.names };
-    }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -237,8 +226,8 @@ export async function runMonitorReplay(o: MonitorReplayInput): Promise<MonitorRe
         const dq = await analyze({
             baselineStatistics: base.statistics,
             baselineConstraints: base.constraints,
-            current: inWindow(readCaptureRows(o.captureRoot, { from, to, stats }), from, to),
-            profiler: { columnNames: [...o.columns] },
+            // sharded over worker threads (default: the machine's cores), partial profiles merged
+            current: (await profileCaptureSharded(o.captureRoot, { from, to, keepUntimed: false, stats, profiler: { columnNames: [...o.columns] } })).profiler,
             outputRoot: o.monitoringRoot,
             endpoint: ep,
             schedule: dqSchedule,

@@ -1,4 +1,6 @@
+import { strict as assert } from "assert";
 import { mulberry32 } from "../../lib/common/random";
+import type { StatisticsFile } from "../../lib/monitoring";
 /** Shared helpers for the monitoring tests (seeded RNG, samplers, structural JSON comparator). */
 export const rng: (seed: number) => () => number = mulberry32;
 
@@ -42,3 +44,26 @@ export function structuralDiff(reference: unknown, candidate: unknown, path = '$
   }
   return [];
 }
+
+/** Everything but the KLL sketch/buckets and std_dev must be identical; std_dev to 1e-12 relative. */
+export function assertExactStatisticsEqual(merged: StatisticsFile, single: StatisticsFile, what: string): void {
+  assert.equal(merged.dataset.item_count, single.dataset.item_count, `${what}: item_count`);
+  assert.deepEqual(merged.features.map((f) => f.name), single.features.map((f) => f.name), `${what}: feature order`);
+  single.features.forEach((s, j) => {
+    const m = merged.features[j];
+    assert.equal(m.inferred_type, s.inferred_type, `${what}: ${s.name} type`);
+    if (s.string_statistics) assert.deepEqual(m.string_statistics, s.string_statistics, `${what}: ${s.name} string statistics`);
+    if (s.numerical_statistics) {
+      const a = m.numerical_statistics!, b = s.numerical_statistics!;
+      assert.deepEqual(a.common, b.common, `${what}: ${s.name} counts`);
+      assert.equal(a.sum, b.sum, `${what}: ${s.name} sum`);
+      assert.equal(a.mean, b.mean, `${what}: ${s.name} mean`);
+      assert.equal(a.min, b.min, `${what}: ${s.name} min`);
+      assert.equal(a.max, b.max, `${what}: ${s.name} max`);
+      assert.ok(Math.abs(a.std_dev - b.std_dev) <= 1e-12 * Math.max(1, Math.abs(b.std_dev)), `${what}: ${s.name} std_dev ${a.std_dev} vs ${b.std_dev}`);
+      const w = a.distribution.kll.sketch.data.reduce((t, l, h) => t + l.length * 2 ** h, 0);
+      assert.equal(w, b.common.num_present, `${what}: ${s.name} sketch weight`);
+    }
+  });
+}
+

@@ -159,6 +159,26 @@ describe('monitoring/sketch KLL', () => {
     assert.equal(b.reduce((t, x) => t + x.count, 0), xs.length);
   });
 
+  it('levels >= 1 are merged as sorted runs: item for item the naive full-sort model on ascending, descending and integer (zeros, no -0) streams', () => {
+    const r = rng(11);
+    const streams: [string, (i: number) => number][] = [
+      ['ascending', (i) => i * 0.5 + 1],
+      ['descending', (i) => 1e6 - i],
+      ['integers with zeros', () => Math.floor(r() * 50)],
+      ['mixed signs', () => Math.round((r() - 0.5) * 2000) || 1],
+    ];
+    for (const [name, f] of streams) {
+      const a = new KllSketch(512, 0.64);
+      const n = new NaiveDeequKll(512, 0.64);
+      for (let i = 0; i < 40000; i++) {
+        const x = f(i);
+        a.update(x);
+        n.update(x);
+      }
+      assert.deepEqual(a.levelItems(), n.levels, name);
+    }
+  });
+
   it('rejects bad parameters, NaN and mismatched merges with actionable messages', () => {
     assert.throws(() => new KllSketch(1), /k=1 is invalid/);
     assert.throws(() => new KllSketch(2048, 1.5), /c=1.5 is invalid/);

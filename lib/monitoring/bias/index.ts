@@ -34,3 +34,5 @@ export { BATCH_BIAS_METRICS_NAMESPACE, BIAS_METRICS_NAMESPACE, BIAS_INFINITY, bi
 export type { BiasMetricsEmfResult } from './emf';
 export { runModelBiasMonitor } from './monitor';
 export type { ModelBiasMonitorInput, ModelBiasMonitorResult } from './monitor';
+export { BiasPartial, BIAS_PARTIAL_FORMAT } from './partial';
+export type { BiasPartialJson } from './partial';

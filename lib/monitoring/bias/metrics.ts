@@ -273,16 +273,34 @@ export function conditionalDemographicDisparity(
       if (sensitive[i]) s.rejD++;
     }
   }
-  if (!anyD) return fail('facet d (the configured facet value/threshold) has no rows; check value_or_threshold matches the data');
-  if (!anyA) return fail('facet a (all rows outside the configured facet) has no rows; the facet selects every row');
-  if (!anyPos) return fail(`undefined: there are no positive ${outcomeName} in the data`);
-  if (!anyNeg) return fail(`undefined: there are no negative ${outcomeName} in the data`);
+  return cddFromGroups(g, { anyD, anyA, anyPos, anyNeg, n }, outcomeName);
+}
+
+/** Per-group outcome counts behind conditional demographic disparity (rows or merged partials). */
+export interface CddGroupCounts {
+  n: number;
+  acc: number;
+  rej: number;
+  accD: number;
+  rejD: number;
+}
+
+/** CDD = (1/n) sum over groups of n_g * (rejD_g/rej_g - accD_g/acc_g) (Clarify), from group counts. */
+export function cddFromGroups(
+  g: ReadonlyMap<string, CddGroupCounts>,
+  f: { anyD: boolean; anyA: boolean; anyPos: boolean; anyNeg: boolean; n: number },
+  outcomeName: 'labels' | 'predicted labels',
+): MetricResult {
+  if (!f.anyD) return fail('facet d (the configured facet value/threshold) has no rows; check value_or_threshold matches the data');
+  if (!f.anyA) return fail('facet a (all rows outside the configured facet) has no rows; the facet selects every row');
+  if (!f.anyPos) return fail(`undefined: there are no positive ${outcomeName} in the data`);
+  if (!f.anyNeg) return fail(`undefined: there are no negative ${outcomeName} in the data`);
   let total = 0;
   for (const s of g.values()) {
     const dd = (s.rej ? s.rejD / s.rej : 0) - (s.acc ? s.accD / s.acc : 0);
     total += s.n * dd;
   }
-  return ok(total / n);
+  return ok(total / f.n);
 }
 
 // ---------------------------------------------------------------- post-training

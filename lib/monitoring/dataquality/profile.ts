@@ -11,7 +11,7 @@
  * Missing = null / undefined / empty (or blank) string / NaN number.
  */
 import type { CellValue } from '../capture';
-import { KllSketch, SERVICE_KLL_BUCKETS, SERVICE_KLL_C, SERVICE_KLL_K } from '../sketch/kll';
+import { KllSketch, type KllState, SERVICE_KLL_BUCKETS, SERVICE_KLL_C, SERVICE_KLL_K } from '../sketch/kll';
 import type { CategoricalBucket, FeatureStatistics, InferredType, StatisticsFile } from './types';
 
 export interface ProfilerOptions {
@@ -103,6 +103,126 @@ export function inferType(integral: number, fractional: number, boolean: number,
 }
 
 // ---- tiny HyperLogLog (p = 12, 64-bit-ish hash from two 32-bit FNV/murmur mixes) -----------------
+const HLL_F64 = new Float64Array(1);
+const HLL_U32 = new Uint32Array(HLL_F64.buffer);
+
+/**
+ * True when `text` is exactly what String(x) prints for x = Number(text): no sign '+', no exponent, no
+ * superfluous leading/trailing zeros, at most 15 significant digits (every such decimal round-trips, so
+ * the shortest representation is the text itself) and 1e-6 <= |x| < 1e21 (no exponent form) or "0".
+ * Canonical numeric texts map one-to-one to doubles, so they are counted by value (no string kept).
+ */
+export function isCanonicalNumberText(text: string, x: number): boolean {
+  const n = text.length;
+  if (x === 0) return text === '0';
+  const ax = x < 0 ? -x : x;
+  if (!(ax >= 1e-6 && ax < 1e21)) return false;
+  let i = 0;
+  let c = text.charCodeAt(0);
+  if (c === 45) c = text.charCodeAt(++i);
+  if (c === 48) {
+    // only "0.xxx"
+    if (i + 1 >= n || text.charCodeAt(i + 1) !== 46) return false;
+  } else if (c < 49 || c > 57) return false;
+  let digits = 0;
+  let leading = true;
+  let dot = -1;
+  for (; i < n; i++) {
+    c = text.charCodeAt(i);
+    if (c === 46) {
+      if (dot >= 0) return false;
+      dot = i;
+    } else if (c >= 48 && c <= 57) {
+      if (leading && c === 48) continue;
+      leading = false;
+      digits++;
+    } else return false;
+  }
+  if (digits > 15) return false;
+  if (dot >= 0) {
+    const last = text.charCodeAt(n - 1);
+    if (last === 48 || last === 46) return false;
+  }
+  return true;
+}
+
+/**
+ * Open-addressing double → count table (no allocation per value; Map<number> hashes heap numbers and
+ * was the profiler's hottest spot). Grows at 50 % load; keys are never NaN.
+ */
+export class NumCountTable {
+  private keys: Float64Array;
+  private vals: Float64Array;
+  private used: Uint8Array;
+  private mask: number;
+  size = 0;
+  private readonly f = new Float64Array(1);
+  private readonly u = new Uint32Array(this.f.buffer);
+
+  constructor(capacity = 64) {
+    let n = 16;
+    while (n < capacity * 2) n *= 2;
+    this.keys = new Float64Array(n);
+    this.vals = new Float64Array(n);
+    this.used = new Uint8Array(n);
+    this.mask = n - 1;
+  }
+
+  private slot(x: number): number {
+    this.f[0] = x;
+    let h = Math.imul(this.u[0] ^ Math.imul(this.u[1], 0x9e3779b1), 0x85ebca6b);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 13;
+    let i = h & this.mask;
+    while (this.used[i] === 1 && this.keys[i] !== x) i = (i + 1) & this.mask;
+    return i;
+  }
+
+  get(x: number): number | undefined {
+    const i = this.slot(x);
+    return this.used[i] === 1 ? this.vals[i] : undefined;
+  }
+
+  /** Add c to x's count when x is present; returns false (and does nothing) when it is absent. */
+  addIfPresent(x: number, c: number): boolean {
+    const i = this.slot(x);
+    if (this.used[i] !== 1) return false;
+    this.vals[i] += c;
+    return true;
+  }
+
+  set(x: number, c: number): void {
+    const i = this.slot(x);
+    if (this.used[i] !== 1) {
+      this.used[i] = 1;
+      this.keys[i] = x;
+      this.size++;
+    }
+    this.vals[i] = c;
+    if (this.size * 2 > this.mask) this.grow();
+  }
+
+  private grow(): void {
+    const { keys, vals, used } = this;
+    const n = (this.mask + 1) * 2;
+    this.keys = new Float64Array(n);
+    this.vals = new Float64Array(n);
+    this.used = new Uint8Array(n);
+    this.mask = n - 1;
+    this.size = 0;
+    for (let i = 0; i < used.length; i++) if (used[i] === 1) this.set(keys[i], vals[i]);
+  }
+
+  *entries(): IterableIterator<[number, number]> {
+    for (let i = 0; i < this.used.length; i++) if (this.used[i] === 1) yield [this.keys[i], this.vals[i]];
+  }
+
+  *keysIter(): IterableIterator<number> {
+    for (let i = 0; i < this.used.length; i++) if (this.used[i] === 1) yield this.keys[i];
+  }
+}
+
 class Hll {
   static readonly P = 12;
   readonly regs = new Uint8Array(1 << Hll.P);
@@ -126,6 +246,36 @@ class Hll {
     const w = h2 >>> 0;
     const rho = w === 0 ? 33 : Math.clz32(w) + 1;
     if (rho > this.regs[idx]) this.regs[idx] = rho;
+  }
+  /** Hash a number by its IEEE-754 bits (used for canonical numeric texts, which map 1:1 to doubles). */
+  addNumber(x: number): void {
+    HLL_F64[0] = x;
+    let h1 = Math.imul(HLL_U32[0] ^ 0x9e3779b9, 0x85ebca6b) ^ HLL_U32[1];
+    let h2 = Math.imul(HLL_U32[1] ^ 0x7f4a7c15, 0xc2b2ae35) ^ HLL_U32[0];
+    h1 ^= h1 >>> 16;
+    h1 = Math.imul(h1, 0x85ebca6b);
+    h1 ^= h1 >>> 13;
+    h1 = Math.imul(h1, 0xc2b2ae35);
+    h1 ^= h1 >>> 16;
+    h2 ^= h2 >>> 15;
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 0x7feb352d);
+    h2 ^= h2 >>> 15;
+    h2 = Math.imul(h2, 0x846ca68b);
+    h2 ^= h2 >>> 16;
+    const idx = h1 >>> (32 - Hll.P);
+    const w = h2 >>> 0;
+    const rho = w === 0 ? 33 : Math.clz32(w) + 1;
+    if (rho > this.regs[idx]) this.regs[idx] = rho;
+  }
+  toBase64(): string {
+    return Buffer.from(this.regs.buffer, this.regs.byteOffset, this.regs.byteLength).toString('base64');
+  }
+  static fromBase64(b: string, where: string): Hll {
+    const h = new Hll();
+    const buf = Buffer.from(b, 'base64');
+    if (buf.length !== h.regs.length) throw new Error(`${where}: HyperLogLog registers have ${buf.length} bytes, expected ${h.regs.length}; the partial profile is damaged.`);
+    h.regs.set(buf);
+    return h;
   }
   merge(o: Hll): void {
     for (let i = 0; i < this.regs.length; i++) if (o.regs[i] > this.regs[i]) this.regs[i] = o.regs[i];
@@ -153,14 +303,18 @@ export class ColumnProfile {
   string = 0;
   // numeric moments over Integral/Fractional cells
   n = 0;
+  /** Sum as an unevaluated double-double (sum + sumLo): merged shards give the same rounded sum as one pass. */
   sum = 0;
+  sumLo = 0;
   mean = 0;
   m2 = 0;
   min = Infinity;
   max = -Infinity;
   readonly kll: KllSketch;
-  // value counts (as text)
+  // value counts: texts that are not canonical numbers (strings, booleans, "1.50", "1e3" ...) by text,
+  // canonical numeric texts by value (String(value) is the text) - no string per numeric cell
   counts = new Map<string, number>();
+  numCounts = new NumCountTable();
   untracked = 0;
   private hll: Hll | null = null;
   /** Set once a value was seen in string form (row path); the typed fast path does not track values. */
@@ -190,6 +344,7 @@ export class ColumnProfile {
   addNumberBlock(a: Float64Array, n: number, scratch: Float64Array): void {
     let cnt = this.n;
     let sum = this.sum;
+    let lo = this.sumLo;
     let mean = this.mean;
     let m2 = this.m2;
     let min = this.min;
@@ -206,7 +361,10 @@ export class ColumnProfile {
       if (Math.floor(x) === x && x - x === 0) integral++;
       scratch[k++] = x;
       cnt++;
-      sum += x;
+      const t = sum + x;
+      const bp = t - sum;
+      lo += sum - (t - bp) + (x - bp);
+      sum = t;
       const d = x - mean;
       mean += d / cnt;
       m2 += d * (x - mean);
@@ -215,6 +373,7 @@ export class ColumnProfile {
     }
     this.n = cnt;
     this.sum = sum;
+    this.sumLo = lo;
     this.mean = mean;
     this.m2 = m2;
     this.min = min;
@@ -239,7 +398,11 @@ export class ColumnProfile {
 
   private addNumeric(x: number): void {
     const n = ++this.n;
-    this.sum += x;
+    const s = this.sum;
+    const t = s + x;
+    const bp = t - s;
+    this.sumLo += s - (t - bp) + (x - bp);
+    this.sum = t;
     const d = x - this.mean;
     this.mean += d / n;
     this.m2 += d * (x - this.mean);
@@ -248,19 +411,54 @@ export class ColumnProfile {
     this.kll.update(x);
   }
 
+  /** Distinct values counted exactly (texts + canonical numbers). */
+  get trackedSize(): number {
+    return this.counts.size + this.numCounts.size;
+  }
+
+  private startHll(): Hll {
+    const h = new Hll();
+    for (const k of this.counts.keys()) h.add(k);
+    for (const k of this.numCounts.keysIter()) h.addNumber(k);
+    return (this.hll = h);
+  }
+
   private track(s: string): void {
     this.valuesTracked = true;
     const c = this.counts.get(s);
     if (c !== undefined) this.counts.set(s, c + 1);
-    else if (this.counts.size < this.opts.maxTrackedValues) this.counts.set(s, 1);
+    else if (this.trackedSize < this.opts.maxTrackedValues) this.counts.set(s, 1);
     else {
-      if (!this.hll) {
-        this.hll = new Hll();
-        for (const k of this.counts.keys()) this.hll.add(k);
-      }
+      if (!this.hll) this.startHll();
       this.untracked++;
     }
     if (this.hll) this.hll.add(s);
+  }
+
+  /** Track a numeric cell whose text is canonical (String(x) === text). */
+  trackNumber(x: number): void {
+    this.valuesTracked = true;
+    if (this.numCounts.addIfPresent(x, 1)) {
+      // counted
+    } else if (this.trackedSize < this.opts.maxTrackedValues) this.numCounts.set(x, 1);
+    else {
+      if (!this.hll) this.startHll();
+      this.untracked++;
+    }
+    if (this.hll) this.hll.addNumber(x);
+  }
+
+  /**
+   * A numeric cell parsed elsewhere (e.g. straight from capture bytes): `canonical` says its text is
+   * String(x); otherwise pass the text so it is counted as written.
+   */
+  addParsedNumber(x: number, integral: boolean, canonical: boolean, text?: string): void {
+    this.seen = true;
+    if (integral) this.integral++;
+    else this.fractional++;
+    this.addNumeric(x);
+    if (canonical) this.trackNumber(x);
+    else this.track(text ?? String(x));
   }
 
   addCell(v: CellValue | undefined): void {
@@ -282,8 +480,12 @@ export class ColumnProfile {
       case CellKind.Fractional:
         if (kind === CellKind.Integral) this.integral++;
         else this.fractional++;
-        this.addNumeric(typeof v === 'number' ? v : Number(text));
-        this.track(text);
+        {
+          const x = typeof v === 'number' ? v : Number(text);
+          this.addNumeric(x);
+          if (isCanonicalNumberText(text, x)) this.trackNumber(x);
+          else this.track(text);
+        }
         return;
       case CellKind.Boolean:
         this.boolean++;
@@ -300,8 +502,22 @@ export class ColumnProfile {
   }
 
   distinctCount(): number {
-    if (this.hll) return Math.max(this.counts.size, this.hll.estimate());
-    return this.counts.size;
+    if (this.hll) return Math.max(this.trackedSize, this.hll.estimate());
+    return this.trackedSize;
+  }
+
+  /** Exact value counts as texts (the categorical histogram's input). */
+  textCounts(): Map<string, number> {
+    if (this.numCounts.size === 0) return this.counts;
+    const m = new Map(this.counts);
+    for (const [x, c] of this.numCounts.entries()) m.set(String(x), c);
+    return m;
+  }
+
+  /** The sum rounded once from its double-double form. */
+  get sumValue(): number {
+    // an infinite high part (values such as "1e400") leaves NaN in the low part: the sum is the high part
+    return Number.isFinite(this.sum) ? this.sum + this.sumLo : this.sum;
   }
 
   merge(o: ColumnProfile): void {
@@ -316,28 +532,88 @@ export class ColumnProfile {
       this.m2 += o.m2 + (d * d * this.n * o.n) / n;
       this.mean += (d * o.n) / n;
       this.n = n;
-      this.sum += o.sum;
+      // double-double addition (TwoSum of the high parts, low parts added)
+      const t = this.sum + o.sum;
+      const bp = t - this.sum;
+      this.sumLo += this.sum - (t - bp) + (o.sum - bp) + o.sumLo;
+      this.sum = t;
       this.min = Math.min(this.min, o.min);
       this.max = Math.max(this.max, o.max);
       this.kll.merge(o.kll);
     }
+    const cap = this.opts.maxTrackedValues;
     for (const [k, c] of o.counts) {
       const cur = this.counts.get(k);
       if (cur !== undefined) this.counts.set(k, cur + c);
-      else if (this.counts.size < this.opts.maxTrackedValues) this.counts.set(k, c);
+      else if (this.trackedSize < cap) this.counts.set(k, c);
+      else this.untracked += c;
+    }
+    for (const [k, c] of o.numCounts.entries()) {
+      if (this.numCounts.addIfPresent(k, c)) continue;
+      if (this.trackedSize < cap) this.numCounts.set(k, c);
       else this.untracked += c;
     }
     this.untracked += o.untracked;
-    if (o.hll || this.hll || this.counts.size >= this.opts.maxTrackedValues) {
-      if (!this.hll) {
-        this.hll = new Hll();
-        for (const k of this.counts.keys()) this.hll.add(k);
+    if (o.hll || this.hll || this.trackedSize >= cap || this.untracked > 0) {
+      const h = this.hll ?? this.startHll();
+      if (o.hll) h.merge(o.hll);
+      else {
+        for (const k of o.counts.keys()) h.add(k);
+        for (const k of o.numCounts.keysIter()) h.addNumber(k);
       }
-      if (o.hll) this.hll.merge(o.hll);
-      else for (const k of o.counts.keys()) this.hll.add(k);
     }
     this.valuesTracked ||= o.valuesTracked;
     this.seen ||= o.seen;
+  }
+
+  /** Serialisable state (see {@link PartialProfile}). */
+  toPartial(): PartialColumn {
+    return {
+      name: this.name,
+      seen: this.seen,
+      missing: this.missing,
+      types: [this.integral, this.fractional, this.boolean, this.string],
+      n: this.n,
+      sum: [this.sum, this.sumLo],
+      mean: this.mean,
+      m2: this.m2,
+      min: this.n > 0 ? this.min : null,
+      max: this.n > 0 ? this.max : null,
+      kll: this.kll.toState(),
+      valuesTracked: this.valuesTracked,
+      texts: [...this.counts.entries()],
+      numbers: [...this.numCounts.entries()],
+      untracked: this.untracked,
+      hll: this.hll ? this.hll.toBase64() : null,
+    };
+  }
+
+  static fromPartial(p: PartialColumn, opts: Required<Pick<ProfilerOptions, 'kllK' | 'kllC' | 'maxTrackedValues'>>, where: string): ColumnProfile {
+    const num = (v: unknown, what: string): number => {
+      if (typeof v !== 'number' || v !== v) throw new Error(`${where}.${what} is ${JSON.stringify(v)}, expected a number; the partial profile is damaged.`);
+      return v;
+    };
+    if (!p || typeof p.name !== 'string' || !Array.isArray(p.types) || !Array.isArray(p.sum)) throw new Error(`${where}: not a partial column (needs name, types, sum ...).`);
+    const c = new ColumnProfile(p.name, opts);
+    c.seen = !!p.seen;
+    c.missing = num(p.missing, 'missing');
+    [c.integral, c.fractional, c.boolean, c.string] = p.types.map((v, i) => num(v, `types[${i}]`));
+    c.n = num(p.n, 'n');
+    c.sum = num(p.sum[0], 'sum[0]');
+    c.sumLo = num(p.sum[1], 'sum[1]');
+    c.mean = num(p.mean, 'mean');
+    c.m2 = num(p.m2, 'm2');
+    c.min = p.min === null ? Infinity : num(p.min, 'min');
+    c.max = p.max === null ? -Infinity : num(p.max, 'max');
+    const k = KllSketch.fromState(p.kll, `${where}.kll`);
+    if (k.k !== opts.kllK || k.c !== opts.kllC) throw new Error(`${where}.kll: sketch k=${k.k}, c=${k.c} but this profile uses k=${opts.kllK}, c=${opts.kllC}; merge only partials built with the same options.`);
+    (c as { kll: KllSketch }).kll = k;
+    c.valuesTracked = !!p.valuesTracked;
+    for (const [t, n] of p.texts) c.counts.set(String(t), num(n, `texts[${JSON.stringify(t)}]`));
+    for (const [x, n] of p.numbers) c.numCounts.set(num(x, 'numbers[].value'), num(n, 'numbers[].count'));
+    c.untracked = num(p.untracked, 'untracked');
+    c.hll = p.hll ? Hll.fromBase64(p.hll, `${where}.hll`) : null;
+    return c;
   }
 
   toFeatureStatistics(buckets: number, maxCategoricalBuckets: number): FeatureStatistics {
@@ -349,8 +625,8 @@ export class ColumnProfile {
         inferred_type: type,
         numerical_statistics: {
           common,
-          mean: this.sum / this.n,
-          sum: this.sum,
+          mean: this.sumValue / this.n,
+          sum: this.sumValue,
           std_dev: Math.sqrt(this.m2 / this.n),
           min: this.min,
           max: this.max,
@@ -358,7 +634,7 @@ export class ColumnProfile {
         },
       };
     }
-    const cat: CategoricalBucket[] = [...this.counts.entries()]
+    const cat: CategoricalBucket[] = [...this.textCounts().entries()]
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
       .slice(0, maxCategoricalBuckets)
       .map(([value, count]) => ({ value, count }));
@@ -366,6 +642,46 @@ export class ColumnProfile {
     if (type === 'String') ss.distribution = { categorical: { buckets: cat } };
     return { name: this.name, inferred_type: type, string_statistics: ss };
   }
+}
+
+/** One column of a partial profile. */
+export interface PartialColumn {
+  name: string;
+  seen: boolean;
+  missing: number;
+  /** Data-type votes: [integral, fractional, boolean, string]. */
+  types: number[];
+  n: number;
+  /** Double-double sum [high, low]. */
+  sum: [number, number];
+  mean: number;
+  m2: number;
+  min: number | null;
+  max: number | null;
+  kll: KllState;
+  valuesTracked: boolean;
+  /** Exact counts of non-canonical texts. */
+  texts: [string, number][];
+  /** Exact counts of canonical numeric texts, by value. */
+  numbers: [number, number][];
+  untracked: number;
+  /** HyperLogLog registers (base64) once more than maxTrackedValues distinct values were seen. */
+  hll: string | null;
+}
+
+export const PARTIAL_PROFILE_FORMAT = 'mlplatform/data-quality-partial-profile';
+
+/**
+ * A data-quality profile of one shard. Partials merge associatively and commutatively for every exact
+ * statistic (counts, missing, type votes, min/max, double-double sums, value counts below the cap);
+ * KLL sketches and HyperLogLog registers merge within their documented error.
+ */
+export interface PartialProfile {
+  format: typeof PARTIAL_PROFILE_FORMAT;
+  version: 1;
+  options: { kllK: number; kllC: number; buckets: number; maxTrackedValues: number; maxCategoricalBuckets: number; columnNames: string[] };
+  rows: number;
+  columns: PartialColumn[];
 }
 
 /** Streaming dataset profiler. Feed rows (positional or named) or typed numeric columns. */
@@ -459,12 +775,50 @@ export class DatasetProfiler {
   }
 
   merge(o: DatasetProfiler): void {
+    for (const key of ['kllK', 'kllC', 'maxTrackedValues', 'buckets', 'maxCategoricalBuckets'] as const) {
+      if (this.o[key] !== o.o[key]) throw new Error(`profile merge: option ${key} differs (${this.o[key]} vs ${o.o[key]}); merge only profiles built with the same options.`);
+    }
     for (const oc of o.columns) {
       // a column new to this profiler starts with this.rows missing (see column()); oc brings its own counts
       this.column(oc.name).merge(oc);
     }
     for (const c of this.columns) if (!o.byName.has(c.name)) c.addMissing(o.rows);
     this.rows += o.rows;
+  }
+
+  /** Serialisable partial profile of everything fed so far. */
+  toPartial(): PartialProfile {
+    const { kllK, kllC, buckets, maxTrackedValues, maxCategoricalBuckets, columnNames } = this.o;
+    return {
+      format: PARTIAL_PROFILE_FORMAT,
+      version: 1,
+      options: { kllK, kllC, buckets, maxTrackedValues, maxCategoricalBuckets, columnNames: [...columnNames] },
+      rows: this.rows,
+      columns: this.columns.map((c) => c.toPartial()),
+    };
+  }
+
+  /** Rebuild a profiler from {@link toPartial} output (e.g. a worker's shard), ready to merge or finish. */
+  static fromPartial(p: PartialProfile, where = 'partial profile'): DatasetProfiler {
+    if (!p || p.format !== PARTIAL_PROFILE_FORMAT || p.version !== 1 || !Array.isArray(p.columns) || !p.options) {
+      throw new Error(`${where}: not a version-1 ${PARTIAL_PROFILE_FORMAT} file (format=${JSON.stringify(p?.format)}, version=${JSON.stringify(p?.version)}); produce it with this tool's partial profiler.`);
+    }
+    const d = new DatasetProfiler({ ...p.options, columnNames: [] });
+    (d.o as { columnNames: string[] }).columnNames = [...(p.options.columnNames ?? [])];
+    d.rows = Number(p.rows);
+    if (!Number.isInteger(d.rows) || d.rows < 0) throw new Error(`${where}: rows=${JSON.stringify(p.rows)} is not a count.`);
+    p.columns.forEach((pc, i) => {
+      const c = ColumnProfile.fromPartial(pc, d.o, `${where}.columns[${i}]`);
+      if (d.byName.has(c.name)) throw new Error(`${where}: column "${c.name}" appears twice.`);
+      d.byName.set(c.name, c);
+      d.columns.push(c);
+    });
+    return d;
+  }
+
+  /** Options (k, c, caps) that must agree between partials being merged. */
+  get options(): Readonly<Required<ProfilerOptions>> {
+    return this.o;
   }
 
   /** @param onlySeen leave out columns that were declared (columnNames) but never present in any row. */

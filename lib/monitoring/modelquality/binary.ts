@@ -307,7 +307,11 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number | boo
 }
 
 function scalarMetrics(p: Prepared, idx?: ArrayLike<number>): Record<BinaryScalarMetric, number> {
-  const c = confusionCounts(p.labels, p.predicted, idx);
+  return scalarMetricsFromCounts(confusionCounts(p.labels, p.predicted, idx), rocAuc(p.scores, p.labels, idx));
+}
+
+/** The service's scalar metrics from confusion counts and an AUC (shared by one-pass and merged partials). */
+export function scalarMetricsFromCounts(c: ConfusionCounts, auc: number): Record<BinaryScalarMetric, number> {
   const n = c.tp + c.fp + c.tn + c.fn;
   const pos = c.tp + c.fn;
   const recall = ratio(c.tp, pos);
@@ -327,7 +331,7 @@ function scalarMetrics(p: Prepared, idx?: ArrayLike<number>): Record<BinaryScala
     true_negative_rate: ratio(c.tn, c.tn + c.fp),
     false_positive_rate: ratio(c.fp, c.fp + c.tn),
     false_negative_rate: ratio(c.fn, c.fn + c.tp),
-    auc: rocAuc(p.scores, p.labels, idx),
+    auc,
     f0_5: fBeta(precision, recall, 0.5),
     f1: fBeta(precision, recall, 1),
     f2: fBeta(precision, recall, 2),

@@ -55,3 +55,5 @@ export { modelMetricsEmf } from './emf';
 export type { ModelMetricsEmfResult } from './emf';
 export { runModelQualityMonitor } from './monitor';
 export type { ModelQualityMonitorInput, ModelQualityMonitorResult } from './monitor';
+export { BinaryQualityPartial, MQ_PARTIAL_FORMAT } from './partial';
+export type { BinaryQualityPartialJson, BinaryQualityPartialOptions } from './partial';

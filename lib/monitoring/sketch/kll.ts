@@ -27,6 +27,17 @@ export interface KllSketchJson {
   data: number[][];
 }
 
+/** Serialisable sketch state (partial profiles). */
+export interface KllState {
+  k: number;
+  c: number;
+  levels: number[][];
+  compressCount: number[];
+  offsets: number[];
+  compactionError: number;
+  historyKnown: boolean;
+}
+
 export interface KllBucket {
   lower_bound: number;
   upper_bound: number;
@@ -173,7 +184,7 @@ export class KllSketch {
     const len = items - (items % 2);
     if (this.compressCount[h] % 2 === 1) this.offsets[h] = 1 - this.offsets[h];
     const off = this.offsets[h];
-    buf.subarray(0, len).sort();
+    if (h === 0 || !this.mergeRuns(buf, len)) buf.subarray(0, len).sort();
     for (let i = off; i < len; i += 2) this.push(h + 1, buf[i]);
     if (items % 2 === 1) {
       buf[0] = buf[items - 1];
@@ -181,6 +192,52 @@ export class KllSketch {
     } else this.sizes[h] = 0;
     this.compressCount[h]++;
     this.compactionError += 2 ** h;
+  }
+
+  private scratch = new Float64Array(0);
+
+  /**
+   * Levels >= 1 are concatenations of sorted runs (each compaction below appends one), so merging the runs
+   * gives the same order as a full sort in O(n log runs). Returns false (caller sorts) when there are many
+   * runs or a -0 (a native sort orders -0 before +0; a merge would keep arrival order).
+   */
+  private mergeRuns(buf: Float64Array, len: number): boolean {
+    const starts: number[] = [0];
+    for (let i = 1; i < len; i++) {
+      const x = buf[i];
+      if (x === 0 && 1 / x < 0) return false;
+      if (x < buf[i - 1]) {
+        starts.push(i);
+        if (starts.length > 16) return false;
+      }
+    }
+    if (len > 0 && buf[0] === 0 && 1 / buf[0] < 0) return false;
+    if (starts.length === 1) return true;
+    if (this.scratch.length < len) this.scratch = new Float64Array(Math.max(len, this.scratch.length * 2));
+    let src: Float64Array = buf;
+    let dst: Float64Array = this.scratch;
+    let bounds = [...starts, len];
+    while (bounds.length > 2) {
+      const next: number[] = [0];
+      for (let r = 0; r + 1 < bounds.length; r += 2) {
+        const a0 = bounds[r];
+        const a1 = bounds[r + 1];
+        const b1 = r + 2 < bounds.length ? bounds[r + 2] : a1;
+        let i = a0;
+        let j = a1;
+        let k = a0;
+        while (i < a1 && j < b1) dst[k++] = src[j] < src[i] ? src[j++] : src[i++];
+        while (i < a1) dst[k++] = src[i++];
+        while (j < b1) dst[k++] = src[j++];
+        next.push(b1);
+      }
+      bounds = next;
+      const t = src;
+      src = dst;
+      dst = t;
+    }
+    if (src !== buf) buf.set(src.subarray(0, len));
+    return true;
   }
 
   /** Merge `other` into this sketch (Deequ semantics); returns this. Parameters must match. */
@@ -204,6 +261,44 @@ export class KllSketch {
       if (!this.condense()) break;
     }
     return this;
+  }
+
+  /**
+   * Full state for a partial profile: levels plus the compaction counters, so a sketch read back
+   * continues exactly as the original would (fromJSON loses the counters and the error history).
+   */
+  toState(): KllState {
+    return {
+      k: this.k,
+      c: this.c,
+      levels: this.levelItems(),
+      compressCount: [...this.compressCount],
+      offsets: [...this.offsets],
+      compactionError: this.compactionError,
+      historyKnown: this.historyKnown,
+    };
+  }
+
+  static fromState(st: KllState, where = 'kll'): KllSketch {
+    if (!st || typeof st !== 'object' || !Array.isArray(st.levels) || !Array.isArray(st.compressCount) || !Array.isArray(st.offsets)) {
+      throw new Error(`${where}: expected {k, c, levels, compressCount, offsets, ...}; the partial profile is damaged or from another tool.`);
+    }
+    const s = new KllSketch(st.k, st.c);
+    st.levels.forEach((level, h) => {
+      while (s.levels.length <= h) s.expand();
+      for (const x of level) {
+        if (typeof x !== 'number' || x !== x) throw new Error(`${where}.levels[${h}] holds a non-number (${JSON.stringify(x)}).`);
+        s.push(h, x);
+      }
+    });
+    for (let h = 0; h < s.levels.length; h++) {
+      s.compressCount[h] = Number(st.compressCount[h] ?? 0);
+      s.offsets[h] = Number(st.offsets[h] ?? 0);
+    }
+    s.stored = s.sizes.reduce((a, b) => a + b, 0);
+    s.compactionError = Number(st.compactionError) || 0;
+    s.historyKnown = st.historyKnown !== false;
+    return s;
   }
 
   clone(): KllSketch {
