@@ -1,14 +1,16 @@
 /**
  * Every policy document the program writes, validated against the policy grammar and the Service Authorization
  * Reference (policies/lib/iam/validate.ts): identity inline and managed policies, permissions boundaries, trust
- * policies, bucket/key/topic/function resource policies and VPC endpoint policies, for dev and prod, from the same
- * mock run of the program the offline gate uses.
+ * policies, bucket/key/topic/function resource policies and VPC endpoint policies, for dev and prod (default config
+ * and with a registered model), from the same mock run of the program the offline gate uses.
  */
 import { strict as assert } from "assert";
+import { RawConfig } from "../../infra/config";
 import { createPlatform } from "../../infra/program";
 import { runProgram, ProgramRun } from "../../lib/gate/runtime";
 import { DOCUMENT_RESOURCE_TYPES, policyDocumentsOf } from "../../policies/lib/iam/documents";
 import { formatFinding, validatePolicyDocument } from "../../policies/lib/iam/validate";
+import { withRegisteredModel } from "../helpers/registered-model";
 
 interface Collected {
     resource: string;
@@ -33,33 +35,43 @@ export function collectDocuments(run: ProgramRun): Collected[] {
 
 describe("access: every policy document the program writes is valid against the Service Authorization Reference", function () {
     this.timeout(300_000);
+    // Both configurations of a stack: the default (a new account, no model yet: no endpoint, no serverless monitor) and
+    // one whose model is registered (endpoint, monitor Lambda and its invoke permission).
+    const configs: [string, ((raw: RawConfig) => RawConfig) | undefined][] = [
+        ["default config", undefined],
+        ["registered model", withRegisteredModel],
+    ];
     for (const stack of ["dev", "prod"]) {
         it(`${stack}: identity, boundary, trust, resource and endpoint policies have zero findings`, async () => {
-            const run = await runProgram(() => createPlatform(), { stack });
-            const docs = collectDocuments(run);
             const roles = new Map<string, number>();
-            let statements = 0;
-            let actions = 0;
             const problems: string[] = [];
-            for (const d of docs) {
-                roles.set(d.role, (roles.get(d.role) ?? 0) + 1);
-                const v = validatePolicyDocument(d.document, d.kind as never);
-                statements += v.statements;
-                actions += v.actions;
-                for (const f of v.findings) problems.push(`${d.resource} (${d.type}) ${d.role}: ${formatFinding(f)}`);
+            for (const [label, configure] of configs) {
+                const run = await runProgram(() => createPlatform(), { stack, configure });
+                const docs = collectDocuments(run);
+                const here = new Map<string, number>();
+                let statements = 0;
+                let actions = 0;
+                for (const d of docs) {
+                    here.set(d.role, (here.get(d.role) ?? 0) + 1);
+                    roles.set(d.role, (roles.get(d.role) ?? 0) + 1);
+                    const v = validatePolicyDocument(d.document, d.kind as never);
+                    statements += v.statements;
+                    actions += v.actions;
+                    for (const f of v.findings) problems.push(`${label}: ${d.resource} (${d.type}) ${d.role}: ${formatFinding(f)}`);
+                }
+                // Nothing carrying a policy escapes the collector: every resource with a JSON policy-looking input is of a known type.
+                for (const r of run.resources) {
+                    const carries = Object.values(r.inputs).some((v) => typeof v === "string" && v.includes('"Statement"'));
+                    if (carries) assert.ok(DOCUMENT_RESOURCE_TYPES.includes(r.type), `${stack}: ${r.name} (${r.type}) has a policy document the collector does not know`);
+                }
+                console.log(
+                    `      ${stack}, ${label}: ${docs.length} policy documents, ${statements} statements, ${actions} action references validated (${[...here].map(([k, n]) => `${n} ${k}`).join(", ")})`,
+                );
             }
             // Coverage: the kinds of document the platform is known to write are all collected.
             for (const role of ["trust policy", "inline policy", "permissions boundary", "bucket policy", "key policy", "topic policy", "VPC endpoint policy", "function policy statement"]) {
                 assert.ok(roles.has(role), `${stack}: no ${role} collected (collected: ${[...roles.keys()].join(", ")})`);
             }
-            // Nothing carrying a policy escapes the collector: every resource with a JSON policy-looking input is of a known type.
-            for (const r of run.resources) {
-                const carries = Object.values(r.inputs).some((v) => typeof v === "string" && v.includes('"Statement"'));
-                if (carries) assert.ok(DOCUMENT_RESOURCE_TYPES.includes(r.type), `${stack}: ${r.name} (${r.type}) has a policy document the collector does not know`);
-            }
-            console.log(
-                `      ${stack}: ${docs.length} policy documents, ${statements} statements, ${actions} action checks validated (${[...roles].map(([k, n]) => `${n} ${k}`).join(", ")})`,
-            );
             assert.deepEqual(problems, [], `${stack}: ${problems.length} finding(s):\n${problems.join("\n")}`);
         });
     }
