@@ -1,7 +1,9 @@
 /**
  * Policy checks over existing state:
  *   npm run policy:check -- --export FILE --stack <name> [--json FILE] [--sarif FILE] [--policy-config FILE]
- * Evaluates the same pack over a `pulumi stack export` file. Same output and exit codes as the gate.
+ *   pulumi stack export --stack prod | npm run --silent policy:check -- --export - --stack prod --sarif deployed.sarif
+ * Evaluates the same pack over a `pulumi stack export` document (a file, or standard input with `--export -`).
+ * Same output and exit codes as the gate.
  */
 import * as path from "path";
 import { ConfigError } from "../infra/config";
@@ -12,9 +14,9 @@ import { parseFlags } from "./plan";
 
 async function main(): Promise<number> {
     const flags = parseFlags(process.argv.slice(2), ["export", "stack", "json", "sarif", "policy-config"]);
-    if (typeof flags.export !== "string") throw new ConfigError(["--export FILE is required (create it with 'pulumi stack export --file FILE')"]);
+    if (typeof flags.export !== "string") throw new ConfigError(["--export FILE is required (create it with 'pulumi stack export --file FILE', or pass --export - and pipe 'pulumi stack export' into it)"]);
     if (typeof flags.stack !== "string") throw new ConfigError(["--stack <name> is required: it selects the policy config (policies/config/<environment>.json)"]);
-    const report = await checkExport(path.resolve(flags.export), flags.stack, typeof flags["policy-config"] === "string" ? path.resolve(flags["policy-config"]) : undefined);
+    const report = await checkExport(flags.export === "-" ? "-" : path.resolve(flags.export), flags.stack, typeof flags["policy-config"] === "string" ? path.resolve(flags["policy-config"]) : undefined);
     process.stdout.write(formatReport(report) + "\n");
     if (typeof flags.json === "string") writeFileAtomic(flags.json, JSON.stringify(jsonReport(report), null, 2) + "\n");
     if (typeof flags.sarif === "string") writeFileAtomic(flags.sarif, JSON.stringify(sarifReport(report), null, 2) + "\n");

@@ -235,15 +235,30 @@ interface ExportResource {
  * Reads a `pulumi stack export` file (deployment checkpoint, versions 3 and 4) into analyzer inputs: each resource's
  * recorded inputs (outputs only where inputs are missing), its provider's inputs, parent and dependencies.
  */
-export function inputsFromExport(file: string): { stack?: string; inputs: ResourceInput[] } {
+export function inputsFromExport(file: string, content?: string): { stack?: string; inputs: ResourceInput[] } {
+    // "-" is standard input (`pulumi stack export | npm run policy:check -- --export - --stack prod`); its text is read
+    // by `readStdin` and passed as `content`.
+    const fromStdin = file === "-";
+    const label = fromStdin ? "<stdin>" : file;
     let doc: { version?: number; deployment?: { resources?: ExportResource[] } };
-    try {
-        doc = JSON.parse(fs.readFileSync(file, "utf8"));
-    } catch (e) {
-        throw new Error(`${file}: not a readable stack export (${(e as Error).message}); create one with 'pulumi stack export --file ${path.basename(file)}'`);
+    let text: string;
+    if (content !== undefined) text = content;
+    else if (fromStdin) throw new Error("inputsFromExport('-') needs the text of standard input (read it with readStdin())");
+    else {
+        try {
+            text = fs.readFileSync(file, "utf8");
+        } catch (e) {
+            throw new Error(`${label}: not readable (${(e as Error).message}); create the file with 'pulumi stack export --file ${path.basename(file)}' or pipe 'pulumi stack export' into --export -`);
+        }
     }
-    const resources = doc.deployment?.resources;
-    if (!Array.isArray(resources)) throw new Error(`${file}: no deployment.resources array; is this a 'pulumi stack export' file?`);
+    if (fromStdin && text.trim() === "") throw new Error("<stdin>: empty input; pipe a stack export into it: pulumi stack export --stack <name> | npm run policy:check -- --export - --stack <name>");
+    try {
+        doc = JSON.parse(text);
+    } catch (e) {
+        throw new Error(`${label}: not a readable stack export (${(e as Error).message}); create one with 'pulumi stack export${fromStdin ? "" : ` --file ${path.basename(file)}`}'`);
+    }
+    const resources = doc?.deployment?.resources;
+    if (!Array.isArray(resources)) throw new Error(`${label}: no deployment.resources array; is this a 'pulumi stack export' document?`);
     const live = resources.filter((r) => !r.delete);
     const providers = new Map<string, ExportResource>();
     for (const r of live) if (r.type.startsWith("pulumi:providers:")) providers.set(`${r.urn}::${r.id}`, r);
@@ -266,9 +281,16 @@ export function inputsFromExport(file: string): { stack?: string; inputs: Resour
     return { stack, inputs };
 }
 
-/** Evaluates the pack over an exported stack (no program run). */
+/** The whole of standard input as text (a pipe, a file redirect or a terminal; never a partial read). */
+export async function readStdin(stream: NodeJS.ReadableStream = process.stdin): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
+    return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Evaluates the pack over an exported stack (no program run); `file` "-" reads the export from standard input. */
 export async function checkExport(file: string, stack: string, packConfigFile?: string): Promise<GateReport> {
-    const { inputs } = inputsFromExport(file);
+    const { inputs } = inputsFromExport(file, file === "-" ? await readStdin() : undefined);
     const envFromFile = (() => {
         try {
             return String((require("../../infra/stack-config") as typeof import("../../infra/stack-config")).readStackFile(stack)["mlplatform:environment"] ?? stack);
