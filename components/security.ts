@@ -54,6 +54,11 @@ export interface PlatformSecurityArgs {
     ciOidcSubject: string;
     /** Services allowed to use the logs key (CloudWatch Logs, CloudTrail, SNS publishers); defaults cover the platform. */
     logsKeyServicePrincipals?: string[];
+    /**
+     * Further roles (ARNs, created before this component) that encrypt/decrypt with a key, e.g. the AWS Config
+     * recorder role delivering to the audit bucket (logs key). Added to the key policy's KeyUseByPlatformRoles.
+     */
+    extraKeyUsers?: Partial<Record<KeyPurpose, pulumi.Input<string>[]>>;
 }
 
 export interface NetworkAccess {
@@ -135,6 +140,7 @@ export class PlatformSecurity extends pulumi.ComponentResource {
         const keys = {} as Record<KeyPurpose, aws.kms.Key>;
         for (const purpose of ["data", "artifacts", "logs"] as KeyPurpose[]) {
             const users = KEY_USERS[purpose].map((a) => roles[a].arn);
+            const keyUsers: pulumi.Input<string>[] = [...users, ...(args.extraKeyUsers?.[purpose] ?? [])];
             const statements: pulumi.Input<PolicyStatement & { Principal: unknown }>[] = [
                 {
                     Sid: "KeyAdministration",
@@ -146,7 +152,7 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                 {
                     Sid: "KeyUseByPlatformRoles",
                     Effect: "Allow",
-                    Principal: { AWS: users },
+                    Principal: { AWS: keyUsers },
                     Action: kmsActions("encrypt-decrypt").filter((a) => a !== "kms:CreateGrant"),
                     Resource: "*",
                 },

@@ -133,6 +133,32 @@ export interface PlatformConfig {
         /** Activate the platform's tags as cost-allocation tags (needs the management account or a standalone account). */
         activateCostAllocationTags: boolean;
     };
+    detective: {
+        /** Deploy the detective controls (components/detective.ts): Config rules, compliance/finding routes. */
+        enabled: boolean;
+        /** Create a Config recorder + delivery channel to the audit bucket (one per account and region). Default: when no existing recorder is declared. */
+        createRecorder: boolean;
+        /** The recorder the account already has (e.g. "default", Control Tower's "aws-controltower-BaselineConfigRecorder"). */
+        existingRecorderName?: string;
+        /** Deploy the rules as one conformance pack. */
+        conformancePack: boolean;
+        /** Also deploy the account-wide rules (CloudTrail enabled, root access key, IAM users with policies). */
+        accountRules: boolean;
+        /** Tag that scopes change-triggered rules to this stack's resources. Default Environment=<environment>. */
+        scopeTag: { key: string; value: string };
+        securityHub: {
+            /** Enable Security Hub in the account and region (account-wide). */
+            enableAccount: boolean;
+            /** Subscribe to AWS Foundational Security Best Practices (account-wide). */
+            subscribeFsbp: boolean;
+            /** Route failed findings for this stack's resources to the alerts topic. */
+            routeFindings: boolean;
+        };
+        /** Route Config non-compliance of this stack's rules to the alerts topic. */
+        routeConfigCompliance: boolean;
+        /** SSM automation re-enabling S3 Block Public Access on the stack's buckets when Config finds one open. */
+        remediateS3PublicAccess: boolean;
+    };
     pipeline: {
         /** Minimum validation/test AUC for automatic approval (dev) and the evaluation quality gate. */
         minAuc: number;
@@ -429,6 +455,27 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             anomalyThresholdUsd: r.num("budget.anomalyThresholdUsd", prod ? 100 : 20, 1, 1_000_000),
             activateCostAllocationTags: r.bool("budget.activateCostAllocationTags", false),
         },
+        detective: (() => {
+            const existingRecorderName = r.optStr("detective.existingRecorderName", /^[A-Za-z0-9_.-]{1,256}$/, "the name of the account's AWS Config recorder, e.g. default");
+            return {
+                enabled: r.bool("detective.enabled", true),
+                createRecorder: r.bool("detective.createRecorder", existingRecorderName === undefined),
+                existingRecorderName,
+                conformancePack: r.bool("detective.conformancePack", false),
+                accountRules: r.bool("detective.accountRules", false),
+                scopeTag: {
+                    key: r.str("detective.scopeTag.key", "Environment", /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u, "a tag key"),
+                    value: r.str("detective.scopeTag.value", environment || "dev", /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u, "a tag value"),
+                },
+                securityHub: {
+                    enableAccount: r.bool("detective.securityHub.enableAccount", false),
+                    subscribeFsbp: r.bool("detective.securityHub.subscribeFsbp", false),
+                    routeFindings: r.bool("detective.securityHub.routeFindings", true),
+                },
+                routeConfigCompliance: r.bool("detective.routeConfigCompliance", true),
+                remediateS3PublicAccess: r.bool("detective.remediateS3PublicAccess", false),
+            };
+        })(),
         pipeline: {
             minAuc: r.num("pipeline.minAuc", 0.85, 0.5, 1),
             autoApprove: r.bool("pipeline.autoApprove", !prod),
@@ -450,6 +497,21 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
     }
     if (cfg.budget.emails.length === 0 && cfg.alarms.emails.length === 0 && prod) {
         r.problem("budget.emails", cfg.budget.emails, "at least one address in prod (budget and alarm notifications need a recipient)");
+    }
+
+    const d = cfg.detective;
+    if (d.enabled && d.createRecorder && d.existingRecorderName) {
+        r.problem("detective.createRecorder", true, `false when detective.existingRecorderName is set (${d.existingRecorderName}): an account and region hold one recorder`);
+    }
+    if (d.enabled && !d.createRecorder && !d.existingRecorderName) {
+        r.problem("detective.existingRecorderName", undefined, "the name of the account's existing AWS Config recorder when detective.createRecorder is false (Config rules need a recorder); or set detective.createRecorder: true");
+    }
+    if (d.remediateS3PublicAccess && d.conformancePack) {
+        r.problem("detective.remediateS3PublicAccess", true, "false with detective.conformancePack: remediation attaches to an individual rule");
+    }
+    const scopedByTags = { ...cfg.tags };
+    if (d.enabled && scopedByTags[d.scopeTag.key] !== d.scopeTag.value) {
+        r.problem("detective.scopeTag", d.scopeTag, `a tag every stack resource carries (from mlplatform:tags, e.g. {key: Environment, value: ${environment}}); rules scoped by it would find nothing`);
     }
 
     if (r.problems.length > 0) throw new ConfigError(r.problems);

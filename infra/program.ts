@@ -15,6 +15,7 @@ import { Alerts } from "../components/alerts";
 import { AuditTrail } from "../components/audit";
 import { CostGuardrails } from "../components/budget";
 import { DataLake, platformBucketArns } from "../components/datalake";
+import { configRecorderRole, DetectiveControls } from "../components/detective";
 import { ModelEndpoint } from "../components/endpoint";
 import { ADULT_CENSUS_SCHEMA } from "../components/feature-schema";
 import { FeatureStore } from "../components/featurestore";
@@ -43,6 +44,10 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
 
     const suffix = new random.RandomId("bucket-suffix", { byteLength: 4, keepers: { prefix: p } }).hex;
 
+    // AWS Config's recorder role exists before the logs key and the audit bucket, whose policies name it.
+    const det = cfg.detective;
+    const recorderRole = det.enabled && det.createRecorder ? configRecorderRole("config-recorder", p, cfg.tags, { provider }) : undefined;
+
     const security = new PlatformSecurity(
         "security",
         {
@@ -52,6 +57,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             keyDeletionWindowDays: cfg.security.keyDeletionWindowDays,
             ciOidcProviderArn: cfg.security.ciOidcProviderArn,
             ciOidcSubject: cfg.security.ciOidcSubject,
+            extraKeyUsers: recorderRole ? { logs: [recorderRole.arn] } : undefined,
         },
         opts,
     );
@@ -97,7 +103,8 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             restrictToVpcEndpointId: cfg.dataLake.restrictToVpcEndpoint ? network.s3GatewayEndpointId : undefined,
             adminRoleArns: cfg.security.adminRoleArns,
             // CI deploys from outside the VPC; Feature Store writes the offline store from the service's own network.
-            vpcEndpointExemptRoleArns: [security.roles.ciDeploy.arn, security.roles.featureStore.arn],
+            // AWS Config delivers snapshots with its recorder role, from the service's network.
+            vpcEndpointExemptRoleArns: [security.roles.ciDeploy.arn, security.roles.featureStore.arn, ...(recorderRole ? [recorderRole.arn] : [])],
             trailName: `${p}-trail`,
             tags: cfg.tags,
         },
@@ -263,6 +270,35 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
         },
         opts,
     );
+
+    // Detect and respond: Config rules matching the pack, non-compliance and Security Hub findings to the alerts topic.
+    let detective: DetectiveControls | undefined;
+    if (det.enabled) {
+        const keyList = Object.values(security.keys);
+        detective = new DetectiveControls(
+            "detective",
+            {
+                namePrefix: p,
+                environment: cfg.environment,
+                alertTopicArn: alerts.topicArn,
+                scopeTag: det.scopeTag,
+                conformancePack: det.conformancePack,
+                accountRules: det.accountRules,
+                recorder: recorderRole ? { role: recorderRole, auditBucketName: b.audit.bucketName, kmsKeyArn: security.keys.logs.arn } : undefined,
+                existingRecorderName: det.existingRecorderName,
+                securityHub: det.securityHub,
+                routeConfigCompliance: det.routeConfigCompliance,
+                stackResourceIds: [network.vpcId, ...keyList.map((k) => k.keyId)],
+                stackResourceArns: [
+                    pulumi.interpolate`arn:${security.partition}:ec2:${cfg.region}:${security.accountId}:vpc/${network.vpcId}`,
+                    ...keyList.map((k) => k.arn),
+                ],
+                remediation: { s3PublicAccessBlock: det.remediateS3PublicAccess },
+                tags: cfg.tags,
+            },
+            { ...opts, dependsOn: [b.audit] },
+        );
+    }
 
     const cost = new CostGuardrails(
         "cost",
