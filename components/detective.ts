@@ -95,7 +95,7 @@ export const MANAGED_RULES: readonly ManagedRule[] = [
     // ---- SNS / logs ----
     { identifier: "SNS_ENCRYPTED_KMS", name: "sns-encrypted-kms", trigger: "change", resourceTypes: ["AWS::SNS::Topic"], accountWide: false, preventive: ["encryption-at-rest-and-in-transit"], control: "encryption", securityHubControls: ["SNS.1"] },
     { identifier: "CLOUDWATCH_LOG_GROUP_ENCRYPTED", name: "cloudwatch-log-group-encrypted", trigger: "periodic", resourceTypes: ["AWS::Logs::LogGroup"], accountWide: false, preventive: ["encryption-at-rest-and-in-transit"], control: "encryption", securityHubControls: [] },
-    { identifier: "CW_LOGGROUP_RETENTION_PERIOD_CHECK", name: "cw-loggroup-retention-period-check", trigger: "periodic", resourceTypes: ["AWS::Logs::LogGroup"], accountWide: false, preventive: ["monitoring-coverage"], control: "monitoring", securityHubControls: [], dynamicParams: ({ environment }) => ({ MinRetentionTime: environment === "prod" ? "365" : "7" }) },
+    { identifier: "CW_LOGGROUP_RETENTION_PERIOD_CHECK", name: "cw-loggroup-retention-period-check", trigger: "periodic", resourceTypes: ["AWS::Logs::LogGroup"], accountWide: false, preventive: ["monitoring-coverage"], control: "monitoring", securityHubControls: [], dynamicParams: ({ environment }) => ({ MinRetentionTime: environment === "prod" ? "90" : "7" }) }, // MinRetentionTime: the pack's monitoring-coverage minLogRetentionDays per environment
     // ---- network ----
     { identifier: "VPC_FLOW_LOGS_ENABLED", name: "vpc-flow-logs-enabled", trigger: "periodic", resourceTypes: ["AWS::EC2::VPC"], accountWide: false, preventive: ["network-isolation", "monitoring-coverage"], control: "network-isolation", securityHubControls: ["EC2.6"], params: { trafficType: "ALL" } },
     // ---- IAM ----
