@@ -65,6 +65,12 @@ export interface PlatformConfig {
         ciOidcSubject: string;
         /** OIDC provider ARN for CI (GitHub Actions); default: the account's token.actions.githubusercontent.com provider. */
         ciOidcProviderArn?: string;
+        /** Subjects the read-only CI role (preview, drift) trusts; default the repository's pull_request and ref:refs/heads/main. */
+        ciReadOnlyOidcSubjects: string[];
+        /** S3 bucket of the Pulumi state backend: the read-only CI role may read the state (and write lock files). */
+        ciStateBucket?: string;
+        /** KMS key of the stack's secrets provider (awskms://): the read-only CI role may decrypt stack secrets. */
+        ciSecretsKmsKeyArn?: string;
     };
     logs: {
         retentionDays: number;
@@ -399,6 +405,9 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             keyDeletionWindowDays: r.num("security.keyDeletionWindowDays", 30, 7, 30, true),
             ciOidcSubject: r.str("security.ciOidcSubject", undefined, /^repo:[^*/:]+\/[^*/:]+:.+$/, "a GitHub OIDC subject naming the repository, e.g. repo:my-org/ml-platform:environment:dev (no wildcard owner or repository)"),
             ciOidcProviderArn: r.optStr("security.ciOidcProviderArn", /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, "an IAM OIDC provider ARN"),
+            ciReadOnlyOidcSubjects: r.strList("security.ciReadOnlyOidcSubjects", [], /^repo:[^*/:]+\/[^*/:]+:(pull_request|ref:.+)$/, "GitHub OIDC subjects of pull requests or branches of the repository, e.g. repo:my-org/ml-platform:pull_request (never an environment: deploys use the deploy role)"),
+            ciStateBucket: r.optStr("security.ciStateBucket", /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "the S3 bucket name of the Pulumi state backend (s3://<bucket>)"),
+            ciSecretsKmsKeyArn: r.optStr("security.ciSecretsKmsKeyArn", /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/, "the ARN of the stack secrets provider's KMS key"),
         },
         logs: { retentionDays: r.num("logs.retentionDays", prod ? 365 : 14, 1, 3653, true) },
         featureStore: { enableOnlineStore: r.bool("featureStore.enableOnlineStore", true) },

@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Alerts } from "../components/alerts";
 import { AuditTrail } from "../components/audit";
+import { CiReadOnlyRole } from "../components/ci-access";
 import { CostGuardrails } from "../components/budget";
 import { DataLake, platformBucketArns } from "../components/datalake";
 import { configRecorderRole, DetectiveControls } from "../components/detective";
@@ -58,6 +59,21 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             ciOidcProviderArn: cfg.security.ciOidcProviderArn,
             ciOidcSubject: cfg.security.ciOidcSubject,
             extraKeyUsers: recorderRole ? { logs: [recorderRole.arn] } : undefined,
+        },
+        opts,
+    );
+
+    // CI: pull-request previews and nightly drift checks run with a read-only role (.github/workflows, docs/ci.md).
+    new CiReadOnlyRole(
+        "ci-readonly",
+        {
+            namePrefix: p,
+            ciOidcSubject: cfg.security.ciOidcSubject,
+            subjects: cfg.security.ciReadOnlyOidcSubjects,
+            ciOidcProviderArn: cfg.security.ciOidcProviderArn,
+            stateBucketName: cfg.security.ciStateBucket,
+            secretsKmsKeyArn: cfg.security.ciSecretsKmsKeyArn,
+            tags: cfg.tags,
         },
         opts,
     );
