@@ -45,7 +45,7 @@ export interface AuditTrailArgs {
     createTrail?: boolean;
     /** Audit bucket name (data lake). */
     auditBucketName: pulumi.Input<string>;
-    /** Key prefix in the audit bucket; default "cloudtrail". */
+    /** Key prefix in the audit bucket; default CLOUDTRAIL_S3_KEY_PREFIX ("cloudtrail"), which DataLake's audit bucket policy admits. */
     s3KeyPrefix?: string;
     /** KMS key for trail log files and the trail's log group. */
     kmsKeyArn: pulumi.Input<string>;
@@ -66,6 +66,8 @@ export interface AuditTrailArgs {
         /** Pipeline parameters passed to the execution. */
         pipelineParameters?: Record<string, pulumi.Input<string>>;
     };
+    /** Break-glass role ARNs (config `security.breakGlassRoleArns`): every AssumeRole of them raises an alert. */
+    breakGlassRoleArns?: pulumi.Input<string>[];
     /** Resources the trail must wait for (the audit bucket policy). */
     trailDependsOn?: pulumi.Input<pulumi.Resource>[];
     /** A provider for us-east-1, needed when the stack region is not us-east-1 (IAM events). */
@@ -74,6 +76,12 @@ export interface AuditTrailArgs {
 }
 
 const API_CALL = "AWS API Call via CloudTrail";
+
+/**
+ * Key prefix of the trail's log files in the audit bucket. The audit bucket's policy (components/datalake.ts) must
+ * admit CloudTrail under `<prefix>/AWSLogs/<account>/*`, so both read this one constant.
+ */
+export const CLOUDTRAIL_S3_KEY_PREFIX = "cloudtrail";
 
 /** SageMaker calls that create compute outside the VPC. */
 export function noVpcJobPattern(): Record<string, unknown> {
@@ -119,6 +127,15 @@ export function keyTamperingPattern(keyArns: string[]): Record<string, unknown> 
     };
 }
 
+/** An STS AssumeRole of one of the break-glass roles (CloudTrail management event, delivered to EventBridge). */
+export function breakGlassPattern(roleArns: string[]): Record<string, unknown> {
+    return {
+        source: ["aws.sts"],
+        "detail-type": [API_CALL],
+        detail: { eventSource: ["sts.amazonaws.com"], eventName: ["AssumeRole"], requestParameters: { roleArn: roleArns } },
+    };
+}
+
 export function alarmToRetrainingPattern(prefixes: string[]): Record<string, unknown> {
     return {
         source: ["aws.cloudwatch"],
@@ -154,6 +171,8 @@ export class AuditTrail extends pulumi.ComponentResource {
     public readonly retrainingTarget: "pipeline" | "sns";
     public readonly retrainingRole?: aws.iam.Role;
     public readonly iamForwarder?: aws.cloudwatch.EventRule;
+    /** Alerts on every use of a break-glass role (only when `breakGlassRoleArns` is non-empty). */
+    public readonly breakGlassRule?: aws.cloudwatch.EventRule;
 
     constructor(name: string, args: AuditTrailArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlplatform:components:AuditTrail", name, {}, opts);
@@ -202,7 +221,7 @@ export class AuditTrail extends pulumi.ComponentResource {
                     enableLogging: true,
                     kmsKeyId: args.kmsKeyArn,
                     s3BucketName: args.auditBucketName,
-                    s3KeyPrefix: args.s3KeyPrefix ?? "cloudtrail",
+                    s3KeyPrefix: args.s3KeyPrefix ?? CLOUDTRAIL_S3_KEY_PREFIX,
                     cloudWatchLogsGroupArn: pulumi.interpolate`${this.logGroup.arn}:*`,
                     cloudWatchLogsRoleArn: this.cloudTrailRole.arn,
                     advancedEventSelectors: [
@@ -251,6 +270,10 @@ export class AuditTrail extends pulumi.ComponentResource {
         toTopic("job-without-vpc", this.rules.noVpcJobs);
         toTopic("role-policy-change", this.rules.rolePolicyChanges);
         toTopic("key-disable-or-delete", this.rules.keyTampering);
+        if ((args.breakGlassRoleArns ?? []).length > 0) {
+            this.breakGlassRule = rule("break-glass-used", "A break-glass role was assumed (docs/deploy.md)", pulumi.all(args.breakGlassRoleArns!).apply(breakGlassPattern));
+            toTopic("break-glass-used", this.breakGlassRule);
+        }
 
         if (args.retraining.pipelineArn) {
             this.retrainingTarget = "pipeline";

@@ -44,8 +44,8 @@
  * BucketOwnerEnforced, so the bucket policy is the way to authorise log delivery.
  *
  * The audit bucket's policy lets `cloudtrail.amazonaws.com` call GetBucketAcl and PutObject (under
- * `AWSLogs/<account>/`, with `s3:x-amz-acl` = bucket-owner-full-control) only for the platform trail
- * (`aws:SourceArn` = trail ARN, `aws:SourceAccount`). When CloudTrail writes with SSE-KMS, the trail's key must be this
+ * `<trail prefix>/AWSLogs/<account>/`, with `s3:x-amz-acl` = bucket-owner-full-control) only for the platform trail
+ * (`aws:SourceArn` = trail ARN), as AWS documents it. When CloudTrail writes with SSE-KMS, the trail's key must be this
  * bucket's key (`auditKmsKeyArn`), and that key's policy must allow CloudTrail (security component).
  *
  * `retainOnDelete` applies to the bucket *and* its configuration resources: deleting only the configuration (policy,
@@ -53,6 +53,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { CLOUDTRAIL_S3_KEY_PREFIX } from "./audit";
 import { grant, Grantee, KeyUse, kmsStatement, PolicyStatement, policyDocument } from "./grants";
 
 /**
@@ -397,6 +398,8 @@ export interface DataLakeArgs {
     trailArn?: pulumi.Input<string>;
     /** CloudTrail trail name, used when trailArn is absent. Default `<namePrefix>-trail`. */
     trailName?: string;
+    /** The trail's `s3KeyPrefix` (AuditTrail's); default CLOUDTRAIL_S3_KEY_PREFIX. "" for no prefix. */
+    trailS3KeyPrefix?: string;
     tags?: Record<string, string>;
 }
 
@@ -476,10 +479,16 @@ export class DataLake extends pulumi.ComponentResource {
         const keyFor = (purpose: Exclude<BucketPurpose, "accessLogs">): pulumi.Input<string> =>
             args.bucketKmsKeyArns?.[purpose] ?? (purpose === "audit" ? args.auditKmsKeyArn : undefined) ?? args.kmsKeyArn;
 
+        // CloudTrail's bucket policy as AWS documents it ("Amazon S3 bucket policy for CloudTrail",
+        // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html):
+        // GetBucketAcl on the bucket and PutObject on `<bucket>/<prefix>/AWSLogs/<account>/*` with
+        // s3:x-amz-acl = bucket-owner-full-control, both only for this trail (aws:SourceArn). With a key prefix the
+        // resource must include it, or CreateTrail fails with InsufficientS3BucketPolicyException.
+        const trailPrefix = (args.trailS3KeyPrefix ?? CLOUDTRAIL_S3_KEY_PREFIX).replace(/^\/+|\/+$/g, "");
         const audit = make("audit", {
             extraPolicyStatements: pulumi.all([names.audit, accountId, this.trailArn]).apply(([bucket, account, trail]): BucketPolicyStatement[] => [
                 {
-                    Sid: "CloudTrailAclCheck",
+                    Sid: "AWSCloudTrailAclCheck",
                     Effect: "Allow",
                     Principal: { Service: "cloudtrail.amazonaws.com" },
                     Action: "s3:GetBucketAcl",
@@ -487,11 +496,11 @@ export class DataLake extends pulumi.ComponentResource {
                     Condition: { StringEquals: { "aws:SourceArn": trail, "aws:SourceAccount": account } },
                 },
                 {
-                    Sid: "CloudTrailWrite",
+                    Sid: "AWSCloudTrailWrite",
                     Effect: "Allow",
                     Principal: { Service: "cloudtrail.amazonaws.com" },
                     Action: "s3:PutObject",
-                    Resource: `arn:aws:s3:::${bucket}/AWSLogs/${account}/*`,
+                    Resource: `arn:aws:s3:::${bucket}/${trailPrefix ? `${trailPrefix}/` : ""}AWSLogs/${account}/*`,
                     Condition: { StringEquals: { "aws:SourceArn": trail, "aws:SourceAccount": account, "s3:x-amz-acl": "bucket-owner-full-control" } },
                 },
             ]),

@@ -371,7 +371,8 @@ export class PlatformNetwork extends pulumi.ComponentResource {
                 policy: policyDocument(
                     logGroup.arn.apply((arn): PolicyStatement[] => [
                         { Sid: "WriteFlowLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [arn, `${arn}:*`] },
-                        { Sid: "DescribeGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: arn.replace(/log-group:.*$/, "log-group:*") },
+                        // DescribeLogGroups has no resource type in the Service Authorization Reference: AWS authorizes it only on "*".
+                        { Sid: "DescribeGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" },
                     ]),
                 ),
             },

@@ -46,12 +46,27 @@ export interface PlatformSecurityArgs {
     environment: "dev" | "prod";
     /** Role ARNs that administer keys and the stack. Empty: the account root administers keys (IAM delegation). */
     adminRoleArns?: string[];
+    /**
+     * Break-glass role ARNs (prod): key administrators and deployers like `adminRoleArns`, meant to be assumed only in
+     * an emergency (their trust policy, with MFA, lives outside the stack); every AssumeRole of them raises an alert
+     * (AuditTrail). See docs/deploy.md.
+     */
+    breakGlassRoleArns?: string[];
+    /** Role ARNs that may decrypt the CloudTrail log files (with the administrators). Empty with no administrators: the account. */
+    auditorRoleArns?: string[];
+    /** Name of the stack's CloudTrail trail (AuditTrail's), which alone may use the logs key. Default `<namePrefix>-trail`. */
+    trailName?: string;
     /** Waiting period before a scheduled key deletion happens (7–30 days). Default 30. */
     keyDeletionWindowDays?: number;
     /** GitHub Actions OIDC provider ARN for the CI deploy role; default the account's token.actions.githubusercontent.com provider. */
     ciOidcProviderArn?: string;
     /** Subject the CI deploy role trusts, naming the repository: `repo:<owner>/<repo>:environment:<env>` (or `:ref:refs/heads/main`). */
     ciOidcSubject: string;
+    /**
+     * Create the serverless monitor's Lambda execution role here (`<prefix>-serverless-monitor`), before the keys, so
+     * that the data and logs key policies can name it and it carries the platform's boundary. Default false.
+     */
+    serverlessMonitor?: boolean;
     /** Services allowed to use the logs key (CloudWatch Logs, CloudTrail, SNS publishers); defaults cover the platform. */
     logsKeyServicePrincipals?: string[];
     /**
@@ -71,6 +86,8 @@ export class PlatformSecurity extends pulumi.ComponentResource {
     public readonly roles: Record<Activity, aws.iam.Role>;
     public readonly keys: Record<KeyPurpose, aws.kms.Key>;
     public readonly boundary: aws.iam.Policy;
+    /** The serverless monitor's execution role (`serverlessMonitor: true`), for components/serverless-monitor.ts. */
+    public readonly serverlessMonitorRole?: aws.iam.Role;
     public readonly accountId: pulumi.Output<string>;
     public readonly partition: pulumi.Output<string>;
     public readonly region: pulumi.Output<string>;
@@ -128,9 +145,41 @@ export class PlatformSecurity extends pulumi.ComponentResource {
             );
         }
         this.roles = roles;
+        const monitorFunctionName = `${p}-serverless-monitor`;
+        if (args.serverlessMonitor) {
+            this.serverlessMonitorRole = new aws.iam.Role(
+                `${name}-serverless-monitor`,
+                {
+                    name: monitorFunctionName,
+                    description: `${p} serverless data-quality monitor (Lambda ${monitorFunctionName})`,
+                    assumeRolePolicy: pulumi.output(sourceAccount).apply((cond) =>
+                        JSON.stringify({
+                            Version: "2012-10-17",
+                            Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole", Condition: cond }],
+                        }),
+                    ),
+                    permissionsBoundary: this.boundary.arn,
+                    maxSessionDuration: 3600,
+                    forceDetachPolicies: true,
+                },
+                opt,
+            );
+        }
+        const viaS3 = pulumi.interpolate`s3.${this.region}.amazonaws.com`;
 
         const admins = args.adminRoleArns ?? [];
-        const adminPrincipals: pulumi.Input<string>[] = admins.length > 0 ? admins : [pulumi.interpolate`arn:${this.partition}:iam::${this.accountId}:root`];
+        const breakGlass = (args.breakGlassRoleArns ?? []).filter((a) => !admins.includes(a));
+        const root = pulumi.interpolate`arn:${this.partition}:iam::${this.accountId}:root`;
+        // Key administrators: the named administrators (the account, i.e. IAM, when none is named) and the break-glass
+        // roles. Whoever runs `pulumi up` must be one of them: CreateKey/PutKeyPolicy refuse a policy that would not let
+        // the caller change it again (the policy lockout safety check).
+        const adminPrincipals: pulumi.Input<string>[] = [...(admins.length > 0 ? admins : [root]), ...breakGlass];
+        const deployers: pulumi.Input<string>[] = [roles.ciDeploy.arn, ...(admins.length > 0 ? admins : [root]), ...breakGlass];
+        const trailArn = arn("cloudtrail", `trail/${args.trailName ?? `${p}-trail`}`);
+        // Who reads the audit trail's log files: the named auditors and administrators; the account (IAM delegation)
+        // only when neither is configured, like key administration.
+        const auditors = [...(args.auditorRoleArns ?? []), ...admins.filter((a) => !(args.auditorRoleArns ?? []).includes(a))];
+        const auditorPrincipals: pulumi.Input<string>[] = auditors.length > 0 ? auditors : [pulumi.interpolate`arn:${this.partition}:iam::${this.accountId}:root`];
         const logServices = args.logsKeyServicePrincipals ?? [
             "cloudwatch.amazonaws.com",
             "events.amazonaws.com",
@@ -165,6 +214,66 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                     Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
                 },
             ];
+            // The deployers: the CI deploy role (model roll-outs) and the stack administrators (`pulumi up`), or the
+            // account (IAM decides) when no administrator is named. Creating resources encrypted with a key needs key use
+            // by the caller: CreateFeatureGroup with OnlineStoreSecurityConfig/OfflineStoreConfig KmsKeyId
+            // (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_OnlineStoreSecurityConfig.html lists
+            // Encrypt, Decrypt, DescribeKey, CreateGrant, RetireGrant, ReEncryptFrom/To, GenerateDataKey*), endpoint
+            // configurations with KmsKeyId and capture KmsKeyId, Lambda functions with KMSKeyArn. Only through those
+            // services (kms:ViaService) and in this account (kms:CallerAccount); grants only for AWS resources.
+            const deployerServices = this.region.apply((r) => ["sagemaker", "s3", "lambda"].map((svc) => `${svc}.${r}.amazonaws.com`));
+            statements.push(
+                {
+                    Sid: "DeployersUseKeyThroughAwsServices",
+                    Effect: "Allow",
+                    Principal: { AWS: deployers },
+                    Action: DEPLOYER_KEY_ACTIONS,
+                    Resource: "*",
+                    Condition: { StringEquals: { "kms:CallerAccount": this.accountId, "kms:ViaService": deployerServices } },
+                },
+                {
+                    Sid: "DeployersCreateGrantsForAwsResources",
+                    Effect: "Allow",
+                    Principal: { AWS: deployers },
+                    Action: "kms:CreateGrant",
+                    Resource: "*",
+                    Condition: { StringEquals: { "kms:CallerAccount": this.accountId, "kms:ViaService": deployerServices }, Bool: { "kms:GrantIsForAWSResource": true } },
+                },
+            );
+            const monitorRole = this.serverlessMonitorRole;
+            if (monitorRole && purpose === "data") {
+                // The serverless monitor reads the endpoint's capture (capture bucket, data key) through S3.
+                statements.push({
+                    Sid: "ServerlessMonitorReadsCaptureViaS3",
+                    Effect: "Allow",
+                    Principal: { AWS: [monitorRole.arn] },
+                    Action: ["kms:Decrypt", "kms:DescribeKey"],
+                    Resource: "*",
+                    Condition: { StringEquals: { "kms:ViaService": viaS3, "kms:CallerAccount": this.accountId } },
+                });
+            }
+            if (monitorRole && purpose === "logs") {
+                // The monitoring bucket is encrypted with the logs key: the monitor reads its baseline and writes reports
+                // through S3, and Lambda decrypts the function's environment (encryption context: the function ARN).
+                statements.push(
+                    {
+                        Sid: "ServerlessMonitorBaselinesAndReportsViaS3",
+                        Effect: "Allow",
+                        Principal: { AWS: [monitorRole.arn] },
+                        Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                        Resource: "*",
+                        Condition: { StringEquals: { "kms:ViaService": viaS3, "kms:CallerAccount": this.accountId } },
+                    },
+                    {
+                        Sid: "ServerlessMonitorDecryptsItsEnvironment",
+                        Effect: "Allow",
+                        Principal: { AWS: [monitorRole.arn] },
+                        Action: "kms:Decrypt",
+                        Resource: "*",
+                        Condition: { StringEquals: { "kms:EncryptionContext:aws:lambda:FunctionArn": arn("lambda", `function:${monitorFunctionName}`) } },
+                    },
+                );
+            }
             if (purpose === "logs") {
                 statements.push(
                     {
@@ -175,14 +284,48 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                         Resource: "*",
                         Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": arn("logs", "log-group:*") } },
                     },
+                    // CloudTrail's key-policy sections as AWS documents them ("Configure AWS KMS key policies for
+                    // CloudTrail", https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html):
+                    // GenerateDataKey* with the trail's encryption context, DescribeKey in its own statement (CreateTrail
+                    // calls it without an encryption context), Decrypt because the audit bucket uses an S3 Bucket Key,
+                    // each only for this stack's trail (aws:SourceArn, the documented best practice).
                     {
-                        Sid: "CloudTrailEncryption",
+                        Sid: "AllowCloudTrailToEncryptLogs",
                         Effect: "Allow",
                         Principal: { Service: "cloudtrail.amazonaws.com" } as unknown as never,
-                        Action: ["kms:GenerateDataKey", "kms:DescribeKey"],
+                        Action: "kms:GenerateDataKey*",
                         Resource: "*",
                         Condition: {
-                            StringEquals: { "aws:SourceAccount": this.accountId },
+                            StringEquals: { "aws:SourceArn": trailArn },
+                            StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": pulumi.interpolate`arn:${this.partition}:cloudtrail:*:${this.accountId}:trail/*` },
+                        },
+                    },
+                    {
+                        Sid: "AllowCloudTrailToDescribeKey",
+                        Effect: "Allow",
+                        Principal: { Service: "cloudtrail.amazonaws.com" } as unknown as never,
+                        Action: "kms:DescribeKey",
+                        Resource: "*",
+                        Condition: { StringEquals: { "aws:SourceArn": trailArn } },
+                    },
+                    {
+                        Sid: "AllowCloudTrailToDecryptWithS3BucketKey",
+                        Effect: "Allow",
+                        Principal: { Service: "cloudtrail.amazonaws.com" } as unknown as never,
+                        Action: "kms:Decrypt",
+                        Resource: "*",
+                        Condition: { StringEquals: { "aws:SourceArn": trailArn } },
+                    },
+                    {
+                        // The documented "decrypt log files" section, limited to named principals (auditors and
+                        // administrators) instead of every principal of the account.
+                        Sid: "AllowNamedAuditorsToDecryptLogFiles",
+                        Effect: "Allow",
+                        Principal: { AWS: auditorPrincipals },
+                        Action: ["kms:Decrypt", "kms:ReEncryptFrom"],
+                        Resource: "*",
+                        Condition: {
+                            StringEquals: { "kms:CallerAccount": this.accountId },
                             StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": pulumi.interpolate`arn:${this.partition}:cloudtrail:*:${this.accountId}:trail/*` },
                         },
                     },
@@ -207,7 +350,7 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                     customerMasterKeySpec: "SYMMETRIC_DEFAULT",
                     policy: pulumi.output(statements).apply((s) => JSON.stringify({ Version: "2012-10-17", Id: `${p}-${purpose}`, Statement: s })),
                 },
-                { ...opt, dependsOn: Object.values(roles) },
+                { ...opt, dependsOn: [...Object.values(roles), ...(this.serverlessMonitorRole ? [this.serverlessMonitorRole] : [])] },
             );
             new aws.kms.Alias(`${name}-${purpose}-alias`, { name: `alias/${p}-${purpose}`, targetKeyId: keys[purpose].keyId }, opt);
         }
@@ -256,6 +399,26 @@ export class PlatformSecurity extends pulumi.ComponentResource {
         for (const purpose of Object.keys(KEY_USERS) as KeyPurpose[]) {
             for (const activity of KEY_USERS[purpose]) this.grantKeyUse(purpose, this.grantee(activity), `${purpose}-key`);
         }
+
+        // The CI deploy role rolls models out: CreateEndpointConfig names the artifacts key (volumes) and the data key
+        // (capture), so SageMaker needs the caller's key use on both. IAM side of the key policies' deployer statements.
+        const viaSageMaker = pulumi.interpolate`sagemaker.${this.region}.amazonaws.com`;
+        grant(this, name, "deploy-keys", this.grantee("ciDeploy"), [
+            {
+                Sid: "UseKeysThroughSageMaker",
+                Effect: "Allow",
+                Action: DEPLOYER_KEY_ACTIONS,
+                Resource: [keys.data.arn, keys.artifacts.arn],
+                Condition: { StringEquals: { "kms:ViaService": viaSageMaker, "kms:CallerAccount": this.accountId } },
+            },
+            {
+                Sid: "GrantsForSageMakerResources",
+                Effect: "Allow",
+                Action: "kms:CreateGrant",
+                Resource: [keys.data.arn, keys.artifacts.arn],
+                Condition: { StringEquals: { "kms:ViaService": viaSageMaker, "kms:CallerAccount": this.accountId }, Bool: { "kms:GrantIsForAWSResource": true } },
+            },
+        ]);
 
         this.roleArns = pulumi.output(Object.fromEntries(ACTIVITIES.map((a) => [a, roles[a].arn]))) as unknown as pulumi.Output<Record<Activity, string>>;
         this.keyArns = pulumi.output({ data: keys.data.arn, artifacts: keys.artifacts.arn, logs: keys.logs.arn });
@@ -393,9 +556,17 @@ export class PlatformSecurity extends pulumi.ComponentResource {
         const sm = (res: pulumi.Input<string>) => pulumi.interpolate`arn:${this.partition}:sagemaker:${this.region}:${this.accountId}:${res}`;
         return grant(this, this.prefixName(), "model-deployment", grantee, [
             {
+                // ListModelPackages takes the group *name*: SageMaker authorizes it on "*" (like every List call), so a
+                // grant scoped to package ARNs is denied and the deploy step fails.
+                Sid: "ListPackages",
+                Effect: "Allow",
+                Action: "sagemaker:ListModelPackages",
+                Resource: "*",
+            },
+            {
                 Sid: "ReadApprovedPackages",
                 Effect: "Allow",
-                Action: ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages", "sagemaker:DescribeModelPackageGroup", "sagemaker:UpdateModelPackage"],
+                Action: ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:UpdateModelPackage"],
                 Resource: [sm(pulumi.interpolate`model-package/${modelPackageGroupName}/*`), sm(pulumi.interpolate`model-package-group/${modelPackageGroupName}`)],
             },
             {
@@ -456,22 +627,38 @@ export class PlatformSecurity extends pulumi.ComponentResource {
     }
 }
 
-const KEY_ADMIN_ACTIONS = [
-    "kms:Create*",
-    "kms:Describe*",
-    "kms:Enable*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Update*",
-    "kms:Revoke*",
-    "kms:Disable*",
-    "kms:Get*",
-    "kms:Delete*",
+/** Key use a deployer needs while AWS services create encrypted resources on its behalf (OnlineStoreSecurityConfig's list). */
+export const DEPLOYER_KEY_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey", "kms:RetireGrant"];
+
+/**
+ * Key administration, listed action by action (the Service Authorization Reference's KMS actions on a `key`): no
+ * wildcard, because AWS's default `kms:Create*` includes kms:CreateGrant, with which any principal the account lets
+ * call it could hand itself Decrypt through a grant. Grants are created only through the GrantIsForAWSResource
+ * statements. No Encrypt/Decrypt/GenerateDataKey: administrators cannot read data with this statement.
+ */
+export const KEY_ADMIN_ACTIONS = [
+    "kms:CreateAlias",
+    "kms:UpdateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:EnableKey",
+    "kms:DisableKey",
+    "kms:EnableKeyRotation",
+    "kms:DisableKeyRotation",
+    "kms:RotateKeyOnDemand",
+    "kms:GetKeyPolicy",
+    "kms:PutKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:ListGrants",
+    "kms:RevokeGrant",
+    "kms:UpdateKeyDescription",
     "kms:TagResource",
     "kms:UntagResource",
     "kms:ScheduleKeyDeletion",
     "kms:CancelKeyDeletion",
-    "kms:RotateKeyOnDemand",
 ];
 
 function kebab(s: string): string {
@@ -494,7 +681,11 @@ function boundaryStatements(
             Effect: "Allow",
             Action: [
                 "s3:Get*", "s3:List*", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:AbortMultipartUpload",
-                "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant",
+                // The Feature Store offline-store writer sets the object ACL (AWS managed policy
+                // AmazonSageMakerFeatureStoreAccess grants s3:PutObjectAcl); with BucketOwnerEnforced only
+                // bucket-owner-full-control is accepted, so this cannot share objects.
+                "s3:PutObjectAcl",
+                "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant", "kms:RetireGrant",
                 "sagemaker:Create*", "sagemaker:Describe*", "sagemaker:List*", "sagemaker:Update*", "sagemaker:Stop*", "sagemaker:Delete*",
                 "sagemaker:AddTags", "sagemaker:InvokeEndpoint", "sagemaker:BatchPutMetrics", "sagemaker:PutRecord", "sagemaker:GetRecord",
                 "sagemaker:BatchGetRecord", "sagemaker:DeleteRecord", "sagemaker:StartPipelineExecution",
@@ -506,6 +697,8 @@ function boundaryStatements(
                 "glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartitions", "glue:BatchCreatePartition",
                 "athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults",
                 "sns:Publish", "events:PutEvents", "iam:PassRole", "sts:GetCallerIdentity",
+                // The serverless monitor (Lambda in the VPC, active tracing): ENI addresses and X-Ray segments.
+                "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
                 "application-autoscaling:RegisterScalableTarget", "application-autoscaling:Describe*", "application-autoscaling:PutScalingPolicy",
             ],
             Resource: "*", // A boundary is a ceiling: it grants nothing by itself; the roles' own policies scope resources.

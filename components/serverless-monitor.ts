@@ -11,10 +11,13 @@
  * `mlplatform:monitor-endpoint` = endpoint name.
  *
  * Resources:
- *   - aws:iam/role:Role                       its own execution role (lambda.amazonaws.com, aws:SourceAccount)
+ *   - aws:iam/role:Role                       its execution role (lambda.amazonaws.com, aws:SourceAccount), unless
+ *                                             `role` is passed: the program passes PlatformSecurity's, which the data
+ *                                             and logs key policies name and which carries the platform boundary
  *   - aws:iam/rolePolicy:RolePolicy           least privilege, one per concern (grants.ts `grant`):
  *       capture-read   list/get only `<capturePrefix>/<endpoint>/` of the capture bucket; decrypt with its key via S3
- *       baseline-read  list/get only `<baselinePrefix>/` of the monitoring bucket; decrypt via S3
+ *       baseline-read  list/get only `<baselinePrefix>/` (default `baselines/<endpoint>`, lib/monitoring/layout.ts) of
+ *                      the monitoring bucket; decrypt via S3
  *       reports-write  put only under `<reportsPrefix>/<endpoint>/<schedule>/`; GenerateDataKey/Decrypt via S3
  *       logs           write only to its own log group; decrypt its environment (logs key, this function only)
  *       vpc            ENIs only in the given subnets / security groups / VPC (as PlatformSecurity.grantVpcAccess)
@@ -30,6 +33,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LAMBDA_HANDLER, MONITOR_RUN_METRIC, NO_CAPTURE_DATA_METRIC, SERVERLESS_MONITOR_NAMESPACE, ENV } from "../lib/monitoring/lambda/metrics";
+import { baselinePrefix as layoutBaselinePrefix } from "../lib/monitoring/layout";
 import { grant, Grantee, PolicyStatement } from "./grants";
 import { buildLambdaArchive } from "./lambda-bundle";
 
@@ -88,7 +92,10 @@ export interface ServerlessMonitorArgs {
     scheduleName: string;
     /** Where the endpoint captures: `s3://<name>/<prefix>/<endpoint>/<variant>/yyyy/mm/dd/hh/`. */
     captureBucket: { name: pulumi.Input<string>; prefix: string };
-    /** Baselines and reports; prefixes default to ModelMonitorSchedule's (`baselines/data-quality`, `reports/data-quality`). */
+    /**
+     * Baselines and reports. The baseline prefix defaults to the platform's one layout (lib/monitoring/layout.ts:
+     * `baselines/<endpoint>`, where the `monitor` step uploads it); reports default to `reports/data-quality`.
+     */
     monitoringBucket: { name: pulumi.Input<string>; baselinePrefix?: string; reportsPrefix?: string };
     kmsKeys: {
         /** Key of the capture bucket (decrypt only). */
@@ -126,7 +133,13 @@ export interface ServerlessMonitorArgs {
     /** Lambda Insights layer; default the AWS-published x86_64 layer of `region` (LAMBDA_INSIGHTS_LAYERS_X86_64). */
     insightsLayerArn?: string;
     /**
-     * Permissions boundary for the role (none by default). PlatformSecurity's boundary does not allow
+     * The execution role, created by PlatformSecurity (`serverlessMonitor: true`) so that the platform's key policies
+     * can name it and it carries the platform's permissions boundary. Without it the component creates its own role
+     * (then the keys' policies must allow it some other way).
+     */
+    role?: aws.iam.Role;
+    /**
+     * Permissions boundary for the role the component creates when `role` is absent (none by default). PlatformSecurity's boundary does not allow
      * xray:PutTraceSegments/PutTelemetryRecords or ec2:Assign/UnassignPrivateIpAddresses; a boundary passed here must.
      */
     permissionsBoundaryArn?: pulumi.Input<string>;
@@ -216,7 +229,9 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
         this.scheduleName = args.scheduleName;
         const fnName = `${args.namePrefix}-serverless-monitor`;
         const capturePrefix = trimSlashes(args.captureBucket.prefix);
-        const baselinePrefix = trimSlashes(args.monitoringBucket.baselinePrefix ?? "baselines/data-quality");
+        const baselinePrefix: pulumi.Output<string> = args.monitoringBucket.baselinePrefix
+            ? pulumi.output(trimSlashes(args.monitoringBucket.baselinePrefix))
+            : pulumi.output(args.endpointName).apply(layoutBaselinePrefix);
         const reportsPrefix = trimSlashes(args.monitoringBucket.reportsPrefix ?? "reports/data-quality");
         const lookback = args.lookbackMinutes ?? (period > 3600 ? period / 60 : undefined);
 
@@ -227,7 +242,7 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
         const viaS3 = { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } };
 
         // ---- role ----------------------------------------------------------------------------------------------
-        this.role = new aws.iam.Role(
+        this.role = args.role ?? new aws.iam.Role(
             `${name}-role`,
             {
                 name: fnName,
@@ -254,7 +269,7 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
             { Sid: "DecryptCapture", Effect: "Allow", Action: "kms:Decrypt", Resource: args.kmsKeys.capture, Condition: viaS3 },
         ]);
         grant(this, name, "baseline-read", grantee, [
-            { Sid: "ListBaseline", Effect: "Allow", Action: "s3:ListBucket", Resource: s3Arn(args.monitoringBucket.name), Condition: { StringLike: { "s3:prefix": [`${baselinePrefix}/*`] } } },
+            { Sid: "ListBaseline", Effect: "Allow", Action: "s3:ListBucket", Resource: s3Arn(args.monitoringBucket.name), Condition: { StringLike: { "s3:prefix": baselinePrefix.apply((b) => [`${b}/*`]) } } },
             { Sid: "ReadBaseline", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${s3Arn(args.monitoringBucket.name)}/${baselinePrefix}/*` },
             { Sid: "DecryptBaseline", Effect: "Allow", Action: "kms:Decrypt", Resource: args.kmsKeys.monitoring, Condition: viaS3 },
         ]);
@@ -366,8 +381,8 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
 
         // ---- schedule ----------------------------------------------------------------------------------------------
         this.scheduleInput = pulumi
-            .all([args.endpointName, args.captureBucket.name, args.monitoringBucket.name])
-            .apply(([endpointName, captureBucket, monitoringBucket]) =>
+            .all([args.endpointName, args.captureBucket.name, args.monitoringBucket.name, baselinePrefix])
+            .apply(([endpointName, captureBucket, monitoringBucket, baselinePrefix]) =>
                 JSON.stringify({
                     endpointName,
                     scheduleName: args.scheduleName,

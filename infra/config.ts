@@ -60,6 +60,10 @@ export interface PlatformConfig {
     security: {
         /** IAM principals (role ARNs) that administer the stack: key administrators and VPC-endpoint exemption. */
         adminRoleArns: string[];
+        /** Emergency roles (prod break-glass, docs/deploy.md): key administrators and deployers, every use alerts. */
+        breakGlassRoleArns: string[];
+        /** IAM role ARNs of security auditors: they (and the administrators) may decrypt the CloudTrail log files. */
+        auditorRoleArns: string[];
         keyDeletionWindowDays: number;
         /** GitHub OIDC subject allowed to assume the CI deploy role, naming the repository: `repo:org/repo:environment:prod`. */
         ciOidcSubject: string;
@@ -402,6 +406,8 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
         },
         security: {
             adminRoleArns: r.strList("security.adminRoleArns", [], ROLE_ARN, "IAM role ARNs"),
+            auditorRoleArns: r.strList("security.auditorRoleArns", [], ROLE_ARN, "IAM role ARNs"),
+            breakGlassRoleArns: r.strList("security.breakGlassRoleArns", [], ROLE_ARN, "IAM role ARNs"),
             keyDeletionWindowDays: r.num("security.keyDeletionWindowDays", 30, 7, 30, true),
             ciOidcSubject: r.str("security.ciOidcSubject", undefined, /^repo:[^*/:]+\/[^*/:]+:.+$/, "a GitHub OIDC subject naming the repository, e.g. repo:my-org/ml-platform:environment:dev (no wildcard owner or repository)"),
             ciOidcProviderArn: r.optStr("security.ciOidcProviderArn", /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, "an IAM OIDC provider ARN"),

@@ -20,6 +20,7 @@ import { configRecorderRole, DetectiveControls } from "../components/detective";
 import { ModelEndpoint } from "../components/endpoint";
 import { ADULT_CENSUS_SCHEMA } from "../components/feature-schema";
 import { FeatureStore } from "../components/featurestore";
+import { grantLifecycleOperator } from "../components/lifecycle-grants";
 import { ModelMonitorSchedule } from "../components/modelmonitor";
 import { PlatformNetwork } from "../components/network";
 import { Observability } from "../components/observability";
@@ -49,15 +50,21 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     const det = cfg.detective;
     const recorderRole = det.enabled && det.createRecorder ? configRecorderRole("config-recorder", p, cfg.tags, { provider }) : undefined;
 
+    // The serverless monitor's role is created with the keys, so that their policies can name it.
+    const serverlessMonitorOn = cfg.monitoring.serverlessMonitor && cfg.endpoint.enabled;
     const security = new PlatformSecurity(
         "security",
         {
             namePrefix: p,
             environment: cfg.environment,
             adminRoleArns: cfg.security.adminRoleArns,
+            auditorRoleArns: cfg.security.auditorRoleArns,
+            breakGlassRoleArns: cfg.security.breakGlassRoleArns,
+            trailName: `${p}-trail`,
             keyDeletionWindowDays: cfg.security.keyDeletionWindowDays,
             ciOidcProviderArn: cfg.security.ciOidcProviderArn,
             ciOidcSubject: cfg.security.ciOidcSubject,
+            serverlessMonitor: serverlessMonitorOn,
             extraKeyUsers: recorderRole ? { logs: [recorderRole.arn] } : undefined,
         },
         opts,
@@ -117,7 +124,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             forceDestroy: cfg.dataLake.forceDestroy,
             retainOnDelete: cfg.dataLake.retainOnDelete,
             restrictToVpcEndpointId: cfg.dataLake.restrictToVpcEndpoint ? network.s3GatewayEndpointId : undefined,
-            adminRoleArns: cfg.security.adminRoleArns,
+            adminRoleArns: [...cfg.security.adminRoleArns, ...cfg.security.breakGlassRoleArns],
             // CI deploys from outside the VPC; Feature Store writes the offline store from the service's own network.
             // AWS Config delivers snapshots with its recorder role, from the service's network.
             vpcEndpointExemptRoleArns: [security.roles.ciDeploy.arn, security.roles.featureStore.arn, ...(recorderRole ? [recorderRole.arn] : [])],
@@ -137,13 +144,22 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     b.artifacts.grantReadWrite(g("training"), "models/");
     b.artifacts.grantRead(g("training"), "features/");
     b.artifacts.grantReadWrite(g("processing"), "features/");
+    // The prepare processing job reads its script from artifacts/code/ (lib/aws/permissions.ts, access contract).
+    b.artifacts.grantRead(g("processing"), "code/");
     b.artifacts.grantRead(g("hosting"));
     b.artifacts.grantReadWrite(g("pipeline"));
     b.artifacts.grantRead(g("ciDeploy"), "models/");
     b.capture.grantWrite(g("hosting"));
+    // Batch transform jobs run as the model's execution role (hosting): test scoring and batch-infer read
+    // curated/batch-transform/input/ and write curated/evaluation/ and curated/batch-transform/output/.
+    b.curated.grantRead(g("hosting"), "batch-transform/input/");
+    b.curated.grantWrite(g("hosting"), "batch-transform/output/");
+    b.curated.grantWrite(g("hosting"), "evaluation/");
     b.capture.grantRead(g("monitoring"));
     b.monitoring.grantReadWrite(g("monitoring"));
-    b.monitoring.grantRead(g("pipeline"));
+    // The evaluate and monitor steps write baselines, ground truth and reports; monitor reads the capture.
+    b.monitoring.grantReadWrite(g("pipeline"));
+    b.capture.grantRead(g("pipeline"));
 
     const alerts = new Alerts("alerts", { namePrefix: p, kmsKeyArn: security.keys.logs.arn, emails: cfg.alarms.emails, tags: cfg.tags }, opts);
 
@@ -171,6 +187,17 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     );
     security.grantModelDeployment(g("ciDeploy"), registry.modelPackageGroupName);
     security.grantModelDeployment(g("pipeline"), registry.modelPackageGroupName);
+    grantLifecycleOperator(g("pipeline"), {
+        owner: security,
+        ownerName: p,
+        partition: security.partition,
+        region: security.region,
+        accountId: security.accountId,
+        namePrefix: p,
+        featureGroupArns: featureStore.featureGroupArns.apply((m) => Object.values(m)),
+        modelPackageGroupName: registry.modelPackageGroupName,
+        recommenderRoleArn: security.roles.pipeline.arn,
+    });
 
     const endpointName = `${p}-endpoint`;
     const monitorOn = cfg.endpoint.enabled && cfg.monitoring.modelMonitorSchedule;
@@ -245,7 +272,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
 
     // The platform's own monitor (lib/monitoring on Lambda): publishes the metrics the drift alarms above watch.
     let serverlessMonitor: ServerlessMonitor | undefined;
-    if (cfg.monitoring.serverlessMonitor && endpoint) {
+    if (serverlessMonitorOn && endpoint) {
         serverlessMonitor = new ServerlessMonitor(
             "serverless-monitor",
             {
@@ -263,6 +290,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
                 scheduleExpression: cfg.monitoring.serverlessScheduleExpression,
                 alarmTopicArn: alerts.topicArn,
                 logRetentionDays: cfg.logs.retentionDays,
+                role: security.serverlessMonitorRole,
                 tags: cfg.tags,
             },
             { ...opts },
@@ -280,6 +308,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             alarmTopicArn: alerts.topicArn,
             platformRoleNames: Object.values(security.roles).map((r) => r.name),
             platformKeyArns: Object.values(security.keys).map((k) => k.arn),
+            breakGlassRoleArns: cfg.security.breakGlassRoleArns,
             retraining: { alarmNamePrefixes: [`${p}-drift-`, `${p}-model-quality-`], pipelineArn: cfg.audit.retrainingPipelineArn },
             trailDependsOn: [b.audit],
             tags: cfg.tags,

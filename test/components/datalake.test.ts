@@ -238,7 +238,8 @@ describe("DataLake", () => {
             assert.equal(s.Condition.StringEquals["aws:SourceArn"], trail);
             assert.equal(s.Condition.StringEquals["aws:SourceAccount"], MOCK_ACCOUNT);
         }
-        assert.equal(ct.find((s) => s.Action === "s3:PutObject")!.Resource, `arn:aws:s3:::${name("audit")}/AWSLogs/${MOCK_ACCOUNT}/*`);
+        // issue 9 defect 1: under the trail's key prefix (AuditTrail writes with s3KeyPrefix "cloudtrail"), as AWS documents it
+        assert.equal(ct.find((s) => s.Action === "s3:PutObject")!.Resource, `arn:aws:s3:::${name("audit")}/cloudtrail/AWSLogs/${MOCK_ACCOUNT}/*`);
         // no other bucket admits CloudTrail
         const raw = await policyOf(configOf(T.policy, name("raw")).inputs.policy);
         assert.ok(!JSON.stringify(raw).includes("cloudtrail"));

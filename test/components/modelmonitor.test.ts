@@ -43,8 +43,8 @@ describe("ModelMonitorSchedule", () => {
         const jd = mocks.one("aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition");
         assert.equal(jd.inputs.dataQualityAppSpecification.imageUri, "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest");
         assert.equal(jd.inputs.dataQualityAppSpecification.environment.publish_cloudwatch_metrics, "Enabled");
-        assert.equal(jd.inputs.dataQualityBaselineConfig.constraintsResource.s3Uri, "s3://mlp-dev-monitoring/baselines/data-quality/constraints.json");
-        assert.equal(jd.inputs.dataQualityBaselineConfig.statisticsResource.s3Uri, "s3://mlp-dev-monitoring/baselines/data-quality/statistics.json");
+        assert.equal(jd.inputs.dataQualityBaselineConfig.constraintsResource.s3Uri, "s3://mlp-dev-monitoring/baselines/mlp-dev-endpoint/constraints.json");
+        assert.equal(jd.inputs.dataQualityBaselineConfig.statisticsResource.s3Uri, "s3://mlp-dev-monitoring/baselines/mlp-dev-endpoint/statistics.json");
         const input = jd.inputs.dataQualityJobInput.endpointInput;
         assert.equal(input.endpointName, "mlp-dev-endpoint");
         assert.equal(input.localPath, "/opt/ml/processing/input/endpoint");

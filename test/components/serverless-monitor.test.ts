@@ -103,10 +103,10 @@ describe("ServerlessMonitor", function () {
         const base = p["sm-baseline-read-monitor"];
         assert.deepStrictEqual(base.map((s) => [s.Action, s.Resource]), [
             ["s3:ListBucket", "arn:aws:s3:::mlp-dev-monitoring-0a1b"],
-            ["s3:GetObject", "arn:aws:s3:::mlp-dev-monitoring-0a1b/baselines/data-quality/*"],
+            ["s3:GetObject", "arn:aws:s3:::mlp-dev-monitoring-0a1b/baselines/mlp-dev-endpoint/*"],
             ["kms:Decrypt", DATA_KEY],
         ]);
-        assert.deepStrictEqual(base[0].Condition, { StringLike: { "s3:prefix": ["baselines/data-quality/*"] } });
+        assert.deepStrictEqual(base[0].Condition, { StringLike: { "s3:prefix": ["baselines/mlp-dev-endpoint/*"] } });
         const rep = p["sm-reports-write-monitor"];
         assert.deepStrictEqual(rep.map((s) => [s.Action, s.Resource]), [
             [["s3:PutObject", "s3:AbortMultipartUpload"], "arn:aws:s3:::mlp-dev-monitoring-0a1b/reports/data-quality/mlp-dev-endpoint/mlp-dev-data-quality/*"],
@@ -194,7 +194,8 @@ describe("ServerlessMonitor", function () {
             captureBucket: "mlp-dev-capture-0a1b",
             capturePrefix: "datacapture",
             monitoringBucket: "mlp-dev-monitoring-0a1b",
-            baselinePrefix: "baselines/data-quality",
+            // issue 9 defect 2: one layout (lib/monitoring/layout.ts), where the monitor step uploads the baseline
+            baselinePrefix: "baselines/mlp-dev-endpoint",
             reportsPrefix: "reports/data-quality",
         });
         assert.strictEqual(target.inputs.rule, rule.state.name);

@@ -32,6 +32,7 @@ import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { StackOutputs } from "../../../infra/outputs";
 import { kmsKeyForUri, s3Join } from "../../../lib/aws/common";
+import { baselinePrefix } from "../../../lib/monitoring/layout";
 import { modelInputCsv, preparedUri, transformUri } from "../../../lib/aws/datasets";
 import { describeEndpoint } from "../../../lib/aws/hosting";
 import { Clock, withThrottlingRetry } from "../../../lib/aws/retry";
@@ -288,11 +289,11 @@ export async function runAwsMonitor(o: AwsMonitorInput): Promise<AwsMonitorResul
     // 1. data-quality baseline: the train split as the endpoint's input features
     const baselineDir = path.join(mirror, "baselines", ep);
     const base = await suggestBaseline(decodedLines(endpointLines(transform, train)), { columnNames: featureNames, outputDir: baselineDir });
-    const baselineUris = { statistics: s3Join(mon, "baselines/", `${ep}/`, "statistics.json"), constraints: s3Join(mon, "baselines/", `${ep}/`, "constraints.json") };
+    const baselineUris = { statistics: s3Join(mon, `${baselinePrefix(ep)}/`, "statistics.json"), constraints: s3Join(mon, `${baselinePrefix(ep)}/`, "constraints.json") };
     for (const [k, uri] of Object.entries(baselineUris)) {
         await putObject(s3, out, uri, fs.readFileSync(path.join(baselineDir, `${k}.json`)), { kmsKeyArn: kmsKeyForUri(out, uri), contentType: "application/json" });
     }
-    log(`baseline: ${base.statistics.dataset.item_count} training rows, ${base.statistics.features.length} model-input features -> ${s3Join(mon, "baselines/", `${ep}/`)}`);
+    log(`baseline: ${base.statistics.dataset.item_count} training rows, ${base.statistics.features.length} model-input features -> ${s3Join(mon, `${baselinePrefix(ep)}/`)}`);
 
     const replays = [
         { name: "asis", rows: test },
@@ -439,7 +440,7 @@ const step: StepDefinition = {
             const ep = res.endpointName;
             const reports = s3Join(out.buckets.monitoring.uri, "reports/", `${ep}/`);
             return monitorStepResult(ctx, ep, res, reports, `reports ${reports}`, {
-                baseline: s3Join(out.buckets.monitoring.uri, "baselines/", `${ep}/`),
+                baseline: s3Join(out.buckets.monitoring.uri, `${baselinePrefix(ep)}/`),
                 reports,
                 groundTruth: s3Join(out.buckets.monitoring.uri, "ground-truth/", `${ep}/`),
                 html: ctx.rel(res.reportFile),

@@ -1,0 +1,109 @@
+/**
+ * The access contract (lib/access/contract.ts) for dev and prod: every needed access Allowed, every forbidden access
+ * Denied, decided by the policy pack's IAM evaluator over the stack's mock run. Variants show the contract fails when a
+ * policy breaks it.
+ */
+import assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { ContractReport, formatFailure, runContract, summarize } from "../../lib/access/contract";
+import { AccessModel } from "../../lib/access/model";
+import { accessModelOf } from "../../lib/access/stack";
+
+function check(r: ContractReport): void {
+    console.log(`      ${summarize(r)}`);
+    assert.strictEqual(r.failures.length, 0, `${r.failures.length} probe(s) of ${r.stack} failed:\n\n${r.failures.slice(0, 8).map(formatFailure).join("\n\n")}`);
+}
+
+describe("access contract", function () {
+    this.timeout(180000);
+    const models: Record<string, AccessModel> = {};
+    before(async () => {
+        for (const stack of ["dev", "prod"]) models[stack] = await accessModelOf(stack);
+    });
+
+    for (const stack of ["dev", "prod"]) {
+        it(`${stack}: every needed access is allowed and every forbidden access denied`, () => {
+            const r = runContract(models[stack]);
+            assert.ok(r.needed > 150 && r.forbidden > 1000, `too few probes: ${summarize(r)}`);
+            check(r);
+        });
+    }
+
+    it("the model sees every role, key, bucket, topic and function of prod", () => {
+        const m = models.prod;
+        assert.deepStrictEqual(m.keys.map((k) => k.purpose).sort(), ["artifacts", "data", "logs"]);
+        assert.deepStrictEqual(m.buckets.map((b) => b.purpose).sort(), ["accessLogs", "artifacts", "audit", "capture", "curated", "monitoring", "raw"]);
+        for (const r of ["processing", "training", "hosting", "monitoring", "featureStore", "pipeline", "ciDeploy", "serverlessMonitor", "flowLogs", "budgetAction", "trailToLogs"]) assert.ok(m.role(r).identity.length > 0, r);
+        assert.ok(m.role("training").boundary, "training has a permissions boundary");
+        assert.strictEqual(m.topics.length, 1);
+        assert.ok(m.topics[0].policy && m.topics[0].kmsKeyArn);
+        assert.strictEqual(m.functions.length, 1);
+        assert.ok(m.functions[0].policy, "the monitor's Lambda permission is its resource policy");
+        assert.deepStrictEqual(m.notes, []);
+        assert.strictEqual(m.bucket("raw").kmsKeyArn, m.key("data").arn);
+        assert.strictEqual(m.bucket("audit").kmsKeyArn, m.key("logs").arn);
+    });
+
+    /** A stack transformation that rewrites one resource's JSON policy input. */
+    function editPolicy(type: string, match: (name: string) => boolean, prop: string, edit: (doc: any) => any): pulumi.ResourceTransformation {
+        return (args) => {
+            if (args.type !== type || !match(args.name)) return undefined;
+            const props = { ...args.props };
+            props[prop] = pulumi.output(props[prop]).apply((p: string) => JSON.stringify(edit(JSON.parse(p))));
+            return { props, opts: args.opts };
+        };
+    }
+
+    it("fails when the data key policy no longer covers the monitor role (variant)", async () => {
+        // Remove the monitor's own statement and the account delegation of key use (the root principal in the use
+        // statements; KeyAdministration stays): the monitor's IAM grant for kms:Decrypt then has no effect.
+        const m = await accessModelOf("prod", {
+            transformations: [
+                editPolicy("aws:kms/key:Key", (n) => n === "security-data", "policy", (doc) => ({
+                    ...doc,
+                    Statement: doc.Statement.filter((s: any) => !JSON.stringify(s.Principal ?? {}).includes("serverless-monitor")).map((s: any) =>
+                        s.Sid === "KeyAdministration" || !s.Principal?.AWS ? s : { ...s, Principal: { AWS: [].concat(s.Principal.AWS).filter((p: string) => !p.endsWith(":root")) } },
+                    ),
+                })),
+            ],
+        });
+        const r = runContract(m);
+        const f = r.failures.find((x) => x.probe.group === "runtime:monitor" && x.probe.action === "s3:GetObject" && /capture/.test(x.probe.resource));
+        assert.ok(f, `the monitor's capture read must fail; failures: ${r.failures.map((x) => x.probe.why).join("; ")}`);
+        const text = formatFailure(f!);
+        // The failure explains itself: principal, action, resource, context and the deciding policy.
+        assert.match(text, /DENIED: role serverlessMonitor → s3:GetObject on arn:aws:s3:::mlp-prod-capture-/);
+        assert.match(text, /ImplicitlyDenied +kms:Decrypt on the data key \(S3 calls KMS for the caller\)/);
+        assert.match(text, /resource policy: key policy of the data key/);
+        assert.match(text, /kms:ViaService=s3\.us-east-1\.amazonaws\.com/);
+    });
+
+    it("fails when a bucket policy admits anonymous reads (variant)", async () => {
+        const m = await accessModelOf("dev", {
+            transformations: [
+                editPolicy("aws:s3/bucketPolicy:BucketPolicy", (n) => /curated/.test(n), "policy", (doc) => ({
+                    ...doc,
+                    Statement: [...doc.Statement, { Sid: "PublicRead", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${doc.Statement[0].Resource[0]}/*` }],
+                })),
+            ],
+        });
+        const r = runContract(m);
+        const f = r.failures.filter((x) => x.probe.group === "forbidden:anonymous" && x.probe.action === "s3:GetObject");
+        assert.strictEqual(f.length, 1, r.failures.map((x) => x.probe.why).join("; "));
+        assert.match(formatFailure(f[0]), /deciding: bucket policy of curated \(mlp-dev-curated-[0-9a-f]+\) Sid "PublicRead" \(Allow\)/);
+    });
+
+    it("fails when the pipeline may pass any role (variant)", async () => {
+        const m = await accessModelOf("dev", {
+            transformations: [
+                editPolicy("aws:iam/rolePolicy:RolePolicy", (n) => /job-control-pipeline/.test(n), "policy", (doc) => ({
+                    ...doc,
+                    Statement: [...doc.Statement, { Sid: "PassAnything", Effect: "Allow", Action: "iam:PassRole", Resource: "*" }],
+                })),
+            ],
+        });
+        const r = runContract(m);
+        const passes = r.failures.filter((x) => x.probe.group === "forbidden:iam-escalation" && x.probe.action === "iam:PassRole");
+        assert.ok(passes.some((x) => x.probe.resource.endsWith("mlp-dev-ci-deploy")), r.failures.map((x) => x.probe.why).join("; "));
+    });
+});
