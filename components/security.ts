@@ -483,7 +483,7 @@ export class PlatformSecurity extends pulumi.ComponentResource {
 
     /**
      * Lets the pipeline role create SageMaker jobs only inside the platform's VPC and with the platform's keys
-     * (conditions on sagemaker:VpcSubnets, sagemaker:VpcSecurityGroupIds, sagemaker:VolumeKmsKey, sagemaker:OutputKmsKey),
+     * (conditions on sagemaker:VpcSubnets, sagemaker:VpcSecurityGroupIds, sagemaker:VolumeKmsKeyArn, sagemaker:OutputKmsKeyArn: the keys the Service Authorization Reference lists for CreateTrainingJob and its siblings today; the key-less names are deprecated),
      * and pass only the platform's job roles, only to SageMaker.
      */
     grantJobControl(grantee: Grantee, net: NetworkAccess, passRoles: Activity[]): aws.iam.RolePolicy {
@@ -493,14 +493,14 @@ export class PlatformSecurity extends pulumi.ComponentResource {
             "ForAllValues:StringEquals": { "sagemaker:VpcSubnets": net.subnetIds, "sagemaker:VpcSecurityGroupIds": net.securityGroupIds },
             Null: { "sagemaker:VpcSubnets": "false", "sagemaker:VpcSecurityGroupIds": "false" },
             Bool: { "sagemaker:InterContainerTrafficEncryption": "true" },
-            StringEquals: { "sagemaker:VolumeKmsKey": this.keys.artifacts.arn, "sagemaker:OutputKmsKey": this.keys.artifacts.arn },
+            StringEquals: { "sagemaker:VolumeKmsKeyArn": this.keys.artifacts.arn, "sagemaker:OutputKmsKeyArn": this.keys.artifacts.arn },
         } as unknown as Record<string, Record<string, pulumi.Input<string>>>;
         const dataVpcConditions = {
             ...vpcConditions,
-            StringEquals: { "sagemaker:VolumeKmsKey": this.keys.data.arn, "sagemaker:OutputKmsKey": this.keys.data.arn },
+            StringEquals: { "sagemaker:VolumeKmsKeyArn": this.keys.data.arn, "sagemaker:OutputKmsKeyArn": this.keys.data.arn },
         };
         const transformConditions = {
-            StringEquals: { "sagemaker:VolumeKmsKey": this.keys.artifacts.arn, "sagemaker:OutputKmsKey": this.keys.data.arn },
+            StringEquals: { "sagemaker:VolumeKmsKeyArn": this.keys.artifacts.arn, "sagemaker:OutputKmsKeyArn": this.keys.data.arn },
         } as unknown as Record<string, Record<string, pulumi.Input<string>>>;
         return grant(this, this.prefixName(), "job-control", grantee, [
             {

@@ -130,7 +130,7 @@ export async function scoreTestSet(
     await createModel(sm, buildModel(out, { name: modelName, network: "job", source: { imageUri: frameworkImageUri("xgboost", out.region), modelDataUrl: o.modelDataUrl } }), o.wait);
     try {
         // Predictions are data: they go to the curated bucket under the data key (the stack's pipeline-role policy requires
-        // OutputKmsKey = data key for transform jobs); only the statistics go to the artifacts bucket.
+        // OutputKmsKeyArn = data key for transform jobs); only the statistics go to the artifacts bucket.
         const outputUri = s3Join(out.buckets.curated.uri, "evaluation/", `${o.key}/`, "transform/");
         await runTransformJob(sm, buildTransformJob(out, { name: transformJob, modelName, inputUri: batchInputUri(out), outputUri, instanceType: o.instanceType }), o.wait);
         const { labels, scores } = await readTransformOutput(s3, outputUri);

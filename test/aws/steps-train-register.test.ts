@@ -140,7 +140,7 @@ describe("aws steps: train, tune, register", () => {
         assert.equal(tr.ModelName, model.ModelName);
         assert.equal(tr.TransformInput!.DataSource!.S3DataSource!.S3Uri, "s3://mlp-dev-curated-88dbbe98/batch-transform/input/test.csv");
         assert.match(tr.TransformOutput!.S3OutputPath!, /^s3:\/\/mlp-dev-curated-88dbbe98\/evaluation\/mlp-dev-xgb-\d{12}\/transform\/$/);
-        // The stack's pipeline-role policy: transform VolumeKmsKey = artifacts key, OutputKmsKey = data key.
+        // The stack's pipeline-role policy: transform VolumeKmsKeyArn = artifacts key, OutputKmsKeyArn = data key.
         assert.equal(tr.TransformOutput!.KmsKeyId, out.kmsKeyArns.data);
         assert.equal(tr.TransformResources!.VolumeKmsKeyId, out.kmsKeyArns.artifacts);
         assert.deepEqual(sm.commandCalls(DeleteModelCommand).map((c) => c.args[0].input.ModelName), [model.ModelName], "the temporary model is deleted");

