@@ -41,6 +41,8 @@ export const ROUTES: Route[] = [
     { key: "role-policy-change-forward", kind: "eventbridge", what: "the same IAM events forwarded from us-east-1 to the stack region (stacks outside us-east-1)", source: "components/audit.ts" },
     { key: "key-disable-or-delete", kind: "eventbridge", what: "a platform KMS key disabled or scheduled for deletion -> alerts topic", source: "components/audit.ts" },
     { key: "alarm-to-retraining", kind: "eventbridge", what: "drift / model-quality alarm -> retraining pipeline (or alerts topic)", source: "components/audit.ts" },
+    { key: "break-glass-used", kind: "eventbridge", what: "a break-glass role was assumed (security.breakGlassRoleArns) -> alerts topic", source: "components/audit.ts" },
+    { key: "registry-deploy", kind: "eventbridge", what: "an approved model package starts the deployment target (when the registry has one)", source: "components/registry.ts" },
     { key: "registry-approval", kind: "eventbridge", what: "a model package of the registry approved or rejected -> alerts topic (who approved what is on record)", source: "components/registry.ts" },
     { key: "serverless-monitor-schedule", kind: "eventbridge", what: "schedule of the platform's serverless monitor (publishes the drift metrics the alarms watch)", source: "components/serverless-monitor.ts" },
     { key: "endpoint alarms", kind: "alarm", what: "CloudWatch alarms on endpoint latency, errors, CPU, invocations -> alerts topic; also roll a deployment back", source: "components/observability.ts" },
@@ -54,6 +56,8 @@ export interface ControlDef {
     title: string;
     /** Policy names (policies/rules/<name>.ts). */
     policies: string[];
+    /** Policy `tags` that place a policy in this control too (so a new policy with known tags is mapped without edits). */
+    policyTags: string[];
     /** Route keys (ROUTES). */
     respond: string[];
     /** Security Hub controls beyond those of the control's Config rules. */
@@ -67,6 +71,7 @@ export interface ControlDef {
 export const CONTROLS: ControlDef[] = [
     {
         id: "tagging",
+        policyTags: ["tagging"],
         title: "Tagging",
         policies: ["required-tags"],
         respond: ["config-noncompliant"],
@@ -76,6 +81,7 @@ export const CONTROLS: ControlDef[] = [
     },
     {
         id: "encryption",
+        policyTags: ["encryption"],
         title: "Encryption at rest and in transit",
         policies: ["encryption-at-rest-and-in-transit", "s3-encryption-and-tls"],
         respond: ["config-noncompliant", "securityhub-finding", "key-disable-or-delete"],
@@ -85,15 +91,17 @@ export const CONTROLS: ControlDef[] = [
     },
     {
         id: "least-privilege",
+        policyTags: ["least-privilege", "iam", "identity", "public-access"],
         title: "Least privilege",
         policies: ["least-privilege-iam"],
-        respond: ["role-policy-change", "role-policy-change-forward", "config-noncompliant", "securityhub-finding", "s3 block public access remediation"],
+        respond: ["role-policy-change", "role-policy-change-forward", "break-glass-used", "config-noncompliant", "securityhub-finding", "s3 block public access remediation"],
         extraSecurityHub: [],
         otherDetective: [],
         mlLens: ["MLSEC03-BP01 Provide least privilege access", "MLSEC06-BP01 Restrict access to intended legitimate consumers"],
     },
     {
         id: "network-isolation",
+        policyTags: ["network"],
         title: "Network isolation",
         policies: ["network-isolation"],
         respond: ["job-without-vpc", "config-noncompliant", "securityhub-finding"],
@@ -103,6 +111,7 @@ export const CONTROLS: ControlDef[] = [
     },
     {
         id: "capacity",
+        policyTags: ["capacity", "availability"],
         title: "Capacity and availability",
         policies: ["instance-types-and-capacity", "endpoint-autoscaling"],
         respond: ["endpoint alarms", "config-noncompliant", "securityhub-finding"],
@@ -112,15 +121,17 @@ export const CONTROLS: ControlDef[] = [
     },
     {
         id: "monitoring",
+        policyTags: ["monitoring", "observability"],
         title: "Model and platform monitoring",
         policies: ["monitoring-coverage"],
-        respond: ["endpoint alarms", "drift alarms", "alarm-to-retraining", "serverless-monitor-schedule", "config-noncompliant"],
+        respond: ["endpoint alarms", "drift alarms", "alarm-to-retraining", "serverless-monitor-schedule", "registry-deploy", "config-noncompliant"],
         extraSecurityHub: [],
         otherDetective: ["the platform's serverless monitor (data-quality drift on captured traffic, components/serverless-monitor.ts)"],
         mlLens: ["MLOPS01-BP03 Monitor model adherence to business requirements", "MLREL04-BP01 Automate endpoint changes through a pipeline"],
     },
     {
         id: "cost",
+        policyTags: ["cost", "finops"],
         title: "Cost",
         policies: ["cost-within-budget"],
         respond: ["budget notifications"],
@@ -130,9 +141,10 @@ export const CONTROLS: ControlDef[] = [
     },
     {
         id: "audit",
+        policyTags: ["audit"],
         title: "Audit and detective coverage",
         policies: ["monitoring-coverage", "detective-controls"],
-        respond: ["config-noncompliant", "securityhub-finding", "role-policy-change", "key-disable-or-delete", "registry-approval"],
+        respond: ["config-noncompliant", "securityhub-finding", "role-policy-change", "key-disable-or-delete", "break-glass-used", "registry-approval"],
         extraSecurityHub: ["Config.1"],
         otherDetective: ["CloudTrail trail with log file validation, to CloudWatch Logs (components/audit.ts)", "nightly `policy:check` of the deployed state (.github/workflows/drift.yml)"],
         mlLens: ["MLSEC06-BP02 Monitor human interactions with data for anomalous activity", "MLSEC03-BP04 Enforce data lineage"],
@@ -155,11 +167,13 @@ export function buildComplianceMap(controls: ControlDef[] = CONTROLS, policies: 
     const problems: string[] = [];
     const out: ComplianceMap["controls"] = [];
     for (const def of controls) {
-        const ps = def.policies.map((n) => {
+        const named = def.policies.map((n) => {
             const p = policies.find((x) => x.name === n);
             if (!p) problems.push(`control ${def.id}: no policy named ${n} in policies/all.ts`);
             return p;
         }).filter((p): p is PlatformPolicy => !!p);
+        const tagged = policies.filter((p) => !named.includes(p) && p.tags.some((t) => def.policyTags.includes(t)));
+        const ps = [...named, ...tagged];
         const rs = rules.filter((r) => r.control === def.id);
         const rts = def.respond.map((k) => {
             const r = routes.find((x) => x.key === k);
@@ -174,7 +188,11 @@ export function buildComplianceMap(controls: ControlDef[] = CONTROLS, policies: 
         for (const bp of def.mlLens) if (!/^ML(SEC|OPS|REL|PERF|COST|SUS)\d{2}-BP\d{2} /.test(bp)) problems.push(`control ${def.id}: '${bp}' is not an ML Lens best practice id`);
         out.push({ def, policies: ps, rules: rs, routes: rts, securityHub: sh });
     }
-    for (const p of policies) if (!controls.some((c) => c.policies.includes(p.name))) problems.push(`policy ${p.name} has no entry in the compliance map (scripts/compliance-map.ts CONTROLS)`);
+    for (const p of policies) {
+        if (!controls.some((c) => c.policies.includes(p.name) || p.tags.some((t) => c.policyTags.includes(t)))) {
+            problems.push(`policy ${p.name} has no entry in the compliance map: name it in a control of scripts/compliance-map.ts CONTROLS or give it a tag one of them maps (tags: ${p.tags.join(", ")})`);
+        }
+    }
     for (const r of rules) if (!controls.some((c) => c.id === r.control)) problems.push(`Config rule ${r.identifier} has control '${r.control}', which has no entry in the compliance map`);
     for (const r of routes) if (!controls.some((c) => c.respond.includes(r.key))) problems.push(`route ${r.key} is in no control of the compliance map`);
     return { controls: out, problems };

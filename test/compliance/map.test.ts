@@ -20,12 +20,19 @@ describe("compliance map (docs/compliance.md)", function () {
         assert.deepStrictEqual(buildComplianceMap().problems, []);
     });
 
+    it("a new policy tagged like a control is mapped to it without an edit", () => {
+        const tagged = { ...all[0], name: "new-encryption-policy", tags: ["security", "encryption"] };
+        const map = buildComplianceMap(CONTROLS, [...all, tagged]);
+        assert.deepStrictEqual(map.problems, []);
+        assert.ok(map.controls.find((c) => c.def.id === "encryption")!.policies.some((p) => p.name === "new-encryption-policy"));
+    });
+
     it("covers the eight controls the platform names", () => {
         assert.deepStrictEqual(CONTROLS.map((c) => c.id), ["tagging", "encryption", "least-privilege", "network-isolation", "capacity", "monitoring", "cost", "audit"]);
     });
 
     it("fails when a policy, a rule or a route has no entry (the check can fail)", () => {
-        const fakePolicy = { ...all[0], name: "brand-new-policy" };
+        const fakePolicy = { ...all[0], name: "brand-new-policy", tags: ["quantum"] };
         assert.match(buildComplianceMap(CONTROLS, [...all, fakePolicy]).problems.join("\n"), /policy brand-new-policy has no entry/);
         const fakeRule = { ...MANAGED_RULES[0], identifier: "X", control: "quantum" as never };
         assert.match(buildComplianceMap(CONTROLS, all, [...MANAGED_RULES, fakeRule]).problems.join("\n"), /Config rule X has control 'quantum'/);
@@ -36,8 +43,21 @@ describe("compliance map (docs/compliance.md)", function () {
     });
 
     it("every EventBridge rule the program creates (dev and prod) is a mapped response", async () => {
-        for (const stack of ["dev", "prod"]) {
-            const run: ProgramRun = await runProgram(() => createPlatform(), { stack });
+        const variants: { stack: string; configure?: (raw: Record<string, unknown>) => Record<string, unknown> }[] = [
+            { stack: "dev" },
+            { stack: "prod" },
+            // prod with the optional routes on: break-glass roles, remediation
+            {
+                stack: "prod",
+                configure: (raw) => ({
+                    ...raw,
+                    "mlplatform:security": { ...(raw["mlplatform:security"] as object), breakGlassRoleArns: ["arn:aws:iam::123456789012:role/ml-platform-break-glass"] },
+                    "mlplatform:detective": { ...(raw["mlplatform:detective"] as object), remediateS3PublicAccess: true },
+                }),
+            },
+        ];
+        for (const { stack, configure } of variants) {
+            const run: ProgramRun = await runProgram(() => createPlatform(), { stack, configure });
             const keys = run.resources
                 .filter((r) => r.type === "aws:cloudwatch/eventRule:EventRule")
                 // Named rules by their name without the stack prefix; auto-named ones (registry) by their logical name.
@@ -46,6 +66,10 @@ describe("compliance map (docs/compliance.md)", function () {
                     return name.startsWith(`mlp-${stack}-`) ? name.slice(`mlp-${stack}-`.length) : r.urn.slice(r.urn.lastIndexOf("::") + 2);
                 });
             assert.ok(keys.length >= 8, `${stack}: ${keys.join(", ")}`);
+            if (configure) {
+                assert.ok(keys.includes("break-glass-used"), keys.join(", "));
+                assert.strictEqual(run.resources.filter((r) => r.type === "aws:cfg/remediationConfiguration:RemediationConfiguration").length, 1);
+            }
             for (const k of keys) assert.ok(ROUTES.some((r) => r.kind === "eventbridge" && r.key === k), `${stack}: EventBridge rule ${k} has no entry in ROUTES`);
             const ruleIds = run.resources.filter((r) => r.type === "aws:cfg/rule:Rule").map((r) => (r.inputs.source as { sourceIdentifier: string }).sourceIdentifier);
             for (const id of ruleIds) assert.ok(MANAGED_RULES.some((m) => m.identifier === id), id);
