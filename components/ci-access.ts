@@ -12,7 +12,8 @@
  *     CI_READ_ACTIONS below; tests check every action against the Service Authorization Reference and that none is a
  *     Write or Permissions-management action.
  *   - The Pulumi state: read the stack's checkpoint, write only lock files (`.pulumi/locks/`), decrypt with the
- *     secrets-provider key - when `stateBucketName` / `secretsKmsKeyArn` are given.
+ *     secrets-provider key - when `stateBucketName` / `secretsKmsKeyArn` are given (docs/ci.md step 4; without them
+ *     the role has no state access and the preview/drift jobs fail at login, naming the bucket).
  *   - An explicit deny of object reads and writes in the platform's buckets (`<namePrefix>-*`): configuration yes, data no.
  */
 import * as aws from "@pulumi/aws";
@@ -208,9 +209,6 @@ export class CiReadOnlyRole extends pulumi.ComponentResource {
             return out;
         });
         new aws.iam.RolePolicy(`${name}-read`, { role: this.role.id, name: "ci-readonly", policy: policyDocument(statements) }, opt);
-        if (!args.stateBucketName) {
-            pulumi.log.info(`CiReadOnlyRole: no security.ciStateBucket given - grant the role read access to your Pulumi state backend (docs/ci.md)`, this);
-        }
         this.registerOutputs({ arn: this.arn, subjects: this.subjects });
     }
 }
