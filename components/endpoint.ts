@@ -21,7 +21,9 @@
  * `autoscaling.enabled: false` (deregisters the targets and policies), then with the new instance type and autoscaling
  * enabled again. Pulumi cannot order this itself: the targets depend on the endpoint, so they are always updated after it.
  *
- * The program creates this component only when `endpoint.enabled`; otherwise it exports `disabledEndpointOutputs()`.
+ * The program creates this component only when `endpoint.enabled` and every variant names its model (an approved
+ * `modelPackageArn` or an uploaded `modelDataUrl`, infra/config.ts `endpointDeployable`): a new account has no model,
+ * and CreateModel fails on a model data URL nobody has uploaded ("Could not find model data").
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -52,6 +54,11 @@ export interface EndpointVariantArgs {
     weight: number;
     /** S3 URI of model.tar.gz; defaults to `s3://<artifactsBucketName>/models/<variant>/model.tar.gz`. */
     modelDataUrl?: string;
+    /**
+     * A versioned, approved model package (the registry's): the model is created from the package (its image and model
+     * data), instead of `image` / `modelDataUrl`. CreateModel fails unless the package is Approved.
+     */
+    modelPackageArn?: string;
     /** Container image URI; defaults to the region's built-in XGBoost 1.7-1 image. */
     image?: string;
 }
@@ -190,7 +197,7 @@ export class ModelEndpoint extends pulumi.ComponentResource {
         this.variantNames = args.variants.map((v) => v.name);
         this.shadowVariantName = args.shadowVariant?.name;
 
-        const needsDefaultImage = [...args.variants, ...(args.shadowVariant ? [args.shadowVariant] : [])].some((v) => !v.image);
+        const needsDefaultImage = [...args.variants, ...(args.shadowVariant ? [args.shadowVariant] : [])].some((v) => !v.image && !v.modelPackageArn);
         const defaultImage = needsDefaultImage
             ? aws.sagemaker.getPrebuiltEcrImageOutput({ repositoryName: DEFAULT_IMAGE.repositoryName, imageTag: DEFAULT_IMAGE.imageTag }, { parent: this }).registryPath
             : undefined;
@@ -200,11 +207,13 @@ export class ModelEndpoint extends pulumi.ComponentResource {
                 `${name}-${role}-${v.name}`,
                 {
                     executionRoleArn: args.hostingRoleArn,
-                    primaryContainer: {
-                        image: v.image ?? defaultImage!,
-                        modelDataUrl: v.modelDataUrl ?? pulumi.interpolate`s3://${args.artifactsBucketName}/models/${v.name}/model.tar.gz`,
-                        mode: "SingleModel",
-                    },
+                    primaryContainer: v.modelPackageArn
+                        ? { modelPackageName: v.modelPackageArn, mode: "SingleModel" }
+                        : {
+                              image: v.image ?? defaultImage!,
+                              modelDataUrl: v.modelDataUrl ?? pulumi.interpolate`s3://${args.artifactsBucketName}/models/${v.name}/model.tar.gz`,
+                              mode: "SingleModel",
+                          },
                     // No outbound network from the container; it reaches nothing but what SageMaker mounts for it.
                     enableNetworkIsolation: true,
                     vpcConfig: { subnets: args.subnetIds, securityGroupIds: args.securityGroupIds },

@@ -24,8 +24,14 @@ export interface VariantConfig {
     initialInstanceCount: number;
     /** Relative traffic weight; an A/B test is a change of weights. */
     weight: number;
-    /** S3 URI of model.tar.gz; defaults to `<artifacts bucket>/models/<variant>/model.tar.gz`. */
+    /**
+     * The model this variant serves, one of: `modelPackageArn`, an approved package version of the stack's model
+     * package group (`<namePrefix>-models`), or `modelDataUrl`, an uploaded model.tar.gz under
+     * `s3://<artifacts bucket>/models/` (the only place the hosting role may read). Until every variant names one, the
+     * stack creates no SageMaker endpoint (a new account has no model yet; see docs/deploy.md).
+     */
     modelDataUrl?: string;
+    modelPackageArn?: string;
     /** Container image; defaults to the region's built-in XGBoost image. */
     image?: string;
 }
@@ -41,6 +47,10 @@ export interface PlatformConfig {
         availabilityZones: number;
         /** Dev may allow a NAT path for package installs; prod never. */
         allowInternetEgress: boolean;
+        /** Interface VPC endpoints to create (names from SAGEMAKER_INTERFACE_ENDPOINT_SERVICES). Empty (default): all of them. */
+        interfaceEndpoints: string[];
+        /** AZs each interface endpoint spans (1..availabilityZones). Default: dev 1 (half the cost), prod every AZ. */
+        interfaceEndpointAzs: number;
         flowLogRetentionDays: number;
     };
     dataLake: {
@@ -78,6 +88,12 @@ export interface PlatformConfig {
     };
     logs: {
         retentionDays: number;
+        /**
+         * Create /aws/sagemaker/{Training,Processing,Transform}Jobs (KMS, retention) in this stack. Account/region-wide
+         * names that SageMaker also creates itself: default false; true in at most one stack per account and region, and
+         * only before any job has run there (else `pulumi import` them). See docs/deploy.md.
+         */
+        createJobLogGroups: boolean;
     };
     featureStore: {
         enableOnlineStore: boolean;
@@ -111,6 +127,8 @@ export interface PlatformConfig {
     monitoring: {
         /** The platform's own serverless monitor (a Lambda running lib/monitoring on a schedule): works without Model Monitor. */
         serverlessMonitor: boolean;
+        /** Reserved concurrency of the monitor Lambda; absent by default (new accounts have a quota of 10, none reservable). */
+        serverlessReservedConcurrency?: number;
         /** EventBridge schedule of the serverless monitor, e.g. rate(1 hour). */
         serverlessScheduleExpression: string;
         /** SageMaker Model Monitor data-quality schedule (closed to new AWS customers: off unless your account has it). */
@@ -140,8 +158,18 @@ export interface PlatformConfig {
         /** Apply a deny policy for new SageMaker capacity when the budget is exceeded. */
         enforceAction: boolean;
         anomalyThresholdUsd: number;
-        /** Activate the platform's tags as cost-allocation tags (needs the management account or a standalone account). */
+        /**
+         * Activate Project, Environment and CostCenter as cost-allocation tags (account-wide: one stack per account; needs
+         * the management account or a standalone account).
+         */
         activateCostAllocationTags: boolean;
+        /** The tags are already active cost-allocation tags (activated by another stack or in the Billing console). */
+        costAllocationTagsActive: boolean;
+        /**
+         * Cost anomaly monitor: "tag" (CUSTOM monitor on the Project tag; needs the tags active), "service" (the account's
+         * DIMENSIONAL SERVICE monitor: one per account), "none". Default "tag" when the tags are active, else "none".
+         */
+        anomalyMonitor: "tag" | "service" | "none";
     };
     detective: {
         /** Deploy the detective controls (components/detective.ts): Config rules, compliance/finding routes. */
@@ -328,6 +356,7 @@ function readVariant(r: Reader, path: string, required: boolean): VariantConfig 
         initialInstanceCount: r.num(`${path}.initialInstanceCount`, 1, 1, 100, true),
         weight: r.num(`${path}.weight`, 1, 0, 1000),
         modelDataUrl: r.optStr(`${path}.modelDataUrl`, /^s3:\/\/[a-z0-9.-]{3,63}\/.+/, "an s3://bucket/key URI of model.tar.gz"),
+        modelPackageArn: r.optStr(`${path}.modelPackageArn`, /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-zA-Z0-9-]+\/\d+$/, "a versioned model package ARN, arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>"),
         image: r.optStr(`${path}.image`, /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/.+/, "an ECR image URI"),
     };
 }
@@ -343,6 +372,56 @@ function readVariants(r: Reader): VariantConfig[] {
         return [];
     }
     return v.map((_, i) => readVariant(r, `endpoint.variants.${i}`, true)!).filter(Boolean);
+}
+
+/** Every variant of the endpoint (production variants, then the shadow variant) with its config path. */
+function endpointVariants(cfg: PlatformConfig): { path: string; v: VariantConfig }[] {
+    return [
+        ...cfg.endpoint.variants.map((v, i) => ({ path: `endpoint.variants.${i}`, v })),
+        ...(cfg.endpoint.shadowVariant ? [{ path: "endpoint.shadowVariant", v: cfg.endpoint.shadowVariant }] : []),
+    ];
+}
+
+/**
+ * Whether the endpoint's model is named: "all" (every variant names an approved package or an uploaded artifact: the
+ * stack creates the SageMaker endpoint), "none" (a new stack: the endpoint is declared, its resources wait for a model),
+ * or "some" (inconsistent: a config error).
+ */
+export function endpointModelState(cfg: PlatformConfig): "all" | "none" | "some" {
+    const named = endpointVariants(cfg).filter(({ v }) => v.modelPackageArn || v.modelDataUrl).length;
+    return named === 0 ? "none" : named === endpointVariants(cfg).length ? "all" : "some";
+}
+
+/** True when the stack creates the SageMaker endpoint (enabled, and every variant names its model). */
+export function endpointDeployable(cfg: PlatformConfig): boolean {
+    return cfg.endpoint.enabled && endpointModelState(cfg) === "all";
+}
+
+function checkEndpointModels(r: Reader, cfg: PlatformConfig): void {
+    const all = endpointVariants(cfg);
+    const group = `${cfg.namePrefix}-models`;
+    const artifacts = new RegExp(`^s3://${cfg.namePrefix}-artifacts-[0-9a-f]{8}/models/.+`);
+    for (const { path, v } of all) {
+        if (v.modelPackageArn && v.modelDataUrl) r.problem(`${path}.modelDataUrl`, v.modelDataUrl, `either modelPackageArn or modelDataUrl, not both (variant ${v.name} names ${v.modelPackageArn})`);
+        if (v.modelPackageArn) {
+            const [, , , region, , res] = v.modelPackageArn.split(":");
+            if (region !== cfg.region) r.problem(`${path}.modelPackageArn`, v.modelPackageArn, `a model package in the stack's region ${cfg.region}`);
+            if (res.split("/")[1] !== group) r.problem(`${path}.modelPackageArn`, v.modelPackageArn, `a version of the stack's model package group ${group} (the deploy grants and the hosting role cover only that group), e.g. arn:aws:sagemaker:${cfg.region}:<account>:model-package/${group}/1`);
+        }
+        // The hosting role reads only the artifacts bucket under models/ (and in prod only through the VPC endpoint).
+        if (v.modelDataUrl && !artifacts.test(v.modelDataUrl)) {
+            r.problem(`${path}.modelDataUrl`, v.modelDataUrl, `an artifact the hosting role can read: s3://${cfg.namePrefix}-artifacts-<suffix>/models/.../model.tar.gz (the stack's artifacts bucket, output buckets.artifacts)`);
+        }
+    }
+    if (cfg.endpoint.enabled && endpointModelState(cfg) === "some") {
+        const missing = all.filter(({ v }) => !v.modelPackageArn && !v.modelDataUrl).map(({ path }) => path);
+        r.problem(
+            missing[0],
+            undefined,
+            `a model for every variant or for none (${missing.join(", ")} name${missing.length === 1 ? "s" : ""} no modelPackageArn / modelDataUrl while others do): ` +
+                "name an approved package of the stack's group for each variant, or remove them all to deploy the stack without its SageMaker endpoint until a model is registered",
+        );
+    }
 }
 
 /**
@@ -394,6 +473,9 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             cidrBlock: r.str("network.cidrBlock", "10.20.0.0/16"),
             availabilityZones: r.num("network.availabilityZones", prod ? 3 : 2, 2, 6, true),
             allowInternetEgress: r.bool("network.allowInternetEgress", false),
+            // The known names are checked by the program against components/network.ts SAGEMAKER_INTERFACE_ENDPOINT_SERVICES.
+            interfaceEndpoints: r.strList("network.interfaceEndpoints", [], /^[a-z0-9-]+(\.[a-z0-9-]+)*$/, "VPC endpoint service names such as sts, logs, sagemaker.api"),
+            interfaceEndpointAzs: r.num("network.interfaceEndpointAzs", prod ? r.num("network.availabilityZones", 3, 2, 6, true) : 1, 1, 6, true),
             flowLogRetentionDays: r.num("network.flowLogRetentionDays", prod ? 365 : 14, 1, 3653, true),
         },
         dataLake: {
@@ -415,7 +497,7 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             ciStateBucket: r.optStr("security.ciStateBucket", /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "the S3 bucket name of the Pulumi state backend (s3://<bucket>)"),
             ciSecretsKmsKeyArn: r.optStr("security.ciSecretsKmsKeyArn", /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/, "the ARN of the stack secrets provider's KMS key"),
         },
-        logs: { retentionDays: r.num("logs.retentionDays", prod ? 365 : 14, 1, 3653, true) },
+        logs: { retentionDays: r.num("logs.retentionDays", prod ? 365 : 14, 1, 3653, true), createJobLogGroups: r.bool("logs.createJobLogGroups", false) },
         featureStore: { enableOnlineStore: r.bool("featureStore.enableOnlineStore", true) },
         training: {
             instanceTypes: r.strList("training.instanceTypes", ["ml.m5.xlarge"], INSTANCE_TYPE, "SageMaker instance types such as ml.m5.xlarge"),
@@ -444,6 +526,7 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
         },
         monitoring: {
             serverlessMonitor: r.bool("monitoring.serverlessMonitor", true),
+            serverlessReservedConcurrency: r.raw_("monitoring.serverlessReservedConcurrency") === undefined ? undefined : r.num("monitoring.serverlessReservedConcurrency", undefined, 1, 1000, true),
             serverlessScheduleExpression: r.str("monitoring.serverlessScheduleExpression", "rate(1 hour)", /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, "an EventBridge schedule such as rate(1 hour) or cron(0 * * * ? *)"),
             modelMonitorSchedule: r.bool("monitoring.modelMonitorSchedule", false),
             instanceType: r.str("monitoring.instanceType", "ml.m5.large", INSTANCE_TYPE, "a SageMaker instance type such as ml.m5.large"),
@@ -469,6 +552,8 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             enforceAction: r.bool("budget.enforceAction", prod),
             anomalyThresholdUsd: r.num("budget.anomalyThresholdUsd", prod ? 100 : 20, 1, 1_000_000),
             activateCostAllocationTags: r.bool("budget.activateCostAllocationTags", false),
+            costAllocationTagsActive: r.bool("budget.costAllocationTagsActive", false),
+            anomalyMonitor: r.oneOf("budget.anomalyMonitor", r.bool("budget.activateCostAllocationTags", false) || r.bool("budget.costAllocationTagsActive", false) ? "tag" : "none", ["tag", "service", "none"] as const),
         },
         detective: (() => {
             const existingRecorderName = r.optStr("detective.existingRecorderName", /^[A-Za-z0-9_.-]{1,256}$/, "the name of the account's AWS Config recorder, e.g. default");
@@ -499,6 +584,7 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
     };
 
     if (!validCidr(cfg.network.cidrBlock)) r.problem("network.cidrBlock", cfg.network.cidrBlock, "an IPv4 CIDR block with a /16 to /24 prefix, e.g. 10.20.0.0/16");
+    if (cfg.network.interfaceEndpointAzs > cfg.network.availabilityZones) r.problem("network.interfaceEndpointAzs", cfg.network.interfaceEndpointAzs, `at most network.availabilityZones (${cfg.network.availabilityZones})`);
     if (prod && cfg.network.allowInternetEgress) r.problem("network.allowInternetEgress", true, "false in prod (prod has no internet path)");
     if (cfg.endpoint.autoscaling.maxCapacity < cfg.endpoint.autoscaling.minCapacity) {
         r.problem("endpoint.autoscaling.maxCapacity", cfg.endpoint.autoscaling.maxCapacity, `a value >= endpoint.autoscaling.minCapacity (${cfg.endpoint.autoscaling.minCapacity})`);
@@ -509,6 +595,10 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
         }
         if (cfg.endpoint.autoscaling.minCapacity < 2) r.problem("endpoint.autoscaling.minCapacity", cfg.endpoint.autoscaling.minCapacity, "at least 2 in prod");
         if (cfg.pipeline.autoApprove) r.problem("pipeline.autoApprove", true, "false in prod (prod models need a manual approval)");
+    }
+    checkEndpointModels(r, cfg);
+    if (cfg.budget.anomalyMonitor === "tag" && !cfg.budget.activateCostAllocationTags && !cfg.budget.costAllocationTagsActive) {
+        r.problem("budget.anomalyMonitor", "tag", `"service" or "none", or activate the cost-allocation tags (budget.activateCostAllocationTags / budget.costAllocationTagsActive): a monitor on the Project tag sees no cost while the tag is not an active cost-allocation tag`);
     }
     if (cfg.budget.emails.length === 0 && cfg.alarms.emails.length === 0 && prod) {
         r.problem("budget.emails", cfg.budget.emails, "at least one address in prod (budget and alarm notifications need a recipient)");

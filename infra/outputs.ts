@@ -20,6 +20,12 @@ export interface EndpointOutput {
     shadowVariantName: string | null;
     captureUri: string;
     samplingPercentage: number;
+    /**
+     * true while the stack declares the endpoint but creates no SageMaker endpoint yet, because no variant names its
+     * model (`mlplatform:endpoint.variants[].modelPackageArn` / `modelDataUrl`; a new account has no approved model).
+     * Absent or false: the stack manages the endpoint. See docs/deploy.md.
+     */
+    awaitingModel?: boolean;
 }
 
 export interface StackOutputs {
@@ -103,6 +109,8 @@ export function checkStackOutputs(o: unknown): string[] {
     need("dashboardName", "string");
     need("budgetName", "string");
     need("pipeline", "object");
+    const ep = v.endpoint as EndpointOutput | null | undefined;
+    if (ep && ep.awaitingModel !== undefined && typeof ep.awaitingModel !== "boolean") problems.push(`stack outputs: endpoint.awaitingModel must be a boolean, got ${JSON.stringify(ep.awaitingModel)}`);
     const buckets = v.buckets as Record<string, BucketOutput> | undefined;
     if (buckets && typeof buckets === "object") {
         for (const p of BUCKET_PURPOSES) {

@@ -22,13 +22,13 @@ import { ADULT_CENSUS_SCHEMA } from "../components/feature-schema";
 import { FeatureStore } from "../components/featurestore";
 import { grantLifecycleOperator } from "../components/lifecycle-grants";
 import { ModelMonitorSchedule } from "../components/modelmonitor";
-import { PlatformNetwork } from "../components/network";
+import { InterfaceEndpointService, PlatformNetwork, SAGEMAKER_INTERFACE_ENDPOINT_SERVICES } from "../components/network";
 import { Observability } from "../components/observability";
 import { ModelRegistry } from "../components/registry";
 import { PlatformSecurity } from "../components/security";
 import { ServerlessMonitor } from "../components/serverless-monitor";
 import { tagTransformation } from "../components/tagging";
-import { PlatformConfig } from "./config";
+import { ConfigError, endpointDeployable, PlatformConfig } from "./config";
 import { BUCKET_PURPOSES, BucketPurpose } from "./outputs";
 import { loadPlatformConfig } from "./stack-config";
 
@@ -50,8 +50,19 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     const det = cfg.detective;
     const recorderRole = det.enabled && det.createRecorder ? configRecorderRole("config-recorder", p, cfg.tags, { provider }) : undefined;
 
+    // The SageMaker endpoint exists only once every variant names its model (an approved package or an uploaded
+    // artifact): a new account has none, and CreateModel fails on a model nobody has uploaded. Until then the stack
+    // declares the endpoint (outputs, capture location) and creates no endpoint, alarms or monitors for it.
+    const endpointOn = endpointDeployable(cfg);
+    if (cfg.endpoint.enabled && !endpointOn) {
+        pulumi.log.warn(
+            `endpoint ${p}-endpoint: no model named yet, so the stack creates no SageMaker endpoint. After the lifecycle has registered ` +
+                `and approved a model, set mlplatform:endpoint.variants[].modelPackageArn (arn:aws:sagemaker:${cfg.region}:<account>:model-package/${p}-models/<version>) ` +
+                `or modelDataUrl (s3://<artifacts bucket>/models/.../model.tar.gz) in Pulumi.${cfg.stack}.yaml and run pulumi up again (docs/deploy.md).`,
+        );
+    }
     // The serverless monitor's role is created with the keys, so that their policies can name it.
-    const serverlessMonitorOn = cfg.monitoring.serverlessMonitor && cfg.endpoint.enabled;
+    const serverlessMonitorOn = cfg.monitoring.serverlessMonitor && endpointOn;
     const security = new PlatformSecurity(
         "security",
         {
@@ -85,6 +96,10 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
         opts,
     );
 
+    const unknownEndpoints = cfg.network.interfaceEndpoints.filter((s) => !(SAGEMAKER_INTERFACE_ENDPOINT_SERVICES as readonly string[]).includes(s));
+    if (unknownEndpoints.length > 0) {
+        throw new ConfigError([`mlplatform:network.interfaceEndpoints = ${JSON.stringify(unknownEndpoints)}: expected names out of ${SAGEMAKER_INTERFACE_ENDPOINT_SERVICES.join(", ")}`]);
+    }
     const network = new PlatformNetwork(
         "network",
         {
@@ -92,6 +107,8 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             cidrBlock: cfg.network.cidrBlock,
             availabilityZones: cfg.network.availabilityZones,
             allowInternetEgress: cfg.network.allowInternetEgress,
+            interfaceEndpointServices: cfg.network.interfaceEndpoints.length > 0 ? (cfg.network.interfaceEndpoints as InterfaceEndpointService[]) : undefined,
+            interfaceEndpointAzs: cfg.network.interfaceEndpointAzs,
             platformBucketArns: platformBucketArns(p, suffix),
             flowLogKmsKeyArn: security.keys.logs.arn,
             flowLogRetentionDays: cfg.network.flowLogRetentionDays,
@@ -200,7 +217,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     });
 
     const endpointName = `${p}-endpoint`;
-    const monitorOn = cfg.endpoint.enabled && cfg.monitoring.modelMonitorSchedule;
+    const monitorOn = endpointOn && cfg.monitoring.modelMonitorSchedule;
     const scheduleName = `${p}-data-quality`;
     const observability = new Observability(
         "observability",
@@ -209,8 +226,9 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             environment: cfg.environment,
             kmsKeyArn: security.keys.logs.arn,
             retentionDays: cfg.logs.retentionDays,
+            createJobLogGroups: cfg.logs.createJobLogGroups,
             alarmTopicArn: alerts.topicArn,
-            endpoint: cfg.endpoint.enabled ? { name: endpointName, variants: cfg.endpoint.variants.map((v) => ({ name: v.name, instanceType: v.instanceType })) } : undefined,
+            endpoint: endpointOn ? { name: endpointName, variants: cfg.endpoint.variants.map((v) => ({ name: v.name, instanceType: v.instanceType })) } : undefined,
             alarms: cfg.alarms,
             drift: monitorOn ? { monitoringScheduleName: scheduleName, features: DRIFT_FEATURES } : undefined,
             tags: cfg.tags,
@@ -219,7 +237,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     );
 
     let endpoint: ModelEndpoint | undefined;
-    if (cfg.endpoint.enabled) {
+    if (endpointOn) {
         endpoint = new ModelEndpoint(
             "endpoint",
             {
@@ -291,6 +309,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
                 alarmTopicArn: alerts.topicArn,
                 logRetentionDays: cfg.logs.retentionDays,
                 role: security.serverlessMonitorRole,
+                reservedConcurrency: cfg.monitoring.serverlessReservedConcurrency,
                 tags: cfg.tags,
             },
             { ...opts },
@@ -359,6 +378,8 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             enforcedRoleNames: [security.roles.training.name, security.roles.hosting.name, security.roles.processing.name, security.roles.pipeline.name, security.roles.ciDeploy.name],
             anomalyThresholdUsd: cfg.budget.anomalyThresholdUsd,
             activateCostAllocationTags: cfg.budget.activateCostAllocationTags,
+            costAllocationTagsActive: cfg.budget.costAllocationTagsActive,
+            anomalyMonitor: cfg.budget.anomalyMonitor,
             tags: cfg.tags,
         },
         opts,
@@ -389,13 +410,16 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
         featureGroupNames: featureStore.featureGroupNames.apply((m) => Object.values(m)),
         offlineStoreUri: featureStore.offlineStoreS3Uri,
         modelPackageGroupName: registry.modelPackageGroupName,
-        endpoint: endpoint
+        // Declared whenever endpoint.enabled (the lifecycle's deploy and monitor steps read it); awaitingModel says the
+        // stack has not created the SageMaker endpoint yet.
+        endpoint: cfg.endpoint.enabled
             ? {
-                  name: endpoint.endpointName,
-                  variantNames: endpoint.variantNames,
-                  shadowVariantName: endpoint.shadowVariantName ?? null,
+                  name: endpoint ? endpoint.endpointName : endpointName,
+                  variantNames: cfg.endpoint.variants.map((v) => v.name),
+                  shadowVariantName: cfg.endpoint.shadowVariant?.name ?? null,
                   captureUri: pulumi.interpolate`s3://${b.capture.bucketName}/datacapture/`,
                   samplingPercentage: cfg.endpoint.captureSamplingPercentage,
+                  awaitingModel: !endpointOn,
               }
             : null,
         modelMonitorScheduleName: monitor?.enabled ? monitor.scheduleName : null,

@@ -155,6 +155,21 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
         assert.equal(sm.commandCalls(CreateModelCommand).length, 0);
     });
 
+    it("deploy: on a new stack that has not created its endpoint (endpoint.awaitingModel) it names the approved packages to put in the config and creates nothing (issue 9, defect 4)", async () => {
+        mockDeploy();
+        const awaiting = devOutputs();
+        awaiting.endpoint = { ...awaiting.endpoint!, awaitingModel: true };
+        t = awsStepContext({ register: {} }, { variants: "champion=0.9,challenger=0.1" }, awaiting);
+        await assert.rejects(deployStep.run(t.ctx), (e: Error) => {
+            assert.ok(e instanceof StepError);
+            assert.match(e.message, /has not created its endpoint mlp-dev-endpoint yet/);
+            assert.match(e.message, new RegExp(`- name: champion\\n\\s+modelPackageArn: ${GROUP_ARN.replace(/[/.]/g, "\\$&")}/5`));
+            assert.match(e.message, /re-run --from provision/);
+            return true;
+        });
+        assert.equal(sm.commandCalls(CreateModelCommand).length + sm.commandCalls(CreateEndpointConfigCommand).length + sm.commandCalls(UpdateEndpointCommand).length, 0);
+    });
+
     it("deploy --weights: A/B shift with UpdateEndpointWeightsAndCapacities only, waits for InService", async () => {
         sm.on(UpdateEndpointWeightsAndCapacitiesCommand).resolves({});
         sm.on(DescribeEndpointCommand)

@@ -12,6 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { RawConfig } from "../../infra/config";
 import { evaluatePack, exitCode, GateReport, GateViolation, inputsFromRun, runGate } from "../../lib/gate/gate";
+import { withRegisteredModel } from "../helpers/registered-model";
 import { ProgramRun } from "../../lib/gate/runtime";
 import { alsoDeclare, CountingTransformation, doc, fresh, nested, on, Props, roleAttachment, withTags } from "./variants";
 
@@ -95,8 +96,8 @@ const GROUPS: Group[] = [
             on(T.key, "security-logs", (p) => ({ ...p, policy: doc(p.policy, (d) => ({ ...d, Statement: [...d.Statement, { Sid: "Anyone", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Decrypt", Resource: "*" }] })) })),
             on(T.endpointConfig, "endpoint-config", (p) => ({ ...p, kmsKeyArn: undefined })),
             on(T.ingress, "network-endpoints-from-vpc", (p) => ({ ...p, cidrIpv4: "0.0.0.0/0" })),
-            on(T.logGroup, "observability-training-logs", (p) => ({ ...p, tags: withTags(p.tags, { Environment: "dev" }) })),
-            on(T.logGroup, "observability-processing-logs", (p) => ({ ...p, retentionInDays: undefined })),
+            on(T.logGroup, "observability-monitor-logs", (p) => ({ ...p, tags: withTags(p.tags, { Environment: "dev" }) })),
+            on(T.logGroup, "observability-endpoint-logs", (p) => ({ ...p, retentionInDays: undefined })),
             on(T.trail, "audit-trail", (p) => ({ ...p, enableLogFileValidation: false })),
             on(T.model, "endpoint-variant-champion", (p) => ({ ...p, enableNetworkIsolation: false })),
             on(T.featureGroup, "featurestore-adult-census", (p) => ({ ...p, onlineStoreConfig: nested<Props>(p.onlineStoreConfig, (o) => ({ ...o, securityConfig: undefined })) })),
@@ -113,8 +114,8 @@ const GROUPS: Group[] = [
             { id: "KMS key policy with a wildcard principal", policy: "least-privilege-iam", type: T.key, name: "security-logs", message: /principal|\*/i },
             { id: "endpoint config without a KMS key", policy: "encryption-at-rest-and-in-transit", type: T.endpointConfig, name: "endpoint-config", message: /kmsKeyArn is not set/ },
             { id: "security-group ingress from 0.0.0.0/0", policy: "network-isolation", type: T.ingress, name: "network-endpoints-from-vpc", message: /0\.0\.0\.0\/0/ },
-            { id: "wrong Environment tag value (dev in prod)", policy: "required-tags", type: T.logGroup, name: "observability-training-logs", message: /Environment/ },
-            { id: "log group without retention", policy: "monitoring-coverage", type: T.logGroup, name: "observability-processing-logs", message: /retentionInDays is not set/ },
+            { id: "wrong Environment tag value (dev in prod)", policy: "required-tags", type: T.logGroup, name: "observability-monitor-logs", message: /Environment/ },
+            { id: "log group without retention", policy: "monitoring-coverage", type: T.logGroup, name: "observability-endpoint-logs", message: /retentionInDays is not set/ },
             { id: "trail without log-file validation", policy: "monitoring-coverage", message: /no CloudTrail trail has enableLogFileValidation: true/ },
             { id: "model without network isolation", policy: "network-isolation", type: T.model, name: "endpoint-variant-champion", message: /enableNetworkIsolation/ },
             { id: "feature group online store without KMS", policy: "encryption-at-rest-and-in-transit", type: T.featureGroup, name: "featurestore-adult-census", message: /onlineStoreConfig\.securityConfig\.kmsKeyId is not set/ },
@@ -138,7 +139,7 @@ const GROUPS: Group[] = [
                 productionVariants: nested<Props[]>(p.productionVariants, (vs) => vs.map((v) => (v.variantName === "challenger" ? { ...v, initialInstanceCount: 1 } : v))),
             })),
             on(T.ingress, "network-jobs-from-self", (p) => ({ ...p, referencedSecurityGroupId: undefined, cidrIpv6: "::/0" })),
-            on(T.logGroup, "observability-transform-logs", (p) => ({ ...p, kmsKeyId: undefined })),
+            on(T.logGroup, "serverless-monitor-logs", (p) => ({ ...p, kmsKeyId: undefined })),
             on(T.topic, "alerts-topic", (p) => ({ ...p, kmsMasterKeyId: undefined })),
             on(T.model, "endpoint-variant-challenger", (p) => ({ ...p, vpcConfig: undefined })),
             on(T.budget, "cost-budget", (p) => ({ ...p, notifications: [] })),
@@ -154,7 +155,7 @@ const GROUPS: Group[] = [
             { id: "data capture without kmsKeyId", policy: "encryption-at-rest-and-in-transit", type: T.endpointConfig, name: "endpoint-config", message: /dataCaptureConfig\.kmsKeyId is not set/ },
             { id: "single-instance production variant in prod", policy: "instance-types-and-capacity", type: T.endpointConfig, name: "endpoint-config", message: /challenger|instance/ },
             { id: "security-group ingress from ::/0", policy: "network-isolation", type: T.ingress, name: "network-jobs-from-self", message: /::\/0/ },
-            { id: "log group without KMS", policy: "encryption-at-rest-and-in-transit", type: T.logGroup, name: "observability-transform-logs", message: /kmsKeyId is not set/ },
+            { id: "log group without KMS", policy: "encryption-at-rest-and-in-transit", type: T.logGroup, name: "serverless-monitor-logs", message: /kmsKeyId is not set/ },
             { id: "SNS topic without KMS", policy: "encryption-at-rest-and-in-transit", type: T.topic, name: "alerts-topic", message: /kmsMasterKeyId is not set/ },
             { id: "model without VPC", policy: "network-isolation", type: T.model, name: "endpoint-variant-challenger", message: /vpcConfig/ },
             { id: "budget without notifications", policy: "monitoring-coverage", message: /no AWS Budget has a notification with subscribers/ },
@@ -266,7 +267,8 @@ describe("gate: insecure-variant corpus", function () {
 
     before(async () => {
         for (const stack of ["dev", "prod"] as const) {
-            baseline[stack] = (await runGate({ stack })).report;
+            // The stacks as they run once a model is registered (the endpoint exists), as every group below.
+            baseline[stack] = (await runGate({ stack, configure: withRegisteredModel })).report;
         }
     });
 
@@ -293,7 +295,7 @@ describe("gate: insecure-variant corpus", function () {
             let mutations: CountingTransformation[];
             before(async () => {
                 mutations = group.transformations?.() ?? [];
-                ({ report, run } = await runGate({ stack: group.stack, configure: group.configure, transformations: mutations }));
+                ({ report, run } = await runGate({ stack: group.stack, configure: (raw) => (group.configure ?? ((r) => r))(withRegisteredModel(raw)), transformations: mutations }));
                 added = fresh(report, baseline[group.stack]);
                 if (process.env.DEBUG_VARIANTS) console.log(`${group.title}:\n  ${added.map(describeV).join("\n  ")}`);
             });

@@ -12,6 +12,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { runGate } from "../../lib/gate/gate";
+import { withRegisteredModel } from "../helpers/registered-model";
 import { ProgramRun } from "../../lib/gate/runtime";
 
 export interface ExportedResource {
@@ -71,7 +72,8 @@ export function buildExport(run: ProgramRun, time = "2026-11-27T12:00:00.000Z"):
 }
 
 export async function writeExport(stack: string, file: string): Promise<StackExport> {
-    const { run } = await runGate({ stack });
+    // The stack once its model is registered (the endpoint exists): the checkpoint of a running platform.
+    const { run } = await runGate({ stack, configure: withRegisteredModel });
     const doc = buildExport(run);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify(doc, null, 2) + "\n");

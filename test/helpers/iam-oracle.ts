@@ -120,7 +120,7 @@ export class IamOracle {
     }
 
     /** `overrides.identityPolicies`: the policies of a principal outside the stack (e.g. an account user given kms:*). */
-    async decide(p: Probe, overrides: { resourcePolicy?: any; identityPolicies?: { name: string; policy: any }[] } = {}): Promise<Decision> {
+    async decide(p: Probe, overrides: { resourcePolicy?: any; identityPolicies?: { name: string; policy: any }[]; vpcEndpointPolicy?: any } = {}): Promise<Decision> {
         const isRole = /^arn:aws:iam::\d{12}:role\//.test(p.principal);
         const roleName = isRole ? p.principal.split("/").pop()! : undefined;
         const context: Record<string, string | string[]> = {
@@ -140,6 +140,7 @@ export class IamOracle {
                 serviceControlPolicies: [],
                 resourceControlPolicies: [],
                 resourcePolicy,
+                vpcEndpointPolicies: overrides.vpcEndpointPolicy ? [{ name: "vpc-endpoint", policy: aliasPolicy(overrides.vpcEndpointPolicy) }] : undefined,
             },
             {},
         );

@@ -3,6 +3,7 @@ import { isTaggable } from "../../components/tagging";
 import { checkStackOutputs, StackOutputs } from "../../infra/outputs";
 import { createPlatform } from "../../infra/program";
 import { ProgramRun, runProgram } from "../../lib/gate/runtime";
+import { withRegisteredModel } from "../helpers/registered-model";
 
 const REQUIRED = ["Project", "Environment", "Owner", "CostCenter", "DataClassification"];
 
@@ -18,8 +19,10 @@ describe("the whole program, per stack (offline, under mocks)", function () {
     this.timeout(300000);
     const runs: Record<string, ProgramRun> = {};
     before(async () => {
-        runs.dev = await runProgram(() => createPlatform(), { stack: "dev" });
-        runs.prod = await runProgram(() => createPlatform(), { stack: "prod" });
+        // The stacks once a model is registered (the endpoint exists); the new-stack default is covered by
+        // test/infra/deploy-defects.test.ts (defect 4).
+        runs.dev = await runProgram(() => createPlatform(), { stack: "dev", configure: withRegisteredModel });
+        runs.prod = await runProgram(() => createPlatform(), { stack: "prod", configure: withRegisteredModel });
     });
 
     for (const stack of ["dev", "prod"]) {

@@ -84,6 +84,16 @@ const step: StepDefinition = {
             }
             const planned = configured.slice(0, approved.length).map((v, i) => ({ ...v, pkg: approved[i] }));
             for (const v of configured.slice(approved.length)) ctx.log(`variant ${v.name}: no further approved version, not deployed`);
+            if (ep.awaitingModel) {
+                // The stack declares the endpoint but has not created it (no model named in its config): creating it
+                // through the API here would collide with the endpoint the next `pulumi up` creates under the same name.
+                const lines = planned.map((v) => `      - name: ${v.name}\n        modelPackageArn: ${v.pkg.ModelPackageArn}`).join("\n");
+                throw new StepError(
+                    `stack '${ctx.stack}' has not created its endpoint ${ep.name} yet (stack output endpoint.awaitingModel: no model named in its config). ` +
+                        `Name the approved package(s) in Pulumi.${ctx.stack}.yaml under mlplatform:endpoint.variants (keep the other variant settings):\n${lines}\n` +
+                        `then re-run --from provision: pulumi up creates the endpoint serving them, and later deploys roll out newer versions (docs/deploy.md).`,
+                );
+            }
             if (planned.every((v) => v.weight === 0)) throw new StepError(`every deployed variant has weight 0 (${planned.map((v) => v.name).join(", ")}): give one a weight > 0 in ${source}`);
 
             const now = new Date();
