@@ -1,6 +1,7 @@
 /**
- * What the operator of `build_ml_environment.sh --target aws` needs beyond job control and model deployment
- * (lib/aws/permissions.ts lists every call; the access contract, test/access/, found these missing): Feature Store
+ * What the pipeline role needs to run the `--target aws` lifecycle beyond job control and model deployment (the role a
+ * SageMaker pipeline running the lifecycle and the Inference Recommender job run with; lib/aws/permissions.ts lists
+ * every call; the access contract, test/access/, found these missing): Feature Store
  * ingestion (features step: PutRecord), model registration (register step: CreateModelPackage/DescribeModelPackage
  * with tags), endpoint invocation (deploy smoke request, monitor replays: InvokeEndpoint on the platform's endpoints),
  * and the load test (loadtest step: an Inference Recommender job that runs as the pipeline role, so the role may pass

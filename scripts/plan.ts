@@ -2,13 +2,19 @@
  * The offline policy gate:
  *   npm run plan -- --stack <name> [--json FILE] [--sarif FILE] [--outputs FILE] [--new-stack] [--policy-config FILE]
  * Runs the program for the stack on Pulumi's mock runtime (no credentials, no CLI), evaluates the policy pack, prints
- * a preview-like summary, the violations and the cost estimate. Exit 1 on any mandatory violation, 2 on bad input.
+ * a preview-like summary, the violations and the cost estimate, then the stack's access contract (lib/access/contract.ts:
+ * every needed access Allowed, every forbidden access Denied; docs/access.md). Exit 1 on any mandatory violation or
+ * failed access probe, 2 on bad input.
  */
 import * as path from "path";
 import { ConfigError } from "../infra/config";
 import { writeFileAtomic } from "../lib/data/io";
 import { exitCode, runGate } from "../lib/gate/gate";
 import { formatReport, jsonReport, sarifReport } from "../lib/gate/format";
+import { createPlatform } from "../infra/program";
+import { formatFailure, runContract, summarize } from "../lib/access/contract";
+import { AccessModel } from "../lib/access/model";
+import { runProgram } from "../lib/gate/runtime";
 
 export function parseFlags(argv: string[], allowed: string[], booleans: string[] = []): Record<string, string | boolean> {
     const flags: Record<string, string | boolean> = {};
@@ -34,10 +40,17 @@ async function main(): Promise<number> {
         packConfigFile: typeof flags["policy-config"] === "string" ? path.resolve(flags["policy-config"]) : undefined,
     });
     process.stdout.write(formatReport(report) + "\n");
-    if (typeof flags.json === "string") writeFileAtomic(flags.json, JSON.stringify(jsonReport(report), null, 2) + "\n");
+    // The access contract needs known ARNs: a first preview (--new-stack) has them unknown, so the contract is decided
+    // on the settled stack (the same program and config in update mode): the policies are the same documents.
+    const settled = run.mode === "update" ? run : await runProgram(() => createPlatform(), { stack: flags.stack, mode: "update" });
+    const contract = runContract(new AccessModel(settled));
+    process.stdout.write(`\n${summarize(contract)}${run.mode === "new-stack" ? " (decided on the settled stack: ARNs known)" : ""}\n`);
+    for (const f of contract.failures) process.stdout.write("\n" + formatFailure(f) + "\n");
+    const accessContract = { needed: contract.needed, forbidden: contract.forbidden, failures: contract.failures.map((f) => ({ probe: f.probe, result: f.result })) };
+    if (typeof flags.json === "string") writeFileAtomic(flags.json, JSON.stringify({ ...jsonReport(report), accessContract }, null, 2) + "\n");
     if (typeof flags.sarif === "string") writeFileAtomic(flags.sarif, JSON.stringify(sarifReport(report), null, 2) + "\n");
     if (typeof flags.outputs === "string") writeFileAtomic(flags.outputs, JSON.stringify(run.outputs, null, 2) + "\n");
-    return exitCode(report);
+    return Math.max(exitCode(report), contract.failures.length ? 1 : 0);
 }
 
 if (require.main === module) {

@@ -44,9 +44,24 @@ export function neededProbes(m: AccessModel): Probe[] {
     const prod = o.environment === "prod";
     // Lifecycle steps. In prod the operator runs inside the VPC (the buckets admit data access only through the S3
     // gateway endpoint); in dev from anywhere.
+    // The stack administrators (security.adminRoleArns, docs/deploy.md) run the same steps from outside the VPC (the
+    // prod bucket policies exempt them).
+    const admins = m.roles.filter((r) => r.key.startsWith("admin:") || r.key.startsWith("breakGlass:")).map((r) => r.key);
     for (const a of stepAccesses(o)) {
         const origin: Origin = a.origin ?? (a.principal === "pipeline" || a.principal === "ciDeploy" ? (prod ? "vpc" : "outside") : "vpc");
         probes.push(need(`step:${a.step}`, a.principal, a.action, a.resource, `${a.step}: ${a.why}`, { context: a.context, origin }));
+        if (a.principal === "pipeline") for (const admin of admins) probes.push(need(`step:${a.step}`, admin, a.action, a.resource, `${a.step} run by an administrator: ${a.why}`, { context: a.context, origin: "outside" }));
+    }
+    // Auditors (security.auditorRoleArns) and administrators read CloudTrail's log files: S3, then KMS with the trail's
+    // encryption context (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail-decrypt.html).
+    const audit = m.buckets.find((b) => b.purpose === "audit");
+    if (o.trailArn && audit?.kmsKeyArn) {
+        for (const r of m.roles.filter((x) => x.key.startsWith("auditor:") || x.key.startsWith("admin:") || x.key.startsWith("breakGlass:"))) {
+            const file = `${audit.arn}/cloudtrail/AWSLogs/${acct}/CloudTrail/${region}/2026/12/02/log.json.gz`;
+            const origin: Origin = r.key.startsWith("auditor:") && prod ? "vpc" : "outside";
+            probes.push(need("auditor", r.key, "s3:GetObject", file, "read a CloudTrail log file", { s3Only: true, origin }));
+            probes.push(need("auditor", r.key, "kms:Decrypt", audit.kmsKeyArn, "decrypt a CloudTrail log file", { origin, context: { "kms:ViaService": `s3.${region}.amazonaws.com`, "kms:EncryptionContext:aws:cloudtrail:arn": o.trailArn, "kms:CallerAccount": acct } }));
+        }
     }
 
     // Role assumption: SageMaker execution roles, the monitor Lambda, the delivery roles, the CI deploy role (GitHub OIDC).
@@ -72,7 +87,7 @@ export function neededProbes(m: AccessModel): Probe[] {
     // The deployer (the CI deploy role and security.adminRoleArns) creates the feature group, whose online and offline
     // stores use the data key: CreateFeatureGroup needs the caller to hold key use (SageMaker API reference,
     // OnlineStoreSecurityConfig.KmsKeyId; issue 9 defect 3), through SageMaker.
-    for (const r of m.roles.filter((x) => x.key === "ciDeploy" || x.key.startsWith("admin:"))) {
+    for (const r of m.roles.filter((x) => x.key === "ciDeploy" || x.key.startsWith("admin:") || x.key.startsWith("breakGlass:"))) {
         const via = { "kms:ViaService": `sagemaker.${region}.amazonaws.com`, "kms:CallerAccount": acct };
         for (const a of ["kms:DescribeKey", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"]) probes.push(need("deployer", r.key, a, o.kmsKeyArns.data, "CreateFeatureGroup with the data key", { context: via, origin: "outside" }));
         probes.push(need("deployer", r.key, "kms:CreateGrant", o.kmsKeyArns.data, "CreateFeatureGroup: grant for the online store", { context: { ...via, "kms:GrantIsForAWSResource": "true" }, origin: "outside" }));

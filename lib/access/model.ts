@@ -147,6 +147,8 @@ export class AccessModel {
     readonly topics: TopicModel[] = [];
     readonly logGroups: LogGroupModel[] = [];
     readonly functions: FunctionModel[] = [];
+    /** CloudWatch Logs resource policies (account-wide; each applies to the log groups its statements name). */
+    readonly logResourcePolicies: Policy[] = [];
     /** Things the model could not resolve (e.g. AWS managed policies attached to a role), reported, never dropped. */
     readonly notes: string[] = [];
     /** AWS managed policies attached on purpose and not modelled (listed with what they grant; see AWS_MANAGED_NOT_MODELLED). */
@@ -198,10 +200,14 @@ export class AccessModel {
             if (r.inputs.permissionsBoundary && !pb) this.notes.push(`role ${name}: boundary ${String(r.inputs.permissionsBoundary)} is not defined by the stack`);
             this.roles.push({ key, name, arn, identity, boundary: pb, trust: r.inputs.assumeRolePolicy ? parsePolicy(`trust policy of ${key}`, docOf(r.inputs.assumeRolePolicy)) : undefined });
         }
-        const security = (this.run.config["mlplatform:security"] ?? {}) as { adminRoleArns?: string[]; auditorRoleArns?: string[] };
+        const security = (this.run.config["mlplatform:security"] ?? {}) as { adminRoleArns?: string[]; auditorRoleArns?: string[]; breakGlassRoleArns?: string[] };
         (security.adminRoleArns ?? []).forEach((arn, i) =>
             this.roles.push({ key: `admin:${i + 1}`, name: arn.split("/").pop()!, arn, identity: [parsePolicy(`assumed AdministratorAccess of ${arn}`, ADMIN_IDENTITY)], external: "security.adminRoleArns (assumed AdministratorAccess)" }),
         );
+        (security.breakGlassRoleArns ?? []).forEach((arn, i) => {
+            if ((security.adminRoleArns ?? []).includes(arn)) return;
+            this.roles.push({ key: `breakGlass:${i + 1}`, name: arn.split("/").pop()!, arn, identity: [parsePolicy(`assumed AdministratorAccess of ${arn}`, ADMIN_IDENTITY)], external: "security.breakGlassRoleArns (assumed AdministratorAccess)" });
+        });
         (security.auditorRoleArns ?? []).forEach((arn, i) => {
             if ((security.adminRoleArns ?? []).includes(arn)) return;
             this.roles.push({ key: `auditor:${i + 1}`, name: arn.split("/").pop()!, arn, identity: [parsePolicy(`assumed read-only policy of ${arn}`, AUDITOR_IDENTITY)], external: "security.auditorRoleArns (assumed ReadOnlyAccess)" });
@@ -234,6 +240,9 @@ export class AccessModel {
         for (const g of this.of("aws:cloudwatch/logGroup:LogGroup")) {
             const name = String(g.inputs.name ?? g.outputs.name);
             this.logGroups.push({ name, arn: `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:${name}`, kmsKeyArn: g.inputs.kmsKeyId as string | undefined });
+        }
+        for (const lp of this.of("aws:cloudwatch/logResourcePolicy:LogResourcePolicy")) {
+            this.logResourcePolicies.push(parsePolicy(`log resource policy ${lp.inputs.policyName ?? lp.name}`, docOf(lp.inputs.policyDocument)));
         }
         for (const f of this.of("aws:lambda/function:Function")) {
             const name = String(f.inputs.name ?? f.outputs.name);
@@ -320,6 +329,11 @@ export class AccessModel {
         if (fn) return { policy: fn.policy, mode: "optional", owner: this.account };
         const role = this.roles.find((r) => r.arn === arn);
         if (role && /^sts:AssumeRole/i.test(action)) return { policy: role.trust, mode: "required", owner: role.arn.split(":")[4] };
+        if (/^arn:[^:]+:logs:/.test(arn) && this.logResourcePolicies.length) {
+            // Several account-level log resource policies act as one resource policy.
+            const merged: Policy = { id: this.logResourcePolicies.map((p) => p.id).join(" + "), version: "2012-10-17", statements: this.logResourcePolicies.flatMap((p) => p.statements) };
+            return { policy: merged, mode: "optional", owner: this.account };
+        }
         return { mode: "optional", owner: arn.split(":")[4] || this.account };
     }
 

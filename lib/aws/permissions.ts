@@ -3,8 +3,11 @@
  * `scripts/steps/aws/`) sends, the IAM actions AWS authorizes it against (Service Authorization Reference,
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html and
  * list_amazons3.html), and per step of the lifecycle the accesses that step needs, with the principal that makes each
- * one: the operator running the step (the stack's pipeline role, whose policy carries exactly the steps' needs — see
- * docs/aws-target.md), the SageMaker execution role a job runs as, or the deployer.
+ * one: the operator running the step, the SageMaker execution role a job runs as, or the CI deploy role. The operator
+ * is written `pipeline`: the pipeline role's policy carries exactly the steps' needs (it is the role a SageMaker
+ * pipeline running the lifecycle, and the Inference Recommender job, run with); the access contract also requires
+ * every stack administrator (`security.adminRoleArns`, `breakGlassRoleArns`, who run the steps: docs/deploy.md) to be
+ * allowed the same calls.
  *
  * The access contract (test/access/) turns `stepAccesses()` into probes that must be Allowed for dev and prod;
  * test/access/aws-permissions.test.ts checks that `MODULE_COMMANDS` lists exactly the commands each module sends, so a

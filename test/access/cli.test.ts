@@ -14,9 +14,9 @@ interface Proc {
     stderr: string;
 }
 
-function access(args: string[]): Promise<Proc> {
+function access(args: string[], script = "access"): Promise<Proc> {
     return new Promise((resolve, reject) => {
-        const p = spawn("npm", ["run", "-s", "access", "--", ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: "0" } });
+        const p = spawn("npm", ["run", "-s", script, "--", ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: "0" } });
         let stdout = "";
         let stderr = "";
         p.stdout.on("data", (d) => (stdout += d));
@@ -34,7 +34,7 @@ describe("npm run access (CLI)", function () {
     before(async () => {
         const runs: [string, string[]][] = [
             ["denied", ["explain", "--stack", "prod", "--principal", "training", "--action", "s3:PutObject", "--resource", "s3://mlp-prod-curated-88dbbe98/prepared/x.csv"]],
-            ["allowed", ["explain", "--stack", "prod", "--principal", "serverlessMonitor", "--action", "s3:GetObject", "--resource", "s3://mlp-prod-capture-88dbbe98/datacapture/mlp-prod-endpoint/champion/2026/12/02/06/c.jsonl", "--json"]],
+            ["allowed", ["explain", "--stack", "prod", "--principal", "processing", "--action", "s3:GetObject", "--resource", "s3://mlp-prod-raw-88dbbe98/adult/adult.data", "--json"]],
             ["plaintext", ["explain", "--stack", "dev", "--principal", "pipeline", "--action", "s3:GetObject", "--resource", "s3://mlp-dev-raw-88dbbe98/adult/adult.data", "--context", "aws:SecureTransport=false"]],
             ["matrix", ["matrix", "--stack", "prod", "--html", f("m.html"), "--json", f("m.json")]],
             ["check", ["check", "--stack", "dev", "--json", f("check.json")]],
@@ -42,10 +42,11 @@ describe("npm run access (CLI)", function () {
             ["bad-flag", ["explain", "--stack", "prod", "--frobnicate", "x"]],
             ["bad-principal", ["explain", "--stack", "prod", "--principal", "nobody", "--action", "s3:GetObject", "--resource", "s3://b/k"]],
             ["bad-stack", ["check", "--stack", "nope"]],
+            ["plan", ["--stack", "prod", "--new-stack", "--json", f("plan.json")]],
         ];
         for (let i = 0; i < runs.length; i += 2) {
             const batch = runs.slice(i, i + 2);
-            const out = await Promise.all(batch.map(([, args]) => access(args)));
+            const out = await Promise.all(batch.map(([id, args]) => access(args, id === "plan" ? "plan" : "access")));
             batch.forEach(([id], k) => (procs[id] = out[k]));
         }
     });
@@ -66,7 +67,7 @@ describe("npm run access (CLI)", function () {
         assert.equal(r.allowed, true);
         assert.equal(r.steps.length, 2, "an S3 read of an SSE-KMS object is two decisions");
         assert.equal(r.steps[0].decision.verdict, "Allowed");
-        assert.ok(r.steps[0].decision.deciding.some((d: any) => d.sid === "ReadCaptureOfEndpoint"));
+        assert.ok(r.steps[0].decision.deciding.some((d: any) => d.sid === "Objects" && /datalake-raw-read-processing/.test(d.policy)));
         assert.equal(r.steps[1].request.action, "kms:Decrypt");
         assert.equal(r.steps[1].request.context["kms:ViaService"], "s3.us-east-1.amazonaws.com");
     });
@@ -95,6 +96,15 @@ describe("npm run access (CLI)", function () {
         assert.match(p.stdout, /access contract dev: \d+ needed \(\d+ allowed\), \d+ forbidden \(\d+ denied\) — holds/);
         const j = JSON.parse(fs.readFileSync(f("check.json"), "utf8"));
         assert.deepEqual(j.failures, []);
+    });
+    it("npm run plan reports the access contract beside the policy results (first preview of prod passes)", () => {
+        const p = procs.plan;
+        assert.equal(p.code, 0, p.stdout.slice(-3000) + p.stderr);
+        assert.match(p.stdout, /PASSED: no mandatory violations/);
+        assert.match(p.stdout, /access contract prod: \d+ needed \(\d+ allowed\), \d+ forbidden \(\d+ denied\) — holds \(decided on the settled stack: ARNs known\)/);
+        const j = JSON.parse(fs.readFileSync(f("plan.json"), "utf8"));
+        assert.ok(j.accessContract.needed > 150 && j.accessContract.forbidden > 1000);
+        assert.deepEqual(j.accessContract.failures, []);
     });
     it("--help prints the usage and exits 0", () => {
         assert.equal(procs.help.code, 0);

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ContractReport, formatFailure, runContract, summarize } from "../../lib/access/contract";
 import { AccessModel } from "../../lib/access/model";
 import { accessModelOf } from "../../lib/access/stack";
+import { withRegisteredModel } from "../helpers/registered-model";
 
 function check(r: ContractReport): void {
     console.log(`      ${summarize(r)}`);
@@ -18,19 +19,48 @@ describe("access contract", function () {
     this.timeout(180000);
     const models: Record<string, AccessModel> = {};
     before(async () => {
-        for (const stack of ["dev", "prod"]) models[stack] = await accessModelOf(stack);
+        for (const stack of ["dev", "prod"]) {
+            models[stack] = await accessModelOf(stack);
+            // With a registered model the stack also has the endpoint and the serverless monitor (issue 9, defect 4).
+            models[`${stack}+model`] = await accessModelOf(stack, { configure: withRegisteredModel });
+        }
     });
 
     for (const stack of ["dev", "prod"]) {
-        it(`${stack}: every needed access is allowed and every forbidden access denied`, () => {
+        it(`${stack} (a fresh stack, no model yet): every needed access is allowed and every forbidden access denied`, () => {
             const r = runContract(models[stack]);
             assert.ok(r.needed > 150 && r.forbidden > 1000, `too few probes: ${summarize(r)}`);
             check(r);
         });
+        it(`${stack} with a registered model (endpoint and serverless monitor): the contract holds`, () => {
+            const r = runContract(models[`${stack}+model`]);
+            assert.ok(r.outcomes.some((x) => x.probe.group === "runtime:monitor"), "the monitor's probes are part of the contract");
+            assert.ok(r.needed > runContract(models[stack]).needed, "the endpoint adds needed accesses");
+            check(r);
+        });
     }
 
+    it("prod with administrators, break-glass and auditors configured: the contract holds for them too", async () => {
+        const m = await accessModelOf("prod", {
+            configure: (raw) => ({
+                ...withRegisteredModel(raw),
+                "mlplatform:security": {
+                    ...(raw["mlplatform:security"] as object),
+                    adminRoleArns: ["arn:aws:iam::123456789012:role/platform-admin"],
+                    auditorRoleArns: ["arn:aws:iam::123456789012:role/security-auditor"],
+                    breakGlassRoleArns: ["arn:aws:iam::123456789012:role/break-glass"],
+                },
+            }),
+        });
+        assert.ok(m.roles.some((r) => r.key === "admin:1") && m.roles.some((r) => r.key === "auditor:1") && m.roles.some((r) => r.key === "breakGlass:1"));
+        const r = runContract(m);
+        assert.ok(r.outcomes.some((x) => x.probe.principal === "admin:1" && x.probe.group === "step:train"));
+        assert.ok(r.outcomes.some((x) => x.probe.principal === "auditor:1" && x.probe.group === "auditor"));
+        check(r);
+    });
+
     it("the model sees every role, key, bucket, topic and function of prod", () => {
-        const m = models.prod;
+        const m = models["prod+model"];
         assert.deepStrictEqual(m.keys.map((k) => k.purpose).sort(), ["artifacts", "data", "logs"]);
         assert.deepStrictEqual(m.buckets.map((b) => b.purpose).sort(), ["accessLogs", "artifacts", "audit", "capture", "curated", "monitoring", "raw"]);
         for (const r of ["processing", "training", "hosting", "monitoring", "featureStore", "pipeline", "ciDeploy", "serverlessMonitor", "flowLogs", "budgetAction", "trailToLogs"]) assert.ok(m.role(r).identity.length > 0, r);
@@ -58,6 +88,7 @@ describe("access contract", function () {
         // Remove the monitor's own statement and the account delegation of key use (the root principal in the use
         // statements; KeyAdministration stays): the monitor's IAM grant for kms:Decrypt then has no effect.
         const m = await accessModelOf("prod", {
+            configure: withRegisteredModel,
             transformations: [
                 editPolicy("aws:kms/key:Key", (n) => n === "security-data", "policy", (doc) => ({
                     ...doc,
