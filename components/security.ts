@@ -74,6 +74,12 @@ export interface PlatformSecurityArgs {
      * recorder role delivering to the audit bucket (logs key). Added to the key policy's KeyUseByPlatformRoles.
      */
     extraKeyUsers?: Partial<Record<KeyPurpose, pulumi.Input<string>[]>>;
+    /**
+     * Roles (ARNs, created before this component) that read the keys' configuration - DescribeKey, GetKeyPolicy,
+     * GetKeyRotationStatus, ListResourceTags - without any key use: the read-only CI role refreshing the stack.
+     * Needed in the key policy because with adminRoleArns set the policy does not delegate to the account.
+     */
+    keyConfigurationReaders?: pulumi.Input<string>[];
 }
 
 export interface NetworkAccess {
@@ -273,6 +279,15 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                         Condition: { StringEquals: { "kms:EncryptionContext:aws:lambda:FunctionArn": arn("lambda", `function:${monitorFunctionName}`) } },
                     },
                 );
+            }
+            if ((args.keyConfigurationReaders ?? []).length > 0) {
+                statements.push({
+                    Sid: "ReadKeyConfiguration",
+                    Effect: "Allow",
+                    Principal: { AWS: args.keyConfigurationReaders! },
+                    Action: ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"],
+                    Resource: "*",
+                });
             }
             if (purpose === "logs") {
                 statements.push(

@@ -61,6 +61,21 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
                 `or modelDataUrl (s3://<artifacts bucket>/models/.../model.tar.gz) in Pulumi.${cfg.stack}.yaml and run pulumi up again (docs/deploy.md).`,
         );
     }
+    // CI: pull-request previews and nightly drift checks run with a read-only role (.github/workflows, docs/ci.md).
+    const ciReadOnly = new CiReadOnlyRole(
+        "ci-readonly",
+        {
+            namePrefix: p,
+            ciOidcSubject: cfg.security.ciOidcSubject,
+            subjects: cfg.security.ciReadOnlyOidcSubjects,
+            ciOidcProviderArn: cfg.security.ciOidcProviderArn,
+            stateBucketName: cfg.security.ciStateBucket,
+            secretsKmsKeyArn: cfg.security.ciSecretsKmsKeyArn,
+            tags: cfg.tags,
+        },
+        opts,
+    );
+
     // The serverless monitor's role is created with the keys, so that their policies can name it.
     const serverlessMonitorOn = cfg.monitoring.serverlessMonitor && endpointOn;
     const security = new PlatformSecurity(
@@ -77,24 +92,11 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             ciOidcSubject: cfg.security.ciOidcSubject,
             serverlessMonitor: serverlessMonitorOn,
             extraKeyUsers: recorderRole ? { logs: [recorderRole.arn] } : undefined,
+            keyConfigurationReaders: [ciReadOnly.arn],
         },
         opts,
     );
 
-    // CI: pull-request previews and nightly drift checks run with a read-only role (.github/workflows, docs/ci.md).
-    new CiReadOnlyRole(
-        "ci-readonly",
-        {
-            namePrefix: p,
-            ciOidcSubject: cfg.security.ciOidcSubject,
-            subjects: cfg.security.ciReadOnlyOidcSubjects,
-            ciOidcProviderArn: cfg.security.ciOidcProviderArn,
-            stateBucketName: cfg.security.ciStateBucket,
-            secretsKmsKeyArn: cfg.security.ciSecretsKmsKeyArn,
-            tags: cfg.tags,
-        },
-        opts,
-    );
 
     const unknownEndpoints = cfg.network.interfaceEndpoints.filter((s) => !(SAGEMAKER_INTERFACE_ENDPOINT_SERVICES as readonly string[]).includes(s));
     if (unknownEndpoints.length > 0) {
