@@ -226,12 +226,16 @@ export class AuditTrail extends pulumi.ComponentResource {
                     cloudWatchLogsRoleArn: this.cloudTrailRole.arn,
                     advancedEventSelectors: [
                         { name: "Management events", fieldSelectors: [{ field: "eventCategory", equals: ["Management"] }] },
+                        // Data events of this stack's resources only (resources.ARN StartsWith the stack's prefix): an
+                        // account-wide selector would log, and bill, every other stack's invocations as well
+                        // (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html).
                         {
                             name: "SageMaker endpoint invocations",
                             fieldSelectors: [
                                 { field: "eventCategory", equals: ["Data"] },
                                 { field: "resources.type", equals: ["AWS::SageMaker::Endpoint"] },
                                 { field: "eventName", equals: ["InvokeEndpoint"] },
+                                { field: "resources.ARN", startsWiths: [pulumi.interpolate`arn:${partition}:sagemaker:${region}:${account}:endpoint/${args.namePrefix}-`] },
                             ],
                         },
                         {
@@ -239,6 +243,7 @@ export class AuditTrail extends pulumi.ComponentResource {
                             fieldSelectors: [
                                 { field: "eventCategory", equals: ["Data"] },
                                 { field: "resources.type", equals: ["AWS::SageMaker::FeatureGroup"] },
+                                { field: "resources.ARN", startsWiths: [pulumi.interpolate`arn:${partition}:sagemaker:${region}:${account}:feature-group/${args.namePrefix}-`] },
                             ],
                         },
                     ],

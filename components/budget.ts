@@ -48,6 +48,8 @@ export const DENIED_ON_BUDGET_EXHAUSTION = [
 
 export const NOTIFICATION_TYPES = ["ACTUAL", "FORECASTED"] as const;
 export const DEFAULT_COST_ALLOCATION_TAG_KEYS = ["Project", "Environment", "CostCenter"];
+/** Budget tag listing tag keys the config declares active elsewhere (read by the policy pack's cost-within-budget). */
+export const COST_ALLOCATION_TAGS_ACTIVE_TAG = "mlplatform:cost-allocation-tags-active";
 
 export interface CostGuardrailsArgs {
     /** Resource name prefix (config `namePrefix`). */
@@ -70,12 +72,21 @@ export interface CostGuardrailsArgs {
     enforcedRoleNames?: pulumi.Input<string>[];
     /** Config `budget.anomalyThresholdUsd`: notify for anomalies with total impact >= this many USD. */
     anomalyThresholdUsd: number;
-    /** "tag" (default): CUSTOM monitor on the Project tag. "service": the account's DIMENSIONAL SERVICE monitor (one per account). */
-    anomalyMonitor?: "tag" | "service";
+    /**
+     * "tag" (default): CUSTOM monitor on the Project tag (needs the tag active). "service": the account's DIMENSIONAL
+     * SERVICE monitor (one per account). "none": no anomaly monitor (e.g. the account already has one).
+     */
+    anomalyMonitor?: "tag" | "service" | "none";
     /** "sns" (default): immediate alerts to the topic. "email": daily digest to `emails`. */
     anomalySubscriber?: "sns" | "email";
     /** Config `budget.activateCostAllocationTags`. */
     activateCostAllocationTags: boolean;
+    /**
+     * Config `budget.costAllocationTagsActive`: the tags are active already (another stack, the Billing console). With
+     * neither, the budget cannot filter on the tags (they are absent from billing data: it would see no spend and its
+     * action would never fire), so it covers the account's whole spend instead, and the preview says so.
+     */
+    costAllocationTagsActive?: boolean;
     /** Tag keys to activate; default Project, Environment, CostCenter. */
     costAllocationTagKeys?: string[];
     tags?: Record<string, string>;
@@ -106,9 +117,12 @@ export class CostGuardrails extends pulumi.ComponentResource {
     public readonly denyPolicy?: aws.iam.Policy;
     public readonly actionRole?: aws.iam.Role;
     public readonly budgetAction?: aws.budgets.BudgetAction;
-    public readonly anomalyMonitor: aws.costexplorer.AnomalyMonitor;
-    public readonly anomalySubscription: aws.costexplorer.AnomalySubscription;
-    public readonly anomalyMonitorArn: pulumi.Output<string>;
+    /** Absent when `anomalyMonitor` is "none". */
+    public readonly anomalyMonitor?: aws.costexplorer.AnomalyMonitor;
+    public readonly anomalySubscription?: aws.costexplorer.AnomalySubscription;
+    public readonly anomalyMonitorArn?: pulumi.Output<string>;
+    /** "tags": the budget covers the stack's Project/Environment tags; "account": the account's whole spend. */
+    public readonly scope!: "tags" | "account";
     public readonly costAllocationTags: aws.costexplorer.CostAllocationTag[];
     /** Whether the budget action is in place. */
     public readonly enforced: boolean;
@@ -121,6 +135,14 @@ export class CostGuardrails extends pulumi.ComponentResource {
         const envName = args.namePrefix.endsWith(`-${args.environment}`) ? args.namePrefix : `${args.namePrefix}-${args.environment}`;
         const budgetName = `${envName}-monthly`;
         const emails = [...new Set(args.emails)];
+        const tagsActive = args.activateCostAllocationTags || (args.costAllocationTagsActive ?? false);
+        if (!tagsActive) {
+            pulumi.log.warn(
+                `budget ${budgetName}: the cost-allocation tags Project/Environment are not active (budget.activateCostAllocationTags / budget.costAllocationTagsActive), ` +
+                    `so the budget covers the account's whole spend, not only this stack's${args.enforceAction ? ", and its deny action fires on that spend" : ""} (docs/deploy.md)`,
+                this,
+            );
+        }
 
         this.budget = new aws.budgets.Budget(
             `${name}-budget`,
@@ -131,12 +153,16 @@ export class CostGuardrails extends pulumi.ComponentResource {
                 limitAmount: args.monthlyLimitUsd.toFixed(2),
                 limitUnit: "USD",
                 metrics: "UnblendedCost",
-                filterExpression: {
-                    ands: [
-                        { tags: { key: "Project", values: [args.project], matchOptions: ["EQUALS"] } },
-                        { tags: { key: "Environment", values: [args.environment], matchOptions: ["EQUALS"] } },
-                    ],
-                },
+                // Tags appear in billing data only as active cost-allocation tags
+                // (https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/activating-tags.html).
+                filterExpression: tagsActive
+                    ? {
+                          ands: [
+                              { tags: { key: "Project", values: [args.project], matchOptions: ["EQUALS"] } },
+                              { tags: { key: "Environment", values: [args.environment], matchOptions: ["EQUALS"] } },
+                          ],
+                      }
+                    : undefined,
                 notifications: [...args.thresholdsPercent].sort((x, y) => x - y).flatMap((threshold) =>
                     NOTIFICATION_TYPES.map((notificationType) => ({
                         notificationType,
@@ -147,11 +173,14 @@ export class CostGuardrails extends pulumi.ComponentResource {
                         subscriberEmailAddresses: emails.length > 0 ? emails : undefined,
                     })),
                 ),
-                tags: args.tags,
+                // Read by the policy pack (cost-within-budget): tag filters on keys neither activated in the stack nor
+                // declared active here make the budget blind.
+                tags: { ...args.tags, ...(args.costAllocationTagsActive ? { [COST_ALLOCATION_TAGS_ACTIVE_TAG]: "Project Environment CostCenter" } : {}) },
             },
             { parent: this },
         );
         this.budgetName = this.budget.name;
+        this.scope = tagsActive ? "tags" : "account";
 
         this.enforced = args.enforceAction;
         if (args.enforceAction) {
@@ -228,6 +257,11 @@ export class CostGuardrails extends pulumi.ComponentResource {
 
         // ---- anomaly detection ----
         const monitorKind = args.anomalyMonitor ?? "tag";
+        if (monitorKind === "none") {
+            this.costAllocationTags = this.activateTags(name, args);
+            this.registerOutputs({ budgetName: this.budgetName, enforced: this.enforced, denyPolicyArn: this.denyPolicy?.arn, costAllocationTags: this.costAllocationTags.length });
+            return;
+        }
         this.anomalyMonitor = new aws.costexplorer.AnomalyMonitor(
             `${name}-anomaly-monitor`,
             monitorKind === "service"
@@ -258,11 +292,8 @@ export class CostGuardrails extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        // ---- cost-allocation tags (account-wide: manage them from one stack only) ----
-        const tagKeys = args.activateCostAllocationTags ? (args.costAllocationTagKeys ?? DEFAULT_COST_ALLOCATION_TAG_KEYS) : [];
-        this.costAllocationTags = tagKeys.map(
-            (tagKey) => new aws.costexplorer.CostAllocationTag(`${name}-cost-tag-${tagKey.toLowerCase()}`, { tagKey, status: "Active" }, { parent: this }),
-        );
+        this.costAllocationTags = this.activateTags(name, args);
+        const tagKeys = this.costAllocationTags.length ? (args.costAllocationTagKeys ?? DEFAULT_COST_ALLOCATION_TAG_KEYS) : [];
 
         this.registerOutputs({
             budgetName: this.budgetName,
@@ -271,5 +302,11 @@ export class CostGuardrails extends pulumi.ComponentResource {
             anomalyMonitorArn: this.anomalyMonitorArn,
             costAllocationTags: tagKeys,
         });
+    }
+
+    /** Cost-allocation tags (account-wide: manage them from one stack only). */
+    private activateTags(name: string, args: CostGuardrailsArgs): aws.costexplorer.CostAllocationTag[] {
+        const tagKeys = args.activateCostAllocationTags ? (args.costAllocationTagKeys ?? DEFAULT_COST_ALLOCATION_TAG_KEYS) : [];
+        return tagKeys.map((tagKey) => new aws.costexplorer.CostAllocationTag(`${name}-cost-tag-${tagKey.toLowerCase()}`, { tagKey, status: "Active" }, { parent: this }));
     }
 }

@@ -141,6 +141,12 @@ export interface PlatformNetworkArgs {
     awsServiceBuckets?: AwsServiceBucketOptions;
     /** Interface endpoints to create. Default: all of SAGEMAKER_INTERFACE_ENDPOINT_SERVICES. */
     interfaceEndpointServices?: readonly InterfaceEndpointService[];
+    /**
+     * In how many AZs (the first N private subnets) each interface endpoint gets a network interface. Each costs about
+     * $0.01/hour per AZ (AWS PrivateLink pricing), so 10 endpoints in 2 AZs are ~$146/month; one AZ halves that (dev),
+     * at the price of cross-AZ traffic and no endpoint redundancy. Default: every AZ.
+     */
+    interfaceEndpointAzs?: number;
     /** KMS key ARN encrypting the flow-log group (its key policy must allow the CloudWatch Logs service). */
     flowLogKmsKeyArn: pulumi.Input<string>;
     /** Flow-log retention in days. Default 365. */
@@ -312,6 +318,10 @@ export class PlatformNetwork extends pulumi.ComponentResource {
 
         // ---- interface endpoints ----
         const services = args.interfaceEndpointServices ?? SAGEMAKER_INTERFACE_ENDPOINT_SERVICES;
+        if (args.interfaceEndpointAzs !== undefined && (!Number.isInteger(args.interfaceEndpointAzs) || args.interfaceEndpointAzs < 1 || args.interfaceEndpointAzs > azs)) {
+            throw new Error(`PlatformNetwork ${name}: interfaceEndpointAzs ${args.interfaceEndpointAzs} must be 1..${azs} (the number of AZs)`);
+        }
+        const endpointSubnets = args.interfaceEndpointAzs === undefined ? this.privateSubnetIds : pulumi.output(this.privateSubnetIds).apply((ids) => ids.slice(0, args.interfaceEndpointAzs));
         const endpointIds: Record<string, pulumi.Output<string>> = {};
         for (const svc of services) {
             const ep = new aws.ec2.VpcEndpoint(
@@ -321,7 +331,7 @@ export class PlatformNetwork extends pulumi.ComponentResource {
                     serviceName: `com.amazonaws.${region}.${svc}`,
                     vpcEndpointType: "Interface",
                     privateDnsEnabled: true,
-                    subnetIds: this.privateSubnetIds,
+                    subnetIds: endpointSubnets,
                     securityGroupIds: [endpointsSg.id],
                     tags: named(`${name}-${svc}`),
                 },

@@ -100,7 +100,9 @@ export interface ObservabilityArgs {
     };
     /**
      * Create the account/region-wide job log groups (/aws/sagemaker/TrainingJobs, ProcessingJobs, TransformJobs).
-     * Default true; set false in a second stack of the same account and region (one stack must own them).
+     * SageMaker creates them itself on the first job, so a stack that creates them fails with
+     * ResourceAlreadyExistsException in any account that has run a job, or in a second stack. Default false; the program
+     * passes config `logs.createJobLogGroups` (at most one stack per account and region).
      */
     createJobLogGroups?: boolean;
     /** Drift widgets: Model Monitor / platform monitor schedule name and features to chart (others via SEARCH). */
@@ -143,7 +145,7 @@ export class Observability extends pulumi.ComponentResource {
                 { parent: this },
             );
         this.logGroups = {};
-        if (args.createJobLogGroups ?? true) {
+        if (args.createJobLogGroups ?? false) {
             this.logGroups.training = lg("training-logs", JOB_LOG_GROUPS.training);
             this.logGroups.processing = lg("processing-logs", JOB_LOG_GROUPS.processing);
             this.logGroups.transform = lg("transform-logs", JOB_LOG_GROUPS.transform);

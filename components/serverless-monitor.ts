@@ -24,7 +24,7 @@
  *       insights       CloudWatchLambdaInsightsExecutionRolePolicy, scoped to /aws/lambda-insights of this account/region
  *       xray           PutTraceSegments / PutTelemetryRecords (X-Ray supports only Resource "*")
  *   - aws:cloudwatch/logGroup:LogGroup        /aws/lambda/<function>, KMS (logs key), retention
- *   - aws:lambda/function:Function            nodejs20.x, VPC, reserved concurrency 1, X-Ray, Lambda Insights layer
+ *   - aws:lambda/function:Function            nodejs20.x, VPC, optional reserved concurrency, X-Ray, Lambda Insights layer
  *   - aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig   async retries bounded
  *   - aws:cloudwatch/eventRule:EventRule + aws:cloudwatch/eventTarget:EventTarget (JSON input, retry policy)
  *   - aws:lambda/permission:Permission        events.amazonaws.com, only from that rule
@@ -130,6 +130,11 @@ export interface ServerlessMonitorArgs {
     ephemeralStorageMb?: number;
     /** Default x86_64. */
     architecture?: "x86_64" | "arm64";
+    /**
+     * Reserved concurrency (e.g. 1: never two runs at once, and the monitor always has capacity). Default none:
+     * reserving needs an account concurrency quota above 10 (new accounts have 10, all of which must stay unreserved).
+     */
+    reservedConcurrency?: number;
     /** Lambda Insights layer; default the AWS-published x86_64 layer of `region` (LAMBDA_INSIGHTS_LAYERS_X86_64). */
     insightsLayerArn?: string;
     /**
@@ -190,6 +195,7 @@ function validate(args: ServerlessMonitorArgs, period: number): void {
     const eph = args.ephemeralStorageMb ?? 2048;
     if (!Number.isInteger(eph) || eph < 512 || eph > 10240) p.push(`ephemeralStorageMb ${eph} must be 512..10240`);
     if (!VALID_RETENTION.includes(args.logRetentionDays)) p.push(`logRetentionDays ${args.logRetentionDays} must be one of CloudWatch's values (${VALID_RETENTION.join(", ")})`);
+    if (args.reservedConcurrency !== undefined && (!Number.isInteger(args.reservedConcurrency) || args.reservedConcurrency < 1 || args.reservedConcurrency > 1000)) p.push(`reservedConcurrency ${args.reservedConcurrency} must be 1..1000`);
     if (args.lookbackMinutes !== undefined && (!Number.isInteger(args.lookbackMinutes) || args.lookbackMinutes < 1 || args.lookbackMinutes > 10080)) p.push(`lookbackMinutes ${args.lookbackMinutes} must be 1..10080`);
     if (/[*?]/.test(args.captureBucket.prefix)) p.push(`captureBucket.prefix ${JSON.stringify(args.captureBucket.prefix)} must not contain wildcards`);
     for (const [k, v] of [["baselinePrefix", args.monitoringBucket.baselinePrefix], ["reportsPrefix", args.monitoringBucket.reportsPrefix]] as const) {
@@ -351,7 +357,9 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
                 memorySize: args.memoryMb ?? 2048,
                 timeout,
                 ephemeralStorage: { size: args.ephemeralStorageMb ?? 2048 },
-                reservedConcurrentExecutions: 1,
+                // Unreserved by default: a new account's concurrency quota is 10 and Lambda keeps 10 unreserved, so any
+                // reservation fails there (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+                reservedConcurrentExecutions: args.reservedConcurrency,
                 vpcConfig: { subnetIds: args.subnetIds, securityGroupIds: args.securityGroupIds },
                 kmsKeyArn: args.kmsKeys.logs,
                 environment: {

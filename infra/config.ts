@@ -47,6 +47,10 @@ export interface PlatformConfig {
         availabilityZones: number;
         /** Dev may allow a NAT path for package installs; prod never. */
         allowInternetEgress: boolean;
+        /** Interface VPC endpoints to create (names from SAGEMAKER_INTERFACE_ENDPOINT_SERVICES). Empty (default): all of them. */
+        interfaceEndpoints: string[];
+        /** AZs each interface endpoint spans (1..availabilityZones). Default: dev 1 (half the cost), prod every AZ. */
+        interfaceEndpointAzs: number;
         flowLogRetentionDays: number;
     };
     dataLake: {
@@ -78,6 +82,12 @@ export interface PlatformConfig {
     };
     logs: {
         retentionDays: number;
+        /**
+         * Create /aws/sagemaker/{Training,Processing,Transform}Jobs (KMS, retention) in this stack. Account/region-wide
+         * names that SageMaker also creates itself: default false; true in at most one stack per account and region, and
+         * only before any job has run there (else `pulumi import` them). See docs/deploy.md.
+         */
+        createJobLogGroups: boolean;
     };
     featureStore: {
         enableOnlineStore: boolean;
@@ -111,6 +121,8 @@ export interface PlatformConfig {
     monitoring: {
         /** The platform's own serverless monitor (a Lambda running lib/monitoring on a schedule): works without Model Monitor. */
         serverlessMonitor: boolean;
+        /** Reserved concurrency of the monitor Lambda; absent by default (new accounts have a quota of 10, none reservable). */
+        serverlessReservedConcurrency?: number;
         /** EventBridge schedule of the serverless monitor, e.g. rate(1 hour). */
         serverlessScheduleExpression: string;
         /** SageMaker Model Monitor data-quality schedule (closed to new AWS customers: off unless your account has it). */
@@ -140,8 +152,18 @@ export interface PlatformConfig {
         /** Apply a deny policy for new SageMaker capacity when the budget is exceeded. */
         enforceAction: boolean;
         anomalyThresholdUsd: number;
-        /** Activate the platform's tags as cost-allocation tags (needs the management account or a standalone account). */
+        /**
+         * Activate Project, Environment and CostCenter as cost-allocation tags (account-wide: one stack per account; needs
+         * the management account or a standalone account).
+         */
         activateCostAllocationTags: boolean;
+        /** The tags are already active cost-allocation tags (activated by another stack or in the Billing console). */
+        costAllocationTagsActive: boolean;
+        /**
+         * Cost anomaly monitor: "tag" (CUSTOM monitor on the Project tag; needs the tags active), "service" (the account's
+         * DIMENSIONAL SERVICE monitor: one per account), "none". Default "tag" when the tags are active, else "none".
+         */
+        anomalyMonitor: "tag" | "service" | "none";
     };
     pipeline: {
         /** Minimum validation/test AUC for automatic approval (dev) and the evaluation quality gate. */
@@ -419,6 +441,9 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             cidrBlock: r.str("network.cidrBlock", "10.20.0.0/16"),
             availabilityZones: r.num("network.availabilityZones", prod ? 3 : 2, 2, 6, true),
             allowInternetEgress: r.bool("network.allowInternetEgress", false),
+            // The known names are checked by the program against components/network.ts SAGEMAKER_INTERFACE_ENDPOINT_SERVICES.
+            interfaceEndpoints: r.strList("network.interfaceEndpoints", [], /^[a-z0-9-]+(\.[a-z0-9-]+)*$/, "VPC endpoint service names such as sts, logs, sagemaker.api"),
+            interfaceEndpointAzs: r.num("network.interfaceEndpointAzs", prod ? r.num("network.availabilityZones", 3, 2, 6, true) : 1, 1, 6, true),
             flowLogRetentionDays: r.num("network.flowLogRetentionDays", prod ? 365 : 14, 1, 3653, true),
         },
         dataLake: {
@@ -437,7 +462,7 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             ciOidcSubject: r.str("security.ciOidcSubject", undefined, /^repo:[^*/:]+\/[^*/:]+:.+$/, "a GitHub OIDC subject naming the repository, e.g. repo:my-org/ml-platform:environment:dev (no wildcard owner or repository)"),
             ciOidcProviderArn: r.optStr("security.ciOidcProviderArn", /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, "an IAM OIDC provider ARN"),
         },
-        logs: { retentionDays: r.num("logs.retentionDays", prod ? 365 : 14, 1, 3653, true) },
+        logs: { retentionDays: r.num("logs.retentionDays", prod ? 365 : 14, 1, 3653, true), createJobLogGroups: r.bool("logs.createJobLogGroups", false) },
         featureStore: { enableOnlineStore: r.bool("featureStore.enableOnlineStore", true) },
         training: {
             instanceTypes: r.strList("training.instanceTypes", ["ml.m5.xlarge"], INSTANCE_TYPE, "SageMaker instance types such as ml.m5.xlarge"),
@@ -466,6 +491,7 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
         },
         monitoring: {
             serverlessMonitor: r.bool("monitoring.serverlessMonitor", true),
+            serverlessReservedConcurrency: r.raw_("monitoring.serverlessReservedConcurrency") === undefined ? undefined : r.num("monitoring.serverlessReservedConcurrency", undefined, 1, 1000, true),
             serverlessScheduleExpression: r.str("monitoring.serverlessScheduleExpression", "rate(1 hour)", /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, "an EventBridge schedule such as rate(1 hour) or cron(0 * * * ? *)"),
             modelMonitorSchedule: r.bool("monitoring.modelMonitorSchedule", false),
             instanceType: r.str("monitoring.instanceType", "ml.m5.large", INSTANCE_TYPE, "a SageMaker instance type such as ml.m5.large"),
@@ -491,6 +517,8 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             enforceAction: r.bool("budget.enforceAction", prod),
             anomalyThresholdUsd: r.num("budget.anomalyThresholdUsd", prod ? 100 : 20, 1, 1_000_000),
             activateCostAllocationTags: r.bool("budget.activateCostAllocationTags", false),
+            costAllocationTagsActive: r.bool("budget.costAllocationTagsActive", false),
+            anomalyMonitor: r.oneOf("budget.anomalyMonitor", r.bool("budget.activateCostAllocationTags", false) || r.bool("budget.costAllocationTagsActive", false) ? "tag" : "none", ["tag", "service", "none"] as const),
         },
         pipeline: {
             minAuc: r.num("pipeline.minAuc", 0.85, 0.5, 1),
@@ -500,6 +528,7 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
     };
 
     if (!validCidr(cfg.network.cidrBlock)) r.problem("network.cidrBlock", cfg.network.cidrBlock, "an IPv4 CIDR block with a /16 to /24 prefix, e.g. 10.20.0.0/16");
+    if (cfg.network.interfaceEndpointAzs > cfg.network.availabilityZones) r.problem("network.interfaceEndpointAzs", cfg.network.interfaceEndpointAzs, `at most network.availabilityZones (${cfg.network.availabilityZones})`);
     if (prod && cfg.network.allowInternetEgress) r.problem("network.allowInternetEgress", true, "false in prod (prod has no internet path)");
     if (cfg.endpoint.autoscaling.maxCapacity < cfg.endpoint.autoscaling.minCapacity) {
         r.problem("endpoint.autoscaling.maxCapacity", cfg.endpoint.autoscaling.maxCapacity, `a value >= endpoint.autoscaling.minCapacity (${cfg.endpoint.autoscaling.minCapacity})`);
@@ -512,6 +541,9 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
         if (cfg.pipeline.autoApprove) r.problem("pipeline.autoApprove", true, "false in prod (prod models need a manual approval)");
     }
     checkEndpointModels(r, cfg);
+    if (cfg.budget.anomalyMonitor === "tag" && !cfg.budget.activateCostAllocationTags && !cfg.budget.costAllocationTagsActive) {
+        r.problem("budget.anomalyMonitor", "tag", `"service" or "none", or activate the cost-allocation tags (budget.activateCostAllocationTags / budget.costAllocationTagsActive): a monitor on the Project tag sees no cost while the tag is not an active cost-allocation tag`);
+    }
     if (cfg.budget.emails.length === 0 && cfg.alarms.emails.length === 0 && prod) {
         r.problem("budget.emails", cfg.budget.emails, "at least one address in prod (budget and alarm notifications need a recipient)");
     }

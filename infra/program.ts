@@ -20,13 +20,13 @@ import { ADULT_CENSUS_SCHEMA } from "../components/feature-schema";
 import { FeatureStore } from "../components/featurestore";
 import { grantLifecycleOperator } from "../components/lifecycle-grants";
 import { ModelMonitorSchedule } from "../components/modelmonitor";
-import { PlatformNetwork } from "../components/network";
+import { InterfaceEndpointService, PlatformNetwork, SAGEMAKER_INTERFACE_ENDPOINT_SERVICES } from "../components/network";
 import { Observability } from "../components/observability";
 import { ModelRegistry } from "../components/registry";
 import { PlatformSecurity } from "../components/security";
 import { ServerlessMonitor } from "../components/serverless-monitor";
 import { tagTransformation } from "../components/tagging";
-import { endpointDeployable, PlatformConfig } from "./config";
+import { ConfigError, endpointDeployable, PlatformConfig } from "./config";
 import { BUCKET_PURPOSES, BucketPurpose } from "./outputs";
 import { loadPlatformConfig } from "./stack-config";
 
@@ -74,6 +74,10 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
         opts,
     );
 
+    const unknownEndpoints = cfg.network.interfaceEndpoints.filter((s) => !(SAGEMAKER_INTERFACE_ENDPOINT_SERVICES as readonly string[]).includes(s));
+    if (unknownEndpoints.length > 0) {
+        throw new ConfigError([`mlplatform:network.interfaceEndpoints = ${JSON.stringify(unknownEndpoints)}: expected names out of ${SAGEMAKER_INTERFACE_ENDPOINT_SERVICES.join(", ")}`]);
+    }
     const network = new PlatformNetwork(
         "network",
         {
@@ -81,6 +85,8 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             cidrBlock: cfg.network.cidrBlock,
             availabilityZones: cfg.network.availabilityZones,
             allowInternetEgress: cfg.network.allowInternetEgress,
+            interfaceEndpointServices: cfg.network.interfaceEndpoints.length > 0 ? (cfg.network.interfaceEndpoints as InterfaceEndpointService[]) : undefined,
+            interfaceEndpointAzs: cfg.network.interfaceEndpointAzs,
             platformBucketArns: platformBucketArns(p, suffix),
             flowLogKmsKeyArn: security.keys.logs.arn,
             flowLogRetentionDays: cfg.network.flowLogRetentionDays,
@@ -197,6 +203,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             environment: cfg.environment,
             kmsKeyArn: security.keys.logs.arn,
             retentionDays: cfg.logs.retentionDays,
+            createJobLogGroups: cfg.logs.createJobLogGroups,
             alarmTopicArn: alerts.topicArn,
             endpoint: endpointOn ? { name: endpointName, variants: cfg.endpoint.variants.map((v) => ({ name: v.name, instanceType: v.instanceType })) } : undefined,
             alarms: cfg.alarms,
@@ -279,6 +286,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
                 alarmTopicArn: alerts.topicArn,
                 logRetentionDays: cfg.logs.retentionDays,
                 role: security.serverlessMonitorRole,
+                reservedConcurrency: cfg.monitoring.serverlessReservedConcurrency,
                 tags: cfg.tags,
             },
             { ...opts },
@@ -318,6 +326,8 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             enforcedRoleNames: [security.roles.training.name, security.roles.hosting.name, security.roles.processing.name, security.roles.pipeline.name, security.roles.ciDeploy.name],
             anomalyThresholdUsd: cfg.budget.anomalyThresholdUsd,
             activateCostAllocationTags: cfg.budget.activateCostAllocationTags,
+            costAllocationTagsActive: cfg.budget.costAllocationTagsActive,
+            anomalyMonitor: cfg.budget.anomalyMonitor,
             tags: cfg.tags,
         },
         opts,

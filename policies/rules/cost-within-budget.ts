@@ -7,11 +7,56 @@
  * level; at or above `warnAtFraction` (default 0.8) -> an *advisory* violation whatever the
  * policy's level, so prod deployments are warned, not blocked, when close to the budget.
  * Instance types missing from the price table are reported (advisory) rather than priced at 0 silently.
+ * A budget that filters on tags which are not active cost-allocation tags sees no spend: reported at the policy's level.
  */
 import { EnforcementLevel, ReportViolation } from "@pulumi/policy";
 import { withDefaults } from "../lib/config";
 import { CostEstimate, PricingModel, estimateMonthlyCost, monthlyBudgetFromStack } from "../lib/cost";
+import { StackResource, ofType } from "../lib/stack";
 import { PlatformStackPolicy } from "../lib/types";
+
+/** Budget tag listing tag keys declared active as cost-allocation tags outside the stack (components/budget.ts writes it). */
+export const COST_ALLOCATION_TAGS_ACTIVE_TAG = "mlplatform:cost-allocation-tags-active";
+
+/** Tag keys a budget filters on (filterExpression tags, anywhere in ands/ors/not; legacy costFilters TagKeyValue). */
+export function budgetTagKeys(props: Record<string, unknown>): string[] {
+    const out = new Set<string>();
+    const walk = (e: unknown): void => {
+        if (!e || typeof e !== "object") return;
+        const x = e as Record<string, unknown>;
+        const tags = x.tags as { key?: string } | undefined;
+        if (tags && typeof tags.key === "string") out.add(tags.key);
+        for (const k of ["ands", "ors"]) if (Array.isArray(x[k])) (x[k] as unknown[]).forEach(walk);
+        walk(x.not);
+    };
+    walk(props.filterExpression);
+    for (const f of (props.costFilters as { name?: string; values?: string[] }[] | undefined) ?? []) {
+        if (f?.name === "TagKeyValue") for (const v of f.values ?? []) out.add(String(v).replace(/^user:/, "").split("$")[0]);
+    }
+    return [...out];
+}
+
+/**
+ * Budgets that can never see spend: they filter on tags that are not active cost-allocation tags (tags appear in
+ * billing data only once activated, https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/activating-tags.html).
+ * A key counts as active when the stack activates it (aws:costexplorer/costAllocationTag:CostAllocationTag, status
+ * Active) or the budget declares it active elsewhere (tag COST_ALLOCATION_TAGS_ACTIVE_TAG, keys separated by spaces).
+ */
+export function blindBudgets(resources: StackResource[]): { name: string; keys: string[] }[] {
+    const active = new Set(
+        ofType(resources, "aws:costexplorer/costAllocationTag:CostAllocationTag")
+            .filter((t) => (t.props.status ?? "Active") === "Active")
+            .map((t) => String(t.props.tagKey)),
+    );
+    const out: { name: string; keys: string[] }[] = [];
+    for (const b of ofType(resources, "aws:budgets/budget:Budget")) {
+        const tags = (b.props.tags ?? {}) as Record<string, unknown>;
+        const declared = String(tags[COST_ALLOCATION_TAGS_ACTIVE_TAG] ?? "").split(/\s+/).filter(Boolean);
+        const keys = budgetTagKeys(b.props).filter((k) => !active.has(k) && !declared.includes(k));
+        if (keys.length) out.push({ name: String(b.props.name ?? b.name), keys });
+    }
+    return out;
+}
 
 export interface CostConfig {
     /** Overrides the Budget resource. 0 = use the Budget resource. */
@@ -103,6 +148,13 @@ export const costWithinBudget: PlatformStackPolicy = {
         const summary = `estimated ${usd(e.totalMonthlyUsd)}/month (${e.pricing}, prices as of ${e.priceTableAsOf}; ${e.lines.length} priced line(s))`;
         for (const l of e.unpriced) {
             advisory(reportViolation, `no price for ${l.instanceType} in ${l.region} (${l.name}); it is counted as $0 - add it to policies/data/sagemaker-prices.json`);
+        }
+        for (const b of blindBudgets(args.resources)) {
+            reportViolation(
+                `budget ${b.name} filters on ${b.keys.join(", ")}, which are not active cost-allocation tags (the stack does not activate them and ` +
+                    `its tag ${COST_ALLOCATION_TAGS_ACTIVE_TAG} does not declare them): it sees no spend, so its notifications and actions never fire. ` +
+                    `Activate them (mlplatform:budget.activateCostAllocationTags in one stack per account) or declare them active (budget.costAllocationTagsActive).`,
+            );
         }
         switch (v.status) {
             case "over":

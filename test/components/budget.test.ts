@@ -26,8 +26,16 @@ function args(over: Partial<CostGuardrailsArgs> = {}): CostGuardrailsArgs {
 describe("CostGuardrails", () => {
     beforeEach(() => mocks.reset());
 
-    it("monthly COST budget with the limit, scoped to Project AND Environment", async () => {
-        new CostGuardrails("cg-budget", args());
+    it("without active cost-allocation tags the budget covers the account (a tag filter would see no spend; issue 9, defect 8)", async () => {
+        new CostGuardrails("cg-account", args());
+        await mocks.settle();
+        const b = mocks.one("aws:budgets/budget:Budget");
+        assert.equal(b.inputs.filterExpression, undefined);
+        assert.equal(b.inputs.tags?.["mlplatform:cost-allocation-tags-active"], undefined);
+    });
+
+    it("monthly COST budget with the limit, scoped to Project AND Environment (tags declared active)", async () => {
+        new CostGuardrails("cg-budget", args({ costAllocationTagsActive: true }));
         await mocks.settle();
         const b = mocks.one("aws:budgets/budget:Budget");
         assert.equal(b.inputs.name, "mlp-prod-monthly");

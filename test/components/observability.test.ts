@@ -17,6 +17,8 @@ function args(over: Partial<ObservabilityArgs> = {}): ObservabilityArgs {
         endpoint: { name: "mlp-dev-endpoint", variants: [{ name: "champion", instanceType: "ml.m5.xlarge" }, { name: "challenger", instanceType: "ml.c5.2xlarge" }] },
         alarms: { p99LatencyMs: 250, errorRatePercent: 2, cpuUtilizationPercent: 80, alarmOnZeroInvocations: false },
         drift: { monitoringScheduleName: "mlp-dev-mlp-dev-endpoint-data-quality", features: ["age", "hours_per_week"] },
+        // The stack that owns the account's job log groups (issue 9 defect 5: the default is now false).
+        createJobLogGroups: true,
         ...over,
     };
 }
@@ -185,6 +187,12 @@ describe("Observability", () => {
         assert.deepEqual(await promiseOf(o.endpointAlarmNames), []);
         const comp = mocks.one("mlplatform:components:Observability");
         assert.equal(mocks.childrenOf(comp).filter((c) => c.custom).length, mocks.resources.filter((r) => r.custom).length);
+    });
+
+    it("by default leaves the account-wide job log groups to SageMaker (issue 9, defect 5)", async () => {
+        new Observability("obs-default", { ...args(), createJobLogGroups: undefined });
+        await mocks.settle();
+        assert.deepEqual(mocks.ofType("aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs.name).filter((n: string) => /Jobs$/.test(n)), []);
     });
 
     it("a second stack in the account can leave the shared job log groups to the first", async () => {

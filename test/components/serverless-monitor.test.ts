@@ -143,7 +143,7 @@ describe("ServerlessMonitor", function () {
         assert.deepStrictEqual(deny.Condition, { StringNotEquals: { "ec2:Vpc": `arn:aws:ec2:us-east-1:${MOCK_ACCOUNT}:vpc/vpc-123` } });
     });
 
-    it("function: Node.js 20, VPC, KMS, reserved concurrency 1, tracing, Insights layer, monitor tag, archive code", async () => {
+    it("function: Node.js 20, VPC, KMS, no reserved concurrency by default (issue 9 defect 9), tracing, Insights layer, monitor tag, archive code", async () => {
         const c = new ServerlessMonitor("sm", args());
         await mocks.settle();
         const fn = mocks.one("aws:lambda/function:Function");
@@ -154,7 +154,8 @@ describe("ServerlessMonitor", function () {
         assert.strictEqual(i.handler, "lib/monitoring/lambda/handler.handler");
         assert.ok(i.memorySize >= 1024);
         assert.ok(i.timeout <= 900 && i.timeout >= 60);
-        assert.strictEqual(i.reservedConcurrentExecutions, 1);
+        // New accounts have a concurrency quota of 10 that must stay unreserved: reserving is opt-in (reservedConcurrency).
+        assert.strictEqual(i.reservedConcurrentExecutions, undefined);
         assert.deepStrictEqual(i.vpcConfig, { subnetIds: ["subnet-a", "subnet-b"], securityGroupIds: ["sg-jobs"] });
         assert.strictEqual(i.kmsKeyArn, LOGS_KEY);
         assert.deepStrictEqual(i.tracingConfig, { mode: "Active" });

@@ -283,6 +283,49 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                 assert.strictEqual(outside.result === "Allowed", stack === "dev", `outside the VPC endpoint: ${outside.result} (${stack})`);
             });
 
+            it("defect 9: the monitor Lambda reserves no concurrency by default (accounts start with a quota of 10), and reserves it when configured", async () => {
+                const fn = ofType(served[stack], "aws:lambda/function:Function")[0];
+                assert.ok(fn, "the served stack has the serverless monitor");
+                assert.ok(fn.inputs.reservedConcurrentExecutions === undefined || fn.inputs.reservedConcurrentExecutions === -1, `reservedConcurrentExecutions = ${fn.inputs.reservedConcurrentExecutions}`);
+                const reserved = await runProgram(() => createPlatform(), {
+                    stack,
+                    configure: (raw) => ({ ...withRegisteredModel(raw), "mlplatform:monitoring": { ...(raw["mlplatform:monitoring"] as object), serverlessReservedConcurrency: 1 } }),
+                });
+                assert.strictEqual(ofType(reserved, "aws:lambda/function:Function")[0].inputs.reservedConcurrentExecutions, 1);
+            });
+
+            it("defect 10: interface endpoints and their AZs are a per-stack choice (dev: one AZ), and the trail logs data events of this stack's endpoint and feature groups only", async () => {
+                const run = runs[stack];
+                const interfaces = ofType(run, "aws:ec2/vpcEndpoint:VpcEndpoint").filter((e) => e.inputs.vpcEndpointType === "Interface");
+                const azs = new Set(interfaces.map((e) => (e.inputs.subnetIds as string[]).length));
+                const subnets = (run.outputs as any).network.subnetIds.length;
+                const endpointHours = interfaces.reduce((n, e) => n + (e.inputs.subnetIds as string[]).length, 0);
+                if (stack === "dev") {
+                    assert.deepStrictEqual([...azs], [1], "dev: interface endpoints in one AZ");
+                    assert.ok(endpointHours * 0.01 * 730 <= 75, `dev interface endpoints cost $${(endpointHours * 0.01 * 730).toFixed(0)}/month`);
+                } else {
+                    assert.deepStrictEqual([...azs], [subnets], "prod: interface endpoints in every AZ");
+                }
+                const chosen = await runProgram(() => createPlatform(), { stack, configure: (raw) => ({ ...raw, "mlplatform:network": { ...(raw["mlplatform:network"] as object), interfaceEndpoints: ["sts", "logs"], interfaceEndpointAzs: 2 } }) });
+                const ch = ofType(chosen, "aws:ec2/vpcEndpoint:VpcEndpoint").filter((e) => e.inputs.vpcEndpointType === "Interface");
+                assert.deepStrictEqual(ch.map((e) => String(e.inputs.serviceName).split(".").slice(3).join(".")).sort(), ["logs", "sts"]);
+                assert.ok(ch.every((e) => (e.inputs.subnetIds as string[]).length === 2));
+                await assert.rejects(
+                    runProgram(() => createPlatform(), { stack, configure: (raw) => ({ ...raw, "mlplatform:network": { ...(raw["mlplatform:network"] as object), interfaceEndpoints: ["s3-typo"] } }) }),
+                    /mlplatform:network\.interfaceEndpoints/,
+                );
+                // Data events: only this stack's endpoint and feature groups.
+                const trail = ofType(run, "aws:cloudtrail/trail:Trail")[0];
+                const p = `mlp-${stack}`;
+                for (const sel of trail.inputs.advancedEventSelectors as any[]) {
+                    const fields = Object.fromEntries(sel.fieldSelectors.map((f: any) => [f.field, f]));
+                    if (fields.eventCategory.equals[0] !== "Data") continue;
+                    const arn = fields["resources.ARN"];
+                    assert.ok(arn?.startsWiths?.length, `${sel.name}: no resources.ARN selector, logs every account resource of the type`);
+                    for (const prefix of arn.startsWiths) assert.match(prefix, new RegExp(`^arn:aws:sagemaker:us-east-1:${ORACLE_ACCOUNT}:(endpoint|feature-group)/${p}-`));
+                }
+            });
+
             it("defect 2: the serverless monitor can read capture and its baseline, write reports and decrypt its environment (key policies name its role; one baseline layout; platform boundary)", async () => {
                 const o = servedOracle[stack];
                 const p = `mlp-${stack}`;
@@ -314,4 +357,70 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
             });
         });
     }
+
+    it("defect 5: dev and prod in one account create no account-wide singleton twice (SageMaker job log groups, cost-allocation tags, the SERVICE anomaly monitor, the OIDC provider) and no name twice", async () => {
+        const names = (run: ProgramRun) => {
+            const out = new Set<string>();
+            for (const r of run.resources) {
+                if (!r.custom || r.type.startsWith("pulumi:")) continue;
+                const n = r.inputs.name ?? r.inputs.tagKey ?? r.inputs.url ?? r.inputs.bucket;
+                // Names the program sets; auto-names (<resource name>-<random>) differ per stack on AWS.
+                if (typeof n === "string" && !new RegExp(`^${r.name}-[0-9a-f]{7}$`).test(n)) out.add(`${r.type} ${n}`);
+            }
+            return out;
+        };
+        for (const stack of ["dev", "prod"]) {
+            const run = runs[stack];
+            const jobGroups = ofType(run, "aws:cloudwatch/logGroup:LogGroup").filter((g) => /^\/aws\/sagemaker\/(Training|Processing|Transform)Jobs$/.test(String(g.inputs.name)));
+            assert.deepStrictEqual(jobGroups.map((g) => g.inputs.name), [], `${stack}: SageMaker creates the job log groups itself; a stack creating them fails with ResourceAlreadyExistsException`);
+            assert.strictEqual(ofType(run, "aws:costexplorer/costAllocationTag:CostAllocationTag").length, 0, `${stack}: cost-allocation tags are account-wide: activated only on request (budget.activateCostAllocationTags)`);
+            assert.strictEqual(ofType(run, "aws:costexplorer/anomalyMonitor:AnomalyMonitor").filter((m) => m.inputs.monitorType === "DIMENSIONAL").length, 0, `${stack}: one SERVICE monitor per account`);
+            assert.strictEqual(ofType(run, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").length, 0, `${stack}: the OIDC provider is an account prerequisite`);
+        }
+        // With the model registered (endpoint, monitors) too.
+        for (const [a, b] of [[runs.dev, runs.prod], [served.dev, served.prod]]) {
+            const both = [...names(a)].filter((n) => names(b).has(n));
+            assert.deepStrictEqual(both, [], "names created by both stacks");
+        }
+        // The per-account switch: one stack may own the job log groups (docs/deploy.md).
+        const owner = await runProgram(() => createPlatform(), { stack: "dev", configure: (raw) => ({ ...raw, "mlplatform:logs": { ...(raw["mlplatform:logs"] as object), createJobLogGroups: true } }) });
+        assert.strictEqual(ofType(owner, "aws:cloudwatch/logGroup:LogGroup").filter((g) => /^\/aws\/sagemaker\/\w+Jobs$/.test(String(g.inputs.name))).length, 3);
+    });
+
+    it("defect 8: no budget filters on cost-allocation tags that are not active, and the policy pack says so when one does", async () => {
+        const { runGate } = await import("../../lib/gate/gate");
+        const tagKeys = (budget: any): string[] => {
+            const out: string[] = [];
+            const walk = (e: any) => {
+                if (!e || typeof e !== "object") return;
+                if (e.tags?.key) out.push(e.tags.key);
+                for (const k of ["ands", "ors"]) for (const x of e[k] ?? []) walk(x);
+                if (e.not) walk(e.not);
+            };
+            walk(budget.inputs.filterExpression);
+            return out;
+        };
+        for (const stack of ["dev", "prod"]) {
+            const run = runs[stack];
+            const active = new Set(ofType(run, "aws:costexplorer/costAllocationTag:CostAllocationTag").map((t) => String(t.inputs.tagKey)));
+            for (const b of ofType(run, "aws:budgets/budget:Budget")) {
+                const declared = String((b.inputs.tags as Record<string, string>)?.["mlplatform:cost-allocation-tags-active"] ?? "").split(/\s+/).filter(Boolean);
+                const dead = tagKeys(b).filter((k) => !active.has(k) && !declared.includes(k));
+                assert.deepStrictEqual(dead, [], `${stack}: budget ${b.inputs.name} filters on tags that are not active cost-allocation tags: it never sees spend`);
+            }
+            // Tags activated here or declared active: the budget is scoped to the stack's tags.
+            const tagged = await runProgram(() => createPlatform(), { stack, configure: (raw) => ({ ...raw, "mlplatform:budget": { ...(raw["mlplatform:budget"] as object), costAllocationTagsActive: true } }) });
+            assert.deepStrictEqual(tagKeys(ofType(tagged, "aws:budgets/budget:Budget")[0]).sort(), ["Environment", "Project"]);
+        }
+        // A budget whose tag filter nobody activates: the pack (npm run plan) reports it.
+        const { on, nested } = await import("../gate/variants");
+        const { report } = await runGate({
+            stack: "prod",
+            configure: (raw) => ({ ...raw, "mlplatform:budget": { ...(raw["mlplatform:budget"] as object), costAllocationTagsActive: true } }),
+            transformations: [on("aws:budgets/budget:Budget", "cost-budget", (p) => ({ ...p, tags: nested<Record<string, string>>(p.tags, (t) => Object.fromEntries(Object.entries(t).filter(([k]) => k !== "mlplatform:cost-allocation-tags-active"))) }))],
+        });
+        const v = report.violations.filter((x) => x.policy === "cost-within-budget" && /cost-allocation tag/.test(x.message));
+        assert.strictEqual(v.length, 1, JSON.stringify(report.violations.map((x) => x.message)));
+        assert.match(v[0].message, /Project, Environment|Environment, Project/);
+    });
 });
