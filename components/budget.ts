@@ -259,7 +259,8 @@ export class CostGuardrails extends pulumi.ComponentResource {
         const monitorKind = args.anomalyMonitor ?? "tag";
         if (monitorKind === "none") {
             this.costAllocationTags = this.activateTags(name, args);
-            this.registerOutputs({ budgetName: this.budgetName, enforced: this.enforced, denyPolicyArn: this.denyPolicy?.arn, costAllocationTags: this.costAllocationTags.length });
+            const activated = this.costAllocationTags.length ? (args.costAllocationTagKeys ?? DEFAULT_COST_ALLOCATION_TAG_KEYS) : [];
+            this.registerOutputs({ budgetName: this.budgetName, enforced: this.enforced, denyPolicyArn: this.denyPolicy?.arn, costAllocationTags: activated });
             return;
         }
         this.anomalyMonitor = new aws.costexplorer.AnomalyMonitor(

@@ -46,6 +46,7 @@ async function main(): Promise<number> {
     const contract = runContract(new AccessModel(settled));
     process.stdout.write(`\n${summarize(contract)}${run.mode === "new-stack" ? " (decided on the settled stack: ARNs known)" : ""}\n`);
     for (const f of contract.failures) process.stdout.write("\n" + formatFailure(f) + "\n");
+    if (contract.failures.length) process.stdout.write(`\nFAILED: ${contract.failures.length} access probe(s) of the contract fail (how to read them: docs/access.md)\n`);
     const accessContract = { needed: contract.needed, forbidden: contract.forbidden, failures: contract.failures.map((f) => ({ probe: f.probe, result: f.result })) };
     if (typeof flags.json === "string") writeFileAtomic(flags.json, JSON.stringify({ ...jsonReport(report), accessContract }, null, 2) + "\n");
     if (typeof flags.sarif === "string") writeFileAtomic(flags.sarif, JSON.stringify(sarifReport(report), null, 2) + "\n");

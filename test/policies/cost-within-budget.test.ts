@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { costVerdict, costWithinBudget as policy, COST_DEFAULTS } from "../../policies/rules/cost-within-budget";
+import { blindBudgets, budgetTagKeys, costVerdict, costWithinBudget as policy, COST_DEFAULTS } from "../../policies/rules/cost-within-budget";
 import { PriceTable, defaultPriceTable, estimateMonthlyCost, monthlyBudgetFromStack } from "../../policies/lib/cost";
 import { makeStackArgs } from "../../policies/lib/evaluate";
 import { UNKNOWN, envContext, messages, res, runS } from "./harness";
@@ -131,5 +131,26 @@ describe("policies/cost-within-budget", () => {
         assert.strictEqual(o.violations.length, 1);
         assert.strictEqual(o.violations[0].enforcementLevel, "advisory");
         assert.match(o.violations[0].message, /no price for ml.r5.large/);
+    });
+});
+
+describe("cost-within-budget: budgets that cannot see spend (issue 9, defect 8)", () => {
+    const budget = (props: Record<string, unknown>) => ({ type: "aws:budgets/budget:Budget", urn: "urn:b", name: "b", props: { name: "b", ...props } });
+    const tag = (tagKey: string, status = "Active") => ({ type: "aws:costexplorer/costAllocationTag:CostAllocationTag", urn: `urn:${tagKey}`, name: tagKey, props: { tagKey, status } });
+    const byTags = { filterExpression: { ands: [{ tags: { key: "Project", values: ["p"] } }, { ors: [{ tags: { key: "Environment", values: ["dev"] } }] }] } };
+
+    it("reads tag keys from filterExpression (ands/ors/not) and legacy TagKeyValue costFilters", () => {
+        assert.deepStrictEqual(budgetTagKeys(byTags).sort(), ["Environment", "Project"]);
+        assert.deepStrictEqual(budgetTagKeys({ costFilters: [{ name: "TagKeyValue", values: ["user:CostCenter$CC-1"] }] }), ["CostCenter"]);
+        assert.deepStrictEqual(budgetTagKeys({ filterExpression: { not: { tags: { key: "Owner" } } } }), ["Owner"]);
+        assert.deepStrictEqual(budgetTagKeys({}), []);
+    });
+
+    it("flags tag keys neither activated in the stack (Active) nor declared active on the budget", () => {
+        assert.deepStrictEqual(blindBudgets([budget(byTags)] as never), [{ name: "b", keys: ["Project", "Environment"] }]);
+        assert.deepStrictEqual(blindBudgets([budget(byTags), tag("Project"), tag("Environment")] as never), []);
+        assert.deepStrictEqual(blindBudgets([budget(byTags), tag("Project"), tag("Environment", "Inactive")] as never), [{ name: "b", keys: ["Environment"] }]);
+        assert.deepStrictEqual(blindBudgets([budget({ ...byTags, tags: { "mlplatform:cost-allocation-tags-active": "Project Environment" } })] as never), []);
+        assert.deepStrictEqual(blindBudgets([budget({})] as never), [], "an account-wide budget sees all spend");
     });
 });
