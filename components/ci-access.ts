@@ -208,7 +208,7 @@ export class CiReadOnlyRole extends pulumi.ComponentResource {
             if (args.secretsKmsKeyArn) out.push({ Sid: "StackSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: args.secretsKmsKeyArn });
             return out;
         });
-        new aws.iam.RolePolicy(`${name}-read`, { role: this.role.id, name: "ci-readonly", policy: policyDocument(statements) }, opt);
+        new aws.iam.RolePolicy(`${name}-read`, { role: this.role.id, name: `${args.namePrefix}-ci-readonly`, policy: policyDocument(statements) }, opt);
         this.registerOutputs({ arn: this.arn, subjects: this.subjects });
     }
 }
