@@ -69,6 +69,17 @@ export interface PlatformSecurityArgs {
     serverlessMonitor?: boolean;
     /** Services allowed to use the logs key (CloudWatch Logs, CloudTrail, SNS publishers); defaults cover the platform. */
     logsKeyServicePrincipals?: string[];
+    /**
+     * Further roles (ARNs, created before this component) that encrypt/decrypt with a key, e.g. the AWS Config
+     * recorder role delivering to the audit bucket (logs key). Added to the key policy's KeyUseByPlatformRoles.
+     */
+    extraKeyUsers?: Partial<Record<KeyPurpose, pulumi.Input<string>[]>>;
+    /**
+     * Roles (ARNs, created before this component) that read the keys' configuration - DescribeKey, GetKeyPolicy,
+     * GetKeyRotationStatus, ListResourceTags - without any key use: the read-only CI role refreshing the stack.
+     * Needed in the key policy because with adminRoleArns set the policy does not delegate to the account.
+     */
+    keyConfigurationReaders?: pulumi.Input<string>[];
 }
 
 export interface NetworkAccess {
@@ -186,6 +197,7 @@ export class PlatformSecurity extends pulumi.ComponentResource {
         const keys = {} as Record<KeyPurpose, aws.kms.Key>;
         for (const purpose of ["data", "artifacts", "logs"] as KeyPurpose[]) {
             const users = KEY_USERS[purpose].map((a) => roles[a].arn);
+            const keyUsers: pulumi.Input<string>[] = [...users, ...(args.extraKeyUsers?.[purpose] ?? [])];
             const statements: pulumi.Input<PolicyStatement & { Principal: unknown }>[] = [
                 {
                     Sid: "KeyAdministration",
@@ -197,7 +209,7 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                 {
                     Sid: "KeyUseByPlatformRoles",
                     Effect: "Allow",
-                    Principal: { AWS: users },
+                    Principal: { AWS: keyUsers },
                     Action: kmsActions("encrypt-decrypt").filter((a) => a !== "kms:CreateGrant"),
                     Resource: "*",
                 },
@@ -269,6 +281,15 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                         Condition: { StringEquals: { "kms:EncryptionContext:aws:lambda:FunctionArn": arn("lambda", `function:${monitorFunctionName}`) } },
                     },
                 );
+            }
+            if ((args.keyConfigurationReaders ?? []).length > 0) {
+                statements.push({
+                    Sid: "ReadKeyConfiguration",
+                    Effect: "Allow",
+                    Principal: { AWS: args.keyConfigurationReaders! },
+                    Action: ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"],
+                    Resource: "*",
+                });
             }
             if (purpose === "logs") {
                 statements.push(

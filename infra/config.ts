@@ -87,6 +87,12 @@ export interface PlatformConfig {
         ciOidcSubject: string;
         /** OIDC provider ARN for CI (GitHub Actions); default: the account's token.actions.githubusercontent.com provider. */
         ciOidcProviderArn?: string;
+        /** Subjects the read-only CI role (preview, drift) trusts; default the repository's pull_request and ref:refs/heads/main. */
+        ciReadOnlyOidcSubjects: string[];
+        /** S3 bucket of the Pulumi state backend: the read-only CI role may read the state (and write lock files). */
+        ciStateBucket?: string;
+        /** KMS key of the stack's secrets provider (awskms://): the read-only CI role may decrypt stack secrets. */
+        ciSecretsKmsKeyArn?: string;
     };
     logs: {
         retentionDays: number;
@@ -176,6 +182,32 @@ export interface PlatformConfig {
          * DIMENSIONAL SERVICE monitor: one per account), "none". Default "tag" when the tags are active, else "none".
          */
         anomalyMonitor: "tag" | "service" | "none";
+    };
+    detective: {
+        /** Deploy the detective controls (components/detective.ts): Config rules, compliance/finding routes. */
+        enabled: boolean;
+        /** Create a Config recorder + delivery channel to the audit bucket (one per account and region). Default: when no existing recorder is declared. */
+        createRecorder: boolean;
+        /** The recorder the account already has (e.g. "default", Control Tower's "aws-controltower-BaselineConfigRecorder"). */
+        existingRecorderName?: string;
+        /** Deploy the rules as one conformance pack. */
+        conformancePack: boolean;
+        /** Also deploy the account-wide rules (CloudTrail enabled, root access key, IAM users with policies). */
+        accountRules: boolean;
+        /** Tag that scopes change-triggered rules to this stack's resources. Default Environment=<environment>. */
+        scopeTag: { key: string; value: string };
+        securityHub: {
+            /** Enable Security Hub in the account and region (account-wide). */
+            enableAccount: boolean;
+            /** Subscribe to AWS Foundational Security Best Practices (account-wide). */
+            subscribeFsbp: boolean;
+            /** Route failed findings for this stack's resources to the alerts topic. */
+            routeFindings: boolean;
+        };
+        /** Route Config non-compliance of this stack's rules to the alerts topic. */
+        routeConfigCompliance: boolean;
+        /** SSM automation re-enabling S3 Block Public Access on the stack's buckets when Config finds one open. */
+        remediateS3PublicAccess: boolean;
     };
     pipeline: {
         /** Minimum validation/test AUC for automatic approval (dev) and the evaluation quality gate. */
@@ -534,6 +566,9 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             keyDeletionWindowDays: r.num("security.keyDeletionWindowDays", 30, 7, 30, true),
             ciOidcSubject: r.str("security.ciOidcSubject", undefined, /^repo:[^*/:]+\/[^*/:]+:.+$/, "a GitHub OIDC subject naming the repository, e.g. repo:my-org/ml-platform:environment:dev (no wildcard owner or repository)"),
             ciOidcProviderArn: r.optStr("security.ciOidcProviderArn", /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, "an IAM OIDC provider ARN"),
+            ciReadOnlyOidcSubjects: r.strList("security.ciReadOnlyOidcSubjects", [], /^repo:[^*/:]+\/[^*/:]+:(pull_request|ref:.+)$/, "GitHub OIDC subjects of pull requests or branches of the repository, e.g. repo:my-org/ml-platform:pull_request (never an environment: deploys use the deploy role)"),
+            ciStateBucket: r.optStr("security.ciStateBucket", /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "the S3 bucket name of the Pulumi state backend (s3://<bucket>)"),
+            ciSecretsKmsKeyArn: r.optStr("security.ciSecretsKmsKeyArn", /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/, "the ARN of the stack secrets provider's KMS key"),
         },
         logs: { retentionDays: r.num("logs.retentionDays", prod ? 365 : 14, 1, 3653, true), createJobLogGroups: r.bool("logs.createJobLogGroups", false) },
         featureStore: { enableOnlineStore: r.bool("featureStore.enableOnlineStore", true) },
@@ -595,6 +630,27 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             costAllocationTagsActive: r.bool("budget.costAllocationTagsActive", false),
             anomalyMonitor: r.oneOf("budget.anomalyMonitor", r.bool("budget.activateCostAllocationTags", false) || r.bool("budget.costAllocationTagsActive", false) ? "tag" : "none", ["tag", "service", "none"] as const),
         },
+        detective: (() => {
+            const existingRecorderName = r.optStr("detective.existingRecorderName", /^[A-Za-z0-9_.-]{1,256}$/, "the name of the account's AWS Config recorder, e.g. default");
+            return {
+                enabled: r.bool("detective.enabled", true),
+                createRecorder: r.bool("detective.createRecorder", existingRecorderName === undefined),
+                existingRecorderName,
+                conformancePack: r.bool("detective.conformancePack", false),
+                accountRules: r.bool("detective.accountRules", false),
+                scopeTag: {
+                    key: r.str("detective.scopeTag.key", "Environment", /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u, "a tag key"),
+                    value: r.str("detective.scopeTag.value", environment || "dev", /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u, "a tag value"),
+                },
+                securityHub: {
+                    enableAccount: r.bool("detective.securityHub.enableAccount", false),
+                    subscribeFsbp: r.bool("detective.securityHub.subscribeFsbp", false),
+                    routeFindings: r.bool("detective.securityHub.routeFindings", true),
+                },
+                routeConfigCompliance: r.bool("detective.routeConfigCompliance", true),
+                remediateS3PublicAccess: r.bool("detective.remediateS3PublicAccess", false),
+            };
+        })(),
         pipeline: {
             minAuc: r.num("pipeline.minAuc", 0.85, 0.5, 1),
             autoApprove: r.bool("pipeline.autoApprove", !prod),
@@ -622,6 +678,21 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
     }
     if (cfg.budget.emails.length === 0 && cfg.alarms.emails.length === 0 && prod) {
         r.problem("budget.emails", cfg.budget.emails, "at least one address in prod (budget and alarm notifications need a recipient)");
+    }
+
+    const d = cfg.detective;
+    if (d.enabled && d.createRecorder && d.existingRecorderName) {
+        r.problem("detective.createRecorder", true, `false when detective.existingRecorderName is set (${d.existingRecorderName}): an account and region hold one recorder`);
+    }
+    if (d.enabled && !d.createRecorder && !d.existingRecorderName) {
+        r.problem("detective.existingRecorderName", undefined, "the name of the account's existing AWS Config recorder when detective.createRecorder is false (Config rules need a recorder); or set detective.createRecorder: true");
+    }
+    if (d.remediateS3PublicAccess && d.conformancePack) {
+        r.problem("detective.remediateS3PublicAccess", true, "false with detective.conformancePack: remediation attaches to an individual rule");
+    }
+    const scopedByTags = { ...cfg.tags };
+    if (d.enabled && scopedByTags[d.scopeTag.key] !== d.scopeTag.value) {
+        r.problem("detective.scopeTag", d.scopeTag, `a tag every stack resource carries (from mlplatform:tags, e.g. {key: Environment, value: ${environment}}); rules scoped by it would find nothing`);
     }
 
     r.problems.push(...unknownKeyProblems(raw, r.seen));

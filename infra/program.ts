@@ -13,8 +13,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Alerts } from "../components/alerts";
 import { AuditTrail } from "../components/audit";
+import { CiReadOnlyRole } from "../components/ci-access";
 import { CostGuardrails } from "../components/budget";
 import { DataLake, platformBucketArns } from "../components/datalake";
+import { configRecorderRole, DetectiveControls } from "../components/detective";
 import { ModelEndpoint } from "../components/endpoint";
 import { ADULT_CENSUS_SCHEMA } from "../components/feature-schema";
 import { FeatureStore } from "../components/featurestore";
@@ -44,6 +46,10 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
 
     const suffix = new random.RandomId("bucket-suffix", { byteLength: 4, keepers: { prefix: p } }).hex;
 
+    // AWS Config's recorder role exists before the logs key and the audit bucket, whose policies name it.
+    const det = cfg.detective;
+    const recorderRole = det.enabled && det.createRecorder ? configRecorderRole("config-recorder", p, cfg.tags, { provider }) : undefined;
+
     // The SageMaker endpoint exists only once every variant names its model (an approved package or an uploaded
     // artifact): a new account has none, and CreateModel fails on a model nobody has uploaded. Until then the stack
     // declares the endpoint (outputs, capture location) and creates no endpoint, alarms or monitors for it.
@@ -56,6 +62,21 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
                 `in Pulumi.${cfg.stack}.yaml and run pulumi up again (docs/deploy.md).`,
         );
     }
+    // CI: pull-request previews and nightly drift checks run with a read-only role (.github/workflows, docs/ci.md).
+    const ciReadOnly = new CiReadOnlyRole(
+        "ci-readonly",
+        {
+            namePrefix: p,
+            ciOidcSubject: cfg.security.ciOidcSubject,
+            subjects: cfg.security.ciReadOnlyOidcSubjects,
+            ciOidcProviderArn: cfg.security.ciOidcProviderArn,
+            stateBucketName: cfg.security.ciStateBucket,
+            secretsKmsKeyArn: cfg.security.ciSecretsKmsKeyArn,
+            tags: cfg.tags,
+        },
+        opts,
+    );
+
     // The serverless monitor's role is created with the keys, so that their policies can name it.
     const serverlessMonitorOn = cfg.monitoring.serverlessMonitor && endpointOn;
     const security = new PlatformSecurity(
@@ -71,9 +92,12 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             ciOidcProviderArn: cfg.security.ciOidcProviderArn,
             ciOidcSubject: cfg.security.ciOidcSubject,
             serverlessMonitor: serverlessMonitorOn,
+            extraKeyUsers: recorderRole ? { logs: [recorderRole.arn] } : undefined,
+            keyConfigurationReaders: [ciReadOnly.arn],
         },
         opts,
     );
+
 
     const unknownEndpoints = cfg.network.interfaceEndpoints.filter((s) => !(SAGEMAKER_INTERFACE_ENDPOINT_SERVICES as readonly string[]).includes(s));
     if (unknownEndpoints.length > 0) {
@@ -122,7 +146,8 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             restrictToVpcEndpointId: cfg.dataLake.restrictToVpcEndpoint ? network.s3GatewayEndpointId : undefined,
             adminRoleArns: [...cfg.security.adminRoleArns, ...cfg.security.breakGlassRoleArns],
             // CI deploys from outside the VPC; Feature Store writes the offline store from the service's own network.
-            vpcEndpointExemptRoleArns: [security.roles.ciDeploy.arn, security.roles.featureStore.arn],
+            // AWS Config delivers snapshots with its recorder role, from the service's network.
+            vpcEndpointExemptRoleArns: [security.roles.ciDeploy.arn, security.roles.featureStore.arn, ...(recorderRole ? [recorderRole.arn] : [])],
             trailName: `${p}-trail`,
             tags: cfg.tags,
         },
@@ -316,6 +341,35 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
         },
         opts,
     );
+
+    // Detect and respond: Config rules matching the pack, non-compliance and Security Hub findings to the alerts topic.
+    let detective: DetectiveControls | undefined;
+    if (det.enabled) {
+        const keyList = Object.values(security.keys);
+        detective = new DetectiveControls(
+            "detective",
+            {
+                namePrefix: p,
+                environment: cfg.environment,
+                alertTopicArn: alerts.topicArn,
+                scopeTag: det.scopeTag,
+                conformancePack: det.conformancePack,
+                accountRules: det.accountRules,
+                recorder: recorderRole ? { role: recorderRole, auditBucketName: b.audit.bucketName, kmsKeyArn: security.keys.logs.arn } : undefined,
+                existingRecorderName: det.existingRecorderName,
+                securityHub: det.securityHub,
+                routeConfigCompliance: det.routeConfigCompliance,
+                stackResourceIds: [network.vpcId, ...keyList.map((k) => k.keyId)],
+                stackResourceArns: [
+                    pulumi.interpolate`arn:${security.partition}:ec2:${cfg.region}:${security.accountId}:vpc/${network.vpcId}`,
+                    ...keyList.map((k) => k.arn),
+                ],
+                remediation: { s3PublicAccessBlock: det.remediateS3PublicAccess },
+                tags: cfg.tags,
+            },
+            { ...opts, dependsOn: [b.audit] },
+        );
+    }
 
     const cost = new CostGuardrails(
         "cost",

@@ -4,6 +4,7 @@
  */
 import { PlatformPolicy, PlatformResourcePolicy, PlatformStackPolicy } from "./lib/types";
 import { costWithinBudget } from "./rules/cost-within-budget";
+import { detectiveControls } from "./rules/detective-controls";
 import { encryptionAtRestAndInTransit } from "./rules/encryption-at-rest-and-in-transit";
 import { endpointAutoscaling } from "./rules/endpoint-autoscaling";
 import { instanceTypesAndCapacity } from "./rules/instance-types-and-capacity";
@@ -45,6 +46,7 @@ export const all: PlatformPolicy[] = [
     endpointAutoscaling,
     monitoringCoverage,
     costWithinBudget,
+    detectiveControls,
 ];
 
 export const resourcePolicies: PlatformResourcePolicy[] = all.filter((p): p is PlatformResourcePolicy => p.kind === "resource");
@@ -56,6 +58,7 @@ export function policyByName(name: string): PlatformPolicy | undefined {
 
 export {
     costWithinBudget,
+    detectiveControls,
     ebsRdsEncryption,
     iamPrivilegeEscalation,
     iamUsersAndKeys,

@@ -68,6 +68,7 @@ export function main(argv: string[]): Promise<number> {
         const contract = runContract(new AccessModel(settled));
         process.stdout.write(`\n${summarize(contract)}${run.mode === "new-stack" ? " (decided on the settled stack: ARNs known)" : ""}\n`);
         for (const f of contract.failures) process.stdout.write("\n" + formatFailure(f) + "\n");
+        if (contract.failures.length) process.stdout.write(`\nFAILED: ${contract.failures.length} access probe(s) of the contract fail (how to read them: docs/access.md)\n`);
         const accessContract = { needed: contract.needed, forbidden: contract.forbidden, failures: contract.failures.map((f) => ({ probe: f.probe, result: f.result })) };
         const json = str(p, "json");
         const sarif = str(p, "sarif");

@@ -1,7 +1,9 @@
 /**
  * Policy checks over existing state:
  *   npm run policy:check -- --export FILE --stack <name> [--json FILE] [--sarif FILE] [--policy-config FILE] [--verbose]
- * Evaluates the same pack over a `pulumi stack export` file. Same output and exit codes as the gate.
+ *   pulumi stack export --stack prod | npm run --silent policy:check -- --export - --stack prod --sarif deployed.sarif
+ * Evaluates the same pack over a `pulumi stack export` document (a file, or standard input with `--export -`).
+ * Same output and exit codes as the gate.
  */
 import * as path from "path";
 import { ConfigError } from "../infra/config";
@@ -15,11 +17,11 @@ export const SPEC: CliSpec = {
     program: "npm run policy:check --",
     summary: "Evaluates the policy pack over an existing stack's state (a `pulumi stack export` file): an audit of what is deployed.",
     flags: [
-        { name: "export", value: "FILE", help: "the state: pulumi stack export --stack <name> --file FILE (required)" },
+        { name: "export", value: "FILE|-", help: "the state: pulumi stack export --stack <name> --file FILE, or - to read it from standard input (required)" },
         { name: "stack", value: "NAME", help: "selects the policy config of the stack's environment (required)" },
         ...REPORT_FLAGS,
     ],
-    examples: ["pulumi stack export --stack prod --file state.json", "npm run policy:check -- --export state.json --stack prod --sarif audit.sarif"],
+    examples: ["pulumi stack export --stack prod --file state.json", "npm run policy:check -- --export state.json --stack prod --sarif audit.sarif", "pulumi stack export --stack prod | npm run --silent policy:check -- --export - --stack prod"],
     notes: ["exit codes: 0 no mandatory violation, 1 mandatory violation(s), 2 bad arguments or unreadable input"],
 };
 
@@ -28,8 +30,8 @@ export function main(argv: string[]): Promise<number> {
         const file = need(p, "export", "state.json");
         const stack = need(p, "stack", "prod");
         const cfg = str(p, "policy-config");
-        checkArgs(undefined, cfg, file); // the stack may come from elsewhere: it only selects the policy config
-        const report = await checkExport(path.resolve(file), stack, cfg !== undefined ? path.resolve(cfg) : undefined);
+        checkArgs(undefined, cfg, file === "-" ? undefined : file); // the stack may come from elsewhere: it only selects the policy config
+        const report = await checkExport(file === "-" ? "-" : path.resolve(file), stack, cfg !== undefined ? path.resolve(cfg) : undefined);
         process.stdout.write(formatReport(report, { verbose: p.flags.verbose === true }) + "\n");
         const json = str(p, "json");
         const sarif = str(p, "sarif");

@@ -7,6 +7,7 @@
  * access outside the S3 VPC endpoint; no role reaching another role's prefixes or the audit trail; no IAM escalation.
  */
 import { stepAccesses } from "../aws/permissions";
+import { ciForbiddenProbes, ciNeededProbes } from "./ci";
 import { AccessModel, explainResult, Origin, ProbeInput, ProbeResult } from "./model";
 
 export interface Probe extends ProbeInput {
@@ -169,6 +170,8 @@ export function neededProbes(m: AccessModel): Probe[] {
         probes.push(need("runtime:feature-store", "featureStore", "s3:PutObjectAcl", offline, "offline store sets bucket-owner-full-control", { origin: "outside" }));
         probes.push(need("runtime:feature-store", "featureStore", "s3:GetBucketAcl", m.bucket("curated").arn, "offline store checks the bucket", { origin: "outside" }));
     }
+    // CI jobs (preview, drift) and AWS Config (issue 11): lib/access/ci.ts.
+    probes.push(...ciNeededProbes(m));
     return probes;
 }
 
@@ -267,6 +270,7 @@ export function forbiddenProbes(m: AccessModel): Probe[] {
     if (boundary && m.roles.some((r) => r.key === "budgetAction")) {
         for (const target of m.roles.filter((x) => !x.external)) probes.push(deny("forbidden:iam-escalation", "budgetAction", "iam:AttachRolePolicy", target.arn, "the budget action may attach only the deny policy", { context: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess" } }));
     }
+    probes.push(...ciForbiddenProbes(m));
     return probes;
 }
 

@@ -36,6 +36,16 @@ import {
 
 export const FOREIGN_ACCOUNT = "999988887777";
 
+/**
+ * AWS managed policies the platform attaches on purpose. They are not modelled (their documents are AWS's and change),
+ * so probes see the role without them: needed accesses must come from the stack's own policies, and what these grant
+ * is stated here. AWS_ConfigRole: read-only configuration access AWS Config needs to record supported resources
+ * (https://docs.aws.amazon.com/config/latest/developerguide/security-iam-awsmanpol.html#security-iam-awsmanpol-AWS_ConfigRole).
+ */
+export const AWS_MANAGED_NOT_MODELLED: Record<string, string> = {
+    "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole": "AWS Config's read-only configuration access (Describe/Get/List) for recording",
+};
+
 export interface RoleModel {
     /** Purpose (`processing`, `serverlessMonitor`, `admin:<n>`) or the role name. */
     key: string;
@@ -141,6 +151,8 @@ export class AccessModel {
     readonly logResourcePolicies: Policy[] = [];
     /** Things the model could not resolve (e.g. AWS managed policies attached to a role), reported, never dropped. */
     readonly notes: string[] = [];
+    /** AWS managed policies attached on purpose and not modelled (listed with what they grant; see AWS_MANAGED_NOT_MODELLED). */
+    readonly awsManaged: string[] = [];
 
     constructor(readonly run: ProgramRun) {
         if (run.mode !== "update") throw new Error("the access model needs a run in 'update' mode (known ARNs); got a new-stack run");
@@ -163,7 +175,7 @@ export class AccessModel {
         }
         const purposeOf = new Map<string, string>();
         for (const [purpose, arn] of Object.entries(this.outputs.roleArns ?? {})) purposeOf.set(arn, purpose);
-        const LOGICAL: Record<string, string> = { "serverless-monitor-role": "serverlessMonitor", "network-flow-logs": "flowLogs", "cost-budget-action": "budgetAction", "audit-trail-to-logs": "trailToLogs" };
+        const LOGICAL: Record<string, string> = { "serverless-monitor-role": "serverlessMonitor", "network-flow-logs": "flowLogs", "cost-budget-action": "budgetAction", "audit-trail-to-logs": "trailToLogs", "ci-readonly-role": "ciReadOnly", "config-recorder": "configRecorder", "detective-remediation": "configRemediation" };
         for (const r of this.of("aws:iam/role:Role")) {
             const name = String(r.outputs.name ?? r.inputs.name);
             const arn = String(r.outputs.arn);
@@ -181,6 +193,7 @@ export class AccessModel {
             for (const a of attached) {
                 const m = managed.get(a);
                 if (m) identity.push(m);
+                else if (AWS_MANAGED_NOT_MODELLED[a.replace(/^arn:aws[a-z-]*:/, "arn:aws:")]) this.awsManaged.push(`role ${name}: ${a} - ${AWS_MANAGED_NOT_MODELLED[a.replace(/^arn:aws[a-z-]*:/, "arn:aws:")]}`);
                 else this.notes.push(`role ${name}: attached policy ${a} is not defined by the stack (AWS managed?) and is not modelled`);
             }
             const pb = r.inputs.permissionsBoundary ? managed.get(String(r.inputs.permissionsBoundary)) : undefined;

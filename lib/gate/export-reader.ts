@@ -171,20 +171,30 @@ export function readExportDocument(doc: unknown, file: string): ExportRead {
     return { stack, version: d.version as number, inputs, secrets: count.n };
 }
 
-/** Reads and validates a `pulumi stack export` file. */
-export function readExportFile(file: string): ExportRead {
+/**
+ * Reads and validates a `pulumi stack export` file; "-" is standard input, whose text the caller passes as `content`
+ * (`pulumi stack export | npm run policy:check -- --export - --stack prod`).
+ */
+export function readExportFile(file: string, content?: string): ExportRead {
+    const fromStdin = file === "-";
+    const label = fromStdin ? "<stdin>" : file;
+    const howTo = fromStdin ? "pipe a stack export into it: pulumi stack export --stack <name> | npm run policy:check -- --export - --stack <name>" : `create one with 'pulumi stack export --file ${path.basename(file)}'`;
     let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-        throw new ExportError(`${file}: not a readable stack export (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); create one with 'pulumi stack export --file ${path.basename(file)}'`);
+    if (content !== undefined) text = content;
+    else if (fromStdin) throw new ExportError("--export -: standard input was not read (pass its text to readExportFile)");
+    else {
+        try {
+            text = fs.readFileSync(file, "utf8");
+        } catch (e) {
+            throw new ExportError(`${file}: not a readable stack export (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); ${howTo}`);
+        }
     }
-    if (text.trim() === "") throw new ExportError(`${file}: the file is empty, not a stack export; create one with 'pulumi stack export --file ${path.basename(file)}'`);
+    if (text.trim() === "") throw new ExportError(fromStdin ? `<stdin>: empty input; ${howTo}` : `${file}: the file is empty, not a stack export; ${howTo}`);
     let doc: unknown;
     try {
         doc = JSON.parse(text);
     } catch (e) {
-        throw new ExportError(`${file}: not a readable stack export (${(e as Error).message}); create one with 'pulumi stack export --file ${path.basename(file)}'`);
+        throw new ExportError(`${label}: not a readable stack export (${(e as Error).message}); ${howTo}`);
     }
-    return readExportDocument(doc, file);
+    return readExportDocument(doc, label);
 }

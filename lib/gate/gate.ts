@@ -279,13 +279,20 @@ export async function runGate(opts: GateOptions): Promise<{ report: GateReport; 
  * recorded inputs (outputs only where inputs are missing), its provider's inputs, parent and dependencies; secrets read
  * as unknown values. Malformed, unsupported and empty exports throw an ExportError (see lib/gate/export-reader.ts).
  */
-export function inputsFromExport(file: string): { stack?: string; inputs: ResourceInput[]; secrets: number; version: number } {
-    return readExportFile(file);
+export function inputsFromExport(file: string, content?: string): { stack?: string; inputs: ResourceInput[]; secrets: number; version: number } {
+    return readExportFile(file, content);
 }
 
-/** Evaluates the pack over an exported stack (no program run). */
+/** The whole of standard input as text (a pipe, a file redirect or a terminal; never a partial read). */
+export async function readStdin(stream: NodeJS.ReadableStream = process.stdin): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
+    return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Evaluates the pack over an exported stack (no program run); `file` "-" reads the export from standard input. */
 export async function checkExport(file: string, stack: string, packConfigFile?: string): Promise<GateReport> {
-    const { inputs, secrets, version } = inputsFromExport(file);
+    const { inputs, secrets, version } = inputsFromExport(file, file === "-" ? await readStdin() : undefined);
     const envFromFile = (() => {
         try {
             return String((require("../../infra/stack-config") as typeof import("../../infra/stack-config")).readStackFile(stack)["mlplatform:environment"] ?? stack);

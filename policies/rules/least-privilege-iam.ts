@@ -94,6 +94,9 @@ export const LEAST_PRIVILEGE_DEFAULTS: LeastPrivilegeConfig = {
         "vpc-flow-logs.amazonaws.com",
         "cloudtrail.amazonaws.com",
         "budgets.amazonaws.com",
+        // Detective controls (components/detective.ts): the AWS Config recorder, SSM Automation remediation.
+        "config.amazonaws.com",
+        "ssm.amazonaws.com",
     ],
     allowedOidcProviders: ["token.actions.githubusercontent.com"],
     allowedAwsPrincipals: [],

@@ -38,7 +38,7 @@ function validate(schema: any, value: unknown, where: string): string[] {
 
 describe("policies: pack assembly and environment configs", () => {
     it("exports every policy once, with our metadata", () => {
-        assert.strictEqual(all.length, 20);
+        assert.strictEqual(all.length, 21);
         assert.strictEqual(new Set(all.map((p) => p.name)).size, all.length);
         assert.strictEqual(resourcePolicies.length + stackPolicies.length, all.length);
         for (const p of all) {
