@@ -21,12 +21,13 @@ import { VariantTraffic } from "../lib/optimize/traffic";
 import { parseFlags } from "./plan";
 
 const USAGE = `usage: npm run optimize -- --stack <env> [--target local|aws] [--workdir DIR] [--from ISO --to ISO]
-                            [--json FILE] [--html FILE] [--apply-config]
+                            [--json FILE] [--html FILE] [--apply-config] [--include-loadtest-traffic]
                             [--headroom 0.3] [--idle-days 7] [--serverless-memory 2048] [--cold-start-ms 2000]
                             [--payload-bytes 2048] [--log-bytes 1500] [--working-hours 7-19]
                             [--endpoint NAME] [--recommender-job NAME]   (aws)
   local (default): capacity from <workdir>/reports/loadtest.json, traffic from the local endpoint's EMF metrics,
-                   tune history from <workdir>/manifest.json (workdir default .ml-env/<stack>)
+                   tune history from <workdir>/manifest.json (workdir default .ml-env/<stack>); the load test's
+                   own requests are not traffic unless --include-loadtest-traffic
   aws:             capacity from an Inference Recommender job (--recommender-job), traffic from CloudWatch
                    GetMetricData (AWS/SageMaker Invocations per variant; default window: the last 14 days)
   --apply-config   writes the recommended keys into Pulumi.<stack>.yaml (validated, atomic) and re-runs the
@@ -53,7 +54,7 @@ async function main(): Promise<number> {
         process.stdout.write(USAGE + "\n");
         return 0;
     }
-    const flags = parseFlags(argv, ["stack", "target", "workdir", "from", "to", "json", "html", "headroom", "idle-days", "serverless-memory", "cold-start-ms", "payload-bytes", "log-bytes", "working-hours", "endpoint", "recommender-job"], ["apply-config"]);
+    const flags = parseFlags(argv, ["stack", "target", "workdir", "from", "to", "json", "html", "headroom", "idle-days", "serverless-memory", "cold-start-ms", "payload-bytes", "log-bytes", "working-hours", "endpoint", "recommender-job"], ["apply-config", "include-loadtest-traffic"]);
     if (typeof flags.stack !== "string") throw new ConfigError([`--stack <env> is required (e.g. --stack dev)\n${USAGE}`]);
     const target = String(flags.target ?? "local");
     if (target !== "local" && target !== "aws") throw new ConfigError([`--target ${target}: expected local or aws`]);
@@ -86,7 +87,7 @@ async function main(): Promise<number> {
     const notes: string[] = [];
     if (target === "local") {
         const workdir = path.resolve(typeof flags.workdir === "string" ? flags.workdir : path.join(projectDir, ".ml-env", flags.stack));
-        const li = localInputs(workdir, cfg, { fromMs, toMs });
+        const li = localInputs(workdir, cfg, { fromMs, toMs, includeLoadTest: flags["include-loadtest-traffic"] === true });
         capacity = li.capacity;
         traffic = li.traffic;
         tuning = li.tuning;

@@ -16,7 +16,7 @@ export function formatText(r: OptimizeReport): string {
     for (const t of r.traffic) L.push(`  ${t.variant}: total ${t.total}, p50 ${t.perMinute.p50}, p95 ${t.perMinute.p95}, p99 ${t.perMinute.p99}, peak ${t.perMinute.peak}, mean ${t.perMinute.mean.toFixed(2)}; idle for the last ${t.trailingIdleDays} d`);
     L.push("");
     L.push("cost now (monthly, on-demand):");
-    for (const v of r.variants) L.push(`  variant ${v.variant}: ${v.instanceCount} x ${v.instanceType} @ ${money(v.hourlyUsd)}/h = ${money(v.monthlyUsd)}; ${v.monthlyInvocations} invocations/month; per 1000 predictions ${per1000(v.costPer1000Usd)}`);
+    for (const v of r.variants) L.push(`  variant ${v.variant}: ${v.instanceCount} x ${v.instanceType} @ ${v.hourlyUsd === null ? "unknown" : `$${v.hourlyUsd}`}/h = ${money(v.monthlyUsd)}; ${v.monthlyInvocations} invocations/month; per 1000 predictions ${per1000(v.costPer1000Usd)}`);
     for (const f of r.fixed) L.push(`  fixed: ${f.item}: ${money(f.monthlyUsd)} (${f.arithmetic})`);
     L.push(`  total ${money(r.totals.monthlyUsd)} (inference ${money(r.totals.inferenceMonthlyUsd)} + fixed ${money(r.totals.fixedMonthlyUsd)}); per 1000 predictions ${per1000(r.totals.costPer1000Usd)}; budget ${money(r.budgetUsd)}`);
     L.push(`  after the recommendations: ${money(r.totals.afterMonthlyUsd)} (saving ${money(r.totals.savingMonthlyUsd)}/month)`);

@@ -67,7 +67,10 @@ export interface LocalInputs {
 }
 
 /** The local run's own numbers: loadtest report, EMF metrics of the deployed endpoint, tune trial history. */
-export function localInputs(workdir: string, cfg: PlatformConfig, window: { fromMs?: number; toMs?: number }): LocalInputs {
+/** EMF flush interval of the deploy step's endpoint (scripts/steps/deploy.ts metricsIntervalMs). */
+export const LOCAL_METRICS_INTERVAL_MS = 10_000;
+
+export function localInputs(workdir: string, cfg: PlatformConfig, window: { fromMs?: number; toMs?: number; includeLoadTest?: boolean; metricsIntervalMs?: number }): LocalInputs {
     const mf = path.join(workdir, "manifest.json");
     if (!fs.existsSync(mf)) throw new Error(`${mf} does not exist: run ./build_ml_environment.sh --stack ${cfg.stack} (through the loadtest step) first, or pass --workdir`);
     const m = readJson(mf, "run manifest") as Manifest;
@@ -78,8 +81,13 @@ export function localInputs(workdir: string, cfg: PlatformConfig, window: { from
     const files: string[] = [];
     const lt = path.join(workdir, "reports", "loadtest.json");
     let capacity: Capacity[] = [];
+    const exclude: { fromMs: number; toMs: number }[] = [];
     if (fs.existsSync(lt)) {
-        const rep = readJson(lt, "load-test report") as LoadTestReport;
+        const rep = readJson(lt, "load-test report") as LoadTestReport & { wallSeconds?: number };
+        const end = Date.parse(rep.at);
+        if (!window.includeLoadTest && Number.isFinite(end) && typeof rep.wallSeconds === "number") {
+            exclude.push({ fromMs: end - rep.wallSeconds * 1000, toMs: end + (window.metricsIntervalMs ?? LOCAL_METRICS_INTERVAL_MS) });
+        }
         // The local process serves every variant; it stands in for one instance of the first variant's type.
         capacity = capacityFromLoadTest(rep, cfg.endpoint.variants[0].instanceType, path.relative(process.cwd(), lt) || lt);
         if (!capacity.length) notes.push(`${lt}: no load level met the p99 SLO ${rep.sloP99Ms} ms: no measured capacity`);
@@ -90,7 +98,8 @@ export function localInputs(workdir: string, cfg: PlatformConfig, window: { from
     const metrics = dep?.artifacts?.metrics ? path.resolve(workdir, dep.artifacts.metrics) : path.join(workdir, "endpoint", `${endpointName}.metrics.jsonl`);
     if (!fs.existsSync(metrics)) throw new Error(`${metrics} does not exist: the local endpoint writes its EMF metrics there; deploy it and send traffic first`);
     files.push(metrics);
-    const { traffic, parse } = trafficFromEmf(fs.readFileSync(metrics, "utf8"), { endpointName, fromMs: window.fromMs, toMs: window.toMs, variants: cfg.endpoint.variants.map((v) => v.name) });
+    const { traffic, parse } = trafficFromEmf(fs.readFileSync(metrics, "utf8"), { endpointName, fromMs: window.fromMs, toMs: window.toMs, variants: cfg.endpoint.variants.map((v) => v.name), exclude });
+    if (parse.excluded) notes.push(`${parse.excluded} invocations of the load test (${new Date(exclude[0].fromMs).toISOString()} .. ${new Date(exclude[0].toMs).toISOString()}) are not counted as traffic (--include-loadtest-traffic counts them)`);
     if (parse.skipped) notes.push(`${metrics}: ${parse.skipped} of ${parse.lines} lines skipped (not Invocations EMF documents of ${endpointName})`);
     if (parse.unattributed) notes.push(`${metrics}: ${parse.unattributed} invocations not attributed to a variant (rejected before routing) are not counted`);
     const tune = m.steps?.tune;

@@ -106,11 +106,13 @@ export interface EmfParse {
     skipped: number;
     /** Invocations not attributed to a variant (no VariantName dimension). */
     unattributed: number;
+    /** Invocations in excluded windows (the load test's own requests), per variant. */
+    excluded: number;
 }
 
 /** Parses the local endpoint's EMF metric file (one JSON document per line) of one endpoint. */
-export function parseEmf(text: string, endpointName?: string): EmfParse {
-    const out: EmfParse = { byVariant: new Map(), lines: 0, skipped: 0, unattributed: 0 };
+export function parseEmf(text: string, endpointName?: string, exclude: { fromMs: number; toMs: number }[] = []): EmfParse {
+    const out: EmfParse = { byVariant: new Map(), lines: 0, skipped: 0, unattributed: 0, excluded: 0 };
     for (const raw of text.split("\n")) {
         const line = raw.trim();
         if (!line) continue;
@@ -129,6 +131,10 @@ export function parseEmf(text: string, endpointName?: string): EmfParse {
         }
         if (endpointName !== undefined && doc.EndpointName !== endpointName) {
             out.skipped++;
+            continue;
+        }
+        if (exclude.some((w) => ts >= w.fromMs && ts <= w.toMs)) {
+            out.excluded += doc.Invocations;
             continue;
         }
         if (typeof doc.VariantName !== "string") {
@@ -155,8 +161,12 @@ export function parseEmf(text: string, endpointName?: string): EmfParse {
     return out;
 }
 
-export function trafficFromEmf(text: string, opts: { endpointName?: string; fromMs?: number; toMs?: number; variants?: string[] }): { traffic: VariantTraffic[]; parse: EmfParse } {
-    const parse = parseEmf(text, opts.endpointName);
+/**
+ * `exclude`: windows whose EMF documents are not traffic (the load test's own requests: an EMF document is stamped at
+ * the end of its flush interval, so a window should end one interval after the load test).
+ */
+export function trafficFromEmf(text: string, opts: { endpointName?: string; fromMs?: number; toMs?: number; variants?: string[]; exclude?: { fromMs: number; toMs: number }[] }): { traffic: VariantTraffic[]; parse: EmfParse } {
+    const parse = parseEmf(text, opts.endpointName, opts.exclude);
     const fromMs = opts.fromMs ?? parse.firstMs;
     const toMs = opts.toMs ?? (parse.lastMs !== undefined ? Math.floor(parse.lastMs / MINUTE) * MINUTE + MINUTE : undefined);
     if (fromMs === undefined || toMs === undefined) {
