@@ -173,7 +173,7 @@ export function optimize(input: OptimizeInput): OptimizeReport {
     const capOf = (type: string) => input.capacity.find((c) => c.instanceType === type);
 
     const allVariants = [...cfg.endpoint.variants.map((v, i) => ({ v, i, shadow: false })), ...(cfg.endpoint.shadowVariant ? [{ v: cfg.endpoint.shadowVariant, i: -1, shadow: true }] : [])];
-    const plans: { variant: string; target: number; min: number; max: number; instanceHoursPerMonth: number; hourlyUsd: number; minHourly: number }[] = [];
+    const plans: { variant: string; target: number; min: number; max: number; instanceHoursPerMonth: number; hourlyUsd: number; minHourly: number; currentInstanceHoursPerMonth: number; currentHourlyUsd: number }[] = [];
 
     for (const { v, i, shadow } of allVariants) {
         const t = tmap.get(v.name);
@@ -240,7 +240,11 @@ export function optimize(input: OptimizeInput): OptimizeReport {
             }
             for (const n of byHour.values()) minHourlyInst = Math.min(minHourlyInst, n);
             const meanInst = inst / t.series.length;
-            plans.push({ variant: v.name, target, min, max, instanceHoursPerMonth: meanInst * HOURS_PER_MONTH, hourlyUsd: chosen.hourlyUsd, minHourly: Number.isFinite(minHourlyInst) ? minHourlyInst : min });
+            // the same replay under the current policy, at the current type's price
+            const a0 = cfg.endpoint.autoscaling;
+            let inst0 = 0;
+            for (const p of t.series) inst0 += Math.min(a0.maxCapacity, Math.max(a0.minCapacity, v.initialInstanceCount, Math.ceil(p.invocations / a0.targetInvocationsPerInstance - 1e-9)));
+            plans.push({ variant: v.name, target, min, max, instanceHoursPerMonth: meanInst * HOURS_PER_MONTH, hourlyUsd: chosen.hourlyUsd, minHourly: Number.isFinite(minHourlyInst) ? minHourlyInst : min, currentInstanceHoursPerMonth: (inst0 / t.series.length) * HOURS_PER_MONTH, currentHourlyUsd: price ?? chosen.hourlyUsd });
             if (target === MAX_TARGET_INVOCATIONS) notes.push(`variant ${v.name}: the measured capacity (${capRpm.toFixed(0)}/min per instance) exceeds the config's maximum target ${MAX_TARGET_INVOCATIONS}; target clamped`);
 
             // 2. serverless
@@ -284,21 +288,22 @@ export function optimize(input: OptimizeInput): OptimizeReport {
         const a = cfg.endpoint.autoscaling;
         const target = Math.min(...plans.map((p) => p.target));
         const min = Math.max(...plans.map((p) => p.min));
-        const max = Math.max(...plans.map((p) => p.max));
+        // never lower maxCapacity: it costs nothing until traffic needs it and is the room for unobserved peaks
+        const max = Math.max(a.maxCapacity, min, ...plans.map((p) => p.max));
         const changes: ConfigChange[] = [];
         if (target !== a.targetInvocationsPerInstance) changes.push({ key: "endpoint.autoscaling.targetInvocationsPerInstance", value: target, supported: true });
         if (min !== a.minCapacity) changes.push({ key: "endpoint.autoscaling.minCapacity", value: min, supported: true });
         if (max !== a.maxCapacity) changes.push({ key: "endpoint.autoscaling.maxCapacity", value: max, supported: true });
-        const peakCost = plans.reduce((s, p) => s + p.max * p.hourlyUsd * HOURS_PER_MONTH, 0);
+        const peakCost = plans.reduce((s, p) => s + p.currentInstanceHoursPerMonth * p.currentHourlyUsd, 0);
         const planCost = plans.reduce((s, p) => s + p.instanceHoursPerMonth * p.hourlyUsd, 0);
         recs.push({
             id: "autoscaling", kind: "autoscaling", title: `Autoscaling: SageMakerVariantInvocationsPerInstance target ${target}, min ${min}, max ${max}`,
             recommended: changes.length > 0,
             monthlyBeforeUsd: r2(peakCost), monthlyAfterUsd: r2(planCost), monthlySavingUsd: r2(peakCost - planCost),
-            risk: `Target = measured capacity / (1 + headroom): an instance reaches its SLO-bound throughput at ${Math.round((1 + o.headroom) * 100)}% of the target. Scale-out takes minutes (cooldown ${a.scaleOutCooldownSeconds} s + instance start), so bursts faster than that are absorbed by the headroom only. 'before' = provisioning the peak count around the clock.`,
+            risk: `Target = measured capacity / (1 + headroom): an instance reaches its SLO-bound throughput at ${Math.round((1 + o.headroom) * 100)}% of the target. Scale-out takes minutes (cooldown ${a.scaleOutCooldownSeconds} s + instance start), so bursts faster than that are absorbed by the headroom only. 'before' = the same minute-by-minute replay under the current policy; maxCapacity is never lowered (room for peaks not in the window).`,
             arithmetic: [
                 ...plans.map((p) => `${p.variant}: target = floor(capacity/min / ${1 + o.headroom}) = ${p.target}; min = max(${haMin}, ceil(p50 / target)) = ${p.min}; max = ceil(peak / target) = ${p.max}; replaying the window minute by minute: ${(p.instanceHoursPerMonth / HOURS_PER_MONTH).toFixed(2)} instances on average = ${p.instanceHoursPerMonth.toFixed(0)} instance-h/month x $${p.hourlyUsd}/h`),
-                `current: target ${a.targetInvocationsPerInstance}, min ${a.minCapacity}, max ${a.maxCapacity}`,
+                ...plans.map((p) => `${p.variant} under the current policy (target ${a.targetInvocationsPerInstance}, min ${a.minCapacity}, max ${a.maxCapacity}): ${(p.currentInstanceHoursPerMonth / HOURS_PER_MONTH).toFixed(2)} instances on average = ${p.currentInstanceHoursPerMonth.toFixed(0)} instance-h/month x $${p.currentHourlyUsd}/h`),
             ],
             changes,
         });
