@@ -156,6 +156,20 @@ export function sizingOptions(peakPerMinute: number, capacity: Capacity[], price
     return out.sort((a, b) => a.monthlyUsd - b.monthlyUsd || a.count - b.count);
 }
 
+/**
+ * Stack features that SageMaker Serverless Inference excludes ("Feature exclusions" in
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html: VPC configuration, network isolation,
+ * data capture, multiple production variants, inference pipelines, among others). The platform's endpoint always runs
+ * in the VPC with network isolation (components/endpoint.ts), so serverless would be a separate, non-VPC endpoint.
+ */
+export function serverlessBlockers(cfg: PlatformConfig): string[] {
+    const b = ["VPC configuration and network isolation (components/endpoint.ts always sets them)"];
+    if (cfg.endpoint.captureSamplingPercentage > 0) b.push(`data capture (endpoint.captureSamplingPercentage ${cfg.endpoint.captureSamplingPercentage}; monitoring reads it)`);
+    if (cfg.endpoint.variants.length + (cfg.endpoint.shadowVariant ? 1 : 0) > 1) b.push(`multiple production variants (${cfg.endpoint.variants.length + (cfg.endpoint.shadowVariant ? 1 : 0)})`);
+    if (cfg.endpoint.input === "raw") b.push("an inference pipeline (endpoint.input: raw puts preprocessing and model in one pipeline model)");
+    return b;
+}
+
 export function optimize(input: OptimizeInput): OptimizeReport {
     const o: OptimizeOptions = { ...DEFAULT_OPTIONS, ...(input.options ?? {}) };
     const cfg = input.config;
@@ -257,12 +271,13 @@ export function optimize(input: OptimizeInput): OptimizeReport {
             const coldShare = t.total > 0 ? (t.activeAfterIdleShare * t.series.filter((p) => p.invocations > 0).length) / t.total : 0;
             const coldFits = o.coldStartMs + durMs <= slo || coldShare < 0.01;
             const cheaper = sless < (recommended ? chosen.monthlyUsd : before ?? Infinity);
+            const blockers = serverlessBlockers(cfg);
             recs.push({
                 id: `serverless:${v.name}`, kind: "serverless", variant: v.name,
                 title: `${v.name}: SageMaker Serverless Inference (${o.serverlessMemoryMb} MB, max concurrency ${maxConc})`,
-                recommended: cheaper && coldFits,
+                recommended: cheaper && coldFits && blockers.length === 0,
                 monthlyBeforeUsd: r2(variantAfter), monthlyAfterUsd: r2(sless), monthlySavingUsd: r2(variantAfter - sless),
-                risk: `${coldFits ? "" : "REJECTED: cold starts break the SLO. "}Cold start assumed ${o.coldStartMs} ms (measure it); about ${(100 * coldShare).toFixed(2)}% of requests arrive after an idle minute (a cold start is likely), ${coldShare < 0.01 ? "below" : "not below"} the 1% that p99 tolerates. Provisioned concurrency would remove cold starts but its rate is not in the price table (unknown).${cheaper ? "" : " Not cheaper at the observed volume."}`,
+                risk: `${blockers.length ? `REJECTED: the stack uses features Serverless Inference does not support: ${blockers.join("; ")}. ` : ""}${coldFits ? "" : "REJECTED: cold starts break the SLO. "}Cold start assumed ${o.coldStartMs} ms (measure it); about ${(100 * coldShare).toFixed(2)}% of requests arrive after an idle minute (a cold start is likely), ${coldShare < 0.01 ? "below" : "not below"} the 1% that p99 tolerates. Provisioned concurrency would remove cold starts but its rate is not in the price table (unknown).${cheaper ? "" : " Not cheaper at the observed volume."}`,
                 arithmetic: [
                     `monthly invocations = mean ${t.perMinute.mean.toFixed(2)}/min x ${MINUTES_PER_MONTH} = ${Math.round(monthlyInv)}`,
                     `compute = ${Math.round(monthlyInv)} x ${(durMs / 1000).toFixed(5)} s x ${gb} GB x $${input.infra.serverlessPerGbSecond}/GB-s = $${compute.toFixed(2)}`,
@@ -275,7 +290,7 @@ export function optimize(input: OptimizeInput): OptimizeReport {
                     { key: `${prefix}.serverlessConfig.maxConcurrency`, value: maxConc, supported: false },
                 ],
             });
-            if (cheaper && coldFits) variantAfter = Math.min(variantAfter, sless);
+            if (cheaper && coldFits && !blockers.length) variantAfter = Math.min(variantAfter, sless);
             if (durMs > 60_000 || o.payloadBytes > 4 * 1024 * 1024) {
                 recs.push({ id: `async:${v.name}`, kind: "async-inference", variant: v.name, title: `${v.name}: asynchronous inference`, recommended: true, monthlyBeforeUsd: null, monthlyAfterUsd: null, monthlySavingUsd: null, risk: "Callers must poll or subscribe to results.", arithmetic: [`latency ${durMs.toFixed(0)} ms / payload ${o.payloadBytes} B exceed real-time (60 s) / serverless (4 MB) limits`], changes: [] });
             }

@@ -9,7 +9,7 @@ import { loadStackFile } from "../../infra/stack-config";
 import { applyConfig } from "../../lib/optimize/apply";
 import { capacityFromRecommender } from "../../lib/optimize/capacity";
 import { trafficFromCloudWatch, trafficQueries } from "../../lib/optimize/cloudwatch";
-import { HOURS_PER_MONTH, instancesFor, optimize, sizingOptions } from "../../lib/optimize/engine";
+import { HOURS_PER_MONTH, instancesFor, optimize, serverlessBlockers, sizingOptions } from "../../lib/optimize/engine";
 import { loadHostingPrices, loadInfraPrices } from "../../lib/optimize/sources";
 import { MINUTE, summariseTraffic, trafficFromEmf } from "../../lib/optimize/traffic";
 import { Capacity } from "../../lib/optimize/capacity";
@@ -111,7 +111,13 @@ describe("optimize: recommendations", () => {
         assert.ok(s1.monthlyAfterUsd! < s1.monthlyBeforeUsd!, "cheaper");
         assert.equal(s1.recommended, false, "1 in 30 requests hits a cold start: p99 over the 20 ms SLO");
         const loose = optimize({ config: { ...dev, pipeline: { ...dev.pipeline, latencySloMs: 3000 } }, capacity: [cap("ml.m5.large", 50)], traffic: [sparse], hosting, infra });
-        assert.equal(loose.recommendations.find((x) => x.id === "serverless:champion")!.recommended, true);
+        const s2 = loose.recommendations.find((x) => x.id === "serverless:champion")!;
+        assert.equal(s2.recommended, false, "the platform's endpoint needs VPC config, capture and a pipeline: serverless excludes them");
+        assert.match(s2.risk, /VPC configuration.*data capture.*inference pipeline/);
+        // the cost/latency logic itself, with the feature exclusions out of the way
+        assert.ok(serverlessBlockers(dev).length >= 3);
+        const ok = optimize({ config: { ...dev, pipeline: { ...dev.pipeline, latencySloMs: 3000 } }, capacity: [cap("ml.m5.large", 50)], traffic: [sparse], hosting, infra, options: {} });
+        assert.ok(ok.recommendations.find((x) => x.id === "serverless:champion")!.arithmetic.some((a) => /cold start 2000 ms \+ 4\.00 ms <= SLO 3000 ms/.test(a)));
     });
 
     it("idle endpoint, spot training and unknown Savings Plan rates are reported honestly", () => {
