@@ -6,17 +6,15 @@
  */
 import * as path from "path";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { DescribeInferenceRecommendationsJobCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { ConfigError } from "../infra/config";
 import { loadStackFile } from "../infra/stack-config";
-import { recommendationRows } from "../lib/aws/recommender";
 import { writeFileAtomic } from "../lib/data/io";
 import { applyConfig } from "../lib/optimize/apply";
-import { Capacity, capacityFromRecommender } from "../lib/optimize/capacity";
-import { trafficFromCloudWatch } from "../lib/optimize/cloudwatch";
+import { Capacity } from "../lib/optimize/capacity";
 import { DEFAULT_OPTIONS, optimize, OptimizeOptions } from "../lib/optimize/engine";
 import { formatText, writeHtml } from "../lib/optimize/report";
-import { loadHostingPrices, loadInfraPrices, localInputs } from "../lib/optimize/sources";
+import { awsInputs, loadHostingPrices, loadInfraPrices, localInputs } from "../lib/optimize/sources";
 import { VariantTraffic } from "../lib/optimize/traffic";
 import { parseFlags } from "./plan";
 
@@ -94,21 +92,17 @@ async function main(): Promise<number> {
         notes.push(...li.notes, `local run ${workdir}: endpoint ${li.endpointName}`);
     } else {
         const to = toMs ?? Date.now();
-        const from = fromMs ?? to - 14 * 86_400_000;
-        const endpoint = typeof flags.endpoint === "string" ? flags.endpoint : `${cfg.namePrefix}-endpoint`;
-        const cw = new CloudWatchClient({ region: cfg.region });
-        const res = await trafficFromCloudWatch(cw, endpoint, cfg.endpoint.variants.map((v) => v.name), from, to);
-        traffic = res.traffic;
-        notes.push(`CloudWatch GetMetricData: ${res.requests} request(s) for ${endpoint}`, ...res.partial.map((p) => `CloudWatch: ${p}`));
-        if (typeof flags["recommender-job"] === "string") {
-            const sm = new SageMakerClient({ region: cfg.region });
-            const d = await sm.send(new DescribeInferenceRecommendationsJobCommand({ JobName: flags["recommender-job"] }));
-            const rc = capacityFromRecommender(recommendationRows(d), cfg.pipeline.latencySloMs, flags["recommender-job"]);
-            capacity = rc.capacity;
-            notes.push(...rc.skipped.map((s) => `Inference Recommender row skipped: ${s}`));
-        } else {
-            notes.push("no --recommender-job: no measured capacity on AWS (run the loadtest step with --target aws first)");
-        }
+        const ai = await awsInputs(cfg, {
+            cw: new CloudWatchClient({ region: cfg.region }),
+            sm: new SageMakerClient({ region: cfg.region }),
+            fromMs: fromMs ?? to - 14 * 86_400_000,
+            toMs: to,
+            endpointName: typeof flags.endpoint === "string" ? flags.endpoint : undefined,
+            recommenderJob: typeof flags["recommender-job"] === "string" ? flags["recommender-job"] : undefined,
+        });
+        capacity = ai.capacity;
+        traffic = ai.traffic;
+        notes.push(...ai.notes);
     }
     const report = optimize({ config: cfg, capacity, traffic, tuning, hosting: loadHostingPrices(cfg.region), infra: loadInfraPrices(cfg.region), options: { ...DEFAULT_OPTIONS, ...options }, notes });
     process.stdout.write(formatText(report) + "\n");

@@ -4,7 +4,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { DescribeInferenceRecommendationsJobCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import type { PlatformConfig } from "../../infra/config";
+import { recommendationRows } from "../aws/recommender";
+import { capacityFromRecommender } from "./capacity";
+import { trafficFromCloudWatch } from "./cloudwatch";
 import type { Manifest } from "../pipeline/manifest";
 import { Capacity, capacityFromLoadTest, LoadTestReport } from "./capacity";
 import type { HostingPrices, InfraPrices } from "./engine";
@@ -110,4 +115,30 @@ export function localInputs(workdir: string, cfg: PlatformConfig, window: { from
         if (trials > 0) tuning = { trials, wallSeconds: wall, instanceType: cfg.training.instanceTypes[0] };
     }
     return { endpointName, capacity, traffic, tuning, notes, files };
+}
+
+export interface AwsInputs {
+    endpointName: string;
+    capacity: Capacity[];
+    traffic: VariantTraffic[];
+    notes: string[];
+}
+
+/** AWS: traffic from CloudWatch GetMetricData, capacity from an Inference Recommender job (when named). */
+export async function awsInputs(cfg: PlatformConfig, o: { cw: CloudWatchClient; sm: SageMakerClient; fromMs: number; toMs: number; endpointName?: string; recommenderJob?: string }): Promise<AwsInputs> {
+    const endpointName = o.endpointName ?? `${cfg.namePrefix}-endpoint`;
+    const notes: string[] = [];
+    const res = await trafficFromCloudWatch(o.cw, endpointName, cfg.endpoint.variants.map((v) => v.name), o.fromMs, o.toMs);
+    notes.push(`CloudWatch GetMetricData: ${res.requests} request(s) for ${endpointName}`, ...res.partial.map((p) => `CloudWatch: ${p}`));
+    let capacity: Capacity[] = [];
+    if (o.recommenderJob) {
+        const d = await o.sm.send(new DescribeInferenceRecommendationsJobCommand({ JobName: o.recommenderJob }));
+        if (d.Status !== "COMPLETED") throw new Error(`Inference Recommender job ${o.recommenderJob} is ${d.Status}${d.FailureReason ? ` (${d.FailureReason})` : ""}: wait for COMPLETED or name another job with --recommender-job`);
+        const rc = capacityFromRecommender(recommendationRows(d), cfg.pipeline.latencySloMs, o.recommenderJob);
+        capacity = rc.capacity;
+        notes.push(...rc.skipped.map((s) => `Inference Recommender row skipped: ${s}`));
+    } else {
+        notes.push("no --recommender-job: no measured capacity on AWS (run the loadtest step with --target aws, then pass its job name)");
+    }
+    return { endpointName, capacity, traffic: res.traffic, notes };
 }

@@ -208,3 +208,36 @@ describe("optimize: --apply-config", () => {
         assert.deepEqual(fs.readdirSync(dir), ["Pulumi.dev.yaml"], "no temp file left");
     });
 });
+
+describe("optimize: --target aws inputs (aws-sdk-client-mock)", () => {
+    it("joins Inference Recommender capacity and CloudWatch traffic into a prod right-sizing", async () => {
+        const { SageMakerClient, DescribeInferenceRecommendationsJobCommand } = await import("@aws-sdk/client-sagemaker");
+        const { awsInputs } = await import("../../lib/optimize/sources");
+        const cw = mockClient(CloudWatchClient);
+        const sm = mockClient(SageMakerClient);
+        const pages = JSON.parse(fs.readFileSync(path.join(__dirname, "../fixtures/optimize/getmetricdata-pages.json"), "utf8"));
+        cw.on(GetMetricDataCommand).callsFake((input) => (input.NextToken ? pages[1] : pages[0]));
+        sm.on(DescribeInferenceRecommendationsJobCommand).resolves({
+            JobName: "mlp-prod-ir", Status: "COMPLETED", JobType: "Default", RoleArn: "arn:aws:iam::123456789012:role/x", CreationTime: new Date(), LastModifiedTime: new Date(), InputConfig: {},
+            InferenceRecommendations: [
+                { Metrics: { CostPerHour: 0.204, CostPerInference: 0.0000005, MaxInvocations: 9000, ModelLatency: 6 }, EndpointConfiguration: { EndpointName: "ir-1", VariantName: "v", InstanceType: "ml.c5.xlarge", InitialInstanceCount: 1 }, ModelConfiguration: {} },
+                { Metrics: { CostPerHour: 0.115, CostPerInference: 0.0000004, MaxInvocations: 4000, ModelLatency: 9 }, EndpointConfiguration: { EndpointName: "ir-2", VariantName: "v", InstanceType: "ml.m5.large", InitialInstanceCount: 1 }, ModelConfiguration: {} },
+            ],
+        } as never);
+        const ai = await awsInputs(prod, { cw: new CloudWatchClient({ region: "us-east-1" }), sm: new SageMakerClient({ region: "us-east-1" }), fromMs: Date.parse("2026-11-30T10:00:00Z"), toMs: Date.parse("2026-11-30T10:05:00Z"), recommenderJob: "mlp-prod-ir" });
+        assert.equal(sm.commandCalls(DescribeInferenceRecommendationsJobCommand)[0].args[0].input.JobName, "mlp-prod-ir");
+        assert.equal(cw.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries![0].MetricStat!.Metric!.Dimensions![0].Value, "mlp-prod-endpoint");
+        const r = optimize({ config: prod, capacity: ai.capacity, traffic: ai.traffic, hosting, infra });
+        const rs = r.recommendations.find((x) => x.id === "right-size:champion")!;
+        // peak 1500/min x 1.3 = 1950/min = 32.5 req/s; m5.large 66.7 req/s -> max(2, 1) = 2 x 0.115 < 2 x 0.204 (c5.xlarge) < 2 x 0.23 now
+        assert.equal(rs.recommended, true);
+        assert.deepEqual(rs.changes.map((c) => c.value), ["ml.m5.large", 2]);
+        assert.equal(rs.monthlySavingUsd, Math.round((2 * 0.23 - 2 * 0.115) * HOURS_PER_MONTH * 100) / 100);
+        const as = r.recommendations.find((x) => x.id === "autoscaling")!;
+        assert.equal(as.changes.find((c) => c.key.endsWith("targetInvocationsPerInstance"))!.value, Math.floor(4000 / 1.3));
+        sm.on(DescribeInferenceRecommendationsJobCommand).resolves({ Status: "FAILED", FailureReason: "model failed to load" } as never);
+        await assert.rejects(awsInputs(prod, { cw: new CloudWatchClient({}), sm: new SageMakerClient({}), fromMs: 0, toMs: 600_000, recommenderJob: "j" }), /j is FAILED \(model failed to load\)/);
+        cw.restore();
+        sm.restore();
+    });
+});
