@@ -19,7 +19,7 @@ import { VariantTraffic } from "../lib/optimize/traffic";
 import { parseFlags } from "./plan";
 
 const USAGE = `usage: npm run optimize -- --stack <env> [--target local|aws] [--workdir DIR] [--from ISO --to ISO]
-                            [--json FILE] [--html FILE] [--apply-config] [--include-loadtest-traffic]
+                            [--json FILE] [--html FILE] [--apply-config] [--include-loadtest-traffic] [--allow-serverless-outside-vpc]
                             [--headroom 0.3] [--idle-days 7] [--serverless-memory 2048] [--cold-start-ms 2000]
                             [--payload-bytes 2048] [--log-bytes 1500] [--working-hours 7-19]
                             [--endpoint NAME] [--recommender-job NAME]   (aws)
@@ -52,7 +52,7 @@ async function main(): Promise<number> {
         process.stdout.write(USAGE + "\n");
         return 0;
     }
-    const flags = parseFlags(argv, ["stack", "target", "workdir", "from", "to", "json", "html", "headroom", "idle-days", "serverless-memory", "cold-start-ms", "payload-bytes", "log-bytes", "working-hours", "endpoint", "recommender-job"], ["apply-config", "include-loadtest-traffic"]);
+    const flags = parseFlags(argv, ["stack", "target", "workdir", "from", "to", "json", "html", "headroom", "idle-days", "serverless-memory", "cold-start-ms", "payload-bytes", "log-bytes", "working-hours", "endpoint", "recommender-job"], ["apply-config", "include-loadtest-traffic", "allow-serverless-outside-vpc"]);
     if (typeof flags.stack !== "string") throw new ConfigError([`--stack <env> is required (e.g. --stack dev)\n${USAGE}`]);
     const target = String(flags.target ?? "local");
     if (target !== "local" && target !== "aws") throw new ConfigError([`--target ${target}: expected local or aws`]);
@@ -73,6 +73,7 @@ async function main(): Promise<number> {
     set("coldStartMs", num(flags, "cold-start-ms", 0, 600_000));
     set("payloadBytes", num(flags, "payload-bytes", 1, 6 * 1024 * 1024));
     set("logBytesPerInvocation", num(flags, "log-bytes", 0, 1_000_000));
+    if (flags["allow-serverless-outside-vpc"]) options.allowServerlessOutsideVpc = true;
     if (flags["working-hours"] !== undefined) {
         const m = /^(\d{1,2})-(\d{1,2})$/.exec(String(flags["working-hours"]));
         if (!m || Number(m[1]) >= Number(m[2]) || Number(m[2]) > 24) throw new ConfigError([`--working-hours ${String(flags["working-hours"])}: expected START-END UTC hours, e.g. 7-19`]);

@@ -51,9 +51,11 @@ export interface OptimizeOptions {
     logBytesPerInvocation: number;
     /** UTC hours [start, end) counted as working hours for dev's scheduled scale-down. */
     workingHours: [number, number];
+    /** Accept a serverless endpoint outside the VPC (no network isolation): drops that blocker. Default false. */
+    allowServerlessOutsideVpc: boolean;
 }
 
-export const DEFAULT_OPTIONS: OptimizeOptions = { headroom: 0.3, idleDays: 7, serverlessMemoryMb: 2048, coldStartMs: 2000, payloadBytes: 2048, logBytesPerInvocation: 1500, workingHours: [7, 19] };
+export const DEFAULT_OPTIONS: OptimizeOptions = { headroom: 0.3, idleDays: 7, serverlessMemoryMb: 2048, coldStartMs: 2000, payloadBytes: 2048, logBytesPerInvocation: 1500, workingHours: [7, 19], allowServerlessOutsideVpc: false };
 
 export interface ConfigChange {
     /** Dotted key under `mlplatform:` in Pulumi.<env>.yaml, e.g. endpoint.variants.0.instanceType. */
@@ -162,8 +164,8 @@ export function sizingOptions(peakPerMinute: number, capacity: Capacity[], price
  * data capture, multiple production variants, inference pipelines, among others). The platform's endpoint always runs
  * in the VPC with network isolation (components/endpoint.ts), so serverless would be a separate, non-VPC endpoint.
  */
-export function serverlessBlockers(cfg: PlatformConfig): string[] {
-    const b = ["VPC configuration and network isolation (components/endpoint.ts always sets them)"];
+export function serverlessBlockers(cfg: PlatformConfig, allowOutsideVpc = false): string[] {
+    const b = allowOutsideVpc ? [] : ["VPC configuration and network isolation (components/endpoint.ts always sets them; --allow-serverless-outside-vpc accepts an endpoint outside the VPC)"];
     if (cfg.endpoint.captureSamplingPercentage > 0) b.push(`data capture (endpoint.captureSamplingPercentage ${cfg.endpoint.captureSamplingPercentage}; monitoring reads it)`);
     if (cfg.endpoint.variants.length + (cfg.endpoint.shadowVariant ? 1 : 0) > 1) b.push(`multiple production variants (${cfg.endpoint.variants.length + (cfg.endpoint.shadowVariant ? 1 : 0)})`);
     if (cfg.endpoint.input === "raw") b.push("an inference pipeline (endpoint.input: raw puts preprocessing and model in one pipeline model)");
@@ -271,7 +273,7 @@ export function optimize(input: OptimizeInput): OptimizeReport {
             const coldShare = t.total > 0 ? (t.activeAfterIdleShare * t.series.filter((p) => p.invocations > 0).length) / t.total : 0;
             const coldFits = o.coldStartMs + durMs <= slo || coldShare < 0.01;
             const cheaper = sless < (recommended ? chosen.monthlyUsd : before ?? Infinity);
-            const blockers = serverlessBlockers(cfg);
+            const blockers = serverlessBlockers(cfg, o.allowServerlessOutsideVpc);
             recs.push({
                 id: `serverless:${v.name}`, kind: "serverless", variant: v.name,
                 title: `${v.name}: SageMaker Serverless Inference (${o.serverlessMemoryMb} MB, max concurrency ${maxConc})`,
@@ -391,12 +393,14 @@ export function optimize(input: OptimizeInput): OptimizeReport {
     } else {
         fixed.push({ item: "CloudTrail (management events: first copy free; InvokeEndpoint data events)", monthlyUsd: r2((monthlyInvTotal / 100_000) * input.infra.cloudTrailDataEventsPer100k), arithmetic: `${monthlyInvTotal} data events/month / 100k x $${input.infra.cloudTrailDataEventsPer100k}`, source: input.infra.source });
     }
+    fixed.push({ item: "AWS Config rules", monthlyUsd: 0, arithmetic: "none: the stack creates no AWS Config rules (its controls are the policy pack at deploy time)", source: input.infra.source });
     const gb = (monthlyInvTotal * o.logBytesPerInvocation) / 1e9;
     const stored = gb * (cfg.logs.retentionDays / (HOURS_PER_MONTH / 24));
     fixed.push({ item: `Log ingestion + storage at ${cfg.logs.retentionDays} d retention`, monthlyUsd: r2(gb * input.infra.logsIngestionPerGb + stored * input.infra.logsStoragePerGbMonth), arithmetic: `${monthlyInvTotal} invocations x ${o.logBytesPerInvocation} B = ${gb.toFixed(3)} GB x $${input.infra.logsIngestionPerGb}/GB + ${stored.toFixed(3)} GB retained x $${input.infra.logsStoragePerGbMonth}/GB-month (estimate: per-invocation log bytes ${o.logBytesPerInvocation}; flow logs not included)`, source: input.infra.source });
     const fixedTotal = fixed.reduce((s, f) => s + (f.monthlyUsd ?? 0), 0);
 
     const window = input.traffic[0] ? { from: new Date(input.traffic[0].fromMs).toISOString(), to: new Date(input.traffic[0].toMs).toISOString(), minutes: windowMinutes } : { from: "", to: "", minutes: 0 };
+    if (windowMinutes < 7 * 1440) notes.push(`the traffic window is ${windowMinutes} min: monthly figures extrapolate it (mean per minute x ${MINUTES_PER_MONTH}); base decisions on at least a week of traffic so the daily and weekly shape is in it`);
     const total = inferenceBefore + fixedTotal;
     const afterTotal = after + fixedTotal;
     if (afterTotal > cfg.budget.monthlyLimitUsd) notes.push(`after the recommendations the stack still costs $${afterTotal.toFixed(2)}/month, over budget.monthlyLimitUsd $${cfg.budget.monthlyLimitUsd}`);

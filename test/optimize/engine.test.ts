@@ -104,7 +104,7 @@ describe("optimize: recommendations", () => {
         assert.ok(r.fixed.some((f) => f.item.startsWith("VPC interface endpoints (10 x 1 AZ)") && f.monthlyUsd === 73));
     });
 
-    it("serverless: recommended for sparse traffic when cold starts fit p99, rejected when they break the SLO", () => {
+    it("serverless: rejected on the platform's endpoint (feature exclusions); recommended for sparse traffic when allowed, cheaper and cold starts fit p99", () => {
         const sparse = traffic("champion", (m) => (m % 120 === 0 ? 30 : 0), 7 * 1440); // a burst every 2 h
         const strict = optimize({ config: dev, capacity: [cap("ml.m5.large", 50)], traffic: [sparse], hosting, infra });
         const s1 = strict.recommendations.find((x) => x.id === "serverless:champion")!;
@@ -116,8 +116,19 @@ describe("optimize: recommendations", () => {
         assert.match(s2.risk, /VPC configuration.*data capture.*inference pipeline/);
         // the cost/latency logic itself, with the feature exclusions out of the way
         assert.ok(serverlessBlockers(dev).length >= 3);
-        const ok = optimize({ config: { ...dev, pipeline: { ...dev.pipeline, latencySloMs: 3000 } }, capacity: [cap("ml.m5.large", 50)], traffic: [sparse], hosting, infra, options: {} });
-        assert.ok(ok.recommendations.find((x) => x.id === "serverless:champion")!.arithmetic.some((a) => /cold start 2000 ms \+ 4\.00 ms <= SLO 3000 ms/.test(a)));
+        const plain = { ...dev, pipeline: { ...dev.pipeline, latencySloMs: 3000 }, endpoint: { ...dev.endpoint, input: "features" as const, captureSamplingPercentage: 0 } };
+        assert.deepEqual(serverlessBlockers(plain, true), []);
+        const ok = optimize({ config: plain, capacity: [cap("ml.m5.large", 50)], traffic: [sparse], hosting, infra, options: { allowServerlessOutsideVpc: true } });
+        const s3 = ok.recommendations.find((x) => x.id === "serverless:champion")!;
+        assert.equal(s3.recommended, true);
+        assert.ok(s3.arithmetic.some((a) => /cold start 2000 ms \+ 4\.00 ms <= SLO 3000 ms/.test(a)));
+        // 1/120 of minutes active, 30 req each: 30 x 84 bursts/week x 730/168 weeks = monthly invocations; 4 ms x 2 GB
+        const inv = (30 * (7 * 1440 / 120)) / (7 * 1440) * 43800;
+        assert.equal(s3.monthlyAfterUsd, Math.round((inv * 0.004 * 2 * 0.00002 + (inv * 2048) / 1e9 * 0.016) * 100) / 100);
+        assert.equal(ok.totals.afterMonthlyUsd, Math.round((s3.monthlyAfterUsd! + ok.totals.fixedMonthlyUsd) * 100) / 100);
+        // with a strict SLO the same plain config still rejects it: 1 request in 30 follows an idle minute
+        const strictPlain = optimize({ config: { ...plain, pipeline: dev.pipeline }, capacity: [cap("ml.m5.large", 50)], traffic: [sparse], hosting, infra, options: { allowServerlessOutsideVpc: true } });
+        assert.equal(strictPlain.recommendations.find((x) => x.id === "serverless:champion")!.recommended, false);
     });
 
     it("idle endpoint, spot training and unknown Savings Plan rates are reported honestly", () => {
