@@ -21,7 +21,7 @@ import { parseFlags } from "./plan";
 const USAGE = `usage: npm run optimize -- --stack <env> [--target local|aws] [--workdir DIR] [--from ISO --to ISO]
                             [--json FILE] [--html FILE] [--apply-config] [--include-loadtest-traffic] [--allow-serverless-outside-vpc]
                             [--headroom 0.3] [--idle-days 7] [--serverless-memory 2048] [--cold-start-ms 2000]
-                            [--payload-bytes 2048] [--log-bytes 1500] [--working-hours 7-19]
+                            [--payload-bytes 2048] [--log-bytes 1500] [--working-hours 7-19] [--project-dir DIR]
                             [--endpoint NAME] [--recommender-job NAME]   (aws)
   local (default): capacity from <workdir>/reports/loadtest.json, traffic from the local endpoint's EMF metrics,
                    tune history from <workdir>/manifest.json (workdir default .ml-env/<stack>); the load test's
@@ -52,11 +52,12 @@ async function main(): Promise<number> {
         process.stdout.write(USAGE + "\n");
         return 0;
     }
-    const flags = parseFlags(argv, ["stack", "target", "workdir", "from", "to", "json", "html", "headroom", "idle-days", "serverless-memory", "cold-start-ms", "payload-bytes", "log-bytes", "working-hours", "endpoint", "recommender-job"], ["apply-config", "include-loadtest-traffic", "allow-serverless-outside-vpc"]);
+    const flags = parseFlags(argv, ["stack", "target", "workdir", "project-dir", "from", "to", "json", "html", "headroom", "idle-days", "serverless-memory", "cold-start-ms", "payload-bytes", "log-bytes", "working-hours", "endpoint", "recommender-job"], ["apply-config", "include-loadtest-traffic", "allow-serverless-outside-vpc"]);
     if (typeof flags.stack !== "string") throw new ConfigError([`--stack <env> is required (e.g. --stack dev)\n${USAGE}`]);
     const target = String(flags.target ?? "local");
     if (target !== "local" && target !== "aws") throw new ConfigError([`--target ${target}: expected local or aws`]);
-    const projectDir = path.resolve(__dirname, "..");
+    // Where Pulumi.<stack>.yaml lives (default: this repository).
+    const projectDir = typeof flags["project-dir"] === "string" ? path.resolve(flags["project-dir"]) : path.resolve(__dirname, "..");
     const cfg = loadStackFile(flags.stack, projectDir);
     const fromMs = isoMs(flags, "from");
     const toMs = isoMs(flags, "to");
@@ -85,7 +86,7 @@ async function main(): Promise<number> {
     let tuning;
     const notes: string[] = [];
     if (target === "local") {
-        const workdir = path.resolve(typeof flags.workdir === "string" ? flags.workdir : path.join(projectDir, ".ml-env", flags.stack));
+        const workdir = path.resolve(typeof flags.workdir === "string" ? flags.workdir : path.join(path.resolve(__dirname, ".."), ".ml-env", flags.stack));
         const li = localInputs(workdir, cfg, { fromMs, toMs, includeLoadTest: flags["include-loadtest-traffic"] === true });
         capacity = li.capacity;
         traffic = li.traffic;

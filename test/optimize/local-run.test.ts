@@ -134,6 +134,24 @@ describe("optimize: on a real local run", function () {
         }
     });
 
+    it("--apply-config writes the recommended keys into Pulumi.<stack>.yaml and re-runs the policy gate's cost check", () => {
+        const proj = fs.mkdtempSync(path.join(os.tmpdir(), "opt-proj-"));
+        fs.copyFileSync(path.join(ROOT, "Pulumi.dev.yaml"), path.join(proj, "Pulumi.dev.yaml"));
+        const out = execFileSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "scripts/optimize.ts"), "--stack", "dev", "--workdir", workdir, "--project-dir", proj, "--apply-config"], { cwd: ROOT, encoding: "utf8" });
+        const wanted = report.recommendations.filter((r: any) => r.recommended).flatMap((r: any) => r.changes.filter((c: any) => c.supported));
+        const text = fs.readFileSync(path.join(proj, "Pulumi.dev.yaml"), "utf8");
+        if (wanted.length === 0) {
+            assert.match(out, /no config change to apply/);
+            assert.equal(text, fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"));
+        } else {
+            for (const c of wanted) assert.ok(out.includes(`applied mlplatform:${c.key}:`), `${c.key} applied:\n${out}`);
+            assert.match(out, /policy gate: estimated \$[0-9.]+\/month vs budget 300; cost-within-budget passes/);
+            const cfg = loadStackFile("dev", proj);
+            for (const c of wanted.filter((c: any) => c.key.startsWith("endpoint.autoscaling."))) assert.equal((cfg.endpoint.autoscaling as any)[c.key.split(".").pop()], c.value);
+        }
+        fs.rmSync(proj, { recursive: true, force: true });
+    });
+
     after(() => {
         if (report) console.log(`      local run: ${report.totals.monthlyInvocations} invocations/month, $${report.totals.monthlyUsd}/month, saving $${report.totals.savingMonthlyUsd}`);
         if (workdir && !process.env.OPT_KEEP_TMP) fs.rmSync(workdir, { recursive: true, force: true });
