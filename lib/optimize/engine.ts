@@ -376,8 +376,13 @@ export function optimize(input: OptimizeInput): OptimizeReport {
         recs.push({
             id: "spot-training", kind: "spot-training", title: "Managed spot training with checkpointing",
             recommended: true, monthlyBeforeUsd: null, monthlyAfterUsd: null, monthlySavingUsd: null,
-            risk: "Spot capacity can be reclaimed: jobs must checkpoint (CheckpointConfig) and MaxWaitTimeInSeconds >= MaxRuntimeInSeconds; a tuning run can take longer. Training rates (on-demand and spot) are not in the price table, so the saving is not computed; SageMaker reports the realised saving per job (BillableTimeInSeconds vs TrainingTimeInSeconds).",
-            arithmetic: [input.tuning ? `tune step: ${input.tuning.trials} trials in ${input.tuning.wallSeconds.toFixed(0)} s locally (${(input.tuning.wallSeconds / Math.max(1, input.tuning.trials)).toFixed(1)} s/trial); on ${input.tuning.instanceType} that is ~${((input.tuning.wallSeconds / 3600) * (1)).toFixed(3)} instance-h per tuning run at the training rate (unknown)` : "no tune step history in the workdir"],
+            risk: "Spot capacity can be reclaimed: the training step already checkpoints to S3 with spot (CheckpointConfig, MaxWaitTimeInSeconds >= MaxRuntimeInSeconds; lib/aws/training.ts), but a run can wait for capacity and take longer. Training rates (on-demand and spot) are not in the price table, so the saving is not computed; SageMaker reports the realised saving per job (BillableTimeInSeconds vs TrainingTimeInSeconds).",
+            arithmetic: [
+                input.tuning
+                    ? `tune step: ${input.tuning.trials} trials in ${input.tuning.wallSeconds.toFixed(0)} s of local wall time (${(input.tuning.wallSeconds / Math.max(1, input.tuning.trials)).toFixed(1)} s/trial); on AWS each trial is a training job on ${input.tuning.instanceType} billed per second, so spot's saving = trials x billable hours x (on-demand - spot training rate), with both rates unknown in the price table`
+                    : "no tune step history in the workdir",
+                `training.maxRuntimeSeconds ${cfg.training.maxRuntimeSeconds}: with spot, MaxWaitTimeInSeconds must be >= it`,
+            ],
             changes: [{ key: "training.useSpot", value: true, supported: true }],
         });
     }
