@@ -110,7 +110,7 @@ export interface OptimizeReport {
     traffic: Omit<VariantTraffic, "series">[];
     variants: VariantCost[];
     fixed: FixedCost[];
-    totals: { inferenceMonthlyUsd: number; fixedMonthlyUsd: number; monthlyUsd: number; monthlyInvocations: number; costPer1000Usd: number | null; afterMonthlyUsd: number; savingMonthlyUsd: number };
+    totals: { inferenceMonthlyUsd: number; fixedMonthlyUsd: number; monthlyUsd: number; monthlyInvocations: number; costPer1000Usd: number | null; afterMonthlyUsd: number; savingMonthlyUsd: number; autoscalingSavingMonthlyUsd: number };
     recommendations: Recommendation[];
     notes: string[];
     sources: Record<string, string>;
@@ -422,7 +422,7 @@ export function optimize(input: OptimizeInput): OptimizeReport {
         traffic: input.traffic.map(({ series, ...rest }) => rest),
         variants,
         fixed,
-        totals: { inferenceMonthlyUsd: r2(inferenceBefore), fixedMonthlyUsd: r2(fixedTotal), monthlyUsd: r2(total), monthlyInvocations: monthlyInvTotal, costPer1000Usd: monthlyInvTotal > 0 ? total / (monthlyInvTotal / 1000) : null, afterMonthlyUsd: r2(afterTotal), savingMonthlyUsd: r2(total - afterTotal) },
+        totals: { inferenceMonthlyUsd: r2(inferenceBefore), fixedMonthlyUsd: r2(fixedTotal), monthlyUsd: r2(total), monthlyInvocations: monthlyInvTotal, costPer1000Usd: monthlyInvTotal > 0 ? total / (monthlyInvTotal / 1000) : null, afterMonthlyUsd: r2(afterTotal), savingMonthlyUsd: r2(total - afterTotal), autoscalingSavingMonthlyUsd: r2(recs.find((x) => x.id === "autoscaling" && x.recommended)?.monthlySavingUsd ?? 0) },
         recommendations: recs,
         notes,
         sources: { hosting: `${input.hosting.source} (as of ${input.hosting.asOf})`, infrastructure: `${input.infra.source} (as of ${input.infra.asOf})` },

@@ -19,7 +19,8 @@ export function formatText(r: OptimizeReport): string {
     for (const v of r.variants) L.push(`  variant ${v.variant}: ${v.instanceCount} x ${v.instanceType} @ ${v.hourlyUsd === null ? "unknown" : `$${v.hourlyUsd}`}/h = ${money(v.monthlyUsd)}; ${v.monthlyInvocations} invocations/month; per 1000 predictions ${per1000(v.costPer1000Usd)}`);
     for (const f of r.fixed) L.push(`  fixed: ${f.item}: ${money(f.monthlyUsd)} (${f.arithmetic})`);
     L.push(`  total ${money(r.totals.monthlyUsd)} (inference ${money(r.totals.inferenceMonthlyUsd)} + fixed ${money(r.totals.fixedMonthlyUsd)}); per 1000 predictions ${per1000(r.totals.costPer1000Usd)}; budget ${money(r.budgetUsd)}`);
-    L.push(`  after the recommendations: ${money(r.totals.afterMonthlyUsd)} (saving ${money(r.totals.savingMonthlyUsd)}/month)`);
+    L.push(`  after the sizing / serverless / idle recommendations: ${money(r.totals.afterMonthlyUsd)} (saving ${money(r.totals.savingMonthlyUsd)}/month)`);
+    L.push(`  autoscaling policy change: ${money(r.totals.autoscalingSavingMonthlyUsd)}/month less than the current policy, replaying the window`);
     L.push("");
     L.push("recommendations:");
     for (const x of r.recommendations) {
@@ -42,7 +43,8 @@ export async function writeHtml(r: OptimizeReport, file: string): Promise<number
         ["inference (variable)", money(r.totals.inferenceMonthlyUsd)],
         ["fixed", money(r.totals.fixedMonthlyUsd)],
         ["after recommendations", money(r.totals.afterMonthlyUsd)],
-        ["monthly saving", money(r.totals.savingMonthlyUsd)],
+        ["monthly saving (sizing, serverless, idle)", money(r.totals.savingMonthlyUsd)],
+        ["monthly saving (autoscaling policy, window replay)", money(r.totals.autoscalingSavingMonthlyUsd)],
         ["cost per 1000 predictions", per1000(r.totals.costPer1000Usd)],
         ["budget", money(r.budgetUsd)],
         ["p99 SLO (ms)", r.sloP99Ms],

@@ -122,6 +122,7 @@ describe("optimize: on a real local run", function () {
             const text = await page.innerText("body");
             assert.ok(text.includes(`$${rep.totals.monthlyUsd.toFixed(2)}`), "total monthly cost rendered");
             assert.ok(text.includes(`$${rep.totals.fixedMonthlyUsd.toFixed(2)}`), "fixed cost rendered");
+            assert.ok(text.includes(`$${rep.totals.autoscalingSavingMonthlyUsd.toFixed(2)}`), "autoscaling saving rendered");
             assert.ok(text.includes(`$${rep.totals.costPer1000Usd.toFixed(4)}`), "cost per 1000 predictions rendered");
             for (const r of rep.recommendations) assert.ok(text.includes(r.title), `recommendation rendered: ${r.title}`);
             const sl = rep.recommendations.find((r: any) => r.kind === "serverless");
