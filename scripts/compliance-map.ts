@@ -14,6 +14,7 @@
  * (https://docs.aws.amazon.com/wellarchitected/latest/machine-learning-lens/).
  * test/compliance/map.test.ts fails when a policy, a Config rule or an EventBridge route of the program has no entry.
  */
+import { CliSpec, withCli } from "../lib/common/cli";
 import * as fs from "fs";
 import * as path from "path";
 import { Control, MANAGED_RULES, NOT_DEPLOYED, ruleName } from "../components/detective";
@@ -278,14 +279,26 @@ export function renderMarkdown(map: ComplianceMap): string {
     return L.join("\n");
 }
 
-function main(argv: string[]): number {
+export const SPEC: CliSpec = {
+    program: "npm run compliance:map --",
+    summary: "Writes docs/compliance.md from the code: each control with its preventive policies, detective Config rules, responses and framework ids.",
+    flags: [{ name: "check", help: "write nothing; exit 1 when docs/compliance.md is not what the code says" }],
+    examples: ["npm run compliance:map", "npm run compliance:map -- --check"],
+    notes: ["exit codes: 0 written (or up to date), 1 out of date or an unmapped policy/rule, 2 bad arguments"],
+};
+
+function main(argv: string[]): Promise<number> {
+    return withCli(SPEC, argv, (p) => writeMap(p.flags.check === true));
+}
+
+function writeMap(check: boolean): number {
     const map = buildComplianceMap();
     if (map.problems.length > 0) {
         process.stderr.write(`compliance map: ${map.problems.length} problem(s):\n${map.problems.map((p) => `  - ${p}`).join("\n")}\n`);
         return 1;
     }
     const md = renderMarkdown(map);
-    if (argv.includes("--check")) {
+    if (check) {
         const current = fs.existsSync(MAP_FILE) ? fs.readFileSync(MAP_FILE, "utf8") : "";
         if (current !== md) {
             process.stderr.write(`${path.relative(ROOT, MAP_FILE)} is out of date: run npm run compliance:map\n`);
@@ -299,4 +312,12 @@ function main(argv: string[]): number {
     return 0;
 }
 
-if (require.main === module) process.exit(main(process.argv.slice(2)));
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (e: Error) => {
+            process.stderr.write(`error: ${e.message}\n`);
+            process.exit(2);
+        },
+    );
+}

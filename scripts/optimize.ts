@@ -16,52 +16,71 @@ import { DEFAULT_OPTIONS, optimize, OptimizeOptions } from "../lib/optimize/engi
 import { formatText, writeHtml } from "../lib/optimize/report";
 import { awsInputs, loadHostingPrices, loadInfraPrices, localInputs } from "../lib/optimize/sources";
 import { VariantTraffic } from "../lib/optimize/traffic";
-import { parseFlags } from "./plan";
+import { CliSpec, ParsedCli, UsageError, withCli } from "../lib/common/cli";
 
-const USAGE = `usage: npm run optimize -- --stack <env> [--target local|aws] [--workdir DIR] [--from ISO --to ISO]
-                            [--json FILE] [--html FILE] [--apply-config] [--include-loadtest-traffic] [--allow-serverless-outside-vpc]
-                            [--headroom 0.3] [--idle-days 7] [--serverless-memory 2048] [--cold-start-ms 2000]
-                            [--payload-bytes 2048] [--log-bytes 1500] [--working-hours 7-19] [--project-dir DIR]
-                            [--endpoint NAME] [--recommender-job NAME]   (aws)
-  local (default): capacity from <workdir>/reports/loadtest.json, traffic from the local endpoint's EMF metrics,
-                   tune history from <workdir>/manifest.json (workdir default .ml-env/<stack>); the load test's
-                   own requests are not traffic unless --include-loadtest-traffic
-  aws:             capacity from an Inference Recommender job (--recommender-job), traffic from CloudWatch
-                   GetMetricData (AWS/SageMaker Invocations per variant; default window: the last 14 days)
-  --apply-config   writes the recommended keys into Pulumi.<stack>.yaml (validated, atomic) and re-runs the
-                   policy gate's cost check (exit 1 when it fails)
-Prices: policies/data/sagemaker-prices.json, policies/data/aws-infra-prices.json. See docs/cost.md.`;
+export const SPEC: CliSpec = {
+    program: "npm run optimize --",
+    summary:
+        "Joins measured capacity, observed traffic and prices into cost recommendations (size, autoscaling, serverless, idle,\n" +
+        "spot training, Savings Plans) with cost per 1000 predictions and the stack's fixed costs (lib/optimize; docs/cost.md).\n" +
+        "local (default): capacity from <workdir>/reports/loadtest.json, traffic from the local endpoint's EMF metrics, tune history\n" +
+        "from <workdir>/manifest.json. aws: capacity from an Inference Recommender job, traffic from CloudWatch GetMetricData\n" +
+        "(default window: the last 14 days). Prices: policies/data/sagemaker-prices.json, policies/data/aws-infra-prices.json.",
+    flags: [
+        { name: "stack", value: "NAME", help: "stack whose Pulumi.<NAME>.yaml is optimised (required)" },
+        { name: "target", value: "local|aws", help: "where capacity and traffic come from (default local)" },
+        { name: "workdir", value: "DIR", help: "local run's workdir (default .ml-env/<stack>)" },
+        { name: "project-dir", value: "DIR", help: "folder holding Pulumi.<stack>.yaml (default this repository)" },
+        { name: "from", value: "ISO", help: "start of the traffic window" },
+        { name: "to", value: "ISO", help: "end of the traffic window" },
+        { name: "json", value: "FILE", help: "also write the report as JSON" },
+        { name: "html", value: "FILE", help: "also write a self-contained HTML report" },
+        { name: "apply-config", help: "write the recommended keys into Pulumi.<stack>.yaml (validated, atomic) and re-run the policy gate's cost check (exit 1 when it fails)" },
+        { name: "include-loadtest-traffic", help: "count the load test's own requests as traffic" },
+        { name: "allow-serverless-outside-vpc", help: "consider serverless although the endpoint runs in the VPC" },
+        { name: "headroom", value: "0.3", help: "capacity headroom over the observed peak" },
+        { name: "idle-days", value: "7", help: "days without invocations that make an endpoint idle" },
+        { name: "serverless-memory", value: "MB", help: "serverless memory size (1024 to 6144, multiple of 1024)" },
+        { name: "cold-start-ms", value: "MS", help: "assumed serverless cold start (default 2000)" },
+        { name: "payload-bytes", value: "N", help: "mean request payload (default 2048)" },
+        { name: "log-bytes", value: "N", help: "log bytes per invocation for the log-ingestion estimate (default 1500)" },
+        { name: "working-hours", value: "START-END", help: "UTC working hours for the dev scale-down, e.g. 7-19" },
+        { name: "endpoint", value: "NAME", help: "aws: endpoint name (default the stack's)" },
+        { name: "recommender-job", value: "NAME", help: "aws: Inference Recommender job with the capacity" },
+    ],
+    examples: ["npm run optimize -- --stack dev", "npm run optimize -- --stack dev --html .ml-env/dev/reports/optimize.html --json optimize.json", "npm run optimize -- --stack prod --target aws --recommender-job mlp-prod-rec --from 2026-11-01T00:00:00Z"],
+    notes: ["exit codes: 0 done, 1 the applied config breaks the cost policy, 2 bad arguments or configuration"],
+};
 
 function num(flags: Record<string, string | boolean>, k: string, lo: number, hi: number): number | undefined {
     if (flags[k] === undefined) return undefined;
     const v = Number(flags[k]);
-    if (!(v >= lo && v <= hi)) throw new ConfigError([`--${k} ${String(flags[k])}: expected a number in [${lo}, ${hi}]`]);
+    if (!(v >= lo && v <= hi)) throw new UsageError(`option --${k} ${String(flags[k])}: expected a number in [${lo}, ${hi}]`);
     return v;
 }
 
 function isoMs(flags: Record<string, string | boolean>, k: string): number | undefined {
     if (flags[k] === undefined) return undefined;
     const t = Date.parse(String(flags[k]));
-    if (!Number.isFinite(t)) throw new ConfigError([`--${k} ${String(flags[k])}: not an ISO 8601 time (e.g. 2026-12-01T00:00:00Z)`]);
+    if (!Number.isFinite(t)) throw new UsageError(`option --${k} ${String(flags[k])}: not an ISO 8601 time (e.g. 2026-12-01T00:00:00Z)`);
     return t;
 }
 
-async function main(): Promise<number> {
-    const argv = process.argv.slice(2);
-    if (argv.includes("--help") || argv.includes("-h")) {
-        process.stdout.write(USAGE + "\n");
-        return 0;
-    }
-    const flags = parseFlags(argv, ["stack", "target", "workdir", "project-dir", "from", "to", "json", "html", "headroom", "idle-days", "serverless-memory", "cold-start-ms", "payload-bytes", "log-bytes", "working-hours", "endpoint", "recommender-job"], ["apply-config", "include-loadtest-traffic", "allow-serverless-outside-vpc"]);
-    if (typeof flags.stack !== "string") throw new ConfigError([`--stack <env> is required (e.g. --stack dev)\n${USAGE}`]);
+function main(argv: string[]): Promise<number> {
+    return withCli(SPEC, argv, (p) => run(p));
+}
+
+async function run(p: ParsedCli): Promise<number> {
+    const flags: Record<string, string | boolean> = p.flags;
+    if (typeof flags.stack !== "string") throw new UsageError("option --stack is required, e.g. --stack dev");
     const target = String(flags.target ?? "local");
-    if (target !== "local" && target !== "aws") throw new ConfigError([`--target ${target}: expected local or aws`]);
+    if (target !== "local" && target !== "aws") throw new UsageError(`option --target ${target}: expected local or aws`);
     // Where Pulumi.<stack>.yaml lives (default: this repository).
     const projectDir = typeof flags["project-dir"] === "string" ? path.resolve(flags["project-dir"]) : path.resolve(__dirname, "..");
     const cfg = loadStackFile(flags.stack, projectDir);
     const fromMs = isoMs(flags, "from");
     const toMs = isoMs(flags, "to");
-    if (fromMs !== undefined && toMs !== undefined && !(toMs > fromMs)) throw new ConfigError([`--from ${String(flags.from)} must be before --to ${String(flags.to)}`]);
+    if (fromMs !== undefined && toMs !== undefined && !(toMs > fromMs)) throw new UsageError(`option --from ${String(flags.from)} must be before --to ${String(flags.to)}`);
     const options: Partial<OptimizeOptions> = {};
     const set = <K extends keyof OptimizeOptions>(k: K, v: OptimizeOptions[K] | undefined) => {
         if (v !== undefined) options[k] = v;
@@ -69,7 +88,7 @@ async function main(): Promise<number> {
     set("headroom", num(flags, "headroom", 0, 5));
     set("idleDays", num(flags, "idle-days", 1, 365));
     const mem = num(flags, "serverless-memory", 1024, 6144);
-    if (mem !== undefined && mem % 1024 !== 0) throw new ConfigError([`--serverless-memory ${mem}: SageMaker Serverless memory sizes are 1024, 2048, 3072, 4096, 5120 or 6144 MB`]);
+    if (mem !== undefined && mem % 1024 !== 0) throw new UsageError(`option --serverless-memory ${mem}: SageMaker Serverless memory sizes are 1024, 2048, 3072, 4096, 5120 or 6144 MB`);
     set("serverlessMemoryMb", mem);
     set("coldStartMs", num(flags, "cold-start-ms", 0, 600_000));
     set("payloadBytes", num(flags, "payload-bytes", 1, 6 * 1024 * 1024));
@@ -77,7 +96,7 @@ async function main(): Promise<number> {
     if (flags["allow-serverless-outside-vpc"]) options.allowServerlessOutsideVpc = true;
     if (flags["working-hours"] !== undefined) {
         const m = /^(\d{1,2})-(\d{1,2})$/.exec(String(flags["working-hours"]));
-        if (!m || Number(m[1]) >= Number(m[2]) || Number(m[2]) > 24) throw new ConfigError([`--working-hours ${String(flags["working-hours"])}: expected START-END UTC hours, e.g. 7-19`]);
+        if (!m || Number(m[1]) >= Number(m[2]) || Number(m[2]) > 24) throw new UsageError(`option --working-hours ${String(flags["working-hours"])}: expected START-END UTC hours, e.g. 7-19`);
         options.workingHours = [Number(m[1]), Number(m[2])];
     }
 
@@ -133,7 +152,7 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-    main().then(
+    main(process.argv.slice(2)).then(
         (code) => process.exit(code),
         (e: Error) => {
             process.stderr.write(`${e instanceof ConfigError ? e.message : e.message}\n`);

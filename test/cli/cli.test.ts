@@ -32,10 +32,13 @@ const CLIS: Cli[] = [
     { name: "bench", cmd: [...TS, "bench/index.ts"], mentions: /--write-docs/, lists: "--write-docs" },
     { name: "summary", cmd: [...TS, "scripts/summary.ts"], mentions: /manifest/, lists: "--workdir" },
     { name: "docs", cmd: [...TS, "scripts/gen-docs.ts"], mentions: /configuration\.md/, lists: "--check" },
+    { name: "optimize", cmd: [...TS, "scripts/optimize.ts"], mentions: /--apply-config/, lists: "--stack" },
+    { name: "access", cmd: [...TS, "scripts/access.ts"], mentions: /explain/, lists: "--stack" },
+    { name: "compliance:map", cmd: [...TS, "scripts/compliance-map.ts"], mentions: /compliance\.md/, lists: "--check" },
 ];
 
 /** Arguments that reach the option parser for CLIs with commands (monitor, registry, endpoint). */
-const BOGUS_ARGS: Record<string, string[]> = { monitor: ["baseline", "--bogus", "1"], registry: ["list", "--bogus", "1"], endpoint: ["status", "--bogus", "1"], "run-step": ["prepare", "--bogus", "1"] };
+const BOGUS_ARGS: Record<string, string[]> = { monitor: ["baseline", "--bogus", "1"], registry: ["list", "--bogus", "1"], endpoint: ["status", "--bogus", "1"], "run-step": ["prepare", "--bogus", "1"], access: ["explain", "--bogus", "1"] };
 
 function run(cmd: string[], args: string[]): Promise<{ code: number | null; out: string; err: string }> {
     return new Promise((resolve, reject) => {
