@@ -45,7 +45,7 @@ if (require.main === module) {
     main(process.argv.slice(2)).then(
         (code) => process.exit(code),
         (e: Error) => {
-            process.stderr.write(`error: ${e instanceof ConfigError ? e.message : e.message}\n`);
+            process.stderr.write(`${e instanceof ConfigError || e.name === "PackConfigError" ? e.message : `error: ${e.message}`}\n`);
             process.exit(2);
         },
     );

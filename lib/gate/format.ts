@@ -114,7 +114,7 @@ export function formatReport(report: GateReport, opts: FormatOptions = {}): stri
     }
     if (report.exemptions.length) {
         lines.push("");
-        lines.push(`Active exemptions (reason, approver/ticket and expiry declared; not silently passed): ${report.exemptions.length}`);
+        lines.push(`Exemptions in force (declared with reason, approver or ticket, expiry): ${report.exemptions.length}`);
         for (const e of [...report.exemptions].sort((a, b) => a.expires.localeCompare(b.expires))) {
             lines.push(...wrap(`- ${e.policyName} — ${e.type} ${e.name}${location(report, e.urn)}`, width, "  ", "    "));
             lines.push(...wrap(`expires ${e.expires}; approved: ${[e.approver, e.ticket].filter(Boolean).join(" ") || "-"}; declared in ${e.source === "file" ? "policies/exemptions.json" : "the resource's tags"}`, width, "    "));

@@ -397,7 +397,15 @@ def decode(body, content_type):
     ct = media_type(content_type) if content_type else "text/csv"
     if ct not in ("text/csv", "application/json"):
         raise InvocationError(415, "unsupported_content_type", 'Content-Type "%s" is not supported; send text/csv or application/json' % (content_type or "text/csv"))
-    text = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else (body or "")
+    # Bodies that are not UTF-8 are refused as the local endpoint refuses them (lib/serving/server.ts): never scored on
+    # replacement characters. The framework in front of input_fn decodes text/csv and application/json bodies itself,
+    # replacing invalid bytes with U+FFFD (werkzeug's get_data(as_text=True)), so the script sees the replacement:
+    # the bytes before it were valid, and their UTF-8 length is the offset of the first invalid byte. (A client that
+    # sends a literal U+FFFD is refused too: it cannot be told apart from a replacement.)
+    text = bytes(body).decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else (body or "")
+    bad = text.find("\ufffd")
+    if bad >= 0:
+        raise InvocationError(400, "invalid_encoding", "the %s request body is not valid UTF-8 (first invalid byte at offset %d); re-encode it as UTF-8 (e.g. iconv -f latin1 -t utf-8)" % (ct, len(text[:bad].encode("utf-8"))))
     if len(text) == 0 or (ct == "text/csv" and js_trim(text) == ""):
         raise InvocationError(400, "empty_body", "the request body is empty; send one or more CSV rows or a JSON document")
     if ct == "text/csv":
