@@ -29,7 +29,13 @@ export const USAGE = `usage:
   --origin     vpc: through the stack's S3 gateway endpoint (default for workloads); outside: from anywhere else
 
 explain prints Allowed/Denied with each decision (an S3 object request on an SSE-KMS bucket is two: S3 and KMS),
-the context assumed and the deciding statements; it exits 0 either way. check exits 1 when the contract fails.`;
+the context assumed and the deciding statements; it exits 0 either way. check exits 1 when the contract fails.
+
+examples:
+  npm run access -- explain --stack prod --principal serverlessMonitor --action s3:GetObject --resource s3://<capture bucket>/datacapture/x.jsonl
+  npm run access -- explain --stack prod --principal anonymous --action s3:GetObject --resource s3://<audit bucket>/cloudtrail/x
+  npm run access -- matrix --stack prod --html access.html
+  npm run access -- check --stack dev`;
 
 /** A bad command line: the message names the argument, the problem and the fix; exit 2. */
 export class UsageError extends Error {}
