@@ -155,7 +155,7 @@ export const detectiveControls: PlatformStackPolicy = definePolicy({
     frameworks: [
         "AWS Well-Architected SEC04-BP01 (configure service and application logging), SEC04-BP03 (correlate and enrich security alerts)",
         "AWS Well-Architected Machine Learning Lens MLSEC06-BP02",
-        "AWS Security Hub Config.1",
+        "AWS FSBP Config.1",
         "NIST SP 800-53 CA-7 (continuous monitoring)",
     ],
     tags: ["detective", "compliance", "monitoring"],
