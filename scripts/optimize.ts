@@ -9,6 +9,7 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { ConfigError } from "../infra/config";
 import { loadStackFile } from "../infra/stack-config";
+import { selectRules } from "../components/detective";
 import { writeFileAtomic } from "../lib/data/io";
 import { applyConfig } from "../lib/optimize/apply";
 import { Capacity } from "../lib/optimize/capacity";
@@ -64,6 +65,13 @@ function isoMs(flags: Record<string, string | boolean>, k: string): number | und
     const t = Date.parse(String(flags[k]));
     if (!Number.isFinite(t)) throw new UsageError(`option --${k} ${String(flags[k])}: not an ISO 8601 time (e.g. 2026-12-01T00:00:00Z)`);
     return t;
+}
+
+/** The AWS Config rules the stack's detective component deploys (components/detective.ts decides which). */
+function detectiveRules(cfg: ReturnType<typeof loadStackFile>): { rules: number; recorder: boolean } {
+    const d = cfg.detective;
+    if (!d.enabled) return { rules: 0, recorder: false };
+    return { rules: selectRules(cfg.environment, d.accountRules).length, recorder: d.createRecorder };
 }
 
 function main(argv: string[]): Promise<number> {
@@ -125,7 +133,7 @@ async function run(p: ParsedCli): Promise<number> {
         traffic = ai.traffic;
         notes.push(...ai.notes);
     }
-    const report = optimize({ config: cfg, capacity, traffic, tuning, hosting: loadHostingPrices(cfg.region), infra: loadInfraPrices(cfg.region), options: { ...DEFAULT_OPTIONS, ...options }, notes });
+    const report = optimize({ config: cfg, capacity, traffic, tuning, detective: detectiveRules(cfg), hosting: loadHostingPrices(cfg.region), infra: loadInfraPrices(cfg.region), options: { ...DEFAULT_OPTIONS, ...options }, notes });
     process.stdout.write(formatText(report) + "\n");
     if (typeof flags.json === "string") writeFileAtomic(path.resolve(flags.json), JSON.stringify(report, null, 2) + "\n");
     if (typeof flags.html === "string") {

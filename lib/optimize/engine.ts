@@ -125,6 +125,8 @@ export interface OptimizeInput {
     options?: Partial<OptimizeOptions>;
     /** The tune step's trial history (local run), when there is one. */
     tuning?: { trials: number; wallSeconds: number; instanceType: string };
+    /** AWS Config rules the stack deploys and whether it creates the recorder (the CLI counts them from the program). */
+    detective?: { rules: number; recorder: boolean };
     notes?: string[];
     now?: Date;
 }
@@ -398,7 +400,19 @@ export function optimize(input: OptimizeInput): OptimizeReport {
     } else {
         fixed.push({ item: "CloudTrail (management events: first copy free; InvokeEndpoint data events)", monthlyUsd: r2((monthlyInvTotal / 100_000) * input.infra.cloudTrailDataEventsPer100k), arithmetic: `${monthlyInvTotal} data events/month / 100k x $${input.infra.cloudTrailDataEventsPer100k}`, source: input.infra.source });
     }
-    fixed.push({ item: "AWS Config rules", monthlyUsd: 0, arithmetic: "none: the stack creates no AWS Config rules (its controls are the policy pack at deploy time)", source: input.infra.source });
+    const det = input.detective;
+    if (!det || det.rules === 0) {
+        fixed.push({ item: "AWS Config rules", monthlyUsd: 0, arithmetic: "none: the stack deploys no AWS Config rules (detective.enabled: false)", source: input.infra.source });
+    } else {
+        // AWS Config bills per rule evaluation and, for the recorder, per configuration item recorded: both scale with
+        // resource changes and the periodic rules' 24 h evaluations, which no input here measures; so no figure.
+        fixed.push({
+            item: `AWS Config (${det.rules} managed rules${det.recorder ? " + the recorder" : ""})`,
+            monthlyUsd: null,
+            arithmetic: `${det.rules} rules x evaluations/month x the per-evaluation price${det.recorder ? " + configuration items recorded x the per-item price" : ""}: unknown here (evaluations follow resource changes and the periodic rules' daily runs; see the account's Config usage)`,
+            source: input.infra.source,
+        });
+    }
     const gb = (monthlyInvTotal * o.logBytesPerInvocation) / 1e9;
     const stored = gb * (cfg.logs.retentionDays / (HOURS_PER_MONTH / 24));
     fixed.push({ item: `Log ingestion + storage at ${cfg.logs.retentionDays} d retention`, monthlyUsd: r2(gb * input.infra.logsIngestionPerGb + stored * input.infra.logsStoragePerGbMonth), arithmetic: `${monthlyInvTotal} invocations x ${o.logBytesPerInvocation} B = ${gb.toFixed(3)} GB x $${input.infra.logsIngestionPerGb}/GB + ${stored.toFixed(3)} GB retained x $${input.infra.logsStoragePerGbMonth}/GB-month (estimate: per-invocation log bytes ${o.logBytesPerInvocation}; flow logs not included)`, source: input.infra.source });

@@ -18,7 +18,8 @@ export function formatText(r: OptimizeReport): string {
     L.push("cost now (monthly, on-demand):");
     for (const v of r.variants) L.push(`  variant ${v.variant}: ${v.instanceCount} x ${v.instanceType} @ ${v.hourlyUsd === null ? "unknown" : `$${v.hourlyUsd}`}/h = ${money(v.monthlyUsd)}; ${v.monthlyInvocations} invocations/month; per 1000 predictions ${per1000(v.costPer1000Usd)}`);
     for (const f of r.fixed) L.push(`  fixed: ${f.item}: ${money(f.monthlyUsd)} (${f.arithmetic})`);
-    L.push(`  total ${money(r.totals.monthlyUsd)} (inference ${money(r.totals.inferenceMonthlyUsd)} + fixed ${money(r.totals.fixedMonthlyUsd)}); per 1000 predictions ${per1000(r.totals.costPer1000Usd)}; budget ${money(r.budgetUsd)}`);
+    const unpriced = r.fixed.filter((f) => f.monthlyUsd === null).map((f) => f.item);
+    L.push(`  total ${unpriced.length ? "at least " : ""}${money(r.totals.monthlyUsd)} (inference ${money(r.totals.inferenceMonthlyUsd)} + fixed ${money(r.totals.fixedMonthlyUsd)}${unpriced.length ? `; not priced: ${unpriced.join(", ")}` : ""}); per 1000 predictions ${per1000(r.totals.costPer1000Usd)}; budget ${money(r.budgetUsd)}`);
     L.push(`  after the sizing / serverless / idle recommendations: ${money(r.totals.afterMonthlyUsd)} (saving ${money(r.totals.savingMonthlyUsd)}/month)`);
     L.push(`  autoscaling policy change: ${money(r.totals.autoscalingSavingMonthlyUsd)}/month less than the current policy, replaying the window`);
     L.push("");
