@@ -18,7 +18,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, PolicyStatement } from "./grants";
+import { githubOidcTrustPolicy, policyDocument, PolicyStatement } from "./grants";
 
 /** Read-only actions refresh needs over the stack's resource types (no data-plane reads: no s3:GetObject, no logs:GetLogEvents). */
 export const CI_READ_ACTIONS: readonly string[] = [
@@ -167,20 +167,7 @@ export class CiReadOnlyRole extends pulumi.ComponentResource {
                 name: `${args.namePrefix}-ci-readonly`,
                 description: `${args.namePrefix}: CI preview and drift checks (read-only; GitHub Actions OIDC)`,
                 maxSessionDuration: 3600,
-                assumeRolePolicy: providerArn.apply((arn) => {
-                    const host = arn.replace(/^.*:oidc-provider\//, "");
-                    return JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            {
-                                Effect: "Allow",
-                                Principal: { Federated: arn },
-                                Action: "sts:AssumeRoleWithWebIdentity",
-                                Condition: { StringEquals: { [`${host}:aud`]: "sts.amazonaws.com" }, StringLike: { [`${host}:sub`]: subjects } },
-                            },
-                        ],
-                    });
-                }),
+                assumeRolePolicy: providerArn.apply((arn) => githubOidcTrustPolicy(arn, subjects)),
                 tags: args.tags,
             },
             opt,

@@ -69,3 +69,26 @@ export function kmsStatement(keyArn: pulumi.Input<string>, use: KeyUse): PolicyS
     }
     return out;
 }
+
+/**
+ * Trust policy of a role assumed by GitHub Actions through the account's OIDC provider: audience sts.amazonaws.com and
+ * a subject that names the repository (StringLike, so a list of subjects or one with a `*` in its ref part works).
+ * https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services
+ */
+export function githubOidcTrustPolicy(providerArn: string, subjects: string | string[]): string {
+    const host = providerArn.replace(/^.*:oidc-provider\//, "");
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Principal: { Federated: providerArn },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: {
+                    StringEquals: { [`${host}:aud`]: "sts.amazonaws.com" },
+                    StringLike: { [`${host}:sub`]: subjects },
+                },
+            },
+        ],
+    });
+}

@@ -12,7 +12,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { grant, Grantee, kmsActions, PolicyStatement, policyDocument } from "./grants";
+import { githubOidcTrustPolicy, grant, Grantee, kmsActions, PolicyStatement, policyDocument } from "./grants";
 import { exemption, PLATFORM_EXEMPTIONS_EXPIRE } from "./tagging";
 
 export const ACTIVITIES = ["processing", "training", "hosting", "monitoring", "featureStore", "pipeline", "ciDeploy"] as const;
@@ -627,23 +627,7 @@ export class PlatformSecurity extends pulumi.ComponentResource {
             // A wildcard owner/repository would let any GitHub repository's workflow assume the role.
             throw new Error(`PlatformSecurity: ciOidcSubject '${subject ?? ""}' must name the repository, e.g. repo:my-org/ml-platform:environment:${args.environment}`);
         }
-        return pulumi.output(providerArn).apply((arn) => {
-            const host = arn.replace(/^.*:oidc-provider\//, "");
-            return JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Effect: "Allow",
-                        Principal: { Federated: arn },
-                        Action: "sts:AssumeRoleWithWebIdentity",
-                        Condition: {
-                            StringEquals: { [`${host}:aud`]: "sts.amazonaws.com" },
-                            StringLike: { [`${host}:sub`]: subject },
-                        },
-                    },
-                ],
-            });
-        });
+        return pulumi.output(providerArn).apply((arn) => githubOidcTrustPolicy(arn, subject));
     }
 }
 

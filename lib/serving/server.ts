@@ -375,6 +375,31 @@ export class EndpointServer {
     return undefined;
   }
 
+  /**
+   * Captures an answered request (sampled). Resolves false after answering 500 capture_failed when its line could not
+   * be written (the writer has truncated it away): a 200 is only sent for a request whose line is in the file.
+   */
+  private async captureAnswered(res: http.ServerResponse, r: ServingRequest, variant: string, input: string, output: string, outputType: string): Promise<boolean> {
+    const cap = this.config.capture;
+    if (!this.capture || cap.samplingPercentage <= 0) return true;
+    if (cap.samplingPercentage < 100 && this.sampleRng() * 100 >= cap.samplingPercentage) return true;
+    const line = formatCaptureRecord({
+      input: { data: input, contentType: r.contentType, encoding: encodingForContentType(r.contentType) },
+      output: { data: output, contentType: outputType },
+      eventId: randomUUID(),
+      inferenceTime: inferenceTimeNow(),
+      inferenceId: r.inferenceId,
+    });
+    try {
+      await this.capture.append(variant, line);
+      this.stats.captured++;
+      return true;
+    } catch (e) {
+      this.fail(res, 500, 'capture_failed', (e as Error).message, variant);
+      return false;
+    }
+  }
+
   private async process(res: http.ServerResponse, r: ServingRequest, ct: string, variant: string, t0: bigint): Promise<void> {
     // Non-UTF-8 bodies are refused (400), not scored on U+FFFD replacements nor captured altered. Why not capture
     // them BASE64: the service captures the content types listed in CaptureContentTypeHeader.CsvContentTypes /
@@ -407,22 +432,7 @@ export class EndpointServer {
       throw e;
     }
     const modelUs = hrUs(tm);
-    const cap = this.config.capture;
-    if (this.capture && cap.samplingPercentage > 0 && (cap.samplingPercentage >= 100 || this.sampleRng() * 100 < cap.samplingPercentage)) {
-      const line = formatCaptureRecord({
-        input: { data: text, contentType: r.contentType, encoding: encodingForContentType(r.contentType) },
-        output: { data: out, contentType: r.accept },
-        eventId: randomUUID(),
-        inferenceTime: inferenceTimeNow(),
-        inferenceId: r.inferenceId,
-      });
-      try {
-        await this.capture.append(variant, line);
-        this.stats.captured++;
-      } catch (e) {
-        return this.fail(res, 500, 'capture_failed', (e as Error).message, variant);
-      }
-    }
+    if (!(await this.captureAnswered(res, r, variant, text, out, r.accept))) return;
     this.stats.ok++;
     this.send(res, 200, out, r.accept, { 'X-Amzn-Invoked-Production-Variant': variant });
     const totalUs = hrUs(t0);
@@ -467,22 +477,7 @@ export class EndpointServer {
       return this.send(res, ans.status, ans.body, ans.contentType || 'application/octet-stream', { 'X-Amzn-Invoked-Production-Variant': variant });
     }
     const outType = mediaType(ans.contentType) || 'application/octet-stream';
-    const cap = this.config.capture;
-    if (this.capture && cap.samplingPercentage > 0 && (cap.samplingPercentage >= 100 || this.sampleRng() * 100 < cap.samplingPercentage)) {
-      const line = formatCaptureRecord({
-        input: { data: r.body.toString('utf8'), contentType: r.contentType, encoding: encodingForContentType(r.contentType) },
-        output: { data: ans.body.toString('utf8'), contentType: outType },
-        eventId: randomUUID(),
-        inferenceTime: inferenceTimeNow(),
-        inferenceId: r.inferenceId,
-      });
-      try {
-        await this.capture.append(variant, line);
-        this.stats.captured++;
-      } catch (e) {
-        return this.fail(res, 500, 'capture_failed', (e as Error).message, variant);
-      }
-    }
+    if (!(await this.captureAnswered(res, r, variant, r.body.toString('utf8'), ans.body.toString('utf8'), outType))) return;
     this.stats.ok++;
     this.send(res, 200, ans.body, ans.contentType, { 'X-Amzn-Invoked-Production-Variant': variant });
     this.metrics.record(variant, 200, modelUs, Math.max(0, hrUs(t0) - modelUs));

@@ -6,16 +6,10 @@
  * every condition operator family with `...IfExists`, `ForAllValues:`/`ForAnyValue:` and `Null`.
  */
 
-export function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
+import { mulberry32 } from "../../lib/common/random";
+
+/** The project's one seeded PRNG (lib/common/random.ts). */
+export const rng = mulberry32;
 
 export const ACCT = "111111111111";
 export const OTHER = "222222222222";
