@@ -16,7 +16,7 @@ usage: ./build_ml_environment.sh [--target local|aws] [--stack dev|prod] [--work
   --force    re-run steps even when their inputs are unchanged
   --list     print the steps and exit
   --teardown stop the local endpoint started by the deploy step (no process is left) and exit
-  options after -- go to every step (e.g. -- --rows 2000 --preview-only); the list: scripts/run-step.ts --help
+  options after -- go to every step (e.g. -- --rows 2000 --preview-only); the list: scripts/cli/run-step.ts --help
 steps: provision prepare features train tune register deploy batch-infer evaluate loadtest monitor
 examples:
   ./build_ml_environment.sh                          # the whole lifecycle, locally, for the dev stack (~2 min)
@@ -75,7 +75,7 @@ fi
 
 if [ "$teardown" = 1 ]; then
   if [ "$target" != local ]; then echo "error: --teardown stops the local endpoint; on --target aws delete the endpoint with the stack (pulumi destroy) instead" >&2; exit 2; fi
-  exec node -r ts-node/register/transpile-only scripts/endpoint.ts teardown --stack "$stack" --workdir "$workdir"
+  exec node -r ts-node/register/transpile-only scripts/cli/endpoint.ts teardown --stack "$stack" --workdir "$workdir"
 fi
 
 run_list=()
@@ -105,7 +105,7 @@ t0=$(date +%s)
 for s in "${run_list[@]}"; do
   args=(--stack "$stack" --target "$target" --workdir "$workdir")
   [ "$force" = 1 ] && args+=(--force)
-  node -r ts-node/register/transpile-only scripts/run-step.ts "$s" "${args[@]}" ${step_opts[@]+"${step_opts[@]}"} <&0 &
+  node -r ts-node/register/transpile-only scripts/cli/run-step.ts "$s" "${args[@]}" ${step_opts[@]+"${step_opts[@]}"} <&0 &
   child=$!
   rc=0
   wait "$child" || rc=$?
@@ -114,7 +114,7 @@ for s in "${run_list[@]}"; do
   if [ -n "$signal" ] || [ "$rc" = 130 ] || [ "$rc" = 143 ]; then
     [ "$rc" = 130 ] || [ "$rc" = 143 ] || rc=$([ "$signal" = INT ] && echo 130 || echo 143)
     echo "interrupted at step '$s' (SIG${signal:-$([ "$rc" = 130 ] && echo INT || echo TERM)}); earlier results are kept in $workdir (manifest.json). Resume with: ./build_ml_environment.sh --stack $stack --target $target --workdir $workdir --from $s" >&2
-    node -r ts-node/register/transpile-only scripts/summary.ts --stack "$stack" --target "$target" --workdir "$workdir" --interrupted "$s" --seconds $(( $(date +%s) - t0 )) >&2 </dev/null || true
+    node -r ts-node/register/transpile-only scripts/cli/summary.ts --stack "$stack" --target "$target" --workdir "$workdir" --interrupted "$s" --seconds $(( $(date +%s) - t0 )) >&2 </dev/null || true
     exit "$rc"
   fi
   case "$rc" in
@@ -122,9 +122,9 @@ for s in "${run_list[@]}"; do
     2) echo "stopped before step '$s': fix the configuration or options named above and re-run." >&2; exit 2 ;;
     3) echo "stopped before step '$s': the workdir cannot be used (see above); nothing was changed." >&2; exit 3 ;;
     *) echo "stopped at step '$s'; earlier results are kept in $workdir (manifest.json). Fix the problem above and re-run: completed steps are skipped." >&2
-       node -r ts-node/register/transpile-only scripts/summary.ts --stack "$stack" --target "$target" --workdir "$workdir" --failed "$s" --seconds $(( $(date +%s) - t0 )) >&2 </dev/null || true
+       node -r ts-node/register/transpile-only scripts/cli/summary.ts --stack "$stack" --target "$target" --workdir "$workdir" --failed "$s" --seconds $(( $(date +%s) - t0 )) >&2 </dev/null || true
        exit 1 ;;
   esac
 done
 echo "all steps done in $(( $(date +%s) - t0 )) s; manifest: $workdir/manifest.json"
-node -r ts-node/register/transpile-only scripts/summary.ts --stack "$stack" --target "$target" --workdir "$workdir" --seconds $(( $(date +%s) - t0 )) || echo "(the end-of-run summary could not be printed; the manifest above has every step)" >&2
+node -r ts-node/register/transpile-only scripts/cli/summary.ts --stack "$stack" --target "$target" --workdir "$workdir" --seconds $(( $(date +%s) - t0 )) || echo "(the end-of-run summary could not be printed; the manifest above has every step)" >&2

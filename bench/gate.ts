@@ -2,7 +2,7 @@
  * Policy gate benchmark.
  *  (a) the whole gate for prod as a CLI process (`npm run plan -- --stack prod`): wall time including Node/TypeScript
  *      start-up, several runs, median;
- *  (b) the pack (lib/gate/gate.ts evaluatePack, prod pack config) over a generated ~10,000-resource stack export: the
+ *  (b) the pack (gate/gate.ts evaluatePack, prod pack config) over a generated ~10,000-resource stack export: the
  *      prod program's resources (from a gate run, written as a checkpoint-v3 export) duplicated as N renamed copies of
  *      the stack, read back with inputsFromExport - resources/second and peak RSS (sampled, and the process's maxRSS).
  *
@@ -13,7 +13,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { evaluatePack, inputsFromExport, runGate } from "../lib/gate/gate";
+import { evaluatePack, inputsFromExport, runGate } from "../gate/gate";
 import { buildExport, ExportedResource, StackExport } from "../test/gate/stack-export";
 
 const ROOT = path.resolve(__dirname, "..");

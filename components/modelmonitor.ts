@@ -15,7 +15,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { hasNvmeInstanceStore } from "./instance-types";
-import { baselinePrefix as layoutBaselinePrefix } from "../lib/monitoring/layout";
+import { baselinePrefix as layoutBaselinePrefix } from "../contracts/s3-layout";
 
 /** The resource types this component can create (the list in the header comment, for tools and tests). */
 export const MODEL_MONITOR_RESOURCE_TYPES: readonly string[] = [
@@ -45,7 +45,7 @@ export interface ModelMonitorScheduleArgs {
     monitoringRoleArn: pulumi.Input<string>;
     /** Bucket holding baselines and reports. */
     monitoringBucketName: pulumi.Input<string>;
-    /** Key prefix of `constraints.json` / `statistics.json` in the monitoring bucket; default `baselines/<endpoint>` (lib/monitoring/layout.ts). */
+    /** Key prefix of `constraints.json` / `statistics.json` in the monitoring bucket; default `baselines/<endpoint>` (contracts/s3-layout.ts). */
     baselinePrefix?: string;
     /** Key prefix of the reports; default `reports/data-quality`. */
     reportsPrefix?: string;
@@ -106,7 +106,7 @@ export class ModelMonitorSchedule extends pulumi.ComponentResource {
         validate(args);
         this.enabled = args.enabled;
         this.scheduleName = args.scheduleName ?? `${args.namePrefix}-data-quality`;
-        // One layout for every monitor (lib/monitoring/layout.ts): `baselines/<endpoint>`, where the monitor step uploads it.
+        // One layout for every monitor (contracts/s3-layout.ts): `baselines/<endpoint>`, where the monitor step uploads it.
         const baselinePrefix = args.baselinePrefix
             ? pulumi.output(args.baselinePrefix.replace(/^\/+|\/+$/g, ""))
             : pulumi.output(args.endpointName).apply(layoutBaselinePrefix);

@@ -16,7 +16,7 @@
  *                                             and logs key policies name and which carries the platform boundary
  *   - aws:iam/rolePolicy:RolePolicy           least privilege, one per concern (grants.ts `grant`):
  *       capture-read   list/get only `<capturePrefix>/<endpoint>/` of the capture bucket; decrypt with its key via S3
- *       baseline-read  list/get only `<baselinePrefix>/` (default `baselines/<endpoint>`, lib/monitoring/layout.ts) of
+ *       baseline-read  list/get only `<baselinePrefix>/` (default `baselines/<endpoint>`, contracts/s3-layout.ts) of
  *                      the monitoring bucket; decrypt via S3
  *       reports-write  put only under `<reportsPrefix>/<endpoint>/<schedule>/`; GenerateDataKey/Decrypt via S3
  *       logs           write only to its own log group; decrypt its environment (logs key, this function only)
@@ -33,7 +33,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LAMBDA_HANDLER, MONITOR_RUN_METRIC, NO_CAPTURE_DATA_METRIC, SERVERLESS_MONITOR_NAMESPACE, ENV } from "../lib/monitoring/lambda/metrics";
-import { baselinePrefix as layoutBaselinePrefix } from "../lib/monitoring/layout";
+import { baselinePrefix as layoutBaselinePrefix } from "../contracts/s3-layout";
 import { grant, Grantee, PolicyStatement } from "./grants";
 import { buildLambdaArchive } from "./lambda-bundle";
 
@@ -93,7 +93,7 @@ export interface ServerlessMonitorArgs {
     /** Where the endpoint captures: `s3://<name>/<prefix>/<endpoint>/<variant>/yyyy/mm/dd/hh/`. */
     captureBucket: { name: pulumi.Input<string>; prefix: string };
     /**
-     * Baselines and reports. The baseline prefix defaults to the platform's one layout (lib/monitoring/layout.ts:
+     * Baselines and reports. The baseline prefix defaults to the platform's one layout (contracts/s3-layout.ts:
      * `baselines/<endpoint>`, where the `monitor` step uploads it); reports default to `reports/data-quality`.
      */
     monitoringBucket: { name: pulumi.Input<string>; baselinePrefix?: string; reportsPrefix?: string };

@@ -1,6 +1,6 @@
 /**
  * The platform program: composes one component per concern, in dependency order, from the validated stack config,
- * and returns the stack outputs contract (infra/outputs.ts).
+ * and returns the stack outputs contract (contracts/stack-outputs.ts).
  *
  *   random suffix ─► PlatformSecurity (roles, keys) ─► PlatformNetwork (VPC, endpoints, flow logs)
  *        │                         │                        │
@@ -29,7 +29,7 @@ import { PlatformSecurity } from "../components/security";
 import { ServerlessMonitor } from "../components/serverless-monitor";
 import { tagTransformation } from "../components/tagging";
 import { ConfigError, endpointDeployable, PlatformConfig } from "./config";
-import { BUCKET_PURPOSES, BucketPurpose } from "./outputs";
+import { BUCKET_PURPOSES, BucketPurpose } from "../contracts/stack-outputs";
 import { loadPlatformConfig } from "./stack-config";
 
 /** Features whose drift the Model Monitor schedule alarms on (numeric features of the Adult schema). */

@@ -1,8 +1,8 @@
 /**
  * Shared pieces of the `--target aws` request builders: platform tags in the API's shape, VPC configs, job names and
- * S3 URI helpers. Everything here derives from the stack outputs contract (infra/outputs.ts) and nothing else.
+ * S3 URI helpers. Everything here derives from the stack outputs contract (contracts/stack-outputs.ts) and nothing else.
  */
-import { StackOutputs } from "../../infra/outputs";
+import { StackOutputs } from "../../contracts/stack-outputs";
 
 export interface ApiTag {
     Key: string;

@@ -19,7 +19,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
-import { StackOutputs } from "../../infra/outputs";
+import { StackOutputs } from "../../contracts/stack-outputs";
 import { evaluateBinaryClassification, ModelQualityStatistics } from "../monitoring/modelquality";
 import { csvField } from "../data/io";
 import { featureCsvLine, Transform } from "../features";

@@ -17,7 +17,7 @@ import {
     UpdateEndpointCommand,
     UpdateEndpointWeightsAndCapacitiesCommand,
 } from "@aws-sdk/client-sagemaker";
-import { StackOutputs } from "../../infra/outputs";
+import { StackOutputs } from "../../contracts/stack-outputs";
 import { platformTags, vpcConfig } from "./common";
 import { withThrottlingRetry } from "./retry";
 import { waitFor, WaitOptions } from "./waiter";

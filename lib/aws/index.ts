@@ -3,7 +3,7 @@
  *
  * Thin, typed request builders (`build*`: pure functions of the stack outputs, tagged with `outputs.tags`) and runners
  * (`run*`: create, then wait with the shared waiter) per SageMaker job type, plus S3 and Feature Store helpers.
- * The steps in `scripts/steps/aws/` compose them; `docs/aws-target.md` describes what each step calls and costs.
+ * The steps in `scripts/steps/<step>/aws.ts` compose them; `docs/aws-target.md` describes what each step calls and costs.
  *
  * - waiter.ts     `waitFor` (progress, FailureReason, timeout -> Stop*), injectable timing (`setWaitTiming`)
  * - retry.ts      `withThrottlingRetry` (exponential backoff + full jitter), `isThrottling`, `Clock`

@@ -1,6 +1,6 @@
 /**
  * What the `--target aws` engine asks of AWS, as data: for every SDK command a module of `lib/aws/` (or a step of
- * `scripts/steps/aws/`) sends, the IAM actions AWS authorizes it against (Service Authorization Reference,
+ * `scripts/steps/<step>/aws.ts`) sends, the IAM actions AWS authorizes it against (Service Authorization Reference,
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html and
  * list_amazons3.html), and per step of the lifecycle the accesses that step needs, with the principal that makes each
  * one: the operator running the step, the SageMaker execution role a job runs as, or the CI deploy role. The operator
@@ -21,7 +21,7 @@
  *   iam:PassedToService = sagemaker.amazonaws.com.
  * - ListModelPackages supports only Resource "*" (Service Authorization Reference: no resource type).
  */
-import { StackOutputs } from "../../infra/outputs";
+import { StackOutputs } from "../../contracts/stack-outputs";
 import { buildModel, buildEndpointConfig } from "./hosting";
 import { frameworkImageUri } from "./images";
 import { buildPrepareProcessingJob } from "./processing";
@@ -40,12 +40,12 @@ export const MODULE_COMMANDS: Record<string, string[]> = {
     "lib/aws/processing.ts": ["CreateProcessingJob", "DescribeProcessingJob", "StopProcessingJob"],
     "lib/aws/recommender.ts": ["CreateInferenceRecommendationsJob", "DescribeInferenceRecommendationsJob", "StopInferenceRecommendationsJob"],
     "lib/aws/registry.ts": ["CreateModelPackage", "DescribeModelPackage"],
-    "lib/aws/step-support.ts": ["ListModelPackages"],
+    "scripts/framework/aws-step.ts": ["ListModelPackages"],
     "lib/aws/training.ts": ["CreateTrainingJob", "DescribeTrainingJob", "StopTrainingJob"],
     "lib/aws/transform.ts": ["CreateTransformJob", "DescribeTransformJob", "StopTransformJob"],
     "lib/aws/tuning.ts": ["CreateHyperParameterTuningJob", "DescribeHyperParameterTuningJob", "StopHyperParameterTuningJob"],
-    "scripts/steps/aws/deploy.ts": ["InvokeEndpoint"],
-    "scripts/steps/aws/monitor.ts": ["InvokeEndpoint"],
+    "scripts/steps/deploy/aws.ts": ["InvokeEndpoint"],
+    "scripts/steps/monitor/aws.ts": ["InvokeEndpoint"],
     "lib/monitoring/lambda/handler.ts": ["GetObject", "ListObjectsV2", "PutObject"],
 };
 
@@ -110,7 +110,7 @@ export function stepAccesses(o: StackOutputs): NeededAccess[] {
     const trainSpec = { trainUri: `${b.curated.uri}model-input/train/`, validationUri: `${b.curated.uri}model-input/validation/`, hyperParameters: { num_round: 10 }, useSpot: o.pipeline.useSpot, instanceType: o.pipeline.trainingInstanceType, maxRuntimeSeconds: o.pipeline.maxRuntimeSeconds };
     const op = "pipeline";
 
-    // prepare (scripts/steps/aws/prepare.ts, lib/aws/processing.ts)
+    // prepare (scripts/steps/prepare/aws.ts, lib/aws/processing.ts)
     add("prepare", op, put, `${b.raw.uri}adult/adult.data`, "PutObject raw files");
     add("prepare", op, put, `${b.artifacts.uri}code/prepare-0123abcd/prepare_adult.py`, "PutObject prepare script");
     job("prepare", op, "CreateProcessingJob", sm(`processing-job/${named(o, "prepare")}`), "CreateProcessingJob", buildPrepareProcessingJob(o, { name: named(o, "prepare"), codeUri: `${b.artifacts.uri}code/prepare-0123abcd/`, rawUri: `${b.raw.uri}adult/`, outputUri: `${b.curated.uri}prepared/`, seed: 42 }));
@@ -121,7 +121,7 @@ export function stepAccesses(o: StackOutputs): NeededAccess[] {
     add("prepare", "processing", ["s3:GetObject"], `${b.artifacts.uri}code/prepare-0123abcd/prepare_adult.py`, "processing job input (code)");
     add("prepare", "processing", ["s3:PutObject"], `${b.curated.uri}prepared/train.csv`, "processing job output (KmsKeyId = data key)");
 
-    // features (scripts/steps/aws/features.ts, lib/aws/featurestore.ts)
+    // features (scripts/steps/features/aws.ts, lib/aws/featurestore.ts)
     add("features", op, ["s3:GetObject"], `${b.curated.uri}prepared/train.csv`, "GetObject prepared splits");
     add("features", op, put, `${b.artifacts.uri}features/transform.json`, "PutObject transform");
     add("features", op, put, `${b.curated.uri}model-input/train/train.csv`, "PutObject model input");
@@ -129,7 +129,7 @@ export function stepAccesses(o: StackOutputs): NeededAccess[] {
     add("features", op, put, `${b.artifacts.uri}features/sample-payload.tar.gz`, "PutObject sample payloads");
     for (const fg of o.featureGroupNames) add("features", op, ["sagemaker:PutRecord"], sm(`feature-group/${fg}`), "PutRecord");
 
-    // train (scripts/steps/aws/train.ts, lib/aws/training.ts, datasets.ts scoreTestSet)
+    // train (scripts/steps/train/aws.ts, lib/aws/training.ts, datasets.ts scoreTestSet)
     const trainJob = named(o, "train");
     job("train", op, "CreateTrainingJob", sm(`training-job/${trainJob}`), "CreateTrainingJob", buildTrainingJob(o, { name: trainJob, ...trainSpec }));
     pass("train", op, "training", "CreateTrainingJob RoleArn");
@@ -149,7 +149,7 @@ export function stepAccesses(o: StackOutputs): NeededAccess[] {
     add("train", op, ["s3:GetObject"], `${b.curated.uri}evaluation/${trainJob}/transform/test.csv.out`, "GetObject transform output");
     add("train", op, put, `${b.artifacts.uri}evaluation/${trainJob}/statistics.json`, "PutObject statistics");
 
-    // tune (scripts/steps/aws/tune.ts, lib/aws/tuning.ts)
+    // tune (scripts/steps/tune/aws.ts, lib/aws/tuning.ts)
     const tuneJob = `${o.namePrefix}-tune-261202060000`.slice(0, 32);
     job("tune", op, "CreateHyperParameterTuningJob", sm(`hyper-parameter-tuning-job/${tuneJob}`), "CreateHyperParameterTuningJob", buildTuningJob(o, {
         name: tuneJob,
@@ -160,13 +160,13 @@ export function stepAccesses(o: StackOutputs): NeededAccess[] {
     pass("tune", op, "training", "CreateHyperParameterTuningJob TrainingJobDefinition.RoleArn");
     add("tune", op, ["sagemaker:DescribeHyperParameterTuningJob", "sagemaker:StopHyperParameterTuningJob"], sm(`hyper-parameter-tuning-job/${tuneJob}`), "wait / stop on timeout");
 
-    // register (scripts/steps/aws/register.ts, lib/aws/registry.ts)
+    // register (scripts/steps/register/aws.ts, lib/aws/registry.ts)
     add("register", op, ["s3:GetObject"], `${b.artifacts.uri}features/transform.json`, "GetObject transform (inference spec)");
     job("register", op, "CreateModelPackage", sm(`model-package/${o.modelPackageGroupName}/1`), "CreateModelPackage", buildModelPackage(o, { modelDataUrl: `${b.artifacts.uri}models/${trainJob}/output/model.tar.gz`, description: "probe", statisticsUri: `${b.artifacts.uri}evaluation/${trainJob}/statistics.json`, approval: { status: "PendingManualApproval", reason: "probe" } as never }));
     add("register", op, ["sagemaker:CreateModelPackage"], sm(`model-package-group/${o.modelPackageGroupName}`), "CreateModelPackage into the group");
     add("register", op, ["sagemaker:DescribeModelPackage"], sm(`model-package/${o.modelPackageGroupName}/1`), "DescribeModelPackage");
 
-    // deploy (scripts/steps/aws/deploy.ts, lib/aws/hosting.ts): the operator and the CI deploy role
+    // deploy (scripts/steps/deploy/aws.ts, lib/aws/hosting.ts): the operator and the CI deploy role
     for (const who of [op, "ciDeploy"]) {
         add("deploy", who, ["sagemaker:ListModelPackages"], "*", "ListModelPackages (Resource \"*\" only)");
         add("deploy", who, ["sagemaker:DescribeModelPackage"], sm(`model-package/${o.modelPackageGroupName}/1`), "DescribeModelPackage");
@@ -185,7 +185,7 @@ export function stepAccesses(o: StackOutputs): NeededAccess[] {
         add("deploy", "hosting", ["s3:PutObject"], `${o.endpoint!.captureUri}${ep}/champion/2026/12/02/06/capture.jsonl`, "endpoint data capture (KmsKeyId = data key)");
     }
 
-    // batch-infer (scripts/steps/aws/batch-infer.ts)
+    // batch-infer (scripts/steps/batch-infer/aws.ts)
     add("batch-infer", op, ["sagemaker:ListModelPackages"], "*", "ListModelPackages");
     job("batch-infer", op, "CreateModel", sm(`model/${named(o, "batch-model")}`), "CreateModel", buildModel(o, { name: named(o, "batch-model"), network: "job", source: { modelPackageArn: sm(`model-package/${o.modelPackageGroupName}/1`) } }));
     pass("batch-infer", op, "hosting", "CreateModel ExecutionRoleArn");
@@ -193,18 +193,18 @@ export function stepAccesses(o: StackOutputs): NeededAccess[] {
     add("batch-infer", "hosting", ["s3:GetObject"], `${b.curated.uri}batch-transform/input/test.csv`, "transform job input");
     add("batch-infer", "hosting", ["s3:PutObject"], `${b.curated.uri}batch-transform/output/test.csv.out`, "transform job output");
 
-    // evaluate (scripts/steps/aws/evaluate.ts)
+    // evaluate (scripts/steps/evaluate/aws.ts)
     list("evaluate", op, b.curated.uri, "batch-transform/output/", "ListObjectsV2 transform output");
     add("evaluate", op, ["s3:GetObject"], `${b.curated.uri}batch-transform/output/test.csv.out`, "GetObject transform output");
     add("evaluate", op, put, `${b.monitoring.uri}model-quality/baseline/statistics.json`, "PutObject model-quality baseline");
 
-    // loadtest (scripts/steps/aws/loadtest.ts, lib/aws/recommender.ts): the job runs as the pipeline role
+    // loadtest (scripts/steps/loadtest/aws.ts, lib/aws/recommender.ts): the job runs as the pipeline role
     job("loadtest", op, "CreateInferenceRecommendationsJob", sm(`inference-recommendations-job/${named(o, "loadtest")}`), "CreateInferenceRecommendationsJob", buildInferenceRecommendationsJob(o, { name: named(o, "loadtest"), modelPackageArn: sm(`model-package/${o.modelPackageGroupName}/1`) }));
     pass("loadtest", op, "pipeline", "CreateInferenceRecommendationsJob RoleArn (the pipeline role itself)");
     add("loadtest", op, ["sagemaker:DescribeInferenceRecommendationsJob", "sagemaker:StopInferenceRecommendationsJob"], sm(`inference-recommendations-job/${named(o, "loadtest")}`), "wait / stop");
     add("loadtest", op, ["s3:GetObject"], `${b.artifacts.uri}features/sample-payload.tar.gz`, "recommender job: sample payloads");
 
-    // monitor (scripts/steps/aws/monitor.ts)
+    // monitor (scripts/steps/monitor/aws.ts)
     if (ep) {
         add("monitor", op, ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"], sm(`endpoint/${ep}`), "DescribeEndpoint / replay");
         add("monitor", op, ["s3:GetObject"], `${b.monitoring.uri}model-quality/baseline/constraints.json`, "GetObject model-quality constraints");

@@ -11,7 +11,7 @@ import {
     SageMakerClient,
     StopProcessingJobCommand,
 } from "@aws-sdk/client-sagemaker";
-import { StackOutputs } from "../../infra/outputs";
+import { StackOutputs } from "../../contracts/stack-outputs";
 import { platformTags, vpcConfig } from "./common";
 import { frameworkImageUri } from "./images";
 import { withThrottlingRetry } from "./retry";

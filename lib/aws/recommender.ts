@@ -10,7 +10,7 @@ import {
     SageMakerClient,
     StopInferenceRecommendationsJobCommand,
 } from "@aws-sdk/client-sagemaker";
-import { StackOutputs } from "../../infra/outputs";
+import { StackOutputs } from "../../contracts/stack-outputs";
 import { platformTags, vpcConfig } from "./common";
 import { withThrottlingRetry } from "./retry";
 import { waitFor, WaitOptions } from "./waiter";

@@ -10,7 +10,7 @@ import {
     DescribeModelPackageCommandOutput,
     SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
-import { StackOutputs } from "../../infra/outputs";
+import { StackOutputs } from "../../contracts/stack-outputs";
 import { platformTags } from "./common";
 import { frameworkImageUri, SKLEARN_VERSION, XGBOOST_VERSION } from "./images";
 import { preprocessContainerEnvironment } from "./preprocess";

@@ -1,6 +1,6 @@
 /** S3 reads and SSE-KMS writes for the AWS target (every object written carries the platform tags and a stack KMS key). */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { StackOutputs } from "../../infra/outputs";
+import { StackOutputs } from "../../contracts/stack-outputs";
 import { parseS3Uri, s3Tagging } from "./common";
 import { withThrottlingRetry } from "./retry";
 

@@ -13,7 +13,7 @@ import {
     SageMakerClient,
     StopTrainingJobCommand,
 } from "@aws-sdk/client-sagemaker";
-import { StackOutputs } from "../../infra/outputs";
+import { StackOutputs } from "../../contracts/stack-outputs";
 import { platformTags, s3Join, vpcConfig } from "./common";
 import { frameworkImageUri } from "./images";
 import { withThrottlingRetry } from "./retry";

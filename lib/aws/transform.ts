@@ -11,7 +11,7 @@ import {
     SageMakerClient,
     StopTransformJobCommand,
 } from "@aws-sdk/client-sagemaker";
-import { StackOutputs } from "../../infra/outputs";
+import { StackOutputs } from "../../contracts/stack-outputs";
 import { kmsKeyForUri, platformTags } from "./common";
 import { withThrottlingRetry } from "./retry";
 import { waitFor, WaitOptions } from "./waiter";

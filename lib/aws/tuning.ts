@@ -11,7 +11,7 @@ import {
     SageMakerClient,
     StopHyperParameterTuningJobCommand,
 } from "@aws-sdk/client-sagemaker";
-import { StackOutputs } from "../../infra/outputs";
+import { StackOutputs } from "../../contracts/stack-outputs";
 import { HyperParameterTuningJobConfig, validateTuningConfig } from "../tuning/config";
 import { platformTags } from "./common";
 import { withThrottlingRetry } from "./retry";

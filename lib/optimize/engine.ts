@@ -1,6 +1,6 @@
 /**
  * The optimiser: joins measured capacity, observed traffic and prices into recommendations with the arithmetic shown.
- * Pure (no I/O): lib/optimize/sources.ts gathers the inputs, scripts/optimize.ts is the CLI.
+ * Pure (no I/O): lib/optimize/sources.ts gathers the inputs, scripts/cli/optimize.ts is the CLI.
  *
  * Month = 730 h (policies/lib/schedule HOURS_PER_MONTH, the cost policy's convention); traffic of the window is scaled
  * to a month by its per-minute mean.

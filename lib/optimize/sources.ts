@@ -10,7 +10,7 @@ import type { PlatformConfig } from "../../infra/config";
 import { recommendationRows } from "../aws/recommender";
 import { capacityFromRecommender } from "./capacity";
 import { trafficFromCloudWatch } from "./cloudwatch";
-import type { Manifest } from "../pipeline/manifest";
+import type { Manifest } from "../../scripts/framework/manifest";
 import { Capacity, capacityFromLoadTest, LoadTestReport } from "./capacity";
 import type { HostingPrices, InfraPrices } from "./engine";
 import { trafficFromEmf, VariantTraffic } from "./traffic";
@@ -72,7 +72,7 @@ export interface LocalInputs {
 }
 
 /** The local run's own numbers: loadtest report, EMF metrics of the deployed endpoint, tune trial history. */
-/** EMF flush interval of the deploy step's endpoint (scripts/steps/deploy.ts metricsIntervalMs). */
+/** EMF flush interval of the deploy step's endpoint (scripts/steps/deploy/local.ts metricsIntervalMs). */
 export const LOCAL_METRICS_INTERVAL_MS = 10_000;
 
 export function localInputs(workdir: string, cfg: PlatformConfig, window: { fromMs?: number; toMs?: number; includeLoadTest?: boolean; metricsIntervalMs?: number }): LocalInputs {

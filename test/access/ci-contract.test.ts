@@ -1,13 +1,13 @@
 /**
- * The access contract's CI and detective part (lib/access/ci.ts): the read-only CI role can run preview and drift
+ * The access contract's CI and detective part (gate/access/ci.ts): the read-only CI role can run preview and drift
  * (OIDC from pull requests and main, configuration reads) and nothing else; the deploy role only from its GitHub
  * environment; AWS Config delivers to the audit bucket. Variants show the contract fails when a policy breaks it.
  */
 import assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { runContract } from "../../lib/access/contract";
-import { AccessModel } from "../../lib/access/model";
-import { accessModelOf } from "../../lib/access/stack";
+import { runContract } from "../../gate/access/contract";
+import { AccessModel } from "../../gate/access/model";
+import { accessModelOf } from "../../gate/access/stack";
 
 const groups = (m: AccessModel) => {
     const r = runContract(m);

@@ -1,13 +1,13 @@
 /**
- * The access contract (lib/access/contract.ts) for dev and prod: every needed access Allowed, every forbidden access
+ * The access contract (gate/access/contract.ts) for dev and prod: every needed access Allowed, every forbidden access
  * Denied, decided by the policy pack's IAM evaluator over the stack's mock run. Variants show the contract fails when a
  * policy breaks it.
  */
 import assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ContractReport, formatFailure, runContract, summarize } from "../../lib/access/contract";
-import { AccessModel } from "../../lib/access/model";
-import { accessModelOf } from "../../lib/access/stack";
+import { ContractReport, formatFailure, runContract, summarize } from "../../gate/access/contract";
+import { AccessModel } from "../../gate/access/model";
+import { accessModelOf } from "../../gate/access/stack";
 import { withRegisteredModel } from "../helpers/registered-model";
 
 function check(r: ContractReport): void {

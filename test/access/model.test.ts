@@ -1,7 +1,7 @@
 /** AccessModel on a small synthetic run: resource policies of every kind are found and consulted. */
 import assert from "assert";
-import { AccessModel } from "../../lib/access/model";
-import { ProgramRun, RecordedResource } from "../../lib/gate/runtime";
+import { AccessModel } from "../../gate/access/model";
+import { ProgramRun, RecordedResource } from "../../gate/runtime";
 
 const A = "123456789012";
 function res(type: string, name: string, inputs: Record<string, unknown>, outputs: Record<string, unknown> = {}): RecordedResource {

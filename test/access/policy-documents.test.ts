@@ -7,7 +7,7 @@
 import { strict as assert } from "assert";
 import { RawConfig } from "../../infra/config";
 import { createPlatform } from "../../infra/program";
-import { runProgram, ProgramRun } from "../../lib/gate/runtime";
+import { runProgram, ProgramRun } from "../../gate/runtime";
 import { DOCUMENT_RESOURCE_TYPES, policyDocumentsOf } from "../../policies/lib/iam/documents";
 import { formatFinding, validatePolicyDocument } from "../../policies/lib/iam/validate";
 import { withRegisteredModel } from "../helpers/registered-model";

@@ -25,11 +25,11 @@ import {
 import { InvokeEndpointCommand } from "@aws-sdk/client-sagemaker-runtime";
 import { platformTags } from "../../lib/aws/common";
 import { setWaitTiming, WaitTiming } from "../../lib/aws/waiter";
-import { StepError } from "../../lib/pipeline/step";
-import batchStep from "../../scripts/steps/aws/batch-infer";
-import deployStep from "../../scripts/steps/aws/deploy";
-import prepareStep from "../../scripts/steps/aws/prepare";
-import tuneStep from "../../scripts/steps/aws/tune";
+import { StepError } from "../../scripts/framework/step";
+import batchStep from "../../scripts/steps/batch-infer/aws";
+import deployStep from "../../scripts/steps/deploy/aws";
+import prepareStep from "../../scripts/steps/prepare/aws";
+import tuneStep from "../../scripts/steps/tune/aws";
 import { FakeClock, RuntimeMock, S3Mock, SageMakerMock, TestStep, awsError, awsStepContext, body, devOutputs, mockRuntime, mockS3, mockSageMaker } from "./helpers";
 
 const out = devOutputs();

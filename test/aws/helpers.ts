@@ -7,11 +7,11 @@ import { mockClient } from "aws-sdk-client-mock";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { StackOutputs } from "../../infra/outputs";
+import { StackOutputs } from "../../contracts/stack-outputs";
 import { loadStackFile } from "../../infra/stack-config";
 import { Clock } from "../../lib/aws/retry";
-import { Manifest, writeManifest } from "../../lib/pipeline/manifest";
-import { makeContext, StepContext } from "../../lib/pipeline/step";
+import { Manifest, writeManifest } from "../../scripts/framework/manifest";
+import { makeContext, StepContext } from "../../scripts/framework/step";
 import { recordRequests } from "../helpers/aws-request-recorder";
 
 export const PROJECT = path.resolve(__dirname, "..", "..");

@@ -14,8 +14,8 @@ import { ADULT_SCHEMA, outputColumns, parseBuffer, toCsv } from "../../lib/data"
 import { featureSpecFromSchema, fitTransform, Transform } from "../../lib/features";
 import { captureS3Key, formatCaptureRecord } from "../../lib/monitoring/capture";
 import { evaluateBinaryClassification, suggestModelQualityConstraints } from "../../lib/monitoring/modelquality";
-import { StepError } from "../../lib/pipeline/step";
-import monitorStep, { captureTarget, endpointLines } from "../../scripts/steps/aws/monitor";
+import { StepError } from "../../scripts/framework/step";
+import monitorStep, { captureTarget, endpointLines } from "../../scripts/steps/monitor/aws";
 import { FakeClock, RuntimeMock, S3Mock, SageMakerMock, TestStep, awsError, awsStepContext, body, devOutputs, mockRuntime, mockS3, mockSageMaker } from "./helpers";
 
 const out = devOutputs();

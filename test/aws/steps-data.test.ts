@@ -14,11 +14,11 @@ import { PutRecordCommand, SageMakerFeatureStoreRuntimeClient } from "@aws-sdk/c
 import { setWaitTiming, WaitTiming } from "../../lib/aws/waiter";
 import { prepare } from "../../lib/data";
 import { ADULT_SCHEMA } from "../../lib/data/schema";
-import { StepError } from "../../lib/pipeline/step";
+import { StepError } from "../../scripts/framework/step";
 import { readTar } from "../../lib/training";
 import { ADULT_CENSUS_SCHEMA } from "../../components/feature-schema";
-import featuresStep from "../../scripts/steps/aws/features";
-import prepareStep from "../../scripts/steps/aws/prepare";
+import featuresStep from "../../scripts/steps/features/aws";
+import prepareStep from "../../scripts/steps/prepare/aws";
 import { FakeClock, FeatureStoreMock, PROJECT, S3Mock, SageMakerMock, TestStep, awsError, awsStepContext, body, devOutputs, mockFeatureStore, mockS3, mockSageMaker } from "./helpers";
 
 const out = devOutputs();

@@ -17,11 +17,11 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { setWaitTiming, WaitTiming } from "../../lib/aws/waiter";
-import { StepError } from "../../lib/pipeline/step";
-import batchStep from "../../scripts/steps/aws/batch-infer";
-import deployStep from "../../scripts/steps/aws/deploy";
-import evaluateStep from "../../scripts/steps/aws/evaluate";
-import loadtestStep from "../../scripts/steps/aws/loadtest";
+import { StepError } from "../../scripts/framework/step";
+import batchStep from "../../scripts/steps/batch-infer/aws";
+import deployStep from "../../scripts/steps/deploy/aws";
+import evaluateStep from "../../scripts/steps/evaluate/aws";
+import loadtestStep from "../../scripts/steps/loadtest/aws";
 import { FakeClock, RuntimeMock, S3Mock, SageMakerMock, TestStep, awsError, awsStepContext, body, devOutputs, mockRuntime, mockS3, mockSageMaker } from "./helpers";
 
 const out = devOutputs();

@@ -16,13 +16,13 @@ import {
     StopTrainingJobCommand,
 } from "@aws-sdk/client-sagemaker";
 import { setWaitTiming, WaitTiming } from "../../lib/aws/waiter";
-import { StepError } from "../../lib/pipeline/step";
-import registerStep from "../../scripts/steps/aws/register";
-import trainStep from "../../scripts/steps/aws/train";
-import tuneStep from "../../scripts/steps/aws/tune";
-import localRegister from "../../scripts/steps/register";
-import localTrain from "../../scripts/steps/train";
-import localTune from "../../scripts/steps/tune";
+import { StepError } from "../../scripts/framework/step";
+import registerStep from "../../scripts/steps/register/aws";
+import trainStep from "../../scripts/steps/train/aws";
+import tuneStep from "../../scripts/steps/tune/aws";
+import localRegister from "../../scripts/steps/register/local";
+import localTrain from "../../scripts/steps/train/local";
+import localTune from "../../scripts/steps/tune/local";
 import { loadStep } from "../../scripts/steps";
 import { FakeClock, S3Mock, SageMakerMock, TestStep, awsStepContext, body, devOutputs, mockS3, mockSageMaker } from "./helpers";
 
@@ -75,7 +75,7 @@ describe("aws steps: train, tune, register", () => {
         for (const name of ["prepare", "features", "train", "tune", "register", "deploy", "batch-infer", "evaluate", "loadtest"]) {
             const aws = loadStep(name, "aws");
             const local = loadStep(name, "local");
-            assert.notEqual(aws, local, `${name}: --target aws loads scripts/steps/aws/${name}.ts`);
+            assert.notEqual(aws, local, `${name}: --target aws loads scripts/steps/${name}/aws.ts`);
             assert.equal(aws.name, name);
             assert.deepEqual(aws.dependsOn, local.dependsOn, `${name}: dependsOn matches the local step`);
         }

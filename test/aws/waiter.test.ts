@@ -156,8 +156,8 @@ describe("aws: shared waiter and throttling retry", () => {
 
 describe("aws: step error translation (awsStep)", () => {
     it("turns job failures, missing credentials, access denied, quota and other service errors into StepErrors with the fix", async () => {
-        const { awsStep } = await import("../../lib/aws/step-support");
-        const { StepError } = await import("../../lib/pipeline/step");
+        const { awsStep } = await import("../../scripts/framework/aws-step");
+        const { StepError } = await import("../../scripts/framework/step");
         const cases: [Error, RegExp][] = [
             [new JobFailedError("training job", "j1", "Failed", "AlgorithmError: boom"), /training job j1 ended Failed: AlgorithmError: boom/],
             [Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }), /train: no AWS credentials .*aws configure, AWS_PROFILE or aws sso login/],

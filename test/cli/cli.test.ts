@@ -23,18 +23,18 @@ interface Cli {
 
 const CLIS: Cli[] = [
     { name: "build_ml_environment.sh", cmd: ["./build_ml_environment.sh"], mentions: /--teardown/, lists: "--workdir" },
-    { name: "plan", cmd: [...TS, "scripts/plan.ts"], mentions: /--verbose/, lists: "--stack" },
-    { name: "policy:check", cmd: [...TS, "scripts/policy-check.ts"], mentions: /stack export/, lists: "--export" },
-    { name: "registry", cmd: [...TS, "scripts/registry.ts"], mentions: /approve/, lists: "--workdir" },
-    { name: "endpoint", cmd: [...TS, "scripts/endpoint.ts"], mentions: /teardown/, lists: "--workdir" },
-    { name: "monitor", cmd: [...TS, "scripts/monitor.ts"], mentions: /model-quality/, lists: "--dataset" },
-    { name: "run-step", cmd: [...TS, "scripts/run-step.ts"], mentions: /--hp\./, lists: "--rows" },
+    { name: "plan", cmd: [...TS, "scripts/cli/plan.ts"], mentions: /--verbose/, lists: "--stack" },
+    { name: "policy:check", cmd: [...TS, "scripts/cli/policy-check.ts"], mentions: /stack export/, lists: "--export" },
+    { name: "registry", cmd: [...TS, "scripts/cli/registry.ts"], mentions: /approve/, lists: "--workdir" },
+    { name: "endpoint", cmd: [...TS, "scripts/cli/endpoint.ts"], mentions: /teardown/, lists: "--workdir" },
+    { name: "monitor", cmd: [...TS, "scripts/cli/monitor.ts"], mentions: /model-quality/, lists: "--dataset" },
+    { name: "run-step", cmd: [...TS, "scripts/cli/run-step.ts"], mentions: /--hp\./, lists: "--rows" },
     { name: "bench", cmd: [...TS, "bench/index.ts"], mentions: /--write-docs/, lists: "--write-docs" },
-    { name: "summary", cmd: [...TS, "scripts/summary.ts"], mentions: /manifest/, lists: "--workdir" },
-    { name: "docs", cmd: [...TS, "scripts/gen-docs.ts"], mentions: /configuration\.md/, lists: "--check" },
-    { name: "optimize", cmd: [...TS, "scripts/optimize.ts"], mentions: /--apply-config/, lists: "--stack" },
-    { name: "access", cmd: [...TS, "scripts/access.ts"], mentions: /explain/, lists: "--stack" },
-    { name: "compliance:map", cmd: [...TS, "scripts/compliance-map.ts"], mentions: /compliance\.md/, lists: "--check" },
+    { name: "summary", cmd: [...TS, "scripts/cli/summary.ts"], mentions: /manifest/, lists: "--workdir" },
+    { name: "docs", cmd: [...TS, "scripts/tools/gen-docs.ts"], mentions: /configuration\.md/, lists: "--check" },
+    { name: "optimize", cmd: [...TS, "scripts/cli/optimize.ts"], mentions: /--apply-config/, lists: "--stack" },
+    { name: "access", cmd: [...TS, "scripts/cli/access.ts"], mentions: /explain/, lists: "--stack" },
+    { name: "compliance:map", cmd: [...TS, "scripts/tools/compliance-map.ts"], mentions: /compliance\.md/, lists: "--check" },
 ];
 
 /** Arguments that reach the option parser for CLIs with commands (monitor, registry, endpoint). */
@@ -70,11 +70,11 @@ describe("command-line interfaces: --help and unknown options", function () {
     this.timeout(300_000);
     /** Argument errors that name the argument (exit 2, no "Invalid stack configuration", no stack trace). */
     const ARG_ERRORS: { name: string; cmd: string[]; args: string[]; says: RegExp }[] = [
-        { name: "plan --stack nope", cmd: [...TS, "scripts/plan.ts"], args: ["--stack", "nope"], says: /option --stack nope: there is no Pulumi\.nope\.yaml \(stacks: dev, prod/ },
-        { name: "plan --policy-config missing", cmd: [...TS, "scripts/plan.ts"], args: ["--stack", "dev", "--policy-config", "/nonexistent.json"], says: /option --policy-config \/nonexistent\.json: file not found/ },
-        { name: "plan without --stack", cmd: [...TS, "scripts/plan.ts"], args: [], says: /option --stack is required, e\.g\. --stack dev/ },
-        { name: "plan --json without a value", cmd: [...TS, "scripts/plan.ts"], args: ["--stack", "dev", "--json"], says: /option --json needs a value: --json FILE/ },
-        { name: "endpoint frobnicate", cmd: [...TS, "scripts/endpoint.ts"], args: ["frobnicate"], says: /command 'frobnicate' is unknown: use one of status, weights, invoke, teardown/ },
+        { name: "plan --stack nope", cmd: [...TS, "scripts/cli/plan.ts"], args: ["--stack", "nope"], says: /option --stack nope: there is no Pulumi\.nope\.yaml \(stacks: dev, prod/ },
+        { name: "plan --policy-config missing", cmd: [...TS, "scripts/cli/plan.ts"], args: ["--stack", "dev", "--policy-config", "/nonexistent.json"], says: /option --policy-config \/nonexistent\.json: file not found/ },
+        { name: "plan without --stack", cmd: [...TS, "scripts/cli/plan.ts"], args: [], says: /option --stack is required, e\.g\. --stack dev/ },
+        { name: "plan --json without a value", cmd: [...TS, "scripts/cli/plan.ts"], args: ["--stack", "dev", "--json"], says: /option --json needs a value: --json FILE/ },
+        { name: "endpoint frobnicate", cmd: [...TS, "scripts/cli/endpoint.ts"], args: ["frobnicate"], says: /command 'frobnicate' is unknown: use one of status, weights, invoke, teardown/ },
         { name: "build_ml_environment.sh --only nosuch", cmd: ["./build_ml_environment.sh"], args: ["--only", "nosuch"], says: /unknown step 'nosuch'|step 'nosuch'/ },
     ];
     const argErrors = new Map<string, Awaited<ReturnType<typeof run>>>();

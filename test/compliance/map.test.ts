@@ -1,5 +1,5 @@
 /**
- * docs/compliance.md is generated from code (scripts/compliance-map.ts). It fails when
+ * docs/compliance.md is generated from code (scripts/tools/compliance-map.ts). It fails when
  *   - a policy of the pack, an AWS Config rule of components/detective.ts or an EventBridge rule the program creates
  *     (dev and prod, under mocks) has no entry in the map;
  *   - a control misses a layer (prevent, detect, respond) or an ML Lens best practice;
@@ -9,9 +9,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import { MANAGED_RULES } from "../../components/detective";
 import { createPlatform } from "../../infra/program";
-import { ProgramRun, runProgram } from "../../lib/gate/runtime";
+import { ProgramRun, runProgram } from "../../gate/runtime";
 import { all } from "../../policies/all";
-import { buildComplianceMap, CONTROLS, MAP_FILE, renderMarkdown, ROUTES } from "../../scripts/compliance-map";
+import { buildComplianceMap, CONTROLS, MAP_FILE, renderMarkdown, ROUTES } from "../../scripts/tools/compliance-map";
 
 describe("compliance map (docs/compliance.md)", function () {
     this.timeout(300_000);

@@ -243,7 +243,7 @@ for (const env of ["dev", "prod"] as const) {
 describe("DetectiveControls in the whole program", function () {
     this.timeout(300_000);
     it("both stacks deploy it with the recorder from the shipped config; the recorder role may use the logs key and write the audit bucket outside the VPC endpoint", async () => {
-        const { runProgram } = await import("../../lib/gate/runtime");
+        const { runProgram } = await import("../../gate/runtime");
         const { createPlatform } = await import("../../infra/program");
         for (const stack of ["dev", "prod"]) {
             const run = await runProgram(() => createPlatform(), { stack });

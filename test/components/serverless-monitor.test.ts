@@ -13,9 +13,9 @@ import {
 } from "../../components/serverless-monitor";
 import { MONITOR_ENDPOINT_TAG as POLICY_TAG, monitoringCoverage } from "../../policies/rules/monitoring-coverage";
 import { resourcePolicies } from "../../policies/all";
-import { runResourcePolicy, runStackPolicy } from "../../lib/gate/evaluate";
-import { inputsFromRun } from "../../lib/gate/gate";
-import { runProgram } from "../../lib/gate/runtime";
+import { runResourcePolicy, runStackPolicy } from "../../gate/evaluate";
+import { inputsFromRun } from "../../gate/gate";
+import { runProgram } from "../../gate/runtime";
 import { SM } from "../../policies/lib/sagemaker";
 import { REQUIRED_TAGS } from "../policies/harness";
 
@@ -195,7 +195,7 @@ describe("ServerlessMonitor", function () {
             captureBucket: "mlp-dev-capture-0a1b",
             capturePrefix: "datacapture",
             monitoringBucket: "mlp-dev-monitoring-0a1b",
-            // issue 9 defect 2: one layout (lib/monitoring/layout.ts), where the monitor step uploads the baseline
+            // issue 9 defect 2: one layout (contracts/s3-layout.ts), where the monitor step uploads the baseline
             baselinePrefix: "baselines/mlp-dev-endpoint",
             reportsPrefix: "reports/data-quality",
         });

@@ -6,7 +6,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { CONFIG_MEANINGS, configKeys, outputRows, PAGES } from "../../scripts/gen-docs";
+import { CONFIG_MEANINGS, configKeys, outputRows, PAGES } from "../../scripts/tools/gen-docs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 

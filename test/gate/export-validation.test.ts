@@ -8,9 +8,9 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ExportError, readExportDocument, SECRET_SIG, SECRET_SIG_KEY } from "../../lib/gate/export-reader";
-import { checkExport } from "../../lib/gate/gate";
-import { formatReport, jsonReport, sarifReport } from "../../lib/gate/format";
+import { ExportError, readExportDocument, SECRET_SIG, SECRET_SIG_KEY } from "../../gate/export-reader";
+import { checkExport } from "../../gate/gate";
+import { formatReport, jsonReport, sarifReport } from "../../gate/format";
 import { FIXTURE, StackExport } from "./stack-export";
 
 const ROOT = path.resolve(__dirname, "..", "..");

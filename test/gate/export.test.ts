@@ -8,12 +8,12 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { checkStackOutputs } from "../../infra/outputs";
+import { checkStackOutputs } from "../../contracts/stack-outputs";
 import { all } from "../../policies/all";
-import { checkExport, GateReport, inputsFromExport, runGate } from "../../lib/gate/gate";
+import { checkExport, GateReport, inputsFromExport, runGate } from "../../gate/gate";
 import { withRegisteredModel } from "../helpers/registered-model";
-import { ProgramRun } from "../../lib/gate/runtime";
-import { CACHE_DIR, cacheKey } from "../../lib/gate/transpile-cache";
+import { ProgramRun } from "../../gate/runtime";
+import { CACHE_DIR, cacheKey } from "../../gate/transpile-cache";
 import { buildExport, FIXTURE, StackExport } from "./stack-export";
 import { on } from "./variants";
 
@@ -287,7 +287,7 @@ describe("gate: stack export path", function () {
         });
 
         it("the CLIs keep their transpiled modules in the transpile cache, keyed by the current source", () => {
-            for (const rel of ["infra/program.ts", "components/network.ts", "policies/rules/least-privilege-iam.ts", "lib/gate/format.ts"]) {
+            for (const rel of ["infra/program.ts", "components/network.ts", "policies/rules/least-privilege-iam.ts", "gate/format.ts"]) {
                 const file = path.join(ROOT, rel);
                 const cached = path.join(CACHE_DIR, `${cacheKey(file, fs.readFileSync(file, "utf8"))}.js`);
                 assert.ok(fs.existsSync(cached), `${rel} -> ${cached}`);

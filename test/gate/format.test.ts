@@ -1,5 +1,5 @@
 /**
- * The gate's report for people (lib/gate/format.ts): a golden file of the text layout (verdict and per-policy table
+ * The gate's report for people (gate/format.ts): a golden file of the text layout (verdict and per-policy table
  * first, violations in full with their own rule's remediation, exemptions with reasons, cost with unpriced items,
  * inventory only with --verbose), the SARIF form (source lines, suppressions), and one real gate run: a flow-log
  * retention violation carries the retention remediation and the line of components/network.ts that declared the group.
@@ -8,8 +8,8 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { GateReport, runGate } from "../../lib/gate/gate";
-import { formatReport, sarifReport, wrap } from "../../lib/gate/format";
+import { GateReport, runGate } from "../../gate/gate";
+import { formatReport, sarifReport, wrap } from "../../gate/format";
 import { remediationFor } from "../../policies/lib/types";
 import { monitoringCoverage } from "../../policies/rules/monitoring-coverage";
 import { costWithinBudget } from "../../policies/rules/cost-within-budget";

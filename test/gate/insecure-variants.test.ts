@@ -11,9 +11,9 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { RawConfig } from "../../infra/config";
-import { evaluatePack, exitCode, GateReport, GateViolation, inputsFromRun, runGate } from "../../lib/gate/gate";
+import { evaluatePack, exitCode, GateReport, GateViolation, inputsFromRun, runGate } from "../../gate/gate";
 import { withRegisteredModel } from "../helpers/registered-model";
-import { ProgramRun } from "../../lib/gate/runtime";
+import { ProgramRun } from "../../gate/runtime";
 import { alsoDeclare, CountingTransformation, doc, fresh, nested, on, Props, roleAttachment, withTags } from "./variants";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -38,7 +38,7 @@ describe("policy pack config: unknown keys", () => {
         const c = read("prod.json");
         c["monitoring-coverage"].requireCloudTrial = true;
         fs.writeFileSync(cfg, JSON.stringify(c));
-        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/policy-check.ts", "--export", "test/fixtures/gate/prod.stack-export.json", "--stack", "prod", "--policy-config", cfg], {
+        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/cli/policy-check.ts", "--export", "test/fixtures/gate/prod.stack-export.json", "--stack", "prod", "--policy-config", cfg], {
             cwd: ROOT,
             encoding: "utf8",
             env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },

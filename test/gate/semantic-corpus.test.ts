@@ -7,10 +7,10 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { readExportFile } from "../../lib/gate/export-reader";
-import { evaluatePack, GateReport } from "../../lib/gate/gate";
+import { readExportFile } from "../../gate/export-reader";
+import { evaluatePack, GateReport } from "../../gate/gate";
 import { all } from "../../policies/all";
-import { ResourceInput } from "../../lib/gate/evaluate";
+import { ResourceInput } from "../../gate/evaluate";
 import { FIXTURE } from "./stack-export";
 import { CorpusEntry, INSECURE, LOOKALIKES } from "./semantic-corpus";
 

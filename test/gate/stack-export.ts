@@ -11,9 +11,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { runGate } from "../../lib/gate/gate";
+import { runGate } from "../../gate/gate";
 import { withRegisteredModel } from "../helpers/registered-model";
-import { ProgramRun } from "../../lib/gate/runtime";
+import { ProgramRun } from "../../gate/runtime";
 
 export interface ExportedResource {
     urn: string;

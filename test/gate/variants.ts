@@ -1,11 +1,11 @@
 /**
  * Building blocks for the insecure-variant corpus: Pulumi v1 stack transformations that change one named resource of
- * the real platform program (they run after the program's own transformations, see lib/gate/runtime.ts), and helpers
+ * the real platform program (they run after the program's own transformations, see gate/runtime.ts), and helpers
  * to compare a variant's gate report with the clean program's.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { GateReport, GateViolation } from "../../lib/gate/gate";
+import { GateReport, GateViolation } from "../../gate/gate";
 
 export type Props = Record<string, any>;
 

@@ -1,13 +1,13 @@
 /**
- * The gate's fast wire form (lib/gate/evaluate.ts `wireForm`, used inside `withPropsCache`) must be exactly what
+ * The gate's fast wire form (gate/evaluate.ts `wireForm`, used inside `withPropsCache`) must be exactly what
  * the runtime's protobuf round trip gives (`Struct.fromJavaScript(props).toJavaScript()`): same values, same key
  * order, same types - on every resource of the real program (dev and prod) and on edge cases.
  */
 import { strict as assert } from "assert";
 import { createPlatform } from "../../infra/program";
-import { inputsFromRun } from "../../lib/gate/gate";
-import { runProgram } from "../../lib/gate/runtime";
-import { runtimeProps, secret, structRoundTrip, wireForm, withPropsCache } from "../../lib/gate/evaluate";
+import { inputsFromRun } from "../../gate/gate";
+import { runProgram } from "../../gate/runtime";
+import { runtimeProps, secret, structRoundTrip, wireForm, withPropsCache } from "../../gate/evaluate";
 import { UNKNOWN } from "../../policies/lib/unknowns";
 
 /** Serialisation that keeps key order, -0, NaN and the difference between null and a missing key. */

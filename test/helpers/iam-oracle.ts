@@ -7,7 +7,7 @@
  * (CloudTrail delivery, the monitor reading capture through KMS...), which pattern checks cannot see.
  */
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { ProgramRun, RecordedResource } from "../../lib/gate/runtime";
+import { ProgramRun, RecordedResource } from "../../gate/runtime";
 
 export const ORACLE_ACCOUNT = "123456789012";
 export const ORACLE_REGION = "us-east-1";

@@ -26,7 +26,7 @@
  *   objects for the resource-typed outputs; code should only read `.id`/ids from them.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { defaultCall, defaultState, hexOf, MockContext } from "../../lib/gate/placeholders";
+import { defaultCall, defaultState, hexOf, MockContext } from "../../gate/placeholders";
 
 export type { MockContext };
 

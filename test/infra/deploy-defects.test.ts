@@ -5,8 +5,8 @@
  */
 import * as assert from "assert";
 import { createPlatform } from "../../infra/program";
-import { ProgramRun, runProgram } from "../../lib/gate/runtime";
-import { checkStackOutputs } from "../../infra/outputs";
+import { ProgramRun, runProgram } from "../../gate/runtime";
+import { checkStackOutputs } from "../../contracts/stack-outputs";
 import { IamOracle, ORACLE_ACCOUNT } from "../helpers/iam-oracle";
 import { modelPackageArn, withRegisteredModel } from "../helpers/registered-model";
 
@@ -337,7 +337,7 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                 const net = { "aws:SourceVpce": vpce, "aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false" };
                 const endpoint = `${p}-endpoint`;
                 // One layout: the serverless monitor reads the baseline where the monitor step writes it.
-                const { baselinePrefix } = await import("../../lib/monitoring/layout");
+                const { baselinePrefix } = await import("../../contracts/s3-layout");
                 const input = JSON.parse(String(ofType(served[stack], "aws:cloudwatch/eventTarget:EventTarget").find((t) => t.name === "serverless-monitor-target")!.inputs.input));
                 assert.strictEqual(input.baselinePrefix, baselinePrefix(endpoint));
                 assert.strictEqual(baselinePrefix(endpoint), `baselines/${endpoint}`);
@@ -389,7 +389,7 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
     });
 
     it("defect 8: no budget filters on cost-allocation tags that are not active, and the policy pack says so when one does", async () => {
-        const { runGate } = await import("../../lib/gate/gate");
+        const { runGate } = await import("../../gate/gate");
         const tagKeys = (budget: any): string[] => {
             const out: string[] = [];
             const walk = (e: any) => {

@@ -8,8 +8,8 @@
 import * as assert from "assert";
 import { RawConfig } from "../../infra/config";
 import { createPlatform } from "../../infra/program";
-import { GateReport, runGate } from "../../lib/gate/gate";
-import { ProgramRun, runProgram } from "../../lib/gate/runtime";
+import { GateReport, runGate } from "../../gate/gate";
+import { ProgramRun, runProgram } from "../../gate/runtime";
 import { IamOracle, ORACLE_ACCOUNT } from "../helpers/iam-oracle";
 
 const REGION = "us-east-1";

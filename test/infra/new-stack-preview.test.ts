@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { runGate } from "../../lib/gate/gate";
-import { UNKNOWN } from "../../lib/gate/runtime";
+import { runGate } from "../../gate/gate";
+import { UNKNOWN } from "../../gate/runtime";
 
 describe("offline gate, first preview of a new stack (--new-stack)", function () {
     this.timeout(300000);

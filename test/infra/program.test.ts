@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import { isTaggable } from "../../components/tagging";
-import { checkStackOutputs, StackOutputs } from "../../infra/outputs";
+import { checkStackOutputs, StackOutputs } from "../../contracts/stack-outputs";
 import { createPlatform } from "../../infra/program";
-import { ProgramRun, runProgram } from "../../lib/gate/runtime";
+import { ProgramRun, runProgram } from "../../gate/runtime";
 import { withRegisteredModel } from "../helpers/registered-model";
 
 const REQUIRED = ["Project", "Environment", "Owner", "CostCenter", "DataClassification"];

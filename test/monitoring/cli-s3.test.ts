@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { recordRequests } from '../helpers/aws-request-recorder';
 import { captureS3Key, formatCaptureRecord, formatServiceJson, suggestBaseline, readCsvRows } from '../../lib/monitoring';
 import { shiftAdultCsvLines } from '../../lib/monitoring/shift';
-import { runCli, splitS3 } from '../../scripts/monitor';
+import { runCli, splitS3 } from '../../scripts/cli/monitor';
 import { ADULT_DATA } from '../serving/fixture';
 
 const HEADER = fs.readFileSync(ADULT_DATA, 'utf8').split('\n')[0];

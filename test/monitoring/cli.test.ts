@@ -11,7 +11,7 @@ import * as path from 'path';
 import { captureS3Key, formatCaptureRecord } from '../../lib/monitoring';
 import { shiftAdultCsvLines } from '../../lib/monitoring/shift';
 import { serveEndpoint, type EndpointServer } from '../../lib/serving';
-import { runCli, parseFacet } from '../../scripts/monitor';
+import { runCli, parseFacet } from '../../scripts/cli/monitor';
 import { ADULT_DATA, expectedProb, servingFixture } from '../serving/fixture';
 
 const HEADER = fs.readFileSync(ADULT_DATA, 'utf8').split('\n')[0];

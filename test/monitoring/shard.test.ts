@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CaptureReadStats, formatCaptureRecord, readCaptureRows, DatasetProfiler } from '../../lib/monitoring';
 import { planShards, profileCaptureSharded } from '../../lib/monitoring/shard';
-import { runCli } from '../../scripts/monitor';
+import { runCli } from '../../scripts/cli/monitor';
 import { assertExactStatisticsEqual, normal, rng } from './helpers';
 
 const NAMES = ['a', 'b', 'c', 'd'];

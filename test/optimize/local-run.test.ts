@@ -94,7 +94,7 @@ describe("optimize: on a real local run", function () {
     it("npm run optimize prints and writes JSON + HTML; Chromium renders the key numbers", async () => {
         const json = path.join(workdir, "out", "optimize.json");
         const html = path.join(workdir, "out", "optimize.html");
-        const out = execFileSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "scripts/optimize.ts"), "--stack", "dev", "--workdir", workdir, "--json", json, "--html", html], { cwd: ROOT, encoding: "utf8" });
+        const out = execFileSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "scripts/cli/optimize.ts"), "--stack", "dev", "--workdir", workdir, "--json", json, "--html", html], { cwd: ROOT, encoding: "utf8" });
         assert.match(out, /recommendations:/);
         assert.match(out, /per 1000 predictions/);
         const rep = JSON.parse(fs.readFileSync(json, "utf8"));
@@ -138,7 +138,7 @@ describe("optimize: on a real local run", function () {
     it("--apply-config writes the recommended keys into Pulumi.<stack>.yaml and re-runs the policy gate's cost check", () => {
         const proj = fs.mkdtempSync(path.join(os.tmpdir(), "opt-proj-"));
         fs.copyFileSync(path.join(ROOT, "Pulumi.dev.yaml"), path.join(proj, "Pulumi.dev.yaml"));
-        const out = execFileSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "scripts/optimize.ts"), "--stack", "dev", "--workdir", workdir, "--project-dir", proj, "--apply-config"], { cwd: ROOT, encoding: "utf8" });
+        const out = execFileSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "scripts/cli/optimize.ts"), "--stack", "dev", "--workdir", workdir, "--project-dir", proj, "--apply-config"], { cwd: ROOT, encoding: "utf8" });
         const wanted = report.recommendations.filter((r: any) => r.recommended).flatMap((r: any) => r.changes.filter((c: any) => c.supported));
         const text = fs.readFileSync(path.join(proj, "Pulumi.dev.yaml"), "utf8");
         if (wanted.length === 0) {

@@ -11,13 +11,13 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { loadStackFile } from "../../infra/stack-config";
-import { StackOutputs } from "../../infra/outputs";
-import { LocalS3 } from "../../lib/pipeline/local-s3";
-import { Manifest } from "../../lib/pipeline/manifest";
-import { runStep } from "../../lib/pipeline/step";
+import { StackOutputs } from "../../contracts/stack-outputs";
+import { LocalS3 } from "../../scripts/framework/local-s3";
+import { Manifest } from "../../scripts/framework/manifest";
+import { runStep } from "../../scripts/framework/step";
 import { LocalModelRegistry } from "../../lib/registry";
 import { isAlive, readState, teardown } from "../../lib/serving";
-import { main as endpointCli } from "../../scripts/endpoint";
+import { main as endpointCli } from "../../scripts/cli/endpoint";
 import { loadStep } from "../../scripts/steps";
 import { chromiumMissing, loadReports } from "../helpers/browser";
 
@@ -248,7 +248,7 @@ describe("ML lifecycle, local target, end to end on a 2000-row slice", function 
         const skipped = script(["--only", "batch-infer", "--", ...SLICE_ARGS]);
         assert.equal(skipped.code, 0, skipped.all);
         assert.match(skipped.stdout, /=== batch-infer: up to date, skipped/);
-        // The end-of-run summary (scripts/summary.ts): every step, the reports, the running endpoint and how to stop it.
+        // The end-of-run summary (scripts/cli/summary.ts): every step, the reports, the running endpoint and how to stop it.
         assert.match(skipped.stdout, /=== Summary: run finished — stack dev, target local/);
         assert.match(skipped.stdout, /evaluation\s+\S+reports\/evaluation\.html/);
         assert.match(skipped.stdout, /Stop it: \.\/build_ml_environment\.sh --workdir \S+ --teardown/);

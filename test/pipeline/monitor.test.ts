@@ -12,8 +12,8 @@ import { ADULT_SCHEMA, parseBuffer } from '../../lib/data';
 import { evaluateBinaryClassification, suggestModelQualityConstraints } from '../../lib/monitoring/modelquality';
 import { shiftAdultRows } from '../../lib/monitoring/shift';
 import { serveEndpoint, type EndpointServer } from '../../lib/serving';
-import monitorStep, { checkShiftDetected, runMonitorReplay, SHIFT_ASSERTED_FEATURES, type MonitorReplayResult } from '../../scripts/steps/monitor';
-import { StepError, type StepContext } from '../../lib/pipeline/step';
+import monitorStep, { checkShiftDetected, runMonitorReplay, SHIFT_ASSERTED_FEATURES, type MonitorReplayResult } from '../../scripts/steps/monitor/local';
+import { StepError, type StepContext } from '../../scripts/framework/step';
 import { ADULT_DATA, expectedProb, servingFixture } from '../serving/fixture';
 
 const COLUMNS = ADULT_SCHEMA.columns.map((c) => c.name);

@@ -3,13 +3,13 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { StepContext, StepError } from "../../lib/pipeline/step";
+import { StepContext, StepError } from "../../scripts/framework/step";
 import { ModelPackage } from "../../lib/registry";
-import { parseCliArgs, parseWeights } from "../../scripts/endpoint";
-import deployStep, { parseVariantWeights, planVariants } from "../../scripts/steps/deploy";
-import { registryFor } from "../../scripts/steps/register";
-import { minAucFor, readScoredRecords, thinPoints } from "../../scripts/steps/evaluate";
-import { formatLoadTestTable, loadTestSettings } from "../../scripts/steps/loadtest";
+import { parseCliArgs, parseWeights } from "../../scripts/cli/endpoint";
+import deployStep, { parseVariantWeights, planVariants } from "../../scripts/steps/deploy/local";
+import { registryFor } from "../../scripts/steps/register/local";
+import { minAucFor, readScoredRecords, thinPoints } from "../../scripts/steps/evaluate/local";
+import { formatLoadTestTable, loadTestSettings } from "../../scripts/steps/loadtest/local";
 
 function pkg(version: number, featuresHash = "sha256:aaa", testAuc = 0.9): ModelPackage {
     return {

@@ -16,13 +16,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadStackFile } from "../../infra/stack-config";
-import { descendants, stopDescendants } from "../../lib/pipeline/children";
-import { readManifest } from "../../lib/pipeline/manifest";
-import { runStep, StepDefinition } from "../../lib/pipeline/step";
-import { acquireWorkdirLock, checkWorkdir, lockPath, pidStartTicks, readLock, releaseWorkdirLock } from "../../lib/pipeline/workdir";
+import { descendants, stopDescendants } from "../../scripts/framework/children";
+import { readManifest } from "../../scripts/framework/manifest";
+import { runStep, StepDefinition } from "../../scripts/framework/step";
+import { acquireWorkdirLock, checkWorkdir, lockPath, pidStartTicks, readLock, releaseWorkdirLock } from "../../scripts/framework/workdir";
 import { isAlive, serversOf, startEndpoint, teardown } from "../../lib/serving/process";
 import { loadStep, STEP_OPTIONS } from "../../scripts/steps";
-import { SPEC as RUN_STEP_SPEC } from "../../scripts/run-step";
+import { SPEC as RUN_STEP_SPEC } from "../../scripts/cli/run-step";
 import { parseCli, UsageError } from "../../lib/common/cli";
 
 const PROJECT = path.resolve(__dirname, "..", "..");
@@ -78,15 +78,16 @@ describe("reliability: step options", () => {
 
     it("the option list matches the options the step modules read", () => {
         const read = new Set<string>();
-        const dirs = [path.join(PROJECT, "scripts", "steps"), path.join(PROJECT, "scripts", "steps", "aws")];
+        const stepsDir = path.join(PROJECT, "scripts", "steps");
+        const dirs = [stepsDir, ...fs.readdirSync(stepsDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(stepsDir, e.name))];
         for (const d of dirs) {
             for (const f of fs.readdirSync(d).filter((x) => x.endsWith(".ts"))) {
                 const text = fs.readFileSync(path.join(d, f), "utf8");
                 for (const m of text.matchAll(/options(?:\.([a-zA-Z]+)|\["([a-z.-]+)"\])/g)) read.add(m[1] ?? m[2]);
             }
         }
-        // the AWS steps' wait options are read by their shared helper (lib/aws/step-support.ts)
-        const support = fs.readFileSync(path.join(PROJECT, "lib", "aws", "step-support.ts"), "utf8");
+        // the AWS steps' wait options are read by their shared helper (scripts/framework/aws-step.ts)
+        const support = fs.readFileSync(path.join(PROJECT, "scripts", "framework", "aws-step.ts"), "utf8");
         for (const m of support.matchAll(/options\["([a-z.-]+)"\]|positive\(ctx, "([a-z.-]+)"/g)) read.add(m[1] ?? m[2]);
         read.delete("onIteration"); // a callback option of an engine call, not a step option
         assert.deepEqual([...read].filter((o) => !STEP_OPTIONS.includes(o)), [], "options read by a step but not in STEP_OPTIONS");

@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadStackFile } from "../../infra/stack-config";
-import { readManifest } from "../../lib/pipeline/manifest";
-import { RunOptions, runStep, StepDefinition, StepError } from "../../lib/pipeline/step";
+import { readManifest } from "../../scripts/framework/manifest";
+import { RunOptions, runStep, StepDefinition, StepError } from "../../scripts/framework/step";
 
 describe("pipeline step framework", () => {
     let workdir: string;

@@ -1,13 +1,13 @@
 /**
- * The end-of-run summary (scripts/summary.ts) over a run manifest: one line per step, the reports that exist as paths,
+ * The end-of-run summary (scripts/cli/summary.ts) over a run manifest: one line per step, the reports that exist as paths,
  * the next commands (finished run) or the resume commands (failed / interrupted run), the run's own options repeated.
  */
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Manifest } from "../../lib/pipeline/manifest";
-import { formatSummary } from "../../scripts/summary";
+import { Manifest } from "../../scripts/framework/manifest";
+import { formatSummary } from "../../scripts/cli/summary";
 import { STEP_NAMES } from "../../scripts/steps";
 
 function workdirWith(steps: Manifest["steps"], files: string[]): string {

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from "assert";
 import { all } from "../../policies/all";
-import { makeUrn, ResourceInput, runResourcePolicy, runStackPolicy } from "../../lib/gate/evaluate";
+import { makeUrn, ResourceInput, runResourcePolicy, runStackPolicy } from "../../gate/evaluate";
 import { PlatformResourcePolicy, PlatformStackPolicy } from "../../policies/lib/types";
 import { CorpusEntry, INSECURE, LOOKALIKES } from "../gate/semantic-corpus";
 import { envContext } from "./harness";

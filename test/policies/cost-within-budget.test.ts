@@ -2,7 +2,7 @@ import { remediationFor } from "../../policies/lib/types";
 import * as assert from "assert";
 import { blindBudgets, budgetTagKeys, costVerdict, costWithinBudget as policy, COST_DEFAULTS } from "../../policies/rules/cost-within-budget";
 import { PriceTable, defaultPriceTable, estimateMonthlyCost, monthlyBudgetFromStack } from "../../policies/lib/cost";
-import { makeStackArgs } from "../../lib/gate/evaluate";
+import { makeStackArgs } from "../../gate/evaluate";
 import { UNKNOWN, envContext, messages, res, runS } from "./harness";
 import { T, endpointStack } from "./stack-fixtures";
 

@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import { conformancePackTemplate, selectRules } from "../../components/detective";
 import { DETECTIVE_DEFAULTS, detectiveControls as policy, RECORDER_TAG } from "../../policies/rules/detective-controls";
-import { runGate } from "../../lib/gate/gate";
-import { effectiveEnforcementLevel } from "../../lib/gate/evaluate";
+import { runGate } from "../../gate/gate";
+import { effectiveEnforcementLevel } from "../../gate/evaluate";
 import { envContext, messages, res, runS, UNKNOWN } from "./harness";
 
 const T = {

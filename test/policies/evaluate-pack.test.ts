@@ -1,11 +1,11 @@
 import * as assert from "assert";
 import { all } from "../../policies/all";
-import { evaluatePack } from "../../lib/gate/evaluate";
+import { evaluatePack } from "../../gate/evaluate";
 import { exemptTags } from "./exempt";
 import { REQUIRED_TAGS, UNKNOWN, awsProvider, packConfig, res } from "./harness";
 import { endpointStack } from "./stack-fixtures";
 
-describe("lib/gate/evaluate evaluatePack (gate entry point)", () => {
+describe("gate/evaluate evaluatePack (gate entry point)", () => {
     it("remediates first, then validates; URNs on resource violations; prod levels", async () => {
         const prov = awsProvider({ ...REQUIRED_TAGS, Environment: "prod" });
         const key = res("aws:kms/key:Key", "platform-key", { description: "k" }, { provider: prov });

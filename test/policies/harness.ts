@@ -1,6 +1,6 @@
 /**
  * Test harness for the policy pack. Builds validation args the way @pulumi/policy 1.21's server
- * does (see lib/gate/evaluate.ts, which the offline gate uses too) and adds small builders.
+ * does (see gate/evaluate.ts, which the offline gate uses too) and adds small builders.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -14,7 +14,7 @@ import {
     runResourcePolicy,
     runStackPolicy,
     secret,
-} from "../../lib/gate/evaluate";
+} from "../../gate/evaluate";
 import { PlatformResourcePolicy, PlatformStackPolicy } from "../../policies/lib/types";
 import { UNKNOWN } from "../../policies/lib/unknowns";
 

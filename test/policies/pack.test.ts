@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { all, policyByName, resourcePolicies, stackPolicies } from "../../policies/all";
-import { contextFromPackConfig, effectiveConfig, effectiveEnforcementLevel } from "../../lib/gate/evaluate";
+import { contextFromPackConfig, effectiveConfig, effectiveEnforcementLevel } from "../../gate/evaluate";
 import { packConfig } from "./harness";
 
 const root = path.join(__dirname, "..", "..", "policies");

@@ -1,11 +1,11 @@
 /**
- * Checks that lib/gate/evaluate.ts (the harness and the gate's runner) behaves like the real
+ * Checks that gate/evaluate.ts (the harness and the gate's runner) behaves like the real
  * @pulumi/policy analyzer: the same requests go through the runtime's own analyze/analyzeStack RPC
  * handlers (server.js) and must produce the same diagnostics.
  */
 import * as assert from "assert";
 import { all } from "../../policies/all";
-import { ResourceInput, runResourcePolicy, runStackPolicy } from "../../lib/gate/evaluate";
+import { ResourceInput, runResourcePolicy, runStackPolicy } from "../../gate/evaluate";
 import { setExemptionSink } from "../../policies/lib/report";
 import { PlatformPolicy, PlatformResourcePolicy, PlatformStackPolicy } from "../../policies/lib/types";
 import { REQUIRED_TAGS, UNKNOWN, awsProvider, makeUrn, res } from "./harness";

@@ -1,0 +1,98 @@
+/**
+ * register — put the best model of train/tune into the local model registry (the stack's ModelPackageGroup) with its
+ * metrics, hyperparameters and lineage (data and feature hashes, code version). In dev (pipeline.autoApprove) a model
+ * whose test AUC reaches pipeline.minAuc is approved automatically; in prod it waits for
+ * `npm run registry -- approve --stack prod --version N --reason "..."`.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import { sha256File } from "../../../lib/data/io";
+import { StepDefinition } from "../../framework/step";
+import { LocalModelRegistry } from "../../../lib/registry";
+
+interface Candidate {
+    source: string;
+    job: string;
+    modelUri: string;
+    validationAuc: number;
+    testAuc: number;
+    hyperParameters: Record<string, string>;
+}
+
+export function codeVersion(projectDir: string): string {
+    try {
+        const rev = execFileSync("git", ["rev-parse", "HEAD"], { cwd: projectDir, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+        const dirty = execFileSync("git", ["status", "--porcelain", "--", "lib", "scripts"], { cwd: projectDir, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+        return dirty ? `${rev}+dirty` : rev;
+    } catch {
+        return "unknown";
+    }
+}
+
+export function registryFor(workdir: string, region: string, accountId: string): LocalModelRegistry {
+    return new LocalModelRegistry(`${workdir}/registry`, `arn:aws:sagemaker:${region}:${accountId}`);
+}
+
+const step: StepDefinition = {
+    name: "register",
+    description: "register the best model (metrics, hyperparameters, lineage) and apply the approval rule",
+    dependsOn: ["train"],
+    inputFiles: () => ["lib/registry"],
+    inputValues: (ctx) => ({ minAuc: ctx.config.pipeline.minAuc, autoApprove: ctx.config.pipeline.autoApprove, tune: ctx.manifest.steps.tune?.finishedAt ?? null }),
+    async run(ctx) {
+        const out = ctx.outputs();
+        const candidates: Candidate[] = [];
+        const trained = ctx.resultsOf("train") as unknown as Candidate;
+        candidates.push({ ...trained, source: "train" });
+        if (ctx.manifest.steps.tune?.status === "succeeded") {
+            const t = ctx.resultsOf("tune") as Record<string, unknown>;
+            candidates.push({ source: "tune", job: String(t.bestTrainingJob), modelUri: String(t.modelUri), validationAuc: Number(t.validationAuc), testAuc: Number(t.testAuc), hyperParameters: t.hyperParameters as Record<string, string> });
+        }
+        // Choose on validation AUC only: the test set stays an unbiased estimate.
+        const best = candidates.reduce((a, b) => (b.validationAuc > a.validationAuc ? b : a));
+        for (const c of candidates) ctx.log(`candidate ${c.source} ${c.job}: validation AUC ${c.validationAuc.toFixed(4)}, test AUC ${c.testAuc.toFixed(4)}${c === best ? "  <- best" : ""}`);
+
+        const prepared = ctx.s3.pathOf(`${out.buckets.curated.uri}prepared/`);
+        const dataHash = ["train", "validation", "test"].map((s) => sha256File(`${prepared}/${s}.parquet`)).join(":");
+        const transformFile = ctx.s3.pathOf(`${out.buckets.artifacts.uri}features/transform.json`);
+        if (!fs.existsSync(ctx.s3.pathOf(best.modelUri))) throw new Error(`model artifact ${best.modelUri} is missing; re-run --from ${best.source}`);
+
+        const registry = registryFor(ctx.workdir, out.region, out.accountId);
+        const group = out.modelPackageGroupName;
+        registry.createGroup(group, `Adult income classifier (${ctx.stack})`);
+        const qualifies = best.testAuc >= ctx.config.pipeline.minAuc;
+        const auto = ctx.config.pipeline.autoApprove && qualifies;
+        const pkg = registry.register(group, {
+            description: `${best.source} ${best.job}`,
+            image: `sagemaker-xgboost:1.7-1`,
+            modelDataUrl: best.modelUri,
+            metrics: { "validation:auc": best.validationAuc, "test:auc": best.testAuc },
+            hyperParameters: best.hyperParameters,
+            lineage: { dataHash: `sha256:${dataHash}`, featuresHash: `sha256:${sha256File(transformFile)}`, codeVersion: codeVersion(ctx.projectDir), trainingJob: best.job },
+            status: auto ? "Approved" : "PendingManualApproval",
+            approvedBy: auto ? "auto-approval (pipeline.autoApprove)" : undefined,
+            approvalReason: auto
+                ? `test AUC ${best.testAuc.toFixed(4)} >= pipeline.minAuc ${ctx.config.pipeline.minAuc}`
+                : ctx.config.pipeline.autoApprove
+                  ? `test AUC ${best.testAuc.toFixed(4)} < pipeline.minAuc ${ctx.config.pipeline.minAuc}: needs a manual decision`
+                  : "manual approval required in this stack",
+        });
+        const next = auto ? "approved automatically" : `pending: npm run registry -- approve --stack ${ctx.stack} --version ${pkg.ModelPackageVersion} --reason "..."`;
+        return {
+            summary: `${group} version ${pkg.ModelPackageVersion} (${best.source}, test AUC ${best.testAuc.toFixed(4)}) ${next}`,
+            results: {
+                modelPackageGroup: group,
+                version: pkg.ModelPackageVersion,
+                modelPackageArn: pkg.ModelPackageArn,
+                approvalStatus: pkg.ModelApprovalStatus,
+                source: best.source,
+                modelUri: best.modelUri,
+                testAuc: best.testAuc,
+                validationAuc: best.validationAuc,
+            },
+            artifacts: { registry: "registry", package: `registry/${group}/packages/${pkg.ModelPackageVersion}.json` },
+        };
+    },
+};
+
+export default step;
