@@ -24,6 +24,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { PolicyStatement, policyDocument } from "./grants";
 
 /** A resource-policy statement: an IAM statement with a Principal. */
@@ -64,7 +65,7 @@ export class Alerts extends pulumi.ComponentResource {
     public readonly emails: string[];
 
     constructor(name: string, args: AlertsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlplatform:components:Alerts", name, {}, opts);
+        super(COMPONENT_TYPES.Alerts, name, {}, withPreviousTypes("Alerts", opts));
         const emails = [...new Set(args.emails ?? [])];
         for (const e of emails) {
             if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e)) throw new Error(`Alerts: ${JSON.stringify(e)} is not an email address`);

@@ -26,6 +26,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { policyDocument } from "./grants";
 
 /** The resource types this component can create (the list in the header comment, for tools and tests). */
@@ -175,7 +176,7 @@ export class AuditTrail extends pulumi.ComponentResource {
     public readonly breakGlassRule?: aws.cloudwatch.EventRule;
 
     constructor(name: string, args: AuditTrailArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlplatform:components:AuditTrail", name, {}, opts);
+        super(COMPONENT_TYPES.AuditTrail, name, {}, withPreviousTypes("AuditTrail", opts));
         if (args.retraining.alarmNamePrefixes.length === 0 || args.retraining.alarmNamePrefixes.some((p) => p.length === 0)) {
             throw new Error("AuditTrail: retraining.alarmNamePrefixes needs at least one non-empty prefix");
         }

@@ -22,6 +22,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { PolicyStatement, policyDocument } from "./grants";
 
 /** The resource types this component can create (the list in the header comment, for tools and tests). */
@@ -128,7 +129,7 @@ export class CostGuardrails extends pulumi.ComponentResource {
     public readonly enforced: boolean;
 
     constructor(name: string, args: CostGuardrailsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlplatform:components:CostGuardrails", name, {}, opts);
+        super(COMPONENT_TYPES.CostGuardrails, name, {}, withPreviousTypes("CostGuardrails", opts));
         validate(args);
         const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
         const partition = aws.getPartitionOutput({}, { parent: this }).partition;

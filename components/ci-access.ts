@@ -18,6 +18,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { githubOidcTrustPolicy, policyDocument, PolicyStatement } from "./grants";
 
 /** Read-only actions refresh needs over the stack's resource types (no data-plane reads: no s3:GetObject, no logs:GetLogEvents). */
@@ -150,7 +151,7 @@ export class CiReadOnlyRole extends pulumi.ComponentResource {
     public readonly subjects: string[];
 
     constructor(name: string, args: CiReadOnlyRoleArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlplatform:components:CiReadOnlyRole", name, {}, opts);
+        super(COMPONENT_TYPES.CiReadOnlyRole, name, {}, withPreviousTypes("CiReadOnlyRole", opts));
         const opt = { parent: this };
         const subjects = args.subjects && args.subjects.length > 0 ? args.subjects : readOnlySubjects(args.ciOidcSubject);
         for (const s of subjects) {

@@ -53,6 +53,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { CLOUDTRAIL_S3_KEY_PREFIX } from "./audit";
 import { grant, Grantee, KeyUse, kmsStatement, PolicyStatement, policyDocument } from "./grants";
 import { exemption, Exemption, PLATFORM_EXEMPTIONS_EXPIRE } from "./tagging";
@@ -199,7 +200,7 @@ export class DataBucket extends pulumi.ComponentResource {
     private readonly resourceName: string;
 
     constructor(name: string, args: DataBucketArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlplatform:datalake:DataBucket", name, {}, opts);
+        super(COMPONENT_TYPES.DataBucket, name, {}, withPreviousTypes("DataBucket", opts));
         this.resourceName = name;
         this.purpose = args.purpose;
         const child: pulumi.CustomResourceOptions = { parent: this, retainOnDelete: args.retainOnDelete ?? true };
@@ -415,7 +416,7 @@ export class DataLake extends pulumi.ComponentResource {
     readonly trailArn: pulumi.Output<string>;
 
     constructor(name: string, args: DataLakeArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlplatform:datalake:DataLake", name, {}, opts);
+        super(COMPONENT_TYPES.DataLake, name, {}, withPreviousTypes("DataLake", opts));
         if (!Number.isInteger(args.captureExpirationDays) || args.captureExpirationDays < 1) {
             throw new Error(`DataLake ${name}: captureExpirationDays must be a positive integer (got ${args.captureExpirationDays})`);
         }

@@ -33,6 +33,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { RECORDER_TAG } from "../policies/rules/detective-controls";
 import { policyDocument } from "./grants";
 
@@ -293,7 +294,7 @@ export class DetectiveControls extends pulumi.ComponentResource {
     public readonly recorderSource: string;
 
     constructor(name: string, args: DetectiveControlsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlplatform:components:DetectiveControls", name, {}, opts);
+        super(COMPONENT_TYPES.DetectiveControls, name, {}, withPreviousTypes("DetectiveControls", opts));
         const p = args.namePrefix;
         if (!args.recorder && !args.existingRecorderName) {
             throw new Error(`DetectiveControls: Config rules need a recorder in the account and region; set mlplatform:detective.createRecorder: true, or declare the existing one with mlplatform:detective.existingRecorderName (e.g. "default")`);

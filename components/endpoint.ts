@@ -29,6 +29,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { preprocessContainerEnvironment } from "../lib/aws/preprocess";
 import { SKLEARN_UNAVAILABLE, SKLEARN_VERSION } from "../lib/aws/images";
 import { hasNvmeInstanceStore } from "./instance-types";
@@ -232,7 +233,7 @@ export class ModelEndpoint extends pulumi.ComponentResource {
     public readonly scalingPolicies: aws.appautoscaling.Policy[];
 
     constructor(name: string, args: ModelEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlplatform:components:ModelEndpoint", name, {}, opts);
+        super(COMPONENT_TYPES.ModelEndpoint, name, {}, withPreviousTypes("ModelEndpoint", opts));
         validate(args);
         const endpointName = args.endpointName ?? `${args.namePrefix}-endpoint`;
         this.variantNames = args.variants.map((v) => v.name);

@@ -31,6 +31,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { DataBucket } from "./datalake";
 import { ADULT_CENSUS_SCHEMA, FEATURE_GROUP_NAME, FeatureGroupSchema, glueTableName, validateFeatureGroupSchema } from "./feature-schema";
 import { grant, Grantee, kmsStatement, PolicyStatement } from "./grants";
@@ -80,7 +81,7 @@ export class FeatureStore extends pulumi.ComponentResource {
     readonly glueTableNames: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: FeatureStoreArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlplatform:featurestore:FeatureStore", name, {}, opts);
+        super(COMPONENT_TYPES.FeatureStore, name, {}, withPreviousTypes("FeatureStore", opts));
         const schemas = args.schemas ?? [ADULT_CENSUS_SCHEMA];
         if (schemas.length === 0) throw new Error(`FeatureStore ${name}: at least one schema is required`);
         const problems = schemas.flatMap(validateFeatureGroupSchema);

@@ -14,6 +14,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { hasNvmeInstanceStore } from "./instance-types";
 import { baselinePrefix as layoutBaselinePrefix } from "../contracts/s3-layout";
 
@@ -102,7 +103,7 @@ export class ModelMonitorSchedule extends pulumi.ComponentResource {
     public readonly driftAlarmNames: pulumi.Output<string[]>;
 
     constructor(name: string, args: ModelMonitorScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlplatform:components:ModelMonitorSchedule", name, {}, opts);
+        super(COMPONENT_TYPES.ModelMonitorSchedule, name, {}, withPreviousTypes("ModelMonitorSchedule", opts));
         validate(args);
         this.enabled = args.enabled;
         this.scheduleName = args.scheduleName ?? `${args.namePrefix}-data-quality`;

@@ -54,6 +54,7 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { exemption, PLATFORM_EXEMPTIONS_EXPIRE } from "./tagging";
 import { policyDocument, PolicyStatement } from "./grants";
 
@@ -210,7 +211,7 @@ export class PlatformNetwork extends pulumi.ComponentResource {
     readonly flowLogId: pulumi.Output<string>;
 
     constructor(name: string, args: PlatformNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlplatform:network:PlatformNetwork", name, {}, opts);
+        super(COMPONENT_TYPES.PlatformNetwork, name, {}, withPreviousTypes("PlatformNetwork", opts));
 
         const cidrBlock = args.cidrBlock ?? "10.20.0.0/16";
         const azNames = args.availabilityZoneNames;

@@ -23,6 +23,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { instanceTypeFacts } from "./instance-types";
 
 /** The resource types this component can create (the list in the header comment, for tools and tests). */
@@ -128,7 +129,7 @@ export class Observability extends pulumi.ComponentResource {
     public readonly queryDefinitions: aws.cloudwatch.QueryDefinition[];
 
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlplatform:components:Observability", name, {}, opts);
+        super(COMPONENT_TYPES.Observability, name, {}, withPreviousTypes("Observability", opts));
         if (!VALID_RETENTION_DAYS.includes(args.retentionDays)) {
             throw new Error(`Observability: retentionDays ${args.retentionDays} is not accepted by CloudWatch Logs (one of ${VALID_RETENTION_DAYS.join(", ")})`);
         }

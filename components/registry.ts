@@ -25,6 +25,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { policyDocument, PolicyStatement } from "./grants";
 
 /** The resource types this component creates (the list in the header comment, for tools and tests). */
@@ -114,7 +115,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
     readonly topicPolicyStatement: pulumi.Output<TopicPolicyStatement>;
 
     constructor(name: string, args: ModelRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlplatform:registry:ModelRegistry", name, {}, opts);
+        super(COMPONENT_TYPES.ModelRegistry, name, {}, withPreviousTypes("ModelRegistry", opts));
         const groupName = args.groupName ?? `${args.namePrefix}-models`;
         if (!GROUP_NAME.test(groupName)) throw new Error(`ModelRegistry ${name}: model package group name ${groupName} must match ${GROUP_NAME}`);
         const target = args.deploymentTarget;

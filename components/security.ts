@@ -12,6 +12,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { githubOidcTrustPolicy, grant, Grantee, kmsActions, PolicyStatement, policyDocument } from "./grants";
 import { exemption, PLATFORM_EXEMPTIONS_EXPIRE } from "./tagging";
 
@@ -102,7 +103,7 @@ export class PlatformSecurity extends pulumi.ComponentResource {
     private readonly prefix: string;
 
     constructor(name: string, args: PlatformSecurityArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlplatform:security:PlatformSecurity", name, {}, opts);
+        super(COMPONENT_TYPES.PlatformSecurity, name, {}, withPreviousTypes("PlatformSecurity", opts));
         const p = args.namePrefix;
         this.prefix = p;
         const opt = { parent: this };

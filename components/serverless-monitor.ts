@@ -32,6 +32,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { LAMBDA_HANDLER, MONITOR_RUN_METRIC, NO_CAPTURE_DATA_METRIC, SERVERLESS_MONITOR_NAMESPACE, ENV } from "../lib/monitoring/lambda/metrics";
 import { baselinePrefix as layoutBaselinePrefix } from "../contracts/s3-layout";
 import { grant, Grantee, PolicyStatement } from "./grants";
@@ -39,7 +40,7 @@ import { buildLambdaArchive } from "./lambda-bundle";
 
 /** Tag the policy pack's monitoring-coverage rule reads on Lambda functions (value: the monitored endpoint's name). */
 export const MONITOR_ENDPOINT_TAG = "mlplatform:monitor-endpoint";
-export const SERVERLESS_MONITOR_TYPE = "mlplatform:monitoring:ServerlessMonitor";
+export const SERVERLESS_MONITOR_TYPE = COMPONENT_TYPES.ServerlessMonitor;
 export const SERVERLESS_MONITOR_ENTRY = "lib/monitoring/lambda/handler.ts";
 
 /** The resource types this component creates (the list in the header comment, for tools and tests). */
@@ -222,7 +223,7 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
     public readonly code: pulumi.asset.AssetArchive;
 
     constructor(name: string, args: ServerlessMonitorArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(SERVERLESS_MONITOR_TYPE, name, {}, opts);
+        super(COMPONENT_TYPES.ServerlessMonitor, name, {}, withPreviousTypes("ServerlessMonitor", opts));
         const period = ratePeriodSeconds(args.scheduleExpression) ?? args.schedulePeriodSeconds ?? 3600;
         validate(args, period);
         const arch = args.architecture ?? "x86_64";

@@ -17,7 +17,7 @@ describe("Alerts", () => {
         assert.equal(topic.inputs.name, "mlp-dev-alerts");
         assert.equal(await promiseOf(a.topicArn), `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:mlp-dev-alerts`);
         // every child is parented to the component
-        const comp = mocks.one("mlplatform:components:Alerts");
+        const comp = mocks.one("mlplatform:monitoring:Alerts");
         assert.ok(mocks.childrenOf(comp).length >= 2);
     });
 

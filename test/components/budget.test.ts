@@ -162,7 +162,7 @@ describe("CostGuardrails", () => {
     it("every resource is a child of the component", async () => {
         new CostGuardrails("cg-parent", args({ activateCostAllocationTags: true }));
         await mocks.settle();
-        const comp = mocks.one("mlplatform:components:CostGuardrails");
+        const comp = mocks.one("mlplatform:cost:CostGuardrails");
         assert.equal(mocks.childrenOf(comp).filter((r) => r.custom).length, mocks.resources.filter((r) => r.custom).length);
     });
 

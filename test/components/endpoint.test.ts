@@ -254,7 +254,7 @@ describe("ModelEndpoint", () => {
     it("every resource is a child of the component", async () => {
         new ModelEndpoint("ep-parent", args());
         await mocks.settle();
-        const comp = mocks.one("mlplatform:components:ModelEndpoint");
+        const comp = mocks.one("mlplatform:serving:ModelEndpoint");
         const custom = mocks.resources.filter((r) => r.custom);
         assert.equal(mocks.descendantsOf(comp).filter((r) => r.custom).length, custom.length);
         assert.equal(custom.length, 5); // model, config, endpoint, target, policy

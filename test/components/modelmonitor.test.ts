@@ -122,7 +122,7 @@ describe("ModelMonitorSchedule", () => {
     it("all resources are children of the component", async () => {
         new ModelMonitorSchedule("mm-parent", args());
         await mocks.settle();
-        const comp = mocks.one("mlplatform:components:ModelMonitorSchedule");
+        const comp = mocks.one("mlplatform:monitoring:ModelMonitorSchedule");
         assert.equal(mocks.childrenOf(comp).filter((r) => r.custom).length, mocks.resources.filter((r) => r.custom).length);
     });
 

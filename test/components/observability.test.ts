@@ -185,7 +185,7 @@ describe("Observability", () => {
         assert.equal(mocks.ofType("aws:cloudwatch/logGroup:LogGroup").length, 4);
         assert.equal(mocks.ofType("aws:cloudwatch/queryDefinition:QueryDefinition").length, 1);
         assert.deepEqual(await promiseOf(o.endpointAlarmNames), []);
-        const comp = mocks.one("mlplatform:components:Observability");
+        const comp = mocks.one("mlplatform:monitoring:Observability");
         assert.equal(mocks.childrenOf(comp).filter((c) => c.custom).length, mocks.resources.filter((r) => r.custom).length);
     });
 
