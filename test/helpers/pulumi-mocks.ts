@@ -55,14 +55,6 @@ export interface RecordedOptions {
     dependencies: string[];
     ignoreChanges: string[];
     provider?: string;
-    /** Aliases as sent to the engine (alias specs: the old name/type/parent a resource was registered under, or an old URN). */
-    aliases: RecordedAlias[];
-}
-
-export interface RecordedAlias {
-    urn?: string;
-    name?: string;
-    type?: string;
 }
 
 export interface RecordedCall {
@@ -114,7 +106,7 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
         const parent = this.pendingParent;
-        const options = this.pendingOptions ?? { dependencies: [], ignoreChanges: [], aliases: [] };
+        const options = this.pendingOptions ?? { dependencies: [], ignoreChanges: [] };
         this.pendingParent = undefined;
         this.pendingOptions = undefined;
         const d = defaultState(args, this.ctx);
@@ -248,26 +240,15 @@ function install(mocks: PulumiMocks, project: string, stack: string, preview: bo
             dependencies: req.getDependenciesList?.() ?? [],
             ignoreChanges: req.getIgnorechangesList?.() ?? [],
             provider: req.getProvider?.() || undefined,
-            aliases: (req.getAliasesList?.() ?? []).map(aliasOf),
         };
         return register(req, callback);
     };
     const read = monitor.readResource.bind(monitor);
     monitor.readResource = (req: any, callback: any) => {
         mocks.pendingParent = req.getParent() || undefined;
-        mocks.pendingOptions = { dependencies: req.getDependenciesList?.() ?? [], ignoreChanges: [], provider: req.getProvider?.() || undefined, aliases: [] };
+        mocks.pendingOptions = { dependencies: req.getDependenciesList?.() ?? [], ignoreChanges: [], provider: req.getProvider?.() || undefined };
         return read(req, callback);
     };
-}
-
-/** An alias of the register request (pulumi.alias.Alias protobuf: either an URN or a spec), with only the fields set. */
-function aliasOf(a: any): RecordedAlias {
-    const o = a.toObject() as { urn?: string; spec?: { name?: string; type?: string } };
-    const out: RecordedAlias = {};
-    if (o.urn) out.urn = o.urn;
-    if (o.spec?.name) out.name = o.spec.name;
-    if (o.spec?.type) out.type = o.spec.type;
-    return out;
 }
 
 /** Waits for all outstanding Pulumi RPCs (resource registrations, invokes) to finish. */
