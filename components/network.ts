@@ -200,7 +200,7 @@ export class PlatformNetwork extends pulumi.ComponentResource {
      * rules, so a SageMaker model endpoint or job given this group could not reach S3, ECR or CloudWatch; use
      * `jobSecurityGroupId` for those.
      */
-    readonly endpointSecurityGroupId: pulumi.Output<string>;
+    readonly vpcEndpointSecurityGroupId: pulumi.Output<string>;
     readonly s3GatewayEndpointId: pulumi.Output<string>;
     /** S3 managed prefix list id (from the gateway endpoint). */
     readonly s3PrefixListId: pulumi.Output<string>;
@@ -305,7 +305,7 @@ export class PlatformNetwork extends pulumi.ComponentResource {
             { parent: this },
         );
         this.jobSecurityGroupId = jobsSg.id;
-        this.endpointSecurityGroupId = endpointsSg.id;
+        this.vpcEndpointSecurityGroupId = endpointsSg.id;
 
         const ingress = (n: string, a: aws.vpc.SecurityGroupIngressRuleArgs) =>
             new aws.vpc.SecurityGroupIngressRule(`${name}-${n}`, { ...a, tags: named(`${name}-${n}`) }, { parent: this });
@@ -414,7 +414,7 @@ export class PlatformNetwork extends pulumi.ComponentResource {
             privateSubnetIds: this.privateSubnetIds,
             publicSubnetIds: this.publicSubnetIds,
             jobSecurityGroupId: this.jobSecurityGroupId,
-            endpointSecurityGroupId: this.endpointSecurityGroupId,
+            vpcEndpointSecurityGroupId: this.vpcEndpointSecurityGroupId,
             s3GatewayEndpointId: this.s3GatewayEndpointId,
             s3PrefixListId: this.s3PrefixListId,
             interfaceEndpointIds: this.interfaceEndpointIds,

@@ -123,7 +123,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     const jobNet = { vpcId: network.vpcId, subnetIds: network.privateSubnetIds, securityGroupIds: [network.jobSecurityGroupId] };
     security.grantVpcAccess(["processing", "training", "monitoring", "pipeline"], jobNet);
     // Model endpoints run with the jobs' security group (HTTPS to the VPC endpoints and S3 only); the network's
-    // `endpointSecurityGroupId` belongs to the interface VPC endpoints themselves.
+    // `vpcEndpointSecurityGroupId` belongs to the interface VPC endpoints themselves.
     security.grantVpcAccess(["hosting"], jobNet);
     security.grantJobControl(security.grantee("pipeline"), jobNet, ["processing", "training", "monitoring"]);
 
@@ -411,7 +411,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             subnetIds: network.privateSubnetIds,
             jobSecurityGroupId: network.jobSecurityGroupId,
             endpointSecurityGroupId: network.jobSecurityGroupId,
-            vpcEndpointSecurityGroupId: network.endpointSecurityGroupId,
+            vpcEndpointSecurityGroupId: network.vpcEndpointSecurityGroupId,
             s3GatewayEndpointId: network.s3GatewayEndpointId,
         },
         featureGroupNames: featureStore.featureGroupNames.apply((m) => Object.values(m)),

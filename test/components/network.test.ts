@@ -66,7 +66,7 @@ describe("PlatformNetwork", () => {
     it("never allows ingress from 0.0.0.0/0 and keeps egress to HTTPS/self/prefix list", async () => {
         const n = await build();
         const jobs = await promiseOf(n.jobSecurityGroupId);
-        const eps = await promiseOf(n.endpointSecurityGroupId);
+        const eps = await promiseOf(n.vpcEndpointSecurityGroupId);
         const ingress = mocks.ofType(SG_INGRESS);
         assert.ok(ingress.length > 0);
         for (const r of ingress) {
@@ -107,7 +107,7 @@ describe("PlatformNetwork", () => {
         assert.equal(SAGEMAKER_INTERFACE_ENDPOINT_SERVICES.length, 10);
         assert.deepEqual(names, [...SAGEMAKER_INTERFACE_ENDPOINT_SERVICES].map((s) => `com.amazonaws.${REGION}.${s}`).sort());
         const subnets = await promiseOf(n.privateSubnetIds);
-        const sg = await promiseOf(n.endpointSecurityGroupId);
+        const sg = await promiseOf(n.vpcEndpointSecurityGroupId);
         const vpcId = await promiseOf(n.vpcId);
         for (const e of eps) {
             assert.equal(e.inputs.privateDnsEnabled, true);
