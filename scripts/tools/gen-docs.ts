@@ -2,7 +2,8 @@
  * Generates the reference pages that must stay true to the code:
  *   docs/configuration.md  from the config parser (infra/config.ts: every key it reads, type, valid values, defaults
  *                          per environment) and the values in Pulumi.dev.yaml / Pulumi.prod.yaml;
- *   docs/outputs.md        from the stack outputs contract (the StackOutputs interface in contracts/stack-outputs.ts).
+ *   docs/outputs.md        from the stack outputs contract (the StackOutputs interface in contracts/stack-outputs.ts);
+ *   docs/components.md     from the program run under mocks (./components-doc.ts: each component's token and resources).
  *   npm run docs            (rewrite)      npm run docs -- --check   (exit 1 when a page is out of date)
  * test/docs/generated-docs.test.ts fails when a committed page differs from what this script writes.
  */
@@ -13,6 +14,7 @@ import { ConfigKeyDoc, parsePlatformConfig, recordConfigKeys, RawConfig } from "
 import { BUCKET_PURPOSES } from "../../contracts/stack-outputs";
 import { readStackFile } from "../../infra/stack-config";
 import { CliSpec, withCli } from "../../lib/common/cli";
+import { componentsDoc } from "./components-doc";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const STACKS = ["dev", "prod"] as const;
@@ -293,21 +295,21 @@ export function outputsDoc(): string {
     return lines.join("\n");
 }
 
-export const PAGES: Record<string, () => string> = { "docs/configuration.md": configurationDoc, "docs/outputs.md": outputsDoc };
+export const PAGES: Record<string, () => string | Promise<string>> = { "docs/configuration.md": configurationDoc, "docs/outputs.md": outputsDoc, "docs/components.md": componentsDoc };
 
 export const SPEC: CliSpec = {
     program: "npm run docs --",
-    summary: "Writes docs/configuration.md (from infra/config.ts and Pulumi.<stack>.yaml) and docs/outputs.md (from contracts/stack-outputs.ts).",
+    summary: "Writes docs/configuration.md (from infra/config.ts and Pulumi.<stack>.yaml), docs/outputs.md (from contracts/stack-outputs.ts) and docs/components.md (from the program run under mocks).",
     flags: [{ name: "check", help: "write nothing; exit 1 when a page differs from what would be written" }],
     examples: ["npm run docs", "npm run docs -- --check"],
 };
 
 if (require.main === module) {
-    withCli(SPEC, process.argv.slice(2), (p) => {
+    withCli(SPEC, process.argv.slice(2), async (p) => {
         let stale = 0;
         for (const [rel, gen] of Object.entries(PAGES)) {
             const file = path.join(ROOT, rel);
-            const text = gen();
+            const text = await gen();
             const old = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
             if (old === text) continue;
             if (p.flags.check) {

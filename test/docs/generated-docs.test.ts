@@ -7,13 +7,15 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { CONFIG_MEANINGS, configKeys, outputRows, PAGES } from "../../scripts/tools/gen-docs";
+import { COMPONENT_TYPES } from "../../contracts/type-tokens";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
 describe("generated reference docs", () => {
     for (const [rel, gen] of Object.entries(PAGES)) {
-        it(`${rel} is what npm run docs writes (run it after changing the config parser, the stack files or the outputs)`, () => {
-            assert.equal(fs.readFileSync(path.join(ROOT, rel), "utf8"), gen());
+        it(`${rel} is what npm run docs writes (run it after changing the config parser, the stack files, the outputs or the components)`, async function () {
+            this.timeout(300000);
+            assert.equal(fs.readFileSync(path.join(ROOT, rel), "utf8"), await gen());
         });
     }
 
@@ -22,6 +24,16 @@ describe("generated reference docs", () => {
         assert.deepEqual(keys.filter((k) => !CONFIG_MEANINGS[k]), []);
         assert.deepEqual(Object.keys(CONFIG_MEANINGS).filter((k) => !keys.includes(k)), []);
         for (const k of ["budget.monthlyLimitUsd", "security.ciOidcSubject", "environment"]) assert.ok(configKeys().keys.find((x) => x.key === k)!.required, `${k} is required`);
+    });
+
+    it("docs/components.md has a section for every component, each created by a stack with at least one resource", () => {
+        const doc = fs.readFileSync(path.join(ROOT, "docs", "components.md"), "utf8");
+        for (const [name, token] of Object.entries(COMPONENT_TYPES)) {
+            const section = doc.split(`\n## ${name}\n`)[1]?.split("\n## ")[0];
+            assert.ok(section, `no section for ${name}`);
+            assert.ok(section.includes(`\`${token}\``), `${name}: token ${token}`);
+            assert.match(section, /\| `[a-z]+:[^`]+` \| \d+ \| \d+ \|/, `${name}: no resource rows`);
+        }
     });
 
     it("every output of a real dev stack is documented, with a meaning", () => {
