@@ -4,7 +4,7 @@
  * Model-Monitor-compatible engine on an EventBridge schedule over the endpoint's captured traffic, writes the report
  * files next to where Model Monitor would, and publishes the service's metrics (`feature_baseline_drift_<f>` ...,
  * dimensions Endpoint + MonitoringSchedule = `scheduleName`) as EMF, so the drift alarms that
- * ModelMonitorSchedule (./modelmonitor.ts) always creates work unchanged. This component adds no drift alarms.
+ * ModelMonitorSchedule (./monitor-schedule.ts) always creates work unchanged. This component adds no drift alarms.
  *
  * The policy pack's monitoring-coverage rule recognises it two ways: the component type
  * `mlplatform:monitoring:ServerlessMonitor` with registered output `endpointName`, and the Lambda tag

@@ -1,7 +1,7 @@
 /**
  * The monitoring bucket's layout, defined once: the AWS `monitor` step writes the data-quality baseline here, and
  * the serverless monitor (components/serverless-monitor.ts, lib/monitoring/lambda) and the Model Monitor schedule
- * (components/modelmonitor.ts) read it from here.
+ * (components/monitor-schedule.ts) read it from here.
  *
  *   baselines/<endpoint>/{statistics.json, constraints.json}     data-quality baseline of an endpoint's model
  */

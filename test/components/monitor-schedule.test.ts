@@ -8,7 +8,7 @@ mocks.onCall("aws:sagemaker/getPrebuiltEcrImage:getPrebuiltEcrImage", (a) => ({
     id: "x",
 }));
 mocks.onResource("aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition", (a) => ({ name: a.inputs.name ?? `${a.name}-9f8e7d6` }));
-import { ModelMonitorSchedule, ModelMonitorScheduleArgs, MODEL_MONITOR_RESOURCE_TYPES } from "../../components/modelmonitor";
+import { ModelMonitorSchedule, ModelMonitorScheduleArgs, MODEL_MONITOR_RESOURCE_TYPES } from "../../components/monitor-schedule";
 
 const KEY = `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:key/data`;
 const TOPIC = `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:mlp-dev-alerts`;

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { setupMocks, promiseOf, policyOf, asArray, MOCK_ACCOUNT } from "../helpers/pulumi-mocks";
-import { REGISTRY_RESOURCE_TYPES, ModelRegistry, ModelRegistryArgs, TopicPolicyStatement, deploymentTargetKind, MODEL_PACKAGE_STATE_CHANGE } from "../../components/registry";
+import { REGISTRY_RESOURCE_TYPES, ModelRegistry, ModelRegistryArgs, TopicPolicyStatement, deploymentTargetKind, MODEL_PACKAGE_STATE_CHANGE } from "../../components/model-registry";
 
 const mocks = setupMocks();
 
