@@ -1,11 +1,26 @@
 /**
  * Alerts: the platform's SNS topic. CloudWatch alarms, EventBridge rules, AWS Budgets and Cost Anomaly Detection
  * publish here; people subscribe by email.
+ * What it creates per stack: docs/components.md.
  *
- * Resource types created:
- *   - aws:sns/topic:Topic                     (KMS-encrypted with the key given in Args)
- *   - aws:sns/topicPolicy:TopicPolicy         (service publishers scoped to this account; TLS only)
- *   - aws:sns/topicSubscription:TopicSubscription (one per email; each address must confirm the subscription)
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
+import { PolicyStatement, policyDocument } from "./grants";
+
+/** A resource-policy statement: an IAM statement with a Principal. */
+export type ResourcePolicyStatement = PolicyStatement & { Principal: "*" | { Service: string | string[] } | { AWS: pulumi.Input<string> | pulumi.Input<string>[] } };
+
+/** The resource types this component can create (tests; docs/components.md shows them per stack). */
+export const ALERTS_RESOURCE_TYPES: readonly string[] = [
+    "aws:sns/topic:Topic",
+    "aws:sns/topicPolicy:TopicPolicy",
+    "aws:sns/topicSubscription:TopicSubscription",
+];
+
+/**
+ * Service principals that publish to the alerts topic (and so must be able to use its KMS key).
  *
  * KMS key policy (owned by components/security.ts): an encrypted topic only receives messages from an AWS service if
  * the topic's key lets that service generate data keys. The logs/alerts key must allow, with
@@ -20,24 +35,7 @@
  *   - cloudtrail.amazonaws.com        kms:GenerateDataKey* (condition `kms:EncryptionContext:aws:cloudtrail:arn`
  *                                     StringLike arn:<p>:cloudtrail:*:<account>:trail/*, and aws:SourceArn = the trail ARN)
  *                                     and kms:DescribeKey
- * `ALERTS_KEY_SERVICE_PRINCIPALS` below lists the SNS publishers for the lead's key policy code.
  */
-import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
-import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
-import { PolicyStatement, policyDocument } from "./grants";
-
-/** A resource-policy statement: an IAM statement with a Principal. */
-export type ResourcePolicyStatement = PolicyStatement & { Principal: "*" | { Service: string | string[] } | { AWS: pulumi.Input<string> | pulumi.Input<string>[] } };
-
-/** Service principals that publish to the alerts topic (and so must be able to use its KMS key). */
-/** The resource types this component can create (the list in the header comment, for tools and tests). */
-export const ALERTS_RESOURCE_TYPES: readonly string[] = [
-    "aws:sns/topic:Topic",
-    "aws:sns/topicPolicy:TopicPolicy",
-    "aws:sns/topicSubscription:TopicSubscription",
-];
-
 export const ALERTS_KEY_SERVICE_PRINCIPALS = ["cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com", "costalerts.amazonaws.com"] as const;
 
 export interface AlertsArgs {

@@ -2,16 +2,7 @@
  * AuditTrail: a multi-region CloudTrail trail (log-file validation, KMS, S3 + CloudWatch Logs delivery, data events
  * for SageMaker endpoint invocations and Feature Store records) and EventBridge rules that alert on security-relevant
  * API calls and route drift / model-quality alarms to retraining.
- *
- * Resource types created:
- *   - aws:cloudtrail/trail:Trail                     (unless `createTrail` is false: an organisation trail exists)
- *   - aws:cloudwatch/logGroup:LogGroup               (trail delivery; KMS + retention)
- *   - aws:iam/role:Role                              (CloudTrail → CloudWatch Logs; EventBridge → SageMaker pipeline;
- *                                                     EventBridge us-east-1 → stack-region bus forwarding)
- *   - aws:iam/rolePolicy:RolePolicy                  (each role's only permissions, scoped to one resource)
- *   - aws:cloudwatch/eventRule:EventRule             (jobs without VPC, platform-role policy changes, platform-key
- *                                                     disable/deletion, alarm → retraining; IAM forwarder in us-east-1)
- *   - aws:cloudwatch/eventTarget:EventTarget         (alerts topic, retraining pipeline or topic, forwarded bus)
+ * What it creates per stack: docs/components.md.
  *
  * The KMS key (`kmsKeyArn`) must let cloudtrail.amazonaws.com generate data keys for this trail and
  * logs.<region>.amazonaws.com use it for the log group (the full list is in components/alerts.ts).
@@ -29,7 +20,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { policyDocument } from "./grants";
 
-/** The resource types this component can create (the list in the header comment, for tools and tests). */
+/** The resource types this component can create (tests; docs/components.md shows them per stack). */
 export const AUDIT_RESOURCE_TYPES: readonly string[] = [
     "aws:cloudtrail/trail:Trail",
     "aws:cloudwatch/logGroup:LogGroup",

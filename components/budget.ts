@@ -2,16 +2,7 @@
  * CostGuardrails: a monthly cost budget per environment with forecast and actual notifications at each threshold, an
  * automatic budget action that denies new SageMaker capacity when the budget is exhausted (prod), cost anomaly
  * detection, and activation of the platform's cost-allocation tags.
- *
- * Resource types created:
- *   - aws:budgets/budget:Budget                               (monthly COST, scoped to Project AND Environment tags)
- *   - aws:iam/policy:Policy                                   (when enforced: the managed deny policy the action attaches)
- *   - aws:iam/role:Role                                       (when enforced: budget action execution role)
- *   - aws:iam/rolePolicy:RolePolicy                           (when enforced: attach/detach of that policy on the roles)
- *   - aws:budgets/budgetAction:BudgetAction                   (when enforced: APPLY_IAM_POLICY at 100% ACTUAL, AUTOMATIC)
- *   - aws:costexplorer/anomalyMonitor:AnomalyMonitor          (DIMENSIONAL SERVICE or CUSTOM on the Project tag)
- *   - aws:costexplorer/anomalySubscription:AnomalySubscription
- *   - aws:costexplorer/costAllocationTag:CostAllocationTag    (Project, Environment, CostCenter when activated)
+ * What it creates per stack: docs/components.md.
  *
  * Budget scope: the budget counts cost tagged Project=<project> AND Environment=<environment>. It uses the budget
  * `filterExpression` (an AND of two tag filters) rather than legacy `costFilters`, because legacy `TagKeyValue` values
@@ -25,7 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { PolicyStatement, policyDocument } from "./grants";
 
-/** The resource types this component can create (the list in the header comment, for tools and tests). */
+/** The resource types this component can create (tests; docs/components.md shows them per stack). */
 export const BUDGET_RESOURCE_TYPES: readonly string[] = [
     "aws:budgets/budget:Budget",
     "aws:iam/policy:Policy",

@@ -2,6 +2,7 @@
  * CiReadOnlyRole: the role the platform team's CI uses for everything that must not change the account -
  * `pulumi preview` on pull requests and the nightly drift job (`pulumi refresh --preview-only`, `pulumi stack export`)
  * (.github/workflows/pull-request.yml, drift.yml; docs/ci.md).
+ * What it creates per stack: docs/components.md.
  *
  *   - `<namePrefix>-ci-readonly`, trusted only by GitHub Actions OIDC (audience sts.amazonaws.com) for the repository's
  *     pull requests and its main branch outside any environment (`repo:<owner>/<repo>:pull_request`,

@@ -1,55 +1,12 @@
 /**
  * DataLake: the platform's S3 buckets, one `DataBucket` per purpose.
+ * What it creates per stack: docs/components.md.
  *
- * Resource types created:
- *   DataLake (`mlplatform:datalake:DataLake`) creates 7 `DataBucket`s; when account id is not given it calls
- *   sts:GetCallerIdentity (an invoke, not a resource).
- *   DataBucket (`mlplatform:datalake:DataBucket`), per bucket:
- *   - aws:s3/bucket:Bucket
- *   - aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration
- *   - aws:s3/bucketVersioning:BucketVersioning
- *   - aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock
- *   - aws:s3/bucketOwnershipControls:BucketOwnershipControls
- *   - aws:s3/bucketPolicy:BucketPolicy
- *   - aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration
- *   - aws:s3/bucketLogging:BucketLogging                    (every bucket except accessLogs)
- *   - aws:iam/rolePolicy:RolePolicy                         (one per grant*() call)
- *
- * Names are computed (`bucketName()`), not auto-named, so components created before the buckets (the network's S3
- * endpoint policy) can name them: `<namePrefix>-<purpose>-<suffix>`, the suffix coming from a `random.RandomId` the
+ * Main decisions: every bucket is private (ACLs disabled, public access blocked), versioned, encrypted (SSE-KMS with
+ * its purpose's key; the access-log bucket SSE-S3, which log delivery requires) and logged, and its policy refuses
+ * requests without TLS 1.2 or with another encryption (DataBucket below). Names are computed (`bucketName()`), not auto-named, so components created before the buckets (the network's
+ * S3 endpoint policy) can name them: `<namePrefix>-<purpose>-<suffix>`, the suffix coming from a `random.RandomId` the
  * program creates once per stack.
- *
- * Every bucket: SSE-KMS with S3 Bucket Keys (except accessLogs, see below), versioning, all four public-access-block
- * settings, BucketOwnerEnforced (ACLs disabled), lifecycle rules, server access logging to the accessLogs bucket, and a
- * bucket policy that
- *   - denies any request not made over TLS (`aws:SecureTransport` = false) or made with TLS older than 1.2
- *     (`s3:TlsVersion`);
- *   - denies PutObject requests that *explicitly* ask for another encryption (`s3:x-amz-server-side-encryption` present
- *     and not `aws:kms`) or another KMS key (`s3:x-amz-server-side-encryption-aws-kms-key-id` present and neither this
- *     bucket's key ARN nor one of `allowedKmsKeyArns` — the platform keys SageMaker jobs must name for their outputs). Requests without the headers are allowed: default encryption encrypts them with the bucket's
- *     key, so requiring the header would only break clients (this is what AWS recommends since default encryption).
- *     The `Null: false` guard matters: negated string operators match when the key is absent, so without it every
- *     header-less upload would be denied. Clients that do send the key id must send the key *ARN* (a key id or an alias
- *     is compared as a different string and denied);
- *   - optionally (prod, `restrictToVpcEndpointId`) denies object reads/writes/deletes that do not arrive through the
- *     platform's S3 gateway endpoint (`aws:SourceVpce`), except for `adminRoleArns` (+ `vpcEndpointExemptRoleArns`, roles
- *     that AWS services assume and use from their own network, e.g. the Feature Store offline-store role), AWS service
- *     principals (`aws:PrincipalIsAWSService`, e.g. CloudTrail, S3 log delivery) and requests AWS services make on a
- *     principal's behalf (`aws:ViaAWSService`).
- *
- * The accessLogs bucket uses SSE-S3 (AES256): S3 server access logging cannot deliver to a bucket whose default
- * encryption is SSE-KMS. It carries the governed exemption tags `mlplatform:policy-exemption:s3-encryption-and-tls[:approver|:ticket|:expires]`, which the
- * CrossGuard policy pack reads as an exemption. Its policy lets only `logging.s3.amazonaws.com` write, only for the
- * platform's buckets of this account (`aws:SourceArn`, `aws:SourceAccount`); ACL grants are unusable with
- * BucketOwnerEnforced, so the bucket policy is the way to authorise log delivery.
- *
- * The audit bucket's policy lets `cloudtrail.amazonaws.com` call GetBucketAcl and PutObject (under
- * `<trail prefix>/AWSLogs/<account>/`, with `s3:x-amz-acl` = bucket-owner-full-control) only for the platform trail
- * (`aws:SourceArn` = trail ARN), as AWS documents it. When CloudTrail writes with SSE-KMS, the trail's key must be this
- * bucket's key (`auditKmsKeyArn`), and that key's policy must allow CloudTrail (security component).
- *
- * `retainOnDelete` applies to the bucket *and* its configuration resources: deleting only the configuration (policy,
- * encryption, public access block) of a retained bucket would silently weaken it.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -59,7 +16,7 @@ import { grant, Grantee, KeyUse, kmsStatement, PolicyStatement, policyDocument }
 import { exemption, Exemption, PLATFORM_EXEMPTIONS_EXPIRE } from "./tagging";
 
 /**
- * The resource types DataLake and its DataBuckets create (the list in the header comment, for tools and tests).
+ * The resource types DataLake and its DataBuckets create (tests; docs/components.md shows them per stack).
  * `aws:iam/rolePolicy:RolePolicy` only appears when a grant*() method is called.
  */
 export const DATALAKE_RESOURCE_TYPES: readonly string[] = [
@@ -186,7 +143,30 @@ function slug(prefix: string): string {
     return prefix.replace(/[^a-zA-Z0-9]+/g, "-").replace(/^-+|-+$/g, "").toLowerCase();
 }
 
-/** One purpose-specific, locked-down S3 bucket with CDK-style grants. */
+/**
+ * One purpose-specific, locked-down S3 bucket with CDK-style grants.
+ *
+ * Every bucket: SSE-KMS with S3 Bucket Keys (except accessLogs, see below), versioning, all four public-access-block
+ * settings, BucketOwnerEnforced (ACLs disabled), lifecycle rules, server access logging to the accessLogs bucket, and a
+ * bucket policy that
+ *   - denies any request not made over TLS (`aws:SecureTransport` = false) or made with TLS older than 1.2
+ *     (`s3:TlsVersion`);
+ *   - denies PutObject requests that *explicitly* ask for another encryption (`s3:x-amz-server-side-encryption` present
+ *     and not `aws:kms`) or another KMS key (`s3:x-amz-server-side-encryption-aws-kms-key-id` present and neither this
+ *     bucket's key ARN nor one of `allowedKmsKeyArns` — the platform keys SageMaker jobs must name for their outputs). Requests without the headers are allowed: default encryption encrypts them with the bucket's
+ *     key, so requiring the header would only break clients (this is what AWS recommends since default encryption).
+ *     The `Null: false` guard matters: negated string operators match when the key is absent, so without it every
+ *     header-less upload would be denied. Clients that do send the key id must send the key *ARN* (a key id or an alias
+ *     is compared as a different string and denied);
+ *   - optionally (prod, `restrictToVpcEndpointId`) denies object reads/writes/deletes that do not arrive through the
+ *     platform's S3 gateway endpoint (`aws:SourceVpce`), except for `adminRoleArns` (+ `vpcEndpointExemptRoleArns`, roles
+ *     that AWS services assume and use from their own network, e.g. the Feature Store offline-store role), AWS service
+ *     principals (`aws:PrincipalIsAWSService`, e.g. CloudTrail, S3 log delivery) and requests AWS services make on a
+ *     principal's behalf (`aws:ViaAWSService`).
+ *
+ * `retainOnDelete` applies to the bucket *and* its configuration resources: deleting only the configuration (policy,
+ * encryption, public access block) of a retained bucket would silently weaken it.
+ */
 export class DataBucket extends pulumi.ComponentResource {
     readonly purpose: BucketPurpose;
     readonly bucket: aws.s3.Bucket;
@@ -452,6 +432,11 @@ export class DataLake extends pulumi.ComponentResource {
         });
 
         // accessLogs first: every other bucket logs to it. Log delivery is admitted only for the platform's buckets.
+        // The accessLogs bucket uses SSE-S3 (AES256): S3 server access logging cannot deliver to a bucket whose default
+        // encryption is SSE-KMS. It carries the governed exemption tags `mlplatform:policy-exemption:s3-encryption-and-tls[:approver|:ticket|:expires]`, which the
+        // CrossGuard policy pack reads as an exemption. Its policy lets only `logging.s3.amazonaws.com` write, only for the
+        // platform's buckets of this account (`aws:SourceArn`, `aws:SourceAccount`); ACL grants are unusable with
+        // BucketOwnerEnforced, so the bucket policy is the way to authorise log delivery.
         const sourceBucketArns = BUCKET_PURPOSES.filter((p) => p !== "accessLogs").map((p) => pulumi.interpolate`arn:aws:s3:::${names[p]}`);
         const accessLogs = new DataBucket(
             `${name}-access-logs`,
@@ -487,7 +472,9 @@ export class DataLake extends pulumi.ComponentResource {
         // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html):
         // GetBucketAcl on the bucket and PutObject on `<bucket>/<prefix>/AWSLogs/<account>/*` with
         // s3:x-amz-acl = bucket-owner-full-control, both only for this trail (aws:SourceArn). With a key prefix the
-        // resource must include it, or CreateTrail fails with InsufficientS3BucketPolicyException.
+        // resource must include it, or CreateTrail fails with InsufficientS3BucketPolicyException. When CloudTrail writes
+        // with SSE-KMS, the trail's key must be this bucket's key (`auditKmsKeyArn`), and that key's policy must allow
+        // CloudTrail (security component).
         const trailPrefix = (args.trailS3KeyPrefix ?? CLOUDTRAIL_S3_KEY_PREFIX).replace(/^\/+|\/+$/g, "");
         const audit = make("audit", {
             extraPolicyStatements: pulumi.all([names.audit, accountId, this.trailArn]).apply(([bucket, account, trail]): BucketPolicyStatement[] => [

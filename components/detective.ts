@@ -1,5 +1,6 @@
 /**
  * DetectiveControls: what watches the account after `pulumi up` (the policy pack only judges previews).
+ * What it creates per stack: docs/components.md.
  *
  *   detect   AWS Config managed rules matching the pack's preventive rules (MANAGED_RULES below), scoped to this
  *            stack's resources by tag where the rule is triggered by configuration changes; optionally as one
@@ -14,22 +15,6 @@
  * Account-wide things are off by default: the recorder (one per account and region), enabling Security Hub, the FSBP
  * subscription, and the rules that judge the account rather than the stack (CloudTrail enabled, root access key,
  * IAM users with policies). Everything else is named `<namePrefix>-...`, so dev and prod in one account never clash.
- *
- * AWS documents relied on:
- *   - managed rule identifiers, parameters, trigger types: AWS Config Developer Guide, "List of AWS Config Managed
- *     Rules" (https://docs.aws.amazon.com/config/latest/developerguide/managed-rules-by-aws-config.html); identifiers
- *     and parameter names are checked in tests against AWS's published conformance-pack templates
- *     (test/fixtures/detective/aws-config-managed-rules.json);
- *   - rule scope by tag applies to change-triggered evaluations: "Components of an AWS Config rule" / ConfigRule.Scope
- *     (https://docs.aws.amazon.com/config/latest/APIReference/API_Scope.html);
- *   - the recorder's role and its S3/KMS permissions for delivery to a bucket of the same account:
- *     https://docs.aws.amazon.com/config/latest/developerguide/iamrole-permissions.html;
- *   - Config compliance change events ("Config Rules Compliance Change"):
- *     https://docs.aws.amazon.com/config/latest/developerguide/monitor-config-with-cloudwatchevents.html;
- *   - Security Hub findings to EventBridge ("Security Hub Findings - Imported"):
- *     https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-cwe-integration-types.html;
- *   - remediation runbook AWS-DisableS3BucketPublicReadWrite (parameters AutomationAssumeRole, S3BucketName):
- *     https://docs.aws.amazon.com/systems-manager-automation-runbooks/latest/userguide/automation-aws-disables3bucketpublicreadwrite.html.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -65,6 +50,24 @@ export interface ManagedRule {
     /** Stack-specific parameters filled at deploy time. */
     dynamicParams?: (ctx: { environment: string }) => Record<string, string>;
 }
+
+/*
+ * AWS documents relied on:
+ *   - managed rule identifiers, parameters, trigger types: AWS Config Developer Guide, "List of AWS Config Managed
+ *     Rules" (https://docs.aws.amazon.com/config/latest/developerguide/managed-rules-by-aws-config.html); identifiers
+ *     and parameter names are checked in tests against AWS's published conformance-pack templates
+ *     (test/fixtures/detective/aws-config-managed-rules.json);
+ *   - rule scope by tag applies to change-triggered evaluations: "Components of an AWS Config rule" / ConfigRule.Scope
+ *     (https://docs.aws.amazon.com/config/latest/APIReference/API_Scope.html);
+ *   - the recorder's role and its S3/KMS permissions for delivery to a bucket of the same account:
+ *     https://docs.aws.amazon.com/config/latest/developerguide/iamrole-permissions.html;
+ *   - Config compliance change events ("Config Rules Compliance Change"):
+ *     https://docs.aws.amazon.com/config/latest/developerguide/monitor-config-with-cloudwatchevents.html;
+ *   - Security Hub findings to EventBridge ("Security Hub Findings - Imported"):
+ *     https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-cwe-integration-types.html;
+ *   - remediation runbook AWS-DisableS3BucketPublicReadWrite (parameters AutomationAssumeRole, S3BucketName):
+ *     https://docs.aws.amazon.com/systems-manager-automation-runbooks/latest/userguide/automation-aws-disables3bucketpublicreadwrite.html.
+ */
 
 /**
  * The detective counterparts of the pack's preventive rules. Identifiers and parameter names are AWS's (tests check

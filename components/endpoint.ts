@@ -5,13 +5,7 @@
  * data capture, production variants with traffic weights (an A/B test is a change of weights), an optional shadow
  * variant, blue/green deployments (canary / linear / all-at-once) that roll back on alarms, and target-tracking
  * autoscaling per variant.
- *
- * Resource types created:
- *   - aws:sagemaker/model:Model                                (one per production variant, one for the shadow)
- *   - aws:sagemaker/endpointConfiguration:EndpointConfiguration (auto-named: immutable, replaced on change)
- *   - aws:sagemaker/endpoint:Endpoint                          (explicit, stable name)
- *   - aws:appautoscaling/target:Target                         (one per production variant)
- *   - aws:appautoscaling/policy:Policy                         (one per production variant, target tracking)
+ * What it creates per stack: docs/components.md.
  *
  * Updates: a change to any model or variant produces a new endpoint configuration (new auto-name); Pulumi creates it,
  * points the endpoint at it (SageMaker runs the blue/green deployment with the configured traffic routing and rolls back
@@ -34,7 +28,7 @@ import { preprocessContainerEnvironment } from "../lib/aws/preprocess";
 import { SKLEARN_UNAVAILABLE, SKLEARN_VERSION } from "../lib/aws/images";
 import { hasNvmeInstanceStore } from "./instance-types";
 
-/** The resource types this component can create (the list in the header comment, for tools and tests). */
+/** The resource types this component can create (tests; docs/components.md shows them per stack). */
 export const ENDPOINT_RESOURCE_TYPES: readonly string[] = [
     "aws:sagemaker/model:Model",
     "aws:sagemaker/endpointConfiguration:EndpointConfiguration",

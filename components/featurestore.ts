@@ -1,12 +1,7 @@
 /**
  * FeatureStore: SageMaker Feature Store feature groups defined in code (`components/feature-schema.ts`), with the
  * offline store in the curated bucket and its Glue table in a database the platform owns.
- *
- * Resource types created (children of `mlplatform:featurestore:FeatureStore`):
- *   - aws:glue/catalogDatabase:CatalogDatabase      (one; the offline-store tables live here)
- *   - aws:iam/rolePolicy:RolePolicy                 (Glue grant on the feature-store role; S3 grant — parented to the
- *                                                     curated DataBucket, as grants belong to the owner of the resource)
- *   - aws:sagemaker/featureGroup:FeatureGroup       (one per schema)
+ * What it creates per stack: docs/components.md.
  *
  * Offline store: `s3StorageConfig.s3Uri` = `s3://<curated bucket>/<offlineStorePrefix>` encrypted with
  * `offlineStoreKmsKeyArn` (Feature Store writes Parquet under `<s3Uri>/<account>/sagemaker/<region>/offline-store/...`).
@@ -36,7 +31,7 @@ import { DataBucket } from "./datalake";
 import { ADULT_CENSUS_SCHEMA, FEATURE_GROUP_NAME, FeatureGroupSchema, glueTableName, validateFeatureGroupSchema } from "./feature-schema";
 import { grant, Grantee, kmsStatement, PolicyStatement } from "./grants";
 
-/** The resource types this component creates (the list in the header comment, for tools and tests). */
+/** The resource types this component creates (tests; docs/components.md shows them per stack). */
 export const FEATURE_STORE_RESOURCE_TYPES: readonly string[] = [
     "aws:glue/catalogDatabase:CatalogDatabase",
     "aws:iam/rolePolicy:RolePolicy",

@@ -1,12 +1,6 @@
 /**
  * ModelRegistry: a SageMaker model package group, approval notifications and (optionally) deployment automation.
- *
- * Resource types created (children of `mlplatform:registry:ModelRegistry`):
- *   - aws:sagemaker/modelPackageGroup:ModelPackageGroup
- *   - aws:cloudwatch/eventRule:EventRule        (approval rule; + deployment rule when a deployment target is given)
- *   - aws:cloudwatch/eventTarget:EventTarget    (SNS; + deployment target)
- *   - aws:iam/role:Role                         (deployment target only: EventBridge's role)
- *   - aws:iam/rolePolicy:RolePolicy             (deployment target only: start that one target, nothing else)
+ * What it creates per stack: docs/components.md.
  *
  * Approval rule: `aws.sagemaker` / `SageMaker Model Package State Change` events of *this* group whose
  * `ModelApprovalStatus` is Approved or Rejected → the notification SNS topic, with a readable message. EventBridge
@@ -28,7 +22,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { policyDocument, PolicyStatement } from "./grants";
 
-/** The resource types this component creates (the list in the header comment, for tools and tests). */
+/** The resource types this component creates (tests; docs/components.md shows them per stack). */
 export const REGISTRY_RESOURCE_TYPES: readonly string[] = [
     "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
     "aws:cloudwatch/eventRule:EventRule",

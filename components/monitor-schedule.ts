@@ -1,16 +1,13 @@
 /**
  * ModelMonitorSchedule: SageMaker Model Monitor data-quality monitoring of the endpoint's captured traffic, and drift
  * alarms on the per-feature metrics it publishes.
+ * What it creates per stack: docs/components.md.
  *
  * SageMaker Model Monitor is closed to new AWS customers, so the service wiring (job definition + schedule) is created
  * only when `enabled` (config `monitoring.modelMonitorSchedule`). The drift alarms are created either way: the
  * platform's own monitor (lib/monitoring) publishes the same `feature_baseline_drift_<feature>` metrics in the same
  * namespace with the same dimensions (Endpoint + MonitoringSchedule = `scheduleName`), so the alarms work with either.
  *
- * Resource types created:
- *   - aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition  (when enabled)
- *   - aws:sagemaker/monitoringSchedule:MonitoringSchedule              (when enabled)
- *   - aws:cloudwatch/metricAlarm:MetricAlarm                           (one per drift feature)
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -18,7 +15,7 @@ import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { hasNvmeInstanceStore } from "./instance-types";
 import { baselinePrefix as layoutBaselinePrefix } from "../contracts/s3-layout";
 
-/** The resource types this component can create (the list in the header comment, for tools and tests). */
+/** The resource types this component can create (tests; docs/components.md shows them per stack). */
 export const MODEL_MONITOR_RESOURCE_TYPES: readonly string[] = [
     "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",
     "aws:sagemaker/monitoringSchedule:MonitoringSchedule",

@@ -1,55 +1,11 @@
 /**
  * PlatformNetwork: the private network SageMaker jobs and endpoints run in.
  *
- * Resource types created (all children of the component `mlplatform:network:PlatformNetwork`):
- *   - awsx:ec2:Vpc                                          (remote component: VPC, subnets, route tables, NAT/IGW in dev-egress mode)
- *   - aws:ec2/securityGroup:SecurityGroup                   (jobs, endpoints)
- *   - aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule
- *   - aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule
- *   - aws:ec2/vpcEndpoint:VpcEndpoint                       (10 interface endpoints + 1 S3 gateway endpoint)
- *   - aws:cloudwatch/logGroup:LogGroup                      (flow logs, KMS-encrypted)
- *   - aws:iam/role:Role                                     (flow-log delivery role)
- *   - aws:iam/rolePolicy:RolePolicy                         (flow-log delivery role, scoped to the log group)
- *   - aws:ec2/flowLog:FlowLog                               (ALL traffic)
- *
- * Layout: one subnet tier in every AZ (>= 2 AZs). By default the tier is *Isolated*: no internet gateway, no NAT, the
- * only way out is through the VPC endpoints below. `allowInternetEgress` (dev only; the stack config refuses it in prod)
- * switches to a *Private* tier plus a small *Public* tier with a single NAT gateway, so notebooks/jobs can `pip install`.
- *
- * Security groups (the provider removes the default allow-all egress rule of a new group, so only the rules below exist):
- *   jobs SG       ingress: all traffic from itself (distributed training, inter-container traffic)
- *                 egress:  all traffic to itself; TCP 443 to the endpoints SG; TCP 443 to the S3 prefix list
- *                          (dev egress mode only: TCP 443 to 0.0.0.0/0 through the NAT)
- *   endpoints SG  ingress: TCP 443 from the jobs SG and from the VPC CIDR (other in-VPC clients); no egress rules
- *   No rule anywhere allows ingress from 0.0.0.0/0. DNS (the Amazon-provided resolver at VPC+2) is not filtered by security
- *   groups, so no DNS rule is needed.
- *
- * S3 gateway endpoint policy (the endpoint is the only S3 path from the isolated subnets, so its policy is a data
- * perimeter): it allows
- *   1. object and listing actions on the platform's own buckets (`platformBucketArns`, from the DataLake's computed
- *      names), only for principals of this account (`aws:PrincipalAccount`);
- *   2. `s3:GetObject` on the AWS-owned buckets SageMaker needs (see `awsServiceBucketArns`):
- *      - `prod-<region>-starport-layer-bucket` — Amazon ECR stores image layers there; every SageMaker built-in
- *        algorithm, framework and Model Monitor image is pulled from ECR, so without it no job or endpoint starts
- *        (Amazon ECR user guide, "Minimum Amazon S3 bucket permissions for Amazon ECR"). Always included.
- *      - opt-in `sampleData`: `sagemaker-sample-files` and `sagemaker-sample-data-<region>` (public SageMaker example
- *        data sets used by AWS examples/notebooks).
- *      - opt-in `jumpStart`: `jumpstart-cache-prod-<region>` (SageMaker JumpStart model/script artifacts).
- *      - opt-in `amazonLinuxRepositories`: `repo.<region>.amazonaws.com` and `packages.<region>.amazonaws.com`
- *        (Amazon Linux yum repositories, for containers/notebooks that install OS packages).
- *   Those reads are not restricted by principal account because ECR hands out pre-signed URLs signed by AWS.
- *   Anything else (other accounts' buckets, exfiltration to a personal bucket) is denied at the endpoint — including the
- *   SageMaker Python SDK's default bucket `sagemaker-<region>-<account>`: pass the platform's buckets explicitly. In dev
- *   egress mode the S3 prefix-list route of the gateway endpoint is more specific than the NAT default route, so
- *   same-region S3 traffic still goes through (and is limited by) this policy.
- *
- * Flow logs: ALL traffic of the VPC to a CloudWatch log group encrypted with `flowLogKmsKeyArn` (that key's policy must
- * allow `logs.<region>.amazonaws.com` — the security component owns it), delivered by a role that only
- * `vpc-flow-logs.amazonaws.com` of this account can assume and that can only write to that log group.
- *
- * Known limit: interface endpoints for some services are not offered in every AZ of every region; awsx picks the first
- * N AZs of the region. If `pulumi up` fails with "The VPC endpoint service ... does not support the availability zone",
- * pin `availabilityZoneNames`.
+ * Main decision: no path to the internet. One *Isolated* subnet tier in every AZ (>= 2); the only way out is through
+ * VPC endpoints, and the S3 gateway endpoint's policy is a data perimeter (only the platform's buckets and the
+ * AWS-owned ones SageMaker needs). `allowInternetEgress` (dev only; the stack config refuses it in prod) adds a
+ * *Private* tier behind a single NAT gateway so notebooks/jobs can `pip install`. VPC flow logs record ALL traffic.
+ * What it creates per stack: docs/components.md.
  */
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
@@ -58,7 +14,7 @@ import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { exemption, PLATFORM_EXEMPTIONS_EXPIRE } from "./tagging";
 import { policyDocument, PolicyStatement } from "./grants";
 
-/** The resource types this component creates (the list in the header comment, for tools and tests). */
+/** The resource types this component creates (tests; docs/components.md shows them per stack). */
 export const NETWORK_RESOURCE_TYPES: readonly string[] = [
     "awsx:ec2:Vpc",
     "aws:ec2/securityGroup:SecurityGroup",
@@ -132,7 +88,11 @@ export interface PlatformNetworkArgs {
     cidrBlock?: string;
     /** Number of AZs (>= 2). Default 2. */
     availabilityZones?: number;
-    /** Explicit AZ names (overrides `availabilityZones`). */
+    /**
+     * Explicit AZ names (overrides `availabilityZones`). Interface endpoints for some services are not offered in every
+     * AZ of every region and awsx picks the first N AZs of the region: if `pulumi up` fails with "The VPC endpoint
+     * service ... does not support the availability zone", pin the AZs here.
+     */
     availabilityZoneNames?: string[];
     /** Dev only: a public subnet + a single NAT so private subnets reach the internet (HTTPS). Default false. */
     allowInternetEgress?: boolean;
@@ -245,6 +205,23 @@ export class PlatformNetwork extends pulumi.ComponentResource {
         this.publicSubnetIds = this.vpc.publicSubnetIds;
 
         // ---- S3 gateway endpoint (on every route table of the VPC) ----
+        // The endpoint is the only S3 path from the isolated subnets, so its policy is a data perimeter: it allows
+        //   1. object and listing actions on the platform's own buckets (`platformBucketArns`, from the DataLake's
+        //      computed names), only for principals of this account (`aws:PrincipalAccount`);
+        //   2. `s3:GetObject` on the AWS-owned buckets SageMaker needs (awsServiceBucketArns):
+        //      - `prod-<region>-starport-layer-bucket`: Amazon ECR stores image layers there; every SageMaker built-in
+        //        algorithm, framework and Model Monitor image is pulled from ECR, so without it no job or endpoint
+        //        starts (Amazon ECR user guide, "Minimum Amazon S3 bucket permissions for Amazon ECR"). Always included.
+        //      - opt-in `sampleData`: `sagemaker-sample-files` and `sagemaker-sample-data-<region>` (public SageMaker
+        //        example data sets used by AWS examples/notebooks).
+        //      - opt-in `jumpStart`: `jumpstart-cache-prod-<region>` (SageMaker JumpStart model/script artifacts).
+        //      - opt-in `amazonLinuxRepositories`: `repo.<region>.amazonaws.com` and `packages.<region>.amazonaws.com`
+        //        (Amazon Linux yum repositories, for containers/notebooks that install OS packages).
+        //   Those reads are not restricted by principal account because ECR hands out pre-signed URLs signed by AWS.
+        // Anything else (other accounts' buckets, exfiltration to a personal bucket) is denied at the endpoint, including
+        // the SageMaker Python SDK's default bucket `sagemaker-<region>-<account>`: pass the platform's buckets
+        // explicitly. In dev egress mode the S3 prefix-list route of the gateway endpoint is more specific than the NAT
+        // default route, so same-region S3 traffic still goes through (and is limited by) this policy.
         const routeTableIds = this.vpc.routeTables.apply((rts) => pulumi.all(rts.map((rt) => rt.id)));
         const platformBuckets = pulumi.output(args.platformBucketArns);
         const awsBuckets = awsServiceBucketArns(region, args.awsServiceBuckets);
@@ -294,6 +271,13 @@ export class PlatformNetwork extends pulumi.ComponentResource {
         this.s3PrefixListId = s3Endpoint.prefixListId;
 
         // ---- security groups ----
+        // The provider removes the default allow-all egress rule of a new group, so only the rules below exist:
+        //   jobs SG       ingress: all traffic from itself (distributed training, inter-container traffic)
+        //                 egress:  all traffic to itself; TCP 443 to the endpoints SG; TCP 443 to the S3 prefix list
+        //                          (dev egress mode only: TCP 443 to 0.0.0.0/0 through the NAT)
+        //   endpoints SG  ingress: TCP 443 from the jobs SG and from the VPC CIDR (other in-VPC clients); no egress rules
+        // No rule anywhere allows ingress from 0.0.0.0/0. DNS (the Amazon-provided resolver at VPC+2) is not filtered by
+        // security groups, so no DNS rule is needed.
         const jobsSg = new aws.ec2.SecurityGroup(
             `${name}-jobs`,
             { vpcId: this.vpcId, description: "SageMaker jobs and endpoints: intra-group traffic, HTTPS to VPC endpoints and S3", tags: named(`${name}-jobs`) },
@@ -348,6 +332,9 @@ export class PlatformNetwork extends pulumi.ComponentResource {
         this.interfaceEndpointIds = pulumi.output(endpointIds) as pulumi.Output<Record<string, string>>;
 
         // ---- flow logs ----
+        // ALL traffic of the VPC to a CloudWatch log group encrypted with `flowLogKmsKeyArn` (that key's policy must allow
+        // `logs.<region>.amazonaws.com`: the security component owns it), delivered by a role that only
+        // `vpc-flow-logs.amazonaws.com` of this account can assume and that can only write to that log group.
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-flow-logs`,
             { name: `/mlplatform/${args.namePrefix ?? pulumi.getStack()}/vpc-flow-logs`, kmsKeyId: args.flowLogKmsKeyArn, retentionInDays: args.flowLogRetentionDays ?? 365, tags: named(`${name}-flow-logs`) },

@@ -1,15 +1,7 @@
 /**
  * Observability: encrypted log groups with retention, one CloudWatch dashboard per environment, endpoint alarms into the
  * alerts topic, and saved CloudWatch Logs Insights queries.
- *
- * Resource types created:
- *   - aws:cloudwatch/logGroup:LogGroup               (/aws/sagemaker/Endpoints/<endpoint>, /aws/sagemaker/TrainingJobs,
- *                                                     /aws/sagemaker/ProcessingJobs, /aws/sagemaker/TransformJobs,
- *                                                     /mlplatform/<namePrefix>/monitor; KMS + retention)
- *   - aws:cloudwatch/dashboard:Dashboard             (one per environment)
- *   - aws:cloudwatch/metricAlarm:MetricAlarm         (per variant: 5XX rate, p99 ModelLatency, normalised CPU;
- *                                                     per endpoint: zero invocations when enabled)
- *   - aws:cloudwatch/queryDefinition:QueryDefinition (endpoint errors, slow invocations, failed training/processing jobs)
+ * What it creates per stack: docs/components.md.
  *
  * Ordering between alarms and the endpoint: the endpoint has an explicit, stable name, so the alarms reference it by
  * that plain string (no dependency on the endpoint resource) and can exist before the endpoint. The endpoint's
@@ -26,7 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { instanceTypeFacts } from "./instance-types";
 
-/** The resource types this component can create (the list in the header comment, for tools and tests). */
+/** The resource types this component can create (tests; docs/components.md shows them per stack). */
 export const OBSERVABILITY_RESOURCE_TYPES: readonly string[] = [
     "aws:cloudwatch/logGroup:LogGroup",
     "aws:cloudwatch/dashboard:Dashboard",

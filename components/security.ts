@@ -1,9 +1,8 @@
 /**
  * PlatformSecurity — customer-managed KMS keys and one IAM role per ML activity.
  *
- * Resource types: aws:iam/policy:Policy (permissions boundary), aws:iam/role:Role (one per activity),
- * aws:kms/key:Key + aws:kms/alias:Alias (data, artifacts, logs), aws:iam/rolePolicy:RolePolicy (baseline activity
- * policies; more are added by the components that own buckets, feature groups and model packages through `grant*`).
+ * What it creates per stack: docs/components.md (more role policies are added by the components that own buckets,
+ * feature groups and model packages, through `grant*`).
  *
  * Roles follow SageMaker Role Manager's activity templates: each activity gets only the actions it needs, on the
  * platform's own resources (log groups, ECR repositories of the built-in images, network interfaces in the platform's

@@ -5,30 +5,12 @@
  * files next to where Model Monitor would, and publishes the service's metrics (`feature_baseline_drift_<f>` ...,
  * dimensions Endpoint + MonitoringSchedule = `scheduleName`) as EMF, so the drift alarms that
  * ModelMonitorSchedule (./monitor-schedule.ts) always creates work unchanged. This component adds no drift alarms.
+ * What it creates per stack: docs/components.md.
  *
  * The policy pack's monitoring-coverage rule recognises it two ways: the component type
  * `mlplatform:monitoring:ServerlessMonitor` with registered output `endpointName`, and the Lambda tag
  * `mlplatform:monitor-endpoint` = endpoint name.
  *
- * Resources:
- *   - aws:iam/role:Role                       its execution role (lambda.amazonaws.com, aws:SourceAccount), unless
- *                                             `role` is passed: the program passes PlatformSecurity's, which the data
- *                                             and logs key policies name and which carries the platform boundary
- *   - aws:iam/rolePolicy:RolePolicy           least privilege, one per concern (grants.ts `grant`):
- *       capture-read   list/get only `<capturePrefix>/<endpoint>/` of the capture bucket; decrypt with its key via S3
- *       baseline-read  list/get only `<baselinePrefix>/` (default `baselines/<endpoint>`, contracts/s3-layout.ts) of
- *                      the monitoring bucket; decrypt via S3
- *       reports-write  put only under `<reportsPrefix>/<endpoint>/<schedule>/`; GenerateDataKey/Decrypt via S3
- *       logs           write only to its own log group; decrypt its environment (logs key, this function only)
- *       vpc            ENIs only in the given subnets / security groups / VPC (as PlatformSecurity.grantVpcAccess)
- *       insights       CloudWatchLambdaInsightsExecutionRolePolicy, scoped to /aws/lambda-insights of this account/region
- *       xray           PutTraceSegments / PutTelemetryRecords (X-Ray supports only Resource "*")
- *   - aws:cloudwatch/logGroup:LogGroup        /aws/lambda/<function>, KMS (logs key), retention
- *   - aws:lambda/function:Function            nodejs20.x, VPC, optional reserved concurrency, X-Ray, Lambda Insights layer
- *   - aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig   async retries bounded
- *   - aws:cloudwatch/eventRule:EventRule + aws:cloudwatch/eventTarget:EventTarget (JSON input, retry policy)
- *   - aws:lambda/permission:Permission        events.amazonaws.com, only from that rule
- *   - aws:cloudwatch/metricAlarm:MetricAlarm  errors, duration near the timeout, monitor did not run, no capture data
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -43,7 +25,7 @@ export const MONITOR_ENDPOINT_TAG = "mlplatform:monitor-endpoint";
 export const SERVERLESS_MONITOR_TYPE = COMPONENT_TYPES.ServerlessMonitor;
 export const SERVERLESS_MONITOR_ENTRY = "lib/monitoring/lambda/handler.ts";
 
-/** The resource types this component creates (the list in the header comment, for tools and tests). */
+/** The resource types this component creates (tests; docs/components.md shows them per stack). */
 export const SERVERLESS_MONITOR_RESOURCE_TYPES: readonly string[] = [
     "aws:iam/role:Role",
     "aws:iam/rolePolicy:RolePolicy",
@@ -269,6 +251,15 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
         );
         const grantee: Grantee = { activity: "monitor", role: this.role };
 
+        // Least privilege, one role policy per concern (grants.ts `grant`):
+        //   capture-read   list/get only `<capturePrefix>/<endpoint>/` of the capture bucket; decrypt with its key via S3
+        //   baseline-read  list/get only `<baselinePrefix>/` (default `baselines/<endpoint>`, contracts/s3-layout.ts) of
+        //                  the monitoring bucket; decrypt via S3
+        //   reports-write  put only under `<reportsPrefix>/<endpoint>/<schedule>/`; GenerateDataKey/Decrypt via S3
+        //   logs           write only to its own log group; decrypt its environment (logs key, this function only)
+        //   vpc            ENIs only in the given subnets / security groups / VPC (as PlatformSecurity.grantVpcAccess)
+        //   insights       CloudWatchLambdaInsightsExecutionRolePolicy, scoped to /aws/lambda-insights of this account/region
+        //   xray           PutTraceSegments / PutTelemetryRecords (X-Ray supports only Resource "*")
         const capturePath = pulumi.interpolate`${capturePrefix ? `${capturePrefix}/` : ""}${args.endpointName}/`;
         grant(this, name, "capture-read", grantee, [
             { Sid: "ListCaptureOfEndpoint", Effect: "Allow", Action: "s3:ListBucket", Resource: s3Arn(args.captureBucket.name), Condition: { StringLike: { "s3:prefix": pulumi.interpolate`${capturePath}*` } } },
