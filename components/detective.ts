@@ -19,7 +19,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
-import { RECORDER_TAG } from "../policies/rules/detective-controls";
+import { RECORDER_TAG } from "../policies/lib/platform-tags";
 import { policyDocument } from "./grants";
 
 export { RECORDER_TAG };

@@ -18,10 +18,11 @@ import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { LAMBDA_HANDLER, MONITOR_RUN_METRIC, NO_CAPTURE_DATA_METRIC, SERVERLESS_MONITOR_NAMESPACE, ENV } from "../lib/monitoring/lambda/metrics";
 import { baselinePrefix as layoutBaselinePrefix } from "../contracts/s3-layout";
 import { grant, Grantee, PolicyStatement } from "./grants";
+import { MONITOR_ENDPOINT_TAG } from "../policies/lib/platform-tags";
 import { buildLambdaArchive } from "./lambda-bundle";
 
 /** Tag the policy pack's monitoring-coverage rule reads on Lambda functions (value: the monitored endpoint's name). */
-export const MONITOR_ENDPOINT_TAG = "mlplatform:monitor-endpoint";
+export { MONITOR_ENDPOINT_TAG };
 export const SERVERLESS_MONITOR_TYPE = COMPONENT_TYPES.ServerlessMonitor;
 export const SERVERLESS_MONITOR_ENTRY = "lib/monitoring/lambda/handler.ts";
 

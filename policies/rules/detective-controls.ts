@@ -18,11 +18,12 @@ import { withDefaults } from "../lib/config";
 import { ofType, StackResource } from "../lib/stack";
 import { definePolicy, PlatformStackPolicy } from "../lib/types";
 import { isUnknown, peek } from "../lib/unknowns";
+import { RECORDER_TAG } from "../lib/platform-tags";
 
 const NAME = "detective-controls";
 
-/** Tag on Config rules/packs naming the recorder they rely on: "stack" or "existing:<name>". */
-export const RECORDER_TAG = "mlplatform:config-recorder";
+/** Tag on Config rules/packs naming the recorder they rely on: "stack" or "existing:<name>" (policies/lib/platform-tags.ts). */
+export { RECORDER_TAG };
 
 export interface DetectiveConfig {
     requiredRules: string[];

@@ -28,8 +28,9 @@ import { SM, dependsOn, endpointName, refersToEndpoint } from "../lib/sagemaker"
 import { StackResource, knownOrUndefined, ofType, resolveRefs, toPlain } from "../lib/stack";
 import { definePolicy, PlatformStackPolicy } from "../lib/types";
 import { isUnknown } from "../lib/unknowns";
+import { MONITOR_ENDPOINT_TAG } from "../lib/platform-tags";
 
-export const MONITOR_ENDPOINT_TAG = "mlplatform:monitor-endpoint";
+export { MONITOR_ENDPOINT_TAG };
 
 export interface MonitoringConfig {
     requireDataCapture: boolean;
