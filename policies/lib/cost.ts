@@ -4,7 +4,10 @@
  *
  *   endpoint variants:     hourly price x instance count x 730 h
  *                          (every production and shadow variant of every endpoint configuration that
- *                           an `aws:sagemaker/endpoint:Endpoint` uses; serverless variants are skipped)
+ *                           an `aws:sagemaker/endpoint:Endpoint` uses)
+ *   serverless variants:   provisioned concurrency x memory (GB) x 3600 s x 730 h x $/GB-second (priced when the rate
+ *                          is in policies/data/aws-infra-prices.json, else an unpriced line); invocations are billed
+ *                          per use (GB-seconds of processing + data), listed in `usageBased` with their rate
  *   monitoring schedules:  hourly price x instance count x runs per month x max runtime (h)
  *                          (job resources from the referenced `DataQualityJobDefinition` or the
  *                           schedule's inline `monitoringJobDefinition`; max runtime from
@@ -19,6 +22,28 @@ import { StackResource, knownOrUndefined, ofType, resolveRefs, toPlain } from ".
 import { isUnknown } from "./unknowns";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const defaultPrices: PriceTable = require("../data/sagemaker-prices.json");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const infraPrices: { asOf: string; regions: Record<string, Record<string, { usd: number | null; verified: boolean }>> } = require("../data/aws-infra-prices.json");
+
+/**
+ * SageMaker Serverless Inference rates of a region (policies/data/aws-infra-prices.json, from
+ * https://aws.amazon.com/sagemaker/pricing/): compute $/GB-second (billed per millisecond of processing, linear in
+ * memory), data processed $/GB, provisioned concurrency $/GB-second (null: not verified, unknown). Undefined for a
+ * region without prices.
+ */
+export function serverlessRates(region: string): { perGbSecond: number; perGbProcessed: number; provisionedPerGbSecond: number | null; asOf: string } | undefined {
+    const r = infraPrices.regions[region];
+    const perGbSecond = r?.serverlessPerGbSecond?.usd;
+    const perGbProcessed = r?.serverlessPerGbProcessed?.usd;
+    if (typeof perGbSecond !== "number" || typeof perGbProcessed !== "number") return undefined;
+    const pc = r.serverlessProvisionedConcurrencyPerGbSecond?.usd;
+    return { perGbSecond, perGbProcessed, provisionedPerGbSecond: typeof pc === "number" ? pc : null, asOf: infraPrices.asOf };
+}
+
+/** On-demand hourly price of a hosting instance type in a region (sagemaker-prices.json), undefined when not listed. */
+export function hostingHourlyPrice(region: string, instanceType: string, table: PriceTable = defaultPrices): number | undefined {
+    return lookup(table, region, "hosting", instanceType, "onDemand");
+}
 
 export const T = {
     endpoint: "aws:sagemaker/endpoint:Endpoint",
@@ -47,7 +72,7 @@ export interface PriceTable {
 }
 
 export interface CostLine {
-    kind: "endpoint-variant" | "monitoring-schedule";
+    kind: "endpoint-variant" | "serverless-variant" | "monitoring-schedule";
     urn: string;
     name: string;
     detail: string;
@@ -71,6 +96,11 @@ export interface CostEstimate {
     unpriced: CostLine[];
     /** Things that could not be estimated (unknown during preview, unreadable schedule...). */
     unknowns: string[];
+    /**
+     * Costs billed per use that a capacity estimate cannot know (serverless invocations: GB-seconds and data processed),
+     * with their rate, so a reader can multiply by the expected traffic.
+     */
+    usageBased: string[];
 }
 
 export interface EstimateOptions {
@@ -122,6 +152,7 @@ export function estimateMonthlyCost(resources: StackResource[], options: Estimat
     const fallbackRegion = options.region ?? "us-east-1";
     const lines: CostLine[] = [];
     const unknowns: string[] = [];
+    const usageBased: string[] = [];
 
     const configs = ofType(resources, T.endpointConfiguration);
     const usedConfigs = new Set<StackResource>();
@@ -146,7 +177,40 @@ export function estimateMonthlyCost(resources: StackResource[], options: Estimat
                     continue;
                 }
                 if (v.serverlessConfig && !v.instanceType) {
-                    continue; // billed per request, outside this estimate
+                    // Serverless: invocations are billed per use (GB-seconds + data), which a capacity estimate cannot
+                    // know (listed in usageBased); provisioned concurrency is capacity, billed per GB-second provisioned.
+                    const sc = v.serverlessConfig as Record<string, unknown>;
+                    const mem = num(sc.memorySizeInMb);
+                    const pc = num(sc.provisionedConcurrency) ?? 0;
+                    const detail = `${listName === "shadowProductionVariants" ? "shadow " : ""}serverless variant ${v.variantName ?? "?"}`;
+                    const rates = serverlessRates(region);
+                    if (mem === undefined) {
+                        unknowns.push(`${cfg.name}: ${detail} memory size unknown`);
+                        continue;
+                    }
+                    const gb = mem / 1024;
+                    usageBased.push(
+                        rates
+                            ? `${cfg.name}: ${detail} (${mem} MB): $${(gb * rates.perGbSecond).toPrecision(3)} per second of inference + $${rates.perGbProcessed}/GB processed, per use`
+                            : `${cfg.name}: ${detail} (${mem} MB): no serverless rates for ${region} in policies/data/aws-infra-prices.json`,
+                    );
+                    if (pc > 0) {
+                        const rate = rates?.provisionedPerGbSecond ?? undefined;
+                        lines.push({
+                            kind: "serverless-variant",
+                            urn: cfg.urn,
+                            name: cfg.name,
+                            detail: `${detail}: provisioned concurrency ${pc} x ${gb} GB`,
+                            instanceType: `serverless-${mem}mb-provisioned`,
+                            instanceCount: pc,
+                            hoursPerMonth: HOURS_PER_MONTH,
+                            hourlyPrice: rate === undefined ? undefined : rate * gb * 3600,
+                            monthlyUsd: rate === undefined ? 0 : rate * gb * 3600 * pc * HOURS_PER_MONTH,
+                            region,
+                            priced: rate !== undefined,
+                        });
+                    }
+                    continue;
                 }
                 const type = v.instanceType;
                 const count = num(v.initialInstanceCount);
@@ -242,6 +306,7 @@ export function estimateMonthlyCost(resources: StackResource[], options: Estimat
         lines,
         unpriced: lines.filter((l) => !l.priced),
         unknowns,
+        usageBased,
     };
 }
 

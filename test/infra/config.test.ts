@@ -43,7 +43,7 @@ describe("stack configuration", () => {
     it("prod is highly available and strict, dev is cheap", () => {
         const dev = loadStackFile("dev");
         const prod = loadStackFile("prod");
-        assert.ok(prod.endpoint.variants.every((v) => v.initialInstanceCount >= 2));
+        assert.ok(prod.endpoint.variants.every((v) => (v.initialInstanceCount ?? 0) >= 2));
         assert.ok(prod.endpoint.autoscaling.minCapacity >= 2);
         assert.ok(prod.network.availabilityZones >= 2);
         assert.strictEqual(prod.network.allowInternetEgress, false);
