@@ -445,6 +445,13 @@ export class ModelEndpoint extends pulumi.ComponentResource {
         });
         const serverless = allVariants.some((v) => v.serverless);
         this.serverlessVariantNames = allVariants.filter((v) => v.serverless).map((v) => v.name);
+        if (serverless) {
+            pulumi.log.warn(
+                `ModelEndpoint ${name}: serverless variant ${this.serverlessVariantNames.join(", ")} runs outside the VPC without network isolation and without data capture ` +
+                    `(Serverless Inference excludes them): drift monitoring has no captured data, and the first request after an idle period waits for a cold start`,
+                this,
+            );
+        }
 
         // SageMaker rejects a storage-volume KMS key when any variant runs on NVMe instance storage (those volumes are
         // hardware-encrypted by the instance); captured data stays KMS-encrypted either way.

@@ -2,7 +2,8 @@
  * Monthly cost estimate of a stack's SageMaker capacity - a pure function of the stack's resources
  * and a price table (default: `policies/data/sagemaker-prices.json`).
  *
- *   endpoint variants:     hourly price x instance count x 730 h
+ *   endpoint variants:     hourly price x instance count x 730 h (a scheduled scale-down on the variant's scalable
+ *                          target caps the count for its share of the week: scaledDownShareOfWeek)
  *                          (every production and shadow variant of every endpoint configuration that
  *                           an `aws:sagemaker/endpoint:Endpoint` uses)
  *   serverless variants:   provisioned concurrency x memory (GB) x 3600 s x 730 h x $/GB-second (priced when the rate
@@ -17,7 +18,7 @@
  * Values that are unknown during preview or not in the price table never crash the estimate; they
  * are listed in `unknowns` / `unpriced` so the caller decides what that means.
  */
-import { DAYS_PER_MONTH, HOURS_PER_MONTH, runsPerMonth } from "./schedule";
+import { DAYS_PER_MONTH, HOURS_PER_MONTH, runsPerMonth, scaledDownShareOfWeek } from "./schedule";
 import { StackResource, knownOrUndefined, ofType, resolveRefs, toPlain } from "./stack";
 import { isUnknown } from "./unknowns";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -51,7 +52,30 @@ export const T = {
     monitoringSchedule: "aws:sagemaker/monitoringSchedule:MonitoringSchedule",
     dataQualityJobDefinition: "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",
     budget: "aws:budgets/budget:Budget",
+    scheduledAction: "aws:appautoscaling/scheduledAction:ScheduledAction",
 } as const;
+
+/**
+ * A variant's scheduled scale-down (two Application Auto Scaling scheduled actions on its scalable target, resource id
+ * `endpoint/<endpoint>/variant/<variant>`): the share of the week it holds and the instance bound outside hours. The
+ * action whose maxCapacity is lower is the scale-down. Undefined when there is no such pair.
+ */
+function scaleDown(resources: StackResource[], endpointName: unknown, variant: string, unknowns: string[]): { share: number; maxOutside: number } | undefined {
+    if (typeof endpointName !== "string" || isUnknown(endpointName)) return undefined;
+    const acts = ofType(resources, T.scheduledAction)
+        .map((a) => toPlain(a.props) as Record<string, any>)
+        .filter((a) => a.resourceId === `endpoint/${endpointName}/variant/${variant}` && a.scalableTargetAction && typeof a.schedule === "string");
+    if (acts.length !== 2) return undefined;
+    const [down, up] = [...acts].sort((a, b) => (num(a.scalableTargetAction.maxCapacity) ?? Infinity) - (num(b.scalableTargetAction.maxCapacity) ?? Infinity));
+    const maxOutside = num(down.scalableTargetAction.maxCapacity);
+    if (maxOutside === undefined) return undefined;
+    try {
+        return { share: scaledDownShareOfWeek(down.schedule, up.schedule), maxOutside };
+    } catch (e) {
+        unknowns.push(`endpoint ${endpointName} variant ${variant}: scheduled scale-down not priced (${(e as Error).message})`);
+        return undefined;
+    }
+}
 
 export type PricingModel = "onDemand" | "savingsPlan1yNoUpfront";
 
@@ -156,12 +180,16 @@ export function estimateMonthlyCost(resources: StackResource[], options: Estimat
 
     const configs = ofType(resources, T.endpointConfiguration);
     const usedConfigs = new Set<StackResource>();
+    const endpointOf = new Map<StackResource, unknown>();
     for (const ep of ofType(resources, T.endpoint)) {
         const refs = resolveRefs(ep, "endpointConfigName", configs, ["name"]);
         if (refs.length === 0) {
             unknowns.push(`endpoint ${ep.name}: endpoint configuration not resolvable (endpointConfigName unknown or not in this stack)`);
         }
-        refs.forEach((c) => usedConfigs.add(c));
+        refs.forEach((c) => {
+            usedConfigs.add(c);
+            endpointOf.set(c, knownOrUndefined(ep.props, "name"));
+        });
     }
     for (const cfg of usedConfigs) {
         const region = regionOf(cfg, fallbackRegion);
@@ -191,7 +219,7 @@ export function estimateMonthlyCost(resources: StackResource[], options: Estimat
                     const gb = mem / 1024;
                     usageBased.push(
                         rates
-                            ? `${cfg.name}: ${detail} (${mem} MB): $${(gb * rates.perGbSecond).toPrecision(3)} per second of inference + $${rates.perGbProcessed}/GB processed, per use`
+                            ? `${cfg.name}: ${detail} (${mem} MB): $${(gb * rates.perGbSecond).toExponential(2)} per second of inference + $${rates.perGbProcessed}/GB processed, per use`
                             : `${cfg.name}: ${detail} (${mem} MB): no serverless rates for ${region} in policies/data/aws-infra-prices.json`,
                     );
                     if (pc > 0) {
@@ -219,16 +247,19 @@ export function estimateMonthlyCost(resources: StackResource[], options: Estimat
                     continue;
                 }
                 const price = lookup(table, region, "hosting", type, pricing);
+                // a scheduled scale-down caps the count outside hours: instance-hours = count x (1 - share) + min(count, max outside) x share
+                const sd = listName === "productionVariants" ? scaleDown(resources, endpointOf.get(cfg), String(v.variantName), unknowns) : undefined;
+                const instanceHours = sd ? (count * (1 - sd.share) + Math.min(count, sd.maxOutside) * sd.share) * HOURS_PER_MONTH : count * HOURS_PER_MONTH;
                 lines.push({
                     kind: "endpoint-variant",
                     urn: cfg.urn,
                     name: cfg.name,
-                    detail: `${listName === "shadowProductionVariants" ? "shadow " : ""}variant ${v.variantName ?? "?"}`,
+                    detail: `${listName === "shadowProductionVariants" ? "shadow " : ""}variant ${v.variantName ?? "?"}${sd && sd.maxOutside < count ? `, scaled down to ${sd.maxOutside} for ${(sd.share * 100).toFixed(1)}% of the week` : ""}`,
                     instanceType: type,
                     instanceCount: count,
-                    hoursPerMonth: HOURS_PER_MONTH,
+                    hoursPerMonth: instanceHours / count,
                     hourlyPrice: price,
-                    monthlyUsd: (price ?? 0) * count * HOURS_PER_MONTH,
+                    monthlyUsd: (price ?? 0) * instanceHours,
                     region,
                     priced: price !== undefined,
                 });
