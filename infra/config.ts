@@ -722,7 +722,10 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             thresholdsPercent: r.numList("budget.thresholdsPercent", [80, 100], 1, 1000),
             emails: r.strList("budget.emails", [], EMAIL, "email addresses"),
             enforceAction: r.bool("budget.enforceAction", prod),
-            costPerThousandAlarmUsd: r.raw_("budget.costPerThousandAlarmUsd") === undefined ? undefined : r.num("budget.costPerThousandAlarmUsd", undefined, 0.000001, 1_000_000),
+            costPerThousandAlarmUsd: (() => {
+                r.noteOptional("budget.costPerThousandAlarmUsd", "number", "0.000001 to 1000000 (USD per 1000 predictions)");
+                return r.raw_("budget.costPerThousandAlarmUsd") === undefined ? undefined : r.num("budget.costPerThousandAlarmUsd", undefined, 0.000001, 1_000_000);
+            })(),
             anomalyThresholdUsd: r.num("budget.anomalyThresholdUsd", prod ? 100 : 20, 1, 1_000_000),
             activateCostAllocationTags: r.bool("budget.activateCostAllocationTags", false),
             costAllocationTagsActive: r.bool("budget.costAllocationTagsActive", false),

@@ -8,6 +8,7 @@
 import type { PlatformConfig } from "../../infra/config";
 import type { Capacity } from "./capacity";
 import type { VariantTraffic } from "./traffic";
+import { scaledDownShareOfWeek } from "../../policies/lib/schedule";
 
 export const HOURS_PER_MONTH = 730;
 export const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
@@ -399,20 +400,28 @@ export function optimize(input: OptimizeInput): OptimizeReport {
     });
     if (idle) after = 0;
 
-    // dev: scheduled scale-down outside working hours
-    if (!prod) {
+    // dev: scheduled scale-down outside working hours (endpoint.autoscaling.schedule: Application Auto Scaling scheduled
+    // actions; a provisioned variant keeps >= 1 instance, components/endpoint.ts ScaleSchedule)
+    if (!prod && cfg.endpoint.variants.some((v) => !v.serverless)) {
         const [h0, h1] = o.workingHours;
         const offHours = Array.from({ length: 24 }, (_, h) => h).filter((h) => h < h0 || h >= h1);
         const offTraffic = input.traffic.reduce((s, t) => s + offHours.reduce((a, h) => a + t.hourly[h], 0), 0);
+        const schedule = { scaleDownCron: `cron(0 ${h1} ? * * *)`, scaleUpCron: `cron(0 ${h0} ? * MON-FRI *)`, timezone: "UTC", minOutsideHours: 1 };
+        // the same weekly share the policy pack's estimate uses (nights, and weekends from Friday evening)
+        const share = scaledDownShareOfWeek(schedule.scaleDownCron, schedule.scaleUpCron);
         const extra = cfg.endpoint.variants.reduce((s, v) => s + (v.instanceType ? Math.max(0, (v.initialInstanceCount ?? 1) - 1) * (hourly(v.instanceType) ?? 0) : 0), 0);
-        const saving = extra * offHours.length * (HOURS_PER_MONTH / 24);
+        const saving = extra * share * HOURS_PER_MONTH;
+        const same = cfg.endpoint.autoscaling.schedule?.scaleDownCron === schedule.scaleDownCron && cfg.endpoint.autoscaling.schedule?.scaleUpCron === schedule.scaleUpCron;
         recs.push({
-            id: "scheduled-scale-down", kind: "scheduled-scale-down", title: `Dev: scale to the minimum outside ${h0}:00-${h1}:00 UTC`,
-            recommended: saving > 0,
+            id: "scheduled-scale-down", kind: "scheduled-scale-down", title: `Dev: scale to the minimum outside ${h0}:00-${h1}:00 UTC on weekdays and over the weekend`,
+            recommended: saving > 0 && !same,
             monthlyBeforeUsd: r2(inferenceBefore), monthlyAfterUsd: r2(inferenceBefore - saving), monthlySavingUsd: r2(saving),
-            risk: `Real-time variants cannot scale below 1 instance, so the saving is the instances above 1 during ${offHours.length} off-hours a day${saving > 0 ? "" : " (none: every variant already runs 1 instance; a serverless variant or endpoint.enabled: false would remove the rest)"}. Observed off-hours traffic: ${offTraffic.toFixed(2)} invocations/min summed over those hours.`,
-            arithmetic: [`sum over variants of (count - 1) x $/h = $${extra.toFixed(3)}/h x ${offHours.length} h/day x ${(HOURS_PER_MONTH / 24).toFixed(2)} days = $${saving.toFixed(2)}/month`],
-            changes: [{ key: "endpoint.autoscaling.schedule", value: { scaleDownCron: `cron(0 ${h1} ? * * *)`, scaleUpCron: `cron(0 ${h0} ? * MON-FRI *)`, timezone: "UTC", minOutsideHours: 1 } }],
+            risk: `Real-time variants cannot scale below 1 instance (scale to zero needs inference components), so the saving is the instances above 1 while scaled down${saving > 0 ? "" : " (none: every variant already runs 1 instance; a serverless variant or endpoint.enabled: false would remove the rest)"}; off-hours traffic is then served by 1 instance per variant. Observed off-hours traffic: ${offTraffic.toFixed(2)} invocations/min summed over those hours.${same ? " Already configured." : ""}`,
+            arithmetic: [
+                `${schedule.scaleDownCron} .. ${schedule.scaleUpCron}: scaled down ${(share * 168).toFixed(0)} of 168 hours a week (${(share * 100).toFixed(1)}%)`,
+                `sum over variants of (count - 1) x $/h = $${extra.toFixed(3)}/h x ${(share * 100).toFixed(1)}% x ${HOURS_PER_MONTH} h = $${saving.toFixed(2)}/month`,
+            ],
+            changes: same ? [] : [{ key: "endpoint.autoscaling.schedule", value: schedule }],
         });
     }
 

@@ -131,6 +131,25 @@ describe("optimize: recommendations", () => {
         assert.equal(strictPlain.recommendations.find((x) => x.id === "serverless:champion")!.recommended, false);
     });
 
+    it("dev scheduled scale-down: emits endpoint.autoscaling.schedule, saving = instances above 1 x the weekly share scaled down; a serverless variant is priced, not sized", () => {
+        const two = { ...dev, endpoint: { ...dev.endpoint, variants: [{ ...dev.endpoint.variants[0], initialInstanceCount: 2 }] } };
+        const t = traffic("champion", (m) => (m % 1440 >= 540 && m % 1440 < 1020 ? 20 : 0), 7 * 1440);
+        const r = optimize({ config: two, capacity: [cap("ml.m5.large", 50)], traffic: [t], hosting, infra });
+        const s = r.recommendations.find((x) => x.id === "scheduled-scale-down")!;
+        assert.equal(s.recommended, true);
+        assert.deepEqual(s.changes, [{ key: "endpoint.autoscaling.schedule", value: { scaleDownCron: "cron(0 19 ? * * *)", scaleUpCron: "cron(0 7 ? * MON-FRI *)", timezone: "UTC", minOutsideHours: 1 } }]);
+        // Mon-Thu 12 h nights + Fri 19:00 .. Mon 07:00 = 108 of 168 hours
+        assert.equal(s.monthlySavingUsd, Math.round(hosting.onDemand["ml.m5.large"] * (108 / 168) * HOURS_PER_MONTH * 100) / 100);
+        assert.equal(optimize({ config: dev, capacity: [cap("ml.m5.large", 50)], traffic: [t], hosting, infra }).recommendations.find((x) => x.id === "scheduled-scale-down")!.recommended, false, "1 instance: nothing to scale down");
+        // an endpoint that is already serverless: priced from its traffic (GB-seconds), no sizing, no schedule
+        const sl = { ...dev, endpoint: { ...dev.endpoint, input: "features" as const, captureSamplingPercentage: 0, variants: [{ name: "champion", weight: 1, serverless: { memorySizeInMb: 2048, maxConcurrency: 5 } }] } };
+        const rs = optimize({ config: sl, capacity: [cap("ml.m5.large", 50)], traffic: [t], hosting, infra });
+        assert.equal(rs.variants[0].instanceType, "serverless 2048 MB");
+        const inv = (480 * 20 * 7) / (7 * 1440) * 43800;
+        assert.equal(rs.variants[0].monthlyUsd, Math.round((inv * 0.004 * 2 * 0.00002 + (inv * 2048) / 1e9 * 0.016) * 100) / 100);
+        assert.ok(!rs.recommendations.some((x) => x.id === "scheduled-scale-down" || x.id === "right-size:champion"));
+    });
+
     it("idle endpoint, spot training and unknown Savings Plan rates are reported honestly", () => {
         const idle = traffic("champion", (m) => (m < 60 ? 5 : 0), 10 * 1440);
         const r = optimize({ config: prod, capacity: [cap("ml.m5.xlarge", 100)], traffic: [idle, traffic("challenger", () => 0, 10 * 1440)], hosting, infra, tuning: { trials: 12, wallSeconds: 240, instanceType: "ml.m5.xlarge" } });
