@@ -15,6 +15,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { PolicyStatement, policyDocument } from "./grants";
+import { costPerThousandQueries, ObservedVariant } from "./observability";
 
 /** The resource types this component can create (tests; docs/components.md shows them per stack). */
 export const BUDGET_RESOURCE_TYPES: readonly string[] = [
@@ -26,6 +27,7 @@ export const BUDGET_RESOURCE_TYPES: readonly string[] = [
     "aws:costexplorer/anomalyMonitor:AnomalyMonitor",
     "aws:costexplorer/anomalySubscription:AnomalySubscription",
     "aws:costexplorer/costAllocationTag:CostAllocationTag",
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
 ];
 
 /** SageMaker calls the budget action denies: everything that starts new billable capacity. */
@@ -81,8 +83,16 @@ export interface CostGuardrailsArgs {
     costAllocationTagsActive?: boolean;
     /** Tag keys to activate; default Project, Environment, CostCenter. */
     costAllocationTagKeys?: string[];
+    /**
+     * Config `budget.costPerThousandAlarmUsd`: a CloudWatch alarm (to the alerts topic) when the endpoint's cost per 1000
+     * predictions stays above `thresholdUsd` (metric math of components/observability.ts costPerThousandQueries).
+     */
+    costPerThousandAlarm?: { thresholdUsd: number; endpointName: string; variants: ObservedVariant[] };
     tags?: Record<string, string>;
 }
+
+/** Timing of the cost-per-1000 alarm: hourly values, three hours in a row above the threshold. */
+export const COST_PER_THOUSAND_ALARM = { period: 3600, evaluationPeriods: 3 } as const;
 
 /** `user:<Key>$<value>` filter values of the platform's cost-allocation tags. */
 export function costAllocationTagValues(project: string, environment: string): string[] {
@@ -100,6 +110,7 @@ function validate(a: CostGuardrailsArgs): void {
     if (a.enforceAction && (a.enforcedRoleNames ?? []).length === 0) p.push("enforceAction needs enforcedRoleNames");
     if (!(a.anomalyThresholdUsd > 0)) p.push(`anomalyThresholdUsd ${a.anomalyThresholdUsd} must be > 0`);
     if ((a.anomalySubscriber ?? "sns") === "email" && a.emails.length === 0) p.push("anomalySubscriber 'email' needs emails");
+    if (a.costPerThousandAlarm && !(a.costPerThousandAlarm.thresholdUsd > 0)) p.push(`costPerThousandAlarm.thresholdUsd ${a.costPerThousandAlarm.thresholdUsd} must be > 0`);
     if (p.length) throw new Error(`CostGuardrails: ${p.join("; ")}`);
 }
 
@@ -118,6 +129,8 @@ export class CostGuardrails extends pulumi.ComponentResource {
     public readonly costAllocationTags: aws.costexplorer.CostAllocationTag[];
     /** Whether the budget action is in place. */
     public readonly enforced: boolean;
+    /** The cost-per-1000-predictions alarm, when configured. */
+    public readonly costPerThousandAlarm?: aws.cloudwatch.MetricAlarm;
 
     constructor(name: string, args: CostGuardrailsArgs, opts?: pulumi.ComponentResourceOptions) {
         super(COMPONENT_TYPES.CostGuardrails, name, {}, withPreviousTypes("CostGuardrails", opts));
@@ -244,6 +257,41 @@ export class CostGuardrails extends pulumi.ComponentResource {
                     tags: args.tags,
                 },
                 { parent: this, dependsOn: [attach] },
+            );
+        }
+
+        // ---- cost per 1000 predictions alarm (optional) ----
+        const cpt = args.costPerThousandAlarm;
+        if (cpt) {
+            const { queries, unpriced } = costPerThousandQueries(cpt.endpointName, cpt.variants);
+            if (!queries.some((q) => q.id === "k_all")) {
+                throw new Error(`CostGuardrails: costPerThousandAlarm: no variant of ${cpt.endpointName} has a price (${unpriced.join(", ")}): add the prices to policies/data, or remove mlplatform:budget.costPerThousandAlarmUsd`);
+            }
+            if (unpriced.length) void pulumi.log.warn(`CostGuardrails: the cost-per-1000 alarm leaves out variants without a price: ${unpriced.join(", ")}`, this);
+            this.costPerThousandAlarm = new aws.cloudwatch.MetricAlarm(
+                `${name}-cost-per-1000`,
+                {
+                    name: `${envName}-cost-per-1000-predictions`,
+                    alarmDescription: `Endpoint ${cpt.endpointName}: cost per 1000 predictions above $${cpt.thresholdUsd} for ${COST_PER_THOUSAND_ALARM.evaluationPeriods} hours (instance-hours or serverless GB-seconds x list price / invocations x 1000; components/observability.ts costPerThousandQueries). No invocations: no datapoint (the zero-invocations alarm covers an idle endpoint).`,
+                    comparisonOperator: "GreaterThanThreshold",
+                    threshold: cpt.thresholdUsd,
+                    evaluationPeriods: COST_PER_THOUSAND_ALARM.evaluationPeriods,
+                    datapointsToAlarm: COST_PER_THOUSAND_ALARM.evaluationPeriods,
+                    treatMissingData: "notBreaching",
+                    // exactly one query returns data: the endpoint's cost per 1000 (an alarm takes one time series)
+                    metricQueries: queries.map((q) => ({
+                        id: q.id,
+                        label: q.label,
+                        returnData: q.id === "k_all",
+                        ...(q.expression !== undefined
+                            ? { expression: q.expression }
+                            : { metric: { namespace: q.metric!.namespace, metricName: q.metric!.metricName, dimensions: q.metric!.dimensions, stat: q.metric!.stat, period: COST_PER_THOUSAND_ALARM.period } }),
+                    })),
+                    alarmActions: [args.alertTopicArn],
+                    okActions: [args.alertTopicArn],
+                    tags: args.tags,
+                },
+                { parent: this },
             );
         }
 

@@ -7,6 +7,15 @@
  * autoscaling per variant.
  * What it creates per stack: docs/components.md.
  *
+ * Serverless variants (`serverless`, SageMaker Serverless Inference: ProductionVariant.ServerlessConfig) replace the
+ * instance type and count by memory and concurrency. AWS excludes, for serverless endpoints, among others: VPC
+ * configuration, network isolation, data capture, multiple production variants, inference pipelines, GPUs, Model Monitor
+ * ("Feature exclusions", https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html). So a serverless
+ * variant must be the endpoint's only variant (no shadow), serve the XGBoost container alone (`input: features`), with
+ * capture off (`captureSamplingPercentage: 0`); its model has no VPC config and no network isolation, the endpoint
+ * configuration no storage-volume KMS key (there is no instance volume) and no data capture, and it gets no Application
+ * Auto Scaling target (SageMaker scales it, up to `maxConcurrency`). The stack config allows it in dev only.
+ *
  * Updates: a change to any model or variant produces a new endpoint configuration (new auto-name); Pulumi creates it,
  * points the endpoint at it (SageMaker runs the blue/green deployment with the configured traffic routing and rolls back
  * if a rollback alarm fires), then deletes the old configuration. Variant names must stay the same across updates:
@@ -35,6 +44,7 @@ export const ENDPOINT_RESOURCE_TYPES: readonly string[] = [
     "aws:sagemaker/endpoint:Endpoint",
     "aws:appautoscaling/target:Target",
     "aws:appautoscaling/policy:Policy",
+    "aws:appautoscaling/scheduledAction:ScheduledAction",
 ];
 
 /** Built-in image used when a variant configures none. */
@@ -53,11 +63,71 @@ export type EndpointInput = "raw" | "features";
 export const CAPTURE_CSV_CONTENT_TYPES = ["text/csv"];
 export const CAPTURE_JSON_CONTENT_TYPES = ["application/json", "application/jsonlines"];
 
+/** SageMaker's limits of ProductionVariantServerlessConfig (botocore sagemaker 2017-07-24 model: ServerlessMemorySizeInMB, ServerlessMaxConcurrency, ServerlessProvisionedConcurrency). */
+export const SERVERLESS_LIMITS = { memoryMb: [1024, 6144], memoryStepMb: 1024, maxConcurrency: [1, 200], provisionedConcurrency: [1, 200] } as const;
+
+/** A serverless variant's capacity (ProductionVariantServerlessConfig; names as Pulumi's `serverlessConfig`). */
+export interface ServerlessVariantConfig {
+    /** 1024 to 6144 in 1024 MB steps. */
+    memorySizeInMb: number;
+    /** Concurrent invocations, 1 to 200. */
+    maxConcurrency: number;
+    /** Always-warm concurrency (no cold starts, billed while provisioned), 1 to maxConcurrency. */
+    provisionedConcurrency?: number;
+}
+
+/**
+ * Target-tracking autoscaling of every provisioned production variant (config `endpoint.autoscaling`); the one
+ * definition of its shape, read by infra/config.ts.
+ */
+export interface EndpointAutoscaling {
+    /** Default true. Set false for one deployment before changing a variant's instance type (see the caveat above). */
+    enabled?: boolean;
+    minCapacity: number;
+    maxCapacity: number;
+    targetInvocationsPerInstance: number;
+    scaleInCooldownSeconds: number;
+    scaleOutCooldownSeconds: number;
+    /** Scheduled scale-down (dev): outside working hours the variant's capacity is held at `minOutsideHours`. */
+    schedule?: ScaleSchedule;
+}
+
+/**
+ * Application Auto Scaling scheduled actions on each provisioned variant's scalable target ("Scheduled scaling for
+ * Application Auto Scaling", https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-scheduled-scaling.html):
+ * at `scaleDownCron` min and max capacity become `minOutsideHours` / `maxOutsideHours`, at `scaleUpCron` they return to
+ * the autoscaling min/max. A real-time variant's DesiredInstanceCount cannot go below 1 (scale to zero exists only for
+ * inference components, https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-zero-instances.html).
+ */
+export interface ScaleSchedule {
+    /** cron(minutes hours day-of-month month day-of-week year), evaluated in `timezone`. */
+    scaleDownCron: string;
+    scaleUpCron: string;
+    /** IANA time zone, e.g. Europe/Berlin. Default UTC. */
+    timezone: string;
+    /** Instances per variant outside working hours (>= 1). */
+    minOutsideHours: number;
+    /** Upper bound outside working hours (>= minOutsideHours); default minOutsideHours: traffic then cannot scale it out. */
+    maxOutsideHours: number;
+}
+
+/** Blue/green deployment of an endpoint update (config `endpoint.deployment`); the one definition of its shape. */
+export interface EndpointDeployment {
+    strategy: "canary" | "linear" | "all-at-once";
+    /** Percentage of capacity shifted in the canary step / each linear step. */
+    stepPercent: number;
+    waitIntervalSeconds: number;
+    terminationWaitSeconds: number;
+}
+
 export interface EndpointVariantArgs {
     /** Variant name (letters, digits, hyphens). Keep it stable across model updates. */
     name: string;
-    instanceType: string;
-    initialInstanceCount: number;
+    /** Provisioned variants: the instance type and count. Absent for a serverless variant. */
+    instanceType?: string;
+    initialInstanceCount?: number;
+    /** Serverless Inference instead of instances (see the header: one variant, features input, no capture). */
+    serverless?: ServerlessVariantConfig;
     /** Relative traffic weight (production variants); ignored for the shadow variant's share, see `shadowWeight`. */
     weight: number;
     /** S3 URI of model.tar.gz; defaults to `s3://<artifactsBucketName>/models/<variant>/model.tar.gz`. */
@@ -115,23 +185,10 @@ export interface ModelEndpointArgs {
     captureSamplingPercentage: number;
     /** KMS key for captured data; defaults to `kmsKeyArn`. */
     captureKmsKeyArn?: pulumi.Input<string>;
-    /** Config `endpoint.autoscaling`. */
-    autoscaling: {
-        /** Default true. Set false for one deployment before changing a variant's instance type (see the caveat above). */
-        enabled?: boolean;
-        minCapacity: number;
-        maxCapacity: number;
-        targetInvocationsPerInstance: number;
-        scaleInCooldownSeconds: number;
-        scaleOutCooldownSeconds: number;
-    };
+    /** Config `endpoint.autoscaling` (applied to provisioned variants only). */
+    autoscaling: EndpointAutoscaling;
     /** Config `endpoint.deployment`. */
-    deployment: {
-        strategy: "canary" | "linear" | "all-at-once";
-        stepPercent: number;
-        waitIntervalSeconds: number;
-        terminationWaitSeconds: number;
-    };
+    deployment: EndpointDeployment;
     /** Alarm names that roll a deployment back (Observability `endpointAlarmNames`). Empty = no auto-rollback. */
     rollbackAlarmNames?: pulumi.Input<pulumi.Input<string>[]>;
     tags?: Record<string, string>;
@@ -166,7 +223,7 @@ export function endpointStackOutputs(endpoint: ModelEndpoint | undefined): Endpo
 const VARIANT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 /** Traffic routing of the blue/green update policy for a deployment strategy. */
-export function trafficRouting(d: ModelEndpointArgs["deployment"]): aws.types.input.sagemaker.EndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfiguration {
+export function trafficRouting(d: EndpointDeployment): aws.types.input.sagemaker.EndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfiguration {
     switch (d.strategy) {
         case "canary":
             return { type: "CANARY", canarySize: { type: "CAPACITY_PERCENT", value: d.stepPercent }, waitIntervalInSeconds: d.waitIntervalSeconds };
@@ -174,6 +231,77 @@ export function trafficRouting(d: ModelEndpointArgs["deployment"]): aws.types.in
             return { type: "LINEAR", linearStepSize: { type: "CAPACITY_PERCENT", value: d.stepPercent }, waitIntervalInSeconds: d.waitIntervalSeconds };
         case "all-at-once":
             return { type: "ALL_AT_ONCE", waitIntervalInSeconds: d.waitIntervalSeconds };
+    }
+}
+
+/** One problem of a config object: the field, its value and what is expected instead. */
+export interface FieldProblem {
+    field: string;
+    value: unknown;
+    expected: string;
+}
+
+const fmtProblem = (p: FieldProblem) => `${p.field} ${JSON.stringify(p.value)}: expected ${p.expected}`;
+
+/** What is wrong with a serverless config against SageMaker's limits; empty when valid. */
+export function serverlessConfigProblems(c: ServerlessVariantConfig): FieldProblem[] {
+    const L = SERVERLESS_LIMITS;
+    const out: FieldProblem[] = [];
+    const m = c.memorySizeInMb;
+    if (!Number.isInteger(m) || m < L.memoryMb[0] || m > L.memoryMb[1] || m % L.memoryStepMb !== 0) out.push({ field: "memorySizeInMb", value: m, expected: "one of 1024, 2048, 3072, 4096, 5120, 6144 (1 GB steps)" });
+    const mc = c.maxConcurrency;
+    if (!Number.isInteger(mc) || mc < L.maxConcurrency[0] || mc > L.maxConcurrency[1]) out.push({ field: "maxConcurrency", value: mc, expected: `an integer ${L.maxConcurrency[0]} to ${L.maxConcurrency[1]}` });
+    const pc = c.provisionedConcurrency;
+    if (pc !== undefined && (!Number.isInteger(pc) || pc < L.provisionedConcurrency[0] || pc > Math.min(L.provisionedConcurrency[1], mc))) {
+        out.push({ field: "provisionedConcurrency", value: pc, expected: `an integer ${L.provisionedConcurrency[0]} to maxConcurrency (${mc}), or absent` });
+    }
+    return out;
+}
+
+/**
+ * The endpoint features Serverless Inference excludes that this endpoint would use with a serverless variant ("Feature
+ * exclusions", https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html); empty when none is serverless.
+ */
+export function serverlessExclusionProblems(args: Pick<ModelEndpointArgs, "variants" | "shadowVariant" | "input" | "captureSamplingPercentage">): string[] {
+    const all = [...args.variants, ...(args.shadowVariant ? [args.shadowVariant] : [])];
+    const sl = all.filter((v) => v.serverless);
+    if (sl.length === 0) return [];
+    const names = sl.map((v) => v.name).join(", ");
+    const out: string[] = [];
+    if (all.length > 1) out.push(`serverless variant ${names}: Serverless Inference supports one production variant per endpoint (this endpoint has ${all.length}, shadow included): remove the others or make the variant provisioned`);
+    if ((args.input ?? "raw") === "raw") out.push(`serverless variant ${names}: Serverless Inference runs no inference pipeline, and input raw is the two-container preprocessing pipeline: set input features (callers send encoded features) or make the variant provisioned`);
+    if (args.captureSamplingPercentage > 0) out.push(`serverless variant ${names}: Serverless Inference has no data capture: set captureSamplingPercentage 0 (drift monitoring then has no captured data) or make the variant provisioned`);
+    return out;
+}
+
+/** cron(minutes hours day-of-month month day-of-week year) as Application Auto Scaling takes it (six fields). */
+const AAS_CRON = /^cron\((\S+\s+){5}\S+\)$/;
+
+/** What is wrong with a scale schedule; empty when valid. */
+export function scheduleProblems(s: ScaleSchedule, a: Pick<EndpointAutoscaling, "minCapacity" | "maxCapacity">): FieldProblem[] {
+    const out: FieldProblem[] = [];
+    for (const k of ["scaleDownCron", "scaleUpCron"] as const) {
+        if (!AAS_CRON.test(s[k])) out.push({ field: k, value: s[k], expected: "a six-field cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 19 ? * MON-FRI *)" });
+    }
+    if (s.scaleDownCron === s.scaleUpCron) out.push({ field: "scaleUpCron", value: s.scaleUpCron, expected: "a different time than scaleDownCron" });
+    if (!validTimeZone(s.timezone)) out.push({ field: "timezone", value: s.timezone, expected: "an IANA time zone such as UTC or Europe/Berlin" });
+    if (!Number.isInteger(s.minOutsideHours) || s.minOutsideHours < 1) {
+        out.push({ field: "minOutsideHours", value: s.minOutsideHours, expected: "an integer >= 1 (a real-time variant cannot scale to zero instances; only inference components can)" });
+    }
+    if (!Number.isInteger(s.maxOutsideHours) || s.maxOutsideHours < s.minOutsideHours) out.push({ field: "maxOutsideHours", value: s.maxOutsideHours, expected: `an integer >= minOutsideHours (${s.minOutsideHours})` });
+    if (s.minOutsideHours > a.minCapacity) out.push({ field: "minOutsideHours", value: s.minOutsideHours, expected: `at most autoscaling.minCapacity (${a.minCapacity}): a scale-down that raises the minimum saves nothing` });
+    if (s.maxOutsideHours > a.maxCapacity) out.push({ field: "maxOutsideHours", value: s.maxOutsideHours, expected: `at most autoscaling.maxCapacity (${a.maxCapacity})` });
+    return out;
+}
+
+/** True for a time zone name the runtime's ICU database knows (IANA names, as Application Auto Scaling takes). */
+export function validTimeZone(tz: string): boolean {
+    if (!tz || !/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(tz)) return false;
+    try {
+        new Intl.DateTimeFormat("en-US", { timeZone: tz });
+        return true;
+    } catch {
+        return false;
     }
 }
 
@@ -186,8 +314,16 @@ function validate(args: ModelEndpointArgs): void {
     if (args.variants.length > 0 && !args.variants.some((v) => v.weight > 0)) problems.push("at least one production variant needs a weight > 0");
     for (const v of [...args.variants, ...(args.shadowVariant ? [args.shadowVariant] : [])]) {
         if (v.weight < 0) problems.push(`variant ${v.name}: weight must be >= 0`);
-        if (!Number.isInteger(v.initialInstanceCount) || v.initialInstanceCount < 1) problems.push(`variant ${v.name}: initialInstanceCount must be an integer >= 1`);
+        if (v.serverless) {
+            problems.push(...serverlessConfigProblems(v.serverless).map((p) => `variant ${v.name}: serverless.${fmtProblem(p)}`));
+            if (v.instanceType !== undefined || v.initialInstanceCount !== undefined) problems.push(`variant ${v.name}: serverless variants take no instanceType / initialInstanceCount (remove them, or remove serverless)`);
+        } else {
+            if (!v.instanceType) problems.push(`variant ${v.name}: instanceType is required for a provisioned variant (or give it a serverless config)`);
+            if (!Number.isInteger(v.initialInstanceCount) || (v.initialInstanceCount ?? 0) < 1) problems.push(`variant ${v.name}: initialInstanceCount must be an integer >= 1`);
+        }
     }
+    problems.push(...serverlessExclusionProblems(args));
+    if (args.autoscaling.schedule) problems.push(...scheduleProblems(args.autoscaling.schedule, args.autoscaling).map((p) => `autoscaling.schedule.${fmtProblem(p)}`));
     const s = args.captureSamplingPercentage;
     if (!Number.isInteger(s) || s < 0 || s > 100) problems.push(`captureSamplingPercentage ${s} must be an integer 0-100`);
     const a = args.autoscaling;
@@ -225,6 +361,10 @@ export class ModelEndpoint extends pulumi.ComponentResource {
     public readonly storageKmsKeyApplied: boolean;
     public readonly scalableTargets: aws.appautoscaling.Target[];
     public readonly scalingPolicies: aws.appautoscaling.Policy[];
+    /** Scheduled scale-down / scale-up actions (config `endpoint.autoscaling.schedule`), two per provisioned variant. */
+    public readonly scheduledActions: aws.appautoscaling.ScheduledAction[];
+    /** Names of the serverless variants (no instances, no autoscaling target). */
+    public readonly serverlessVariantNames: string[];
 
     constructor(name: string, args: ModelEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
         super(COMPONENT_TYPES.ModelEndpoint, name, {}, withPreviousTypes("ModelEndpoint", opts));
@@ -278,8 +418,8 @@ export class ModelEndpoint extends pulumi.ComponentResource {
                     executionRoleArn: args.hostingRoleArn,
                     ...pipeline,
                     // No outbound network from the container; it reaches nothing but what SageMaker mounts for it.
-                    enableNetworkIsolation: true,
-                    vpcConfig: { subnets: args.subnetIds, securityGroupIds: args.securityGroupIds },
+                    // Serverless Inference supports neither network isolation nor a VPC config (header).
+                    ...(v.serverless ? {} : { enableNetworkIsolation: true, vpcConfig: { subnets: args.subnetIds, securityGroupIds: args.securityGroupIds } }),
                     tags: args.tags,
                 },
                 { parent: this },
@@ -292,15 +432,27 @@ export class ModelEndpoint extends pulumi.ComponentResource {
         const variant = (v: EndpointVariantArgs, m: aws.sagemaker.Model) => ({
             variantName: v.name,
             modelName: m.name,
-            instanceType: v.instanceType,
-            initialInstanceCount: v.initialInstanceCount,
+            ...(v.serverless
+                ? { serverlessConfig: { memorySizeInMb: v.serverless.memorySizeInMb, maxConcurrency: v.serverless.maxConcurrency, provisionedConcurrency: v.serverless.provisionedConcurrency } }
+                : { instanceType: v.instanceType, initialInstanceCount: v.initialInstanceCount }),
             initialVariantWeight: v.weight,
         });
+        const serverless = allVariants.some((v) => v.serverless);
+        this.serverlessVariantNames = allVariants.filter((v) => v.serverless).map((v) => v.name);
+        if (serverless) {
+            pulumi.log.warn(
+                `ModelEndpoint ${name}: serverless variant ${this.serverlessVariantNames.join(", ")} runs outside the VPC without network isolation and without data capture ` +
+                    `(Serverless Inference excludes them): drift monitoring has no captured data, and the first request after an idle period waits for a cold start`,
+                this,
+            );
+        }
 
         // SageMaker rejects a storage-volume KMS key when any variant runs on NVMe instance storage (those volumes are
         // hardware-encrypted by the instance); captured data stays KMS-encrypted either way.
-        const nvme = [...args.variants, ...(args.shadowVariant ? [args.shadowVariant] : [])].filter((v) => hasNvmeInstanceStore(v.instanceType));
-        this.storageKmsKeyApplied = nvme.length === 0;
+        const nvme = allVariants.filter((v) => v.instanceType && hasNvmeInstanceStore(v.instanceType));
+        // A serverless endpoint has no instance storage volume for the key to encrypt (KmsKeyId: "the storage volume
+        // attached to the ML compute instance"), so none is set.
+        this.storageKmsKeyApplied = nvme.length === 0 && !serverless;
         if (nvme.length > 0) {
             pulumi.log.info(
                 `ModelEndpoint ${name}: no storage-volume KMS key (variants ${nvme.map((v) => `${v.name}=${v.instanceType}`).join(", ")} use NVMe instance storage, encrypted by the hardware)`,
@@ -316,7 +468,8 @@ export class ModelEndpoint extends pulumi.ComponentResource {
                 kmsKeyArn: this.storageKmsKeyApplied ? args.kmsKeyArn : undefined,
                 productionVariants: args.variants.map((v) => variant(v, this.models[v.name])),
                 shadowProductionVariants: args.shadowVariant && shadowModel ? [variant(args.shadowVariant, shadowModel)] : undefined,
-                dataCaptureConfig: {
+                // Serverless Inference has no data capture: no config at all (validate() requires sampling 0 there).
+                dataCaptureConfig: serverless ? undefined : {
                     enableCapture: args.captureSamplingPercentage > 0,
                     initialSamplingPercentage: args.captureSamplingPercentage,
                     destinationS3Uri: args.captureS3Uri,
@@ -352,11 +505,12 @@ export class ModelEndpoint extends pulumi.ComponentResource {
         this.endpointArn = this.endpoint.arn;
         this.endpointConfigName = this.endpointConfiguration.name;
 
-        // Autoscaling of each production variant on invocations per instance (the shadow variant is sized by its
-        // initial instance count).
+        // Autoscaling of each provisioned production variant on invocations per instance (the shadow variant is sized by
+        // its initial instance count; SageMaker scales a serverless variant itself, up to its maxConcurrency).
         this.scalableTargets = [];
         this.scalingPolicies = [];
-        for (const v of args.autoscaling.enabled === false ? [] : args.variants) {
+        this.scheduledActions = [];
+        for (const v of args.autoscaling.enabled === false ? [] : args.variants.filter((x) => !x.serverless)) {
             const target = new aws.appautoscaling.Target(
                 `${name}-scaling-${v.name}`,
                 {
@@ -387,6 +541,32 @@ export class ModelEndpoint extends pulumi.ComponentResource {
             );
             this.scalableTargets.push(target);
             this.scalingPolicies.push(policy);
+            const sch = args.autoscaling.schedule;
+            if (sch) {
+                // Scheduled scaling changes the target's min/max at the given times; target tracking keeps working inside
+                // the new bounds. Both actions are needed: a scale-down alone would hold the off-hours bounds forever.
+                const actions: [string, string, number, number][] = [
+                    ["scale-down", sch.scaleDownCron, sch.minOutsideHours, sch.maxOutsideHours],
+                    ["scale-up", sch.scaleUpCron, args.autoscaling.minCapacity, Math.max(args.autoscaling.maxCapacity, args.autoscaling.minCapacity)],
+                ];
+                for (const [what, cron, min, max] of actions) {
+                    this.scheduledActions.push(
+                        new aws.appautoscaling.ScheduledAction(
+                            `${name}-${what}-${v.name}`,
+                            {
+                                name: `${endpointName}-${v.name}-${what}`,
+                                serviceNamespace: target.serviceNamespace,
+                                scalableDimension: target.scalableDimension,
+                                resourceId: target.resourceId,
+                                schedule: cron,
+                                timezone: sch.timezone,
+                                scalableTargetAction: { minCapacity: min, maxCapacity: max },
+                            },
+                            { parent: this },
+                        ),
+                    );
+                }
+            }
         }
 
         this.registerOutputs({

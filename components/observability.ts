@@ -61,8 +61,65 @@ export const ALARM_TIMING = {
 export interface ObservedVariant {
     /** Production variant name. */
     name: string;
-    /** ml.* instance type (CPU normalisation needs its vCPU count: see components/instance-types.ts). */
-    instanceType: string;
+    /** ml.* instance type (CPU normalisation needs its vCPU count: see components/instance-types.ts); absent when serverless. */
+    instanceType?: string;
+    /** On-demand $/hour of the instance type (cost per 1000 predictions); absent when not priced. */
+    hourlyUsd?: number;
+    /** Serverless variant: memory and the compute rate $/GB-second (cost per 1000 predictions). */
+    serverless?: { memorySizeInMb: number; perGbSecondUsd?: number };
+}
+
+/** One CloudWatch metric-math query (GetMetricData / dashboard / alarm): a metric or an expression over other ids. */
+export interface CostQuery {
+    /** Lowercase start, letters/digits/underscore (CloudWatch metric math ids). */
+    id: string;
+    label: string;
+    /** Expression over other ids, or a metric. */
+    expression?: string;
+    metric?: { namespace: string; metricName: string; dimensions: Record<string, string>; stat: string };
+    returnData: boolean;
+}
+
+/**
+ * Cost per 1000 predictions as CloudWatch metric math, per variant (`k_<i>`) and for the whole endpoint (`k_all`), over
+ * any period:
+ *   provisioned: cost = instance-minutes / 60 x $/h, where instance-minutes = SampleCount of CPUUtilization in
+ *                /aws/sagemaker/Endpoints (every instance publishes it once a minute), so autoscaling is followed;
+ *   serverless:  cost = Sum(ModelLatency) µs / 1e6 x memory GB x $/GB-second (the billed processing time);
+ *   cost per 1000 = 1000 x cost / Sum(Invocations); the endpoint's = 1000 x sum of costs / sum of invocations.
+ * Limits: list prices (no Savings Plans), provisioned concurrency, data processed, capture storage and the stack's fixed
+ * costs (VPC endpoints, logs, trails) are not in it; a period without invocations has no value (no division by zero);
+ * the CPU sample count assumes one-minute instance metrics. Variants without a price are left out (returned in `unpriced`).
+ */
+export function costPerThousandQueries(endpointName: string, variants: ObservedVariant[]): { queries: CostQuery[]; unpriced: string[] } {
+    const q: CostQuery[] = [];
+    const unpriced: string[] = [];
+    const costIds: string[] = [];
+    const invIds: string[] = [];
+    variants.forEach((v, i) => {
+        const dims = { EndpointName: endpointName, VariantName: v.name };
+        const inv = `inv_${i}`;
+        const cost = `cost_${i}`;
+        if (v.serverless && v.serverless.perGbSecondUsd !== undefined) {
+            q.push({ id: `lat_${i}`, label: `${v.name} ModelLatency sum (µs)`, metric: { namespace: SAGEMAKER_NAMESPACE, metricName: "ModelLatency", dimensions: dims, stat: "Sum" }, returnData: false });
+            q.push({ id: cost, label: `${v.name} cost ($)`, expression: `lat_${i} / 1000000 * ${v.serverless.memorySizeInMb / 1024} * ${v.serverless.perGbSecondUsd}`, returnData: false });
+        } else if (!v.serverless && v.hourlyUsd !== undefined) {
+            q.push({ id: `n_${i}`, label: `${v.name} instance-minutes`, metric: { namespace: ENDPOINT_INSTANCE_NAMESPACE, metricName: "CPUUtilization", dimensions: dims, stat: "SampleCount" }, returnData: false });
+            q.push({ id: cost, label: `${v.name} cost ($)`, expression: `n_${i} / 60 * ${v.hourlyUsd}`, returnData: false });
+        } else {
+            unpriced.push(v.name);
+            return;
+        }
+        q.push({ id: inv, label: `${v.name} Invocations`, metric: { namespace: SAGEMAKER_NAMESPACE, metricName: "Invocations", dimensions: dims, stat: "Sum" }, returnData: false });
+        q.push({ id: `k_${i}`, label: `${v.name} $ per 1000 predictions`, expression: `1000 * ${cost} / ${inv}`, returnData: true });
+        costIds.push(cost);
+        invIds.push(inv);
+    });
+    if (costIds.length > 0) {
+        const sum = (ids: string[]) => ids.map((id) => `FILL(${id}, 0)`).join(" + ");
+        q.push({ id: "k_all", label: "endpoint $ per 1000 predictions", expression: `1000 * (${sum(costIds)}) / (${sum(invIds)})`, returnData: true });
+    }
+    return { queries: q, unpriced };
 }
 
 export interface ObservedEndpoint {
@@ -129,9 +186,10 @@ export class Observability extends pulumi.ComponentResource {
         if (ep && ep.variants.length === 0) throw new Error("Observability: the observed endpoint has no variants");
         // The CPU alarm needs the core count: a type missing from the instance table gets no CPU alarm (never a
         // mis-scaled one) and a warning, so the program still reaches the policy pack, which judges the type itself.
-        const vcpus = new Map<string, number | undefined>((ep?.variants ?? []).map((v) => [v.name, instanceTypeFacts(v.instanceType)?.vcpus]));
+        const vcpus = new Map<string, number | undefined>((ep?.variants ?? []).filter((v) => v.instanceType).map((v) => [v.name, instanceTypeFacts(v.instanceType!)?.vcpus]));
         for (const v of ep?.variants ?? []) {
-            if (vcpus.get(v.name) === undefined) {
+            // a serverless variant has no instances: no CPU metric, no CPU alarm
+            if (v.instanceType && vcpus.get(v.name) === undefined) {
                 void pulumi.log.warn(`Observability: instance type ${v.instanceType} of variant ${v.name} is not in components/instance-types.ts: no CPU alarm for it (add the type's vCPUs there)`, this);
             }
         }
@@ -353,6 +411,13 @@ interface DashboardContext {
 
 type Widget = Record<string, unknown>;
 
+/** A CostQuery as a dashboard widget metric row ([namespace, name, dim, value, ..., options] or [{ expression }]). */
+export function costQueryToWidgetMetric(q: CostQuery): unknown[] {
+    if (q.expression !== undefined) return [{ expression: q.expression, id: q.id, label: q.label, visible: q.returnData }];
+    const m = q.metric!;
+    return [m.namespace, m.metricName, ...Object.entries(m.dimensions).flat(), { id: q.id, stat: m.stat, label: q.label, visible: q.returnData }];
+}
+
 /** Builds the dashboard body (exported for tests and for documentation generators). */
 export function dashboardBody(ctx: DashboardContext): { widgets: Widget[] } {
     const { region, args } = ctx;
@@ -401,6 +466,17 @@ export function dashboardBody(ctx: DashboardContext): { widgets: Widget[] } {
         ]);
         const inst = (metricName: string) =>
             ep.variants.map((v) => [ENDPOINT_INSTANCE_NAMESPACE, metricName, "EndpointName", ep.name, "VariantName", v.name, { stat: "Average", label: `${v.name} ${metricName}` }]);
+        // Cost per 1000 predictions (costPerThousandQueries: formula and limits there), hourly.
+        const cpt = costPerThousandQueries(ep.name, ep.variants);
+        if (cpt.queries.length > 0) {
+            row([
+                metricWidget(
+                    `Cost per 1000 predictions ($, list prices; instances or serverless GB-seconds only)${cpt.unpriced.length ? ` (not priced: ${cpt.unpriced.join(", ")})` : ""}`,
+                    cpt.queries.map(costQueryToWidgetMetric),
+                    { period: 3600, yAxis: { left: { label: "$ / 1000", showUnits: false } } },
+                ),
+            ]);
+        }
         row([
             metricWidget("CPUUtilization (% summed over vCPUs)", inst("CPUUtilization"), { period: 300 }),
             metricWidget("MemoryUtilization (%)", inst("MemoryUtilization"), { period: 300 }),

@@ -8,6 +8,8 @@
  * the valid keys are exactly the paths the reader looks up, so a key added below is known without a second list.
  */
 import { suggestion } from "../lib/common/suggest";
+import type { EndpointAutoscaling, EndpointDeployment, ScaleSchedule, ServerlessVariantConfig } from "../components/endpoint";
+import { scheduleProblems, serverlessConfigProblems, SERVERLESS_LIMITS } from "../components/endpoint";
 
 export type Environment = "dev" | "prod";
 
@@ -23,8 +25,14 @@ export interface RequiredTags {
 export interface VariantConfig {
     /** Production variant name, e.g. "champion" / "challenger". */
     name: string;
-    instanceType: string;
-    initialInstanceCount: number;
+    /** Provisioned variants: instance type and count (absent for a serverless variant). */
+    instanceType?: string;
+    initialInstanceCount?: number;
+    /**
+     * SageMaker Serverless Inference instead of instances (dev only; one variant, `endpoint.input: features`, capture and
+     * Model Monitor off: components/endpoint.ts lists AWS's exclusions).
+     */
+    serverless?: ServerlessVariantConfig;
     /** Relative traffic weight; an A/B test is a change of weights. */
     weight: number;
     /**
@@ -121,20 +129,9 @@ export interface PlatformConfig {
         variants: VariantConfig[];
         shadowVariant?: VariantConfig;
         captureSamplingPercentage: number;
-        autoscaling: {
-            minCapacity: number;
-            maxCapacity: number;
-            targetInvocationsPerInstance: number;
-            scaleInCooldownSeconds: number;
-            scaleOutCooldownSeconds: number;
-        };
-        deployment: {
-            strategy: "canary" | "linear" | "all-at-once";
-            /** Percentage of capacity shifted in the canary step / each linear step. */
-            stepPercent: number;
-            waitIntervalSeconds: number;
-            terminationWaitSeconds: number;
-        };
+        /** The shape is components/endpoint.ts's (one definition); `enabled` is not a config key. */
+        autoscaling: Omit<EndpointAutoscaling, "enabled">;
+        deployment: EndpointDeployment;
     };
     monitoring: {
         /** The platform's own serverless monitor (a Lambda running lib/monitoring on a schedule): works without Model Monitor. */
@@ -169,6 +166,8 @@ export interface PlatformConfig {
         emails: string[];
         /** Apply a deny policy for new SageMaker capacity when the budget is exceeded. */
         enforceAction: boolean;
+        /** Alarm (to the alerts topic) when the endpoint's cost per 1000 predictions stays above this many USD; absent: none. */
+        costPerThousandAlarmUsd?: number;
         anomalyThresholdUsd: number;
         /**
          * Activate Project, Environment and CostCenter as cost-allocation tags (account-wide: one stack per account; needs
@@ -387,6 +386,11 @@ class Reader {
         this.note(path, "object", undefined);
         return this.lookup(path);
     }
+
+    /** Records an optional key for the docs without reading it (its parent object is absent). */
+    noteOptional(path: string, kind: ConfigKeyDoc["kind"], expected?: string, def?: unknown): void {
+        keyLog?.push({ key: path.replace(/\.\d+(\.|$)/g, "[]$1"), kind, default: def, required: false, expected });
+    }
 }
 
 function validCidr(c: string): boolean {
@@ -407,15 +411,81 @@ function readVariant(r: Reader, path: string, required: boolean): VariantConfig 
         r.problem(path, v, "an object {name, instanceType, initialInstanceCount, weight}");
         return undefined;
     }
+    const serverless = readServerless(r, `${path}.serverless`);
+    if (serverless) {
+        for (const k of ["instanceType", "initialInstanceCount"]) {
+            const x = r.raw_(`${path}.${k}`);
+            if (x !== undefined && x !== null) r.problem(`${path}.${k}`, x, `no ${k} on a serverless variant (it has memory and concurrency instead): remove it, or remove ${path}.serverless`);
+        }
+    }
     return {
         name: r.str(`${path}.name`, undefined, /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, "a variant name of letters, digits and hyphens (max 63)"),
-        instanceType: r.str(`${path}.instanceType`, undefined, INSTANCE_TYPE, "a SageMaker instance type such as ml.m5.large"),
-        initialInstanceCount: r.num(`${path}.initialInstanceCount`, 1, 1, 100, true),
+        ...(serverless
+            ? { serverless }
+            : {
+                  instanceType: r.str(`${path}.instanceType`, undefined, INSTANCE_TYPE, "a SageMaker instance type such as ml.m5.large"),
+                  initialInstanceCount: r.num(`${path}.initialInstanceCount`, 1, 1, 100, true),
+              }),
         weight: r.num(`${path}.weight`, 1, 0, 1000),
         modelDataUrl: r.optStr(`${path}.modelDataUrl`, /^s3:\/\/[a-z0-9.-]{3,63}\/.+/, "an s3://bucket/key URI of model.tar.gz"),
         modelPackageArn: r.optStr(`${path}.modelPackageArn`, /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-zA-Z0-9-]+\/\d+$/, "a versioned model package ARN, arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>"),
         image: r.optStr(`${path}.image`, /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/.+/, "an ECR image URI"),
         preprocessDataUrl: r.optStr(`${path}.preprocessDataUrl`, /^s3:\/\/[a-z0-9.-]{3,63}\/.+/, "an s3://bucket/key URI of the preprocessing archive (sourcedir.tar.gz)"),
+    };
+}
+
+/** `<variant>.serverless` (ProductionVariantServerlessConfig: limits in components/endpoint.ts SERVERLESS_LIMITS). */
+function readServerless(r: Reader, path: string): ServerlessVariantConfig | undefined {
+    const v = r.raw_(path);
+    if (v === undefined || v === null) {
+        r.noteOptional(`${path}.memorySizeInMb`, "integer", "1024 to 6144 in steps of 1024");
+        r.noteOptional(`${path}.maxConcurrency`, "integer", "1 to 200");
+        r.noteOptional(`${path}.provisionedConcurrency`, "integer", "1 to maxConcurrency");
+        return undefined;
+    }
+    if (typeof v !== "object" || Array.isArray(v)) {
+        r.problem(path, v, "an object {memorySizeInMb, maxConcurrency, provisionedConcurrency?}");
+        return undefined;
+    }
+    const c: ServerlessVariantConfig = {
+        memorySizeInMb: r.num(`${path}.memorySizeInMb`, undefined, SERVERLESS_LIMITS.memoryMb[0], SERVERLESS_LIMITS.memoryMb[1], true),
+        maxConcurrency: r.num(`${path}.maxConcurrency`, undefined, SERVERLESS_LIMITS.maxConcurrency[0], SERVERLESS_LIMITS.maxConcurrency[1], true),
+    };
+    if (r.raw_(`${path}.provisionedConcurrency`) !== undefined) c.provisionedConcurrency = r.num(`${path}.provisionedConcurrency`, undefined, 1, SERVERLESS_LIMITS.provisionedConcurrency[1], true);
+    const seenProblems = new Set(r.problems);
+    for (const p of serverlessConfigProblems(c)) {
+        const msg = `${NS}:${path}.${p.field} = ${JSON.stringify(p.value)}: expected ${p.expected}`;
+        // the range checks above already reported out-of-range numbers; add the step / provisioned <= max checks
+        if (![...seenProblems].some((x) => x.startsWith(`${NS}:${path}.${p.field} =`))) r.problems.push(msg);
+    }
+    return c;
+}
+
+/** `endpoint.autoscaling.schedule`: scheduled scale-down outside working hours (components/endpoint.ts ScaleSchedule). */
+function readSchedule(r: Reader, prod: boolean): ScaleSchedule | undefined {
+    const path = "endpoint.autoscaling.schedule";
+    const v = r.raw_(path);
+    const minDefault = prod ? 2 : 1;
+    if (v === undefined || v === null) {
+        r.noteOptional(`${path}.scaleDownCron`, "string", "cron(minutes hours day-of-month month day-of-week year)");
+        r.noteOptional(`${path}.scaleUpCron`, "string", "cron(minutes hours day-of-month month day-of-week year)");
+        r.noteOptional(`${path}.timezone`, "string", "an IANA time zone", "UTC");
+        r.noteOptional(`${path}.minOutsideHours`, "integer", "1 to endpoint.autoscaling.minCapacity", minDefault);
+        r.noteOptional(`${path}.maxOutsideHours`, "integer", "minOutsideHours to endpoint.autoscaling.maxCapacity");
+        return undefined;
+    }
+    if (typeof v !== "object" || Array.isArray(v)) {
+        r.problem(path, v, "an object {scaleDownCron, scaleUpCron, timezone?, minOutsideHours?, maxOutsideHours?}");
+        return undefined;
+    }
+    const cron = "a six-field cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 19 ? * MON-FRI *)";
+    const minOutsideHours = r.num(`${path}.minOutsideHours`, minDefault, 1, 100, true);
+    return {
+        scaleDownCron: r.str(`${path}.scaleDownCron`, undefined, undefined, cron),
+        scaleUpCron: r.str(`${path}.scaleUpCron`, undefined, undefined, cron),
+        timezone: r.str(`${path}.timezone`, "UTC", undefined, "an IANA time zone such as UTC or Europe/Berlin"),
+        minOutsideHours,
+        maxOutsideHours: r.num(`${path}.maxOutsideHours`, minOutsideHours, 1, 100, true),
     };
 }
 
@@ -453,6 +523,32 @@ export function endpointModelState(cfg: PlatformConfig): "all" | "none" | "some"
 /** True when the stack creates the SageMaker endpoint (enabled, and every variant names its model). */
 export function endpointDeployable(cfg: PlatformConfig): boolean {
     return cfg.endpoint.enabled && endpointModelState(cfg) === "all";
+}
+
+/**
+ * Serverless variants against the stack: Serverless Inference excludes VPC configuration, network isolation, data
+ * capture, multiple production variants, inference pipelines and Model Monitor ("Feature exclusions",
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html). Prod's endpoint needs the VPC, network
+ * isolation and capture (and two variants), so serverless is a dev option; in dev each exclusion is a problem naming the
+ * key to change, so nothing is dropped silently.
+ */
+function checkServerless(r: Reader, cfg: PlatformConfig): void {
+    const sl = endpointVariants(cfg).filter(({ v }) => v.serverless);
+    if (sl.length === 0) return;
+    const paths = sl.map(({ path }) => `${path}.serverless`).join(", ");
+    if (cfg.environment === "prod") {
+        for (const { path, v } of sl) {
+            r.problem(`${path}.serverless`, v.serverless, "no serverless variant in prod: Serverless Inference runs outside the VPC, without network isolation and data capture, which prod requires; keep prod provisioned (instanceType, initialInstanceCount)");
+        }
+        return;
+    }
+    const n = endpointVariants(cfg).length;
+    if (n > 1) r.problem(cfg.endpoint.shadowVariant ? "endpoint.shadowVariant" : "endpoint.variants", endpointVariants(cfg).map(({ v }) => v.name), `one variant with ${paths} (Serverless Inference supports one production variant and no shadow): remove the others, or make the variant provisioned`);
+    if (cfg.endpoint.input === "raw") r.problem("endpoint.input", "raw", `features with ${paths}: Serverless Inference runs no inference pipeline, and raw input is the two-container preprocessing pipeline (callers then send encoded features)`);
+    if (cfg.endpoint.captureSamplingPercentage > 0) r.problem("endpoint.captureSamplingPercentage", cfg.endpoint.captureSamplingPercentage, `0 with ${paths}: Serverless Inference has no data capture (drift monitoring then has no data)`);
+    if (cfg.monitoring.modelMonitorSchedule) r.problem("monitoring.modelMonitorSchedule", true, `false with ${paths}: Model Monitor does not support serverless endpoints`);
+    if (cfg.monitoring.serverlessMonitor) r.problem("monitoring.serverlessMonitor", true, `false with ${paths}: without data capture the monitor has nothing to read`);
+    if (cfg.endpoint.shadowVariant?.serverless) r.problem("endpoint.shadowVariant.serverless", cfg.endpoint.shadowVariant.serverless, "no serverless shadow variant (Serverless Inference supports one production variant)");
 }
 
 function checkEndpointModels(r: Reader, cfg: PlatformConfig): void {
@@ -591,6 +687,7 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
                 targetInvocationsPerInstance: r.num("endpoint.autoscaling.targetInvocationsPerInstance", 200, 1, 100000),
                 scaleInCooldownSeconds: r.num("endpoint.autoscaling.scaleInCooldownSeconds", 300, 0, 3600, true),
                 scaleOutCooldownSeconds: r.num("endpoint.autoscaling.scaleOutCooldownSeconds", 60, 0, 3600, true),
+                schedule: readSchedule(r, prod),
             },
             deployment: {
                 strategy: r.oneOf("endpoint.deployment.strategy", prod ? "canary" : "all-at-once", ["canary", "linear", "all-at-once"] as const),
@@ -625,6 +722,10 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             thresholdsPercent: r.numList("budget.thresholdsPercent", [80, 100], 1, 1000),
             emails: r.strList("budget.emails", [], EMAIL, "email addresses"),
             enforceAction: r.bool("budget.enforceAction", prod),
+            costPerThousandAlarmUsd: (() => {
+                r.noteOptional("budget.costPerThousandAlarmUsd", "number", "0.000001 to 1000000 (USD per 1000 predictions)");
+                return r.raw_("budget.costPerThousandAlarmUsd") === undefined ? undefined : r.num("budget.costPerThousandAlarmUsd", undefined, 0.000001, 1_000_000);
+            })(),
             anomalyThresholdUsd: r.num("budget.anomalyThresholdUsd", prod ? 100 : 20, 1, 1_000_000),
             activateCostAllocationTags: r.bool("budget.activateCostAllocationTags", false),
             costAllocationTagsActive: r.bool("budget.costAllocationTagsActive", false),
@@ -665,9 +766,16 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
     if (cfg.endpoint.autoscaling.maxCapacity < cfg.endpoint.autoscaling.minCapacity) {
         r.problem("endpoint.autoscaling.maxCapacity", cfg.endpoint.autoscaling.maxCapacity, `a value >= endpoint.autoscaling.minCapacity (${cfg.endpoint.autoscaling.minCapacity})`);
     }
+    checkServerless(r, cfg);
+    const sch = cfg.endpoint.autoscaling.schedule;
+    if (sch) {
+        for (const p of scheduleProblems(sch, cfg.endpoint.autoscaling)) r.problem(`endpoint.autoscaling.schedule.${p.field}`, p.value, p.expected);
+        if (prod && sch.minOutsideHours < 2) r.problem("endpoint.autoscaling.schedule.minOutsideHours", sch.minOutsideHours, "at least 2 in prod (instances spread across AZs)");
+        if (cfg.endpoint.variants.every((v) => v.serverless)) r.problem("endpoint.autoscaling.schedule", sch, "no schedule when every variant is serverless (SageMaker scales serverless capacity itself; there is no instance count to schedule): remove it");
+    }
     if (prod) {
         for (const [i, v] of cfg.endpoint.variants.entries()) {
-            if (v.initialInstanceCount < 2) r.problem(`endpoint.variants.${i}.initialInstanceCount`, v.initialInstanceCount, "at least 2 in prod (instances spread across AZs)");
+            if (!v.serverless && (v.initialInstanceCount ?? 0) < 2) r.problem(`endpoint.variants.${i}.initialInstanceCount`, v.initialInstanceCount, "at least 2 in prod (instances spread across AZs)");
         }
         if (cfg.endpoint.autoscaling.minCapacity < 2) r.problem("endpoint.autoscaling.minCapacity", cfg.endpoint.autoscaling.minCapacity, "at least 2 in prod");
         if (cfg.pipeline.autoApprove) r.problem("pipeline.autoApprove", true, "false in prod (prod models need a manual approval)");

@@ -23,7 +23,8 @@ import { FeatureStore } from "../components/featurestore";
 import { grantLifecycleOperator } from "../components/lifecycle-grants";
 import { ModelMonitorSchedule } from "../components/monitor-schedule";
 import { InterfaceEndpointService, PlatformNetwork, SAGEMAKER_INTERFACE_ENDPOINT_SERVICES } from "../components/network";
-import { Observability } from "../components/observability";
+import { Observability, ObservedVariant } from "../components/observability";
+import { hostingHourlyPrice, serverlessRates } from "../policies/lib/cost";
 import { ModelRegistry } from "../components/model-registry";
 import { PlatformSecurity } from "../components/security";
 import { ServerlessMonitor } from "../components/serverless-monitor";
@@ -223,6 +224,12 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     const endpointName = `${p}-endpoint`;
     const monitorOn = endpointOn && cfg.monitoring.modelMonitorSchedule;
     const scheduleName = `${p}-data-quality`;
+    // Prices for the cost-per-1000-predictions widget and alarm (the policy pack's tables: one source of prices).
+    const observedVariants: ObservedVariant[] = cfg.endpoint.variants.map((v) =>
+        v.serverless
+            ? { name: v.name, serverless: { memorySizeInMb: v.serverless.memorySizeInMb, perGbSecondUsd: serverlessRates(cfg.region)?.perGbSecond } }
+            : { name: v.name, instanceType: v.instanceType, hourlyUsd: hostingHourlyPrice(cfg.region, v.instanceType!) },
+    );
     const observability = new Observability(
         "observability",
         {
@@ -232,7 +239,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             retentionDays: cfg.logs.retentionDays,
             createJobLogGroups: cfg.logs.createJobLogGroups,
             alarmTopicArn: alerts.topicArn,
-            endpoint: endpointOn ? { name: endpointName, variants: cfg.endpoint.variants.map((v) => ({ name: v.name, instanceType: v.instanceType })) } : undefined,
+            endpoint: endpointOn ? { name: endpointName, variants: observedVariants } : undefined,
             alarms: cfg.alarms,
             drift: monitorOn ? { monitoringScheduleName: scheduleName, features: DRIFT_FEATURES } : undefined,
             tags: cfg.tags,
@@ -387,6 +394,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             activateCostAllocationTags: cfg.budget.activateCostAllocationTags,
             costAllocationTagsActive: cfg.budget.costAllocationTagsActive,
             anomalyMonitor: cfg.budget.anomalyMonitor,
+            costPerThousandAlarm: cfg.budget.costPerThousandAlarmUsd !== undefined && endpointOn ? { thresholdUsd: cfg.budget.costPerThousandAlarmUsd, endpointName, variants: observedVariants } : undefined,
             tags: cfg.tags,
         },
         opts,

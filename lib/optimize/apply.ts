@@ -1,7 +1,8 @@
 /**
  * --apply-config: writes recommended keys into Pulumi.<stack>.yaml (comments and layout kept, via the yaml Document
- * API), validates the result with the stack config parser BEFORE replacing the file (temp file + rename), and never
- * writes keys the stack config does not have (they are returned as refused, with the reason).
+ * API; a null value removes the key), validates the result with the stack config parser BEFORE replacing the file
+ * (temp file + rename): a change the config rejects writes nothing. A key two recommendations set is applied once and
+ * the second is returned as refused, with the reason.
  */
 import * as fs from "fs";
 import YAML from "yaml";
@@ -28,17 +29,16 @@ export function applyConfig(file: string, stack: string, recs: Recommendation[])
     for (const r of recs) {
         if (!r.recommended) continue;
         for (const c of r.changes as ConfigChange[]) {
-            if (!c.supported) {
-                res.refused.push({ key: c.key, recommendation: r.id, reason: "not a stack config key yet (the components do not support it): apply by hand" });
-                continue;
-            }
             if (seen.has(c.key)) {
                 res.refused.push({ key: c.key, recommendation: r.id, reason: `already set by ${seen.get(c.key)}` });
                 continue;
             }
             const p = pathOf(c.key);
             const from = doc.getIn(p);
-            doc.setIn(p, c.value);
+            if (c.value === null) {
+                // null removes the key (e.g. instanceType of a variant that becomes serverless)
+                if (doc.hasIn(p)) doc.deleteIn(p);
+            } else doc.setIn(p, c.value);
             seen.set(c.key, r.id);
             res.applied.push({ key: c.key, from: from && typeof from === "object" && "toJSON" in (from as object) ? (from as { toJSON(): unknown }).toJSON() : from, to: c.value, recommendation: r.id });
         }

@@ -8,6 +8,7 @@
 import type { PlatformConfig } from "../../infra/config";
 import type { Capacity } from "./capacity";
 import type { VariantTraffic } from "./traffic";
+import { scaledDownShareOfWeek } from "../../policies/lib/schedule";
 
 export const HOURS_PER_MONTH = 730;
 export const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
@@ -33,6 +34,8 @@ export interface InfraPrices {
     logsStoragePerGbMonth: number;
     serverlessPerGbSecond: number;
     serverlessPerGbProcessed: number;
+    /** Provisioned concurrency $/GB-second (null: unknown). */
+    serverlessProvisionedConcurrencyPerGbSecond?: number | null;
     asOf: string;
     source: string;
 }
@@ -60,9 +63,8 @@ export const DEFAULT_OPTIONS: OptimizeOptions = { headroom: 0.3, idleDays: 7, se
 export interface ConfigChange {
     /** Dotted key under `mlplatform:` in Pulumi.<env>.yaml, e.g. endpoint.variants.0.instanceType. */
     key: string;
+    /** The new value; null removes the key (e.g. instanceType when a variant becomes serverless). */
     value: unknown;
-    /** False when the stack config does not have this key yet (then --apply-config refuses it and says why). */
-    supported: boolean;
 }
 
 export interface Recommendation {
@@ -167,11 +169,36 @@ export function sizingOptions(peakPerMinute: number, capacity: Capacity[], price
  * in the VPC with network isolation (components/endpoint.ts), so serverless would be a separate, non-VPC endpoint.
  */
 export function serverlessBlockers(cfg: PlatformConfig, allowOutsideVpc = false): string[] {
-    const b = allowOutsideVpc ? [] : ["VPC configuration and network isolation (components/endpoint.ts always sets them; --allow-serverless-outside-vpc accepts an endpoint outside the VPC)"];
+    if (cfg.environment === "prod") return ["prod (its endpoint must run in the VPC with network isolation and data capture; the stack config allows serverless variants in dev only)"];
+    const b = allowOutsideVpc ? [] : ["VPC configuration and network isolation (a serverless variant runs outside the VPC without network isolation; --allow-serverless-outside-vpc accepts that)"];
     if (cfg.endpoint.captureSamplingPercentage > 0) b.push(`data capture (endpoint.captureSamplingPercentage ${cfg.endpoint.captureSamplingPercentage}; monitoring reads it)`);
     if (cfg.endpoint.variants.length + (cfg.endpoint.shadowVariant ? 1 : 0) > 1) b.push(`multiple production variants (${cfg.endpoint.variants.length + (cfg.endpoint.shadowVariant ? 1 : 0)})`);
     if (cfg.endpoint.input === "raw") b.push("an inference pipeline (endpoint.input: raw puts preprocessing and model in one pipeline model)");
     return b;
+}
+
+/**
+ * Monthly cost of a serverless variant: compute = invocations x duration (s) x memory (GB) x $/GB-s, plus data processed
+ * (request + response bytes x $/GB), plus provisioned concurrency x memory (GB) x seconds per month x its $/GB-s (null
+ * when that rate is unknown). Duration is the model latency; SageMaker bills the processing time per request, rounded
+ * up to the millisecond, and cold starts are not billed (https://aws.amazon.com/sagemaker/pricing/).
+ */
+export function serverlessMonthlyCost(monthlyInvocations: number, durationMs: number, memoryMb: number, provisionedConcurrency: number, payloadBytes: number, infra: InfraPrices): { monthlyUsd: number | null; arithmetic: string[] } {
+    const gb = memoryMb / 1024;
+    const compute = monthlyInvocations * (durationMs / 1000) * gb * infra.serverlessPerGbSecond;
+    const data = ((monthlyInvocations * payloadBytes) / 1e9) * infra.serverlessPerGbProcessed;
+    const arithmetic = [
+        `compute ${Math.round(monthlyInvocations)} x ${(durationMs / 1000).toFixed(5)} s x ${gb} GB x $${infra.serverlessPerGbSecond}/GB-s = $${compute.toFixed(2)}`,
+        `data ${Math.round(monthlyInvocations)} x ${payloadBytes} B / 1e9 x $${infra.serverlessPerGbProcessed}/GB = $${data.toFixed(2)}`,
+    ];
+    if (provisionedConcurrency > 0) {
+        const rate = infra.serverlessProvisionedConcurrencyPerGbSecond;
+        if (rate === null || rate === undefined) return { monthlyUsd: null, arithmetic: [...arithmetic, `provisioned concurrency ${provisionedConcurrency} x ${gb} GB: rate unknown in the price table`] };
+        const pc = provisionedConcurrency * gb * HOURS_PER_MONTH * 3600 * rate;
+        arithmetic.push(`provisioned ${provisionedConcurrency} x ${gb} GB x ${HOURS_PER_MONTH * 3600} s x $${rate}/GB-s = $${pc.toFixed(2)}`);
+        return { monthlyUsd: compute + data + pc, arithmetic };
+    }
+    return { monthlyUsd: compute + data, arithmetic };
 }
 
 export function optimize(input: OptimizeInput): OptimizeReport {
@@ -196,10 +223,21 @@ export function optimize(input: OptimizeInput): OptimizeReport {
     for (const { v, i, shadow } of allVariants) {
         const t = tmap.get(v.name);
         const prefix = shadow ? "endpoint.shadowVariant" : `endpoint.variants.${i}`;
-        const price = hourly(v.instanceType);
-        const before = price === null ? null : price * v.initialInstanceCount * HOURS_PER_MONTH;
         const monthlyInv = t ? t.perMinute.mean * MINUTES_PER_MONTH : 0;
-        variants.push({ variant: v.name, instanceType: v.instanceType, instanceCount: v.initialInstanceCount, hourlyUsd: price, monthlyUsd: before === null ? null : r2(before), monthlyInvocations: Math.round(monthlyInv), costPer1000Usd: before !== null && monthlyInv > 0 ? before / (monthlyInv / 1000) : null });
+        if (v.serverless || !v.instanceType) {
+            // Already serverless: priced from the observed traffic (no instances to size).
+            const sc = v.serverless!;
+            const durMs = t?.meanLatencyMs ?? input.capacity[0]?.p50Ms ?? input.capacity[0]?.latencyMs ?? 0;
+            const cost = serverlessMonthlyCost(monthlyInv, durMs, sc.memorySizeInMb, sc.provisionedConcurrency ?? 0, o.payloadBytes, input.infra);
+            variants.push({ variant: v.name, instanceType: `serverless ${sc.memorySizeInMb} MB`, instanceCount: 0, hourlyUsd: null, monthlyUsd: cost.monthlyUsd === null ? null : r2(cost.monthlyUsd), monthlyInvocations: Math.round(monthlyInv), costPer1000Usd: cost.monthlyUsd !== null && monthlyInv > 0 ? cost.monthlyUsd / (monthlyInv / 1000) : null });
+            notes.push(`variant ${v.name} is serverless (${sc.memorySizeInMb} MB, max concurrency ${sc.maxConcurrency}${sc.provisionedConcurrency ? `, provisioned ${sc.provisionedConcurrency}` : ""}): ${cost.arithmetic.join("; ")}; instance sizing skipped`);
+            after += cost.monthlyUsd ?? 0;
+            continue;
+        }
+        const price = hourly(v.instanceType);
+        const count = v.initialInstanceCount ?? 1;
+        const before = price === null ? null : price * count * HOURS_PER_MONTH;
+        variants.push({ variant: v.name, instanceType: v.instanceType, instanceCount: count, hourlyUsd: price, monthlyUsd: before === null ? null : r2(before), monthlyInvocations: Math.round(monthlyInv), costPer1000Usd: before !== null && monthlyInv > 0 ? before / (monthlyInv / 1000) : null });
         if (price === null) notes.push(`${prefix}.instanceType ${v.instanceType} has no on-demand price in ${input.hosting.source} for ${cfg.region}: its cost is unknown`);
         if (!t) {
             notes.push(`variant ${v.name}: no traffic observed in the window: sizing skipped`);
@@ -221,25 +259,25 @@ export function optimize(input: OptimizeInput): OptimizeReport {
                 changes: [],
             });
         } else {
-            const same = chosen.instanceType === v.instanceType && chosen.count === v.initialInstanceCount;
+            const same = chosen.instanceType === v.instanceType && chosen.count === count;
             const arithmetic = [
                 `observed peak ${peak} invocations/min (p50 ${t.perMinute.p50}, p95 ${t.perMinute.p95}, p99 ${t.perMinute.p99}) x (1 + headroom ${o.headroom}) = ${need.toFixed(1)}/min = ${(need / 60).toFixed(2)} req/s`,
                 ...opts.slice(0, 5).map((s) => `${s.instanceType}: capacity ${s.capacity.rpsPerInstance.toFixed(1)} req/s per instance (p99 ${s.capacity.latencyMs.toFixed(2)} ms <= ${slo} ms) -> max(${haMin} ${prod ? "(prod HA minimum)" : "(minimum)"}, ceil(${(need / 60).toFixed(2)} / ${s.capacity.rpsPerInstance.toFixed(1)})) = ${s.count} x $${s.hourlyUsd}/h x ${HOURS_PER_MONTH} h = $${s.monthlyUsd.toFixed(2)}/month`),
-                `current: ${v.initialInstanceCount} x ${v.instanceType} = ${usd(before)}/month${capOf(v.instanceType) ? "" : " (not measured)"}`,
+                `current: ${count} x ${v.instanceType} = ${usd(before)}/month${capOf(v.instanceType) ? "" : " (not measured)"}`,
             ];
             const saving = before === null ? null : before - chosen.monthlyUsd;
             const recommended = !same && (saving === null || saving > 0.005);
             if (recommended) variantAfter = chosen.monthlyUsd;
             recs.push({
                 id: `right-size:${v.name}`, kind: "right-size", variant: v.name,
-                title: same ? `${v.name}: ${v.initialInstanceCount} x ${v.instanceType} is already the cheapest size that meets the SLO at peak + ${Math.round(o.headroom * 100)}%` : `${v.name}: ${v.initialInstanceCount} x ${v.instanceType} -> ${chosen.count} x ${chosen.instanceType}`,
+                title: same ? `${v.name}: ${count} x ${v.instanceType} is already the cheapest size that meets the SLO at peak + ${Math.round(o.headroom * 100)}%` : `${v.name}: ${count} x ${v.instanceType} -> ${chosen.count} x ${chosen.instanceType}`,
                 recommended,
                 monthlyBeforeUsd: before === null ? null : r2(before), monthlyAfterUsd: r2(chosen.monthlyUsd), monthlySavingUsd: saving === null ? null : r2(saving),
                 risk: `Sized on ${t.minutes} min of observed traffic; a peak above ${need.toFixed(0)}/min (observed x ${1 + o.headroom}) relies on autoscaling. Capacity: ${chosen.capacity.source}.`,
                 arithmetic,
                 changes: same ? [] : [
-                    { key: `${prefix}.instanceType`, value: chosen.instanceType, supported: true },
-                    { key: `${prefix}.initialInstanceCount`, value: chosen.count, supported: true },
+                    { key: `${prefix}.instanceType`, value: chosen.instanceType },
+                    { key: `${prefix}.initialInstanceCount`, value: chosen.count },
                 ],
             });
             // autoscaling plan for this variant at the chosen size
@@ -261,7 +299,7 @@ export function optimize(input: OptimizeInput): OptimizeReport {
             // the same replay under the current policy, at the current type's price
             const a0 = cfg.endpoint.autoscaling;
             let inst0 = 0;
-            for (const p of t.series) inst0 += Math.min(a0.maxCapacity, Math.max(a0.minCapacity, v.initialInstanceCount, Math.ceil(p.invocations / a0.targetInvocationsPerInstance - 1e-9)));
+            for (const p of t.series) inst0 += Math.min(a0.maxCapacity, Math.max(a0.minCapacity, count, Math.ceil(p.invocations / a0.targetInvocationsPerInstance - 1e-9)));
             plans.push({ variant: v.name, target, min, max, instanceHoursPerMonth: meanInst * HOURS_PER_MONTH, hourlyUsd: chosen.hourlyUsd, minHourly: Number.isFinite(minHourlyInst) ? minHourlyInst : min, currentInstanceHoursPerMonth: (inst0 / t.series.length) * HOURS_PER_MONTH, currentHourlyUsd: price ?? chosen.hourlyUsd });
             if (target === MAX_TARGET_INVOCATIONS) notes.push(`variant ${v.name}: the measured capacity (${capRpm.toFixed(0)}/min per instance) exceeds the config's maximum target ${MAX_TARGET_INVOCATIONS}; target clamped`);
 
@@ -270,7 +308,7 @@ export function optimize(input: OptimizeInput): OptimizeReport {
             const gb = o.serverlessMemoryMb / 1024;
             const compute = monthlyInv * (durMs / 1000) * gb * input.infra.serverlessPerGbSecond;
             const data = ((monthlyInv * o.payloadBytes) / 1e9) * input.infra.serverlessPerGbProcessed;
-            const sless = compute + data;
+            const sless = serverlessMonthlyCost(monthlyInv, durMs, o.serverlessMemoryMb, 0, o.payloadBytes, input.infra).monthlyUsd!;
             const maxConc = Math.min(SERVERLESS_MAX_CONCURRENCY, Math.max(1, Math.ceil((need / 60) * (durMs / 1000))));
             const coldShare = t.total > 0 ? (t.activeAfterIdleShare * t.series.filter((p) => p.invocations > 0).length) / t.total : 0;
             const coldFits = o.coldStartMs + durMs <= slo || coldShare < 0.01;
@@ -290,8 +328,14 @@ export function optimize(input: OptimizeInput): OptimizeReport {
                     `p99 check: cold start ${o.coldStartMs} ms + ${durMs.toFixed(2)} ms ${o.coldStartMs + durMs <= slo ? "<=" : ">"} SLO ${slo} ms; cold-start share ${(100 * coldShare).toFixed(2)}%`,
                 ],
                 changes: [
-                    { key: `${prefix}.serverlessConfig.memorySizeInMb`, value: o.serverlessMemoryMb, supported: false },
-                    { key: `${prefix}.serverlessConfig.maxConcurrency`, value: maxConc, supported: false },
+                    { key: `${prefix}.serverless`, value: { memorySizeInMb: o.serverlessMemoryMb, maxConcurrency: maxConc } },
+                    { key: `${prefix}.instanceType`, value: null },
+                    { key: `${prefix}.initialInstanceCount`, value: null },
+                    // no data capture on serverless (a blocker above until captureSamplingPercentage is 0): the monitors have nothing to read
+                    ...(cfg.monitoring.serverlessMonitor ? [{ key: "monitoring.serverlessMonitor", value: false }] : []),
+                    ...(cfg.monitoring.modelMonitorSchedule ? [{ key: "monitoring.modelMonitorSchedule", value: false }] : []),
+                    // a schedule scales instances: with the only variant serverless there are none
+                    ...(cfg.endpoint.autoscaling.schedule ? [{ key: "endpoint.autoscaling.schedule", value: null }] : []),
                 ],
             });
             if (cheaper && coldFits && !blockers.length) variantAfter = Math.min(variantAfter, sless);
@@ -310,9 +354,9 @@ export function optimize(input: OptimizeInput): OptimizeReport {
         // never lower maxCapacity: it costs nothing until traffic needs it and is the room for unobserved peaks
         const max = Math.max(a.maxCapacity, min, ...plans.map((p) => p.max));
         const changes: ConfigChange[] = [];
-        if (target !== a.targetInvocationsPerInstance) changes.push({ key: "endpoint.autoscaling.targetInvocationsPerInstance", value: target, supported: true });
-        if (min !== a.minCapacity) changes.push({ key: "endpoint.autoscaling.minCapacity", value: min, supported: true });
-        if (max !== a.maxCapacity) changes.push({ key: "endpoint.autoscaling.maxCapacity", value: max, supported: true });
+        if (target !== a.targetInvocationsPerInstance) changes.push({ key: "endpoint.autoscaling.targetInvocationsPerInstance", value: target });
+        if (min !== a.minCapacity) changes.push({ key: "endpoint.autoscaling.minCapacity", value: min });
+        if (max !== a.maxCapacity) changes.push({ key: "endpoint.autoscaling.maxCapacity", value: max });
         const peakCost = plans.reduce((s, p) => s + p.currentInstanceHoursPerMonth * p.currentHourlyUsd, 0);
         const planCost = plans.reduce((s, p) => s + p.instanceHoursPerMonth * p.hourlyUsd, 0);
         recs.push({
@@ -352,24 +396,32 @@ export function optimize(input: OptimizeInput): OptimizeReport {
         monthlyBeforeUsd: r2(inferenceBefore), monthlyAfterUsd: idle ? 0 : r2(inferenceBefore), monthlySavingUsd: idle ? r2(inferenceBefore) : 0,
         risk: "Disabling deletes the endpoint; callers get errors until it is enabled again (a redeploy takes minutes).",
         arithmetic: input.traffic.map((t) => `${t.variant}: ${t.trailingIdleDays} whole days without invocations at the end of the window (${t.total} invocations in ${t.minutes} min)`),
-        changes: idle ? [{ key: "endpoint.enabled", value: false, supported: true }] : [],
+        changes: idle ? [{ key: "endpoint.enabled", value: false }] : [],
     });
     if (idle) after = 0;
 
-    // dev: scheduled scale-down outside working hours
-    if (!prod) {
+    // dev: scheduled scale-down outside working hours (endpoint.autoscaling.schedule: Application Auto Scaling scheduled
+    // actions; a provisioned variant keeps >= 1 instance, components/endpoint.ts ScaleSchedule)
+    if (!prod && cfg.endpoint.variants.some((v) => !v.serverless)) {
         const [h0, h1] = o.workingHours;
         const offHours = Array.from({ length: 24 }, (_, h) => h).filter((h) => h < h0 || h >= h1);
         const offTraffic = input.traffic.reduce((s, t) => s + offHours.reduce((a, h) => a + t.hourly[h], 0), 0);
-        const extra = cfg.endpoint.variants.reduce((s, v) => s + Math.max(0, v.initialInstanceCount - 1) * (hourly(v.instanceType) ?? 0), 0);
-        const saving = extra * offHours.length * (HOURS_PER_MONTH / 24);
+        const schedule = { scaleDownCron: `cron(0 ${h1} ? * * *)`, scaleUpCron: `cron(0 ${h0} ? * MON-FRI *)`, timezone: "UTC", minOutsideHours: 1 };
+        // the same weekly share the policy pack's estimate uses (nights, and weekends from Friday evening)
+        const share = scaledDownShareOfWeek(schedule.scaleDownCron, schedule.scaleUpCron);
+        const extra = cfg.endpoint.variants.reduce((s, v) => s + (v.instanceType ? Math.max(0, (v.initialInstanceCount ?? 1) - 1) * (hourly(v.instanceType) ?? 0) : 0), 0);
+        const saving = extra * share * HOURS_PER_MONTH;
+        const same = cfg.endpoint.autoscaling.schedule?.scaleDownCron === schedule.scaleDownCron && cfg.endpoint.autoscaling.schedule?.scaleUpCron === schedule.scaleUpCron;
         recs.push({
-            id: "scheduled-scale-down", kind: "scheduled-scale-down", title: `Dev: scale to the minimum outside ${h0}:00-${h1}:00 UTC`,
-            recommended: saving > 0,
+            id: "scheduled-scale-down", kind: "scheduled-scale-down", title: `Dev: scale to the minimum outside ${h0}:00-${h1}:00 UTC on weekdays and over the weekend`,
+            recommended: saving > 0 && !same,
             monthlyBeforeUsd: r2(inferenceBefore), monthlyAfterUsd: r2(inferenceBefore - saving), monthlySavingUsd: r2(saving),
-            risk: `Real-time variants cannot scale below 1 instance, so the saving is the instances above 1 during ${offHours.length} off-hours a day${saving > 0 ? "" : " (none: every variant already runs 1 instance; a serverless variant or endpoint.enabled: false would remove the rest)"}. Observed off-hours traffic: ${offTraffic.toFixed(2)} invocations/min summed over those hours.`,
-            arithmetic: [`sum over variants of (count - 1) x $/h = $${extra.toFixed(3)}/h x ${offHours.length} h/day x ${(HOURS_PER_MONTH / 24).toFixed(2)} days = $${saving.toFixed(2)}/month`],
-            changes: [{ key: "endpoint.autoscaling.schedule", value: { scaleDownCron: `cron(0 ${h1} ? * * *)`, scaleUpCron: `cron(0 ${h0} ? * MON-FRI *)`, offHoursMinCapacity: 1 }, supported: false }],
+            risk: `Real-time variants cannot scale below 1 instance (scale to zero needs inference components), so the saving is the instances above 1 while scaled down${saving > 0 ? "" : " (none: every variant already runs 1 instance; a serverless variant or endpoint.enabled: false would remove the rest)"}; off-hours traffic is then served by 1 instance per variant. Observed off-hours traffic: ${offTraffic.toFixed(2)} invocations/min summed over those hours.${same ? " Already configured." : ""}`,
+            arithmetic: [
+                `${schedule.scaleDownCron} .. ${schedule.scaleUpCron}: scaled down ${(share * 168).toFixed(0)} of 168 hours a week (${(share * 100).toFixed(1)}%)`,
+                `sum over variants of (count - 1) x $/h = $${extra.toFixed(3)}/h x ${(share * 100).toFixed(1)}% x ${HOURS_PER_MONTH} h = $${saving.toFixed(2)}/month`,
+            ],
+            changes: same ? [] : [{ key: "endpoint.autoscaling.schedule", value: schedule }],
         });
     }
 
@@ -385,7 +437,7 @@ export function optimize(input: OptimizeInput): OptimizeReport {
                     : "no tune step history in the workdir",
                 `training.maxRuntimeSeconds ${cfg.training.maxRuntimeSeconds}: with spot, MaxWaitTimeInSeconds must be >= it`,
             ],
-            changes: [{ key: "training.useSpot", value: true, supported: true }],
+            changes: [{ key: "training.useSpot", value: true }],
         });
     }
 

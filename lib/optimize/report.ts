@@ -29,7 +29,7 @@ export function formatText(r: OptimizeReport): string {
         L.push(`      before ${money(x.monthlyBeforeUsd)} -> after ${money(x.monthlyAfterUsd)} (saving ${money(x.monthlySavingUsd)}/month)`);
         for (const a of x.arithmetic) L.push(`      = ${a}`);
         L.push(`      risk: ${x.risk}`);
-        for (const c of x.changes) L.push(`      Pulumi.${r.stack}.yaml mlplatform:${c.key}: ${JSON.stringify(c.value)}${c.supported ? "" : "  (not a stack config key yet: apply by hand)"}`);
+        for (const c of x.changes) L.push(`      Pulumi.${r.stack}.yaml mlplatform:${c.key}: ${c.value === null ? "(remove)" : JSON.stringify(c.value)}`);
     }
     for (const n of r.notes) L.push(`note: ${n}`);
     L.push(`prices: ${Object.values(r.sources).join("; ")}`);
@@ -71,7 +71,7 @@ export async function writeHtml(r: OptimizeReport, file: string): Promise<number
             ["risk", x.risk],
         ]);
         h.table(["arithmetic"], x.arithmetic.map((a) => [a]));
-        if (x.changes.length) h.table([`Pulumi.${r.stack}.yaml key`, "value", "applies with --apply-config"], x.changes.map((c) => [`mlplatform:${c.key}`, JSON.stringify(c.value), c.supported ? "yes" : "no (not a config key yet)"]));
+        if (x.changes.length) h.table([`Pulumi.${r.stack}.yaml key`, "value (--apply-config writes it)"], x.changes.map((c) => [`mlplatform:${c.key}`, c.value === null ? "(remove)" : JSON.stringify(c.value)]));
     }
     if (r.notes.length) {
         h.heading("Notes");

@@ -57,6 +57,8 @@ export function loadInfraPrices(region: string, file = INFRA_PRICE_FILE): InfraP
         logsStoragePerGbMonth: get("logsStoragePerGbMonth"),
         serverlessPerGbSecond: get("serverlessPerGbSecond"),
         serverlessPerGbProcessed: get("serverlessPerGbProcessed"),
+        // null in the table = unknown (recommendations needing it say so)
+        serverlessProvisionedConcurrencyPerGbSecond: typeof reg.serverlessProvisionedConcurrencyPerGbSecond?.usd === "number" ? reg.serverlessProvisionedConcurrencyPerGbSecond.usd : null,
         asOf: String(t.asOf),
         source: `policies/data/${path.basename(file)} (${Object.values(t.sources ?? {}).join(", ")})`,
     };
@@ -94,7 +96,7 @@ export function localInputs(workdir: string, cfg: PlatformConfig, window: { from
             exclude.push({ fromMs: end - rep.wallSeconds * 1000, toMs: end + (window.metricsIntervalMs ?? LOCAL_METRICS_INTERVAL_MS) });
         }
         // The local process serves every variant; it stands in for one instance of the first variant's type.
-        capacity = capacityFromLoadTest(rep, cfg.endpoint.variants[0].instanceType, path.relative(process.cwd(), lt) || lt);
+        capacity = capacityFromLoadTest(rep, cfg.endpoint.variants[0].instanceType ?? "ml.m5.large", path.relative(process.cwd(), lt) || lt);
         if (!capacity.length) notes.push(`${lt}: no load level met the p99 SLO ${rep.sloP99Ms} ms: no measured capacity`);
         files.push(lt);
     } else {

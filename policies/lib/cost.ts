@@ -2,9 +2,13 @@
  * Monthly cost estimate of a stack's SageMaker capacity - a pure function of the stack's resources
  * and a price table (default: `policies/data/sagemaker-prices.json`).
  *
- *   endpoint variants:     hourly price x instance count x 730 h
+ *   endpoint variants:     hourly price x instance count x 730 h (a scheduled scale-down on the variant's scalable
+ *                          target caps the count for its share of the week: scaledDownShareOfWeek)
  *                          (every production and shadow variant of every endpoint configuration that
- *                           an `aws:sagemaker/endpoint:Endpoint` uses; serverless variants are skipped)
+ *                           an `aws:sagemaker/endpoint:Endpoint` uses)
+ *   serverless variants:   provisioned concurrency x memory (GB) x 3600 s x 730 h x $/GB-second (priced when the rate
+ *                          is in policies/data/aws-infra-prices.json, else an unpriced line); invocations are billed
+ *                          per use (GB-seconds of processing + data), listed in `usageBased` with their rate
  *   monitoring schedules:  hourly price x instance count x runs per month x max runtime (h)
  *                          (job resources from the referenced `DataQualityJobDefinition` or the
  *                           schedule's inline `monitoringJobDefinition`; max runtime from
@@ -14,11 +18,33 @@
  * Values that are unknown during preview or not in the price table never crash the estimate; they
  * are listed in `unknowns` / `unpriced` so the caller decides what that means.
  */
-import { DAYS_PER_MONTH, HOURS_PER_MONTH, runsPerMonth } from "./schedule";
+import { DAYS_PER_MONTH, HOURS_PER_MONTH, runsPerMonth, scaledDownShareOfWeek } from "./schedule";
 import { StackResource, knownOrUndefined, ofType, resolveRefs, toPlain } from "./stack";
 import { isUnknown } from "./unknowns";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const defaultPrices: PriceTable = require("../data/sagemaker-prices.json");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const infraPrices: { asOf: string; regions: Record<string, Record<string, { usd: number | null; verified: boolean }>> } = require("../data/aws-infra-prices.json");
+
+/**
+ * SageMaker Serverless Inference rates of a region (policies/data/aws-infra-prices.json, from
+ * https://aws.amazon.com/sagemaker/pricing/): compute $/GB-second (billed per millisecond of processing, linear in
+ * memory), data processed $/GB, provisioned concurrency $/GB-second (null: not verified, unknown). Undefined for a
+ * region without prices.
+ */
+export function serverlessRates(region: string): { perGbSecond: number; perGbProcessed: number; provisionedPerGbSecond: number | null; asOf: string } | undefined {
+    const r = infraPrices.regions[region];
+    const perGbSecond = r?.serverlessPerGbSecond?.usd;
+    const perGbProcessed = r?.serverlessPerGbProcessed?.usd;
+    if (typeof perGbSecond !== "number" || typeof perGbProcessed !== "number") return undefined;
+    const pc = r.serverlessProvisionedConcurrencyPerGbSecond?.usd;
+    return { perGbSecond, perGbProcessed, provisionedPerGbSecond: typeof pc === "number" ? pc : null, asOf: infraPrices.asOf };
+}
+
+/** On-demand hourly price of a hosting instance type in a region (sagemaker-prices.json), undefined when not listed. */
+export function hostingHourlyPrice(region: string, instanceType: string, table: PriceTable = defaultPrices): number | undefined {
+    return lookup(table, region, "hosting", instanceType, "onDemand");
+}
 
 export const T = {
     endpoint: "aws:sagemaker/endpoint:Endpoint",
@@ -26,7 +52,30 @@ export const T = {
     monitoringSchedule: "aws:sagemaker/monitoringSchedule:MonitoringSchedule",
     dataQualityJobDefinition: "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",
     budget: "aws:budgets/budget:Budget",
+    scheduledAction: "aws:appautoscaling/scheduledAction:ScheduledAction",
 } as const;
+
+/**
+ * A variant's scheduled scale-down (two Application Auto Scaling scheduled actions on its scalable target, resource id
+ * `endpoint/<endpoint>/variant/<variant>`): the share of the week it holds and the instance bound outside hours. The
+ * action whose maxCapacity is lower is the scale-down. Undefined when there is no such pair.
+ */
+function scaleDown(resources: StackResource[], endpointName: unknown, variant: string, unknowns: string[]): { share: number; maxOutside: number } | undefined {
+    if (typeof endpointName !== "string" || isUnknown(endpointName)) return undefined;
+    const acts = ofType(resources, T.scheduledAction)
+        .map((a) => toPlain(a.props) as Record<string, any>)
+        .filter((a) => a.resourceId === `endpoint/${endpointName}/variant/${variant}` && a.scalableTargetAction && typeof a.schedule === "string");
+    if (acts.length !== 2) return undefined;
+    const [down, up] = [...acts].sort((a, b) => (num(a.scalableTargetAction.maxCapacity) ?? Infinity) - (num(b.scalableTargetAction.maxCapacity) ?? Infinity));
+    const maxOutside = num(down.scalableTargetAction.maxCapacity);
+    if (maxOutside === undefined) return undefined;
+    try {
+        return { share: scaledDownShareOfWeek(down.schedule, up.schedule), maxOutside };
+    } catch (e) {
+        unknowns.push(`endpoint ${endpointName} variant ${variant}: scheduled scale-down not priced (${(e as Error).message})`);
+        return undefined;
+    }
+}
 
 export type PricingModel = "onDemand" | "savingsPlan1yNoUpfront";
 
@@ -47,7 +96,7 @@ export interface PriceTable {
 }
 
 export interface CostLine {
-    kind: "endpoint-variant" | "monitoring-schedule";
+    kind: "endpoint-variant" | "serverless-variant" | "monitoring-schedule";
     urn: string;
     name: string;
     detail: string;
@@ -71,6 +120,11 @@ export interface CostEstimate {
     unpriced: CostLine[];
     /** Things that could not be estimated (unknown during preview, unreadable schedule...). */
     unknowns: string[];
+    /**
+     * Costs billed per use that a capacity estimate cannot know (serverless invocations: GB-seconds and data processed),
+     * with their rate, so a reader can multiply by the expected traffic.
+     */
+    usageBased: string[];
 }
 
 export interface EstimateOptions {
@@ -122,15 +176,20 @@ export function estimateMonthlyCost(resources: StackResource[], options: Estimat
     const fallbackRegion = options.region ?? "us-east-1";
     const lines: CostLine[] = [];
     const unknowns: string[] = [];
+    const usageBased: string[] = [];
 
     const configs = ofType(resources, T.endpointConfiguration);
     const usedConfigs = new Set<StackResource>();
+    const endpointOf = new Map<StackResource, unknown>();
     for (const ep of ofType(resources, T.endpoint)) {
         const refs = resolveRefs(ep, "endpointConfigName", configs, ["name"]);
         if (refs.length === 0) {
             unknowns.push(`endpoint ${ep.name}: endpoint configuration not resolvable (endpointConfigName unknown or not in this stack)`);
         }
-        refs.forEach((c) => usedConfigs.add(c));
+        refs.forEach((c) => {
+            usedConfigs.add(c);
+            endpointOf.set(c, knownOrUndefined(ep.props, "name"));
+        });
     }
     for (const cfg of usedConfigs) {
         const region = regionOf(cfg, fallbackRegion);
@@ -146,7 +205,40 @@ export function estimateMonthlyCost(resources: StackResource[], options: Estimat
                     continue;
                 }
                 if (v.serverlessConfig && !v.instanceType) {
-                    continue; // billed per request, outside this estimate
+                    // Serverless: invocations are billed per use (GB-seconds + data), which a capacity estimate cannot
+                    // know (listed in usageBased); provisioned concurrency is capacity, billed per GB-second provisioned.
+                    const sc = v.serverlessConfig as Record<string, unknown>;
+                    const mem = num(sc.memorySizeInMb);
+                    const pc = num(sc.provisionedConcurrency) ?? 0;
+                    const detail = `${listName === "shadowProductionVariants" ? "shadow " : ""}serverless variant ${v.variantName ?? "?"}`;
+                    const rates = serverlessRates(region);
+                    if (mem === undefined) {
+                        unknowns.push(`${cfg.name}: ${detail} memory size unknown`);
+                        continue;
+                    }
+                    const gb = mem / 1024;
+                    usageBased.push(
+                        rates
+                            ? `${cfg.name}: ${detail} (${mem} MB): $${(gb * rates.perGbSecond).toExponential(2)} per second of inference + $${rates.perGbProcessed}/GB processed, per use`
+                            : `${cfg.name}: ${detail} (${mem} MB): no serverless rates for ${region} in policies/data/aws-infra-prices.json`,
+                    );
+                    if (pc > 0) {
+                        const rate = rates?.provisionedPerGbSecond ?? undefined;
+                        lines.push({
+                            kind: "serverless-variant",
+                            urn: cfg.urn,
+                            name: cfg.name,
+                            detail: `${detail}: provisioned concurrency ${pc} x ${gb} GB`,
+                            instanceType: `serverless-${mem}mb-provisioned`,
+                            instanceCount: pc,
+                            hoursPerMonth: HOURS_PER_MONTH,
+                            hourlyPrice: rate === undefined ? undefined : rate * gb * 3600,
+                            monthlyUsd: rate === undefined ? 0 : rate * gb * 3600 * pc * HOURS_PER_MONTH,
+                            region,
+                            priced: rate !== undefined,
+                        });
+                    }
+                    continue;
                 }
                 const type = v.instanceType;
                 const count = num(v.initialInstanceCount);
@@ -155,16 +247,19 @@ export function estimateMonthlyCost(resources: StackResource[], options: Estimat
                     continue;
                 }
                 const price = lookup(table, region, "hosting", type, pricing);
+                // a scheduled scale-down caps the count outside hours: instance-hours = count x (1 - share) + min(count, max outside) x share
+                const sd = listName === "productionVariants" ? scaleDown(resources, endpointOf.get(cfg), String(v.variantName), unknowns) : undefined;
+                const instanceHours = sd ? (count * (1 - sd.share) + Math.min(count, sd.maxOutside) * sd.share) * HOURS_PER_MONTH : count * HOURS_PER_MONTH;
                 lines.push({
                     kind: "endpoint-variant",
                     urn: cfg.urn,
                     name: cfg.name,
-                    detail: `${listName === "shadowProductionVariants" ? "shadow " : ""}variant ${v.variantName ?? "?"}`,
+                    detail: `${listName === "shadowProductionVariants" ? "shadow " : ""}variant ${v.variantName ?? "?"}${sd && sd.maxOutside < count ? `, scaled down to ${sd.maxOutside} for ${(sd.share * 100).toFixed(1)}% of the week` : ""}`,
                     instanceType: type,
                     instanceCount: count,
-                    hoursPerMonth: HOURS_PER_MONTH,
+                    hoursPerMonth: instanceHours / count,
                     hourlyPrice: price,
-                    monthlyUsd: (price ?? 0) * count * HOURS_PER_MONTH,
+                    monthlyUsd: (price ?? 0) * instanceHours,
                     region,
                     priced: price !== undefined,
                 });
@@ -242,6 +337,7 @@ export function estimateMonthlyCost(resources: StackResource[], options: Estimat
         lines,
         unpriced: lines.filter((l) => !l.priced),
         unknowns,
+        usageBased,
     };
 }
 

@@ -81,3 +81,50 @@ export function runsPerMonth(expression: string): number {
     const monthFactor = month === "*" || month === "?" ? 1 : countField(month.replace(/[A-Z]{3}/gi, "1"), 1, 12) / 12;
     return perDay * daysPerMonth * monthFactor;
 }
+
+/** Values a cron field (AWS syntax: *, ?, n, a-b, lists, /steps, day names) matches within [min, max]. */
+function fieldValues(field: string, min: number, max: number): Set<number> {
+    const out = new Set<number>();
+    const f = field.replace(/[A-Z]{3}/gi, (m) => String(DOW_NAMES[m.toUpperCase()] ?? m));
+    for (const part of f.split(",")) {
+        const [rangePart, stepPart] = part.split("/");
+        const step = stepPart === undefined ? 1 : Number(stepPart);
+        let lo: number;
+        let hi: number;
+        if (rangePart === "*" || rangePart === "?") [lo, hi] = [min, max];
+        else if (rangePart.includes("-")) [lo, hi] = rangePart.split("-").map(Number);
+        else [lo, hi] = [Number(rangePart), stepPart === undefined ? Number(rangePart) : max];
+        if (![lo, hi, step].every(Number.isFinite) || step <= 0) throw new Error(`cron field "${field}" not understood`);
+        for (let v = lo; v <= hi; v += step) out.add(v);
+    }
+    return out;
+}
+
+/**
+ * Share of the week a scheduled scale-down holds (from `downCron` firing until `upCron` fires), simulated hour by hour
+ * over a week (day-of-week 1-7 = SUN-SAT, as AWS cron). Both must be weekly patterns (day-of-month and month `*` or
+ * `?`); throws otherwise. The time zone shifts both alike, so it does not change the share.
+ */
+export function scaledDownShareOfWeek(downCron: string, upCron: string): number {
+    const parse = (e: string) => {
+        const m = /^cron\((.*)\)$/i.exec(e.trim());
+        const f = m ? m[1].trim().split(/\s+/) : [];
+        if (f.length !== 6) throw new Error(`cron expression needs 6 fields: "${e}"`);
+        if (!["*", "?"].includes(f[2]) || !["*", "?"].includes(f[3])) throw new Error(`"${e}": only weekly schedules (day-of-month and month * or ?) are priced`);
+        return { hours: fieldValues(f[1], 0, 23), days: fieldValues(f[4], 1, 7) };
+    };
+    const down = parse(downCron);
+    const up = parse(upCron);
+    let state: "up" | "down" = "up";
+    let downHours = 0;
+    for (let week = 0; week < 2; week++) {
+        for (let d = 1; d <= 7; d++) {
+            for (let h = 0; h < 24; h++) {
+                if (down.days.has(d) && down.hours.has(h)) state = "down";
+                if (up.days.has(d) && up.hours.has(h)) state = "up";
+                if (week === 1 && state === "down") downHours++;
+            }
+        }
+    }
+    return downHours / 168;
+}

@@ -155,7 +155,11 @@ export const costWithinBudget: PlatformStackPolicy = definePolicy({
         const summary = `estimated ${usd(e.totalMonthlyUsd)}/month (${e.pricing}, prices as of ${e.priceTableAsOf}; ${e.lines.length} priced line(s))`;
         for (const l of e.unpriced) {
             // At the policy's own level: with a capacity line of unknown price the estimate cannot vouch for the budget.
-            reportViolation(`no price for ${l.instanceType} in ${l.region} (${l.name}): its cost is unknown, so the estimate ${usd(e.totalMonthlyUsd)}/month is a lower bound - add the price to policies/data/sagemaker-prices.json`);
+            reportViolation(
+                l.kind === "serverless-variant"
+                    ? `no provisioned-concurrency price in ${l.region} (${l.name}, ${l.detail}): its cost is unknown, so the estimate ${usd(e.totalMonthlyUsd)}/month is a lower bound - add serverlessProvisionedConcurrencyPerGbSecond to policies/data/aws-infra-prices.json`
+                    : `no price for ${l.instanceType} in ${l.region} (${l.name}): its cost is unknown, so the estimate ${usd(e.totalMonthlyUsd)}/month is a lower bound - add the price to policies/data/sagemaker-prices.json`,
+            );
         }
         for (const b of blindBudgets(args.resources)) {
             reportViolation(

@@ -95,7 +95,11 @@ export function encryptionFindings(type: string, props: Record<string, any>, cfg
             // encrypted), so the key is only required when every variant's type has an EBS volume.
             const variants = [...asList(peekKnown(props, "productionVariants")), ...asList(peekKnown(props, "shadowProductionVariants"))];
             const nvme = variants.some((v) => typeof v?.instanceType === "string" && hasNvmeInstanceStore(v.instanceType));
-            if (!nvme && !keySet(props, "kmsKeyArn")) {
+            // Serverless variants (serverlessConfig, no instance type) have no ML compute instance and so no storage
+            // volume for KmsKeyId ("the storage volume attached to the ML compute instance that hosts the endpoint",
+            // CreateEndpointConfig); an all-serverless configuration needs no key.
+            const serverlessOnly = variants.length > 0 && variants.every((v) => v && typeof v === "object" && v.serverlessConfig && v.instanceType === undefined);
+            if (!nvme && !serverlessOnly && !keySet(props, "kmsKeyArn")) {
                 f.push("kmsKeyArn is not set: endpoint storage volumes are not encrypted with a customer-managed KMS key");
             }
             const dc = props.dataCaptureConfig;

@@ -1,7 +1,8 @@
 /**
  * instance-types-and-capacity: SageMaker capacity stays within the environment's allowlist of
  * instance families and sizes, under a maximum instance count, and production variants have the
- * minimum number of instances for availability (2 in prod: one per AZ).
+ * minimum number of instances for availability (2 in prod: one per AZ). Serverless variants are judged on
+ * memory and concurrency instead (SageMaker's limits, the environment's caps, `allowServerless`).
  *
  * The allowlist is per environment because each environment's `--policy-pack-config` file sets it
  * (`policies/config/dev.json`, `prod.json`); `workloads` can narrow or widen it per workload kind.
@@ -34,6 +35,37 @@ export interface CapacityConfig {
     minProductionVariantInstances: number;
     /** Per-workload allowlists that replace the top-level one for that workload. */
     workloads: Partial<Record<Workload, Allowlist>>;
+    /** Serverless endpoint variants (serverlessConfig) are allowed in this environment. */
+    allowServerless: boolean;
+    /** Largest serverless memory size (MB) allowed; SageMaker's own range is 1024-6144 in 1024 MB steps. */
+    maxServerlessMemoryMb: number;
+    /** Largest serverless MaxConcurrency allowed; SageMaker's own limit is 200. */
+    maxServerlessConcurrency: number;
+}
+
+/** ProductionVariantServerlessConfig limits (botocore sagemaker 2017-07-24: ServerlessMemorySizeInMB 1024-6144 "in 1 GB increments", ServerlessMaxConcurrency 1-200, ProvisionedConcurrency <= MaxConcurrency). */
+export const SERVERLESS_API_LIMITS = { memoryMb: [1024, 6144], memoryStepMb: 1024, maxConcurrency: [1, 200] } as const;
+
+/** Findings for a serverless variant: memory and concurrency instead of instance type and count. */
+export function serverlessFindings(where: string, sc: Record<string, unknown>, cfg: CapacityConfig): string[] {
+    const f: string[] = [];
+    if (!cfg.allowServerless) {
+        f.push(`${where}: serverless variants are not allowed in this environment (its endpoints need the VPC, network isolation and data capture, which Serverless Inference excludes)`);
+    }
+    const L = SERVERLESS_API_LIMITS;
+    const mem = sc.memorySizeInMb;
+    const mc = sc.maxConcurrency;
+    const pc = sc.provisionedConcurrency;
+    if (typeof mem === "number") {
+        if (mem < L.memoryMb[0] || mem > L.memoryMb[1] || mem % L.memoryStepMb !== 0) f.push(`${where}: memorySizeInMb ${mem} is not one of 1024, 2048, 3072, 4096, 5120, 6144`);
+        else if (mem > cfg.maxServerlessMemoryMb) f.push(`${where}: memorySizeInMb ${mem} exceeds maxServerlessMemoryMb ${cfg.maxServerlessMemoryMb}`);
+    }
+    if (typeof mc === "number") {
+        if (!Number.isInteger(mc) || mc < L.maxConcurrency[0] || mc > L.maxConcurrency[1]) f.push(`${where}: maxConcurrency ${mc} is outside SageMaker's 1-200`);
+        else if (mc > cfg.maxServerlessConcurrency) f.push(`${where}: maxConcurrency ${mc} exceeds maxServerlessConcurrency ${cfg.maxServerlessConcurrency}`);
+    }
+    if (typeof pc === "number" && typeof mc === "number" && (pc < 1 || pc > mc)) f.push(`${where}: provisionedConcurrency ${pc} must be 1 to maxConcurrency (${mc})`);
+    return f;
 }
 
 export const CAPACITY_DEFAULTS: CapacityConfig = {
@@ -44,6 +76,9 @@ export const CAPACITY_DEFAULTS: CapacityConfig = {
     maxInstanceCount: 4,
     minProductionVariantInstances: 1,
     workloads: {},
+    allowServerless: true,
+    maxServerlessMemoryMb: 6144,
+    maxServerlessConcurrency: 200,
 };
 
 export const CAPACITY_TYPES = {
@@ -96,10 +131,12 @@ export function capacityFindings(type: string, props: Record<string, any>, cfg: 
             for (const listName of ["productionVariants", "shadowProductionVariants"]) {
                 const variants = props[listName];
                 (Array.isArray(variants) ? variants : []).forEach((v: Record<string, any>, i: number) => {
+                    const where = `${listName}[${i}]${v.variantName ? ` (${v.variantName})` : ""}`;
                     if (v.serverlessConfig && v.instanceType === undefined) {
+                        // memory and concurrency instead of an instance type and count
+                        f.push(...serverlessFindings(where, v.serverlessConfig as Record<string, unknown>, cfg));
                         return;
                     }
-                    const where = `${listName}[${i}]${v.variantName ? ` (${v.variantName})` : ""}`;
                     f.push(...instanceFindings(where, v.instanceType, v.initialInstanceCount, "endpoint", cfg));
                     if (listName === "productionVariants") {
                         const n = v.initialInstanceCount;
@@ -172,7 +209,8 @@ export const instanceTypesAndCapacity: PlatformResourcePolicy = definePolicy({
     tags: ["cost", "capacity", "availability"],
     remediationSteps:
         "Pick an instance type from the environment's allowlist (see the policy config for the stack), lower the instance count or autoscaling maxCapacity, " +
-        "and in prod run every production variant with initialInstanceCount >= 2 so SageMaker can spread it across Availability Zones.",
+        "and in prod run every production variant with initialInstanceCount >= 2 so SageMaker can spread it across Availability Zones. " +
+        "Serverless variants: memorySizeInMb 1024-6144 in 1024 MB steps and maxConcurrency within the environment's caps; keep prod provisioned.",
     configSchema: {
         properties: {
             allowedInstanceFamilies: { type: "array", items: { type: "string" }, default: CAPACITY_DEFAULTS.allowedInstanceFamilies },
@@ -181,6 +219,9 @@ export const instanceTypesAndCapacity: PlatformResourcePolicy = definePolicy({
             allowAccelerated: { type: "boolean", default: false },
             maxInstanceCount: { type: "integer", minimum: 1, default: CAPACITY_DEFAULTS.maxInstanceCount },
             minProductionVariantInstances: { type: "integer", minimum: 1, default: 1 },
+            allowServerless: { type: "boolean", default: true },
+            maxServerlessMemoryMb: { type: "integer", minimum: 1024, maximum: 6144, default: 6144 },
+            maxServerlessConcurrency: { type: "integer", minimum: 1, maximum: 200, default: 200 },
             workloads: {
                 type: "object",
                 properties: { endpoint: allowlistSchema, training: allowlistSchema, monitoring: allowlistSchema, notebook: allowlistSchema },

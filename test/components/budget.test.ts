@@ -6,6 +6,8 @@ import { CostGuardrails, CostGuardrailsArgs, DENIED_ON_BUDGET_EXHAUSTION, costAl
 
 const TOPIC = `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:mlp-prod-alerts`;
 
+import { assertValidMetricMath } from "../helpers/metric-math";
+
 function args(over: Partial<CostGuardrailsArgs> = {}): CostGuardrailsArgs {
     return {
         namePrefix: "mlp-prod",
@@ -166,8 +168,25 @@ describe("CostGuardrails", () => {
         assert.equal(mocks.childrenOf(comp).filter((r) => r.custom).length, mocks.resources.filter((r) => r.custom).length);
     });
 
+    it("cost per 1000 predictions alarm: valid metric math, one returned series, hourly, to the alerts topic", async () => {
+        new CostGuardrails("cg-cpt", args({ costPerThousandAlarm: { thresholdUsd: 0.05, endpointName: "mlp-prod-endpoint", variants: [{ name: "champion", instanceType: "ml.m5.xlarge", hourlyUsd: 0.23 }, { name: "challenger", instanceType: "ml.m5.xlarge", hourlyUsd: 0.23 }] } }));
+        await mocks.settle();
+        const a = mocks.ofType("aws:cloudwatch/metricAlarm:MetricAlarm")[0];
+        assert.equal(a.inputs.threshold, 0.05);
+        assert.equal(a.inputs.comparisonOperator, "GreaterThanThreshold");
+        assert.deepEqual(a.inputs.alarmActions, [TOPIC]);
+        const qs = a.inputs.metricQueries as { id: string; expression?: string; returnData: boolean; metric?: { period: number; stat: string; namespace: string } }[];
+        assertValidMetricMath(qs);
+        assert.deepEqual(qs.filter((q) => q.returnData).map((q) => q.id), ["k_all"], "an alarm takes exactly one returned series");
+        assert.ok(qs.filter((q) => q.metric).every((q) => q.metric!.period === 3600));
+        assert.equal(qs.find((q) => q.id === "cost_0")!.expression, "n_0 / 60 * 0.23");
+        assert.equal(qs.find((q) => q.id === "n_0")!.metric!.stat, "SampleCount");
+        assert.throws(() => new CostGuardrails("cg-cpt2", args({ costPerThousandAlarm: { thresholdUsd: 1, endpointName: "e", variants: [{ name: "a", instanceType: "ml.zz.large" }] } })), /no variant of e has a price/);
+        assert.throws(() => new CostGuardrails("cg-cpt3", args({ costPerThousandAlarm: { thresholdUsd: 0, endpointName: "e", variants: [{ name: "a", hourlyUsd: 1 }] } })), /thresholdUsd 0 must be > 0/);
+    });
+
     it("creates exactly the resource types it declares", async () => {
-        new CostGuardrails("cg-types", args({ activateCostAllocationTags: true }));
+        new CostGuardrails("cg-types", args({ activateCostAllocationTags: true, costPerThousandAlarm: { thresholdUsd: 1, endpointName: "e", variants: [{ name: "a", instanceType: "ml.m5.large", hourlyUsd: 0.115 }] } }));
         await mocks.settle();
         const types = new Set(mocks.resources.filter((r) => r.custom).map((r) => r.type));
         assert.deepEqual([...types].sort(), [...BUDGET_RESOURCE_TYPES].sort());

@@ -271,8 +271,68 @@ describe("ModelEndpoint", () => {
         assert.equal(o.shadowVariantName, null);
     });
 
+    it("serverless variant: serverlessConfig instead of instances, model outside the VPC without isolation, no capture, no storage key, no autoscaling (AWS feature exclusions)", async () => {
+        const a = args({ input: "features", captureSamplingPercentage: 0, variants: [{ name: "champion", serverless: { memorySizeInMb: 2048, maxConcurrency: 5, provisionedConcurrency: 1 }, weight: 1 }] });
+        const ep = new ModelEndpoint("ep-sl", { ...a, autoscaling: { ...a.autoscaling, schedule: undefined } });
+        await mocks.settle();
+        const pv = config().inputs.productionVariants[0];
+        assert.deepEqual(pv.serverlessConfig, { memorySizeInMb: 2048, maxConcurrency: 5, provisionedConcurrency: 1 });
+        assert.equal(pv.instanceType, undefined);
+        assert.equal(pv.initialInstanceCount, undefined);
+        assert.equal(config().inputs.dataCaptureConfig, undefined);
+        assert.equal(config().inputs.kmsKeyArn, undefined);
+        const m = mocks.one("aws:sagemaker/model:Model");
+        assert.equal(m.inputs.vpcConfig, undefined);
+        assert.equal(m.inputs.enableNetworkIsolation, undefined);
+        assert.equal(mocks.ofType("aws:appautoscaling/target:Target").length, 0);
+        assert.deepEqual(ep.serverlessVariantNames, ["champion"]);
+        assert.equal(ep.storageKmsKeyApplied, false);
+    });
+
+    it("serverless: rejects what Serverless Inference excludes and values outside SageMaker's limits, naming the fix", () => {
+        const sl = { name: "champion", serverless: { memorySizeInMb: 2048, maxConcurrency: 5 }, weight: 1 };
+        const ok = { input: "features" as const, captureSamplingPercentage: 0 };
+        assert.throws(() => new ModelEndpoint("ep-s1", args({ ...ok, variants: [sl, { name: "b", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 }] })), /one production variant per endpoint/);
+        assert.throws(() => new ModelEndpoint("ep-s2", args({ captureSamplingPercentage: 0, variants: [sl] })), /no inference pipeline.*set input features/);
+        assert.throws(() => new ModelEndpoint("ep-s3", args({ input: "features", variants: [sl] })), /no data capture: set captureSamplingPercentage 0/);
+        assert.throws(() => new ModelEndpoint("ep-s4", args({ ...ok, variants: [{ ...sl, serverless: { memorySizeInMb: 1500, maxConcurrency: 5 } }] })), /memorySizeInMb 1500: expected one of 1024, 2048/);
+        assert.throws(() => new ModelEndpoint("ep-s5", args({ ...ok, variants: [{ ...sl, serverless: { memorySizeInMb: 1024, maxConcurrency: 201 } }] })), /maxConcurrency 201/);
+        assert.throws(() => new ModelEndpoint("ep-s6", args({ ...ok, variants: [{ ...sl, serverless: { memorySizeInMb: 1024, maxConcurrency: 2, provisionedConcurrency: 3 } }] })), /provisionedConcurrency 3: expected an integer 1 to maxConcurrency \(2\)/);
+        assert.throws(() => new ModelEndpoint("ep-s7", args({ ...ok, variants: [{ ...sl, instanceType: "ml.m5.large" }] })), /no instanceType/);
+    });
+
+    it("scheduled scale-down: two scheduled actions per provisioned variant on its scalable target (off-hours bounds, then the autoscaling bounds)", async () => {
+        const a = args({ endpointName: "mlp-dev-churn" });
+        new ModelEndpoint("ep-sch", { ...a, autoscaling: { ...a.autoscaling, schedule: { scaleDownCron: "cron(0 19 ? * MON-FRI *)", scaleUpCron: "cron(0 7 ? * MON-FRI *)", timezone: "Europe/Berlin", minOutsideHours: 1, maxOutsideHours: 1 } } });
+        await mocks.settle();
+        const acts = mocks.ofType("aws:appautoscaling/scheduledAction:ScheduledAction");
+        assert.equal(acts.length, 2);
+        const down = acts.find((x) => x.inputs.schedule === "cron(0 19 ? * MON-FRI *)")!;
+        const up = acts.find((x) => x.inputs.schedule === "cron(0 7 ? * MON-FRI *)")!;
+        for (const x of [down, up]) {
+            assert.equal(x.inputs.resourceId, "endpoint/mlp-dev-churn/variant/champion");
+            assert.equal(x.inputs.scalableDimension, "sagemaker:variant:DesiredInstanceCount");
+            assert.equal(x.inputs.serviceNamespace, "sagemaker");
+            assert.equal(x.inputs.timezone, "Europe/Berlin");
+        }
+        assert.deepEqual(down.inputs.scalableTargetAction, { minCapacity: 1, maxCapacity: 1 });
+        assert.deepEqual(up.inputs.scalableTargetAction, { minCapacity: 2, maxCapacity: 6 });
+    });
+
+    it("scheduled scale-down: validated (six-field cron, IANA zone, >= 1 instance: a variant cannot scale to zero)", () => {
+        const a = args();
+        const sch = { scaleDownCron: "cron(0 19 ? * MON-FRI *)", scaleUpCron: "cron(0 7 ? * MON-FRI *)", timezone: "UTC", minOutsideHours: 1, maxOutsideHours: 1 };
+        const mk = (over: object) => () => new ModelEndpoint(`ep-sv-${Math.random()}`, { ...a, autoscaling: { ...a.autoscaling, schedule: { ...sch, ...over } } });
+        assert.throws(mk({ scaleDownCron: "0 19 * * *" }), /scaleDownCron "0 19 \* \* \*": expected a six-field cron/);
+        assert.throws(mk({ timezone: "Mars/Olympus" }), /timezone "Mars\/Olympus"/);
+        assert.throws(mk({ minOutsideHours: 0, maxOutsideHours: 0 }), /cannot scale to zero instances/);
+        assert.throws(mk({ minOutsideHours: 3, maxOutsideHours: 3 }), /at most autoscaling.minCapacity \(2\)/);
+    });
+
     it("creates exactly the resource types it declares", async () => {
-        new ModelEndpoint("ep-types", args({ shadowVariant: { name: "shadow", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 } }));
+        const a = args({ shadowVariant: { name: "shadow", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 } });
+        a.autoscaling = { ...a.autoscaling, schedule: { scaleDownCron: "cron(0 19 ? * * *)", scaleUpCron: "cron(0 7 ? * MON-FRI *)", timezone: "UTC", minOutsideHours: 1, maxOutsideHours: 2 } };
+        new ModelEndpoint("ep-types", a);
         await mocks.settle();
         const types = new Set(mocks.resources.filter((r) => r.custom).map((r) => r.type));
         assert.deepEqual([...types].sort(), [...ENDPOINT_RESOURCE_TYPES].sort());

@@ -2,7 +2,8 @@ import * as assert from "assert";
 import { setupMocks, promiseOf, MOCK_ACCOUNT } from "../helpers/pulumi-mocks";
 
 const mocks = setupMocks();
-import { Observability, ObservabilityArgs, ERROR_RATE_EXPRESSION, OBSERVABILITY_RESOURCE_TYPES } from "../../components/observability";
+import { Observability, ObservabilityArgs, ERROR_RATE_EXPRESSION, OBSERVABILITY_RESOURCE_TYPES, costPerThousandQueries } from "../../components/observability";
+import { assertValidMetricMath } from "../helpers/metric-math";
 
 const KEY = `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:key/logs`;
 const TOPIC = `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:mlp-dev-alerts`;
@@ -131,6 +132,38 @@ describe("Observability", () => {
             "mlp-dev-mlp-dev-endpoint-champion-5xx-rate",
             "mlp-dev-mlp-dev-endpoint-champion-p99-latency",
         ]);
+    });
+
+    it("cost per 1000 predictions: metric math per variant and per endpoint (provisioned: instance-minutes x $/h; serverless: GB-seconds x $/GB-s)", async () => {
+        const { queries, unpriced } = costPerThousandQueries("e", [
+            { name: "champion", instanceType: "ml.m5.xlarge", hourlyUsd: 0.23 },
+            { name: "sl", serverless: { memorySizeInMb: 2048, perGbSecondUsd: 0.00002 } },
+            { name: "nope", instanceType: "ml.zz.large" },
+        ]);
+        assertValidMetricMath(queries);
+        assert.deepEqual(unpriced, ["nope"]);
+        const q = (id: string) => queries.find((x) => x.id === id)!;
+        assert.equal(q("cost_0").expression, "n_0 / 60 * 0.23");
+        assert.deepEqual(q("n_0").metric, { namespace: "/aws/sagemaker/Endpoints", metricName: "CPUUtilization", dimensions: { EndpointName: "e", VariantName: "champion" }, stat: "SampleCount" });
+        assert.equal(q("cost_1").expression, "lat_1 / 1000000 * 2 * 0.00002");
+        assert.equal(q("lat_1").metric!.metricName, "ModelLatency");
+        assert.equal(q("k_0").expression, "1000 * cost_0 / inv_0");
+        assert.equal(q("k_all").expression, "1000 * (FILL(cost_0, 0) + FILL(cost_1, 0)) / (FILL(inv_0, 0) + FILL(inv_1, 0))");
+        assert.deepEqual(queries.filter((x) => x.returnData).map((x) => x.id), ["k_0", "k_1", "k_all"]);
+        // evaluated on numbers: 2 instances for an hour (120 samples), 6000 invocations -> 0.46 $ / 6 = $0.0767 per 1000
+        const cost0 = (120 / 60) * 0.23;
+        assert.ok(Math.abs((1000 * cost0) / 6000 - 0.07667) < 1e-4);
+        // the dashboard widget carries the same queries, with their ids
+        new Observability("obs-cpt", args({ endpoint: { name: "e", variants: [{ name: "champion", instanceType: "ml.m5.xlarge", hourlyUsd: 0.23 }] } }));
+        await mocks.settle();
+        const body = JSON.parse(await promiseOf(mocks.one("aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody as any));
+        const w = body.widgets.find((x: any) => /Cost per 1000 predictions/.test(x.properties?.title ?? ""));
+        assert.ok(w, "cost widget");
+        const rows = w.properties.metrics as any[][];
+        const ids = rows.map((r) => (r[0].expression ? r[0].id : r[r.length - 1].id));
+        assert.deepEqual(ids, ["n_0", "cost_0", "inv_0", "k_0", "k_all"]);
+        assertValidMetricMath(rows.map((r) => (r[0].expression ? { id: r[0].id, expression: r[0].expression } : { id: r[r.length - 1].id, metric: r.slice(0, -1) })));
+        assert.equal(w.properties.period, 3600);
     });
 
     it("dashboard contains the required widgets", async () => {

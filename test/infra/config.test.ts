@@ -43,7 +43,7 @@ describe("stack configuration", () => {
     it("prod is highly available and strict, dev is cheap", () => {
         const dev = loadStackFile("dev");
         const prod = loadStackFile("prod");
-        assert.ok(prod.endpoint.variants.every((v) => v.initialInstanceCount >= 2));
+        assert.ok(prod.endpoint.variants.every((v) => (v.initialInstanceCount ?? 0) >= 2));
         assert.ok(prod.endpoint.autoscaling.minCapacity >= 2);
         assert.ok(prod.network.availabilityZones >= 2);
         assert.strictEqual(prod.network.allowInternetEgress, false);
@@ -135,5 +135,70 @@ describe("stack configuration", () => {
 
     it("names the stack file and the known stacks for an unknown stack", () => {
         assert.throws(() => readStackFile("staging"), /Pulumi\.staging\.yaml does not exist; known stacks: .*dev.*prod/);
+    });
+});
+
+describe("stack config: serverless variants, scheduled scale-down, cost-per-1000 alarm (issue 15)", () => {
+    const serverlessDev = {
+        "mlplatform:endpoint.variants": [{ name: "champion", serverless: { memorySizeInMb: 2048, maxConcurrency: 5 }, weight: 1 }],
+        "mlplatform:endpoint.input": "features",
+        "mlplatform:endpoint.captureSamplingPercentage": 0,
+        "mlplatform:monitoring.serverlessMonitor": false,
+    };
+    const parse = (stack: string, o: RawConfig) => {
+        const raw = withOverrides(stack, o);
+        return parsePlatformConfig(raw, stack, raw["aws:region"] as string);
+    };
+
+    it("dev accepts a serverless variant with the exclusions switched off explicitly", () => {
+        const c = parse("dev", serverlessDev);
+        assert.deepEqual(c.endpoint.variants[0].serverless, { memorySizeInMb: 2048, maxConcurrency: 5 });
+        assert.equal(c.endpoint.variants[0].instanceType, undefined);
+    });
+
+    it("each Serverless Inference exclusion is a problem naming the key and the fix", () => {
+        const p = problems("dev", { ...serverlessDev, "mlplatform:endpoint.input": "raw", "mlplatform:endpoint.captureSamplingPercentage": 100, "mlplatform:monitoring.serverlessMonitor": true, "mlplatform:monitoring.modelMonitorSchedule": true });
+        assert.ok(p.some((x) => /^mlplatform:endpoint.input = "raw": expected features with mlplatform|endpoint.input = "raw": expected features/.test(x)), p.join("\n"));
+        assert.ok(p.some((x) => /endpoint.captureSamplingPercentage = 100: expected 0 with endpoint.variants.0.serverless: Serverless Inference has no data capture/.test(x)), p.join("\n"));
+        assert.ok(p.some((x) => /monitoring.serverlessMonitor = true: expected false/.test(x)));
+        assert.ok(p.some((x) => /monitoring.modelMonitorSchedule = true: expected false .*Model Monitor/.test(x)));
+        const two = problems("dev", { ...serverlessDev, "mlplatform:endpoint.variants": [serverlessDev["mlplatform:endpoint.variants"][0], { name: "b", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 }] });
+        assert.ok(two.some((x) => /one variant with endpoint.variants.0.serverless/.test(x)), two.join("\n"));
+    });
+
+    it("limits follow SageMaker's ProductionVariantServerlessConfig; a serverless variant takes no instance type", () => {
+        const bad = (s: object) => problems("dev", { ...serverlessDev, "mlplatform:endpoint.variants": [{ name: "champion", serverless: s, weight: 1 }] });
+        assert.ok(bad({ memorySizeInMb: 1536, maxConcurrency: 5 }).some((x) => /serverless.memorySizeInMb = 1536: expected one of 1024, 2048/.test(x)));
+        assert.ok(bad({ memorySizeInMb: 7168, maxConcurrency: 5 }).some((x) => /serverless.memorySizeInMb = 7168: expected an integer between 1024 and 6144/.test(x)));
+        assert.ok(bad({ memorySizeInMb: 1024, maxConcurrency: 201 }).some((x) => /maxConcurrency = 201/.test(x)));
+        assert.ok(bad({ memorySizeInMb: 1024, maxConcurrency: 2, provisionedConcurrency: 3 }).some((x) => /provisionedConcurrency = 3: expected an integer 1 to maxConcurrency \(2\)/.test(x)));
+        assert.ok(bad({ memorySizeInMb: 1024, maxConcurency: 2 }).some((x) => /serverless.maxConcurency: unknown key.*maxConcurrency/.test(x)));
+        const withType = problems("dev", { ...serverlessDev, "mlplatform:endpoint.variants": [{ name: "champion", instanceType: "ml.m5.large", serverless: { memorySizeInMb: 1024, maxConcurrency: 1 }, weight: 1 }] });
+        assert.ok(withType.some((x) => /variants.0.instanceType = "ml.m5.large": expected no instanceType on a serverless variant/.test(x)), withType.join("\n"));
+    });
+
+    it("prod refuses serverless variants (VPC, network isolation and capture are required there)", () => {
+        const p = problems("prod", { "mlplatform:endpoint.variants": [{ name: "champion", serverless: { memorySizeInMb: 2048, maxConcurrency: 5 }, weight: 1 }] });
+        assert.ok(p.some((x) => /endpoint.variants.0.serverless = .*expected no serverless variant in prod/.test(x)), p.join("\n"));
+    });
+
+    it("endpoint.autoscaling.schedule: defaults, validation (cron, zone, >= 1 instance, within the autoscaling bounds), prod keeps 2", () => {
+        const sch = { scaleDownCron: "cron(0 19 ? * MON-FRI *)", scaleUpCron: "cron(0 7 ? * MON-FRI *)" };
+        const c = parse("dev", { "mlplatform:endpoint.autoscaling.schedule": sch });
+        assert.deepEqual(c.endpoint.autoscaling.schedule, { ...sch, timezone: "UTC", minOutsideHours: 1, maxOutsideHours: 1 });
+        const p = problems("dev", { "mlplatform:endpoint.autoscaling.schedule": { scaleDownCron: "0 19 * * *", scaleUpCron: "cron(0 7 ? * MON-FRI *)", timezone: "Mars/Olympus", minOutsideHours: 0, maxOutsideHours: 5 } });
+        assert.ok(p.some((x) => /schedule.scaleDownCron = "0 19 \* \* \*": expected a six-field cron/.test(x)), p.join("\n"));
+        assert.ok(p.some((x) => /schedule.timezone = "Mars\/Olympus": expected an IANA time zone/.test(x)));
+        assert.ok(p.some((x) => /schedule.minOutsideHours = 0/.test(x)));
+        assert.ok(p.some((x) => /schedule.maxOutsideHours = 5: expected at most autoscaling.maxCapacity \(2\)/.test(x)), p.join("\n"));
+        assert.ok(problems("prod", { "mlplatform:endpoint.autoscaling.schedule": { ...sch, minOutsideHours: 1 } }).some((x) => /minOutsideHours = 1: expected at least 2 in prod/.test(x)));
+        assert.deepEqual(problems("prod", { "mlplatform:endpoint.autoscaling.schedule": sch }), []);
+        assert.ok(problems("dev", { ...serverlessDev, "mlplatform:endpoint.autoscaling.schedule": sch }).some((x) => /no schedule when every variant is serverless/.test(x)));
+    });
+
+    it("budget.costPerThousandAlarmUsd: optional, positive", () => {
+        assert.equal(parse("dev", {}).budget.costPerThousandAlarmUsd, undefined);
+        assert.equal(parse("dev", { "mlplatform:budget.costPerThousandAlarmUsd": 0.5 }).budget.costPerThousandAlarmUsd, 0.5);
+        assert.ok(problems("dev", { "mlplatform:budget.costPerThousandAlarmUsd": -1 }).some((x) => /costPerThousandAlarmUsd = -1/.test(x)));
     });
 });

@@ -131,18 +131,37 @@ describe("optimize: recommendations", () => {
         assert.equal(strictPlain.recommendations.find((x) => x.id === "serverless:champion")!.recommended, false);
     });
 
+    it("dev scheduled scale-down: emits endpoint.autoscaling.schedule, saving = instances above 1 x the weekly share scaled down; a serverless variant is priced, not sized", () => {
+        const two = { ...dev, endpoint: { ...dev.endpoint, variants: [{ ...dev.endpoint.variants[0], initialInstanceCount: 2 }] } };
+        const t = traffic("champion", (m) => (m % 1440 >= 540 && m % 1440 < 1020 ? 20 : 0), 7 * 1440);
+        const r = optimize({ config: two, capacity: [cap("ml.m5.large", 50)], traffic: [t], hosting, infra });
+        const s = r.recommendations.find((x) => x.id === "scheduled-scale-down")!;
+        assert.equal(s.recommended, true);
+        assert.deepEqual(s.changes, [{ key: "endpoint.autoscaling.schedule", value: { scaleDownCron: "cron(0 19 ? * * *)", scaleUpCron: "cron(0 7 ? * MON-FRI *)", timezone: "UTC", minOutsideHours: 1 } }]);
+        // Mon-Thu 12 h nights + Fri 19:00 .. Mon 07:00 = 108 of 168 hours
+        assert.equal(s.monthlySavingUsd, Math.round(hosting.onDemand["ml.m5.large"] * (108 / 168) * HOURS_PER_MONTH * 100) / 100);
+        assert.equal(optimize({ config: dev, capacity: [cap("ml.m5.large", 50)], traffic: [t], hosting, infra }).recommendations.find((x) => x.id === "scheduled-scale-down")!.recommended, false, "1 instance: nothing to scale down");
+        // an endpoint that is already serverless: priced from its traffic (GB-seconds), no sizing, no schedule
+        const sl = { ...dev, endpoint: { ...dev.endpoint, input: "features" as const, captureSamplingPercentage: 0, variants: [{ name: "champion", weight: 1, serverless: { memorySizeInMb: 2048, maxConcurrency: 5 } }] } };
+        const rs = optimize({ config: sl, capacity: [cap("ml.m5.large", 50)], traffic: [t], hosting, infra });
+        assert.equal(rs.variants[0].instanceType, "serverless 2048 MB");
+        const inv = (480 * 20 * 7) / (7 * 1440) * 43800;
+        assert.equal(rs.variants[0].monthlyUsd, Math.round((inv * 0.004 * 2 * 0.00002 + (inv * 2048) / 1e9 * 0.016) * 100) / 100);
+        assert.ok(!rs.recommendations.some((x) => x.id === "scheduled-scale-down" || x.id === "right-size:champion"));
+    });
+
     it("idle endpoint, spot training and unknown Savings Plan rates are reported honestly", () => {
         const idle = traffic("champion", (m) => (m < 60 ? 5 : 0), 10 * 1440);
         const r = optimize({ config: prod, capacity: [cap("ml.m5.xlarge", 100)], traffic: [idle, traffic("challenger", () => 0, 10 * 1440)], hosting, infra, tuning: { trials: 12, wallSeconds: 240, instanceType: "ml.m5.xlarge" } });
         const i = r.recommendations.find((x) => x.id === "idle-endpoint")!;
         assert.equal(i.recommended, true);
-        assert.deepEqual(i.changes, [{ key: "endpoint.enabled", value: false, supported: true }]);
+        assert.deepEqual(i.changes, [{ key: "endpoint.enabled", value: false }]);
         assert.equal(i.monthlySavingUsd, Math.round(4 * 0.23 * HOURS_PER_MONTH * 100) / 100);
         const sp = r.recommendations.find((x) => x.id === "savings-plan")!;
         assert.equal(sp.monthlySavingUsd, null);
         assert.match(sp.risk, /unknown/);
         const spot = r.recommendations.find((x) => x.id === "spot-training")!;
-        assert.deepEqual(spot.changes, [{ key: "training.useSpot", value: true, supported: true }]);
+        assert.deepEqual(spot.changes, [{ key: "training.useSpot", value: true }]);
         assert.match(spot.arithmetic[0], /12 trials/);
     });
 
@@ -200,22 +219,44 @@ describe("optimize: properties", () => {
 });
 
 describe("optimize: --apply-config", () => {
-    it("writes supported keys atomically keeping comments, refuses unsupported ones, and writes nothing when the result is invalid", () => {
+    it("writes the keys atomically keeping comments (null removes a key), refuses a key set twice, and writes nothing when the result is invalid", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opt-apply-"));
         const file = path.join(dir, "Pulumi.dev.yaml");
         fs.copyFileSync(path.resolve(__dirname, "../../Pulumi.dev.yaml"), file);
-        const rec = (changes: { key: string; value: unknown; supported: boolean }[]) => ({ id: "x", kind: "right-size" as const, title: "", recommended: true, monthlyBeforeUsd: 1, monthlyAfterUsd: 1, monthlySavingUsd: 0, risk: "", arithmetic: [], changes });
-        const res = applyConfig(file, "dev", [rec([{ key: "endpoint.variants.0.instanceType", value: "ml.c5.large", supported: true }, { key: "endpoint.autoscaling.targetInvocationsPerInstance", value: 1234, supported: true }, { key: "endpoint.variants.0.serverlessConfig.maxConcurrency", value: 5, supported: false }])]);
-        assert.deepEqual(res.applied.map((a) => [a.key, a.from, a.to]), [["endpoint.variants.0.instanceType", "ml.m5.large", "ml.c5.large"], ["endpoint.autoscaling.targetInvocationsPerInstance", 200, 1234]]);
-        assert.equal(res.refused.length, 1);
+        const rec = (changes: { key: string; value: unknown }[], id = "x") => ({ id, kind: "right-size" as const, title: "", recommended: true, monthlyBeforeUsd: 1, monthlyAfterUsd: 1, monthlySavingUsd: 0, risk: "", arithmetic: [], changes });
+        const schedule = { scaleDownCron: "cron(0 19 ? * * *)", scaleUpCron: "cron(0 7 ? * MON-FRI *)", timezone: "UTC", minOutsideHours: 1 };
+        const res = applyConfig(file, "dev", [
+            rec([{ key: "endpoint.variants.0.instanceType", value: "ml.c5.large" }, { key: "endpoint.autoscaling.targetInvocationsPerInstance", value: 1234 }, { key: "endpoint.autoscaling.schedule", value: schedule }]),
+            rec([{ key: "endpoint.variants.0.instanceType", value: "ml.m5.xlarge" }], "y"),
+        ]);
+        assert.deepEqual(res.applied.map((a) => [a.key, a.from, a.to]), [["endpoint.variants.0.instanceType", "ml.m5.large", "ml.c5.large"], ["endpoint.autoscaling.targetInvocationsPerInstance", 200, 1234], ["endpoint.autoscaling.schedule", undefined, schedule]]);
+        assert.deepEqual(res.refused, [{ key: "endpoint.variants.0.instanceType", recommendation: "y", reason: "already set by x" }]);
         const text = fs.readFileSync(file, "utf8");
         assert.match(text, /# dev: cheap, single-instance/);
         const doc = YAML.parse(text).config;
         assert.equal(doc["mlplatform:endpoint"].variants[0].instanceType, "ml.c5.large");
         assert.equal(doc["mlplatform:endpoint"].autoscaling.targetInvocationsPerInstance, 1234);
+        assert.deepEqual(loadStackFile("dev", dir).endpoint.autoscaling.schedule, { ...schedule, maxOutsideHours: 1 });
         const before = fs.readFileSync(file, "utf8");
-        assert.throws(() => applyConfig(file, "dev", [rec([{ key: "endpoint.autoscaling.maxCapacity", value: 0, supported: true }])]), /maxCapacity/);
+        assert.throws(() => applyConfig(file, "dev", [rec([{ key: "endpoint.autoscaling.maxCapacity", value: 0 }])]), /maxCapacity/);
+        // serverless without turning capture off: the config parser names the key; nothing written
+        const toServerless = [
+            { key: "endpoint.variants.0.serverless", value: { memorySizeInMb: 2048, maxConcurrency: 4 } },
+            { key: "endpoint.variants.0.instanceType", value: null },
+            { key: "endpoint.variants.0.initialInstanceCount", value: null },
+            { key: "endpoint.input", value: "features" },
+            { key: "monitoring.serverlessMonitor", value: false },
+            { key: "endpoint.autoscaling.schedule", value: null },
+        ];
+        assert.throws(() => applyConfig(file, "dev", [rec(toServerless)]), /captureSamplingPercentage = 100: expected 0 with mlplatform:endpoint.variants.0.serverless|endpoint.captureSamplingPercentage/);
         assert.equal(fs.readFileSync(file, "utf8"), before, "nothing written when the config parser rejects the result");
+        const ok = applyConfig(file, "dev", [rec([...toServerless, { key: "endpoint.captureSamplingPercentage", value: 0 }])]);
+        assert.equal(ok.applied.length, 7);
+        const cfg = loadStackFile("dev", dir);
+        assert.deepEqual(cfg.endpoint.variants[0].serverless, { memorySizeInMb: 2048, maxConcurrency: 4 });
+        assert.equal(cfg.endpoint.variants[0].instanceType, undefined);
+        assert.equal(cfg.endpoint.autoscaling.schedule, undefined);
+        assert.doesNotMatch(fs.readFileSync(file, "utf8"), /instanceType: ml\.c5\.large/);
         assert.deepEqual(fs.readdirSync(dir), ["Pulumi.dev.yaml"], "no temp file left");
     });
 });

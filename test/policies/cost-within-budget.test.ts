@@ -1,10 +1,11 @@
 import { remediationFor } from "../../policies/lib/types";
 import * as assert from "assert";
 import { blindBudgets, budgetTagKeys, costVerdict, costWithinBudget as policy, COST_DEFAULTS } from "../../policies/rules/cost-within-budget";
-import { PriceTable, defaultPriceTable, estimateMonthlyCost, monthlyBudgetFromStack } from "../../policies/lib/cost";
+import { PriceTable, defaultPriceTable, estimateMonthlyCost, monthlyBudgetFromStack, serverlessRates } from "../../policies/lib/cost";
 import { makeStackArgs } from "../../gate/evaluate";
 import { UNKNOWN, envContext, messages, res, runS } from "./harness";
 import { T, endpointStack } from "./stack-fixtures";
+import { scaledDownShareOfWeek } from "../../policies/lib/schedule";
 
 const prices: PriceTable = {
     asOf: "2026-01-01",
@@ -35,6 +36,44 @@ describe("policies/lib/cost estimateMonthlyCost", () => {
         assert.ok(Math.abs(mon.monthlyUsd - 730 * 0.5 * 0.2) < 1e-9);
         assert.strictEqual(e.totalMonthlyUsd, Math.round((146 + 73) * 100) / 100);
         assert.deepStrictEqual(e.unknowns, []);
+    });
+
+    it("serverless variants: per-use compute listed with its rate, provisioned concurrency a line (unpriced while its rate is unknown)", () => {
+        const stack = endpointStack({ monitor: "none" });
+        (stack[0].props as any).productionVariants = [{ variantName: "sl", modelName: "m", serverlessConfig: { memorySizeInMb: 2048, maxConcurrency: 5, provisionedConcurrency: 2 } }];
+        const e = estimateMonthlyCost(resources(stack), { prices });
+        assert.strictEqual(e.lines.length, 1);
+        const l = e.lines[0];
+        assert.strictEqual(l.kind, "serverless-variant");
+        assert.strictEqual(l.instanceCount, 2);
+        const rates = serverlessRates("us-east-1")!;
+        assert.strictEqual(rates.perGbSecond, 0.00002);
+        if (rates.provisionedPerGbSecond === null) {
+            assert.strictEqual(l.priced, false);
+            assert.strictEqual(e.unpriced.length, 1);
+        } else {
+            assert.ok(Math.abs(l.monthlyUsd - 2 * 2 * 3600 * 730 * rates.provisionedPerGbSecond) < 1e-6);
+        }
+        assert.strictEqual(e.usageBased.length, 1);
+        assert.match(e.usageBased[0], /serverless variant sl \(2048 MB\): \$4\.00e-5 per second of inference \+ \$0\.016\/GB processed, per use/);
+        // without provisioned concurrency: nothing fixed to price
+        (stack[0].props as any).productionVariants = [{ variantName: "sl", modelName: "m", serverlessConfig: { memorySizeInMb: 1024, maxConcurrency: 5 } }];
+        const e2 = estimateMonthlyCost(resources(stack), { prices });
+        assert.deepStrictEqual([e2.lines.length, e2.usageBased.length, e2.totalMonthlyUsd], [0, 1, 0]);
+    });
+
+    it("a scheduled scale-down caps the variant's instance-hours for its share of the week", () => {
+        assert.strictEqual(scaledDownShareOfWeek("cron(0 19 ? * * *)", "cron(0 7 ? * * *)"), 0.5);
+        // Mon-Thu nights 12 h each + Fri 19:00 to Mon 07:00 (60 h) = 108 h of 168
+        assert.strictEqual(scaledDownShareOfWeek("cron(0 19 ? * MON-FRI *)", "cron(0 7 ? * MON-FRI *)"), 108 / 168);
+        assert.throws(() => scaledDownShareOfWeek("cron(0 19 1 * ? *)", "cron(0 7 ? * * *)"), /only weekly schedules/);
+        const stack = endpointStack({ count: 3, monitor: "none" });
+        const act = (what: string, schedule: string, min: number, max: number) => res("aws:appautoscaling/scheduledAction:ScheduledAction", `churn-${what}`, { resourceId: "endpoint/churn/variant/AllTraffic", scalableDimension: "sagemaker:variant:DesiredInstanceCount", serviceNamespace: "sagemaker", schedule, scalableTargetAction: { minCapacity: min, maxCapacity: max } });
+        stack.push(act("down", "cron(0 19 ? * * *)", 1, 1), act("up", "cron(0 7 ? * * *)", 2, 4));
+        const e = estimateMonthlyCost(resources(stack), { prices });
+        const l = e.lines[0];
+        assert.ok(Math.abs(l.monthlyUsd - 0.1 * (3 * 0.5 + 1 * 0.5) * 730) < 1e-9, String(l.monthlyUsd));
+        assert.match(l.detail, /scaled down to 1 for 50.0% of the week/);
     });
 
     it("savings plan rates are used when present, on-demand otherwise", () => {

@@ -28,6 +28,18 @@ describe("policies/instance-types-and-capacity", () => {
         assert.match(m[2], /ml.r5.large/);
     });
 
+    it("serverless variants: judged on memory and concurrency (SageMaker's limits, the environment's caps); prod refuses them", async () => {
+        const sl = (serverlessConfig: object) => res(EPC, "e", { productionVariants: [{ variantName: "champion", modelName: "m", serverlessConfig }] });
+        assert.deepStrictEqual((await runR(policy, sl({ memorySizeInMb: 2048, maxConcurrency: 5 }), envContext("dev", policy.name))).violations, []);
+        const bad = messages(await runR(policy, sl({ memorySizeInMb: 1500, maxConcurrency: 50, provisionedConcurrency: 60 }), envContext("dev", policy.name)));
+        assert.ok(bad.some((m) => /memorySizeInMb 1500 is not one of 1024, 2048/.test(m)), bad.join("\n"));
+        assert.ok(bad.some((m) => /maxConcurrency 50 exceeds maxServerlessConcurrency 20/.test(m)), bad.join("\n"));
+        assert.ok(bad.some((m) => /provisionedConcurrency 60 must be 1 to maxConcurrency \(50\)/.test(m)), bad.join("\n"));
+        assert.ok(messages(await runR(policy, sl({ memorySizeInMb: 1024, maxConcurrency: 201 }))).some((m) => /maxConcurrency 201 is outside SageMaker's 1-200/.test(m)));
+        const prod = messages(await runR(policy, sl({ memorySizeInMb: 2048, maxConcurrency: 5 }), envContext("prod", policy.name)));
+        assert.ok(prod.some((m) => /serverless variants are not allowed in this environment/.test(m)), prod.join("\n"));
+    });
+
     it("dev config: no GPU, max 2 instances", async () => {
         const ctx = envContext("dev", policy.name);
         const o = await runR(policy, res(EPC, "e", { productionVariants: [v("ml.g4dn.xlarge", 3)] }), ctx);
