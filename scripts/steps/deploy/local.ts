@@ -29,43 +29,21 @@ import { loadPreparedSplit } from "../../../lib/data";
 import { csvField, sha256File } from "../../../lib/data/io";
 import { loadTransform } from "../../../lib/features";
 import { parseS3Uri } from "../../framework/local-s3";
-import { StepContext, StepDefinition, StepError } from "../../framework/step";
+import { StepContext, StepError } from "../../framework/step";
 import { ModelPackage } from "../../../lib/registry";
 import { EndpointConfig, endpointDir, startEndpoint } from "../../../lib/serving";
 import { isServerPid, loopbackRequest } from "../../cli/endpoint";
+import type { StepDef } from "../index";
 import { registryFor } from "../register/local";
+import { DEPLOY, parseVariantWeights, VariantWeight } from "./step";
 
 export { isServerPid, loopbackRequest, runningEndpoint, stateFileOf } from "../../cli/endpoint";
-
-export interface VariantWeight {
-    name: string;
-    weight: number;
-}
 
 export interface PlannedVariant extends VariantWeight {
     modelPackageVersion: number;
     modelPackageArn: string;
     modelUri: string;
     testAuc: number | null;
-}
-
-const VARIANT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-
-/** Parses `--variants champion=0.9,challenger=0.1` (names + relative weights). */
-export function parseVariantWeights(spec: string, where = "--variants"): VariantWeight[] {
-    const out: VariantWeight[] = [];
-    for (const part of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
-        const m = /^([^=]+)=(.+)$/.exec(part);
-        const w = m ? Number(m[2]) : NaN;
-        if (!m || !VARIANT_NAME.test(m[1]) || !Number.isFinite(w) || w < 0) {
-            throw new StepError(`${where} '${part}': expected <variant>=<weight> with a variant name of letters, digits and hyphens and a weight >= 0, e.g. champion=0.9,challenger=0.1`);
-        }
-        if (out.some((v) => v.name === m[1])) throw new StepError(`${where}: variant '${m[1]}' is given twice`);
-        out.push({ name: m[1], weight: w });
-    }
-    if (out.length === 0) throw new StepError(`${where} is empty: give <variant>=<weight>[,...], e.g. champion=1`);
-    if (out.every((v) => v.weight === 0)) throw new StepError(`${where}: every weight is 0; give at least one variant a weight > 0`);
-    return out;
 }
 
 /**
@@ -136,10 +114,9 @@ function portOption(ctx: StepContext): number {
     return p;
 }
 
-const step: StepDefinition = {
-    name: "deploy",
+const step: StepDef<"deploy"> = {
+    ...DEPLOY,
     description: "serve the approved model package(s) as production variants (weights, data capture, logs, EMF metrics) in the background",
-    dependsOn: ["register"],
     inputFiles: () => ["lib/serving"],
     inputValues: (ctx) => {
         // The endpoint recorded by the last deploy must still be running, else deploy runs again (a crash or a kill;
