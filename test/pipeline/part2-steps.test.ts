@@ -8,7 +8,7 @@ import { ModelPackage } from "../../lib/registry";
 import { parseCliArgs, parseWeights } from "../../scripts/cli/endpoint";
 import deployStep, { planVariants } from "../../scripts/steps/deploy/local";
 import { parseVariantWeights } from "../../scripts/steps/deploy/step";
-import { registryFor } from "../../scripts/steps/register/local";
+import { registryFor } from "../../scripts/framework/local-target";
 import { readScoredRecords, thinPoints } from "../../scripts/steps/evaluate/local";
 import { minAucFor } from "../../scripts/steps/evaluate/step";
 import { formatLoadTestTable, loadTestSettings } from "../../scripts/steps/loadtest/local";

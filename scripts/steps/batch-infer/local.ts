@@ -18,11 +18,11 @@ import { loadPreparedSplit } from "../../../lib/data";
 import { sha256File, writeFileAtomic } from "../../../lib/data/io";
 import { loadTransform } from "../../../lib/features";
 import { StepError } from "../../framework/step";
+import { featureLine } from "../../framework/datasets";
+import { approvedVersions, registryFor } from "../../framework/local-target";
 import type { StepDef } from "../index";
 import { BATCH_INFER } from "./step";
 import { runBatchTransform } from "../../../lib/serving";
-import { approvedVersions, rawFeatureLine } from "../deploy/local";
-import { registryFor } from "../register/local";
 
 export const BATCH_DATA_PROCESSING = { InputFilter: "$[2:]", JoinSource: "Input", OutputFilter: "$[0,1,-1]" } as const;
 
@@ -58,7 +58,7 @@ const step: StepDef<"batch-infer"> = {
         const outputUri = `${out.buckets.curated.uri}batch-transform/output/test.csv.out`;
         const inputFile = ctx.s3.pathOf(inputUri);
         const outputFile = ctx.s3.pathOf(outputUri);
-        const lines = test.map((r) => `${String(r.record_id)},${String(r.label)},${rawFeatureLine(r, transform.state.inputColumns)}`);
+        const lines = test.map((r) => `${String(r.record_id)},${String(r.label)},${featureLine(r, transform.state.inputColumns)}`);
         fs.mkdirSync(path.dirname(inputFile), { recursive: true });
         writeFileAtomic(inputFile, lines.join("\n") + "\n");
         fs.mkdirSync(path.dirname(outputFile), { recursive: true });

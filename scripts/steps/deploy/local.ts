@@ -26,18 +26,17 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadPreparedSplit } from "../../../lib/data";
-import { csvField, sha256File } from "../../../lib/data/io";
+import { sha256File } from "../../../lib/data/io";
 import { loadTransform } from "../../../lib/features";
+import { featureLine } from "../../framework/datasets";
 import { parseS3Uri } from "../../framework/local-s3";
+import { approvedVersions, registryFor } from "../../framework/local-target";
 import { StepContext, StepError } from "../../framework/step";
 import { ModelPackage } from "../../../lib/registry";
 import { EndpointConfig, endpointDir, startEndpoint } from "../../../lib/serving";
 import { isServerPid, loopbackRequest } from "../../cli/endpoint";
 import type { StepDef } from "../index";
-import { registryFor } from "../register/local";
 import { DEPLOY, parseVariantWeights, VariantWeight } from "./step";
-
-export { isServerPid, loopbackRequest, runningEndpoint, stateFileOf } from "../../cli/endpoint";
 
 export interface PlannedVariant extends VariantWeight {
     modelPackageVersion: number;
@@ -81,23 +80,6 @@ export function planVariants(
         });
     });
     return { planned, notes };
-}
-
-/** One raw CSV line (the transform's input columns, no label) for a prepared row: what a client sends. */
-export function rawFeatureLine(row: Record<string, unknown>, inputColumns: readonly string[]): string {
-    return inputColumns.map((c) => csvField(row[c] as string | number | null)).join(",");
-}
-
-/** Approved versions of the stack's model package group (part of deploy's and batch-infer's inputs). */
-export function approvedVersions(ctx: StepContext): number[] {
-    try {
-        const out = ctx.outputs();
-        return registryFor(ctx.workdir, out.region, out.accountId)
-            .list(out.modelPackageGroupName, "Approved")
-            .map((p) => p.ModelPackageVersion);
-    } catch {
-        return [];
-    }
 }
 
 function configuredVariants(ctx: StepContext): { variants: VariantWeight[]; source: string } {
@@ -193,7 +175,7 @@ const step: StepDef<"deploy"> = {
         const transform = loadTransform(transformFile);
         const prepared = ctx.s3.pathOf(`${out.buckets.curated.uri}prepared/`);
         const [row] = (await loadPreparedSplit(prepared, "test")).slice(0, 1);
-        const line = rawFeatureLine(row, transform.state.inputColumns);
+        const line = featureLine(row, transform.state.inputColumns);
         const inferenceId = `deploy-smoke-${Date.now()}`;
         const ans = await loopbackRequest(handle.url, "POST", "/invocations", line, { "Content-Type": "text/csv", Accept: "text/csv", "X-Amzn-SageMaker-Inference-Id": inferenceId });
         const score = Number(ans.body);

@@ -12,7 +12,7 @@ import { awsClients, awsStep } from "../../framework/aws-step";
 import { StepError } from "../../framework/step";
 import { HtmlReport } from "../../../lib/reports";
 import type { StepDef } from "../index";
-import { EVALUATE, evaluateInputValues, evaluateScores, minAucFor, qualityGate, thresholdOption } from "./step";
+import { EVALUATE, evaluateInputValues, evaluateScores, evaluationSettings, qualityGate } from "./step";
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : "n/a");
 
@@ -22,10 +22,7 @@ const step: StepDef<"evaluate"> = {
     inputFiles: () => ["lib/monitoring/modelquality"],
     inputValues: evaluateInputValues,
     async run(ctx) {
-        const out = ctx.outputs();
-        const { minAuc, source } = minAucFor(ctx);
-        const threshold = thresholdOption(ctx);
-        const batch = ctx.resultsOf("batch-infer");
+        const { out, minAuc, source, threshold, batch } = evaluationSettings(ctx);
         if (!String(batch.outputUri).startsWith("s3://") || !ctx.manifest.steps["batch-infer"]) throw new StepError("batch-infer has no S3 output: re-run --from batch-infer --target aws");
         const { s3 } = awsClients(out);
         return awsStep("evaluate", async () => {

@@ -16,7 +16,7 @@ import { rocAndPrPoints } from "../../../lib/monitoring/modelquality";
 import { StepError } from "../../framework/step";
 import { HtmlReport, heatmapSpec, lineSpec } from "../../../lib/reports";
 import type { StepDef } from "../index";
-import { EVALUATE, evaluateInputValues, evaluateScores, minAucFor, qualityGate, thresholdOption } from "./step";
+import { EVALUATE, evaluateInputValues, evaluateScores, evaluationSettings, qualityGate } from "./step";
 
 export interface ScoredRecords {
     ids: string[];
@@ -65,10 +65,7 @@ const step: StepDef<"evaluate"> = {
     inputFiles: () => ["lib/monitoring/modelquality", "lib/reports"],
     inputValues: evaluateInputValues,
     async run(ctx) {
-        const out = ctx.outputs();
-        const { minAuc, source } = minAucFor(ctx);
-        const threshold = thresholdOption(ctx);
-        const batch = ctx.resultsOf("batch-infer");
+        const { out, minAuc, source, threshold, batch } = evaluationSettings(ctx);
         const outputFile = ctx.s3.pathOf(batch.outputUri);
         const recs = readScoredRecords(outputFile);
         const { n, positives, ev, constraints, skipped, cal } = evaluateScores(recs, threshold, batch.outputUri);

@@ -6,6 +6,7 @@
  */
 import { calibrationBins, evaluateBinaryClassification, suggestModelQualityConstraints } from "../../../lib/monitoring/modelquality";
 import { StepContext, StepError, StepResult } from "../../framework/step";
+import type { Ctx } from "../index";
 
 export const EVALUATE = { name: "evaluate", dependsOn: ["batch-infer"] } as const;
 
@@ -50,6 +51,15 @@ export function thresholdOption(ctx: Pick<StepContext, "options">): number {
     const threshold = ctx.options.threshold === undefined ? 0.5 : Number(ctx.options.threshold);
     if (!(threshold > 0 && threshold < 1)) throw new StepError(`--threshold ${String(ctx.options.threshold)}: expected a probability in (0, 1), e.g. 0.5`);
     return threshold;
+}
+
+/** What a run of the step starts from (both targets): the stack outputs, the gate's threshold, --threshold, the batch results. */
+export function evaluationSettings(ctx: Ctx) {
+    const out = ctx.outputs();
+    const { minAuc, source } = minAucFor(ctx);
+    const threshold = thresholdOption(ctx);
+    const batch = ctx.resultsOf("batch-infer");
+    return { out, minAuc, source, threshold, batch };
 }
 
 /** The step's input values (both targets): the gate's threshold and the probability threshold. */

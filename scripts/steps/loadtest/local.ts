@@ -15,7 +15,8 @@ import { StepContext, StepError } from "../../framework/step";
 import type { StepDef } from "../index";
 import { LOADTEST } from "./step";
 import { LoadTestResult, ping, runLoadTest } from "../../../lib/serving";
-import { rawFeatureLine, runningEndpoint } from "../deploy/local";
+import { runningEndpoint } from "../../cli/endpoint";
+import { featureLine } from "../../framework/datasets";
 
 const MAX_LEVEL_SECONDS = 30;
 const WARMUP_REQUESTS = 200;
@@ -85,7 +86,7 @@ const step: StepDef<"loadtest"> = {
         const out = ctx.outputs();
         const transform = loadTransform(ctx.s3.pathOf(`${out.buckets.artifacts.uri}features/transform.json`));
         const test = await loadPreparedSplit(ctx.s3.pathOf(`${out.buckets.curated.uri}prepared/`), "test");
-        const bodies = test.slice(0, 500).map((r) => rawFeatureLine(r, transform.state.inputColumns));
+        const bodies = test.slice(0, 500).map((r) => featureLine(r, transform.state.inputColumns));
         if (bodies.length === 0) throw new StepError("the prepared test split is empty: re-run --from prepare");
         const run = new Date().toISOString().replace(/[-:T.Z]/g, "").slice(0, 14);
         ctx.log(`${st.url}/invocations: levels ${settings.levels.join(", ")} x ${settings.levelSeconds} s, p99 SLO ${settings.sloMs} ms (${settings.sloSource}), ${bodies.length} distinct test rows`);

@@ -26,10 +26,11 @@ import { parseServiceJson, readCaptureRows, writeFileAtomic, type CaptureRecord 
 import { type ModelQualityConstraints } from "../../../lib/monitoring/modelquality";
 import { shiftAdultRows } from "../../../lib/monitoring/shift";
 import { awsClients, awsStep, waitOptions } from "../../framework/aws-step";
+import { featureLine } from "../../framework/datasets";
 import { StepError } from "../../framework/step";
 import type { StepDef } from "../index";
-import { featureLine, replayAndMonitor, type MonitorReplayResult, type ReplayTarget, type Row } from "./replay";
-import { MONITOR, monitorInputValues, monitorStepResult, positiveInt, seedOption } from "./step";
+import { replayAndMonitor, type MonitorReplayResult, type ReplayTarget, type Row } from "./replay";
+import { MONITOR, monitorInputFiles, monitorInputValues, monitorStepResult, positiveInt, seedOption } from "./step";
 
 const HOUR = 3_600_000;
 
@@ -304,7 +305,7 @@ export async function runAwsMonitor(o: AwsMonitorInput): Promise<AwsMonitorResul
 const step: StepDef<"monitor"> = {
     ...MONITOR,
     description: "data-quality baseline to S3, replay the test set (as is + shifted) through InvokeEndpoint, wait for capture, data/model-quality monitors, drift assertion",
-    inputFiles: () => ["lib/monitoring", "scripts/steps/monitor/aws.ts", "scripts/steps/monitor/replay.ts", "scripts/steps/monitor/step.ts"],
+    inputFiles: () => monitorInputFiles("aws"),
     inputValues: monitorInputValues,
     async run(ctx) {
         const out = ctx.outputs();

@@ -21,7 +21,7 @@ import { parseS3Uri } from "../../framework/local-s3";
 import { StepError } from "../../framework/step";
 import type { StepDef } from "../index";
 import { replayAndMonitor, type MonitorReplayResult, type ReplaySpec, type ReplayTarget, type Row } from "./replay";
-import { MONITOR, monitorInputValues, monitorStepResult, positiveInt, seedOption } from "./step";
+import { MONITOR, monitorInputFiles, monitorInputValues, monitorStepResult, positiveInt, seedOption } from "./step";
 
 export interface MonitorReplayInput {
     /** URL of the running endpoint (loopback). */
@@ -162,7 +162,7 @@ export async function runMonitorReplay(o: MonitorReplayInput): Promise<MonitorRe
 const step: StepDef<"monitor"> = {
     ...MONITOR,
     description: "data-quality baseline, replay the test set (as is + shifted) through the endpoint, data/model-quality monitors, drift assertion, report",
-    inputFiles: () => ["lib/monitoring", "scripts/steps/monitor/local.ts", "scripts/steps/monitor/replay.ts", "scripts/steps/monitor/step.ts"],
+    inputFiles: () => monitorInputFiles("local"),
     inputValues: monitorInputValues,
     async run(ctx) {
         const out = ctx.outputs();

@@ -10,10 +10,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { baselinePrefix, groundTruthPrefix, hourPartition } from "../../../contracts/s3-layout";
-import { csvField } from "../../../lib/data/io";
 import { analyze, CaptureReadStats, formatServiceJson, reportPrefix, suggestBaseline, writeFileAtomic, type AnalyzeOptions, type Violation } from "../../../lib/monitoring";
 import { runModelQualityMonitor, type ModelQualityConstraints } from "../../../lib/monitoring/modelquality";
 import { collectMonitoringReports, writeMonitoringReport } from "../../../lib/monitoring/report";
+import { featureLine } from "../../framework/datasets";
 import { StepError } from "../../framework/step";
 import { fmt } from "./step";
 
@@ -116,11 +116,6 @@ export interface ReplayRun extends MonitorReplayResult {
 /** The data-quality baseline's records: the raw input columns of the training rows (one baseline for both targets). */
 export function baselineRecords(rows: readonly Row[], columns: readonly string[]): { values: (string | number | null)[]; names: string[] }[] {
     return rows.map((r) => ({ values: columns.map((c) => (r[c] === undefined ? null : (r[c] as string | number | null))), names: [...columns] }));
-}
-
-/** Raw CSV line the endpoint takes (missing values empty). */
-export function featureLine(row: Row, columns: readonly string[]): string {
-    return columns.map((c) => csvField(row[c] as string | number | null)).join(",");
 }
 
 /** The files of a folder (not its subfolders), sorted. */

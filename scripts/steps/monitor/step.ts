@@ -46,6 +46,11 @@ export function seedOption(ctx: Pick<StepContext, "options">): number {
     return seed;
 }
 
+/** The step's code and engine (part of its inputs): the form that runs, the shared loop and this declaration. */
+export function monitorInputFiles(form: "local" | "aws"): string[] {
+    return ["lib/monitoring", `scripts/steps/monitor/${form}.ts`, "scripts/steps/monitor/replay.ts", "scripts/steps/monitor/step.ts"];
+}
+
 /** The step's input values (both targets). */
 export function monitorInputValues(ctx: Pick<StepContext, "options" | "manifest">): unknown {
     return {

@@ -6,13 +6,12 @@
  */
 import * as fs from "fs";
 import { sha256File } from "../../../lib/data/io";
-import { LocalModelRegistry } from "../../../lib/registry";
+import { registryFor } from "../../framework/local-target";
 import type { StepDef } from "../index";
 import { bestCandidate, candidates, codeVersion, REGISTER } from "./step";
 
-export function registryFor(workdir: string, region: string, accountId: string): LocalModelRegistry {
-    return new LocalModelRegistry(`${workdir}/registry`, `arn:aws:sagemaker:${region}:${accountId}`);
-}
+// scripts/cli/registry.ts reads the registry through this module (kept until it imports scripts/framework/local-target)
+export { registryFor };
 
 const step: StepDef<"register"> = {
     ...REGISTER,
