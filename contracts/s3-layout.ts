@@ -1,9 +1,11 @@
 /**
- * The monitoring bucket's layout, defined once: the AWS `monitor` step writes the data-quality baseline here, and
- * the serverless monitor (components/serverless-monitor.ts, lib/monitoring/lambda) and the Model Monitor schedule
- * (components/modelmonitor.ts) read it from here.
+ * The monitoring bucket's layout, defined once: the `monitor` step (both targets) writes the data-quality baseline and
+ * the ground truth here, and the serverless monitor (components/serverless-monitor.ts, lib/monitoring/lambda) and the
+ * Model Monitor schedule (components/modelmonitor.ts) read them from here.
  *
  *   baselines/<endpoint>/{statistics.json, constraints.json}     data-quality baseline of an endpoint's model
+ *   ground-truth/<endpoint>/yyyy/mm/dd/hh/<file>.jsonl           ground truth, eventId = the request's inference id
+ * with the content type of each file by its extension (MONITORING_CONTENT_TYPES).
  */
 
 /** Key prefix (no leading or trailing slash) of an endpoint's data-quality baseline in the monitoring bucket. */
