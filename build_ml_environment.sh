@@ -3,6 +3,8 @@
 #   provision -> prepare -> features -> train -> tune -> register -> deploy -> batch-infer -> evaluate -> loadtest -> monitor
 # Local by default (no AWS, no Docker): ./build_ml_environment.sh
 # See docs/lifecycle.md for every option, step, output and the workdir layout.
+# The step list is the step registry's (STEP_NAMES in scripts/steps/index.ts), read as text so that --help and --list
+# work on a fresh clone before `npm ci`; each step runs in its own process (scripts/cli/run-step.ts).
 set -euo pipefail
 
 usage() {
@@ -17,7 +19,7 @@ usage: ./build_ml_environment.sh [--target local|aws] [--stack dev|prod] [--work
   --list     print the steps and exit
   --teardown stop the local endpoint started by the deploy step (no process is left) and exit
   options after -- go to every step (e.g. -- --rows 2000 --preview-only); the list: scripts/cli/run-step.ts --help
-steps: provision prepare features train tune register deploy batch-infer evaluate loadtest monitor
+steps: ${STEPS[*]}
 examples:
   ./build_ml_environment.sh                          # the whole lifecycle, locally, for the dev stack (~2 min)
   ./build_ml_environment.sh -- --rows 2000           # a quick slice of the data
@@ -30,7 +32,26 @@ USAGE
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
 
-STEPS=(provision prepare features train tune register deploy batch-infer evaluate loadtest monitor)
+require_node() {
+  command -v node >/dev/null || { echo "error: node (20.19+ or 22+) is required and was not found on PATH" >&2; exit 2; }
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>=22||(a===20&&b>=19)?0:1)' || { echo "error: node 20.19+ or 22+ is required (package.json engines), found $(node --version)" >&2; exit 2; }
+}
+# The lifecycle's steps in order: STEP_NAMES of the step registry (scripts/steps/index.ts; test/pipeline/reliability.test.ts
+# checks that this list equals it).
+STEPS=()
+load_steps() {
+  [ "${#STEPS[@]}" -gt 0 ] && return 0
+  require_node
+  local list
+  list="$(node -e '
+    const src = require("fs").readFileSync("scripts/steps/index.ts", "utf8");
+    const m = /export const STEP_NAMES\s*=\s*\[([^\]]*)\]/.exec(src);
+    const names = m ? [...m[1].matchAll(/["\x27]([a-z][a-z0-9-]*)["\x27]/g)].map((x) => x[1]) : [];
+    if (!names.length) { console.error("error: no STEP_NAMES list in scripts/steps/index.ts"); process.exit(1); }
+    console.log(names.join("\n"));
+  ')" || exit 2
+  mapfile -t STEPS <<<"$list"
+}
 target=local stack=dev workdir="" from="" only="" force=0 teardown=0
 step_opts=()
 while [ $# -gt 0 ]; do
@@ -41,9 +62,9 @@ while [ $# -gt 0 ]; do
     --from) from="${2:?--from needs a step name}"; shift 2 ;;
     --only) only="${2:?--only needs a step name}"; shift 2 ;;
     --force) force=1; shift ;;
-    --list) printf '%s\n' "${STEPS[@]}"; exit 0 ;;
+    --list) load_steps; printf '%s\n' "${STEPS[@]}"; exit 0 ;;
     --teardown) teardown=1; shift ;;
-    -h|--help) usage; exit 0 ;;
+    -h|--help) load_steps; usage; exit 0 ;;
     --) shift; step_opts=("$@"); break ;;
     *) echo "error: option '$1' is unknown: valid options are --target, --stack, --workdir, --from, --only, --force, --list, --teardown, --help (step options go after --; see --help)" >&2; exit 2 ;;
   esac
@@ -53,14 +74,13 @@ case "$target" in local|aws) ;; *) echo "error: --target '$target': expected loc
 [ -f "Pulumi.${stack}.yaml" ] || { echo "error: --stack '$stack': Pulumi.${stack}.yaml not found (stacks: $(ls Pulumi.*.yaml | sed 's/Pulumi\.\(.*\)\.yaml/\1/' | tr '\n' ' '))" >&2; exit 2; }
 workdir="${workdir:-.ml-env/$stack}"
 
+load_steps
 valid_step() { local s; for s in "${STEPS[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 for s in "$from" "$only"; do
   if [ -n "$s" ] && ! valid_step "$s"; then echo "error: unknown step '$s' (steps: ${STEPS[*]})" >&2; exit 2; fi
 done
 
-# Prerequisites: fail at once, one line naming what is missing.
-command -v node >/dev/null || { echo "error: node (20.19+ or 22+) is required and was not found on PATH" >&2; exit 2; }
-node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>=22||(a===20&&b>=19)?0:1)' || { echo "error: node 20.19+ or 22+ is required (package.json engines), found $(node --version)" >&2; exit 2; }
+# Prerequisites: fail at once, one line naming what is missing (node: checked by load_steps above).
 if [ "$target" = aws ]; then
   command -v pulumi >/dev/null || { echo "error: --target aws needs the Pulumi CLI (https://www.pulumi.com/docs/install/)" >&2; exit 2; }
   if [ -z "${AWS_ACCESS_KEY_ID:-}" ] && [ -z "${AWS_PROFILE:-}" ] && [ -z "${AWS_WEB_IDENTITY_TOKEN_FILE:-}" ] && [ ! -f "${HOME}/.aws/credentials" ] && [ ! -f "${HOME}/.aws/config" ]; then

@@ -15,7 +15,7 @@ import { CliSpec, FlagSpec, UsageError, withCli } from "../../lib/common/cli";
 import { stopDescendants } from "../framework/children";
 import { markInterrupted, runStep, StepError } from "../framework/step";
 import { acquireWorkdirLock, checkWorkdir, DEFAULT_MIN_FREE_MB, errText, releaseWorkdirLock, WorkdirError } from "../framework/workdir";
-import { loadStep, STEP_NAMES, STEP_OPTIONS as STEP_OPTION_NAMES } from "../steps";
+import { isStepName, loadStep, STEP_NAMES, STEP_OPTIONS as STEP_OPTION_NAMES } from "../steps";
 
 /** Help for each step option; the names themselves are scripts/steps' STEP_OPTIONS (one list). */
 const STEP_OPTION_HELP: Record<string, Omit<FlagSpec, "name">> = {
@@ -76,7 +76,7 @@ async function run(argv: string[]): Promise<number> {
     return withCli(SPEC, argv, async (p) => {
         const step = p.positionals[0];
         if (!step) throw new UsageError(`a step is required: one of ${STEP_NAMES.join(", ")}`);
-        if (!STEP_NAMES.includes(step)) throw new UsageError(`step '${step}' is unknown: use one of ${STEP_NAMES.join(", ")}`);
+        if (!isStepName(step)) throw new UsageError(`step '${step}' is unknown: use one of ${STEP_NAMES.join(", ")}`);
         const stack = String(p.flags.stack ?? "dev");
         const target = String(p.flags.target ?? "local");
         if (target !== "local" && target !== "aws") throw new UsageError(`option --target ${target}: expected local or aws`);

@@ -12,7 +12,7 @@ import { CliSpec, need, str, UsageError, withCli } from "../../lib/common/cli";
 import { Manifest, manifestPath, StepRecord } from "../framework/manifest";
 import { readState } from "../../lib/serving/process";
 import { isServerPid } from "./endpoint";
-import { STEP_NAMES } from "../steps";
+import { isStepName, STEP_NAMES } from "../steps";
 
 export interface SummaryOptions {
     workdir: string;
@@ -163,7 +163,7 @@ export function main(argv: string[]): Promise<number> {
         if (target !== "local" && target !== "aws") throw new UsageError(`option --target ${target}: expected local or aws`);
         for (const k of ["failed", "interrupted"]) {
             const s = str(p, k);
-            if (s !== undefined && !STEP_NAMES.includes(s)) throw new UsageError(`option --${k} ${s}: not a step (steps: ${STEP_NAMES.join(", ")})`);
+            if (s !== undefined && !isStepName(s)) throw new UsageError(`option --${k} ${s}: not a step (steps: ${STEP_NAMES.join(", ")})`);
         }
         const secs = str(p, "seconds");
         if (secs !== undefined && !(Number(secs) >= 0)) throw new UsageError(`option --seconds ${secs}: expected a number of seconds`);

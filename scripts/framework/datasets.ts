@@ -1,5 +1,9 @@
-/** Loading the prepared splits through the persisted feature transform: the same path for train, tune and evaluate. */
+/**
+ * The data the steps share: the prepared splits loaded through the persisted feature transform (the same path for train,
+ * tune and evaluate), the default hyperparameters, and the endpoint's request line of a raw record.
+ */
 import { loadPreparedSplit } from "../../lib/data";
+import { csvField } from "../../lib/data/io";
 import { loadTransform } from "../../lib/features";
 import { DMatrix } from "../../lib/training";
 import { StackOutputs } from "../../contracts/stack-outputs";
@@ -35,3 +39,11 @@ export const DEFAULT_HYPERPARAMETERS: Record<string, string | number> = {
     early_stopping_rounds: 10,
     seed: 42,
 };
+
+/**
+ * One request line of the endpoint (both targets, every step that calls it): the raw record's input columns in the
+ * transform's order as CSV, missing values empty, no label.
+ */
+export function featureLine(row: Record<string, unknown>, columns: readonly string[]): string {
+    return columns.map((c) => csvField(row[c] as string | number | null)).join(",");
+}

@@ -2,6 +2,9 @@
  * Step framework of build_ml_environment.sh: each step is a module with a name, the inputs that decide whether it must
  * run again, and a `run` that returns a one-line summary, key results and artifact paths. The runner records all of it
  * in the manifest, prints the banner, and skips a step whose inputs are unchanged since it last succeeded.
+ * Decision: the framework knows no step. Its types take the map of step name -> results type as a parameter (the steps
+ * layer supplies it: StepResults in scripts/steps/index.ts), so `ctx.resultsOf("batch-infer")` is typed without the
+ * framework importing upward; the one cast from the manifest's JSON to that type is in makeContext.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -14,7 +17,15 @@ import { errText } from "./workdir";
 
 export type Target = "local" | "aws";
 
-export interface StepContext {
+/** Results type of each step, keyed by step name; the default knows no step (any name, untyped results). */
+export type ResultsMap = object;
+/** A map that knows no step: the context of code that runs any step (the runner, tests). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyResults = any;
+/** The step names of a results map. */
+export type NameOf<M extends ResultsMap> = keyof M & string;
+
+export interface StepContext<M extends ResultsMap = AnyResults> {
     stack: string;
     target: Target;
     /** Absolute workdir. */
@@ -32,28 +43,33 @@ export interface StepContext {
     file(rel: string): string;
     /** Workdir-relative form of an absolute path (for the manifest). */
     rel(abs: string): string;
-    /** Results of an earlier step; throws naming the step to run when it has not succeeded. */
-    resultsOf(step: string): Record<string, unknown>;
+    /** Results of an earlier step (its declared type); throws naming the step to run when it has not succeeded. */
+    resultsOf<K extends NameOf<M>>(step: K): M[K];
     log(msg: string): void;
     progress(done: number, total: number, label?: string): void;
 }
 
-export interface StepResult {
+export interface StepResult<R extends object = Record<string, unknown>> {
     summary: string;
-    results?: Record<string, unknown>;
+    results?: R;
     artifacts?: Record<string, string>;
 }
 
-export interface StepDefinition {
-    name: string;
-    description: string;
+/** What a step declares once for both targets (scripts/steps/<step>/step.ts): its name and the steps it reads. */
+export interface StepDeclaration<N extends string = string, D extends string = string> {
+    readonly name: N;
     /** Steps whose results this one reads; their completion time is part of this step's inputs. */
-    dependsOn: string[];
+    readonly dependsOn: readonly D[];
+}
+
+/** One form of a step (local or aws): the declaration plus inputs and `run`, which returns the declared results. */
+export interface StepDefinition<M extends ResultsMap = AnyResults, N extends NameOf<M> = NameOf<M>> extends StepDeclaration<N, NameOf<M>> {
+    description: string;
     /** Files or folders (project-relative) whose content is part of the inputs: data and code. */
-    inputFiles(ctx: StepContext): string[];
+    inputFiles(ctx: StepContext<M>): string[];
     /** Config values and options that change the result. */
-    inputValues(ctx: StepContext): unknown;
-    run(ctx: StepContext): Promise<StepResult>;
+    inputValues(ctx: StepContext<M>): unknown;
+    run(ctx: StepContext<M>): Promise<StepResult<M[N] & object>>;
 }
 
 /** A failure the user can act on: its message is printed as is, without a stack trace. */
@@ -107,11 +123,11 @@ function fmtDuration(ms: number): string {
     return ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60000)} min ${Math.round((ms % 60000) / 1000)} s`;
 }
 
-export function makeContext(o: RunOptions, manifest: Manifest): StepContext {
+export function makeContext<M extends ResultsMap = AnyResults>(o: RunOptions, manifest: Manifest): StepContext<M> {
     const out = o.out ?? ((l: string) => process.stdout.write(l + "\n"));
     const workdir = path.resolve(o.workdir);
     let lastProgress = 0;
-    const ctx: StepContext = {
+    const ctx: StepContext<M> = {
         stack: o.stack,
         target: o.target,
         workdir,
@@ -133,10 +149,11 @@ export function makeContext(o: RunOptions, manifest: Manifest): StepContext {
         rel(abs: string) {
             return path.relative(workdir, abs) || ".";
         },
-        resultsOf(step: string) {
+        resultsOf<K extends NameOf<M>>(step: K): M[K] {
             const r = manifest.steps[step];
             if (!r || r.status !== "succeeded") throw new StepError(`step '${step}' has not succeeded in ${workdir}: run it first (./build_ml_environment.sh --from ${step})`);
-            return r.results ?? {};
+            // the manifest is JSON written by the step's own run(), which returns the declared results type
+            return (r.results ?? {}) as M[K];
         },
         log(msg: string) {
             out(`  ${msg}`);

@@ -222,6 +222,8 @@ describe("aws step: monitor", function () {
             const byId = new Map(invokes.map((i) => [i.InferenceId!, i]));
             for (const [name, p] of [["asis", g[0]], ["shifted", g[1]]] as const) {
                 assert.match(p.Key!, new RegExp(`^ground-truth/${EP}/${startHour.replace(/\//g, "\\/")}/${name}-\\d+\\.jsonl$`));
+                // JSON Lines as SageMaker names it (https://docs.aws.amazon.com/sagemaker/latest/dg/cdf-inference.html)
+                assert.equal(p.ContentType, "application/jsonlines");
                 const lines = String(p.Body).trim().split("\n").map((l) => JSON.parse(l));
                 assert.equal(lines.length, N_TEST);
                 lines.forEach((l, i) => {
@@ -253,6 +255,8 @@ describe("aws step: monitor", function () {
                 for (const f of ["statistics.json", "constraint_violations.json", "drift_report.json", "drift_report.csv"]) assert.ok(keys.has(`reports/${EP}/data-quality-${name}/${startHour}/${f}`), `data-quality-${name}/${f}`);
                 for (const f of ["statistics.json", "constraint_violations.json", "merge_report.json", "cloudwatch_metrics.jsonl"]) assert.ok(keys.has(`reports/${EP}/model-quality-${name}/${startHour}/${f}`), `model-quality-${name}/${f}`);
                 const mq = JSON.parse(String(r.find((p) => p.Key === `reports/${EP}/model-quality-${name}/${startHour}/statistics.json`)!.Body));
+                assert.equal(r.find((p) => p.Key === `reports/${EP}/model-quality-${name}/${startHour}/cloudwatch_metrics.jsonl`)!.ContentType, "application/jsonlines");
+                assert.equal(r.find((p) => p.Key === `reports/${EP}/data-quality-${name}/${startHour}/drift_report.csv`)!.ContentType, "text/csv");
                 assert.equal(mq.dataset.item_count, N_TEST, `${name}: every capture joined with its ground truth`);
             }
         });

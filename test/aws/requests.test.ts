@@ -9,7 +9,7 @@ import { buildInferenceRecommendationsJob } from "../../lib/aws/recommender";
 import { FRAMEWORK_IMAGE_ACCOUNTS, frameworkImageUri } from "../../lib/aws/images";
 import { jobName, kmsKeyForUri, parseS3Uri, platformTags, s3Join } from "../../lib/aws/common";
 import { HyperParameterTuningJobConfig } from "../../lib/tuning/config";
-import { DEFAULT_TUNING_CONFIG } from "../../scripts/steps/tune/local";
+import { DEFAULT_TUNING_CONFIG } from "../../scripts/steps/tune/step";
 import { devOutputs } from "./helpers";
 
 const out = devOutputs();

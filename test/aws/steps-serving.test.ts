@@ -299,6 +299,7 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
         assert.equal(req.InputConfig!.ModelPackageVersionArn, `${GROUP_ARN}/5`);
         assert.equal(req.RoleArn, out.roleArns.pipeline);
         const r = res.results!;
+        assert.ok("recommendations" in r, "the AWS form returns the Inference Recommender's results");
         assert.deepEqual((r.recommendations as { instanceType: string }[]).map((x) => x.instanceType), ["ml.m5.large", "ml.c5.xlarge"]);
         assert.equal(r.bestInstanceType, "ml.c5.xlarge", "ml.m5.large is cheaper but misses the 20 ms SLO");
         assert.equal(r.sloP99Ms, 20);

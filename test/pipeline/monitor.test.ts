@@ -12,7 +12,9 @@ import { ADULT_SCHEMA, parseBuffer } from '../../lib/data';
 import { evaluateBinaryClassification, suggestModelQualityConstraints } from '../../lib/monitoring/modelquality';
 import { shiftAdultRows } from '../../lib/monitoring/shift';
 import { serveEndpoint, type EndpointServer } from '../../lib/serving';
-import monitorStep, { checkShiftDetected, runMonitorReplay, SHIFT_ASSERTED_FEATURES, type MonitorReplayResult } from '../../scripts/steps/monitor/local';
+import monitorStep, { runMonitorReplay } from '../../scripts/steps/monitor/local';
+import { type MonitorReplayResult } from '../../scripts/steps/monitor/replay';
+import { checkShiftDetected, SHIFT_ASSERTED_FEATURES } from '../../scripts/steps/monitor/step';
 import { StepError, type StepContext } from '../../scripts/framework/step';
 import { ADULT_DATA, expectedProb, servingFixture } from '../serving/fixture';
 

@@ -6,9 +6,11 @@ import * as path from "path";
 import { StepContext, StepError } from "../../scripts/framework/step";
 import { ModelPackage } from "../../lib/registry";
 import { parseCliArgs, parseWeights } from "../../scripts/cli/endpoint";
-import deployStep, { parseVariantWeights, planVariants } from "../../scripts/steps/deploy/local";
-import { registryFor } from "../../scripts/steps/register/local";
-import { minAucFor, readScoredRecords, thinPoints } from "../../scripts/steps/evaluate/local";
+import deployStep, { planVariants } from "../../scripts/steps/deploy/local";
+import { parseVariantWeights } from "../../scripts/steps/deploy/step";
+import { registryFor } from "../../scripts/framework/local-target";
+import { readScoredRecords, thinPoints } from "../../scripts/steps/evaluate/local";
+import { minAucFor } from "../../scripts/steps/evaluate/step";
 import { formatLoadTestTable, loadTestSettings } from "../../scripts/steps/loadtest/local";
 
 function pkg(version: number, featuresHash = "sha256:aaa", testAuc = 0.9): ModelPackage {

@@ -21,7 +21,7 @@ import { readManifest } from "../../scripts/framework/manifest";
 import { runStep, StepDefinition } from "../../scripts/framework/step";
 import { acquireWorkdirLock, checkWorkdir, lockPath, pidStartTicks, readLock, releaseWorkdirLock } from "../../scripts/framework/workdir";
 import { isAlive, serversOf, startEndpoint, teardown } from "../../lib/serving/process";
-import { loadStep, STEP_OPTIONS } from "../../scripts/steps";
+import { loadStep, STEP_NAMES, STEP_OPTIONS } from "../../scripts/steps";
 import { SPEC as RUN_STEP_SPEC } from "../../scripts/cli/run-step";
 import { parseCli, UsageError } from "../../lib/common/cli";
 
@@ -102,6 +102,47 @@ describe("reliability: step options", () => {
         assert.match(r.stderr, /^error: option --rowz is unknown \(did you mean --rows\?\): valid options are [^\n]*\n\([^\n]*--help shows the usage and examples\)\nstopped before step 'provision': fix the configuration or options named above and re-run\.\n$/);
         assert.equal(fs.existsSync(path.join(w, "manifest.json")), false);
         assert.equal(fs.existsSync(lockPath(w)), false);
+    });
+});
+
+describe("build_ml_environment.sh: the step list is the step registry's", function () {
+    this.timeout(60_000);
+
+    it("--list, --help and the unknown-step error give STEP_NAMES, in order", () => {
+        const list = script(["--list"]);
+        assert.equal(list.code, 0, list.all);
+        assert.deepEqual(list.stdout.split("\n").filter(Boolean), [...STEP_NAMES]);
+        const help = script(["--help"]);
+        assert.equal(help.code, 0, help.all);
+        assert.ok(help.stdout.split("\n").includes(`steps: ${STEP_NAMES.join(" ")}`), help.stdout);
+        const bad = script(["--only", "trian"]);
+        assert.equal(bad.code, 2, bad.all);
+        assert.equal(bad.stderr, `error: unknown step 'trian' (steps: ${STEP_NAMES.join(" ")})\n`);
+    });
+
+    /** A copy of the script beside a registry file with the given text. */
+    function withRegistry(text: string): string {
+        const dir = tmp("reg");
+        fs.copyFileSync(SCRIPT, path.join(dir, "build_ml_environment.sh"));
+        fs.chmodSync(path.join(dir, "build_ml_environment.sh"), 0o755);
+        fs.mkdirSync(path.join(dir, "scripts", "steps"), { recursive: true });
+        fs.writeFileSync(path.join(dir, "scripts", "steps", "index.ts"), text);
+        return dir;
+    }
+
+    it("reads the registry in any code style (a formatter may wrap the list and change the quotes)", () => {
+        const dir = withRegistry(`export const STEP_NAMES = [\n    'provision',\n    "prepare",\n    'batch-infer',\n] as const;\n`);
+        const r = spawnSync(path.join(dir, "build_ml_environment.sh"), ["--list"], { encoding: "utf8" });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, "provision\nprepare\nbatch-infer\n");
+    });
+
+    it("stops with exit 2 naming the file when the registry has no step list", () => {
+        const dir = withRegistry("export const STEPS = [];\n");
+        const r = spawnSync(path.join(dir, "build_ml_environment.sh"), ["--list"], { encoding: "utf8" });
+        assert.equal(r.status, 2);
+        assert.equal(r.stdout, "");
+        assert.equal(r.stderr, "error: no STEP_NAMES list in scripts/steps/index.ts\n");
     });
 });
 

@@ -13,12 +13,13 @@ import { batchOutputPrefix, rawBatchInputUri, readTransformOutput } from "../../
 import { buildModel, createModel } from "../../../lib/aws/hosting";
 import { awsClients, awsStep, listPackages, waitOptions } from "../../framework/aws-step";
 import { BATCH_DATA_PROCESSING, buildTransformJob, runTransformJob } from "../../../lib/aws/transform";
-import { StepDefinition, StepError } from "../../framework/step";
+import { StepError } from "../../framework/step";
+import type { StepDef } from "../index";
+import { BATCH_INFER } from "./step";
 
-const step: StepDefinition = {
-    name: "batch-infer",
+const step: StepDef<"batch-infer"> = {
+    ...BATCH_INFER,
     description: "SageMaker batch transform over the test set (SplitType Line, MultiRecord, joined record_id + label + score)",
-    dependsOn: ["register"],
     inputFiles: () => ["lib/aws/transform.ts"],
     inputValues: (ctx) => ({
         maxPayloadInMB: ctx.options["max-payload-mb"] ?? 6,

@@ -17,17 +17,18 @@ import * as path from "path";
 import { loadPreparedSplit } from "../../../lib/data";
 import { sha256File, writeFileAtomic } from "../../../lib/data/io";
 import { loadTransform } from "../../../lib/features";
-import { StepDefinition, StepError } from "../../framework/step";
+import { StepError } from "../../framework/step";
+import { featureLine } from "../../framework/datasets";
+import { approvedVersions, registryFor } from "../../framework/local-target";
+import type { StepDef } from "../index";
+import { BATCH_INFER } from "./step";
 import { runBatchTransform } from "../../../lib/serving";
-import { approvedVersions, rawFeatureLine } from "../deploy/local";
-import { registryFor } from "../register/local";
 
 export const BATCH_DATA_PROCESSING = { InputFilter: "$[2:]", JoinSource: "Input", OutputFilter: "$[0,1,-1]" } as const;
 
-const step: StepDefinition = {
-    name: "batch-infer",
+const step: StepDef<"batch-infer"> = {
+    ...BATCH_INFER,
     description: "batch transform over the test set (SplitType Line, MultiRecord, joined record_id + label + score)",
-    dependsOn: ["register"],
     inputFiles: () => ["lib/serving/batch.ts", "lib/serving/model.ts", "lib/serving/artifact.ts"],
     inputValues: (ctx) => ({ maxPayloadInMB: ctx.options["max-payload-mb"] ?? 6, approved: approvedVersions(ctx) }),
     async run(ctx) {
@@ -57,7 +58,7 @@ const step: StepDefinition = {
         const outputUri = `${out.buckets.curated.uri}batch-transform/output/test.csv.out`;
         const inputFile = ctx.s3.pathOf(inputUri);
         const outputFile = ctx.s3.pathOf(outputUri);
-        const lines = test.map((r) => `${String(r.record_id)},${String(r.label)},${rawFeatureLine(r, transform.state.inputColumns)}`);
+        const lines = test.map((r) => `${String(r.record_id)},${String(r.label)},${featureLine(r, transform.state.inputColumns)}`);
         fs.mkdirSync(path.dirname(inputFile), { recursive: true });
         writeFileAtomic(inputFile, lines.join("\n") + "\n");
         fs.mkdirSync(path.dirname(outputFile), { recursive: true });

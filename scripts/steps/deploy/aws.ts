@@ -21,8 +21,9 @@ import { buildEndpointConfig, buildModel, createEndpointConfig, createModel, dep
 import { withThrottlingRetry } from "../../../lib/aws/retry";
 import { getObjectText } from "../../../lib/aws/s3";
 import { awsClients, awsStep, listPackages, waitOptions } from "../../framework/aws-step";
-import { StepContext, StepDefinition, StepError } from "../../framework/step";
-import { parseVariantWeights, VariantWeight } from "./local";
+import { StepContext, StepError } from "../../framework/step";
+import type { StepDef } from "../index";
+import { DEPLOY, DeployResults, parseVariantWeights, VariantWeight } from "./step";
 
 function configuredVariants(ctx: StepContext): { variants: (VariantWeight & { instanceType: string; instanceCount: number })[]; source: string } {
     const cfg = ctx.config.endpoint.variants;
@@ -38,10 +39,9 @@ function configuredVariants(ctx: StepContext): { variants: (VariantWeight & { in
     return { variants: cfg.map((v, i) => ({ name: v.name, weight: v.weight, ...size(v.name, i) })), source: `mlplatform:endpoint.variants in Pulumi.${ctx.stack}.yaml` };
 }
 
-const step: StepDefinition = {
-    name: "deploy",
+const step: StepDef<"deploy"> = {
+    ...DEPLOY,
     description: "CreateModel + CreateEndpointConfig (capture, KMS) + UpdateEndpoint for the approved packages; wait InService",
-    dependsOn: ["register"],
     inputFiles: () => ["lib/aws/hosting.ts"],
     inputValues: (ctx) => ({
         variants: ctx.options.variants ?? ctx.config.endpoint.variants.map((v) => [v.name, v.weight, v.instanceType, v.initialInstanceCount]),
@@ -62,7 +62,8 @@ const step: StepDefinition = {
             return awsStep("deploy", async () => {
                 const d = await shiftWeights(sm, ep.name, Object.fromEntries(weights.map((w) => [w.name, w.weight])), wait);
                 const now = (d.ProductionVariants ?? []).map((v) => `${v.VariantName}=${v.CurrentWeight ?? "?"}`).join(", ");
-                const prev = (ctx.manifest.steps.deploy?.results ?? {}) as Record<string, unknown>;
+                // the previous deploy's results (this step's own record in the manifest), kept with the new weights
+                const prev = (ctx.manifest.steps.deploy?.results ?? {}) as Partial<DeployResults>;
                 return {
                     summary: `${ep.name}: traffic shifted (${now})`,
                     results: { ...prev, endpointName: ep.name, weights: Object.fromEntries(weights.map((w) => [w.name, w.weight])), endpointConfigName: d.EndpointConfigName ?? prev.endpointConfigName ?? null },

@@ -26,46 +26,23 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadPreparedSplit } from "../../../lib/data";
-import { csvField, sha256File } from "../../../lib/data/io";
+import { sha256File } from "../../../lib/data/io";
 import { loadTransform } from "../../../lib/features";
+import { featureLine } from "../../framework/datasets";
 import { parseS3Uri } from "../../framework/local-s3";
-import { StepContext, StepDefinition, StepError } from "../../framework/step";
+import { approvedVersions, registryFor } from "../../framework/local-target";
+import { StepContext, StepError } from "../../framework/step";
 import { ModelPackage } from "../../../lib/registry";
 import { EndpointConfig, endpointDir, startEndpoint } from "../../../lib/serving";
 import { isServerPid, loopbackRequest } from "../../cli/endpoint";
-import { registryFor } from "../register/local";
-
-export { isServerPid, loopbackRequest, runningEndpoint, stateFileOf } from "../../cli/endpoint";
-
-export interface VariantWeight {
-    name: string;
-    weight: number;
-}
+import type { StepDef } from "../index";
+import { DEPLOY, parseVariantWeights, VariantWeight } from "./step";
 
 export interface PlannedVariant extends VariantWeight {
     modelPackageVersion: number;
     modelPackageArn: string;
     modelUri: string;
     testAuc: number | null;
-}
-
-const VARIANT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-
-/** Parses `--variants champion=0.9,challenger=0.1` (names + relative weights). */
-export function parseVariantWeights(spec: string, where = "--variants"): VariantWeight[] {
-    const out: VariantWeight[] = [];
-    for (const part of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
-        const m = /^([^=]+)=(.+)$/.exec(part);
-        const w = m ? Number(m[2]) : NaN;
-        if (!m || !VARIANT_NAME.test(m[1]) || !Number.isFinite(w) || w < 0) {
-            throw new StepError(`${where} '${part}': expected <variant>=<weight> with a variant name of letters, digits and hyphens and a weight >= 0, e.g. champion=0.9,challenger=0.1`);
-        }
-        if (out.some((v) => v.name === m[1])) throw new StepError(`${where}: variant '${m[1]}' is given twice`);
-        out.push({ name: m[1], weight: w });
-    }
-    if (out.length === 0) throw new StepError(`${where} is empty: give <variant>=<weight>[,...], e.g. champion=1`);
-    if (out.every((v) => v.weight === 0)) throw new StepError(`${where}: every weight is 0; give at least one variant a weight > 0`);
-    return out;
 }
 
 /**
@@ -105,23 +82,6 @@ export function planVariants(
     return { planned, notes };
 }
 
-/** One raw CSV line (the transform's input columns, no label) for a prepared row: what a client sends. */
-export function rawFeatureLine(row: Record<string, unknown>, inputColumns: readonly string[]): string {
-    return inputColumns.map((c) => csvField(row[c] as string | number | null)).join(",");
-}
-
-/** Approved versions of the stack's model package group (part of deploy's and batch-infer's inputs). */
-export function approvedVersions(ctx: StepContext): number[] {
-    try {
-        const out = ctx.outputs();
-        return registryFor(ctx.workdir, out.region, out.accountId)
-            .list(out.modelPackageGroupName, "Approved")
-            .map((p) => p.ModelPackageVersion);
-    } catch {
-        return [];
-    }
-}
-
 function configuredVariants(ctx: StepContext): { variants: VariantWeight[]; source: string } {
     if (typeof ctx.options.variants === "string") return { variants: parseVariantWeights(ctx.options.variants), source: "--variants" };
     if (ctx.options.variants !== undefined) throw new StepError("--variants needs a value: <variant>=<weight>[,...], e.g. champion=0.9,challenger=0.1");
@@ -136,10 +96,9 @@ function portOption(ctx: StepContext): number {
     return p;
 }
 
-const step: StepDefinition = {
-    name: "deploy",
+const step: StepDef<"deploy"> = {
+    ...DEPLOY,
     description: "serve the approved model package(s) as production variants (weights, data capture, logs, EMF metrics) in the background",
-    dependsOn: ["register"],
     inputFiles: () => ["lib/serving"],
     inputValues: (ctx) => {
         // The endpoint recorded by the last deploy must still be running, else deploy runs again (a crash or a kill;
@@ -216,7 +175,7 @@ const step: StepDefinition = {
         const transform = loadTransform(transformFile);
         const prepared = ctx.s3.pathOf(`${out.buckets.curated.uri}prepared/`);
         const [row] = (await loadPreparedSplit(prepared, "test")).slice(0, 1);
-        const line = rawFeatureLine(row, transform.state.inputColumns);
+        const line = featureLine(row, transform.state.inputColumns);
         const inferenceId = `deploy-smoke-${Date.now()}`;
         const ans = await loopbackRequest(handle.url, "POST", "/invocations", line, { "Content-Type": "text/csv", Accept: "text/csv", "X-Amzn-SageMaker-Inference-Id": inferenceId });
         const score = Number(ans.body);

@@ -9,35 +9,26 @@ import { kmsKeyForUri, s3Join } from "../../../lib/aws/common";
 import { readTransformOutput } from "../../../lib/aws/datasets";
 import { putObject } from "../../../lib/aws/s3";
 import { awsClients, awsStep } from "../../framework/aws-step";
-import { calibrationBins, evaluateBinaryClassification, suggestModelQualityConstraints } from "../../../lib/monitoring/modelquality";
-import { StepDefinition, StepError } from "../../framework/step";
+import { StepError } from "../../framework/step";
 import { HtmlReport } from "../../../lib/reports";
-import { minAucFor, qualityGate } from "./local";
+import type { StepDef } from "../index";
+import { EVALUATE, evaluateInputValues, evaluateScores, evaluationSettings, qualityGate } from "./step";
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : "n/a");
 
-const step: StepDefinition = {
-    name: "evaluate",
+const step: StepDef<"evaluate"> = {
+    ...EVALUATE,
     description: "metrics of the batch-transform output (Model Monitor statistics + constraints to S3, SSE-KMS) and the AUC gate",
-    dependsOn: ["batch-infer"],
     inputFiles: () => ["lib/monitoring/modelquality"],
-    inputValues: (ctx) => ({ minAuc: minAucFor(ctx).minAuc, threshold: ctx.options.threshold ?? 0.5 }),
+    inputValues: evaluateInputValues,
     async run(ctx) {
-        const out = ctx.outputs();
-        const { minAuc, source } = minAucFor(ctx);
-        const threshold = ctx.options.threshold === undefined ? 0.5 : Number(ctx.options.threshold);
-        if (!(threshold > 0 && threshold < 1)) throw new StepError(`--threshold ${String(ctx.options.threshold)}: expected a probability in (0, 1), e.g. 0.5`);
-        const batch = ctx.resultsOf("batch-infer") as { outputUri: string; transformJob: string; modelPackageVersion: number };
+        const { out, minAuc, source, threshold, batch } = evaluationSettings(ctx);
         if (!String(batch.outputUri).startsWith("s3://") || !ctx.manifest.steps["batch-infer"]) throw new StepError("batch-infer has no S3 output: re-run --from batch-infer --target aws");
         const { s3 } = awsClients(out);
         return awsStep("evaluate", async () => {
             const prefix = batch.outputUri.slice(0, batch.outputUri.lastIndexOf("/") + 1);
             const recs = await readTransformOutput(s3, prefix);
-            const n = recs.ids.length;
-            const positives = recs.labels.reduce((s, y) => s + y, 0);
-            if (positives === 0 || positives === n) throw new StepError(`${batch.outputUri}: all ${n} test labels are ${positives ? 1 : 0}; AUC needs both classes — use a larger slice (--rows) or the full data`);
-            const ev = evaluateBinaryClassification({ scores: recs.scores, labels: recs.labels }, { probabilityThreshold: threshold });
-            const { constraints, skipped } = suggestModelQualityConstraints(ev.statistics);
+            const { n, positives, ev, constraints, skipped, cal } = evaluateScores(recs, threshold, batch.outputUri);
             for (const s of skipped) ctx.log(`constraint not suggested for ${s.metric_name}: ${s.reason}`);
             const baseUri = s3Join(out.buckets.monitoring.uri, "model-quality/", "baseline/");
             const key = kmsKeyForUri(out, baseUri);
@@ -51,7 +42,6 @@ const step: StepDefinition = {
             const v = ev.values;
             const c = ev.counts;
             const auc = v.auc;
-            const cal = calibrationBins(recs.scores, recs.labels, 10);
             const passed = auc >= minAuc;
             const rep = new HtmlReport(`Model evaluation — ${out.modelPackageGroupName} version ${batch.modelPackageVersion} (AWS)`, {
                 subtitle: `test split, ${n} records (${positives} positive), transform job ${batch.transformJob}, stack ${ctx.stack}`,

@@ -12,14 +12,11 @@
  */
 import * as fs from "fs";
 import { writeFileAtomic } from "../../../lib/data/io";
-import {
-    calibrationBins,
-    evaluateBinaryClassification,
-    rocAndPrPoints,
-    suggestModelQualityConstraints,
-} from "../../../lib/monitoring/modelquality";
-import { StepContext, StepDefinition, StepError, StepResult } from "../../framework/step";
+import { rocAndPrPoints } from "../../../lib/monitoring/modelquality";
+import { StepError } from "../../framework/step";
 import { HtmlReport, heatmapSpec, lineSpec } from "../../../lib/reports";
+import type { StepDef } from "../index";
+import { EVALUATE, evaluateInputValues, evaluateScores, evaluationSettings, qualityGate } from "./step";
 
 export interface ScoredRecords {
     ids: string[];
@@ -60,45 +57,19 @@ export function thinPoints<T>(pts: T[], max: number): T[] {
     return out;
 }
 
-export function minAucFor(ctx: StepContext): { minAuc: number; source: string } {
-    if (ctx.options["min-auc"] !== undefined) {
-        const v = Number(ctx.options["min-auc"]);
-        if (ctx.options["min-auc"] === true || !(v >= 0 && v <= 1)) throw new StepError(`--min-auc ${String(ctx.options["min-auc"])}: expected a number in [0, 1], e.g. --min-auc 0.85`);
-        return { minAuc: v, source: "--min-auc" };
-    }
-    let fromOutputs: number | undefined;
-    try {
-        fromOutputs = ctx.outputs().pipeline?.minAuc;
-    } catch {
-        fromOutputs = undefined;
-    }
-    return typeof fromOutputs === "number" ? { minAuc: fromOutputs, source: `pipeline.minAuc of stack ${ctx.stack}` } : { minAuc: ctx.config.pipeline.minAuc, source: `pipeline.minAuc of Pulumi.${ctx.stack}.yaml` };
-}
-
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : "NaN");
 
-const step: StepDefinition = {
-    name: "evaluate",
+const step: StepDef<"evaluate"> = {
+    ...EVALUATE,
     description: "model-quality statistics + constraints (Model Monitor format), evaluation report, AUC quality gate",
-    dependsOn: ["batch-infer"],
     inputFiles: () => ["lib/monitoring/modelquality", "lib/reports"],
-    inputValues: (ctx) => ({ minAuc: minAucFor(ctx).minAuc, threshold: ctx.options.threshold ?? 0.5 }),
+    inputValues: evaluateInputValues,
     async run(ctx) {
-        const out = ctx.outputs();
-        const { minAuc, source } = minAucFor(ctx);
-        const threshold = ctx.options.threshold === undefined ? 0.5 : Number(ctx.options.threshold);
-        if (!(threshold > 0 && threshold < 1)) throw new StepError(`--threshold ${String(ctx.options.threshold)}: expected a probability in (0, 1), e.g. 0.5`);
-        const batch = ctx.resultsOf("batch-infer") as { outputUri: string; transformJob: string; modelPackageVersion: number };
+        const { out, minAuc, source, threshold, batch } = evaluationSettings(ctx);
         const outputFile = ctx.s3.pathOf(batch.outputUri);
         const recs = readScoredRecords(outputFile);
-        const n = recs.ids.length;
-        const positives = recs.labels.reduce((s, y) => s + y, 0);
-        if (positives === 0 || positives === n) {
-            throw new StepError(`${batch.outputUri}: all ${n} test labels are ${positives ? 1 : 0}; AUC needs both classes — use a larger slice (--rows) or the full data`);
-        }
-        const ev = evaluateBinaryClassification({ scores: recs.scores, labels: recs.labels }, { probabilityThreshold: threshold });
+        const { n, positives, ev, constraints, skipped, cal } = evaluateScores(recs, threshold, batch.outputUri);
         const stats = ev.statistics;
-        const { constraints, skipped } = suggestModelQualityConstraints(stats);
         const baseUri = `${out.buckets.monitoring.uri}model-quality/baseline/`;
         const statsFile = ctx.s3.pathOf(`${baseUri}statistics.json`);
         const consFile = ctx.s3.pathOf(`${baseUri}constraints.json`);
@@ -110,7 +81,6 @@ const step: StepDefinition = {
         const v = ev.values;
         const c = ev.counts;
         const auc = v.auc;
-        const cal = calibrationBins(recs.scores, recs.labels, 10);
         const curves = rocAndPrPoints(recs.scores, recs.labels);
         const passed = auc >= minAuc;
 
@@ -198,58 +168,5 @@ const step: StepDefinition = {
         });
     },
 };
-
-export interface GateInput {
-    ctx: StepContext;
-    group: string;
-    version: number;
-    ev: ReturnType<typeof evaluateBinaryClassification>;
-    cal: ReturnType<typeof calibrationBins>;
-    records: number;
-    positives: number;
-    threshold: number;
-    minAuc: number;
-    source: string;
-    /** Where statistics.json and constraints.json were written (s3://.../model-quality/baseline/). */
-    baseUri: string;
-    reportFile: string;
-}
-
-/** The evaluate step's quality gate and results (both targets): throws with the numbers below the threshold. */
-export function qualityGate(g: GateInput, artifacts: Record<string, string>): StepResult {
-    const v = g.ev.values;
-    const c = g.ev.counts;
-    const auc = v.auc;
-    const n = g.records;
-    if (!(auc >= g.minAuc)) {
-        throw new StepError(
-            `quality gate failed: test AUC ${fmt(auc)} < ${g.minAuc} (${g.source}) on ${n} test records (model package ${g.group}/${g.version}); ` +
-                `see ${g.ctx.rel(g.reportFile)}. Improve the model (re-run --from train with other --hp.* or more data) or, if the threshold is wrong, change pipeline.minAuc in Pulumi.${g.ctx.stack}.yaml`,
-        );
-    }
-    return {
-        summary: `test AUC ${fmt(auc)} >= ${g.minAuc} (gate passed), accuracy ${fmt(v.accuracy)}, F1 ${fmt(v.f1)} on ${n} records; report ${g.ctx.rel(g.reportFile)}`,
-        results: {
-            testAuc: auc,
-            aucStd: Number.isFinite(g.ev.standardDeviations.auc) ? g.ev.standardDeviations.auc : null,
-            accuracy: v.accuracy,
-            f1: v.f1,
-            precision: v.precision,
-            recall: v.recall,
-            records: n,
-            positives: g.positives,
-            threshold: g.threshold,
-            confusionMatrix: { tn: c.tn, fp: c.fp, fn: c.fn, tp: c.tp },
-            expectedCalibrationError: g.cal.expectedCalibrationError,
-            minAuc: g.minAuc,
-            minAucSource: g.source,
-            gate: "passed",
-            modelPackageVersion: g.version,
-            statisticsUri: `${g.baseUri}statistics.json`,
-            constraintsUri: `${g.baseUri}constraints.json`,
-        },
-        artifacts,
-    };
-}
 
 export default step;

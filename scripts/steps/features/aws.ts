@@ -17,14 +17,15 @@ import { putObject } from "../../../lib/aws/s3";
 import { awsClients, awsStep } from "../../framework/aws-step";
 import { loadPreparedSplit } from "../../../lib/data";
 import { featureSpecFromSchema, fitTransform } from "../../../lib/features";
-import { StepDefinition, StepError } from "../../framework/step";
+import { StepError } from "../../framework/step";
+import type { StepDef } from "../index";
+import { FEATURES } from "./step";
 import { writeEdaReport } from "../../../lib/reports";
 import { writeTar } from "../../../lib/training";
 
-const step: StepDefinition = {
-    name: "features",
+const step: StepDef<"features"> = {
+    ...FEATURES,
     description: "fit the feature transform on train, write model inputs to S3, ingest into the feature group (PutRecord), EDA report",
-    dependsOn: ["prepare"],
     inputFiles: () => ["lib/features", "lib/aws/featurestore.ts", "lib/aws/datasets.ts", "lib/aws/preprocess.ts", "lib/aws/scripts/preprocess.py", "lib/reports"],
     inputValues: (ctx) => ({ minFrequency: ctx.options["min-frequency"] ?? 10, encoding: ctx.options.encoding ?? "one-hot" }),
     async run(ctx) {

@@ -8,13 +8,14 @@ import * as path from "path";
 import { loadPreparedSplit } from "../../../lib/data";
 import { featureSpecFromSchema, fitTransform } from "../../../lib/features";
 import { featureGroupFromSchema, LocalFeatureStore } from "../../../lib/featurestore";
-import { StepDefinition, StepError } from "../../framework/step";
+import { StepError } from "../../framework/step";
+import type { StepDef } from "../index";
+import { FEATURES } from "./step";
 import { writeEdaReport } from "../../../lib/reports";
 
-const step: StepDefinition = {
-    name: "features",
+const step: StepDef<"features"> = {
+    ...FEATURES,
     description: "fit the feature transform on train, ingest into the feature store, EDA report",
-    dependsOn: ["prepare"],
     inputFiles: () => ["lib/features", "lib/featurestore", "lib/reports"],
     inputValues: (ctx) => ({ minFrequency: ctx.options["min-frequency"] ?? 10, encoding: ctx.options.encoding ?? "one-hot" }),
     async run(ctx) {

@@ -11,9 +11,12 @@
 import { loadPreparedSplit } from "../../../lib/data";
 import { writeFileAtomic } from "../../../lib/data/io";
 import { loadTransform } from "../../../lib/features";
-import { StepContext, StepDefinition, StepError } from "../../framework/step";
+import { StepContext, StepError } from "../../framework/step";
+import type { StepDef } from "../index";
+import { LOADTEST } from "./step";
 import { LoadTestResult, ping, runLoadTest } from "../../../lib/serving";
-import { rawFeatureLine, runningEndpoint } from "../deploy/local";
+import { runningEndpoint } from "../../cli/endpoint";
+import { featureLine } from "../../framework/datasets";
 
 const MAX_LEVEL_SECONDS = 30;
 const WARMUP_REQUESTS = 200;
@@ -60,12 +63,9 @@ export function formatLoadTestTable(r: LoadTestResult): string[] {
     return [line(head), ...rows.map(line)];
 }
 
-const step: StepDefinition = {
-    name: "loadtest",
+const step: StepDef<"loadtest"> = {
+    ...LOADTEST,
     description: "load test the running endpoint at increasing concurrency up to the latency SLO (loopback only)",
-    // deploy is checked inside run() (not via dependsOn) so that "endpoint torn down" reaches the user as this step's
-    // failure message; its completion time is part of the inputs below, as dependsOn would make it.
-    dependsOn: [],
     inputFiles: () => ["lib/serving/loadtest.ts"],
     inputValues: (ctx) => {
         const s = loadTestSettings(ctx);
@@ -78,7 +78,7 @@ const step: StepDefinition = {
         if (rec?.results?.tornDownAt) {
             throw new StepError(`the endpoint was torn down at ${String(rec.results.tornDownAt)} (--teardown): deploy it again with ./build_ml_environment.sh --only deploy --workdir ${ctx.workdir}`);
         }
-        const dep = ctx.resultsOf("deploy") as { endpointName: string };
+        const dep = ctx.resultsOf("deploy");
         const st = runningEndpoint(ctx.workdir, dep.endpointName);
         if (!st || (await ping(st.host, st.port)) !== 200) {
             throw new StepError(`endpoint ${dep.endpointName} is not running in ${ctx.workdir} (no live pid file or /ping failed): start it with ./build_ml_environment.sh --only deploy --workdir ${ctx.workdir}`);
@@ -86,7 +86,7 @@ const step: StepDefinition = {
         const out = ctx.outputs();
         const transform = loadTransform(ctx.s3.pathOf(`${out.buckets.artifacts.uri}features/transform.json`));
         const test = await loadPreparedSplit(ctx.s3.pathOf(`${out.buckets.curated.uri}prepared/`), "test");
-        const bodies = test.slice(0, 500).map((r) => rawFeatureLine(r, transform.state.inputColumns));
+        const bodies = test.slice(0, 500).map((r) => featureLine(r, transform.state.inputColumns));
         if (bodies.length === 0) throw new StepError("the prepared test split is empty: re-run --from prepare");
         const run = new Date().toISOString().replace(/[-:T.Z]/g, "").slice(0, 14);
         ctx.log(`${st.url}/invocations: levels ${settings.levels.join(", ")} x ${settings.levelSeconds} s, p99 SLO ${settings.sloMs} ms (${settings.sloSource}), ${bodies.length} distinct test rows`);

@@ -14,7 +14,9 @@ import { preparedUri } from "../../../lib/aws/datasets";
 import { buildPrepareProcessingJob, PREPARE_SCRIPT, runProcessingJob } from "../../../lib/aws/processing";
 import { getObjectText, putObject } from "../../../lib/aws/s3";
 import { awsClients, awsStep, waitOptions } from "../../framework/aws-step";
-import { StepDefinition, StepError } from "../../framework/step";
+import { StepError } from "../../framework/step";
+import type { StepDef } from "../index";
+import { PREPARE } from "./step";
 
 const SOURCES = ["adult.data", "adult.test"];
 const SCRIPT = path.join(__dirname, "..", "..", "..", "lib", "aws", "scripts", PREPARE_SCRIPT);
@@ -28,10 +30,9 @@ export function sliceRaw(buf: Buffer, rows: number | undefined): { body: Buffer;
     return { body: Buffer.from([lines[0], ...kept].join("\n") + "\n"), rows: kept.length };
 }
 
-const step: StepDefinition = {
-    name: "prepare",
+const step: StepDef<"prepare"> = {
+    ...PREPARE,
     description: "land raw data in S3, clean/validate/de-duplicate/split in a SageMaker processing job",
-    dependsOn: ["provision"],
     inputFiles: () => ["data/adult", "lib/aws/scripts", "lib/data/schema.ts"],
     inputValues: (ctx) => ({ rows: ctx.options.rows ?? null, seed: ctx.options.seed ?? 42, instanceType: ctx.options["instance-type"] ?? null }),
     async run(ctx) {

@@ -10,7 +10,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { DataPrepError, formatQualitySummary, prepare } from "../../../lib/data";
 import { writeFileAtomic } from "../../../lib/data/io";
-import { StepDefinition, StepError } from "../../framework/step";
+import { StepError } from "../../framework/step";
+import type { StepDef } from "../index";
+import { PREPARE } from "./step";
 
 const SOURCES = ["adult.data", "adult.test"];
 
@@ -35,10 +37,9 @@ function maxDropRatePercent(ctx: { options: Record<string, string | boolean>; co
     return v;
 }
 
-const step: StepDefinition = {
-    name: "prepare",
+const step: StepDef<"prepare"> = {
+    ...PREPARE,
     description: "land raw data, clean, validate, de-duplicate, stratified split",
-    dependsOn: ["provision"],
     inputFiles: () => ["data/adult", "lib/data"],
     inputValues: (ctx) => ({ rows: ctx.options.rows ?? null, seed: ctx.options.seed ?? 42, maxDropRate: maxDropRatePercent(ctx) }),
     async run(ctx) {

@@ -11,7 +11,9 @@ import { checkStackOutputs, StackOutputs } from "../../../contracts/stack-output
 import { writeFileAtomic } from "../../../lib/data/io";
 import { formatReport, jsonReport } from "../../../gate/format";
 import { runGate } from "../../../gate/gate";
-import { StepDefinition, StepError } from "../../framework/step";
+import { StepError } from "../../framework/step";
+import type { StepDef } from "../index";
+import { PROVISION } from "./step";
 
 function pulumi(args: string[], cwd: string): string {
     const r = spawnSync("pulumi", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 * 1024 * 1024 });
@@ -20,10 +22,9 @@ function pulumi(args: string[], cwd: string): string {
     return r.stdout;
 }
 
-const step: StepDefinition = {
-    name: "provision",
+const step: StepDef<"provision"> = {
+    ...PROVISION,
     description: "policy gate + stack outputs (local) / pulumi up with the policy pack (aws)",
-    dependsOn: [],
     inputFiles: (ctx) => ["infra", "components", "policies", `Pulumi.${ctx.stack}.yaml`],
     inputValues: (ctx) => ({ previewOnly: ctx.options["preview-only"] === true }),
     async run(ctx) {

@@ -13,41 +13,25 @@ import { buildPreprocessArchive, preprocessArchiveUri } from "../../../lib/aws/p
 import { approvalFor, buildModelPackage, registerModelPackage, versionOfArn } from "../../../lib/aws/registry";
 import { getObjectBuffer, putObject } from "../../../lib/aws/s3";
 import { awsClients, awsStep, waitOptions } from "../../framework/aws-step";
-import { StepDefinition, StepError } from "../../framework/step";
-import { codeVersion } from "./local";
+import { StepError } from "../../framework/step";
+import type { StepDef } from "../index";
+import { bestCandidate, candidates, codeVersion, REGISTER } from "./step";
 
-interface Candidate {
-    source: string;
-    job: string;
-    modelUri: string;
-    validationAuc: number;
-    testAuc: number;
-    statisticsUri: string;
-    hyperParameters: Record<string, string>;
-}
-
-const step: StepDefinition = {
-    name: "register",
+const step: StepDef<"register"> = {
+    ...REGISTER,
     description: "CreateModelPackage (metrics in S3, lineage) and the stack's approval rule",
-    dependsOn: ["train"],
     inputFiles: () => ["lib/aws/registry.ts", "lib/aws/preprocess.ts", "lib/aws/scripts/preprocess.py"],
     inputValues: (ctx) => ({ tune: ctx.manifest.steps.tune?.finishedAt ?? null }),
     async run(ctx) {
         const out = ctx.outputs();
-        const candidates: Candidate[] = [];
-        const t = ctx.resultsOf("train") as Record<string, unknown>;
-        candidates.push({ source: "train", job: String(t.job), modelUri: String(t.modelUri), validationAuc: Number(t.validationAuc), testAuc: Number(t.testAuc), statisticsUri: String(t.statisticsUri), hyperParameters: t.hyperParameters as Record<string, string> });
-        if (ctx.manifest.steps.tune?.status === "succeeded") {
-            const u = ctx.resultsOf("tune") as Record<string, unknown>;
-            candidates.push({ source: "tune", job: String(u.bestTrainingJob), modelUri: String(u.modelUri), validationAuc: Number(u.validationAuc), testAuc: Number(u.testAuc), statisticsUri: String(u.statisticsUri), hyperParameters: u.hyperParameters as Record<string, string> });
-        }
-        for (const c of candidates) {
-            if (!c.statisticsUri.startsWith("s3://") || !c.modelUri.startsWith("s3://")) {
+        const all = candidates(ctx.resultsOf("train"), ctx.manifest.steps.tune?.status === "succeeded" ? ctx.resultsOf("tune") : undefined);
+        for (const c of all) {
+            if (!(c.statisticsUri ?? "").startsWith("s3://") || !c.modelUri.startsWith("s3://")) {
                 throw new StepError(`the ${c.source} step's results have no S3 model/statistics (modelUri ${c.modelUri}): they come from a local run; re-run --from ${c.source} --target aws`);
             }
         }
-        const best = candidates.reduce((a, b) => (b.validationAuc > a.validationAuc ? b : a));
-        for (const c of candidates) ctx.log(`candidate ${c.source} ${c.job}: validation AUC ${c.validationAuc.toFixed(4)}, test AUC ${c.testAuc.toFixed(4)}${c === best ? "  <- best" : ""}`);
+        const best = bestCandidate(all, (l) => ctx.log(l));
+        const statisticsUri = best.statisticsUri!;
         const approval = approvalFor(out, "test:auc", best.testAuc);
         const { sm, s3 } = awsClients(out);
         const wait = waitOptions(ctx, 10);
@@ -63,7 +47,7 @@ const step: StepDefinition = {
                 preprocess: { modelDataUrl: archiveUri, imageUri: preprocessImage },
                 modelDataUrl: best.modelUri,
                 description: `${best.source} ${best.job} (stack ${ctx.stack})`,
-                statisticsUri: best.statisticsUri,
+                statisticsUri,
                 approval,
                 samplePayloadUrl: samplePayloadUri(out),
                 metadata: {
@@ -93,9 +77,9 @@ const step: StepDefinition = {
                     modelUri: best.modelUri,
                     testAuc: best.testAuc,
                     validationAuc: best.validationAuc,
-                    statisticsUri: best.statisticsUri,
+                    statisticsUri,
                 },
-                artifacts: { modelPackage: arn, statistics: best.statisticsUri },
+                artifacts: { modelPackage: arn, statistics: statisticsUri },
             };
         });
     },

@@ -4,53 +4,24 @@
  * whose test AUC reaches pipeline.minAuc is approved automatically; in prod it waits for
  * `npm run registry -- approve --stack prod --version N --reason "..."`.
  */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { sha256File } from "../../../lib/data/io";
-import { StepDefinition } from "../../framework/step";
-import { LocalModelRegistry } from "../../../lib/registry";
+import { registryFor } from "../../framework/local-target";
+import type { StepDef } from "../index";
+import { bestCandidate, candidates, codeVersion, REGISTER } from "./step";
 
-interface Candidate {
-    source: string;
-    job: string;
-    modelUri: string;
-    validationAuc: number;
-    testAuc: number;
-    hyperParameters: Record<string, string>;
-}
+// scripts/cli/registry.ts reads the registry through this module (kept until it imports scripts/framework/local-target)
+export { registryFor };
 
-export function codeVersion(projectDir: string): string {
-    try {
-        const rev = execFileSync("git", ["rev-parse", "HEAD"], { cwd: projectDir, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-        const dirty = execFileSync("git", ["status", "--porcelain", "--", "lib", "scripts"], { cwd: projectDir, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-        return dirty ? `${rev}+dirty` : rev;
-    } catch {
-        return "unknown";
-    }
-}
-
-export function registryFor(workdir: string, region: string, accountId: string): LocalModelRegistry {
-    return new LocalModelRegistry(`${workdir}/registry`, `arn:aws:sagemaker:${region}:${accountId}`);
-}
-
-const step: StepDefinition = {
-    name: "register",
+const step: StepDef<"register"> = {
+    ...REGISTER,
     description: "register the best model (metrics, hyperparameters, lineage) and apply the approval rule",
-    dependsOn: ["train"],
     inputFiles: () => ["lib/registry"],
     inputValues: (ctx) => ({ minAuc: ctx.config.pipeline.minAuc, autoApprove: ctx.config.pipeline.autoApprove, tune: ctx.manifest.steps.tune?.finishedAt ?? null }),
     async run(ctx) {
         const out = ctx.outputs();
-        const candidates: Candidate[] = [];
-        const trained = ctx.resultsOf("train") as unknown as Candidate;
-        candidates.push({ ...trained, source: "train" });
-        if (ctx.manifest.steps.tune?.status === "succeeded") {
-            const t = ctx.resultsOf("tune") as Record<string, unknown>;
-            candidates.push({ source: "tune", job: String(t.bestTrainingJob), modelUri: String(t.modelUri), validationAuc: Number(t.validationAuc), testAuc: Number(t.testAuc), hyperParameters: t.hyperParameters as Record<string, string> });
-        }
         // Choose on validation AUC only: the test set stays an unbiased estimate.
-        const best = candidates.reduce((a, b) => (b.validationAuc > a.validationAuc ? b : a));
-        for (const c of candidates) ctx.log(`candidate ${c.source} ${c.job}: validation AUC ${c.validationAuc.toFixed(4)}, test AUC ${c.testAuc.toFixed(4)}${c === best ? "  <- best" : ""}`);
+        const best = bestCandidate(candidates(ctx.resultsOf("train"), ctx.manifest.steps.tune?.status === "succeeded" ? ctx.resultsOf("tune") : undefined), (l) => ctx.log(l));
 
         const prepared = ctx.s3.pathOf(`${out.buckets.curated.uri}prepared/`);
         const dataHash = ["train", "validation", "test"].map((s) => sha256File(`${prepared}/${s}.parquet`)).join(":");

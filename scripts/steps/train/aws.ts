@@ -13,27 +13,18 @@ import { statisticsUri, modelInputPrefix, scoreTestSet } from "../../../lib/aws/
 import { jobName } from "../../../lib/aws/common";
 import { awsClients, awsStep, waitOptions } from "../../framework/aws-step";
 import { buildTrainingJob, finalMetric, modelArtifactOf, runTrainingJob } from "../../../lib/aws/training";
-import { StepContext, StepDefinition, StepError } from "../../framework/step";
-import { hyperParametersFromOptions } from "./local";
+import { StepContext } from "../../framework/step";
+import type { StepDef } from "../index";
+import { hyperParametersFromOptions, spotOption, TRAIN } from "./step";
 
-/** Spot override from --spot (true/false); undefined = the stack's pipeline.useSpot. */
-export function spotOption(ctx: StepContext): boolean | undefined {
-    const v = ctx.options.spot;
-    if (v === undefined) return undefined;
-    if (v === true || v === "true") return true;
-    if (v === "false") return false;
-    throw new StepError(`--spot ${String(v)}: expected true or false`);
-}
-
-export function defaultTimeoutMinutes(ctx: StepContext, useSpot: boolean): number {
+export function defaultTimeoutMinutes(ctx: Pick<StepContext, "outputs">, useSpot: boolean): number {
     const out = ctx.outputs();
     return Math.ceil(((useSpot ? 2 : 1) * out.pipeline.maxRuntimeSeconds) / 60) + 15;
 }
 
-const step: StepDefinition = {
-    name: "train",
+const step: StepDef<"train"> = {
+    ...TRAIN,
     description: "SageMaker training job (built-in XGBoost 1.7-1, VPC, isolation, KMS, spot) and test-set scoring",
-    dependsOn: ["features"],
     inputFiles: () => ["lib/aws/training.ts"],
     inputValues: (ctx) => ({ hp: hyperParametersFromOptions(ctx.options), instanceType: ctx.options["instance-type"] ?? null, spot: ctx.options.spot ?? null }),
     async run(ctx) {
@@ -79,7 +70,8 @@ const step: StepDefinition = {
                     billableSeconds: desc.BillableTimeInSeconds ?? null,
                     spot: useSpot,
                     spotSavings: savings,
-                    hyperParameters: req.HyperParameters,
+                    // buildTrainingJob always sets them (the run's hyperparameters)
+                    hyperParameters: req.HyperParameters ?? {},
                     statisticsUri: score.statisticsUri,
                     evaluationTransformJob: score.transformJob,
                 },

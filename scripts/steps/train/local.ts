@@ -6,20 +6,15 @@
  */
 import * as fs from "fs";
 import { writeFileAtomic } from "../../../lib/data/io";
-import { DEFAULT_HYPERPARAMETERS, loadModelData } from "../../framework/datasets";
-import { StepDefinition, StepError } from "../../framework/step";
+import { loadModelData } from "../../framework/datasets";
+import { StepError } from "../../framework/step";
 import { auc, HyperParameterError, train, writeModelTarGz } from "../../../lib/training";
+import type { StepDef } from "../index";
+import { hyperParametersFromOptions, TRAIN } from "./step";
 
-export function hyperParametersFromOptions(options: Record<string, string | boolean>): Record<string, string | number> {
-    const hp: Record<string, string | number> = { ...DEFAULT_HYPERPARAMETERS };
-    for (const [k, v] of Object.entries(options)) if (k.startsWith("hp.")) hp[k.slice(3)] = String(v);
-    return hp;
-}
-
-const step: StepDefinition = {
-    name: "train",
+const step: StepDef<"train"> = {
+    ...TRAIN,
     description: "train gradient-boosted trees (XGBoost binary:logistic, hist) and package model.tar.gz",
-    dependsOn: ["features"],
     inputFiles: () => ["lib/training"],
     inputValues: (ctx) => hyperParametersFromOptions(ctx.options),
     async run(ctx) {

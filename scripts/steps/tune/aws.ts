@@ -1,6 +1,6 @@
 /**
  * tune (--target aws) — a SageMaker hyperparameter tuning job with the same HyperParameterTuningJobConfig as the local
- * tuner (default: the local step's DEFAULT_TUNING_CONFIG; validated by lib/tuning/config before anything is sent) and
+ * tuner (default: DEFAULT_TUNING_CONFIG of tune/step.ts; validated by lib/tuning/config before anything is sent) and
  * a TrainingJobDefinition with the training step's VPC, KMS, isolation, encryption and spot settings. The best
  * training job's model is scored on the test split like the train step.
  * Options: --tuning-config FILE, --max-jobs N, --max-parallel N, --instance-type T, --spot true|false,
@@ -12,19 +12,16 @@ import { modelInputPrefix, scoreTestSet } from "../../../lib/aws/datasets";
 import { awsClients, awsStep, waitOptions } from "../../framework/aws-step";
 import { describeTrainingJob, modelArtifactOf } from "../../../lib/aws/training";
 import { buildTuningJob, runTuningJob } from "../../../lib/aws/tuning";
-import { StepDefinition, StepError } from "../../framework/step";
+import { StepError } from "../../framework/step";
 import { TuningConfigError } from "../../../lib/tuning/config";
-import { STATIC_HYPERPARAMETERS, tuningConfigFromOptions } from "./local";
-import { spotOption } from "../train/aws";
+import type { StepDef } from "../index";
+import { spotOption } from "../train/step";
+import { STATIC_HYPERPARAMETERS, TUNE, tuningConfigFiles, tuningConfigFromOptions } from "./step";
 
-// The same fixed hyperparameters and tuning config as the local tune step.
-export { STATIC_HYPERPARAMETERS, tuningConfigFromOptions };
-
-const step: StepDefinition = {
-    name: "tune",
+const step: StepDef<"tune"> = {
+    ...TUNE,
     description: "SageMaker hyperparameter tuning job (same config as the local tuner; VPC, isolation, KMS, spot)",
-    dependsOn: ["features"],
-    inputFiles: (ctx) => ["lib/aws/tuning.ts", "lib/aws/training.ts", ...(typeof ctx.options["tuning-config"] === "string" ? [ctx.options["tuning-config"]] : [])],
+    inputFiles: (ctx) => ["lib/aws/tuning.ts", "lib/aws/training.ts", ...tuningConfigFiles(ctx.options)],
     inputValues: (ctx) => ({ cfg: tuningConfigFromOptions(ctx.options), static: STATIC_HYPERPARAMETERS, instanceType: ctx.options["instance-type"] ?? null, spot: ctx.options.spot ?? null }),
     async run(ctx) {
         const out = ctx.outputs();

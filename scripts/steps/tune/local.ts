@@ -3,60 +3,25 @@
  * objective validation:auc maximised, resource limits, median-rule early stopping), trials in parallel worker threads.
  * Writes the trial table, a chart, and the best model where SageMaker would
  * (`s3://<artifacts>/models/<tuning-job>/<best-training-job>/output/model.tar.gz`).
- * Options: --tuning-config FILE  a HyperParameterTuningJobConfig JSON (default: the one below)
+ * Options: --tuning-config FILE  a HyperParameterTuningJobConfig JSON (default: DEFAULT_TUNING_CONFIG in step.ts)
  *          --max-jobs N / --max-parallel N  override ResourceLimits
  */
 import * as fs from "fs";
 import * as path from "path";
 import { writeFileAtomic } from "../../../lib/data/io";
 import { loadModelData } from "../../framework/datasets";
-import { StepDefinition, StepError } from "../../framework/step";
+import { StepError } from "../../framework/step";
 import { HtmlReport, lineSpec } from "../../../lib/reports";
 import { auc, writeModelTarGz } from "../../../lib/training";
-import { HyperParameterTuningJobConfig, TuningConfigError } from "../../../lib/tuning/config";
+import { TuningConfigError } from "../../../lib/tuning/config";
 import { runTuningJob } from "../../../lib/tuning/tuner";
+import type { StepDef } from "../index";
+import { STATIC_HYPERPARAMETERS, TUNE, tuningConfigFiles, tuningConfigFromOptions } from "./step";
 
-export const DEFAULT_TUNING_CONFIG: HyperParameterTuningJobConfig = {
-    Strategy: "Bayesian",
-    HyperParameterTuningJobObjective: { Type: "Maximize", MetricName: "validation:auc" },
-    ResourceLimits: { MaxNumberOfTrainingJobs: 12, MaxParallelTrainingJobs: 2 },
-    ParameterRanges: {
-        ContinuousParameterRanges: [
-            { Name: "eta", MinValue: "0.05", MaxValue: "0.5", ScalingType: "Logarithmic" },
-            { Name: "subsample", MinValue: "0.6", MaxValue: "1.0", ScalingType: "Linear" },
-            { Name: "colsample_bytree", MinValue: "0.5", MaxValue: "1.0", ScalingType: "Linear" },
-            { Name: "gamma", MinValue: "0", MaxValue: "5", ScalingType: "Linear" },
-            { Name: "min_child_weight", MinValue: "1", MaxValue: "10", ScalingType: "Logarithmic" },
-        ],
-        IntegerParameterRanges: [{ Name: "max_depth", MinValue: "3", MaxValue: "8", ScalingType: "Linear" }],
-        CategoricalParameterRanges: [],
-    },
-    TrainingJobEarlyStoppingType: "Auto",
-} as HyperParameterTuningJobConfig;
-
-export const STATIC_HYPERPARAMETERS: Record<string, string> = { objective: "binary:logistic", num_round: "100", eval_metric: "auc", early_stopping_rounds: "10" };
-
-/** The tuning config of a run: the default, or `--tuning-config FILE`, with `--max-jobs` / `--max-parallel` applied. */
-export function tuningConfigFromOptions(options: Record<string, string | boolean>): HyperParameterTuningJobConfig {
-    let cfg = JSON.parse(JSON.stringify(DEFAULT_TUNING_CONFIG)) as HyperParameterTuningJobConfig;
-    if (typeof options["tuning-config"] === "string") {
-        const f = options["tuning-config"];
-        try {
-            cfg = JSON.parse(fs.readFileSync(f, "utf8")) as HyperParameterTuningJobConfig;
-        } catch (e) {
-            throw new StepError(`--tuning-config ${f}: ${(e as Error).message} (expected a HyperParameterTuningJobConfig JSON file)`);
-        }
-    }
-    if (options["max-jobs"] !== undefined) cfg.ResourceLimits.MaxNumberOfTrainingJobs = Number(options["max-jobs"]);
-    if (options["max-parallel"] !== undefined) cfg.ResourceLimits.MaxParallelTrainingJobs = Number(options["max-parallel"]);
-    return cfg;
-}
-
-const step: StepDefinition = {
-    name: "tune",
+const step: StepDef<"tune"> = {
+    ...TUNE,
     description: "hyperparameter tuning (SageMaker HyperParameterTuningJob semantics, parallel workers)",
-    dependsOn: ["features"],
-    inputFiles: (ctx) => ["lib/tuning", "lib/training", ...(typeof ctx.options["tuning-config"] === "string" ? [ctx.options["tuning-config"]] : [])],
+    inputFiles: (ctx) => ["lib/tuning", "lib/training", ...tuningConfigFiles(ctx.options)],
     inputValues: (ctx) => ({ cfg: tuningConfigFromOptions(ctx.options), static: STATIC_HYPERPARAMETERS }),
     async run(ctx) {
         const out = ctx.outputs();
