@@ -15,7 +15,7 @@
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import { CliSpec, formatHelp, parseCli, UsageError } from "../../lib/common/cli";
+import { CliSpec, formatHelp, parseCli, UsageError } from "../framework/cli";
 import { writeFileAtomic } from "../../lib/data/io";
 import { manifestPath } from "../framework/manifest";
 // process.ts only (not the lib/serving index): the CLI starts faster without the batch / load-test / capture code.

@@ -17,7 +17,7 @@ import { DEFAULT_OPTIONS, optimize, OptimizeOptions } from "../../lib/optimize/e
 import { formatText, writeHtml } from "../../lib/optimize/report";
 import { awsInputs, loadHostingPrices, loadInfraPrices, localInputs } from "../../lib/optimize/sources";
 import { VariantTraffic } from "../../lib/optimize/traffic";
-import { CliSpec, ParsedCli, UsageError, withCli } from "../../lib/common/cli";
+import { CliSpec, ParsedCli, UsageError, withCli } from "../framework/cli";
 
 export const SPEC: CliSpec = {
     program: "npm run optimize --",

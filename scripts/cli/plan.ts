@@ -9,7 +9,7 @@
 import * as path from "path";
 import { ConfigError } from "../../infra/config";
 import * as fs from "fs";
-import { CliSpec, need, str, UsageError, withCli } from "../../lib/common/cli";
+import { CliSpec, need, str, UsageError, withCli } from "../framework/cli";
 import { writeFileAtomic } from "../../lib/data/io";
 import { exitCode, runGate } from "../../gate/gate";
 import { formatReport, jsonReport, sarifReport } from "../../gate/format";

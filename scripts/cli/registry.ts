@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { StackOutputs } from "../../contracts/stack-outputs";
 import { APPROVAL_STATUSES, ApprovalStatus, RegistryError } from "../../lib/registry";
-import { CliSpec, ParsedCli, UsageError, withCli } from "../../lib/common/cli";
+import { CliSpec, ParsedCli, UsageError, withCli } from "../framework/cli";
 import { registryFor } from "../steps/register/local";
 
 const VERSION = { name: "version", value: "N", help: "model package version (see 'list')" };

@@ -8,7 +8,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CliSpec, need, str, UsageError, withCli } from "../../lib/common/cli";
+import { CliSpec, need, str, UsageError, withCli } from "../framework/cli";
 import { Manifest, manifestPath, StepRecord } from "../framework/manifest";
 import { readState } from "../../lib/serving/process";
 import { isServerPid } from "./endpoint";

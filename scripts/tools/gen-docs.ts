@@ -12,7 +12,7 @@ import * as ts from "typescript";
 import { ConfigKeyDoc, parsePlatformConfig, recordConfigKeys, RawConfig } from "../../infra/config";
 import { BUCKET_PURPOSES } from "../../contracts/stack-outputs";
 import { readStackFile } from "../../infra/stack-config";
-import { CliSpec, withCli } from "../../lib/common/cli";
+import { CliSpec, withCli } from "../framework/cli";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const STACKS = ["dev", "prod"] as const;

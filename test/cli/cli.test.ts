@@ -7,7 +7,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { formatHelp, parseCli, UsageError, CliSpec } from "../../lib/common/cli";
+import { formatHelp, parseCli, UsageError, CliSpec } from "../../scripts/framework/cli";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const TS = ["node", "-r", "ts-node/register/transpile-only"];
@@ -126,7 +126,7 @@ describe("command-line interfaces: --help and unknown options", function () {
     });
 });
 
-describe("lib/common/cli: the shared parser", () => {
+describe("scripts/framework/cli: the shared parser", () => {
     const spec: CliSpec = {
         program: "tool",
         summary: "a tool",
