@@ -10,9 +10,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { StackOutputs } from "../../contracts/stack-outputs";
-import { APPROVAL_STATUSES, ApprovalStatus, RegistryError } from "../../lib/registry";
+import { APPROVAL_STATUSES, ApprovalStatus, RegistryError, registryFor } from "../../lib/registry";
 import { CliSpec, ParsedCli, UsageError, withCli } from "../framework/cli";
-import { registryFor } from "../steps/register/local";
 
 const VERSION = { name: "version", value: "N", help: "model package version (see 'list')" };
 const REASON = { name: "reason", value: "TEXT", help: "why (recorded as the ApprovalDescription; required)" };

@@ -11,7 +11,7 @@ import * as path from "path";
 import { CliSpec, need, str, UsageError, withCli } from "../framework/cli";
 import { Manifest, manifestPath, StepRecord } from "../framework/manifest";
 import { readState } from "../../lib/serving/process";
-import { isServerPid } from "./endpoint";
+import { isServerPid } from "../../lib/serving/process";
 import { STEP_NAMES } from "../steps";
 
 export interface SummaryOptions {

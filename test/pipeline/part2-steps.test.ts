@@ -4,10 +4,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { StepContext, StepError } from "../../scripts/framework/step";
-import { ModelPackage } from "../../lib/registry";
+import { ModelPackage, registryFor } from "../../lib/registry";
 import { parseCliArgs, parseWeights } from "../../scripts/cli/endpoint";
 import deployStep, { parseVariantWeights, planVariants } from "../../scripts/steps/deploy/local";
-import { registryFor } from "../../scripts/steps/register/local";
 import { minAucFor, readScoredRecords, thinPoints } from "../../scripts/steps/evaluate/local";
 import { formatLoadTestTable, loadTestSettings } from "../../scripts/steps/loadtest/local";
 

@@ -20,7 +20,7 @@ import { loadTransform } from "../../../lib/features";
 import { StepDefinition, StepError } from "../../framework/step";
 import { runBatchTransform } from "../../../lib/serving";
 import { approvedVersions, rawFeatureLine } from "../deploy/local";
-import { registryFor } from "../register/local";
+import { registryFor } from "../../../lib/registry";
 
 export const BATCH_DATA_PROCESSING = { InputFilter: "$[2:]", JoinSource: "Input", OutputFilter: "$[0,1,-1]" } as const;
 

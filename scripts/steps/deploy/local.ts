@@ -30,12 +30,8 @@ import { csvField, sha256File } from "../../../lib/data/io";
 import { loadTransform } from "../../../lib/features";
 import { parseS3Uri } from "../../framework/local-s3";
 import { StepContext, StepDefinition, StepError } from "../../framework/step";
-import { ModelPackage } from "../../../lib/registry";
-import { EndpointConfig, endpointDir, startEndpoint } from "../../../lib/serving";
-import { isServerPid, loopbackRequest } from "../../cli/endpoint";
-import { registryFor } from "../register/local";
-
-export { isServerPid, loopbackRequest, runningEndpoint, stateFileOf } from "../../cli/endpoint";
+import { ModelPackage, registryFor } from "../../../lib/registry";
+import { EndpointConfig, endpointDir, isServerPid, loopbackRequest, startEndpoint } from "../../../lib/serving";
 
 export interface VariantWeight {
     name: string;

@@ -12,8 +12,8 @@ import { loadPreparedSplit } from "../../../lib/data";
 import { writeFileAtomic } from "../../../lib/data/io";
 import { loadTransform } from "../../../lib/features";
 import { StepContext, StepDefinition, StepError } from "../../framework/step";
-import { LoadTestResult, ping, runLoadTest } from "../../../lib/serving";
-import { rawFeatureLine, runningEndpoint } from "../deploy/local";
+import { LoadTestResult, ping, runLoadTest, runningEndpoint } from "../../../lib/serving";
+import { rawFeatureLine } from "../deploy/local";
 
 const MAX_LEVEL_SECONDS = 30;
 const WARMUP_REQUESTS = 200;

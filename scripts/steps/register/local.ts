@@ -8,7 +8,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { sha256File } from "../../../lib/data/io";
 import { StepDefinition } from "../../framework/step";
-import { LocalModelRegistry } from "../../../lib/registry";
+import { registryFor } from "../../../lib/registry";
 
 interface Candidate {
     source: string;
@@ -27,10 +27,6 @@ export function codeVersion(projectDir: string): string {
     } catch {
         return "unknown";
     }
-}
-
-export function registryFor(workdir: string, region: string, accountId: string): LocalModelRegistry {
-    return new LocalModelRegistry(`${workdir}/registry`, `arn:aws:sagemaker:${region}:${accountId}`);
 }
 
 const step: StepDefinition = {
