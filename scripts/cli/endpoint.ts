@@ -14,7 +14,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CliSpec, parseCli, ParsedCli, UsageError, withCli } from "../framework/cli";
+import { CliSpec, parseCli, ParsedCli, runWorkdir, UsageError, withCli } from "../framework/cli";
 import { writeFileAtomic } from "../../lib/data/io";
 import { manifestPath } from "../framework/manifest";
 // process.ts and client.ts only (not the lib/serving index): the CLI starts faster without the batch / load-test / capture code.
@@ -97,12 +97,6 @@ export function parseWeights(specs: string[]): Record<string, number> {
     return w;
 }
 
-function resolveWorkdir(flags: Record<string, string>): { workdir: string; stack: string } {
-    const stack = flags.stack ?? "dev";
-    const projectDir = path.resolve(__dirname, "..", "..");
-    return { stack, workdir: path.resolve(flags.workdir ?? path.join(projectDir, ".ml-env", stack)) };
-}
-
 function endpointNames(workdir: string): string[] {
     const dir = endpointDir(workdir);
     if (!fs.existsSync(dir)) return [];
@@ -152,7 +146,7 @@ export function main(argv: string[]): Promise<number> {
 }
 
 async function run({ command, flags, variants }: Args): Promise<number> {
-    const { workdir } = resolveWorkdir(flags);
+    const workdir = runWorkdir(flags.stack ?? "dev", flags.workdir);
     switch (command) {
         case "status": {
             const st = pickEndpoint(workdir, flags.name);

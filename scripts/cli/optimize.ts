@@ -17,7 +17,7 @@ import { DEFAULT_OPTIONS, optimize, OptimizeOptions } from "../../lib/optimize/e
 import { formatText, writeHtml } from "../../lib/optimize/report";
 import { awsInputs, loadHostingPrices, loadInfraPrices, localInputs } from "../../lib/optimize/sources";
 import { VariantTraffic } from "../../lib/optimize/traffic";
-import { CliSpec, ParsedCli, UsageError, withCli } from "../framework/cli";
+import { CliSpec, ParsedCli, runWorkdir, UsageError, withCli } from "../framework/cli";
 
 export const SPEC: CliSpec = {
     program: "npm run optimize --",
@@ -113,7 +113,7 @@ async function run(p: ParsedCli): Promise<number> {
     let tuning;
     const notes: string[] = [];
     if (target === "local") {
-        const workdir = path.resolve(typeof flags.workdir === "string" ? flags.workdir : path.join(path.resolve(__dirname, "..", ".."), ".ml-env", flags.stack));
+        const workdir = runWorkdir(String(flags.stack), typeof flags.workdir === "string" ? flags.workdir : undefined);
         const li = localInputs(workdir, cfg, { fromMs, toMs, includeLoadTest: flags["include-loadtest-traffic"] === true });
         capacity = li.capacity;
         traffic = li.traffic;

@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { StackOutputs } from "../../contracts/stack-outputs";
 import { APPROVAL_STATUSES, ApprovalStatus, RegistryError, registryFor } from "../../lib/registry";
-import { CliSpec, ParsedCli, UsageError, withCli } from "../framework/cli";
+import { CliSpec, ParsedCli, runWorkdir, UsageError, withCli } from "../framework/cli";
 
 const VERSION = { name: "version", value: "N", help: "model package version (see 'list')" };
 const REASON = { name: "reason", value: "TEXT", help: "why (recorded as the ApprovalDescription; required)" };
@@ -45,7 +45,7 @@ function main(p: ParsedCli): number {
         throw new UsageError(msg);
     };
     const stack = flags.stack ?? "dev";
-    const workdir = path.resolve(flags.workdir ?? path.join(__dirname, "..", "..", ".ml-env", stack));
+    const workdir = runWorkdir(stack, flags.workdir);
     const outputsFile = path.join(workdir, "stack-outputs.json");
     if (!fs.existsSync(outputsFile)) usage(`no stack outputs in ${workdir}: run ./build_ml_environment.sh --stack ${stack} first (or pass --workdir)`);
     const out = JSON.parse(fs.readFileSync(outputsFile, "utf8")) as StackOutputs;

@@ -8,6 +8,7 @@
  * It lives in scripts/framework (not lib/): only command lines use it, engines never parse argv.
  */
 
+import * as path from "path";
 import { nearest } from "../../lib/common/suggest";
 
 export interface FlagSpec {
@@ -201,4 +202,12 @@ export function need(p: ParsedCli, name: string, example: string): string {
     const v = str(p, name);
     if (v === undefined) throw new UsageError(`option --${name} is required, e.g. --${name} ${example}`);
     return v;
+}
+
+/** The repository root: where build_ml_environment.sh, package.json and Pulumi.<stack>.yaml are. */
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
+/** The workdir of a run: `--workdir` when given, else `.ml-env/<stack>` in the repository, as build_ml_environment.sh. */
+export function runWorkdir(stack: string, workdir?: string): string {
+    return path.resolve(workdir ?? path.join(PROJECT_DIR, ".ml-env", stack));
 }

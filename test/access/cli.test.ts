@@ -112,7 +112,7 @@ describe("npm run access (CLI)", function () {
     });
     it("bad arguments: a message naming the argument, exit 2", () => {
         assert.equal(procs["bad-flag"].code, 2);
-        assert.match(procs["bad-flag"].stderr, /unknown argument '--frobnicate'/);
+        assert.match(procs["bad-flag"].stderr, /option --frobnicate is unknown of 'explain'.*: valid options are --stack, --principal/);
         assert.equal(procs["bad-principal"].code, 2);
         assert.match(procs["bad-principal"].stderr, /unknown principal 'nobody'.*'anonymous'/s);
         assert.equal(procs["bad-stack"].code, 2);
