@@ -24,13 +24,13 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand } from "@aws-sdk/client-sagemaker-runtime";
 import { platformTags } from "../../lib/aws/common";
-import { setWaitTiming, WaitTiming } from "../../lib/aws/waiter";
 import { StepError } from "../../scripts/framework/step";
 import batchStep from "../../scripts/steps/batch-infer/aws";
 import deployStep from "../../scripts/steps/deploy/aws";
 import prepareStep from "../../scripts/steps/prepare/aws";
 import tuneStep from "../../scripts/steps/tune/aws";
-import { FakeClock, RuntimeMock, S3Mock, SageMakerMock, TestStep, awsError, awsStepContext, body, devOutputs, mockRuntime, mockS3, mockSageMaker } from "./helpers";
+import { awsError, body, useAwsMocks, useFakeWaiter } from "../helpers/aws-mocks";
+import { TestStep, awsStepContext, devOutputs } from "./helpers";
 
 const out = devOutputs();
 const GROUP_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlp-dev-models";
@@ -46,29 +46,10 @@ const approved = (...versions: number[]) => ({
 });
 
 describe("aws steps: first deploy (CreateEndpoint) and Stop* on timeout", () => {
-    let sm: SageMakerMock;
-    let s3: S3Mock;
-    let rt: RuntimeMock;
-    before(() => {
-        sm = mockSageMaker();
-        s3 = mockS3();
-        rt = mockRuntime();
-    });
-    after(() => {
-        sm.restore();
-        s3.restore();
-        rt.restore();
-    });
-    let prev: WaitTiming;
+    const { sm, s3, rt } = useAwsMocks("sagemaker", "s3", "runtime");
+    useFakeWaiter();
     let t: TestStep | undefined;
-    beforeEach(() => {
-        prev = setWaitTiming({ clock: new FakeClock(), pollMs: 30_000 });
-    });
     afterEach(() => {
-        setWaitTiming(prev);
-        sm.reset();
-        s3.reset();
-        rt.reset();
         t?.cleanup();
         t = undefined;
     });

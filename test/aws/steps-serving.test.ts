@@ -16,13 +16,13 @@ import {
     UpdateEndpointWeightsAndCapacitiesCommand,
 } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
-import { setWaitTiming, WaitTiming } from "../../lib/aws/waiter";
 import { StepError } from "../../scripts/framework/step";
 import batchStep from "../../scripts/steps/batch-infer/aws";
 import deployStep from "../../scripts/steps/deploy/aws";
 import evaluateStep from "../../scripts/steps/evaluate/aws";
 import loadtestStep from "../../scripts/steps/loadtest/aws";
-import { FakeClock, RuntimeMock, S3Mock, SageMakerMock, TestStep, awsError, awsStepContext, body, devOutputs, mockRuntime, mockS3, mockSageMaker } from "./helpers";
+import { awsError, body, useAwsMocks, useFakeWaiter } from "../helpers/aws-mocks";
+import { TestStep, awsStepContext, devOutputs } from "./helpers";
 
 const out = devOutputs();
 const GROUP_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlp-dev-models";
@@ -31,29 +31,10 @@ const RAW_RECORD = "39,State-gov,77516,Bachelors,13,Never-married,Adm-clerical,N
 const BATCH_INPUT = `test-1,0,${RAW_RECORD}\ntest-2,1,50,Self-emp-not-inc,83311,Bachelors,13,Married-civ-spouse,Exec-managerial,Husband,White,Male,0,0,13,United-States\n`;
 
 describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
-    let sm: SageMakerMock;
-    let s3: S3Mock;
-    let rt: RuntimeMock;
-    before(() => {
-        sm = mockSageMaker();
-        s3 = mockS3();
-        rt = mockRuntime();
-    });
-    after(() => {
-        sm.restore();
-        s3.restore();
-        rt.restore();
-    });
-    let prev: WaitTiming;
+    const { sm, s3, rt } = useAwsMocks("sagemaker", "s3", "runtime");
+    useFakeWaiter();
     let t: TestStep | undefined;
-    beforeEach(() => {
-        prev = setWaitTiming({ clock: new FakeClock(), pollMs: 30_000 });
-    });
     afterEach(() => {
-        setWaitTiming(prev);
-        sm.reset();
-        s3.reset();
-        rt.reset();
         t?.cleanup();
         t = undefined;
     });
