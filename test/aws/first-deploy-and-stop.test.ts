@@ -30,20 +30,9 @@ import deployStep from "../../scripts/steps/deploy/aws";
 import prepareStep from "../../scripts/steps/prepare/aws";
 import tuneStep from "../../scripts/steps/tune/aws";
 import { awsError, body, useAwsMocks, useFakeWaiter } from "../helpers/aws-mocks";
-import { TestStep, awsStepContext, devOutputs } from "./helpers";
+import { TestStep, approvedPackages, awsStepContext, devOutputs } from "./helpers";
 
 const out = devOutputs();
-const GROUP_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlp-dev-models";
-const approved = (...versions: number[]) => ({
-    ModelPackageSummaryList: versions.map((v) => ({
-        ModelPackageArn: `${GROUP_ARN}/${v}`,
-        ModelPackageVersion: v,
-        ModelPackageGroupName: "mlp-dev-models",
-        ModelPackageStatus: "Completed" as const,
-        ModelApprovalStatus: "Approved" as const,
-        CreationTime: new Date(),
-    })),
-});
 
 describe("aws steps: first deploy (CreateEndpoint) and Stop* on timeout", () => {
     const { sm, s3, rt } = useAwsMocks("sagemaker", "s3", "runtime");
@@ -55,7 +44,7 @@ describe("aws steps: first deploy (CreateEndpoint) and Stop* on timeout", () => 
     });
 
     it("deploy on a stack without the endpoint: CreateEndpoint (name, new config, platform tags), waits Creating -> InService, no UpdateEndpoint", async () => {
-        sm.on(ListModelPackagesCommand).resolves(approved(4));
+        sm.on(ListModelPackagesCommand).resolves(approvedPackages(4));
         sm.on(CreateModelCommand).resolves({});
         sm.on(CreateEndpointConfigCommand).resolves({});
         let created: string | undefined;
@@ -115,7 +104,7 @@ describe("aws steps: first deploy (CreateEndpoint) and Stop* on timeout", () => 
     });
 
     it("batch-infer: a transform job still running at --timeout-minutes is stopped (StopTransformJob) and the step names it", async () => {
-        sm.on(ListModelPackagesCommand).resolves(approved(3));
+        sm.on(ListModelPackagesCommand).resolves(approvedPackages(3));
         sm.on(CreateModelCommand).resolves({});
         sm.on(CreateTransformJobCommand).resolves({});
         sm.on(DescribeTransformJobCommand).resolves({ TransformJobStatus: "InProgress" });

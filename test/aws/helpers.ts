@@ -37,3 +37,20 @@ export function awsStepContext(prior: Record<string, Record<string, unknown>> = 
     const ctx = makeContext({ stack: "dev", target: "aws", workdir, projectDir: PROJECT, config: loadStackFile("dev", PROJECT), force: true, options, out: (l) => lines.push(l) }, manifest);
     return { ctx, lines, workdir, cleanup: () => fs.rmSync(workdir, { recursive: true, force: true }) };
 }
+
+/** The dev stack's model package group, as ListModelPackages names it. */
+export const GROUP_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlp-dev-models";
+
+/** A ListModelPackages answer listing these versions of the group as Approved. */
+export function approvedPackages(...versions: number[]) {
+    return {
+        ModelPackageSummaryList: versions.map((v) => ({
+            ModelPackageArn: `${GROUP_ARN}/${v}`,
+            ModelPackageVersion: v,
+            ModelPackageGroupName: "mlp-dev-models",
+            ModelPackageStatus: "Completed" as const,
+            ModelApprovalStatus: "Approved" as const,
+            CreationTime: new Date(),
+        })),
+    };
+}

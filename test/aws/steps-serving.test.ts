@@ -22,10 +22,9 @@ import deployStep from "../../scripts/steps/deploy/aws";
 import evaluateStep from "../../scripts/steps/evaluate/aws";
 import loadtestStep from "../../scripts/steps/loadtest/aws";
 import { awsError, body, useAwsMocks, useFakeWaiter } from "../helpers/aws-mocks";
-import { TestStep, awsStepContext, devOutputs } from "./helpers";
+import { GROUP_ARN, TestStep, approvedPackages, awsStepContext, devOutputs } from "./helpers";
 
 const out = devOutputs();
-const GROUP_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlp-dev-models";
 // The raw batch input (record_id, label, raw record), as the features step writes it.
 const RAW_RECORD = "39,State-gov,77516,Bachelors,13,Never-married,Adm-clerical,Not-in-family,White,Male,2174,0,40,United-States";
 const BATCH_INPUT = `test-1,0,${RAW_RECORD}\ntest-2,1,50,Self-emp-not-inc,83311,Bachelors,13,Married-civ-spouse,Exec-managerial,Husband,White,Male,0,0,13,United-States\n`;
@@ -39,10 +38,8 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
         t = undefined;
     });
 
-    const approved = (...versions: number[]) => ({ ModelPackageSummaryList: versions.map((v) => ({ ModelPackageArn: `${GROUP_ARN}/${v}`, ModelPackageVersion: v, ModelPackageGroupName: "mlp-dev-models", ModelPackageStatus: "Completed" as const, ModelApprovalStatus: "Approved" as const, CreationTime: new Date() })) });
-
     function mockDeploy(finalConfig?: string) {
-        sm.on(ListModelPackagesCommand, { ModelApprovalStatus: "Approved" }).resolves(approved(2, 5));
+        sm.on(ListModelPackagesCommand, { ModelApprovalStatus: "Approved" }).resolves(approvedPackages(2, 5));
         sm.on(CreateModelCommand).resolves({});
         sm.on(CreateEndpointConfigCommand).resolves({});
         sm.on(UpdateEndpointCommand).resolves({});
@@ -169,7 +166,7 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
     });
 
     it("batch-infer: model from the latest approved package, CreateTransformJob with DataProcessing/KMS/MultiRecord, results contract", async () => {
-        sm.on(ListModelPackagesCommand).resolves(approved(3));
+        sm.on(ListModelPackagesCommand).resolves(approvedPackages(3));
         sm.on(CreateModelCommand).resolves({});
         sm.on(CreateTransformJobCommand).resolves({});
         sm.on(DescribeTransformJobCommand)
@@ -202,7 +199,7 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
     });
 
     it("batch-infer: a failed transform job surfaces its FailureReason", async () => {
-        sm.on(ListModelPackagesCommand).resolves(approved(3));
+        sm.on(ListModelPackagesCommand).resolves(approvedPackages(3));
         sm.on(CreateModelCommand).resolves({});
         sm.on(CreateTransformJobCommand).resolves({});
         sm.on(DescribeTransformJobCommand).resolves({ TransformJobStatus: "Failed", FailureReason: "ClientError: See job logs for more information" });
