@@ -1,16 +1,10 @@
 /**
- * The local endpoint started by the deploy step (`./build_ml_environment.sh`), from the command line:
- *
- *   npm run endpoint -- status                                   variants, live weights and traffic shares, counters, capture
- *   npm run endpoint -- weights --variant champion=9 --variant challenger=1
- *                                                                shift traffic (the local UpdateEndpointWeightsAndCapacities)
- *   npm run endpoint -- invoke --body '39,State-gov,77516,...'   one request to /invocations (raw Adult CSV row)
- *          [--body-file F] [--content-type text/csv|application/json] [--accept ...] [--target-variant V] [--inference-id ID]
- *   npm run endpoint -- teardown                                 stop the endpoint process(es); nothing is left running
- * Common options: --stack dev (default) --workdir DIR (default .ml-env/<stack>, as build_ml_environment.sh)
- *                 --name ENDPOINT (default: the only endpoint of the workdir)
- * Weight changes live in the running process (like the service) until the next deploy that changes the endpoint.
- * Loopback only: the endpoint listens on 127.0.0.1. Exit codes: 0 ok, 1 failed, 2 bad usage.
+ * `npm run endpoint -- status|weights|invoke|teardown`: the local endpoint the deploy step started, from the command
+ * line (its options and examples are SPEC below, the source of --help).
+ * Main decisions: the endpoint is reached only through lib/serving (state file, pid check, loopback client), so the
+ * CLI and the deploy step see the same process; weight changes live in the running process (like the service) until
+ * the next deploy; teardown also marks the manifest's deploy record so the next run deploys again.
+ * Exit codes: 0 ok, 1 failed, 2 bad usage.
  */
 import * as fs from "fs";
 import * as path from "path";

@@ -1,10 +1,8 @@
 /**
- * The local model registry's command line (the local analogue of UpdateModelPackage / ListModelPackages):
- *   npm run registry -- list     [--stack dev] [--workdir DIR] [--status Approved|Rejected|PendingManualApproval]
- *   npm run registry -- describe --version N
- *   npm run registry -- approve  --version N --reason "why" [--by NAME]
- *   npm run registry -- reject   --version N --reason "why" [--by NAME]
- * Exit codes: 0 ok, 1 refused (e.g. an invalid transition), 2 bad usage.
+ * `npm run registry -- list|describe|approve|reject`: the local model registry of a run from the command line (the
+ * local analogue of ListModelPackages / UpdateModelPackage; options and examples are SPEC below, the source of --help).
+ * Main decision: it opens the same registry the steps use (lib/registry registryFor) and leaves the approval rules to
+ * it: a refused transition exits 1 with the registry's reason. Exit codes: 0 ok, 1 refused, 2 bad usage.
  */
 import * as fs from "fs";
 import * as os from "os";
