@@ -16,10 +16,8 @@ import {
   CaptureReadStats,
   analyze,
   captureKeyHour,
-  decodePayload,
   formatServiceJson,
   openDataset,
-  readCaptureRecords,
   readCsvRows,
   readServiceJson,
   reportPrefix,
@@ -32,6 +30,7 @@ import { defaultWorkers, profileCaptureSharded } from '../../lib/monitoring/shar
 import { runModelQualityMonitor, mergeCaptureWithGroundTruthFolders, type ModelQualityConstraints } from '../../lib/monitoring/modelquality';
 import { biasMetricsEmf, computeBiasReport, runModelBiasMonitor, type FacetSpec, type LabelSpec, type Scalar } from '../../lib/monitoring/bias';
 import { analyzeAbTest, type AbRecord } from '../../lib/monitoring/ab';
+import { abRecordsOf, readCaptureVariants } from '../../lib/monitoring/ab/capture';
 import { collectMonitoringReports, writeMonitoringReport } from '../../lib/monitoring/report';
 import { parseS3Uri } from '../../lib/aws/common';
 import { downloadS3, uploadDir } from '../../lib/aws/s3';
@@ -546,15 +545,6 @@ async function cmdBias(p: ParsedCli, ctx: Ctx): Promise<number> {
   return 0;
 }
 
-/** Variant of a capture file: the folder above the yyyy/mm/dd/hh partition. */
-function variantOf(file: string): string | undefined {
-  const parts = file.split(path.sep);
-  for (let i = parts.length - 5; i >= 1; i--) {
-    if (/^\d{4}$/.test(parts[i]) && /^\d{2}$/.test(parts[i + 1]) && /^\d{2}$/.test(parts[i + 2]) && /^\d{2}$/.test(parts[i + 3])) return parts[i - 1];
-  }
-  return undefined;
-}
-
 async function cmdAb(p: ParsedCli, ctx: Ctx): Promise<number> {
   const o = new Opts(p);
   const capArg = o.need('capture', 'endpoint capture folder | s3://...');
@@ -563,47 +553,16 @@ async function cmdAb(p: ParsedCli, ctx: Ctx): Promise<number> {
   const to = o.date('to');
   const cap = await ctx.input('capture', capArg, { from, to });
   const gtArg = o.get('ground-truth');
-  const variantByEvent = new Map<string, string>();
-  const records: AbRecord[] = [];
-  const stats = new CaptureReadStats();
-  let noVariant = 0;
-  const unlabelled: { variant: string; score: number }[] = [];
-  for await (const ev of readCaptureRecords(cap, { stats, from, to })) {
-    const v = variantOf(ev.file);
-    if (!v) {
-      noVariant++;
-      continue;
-    }
-    const md = ev.record.eventMetadata;
-    if (md?.eventId) variantByEvent.set(md.eventId, v);
-    if (!gtArg) {
-      const outP = ev.record.captureData.endpointOutput;
-      let rows: DecodedRow[] = [];
-      try {
-        rows = outP ? decodePayload(outP) : [];
-      } catch {
-        rows = [];
-      }
-      for (const r of rows) unlabelled.push({ variant: v, score: Number(r.values[0]) });
-    }
-  }
-  if (!variantByEvent.size) throw new CliError(`--capture ${capArg}`, `holds no capture record under a <variant>/yyyy/mm/dd/hh folder (${stats.files} files, ${noVariant} without a variant folder)`, 'pass the endpoint folder of the capture tree (<prefix>/<endpoint>/)');
-  // captured requests are answered requests: status ok. Capture records carry no latency (neither do the service's).
+  const captured = await readCaptureVariants(cap, { from, to, scores: !gtArg });
+  if (!captured.variantByEvent.size) throw new CliError(`--capture ${capArg}`, `holds no capture record under a <variant>/yyyy/mm/dd/hh folder (${captured.stats.files} files, ${captured.noVariant} without a variant folder)`, 'pass the endpoint folder of the capture tree (<prefix>/<endpoint>/)');
+  let records: AbRecord[];
   if (gtArg) {
     const gt = await ctx.input('ground-truth', gtArg);
     const { rows, report } = await mergeCaptureWithGroundTruthFolders(cap, gt, { from, to });
-    const labelled = new Set<string>();
-    for (const r of rows) {
-      const v = variantByEvent.get(r.eventId);
-      if (!v) continue;
-      labelled.add(r.eventId);
-      records.push({ variant: v, status: 'ok', latencyUs: NaN, score: r.score, label: r.label });
-    }
-    for (const [eid, v] of variantByEvent) if (!labelled.has(eid)) records.push({ variant: v, status: 'ok', latencyUs: NaN });
-    ctx.io.out(`ab: ${report.mergedRows} rows joined with ground truth, ${variantByEvent.size - labelled.size} captures without ground truth`);
-  } else {
-    for (const u of unlabelled) records.push({ variant: u.variant, status: 'ok', latencyUs: NaN, score: Number.isFinite(u.score) ? u.score : undefined });
-  }
+    const ab = abRecordsOf(captured, rows);
+    records = ab.records;
+    ctx.io.out(`ab: ${report.mergedRows} rows joined with ground truth, ${ab.unlabelled} captures without ground truth`);
+  } else records = abRecordsOf(captured).records;
   let analysis;
   try {
     analysis = analyzeAbTest(records, {
