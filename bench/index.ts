@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CliSpec, UsageError, withCli } from "../lib/common/cli";
+import { CliSpec, UsageError, withCli } from "../scripts/framework/cli";
 
 const ROOT = path.resolve(__dirname, "..");
 const SUITES = ["training", "monitoring", "serving", "gate", "pipeline"];

@@ -238,3 +238,11 @@ export class LocalModelRegistry {
         return pkg;
     }
 }
+
+/**
+ * The registry of a local run: `<workdir>/registry`, with ARNs in the stack's region and account as the service
+ * names them (the register, deploy and batch-infer steps and `npm run registry` open the same one).
+ */
+export function registryFor(workdir: string, region: string, accountId: string): LocalModelRegistry {
+    return new LocalModelRegistry(`${workdir}/registry`, `arn:aws:sagemaker:${region}:${accountId}`);
+}

@@ -20,7 +20,8 @@
  * - `capture-writer.ts` durable capture files (200 ⇒ captured line written), repairTornTails
  * - `telemetry.ts` JsonLogger, EndpointMetrics (EMF)
  * - `router.ts`   VariantRouter (weighted, seedable)
- * - `process.ts`  startEndpoint / teardown (background process, state file, reuse/restart, stale pid)
+ * - `process.ts`  startEndpoint / teardown (background process, state file, reuse/restart, stale pid), runningEndpoint
+ * - `client.ts`   loopbackRequest (the one HTTP client of the local endpoint, loopback only)
  * - `batch.ts`    runBatchTransform (SplitType/BatchStrategy/AssembleWith/DataProcessing for CSV)
  * - `loadtest.ts` runLoadTest / runStep (loopback-only step load test with a p99 SLO)
  */
@@ -32,5 +33,6 @@ export * from './telemetry';
 export * from './capture-writer';
 export * from './server';
 export * from './process';
+export * from './client';
 export * from './batch';
 export * from './loadtest';

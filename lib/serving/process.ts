@@ -121,13 +121,28 @@ export function isAlive(pid: number): boolean {
   return true;
 }
 
-/** True when `pid` runs our server-main (guards against signalling a recycled pid). */
-function isOurServer(pid: number): boolean {
+/**
+ * True when `pid` is alive and runs the serving engine's server-main (not a recycled pid: guards against signalling
+ * an unrelated process). Without procfs, kill(0) is trusted.
+ */
+export function isServerPid(pid: number): boolean {
+  if (!isAlive(pid)) return false;
   try {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('server-main');
   } catch {
-    return isAlive(pid); // no procfs
+    return true; // no procfs: trust kill(0)
   }
+}
+
+/** The state file (pid + port) of endpoint `endpointName` of a workdir. */
+export function stateFileOf(workdir: string, endpointName: string): string {
+  return path.join(endpointDir(workdir), `${endpointName}.json`);
+}
+
+/** The running endpoint's state (pid file), or undefined when it is not running. */
+export function runningEndpoint(workdir: string, endpointName: string): EndpointState | undefined {
+  const st = readState(stateFileOf(workdir, endpointName));
+  return st && isServerPid(st.pid) ? st : undefined;
 }
 
 export function readState(stateFile: string): EndpointState | undefined {
@@ -154,7 +169,7 @@ export function ping(host: string, port: number, timeoutMs = 2000): Promise<numb
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function stopPid(pid: number, graceMs: number): Promise<'stopped' | 'killed' | 'not_running'> {
-  if (!isAlive(pid) || !isOurServer(pid)) return 'not_running';
+  if (!isServerPid(pid)) return 'not_running';
   try {
     process.kill(pid, 'SIGTERM');
   } catch {
@@ -244,7 +259,7 @@ export async function startEndpoint(config: EndpointConfig, workdir: string, opt
     );
   }
   if (existing) {
-    if (!isAlive(existing.pid) || !isOurServer(existing.pid)) {
+    if (!isServerPid(existing.pid)) {
       replaced = 'stale_pid_file';
       fs.rmSync(stateFile, { force: true });
     } else {

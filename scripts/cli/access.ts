@@ -1,13 +1,10 @@
 /**
- * The offline access tool (IAM Policy Simulator / Access Analyzer without an account):
- *
- *   npm run access -- explain --stack <s> --principal <p> --action <a> --resource <arn|s3://uri> [--context k=v ...] [--origin vpc|outside] [--json]
- *   npm run access -- matrix  --stack <s> [--html FILE] [--json FILE] [--origin vpc|outside]
- *   npm run access -- check   --stack <s> [--json FILE]
- *
+ * `npm run access -- explain|matrix|check`: the offline access tool (IAM Policy Simulator / Access Analyzer without an
+ * account) over the stack the program would deploy (gate/access). See docs/access.md.
  * explain: Allowed/Denied with the deciding statements (exit 0 either way). matrix: who can do what per bucket prefix,
  * key, topic and function. check: the access contract (exit 1 when a probe fails). Bad arguments: message, exit 2.
- * See docs/access.md.
+ * Main decision: argument handling is the shared CLI layer (scripts/framework/cli.ts); this file checks the values
+ * (stack, origin, action, context) and prints.
  */
 import { ConfigError } from "../../infra/config";
 import { writeFileAtomic } from "../../lib/data/io";
@@ -15,79 +12,85 @@ import { formatFailure, runContract, summarize } from "../../gate/access/contrac
 import { accessMatrix, matrixHtml, matrixText } from "../../gate/access/matrix";
 import { explainResult, Origin } from "../../gate/access/model";
 import { accessModelOf } from "../../gate/access/stack";
+import { CliSpec, formatHelp, need, ParsedCli, str, UsageError, withCli } from "../framework/cli";
 
-export const USAGE = `usage:
-  npm run access -- explain --stack <dev|prod> --principal <p> --action <service:Action> --resource <ARN | s3://bucket/key>
-                            [--context key=value ...] [--origin vpc|outside] [--json]
-  npm run access -- matrix  --stack <dev|prod> [--html FILE] [--json FILE] [--origin vpc|outside]
-  npm run access -- check   --stack <dev|prod> [--json FILE]
+const STACK = { name: "stack", value: "dev|prod", help: "the stack (required)" };
+const ORIGIN = { name: "origin", value: "vpc|outside", help: "vpc: through the stack's S3 gateway endpoint (default for workloads); outside: from anywhere else" };
 
-  --principal  a role purpose (pipeline, training, serverlessMonitor, ...), a role ARN, a service principal
-               (cloudtrail.amazonaws.com), 'anonymous', 'foreign', or a 12-digit account id (another account)
-  --context    request-context values, repeatable: aws:SecureTransport=false, s3:prefix=models/,
-               a list as key=[a,b]
-  --origin     vpc: through the stack's S3 gateway endpoint (default for workloads); outside: from anywhere else
-
-explain prints Allowed/Denied with each decision (an S3 object request on an SSE-KMS bucket is two: S3 and KMS),
-the context assumed and the deciding statements; it exits 0 either way. check exits 1 when the contract fails.
-
-examples:
-  npm run access -- explain --stack prod --principal serverlessMonitor --action s3:GetObject --resource s3://<capture bucket>/datacapture/x.jsonl
-  npm run access -- explain --stack prod --principal anonymous --action s3:GetObject --resource s3://<audit bucket>/cloudtrail/x
-  npm run access -- matrix --stack prod --html access.html
-  npm run access -- check --stack dev`;
-
-/** A bad command line: the message names the argument, the problem and the fix; exit 2. */
-export class UsageError extends Error {}
+export const SPEC: CliSpec = {
+    program: "npm run access --",
+    summary: "The offline access tool: IAM decisions, the access matrix and the access contract of a stack, without an AWS account.",
+    commands: [
+        {
+            name: "explain",
+            summary: "Allowed/Denied for one request, with each decision, the context assumed and the deciding statements",
+            args: "--stack <dev|prod> --principal <p> --action <service:Action> --resource <ARN | s3://bucket/key>",
+            flags: [
+                STACK,
+                {
+                    name: "principal",
+                    value: "P",
+                    help: "a role purpose (pipeline, training, serverlessMonitor, ...), a role ARN, a service principal (cloudtrail.amazonaws.com), 'anonymous', 'foreign', or a 12-digit account id (required)",
+                },
+                { name: "action", value: "SERVICE:ACTION", help: "e.g. s3:GetObject (required)" },
+                { name: "resource", value: "ARN|s3://URI", help: "the resource (required)" },
+                { name: "context", value: "KEY=VALUE", help: "request-context value: aws:SecureTransport=false, s3:prefix=models/, a list as key=[a,b]", repeatable: true },
+                ORIGIN,
+                { name: "json", help: "print the result as JSON" },
+            ],
+        },
+        {
+            name: "matrix",
+            summary: "who can do what per bucket prefix, key, topic and function",
+            flags: [STACK, { name: "html", value: "FILE", help: "also write a self-contained HTML page" }, { name: "json", value: "FILE", help: "also write JSON" }, ORIGIN],
+        },
+        { name: "check", summary: "the access contract (exit 1 when it fails)", flags: [STACK, { name: "json", value: "FILE", help: "also write the result as JSON" }] },
+    ],
+    flags: [],
+    examples: [
+        "npm run access -- explain --stack prod --principal serverlessMonitor --action s3:GetObject --resource s3://<capture bucket>/datacapture/x.jsonl",
+        "npm run access -- explain --stack prod --principal anonymous --action s3:GetObject --resource s3://<audit bucket>/cloudtrail/x",
+        "npm run access -- matrix --stack prod --html access.html",
+        "npm run access -- check --stack dev",
+    ],
+    notes: [
+        "explain prints Allowed/Denied with each decision (an S3 object request on an SSE-KMS bucket is two: S3 and KMS),",
+        "the context assumed and the deciding statements; it exits 0 either way. check exits 1 when the contract fails.",
+        "exit codes: 0 ok, 1 the contract fails (check), 2 bad usage or configuration",
+    ],
+};
 
 interface Parsed {
-    command: "explain" | "matrix" | "check" | "help";
+    command: "explain" | "matrix" | "check";
     flags: Record<string, string | boolean>;
     context: Record<string, string | string[]>;
 }
 
-export function parseArgs(argv: string[]): Parsed {
-    if (!argv.length || argv.includes("--help") || argv.includes("-h") || argv[0] === "help") return { command: "help", flags: {}, context: {} };
-    const command = argv[0];
-    const allowed: Record<string, string[]> = {
-        explain: ["stack", "principal", "action", "resource", "context", "origin", "json"],
-        matrix: ["stack", "html", "json", "origin"],
-        check: ["stack", "json"],
-    };
-    if (!allowed[command]) throw new UsageError(`unknown command '${command}': use explain, matrix or check (npm run access -- --help)`);
-    const flags: Record<string, string | boolean> = {};
+/** The values of a parsed command line, checked: stack, origin, and for explain the request. Throws UsageError. */
+export function checkArgs(p: ParsedCli): Parsed {
+    const command = p.command as Parsed["command"];
+    need(p, "stack", "prod");
     const context: Record<string, string | string[]> = {};
-    for (let i = 1; i < argv.length; i++) {
-        const a = argv[i];
-        const key = a.replace(/^--/, "");
-        if (!a.startsWith("--") || !allowed[command].includes(key)) throw new UsageError(`${command}: unknown argument '${a}' (allowed: ${allowed[command].map((k) => `--${k}`).join(", ")})`);
-        if (command === "explain" && key === "json" && (argv[i + 1] === undefined || argv[i + 1].startsWith("--"))) {
-            flags.json = true;
-            continue;
-        }
-        const v = argv[i + 1];
-        if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
-        i++;
-        if (key === "context") {
-            const m = /^([^=]+)=(.*)$/.exec(v);
-            if (!m) throw new UsageError(`--context ${v}: expected key=value (e.g. aws:SecureTransport=false), a list as key=[a,b]`);
-            const list = /^\[(.*)\]$/.exec(m[2]);
-            context[m[1]] = list ? list[1].split(",").map((x) => x.trim()).filter(Boolean) : m[2];
-        } else flags[key] = v;
+    for (const v of p.lists.context ?? []) {
+        const m = /^([^=]+)=(.*)$/.exec(v);
+        if (!m) throw new UsageError(`--context ${v}: expected key=value (e.g. aws:SecureTransport=false), a list as key=[a,b]`);
+        const list = /^\[(.*)\]$/.exec(m[2]);
+        context[m[1]] = list ? list[1].split(",").map((x) => x.trim()).filter(Boolean) : m[2];
     }
-    if (typeof flags.stack !== "string") throw new UsageError(`${command}: --stack <name> is required (e.g. --stack prod)`);
-    if (flags.origin !== undefined && flags.origin !== "vpc" && flags.origin !== "outside") throw new UsageError(`--origin ${String(flags.origin)}: expected vpc or outside`);
-    if (command === "explain") for (const k of ["principal", "action", "resource"]) if (typeof flags[k] !== "string") throw new UsageError(`explain: --${k} is required`);
-    if (command === "explain" && !/^[a-z0-9-]+:[A-Za-z0-9*?]+$/.test(String(flags.action))) throw new UsageError(`--action ${String(flags.action)}: expected service:Action (e.g. s3:GetObject)`);
-    return { command: command as Parsed["command"], flags, context };
+    const origin = str(p, "origin");
+    if (origin !== undefined && origin !== "vpc" && origin !== "outside") throw new UsageError(`--origin ${origin}: expected vpc or outside`);
+    if (command === "explain") {
+        for (const k of ["principal", "action", "resource"]) need(p, k, k === "action" ? "s3:GetObject" : k === "principal" ? "pipeline" : "s3://<bucket>/<key>");
+        const action = str(p, "action")!;
+        if (!/^[a-z0-9-]+:[A-Za-z0-9*?]+$/.test(action)) throw new UsageError(`--action ${action}: expected service:Action (e.g. s3:GetObject)`);
+    }
+    const flags: Record<string, string | boolean> = { ...p.flags };
+    delete flags.context;
+    return { command, flags, context };
 }
 
-async function main(argv: string[]): Promise<number> {
-    const p = parseArgs(argv);
-    if (p.command === "help") {
-        process.stdout.write(USAGE + "\n");
-        return 0;
-    }
+async function run(parsed: ParsedCli): Promise<number> {
+    const p = checkArgs(parsed);
     const stack = String(p.flags.stack);
     const m = await accessModelOf(stack);
     const origin = p.flags.origin as Origin | undefined;
@@ -121,11 +124,20 @@ async function main(argv: string[]): Promise<number> {
     return r.failures.length ? 1 : 0;
 }
 
+/** Runs the CLI; resolves to the exit code. Without arguments it prints the help (exit 0). */
+export function main(argv: string[]): Promise<number> {
+    if (argv.length === 0) {
+        process.stdout.write(formatHelp(SPEC) + "\n");
+        return Promise.resolve(0);
+    }
+    return withCli(SPEC, argv, run);
+}
+
 if (require.main === module) {
     main(process.argv.slice(2)).then(
         (code) => process.exit(code),
         (e: Error) => {
-            process.stderr.write(`${e instanceof UsageError ? `${e.message}\n(npm run access -- --help)` : e instanceof ConfigError ? e.message : e.stack ?? e.message}\n`);
+            process.stderr.write(`${e instanceof ConfigError ? e.message : e.stack ?? e.message}\n`);
             process.exit(2);
         },
     );

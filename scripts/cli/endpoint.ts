@@ -1,73 +1,19 @@
 /**
- * The local endpoint started by the deploy step (`./build_ml_environment.sh`), from the command line:
- *
- *   npm run endpoint -- status                                   variants, live weights and traffic shares, counters, capture
- *   npm run endpoint -- weights --variant champion=9 --variant challenger=1
- *                                                                shift traffic (the local UpdateEndpointWeightsAndCapacities)
- *   npm run endpoint -- invoke --body '39,State-gov,77516,...'   one request to /invocations (raw Adult CSV row)
- *          [--body-file F] [--content-type text/csv|application/json] [--accept ...] [--target-variant V] [--inference-id ID]
- *   npm run endpoint -- teardown                                 stop the endpoint process(es); nothing is left running
- * Common options: --stack dev (default) --workdir DIR (default .ml-env/<stack>, as build_ml_environment.sh)
- *                 --name ENDPOINT (default: the only endpoint of the workdir)
- * Weight changes live in the running process (like the service) until the next deploy that changes the endpoint.
- * Loopback only: the endpoint listens on 127.0.0.1. Exit codes: 0 ok, 1 failed, 2 bad usage.
+ * `npm run endpoint -- status|weights|invoke|teardown`: the local endpoint the deploy step started, from the command
+ * line (its options and examples are SPEC below, the source of --help).
+ * Main decisions: the endpoint is reached only through lib/serving (state file, pid check, loopback client), so the
+ * CLI and the deploy step see the same process; weight changes live in the running process (like the service) until
+ * the next deploy; teardown also marks the manifest's deploy record so the next run deploys again.
+ * Exit codes: 0 ok, 1 failed, 2 bad usage.
  */
 import * as fs from "fs";
-import * as http from "http";
 import * as path from "path";
-import { CliSpec, formatHelp, parseCli, UsageError } from "../../lib/common/cli";
+import { CliSpec, parseCli, ParsedCli, runWorkdir, UsageError, withCli } from "../framework/cli";
 import { writeFileAtomic } from "../../lib/data/io";
 import { manifestPath } from "../framework/manifest";
-// process.ts only (not the lib/serving index): the CLI starts faster without the batch / load-test / capture code.
-import { EndpointState, endpointDir, isAlive, readState, serversOf, teardown } from "../../lib/serving/process";
-
-/** True when `pid` is alive and runs the serving engine's server (not a recycled pid). */
-export function isServerPid(pid: number): boolean {
-    if (!isAlive(pid)) return false;
-    try {
-        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("server-main");
-    } catch {
-        return true; // no procfs: trust kill(0)
-    }
-}
-
-export function stateFileOf(workdir: string, endpointName: string): string {
-    return path.join(endpointDir(workdir), `${endpointName}.json`);
-}
-
-/** The running endpoint's state (pid file), or undefined when it is not running. */
-export function runningEndpoint(workdir: string, endpointName: string): EndpointState | undefined {
-    const st = readState(stateFileOf(workdir, endpointName));
-    return st && isServerPid(st.pid) ? st : undefined;
-}
-
-export interface HttpAnswer {
-    status: number;
-    body: string;
-    headers: http.IncomingHttpHeaders;
-}
-
-/** A loopback HTTP request (the local endpoint only). */
-export function loopbackRequest(url: string, method: "GET" | "POST", pathName: string, body?: string, headers: Record<string, string> = {}, timeoutMs = 10_000): Promise<HttpAnswer> {
-    const u = new URL(url);
-    if (u.protocol !== "http:" || !["127.0.0.1", "[::1]", "localhost"].includes(u.hostname)) {
-        return Promise.reject(new Error(`endpoint url ${url} is not a loopback address; the local endpoint only listens on 127.0.0.1`));
-    }
-    return new Promise((resolve, reject) => {
-        const req = http.request(
-            { host: u.hostname.replace(/^\[|\]$/g, ""), port: Number(u.port), path: pathName, method, timeout: timeoutMs, agent: false, headers: body !== undefined ? { ...headers, "Content-Length": Buffer.byteLength(body) } : headers },
-            (res) => {
-                const chunks: Buffer[] = [];
-                res.on("data", (c: Buffer) => chunks.push(c));
-                res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), headers: res.headers }));
-                res.on("error", reject);
-            },
-        );
-        req.on("timeout", () => req.destroy(new Error(`no answer from ${url}${pathName} within ${timeoutMs} ms`)));
-        req.on("error", reject);
-        req.end(body);
-    });
-}
+// process.ts and client.ts only (not the lib/serving index): the CLI starts faster without the batch / load-test / capture code.
+import { loopbackRequest } from "../../lib/serving/client";
+import { endpointDir, isServerPid, readState, runningEndpoint, serversOf, teardown } from "../../lib/serving/process";
 
 export { UsageError };
 
@@ -114,8 +60,6 @@ export const SPEC: CliSpec = {
     notes: ["Weight changes live in the running process (like the service) until the next deploy.", "exit codes: 0 ok, 1 failed, 2 bad usage"],
 };
 
-const USAGE = formatHelp(SPEC);
-
 interface Args {
     command: string;
     flags: Record<string, string>;
@@ -124,7 +68,10 @@ interface Args {
 }
 
 export function parseCliArgs(argv: string[]): Args {
-    const p = parseCli(SPEC, argv);
+    return argsOf(parseCli(SPEC, argv));
+}
+
+function argsOf(p: ParsedCli): Args {
     const variants = [...(p.lists.variant ?? []), ...(p.lists.variants ?? []).flatMap((v) => v.split(",").filter(Boolean))];
     const flags: Record<string, string> = {};
     for (const [k, v] of Object.entries(p.flags)) if (typeof v === "string" && k !== "variant" && k !== "variants") flags[k] = v;
@@ -142,12 +89,6 @@ export function parseWeights(specs: string[]): Record<string, number> {
         w[m[1]] = x;
     }
     return w;
-}
-
-function resolveWorkdir(flags: Record<string, string>): { workdir: string; stack: string } {
-    const stack = flags.stack ?? "dev";
-    const projectDir = path.resolve(__dirname, "..", "..");
-    return { stack, workdir: path.resolve(flags.workdir ?? path.join(projectDir, ".ml-env", stack)) };
 }
 
 function endpointNames(workdir: string): string[] {
@@ -190,14 +131,16 @@ function markTornDown(workdir: string, results: { endpointName: string; pid: num
     writeFileAtomic(file, JSON.stringify(m, null, 2) + "\n");
 }
 
-/** Runs one CLI command; resolves to the exit code (throws on failure: UsageError = bad usage). */
-export async function main(argv: string[]): Promise<number> {
-    const { command, flags, variants, help } = parseCliArgs(argv);
-    if (help) {
-        console.log(USAGE);
-        return 0;
-    }
-    const { workdir } = resolveWorkdir(flags);
+/**
+ * Runs one CLI command; resolves to the exit code. Bad usage is answered by the shared CLI layer (message, exit 2);
+ * other failures reject (the caller prints them, exit 1).
+ */
+export function main(argv: string[]): Promise<number> {
+    return withCli(SPEC, argv, (p) => run(argsOf(p)));
+}
+
+async function run({ command, flags, variants }: Args): Promise<number> {
+    const workdir = runWorkdir(flags.stack ?? "dev", flags.workdir);
     switch (command) {
         case "status": {
             const st = pickEndpoint(workdir, flags.name);
@@ -282,8 +225,7 @@ if (require.main === module) {
         (code) => process.exit(code),
         (e: Error) => {
             process.stderr.write(`error: ${e.message}\n`);
-            if (e instanceof UsageError) process.stderr.write(`(npm run endpoint -- --help shows the usage and examples)\n`);
-            process.exit(e instanceof UsageError ? 2 : 1);
+            process.exit(1);
         },
     );
 }

@@ -1,33 +1,23 @@
 /**
- * Model monitoring CLI (SageMaker Model Monitor / Clarify file formats, run locally):
- *
- *   npm run monitor -- baseline      --dataset <csv|capture folder|s3://...> --out <dir|s3://...> [--header auto|true|false] [--drop-columns c1,c2] [--columns c1,..]
- *   npm run monitor -- analyze       --baseline <dir|s3://> --capture <folder|s3://> --out <dir|s3://> [--endpoint E --schedule S] [--from ISO --to ISO] [--metrics-file f.jsonl] [--fail-on-violations] [--workers N]
- *   npm run monitor -- model-quality --capture <folder|s3://> --ground-truth <folder|s3://> --baseline <constraints.json|dir|s3://> --out <dir|s3://> [--endpoint E --schedule S] [--from --to] [--probability-threshold 0.5] [--fail-on-violations]
- *   npm run monitor -- bias          --dataset <csv|s3://> --label ltgt50k [--label-value '>50K'] --facet sex=Female [--facet 'age<40'] --out <dir|s3://> [--predicted-column c --probability-threshold t]
- *   npm run monitor -- ab            --capture <endpoint capture folder|s3://> [--ground-truth <folder|s3://>] --champion champion [--apply --workdir <dir> | --endpoint-url http://127.0.0.1:port] [--out <dir|s3://>]
- *   npm run monitor -- report        --reports <dir|s3://> --out report.html [--baseline <dir|statistics.json>]
- *
- * `s3://` inputs are downloaded to a temporary folder (capture partitions outside --from/--to are not downloaded);
- * `s3://` outputs are written locally first, then uploaded with SSE-KMS (`--kms-key-id` to name the key, else the
- * bucket's default aws/s3 or configured key).
- *
- * Exit codes: 0 ok, 1 violations found and --fail-on-violations given, 2 bad usage or unusable input (message says
- * which input, what is wrong and how to fix it).
+ * `npm run monitor -- <command>`: model monitoring from the command line, in the SageMaker Model Monitor / Clarify
+ * file formats, run locally (baseline, analyze, model-quality, bias, ab, report).
+ * Main decision: this file only parses arguments (the shared CLI layer, scripts/framework/cli.ts), moves s3:// inputs
+ * and outputs through temporary folders (lib/aws/s3.ts: capture partitions outside --from/--to are not downloaded,
+ * uploads are SSE-KMS with --kms-key-id or the bucket's key) and prints; the monitoring itself is lib/monitoring and
+ * the endpoint's admin route is reached with lib/serving's loopback client.
+ * Exit codes: 0 ok, 1 violations found and --fail-on-violations given, 2 bad usage or unusable input (the message
+ * names the input, what is wrong and how to fix it).
  */
 import * as fs from 'fs';
-import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import {
   CaptureReadStats,
   analyze,
   captureKeyHour,
-  decodePayload,
   formatServiceJson,
   openDataset,
-  readCaptureRecords,
   readCsvRows,
   readServiceJson,
   reportPrefix,
@@ -40,8 +30,13 @@ import { defaultWorkers, profileCaptureSharded } from '../../lib/monitoring/shar
 import { runModelQualityMonitor, mergeCaptureWithGroundTruthFolders, type ModelQualityConstraints } from '../../lib/monitoring/modelquality';
 import { biasMetricsEmf, computeBiasReport, runModelBiasMonitor, type FacetSpec, type LabelSpec, type Scalar } from '../../lib/monitoring/bias';
 import { analyzeAbTest, type AbRecord } from '../../lib/monitoring/ab';
+import { abRecordsOf, readCaptureVariants } from '../../lib/monitoring/ab/capture';
 import { collectMonitoringReports, writeMonitoringReport } from '../../lib/monitoring/report';
+import { parseS3Uri } from '../../lib/aws/common';
+import { downloadS3, uploadDir } from '../../lib/aws/s3';
+import { loopbackRequest } from '../../lib/serving/client';
 import { readState, ping, endpointDir } from '../../lib/serving/process';
+import { CliIo, CliSpec, FlagSpec, formatHelp, ParsedCli, withCli } from '../framework/cli';
 
 // ---- errors ----------------------------------------------------------------------------------
 
@@ -59,57 +54,122 @@ export class CliError extends Error {
 
 // ---- arguments -------------------------------------------------------------------------------
 
-export interface ParsedArgs {
-  command: string;
-  flags: Map<string, string[]>;
-}
+const flag = (name: string, value: string | undefined, help: string, extra: Partial<FlagSpec> = {}): FlagSpec => ({ name, value, help, ...extra });
+const OUT = flag('out', 'DIR|s3://', 'output folder (required)');
+const ENDPOINT = flag('endpoint', 'E', 'endpoint name of the report path (with --schedule)');
+const SCHEDULE = flag('schedule', 'S', 'schedule name of the report path');
+const FROM = flag('from', 'ISO', 'window start (inclusive), e.g. 2024-06-01T13:00:00Z');
+const TO = flag('to', 'ISO', 'window end (exclusive)');
+const RUN_TIME = flag('run-time', 'ISO', 'the run time the report path is named after (default now)');
+const METRICS_FILE = flag('metrics-file', 'FILE', 'append the CloudWatch EMF lines to this file');
+const FAIL = flag('fail-on-violations', undefined, 'exit 1 when a constraint is violated');
+const COLUMNS = flag('columns', 'C1,C2', 'feature names of headerless CSV rows');
+const PROBABILITY = flag('probability-threshold', 'P', 'score threshold of the positive class (default 0.5)');
 
-const BOOLEAN_FLAGS = new Set(['fail-on-violations', 'apply', 'help']);
+export const SPEC: CliSpec = {
+  program: 'npm run monitor --',
+  summary: 'Model monitoring in the SageMaker Model Monitor / Clarify file formats, run locally; s3:// inputs are downloaded, s3:// outputs uploaded with SSE-KMS.',
+  commands: [
+    {
+      name: 'baseline',
+      summary: 'statistics.json + constraints.json of a dataset (the data-quality baseline)',
+      args: '--dataset <csv|capture folder|s3://> --out <dir|s3://>',
+      flags: [flag('dataset', 'CSV|DIR|s3://', 'CSV file or capture folder (required)'), OUT, flag('header', 'auto|true|false', 'the CSV has a header row (default auto)'), flag('drop-columns', 'C1,C2', 'columns to leave out (e.g. the label)'), COLUMNS],
+    },
+    {
+      name: 'analyze',
+      summary: 'data quality of captured traffic against the baseline: statistics, violations, drift, EMF metrics',
+      args: '--baseline <dir|s3://> --capture <folder|s3://> --out <dir|s3://>',
+      flags: [flag('baseline', 'DIR|s3://', 'the folder written by baseline (required)'), flag('capture', 'DIR|s3://', 'capture folder (required)'), OUT, ENDPOINT, SCHEDULE, FROM, TO, METRICS_FILE, FAIL, COLUMNS, RUN_TIME, flag('workers', 'N', 'worker threads (default: cores)')],
+    },
+    {
+      name: 'model-quality',
+      summary: 'binary-classification metrics of captured predictions joined with ground truth',
+      args: '--capture <folder|s3://> --ground-truth <folder|s3://> --out <dir|s3://>',
+      flags: [
+        flag('capture', 'DIR|s3://', 'capture folder (required)'),
+        flag('ground-truth', 'DIR|s3://', 'ground-truth folder (required)'),
+        flag('baseline', 'FILE|DIR|s3://', 'model-quality constraints.json'),
+        OUT,
+        ENDPOINT,
+        SCHEDULE,
+        FROM,
+        TO,
+        PROBABILITY,
+        flag('probability-attribute', 'NAME|INDEX', 'where the score is in a JSON/CSV answer'),
+        FAIL,
+        METRICS_FILE,
+        RUN_TIME,
+      ],
+    },
+    {
+      name: 'bias',
+      summary: 'Clarify bias metrics of a labelled dataset, or of live traffic (--capture --ground-truth --columns)',
+      args: "--dataset <csv|s3://> --label <column> --facet col=value [--facet 'col<number'] --out <dir|s3://>",
+      flags: [
+        flag('dataset', 'CSV|s3://', 'labelled CSV with a header row'),
+        flag('capture', 'DIR', 'capture folder (post-training metrics of live traffic)'),
+        flag('ground-truth', 'DIR', 'ground-truth folder (with --capture)'),
+        flag('columns', 'C1,C2', 'feature names of the captured CSV rows (with --capture)'),
+        flag('label', 'COLUMN', 'label column (with --dataset)'),
+        flag('label-value', 'V[,V]', 'the positive label value(s) (default: chosen from the data)'),
+        flag('facet', 'COL=V|COL<N', 'a facet (required; repeatable)', { repeatable: true }),
+        flag('group', 'COLUMN', 'group column of conditional metrics'),
+        flag('predicted-column', 'COLUMN', 'predicted label or score column (post-training metrics)'),
+        PROBABILITY,
+        OUT,
+        ENDPOINT,
+        SCHEDULE,
+        flag('header', 'true|false', 'the dataset has a header row (default true)'),
+      ],
+    },
+    {
+      name: 'ab',
+      summary: 'compare the variants of an endpoint from its capture and recommend weights (--apply sets them)',
+      args: '--capture <endpoint capture folder|s3://> --champion <variant>',
+      flags: [
+        flag('capture', 'DIR|s3://', "the endpoint's capture folder (required)"),
+        flag('ground-truth', 'DIR|s3://', 'ground-truth folder (labelled metrics)'),
+        flag('champion', 'VARIANT', 'the current production variant (required)'),
+        flag('apply', undefined, 'set the recommended weights on the running local endpoint'),
+        flag('workdir', 'DIR', 'pipeline workdir of the local endpoint (with --apply --endpoint)'),
+        flag('endpoint', 'NAME', 'local endpoint name (with --apply --workdir)'),
+        flag('endpoint-url', 'URL', 'http://127.0.0.1:<port> of the local endpoint (with --apply)'),
+        flag('out', 'DIR|s3://', 'write ab_analysis.json here'),
+        FROM,
+        TO,
+        PROBABILITY,
+        flag('min-requests', 'N', 'requests per variant before a decision'),
+        flag('min-labeled', 'N', 'labelled requests per variant before a decision'),
+      ],
+    },
+    {
+      name: 'report',
+      summary: 'one self-contained HTML report of the monitoring runs under a folder',
+      args: '--reports <dir|s3://> --out <report.html|s3://>',
+      flags: [flag('reports', 'DIR|s3://', 'the --out folder of analyze / model-quality (required)'), flag('out', 'FILE|s3://', 'the HTML file (required)'), flag('baseline', 'DIR|FILE', 'baseline folder or its statistics.json'), flag('title', 'TEXT', 'report title')],
+    },
+  ],
+  flags: [flag('kms-key-id', 'ARN', "KMS key of s3:// uploads (default: the bucket's key)")],
+  examples: [
+    '# after ./build_ml_environment.sh: W=.ml-env/dev, C=$W/s3/<capture bucket>/datacapture/mlp-dev-endpoint',
+    'npm run monitor -- baseline --dataset $W/s3/<curated bucket>/prepared/train.csv --out /tmp/baseline',
+    'npm run monitor -- analyze --baseline /tmp/baseline --capture $C --out /tmp/dq',
+    'npm run monitor -- report --reports /tmp/dq --out /tmp/monitoring.html --baseline /tmp/baseline',
+    'npm run monitor -- ab --capture $C --champion champion       (needs two variants with traffic: a prod-like stack)',
+  ],
+  notes: ['s3:// outputs are uploaded with SSE-KMS (--kms-key-id <arn> to name the key).', 'exit codes: 0 ok, 1 violations found (with --fail-on-violations), 2 bad usage or unusable input'],
+};
 
-export function parseArgs(argv: string[]): ParsedArgs {
-  const [command, ...rest] = argv;
-  const flags = new Map<string, string[]>();
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    if (!a.startsWith('--')) throw new CliError(`argument "${a}"`, 'is not an option', 'options are written --name value (see npm run monitor -- --help)');
-    let key = a.slice(2);
-    let value: string;
-    const eq = key.indexOf('=');
-    if (eq > 0) {
-      value = key.slice(eq + 1);
-      key = key.slice(0, eq);
-    } else if (BOOLEAN_FLAGS.has(key)) value = 'true';
-    else {
-      const next = rest[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new CliError(`--${key}`, 'has no value', `write --${key} <value>`);
-      value = next;
-      i++;
-    }
-    flags.set(key, [...(flags.get(key) ?? []), value]);
-  }
-  return { command: command ?? '', flags };
-}
-
+/** Typed access to one command's parsed options; a bad value is a CliError naming the option. */
 class Opts {
-  private used = new Set<string>();
-  constructor(
-    private readonly a: ParsedArgs,
-    private readonly allowed: string[],
-  ) {
-    for (const k of a.flags.keys()) {
-      if (!allowed.includes(k)) {
-        throw new CliError(`--${k}`, `is not an option of "${a.command}"`, `use only ${allowed.map((x) => `--${x}`).join(', ')}`);
-      }
-    }
-  }
+  constructor(private readonly p: ParsedCli) {}
   get(k: string): string | undefined {
-    this.used.add(k);
-    const v = this.a.flags.get(k);
-    if (v && v.length > 1) throw new CliError(`--${k}`, 'is given more than once', `give --${k} once`);
-    return v?.[0];
+    const v = this.p.flags[k];
+    return typeof v === 'string' ? v : undefined;
   }
   all(k: string): string[] {
-    return this.a.flags.get(k) ?? [];
+    return this.p.lists[k] ?? [];
   }
   need(k: string, what: string): string {
     const v = this.get(k);
@@ -117,7 +177,7 @@ class Opts {
     return v;
   }
   flag(k: string): boolean {
-    return this.a.flags.has(k);
+    return this.p.flags[k] === true;
   }
   date(k: string): Date | undefined {
     const v = this.get(k);
@@ -135,146 +195,34 @@ class Opts {
   }
 }
 
-// ---- S3 ------------------------------------------------------------------------------------
+// ---- context -------------------------------------------------------------------------------
 
-export const isS3 = (p: string): boolean => p.startsWith('s3://');
+const isS3 = (p: string): boolean => p.startsWith('s3://');
 
-export function splitS3(uri: string): { bucket: string; key: string } {
-  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!m || !m[1]) throw new CliError(uri, 'is not an S3 URI', 'write s3://<bucket>/<prefix>');
-  return { bucket: m[1], key: m[2] };
+export interface MonitorIo extends CliIo {
+  /** S3 client factory (tests pass a mocked client). */
+  s3?: () => S3Client;
 }
 
-async function bodyBytes(body: unknown): Promise<Buffer> {
-  const b = body as { transformToByteArray?: () => Promise<Uint8Array> } | NodeJS.ReadableStream | string | Uint8Array | undefined;
-  if (b === undefined || b === null) return Buffer.alloc(0);
-  if (typeof b === 'string') return Buffer.from(b);
-  if (b instanceof Uint8Array) return Buffer.from(b);
-  if (typeof (b as { transformToByteArray?: unknown }).transformToByteArray === 'function') {
-    return Buffer.from(await (b as { transformToByteArray: () => Promise<Uint8Array> }).transformToByteArray());
-  }
-  const chunks: Buffer[] = [];
-  for await (const c of b as AsyncIterable<Buffer | string>) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
-  return Buffer.concat(chunks);
-}
-
-function s3Problem(uri: string, e: unknown): CliError {
-  const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const code = err.$metadata?.httpStatusCode;
-  const fix =
-    code === 403 || err.name === 'AccessDenied'
-      ? 'check the credentials (AWS_PROFILE) have s3:GetObject/ListBucket/PutObject on it and kms:Decrypt/GenerateDataKey on its key'
-      : err.name === 'NoSuchBucket'
-        ? 'check the bucket name (stack outputs: buckets.<purpose>.uri)'
-        : 'check the URI, region (AWS_REGION) and network';
-  return new CliError(uri, `S3 request failed (${err.name ?? 'error'}${code ? ` ${code}` : ''}: ${err.message ?? String(e)})`, fix);
-}
-
-export interface DownloadOptions {
+interface WindowOptions {
   /** Keep only capture objects whose yyyy/mm/dd/hh partition overlaps [from, to). */
   from?: Date;
   to?: Date;
 }
 
-/**
- * Download an S3 object or every object under a prefix into `dest` (key layout below the prefix kept).
- * Returns the local path of the object, or `dest` for a prefix. Throws when nothing matches.
- */
-export async function downloadS3(client: S3Client, uri: string, dest: string, o: DownloadOptions = {}): Promise<string> {
-  const { bucket, key } = splitS3(uri);
-  const keys: string[] = [];
-  let token: string | undefined;
-  try {
-    do {
-      const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, ContinuationToken: token }));
-      for (const c of out.Contents ?? []) if (c.Key && !c.Key.endsWith('/')) keys.push(c.Key);
-      token = out.IsTruncated ? out.NextContinuationToken : undefined;
-    } while (token);
-  } catch (e) {
-    throw s3Problem(uri, e);
-  }
-  if (keys.includes(key) && key !== '') {
-    const local = path.join(dest, path.basename(key));
-    await getObject(client, bucket, key, local, uri);
-    return local;
-  }
-  const prefix = key === '' || key.endsWith('/') ? key : `${key}/`;
-  const under = keys.filter((k) => k.startsWith(prefix));
-  if (!under.length) throw new CliError(uri, 'holds no object', 'check the URI (a file, or a prefix ending in /) and that the job that writes it has run');
-  for (const k of under) {
-    if (o.from || o.to) {
-      const h = captureKeyHour(k);
-      if (h && ((o.from && h.getTime() + 3600_000 <= o.from.getTime()) || (o.to && h >= o.to))) continue;
-    }
-    const rel = k.slice(prefix.length);
-    if (rel.split('/').includes('..')) throw new CliError(`s3://${bucket}/${k}`, 'has a ".." path segment', 'rename the object');
-    await getObject(client, bucket, k, path.join(dest, ...rel.split('/')), `s3://${bucket}/${k}`);
-  }
-  return dest;
-}
-
-async function getObject(client: S3Client, bucket: string, key: string, local: string, uri: string): Promise<void> {
-  let bytes: Buffer;
-  try {
-    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    bytes = await bodyBytes(out.Body);
-  } catch (e) {
-    throw s3Problem(uri, e);
-  }
-  fs.mkdirSync(path.dirname(local), { recursive: true });
-  fs.writeFileSync(local, bytes);
-}
-
-function listFiles(dir: string, out: string[] = []): string[] {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) listFiles(p, out);
-    else if (e.isFile()) out.push(p);
-  }
-  return out.sort();
-}
-
-const CONTENT_TYPES: Record<string, string> = { '.json': 'application/json', '.jsonl': 'application/jsonlines', '.csv': 'text/csv', '.html': 'text/html; charset=utf-8' };
-
-/** Upload every file under `dir` to `uri` (prefix) with SSE-KMS. Returns the uploaded URIs. */
-export async function uploadDir(client: S3Client, dir: string, uri: string, kmsKeyId?: string): Promise<string[]> {
-  const { bucket, key } = splitS3(uri);
-  const prefix = key === '' || key.endsWith('/') ? key : `${key}/`;
-  const done: string[] = [];
-  for (const f of listFiles(dir)) {
-    const k = prefix + path.relative(dir, f).split(path.sep).join('/');
-    try {
-      await client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: k,
-          Body: fs.readFileSync(f),
-          ContentType: CONTENT_TYPES[path.extname(f)] ?? 'application/octet-stream',
-          ServerSideEncryption: 'aws:kms',
-          ...(kmsKeyId ? { SSEKMSKeyId: kmsKeyId } : {}),
-        }),
-      );
-    } catch (e) {
-      throw s3Problem(`s3://${bucket}/${k}`, e);
-    }
-    done.push(`s3://${bucket}/${k}`);
-  }
-  return done;
-}
-
-// ---- context -------------------------------------------------------------------------------
-
-export interface CliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
-  /** S3 client factory (tests pass a mocked client). */
-  s3?: () => S3Client;
+/** A capture key whose hour partition lies outside [from, to) is not downloaded. */
+function inWindow(o: WindowOptions): ((key: string) => boolean) | undefined {
+  if (!o.from && !o.to) return undefined;
+  return (k) => {
+    const h = captureKeyHour(k);
+    return !(h && ((o.from && h.getTime() + 3600_000 <= o.from.getTime()) || (o.to && h >= o.to)));
+  };
 }
 
 class Ctx {
   private tmp: string[] = [];
   private client?: S3Client;
-  constructor(readonly io: CliIo) {}
+  constructor(readonly io: MonitorIo) {}
   s3(): S3Client {
     if (!this.client) this.client = this.io.s3 ? this.io.s3() : new S3Client({});
     return this.client;
@@ -285,10 +233,10 @@ class Ctx {
     return d;
   }
   /** Local path of an input (downloaded when s3://). */
-  async input(flag: string, p: string, o: DownloadOptions = {}): Promise<string> {
+  async input(flag: string, p: string, o: WindowOptions = {}): Promise<string> {
     if (isS3(p)) {
       const d = this.tempDir('in');
-      const local = await downloadS3(this.s3(), p, d, o);
+      const local = await downloadS3(this.s3(), p, d, { keep: inWindow(o) });
       this.io.out(`downloaded ${p} -> ${local}`);
       return local;
     }
@@ -298,7 +246,7 @@ class Ctx {
   /** Local output folder; `finish()` uploads it when the target is s3://. */
   output(p: string): { dir: string; finish: (kmsKeyId?: string) => Promise<string[]> } {
     if (isS3(p)) {
-      splitS3(p);
+      parseS3Uri(p);
       const dir = this.tempDir('out');
       return {
         dir,
@@ -360,16 +308,17 @@ function baselineFiles(flag: string, p: string): { statistics?: string; constrai
   return { constraints: p, statistics: fs.existsSync(s) ? s : undefined };
 }
 
-function printViolations(io: CliIo, list: { name: string; check: string; description: string }[]): void {
+function printViolations(io: MonitorIo, list: { name: string; check: string; description: string }[]): void {
   for (const v of list) io.out(`  VIOLATION ${v.check} ${v.name}: ${v.description}`);
 }
 
 // ---- commands ------------------------------------------------------------------------------
 
-async function cmdBaseline(a: ParsedArgs, ctx: Ctx): Promise<number> {
-  const o = new Opts(a, ['dataset', 'out', 'header', 'drop-columns', 'columns', 'kms-key-id']);
+async function cmdBaseline(p: ParsedCli, ctx: Ctx): Promise<number> {
+  const o = new Opts(p);
   const dsArg = o.need('dataset', 'csv file | capture folder | s3://...');
-  const out = ctx.output(o.need('out', 'dir | s3://...'));
+  const outArg = o.need('out', 'dir | s3://...');
+  const out = ctx.output(outArg);
   const headerOpt = o.get('header') ?? 'auto';
   if (!['auto', 'true', 'false'].includes(headerOpt)) throw new CliError(`--header ${headerOpt}`, 'is not auto, true or false', 'pass --header auto|true|false');
   const ds = await ctx.input('dataset', dsArg);
@@ -391,12 +340,12 @@ async function cmdBaseline(a: ParsedArgs, ctx: Ctx): Promise<number> {
   ctx.io.out(`baseline: ${res.statistics.dataset.item_count} rows, ${res.statistics.features.length} features (${res.statistics.features.map((f) => `${f.name}:${f.inferred_type}`).join(', ')})`);
   if (stats.problemCount) ctx.io.out(`  capture problems: ${JSON.stringify(Object.fromEntries(Object.entries(stats.problems).filter(([, v]) => v > 0)))}`);
   await out.finish(o.get('kms-key-id'));
-  ctx.io.out(`wrote statistics.json and constraints.json to ${a.flags.get('out')![0]}`);
+  ctx.io.out(`wrote statistics.json and constraints.json to ${outArg}`);
   return 0;
 }
 
-async function cmdAnalyze(a: ParsedArgs, ctx: Ctx): Promise<number> {
-  const o = new Opts(a, ['baseline', 'capture', 'out', 'endpoint', 'schedule', 'from', 'to', 'metrics-file', 'fail-on-violations', 'kms-key-id', 'columns', 'run-time', 'workers']);
+async function cmdAnalyze(p: ParsedCli, ctx: Ctx): Promise<number> {
+  const o = new Opts(p);
   const workersArg = o.number('workers');
   const workers = workersArg ?? defaultWorkers();
   if (!Number.isInteger(workers) || workers < 1) throw new CliError(`--workers ${workersArg}`, 'is not a whole number >= 1', `pass --workers N (default: this machine's cores, ${defaultWorkers()})`);
@@ -409,7 +358,7 @@ async function cmdAnalyze(a: ParsedArgs, ctx: Ctx): Promise<number> {
   const base = baselineFiles('baseline', await ctx.input('baseline', baseArg));
   const cap = await ctx.input('capture', capArg, { from, to });
   const out = ctx.output(outArg);
-  const endpoint = o.get('endpoint') ?? path.basename(path.resolve(isS3(capArg) ? splitS3(capArg).key.replace(/\/+$/, '') || 'endpoint' : capArg));
+  const endpoint = o.get('endpoint') ?? path.basename(path.resolve(isS3(capArg) ? parseS3Uri(capArg).key.replace(/\/+$/, '') || 'endpoint' : capArg));
   const schedule = o.get('schedule') ?? 'data-quality';
   const stats = new CaptureReadStats();
   const columns = o.get('columns')?.split(',').map((s) => s.trim());
@@ -445,8 +394,8 @@ async function cmdAnalyze(a: ParsedArgs, ctx: Ctx): Promise<number> {
   return res.violations.violations.length > 0 && o.flag('fail-on-violations') ? 1 : 0;
 }
 
-async function cmdModelQuality(a: ParsedArgs, ctx: Ctx): Promise<number> {
-  const o = new Opts(a, ['capture', 'ground-truth', 'baseline', 'out', 'endpoint', 'schedule', 'from', 'to', 'probability-threshold', 'probability-attribute', 'fail-on-violations', 'kms-key-id', 'metrics-file', 'run-time']);
+async function cmdModelQuality(p: ParsedCli, ctx: Ctx): Promise<number> {
+  const o = new Opts(p);
   const from = o.date('from');
   const to = o.date('to');
   const capArg = o.need('capture', 'capture folder | s3://...');
@@ -463,7 +412,7 @@ async function cmdModelQuality(a: ParsedArgs, ctx: Ctx): Promise<number> {
     constraints = await readServiceJson<ModelQualityConstraints>(file);
     if (!constraints?.binary_classification_constraints) throw new CliError(`--baseline ${baseArg}`, 'is not a model-quality constraints file (no binary_classification_constraints)', 'pass the model-quality baseline constraints.json, not the data-quality one');
   }
-  const endpoint = o.get('endpoint') ?? path.basename(path.resolve(isS3(capArg) ? splitS3(capArg).key.replace(/\/+$/, '') || 'endpoint' : capArg));
+  const endpoint = o.get('endpoint') ?? path.basename(path.resolve(isS3(capArg) ? parseS3Uri(capArg).key.replace(/\/+$/, '') || 'endpoint' : capArg));
   const schedule = o.get('schedule') ?? 'model-quality';
   const time = o.date('run-time') ?? new Date();
   const pa = o.get('probability-attribute');
@@ -509,8 +458,8 @@ export function parseFacet(s: string): FacetSpec {
   return { column, threshold: t, comparison: op as '<' | '<=' | '>' | '>=' };
 }
 
-async function cmdBias(a: ParsedArgs, ctx: Ctx): Promise<number> {
-  const o = new Opts(a, ['dataset', 'capture', 'ground-truth', 'columns', 'label', 'label-value', 'facet', 'group', 'predicted-column', 'probability-threshold', 'out', 'endpoint', 'schedule', 'kms-key-id', 'header']);
+async function cmdBias(p: ParsedCli, ctx: Ctx): Promise<number> {
+  const o = new Opts(p);
   const facets = o.all('facet').map(parseFacet);
   if (!facets.length) throw new CliError('--facet', 'is required', 'pass at least one facet, e.g. --facet sex=Female');
   const outArg = o.need('out', 'dir | s3://...');
@@ -596,79 +545,24 @@ async function cmdBias(a: ParsedArgs, ctx: Ctx): Promise<number> {
   return 0;
 }
 
-/** Variant of a capture file: the folder above the yyyy/mm/dd/hh partition. */
-function variantOf(file: string): string | undefined {
-  const parts = file.split(path.sep);
-  for (let i = parts.length - 5; i >= 1; i--) {
-    if (/^\d{4}$/.test(parts[i]) && /^\d{2}$/.test(parts[i + 1]) && /^\d{2}$/.test(parts[i + 2]) && /^\d{2}$/.test(parts[i + 3])) return parts[i - 1];
-  }
-  return undefined;
-}
-
-function postJson(url: string, body: unknown): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const data = Buffer.from(JSON.stringify(body));
-    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': data.length }, timeout: 5000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.end(data);
-  });
-}
-
-async function cmdAb(a: ParsedArgs, ctx: Ctx): Promise<number> {
-  const o = new Opts(a, ['capture', 'ground-truth', 'champion', 'apply', 'workdir', 'endpoint', 'endpoint-url', 'out', 'from', 'to', 'probability-threshold', 'min-requests', 'min-labeled', 'kms-key-id']);
+async function cmdAb(p: ParsedCli, ctx: Ctx): Promise<number> {
+  const o = new Opts(p);
   const capArg = o.need('capture', 'endpoint capture folder | s3://...');
   const champion = o.need('champion', 'champion variant name');
   const from = o.date('from');
   const to = o.date('to');
   const cap = await ctx.input('capture', capArg, { from, to });
   const gtArg = o.get('ground-truth');
-  const variantByEvent = new Map<string, string>();
-  const records: AbRecord[] = [];
-  const stats = new CaptureReadStats();
-  let noVariant = 0;
-  const unlabelled: { variant: string; score: number }[] = [];
-  for await (const ev of readCaptureRecords(cap, { stats, from, to })) {
-    const v = variantOf(ev.file);
-    if (!v) {
-      noVariant++;
-      continue;
-    }
-    const md = ev.record.eventMetadata;
-    if (md?.eventId) variantByEvent.set(md.eventId, v);
-    if (!gtArg) {
-      const outP = ev.record.captureData.endpointOutput;
-      let rows: DecodedRow[] = [];
-      try {
-        rows = outP ? decodePayload(outP) : [];
-      } catch {
-        rows = [];
-      }
-      for (const r of rows) unlabelled.push({ variant: v, score: Number(r.values[0]) });
-    }
-  }
-  if (!variantByEvent.size) throw new CliError(`--capture ${capArg}`, `holds no capture record under a <variant>/yyyy/mm/dd/hh folder (${stats.files} files, ${noVariant} without a variant folder)`, 'pass the endpoint folder of the capture tree (<prefix>/<endpoint>/)');
-  // captured requests are answered requests: status ok. Capture records carry no latency (neither do the service's).
+  const captured = await readCaptureVariants(cap, { from, to, scores: !gtArg });
+  if (!captured.variantByEvent.size) throw new CliError(`--capture ${capArg}`, `holds no capture record under a <variant>/yyyy/mm/dd/hh folder (${captured.stats.files} files, ${captured.noVariant} without a variant folder)`, 'pass the endpoint folder of the capture tree (<prefix>/<endpoint>/)');
+  let records: AbRecord[];
   if (gtArg) {
     const gt = await ctx.input('ground-truth', gtArg);
     const { rows, report } = await mergeCaptureWithGroundTruthFolders(cap, gt, { from, to });
-    const labelled = new Set<string>();
-    for (const r of rows) {
-      const v = variantByEvent.get(r.eventId);
-      if (!v) continue;
-      labelled.add(r.eventId);
-      records.push({ variant: v, status: 'ok', latencyUs: NaN, score: r.score, label: r.label });
-    }
-    for (const [eid, v] of variantByEvent) if (!labelled.has(eid)) records.push({ variant: v, status: 'ok', latencyUs: NaN });
-    ctx.io.out(`ab: ${report.mergedRows} rows joined with ground truth, ${variantByEvent.size - labelled.size} captures without ground truth`);
-  } else {
-    for (const u of unlabelled) records.push({ variant: u.variant, status: 'ok', latencyUs: NaN, score: Number.isFinite(u.score) ? u.score : undefined });
-  }
+    const ab = abRecordsOf(captured, rows);
+    records = ab.records;
+    ctx.io.out(`ab: ${report.mergedRows} rows joined with ground truth, ${ab.unlabelled} captures without ground truth`);
+  } else records = abRecordsOf(captured).records;
   let analysis;
   try {
     analysis = analyzeAbTest(records, {
@@ -708,7 +602,7 @@ async function cmdAb(a: ParsedArgs, ctx: Ctx): Promise<number> {
     if ((await ping(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port))) !== 200) throw new CliError(`--endpoint-url ${url}`, 'does not answer GET /ping', 'start the endpoint (./build_ml_environment.sh --only deploy)');
     if (rec.action === 'keep') ctx.io.out('apply: recommendation is keep; weights unchanged');
     else {
-      const r = await postJson(new URL('/admin/weights', url).toString(), { weights: rec.weights });
+      const r = await loopbackRequest(url, 'POST', '/admin/weights', JSON.stringify({ weights: rec.weights }), { 'content-type': 'application/json' }, 5000);
       if (r.status !== 200) throw new CliError(`POST ${url}/admin/weights`, `answered ${r.status}: ${r.body}`, 'check the variant names match the endpoint');
       ctx.io.out(`apply: weights now ${JSON.parse(r.body).weights ? JSON.stringify(JSON.parse(r.body).weights) : r.body}`);
     }
@@ -716,8 +610,8 @@ async function cmdAb(a: ParsedArgs, ctx: Ctx): Promise<number> {
   return 0;
 }
 
-async function cmdReport(a: ParsedArgs, ctx: Ctx): Promise<number> {
-  const o = new Opts(a, ['reports', 'out', 'baseline', 'title', 'kms-key-id']);
+async function cmdReport(p: ParsedCli, ctx: Ctx): Promise<number> {
+  const o = new Opts(p);
   const repArg = o.need('reports', 'reports dir | s3://...');
   const outArg = o.need('out', 'report.html | s3://.../report.html');
   const reports = await ctx.input('reports', repArg);
@@ -737,7 +631,7 @@ async function cmdReport(a: ParsedArgs, ctx: Ctx): Promise<number> {
   let file = outArg;
   let up: { dir: string; finish: (k?: string) => Promise<string[]> } | undefined;
   if (isS3(outArg)) {
-    const { bucket, key } = splitS3(outArg);
+    const { bucket, key } = parseS3Uri(outArg);
     up = ctx.output(`s3://${bucket}/${path.posix.dirname(key) === '.' ? '' : path.posix.dirname(key)}`);
     file = path.join(up.dir, path.posix.basename(key));
   }
@@ -747,24 +641,7 @@ async function cmdReport(a: ParsedArgs, ctx: Ctx): Promise<number> {
   return 0;
 }
 
-export const USAGE = `usage: npm run monitor -- <command> [options]
-commands:
-  baseline       --dataset <csv|capture folder|s3://> --out <dir|s3://> [--header auto|true|false] [--drop-columns c1,c2] [--columns c1,..]
-  analyze        --baseline <dir|s3://> --capture <folder|s3://> --out <dir|s3://> [--endpoint E --schedule S] [--from ISO --to ISO] [--metrics-file f] [--fail-on-violations] [--workers N (default: cores)]
-  model-quality  --capture <folder|s3://> --ground-truth <folder|s3://> --baseline <constraints.json|dir|s3://> --out <dir|s3://> [--endpoint E --schedule S] [--from --to] [--fail-on-violations]
-  bias           --dataset <csv|s3://> --label <column> [--label-value v] --facet col=value [--facet 'col<number'] --out <dir|s3://>
-                 (or --capture <folder> --ground-truth <folder> --columns c1,.. --facet ... for post-training metrics of live traffic)
-  ab             --capture <endpoint capture folder|s3://> [--ground-truth <folder|s3://>] --champion <variant> [--out dir] [--apply --workdir <dir> --endpoint <name> | --apply --endpoint-url http://127.0.0.1:<port>]
-  report         --reports <dir|s3://> --out <report.html|s3://> [--baseline <dir|statistics.json>]
-s3:// outputs are uploaded with SSE-KMS (--kms-key-id <arn> to name the key).
-examples: (after ./build_ml_environment.sh; W=.ml-env/dev, C=$W/s3/<capture bucket>/datacapture/mlp-dev-endpoint)
-  npm run monitor -- baseline --dataset $W/s3/<curated bucket>/prepared/train.csv --out /tmp/baseline
-  npm run monitor -- analyze --baseline /tmp/baseline --capture $C --out /tmp/dq
-  npm run monitor -- report --reports /tmp/dq --out /tmp/monitoring.html --baseline /tmp/baseline
-  npm run monitor -- ab --capture $C --champion champion       (needs two variants with traffic: a prod-like stack)
-exit codes: 0 ok, 1 violations found (with --fail-on-violations), 2 bad usage or unusable input`;
-
-const COMMANDS: Record<string, (a: ParsedArgs, ctx: Ctx) => Promise<number>> = {
+const COMMANDS: Record<string, (p: ParsedCli, ctx: Ctx) => Promise<number>> = {
   baseline: cmdBaseline,
   analyze: cmdAnalyze,
   'model-quality': cmdModelQuality,
@@ -773,27 +650,33 @@ const COMMANDS: Record<string, (a: ParsedArgs, ctx: Ctx) => Promise<number>> = {
   report: cmdReport,
 };
 
-/** Run the CLI in-process; resolves to the exit code. */
-export async function runCli(argv: string[], io: CliIo = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') }): Promise<number> {
-  const ctx = new Ctx(io);
-  const command = argv[0] ?? '';
-  try {
-    if (!command || command === '--help' || command === 'help' || command === '-h') {
-      (command ? io.out : io.err)(USAGE);
-      return command ? 0 : 2;
-    }
-    const fn = COMMANDS[command];
-    if (!fn) throw new CliError(`command "${command}"`, 'is unknown', `use one of ${Object.keys(COMMANDS).join(', ')}`);
-    const a = parseArgs(argv);
-    if (a.flags.has('help')) {
-      io.out(USAGE);
-      return 0;
-    }
-    return await fn(a, ctx);
-  } catch (e) {
-    if (e instanceof CliError) io.err(`error: monitor ${command}: ${e.message}`);
-    else io.err(`error: monitor ${command}: ${(e as Error).message}`);
+const STDIO: MonitorIo = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') };
+
+/**
+ * Runs the CLI in-process; resolves to the exit code. Bad usage is answered by the shared CLI layer; without any
+ * argument the help goes to stderr (exit 2); an unusable input or a failed command prints
+ * `error: monitor <command>: <input>: <problem>. Fix: <fix>` (exit 2).
+ */
+export async function runCli(argv: string[], io: MonitorIo = STDIO): Promise<number> {
+  if (argv.length === 0) {
+    io.err(formatHelp(SPEC));
     return 2;
+  }
+  const ctx = new Ctx(io);
+  try {
+    return await withCli(
+      SPEC,
+      argv,
+      async (p) => {
+        try {
+          return await COMMANDS[p.command!](p, ctx);
+        } catch (e) {
+          io.err(`error: monitor ${p.command}: ${(e as Error).message}`);
+          return 2;
+        }
+      },
+      io,
+    );
   } finally {
     ctx.cleanup();
   }

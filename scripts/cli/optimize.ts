@@ -1,8 +1,9 @@
 /**
- * npm run optimize -- --stack <env> [--target local|aws] [--workdir DIR] [--from ISO --to ISO] [--json F] [--html F]
- *                     [--apply-config] [--headroom 0.3] [--idle-days 7] [--serverless-memory 2048] [--cold-start-ms 2000]
- *                     [--payload-bytes 2048] [--log-bytes 1500] [--endpoint NAME] [--recommender-job NAME]
- * Joins measured capacity, observed traffic and prices into cost recommendations (lib/optimize; docs/cost.md).
+ * `npm run optimize -- --stack <env>`: joins measured capacity, observed traffic and prices into cost recommendations
+ * (lib/optimize; docs/cost.md). Options and examples are SPEC below, the source of --help.
+ * Main decision: the CLI only gathers the inputs of the chosen target (local run files, or Inference Recommender and
+ * CloudWatch on AWS) and prints/writes the engine's report; --apply-config writes the recommended keys and re-runs the
+ * policy gate's cost check.
  */
 import * as path from "path";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
@@ -17,7 +18,7 @@ import { DEFAULT_OPTIONS, optimize, OptimizeOptions } from "../../lib/optimize/e
 import { formatText, writeHtml } from "../../lib/optimize/report";
 import { awsInputs, loadHostingPrices, loadInfraPrices, localInputs } from "../../lib/optimize/sources";
 import { VariantTraffic } from "../../lib/optimize/traffic";
-import { CliSpec, ParsedCli, UsageError, withCli } from "../../lib/common/cli";
+import { CliSpec, ParsedCli, PROJECT_DIR, runWorkdir, UsageError, withCli } from "../framework/cli";
 
 export const SPEC: CliSpec = {
     program: "npm run optimize --",
@@ -84,7 +85,7 @@ async function run(p: ParsedCli): Promise<number> {
     const target = String(flags.target ?? "local");
     if (target !== "local" && target !== "aws") throw new UsageError(`option --target ${target}: expected local or aws`);
     // Where Pulumi.<stack>.yaml lives (default: this repository).
-    const projectDir = typeof flags["project-dir"] === "string" ? path.resolve(flags["project-dir"]) : path.resolve(__dirname, "..", "..");
+    const projectDir = typeof flags["project-dir"] === "string" ? path.resolve(flags["project-dir"]) : PROJECT_DIR;
     const cfg = loadStackFile(flags.stack, projectDir);
     const fromMs = isoMs(flags, "from");
     const toMs = isoMs(flags, "to");
@@ -113,7 +114,7 @@ async function run(p: ParsedCli): Promise<number> {
     let tuning;
     const notes: string[] = [];
     if (target === "local") {
-        const workdir = path.resolve(typeof flags.workdir === "string" ? flags.workdir : path.join(path.resolve(__dirname, "..", ".."), ".ml-env", flags.stack));
+        const workdir = runWorkdir(String(flags.stack), typeof flags.workdir === "string" ? flags.workdir : undefined);
         const li = localInputs(workdir, cfg, { fromMs, toMs, includeLoadTest: flags["include-loadtest-traffic"] === true });
         capacity = li.capacity;
         traffic = li.traffic;

@@ -9,7 +9,7 @@
 import * as path from "path";
 import { ConfigError } from "../../infra/config";
 import * as fs from "fs";
-import { CliSpec, need, str, UsageError, withCli } from "../../lib/common/cli";
+import { CliSpec, need, PROJECT_DIR, str, UsageError, withCli } from "../framework/cli";
 import { writeFileAtomic } from "../../lib/data/io";
 import { exitCode, runGate } from "../../gate/gate";
 import { formatReport, jsonReport, sarifReport } from "../../gate/format";
@@ -40,7 +40,7 @@ export const SPEC: CliSpec = {
     notes: ["exit codes: 0 no mandatory violation and the access contract holds, 1 mandatory violation(s) or failed access probe(s), 2 bad arguments or configuration"],
 };
 
-const ROOT = path.resolve(__dirname, "..", "..");
+const ROOT = PROJECT_DIR;
 
 /** Argument errors before the program runs: they name the option (never "Invalid stack configuration"). */
 export function checkArgs(stack: string | undefined, policyConfig: string | undefined, exportFile?: string): void {

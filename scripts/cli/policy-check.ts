@@ -7,7 +7,7 @@
  */
 import * as path from "path";
 import { ConfigError } from "../../infra/config";
-import { CliSpec, need, str, withCli } from "../../lib/common/cli";
+import { CliSpec, need, str, withCli } from "../framework/cli";
 import { writeFileAtomic } from "../../lib/data/io";
 import { checkExport, exitCode } from "../../gate/gate";
 import { formatReport, jsonReport, sarifReport } from "../../gate/format";

@@ -1,18 +1,15 @@
 /**
- * The local model registry's command line (the local analogue of UpdateModelPackage / ListModelPackages):
- *   npm run registry -- list     [--stack dev] [--workdir DIR] [--status Approved|Rejected|PendingManualApproval]
- *   npm run registry -- describe --version N
- *   npm run registry -- approve  --version N --reason "why" [--by NAME]
- *   npm run registry -- reject   --version N --reason "why" [--by NAME]
- * Exit codes: 0 ok, 1 refused (e.g. an invalid transition), 2 bad usage.
+ * `npm run registry -- list|describe|approve|reject`: the local model registry of a run from the command line (the
+ * local analogue of ListModelPackages / UpdateModelPackage; options and examples are SPEC below, the source of --help).
+ * Main decision: it opens the same registry the steps use (lib/registry registryFor) and leaves the approval rules to
+ * it: a refused transition exits 1 with the registry's reason. Exit codes: 0 ok, 1 refused, 2 bad usage.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { StackOutputs } from "../../contracts/stack-outputs";
-import { APPROVAL_STATUSES, ApprovalStatus, RegistryError } from "../../lib/registry";
-import { CliSpec, ParsedCli, UsageError, withCli } from "../../lib/common/cli";
-import { registryFor } from "../steps/register/local";
+import { APPROVAL_STATUSES, ApprovalStatus, RegistryError, registryFor } from "../../lib/registry";
+import { CliSpec, ParsedCli, runWorkdir, UsageError, withCli } from "../framework/cli";
 
 const VERSION = { name: "version", value: "N", help: "model package version (see 'list')" };
 const REASON = { name: "reason", value: "TEXT", help: "why (recorded as the ApprovalDescription; required)" };
@@ -46,7 +43,7 @@ function main(p: ParsedCli): number {
         throw new UsageError(msg);
     };
     const stack = flags.stack ?? "dev";
-    const workdir = path.resolve(flags.workdir ?? path.join(__dirname, "..", "..", ".ml-env", stack));
+    const workdir = runWorkdir(stack, flags.workdir);
     const outputsFile = path.join(workdir, "stack-outputs.json");
     if (!fs.existsSync(outputsFile)) usage(`no stack outputs in ${workdir}: run ./build_ml_environment.sh --stack ${stack} first (or pass --workdir)`);
     const out = JSON.parse(fs.readFileSync(outputsFile, "utf8")) as StackOutputs;

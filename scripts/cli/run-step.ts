@@ -11,7 +11,7 @@
 import * as path from "path";
 import { ConfigError } from "../../infra/config";
 import { loadStackFile } from "../../infra/stack-config";
-import { CliSpec, FlagSpec, UsageError, withCli } from "../../lib/common/cli";
+import { CliSpec, FlagSpec, UsageError, withCli } from "../framework/cli";
 import { stopDescendants } from "../framework/children";
 import { markInterrupted, runStep, StepError } from "../framework/step";
 import { acquireWorkdirLock, checkWorkdir, DEFAULT_MIN_FREE_MB, errText, releaseWorkdirLock, WorkdirError } from "../framework/workdir";

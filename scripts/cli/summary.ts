@@ -8,10 +8,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CliSpec, need, str, UsageError, withCli } from "../../lib/common/cli";
+import { CliSpec, need, str, UsageError, withCli } from "../framework/cli";
 import { Manifest, manifestPath, StepRecord } from "../framework/manifest";
 import { readState } from "../../lib/serving/process";
-import { isServerPid } from "./endpoint";
+import { isServerPid } from "../../lib/serving/process";
 import { isStepName, STEP_NAMES } from "../steps";
 
 export interface SummaryOptions {

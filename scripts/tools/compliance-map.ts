@@ -14,7 +14,7 @@
  * (https://docs.aws.amazon.com/wellarchitected/latest/machine-learning-lens/).
  * test/compliance/map.test.ts fails when a policy, a Config rule or an EventBridge route of the program has no entry.
  */
-import { CliSpec, withCli } from "../../lib/common/cli";
+import { CliSpec, withCli } from "../framework/cli";
 import * as fs from "fs";
 import * as path from "path";
 import { Control, MANAGED_RULES, NOT_DEPLOYED, ruleName } from "../../components/detective";

@@ -13,7 +13,7 @@ import * as ts from "typescript";
 import { ConfigKeyDoc, parsePlatformConfig, recordConfigKeys, RawConfig } from "../../infra/config";
 import { BUCKET_PURPOSES } from "../../contracts/stack-outputs";
 import { readStackFile } from "../../infra/stack-config";
-import { CliSpec, withCli } from "../../lib/common/cli";
+import { CliSpec, withCli } from "../framework/cli";
 import { componentsDoc } from "./components-doc";
 
 const ROOT = path.resolve(__dirname, "..", "..");

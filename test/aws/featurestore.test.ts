@@ -1,17 +1,10 @@
 import { strict as assert } from "assert";
 import { PutRecordCommand, SageMakerFeatureStoreRuntimeClient } from "@aws-sdk/client-sagemaker-featurestore-runtime";
 import { ingestRecords, toFeatureRecord } from "../../lib/aws/featurestore";
-import { FakeClock, FeatureStoreMock, awsError, mockFeatureStore } from "./helpers";
+import { FakeClock, awsError, useAwsMocks } from "../helpers/aws-mocks";
 
 describe("aws: feature group ingestion (PutRecord)", () => {
-    let fs: FeatureStoreMock;
-    before(() => {
-        fs = mockFeatureStore();
-    });
-    after(() => {
-        fs.restore();
-    });
-    afterEach(() => fs.reset());
+    const { fsr: fs } = useAwsMocks("featurestore");
     const client = () => fs as unknown as SageMakerFeatureStoreRuntimeClient;
 
     const rows = Array.from({ length: 23 }, (_, i) => ({ record_id: `data-${i}`, event_time: "2026-01-01T00:00:00.000Z", age: 20 + i, workclass: i % 5 === 0 ? null : "Private", label: i % 2 }));

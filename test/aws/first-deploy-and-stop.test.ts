@@ -24,57 +24,27 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand } from "@aws-sdk/client-sagemaker-runtime";
 import { platformTags } from "../../lib/aws/common";
-import { setWaitTiming, WaitTiming } from "../../lib/aws/waiter";
 import { StepError } from "../../scripts/framework/step";
 import batchStep from "../../scripts/steps/batch-infer/aws";
 import deployStep from "../../scripts/steps/deploy/aws";
 import prepareStep from "../../scripts/steps/prepare/aws";
 import tuneStep from "../../scripts/steps/tune/aws";
-import { FakeClock, RuntimeMock, S3Mock, SageMakerMock, TestStep, awsError, awsStepContext, body, devOutputs, mockRuntime, mockS3, mockSageMaker } from "./helpers";
+import { awsError, body, useAwsMocks, useFakeWaiter } from "../helpers/aws-mocks";
+import { TestStep, approvedPackages, awsStepContext, devOutputs } from "./helpers";
 
 const out = devOutputs();
-const GROUP_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlp-dev-models";
-const approved = (...versions: number[]) => ({
-    ModelPackageSummaryList: versions.map((v) => ({
-        ModelPackageArn: `${GROUP_ARN}/${v}`,
-        ModelPackageVersion: v,
-        ModelPackageGroupName: "mlp-dev-models",
-        ModelPackageStatus: "Completed" as const,
-        ModelApprovalStatus: "Approved" as const,
-        CreationTime: new Date(),
-    })),
-});
 
 describe("aws steps: first deploy (CreateEndpoint) and Stop* on timeout", () => {
-    let sm: SageMakerMock;
-    let s3: S3Mock;
-    let rt: RuntimeMock;
-    before(() => {
-        sm = mockSageMaker();
-        s3 = mockS3();
-        rt = mockRuntime();
-    });
-    after(() => {
-        sm.restore();
-        s3.restore();
-        rt.restore();
-    });
-    let prev: WaitTiming;
+    const { sm, s3, rt } = useAwsMocks("sagemaker", "s3", "runtime");
+    useFakeWaiter();
     let t: TestStep | undefined;
-    beforeEach(() => {
-        prev = setWaitTiming({ clock: new FakeClock(), pollMs: 30_000 });
-    });
     afterEach(() => {
-        setWaitTiming(prev);
-        sm.reset();
-        s3.reset();
-        rt.reset();
         t?.cleanup();
         t = undefined;
     });
 
     it("deploy on a stack without the endpoint: CreateEndpoint (name, new config, platform tags), waits Creating -> InService, no UpdateEndpoint", async () => {
-        sm.on(ListModelPackagesCommand).resolves(approved(4));
+        sm.on(ListModelPackagesCommand).resolves(approvedPackages(4));
         sm.on(CreateModelCommand).resolves({});
         sm.on(CreateEndpointConfigCommand).resolves({});
         let created: string | undefined;
@@ -134,7 +104,7 @@ describe("aws steps: first deploy (CreateEndpoint) and Stop* on timeout", () => 
     });
 
     it("batch-infer: a transform job still running at --timeout-minutes is stopped (StopTransformJob) and the step names it", async () => {
-        sm.on(ListModelPackagesCommand).resolves(approved(3));
+        sm.on(ListModelPackagesCommand).resolves(approvedPackages(3));
         sm.on(CreateModelCommand).resolves({});
         sm.on(CreateTransformJobCommand).resolves({});
         sm.on(DescribeTransformJobCommand).resolves({ TransformJobStatus: "InProgress" });

@@ -1,48 +1,20 @@
-/** Shared fixtures of the AWS-target tests: the dev stack outputs, a fake clock, step contexts and S3 bodies. */
-import { S3Client } from "@aws-sdk/client-s3";
-import { SageMakerClient } from "@aws-sdk/client-sagemaker";
-import { SageMakerFeatureStoreRuntimeClient } from "@aws-sdk/client-sagemaker-featurestore-runtime";
-import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
-import { mockClient } from "aws-sdk-client-mock";
+/**
+ * Shared fixtures of the AWS-target tests: the dev stack outputs and step contexts on a temp workdir. The SDK doubles
+ * (client mocks, errors, bodies, the fake clock) are test/helpers/aws-mocks.ts.
+ */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { StackOutputs } from "../../contracts/stack-outputs";
 import { loadStackFile } from "../../infra/stack-config";
-import { Clock } from "../../lib/aws/retry";
 import { Manifest, writeManifest } from "../../scripts/framework/manifest";
 import { makeContext, StepContext } from "../../scripts/framework/step";
-import { recordRequests } from "../helpers/aws-request-recorder";
 
 export const PROJECT = path.resolve(__dirname, "..", "..");
 
 /** A fresh copy of test/fixtures/stack-outputs-dev.json (written by `npm run plan -- --stack dev --outputs`). */
 export function devOutputs(): StackOutputs {
     return JSON.parse(fs.readFileSync(path.join(PROJECT, "test", "fixtures", "stack-outputs-dev.json"), "utf8")) as StackOutputs;
-}
-
-/** A clock whose sleep only advances time (and records the requested delays). */
-export class FakeClock implements Clock {
-    t = 1_700_000_000_000;
-    sleeps: number[] = [];
-    now(): number {
-        return this.t;
-    }
-    async sleep(ms: number): Promise<void> {
-        this.sleeps.push(ms);
-        this.t += ms;
-    }
-}
-
-/** A GetObject Body for aws-sdk-client-mock. */
-export function body(content: string | Buffer): never {
-    const buf = Buffer.isBuffer(content) ? content : Buffer.from(content);
-    return { transformToByteArray: async () => new Uint8Array(buf), transformToString: async () => buf.toString("utf8") } as never;
-}
-
-/** An AWS SDK style service error. */
-export function awsError(name: string, message = name, httpStatusCode = 400): Error {
-    return Object.assign(new Error(message), { name, $fault: "client", $metadata: { httpStatusCode } });
 }
 
 export interface TestStep {
@@ -66,15 +38,19 @@ export function awsStepContext(prior: Record<string, Record<string, unknown>> = 
     return { ctx, lines, workdir, cleanup: () => fs.rmSync(workdir, { recursive: true, force: true }) };
 }
 
-/**
- * Client mocks, created in a suite's `before` and restored in its `after` so suites do not share stubs. Every request
- * a mock receives is validated against the AWS service model after each test (test/helpers/aws-request-recorder.ts).
- */
-export const mockSageMaker = () => recordRequests(mockClient(SageMakerClient), "sagemaker");
-export const mockS3 = () => recordRequests(mockClient(S3Client), "s3");
-export const mockFeatureStore = () => recordRequests(mockClient(SageMakerFeatureStoreRuntimeClient), "sagemaker-featurestore-runtime");
-export const mockRuntime = () => recordRequests(mockClient(SageMakerRuntimeClient), "sagemaker-runtime");
-export type SageMakerMock = ReturnType<typeof mockSageMaker>;
-export type S3Mock = ReturnType<typeof mockS3>;
-export type FeatureStoreMock = ReturnType<typeof mockFeatureStore>;
-export type RuntimeMock = ReturnType<typeof mockRuntime>;
+/** The dev stack's model package group, as ListModelPackages names it. */
+export const GROUP_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlp-dev-models";
+
+/** A ListModelPackages answer listing these versions of the group as Approved. */
+export function approvedPackages(...versions: number[]) {
+    return {
+        ModelPackageSummaryList: versions.map((v) => ({
+            ModelPackageArn: `${GROUP_ARN}/${v}`,
+            ModelPackageVersion: v,
+            ModelPackageGroupName: "mlp-dev-models",
+            ModelPackageStatus: "Completed" as const,
+            ModelApprovalStatus: "Approved" as const,
+            CreationTime: new Date(),
+        })),
+    };
+}

@@ -16,7 +16,8 @@ import { captureS3Key, formatCaptureRecord } from "../../lib/monitoring/capture"
 import { evaluateBinaryClassification, suggestModelQualityConstraints } from "../../lib/monitoring/modelquality";
 import { StepError } from "../../scripts/framework/step";
 import monitorStep, { captureTarget, endpointLines } from "../../scripts/steps/monitor/aws";
-import { FakeClock, RuntimeMock, S3Mock, SageMakerMock, TestStep, awsError, awsStepContext, body, devOutputs, mockRuntime, mockS3, mockSageMaker } from "./helpers";
+import { FakeClock, awsError, body, useAwsMocks } from "../helpers/aws-mocks";
+import { TestStep, awsStepContext, devOutputs } from "./helpers";
 
 const out = devOutputs();
 const EP = out.endpoint!.name;
@@ -54,19 +55,7 @@ const hour = (t: number) => {
 
 describe("aws step: monitor", function () {
     this.timeout(60_000);
-    let sm: SageMakerMock;
-    let s3: S3Mock;
-    let rt: RuntimeMock;
-    before(() => {
-        sm = mockSageMaker();
-        s3 = mockS3();
-        rt = mockRuntime();
-    });
-    after(() => {
-        sm.restore();
-        s3.restore();
-        rt.restore();
-    });
+    const { sm, s3, rt } = useAwsMocks("sagemaker", "s3", "runtime");
 
     let clock: FakeClock;
     let prev: WaitTiming;
@@ -142,9 +131,6 @@ describe("aws step: monitor", function () {
     });
     afterEach(() => {
         setWaitTiming(prev);
-        sm.reset();
-        s3.reset();
-        rt.reset();
         t?.cleanup();
         t = undefined;
     });

@@ -7,7 +7,8 @@ import { buildTrainingJob } from "../../lib/aws/training";
 import { MODELS_DIR, ServiceModel, translateJavaPattern, v3Structure, validateRequest, wholeValuePattern } from "../helpers/aws-request-validator";
 import { SageMakerClient, StopTrainingJobCommand } from "@aws-sdk/client-sagemaker";
 import { requestTotals, validateRecordedRequests } from "../helpers/aws-request-recorder";
-import { devOutputs, mockSageMaker } from "./helpers";
+import { mockSageMaker } from "../helpers/aws-mocks";
+import { devOutputs } from "./helpers";
 
 const rules = (c: ReturnType<typeof validateRequest>) => c.violations.map((v) => `${v.rule} ${v.path}`);
 

@@ -11,7 +11,6 @@ import * as zlib from "zlib";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateProcessingJobCommand, DescribeProcessingJobCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { PutRecordCommand, SageMakerFeatureStoreRuntimeClient } from "@aws-sdk/client-sagemaker-featurestore-runtime";
-import { setWaitTiming, WaitTiming } from "../../lib/aws/waiter";
 import { prepare } from "../../lib/data";
 import { ADULT_SCHEMA } from "../../lib/data/schema";
 import { StepError } from "../../scripts/framework/step";
@@ -19,7 +18,8 @@ import { readTar } from "../../lib/training";
 import { ADULT_CENSUS_SCHEMA } from "../../components/feature-schema";
 import featuresStep from "../../scripts/steps/features/aws";
 import prepareStep from "../../scripts/steps/prepare/aws";
-import { FakeClock, FeatureStoreMock, PROJECT, S3Mock, SageMakerMock, TestStep, awsError, awsStepContext, body, devOutputs, mockFeatureStore, mockS3, mockSageMaker } from "./helpers";
+import { awsError, body, useAwsMocks, useFakeWaiter } from "../helpers/aws-mocks";
+import { PROJECT, TestStep, awsStepContext, devOutputs } from "./helpers";
 
 const out = devOutputs();
 
@@ -29,20 +29,8 @@ function sliceFile(src: string, dest: string, rows: number): void {
 }
 
 describe("aws steps: prepare and features", () => {
-    let sm: SageMakerMock;
-    let s3: S3Mock;
-    let fsr: FeatureStoreMock;
-    before(() => {
-        sm = mockSageMaker();
-        s3 = mockS3();
-        fsr = mockFeatureStore();
-    });
-    after(() => {
-        sm.restore();
-        s3.restore();
-        fsr.restore();
-    });
-    let prev: WaitTiming;
+    const { sm, s3, fsr } = useAwsMocks("sagemaker", "s3", "featurestore");
+    useFakeWaiter();
     let t: TestStep | undefined;
     let tmp: string;
     before(async () => {
@@ -53,14 +41,7 @@ describe("aws steps: prepare and features", () => {
         await prepare({ outDir: path.join(tmp, "prepared"), trainFile: path.join(tmp, "adult.data"), testFile: path.join(tmp, "adult.test"), formats: ["csv"], log: () => undefined });
     });
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-    beforeEach(() => {
-        prev = setWaitTiming({ clock: new FakeClock(), pollMs: 30_000 });
-    });
     afterEach(() => {
-        setWaitTiming(prev);
-        sm.reset();
-        s3.reset();
-        fsr.reset();
         t?.cleanup();
         t = undefined;
     });

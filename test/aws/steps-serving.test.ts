@@ -16,52 +16,30 @@ import {
     UpdateEndpointWeightsAndCapacitiesCommand,
 } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
-import { setWaitTiming, WaitTiming } from "../../lib/aws/waiter";
 import { StepError } from "../../scripts/framework/step";
 import batchStep from "../../scripts/steps/batch-infer/aws";
 import deployStep from "../../scripts/steps/deploy/aws";
 import evaluateStep from "../../scripts/steps/evaluate/aws";
 import loadtestStep from "../../scripts/steps/loadtest/aws";
-import { FakeClock, RuntimeMock, S3Mock, SageMakerMock, TestStep, awsError, awsStepContext, body, devOutputs, mockRuntime, mockS3, mockSageMaker } from "./helpers";
+import { awsError, body, useAwsMocks, useFakeWaiter } from "../helpers/aws-mocks";
+import { GROUP_ARN, TestStep, approvedPackages, awsStepContext, devOutputs } from "./helpers";
 
 const out = devOutputs();
-const GROUP_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlp-dev-models";
 // The raw batch input (record_id, label, raw record), as the features step writes it.
 const RAW_RECORD = "39,State-gov,77516,Bachelors,13,Never-married,Adm-clerical,Not-in-family,White,Male,2174,0,40,United-States";
 const BATCH_INPUT = `test-1,0,${RAW_RECORD}\ntest-2,1,50,Self-emp-not-inc,83311,Bachelors,13,Married-civ-spouse,Exec-managerial,Husband,White,Male,0,0,13,United-States\n`;
 
 describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
-    let sm: SageMakerMock;
-    let s3: S3Mock;
-    let rt: RuntimeMock;
-    before(() => {
-        sm = mockSageMaker();
-        s3 = mockS3();
-        rt = mockRuntime();
-    });
-    after(() => {
-        sm.restore();
-        s3.restore();
-        rt.restore();
-    });
-    let prev: WaitTiming;
+    const { sm, s3, rt } = useAwsMocks("sagemaker", "s3", "runtime");
+    useFakeWaiter();
     let t: TestStep | undefined;
-    beforeEach(() => {
-        prev = setWaitTiming({ clock: new FakeClock(), pollMs: 30_000 });
-    });
     afterEach(() => {
-        setWaitTiming(prev);
-        sm.reset();
-        s3.reset();
-        rt.reset();
         t?.cleanup();
         t = undefined;
     });
 
-    const approved = (...versions: number[]) => ({ ModelPackageSummaryList: versions.map((v) => ({ ModelPackageArn: `${GROUP_ARN}/${v}`, ModelPackageVersion: v, ModelPackageGroupName: "mlp-dev-models", ModelPackageStatus: "Completed" as const, ModelApprovalStatus: "Approved" as const, CreationTime: new Date() })) });
-
     function mockDeploy(finalConfig?: string) {
-        sm.on(ListModelPackagesCommand, { ModelApprovalStatus: "Approved" }).resolves(approved(2, 5));
+        sm.on(ListModelPackagesCommand, { ModelApprovalStatus: "Approved" }).resolves(approvedPackages(2, 5));
         sm.on(CreateModelCommand).resolves({});
         sm.on(CreateEndpointConfigCommand).resolves({});
         sm.on(UpdateEndpointCommand).resolves({});
@@ -188,7 +166,7 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
     });
 
     it("batch-infer: model from the latest approved package, CreateTransformJob with DataProcessing/KMS/MultiRecord, results contract", async () => {
-        sm.on(ListModelPackagesCommand).resolves(approved(3));
+        sm.on(ListModelPackagesCommand).resolves(approvedPackages(3));
         sm.on(CreateModelCommand).resolves({});
         sm.on(CreateTransformJobCommand).resolves({});
         sm.on(DescribeTransformJobCommand)
@@ -221,7 +199,7 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
     });
 
     it("batch-infer: a failed transform job surfaces its FailureReason", async () => {
-        sm.on(ListModelPackagesCommand).resolves(approved(3));
+        sm.on(ListModelPackagesCommand).resolves(approvedPackages(3));
         sm.on(CreateModelCommand).resolves({});
         sm.on(CreateTransformJobCommand).resolves({});
         sm.on(DescribeTransformJobCommand).resolves({ TransformJobStatus: "Failed", FailureReason: "ClientError: See job logs for more information" });

@@ -15,7 +15,6 @@ import {
     SageMakerClient,
     StopTrainingJobCommand,
 } from "@aws-sdk/client-sagemaker";
-import { setWaitTiming, WaitTiming } from "../../lib/aws/waiter";
 import { StepError } from "../../scripts/framework/step";
 import registerStep from "../../scripts/steps/register/aws";
 import trainStep from "../../scripts/steps/train/aws";
@@ -24,7 +23,8 @@ import localRegister from "../../scripts/steps/register/local";
 import localTrain from "../../scripts/steps/train/local";
 import localTune from "../../scripts/steps/tune/local";
 import { loadStep } from "../../scripts/steps";
-import { FakeClock, S3Mock, SageMakerMock, TestStep, awsStepContext, body, devOutputs, mockS3, mockSageMaker } from "./helpers";
+import { body, useAwsMocks, useFakeWaiter } from "../helpers/aws-mocks";
+import { TestStep, awsStepContext, devOutputs } from "./helpers";
 
 const out = devOutputs();
 const ART = "s3://mlp-dev-artifacts-88dbbe98/";
@@ -40,25 +40,10 @@ function scored(n = 40): string {
 }
 
 describe("aws steps: train, tune, register", () => {
-    let sm: SageMakerMock;
-    let s3: S3Mock;
-    before(() => {
-        sm = mockSageMaker();
-        s3 = mockS3();
-    });
-    after(() => {
-        sm.restore();
-        s3.restore();
-    });
-    let prev: WaitTiming;
+    const { sm, s3 } = useAwsMocks("sagemaker", "s3");
+    useFakeWaiter();
     let t: TestStep | undefined;
-    beforeEach(() => {
-        prev = setWaitTiming({ clock: new FakeClock(), pollMs: 30_000 });
-    });
     afterEach(() => {
-        setWaitTiming(prev);
-        sm.reset();
-        s3.reset();
         t?.cleanup();
         t = undefined;
     });

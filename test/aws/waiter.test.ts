@@ -3,17 +3,11 @@ import { DescribeTrainingJobCommand, SageMakerClient, StopTrainingJobCommand, Cr
 import { backoffDelay, isThrottling, withThrottlingRetry } from "../../lib/aws/retry";
 import { buildTrainingJob, runTrainingJob } from "../../lib/aws/training";
 import { JobFailedError, JobTimeoutError, waitFor } from "../../lib/aws/waiter";
-import { FakeClock, SageMakerMock, awsError, devOutputs, mockSageMaker } from "./helpers";
+import { FakeClock, awsError, useAwsMocks } from "../helpers/aws-mocks";
+import { devOutputs } from "./helpers";
 
 describe("aws: shared waiter and throttling retry", () => {
-    let sm: SageMakerMock;
-    before(() => {
-        sm = mockSageMaker();
-    });
-    after(() => {
-        sm.restore();
-    });
-    afterEach(() => sm.reset());
+    const { sm } = useAwsMocks("sagemaker");
 
     const req = () => buildTrainingJob(devOutputs(), { name: "mlp-dev-xgb-1", hyperParameters: { num_round: 10 }, trainUri: "s3://b/train/", validationUri: "s3://b/validation/" });
 

@@ -3,14 +3,14 @@
  * list of valid ones (exit 2), spawned as a user runs them. The spawns run a few at a time: each costs a ts-node start.
  */
 import * as assert from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { formatHelp, parseCli, UsageError, CliSpec } from "../../lib/common/cli";
+import { formatHelp, parseCli, UsageError, CliSpec } from "../../scripts/framework/cli";
+import { pool, Proc, ROOT, run, TS_NODE } from "../helpers/cli";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const TS = ["node", "-r", "ts-node/register/transpile-only"];
+const TS = TS_NODE;
+const runCmd = (cmd: string[], args: string[]) => run(cmd[0], [...cmd.slice(1), ...args]);
 
 interface Cli {
     name: string;
@@ -40,32 +40,6 @@ const CLIS: Cli[] = [
 /** Arguments that reach the option parser for CLIs with commands (monitor, registry, endpoint). */
 const BOGUS_ARGS: Record<string, string[]> = { monitor: ["baseline", "--bogus", "1"], registry: ["list", "--bogus", "1"], endpoint: ["status", "--bogus", "1"], "run-step": ["prepare", "--bogus", "1"], access: ["explain", "--bogus", "1"] };
 
-function run(cmd: string[], args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-    return new Promise((resolve, reject) => {
-        const p = spawn(cmd[0], [...cmd.slice(1), ...args], { cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: "1" } });
-        let out = "";
-        let err = "";
-        p.stdout.on("data", (d) => (out += d));
-        p.stderr.on("data", (d) => (err += d));
-        p.on("error", reject);
-        p.on("close", (code) => resolve({ code, out, err }));
-    });
-}
-
-async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-    const out: R[] = new Array(items.length);
-    let next = 0;
-    await Promise.all(
-        Array.from({ length: n }, async () => {
-            while (next < items.length) {
-                const i = next++;
-                out[i] = await fn(items[i]);
-            }
-        }),
-    );
-    return out;
-}
-
 describe("command-line interfaces: --help and unknown options", function () {
     this.timeout(300_000);
     /** Argument errors that name the argument (exit 2, no "Invalid stack configuration", no stack trace). */
@@ -77,9 +51,9 @@ describe("command-line interfaces: --help and unknown options", function () {
         { name: "endpoint frobnicate", cmd: [...TS, "scripts/cli/endpoint.ts"], args: ["frobnicate"], says: /command 'frobnicate' is unknown: use one of status, weights, invoke, teardown/ },
         { name: "build_ml_environment.sh --only nosuch", cmd: ["./build_ml_environment.sh"], args: ["--only", "nosuch"], says: /unknown step 'nosuch'|step 'nosuch'/ },
     ];
-    const argErrors = new Map<string, Awaited<ReturnType<typeof run>>>();
-    const help = new Map<string, Awaited<ReturnType<typeof run>>>();
-    const bogus = new Map<string, Awaited<ReturnType<typeof run>>>();
+    const argErrors = new Map<string, Proc>();
+    const help = new Map<string, Proc>();
+    const bogus = new Map<string, Proc>();
     const benchDoc = path.join(ROOT, "docs", "benchmarks.md");
     let benchBefore = "";
 
@@ -90,7 +64,7 @@ describe("command-line interfaces: --help and unknown options", function () {
             { c, kind: "bogus" as const, args: BOGUS_ARGS[c.name] ?? ["--bogus", "1"] },
         ]);
         const all = [...jobs.map((j) => ({ cmd: j.c.cmd, args: j.args })), ...ARG_ERRORS];
-        const results = await pool(all, Math.max(2, Math.min(4, os.cpus().length)), (j) => run(j.cmd, j.args));
+        const results = await pool(all, Math.max(2, Math.min(4, os.cpus().length)), (j) => runCmd(j.cmd, j.args));
         jobs.forEach((j, i) => (j.kind === "help" ? help : bogus).set(j.c.name, results[i]));
         ARG_ERRORS.forEach((a, i) => argErrors.set(a.name, results[jobs.length + i]));
     });
@@ -98,26 +72,26 @@ describe("command-line interfaces: --help and unknown options", function () {
     for (const c of CLIS) {
         it(`${c.name} --help: usage, examples, exit 0`, () => {
             const r = help.get(c.name)!;
-            assert.strictEqual(r.code, 0, `exit ${r.code}\n${r.out}\n${r.err}`);
-            assert.match(r.out, /usage/i);
-            assert.match(r.out, /examples?:/i);
-            assert.match(r.out, c.mentions);
+            assert.strictEqual(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+            assert.match(r.stdout, /usage/i);
+            assert.match(r.stdout, /examples?:/i);
+            assert.match(r.stdout, c.mentions);
         });
         it(`${c.name} refuses an unknown option, naming it and listing the valid ones (exit 2)`, () => {
             const r = bogus.get(c.name)!;
-            assert.strictEqual(r.code, 2, `exit ${r.code}\n${r.out}\n${r.err}`);
-            assert.match(r.err, /--bogus/);
-            assert.ok(r.err.includes(c.lists), `the answer should list ${c.lists}:\n${r.err}`);
-            assert.doesNotMatch(r.err, /Invalid stack configuration|\n\s+at /, "an argument error is not a configuration error or a stack trace");
+            assert.strictEqual(r.code, 2, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+            assert.match(r.stderr, /--bogus/);
+            assert.ok(r.stderr.includes(c.lists), `the answer should list ${c.lists}:\n${r.stderr}`);
+            assert.doesNotMatch(r.stderr, /Invalid stack configuration|\n\s+at /, "an argument error is not a configuration error or a stack trace");
         });
     }
 
     it("argument errors name the argument and exit 2", () => {
         for (const a of ARG_ERRORS) {
             const r = argErrors.get(a.name)!;
-            assert.strictEqual(r.code, 2, `${a.name}: exit ${r.code}\n${r.err}`);
-            assert.match(r.err, a.says, a.name);
-            assert.doesNotMatch(r.err, /Invalid stack configuration|\n\s+at /, a.name);
+            assert.strictEqual(r.code, 2, `${a.name}: exit ${r.code}\n${r.stderr}`);
+            assert.match(r.stderr, a.says, a.name);
+            assert.doesNotMatch(r.stderr, /Invalid stack configuration|\n\s+at /, a.name);
         }
     });
 
@@ -126,7 +100,7 @@ describe("command-line interfaces: --help and unknown options", function () {
     });
 });
 
-describe("lib/common/cli: the shared parser", () => {
+describe("scripts/framework/cli: the shared parser", () => {
     const spec: CliSpec = {
         program: "tool",
         summary: "a tool",

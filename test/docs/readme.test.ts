@@ -5,13 +5,12 @@
  * point at files that exist.
  */
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CliSpec, parseCli } from "../../lib/common/cli";
+import { CliSpec, parseCli } from "../../scripts/framework/cli";
+import { ROOT, run } from "../helpers/cli";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const README = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
 /** Pages other branches of this release write (issues 9 and 11); remove once they are on main. */
 const WRITTEN_ELSEWHERE: string[] = [];
@@ -52,18 +51,6 @@ export function readmeCommands(text: string): string[] {
     return cmds;
 }
 
-function run(cmd: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-    return new Promise((resolve, reject) => {
-        const p = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: "1" } });
-        let out = "";
-        let err = "";
-        p.stdout.on("data", (d) => (out += d));
-        p.stderr.on("data", (d) => (err += d));
-        p.on("error", reject);
-        p.on("close", (code) => resolve({ code, out, err }));
-    });
-}
-
 const SCRIPTS = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
 
 describe("README", function () {
@@ -101,7 +88,7 @@ describe("README", function () {
                     // --teardown on an empty workdir (never the reader's own .ml-env); --help as is.
                     const args = w.includes("--teardown") ? [...w.slice(1), "--workdir", tmp] : w.slice(1);
                     const r = await run(w[0], args);
-                    assert.equal(r.code, 0, `${c}: exit ${r.code}\n${r.out}\n${r.err}`);
+                    assert.equal(r.code, 0, `${c}: exit ${r.code}\n${r.stdout}\n${r.stderr}`);
                     ran.push(c);
                     continue;
                 }
@@ -114,7 +101,7 @@ describe("README", function () {
                 const needsRun = ["registry", "endpoint"].includes(w[2]) && !args.includes("--help");
                 if (!needsRun) {
                     const r = await run("npm", ["run", "-s", w[2], "--", ...args]);
-                    assert.equal(r.code, 0, `${c}: exit ${r.code}\n${r.out.slice(-1500)}\n${r.err}`);
+                    assert.equal(r.code, 0, `${c}: exit ${r.code}\n${r.stdout.slice(-1500)}\n${r.stderr}`);
                     ran.push(c);
                 } else {
                     // eslint-disable-next-line @typescript-eslint/no-var-requires

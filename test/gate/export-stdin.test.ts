@@ -5,26 +5,13 @@
  * message naming standard input and the fix.
  */
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { npmRun } from "../helpers/cli";
 import { FIXTURE } from "./stack-export";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-
-function policyCheck(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-        const p = spawn("npm", ["run", "-s", "policy:check", "--", ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: "0" } });
-        let stdout = "";
-        let stderr = "";
-        p.stdout.on("data", (d) => (stdout += d));
-        p.stderr.on("data", (d) => (stderr += d));
-        p.on("error", reject);
-        p.on("close", (code) => resolve({ code, stdout, stderr }));
-        p.stdin.end(stdin ?? "");
-    });
-}
+const policyCheck = (args: string[], stdin?: string) => npmRun("policy:check", args, { stdin });
 
 describe("policy:check --export - (standard input)", function () {
     this.timeout(180_000);

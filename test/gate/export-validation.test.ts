@@ -4,13 +4,13 @@
  * urn/type is validated and named by its index, and an empty export is an error that says so.
  */
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ExportError, readExportDocument, SECRET_SIG, SECRET_SIG_KEY } from "../../gate/export-reader";
 import { checkExport } from "../../gate/gate";
 import { formatReport, jsonReport, sarifReport } from "../../gate/format";
+import { npmRun } from "../helpers/cli";
 import { FIXTURE, StackExport } from "./stack-export";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -126,16 +126,7 @@ describe("gate: export validation (versions, urn/type, empty, secrets)", functio
     });
 
     describe("policy:check CLI", () => {
-        const run = (args: string[]) =>
-            new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-                const p = spawn("npm", ["run", "-s", "policy:check", "--", ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: "0" } });
-                let stdout = "";
-                let stderr = "";
-                p.stdout.on("data", (d) => (stdout += d));
-                p.stderr.on("data", (d) => (stderr += d));
-                p.on("error", reject);
-                p.on("close", (code) => resolve({ code, stdout, stderr }));
-            });
+        const run = (args: string[]) => npmRun("policy:check", args);
 
         it("exits 0 on an export holding secrets (ciphertext and --show-secrets plaintext) without printing them, and 2 on a v2 export", async () => {
             const doc = fixture();

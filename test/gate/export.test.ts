@@ -4,20 +4,19 @@
  * the --json document, SARIF 2.1.0 structure, and --outputs in the shape of `pulumi stack output --json`.
  */
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { checkStackOutputs } from "../../contracts/stack-outputs";
 import { all } from "../../policies/all";
 import { checkExport, GateReport, inputsFromExport, runGate } from "../../gate/gate";
+import { npmRun, Proc, ROOT } from "../helpers/cli";
 import { withRegisteredModel } from "../helpers/registered-model";
 import { ProgramRun } from "../../gate/runtime";
 import { CACHE_DIR, cacheKey } from "../../gate/transpile-cache";
 import { buildExport, FIXTURE, StackExport } from "./stack-export";
 import { on } from "./variants";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const pairs = (r: GateReport) => r.violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.urn ?? "(stack)"} ${v.message}`).sort();
 const exemptionPairs = (r: GateReport) => r.exemptions.map((e) => `${e.policyName} ${e.urn} ${e.reason}`).sort();
 
@@ -25,24 +24,6 @@ function writeTmp(dir: string, name: string, doc: unknown): string {
     const f = path.join(dir, name);
     fs.writeFileSync(f, JSON.stringify(doc));
     return f;
-}
-
-interface Proc {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
-function npmRun(script: string, args: string[]): Promise<Proc> {
-    return new Promise((resolve, reject) => {
-        const p = spawn("npm", ["run", "-s", script, "--", ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: "0" } });
-        let stdout = "";
-        let stderr = "";
-        p.stdout.on("data", (d) => (stdout += d));
-        p.stderr.on("data", (d) => (stderr += d));
-        p.on("error", reject);
-        p.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
 }
 
 /** The `--json` document's documented shape. */

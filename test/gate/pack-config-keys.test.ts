@@ -3,14 +3,13 @@
  * valid name, through the real `npm run policy:check` CLI; the shipped dev/prod configs have none.
  */
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { all } from "../../policies/all";
 import { packConfigProblems } from "../../policies/lib/config";
+import { ROOT, tsNodeSync } from "../helpers/cli";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const read = (f: string) => JSON.parse(fs.readFileSync(path.join(ROOT, "policies", "config", f), "utf8"));
 
 describe("policy pack config: unknown keys", () => {
@@ -38,13 +37,9 @@ describe("policy pack config: unknown keys", () => {
         const c = read("prod.json");
         c["monitoring-coverage"].requireCloudTrial = true;
         fs.writeFileSync(cfg, JSON.stringify(c));
-        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/cli/policy-check.ts", "--export", "test/fixtures/gate/prod.stack-export.json", "--stack", "prod", "--policy-config", cfg], {
-            cwd: ROOT,
-            encoding: "utf8",
-            env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-        });
+        const r = tsNodeSync("scripts/cli/policy-check.ts", ["--export", "test/fixtures/gate/prod.stack-export.json", "--stack", "prod", "--policy-config", cfg], { env: { TS_NODE_TRANSPILE_ONLY: "true" } });
         fs.rmSync(dir, { recursive: true, force: true });
-        assert.equal(r.status, 2, r.stdout + r.stderr);
+        assert.equal(r.code, 2, r.stdout + r.stderr);
         assert.equal(
             r.stderr.trim(),
             `policy pack config ${cfg}: 1 problem:\n  - "monitoring-coverage.requireCloudTrial": unknown setting of policy monitoring-coverage; did you mean "monitoring-coverage.requireCloudTrail"?`,

@@ -10,7 +10,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { recordRequests } from '../helpers/aws-request-recorder';
 import { captureS3Key, formatCaptureRecord, formatServiceJson, suggestBaseline, readCsvRows } from '../../lib/monitoring';
 import { shiftAdultCsvLines } from '../../lib/monitoring/shift';
-import { runCli, splitS3 } from '../../scripts/cli/monitor';
+import { parseS3Uri } from '../../lib/aws/common';
+import { runCli } from '../../scripts/cli/monitor';
 import { ADULT_DATA } from '../serving/fixture';
 
 const HEADER = fs.readFileSync(ADULT_DATA, 'utf8').split('\n')[0];
@@ -138,6 +139,6 @@ describe('monitor CLI with s3:// paths (mocked S3)', function () {
     const e = await cli('report', '--reports', 's3://mon-bucket/reports/none/', '--out', '/tmp/unused.html');
     assert.equal(e.code, 2);
     assert.match(e.err, /s3:\/\/mon-bucket\/reports\/none\/: holds no object/);
-    assert.deepEqual(splitS3('s3://b/k/x'), { bucket: 'b', key: 'k/x' });
+    assert.deepEqual(parseS3Uri('s3://b/k/x'), { bucket: 'b', key: 'k/x' });
   });
 });

@@ -187,11 +187,13 @@ describe('monitor CLI', function () {
   it('usage errors: exit 2 with input, problem and fix', async () => {
     const cases: [string[], RegExp][] = [
       [[], /usage: npm run monitor/],
-      [['frobnicate'], /command "frobnicate": is unknown\. Fix: use one of baseline, analyze/],
+      [['frobnicate'], /command 'frobnicate' is unknown: use one of baseline, analyze/],
       [['baseline', '--dataset', path.join(work, 'train.csv')], /--out: is required\. Fix: pass --out/],
       [['baseline', '--dataset', path.join(work, 'nope.csv'), '--out', path.join(work, 'x')], /--dataset .*nope\.csv: does not exist/],
       [['analyze', '--baseline', path.join(work, 'baseline'), '--capture', path.join(work, 'capture'), '--out', path.join(work, 'x'), '--from', 'yesterday'], /--from yesterday: is not a date\. Fix: use ISO-8601/],
-      [['analyze', '--bogus', '1'], /--bogus: is not an option of "analyze"/],
+      [['analyze', '--bogus', '1'], /option --bogus is unknown of 'analyze'.*: valid options are --baseline, --capture/],
+      [['analyze', '--workers'], /option --workers needs a value: --workers N/],
+      [['ab', '--apply=yes'], /option --apply takes no value/],
       [['analyze', '--baseline', path.join(work, 'capture'), '--capture', path.join(work, 'capture'), '--out', path.join(work, 'x')], /has no constraints\.json/],
       [['bias', '--dataset', path.join(work, 'train.csv'), '--label', 'ltgt50k', '--facet', 'sex', '--out', path.join(work, 'x')], /--facet sex: is not column=value/],
       [['analyze', '--baseline', path.join(work, 'baseline'), '--capture', path.join(work, 'capture', 'adult-ep'), '--out', path.join(work, 'x'), '--from', '2030-01-01T00:00:00Z'], /no captured row in the window/],

@@ -4,7 +4,6 @@
  * HTML report opened in headless Chromium (skipped with a message when /usr/bin/chromium is absent).
  */
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -12,9 +11,9 @@ import { loadStackFile } from "../../infra/stack-config";
 import { runLoadTest, serveEndpoint } from "../../lib/serving";
 import { optimize } from "../../lib/optimize/engine";
 import { loadHostingPrices, loadInfraPrices, localInputs } from "../../lib/optimize/sources";
+import { ROOT, tsNode, tsNodeSync } from "../helpers/cli";
 import { servingFixture } from "../serving/fixture";
 
-const ROOT = path.resolve(__dirname, "../..");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 describe("optimize: on a real local run", function () {
@@ -94,7 +93,9 @@ describe("optimize: on a real local run", function () {
     it("npm run optimize prints and writes JSON + HTML; Chromium renders the key numbers", async () => {
         const json = path.join(workdir, "out", "optimize.json");
         const html = path.join(workdir, "out", "optimize.html");
-        const out = execFileSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "scripts/cli/optimize.ts"), "--stack", "dev", "--workdir", workdir, "--json", json, "--html", html], { cwd: ROOT, encoding: "utf8" });
+        const r = await tsNode("scripts/cli/optimize.ts", ["--stack", "dev", "--workdir", workdir, "--json", json, "--html", html]);
+        assert.equal(r.code, 0, r.stderr);
+        const out = r.stdout;
         assert.match(out, /recommendations:/);
         assert.match(out, /per 1000 predictions/);
         const rep = JSON.parse(fs.readFileSync(json, "utf8"));
@@ -138,7 +139,9 @@ describe("optimize: on a real local run", function () {
     it("--apply-config writes the recommended keys into Pulumi.<stack>.yaml and re-runs the policy gate's cost check", () => {
         const proj = fs.mkdtempSync(path.join(os.tmpdir(), "opt-proj-"));
         fs.copyFileSync(path.join(ROOT, "Pulumi.dev.yaml"), path.join(proj, "Pulumi.dev.yaml"));
-        const out = execFileSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "scripts/cli/optimize.ts"), "--stack", "dev", "--workdir", workdir, "--project-dir", proj, "--apply-config"], { cwd: ROOT, encoding: "utf8" });
+        const r = tsNodeSync("scripts/cli/optimize.ts", ["--stack", "dev", "--workdir", workdir, "--project-dir", proj, "--apply-config"]);
+        assert.equal(r.code, 0, r.stderr);
+        const out = r.stdout;
         const wanted = report.recommendations.filter((r: any) => r.recommended).flatMap((r: any) => r.changes);
         const text = fs.readFileSync(path.join(proj, "Pulumi.dev.yaml"), "utf8");
         if (wanted.length === 0) {

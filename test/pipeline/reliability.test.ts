@@ -23,7 +23,7 @@ import { acquireWorkdirLock, checkWorkdir, lockPath, pidStartTicks, readLock, re
 import { isAlive, serversOf, startEndpoint, teardown } from "../../lib/serving/process";
 import { loadStep, STEP_NAMES, STEP_OPTIONS } from "../../scripts/steps";
 import { SPEC as RUN_STEP_SPEC } from "../../scripts/cli/run-step";
-import { parseCli, UsageError } from "../../lib/common/cli";
+import { parseCli, UsageError } from "../../scripts/framework/cli";
 
 const PROJECT = path.resolve(__dirname, "..", "..");
 const SCRIPT = path.join(PROJECT, "build_ml_environment.sh");

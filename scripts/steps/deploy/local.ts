@@ -30,11 +30,10 @@ import { sha256File } from "../../../lib/data/io";
 import { loadTransform } from "../../../lib/features";
 import { featureLine } from "../../framework/datasets";
 import { parseS3Uri } from "../../framework/local-s3";
-import { approvedVersions, registryFor } from "../../framework/local-target";
+import { approvedVersions } from "../../framework/local-target";
 import { StepContext, StepError } from "../../framework/step";
-import { ModelPackage } from "../../../lib/registry";
-import { EndpointConfig, endpointDir, startEndpoint } from "../../../lib/serving";
-import { isServerPid, loopbackRequest } from "../../cli/endpoint";
+import { ModelPackage, registryFor } from "../../../lib/registry";
+import { EndpointConfig, endpointDir, isServerPid, loopbackRequest, startEndpoint } from "../../../lib/serving";
 import type { StepDef } from "../index";
 import { DEPLOY, parseVariantWeights, VariantWeight } from "./step";
 

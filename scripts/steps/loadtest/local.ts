@@ -14,8 +14,7 @@ import { loadTransform } from "../../../lib/features";
 import { StepContext, StepError } from "../../framework/step";
 import type { StepDef } from "../index";
 import { LOADTEST } from "./step";
-import { LoadTestResult, ping, runLoadTest } from "../../../lib/serving";
-import { runningEndpoint } from "../../cli/endpoint";
+import { LoadTestResult, ping, runLoadTest, runningEndpoint } from "../../../lib/serving";
 import { featureLine } from "../../framework/datasets";
 
 const MAX_LEVEL_SECONDS = 30;

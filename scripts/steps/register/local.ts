@@ -6,12 +6,9 @@
  */
 import * as fs from "fs";
 import { sha256File } from "../../../lib/data/io";
-import { registryFor } from "../../framework/local-target";
+import { registryFor } from "../../../lib/registry";
 import type { StepDef } from "../index";
 import { bestCandidate, candidates, codeVersion, REGISTER } from "./step";
-
-// scripts/cli/registry.ts reads the registry through this module (kept until it imports scripts/framework/local-target)
-export { registryFor };
 
 const step: StepDef<"register"> = {
     ...REGISTER,

@@ -1,13 +1,15 @@
 /**
- * The command-line conventions every CLI of the project shares (scripts/*.ts, bench/index.ts):
+ * The command-line conventions every CLI of the project shares (scripts/cli/*, scripts/tools/*, bench/index.ts):
  *   - `--help` / `-h` (anywhere) prints usage, options and examples to stdout and exits 0;
  *   - options are `--name value`, `--name=value` or boolean `--flag`; an unknown option is refused with the list of
  *     valid ones; a missing value names the option; a non-repeatable option given twice is refused;
  *   - bad usage exits 2 with `error: <argument>: <problem>` and a pointer to `--help`.
  * One parser for all of them: a CLI declares its options once (the same list drives parsing and the help text).
+ * It lives in scripts/framework (not lib/): only command lines use it, engines never parse argv.
  */
 
-import { nearest } from "./suggest";
+import * as path from "path";
+import { nearest } from "../../lib/common/suggest";
 
 export interface FlagSpec {
     name: string;
@@ -200,4 +202,12 @@ export function need(p: ParsedCli, name: string, example: string): string {
     const v = str(p, name);
     if (v === undefined) throw new UsageError(`option --${name} is required, e.g. --${name} ${example}`);
     return v;
+}
+
+/** The repository root: where build_ml_environment.sh, package.json and Pulumi.<stack>.yaml are. */
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
+/** The workdir of a run: `--workdir` when given, else `.ml-env/<stack>` in the repository, as build_ml_environment.sh. */
+export function runWorkdir(stack: string, workdir?: string): string {
+    return path.resolve(workdir ?? path.join(PROJECT_DIR, ".ml-env", stack));
 }
