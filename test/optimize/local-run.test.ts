@@ -11,7 +11,8 @@ import * as path from "path";
 import { loadStackFile } from "../../infra/stack-config";
 import { runLoadTest, serveEndpoint } from "../../lib/serving";
 import { optimize } from "../../lib/optimize/engine";
-import { loadHostingPrices, loadInfraPrices, localInputs } from "../../lib/optimize/sources";
+import { loadHostingPrices, loadInfraPrices } from "../../lib/optimize/sources";
+import { localInputs } from "../../scripts/cli/optimize-local";
 import { servingFixture } from "../serving/fixture";
 
 const ROOT = path.resolve(__dirname, "../..");

@@ -1,13 +1,14 @@
 /**
- * --apply-config: writes recommended keys into Pulumi.<stack>.yaml (comments and layout kept, via the yaml Document
- * API), validates the result with the stack config parser BEFORE replacing the file (temp file + rename), and never
- * writes keys the stack config does not have (they are returned as refused, with the reason).
+ * optimize --apply-config: writes recommended keys into Pulumi.<stack>.yaml (comments and layout kept, via the yaml
+ * Document API), validates the result with the stack config parser BEFORE replacing the file (temp file + rename), and
+ * never writes keys the stack config does not have (they are returned as refused, with the reason). It lives beside the
+ * CLI, not in lib/optimize, because it needs the stack config parser (infra/config.ts).
  */
 import * as fs from "fs";
 import YAML from "yaml";
 import { parsePlatformConfig, RawConfig } from "../../infra/config";
-import { writeFileAtomic } from "../data/io";
-import type { ConfigChange, Recommendation } from "./engine";
+import { writeFileAtomic } from "../../lib/data/io";
+import type { ConfigChange, Recommendation } from "../../lib/optimize/engine";
 
 export interface ApplyResult {
     file: string;
