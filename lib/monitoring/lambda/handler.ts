@@ -27,6 +27,7 @@ import * as path from 'path';
 import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { hourPath } from '../../../contracts/s3-layout';
 import { CaptureReadStats, readCaptureRows, type CapturedRow } from '../capture';
 import { buildEmfLines } from '../emf';
 import { parseServiceJson } from '../dataquality/json';
@@ -107,8 +108,6 @@ const DEFAULT_MAX_OBJECTS = 5000;
 const HOUR = 3_600_000;
 
 const trimSlashes = (s: string): string => s.replace(/^\/+|\/+$/g, '');
-const pad = (n: number): string => String(n).padStart(2, '0');
-const hourPath = (t: Date): string => [t.getUTCFullYear(), pad(t.getUTCMonth() + 1), pad(t.getUTCDate()), pad(t.getUTCHours())].join('/');
 const join = (...parts: string[]): string => parts.map(trimSlashes).filter((p) => p !== '').join('/');
 
 /** Validates and normalises the event; throws one error naming every problem. */
