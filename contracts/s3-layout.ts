@@ -30,6 +30,21 @@ function under(bucketUri: string, key: string): string {
     return `${bucketUri.endsWith("/") ? bucketUri : `${bucketUri}/`}${key}`;
 }
 
+// ---- S3 URIs --------------------------------------------------------------------------------------------------------
+
+/**
+ * `s3://bucket/a/b` -> { bucket, key: "a/b" } (key "" for the bucket itself); throws naming the input when it is not an
+ * s3:// URI. With `bucketNamingRules` the bucket must also have the characters of S3's general-purpose bucket naming
+ * rules (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit: "Bucket naming
+ * rules", https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html): the local target maps a bucket
+ * to a folder, so a name such as ".." must never pass there.
+ */
+export function parseS3Uri(uri: string, o: { bucketNamingRules?: boolean } = {}): { bucket: string; key: string } {
+    const m = o.bucketNamingRules ? /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri) : /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+    if (!m) throw new Error(`'${uri}' is not an S3 URI: expected s3://<bucket>/<key>`);
+    return { bucket: m[1], key: m[2] ?? "" };
+}
+
 // ---- curated bucket -------------------------------------------------------------------------------------------------
 
 /** Cleaned splits with header, and the prepare step's data-quality report. */

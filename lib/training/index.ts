@@ -1,7 +1,7 @@
 export type { DMatrix, FromRowsOptions } from './dmatrix';
 export { dmatrixFromRows, validateDMatrix, sliceRows } from './dmatrix';
 export type { HyperParameters, HyperParameterInput, EvalMetricName } from './params';
-export { HyperParameterError, EVAL_METRICS, SUPPORTED_HYPERPARAMETERS, resolveHyperParameters } from './params';
+export { DEFAULT_HYPERPARAMETERS, HyperParameterError, EVAL_METRICS, SUPPORTED_HYPERPARAMETERS, resolveHyperParameters } from './params';
 export { auc, logloss, errorRate, evaluateMetric, metricMaximize } from './metrics';
 export type { HistCuts, BinMatrix } from './hist';
 export { buildHistCuts, buildBinMatrix, searchBin } from './hist';

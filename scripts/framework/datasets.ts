@@ -21,17 +21,3 @@ export async function loadModelData(s3: LocalS3, out: StackOutputs): Promise<Mod
     );
     return { train, validation, test, transformFile };
 }
-
-/** The hyperparameters SageMaker's built-in XGBoost is run with by default here (the reference setting). */
-export const DEFAULT_HYPERPARAMETERS: Record<string, string | number> = {
-    objective: "binary:logistic",
-    num_round: 100,
-    max_depth: 5,
-    eta: 0.2,
-    gamma: 4,
-    min_child_weight: 6,
-    subsample: 0.8,
-    eval_metric: "auc",
-    early_stopping_rounds: 10,
-    seed: 42,
-};

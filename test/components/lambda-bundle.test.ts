@@ -16,6 +16,7 @@ const ENTRY = "lib/monitoring/lambda/handler.ts";
 const EXPECTED = [
     "contracts/metrics.js",
     "contracts/s3-layout.js",
+    "lib/data/io.js",
     "lib/monitoring/capture.js",
     "lib/monitoring/dataquality/checks.js",
     "lib/monitoring/dataquality/json.js",
