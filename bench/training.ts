@@ -9,8 +9,8 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { train } from '../lib/training/trainer';
 import { auc } from '../lib/training/metrics';
-import { loadAdult } from '../test/training/helpers/adult';
-import { tmpDir, xgbTrain, xgboostAvailable } from '../test/training/helpers/xgboost-python';
+import { loadAdult } from '../test-support/adult';
+import { tmpDir, xgbTrain, xgboostAvailable } from '../test-support/xgboost-python';
 
 export const BENCH_HYPERPARAMETERS = {
   num_round: 100,

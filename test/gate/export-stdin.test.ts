@@ -9,7 +9,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { FIXTURE } from "./stack-export";
+import { FIXTURE } from "../../test-support/stack-export";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 

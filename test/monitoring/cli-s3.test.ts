@@ -11,7 +11,7 @@ import { recordRequests } from '../helpers/aws-request-recorder';
 import { captureS3Key, formatCaptureRecord, formatServiceJson, suggestBaseline, readCsvRows } from '../../lib/monitoring';
 import { shiftAdultCsvLines } from '../../lib/monitoring/shift';
 import { runCli, splitS3 } from '../../scripts/cli/monitor';
-import { ADULT_DATA } from '../serving/fixture';
+import { ADULT_DATA } from '../../test-support/serving-fixture';
 
 const HEADER = fs.readFileSync(ADULT_DATA, 'utf8').split('\n')[0];
 const COLUMNS = HEADER.split(',').slice(0, 14);

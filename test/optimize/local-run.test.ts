@@ -13,7 +13,7 @@ import { runLoadTest, serveEndpoint } from "../../lib/serving";
 import { optimize } from "../../lib/optimize/engine";
 import { loadHostingPrices, loadInfraPrices } from "../../lib/optimize/sources";
 import { localInputs } from "../../scripts/cli/optimize-local";
-import { servingFixture } from "../serving/fixture";
+import { servingFixture } from "../../test-support/serving-fixture";
 
 const ROOT = path.resolve(__dirname, "../..");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";

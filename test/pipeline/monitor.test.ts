@@ -14,7 +14,7 @@ import { shiftAdultRows } from '../../lib/monitoring/shift';
 import { serveEndpoint, type EndpointServer } from '../../lib/serving';
 import monitorStep, { checkShiftDetected, runMonitorReplay, SHIFT_ASSERTED_FEATURES, type MonitorReplayResult } from '../../scripts/steps/monitor/local';
 import { StepError, type StepContext } from '../../scripts/framework/step';
-import { ADULT_DATA, expectedProb, servingFixture } from '../serving/fixture';
+import { ADULT_DATA, expectedProb, servingFixture } from '../../test-support/serving-fixture';
 
 const COLUMNS = ADULT_SCHEMA.columns.map((c) => c.name);
 
