@@ -36,7 +36,6 @@ export interface OptimizerConfig {
             minCapacity: number;
             maxCapacity: number;
             targetInvocationsPerInstance: number;
-            scaleInCooldownSeconds: number;
             scaleOutCooldownSeconds: number;
         };
     };
