@@ -17,6 +17,11 @@
  *               reports/<endpoint>/<schedule>/yyyy/mm/dd/hh/                         monitor (the steps' replay)
  *               reports/data-quality/<endpoint>/<schedule>/yyyy/mm/dd/hh/           serverless monitor, Model Monitor
  *
+ * The hour partition yyyy/mm/dd/hh (UTC) is SageMaker's data-capture layout ("Capture data from real-time endpoint",
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-data-capture-endpoint.html); ground truth must use the
+ * same path format ("Ingest Ground Truth labels and merge them with predictions",
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-model-quality-merge.html).
+ *
  * This module imports nothing: the URI helpers take any object with the stack outputs' `buckets` shape.
  */
 
@@ -73,8 +78,6 @@ export const EVALUATION_PREFIX = "evaluation/";
 
 /** The evaluate step's model-quality baseline (statistics.json, constraints.json). */
 export const MODEL_QUALITY_BASELINE_PREFIX = "model-quality/baseline/";
-/** Ground-truth labels, `ground-truth/<endpoint>/yyyy/mm/dd/hh/` (the capture's path format, as Model Monitor wants). */
-export const GROUND_TRUTH_PREFIX = "ground-truth/";
 /** Default reports prefix of the serverless monitor and the Model Monitor schedule (components). */
 export const DATA_QUALITY_REPORTS_PREFIX = "reports/data-quality";
 
@@ -85,20 +88,34 @@ export function baselinePrefix(endpointName: string): string {
 }
 
 /**
- * The hour partition `yyyy/mm/dd/hh` (UTC) of data capture, ground truth and monitoring reports: SageMaker stores
- * captured data as `<prefix>/<endpoint>/<variant>/yyyy/mm/dd/hh/<file>.jsonl` ("Capture data from real-time
- * endpoint", https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-data-capture-endpoint.html), and ground
- * truth must use the same path format ("Ingest Ground Truth labels and merge them with predictions",
- * https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-model-quality-merge.html).
+ * The hour partition `yyyy/mm/dd/hh` (UTC) of a time: the key layout of data-capture files
+ * (`<prefix>/<endpoint>/<variant>/yyyy/mm/dd/hh/`), ground truth and monitoring reports.
  */
-export function hourPath(t: Date): string {
+export function hourPartition(t: Date): string {
     const pad = (n: number) => String(n).padStart(2, "0");
-    return `${t.getUTCFullYear()}/${pad(t.getUTCMonth() + 1)}/${pad(t.getUTCDate())}/${pad(t.getUTCHours())}`;
+    return [String(t.getUTCFullYear()), pad(t.getUTCMonth() + 1), pad(t.getUTCDate()), pad(t.getUTCHours())].join("/");
 }
+
+/**
+ * Key prefix (no trailing slash) of an endpoint's ground truth in the monitoring bucket: files go under
+ * `<prefix>/yyyy/mm/dd/hh/` with one `{groundTruthData, eventMetadata.eventId, eventVersion}` record a line, the
+ * layout Model Monitor's model-quality jobs merge with the capture.
+ */
+export function groundTruthPrefix(endpointName: string): string {
+    return `ground-truth/${endpointName}`;
+}
+
+/** Content-Type of the monitoring files by file extension (JSON Lines: `application/jsonlines`, SageMaker's JSON Lines type, https://docs.aws.amazon.com/sagemaker/latest/dg/cdf-inference.html). */
+export const MONITORING_CONTENT_TYPES: Readonly<Record<string, string>> = {
+    ".json": "application/json",
+    ".jsonl": "application/jsonlines",
+    ".csv": "text/csv",
+    ".html": "text/html; charset=utf-8",
+};
 
 /** Report folder of a monitoring execution (the steps' replay): `reports/<endpoint>/<schedule>/yyyy/mm/dd/hh`. */
 export function reportPrefix(endpoint: string, schedule: string, t: Date): string {
-    return `reports/${endpoint}/${schedule}/${hourPath(t)}`;
+    return `reports/${endpoint}/${schedule}/${hourPartition(t)}`;
 }
 
 // ---- URIs in the stack's buckets ------------------------------------------------------------------------------------
@@ -155,20 +172,3 @@ export function evaluationTransformPrefix(out: LayoutBuckets, key: string): stri
 export function modelQualityBaselineUri(out: LayoutBuckets, file = ""): string {
     return under(out.buckets.monitoring.uri, `${MODEL_QUALITY_BASELINE_PREFIX}${file}`);
 }
-
-// ---- content types --------------------------------------------------------------------------------------------------
-
-/**
- * JSON Lines: `application/jsonlines`, the MIME type SageMaker documents for JSON Lines requests and responses
- * ("Common data formats for inference", https://docs.aws.amazon.com/sagemaker/latest/dg/cdf-inference.html) and
- * that the endpoint's data capture lists among its JSON content types (lib/aws/hosting.ts CaptureContentTypeHeader).
- */
-export const JSON_LINES_CONTENT_TYPE = "application/jsonlines";
-
-/** Content type of an uploaded file by its extension; anything else is stored as application/octet-stream. */
-export const CONTENT_TYPE_BY_EXTENSION: Readonly<Record<string, string>> = {
-    ".json": "application/json",
-    ".jsonl": JSON_LINES_CONTENT_TYPE,
-    ".csv": "text/csv",
-    ".html": "text/html; charset=utf-8",
-};

@@ -28,7 +28,7 @@ import {
     batchOutputPrefix,
     EVALUATION_PREFIX,
     evaluationTransformPrefix,
-    GROUND_TRUTH_PREFIX,
+    groundTruthPrefix,
     modelInputPrefix,
     modelInputUri,
     modelQualityBaselineUri,
@@ -226,7 +226,7 @@ export function stepAccesses(o: StackOutputs): NeededAccess[] {
         add("monitor", op, ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"], sm(`endpoint/${ep}`), "DescribeEndpoint / replay");
         add("monitor", op, ["s3:GetObject"], modelQualityBaselineUri(o, "constraints.json"), "GetObject model-quality constraints");
         add("monitor", op, put, `${b.monitoring.uri}${baselinePrefix(ep)}/statistics.json`, "PutObject data-quality baseline");
-        add("monitor", op, put, `${b.monitoring.uri}${GROUND_TRUTH_PREFIX}${ep}/2026/12/02/06/gt.jsonl`, "PutObject ground truth");
+        add("monitor", op, put, `${b.monitoring.uri}${groundTruthPrefix(ep)}/2026/12/02/06/gt.jsonl`, "PutObject ground truth");
         list("monitor", op, b.capture.uri, `datacapture/${ep}/champion/2026/12/02/06/`, "ListObjectsV2 capture");
         add("monitor", op, ["s3:GetObject"], `${o.endpoint!.captureUri}${ep}/champion/2026/12/02/06/capture.jsonl`, "GetObject capture");
         add("monitor", op, put, `${b.monitoring.uri}reports/${ep}/data-quality/report.json`, "PutObject reports");

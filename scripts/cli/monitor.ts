@@ -36,7 +36,6 @@ import {
   type ConstraintsFile,
   type DecodedRow,
 } from '../../lib/monitoring';
-import { CONTENT_TYPE_BY_EXTENSION, parseS3Uri } from '../../contracts/s3-layout';
 import { defaultWorkers, profileCaptureSharded } from '../../lib/monitoring/shard';
 import { runModelQualityMonitor, mergeCaptureWithGroundTruthFolders, type ModelQualityConstraints } from '../../lib/monitoring/modelquality';
 import { biasMetricsEmf, computeBiasReport, runModelBiasMonitor, type FacetSpec, type LabelSpec, type Scalar } from '../../lib/monitoring/bias';
@@ -140,13 +139,10 @@ class Opts {
 
 export const isS3 = (p: string): boolean => p.startsWith('s3://');
 
-/** The one S3 URI parser (contracts/s3-layout.ts), failing as a CLI error. */
 export function splitS3(uri: string): { bucket: string; key: string } {
-  try {
-    return parseS3Uri(uri);
-  } catch {
-    throw new CliError(uri, 'is not an S3 URI', 'write s3://<bucket>/<prefix>');
-  }
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!m || !m[1]) throw new CliError(uri, 'is not an S3 URI', 'write s3://<bucket>/<prefix>');
+  return { bucket: m[1], key: m[2] };
 }
 
 async function bodyBytes(body: unknown): Promise<Buffer> {
@@ -238,7 +234,7 @@ function listFiles(dir: string, out: string[] = []): string[] {
   return out.sort();
 }
 
-const CONTENT_TYPES: Readonly<Record<string, string>> = CONTENT_TYPE_BY_EXTENSION;
+const CONTENT_TYPES: Record<string, string> = { '.json': 'application/json', '.jsonl': 'application/jsonlines', '.csv': 'text/csv', '.html': 'text/html; charset=utf-8' };
 
 /** Upload every file under `dir` to `uri` (prefix) with SSE-KMS. Returns the uploaded URIs. */
 export async function uploadDir(client: S3Client, dir: string, uri: string, kmsKeyId?: string): Promise<string[]> {

@@ -21,3 +21,6 @@ export async function loadModelData(s3: LocalS3, out: StackOutputs): Promise<Mod
     );
     return { train, validation, test, transformFile };
 }
+
+/** The default hyperparameters of the train step: one definition, in the engine (lib/training/params.ts). */
+export { DEFAULT_HYPERPARAMETERS } from "../../lib/training";

@@ -27,7 +27,7 @@ import * as path from 'path';
 import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { hourPath } from '../../../contracts/s3-layout';
+import { hourPartition } from '../../../contracts/s3-layout';
 import { CaptureReadStats, readCaptureRows, type CapturedRow } from '../capture';
 import { buildEmfLines } from '../emf';
 import { parseServiceJson } from '../dataquality/json';
@@ -281,7 +281,7 @@ export function createHandler(deps: HandlerDeps = {}): (event: unknown) => Promi
     const objects: { key: string; size: number }[] = [];
     for (const v of variants) {
       for (const h of win.hours) {
-        const { keys } = await listAll(client, ev.captureBucket, `${endpointPrefix}${v}/${hourPath(h)}/`);
+        const { keys } = await listAll(client, ev.captureBucket, `${endpointPrefix}${v}/${hourPartition(h)}/`);
         objects.push(...keys.filter((k) => k.key.endsWith('.jsonl')).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
       }
     }
@@ -353,7 +353,7 @@ export function createHandler(deps: HandlerDeps = {}): (event: unknown) => Promi
       for (const v of result?.violations.violations ?? []) summary.violationsByCheck[v.constraint_check_type] = (summary.violationsByCheck[v.constraint_check_type] ?? 0) + 1;
 
       if (result && result.reportDir) {
-        const prefix = join(ev.reportsPrefix, ev.endpointName, ev.scheduleName, hourPath(win.end));
+        const prefix = join(ev.reportsPrefix, ev.endpointName, ev.scheduleName, hourPartition(win.end));
         summary.reportS3Uri = `s3://${ev.monitoringBucket}/${prefix}/`;
         summary.message = `analysed ${rows} rows from ${downloaded} capture objects in [${summary.window.start}, ${summary.window.end}): ${summary.violations} violations`;
         const files = (await fs.promises.readdir(result.reportDir)).filter((f) => !f.startsWith('.')).sort();

@@ -6,9 +6,9 @@
  */
 import * as fs from "fs";
 import { writeFileAtomic } from "../../../lib/data/io";
-import { loadModelData } from "../../framework/datasets";
+import { DEFAULT_HYPERPARAMETERS, loadModelData } from "../../framework/datasets";
 import { StepDefinition, StepError } from "../../framework/step";
-import { auc, DEFAULT_HYPERPARAMETERS, HyperParameterError, train, writeModelTarGz } from "../../../lib/training";
+import { auc, HyperParameterError, train, writeModelTarGz } from "../../../lib/training";
 
 export function hyperParametersFromOptions(options: Record<string, string | boolean>): Record<string, string | number> {
     const hp: Record<string, string | number> = { ...DEFAULT_HYPERPARAMETERS };
