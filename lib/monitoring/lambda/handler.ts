@@ -27,7 +27,6 @@ import * as path from 'path';
 import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { hourPartition } from '../../../contracts/s3-layout';
 import { CaptureReadStats, readCaptureRows, type CapturedRow } from '../capture';
 import { buildEmfLines } from '../emf';
 import { parseServiceJson } from '../dataquality/json';
@@ -108,6 +107,8 @@ const DEFAULT_MAX_OBJECTS = 5000;
 const HOUR = 3_600_000;
 
 const trimSlashes = (s: string): string => s.replace(/^\/+|\/+$/g, '');
+const pad = (n: number): string => String(n).padStart(2, '0');
+const hourPath = (t: Date): string => [t.getUTCFullYear(), pad(t.getUTCMonth() + 1), pad(t.getUTCDate()), pad(t.getUTCHours())].join('/');
 const join = (...parts: string[]): string => parts.map(trimSlashes).filter((p) => p !== '').join('/');
 
 /** Validates and normalises the event; throws one error naming every problem. */
@@ -281,7 +282,7 @@ export function createHandler(deps: HandlerDeps = {}): (event: unknown) => Promi
     const objects: { key: string; size: number }[] = [];
     for (const v of variants) {
       for (const h of win.hours) {
-        const { keys } = await listAll(client, ev.captureBucket, `${endpointPrefix}${v}/${hourPartition(h)}/`);
+        const { keys } = await listAll(client, ev.captureBucket, `${endpointPrefix}${v}/${hourPath(h)}/`);
         objects.push(...keys.filter((k) => k.key.endsWith('.jsonl')).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
       }
     }
@@ -353,7 +354,7 @@ export function createHandler(deps: HandlerDeps = {}): (event: unknown) => Promi
       for (const v of result?.violations.violations ?? []) summary.violationsByCheck[v.constraint_check_type] = (summary.violationsByCheck[v.constraint_check_type] ?? 0) + 1;
 
       if (result && result.reportDir) {
-        const prefix = join(ev.reportsPrefix, ev.endpointName, ev.scheduleName, hourPartition(win.end));
+        const prefix = join(ev.reportsPrefix, ev.endpointName, ev.scheduleName, hourPath(win.end));
         summary.reportS3Uri = `s3://${ev.monitoringBucket}/${prefix}/`;
         summary.message = `analysed ${rows} rows from ${downloaded} capture objects in [${summary.window.start}, ${summary.window.end}): ${summary.violations} violations`;
         const files = (await fs.promises.readdir(result.reportDir)).filter((f) => !f.startsWith('.')).sort();
