@@ -1,3 +1,7 @@
+/**
+ * The training engine's public surface: an XGBoost-compatible hist GBT trainer (binary:logistic) with SageMaker
+ * built-in XGBoost hyperparameter names and defaults, its metrics, and model files the XGBoost container can host.
+ */
 export type { DMatrix, FromRowsOptions } from './dmatrix';
 export { dmatrixFromRows, validateDMatrix, sliceRows } from './dmatrix';
 export type { HyperParameters, HyperParameterInput, EvalMetricName } from './params';

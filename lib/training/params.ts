@@ -1,7 +1,8 @@
 /**
  * Hyperparameters of the trainer, named and ranged like SageMaker's built-in
  * XGBoost algorithm (binary:logistic, tree_method=hist). Values may be given
- * as numbers or as the strings the SageMaker API uses ("0.2", "100").
+ * as numbers or as the strings the SageMaker API uses ("0.2", "100"). The lifecycle's default setting
+ * (DEFAULT_HYPERPARAMETERS) is defined here once, for the train step of both targets and the benchmark.
  */
 /**
  * The hyperparameters the lifecycle trains with unless told otherwise (the train step on both targets; `--hp.<name>`
