@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { evaluatePack, inputsFromExport, runGate } from "../gate/gate";
-import { buildExport, ExportedResource, StackExport } from "../test/gate/stack-export";
+import { buildExport, ExportedResource, StackExport } from "../test-support/stack-export";
 
 const ROOT = path.resolve(__dirname, "..");
 

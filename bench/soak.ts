@@ -22,7 +22,7 @@ import * as path from 'path';
 import { readCaptureRecords, CaptureReadStats } from '../lib/monitoring/capture';
 import { startEndpoint, teardown } from '../lib/serving/process';
 import { mulberry32 } from '../lib/common/random';
-import { servingFixture } from '../test/serving/fixture';
+import { servingFixture } from '../test-support/serving-fixture';
 
 const CONCURRENCY = 64;
 const RSS_GROWTH_BOUND_MB = 64;

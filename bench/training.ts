@@ -9,16 +9,19 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { train } from '../lib/training/trainer';
 import { auc } from '../lib/training/metrics';
-import { loadAdult } from '../test/training/helpers/adult';
-import { tmpDir, xgbTrain, xgboostAvailable } from '../test/training/helpers/xgboost-python';
+import { DEFAULT_HYPERPARAMETERS } from '../lib/training/params';
+import { loadAdult } from '../test-support/adult';
+import { tmpDir, xgbTrain, xgboostAvailable } from '../test-support/xgboost-python';
 
+const D = DEFAULT_HYPERPARAMETERS;
+/** The lifecycle's tree settings (lib/training DEFAULT_HYPERPARAMETERS), seed 0, no early stopping: both trainers run every round. */
 export const BENCH_HYPERPARAMETERS = {
-  num_round: 100,
-  max_depth: 5,
-  eta: 0.2,
-  gamma: 4,
-  min_child_weight: 6,
-  subsample: 0.8,
+  num_round: Number(D.num_round),
+  max_depth: Number(D.max_depth),
+  eta: Number(D.eta),
+  gamma: Number(D.gamma),
+  min_child_weight: Number(D.min_child_weight),
+  subsample: Number(D.subsample),
   seed: 0,
 };
 

@@ -11,6 +11,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
+import { BUCKET_PURPOSES, BucketPurpose } from "../contracts/stack-outputs";
 import { CLOUDTRAIL_S3_KEY_PREFIX } from "./audit";
 import { grant, Grantee, KeyUse, kmsStatement, PolicyStatement, policyDocument } from "./grants";
 import { exemption, Exemption, PLATFORM_EXEMPTIONS_EXPIRE } from "./tagging";
@@ -30,9 +31,6 @@ export const DATALAKE_RESOURCE_TYPES: readonly string[] = [
     "aws:s3/bucketLogging:BucketLogging",
     "aws:iam/rolePolicy:RolePolicy",
 ];
-
-export const BUCKET_PURPOSES = ["raw", "curated", "artifacts", "capture", "monitoring", "audit", "accessLogs"] as const;
-export type BucketPurpose = (typeof BUCKET_PURPOSES)[number];
 
 /** Tag the policy pack reads to exempt the access-log bucket from the "S3 buckets use SSE-KMS" rule. */
 /** Exemption tag read by the policy pack's `s3-encryption-and-tls` policy (the tag key names the policy). */

@@ -13,7 +13,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { hasNvmeInstanceStore } from "./instance-types";
-import { baselinePrefix as layoutBaselinePrefix } from "../contracts/s3-layout";
+import { DATA_METRICS_NAMESPACE, featureBaselineDriftMetric } from "../contracts/metrics";
+import { baselinePrefix as layoutBaselinePrefix, DATA_QUALITY_REPORTS_PREFIX } from "../contracts/s3-layout";
 
 /** The resource types this component can create (tests; docs/components.md shows them per stack). */
 export const MODEL_MONITOR_RESOURCE_TYPES: readonly string[] = [
@@ -23,8 +24,6 @@ export const MODEL_MONITOR_RESOURCE_TYPES: readonly string[] = [
 ];
 
 export const MODEL_MONITOR_IMAGE = { repositoryName: "sagemaker-model-monitor-analyzer", imageTag: "latest" } as const;
-export const DATA_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics";
-export const driftMetricName = (feature: string): string => `feature_baseline_drift_${feature}`;
 
 /** Container paths of the monitoring job. */
 export const MONITOR_INPUT_PATH = "/opt/ml/processing/input/endpoint";
@@ -108,7 +107,7 @@ export class ModelMonitorSchedule extends pulumi.ComponentResource {
         const baselinePrefix = args.baselinePrefix
             ? pulumi.output(args.baselinePrefix.replace(/^\/+|\/+$/g, ""))
             : pulumi.output(args.endpointName).apply(layoutBaselinePrefix);
-        const reportsPrefix = (args.reportsPrefix ?? "reports/data-quality").replace(/^\/+|\/+$/g, "");
+        const reportsPrefix = (args.reportsPrefix ?? DATA_QUALITY_REPORTS_PREFIX).replace(/^\/+|\/+$/g, "");
         this.constraintsS3Uri = pulumi.interpolate`s3://${args.monitoringBucketName}/${baselinePrefix}/constraints.json`;
         this.statisticsS3Uri = pulumi.interpolate`s3://${args.monitoringBucketName}/${baselinePrefix}/statistics.json`;
         this.reportsS3Uri = pulumi.interpolate`s3://${args.monitoringBucketName}/${reportsPrefix}`;
@@ -185,7 +184,7 @@ export class ModelMonitorSchedule extends pulumi.ComponentResource {
                         name: `${this.driftAlarmNamePrefix}${feature}`,
                         alarmDescription: `Data drift of feature ${feature}: baseline distance above ${args.driftThreshold} (schedule ${this.scheduleName}).`,
                         namespace: DATA_METRICS_NAMESPACE,
-                        metricName: driftMetricName(feature),
+                        metricName: featureBaselineDriftMetric(feature),
                         dimensions: { Endpoint: args.endpointName, MonitoringSchedule: this.scheduleName },
                         statistic: "Maximum",
                         period: 3600,

@@ -16,6 +16,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
+import { DATA_METRICS_NAMESPACE, ENDPOINT_INSTANCE_NAMESPACE, FEATURE_BASELINE_DRIFT_PREFIX, featureBaselineDriftMetric, SAGEMAKER_NAMESPACE } from "../contracts/metrics";
 import { instanceTypeFacts } from "./instance-types";
 
 /** The resource types this component can create (tests; docs/components.md shows them per stack). */
@@ -25,12 +26,6 @@ export const OBSERVABILITY_RESOURCE_TYPES: readonly string[] = [
     "aws:cloudwatch/metricAlarm:MetricAlarm",
     "aws:cloudwatch/queryDefinition:QueryDefinition",
 ];
-
-export const SAGEMAKER_NAMESPACE = "AWS/SageMaker";
-/** Instance metrics (CPU/memory/disk) of endpoint instances. */
-export const ENDPOINT_INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints";
-/** Model Monitor data-quality metrics (feature_baseline_drift_<feature>), dimensions Endpoint + MonitoringSchedule. */
-export const DATA_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics";
 
 export const JOB_LOG_GROUPS = {
     training: "/aws/sagemaker/TrainingJobs",
@@ -484,11 +479,11 @@ export function dashboardBody(ctx: DashboardContext): { widgets: Widget[] } {
         ]);
 
         const driftMetrics: unknown[][] = [
-            [{ expression: `SEARCH('{${DATA_METRICS_NAMESPACE},Endpoint,MonitoringSchedule} MetricName="feature_baseline_drift_" Endpoint="${ep.name}"', 'Maximum', 3600)`, id: "alldrift", label: "" }],
+            [{ expression: `SEARCH('{${DATA_METRICS_NAMESPACE},Endpoint,MonitoringSchedule} MetricName="${FEATURE_BASELINE_DRIFT_PREFIX}" Endpoint="${ep.name}"', 'Maximum', 3600)`, id: "alldrift", label: "" }],
         ];
         if (args.drift) {
             for (const f of args.drift.features) {
-                driftMetrics.push([DATA_METRICS_NAMESPACE, `feature_baseline_drift_${f}`, "Endpoint", ep.name, "MonitoringSchedule", args.drift.monitoringScheduleName, { stat: "Maximum", label: f }]);
+                driftMetrics.push([DATA_METRICS_NAMESPACE, featureBaselineDriftMetric(f), "Endpoint", ep.name, "MonitoringSchedule", args.drift.monitoringScheduleName, { stat: "Maximum", label: f }]);
             }
         }
         row([

@@ -16,7 +16,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { LAMBDA_HANDLER, MONITOR_RUN_METRIC, NO_CAPTURE_DATA_METRIC, SERVERLESS_MONITOR_NAMESPACE, ENV } from "../lib/monitoring/lambda/metrics";
-import { baselinePrefix as layoutBaselinePrefix } from "../contracts/s3-layout";
+import { baselinePrefix as layoutBaselinePrefix, DATA_QUALITY_REPORTS_PREFIX } from "../contracts/s3-layout";
 import { grant, Grantee, PolicyStatement } from "./grants";
 import { MONITOR_ENDPOINT_TAG } from "../policies/lib/platform-tags";
 import { buildLambdaArchive } from "./lambda-bundle";
@@ -222,7 +222,7 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
         const baselinePrefix: pulumi.Output<string> = args.monitoringBucket.baselinePrefix
             ? pulumi.output(trimSlashes(args.monitoringBucket.baselinePrefix))
             : pulumi.output(args.endpointName).apply(layoutBaselinePrefix);
-        const reportsPrefix = trimSlashes(args.monitoringBucket.reportsPrefix ?? "reports/data-quality");
+        const reportsPrefix = trimSlashes(args.monitoringBucket.reportsPrefix ?? DATA_QUALITY_REPORTS_PREFIX);
         const lookback = args.lookbackMinutes ?? (period > 3600 ? period / 60 : undefined);
 
         const partition = aws.getPartitionOutput({}, { parent: this }).partition;

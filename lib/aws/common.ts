@@ -2,6 +2,7 @@
  * Shared pieces of the `--target aws` request builders: platform tags in the API's shape, VPC configs, job names and
  * S3 URI helpers. Everything here derives from the stack outputs contract (contracts/stack-outputs.ts) and nothing else.
  */
+import { parseS3Uri } from "../../contracts/s3-layout";
 import { StackOutputs } from "../../contracts/stack-outputs";
 
 export interface ApiTag {
@@ -43,12 +44,8 @@ export function jobName(out: StackOutputs, kind: string, now: Date = new Date(),
     return `${base.slice(0, room).replace(/-+$/, "")}-${stamp}`;
 }
 
-/** `s3://bucket/a/b` -> { bucket, key: "a/b" }; throws naming the input when it is not an s3:// URI. */
-export function parseS3Uri(uri: string): { bucket: string; key: string } {
-    const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-    if (!m) throw new Error(`'${uri}' is not an S3 URI: expected s3://<bucket>/<key>`);
-    return { bucket: m[1], key: m[2] };
-}
+/** `s3://bucket/a/b` -> { bucket, key: "a/b" }: one parser for every layer (contracts/s3-layout.ts), re-exported here. */
+export { parseS3Uri };
 
 /** Joins an `s3://bucket/` prefix and a relative key without doubling or dropping slashes. */
 export function s3Join(prefix: string, ...parts: string[]): string {

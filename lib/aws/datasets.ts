@@ -1,29 +1,18 @@
 /**
- * Data layout of the AWS target and the evaluation helpers the steps share:
- *   s3://<curated>/prepared/{train,validation,test}.csv      prepare (processing job): cleaned rows with header
- *   s3://<curated>/model-input/{train,validation}/<split>.csv  features: label first, transformed features, no header
- *                                                              (the built-in XGBoost CSV format)
- *   s3://<curated>/batch-transform/input/test.csv              features: record_id, label, transformed features
- *                                                              (InputFilter $[2:] leaves the features for the model;
- *                                                              the bare algorithm's test-set scoring of train/tune)
- *   s3://<curated>/batch-transform/raw-input/test.csv          features: record_id, label, the raw record (the endpoint
- *                                                              contract; batch-infer through the inference pipeline)
- *   s3://<artifacts>/models/preprocess-<sha>/sourcedir.tar.gz   features: preprocessing script + transform (lib/aws/preprocess)
- *   s3://<curated>/batch-transform/output/test.csv.out         batch-infer: record_id, label, score
- *   s3://<artifacts>/features/transform.json                   features: the fitted feature transform
- *   s3://<artifacts>/features/sample-payload.tar.gz            features: sample requests for Inference Recommender
- *   s3://<curated>/evaluation/<key>/transform/                 test-set predictions of train/tune (data key)
- *   s3://<artifacts>/evaluation/<key>/statistics.json          model-quality statistics of train/tune (artifacts key)
+ * The AWS target's dataset helpers the steps share: the model-input and raw-record CSV encodings, downloads of the
+ * prepared splits, reading a transform job's output and scoring a model on the test split. The keys and URIs these
+ * use are the S3 layout of contracts/s3-layout.ts (one definition for both targets).
  */
 import * as fs from "fs";
 import * as path from "path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { batchInputUri, evaluationTransformPrefix, preparedUri, statisticsUri } from "../../contracts/s3-layout";
 import { StackOutputs } from "../../contracts/stack-outputs";
 import { evaluateBinaryClassification, ModelQualityStatistics } from "../monitoring/modelquality";
 import { csvField } from "../data/io";
 import { featureCsvLine, Transform } from "../features";
-import { jobName, kmsKeyForUri, s3Join } from "./common";
+import { jobName, kmsKeyForUri } from "./common";
 import { buildModel, createModel, deleteModel } from "./hosting";
 import { frameworkImageUri } from "./images";
 import { getObjectBuffer, getObjectText, listObjects, putObject } from "./s3";
@@ -33,43 +22,8 @@ import { WaitOptions } from "./waiter";
 export const SPLITS = ["train", "validation", "test"] as const;
 export type Split = (typeof SPLITS)[number];
 
-export function preparedUri(out: StackOutputs, file = ""): string {
-    return s3Join(out.buckets.curated.uri, "prepared/", file);
-}
-
-/** Folder (channel prefix) of a model-input split. */
-export function modelInputPrefix(out: StackOutputs, split: Split): string {
-    return s3Join(out.buckets.curated.uri, "model-input/", `${split}/`);
-}
-
-export function modelInputUri(out: StackOutputs, split: Split): string {
-    return `${modelInputPrefix(out, split)}${split}.csv`;
-}
-
-export function batchInputUri(out: StackOutputs): string {
-    return s3Join(out.buckets.curated.uri, "batch-transform/", "input/", "test.csv");
-}
-
-export function batchOutputPrefix(out: StackOutputs): string {
-    return s3Join(out.buckets.curated.uri, "batch-transform/", "output/");
-}
-
-/** The raw records of the test split (record_id, label, raw input columns): what the inference pipeline reads. */
-export function rawBatchInputUri(out: StackOutputs): string {
-    return s3Join(out.buckets.curated.uri, "batch-transform/", "raw-input/", "test.csv");
-}
-
-export function transformUri(out: StackOutputs): string {
-    return s3Join(out.buckets.artifacts.uri, "features/", "transform.json");
-}
-
-export function samplePayloadUri(out: StackOutputs): string {
-    return s3Join(out.buckets.artifacts.uri, "features/", "sample-payload.tar.gz");
-}
-
-export function statisticsUri(out: StackOutputs, key: string): string {
-    return s3Join(out.buckets.artifacts.uri, "evaluation/", `${key}/`, "statistics.json");
-}
+// The layout's URIs are defined once in contracts/s3-layout.ts (both targets); re-exported for the AWS steps.
+export { batchInputUri, batchOutputPrefix, modelInputPrefix, modelInputUri, preparedUri, rawBatchInputUri, samplePayloadUri, statisticsUri, transformUri } from "../../contracts/s3-layout";
 
 /** Downloads the prepared split CSVs (and the data-quality report) into `dir`, where lib/data's loadPreparedSplit reads them. */
 export async function downloadPrepared(s3: S3Client, out: StackOutputs, dir: string): Promise<void> {
@@ -156,7 +110,7 @@ export async function scoreTestSet(
     try {
         // Predictions are data: they go to the curated bucket under the data key (the stack's pipeline-role policy requires
         // OutputKmsKeyArn = data key for transform jobs); only the statistics go to the artifacts bucket.
-        const outputUri = s3Join(out.buckets.curated.uri, "evaluation/", `${o.key}/`, "transform/");
+        const outputUri = evaluationTransformPrefix(out, o.key);
         await runTransformJob(sm, buildTransformJob(out, { name: transformJob, modelName, inputUri: batchInputUri(out), outputUri, instanceType: o.instanceType }), o.wait);
         const { labels, scores } = await readTransformOutput(s3, outputUri);
         const uri = statisticsUri(out, o.key);

@@ -21,6 +21,23 @@
  *   iam:PassedToService = sagemaker.amazonaws.com.
  * - ListModelPackages supports only Resource "*" (Service Authorization Reference: no resource type).
  */
+import {
+    BATCH_OUTPUT_PREFIX,
+    baselinePrefix,
+    batchInputUri,
+    batchOutputPrefix,
+    EVALUATION_PREFIX,
+    evaluationTransformPrefix,
+    groundTruthPrefix,
+    modelInputPrefix,
+    modelInputUri,
+    modelQualityBaselineUri,
+    modelsUri,
+    preparedUri,
+    samplePayloadUri,
+    statisticsUri,
+    transformUri,
+} from "../../contracts/s3-layout";
 import { StackOutputs } from "../../contracts/stack-outputs";
 import { buildModel, buildEndpointConfig } from "./hosting";
 import { frameworkImageUri } from "./images";
@@ -107,26 +124,26 @@ export function stepAccesses(o: StackOutputs): NeededAccess[] {
         for (const a of COMMAND_ACTIONS[command] ?? [`sagemaker:${command}`]) if (a !== "iam:PassRole") add(step, principal, [a], arn, why, ctx);
     };
     const image = frameworkImageUri("xgboost", o.region);
-    const trainSpec = { trainUri: `${b.curated.uri}model-input/train/`, validationUri: `${b.curated.uri}model-input/validation/`, hyperParameters: { num_round: 10 }, useSpot: o.pipeline.useSpot, instanceType: o.pipeline.trainingInstanceType, maxRuntimeSeconds: o.pipeline.maxRuntimeSeconds };
+    const trainSpec = { trainUri: modelInputPrefix(o, "train"), validationUri: modelInputPrefix(o, "validation"), hyperParameters: { num_round: 10 }, useSpot: o.pipeline.useSpot, instanceType: o.pipeline.trainingInstanceType, maxRuntimeSeconds: o.pipeline.maxRuntimeSeconds };
     const op = "pipeline";
 
     // prepare (scripts/steps/prepare/aws.ts, lib/aws/processing.ts)
     add("prepare", op, put, `${b.raw.uri}adult/adult.data`, "PutObject raw files");
     add("prepare", op, put, `${b.artifacts.uri}code/prepare-0123abcd/prepare_adult.py`, "PutObject prepare script");
-    job("prepare", op, "CreateProcessingJob", sm(`processing-job/${named(o, "prepare")}`), "CreateProcessingJob", buildPrepareProcessingJob(o, { name: named(o, "prepare"), codeUri: `${b.artifacts.uri}code/prepare-0123abcd/`, rawUri: `${b.raw.uri}adult/`, outputUri: `${b.curated.uri}prepared/`, seed: 42 }));
+    job("prepare", op, "CreateProcessingJob", sm(`processing-job/${named(o, "prepare")}`), "CreateProcessingJob", buildPrepareProcessingJob(o, { name: named(o, "prepare"), codeUri: `${b.artifacts.uri}code/prepare-0123abcd/`, rawUri: `${b.raw.uri}adult/`, outputUri: preparedUri(o), seed: 42 }));
     pass("prepare", op, "processing", "CreateProcessingJob RoleArn");
     add("prepare", op, ["sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob"], sm(`processing-job/${named(o, "prepare")}`), "wait / stop on timeout");
-    add("prepare", op, ["s3:GetObject"], `${b.curated.uri}prepared/data-quality-report.json`, "GetObject data-quality report");
+    add("prepare", op, ["s3:GetObject"], preparedUri(o, "data-quality-report.json"), "GetObject data-quality report");
     add("prepare", "processing", ["s3:GetObject"], `${b.raw.uri}adult/adult.data`, "processing job input (raw)");
     add("prepare", "processing", ["s3:GetObject"], `${b.artifacts.uri}code/prepare-0123abcd/prepare_adult.py`, "processing job input (code)");
-    add("prepare", "processing", ["s3:PutObject"], `${b.curated.uri}prepared/train.csv`, "processing job output (KmsKeyId = data key)");
+    add("prepare", "processing", ["s3:PutObject"], preparedUri(o, "train.csv"), "processing job output (KmsKeyId = data key)");
 
     // features (scripts/steps/features/aws.ts, lib/aws/featurestore.ts)
-    add("features", op, ["s3:GetObject"], `${b.curated.uri}prepared/train.csv`, "GetObject prepared splits");
-    add("features", op, put, `${b.artifacts.uri}features/transform.json`, "PutObject transform");
-    add("features", op, put, `${b.curated.uri}model-input/train/train.csv`, "PutObject model input");
-    add("features", op, put, `${b.curated.uri}batch-transform/input/test.csv`, "PutObject batch input");
-    add("features", op, put, `${b.artifacts.uri}features/sample-payload.tar.gz`, "PutObject sample payloads");
+    add("features", op, ["s3:GetObject"], preparedUri(o, "train.csv"), "GetObject prepared splits");
+    add("features", op, put, transformUri(o), "PutObject transform");
+    add("features", op, put, modelInputUri(o, "train"), "PutObject model input");
+    add("features", op, put, batchInputUri(o), "PutObject batch input");
+    add("features", op, put, samplePayloadUri(o), "PutObject sample payloads");
     for (const fg of o.featureGroupNames) add("features", op, ["sagemaker:PutRecord"], sm(`feature-group/${fg}`), "PutRecord");
 
     // train (scripts/steps/train/aws.ts, lib/aws/training.ts, datasets.ts scoreTestSet)
@@ -134,20 +151,20 @@ export function stepAccesses(o: StackOutputs): NeededAccess[] {
     job("train", op, "CreateTrainingJob", sm(`training-job/${trainJob}`), "CreateTrainingJob", buildTrainingJob(o, { name: trainJob, ...trainSpec }));
     pass("train", op, "training", "CreateTrainingJob RoleArn");
     add("train", op, ["sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"], sm(`training-job/${trainJob}`), "wait / stop on timeout");
-    add("train", "training", ["s3:GetObject"], `${b.curated.uri}model-input/train/train.csv`, "training channel");
-    add("train", "training", ["s3:PutObject"], `${b.artifacts.uri}models/${trainJob}/output/model.tar.gz`, "model artifact (KmsKeyId = artifacts key)");
+    add("train", "training", ["s3:GetObject"], modelInputUri(o, "train"), "training channel");
+    add("train", "training", ["s3:PutObject"], modelsUri(o, `${trainJob}/output/model.tar.gz`), "model artifact (KmsKeyId = artifacts key)");
     const evalModel = named(o, "eval-model");
-    job("train", op, "CreateModel", sm(`model/${evalModel}`), "CreateModel (temporary, test scoring)", buildModel(o, { name: evalModel, network: "job", source: { imageUri: image, modelDataUrl: `${b.artifacts.uri}models/${trainJob}/output/model.tar.gz` } }));
+    job("train", op, "CreateModel", sm(`model/${evalModel}`), "CreateModel (temporary, test scoring)", buildModel(o, { name: evalModel, network: "job", source: { imageUri: image, modelDataUrl: modelsUri(o, `${trainJob}/output/model.tar.gz`) } }));
     pass("train", op, "hosting", "CreateModel ExecutionRoleArn");
-    job("train", op, "CreateTransformJob", sm(`transform-job/${named(o, "eval")}`), "CreateTransformJob (test scoring)", buildTransformJob(o, { name: named(o, "eval"), modelName: evalModel, inputUri: `${b.curated.uri}batch-transform/input/test.csv`, outputUri: `${b.curated.uri}evaluation/${trainJob}/transform/` }));
+    job("train", op, "CreateTransformJob", sm(`transform-job/${named(o, "eval")}`), "CreateTransformJob (test scoring)", buildTransformJob(o, { name: named(o, "eval"), modelName: evalModel, inputUri: batchInputUri(o), outputUri: evaluationTransformPrefix(o, trainJob) }));
     add("train", op, ["sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"], sm(`transform-job/${named(o, "eval")}`), "wait / stop on timeout");
     add("train", op, ["sagemaker:DeleteModel"], sm(`model/${evalModel}`), "DeleteModel (temporary)");
-    add("train", "hosting", ["s3:GetObject"], `${b.artifacts.uri}models/${trainJob}/output/model.tar.gz`, "transform job: model artifact");
-    add("train", "hosting", ["s3:GetObject"], `${b.curated.uri}batch-transform/input/test.csv`, "transform job input");
-    add("train", "hosting", ["s3:PutObject"], `${b.curated.uri}evaluation/${trainJob}/transform/test.csv.out`, "transform job output (KmsKeyId = data key)");
-    list("train", op, b.curated.uri, `evaluation/${trainJob}/transform/`, "ListObjectsV2 transform output");
-    add("train", op, ["s3:GetObject"], `${b.curated.uri}evaluation/${trainJob}/transform/test.csv.out`, "GetObject transform output");
-    add("train", op, put, `${b.artifacts.uri}evaluation/${trainJob}/statistics.json`, "PutObject statistics");
+    add("train", "hosting", ["s3:GetObject"], modelsUri(o, `${trainJob}/output/model.tar.gz`), "transform job: model artifact");
+    add("train", "hosting", ["s3:GetObject"], batchInputUri(o), "transform job input");
+    add("train", "hosting", ["s3:PutObject"], `${evaluationTransformPrefix(o, trainJob)}test.csv.out`, "transform job output (KmsKeyId = data key)");
+    list("train", op, b.curated.uri, `${EVALUATION_PREFIX}${trainJob}/transform/`, "ListObjectsV2 transform output");
+    add("train", op, ["s3:GetObject"], `${evaluationTransformPrefix(o, trainJob)}test.csv.out`, "GetObject transform output");
+    add("train", op, put, statisticsUri(o, trainJob), "PutObject statistics");
 
     // tune (scripts/steps/tune/aws.ts, lib/aws/tuning.ts)
     const tuneJob = `${o.namePrefix}-tune-261202060000`.slice(0, 32);
@@ -161,8 +178,8 @@ export function stepAccesses(o: StackOutputs): NeededAccess[] {
     add("tune", op, ["sagemaker:DescribeHyperParameterTuningJob", "sagemaker:StopHyperParameterTuningJob"], sm(`hyper-parameter-tuning-job/${tuneJob}`), "wait / stop on timeout");
 
     // register (scripts/steps/register/aws.ts, lib/aws/registry.ts)
-    add("register", op, ["s3:GetObject"], `${b.artifacts.uri}features/transform.json`, "GetObject transform (inference spec)");
-    job("register", op, "CreateModelPackage", sm(`model-package/${o.modelPackageGroupName}/1`), "CreateModelPackage", buildModelPackage(o, { modelDataUrl: `${b.artifacts.uri}models/${trainJob}/output/model.tar.gz`, description: "probe", statisticsUri: `${b.artifacts.uri}evaluation/${trainJob}/statistics.json`, approval: { status: "PendingManualApproval", reason: "probe" } as never }));
+    add("register", op, ["s3:GetObject"], transformUri(o), "GetObject transform (inference spec)");
+    job("register", op, "CreateModelPackage", sm(`model-package/${o.modelPackageGroupName}/1`), "CreateModelPackage", buildModelPackage(o, { modelDataUrl: modelsUri(o, `${trainJob}/output/model.tar.gz`), description: "probe", statisticsUri: statisticsUri(o, trainJob), approval: { status: "PendingManualApproval", reason: "probe" } as never }));
     add("register", op, ["sagemaker:CreateModelPackage"], sm(`model-package-group/${o.modelPackageGroupName}`), "CreateModelPackage into the group");
     add("register", op, ["sagemaker:DescribeModelPackage"], sm(`model-package/${o.modelPackageGroupName}/1`), "DescribeModelPackage");
 
@@ -179,9 +196,9 @@ export function stepAccesses(o: StackOutputs): NeededAccess[] {
         }
     }
     if (ep) {
-        add("deploy", op, ["s3:GetObject"], `${b.curated.uri}batch-transform/input/test.csv`, "GetObject smoke-request row");
+        add("deploy", op, ["s3:GetObject"], batchInputUri(o), "GetObject smoke-request row");
         add("deploy", op, ["sagemaker:InvokeEndpoint"], sm(`endpoint/${ep}`), "InvokeEndpoint smoke request");
-        add("deploy", "hosting", ["s3:GetObject"], `${b.artifacts.uri}models/${trainJob}/output/model.tar.gz`, "endpoint: model artifact");
+        add("deploy", "hosting", ["s3:GetObject"], modelsUri(o, `${trainJob}/output/model.tar.gz`), "endpoint: model artifact");
         add("deploy", "hosting", ["s3:PutObject"], `${o.endpoint!.captureUri}${ep}/champion/2026/12/02/06/capture.jsonl`, "endpoint data capture (KmsKeyId = data key)");
     }
 
@@ -189,27 +206,27 @@ export function stepAccesses(o: StackOutputs): NeededAccess[] {
     add("batch-infer", op, ["sagemaker:ListModelPackages"], "*", "ListModelPackages");
     job("batch-infer", op, "CreateModel", sm(`model/${named(o, "batch-model")}`), "CreateModel", buildModel(o, { name: named(o, "batch-model"), network: "job", source: { modelPackageArn: sm(`model-package/${o.modelPackageGroupName}/1`) } }));
     pass("batch-infer", op, "hosting", "CreateModel ExecutionRoleArn");
-    job("batch-infer", op, "CreateTransformJob", sm(`transform-job/${named(o, "batch")}`), "CreateTransformJob", buildTransformJob(o, { name: named(o, "batch"), modelName: named(o, "batch-model"), inputUri: `${b.curated.uri}batch-transform/input/test.csv`, outputUri: `${b.curated.uri}batch-transform/output/` }));
-    add("batch-infer", "hosting", ["s3:GetObject"], `${b.curated.uri}batch-transform/input/test.csv`, "transform job input");
-    add("batch-infer", "hosting", ["s3:PutObject"], `${b.curated.uri}batch-transform/output/test.csv.out`, "transform job output");
+    job("batch-infer", op, "CreateTransformJob", sm(`transform-job/${named(o, "batch")}`), "CreateTransformJob", buildTransformJob(o, { name: named(o, "batch"), modelName: named(o, "batch-model"), inputUri: batchInputUri(o), outputUri: batchOutputPrefix(o) }));
+    add("batch-infer", "hosting", ["s3:GetObject"], batchInputUri(o), "transform job input");
+    add("batch-infer", "hosting", ["s3:PutObject"], `${batchOutputPrefix(o)}test.csv.out`, "transform job output");
 
     // evaluate (scripts/steps/evaluate/aws.ts)
-    list("evaluate", op, b.curated.uri, "batch-transform/output/", "ListObjectsV2 transform output");
-    add("evaluate", op, ["s3:GetObject"], `${b.curated.uri}batch-transform/output/test.csv.out`, "GetObject transform output");
-    add("evaluate", op, put, `${b.monitoring.uri}model-quality/baseline/statistics.json`, "PutObject model-quality baseline");
+    list("evaluate", op, b.curated.uri, BATCH_OUTPUT_PREFIX, "ListObjectsV2 transform output");
+    add("evaluate", op, ["s3:GetObject"], `${batchOutputPrefix(o)}test.csv.out`, "GetObject transform output");
+    add("evaluate", op, put, modelQualityBaselineUri(o, "statistics.json"), "PutObject model-quality baseline");
 
     // loadtest (scripts/steps/loadtest/aws.ts, lib/aws/recommender.ts): the job runs as the pipeline role
     job("loadtest", op, "CreateInferenceRecommendationsJob", sm(`inference-recommendations-job/${named(o, "loadtest")}`), "CreateInferenceRecommendationsJob", buildInferenceRecommendationsJob(o, { name: named(o, "loadtest"), modelPackageArn: sm(`model-package/${o.modelPackageGroupName}/1`) }));
     pass("loadtest", op, "pipeline", "CreateInferenceRecommendationsJob RoleArn (the pipeline role itself)");
     add("loadtest", op, ["sagemaker:DescribeInferenceRecommendationsJob", "sagemaker:StopInferenceRecommendationsJob"], sm(`inference-recommendations-job/${named(o, "loadtest")}`), "wait / stop");
-    add("loadtest", op, ["s3:GetObject"], `${b.artifacts.uri}features/sample-payload.tar.gz`, "recommender job: sample payloads");
+    add("loadtest", op, ["s3:GetObject"], samplePayloadUri(o), "recommender job: sample payloads");
 
     // monitor (scripts/steps/monitor/aws.ts)
     if (ep) {
         add("monitor", op, ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"], sm(`endpoint/${ep}`), "DescribeEndpoint / replay");
-        add("monitor", op, ["s3:GetObject"], `${b.monitoring.uri}model-quality/baseline/constraints.json`, "GetObject model-quality constraints");
-        add("monitor", op, put, `${b.monitoring.uri}baselines/${ep}/statistics.json`, "PutObject data-quality baseline");
-        add("monitor", op, put, `${b.monitoring.uri}ground-truth/${ep}/2026/12/02/06/gt.jsonl`, "PutObject ground truth");
+        add("monitor", op, ["s3:GetObject"], modelQualityBaselineUri(o, "constraints.json"), "GetObject model-quality constraints");
+        add("monitor", op, put, `${b.monitoring.uri}${baselinePrefix(ep)}/statistics.json`, "PutObject data-quality baseline");
+        add("monitor", op, put, `${b.monitoring.uri}${groundTruthPrefix(ep)}/2026/12/02/06/gt.jsonl`, "PutObject ground truth");
         list("monitor", op, b.capture.uri, `datacapture/${ep}/champion/2026/12/02/06/`, "ListObjectsV2 capture");
         add("monitor", op, ["s3:GetObject"], `${o.endpoint!.captureUri}${ep}/champion/2026/12/02/06/capture.jsonl`, "GetObject capture");
         add("monitor", op, put, `${b.monitoring.uri}reports/${ep}/data-quality/report.json`, "PutObject reports");

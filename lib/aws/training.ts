@@ -13,6 +13,7 @@ import {
     SageMakerClient,
     StopTrainingJobCommand,
 } from "@aws-sdk/client-sagemaker";
+import { modelsUri } from "../../contracts/s3-layout";
 import { StackOutputs } from "../../contracts/stack-outputs";
 import { platformTags, s3Join, vpcConfig } from "./common";
 import { frameworkImageUri } from "./images";
@@ -44,7 +45,7 @@ export interface TrainingJobSpec extends TrainingResourcesSpec {
 
 /** The model output prefix every training job writes to: `s3://<artifacts>/models/`. */
 export function modelsPrefix(out: StackOutputs): string {
-    return s3Join(out.buckets.artifacts.uri, "models/");
+    return modelsUri(out);
 }
 
 /** Hyperparameters as the API wants them: every value a string. */

@@ -8,11 +8,17 @@
  *    "Endpoint":"my-ep","MonitoringSchedule":"my-schedule","feature_baseline_drift_age":0.12}
  */
 
-export const DATA_METRICS_NAMESPACE = 'aws/sagemaker/Endpoints/data-metrics';
-export const MODEL_METRICS_NAMESPACE = 'aws/sagemaker/Endpoints/model-metrics';
-/** Namespaces the service uses for batch-transform monitoring (dimension MonitoringSchedule only). */
-export const BATCH_DATA_METRICS_NAMESPACE = 'aws/sagemaker/ModelMonitoring/data-metrics';
-export const BATCH_MODEL_METRICS_NAMESPACE = 'aws/sagemaker/ModelMonitoring/model-metrics';
+import {
+  BATCH_DATA_METRICS_NAMESPACE,
+  BATCH_MODEL_METRICS_NAMESPACE,
+  DATA_METRICS_NAMESPACE,
+  featureBaselineDriftMetric,
+  featureNonNullMetric,
+  MODEL_METRICS_NAMESPACE,
+} from '../../contracts/metrics';
+
+// The service's namespaces and metric names are defined once in contracts/metrics.ts (the components alarm on them).
+export { BATCH_DATA_METRICS_NAMESPACE, BATCH_MODEL_METRICS_NAMESPACE, DATA_METRICS_NAMESPACE, featureBaselineDriftMetric, featureNonNullMetric, MODEL_METRICS_NAMESPACE };
 
 /** CloudWatch limit: at most 100 metrics per metric directive. */
 export const EMF_MAX_METRICS_PER_LINE = 100;
@@ -124,9 +130,6 @@ export function buildEmfLines(o: EmfLineOptions): string[] {
 }
 
 // ---- service names ---------------------------------------------------------------------------
-
-export const featureBaselineDriftMetric = (feature: string): string => `feature_baseline_drift_${feature}`;
-export const featureNonNullMetric = (feature: string): string => `feature_non_null_${feature}`;
 
 export interface MonitoringDimensions {
   endpoint?: string;

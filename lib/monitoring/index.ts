@@ -13,6 +13,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
+import { reportPrefix } from '../../contracts/s3-layout';
 import { parseCsvPayload, readCaptureRows, type CellValue, type DecodedRow, type ReadCaptureRowsOptions } from './capture';
 import { checkConstraints, type CheckResult, type ColumnFacts, type FeatureDriftRow } from './dataquality/checks';
 import { formatServiceJson, readServiceJson, writeFileAtomic } from './dataquality/json';
@@ -175,12 +176,8 @@ async function loadJson<T>(v: T | string): Promise<T> {
   return typeof v === 'string' ? readServiceJson<T>(v) : v;
 }
 
-const pad = (n: number): string => String(n).padStart(2, '0');
-
-/** Report folder of a monitoring execution: reports/<endpoint>/<schedule>/yyyy/mm/dd/hh. */
-export function reportPrefix(endpoint: string, schedule: string, t: Date): string {
-  return ['reports', endpoint, schedule, String(t.getUTCFullYear()), pad(t.getUTCMonth() + 1), pad(t.getUTCDate()), pad(t.getUTCHours())].join('/');
-}
+/** Report folder of a monitoring execution, reports/<endpoint>/<schedule>/yyyy/mm/dd/hh: the S3 layout (contracts/s3-layout.ts). */
+export { reportPrefix };
 
 function isStatisticsFile(x: unknown): x is StatisticsFile {
   return !!x && typeof x === 'object' && !(Symbol.asyncIterator in (x as object)) && !(Symbol.iterator in (x as object)) && Array.isArray((x as StatisticsFile).features) && !!(x as StatisticsFile).dataset;

@@ -6,6 +6,7 @@
  * request, results paginated with NextToken).
  */
 import { CloudWatchClient, GetMetricDataCommand, GetMetricDataCommandInput, MetricDataQuery } from "@aws-sdk/client-cloudwatch";
+import { INVOCATION_METRICS, SAGEMAKER_NAMESPACE } from "../../contracts/metrics";
 import { MINUTE, summariseTraffic, VariantTraffic } from "./traffic";
 
 export function trafficQueries(endpointName: string, variants: string[]): MetricDataQuery[] {
@@ -16,11 +17,11 @@ export function trafficQueries(endpointName: string, variants: string[]): Metric
             { Name: "VariantName", Value: v },
         ];
         for (const [id, metric, stat] of [
-            [`inv${i}`, "Invocations", "Sum"],
-            [`mlat${i}`, "ModelLatency", "Average"],
-            [`olat${i}`, "OverheadLatency", "Average"],
+            [`inv${i}`, INVOCATION_METRICS.invocations, "Sum"],
+            [`mlat${i}`, INVOCATION_METRICS.modelLatency, "Average"],
+            [`olat${i}`, INVOCATION_METRICS.overheadLatency, "Average"],
         ] as const) {
-            q.push({ Id: id, MetricStat: { Metric: { Namespace: "AWS/SageMaker", MetricName: metric, Dimensions: dims }, Period: 60, Stat: stat }, ReturnData: true });
+            q.push({ Id: id, MetricStat: { Metric: { Namespace: SAGEMAKER_NAMESPACE, MetricName: metric, Dimensions: dims }, Period: 60, Stat: stat }, ReturnData: true });
         }
     });
     return q;

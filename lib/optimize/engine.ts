@@ -1,11 +1,12 @@
 /**
  * The optimiser: joins measured capacity, observed traffic and prices into recommendations with the arithmetic shown.
- * Pure (no I/O): lib/optimize/sources.ts gathers the inputs, scripts/cli/optimize.ts is the CLI.
+ * Pure (no I/O): lib/optimize/sources.ts (prices, AWS) and scripts/cli/optimize-local.ts (a local run's workdir) gather
+ * the inputs, scripts/cli/optimize.ts is the CLI. The stack config comes in as the narrow OptimizerConfig (./config.ts).
  *
  * Month = 730 h (policies/lib/schedule HOURS_PER_MONTH, the cost policy's convention); traffic of the window is scaled
  * to a month by its per-minute mean.
  */
-import type { PlatformConfig } from "../../infra/config";
+import type { OptimizerConfig } from "./config";
 import type { Capacity } from "./capacity";
 import type { VariantTraffic } from "./traffic";
 import { scaledDownShareOfWeek } from "../../policies/lib/schedule";
@@ -119,7 +120,7 @@ export interface OptimizeReport {
 }
 
 export interface OptimizeInput {
-    config: PlatformConfig;
+    config: OptimizerConfig;
     capacity: Capacity[];
     traffic: VariantTraffic[];
     hosting: HostingPrices;
@@ -168,7 +169,7 @@ export function sizingOptions(peakPerMinute: number, capacity: Capacity[], price
  * data capture, multiple production variants, inference pipelines, among others). The platform's endpoint always runs
  * in the VPC with network isolation (components/endpoint.ts), so serverless would be a separate, non-VPC endpoint.
  */
-export function serverlessBlockers(cfg: PlatformConfig, allowOutsideVpc = false): string[] {
+export function serverlessBlockers(cfg: OptimizerConfig, allowOutsideVpc = false): string[] {
     if (cfg.environment === "prod") return ["prod (its endpoint must run in the VPC with network isolation and data capture; the stack config allows serverless variants in dev only)"];
     const b = allowOutsideVpc ? [] : ["VPC configuration and network isolation (a serverless variant runs outside the VPC without network isolation; --allow-serverless-outside-vpc accepts that)"];
     if (cfg.endpoint.captureSamplingPercentage > 0) b.push(`data capture (endpoint.captureSamplingPercentage ${cfg.endpoint.captureSamplingPercentage}; monitoring reads it)`);

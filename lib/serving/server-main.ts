@@ -10,18 +10,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { writeFileAtomic } from '../data/io';
 import { EndpointServer } from './server';
 import { configHash } from './process';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
 }
 
 function removeStateIfOurs(stateFile: string | undefined): void {
@@ -67,7 +62,7 @@ async function main(): Promise<void> {
   const port = await server.start();
   if (stateFile) {
     fs.mkdirSync(path.dirname(stateFile), { recursive: true });
-    writeAtomic(
+    writeFileAtomic(
       stateFile,
       JSON.stringify(
         {

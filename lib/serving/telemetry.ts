@@ -12,6 +12,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { EmfMetric, buildEmfLines } from '../monitoring/emf';
+import { INVOCATION_METRICS } from '../../contracts/metrics';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 
@@ -130,14 +131,14 @@ export class EndpointMetrics {
     const lines: string[] = [];
     for (const [variant, c] of cur) {
       const metrics: EmfMetric[] = [
-        { name: 'Invocations', value: c.invocations, unit: 'Count' },
-        { name: 'Invocation4XXErrors', value: c.e4xx, unit: 'Count' },
-        { name: 'Invocation5XXErrors', value: c.e5xx, unit: 'Count' },
+        { name: INVOCATION_METRICS.invocations, value: c.invocations, unit: 'Count' },
+        { name: INVOCATION_METRICS.errors4xx, value: c.e4xx, unit: 'Count' },
+        { name: INVOCATION_METRICS.errors5xx, value: c.e5xx, unit: 'Count' },
       ];
       if (c.latN > 0) {
         metrics.push(
-          { name: 'ModelLatency', value: Math.round(c.modelSum / c.latN), unit: 'Microseconds' },
-          { name: 'OverheadLatency', value: Math.round(c.overSum / c.latN), unit: 'Microseconds' },
+          { name: INVOCATION_METRICS.modelLatency, value: Math.round(c.modelSum / c.latN), unit: 'Microseconds' },
+          { name: INVOCATION_METRICS.overheadLatency, value: Math.round(c.overSum / c.latN), unit: 'Microseconds' },
           { name: 'ModelLatencyMax', value: Math.round(c.modelMax), unit: 'Microseconds' },
           { name: 'OverheadLatencyMax', value: Math.round(c.overMax), unit: 'Microseconds' },
         );

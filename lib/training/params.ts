@@ -1,8 +1,26 @@
 /**
  * Hyperparameters of the trainer, named and ranged like SageMaker's built-in
  * XGBoost algorithm (binary:logistic, tree_method=hist). Values may be given
- * as numbers or as the strings the SageMaker API uses ("0.2", "100").
+ * as numbers or as the strings the SageMaker API uses ("0.2", "100"). The lifecycle's default setting
+ * (DEFAULT_HYPERPARAMETERS) is defined here once, for the train step of both targets and the benchmark.
  */
+/**
+ * The hyperparameters the lifecycle trains with unless told otherwise (the train step on both targets; `--hp.<name>`
+ * overrides one): SageMaker built-in XGBoost names and the issue's reference setting.
+ */
+export const DEFAULT_HYPERPARAMETERS: Readonly<Record<string, string | number>> = {
+  objective: 'binary:logistic',
+  num_round: 100,
+  max_depth: 5,
+  eta: 0.2,
+  gamma: 4,
+  min_child_weight: 6,
+  subsample: 0.8,
+  eval_metric: 'auc',
+  early_stopping_rounds: 10,
+  seed: 42,
+};
+
 export type EvalMetricName = 'auc' | 'logloss' | 'error';
 export const EVAL_METRICS: readonly EvalMetricName[] = ['auc', 'logloss', 'error'];
 

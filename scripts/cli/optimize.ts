@@ -12,13 +12,14 @@ import { ConfigError } from "../../infra/config";
 import { loadStackFile } from "../../infra/stack-config";
 import { selectRules } from "../../components/detective";
 import { writeFileAtomic } from "../../lib/data/io";
-import { applyConfig } from "../../lib/optimize/apply";
 import { Capacity } from "../../lib/optimize/capacity";
 import { DEFAULT_OPTIONS, optimize, OptimizeOptions } from "../../lib/optimize/engine";
 import { formatText, writeHtml } from "../../lib/optimize/report";
-import { awsInputs, loadHostingPrices, loadInfraPrices, localInputs } from "../../lib/optimize/sources";
+import { awsInputs, loadHostingPrices, loadInfraPrices } from "../../lib/optimize/sources";
 import { VariantTraffic } from "../../lib/optimize/traffic";
 import { CliSpec, ParsedCli, PROJECT_DIR, runWorkdir, UsageError, withCli } from "../framework/cli";
+import { applyConfig } from "./optimize-apply";
+import { localInputs } from "./optimize-local";
 
 export const SPEC: CliSpec = {
     program: "npm run optimize --",

@@ -4,11 +4,11 @@
  * written locally can be synced to the real buckets (`aws s3 sync <workdir>/s3/<bucket> s3://<bucket>`) unchanged.
  */
 import * as path from "path";
+import { parseS3Uri as parseUri } from "../../contracts/s3-layout";
 
+/** The one S3 URI parser (contracts/s3-layout.ts), with S3's bucket naming rules: a bucket becomes a folder here. */
 export function parseS3Uri(uri: string): { bucket: string; key: string } {
-    const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri);
-    if (!m) throw new Error(`'${uri}' is not an S3 URI: expected s3://<bucket>/<key>`);
-    return { bucket: m[1], key: m[2] ?? "" };
+    return parseUri(uri, { bucketNamingRules: true });
 }
 
 export function s3Uri(bucket: string, key: string): string {

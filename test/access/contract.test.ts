@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ContractReport, formatFailure, runContract, summarize } from "../../gate/access/contract";
 import { AccessModel } from "../../gate/access/model";
 import { accessModelOf } from "../../gate/access/stack";
-import { withRegisteredModel } from "../helpers/registered-model";
+import { withRegisteredModel } from "../../test-support/registered-model";
 
 function check(r: ContractReport): void {
     console.log(`      ${summarize(r)}`);

@@ -10,7 +10,7 @@ import { createPlatform } from "../../infra/program";
 import { runProgram, ProgramRun } from "../../gate/runtime";
 import { DOCUMENT_RESOURCE_TYPES, policyDocumentsOf } from "../../policies/lib/iam/documents";
 import { formatFinding, validatePolicyDocument } from "../../policies/lib/iam/validate";
-import { withRegisteredModel } from "../helpers/registered-model";
+import { withRegisteredModel } from "../../test-support/registered-model";
 
 interface Collected {
     resource: string;

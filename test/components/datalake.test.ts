@@ -3,8 +3,6 @@ import * as aws from "@pulumi/aws";
 import { setupMocks, promiseOf, policyOf, asArray, MOCK_ACCOUNT, RecordedResource } from "../helpers/pulumi-mocks";
 import {
     ACCESS_LOGS_KMS_EXEMPTION_REASON,
-    BUCKET_PURPOSES,
-    BucketPurpose,
     DATALAKE_RESOURCE_TYPES,
     S3_TAG_PATTERN,
     assertValidS3Tags,
@@ -15,6 +13,7 @@ import {
     bucketName,
     platformBucketArns,
 } from "../../components/datalake";
+import { BUCKET_PURPOSES, BucketPurpose } from "../../contracts/stack-outputs";
 
 const mocks = setupMocks();
 

@@ -11,7 +11,7 @@ import { COMPONENT_TYPES, ComponentName, PREVIOUS_COMPONENT_TYPES } from "../../
 import { withPreviousTypes } from "../../components/type-token";
 import { createPlatform } from "../../infra/program";
 import { runProgram } from "../../gate/runtime";
-import { withRegisteredModel } from "../helpers/registered-model";
+import { withRegisteredModel } from "../../test-support/registered-model";
 import { SM } from "../../policies/lib/sagemaker";
 
 const SCHEME = /^mlplatform:[a-z]+:[A-Z][A-Za-z]+$/;

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { npmRun } from "../helpers/cli";
-import { FIXTURE } from "./stack-export";
+import { FIXTURE } from "../../test-support/stack-export";
 
 const policyCheck = (args: string[], stdin?: string) => npmRun("policy:check", args, { stdin });
 

@@ -11,7 +11,7 @@ import { ExportError, readExportDocument, SECRET_SIG, SECRET_SIG_KEY } from "../
 import { checkExport } from "../../gate/gate";
 import { formatReport, jsonReport, sarifReport } from "../../gate/format";
 import { npmRun } from "../helpers/cli";
-import { FIXTURE, StackExport } from "./stack-export";
+import { FIXTURE, StackExport } from "../../test-support/stack-export";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const fixture = (): StackExport => JSON.parse(fs.readFileSync(FIXTURE, "utf8"));

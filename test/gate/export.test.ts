@@ -11,10 +11,10 @@ import { checkStackOutputs } from "../../contracts/stack-outputs";
 import { all } from "../../policies/all";
 import { checkExport, GateReport, inputsFromExport, runGate } from "../../gate/gate";
 import { npmRun, Proc, ROOT } from "../helpers/cli";
-import { withRegisteredModel } from "../helpers/registered-model";
+import { withRegisteredModel } from "../../test-support/registered-model";
 import { ProgramRun } from "../../gate/runtime";
 import { CACHE_DIR, cacheKey } from "../../gate/transpile-cache";
-import { buildExport, FIXTURE, StackExport } from "./stack-export";
+import { buildExport, FIXTURE, StackExport } from "../../test-support/stack-export";
 import { on } from "./variants";
 
 const pairs = (r: GateReport) => r.violations.map((v) => `${v.enforcementLevel} ${v.policy} ${v.urn ?? "(stack)"} ${v.message}`).sort();

@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { RawConfig } from "../../infra/config";
 import { evaluatePack, exitCode, GateReport, GateViolation, inputsFromRun, runGate } from "../../gate/gate";
-import { withRegisteredModel } from "../helpers/registered-model";
+import { withRegisteredModel } from "../../test-support/registered-model";
 import { ProgramRun } from "../../gate/runtime";
 import { alsoDeclare, CountingTransformation, doc, fresh, nested, on, Props, roleAttachment, withTags } from "./variants";
 

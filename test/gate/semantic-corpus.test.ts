@@ -11,7 +11,7 @@ import { readExportFile } from "../../gate/export-reader";
 import { evaluatePack, GateReport } from "../../gate/gate";
 import { all } from "../../policies/all";
 import { ResourceInput } from "../../gate/evaluate";
-import { FIXTURE } from "./stack-export";
+import { FIXTURE } from "../../test-support/stack-export";
 import { CorpusEntry, INSECURE, LOOKALIKES } from "./semantic-corpus";
 
 const ROOT = path.resolve(__dirname, "..", "..");

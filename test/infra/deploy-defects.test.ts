@@ -8,7 +8,7 @@ import { createPlatform } from "../../infra/program";
 import { ProgramRun, runProgram } from "../../gate/runtime";
 import { checkStackOutputs } from "../../contracts/stack-outputs";
 import { IamOracle, ORACLE_ACCOUNT } from "../helpers/iam-oracle";
-import { modelPackageArn, withRegisteredModel } from "../helpers/registered-model";
+import { modelPackageArn, withRegisteredModel } from "../../test-support/registered-model";
 
 const REGION = "us-east-1";
 const VIA_S3 = { "kms:ViaService": `s3.${REGION}.amazonaws.com`, "kms:CallerAccount": ORACLE_ACCOUNT };

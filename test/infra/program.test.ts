@@ -3,7 +3,7 @@ import { isTaggable } from "../../components/tagging";
 import { checkStackOutputs, StackOutputs } from "../../contracts/stack-outputs";
 import { createPlatform } from "../../infra/program";
 import { ProgramRun, runProgram } from "../../gate/runtime";
-import { withRegisteredModel } from "../helpers/registered-model";
+import { withRegisteredModel } from "../../test-support/registered-model";
 
 const REQUIRED = ["Project", "Environment", "Owner", "CostCenter", "DataClassification"];
 

@@ -12,7 +12,7 @@ import { captureS3Key, formatCaptureRecord, formatServiceJson, suggestBaseline, 
 import { shiftAdultCsvLines } from '../../lib/monitoring/shift';
 import { parseS3Uri } from '../../lib/aws/common';
 import { runCli } from '../../scripts/cli/monitor';
-import { ADULT_DATA } from '../serving/fixture';
+import { ADULT_DATA } from '../../test-support/serving-fixture';
 
 const HEADER = fs.readFileSync(ADULT_DATA, 'utf8').split('\n')[0];
 const COLUMNS = HEADER.split(',').slice(0, 14);

@@ -12,7 +12,7 @@ import { captureS3Key, formatCaptureRecord } from '../../lib/monitoring';
 import { shiftAdultCsvLines } from '../../lib/monitoring/shift';
 import { serveEndpoint, type EndpointServer } from '../../lib/serving';
 import { runCli, parseFacet } from '../../scripts/cli/monitor';
-import { ADULT_DATA, expectedProb, servingFixture } from '../serving/fixture';
+import { ADULT_DATA, expectedProb, servingFixture } from '../../test-support/serving-fixture';
 
 const HEADER = fs.readFileSync(ADULT_DATA, 'utf8').split('\n')[0];
 const COLUMNS = HEADER.split(',').slice(0, 14);

@@ -19,7 +19,7 @@ import {
   writeMonitoringReport,
 } from '../../lib/monitoring/report';
 import { shiftAdultCsvLines } from '../../lib/monitoring/shift';
-import { ADULT_DATA } from '../serving/fixture';
+import { ADULT_DATA } from '../../test-support/serving-fixture';
 
 const FIX = path.resolve(__dirname, '../fixtures/model-monitor');
 const HEADER = fs.readFileSync(ADULT_DATA, 'utf8').split('\n')[0];

@@ -6,7 +6,7 @@ import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwat
 import { mockClient } from "aws-sdk-client-mock";
 import YAML from "yaml";
 import { loadStackFile } from "../../infra/stack-config";
-import { applyConfig } from "../../lib/optimize/apply";
+import { applyConfig } from "../../scripts/cli/optimize-apply";
 import { capacityFromRecommender } from "../../lib/optimize/capacity";
 import { trafficFromCloudWatch, trafficQueries } from "../../lib/optimize/cloudwatch";
 import { HOURS_PER_MONTH, instancesFor, optimize, serverlessBlockers, sizingOptions } from "../../lib/optimize/engine";

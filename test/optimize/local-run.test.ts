@@ -10,9 +10,10 @@ import * as path from "path";
 import { loadStackFile } from "../../infra/stack-config";
 import { runLoadTest, serveEndpoint } from "../../lib/serving";
 import { optimize } from "../../lib/optimize/engine";
-import { loadHostingPrices, loadInfraPrices, localInputs } from "../../lib/optimize/sources";
+import { loadHostingPrices, loadInfraPrices } from "../../lib/optimize/sources";
+import { localInputs } from "../../scripts/cli/optimize-local";
 import { ROOT, tsNode, tsNodeSync } from "../helpers/cli";
-import { servingFixture } from "../serving/fixture";
+import { servingFixture } from "../../test-support/serving-fixture";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 

@@ -3,7 +3,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import { ADULT_SCHEMA, parseBuffer } from '../../lib/data';
 import { DEFAULT_ADULT_SHIFT, SHIFTED_FEATURES, mulberry32, shiftAdultCsvLines, shiftAdultRows } from '../../lib/monitoring/shift';
-import { ADULT_DATA } from '../serving/fixture';
+import { ADULT_DATA } from '../../test-support/serving-fixture';
 
 type Row = Record<string, string | number | null>;
 

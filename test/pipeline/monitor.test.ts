@@ -16,7 +16,7 @@ import monitorStep, { runMonitorReplay } from '../../scripts/steps/monitor/local
 import { type MonitorReplayResult } from '../../scripts/steps/monitor/replay';
 import { checkShiftDetected, SHIFT_ASSERTED_FEATURES } from '../../scripts/steps/monitor/step';
 import { StepError, type StepContext } from '../../scripts/framework/step';
-import { ADULT_DATA, expectedProb, servingFixture } from '../serving/fixture';
+import { ADULT_DATA, expectedProb, servingFixture } from '../../test-support/serving-fixture';
 
 const COLUMNS = ADULT_SCHEMA.columns.map((c) => c.name);
 

@@ -443,7 +443,7 @@ describe("reliability: endpoint processes found by their state path", function (
         const fake = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)", "/x/lib/serving/server-main.ts", "--config", "c.json", "--state", state], { stdio: "ignore" });
         for (let i = 0; i < 100 && serversOf(w).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
         assert.deepEqual(serversOf(w), [{ pid: fake.pid, stateFile: state, endpointName: "ep" }]);
-        const { servingFixture } = await import("../serving/fixture");
+        const { servingFixture } = await import("../../test-support/serving-fixture");
         const f = servingFixture();
         await assert.rejects(
             startEndpoint({ endpointName: "ep2", variants: [{ name: "A", modelPath: f.modelTarGz, weight: 1 }], capture: { enabled: false, samplingPercentage: 0, destination: "", prefix: "" }, port: 0, host: "127.0.0.1" }, w),

@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { applyCsvSelector, loadModelArtifact, parseCsvSelector, runBatchTransform, ServingModel } from '../../lib/serving';
 import { packageModel, writeTar } from '../../lib/training/artifact';
-import { expectedProb, servingFixture, tmpDir, ServingFixture } from './fixture';
+import { expectedProb, servingFixture, tmpDir, ServingFixture } from '../../test-support/serving-fixture';
 
 describe('serving: model artifacts', () => {
   let f: ServingFixture;

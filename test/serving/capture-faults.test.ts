@@ -11,7 +11,7 @@ import * as http from 'http';
 import * as path from 'path';
 import { formatCaptureRecord } from '../../lib/monitoring/capture';
 import { CaptureWriter, EndpointServer, serveEndpoint } from '../../lib/serving';
-import { servingFixture, tmpDir } from './fixture';
+import { servingFixture, tmpDir } from '../../test-support/serving-fixture';
 
 const rec = (i: number) => formatCaptureRecord({ input: { data: `${i},1,2`, contentType: 'text/csv' }, output: { data: '0.5', contentType: 'text/csv' }, inferenceId: `id-${i}` });
 

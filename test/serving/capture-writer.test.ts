@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { captureKeyHour, formatCaptureRecord } from '../../lib/monitoring/capture';
 import { CaptureWriter, repairTornTails } from '../../lib/serving';
-import { tmpDir } from './fixture';
+import { tmpDir } from '../../test-support/serving-fixture';
 
 const rec = (i: number) => formatCaptureRecord({ input: { data: `${i},1,2`, contentType: 'text/csv' }, output: { data: '0.5', contentType: 'text/csv' }, inferenceId: `id-${i}` });
 

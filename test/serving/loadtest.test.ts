@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import * as http from 'http';
 import { checkLoopbackUrl, percentile, runLoadTest, serveEndpoint, EndpointServer } from '../../lib/serving';
-import { servingFixture } from './fixture';
+import { servingFixture } from '../../test-support/serving-fixture';
 
 describe('serving: load tester', function () {
   this.timeout(30_000);

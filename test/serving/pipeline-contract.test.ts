@@ -13,7 +13,7 @@ import * as http from 'http';
 import * as path from 'path';
 import { serveEndpoint, EndpointServer } from '../../lib/serving/server';
 import { DEBIAN_PYTHON, startPipelineEmulation, PipelineEmulation } from '../../lib/serving/pipeline-emulation';
-import { servingFixture, tmpDir } from './fixture';
+import { servingFixture, tmpDir } from '../../test-support/serving-fixture';
 
 interface Req {
   name: string;

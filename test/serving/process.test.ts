@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
 import { EndpointConfig, isAlive, readState, startEndpoint, teardown, runStep } from '../../lib/serving';
-import { expectedProb, servingFixture, tmpDir, ServingFixture } from './fixture';
+import { expectedProb, servingFixture, tmpDir, ServingFixture } from '../../test-support/serving-fixture';
 
 function post(port: number, body: string, headers: Record<string, string>, agent: http.Agent): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

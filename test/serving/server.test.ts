@@ -4,7 +4,7 @@ import * as http from 'http';
 import * as path from 'path';
 import { readCaptureRecords, CaptureReadStats, CaptureRecord } from '../../lib/monitoring/capture';
 import { EndpointConfig, EndpointServer, serveEndpoint, EndpointConfigError, validateEndpointConfig, VariantRouter } from '../../lib/serving';
-import { expectedProb, servingFixture, tmpDir, ServingFixture } from './fixture';
+import { expectedProb, servingFixture, tmpDir, ServingFixture } from '../../test-support/serving-fixture';
 
 interface Resp {
   status: number;

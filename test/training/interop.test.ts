@@ -11,8 +11,8 @@ import { Booster } from '../../lib/training/model';
 import { auc } from '../../lib/training/metrics';
 import { packageModel, readTar, loadModelTarGz, SAGEMAKER_MODEL_FILE } from '../../lib/training/artifact';
 import { DMatrix } from '../../lib/training/dmatrix';
-import { loadAdult } from './helpers/adult';
-import { tmpDir, xgbPredict, xgbTrain, xgboostAvailable } from './helpers/xgboost-python';
+import { loadAdult } from '../../test-support/adult';
+import { tmpDir, xgbPredict, xgbTrain, xgboostAvailable } from '../../test-support/xgboost-python';
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   assert.equal(a.length, b.length);

@@ -7,8 +7,8 @@ import { dmatrixFromRows } from '../../lib/training/dmatrix';
 import { train } from '../../lib/training/trainer';
 import { Booster, ROOT_PARENT } from '../../lib/training/model';
 import { writeTar, readTar, packageModel, loadModelTarGz, SAGEMAKER_MODEL_FILE } from '../../lib/training/artifact';
-import { loadAdult } from './helpers/adult';
-import { tmpDir } from './helpers/xgboost-python';
+import { loadAdult } from '../../test-support/adult';
+import { tmpDir } from '../../test-support/xgboost-python';
 
 function smallModel() {
   const { train: tr, test } = loadAdult({ trainLimit: 2000, testLimit: 500 });

@@ -12,7 +12,7 @@ import {
 } from '../../lib/training/trainer';
 import { resolveHyperParameters, HyperParameterError } from '../../lib/training/params';
 import { auc, logloss, errorRate } from '../../lib/training/metrics';
-import { loadAdult } from './helpers/adult';
+import { loadAdult } from '../../test-support/adult';
 
 const col = (xs: number[]) => xs.map((x) => [x]);
 

@@ -4,7 +4,7 @@ import { toUnit, fromUnit, decodePoint, snapPoint } from '../../lib/tuning/scali
 import { GaussianProcess, expectedImprovement, normCdf } from '../../lib/tuning/gp';
 import { runTuningJob, medianRuleCurve } from '../../lib/tuning/tuner';
 import { auc } from '../../lib/training/metrics';
-import { loadAdult } from '../training/helpers/adult';
+import { loadAdult } from '../../test-support/adult';
 import { runSynthetic } from './synthetic';
 
 const baseConfig = (): HyperParameterTuningJobConfig => ({

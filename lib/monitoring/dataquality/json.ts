@@ -7,8 +7,7 @@
  * double key (the KLL sketch data) are doubles too. Everything else that is an integer is written as one.
  */
 import * as fs from 'fs';
-import * as path from 'path';
-import { randomBytes } from 'crypto';
+import { writeFileAtomic as writeFileAtomicSync } from '../../data/io';
 
 export const DOUBLE_KEYS = new Set([
   'version',
@@ -113,21 +112,7 @@ export async function readServiceJson<T = unknown>(file: string): Promise<T> {
   return parseServiceJson<T>(text, file);
 }
 
-/** Write `content` to `file` atomically: write a sibling tmp file, fsync, rename over the target. */
+/** Write `content` to `file` atomically (temp file, fsync, rename): lib/data/io's writeFileAtomic, the one implementation. */
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await fs.promises.open(tmp, 'w');
-  try {
-    await fh.writeFile(content, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await fs.promises.rename(tmp, file);
-  } catch (e) {
-    await fs.promises.rm(tmp, { force: true });
-    throw e;
-  }
+  writeFileAtomicSync(file, content);
 }

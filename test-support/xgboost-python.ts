@@ -6,7 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DMatrix } from '../../../lib/training/dmatrix';
+import { DMatrix } from '../lib/training/dmatrix';
 
 export const PYTHON = '/usr/bin/python3';
 const BRIDGE = path.join(__dirname, 'xgb_bridge.py');

@@ -6,14 +6,14 @@
  * no id and no inputs, and each resource's `parent`, `dependencies` and `propertyDependencies`.
  *
  * Refresh the committed fixture (after changing the program) with:
- *   npx ts-node --transpile-only test/gate/stack-export.ts [stack] [file]
+ *   npx ts-node --transpile-only test-support/stack-export.ts [stack] [file]
  * default: prod -> test/fixtures/gate/prod.stack-export.json
  */
 import * as fs from "fs";
 import * as path from "path";
-import { runGate } from "../../gate/gate";
-import { withRegisteredModel } from "../helpers/registered-model";
-import { ProgramRun } from "../../gate/runtime";
+import { runGate } from "../gate/gate";
+import { withRegisteredModel } from "./registered-model";
+import { ProgramRun } from "../gate/runtime";
 
 export interface ExportedResource {
     urn: string;
@@ -37,7 +37,7 @@ export interface StackExport {
     };
 }
 
-export const FIXTURE = path.resolve(__dirname, "..", "fixtures", "gate", "prod.stack-export.json");
+export const FIXTURE = path.resolve(__dirname, "..", "test", "fixtures", "gate", "prod.stack-export.json");
 
 /** JSON round trip (drops undefined, turns unresolved values into null), as the checkpoint stores them. */
 const plain = <T>(v: T): T => JSON.parse(JSON.stringify(v ?? {}));

@@ -7,9 +7,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { DMatrix } from '../../../lib/training/dmatrix';
+import { DMatrix } from '../lib/training/dmatrix';
 
-export const ADULT_DIR = path.resolve(__dirname, '../../../data/adult');
+export const ADULT_DIR = path.resolve(__dirname, '../data/adult');
 
 const CATEGORICAL = new Set(['workclass', 'education', 'marital_status', 'occupation', 'relationship', 'race', 'sex', 'native_country']);
 

@@ -3,7 +3,7 @@
  * package group, so the program creates the SageMaker endpoint (a new stack's default config does not: issue 9,
  * defect 4). Use it as `runProgram(..., { configure: withRegisteredModel })` / `runGate({ configure })`.
  */
-import { RawConfig } from "../../infra/config";
+import { RawConfig } from "../infra/config";
 
 export const MODEL_ACCOUNT = "123456789012";
 

@@ -7,12 +7,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
-import { ADULT_SCHEMA, parseBuffer } from '../../lib/data';
-import { Transform, featureSpecFromSchema, fitTransform } from '../../lib/features';
-import { train } from '../../lib/training/trainer';
-import { Booster } from '../../lib/training/model';
+import { ADULT_SCHEMA, parseBuffer } from '../lib/data';
+import { Transform, featureSpecFromSchema, fitTransform } from '../lib/features';
+import { train } from '../lib/training/trainer';
+import { Booster } from '../lib/training/model';
 
-export const ADULT_DATA = path.resolve(__dirname, '../../data/adult/adult.data');
+export const ADULT_DATA = path.resolve(__dirname, '../data/adult/adult.data');
 
 export interface ServingFixture {
   dir: string;

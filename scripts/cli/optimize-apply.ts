@@ -1,14 +1,15 @@
 /**
- * --apply-config: writes recommended keys into Pulumi.<stack>.yaml (comments and layout kept, via the yaml Document
- * API; a null value removes the key), validates the result with the stack config parser BEFORE replacing the file
- * (temp file + rename): a change the config rejects writes nothing. A key two recommendations set is applied once and
- * the second is returned as refused, with the reason.
+ * optimize --apply-config: writes recommended keys into Pulumi.<stack>.yaml (comments and layout kept, via the yaml
+ * Document API), validates the result with the stack config parser BEFORE replacing the file (temp file + rename), and
+ * never writes keys the stack config does not have (they are returned as refused, with the reason); a null value removes the key, and a key two
+ * recommendations set is applied once, the second returned as refused. It lives beside the
+ * CLI, not in lib/optimize, because it needs the stack config parser (infra/config.ts).
  */
 import * as fs from "fs";
 import YAML from "yaml";
 import { parsePlatformConfig, RawConfig } from "../../infra/config";
-import { writeFileAtomic } from "../data/io";
-import type { ConfigChange, Recommendation } from "./engine";
+import { writeFileAtomic } from "../../lib/data/io";
+import type { ConfigChange, Recommendation } from "../../lib/optimize/engine";
 
 export interface ApplyResult {
     file: string;
