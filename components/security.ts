@@ -1,5 +1,5 @@
 /**
- * PlatformSecurity — customer-managed KMS keys and one IAM role per ML activity.
+ * PlatformSecurity: customer-managed KMS keys and one IAM role per ML activity.
  *
  * What it creates per stack: docs/components.md (more role policies are added by the components that own buckets,
  * feature groups and model packages, through `grant*`).

@@ -98,10 +98,10 @@ export async function componentsDoc(): Promise<string> {
         const token = COMPONENT_TYPES[name];
         const file = sourceFile(name);
         const old = PREVIOUS_COMPONENT_TYPES[name] ?? [];
-        lines.push("", `## ${name}`, "", `\`${token}\`${old.length ? ` (alias of the old ${old.map((o) => `\`${o}\``).join(", ")})` : ""}, [${file}](../${file}): ${cell(purpose(file))}`, "");
+        lines.push("", `## ${name}`, "", `\`${token}\`${old.length ? ` (was ${old.map((o) => `\`${o}\``).join(", ")}, kept as an alias)` : ""}, [${file}](../${file}): ${cell(purpose(file))}`, "");
         const types = [...new Set(STACKS.flatMap((s) => [...(inv[s].get(token)?.keys() ?? [])]))].sort();
         if (types.length === 0) {
-            lines.push("Not created by the dev or prod stack.");
+            lines.push("Opt-in: not created by the default dev or prod stack.");
             continue;
         }
         lines.push("| resource type | dev | prod |", "| --- | --- | --- |");
