@@ -18,7 +18,8 @@
  * instance type and count by memory and concurrency. AWS excludes, for serverless endpoints, among others: VPC
  * configuration, network isolation, data capture, multiple production variants, inference pipelines, GPUs, Model Monitor
  * ("Feature exclusions", https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html). So a serverless
- * variant must be the endpoint's only variant (no shadow), serve the XGBoost container alone (`input: features`), with
+ * variant must be the endpoint's only variant (no shadow), serve the XGBoost container alone (`input: features`; a
+ * `modelPackageArn` must then be a package registered without the preprocessing container, one container), with
  * capture off (`captureSamplingPercentage: 0`); its model has no VPC config and no network isolation, the endpoint
  * configuration no storage-volume KMS key (there is no instance volume) and no data capture, and it gets no Application
  * Auto Scaling target (SageMaker scales it, up to `maxConcurrency`). The stack config allows it in dev only.
