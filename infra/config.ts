@@ -8,8 +8,7 @@
  * the valid keys are exactly the paths the reader looks up, so a key added below is known without a second list.
  */
 import { suggestion } from "../lib/common/suggest";
-import type { EndpointAutoscaling, EndpointDeployment, ScaleSchedule, ServerlessVariantConfig } from "../components/endpoint";
-import { scheduleProblems, serverlessConfigProblems, SERVERLESS_LIMITS } from "../components/endpoint";
+import { EndpointAutoscaling, EndpointDeployment, ScaleSchedule, scheduleProblems, serverlessConfigProblems, SERVERLESS_LIMITS, ServerlessVariantConfig } from "../contracts/endpoint-config";
 
 export type Environment = "dev" | "prod";
 
@@ -129,7 +128,7 @@ export interface PlatformConfig {
         variants: VariantConfig[];
         shadowVariant?: VariantConfig;
         captureSamplingPercentage: number;
-        /** The shape is components/endpoint.ts's (one definition); `enabled` is not a config key. */
+        /** The shape is contracts/endpoint-config.ts's (one definition, shared with the component); `enabled` is not a config key. */
         autoscaling: Omit<EndpointAutoscaling, "enabled">;
         deployment: EndpointDeployment;
     };
@@ -434,7 +433,7 @@ function readVariant(r: Reader, path: string, required: boolean): VariantConfig 
     };
 }
 
-/** `<variant>.serverless` (ProductionVariantServerlessConfig: limits in components/endpoint.ts SERVERLESS_LIMITS). */
+/** `<variant>.serverless` (ProductionVariantServerlessConfig: limits in contracts/endpoint-config.ts SERVERLESS_LIMITS). */
 function readServerless(r: Reader, path: string): ServerlessVariantConfig | undefined {
     const v = r.raw_(path);
     if (v === undefined || v === null) {
@@ -461,7 +460,7 @@ function readServerless(r: Reader, path: string): ServerlessVariantConfig | unde
     return c;
 }
 
-/** `endpoint.autoscaling.schedule`: scheduled scale-down outside working hours (components/endpoint.ts ScaleSchedule). */
+/** `endpoint.autoscaling.schedule`: scheduled scale-down outside working hours (contracts/endpoint-config.ts ScaleSchedule). */
 function readSchedule(r: Reader, prod: boolean): ScaleSchedule | undefined {
     const path = "endpoint.autoscaling.schedule";
     const v = r.raw_(path);

@@ -328,7 +328,8 @@ export function optimize(input: OptimizeInput): OptimizeReport {
                     `max concurrency = ceil(${(need / 60).toFixed(2)} req/s x ${(durMs / 1000).toFixed(4)} s) = ${maxConc} (limit ${SERVERLESS_MAX_CONCURRENCY})`,
                     `p99 check: cold start ${o.coldStartMs} ms + ${durMs.toFixed(2)} ms ${o.coldStartMs + durMs <= slo ? "<=" : ">"} SLO ${slo} ms; cold-start share ${(100 * coldShare).toFixed(2)}%`,
                 ],
-                changes: [
+                // prod: no config change would be accepted (the stack config refuses serverless there), so none is listed
+                changes: prod ? [] : [
                     { key: `${prefix}.serverless`, value: { memorySizeInMb: o.serverlessMemoryMb, maxConcurrency: maxConc } },
                     { key: `${prefix}.instanceType`, value: null },
                     { key: `${prefix}.initialInstanceCount`, value: null },

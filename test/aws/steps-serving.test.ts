@@ -151,6 +151,15 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
         assert.equal(sm.commandCalls(CreateModelCommand).length + sm.commandCalls(CreateEndpointConfigCommand).length + sm.commandCalls(UpdateEndpointCommand).length, 0);
     });
 
+    it("deploy: a serverless variant is not deployed by this step (provisioned configs only): it names the variant and the way (pulumi up) and creates nothing", async () => {
+        mockDeploy();
+        t = awsStepContext({ register: {} });
+        const v = t.ctx.config.endpoint.variants[0];
+        t.ctx.config.endpoint.variants = [{ name: v.name, weight: 1, serverless: { memorySizeInMb: 2048, maxConcurrency: 5 } }];
+        await assert.rejects(deployStep.run(t.ctx), /mlplatform:endpoint.variants: champion is serverless, which this step does not deploy: .*run pulumi up/);
+        assert.equal(sm.commandCalls(CreateModelCommand).length + sm.commandCalls(CreateEndpointConfigCommand).length, 0);
+    });
+
     it("deploy --weights: A/B shift with UpdateEndpointWeightsAndCapacities only, waits for InService", async () => {
         sm.on(UpdateEndpointWeightsAndCapacitiesCommand).resolves({});
         sm.on(DescribeEndpointCommand)

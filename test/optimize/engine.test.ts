@@ -126,6 +126,13 @@ describe("optimize: recommendations", () => {
         const inv = (30 * (7 * 1440 / 120)) / (7 * 1440) * 43800;
         assert.equal(s3.monthlyAfterUsd, Math.round((inv * 0.004 * 2 * 0.00002 + (inv * 2048) / 1e9 * 0.016) * 100) / 100);
         assert.equal(ok.totals.afterMonthlyUsd, Math.round((s3.monthlyAfterUsd! + ok.totals.fixedMonthlyUsd) * 100) / 100);
+        // prod: never serverless, and no config change listed (the stack config refuses it)
+        const sp = optimize({ config: { ...prod, pipeline: { ...prod.pipeline, latencySloMs: 3000 } }, capacity: [cap("ml.m5.xlarge", 50)], traffic: [sparse], hosting, infra, options: { allowServerlessOutsideVpc: true } }).recommendations.find((x) => x.id === "serverless:champion")!;
+        assert.equal(sp.recommended, false);
+        assert.match(sp.risk, /prod \(its endpoint must run in the VPC/);
+        assert.deepEqual(sp.changes, []);
+        // dev: the changes make the variant serverless (instance keys removed, the monitor off)
+        assert.deepEqual(s3.changes.map((c) => [c.key, c.value]), [["endpoint.variants.0.serverless", { memorySizeInMb: 2048, maxConcurrency: 1 }], ["endpoint.variants.0.instanceType", null], ["endpoint.variants.0.initialInstanceCount", null], ["monitoring.serverlessMonitor", false]]);
         // with a strict SLO the same plain config still rejects it: 1 request in 30 follows an idle minute
         const strictPlain = optimize({ config: { ...plain, pipeline: dev.pipeline }, capacity: [cap("ml.m5.large", 50)], traffic: [sparse], hosting, infra, options: { allowServerlessOutsideVpc: true } });
         assert.equal(strictPlain.recommendations.find((x) => x.id === "serverless:champion")!.recommended, false);

@@ -27,6 +27,15 @@ import { DEPLOY, DeployResults, parseVariantWeights, VariantWeight } from "./ste
 
 function configuredVariants(ctx: StepContext): { variants: (VariantWeight & { instanceType: string; instanceCount: number })[]; source: string } {
     const cfg = ctx.config.endpoint.variants;
+    const serverless = cfg.filter((v) => v.serverless).map((v) => v.name);
+    if (serverless.length > 0) {
+        // This step builds provisioned endpoint configurations in the VPC with capture; a serverless variant has none of
+        // them (components/endpoint.ts), so it is deployed by the stack itself.
+        throw new StepError(
+            `mlplatform:endpoint.variants: ${serverless.join(", ")} ${serverless.length === 1 ? "is" : "are"} serverless, which this step does not deploy: ` +
+                `name the approved package in the variant's modelPackageArn and run pulumi up (the stack's ModelEndpoint creates the serverless endpoint), or make the variant provisioned (instanceType, initialInstanceCount)`,
+        );
+    }
     const size = (name: string, i: number) => {
         const c = cfg.find((v) => v.name === name) ?? cfg[Math.min(i, cfg.length - 1)];
         const instanceType = typeof ctx.options["instance-type"] === "string" ? ctx.options["instance-type"] : (c?.instanceType ?? "ml.m5.large");
