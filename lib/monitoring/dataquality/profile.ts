@@ -759,6 +759,20 @@ export class DatasetProfiler {
   }
 
   /**
+   * For parsers that feed a positional row cell by cell (the capture byte scanner): the column of cell `i`
+   * (created as `columnNames[i]` / `_c<i>` exactly as {@link addRow} does). Close the row with {@link endPositionalRow}.
+   */
+  cellColumn(i: number): ColumnProfile {
+    return this.positional(i);
+  }
+
+  /** Close a positional row of `width` cells fed through {@link cellColumn}: later columns are missing. */
+  endPositionalRow(width: number): void {
+    for (let i = width; i < this.columns.length; i++) this.columns[i].addMissing(1);
+    this.rows++;
+  }
+
+  /**
    * Fast path: `n` rows given as typed numeric columns (NaN = missing), in `columnNames` order.
    * No per-value allocation; value counts are not tracked (numeric columns never need them).
    */
