@@ -411,6 +411,7 @@ export async function profileCaptureBytes(sources: string[], profiler: DatasetPr
     }
   }
   let buf = Buffer.allocUnsafe(o.chunkBytes ?? 4 << 20);
+  const colsByWidth = new Map<number, ColumnProfile[]>();
 
   const fastRow = (b: Buffer, file: string, line: number): void => {
     const ds = sc.dataS;
@@ -424,11 +425,18 @@ export async function profileCaptureBytes(sources: string[], profiler: DatasetPr
       outside++;
       return;
     }
+    // the columns of a row this wide (positional columns never change once created)
+    let cols = colsByWidth.get(width);
+    if (!cols) {
+      cols = [];
+      for (let j = 0; j < width; j++) cols.push(profiler.cellColumn(j));
+      colsByWidth.set(width, cols);
+    }
     let j = 0;
     let cs = ds;
     for (let k = ds; k <= de; k++) {
       if (k === de || b[k] === 0x2c) {
-        addCellBytes(profiler.cellColumn(j++), b, cs, k);
+        addCellBytes(cols[j++], b, cs, k);
         cs = k + 1;
       }
     }
@@ -518,7 +526,15 @@ export async function profileCaptureBytes(sources: string[], profiler: DatasetPr
           if (buf[k] === 0x0a) start = ++k;
           skipLf = false;
         }
+        // no \r in the chunk (the usual case): find line ends with memchr
+        const view = buf.subarray(0, filled);
+        const noCr = view.indexOf(0x0d, k) < 0;
         for (; k < filled; k++) {
+          if (noCr) {
+            const nl = view.indexOf(0x0a, k);
+            if (nl < 0) break;
+            k = nl;
+          }
           const c = buf[k];
           if (c !== 0x0a && c !== 0x0d) continue;
           // a line [start, k)
