@@ -637,7 +637,10 @@ export class ColumnProfile {
     if (k.k !== opts.kllK || k.c !== opts.kllC) throw new Error(`${where}.kll: sketch k=${k.k}, c=${k.c} but this profile uses k=${opts.kllK}, c=${opts.kllC}; merge only partials built with the same options.`);
     (c as { kll: KllSketch }).kll = k;
     c.valuesTracked = !!p.valuesTracked;
+    if (!Array.isArray(p.texts) || !Array.isArray(p.numbers)) throw new Error(`${where}: texts and numbers must be arrays of [value, count]; the partial profile is damaged.`);
     for (const [t, n] of p.texts) c.counts.set(String(t), num(n, `texts[${JSON.stringify(t)}]`));
+    // sized once (to the capacity growing would reach): no rehash while reading
+    c.numCounts = new NumCountTable(Math.max(64, p.numbers.length + 1));
     for (const [x, n] of p.numbers) c.numCounts.set(num(x, 'numbers[].value'), num(n, 'numbers[].count'));
     c.untracked = num(p.untracked, 'untracked');
     c.hll = p.hll ? Hll.fromBase64(p.hll, `${where}.hll`) : null;
