@@ -503,7 +503,7 @@ export async function profileCaptureBytes(sources: string[], profiler: DatasetPr
         if (start > 0) {
           // keep the unfinished line (and a pending one) at the front
           const keep = pendS >= 0 ? pendS : start;
-          buf.copy(buf, 0, keep, filled);
+          if (keep > 0) buf.copy(buf, 0, keep, filled);
           filled -= keep;
           start -= keep;
           if (pendS >= 0) {
@@ -548,7 +548,6 @@ export async function profileCaptureBytes(sources: string[], profiler: DatasetPr
             } else skipLf = true;
           }
           start = k + 1;
-          // the pending line's bytes must survive the next compaction: handled lines before it are done
         }
         if (eof) {
           if (start < filled) {
