@@ -45,7 +45,16 @@ function toMarkdown(results: Record<string, unknown>, info: Record<string, unkno
     const lines = ["# Benchmarks", "", "Written by `npm run bench -- --write-docs`; numbers from the last run on the machine below. Targets are in the issues and in the sections.", ""];
     lines.push("| machine | |", "|---|---|", ...Object.entries(info).map(([k, v]) => `| ${k} | ${Array.isArray(v) ? v.join(" ") : String(v)} |`), "");
     for (const [name, r] of Object.entries(results)) {
-        lines.push(`## ${name}`, "", "```json", JSON.stringify(r, null, 2), "```", "");
+        lines.push(`## ${name}`, "");
+        // a suite may render its targets as a table above the raw numbers (export markdown(result))
+        let render: ((r: unknown) => string) | undefined;
+        try {
+            render = (require(`./${name}`) as { markdown?: (r: unknown) => string }).markdown;
+        } catch {
+            render = undefined;
+        }
+        if (render) lines.push(render(r), "");
+        lines.push("```json", JSON.stringify(r, null, 2), "```", "");
     }
     return lines.join("\n");
 }

@@ -114,6 +114,30 @@ export async function run(): Promise<Record<string, unknown>> {
     violations: res.violations.violations.map((v) => `${v.feature_name}:${v.constraint_check_type}`),
     peak_rss_mb: peakRssMb(),
   };
+  // ---- where the baseline's CPU goes: the native sorts of KLL level-0 compactions (Deequ's semantics sort each
+  // compacted buffer; levels >= 1 merge sorted runs), measured by wrapping Float64Array.prototype.sort ----
+  {
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const orig = Float64Array.prototype.sort;
+    let sortCpu = 0;
+    let sorts = 0;
+    let items = 0;
+    Float64Array.prototype.sort = function (this: Float64Array, cmp?: (a: number, b: number) => number) {
+      const c1 = cpuMs();
+      const r = orig.call(this, cmp);
+      sortCpu += cpuMs() - c1;
+      sorts++;
+      items += this.length;
+      return r;
+    };
+    try {
+      const s = profileGenerated(12345, 0);
+      s.profiler.toStatistics();
+      (out.synthetic as Record<string, unknown>).kll_sorts = { sorts, items, sort_cpu_ms: Math.round(sortCpu), profile_cpu_ms: Math.round(s.profCpuMs), share_of_profile_cpu: +(sortCpu / s.profCpuMs).toFixed(2), ns_per_item: +((sortCpu * 1e6) / items).toFixed(1) };
+    } finally {
+      Float64Array.prototype.sort = orig;
+    }
+  }
   // ---- memory while streaming 10M rows: the profiler keeps sketches, not rows, so peak RSS must stay flat ----
   const rssBefore = peakRssMb();
   const big = profileGenerated(424242, 0, 10 * ROWS);
@@ -154,4 +178,66 @@ export async function run(): Promise<Record<string, unknown>> {
 
 if (require.main === module) {
   run().then((r) => console.log(JSON.stringify(r, null, 2)));
+}
+
+/**
+ * The run this branch (issue 14, engine side) started from: `npm run bench -- monitoring` at commit a0ff88c on the same
+ * machine, 2026-12-02T08:08Z, load average 3.4-6.9 during the run (recorded, not re-measured).
+ */
+export const BEFORE = {
+  commit: 'a0ff88c',
+  date: '2026-12-02T08:08Z',
+  load: '3.4 (in-memory) / 6.9 (capture)',
+  baseline_cpu_ms: 1752,
+  baseline_ms: 2628,
+  monitoring_run_cpu_ms: 1719,
+  monitoring_run_ms: 2930,
+  capture_records: 400_000,
+  capture_records_per_cpu_s: 51_097,
+  capture_single_wall_ms: 15_662,
+  capture_sharded_cpu_ms: 10_514,
+  capture_single_cpu_ms: 7828,
+  capture_speedup_wall: 1.04,
+  stream_peak_rss_mb: 182,
+  pandas_ratio: 1.62,
+  scipy_ratio: 0.36,
+};
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The issue's target table from a run's results (used by `npm run bench -- --write-docs`). */
+export function markdown(r: Obj): string {
+  if (!r || r.error || !r.synthetic) return '';
+  const s = r.synthetic;
+  const big = r.streaming_10m ?? {};
+  const cap = r.capture_end_to_end ?? {};
+  const ref = cap.reference_tools ?? {};
+  const b = BEFORE;
+  const k = (x: number) => `${Math.round(x / 1000)}k`;
+  const met = (ok: boolean) => (ok ? 'met' : 'not met');
+  const rows = [
+    '### Targets of issue 14 (CPU time is the number to trust: the 2 cores are shared with other sessions)',
+    '',
+    `Before: \`npm run bench -- monitoring\` at ${b.commit} (${b.date}, load ${b.load}). After: this run (load ${s.load_average_1m} in-memory, ${cap.load_average_1m ?? '?'} capture).`,
+    '',
+    '| work | before | after | target | |',
+    '|---|---|---|---|---|',
+    `| 1M rows × 20 numeric features, in-memory columns, baseline | ${b.baseline_cpu_ms} ms CPU (${b.baseline_ms} ms wall) | ${s.baseline_cpu_ms} ms CPU (${s.baseline_ms} ms wall) | ≤ 1.0 s on one core | ${met(s.baseline_cpu_ms <= 1000)}${s.kll_sorts ? `; native sorts of KLL level-0 compactions (Deequ semantics) take ${Math.round(s.kll_sorts.share_of_profile_cpu * 100)} % of the profile CPU (${s.kll_sorts.ns_per_item} ns/item)` : ''} |`,
+    `| same, monitoring run against the baseline | ${b.monitoring_run_cpu_ms} ms CPU (${b.monitoring_run_ms} ms wall) | ${s.monitoring_run_cpu_ms} ms CPU (${s.monitoring_run_ms} ms wall) | ≤ 1.0 s on one core | ${met(s.monitoring_run_cpu_ms <= 1000)} |`,
+    cap.single
+      ? `| capture JSONL end to end (CSV payloads, 20 features), \`monitor analyze\` engine, ${k(cap.records)} records / ${cap.capture_mb} MB | ${k(b.capture_records_per_cpu_s)} records per CPU-s (JSON path) | ${k(cap.single.records_per_cpu_s)} records per CPU-s (byte scanner; JSON path in the same run: ${k(cap.single_json_path?.records_per_cpu_s ?? 0)}, ×${cap.single_json_path?.byte_scanner_speedup_cpu ?? '?'}) | ≥ 250k records/s per core | ${met(cap.single.records_per_cpu_s >= 250_000)} |`
+      : null,
+    cap.sharded
+      ? `| same, 2 workers | wall ×${b.capture_speedup_wall}; CPU incl. workers ${b.capture_sharded_cpu_ms} vs ${b.capture_single_cpu_ms} ms single | wall ×${cap.sharded.speedup_wall_measured} measured (shared cores); CPU incl. workers ${cap.sharded.cpu_ms_incl_workers} vs ${cap.single.cpu_ms} ms single → ×${cap.sharded.speedup_estimate_idle_cores} on idle cores${cap.sharded.first_call_cpu_ms_incl_transpile ? ` (first call of the process, incl. the one-off ts-node transpile of the worker: ${cap.sharded.first_call_cpu_ms_incl_transpile} ms CPU)` : ''} | ≥ 1.8× with 2 workers | ${cap.sharded.speedup_estimate_idle_cores >= 1.8 ? 'met on CPU time (estimate)' : 'not met'} |`
+      : null,
+    `| 10M-row stream, peak RSS | ${b.stream_peak_rss_mb} MB | ${big.peak_rss_mb_after_10m_run} MB (${big.peak_rss_mb_after_1m_runs} MB after the 1M runs) | ≤ 200 MB, flat in rows | ${met(big.peak_rss_mb_after_10m_run <= 200)} |`,
+    '| merged vs single-pass | — | exact statistics identical, KLL within its bound, HLL within 3 SE; regression / multiclass model quality: counts and count-derived metrics identical, sums within 1 ulp (tests: partial*.test.ts, shard.test.ts, sketch.test.ts) | exact / within sketch error | met |',
+    ref.ratio_ours_over_pandas !== undefined
+      ? `| reference: pandas \`describe()\` on 1M × 20 (${ref.versions}) | ratio ${b.pandas_ratio} | ours ${ref.ours_baseline_cpu_ms} ms vs pandas ${ref.pandas_describe_cpu_ms} ms CPU: ratio ${ref.ratio_ours_over_pandas} | (report) | |`
+      : null,
+    ref.ratio_ours_over_scipy !== undefined
+      ? `| reference: scipy \`ks_2samp\` on 20 columns, 1M vs 1M | ratio ${b.scipy_ratio} | ours (monitoring run, every check incl. KLL drift) ${ref.ours_monitoring_run_cpu_ms} ms vs scipy ${ref.scipy_ks_2samp_cpu_ms} ms CPU: ratio ${ref.ratio_ours_over_scipy} | (report) | |`
+      : null,
+  ];
+  return rows.filter((x) => x !== null).join('\n');
 }

@@ -472,6 +472,34 @@ function isPayload(x: unknown): x is CapturePayload {
 }
 
 /**
+ * One line of a capture file as {@link readCaptureRecords} reads it: the record, or undefined with the
+ * reason counted in `stats` (blank_line, malformed_json - truncated_file when `truncatedTail` says it is
+ * the file's last line without a newline - or not_a_capture_record). Counts the line and the record.
+ */
+export function parseCaptureLine(text: string, file: string, line: number, truncatedTail: boolean, stats: CaptureReadStats): CapturedEvent | undefined {
+  stats.lines++;
+  if (text.trim() === '') {
+    stats.note('blank_line', file, line, 'empty line');
+    return undefined;
+  }
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    const reason: CaptureProblem = truncatedTail ? 'truncated_file' : 'malformed_json';
+    stats.note(reason, file, line, `${(e as Error).message} in: ${text.slice(0, 80)}`);
+    return undefined;
+  }
+  const rec = obj as CaptureRecord;
+  if (!rec || typeof rec !== 'object' || !rec.captureData || typeof rec.captureData !== 'object') {
+    stats.note('not_a_capture_record', file, line, 'no "captureData" object; is this a capture file?');
+    return undefined;
+  }
+  stats.records++;
+  return { record: rec, file, line };
+}
+
+/**
  * Stream capture records from a folder tree, a single file, or a list of files.
  * Bad lines are counted in `opts.stats` (blank_line, malformed_json, not_a_capture_record,
  * truncated_file for an unparseable last line without a newline, unreadable_file).
@@ -515,28 +543,8 @@ export async function* readCaptureRecords(
     const rl = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
     let lineNo = 0;
     let pending: { text: string; line: number } | undefined;
-    const handle = (text: string, line: number, last: boolean): CapturedEvent | undefined => {
-      stats.lines++;
-      if (text.trim() === '') {
-        stats.note('blank_line', file, line, 'empty line');
-        return undefined;
-      }
-      let obj: unknown;
-      try {
-        obj = JSON.parse(text);
-      } catch (e) {
-        const reason: CaptureProblem = last && !endsWithNewline ? 'truncated_file' : 'malformed_json';
-        stats.note(reason, file, line, `${(e as Error).message} in: ${text.slice(0, 80)}`);
-        return undefined;
-      }
-      const rec = obj as CaptureRecord;
-      if (!rec || typeof rec !== 'object' || !rec.captureData || typeof rec.captureData !== 'object') {
-        stats.note('not_a_capture_record', file, line, 'no "captureData" object; is this a capture file?');
-        return undefined;
-      }
-      stats.records++;
-      return { record: rec, file, line };
-    };
+    const handle = (text: string, line: number, last: boolean): CapturedEvent | undefined =>
+      parseCaptureLine(text, file, line, last && !endsWithNewline, stats);
     try {
       for await (const text of rl) {
         lineNo++;
@@ -581,40 +589,62 @@ export async function* readCaptureRows(
 ): AsyncGenerator<CapturedRow> {
   const stats = opts.stats ?? new CaptureReadStats();
   const side = (opts.mode ?? 'INPUT') === 'INPUT' ? 'endpointInput' : 'endpointOutput';
-  let width = opts.expectedColumns;
+  const state: CaptureWidthState = { width: opts.expectedColumns };
   for await (const ev of readCaptureRecords(source, { ...opts, stats })) {
-    const p = ev.record.captureData[side];
-    if (!isPayload(p)) {
-      stats.note('missing_payload', ev.file, ev.line, `record has no captureData.${side}.data`);
-      continue;
-    }
-    let rows: DecodedRow[];
-    try {
-      rows = decodePayload(p);
-    } catch (e) {
-      const msg = (e as Error).message;
-      const reason = msg.split(':')[0] as CaptureProblem;
-      stats.note(CAPTURE_PROBLEMS.includes(reason) ? reason : 'payload_parse_error', ev.file, ev.line, msg);
-      continue;
-    }
-    const md = ev.record.eventMetadata ?? ({} as CaptureEventMetadata);
-    for (const r of rows) {
-      if (width === undefined) width = r.values.length;
-      else if (r.values.length !== width) {
-        stats.note(
-          'schema_change',
-          ev.file,
-          ev.line,
-          `row has ${r.values.length} columns, expected ${width}${opts.dropSchemaChanges ? ' (dropped)' : ''}`,
-        );
-        if (opts.dropSchemaChanges) continue;
-      }
-      stats.rows++;
-      const out: CapturedRow = { ...r, eventId: md.eventId, inferenceTime: md.inferenceTime };
-      if (md.inferenceId !== undefined) out.inferenceId = md.inferenceId;
-      yield out;
-    }
+    for (const r of capturedRows(ev, side, state, stats, opts.dropSchemaChanges)) yield r;
   }
+}
+
+/** The row width of a window: fixed by `expectedColumns` or by the first decoded row. */
+export interface CaptureWidthState {
+  width?: number;
+}
+
+/**
+ * Rows of one capture record's `side` payload as {@link readCaptureRows} yields them: payload problems are
+ * counted (missing_payload, unknown_encoding, bad_base64, payload_parse_error, empty_payload), rows of another
+ * width than `state.width` are counted as schema_change (and left out with `dropSchemaChanges`), rows counted.
+ */
+export function capturedRows(
+  ev: CapturedEvent,
+  side: 'endpointInput' | 'endpointOutput',
+  state: CaptureWidthState,
+  stats: CaptureReadStats,
+  dropSchemaChanges?: boolean,
+): CapturedRow[] {
+  const p = ev.record.captureData[side];
+  if (!isPayload(p)) {
+    stats.note('missing_payload', ev.file, ev.line, `record has no captureData.${side}.data`);
+    return [];
+  }
+  let rows: DecodedRow[];
+  try {
+    rows = decodePayload(p);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const reason = msg.split(':')[0] as CaptureProblem;
+    stats.note(CAPTURE_PROBLEMS.includes(reason) ? reason : 'payload_parse_error', ev.file, ev.line, msg);
+    return [];
+  }
+  const md = ev.record.eventMetadata ?? ({} as CaptureEventMetadata);
+  const out: CapturedRow[] = [];
+  for (const r of rows) {
+    if (state.width === undefined) state.width = r.values.length;
+    else if (r.values.length !== state.width) {
+      stats.note(
+        'schema_change',
+        ev.file,
+        ev.line,
+        `row has ${r.values.length} columns, expected ${state.width}${dropSchemaChanges ? ' (dropped)' : ''}`,
+      );
+      if (dropSchemaChanges) continue;
+    }
+    stats.rows++;
+    const row: CapturedRow = { ...r, eventId: md.eventId, inferenceTime: md.inferenceTime };
+    if (md.inferenceId !== undefined) row.inferenceId = md.inferenceId;
+    out.push(row);
+  }
+  return out;
 }
 
 /** Parse a ground-truth line; returns undefined (and counts) when malformed. */

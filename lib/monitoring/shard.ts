@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { CAPTURE_PROBLEMS, CaptureReadStats, captureKeyHour, listCaptureFiles, readCaptureRows, type CaptureMode, type CaptureProblem } from './capture';
+import { profileCaptureBytes } from './capture-scan';
 import { DatasetProfiler, type PartialProfile, type ProfilerOptions } from './dataquality/profile';
 
 export interface ShardWindow {
@@ -25,6 +26,11 @@ export interface ProfileShardOptions extends ShardWindow {
   mode?: CaptureMode;
   /** Row width fixed by the first row of the whole window (so schema_change counts match a single pass). */
   expectedColumns?: number;
+  /**
+   * 'bytes' (default): CSV payloads are profiled straight from the file bytes (capture-scan.ts), anything unusual
+   * line by line through the JSON path; 'json': every line through JSON.parse (readCaptureRows). Same results.
+   */
+  scanner?: 'bytes' | 'json';
 }
 
 export interface CaptureStatsJson {
@@ -53,16 +59,21 @@ export async function profileCaptureShard(files: string[], o: ProfileShardOption
   const a = o.from?.getTime();
   const b = o.to?.getTime();
   const keepUntimed = o.keepUntimed ?? true;
+  const accept = (time: string | undefined): boolean => {
+    const t = time ? Date.parse(time) : NaN;
+    return !(t !== t ? !keepUntimed : (a !== undefined && t < a) || (b !== undefined && t >= b));
+  };
   let outside = 0;
-  for await (const r of readCaptureRows(files, { stats, mode: o.mode, expectedColumns: o.expectedColumns })) {
-    if (a !== undefined || b !== undefined) {
-      const t = r.inferenceTime ? Date.parse(r.inferenceTime) : NaN;
-      if (t !== t ? !keepUntimed : (a !== undefined && t < a) || (b !== undefined && t >= b)) {
+  if (o.scanner !== 'json') {
+    outside = (await profileCaptureBytes(files, profiler, stats, { mode: o.mode, expectedColumns: o.expectedColumns, accept: a !== undefined || b !== undefined ? accept : undefined })).outside;
+  } else {
+    for await (const r of readCaptureRows(files, { stats, mode: o.mode, expectedColumns: o.expectedColumns })) {
+      if ((a !== undefined || b !== undefined) && !accept(r.inferenceTime)) {
         outside++;
         continue;
       }
+      profiler.addRow(r.values, r.names);
     }
-    profiler.addRow(r.values, r.names);
   }
   return { partial: profiler.toPartial(), stats: stats.toJSON() as unknown as CaptureStatsJson, outsideWindow: outside, wallMs: performance.now() - t0 };
 }
@@ -233,6 +244,7 @@ export async function profileCaptureSharded(source: string | string[], o: Sharde
     keepUntimed: o.keepUntimed,
     profiler: o.profiler,
     mode: o.mode,
+    scanner: o.scanner,
     expectedColumns: o.expectedColumns ?? (plan.length > 1 ? await firstWidth(plan.map((p) => p.files).flat(), o.mode) : undefined),
   };
   const results = plan.length <= 1 ? [await profileCaptureShard(plan[0]?.files ?? [], opts)] : await Promise.all(plan.map((p) => startWorker(p.files, opts)));

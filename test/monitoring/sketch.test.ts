@@ -179,6 +179,53 @@ describe('monitoring/sketch KLL', () => {
     }
   });
 
+  it('adversarial orders with the service parameters: sorted, reversed, one shard empty, one shard a single value - merged in both orders, every rank within the bound', () => {
+    const N = 200_000;
+    const r = rng(23);
+    const values = Float64Array.from({ length: N }, () => Math.round(normal(r, 0, 10) * 1e3) / 1e3); // with ties
+    const sorted = Float64Array.from(values).sort();
+    const reversed = Float64Array.from(sorted).reverse();
+    const exactRank = (x: number): number => {
+      let lo = 0, hi = sorted.length;
+      while (lo < hi) { const m = (lo + hi) >>> 1; if (sorted[m] <= x) lo = m + 1; else hi = m; }
+      return lo;
+    };
+    const sketch = (xs: ArrayLike<number>): KllSketch => {
+      const s = new KllSketch();
+      s.updateAll(xs);
+      return KllSketch.fromState(JSON.parse(JSON.stringify(s.toState())));
+    };
+    const cases: [string, ArrayLike<number>[]][] = [
+      ['one sorted stream', [sorted]],
+      ['one reversed stream', [reversed]],
+      ['sorted halves', [sorted.subarray(0, N / 2), sorted.subarray(N / 2)]],
+      ['reversed thirds', [reversed.subarray(0, 70_000), reversed.subarray(70_000, 140_000), reversed.subarray(140_000)]],
+      ['low half sorted, high half reversed', [sorted.subarray(0, N / 2), Float64Array.from(sorted.subarray(N / 2)).reverse()]],
+      ['one shard empty', [new Float64Array(0), values, new Float64Array(0)]],
+      ['one shard a single value (the maximum)', [sorted.subarray(N - 1), sorted.subarray(0, N - 1)]],
+      ['one shard a single value (the minimum), then sorted', [sorted.subarray(0, 1), sorted.subarray(1)]],
+    ];
+    for (const [name, shards] of cases) {
+      for (const order of ['forward', 'backward'] as const) {
+        const parts = shards.map(sketch);
+        if (order === 'backward') parts.reverse();
+        const merged = parts.reduce((a, b) => a.merge(b));
+        assert.equal(merged.weight, N, `${name} (${order}): weight`);
+        assert.ok(merged.storedItems < 10_000, `${name} (${order}): sketch stays small (${merged.storedItems})`);
+        const bound = merged.rankErrorBound();
+        assert.ok(bound > 0 && bound < 0.01, `${name} (${order}): bound ${bound}`);
+        let worst = 0;
+        for (let q = 0.005; q < 1; q += 0.005) {
+          const x = sorted[Math.floor(q * (N - 1))];
+          worst = Math.max(worst, Math.abs(merged.rank(x) - exactRank(x)) / N);
+        }
+        assert.ok(worst <= bound, `${name} (${order}): rank error ${worst} > bound ${bound}`);
+        const b = merged.buckets(sorted[0], sorted[N - 1]);
+        assert.equal(b.reduce((t, x) => t + x.count, 0), N, `${name} (${order}): buckets hold every value`);
+      }
+    }
+  });
+
   it('rejects bad parameters, NaN and mismatched merges with actionable messages', () => {
     assert.throws(() => new KllSketch(1), /k=1 is invalid/);
     assert.throws(() => new KllSketch(2048, 1.5), /c=1.5 is invalid/);

@@ -168,24 +168,46 @@ export class NumCountTable {
     this.mask = n - 1;
   }
 
+  /**
+   * Membership filter: one bit per 2^16 hash values, set for every key. Once the table is full (the tracked-value
+   * cap) most lookups of a continuous column miss; the 8 KiB filter answers most of them without touching the
+   * (cache-missing) key arrays. Exact: a clear bit means absent.
+   */
+  private readonly filter = new Int32Array(2048);
+  private h = 0;
+
   private slot(x: number): number {
     this.f[0] = x;
     let h = Math.imul(this.u[0] ^ Math.imul(this.u[1], 0x9e3779b1), 0x85ebca6b);
     h ^= h >>> 15;
     h = Math.imul(h, 0xc2b2ae35);
     h ^= h >>> 13;
+    this.h = h;
     let i = h & this.mask;
     while (this.used[i] === 1 && this.keys[i] !== x) i = (i + 1) & this.mask;
     return i;
   }
 
+  /** False when x is certainly absent (sets this.h for a following slot()). */
+  private mayHave(x: number): boolean {
+    this.f[0] = x;
+    let h = Math.imul(this.u[0] ^ Math.imul(this.u[1], 0x9e3779b1), 0x85ebca6b);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 13;
+    const b = h >>> 16;
+    return (this.filter[b >>> 5] & (1 << (b & 31))) !== 0;
+  }
+
   get(x: number): number | undefined {
+    if (!this.mayHave(x)) return undefined;
     const i = this.slot(x);
     return this.used[i] === 1 ? this.vals[i] : undefined;
   }
 
   /** Add c to x's count when x is present; returns false (and does nothing) when it is absent. */
   addIfPresent(x: number, c: number): boolean {
+    if (!this.mayHave(x)) return false;
     const i = this.slot(x);
     if (this.used[i] !== 1) return false;
     this.vals[i] += c;
@@ -198,6 +220,8 @@ export class NumCountTable {
       this.used[i] = 1;
       this.keys[i] = x;
       this.size++;
+      const b = this.h >>> 16;
+      this.filter[b >>> 5] |= 1 << (b & 31);
     }
     this.vals[i] = c;
     if (this.size * 2 > this.mask) this.grow();
@@ -426,8 +450,12 @@ export class ColumnProfile {
   private track(s: string): void {
     this.valuesTracked = true;
     const c = this.counts.get(s);
-    if (c !== undefined) this.counts.set(s, c + 1);
-    else if (this.trackedSize < this.opts.maxTrackedValues) this.counts.set(s, 1);
+    if (c !== undefined) {
+      // already in the HyperLogLog, if there is one (see trackNumber)
+      this.counts.set(s, c + 1);
+      return;
+    }
+    if (this.trackedSize < this.opts.maxTrackedValues) this.counts.set(s, 1);
     else {
       if (!this.hll) this.startHll();
       this.untracked++;
@@ -438,9 +466,9 @@ export class ColumnProfile {
   /** Track a numeric cell whose text is canonical (String(x) === text). */
   trackNumber(x: number): void {
     this.valuesTracked = true;
-    if (this.numCounts.addIfPresent(x, 1)) {
-      // counted
-    } else if (this.trackedSize < this.opts.maxTrackedValues) this.numCounts.set(x, 1);
+    // a counted value is already in the HyperLogLog (startHll adds every counted value; none is added after)
+    if (this.numCounts.addIfPresent(x, 1)) return;
+    if (this.trackedSize < this.opts.maxTrackedValues) this.numCounts.set(x, 1);
     else {
       if (!this.hll) this.startHll();
       this.untracked++;
@@ -609,7 +637,10 @@ export class ColumnProfile {
     if (k.k !== opts.kllK || k.c !== opts.kllC) throw new Error(`${where}.kll: sketch k=${k.k}, c=${k.c} but this profile uses k=${opts.kllK}, c=${opts.kllC}; merge only partials built with the same options.`);
     (c as { kll: KllSketch }).kll = k;
     c.valuesTracked = !!p.valuesTracked;
+    if (!Array.isArray(p.texts) || !Array.isArray(p.numbers)) throw new Error(`${where}: texts and numbers must be arrays of [value, count]; the partial profile is damaged.`);
     for (const [t, n] of p.texts) c.counts.set(String(t), num(n, `texts[${JSON.stringify(t)}]`));
+    // sized once (to the capacity growing would reach): no rehash while reading
+    c.numCounts = new NumCountTable(Math.max(64, p.numbers.length + 1));
     for (const [x, n] of p.numbers) c.numCounts.set(num(x, 'numbers[].value'), num(n, 'numbers[].count'));
     c.untracked = num(p.untracked, 'untracked');
     c.hll = p.hll ? Hll.fromBase64(p.hll, `${where}.hll`) : null;
@@ -755,6 +786,20 @@ export class DatasetProfiler {
     } else {
       for (let i = values.length; i < this.columns.length; i++) this.columns[i].addMissing(1);
     }
+    this.rows++;
+  }
+
+  /**
+   * For parsers that feed a positional row cell by cell (the capture byte scanner): the column of cell `i`
+   * (created as `columnNames[i]` / `_c<i>` exactly as {@link addRow} does). Close the row with {@link endPositionalRow}.
+   */
+  cellColumn(i: number): ColumnProfile {
+    return this.positional(i);
+  }
+
+  /** Close a positional row of `width` cells fed through {@link cellColumn}: later columns are missing. */
+  endPositionalRow(width: number): void {
+    for (let i = width; i < this.columns.length; i++) this.columns[i].addMissing(1);
     this.rows++;
   }
 

@@ -57,3 +57,5 @@ export { runModelQualityMonitor } from './monitor';
 export type { ModelQualityMonitorInput, ModelQualityMonitorResult } from './monitor';
 export { BinaryQualityPartial, MQ_PARTIAL_FORMAT } from './partial';
 export type { BinaryQualityPartialJson, BinaryQualityPartialOptions } from './partial';
+export { MQ_MULTICLASS_PARTIAL_FORMAT, MQ_REGRESSION_PARTIAL_FORMAT, MulticlassQualityPartial, multiclassMetricsFromCounts, orderLabels, RegressionQualityPartial } from './partial-more';
+export type { MulticlassMetrics, MulticlassQualityPartialJson, RegressionMetrics, RegressionQualityPartialJson } from './partial-more';

@@ -185,7 +185,17 @@ export class KllSketch {
     if (this.compressCount[h] % 2 === 1) this.offsets[h] = 1 - this.offsets[h];
     const off = this.offsets[h];
     if (h === 0 || !this.mergeRuns(buf, len)) buf.subarray(0, len).sort();
-    for (let i = off; i < len; i += 2) this.push(h + 1, buf[i]);
+    // every second item moves up: grow the level above once, then copy without per-item checks
+    const up = (len - off + 1) >> 1;
+    let dst = this.levels[h + 1];
+    let n = this.sizes[h + 1];
+    if (n + up > dst.length) {
+      const nb = new Float64Array(Math.max(dst.length * 2, n + up));
+      nb.set(dst.subarray(0, n));
+      this.levels[h + 1] = dst = nb;
+    }
+    for (let i = off; i < len; i += 2) dst[n++] = buf[i];
+    this.sizes[h + 1] = n;
     if (items % 2 === 1) {
       buf[0] = buf[items - 1];
       this.sizes[h] = 1;
