@@ -1,7 +1,7 @@
 /**
  * CloudWatch metric names and namespaces that more than one layer spells: the engines emit or read them (lib/serving
  * telemetry, lib/monitoring EMF, lib/optimize), the components alarm and chart on them (components/observability.ts,
- * components/modelmonitor.ts). They are AWS's own names, so that dashboards and alarms built for SageMaker keep working
+ * components/monitor-schedule.ts). They are AWS's own names, so that dashboards and alarms built for SageMaker keep working
  * on the platform's local emulation and serverless monitor. This module imports nothing.
  */
 
