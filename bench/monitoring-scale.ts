@@ -59,9 +59,7 @@ export function writeCaptureFiles(dir: string, records: number, files = 8, featu
  * note when a tool is absent.
  */
 function referenceRatios(rows = 1_000_000, features = 20): Record<string, unknown> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { spawnSync } = require('child_process') as typeof import('child_process');
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { DatasetProfiler, checkConstraints, suggestConstraints } = require('../lib/monitoring');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mon-ref-'));
   try {
@@ -131,7 +129,6 @@ const cpuMs = (): number => {
 };
 
 export async function run(records = 200_000, workers = 2): Promise<Record<string, unknown>> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const mon = require('../lib/monitoring');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mon-scale-'));
   try {
@@ -144,7 +141,6 @@ export async function run(records = 200_000, workers = 2): Promise<Record<string
     const singleCpu = cpuMs() - c;
     const singleWall = performance.now() - t;
     out.single = { rows: p.rows, cpu_ms: Math.round(singleCpu), wall_ms: Math.round(singleWall), records_per_cpu_s: Math.round(records / (singleCpu / 1000)) };
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { profileCaptureSharded } = require('../lib/monitoring/shard');
     if (workers > 1) {
       t = performance.now();

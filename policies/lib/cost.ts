@@ -17,7 +17,6 @@
 import { DAYS_PER_MONTH, HOURS_PER_MONTH, runsPerMonth } from "./schedule";
 import { StackResource, knownOrUndefined, ofType, resolveRefs, toPlain } from "./stack";
 import { isUnknown } from "./unknowns";
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const defaultPrices: PriceTable = require("../data/sagemaker-prices.json");
 
 export const T = {
