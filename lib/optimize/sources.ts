@@ -8,10 +8,9 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DescribeInferenceRecommendationsJobCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import type { PlatformConfig } from "../../infra/config";
 import { recommendationRows } from "../aws/recommender";
-import { capacityFromRecommender } from "./capacity";
+import { capacityFromRecommender, Capacity, capacityFromLoadTest, LoadTestReport } from "./capacity";
 import { trafficFromCloudWatch } from "./cloudwatch";
 import type { Manifest } from "../../scripts/framework/manifest";
-import { Capacity, capacityFromLoadTest, LoadTestReport } from "./capacity";
 import type { HostingPrices, InfraPrices } from "./engine";
 import { trafficFromEmf, VariantTraffic } from "./traffic";
 
