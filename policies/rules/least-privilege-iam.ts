@@ -25,7 +25,6 @@ import {
     iamGlobMatch,
     isFullWildcardAction,
     isReadOnlyAction,
-    parsePolicyDocument,
     principalValues,
     statementLabel,
 } from "../lib/policyDocument";

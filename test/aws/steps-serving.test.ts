@@ -1,6 +1,6 @@
 /** The AWS forms of deploy, batch-infer, evaluate and loadtest against mocked SageMaker, S3 and the runtime. */
 import { strict as assert } from "assert";
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import {
     CreateEndpointConfigCommand,
     CreateInferenceRecommendationsJobCommand,
@@ -10,12 +10,11 @@ import {
     DescribeInferenceRecommendationsJobCommand,
     DescribeTransformJobCommand,
     ListModelPackagesCommand,
-    SageMakerClient,
     StopInferenceRecommendationsJobCommand,
     UpdateEndpointCommand,
     UpdateEndpointWeightsAndCapacitiesCommand,
 } from "@aws-sdk/client-sagemaker";
-import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import { InvokeEndpointCommand } from "@aws-sdk/client-sagemaker-runtime";
 import { setWaitTiming, WaitTiming } from "../../lib/aws/waiter";
 import { StepError } from "../../scripts/framework/step";
 import batchStep from "../../scripts/steps/batch-infer/aws";

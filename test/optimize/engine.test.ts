@@ -167,7 +167,7 @@ describe("optimize: properties", () => {
         for (let trial = 0; trial < 300; trial++) {
             const capacity = types.filter(() => rnd() < 0.5).map((t) => cap(t, 1 + rnd() * 200, rnd() * 30));
             const peakBase = Math.floor(rnd() * 20000);
-            const tr = traffic("champion", (m) => Math.floor(rnd() * peakBase), 120);
+            const tr = traffic("champion", () => Math.floor(rnd() * peakBase), 120);
             const headroom = rnd();
             const budget = 10 + rnd() * 3000;
             const cfg = rnd() < 0.5 ? dev : prod;
