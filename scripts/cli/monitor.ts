@@ -643,7 +643,7 @@ async function cmdAb(a: ParsedArgs, ctx: Ctx): Promise<number> {
     if (md?.eventId) variantByEvent.set(md.eventId, v);
     if (!gtArg) {
       const outP = ev.record.captureData.endpointOutput;
-      let rows: DecodedRow[] = [];
+      let rows: DecodedRow[];
       try {
         rows = outP ? decodePayload(outP) : [];
       } catch {

@@ -130,7 +130,7 @@ export function translateJavaPattern(java: string): { source: string } | { error
             }
             // In `u` mode only syntax characters may be escaped: `\_`, `\ `, `\"`... are literal characters in Java.
             const next = s[i + 1];
-            if (next !== undefined && !/[\\^$.*+?()[\]{}|\/dDwWsSbBpPuxtnrfv0-9ck-]/.test(next)) {
+            if (next !== undefined && !/[\\^$.*+?()[\]{}|/dDwWsSbBpPuxtnrfv0-9ck-]/.test(next)) {
                 out += next;
                 i++;
                 continue;
