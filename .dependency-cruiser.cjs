@@ -121,7 +121,7 @@ module.exports = {
     forbidden,
     options: {
         doNotFollow: { path: "node_modules" },
-        exclude: { path: "(^|/)(node_modules|dist|\\.ml-env|\\.bench-tmp)/" },
+        exclude: { path: "^(dist|\\.ml-env|\\.bench-tmp)/" },
         tsPreCompilationDeps: true,
         tsConfig: { fileName: "tsconfig.json" },
         enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["require", "node", "default", "types"], mainFields: ["main", "types", "typings"] },
