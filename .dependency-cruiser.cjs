@@ -124,7 +124,11 @@ module.exports = {
         exclude: { path: "^(dist|\\.ml-env|\\.bench-tmp)/" },
         tsPreCompilationDeps: true,
         tsConfig: { fileName: "tsconfig.json" },
-        enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["require", "node", "default", "types"], mainFields: ["main", "types", "typings"] },
+        enhancedResolveOptions: {
+            exportsFields: ["exports"],
+            conditionNames: ["require", "node", "default", "types"],
+            mainFields: ["main", "types", "typings"],
+        },
         reporterOptions: { text: { highlightFocused: true } },
     },
 };

@@ -57,7 +57,11 @@ const layersImports = {
             if (isBuiltin(spec)) return;
             if (fromLayer === "contracts") context.report({ node, messageId: "npm", data: { fromLayer, spec, why: "contracts/ uses node built-ins only" } });
             if ((fromLayer === "policies" || fromLayer === "policies-lib") && !POLICIES_PACKAGES.some((p) => spec === p || spec.startsWith(`${p}/`))) {
-                context.report({ node, messageId: "npm", data: { fromLayer, spec, why: `policies/ installs on its own with ${POLICIES_PACKAGES.join(", ")} (policies/package.json)` } });
+                context.report({
+                    node,
+                    messageId: "npm",
+                    data: { fromLayer, spec, why: `policies/ installs on its own with ${POLICIES_PACKAGES.join(", ")} (policies/package.json)` },
+                });
             }
         };
         const fromSource = (node) => node.source && check(node.source, node.source.value);
@@ -66,10 +70,12 @@ const layersImports = {
             ExportNamedDeclaration: fromSource,
             ExportAllDeclaration: fromSource,
             ImportExpression: (node) => node.source.type === "Literal" && check(node.source, node.source.value),
-            TSImportEqualsDeclaration: (node) => node.moduleReference.type === "TSExternalModuleReference" && check(node.moduleReference, node.moduleReference.expression.value),
+            TSImportEqualsDeclaration: (node) =>
+                node.moduleReference.type === "TSExternalModuleReference" && check(node.moduleReference, node.moduleReference.expression.value),
             TSImportType: (node) => node.argument.type === "TSLiteralType" && check(node.argument, node.argument.literal.value),
             CallExpression: (node) => {
-                if (node.callee.type === "Identifier" && node.callee.name === "require" && node.arguments[0]?.type === "Literal") check(node.arguments[0], node.arguments[0].value);
+                if (node.callee.type === "Identifier" && node.callee.name === "require" && node.arguments[0]?.type === "Literal")
+                    check(node.arguments[0], node.arguments[0].value);
             },
         };
     },
@@ -102,7 +108,13 @@ export default defineConfig(
             // `_name` marks a deliberately unused binding (a parameter kept for the signature, a key destructured away).
             "@typescript-eslint/no-unused-vars": [
                 "error",
-                { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_", ignoreRestSiblings: true },
+                {
+                    argsIgnorePattern: "^_",
+                    varsIgnorePattern: "^_",
+                    caughtErrorsIgnorePattern: "^_",
+                    destructuredArrayIgnorePattern: "^_",
+                    ignoreRestSiblings: true,
+                },
             ],
             // `cond ? a() : b()` and `x && f()` as statements are the house's idiom for a call on one branch.
             "@typescript-eslint/no-unused-expressions": ["error", { allowTernary: true, allowShortCircuit: true }],

@@ -13,7 +13,15 @@ export interface Probe extends ProbeInput {
 
 const probe =
     (expect: Probe["expect"]) =>
-    (group: string, principal: string, action: string, resource: string, why: string, extra: Partial<Probe> = {}): Probe => ({ expect, group, principal, action, resource, why, ...extra });
+    (group: string, principal: string, action: string, resource: string, why: string, extra: Partial<Probe> = {}): Probe => ({
+        expect,
+        group,
+        principal,
+        action,
+        resource,
+        why,
+        ...extra,
+    });
 
 /** A needed access: the probe must be Allowed. */
 export const need = probe("Allowed");
@@ -23,7 +31,7 @@ export const deny = probe("Denied");
 /** The GitHub OIDC provider a role trusts, the repository of its subject and the provider's host (condition-key prefix). */
 export function githubOidcOf(m: AccessModel, key: string): { provider: string; repo: string; host: string } | undefined {
     const r = m.roles.find((x) => x.key === key);
-    const provider = r?.trust?.statements.flatMap((s) => (s.principal && s.principal !== "*" ? s.principal.Federated ?? [] : []))[0];
+    const provider = r?.trust?.statements.flatMap((s) => (s.principal && s.principal !== "*" ? (s.principal.Federated ?? []) : []))[0];
     const subject = r?.trust?.statements.flatMap((s) => Object.values(s.condition.StringLike ?? {}).flat())[0];
     const repo = subject ? /^repo:([^:]+):/.exec(String(subject))?.[1] : undefined;
     if (!provider || !repo) return undefined;

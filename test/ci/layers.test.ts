@@ -76,8 +76,14 @@ function writeTree(dir: string): void {
     fs.mkdirSync(path.join(dir, "policies", "data"), { recursive: true });
     fs.writeFileSync(path.join(dir, "policies", "data", "prices.json"), "{}\n");
     fs.writeFileSync(path.join(dir, "policies", "exemptions.json"), "{}\n");
-    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "commonjs", moduleResolution: "node", resolveJsonModule: true, strict: true } }));
-    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "layers-fixture", private: true, dependencies: { yaml: "1.0.0", "csv-parse": "1.0.0", "@pulumi/policy": "1.0.0" } }));
+    fs.writeFileSync(
+        path.join(dir, "tsconfig.json"),
+        JSON.stringify({ compilerOptions: { module: "commonjs", moduleResolution: "node", resolveJsonModule: true, strict: true } }),
+    );
+    fs.writeFileSync(
+        path.join(dir, "package.json"),
+        JSON.stringify({ name: "layers-fixture", private: true, dependencies: { yaml: "1.0.0", "csv-parse": "1.0.0", "@pulumi/policy": "1.0.0" } }),
+    );
     for (const pkg of ["yaml", "csv-parse", "@pulumi/policy"]) {
         fs.mkdirSync(path.join(dir, "node_modules", pkg), { recursive: true });
         fs.writeFileSync(path.join(dir, "node_modules", pkg, "package.json"), JSON.stringify({ name: pkg, version: "1.0.0", main: "index.js" }));
@@ -103,7 +109,10 @@ describe("layer rules (.dependency-cruiser.cjs, eslint.config.mjs)", function ()
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("dependency-cruiser reports exactly the forbidden imports of the fixture tree and exits non-zero", () => {
-        const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules", ".bin", "depcruise"), "--config", CONFIG, "--output-type", "json", "."], { cwd: dir, encoding: "utf8" });
+        const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules", ".bin", "depcruise"), "--config", CONFIG, "--output-type", "json", "."], {
+            cwd: dir,
+            encoding: "utf8",
+        });
         assert.ok(r.stdout, `depcruise printed nothing: ${r.stderr}`);
         const out = JSON.parse(r.stdout) as { summary: { violations: Violation[]; error: number; totalCruised: number } };
         const got = out.summary.violations.map((v) => `${v.rule.name} ${v.from} → ${v.to}`).sort();
@@ -111,7 +120,10 @@ describe("layer rules (.dependency-cruiser.cjs, eslint.config.mjs)", function ()
         assert.ok(out.summary.violations.every((v) => v.rule.severity === "error"));
         assert.equal(out.summary.totalCruised >= Object.keys(TREE).length, true, `cruised ${out.summary.totalCruised} modules`);
         // The output type of npm run lint:deps exits with the number of errors.
-        const err = spawnSync(process.execPath, [path.join(ROOT, "node_modules", ".bin", "depcruise"), "--config", CONFIG, "--output-type", "err", "."], { cwd: dir, encoding: "utf8" });
+        const err = spawnSync(process.execPath, [path.join(ROOT, "node_modules", ".bin", "depcruise"), "--config", CONFIG, "--output-type", "err", "."], {
+            cwd: dir,
+            encoding: "utf8",
+        });
         assert.equal(err.status, EXPECTED.length, err.stdout + err.stderr);
         assert.match(err.stdout, /layer-lib: lib\/upward\.ts → infra\/config\.ts/);
     });
@@ -141,8 +153,14 @@ describe("layer rules (.dependency-cruiser.cjs, eslint.config.mjs)", function ()
         const upward = await lint("lib/layers-fixture.ts", 'import type { PlatformConfig } from "../infra/config";\nexport type X = PlatformConfig;\n');
         assert.equal(upward.length, 1, upward.join("\n"));
         assert.match(upward[0], /lib must not import infra/);
-        assert.deepEqual(await lint("lib/layers-fixture.ts", 'import { checkStackOutputs } from "../contracts/stack-outputs";\nexport const f = checkStackOutputs;\n'), []);
-        assert.match((await lint("scripts/steps/train/layers-fixture.ts", 'export * from "../../cli/plan";\n'))[0] ?? "", /scripts-steps must not import scripts-cli/);
+        assert.deepEqual(
+            await lint("lib/layers-fixture.ts", 'import { checkStackOutputs } from "../contracts/stack-outputs";\nexport const f = checkStackOutputs;\n'),
+            [],
+        );
+        assert.match(
+            (await lint("scripts/steps/train/layers-fixture.ts", 'export * from "../../cli/plan";\n'))[0] ?? "",
+            /scripts-steps must not import scripts-cli/,
+        );
         assert.match((await lint("contracts/layers-fixture.ts", 'const y = require("yaml");\nexport { y };\n'))[0] ?? "", /npm package yaml/);
         assert.match((await lint("policies/rules/layers-fixture.ts", 'import "../../lib/common/random";\n'))[0] ?? "", /policies must not import lib/);
     });
