@@ -1,7 +1,7 @@
 /**
  * The layers of the repository and what each may import: `npm run lint:deps` (dependency-cruiser) checks the whole
- * import graph against them, and eslint.config.mjs turns the same table into import-x/no-restricted-paths zones so an
- * editor shows an upward import where it is written. Decision: one allow-list per folder (whatever is not listed is
+ * import graph against them, and eslint.config.mjs reads the same table (its `layers/imports` rule) so an editor shows
+ * an upward import where it is written. Decision: one allow-list per folder (whatever is not listed is
  * forbidden), so a new folder or an import nobody thought of fails instead of passing silently. Type-only imports
  * count: a type from infra/ in lib/ is as much an upward dependency as a value. test/ci/layers.test.ts proves on a
  * small tree that every rule below still fires.
@@ -54,7 +54,7 @@ const ALLOWED = {
     test: ALL,
 };
 
-/** npm packages a layer may not use at all (contracts/) or the only ones it may use (policies/: its package.json). */
+/** The only npm packages policies/ may import: those of its own package.json (contracts/ may import none). */
 const POLICIES_PACKAGES = (() => {
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "policies", "package.json"), "utf8"));
     return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
