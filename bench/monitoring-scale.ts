@@ -59,9 +59,7 @@ export function writeCaptureFiles(dir: string, records: number, files = 8, featu
  * note when a tool is absent.
  */
 function referenceRatios(rows = 1_000_000, features = 20): Record<string, unknown> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { spawnSync } = require('child_process') as typeof import('child_process');
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { DatasetProfiler, checkConstraints, suggestConstraints } = require('../lib/monitoring');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mon-ref-'));
   try {
@@ -132,14 +130,12 @@ const cpuMs = (): number => {
 };
 
 export async function run(records = 200_000, workers = 2): Promise<Record<string, unknown>> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const mon = require('../lib/monitoring');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mon-scale-'));
   try {
     const { bytes } = writeCaptureFiles(dir, records);
     const out: Record<string, unknown> = { records, features: 20, capture_mb: +(bytes / 1e6).toFixed(1), load_average_1m: +os.loadavg()[0].toFixed(2) };
     const names = Array.from({ length: 20 }, (_, j) => `f${j}`);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { profileCaptureSharded } = require('../lib/monitoring/shard');
     const measure = async (o: Record<string, unknown>) => {
       const t = performance.now();

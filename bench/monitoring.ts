@@ -171,7 +171,6 @@ export async function run(): Promise<Record<string, unknown>> {
   };
   out.peak_rss_mb = peakRssMb();
   // ---- capture JSONL end to end (one process vs worker threads) and the reference tools (issue 14) ----
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   out.capture_end_to_end = await require('./monitoring-scale').run(Number(process.env.MONITORING_BENCH_RECORDS ?? 400_000), 2);
   return out;
 }

@@ -101,7 +101,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const ep = await startEndpoint(config, work);
     const steps: StepResult[] = [];
     let agentStep: StepResult | undefined;
-    let status: Record<string, unknown> = {};
+    let status: Record<string, unknown>;
     try {
       for (const c of STEPS) {
         steps.push(

@@ -31,11 +31,8 @@ import { ExemptionRecord, ExemptionSink, setExemptionSink, takeExemptions } from
 import { PlatformPolicy, PlatformResourcePolicy, PlatformStackPolicy } from "../policies/lib/types";
 import { isUnknownValueError, unknownCheckingProxy } from "../policies/lib/unknowns";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { deserializeProperties } = require("@pulumi/policy/deserialize");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const rpc = require("@pulumi/pulumi/runtime/rpc");
 
 /** Marks a value as secret, the way the engine sends secrets (the runtime unwraps it). */

@@ -51,7 +51,7 @@ export interface ExportRead {
 /** The unknown sentinel of the kind a secret's plaintext has (ciphertext: string; the kind does not change the outcome). */
 function sentinelFor(secret: Record<string, unknown>): string {
     if (typeof secret.plaintext === "string") {
-        let kind: keyof typeof UNKNOWN = "string";
+        let kind: keyof typeof UNKNOWN;
         try {
             const v: unknown = JSON.parse(secret.plaintext);
             kind = Array.isArray(v) ? "array" : v === null ? "object" : typeof v === "number" ? "number" : typeof v === "boolean" ? "boolean" : typeof v === "object" ? "object" : "string";

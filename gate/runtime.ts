@@ -129,7 +129,6 @@ class Recorder implements pulumi.runtime.Mocks {
  */
 function appendStackTransformations(extra: pulumi.ResourceTransformation[]): void {
     if (extra.length === 0) return;
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const stackResource = (require("@pulumi/pulumi/runtime/stack") as { getStackResource(): any }).getStackResource();
     let own: pulumi.ResourceTransformation[] = [...(stackResource.__transformations ?? [])];
     Object.defineProperty(stackResource, "__transformations", {
@@ -167,7 +166,6 @@ export function sourceLocation(frame: { uri: string; line: number; column: numbe
     const file = fileURLToPath(frame.uri);
     let pos = { source: file, line: frame.line, column: frame.column };
     try {
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
         const sms = require("@cspotcode/source-map-support") as { mapSourcePosition(p: { source: string; line: number; column: number }): { source: string; line: number; column: number } };
         const mapped = sms.mapSourcePosition(pos);
         if (mapped && mapped.source) pos = { ...mapped, source: mapped.source.startsWith("file:") ? fileURLToPath(mapped.source) : mapped.source };
@@ -179,7 +177,6 @@ export function sourceLocation(frame: { uri: string; line: number; column: numbe
 }
 
 async function settle(): Promise<void> {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const settings = require("@pulumi/pulumi/runtime/settings");
     for (let i = 0; i < 5; i++) {
         await new Promise((r) => setImmediate(r));

@@ -76,7 +76,6 @@ export function installTranspileCache(): boolean {
     const compiled = new Map<string, string>();
     try {
         // ts-node's retrieveFile only knows what ts-node compiled; hand source-map-support the cached code too.
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
         require("@cspotcode/source-map-support").install({ environment: "node", retrieveFile: (p: string) => compiled.get(p) ?? null });
     } catch {
         /* no source-map-support: stack traces of cached modules point into the transpiled code */

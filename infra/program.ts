@@ -38,7 +38,6 @@ const DRIFT_FEATURES = ["age", "education_num", "capital_gain", "capital_loss", 
 
 export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Record<string, pulumi.Input<unknown>> {
     const p = cfg.namePrefix;
-    const prod = cfg.environment === "prod";
 
     // Tagging: provider default tags + a stack transformation that writes the tags into every taggable resource.
     pulumi.runtime.registerStackTransformation(tagTransformation(cfg.tags));
@@ -350,10 +349,9 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     );
 
     // Detect and respond: Config rules matching the pack, non-compliance and Security Hub findings to the alerts topic.
-    let detective: DetectiveControls | undefined;
     if (det.enabled) {
         const keyList = Object.values(security.keys);
-        detective = new DetectiveControls(
+        new DetectiveControls(
             "detective",
             {
                 namePrefix: p,

@@ -16,34 +16,28 @@
  * AWS documents: GitHub OIDC subject claims (docs.github.com, "About security hardening with OpenID Connect"),
  * AWS Config delivery with a custom role (https://docs.aws.amazon.com/config/latest/developerguide/iamrole-permissions.html).
  */
-import type { Probe } from "./contract";
 import type { AccessModel } from "./model";
+import { deny, githubOidcOf, need, Probe, webIdentity } from "./probe";
 
-const need = (group: string, principal: string, action: string, resource: string, why: string, extra: Partial<Probe> = {}): Probe => ({ expect: "Allowed", group, principal, action, resource, why, ...extra });
-const deny = (group: string, principal: string, action: string, resource: string, why: string, extra: Partial<Probe> = {}): Probe => ({ expect: "Denied", group, principal, action, resource, why, ...extra });
-
-/** The GitHub OIDC provider a role trusts and the repository of its subject. */
-function oidcOf(m: AccessModel, key: string): { provider: string; repo: string; host: string } | undefined {
-    const r = m.roles.find((x) => x.key === key);
-    const provider = r?.trust?.statements.flatMap((s) => (s.principal && s.principal !== "*" ? s.principal.Federated ?? [] : []))[0];
-    const subject = r?.trust?.statements.flatMap((s) => Object.values(s.condition.StringLike ?? {}).flat())[0];
-    const repo = subject ? /^repo:([^:]+):/.exec(String(subject))?.[1] : undefined;
-    if (!provider || !repo) return undefined;
-    return { provider, repo, host: provider.replace(/^.*:oidc-provider\//, "") };
+/** A CI role of the stack with the GitHub OIDC provider and repository its trust policy names; undefined without one. */
+function ciRole(m: AccessModel, key: "ciReadOnly" | "ciDeploy"): { provider: string; repo: string; host: string; arn: string } | undefined {
+    const oidc = m.roles.some((r) => r.key === key) ? githubOidcOf(m, key) : undefined;
+    return oidc && { ...oidc, arn: m.role(key).arn };
 }
 
-const webIdentity = (host: string, sub: string, aud = "sts.amazonaws.com") => ({ [`${host}:aud`]: aud, [`${host}:sub`]: sub });
+const hasRole = (m: AccessModel, key: string) => m.roles.some((r) => r.key === key);
+/** One of the stack's EventBridge rules (`<prefix>-<name>`). */
+const ruleArn = (m: AccessModel, name: string) => `arn:aws:events:${m.region}:${m.account}:rule/${m.outputs.namePrefix}-${name}`;
+const sagemakerArn = (m: AccessModel, type: string, name: string) => `arn:aws:sagemaker:${m.region}:${m.account}:${type}/${name}`;
 
 /** Needed accesses of the CI jobs and of AWS Config. */
 export function ciNeededProbes(m: AccessModel): Probe[] {
     const probes: Probe[] = [];
     const o = m.outputs;
-    const has = (key: string) => m.roles.some((r) => r.key === key);
-    const ro = has("ciReadOnly") ? oidcOf(m, "ciReadOnly") : undefined;
+    const ro = ciRole(m, "ciReadOnly");
     if (ro) {
-        const role = m.role("ciReadOnly").arn;
-        probes.push(need("ci:preview", ro.provider, "sts:AssumeRoleWithWebIdentity", role, "a pull request's preview job assumes the read-only role", { context: webIdentity(ro.host, `repo:${ro.repo}:pull_request`) }));
-        probes.push(need("ci:drift", ro.provider, "sts:AssumeRoleWithWebIdentity", role, "the nightly drift job on main assumes the read-only role", { context: webIdentity(ro.host, `repo:${ro.repo}:ref:refs/heads/main`) }));
+        probes.push(need("ci:preview", ro.provider, "sts:AssumeRoleWithWebIdentity", ro.arn, "a pull request's preview job assumes the read-only role", { context: webIdentity(ro.host, `repo:${ro.repo}:pull_request`) }));
+        probes.push(need("ci:drift", ro.provider, "sts:AssumeRoleWithWebIdentity", ro.arn, "the nightly drift job on main assumes the read-only role", { context: webIdentity(ro.host, `repo:${ro.repo}:ref:refs/heads/main`) }));
         const read = (action: string, resource: string, what: string) => probes.push(need("ci:refresh", "ciReadOnly", action, resource, `refresh reads ${what}`, { origin: "outside" }));
         for (const b of m.buckets) for (const a of ["s3:GetBucketPolicy", "s3:GetEncryptionConfiguration", "s3:GetBucketTagging", "s3:GetBucketPublicAccessBlock", "s3:GetLifecycleConfiguration"]) read(a, b.arn, `the ${b.purpose} bucket's configuration`);
         for (const k of m.keys) for (const a of ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]) read(a, k.arn, `the ${k.purpose} key's configuration`);
@@ -54,13 +48,13 @@ export function ciNeededProbes(m: AccessModel): Probe[] {
         read("ec2:DescribeVpcs", "*", "the VPC");
         read("ec2:DescribeAvailabilityZones", "*", "the availability zones the program asks for");
         read("config:DescribeConfigRules", "*", "the detective Config rules");
-        read("events:DescribeRule", `arn:aws:events:${m.region}:${m.account}:rule/${o.namePrefix}-config-noncompliant`, "the detective routes");
+        read("events:DescribeRule", ruleArn(m, "config-noncompliant"), "the detective routes");
         if (o.endpoint) {
-            read("sagemaker:DescribeEndpoint", `arn:aws:sagemaker:${m.region}:${m.account}:endpoint/${o.endpoint.name}`, "the endpoint");
-            read("sagemaker:DescribeEndpointConfig", `arn:aws:sagemaker:${m.region}:${m.account}:endpoint-config/${o.endpoint.name}-config`, "the endpoint configuration");
+            read("sagemaker:DescribeEndpoint", sagemakerArn(m, "endpoint", o.endpoint.name), "the endpoint");
+            read("sagemaker:DescribeEndpointConfig", sagemakerArn(m, "endpoint-config", `${o.endpoint.name}-config`), "the endpoint configuration");
         }
     }
-    if (has("configRecorder")) {
+    if (hasRole(m, "configRecorder")) {
         const audit = m.bucket("audit");
         const acct = m.account;
         probes.push(need("detective:config", "config.amazonaws.com", "sts:AssumeRole", m.role("configRecorder").arn, "AWS Config assumes the recorder role", { context: { "aws:SourceAccount": acct } }));
@@ -71,7 +65,7 @@ export function ciNeededProbes(m: AccessModel): Probe[] {
     }
     for (const t of m.topics) {
         for (const key of ["config-noncompliant", "securityhub-finding"]) {
-            probes.push(need("detective:respond", "events.amazonaws.com", "sns:Publish", t.arn, `EventBridge rule ${key} publishes to the alerts topic`, { context: { "aws:SourceAccount": m.account, "aws:SourceArn": `arn:aws:events:${m.region}:${m.account}:rule/${o.namePrefix}-${key}` } }));
+            probes.push(need("detective:respond", "events.amazonaws.com", "sns:Publish", t.arn, `EventBridge rule ${key} publishes to the alerts topic`, { context: { "aws:SourceAccount": m.account, "aws:SourceArn": ruleArn(m, key) } }));
         }
     }
     return probes;
@@ -81,44 +75,44 @@ export function ciNeededProbes(m: AccessModel): Probe[] {
 export function ciForbiddenProbes(m: AccessModel): Probe[] {
     const probes: Probe[] = [];
     const o = m.outputs;
-    const has = (key: string) => m.roles.some((r) => r.key === key);
-    const ro = has("ciReadOnly") ? oidcOf(m, "ciReadOnly") : undefined;
+    const ro = ciRole(m, "ciReadOnly");
     if (ro) {
-        const role = m.role("ciReadOnly").arn;
         for (const sub of [`repo:${ro.repo}:environment:${o.environment}`, `repo:${ro.repo}:ref:refs/heads/feature`, "repo:someone-else/ml-platform:pull_request"]) {
-            probes.push(deny("forbidden:ci-readonly", ro.provider, "sts:AssumeRoleWithWebIdentity", role, `the read-only role is not for ${sub}`, { context: webIdentity(ro.host, sub) }));
+            probes.push(deny("forbidden:ci-readonly", ro.provider, "sts:AssumeRoleWithWebIdentity", ro.arn, `the read-only role is not for ${sub}`, { context: webIdentity(ro.host, sub) }));
         }
-        probes.push(deny("forbidden:ci-readonly", ro.provider, "sts:AssumeRoleWithWebIdentity", role, "a token for another audience", { context: webIdentity(ro.host, `repo:${ro.repo}:pull_request`, "https://example.com") }));
+        probes.push(deny("forbidden:ci-readonly", ro.provider, "sts:AssumeRoleWithWebIdentity", ro.arn, "a token for another audience", { context: webIdentity(ro.host, `repo:${ro.repo}:pull_request`, "https://example.com") }));
+        /** The read-only role, from outside the VPC (where the CI runners are), must not do `action`. */
+        const forbid = (action: string, resource: string, why: string, extra: Partial<Probe> = {}) => probes.push(deny("forbidden:ci-readonly", "ciReadOnly", action, resource, why, { origin: "outside", ...extra }));
         for (const b of m.buckets) {
-            for (const a of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) probes.push(deny("forbidden:ci-readonly", "ciReadOnly", a, `${b.arn}/any/object`, `preview and drift read configuration, never ${b.purpose} data`, { origin: "outside", s3Only: true }));
-            for (const a of ["s3:PutBucketPolicy", "s3:PutEncryptionConfiguration", "s3:DeleteBucket"]) probes.push(deny("forbidden:ci-readonly", "ciReadOnly", a, b.arn, "the read-only role changes nothing", { origin: "outside" }));
+            for (const a of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) forbid(a, `${b.arn}/any/object`, `preview and drift read configuration, never ${b.purpose} data`, { s3Only: true });
+            for (const a of ["s3:PutBucketPolicy", "s3:PutEncryptionConfiguration", "s3:DeleteBucket"]) forbid(a, b.arn, "the read-only role changes nothing");
         }
-        for (const k of m.keys) for (const a of ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt", "kms:PutKeyPolicy", "kms:DisableKey"]) probes.push(deny("forbidden:ci-readonly", "ciReadOnly", a, k.arn, `no use or change of the ${k.purpose} key`, { origin: "outside" }));
-        for (const g of m.logGroups) probes.push(deny("forbidden:ci-readonly", "ciReadOnly", "logs:GetLogEvents", `${g.arn}:log-stream:x`, `no reading of ${g.name}'s events`, { origin: "outside" }));
+        for (const k of m.keys) for (const a of ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt", "kms:PutKeyPolicy", "kms:DisableKey"]) forbid(a, k.arn, `no use or change of the ${k.purpose} key`);
+        for (const g of m.logGroups) forbid("logs:GetLogEvents", `${g.arn}:log-stream:x`, `no reading of ${g.name}'s events`);
         for (const r of m.roles.filter((x) => !x.external)) {
-            for (const a of ["iam:PassRole", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:DeleteRole"]) probes.push(deny("forbidden:ci-readonly", "ciReadOnly", a, r.arn, `no change to ${r.key}`, { origin: "outside" }));
+            for (const a of ["iam:PassRole", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:DeleteRole"]) forbid(a, r.arn, `no change to ${r.key}`);
         }
         if (o.endpoint) {
-            const ep = `arn:aws:sagemaker:${m.region}:${m.account}:endpoint/${o.endpoint.name}`;
-            for (const a of ["sagemaker:InvokeEndpoint", "sagemaker:UpdateEndpoint", "sagemaker:DeleteEndpoint", "sagemaker:CreateEndpoint"]) probes.push(deny("forbidden:ci-readonly", "ciReadOnly", a, ep, "no endpoint invocation or change", { origin: "outside" }));
+            const ep = sagemakerArn(m, "endpoint", o.endpoint.name);
+            for (const a of ["sagemaker:InvokeEndpoint", "sagemaker:UpdateEndpoint", "sagemaker:DeleteEndpoint", "sagemaker:CreateEndpoint"]) forbid(a, ep, "no endpoint invocation or change");
         }
-        for (const a of ["config:DeleteConfigRule", "config:StopConfigurationRecorder", "config:PutConfigRule"]) probes.push(deny("forbidden:ci-readonly", "ciReadOnly", a, "*", "no change to the detective controls", { origin: "outside" }));
-        for (const a of ["events:DisableRule", "events:DeleteRule", "events:PutRule", "events:RemoveTargets"]) probes.push(deny("forbidden:ci-readonly", "ciReadOnly", a, `arn:aws:events:${m.region}:${m.account}:rule/${o.namePrefix}-config-noncompliant`, "no change to the detective routes", { origin: "outside" }));
-        for (const t of m.topics) probes.push(deny("forbidden:ci-readonly", "ciReadOnly", "sns:Publish", t.arn, "no publishing to the alerts topic", { origin: "outside" }));
+        for (const a of ["config:DeleteConfigRule", "config:StopConfigurationRecorder", "config:PutConfigRule"]) forbid(a, "*", "no change to the detective controls");
+        for (const a of ["events:DisableRule", "events:DeleteRule", "events:PutRule", "events:RemoveTargets"]) forbid(a, ruleArn(m, "config-noncompliant"), "no change to the detective routes");
+        for (const t of m.topics) forbid("sns:Publish", t.arn, "no publishing to the alerts topic");
     }
-    const deploy = has("ciDeploy") ? oidcOf(m, "ciDeploy") : undefined;
+    const deploy = ciRole(m, "ciDeploy");
     if (deploy) {
         for (const sub of [`repo:${deploy.repo}:pull_request`, `repo:${deploy.repo}:ref:refs/heads/main`, `repo:${deploy.repo}:environment:${o.environment === "prod" ? "dev" : "prod"}`]) {
-            probes.push(deny("forbidden:ci-deploy", deploy.provider, "sts:AssumeRoleWithWebIdentity", m.role("ciDeploy").arn, `the ${o.environment} deploy role is only for its GitHub environment, not ${sub}`, { context: webIdentity(deploy.host, sub) }));
+            probes.push(deny("forbidden:ci-deploy", deploy.provider, "sts:AssumeRoleWithWebIdentity", deploy.arn, `the ${o.environment} deploy role is only for its GitHub environment, not ${sub}`, { context: webIdentity(deploy.host, sub) }));
         }
     }
-    if (has("configRecorder")) {
-        const acct = m.account;
+    if (hasRole(m, "configRecorder")) {
+        const audit = m.bucket("audit").arn;
+        const acl = { "s3:x-amz-acl": "bucket-owner-full-control" };
         probes.push(deny("forbidden:detective", "config.amazonaws.com", "sts:AssumeRole", m.role("configRecorder").arn, "another account's Config must not assume the recorder role", { context: { "aws:SourceAccount": "999988887777" } }));
         for (const b of m.buckets.filter((x) => x.purpose !== "audit")) probes.push(deny("forbidden:detective", "configRecorder", "s3:GetObject", `${b.arn}/any/object`, `the recorder reads configuration, not ${b.purpose} data`, { s3Only: true }));
-        probes.push(deny("forbidden:detective", "configRecorder", "s3:PutObject", `${m.bucket("audit").arn}/elsewhere/x`, "Config writes only under config/AWSLogs/<account>/Config/", { s3Only: true, context: { "s3:x-amz-acl": "bucket-owner-full-control" } }));
-        probes.push(deny("forbidden:detective", "configRecorder", "s3:PutObject", `${m.bucket("audit").arn}/config/AWSLogs/999988887777/Config/x`, "not under another account's prefix", { s3Only: true, context: { "s3:x-amz-acl": "bucket-owner-full-control" } }));
-        void acct;
+        probes.push(deny("forbidden:detective", "configRecorder", "s3:PutObject", `${audit}/elsewhere/x`, "Config writes only under config/AWSLogs/<account>/Config/", { s3Only: true, context: acl }));
+        probes.push(deny("forbidden:detective", "configRecorder", "s3:PutObject", `${audit}/config/AWSLogs/999988887777/Config/x`, "not under another account's prefix", { s3Only: true, context: acl }));
     }
     return probes;
 }

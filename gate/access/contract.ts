@@ -8,14 +8,10 @@
  */
 import { stepAccesses } from "../../lib/aws/permissions";
 import { ciForbiddenProbes, ciNeededProbes } from "./ci";
-import { AccessModel, explainResult, Origin, ProbeInput, ProbeResult } from "./model";
+import { AccessModel, explainResult, Origin, ProbeResult } from "./model";
+import { deny, need, Probe } from "./probe";
 
-export interface Probe extends ProbeInput {
-    expect: "Allowed" | "Denied";
-    /** Grouping for reports: `step:train`, `delivery:cloudtrail`, `forbidden:anonymous`, ... */
-    group: string;
-    why: string;
-}
+export type { Probe } from "./probe";
 
 export interface ProbeOutcome {
     probe: Probe;
@@ -30,9 +26,6 @@ export interface ContractReport {
     failures: ProbeOutcome[];
     outcomes: ProbeOutcome[];
 }
-
-const need = (group: string, principal: string, action: string, resource: string, why: string, extra: Partial<Probe> = {}): Probe => ({ expect: "Allowed", group, principal, action, resource, why, ...extra });
-const deny = (group: string, principal: string, action: string, resource: string, why: string, extra: Partial<Probe> = {}): Probe => ({ expect: "Denied", group, principal, action, resource, why, ...extra });
 
 /** Needed accesses of a stack. */
 export function neededProbes(m: AccessModel): Probe[] {

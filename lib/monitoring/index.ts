@@ -98,7 +98,7 @@ export interface OpenDatasetOptions extends CsvReadOptions, ReadCaptureRowsOptio
 export function openDataset(source: string, opts: OpenDatasetOptions = {}): AsyncGenerator<DecodedRow> {
   let format = opts.format ?? 'auto';
   if (format === 'auto') {
-    let isDir = false;
+    let isDir: boolean;
     try {
       isDir = fs.statSync(source).isDirectory();
     } catch {

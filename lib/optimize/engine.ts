@@ -249,7 +249,7 @@ export function optimize(input: OptimizeInput): OptimizeReport {
         const need = peak * (1 + o.headroom);
         // 1. right-size
         const opts = sizingOptions(peak, input.capacity, input.hosting.onDemand, o.headroom, haMin, slo);
-        let chosen = opts[0];
+        const chosen = opts[0];
         let variantAfter = before ?? 0;
         if (!chosen) {
             recs.push({

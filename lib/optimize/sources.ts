@@ -8,7 +8,7 @@ import * as path from "path";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DescribeInferenceRecommendationsJobCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { recommendationRows } from "../aws/recommender";
-import { capacityFromRecommender } from "./capacity";
+import { capacityFromRecommender, Capacity, capacityFromLoadTest, LoadTestReport } from "./capacity";
 import { trafficFromCloudWatch } from "./cloudwatch";
 import { Capacity } from "./capacity";
 import type { OptimizerConfig } from "./config";

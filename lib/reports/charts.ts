@@ -12,7 +12,6 @@ export type VegaLiteSpec = Record<string, unknown>;
 
 // vega / vega-lite are ESM-only with top-level await: load them with a real dynamic
 // import that the CommonJS TypeScript output does not rewrite into require().
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
 const dynImport = new Function('s', 'return import(s)') as (s: string) => Promise<any>;
 let modules: Promise<{ vl: any; vega: any }> | undefined;
 function loadVega(): Promise<{ vl: any; vega: any }> {

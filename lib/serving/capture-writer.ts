@@ -217,7 +217,7 @@ export class CaptureWriter {
       const file = path.join(this.o.destination, ...key.split('/'));
       fs.mkdirSync(path.dirname(file), { recursive: true });
       const fd = fs.openSync(file, 'a'); // O_WRONLY | O_CREAT | O_APPEND
-      let size = 0;
+      let size: number;
       try {
         size = fs.fstatSync(fd).size;
       } catch (e) {

@@ -127,7 +127,7 @@ export class ServingModel {
     let doc: unknown;
     try {
       doc = JSON.parse(text);
-    } catch (e) {
+    } catch {
       // No parser detail: the preprocessing container (lib/aws/scripts/preprocess.py) answers the same text.
       throw new InvocationError(400, 'the application/json body is not valid JSON; send {"instances": [[...], ...]} or {"features": [...]}');
     }

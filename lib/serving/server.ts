@@ -495,7 +495,7 @@ export class EndpointServer {
     this.stats.shadowRequests++;
     setImmediate(async () => {
       const t0 = process.hrtime.bigint();
-      let status = 200;
+      let status: number;
       try {
         const feats = ct === 'text/csv' ? s.featuresFromCsv(text) : s.featuresFromJson(text);
         const out = encodePredictions(s.predict(feats), r.accept as ResponseType, this.config.csvOutput);

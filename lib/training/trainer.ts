@@ -494,13 +494,12 @@ export function train(params: HyperParameterInput | Record<string, unknown>, dtr
     trees.push(tree);
     // update training margins through the binned data
     for (let r = 0; r < n; r++) {
-      let id = 0;
       const off = r * nf;
       let nd = nodes[0];
       while (nd.left !== -1) {
         const s = bins[off + nd.feature];
         const goLeft = s === bm.missingSlot[nd.feature] ? nd.defaultLeft : s <= nd.thrSlot;
-        id = goLeft ? nd.left : nd.right;
+        const id = goLeft ? nd.left : nd.right;
         nd = nodes[id];
       }
       margin[r] = Math.fround(margin[r] + nd.leafValue);

@@ -62,8 +62,6 @@ export interface TuningJobResult {
   table: string;
 }
 
-const CHANNELS = ['train', 'validation'];
-
 function shareMatrix(m: DMatrix): DMatrix {
   const share = (a: Float32Array) => {
     const sab = new SharedArrayBuffer(a.byteLength);

@@ -27,7 +27,6 @@ import { peek, needKnown } from "./unknowns";
 export const EXEMPTION_TAG_PREFIX = "mlplatform:policy-exemption:";
 export const MAX_EXEMPTION_DAYS = 366;
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const fileEntries: ExemptionFileEntry[] = (require("../exemptions.json") as { exemptions: ExemptionFileEntry[] }).exemptions ?? [];
 
 export interface ExemptionFileEntry {

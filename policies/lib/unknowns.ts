@@ -28,7 +28,6 @@ interface PublicRuntime {
     UnknownValueError: new (sentinel: string, props: (string | number | symbol)[]) => Error;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const runtime: PublicRuntime = require("@pulumi/policy");
 
 /** The proxy's marker keys (`isSpecialProxy`, `getSpecialProxyTarget` in proxy.js). */

@@ -25,7 +25,6 @@ import {
     iamGlobMatch,
     isFullWildcardAction,
     isReadOnlyAction,
-    parsePolicyDocument,
     principalValues,
     statementLabel,
 } from "../lib/policyDocument";
@@ -34,7 +33,6 @@ import { documentAccounts, isUnscopedAcrossAccounts, parseCached } from "../lib/
 import { accessLevel, expandAction } from "../lib/iam/reference";
 import { definePolicy, PlatformResourcePolicy } from "../lib/types";
 import { isUnknown, peek, rawTarget } from "../lib/unknowns";
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const allowlistFile: { actions: { action: string; reason: string }[] } = require("../data/wildcard-resource-actions.json");
 
 export const WILDCARD_RESOURCE_ALLOWLIST: ReadonlyArray<{ action: string; reason: string }> = allowlistFile.actions;

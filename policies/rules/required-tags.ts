@@ -11,7 +11,6 @@ import { reportFindings } from "../lib/report";
 import { effectiveTags } from "../lib/tags";
 import { definePolicy, PlatformResourcePolicy } from "../lib/types";
 import { knownKeys, peek } from "../lib/unknowns";
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const taggable: { types: string[] } = require("../data/taggable-types.json");
 
 export const TAGGABLE_TYPES: ReadonlySet<string> = new Set(taggable.types);

@@ -110,8 +110,8 @@ async function run(p: ParsedCli): Promise<number> {
         options.workingHours = [Number(m[1]), Number(m[2])];
     }
 
-    let capacity: Capacity[] = [];
-    let traffic: VariantTraffic[] = [];
+    let capacity: Capacity[];
+    let traffic: VariantTraffic[];
     let tuning;
     const notes: string[] = [];
     if (target === "local") {

@@ -93,7 +93,6 @@ export function loadStep(name: string, target: "local" | "aws" = "local"): StepD
     if (!isStepName(name)) throw new Error(`unknown step '${name}': steps are ${STEP_NAMES.join(", ")}`);
     const aws = path.join(__dirname, name, "aws.ts");
     const file = target === "aws" && (fs.existsSync(aws) || fs.existsSync(aws.replace(/\.ts$/, ".js"))) ? `./${name}/aws` : `./${name}/local`;
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const mod = require(file) as { default: StepDefinition<StepResults> };
     return mod.default;
 }

@@ -11,7 +11,7 @@ describe("npm run access (CLI)", function () {
     this.timeout(300000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "access-cli-"));
     const f = (n: string) => path.join(dir, n);
-    let procs: Record<string, Proc> = {};
+    const procs: Record<string, Proc> = {};
     before(async () => {
         const runs: [string, string[]][] = [
             ["denied", ["explain", "--stack", "prod", "--principal", "training", "--action", "s3:PutObject", "--resource", "s3://mlp-prod-curated-88dbbe98/prepared/x.csv"]],

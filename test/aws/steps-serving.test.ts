@@ -1,6 +1,6 @@
 /** The AWS forms of deploy, batch-infer, evaluate and loadtest against mocked SageMaker, S3 and the runtime. */
 import { strict as assert } from "assert";
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import {
     CreateEndpointConfigCommand,
     CreateInferenceRecommendationsJobCommand,
@@ -10,7 +10,6 @@ import {
     DescribeInferenceRecommendationsJobCommand,
     DescribeTransformJobCommand,
     ListModelPackagesCommand,
-    SageMakerClient,
     StopInferenceRecommendationsJobCommand,
     UpdateEndpointCommand,
     UpdateEndpointWeightsAndCapacitiesCommand,

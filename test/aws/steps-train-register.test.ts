@@ -1,6 +1,6 @@
 /** The AWS forms of train, tune and register against mocked SageMaker and S3: exact requests, results contract, failures. */
 import { strict as assert } from "assert";
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import {
     CreateHyperParameterTuningJobCommand,
     CreateModelCommand,
@@ -12,7 +12,6 @@ import {
     DescribeModelPackageCommand,
     DescribeTrainingJobCommand,
     DescribeTransformJobCommand,
-    SageMakerClient,
     StopTrainingJobCommand,
 } from "@aws-sdk/client-sagemaker";
 import { StepError } from "../../scripts/framework/step";

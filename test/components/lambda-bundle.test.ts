@@ -90,7 +90,6 @@ describe("components/lambda-bundle", function () {
             }
             // The runtime provides @aws-sdk/*; here the repository's node_modules stands in for it.
             fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
-            // eslint-disable-next-line @typescript-eslint/no-var-requires
             const mod = require(path.join(dir, "lib/monitoring/lambda/handler.js"));
             assert.strictEqual(typeof mod.handler, "function");
             assert.ok(require.resolve(path.join(dir, "lib/monitoring/index.js")).startsWith(dir), "engine loaded from the archive copy");

@@ -104,7 +104,6 @@ describe("README", function () {
                     assert.equal(r.code, 0, `${c}: exit ${r.code}\n${r.stdout.slice(-1500)}\n${r.stderr}`);
                     ran.push(c);
                 } else {
-                    // eslint-disable-next-line @typescript-eslint/no-var-requires
                     const spec = (require(path.join(ROOT, file)) as { SPEC: CliSpec }).SPEC;
                     assert.doesNotThrow(() => parseCli(spec, args), c);
                     checked.push(c);

@@ -28,7 +28,6 @@ describe("policy:check --export - (standard input)", function () {
         const b = JSON.parse(fs.readFileSync(path.join(dir, "stdin.json"), "utf8"));
         const strip = (r: Record<string, unknown>) => {
             const { durationMs, timings, generatedAt, ...rest } = r as Record<string, unknown>;
-            void durationMs, timings, generatedAt;
             return JSON.parse(JSON.stringify(rest, (k, v) => (/^(durationMs|elapsedMs|ms|timingMs|generatedAt)$/.test(k) ? undefined : v)));
         };
         assert.deepEqual(strip(b), strip(a));

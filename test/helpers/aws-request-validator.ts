@@ -130,7 +130,7 @@ export function translateJavaPattern(java: string): { source: string } | { error
             }
             // In `u` mode only syntax characters may be escaped: `\_`, `\ `, `\"`... are literal characters in Java.
             const next = s[i + 1];
-            if (next !== undefined && !/[\\^$.*+?()[\]{}|\/dDwWsSbBpPuxtnrfv0-9ck-]/.test(next)) {
+            if (next !== undefined && !/[\\^$.*+?()[\]{}|/dDwWsSbBpPuxtnrfv0-9ck-]/.test(next)) {
                 out += next;
                 i++;
                 continue;
@@ -186,7 +186,6 @@ const CLIENT_MODULES: Record<string, string> = {
 export function v3Structure(service: string, shapeName: string): { members: Set<string>; required: string[] } | undefined {
     const mod = CLIENT_MODULES[service];
     if (!mod) return undefined;
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const exported = (require(mod) as Record<string, unknown>)[`${shapeName}$`];
     if (!Array.isArray(exported) || exported[0] !== 3 || !Array.isArray(exported[4])) return undefined;
     const names = exported[4] as string[];

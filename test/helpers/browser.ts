@@ -36,7 +36,6 @@ export interface LoadedPage {
  * $REPORT_SCREENSHOTS when set.
  */
 export async function loadReports(files: string[], screenshotDir = process.env.REPORT_SCREENSHOTS): Promise<LoadedPage[]> {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { chromium } = require("playwright-core") as typeof import("playwright-core");
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), "chromium-profile-"));
     const context = await chromium.launchPersistentContext(profile, {

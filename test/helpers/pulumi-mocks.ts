@@ -253,7 +253,6 @@ function install(mocks: PulumiMocks, project: string, stack: string, preview: bo
 
 /** Waits for all outstanding Pulumi RPCs (resource registrations, invokes) to finish. */
 export async function settle(): Promise<void> {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const settings = require("@pulumi/pulumi/runtime/settings");
     for (let i = 0; i < 3; i++) {
         await new Promise((r) => setImmediate(r));

@@ -6,7 +6,6 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const semver = require("semver") as { satisfies(v: string, range: string, o?: { includePrerelease?: boolean }): boolean; validRange(r: string): string | null; minVersion(r: string): { version: string } | null };
 
 const ROOT = path.resolve(__dirname, "..", "..");

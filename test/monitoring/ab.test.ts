@@ -161,7 +161,6 @@ describe('ab: recommendations', () => {
     assert.match(a.recommendation.reasons.join(' '), /auc significantly higher/);
     const ch = a.variants[1];
     assert.ok(ch.auc!.lower < ch.auc!.value && ch.auc!.value < ch.auc!.upper);
-    // eslint-disable-next-line no-console
     console.log(
       `      AUC champion ${a.variants[0].auc!.value.toFixed(4)} [${a.variants[0].auc!.lower.toFixed(4)}, ${a.variants[0].auc!.upper.toFixed(4)}], challenger ${ch.auc!.value.toFixed(4)} [${ch.auc!.lower.toFixed(4)}, ${ch.auc!.upper.toFixed(4)}], z=${auc.z.toFixed(2)}, required/arm ${auc.requiredPerArm}`,
     );

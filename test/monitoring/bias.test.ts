@@ -425,7 +425,6 @@ describe('bias: UCI Adult (data/adult/adult.data)', () => {
     near(m.CI.value, (21790 - 10771) / 32561, 'CI');
     near(m.DPL.value, 6662 / 21790 - 1179 / 10771, 'DPL');
     assert.equal(typeof m.CDDL.value, 'number');
-    // eslint-disable-next-line no-console
     console.log(
       `      Adult sex=Female: CI=${m.CI.value!.toFixed(4)} DPL=${m.DPL.value!.toFixed(4)} KL=${m.KL.value!.toFixed(4)} JS=${m.JS.value!.toFixed(4)} CDDL(education)=${m.CDDL.value!.toFixed(4)}; age<40 DPL=${metricsOf(report, 'pre', 'age').DPL.value!.toFixed(4)} (${ms} ms)`,
     );

@@ -313,7 +313,7 @@ describe('monitoring/dataquality: each check fires when it should and not otherw
   });
 
   it('evaluate_constraints Disabled (globally or per feature) suppresses violations', async () => {
-    const bad = fresh().map((x) => ['1.5', '', 'purple']);
+    const bad = fresh().map(() => ['1.5', '', 'purple']);
     assert.equal(checksOf((await run(bad)).violations).length, 5);
     assert.deepEqual(checksOf((await run(bad, withCfg({ evaluate_constraints: 'Disabled' }))).violations), []);
     assert.deepEqual(checksOf((await run(bad, withCfg({}, { age: { evaluate_constraints: 'Disabled' } }))).violations).filter((x) => x.startsWith('age')), []);

@@ -66,7 +66,6 @@ describe('modelquality: cross-check with scikit-learn', function () {
   before(function () {
     const why = sklearnAvailable();
     if (why) {
-      // eslint-disable-next-line no-console
       console.log(`      skipped: ${why} (install python3-sklearn: apt-get install -y python3-sklearn)`);
       this.skip();
     }
@@ -124,7 +123,6 @@ describe('modelquality: cross-check with scikit-learn', function () {
         `case ${i} confusion matrix`,
       );
     });
-    // eslint-disable-next-line no-console
     console.log(`      max |ours - sklearn| over ${cases.length} cases x 7 metrics: ${worst.toExponential(2)}`);
   });
 

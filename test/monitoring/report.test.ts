@@ -6,7 +6,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { analyze, parseServiceJson, readCsvRows, suggestBaseline, type StatisticsFile } from '../../lib/monitoring';
+import { analyze, parseServiceJson, suggestBaseline, type StatisticsFile } from '../../lib/monitoring';
 import { analyzeAbTest, type AbRecord } from '../../lib/monitoring/ab';
 import { computeBiasReport } from '../../lib/monitoring/bias';
 import type { ModelQualityStatistics } from '../../lib/monitoring/modelquality';

@@ -12,7 +12,6 @@ import { trafficFromCloudWatch, trafficQueries } from "../../lib/optimize/cloudw
 import { HOURS_PER_MONTH, instancesFor, optimize, serverlessBlockers, sizingOptions } from "../../lib/optimize/engine";
 import { loadHostingPrices, loadInfraPrices } from "../../lib/optimize/sources";
 import { MINUTE, summariseTraffic, trafficFromEmf } from "../../lib/optimize/traffic";
-import { Capacity } from "../../lib/optimize/capacity";
 import { mulberry32 } from "../../lib/common/random";
 
 const dev = loadStackFile("dev");
@@ -194,7 +193,7 @@ describe("optimize: properties", () => {
         for (let trial = 0; trial < 300; trial++) {
             const capacity = types.filter(() => rnd() < 0.5).map((t) => cap(t, 1 + rnd() * 200, rnd() * 30));
             const peakBase = Math.floor(rnd() * 20000);
-            const tr = traffic("champion", (m) => Math.floor(rnd() * peakBase), 120);
+            const tr = traffic("champion", () => Math.floor(rnd() * peakBase), 120);
             const headroom = rnd();
             const budget = 10 + rnd() * 3000;
             const cfg = rnd() < 0.5 ? dev : prod;

@@ -41,7 +41,7 @@ describe("optimize: on a real local run", function () {
             metricsIntervalMs: 2000,
         });
         let lt;
-        let t0 = 0;
+        let t0: number;
         try {
             // "user" traffic first (like the deploy step's smoke request), flushed to EMF before the load test starts
             for (const line of f.rawLines.slice(0, 30)) {

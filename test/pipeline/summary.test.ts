@@ -43,7 +43,7 @@ describe("end-of-run summary", () => {
         assert.ok(text.includes(path.join(dir, "reports/evaluation.html").slice(1)), text);
         assert.ok(text.includes("monitoring") && text.includes("data (EDA)"));
         assert.ok(!text.includes("tuning.html"), "a report that is not on disk is not listed");
-        assert.match(text, /Next:\n  npm run endpoint -- status --workdir \S+/);
+        assert.match(text, /Next:\n {2}npm run endpoint -- status --workdir \S+/);
         assert.match(text, /npm run plan -- --stack prod/);
         assert.ok(!/Endpoint .* is still running/.test(text), "no endpoint process: nothing to stop");
     });
@@ -54,7 +54,7 @@ describe("end-of-run summary", () => {
         dirs.push(dir);
         const text = formatSummary({ workdir: dir, stack: "prod", target: "local", failed: "prepare", cwd: "/" });
         assert.match(text, /run FAILED at step 'prepare' — stack prod/);
-        assert.match(text, /FAIL  prepare .*failed: adult\.data: line 7: 3 columns, expected 15$/m);
+        assert.match(text, /FAIL {2}prepare .*failed: adult\.data: line 7: 3 columns, expected 15$/m);
         assert.match(text, /^\s+features\s+not run$/m);
         assert.match(text, new RegExp(`\\./build_ml_environment\\.sh --stack prod --workdir ${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} --from prepare`));
         assert.match(text, /--only prepare --force/);
@@ -67,7 +67,7 @@ describe("end-of-run summary", () => {
         dirs.push(dir);
         const text = formatSummary({ workdir: dir, stack: "dev", target: "local", interrupted: "prepare", cwd: "/" });
         assert.match(text, /run INTERRUPTED during step 'prepare'/);
-        assert.match(text, /STOP  prepare\s+interrupted; nothing of this step is recorded as done/);
+        assert.match(text, /STOP {2}prepare\s+interrupted; nothing of this step is recorded as done/);
         assert.match(text, /--from prepare/);
     });
 

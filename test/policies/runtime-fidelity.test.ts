@@ -11,11 +11,8 @@ import { PlatformPolicy, PlatformResourcePolicy, PlatformStackPolicy } from "../
 import { REQUIRED_TAGS, UNKNOWN, awsProvider, makeUrn, res } from "./harness";
 import { endpointStack } from "./stack-fixtures";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const server = require("@pulumi/policy/server");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const pb = require("@pulumi/pulumi/proto/analyzer_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
 
 function options() {

@@ -68,7 +68,6 @@ describe("standalone policy pack (policies/)", function () {
     });
 
     it("the sentinels and proxy keys written out in lib/unknowns.ts are the installed runtime's", () => {
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
         const proxy = require("@pulumi/policy/proxy");
         assert.deepEqual(UNKNOWN, {
             string: proxy.unknownStringValue,

@@ -331,7 +331,6 @@ export async function buildMonitoringReport(input: MonitoringReportInput): Promi
   const sections: string[] = [];
   const dq = input.dataQuality;
   const mq = input.modelQuality;
-  let violations = 0;
 
   const demo = new Set(input.demoSchedules ?? []);
   const isDemo = (r: RunId) => demo.has(r.schedule);
@@ -368,7 +367,7 @@ export async function buildMonitoringReport(input: MonitoringReportInput): Promi
     }
   }
   for (const r of mq) for (const v of r.violations?.violations ?? []) vrows.push({ monitor: 'model quality', run: runLabel(r), feature: v.metric_name, check: v.constraint_check_type, reason: v.description, note: '', demo: isDemo(r), noise: false });
-  violations = vrows.length;
+  const violations = vrows.length;
   const real = vrows.filter((v) => !v.demo);
   const realNoise = real.filter((v) => v.noise).length;
   const demoRows = vrows.filter((v) => v.demo);

