@@ -10,7 +10,6 @@ import { DescribeInferenceRecommendationsJobCommand, SageMakerClient } from "@aw
 import { recommendationRows } from "../aws/recommender";
 import { capacityFromRecommender, Capacity, capacityFromLoadTest, LoadTestReport } from "./capacity";
 import { trafficFromCloudWatch } from "./cloudwatch";
-import { Capacity } from "./capacity";
 import type { OptimizerConfig } from "./config";
 import type { HostingPrices, InfraPrices } from "./engine";
 import { VariantTraffic } from "./traffic";

@@ -7,7 +7,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import YAML from "yaml";
 import { loadStackFile } from "../../infra/stack-config";
 import { applyConfig } from "../../scripts/cli/optimize-apply";
-import { capacityFromRecommender } from "../../lib/optimize/capacity";
+import { capacityFromRecommender, Capacity } from "../../lib/optimize/capacity";
 import { trafficFromCloudWatch, trafficQueries } from "../../lib/optimize/cloudwatch";
 import { HOURS_PER_MONTH, instancesFor, optimize, serverlessBlockers, sizingOptions } from "../../lib/optimize/engine";
 import { loadHostingPrices, loadInfraPrices } from "../../lib/optimize/sources";
