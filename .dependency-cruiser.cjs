@@ -9,7 +9,8 @@
  * Bottom to top: contracts/ (node built-ins only) < lib/ (engines) < components/ < infra/ (the program) < gate/ (runs
  * the program under mocks with the pack) < scripts/ (framework < steps < cli; tools); policies/ is a standalone package
  * (its lib/ and data/ are leaf libraries the layers above may use; its rules, all.ts and index.ts are the pack, for
- * gate/ and scripts/ only); bench/ and test/ sit on top (bench/ never imports test/).
+ * gate/ and scripts/ only); test-support/ (builders shared by tests and benchmarks) may use all of those; bench/ and
+ * test/ sit on top (bench/ never imports test/, test-support/ neither imports bench/ nor test/).
  */
 "use strict";
 
@@ -29,6 +30,7 @@ const LAYERS = {
     "scripts-steps": "^scripts/steps/",
     "scripts-cli": "^scripts/cli/",
     scripts: "^scripts/",
+    "test-support": "^test-support/",
     bench: "^bench/",
     test: "^test/",
 };
@@ -50,6 +52,7 @@ const ALLOWED = {
     "scripts-steps": [...ENGINES, "components", "infra", "policies", "gate", "scripts-framework", "scripts-steps", "scripts"],
     "scripts-cli": [...ENGINES, "components", "infra", "policies", "gate", ...SCRIPTS],
     scripts: [...ENGINES, "components", "infra", "policies", "gate", ...SCRIPTS],
+    "test-support": ALL.filter((l) => l !== "test" && l !== "bench"),
     bench: ALL.filter((l) => l !== "test"),
     test: ALL,
 };

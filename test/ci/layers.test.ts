@@ -42,7 +42,9 @@ const TREE: Record<string, string[]> = {
     "scripts/cli/bench.ts": ["../../bench/ok"], // → layer-scripts-cli
     "scripts/tools/gen.ts": ["../cli/plan"],
     "scripts/tools/test-helper.ts": ["../../test/helper"], // → layer-scripts
-    "bench/ok.ts": ["../scripts/cli/plan"],
+    "test-support/fixture.ts": ["../lib/ok", "../gate/run"],
+    "test-support/reach.ts": ["../test/helper"], // → layer-test-support
+    "bench/ok.ts": ["../scripts/cli/plan", "../test-support/fixture"],
     "bench/helper.ts": ["../test/helper"], // → layer-bench
     "test/helper.ts": ["../scripts/cli/plan", "../bench/ok", "../lib/upward"],
     "newfolder/x.ts": ["../lib/ok"], // a folder of no layer → layer-unknown
@@ -63,6 +65,7 @@ const EXPECTED = [
     "layer-scripts-steps scripts/steps/train/aws.ts → scripts/cli/plan.ts",
     "layer-scripts scripts/tools/test-helper.ts → test/helper.ts",
     "layer-bench bench/helper.ts → test/helper.ts",
+    "layer-test-support test-support/reach.ts → test/helper.ts",
     "layer-unknown newfolder/x.ts → lib/ok.ts",
     "no-circular lib/cycle-a.ts → lib/cycle-b.ts",
 ].sort();

@@ -6,7 +6,7 @@
  */
 import { calibrationBins, evaluateBinaryClassification, suggestModelQualityConstraints } from "../../../lib/monitoring/modelquality";
 import { StepContext, StepError, StepResult } from "../../framework/step";
-import type { Ctx } from "../index";
+import type { BatchInferResults } from "../batch-infer/step";
 
 export const EVALUATE = { name: "evaluate", dependsOn: ["batch-infer"] } as const;
 
@@ -54,7 +54,7 @@ export function thresholdOption(ctx: Pick<StepContext, "options">): number {
 }
 
 /** What a run of the step starts from (both targets): the stack outputs, the gate's threshold, --threshold, the batch results. */
-export function evaluationSettings(ctx: Ctx) {
+export function evaluationSettings(ctx: StepContext<{ "batch-infer": BatchInferResults }>) {
     const out = ctx.outputs();
     const { minAuc, source } = minAucFor(ctx);
     const threshold = thresholdOption(ctx);

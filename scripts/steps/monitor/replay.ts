@@ -15,7 +15,9 @@ import { runModelQualityMonitor, type ModelQualityConstraints } from "../../../l
 import { collectMonitoringReports, writeMonitoringReport } from "../../../lib/monitoring/report";
 import { featureLine } from "../../framework/datasets";
 import { StepError } from "../../framework/step";
-import { fmt } from "./step";
+
+/** Four decimals for numbers in log lines and summaries (both targets). */
+export const fmt = (v: unknown) => (typeof v === "number" ? v.toFixed(4) : String(v));
 
 type Cell = string | number | boolean | null | undefined;
 export type Row = Record<string, Cell>;

@@ -6,7 +6,7 @@
  */
 import { DEFAULT_ADULT_SHIFT } from "../../../lib/monitoring/shift";
 import { StepContext, StepError, StepResult } from "../../framework/step";
-import type { MonitorReplayResult, ReplayOutcome } from "./replay";
+import { fmt, MonitorReplayResult, ReplayOutcome } from "./replay";
 
 export const MONITOR = { name: "monitor", dependsOn: ["deploy", "evaluate"] } as const;
 
@@ -30,7 +30,6 @@ export interface MonitorResults {
 
 export const SHIFT_ASSERTED_FEATURES = ["age", "hours_per_week"] as const;
 
-export const fmt = (v: unknown) => (typeof v === "number" ? v.toFixed(4) : String(v));
 
 export function positiveInt(v: unknown, name: string, dflt: number | undefined): number | undefined {
     if (v === undefined) return dflt;
