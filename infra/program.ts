@@ -27,6 +27,7 @@ import { Observability } from "../components/observability";
 import { ModelRegistry } from "../components/registry";
 import { PlatformSecurity } from "../components/security";
 import { ServerlessMonitor } from "../components/serverless-monitor";
+import { DistributedMonitor } from "../components/distributed-monitor";
 import { tagTransformation } from "../components/tagging";
 import { ConfigError, endpointDeployable, PlatformConfig } from "./config";
 import { BUCKET_PURPOSES, BucketPurpose } from "../contracts/stack-outputs";
@@ -78,7 +79,9 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     );
 
     // The serverless monitor's role is created with the keys, so that their policies can name it.
-    const serverlessMonitorOn = cfg.monitoring.serverlessMonitor && endpointOn;
+    // The distributed monitor, when enabled, replaces the single Lambda (one monitor writes an endpoint's reports).
+    const distributedMonitorOn = cfg.monitoring.distributed.enabled && endpointOn;
+    const serverlessMonitorOn = cfg.monitoring.serverlessMonitor && endpointOn && !distributedMonitorOn;
     const security = new PlatformSecurity(
         "security",
         {
@@ -92,6 +95,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             ciOidcProviderArn: cfg.security.ciOidcProviderArn,
             ciOidcSubject: cfg.security.ciOidcSubject,
             serverlessMonitor: serverlessMonitorOn,
+            distributedMonitor: distributedMonitorOn,
             extraKeyUsers: recorderRole ? { logs: [recorderRole.arn] } : undefined,
             keyConfigurationReaders: [ciReadOnly.arn],
         },
@@ -317,6 +321,37 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
                 logRetentionDays: cfg.logs.retentionDays,
                 role: security.serverlessMonitorRole,
                 reservedConcurrency: cfg.monitoring.serverlessReservedConcurrency,
+                tags: cfg.tags,
+            },
+            { ...opts },
+        );
+    }
+
+    let distributedMonitor: DistributedMonitor | undefined;
+    if (distributedMonitorOn && endpoint && security.distributedMonitorRoles) {
+        const d = cfg.monitoring.distributed;
+        distributedMonitor = new DistributedMonitor(
+            "distributed-monitor",
+            {
+                namePrefix: p,
+                endpointName: endpoint.endpointName,
+                scheduleName,
+                captureBucket: { name: b.capture.bucketName, prefix: "datacapture" },
+                monitoringBucket: { name: b.monitoring.bucketName },
+                kmsKeys: { capture: security.keys.data.arn, monitoring: security.keys.logs.arn, logs: security.keys.logs.arn },
+                vpcId: network.vpcId,
+                subnetIds: network.privateSubnetIds,
+                securityGroupIds: [network.jobSecurityGroupId],
+                scheduleExpression: d.scheduleExpression,
+                alarmTopicArn: alerts.topicArn,
+                logRetentionDays: cfg.logs.retentionDays,
+                roles: security.distributedMonitorRoles,
+                maxConcurrency: d.maxConcurrency,
+                maxBatchBytes: d.maxBatchBytes,
+                maxBatchObjects: d.maxBatchObjects,
+                toleratedFailurePercentage: d.toleratedFailurePercentage,
+                workerMemoryMb: d.workerMemoryMb,
+                tracing: d.tracing,
                 tags: cfg.tags,
             },
             { ...opts },
