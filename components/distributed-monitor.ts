@@ -446,7 +446,7 @@ export class DistributedMonitor extends pulumi.ComponentResource {
 
         // ---- hourly schedule: EventBridge Scheduler, the previous hour of the scheduled time -------------------------
         const schedulerPolicy = grant(this, name, "start", scheduler, [
-            { Sid: "StartMonitor", Effect: "Allow", Action: "states:StartExecution", Resource: this.stateMachine.arn },
+            { Sid: "StartMonitor", Effect: "Allow", Action: "states:StartExecution", Resource: smArn },
             { Sid: "DeadLetter", Effect: "Allow", Action: "sqs:SendMessage", Resource: this.deadLetterQueue.arn },
             { Sid: "DeadLetterKeyViaSqs", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: args.kmsKeys.logs, Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`sqs.${region}.amazonaws.com` } } },
         ]);

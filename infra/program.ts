@@ -151,7 +151,14 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             adminRoleArns: [...cfg.security.adminRoleArns, ...cfg.security.breakGlassRoleArns],
             // CI deploys from outside the VPC; Feature Store writes the offline store from the service's own network.
             // AWS Config delivers snapshots with its recorder role, from the service's network.
-            vpcEndpointExemptRoleArns: [security.roles.ciDeploy.arn, security.roles.featureStore.arn, ...(recorderRole ? [recorderRole.arn] : [])],
+            // The distributed monitor's state machine reads its plan (the Distributed Map's ItemReader) from Step Functions'
+            // network; its own policy allows only GetObject under partials/<endpoint>/.
+            vpcEndpointExemptRoleArns: [
+                security.roles.ciDeploy.arn,
+                security.roles.featureStore.arn,
+                ...(recorderRole ? [recorderRole.arn] : []),
+                ...(security.distributedMonitorRoles ? [security.distributedMonitorRoles.stateMachine.arn] : []),
+            ],
             trailName: `${p}-trail`,
             tags: cfg.tags,
         },

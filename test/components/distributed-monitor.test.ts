@@ -153,7 +153,7 @@ describe("DistributedMonitor", function () {
         assert.deepStrictEqual(allowed(s, "logs:CreateLogDelivery"), ["*"]);
         // the scheduler: start this state machine, dead-letter
         const c = r["mlp-dev-monitor-scheduler"];
-        assert.deepStrictEqual(allowed(c, "states:StartExecution"), [mocks.one("aws:sfn/stateMachine:StateMachine").state.arn]);
+        assert.deepStrictEqual(allowed(c, "states:StartExecution"), [`arn:aws:states:us-east-1:${MOCK_ACCOUNT}:stateMachine:mlp-dev-monitor`]);
         assert.deepStrictEqual(c.filter((x) => x.Effect === "Allow").flatMap((x) => arr(x.Action)).sort(), ["kms:Decrypt", "kms:GenerateDataKey", "sqs:SendMessage", "states:StartExecution"]);
     });
 
