@@ -294,7 +294,8 @@ export class DistributedMonitor extends pulumi.ComponentResource {
         const reduceData = grant(this, name, "data", reducer, [
             ...baselineRead.map((s) => ({ ...s })),
             { Sid: "ListPartials", Effect: "Allow", Action: "s3:ListBucket", Resource: monitoringArn, Condition: { StringLike: { "s3:prefix": pulumi.interpolate`${partials}/*` } } },
-            { Sid: "ReadPartials", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${monitoringArn}/${partials}/*` },
+            // read the run's partials, delete them once the report is written
+            { Sid: "ReadAndDeletePartials", Effect: "Allow", Action: ["s3:GetObject", "s3:DeleteObject"], Resource: pulumi.interpolate`${monitoringArn}/${partials}/*` },
             { Sid: "WriteReports", Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: pulumi.interpolate`${monitoringArn}/${reportsPath}*` },
             { Sid: "MonitoringBucketKeyViaS3", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.kmsKeys.monitoring, Condition: viaS3 },
         ]);

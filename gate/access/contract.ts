@@ -193,6 +193,7 @@ export function neededProbes(m: AccessModel): Probe[] {
         probes.push(need(g, "monitorReduce", "s3:GetObject", `${o.buckets.monitoring.uri}baselines/${ep}/statistics.json`, "read the baseline"));
         probes.push(need(g, "monitorReduce", "s3:ListBucket", m.bucket("monitoring").arn, "list the run's partials", { context: { "s3:prefix": `partials/${ep}/${o.namePrefix}-data-quality/2026/12/02/07/exec-1/batches/` } }));
         probes.push(need(g, "monitorReduce", "s3:GetObject", `${run}/batches/b000001.json`, "read a partial profile"));
+        probes.push(need(g, "monitorReduce", "s3:DeleteObject", `${run}/batches/b000001.json`, "delete the run's partials after the report"));
         probes.push(need(g, "monitorReduce", "s3:PutObject", `${o.buckets.monitoring.uri}reports/data-quality/${ep}/${o.namePrefix}-data-quality/2026/12/02/07/statistics.json`, "write the report", { context: sse }));
         for (const [key, fnm] of [["monitorWorker", worker], ["monitorReduce", reducer]] as const) {
             if (fnm.kmsKeyArn) probes.push(need(g, key, "kms:Decrypt", fnm.kmsKeyArn, "decrypt its own environment", { context: { "kms:EncryptionContext:aws:lambda:FunctionArn": fnm.arn, "kms:ViaService": `lambda.${region}.amazonaws.com` } }));

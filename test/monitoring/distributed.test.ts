@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Readable } from 'stream';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { recordRequests } from '../helpers/aws-request-recorder';
 import { captureS3Key, DatasetProfiler, formatCaptureRecord, formatServiceJson, readCaptureRows, suggestBaseline, analyze } from '../../lib/monitoring';
@@ -64,6 +64,10 @@ class FakeS3 {
       const m = /^bytes=(\d+)-(\d+)$/.exec(i.Range ?? '');
       if (m) b = b.subarray(Number(m[1]), Number(m[2]) + 1);
       return { Body: Readable.from([b]) };
+    });
+    this.mock.on(DeleteObjectCommand).callsFake(async (i: any) => {
+      this.objects.delete(`${i.Bucket}/${i.Key}`);
+      return {};
     });
     this.mock.on(PutObjectCommand).callsFake(async (i: any) => {
       this.objects.set(`${i.Bucket}/${i.Key}`, String(i.Body));
@@ -217,6 +221,11 @@ describe('distributed monitor Lambda handlers (plan, worker, reduce)', function 
     assert.deepStrictEqual([mon.MonitorRun, mon.NoCaptureData, mon.RowsAnalyzed, mon.CaptureObjects, mon.PoisonedObjects, mon.FailedBatches], [1, 0, 30000, 12, 0, 0]);
     assert.ok(out.some((l) => l.includes('aws/sagemaker/Endpoints/data-metrics')), 'data-quality EMF for the drift alarms');
     assert.deepStrictEqual(fs.readdirSync(tmp).filter((x) => !x.startsWith('single-')), [], 'work folders removed');
+    // the run's manifest and partials are deleted once the report is written; nothing else is
+    const deleted = f.mock.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input.Key as string);
+    assert.strictEqual(deleted.length, batches.length + 1);
+    assert.ok(deleted.every((k) => k.startsWith('partials/mlp-dev-endpoint/mlp-dev-data-quality/2024/05/01/11/run-1/')), deleted.join(', '));
+    assert.deepStrictEqual([...f.objects.keys()].filter((k) => k.includes('/partials/') || k.includes('partials/')), []);
   });
 
   it('the single Lambda (now profile → partial → merge) writes the same statistics.json as the distributed run', async () => {
@@ -248,8 +257,9 @@ describe('distributed monitor Lambda handlers (plan, worker, reduce)', function 
     f.put(EVENT.captureBucket, garbage, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff, 0x0a, 0x00, 0x41, 0x0a]));
     f.put(EVENT.captureBucket, denied, captureFile(rows(10, 6), HOUR10));
     f.failing.add(`${EVENT.captureBucket}/${denied}`);
-    const { summary, batches, plan } = await runDistributed(f, tmp);
+    const { summary, batches, plan } = await runDistributed(f, tmp, { [DISTRIBUTED_ENV.keepPartials]: 'true' });
     assert.strictEqual(batches.length, 1);
+    assert.strictEqual(f.mock.commandCalls(DeleteObjectCommand).length, 0, 'MONITOR_KEEP_PARTIALS=true keeps them');
     const partial = f.json(EVENT.monitoringBucket, `${plan.run.runPrefix}/batches/b000001.json`) as BatchPartialFile;
     assert.strictEqual(partial.poisonedCount, 2);
     assert.deepStrictEqual(partial.poisoned.map((p) => [p.key, p.reason]), [[garbage, 'unparseable'], [denied, 'download_failed']]);

@@ -4,13 +4,15 @@
  * exact merge) and hands the merged profile to `publishReport` — the single Lambda's code path — which writes Model
  * Monitor's files, the EMF metrics and the summary. Batches the plan listed but no worker wrote (failed after their
  * retries, within the Map's tolerated failure percentage) are counted in the summary and the FailedBatches metric.
- * Its role reads the baseline and the partials and writes the reports; it cannot read capture.
+ * Once the report is written the run's manifest and partial files are deleted (MONITOR_KEEP_PARTIALS=true keeps them);
+ * a run that fails keeps them for inspection. Its role reads the baseline and the partials, deletes the partials and
+ * writes the reports; it cannot read capture.
  */
 import * as fs from 'fs';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { bodyToString, listAll, newWorkDir, ProfileAccumulator, publishReport, readBaseline, type HandlerDeps, type MonitorSummary, type S3Like } from '../lambda/run';
 import { ENV } from '../lambda/metrics';
-import { BATCH_PARTIAL_FORMAT, type BatchPartialFile, type PlanResult } from './types';
+import { BATCH_PARTIAL_FORMAT, DISTRIBUTED_ENV, type BatchPartialFile, type PlanResult } from './types';
 
 const WHO = 'distributed monitor (reduce)';
 
@@ -52,8 +54,9 @@ export async function reduceRun(s3: S3Like, plan: PlanResult, deps: HandlerDeps 
     acc.add(file, where);
   }
   const work = await newWorkDir(deps.tmpDir, 'distributed-reduce');
+  let summary: MonitorSummary;
   try {
-    return await publishReport(s3, {
+    summary = await publishReport(s3, {
       ev: run,
       window: { start: new Date(run.window.start), end: new Date(run.window.end) },
       baseline: { constraints: constraints!, statistics: statistics! },
@@ -68,4 +71,17 @@ export async function reduceRun(s3: S3Like, plan: PlanResult, deps: HandlerDeps 
   } finally {
     await fs.promises.rm(work, { recursive: true, force: true });
   }
+  if (env[DISTRIBUTED_ENV.keepPartials] !== 'true') {
+    const failed: string[] = [];
+    for (const key of [...keys, plan.manifest?.key].filter((k): k is string => typeof k === 'string' && k.startsWith(`${run.runPrefix}/`))) {
+      try {
+        await s3.send(new DeleteObjectCommand({ Bucket: run.monitoringBucket, Key: key }));
+      } catch (e) {
+        failed.push(`${key}: ${(e as Error).message}`);
+      }
+    }
+    // the report is written: a leftover partial is only clutter, reported, not a failed run
+    if (failed.length) write(JSON.stringify({ level: 'WARN', message: `${WHO}: ${failed.length} partial file(s) of s3://${run.monitoringBucket}/${run.runPrefix}/ were not deleted`, failed: failed.slice(0, 10) }));
+  }
+  return summary;
 }

@@ -67,6 +67,8 @@ export const DISTRIBUTED_ENV = {
   maxBatchBytes: 'MONITOR_MAX_BATCH_BYTES',
   /** Objects per batch (default 500: keeps an item well under the 256 KiB state payload limit). */
   maxBatchObjects: 'MONITOR_MAX_BATCH_OBJECTS',
+  /** Reducer: "true" keeps the run's manifest and partial files after the report (default: deleted once it is written). */
+  keepPartials: 'MONITOR_KEEP_PARTIALS',
 } as const;
 
 /** Handlers inside the Lambda archive (file lib/monitoring/distributed/handler.js). */

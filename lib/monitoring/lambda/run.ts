@@ -13,7 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CAPTURE_PROBLEMS, CaptureReadStats, readCaptureRows } from '../capture';
 import { buildEmfLines } from '../emf';
 import { parseServiceJson } from '../dataquality/json';
@@ -91,7 +91,7 @@ export interface MonitorSummary {
 
 /** The S3 calls the monitor makes (an S3Client satisfies it; tests pass a mocked one). */
 export interface S3Like {
-  send(command: ListObjectsV2Command | GetObjectCommand | PutObjectCommand): Promise<any>;
+  send(command: ListObjectsV2Command | GetObjectCommand | PutObjectCommand | DeleteObjectCommand): Promise<any>;
 }
 
 export interface HandlerDeps {
