@@ -23,7 +23,9 @@
  * scheduled time, even when the start is retried late). The Lambdas run in the VPC like the single monitor; the log
  * groups (Lambdas and the state machine's vended logs) and the dead-letter queue are encrypted with the logs key.
  * All four roles are PlatformSecurity's (`distributedMonitor: true`): the key policies name them and they carry the
- * platform boundary.
+ * platform boundary. The dead-letter queue serves the state machine (a batch or run failing after its retries) and the
+ * schedule (a start that failed); the Lambdas are only invoked synchronously by the state machine, so a Lambda
+ * on-failure destination or DLQ (asynchronous invocations only) would never receive anything and is not set.
  *
  * The policy pack's monitoring-coverage rule recognises it by the component type
  * `mlplatform:monitoring:DistributedMonitor` with registered output `endpointName`, and by the reduce Lambda's tag

@@ -334,10 +334,10 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
         );
     }
 
-    let distributedMonitor: DistributedMonitor | undefined;
+    // The distributed monitor (issue 14): the same metrics and reports, the profiling spread over a Distributed Map.
     if (distributedMonitorOn && endpoint && security.distributedMonitorRoles) {
         const d = cfg.monitoring.distributed;
-        distributedMonitor = new DistributedMonitor(
+        new DistributedMonitor(
             "distributed-monitor",
             {
                 namePrefix: p,
