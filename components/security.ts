@@ -67,6 +67,12 @@ export interface PlatformSecurityArgs {
      * that the data and logs key policies can name it and it carries the platform's boundary. Default false.
      */
     serverlessMonitor?: boolean;
+    /**
+     * Create the distributed monitor's roles here (components/distributed-monitor.ts: `<prefix>-monitor-worker`,
+     * `-monitor-reduce` (Lambda), `-monitor-states` (Step Functions), `-monitor-scheduler` (EventBridge Scheduler)),
+     * before the keys, so that the data and logs key policies can name them and they carry the platform boundary.
+     */
+    distributedMonitor?: boolean;
     /** Services allowed to use the logs key (CloudWatch Logs, CloudTrail, SNS publishers); defaults cover the platform. */
     logsKeyServicePrincipals?: string[];
     /**
@@ -88,12 +94,23 @@ export interface NetworkAccess {
     securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
 }
 
+/** The distributed monitor's roles and their name suffixes (`<prefix>-<suffix>`; the worker and reduce functions share their role's name). */
+export interface DistributedMonitorRoles {
+    worker: aws.iam.Role;
+    reduce: aws.iam.Role;
+    stateMachine: aws.iam.Role;
+    scheduler: aws.iam.Role;
+}
+export const DISTRIBUTED_MONITOR_ROLE_SUFFIX: Readonly<Record<keyof DistributedMonitorRoles, string>> = { worker: "monitor-worker", reduce: "monitor-reduce", stateMachine: "monitor-states", scheduler: "monitor-scheduler" };
+
 export class PlatformSecurity extends pulumi.ComponentResource {
     public readonly roles: Record<Activity, aws.iam.Role>;
     public readonly keys: Record<KeyPurpose, aws.kms.Key>;
     public readonly boundary: aws.iam.Policy;
     /** The serverless monitor's execution role (`serverlessMonitor: true`), for components/serverless-monitor.ts. */
     public readonly serverlessMonitorRole?: aws.iam.Role;
+    /** The distributed monitor's roles (`distributedMonitor: true`), for components/distributed-monitor.ts. */
+    public readonly distributedMonitorRoles?: DistributedMonitorRoles;
     public readonly accountId: pulumi.Output<string>;
     public readonly partition: pulumi.Output<string>;
     public readonly region: pulumi.Output<string>;
@@ -172,6 +189,29 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                 },
                 opt,
             );
+        }
+        if (args.distributedMonitor) {
+            const service: Record<keyof DistributedMonitorRoles, string> = { worker: "lambda.amazonaws.com", reduce: "lambda.amazonaws.com", stateMachine: "states.amazonaws.com", scheduler: "scheduler.amazonaws.com" };
+            const made = {} as DistributedMonitorRoles;
+            for (const key of Object.keys(DISTRIBUTED_MONITOR_ROLE_SUFFIX) as (keyof DistributedMonitorRoles)[]) {
+                const roleName = `${p}-${DISTRIBUTED_MONITOR_ROLE_SUFFIX[key]}`;
+                made[key] = new aws.iam.Role(
+                    `${name}-${DISTRIBUTED_MONITOR_ROLE_SUFFIX[key]}`,
+                    {
+                        name: roleName,
+                        description: `${p} distributed data-quality monitor: ${key} (${service[key]})`,
+                        // Confused-deputy guard: only this account's Lambda / Step Functions / Scheduler may assume it.
+                        assumeRolePolicy: pulumi.output(sourceAccount).apply((cond) =>
+                            JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service[key] }, Action: "sts:AssumeRole", Condition: cond }] }),
+                        ),
+                        permissionsBoundary: this.boundary.arn,
+                        maxSessionDuration: 3600,
+                        forceDetachPolicies: true,
+                    },
+                    opt,
+                );
+            }
+            this.distributedMonitorRoles = made;
         }
         const viaS3 = pulumi.interpolate`s3.${this.region}.amazonaws.com`;
 
@@ -282,6 +322,50 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                     },
                 );
             }
+            const dm = this.distributedMonitorRoles;
+            if (dm && purpose === "data") {
+                // The distributed monitor's worker reads the endpoint's capture (capture bucket, data key) through S3.
+                statements.push({
+                    Sid: "DistributedMonitorWorkerReadsCaptureViaS3",
+                    Effect: "Allow",
+                    Principal: { AWS: [dm.worker.arn] },
+                    Action: ["kms:Decrypt", "kms:DescribeKey"],
+                    Resource: "*",
+                    Condition: { StringEquals: { "kms:ViaService": viaS3, "kms:CallerAccount": this.accountId } },
+                });
+            }
+            if (dm && purpose === "logs") {
+                // The monitoring bucket (logs key): the worker reads the baseline and writes partials, the reducer reads
+                // both and writes reports, the state machine's ItemReader reads the plan; all through S3. The dead-letter
+                // queue (logs key): the state machine and the scheduler send to it through SQS. Lambda decrypts each
+                // function's environment (encryption context: its function ARN).
+                statements.push(
+                    {
+                        Sid: "DistributedMonitorUsesMonitoringBucketViaS3",
+                        Effect: "Allow",
+                        Principal: { AWS: [dm.worker.arn, dm.reduce.arn, dm.stateMachine.arn] },
+                        Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                        Resource: "*",
+                        Condition: { StringEquals: { "kms:ViaService": viaS3, "kms:CallerAccount": this.accountId } },
+                    },
+                    {
+                        Sid: "DistributedMonitorDeadLettersViaSqs",
+                        Effect: "Allow",
+                        Principal: { AWS: [dm.stateMachine.arn, dm.scheduler.arn] },
+                        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                        Resource: "*",
+                        Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`sqs.${this.region}.amazonaws.com`, "kms:CallerAccount": this.accountId } },
+                    },
+                    {
+                        Sid: "DistributedMonitorDecryptsItsEnvironment",
+                        Effect: "Allow",
+                        Principal: { AWS: [dm.worker.arn, dm.reduce.arn] },
+                        Action: "kms:Decrypt",
+                        Resource: "*",
+                        Condition: { StringEquals: { "kms:EncryptionContext:aws:lambda:FunctionArn": pulumi.all([arn("lambda", `function:${p}-${DISTRIBUTED_MONITOR_ROLE_SUFFIX.worker}`), arn("lambda", `function:${p}-${DISTRIBUTED_MONITOR_ROLE_SUFFIX.reduce}`)]) as unknown as string } },
+                    },
+                );
+            }
             if ((args.keyConfigurationReaders ?? []).length > 0) {
                 statements.push({
                     Sid: "ReadKeyConfiguration",
@@ -370,7 +454,7 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                     customerMasterKeySpec: "SYMMETRIC_DEFAULT",
                     policy: pulumi.output(statements).apply((s) => JSON.stringify({ Version: "2012-10-17", Id: `${p}-${purpose}`, Statement: s })),
                 },
-                { ...opt, dependsOn: [...Object.values(roles), ...(this.serverlessMonitorRole ? [this.serverlessMonitorRole] : [])] },
+                { ...opt, dependsOn: [...Object.values(roles), ...(this.serverlessMonitorRole ? [this.serverlessMonitorRole] : []), ...Object.values(this.distributedMonitorRoles ?? {})] },
             );
             new aws.kms.Alias(`${name}-${purpose}-alias`, { name: `alias/${p}-${purpose}`, targetKeyId: keys[purpose].keyId }, opt);
         }
@@ -703,6 +787,12 @@ function boundaryStatements(
                 "sns:Publish", "events:PutEvents", "iam:PassRole", "sts:GetCallerIdentity",
                 // The serverless monitor (Lambda in the VPC, active tracing): ENI addresses and X-Ray segments.
                 "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+                // The distributed monitor (components/distributed-monitor.ts): the state machine invokes its Lambdas,
+                // starts its Distributed Map child executions, dead-letters to SQS and delivers its logs; the scheduler
+                // starts it; X-Ray sampling when tracing is on.
+                "lambda:InvokeFunction", "states:StartExecution", "states:DescribeExecution", "states:StopExecution", "sqs:SendMessage",
+                "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries",
+                "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups", "xray:GetSamplingRules", "xray:GetSamplingTargets",
                 "application-autoscaling:RegisterScalableTarget", "application-autoscaling:Describe*", "application-autoscaling:PutScalingPolicy",
             ],
             Resource: "*", // A boundary is a ceiling: it grants nothing by itself; the roles' own policies scope resources.

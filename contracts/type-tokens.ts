@@ -25,6 +25,7 @@ export const COMPONENT_TYPES = {
     Alerts: "mlplatform:monitoring:Alerts",
     ModelMonitorSchedule: "mlplatform:monitoring:ModelMonitorSchedule",
     ServerlessMonitor: "mlplatform:monitoring:ServerlessMonitor",
+    DistributedMonitor: "mlplatform:monitoring:DistributedMonitor",
     CostGuardrails: "mlplatform:cost:CostGuardrails",
 } as const;
 

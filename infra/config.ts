@@ -139,6 +139,26 @@ export interface PlatformConfig {
         serverlessReservedConcurrency?: number;
         /** EventBridge schedule of the serverless monitor, e.g. rate(1 hour). */
         serverlessScheduleExpression: string;
+        /**
+         * The distributed monitor (components/distributed-monitor.ts: Step Functions Distributed Map over Lambda workers).
+         * When enabled it replaces the single serverless Lambda for the endpoint (docs/monitoring.md "Distributed monitor").
+         */
+        distributed: {
+            enabled: boolean;
+            /** Worker Lambdas at once (Distributed Map MaxConcurrency). */
+            maxConcurrency: number;
+            /** Capture bytes per batch (one worker invocation). */
+            maxBatchBytes: number;
+            /** Capture objects per batch. */
+            maxBatchObjects: number;
+            /** Percentage of batches that may fail (reported) before the hour's run fails. */
+            toleratedFailurePercentage: number;
+            workerMemoryMb: number;
+            /** EventBridge Scheduler expression (UTC). */
+            scheduleExpression: string;
+            /** X-Ray tracing of the state machine and its Lambdas. */
+            tracing: boolean;
+        };
         /** SageMaker Model Monitor data-quality schedule (closed to new AWS customers: off unless your account has it). */
         modelMonitorSchedule: boolean;
         instanceType: string;
@@ -699,6 +719,16 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             serverlessMonitor: r.bool("monitoring.serverlessMonitor", true),
             serverlessReservedConcurrency: r.raw_("monitoring.serverlessReservedConcurrency") === undefined ? undefined : r.num("monitoring.serverlessReservedConcurrency", undefined, 1, 1000, true),
             serverlessScheduleExpression: r.str("monitoring.serverlessScheduleExpression", "rate(1 hour)", /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, "an EventBridge schedule such as rate(1 hour) or cron(0 * * * ? *)"),
+            distributed: {
+                enabled: r.bool("monitoring.distributed.enabled", false),
+                maxConcurrency: r.num("monitoring.distributed.maxConcurrency", 8, 1, 10000, true),
+                maxBatchBytes: r.num("monitoring.distributed.maxBatchBytes", 256 * 1024 * 1024, 1024 * 1024, 4 * 1024 ** 3, true),
+                maxBatchObjects: r.num("monitoring.distributed.maxBatchObjects", 500, 1, 1000, true),
+                toleratedFailurePercentage: r.num("monitoring.distributed.toleratedFailurePercentage", 5, 0, 100, true),
+                workerMemoryMb: r.num("monitoring.distributed.workerMemoryMb", 2048, 1024, 10240, true),
+                scheduleExpression: r.str("monitoring.distributed.scheduleExpression", "cron(5 * * * ? *)", /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, "an EventBridge Scheduler expression such as cron(5 * * * ? *)"),
+                tracing: r.bool("monitoring.distributed.tracing", false),
+            },
             modelMonitorSchedule: r.bool("monitoring.modelMonitorSchedule", false),
             instanceType: r.str("monitoring.instanceType", "ml.m5.large", INSTANCE_TYPE, "a SageMaker instance type such as ml.m5.large"),
             scheduleExpression: r.str("monitoring.scheduleExpression", "cron(0 * ? * * *)", /^cron\(.+\)$/, "a cron() expression such as cron(0 * ? * * *)"),

@@ -28,6 +28,7 @@ import { hostingHourlyPrice, serverlessRates } from "../policies/lib/cost";
 import { ModelRegistry } from "../components/model-registry";
 import { PlatformSecurity } from "../components/security";
 import { ServerlessMonitor } from "../components/serverless-monitor";
+import { DistributedMonitor } from "../components/distributed-monitor";
 import { tagTransformation } from "../components/tagging";
 import { ConfigError, endpointDeployable, PlatformConfig } from "./config";
 import { BUCKET_PURPOSES, BucketPurpose } from "../contracts/stack-outputs";
@@ -78,7 +79,9 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
     );
 
     // The serverless monitor's role is created with the keys, so that their policies can name it.
-    const serverlessMonitorOn = cfg.monitoring.serverlessMonitor && endpointOn;
+    // The distributed monitor, when enabled, replaces the single Lambda (one monitor writes an endpoint's reports).
+    const distributedMonitorOn = cfg.monitoring.distributed.enabled && endpointOn;
+    const serverlessMonitorOn = cfg.monitoring.serverlessMonitor && endpointOn && !distributedMonitorOn;
     const security = new PlatformSecurity(
         "security",
         {
@@ -92,6 +95,7 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             ciOidcProviderArn: cfg.security.ciOidcProviderArn,
             ciOidcSubject: cfg.security.ciOidcSubject,
             serverlessMonitor: serverlessMonitorOn,
+            distributedMonitor: distributedMonitorOn,
             extraKeyUsers: recorderRole ? { logs: [recorderRole.arn] } : undefined,
             keyConfigurationReaders: [ciReadOnly.arn],
         },
@@ -147,7 +151,14 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             adminRoleArns: [...cfg.security.adminRoleArns, ...cfg.security.breakGlassRoleArns],
             // CI deploys from outside the VPC; Feature Store writes the offline store from the service's own network.
             // AWS Config delivers snapshots with its recorder role, from the service's network.
-            vpcEndpointExemptRoleArns: [security.roles.ciDeploy.arn, security.roles.featureStore.arn, ...(recorderRole ? [recorderRole.arn] : [])],
+            // The distributed monitor's state machine reads its plan (the Distributed Map's ItemReader) from Step Functions'
+            // network; its own policy allows only GetObject under partials/<endpoint>/.
+            vpcEndpointExemptRoleArns: [
+                security.roles.ciDeploy.arn,
+                security.roles.featureStore.arn,
+                ...(recorderRole ? [recorderRole.arn] : []),
+                ...(security.distributedMonitorRoles ? [security.distributedMonitorRoles.stateMachine.arn] : []),
+            ],
             trailName: `${p}-trail`,
             tags: cfg.tags,
         },
@@ -323,6 +334,37 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
                 logRetentionDays: cfg.logs.retentionDays,
                 role: security.serverlessMonitorRole,
                 reservedConcurrency: cfg.monitoring.serverlessReservedConcurrency,
+                tags: cfg.tags,
+            },
+            { ...opts },
+        );
+    }
+
+    // The distributed monitor (issue 14): the same metrics and reports, the profiling spread over a Distributed Map.
+    if (distributedMonitorOn && endpoint && security.distributedMonitorRoles) {
+        const d = cfg.monitoring.distributed;
+        new DistributedMonitor(
+            "distributed-monitor",
+            {
+                namePrefix: p,
+                endpointName: endpoint.endpointName,
+                scheduleName,
+                captureBucket: { name: b.capture.bucketName, prefix: "datacapture" },
+                monitoringBucket: { name: b.monitoring.bucketName },
+                kmsKeys: { capture: security.keys.data.arn, monitoring: security.keys.logs.arn, logs: security.keys.logs.arn },
+                vpcId: network.vpcId,
+                subnetIds: network.privateSubnetIds,
+                securityGroupIds: [network.jobSecurityGroupId],
+                scheduleExpression: d.scheduleExpression,
+                alarmTopicArn: alerts.topicArn,
+                logRetentionDays: cfg.logs.retentionDays,
+                roles: security.distributedMonitorRoles,
+                maxConcurrency: d.maxConcurrency,
+                maxBatchBytes: d.maxBatchBytes,
+                maxBatchObjects: d.maxBatchObjects,
+                toleratedFailurePercentage: d.toleratedFailurePercentage,
+                workerMemoryMb: d.workerMemoryMb,
+                tracing: d.tracing,
                 tags: cfg.tags,
             },
             { ...opts },

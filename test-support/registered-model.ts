@@ -19,3 +19,11 @@ export function withRegisteredModel(raw: RawConfig): RawConfig {
     if (ep.shadowVariant) ep.shadowVariant = { ...(ep.shadowVariant as object), modelPackageArn: modelPackageArn(prefix, variants.length + 1) };
     return { ...raw, "mlplatform:endpoint": ep };
 }
+
+/** A registered model with the distributed monitor (issue 14) enabled: it replaces the single serverless Lambda. */
+export function withDistributedMonitor(raw: RawConfig): RawConfig {
+    const r = withRegisteredModel(raw);
+    const mon = { ...((r["mlplatform:monitoring"] as Record<string, unknown>) ?? {}) };
+    mon.distributed = { ...((mon.distributed as Record<string, unknown>) ?? {}), enabled: true };
+    return { ...r, "mlplatform:monitoring": mon };
+}

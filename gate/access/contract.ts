@@ -156,6 +156,44 @@ export function neededProbes(m: AccessModel): Probe[] {
         const lg = m.logGroups.find((g) => g.name === `/aws/lambda/${fn.name}`);
         if (lg) probes.push(need("runtime:monitor", "serverlessMonitor", "logs:PutLogEvents", `${lg.arn}:log-stream:2026/12/02/[$LATEST]abc`, "write its logs"));
     }
+    // The distributed monitor at run time (components/distributed-monitor.ts, lib/monitoring/distributed): the scheduler
+    // starts the state machine; it invokes the worker (plan, profile) and reducer, starts its Distributed Map child
+    // executions and reads the plan (ItemReader, from Step Functions' network: exempt from the VPC-endpoint rule) -
+    // https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html.
+    const worker = m.functions.find((f) => f.name === `${o.namePrefix}-monitor-worker`);
+    const reducer = m.functions.find((f) => f.name === `${o.namePrefix}-monitor-reduce`);
+    if (o.endpoint && worker && reducer && has("monitorWorker") && has("monitorReduce") && has("monitorStates") && has("monitorScheduler")) {
+        const ep = o.endpoint.name;
+        const g = "runtime:distributed-monitor";
+        const sm = `arn:aws:states:${region}:${acct}:stateMachine:${o.namePrefix}-monitor`;
+        const run = `${o.buckets.monitoring.uri}partials/${ep}/${o.namePrefix}-data-quality/2026/12/02/07/exec-1`;
+        const sse = { "s3:x-amz-server-side-encryption-aws-kms-key-id": o.kmsKeyArns.logs };
+        probes.push(need("assume", "lambda.amazonaws.com", "sts:AssumeRole", m.role("monitorWorker").arn, "Lambda assumes the worker's role", { context: src }));
+        probes.push(need("assume", "lambda.amazonaws.com", "sts:AssumeRole", m.role("monitorReduce").arn, "Lambda assumes the reducer's role", { context: src }));
+        probes.push(need("assume", "states.amazonaws.com", "sts:AssumeRole", m.role("monitorStates").arn, "Step Functions assumes the state machine's role", { context: src }));
+        probes.push(need("assume", "scheduler.amazonaws.com", "sts:AssumeRole", m.role("monitorScheduler").arn, "EventBridge Scheduler assumes its role", { context: src }));
+        probes.push(need(g, "monitorScheduler", "states:StartExecution", sm, "the hourly schedule starts the state machine", { origin: "outside" }));
+        probes.push(need(g, "monitorStates", "lambda:InvokeFunction", worker.arn, "plan and profile batches", { origin: "outside" }));
+        probes.push(need(g, "monitorStates", "lambda:InvokeFunction", reducer.arn, "reduce", { origin: "outside" }));
+        probes.push(need(g, "monitorStates", "states:StartExecution", sm, "Distributed Map child executions", { origin: "outside" }));
+        probes.push(need(g, "monitorStates", "s3:GetObject", `${run}/manifest.json`, "the ItemReader reads the plan", { origin: "outside" }));
+        probes.push(need(g, "monitorStates", "sqs:SendMessage", `arn:aws:sqs:${region}:${acct}:${o.namePrefix}-monitor-dlq`, "dead-letter a failed batch or run", { origin: "outside" }));
+        probes.push(need(g, "monitorWorker", "s3:ListBucket", m.bucket("capture").arn, "plan: list the hour's capture", { context: { "s3:prefix": `datacapture/${ep}/champion/2026/12/02/06/` } }));
+        probes.push(need(g, "monitorWorker", "s3:GetObject", `${o.endpoint.captureUri}${ep}/champion/2026/12/02/06/c.jsonl`, "profile capture (data key via S3)"));
+        probes.push(need(g, "monitorWorker", "s3:GetObject", `${o.buckets.monitoring.uri}baselines/${ep}/constraints.json`, "plan: the baseline's columns"));
+        probes.push(need(g, "monitorWorker", "s3:PutObject", `${run}/manifest.json`, "plan: write the manifest", { context: sse }));
+        probes.push(need(g, "monitorWorker", "s3:PutObject", `${run}/batches/b000001.json`, "write a batch's partial profile", { context: sse }));
+        probes.push(need(g, "monitorReduce", "s3:GetObject", `${o.buckets.monitoring.uri}baselines/${ep}/statistics.json`, "read the baseline"));
+        probes.push(need(g, "monitorReduce", "s3:ListBucket", m.bucket("monitoring").arn, "list the run's partials", { context: { "s3:prefix": `partials/${ep}/${o.namePrefix}-data-quality/2026/12/02/07/exec-1/batches/` } }));
+        probes.push(need(g, "monitorReduce", "s3:GetObject", `${run}/batches/b000001.json`, "read a partial profile"));
+        probes.push(need(g, "monitorReduce", "s3:DeleteObject", `${run}/batches/b000001.json`, "delete the run's partials after the report"));
+        probes.push(need(g, "monitorReduce", "s3:PutObject", `${o.buckets.monitoring.uri}reports/data-quality/${ep}/${o.namePrefix}-data-quality/2026/12/02/07/statistics.json`, "write the report", { context: sse }));
+        for (const [key, fnm] of [["monitorWorker", worker], ["monitorReduce", reducer]] as const) {
+            if (fnm.kmsKeyArn) probes.push(need(g, key, "kms:Decrypt", fnm.kmsKeyArn, "decrypt its own environment", { context: { "kms:EncryptionContext:aws:lambda:FunctionArn": fnm.arn, "kms:ViaService": `lambda.${region}.amazonaws.com` } }));
+            const lg = m.logGroups.find((x) => x.name === `/aws/lambda/${fnm.name}`);
+            if (lg) probes.push(need(g, key, "logs:PutLogEvents", `${lg.arn}:log-stream:2026/12/02/[$LATEST]abc`, "write its logs"));
+        }
+    }
     // Feature Store: the offline store writer (https://docs.aws.amazon.com/sagemaker/latest/dg/feature-store-adding-policies.html).
     if (has("featureStore")) {
         const offline = `${o.offlineStoreUri}${acct}/sagemaker/${region}/offline-store/${o.featureGroupNames[0]}/data/part.parquet`;
@@ -180,6 +218,11 @@ function ownPrefixes(m: AccessModel): Record<string, { read: string[]; write: st
         hosting: { read: ["artifacts/", "curated/batch-transform/input/", "curated/model-input/"], write: ["capture/", "curated/evaluation/", "curated/batch-transform/output/"] },
         monitoring: { read: ["capture/", "monitoring/"], write: ["monitoring/"] },
         serverlessMonitor: { read: [`capture/datacapture/${ep}/`, `monitoring/baselines/${ep}/`], write: [`monitoring/reports/data-quality/${ep}/`] },
+        // the distributed monitor: the worker never writes reports, the reducer never reads capture
+        monitorWorker: { read: [`capture/datacapture/${ep}/`, `monitoring/baselines/${ep}/`], write: [`monitoring/partials/${ep}/`] },
+        monitorReduce: { read: [`monitoring/baselines/${ep}/`, `monitoring/partials/${ep}/`], write: [`monitoring/reports/data-quality/${ep}/`] },
+        monitorStates: { read: [`monitoring/partials/${ep}/`], write: [] },
+        monitorScheduler: { read: [], write: [] },
         featureStore: { read: ["curated/feature-store/"], write: ["curated/feature-store/"] },
         ciDeploy: { read: ["artifacts/models/"], write: [] },
     };
@@ -205,14 +248,15 @@ export function forbiddenProbes(m: AccessModel): Probe[] {
     for (const t of m.topics) probes.push(deny("forbidden:confused-deputy", "events.amazonaws.com", "sns:Publish", t.arn, "another account's EventBridge rule must not publish", { context: { "aws:SourceAccount": "999988887777", "aws:SourceArn": "arn:aws:events:us-east-1:999988887777:rule/x" } }));
     if (o.trailArn) probes.push(deny("forbidden:confused-deputy", "cloudtrail.amazonaws.com", "s3:PutObject", `${m.bucket("audit").arn}/cloudtrail/AWSLogs/999988887777/x.json.gz`, "another account's trail must not write to the audit bucket", { context: { "aws:SourceAccount": "999988887777", "aws:SourceArn": "arn:aws:cloudtrail:us-east-1:999988887777:trail/x", "s3:x-amz-acl": "bucket-owner-full-control" }, s3Only: true }));
 
-    const workloads = m.roles.filter((r) => !r.external && ["processing", "training", "hosting", "monitoring", "featureStore", "pipeline", "ciDeploy", "serverlessMonitor"].includes(r.key));
+    const workloads = m.roles.filter((r) => !r.external && ["processing", "training", "hosting", "monitoring", "featureStore", "pipeline", "ciDeploy", "serverlessMonitor", "monitorWorker", "monitorReduce", "monitorStates", "monitorScheduler"].includes(r.key));
     // Plaintext: every workload role, every bucket it can otherwise reach.
     for (const r of workloads) {
         for (const b of m.buckets) probes.push(deny("forbidden:non-tls", r.key, "s3:GetObject", `${b.arn}/any/object`, "no S3 access without TLS", { context: { "aws:SecureTransport": "false" }, s3Only: true }));
     }
     // Prod: data access outside the VPC endpoint (the CI deploy and Feature Store roles are the documented exceptions).
     if (prod) {
-        for (const r of workloads.filter((x) => x.key !== "ciDeploy" && x.key !== "featureStore")) {
+        // (and the distributed monitor's state machine role, which reads its plan from Step Functions' network)
+        for (const r of workloads.filter((x) => x.key !== "ciDeploy" && x.key !== "featureStore" && x.key !== "monitorStates")) {
             for (const b of m.buckets.filter((x) => x.purpose !== "accessLogs")) {
                 probes.push(deny("forbidden:outside-vpc-endpoint", r.key, "s3:GetObject", `${b.arn}/any/object`, "prod data only through the S3 VPC endpoint", { origin: "outside", s3Only: true }));
                 probes.push(deny("forbidden:outside-vpc-endpoint", r.key, "s3:PutObject", `${b.arn}/any/object`, "prod data only through the S3 VPC endpoint", { origin: "outside", s3Only: true }));
@@ -222,7 +266,7 @@ export function forbiddenProbes(m: AccessModel): Probe[] {
     // Other roles' prefixes: each role's reads/writes outside its own prefixes of the data buckets.
     const probesFor = ownPrefixes(m);
     const areas: Record<string, string> = { raw: "raw/", curated: "curated/", artifacts: "artifacts/", capture: "capture/", monitoring: "monitoring/" };
-    const samples = ["raw/adult/adult.data", "curated/prepared/train.csv", "curated/feature-store/x.parquet", "curated/evaluation/k/transform/x.out", "artifacts/models/j/output/model.tar.gz", "artifacts/features/transform.json", "artifacts/code/prepare-x/p.py", `capture/datacapture/${o.endpoint?.name ?? "endpoint"}/v/x.jsonl`, "monitoring/baselines/x/statistics.json", "monitoring/reports/x/report.json"];
+    const samples = ["raw/adult/adult.data", "curated/prepared/train.csv", "curated/feature-store/x.parquet", "curated/evaluation/k/transform/x.out", "artifacts/models/j/output/model.tar.gz", "artifacts/features/transform.json", "artifacts/code/prepare-x/p.py", `capture/datacapture/${o.endpoint?.name ?? "endpoint"}/v/x.jsonl`, "monitoring/baselines/x/statistics.json", "monitoring/reports/x/report.json", "monitoring/partials/x/s/2026/12/02/07/r/manifest.json", `monitoring/reports/data-quality/${o.endpoint?.name ?? "endpoint"}/s/2026/12/02/07/statistics.json`, `monitoring/partials/${o.endpoint?.name ?? "endpoint"}/s/2026/12/02/07/r/batches/b000001.json`];
     for (const r of workloads) {
         const own = probesFor[r.key];
         if (!own) continue;
@@ -232,6 +276,19 @@ export function forbiddenProbes(m: AccessModel): Probe[] {
             if (!own.read.some((p) => s.startsWith(p))) probes.push(deny("forbidden:other-prefixes", r.key, "s3:GetObject", arn, `${r.key} must not read ${s.split("/").slice(0, 2).join("/")}/`, { s3Only: true }));
             if (!own.write.some((p) => s.startsWith(p))) probes.push(deny("forbidden:other-prefixes", r.key, "s3:PutObject", arn, `${r.key} must not write ${s.split("/").slice(0, 2).join("/")}/`, { s3Only: true }));
         }
+    }
+    // The distributed monitor's roles do one job each (besides the prefixes above): the scheduler only starts its state
+    // machine, the state machine only runs its own functions and children, no Lambda role starts executions.
+    const has = (key: string) => m.roles.some((r) => r.key === key);
+    if (has("monitorStates") && has("monitorScheduler")) {
+        const g = "forbidden:distributed-monitor";
+        const sm = (n: string) => `arn:aws:states:${m.region}:${m.account}:stateMachine:${n}`;
+        probes.push(deny(g, "monitorScheduler", "states:StartExecution", sm("another-state-machine"), "the scheduler starts only the monitor", { origin: "outside" }));
+        probes.push(deny(g, "monitorStates", "states:StartExecution", sm("another-state-machine"), "the state machine starts only its own children", { origin: "outside" }));
+        for (const f of m.functions.filter((x) => !/-monitor-(worker|reduce)$/.test(x.name))) probes.push(deny(g, "monitorStates", "lambda:InvokeFunction", f.arn, `the state machine invokes only its worker and reducer, not ${f.name}`, { origin: "outside" }));
+        for (const f of m.functions) probes.push(deny(g, "monitorScheduler", "lambda:InvokeFunction", f.arn, `the scheduler invokes no function (${f.name})`, { origin: "outside" }));
+        for (const r of ["monitorWorker", "monitorReduce"]) if (has(r)) probes.push(deny(g, r, "states:StartExecution", sm(`${o.namePrefix}-monitor`), "a Lambda of the monitor cannot start runs"));
+        for (const k of m.keys.filter((x) => x.purpose === "artifacts")) for (const r of ["monitorWorker", "monitorReduce", "monitorStates"]) if (has(r)) probes.push(deny(g, r, "kms:Decrypt", k.arn, `${r} must not use the artifacts key`, { context: { "kms:ViaService": `s3.${m.region}.amazonaws.com` } }));
     }
     // The audit trail: no workload or delivery role may read, write or delete it, stop the trail or delete its logs.
     const audit = m.buckets.find((b) => b.purpose === "audit");

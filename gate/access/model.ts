@@ -175,7 +175,7 @@ export class AccessModel {
         }
         const purposeOf = new Map<string, string>();
         for (const [purpose, arn] of Object.entries(this.outputs.roleArns ?? {})) purposeOf.set(arn, purpose);
-        const LOGICAL: Record<string, string> = { "serverless-monitor-role": "serverlessMonitor", "network-flow-logs": "flowLogs", "cost-budget-action": "budgetAction", "audit-trail-to-logs": "trailToLogs", "ci-readonly-role": "ciReadOnly", "config-recorder": "configRecorder", "detective-remediation": "configRemediation" };
+        const LOGICAL: Record<string, string> = { "serverless-monitor-role": "serverlessMonitor", "network-flow-logs": "flowLogs", "cost-budget-action": "budgetAction", "audit-trail-to-logs": "trailToLogs", "ci-readonly-role": "ciReadOnly", "config-recorder": "configRecorder", "detective-remediation": "configRemediation", "security-monitor-worker": "monitorWorker", "security-monitor-reduce": "monitorReduce", "security-monitor-states": "monitorStates", "security-monitor-scheduler": "monitorScheduler" };
         for (const r of this.of("aws:iam/role:Role")) {
             const name = String(r.outputs.name ?? r.inputs.name);
             const arn = String(r.outputs.arn);

@@ -63,7 +63,9 @@ export const MODULE_COMMANDS: Record<string, string[]> = {
     "lib/aws/tuning.ts": ["CreateHyperParameterTuningJob", "DescribeHyperParameterTuningJob", "StopHyperParameterTuningJob"],
     "scripts/steps/deploy/aws.ts": ["InvokeEndpoint"],
     "scripts/steps/monitor/aws.ts": ["InvokeEndpoint"],
-    "lib/monitoring/lambda/handler.ts": ["GetObject", "ListObjectsV2", "PutObject"],
+    "lib/monitoring/lambda/run.ts": ["GetObject", "ListObjectsV2", "PutObject"],
+    "lib/monitoring/distributed/worker.ts": ["PutObject"],
+    "lib/monitoring/distributed/reduce.ts": ["DeleteObject", "GetObject"],
 };
 
 /** IAM actions per SDK command (beyond the obvious `<service>:<Command>`). */
@@ -71,6 +73,7 @@ export const COMMAND_ACTIONS: Record<string, string[]> = {
     GetObject: ["s3:GetObject"],
     PutObject: ["s3:PutObject", "s3:PutObjectTagging"],
     ListObjectsV2: ["s3:ListBucket"],
+    DeleteObject: ["s3:DeleteObject"],
     PutRecord: ["sagemaker:PutRecord"],
     InvokeEndpoint: ["sagemaker:InvokeEndpoint"],
     CreateEndpoint: ["sagemaker:CreateEndpoint", "sagemaker:AddTags"],

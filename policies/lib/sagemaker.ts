@@ -11,6 +11,7 @@ export const SM = {
     metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
     lambda: "aws:lambda/function:Function",
     serverlessMonitor: "mlplatform:monitoring:ServerlessMonitor",
+    distributedMonitor: "mlplatform:monitoring:DistributedMonitor",
 } as const;
 
 /** The endpoint's name when known (the `name` input; autonamed endpoints have it after `check`). */

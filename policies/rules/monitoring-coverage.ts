@@ -9,8 +9,10 @@
  *        `DataQualityJobDefinition`'s `dataQualityJobInput.endpointInput.endpointName`, is the endpoint;
  *     b. our serverless monitor: an `aws:lambda/function:Function` tagged
  *        `mlplatform:monitor-endpoint` = <endpoint name>;
- *     c. a component resource of type `mlplatform:monitoring:ServerlessMonitor` that registers an
- *        output `endpointName` (string) or `endpointNames` (string[]) naming the endpoint.
+ *     c. a component resource of type `mlplatform:monitoring:ServerlessMonitor` or
+ *        `mlplatform:monitoring:DistributedMonitor` (the Step Functions scale-out, whose reduce Lambda
+ *        carries the tag of (b)) that registers an output `endpointName` (string) or `endpointNames`
+ *        (string[]) naming the endpoint.
  *     CONVENTION for components/: the ServerlessMonitor component must call
  *     `this.registerOutputs({ endpointName })` (local components have no inputs in the engine's
  *     view; registered outputs are what policies see) and tag its Lambda as in (b).
@@ -140,7 +142,7 @@ export function monitoringFindings(resources: StackResource[], cfg: MonitoringCo
     const schedules = ofType(resources, SM.monitoringSchedule);
     const jobDefs = ofType(resources, SM.dataQualityJobDefinition);
     const lambdas = ofType(resources, SM.lambda);
-    const components = ofType(resources, SM.serverlessMonitor);
+    const components = [...ofType(resources, SM.serverlessMonitor), ...ofType(resources, SM.distributedMonitor)];
     const alarms = ofType(resources, SM.metricAlarm);
     // Each alarm's metrics once (not once per endpoint).
     const alarmMetrics = alarms.map((a) => ({ a, metrics: alarmMetricNames(toPlain(a.props) as Record<string, any>) }));

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ContractReport, formatFailure, runContract, summarize } from "../../gate/access/contract";
 import { AccessModel } from "../../gate/access/model";
 import { accessModelOf } from "../../gate/access/stack";
-import { withRegisteredModel } from "../../test-support/registered-model";
+import { withDistributedMonitor, withRegisteredModel } from "../../test-support/registered-model";
 
 function check(r: ContractReport): void {
     console.log(`      ${summarize(r)}`);
@@ -23,6 +23,8 @@ describe("access contract", function () {
             models[stack] = await accessModelOf(stack);
             // With a registered model the stack also has the endpoint and the serverless monitor (issue 9, defect 4).
             models[`${stack}+model`] = await accessModelOf(stack, { configure: withRegisteredModel });
+            // The distributed monitor (issue 14) in place of the single Lambda.
+            models[`${stack}+distributed`] = await accessModelOf(stack, { configure: withDistributedMonitor });
         }
     });
 
@@ -30,6 +32,17 @@ describe("access contract", function () {
         it(`${stack} (a fresh stack, no model yet): every needed access is allowed and every forbidden access denied`, () => {
             const r = runContract(models[stack]);
             assert.ok(r.needed > 150 && r.forbidden > 1000, `too few probes: ${summarize(r)}`);
+            check(r);
+        });
+        it(`${stack} with the distributed monitor: its four roles do what the run needs and nothing else (worker: capture and partials; reducer: partials and reports; state machine; scheduler)`, () => {
+            const r = runContract(models[`${stack}+distributed`]);
+            const groups = new Set(r.outcomes.map((x) => x.probe.group));
+            for (const g of ["runtime:distributed-monitor", "forbidden:distributed-monitor"]) assert.ok(groups.has(g), `${g} probes are part of the contract`);
+            assert.ok(!groups.has("runtime:monitor"), "the single Lambda is replaced");
+            const denied = (who: string, action: string, re: RegExp) => r.outcomes.some((x) => x.probe.expect === "Denied" && x.ok && x.probe.principal === who && x.probe.action === action && re.test(x.probe.resource));
+            assert.ok(denied("monitorReduce", "s3:GetObject", /capture.*\/datacapture\//), "the reducer cannot read capture");
+            assert.ok(denied("monitorWorker", "s3:PutObject", /\/reports\/data-quality\//), "the worker cannot write reports");
+            assert.ok(denied("monitorWorker", "s3:GetObject", /\/raw\/|adult/), "the worker cannot read other prefixes");
             check(r);
         });
         it(`${stack} with a registered model (endpoint and serverless monitor): the contract holds`, () => {

@@ -28,6 +28,8 @@ const EXPECTED = [
     "lib/monitoring/index.js",
     "lib/monitoring/lambda/handler.js",
     "lib/monitoring/lambda/metrics.js",
+    "lib/monitoring/lambda/run.js",
+    "lib/monitoring/shard.js",
     "lib/monitoring/sketch/kll.js",
 ];
 
@@ -58,15 +60,26 @@ describe("components/lambda-bundle", function () {
         assert.deepStrictEqual(Object.keys(files).sort(), EXPECTED);
         // every module the archive's code requires is either in the archive or external (built-in / runtime SDK)
         const bundle = collectLambdaSources(ENTRY);
-        assert.deepStrictEqual(bundle.externals, ["@aws-sdk/client-s3", "crypto", "fs", "os", "path", "readline", "stream", "stream/promises"]);
+        assert.deepStrictEqual(bundle.externals, ["@aws-sdk/client-s3", "crypto", "fs", "os", "path", "readline", "stream", "stream/promises", "worker_threads"]);
         for (const [p, code] of Object.entries(files)) {
-            assert.ok(!/require\("[^".][^"]*"\)/.test(code.replace(/require\("(@aws-sdk\/client-s3|crypto|fs|os|path|readline|stream|stream\/promises)"\)/g, "")), `${p} requires nothing else from npm`);
+            assert.ok(!/require\("[^".][^"]*"\)/.test(code.replace(/require\("(@aws-sdk\/client-s3|crypto|fs|os|path|readline|stream|stream\/promises|worker_threads)"\)/g, "")), `${p} requires nothing else from npm`);
             assert.ok(!code.includes("import "), `${p} is CommonJS`);
             assert.ok(code.includes('"use strict"'), `${p} is transpiled output`);
         }
         // modules the handler does not use are not carried (other monitors, the Pulumi components)
         assert.ok(!Object.keys(files).some((p) => /\/(ab|bias|modelquality)\//.test(p) || p.startsWith("components/")));
         assert.match(files["lib/monitoring/lambda/handler.js"], /exports\.handler = handler/);
+    });
+
+    it("the distributed monitor's archive: its handlers, the shared run code and the S3 layout contract, no other monitor", async () => {
+        const files = await archiveFiles(buildLambdaArchive("lib/monitoring/distributed/handler.ts"));
+        assert.deepStrictEqual(
+            Object.keys(files).filter((p) => !EXPECTED.includes(p)).sort(),
+            ["contracts/s3-layout.js", "lib/monitoring/distributed/handler.js", "lib/monitoring/distributed/reduce.js", "lib/monitoring/distributed/types.js", "lib/monitoring/distributed/worker.js"],
+        );
+        assert.ok(!Object.keys(files).some((p) => /\/(ab|bias|modelquality)\//.test(p) || p.startsWith("components/")));
+        assert.match(files["lib/monitoring/distributed/handler.js"], /exports\.worker = worker/);
+        assert.match(files["lib/monitoring/distributed/handler.js"], /exports\.reduce = reduce/);
     });
 
     it("is deterministic", async () => {

@@ -163,7 +163,7 @@ describe("gate: stack export path", function () {
         assert.match(added.find((v) => v.policy === "cost-within-budget")!.message, /no budget/);
     });
 
-    it("the committed fixture is a readable checkpoint of the prod program (refresh: npx ts-node --transpile-only test/gate/stack-export.ts)", async () => {
+    it("the committed fixture is a readable checkpoint of the prod program (refresh: npx ts-node --transpile-only test-support/stack-export.ts)", async () => {
         const doc = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as StackExport;
         assert.equal(doc.version, 3);
         const { stack, inputs } = inputsFromExport(FIXTURE);

@@ -19,6 +19,15 @@ describe("policies/monitoring-coverage", () => {
         assert.match(messages(await runS(policy, wrongTag))[0], /no monitor/);
     });
 
+    it("recognises the distributed monitor component (Step Functions scale-out, issue 14); another type does not count", async () => {
+        const distributed = endpointStack({ monitor: "none" });
+        distributed.push(res("mlplatform:monitoring:DistributedMonitor", "dm", { endpointName: distributed.find((r) => r.type === T.endpoint)!.props.name }));
+        assert.deepStrictEqual((await runS(policy, distributed)).violations, []);
+        const other = endpointStack({ monitor: "none" });
+        other.push(res("mlplatform:monitoring:SomethingElse", "x", { endpointName: other.find((r) => r.type === T.endpoint)!.props.name }));
+        assert.match(messages(await runS(policy, other))[0], /no monitor/);
+    });
+
     it("monitor matched through dependencies when names are unknown", async () => {
         const stack = endpointStack({ monitor: "none" });
         stack.push(res(T.lambda, "m", { tags: { "mlplatform:monitor-endpoint": UNKNOWN.string } }, { propertyDependencies: { tags: [urnOf(T.endpoint, "churn")] } }));

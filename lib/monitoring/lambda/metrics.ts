@@ -21,6 +21,10 @@ export const VIOLATIONS_METRIC = 'ConstraintViolations';
 export const SKIPPED_METRIC = 'SkippedRecords';
 /** Capture objects downloaded. */
 export const CAPTURE_OBJECTS_METRIC = 'CaptureObjects';
+/** Capture objects that could not be profiled at all (download failed, or no capture record in them). */
+export const POISONED_OBJECTS_METRIC = 'PoisonedObjects';
+/** The distributed monitor only: batches whose worker failed after its retries (their objects are not in the report). */
+export const FAILED_BATCHES_METRIC = 'FailedBatches';
 
 /** Dimension names (the same as the service's data-quality metrics). */
 export const MONITOR_DIMENSIONS = { endpoint: 'Endpoint', schedule: 'MonitoringSchedule' } as const;
