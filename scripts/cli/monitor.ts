@@ -29,6 +29,7 @@ import {
 import { defaultWorkers, profileCaptureSharded } from '../../lib/monitoring/shard';
 import { runModelQualityMonitor, mergeCaptureWithGroundTruthFolders, type ModelQualityConstraints } from '../../lib/monitoring/modelquality';
 import { biasMetricsEmf, computeBiasReport, runModelBiasMonitor, type FacetSpec, type LabelSpec, type Scalar } from '../../lib/monitoring/bias';
+import { choosePositiveLabel } from '../../lib/monitoring/bias/positive-label';
 import { analyzeAbTest, type AbRecord } from '../../lib/monitoring/ab';
 import { abRecordsOf, readCaptureVariants } from '../../lib/monitoring/ab/capture';
 import { collectMonitoringReports, writeMonitoringReport } from '../../lib/monitoring/report';
@@ -497,18 +498,12 @@ async function cmdBias(p: ParsedCli, ctx: Ctx): Promise<number> {
     const lv = o.get('label-value');
     if (lv !== undefined) spec = { values: lv.split(',').map((s) => s.trim()) };
     else {
-      const counts = new Map<string, number>();
-      for (const r of rows) {
-        const v = String(r[label] ?? '').trim();
-        if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
+      const pos = choosePositiveLabel(rows, label);
+      if ('distinct' in pos) {
+        throw new CliError(`--label ${label}`, `has ${pos.distinct.length} distinct values (${pos.distinct.slice(0, 6).join(', ')}), so the positive outcome cannot be chosen`, 'pass --label-value <value[,value]> (e.g. ">50K,>50K.")');
       }
-      if (counts.size !== 2) {
-        throw new CliError(`--label ${label}`, `has ${counts.size} distinct values (${[...counts.keys()].slice(0, 6).join(', ')}), so the positive outcome cannot be chosen`, 'pass --label-value <value[,value]> (e.g. ">50K,>50K.")');
-      }
-      const [[v1, c1], [v2, c2]] = [...counts.entries()];
-      const pos = ['1', 'true'].includes(v1.toLowerCase()) ? v1 : ['1', 'true'].includes(v2.toLowerCase()) ? v2 : c1 <= c2 ? v1 : v2;
-      spec = { values: [pos] };
-      ctx.io.out(`bias: positive label ${label}=${pos} (the ${['1', 'true'].includes(pos.toLowerCase()) ? 'true value' : 'less frequent value'}; --label-value to choose)`);
+      spec = { values: [pos.value] };
+      ctx.io.out(`bias: positive label ${label}=${pos.value} (the ${pos.why}; --label-value to choose)`);
     }
     for (const f of facets) if (!(f.column in rows[0])) throw new CliError(`--facet ${f.column}`, `is not a column of ${dsArg}`, `use one of ${Object.keys(rows[0]).join(', ')}`);
     const pc = o.get('predicted-column');

@@ -10,8 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { CliSpec, need, str, UsageError, withCli } from "../framework/cli";
 import { Manifest, manifestPath, StepRecord } from "../framework/manifest";
-import { readState } from "../../lib/serving/process";
-import { isServerPid } from "../../lib/serving/process";
+import { isServerPid, readState } from "../../lib/serving/process";
 import { isStepName, STEP_NAMES } from "../steps";
 
 export interface SummaryOptions {
