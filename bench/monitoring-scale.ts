@@ -130,7 +130,6 @@ const cpuMs = (): number => {
 };
 
 export async function run(records = 200_000, workers = 2): Promise<Record<string, unknown>> {
-  const mon = require('../lib/monitoring');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mon-scale-'));
   try {
     const { bytes } = writeCaptureFiles(dir, records);

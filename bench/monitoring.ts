@@ -117,7 +117,7 @@ export async function run(): Promise<Record<string, unknown>> {
   // ---- where the baseline's CPU goes: the native sorts of KLL level-0 compactions (Deequ's semantics sort each
   // compacted buffer; levels >= 1 merge sorted runs), measured by wrapping Float64Array.prototype.sort ----
   {
-    // eslint-disable-next-line @typescript-eslint/unbound-method
+     
     const orig = Float64Array.prototype.sort;
     let sortCpu = 0;
     let sorts = 0;
@@ -202,7 +202,7 @@ export const BEFORE = {
   scipy_ratio: 0.36,
 };
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;  
 
 /** The issue's target table from a run's results (used by `npm run bench -- --write-docs`). */
 export function markdown(r: Obj): string {

@@ -8,7 +8,7 @@ import * as path from "path";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DescribeInferenceRecommendationsJobCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { recommendationRows } from "../aws/recommender";
-import { capacityFromRecommender, Capacity, capacityFromLoadTest, LoadTestReport } from "./capacity";
+import { capacityFromRecommender, Capacity } from "./capacity";
 import { trafficFromCloudWatch } from "./cloudwatch";
 import type { OptimizerConfig } from "./config";
 import type { HostingPrices, InfraPrices } from "./engine";

@@ -22,7 +22,7 @@ import { DAYS_PER_MONTH, HOURS_PER_MONTH, runsPerMonth, scaledDownShareOfWeek } 
 import { StackResource, knownOrUndefined, ofType, resolveRefs, toPlain } from "./stack";
 import { isUnknown } from "./unknowns";
 const defaultPrices: PriceTable = require("../data/sagemaker-prices.json");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const infraPrices: { asOf: string; regions: Record<string, Record<string, { usd: number | null; verified: boolean }>> } = require("../data/aws-infra-prices.json");
 
 /**

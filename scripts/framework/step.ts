@@ -20,7 +20,7 @@ export type Target = "local" | "aws";
 /** Results type of each step, keyed by step name; the default knows no step (any name, untyped results). */
 export type ResultsMap = object;
 /** A map that knows no step: the context of code that runs any step (the runner, tests). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type AnyResults = any;
 /** The step names of a results map. */
 export type NameOf<M extends ResultsMap> = keyof M & string;

@@ -14,7 +14,7 @@ import {
     UpdateEndpointCommand,
     UpdateEndpointWeightsAndCapacitiesCommand,
 } from "@aws-sdk/client-sagemaker";
-import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import { InvokeEndpointCommand } from "@aws-sdk/client-sagemaker-runtime";
 import { StepError } from "../../scripts/framework/step";
 import batchStep from "../../scripts/steps/batch-infer/aws";
 import deployStep from "../../scripts/steps/deploy/aws";

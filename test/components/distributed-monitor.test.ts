@@ -18,7 +18,7 @@ import { MONITOR_ENDPOINT_TAG } from "../../components/serverless-monitor";
 import { SM } from "../../policies/lib/sagemaker";
 import { DISTRIBUTED_REDUCE_HANDLER, DISTRIBUTED_WORKER_HANDLER } from "../../lib/monitoring/distributed/types";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const aslValidator = require("asl-validator") as (d: unknown, o?: unknown) => { isValid: boolean; errors: unknown[] };
 
 const mocks = setupMocks();

@@ -13,7 +13,6 @@ import { formatReport, jsonReport, sarifReport } from "../../gate/format";
 import { npmRun } from "../helpers/cli";
 import { FIXTURE, StackExport } from "../../test-support/stack-export";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const fixture = (): StackExport => JSON.parse(fs.readFileSync(FIXTURE, "utf8"));
 const PLAINTEXT = "hunter2-do-not-print-0xC0FFEE";
 const CIPHERTEXT = "v1:AAAAsecretciphertextBBBB==";

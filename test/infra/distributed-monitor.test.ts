@@ -6,7 +6,6 @@
  * oracle: identity, boundary, key and bucket policies) allows the run's accesses and denies the rest.
  */
 import * as assert from "assert";
-import { createPlatform } from "../../infra/program";
 import { runGate, exitCode } from "../../gate/gate";
 import { ProgramRun } from "../../gate/runtime";
 import { IamOracle, ORACLE_ACCOUNT, actionMatches } from "../helpers/iam-oracle";

@@ -42,7 +42,7 @@ export async function readCaptureVariants(captureDir: string, o: { from?: Date; 
     if (md?.eventId) out.variantByEvent.set(md.eventId, v);
     if (o.scores) {
       const outP = ev.record.captureData.endpointOutput;
-      let rows: DecodedRow[] = [];
+      let rows: DecodedRow[];
       try {
         rows = outP ? decodePayload(outP) : [];
       } catch {

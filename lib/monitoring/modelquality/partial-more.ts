@@ -195,15 +195,11 @@ export function multiclassMetricsFromCounts(cm: Map<string, Map<string, number>>
   let wp = 0;
   const wf = [0, 0, 0];
   const betas = [0.5, 1, 2];
-  let top = '';
   let topCount = -1;
   for (const l of labels) {
     const ac = actualCount.get(l) ?? 0;
     if (ac === 0) continue;
-    if (ac > topCount) {
-      top = l;
-      topCount = ac;
-    }
+    if (ac > topCount) topCount = ac;
     const tp = cm.get(l)?.get(l) ?? 0;
     const pc = predictedCount.get(l) ?? 0;
     const precision = pc === 0 ? 0 : tp / pc;
