@@ -11,6 +11,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { StackOutputs } from "../../contracts/stack-outputs";
 import { parseS3Uri, s3Tagging } from "./common";
 import { withThrottlingRetry } from "./retry";
+import { MONITORING_CONTENT_TYPES } from "../../contracts/s3-layout";
 
 export interface PutOptions {
     /** KMS key for SSE-KMS: one of the stack's keys (data for datasets, artifacts for models and reports). */
@@ -145,11 +146,9 @@ async function download(s3: S3Client, uri: string, local: string): Promise<void>
     fs.writeFileSync(local, bytes);
 }
 
-const CONTENT_TYPES: Record<string, string> = { ".json": "application/json", ".jsonl": "application/jsonlines", ".csv": "text/csv", ".html": "text/html; charset=utf-8" };
-
 /** The Content-Type an uploaded file is given, by its extension (application/octet-stream when unknown). */
 export function contentTypeOf(file: string): string {
-    return CONTENT_TYPES[path.extname(file)] ?? "application/octet-stream";
+    return MONITORING_CONTENT_TYPES[path.extname(file)] ?? "application/octet-stream";
 }
 
 function listFiles(dir: string, out: string[] = []): string[] {

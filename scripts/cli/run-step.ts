@@ -8,10 +8,9 @@
  * 3 the workdir cannot be used (in use by another run, not writable, too little free space),
  * 130 / 143 interrupted by SIGINT / SIGTERM (the step is recorded `interrupted`, the processes it started are stopped).
  */
-import * as path from "path";
 import { ConfigError } from "../../infra/config";
 import { loadStackFile } from "../../infra/stack-config";
-import { CliSpec, FlagSpec, UsageError, withCli } from "../framework/cli";
+import { CliSpec, FlagSpec, PROJECT_DIR, runWorkdir, UsageError, withCli } from "../framework/cli";
 import { stopDescendants } from "../framework/children";
 import { markInterrupted, runStep, StepError } from "../framework/step";
 import { acquireWorkdirLock, checkWorkdir, DEFAULT_MIN_FREE_MB, errText, releaseWorkdirLock, WorkdirError } from "../framework/workdir";
@@ -80,8 +79,8 @@ async function run(argv: string[]): Promise<number> {
         const stack = String(p.flags.stack ?? "dev");
         const target = String(p.flags.target ?? "local");
         if (target !== "local" && target !== "aws") throw new UsageError(`option --target ${target}: expected local or aws`);
-        const projectDir = path.resolve(__dirname, "..", "..");
-        const workdir = path.resolve(String(p.flags.workdir ?? path.join(projectDir, ".ml-env", stack)));
+        const projectDir = PROJECT_DIR;
+        const workdir = runWorkdir(stack, p.flags.workdir === undefined ? undefined : String(p.flags.workdir));
         const { stack: _s, target: _t, workdir: _w, force, ...options } = p.flags;
         const config = loadStackFile(stack, projectDir);
         const minFree = process.env.ML_ENV_MIN_FREE_MB !== undefined ? Number(process.env.ML_ENV_MIN_FREE_MB) : DEFAULT_MIN_FREE_MB;

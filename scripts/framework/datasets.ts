@@ -8,6 +8,7 @@ import { loadTransform } from "../../lib/features";
 import { DMatrix } from "../../lib/training";
 import { StackOutputs } from "../../contracts/stack-outputs";
 import { LocalS3 } from "./local-s3";
+import { preparedUri, transformUri } from "../../contracts/s3-layout";
 
 export interface ModelData {
     train: DMatrix;
@@ -17,8 +18,8 @@ export interface ModelData {
 }
 
 export async function loadModelData(s3: LocalS3, out: StackOutputs): Promise<ModelData> {
-    const prepared = s3.pathOf(`${out.buckets.curated.uri}prepared/`);
-    const transformFile = s3.pathOf(`${out.buckets.artifacts.uri}features/transform.json`);
+    const prepared = s3.pathOf(preparedUri(out));
+    const transformFile = s3.pathOf(transformUri(out));
     const t = loadTransform(transformFile);
     const [train, validation, test] = await Promise.all(
         (["train", "validation", "test"] as const).map(async (s) => t.toDMatrix(await loadPreparedSplit(prepared, s))),

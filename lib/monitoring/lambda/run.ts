@@ -14,6 +14,7 @@ import * as path from 'path';
 import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { MONITORING_CONTENT_TYPES } from '../../../contracts/s3-layout';
 import { CAPTURE_PROBLEMS, CaptureReadStats, readCaptureRows } from '../capture';
 import { buildEmfLines } from '../emf';
 import { parseServiceJson } from '../dataquality/json';
@@ -415,12 +416,6 @@ export async function profileObjects(s3: S3Like, bucket: string, objects: Captur
 
 export const newWorkDir = (tmpDir: string | undefined, tag: string): Promise<string> => fs.promises.mkdtemp(path.join(tmpDir ?? os.tmpdir(), `${tag}-`));
 
-const REPORT_CONTENT_TYPES: Record<string, string> = {
-  '.json': 'application/json',
-  '.csv': 'text/csv',
-  '.jsonl': 'application/x-ndjson',
-};
-
 export interface PublishInput {
   ev: MonitorEvent;
   window: { start: Date; end: Date };
@@ -500,7 +495,7 @@ export async function publishReport(s3: S3Like, p: PublishInput): Promise<Monito
           Bucket: ev.monitoringBucket,
           Key: `${prefix}/${u.name}`,
           Body: u.body,
-          ContentType: REPORT_CONTENT_TYPES[path.extname(u.name)] ?? 'application/octet-stream',
+          ContentType: MONITORING_CONTENT_TYPES[path.extname(u.name)] ?? 'application/octet-stream',
           ServerSideEncryption: 'aws:kms',
           ...(p.reportsKmsKeyId ? { SSEKMSKeyId: p.reportsKmsKeyId } : {}),
         }),

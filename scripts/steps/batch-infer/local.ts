@@ -24,6 +24,7 @@ import { registryFor } from "../../../lib/registry";
 import type { StepDef } from "../index";
 import { BATCH_INFER } from "./step";
 import { runBatchTransform } from "../../../lib/serving";
+import { preparedUri, transformUri } from "../../../contracts/s3-layout";
 
 export const BATCH_DATA_PROCESSING = { InputFilter: "$[2:]", JoinSource: "Input", OutputFilter: "$[0,1,-1]" } as const;
 
@@ -43,7 +44,7 @@ const step: StepDef<"batch-infer"> = {
         const modelUri = pkg.InferenceSpecification.Containers[0].ModelDataUrl;
         const modelFile = ctx.s3.pathOf(modelUri);
         if (!fs.existsSync(modelFile)) throw new StepError(`model package ${group}/${pkg.ModelPackageVersion}: artifact ${modelUri} is missing; re-run --from train`);
-        const transformFile = ctx.s3.pathOf(`${out.buckets.artifacts.uri}features/transform.json`);
+        const transformFile = ctx.s3.pathOf(transformUri(out));
         if (!fs.existsSync(transformFile)) throw new StepError(`feature transform ${transformFile} is missing: re-run --from features`);
         const transformHash = `sha256:${sha256File(transformFile)}`;
         if (pkg.Lineage?.featuresHash && pkg.Lineage.featuresHash !== transformHash) {
@@ -52,7 +53,7 @@ const step: StepDef<"batch-infer"> = {
         const transform = loadTransform(transformFile);
 
         // The transform job's input: record_id, label, raw features — one record per line, no header.
-        const prepared = ctx.s3.pathOf(`${out.buckets.curated.uri}prepared/`);
+        const prepared = ctx.s3.pathOf(preparedUri(out));
         const test = await loadPreparedSplit(prepared, "test");
         if (test.length === 0) throw new StepError(`the prepared test split in ${prepared} is empty: re-run --from prepare`);
         const inputUri = `${out.buckets.curated.uri}batch-transform/input/test.csv`;

@@ -36,6 +36,7 @@ import { ModelPackage, registryFor } from "../../../lib/registry";
 import { EndpointConfig, endpointDir, isServerPid, loopbackRequest, startEndpoint } from "../../../lib/serving";
 import type { StepDef } from "../index";
 import { DEPLOY, parseVariantWeights, VariantWeight } from "./step";
+import { preparedUri, transformUri } from "../../../contracts/s3-layout";
 
 export interface PlannedVariant extends VariantWeight {
     modelPackageVersion: number;
@@ -129,7 +130,7 @@ const step: StepDef<"deploy"> = {
                     (pending.length ? `approve one with npm run registry -- approve --stack ${ctx.stack} --version ${pending[pending.length - 1]} --reason "..."` : "re-run --from train to register a model that passes pipeline.minAuc"),
             );
         }
-        const transformFile = ctx.s3.pathOf(`${out.buckets.artifacts.uri}features/transform.json`);
+        const transformFile = ctx.s3.pathOf(transformUri(out));
         if (!fs.existsSync(transformFile)) throw new StepError(`feature transform ${transformFile} is missing: re-run --from features`);
         const transformHash = `sha256:${sha256File(transformFile)}`;
         const { planned, notes } = planVariants(approved, configured, transformHash);
@@ -172,7 +173,7 @@ const step: StepDef<"deploy"> = {
 
         // Smoke test: a real test row through /invocations (captured like any request, with a recognisable inference id).
         const transform = loadTransform(transformFile);
-        const prepared = ctx.s3.pathOf(`${out.buckets.curated.uri}prepared/`);
+        const prepared = ctx.s3.pathOf(preparedUri(out));
         const [row] = (await loadPreparedSplit(prepared, "test")).slice(0, 1);
         const line = featureLine(row, transform.state.inputColumns);
         const inferenceId = `deploy-smoke-${Date.now()}`;

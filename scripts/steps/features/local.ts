@@ -12,6 +12,7 @@ import { StepError } from "../../framework/step";
 import type { StepDef } from "../index";
 import { FEATURES } from "./step";
 import { writeEdaReport } from "../../../lib/reports";
+import { preparedUri, transformUri } from "../../../contracts/s3-layout";
 
 const step: StepDef<"features"> = {
     ...FEATURES,
@@ -20,7 +21,7 @@ const step: StepDef<"features"> = {
     inputValues: (ctx) => ({ minFrequency: ctx.options["min-frequency"] ?? 10, encoding: ctx.options.encoding ?? "one-hot" }),
     async run(ctx) {
         const out = ctx.outputs();
-        const prepared = ctx.s3.pathOf(`${out.buckets.curated.uri}prepared/`);
+        const prepared = ctx.s3.pathOf(preparedUri(out));
         const [train, validation, test] = await Promise.all([
             loadPreparedSplit(prepared, "train"),
             loadPreparedSplit(prepared, "validation"),
@@ -29,7 +30,7 @@ const step: StepDef<"features"> = {
         const encoding = String(ctx.options.encoding ?? "one-hot");
         if (encoding !== "one-hot" && encoding !== "ordinal") throw new StepError(`--encoding ${encoding}: expected one-hot or ordinal`);
         const spec = featureSpecFromSchema(undefined, { encoding, minFrequency: Number(ctx.options["min-frequency"] ?? 10) });
-        const transformFile = ctx.s3.pathOf(`${out.buckets.artifacts.uri}features/transform.json`);
+        const transformFile = ctx.s3.pathOf(transformUri(out));
         const transform = fitTransform(train, spec, transformFile);
         const nFeatures = transform.apply(train.slice(0, 1)).nCols;
         ctx.log(`transform fitted on ${train.length} train rows: ${nFeatures} model features -> ${ctx.rel(transformFile)}`);

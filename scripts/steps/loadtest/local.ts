@@ -16,6 +16,7 @@ import type { StepDef } from "../index";
 import { LOADTEST } from "./step";
 import { LoadTestResult, ping, runLoadTest, runningEndpoint } from "../../../lib/serving";
 import { featureLine } from "../../framework/datasets";
+import { preparedUri, transformUri } from "../../../contracts/s3-layout";
 
 const MAX_LEVEL_SECONDS = 30;
 const WARMUP_REQUESTS = 200;
@@ -83,8 +84,8 @@ const step: StepDef<"loadtest"> = {
             throw new StepError(`endpoint ${dep.endpointName} is not running in ${ctx.workdir} (no live pid file or /ping failed): start it with ./build_ml_environment.sh --only deploy --workdir ${ctx.workdir}`);
         }
         const out = ctx.outputs();
-        const transform = loadTransform(ctx.s3.pathOf(`${out.buckets.artifacts.uri}features/transform.json`));
-        const test = await loadPreparedSplit(ctx.s3.pathOf(`${out.buckets.curated.uri}prepared/`), "test");
+        const transform = loadTransform(ctx.s3.pathOf(transformUri(out)));
+        const test = await loadPreparedSplit(ctx.s3.pathOf(preparedUri(out)), "test");
         const bodies = test.slice(0, 500).map((r) => featureLine(r, transform.state.inputColumns));
         if (bodies.length === 0) throw new StepError("the prepared test split is empty: re-run --from prepare");
         const run = new Date().toISOString().replace(/[-:T.Z]/g, "").slice(0, 14);

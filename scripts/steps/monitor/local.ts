@@ -22,6 +22,7 @@ import { StepError } from "../../framework/step";
 import type { StepDef } from "../index";
 import { replayAndMonitor, type MonitorReplayResult, type ReplaySpec, type ReplayTarget, type Row } from "./replay";
 import { MONITOR, monitorInputFiles, monitorInputValues, monitorStepResult, positiveInt, seedOption } from "./step";
+import { preparedUri, transformUri } from "../../../contracts/s3-layout";
 
 export interface MonitorReplayInput {
     /** URL of the running endpoint (loopback). */
@@ -180,9 +181,9 @@ const step: StepDef<"monitor"> = {
         if (!fs.existsSync(mqFile)) throw new StepError(`model-quality baseline ${out.buckets.monitoring.uri}model-quality/baseline/constraints.json is missing: run the evaluate step first (./build_ml_environment.sh --only evaluate)`);
         const mqConstraints = await readServiceJson<ModelQualityConstraints>(mqFile);
 
-        const transform = loadTransform(ctx.s3.pathOf(`${out.buckets.artifacts.uri}features/transform.json`));
+        const transform = loadTransform(ctx.s3.pathOf(transformUri(out)));
         const columns = transform.state.inputColumns;
-        const prepared = ctx.s3.pathOf(`${out.buckets.curated.uri}prepared/`);
+        const prepared = ctx.s3.pathOf(preparedUri(out));
         const train = (await loadPreparedSplit(prepared, "train")) as unknown as Row[];
         const n = positiveInt(ctx.options["replay-rows"], "replay-rows", undefined);
         const test = ((await loadPreparedSplit(prepared, "test")) as unknown as Row[]).slice(0, n);

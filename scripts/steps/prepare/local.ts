@@ -13,6 +13,7 @@ import { writeFileAtomic } from "../../../lib/data/io";
 import { StepError } from "../../framework/step";
 import type { StepDef } from "../index";
 import { PREPARE } from "./step";
+import { preparedUri } from "../../../contracts/s3-layout";
 
 const SOURCES = ["adult.data", "adult.test"];
 
@@ -58,7 +59,7 @@ const step: StepDef<"prepare"> = {
             raw[f] = dest;
             ctx.log(`landed ${f}: ${n} rows -> ${out.buckets.raw.uri}adult/${f}`);
         }
-        const outDir = ctx.s3.pathOf(`${out.buckets.curated.uri}prepared/`);
+        const outDir = ctx.s3.pathOf(preparedUri(out));
         let res: Awaited<ReturnType<typeof prepare>>;
         try {
             res = await prepare({

@@ -9,6 +9,7 @@ import { sha256File } from "../../../lib/data/io";
 import { registryFor } from "../../../lib/registry";
 import type { StepDef } from "../index";
 import { bestCandidate, candidates, codeVersion, REGISTER } from "./step";
+import { preparedUri, transformUri } from "../../../contracts/s3-layout";
 
 const step: StepDef<"register"> = {
     ...REGISTER,
@@ -20,9 +21,9 @@ const step: StepDef<"register"> = {
         // Choose on validation AUC only: the test set stays an unbiased estimate.
         const best = bestCandidate(candidates(ctx.resultsOf("train"), ctx.manifest.steps.tune?.status === "succeeded" ? ctx.resultsOf("tune") : undefined), (l) => ctx.log(l));
 
-        const prepared = ctx.s3.pathOf(`${out.buckets.curated.uri}prepared/`);
+        const prepared = ctx.s3.pathOf(preparedUri(out));
         const dataHash = ["train", "validation", "test"].map((s) => sha256File(`${prepared}/${s}.parquet`)).join(":");
-        const transformFile = ctx.s3.pathOf(`${out.buckets.artifacts.uri}features/transform.json`);
+        const transformFile = ctx.s3.pathOf(transformUri(out));
         if (!fs.existsSync(ctx.s3.pathOf(best.modelUri))) throw new Error(`model artifact ${best.modelUri} is missing; re-run --from ${best.source}`);
 
         const registry = registryFor(ctx.workdir, out.region, out.accountId);
