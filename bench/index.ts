@@ -19,11 +19,17 @@ export async function runPipeline(): Promise<Record<string, unknown>> {
     const workdir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-pipeline-"));
     try {
         const t0 = Date.now();
-        const r = spawnSync(path.join(ROOT, "build_ml_environment.sh"), ["--workdir", workdir], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        const r = spawnSync(path.join(ROOT, "build_ml_environment.sh"), ["--workdir", workdir], {
+            cwd: ROOT,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         const wall = (Date.now() - t0) / 1000;
         spawnSync(path.join(ROOT, "build_ml_environment.sh"), ["--workdir", workdir, "--teardown"], { cwd: ROOT, stdio: "ignore" });
         if (r.status !== 0) throw new Error(`pipeline failed (${r.status}):\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
-        const manifest = JSON.parse(fs.readFileSync(path.join(workdir, "manifest.json"), "utf8")) as { steps: Record<string, { durationMs: number; summary: string }> };
+        const manifest = JSON.parse(fs.readFileSync(path.join(workdir, "manifest.json"), "utf8")) as {
+            steps: Record<string, { durationMs: number; summary: string }>;
+        };
         const steps = Object.fromEntries(Object.entries(manifest.steps).map(([k, v]) => [k, { seconds: v.durationMs / 1000, summary: v.summary }]));
         return { wallSeconds: wall, steps };
     } finally {
@@ -38,11 +44,24 @@ function machine(): Record<string, unknown> {
     } catch {
         /* not a git checkout */
     }
-    return { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), loadavg: os.loadavg().map((x) => x.toFixed(2)), commit };
+    return {
+        date: new Date().toISOString(),
+        node: process.version,
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        loadavg: os.loadavg().map((x) => x.toFixed(2)),
+        commit,
+    };
 }
 
 function toMarkdown(results: Record<string, unknown>, info: Record<string, unknown>): string {
-    const lines = ["# Benchmarks", "", "Written by `npm run bench -- --write-docs`; numbers from the last run on the machine below. Targets are in the issues and in the sections.", ""];
+    const lines = [
+        "# Benchmarks",
+        "",
+        "Written by `npm run bench -- --write-docs`; numbers from the last run on the machine below. Targets are in the issues and in the sections.",
+        "",
+    ];
     lines.push("| machine | |", "|---|---|", ...Object.entries(info).map(([k, v]) => `| ${k} | ${Array.isArray(v) ? v.join(" ") : String(v)} |`), "");
     for (const [name, r] of Object.entries(results)) {
         lines.push(`## ${name}`, "");
@@ -73,8 +92,14 @@ export const SPEC: CliSpec = {
 
 async function main(argv: string[]): Promise<number> {
     return withCli(SPEC, argv, async (p) => {
-        for (const s of p.positionals) if (!SUITES.includes(s) && !ON_DEMAND.includes(s)) throw new UsageError(`benchmark '${s}' is unknown: choose from ${[...SUITES, ...ON_DEMAND].join(", ")}`);
-        await runSuites(p.positionals.length ? p.positionals : SUITES, p.flags["write-docs"] === true, typeof p.flags.json === "string" ? p.flags.json : undefined);
+        for (const s of p.positionals)
+            if (!SUITES.includes(s) && !ON_DEMAND.includes(s))
+                throw new UsageError(`benchmark '${s}' is unknown: choose from ${[...SUITES, ...ON_DEMAND].join(", ")}`);
+        await runSuites(
+            p.positionals.length ? p.positionals : SUITES,
+            p.flags["write-docs"] === true,
+            typeof p.flags.json === "string" ? p.flags.json : undefined,
+        );
         return 0;
     });
 }
@@ -104,7 +129,9 @@ async function runSuites(suites: string[], writeDocs: boolean, jsonFile: string 
     }
     const docs = path.join(ROOT, "docs");
     fs.mkdirSync(docs, { recursive: true });
-    const prev = fs.existsSync(path.join(docs, "benchmarks.json")) ? (JSON.parse(fs.readFileSync(path.join(docs, "benchmarks.json"), "utf8")) as { results: Record<string, unknown> }).results : {};
+    const prev = fs.existsSync(path.join(docs, "benchmarks.json"))
+        ? (JSON.parse(fs.readFileSync(path.join(docs, "benchmarks.json"), "utf8")) as { results: Record<string, unknown> }).results
+        : {};
     const merged = { ...prev, ...results };
     write(path.join(docs, "benchmarks.json"), JSON.stringify({ machine: info, results: merged }, null, 2) + "\n");
     write(path.join(docs, "benchmarks.md"), toMarkdown(merged, info));
@@ -112,8 +139,11 @@ async function runSuites(suites: string[], writeDocs: boolean, jsonFile: string 
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
-        process.stderr.write(`${(e as Error).stack}\n`);
-        process.exit(1);
-    });
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (e) => {
+            process.stderr.write(`${(e as Error).stack}\n`);
+            process.exit(1);
+        },
+    );
 }

@@ -6,50 +6,50 @@
  *
  *   npx ts-node --transpile-only bench/monitoring-scale.ts [records=200000] [workers=2]
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { formatCaptureRecord } from '../lib/monitoring/capture';
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { formatCaptureRecord } from "../lib/monitoring/capture";
 
 export function writeCaptureFiles(dir: string, records: number, files = 8, features = 20, seed = 7): { bytes: number } {
-  let s = seed >>> 0 || 1;
-  const u = (): number => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return (s + 0.5) / 4294967296;
-  };
-  let bytes = 0;
-  const per = Math.ceil(records / files);
-  for (let f = 0; f < files; f++) {
-    const hourDir = path.join(dir, 'AllTraffic', '2026', '01', '01', String(f % 24).padStart(2, '0'));
-    fs.mkdirSync(hourDir, { recursive: true });
-    const lines: string[] = [];
-    for (let r = f * per; r < Math.min(records, (f + 1) * per); r++) {
-      const cells: string[] = [];
-      for (let j = 0; j < features; j++) {
-        const k = j % 4;
-        if (k === 0) cells.push((Math.sqrt(-2 * Math.log(u())) * Math.cos(6.283185307179586 * u())).toFixed(6));
-        else if (k === 1) cells.push((u() * 100).toFixed(3));
-        else if (k === 2) cells.push(String(Math.floor(u() * 50)));
-        else cells.push(u() < 0.01 ? '' : Math.exp(u() * 3).toFixed(4));
-      }
-      lines.push(
-        formatCaptureRecord({
-          input: { data: cells.join(','), contentType: 'text/csv' },
-          output: { data: u().toFixed(6), contentType: 'text/csv' },
-          eventId: `00000000-0000-4000-8000-${String(r).padStart(12, '0')}`,
-          inferenceTime: new Date(Date.UTC(2026, 0, 1, f % 24, 0, r % 3600)),
-        }),
-      );
+    let s = seed >>> 0 || 1;
+    const u = (): number => {
+        s ^= s << 13;
+        s >>>= 0;
+        s ^= s >>> 17;
+        s ^= s << 5;
+        s >>>= 0;
+        return (s + 0.5) / 4294967296;
+    };
+    let bytes = 0;
+    const per = Math.ceil(records / files);
+    for (let f = 0; f < files; f++) {
+        const hourDir = path.join(dir, "AllTraffic", "2026", "01", "01", String(f % 24).padStart(2, "0"));
+        fs.mkdirSync(hourDir, { recursive: true });
+        const lines: string[] = [];
+        for (let r = f * per; r < Math.min(records, (f + 1) * per); r++) {
+            const cells: string[] = [];
+            for (let j = 0; j < features; j++) {
+                const k = j % 4;
+                if (k === 0) cells.push((Math.sqrt(-2 * Math.log(u())) * Math.cos(6.283185307179586 * u())).toFixed(6));
+                else if (k === 1) cells.push((u() * 100).toFixed(3));
+                else if (k === 2) cells.push(String(Math.floor(u() * 50)));
+                else cells.push(u() < 0.01 ? "" : Math.exp(u() * 3).toFixed(4));
+            }
+            lines.push(
+                formatCaptureRecord({
+                    input: { data: cells.join(","), contentType: "text/csv" },
+                    output: { data: u().toFixed(6), contentType: "text/csv" },
+                    eventId: `00000000-0000-4000-8000-${String(r).padStart(12, "0")}`,
+                    inferenceTime: new Date(Date.UTC(2026, 0, 1, f % 24, 0, r % 3600)),
+                }),
+            );
+        }
+        const text = lines.join("\n") + "\n";
+        bytes += Buffer.byteLength(text);
+        fs.writeFileSync(path.join(hourDir, `part-${f}.jsonl`), text);
     }
-    const text = lines.join('\n') + '\n';
-    bytes += Buffer.byteLength(text);
-    fs.writeFileSync(path.join(hourDir, `part-${f}.jsonl`), text);
-  }
-  return { bytes };
+    return { bytes };
 }
 
 /**
@@ -59,123 +59,151 @@ export function writeCaptureFiles(dir: string, records: number, files = 8, featu
  * note when a tool is absent.
  */
 function referenceRatios(rows = 1_000_000, features = 20): Record<string, unknown> {
-  const { spawnSync } = require('child_process') as typeof import('child_process');
-  const { DatasetProfiler, checkConstraints, suggestConstraints } = require('../lib/monitoring');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mon-ref-'));
-  try {
-    let s = 99;
-    const u = (): number => {
-      s ^= s << 13;
-      s >>>= 0;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      s >>>= 0;
-      return (s + 0.5) / 4294967296;
-    };
-    const make = (shift: number): Float64Array[] =>
-      Array.from({ length: features }, (_, j) => {
-        const a = new Float64Array(rows);
-        for (let i = 0; i < rows; i++) a[i] = j % 2 === 0 ? Math.sqrt(-2 * Math.log(u())) * Math.cos(6.283185307179586 * u()) + (j < 5 ? shift : 0) : u() * 100;
-        return a;
-      });
-    const base = make(0);
-    const cur = make(0.3);
-    const write = (name: string, cols: Float64Array[]): void => {
-      const buf = Buffer.alloc(rows * features * 8);
-      cols.forEach((c, j) => Buffer.from(c.buffer).copy(buf, j * rows * 8));
-      fs.writeFileSync(path.join(dir, name), buf);
-    };
-    write('base.f64', base);
-    write('cur.f64', cur);
-    const names = Array.from({ length: features }, (_, j) => `f${j}`);
-    let c = cpuMs();
-    const pb = new DatasetProfiler({ columnNames: names });
-    pb.addNumericColumns(base, rows);
-    const bs = pb.toStatistics();
-    const cons = suggestConstraints(bs);
-    const oursBaseline = cpuMs() - c;
-    c = cpuMs();
-    const pc = new DatasetProfiler({ columnNames: names });
-    pc.addNumericColumns(cur, rows);
-    checkConstraints({ baselineConstraints: cons, baselineStatistics: bs, currentStatistics: pc.toStatistics() });
-    const oursRun = cpuMs() - c;
-    const py = (exe: string, code: string): number | string => {
-      const r = spawnSync(exe, ['-c', code, dir, String(rows), String(features)], { encoding: 'utf8' });
-      if (r.status !== 0) return `unavailable (${exe}: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`;
-      return Math.round(Number(r.stdout.trim()) * 1000);
-    };
-    const load = "import sys,time,numpy as np\nd,n,f=sys.argv[1],int(sys.argv[2]),int(sys.argv[3])\nb=np.fromfile(d+'/base.f64').reshape(f,n)\nc=np.fromfile(d+'/cur.f64').reshape(f,n)\n";
-    const pandasMs = py('/usr/bin/python3', load + "import pandas as pd\ndf=pd.DataFrame(b.T)\nt=time.process_time()\ndf.describe()\nprint(time.process_time()-t)");
-    const scipyMs = py('/usr/bin/python3', load + "from scipy.stats import ks_2samp\nt=time.process_time()\n[ks_2samp(b[j],c[j]) for j in range(f)]\nprint(time.process_time()-t)");
-    return {
-      rows,
-      features,
-      ours_baseline_cpu_ms: Math.round(oursBaseline),
-      pandas_describe_cpu_ms: pandasMs,
-      ratio_ours_over_pandas: typeof pandasMs === 'number' ? +(oursBaseline / pandasMs).toFixed(2) : undefined,
-      ours_monitoring_run_cpu_ms: Math.round(oursRun),
-      scipy_ks_2samp_cpu_ms: scipyMs,
-      ratio_ours_over_scipy: typeof scipyMs === 'number' ? +(oursRun / scipyMs).toFixed(2) : undefined,
-      versions: (spawnSync('/usr/bin/python3', ['-c', 'import scipy,pandas,numpy;print(f"scipy {scipy.__version__}, pandas {pandas.__version__}, numpy {numpy.__version__}")'], { encoding: 'utf8' }).stdout ?? '').trim() || 'unavailable',
-      note: 'ours = full profile (moments, KLL, types) + suggested constraints / all checks incl. KLL drift; pandas describe = count/mean/std/min/quartiles/max; scipy = exact two-sample KS on the raw columns',
-    };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+    const { spawnSync } = require("child_process") as typeof import("child_process");
+    const { DatasetProfiler, checkConstraints, suggestConstraints } = require("../lib/monitoring");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mon-ref-"));
+    try {
+        let s = 99;
+        const u = (): number => {
+            s ^= s << 13;
+            s >>>= 0;
+            s ^= s >>> 17;
+            s ^= s << 5;
+            s >>>= 0;
+            return (s + 0.5) / 4294967296;
+        };
+        const make = (shift: number): Float64Array[] =>
+            Array.from({ length: features }, (_, j) => {
+                const a = new Float64Array(rows);
+                for (let i = 0; i < rows; i++)
+                    a[i] = j % 2 === 0 ? Math.sqrt(-2 * Math.log(u())) * Math.cos(6.283185307179586 * u()) + (j < 5 ? shift : 0) : u() * 100;
+                return a;
+            });
+        const base = make(0);
+        const cur = make(0.3);
+        const write = (name: string, cols: Float64Array[]): void => {
+            const buf = Buffer.alloc(rows * features * 8);
+            cols.forEach((c, j) => Buffer.from(c.buffer).copy(buf, j * rows * 8));
+            fs.writeFileSync(path.join(dir, name), buf);
+        };
+        write("base.f64", base);
+        write("cur.f64", cur);
+        const names = Array.from({ length: features }, (_, j) => `f${j}`);
+        let c = cpuMs();
+        const pb = new DatasetProfiler({ columnNames: names });
+        pb.addNumericColumns(base, rows);
+        const bs = pb.toStatistics();
+        const cons = suggestConstraints(bs);
+        const oursBaseline = cpuMs() - c;
+        c = cpuMs();
+        const pc = new DatasetProfiler({ columnNames: names });
+        pc.addNumericColumns(cur, rows);
+        checkConstraints({ baselineConstraints: cons, baselineStatistics: bs, currentStatistics: pc.toStatistics() });
+        const oursRun = cpuMs() - c;
+        const py = (exe: string, code: string): number | string => {
+            const r = spawnSync(exe, ["-c", code, dir, String(rows), String(features)], { encoding: "utf8" });
+            if (r.status !== 0) return `unavailable (${exe}: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()})`;
+            return Math.round(Number(r.stdout.trim()) * 1000);
+        };
+        const load =
+            "import sys,time,numpy as np\nd,n,f=sys.argv[1],int(sys.argv[2]),int(sys.argv[3])\nb=np.fromfile(d+'/base.f64').reshape(f,n)\nc=np.fromfile(d+'/cur.f64').reshape(f,n)\n";
+        const pandasMs = py(
+            "/usr/bin/python3",
+            load + "import pandas as pd\ndf=pd.DataFrame(b.T)\nt=time.process_time()\ndf.describe()\nprint(time.process_time()-t)",
+        );
+        const scipyMs = py(
+            "/usr/bin/python3",
+            load + "from scipy.stats import ks_2samp\nt=time.process_time()\n[ks_2samp(b[j],c[j]) for j in range(f)]\nprint(time.process_time()-t)",
+        );
+        return {
+            rows,
+            features,
+            ours_baseline_cpu_ms: Math.round(oursBaseline),
+            pandas_describe_cpu_ms: pandasMs,
+            ratio_ours_over_pandas: typeof pandasMs === "number" ? +(oursBaseline / pandasMs).toFixed(2) : undefined,
+            ours_monitoring_run_cpu_ms: Math.round(oursRun),
+            scipy_ks_2samp_cpu_ms: scipyMs,
+            ratio_ours_over_scipy: typeof scipyMs === "number" ? +(oursRun / scipyMs).toFixed(2) : undefined,
+            versions:
+                (
+                    spawnSync(
+                        "/usr/bin/python3",
+                        ["-c", 'import scipy,pandas,numpy;print(f"scipy {scipy.__version__}, pandas {pandas.__version__}, numpy {numpy.__version__}")'],
+                        { encoding: "utf8" },
+                    ).stdout ?? ""
+                ).trim() || "unavailable",
+            note: "ours = full profile (moments, KLL, types) + suggested constraints / all checks incl. KLL drift; pandas describe = count/mean/std/min/quartiles/max; scipy = exact two-sample KS on the raw columns",
+        };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 }
 
 const cpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
 };
 
 export async function run(records = 200_000, workers = 2): Promise<Record<string, unknown>> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mon-scale-'));
-  try {
-    const { bytes } = writeCaptureFiles(dir, records);
-    const out: Record<string, unknown> = { records, features: 20, capture_mb: +(bytes / 1e6).toFixed(1), load_average_1m: +os.loadavg()[0].toFixed(2) };
-    const names = Array.from({ length: 20 }, (_, j) => `f${j}`);
-    const { profileCaptureSharded } = require('../lib/monitoring/shard');
-    const measure = async (o: Record<string, unknown>) => {
-      const t = performance.now();
-      const c = cpuMs();
-      const r = await profileCaptureSharded(dir, { ...o, profiler: { columnNames: names } });
-      return { r, cpu: cpuMs() - c, wall: performance.now() - t };
-    };
-    // what `monitor analyze --workers 1` runs (byte-level scanner), then the JSON path (JSON.parse per line) it replaced
-    const one = await measure({ workers: 1 });
-    out.single = { rows: one.r.profiler.rows, cpu_ms: Math.round(one.cpu), wall_ms: Math.round(one.wall), records_per_cpu_s: Math.round(records / (one.cpu / 1000)), records_per_wall_s: Math.round(records / (one.wall / 1000)), load_average_1m: +os.loadavg()[0].toFixed(2) };
-    const js = await measure({ workers: 1, scanner: 'json' });
-    out.single_json_path = { rows: js.r.profiler.rows, cpu_ms: Math.round(js.cpu), wall_ms: Math.round(js.wall), records_per_cpu_s: Math.round(records / (js.cpu / 1000)), byte_scanner_speedup_cpu: +(js.cpu / one.cpu).toFixed(2) };
-    if (workers > 1) {
-      // the first sharded call of a ts-node process also transpiles the worker's module graph once (no such step for
-      // compiled JavaScript); the second call is the steady state
-      const first = await measure({ workers });
-      const sh = await measure({ workers });
-      out.sharded = {
-        first_call_cpu_ms_incl_transpile: Math.round(first.cpu),
-        first_call_wall_ms: Math.round(first.wall),
-        workers,
-        rows: sh.r.profiler.rows,
-        cpu_ms_incl_workers: Math.round(sh.cpu),
-        wall_ms: Math.round(sh.wall),
-        shard_wall_ms: sh.r.shards.map((x: { wallMs: number }) => x.wallMs),
-        speedup_wall_measured: +(one.wall / sh.wall).toFixed(2),
-        // the machine is shared: wall speedup is what the other sessions leave us; with idle cores and byte-balanced
-        // shards the wall speedup is about workers x (single-process CPU / sharded CPU incl. workers)
-        speedup_estimate_idle_cores: +((workers * one.cpu) / sh.cpu).toFixed(2),
-        load_average_1m: +os.loadavg()[0].toFixed(2),
-      };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mon-scale-"));
+    try {
+        const { bytes } = writeCaptureFiles(dir, records);
+        const out: Record<string, unknown> = { records, features: 20, capture_mb: +(bytes / 1e6).toFixed(1), load_average_1m: +os.loadavg()[0].toFixed(2) };
+        const names = Array.from({ length: 20 }, (_, j) => `f${j}`);
+        const { profileCaptureSharded } = require("../lib/monitoring/shard");
+        const measure = async (o: Record<string, unknown>) => {
+            const t = performance.now();
+            const c = cpuMs();
+            const r = await profileCaptureSharded(dir, { ...o, profiler: { columnNames: names } });
+            return { r, cpu: cpuMs() - c, wall: performance.now() - t };
+        };
+        // what `monitor analyze --workers 1` runs (byte-level scanner), then the JSON path (JSON.parse per line) it replaced
+        const one = await measure({ workers: 1 });
+        out.single = {
+            rows: one.r.profiler.rows,
+            cpu_ms: Math.round(one.cpu),
+            wall_ms: Math.round(one.wall),
+            records_per_cpu_s: Math.round(records / (one.cpu / 1000)),
+            records_per_wall_s: Math.round(records / (one.wall / 1000)),
+            load_average_1m: +os.loadavg()[0].toFixed(2),
+        };
+        const js = await measure({ workers: 1, scanner: "json" });
+        out.single_json_path = {
+            rows: js.r.profiler.rows,
+            cpu_ms: Math.round(js.cpu),
+            wall_ms: Math.round(js.wall),
+            records_per_cpu_s: Math.round(records / (js.cpu / 1000)),
+            byte_scanner_speedup_cpu: +(js.cpu / one.cpu).toFixed(2),
+        };
+        if (workers > 1) {
+            // the first sharded call of a ts-node process also transpiles the worker's module graph once (no such step for
+            // compiled JavaScript); the second call is the steady state
+            const first = await measure({ workers });
+            const sh = await measure({ workers });
+            out.sharded = {
+                first_call_cpu_ms_incl_transpile: Math.round(first.cpu),
+                first_call_wall_ms: Math.round(first.wall),
+                workers,
+                rows: sh.r.profiler.rows,
+                cpu_ms_incl_workers: Math.round(sh.cpu),
+                wall_ms: Math.round(sh.wall),
+                shard_wall_ms: sh.r.shards.map((x: { wallMs: number }) => x.wallMs),
+                speedup_wall_measured: +(one.wall / sh.wall).toFixed(2),
+                // the machine is shared: wall speedup is what the other sessions leave us; with idle cores and byte-balanced
+                // shards the wall speedup is about workers x (single-process CPU / sharded CPU incl. workers)
+                speedup_estimate_idle_cores: +((workers * one.cpu) / sh.cpu).toFixed(2),
+                load_average_1m: +os.loadavg()[0].toFixed(2),
+            };
+        }
+        if (process.env.MONITORING_BENCH_REFERENCES !== "0") out.reference_tools = referenceRatios();
+        out.load_average_1m_after = +os.loadavg()[0].toFixed(2);
+        out.peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
+        return out;
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
     }
-    if (process.env.MONITORING_BENCH_REFERENCES !== '0') out.reference_tools = referenceRatios();
-    out.load_average_1m_after = +os.loadavg()[0].toFixed(2);
-    out.peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
-    return out;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 if (require.main === module) {
-  run(Number(process.argv[2] ?? 200_000), Number(process.argv[3] ?? 2)).then((r) => console.log(JSON.stringify(r, null, 2)));
+    run(Number(process.argv[2] ?? 200_000), Number(process.argv[3] ?? 2)).then((r) => console.log(JSON.stringify(r, null, 2)));
 }

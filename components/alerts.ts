@@ -10,7 +10,9 @@ import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { PolicyStatement, policyDocument } from "./grants";
 
 /** A resource-policy statement: an IAM statement with a Principal. */
-export type ResourcePolicyStatement = PolicyStatement & { Principal: "*" | { Service: string | string[] } | { AWS: pulumi.Input<string> | pulumi.Input<string>[] } };
+export type ResourcePolicyStatement = PolicyStatement & {
+    Principal: "*" | { Service: string | string[] } | { AWS: pulumi.Input<string> | pulumi.Input<string>[] };
+};
 
 /** The resource types this component can create (tests; docs/components.md shows them per stack). */
 export const ALERTS_RESOURCE_TYPES: readonly string[] = [

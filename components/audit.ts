@@ -190,7 +190,11 @@ export class AuditTrail extends pulumi.ComponentResource {
             );
             this.cloudTrailRole = new aws.iam.Role(
                 `${name}-trail-to-logs`,
-                { assumeRolePolicy: trustPolicy("cloudtrail.amazonaws.com", account, trailArn), description: `CloudTrail ${trailName} delivery to its log group`, tags: args.tags },
+                {
+                    assumeRolePolicy: trustPolicy("cloudtrail.amazonaws.com", account, trailArn),
+                    description: `CloudTrail ${trailName} delivery to its log group`,
+                    tags: args.tags,
+                },
                 { parent: this },
             );
             const deliver = new aws.iam.RolePolicy(
@@ -198,7 +202,12 @@ export class AuditTrail extends pulumi.ComponentResource {
                 {
                     role: this.cloudTrailRole.id,
                     policy: policyDocument([
-                        { Sid: "DeliverTrailEvents", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${this.logGroup.arn}:log-stream:*` },
+                        {
+                            Sid: "DeliverTrailEvents",
+                            Effect: "Allow",
+                            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                            Resource: pulumi.interpolate`${this.logGroup.arn}:log-stream:*`,
+                        },
                     ]),
                 },
                 { parent: this },
@@ -227,7 +236,10 @@ export class AuditTrail extends pulumi.ComponentResource {
                                 { field: "eventCategory", equals: ["Data"] },
                                 { field: "resources.type", equals: ["AWS::SageMaker::Endpoint"] },
                                 { field: "eventName", equals: ["InvokeEndpoint"] },
-                                { field: "resources.ARN", startsWiths: [pulumi.interpolate`arn:${partition}:sagemaker:${region}:${account}:endpoint/${args.namePrefix}-`] },
+                                {
+                                    field: "resources.ARN",
+                                    startsWiths: [pulumi.interpolate`arn:${partition}:sagemaker:${region}:${account}:endpoint/${args.namePrefix}-`],
+                                },
                             ],
                         },
                         {
@@ -235,7 +247,10 @@ export class AuditTrail extends pulumi.ComponentResource {
                             fieldSelectors: [
                                 { field: "eventCategory", equals: ["Data"] },
                                 { field: "resources.type", equals: ["AWS::SageMaker::FeatureGroup"] },
-                                { field: "resources.ARN", startsWiths: [pulumi.interpolate`arn:${partition}:sagemaker:${region}:${account}:feature-group/${args.namePrefix}-`] },
+                                {
+                                    field: "resources.ARN",
+                                    startsWiths: [pulumi.interpolate`arn:${partition}:sagemaker:${region}:${account}:feature-group/${args.namePrefix}-`],
+                                },
                             ],
                         },
                     ],
@@ -262,13 +277,21 @@ export class AuditTrail extends pulumi.ComponentResource {
             noVpcJobs: rule("job-without-vpc", "SageMaker training/processing job or model created without a VPC configuration", noVpcJobPattern()),
             rolePolicyChanges: rule("role-policy-change", "Policy change on a platform IAM role", roleNames.apply(rolePolicyChangePattern)),
             keyTampering: rule("key-disable-or-delete", "A platform KMS key disabled or scheduled for deletion", keyArns.apply(keyTamperingPattern)),
-            retraining: rule("alarm-to-retraining", "Drift / model-quality alarm starts retraining", alarmToRetrainingPattern(args.retraining.alarmNamePrefixes)),
+            retraining: rule(
+                "alarm-to-retraining",
+                "Drift / model-quality alarm starts retraining",
+                alarmToRetrainingPattern(args.retraining.alarmNamePrefixes),
+            ),
         };
         toTopic("job-without-vpc", this.rules.noVpcJobs);
         toTopic("role-policy-change", this.rules.rolePolicyChanges);
         toTopic("key-disable-or-delete", this.rules.keyTampering);
         if ((args.breakGlassRoleArns ?? []).length > 0) {
-            this.breakGlassRule = rule("break-glass-used", "A break-glass role was assumed (docs/deploy.md)", pulumi.all(args.breakGlassRoleArns!).apply(breakGlassPattern));
+            this.breakGlassRule = rule(
+                "break-glass-used",
+                "A break-glass role was assumed (docs/deploy.md)",
+                pulumi.all(args.breakGlassRoleArns!).apply(breakGlassPattern),
+            );
             toTopic("break-glass-used", this.breakGlassRule);
         }
 
@@ -277,12 +300,19 @@ export class AuditTrail extends pulumi.ComponentResource {
             const pipelineArn = args.retraining.pipelineArn;
             this.retrainingRole = new aws.iam.Role(
                 `${name}-retraining`,
-                { assumeRolePolicy: trustPolicy("events.amazonaws.com", account, this.rules.retraining.arn), description: "EventBridge starts the retraining pipeline", tags: args.tags },
+                {
+                    assumeRolePolicy: trustPolicy("events.amazonaws.com", account, this.rules.retraining.arn),
+                    description: "EventBridge starts the retraining pipeline",
+                    tags: args.tags,
+                },
                 { parent: this },
             );
             const start = new aws.iam.RolePolicy(
                 `${name}-retraining`,
-                { role: this.retrainingRole.id, policy: policyDocument([{ Sid: "StartRetraining", Effect: "Allow", Action: "sagemaker:StartPipelineExecution", Resource: pipelineArn }]) },
+                {
+                    role: this.retrainingRole.id,
+                    policy: policyDocument([{ Sid: "StartRetraining", Effect: "Allow", Action: "sagemaker:StartPipelineExecution", Resource: pipelineArn }]),
+                },
                 { parent: this },
             );
             new aws.cloudwatch.EventTarget(
@@ -306,10 +336,19 @@ export class AuditTrail extends pulumi.ComponentResource {
         // ---- IAM events live in us-east-1: forward them to this region ----
         if (args.usEast1Provider) {
             const bus = pulumi.interpolate`arn:${partition}:events:${region}:${account}:event-bus/default`;
-            this.iamForwarder = rule("role-policy-change-forward", "Forward platform-role policy changes (IAM, us-east-1) to the stack region", roleNames.apply(rolePolicyChangePattern), args.usEast1Provider);
+            this.iamForwarder = rule(
+                "role-policy-change-forward",
+                "Forward platform-role policy changes (IAM, us-east-1) to the stack region",
+                roleNames.apply(rolePolicyChangePattern),
+                args.usEast1Provider,
+            );
             const fwdRole = new aws.iam.Role(
                 `${name}-iam-forwarder`,
-                { assumeRolePolicy: trustPolicy("events.amazonaws.com", account, this.iamForwarder.arn), description: "Forward IAM events to the stack region's event bus", tags: args.tags },
+                {
+                    assumeRolePolicy: trustPolicy("events.amazonaws.com", account, this.iamForwarder.arn),
+                    description: "Forward IAM events to the stack region's event bus",
+                    tags: args.tags,
+                },
                 { parent: this },
             );
             const put = new aws.iam.RolePolicy(
@@ -325,7 +364,10 @@ export class AuditTrail extends pulumi.ComponentResource {
         } else {
             region.apply((r) => {
                 if (r !== "us-east-1") {
-                    pulumi.log.warn(`AuditTrail: IAM events are only delivered in us-east-1; pass usEast1Provider so platform-role policy changes in ${r} raise alerts`, this);
+                    pulumi.log.warn(
+                        `AuditTrail: IAM events are only delivered in us-east-1; pass usEast1Provider so platform-role policy changes in ${r} raise alerts`,
+                        this,
+                    );
                 }
             });
         }

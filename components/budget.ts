@@ -110,7 +110,8 @@ function validate(a: CostGuardrailsArgs): void {
     if (a.enforceAction && (a.enforcedRoleNames ?? []).length === 0) p.push("enforceAction needs enforcedRoleNames");
     if (!(a.anomalyThresholdUsd > 0)) p.push(`anomalyThresholdUsd ${a.anomalyThresholdUsd} must be > 0`);
     if ((a.anomalySubscriber ?? "sns") === "email" && a.emails.length === 0) p.push("anomalySubscriber 'email' needs emails");
-    if (a.costPerThousandAlarm && !(a.costPerThousandAlarm.thresholdUsd > 0)) p.push(`costPerThousandAlarm.thresholdUsd ${a.costPerThousandAlarm.thresholdUsd} must be > 0`);
+    if (a.costPerThousandAlarm && !(a.costPerThousandAlarm.thresholdUsd > 0))
+        p.push(`costPerThousandAlarm.thresholdUsd ${a.costPerThousandAlarm.thresholdUsd} must be > 0`);
     if (p.length) throw new Error(`CostGuardrails: ${p.join("; ")}`);
 }
 
@@ -168,16 +169,18 @@ export class CostGuardrails extends pulumi.ComponentResource {
                           ],
                       }
                     : undefined,
-                notifications: [...args.thresholdsPercent].sort((x, y) => x - y).flatMap((threshold) =>
-                    NOTIFICATION_TYPES.map((notificationType) => ({
-                        notificationType,
-                        comparisonOperator: "GREATER_THAN",
-                        threshold,
-                        thresholdType: "PERCENTAGE",
-                        subscriberSnsTopicArns: [args.alertTopicArn],
-                        subscriberEmailAddresses: emails.length > 0 ? emails : undefined,
-                    })),
-                ),
+                notifications: [...args.thresholdsPercent]
+                    .sort((x, y) => x - y)
+                    .flatMap((threshold) =>
+                        NOTIFICATION_TYPES.map((notificationType) => ({
+                            notificationType,
+                            comparisonOperator: "GREATER_THAN",
+                            threshold,
+                            thresholdType: "PERCENTAGE",
+                            subscriberSnsTopicArns: [args.alertTopicArn],
+                            subscriberEmailAddresses: emails.length > 0 ? emails : undefined,
+                        })),
+                    ),
                 // Read by the policy pack (cost-within-budget): tag filters on keys neither activated in the stack nor
                 // declared active here make the budget blind.
                 tags: { ...args.tags, ...(args.costAllocationTagsActive ? { [COST_ALLOCATION_TAGS_ACTIVE_TAG]: "Project Environment CostCenter" } : {}) },
@@ -213,7 +216,10 @@ export class CostGuardrails extends pulumi.ComponentResource {
                             Effect: "Allow",
                             Principal: { Service: "budgets.amazonaws.com" },
                             Action: "sts:AssumeRole",
-                            Condition: { StringEquals: { "aws:SourceAccount": a }, ArnLike: { "aws:SourceArn": `arn:${p}:budgets::${a}:budget/${budgetName}/action/*` } },
+                            Condition: {
+                                StringEquals: { "aws:SourceAccount": a },
+                                ArnLike: { "aws:SourceArn": `arn:${p}:budgets::${a}:budget/${budgetName}/action/*` },
+                            },
                         },
                     ],
                 }),
@@ -265,9 +271,12 @@ export class CostGuardrails extends pulumi.ComponentResource {
         if (cpt) {
             const { queries, unpriced } = costPerThousandQueries(cpt.endpointName, cpt.variants);
             if (!queries.some((q) => q.id === "k_all")) {
-                throw new Error(`CostGuardrails: costPerThousandAlarm: no variant of ${cpt.endpointName} has a price (${unpriced.join(", ")}): add the prices to policies/data, or remove mlplatform:budget.costPerThousandAlarmUsd`);
+                throw new Error(
+                    `CostGuardrails: costPerThousandAlarm: no variant of ${cpt.endpointName} has a price (${unpriced.join(", ")}): add the prices to policies/data, or remove mlplatform:budget.costPerThousandAlarmUsd`,
+                );
             }
-            if (unpriced.length) void pulumi.log.warn(`CostGuardrails: the cost-per-1000 alarm leaves out variants without a price: ${unpriced.join(", ")}`, this);
+            if (unpriced.length)
+                void pulumi.log.warn(`CostGuardrails: the cost-per-1000 alarm leaves out variants without a price: ${unpriced.join(", ")}`, this);
             this.costPerThousandAlarm = new aws.cloudwatch.MetricAlarm(
                 `${name}-cost-per-1000`,
                 {
@@ -285,7 +294,15 @@ export class CostGuardrails extends pulumi.ComponentResource {
                         returnData: q.id === "k_all",
                         ...(q.expression !== undefined
                             ? { expression: q.expression }
-                            : { metric: { namespace: q.metric!.namespace, metricName: q.metric!.metricName, dimensions: q.metric!.dimensions, stat: q.metric!.stat, period: COST_PER_THOUSAND_ALARM.period } }),
+                            : {
+                                  metric: {
+                                      namespace: q.metric!.namespace,
+                                      metricName: q.metric!.metricName,
+                                      dimensions: q.metric!.dimensions,
+                                      stat: q.metric!.stat,
+                                      period: COST_PER_THOUSAND_ALARM.period,
+                                  },
+                              }),
                     })),
                     alarmActions: [args.alertTopicArn],
                     okActions: [args.alertTopicArn],
@@ -348,6 +365,8 @@ export class CostGuardrails extends pulumi.ComponentResource {
     /** Cost-allocation tags (account-wide: manage them from one stack only). */
     private activateTags(name: string, args: CostGuardrailsArgs): aws.costexplorer.CostAllocationTag[] {
         const tagKeys = args.activateCostAllocationTags ? (args.costAllocationTagKeys ?? DEFAULT_COST_ALLOCATION_TAG_KEYS) : [];
-        return tagKeys.map((tagKey) => new aws.costexplorer.CostAllocationTag(`${name}-cost-tag-${tagKey.toLowerCase()}`, { tagKey, status: "Active" }, { parent: this }));
+        return tagKeys.map(
+            (tagKey) => new aws.costexplorer.CostAllocationTag(`${name}-cost-tag-${tagKey.toLowerCase()}`, { tagKey, status: "Active" }, { parent: this }),
+        );
     }
 }

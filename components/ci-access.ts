@@ -156,13 +156,17 @@ export class CiReadOnlyRole extends pulumi.ComponentResource {
         const opt = { parent: this };
         const subjects = args.subjects && args.subjects.length > 0 ? args.subjects : readOnlySubjects(args.ciOidcSubject);
         for (const s of subjects) {
-            if (!/^repo:[^*/:]+\/[^*/:]+:.+$/.test(s)) throw new Error(`CiReadOnlyRole: subject '${s}' must name the repository (no wildcard owner or repository)`);
-            if (/:environment:/.test(s)) throw new Error(`CiReadOnlyRole: subject '${s}' is a deployment environment; the read-only role is for pull requests and the main branch`);
+            if (!/^repo:[^*/:]+\/[^*/:]+:.+$/.test(s))
+                throw new Error(`CiReadOnlyRole: subject '${s}' must name the repository (no wildcard owner or repository)`);
+            if (/:environment:/.test(s))
+                throw new Error(`CiReadOnlyRole: subject '${s}' is a deployment environment; the read-only role is for pull requests and the main branch`);
         }
         this.subjects = subjects;
         const account = aws.getCallerIdentityOutput({}, opt).accountId;
         const partition = aws.getPartitionOutput({}, opt).partition;
-        const providerArn = pulumi.output(args.ciOidcProviderArn ?? pulumi.interpolate`arn:${partition}:iam::${account}:oidc-provider/token.actions.githubusercontent.com`);
+        const providerArn = pulumi.output(
+            args.ciOidcProviderArn ?? pulumi.interpolate`arn:${partition}:iam::${account}:oidc-provider/token.actions.githubusercontent.com`,
+        );
         this.role = new aws.iam.Role(
             `${name}-role`,
             {
@@ -180,7 +184,12 @@ export class CiReadOnlyRole extends pulumi.ComponentResource {
             const out: PolicyStatement[] = [
                 { Sid: "ReadConfiguration", Effect: "Allow", Action: [...CI_READ_ACTIONS], Resource: "*" },
                 // A function's configuration includes its environment variables: only the platform's own functions.
-                { Sid: "ReadPlatformFunctions", Effect: "Allow", Action: [...CI_FUNCTION_READ_ACTIONS], Resource: `arn:${part}:lambda:*:*:function:${args.namePrefix}-*` },
+                {
+                    Sid: "ReadPlatformFunctions",
+                    Effect: "Allow",
+                    Action: [...CI_FUNCTION_READ_ACTIONS],
+                    Resource: `arn:${part}:lambda:*:*:function:${args.namePrefix}-*`,
+                },
                 {
                     Sid: "NoPlatformData",
                     Effect: "Deny",

@@ -37,7 +37,12 @@ export const DATALAKE_RESOURCE_TYPES: readonly string[] = [
 export const KMS_EXEMPTION_TAG = "mlplatform:policy-exemption:s3-encryption-and-tls";
 export const ACCESS_LOGS_KMS_EXEMPTION_REASON = "S3 server access logging cannot deliver to SSE-KMS target buckets - SSE-S3 AES256 used instead";
 /** The access-log bucket's exemption: reason, approver, ticket, expiry (see policies/lib/exemptions.ts). */
-export const ACCESS_LOGS_KMS_EXEMPTION: Exemption = { reason: ACCESS_LOGS_KMS_EXEMPTION_REASON, approver: "platform-security", ticket: "MLP-103", expires: PLATFORM_EXEMPTIONS_EXPIRE };
+export const ACCESS_LOGS_KMS_EXEMPTION: Exemption = {
+    reason: ACCESS_LOGS_KMS_EXEMPTION_REASON,
+    approver: "platform-security",
+    ticket: "MLP-103",
+    expires: PLATFORM_EXEMPTIONS_EXPIRE,
+};
 
 /** S3 accepts only these characters in tag keys and values (PutBucketTagging fails with InvalidTag otherwise). */
 export const S3_TAG_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -46,7 +51,10 @@ export const S3_TAG_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 export function assertValidS3Tags(tags: Record<string, string>, where: string): void {
     for (const [k, v] of Object.entries(tags)) {
         if (k.length < 1 || k.length > 128 || !S3_TAG_PATTERN.test(k)) throw new Error(`${where}: tag key ${JSON.stringify(k)} is not a valid S3 tag key`);
-        if (v.length > 256 || !S3_TAG_PATTERN.test(v)) throw new Error(`${where}: tag ${k} = ${JSON.stringify(v)} is not a valid S3 tag value (letters, digits, spaces and _ . : / = + - @ only, at most 256)`);
+        if (v.length > 256 || !S3_TAG_PATTERN.test(v))
+            throw new Error(
+                `${where}: tag ${k} = ${JSON.stringify(v)} is not a valid S3 tag value (letters, digits, spaces and _ . : / = + - @ only, at most 256)`,
+            );
     }
 }
 
@@ -138,7 +146,10 @@ export function normalisePrefix(prefix: string | undefined): string {
 }
 
 function slug(prefix: string): string {
-    return prefix.replace(/[^a-zA-Z0-9]+/g, "-").replace(/^-+|-+$/g, "").toLowerCase();
+    return prefix
+        .replace(/[^a-zA-Z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "")
+        .toLowerCase();
 }
 
 /**
@@ -274,7 +285,9 @@ export class DataBucket extends pulumi.ComponentResource {
                         Action: "s3:PutObject",
                         Resource: objects,
                         Condition: {
-                            StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": allowedKeys.length > 0 ? [key, ...allowedKeys.filter((k) => k !== key)] : key },
+                            StringNotEquals: {
+                                "s3:x-amz-server-side-encryption-aws-kms-key-id": allowedKeys.length > 0 ? [key, ...allowedKeys.filter((k) => k !== key)] : key,
+                            },
                             Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
                         },
                     });
@@ -305,7 +318,14 @@ export class DataBucket extends pulumi.ComponentResource {
      * Grants `grantee` the given object actions under `prefix` (all objects when absent), listing under that prefix,
      * and the KMS use needed for the bucket's key. Building block of grantRead/grantWrite/grantReadWrite.
      */
-    grantObjectActions(grantee: Grantee, what: string, objectActions: string[], keyUse: KeyUse | undefined, prefix?: string, bucketActions: string[] = []): aws.iam.RolePolicy {
+    grantObjectActions(
+        grantee: Grantee,
+        what: string,
+        objectActions: string[],
+        keyUse: KeyUse | undefined,
+        prefix?: string,
+        bucketActions: string[] = [],
+    ): aws.iam.RolePolicy {
         const p = normalisePrefix(prefix);
         const grantName = p ? `${what}-${slug(p)}` : what;
         const statements = pulumi.all([this.bucket.arn, this.kmsKeyArn]).apply(([arn, key]) => {
@@ -403,17 +423,31 @@ export class DataLake extends pulumi.ComponentResource {
         const noncurrent = args.noncurrentVersionExpirationDays ?? 90;
         const abortDays = args.abortIncompleteMultipartUploadDays ?? 7;
         const accountId = pulumi.output(args.accountId ?? aws.getCallerIdentityOutput({}, { parent: this }).accountId);
-        const names = Object.fromEntries(BUCKET_PURPOSES.map((p) => [p, bucketNameOutput(args.namePrefix, p, args.suffix)])) as Record<BucketPurpose, pulumi.Output<string>>;
+        const names = Object.fromEntries(BUCKET_PURPOSES.map((p) => [p, bucketNameOutput(args.namePrefix, p, args.suffix)])) as Record<
+            BucketPurpose,
+            pulumi.Output<string>
+        >;
         this.trailArn = args.trailArn
             ? pulumi.output(args.trailArn)
             : pulumi.interpolate`arn:aws:cloudtrail:${args.region}:${accountId}:trail/${args.trailName ?? `${args.namePrefix}-trail`}`;
 
         const baseRules = (purpose: BucketPurpose): aws.types.input.s3.BucketLifecycleConfigurationRule[] => [
-            { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: { prefix: "" }, abortIncompleteMultipartUpload: { daysAfterInitiation: abortDays } },
+            {
+                id: "abort-incomplete-multipart-uploads",
+                status: "Enabled",
+                filter: { prefix: "" },
+                abortIncompleteMultipartUpload: { daysAfterInitiation: abortDays },
+            },
             { id: "expire-noncurrent-versions", status: "Enabled", filter: { prefix: "" }, noncurrentVersionExpiration: { noncurrentDays: noncurrent } },
-            ...(purpose === "raw" ? [{ id: "raw-to-infrequent-access", status: "Enabled", filter: { prefix: "" }, transitions: [{ days: rawIa, storageClass: "STANDARD_IA" }] }] : []),
-            ...(purpose === "capture" ? [{ id: "expire-captured-data", status: "Enabled", filter: { prefix: "" }, expiration: { days: args.captureExpirationDays } }] : []),
-            ...(purpose === "accessLogs" ? [{ id: "expire-access-logs", status: "Enabled", filter: { prefix: "" }, expiration: { days: args.accessLogExpirationDays ?? 365 } }] : []),
+            ...(purpose === "raw"
+                ? [{ id: "raw-to-infrequent-access", status: "Enabled", filter: { prefix: "" }, transitions: [{ days: rawIa, storageClass: "STANDARD_IA" }] }]
+                : []),
+            ...(purpose === "capture"
+                ? [{ id: "expire-captured-data", status: "Enabled", filter: { prefix: "" }, expiration: { days: args.captureExpirationDays } }]
+                : []),
+            ...(purpose === "accessLogs"
+                ? [{ id: "expire-access-logs", status: "Enabled", filter: { prefix: "" }, expiration: { days: args.accessLogExpirationDays ?? 365 } }]
+                : []),
         ];
 
         const exempt = [...(args.adminRoleArns ?? []), ...(args.vpcEndpointExemptRoleArns ?? [])];
@@ -441,16 +475,18 @@ export class DataLake extends pulumi.ComponentResource {
             {
                 ...common("accessLogs"),
                 encryption: { kind: "s3", exemption: ACCESS_LOGS_KMS_EXEMPTION },
-                extraPolicyStatements: pulumi.all([names.accessLogs, accountId, pulumi.all(sourceBucketArns)]).apply(([bucket, account, sources]): BucketPolicyStatement[] => [
-                    {
-                        Sid: "S3ServerAccessLogDelivery",
-                        Effect: "Allow",
-                        Principal: { Service: "logging.s3.amazonaws.com" },
-                        Action: "s3:PutObject",
-                        Resource: `arn:aws:s3:::${bucket}/*`,
-                        Condition: { ArnLike: { "aws:SourceArn": sources }, StringEquals: { "aws:SourceAccount": account } },
-                    },
-                ]),
+                extraPolicyStatements: pulumi
+                    .all([names.accessLogs, accountId, pulumi.all(sourceBucketArns)])
+                    .apply(([bucket, account, sources]): BucketPolicyStatement[] => [
+                        {
+                            Sid: "S3ServerAccessLogDelivery",
+                            Effect: "Allow",
+                            Principal: { Service: "logging.s3.amazonaws.com" },
+                            Action: "s3:PutObject",
+                            Resource: `arn:aws:s3:::${bucket}/*`,
+                            Condition: { ArnLike: { "aws:SourceArn": sources }, StringEquals: { "aws:SourceAccount": account } },
+                        },
+                    ]),
             },
             { parent: this },
         );

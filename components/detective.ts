@@ -79,44 +79,287 @@ export interface ManagedRule {
  */
 export const MANAGED_RULES: readonly ManagedRule[] = [
     // ---- SageMaker ----
-    { identifier: "SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED", name: "sagemaker-endpoint-configuration-kms-key-configured", trigger: "periodic", resourceTypes: ["AWS::SageMaker::EndpointConfig"], accountWide: false, preventive: ["encryption-at-rest-and-in-transit"], control: "encryption", securityHubControls: [] },
-    { identifier: "SAGEMAKER_NOTEBOOK_INSTANCE_KMS_KEY_CONFIGURED", name: "sagemaker-notebook-instance-kms-key-configured", trigger: "periodic", resourceTypes: ["AWS::SageMaker::NotebookInstance"], accountWide: false, preventive: ["encryption-at-rest-and-in-transit"], control: "encryption", securityHubControls: [] },
-    { identifier: "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS", name: "sagemaker-notebook-no-direct-internet-access", trigger: "periodic", resourceTypes: ["AWS::SageMaker::NotebookInstance"], accountWide: false, preventive: ["network-isolation"], control: "network-isolation", securityHubControls: ["SageMaker.1"] },
-    { identifier: "SAGEMAKER_MODEL_ISOLATION_ENABLED", name: "sagemaker-model-isolation-enabled", trigger: "change", resourceTypes: ["AWS::SageMaker::Model"], accountWide: false, preventive: ["network-isolation"], control: "network-isolation", securityHubControls: ["SageMaker.5"] },
-    { identifier: "SAGEMAKER_MODEL_IN_VPC", name: "sagemaker-model-in-vpc", trigger: "change", resourceTypes: ["AWS::SageMaker::Model"], accountWide: false, preventive: ["network-isolation"], control: "network-isolation", securityHubControls: [] },
-    { identifier: "SAGEMAKER_ENDPOINT_CONFIG_PROD_INSTANCE_COUNT", name: "sagemaker-endpoint-config-prod-instance-count", trigger: "periodic", resourceTypes: ["AWS::SageMaker::EndpointConfig"], accountWide: false, prodOnly: true, preventive: ["instance-types-and-capacity", "endpoint-autoscaling"], control: "capacity", securityHubControls: ["SageMaker.4"] },
-    { identifier: "SAGEMAKER_FEATURE_GROUP_TAGGED", name: "sagemaker-feature-group-tagged", trigger: "change", resourceTypes: ["AWS::SageMaker::FeatureGroup"], accountWide: false, preventive: ["required-tags"], control: "tagging", securityHubControls: [] },
+    {
+        identifier: "SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED",
+        name: "sagemaker-endpoint-configuration-kms-key-configured",
+        trigger: "periodic",
+        resourceTypes: ["AWS::SageMaker::EndpointConfig"],
+        accountWide: false,
+        preventive: ["encryption-at-rest-and-in-transit"],
+        control: "encryption",
+        securityHubControls: [],
+    },
+    {
+        identifier: "SAGEMAKER_NOTEBOOK_INSTANCE_KMS_KEY_CONFIGURED",
+        name: "sagemaker-notebook-instance-kms-key-configured",
+        trigger: "periodic",
+        resourceTypes: ["AWS::SageMaker::NotebookInstance"],
+        accountWide: false,
+        preventive: ["encryption-at-rest-and-in-transit"],
+        control: "encryption",
+        securityHubControls: [],
+    },
+    {
+        identifier: "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS",
+        name: "sagemaker-notebook-no-direct-internet-access",
+        trigger: "periodic",
+        resourceTypes: ["AWS::SageMaker::NotebookInstance"],
+        accountWide: false,
+        preventive: ["network-isolation"],
+        control: "network-isolation",
+        securityHubControls: ["SageMaker.1"],
+    },
+    {
+        identifier: "SAGEMAKER_MODEL_ISOLATION_ENABLED",
+        name: "sagemaker-model-isolation-enabled",
+        trigger: "change",
+        resourceTypes: ["AWS::SageMaker::Model"],
+        accountWide: false,
+        preventive: ["network-isolation"],
+        control: "network-isolation",
+        securityHubControls: ["SageMaker.5"],
+    },
+    {
+        identifier: "SAGEMAKER_MODEL_IN_VPC",
+        name: "sagemaker-model-in-vpc",
+        trigger: "change",
+        resourceTypes: ["AWS::SageMaker::Model"],
+        accountWide: false,
+        preventive: ["network-isolation"],
+        control: "network-isolation",
+        securityHubControls: [],
+    },
+    {
+        identifier: "SAGEMAKER_ENDPOINT_CONFIG_PROD_INSTANCE_COUNT",
+        name: "sagemaker-endpoint-config-prod-instance-count",
+        trigger: "periodic",
+        resourceTypes: ["AWS::SageMaker::EndpointConfig"],
+        accountWide: false,
+        prodOnly: true,
+        preventive: ["instance-types-and-capacity", "endpoint-autoscaling"],
+        control: "capacity",
+        securityHubControls: ["SageMaker.4"],
+    },
+    {
+        identifier: "SAGEMAKER_FEATURE_GROUP_TAGGED",
+        name: "sagemaker-feature-group-tagged",
+        trigger: "change",
+        resourceTypes: ["AWS::SageMaker::FeatureGroup"],
+        accountWide: false,
+        preventive: ["required-tags"],
+        control: "tagging",
+        securityHubControls: [],
+    },
     // ---- S3 ----
-    { identifier: "S3_BUCKET_SSL_REQUESTS_ONLY", name: "s3-bucket-ssl-requests-only", trigger: "change", resourceTypes: ["AWS::S3::Bucket"], accountWide: false, preventive: ["s3-encryption-and-tls"], control: "encryption", securityHubControls: ["S3.5"] },
-    { identifier: "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED", name: "s3-bucket-server-side-encryption-enabled", trigger: "change", resourceTypes: ["AWS::S3::Bucket"], accountWide: false, preventive: ["s3-encryption-and-tls"], control: "encryption", securityHubControls: [] },
-    { identifier: "S3_DEFAULT_ENCRYPTION_KMS", name: "s3-default-encryption-kms", trigger: "change", resourceTypes: ["AWS::S3::Bucket"], accountWide: false, preventive: ["s3-encryption-and-tls"], control: "encryption", securityHubControls: [] },
-    { identifier: "S3_BUCKET_PUBLIC_READ_PROHIBITED", name: "s3-bucket-public-read-prohibited", trigger: "both", resourceTypes: ["AWS::S3::Bucket"], accountWide: false, preventive: ["least-privilege-iam"], control: "least-privilege", securityHubControls: ["S3.2"] },
-    { identifier: "S3_BUCKET_PUBLIC_WRITE_PROHIBITED", name: "s3-bucket-public-write-prohibited", trigger: "both", resourceTypes: ["AWS::S3::Bucket"], accountWide: false, preventive: ["least-privilege-iam"], control: "least-privilege", securityHubControls: ["S3.3"] },
-    { identifier: "S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED", name: "s3-bucket-level-public-access-prohibited", trigger: "change", resourceTypes: ["AWS::S3::Bucket"], accountWide: false, preventive: ["least-privilege-iam", "s3-encryption-and-tls"], control: "least-privilege", securityHubControls: ["S3.8"] },
+    {
+        identifier: "S3_BUCKET_SSL_REQUESTS_ONLY",
+        name: "s3-bucket-ssl-requests-only",
+        trigger: "change",
+        resourceTypes: ["AWS::S3::Bucket"],
+        accountWide: false,
+        preventive: ["s3-encryption-and-tls"],
+        control: "encryption",
+        securityHubControls: ["S3.5"],
+    },
+    {
+        identifier: "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED",
+        name: "s3-bucket-server-side-encryption-enabled",
+        trigger: "change",
+        resourceTypes: ["AWS::S3::Bucket"],
+        accountWide: false,
+        preventive: ["s3-encryption-and-tls"],
+        control: "encryption",
+        securityHubControls: [],
+    },
+    {
+        identifier: "S3_DEFAULT_ENCRYPTION_KMS",
+        name: "s3-default-encryption-kms",
+        trigger: "change",
+        resourceTypes: ["AWS::S3::Bucket"],
+        accountWide: false,
+        preventive: ["s3-encryption-and-tls"],
+        control: "encryption",
+        securityHubControls: [],
+    },
+    {
+        identifier: "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+        name: "s3-bucket-public-read-prohibited",
+        trigger: "both",
+        resourceTypes: ["AWS::S3::Bucket"],
+        accountWide: false,
+        preventive: ["least-privilege-iam"],
+        control: "least-privilege",
+        securityHubControls: ["S3.2"],
+    },
+    {
+        identifier: "S3_BUCKET_PUBLIC_WRITE_PROHIBITED",
+        name: "s3-bucket-public-write-prohibited",
+        trigger: "both",
+        resourceTypes: ["AWS::S3::Bucket"],
+        accountWide: false,
+        preventive: ["least-privilege-iam"],
+        control: "least-privilege",
+        securityHubControls: ["S3.3"],
+    },
+    {
+        identifier: "S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED",
+        name: "s3-bucket-level-public-access-prohibited",
+        trigger: "change",
+        resourceTypes: ["AWS::S3::Bucket"],
+        accountWide: false,
+        preventive: ["least-privilege-iam", "s3-encryption-and-tls"],
+        control: "least-privilege",
+        securityHubControls: ["S3.8"],
+    },
     // ---- KMS ----
-    { identifier: "CMK_BACKING_KEY_ROTATION_ENABLED", name: "cmk-backing-key-rotation-enabled", trigger: "periodic", resourceTypes: ["AWS::KMS::Key"], accountWide: false, preventive: ["encryption-at-rest-and-in-transit"], control: "encryption", securityHubControls: ["KMS.4"] },
-    { identifier: "KMS_CMK_NOT_SCHEDULED_FOR_DELETION", name: "kms-cmk-not-scheduled-for-deletion", trigger: "periodic", resourceTypes: ["AWS::KMS::Key"], accountWide: false, preventive: ["encryption-at-rest-and-in-transit"], control: "encryption", securityHubControls: ["KMS.3"] },
+    {
+        identifier: "CMK_BACKING_KEY_ROTATION_ENABLED",
+        name: "cmk-backing-key-rotation-enabled",
+        trigger: "periodic",
+        resourceTypes: ["AWS::KMS::Key"],
+        accountWide: false,
+        preventive: ["encryption-at-rest-and-in-transit"],
+        control: "encryption",
+        securityHubControls: ["KMS.4"],
+    },
+    {
+        identifier: "KMS_CMK_NOT_SCHEDULED_FOR_DELETION",
+        name: "kms-cmk-not-scheduled-for-deletion",
+        trigger: "periodic",
+        resourceTypes: ["AWS::KMS::Key"],
+        accountWide: false,
+        preventive: ["encryption-at-rest-and-in-transit"],
+        control: "encryption",
+        securityHubControls: ["KMS.3"],
+    },
     // ---- SNS / logs ----
-    { identifier: "SNS_ENCRYPTED_KMS", name: "sns-encrypted-kms", trigger: "change", resourceTypes: ["AWS::SNS::Topic"], accountWide: false, preventive: ["encryption-at-rest-and-in-transit"], control: "encryption", securityHubControls: ["SNS.1"] },
-    { identifier: "CLOUDWATCH_LOG_GROUP_ENCRYPTED", name: "cloudwatch-log-group-encrypted", trigger: "periodic", resourceTypes: ["AWS::Logs::LogGroup"], accountWide: false, preventive: ["encryption-at-rest-and-in-transit"], control: "encryption", securityHubControls: [] },
-    { identifier: "CW_LOGGROUP_RETENTION_PERIOD_CHECK", name: "cw-loggroup-retention-period-check", trigger: "periodic", resourceTypes: ["AWS::Logs::LogGroup"], accountWide: false, preventive: ["monitoring-coverage"], control: "monitoring", securityHubControls: [], dynamicParams: ({ environment }) => ({ MinRetentionTime: environment === "prod" ? "90" : "7" }) }, // MinRetentionTime: the pack's monitoring-coverage minLogRetentionDays per environment
+    {
+        identifier: "SNS_ENCRYPTED_KMS",
+        name: "sns-encrypted-kms",
+        trigger: "change",
+        resourceTypes: ["AWS::SNS::Topic"],
+        accountWide: false,
+        preventive: ["encryption-at-rest-and-in-transit"],
+        control: "encryption",
+        securityHubControls: ["SNS.1"],
+    },
+    {
+        identifier: "CLOUDWATCH_LOG_GROUP_ENCRYPTED",
+        name: "cloudwatch-log-group-encrypted",
+        trigger: "periodic",
+        resourceTypes: ["AWS::Logs::LogGroup"],
+        accountWide: false,
+        preventive: ["encryption-at-rest-and-in-transit"],
+        control: "encryption",
+        securityHubControls: [],
+    },
+    {
+        identifier: "CW_LOGGROUP_RETENTION_PERIOD_CHECK",
+        name: "cw-loggroup-retention-period-check",
+        trigger: "periodic",
+        resourceTypes: ["AWS::Logs::LogGroup"],
+        accountWide: false,
+        preventive: ["monitoring-coverage"],
+        control: "monitoring",
+        securityHubControls: [],
+        dynamicParams: ({ environment }) => ({ MinRetentionTime: environment === "prod" ? "90" : "7" }),
+    }, // MinRetentionTime: the pack's monitoring-coverage minLogRetentionDays per environment
     // ---- network ----
-    { identifier: "VPC_FLOW_LOGS_ENABLED", name: "vpc-flow-logs-enabled", trigger: "periodic", resourceTypes: ["AWS::EC2::VPC"], accountWide: false, preventive: ["network-isolation", "monitoring-coverage"], control: "network-isolation", securityHubControls: ["EC2.6"], params: { trafficType: "ALL" } },
+    {
+        identifier: "VPC_FLOW_LOGS_ENABLED",
+        name: "vpc-flow-logs-enabled",
+        trigger: "periodic",
+        resourceTypes: ["AWS::EC2::VPC"],
+        accountWide: false,
+        preventive: ["network-isolation", "monitoring-coverage"],
+        control: "network-isolation",
+        securityHubControls: ["EC2.6"],
+        params: { trafficType: "ALL" },
+    },
     // ---- IAM ----
-    { identifier: "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS", name: "iam-policy-no-statements-with-admin-access", trigger: "change", resourceTypes: ["AWS::IAM::Policy"], accountWide: false, preventive: ["least-privilege-iam"], control: "least-privilege", securityHubControls: ["IAM.1"] },
-    { identifier: "IAM_USER_NO_POLICIES_CHECK", name: "iam-user-no-policies-check", trigger: "change", resourceTypes: ["AWS::IAM::User"], accountWide: true, preventive: ["least-privilege-iam"], control: "least-privilege", securityHubControls: ["IAM.2"] },
-    { identifier: "IAM_ROOT_ACCESS_KEY_CHECK", name: "iam-root-access-key-check", trigger: "periodic", resourceTypes: ["AWS::::Account"], accountWide: true, preventive: ["least-privilege-iam"], control: "least-privilege", securityHubControls: ["IAM.4"] },
+    {
+        identifier: "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS",
+        name: "iam-policy-no-statements-with-admin-access",
+        trigger: "change",
+        resourceTypes: ["AWS::IAM::Policy"],
+        accountWide: false,
+        preventive: ["least-privilege-iam"],
+        control: "least-privilege",
+        securityHubControls: ["IAM.1"],
+    },
+    {
+        identifier: "IAM_USER_NO_POLICIES_CHECK",
+        name: "iam-user-no-policies-check",
+        trigger: "change",
+        resourceTypes: ["AWS::IAM::User"],
+        accountWide: true,
+        preventive: ["least-privilege-iam"],
+        control: "least-privilege",
+        securityHubControls: ["IAM.2"],
+    },
+    {
+        identifier: "IAM_ROOT_ACCESS_KEY_CHECK",
+        name: "iam-root-access-key-check",
+        trigger: "periodic",
+        resourceTypes: ["AWS::::Account"],
+        accountWide: true,
+        preventive: ["least-privilege-iam"],
+        control: "least-privilege",
+        securityHubControls: ["IAM.4"],
+    },
     // ---- CloudTrail ----
-    { identifier: "CLOUD_TRAIL_ENABLED", name: "cloudtrail-enabled", trigger: "periodic", resourceTypes: ["AWS::::Account"], accountWide: true, preventive: ["monitoring-coverage"], control: "audit", securityHubControls: ["CloudTrail.1"] },
-    { identifier: "CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED", name: "cloud-trail-log-file-validation-enabled", trigger: "periodic", resourceTypes: ["AWS::CloudTrail::Trail"], accountWide: false, preventive: ["monitoring-coverage"], control: "audit", securityHubControls: ["CloudTrail.4"] },
-    { identifier: "CLOUD_TRAIL_ENCRYPTION_ENABLED", name: "cloud-trail-encryption-enabled", trigger: "periodic", resourceTypes: ["AWS::CloudTrail::Trail"], accountWide: false, preventive: ["monitoring-coverage", "encryption-at-rest-and-in-transit"], control: "audit", securityHubControls: ["CloudTrail.2"] },
-    { identifier: "CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED", name: "cloud-trail-cloud-watch-logs-enabled", trigger: "periodic", resourceTypes: ["AWS::CloudTrail::Trail"], accountWide: false, preventive: ["monitoring-coverage"], control: "audit", securityHubControls: ["CloudTrail.5"] },
+    {
+        identifier: "CLOUD_TRAIL_ENABLED",
+        name: "cloudtrail-enabled",
+        trigger: "periodic",
+        resourceTypes: ["AWS::::Account"],
+        accountWide: true,
+        preventive: ["monitoring-coverage"],
+        control: "audit",
+        securityHubControls: ["CloudTrail.1"],
+    },
+    {
+        identifier: "CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED",
+        name: "cloud-trail-log-file-validation-enabled",
+        trigger: "periodic",
+        resourceTypes: ["AWS::CloudTrail::Trail"],
+        accountWide: false,
+        preventive: ["monitoring-coverage"],
+        control: "audit",
+        securityHubControls: ["CloudTrail.4"],
+    },
+    {
+        identifier: "CLOUD_TRAIL_ENCRYPTION_ENABLED",
+        name: "cloud-trail-encryption-enabled",
+        trigger: "periodic",
+        resourceTypes: ["AWS::CloudTrail::Trail"],
+        accountWide: false,
+        preventive: ["monitoring-coverage", "encryption-at-rest-and-in-transit"],
+        control: "audit",
+        securityHubControls: ["CloudTrail.2"],
+    },
+    {
+        identifier: "CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED",
+        name: "cloud-trail-cloud-watch-logs-enabled",
+        trigger: "periodic",
+        resourceTypes: ["AWS::CloudTrail::Trail"],
+        accountWide: false,
+        preventive: ["monitoring-coverage"],
+        control: "audit",
+        securityHubControls: ["CloudTrail.5"],
+    },
 ];
 
 /** Managed rules AWS offers that the platform deliberately does not deploy, with the reason (shown in the compliance map). */
 export const NOT_DEPLOYED: readonly { identifier: string; reason: string }[] = [
-    { identifier: "IAM_NO_INLINE_POLICY_CHECK", reason: "the platform grants each role its own inline policies on purpose (components/grants.ts); the pack's least-privilege-iam policy judges what they allow" },
-    { identifier: "SageMaker endpoint data capture", reason: "AWS publishes no managed Config rule for endpoint data capture; the pack's monitoring-coverage policy requires it before deployment" },
+    {
+        identifier: "IAM_NO_INLINE_POLICY_CHECK",
+        reason: "the platform grants each role its own inline policies on purpose (components/grants.ts); the pack's least-privilege-iam policy judges what they allow",
+    },
+    {
+        identifier: "SageMaker endpoint data capture",
+        reason: "AWS publishes no managed Config rule for endpoint data capture; the pack's monitoring-coverage policy requires it before deployment",
+    },
 ];
 
 /** Security Hub FSBP standard ARN (region-specific, no account). */
@@ -163,7 +406,10 @@ export function conformancePackTemplate(namePrefix: string, environment: string,
     const resources: Record<string, unknown> = {};
     for (const r of rules) {
         const s = ruleSpec(namePrefix, environment, r, scopeTag);
-        const logical = r.name.split("-").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("");
+        const logical = r.name
+            .split("-")
+            .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+            .join("");
         resources[logical] = {
             Type: "AWS::Config::ConfigRule",
             Properties: {
@@ -269,14 +515,25 @@ export function configRecorderRole(name: string, namePrefix: string, tags?: Reco
             assumeRolePolicy: account.apply((a) =>
                 JSON.stringify({
                     Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: { Service: "config.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": a } } }],
+                    Statement: [
+                        {
+                            Effect: "Allow",
+                            Principal: { Service: "config.amazonaws.com" },
+                            Action: "sts:AssumeRole",
+                            Condition: { StringEquals: { "aws:SourceAccount": a } },
+                        },
+                    ],
                 }),
             ),
             tags,
         },
         opts,
     );
-    new aws.iam.RolePolicyAttachment(`${name}-aws-config-role`, { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AWS_ConfigRole` }, { ...opts, parent: role });
+    new aws.iam.RolePolicyAttachment(
+        `${name}-aws-config-role`,
+        { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AWS_ConfigRole` },
+        { ...opts, parent: role },
+    );
     return role;
 }
 
@@ -300,7 +557,9 @@ export class DetectiveControls extends pulumi.ComponentResource {
         super(COMPONENT_TYPES.DetectiveControls, name, {}, withPreviousTypes("DetectiveControls", opts));
         const p = args.namePrefix;
         if (!args.recorder && !args.existingRecorderName) {
-            throw new Error(`DetectiveControls: Config rules need a recorder in the account and region; set mlplatform:detective.createRecorder: true, or declare the existing one with mlplatform:detective.existingRecorderName (e.g. "default")`);
+            throw new Error(
+                `DetectiveControls: Config rules need a recorder in the account and region; set mlplatform:detective.createRecorder: true, or declare the existing one with mlplatform:detective.existingRecorderName (e.g. "default")`,
+            );
         }
         if (args.scopeTag && (!args.scopeTag.key || !args.scopeTag.value)) throw new Error("DetectiveControls: scopeTag needs a key and a value");
         const opt = { parent: this };
@@ -355,7 +614,11 @@ export class DetectiveControls extends pulumi.ComponentResource {
                 },
                 { ...opt, dependsOn: [this.recorder, delivery] },
             );
-            this.recorderStatus = new aws.cfg.RecorderStatus(`${name}-recorder-status`, { name: this.recorder.name, isEnabled: true }, { ...opt, dependsOn: [this.deliveryChannel] });
+            this.recorderStatus = new aws.cfg.RecorderStatus(
+                `${name}-recorder-status`,
+                { name: this.recorder.name, isEnabled: true },
+                { ...opt, dependsOn: [this.deliveryChannel] },
+            );
             ready = [this.recorderStatus];
         }
 
@@ -429,7 +692,10 @@ export class DetectiveControls extends pulumi.ComponentResource {
         // ---- optional, reversible remediation ----
         if (args.remediation?.s3PublicAccessBlock) {
             const target = this.rules.find((r, i) => selected[i].identifier === "S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED");
-            if (!target) throw new Error("DetectiveControls: remediation.s3PublicAccessBlock needs the s3-bucket-level-public-access-prohibited rule deployed as a rule (not inside a conformance pack)");
+            if (!target)
+                throw new Error(
+                    "DetectiveControls: remediation.s3PublicAccessBlock needs the s3-bucket-level-public-access-prohibited rule deployed as a rule (not inside a conformance pack)",
+                );
             const role = new aws.iam.Role(
                 `${name}-remediation`,
                 {
@@ -438,7 +704,14 @@ export class DetectiveControls extends pulumi.ComponentResource {
                     assumeRolePolicy: account.apply((a) =>
                         JSON.stringify({
                             Version: "2012-10-17",
-                            Statement: [{ Effect: "Allow", Principal: { Service: "ssm.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": a } } }],
+                            Statement: [
+                                {
+                                    Effect: "Allow",
+                                    Principal: { Service: "ssm.amazonaws.com" },
+                                    Action: "sts:AssumeRole",
+                                    Condition: { StringEquals: { "aws:SourceAccount": a } },
+                                },
+                            ],
                         }),
                     ),
                     tags: args.tags,
@@ -451,7 +724,12 @@ export class DetectiveControls extends pulumi.ComponentResource {
                     role: role.id,
                     policy: policyDocument(
                         partition.apply((part) => [
-                            { Sid: "BlockPublicAccessOnStackBuckets", Effect: "Allow" as const, Action: ["s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock"], Resource: `arn:${part}:s3:::${p}-*` },
+                            {
+                                Sid: "BlockPublicAccessOnStackBuckets",
+                                Effect: "Allow" as const,
+                                Action: ["s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock"],
+                                Resource: `arn:${part}:s3:::${p}-*`,
+                            },
                         ]),
                     ),
                 },

@@ -126,7 +126,8 @@ export function distributedMonitorDefinition(d: DefinitionInput): Record<string,
     ];
     const toDeadLetter = (next: string) => [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: next }];
     return {
-        Comment: "Distributed data-quality monitor: plan the hour's capture into batches, profile them in a Distributed Map, merge and report (components/distributed-monitor.ts)",
+        Comment:
+            "Distributed data-quality monitor: plan the hour's capture into batches, profile them in a Distributed Map, merge and report (components/distributed-monitor.ts)",
         StartAt: "Plan",
         TimeoutSeconds: d.timeoutSeconds,
         States: {
@@ -134,7 +135,15 @@ export function distributedMonitorDefinition(d: DefinitionInput): Record<string,
                 Type: "Task",
                 Resource: "arn:aws:states:::lambda:invoke",
                 Parameters: { FunctionName: d.workerArn, Payload: { action: "plan", "event.$": "$", "executionName.$": "$$.Execution.Name" } },
-                ResultSelector: { "run.$": "$.Payload.run", "manifest.$": "$.Payload.manifest", "plannedBatches.$": "$.Payload.plannedBatches", "objects.$": "$.Payload.objects", "bytes.$": "$.Payload.bytes", "variants.$": "$.Payload.variants", "endpointPrefix.$": "$.Payload.endpointPrefix" },
+                ResultSelector: {
+                    "run.$": "$.Payload.run",
+                    "manifest.$": "$.Payload.manifest",
+                    "plannedBatches.$": "$.Payload.plannedBatches",
+                    "objects.$": "$.Payload.objects",
+                    "bytes.$": "$.Payload.bytes",
+                    "variants.$": "$.Payload.variants",
+                    "endpointPrefix.$": "$.Payload.endpointPrefix",
+                },
                 ResultPath: "$.plan",
                 Retry: retry,
                 Catch: toDeadLetter("RunToDeadLetter"),
@@ -173,11 +182,21 @@ export function distributedMonitorDefinition(d: DefinitionInput): Record<string,
                             Resource: "arn:aws:states:::sqs:sendMessage",
                             Parameters: {
                                 QueueUrl: d.deadLetterQueueUrl,
-                                MessageBody: { kind: "batch_failed", "execution.$": "$$.Execution.Id", "runPrefix.$": "$.run.runPrefix", "batch.$": "$.batch", "error.$": "$.error" },
+                                MessageBody: {
+                                    kind: "batch_failed",
+                                    "execution.$": "$$.Execution.Id",
+                                    "runPrefix.$": "$.run.runPrefix",
+                                    "batch.$": "$.batch",
+                                    "error.$": "$.error",
+                                },
                             },
                             Next: "BatchFailed",
                         },
-                        BatchFailed: { Type: "Fail", Error: "BatchFailed", Cause: "The worker failed on this batch after its retries; the batch is in the dead-letter queue and counted as failed by the reducer." },
+                        BatchFailed: {
+                            Type: "Fail",
+                            Error: "BatchFailed",
+                            Cause: "The worker failed on this batch after its retries; the batch is in the dead-letter queue and counted as failed by the reducer.",
+                        },
                     },
                 },
                 MaxConcurrency: d.maxConcurrency,
@@ -191,7 +210,14 @@ export function distributedMonitorDefinition(d: DefinitionInput): Record<string,
                 Type: "Task",
                 Resource: "arn:aws:states:::lambda:invoke",
                 Parameters: { FunctionName: d.reduceArn, Payload: { "plan.$": "$.plan" } },
-                ResultSelector: { "status.$": "$.Payload.status", "rowsAnalyzed.$": "$.Payload.rowsAnalyzed", "violations.$": "$.Payload.violations", "poisonedObjects.$": "$.Payload.poisonedObjects", "batches.$": "$.Payload.batches", "reportKeys.$": "$.Payload.reportKeys" },
+                ResultSelector: {
+                    "status.$": "$.Payload.status",
+                    "rowsAnalyzed.$": "$.Payload.rowsAnalyzed",
+                    "violations.$": "$.Payload.violations",
+                    "poisonedObjects.$": "$.Payload.poisonedObjects",
+                    "batches.$": "$.Payload.batches",
+                    "reportKeys.$": "$.Payload.reportKeys",
+                },
                 ResultPath: "$.summary",
                 OutputPath: "$.summary",
                 Retry: retry,
@@ -204,7 +230,11 @@ export function distributedMonitorDefinition(d: DefinitionInput): Record<string,
                 Parameters: { QueueUrl: d.deadLetterQueueUrl, MessageBody: { kind: "run_failed", "execution.$": "$$.Execution.Id", "error.$": "$.error" } },
                 Next: "RunFailed",
             },
-            RunFailed: { Type: "Fail", Error: "MonitorRunFailed", Cause: "The hour's monitor run failed after its retries; see the dead-letter queue and the state machine's log group." },
+            RunFailed: {
+                Type: "Fail",
+                Error: "MonitorRunFailed",
+                Cause: "The hour's monitor run failed after its retries; see the dead-letter queue and the state machine's log group.",
+            },
         },
     };
 }
@@ -215,8 +245,10 @@ function validate(a: DistributedMonitorArgs): void {
         if (v !== undefined && (!Number.isInteger(v) || v < lo || v > hi)) p.push(`${k} ${v} must be an integer ${lo}..${hi}`);
     };
     if (!/^[a-z0-9-]{3,30}$/.test(a.namePrefix)) p.push(`namePrefix ${JSON.stringify(a.namePrefix)} must be 3-30 lowercase letters, digits or hyphens`);
-    if (!a.scheduleName || /[\s/*?]/.test(a.scheduleName)) p.push(`scheduleName ${JSON.stringify(a.scheduleName)} must be non-empty, without spaces, "/" or wildcards`);
-    if (a.scheduleExpression !== undefined && !/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/.test(a.scheduleExpression)) p.push(`scheduleExpression ${JSON.stringify(a.scheduleExpression)} must be rate(N unit) or cron(...)`);
+    if (!a.scheduleName || /[\s/*?]/.test(a.scheduleName))
+        p.push(`scheduleName ${JSON.stringify(a.scheduleName)} must be non-empty, without spaces, "/" or wildcards`);
+    if (a.scheduleExpression !== undefined && !/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/.test(a.scheduleExpression))
+        p.push(`scheduleExpression ${JSON.stringify(a.scheduleExpression)} must be rate(N unit) or cron(...)`);
     int("maxConcurrency", a.maxConcurrency, 1, 10000);
     int("maxBatchBytes", a.maxBatchBytes, 1024 * 1024, 4 * 1024 ** 3);
     int("maxBatchObjects", a.maxBatchObjects, 1, 1000);
@@ -258,7 +290,9 @@ export class DistributedMonitor extends pulumi.ComponentResource {
         const workerTimeout = args.workerTimeoutSeconds ?? 900;
         const tracing = args.tracing ?? false;
         const capturePrefix = trimSlashes(args.captureBucket.prefix);
-        const baselinePrefix = args.monitoringBucket.baselinePrefix ? pulumi.output(trimSlashes(args.monitoringBucket.baselinePrefix)) : pulumi.output(args.endpointName).apply(layoutBaselinePrefix);
+        const baselinePrefix = args.monitoringBucket.baselinePrefix
+            ? pulumi.output(trimSlashes(args.monitoringBucket.baselinePrefix))
+            : pulumi.output(args.endpointName).apply(layoutBaselinePrefix);
         const reportsPrefix = trimSlashes(args.monitoringBucket.reportsPrefix ?? "reports/data-quality");
         const partials = pulumi.output(args.endpointName).apply(partialsPrefix);
 
@@ -281,42 +315,124 @@ export class DistributedMonitor extends pulumi.ComponentResource {
         const capturePath = pulumi.interpolate`${capturePrefix ? `${capturePrefix}/` : ""}${args.endpointName}/`;
         const monitoringArn = s3Arn(args.monitoringBucket.name);
         const baselineRead: PolicyStatement[] = [
-            { Sid: "ListBaseline", Effect: "Allow", Action: "s3:ListBucket", Resource: monitoringArn, Condition: { StringLike: { "s3:prefix": baselinePrefix.apply((b) => [`${b}/*`]) } } },
+            {
+                Sid: "ListBaseline",
+                Effect: "Allow",
+                Action: "s3:ListBucket",
+                Resource: monitoringArn,
+                Condition: { StringLike: { "s3:prefix": baselinePrefix.apply((b) => [`${b}/*`]) } },
+            },
             { Sid: "ReadBaseline", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${monitoringArn}/${baselinePrefix}/*` },
         ];
         const workerData = grant(this, name, "data", worker, [
-            { Sid: "ListCaptureOfEndpoint", Effect: "Allow", Action: "s3:ListBucket", Resource: s3Arn(args.captureBucket.name), Condition: { StringLike: { "s3:prefix": pulumi.interpolate`${capturePath}*` } } },
-            { Sid: "ReadCaptureOfEndpoint", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${s3Arn(args.captureBucket.name)}/${capturePath}*` },
+            {
+                Sid: "ListCaptureOfEndpoint",
+                Effect: "Allow",
+                Action: "s3:ListBucket",
+                Resource: s3Arn(args.captureBucket.name),
+                Condition: { StringLike: { "s3:prefix": pulumi.interpolate`${capturePath}*` } },
+            },
+            {
+                Sid: "ReadCaptureOfEndpoint",
+                Effect: "Allow",
+                Action: "s3:GetObject",
+                Resource: pulumi.interpolate`${s3Arn(args.captureBucket.name)}/${capturePath}*`,
+            },
             { Sid: "DecryptCapture", Effect: "Allow", Action: "kms:Decrypt", Resource: args.kmsKeys.capture, Condition: viaS3 },
             ...baselineRead,
-            { Sid: "WritePartials", Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: pulumi.interpolate`${monitoringArn}/${partials}/*` },
-            { Sid: "MonitoringBucketKeyViaS3", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.kmsKeys.monitoring, Condition: viaS3 },
+            {
+                Sid: "WritePartials",
+                Effect: "Allow",
+                Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
+                Resource: pulumi.interpolate`${monitoringArn}/${partials}/*`,
+            },
+            {
+                Sid: "MonitoringBucketKeyViaS3",
+                Effect: "Allow",
+                Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                Resource: args.kmsKeys.monitoring,
+                Condition: viaS3,
+            },
         ]);
         const reportsPath = pulumi.interpolate`${reportsPrefix}/${args.endpointName}/${args.scheduleName}/`;
         this.reportsS3Uri = pulumi.interpolate`s3://${args.monitoringBucket.name}/${reportsPath}`;
         const reduceData = grant(this, name, "data", reducer, [
             ...baselineRead.map((s) => ({ ...s })),
-            { Sid: "ListPartials", Effect: "Allow", Action: "s3:ListBucket", Resource: monitoringArn, Condition: { StringLike: { "s3:prefix": pulumi.interpolate`${partials}/*` } } },
+            {
+                Sid: "ListPartials",
+                Effect: "Allow",
+                Action: "s3:ListBucket",
+                Resource: monitoringArn,
+                Condition: { StringLike: { "s3:prefix": pulumi.interpolate`${partials}/*` } },
+            },
             // read the run's partials, delete them once the report is written
-            { Sid: "ReadAndDeletePartials", Effect: "Allow", Action: ["s3:GetObject", "s3:DeleteObject"], Resource: pulumi.interpolate`${monitoringArn}/${partials}/*` },
-            { Sid: "WriteReports", Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: pulumi.interpolate`${monitoringArn}/${reportsPath}*` },
-            { Sid: "MonitoringBucketKeyViaS3", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.kmsKeys.monitoring, Condition: viaS3 },
+            {
+                Sid: "ReadAndDeletePartials",
+                Effect: "Allow",
+                Action: ["s3:GetObject", "s3:DeleteObject"],
+                Resource: pulumi.interpolate`${monitoringArn}/${partials}/*`,
+            },
+            {
+                Sid: "WriteReports",
+                Effect: "Allow",
+                Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
+                Resource: pulumi.interpolate`${monitoringArn}/${reportsPath}*`,
+            },
+            {
+                Sid: "MonitoringBucketKeyViaS3",
+                Effect: "Allow",
+                Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                Resource: args.kmsKeys.monitoring,
+                Condition: viaS3,
+            },
         ]);
 
         // ---- network and logs of both functions (as the single monitor) ----------------------------------------------
         const eniResources = pulumi
             .all([pulumi.output(args.subnetIds), pulumi.output(args.securityGroupIds), partition, accountId, region])
-            .apply(([subnets, sgs, part, acct, reg]) => [...subnets.map((s) => `subnet/${s}`), ...sgs.map((g) => `security-group/${g}`), "network-interface/*"].map((r) => `arn:${part}:ec2:${reg}:${acct}:${r}`));
+            .apply(([subnets, sgs, part, acct, reg]) =>
+                [...subnets.map((s) => `subnet/${s}`), ...sgs.map((g) => `security-group/${g}`), "network-interface/*"].map(
+                    (r) => `arn:${part}:ec2:${reg}:${acct}:${r}`,
+                ),
+            );
         const fnPolicies: Record<string, aws.iam.RolePolicy[]> = {};
         const logGroups: Record<string, aws.cloudwatch.LogGroup> = {};
-        for (const [g, fn, data] of [[worker, workerName, workerData], [reducer, reduceName, reduceData]] as const) {
-            const lg = new aws.cloudwatch.LogGroup(`${name}-${g.activity}-logs`, { name: `/aws/lambda/${fn}`, kmsKeyId: args.kmsKeys.logs, retentionInDays: args.logRetentionDays, tags }, child);
+        for (const [g, fn, data] of [
+            [worker, workerName, workerData],
+            [reducer, reduceName, reduceData],
+        ] as const) {
+            const lg = new aws.cloudwatch.LogGroup(
+                `${name}-${g.activity}-logs`,
+                { name: `/aws/lambda/${fn}`, kmsKeyId: args.kmsKeys.logs, retentionInDays: args.logRetentionDays, tags },
+                child,
+            );
             logGroups[fn] = lg;
             const statements: PolicyStatement[] = [
-                { Sid: "OwnLogGroupOnly", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${lg.arn}:log-stream:*` },
-                { Sid: "DecryptOwnEnvironment", Effect: "Allow", Action: "kms:Decrypt", Resource: args.kmsKeys.logs, Condition: { StringEquals: { "kms:EncryptionContext:aws:lambda:FunctionArn": fnArn(fn) } } },
-                { Sid: "DescribeNetwork", Effect: "Allow", Action: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs"], Resource: "*" }, // Describe* support only "*".
-                { Sid: "NetworkInterfacesInMonitorSubnets", Effect: "Allow", Action: ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], Resource: eniResources },
+                {
+                    Sid: "OwnLogGroupOnly",
+                    Effect: "Allow",
+                    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    Resource: pulumi.interpolate`${lg.arn}:log-stream:*`,
+                },
+                {
+                    Sid: "DecryptOwnEnvironment",
+                    Effect: "Allow",
+                    Action: "kms:Decrypt",
+                    Resource: args.kmsKeys.logs,
+                    Condition: { StringEquals: { "kms:EncryptionContext:aws:lambda:FunctionArn": fnArn(fn) } },
+                },
+                {
+                    Sid: "DescribeNetwork",
+                    Effect: "Allow",
+                    Action: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs"],
+                    Resource: "*",
+                }, // Describe* support only "*".
+                {
+                    Sid: "NetworkInterfacesInMonitorSubnets",
+                    Effect: "Allow",
+                    Action: ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+                    Resource: eniResources,
+                },
                 {
                     Sid: "OnlyInPlatformVpc",
                     Effect: "Deny",
@@ -324,7 +440,9 @@ export class DistributedMonitor extends pulumi.ComponentResource {
                     Resource: pulumi.interpolate`arn:${partition}:ec2:${region}:${accountId}:subnet/*`,
                     Condition: { StringNotEquals: { "ec2:Vpc": pulumi.interpolate`arn:${partition}:ec2:${region}:${accountId}:vpc/${args.vpcId}` } },
                 },
-                ...(tracing ? [{ Sid: "Tracing", Effect: "Allow" as const, Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" }] : []), // X-Ray writes support only "*".
+                ...(tracing
+                    ? [{ Sid: "Tracing", Effect: "Allow" as const, Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" }]
+                    : []), // X-Ray writes support only "*".
             ];
             fnPolicies[fn] = [data, grant(this, name, "runtime", g, statements)];
         }
@@ -348,7 +466,13 @@ export class DistributedMonitor extends pulumi.ComponentResource {
                 ephemeralStorage: { size: 2048 },
                 vpcConfig,
                 kmsKeyArn: args.kmsKeys.logs,
-                environment: { variables: { [ENV.reportsKmsKeyId]: args.kmsKeys.monitoring, [DISTRIBUTED_ENV.maxBatchBytes]: String(batchBytes), [DISTRIBUTED_ENV.maxBatchObjects]: String(args.maxBatchObjects ?? 500) } },
+                environment: {
+                    variables: {
+                        [ENV.reportsKmsKeyId]: args.kmsKeys.monitoring,
+                        [DISTRIBUTED_ENV.maxBatchBytes]: String(batchBytes),
+                        [DISTRIBUTED_ENV.maxBatchObjects]: String(args.maxBatchObjects ?? 500),
+                    },
+                },
                 tracingConfig: { mode: tracing ? "Active" : "PassThrough" },
                 loggingConfig: { logFormat: "Text", logGroup: logGroups[workerName].name },
                 tags,
@@ -390,7 +514,16 @@ export class DistributedMonitor extends pulumi.ComponentResource {
                 queueUrl: this.deadLetterQueue.url,
                 policy: pulumi.jsonStringify({
                     Version: "2012-10-17",
-                    Statement: [{ Sid: "DenyNonTls", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: this.deadLetterQueue.arn, Condition: { Bool: { "aws:SecureTransport": "false" } } }],
+                    Statement: [
+                        {
+                            Sid: "DenyNonTls",
+                            Effect: "Deny",
+                            Principal: "*",
+                            Action: "sqs:*",
+                            Resource: this.deadLetterQueue.arn,
+                            Condition: { Bool: { "aws:SecureTransport": "false" } },
+                        },
+                    ],
                 }),
             },
             child,
@@ -403,37 +536,73 @@ export class DistributedMonitor extends pulumi.ComponentResource {
         // ItemReader's s3:GetObject (here: the manifest under partials/), and lambda:InvokeFunction for the tasks.
         // Logging to CloudWatch Logs needs the log-delivery actions on "*"
         // (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html).
-        const smLogs = new aws.cloudwatch.LogGroup(`${name}-states-logs`, { name: `/aws/vendedlogs/states/${smName}`, kmsKeyId: args.kmsKeys.logs, retentionInDays: args.logRetentionDays, tags }, child);
+        const smLogs = new aws.cloudwatch.LogGroup(
+            `${name}-states-logs`,
+            { name: `/aws/vendedlogs/states/${smName}`, kmsKeyId: args.kmsKeys.logs, retentionInDays: args.logRetentionDays, tags },
+            child,
+        );
         const statesPolicy = grant(this, name, "run", states, [
-            { Sid: "InvokeMonitorFunctions", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [fnArn(workerName), pulumi.interpolate`${fnArn(workerName)}:*`, fnArn(reduceName), pulumi.interpolate`${fnArn(reduceName)}:*`] },
+            {
+                Sid: "InvokeMonitorFunctions",
+                Effect: "Allow",
+                Action: "lambda:InvokeFunction",
+                Resource: [fnArn(workerName), pulumi.interpolate`${fnArn(workerName)}:*`, fnArn(reduceName), pulumi.interpolate`${fnArn(reduceName)}:*`],
+            },
             { Sid: "StartDistributedMapChildren", Effect: "Allow", Action: "states:StartExecution", Resource: smArn },
-            { Sid: "ManageChildExecutions", Effect: "Allow", Action: ["states:DescribeExecution", "states:StopExecution"], Resource: pulumi.interpolate`arn:${partition}:states:${region}:${accountId}:execution:${smName}/*` },
+            {
+                Sid: "ManageChildExecutions",
+                Effect: "Allow",
+                Action: ["states:DescribeExecution", "states:StopExecution"],
+                Resource: pulumi.interpolate`arn:${partition}:states:${region}:${accountId}:execution:${smName}/*`,
+            },
             { Sid: "ReadManifest", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${monitoringArn}/${partials}/*` },
             { Sid: "DecryptManifestViaS3", Effect: "Allow", Action: "kms:Decrypt", Resource: args.kmsKeys.monitoring, Condition: viaS3 },
             { Sid: "DeadLetter", Effect: "Allow", Action: "sqs:SendMessage", Resource: this.deadLetterQueue.arn },
-            { Sid: "DeadLetterKeyViaSqs", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: args.kmsKeys.logs, Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`sqs.${region}.amazonaws.com` } } },
+            {
+                Sid: "DeadLetterKeyViaSqs",
+                Effect: "Allow",
+                Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+                Resource: args.kmsKeys.logs,
+                Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`sqs.${region}.amazonaws.com` } },
+            },
             {
                 Sid: "VendedLogDelivery",
                 Effect: "Allow",
-                Action: ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"],
+                Action: [
+                    "logs:CreateLogDelivery",
+                    "logs:GetLogDelivery",
+                    "logs:UpdateLogDelivery",
+                    "logs:DeleteLogDelivery",
+                    "logs:ListLogDeliveries",
+                    "logs:PutResourcePolicy",
+                    "logs:DescribeResourcePolicies",
+                    "logs:DescribeLogGroups",
+                ],
                 Resource: "*", // these log-delivery actions support only "*"
             },
-            ...(tracing ? [{ Sid: "Tracing", Effect: "Allow" as const, Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"], Resource: "*" }] : []),
+            ...(tracing
+                ? [
+                      {
+                          Sid: "Tracing",
+                          Effect: "Allow" as const,
+                          Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
+                          Resource: "*",
+                      },
+                  ]
+                : []),
         ]);
-        this.definition = pulumi
-            .all([this.workerFunction.arn, this.reduceFunction.arn, this.deadLetterQueue.url])
-            .apply(([workerArn, reduceArn, dlq]) =>
-                JSON.stringify(
-                    distributedMonitorDefinition({
-                        workerArn,
-                        reduceArn,
-                        deadLetterQueueUrl: dlq,
-                        maxConcurrency: args.maxConcurrency ?? 8,
-                        toleratedFailurePercentage: args.toleratedFailurePercentage ?? 5,
-                        timeoutSeconds: Math.max(600, period - 300),
-                    }),
-                ),
-            );
+        this.definition = pulumi.all([this.workerFunction.arn, this.reduceFunction.arn, this.deadLetterQueue.url]).apply(([workerArn, reduceArn, dlq]) =>
+            JSON.stringify(
+                distributedMonitorDefinition({
+                    workerArn,
+                    reduceArn,
+                    deadLetterQueueUrl: dlq,
+                    maxConcurrency: args.maxConcurrency ?? 8,
+                    toleratedFailurePercentage: args.toleratedFailurePercentage ?? 5,
+                    timeoutSeconds: Math.max(600, period - 300),
+                }),
+            ),
+        );
         this.stateMachine = new aws.sfn.StateMachine(
             `${name}-states`,
             {
@@ -452,22 +621,30 @@ export class DistributedMonitor extends pulumi.ComponentResource {
         const schedulerPolicy = grant(this, name, "start", scheduler, [
             { Sid: "StartMonitor", Effect: "Allow", Action: "states:StartExecution", Resource: smArn },
             { Sid: "DeadLetter", Effect: "Allow", Action: "sqs:SendMessage", Resource: this.deadLetterQueue.arn },
-            { Sid: "DeadLetterKeyViaSqs", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: args.kmsKeys.logs, Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`sqs.${region}.amazonaws.com` } } },
+            {
+                Sid: "DeadLetterKeyViaSqs",
+                Effect: "Allow",
+                Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+                Resource: args.kmsKeys.logs,
+                Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`sqs.${region}.amazonaws.com` } },
+            },
         ]);
-        this.scheduleInput = pulumi.all([args.endpointName, args.captureBucket.name, args.monitoringBucket.name, baselinePrefix]).apply(([endpointName, captureBucket, monitoringBucket, base]) =>
-            JSON.stringify({
-                endpointName,
-                scheduleName: args.scheduleName,
-                captureBucket,
-                capturePrefix,
-                monitoringBucket,
-                baselinePrefix: base,
-                reportsPrefix,
-                // Scheduler's context attribute: the window is the hour before the scheduled time
-                // (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html)
-                time: "<aws.scheduler.scheduled-time>",
-            }),
-        );
+        this.scheduleInput = pulumi
+            .all([args.endpointName, args.captureBucket.name, args.monitoringBucket.name, baselinePrefix])
+            .apply(([endpointName, captureBucket, monitoringBucket, base]) =>
+                JSON.stringify({
+                    endpointName,
+                    scheduleName: args.scheduleName,
+                    captureBucket,
+                    capturePrefix,
+                    monitoringBucket,
+                    baselinePrefix: base,
+                    reportsPrefix,
+                    // Scheduler's context attribute: the window is the hour before the scheduled time
+                    // (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html)
+                    time: "<aws.scheduler.scheduled-time>",
+                }),
+            );
         this.schedule = new aws.scheduler.Schedule(
             `${name}-schedule`,
             {
@@ -490,7 +667,11 @@ export class DistributedMonitor extends pulumi.ComponentResource {
 
         // ---- alarms --------------------------------------------------------------------------------------------------
         const alarm = (suffix: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "alarmActions" | "okActions" | "tags">) =>
-            new aws.cloudwatch.MetricAlarm(`${name}-${suffix}`, { ...a, name: `${smName}-${suffix}`, alarmActions: [args.alarmTopicArn], okActions: [args.alarmTopicArn], tags }, child);
+            new aws.cloudwatch.MetricAlarm(
+                `${name}-${suffix}`,
+                { ...a, name: `${smName}-${suffix}`, alarmActions: [args.alarmTopicArn], okActions: [args.alarmTopicArn], tags },
+                child,
+            );
         const smDims = { StateMachineArn: this.stateMachine.arn };
         const monDims = { Endpoint: args.endpointName, MonitoringSchedule: args.scheduleName };
         this.alarms = [

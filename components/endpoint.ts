@@ -37,7 +37,14 @@ import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { preprocessContainerEnvironment } from "../lib/aws/preprocess";
 import { SKLEARN_UNAVAILABLE, SKLEARN_VERSION } from "../lib/aws/images";
 import { hasNvmeInstanceStore } from "./instance-types";
-import { EndpointAutoscaling, EndpointDeployment, FieldProblem, scheduleProblems, serverlessConfigProblems, ServerlessVariantConfig } from "../contracts/endpoint-config";
+import {
+    EndpointAutoscaling,
+    EndpointDeployment,
+    FieldProblem,
+    scheduleProblems,
+    serverlessConfigProblems,
+    ServerlessVariantConfig,
+} from "../contracts/endpoint-config";
 
 // The shape is the contract's (contracts/endpoint-config.ts); re-exported for the component's users.
 export * from "../contracts/endpoint-config";
@@ -194,9 +201,18 @@ export function serverlessExclusionProblems(args: Pick<ModelEndpointArgs, "varia
     if (sl.length === 0) return [];
     const names = sl.map((v) => v.name).join(", ");
     const out: string[] = [];
-    if (all.length > 1) out.push(`serverless variant ${names}: Serverless Inference supports one production variant per endpoint (this endpoint has ${all.length}, shadow included): remove the others or make the variant provisioned`);
-    if ((args.input ?? "raw") === "raw") out.push(`serverless variant ${names}: Serverless Inference runs no inference pipeline, and input raw is the two-container preprocessing pipeline: set input features (callers send encoded features) or make the variant provisioned`);
-    if (args.captureSamplingPercentage > 0) out.push(`serverless variant ${names}: Serverless Inference has no data capture: set captureSamplingPercentage 0 (drift monitoring then has no captured data) or make the variant provisioned`);
+    if (all.length > 1)
+        out.push(
+            `serverless variant ${names}: Serverless Inference supports one production variant per endpoint (this endpoint has ${all.length}, shadow included): remove the others or make the variant provisioned`,
+        );
+    if ((args.input ?? "raw") === "raw")
+        out.push(
+            `serverless variant ${names}: Serverless Inference runs no inference pipeline, and input raw is the two-container preprocessing pipeline: set input features (callers send encoded features) or make the variant provisioned`,
+        );
+    if (args.captureSamplingPercentage > 0)
+        out.push(
+            `serverless variant ${names}: Serverless Inference has no data capture: set captureSamplingPercentage 0 (drift monitoring then has no captured data) or make the variant provisioned`,
+        );
     return out;
 }
 
@@ -211,18 +227,22 @@ function validate(args: ModelEndpointArgs): void {
         if (v.weight < 0) problems.push(`variant ${v.name}: weight must be >= 0`);
         if (v.serverless) {
             problems.push(...serverlessConfigProblems(v.serverless).map((p) => `variant ${v.name}: serverless.${fmtProblem(p)}`));
-            if (v.instanceType !== undefined || v.initialInstanceCount !== undefined) problems.push(`variant ${v.name}: serverless variants take no instanceType / initialInstanceCount (remove them, or remove serverless)`);
+            if (v.instanceType !== undefined || v.initialInstanceCount !== undefined)
+                problems.push(`variant ${v.name}: serverless variants take no instanceType / initialInstanceCount (remove them, or remove serverless)`);
         } else {
             if (!v.instanceType) problems.push(`variant ${v.name}: instanceType is required for a provisioned variant (or give it a serverless config)`);
-            if (!Number.isInteger(v.initialInstanceCount) || (v.initialInstanceCount ?? 0) < 1) problems.push(`variant ${v.name}: initialInstanceCount must be an integer >= 1`);
+            if (!Number.isInteger(v.initialInstanceCount) || (v.initialInstanceCount ?? 0) < 1)
+                problems.push(`variant ${v.name}: initialInstanceCount must be an integer >= 1`);
         }
     }
     problems.push(...serverlessExclusionProblems(args));
-    if (args.autoscaling.schedule) problems.push(...scheduleProblems(args.autoscaling.schedule, args.autoscaling).map((p) => `autoscaling.schedule.${fmtProblem(p)}`));
+    if (args.autoscaling.schedule)
+        problems.push(...scheduleProblems(args.autoscaling.schedule, args.autoscaling).map((p) => `autoscaling.schedule.${fmtProblem(p)}`));
     const s = args.captureSamplingPercentage;
     if (!Number.isInteger(s) || s < 0 || s > 100) problems.push(`captureSamplingPercentage ${s} must be an integer 0-100`);
     const a = args.autoscaling;
-    if (a.minCapacity < 1 || a.maxCapacity < a.minCapacity) problems.push(`autoscaling capacity must satisfy 1 <= min (${a.minCapacity}) <= max (${a.maxCapacity})`);
+    if (a.minCapacity < 1 || a.maxCapacity < a.minCapacity)
+        problems.push(`autoscaling capacity must satisfy 1 <= min (${a.minCapacity}) <= max (${a.maxCapacity})`);
     if (a.targetInvocationsPerInstance <= 0) problems.push("autoscaling.targetInvocationsPerInstance must be > 0");
     if (args.deployment.strategy !== "all-at-once" && (args.deployment.stepPercent < 1 || args.deployment.stepPercent > 100)) {
         problems.push(`deployment.stepPercent ${args.deployment.stepPercent} must be 1-100`);
@@ -270,13 +290,16 @@ export class ModelEndpoint extends pulumi.ComponentResource {
 
         const needsDefaultImage = [...args.variants, ...(args.shadowVariant ? [args.shadowVariant] : [])].some((v) => !v.image && !v.modelPackageArn);
         const defaultImage = needsDefaultImage
-            ? aws.sagemaker.getPrebuiltEcrImageOutput({ repositoryName: DEFAULT_IMAGE.repositoryName, imageTag: DEFAULT_IMAGE.imageTag }, { parent: this }).registryPath
+            ? aws.sagemaker.getPrebuiltEcrImageOutput({ repositoryName: DEFAULT_IMAGE.repositoryName, imageTag: DEFAULT_IMAGE.imageTag }, { parent: this })
+                  .registryPath
             : undefined;
 
         const raw = (args.input ?? "raw") === "raw";
         const allVariants = [...args.variants, ...(args.shadowVariant ? [args.shadowVariant] : [])];
         const needsPreprocessImage = raw && !args.preprocessImage && allVariants.some((v) => !v.modelPackageArn);
-        const preprocessImage = needsPreprocessImage ? aws.sagemaker.getPrebuiltEcrImageOutput({ ...PREPROCESS_IMAGE }, { parent: this }).registryPath : args.preprocessImage;
+        const preprocessImage = needsPreprocessImage
+            ? aws.sagemaker.getPrebuiltEcrImageOutput({ ...PREPROCESS_IMAGE }, { parent: this }).registryPath
+            : args.preprocessImage;
         this.input = raw ? "raw" : "features";
 
         const model = (v: EndpointVariantArgs, role: "variant" | "shadow") => {
@@ -294,19 +317,19 @@ export class ModelEndpoint extends pulumi.ComponentResource {
             const pipeline = v.modelPackageArn
                 ? { primaryContainer: { modelPackageName: v.modelPackageArn, mode: "SingleModel" } }
                 : raw
-                ? {
-                      containers: [
-                          {
-                              image: preprocessImage!,
-                              modelDataUrl: v.preprocessDataUrl ?? pulumi.interpolate`s3://${args.artifactsBucketName}/models/${v.name}/sourcedir.tar.gz`,
-                              environment: preprocessContainerEnvironment(),
-                              mode: "SingleModel",
-                          },
-                          xgboost,
-                      ],
-                      inferenceExecutionConfig: { mode: "Serial" },
-                  }
-                : { primaryContainer: xgboost };
+                  ? {
+                        containers: [
+                            {
+                                image: preprocessImage!,
+                                modelDataUrl: v.preprocessDataUrl ?? pulumi.interpolate`s3://${args.artifactsBucketName}/models/${v.name}/sourcedir.tar.gz`,
+                                environment: preprocessContainerEnvironment(),
+                                mode: "SingleModel",
+                            },
+                            xgboost,
+                        ],
+                        inferenceExecutionConfig: { mode: "Serial" },
+                    }
+                  : { primaryContainer: xgboost };
             return new aws.sagemaker.Model(
                 `${name}-${role}-${v.name}`,
                 {
@@ -328,7 +351,13 @@ export class ModelEndpoint extends pulumi.ComponentResource {
             variantName: v.name,
             modelName: m.name,
             ...(v.serverless
-                ? { serverlessConfig: { memorySizeInMb: v.serverless.memorySizeInMb, maxConcurrency: v.serverless.maxConcurrency, provisionedConcurrency: v.serverless.provisionedConcurrency } }
+                ? {
+                      serverlessConfig: {
+                          memorySizeInMb: v.serverless.memorySizeInMb,
+                          maxConcurrency: v.serverless.maxConcurrency,
+                          provisionedConcurrency: v.serverless.provisionedConcurrency,
+                      },
+                  }
                 : { instanceType: v.instanceType, initialInstanceCount: v.initialInstanceCount }),
             initialVariantWeight: v.weight,
         });
@@ -364,14 +393,16 @@ export class ModelEndpoint extends pulumi.ComponentResource {
                 productionVariants: args.variants.map((v) => variant(v, this.models[v.name])),
                 shadowProductionVariants: args.shadowVariant && shadowModel ? [variant(args.shadowVariant, shadowModel)] : undefined,
                 // Serverless Inference has no data capture: no config at all (validate() requires sampling 0 there).
-                dataCaptureConfig: serverless ? undefined : {
-                    enableCapture: args.captureSamplingPercentage > 0,
-                    initialSamplingPercentage: args.captureSamplingPercentage,
-                    destinationS3Uri: args.captureS3Uri,
-                    kmsKeyId: args.captureKmsKeyArn ?? args.kmsKeyArn,
-                    captureOptions: [{ captureMode: "Input" }, { captureMode: "Output" }],
-                    captureContentTypeHeader: { csvContentTypes: CAPTURE_CSV_CONTENT_TYPES, jsonContentTypes: CAPTURE_JSON_CONTENT_TYPES },
-                },
+                dataCaptureConfig: serverless
+                    ? undefined
+                    : {
+                          enableCapture: args.captureSamplingPercentage > 0,
+                          initialSamplingPercentage: args.captureSamplingPercentage,
+                          destinationS3Uri: args.captureS3Uri,
+                          kmsKeyId: args.captureKmsKeyArn ?? args.kmsKeyArn,
+                          captureOptions: [{ captureMode: "Input" }, { captureMode: "Output" }],
+                          captureContentTypeHeader: { csvContentTypes: CAPTURE_CSV_CONTENT_TYPES, jsonContentTypes: CAPTURE_JSON_CONTENT_TYPES },
+                      },
                 tags: args.tags,
             },
             { parent: this },

@@ -86,9 +86,11 @@ export class FeatureStore extends pulumi.ComponentResource {
         if (problems.length > 0) throw new Error(`FeatureStore ${name}: invalid schemas:\n  - ${problems.join("\n  - ")}`);
 
         const prefix = (args.offlineStorePrefix ?? "feature-store/").replace(/^\/+/, "");
-        if (!prefix.endsWith("/") || /[*?]/.test(prefix)) throw new Error(`FeatureStore ${name}: offlineStorePrefix must end with "/" and contain no wildcards`);
+        if (!prefix.endsWith("/") || /[*?]/.test(prefix))
+            throw new Error(`FeatureStore ${name}: offlineStorePrefix must end with "/" and contain no wildcards`);
         const dbName = args.glueDatabaseName ?? `${args.namePrefix}_feature_store`.replace(/-/g, "_");
-        if (!/^[a-z0-9_]{1,255}$/.test(dbName)) throw new Error(`FeatureStore ${name}: Glue database name ${dbName} must be lowercase letters, digits, underscores`);
+        if (!/^[a-z0-9_]{1,255}$/.test(dbName))
+            throw new Error(`FeatureStore ${name}: Glue database name ${dbName} must be lowercase letters, digits, underscores`);
         const accountId = pulumi.output(args.accountId ?? aws.getCallerIdentityOutput({}, { parent: this }).accountId);
         const tags = args.tags ?? {};
 
@@ -102,24 +104,34 @@ export class FeatureStore extends pulumi.ComponentResource {
         const s3Grant = args.curatedBucket.grantObjectActions(
             args.role,
             "featurestore",
-            ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:DeleteObject"],
+            [
+                "s3:GetObject",
+                "s3:GetObjectVersion",
+                "s3:PutObject",
+                "s3:PutObjectAcl",
+                "s3:AbortMultipartUpload",
+                "s3:ListMultipartUploadParts",
+                "s3:DeleteObject",
+            ],
             "encrypt-decrypt",
             prefix,
             ["s3:GetBucketAcl"],
         );
         const tableNames = groupNames.map(glueTableName);
-        const glueStatements = pulumi.all([accountId, database.name, pulumi.output(args.offlineStoreKmsKeyArn)]).apply(([account, db, key]): PolicyStatement[] => {
-            const base = `arn:aws:glue:${args.region}:${account}`;
-            return [
-                {
-                    Sid: "GlueOfflineStoreTables",
-                    Effect: "Allow",
-                    Action: ["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable"],
-                    Resource: [`${base}:catalog`, `${base}:database/${db}`, ...tableNames.map((t) => `${base}:table/${db}/${t}`)],
-                },
-                ...kmsStatement(key, "encrypt-decrypt").map((s) => ({ ...s, Sid: `OfflineKey${s.Sid}` })),
-            ];
-        });
+        const glueStatements = pulumi
+            .all([accountId, database.name, pulumi.output(args.offlineStoreKmsKeyArn)])
+            .apply(([account, db, key]): PolicyStatement[] => {
+                const base = `arn:aws:glue:${args.region}:${account}`;
+                return [
+                    {
+                        Sid: "GlueOfflineStoreTables",
+                        Effect: "Allow",
+                        Action: ["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable"],
+                        Resource: [`${base}:catalog`, `${base}:database/${db}`, ...tableNames.map((t) => `${base}:table/${db}/${t}`)],
+                    },
+                    ...kmsStatement(key, "encrypt-decrypt").map((s) => ({ ...s, Sid: `OfflineKey${s.Sid}` })),
+                ];
+            });
         const glueGrant = grant(this, name, "glue", args.role, glueStatements);
 
         this.offlineStoreS3Uri = pulumi.interpolate`${args.curatedBucket.uri}/${prefix}`;
@@ -143,9 +155,7 @@ export class FeatureStore extends pulumi.ComponentResource {
                         disableGlueTableCreation: false,
                         dataCatalogConfig: { catalog: "AwsDataCatalog", database: database.name, tableName: tableNames[i] },
                     },
-                    onlineStoreConfig: onlineEnabled
-                        ? { enableOnlineStore: true, securityConfig: { kmsKeyId: onlineKey } }
-                        : undefined,
+                    onlineStoreConfig: onlineEnabled ? { enableOnlineStore: true, securityConfig: { kmsKeyId: onlineKey } } : undefined,
                     tags: { ...tags, "mlplatform:schema": schema.name },
                 },
                 { parent: this, dependsOn: [s3Grant, glueGrant, database] },

@@ -37,11 +37,7 @@ export function grant(
     grantee: Grantee,
     statements: pulumi.Input<pulumi.Input<PolicyStatement>[]>,
 ): aws.iam.RolePolicy {
-    return new aws.iam.RolePolicy(
-        `${ownerName}-${what}-${grantee.activity}`,
-        { role: grantee.role.id, policy: policyDocument(statements) },
-        { parent: owner },
-    );
+    return new aws.iam.RolePolicy(`${ownerName}-${what}-${grantee.activity}`, { role: grantee.role.id, policy: policyDocument(statements) }, { parent: owner });
 }
 
 export type KeyUse = "decrypt" | "encrypt-decrypt";
@@ -50,7 +46,16 @@ export type KeyUse = "decrypt" | "encrypt-decrypt";
 export function kmsActions(use: KeyUse): string[] {
     return use === "decrypt"
         ? ["kms:Decrypt", "kms:DescribeKey"]
-        : ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey", "kms:CreateGrant"];
+        : [
+              "kms:Encrypt",
+              "kms:Decrypt",
+              "kms:ReEncryptFrom",
+              "kms:ReEncryptTo",
+              "kms:GenerateDataKey",
+              "kms:GenerateDataKeyWithoutPlaintext",
+              "kms:DescribeKey",
+              "kms:CreateGrant",
+          ];
 }
 
 /** Statement allowing use of one KMS key (CreateGrant only for AWS services acting on the caller's behalf). */

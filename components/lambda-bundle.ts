@@ -71,7 +71,13 @@ function requiredSpecifiers(code: string, fileName: string): string[] {
     const sf = ts.createSourceFile(fileName, code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.JS);
     const out: string[] = [];
     const visit = (n: ts.Node): void => {
-        if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === "require" && n.arguments.length === 1 && ts.isStringLiteralLike(n.arguments[0])) {
+        if (
+            ts.isCallExpression(n) &&
+            ts.isIdentifier(n.expression) &&
+            n.expression.text === "require" &&
+            n.arguments.length === 1 &&
+            ts.isStringLiteralLike(n.arguments[0])
+        ) {
             out.push(n.arguments[0].text);
         }
         ts.forEachChild(n, visit);
@@ -125,14 +131,17 @@ function transpileGraph(start: string, root: string): LambdaBundle {
         const out = ts.transpileModule(source, { compilerOptions: COMPILER_OPTIONS, fileName: file, reportDiagnostics: true });
         const syntax = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
         if (syntax.length) {
-            throw new Error(`buildLambdaArchive: ${path.relative(root, file)} does not compile: ${ts.flattenDiagnosticMessageText(syntax[0].messageText, "\n")}`);
+            throw new Error(
+                `buildLambdaArchive: ${path.relative(root, file)} does not compile: ${ts.flattenDiagnosticMessageText(syntax[0].messageText, "\n")}`,
+            );
         }
         const code = out.outputText;
         files.set(file, { archivePath: toArchivePath(file, root), source: file, code });
         for (const spec of requiredSpecifiers(code, file)) {
             if (spec.startsWith("./") || spec.startsWith("../")) {
                 const dep = resolveLocal(file, spec);
-                if (!dep) throw new Error(`buildLambdaArchive: ${path.relative(root, file)} imports "${spec}", which resolves to no .ts file; fix the import path.`);
+                if (!dep)
+                    throw new Error(`buildLambdaArchive: ${path.relative(root, file)} imports "${spec}", which resolves to no .ts file; fix the import path.`);
                 queue.push(dep);
             } else if (isBuiltin(spec)) {
                 externals.add(spec);

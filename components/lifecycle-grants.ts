@@ -32,15 +32,29 @@ export function grantLifecycleOperator(grantee: Grantee, a: LifecycleOperatorArg
             Sid: "RegisterModels",
             Effect: "Allow",
             Action: ["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage", "sagemaker:AddTags"],
-            Resource: [sm(pulumi.interpolate`model-package/${a.modelPackageGroupName}/*`), sm(pulumi.interpolate`model-package-group/${a.modelPackageGroupName}`)],
+            Resource: [
+                sm(pulumi.interpolate`model-package/${a.modelPackageGroupName}/*`),
+                sm(pulumi.interpolate`model-package-group/${a.modelPackageGroupName}`),
+            ],
         },
         { Sid: "InvokePlatformEndpoints", Effect: "Allow", Action: ["sagemaker:InvokeEndpoint"], Resource: sm(`endpoint/${a.namePrefix}-*`) },
         {
             Sid: "LoadTests",
             Effect: "Allow",
-            Action: ["sagemaker:CreateInferenceRecommendationsJob", "sagemaker:DescribeInferenceRecommendationsJob", "sagemaker:StopInferenceRecommendationsJob", "sagemaker:AddTags"],
+            Action: [
+                "sagemaker:CreateInferenceRecommendationsJob",
+                "sagemaker:DescribeInferenceRecommendationsJob",
+                "sagemaker:StopInferenceRecommendationsJob",
+                "sagemaker:AddTags",
+            ],
             Resource: sm(`inference-recommendations-job/${a.namePrefix}-*`),
         },
-        { Sid: "PassOwnRoleToRecommender", Effect: "Allow", Action: "iam:PassRole", Resource: a.recommenderRoleArn, Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } } },
+        {
+            Sid: "PassOwnRoleToRecommender",
+            Effect: "Allow",
+            Action: "iam:PassRole",
+            Resource: a.recommenderRoleArn,
+            Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+        },
     ]);
 }

@@ -120,7 +120,8 @@ export class ModelRegistry extends pulumi.ComponentResource {
             if (typeof target.arn === "string" && deploymentTargetKind(target.arn) !== kind) {
                 throw new Error(`ModelRegistry ${name}: deploymentTarget ${target.arn} is not a ${kind} ARN`);
             }
-            if (target.pipelineParameters && kind !== "sagemaker-pipeline") throw new Error(`ModelRegistry ${name}: pipelineParameters only apply to SageMaker pipeline targets`);
+            if (target.pipelineParameters && kind !== "sagemaker-pipeline")
+                throw new Error(`ModelRegistry ${name}: pipelineParameters only apply to SageMaker pipeline targets`);
         }
         const tags = args.tags ?? {};
 
@@ -211,7 +212,11 @@ export class ModelRegistry extends pulumi.ComponentResource {
                 {
                     role: role.id,
                     policy: policyDocument(
-                        pulumi.output(target.arn).apply((arn): PolicyStatement[] => [{ Sid: "StartDeployment", Effect: "Allow", Action: DEPLOYMENT_START_ACTION[kind!], Resource: arn }]),
+                        pulumi
+                            .output(target.arn)
+                            .apply((arn): PolicyStatement[] => [
+                                { Sid: "StartDeployment", Effect: "Allow", Action: DEPLOYMENT_START_ACTION[kind!], Resource: arn },
+                            ]),
                     ),
                 },
                 { parent: this },
@@ -224,7 +229,11 @@ export class ModelRegistry extends pulumi.ComponentResource {
                     roleArn: role.arn,
                     retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 3600 },
                     ...(kind === "sagemaker-pipeline" && target.pipelineParameters
-                        ? { sagemakerPipelineTarget: { pipelineParameterLists: Object.entries(target.pipelineParameters).map(([n, value]) => ({ name: n, value })) } }
+                        ? {
+                              sagemakerPipelineTarget: {
+                                  pipelineParameterLists: Object.entries(target.pipelineParameters).map(([n, value]) => ({ name: n, value })),
+                              },
+                          }
                         : {}),
                 },
                 { parent: this, dependsOn: [policy] },

@@ -296,22 +296,73 @@ export class PlatformNetwork extends pulumi.ComponentResource {
         const egressRule = (n: string, a: aws.vpc.SecurityGroupEgressRuleArgs) =>
             new aws.vpc.SecurityGroupEgressRule(`${name}-${n}`, { ...a, tags: named(`${name}-${n}`) }, { parent: this });
 
-        ingress("jobs-from-self", { securityGroupId: jobsSg.id, referencedSecurityGroupId: jobsSg.id, ipProtocol: "-1", description: "Distributed training / inter-container traffic" });
-        egressRule("jobs-to-self", { securityGroupId: jobsSg.id, referencedSecurityGroupId: jobsSg.id, ipProtocol: "-1", description: "Distributed training / inter-container traffic" });
-        egressRule("jobs-to-endpoints", { securityGroupId: jobsSg.id, referencedSecurityGroupId: endpointsSg.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS to interface VPC endpoints" });
-        egressRule("jobs-to-s3", { securityGroupId: jobsSg.id, prefixListId: s3Endpoint.prefixListId, ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS to S3 through the gateway endpoint" });
+        ingress("jobs-from-self", {
+            securityGroupId: jobsSg.id,
+            referencedSecurityGroupId: jobsSg.id,
+            ipProtocol: "-1",
+            description: "Distributed training / inter-container traffic",
+        });
+        egressRule("jobs-to-self", {
+            securityGroupId: jobsSg.id,
+            referencedSecurityGroupId: jobsSg.id,
+            ipProtocol: "-1",
+            description: "Distributed training / inter-container traffic",
+        });
+        egressRule("jobs-to-endpoints", {
+            securityGroupId: jobsSg.id,
+            referencedSecurityGroupId: endpointsSg.id,
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            description: "HTTPS to interface VPC endpoints",
+        });
+        egressRule("jobs-to-s3", {
+            securityGroupId: jobsSg.id,
+            prefixListId: s3Endpoint.prefixListId,
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            description: "HTTPS to S3 through the gateway endpoint",
+        });
         if (egress) {
-            egressRule("jobs-to-internet", { securityGroupId: jobsSg.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "Dev only: HTTPS to the internet through the NAT gateway" });
+            egressRule("jobs-to-internet", {
+                securityGroupId: jobsSg.id,
+                cidrIpv4: "0.0.0.0/0",
+                ipProtocol: "tcp",
+                fromPort: 443,
+                toPort: 443,
+                description: "Dev only: HTTPS to the internet through the NAT gateway",
+            });
         }
-        ingress("endpoints-from-jobs", { securityGroupId: endpointsSg.id, referencedSecurityGroupId: jobsSg.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS from SageMaker jobs" });
-        ingress("endpoints-from-vpc", { securityGroupId: endpointsSg.id, cidrIpv4: cidrBlock, ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS from in-VPC clients" });
+        ingress("endpoints-from-jobs", {
+            securityGroupId: endpointsSg.id,
+            referencedSecurityGroupId: jobsSg.id,
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            description: "HTTPS from SageMaker jobs",
+        });
+        ingress("endpoints-from-vpc", {
+            securityGroupId: endpointsSg.id,
+            cidrIpv4: cidrBlock,
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            description: "HTTPS from in-VPC clients",
+        });
 
         // ---- interface endpoints ----
         const services = args.interfaceEndpointServices ?? SAGEMAKER_INTERFACE_ENDPOINT_SERVICES;
-        if (args.interfaceEndpointAzs !== undefined && (!Number.isInteger(args.interfaceEndpointAzs) || args.interfaceEndpointAzs < 1 || args.interfaceEndpointAzs > azs)) {
+        if (
+            args.interfaceEndpointAzs !== undefined &&
+            (!Number.isInteger(args.interfaceEndpointAzs) || args.interfaceEndpointAzs < 1 || args.interfaceEndpointAzs > azs)
+        ) {
             throw new Error(`PlatformNetwork ${name}: interfaceEndpointAzs ${args.interfaceEndpointAzs} must be 1..${azs} (the number of AZs)`);
         }
-        const endpointSubnets = args.interfaceEndpointAzs === undefined ? this.privateSubnetIds : pulumi.output(this.privateSubnetIds).apply((ids) => ids.slice(0, args.interfaceEndpointAzs));
+        const endpointSubnets =
+            args.interfaceEndpointAzs === undefined
+                ? this.privateSubnetIds
+                : pulumi.output(this.privateSubnetIds).apply((ids) => ids.slice(0, args.interfaceEndpointAzs));
         const endpointIds: Record<string, pulumi.Output<string>> = {};
         for (const svc of services) {
             const ep = new aws.ec2.VpcEndpoint(
@@ -337,7 +388,12 @@ export class PlatformNetwork extends pulumi.ComponentResource {
         // `vpc-flow-logs.amazonaws.com` of this account can assume and that can only write to that log group.
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-flow-logs`,
-            { name: `/mlplatform/${args.namePrefix ?? pulumi.getStack()}/vpc-flow-logs`, kmsKeyId: args.flowLogKmsKeyArn, retentionInDays: args.flowLogRetentionDays ?? 365, tags: named(`${name}-flow-logs`) },
+            {
+                name: `/mlplatform/${args.namePrefix ?? pulumi.getStack()}/vpc-flow-logs`,
+                kmsKeyId: args.flowLogKmsKeyArn,
+                retentionInDays: args.flowLogRetentionDays ?? 365,
+                tags: named(`${name}-flow-logs`),
+            },
             { parent: this },
         );
         this.flowLogGroupName = logGroup.name;
@@ -373,7 +429,12 @@ export class PlatformNetwork extends pulumi.ComponentResource {
                 role: flowRole.id,
                 policy: policyDocument(
                     logGroup.arn.apply((arn): PolicyStatement[] => [
-                        { Sid: "WriteFlowLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [arn, `${arn}:*`] },
+                        {
+                            Sid: "WriteFlowLogs",
+                            Effect: "Allow",
+                            Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                            Resource: [arn, `${arn}:*`],
+                        },
                         // DescribeLogGroups has no resource type in the Service Authorization Reference: AWS authorizes it only on "*".
                         { Sid: "DescribeGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" },
                     ]),

@@ -16,7 +16,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
-import { DATA_METRICS_NAMESPACE, ENDPOINT_INSTANCE_NAMESPACE, FEATURE_BASELINE_DRIFT_PREFIX, featureBaselineDriftMetric, SAGEMAKER_NAMESPACE } from "../contracts/metrics";
+import {
+    DATA_METRICS_NAMESPACE,
+    ENDPOINT_INSTANCE_NAMESPACE,
+    FEATURE_BASELINE_DRIFT_PREFIX,
+    featureBaselineDriftMetric,
+    SAGEMAKER_NAMESPACE,
+} from "../contracts/metrics";
 import { instanceTypeFacts } from "./instance-types";
 
 /** The resource types this component can create (tests; docs/components.md shows them per stack). */
@@ -96,16 +102,36 @@ export function costPerThousandQueries(endpointName: string, variants: ObservedV
         const inv = `inv_${i}`;
         const cost = `cost_${i}`;
         if (v.serverless && v.serverless.perGbSecondUsd !== undefined) {
-            q.push({ id: `lat_${i}`, label: `${v.name} ModelLatency sum (µs)`, metric: { namespace: SAGEMAKER_NAMESPACE, metricName: "ModelLatency", dimensions: dims, stat: "Sum" }, returnData: false });
-            q.push({ id: cost, label: `${v.name} cost ($)`, expression: `lat_${i} / 1000000 * ${v.serverless.memorySizeInMb / 1024} * ${v.serverless.perGbSecondUsd}`, returnData: false });
+            q.push({
+                id: `lat_${i}`,
+                label: `${v.name} ModelLatency sum (µs)`,
+                metric: { namespace: SAGEMAKER_NAMESPACE, metricName: "ModelLatency", dimensions: dims, stat: "Sum" },
+                returnData: false,
+            });
+            q.push({
+                id: cost,
+                label: `${v.name} cost ($)`,
+                expression: `lat_${i} / 1000000 * ${v.serverless.memorySizeInMb / 1024} * ${v.serverless.perGbSecondUsd}`,
+                returnData: false,
+            });
         } else if (!v.serverless && v.hourlyUsd !== undefined) {
-            q.push({ id: `n_${i}`, label: `${v.name} instance-minutes`, metric: { namespace: ENDPOINT_INSTANCE_NAMESPACE, metricName: "CPUUtilization", dimensions: dims, stat: "SampleCount" }, returnData: false });
+            q.push({
+                id: `n_${i}`,
+                label: `${v.name} instance-minutes`,
+                metric: { namespace: ENDPOINT_INSTANCE_NAMESPACE, metricName: "CPUUtilization", dimensions: dims, stat: "SampleCount" },
+                returnData: false,
+            });
             q.push({ id: cost, label: `${v.name} cost ($)`, expression: `n_${i} / 60 * ${v.hourlyUsd}`, returnData: false });
         } else {
             unpriced.push(v.name);
             return;
         }
-        q.push({ id: inv, label: `${v.name} Invocations`, metric: { namespace: SAGEMAKER_NAMESPACE, metricName: "Invocations", dimensions: dims, stat: "Sum" }, returnData: false });
+        q.push({
+            id: inv,
+            label: `${v.name} Invocations`,
+            metric: { namespace: SAGEMAKER_NAMESPACE, metricName: "Invocations", dimensions: dims, stat: "Sum" },
+            returnData: false,
+        });
         q.push({ id: `k_${i}`, label: `${v.name} $ per 1000 predictions`, expression: `1000 * ${cost} / ${inv}`, returnData: true });
         costIds.push(cost);
         invIds.push(inv);
@@ -175,17 +201,24 @@ export class Observability extends pulumi.ComponentResource {
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super(COMPONENT_TYPES.Observability, name, {}, withPreviousTypes("Observability", opts));
         if (!VALID_RETENTION_DAYS.includes(args.retentionDays)) {
-            throw new Error(`Observability: retentionDays ${args.retentionDays} is not accepted by CloudWatch Logs (one of ${VALID_RETENTION_DAYS.join(", ")})`);
+            throw new Error(
+                `Observability: retentionDays ${args.retentionDays} is not accepted by CloudWatch Logs (one of ${VALID_RETENTION_DAYS.join(", ")})`,
+            );
         }
         const ep = args.endpoint;
         if (ep && ep.variants.length === 0) throw new Error("Observability: the observed endpoint has no variants");
         // The CPU alarm needs the core count: a type missing from the instance table gets no CPU alarm (never a
         // mis-scaled one) and a warning, so the program still reaches the policy pack, which judges the type itself.
-        const vcpus = new Map<string, number | undefined>((ep?.variants ?? []).filter((v) => v.instanceType).map((v) => [v.name, instanceTypeFacts(v.instanceType!)?.vcpus]));
+        const vcpus = new Map<string, number | undefined>(
+            (ep?.variants ?? []).filter((v) => v.instanceType).map((v) => [v.name, instanceTypeFacts(v.instanceType!)?.vcpus]),
+        );
         for (const v of ep?.variants ?? []) {
             // a serverless variant has no instances: no CPU metric, no CPU alarm
             if (v.instanceType && vcpus.get(v.name) === undefined) {
-                void pulumi.log.warn(`Observability: instance type ${v.instanceType} of variant ${v.name} is not in components/instance-types.ts: no CPU alarm for it (add the type's vCPUs there)`, this);
+                void pulumi.log.warn(
+                    `Observability: instance type ${v.instanceType} of variant ${v.name} is not in components/instance-types.ts: no CPU alarm for it (add the type's vCPUs there)`,
+                    this,
+                );
             }
         }
 
@@ -229,8 +262,28 @@ export class Observability extends pulumi.ComponentResource {
                         evaluationPeriods: ALARM_TIMING.errorRate.evaluationPeriods,
                         datapointsToAlarm: ALARM_TIMING.errorRate.datapointsToAlarm,
                         metricQueries: [
-                            { id: "errors", metric: { namespace: SAGEMAKER_NAMESPACE, metricName: "Invocation5XXErrors", dimensions: dims, stat: "Sum", period: ALARM_TIMING.errorRate.period }, returnData: false },
-                            { id: "invocations", metric: { namespace: SAGEMAKER_NAMESPACE, metricName: "Invocations", dimensions: dims, stat: "Sum", period: ALARM_TIMING.errorRate.period }, returnData: false },
+                            {
+                                id: "errors",
+                                metric: {
+                                    namespace: SAGEMAKER_NAMESPACE,
+                                    metricName: "Invocation5XXErrors",
+                                    dimensions: dims,
+                                    stat: "Sum",
+                                    period: ALARM_TIMING.errorRate.period,
+                                },
+                                returnData: false,
+                            },
+                            {
+                                id: "invocations",
+                                metric: {
+                                    namespace: SAGEMAKER_NAMESPACE,
+                                    metricName: "Invocations",
+                                    dimensions: dims,
+                                    stat: "Sum",
+                                    period: ALARM_TIMING.errorRate.period,
+                                },
+                                returnData: false,
+                            },
                             { id: "rate", expression: ERROR_RATE_EXPRESSION, label: "5XX error rate (%)", returnData: true },
                         ],
                         // No invocations → no rate. Not a failure of this alarm's signal; an idle prod endpoint is the
@@ -268,28 +321,41 @@ export class Observability extends pulumi.ComponentResource {
                 );
 
                 const n = vcpus.get(v.name);
-                const cpu = n === undefined ? undefined : new aws.cloudwatch.MetricAlarm(
-                    `${name}-${v.name}-cpu`,
-                    {
-                        name: `${base}-cpu`,
-                        alarmDescription: `CPU of ${ep.name}/${v.name} above ${args.alarms.cpuUtilizationPercent}% of the instance: CPUUtilization / (100 × ${n} vCPUs of ${v.instanceType}).`,
-                        comparisonOperator: "GreaterThanThreshold",
-                        threshold: args.alarms.cpuUtilizationPercent / 100,
-                        evaluationPeriods: ALARM_TIMING.cpu.evaluationPeriods,
-                        datapointsToAlarm: ALARM_TIMING.cpu.datapointsToAlarm,
-                        metricQueries: [
-                            { id: "cpu", metric: { namespace: ENDPOINT_INSTANCE_NAMESPACE, metricName: "CPUUtilization", dimensions: dims, stat: "Average", period: ALARM_TIMING.cpu.period }, returnData: false },
-                            { id: "normalised", expression: cpuNormalisationExpression(n), label: "CPU (fraction of all vCPUs)", returnData: true },
-                        ],
-                        // Instance metrics stop only when the instances are gone (endpoint being created/deleted):
-                        // keep the previous state instead of guessing either way.
-                        treatMissingData: "missing",
-                        alarmActions,
-                        okActions: alarmActions,
-                        tags: args.tags,
-                    },
-                    { parent: this },
-                );
+                const cpu =
+                    n === undefined
+                        ? undefined
+                        : new aws.cloudwatch.MetricAlarm(
+                              `${name}-${v.name}-cpu`,
+                              {
+                                  name: `${base}-cpu`,
+                                  alarmDescription: `CPU of ${ep.name}/${v.name} above ${args.alarms.cpuUtilizationPercent}% of the instance: CPUUtilization / (100 × ${n} vCPUs of ${v.instanceType}).`,
+                                  comparisonOperator: "GreaterThanThreshold",
+                                  threshold: args.alarms.cpuUtilizationPercent / 100,
+                                  evaluationPeriods: ALARM_TIMING.cpu.evaluationPeriods,
+                                  datapointsToAlarm: ALARM_TIMING.cpu.datapointsToAlarm,
+                                  metricQueries: [
+                                      {
+                                          id: "cpu",
+                                          metric: {
+                                              namespace: ENDPOINT_INSTANCE_NAMESPACE,
+                                              metricName: "CPUUtilization",
+                                              dimensions: dims,
+                                              stat: "Average",
+                                              period: ALARM_TIMING.cpu.period,
+                                          },
+                                          returnData: false,
+                                      },
+                                      { id: "normalised", expression: cpuNormalisationExpression(n), label: "CPU (fraction of all vCPUs)", returnData: true },
+                                  ],
+                                  // Instance metrics stop only when the instances are gone (endpoint being created/deleted):
+                                  // keep the previous state instead of guessing either way.
+                                  treatMissingData: "missing",
+                                  alarmActions,
+                                  okActions: alarmActions,
+                                  tags: args.tags,
+                              },
+                              { parent: this },
+                          );
                 rollback.push(errorRate, latency);
                 all.push(errorRate, latency, ...(cpu ? [cpu] : []));
             }
@@ -309,7 +375,13 @@ export class Observability extends pulumi.ComponentResource {
                         metricQueries: [
                             ...ep.variants.map((v, i) => ({
                                 id: ids[i],
-                                metric: { namespace: SAGEMAKER_NAMESPACE, metricName: "Invocations", dimensions: { EndpointName: ep.name, VariantName: v.name }, stat: "Sum", period: t.period },
+                                metric: {
+                                    namespace: SAGEMAKER_NAMESPACE,
+                                    metricName: "Invocations",
+                                    dimensions: { EndpointName: ep.name, VariantName: v.name },
+                                    stat: "Sum",
+                                    period: t.period,
+                                },
                                 returnData: false,
                             })),
                             { id: "total", expression: ids.map((id) => `FILL(${id}, 0)`).join(" + "), label: "Invocations (all variants)", returnData: true },
@@ -331,9 +403,10 @@ export class Observability extends pulumi.ComponentResource {
         this.alarmNames = pulumi.all(all.map((a) => a.name));
 
         // ---- dashboard ----
-        const dashboardName = args.namePrefix.endsWith(`-${args.environment}`) || args.namePrefix === args.environment
-            ? args.namePrefix
-            : `${args.namePrefix}-${args.environment}`;
+        const dashboardName =
+            args.namePrefix.endsWith(`-${args.environment}`) || args.namePrefix === args.environment
+                ? args.namePrefix
+                : `${args.namePrefix}-${args.environment}`;
         const body = pulumi
             .all([region, pulumi.all(all.map((a) => a.arn))])
             .apply(([r, alarmArns]) => JSON.stringify(dashboardBody({ region: r, args, alarmArns })));
@@ -342,7 +415,11 @@ export class Observability extends pulumi.ComponentResource {
 
         // ---- Logs Insights queries ----
         const q = (key: string, queryName: string, groups: pulumi.Input<string>[], queryString: string) =>
-            new aws.cloudwatch.QueryDefinition(`${name}-${key}`, { name: `${args.namePrefix}/${queryName}`, logGroupNames: groups, queryString }, { parent: this });
+            new aws.cloudwatch.QueryDefinition(
+                `${name}-${key}`,
+                { name: `${args.namePrefix}/${queryName}`, logGroupNames: groups, queryString },
+                { parent: this },
+            );
         this.queryDefinitions = [
             q(
                 "q-failed-jobs",
@@ -441,11 +518,24 @@ export function dashboardBody(ctx: DashboardContext): { widgets: Widget[] } {
 
     if (ep) {
         const sm = (metricName: string, v: string, stat: string, label?: string) => [
-            SAGEMAKER_NAMESPACE, metricName, "EndpointName", ep.name, "VariantName", v, { stat, label: label ?? `${v} ${metricName}` },
+            SAGEMAKER_NAMESPACE,
+            metricName,
+            "EndpointName",
+            ep.name,
+            "VariantName",
+            v,
+            { stat, label: label ?? `${v} ${metricName}` },
         ];
         row([
-            metricWidget("Invocations", ep.variants.map((v) => sm("Invocations", v.name, "Sum")), { stat: "Sum" }),
-            metricWidget("Invocation errors (4XX / 5XX)", ep.variants.flatMap((v) => [sm("Invocation4XXErrors", v.name, "Sum"), sm("Invocation5XXErrors", v.name, "Sum")])),
+            metricWidget(
+                "Invocations",
+                ep.variants.map((v) => sm("Invocations", v.name, "Sum")),
+                { stat: "Sum" },
+            ),
+            metricWidget(
+                "Invocation errors (4XX / 5XX)",
+                ep.variants.flatMap((v) => [sm("Invocation4XXErrors", v.name, "Sum"), sm("Invocation5XXErrors", v.name, "Sum")]),
+            ),
         ]);
         row([
             metricWidget(
@@ -460,7 +550,15 @@ export function dashboardBody(ctx: DashboardContext): { widgets: Widget[] } {
             ),
         ]);
         const inst = (metricName: string) =>
-            ep.variants.map((v) => [ENDPOINT_INSTANCE_NAMESPACE, metricName, "EndpointName", ep.name, "VariantName", v.name, { stat: "Average", label: `${v.name} ${metricName}` }]);
+            ep.variants.map((v) => [
+                ENDPOINT_INSTANCE_NAMESPACE,
+                metricName,
+                "EndpointName",
+                ep.name,
+                "VariantName",
+                v.name,
+                { stat: "Average", label: `${v.name} ${metricName}` },
+            ]);
         // Cost per 1000 predictions (costPerThousandQueries: formula and limits there), hourly.
         const cpt = costPerThousandQueries(ep.name, ep.variants);
         if (cpt.queries.length > 0) {
@@ -479,11 +577,25 @@ export function dashboardBody(ctx: DashboardContext): { widgets: Widget[] } {
         ]);
 
         const driftMetrics: unknown[][] = [
-            [{ expression: `SEARCH('{${DATA_METRICS_NAMESPACE},Endpoint,MonitoringSchedule} MetricName="${FEATURE_BASELINE_DRIFT_PREFIX}" Endpoint="${ep.name}"', 'Maximum', 3600)`, id: "alldrift", label: "" }],
+            [
+                {
+                    expression: `SEARCH('{${DATA_METRICS_NAMESPACE},Endpoint,MonitoringSchedule} MetricName="${FEATURE_BASELINE_DRIFT_PREFIX}" Endpoint="${ep.name}"', 'Maximum', 3600)`,
+                    id: "alldrift",
+                    label: "",
+                },
+            ],
         ];
         if (args.drift) {
             for (const f of args.drift.features) {
-                driftMetrics.push([DATA_METRICS_NAMESPACE, featureBaselineDriftMetric(f), "Endpoint", ep.name, "MonitoringSchedule", args.drift.monitoringScheduleName, { stat: "Maximum", label: f }]);
+                driftMetrics.push([
+                    DATA_METRICS_NAMESPACE,
+                    featureBaselineDriftMetric(f),
+                    "Endpoint",
+                    ep.name,
+                    "MonitoringSchedule",
+                    args.drift.monitoringScheduleName,
+                    { stat: "Maximum", label: f },
+                ]);
             }
         }
         row([

@@ -101,7 +101,12 @@ export interface DistributedMonitorRoles {
     stateMachine: aws.iam.Role;
     scheduler: aws.iam.Role;
 }
-export const DISTRIBUTED_MONITOR_ROLE_SUFFIX: Readonly<Record<keyof DistributedMonitorRoles, string>> = { worker: "monitor-worker", reduce: "monitor-reduce", stateMachine: "monitor-states", scheduler: "monitor-scheduler" };
+export const DISTRIBUTED_MONITOR_ROLE_SUFFIX: Readonly<Record<keyof DistributedMonitorRoles, string>> = {
+    worker: "monitor-worker",
+    reduce: "monitor-reduce",
+    stateMachine: "monitor-states",
+    scheduler: "monitor-scheduler",
+};
 
 export class PlatformSecurity extends pulumi.ComponentResource {
     public readonly roles: Record<Activity, aws.iam.Role>;
@@ -152,10 +157,15 @@ export class PlatformSecurity extends pulumi.ComponentResource {
         const sourceAccount = { StringEquals: { "aws:SourceAccount": this.accountId } };
         const roles = {} as Record<Activity, aws.iam.Role>;
         for (const activity of ACTIVITIES) {
-            const trust = activity === "ciDeploy" ? this.ciTrust(args) : pulumi.output(sourceAccount).apply((cond) => JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole", Condition: cond }],
-            }));
+            const trust =
+                activity === "ciDeploy"
+                    ? this.ciTrust(args)
+                    : pulumi.output(sourceAccount).apply((cond) =>
+                          JSON.stringify({
+                              Version: "2012-10-17",
+                              Statement: [{ Effect: "Allow", Principal: { Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole", Condition: cond }],
+                          }),
+                      );
             roles[activity] = new aws.iam.Role(
                 `${name}-${activity}`,
                 {
@@ -191,7 +201,12 @@ export class PlatformSecurity extends pulumi.ComponentResource {
             );
         }
         if (args.distributedMonitor) {
-            const service: Record<keyof DistributedMonitorRoles, string> = { worker: "lambda.amazonaws.com", reduce: "lambda.amazonaws.com", stateMachine: "states.amazonaws.com", scheduler: "scheduler.amazonaws.com" };
+            const service: Record<keyof DistributedMonitorRoles, string> = {
+                worker: "lambda.amazonaws.com",
+                reduce: "lambda.amazonaws.com",
+                stateMachine: "states.amazonaws.com",
+                scheduler: "scheduler.amazonaws.com",
+            };
             const made = {} as DistributedMonitorRoles;
             for (const key of Object.keys(DISTRIBUTED_MONITOR_ROLE_SUFFIX) as (keyof DistributedMonitorRoles)[]) {
                 const roleName = `${p}-${DISTRIBUTED_MONITOR_ROLE_SUFFIX[key]}`;
@@ -201,9 +216,14 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                         name: roleName,
                         description: `${p} distributed data-quality monitor: ${key} (${service[key]})`,
                         // Confused-deputy guard: only this account's Lambda / Step Functions / Scheduler may assume it.
-                        assumeRolePolicy: pulumi.output(sourceAccount).apply((cond) =>
-                            JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service[key] }, Action: "sts:AssumeRole", Condition: cond }] }),
-                        ),
+                        assumeRolePolicy: pulumi
+                            .output(sourceAccount)
+                            .apply((cond) =>
+                                JSON.stringify({
+                                    Version: "2012-10-17",
+                                    Statement: [{ Effect: "Allow", Principal: { Service: service[key] }, Action: "sts:AssumeRole", Condition: cond }],
+                                }),
+                            ),
                         permissionsBoundary: this.boundary.arn,
                         maxSessionDuration: 3600,
                         forceDetachPolicies: true,
@@ -227,7 +247,8 @@ export class PlatformSecurity extends pulumi.ComponentResource {
         // Who reads the audit trail's log files: the named auditors and administrators; the account (IAM delegation)
         // only when neither is configured, like key administration.
         const auditors = [...(args.auditorRoleArns ?? []), ...admins.filter((a) => !(args.auditorRoleArns ?? []).includes(a))];
-        const auditorPrincipals: pulumi.Input<string>[] = auditors.length > 0 ? auditors : [pulumi.interpolate`arn:${this.partition}:iam::${this.accountId}:root`];
+        const auditorPrincipals: pulumi.Input<string>[] =
+            auditors.length > 0 ? auditors : [pulumi.interpolate`arn:${this.partition}:iam::${this.accountId}:root`];
         const logServices = args.logsKeyServicePrincipals ?? [
             "cloudwatch.amazonaws.com",
             "events.amazonaws.com",
@@ -285,7 +306,10 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                     Principal: { AWS: deployers },
                     Action: "kms:CreateGrant",
                     Resource: "*",
-                    Condition: { StringEquals: { "kms:CallerAccount": this.accountId, "kms:ViaService": deployerServices }, Bool: { "kms:GrantIsForAWSResource": true } },
+                    Condition: {
+                        StringEquals: { "kms:CallerAccount": this.accountId, "kms:ViaService": deployerServices },
+                        Bool: { "kms:GrantIsForAWSResource": true },
+                    },
                 },
             );
             const monitorRole = this.serverlessMonitorRole;
@@ -354,7 +378,9 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                         Principal: { AWS: [dm.stateMachine.arn, dm.scheduler.arn] },
                         Action: ["kms:Decrypt", "kms:GenerateDataKey"],
                         Resource: "*",
-                        Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`sqs.${this.region}.amazonaws.com`, "kms:CallerAccount": this.accountId } },
+                        Condition: {
+                            StringEquals: { "kms:ViaService": pulumi.interpolate`sqs.${this.region}.amazonaws.com`, "kms:CallerAccount": this.accountId },
+                        },
                     },
                     {
                         Sid: "DistributedMonitorDecryptsItsEnvironment",
@@ -362,7 +388,14 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                         Principal: { AWS: [dm.worker.arn, dm.reduce.arn] },
                         Action: "kms:Decrypt",
                         Resource: "*",
-                        Condition: { StringEquals: { "kms:EncryptionContext:aws:lambda:FunctionArn": pulumi.all([arn("lambda", `function:${p}-${DISTRIBUTED_MONITOR_ROLE_SUFFIX.worker}`), arn("lambda", `function:${p}-${DISTRIBUTED_MONITOR_ROLE_SUFFIX.reduce}`)]) as unknown as string } },
+                        Condition: {
+                            StringEquals: {
+                                "kms:EncryptionContext:aws:lambda:FunctionArn": pulumi.all([
+                                    arn("lambda", `function:${p}-${DISTRIBUTED_MONITOR_ROLE_SUFFIX.worker}`),
+                                    arn("lambda", `function:${p}-${DISTRIBUTED_MONITOR_ROLE_SUFFIX.reduce}`),
+                                ]) as unknown as string,
+                            },
+                        },
                     },
                 );
             }
@@ -401,7 +434,9 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                         Resource: "*",
                         Condition: {
                             StringEquals: { "aws:SourceArn": trailArn },
-                            StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": pulumi.interpolate`arn:${this.partition}:cloudtrail:*:${this.accountId}:trail/*` },
+                            StringLike: {
+                                "kms:EncryptionContext:aws:cloudtrail:arn": pulumi.interpolate`arn:${this.partition}:cloudtrail:*:${this.accountId}:trail/*`,
+                            },
                         },
                     },
                     {
@@ -430,7 +465,9 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                         Resource: "*",
                         Condition: {
                             StringEquals: { "kms:CallerAccount": this.accountId },
-                            StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": pulumi.interpolate`arn:${this.partition}:cloudtrail:*:${this.accountId}:trail/*` },
+                            StringLike: {
+                                "kms:EncryptionContext:aws:cloudtrail:arn": pulumi.interpolate`arn:${this.partition}:cloudtrail:*:${this.accountId}:trail/*`,
+                            },
                         },
                     },
                     {
@@ -454,7 +491,14 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                     customerMasterKeySpec: "SYMMETRIC_DEFAULT",
                     policy: pulumi.output(statements).apply((s) => JSON.stringify({ Version: "2012-10-17", Id: `${p}-${purpose}`, Statement: s })),
                 },
-                { ...opt, dependsOn: [...Object.values(roles), ...(this.serverlessMonitorRole ? [this.serverlessMonitorRole] : []), ...Object.values(this.distributedMonitorRoles ?? {})] },
+                {
+                    ...opt,
+                    dependsOn: [
+                        ...Object.values(roles),
+                        ...(this.serverlessMonitorRole ? [this.serverlessMonitorRole] : []),
+                        ...Object.values(this.distributedMonitorRoles ?? {}),
+                    ],
+                },
             );
             new aws.kms.Alias(`${name}-${purpose}-alias`, { name: `alias/${p}-${purpose}`, targetKeyId: keys[purpose].keyId }, opt);
         }
@@ -520,7 +564,10 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                 Effect: "Allow",
                 Action: "kms:CreateGrant",
                 Resource: [keys.data.arn, keys.artifacts.arn],
-                Condition: { StringEquals: { "kms:ViaService": viaSageMaker, "kms:CallerAccount": this.accountId }, Bool: { "kms:GrantIsForAWSResource": true } },
+                Condition: {
+                    StringEquals: { "kms:ViaService": viaSageMaker, "kms:CallerAccount": this.accountId },
+                    Bool: { "kms:GrantIsForAWSResource": true },
+                },
             },
         ]);
 
@@ -565,13 +612,24 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                 {
                     Sid: "DescribeNetwork",
                     Effect: "Allow",
-                    Action: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"],
+                    Action: [
+                        "ec2:DescribeNetworkInterfaces",
+                        "ec2:DescribeVpcs",
+                        "ec2:DescribeDhcpOptions",
+                        "ec2:DescribeSubnets",
+                        "ec2:DescribeSecurityGroups",
+                    ],
                     Resource: "*", // EC2 Describe* actions do not support resource-level permissions.
                 },
                 {
                     Sid: "NetworkInterfacesInPlatformSubnets",
                     Effect: "Allow",
-                    Action: ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"],
+                    Action: [
+                        "ec2:CreateNetworkInterface",
+                        "ec2:CreateNetworkInterfacePermission",
+                        "ec2:DeleteNetworkInterface",
+                        "ec2:DeleteNetworkInterfacePermission",
+                    ],
                     Resource: resources,
                 },
                 {
@@ -579,7 +637,9 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                     Effect: "Deny",
                     Action: ["ec2:CreateNetworkInterface"],
                     Resource: ec2("subnet/*"),
-                    Condition: { StringNotEquals: { "ec2:Vpc": pulumi.interpolate`arn:${this.partition}:ec2:${this.region}:${this.accountId}:vpc/${net.vpcId}` } },
+                    Condition: {
+                        StringNotEquals: { "ec2:Vpc": pulumi.interpolate`arn:${this.partition}:ec2:${this.region}:${this.accountId}:vpc/${net.vpcId}` },
+                    },
                 },
             ]);
         }
@@ -632,13 +692,30 @@ export class PlatformSecurity extends pulumi.ComponentResource {
             {
                 Sid: "ObserveAndStopOwnJobs",
                 Effect: "Allow",
-                Action: ["sagemaker:DescribeTrainingJob", "sagemaker:DescribeProcessingJob", "sagemaker:DescribeTransformJob", "sagemaker:DescribeHyperParameterTuningJob", "sagemaker:StopTrainingJob", "sagemaker:StopProcessingJob", "sagemaker:StopTransformJob", "sagemaker:StopHyperParameterTuningJob", "sagemaker:AddTags", "sagemaker:ListTags"],
+                Action: [
+                    "sagemaker:DescribeTrainingJob",
+                    "sagemaker:DescribeProcessingJob",
+                    "sagemaker:DescribeTransformJob",
+                    "sagemaker:DescribeHyperParameterTuningJob",
+                    "sagemaker:StopTrainingJob",
+                    "sagemaker:StopProcessingJob",
+                    "sagemaker:StopTransformJob",
+                    "sagemaker:StopHyperParameterTuningJob",
+                    "sagemaker:AddTags",
+                    "sagemaker:ListTags",
+                ],
                 Resource: jobs,
             },
             {
                 Sid: "ListJobs",
                 Effect: "Allow",
-                Action: ["sagemaker:ListTrainingJobs", "sagemaker:ListProcessingJobs", "sagemaker:ListTransformJobs", "sagemaker:ListHyperParameterTuningJobs", "sagemaker:ListTrainingJobsForHyperParameterTuningJob"],
+                Action: [
+                    "sagemaker:ListTrainingJobs",
+                    "sagemaker:ListProcessingJobs",
+                    "sagemaker:ListTransformJobs",
+                    "sagemaker:ListHyperParameterTuningJobs",
+                    "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
+                ],
                 Resource: "*", // SageMaker List* actions do not support resource-level permissions.
             },
             {
@@ -671,16 +748,27 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                 Sid: "ReadApprovedPackages",
                 Effect: "Allow",
                 Action: ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:UpdateModelPackage"],
-                Resource: [sm(pulumi.interpolate`model-package/${modelPackageGroupName}/*`), sm(pulumi.interpolate`model-package-group/${modelPackageGroupName}`)],
+                Resource: [
+                    sm(pulumi.interpolate`model-package/${modelPackageGroupName}/*`),
+                    sm(pulumi.interpolate`model-package-group/${modelPackageGroupName}`),
+                ],
             },
             {
                 Sid: "RollOutToPlatformEndpoints",
                 Effect: "Allow",
                 Action: [
-                    "sagemaker:CreateModel", "sagemaker:DescribeModel", "sagemaker:DeleteModel",
-                    "sagemaker:CreateEndpointConfig", "sagemaker:DescribeEndpointConfig", "sagemaker:DeleteEndpointConfig",
-                    "sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpointWeightsAndCapacities",
-                    "sagemaker:AddTags", "sagemaker:ListTags",
+                    "sagemaker:CreateModel",
+                    "sagemaker:DescribeModel",
+                    "sagemaker:DeleteModel",
+                    "sagemaker:CreateEndpointConfig",
+                    "sagemaker:DescribeEndpointConfig",
+                    "sagemaker:DeleteEndpointConfig",
+                    "sagemaker:CreateEndpoint",
+                    "sagemaker:UpdateEndpoint",
+                    "sagemaker:DescribeEndpoint",
+                    "sagemaker:UpdateEndpointWeightsAndCapacities",
+                    "sagemaker:AddTags",
+                    "sagemaker:ListTags",
                 ],
                 Resource: ["model", "endpoint-config", "endpoint"].map((t) => sm(`${t}/${this.prefix}-*`)),
             },
@@ -709,14 +797,25 @@ export class PlatformSecurity extends pulumi.ComponentResource {
         const subject = args.ciOidcSubject;
         if (!subject || !/^repo:[^*/:]+\/[^*/:]+:.+$/.test(subject)) {
             // A wildcard owner/repository would let any GitHub repository's workflow assume the role.
-            throw new Error(`PlatformSecurity: ciOidcSubject '${subject ?? ""}' must name the repository, e.g. repo:my-org/ml-platform:environment:${args.environment}`);
+            throw new Error(
+                `PlatformSecurity: ciOidcSubject '${subject ?? ""}' must name the repository, e.g. repo:my-org/ml-platform:environment:${args.environment}`,
+            );
         }
         return pulumi.output(providerArn).apply((arn) => githubOidcTrustPolicy(arn, subject));
     }
 }
 
 /** Key use a deployer needs while AWS services create encrypted resources on its behalf (OnlineStoreSecurityConfig's list). */
-export const DEPLOYER_KEY_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey", "kms:RetireGrant"];
+export const DEPLOYER_KEY_ACTIONS = [
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:DescribeKey",
+    "kms:RetireGrant",
+];
 
 /**
  * Key administration, listed action by action (the Service Authorization Reference's KMS actions on a `key`): no
@@ -768,32 +867,98 @@ function boundaryStatements(
             Sid: "PlatformServicesCeiling",
             Effect: "Allow",
             Action: [
-                "s3:Get*", "s3:List*", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:AbortMultipartUpload",
+                "s3:Get*",
+                "s3:List*",
+                "s3:PutObject",
+                "s3:PutObjectTagging",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload",
                 // The Feature Store offline-store writer sets the object ACL (AWS managed policy
                 // AmazonSageMakerFeatureStoreAccess grants s3:PutObjectAcl); with BucketOwnerEnforced only
                 // bucket-owner-full-control is accepted, so this cannot share objects.
                 "s3:PutObjectAcl",
-                "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant", "kms:RetireGrant",
-                "sagemaker:Create*", "sagemaker:Describe*", "sagemaker:List*", "sagemaker:Update*", "sagemaker:Stop*", "sagemaker:Delete*",
-                "sagemaker:AddTags", "sagemaker:InvokeEndpoint", "sagemaker:BatchPutMetrics", "sagemaker:PutRecord", "sagemaker:GetRecord",
-                "sagemaker:BatchGetRecord", "sagemaker:DeleteRecord", "sagemaker:StartPipelineExecution",
-                "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams",
-                "cloudwatch:PutMetricData", "cloudwatch:GetMetricData",
-                "ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability",
-                "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission",
-                "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
-                "glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartitions", "glue:BatchCreatePartition",
-                "athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults",
-                "sns:Publish", "events:PutEvents", "iam:PassRole", "sts:GetCallerIdentity",
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:DescribeKey",
+                "kms:CreateGrant",
+                "kms:ListGrants",
+                "kms:RevokeGrant",
+                "kms:RetireGrant",
+                "sagemaker:Create*",
+                "sagemaker:Describe*",
+                "sagemaker:List*",
+                "sagemaker:Update*",
+                "sagemaker:Stop*",
+                "sagemaker:Delete*",
+                "sagemaker:AddTags",
+                "sagemaker:InvokeEndpoint",
+                "sagemaker:BatchPutMetrics",
+                "sagemaker:PutRecord",
+                "sagemaker:GetRecord",
+                "sagemaker:BatchGetRecord",
+                "sagemaker:DeleteRecord",
+                "sagemaker:StartPipelineExecution",
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogStreams",
+                "cloudwatch:PutMetricData",
+                "cloudwatch:GetMetricData",
+                "ecr:GetAuthorizationToken",
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchCheckLayerAvailability",
+                "ec2:CreateNetworkInterface",
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DeleteNetworkInterfacePermission",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeVpcs",
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeSecurityGroups",
+                "glue:GetDatabase",
+                "glue:GetTable",
+                "glue:GetTables",
+                "glue:CreateTable",
+                "glue:UpdateTable",
+                "glue:GetPartitions",
+                "glue:BatchCreatePartition",
+                "athena:StartQueryExecution",
+                "athena:GetQueryExecution",
+                "athena:GetQueryResults",
+                "sns:Publish",
+                "events:PutEvents",
+                "iam:PassRole",
+                "sts:GetCallerIdentity",
                 // The serverless monitor (Lambda in the VPC, active tracing): ENI addresses and X-Ray segments.
-                "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses",
+                "xray:PutTraceSegments",
+                "xray:PutTelemetryRecords",
                 // The distributed monitor (components/distributed-monitor.ts): the state machine invokes its Lambdas,
                 // starts its Distributed Map child executions, dead-letters to SQS and delivers its logs; the scheduler
                 // starts it; X-Ray sampling when tracing is on.
-                "lambda:InvokeFunction", "states:StartExecution", "states:DescribeExecution", "states:StopExecution", "sqs:SendMessage",
-                "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries",
-                "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups", "xray:GetSamplingRules", "xray:GetSamplingTargets",
-                "application-autoscaling:RegisterScalableTarget", "application-autoscaling:Describe*", "application-autoscaling:PutScalingPolicy",
+                "lambda:InvokeFunction",
+                "states:StartExecution",
+                "states:DescribeExecution",
+                "states:StopExecution",
+                "sqs:SendMessage",
+                "logs:CreateLogDelivery",
+                "logs:GetLogDelivery",
+                "logs:UpdateLogDelivery",
+                "logs:DeleteLogDelivery",
+                "logs:ListLogDeliveries",
+                "logs:PutResourcePolicy",
+                "logs:DescribeResourcePolicies",
+                "logs:DescribeLogGroups",
+                "xray:GetSamplingRules",
+                "xray:GetSamplingTargets",
+                "application-autoscaling:RegisterScalableTarget",
+                "application-autoscaling:Describe*",
+                "application-autoscaling:PutScalingPolicy",
             ],
             Resource: "*", // A boundary is a ceiling: it grants nothing by itself; the roles' own policies scope resources.
         },

@@ -148,18 +148,28 @@ export function ratePeriodSeconds(expr: string): number | undefined {
 export function insightsLayerArn(region: string, architecture: "x86_64" | "arm64", override?: string): string {
     if (override) {
         if (!/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:LambdaInsightsExtension(-Arm64)?:\d+$/.test(override)) {
-            throw new Error(`ServerlessMonitor: insightsLayerArn ${JSON.stringify(override)} is not a LambdaInsightsExtension layer version ARN (arn:aws:lambda:<region>:<account>:layer:LambdaInsightsExtension[-Arm64]:<n>)`);
+            throw new Error(
+                `ServerlessMonitor: insightsLayerArn ${JSON.stringify(override)} is not a LambdaInsightsExtension layer version ARN (arn:aws:lambda:<region>:<account>:layer:LambdaInsightsExtension[-Arm64]:<n>)`,
+            );
         }
-        if (override.split(":")[3] !== region) throw new Error(`ServerlessMonitor: insightsLayerArn is in region ${override.split(":")[3]}, the function in ${region}; Lambda layers must be in the function's region`);
-        if (override.includes("-Arm64:") !== (architecture === "arm64")) throw new Error(`ServerlessMonitor: insightsLayerArn ${override} does not match architecture ${architecture}`);
+        if (override.split(":")[3] !== region)
+            throw new Error(
+                `ServerlessMonitor: insightsLayerArn is in region ${override.split(":")[3]}, the function in ${region}; Lambda layers must be in the function's region`,
+            );
+        if (override.includes("-Arm64:") !== (architecture === "arm64"))
+            throw new Error(`ServerlessMonitor: insightsLayerArn ${override} does not match architecture ${architecture}`);
         return override;
     }
     if (architecture !== "x86_64") {
-        throw new Error(`ServerlessMonitor: no built-in Lambda Insights layer for ${architecture}; pass insightsLayerArn (LambdaInsightsExtension-Arm64 for ${region}, see the CloudWatch "Lambda Insights extension versions" page) or use x86_64`);
+        throw new Error(
+            `ServerlessMonitor: no built-in Lambda Insights layer for ${architecture}; pass insightsLayerArn (LambdaInsightsExtension-Arm64 for ${region}, see the CloudWatch "Lambda Insights extension versions" page) or use x86_64`,
+        );
     }
     const arn = LAMBDA_INSIGHTS_LAYERS_X86_64[region];
     if (!arn) {
-        throw new Error(`ServerlessMonitor: no built-in Lambda Insights layer for region ${region}; pass insightsLayerArn (see the CloudWatch "Lambda Insights extension versions" page) — known regions: ${Object.keys(LAMBDA_INSIGHTS_LAYERS_X86_64).join(", ")}`);
+        throw new Error(
+            `ServerlessMonitor: no built-in Lambda Insights layer for region ${region}; pass insightsLayerArn (see the CloudWatch "Lambda Insights extension versions" page) — known regions: ${Object.keys(LAMBDA_INSIGHTS_LAYERS_X86_64).join(", ")}`,
+        );
     }
     return arn;
 }
@@ -169,21 +179,34 @@ const trimSlashes = (s: string): string => s.replace(/^\/+|\/+$/g, "");
 function validate(args: ServerlessMonitorArgs, period: number): void {
     const p: string[] = [];
     if (!/^[a-z0-9-]{3,30}$/.test(args.namePrefix)) p.push(`namePrefix ${JSON.stringify(args.namePrefix)} must be 3-30 lowercase letters, digits or hyphens`);
-    if (!args.scheduleName || /[\s/]/.test(args.scheduleName)) p.push(`scheduleName ${JSON.stringify(args.scheduleName)} must be non-empty, without spaces or "/"`);
-    if (!/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/.test(args.scheduleExpression)) p.push(`scheduleExpression ${JSON.stringify(args.scheduleExpression)} must be rate(N unit) or cron(...)`);
-    if (!Number.isInteger(period) || period < 60 || period % 60 !== 0 || period > 86400) p.push(`schedule period ${period}s must be a whole number of minutes between 60 and 86400 (alarm periods)`);
+    if (!args.scheduleName || /[\s/]/.test(args.scheduleName))
+        p.push(`scheduleName ${JSON.stringify(args.scheduleName)} must be non-empty, without spaces or "/"`);
+    if (!/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/.test(args.scheduleExpression))
+        p.push(`scheduleExpression ${JSON.stringify(args.scheduleExpression)} must be rate(N unit) or cron(...)`);
+    if (!Number.isInteger(period) || period < 60 || period % 60 !== 0 || period > 86400)
+        p.push(`schedule period ${period}s must be a whole number of minutes between 60 and 86400 (alarm periods)`);
     const mem = args.memoryMb ?? 2048;
     if (!Number.isInteger(mem) || mem < 1024 || mem > 10240) p.push(`memoryMb ${mem} must be 1024..10240`);
     const to = args.timeoutSeconds ?? 900;
     if (!Number.isInteger(to) || to < 60 || to > 900) p.push(`timeoutSeconds ${to} must be 60..900 (the Lambda maximum)`);
     const eph = args.ephemeralStorageMb ?? 2048;
     if (!Number.isInteger(eph) || eph < 512 || eph > 10240) p.push(`ephemeralStorageMb ${eph} must be 512..10240`);
-    if (!VALID_RETENTION.includes(args.logRetentionDays)) p.push(`logRetentionDays ${args.logRetentionDays} must be one of CloudWatch's values (${VALID_RETENTION.join(", ")})`);
-    if (args.reservedConcurrency !== undefined && (!Number.isInteger(args.reservedConcurrency) || args.reservedConcurrency < 1 || args.reservedConcurrency > 1000)) p.push(`reservedConcurrency ${args.reservedConcurrency} must be 1..1000`);
-    if (args.lookbackMinutes !== undefined && (!Number.isInteger(args.lookbackMinutes) || args.lookbackMinutes < 1 || args.lookbackMinutes > 10080)) p.push(`lookbackMinutes ${args.lookbackMinutes} must be 1..10080`);
+    if (!VALID_RETENTION.includes(args.logRetentionDays))
+        p.push(`logRetentionDays ${args.logRetentionDays} must be one of CloudWatch's values (${VALID_RETENTION.join(", ")})`);
+    if (
+        args.reservedConcurrency !== undefined &&
+        (!Number.isInteger(args.reservedConcurrency) || args.reservedConcurrency < 1 || args.reservedConcurrency > 1000)
+    )
+        p.push(`reservedConcurrency ${args.reservedConcurrency} must be 1..1000`);
+    if (args.lookbackMinutes !== undefined && (!Number.isInteger(args.lookbackMinutes) || args.lookbackMinutes < 1 || args.lookbackMinutes > 10080))
+        p.push(`lookbackMinutes ${args.lookbackMinutes} must be 1..10080`);
     if (/[*?]/.test(args.captureBucket.prefix)) p.push(`captureBucket.prefix ${JSON.stringify(args.captureBucket.prefix)} must not contain wildcards`);
-    for (const [k, v] of [["baselinePrefix", args.monitoringBucket.baselinePrefix], ["reportsPrefix", args.monitoringBucket.reportsPrefix]] as const) {
-        if (v !== undefined && (trimSlashes(v) === "" || /[*?]/.test(v))) p.push(`monitoringBucket.${k} ${JSON.stringify(v)} must be a non-empty prefix without wildcards`);
+    for (const [k, v] of [
+        ["baselinePrefix", args.monitoringBucket.baselinePrefix],
+        ["reportsPrefix", args.monitoringBucket.reportsPrefix],
+    ] as const) {
+        if (v !== undefined && (trimSlashes(v) === "" || /[*?]/.test(v)))
+            p.push(`monitoringBucket.${k} ${JSON.stringify(v)} must be a non-empty prefix without wildcards`);
     }
     if (p.length) throw new Error(`ServerlessMonitor: ${p.join("; ")}`);
 }
@@ -232,24 +255,33 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
         const viaS3 = { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } };
 
         // ---- role ----------------------------------------------------------------------------------------------
-        this.role = args.role ?? new aws.iam.Role(
-            `${name}-role`,
-            {
-                name: fnName,
-                description: `${args.namePrefix} serverless data-quality monitor (Lambda ${fnName})`,
-                assumeRolePolicy: accountId.apply((acct) =>
-                    JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": acct } } }],
-                    }),
-                ),
-                maxSessionDuration: 3600,
-                forceDetachPolicies: true,
-                permissionsBoundary: args.permissionsBoundaryArn,
-                tags,
-            },
-            child,
-        );
+        this.role =
+            args.role ??
+            new aws.iam.Role(
+                `${name}-role`,
+                {
+                    name: fnName,
+                    description: `${args.namePrefix} serverless data-quality monitor (Lambda ${fnName})`,
+                    assumeRolePolicy: accountId.apply((acct) =>
+                        JSON.stringify({
+                            Version: "2012-10-17",
+                            Statement: [
+                                {
+                                    Effect: "Allow",
+                                    Principal: { Service: "lambda.amazonaws.com" },
+                                    Action: "sts:AssumeRole",
+                                    Condition: { StringEquals: { "aws:SourceAccount": acct } },
+                                },
+                            ],
+                        }),
+                    ),
+                    maxSessionDuration: 3600,
+                    forceDetachPolicies: true,
+                    permissionsBoundary: args.permissionsBoundaryArn,
+                    tags,
+                },
+                child,
+            );
         const grantee: Grantee = { activity: "monitor", role: this.role };
 
         // Least privilege, one role policy per concern (grants.ts `grant`):
@@ -263,19 +295,46 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
         //   xray           PutTraceSegments / PutTelemetryRecords (X-Ray supports only Resource "*")
         const capturePath = pulumi.interpolate`${capturePrefix ? `${capturePrefix}/` : ""}${args.endpointName}/`;
         grant(this, name, "capture-read", grantee, [
-            { Sid: "ListCaptureOfEndpoint", Effect: "Allow", Action: "s3:ListBucket", Resource: s3Arn(args.captureBucket.name), Condition: { StringLike: { "s3:prefix": pulumi.interpolate`${capturePath}*` } } },
-            { Sid: "ReadCaptureOfEndpoint", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${s3Arn(args.captureBucket.name)}/${capturePath}*` },
+            {
+                Sid: "ListCaptureOfEndpoint",
+                Effect: "Allow",
+                Action: "s3:ListBucket",
+                Resource: s3Arn(args.captureBucket.name),
+                Condition: { StringLike: { "s3:prefix": pulumi.interpolate`${capturePath}*` } },
+            },
+            {
+                Sid: "ReadCaptureOfEndpoint",
+                Effect: "Allow",
+                Action: "s3:GetObject",
+                Resource: pulumi.interpolate`${s3Arn(args.captureBucket.name)}/${capturePath}*`,
+            },
             { Sid: "DecryptCapture", Effect: "Allow", Action: "kms:Decrypt", Resource: args.kmsKeys.capture, Condition: viaS3 },
         ]);
         grant(this, name, "baseline-read", grantee, [
-            { Sid: "ListBaseline", Effect: "Allow", Action: "s3:ListBucket", Resource: s3Arn(args.monitoringBucket.name), Condition: { StringLike: { "s3:prefix": baselinePrefix.apply((b) => [`${b}/*`]) } } },
-            { Sid: "ReadBaseline", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${s3Arn(args.monitoringBucket.name)}/${baselinePrefix}/*` },
+            {
+                Sid: "ListBaseline",
+                Effect: "Allow",
+                Action: "s3:ListBucket",
+                Resource: s3Arn(args.monitoringBucket.name),
+                Condition: { StringLike: { "s3:prefix": baselinePrefix.apply((b) => [`${b}/*`]) } },
+            },
+            {
+                Sid: "ReadBaseline",
+                Effect: "Allow",
+                Action: "s3:GetObject",
+                Resource: pulumi.interpolate`${s3Arn(args.monitoringBucket.name)}/${baselinePrefix}/*`,
+            },
             { Sid: "DecryptBaseline", Effect: "Allow", Action: "kms:Decrypt", Resource: args.kmsKeys.monitoring, Condition: viaS3 },
         ]);
         const reportsPath = pulumi.interpolate`${reportsPrefix}/${args.endpointName}/${args.scheduleName}/`;
         this.reportsS3Uri = pulumi.interpolate`s3://${args.monitoringBucket.name}/${reportsPath}`;
         grant(this, name, "reports-write", grantee, [
-            { Sid: "WriteReports", Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: pulumi.interpolate`${s3Arn(args.monitoringBucket.name)}/${reportsPath}*` },
+            {
+                Sid: "WriteReports",
+                Effect: "Allow",
+                Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
+                Resource: pulumi.interpolate`${s3Arn(args.monitoringBucket.name)}/${reportsPath}*`,
+            },
             // SSE-KMS PutObject: a data key from the bucket's key (Decrypt for multipart uploads).
             { Sid: "EncryptReports", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: args.kmsKeys.monitoring, Condition: viaS3 },
         ]);
@@ -284,7 +343,11 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
         const ec2 = (res: pulumi.Input<string>) => pulumi.interpolate`arn:${partition}:ec2:${region}:${accountId}:${res}`;
         const eniResources = pulumi
             .all([pulumi.output(args.subnetIds), pulumi.output(args.securityGroupIds), partition, accountId])
-            .apply(([subnets, sgs, part, acct]) => [...subnets.map((s) => `subnet/${s}`), ...sgs.map((g) => `security-group/${g}`), "network-interface/*"].map((r) => `arn:${part}:ec2:${region}:${acct}:${r}`));
+            .apply(([subnets, sgs, part, acct]) =>
+                [...subnets.map((s) => `subnet/${s}`), ...sgs.map((g) => `security-group/${g}`), "network-interface/*"].map(
+                    (r) => `arn:${part}:ec2:${region}:${acct}:${r}`,
+                ),
+            );
         const vpcPolicy = grant(this, name, "vpc", grantee, [
             {
                 Sid: "DescribeNetwork",
@@ -315,7 +378,12 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
         );
         const functionArn = pulumi.interpolate`arn:${partition}:lambda:${region}:${accountId}:function:${fnName}`;
         const logsPolicy = grant(this, name, "logs", grantee, [
-            { Sid: "OwnLogGroupOnly", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${this.logGroup.arn}:log-stream:*` },
+            {
+                Sid: "OwnLogGroupOnly",
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: pulumi.interpolate`${this.logGroup.arn}:log-stream:*`,
+            },
             {
                 Sid: "DecryptOwnEnvironment",
                 Effect: "Allow",
@@ -328,7 +396,12 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
         const insightsGroup = pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:/aws/lambda-insights`;
         const insightsPolicy = grant(this, name, "insights", grantee, [
             { Sid: "InsightsLogGroup", Effect: "Allow", Action: "logs:CreateLogGroup", Resource: insightsGroup },
-            { Sid: "InsightsLogStreams", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${insightsGroup}:log-stream:*` },
+            {
+                Sid: "InsightsLogStreams",
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: pulumi.interpolate`${insightsGroup}:log-stream:*`,
+            },
         ]);
         const xrayPolicy = grant(this, name, "xray", grantee, [
             { Sid: "Tracing", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" }, // X-Ray writes support only "*".
@@ -397,12 +470,24 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
             );
         this.rule = new aws.cloudwatch.EventRule(
             `${name}-schedule`,
-            { name: `${fnName}-schedule`, description: `Runs ${fnName} (${args.scheduleExpression})`, scheduleExpression: args.scheduleExpression, state: "ENABLED", tags },
+            {
+                name: `${fnName}-schedule`,
+                description: `Runs ${fnName} (${args.scheduleExpression})`,
+                scheduleExpression: args.scheduleExpression,
+                state: "ENABLED",
+                tags,
+            },
             child,
         );
         const permission = new aws.lambda.Permission(
             `${name}-invoke`,
-            { action: "lambda:InvokeFunction", function: this.function.name, principal: "events.amazonaws.com", sourceArn: this.rule.arn, sourceAccount: accountId },
+            {
+                action: "lambda:InvokeFunction",
+                function: this.function.name,
+                principal: "events.amazonaws.com",
+                sourceArn: this.rule.arn,
+                sourceAccount: accountId,
+            },
             child,
         );
         new aws.cloudwatch.EventTarget(

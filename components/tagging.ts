@@ -50,7 +50,10 @@ export function exemption(policy: string, e: Exemption): Record<string, string> 
     for (const [k, v] of Object.entries(tags)) {
         if (v.length > 256) throw new Error(`exemption for policy '${policy}': ${k} is ${v.length} characters; AWS tag values hold at most 256`);
         const bad = v.match(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/u);
-        if (bad) throw new Error(`exemption for policy '${policy}': '${bad[0]}' in ${k} is not allowed in an AWS tag value (use letters, digits, spaces and _ . : / = + - @)`);
+        if (bad)
+            throw new Error(
+                `exemption for policy '${policy}': '${bad[0]}' in ${k} is not allowed in an AWS tag value (use letters, digits, spaces and _ . : / = + - @)`,
+            );
     }
     return tags;
 }
@@ -64,7 +67,8 @@ export function tagTransformation(tags: Record<string, string>): pulumi.Resource
         if (!isTaggable(args.type)) return undefined;
         const own = args.props["tags"];
         // Unknown or computed tags (an Output) are merged once resolved.
-        const merged = own === undefined || own === null ? { ...tags } : pulumi.output(own).apply((o: Record<string, string> | undefined) => ({ ...tags, ...(o ?? {}) }));
+        const merged =
+            own === undefined || own === null ? { ...tags } : pulumi.output(own).apply((o: Record<string, string> | undefined) => ({ ...tags, ...(o ?? {}) }));
         return { props: { ...args.props, tags: merged }, opts: args.opts };
     };
 }

@@ -68,15 +68,16 @@ export interface FieldProblem {
     expected: string;
 }
 
-
 /** What is wrong with a serverless config against SageMaker's limits; empty when valid. */
 export function serverlessConfigProblems(c: ServerlessVariantConfig): FieldProblem[] {
     const L = SERVERLESS_LIMITS;
     const out: FieldProblem[] = [];
     const m = c.memorySizeInMb;
-    if (!Number.isInteger(m) || m < L.memoryMb[0] || m > L.memoryMb[1] || m % L.memoryStepMb !== 0) out.push({ field: "memorySizeInMb", value: m, expected: "one of 1024, 2048, 3072, 4096, 5120, 6144 (1 GB steps)" });
+    if (!Number.isInteger(m) || m < L.memoryMb[0] || m > L.memoryMb[1] || m % L.memoryStepMb !== 0)
+        out.push({ field: "memorySizeInMb", value: m, expected: "one of 1024, 2048, 3072, 4096, 5120, 6144 (1 GB steps)" });
     const mc = c.maxConcurrency;
-    if (!Number.isInteger(mc) || mc < L.maxConcurrency[0] || mc > L.maxConcurrency[1]) out.push({ field: "maxConcurrency", value: mc, expected: `an integer ${L.maxConcurrency[0]} to ${L.maxConcurrency[1]}` });
+    if (!Number.isInteger(mc) || mc < L.maxConcurrency[0] || mc > L.maxConcurrency[1])
+        out.push({ field: "maxConcurrency", value: mc, expected: `an integer ${L.maxConcurrency[0]} to ${L.maxConcurrency[1]}` });
     const pc = c.provisionedConcurrency;
     if (pc !== undefined && (!Number.isInteger(pc) || pc < L.provisionedConcurrency[0] || pc > Math.min(L.provisionedConcurrency[1], mc))) {
         out.push({ field: "provisionedConcurrency", value: pc, expected: `an integer ${L.provisionedConcurrency[0]} to maxConcurrency (${mc}), or absent` });
@@ -91,16 +92,28 @@ const AAS_CRON = /^cron\((\S+\s+){5}\S+\)$/;
 export function scheduleProblems(s: ScaleSchedule, a: Pick<EndpointAutoscaling, "minCapacity" | "maxCapacity">): FieldProblem[] {
     const out: FieldProblem[] = [];
     for (const k of ["scaleDownCron", "scaleUpCron"] as const) {
-        if (!AAS_CRON.test(s[k])) out.push({ field: k, value: s[k], expected: "a six-field cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 19 ? * MON-FRI *)" });
+        if (!AAS_CRON.test(s[k]))
+            out.push({ field: k, value: s[k], expected: "a six-field cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 19 ? * MON-FRI *)" });
     }
     if (s.scaleDownCron === s.scaleUpCron) out.push({ field: "scaleUpCron", value: s.scaleUpCron, expected: "a different time than scaleDownCron" });
     if (!validTimeZone(s.timezone)) out.push({ field: "timezone", value: s.timezone, expected: "an IANA time zone such as UTC or Europe/Berlin" });
     if (!Number.isInteger(s.minOutsideHours) || s.minOutsideHours < 1) {
-        out.push({ field: "minOutsideHours", value: s.minOutsideHours, expected: "an integer >= 1 (a real-time variant cannot scale to zero instances; only inference components can)" });
+        out.push({
+            field: "minOutsideHours",
+            value: s.minOutsideHours,
+            expected: "an integer >= 1 (a real-time variant cannot scale to zero instances; only inference components can)",
+        });
     }
-    if (!Number.isInteger(s.maxOutsideHours) || s.maxOutsideHours < s.minOutsideHours) out.push({ field: "maxOutsideHours", value: s.maxOutsideHours, expected: `an integer >= minOutsideHours (${s.minOutsideHours})` });
-    if (s.minOutsideHours > a.minCapacity) out.push({ field: "minOutsideHours", value: s.minOutsideHours, expected: `at most autoscaling.minCapacity (${a.minCapacity}): a scale-down that raises the minimum saves nothing` });
-    if (s.maxOutsideHours > a.maxCapacity) out.push({ field: "maxOutsideHours", value: s.maxOutsideHours, expected: `at most autoscaling.maxCapacity (${a.maxCapacity})` });
+    if (!Number.isInteger(s.maxOutsideHours) || s.maxOutsideHours < s.minOutsideHours)
+        out.push({ field: "maxOutsideHours", value: s.maxOutsideHours, expected: `an integer >= minOutsideHours (${s.minOutsideHours})` });
+    if (s.minOutsideHours > a.minCapacity)
+        out.push({
+            field: "minOutsideHours",
+            value: s.minOutsideHours,
+            expected: `at most autoscaling.minCapacity (${a.minCapacity}): a scale-down that raises the minimum saves nothing`,
+        });
+    if (s.maxOutsideHours > a.maxCapacity)
+        out.push({ field: "maxOutsideHours", value: s.maxOutsideHours, expected: `at most autoscaling.maxCapacity (${a.maxCapacity})` });
     return out;
 }
 

@@ -83,7 +83,8 @@ export const DATA_QUALITY_REPORTS_PREFIX = "reports/data-quality";
 
 /** Key prefix (no leading or trailing slash) of an endpoint's data-quality baseline in the monitoring bucket. */
 export function baselinePrefix(endpointName: string): string {
-    if (!endpointName || /[\s/*?]/.test(endpointName)) throw new Error(`baselinePrefix: endpoint name ${JSON.stringify(endpointName)} must be non-empty, without spaces, "/" or wildcards`);
+    if (!endpointName || /[\s/*?]/.test(endpointName))
+        throw new Error(`baselinePrefix: endpoint name ${JSON.stringify(endpointName)} must be non-empty, without spaces, "/" or wildcards`);
     return `baselines/${endpointName}`;
 }
 
@@ -187,14 +188,18 @@ export const PARTIALS_ROOT = "partials";
 
 /** Key prefix (no leading or trailing slash) of an endpoint's partials in the monitoring bucket. */
 export function partialsPrefix(endpointName: string): string {
-    if (!endpointName || /[\s/*?]/.test(endpointName)) throw new Error(`partialsPrefix: endpoint name ${JSON.stringify(endpointName)} must be non-empty, without spaces, "/" or wildcards`);
+    if (!endpointName || /[\s/*?]/.test(endpointName))
+        throw new Error(`partialsPrefix: endpoint name ${JSON.stringify(endpointName)} must be non-empty, without spaces, "/" or wildcards`);
     return `${PARTIALS_ROOT}/${endpointName}`;
 }
 
 /** Prefix of one run's files: `partials/<endpoint>/<schedule>/<yyyy/mm/dd/hh>/<run>`. */
 export function partialsRunPrefix(endpointName: string, scheduleName: string, hourPath: string, runId: string): string {
     if (!/^\d{4}\/\d{2}\/\d{2}\/\d{2}$/.test(hourPath)) throw new Error(`partialsRunPrefix: hour ${JSON.stringify(hourPath)} must be yyyy/mm/dd/hh`);
-    for (const [k, v] of [["scheduleName", scheduleName], ["runId", runId]]) {
+    for (const [k, v] of [
+        ["scheduleName", scheduleName],
+        ["runId", runId],
+    ]) {
         if (!v || /[\s/*?]/.test(v)) throw new Error(`partialsRunPrefix: ${k} ${JSON.stringify(v)} must be non-empty, without spaces, "/" or wildcards`);
     }
     return `${partialsPrefix(endpointName)}/${scheduleName}/${hourPath}/${runId}`;

@@ -110,12 +110,14 @@ export function checkStackOutputs(o: unknown): string[] {
     need("budgetName", "string");
     need("pipeline", "object");
     const ep = v.endpoint as EndpointOutput | null | undefined;
-    if (ep && ep.awaitingModel !== undefined && typeof ep.awaitingModel !== "boolean") problems.push(`stack outputs: endpoint.awaitingModel must be a boolean, got ${JSON.stringify(ep.awaitingModel)}`);
+    if (ep && ep.awaitingModel !== undefined && typeof ep.awaitingModel !== "boolean")
+        problems.push(`stack outputs: endpoint.awaitingModel must be a boolean, got ${JSON.stringify(ep.awaitingModel)}`);
     const buckets = v.buckets as Record<string, BucketOutput> | undefined;
     if (buckets && typeof buckets === "object") {
         for (const p of BUCKET_PURPOSES) {
             const b = buckets[p];
-            if (!b || typeof b.name !== "string" || !String(b.uri).startsWith("s3://")) problems.push(`stack outputs: buckets.${p} needs name, arn and an s3:// uri`);
+            if (!b || typeof b.name !== "string" || !String(b.uri).startsWith("s3://"))
+                problems.push(`stack outputs: buckets.${p} needs name, arn and an s3:// uri`);
         }
     }
     return problems;

@@ -413,7 +413,10 @@ export function makeStackArgs(policy: PlatformPolicy, inputs: ResourceInput[], c
 
 /** The level the runtime would use for this policy (config > policy default > pack default). */
 export function effectiveEnforcementLevel(policy: PlatformPolicy, ctx: EvaluationContext): EnforcementLevel {
-    return ((ctx.config?.enforcementLevel as EnforcementLevel | undefined) || policy.enforcementLevel || ctx.packEnforcementLevel || "advisory") as EnforcementLevel;
+    return ((ctx.config?.enforcementLevel as EnforcementLevel | undefined) ||
+        policy.enforcementLevel ||
+        ctx.packEnforcementLevel ||
+        "advisory") as EnforcementLevel;
 }
 
 function makeReporter(policy: PlatformPolicy, level: EnforcementLevel, out: CapturedViolation[]): ReportViolation {
@@ -439,11 +442,7 @@ function makeReporter(policy: PlatformPolicy, level: EnforcementLevel, out: Capt
     }) as ReportViolation;
 }
 
-async function run(
-    policy: PlatformPolicy,
-    ctx: EvaluationContext,
-    call: (report: ReportViolation) => unknown,
-): Promise<PolicyOutcome> {
+async function run(policy: PlatformPolicy, ctx: EvaluationContext, call: (report: ReportViolation) => unknown): Promise<PolicyOutcome> {
     let level = effectiveEnforcementLevel(policy, ctx);
     const outcome: PolicyOutcome = { policyName: policy.name, status: "evaluated", violations: [], exemptions: [] };
     if (level === "disabled") {
@@ -487,7 +486,11 @@ export function runStackPolicy(policy: PlatformStackPolicy, inputs: ResourceInpu
  * Runs a policy's `remediateResource` and returns the new props (plain), or `undefined` when it
  * changed nothing. Mirrors the server: only policies whose effective level is `remediate` run.
  */
-export async function runRemediation(policy: PlatformResourcePolicy, input: ResourceInput, ctx: EvaluationContext = {}): Promise<Record<string, unknown> | undefined> {
+export async function runRemediation(
+    policy: PlatformResourcePolicy,
+    input: ResourceInput,
+    ctx: EvaluationContext = {},
+): Promise<Record<string, unknown> | undefined> {
     if (effectiveEnforcementLevel(policy, ctx) !== "remediate" || !policy.remediateResource) {
         return undefined;
     }
@@ -496,16 +499,11 @@ export async function runRemediation(policy: PlatformResourcePolicy, input: Reso
 }
 
 /** Pack config file (`--policy-pack-config` format) -> per-policy context. */
-export function contextFromPackConfig(
-    packConfig: Record<string, unknown>,
-    policyName: string,
-    base: EvaluationContext = {},
-): EvaluationContext {
+export function contextFromPackConfig(packConfig: Record<string, unknown>, policyName: string, base: EvaluationContext = {}): EvaluationContext {
     const all = packConfig["all"];
     const allLevel = (typeof all === "string" ? all : (all as { enforcementLevel?: string } | undefined)?.enforcementLevel) as EnforcementLevel | undefined;
     const entry = packConfig[policyName];
-    const config: Record<string, unknown> =
-        typeof entry === "string" ? { enforcementLevel: entry } : { ...((entry as Record<string, unknown>) ?? {}) };
+    const config: Record<string, unknown> = typeof entry === "string" ? { enforcementLevel: entry } : { ...((entry as Record<string, unknown>) ?? {}) };
     if (config.enforcementLevel === undefined && allLevel) {
         config.enforcementLevel = allLevel;
     }

@@ -54,7 +54,17 @@ function sentinelFor(secret: Record<string, unknown>): string {
         let kind: keyof typeof UNKNOWN;
         try {
             const v: unknown = JSON.parse(secret.plaintext);
-            kind = Array.isArray(v) ? "array" : v === null ? "object" : typeof v === "number" ? "number" : typeof v === "boolean" ? "boolean" : typeof v === "object" ? "object" : "string";
+            kind = Array.isArray(v)
+                ? "array"
+                : v === null
+                  ? "object"
+                  : typeof v === "number"
+                    ? "number"
+                    : typeof v === "boolean"
+                      ? "boolean"
+                      : typeof v === "object"
+                        ? "object"
+                        : "string";
         } catch {
             kind = "string";
         }
@@ -104,19 +114,24 @@ export function parseUrn(urn: string): { stack: string; project: string; type: s
 export function readExportDocument(doc: unknown, file: string): ExportRead {
     const base = path.basename(file);
     const fix = `create it with 'pulumi stack export --file ${base}' (Pulumi CLI 3.x writes checkpoint version 3)`;
-    if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new ExportError(`${file}: not a stack export (expected a JSON object with "version" and "deployment"); ${fix}`);
+    if (!doc || typeof doc !== "object" || Array.isArray(doc))
+        throw new ExportError(`${file}: not a stack export (expected a JSON object with "version" and "deployment"); ${fix}`);
     const d = doc as { version?: unknown; deployment?: { resources?: unknown } };
-    if (d.version === undefined) throw new ExportError(`${file}: no "version" field, so this is not a 'pulumi stack export' document (a bare checkpoint or a hand-made file?); ${fix}`);
+    if (d.version === undefined)
+        throw new ExportError(`${file}: no "version" field, so this is not a 'pulumi stack export' document (a bare checkpoint or a hand-made file?); ${fix}`);
     if (!SUPPORTED_CHECKPOINT_VERSIONS.includes(d.version as 3 | 4)) {
         const old = typeof d.version === "number" && d.version < 3;
         throw new ExportError(
             `${file}: checkpoint version ${JSON.stringify(d.version)} is not supported (only ${SUPPORTED_CHECKPOINT_VERSIONS.join(" and ")}); ` +
-                (old ? `it was written by an old Pulumi CLI: run 'pulumi stack export' with Pulumi CLI 3.x to get a version 3 export` : `it is newer than this gate understands: upgrade the gate, or export with Pulumi CLI 3.x`),
+                (old
+                    ? `it was written by an old Pulumi CLI: run 'pulumi stack export' with Pulumi CLI 3.x to get a version 3 export`
+                    : `it is newer than this gate understands: upgrade the gate, or export with Pulumi CLI 3.x`),
         );
     }
     if (!d.deployment || typeof d.deployment !== "object") throw new ExportError(`${file}: no "deployment" object; ${fix}`);
     const resources = d.deployment.resources;
-    if (resources !== undefined && resources !== null && !Array.isArray(resources)) throw new ExportError(`${file}: deployment.resources is not an array; ${fix}`);
+    if (resources !== undefined && resources !== null && !Array.isArray(resources))
+        throw new ExportError(`${file}: deployment.resources is not an array; ${fix}`);
     const list = (resources ?? []) as unknown[];
     const problems: string[] = [];
     list.forEach((r, i) => {
@@ -132,7 +147,9 @@ export function readExportDocument(doc: unknown, file: string): ExportRead {
     });
     if (problems.length > 0) {
         const shown = problems.slice(0, 10);
-        throw new ExportError(`${file}: ${problems.length} malformed resource(s):\n  ${shown.join("\n  ")}${problems.length > shown.length ? `\n  ... and ${problems.length - shown.length} more` : ""}\nRe-export the stack with 'pulumi stack export'; do not edit the file by hand.`);
+        throw new ExportError(
+            `${file}: ${problems.length} malformed resource(s):\n  ${shown.join("\n  ")}${problems.length > shown.length ? `\n  ... and ${problems.length - shown.length} more` : ""}\nRe-export the stack with 'pulumi stack export'; do not edit the file by hand.`,
+        );
     }
     const live = (list as ExportResource[]).filter((r) => !r.delete);
     if (live.filter((r) => r.type !== "pulumi:pulumi:Stack").length === 0) {
@@ -178,7 +195,9 @@ export function readExportDocument(doc: unknown, file: string): ExportRead {
 export function readExportFile(file: string, content?: string): ExportRead {
     const fromStdin = file === "-";
     const label = fromStdin ? "<stdin>" : file;
-    const howTo = fromStdin ? "pipe a stack export into it: pulumi stack export --stack <name> | npm run policy:check -- --export - --stack <name>" : `create one with 'pulumi stack export --file ${path.basename(file)}'`;
+    const howTo = fromStdin
+        ? "pipe a stack export into it: pulumi stack export --stack <name> | npm run policy:check -- --export - --stack <name>"
+        : `create one with 'pulumi stack export --file ${path.basename(file)}'`;
     let text: string;
     if (content !== undefined) text = content;
     else if (fromStdin) throw new ExportError("--export -: standard input was not read (pass its text to readExportFile)");

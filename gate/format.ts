@@ -6,7 +6,11 @@ import { GatePolicyResult, GateReport } from "./gate";
 function table(headers: string[], rows: string[][], _width = 100): string {
     const cells = rows.map((r) => r.map((c) => c.replace(/\s+/g, " ")));
     const w = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
-    const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i])).join("  ").trimEnd();
+    const line = (r: string[]) =>
+        r
+            .map((c, i) => c.padEnd(w[i]))
+            .join("  ")
+            .trimEnd();
     return [line(headers), line(w.map((n) => "-".repeat(n))), ...cells.map(line)].join("\n");
 }
 
@@ -94,8 +98,20 @@ export function formatReport(report: GateReport, opts: FormatOptions = {}): stri
     const pol = report.policies ?? [];
     if (pol.length) {
         const result = (p: GatePolicyResult) =>
-            [p.violations ? `${p.violations} violation(s)` : p.enforcementLevel === "disabled" ? "not run" : "pass", p.exempted ? `${p.exempted} exempted` : "", p.notEvaluated ? `${p.notEvaluated} not evaluated` : ""].filter(Boolean).join(", ");
-        lines.push(table(["policy", "enforcement", "severity", "result"], pol.map((p) => [p.policy, p.enforcementLevel, p.severity, result(p)]), width));
+            [
+                p.violations ? `${p.violations} violation(s)` : p.enforcementLevel === "disabled" ? "not run" : "pass",
+                p.exempted ? `${p.exempted} exempted` : "",
+                p.notEvaluated ? `${p.notEvaluated} not evaluated` : "",
+            ]
+                .filter(Boolean)
+                .join(", ");
+        lines.push(
+            table(
+                ["policy", "enforcement", "severity", "result"],
+                pol.map((p) => [p.policy, p.enforcementLevel, p.severity, result(p)]),
+                width,
+            ),
+        );
         lines.push(...wrap(LEVELS_EXPLAINED, width, "  "));
         lines.push("");
     }
@@ -104,10 +120,22 @@ export function formatReport(report: GateReport, opts: FormatOptions = {}): stri
         lines.push(`Violations: ${report.counts.mandatory} mandatory, ${report.counts.advisory} advisory`);
         const levelRank = (l: string) => (l === "mandatory" ? 0 : l === "remediate" ? 1 : 2);
         const sevRank: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
-        const sorted = [...report.violations].sort((a, b) => levelRank(a.enforcementLevel) - levelRank(b.enforcementLevel) || (sevRank[a.severity ?? ""] ?? 4) - (sevRank[b.severity ?? ""] ?? 4) || a.policy.localeCompare(b.policy));
+        const sorted = [...report.violations].sort(
+            (a, b) =>
+                levelRank(a.enforcementLevel) - levelRank(b.enforcementLevel) ||
+                (sevRank[a.severity ?? ""] ?? 4) - (sevRank[b.severity ?? ""] ?? 4) ||
+                a.policy.localeCompare(b.policy),
+        );
         sorted.forEach((v, i) => {
             lines.push("");
-            lines.push(...wrap(`${i + 1}. [${v.enforcementLevel}, ${v.severity ?? "?"}] ${v.policy} — ${v.name ? `${v.type} ${v.name}${location(report, v.urn)}` : "(whole stack)"}`, width, "", "     "));
+            lines.push(
+                ...wrap(
+                    `${i + 1}. [${v.enforcementLevel}, ${v.severity ?? "?"}] ${v.policy} — ${v.name ? `${v.type} ${v.name}${location(report, v.urn)}` : "(whole stack)"}`,
+                    width,
+                    "",
+                    "     ",
+                ),
+            );
             lines.push(...wrap(v.message, width, "     "));
             lines.push(...wrap(`Fix: ${v.remediation}`, width, "     "));
         });
@@ -117,7 +145,13 @@ export function formatReport(report: GateReport, opts: FormatOptions = {}): stri
         lines.push(`Exemptions in force (declared with reason, approver or ticket, expiry): ${report.exemptions.length}`);
         for (const e of [...report.exemptions].sort((a, b) => a.expires.localeCompare(b.expires))) {
             lines.push(...wrap(`- ${e.policyName} — ${e.type} ${e.name}${location(report, e.urn)}`, width, "  ", "    "));
-            lines.push(...wrap(`expires ${e.expires}; approved: ${[e.approver, e.ticket].filter(Boolean).join(" ") || "-"}; declared in ${e.source === "file" ? "policies/exemptions.json" : "the resource's tags"}`, width, "    "));
+            lines.push(
+                ...wrap(
+                    `expires ${e.expires}; approved: ${[e.approver, e.ticket].filter(Boolean).join(" ") || "-"}; declared in ${e.source === "file" ? "policies/exemptions.json" : "the resource's tags"}`,
+                    width,
+                    "    ",
+                ),
+            );
             lines.push(...wrap(`reason: ${e.reason}`, width, "    "));
             lines.push(...wrap(`suppressed: ${e.suppressed.join("; ")}`, width, "    "));
         }
@@ -125,11 +159,19 @@ export function formatReport(report: GateReport, opts: FormatOptions = {}): stri
     if (report.remediations.length) {
         lines.push("");
         lines.push(`Remediations the engine would apply: ${report.remediations.length}`);
-        lines.push(table(["policy", "resource", "properties"], report.remediations.map((r) => [r.policy, r.urn.slice(r.urn.lastIndexOf("::") + 2), r.changed.join(", ")]), width));
+        lines.push(
+            table(
+                ["policy", "resource", "properties"],
+                report.remediations.map((r) => [r.policy, r.urn.slice(r.urn.lastIndexOf("::") + 2), r.changed.join(", ")]),
+                width,
+            ),
+        );
     }
     if (report.export && report.export.secrets > 0) {
         lines.push("");
-        lines.push(`Secrets: ${report.export.secrets} secret value(s) in the export were read as unknown (never decrypted or printed); policies that need one are listed under "Not evaluated".`);
+        lines.push(
+            `Secrets: ${report.export.secrets} secret value(s) in the export were read as unknown (never decrypted or printed); policies that need one are listed under "Not evaluated".`,
+        );
     }
     if (report.notEvaluated.length) {
         lines.push("");
@@ -139,8 +181,27 @@ export function formatReport(report: GateReport, opts: FormatOptions = {}): stri
         lines.push(...[...per.entries()].map(([p, n]) => `  ${p}: ${n} resource(s)`));
     }
     lines.push("");
-    lines.push(...wrap(`Estimated SageMaker capacity cost: ${unpriced ? "at least " : ""}$${c.monthlyUsd.toFixed(2)}/month (${c.pricing}, prices as of ${c.priceTableAsOf})${c.budgetUsd !== null ? ` — budget $${c.budgetUsd.toFixed(2)}` : " — no budget found"}. Only SageMaker capacity is priced here (README, 'Deploy to your account', has the whole stack's monthly cost).`, width));
-    if (c.items.length) lines.push(table(["item", "instance", "count", "hours", "$/h", "$/month"], c.items.map((i) => [i.detail || i.name, i.instanceType, String(i.instanceCount), String(i.hoursPerMonth), i.hourlyPrice !== undefined ? i.hourlyPrice.toFixed(4) : "NO PRICE", i.hourlyPrice !== undefined ? i.monthlyUsd.toFixed(2) : "unknown"]), width));
+    lines.push(
+        ...wrap(
+            `Estimated SageMaker capacity cost: ${unpriced ? "at least " : ""}$${c.monthlyUsd.toFixed(2)}/month (${c.pricing}, prices as of ${c.priceTableAsOf})${c.budgetUsd !== null ? ` — budget $${c.budgetUsd.toFixed(2)}` : " — no budget found"}. Only SageMaker capacity is priced here (README, 'Deploy to your account', has the whole stack's monthly cost).`,
+            width,
+        ),
+    );
+    if (c.items.length)
+        lines.push(
+            table(
+                ["item", "instance", "count", "hours", "$/h", "$/month"],
+                c.items.map((i) => [
+                    i.detail || i.name,
+                    i.instanceType,
+                    String(i.instanceCount),
+                    String(i.hoursPerMonth),
+                    i.hourlyPrice !== undefined ? i.hourlyPrice.toFixed(4) : "NO PRICE",
+                    i.hourlyPrice !== undefined ? i.monthlyUsd.toFixed(2) : "unknown",
+                ]),
+                width,
+            ),
+        );
     if (opts.verbose) {
         lines.push("");
         const byType = new Map<string, number>();
@@ -148,10 +209,20 @@ export function formatReport(report: GateReport, opts: FormatOptions = {}): stri
         lines.push(`Resources: ${report.resources.length}`);
         lines.push(...tree(report).map((l) => `  ${l}`));
         lines.push("");
-        lines.push(table(["count", "type"], [...byType.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([t, n]) => [String(n), t]), width));
+        lines.push(
+            table(
+                ["count", "type"],
+                [...byType.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([t, n]) => [String(n), t]),
+                width,
+            ),
+        );
     } else lines.push("", "(--verbose adds the resource inventory: component tree and counts per type)");
     lines.push("");
-    lines.push(failed ? `FAILED: ${report.counts.mandatory} mandatory violation(s)` : `PASSED: no mandatory violations (${report.counts.advisory} advisory, ${report.counts.exempted} exempted)`);
+    lines.push(
+        failed
+            ? `FAILED: ${report.counts.mandatory} mandatory violation(s)`
+            : `PASSED: no mandatory violations (${report.counts.advisory} advisory, ${report.counts.exempted} exempted)`,
+    );
     return lines.join("\n");
 }
 
@@ -161,8 +232,26 @@ export function jsonReport(report: GateReport): Record<string, unknown> {
         stack: report.stack,
         resources: report.resources,
         policies: report.policies,
-        violations: report.violations.map((v) => ({ policy: v.policy, enforcementLevel: v.enforcementLevel, urn: v.urn ?? null, message: v.message, severity: v.severity ?? null, remediation: v.remediation, source: (v.urn && report.sources?.[v.urn]) || null })),
-        exemptions: report.exemptions.map((e) => ({ policy: e.policyName, urn: e.urn, reason: e.reason, approver: e.approver ?? null, ticket: e.ticket ?? null, expires: e.expires, declaredIn: e.source, suppressed: e.suppressed, source: report.sources?.[e.urn] ?? null })),
+        violations: report.violations.map((v) => ({
+            policy: v.policy,
+            enforcementLevel: v.enforcementLevel,
+            urn: v.urn ?? null,
+            message: v.message,
+            severity: v.severity ?? null,
+            remediation: v.remediation,
+            source: (v.urn && report.sources?.[v.urn]) || null,
+        })),
+        exemptions: report.exemptions.map((e) => ({
+            policy: e.policyName,
+            urn: e.urn,
+            reason: e.reason,
+            approver: e.approver ?? null,
+            ticket: e.ticket ?? null,
+            expires: e.expires,
+            declaredIn: e.source,
+            suppressed: e.suppressed,
+            source: report.sources?.[e.urn] ?? null,
+        })),
         notEvaluated: report.notEvaluated,
         remediations: report.remediations,
         cost: { monthlyUsd: report.cost.monthlyUsd, budgetUsd: report.cost.budgetUsd, items: report.cost.items },
@@ -193,7 +282,9 @@ export function sarifReport(report: GateReport, programFile = "infra/program.ts"
         const src = urn ? report.sources?.[urn] : undefined;
         return [
             {
-                physicalLocation: src ? { artifactLocation: { uri: src.file, uriBaseId: "%SRCROOT%" }, region: { startLine: src.line } } : { artifactLocation: { uri: programFile, uriBaseId: "%SRCROOT%" } },
+                physicalLocation: src
+                    ? { artifactLocation: { uri: src.file, uriBaseId: "%SRCROOT%" }, region: { startLine: src.line } }
+                    : { artifactLocation: { uri: programFile, uriBaseId: "%SRCROOT%" } },
                 logicalLocations: [{ fullyQualifiedName: urn ?? `stack:${report.stack}`, kind: "resource" }],
             },
         ];

@@ -61,7 +61,15 @@ export interface GateReport {
     exemptions: ExemptionRecord[];
     notEvaluated: { policy: string; urn?: string; reason?: string }[];
     remediations: { policy: string; urn: string; changed: string[] }[];
-    cost: { monthlyUsd: number; budgetUsd: number | null; pricing: string; priceTableAsOf: string; items: CostEstimate["lines"]; unpriced: number; unknowns: string[] };
+    cost: {
+        monthlyUsd: number;
+        budgetUsd: number | null;
+        pricing: string;
+        priceTableAsOf: string;
+        items: CostEstimate["lines"];
+        unpriced: number;
+        unknowns: string[];
+    };
     counts: { resources: number; policies: number; mandatory: number; advisory: number; exempted: number; notEvaluated: number };
     policies: GatePolicyResult[];
     /** Where the program declared a resource (project file, line), for the resources of violations and exemptions. */
@@ -99,9 +107,13 @@ function readPackConfig(file: string): Record<string, unknown> {
     } catch (e) {
         throw new Error(`policy pack config ${file}: not valid JSON (${(e as Error).message})`);
     }
-    if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new PackConfigError(`policy pack config ${file}: expected a JSON object {"<policy>": {...}}`);
+    if (!doc || typeof doc !== "object" || Array.isArray(doc))
+        throw new PackConfigError(`policy pack config ${file}: expected a JSON object {"<policy>": {...}}`);
     const problems = packConfigProblems(doc as Record<string, unknown>, all);
-    if (problems.length) throw new PackConfigError(`policy pack config ${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    if (problems.length)
+        throw new PackConfigError(
+            `policy pack config ${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+        );
     return doc as Record<string, unknown>;
 }
 
@@ -254,7 +266,13 @@ async function evaluate(inputs: ResourceInput[], opts: EvaluateOptions): Promise
 
 /** Runs the program for a stack and evaluates the pack: the offline gate. */
 export async function runGate(opts: GateOptions): Promise<{ report: GateReport; run: ProgramRun }> {
-    const run = await runProgram(() => createPlatform(), { stack: opts.stack, projectDir: opts.projectDir, mode: opts.mode, configure: opts.configure, transformations: opts.transformations });
+    const run = await runProgram(() => createPlatform(), {
+        stack: opts.stack,
+        projectDir: opts.projectDir,
+        mode: opts.mode,
+        configure: opts.configure,
+        transformations: opts.transformations,
+    });
     const env = String(run.config["mlplatform:environment"] ?? opts.stack);
     const packConfigFile = opts.packConfigFile ?? path.join(ROOT, "policies", "config", `${env}.json`);
     const report = await evaluatePack(inputsFromRun(run), {
@@ -301,7 +319,13 @@ export async function checkExport(file: string, stack: string, packConfigFile?: 
         }
     })();
     const cfgFile = packConfigFile ?? path.join(ROOT, "policies", "config", `${envFromFile}.json`);
-    const report = await evaluatePack(inputs, { stack, packConfig: readPackConfig(cfgFile), packConfigFile: path.relative(process.cwd(), cfgFile) || cfgFile, source: "export", mode: "export" });
+    const report = await evaluatePack(inputs, {
+        stack,
+        packConfig: readPackConfig(cfgFile),
+        packConfigFile: path.relative(process.cwd(), cfgFile) || cfgFile,
+        source: "export",
+        mode: "export",
+    });
     report.export = { version, secrets };
     return report;
 }

@@ -44,7 +44,14 @@ export function defaultState(args: pulumi.runtime.MockResourceArgs, ctx: MockCon
             const bucket = inputs.bucket ?? `${name}-${h.slice(0, 7)}`;
             return {
                 id: bucket,
-                state: { ...base, bucket, arn: `arn:aws:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com`, bucketRegionalDomainName: `${bucket}.s3.${r}.amazonaws.com`, region: r },
+                state: {
+                    ...base,
+                    bucket,
+                    arn: `arn:aws:s3:::${bucket}`,
+                    bucketDomainName: `${bucket}.s3.amazonaws.com`,
+                    bucketRegionalDomainName: `${bucket}.s3.${r}.amazonaws.com`,
+                    region: r,
+                },
             };
         }
         case "aws:kms/key:Key": {
@@ -55,7 +62,15 @@ export function defaultState(args: pulumi.runtime.MockResourceArgs, ctx: MockCon
             return { id: inputs.name ?? `alias/${name}`, state: { ...base, arn: `arn:aws:kms:${r}:${a}:${inputs.name ?? `alias/${name}`}` } };
         case "aws:iam/role:Role": {
             const roleName = inputs.name ?? `${name}-${h.slice(0, 7)}`;
-            return { id: roleName, state: { ...base, name: roleName, arn: `arn:aws:iam::${a}:role/${inputs.path ?? "/"}${roleName}`.replace("role//", "role/"), uniqueId: `AROA${h.toUpperCase()}` } };
+            return {
+                id: roleName,
+                state: {
+                    ...base,
+                    name: roleName,
+                    arn: `arn:aws:iam::${a}:role/${inputs.path ?? "/"}${roleName}`.replace("role//", "role/"),
+                    uniqueId: `AROA${h.toUpperCase()}`,
+                },
+            };
         }
         case "aws:iam/policy:Policy": {
             const n = inputs.name ?? `${name}-${h.slice(0, 7)}`;
@@ -73,7 +88,10 @@ export function defaultState(args: pulumi.runtime.MockResourceArgs, ctx: MockCon
         }
         case "aws:sqs/queue:Queue": {
             const n = inputs.name ?? `${name}-${h.slice(0, 7)}`;
-            return { id: `https://sqs.${r}.amazonaws.com/${a}/${n}`, state: { ...base, name: n, arn: `arn:aws:sqs:${r}:${a}:${n}`, url: `https://sqs.${r}.amazonaws.com/${a}/${n}` } };
+            return {
+                id: `https://sqs.${r}.amazonaws.com/${a}/${n}`,
+                state: { ...base, name: n, arn: `arn:aws:sqs:${r}:${a}:${n}`, url: `https://sqs.${r}.amazonaws.com/${a}/${n}` },
+            };
         }
         case "aws:cloudwatch/logGroup:LogGroup": {
             const n = inputs.name ?? `${name}-${h.slice(0, 7)}`;
@@ -91,9 +109,15 @@ export function defaultState(args: pulumi.runtime.MockResourceArgs, ctx: MockCon
             return { id: n, state: { ...base, name: n, arn: `arn:aws:cloudwatch:${r}:${a}:alarm:${n}` } };
         }
         case "aws:ec2/vpc:Vpc":
-            return { id: `vpc-${h}`, state: { ...base, arn: `arn:aws:ec2:${r}:${a}:vpc/vpc-${h}`, defaultSecurityGroupId: `sg-${ctx.hex(`${name}/default`)}` } };
+            return {
+                id: `vpc-${h}`,
+                state: { ...base, arn: `arn:aws:ec2:${r}:${a}:vpc/vpc-${h}`, defaultSecurityGroupId: `sg-${ctx.hex(`${name}/default`)}` },
+            };
         case "aws:ec2/securityGroup:SecurityGroup":
-            return { id: `sg-${h}`, state: { ...base, name: inputs.name ?? `${name}-${h.slice(0, 7)}`, arn: `arn:aws:ec2:${r}:${a}:security-group/sg-${h}`, ownerId: a } };
+            return {
+                id: `sg-${h}`,
+                state: { ...base, name: inputs.name ?? `${name}-${h.slice(0, 7)}`, arn: `arn:aws:ec2:${r}:${a}:security-group/sg-${h}`, ownerId: a },
+            };
         case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
         case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
             return { id: `sgr-${h}`, state: { ...base, arn: `arn:aws:ec2:${r}:${a}:security-group-rule/sgr-${h}`, securityGroupRuleId: `sgr-${h}` } };
@@ -108,7 +132,14 @@ export function defaultState(args: pulumi.runtime.MockResourceArgs, ctx: MockCon
                     ownerId: a,
                     state: "available",
                     prefixListId: gateway ? `pl-${ctx.hex(`${inputs.serviceName}`, 8)}` : undefined,
-                    dnsEntries: gateway ? [] : [{ dnsName: `${id}.${String(inputs.serviceName).split(".").slice(3).join(".")}.${r}.vpce.amazonaws.com`, hostedZoneId: "Z7HUB22UULQXV" }],
+                    dnsEntries: gateway
+                        ? []
+                        : [
+                              {
+                                  dnsName: `${id}.${String(inputs.serviceName).split(".").slice(3).join(".")}.${r}.vpce.amazonaws.com`,
+                                  hostedZoneId: "Z7HUB22UULQXV",
+                              },
+                          ],
                     networkInterfaceIds: gateway ? [] : [`eni-${ctx.hex(`${name}/eni0`)}`, `eni-${ctx.hex(`${name}/eni1`)}`],
                 },
             };
@@ -116,30 +147,49 @@ export function defaultState(args: pulumi.runtime.MockResourceArgs, ctx: MockCon
         case "aws:ec2/flowLog:FlowLog":
             return { id: `fl-${h}`, state: { ...base, arn: `arn:aws:ec2:${r}:${a}:vpc-flow-log/fl-${h}` } };
         case "aws:sagemaker/featureGroup:FeatureGroup":
-            return { id: inputs.featureGroupName, state: { ...base, arn: `arn:aws:sagemaker:${r}:${a}:feature-group/${String(inputs.featureGroupName).toLowerCase()}` } };
+            return {
+                id: inputs.featureGroupName,
+                state: { ...base, arn: `arn:aws:sagemaker:${r}:${a}:feature-group/${String(inputs.featureGroupName).toLowerCase()}` },
+            };
         case "aws:sagemaker/modelPackageGroup:ModelPackageGroup":
-            return { id: inputs.modelPackageGroupName, state: { ...base, arn: `arn:aws:sagemaker:${r}:${a}:model-package-group/${String(inputs.modelPackageGroupName).toLowerCase()}` } };
+            return {
+                id: inputs.modelPackageGroupName,
+                state: { ...base, arn: `arn:aws:sagemaker:${r}:${a}:model-package-group/${String(inputs.modelPackageGroupName).toLowerCase()}` },
+            };
         case "aws:glue/catalogDatabase:CatalogDatabase":
-            return { id: `${inputs.catalogId ?? a}:${inputs.name}`, state: { ...base, catalogId: inputs.catalogId ?? a, arn: `arn:aws:glue:${r}:${a}:database/${inputs.name}` } };
+            return {
+                id: `${inputs.catalogId ?? a}:${inputs.name}`,
+                state: { ...base, catalogId: inputs.catalogId ?? a, arn: `arn:aws:glue:${r}:${a}:database/${inputs.name}` },
+            };
         case "aws:glue/catalogTable:CatalogTable":
-            return { id: `${inputs.catalogId ?? a}:${inputs.databaseName}:${inputs.name}`, state: { ...base, catalogId: inputs.catalogId ?? a, arn: `arn:aws:glue:${r}:${a}:table/${inputs.databaseName}/${inputs.name}` } };
+            return {
+                id: `${inputs.catalogId ?? a}:${inputs.databaseName}:${inputs.name}`,
+                state: { ...base, catalogId: inputs.catalogId ?? a, arn: `arn:aws:glue:${r}:${a}:table/${inputs.databaseName}/${inputs.name}` },
+            };
         case "random:index/randomId:RandomId": {
             const bytes = Number(inputs.byteLength ?? 4);
             const hex = ctx.hex(name, bytes * 2);
-            return { id: Buffer.from(hex, "hex").toString("base64url"), state: { ...base, hex, dec: BigInt(`0x${hex}`).toString(), b64Url: Buffer.from(hex, "hex").toString("base64url"), b64Std: Buffer.from(hex, "hex").toString("base64") } };
+            return {
+                id: Buffer.from(hex, "hex").toString("base64url"),
+                state: {
+                    ...base,
+                    hex,
+                    dec: BigInt(`0x${hex}`).toString(),
+                    b64Url: Buffer.from(hex, "hex").toString("base64url"),
+                    b64Std: Buffer.from(hex, "hex").toString("base64"),
+                },
+            };
         }
         case "awsx:ec2:Vpc": {
             const n = Number(inputs.numberOfAvailabilityZones ?? (inputs.availabilityZoneNames as string[] | undefined)?.length ?? 3);
             const specs: { type: string }[] = inputs.subnetSpecs ?? [{ type: "Private" }, { type: "Public" }];
-            const ids = (t: string) => specs.some((s) => s.type === t) ? Array.from({ length: n }, (_, i) => `subnet-${ctx.hex(`${name}/${t}/${i}`)}`) : [];
+            const ids = (t: string) => (specs.some((s) => s.type === t) ? Array.from({ length: n }, (_, i) => `subnet-${ctx.hex(`${name}/${t}/${i}`)}`) : []);
             const privateSubnetIds = ids("Private");
             const publicSubnetIds = ids("Public");
             const isolatedSubnetIds = ids("Isolated");
             const all = [...privateSubnetIds, ...publicSubnetIds, ...isolatedSubnetIds];
             const vpcId = `vpc-${h}`;
-            const nats = publicSubnetIds.length > 0 && inputs.natGateways?.strategy !== "None"
-                ? (inputs.natGateways?.strategy === "Single" ? 1 : n)
-                : 0;
+            const nats = publicSubnetIds.length > 0 && inputs.natGateways?.strategy !== "None" ? (inputs.natGateways?.strategy === "Single" ? 1 : n) : 0;
             return {
                 id: "",
                 state: {
@@ -169,7 +219,10 @@ export function defaultState(args: pulumi.runtime.MockResourceArgs, ctx: MockCon
             const n = inputs.name ?? `${name}-${h.slice(0, 7)}`;
             // SageMaker resources with a `name` input are auto-named by the provider when the program leaves it out.
             const autoNamed = type.startsWith("aws:sagemaker/") && ["Model", "EndpointConfiguration", "Endpoint"].includes(kind) ? { name: n } : {};
-            return { id: args.custom === false ? "" : `${n}`, state: { ...base, ...autoNamed, arn: `arn:aws:${service}:${r}:${a}:${kind.toLowerCase()}/${n}` } };
+            return {
+                id: args.custom === false ? "" : `${n}`,
+                state: { ...base, ...autoNamed, arn: `arn:aws:${service}:${r}:${a}:${kind.toLowerCase()}/${n}` },
+            };
         }
     }
 }

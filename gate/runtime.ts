@@ -70,8 +70,19 @@ export interface RunOptions {
 
 class Recorder implements pulumi.runtime.Mocks {
     readonly resources: RecordedResource[] = [];
-    pending?: { parent?: string; provider?: string; dependencies: string[]; propertyDependencies: Record<string, string[]>; raw?: Record<string, unknown>; source?: RecordedResource["source"] };
-    constructor(readonly ctx: MockContext, readonly stack: string, readonly mode: "update" | "new-stack") {}
+    pending?: {
+        parent?: string;
+        provider?: string;
+        dependencies: string[];
+        propertyDependencies: Record<string, string[]>;
+        raw?: Record<string, unknown>;
+        source?: RecordedResource["source"];
+    };
+    constructor(
+        readonly ctx: MockContext,
+        readonly stack: string,
+        readonly mode: "update" | "new-stack",
+    ) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
         const p = this.pending ?? { dependencies: [], propertyDependencies: {} };
@@ -166,7 +177,9 @@ export function sourceLocation(frame: { uri: string; line: number; column: numbe
     const file = fileURLToPath(frame.uri);
     let pos = { source: file, line: frame.line, column: frame.column };
     try {
-        const sms = require("@cspotcode/source-map-support") as { mapSourcePosition(p: { source: string; line: number; column: number }): { source: string; line: number; column: number } };
+        const sms = require("@cspotcode/source-map-support") as {
+            mapSourcePosition(p: { source: string; line: number; column: number }): { source: string; line: number; column: number };
+        };
         const mapped = sms.mapSourcePosition(pos);
         if (mapped && mapped.source) pos = { ...mapped, source: mapped.source.startsWith("file:") ? fileURLToPath(mapped.source) : mapped.source };
     } catch {

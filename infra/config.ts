@@ -8,7 +8,15 @@
  * the valid keys are exactly the paths the reader looks up, so a key added below is known without a second list.
  */
 import { suggestion } from "../lib/common/suggest";
-import { EndpointAutoscaling, EndpointDeployment, ScaleSchedule, scheduleProblems, serverlessConfigProblems, SERVERLESS_LIMITS, ServerlessVariantConfig } from "../contracts/endpoint-config";
+import {
+    EndpointAutoscaling,
+    EndpointDeployment,
+    ScaleSchedule,
+    scheduleProblems,
+    serverlessConfigProblems,
+    SERVERLESS_LIMITS,
+    ServerlessVariantConfig,
+} from "../contracts/endpoint-config";
 
 export type Environment = "dev" | "prod";
 
@@ -243,10 +251,7 @@ export type RawConfig = Record<string, unknown>;
 
 export class ConfigError extends Error {
     constructor(public readonly problems: string[]) {
-        super(
-            `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-                problems.map((p) => `  - ${p}`).join("\n"),
-        );
+        super(`Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` + problems.map((p) => `  - ${p}`).join("\n"));
         this.name = "ConfigError";
     }
 }
@@ -434,7 +439,12 @@ function readVariant(r: Reader, path: string, required: boolean): VariantConfig 
     if (serverless) {
         for (const k of ["instanceType", "initialInstanceCount"]) {
             const x = r.raw_(`${path}.${k}`);
-            if (x !== undefined && x !== null) r.problem(`${path}.${k}`, x, `no ${k} on a serverless variant (it has memory and concurrency instead): remove it, or remove ${path}.serverless`);
+            if (x !== undefined && x !== null)
+                r.problem(
+                    `${path}.${k}`,
+                    x,
+                    `no ${k} on a serverless variant (it has memory and concurrency instead): remove it, or remove ${path}.serverless`,
+                );
         }
     }
     return {
@@ -447,9 +457,17 @@ function readVariant(r: Reader, path: string, required: boolean): VariantConfig 
               }),
         weight: r.num(`${path}.weight`, 1, 0, 1000),
         modelDataUrl: r.optStr(`${path}.modelDataUrl`, /^s3:\/\/[a-z0-9.-]{3,63}\/.+/, "an s3://bucket/key URI of model.tar.gz"),
-        modelPackageArn: r.optStr(`${path}.modelPackageArn`, /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-zA-Z0-9-]+\/\d+$/, "a versioned model package ARN, arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>"),
+        modelPackageArn: r.optStr(
+            `${path}.modelPackageArn`,
+            /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-zA-Z0-9-]+\/\d+$/,
+            "a versioned model package ARN, arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>",
+        ),
         image: r.optStr(`${path}.image`, /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/.+/, "an ECR image URI"),
-        preprocessDataUrl: r.optStr(`${path}.preprocessDataUrl`, /^s3:\/\/[a-z0-9.-]{3,63}\/.+/, "an s3://bucket/key URI of the preprocessing archive (sourcedir.tar.gz)"),
+        preprocessDataUrl: r.optStr(
+            `${path}.preprocessDataUrl`,
+            /^s3:\/\/[a-z0-9.-]{3,63}\/.+/,
+            "an s3://bucket/key URI of the preprocessing archive (sourcedir.tar.gz)",
+        ),
     };
 }
 
@@ -470,7 +488,8 @@ function readServerless(r: Reader, path: string): ServerlessVariantConfig | unde
         memorySizeInMb: r.num(`${path}.memorySizeInMb`, undefined, SERVERLESS_LIMITS.memoryMb[0], SERVERLESS_LIMITS.memoryMb[1], true),
         maxConcurrency: r.num(`${path}.maxConcurrency`, undefined, SERVERLESS_LIMITS.maxConcurrency[0], SERVERLESS_LIMITS.maxConcurrency[1], true),
     };
-    if (r.raw_(`${path}.provisionedConcurrency`) !== undefined) c.provisionedConcurrency = r.num(`${path}.provisionedConcurrency`, undefined, 1, SERVERLESS_LIMITS.provisionedConcurrency[1], true);
+    if (r.raw_(`${path}.provisionedConcurrency`) !== undefined)
+        c.provisionedConcurrency = r.num(`${path}.provisionedConcurrency`, undefined, 1, SERVERLESS_LIMITS.provisionedConcurrency[1], true);
     const seenProblems = new Set(r.problems);
     for (const p of serverlessConfigProblems(c)) {
         const msg = `${NS}:${path}.${p.field} = ${JSON.stringify(p.value)}: expected ${p.expected}`;
@@ -557,17 +576,43 @@ function checkServerless(r: Reader, cfg: PlatformConfig): void {
     const paths = sl.map(({ path }) => `${path}.serverless`).join(", ");
     if (cfg.environment === "prod") {
         for (const { path, v } of sl) {
-            r.problem(`${path}.serverless`, v.serverless, "no serverless variant in prod: Serverless Inference runs outside the VPC, without network isolation and data capture, which prod requires; keep prod provisioned (instanceType, initialInstanceCount)");
+            r.problem(
+                `${path}.serverless`,
+                v.serverless,
+                "no serverless variant in prod: Serverless Inference runs outside the VPC, without network isolation and data capture, which prod requires; keep prod provisioned (instanceType, initialInstanceCount)",
+            );
         }
         return;
     }
     const n = endpointVariants(cfg).length;
-    if (n > 1) r.problem(cfg.endpoint.shadowVariant ? "endpoint.shadowVariant" : "endpoint.variants", endpointVariants(cfg).map(({ v }) => v.name), `one variant with ${paths} (Serverless Inference supports one production variant and no shadow): remove the others, or make the variant provisioned`);
-    if (cfg.endpoint.input === "raw") r.problem("endpoint.input", "raw", `features with ${paths}: Serverless Inference runs no inference pipeline, and raw input is the two-container preprocessing pipeline (callers then send encoded features)`);
-    if (cfg.endpoint.captureSamplingPercentage > 0) r.problem("endpoint.captureSamplingPercentage", cfg.endpoint.captureSamplingPercentage, `0 with ${paths}: Serverless Inference has no data capture (drift monitoring then has no data)`);
-    if (cfg.monitoring.modelMonitorSchedule) r.problem("monitoring.modelMonitorSchedule", true, `false with ${paths}: Model Monitor does not support serverless endpoints`);
-    if (cfg.monitoring.serverlessMonitor) r.problem("monitoring.serverlessMonitor", true, `false with ${paths}: without data capture the monitor has nothing to read`);
-    if (cfg.endpoint.shadowVariant?.serverless) r.problem("endpoint.shadowVariant.serverless", cfg.endpoint.shadowVariant.serverless, "no serverless shadow variant (Serverless Inference supports one production variant)");
+    if (n > 1)
+        r.problem(
+            cfg.endpoint.shadowVariant ? "endpoint.shadowVariant" : "endpoint.variants",
+            endpointVariants(cfg).map(({ v }) => v.name),
+            `one variant with ${paths} (Serverless Inference supports one production variant and no shadow): remove the others, or make the variant provisioned`,
+        );
+    if (cfg.endpoint.input === "raw")
+        r.problem(
+            "endpoint.input",
+            "raw",
+            `features with ${paths}: Serverless Inference runs no inference pipeline, and raw input is the two-container preprocessing pipeline (callers then send encoded features)`,
+        );
+    if (cfg.endpoint.captureSamplingPercentage > 0)
+        r.problem(
+            "endpoint.captureSamplingPercentage",
+            cfg.endpoint.captureSamplingPercentage,
+            `0 with ${paths}: Serverless Inference has no data capture (drift monitoring then has no data)`,
+        );
+    if (cfg.monitoring.modelMonitorSchedule)
+        r.problem("monitoring.modelMonitorSchedule", true, `false with ${paths}: Model Monitor does not support serverless endpoints`);
+    if (cfg.monitoring.serverlessMonitor)
+        r.problem("monitoring.serverlessMonitor", true, `false with ${paths}: without data capture the monitor has nothing to read`);
+    if (cfg.endpoint.shadowVariant?.serverless)
+        r.problem(
+            "endpoint.shadowVariant.serverless",
+            cfg.endpoint.shadowVariant.serverless,
+            "no serverless shadow variant (Serverless Inference supports one production variant)",
+        );
 }
 
 function checkEndpointModels(r: Reader, cfg: PlatformConfig): void {
@@ -575,23 +620,47 @@ function checkEndpointModels(r: Reader, cfg: PlatformConfig): void {
     const group = `${cfg.namePrefix}-models`;
     const artifacts = new RegExp(`^s3://${cfg.namePrefix}-artifacts-[0-9a-f]{8}/models/.+`);
     for (const { path, v } of all) {
-        if (v.modelPackageArn && v.modelDataUrl) r.problem(`${path}.modelDataUrl`, v.modelDataUrl, `either modelPackageArn or modelDataUrl, not both (variant ${v.name} names ${v.modelPackageArn})`);
+        if (v.modelPackageArn && v.modelDataUrl)
+            r.problem(
+                `${path}.modelDataUrl`,
+                v.modelDataUrl,
+                `either modelPackageArn or modelDataUrl, not both (variant ${v.name} names ${v.modelPackageArn})`,
+            );
         if (v.modelPackageArn) {
             const [, , , region, , res] = v.modelPackageArn.split(":");
             if (region !== cfg.region) r.problem(`${path}.modelPackageArn`, v.modelPackageArn, `a model package in the stack's region ${cfg.region}`);
-            if (res.split("/")[1] !== group) r.problem(`${path}.modelPackageArn`, v.modelPackageArn, `a version of the stack's model package group ${group} (the deploy grants and the hosting role cover only that group), e.g. arn:aws:sagemaker:${cfg.region}:<account>:model-package/${group}/1`);
+            if (res.split("/")[1] !== group)
+                r.problem(
+                    `${path}.modelPackageArn`,
+                    v.modelPackageArn,
+                    `a version of the stack's model package group ${group} (the deploy grants and the hosting role cover only that group), e.g. arn:aws:sagemaker:${cfg.region}:<account>:model-package/${group}/1`,
+                );
         }
         // The hosting role reads only the artifacts bucket under models/ (and in prod only through the VPC endpoint).
         if (v.modelDataUrl && !artifacts.test(v.modelDataUrl)) {
-            r.problem(`${path}.modelDataUrl`, v.modelDataUrl, `an artifact the hosting role can read: s3://${cfg.namePrefix}-artifacts-<suffix>/models/.../model.tar.gz (the stack's artifacts bucket, output buckets.artifacts)`);
+            r.problem(
+                `${path}.modelDataUrl`,
+                v.modelDataUrl,
+                `an artifact the hosting role can read: s3://${cfg.namePrefix}-artifacts-<suffix>/models/.../model.tar.gz (the stack's artifacts bucket, output buckets.artifacts)`,
+            );
         }
         // A raw-record endpoint built from an uploaded artifact also needs the preprocessing archive (a model package
         // carries its own containers); it is read by the hosting role too.
         if (v.preprocessDataUrl && !artifacts.test(v.preprocessDataUrl)) {
-            r.problem(`${path}.preprocessDataUrl`, v.preprocessDataUrl, `an archive the hosting role can read: s3://${cfg.namePrefix}-artifacts-<suffix>/models/preprocess-<sha>/sourcedir.tar.gz (written by the features step: its artifacts.preprocessArchive)`);
+            r.problem(
+                `${path}.preprocessDataUrl`,
+                v.preprocessDataUrl,
+                `an archive the hosting role can read: s3://${cfg.namePrefix}-artifacts-<suffix>/models/preprocess-<sha>/sourcedir.tar.gz (written by the features step: its artifacts.preprocessArchive)`,
+            );
         }
         if (v.preprocessDataUrl && (v.modelPackageArn || cfg.endpoint.input === "features")) {
-            r.problem(`${path}.preprocessDataUrl`, v.preprocessDataUrl, v.modelPackageArn ? "no preprocessDataUrl with a modelPackageArn (the package names its containers)" : "no preprocessDataUrl with endpoint.input: features (no preprocessing container)");
+            r.problem(
+                `${path}.preprocessDataUrl`,
+                v.preprocessDataUrl,
+                v.modelPackageArn
+                    ? "no preprocessDataUrl with a modelPackageArn (the package names its containers)"
+                    : "no preprocessDataUrl with endpoint.input: features (no preprocessing container)",
+            );
         }
         if (v.modelDataUrl && !v.preprocessDataUrl && cfg.endpoint.input === "raw") {
             r.problem(
@@ -621,7 +690,9 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
     const environment = r.oneOf<Environment>("environment", undefined, ["dev", "prod"]);
     const prod = environment === "prod";
     if (!region || !REGION.test(region)) {
-        r.problems.push(`aws:region = ${region === undefined ? "<missing>" : JSON.stringify(region)}: expected an AWS region such as us-east-1 (required; set it with 'pulumi config set aws:region us-east-1')`);
+        r.problems.push(
+            `aws:region = ${region === undefined ? "<missing>" : JSON.stringify(region)}: expected an AWS region such as us-east-1 (required; set it with 'pulumi config set aws:region us-east-1')`,
+        );
     }
 
     const tagsRaw = r.raw_("tags");
@@ -649,7 +720,12 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
     const variants = readVariants(r);
     const names = variants.map((v) => v.name);
     if (new Set(names).size !== names.length) r.problem("endpoint.variants", names, "unique variant names");
-    if (variants.length > 0 && variants.every((v) => v.weight === 0)) r.problem("endpoint.variants", variants.map((v) => v.weight), "at least one variant with a weight > 0");
+    if (variants.length > 0 && variants.every((v) => v.weight === 0))
+        r.problem(
+            "endpoint.variants",
+            variants.map((v) => v.weight),
+            "at least one variant with a weight > 0",
+        );
 
     const cfg: PlatformConfig = {
         stack,
@@ -662,7 +738,12 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             availabilityZones: r.num("network.availabilityZones", prod ? 3 : 2, 2, 6, true),
             allowInternetEgress: r.bool("network.allowInternetEgress", false),
             // The known names are checked by the program against components/network.ts SAGEMAKER_INTERFACE_ENDPOINT_SERVICES.
-            interfaceEndpoints: r.strList("network.interfaceEndpoints", [], /^[a-z0-9-]+(\.[a-z0-9-]+)*$/, "VPC endpoint service names such as sts, logs, sagemaker.api"),
+            interfaceEndpoints: r.strList(
+                "network.interfaceEndpoints",
+                [],
+                /^[a-z0-9-]+(\.[a-z0-9-]+)*$/,
+                "VPC endpoint service names such as sts, logs, sagemaker.api",
+            ),
             interfaceEndpointAzs: r.num("network.interfaceEndpointAzs", prod ? r.num("network.availabilityZones", 3, 2, 6, true) : 1, 1, 6, true),
             flowLogRetentionDays: r.num("network.flowLogRetentionDays", prod ? 365 : 14, 1, 3653, true),
         },
@@ -679,11 +760,29 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             auditorRoleArns: r.strList("security.auditorRoleArns", [], ROLE_ARN, "IAM role ARNs"),
             breakGlassRoleArns: r.strList("security.breakGlassRoleArns", [], ROLE_ARN, "IAM role ARNs"),
             keyDeletionWindowDays: r.num("security.keyDeletionWindowDays", 30, 7, 30, true),
-            ciOidcSubject: r.str("security.ciOidcSubject", undefined, /^repo:[^*/:]+\/[^*/:]+:.+$/, "a GitHub OIDC subject naming the repository, e.g. repo:my-org/ml-platform:environment:dev (no wildcard owner or repository)"),
+            ciOidcSubject: r.str(
+                "security.ciOidcSubject",
+                undefined,
+                /^repo:[^*/:]+\/[^*/:]+:.+$/,
+                "a GitHub OIDC subject naming the repository, e.g. repo:my-org/ml-platform:environment:dev (no wildcard owner or repository)",
+            ),
             ciOidcProviderArn: r.optStr("security.ciOidcProviderArn", /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, "an IAM OIDC provider ARN"),
-            ciReadOnlyOidcSubjects: r.strList("security.ciReadOnlyOidcSubjects", [], /^repo:[^*/:]+\/[^*/:]+:(pull_request|ref:.+)$/, "GitHub OIDC subjects of pull requests or branches of the repository, e.g. repo:my-org/ml-platform:pull_request (never an environment: deploys use the deploy role)"),
-            ciStateBucket: r.optStr("security.ciStateBucket", /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "the S3 bucket name of the Pulumi state backend (s3://<bucket>)"),
-            ciSecretsKmsKeyArn: r.optStr("security.ciSecretsKmsKeyArn", /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/, "the ARN of the stack secrets provider's KMS key"),
+            ciReadOnlyOidcSubjects: r.strList(
+                "security.ciReadOnlyOidcSubjects",
+                [],
+                /^repo:[^*/:]+\/[^*/:]+:(pull_request|ref:.+)$/,
+                "GitHub OIDC subjects of pull requests or branches of the repository, e.g. repo:my-org/ml-platform:pull_request (never an environment: deploys use the deploy role)",
+            ),
+            ciStateBucket: r.optStr(
+                "security.ciStateBucket",
+                /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+                "the S3 bucket name of the Pulumi state backend (s3://<bucket>)",
+            ),
+            ciSecretsKmsKeyArn: r.optStr(
+                "security.ciSecretsKmsKeyArn",
+                /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/,
+                "the ARN of the stack secrets provider's KMS key",
+            ),
         },
         logs: { retentionDays: r.num("logs.retentionDays", prod ? 365 : 14, 1, 3653, true), createJobLogGroups: r.bool("logs.createJobLogGroups", false) },
         featureStore: { enableOnlineStore: r.bool("featureStore.enableOnlineStore", true) },
@@ -696,7 +795,11 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
         endpoint: {
             enabled: r.bool("endpoint.enabled", false),
             input: r.oneOf("endpoint.input", "raw", ["raw", "features"] as const),
-            preprocessImage: r.optStr("endpoint.preprocessImage", /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/.+/, "an ECR image URI of a scikit-learn serving image"),
+            preprocessImage: r.optStr(
+                "endpoint.preprocessImage",
+                /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/.+/,
+                "an ECR image URI of a scikit-learn serving image",
+            ),
             variants,
             shadowVariant: readVariant(r, "endpoint.shadowVariant", false),
             captureSamplingPercentage: r.num("endpoint.captureSamplingPercentage", prod ? 20 : 100, 0, 100, true),
@@ -717,8 +820,16 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
         },
         monitoring: {
             serverlessMonitor: r.bool("monitoring.serverlessMonitor", true),
-            serverlessReservedConcurrency: r.raw_("monitoring.serverlessReservedConcurrency") === undefined ? undefined : r.num("monitoring.serverlessReservedConcurrency", undefined, 1, 1000, true),
-            serverlessScheduleExpression: r.str("monitoring.serverlessScheduleExpression", "rate(1 hour)", /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, "an EventBridge schedule such as rate(1 hour) or cron(0 * * * ? *)"),
+            serverlessReservedConcurrency:
+                r.raw_("monitoring.serverlessReservedConcurrency") === undefined
+                    ? undefined
+                    : r.num("monitoring.serverlessReservedConcurrency", undefined, 1, 1000, true),
+            serverlessScheduleExpression: r.str(
+                "monitoring.serverlessScheduleExpression",
+                "rate(1 hour)",
+                /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/,
+                "an EventBridge schedule such as rate(1 hour) or cron(0 * * * ? *)",
+            ),
             distributed: {
                 enabled: r.bool("monitoring.distributed.enabled", false),
                 maxConcurrency: r.num("monitoring.distributed.maxConcurrency", 8, 1, 10000, true),
@@ -726,7 +837,12 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
                 maxBatchObjects: r.num("monitoring.distributed.maxBatchObjects", 500, 1, 1000, true),
                 toleratedFailurePercentage: r.num("monitoring.distributed.toleratedFailurePercentage", 5, 0, 100, true),
                 workerMemoryMb: r.num("monitoring.distributed.workerMemoryMb", 2048, 1024, 10240, true),
-                scheduleExpression: r.str("monitoring.distributed.scheduleExpression", "cron(5 * * * ? *)", /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, "an EventBridge Scheduler expression such as cron(5 * * * ? *)"),
+                scheduleExpression: r.str(
+                    "monitoring.distributed.scheduleExpression",
+                    "cron(5 * * * ? *)",
+                    /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/,
+                    "an EventBridge Scheduler expression such as cron(5 * * * ? *)",
+                ),
                 tracing: r.bool("monitoring.distributed.tracing", false),
             },
             modelMonitorSchedule: r.bool("monitoring.modelMonitorSchedule", false),
@@ -744,7 +860,11 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
         },
         audit: {
             useExistingTrail: r.bool("audit.useExistingTrail", false),
-            retrainingPipelineArn: r.optStr("audit.retrainingPipelineArn", /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline\/.+$/, "a SageMaker pipeline ARN"),
+            retrainingPipelineArn: r.optStr(
+                "audit.retrainingPipelineArn",
+                /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline\/.+$/,
+                "a SageMaker pipeline ARN",
+            ),
         },
         budget: {
             monthlyLimitUsd: r.num("budget.monthlyLimitUsd", undefined, 0.01, 10_000_000),
@@ -753,15 +873,25 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
             enforceAction: r.bool("budget.enforceAction", prod),
             costPerThousandAlarmUsd: (() => {
                 r.noteOptional("budget.costPerThousandAlarmUsd", "number", "0.000001 to 1000000 (USD per 1000 predictions)");
-                return r.raw_("budget.costPerThousandAlarmUsd") === undefined ? undefined : r.num("budget.costPerThousandAlarmUsd", undefined, 0.000001, 1_000_000);
+                return r.raw_("budget.costPerThousandAlarmUsd") === undefined
+                    ? undefined
+                    : r.num("budget.costPerThousandAlarmUsd", undefined, 0.000001, 1_000_000);
             })(),
             anomalyThresholdUsd: r.num("budget.anomalyThresholdUsd", prod ? 100 : 20, 1, 1_000_000),
             activateCostAllocationTags: r.bool("budget.activateCostAllocationTags", false),
             costAllocationTagsActive: r.bool("budget.costAllocationTagsActive", false),
-            anomalyMonitor: r.oneOf("budget.anomalyMonitor", r.bool("budget.activateCostAllocationTags", false) || r.bool("budget.costAllocationTagsActive", false) ? "tag" : "none", ["tag", "service", "none"] as const),
+            anomalyMonitor: r.oneOf(
+                "budget.anomalyMonitor",
+                r.bool("budget.activateCostAllocationTags", false) || r.bool("budget.costAllocationTagsActive", false) ? "tag" : "none",
+                ["tag", "service", "none"] as const,
+            ),
         },
         detective: (() => {
-            const existingRecorderName = r.optStr("detective.existingRecorderName", /^[A-Za-z0-9_.-]{1,256}$/, "the name of the account's AWS Config recorder, e.g. default");
+            const existingRecorderName = r.optStr(
+                "detective.existingRecorderName",
+                /^[A-Za-z0-9_.-]{1,256}$/,
+                "the name of the account's AWS Config recorder, e.g. default",
+            );
             return {
                 enabled: r.bool("detective.enabled", true),
                 createRecorder: r.bool("detective.createRecorder", existingRecorderName === undefined),
@@ -789,29 +919,46 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
         },
     };
 
-    if (!validCidr(cfg.network.cidrBlock)) r.problem("network.cidrBlock", cfg.network.cidrBlock, "an IPv4 CIDR block with a /16 to /24 prefix, e.g. 10.20.0.0/16");
-    if (cfg.network.interfaceEndpointAzs > cfg.network.availabilityZones) r.problem("network.interfaceEndpointAzs", cfg.network.interfaceEndpointAzs, `at most network.availabilityZones (${cfg.network.availabilityZones})`);
+    if (!validCidr(cfg.network.cidrBlock))
+        r.problem("network.cidrBlock", cfg.network.cidrBlock, "an IPv4 CIDR block with a /16 to /24 prefix, e.g. 10.20.0.0/16");
+    if (cfg.network.interfaceEndpointAzs > cfg.network.availabilityZones)
+        r.problem("network.interfaceEndpointAzs", cfg.network.interfaceEndpointAzs, `at most network.availabilityZones (${cfg.network.availabilityZones})`);
     if (prod && cfg.network.allowInternetEgress) r.problem("network.allowInternetEgress", true, "false in prod (prod has no internet path)");
     if (cfg.endpoint.autoscaling.maxCapacity < cfg.endpoint.autoscaling.minCapacity) {
-        r.problem("endpoint.autoscaling.maxCapacity", cfg.endpoint.autoscaling.maxCapacity, `a value >= endpoint.autoscaling.minCapacity (${cfg.endpoint.autoscaling.minCapacity})`);
+        r.problem(
+            "endpoint.autoscaling.maxCapacity",
+            cfg.endpoint.autoscaling.maxCapacity,
+            `a value >= endpoint.autoscaling.minCapacity (${cfg.endpoint.autoscaling.minCapacity})`,
+        );
     }
     checkServerless(r, cfg);
     const sch = cfg.endpoint.autoscaling.schedule;
     if (sch) {
         for (const p of scheduleProblems(sch, cfg.endpoint.autoscaling)) r.problem(`endpoint.autoscaling.schedule.${p.field}`, p.value, p.expected);
-        if (prod && sch.minOutsideHours < 2) r.problem("endpoint.autoscaling.schedule.minOutsideHours", sch.minOutsideHours, "at least 2 in prod (instances spread across AZs)");
-        if (cfg.endpoint.variants.every((v) => v.serverless)) r.problem("endpoint.autoscaling.schedule", sch, "no schedule when every variant is serverless (SageMaker scales serverless capacity itself; there is no instance count to schedule): remove it");
+        if (prod && sch.minOutsideHours < 2)
+            r.problem("endpoint.autoscaling.schedule.minOutsideHours", sch.minOutsideHours, "at least 2 in prod (instances spread across AZs)");
+        if (cfg.endpoint.variants.every((v) => v.serverless))
+            r.problem(
+                "endpoint.autoscaling.schedule",
+                sch,
+                "no schedule when every variant is serverless (SageMaker scales serverless capacity itself; there is no instance count to schedule): remove it",
+            );
     }
     if (prod) {
         for (const [i, v] of cfg.endpoint.variants.entries()) {
-            if (!v.serverless && (v.initialInstanceCount ?? 0) < 2) r.problem(`endpoint.variants.${i}.initialInstanceCount`, v.initialInstanceCount, "at least 2 in prod (instances spread across AZs)");
+            if (!v.serverless && (v.initialInstanceCount ?? 0) < 2)
+                r.problem(`endpoint.variants.${i}.initialInstanceCount`, v.initialInstanceCount, "at least 2 in prod (instances spread across AZs)");
         }
         if (cfg.endpoint.autoscaling.minCapacity < 2) r.problem("endpoint.autoscaling.minCapacity", cfg.endpoint.autoscaling.minCapacity, "at least 2 in prod");
         if (cfg.pipeline.autoApprove) r.problem("pipeline.autoApprove", true, "false in prod (prod models need a manual approval)");
     }
     checkEndpointModels(r, cfg);
     if (cfg.budget.anomalyMonitor === "tag" && !cfg.budget.activateCostAllocationTags && !cfg.budget.costAllocationTagsActive) {
-        r.problem("budget.anomalyMonitor", "tag", `"service" or "none", or activate the cost-allocation tags (budget.activateCostAllocationTags / budget.costAllocationTagsActive): a monitor on the Project tag sees no cost while the tag is not an active cost-allocation tag`);
+        r.problem(
+            "budget.anomalyMonitor",
+            "tag",
+            `"service" or "none", or activate the cost-allocation tags (budget.activateCostAllocationTags / budget.costAllocationTagsActive): a monitor on the Project tag sees no cost while the tag is not an active cost-allocation tag`,
+        );
     }
     if (cfg.budget.emails.length === 0 && cfg.alarms.emails.length === 0 && prod) {
         r.problem("budget.emails", cfg.budget.emails, "at least one address in prod (budget and alarm notifications need a recipient)");
@@ -819,17 +966,29 @@ export function parsePlatformConfig(raw: RawConfig, stack: string, region: strin
 
     const d = cfg.detective;
     if (d.enabled && d.createRecorder && d.existingRecorderName) {
-        r.problem("detective.createRecorder", true, `false when detective.existingRecorderName is set (${d.existingRecorderName}): an account and region hold one recorder`);
+        r.problem(
+            "detective.createRecorder",
+            true,
+            `false when detective.existingRecorderName is set (${d.existingRecorderName}): an account and region hold one recorder`,
+        );
     }
     if (d.enabled && !d.createRecorder && !d.existingRecorderName) {
-        r.problem("detective.existingRecorderName", undefined, "the name of the account's existing AWS Config recorder when detective.createRecorder is false (Config rules need a recorder); or set detective.createRecorder: true");
+        r.problem(
+            "detective.existingRecorderName",
+            undefined,
+            "the name of the account's existing AWS Config recorder when detective.createRecorder is false (Config rules need a recorder); or set detective.createRecorder: true",
+        );
     }
     if (d.remediateS3PublicAccess && d.conformancePack) {
         r.problem("detective.remediateS3PublicAccess", true, "false with detective.conformancePack: remediation attaches to an individual rule");
     }
     const scopedByTags = { ...cfg.tags };
     if (d.enabled && scopedByTags[d.scopeTag.key] !== d.scopeTag.value) {
-        r.problem("detective.scopeTag", d.scopeTag, `a tag every stack resource carries (from mlplatform:tags, e.g. {key: Environment, value: ${environment}}); rules scoped by it would find nothing`);
+        r.problem(
+            "detective.scopeTag",
+            d.scopeTag,
+            `a tag every stack resource carries (from mlplatform:tags, e.g. {key: Environment, value: ${environment}}); rules scoped by it would find nothing`,
+        );
     }
 
     r.problems.push(...unknownKeyProblems(raw, r.seen));

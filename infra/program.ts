@@ -102,10 +102,11 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
         opts,
     );
 
-
     const unknownEndpoints = cfg.network.interfaceEndpoints.filter((s) => !(SAGEMAKER_INTERFACE_ENDPOINT_SERVICES as readonly string[]).includes(s));
     if (unknownEndpoints.length > 0) {
-        throw new ConfigError([`mlplatform:network.interfaceEndpoints = ${JSON.stringify(unknownEndpoints)}: expected names out of ${SAGEMAKER_INTERFACE_ENDPOINT_SERVICES.join(", ")}`]);
+        throw new ConfigError([
+            `mlplatform:network.interfaceEndpoints = ${JSON.stringify(unknownEndpoints)}: expected names out of ${SAGEMAKER_INTERFACE_ENDPOINT_SERVICES.join(", ")}`,
+        ]);
     }
     const network = new PlatformNetwork(
         "network",
@@ -429,12 +430,21 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
             emails: cfg.budget.emails,
             alertTopicArn: alerts.topicArn,
             enforceAction: cfg.budget.enforceAction,
-            enforcedRoleNames: [security.roles.training.name, security.roles.hosting.name, security.roles.processing.name, security.roles.pipeline.name, security.roles.ciDeploy.name],
+            enforcedRoleNames: [
+                security.roles.training.name,
+                security.roles.hosting.name,
+                security.roles.processing.name,
+                security.roles.pipeline.name,
+                security.roles.ciDeploy.name,
+            ],
             anomalyThresholdUsd: cfg.budget.anomalyThresholdUsd,
             activateCostAllocationTags: cfg.budget.activateCostAllocationTags,
             costAllocationTagsActive: cfg.budget.costAllocationTagsActive,
             anomalyMonitor: cfg.budget.anomalyMonitor,
-            costPerThousandAlarm: cfg.budget.costPerThousandAlarmUsd !== undefined && endpointOn ? { thresholdUsd: cfg.budget.costPerThousandAlarmUsd, endpointName, variants: observedVariants } : undefined,
+            costPerThousandAlarm:
+                cfg.budget.costPerThousandAlarmUsd !== undefined && endpointOn
+                    ? { thresholdUsd: cfg.budget.costPerThousandAlarmUsd, endpointName, variants: observedVariants }
+                    : undefined,
             tags: cfg.tags,
         },
         opts,
@@ -442,7 +452,13 @@ export function createPlatform(cfg: PlatformConfig = loadPlatformConfig()): Reco
 
     const buckets = pulumi
         .all(BUCKET_PURPOSES.map((purpose) => pulumi.all([b[purpose].bucketName, b[purpose].arn])))
-        .apply((pairs) => Object.fromEntries(pairs.map(([name, arn], i) => [BUCKET_PURPOSES[i], { name, arn, uri: `s3://${name}/` }])) as Record<BucketPurpose, { name: string; arn: string; uri: string }>);
+        .apply(
+            (pairs) =>
+                Object.fromEntries(pairs.map(([name, arn], i) => [BUCKET_PURPOSES[i], { name, arn, uri: `s3://${name}/` }])) as Record<
+                    BucketPurpose,
+                    { name: string; arn: string; uri: string }
+                >,
+        );
 
     return {
         stack: cfg.stack,

@@ -32,8 +32,13 @@ export function loadPlatformConfig(): PlatformConfig {
 export function readStackFile(stack: string, projectDir = path.resolve(__dirname, "..")): RawConfig {
     const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
-        const known = fs.readdirSync(projectDir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
-        throw new ConfigError([`stack '${stack}': ${file} does not exist; known stacks: ${known.join(", ") || "none"} (create it with 'pulumi stack init ${stack}')`]);
+        const known = fs
+            .readdirSync(projectDir)
+            .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+            .map((f) => f.slice(7, -5));
+        throw new ConfigError([
+            `stack '${stack}': ${file} does not exist; known stacks: ${known.join(", ") || "none"} (create it with 'pulumi stack init ${stack}')`,
+        ]);
     }
     let doc: unknown;
     try {

@@ -14,7 +14,9 @@ export function modelPackageArn(namePrefix: string, version: number, region = "u
 export function withRegisteredModel(raw: RawConfig): RawConfig {
     const prefix = String(raw["mlplatform:namePrefix"]);
     const ep = { ...((raw["mlplatform:endpoint"] as Record<string, unknown>) ?? {}) };
-    const variants = (ep.variants as Record<string, unknown>[] | undefined) ?? [{ name: "champion", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 }];
+    const variants = (ep.variants as Record<string, unknown>[] | undefined) ?? [
+        { name: "champion", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 },
+    ];
     ep.variants = variants.map((v, i) => ({ ...v, modelPackageArn: modelPackageArn(prefix, variants.length - i) }));
     if (ep.shadowVariant) ep.shadowVariant = { ...(ep.shadowVariant as object), modelPackageArn: modelPackageArn(prefix, variants.length + 1) };
     return { ...raw, "mlplatform:endpoint": ep };

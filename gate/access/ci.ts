@@ -36,12 +36,32 @@ export function ciNeededProbes(m: AccessModel): Probe[] {
     const o = m.outputs;
     const ro = ciRole(m, "ciReadOnly");
     if (ro) {
-        probes.push(need("ci:preview", ro.provider, "sts:AssumeRoleWithWebIdentity", ro.arn, "a pull request's preview job assumes the read-only role", { context: webIdentity(ro.host, `repo:${ro.repo}:pull_request`) }));
-        probes.push(need("ci:drift", ro.provider, "sts:AssumeRoleWithWebIdentity", ro.arn, "the nightly drift job on main assumes the read-only role", { context: webIdentity(ro.host, `repo:${ro.repo}:ref:refs/heads/main`) }));
-        const read = (action: string, resource: string, what: string) => probes.push(need("ci:refresh", "ciReadOnly", action, resource, `refresh reads ${what}`, { origin: "outside" }));
-        for (const b of m.buckets) for (const a of ["s3:GetBucketPolicy", "s3:GetEncryptionConfiguration", "s3:GetBucketTagging", "s3:GetBucketPublicAccessBlock", "s3:GetLifecycleConfiguration"]) read(a, b.arn, `the ${b.purpose} bucket's configuration`);
-        for (const k of m.keys) for (const a of ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]) read(a, k.arn, `the ${k.purpose} key's configuration`);
-        for (const r of m.roles.filter((x) => !x.external)) for (const a of ["iam:GetRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"]) read(a, r.arn, `role ${r.key}`);
+        probes.push(
+            need("ci:preview", ro.provider, "sts:AssumeRoleWithWebIdentity", ro.arn, "a pull request's preview job assumes the read-only role", {
+                context: webIdentity(ro.host, `repo:${ro.repo}:pull_request`),
+            }),
+        );
+        probes.push(
+            need("ci:drift", ro.provider, "sts:AssumeRoleWithWebIdentity", ro.arn, "the nightly drift job on main assumes the read-only role", {
+                context: webIdentity(ro.host, `repo:${ro.repo}:ref:refs/heads/main`),
+            }),
+        );
+        const read = (action: string, resource: string, what: string) =>
+            probes.push(need("ci:refresh", "ciReadOnly", action, resource, `refresh reads ${what}`, { origin: "outside" }));
+        for (const b of m.buckets)
+            for (const a of [
+                "s3:GetBucketPolicy",
+                "s3:GetEncryptionConfiguration",
+                "s3:GetBucketTagging",
+                "s3:GetBucketPublicAccessBlock",
+                "s3:GetLifecycleConfiguration",
+            ])
+                read(a, b.arn, `the ${b.purpose} bucket's configuration`);
+        for (const k of m.keys)
+            for (const a of ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"])
+                read(a, k.arn, `the ${k.purpose} key's configuration`);
+        for (const r of m.roles.filter((x) => !x.external))
+            for (const a of ["iam:GetRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"]) read(a, r.arn, `role ${r.key}`);
         for (const t of m.topics) read("sns:GetTopicAttributes", t.arn, "the alerts topic");
         for (const g of m.logGroups) read("logs:DescribeLogGroups", g.arn, `log group ${g.name}`);
         for (const f of m.functions) read("lambda:GetFunction", f.arn, `function ${f.name}`);
@@ -57,15 +77,40 @@ export function ciNeededProbes(m: AccessModel): Probe[] {
     if (hasRole(m, "configRecorder")) {
         const audit = m.bucket("audit");
         const acct = m.account;
-        probes.push(need("detective:config", "config.amazonaws.com", "sts:AssumeRole", m.role("configRecorder").arn, "AWS Config assumes the recorder role", { context: { "aws:SourceAccount": acct } }));
-        probes.push(need("detective:config", "configRecorder", "s3:GetBucketAcl", audit.arn, "Config checks the audit bucket's ACL before delivery", { origin: "outside" }));
+        probes.push(
+            need("detective:config", "config.amazonaws.com", "sts:AssumeRole", m.role("configRecorder").arn, "AWS Config assumes the recorder role", {
+                context: { "aws:SourceAccount": acct },
+            }),
+        );
+        probes.push(
+            need("detective:config", "configRecorder", "s3:GetBucketAcl", audit.arn, "Config checks the audit bucket's ACL before delivery", {
+                origin: "outside",
+            }),
+        );
         const snapshot = `${audit.arn}/config/AWSLogs/${acct}/Config/${m.region}/2026/12/2/ConfigSnapshot/${acct}_Config_${m.region}_ConfigSnapshot_x.json.gz`;
-        const sse = { "s3:x-amz-acl": "bucket-owner-full-control", "s3:x-amz-server-side-encryption": "aws:kms", ...(audit.kmsKeyArn ? { "s3:x-amz-server-side-encryption-aws-kms-key-id": audit.kmsKeyArn } : {}) };
-        probes.push(need("detective:config", "configRecorder", "s3:PutObject", snapshot, "Config delivers snapshots and history (SSE-KMS with the audit key) from the service's network", { origin: "outside", context: sse }));
+        const sse = {
+            "s3:x-amz-acl": "bucket-owner-full-control",
+            "s3:x-amz-server-side-encryption": "aws:kms",
+            ...(audit.kmsKeyArn ? { "s3:x-amz-server-side-encryption-aws-kms-key-id": audit.kmsKeyArn } : {}),
+        };
+        probes.push(
+            need(
+                "detective:config",
+                "configRecorder",
+                "s3:PutObject",
+                snapshot,
+                "Config delivers snapshots and history (SSE-KMS with the audit key) from the service's network",
+                { origin: "outside", context: sse },
+            ),
+        );
     }
     for (const t of m.topics) {
         for (const key of ["config-noncompliant", "securityhub-finding"]) {
-            probes.push(need("detective:respond", "events.amazonaws.com", "sns:Publish", t.arn, `EventBridge rule ${key} publishes to the alerts topic`, { context: { "aws:SourceAccount": m.account, "aws:SourceArn": ruleArn(m, key) } }));
+            probes.push(
+                need("detective:respond", "events.amazonaws.com", "sns:Publish", t.arn, `EventBridge rule ${key} publishes to the alerts topic`, {
+                    context: { "aws:SourceAccount": m.account, "aws:SourceArn": ruleArn(m, key) },
+                }),
+            );
         }
     }
     return probes;
@@ -77,42 +122,107 @@ export function ciForbiddenProbes(m: AccessModel): Probe[] {
     const o = m.outputs;
     const ro = ciRole(m, "ciReadOnly");
     if (ro) {
-        for (const sub of [`repo:${ro.repo}:environment:${o.environment}`, `repo:${ro.repo}:ref:refs/heads/feature`, "repo:someone-else/ml-platform:pull_request"]) {
-            probes.push(deny("forbidden:ci-readonly", ro.provider, "sts:AssumeRoleWithWebIdentity", ro.arn, `the read-only role is not for ${sub}`, { context: webIdentity(ro.host, sub) }));
+        for (const sub of [
+            `repo:${ro.repo}:environment:${o.environment}`,
+            `repo:${ro.repo}:ref:refs/heads/feature`,
+            "repo:someone-else/ml-platform:pull_request",
+        ]) {
+            probes.push(
+                deny("forbidden:ci-readonly", ro.provider, "sts:AssumeRoleWithWebIdentity", ro.arn, `the read-only role is not for ${sub}`, {
+                    context: webIdentity(ro.host, sub),
+                }),
+            );
         }
-        probes.push(deny("forbidden:ci-readonly", ro.provider, "sts:AssumeRoleWithWebIdentity", ro.arn, "a token for another audience", { context: webIdentity(ro.host, `repo:${ro.repo}:pull_request`, "https://example.com") }));
+        probes.push(
+            deny("forbidden:ci-readonly", ro.provider, "sts:AssumeRoleWithWebIdentity", ro.arn, "a token for another audience", {
+                context: webIdentity(ro.host, `repo:${ro.repo}:pull_request`, "https://example.com"),
+            }),
+        );
         /** The read-only role, from outside the VPC (where the CI runners are), must not do `action`. */
-        const forbid = (action: string, resource: string, why: string, extra: Partial<Probe> = {}) => probes.push(deny("forbidden:ci-readonly", "ciReadOnly", action, resource, why, { origin: "outside", ...extra }));
+        const forbid = (action: string, resource: string, why: string, extra: Partial<Probe> = {}) =>
+            probes.push(deny("forbidden:ci-readonly", "ciReadOnly", action, resource, why, { origin: "outside", ...extra }));
         for (const b of m.buckets) {
-            for (const a of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) forbid(a, `${b.arn}/any/object`, `preview and drift read configuration, never ${b.purpose} data`, { s3Only: true });
+            for (const a of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
+                forbid(a, `${b.arn}/any/object`, `preview and drift read configuration, never ${b.purpose} data`, { s3Only: true });
             for (const a of ["s3:PutBucketPolicy", "s3:PutEncryptionConfiguration", "s3:DeleteBucket"]) forbid(a, b.arn, "the read-only role changes nothing");
         }
-        for (const k of m.keys) for (const a of ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt", "kms:PutKeyPolicy", "kms:DisableKey"]) forbid(a, k.arn, `no use or change of the ${k.purpose} key`);
+        for (const k of m.keys)
+            for (const a of ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt", "kms:PutKeyPolicy", "kms:DisableKey"])
+                forbid(a, k.arn, `no use or change of the ${k.purpose} key`);
         for (const g of m.logGroups) forbid("logs:GetLogEvents", `${g.arn}:log-stream:x`, `no reading of ${g.name}'s events`);
         for (const r of m.roles.filter((x) => !x.external)) {
             for (const a of ["iam:PassRole", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:DeleteRole"]) forbid(a, r.arn, `no change to ${r.key}`);
         }
         if (o.endpoint) {
             const ep = sagemakerArn(m, "endpoint", o.endpoint.name);
-            for (const a of ["sagemaker:InvokeEndpoint", "sagemaker:UpdateEndpoint", "sagemaker:DeleteEndpoint", "sagemaker:CreateEndpoint"]) forbid(a, ep, "no endpoint invocation or change");
+            for (const a of ["sagemaker:InvokeEndpoint", "sagemaker:UpdateEndpoint", "sagemaker:DeleteEndpoint", "sagemaker:CreateEndpoint"])
+                forbid(a, ep, "no endpoint invocation or change");
         }
-        for (const a of ["config:DeleteConfigRule", "config:StopConfigurationRecorder", "config:PutConfigRule"]) forbid(a, "*", "no change to the detective controls");
-        for (const a of ["events:DisableRule", "events:DeleteRule", "events:PutRule", "events:RemoveTargets"]) forbid(a, ruleArn(m, "config-noncompliant"), "no change to the detective routes");
+        for (const a of ["config:DeleteConfigRule", "config:StopConfigurationRecorder", "config:PutConfigRule"])
+            forbid(a, "*", "no change to the detective controls");
+        for (const a of ["events:DisableRule", "events:DeleteRule", "events:PutRule", "events:RemoveTargets"])
+            forbid(a, ruleArn(m, "config-noncompliant"), "no change to the detective routes");
         for (const t of m.topics) forbid("sns:Publish", t.arn, "no publishing to the alerts topic");
     }
     const deploy = ciRole(m, "ciDeploy");
     if (deploy) {
-        for (const sub of [`repo:${deploy.repo}:pull_request`, `repo:${deploy.repo}:ref:refs/heads/main`, `repo:${deploy.repo}:environment:${o.environment === "prod" ? "dev" : "prod"}`]) {
-            probes.push(deny("forbidden:ci-deploy", deploy.provider, "sts:AssumeRoleWithWebIdentity", deploy.arn, `the ${o.environment} deploy role is only for its GitHub environment, not ${sub}`, { context: webIdentity(deploy.host, sub) }));
+        for (const sub of [
+            `repo:${deploy.repo}:pull_request`,
+            `repo:${deploy.repo}:ref:refs/heads/main`,
+            `repo:${deploy.repo}:environment:${o.environment === "prod" ? "dev" : "prod"}`,
+        ]) {
+            probes.push(
+                deny(
+                    "forbidden:ci-deploy",
+                    deploy.provider,
+                    "sts:AssumeRoleWithWebIdentity",
+                    deploy.arn,
+                    `the ${o.environment} deploy role is only for its GitHub environment, not ${sub}`,
+                    { context: webIdentity(deploy.host, sub) },
+                ),
+            );
         }
     }
     if (hasRole(m, "configRecorder")) {
         const audit = m.bucket("audit").arn;
         const acl = { "s3:x-amz-acl": "bucket-owner-full-control" };
-        probes.push(deny("forbidden:detective", "config.amazonaws.com", "sts:AssumeRole", m.role("configRecorder").arn, "another account's Config must not assume the recorder role", { context: { "aws:SourceAccount": "999988887777" } }));
-        for (const b of m.buckets.filter((x) => x.purpose !== "audit")) probes.push(deny("forbidden:detective", "configRecorder", "s3:GetObject", `${b.arn}/any/object`, `the recorder reads configuration, not ${b.purpose} data`, { s3Only: true }));
-        probes.push(deny("forbidden:detective", "configRecorder", "s3:PutObject", `${audit}/elsewhere/x`, "Config writes only under config/AWSLogs/<account>/Config/", { s3Only: true, context: acl }));
-        probes.push(deny("forbidden:detective", "configRecorder", "s3:PutObject", `${audit}/config/AWSLogs/999988887777/Config/x`, "not under another account's prefix", { s3Only: true, context: acl }));
+        probes.push(
+            deny(
+                "forbidden:detective",
+                "config.amazonaws.com",
+                "sts:AssumeRole",
+                m.role("configRecorder").arn,
+                "another account's Config must not assume the recorder role",
+                { context: { "aws:SourceAccount": "999988887777" } },
+            ),
+        );
+        for (const b of m.buckets.filter((x) => x.purpose !== "audit"))
+            probes.push(
+                deny(
+                    "forbidden:detective",
+                    "configRecorder",
+                    "s3:GetObject",
+                    `${b.arn}/any/object`,
+                    `the recorder reads configuration, not ${b.purpose} data`,
+                    { s3Only: true },
+                ),
+            );
+        probes.push(
+            deny("forbidden:detective", "configRecorder", "s3:PutObject", `${audit}/elsewhere/x`, "Config writes only under config/AWSLogs/<account>/Config/", {
+                s3Only: true,
+                context: acl,
+            }),
+        );
+        probes.push(
+            deny(
+                "forbidden:detective",
+                "configRecorder",
+                "s3:PutObject",
+                `${audit}/config/AWSLogs/999988887777/Config/x`,
+                "not under another account's prefix",
+                { s3Only: true, context: acl },
+            ),
+        );
     }
     return probes;
 }

@@ -33,7 +33,14 @@ function services(m: AccessModel): { name: string; context: Record<string, strin
     const r = m.region;
     const o = m.outputs;
     const list: { name: string; context: Record<string, string> }[] = [
-        { name: "cloudtrail.amazonaws.com", context: { "aws:SourceArn": o.trailArn ?? `arn:aws:cloudtrail:${r}:${acct}:trail/x`, "s3:x-amz-acl": "bucket-owner-full-control", "kms:EncryptionContext:aws:cloudtrail:arn": o.trailArn ?? "" } },
+        {
+            name: "cloudtrail.amazonaws.com",
+            context: {
+                "aws:SourceArn": o.trailArn ?? `arn:aws:cloudtrail:${r}:${acct}:trail/x`,
+                "s3:x-amz-acl": "bucket-owner-full-control",
+                "kms:EncryptionContext:aws:cloudtrail:arn": o.trailArn ?? "",
+            },
+        },
         { name: `logs.${r}.amazonaws.com`, context: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${r}:${acct}:log-group:/x` } },
         { name: "logging.s3.amazonaws.com", context: { "aws:SourceArn": m.buckets.find((b) => b.purpose === "raw")?.arn ?? "" } },
         { name: "cloudwatch.amazonaws.com", context: { "aws:SourceArn": `arn:aws:cloudwatch:${r}:${acct}:alarm:x` } },
@@ -71,7 +78,14 @@ export function accessMatrix(m: AccessModel, origin: Origin = m.outputs.environm
     let probes = 0;
     const can = (principal: string, action: string, resource: string, extra: Record<string, string> = {}, s3Only = false) => {
         probes++;
-        return m.check({ principal, action, resource, context: { ...ctxOf(principal), ...extra }, origin: principal === "anonymous" || principal === "foreign" ? "outside" : origin, s3Only }).allowed;
+        return m.check({
+            principal,
+            action,
+            resource,
+            context: { ...ctxOf(principal), ...extra },
+            origin: principal === "anonymous" || principal === "foreign" ? "outside" : origin,
+            s3Only,
+        }).allowed;
     };
     for (const b of m.buckets) {
         for (const prefix of prefixesOf(m, b.arn)) {
@@ -96,7 +110,14 @@ export function accessMatrix(m: AccessModel, origin: Origin = m.outputs.environm
             else if (can(p, "kms:Decrypt", k.arn, viaS3)) allowed.push("decrypt via S3");
             if (can(p, "kms:GenerateDataKey", k.arn)) allowed.push("encrypt");
             else if (can(p, "kms:GenerateDataKey", k.arn, viaS3)) allowed.push("encrypt via S3");
-            if (can(p, "kms:CreateGrant", k.arn, { "kms:GrantIsForAWSResource": "true", "kms:ViaService": `sagemaker.${m.region}.amazonaws.com`, "kms:CallerAccount": m.account })) allowed.push("grant (AWS resources)");
+            if (
+                can(p, "kms:CreateGrant", k.arn, {
+                    "kms:GrantIsForAWSResource": "true",
+                    "kms:ViaService": `sagemaker.${m.region}.amazonaws.com`,
+                    "kms:CallerAccount": m.account,
+                })
+            )
+                allowed.push("grant (AWS resources)");
             if (can(p, "kms:PutKeyPolicy", k.arn)) allowed.push("admin");
             return { principal: p, allowed };
         });
@@ -120,7 +141,9 @@ export function accessMatrix(m: AccessModel, origin: Origin = m.outputs.environm
 }
 
 export function matrixText(x: AccessMatrix): string {
-    const lines = [`Access matrix — stack ${x.stack} (workload requests from ${x.origin === "vpc" ? "inside the VPC (S3 gateway endpoint)" : "outside the VPC"}; ${x.probes} decisions)`];
+    const lines = [
+        `Access matrix — stack ${x.stack} (workload requests from ${x.origin === "vpc" ? "inside the VPC (S3 gateway endpoint)" : "outside the VPC"}; ${x.probes} decisions)`,
+    ];
     for (const r of x.rows) {
         const who = r.cells.filter((c) => c.allowed.length).map((c) => `${c.principal}: ${c.allowed.join("+")}`);
         lines.push(`${r.kind.padEnd(8)} ${r.kind === "bucket" ? `${r.resource}/${r.scope === "(any key)" ? "*" : `${r.scope}*`}` : r.scope}`);

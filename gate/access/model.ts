@@ -132,7 +132,16 @@ function docOf(v: unknown): unknown {
 }
 
 /** ReadOnlyAccess-like identity for auditors (AWS managed policies are not part of the program). */
-const AUDITOR_IDENTITY = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:Get*", "s3:List*", "kms:Decrypt", "kms:DescribeKey", "logs:Get*", "logs:FilterLogEvents", "cloudtrail:LookupEvents"], Resource: "*" }] };
+const AUDITOR_IDENTITY = {
+    Version: "2012-10-17",
+    Statement: [
+        {
+            Effect: "Allow",
+            Action: ["s3:Get*", "s3:List*", "kms:Decrypt", "kms:DescribeKey", "logs:Get*", "logs:FilterLogEvents", "cloudtrail:LookupEvents"],
+            Resource: "*",
+        },
+    ],
+};
 const ADMIN_IDENTITY = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 
 export class AccessModel {
@@ -175,14 +184,27 @@ export class AccessModel {
         }
         const purposeOf = new Map<string, string>();
         for (const [purpose, arn] of Object.entries(this.outputs.roleArns ?? {})) purposeOf.set(arn, purpose);
-        const LOGICAL: Record<string, string> = { "serverless-monitor-role": "serverlessMonitor", "network-flow-logs": "flowLogs", "cost-budget-action": "budgetAction", "audit-trail-to-logs": "trailToLogs", "ci-readonly-role": "ciReadOnly", "config-recorder": "configRecorder", "detective-remediation": "configRemediation", "security-monitor-worker": "monitorWorker", "security-monitor-reduce": "monitorReduce", "security-monitor-states": "monitorStates", "security-monitor-scheduler": "monitorScheduler" };
+        const LOGICAL: Record<string, string> = {
+            "serverless-monitor-role": "serverlessMonitor",
+            "network-flow-logs": "flowLogs",
+            "cost-budget-action": "budgetAction",
+            "audit-trail-to-logs": "trailToLogs",
+            "ci-readonly-role": "ciReadOnly",
+            "config-recorder": "configRecorder",
+            "detective-remediation": "configRemediation",
+            "security-monitor-worker": "monitorWorker",
+            "security-monitor-reduce": "monitorReduce",
+            "security-monitor-states": "monitorStates",
+            "security-monitor-scheduler": "monitorScheduler",
+        };
         for (const r of this.of("aws:iam/role:Role")) {
             const name = String(r.outputs.name ?? r.inputs.name);
             const arn = String(r.outputs.arn);
             const key = purposeOf.get(arn) ?? LOGICAL[r.name] ?? (/serverless-monitor/.test(name) ? "serverlessMonitor" : name);
             const identity: Policy[] = [];
             for (const rp of this.of("aws:iam/rolePolicy:RolePolicy")) {
-                if (rp.inputs.role === name || rp.inputs.role === r.id) identity.push(parsePolicy(`${key} inline ${rp.inputs.name ?? rp.name}`, docOf(rp.inputs.policy)));
+                if (rp.inputs.role === name || rp.inputs.role === r.id)
+                    identity.push(parsePolicy(`${key} inline ${rp.inputs.name ?? rp.name}`, docOf(rp.inputs.policy)));
             }
             const attached = [
                 ...((r.inputs.managedPolicyArns as string[] | undefined) ?? []),
@@ -193,24 +215,55 @@ export class AccessModel {
             for (const a of attached) {
                 const m = managed.get(a);
                 if (m) identity.push(m);
-                else if (AWS_MANAGED_NOT_MODELLED[a.replace(/^arn:aws[a-z-]*:/, "arn:aws:")]) this.awsManaged.push(`role ${name}: ${a} - ${AWS_MANAGED_NOT_MODELLED[a.replace(/^arn:aws[a-z-]*:/, "arn:aws:")]}`);
+                else if (AWS_MANAGED_NOT_MODELLED[a.replace(/^arn:aws[a-z-]*:/, "arn:aws:")])
+                    this.awsManaged.push(`role ${name}: ${a} - ${AWS_MANAGED_NOT_MODELLED[a.replace(/^arn:aws[a-z-]*:/, "arn:aws:")]}`);
                 else this.notes.push(`role ${name}: attached policy ${a} is not defined by the stack (AWS managed?) and is not modelled`);
             }
             const pb = r.inputs.permissionsBoundary ? managed.get(String(r.inputs.permissionsBoundary)) : undefined;
-            if (r.inputs.permissionsBoundary && !pb) this.notes.push(`role ${name}: boundary ${String(r.inputs.permissionsBoundary)} is not defined by the stack`);
-            this.roles.push({ key, name, arn, identity, boundary: pb, trust: r.inputs.assumeRolePolicy ? parsePolicy(`trust policy of ${key}`, docOf(r.inputs.assumeRolePolicy)) : undefined });
+            if (r.inputs.permissionsBoundary && !pb)
+                this.notes.push(`role ${name}: boundary ${String(r.inputs.permissionsBoundary)} is not defined by the stack`);
+            this.roles.push({
+                key,
+                name,
+                arn,
+                identity,
+                boundary: pb,
+                trust: r.inputs.assumeRolePolicy ? parsePolicy(`trust policy of ${key}`, docOf(r.inputs.assumeRolePolicy)) : undefined,
+            });
         }
-        const security = (this.run.config["mlplatform:security"] ?? {}) as { adminRoleArns?: string[]; auditorRoleArns?: string[]; breakGlassRoleArns?: string[] };
+        const security = (this.run.config["mlplatform:security"] ?? {}) as {
+            adminRoleArns?: string[];
+            auditorRoleArns?: string[];
+            breakGlassRoleArns?: string[];
+        };
         (security.adminRoleArns ?? []).forEach((arn, i) =>
-            this.roles.push({ key: `admin:${i + 1}`, name: arn.split("/").pop()!, arn, identity: [parsePolicy(`assumed AdministratorAccess of ${arn}`, ADMIN_IDENTITY)], external: "security.adminRoleArns (assumed AdministratorAccess)" }),
+            this.roles.push({
+                key: `admin:${i + 1}`,
+                name: arn.split("/").pop()!,
+                arn,
+                identity: [parsePolicy(`assumed AdministratorAccess of ${arn}`, ADMIN_IDENTITY)],
+                external: "security.adminRoleArns (assumed AdministratorAccess)",
+            }),
         );
         (security.breakGlassRoleArns ?? []).forEach((arn, i) => {
             if ((security.adminRoleArns ?? []).includes(arn)) return;
-            this.roles.push({ key: `breakGlass:${i + 1}`, name: arn.split("/").pop()!, arn, identity: [parsePolicy(`assumed AdministratorAccess of ${arn}`, ADMIN_IDENTITY)], external: "security.breakGlassRoleArns (assumed AdministratorAccess)" });
+            this.roles.push({
+                key: `breakGlass:${i + 1}`,
+                name: arn.split("/").pop()!,
+                arn,
+                identity: [parsePolicy(`assumed AdministratorAccess of ${arn}`, ADMIN_IDENTITY)],
+                external: "security.breakGlassRoleArns (assumed AdministratorAccess)",
+            });
         });
         (security.auditorRoleArns ?? []).forEach((arn, i) => {
             if ((security.adminRoleArns ?? []).includes(arn)) return;
-            this.roles.push({ key: `auditor:${i + 1}`, name: arn.split("/").pop()!, arn, identity: [parsePolicy(`assumed read-only policy of ${arn}`, AUDITOR_IDENTITY)], external: "security.auditorRoleArns (assumed ReadOnlyAccess)" });
+            this.roles.push({
+                key: `auditor:${i + 1}`,
+                name: arn.split("/").pop()!,
+                arn,
+                identity: [parsePolicy(`assumed read-only policy of ${arn}`, AUDITOR_IDENTITY)],
+                external: "security.auditorRoleArns (assumed ReadOnlyAccess)",
+            });
         });
 
         for (const [purpose, arn] of Object.entries(this.outputs.kmsKeyArns ?? {})) {
@@ -220,7 +273,9 @@ export class AccessModel {
         }
         for (const [purpose, b] of Object.entries(this.outputs.buckets ?? {})) {
             const bp = this.of("aws:s3/bucketPolicy:BucketPolicy").find((x) => x.inputs.bucket === b.name);
-            const sse = this.of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").find((x) => x.inputs.bucket === b.name);
+            const sse = this.of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").find(
+                (x) => x.inputs.bucket === b.name,
+            );
             const rule = ((sse?.inputs.rules as any[]) ?? [])[0] ?? {};
             this.buckets.push({
                 purpose,
@@ -235,11 +290,20 @@ export class AccessModel {
         for (const t of this.of("aws:sns/topic:Topic")) {
             const arn = String(t.outputs.arn);
             const tp = this.of("aws:sns/topicPolicy:TopicPolicy").find((x) => x.inputs.arn === arn);
-            this.topics.push({ name: String(t.outputs.name ?? t.inputs.name), arn, kmsKeyArn: t.inputs.kmsMasterKeyId as string | undefined, policy: tp ? parsePolicy(`topic policy of ${arn.split(":").pop()}`, docOf(tp.inputs.policy)) : undefined });
+            this.topics.push({
+                name: String(t.outputs.name ?? t.inputs.name),
+                arn,
+                kmsKeyArn: t.inputs.kmsMasterKeyId as string | undefined,
+                policy: tp ? parsePolicy(`topic policy of ${arn.split(":").pop()}`, docOf(tp.inputs.policy)) : undefined,
+            });
         }
         for (const g of this.of("aws:cloudwatch/logGroup:LogGroup")) {
             const name = String(g.inputs.name ?? g.outputs.name);
-            this.logGroups.push({ name, arn: `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:${name}`, kmsKeyArn: g.inputs.kmsKeyId as string | undefined });
+            this.logGroups.push({
+                name,
+                arn: `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:${name}`,
+                kmsKeyArn: g.inputs.kmsKeyId as string | undefined,
+            });
         }
         for (const lp of this.of("aws:cloudwatch/logResourcePolicy:LogResourcePolicy")) {
             this.logResourcePolicies.push(parsePolicy(`log resource policy ${lp.inputs.policyName ?? lp.name}`, docOf(lp.inputs.policyDocument)));
@@ -255,9 +319,22 @@ export class AccessModel {
                     const cond: Record<string, Record<string, string>> = {};
                     if (p.inputs.sourceArn) cond.ArnLike = { "aws:SourceArn": String(p.inputs.sourceArn) };
                     if (p.inputs.sourceAccount) cond.StringEquals = { "aws:SourceAccount": String(p.inputs.sourceAccount) };
-                    return { Sid: String(p.inputs.statementId ?? p.name ?? `permission-${i}`), Effect: "Allow", Principal: /^\d{12}$|^arn:/.test(principal) ? { AWS: principal } : { Service: principal }, Action: String(p.inputs.action), Resource: arn, ...(Object.keys(cond).length ? { Condition: cond } : {}) };
+                    return {
+                        Sid: String(p.inputs.statementId ?? p.name ?? `permission-${i}`),
+                        Effect: "Allow",
+                        Principal: /^\d{12}$|^arn:/.test(principal) ? { AWS: principal } : { Service: principal },
+                        Action: String(p.inputs.action),
+                        Resource: arn,
+                        ...(Object.keys(cond).length ? { Condition: cond } : {}),
+                    };
                 });
-            this.functions.push({ name, arn, roleArn: String(f.inputs.role), kmsKeyArn: f.inputs.kmsKeyArn as string | undefined, policy: statements.length ? parsePolicy(`function policy of ${name}`, { Version: "2012-10-17", Statement: statements }) : undefined });
+            this.functions.push({
+                name,
+                arn,
+                roleArn: String(f.inputs.role),
+                kmsKeyArn: f.inputs.kmsKeyArn as string | undefined,
+                policy: statements.length ? parsePolicy(`function policy of ${name}`, { Version: "2012-10-17", Statement: statements }) : undefined,
+            });
         }
     }
 
@@ -301,17 +378,37 @@ export class AccessModel {
             if (spec === this.account) throw new Error(`principal '${spec}' is the stack's own account: name a role (purpose, name or ARN) instead`);
             // A role in another account that allows itself everything: only the stack's resource policies can stop it.
             const arn = `arn:${this.partition}:iam::${spec}:role/any-role`;
-            return { principal: { type: "role", arn, account: spec, sessionArn: `arn:${this.partition}:sts::${spec}:assumed-role/any-role/probe` }, role: { key: `account ${spec}`, name: "any-role", arn, identity: [parsePolicy(`identity policies of account ${spec} (assumed: allow everything)`, ADMIN_IDENTITY)], external: "foreign account" }, label: `a role of account ${spec}` };
+            return {
+                principal: { type: "role", arn, account: spec, sessionArn: `arn:${this.partition}:sts::${spec}:assumed-role/any-role/probe` },
+                role: {
+                    key: `account ${spec}`,
+                    name: "any-role",
+                    arn,
+                    identity: [parsePolicy(`identity policies of account ${spec} (assumed: allow everything)`, ADMIN_IDENTITY)],
+                    external: "foreign account",
+                },
+                label: `a role of account ${spec}`,
+            };
         }
         if (/\.amazonaws\.com(\.cn)?$/.test(spec)) return { principal: principalFromString(spec), label: spec };
-        if (/^arn:[^:]+:iam::\d{12}:oidc-provider\//.test(spec)) return { principal: principalFromString(spec), label: `web identity of ${spec.split("/").slice(1).join("/")}` };
+        if (/^arn:[^:]+:iam::\d{12}:oidc-provider\//.test(spec))
+            return { principal: principalFromString(spec), label: `web identity of ${spec.split("/").slice(1).join("/")}` };
         const known = this.roles.find((x) => x.key === spec || x.arn === spec || x.name === spec);
         if (known) {
             const acct = known.arn.split(":")[4];
-            return { principal: { type: "role", arn: known.arn, account: acct, sessionArn: `arn:${this.partition}:sts::${acct}:assumed-role/${known.name}/probe` }, role: known, label: `role ${known.key}` };
+            return {
+                principal: { type: "role", arn: known.arn, account: acct, sessionArn: `arn:${this.partition}:sts::${acct}:assumed-role/${known.name}/probe` },
+                role: known,
+                label: `role ${known.key}`,
+            };
         }
-        if (/^arn:/.test(spec)) throw new Error(`principal '${spec}' is not a role of stack ${this.stack} nor of security.adminRoleArns/auditorRoleArns; roles: ${this.roles.map((x) => x.arn).join(", ")}`);
-        throw new Error(`unknown principal '${spec}': use a role purpose (${this.roles.map((x) => x.key).join(", ")}), a role ARN, a service principal (e.g. cloudtrail.amazonaws.com), 'anonymous', 'foreign' or a 12-digit account id`);
+        if (/^arn:/.test(spec))
+            throw new Error(
+                `principal '${spec}' is not a role of stack ${this.stack} nor of security.adminRoleArns/auditorRoleArns; roles: ${this.roles.map((x) => x.arn).join(", ")}`,
+            );
+        throw new Error(
+            `unknown principal '${spec}': use a role purpose (${this.roles.map((x) => x.key).join(", ")}), a role ARN, a service principal (e.g. cloudtrail.amazonaws.com), 'anonymous', 'foreign' or a 12-digit account id`,
+        );
     }
 
     /** The resource policy that governs an ARN, and whether it must allow (KMS keys, role trust). */
@@ -331,7 +428,11 @@ export class AccessModel {
         if (role && /^sts:AssumeRole/i.test(action)) return { policy: role.trust, mode: "required", owner: role.arn.split(":")[4] };
         if (/^arn:[^:]+:logs:/.test(arn) && this.logResourcePolicies.length) {
             // Several account-level log resource policies act as one resource policy.
-            const merged: Policy = { id: this.logResourcePolicies.map((p) => p.id).join(" + "), version: "2012-10-17", statements: this.logResourcePolicies.flatMap((p) => p.statements) };
+            const merged: Policy = {
+                id: this.logResourcePolicies.map((p) => p.id).join(" + "),
+                version: "2012-10-17",
+                statements: this.logResourcePolicies.flatMap((p) => p.statements),
+            };
             return { policy: merged, mode: "optional", owner: this.account };
         }
         return { mode: "optional", owner: arn.split(":")[4] || this.account };
@@ -339,7 +440,12 @@ export class AccessModel {
 
     /** The request context AWS would carry for this principal, action and resource (overridable per probe). */
     contextFor(p: Principal, role: RoleModel | undefined, action: string, arn: string, origin: Origin): ContextValues {
-        const ctx: ContextValues = { "aws:SecureTransport": "true", "aws:CurrentTime": "2026-12-02T06:00:00Z", "aws:EpochTime": "1796191200", "aws:RequestedRegion": this.region };
+        const ctx: ContextValues = {
+            "aws:SecureTransport": "true",
+            "aws:CurrentTime": "2026-12-02T06:00:00Z",
+            "aws:EpochTime": "1796191200",
+            "aws:RequestedRegion": this.region,
+        };
         if (p.type === "role" || p.type === "user") {
             ctx["aws:PrincipalArn"] = p.arn;
             ctx["aws:PrincipalAccount"] = p.account;
@@ -381,7 +487,13 @@ export class AccessModel {
     private decideOne(what: string, p: Principal, role: RoleModel | undefined, action: string, arn: string, context: ContextValues): DecisionStep {
         const rp = this.resourcePolicyOf(arn, action);
         const request: Request = { principal: p, action, resource: arn, resourceAccount: rp.owner, context };
-        const decision = evaluate({ request, identityPolicies: role?.identity ?? [], permissionsBoundary: role?.boundary, resourcePolicy: rp.policy, resourcePolicyMode: rp.mode });
+        const decision = evaluate({
+            request,
+            identityPolicies: role?.identity ?? [],
+            permissionsBoundary: role?.boundary,
+            resourcePolicy: rp.policy,
+            resourcePolicyMode: rp.mode,
+        });
         return { what, request, resourcePolicy: rp.policy?.id, decision };
     }
 
@@ -394,9 +506,15 @@ export class AccessModel {
         for (const [k, v] of Object.entries(ctx)) if (v === undefined) delete ctx[k];
         const steps = [this.decideOne(`${input.action} on ${arn}`, p, role, input.action, arn, ctx)];
         const bucket = this.buckets.find((b) => arn.startsWith(`${b.arn}/`));
-        const kmsAction = /^s3:(GetObject|GetObjectVersion)$/i.test(input.action) ? "kms:Decrypt" : /^s3:PutObject$/i.test(input.action) ? "kms:GenerateDataKey" : undefined;
+        const kmsAction = /^s3:(GetObject|GetObjectVersion)$/i.test(input.action)
+            ? "kms:Decrypt"
+            : /^s3:PutObject$/i.test(input.action)
+              ? "kms:GenerateDataKey"
+              : undefined;
         if (bucket && kmsAction && !input.s3Only && p.type !== "service" && p.type !== "anonymous") {
-            const keyArn = /^s3:PutObject$/i.test(input.action) ? String(ctx["s3:x-amz-server-side-encryption-aws-kms-key-id"] ?? bucket.kmsKeyArn ?? "") : bucket.kmsKeyArn;
+            const keyArn = /^s3:PutObject$/i.test(input.action)
+                ? String(ctx["s3:x-amz-server-side-encryption-aws-kms-key-id"] ?? bucket.kmsKeyArn ?? "")
+                : bucket.kmsKeyArn;
             if (keyArn && (bucket.sseAlgorithm === "aws:kms" || ctx["s3:x-amz-server-side-encryption"] === "aws:kms")) {
                 const kctx: ContextValues = {
                     ...this.contextFor(p, role, kmsAction, keyArn, origin),
@@ -425,7 +543,12 @@ export function explainResult(r: ProbeResult, opts: { context?: boolean } = {}):
         lines.push(`    why: ${s.decision.reason}`);
         lines.push(`    resource policy: ${s.resourcePolicy ?? "(none)"}`);
         if (s.decision.deciding.length) lines.push(`    deciding: ${s.decision.deciding.map(statementLabel).join("; ")}`);
-        if (opts.context !== false) lines.push(`    context: ${Object.entries(s.request.context ?? {}).map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(",")}]` : v}`).join(" ")}`);
+        if (opts.context !== false)
+            lines.push(
+                `    context: ${Object.entries(s.request.context ?? {})
+                    .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(",")}]` : v}`)
+                    .join(" ")}`,
+            );
     }
     return lines.join("\n");
 }

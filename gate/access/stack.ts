@@ -5,7 +5,15 @@ import { RawConfig } from "../../infra/config";
 import { runProgram } from "../runtime";
 import { AccessModel } from "./model";
 
-export async function accessModelOf(stack: string, opts: { projectDir?: string; configure?: (raw: RawConfig) => RawConfig; transformations?: pulumi.ResourceTransformation[] } = {}): Promise<AccessModel> {
-    const run = await runProgram(() => createPlatform(), { stack, projectDir: opts.projectDir, configure: opts.configure, transformations: opts.transformations });
+export async function accessModelOf(
+    stack: string,
+    opts: { projectDir?: string; configure?: (raw: RawConfig) => RawConfig; transformations?: pulumi.ResourceTransformation[] } = {},
+): Promise<AccessModel> {
+    const run = await runProgram(() => createPlatform(), {
+        stack,
+        projectDir: opts.projectDir,
+        configure: opts.configure,
+        transformations: opts.transformations,
+    });
     return new AccessModel(run);
 }

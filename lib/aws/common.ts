@@ -28,8 +28,12 @@ export function s3Tagging(out: StackOutputs): string {
 /** VpcConfig for jobs (processing, training, transform) or hosting (endpoint security group). */
 export function vpcConfig(out: StackOutputs, kind: "job" | "endpoint"): { Subnets: string[]; SecurityGroupIds: string[] } {
     const sg = kind === "job" ? out.network.jobSecurityGroupId : out.network.endpointSecurityGroupId;
-    if (!out.network.subnetIds?.length) throw new Error(`stack outputs: network.subnetIds is empty; SageMaker ${kind}s run in the stack's private subnets — redeploy the stack (pulumi up) so the outputs list them`);
-    if (!sg) throw new Error(`stack outputs: network.${kind === "job" ? "jobSecurityGroupId" : "endpointSecurityGroupId"} is empty; redeploy the stack (pulumi up)`);
+    if (!out.network.subnetIds?.length)
+        throw new Error(
+            `stack outputs: network.subnetIds is empty; SageMaker ${kind}s run in the stack's private subnets — redeploy the stack (pulumi up) so the outputs list them`,
+        );
+    if (!sg)
+        throw new Error(`stack outputs: network.${kind === "job" ? "jobSecurityGroupId" : "endpointSecurityGroupId"} is empty; redeploy the stack (pulumi up)`);
     return { Subnets: [...out.network.subnetIds], SecurityGroupIds: [sg] };
 }
 
@@ -38,7 +42,10 @@ export function vpcConfig(out: StackOutputs, kind: "job" | "endpoint"): { Subnet
  * transform jobs allow 63, tuning jobs 32) and to the API's pattern `[a-zA-Z0-9](-*[a-zA-Z0-9])*`.
  */
 export function jobName(out: StackOutputs, kind: string, now: Date = new Date(), max = 63): string {
-    const stamp = now.toISOString().replace(/[-:T.Z]/g, "").slice(2, 14);
+    const stamp = now
+        .toISOString()
+        .replace(/[-:T.Z]/g, "")
+        .slice(2, 14);
     const base = `${out.namePrefix}-${kind}`.replace(/[^a-zA-Z0-9-]/g, "-");
     const room = max - stamp.length - 1;
     return `${base.slice(0, room).replace(/-+$/, "")}-${stamp}`;
@@ -65,7 +72,12 @@ export function s3Join(prefix: string, ...parts: string[]): string {
 export function kmsKeyForUri(out: StackOutputs, uri: string): string {
     const { bucket } = parseS3Uri(uri);
     const purpose = (Object.keys(out.buckets) as (keyof StackOutputs["buckets"])[]).find((p) => out.buckets[p].name === bucket);
-    if (!purpose) throw new Error(`${uri} is not in one of the stack's buckets (${Object.values(out.buckets).map((b) => b.name).join(", ")}); write to a stack bucket`);
+    if (!purpose)
+        throw new Error(
+            `${uri} is not in one of the stack's buckets (${Object.values(out.buckets)
+                .map((b) => b.name)
+                .join(", ")}); write to a stack bucket`,
+        );
     if (purpose === "artifacts") return out.kmsKeyArns.artifacts;
     if (purpose === "monitoring" || purpose === "audit" || purpose === "accessLogs") return out.kmsKeyArns.logs;
     return out.kmsKeyArns.data;

@@ -23,7 +23,17 @@ export const SPLITS = ["train", "validation", "test"] as const;
 export type Split = (typeof SPLITS)[number];
 
 // The layout's URIs are defined once in contracts/s3-layout.ts (both targets); re-exported for the AWS steps.
-export { batchInputUri, batchOutputPrefix, modelInputPrefix, modelInputUri, preparedUri, rawBatchInputUri, samplePayloadUri, statisticsUri, transformUri } from "../../contracts/s3-layout";
+export {
+    batchInputUri,
+    batchOutputPrefix,
+    modelInputPrefix,
+    modelInputUri,
+    preparedUri,
+    rawBatchInputUri,
+    samplePayloadUri,
+    statisticsUri,
+    transformUri,
+} from "../../contracts/s3-layout";
 
 /** Downloads the prepared split CSVs (and the data-quality report) into `dir`, where lib/data's loadPreparedSplit reads them. */
 export async function downloadPrepared(s3: S3Client, out: StackOutputs, dir: string): Promise<void> {
@@ -34,13 +44,18 @@ export async function downloadPrepared(s3: S3Client, out: StackOutputs, dir: str
 }
 
 /** The built-in XGBoost CSV: label, then the transformed features (NaN written empty = missing), no header. */
-export function modelInputCsv(t: Transform, rows: readonly Record<string, string | number | null>[], o: { withRecordId?: boolean; labelName?: string } = {}): string {
+export function modelInputCsv(
+    t: Transform,
+    rows: readonly Record<string, string | number | null>[],
+    o: { withRecordId?: boolean; labelName?: string } = {},
+): string {
     const labelName = o.labelName ?? "label";
     const m = t.apply(rows);
     const lines: string[] = new Array(m.nRows);
     for (let r = 0; r < m.nRows; r++) {
         const y = rows[r][labelName];
-        if (y !== 0 && y !== 1) throw new Error(`row ${r} (${String(rows[r].record_id ?? "?")}): label is ${JSON.stringify(y)}, expected 0 or 1; re-run the prepare step`);
+        if (y !== 0 && y !== 1)
+            throw new Error(`row ${r} (${String(rows[r].record_id ?? "?")}): label is ${JSON.stringify(y)}, expected 0 or 1; re-run the prepare step`);
         const head = o.withRecordId ? `${String(rows[r].record_id)},${String(y)}` : String(y);
         lines[r] = `${head},${featureCsvLine(m.values, r * m.nCols, m.nCols)}`;
     }
@@ -51,7 +66,11 @@ export function modelInputCsv(t: Transform, rows: readonly Record<string, string
  * Raw records as a client sends them to the endpoint (the transform's input columns in order, missing values empty,
  * lib/data csvField quoting), optionally after record_id and label (the raw batch input).
  */
-export function rawInputCsv(t: Transform, rows: readonly Record<string, string | number | null>[], o: { withRecordId?: boolean; labelName?: string } = {}): string {
+export function rawInputCsv(
+    t: Transform,
+    rows: readonly Record<string, string | number | null>[],
+    o: { withRecordId?: boolean; labelName?: string } = {},
+): string {
     const labelName = o.labelName ?? "label";
     const cols = t.state.inputColumns;
     return (
@@ -60,7 +79,8 @@ export function rawInputCsv(t: Transform, rows: readonly Record<string, string |
                 const rec = cols.map((c) => csvField(r[c] ?? null)).join(",");
                 if (!o.withRecordId) return rec;
                 const y = r[labelName];
-                if (y !== 0 && y !== 1) throw new Error(`row ${i} (${String(r.record_id ?? "?")}): label is ${JSON.stringify(y)}, expected 0 or 1; re-run the prepare step`);
+                if (y !== 0 && y !== 1)
+                    throw new Error(`row ${i} (${String(r.record_id ?? "?")}): label is ${JSON.stringify(y)}, expected 0 or 1; re-run the prepare step`);
                 return `${String(r.record_id)},${String(y)},${rec}`;
             })
             .join("\n") + "\n"
@@ -77,7 +97,13 @@ export async function readTransformOutput(s3: S3Client, outputPrefix: string): P
 }
 
 /** Model-quality statistics (Model Monitor format) of scores against labels, written to S3 with the artifacts key. */
-export async function writeStatistics(s3: S3Client, out: StackOutputs, uri: string, labels: number[], scores: number[]): Promise<{ statistics: ModelQualityStatistics; auc: number }> {
+export async function writeStatistics(
+    s3: S3Client,
+    out: StackOutputs,
+    uri: string,
+    labels: number[],
+    scores: number[],
+): Promise<{ statistics: ModelQualityStatistics; auc: number }> {
     const ev = evaluateBinaryClassification({ scores, labels });
     await putObject(s3, out, uri, JSON.stringify(ev.statistics, null, 2) + "\n", { kmsKeyArn: kmsKeyForUri(out, uri), contentType: "application/json" });
     return { statistics: ev.statistics, auc: ev.values.auc };
@@ -106,12 +132,20 @@ export async function scoreTestSet(
     const now = o.now ?? new Date();
     const modelName = jobName(out, "eval-model", now);
     const transformJob = jobName(out, "eval", now);
-    await createModel(sm, buildModel(out, { name: modelName, network: "job", source: { imageUri: frameworkImageUri("xgboost", out.region), modelDataUrl: o.modelDataUrl } }), o.wait);
+    await createModel(
+        sm,
+        buildModel(out, { name: modelName, network: "job", source: { imageUri: frameworkImageUri("xgboost", out.region), modelDataUrl: o.modelDataUrl } }),
+        o.wait,
+    );
     try {
         // Predictions are data: they go to the curated bucket under the data key (the stack's pipeline-role policy requires
         // OutputKmsKeyArn = data key for transform jobs); only the statistics go to the artifacts bucket.
         const outputUri = evaluationTransformPrefix(out, o.key);
-        await runTransformJob(sm, buildTransformJob(out, { name: transformJob, modelName, inputUri: batchInputUri(out), outputUri, instanceType: o.instanceType }), o.wait);
+        await runTransformJob(
+            sm,
+            buildTransformJob(out, { name: transformJob, modelName, inputUri: batchInputUri(out), outputUri, instanceType: o.instanceType }),
+            o.wait,
+        );
         const { labels, scores } = await readTransformOutput(s3, outputUri);
         const uri = statisticsUri(out, o.key);
         const { auc } = await writeStatistics(s3, out, uri, labels, scores);

@@ -53,7 +53,12 @@ function retryable(e: unknown): boolean {
     return isThrottling(e) || name === "ServiceUnavailable" || name === "InternalFailure" || (status !== undefined && status >= 500);
 }
 
-export async function ingestRecords(client: SageMakerFeatureStoreRuntimeClient, featureGroupName: string, rows: readonly IngestRow[], o: IngestOptions = {}): Promise<IngestResult> {
+export async function ingestRecords(
+    client: SageMakerFeatureStoreRuntimeClient,
+    featureGroupName: string,
+    rows: readonly IngestRow[],
+    o: IngestOptions = {},
+): Promise<IngestResult> {
     const concurrency = Math.max(1, o.concurrency ?? 8);
     const batchSize = Math.max(1, o.batchSize ?? 500);
     const maxAttempts = o.maxAttempts ?? 8;

@@ -32,7 +32,10 @@ export interface ModelSpec {
 }
 
 export function buildModel(out: StackOutputs, s: ModelSpec): CreateModelCommandInput {
-    const container = "modelPackageArn" in s.source ? { ModelPackageName: s.source.modelPackageArn } : { Image: s.source.imageUri, ModelDataUrl: s.source.modelDataUrl, Mode: "SingleModel" as const };
+    const container =
+        "modelPackageArn" in s.source
+            ? { ModelPackageName: s.source.modelPackageArn }
+            : { Image: s.source.imageUri, ModelDataUrl: s.source.modelDataUrl, Mode: "SingleModel" as const };
     return {
         ModelName: s.name,
         ExecutionRoleArn: out.roleArns.hosting,
@@ -104,7 +107,11 @@ export async function createEndpointConfig(sm: SageMakerClient, req: CreateEndpo
 }
 
 /** The endpoint's description, or null when it does not exist. */
-export async function describeEndpoint(sm: SageMakerClient, name: string, wait: Pick<WaitOptions, "clock"> = {}): Promise<DescribeEndpointCommandOutput | null> {
+export async function describeEndpoint(
+    sm: SageMakerClient,
+    name: string,
+    wait: Pick<WaitOptions, "clock"> = {},
+): Promise<DescribeEndpointCommandOutput | null> {
     try {
         return await withThrottlingRetry(`DescribeEndpoint ${name}`, () => sm.send(new DescribeEndpointCommand({ EndpointName: name })), { clock: wait.clock });
     } catch (e) {
@@ -134,7 +141,11 @@ function waitInService(sm: SageMakerClient, name: string, wait: WaitOptions, exp
             status: (d) => d.EndpointStatus,
             successStates: ["InService"],
             failureStates: ["Failed", "UpdateRollbackFailed", "UpdateRolledBack", "OutOfService", "Deleting"],
-            failureReason: (d) => d.FailureReason ?? (d.EndpointStatus === ("UpdateRolledBack" as never) ? `the update was rolled back; the endpoint still serves ${d.EndpointConfigName}` : undefined),
+            failureReason: (d) =>
+                d.FailureReason ??
+                (d.EndpointStatus === ("UpdateRolledBack" as never)
+                    ? `the update was rolled back; the endpoint still serves ${d.EndpointConfigName}`
+                    : undefined),
             logsHint: `CloudWatch log group /aws/sagemaker/Endpoints/${name}`,
         },
         wait,
@@ -157,27 +168,51 @@ export async function deployEndpoint(
         throw new Error(`endpoint ${endpointName} is ${existing.EndpointStatus}; wait until it is InService (or Failed) before deploying again`);
     }
     if (existing && existing.EndpointStatus !== "Failed") {
-        await withThrottlingRetry(`UpdateEndpoint ${endpointName}`, () => sm.send(new UpdateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: configName })), { clock: wait.clock });
+        await withThrottlingRetry(
+            `UpdateEndpoint ${endpointName}`,
+            () => sm.send(new UpdateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: configName })),
+            { clock: wait.clock },
+        );
         wait.log?.(`UpdateEndpoint ${endpointName} -> ${configName} (previous ${existing.EndpointConfigName})`);
     } else {
-        await withThrottlingRetry(`CreateEndpoint ${endpointName}`, () => sm.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: configName, Tags: platformTags(out) })), {
-            clock: wait.clock,
-        });
+        await withThrottlingRetry(
+            `CreateEndpoint ${endpointName}`,
+            () => sm.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: configName, Tags: platformTags(out) })),
+            {
+                clock: wait.clock,
+            },
+        );
         wait.log?.(`CreateEndpoint ${endpointName} with ${configName}`);
     }
     const description = await waitInService(sm, endpointName, wait, configName);
-    return { action: existing && existing.EndpointStatus !== "Failed" ? "updated" : "created", description, previousConfig: existing?.EndpointConfigName ?? null };
+    return {
+        action: existing && existing.EndpointStatus !== "Failed" ? "updated" : "created",
+        description,
+        previousConfig: existing?.EndpointConfigName ?? null,
+    };
 }
 
 /** A/B traffic shift: sets each named variant's weight, then waits for InService. */
-export async function shiftWeights(sm: SageMakerClient, endpointName: string, weights: Record<string, number>, wait: WaitOptions): Promise<DescribeEndpointCommandOutput> {
+export async function shiftWeights(
+    sm: SageMakerClient,
+    endpointName: string,
+    weights: Record<string, number>,
+    wait: WaitOptions,
+): Promise<DescribeEndpointCommandOutput> {
     const entries = Object.entries(weights);
     if (entries.length === 0) throw new Error(`shiftWeights ${endpointName}: no variant weights given`);
-    for (const [v, w] of entries) if (!(w >= 0) || !Number.isFinite(w)) throw new Error(`shiftWeights ${endpointName}: weight of variant ${v} is ${w}; weights are numbers >= 0`);
+    for (const [v, w] of entries)
+        if (!(w >= 0) || !Number.isFinite(w)) throw new Error(`shiftWeights ${endpointName}: weight of variant ${v} is ${w}; weights are numbers >= 0`);
     if (entries.every(([, w]) => w === 0)) throw new Error(`shiftWeights ${endpointName}: all weights are 0; at least one variant must receive traffic`);
     await withThrottlingRetry(
         `UpdateEndpointWeightsAndCapacities ${endpointName}`,
-        () => sm.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: endpointName, DesiredWeightsAndCapacities: entries.map(([VariantName, DesiredWeight]) => ({ VariantName, DesiredWeight })) })),
+        () =>
+            sm.send(
+                new UpdateEndpointWeightsAndCapacitiesCommand({
+                    EndpointName: endpointName,
+                    DesiredWeightsAndCapacities: entries.map(([VariantName, DesiredWeight]) => ({ VariantName, DesiredWeight })),
+                }),
+            ),
         { clock: wait.clock },
     );
     wait.log?.(`traffic on ${endpointName}: ${entries.map(([v, w]) => `${v}=${w}`).join(", ")}`);

@@ -69,7 +69,9 @@ function registryHost(region: string): string {
 /** `sagemaker-xgboost:1.7-1` or `sagemaker-scikit-learn:1.2-1-cpu-py3` in the region's registry. */
 export function frameworkImageUri(image: FrameworkImage, region: string, version?: string): string {
     if (image === "sklearn" && SKLEARN_UNAVAILABLE.has(region)) {
-        throw new Error(`sagemaker-scikit-learn is not published in region '${region}'; run the prepare step with --image <a SKLearn processing image URI you can pull there>`);
+        throw new Error(
+            `sagemaker-scikit-learn is not published in region '${region}'; run the prepare step with --image <a SKLearn processing image URI you can pull there>`,
+        );
     }
     const host = registryHost(region);
     if (image === "xgboost") return `${host}/sagemaker-xgboost:${version ?? XGBOOST_VERSION}`;

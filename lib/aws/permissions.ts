@@ -53,7 +53,15 @@ import { buildTuningJob } from "./tuning";
 export const MODULE_COMMANDS: Record<string, string[]> = {
     "lib/aws/s3.ts": ["GetObject", "ListObjectsV2", "PutObject"],
     "lib/aws/featurestore.ts": ["PutRecord"],
-    "lib/aws/hosting.ts": ["CreateEndpoint", "CreateEndpointConfig", "CreateModel", "DeleteModel", "DescribeEndpoint", "UpdateEndpoint", "UpdateEndpointWeightsAndCapacities"],
+    "lib/aws/hosting.ts": [
+        "CreateEndpoint",
+        "CreateEndpointConfig",
+        "CreateModel",
+        "DeleteModel",
+        "DescribeEndpoint",
+        "UpdateEndpoint",
+        "UpdateEndpointWeightsAndCapacities",
+    ],
     "lib/aws/processing.ts": ["CreateProcessingJob", "DescribeProcessingJob", "StopProcessingJob"],
     "lib/aws/recommender.ts": ["CreateInferenceRecommendationsJob", "DescribeInferenceRecommendationsJob", "StopInferenceRecommendationsJob"],
     "lib/aws/registry.ts": ["CreateModelPackage", "DescribeModelPackage"],
@@ -127,15 +135,41 @@ export function stepAccesses(o: StackOutputs): NeededAccess[] {
         for (const a of COMMAND_ACTIONS[command] ?? [`sagemaker:${command}`]) if (a !== "iam:PassRole") add(step, principal, [a], arn, why, ctx);
     };
     const image = frameworkImageUri("xgboost", o.region);
-    const trainSpec = { trainUri: modelInputPrefix(o, "train"), validationUri: modelInputPrefix(o, "validation"), hyperParameters: { num_round: 10 }, useSpot: o.pipeline.useSpot, instanceType: o.pipeline.trainingInstanceType, maxRuntimeSeconds: o.pipeline.maxRuntimeSeconds };
+    const trainSpec = {
+        trainUri: modelInputPrefix(o, "train"),
+        validationUri: modelInputPrefix(o, "validation"),
+        hyperParameters: { num_round: 10 },
+        useSpot: o.pipeline.useSpot,
+        instanceType: o.pipeline.trainingInstanceType,
+        maxRuntimeSeconds: o.pipeline.maxRuntimeSeconds,
+    };
     const op = "pipeline";
 
     // prepare (scripts/steps/prepare/aws.ts, lib/aws/processing.ts)
     add("prepare", op, put, `${b.raw.uri}adult/adult.data`, "PutObject raw files");
     add("prepare", op, put, `${b.artifacts.uri}code/prepare-0123abcd/prepare_adult.py`, "PutObject prepare script");
-    job("prepare", op, "CreateProcessingJob", sm(`processing-job/${named(o, "prepare")}`), "CreateProcessingJob", buildPrepareProcessingJob(o, { name: named(o, "prepare"), codeUri: `${b.artifacts.uri}code/prepare-0123abcd/`, rawUri: `${b.raw.uri}adult/`, outputUri: preparedUri(o), seed: 42 }));
+    job(
+        "prepare",
+        op,
+        "CreateProcessingJob",
+        sm(`processing-job/${named(o, "prepare")}`),
+        "CreateProcessingJob",
+        buildPrepareProcessingJob(o, {
+            name: named(o, "prepare"),
+            codeUri: `${b.artifacts.uri}code/prepare-0123abcd/`,
+            rawUri: `${b.raw.uri}adult/`,
+            outputUri: preparedUri(o),
+            seed: 42,
+        }),
+    );
     pass("prepare", op, "processing", "CreateProcessingJob RoleArn");
-    add("prepare", op, ["sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob"], sm(`processing-job/${named(o, "prepare")}`), "wait / stop on timeout");
+    add(
+        "prepare",
+        op,
+        ["sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob"],
+        sm(`processing-job/${named(o, "prepare")}`),
+        "wait / stop on timeout",
+    );
     add("prepare", op, ["s3:GetObject"], preparedUri(o, "data-quality-report.json"), "GetObject data-quality report");
     add("prepare", "processing", ["s3:GetObject"], `${b.raw.uri}adult/adult.data`, "processing job input (raw)");
     add("prepare", "processing", ["s3:GetObject"], `${b.artifacts.uri}code/prepare-0123abcd/prepare_adult.py`, "processing job input (code)");
@@ -157,9 +191,23 @@ export function stepAccesses(o: StackOutputs): NeededAccess[] {
     add("train", "training", ["s3:GetObject"], modelInputUri(o, "train"), "training channel");
     add("train", "training", ["s3:PutObject"], modelsUri(o, `${trainJob}/output/model.tar.gz`), "model artifact (KmsKeyId = artifacts key)");
     const evalModel = named(o, "eval-model");
-    job("train", op, "CreateModel", sm(`model/${evalModel}`), "CreateModel (temporary, test scoring)", buildModel(o, { name: evalModel, network: "job", source: { imageUri: image, modelDataUrl: modelsUri(o, `${trainJob}/output/model.tar.gz`) } }));
+    job(
+        "train",
+        op,
+        "CreateModel",
+        sm(`model/${evalModel}`),
+        "CreateModel (temporary, test scoring)",
+        buildModel(o, { name: evalModel, network: "job", source: { imageUri: image, modelDataUrl: modelsUri(o, `${trainJob}/output/model.tar.gz`) } }),
+    );
     pass("train", op, "hosting", "CreateModel ExecutionRoleArn");
-    job("train", op, "CreateTransformJob", sm(`transform-job/${named(o, "eval")}`), "CreateTransformJob (test scoring)", buildTransformJob(o, { name: named(o, "eval"), modelName: evalModel, inputUri: batchInputUri(o), outputUri: evaluationTransformPrefix(o, trainJob) }));
+    job(
+        "train",
+        op,
+        "CreateTransformJob",
+        sm(`transform-job/${named(o, "eval")}`),
+        "CreateTransformJob (test scoring)",
+        buildTransformJob(o, { name: named(o, "eval"), modelName: evalModel, inputUri: batchInputUri(o), outputUri: evaluationTransformPrefix(o, trainJob) }),
+    );
     add("train", op, ["sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"], sm(`transform-job/${named(o, "eval")}`), "wait / stop on timeout");
     add("train", op, ["sagemaker:DeleteModel"], sm(`model/${evalModel}`), "DeleteModel (temporary)");
     add("train", "hosting", ["s3:GetObject"], modelsUri(o, `${trainJob}/output/model.tar.gz`), "transform job: model artifact");
@@ -171,30 +219,86 @@ export function stepAccesses(o: StackOutputs): NeededAccess[] {
 
     // tune (scripts/steps/tune/aws.ts, lib/aws/tuning.ts)
     const tuneJob = `${o.namePrefix}-tune-261202060000`.slice(0, 32);
-    job("tune", op, "CreateHyperParameterTuningJob", sm(`hyper-parameter-tuning-job/${tuneJob}`), "CreateHyperParameterTuningJob", buildTuningJob(o, {
-        name: tuneJob,
-        ...trainSpec,
-        staticHyperParameters: { objective: "binary:logistic" },
-        config: { Strategy: "Bayesian", HyperParameterTuningJobObjective: { Type: "Maximize", MetricName: "validation:auc" }, ResourceLimits: { MaxNumberOfTrainingJobs: 12, MaxParallelTrainingJobs: 2 }, ParameterRanges: { IntegerParameterRanges: [{ Name: "max_depth", MinValue: "3", MaxValue: "8" }] } },
-    }));
+    job(
+        "tune",
+        op,
+        "CreateHyperParameterTuningJob",
+        sm(`hyper-parameter-tuning-job/${tuneJob}`),
+        "CreateHyperParameterTuningJob",
+        buildTuningJob(o, {
+            name: tuneJob,
+            ...trainSpec,
+            staticHyperParameters: { objective: "binary:logistic" },
+            config: {
+                Strategy: "Bayesian",
+                HyperParameterTuningJobObjective: { Type: "Maximize", MetricName: "validation:auc" },
+                ResourceLimits: { MaxNumberOfTrainingJobs: 12, MaxParallelTrainingJobs: 2 },
+                ParameterRanges: { IntegerParameterRanges: [{ Name: "max_depth", MinValue: "3", MaxValue: "8" }] },
+            },
+        }),
+    );
     pass("tune", op, "training", "CreateHyperParameterTuningJob TrainingJobDefinition.RoleArn");
-    add("tune", op, ["sagemaker:DescribeHyperParameterTuningJob", "sagemaker:StopHyperParameterTuningJob"], sm(`hyper-parameter-tuning-job/${tuneJob}`), "wait / stop on timeout");
+    add(
+        "tune",
+        op,
+        ["sagemaker:DescribeHyperParameterTuningJob", "sagemaker:StopHyperParameterTuningJob"],
+        sm(`hyper-parameter-tuning-job/${tuneJob}`),
+        "wait / stop on timeout",
+    );
 
     // register (scripts/steps/register/aws.ts, lib/aws/registry.ts)
     add("register", op, ["s3:GetObject"], transformUri(o), "GetObject transform (inference spec)");
-    job("register", op, "CreateModelPackage", sm(`model-package/${o.modelPackageGroupName}/1`), "CreateModelPackage", buildModelPackage(o, { modelDataUrl: modelsUri(o, `${trainJob}/output/model.tar.gz`), description: "probe", statisticsUri: statisticsUri(o, trainJob), approval: { status: "PendingManualApproval", reason: "probe" } as never }));
+    job(
+        "register",
+        op,
+        "CreateModelPackage",
+        sm(`model-package/${o.modelPackageGroupName}/1`),
+        "CreateModelPackage",
+        buildModelPackage(o, {
+            modelDataUrl: modelsUri(o, `${trainJob}/output/model.tar.gz`),
+            description: "probe",
+            statisticsUri: statisticsUri(o, trainJob),
+            approval: { status: "PendingManualApproval", reason: "probe" } as never,
+        }),
+    );
     add("register", op, ["sagemaker:CreateModelPackage"], sm(`model-package-group/${o.modelPackageGroupName}`), "CreateModelPackage into the group");
     add("register", op, ["sagemaker:DescribeModelPackage"], sm(`model-package/${o.modelPackageGroupName}/1`), "DescribeModelPackage");
 
     // deploy (scripts/steps/deploy/aws.ts, lib/aws/hosting.ts): the operator and the CI deploy role
     for (const who of [op, "ciDeploy"]) {
-        add("deploy", who, ["sagemaker:ListModelPackages"], "*", "ListModelPackages (Resource \"*\" only)");
+        add("deploy", who, ["sagemaker:ListModelPackages"], "*", 'ListModelPackages (Resource "*" only)');
         add("deploy", who, ["sagemaker:DescribeModelPackage"], sm(`model-package/${o.modelPackageGroupName}/1`), "DescribeModelPackage");
-        job("deploy", who, "CreateModel", sm(`model/${named(o, "champion")}`), "CreateModel per variant", buildModel(o, { name: named(o, "champion"), network: "endpoint", source: { modelPackageArn: sm(`model-package/${o.modelPackageGroupName}/1`) } }));
+        job(
+            "deploy",
+            who,
+            "CreateModel",
+            sm(`model/${named(o, "champion")}`),
+            "CreateModel per variant",
+            buildModel(o, { name: named(o, "champion"), network: "endpoint", source: { modelPackageArn: sm(`model-package/${o.modelPackageGroupName}/1`) } }),
+        );
         pass("deploy", who, "hosting", "CreateModel ExecutionRoleArn");
-        job("deploy", who, "CreateEndpointConfig", sm(`endpoint-config/${named(o, "config")}`), "CreateEndpointConfig", ep ? buildEndpointConfig(o, { name: named(o, "config"), capture: true, variants: [{ variantName: "champion", modelName: named(o, "champion"), instanceType: "ml.m5.large", instanceCount: 1, weight: 1 }] }) : undefined);
+        job(
+            "deploy",
+            who,
+            "CreateEndpointConfig",
+            sm(`endpoint-config/${named(o, "config")}`),
+            "CreateEndpointConfig",
+            ep
+                ? buildEndpointConfig(o, {
+                      name: named(o, "config"),
+                      capture: true,
+                      variants: [{ variantName: "champion", modelName: named(o, "champion"), instanceType: "ml.m5.large", instanceCount: 1, weight: 1 }],
+                  })
+                : undefined,
+        );
         if (ep) {
-            add("deploy", who, ["sagemaker:UpdateEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpointWeightsAndCapacities"], sm(`endpoint/${ep}`), "UpdateEndpoint / wait / --weights");
+            add(
+                "deploy",
+                who,
+                ["sagemaker:UpdateEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpointWeightsAndCapacities"],
+                sm(`endpoint/${ep}`),
+                "UpdateEndpoint / wait / --weights",
+            );
             job("deploy", who, "CreateEndpoint", sm(`endpoint/${ep}`), "CreateEndpoint (first deploy)");
         }
     }
@@ -202,14 +306,34 @@ export function stepAccesses(o: StackOutputs): NeededAccess[] {
         add("deploy", op, ["s3:GetObject"], batchInputUri(o), "GetObject smoke-request row");
         add("deploy", op, ["sagemaker:InvokeEndpoint"], sm(`endpoint/${ep}`), "InvokeEndpoint smoke request");
         add("deploy", "hosting", ["s3:GetObject"], modelsUri(o, `${trainJob}/output/model.tar.gz`), "endpoint: model artifact");
-        add("deploy", "hosting", ["s3:PutObject"], `${o.endpoint!.captureUri}${ep}/champion/2026/12/02/06/capture.jsonl`, "endpoint data capture (KmsKeyId = data key)");
+        add(
+            "deploy",
+            "hosting",
+            ["s3:PutObject"],
+            `${o.endpoint!.captureUri}${ep}/champion/2026/12/02/06/capture.jsonl`,
+            "endpoint data capture (KmsKeyId = data key)",
+        );
     }
 
     // batch-infer (scripts/steps/batch-infer/aws.ts)
     add("batch-infer", op, ["sagemaker:ListModelPackages"], "*", "ListModelPackages");
-    job("batch-infer", op, "CreateModel", sm(`model/${named(o, "batch-model")}`), "CreateModel", buildModel(o, { name: named(o, "batch-model"), network: "job", source: { modelPackageArn: sm(`model-package/${o.modelPackageGroupName}/1`) } }));
+    job(
+        "batch-infer",
+        op,
+        "CreateModel",
+        sm(`model/${named(o, "batch-model")}`),
+        "CreateModel",
+        buildModel(o, { name: named(o, "batch-model"), network: "job", source: { modelPackageArn: sm(`model-package/${o.modelPackageGroupName}/1`) } }),
+    );
     pass("batch-infer", op, "hosting", "CreateModel ExecutionRoleArn");
-    job("batch-infer", op, "CreateTransformJob", sm(`transform-job/${named(o, "batch")}`), "CreateTransformJob", buildTransformJob(o, { name: named(o, "batch"), modelName: named(o, "batch-model"), inputUri: batchInputUri(o), outputUri: batchOutputPrefix(o) }));
+    job(
+        "batch-infer",
+        op,
+        "CreateTransformJob",
+        sm(`transform-job/${named(o, "batch")}`),
+        "CreateTransformJob",
+        buildTransformJob(o, { name: named(o, "batch"), modelName: named(o, "batch-model"), inputUri: batchInputUri(o), outputUri: batchOutputPrefix(o) }),
+    );
     add("batch-infer", "hosting", ["s3:GetObject"], batchInputUri(o), "transform job input");
     add("batch-infer", "hosting", ["s3:PutObject"], `${batchOutputPrefix(o)}test.csv.out`, "transform job output");
 
@@ -219,9 +343,22 @@ export function stepAccesses(o: StackOutputs): NeededAccess[] {
     add("evaluate", op, put, modelQualityBaselineUri(o, "statistics.json"), "PutObject model-quality baseline");
 
     // loadtest (scripts/steps/loadtest/aws.ts, lib/aws/recommender.ts): the job runs as the pipeline role
-    job("loadtest", op, "CreateInferenceRecommendationsJob", sm(`inference-recommendations-job/${named(o, "loadtest")}`), "CreateInferenceRecommendationsJob", buildInferenceRecommendationsJob(o, { name: named(o, "loadtest"), modelPackageArn: sm(`model-package/${o.modelPackageGroupName}/1`) }));
+    job(
+        "loadtest",
+        op,
+        "CreateInferenceRecommendationsJob",
+        sm(`inference-recommendations-job/${named(o, "loadtest")}`),
+        "CreateInferenceRecommendationsJob",
+        buildInferenceRecommendationsJob(o, { name: named(o, "loadtest"), modelPackageArn: sm(`model-package/${o.modelPackageGroupName}/1`) }),
+    );
     pass("loadtest", op, "pipeline", "CreateInferenceRecommendationsJob RoleArn (the pipeline role itself)");
-    add("loadtest", op, ["sagemaker:DescribeInferenceRecommendationsJob", "sagemaker:StopInferenceRecommendationsJob"], sm(`inference-recommendations-job/${named(o, "loadtest")}`), "wait / stop");
+    add(
+        "loadtest",
+        op,
+        ["sagemaker:DescribeInferenceRecommendationsJob", "sagemaker:StopInferenceRecommendationsJob"],
+        sm(`inference-recommendations-job/${named(o, "loadtest")}`),
+        "wait / stop",
+    );
     add("loadtest", op, ["s3:GetObject"], samplePayloadUri(o), "recommender job: sample payloads");
 
     // monitor (scripts/steps/monitor/aws.ts)

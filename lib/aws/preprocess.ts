@@ -62,7 +62,9 @@ export function buildPreprocessArchive(transformJson: Buffer | string, script: B
         throw new Error(`preprocessing archive: the transform is not JSON (${(e as Error).message}); pass the transform.json written by the features step`);
     }
     if (!doc || doc.format !== "ml-platform/feature-transform") {
-        throw new Error(`preprocessing archive: the transform's format is ${JSON.stringify(doc?.format)}, expected "ml-platform/feature-transform"; pass the transform.json written by the features step`);
+        throw new Error(
+            `preprocessing archive: the transform's format is ${JSON.stringify(doc?.format)}, expected "ml-platform/feature-transform"; pass the transform.json written by the features step`,
+        );
     }
     const entries = [
         { name: `code/${PREPROCESS_PROGRAM}`, data: Buffer.isBuffer(script) ? script : Buffer.from(script, "utf8"), mode: 0o644, mtime: 0 },

@@ -49,11 +49,23 @@ export function buildPrepareProcessingJob(out: StackOutputs, s: PrepareJobSpec):
         ProcessingInputs: [
             {
                 InputName: "raw",
-                S3Input: { S3Uri: s.rawUri, LocalPath: `${PROCESSING_ROOT}/input/raw`, S3DataType: "S3Prefix", S3InputMode: "File", S3DataDistributionType: "FullyReplicated" },
+                S3Input: {
+                    S3Uri: s.rawUri,
+                    LocalPath: `${PROCESSING_ROOT}/input/raw`,
+                    S3DataType: "S3Prefix",
+                    S3InputMode: "File",
+                    S3DataDistributionType: "FullyReplicated",
+                },
             },
             {
                 InputName: "code",
-                S3Input: { S3Uri: s.codeUri, LocalPath: `${PROCESSING_ROOT}/input/code`, S3DataType: "S3Prefix", S3InputMode: "File", S3DataDistributionType: "FullyReplicated" },
+                S3Input: {
+                    S3Uri: s.codeUri,
+                    LocalPath: `${PROCESSING_ROOT}/input/code`,
+                    S3DataType: "S3Prefix",
+                    S3InputMode: "File",
+                    S3DataDistributionType: "FullyReplicated",
+                },
             },
         ],
         ProcessingOutputConfig: {
@@ -74,7 +86,11 @@ export function buildPrepareProcessingJob(out: StackOutputs, s: PrepareJobSpec):
     };
 }
 
-export async function runProcessingJob(sm: SageMakerClient, req: CreateProcessingJobCommandInput, wait: WaitOptions): Promise<DescribeProcessingJobCommandOutput> {
+export async function runProcessingJob(
+    sm: SageMakerClient,
+    req: CreateProcessingJobCommandInput,
+    wait: WaitOptions,
+): Promise<DescribeProcessingJobCommandOutput> {
     const name = req.ProcessingJobName!;
     await withThrottlingRetry(`CreateProcessingJob ${name}`, () => sm.send(new CreateProcessingJobCommand(req)), { clock: wait.clock });
     wait.log?.(`processing job ${name} created (image ${req.AppSpecification?.ImageUri})`);

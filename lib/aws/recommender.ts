@@ -41,9 +41,15 @@ export function buildInferenceRecommendationsJob(out: StackOutputs, s: Recommend
     };
 }
 
-export async function runInferenceRecommendationsJob(sm: SageMakerClient, req: CreateInferenceRecommendationsJobCommandInput, wait: WaitOptions): Promise<DescribeInferenceRecommendationsJobCommandOutput> {
+export async function runInferenceRecommendationsJob(
+    sm: SageMakerClient,
+    req: CreateInferenceRecommendationsJobCommandInput,
+    wait: WaitOptions,
+): Promise<DescribeInferenceRecommendationsJobCommandOutput> {
     const name = req.JobName!;
-    await withThrottlingRetry(`CreateInferenceRecommendationsJob ${name}`, () => sm.send(new CreateInferenceRecommendationsJobCommand(req)), { clock: wait.clock });
+    await withThrottlingRetry(`CreateInferenceRecommendationsJob ${name}`, () => sm.send(new CreateInferenceRecommendationsJobCommand(req)), {
+        clock: wait.clock,
+    });
     wait.log?.(`inference recommendations job ${name} created (${req.JobType})`);
     return waitFor(
         {
@@ -88,7 +94,21 @@ export function recommendationRows(d: DescribeInferenceRecommendationsJobCommand
 
 export function formatRecommendations(rows: RecommendationRow[]): string {
     const head = ["instance", "count", "$/hour", "$/inference", "max inv/min", "latency ms"];
-    const body = rows.map((r) => [r.instanceType, String(r.instanceCount), r.costPerHour?.toFixed(4) ?? "-", r.costPerInference?.toExponential(3) ?? "-", String(r.maxInvocations ?? "-"), String(r.modelLatencyMs ?? "-")]);
+    const body = rows.map((r) => [
+        r.instanceType,
+        String(r.instanceCount),
+        r.costPerHour?.toFixed(4) ?? "-",
+        r.costPerInference?.toExponential(3) ?? "-",
+        String(r.maxInvocations ?? "-"),
+        String(r.modelLatencyMs ?? "-"),
+    ]);
     const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-    return [head, ...body].map((row) => row.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+    return [head, ...body]
+        .map((row) =>
+            row
+                .map((c, i) => c.padEnd(widths[i]))
+                .join("  ")
+                .trimEnd(),
+        )
+        .join("\n");
 }

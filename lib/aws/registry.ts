@@ -62,10 +62,18 @@ export function preprocessContainer(region: string, p: { modelDataUrl: string; i
         try {
             image = frameworkImageUri("sklearn", region);
         } catch (e) {
-            throw new Error(`${(e as Error).message.split(";")[0]}; give the preprocessing container an image you can pull there (register --preprocess-image <uri>, endpoint.preprocessImage in the stack config)`);
+            throw new Error(
+                `${(e as Error).message.split(";")[0]}; give the preprocessing container an image you can pull there (register --preprocess-image <uri>, endpoint.preprocessImage in the stack config)`,
+            );
         }
     }
-    return { Image: image, ModelDataUrl: p.modelDataUrl, Environment: preprocessContainerEnvironment(), Framework: "SKLEARN", FrameworkVersion: SKLEARN_VERSION.split("-")[0] };
+    return {
+        Image: image,
+        ModelDataUrl: p.modelDataUrl,
+        Environment: preprocessContainerEnvironment(),
+        Framework: "SKLEARN",
+        FrameworkVersion: SKLEARN_VERSION.split("-")[0],
+    };
 }
 
 /**
@@ -74,20 +82,29 @@ export function preprocessContainer(region: string, p: { modelDataUrl: string; i
  */
 export function metadataValue(v: string | number): string {
     const words = String(v).replace(/>=/g, " at least ").replace(/<=/g, " at most ").replace(/</g, " below ").replace(/>/g, " above ");
-    const clean = words.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, " ").replace(/\s+/g, " ").trim();
+    const clean = words
+        .replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, " ")
+        .replace(/\s+/g, " ")
+        .trim();
     return (clean || "-").slice(0, 256);
 }
 
 export function buildModelPackage(out: StackOutputs, s: ModelPackageSpec): CreateModelPackageCommandInput {
     const meta = Object.fromEntries(Object.entries(s.metadata ?? {}).map(([k, v]) => [k, metadataValue(v)]));
-    if (Object.keys(meta).length > 50) throw new Error(`model package metadata has ${Object.keys(meta).length} entries; CustomerMetadataProperties allows 50 — drop some`);
+    if (Object.keys(meta).length > 50)
+        throw new Error(`model package metadata has ${Object.keys(meta).length} entries; CustomerMetadataProperties allows 50 — drop some`);
     return {
         ModelPackageGroupName: out.modelPackageGroupName,
         ModelPackageDescription: s.description.slice(0, 1024),
         InferenceSpecification: {
             Containers: [
                 ...(s.preprocess ? [preprocessContainer(out.region, s.preprocess)] : []),
-                { Image: s.imageUri ?? frameworkImageUri("xgboost", out.region), ModelDataUrl: s.modelDataUrl, Framework: "XGBOOST", FrameworkVersion: XGBOOST_VERSION.split("-")[0] },
+                {
+                    Image: s.imageUri ?? frameworkImageUri("xgboost", out.region),
+                    ModelDataUrl: s.modelDataUrl,
+                    Framework: "XGBOOST",
+                    FrameworkVersion: XGBOOST_VERSION.split("-")[0],
+                },
             ],
             // Raw records: CSV or JSON in, CSV / JSON / JSON lines out (docs/endpoint.md). Inference Recommender sends the
             // sample payloads with the first content type.
@@ -107,8 +124,14 @@ export function buildModelPackage(out: StackOutputs, s: ModelPackageSpec): Creat
 }
 
 /** Creates the package and waits until its ModelPackageStatus is Completed; returns its description. */
-export async function registerModelPackage(sm: SageMakerClient, req: CreateModelPackageCommandInput, wait: WaitOptions): Promise<DescribeModelPackageCommandOutput> {
-    const res = await withThrottlingRetry(`CreateModelPackage in ${req.ModelPackageGroupName}`, () => sm.send(new CreateModelPackageCommand(req)), { clock: wait.clock });
+export async function registerModelPackage(
+    sm: SageMakerClient,
+    req: CreateModelPackageCommandInput,
+    wait: WaitOptions,
+): Promise<DescribeModelPackageCommandOutput> {
+    const res = await withThrottlingRetry(`CreateModelPackage in ${req.ModelPackageGroupName}`, () => sm.send(new CreateModelPackageCommand(req)), {
+        clock: wait.clock,
+    });
     const arn = res.ModelPackageArn;
     if (!arn) throw new Error(`CreateModelPackage in ${req.ModelPackageGroupName} returned no ModelPackageArn`);
     return waitFor(
@@ -119,7 +142,9 @@ export async function registerModelPackage(sm: SageMakerClient, req: CreateModel
             status: (d) => d.ModelPackageStatus,
             successStates: ["Completed"],
             failureStates: ["Failed", "Deleting"],
-            failureReason: (d) => (d.ModelPackageStatusDetails?.ValidationStatuses ?? []).map((v) => `${v.Name}: ${v.Status} ${v.FailureReason ?? ""}`.trim()).join("; ") || undefined,
+            failureReason: (d) =>
+                (d.ModelPackageStatusDetails?.ValidationStatuses ?? []).map((v) => `${v.Name}: ${v.Status} ${v.FailureReason ?? ""}`.trim()).join("; ") ||
+                undefined,
         },
         wait,
     );

@@ -36,7 +36,11 @@ export function sagemakerRequestContext(req: object): Record<string, string | st
         ctx["sagemaker:VolumeKmsKeyArn"] = volume;
     }
     const r = req as Json;
-    const outputCfg = (r.OutputDataConfig ?? r.ProcessingOutputConfig ?? r.TransformOutput ?? (r.TrainingJobDefinition as Json | undefined)?.OutputDataConfig ?? r.OutputConfig) as Json | undefined;
+    const outputCfg = (r.OutputDataConfig ??
+        r.ProcessingOutputConfig ??
+        r.TransformOutput ??
+        (r.TrainingJobDefinition as Json | undefined)?.OutputDataConfig ??
+        r.OutputConfig) as Json | undefined;
     if (outputCfg && typeof outputCfg.KmsKeyId === "string") {
         ctx["sagemaker:OutputKmsKey"] = outputCfg.KmsKeyId;
         ctx["sagemaker:OutputKmsKeyArn"] = outputCfg.KmsKeyId;

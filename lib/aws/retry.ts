@@ -68,7 +68,9 @@ export async function withThrottlingRetry<T>(what: string, fn: () => Promise<T>,
         } catch (e) {
             if (!isThrottling(e)) throw e;
             if (attempt >= max) {
-                throw new Error(`${what}: still throttled by AWS after ${max} attempts (${(e as Error).name}: ${(e as Error).message}); retry later, or ask for a higher API rate quota (Service Quotas) if this keeps happening`);
+                throw new Error(
+                    `${what}: still throttled by AWS after ${max} attempts (${(e as Error).name}: ${(e as Error).message}); retry later, or ask for a higher API rate quota (Service Quotas) if this keeps happening`,
+                );
             }
             const delay = backoffDelay(attempt, o);
             o.onRetry?.(attempt, delay, e as Error);

@@ -77,7 +77,9 @@ export async function listObjects(s3: S3Client, prefixUri: string): Promise<stri
     const uris: string[] = [];
     let token: string | undefined;
     do {
-        const res = await withThrottlingRetry(`ListObjectsV2 ${prefixUri}`, () => s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, ContinuationToken: token })));
+        const res = await withThrottlingRetry(`ListObjectsV2 ${prefixUri}`, () =>
+            s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, ContinuationToken: token })),
+        );
         for (const o of res.Contents ?? []) if (o.Key) uris.push(`s3://${bucket}/${o.Key}`);
         token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);

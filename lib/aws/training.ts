@@ -68,7 +68,10 @@ export function trainingJobCommon(out: StackOutputs, r: TrainingResourcesSpec, c
     const useSpot = r.useSpot ?? out.pipeline.useSpot;
     const maxRuntime = r.maxRuntimeSeconds ?? out.pipeline.maxRuntimeSeconds;
     const maxWait = r.maxWaitSeconds ?? 2 * maxRuntime;
-    if (useSpot && maxWait < maxRuntime) throw new Error(`spot training: maxWaitSeconds ${maxWait} is below maxRuntimeSeconds ${maxRuntime}; SageMaker requires MaxWaitTimeInSeconds >= MaxRuntimeInSeconds — raise --max-wait-seconds`);
+    if (useSpot && maxWait < maxRuntime)
+        throw new Error(
+            `spot training: maxWaitSeconds ${maxWait} is below maxRuntimeSeconds ${maxRuntime}; SageMaker requires MaxWaitTimeInSeconds >= MaxRuntimeInSeconds — raise --max-wait-seconds`,
+        );
     return {
         AlgorithmSpecification: { TrainingImage: r.imageUri ?? frameworkImageUri("xgboost", out.region), TrainingInputMode: "File" as const },
         RoleArn: out.roleArns.training,
@@ -85,7 +88,9 @@ export function trainingJobCommon(out: StackOutputs, r: TrainingResourcesSpec, c
         EnableNetworkIsolation: true,
         EnableInterContainerTrafficEncryption: true,
         EnableManagedSpotTraining: useSpot,
-        ...(useSpot ? { CheckpointConfig: { S3Uri: s3Join(out.buckets.artifacts.uri, "checkpoints/", `${checkpointKey}/`), LocalPath: "/opt/ml/checkpoints" } } : {}),
+        ...(useSpot
+            ? { CheckpointConfig: { S3Uri: s3Join(out.buckets.artifacts.uri, "checkpoints/", `${checkpointKey}/`), LocalPath: "/opt/ml/checkpoints" } }
+            : {}),
     };
 }
 
@@ -110,7 +115,9 @@ export function finalMetric(d: DescribeTrainingJobCommandOutput, name: string): 
     const m = d.FinalMetricDataList?.find((x) => x.MetricName === name);
     if (m?.Value === undefined) {
         const have = (d.FinalMetricDataList ?? []).map((x) => x.MetricName).join(", ") || "none";
-        throw new Error(`training job ${d.TrainingJobName} reported no '${name}' metric (it has: ${have}); set eval_metric=auc and give it a validation channel`);
+        throw new Error(
+            `training job ${d.TrainingJobName} reported no '${name}' metric (it has: ${have}); set eval_metric=auc and give it a validation channel`,
+        );
     }
     return m.Value;
 }

@@ -50,8 +50,17 @@ export function buildTransformJob(out: StackOutputs, s: TransformJobSpec): Creat
             CompressionType: "None",
         },
         TransformOutput: { S3OutputPath: s.outputUri, Accept: "text/csv", AssembleWith: "Line", KmsKeyId: kmsKeyForUri(out, s.outputUri) },
-        TransformResources: { InstanceType: (s.instanceType ?? "ml.m5.large") as never, InstanceCount: s.instanceCount ?? 1, VolumeKmsKeyId: out.kmsKeyArns.artifacts },
-        DataProcessing: { ...BATCH_DATA_PROCESSING, ...(s.inputFilter ? { InputFilter: s.inputFilter } : {}), ...(s.joinSource ? { JoinSource: s.joinSource } : {}), ...(s.outputFilter ? { OutputFilter: s.outputFilter } : {}) },
+        TransformResources: {
+            InstanceType: (s.instanceType ?? "ml.m5.large") as never,
+            InstanceCount: s.instanceCount ?? 1,
+            VolumeKmsKeyId: out.kmsKeyArns.artifacts,
+        },
+        DataProcessing: {
+            ...BATCH_DATA_PROCESSING,
+            ...(s.inputFilter ? { InputFilter: s.inputFilter } : {}),
+            ...(s.joinSource ? { JoinSource: s.joinSource } : {}),
+            ...(s.outputFilter ? { OutputFilter: s.outputFilter } : {}),
+        },
         Tags: platformTags(out),
     };
 }
@@ -93,7 +102,9 @@ export function parseScoredCsv(text: string, source: string, into: ScoredRecords
         const y = Number(parts[1]);
         const s = Number(parts[2]);
         if (parts.length !== 3 || (y !== 0 && y !== 1) || parts[2].trim() === "" || !Number.isFinite(s)) {
-            throw new Error(`${source} line ${i + 1}: '${line.slice(0, 80)}' is not "record_id,label,score" (label 0/1, numeric score); the transform job must read record_id,label,<features> input with OutputFilter "$[0,1,-1]"`);
+            throw new Error(
+                `${source} line ${i + 1}: '${line.slice(0, 80)}' is not "record_id,label,score" (label 0/1, numeric score); the transform job must read record_id,label,<features> input with OutputFilter "$[0,1,-1]"`,
+            );
         }
         into.ids.push(parts[0]);
         into.labels.push(y);

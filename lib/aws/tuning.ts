@@ -52,7 +52,11 @@ export function buildTuningJob(out: StackOutputs, s: TuningJobSpec): CreateHyper
     };
 }
 
-export async function runTuningJob(sm: SageMakerClient, req: CreateHyperParameterTuningJobCommandInput, wait: WaitOptions): Promise<DescribeHyperParameterTuningJobCommandOutput> {
+export async function runTuningJob(
+    sm: SageMakerClient,
+    req: CreateHyperParameterTuningJobCommandInput,
+    wait: WaitOptions,
+): Promise<DescribeHyperParameterTuningJobCommandOutput> {
     const name = req.HyperParameterTuningJobName!;
     await withThrottlingRetry(`CreateHyperParameterTuningJob ${name}`, () => sm.send(new CreateHyperParameterTuningJobCommand(req)), { clock: wait.clock });
     const limits = req.HyperParameterTuningJobConfig?.ResourceLimits;
@@ -65,7 +69,9 @@ export async function runTuningJob(sm: SageMakerClient, req: CreateHyperParamete
             status: (d) => d.HyperParameterTuningJobStatus,
             detail: (d) => {
                 const c = d.TrainingJobStatusCounters;
-                return c ? `trials completed ${c.Completed ?? 0}, running ${c.InProgress ?? 0}, stopped ${c.Stopped ?? 0}, failed ${(c.RetryableError ?? 0) + (c.NonRetryableError ?? 0)}` : undefined;
+                return c
+                    ? `trials completed ${c.Completed ?? 0}, running ${c.InProgress ?? 0}, stopped ${c.Stopped ?? 0}, failed ${(c.RetryableError ?? 0) + (c.NonRetryableError ?? 0)}`
+                    : undefined;
             },
             successStates: ["Completed"],
             failureStates: ["Failed", "Stopped"],

@@ -97,7 +97,11 @@ function fmt(ms: number): string {
 export async function waitFor<D>(spec: WaitSpec<D>, o: WaitOptions): Promise<D> {
     const t: WaitTiming = { ...defaults, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as WaitTiming;
     const log = o.log ?? (() => undefined);
-    const retry: RetryOptions = { clock: t.clock, ...t.retry, onRetry: (n, d, e) => log(`${spec.kind} ${spec.name}: throttled (${e.name}), retry ${n} in ${d} ms`) };
+    const retry: RetryOptions = {
+        clock: t.clock,
+        ...t.retry,
+        onRetry: (n, d, e) => log(`${spec.kind} ${spec.name}: throttled (${e.name}), retry ${n} in ${d} ms`),
+    };
     const start = t.clock.now();
     let last = "";
     let lastStatus: string | undefined;

@@ -34,8 +34,8 @@
  *   nullable, min/max, documented values; label source column, output name and mapping).
  * - Helpers reused by other engines: `writeFileAtomic`, `sha256File`, `withDuckDb`, `runQuery`.
  */
-export * from './schema';
-export * from './prepare';
-export { writeFileAtomic, sha256File, sha256, toCsv, csvField, splitDelimited } from './io';
-export { withDuckDb, runQuery, sqlString, sqlIdent } from './duck';
-export type { SqlRow, SqlValue } from './duck';
+export * from "./schema";
+export * from "./prepare";
+export { writeFileAtomic, sha256File, sha256, toCsv, csvField, splitDelimited } from "./io";
+export { withDuckDb, runQuery, sqlString, sqlIdent } from "./duck";
+export type { SqlRow, SqlValue } from "./duck";

@@ -31,4 +31,4 @@
  *   other = k, missing = k + 1. Numeric non-numbers at inference are a clear error; missing
  *   (`?`, empty, null) and unseen categories never are.
  */
-export * from './transform';
+export * from "./transform";

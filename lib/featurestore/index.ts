@@ -37,6 +37,6 @@
  * - `pointInTimeJoin(name, [{ id, asOf }], { featureNames? })` — per entity, the latest record with
  *   event time ≤ asOf (deleted → nulls; `availableAt: true` also requires it to have been ingested by asOf); `snapshotAsOf(name, asOf)` — every live id as of a time.
  */
-export * from './types';
-export * from './store';
-export * from './schema';
+export * from "./types";
+export * from "./store";
+export * from "./schema";

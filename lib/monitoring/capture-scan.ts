@@ -16,298 +16,298 @@
  * exact (Clinger's fast path: at most 15 significant digits and a power of ten up to 1e22 are both exact
  * doubles, so one IEEE multiplication or division rounds correctly), otherwise Number() on the cell's text.
  */
-import * as fs from 'fs';
-import { CaptureReadStats, capturedRows, listCaptureFiles, parseCaptureLine, type CaptureMode, type CaptureWidthState } from './capture';
-import type { ColumnProfile, DatasetProfiler } from './dataquality/profile';
+import * as fs from "fs";
+import { CaptureReadStats, capturedRows, listCaptureFiles, parseCaptureLine, type CaptureMode, type CaptureWidthState } from "./capture";
+import type { ColumnProfile, DatasetProfiler } from "./dataquality/profile";
 
 export interface ScanCaptureOptions {
-  mode?: CaptureMode;
-  /** Row width fixed in advance (else by the first decoded row). */
-  expectedColumns?: number;
-  /** Keep a row? Called with its inferenceTime (undefined when absent); rows refused are counted as outside. */
-  accept?: (inferenceTime: string | undefined) => boolean;
-  /** Read size (default 4 MiB); a line longer than this grows the buffer. */
-  chunkBytes?: number;
-  /** Lines taken by each path (for tests and benchmarks). */
-  counters?: { fast: number; json: number };
+    mode?: CaptureMode;
+    /** Row width fixed in advance (else by the first decoded row). */
+    expectedColumns?: number;
+    /** Keep a row? Called with its inferenceTime (undefined when absent); rows refused are counted as outside. */
+    accept?: (inferenceTime: string | undefined) => boolean;
+    /** Read size (default 4 MiB); a line longer than this grows the buffer. */
+    chunkBytes?: number;
+    /** Lines taken by each path (for tests and benchmarks). */
+    counters?: { fast: number; json: number };
 }
 
 const Q = 0x22; // "
 const BS = 0x5c; // backslash
 
-const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 function keyIs(b: Uint8Array, s: number, e: number, key: Uint8Array): boolean {
-  if (e - s !== key.length) return false;
-  for (let i = 0; i < key.length; i++) if (b[s + i] !== key[i]) return false;
-  return true;
+    if (e - s !== key.length) return false;
+    for (let i = 0; i < key.length; i++) if (b[s + i] !== key[i]) return false;
+    return true;
 }
 
-const K_CAPTURE = Buffer.from('captureData');
-const K_INPUT = Buffer.from('endpointInput');
-const K_OUTPUT = Buffer.from('endpointOutput');
-const K_DATA = Buffer.from('data');
-const K_ENCODING = Buffer.from('encoding');
-const K_METADATA = Buffer.from('eventMetadata');
-const K_TIME = Buffer.from('inferenceTime');
-const V_CSV = Buffer.from('CSV');
+const K_CAPTURE = Buffer.from("captureData");
+const K_INPUT = Buffer.from("endpointInput");
+const K_OUTPUT = Buffer.from("endpointOutput");
+const K_DATA = Buffer.from("data");
+const K_ENCODING = Buffer.from("encoding");
+const K_METADATA = Buffer.from("eventMetadata");
+const K_TIME = Buffer.from("inferenceTime");
+const V_CSV = Buffer.from("CSV");
 
 /**
  * A strict JSON scanner over one line (no newlines inside). Each method returns the index after what it read,
  * or -1 when the text is not JSON (or too deep: the JSON path decides then).
  */
 class LineScanner {
-  b: Uint8Array = new Uint8Array(0);
-  end = 0;
-  // string just read: [strS, strE) raw bytes; flags
-  strS = 0;
-  strE = 0;
-  strEsc = false;
-  /** a byte outside printable ASCII (0x20-0x7e) inside the string */
-  strWide = false;
-  // what the record holds (last occurrence wins)
-  side: Uint8Array = K_INPUT;
-  captureObj = false;
-  sideObj = false;
-  dataS = -1;
-  dataE = -1;
-  dataOk = false;
-  encCsv = false;
-  /** eventMetadata: 0 absent/null, 1 object, 2 other */
-  meta = 0;
-  /** inferenceTime: 0 absent, 1 plain string, 2 other */
-  time = 0;
-  timeS = 0;
-  timeE = 0;
+    b: Uint8Array = new Uint8Array(0);
+    end = 0;
+    // string just read: [strS, strE) raw bytes; flags
+    strS = 0;
+    strE = 0;
+    strEsc = false;
+    /** a byte outside printable ASCII (0x20-0x7e) inside the string */
+    strWide = false;
+    // what the record holds (last occurrence wins)
+    side: Uint8Array = K_INPUT;
+    captureObj = false;
+    sideObj = false;
+    dataS = -1;
+    dataE = -1;
+    dataOk = false;
+    encCsv = false;
+    /** eventMetadata: 0 absent/null, 1 object, 2 other */
+    meta = 0;
+    /** inferenceTime: 0 absent, 1 plain string, 2 other */
+    time = 0;
+    timeS = 0;
+    timeE = 0;
 
-  ws(i: number): number {
-    const b = this.b;
-    while (i < this.end) {
-      const c = b[i];
-      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++;
-      else break;
-    }
-    return i;
-  }
-
-  /** i at the opening quote. */
-  str(i: number): number {
-    const b = this.b;
-    const end = this.end;
-    let esc = false;
-    let wide = false;
-    const s = ++i;
-    while (i < end) {
-      const c = b[i];
-      if (c === Q) {
-        this.strS = s;
-        this.strE = i;
-        this.strEsc = esc;
-        this.strWide = wide;
-        return i + 1;
-      }
-      if (c < 0x20) return -1;
-      if (c === BS) {
-        esc = true;
-        const d = b[i + 1];
-        if (d === 0x75) {
-          // \uXXXX
-          for (let k = 2; k < 6; k++) {
-            const h = b[i + k];
-            if (!((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66)) || i + k >= end) return -1;
-          }
-          i += 6;
-          continue;
+    ws(i: number): number {
+        const b = this.b;
+        while (i < this.end) {
+            const c = b[i];
+            if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++;
+            else break;
         }
-        if (d === Q || d === BS || d === 0x2f || d === 0x62 || d === 0x66 || d === 0x6e || d === 0x72 || d === 0x74) {
-          i += 2;
-          continue;
+        return i;
+    }
+
+    /** i at the opening quote. */
+    str(i: number): number {
+        const b = this.b;
+        const end = this.end;
+        let esc = false;
+        let wide = false;
+        const s = ++i;
+        while (i < end) {
+            const c = b[i];
+            if (c === Q) {
+                this.strS = s;
+                this.strE = i;
+                this.strEsc = esc;
+                this.strWide = wide;
+                return i + 1;
+            }
+            if (c < 0x20) return -1;
+            if (c === BS) {
+                esc = true;
+                const d = b[i + 1];
+                if (d === 0x75) {
+                    // \uXXXX
+                    for (let k = 2; k < 6; k++) {
+                        const h = b[i + k];
+                        if (!((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66)) || i + k >= end) return -1;
+                    }
+                    i += 6;
+                    continue;
+                }
+                if (d === Q || d === BS || d === 0x2f || d === 0x62 || d === 0x66 || d === 0x6e || d === 0x72 || d === 0x74) {
+                    i += 2;
+                    continue;
+                }
+                return -1;
+            }
+            if (c > 0x7e) wide = true;
+            i++;
         }
         return -1;
-      }
-      if (c > 0x7e) wide = true;
-      i++;
     }
-    return -1;
-  }
 
-  num(i: number): number {
-    const b = this.b;
-    const end = this.end;
-    if (b[i] === 0x2d) i++;
-    if (i >= end) return -1;
-    if (b[i] === 0x30) i++;
-    else if (b[i] >= 0x31 && b[i] <= 0x39) while (i < end && b[i] >= 0x30 && b[i] <= 0x39) i++;
-    else return -1;
-    if (i < end && b[i] === 0x2e) {
-      i++;
-      const s = i;
-      while (i < end && b[i] >= 0x30 && b[i] <= 0x39) i++;
-      if (i === s) return -1;
+    num(i: number): number {
+        const b = this.b;
+        const end = this.end;
+        if (b[i] === 0x2d) i++;
+        if (i >= end) return -1;
+        if (b[i] === 0x30) i++;
+        else if (b[i] >= 0x31 && b[i] <= 0x39) while (i < end && b[i] >= 0x30 && b[i] <= 0x39) i++;
+        else return -1;
+        if (i < end && b[i] === 0x2e) {
+            i++;
+            const s = i;
+            while (i < end && b[i] >= 0x30 && b[i] <= 0x39) i++;
+            if (i === s) return -1;
+        }
+        if (i < end && (b[i] === 0x65 || b[i] === 0x45)) {
+            i++;
+            if (i < end && (b[i] === 0x2b || b[i] === 0x2d)) i++;
+            const s = i;
+            while (i < end && b[i] >= 0x30 && b[i] <= 0x39) i++;
+            if (i === s) return -1;
+        }
+        return i;
     }
-    if (i < end && (b[i] === 0x65 || b[i] === 0x45)) {
-      i++;
-      if (i < end && (b[i] === 0x2b || b[i] === 0x2d)) i++;
-      const s = i;
-      while (i < end && b[i] >= 0x30 && b[i] <= 0x39) i++;
-      if (i === s) return -1;
+
+    lit(i: number, word: string): number {
+        for (let k = 0; k < word.length; k++) if (this.b[i + k] !== word.charCodeAt(k)) return -1;
+        return i + word.length;
     }
-    return i;
-  }
 
-  lit(i: number, word: string): number {
-    for (let k = 0; k < word.length; k++) if (this.b[i + k] !== word.charCodeAt(k)) return -1;
-    return i + word.length;
-  }
-
-  /** Any JSON value at i (after whitespace). */
-  value(i: number, depth: number): number {
-    if (i >= this.end) return -1;
-    const c = this.b[i];
-    if (c === Q) return this.str(i);
-    if (c === 0x7b) return this.object(i, depth + 1, 0);
-    if (c === 0x5b) return this.array(i, depth + 1);
-    if (c === 0x74) return this.lit(i, 'true');
-    if (c === 0x66) return this.lit(i, 'false');
-    if (c === 0x6e) return this.lit(i, 'null');
-    return this.num(i);
-  }
-
-  array(i: number, depth: number): number {
-    if (depth > 64) return -1;
-    i = this.ws(i + 1);
-    if (this.b[i] === 0x5d) return i + 1;
-    for (;;) {
-      i = this.value(i, depth);
-      if (i < 0) return -1;
-      i = this.ws(i);
-      if (i >= this.end) return -1;
-      const c = this.b[i];
-      if (c === 0x5d) return i + 1;
-      if (c !== 0x2c) return -1;
-      i = this.ws(i + 1);
+    /** Any JSON value at i (after whitespace). */
+    value(i: number, depth: number): number {
+        if (i >= this.end) return -1;
+        const c = this.b[i];
+        if (c === Q) return this.str(i);
+        if (c === 0x7b) return this.object(i, depth + 1, 0);
+        if (c === 0x5b) return this.array(i, depth + 1);
+        if (c === 0x74) return this.lit(i, "true");
+        if (c === 0x66) return this.lit(i, "false");
+        if (c === 0x6e) return this.lit(i, "null");
+        return this.num(i);
     }
-  }
 
-  /**
-   * An object at i. `role`: 0 any (values skipped), 1 the record, 2 captureData, 3 the payload side,
-   * 4 eventMetadata: the members this reader needs are noted as they are read.
-   */
-  object(i: number, depth: number, role: number): number {
-    if (depth > 64) return -1;
-    const b = this.b;
-    i = this.ws(i + 1);
-    if (b[i] === 0x7d) return i + 1;
-    for (;;) {
-      if (b[i] !== Q) return -1;
-      i = this.str(i);
-      if (i < 0) return -1;
-      const ks = this.strS;
-      const ke = this.strE;
-      const kEsc = this.strEsc;
-      i = this.ws(i);
-      if (b[i] !== 0x3a) return -1;
-      i = this.ws(i + 1);
-      if (i >= this.end) return -1;
-      // an escaped key could spell one of ours: let the JSON path decide
-      if (kEsc && role !== 0) return -1;
-      const c = b[i];
-      if (role === 1 && keyIs(b, ks, ke, K_CAPTURE)) {
-        this.captureObj = c === 0x7b;
+    array(i: number, depth: number): number {
+        if (depth > 64) return -1;
+        i = this.ws(i + 1);
+        if (this.b[i] === 0x5d) return i + 1;
+        for (;;) {
+            i = this.value(i, depth);
+            if (i < 0) return -1;
+            i = this.ws(i);
+            if (i >= this.end) return -1;
+            const c = this.b[i];
+            if (c === 0x5d) return i + 1;
+            if (c !== 0x2c) return -1;
+            i = this.ws(i + 1);
+        }
+    }
+
+    /**
+     * An object at i. `role`: 0 any (values skipped), 1 the record, 2 captureData, 3 the payload side,
+     * 4 eventMetadata: the members this reader needs are noted as they are read.
+     */
+    object(i: number, depth: number, role: number): number {
+        if (depth > 64) return -1;
+        const b = this.b;
+        i = this.ws(i + 1);
+        if (b[i] === 0x7d) return i + 1;
+        for (;;) {
+            if (b[i] !== Q) return -1;
+            i = this.str(i);
+            if (i < 0) return -1;
+            const ks = this.strS;
+            const ke = this.strE;
+            const kEsc = this.strEsc;
+            i = this.ws(i);
+            if (b[i] !== 0x3a) return -1;
+            i = this.ws(i + 1);
+            if (i >= this.end) return -1;
+            // an escaped key could spell one of ours: let the JSON path decide
+            if (kEsc && role !== 0) return -1;
+            const c = b[i];
+            if (role === 1 && keyIs(b, ks, ke, K_CAPTURE)) {
+                this.captureObj = c === 0x7b;
+                this.sideObj = false;
+                this.dataOk = false;
+                this.encCsv = false;
+                i = this.captureObj ? this.object(i, depth + 1, 2) : this.value(i, depth);
+            } else if (role === 1 && keyIs(b, ks, ke, K_METADATA)) {
+                this.meta = c === 0x7b ? 1 : c === 0x6e ? 0 : 2;
+                this.time = 0;
+                i = this.meta === 1 ? this.object(i, depth + 1, 4) : this.value(i, depth);
+            } else if (role === 2 && keyIs(b, ks, ke, this.side)) {
+                this.sideObj = c === 0x7b;
+                this.dataOk = false;
+                this.encCsv = false;
+                i = this.sideObj ? this.object(i, depth + 1, 3) : this.value(i, depth);
+            } else if (role === 3 && keyIs(b, ks, ke, K_DATA)) {
+                i = this.value(i, depth);
+                this.dataOk = c === Q && !this.strEsc && !this.strWide;
+                this.dataS = this.strS;
+                this.dataE = this.strE;
+            } else if (role === 3 && keyIs(b, ks, ke, K_ENCODING)) {
+                i = this.value(i, depth);
+                this.encCsv = c === Q && keyIs(b, this.strS, this.strE, V_CSV);
+            } else if (role === 4 && keyIs(b, ks, ke, K_TIME)) {
+                i = this.value(i, depth);
+                this.time = c === Q && !this.strEsc ? 1 : 2;
+                this.timeS = this.strS;
+                this.timeE = this.strE;
+            } else i = this.value(i, depth);
+            if (i < 0) return -1;
+            i = this.ws(i);
+            if (i >= this.end) return -1;
+            if (b[i] === 0x7d) return i + 1;
+            if (b[i] !== 0x2c) return -1;
+            i = this.ws(i + 1);
+        }
+    }
+
+    /**
+     * Scan line [s, e). True when it is a capture record the fast path takes (see the module comment).
+     */
+    scan(b: Uint8Array, s: number, e: number): boolean {
+        this.b = b;
+        this.end = e;
+        this.captureObj = false;
         this.sideObj = false;
         this.dataOk = false;
         this.encCsv = false;
-        i = this.captureObj ? this.object(i, depth + 1, 2) : this.value(i, depth);
-      } else if (role === 1 && keyIs(b, ks, ke, K_METADATA)) {
-        this.meta = c === 0x7b ? 1 : c === 0x6e ? 0 : 2;
+        this.meta = 0;
         this.time = 0;
-        i = this.meta === 1 ? this.object(i, depth + 1, 4) : this.value(i, depth);
-      } else if (role === 2 && keyIs(b, ks, ke, this.side)) {
-        this.sideObj = c === 0x7b;
-        this.dataOk = false;
-        this.encCsv = false;
-        i = this.sideObj ? this.object(i, depth + 1, 3) : this.value(i, depth);
-      } else if (role === 3 && keyIs(b, ks, ke, K_DATA)) {
-        i = this.value(i, depth);
-        this.dataOk = c === Q && !this.strEsc && !this.strWide;
-        this.dataS = this.strS;
-        this.dataE = this.strE;
-      } else if (role === 3 && keyIs(b, ks, ke, K_ENCODING)) {
-        i = this.value(i, depth);
-        this.encCsv = c === Q && keyIs(b, this.strS, this.strE, V_CSV);
-      } else if (role === 4 && keyIs(b, ks, ke, K_TIME)) {
-        i = this.value(i, depth);
-        this.time = c === Q && !this.strEsc ? 1 : 2;
-        this.timeS = this.strS;
-        this.timeE = this.strE;
-      } else i = this.value(i, depth);
-      if (i < 0) return -1;
-      i = this.ws(i);
-      if (i >= this.end) return -1;
-      if (b[i] === 0x7d) return i + 1;
-      if (b[i] !== 0x2c) return -1;
-      i = this.ws(i + 1);
+        let i = this.ws(s);
+        if (b[i] !== 0x7b) return false;
+        i = this.object(i, 1, 1);
+        if (i < 0 || this.ws(i) !== e) return false;
+        if (!this.captureObj || !this.sideObj || !this.dataOk || !this.encCsv || this.meta === 2 || this.time === 2) return false;
+        // a blank payload is an empty_payload problem: the JSON path reports it
+        for (let k = this.dataS; k < this.dataE; k++) if (b[k] !== 0x20) return true;
+        return false;
     }
-  }
-
-  /**
-   * Scan line [s, e). True when it is a capture record the fast path takes (see the module comment).
-   */
-  scan(b: Uint8Array, s: number, e: number): boolean {
-    this.b = b;
-    this.end = e;
-    this.captureObj = false;
-    this.sideObj = false;
-    this.dataOk = false;
-    this.encCsv = false;
-    this.meta = 0;
-    this.time = 0;
-    let i = this.ws(s);
-    if (b[i] !== 0x7b) return false;
-    i = this.object(i, 1, 1);
-    if (i < 0 || this.ws(i) !== e) return false;
-    if (!this.captureObj || !this.sideObj || !this.dataOk || !this.encCsv || this.meta === 2 || this.time === 2) return false;
-    // a blank payload is an empty_payload problem: the JSON path reports it
-    for (let k = this.dataS; k < this.dataE; k++) if (b[k] !== 0x20) return true;
-    return false;
-  }
 }
 
 /** Byte version of isCanonicalNumberText for an already-classified numeric cell [s, e) with value x. */
 function canonicalBytes(b: Uint8Array, s: number, e: number, x: number): boolean {
-  if (x === 0) return e - s === 1 && b[s] === 0x30;
-  const ax = x < 0 ? -x : x;
-  if (!(ax >= 1e-6 && ax < 1e21)) return false;
-  let i = s;
-  let c = b[i];
-  if (c === 0x2d) c = b[++i];
-  if (c === 0x30) {
-    if (i + 1 >= e || b[i + 1] !== 0x2e) return false;
-  } else if (c < 0x31 || c > 0x39) return false;
-  let digits = 0;
-  let leading = true;
-  let dot = false;
-  for (; i < e; i++) {
-    c = b[i];
-    if (c === 0x2e) {
-      if (dot) return false;
-      dot = true;
-    } else if (c >= 0x30 && c <= 0x39) {
-      if (leading && c === 0x30) continue;
-      leading = false;
-      digits++;
-    } else return false;
-  }
-  if (digits > 15) return false;
-  if (dot) {
-    const last = b[e - 1];
-    if (last === 0x30 || last === 0x2e) return false;
-  }
-  return true;
+    if (x === 0) return e - s === 1 && b[s] === 0x30;
+    const ax = x < 0 ? -x : x;
+    if (!(ax >= 1e-6 && ax < 1e21)) return false;
+    let i = s;
+    let c = b[i];
+    if (c === 0x2d) c = b[++i];
+    if (c === 0x30) {
+        if (i + 1 >= e || b[i + 1] !== 0x2e) return false;
+    } else if (c < 0x31 || c > 0x39) return false;
+    let digits = 0;
+    let leading = true;
+    let dot = false;
+    for (; i < e; i++) {
+        c = b[i];
+        if (c === 0x2e) {
+            if (dot) return false;
+            dot = true;
+        } else if (c >= 0x30 && c <= 0x39) {
+            if (leading && c === 0x30) continue;
+            leading = false;
+            digits++;
+        } else return false;
+    }
+    if (digits > 15) return false;
+    if (dot) {
+        const last = b[e - 1];
+        if (last === 0x30 || last === 0x2e) return false;
+    }
+    return true;
 }
 
 function latin1(b: Uint8Array, s: number, e: number): string {
-  return Buffer.prototype.toString.call(b, 'latin1', s, e);
+    return Buffer.prototype.toString.call(b, "latin1", s, e);
 }
 
 /**
@@ -315,78 +315,78 @@ function latin1(b: Uint8Array, s: number, e: number): string {
  * `col.addCell(text)`: blanks trimmed, classified Integral / Fractional / Boolean / String / missing.
  */
 export function addCellBytes(col: ColumnProfile, b: Uint8Array, s: number, e: number): void {
-  while (s < e && b[s] === 0x20) s++;
-  while (e > s && b[e - 1] === 0x20) e--;
-  if (s === e) {
-    col.addCell('');
-    return;
-  }
-  let i = s;
-  let c = b[i];
-  let neg = false;
-  if (c === 0x2b || c === 0x2d) {
-    neg = c === 0x2d;
-    if (++i === e) return col.addCell(latin1(b, s, e));
-    c = b[i];
-  }
-  if (!((c >= 0x30 && c <= 0x39) || c === 0x2e)) return col.addCell(latin1(b, s, e));
-  let m = 0;
-  let sig = 0;
-  let intDigits = 0;
-  let fracDigits = 0;
-  let scale = 0;
-  while (i < e && (c = b[i]) >= 0x30 && c <= 0x39) {
-    if (sig > 0 || c !== 0x30) {
-      if (sig < 16) m = m * 10 + (c - 0x30);
-      else scale++;
-      sig++;
+    while (s < e && b[s] === 0x20) s++;
+    while (e > s && b[e - 1] === 0x20) e--;
+    if (s === e) {
+        col.addCell("");
+        return;
     }
-    intDigits++;
-    i++;
-  }
-  let integral = true;
-  if (i < e && c === 0x2e) {
-    integral = false;
-    i++;
+    let i = s;
+    let c = b[i];
+    let neg = false;
+    if (c === 0x2b || c === 0x2d) {
+        neg = c === 0x2d;
+        if (++i === e) return col.addCell(latin1(b, s, e));
+        c = b[i];
+    }
+    if (!((c >= 0x30 && c <= 0x39) || c === 0x2e)) return col.addCell(latin1(b, s, e));
+    let m = 0;
+    let sig = 0;
+    let intDigits = 0;
+    let fracDigits = 0;
+    let scale = 0;
     while (i < e && (c = b[i]) >= 0x30 && c <= 0x39) {
-      if (sig > 0 || c !== 0x30) {
-        if (sig < 16) {
-          m = m * 10 + (c - 0x30);
-          scale--;
+        if (sig > 0 || c !== 0x30) {
+            if (sig < 16) m = m * 10 + (c - 0x30);
+            else scale++;
+            sig++;
         }
-        sig++;
-      } else scale--;
-      fracDigits++;
-      i++;
+        intDigits++;
+        i++;
     }
-    if (intDigits === 0 && fracDigits === 0) return col.addCell(latin1(b, s, e));
-  }
-  let exp = 0;
-  if (i < e) {
-    if (intDigits + fracDigits === 0 || (c !== 0x65 && c !== 0x45)) return col.addCell(latin1(b, s, e));
-    integral = false;
-    i++;
-    let eneg = false;
-    if (i < e && ((c = b[i]) === 0x2b || c === 0x2d)) {
-      eneg = c === 0x2d;
-      i++;
+    let integral = true;
+    if (i < e && c === 0x2e) {
+        integral = false;
+        i++;
+        while (i < e && (c = b[i]) >= 0x30 && c <= 0x39) {
+            if (sig > 0 || c !== 0x30) {
+                if (sig < 16) {
+                    m = m * 10 + (c - 0x30);
+                    scale--;
+                }
+                sig++;
+            } else scale--;
+            fracDigits++;
+            i++;
+        }
+        if (intDigits === 0 && fracDigits === 0) return col.addCell(latin1(b, s, e));
     }
-    const es = i;
-    while (i < e && (c = b[i]) >= 0x30 && c <= 0x39) {
-      if (exp < 100000) exp = exp * 10 + (c - 0x30);
-      i++;
+    let exp = 0;
+    if (i < e) {
+        if (intDigits + fracDigits === 0 || (c !== 0x65 && c !== 0x45)) return col.addCell(latin1(b, s, e));
+        integral = false;
+        i++;
+        let eneg = false;
+        if (i < e && ((c = b[i]) === 0x2b || c === 0x2d)) {
+            eneg = c === 0x2d;
+            i++;
+        }
+        const es = i;
+        while (i < e && (c = b[i]) >= 0x30 && c <= 0x39) {
+            if (exp < 100000) exp = exp * 10 + (c - 0x30);
+            i++;
+        }
+        if (i === es || i !== e) return col.addCell(latin1(b, s, e));
+        if (eneg) exp = -exp;
     }
-    if (i === es || i !== e) return col.addCell(latin1(b, s, e));
-    if (eneg) exp = -exp;
-  }
-  let x: number;
-  const p = scale + exp;
-  if (sig <= 15 && p >= -22 && p <= 22) {
-    x = p >= 0 ? m * POW10[p] : m / POW10[-p];
-    if (neg) x = -x;
-  } else x = Number(latin1(b, s, e));
-  const canonical = canonicalBytes(b, s, e, x);
-  col.addParsedNumber(x, integral, canonical, canonical ? undefined : latin1(b, s, e));
+    let x: number;
+    const p = scale + exp;
+    if (sig <= 15 && p >= -22 && p <= 22) {
+        x = p >= 0 ? m * POW10[p] : m / POW10[-p];
+        if (neg) x = -x;
+    } else x = Number(latin1(b, s, e));
+    const canonical = canonicalBytes(b, s, e, x);
+    col.addParsedNumber(x, integral, canonical, canonical ? undefined : latin1(b, s, e));
 }
 
 /**
@@ -394,178 +394,183 @@ export function addCellBytes(col: ColumnProfile, b: Uint8Array, s: number, e: nu
  * counting lines, records, rows and problems in `stats` exactly as readCaptureRows does. Returns the rows
  * refused by `o.accept` (outside the window).
  */
-export async function profileCaptureBytes(sources: string[], profiler: DatasetProfiler, stats: CaptureReadStats, o: ScanCaptureOptions = {}): Promise<{ outside: number }> {
-  const side = (o.mode ?? 'INPUT') === 'INPUT' ? 'endpointInput' : 'endpointOutput';
-  const sc = new LineScanner();
-  sc.side = side === 'endpointInput' ? K_INPUT : K_OUTPUT;
-  const state: CaptureWidthState = { width: o.expectedColumns };
-  const accept = o.accept;
-  const counters = o.counters;
-  let outside = 0;
-  const files: string[] = [];
-  for (const s of sources) {
-    try {
-      files.push(...(await listCaptureFiles(s)));
-    } catch (e) {
-      stats.note('unreadable_file', s, 0, `${(e as Error).message}; check the path exists and is readable`);
+export async function profileCaptureBytes(
+    sources: string[],
+    profiler: DatasetProfiler,
+    stats: CaptureReadStats,
+    o: ScanCaptureOptions = {},
+): Promise<{ outside: number }> {
+    const side = (o.mode ?? "INPUT") === "INPUT" ? "endpointInput" : "endpointOutput";
+    const sc = new LineScanner();
+    sc.side = side === "endpointInput" ? K_INPUT : K_OUTPUT;
+    const state: CaptureWidthState = { width: o.expectedColumns };
+    const accept = o.accept;
+    const counters = o.counters;
+    let outside = 0;
+    const files: string[] = [];
+    for (const s of sources) {
+        try {
+            files.push(...(await listCaptureFiles(s)));
+        } catch (e) {
+            stats.note("unreadable_file", s, 0, `${(e as Error).message}; check the path exists and is readable`);
+        }
     }
-  }
-  let buf = Buffer.allocUnsafe(o.chunkBytes ?? 4 << 20);
-  const colsByWidth = new Map<number, ColumnProfile[]>();
+    let buf = Buffer.allocUnsafe(o.chunkBytes ?? 4 << 20);
+    const colsByWidth = new Map<number, ColumnProfile[]>();
 
-  const fastRow = (b: Buffer, file: string, line: number): void => {
-    const ds = sc.dataS;
-    const de = sc.dataE;
-    let width = 1;
-    for (let k = ds; k < de; k++) if (b[k] === 0x2c) width++;
-    if (state.width === undefined) state.width = width;
-    else if (width !== state.width) stats.note('schema_change', file, line, `row has ${width} columns, expected ${state.width}`);
-    stats.rows++;
-    if (accept && !accept(sc.time === 1 ? b.toString('utf8', sc.timeS, sc.timeE) : undefined)) {
-      outside++;
-      return;
-    }
-    // the columns of a row this wide (positional columns never change once created)
-    let cols = colsByWidth.get(width);
-    if (!cols) {
-      cols = [];
-      for (let j = 0; j < width; j++) cols.push(profiler.cellColumn(j));
-      colsByWidth.set(width, cols);
-    }
-    let j = 0;
-    let cs = ds;
-    for (let k = ds; k <= de; k++) {
-      if (k === de || b[k] === 0x2c) {
-        addCellBytes(cols[j++], b, cs, k);
-        cs = k + 1;
-      }
-    }
-    profiler.endPositionalRow(width);
-  };
+    const fastRow = (b: Buffer, file: string, line: number): void => {
+        const ds = sc.dataS;
+        const de = sc.dataE;
+        let width = 1;
+        for (let k = ds; k < de; k++) if (b[k] === 0x2c) width++;
+        if (state.width === undefined) state.width = width;
+        else if (width !== state.width) stats.note("schema_change", file, line, `row has ${width} columns, expected ${state.width}`);
+        stats.rows++;
+        if (accept && !accept(sc.time === 1 ? b.toString("utf8", sc.timeS, sc.timeE) : undefined)) {
+            outside++;
+            return;
+        }
+        // the columns of a row this wide (positional columns never change once created)
+        let cols = colsByWidth.get(width);
+        if (!cols) {
+            cols = [];
+            for (let j = 0; j < width; j++) cols.push(profiler.cellColumn(j));
+            colsByWidth.set(width, cols);
+        }
+        let j = 0;
+        let cs = ds;
+        for (let k = ds; k <= de; k++) {
+            if (k === de || b[k] === 0x2c) {
+                addCellBytes(cols[j++], b, cs, k);
+                cs = k + 1;
+            }
+        }
+        profiler.endPositionalRow(width);
+    };
 
-  const slowLine = (text: string, file: string, line: number, truncatedTail: boolean): void => {
-    const ev = parseCaptureLine(text, file, line, truncatedTail, stats);
-    if (!ev) return;
-    for (const r of capturedRows(ev, side, state, stats)) {
-      if (accept && !accept(r.inferenceTime)) {
-        outside++;
-        continue;
-      }
-      profiler.addRow(r.values, r.names);
-    }
-  };
+    const slowLine = (text: string, file: string, line: number, truncatedTail: boolean): void => {
+        const ev = parseCaptureLine(text, file, line, truncatedTail, stats);
+        if (!ev) return;
+        for (const r of capturedRows(ev, side, state, stats)) {
+            if (accept && !accept(r.inferenceTime)) {
+                outside++;
+                continue;
+            }
+            profiler.addRow(r.values, r.names);
+        }
+    };
 
-  for (const file of files) {
-    stats.files++;
-    let fh: fs.promises.FileHandle;
-    let endsWithNewline = true;
-    try {
-      fh = await fs.promises.open(file, 'r');
-    } catch (e) {
-      stats.note('unreadable_file', file, 0, (e as Error).message);
-      continue;
+    for (const file of files) {
+        stats.files++;
+        let fh: fs.promises.FileHandle;
+        let endsWithNewline = true;
+        try {
+            fh = await fs.promises.open(file, "r");
+        } catch (e) {
+            stats.note("unreadable_file", file, 0, (e as Error).message);
+            continue;
+        }
+        try {
+            const { size } = await fh.stat();
+            if (size > 0) {
+                const one = Buffer.alloc(1);
+                await fh.read(one, 0, 1, size - 1);
+                endsWithNewline = one[0] === 0x0a;
+            }
+        } catch (e) {
+            await fh.close();
+            stats.note("unreadable_file", file, 0, (e as Error).message);
+            continue;
+        }
+        let lineNo = 0;
+        try {
+            let filled = 0; // bytes in buf
+            let pos = 0; // file offset of the next read
+            let start = 0; // start of the current line in buf
+            let eof = false;
+            let skipLf = false; // a \r ended the previous chunk: a \n right after it belongs to it
+            // the line is handled once the next one is known to exist (as readCaptureRecords: the last line may be a truncated tail)
+            let pendS = -1;
+            let pendE = -1;
+            let pendLine = 0;
+            const handle = (s: number, e: number, line: number, last: boolean): void => {
+                if (sc.scan(buf, s, e)) {
+                    stats.lines++;
+                    stats.records++;
+                    if (counters) counters.fast++;
+                    fastRow(buf, file, line);
+                } else {
+                    if (counters) counters.json++;
+                    slowLine(buf.toString("utf8", s, e), file, line, last && !endsWithNewline);
+                }
+            };
+            while (!eof) {
+                if (start > 0) {
+                    // keep the unfinished line (and a pending one) at the front
+                    const keep = pendS >= 0 ? pendS : start;
+                    if (keep > 0) buf.copy(buf, 0, keep, filled);
+                    filled -= keep;
+                    start -= keep;
+                    if (pendS >= 0) {
+                        pendE -= keep;
+                        pendS = 0;
+                    }
+                }
+                if (filled === buf.length) {
+                    const nb = Buffer.allocUnsafe(buf.length * 2);
+                    buf.copy(nb, 0, 0, filled);
+                    buf = nb;
+                }
+                const { bytesRead } = await fh.read(buf, filled, buf.length - filled, pos);
+                pos += bytesRead;
+                if (bytesRead === 0) eof = true;
+                const scanFrom = filled;
+                filled += bytesRead;
+                let k = scanFrom;
+                if (skipLf && k < filled) {
+                    if (buf[k] === 0x0a) start = ++k;
+                    skipLf = false;
+                }
+                // no \r in the chunk (the usual case): find line ends with memchr
+                const view = buf.subarray(0, filled);
+                const noCr = view.indexOf(0x0d, k) < 0;
+                for (; k < filled; k++) {
+                    if (noCr) {
+                        const nl = view.indexOf(0x0a, k);
+                        if (nl < 0) break;
+                        k = nl;
+                    }
+                    const c = buf[k];
+                    if (c !== 0x0a && c !== 0x0d) continue;
+                    // a line [start, k)
+                    if (pendS >= 0) handle(pendS, pendE, pendLine, false);
+                    pendS = start;
+                    pendE = k;
+                    pendLine = ++lineNo;
+                    if (c === 0x0d) {
+                        if (k + 1 < filled) {
+                            if (buf[k + 1] === 0x0a) k++;
+                        } else skipLf = true;
+                    }
+                    start = k + 1;
+                }
+                if (eof) {
+                    if (start < filled) {
+                        if (pendS >= 0) handle(pendS, pendE, pendLine, false);
+                        pendS = start;
+                        pendE = filled;
+                        pendLine = ++lineNo;
+                        start = filled;
+                    }
+                    if (pendS >= 0) handle(pendS, pendE, pendLine, true);
+                    pendS = -1;
+                }
+            }
+        } catch (e) {
+            stats.note("unreadable_file", file, lineNo, (e as Error).message);
+        } finally {
+            await fh.close();
+        }
     }
-    try {
-      const { size } = await fh.stat();
-      if (size > 0) {
-        const one = Buffer.alloc(1);
-        await fh.read(one, 0, 1, size - 1);
-        endsWithNewline = one[0] === 0x0a;
-      }
-    } catch (e) {
-      await fh.close();
-      stats.note('unreadable_file', file, 0, (e as Error).message);
-      continue;
-    }
-    let lineNo = 0;
-    try {
-      let filled = 0; // bytes in buf
-      let pos = 0; // file offset of the next read
-      let start = 0; // start of the current line in buf
-      let eof = false;
-      let skipLf = false; // a \r ended the previous chunk: a \n right after it belongs to it
-      // the line is handled once the next one is known to exist (as readCaptureRecords: the last line may be a truncated tail)
-      let pendS = -1;
-      let pendE = -1;
-      let pendLine = 0;
-      const handle = (s: number, e: number, line: number, last: boolean): void => {
-        if (sc.scan(buf, s, e)) {
-          stats.lines++;
-          stats.records++;
-          if (counters) counters.fast++;
-          fastRow(buf, file, line);
-        } else {
-          if (counters) counters.json++;
-          slowLine(buf.toString('utf8', s, e), file, line, last && !endsWithNewline);
-        }
-      };
-      while (!eof) {
-        if (start > 0) {
-          // keep the unfinished line (and a pending one) at the front
-          const keep = pendS >= 0 ? pendS : start;
-          if (keep > 0) buf.copy(buf, 0, keep, filled);
-          filled -= keep;
-          start -= keep;
-          if (pendS >= 0) {
-            pendE -= keep;
-            pendS = 0;
-          }
-        }
-        if (filled === buf.length) {
-          const nb = Buffer.allocUnsafe(buf.length * 2);
-          buf.copy(nb, 0, 0, filled);
-          buf = nb;
-        }
-        const { bytesRead } = await fh.read(buf, filled, buf.length - filled, pos);
-        pos += bytesRead;
-        if (bytesRead === 0) eof = true;
-        const scanFrom = filled;
-        filled += bytesRead;
-        let k = scanFrom;
-        if (skipLf && k < filled) {
-          if (buf[k] === 0x0a) start = ++k;
-          skipLf = false;
-        }
-        // no \r in the chunk (the usual case): find line ends with memchr
-        const view = buf.subarray(0, filled);
-        const noCr = view.indexOf(0x0d, k) < 0;
-        for (; k < filled; k++) {
-          if (noCr) {
-            const nl = view.indexOf(0x0a, k);
-            if (nl < 0) break;
-            k = nl;
-          }
-          const c = buf[k];
-          if (c !== 0x0a && c !== 0x0d) continue;
-          // a line [start, k)
-          if (pendS >= 0) handle(pendS, pendE, pendLine, false);
-          pendS = start;
-          pendE = k;
-          pendLine = ++lineNo;
-          if (c === 0x0d) {
-            if (k + 1 < filled) {
-              if (buf[k + 1] === 0x0a) k++;
-            } else skipLf = true;
-          }
-          start = k + 1;
-        }
-        if (eof) {
-          if (start < filled) {
-            if (pendS >= 0) handle(pendS, pendE, pendLine, false);
-            pendS = start;
-            pendE = filled;
-            pendLine = ++lineNo;
-            start = filled;
-          }
-          if (pendS >= 0) handle(pendS, pendE, pendLine, true);
-          pendS = -1;
-        }
-      }
-    } catch (e) {
-      stats.note('unreadable_file', file, lineNo, (e as Error).message);
-    } finally {
-      await fh.close();
-    }
-  }
-  return { outside };
+    return { outside };
 }

@@ -5,87 +5,93 @@
  * single pass exactly; KLL sketches and HyperLogLog stay within their documented error
  * (test/monitoring/partial.test.ts, test/monitoring/shard.test.ts).
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { Worker } from 'worker_threads';
-import { CAPTURE_PROBLEMS, CaptureReadStats, captureKeyHour, listCaptureFiles, readCaptureRows, type CaptureMode, type CaptureProblem } from './capture';
-import { profileCaptureBytes } from './capture-scan';
-import { DatasetProfiler, type PartialProfile, type ProfilerOptions } from './dataquality/profile';
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Worker } from "worker_threads";
+import { CAPTURE_PROBLEMS, CaptureReadStats, captureKeyHour, listCaptureFiles, readCaptureRows, type CaptureMode, type CaptureProblem } from "./capture";
+import { profileCaptureBytes } from "./capture-scan";
+import { DatasetProfiler, type PartialProfile, type ProfilerOptions } from "./dataquality/profile";
 
 export interface ShardWindow {
-  /** Rows whose capture inferenceTime is in [from, to). */
-  from?: Date;
-  to?: Date;
-  /** Keep rows without a parseable inferenceTime (default true, as `monitor analyze`). */
-  keepUntimed?: boolean;
+    /** Rows whose capture inferenceTime is in [from, to). */
+    from?: Date;
+    to?: Date;
+    /** Keep rows without a parseable inferenceTime (default true, as `monitor analyze`). */
+    keepUntimed?: boolean;
 }
 
 export interface ProfileShardOptions extends ShardWindow {
-  profiler?: ProfilerOptions;
-  mode?: CaptureMode;
-  /** Row width fixed by the first row of the whole window (so schema_change counts match a single pass). */
-  expectedColumns?: number;
-  /**
-   * 'bytes' (default): CSV payloads are profiled straight from the file bytes (capture-scan.ts), anything unusual
-   * line by line through the JSON path; 'json': every line through JSON.parse (readCaptureRows). Same results.
-   */
-  scanner?: 'bytes' | 'json';
+    profiler?: ProfilerOptions;
+    mode?: CaptureMode;
+    /** Row width fixed by the first row of the whole window (so schema_change counts match a single pass). */
+    expectedColumns?: number;
+    /**
+     * 'bytes' (default): CSV payloads are profiled straight from the file bytes (capture-scan.ts), anything unusual
+     * line by line through the JSON path; 'json': every line through JSON.parse (readCaptureRows). Same results.
+     */
+    scanner?: "bytes" | "json";
 }
 
 export interface CaptureStatsJson {
-  files: number;
-  lines: number;
-  records: number;
-  rows: number;
-  problems: Record<CaptureProblem, number>;
-  examples: { reason: CaptureProblem; file: string; line: number; detail: string }[];
+    files: number;
+    lines: number;
+    records: number;
+    rows: number;
+    problems: Record<CaptureProblem, number>;
+    examples: { reason: CaptureProblem; file: string; line: number; detail: string }[];
 }
 
 export interface ShardResult {
-  partial: PartialProfile;
-  stats: CaptureStatsJson;
-  /** Rows left out by the time window (not problems: outside the hour). */
-  outsideWindow: number;
-  /** Wall time of the shard (process.cpuUsage is process-wide inside worker threads on Node 20). */
-  wallMs: number;
+    partial: PartialProfile;
+    stats: CaptureStatsJson;
+    /** Rows left out by the time window (not problems: outside the hour). */
+    outsideWindow: number;
+    /** Wall time of the shard (process.cpuUsage is process-wide inside worker threads on Node 20). */
+    wallMs: number;
 }
 
 /** Profile one shard (a list of capture files) into a partial profile. Runs in a worker or in-process. */
 export async function profileCaptureShard(files: string[], o: ProfileShardOptions = {}): Promise<ShardResult> {
-  const t0 = performance.now();
-  const stats = new CaptureReadStats();
-  const profiler = new DatasetProfiler(o.profiler);
-  const a = o.from?.getTime();
-  const b = o.to?.getTime();
-  const keepUntimed = o.keepUntimed ?? true;
-  const accept = (time: string | undefined): boolean => {
-    const t = time ? Date.parse(time) : NaN;
-    return !(t !== t ? !keepUntimed : (a !== undefined && t < a) || (b !== undefined && t >= b));
-  };
-  let outside = 0;
-  if (o.scanner !== 'json') {
-    outside = (await profileCaptureBytes(files, profiler, stats, { mode: o.mode, expectedColumns: o.expectedColumns, accept: a !== undefined || b !== undefined ? accept : undefined })).outside;
-  } else {
-    for await (const r of readCaptureRows(files, { stats, mode: o.mode, expectedColumns: o.expectedColumns })) {
-      if ((a !== undefined || b !== undefined) && !accept(r.inferenceTime)) {
-        outside++;
-        continue;
-      }
-      profiler.addRow(r.values, r.names);
+    const t0 = performance.now();
+    const stats = new CaptureReadStats();
+    const profiler = new DatasetProfiler(o.profiler);
+    const a = o.from?.getTime();
+    const b = o.to?.getTime();
+    const keepUntimed = o.keepUntimed ?? true;
+    const accept = (time: string | undefined): boolean => {
+        const t = time ? Date.parse(time) : NaN;
+        return !(t !== t ? !keepUntimed : (a !== undefined && t < a) || (b !== undefined && t >= b));
+    };
+    let outside = 0;
+    if (o.scanner !== "json") {
+        outside = (
+            await profileCaptureBytes(files, profiler, stats, {
+                mode: o.mode,
+                expectedColumns: o.expectedColumns,
+                accept: a !== undefined || b !== undefined ? accept : undefined,
+            })
+        ).outside;
+    } else {
+        for await (const r of readCaptureRows(files, { stats, mode: o.mode, expectedColumns: o.expectedColumns })) {
+            if ((a !== undefined || b !== undefined) && !accept(r.inferenceTime)) {
+                outside++;
+                continue;
+            }
+            profiler.addRow(r.values, r.names);
+        }
     }
-  }
-  return { partial: profiler.toPartial(), stats: stats.toJSON() as unknown as CaptureStatsJson, outsideWindow: outside, wallMs: performance.now() - t0 };
+    return { partial: profiler.toPartial(), stats: stats.toJSON() as unknown as CaptureStatsJson, outsideWindow: outside, wallMs: performance.now() - t0 };
 }
 
 /** Add a shard's read statistics into `into` (examples keep the first 20 in shard order). */
 export function mergeCaptureStats(into: CaptureReadStats, s: CaptureStatsJson): void {
-  into.files += s.files;
-  into.lines += s.lines;
-  into.records += s.records;
-  into.rows += s.rows;
-  for (const p of CAPTURE_PROBLEMS) into.problems[p] += s.problems[p] ?? 0;
-  for (const e of s.examples) if (into.examples.length < 20) into.examples.push(e);
+    into.files += s.files;
+    into.lines += s.lines;
+    into.records += s.records;
+    into.rows += s.rows;
+    for (const p of CAPTURE_PROBLEMS) into.problems[p] += s.problems[p] ?? 0;
+    for (const e of s.examples) if (into.examples.length < 20) into.examples.push(e);
 }
 
 /**
@@ -93,49 +99,49 @@ export function mergeCaptureStats(into: CaptureReadStats, s: CaptureStatsJson): 
  * the merge order equal to the file order, so problem examples and first-seen orders match one pass).
  */
 export function planShards(files: { file: string; bytes: number }[], n: number): { files: string[]; bytes: number }[] {
-  const total = files.reduce((s, f) => s + f.bytes, 0);
-  const k = Math.max(1, Math.min(n, files.length));
-  const out: { files: string[]; bytes: number }[] = [];
-  let cur: { files: string[]; bytes: number } = { files: [], bytes: 0 };
-  let acc = 0;
-  files.forEach((f, i) => {
-    cur.files.push(f.file);
-    cur.bytes += f.bytes;
-    acc += f.bytes;
-    const left = files.length - i - 1;
-    const shardsLeft = k - out.length - 1;
-    if (shardsLeft === 0 || left === 0) return;
-    const target = (total * (out.length + 1)) / k;
-    // cut here when taking the next file would overshoot the target by more than stopping undershoots it
-    if (left === shardsLeft || acc + files[i + 1].bytes / 2 >= target) {
-      out.push(cur);
-      cur = { files: [], bytes: 0 };
-    }
-  });
-  if (cur.files.length) out.push(cur);
-  return out;
+    const total = files.reduce((s, f) => s + f.bytes, 0);
+    const k = Math.max(1, Math.min(n, files.length));
+    const out: { files: string[]; bytes: number }[] = [];
+    let cur: { files: string[]; bytes: number } = { files: [], bytes: 0 };
+    let acc = 0;
+    files.forEach((f, i) => {
+        cur.files.push(f.file);
+        cur.bytes += f.bytes;
+        acc += f.bytes;
+        const left = files.length - i - 1;
+        const shardsLeft = k - out.length - 1;
+        if (shardsLeft === 0 || left === 0) return;
+        const target = (total * (out.length + 1)) / k;
+        // cut here when taking the next file would overshoot the target by more than stopping undershoots it
+        if (left === shardsLeft || acc + files[i + 1].bytes / 2 >= target) {
+            out.push(cur);
+            cur = { files: [], bytes: 0 };
+        }
+    });
+    if (cur.files.length) out.push(cur);
+    return out;
 }
 
 export interface ShardedProfileOptions extends ProfileShardOptions {
-  /** Worker threads (default: the machine's cores, os.availableParallelism()). 1 = in-process. */
-  workers?: number;
-  stats?: CaptureReadStats;
+    /** Worker threads (default: the machine's cores, os.availableParallelism()). 1 = in-process. */
+    workers?: number;
+    stats?: CaptureReadStats;
 }
 
 export interface ShardedProfileResult {
-  profiler: DatasetProfiler;
-  stats: CaptureReadStats;
-  outsideWindow: number;
-  shards: { files: number; bytes: number; rows: number; wallMs: number }[];
+    profiler: DatasetProfiler;
+    stats: CaptureReadStats;
+    outsideWindow: number;
+    shards: { files: number; bytes: number; rows: number; wallMs: number }[];
 }
 
 export function defaultWorkers(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
 }
 
 let transpiledWorker: string | undefined;
 
-type TsModule = typeof import('typescript');
+type TsModule = typeof import("typescript");
 
 /**
  * Running from TypeScript sources (ts-node): transpile the worker's module graph (relative imports of
@@ -145,116 +151,125 @@ type TsModule = typeof import('typescript');
  * npm packages. Without a ts-node instance the worker registers ts-node itself.
  */
 function workerScript(): { file: string; eval: boolean } {
-  const ext = path.extname(__filename);
-  const entry = path.join(__dirname, `shard-worker${ext}`);
-  if (ext !== '.ts') return { file: entry, eval: false };
-  if (transpiledWorker && fs.existsSync(transpiledWorker)) return { file: transpiledWorker, eval: false };
-  const ts = (process as unknown as Record<symbol, { ts?: TsModule } | undefined>)[Symbol.for('ts-node.register.instance')]?.ts;
-  if (!ts) return { file: `require('ts-node').register({ transpileOnly: true }); require(${JSON.stringify(entry)});`, eval: true };
-  const root = path.resolve(__dirname, '..', '..');
-  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlplatform-shard-worker-'));
-  const seen = new Set<string>();
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const src = fs.readFileSync(file, 'utf8');
-    const js = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true }, fileName: file }).outputText;
-    const out = path.join(outDir, path.relative(root, file)).replace(/\.ts$/, '.js');
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, js);
-    for (const imp of ts.preProcessFile(src, true, false).importedFiles) {
-      if (!imp.fileName.startsWith('.')) continue;
-      const base = path.resolve(path.dirname(file), imp.fileName);
-      const target = [`${base}.ts`, path.join(base, 'index.ts')].find((f) => fs.existsSync(f));
-      if (target) visit(target);
-    }
-  };
-  visit(entry);
-  // package imports (none today) resolve from the project's node_modules
-  fs.symlinkSync(path.join(root, 'node_modules'), path.join(outDir, 'node_modules'), 'dir');
-  process.once('exit', () => fs.rmSync(outDir, { recursive: true, force: true }));
-  transpiledWorker = path.join(outDir, path.relative(root, entry)).replace(/\.ts$/, '.js');
-  return { file: transpiledWorker, eval: false };
+    const ext = path.extname(__filename);
+    const entry = path.join(__dirname, `shard-worker${ext}`);
+    if (ext !== ".ts") return { file: entry, eval: false };
+    if (transpiledWorker && fs.existsSync(transpiledWorker)) return { file: transpiledWorker, eval: false };
+    const ts = (process as unknown as Record<symbol, { ts?: TsModule } | undefined>)[Symbol.for("ts-node.register.instance")]?.ts;
+    if (!ts) return { file: `require('ts-node').register({ transpileOnly: true }); require(${JSON.stringify(entry)});`, eval: true };
+    const root = path.resolve(__dirname, "..", "..");
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "mlplatform-shard-worker-"));
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        const src = fs.readFileSync(file, "utf8");
+        const js = ts.transpileModule(src, {
+            compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+            fileName: file,
+        }).outputText;
+        const out = path.join(outDir, path.relative(root, file)).replace(/\.ts$/, ".js");
+        fs.mkdirSync(path.dirname(out), { recursive: true });
+        fs.writeFileSync(out, js);
+        for (const imp of ts.preProcessFile(src, true, false).importedFiles) {
+            if (!imp.fileName.startsWith(".")) continue;
+            const base = path.resolve(path.dirname(file), imp.fileName);
+            const target = [`${base}.ts`, path.join(base, "index.ts")].find((f) => fs.existsSync(f));
+            if (target) visit(target);
+        }
+    };
+    visit(entry);
+    // package imports (none today) resolve from the project's node_modules
+    fs.symlinkSync(path.join(root, "node_modules"), path.join(outDir, "node_modules"), "dir");
+    process.once("exit", () => fs.rmSync(outDir, { recursive: true, force: true }));
+    transpiledWorker = path.join(outDir, path.relative(root, entry)).replace(/\.ts$/, ".js");
+    return { file: transpiledWorker, eval: false };
 }
 
 function startWorker(files: string[], options: ProfileShardOptions): Promise<ShardResult> {
-  const script = workerScript();
-  const w = new Worker(script.file, { eval: script.eval, workerData: { files, options } });
-  return new Promise((resolve, reject) => {
-    let done = false;
-    w.once('message', (m: { ok: boolean; result?: ShardResult; error?: string }) => {
-      done = true;
-      if (m.ok) resolve(m.result!);
-      else reject(new Error(`profiling worker failed on ${files.length} file(s) from ${files[0]}: ${m.error}`));
+    const script = workerScript();
+    const w = new Worker(script.file, { eval: script.eval, workerData: { files, options } });
+    return new Promise((resolve, reject) => {
+        let done = false;
+        w.once("message", (m: { ok: boolean; result?: ShardResult; error?: string }) => {
+            done = true;
+            if (m.ok) resolve(m.result!);
+            else reject(new Error(`profiling worker failed on ${files.length} file(s) from ${files[0]}: ${m.error}`));
+        });
+        w.once("error", (e) => {
+            done = true;
+            reject(new Error(`profiling worker crashed on ${files.length} file(s) from ${files[0]}: ${e.message}`));
+        });
+        w.once("exit", (code) => {
+            if (!done)
+                reject(
+                    new Error(
+                        `profiling worker exited with code ${code} before reporting (files from ${files[0]}); rerun with --workers 1 to see the error in-process.`,
+                    ),
+                );
+        });
     });
-    w.once('error', (e) => {
-      done = true;
-      reject(new Error(`profiling worker crashed on ${files.length} file(s) from ${files[0]}: ${e.message}`));
-    });
-    w.once('exit', (code) => {
-      if (!done) reject(new Error(`profiling worker exited with code ${code} before reporting (files from ${files[0]}); rerun with --workers 1 to see the error in-process.`));
-    });
-  });
 }
 
 /** The window's capture files (sorted, hour-partition filtered), with sizes; unreadable sources are counted. */
 export async function windowFiles(source: string | string[], o: ShardWindow, stats: CaptureReadStats): Promise<{ file: string; bytes: number }[]> {
-  const out: { file: string; bytes: number }[] = [];
-  for (const s of Array.isArray(source) ? source : [source]) {
-    let list: string[];
-    try {
-      list = await listCaptureFiles(s);
-    } catch (e) {
-      stats.note('unreadable_file', s, 0, `${(e as Error).message}; check the path exists and is readable`);
-      continue;
+    const out: { file: string; bytes: number }[] = [];
+    for (const s of Array.isArray(source) ? source : [source]) {
+        let list: string[];
+        try {
+            list = await listCaptureFiles(s);
+        } catch (e) {
+            stats.note("unreadable_file", s, 0, `${(e as Error).message}; check the path exists and is readable`);
+            continue;
+        }
+        for (const f of list) {
+            if (o.from || o.to) {
+                const h = captureKeyHour(f);
+                if (h && ((o.from && h.getTime() + 3600_000 <= o.from.getTime()) || (o.to && h >= o.to))) continue;
+            }
+            let bytes = 0;
+            try {
+                bytes = fs.statSync(f).size;
+            } catch {
+                // counted as unreadable by the shard reader
+            }
+            out.push({ file: f, bytes });
+        }
     }
-    for (const f of list) {
-      if (o.from || o.to) {
-        const h = captureKeyHour(f);
-        if (h && ((o.from && h.getTime() + 3600_000 <= o.from.getTime()) || (o.to && h >= o.to))) continue;
-      }
-      let bytes = 0;
-      try {
-        bytes = fs.statSync(f).size;
-      } catch {
-        // counted as unreadable by the shard reader
-      }
-      out.push({ file: f, bytes });
-    }
-  }
-  return out;
+    return out;
 }
 
 /** Width of the first decodable row of the window (undefined when there is none). */
 async function firstWidth(files: string[], mode?: CaptureMode): Promise<number | undefined> {
-  for await (const r of readCaptureRows(files, { mode })) return r.values.length;
-  return undefined;
+    for await (const r of readCaptureRows(files, { mode })) return r.values.length;
+    return undefined;
 }
 
 /** Profile capture files with `workers` threads and merge the partial profiles. */
 export async function profileCaptureSharded(source: string | string[], o: ShardedProfileOptions = {}): Promise<ShardedProfileResult> {
-  const stats = o.stats ?? new CaptureReadStats();
-  const workers = o.workers ?? defaultWorkers();
-  if (!Number.isInteger(workers) || workers < 1) throw new Error(`profileCaptureSharded: workers=${workers} is invalid; use an integer >= 1 (default: the machine's cores).`);
-  const files = await windowFiles(source, o, stats);
-  const plan = planShards(files, workers);
-  const opts: ProfileShardOptions = {
-    from: o.from,
-    to: o.to,
-    keepUntimed: o.keepUntimed,
-    profiler: o.profiler,
-    mode: o.mode,
-    scanner: o.scanner,
-    expectedColumns: o.expectedColumns ?? (plan.length > 1 ? await firstWidth(plan.map((p) => p.files).flat(), o.mode) : undefined),
-  };
-  const results = plan.length <= 1 ? [await profileCaptureShard(plan[0]?.files ?? [], opts)] : await Promise.all(plan.map((p) => startWorker(p.files, opts)));
-  const profiler = DatasetProfiler.fromPartial(results[0].partial, 'shard 1');
-  for (let i = 1; i < results.length; i++) profiler.merge(DatasetProfiler.fromPartial(results[i].partial, `shard ${i + 1}`));
-  for (const r of results) mergeCaptureStats(stats, r.stats);
-  return {
-    profiler,
-    stats,
-    outsideWindow: results.reduce((s, r) => s + r.outsideWindow, 0),
-    shards: results.map((r, i) => ({ files: plan[i]?.files.length ?? 0, bytes: plan[i]?.bytes ?? 0, rows: r.partial.rows, wallMs: Math.round(r.wallMs) })),
-  };
+    const stats = o.stats ?? new CaptureReadStats();
+    const workers = o.workers ?? defaultWorkers();
+    if (!Number.isInteger(workers) || workers < 1)
+        throw new Error(`profileCaptureSharded: workers=${workers} is invalid; use an integer >= 1 (default: the machine's cores).`);
+    const files = await windowFiles(source, o, stats);
+    const plan = planShards(files, workers);
+    const opts: ProfileShardOptions = {
+        from: o.from,
+        to: o.to,
+        keepUntimed: o.keepUntimed,
+        profiler: o.profiler,
+        mode: o.mode,
+        scanner: o.scanner,
+        expectedColumns: o.expectedColumns ?? (plan.length > 1 ? await firstWidth(plan.map((p) => p.files).flat(), o.mode) : undefined),
+    };
+    const results = plan.length <= 1 ? [await profileCaptureShard(plan[0]?.files ?? [], opts)] : await Promise.all(plan.map((p) => startWorker(p.files, opts)));
+    const profiler = DatasetProfiler.fromPartial(results[0].partial, "shard 1");
+    for (let i = 1; i < results.length; i++) profiler.merge(DatasetProfiler.fromPartial(results[i].partial, `shard ${i + 1}`));
+    for (const r of results) mergeCaptureStats(stats, r.stats);
+    return {
+        profiler,
+        stats,
+        outsideWindow: results.reduce((s, r) => s + r.outsideWindow, 0),
+        shards: results.map((r, i) => ({ files: plan[i]?.files.length ?? 0, bytes: plan[i]?.bytes ?? 0, rows: r.partial.rows, wallMs: Math.round(r.wallMs) })),
+    };
 }

@@ -59,7 +59,14 @@ export function capacityFromRecommender(rows: RecommendationRow[], sloMs: number
         const prev = capacity.find((c) => c.instanceType === r.instanceType);
         if (prev && prev.rpsPerInstance >= rps) continue;
         if (prev) capacity.splice(capacity.indexOf(prev), 1);
-        capacity.push({ instanceType: r.instanceType, rpsPerInstance: rps, latencyMs: r.modelLatencyMs, p50Ms: r.modelLatencyMs, sloMs, source: `Inference Recommender job ${jobName}: ${r.maxInvocations} invocations/min on ${r.instanceCount} x ${r.instanceType}, model latency ${r.modelLatencyMs} ms` });
+        capacity.push({
+            instanceType: r.instanceType,
+            rpsPerInstance: rps,
+            latencyMs: r.modelLatencyMs,
+            p50Ms: r.modelLatencyMs,
+            sloMs,
+            source: `Inference Recommender job ${jobName}: ${r.maxInvocations} invocations/min on ${r.instanceCount} x ${r.instanceType}, model latency ${r.modelLatencyMs} ms`,
+        });
     }
     return { capacity, skipped };
 }

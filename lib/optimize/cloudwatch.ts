@@ -21,14 +21,29 @@ export function trafficQueries(endpointName: string, variants: string[]): Metric
             [`mlat${i}`, INVOCATION_METRICS.modelLatency, "Average"],
             [`olat${i}`, INVOCATION_METRICS.overheadLatency, "Average"],
         ] as const) {
-            q.push({ Id: id, MetricStat: { Metric: { Namespace: SAGEMAKER_NAMESPACE, MetricName: metric, Dimensions: dims }, Period: 60, Stat: stat }, ReturnData: true });
+            q.push({
+                Id: id,
+                MetricStat: { Metric: { Namespace: SAGEMAKER_NAMESPACE, MetricName: metric, Dimensions: dims }, Period: 60, Stat: stat },
+                ReturnData: true,
+            });
         }
     });
     return q;
 }
 
-export async function trafficFromCloudWatch(cw: CloudWatchClient, endpointName: string, variants: string[], fromMs: number, toMs: number): Promise<{ traffic: VariantTraffic[]; requests: number; partial: string[] }> {
-    const input: GetMetricDataCommandInput = { MetricDataQueries: trafficQueries(endpointName, variants), StartTime: new Date(fromMs), EndTime: new Date(toMs), ScanBy: "TimestampAscending" };
+export async function trafficFromCloudWatch(
+    cw: CloudWatchClient,
+    endpointName: string,
+    variants: string[],
+    fromMs: number,
+    toMs: number,
+): Promise<{ traffic: VariantTraffic[]; requests: number; partial: string[] }> {
+    const input: GetMetricDataCommandInput = {
+        MetricDataQueries: trafficQueries(endpointName, variants),
+        StartTime: new Date(fromMs),
+        EndTime: new Date(toMs),
+        ScanBy: "TimestampAscending",
+    };
     const series = new Map<string, Map<number, number>>();
     const partial: string[] = [];
     let next: string | undefined;

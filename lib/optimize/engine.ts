@@ -59,7 +59,16 @@ export interface OptimizeOptions {
     allowServerlessOutsideVpc: boolean;
 }
 
-export const DEFAULT_OPTIONS: OptimizeOptions = { headroom: 0.3, idleDays: 7, serverlessMemoryMb: 2048, coldStartMs: 2000, payloadBytes: 2048, logBytesPerInvocation: 1500, workingHours: [7, 19], allowServerlessOutsideVpc: false };
+export const DEFAULT_OPTIONS: OptimizeOptions = {
+    headroom: 0.3,
+    idleDays: 7,
+    serverlessMemoryMb: 2048,
+    coldStartMs: 2000,
+    payloadBytes: 2048,
+    logBytesPerInvocation: 1500,
+    workingHours: [7, 19],
+    allowServerlessOutsideVpc: false,
+};
 
 export interface ConfigChange {
     /** Dotted key under `mlplatform:` in Pulumi.<env>.yaml, e.g. endpoint.variants.0.instanceType. */
@@ -113,7 +122,16 @@ export interface OptimizeReport {
     traffic: Omit<VariantTraffic, "series">[];
     variants: VariantCost[];
     fixed: FixedCost[];
-    totals: { inferenceMonthlyUsd: number; fixedMonthlyUsd: number; monthlyUsd: number; monthlyInvocations: number; costPer1000Usd: number | null; afterMonthlyUsd: number; savingMonthlyUsd: number; autoscalingSavingMonthlyUsd: number };
+    totals: {
+        inferenceMonthlyUsd: number;
+        fixedMonthlyUsd: number;
+        monthlyUsd: number;
+        monthlyInvocations: number;
+        costPer1000Usd: number | null;
+        afterMonthlyUsd: number;
+        savingMonthlyUsd: number;
+        autoscalingSavingMonthlyUsd: number;
+    };
     recommendations: Recommendation[];
     notes: string[];
     sources: Record<string, string>;
@@ -152,7 +170,14 @@ export interface SizingOption {
 }
 
 /** Every priced, measured instance type that keeps p99 within the SLO at peak x (1 + headroom), cheapest first. */
-export function sizingOptions(peakPerMinute: number, capacity: Capacity[], prices: Record<string, number>, headroom: number, minCount: number, sloMs: number): SizingOption[] {
+export function sizingOptions(
+    peakPerMinute: number,
+    capacity: Capacity[],
+    prices: Record<string, number>,
+    headroom: number,
+    minCount: number,
+    sloMs: number,
+): SizingOption[] {
     const out: SizingOption[] = [];
     for (const c of capacity) {
         const p = prices[c.instanceType];
@@ -170,10 +195,17 @@ export function sizingOptions(peakPerMinute: number, capacity: Capacity[], price
  * in the VPC with network isolation (components/endpoint.ts), so serverless would be a separate, non-VPC endpoint.
  */
 export function serverlessBlockers(cfg: OptimizerConfig, allowOutsideVpc = false): string[] {
-    if (cfg.environment === "prod") return ["prod (its endpoint must run in the VPC with network isolation and data capture; the stack config allows serverless variants in dev only)"];
-    const b = allowOutsideVpc ? [] : ["VPC configuration and network isolation (a serverless variant runs outside the VPC without network isolation; --allow-serverless-outside-vpc accepts that)"];
-    if (cfg.endpoint.captureSamplingPercentage > 0) b.push(`data capture (endpoint.captureSamplingPercentage ${cfg.endpoint.captureSamplingPercentage}; monitoring reads it)`);
-    if (cfg.endpoint.variants.length + (cfg.endpoint.shadowVariant ? 1 : 0) > 1) b.push(`multiple production variants (${cfg.endpoint.variants.length + (cfg.endpoint.shadowVariant ? 1 : 0)})`);
+    if (cfg.environment === "prod")
+        return ["prod (its endpoint must run in the VPC with network isolation and data capture; the stack config allows serverless variants in dev only)"];
+    const b = allowOutsideVpc
+        ? []
+        : [
+              "VPC configuration and network isolation (a serverless variant runs outside the VPC without network isolation; --allow-serverless-outside-vpc accepts that)",
+          ];
+    if (cfg.endpoint.captureSamplingPercentage > 0)
+        b.push(`data capture (endpoint.captureSamplingPercentage ${cfg.endpoint.captureSamplingPercentage}; monitoring reads it)`);
+    if (cfg.endpoint.variants.length + (cfg.endpoint.shadowVariant ? 1 : 0) > 1)
+        b.push(`multiple production variants (${cfg.endpoint.variants.length + (cfg.endpoint.shadowVariant ? 1 : 0)})`);
     if (cfg.endpoint.input === "raw") b.push("an inference pipeline (endpoint.input: raw puts preprocessing and model in one pipeline model)");
     return b;
 }
@@ -184,7 +216,14 @@ export function serverlessBlockers(cfg: OptimizerConfig, allowOutsideVpc = false
  * when that rate is unknown). Duration is the model latency; SageMaker bills the processing time per request, rounded
  * up to the millisecond, and cold starts are not billed (https://aws.amazon.com/sagemaker/pricing/).
  */
-export function serverlessMonthlyCost(monthlyInvocations: number, durationMs: number, memoryMb: number, provisionedConcurrency: number, payloadBytes: number, infra: InfraPrices): { monthlyUsd: number | null; arithmetic: string[] } {
+export function serverlessMonthlyCost(
+    monthlyInvocations: number,
+    durationMs: number,
+    memoryMb: number,
+    provisionedConcurrency: number,
+    payloadBytes: number,
+    infra: InfraPrices,
+): { monthlyUsd: number | null; arithmetic: string[] } {
     const gb = memoryMb / 1024;
     const compute = monthlyInvocations * (durationMs / 1000) * gb * infra.serverlessPerGbSecond;
     const data = ((monthlyInvocations * payloadBytes) / 1e9) * infra.serverlessPerGbProcessed;
@@ -194,7 +233,11 @@ export function serverlessMonthlyCost(monthlyInvocations: number, durationMs: nu
     ];
     if (provisionedConcurrency > 0) {
         const rate = infra.serverlessProvisionedConcurrencyPerGbSecond;
-        if (rate === null || rate === undefined) return { monthlyUsd: null, arithmetic: [...arithmetic, `provisioned concurrency ${provisionedConcurrency} x ${gb} GB: rate unknown in the price table`] };
+        if (rate === null || rate === undefined)
+            return {
+                monthlyUsd: null,
+                arithmetic: [...arithmetic, `provisioned concurrency ${provisionedConcurrency} x ${gb} GB: rate unknown in the price table`],
+            };
         const pc = provisionedConcurrency * gb * HOURS_PER_MONTH * 3600 * rate;
         arithmetic.push(`provisioned ${provisionedConcurrency} x ${gb} GB x ${HOURS_PER_MONTH * 3600} s x $${rate}/GB-s = $${pc.toFixed(2)}`);
         return { monthlyUsd: compute + data + pc, arithmetic };
@@ -218,8 +261,21 @@ export function optimize(input: OptimizeInput): OptimizeReport {
     const hourly = (type: string): number | null => input.hosting.onDemand[type] ?? null;
     const capOf = (type: string) => input.capacity.find((c) => c.instanceType === type);
 
-    const allVariants = [...cfg.endpoint.variants.map((v, i) => ({ v, i, shadow: false })), ...(cfg.endpoint.shadowVariant ? [{ v: cfg.endpoint.shadowVariant, i: -1, shadow: true }] : [])];
-    const plans: { variant: string; target: number; min: number; max: number; instanceHoursPerMonth: number; hourlyUsd: number; minHourly: number; currentInstanceHoursPerMonth: number; currentHourlyUsd: number }[] = [];
+    const allVariants = [
+        ...cfg.endpoint.variants.map((v, i) => ({ v, i, shadow: false })),
+        ...(cfg.endpoint.shadowVariant ? [{ v: cfg.endpoint.shadowVariant, i: -1, shadow: true }] : []),
+    ];
+    const plans: {
+        variant: string;
+        target: number;
+        min: number;
+        max: number;
+        instanceHoursPerMonth: number;
+        hourlyUsd: number;
+        minHourly: number;
+        currentInstanceHoursPerMonth: number;
+        currentHourlyUsd: number;
+    }[] = [];
 
     for (const { v, i, shadow } of allVariants) {
         const t = tmap.get(v.name);
@@ -230,16 +286,35 @@ export function optimize(input: OptimizeInput): OptimizeReport {
             const sc = v.serverless!;
             const durMs = t?.meanLatencyMs ?? input.capacity[0]?.p50Ms ?? input.capacity[0]?.latencyMs ?? 0;
             const cost = serverlessMonthlyCost(monthlyInv, durMs, sc.memorySizeInMb, sc.provisionedConcurrency ?? 0, o.payloadBytes, input.infra);
-            variants.push({ variant: v.name, instanceType: `serverless ${sc.memorySizeInMb} MB`, instanceCount: 0, hourlyUsd: null, monthlyUsd: cost.monthlyUsd === null ? null : r2(cost.monthlyUsd), monthlyInvocations: Math.round(monthlyInv), costPer1000Usd: cost.monthlyUsd !== null && monthlyInv > 0 ? cost.monthlyUsd / (monthlyInv / 1000) : null });
-            notes.push(`variant ${v.name} is serverless (${sc.memorySizeInMb} MB, max concurrency ${sc.maxConcurrency}${sc.provisionedConcurrency ? `, provisioned ${sc.provisionedConcurrency}` : ""}): ${cost.arithmetic.join("; ")}; instance sizing skipped`);
+            variants.push({
+                variant: v.name,
+                instanceType: `serverless ${sc.memorySizeInMb} MB`,
+                instanceCount: 0,
+                hourlyUsd: null,
+                monthlyUsd: cost.monthlyUsd === null ? null : r2(cost.monthlyUsd),
+                monthlyInvocations: Math.round(monthlyInv),
+                costPer1000Usd: cost.monthlyUsd !== null && monthlyInv > 0 ? cost.monthlyUsd / (monthlyInv / 1000) : null,
+            });
+            notes.push(
+                `variant ${v.name} is serverless (${sc.memorySizeInMb} MB, max concurrency ${sc.maxConcurrency}${sc.provisionedConcurrency ? `, provisioned ${sc.provisionedConcurrency}` : ""}): ${cost.arithmetic.join("; ")}; instance sizing skipped`,
+            );
             after += cost.monthlyUsd ?? 0;
             continue;
         }
         const price = hourly(v.instanceType);
         const count = v.initialInstanceCount ?? 1;
         const before = price === null ? null : price * count * HOURS_PER_MONTH;
-        variants.push({ variant: v.name, instanceType: v.instanceType, instanceCount: count, hourlyUsd: price, monthlyUsd: before === null ? null : r2(before), monthlyInvocations: Math.round(monthlyInv), costPer1000Usd: before !== null && monthlyInv > 0 ? before / (monthlyInv / 1000) : null });
-        if (price === null) notes.push(`${prefix}.instanceType ${v.instanceType} has no on-demand price in ${input.hosting.source} for ${cfg.region}: its cost is unknown`);
+        variants.push({
+            variant: v.name,
+            instanceType: v.instanceType,
+            instanceCount: count,
+            hourlyUsd: price,
+            monthlyUsd: before === null ? null : r2(before),
+            monthlyInvocations: Math.round(monthlyInv),
+            costPer1000Usd: before !== null && monthlyInv > 0 ? before / (monthlyInv / 1000) : null,
+        });
+        if (price === null)
+            notes.push(`${prefix}.instanceType ${v.instanceType} has no on-demand price in ${input.hosting.source} for ${cfg.region}: its cost is unknown`);
         if (!t) {
             notes.push(`variant ${v.name}: no traffic observed in the window: sizing skipped`);
             after += before ?? 0;
@@ -253,33 +328,54 @@ export function optimize(input: OptimizeInput): OptimizeReport {
         let variantAfter = before ?? 0;
         if (!chosen) {
             recs.push({
-                id: `right-size:${v.name}`, kind: "right-size", variant: v.name, title: `Right-size ${v.name}: no measured capacity`, recommended: false,
-                monthlyBeforeUsd: before === null ? null : r2(before), monthlyAfterUsd: null, monthlySavingUsd: null,
+                id: `right-size:${v.name}`,
+                kind: "right-size",
+                variant: v.name,
+                title: `Right-size ${v.name}: no measured capacity`,
+                recommended: false,
+                monthlyBeforeUsd: before === null ? null : r2(before),
+                monthlyAfterUsd: null,
+                monthlySavingUsd: null,
                 risk: "Without a capacity measurement within the SLO the current size is kept.",
-                arithmetic: [`no instance type has a measured throughput with p99 <= ${slo} ms and a price (measured: ${input.capacity.map((c) => `${c.instanceType} p99 ${c.latencyMs.toFixed(1)} ms`).join(", ") || "none"}); run the loadtest step (local) or an Inference Recommender job (aws)`],
+                arithmetic: [
+                    `no instance type has a measured throughput with p99 <= ${slo} ms and a price (measured: ${input.capacity.map((c) => `${c.instanceType} p99 ${c.latencyMs.toFixed(1)} ms`).join(", ") || "none"}); run the loadtest step (local) or an Inference Recommender job (aws)`,
+                ],
                 changes: [],
             });
         } else {
             const same = chosen.instanceType === v.instanceType && chosen.count === count;
             const arithmetic = [
                 `observed peak ${peak} invocations/min (p50 ${t.perMinute.p50}, p95 ${t.perMinute.p95}, p99 ${t.perMinute.p99}) x (1 + headroom ${o.headroom}) = ${need.toFixed(1)}/min = ${(need / 60).toFixed(2)} req/s`,
-                ...opts.slice(0, 5).map((s) => `${s.instanceType}: capacity ${s.capacity.rpsPerInstance.toFixed(1)} req/s per instance (p99 ${s.capacity.latencyMs.toFixed(2)} ms <= ${slo} ms) -> max(${haMin} ${prod ? "(prod HA minimum)" : "(minimum)"}, ceil(${(need / 60).toFixed(2)} / ${s.capacity.rpsPerInstance.toFixed(1)})) = ${s.count} x $${s.hourlyUsd}/h x ${HOURS_PER_MONTH} h = $${s.monthlyUsd.toFixed(2)}/month`),
+                ...opts
+                    .slice(0, 5)
+                    .map(
+                        (s) =>
+                            `${s.instanceType}: capacity ${s.capacity.rpsPerInstance.toFixed(1)} req/s per instance (p99 ${s.capacity.latencyMs.toFixed(2)} ms <= ${slo} ms) -> max(${haMin} ${prod ? "(prod HA minimum)" : "(minimum)"}, ceil(${(need / 60).toFixed(2)} / ${s.capacity.rpsPerInstance.toFixed(1)})) = ${s.count} x $${s.hourlyUsd}/h x ${HOURS_PER_MONTH} h = $${s.monthlyUsd.toFixed(2)}/month`,
+                    ),
                 `current: ${count} x ${v.instanceType} = ${usd(before)}/month${capOf(v.instanceType) ? "" : " (not measured)"}`,
             ];
             const saving = before === null ? null : before - chosen.monthlyUsd;
             const recommended = !same && (saving === null || saving > 0.005);
             if (recommended) variantAfter = chosen.monthlyUsd;
             recs.push({
-                id: `right-size:${v.name}`, kind: "right-size", variant: v.name,
-                title: same ? `${v.name}: ${count} x ${v.instanceType} is already the cheapest size that meets the SLO at peak + ${Math.round(o.headroom * 100)}%` : `${v.name}: ${count} x ${v.instanceType} -> ${chosen.count} x ${chosen.instanceType}`,
+                id: `right-size:${v.name}`,
+                kind: "right-size",
+                variant: v.name,
+                title: same
+                    ? `${v.name}: ${count} x ${v.instanceType} is already the cheapest size that meets the SLO at peak + ${Math.round(o.headroom * 100)}%`
+                    : `${v.name}: ${count} x ${v.instanceType} -> ${chosen.count} x ${chosen.instanceType}`,
                 recommended,
-                monthlyBeforeUsd: before === null ? null : r2(before), monthlyAfterUsd: r2(chosen.monthlyUsd), monthlySavingUsd: saving === null ? null : r2(saving),
+                monthlyBeforeUsd: before === null ? null : r2(before),
+                monthlyAfterUsd: r2(chosen.monthlyUsd),
+                monthlySavingUsd: saving === null ? null : r2(saving),
                 risk: `Sized on ${t.minutes} min of observed traffic; a peak above ${need.toFixed(0)}/min (observed x ${1 + o.headroom}) relies on autoscaling. Capacity: ${chosen.capacity.source}.`,
                 arithmetic,
-                changes: same ? [] : [
-                    { key: `${prefix}.instanceType`, value: chosen.instanceType },
-                    { key: `${prefix}.initialInstanceCount`, value: chosen.count },
-                ],
+                changes: same
+                    ? []
+                    : [
+                          { key: `${prefix}.instanceType`, value: chosen.instanceType },
+                          { key: `${prefix}.initialInstanceCount`, value: chosen.count },
+                      ],
             });
             // autoscaling plan for this variant at the chosen size
             const capRpm = chosen.capacity.rpsPerInstance * 60;
@@ -300,9 +396,23 @@ export function optimize(input: OptimizeInput): OptimizeReport {
             // the same replay under the current policy, at the current type's price
             const a0 = cfg.endpoint.autoscaling;
             let inst0 = 0;
-            for (const p of t.series) inst0 += Math.min(a0.maxCapacity, Math.max(a0.minCapacity, count, Math.ceil(p.invocations / a0.targetInvocationsPerInstance - 1e-9)));
-            plans.push({ variant: v.name, target, min, max, instanceHoursPerMonth: meanInst * HOURS_PER_MONTH, hourlyUsd: chosen.hourlyUsd, minHourly: Number.isFinite(minHourlyInst) ? minHourlyInst : min, currentInstanceHoursPerMonth: (inst0 / t.series.length) * HOURS_PER_MONTH, currentHourlyUsd: price ?? chosen.hourlyUsd });
-            if (target === MAX_TARGET_INVOCATIONS) notes.push(`variant ${v.name}: the measured capacity (${capRpm.toFixed(0)}/min per instance) exceeds the config's maximum target ${MAX_TARGET_INVOCATIONS}; target clamped`);
+            for (const p of t.series)
+                inst0 += Math.min(a0.maxCapacity, Math.max(a0.minCapacity, count, Math.ceil(p.invocations / a0.targetInvocationsPerInstance - 1e-9)));
+            plans.push({
+                variant: v.name,
+                target,
+                min,
+                max,
+                instanceHoursPerMonth: meanInst * HOURS_PER_MONTH,
+                hourlyUsd: chosen.hourlyUsd,
+                minHourly: Number.isFinite(minHourlyInst) ? minHourlyInst : min,
+                currentInstanceHoursPerMonth: (inst0 / t.series.length) * HOURS_PER_MONTH,
+                currentHourlyUsd: price ?? chosen.hourlyUsd,
+            });
+            if (target === MAX_TARGET_INVOCATIONS)
+                notes.push(
+                    `variant ${v.name}: the measured capacity (${capRpm.toFixed(0)}/min per instance) exceeds the config's maximum target ${MAX_TARGET_INVOCATIONS}; target clamped`,
+                );
 
             // 2. serverless
             const durMs = t.meanLatencyMs ?? chosen.capacity.p50Ms ?? chosen.capacity.latencyMs;
@@ -313,13 +423,17 @@ export function optimize(input: OptimizeInput): OptimizeReport {
             const maxConc = Math.min(SERVERLESS_MAX_CONCURRENCY, Math.max(1, Math.ceil((need / 60) * (durMs / 1000))));
             const coldShare = t.total > 0 ? (t.activeAfterIdleShare * t.series.filter((p) => p.invocations > 0).length) / t.total : 0;
             const coldFits = o.coldStartMs + durMs <= slo || coldShare < 0.01;
-            const cheaper = sless < (recommended ? chosen.monthlyUsd : before ?? Infinity);
+            const cheaper = sless < (recommended ? chosen.monthlyUsd : (before ?? Infinity));
             const blockers = serverlessBlockers(cfg, o.allowServerlessOutsideVpc);
             recs.push({
-                id: `serverless:${v.name}`, kind: "serverless", variant: v.name,
+                id: `serverless:${v.name}`,
+                kind: "serverless",
+                variant: v.name,
                 title: `${v.name}: SageMaker Serverless Inference (${o.serverlessMemoryMb} MB, max concurrency ${maxConc})`,
                 recommended: cheaper && coldFits && blockers.length === 0,
-                monthlyBeforeUsd: r2(variantAfter), monthlyAfterUsd: r2(sless), monthlySavingUsd: r2(variantAfter - sless),
+                monthlyBeforeUsd: r2(variantAfter),
+                monthlyAfterUsd: r2(sless),
+                monthlySavingUsd: r2(variantAfter - sless),
                 risk: `${blockers.length ? `REJECTED: the stack uses features Serverless Inference does not support: ${blockers.join("; ")}. ` : ""}${coldFits ? "" : "REJECTED: cold starts break the SLO. "}Cold start assumed ${o.coldStartMs} ms (measure it); about ${(100 * coldShare).toFixed(2)}% of requests arrive after an idle minute (a cold start is likely), ${coldShare < 0.01 ? "below" : "not below"} the 1% that p99 tolerates. Provisioned concurrency would remove cold starts but its rate is not in the price table (unknown).${cheaper ? "" : " Not cheaper at the observed volume."}`,
                 arithmetic: [
                     `monthly invocations = mean ${t.perMinute.mean.toFixed(2)}/min x ${MINUTES_PER_MONTH} = ${Math.round(monthlyInv)}`,
@@ -329,20 +443,34 @@ export function optimize(input: OptimizeInput): OptimizeReport {
                     `p99 check: cold start ${o.coldStartMs} ms + ${durMs.toFixed(2)} ms ${o.coldStartMs + durMs <= slo ? "<=" : ">"} SLO ${slo} ms; cold-start share ${(100 * coldShare).toFixed(2)}%`,
                 ],
                 // prod: no config change would be accepted (the stack config refuses serverless there), so none is listed
-                changes: prod ? [] : [
-                    { key: `${prefix}.serverless`, value: { memorySizeInMb: o.serverlessMemoryMb, maxConcurrency: maxConc } },
-                    { key: `${prefix}.instanceType`, value: null },
-                    { key: `${prefix}.initialInstanceCount`, value: null },
-                    // no data capture on serverless (a blocker above until captureSamplingPercentage is 0): the monitors have nothing to read
-                    ...(cfg.monitoring.serverlessMonitor ? [{ key: "monitoring.serverlessMonitor", value: false }] : []),
-                    ...(cfg.monitoring.modelMonitorSchedule ? [{ key: "monitoring.modelMonitorSchedule", value: false }] : []),
-                    // a schedule scales instances: with the only variant serverless there are none
-                    ...(cfg.endpoint.autoscaling.schedule ? [{ key: "endpoint.autoscaling.schedule", value: null }] : []),
-                ],
+                changes: prod
+                    ? []
+                    : [
+                          { key: `${prefix}.serverless`, value: { memorySizeInMb: o.serverlessMemoryMb, maxConcurrency: maxConc } },
+                          { key: `${prefix}.instanceType`, value: null },
+                          { key: `${prefix}.initialInstanceCount`, value: null },
+                          // no data capture on serverless (a blocker above until captureSamplingPercentage is 0): the monitors have nothing to read
+                          ...(cfg.monitoring.serverlessMonitor ? [{ key: "monitoring.serverlessMonitor", value: false }] : []),
+                          ...(cfg.monitoring.modelMonitorSchedule ? [{ key: "monitoring.modelMonitorSchedule", value: false }] : []),
+                          // a schedule scales instances: with the only variant serverless there are none
+                          ...(cfg.endpoint.autoscaling.schedule ? [{ key: "endpoint.autoscaling.schedule", value: null }] : []),
+                      ],
             });
             if (cheaper && coldFits && !blockers.length) variantAfter = Math.min(variantAfter, sless);
             if (durMs > 60_000 || o.payloadBytes > 4 * 1024 * 1024) {
-                recs.push({ id: `async:${v.name}`, kind: "async-inference", variant: v.name, title: `${v.name}: asynchronous inference`, recommended: true, monthlyBeforeUsd: null, monthlyAfterUsd: null, monthlySavingUsd: null, risk: "Callers must poll or subscribe to results.", arithmetic: [`latency ${durMs.toFixed(0)} ms / payload ${o.payloadBytes} B exceed real-time (60 s) / serverless (4 MB) limits`], changes: [] });
+                recs.push({
+                    id: `async:${v.name}`,
+                    kind: "async-inference",
+                    variant: v.name,
+                    title: `${v.name}: asynchronous inference`,
+                    recommended: true,
+                    monthlyBeforeUsd: null,
+                    monthlyAfterUsd: null,
+                    monthlySavingUsd: null,
+                    risk: "Callers must poll or subscribe to results.",
+                    arithmetic: [`latency ${durMs.toFixed(0)} ms / payload ${o.payloadBytes} B exceed real-time (60 s) / serverless (4 MB) limits`],
+                    changes: [],
+                });
             }
         }
         after += variantAfter;
@@ -362,13 +490,23 @@ export function optimize(input: OptimizeInput): OptimizeReport {
         const peakCost = plans.reduce((s, p) => s + p.currentInstanceHoursPerMonth * p.currentHourlyUsd, 0);
         const planCost = plans.reduce((s, p) => s + p.instanceHoursPerMonth * p.hourlyUsd, 0);
         recs.push({
-            id: "autoscaling", kind: "autoscaling", title: `Autoscaling: SageMakerVariantInvocationsPerInstance target ${target}, min ${min}, max ${max}`,
+            id: "autoscaling",
+            kind: "autoscaling",
+            title: `Autoscaling: SageMakerVariantInvocationsPerInstance target ${target}, min ${min}, max ${max}`,
             recommended: changes.length > 0,
-            monthlyBeforeUsd: r2(peakCost), monthlyAfterUsd: r2(planCost), monthlySavingUsd: r2(peakCost - planCost),
+            monthlyBeforeUsd: r2(peakCost),
+            monthlyAfterUsd: r2(planCost),
+            monthlySavingUsd: r2(peakCost - planCost),
             risk: `Target = measured capacity / (1 + headroom): an instance reaches its SLO-bound throughput at ${Math.round((1 + o.headroom) * 100)}% of the target. Scale-out takes minutes (cooldown ${a.scaleOutCooldownSeconds} s + instance start), so bursts faster than that are absorbed by the headroom only. 'before' = the same minute-by-minute replay under the current policy; maxCapacity is never lowered (room for peaks not in the window).`,
             arithmetic: [
-                ...plans.map((p) => `${p.variant}: target = floor(capacity/min / ${1 + o.headroom}) = ${p.target}; min = max(${haMin}, ceil(p50 / target)) = ${p.min}; max = ceil(peak / target) = ${p.max}; replaying the window minute by minute: ${(p.instanceHoursPerMonth / HOURS_PER_MONTH).toFixed(2)} instances on average = ${p.instanceHoursPerMonth.toFixed(0)} instance-h/month x $${p.hourlyUsd}/h`),
-                ...plans.map((p) => `${p.variant} under the current policy (target ${a.targetInvocationsPerInstance}, min ${a.minCapacity}, max ${a.maxCapacity}): ${(p.currentInstanceHoursPerMonth / HOURS_PER_MONTH).toFixed(2)} instances on average = ${p.currentInstanceHoursPerMonth.toFixed(0)} instance-h/month x $${p.currentHourlyUsd}/h`),
+                ...plans.map(
+                    (p) =>
+                        `${p.variant}: target = floor(capacity/min / ${1 + o.headroom}) = ${p.target}; min = max(${haMin}, ceil(p50 / target)) = ${p.min}; max = ceil(peak / target) = ${p.max}; replaying the window minute by minute: ${(p.instanceHoursPerMonth / HOURS_PER_MONTH).toFixed(2)} instances on average = ${p.instanceHoursPerMonth.toFixed(0)} instance-h/month x $${p.hourlyUsd}/h`,
+                ),
+                ...plans.map(
+                    (p) =>
+                        `${p.variant} under the current policy (target ${a.targetInvocationsPerInstance}, min ${a.minCapacity}, max ${a.maxCapacity}): ${(p.currentInstanceHoursPerMonth / HOURS_PER_MONTH).toFixed(2)} instances on average = ${p.currentInstanceHoursPerMonth.toFixed(0)} instance-h/month x $${p.currentHourlyUsd}/h`,
+                ),
             ],
             changes,
         });
@@ -376,15 +514,24 @@ export function optimize(input: OptimizeInput): OptimizeReport {
         // Savings Plans: the steady baseline = the lowest hourly instance count of the window
         const baselineHourly = plans.reduce((s, p) => s + p.minHourly * p.hourlyUsd, 0);
         const spKnown = plans.every((p) => {
-            const type = recs.find((r) => r.id === `right-size:${p.variant}`)?.changes.find((c) => c.key.endsWith("instanceType"))?.value ?? cfg.endpoint.variants.find((v) => v.name === p.variant)?.instanceType;
+            const type =
+                recs.find((r) => r.id === `right-size:${p.variant}`)?.changes.find((c) => c.key.endsWith("instanceType"))?.value ??
+                cfg.endpoint.variants.find((v) => v.name === p.variant)?.instanceType;
             return typeof type === "string" && typeof input.hosting.savingsPlan[type] === "number";
         });
         recs.push({
-            id: "savings-plan", kind: "savings-plan", title: `SageMaker Savings Plan commitment of $${baselineHourly.toFixed(3)}/h (the steady baseline)`,
+            id: "savings-plan",
+            kind: "savings-plan",
+            title: `SageMaker Savings Plan commitment of $${baselineHourly.toFixed(3)}/h (the steady baseline)`,
             recommended: baselineHourly > 0 && prod,
-            monthlyBeforeUsd: r2(baselineHourly * HOURS_PER_MONTH), monthlyAfterUsd: null, monthlySavingUsd: null,
+            monthlyBeforeUsd: r2(baselineHourly * HOURS_PER_MONTH),
+            monthlyAfterUsd: null,
+            monthlySavingUsd: null,
             risk: `${spKnown ? "" : "Savings Plan rates are unknown (null in the price table): the saving is not computed rather than guessed. "}A commitment is paid whether used or not for 1 or 3 years; ${prod ? "" : "not recommended for a non-prod stack that may be torn down; "}committing only the lowest hourly usage of the window keeps it fully used.`,
-            arithmetic: plans.map((p) => `${p.variant}: lowest hourly instance count under the autoscaling plan ${p.minHourly} x $${p.hourlyUsd}/h on-demand = $${(p.minHourly * p.hourlyUsd).toFixed(3)}/h`),
+            arithmetic: plans.map(
+                (p) =>
+                    `${p.variant}: lowest hourly instance count under the autoscaling plan ${p.minHourly} x $${p.hourlyUsd}/h on-demand = $${(p.minHourly * p.hourlyUsd).toFixed(3)}/h`,
+            ),
             changes: [],
         });
     }
@@ -393,11 +540,19 @@ export function optimize(input: OptimizeInput): OptimizeReport {
     const idle = input.traffic.length > 0 && input.traffic.every((t) => t.trailingIdleDays >= o.idleDays);
     const inferenceBefore = variants.reduce((s, v) => s + (v.monthlyUsd ?? 0), 0);
     recs.push({
-        id: "idle-endpoint", kind: "idle-endpoint", title: idle ? `Endpoint idle for ${Math.min(...input.traffic.map((t) => t.trailingIdleDays))} days: disable it` : `Endpoint not idle (threshold ${o.idleDays} days without invocations)`,
+        id: "idle-endpoint",
+        kind: "idle-endpoint",
+        title: idle
+            ? `Endpoint idle for ${Math.min(...input.traffic.map((t) => t.trailingIdleDays))} days: disable it`
+            : `Endpoint not idle (threshold ${o.idleDays} days without invocations)`,
         recommended: idle,
-        monthlyBeforeUsd: r2(inferenceBefore), monthlyAfterUsd: idle ? 0 : r2(inferenceBefore), monthlySavingUsd: idle ? r2(inferenceBefore) : 0,
+        monthlyBeforeUsd: r2(inferenceBefore),
+        monthlyAfterUsd: idle ? 0 : r2(inferenceBefore),
+        monthlySavingUsd: idle ? r2(inferenceBefore) : 0,
         risk: "Disabling deletes the endpoint; callers get errors until it is enabled again (a redeploy takes minutes).",
-        arithmetic: input.traffic.map((t) => `${t.variant}: ${t.trailingIdleDays} whole days without invocations at the end of the window (${t.total} invocations in ${t.minutes} min)`),
+        arithmetic: input.traffic.map(
+            (t) => `${t.variant}: ${t.trailingIdleDays} whole days without invocations at the end of the window (${t.total} invocations in ${t.minutes} min)`,
+        ),
         changes: idle ? [{ key: "endpoint.enabled", value: false }] : [],
     });
     if (idle) after = 0;
@@ -411,13 +566,22 @@ export function optimize(input: OptimizeInput): OptimizeReport {
         const schedule = { scaleDownCron: `cron(0 ${h1} ? * * *)`, scaleUpCron: `cron(0 ${h0} ? * MON-FRI *)`, timezone: "UTC", minOutsideHours: 1 };
         // the same weekly share the policy pack's estimate uses (nights, and weekends from Friday evening)
         const share = scaledDownShareOfWeek(schedule.scaleDownCron, schedule.scaleUpCron);
-        const extra = cfg.endpoint.variants.reduce((s, v) => s + (v.instanceType ? Math.max(0, (v.initialInstanceCount ?? 1) - 1) * (hourly(v.instanceType) ?? 0) : 0), 0);
+        const extra = cfg.endpoint.variants.reduce(
+            (s, v) => s + (v.instanceType ? Math.max(0, (v.initialInstanceCount ?? 1) - 1) * (hourly(v.instanceType) ?? 0) : 0),
+            0,
+        );
         const saving = extra * share * HOURS_PER_MONTH;
-        const same = cfg.endpoint.autoscaling.schedule?.scaleDownCron === schedule.scaleDownCron && cfg.endpoint.autoscaling.schedule?.scaleUpCron === schedule.scaleUpCron;
+        const same =
+            cfg.endpoint.autoscaling.schedule?.scaleDownCron === schedule.scaleDownCron &&
+            cfg.endpoint.autoscaling.schedule?.scaleUpCron === schedule.scaleUpCron;
         recs.push({
-            id: "scheduled-scale-down", kind: "scheduled-scale-down", title: `Dev: scale to the minimum outside ${h0}:00-${h1}:00 UTC on weekdays and over the weekend`,
+            id: "scheduled-scale-down",
+            kind: "scheduled-scale-down",
+            title: `Dev: scale to the minimum outside ${h0}:00-${h1}:00 UTC on weekdays and over the weekend`,
             recommended: saving > 0 && !same,
-            monthlyBeforeUsd: r2(inferenceBefore), monthlyAfterUsd: r2(inferenceBefore - saving), monthlySavingUsd: r2(saving),
+            monthlyBeforeUsd: r2(inferenceBefore),
+            monthlyAfterUsd: r2(inferenceBefore - saving),
+            monthlySavingUsd: r2(saving),
             risk: `Real-time variants cannot scale below 1 instance (scale to zero needs inference components), so the saving is the instances above 1 while scaled down${saving > 0 ? "" : " (none: every variant already runs 1 instance; a serverless variant or endpoint.enabled: false would remove the rest)"}; off-hours traffic is then served by 1 instance per variant. Observed off-hours traffic: ${offTraffic.toFixed(2)} invocations/min summed over those hours.${same ? " Already configured." : ""}`,
             arithmetic: [
                 `${schedule.scaleDownCron} .. ${schedule.scaleUpCron}: scaled down ${(share * 168).toFixed(0)} of 168 hours a week (${(share * 100).toFixed(1)}%)`,
@@ -430,8 +594,13 @@ export function optimize(input: OptimizeInput): OptimizeReport {
     // managed spot training
     if (!cfg.training.useSpot) {
         recs.push({
-            id: "spot-training", kind: "spot-training", title: "Managed spot training with checkpointing",
-            recommended: true, monthlyBeforeUsd: null, monthlyAfterUsd: null, monthlySavingUsd: null,
+            id: "spot-training",
+            kind: "spot-training",
+            title: "Managed spot training with checkpointing",
+            recommended: true,
+            monthlyBeforeUsd: null,
+            monthlyAfterUsd: null,
+            monthlySavingUsd: null,
             risk: "Spot capacity can be reclaimed: the training step already checkpoints to S3 with spot (CheckpointConfig, MaxWaitTimeInSeconds >= MaxRuntimeInSeconds; lib/aws/training.ts), but a run can wait for capacity and take longer. Training rates (on-demand and spot) are not in the price table, so the saving is not computed; SageMaker reports the realised saving per job (BillableTimeInSeconds vs TrainingTimeInSeconds).",
             arithmetic: [
                 input.tuning
@@ -446,17 +615,44 @@ export function optimize(input: OptimizeInput): OptimizeReport {
     // fixed monthly costs
     const fixed: FixedCost[] = [];
     const nEp = cfg.network.interfaceEndpoints.length || 10;
-    fixed.push({ item: `VPC interface endpoints (${nEp} x ${cfg.network.interfaceEndpointAzs} AZ)`, monthlyUsd: r2(nEp * cfg.network.interfaceEndpointAzs * input.infra.interfaceEndpointPerAzHour * HOURS_PER_MONTH), arithmetic: `${nEp} endpoints x ${cfg.network.interfaceEndpointAzs} AZs x $${input.infra.interfaceEndpointPerAzHour}/h x ${HOURS_PER_MONTH} h (network.interfaceEndpoints / interfaceEndpointAzs; data processed extra)`, source: input.infra.source });
-    fixed.push({ item: "NAT gateway", monthlyUsd: cfg.network.allowInternetEgress ? r2(input.infra.natGatewayHour * HOURS_PER_MONTH) : 0, arithmetic: cfg.network.allowInternetEgress ? `1 x $${input.infra.natGatewayHour}/h x ${HOURS_PER_MONTH} h (network.allowInternetEgress: true; data processed extra)` : "none (network.allowInternetEgress: false)", source: input.infra.source });
+    fixed.push({
+        item: `VPC interface endpoints (${nEp} x ${cfg.network.interfaceEndpointAzs} AZ)`,
+        monthlyUsd: r2(nEp * cfg.network.interfaceEndpointAzs * input.infra.interfaceEndpointPerAzHour * HOURS_PER_MONTH),
+        arithmetic: `${nEp} endpoints x ${cfg.network.interfaceEndpointAzs} AZs x $${input.infra.interfaceEndpointPerAzHour}/h x ${HOURS_PER_MONTH} h (network.interfaceEndpoints / interfaceEndpointAzs; data processed extra)`,
+        source: input.infra.source,
+    });
+    fixed.push({
+        item: "NAT gateway",
+        monthlyUsd: cfg.network.allowInternetEgress ? r2(input.infra.natGatewayHour * HOURS_PER_MONTH) : 0,
+        arithmetic: cfg.network.allowInternetEgress
+            ? `1 x $${input.infra.natGatewayHour}/h x ${HOURS_PER_MONTH} h (network.allowInternetEgress: true; data processed extra)`
+            : "none (network.allowInternetEgress: false)",
+        source: input.infra.source,
+    });
     const monthlyInvTotal = variants.reduce((s, v) => s + v.monthlyInvocations, 0);
     if (cfg.audit.useExistingTrail) {
-        fixed.push({ item: "CloudTrail", monthlyUsd: 0, arithmetic: "audit.useExistingTrail: the organisation trail is billed elsewhere", source: input.infra.source });
+        fixed.push({
+            item: "CloudTrail",
+            monthlyUsd: 0,
+            arithmetic: "audit.useExistingTrail: the organisation trail is billed elsewhere",
+            source: input.infra.source,
+        });
     } else {
-        fixed.push({ item: "CloudTrail (management events: first copy free; InvokeEndpoint data events)", monthlyUsd: r2((monthlyInvTotal / 100_000) * input.infra.cloudTrailDataEventsPer100k), arithmetic: `${monthlyInvTotal} data events/month / 100k x $${input.infra.cloudTrailDataEventsPer100k}`, source: input.infra.source });
+        fixed.push({
+            item: "CloudTrail (management events: first copy free; InvokeEndpoint data events)",
+            monthlyUsd: r2((monthlyInvTotal / 100_000) * input.infra.cloudTrailDataEventsPer100k),
+            arithmetic: `${monthlyInvTotal} data events/month / 100k x $${input.infra.cloudTrailDataEventsPer100k}`,
+            source: input.infra.source,
+        });
     }
     const det = input.detective;
     if (!det || det.rules === 0) {
-        fixed.push({ item: "AWS Config rules", monthlyUsd: 0, arithmetic: "none: the stack deploys no AWS Config rules (detective.enabled: false)", source: input.infra.source });
+        fixed.push({
+            item: "AWS Config rules",
+            monthlyUsd: 0,
+            arithmetic: "none: the stack deploys no AWS Config rules (detective.enabled: false)",
+            source: input.infra.source,
+        });
     } else {
         // AWS Config bills per rule evaluation and, for the recorder, per configuration item recorded: both scale with
         // resource changes and the periodic rules' 24 h evaluations, which no input here measures; so no figure.
@@ -469,14 +665,27 @@ export function optimize(input: OptimizeInput): OptimizeReport {
     }
     const gb = (monthlyInvTotal * o.logBytesPerInvocation) / 1e9;
     const stored = gb * (cfg.logs.retentionDays / (HOURS_PER_MONTH / 24));
-    fixed.push({ item: `Log ingestion + storage at ${cfg.logs.retentionDays} d retention`, monthlyUsd: r2(gb * input.infra.logsIngestionPerGb + stored * input.infra.logsStoragePerGbMonth), arithmetic: `${monthlyInvTotal} invocations x ${o.logBytesPerInvocation} B = ${gb.toFixed(3)} GB x $${input.infra.logsIngestionPerGb}/GB + ${stored.toFixed(3)} GB retained x $${input.infra.logsStoragePerGbMonth}/GB-month (estimate: per-invocation log bytes ${o.logBytesPerInvocation}; flow logs not included)`, source: input.infra.source });
+    fixed.push({
+        item: `Log ingestion + storage at ${cfg.logs.retentionDays} d retention`,
+        monthlyUsd: r2(gb * input.infra.logsIngestionPerGb + stored * input.infra.logsStoragePerGbMonth),
+        arithmetic: `${monthlyInvTotal} invocations x ${o.logBytesPerInvocation} B = ${gb.toFixed(3)} GB x $${input.infra.logsIngestionPerGb}/GB + ${stored.toFixed(3)} GB retained x $${input.infra.logsStoragePerGbMonth}/GB-month (estimate: per-invocation log bytes ${o.logBytesPerInvocation}; flow logs not included)`,
+        source: input.infra.source,
+    });
     const fixedTotal = fixed.reduce((s, f) => s + (f.monthlyUsd ?? 0), 0);
 
-    const window = input.traffic[0] ? { from: new Date(input.traffic[0].fromMs).toISOString(), to: new Date(input.traffic[0].toMs).toISOString(), minutes: windowMinutes } : { from: "", to: "", minutes: 0 };
-    if (windowMinutes < 7 * 1440) notes.push(`the traffic window is ${windowMinutes} min: monthly figures extrapolate it (mean per minute x ${MINUTES_PER_MONTH}); base decisions on at least a week of traffic so the daily and weekly shape is in it`);
+    const window = input.traffic[0]
+        ? { from: new Date(input.traffic[0].fromMs).toISOString(), to: new Date(input.traffic[0].toMs).toISOString(), minutes: windowMinutes }
+        : { from: "", to: "", minutes: 0 };
+    if (windowMinutes < 7 * 1440)
+        notes.push(
+            `the traffic window is ${windowMinutes} min: monthly figures extrapolate it (mean per minute x ${MINUTES_PER_MONTH}); base decisions on at least a week of traffic so the daily and weekly shape is in it`,
+        );
     const total = inferenceBefore + fixedTotal;
     const afterTotal = after + fixedTotal;
-    if (afterTotal > cfg.budget.monthlyLimitUsd) notes.push(`after the recommendations the stack still costs $${afterTotal.toFixed(2)}/month, over budget.monthlyLimitUsd $${cfg.budget.monthlyLimitUsd}`);
+    if (afterTotal > cfg.budget.monthlyLimitUsd)
+        notes.push(
+            `after the recommendations the stack still costs $${afterTotal.toFixed(2)}/month, over budget.monthlyLimitUsd $${cfg.budget.monthlyLimitUsd}`,
+        );
     return {
         stack: cfg.stack,
         environment: cfg.environment,
@@ -490,7 +699,16 @@ export function optimize(input: OptimizeInput): OptimizeReport {
         traffic: input.traffic.map(({ series, ...rest }) => rest),
         variants,
         fixed,
-        totals: { inferenceMonthlyUsd: r2(inferenceBefore), fixedMonthlyUsd: r2(fixedTotal), monthlyUsd: r2(total), monthlyInvocations: monthlyInvTotal, costPer1000Usd: monthlyInvTotal > 0 ? total / (monthlyInvTotal / 1000) : null, afterMonthlyUsd: r2(afterTotal), savingMonthlyUsd: r2(total - afterTotal), autoscalingSavingMonthlyUsd: r2(recs.find((x) => x.id === "autoscaling" && x.recommended)?.monthlySavingUsd ?? 0) },
+        totals: {
+            inferenceMonthlyUsd: r2(inferenceBefore),
+            fixedMonthlyUsd: r2(fixedTotal),
+            monthlyUsd: r2(total),
+            monthlyInvocations: monthlyInvTotal,
+            costPer1000Usd: monthlyInvTotal > 0 ? total / (monthlyInvTotal / 1000) : null,
+            afterMonthlyUsd: r2(afterTotal),
+            savingMonthlyUsd: r2(total - afterTotal),
+            autoscalingSavingMonthlyUsd: r2(recs.find((x) => x.id === "autoscaling" && x.recommended)?.monthlySavingUsd ?? 0),
+        },
         recommendations: recs,
         notes,
         sources: { hosting: `${input.hosting.source} (as of ${input.hosting.asOf})`, infrastructure: `${input.infra.source} (as of ${input.infra.asOf})` },

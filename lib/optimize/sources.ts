@@ -30,20 +30,31 @@ export function readJson(file: string, what: string): any {
 export function loadHostingPrices(region: string, file = HOSTING_PRICE_FILE): HostingPrices {
     const t = readJson(file, "SageMaker price table");
     const reg = t.regions?.[region]?.hosting;
-    if (!reg) throw new Error(`${file}: no hosting prices for region ${region} (regions: ${Object.keys(t.regions ?? {}).join(", ")}); add the region's prices from ${t.sources?.["price-list-api"] ?? "the AWS Price List API"}`);
+    if (!reg)
+        throw new Error(
+            `${file}: no hosting prices for region ${region} (regions: ${Object.keys(t.regions ?? {}).join(", ")}); add the region's prices from ${t.sources?.["price-list-api"] ?? "the AWS Price List API"}`,
+        );
     const onDemand: Record<string, number> = {};
     const savingsPlan: Record<string, number | null> = {};
     for (const [k, v] of Object.entries<any>(reg)) {
         if (typeof v?.onDemand === "number") onDemand[k] = v.onDemand;
         savingsPlan[k] = typeof v?.savingsPlan1yNoUpfront === "number" ? v.savingsPlan1yNoUpfront : null;
     }
-    return { onDemand, savingsPlan, asOf: String(t.asOf), source: `policies/data/${path.basename(file)} (${t.sources?.["aws-pricing-page"] ?? "AWS pricing"})` };
+    return {
+        onDemand,
+        savingsPlan,
+        asOf: String(t.asOf),
+        source: `policies/data/${path.basename(file)} (${t.sources?.["aws-pricing-page"] ?? "AWS pricing"})`,
+    };
 }
 
 export function loadInfraPrices(region: string, file = INFRA_PRICE_FILE): InfraPrices {
     const t = readJson(file, "infrastructure price table");
     const reg = t.regions?.[region];
-    if (!reg) throw new Error(`${file}: no infrastructure prices for region ${region} (regions: ${Object.keys(t.regions ?? {}).join(", ")}); add them from the pages listed under 'sources'`);
+    if (!reg)
+        throw new Error(
+            `${file}: no infrastructure prices for region ${region} (regions: ${Object.keys(t.regions ?? {}).join(", ")}); add them from the pages listed under 'sources'`,
+        );
     const get = (k: string): number => {
         const v = reg[k]?.usd;
         if (typeof v !== "number") throw new Error(`${file}: regions.${region}.${k}.usd is missing or not a number`);
@@ -58,7 +69,8 @@ export function loadInfraPrices(region: string, file = INFRA_PRICE_FILE): InfraP
         serverlessPerGbSecond: get("serverlessPerGbSecond"),
         serverlessPerGbProcessed: get("serverlessPerGbProcessed"),
         // null in the table = unknown (recommendations needing it say so)
-        serverlessProvisionedConcurrencyPerGbSecond: typeof reg.serverlessProvisionedConcurrencyPerGbSecond?.usd === "number" ? reg.serverlessProvisionedConcurrencyPerGbSecond.usd : null,
+        serverlessProvisionedConcurrencyPerGbSecond:
+            typeof reg.serverlessProvisionedConcurrencyPerGbSecond?.usd === "number" ? reg.serverlessProvisionedConcurrencyPerGbSecond.usd : null,
         asOf: String(t.asOf),
         source: `policies/data/${path.basename(file)} (${Object.values(t.sources ?? {}).join(", ")})`,
     };
@@ -72,15 +84,27 @@ export interface AwsInputs {
 }
 
 /** AWS: traffic from CloudWatch GetMetricData, capacity from an Inference Recommender job (when named). */
-export async function awsInputs(cfg: OptimizerConfig, o: { cw: CloudWatchClient; sm: SageMakerClient; fromMs: number; toMs: number; endpointName?: string; recommenderJob?: string }): Promise<AwsInputs> {
+export async function awsInputs(
+    cfg: OptimizerConfig,
+    o: { cw: CloudWatchClient; sm: SageMakerClient; fromMs: number; toMs: number; endpointName?: string; recommenderJob?: string },
+): Promise<AwsInputs> {
     const endpointName = o.endpointName ?? `${cfg.namePrefix}-endpoint`;
     const notes: string[] = [];
-    const res = await trafficFromCloudWatch(o.cw, endpointName, cfg.endpoint.variants.map((v) => v.name), o.fromMs, o.toMs);
+    const res = await trafficFromCloudWatch(
+        o.cw,
+        endpointName,
+        cfg.endpoint.variants.map((v) => v.name),
+        o.fromMs,
+        o.toMs,
+    );
     notes.push(`CloudWatch GetMetricData: ${res.requests} request(s) for ${endpointName}`, ...res.partial.map((p) => `CloudWatch: ${p}`));
     let capacity: Capacity[] = [];
     if (o.recommenderJob) {
         const d = await o.sm.send(new DescribeInferenceRecommendationsJobCommand({ JobName: o.recommenderJob }));
-        if (d.Status !== "COMPLETED") throw new Error(`Inference Recommender job ${o.recommenderJob} is ${d.Status}${d.FailureReason ? ` (${d.FailureReason})` : ""}: wait for COMPLETED or name another job with --recommender-job`);
+        if (d.Status !== "COMPLETED")
+            throw new Error(
+                `Inference Recommender job ${o.recommenderJob} is ${d.Status}${d.FailureReason ? ` (${d.FailureReason})` : ""}: wait for COMPLETED or name another job with --recommender-job`,
+            );
         const rc = capacityFromRecommender(recommendationRows(d), cfg.pipeline.latencySloMs, o.recommenderJob);
         capacity = rc.capacity;
         notes.push(...rc.skipped.map((s) => `Inference Recommender row skipped: ${s}`));

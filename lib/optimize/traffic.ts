@@ -48,14 +48,26 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
 }
 
 /** Fills idle minutes with 0 and computes the statistics of one variant's per-minute counts in [fromMs, toMs). */
-export function summariseTraffic(variant: string, points: Map<number, { n: number; latSum: number; latN: number }>, fromMs: number, toMs: number): VariantTraffic {
+export function summariseTraffic(
+    variant: string,
+    points: Map<number, { n: number; latSum: number; latN: number }>,
+    fromMs: number,
+    toMs: number,
+): VariantTraffic {
     const start = Math.floor(fromMs / MINUTE) * MINUTE;
     const end = Math.ceil(toMs / MINUTE) * MINUTE;
     if (!(end > start)) throw new Error(`traffic window ${new Date(fromMs).toISOString()}..${new Date(toMs).toISOString()} is empty: give --from before --to`);
     const series: MinutePoint[] = [];
-    const hourSum = new Array(24).fill(0), hourN = new Array(24).fill(0);
-    const daySum = new Array(7).fill(0), dayN = new Array(7).fill(0);
-    let total = 0, latW = 0, latTotal = 0, lastActive = -1, activeAfterIdle = 0, active = 0;
+    const hourSum = new Array(24).fill(0),
+        hourN = new Array(24).fill(0);
+    const daySum = new Array(7).fill(0),
+        dayN = new Array(7).fill(0);
+    let total = 0,
+        latW = 0,
+        latTotal = 0,
+        lastActive = -1,
+        activeAfterIdle = 0,
+        active = 0;
     let prevIdle = true;
     for (let t = start; t < end; t += MINUTE) {
         const p = points.get(t);
@@ -87,7 +99,13 @@ export function summariseTraffic(variant: string, points: Map<number, { n: numbe
         toMs: end,
         minutes: series.length,
         total,
-        perMinute: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), peak: sorted[sorted.length - 1] ?? 0, mean: total / series.length },
+        perMinute: {
+            p50: percentile(sorted, 50),
+            p95: percentile(sorted, 95),
+            p99: percentile(sorted, 99),
+            peak: sorted[sorted.length - 1] ?? 0,
+            mean: total / series.length,
+        },
         hourly: hourSum.map((s, i) => (hourN[i] ? s / hourN[i] : 0)),
         weekly: daySum.map((s, i) => (dayN[i] ? s / dayN[i] : 0)),
         trailingIdleDays: Math.floor(idleMs / 86_400_000),
@@ -165,12 +183,17 @@ export function parseEmf(text: string, endpointName?: string, exclude: { fromMs:
  * `exclude`: windows whose EMF documents are not traffic (the load test's own requests: an EMF document is stamped at
  * the end of its flush interval, so a window should end one interval after the load test).
  */
-export function trafficFromEmf(text: string, opts: { endpointName?: string; fromMs?: number; toMs?: number; variants?: string[]; exclude?: { fromMs: number; toMs: number }[] }): { traffic: VariantTraffic[]; parse: EmfParse } {
+export function trafficFromEmf(
+    text: string,
+    opts: { endpointName?: string; fromMs?: number; toMs?: number; variants?: string[]; exclude?: { fromMs: number; toMs: number }[] },
+): { traffic: VariantTraffic[]; parse: EmfParse } {
     const parse = parseEmf(text, opts.endpointName, opts.exclude);
     const fromMs = opts.fromMs ?? parse.firstMs;
     const toMs = opts.toMs ?? (parse.lastMs !== undefined ? Math.floor(parse.lastMs / MINUTE) * MINUTE + MINUTE : undefined);
     if (fromMs === undefined || toMs === undefined) {
-        throw new Error(`the EMF metrics hold no Invocations${opts.endpointName ? ` of endpoint ${opts.endpointName}` : ""} (${parse.lines} lines, ${parse.skipped} skipped): send traffic to the endpoint (or run the loadtest step) first, or give --from/--to`);
+        throw new Error(
+            `the EMF metrics hold no Invocations${opts.endpointName ? ` of endpoint ${opts.endpointName}` : ""} (${parse.lines} lines, ${parse.skipped} skipped): send traffic to the endpoint (or run the loadtest step) first, or give --from/--to`,
+        );
     }
     const names = new Set([...(opts.variants ?? []), ...parse.byVariant.keys()]);
     const traffic = [...names].map((v) => {

@@ -97,7 +97,11 @@ const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 export class LocalModelRegistry {
     readonly root: string;
-    constructor(root: string, private readonly arnPrefix = "arn:aws:sagemaker:us-east-1:000000000000", private readonly now: () => Date = () => new Date()) {
+    constructor(
+        root: string,
+        private readonly arnPrefix = "arn:aws:sagemaker:us-east-1:000000000000",
+        private readonly now: () => Date = () => new Date(),
+    ) {
         this.root = path.resolve(root);
     }
 
@@ -124,7 +128,8 @@ export class LocalModelRegistry {
 
     describeGroup(group: string): ModelPackageGroup {
         const file = path.join(this.groupDir(group), "group.json");
-        if (!fs.existsSync(file)) throw new RegistryError(`model package group '${group}' does not exist in ${this.root}; create it with createGroup (the register step does)`);
+        if (!fs.existsSync(file))
+            throw new RegistryError(`model package group '${group}' does not exist in ${this.root}; create it with createGroup (the register step does)`);
         return JSON.parse(fs.readFileSync(file, "utf8")) as ModelPackageGroup;
     }
 
@@ -132,15 +137,17 @@ export class LocalModelRegistry {
     list(group: string, status?: ApprovalStatus): ModelPackage[] {
         this.describeGroup(group);
         const dir = path.join(this.groupDir(group), "packages");
-        return fs
-            .readdirSync(dir)
-            .filter((f) => /^\d+\.json$/.test(f))
-            .map((f) => fs.readFileSync(path.join(dir, f), "utf8"))
-            // An empty file is a version being registered right now by another process: not listed yet.
-            .filter((text) => text.length > 0)
-            .map((text) => JSON.parse(text) as ModelPackage)
-            .sort((a, b) => a.ModelPackageVersion - b.ModelPackageVersion)
-            .filter((p) => !status || p.ModelApprovalStatus === status);
+        return (
+            fs
+                .readdirSync(dir)
+                .filter((f) => /^\d+\.json$/.test(f))
+                .map((f) => fs.readFileSync(path.join(dir, f), "utf8"))
+                // An empty file is a version being registered right now by another process: not listed yet.
+                .filter((text) => text.length > 0)
+                .map((text) => JSON.parse(text) as ModelPackage)
+                .sort((a, b) => a.ModelPackageVersion - b.ModelPackageVersion)
+                .filter((p) => !status || p.ModelApprovalStatus === status)
+        );
     }
 
     describe(group: string, version: number): ModelPackage {
@@ -193,14 +200,18 @@ export class LocalModelRegistry {
                 Containers: [{ Image: input.image, ModelDataUrl: input.modelDataUrl, Framework: "XGBOOST", FrameworkVersion: "1.7" }],
                 SupportedContentTypes: ["text/csv", "application/json"],
                 SupportedResponseMIMETypes: ["text/csv", "application/json"],
-                ...(input.instanceTypes ? { SupportedRealtimeInferenceInstanceTypes: input.instanceTypes, SupportedTransformInstanceTypes: input.instanceTypes } : {}),
+                ...(input.instanceTypes
+                    ? { SupportedRealtimeInferenceInstanceTypes: input.instanceTypes, SupportedTransformInstanceTypes: input.instanceTypes }
+                    : {}),
             },
             ...(input.modelQualityStatisticsUri
                 ? {
                       ModelMetrics: {
                           ModelQuality: {
                               Statistics: { ContentType: "application/json", S3Uri: input.modelQualityStatisticsUri },
-                              ...(input.modelQualityConstraintsUri ? { Constraints: { ContentType: "application/json", S3Uri: input.modelQualityConstraintsUri } } : {}),
+                              ...(input.modelQualityConstraintsUri
+                                  ? { Constraints: { ContentType: "application/json", S3Uri: input.modelQualityConstraintsUri } }
+                                  : {}),
                           },
                       },
                   }

@@ -21,5 +21,5 @@
  *   beginGrid/endGrid, render, write) — every text argument is HTML-escaped; `svg()` only accepts
  *   self-contained SVG (no scripts, event handlers or external references).
  */
-export * from './charts';
-export * from './eda';
+export * from "./charts";
+export * from "./eda";

@@ -25,14 +25,14 @@
  * - `batch.ts`    runBatchTransform (SplitType/BatchStrategy/AssembleWith/DataProcessing for CSV)
  * - `loadtest.ts` runLoadTest / runStep (loopback-only step load test with a p99 SLO)
  */
-export * from './config';
-export * from './artifact';
-export * from './model';
-export * from './router';
-export * from './telemetry';
-export * from './capture-writer';
-export * from './server';
-export * from './process';
-export * from './client';
-export * from './batch';
-export * from './loadtest';
+export * from "./config";
+export * from "./artifact";
+export * from "./model";
+export * from "./router";
+export * from "./telemetry";
+export * from "./capture-writer";
+export * from "./server";
+export * from "./process";
+export * from "./client";
+export * from "./batch";
+export * from "./loadtest";

@@ -20,50 +20,57 @@
  * `emulation/sklearn_serving.py` (the scikit-learn serving contract, Debian's python3) and our XGBoost scorer speaking
  * the built-in container's protocol (an EndpointServer with the bare model, no transform).
  */
-import * as http from 'http';
+import * as http from "http";
 
 export interface ContainerAnswer {
-  status: number;
-  contentType: string;
-  body: Buffer;
-  /** 0-based index of the container that answered (the last one on success). */
-  container: number;
+    status: number;
+    contentType: string;
+    body: Buffer;
+    /** 0-based index of the container that answered (the last one on success). */
+    container: number;
 }
 
 export class PipelineChain {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+    private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-  constructor(readonly urls: string[]) {}
+    constructor(readonly urls: string[]) {}
 
-  private post(url: string, body: Buffer, contentType: string | undefined, accept: string | undefined): Promise<{ status: number; contentType: string; body: Buffer }> {
-    return new Promise((resolve, reject) => {
-      const headers: http.OutgoingHttpHeaders = { 'Content-Length': body.length };
-      if (contentType !== undefined) headers['Content-Type'] = contentType;
-      if (accept !== undefined) headers.Accept = accept;
-      const req = http.request(`${url}/invocations`, { method: 'POST', headers, agent: this.agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
-      req.on('error', (e) => reject(new Error(`container ${url} did not answer: ${e.message}`)));
-      req.end(body);
-    });
-  }
-
-  async invoke(body: Buffer, contentType: string | undefined, accept: string | undefined): Promise<ContainerAnswer> {
-    let payload = body;
-    let ct = contentType;
-    for (let i = 0; i < this.urls.length; i++) {
-      const r = await this.post(this.urls[i], payload, ct, accept);
-      if (r.status < 200 || r.status > 299 || i === this.urls.length - 1) return { ...r, container: i };
-      payload = r.body;
-      ct = r.contentType || undefined;
+    private post(
+        url: string,
+        body: Buffer,
+        contentType: string | undefined,
+        accept: string | undefined,
+    ): Promise<{ status: number; contentType: string; body: Buffer }> {
+        return new Promise((resolve, reject) => {
+            const headers: http.OutgoingHttpHeaders = { "Content-Length": body.length };
+            if (contentType !== undefined) headers["Content-Type"] = contentType;
+            if (accept !== undefined) headers.Accept = accept;
+            const req = http.request(`${url}/invocations`, { method: "POST", headers, agent: this.agent }, (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c: Buffer) => chunks.push(c));
+                res.on("end", () =>
+                    resolve({ status: res.statusCode ?? 0, contentType: String(res.headers["content-type"] ?? ""), body: Buffer.concat(chunks) }),
+                );
+                res.on("error", reject);
+            });
+            req.on("error", (e) => reject(new Error(`container ${url} did not answer: ${e.message}`)));
+            req.end(body);
+        });
     }
-    throw new Error('inference pipeline has no containers');
-  }
 
-  close(): void {
-    this.agent.destroy();
-  }
+    async invoke(body: Buffer, contentType: string | undefined, accept: string | undefined): Promise<ContainerAnswer> {
+        let payload = body;
+        let ct = contentType;
+        for (let i = 0; i < this.urls.length; i++) {
+            const r = await this.post(this.urls[i], payload, ct, accept);
+            if (r.status < 200 || r.status > 299 || i === this.urls.length - 1) return { ...r, container: i };
+            payload = r.body;
+            ct = r.contentType || undefined;
+        }
+        throw new Error("inference pipeline has no containers");
+    }
+
+    close(): void {
+        this.agent.destroy();
+    }
 }

@@ -39,10 +39,7 @@ export function schemaDefaults(schema: PolicyConfigSchema | undefined): Record<s
  * validates each policy's entry against its JSON schema, which does not forbid extra properties, so a typo such as
  * `requireCustomerManagedKeys` would silently keep the default; the offline gate and `policy:check` call this first.
  */
-export function packConfigProblems(
-    config: Record<string, unknown>,
-    policies: readonly { name: string; configSchema?: PolicyConfigSchema }[],
-): string[] {
+export function packConfigProblems(config: Record<string, unknown>, policies: readonly { name: string; configSchema?: PolicyConfigSchema }[]): string[] {
     const problems: string[] = [];
     const names = policies.map((p) => p.name);
     const levels = ["advisory", "mandatory", "remediate", "disabled"];
@@ -57,7 +54,8 @@ export function packConfigProblems(
             continue;
         }
         if (typeof value === "string") {
-            if (!levels.includes(value)) problems.push(`"${key}" = ${JSON.stringify(value)}: expected an enforcement level (${levels.join(", ")}) or an object`);
+            if (!levels.includes(value))
+                problems.push(`"${key}" = ${JSON.stringify(value)}: expected an enforcement level (${levels.join(", ")}) or an object`);
             continue;
         }
         if (!value || typeof value !== "object" || Array.isArray(value)) {
@@ -69,7 +67,8 @@ export function packConfigProblems(
             if (!props.includes(k)) problems.push(`"${key}.${k}": unknown setting of policy ${key}; ${suggestion(k, props, (n) => `"${key}.${n}"`)}`);
         }
         const lvl = (value as Record<string, unknown>).enforcementLevel;
-        if (lvl !== undefined && (typeof lvl !== "string" || !levels.includes(lvl))) problems.push(`"${key}.enforcementLevel" = ${JSON.stringify(lvl)}: expected one of ${levels.join(", ")}`);
+        if (lvl !== undefined && (typeof lvl !== "string" || !levels.includes(lvl)))
+            problems.push(`"${key}.enforcementLevel" = ${JSON.stringify(lvl)}: expected one of ${levels.join(", ")}`);
     }
     return problems;
 }

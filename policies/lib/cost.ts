@@ -22,8 +22,11 @@ import { DAYS_PER_MONTH, HOURS_PER_MONTH, runsPerMonth, scaledDownShareOfWeek } 
 import { StackResource, knownOrUndefined, ofType, resolveRefs, toPlain } from "./stack";
 import { isUnknown } from "./unknowns";
 const defaultPrices: PriceTable = require("../data/sagemaker-prices.json");
- 
-const infraPrices: { asOf: string; regions: Record<string, Record<string, { usd: number | null; verified: boolean }>> } = require("../data/aws-infra-prices.json");
+
+const infraPrices: {
+    asOf: string;
+    regions: Record<string, Record<string, { usd: number | null; verified: boolean }>>;
+} = require("../data/aws-infra-prices.json");
 
 /**
  * SageMaker Serverless Inference rates of a region (policies/data/aws-infra-prices.json, from
@@ -31,7 +34,9 @@ const infraPrices: { asOf: string; regions: Record<string, Record<string, { usd:
  * memory), data processed $/GB, provisioned concurrency $/GB-second (null: not verified, unknown). Undefined for a
  * region without prices.
  */
-export function serverlessRates(region: string): { perGbSecond: number; perGbProcessed: number; provisionedPerGbSecond: number | null; asOf: string } | undefined {
+export function serverlessRates(
+    region: string,
+): { perGbSecond: number; perGbProcessed: number; provisionedPerGbSecond: number | null; asOf: string } | undefined {
     const r = infraPrices.regions[region];
     const perGbSecond = r?.serverlessPerGbSecond?.usd;
     const perGbProcessed = r?.serverlessPerGbProcessed?.usd;
@@ -350,7 +355,8 @@ export function monthlyBudgetFromStack(resources: StackResource[]): { amountUsd:
             continue;
         }
         const timeUnit = String(knownOrUndefined(b.props, "timeUnit") ?? "MONTHLY").toUpperCase();
-        const perMonth = timeUnit === "ANNUALLY" ? amount / 12 : timeUnit === "QUARTERLY" ? amount / 3 : timeUnit === "DAILY" ? amount * DAYS_PER_MONTH : amount;
+        const perMonth =
+            timeUnit === "ANNUALLY" ? amount / 12 : timeUnit === "QUARTERLY" ? amount / 3 : timeUnit === "DAILY" ? amount * DAYS_PER_MONTH : amount;
         if (!best || perMonth < best.amountUsd) {
             best = { amountUsd: perMonth, urn: b.urn, name: b.name };
         }

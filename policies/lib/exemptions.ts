@@ -62,7 +62,11 @@ export function exemptableByDefault(policyName: string): boolean {
 
 /** The config-schema property every policy carries (default = its metadata). */
 export function allowExemptionsSchema(exemptable: boolean): { type: "boolean"; default: boolean; description: string } {
-    return { type: "boolean", default: exemptable, description: "Whether resources may be exempted from this policy (with reason, approver or ticket, and expiry)." };
+    return {
+        type: "boolean",
+        default: exemptable,
+        description: "Whether resources may be exempted from this policy (with reason, approver or ticket, and expiry).",
+    };
 }
 
 /** Reads `allowExemptions` from a policy's config (falls back to the policy's default). */
@@ -93,22 +97,32 @@ function daysBetween(a: string, b: string): number {
 export function exemptionProblems(e: DeclaredExemption, now: string | null = today()): string[] {
     const p: string[] = [];
     const reason = (e.reason ?? "").replace(/[\u200B-\u200D\u2060\uFEFF]/g, "").trim();
-    if (reason.length < 10 || PLACEHOLDER.test(reason)) p.push(`the reason ${JSON.stringify(e.reason ?? "")} does not explain anything (give at least 10 characters saying why)`);
+    if (reason.length < 10 || PLACEHOLDER.test(reason))
+        p.push(`the reason ${JSON.stringify(e.reason ?? "")} does not explain anything (give at least 10 characters saying why)`);
     const approver = (e.approver ?? "").trim();
     const ticket = (e.ticket ?? "").trim();
     if (!approver && !ticket) p.push("it names no approver and no ticket");
-    if (ticket && !/^([A-Z][A-Z0-9]+-\d+|#\d+|https?:\/\/\S+)$/.test(ticket)) p.push(`the ticket ${JSON.stringify(ticket)} is not a ticket id (ABC-123, #123) or URL`);
+    if (ticket && !/^([A-Z][A-Z0-9]+-\d+|#\d+|https?:\/\/\S+)$/.test(ticket))
+        p.push(`the ticket ${JSON.stringify(ticket)} is not a ticket id (ABC-123, #123) or URL`);
     if (!e.expires) p.push("it has no expiry date (YYYY-MM-DD)");
     else if (!validDate(e.expires)) p.push(`the expiry ${JSON.stringify(e.expires)} is not a date (YYYY-MM-DD)`);
     else if (now !== null && e.expires < now) p.push(`it expired on ${e.expires}`);
-    else if (now !== null && daysBetween(now, e.expires) > MAX_EXEMPTION_DAYS) p.push(`its expiry ${e.expires} is more than ${MAX_EXEMPTION_DAYS} days away (exemptions must be reviewed at least yearly)`);
+    else if (now !== null && daysBetween(now, e.expires) > MAX_EXEMPTION_DAYS)
+        p.push(`its expiry ${e.expires} is more than ${MAX_EXEMPTION_DAYS} days away (exemptions must be reviewed at least yearly)`);
     return p;
 }
 
 /** `*` wildcards in a URN pattern. */
 function urnMatches(pattern: string, urn: string): boolean {
     if (!pattern.includes("*")) return pattern === urn;
-    const re = new RegExp("^" + pattern.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$");
+    const re = new RegExp(
+        "^" +
+            pattern
+                .split("*")
+                .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+                .join(".*") +
+            "$",
+    );
     return re.test(urn);
 }
 
@@ -147,7 +161,11 @@ export function declaredExemption(policyName: string, urn: string, props: Record
  * judged by the policy at check time (pass `now` to judge them here too), so an expired exemption fails the gate with a
  * violation rather than crashing the program.
  */
-export function exemptionTags(policyName: string, e: { reason: string; approver?: string; ticket?: string; expires: string }, now: string | null = null): Record<string, string> {
+export function exemptionTags(
+    policyName: string,
+    e: { reason: string; approver?: string; ticket?: string; expires: string },
+    now: string | null = null,
+): Record<string, string> {
     const problems = exemptionProblems({ ...e, source: "tags" }, now);
     if (problems.length) throw new Error(`exemption for policy '${policyName}': ${problems.join("; ")}`);
     const key = `${EXEMPTION_TAG_PREFIX}${policyName}`;

@@ -22,7 +22,21 @@ const ACCELERATED_SERIES = ["p", "g", "inf", "trn", "dl"];
  * (the instance store is hardware-encrypted), so policies must not demand one.
  */
 export const NVME_INSTANCE_STORE_FAMILIES: readonly string[] = Object.freeze([
-    "g4dn", "g5", "g6", "g6e", "p3dn", "p4d", "p4de", "p5", "p5e", "m5d", "c5d", "r5d", "m6id", "c6id", "r6id",
+    "g4dn",
+    "g5",
+    "g6",
+    "g6e",
+    "p3dn",
+    "p4d",
+    "p4de",
+    "p5",
+    "p5e",
+    "m5d",
+    "c5d",
+    "r5d",
+    "m6id",
+    "c6id",
+    "r6id",
 ]);
 
 /** True when `t` (e.g. `ml.g5.xlarge`) stores its ML volume on NVMe instance storage. */
@@ -50,10 +64,7 @@ export function parseInstanceType(t: string): ParsedInstanceType | undefined {
  * True when `t` is allowed by an allowlist of families (`ml.m5`) and sizes (`xlarge`), or listed
  * verbatim in `explicit` (exact types or globs like `ml.t3.*`).
  */
-export function instanceTypeAllowed(
-    t: string,
-    allowlist: { families: string[]; sizes: string[]; explicit?: string[] },
-): boolean {
+export function instanceTypeAllowed(t: string, allowlist: { families: string[]; sizes: string[]; explicit?: string[] }): boolean {
     for (const e of allowlist.explicit ?? []) {
         if (e === t || (e.endsWith(".*") && t.startsWith(e.slice(0, -1)))) {
             return true;

@@ -167,7 +167,25 @@ export function isFullWildcardAction(action: string): boolean {
 
 // Verbs of actions that only read or list. Anything else is treated as write or permissions
 // management (the conservative side for a least-privilege check).
-const READ_VERBS = ["Get", "List", "Describe", "Head", "Search", "Query", "Select", "BatchGet", "View", "Lookup", "Scan", "Read", "Download", "Check", "Validate", "Preview", "Test"];
+const READ_VERBS = [
+    "Get",
+    "List",
+    "Describe",
+    "Head",
+    "Search",
+    "Query",
+    "Select",
+    "BatchGet",
+    "View",
+    "Lookup",
+    "Scan",
+    "Read",
+    "Download",
+    "Check",
+    "Validate",
+    "Preview",
+    "Test",
+];
 
 /**
  * True when an action (possibly with wildcards) can only grant read/list access. `s3:Get*` is read;
@@ -274,7 +292,5 @@ export function isDenyInsecureTransport(s: NormalizedStatement): boolean {
     if (!coversAll) {
         return false;
     }
-    return conditionValues(s, "aws:SecureTransport").some(
-        (c) => /^Bool$/i.test(c.operator) && c.values.map((v) => v.toLowerCase()).includes("false"),
-    );
+    return conditionValues(s, "aws:SecureTransport").some((c) => /^Bool$/i.test(c.operator) && c.values.map((v) => v.toLowerCase()).includes("false"));
 }

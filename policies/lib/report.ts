@@ -102,7 +102,8 @@ export function reportFindings(
     };
     const declared = declaredExemption(policyName, resource.urn, resource.props);
     if (declared) {
-        const where = declared.source === "file" ? "policies/exemptions.json" : `${declared.source} ${EXEMPTION_TAG_PREFIX}${policyName}[:approver|:ticket|:expires]`;
+        const where =
+            declared.source === "file" ? "policies/exemptions.json" : `${declared.source} ${EXEMPTION_TAG_PREFIX}${policyName}[:approver|:ticket|:expires]`;
         const problems = allowsExemptions(policyName, getConfig)
             ? exemptionProblems(declared, today())
             : [`policy ${policyName} cannot be exempted (its allowExemptions config is false: fix the finding instead)`];

@@ -110,7 +110,8 @@ export function scaledDownShareOfWeek(downCron: string, upCron: string): number 
         const m = /^cron\((.*)\)$/i.exec(e.trim());
         const f = m ? m[1].trim().split(/\s+/) : [];
         if (f.length !== 6) throw new Error(`cron expression needs 6 fields: "${e}"`);
-        if (!["*", "?"].includes(f[2]) || !["*", "?"].includes(f[3])) throw new Error(`"${e}": only weekly schedules (day-of-month and month * or ?) are priced`);
+        if (!["*", "?"].includes(f[2]) || !["*", "?"].includes(f[3]))
+            throw new Error(`"${e}": only weekly schedules (day-of-month and month * or ?) are priced`);
         return { hours: fieldValues(f[1], 0, 23), days: fieldValues(f[4], 1, 7) };
     };
     const down = parse(downCron);

@@ -90,13 +90,7 @@ export function identifiers(r: StackResource, props: string[]): string[] {
  * The candidates `from.props[prop]` refers to. `idProps` are the candidate properties a literal
  * reference may equal (ARNs are matched by suffix `:<name>` / `/<name>` too).
  */
-export function resolveRefs(
-    from: StackResource,
-    prop: string,
-    candidates: StackResource[],
-    idProps: string[],
-    value?: unknown,
-): StackResource[] {
+export function resolveRefs(from: StackResource, prop: string, candidates: StackResource[], idProps: string[], value?: unknown): StackResource[] {
     const deps = from.propertyDependencies?.[prop];
     const out = new Set<StackResource>();
     const idx = refIndex(candidates, idProps);

@@ -99,10 +99,18 @@ export function definePolicy<T extends PlatformPolicy>(p: T): T {
  * policy's defaults). Findings go through reportFindings (exemption governance included).
  */
 export function resourceRule<C extends object>(
-    meta: Omit<PlatformResourcePolicy, "kind" | "validateResource" | "configSchema" | "enforcementLevel"> & { configSchema?: PolicyConfigSchema; enforcementLevel?: EnforcementLevel },
+    meta: Omit<PlatformResourcePolicy, "kind" | "validateResource" | "configSchema" | "enforcementLevel"> & {
+        configSchema?: PolicyConfigSchema;
+        enforcementLevel?: EnforcementLevel;
+    },
     types: readonly string[],
     defaults: C,
-    findings: (type: string, props: Record<string, any>, cfg: C, args: { urn: string; name: string; provider?: { type: string; props: Record<string, any> } }) => string[],
+    findings: (
+        type: string,
+        props: Record<string, any>,
+        cfg: C,
+        args: { urn: string; name: string; provider?: { type: string; props: Record<string, any> } },
+    ) => string[],
 ): PlatformResourcePolicy & { types: readonly string[]; defaults: C } {
     const set = new Set(types);
     const p = definePolicy({

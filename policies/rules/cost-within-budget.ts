@@ -31,7 +31,13 @@ export function budgetTagKeys(props: Record<string, unknown>): string[] {
     };
     walk(props.filterExpression);
     for (const f of (props.costFilters as { name?: string; values?: string[] }[] | undefined) ?? []) {
-        if (f?.name === "TagKeyValue") for (const v of f.values ?? []) out.add(String(v).replace(/^user:/, "").split("$")[0]);
+        if (f?.name === "TagKeyValue")
+            for (const v of f.values ?? [])
+                out.add(
+                    String(v)
+                        .replace(/^user:/, "")
+                        .split("$")[0],
+                );
     }
     return [...out];
 }
@@ -51,7 +57,9 @@ export function blindBudgets(resources: StackResource[]): { name: string; keys: 
     const out: { name: string; keys: string[] }[] = [];
     for (const b of ofType(resources, "aws:budgets/budget:Budget")) {
         const tags = (b.props.tags ?? {}) as Record<string, unknown>;
-        const declared = String(tags[COST_ALLOCATION_TAGS_ACTIVE_TAG] ?? "").split(/\s+/).filter(Boolean);
+        const declared = String(tags[COST_ALLOCATION_TAGS_ACTIVE_TAG] ?? "")
+            .split(/\s+/)
+            .filter(Boolean);
         const keys = budgetTagKeys(b.props).filter((k) => !active.has(k) && !declared.includes(k));
         if (keys.length) out.push({ name: String(b.props.name ?? b.name), keys });
     }
@@ -124,7 +132,8 @@ const usd = (n: number) => `$${n.toFixed(2)}`;
 export const costWithinBudget: PlatformStackPolicy = definePolicy({
     kind: "stack",
     name: NAME,
-    description: "Estimated monthly SageMaker capacity cost (endpoint variants and scheduled monitoring jobs) must not exceed the stack's budget; warns at 80%.",
+    description:
+        "Estimated monthly SageMaker capacity cost (endpoint variants and scheduled monitoring jobs) must not exceed the stack's budget; warns at 80%.",
     enforcementLevel: "advisory",
     exemptable: true,
     severity: "medium",
@@ -173,7 +182,10 @@ export const costWithinBudget: PlatformStackPolicy = definePolicy({
                 reportViolation(`${summary} exceeds the monthly budget ${usd(v.budgetUsd!)} (${v.budgetSource})`);
                 break;
             case "warning":
-                advisory(reportViolation, `${summary} is ${Math.round((e.totalMonthlyUsd / v.budgetUsd!) * 100)}% of the monthly budget ${usd(v.budgetUsd!)} (${v.budgetSource})`);
+                advisory(
+                    reportViolation,
+                    `${summary} is ${Math.round((e.totalMonthlyUsd / v.budgetUsd!) * 100)}% of the monthly budget ${usd(v.budgetUsd!)} (${v.budgetSource})`,
+                );
                 break;
             case "no-budget":
                 if (cfg.requireBudget && e.lines.length > 0) {

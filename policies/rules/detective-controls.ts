@@ -148,7 +148,8 @@ export function hasComplianceRoute(resources: StackResource[]): boolean {
 export const detectiveControls: PlatformStackPolicy = definePolicy({
     kind: "stack",
     name: NAME,
-    description: "AWS Config rules matching the pack's preventive rules run on a recorder (created here or declared), and their non-compliance is routed to an alert.",
+    description:
+        "AWS Config rules matching the pack's preventive rules run on a recorder (created here or declared), and their non-compliance is routed to an alert.",
     enforcementLevel: "advisory",
     // a stack-level control: there is no resource to exempt
     exemptable: false,
@@ -175,19 +176,26 @@ export const detectiveControls: PlatformStackPolicy = definePolicy({
         const cfg = withDefaults(args.getConfig, DETECTIVE_DEFAULTS);
         const { ids, unknown } = managedRuleIdentifiers(args.resources);
         if (ids.size === 0 && !unknown) {
-            reportViolation("the stack has no AWS Config managed rules: nothing watches the deployed resources for drift from the policies (enable mlplatform:detective)");
+            reportViolation(
+                "the stack has no AWS Config managed rules: nothing watches the deployed resources for drift from the policies (enable mlplatform:detective)",
+            );
         } else if (!unknown) {
             const missing = cfg.requiredRules.filter((id) => !ids.has(id));
-            if (missing.length > 0) reportViolation(`no AWS Config rule for ${missing.join(", ")} (required detective counterparts of the pack's preventive rules)`);
+            if (missing.length > 0)
+                reportViolation(`no AWS Config rule for ${missing.join(", ")} (required detective counterparts of the pack's preventive rules)`);
         }
         if (ids.size > 0 || unknown) {
             if (cfg.requireRecorder) {
                 const rec = recorderState(args.resources);
-                if (rec.source === "none") reportViolation("AWS Config rules without a recorder: no aws.cfg.Recorder in the stack and no existing recorder declared (tag mlplatform:config-recorder = existing:<name> on the rules)");
-                if (rec.source === "stopped") reportViolation("the stack's AWS Config recorder is never started (no aws.cfg.RecorderStatus with isEnabled: true)");
+                if (rec.source === "none")
+                    reportViolation(
+                        "AWS Config rules without a recorder: no aws.cfg.Recorder in the stack and no existing recorder declared (tag mlplatform:config-recorder = existing:<name> on the rules)",
+                    );
+                if (rec.source === "stopped")
+                    reportViolation("the stack's AWS Config recorder is never started (no aws.cfg.RecorderStatus with isEnabled: true)");
             }
             if (cfg.requireComplianceRoute && !hasComplianceRoute(args.resources)) {
-                reportViolation("no EventBridge rule with a target for \"Config Rules Compliance Change\" events: non-compliance would reach nobody");
+                reportViolation('no EventBridge rule with a target for "Config Rules Compliance Change" events: non-compliance would reach nobody');
             }
         }
     },

@@ -98,7 +98,8 @@ export function encryptionFindings(type: string, props: Record<string, any>, cfg
             // Serverless variants (serverlessConfig, no instance type) have no ML compute instance and so no storage
             // volume for KmsKeyId ("the storage volume attached to the ML compute instance that hosts the endpoint",
             // CreateEndpointConfig); an all-serverless configuration needs no key.
-            const serverlessOnly = variants.length > 0 && variants.every((v) => v && typeof v === "object" && v.serverlessConfig && v.instanceType === undefined);
+            const serverlessOnly =
+                variants.length > 0 && variants.every((v) => v && typeof v === "object" && v.serverlessConfig && v.instanceType === undefined);
             if (!nvme && !serverlessOnly && !keySet(props, "kmsKeyArn")) {
                 f.push("kmsKeyArn is not set: endpoint storage volumes are not encrypted with a customer-managed KMS key");
             }
@@ -217,12 +218,27 @@ export function encryptionFindings(type: string, props: Record<string, any>, cfg
 export const encryptionAtRestAndInTransit: PlatformResourcePolicy = definePolicy({
     kind: "resource",
     name: NAME,
-    description: "SageMaker data, logs, topics and trails are KMS-encrypted at rest; jobs encrypt inter-container traffic; KMS keys rotate; bucket policies require TLS.",
+    description:
+        "SageMaker data, logs, topics and trails are KMS-encrypted at rest; jobs encrypt inter-container traffic; KMS keys rotate; bucket policies require TLS.",
     enforcementLevel: "advisory",
     exemptable: true,
     types: Object.values(ENCRYPTION_TYPES),
     severity: "high",
-    frameworks: ["NIST SP 800-53 SC-28", "NIST SP 800-53 SC-8", "CIS AWS Foundations 3.0.0 3.5 (CloudTrail SSE-KMS)", "CIS AWS Foundations 3.0.0 3.6 (KMS rotation)", "AWS FSBP CloudTrail.2", "AWS FSBP KMS.4", "AWS FSBP SNS.1", "Checkov CKV_AWS_98", "Checkov CKV_AWS_22", "Checkov CKV_AWS_35", "Checkov CKV_AWS_7", "Checkov CKV_AWS_26", "Checkov CKV_AWS_158"],
+    frameworks: [
+        "NIST SP 800-53 SC-28",
+        "NIST SP 800-53 SC-8",
+        "CIS AWS Foundations 3.0.0 3.5 (CloudTrail SSE-KMS)",
+        "CIS AWS Foundations 3.0.0 3.6 (KMS rotation)",
+        "AWS FSBP CloudTrail.2",
+        "AWS FSBP KMS.4",
+        "AWS FSBP SNS.1",
+        "Checkov CKV_AWS_98",
+        "Checkov CKV_AWS_22",
+        "Checkov CKV_AWS_35",
+        "Checkov CKV_AWS_7",
+        "Checkov CKV_AWS_26",
+        "Checkov CKV_AWS_158",
+    ],
     tags: ["security", "encryption"],
     remediationSteps:
         "Pass the platform KMS key ARN to every encryption input named in the message (`kmsKeyArn`, `kmsKeyId`, `volumeKmsKeyId`, `kmsMasterKeyId`), " +

@@ -33,7 +33,9 @@ export function autoscalingFindings(resources: StackResource[], cfg: Autoscaling
     for (const ep of ofType(resources, SM.endpoint)) {
         const f: string[] = [];
         const name = endpointName(ep);
-        const variants = configsOfEndpoint(ep, resources).flatMap(productionVariants).filter((v) => !v.serverless);
+        const variants = configsOfEndpoint(ep, resources)
+            .flatMap(productionVariants)
+            .filter((v) => !v.serverless);
         for (const v of variants) {
             const matching = targets.filter((t) => {
                 const rid = knownOrUndefined(t.props, "resourceId");
@@ -45,7 +47,9 @@ export function autoscalingFindings(resources: StackResource[], cfg: Autoscaling
             });
             const label = `variant ${v.variantName ?? "(unnamed)"}`;
             if (matching.length === 0) {
-                f.push(`${label} has no autoscaling target (aws.appautoscaling.Target with resourceId endpoint/${name ?? "<name>"}/variant/${v.variantName ?? "<variant>"})`);
+                f.push(
+                    `${label} has no autoscaling target (aws.appautoscaling.Target with resourceId endpoint/${name ?? "<name>"}/variant/${v.variantName ?? "<variant>"})`,
+                );
                 continue;
             }
             const mins = matching.map((t) => knownOrUndefined(t.props, "minCapacity")).filter((x): x is number => typeof x === "number");
@@ -68,7 +72,7 @@ export const endpointAutoscaling: PlatformStackPolicy = definePolicy({
     frameworks: ["AWS FSBP SageMaker.4", "AWS Well-Architected REL07 (scale automatically)", "AWS Well-Architected REL10 (multi-AZ)"],
     tags: ["availability", "capacity"],
     remediationSteps:
-        "Create `aws.appautoscaling.Target` { serviceNamespace: \"sagemaker\", scalableDimension: \"sagemaker:variant:DesiredInstanceCount\", " +
+        'Create `aws.appautoscaling.Target` { serviceNamespace: "sagemaker", scalableDimension: "sagemaker:variant:DesiredInstanceCount", ' +
         "resourceId: pulumi.interpolate`endpoint/${endpoint.name}/variant/<variant>`, minCapacity >= 2 } and a target-tracking `aws.appautoscaling.Policy` on SageMakerVariantInvocationsPerInstance.",
     configSchema: {
         properties: {

@@ -75,15 +75,23 @@ export function escalationFindings(doc: unknown, where: string): string[] {
         const on = `on ${unscoped.join(", ")}`;
         const a = summarizeActions(s);
         if (a.all) {
-            f.push(`${label} grants every action${s.notActions.length ? ` (NotAction ${s.notActions.join(", ")} with Allow)` : ""} ${on}: administrator access`);
+            f.push(
+                `${label} grants every action${s.notActions.length ? ` (NotAction ${s.notActions.join(", ")} with Allow)` : ""} ${on}: administrator access`,
+            );
             continue;
         }
         const full = a.fullWildcards.filter((w) => /^(iam|sts|kms|organizations|sso|lambda):/i.test(w));
         if (full.length) f.push(`${label} grants ${full.join(", ")} ${on}: full control of an identity/key service`);
         const esc = [...new Set(a.bySensitivity["privilege-escalation"] ?? [])];
-        if (esc.length) f.push(`${label} grants privilege escalation ${esc.slice(0, 6).join(", ")}${esc.length > 6 ? ` (+${esc.length - 6})` : ""} ${on} (written as ${[...s.actions].join(", ")})`);
+        if (esc.length)
+            f.push(
+                `${label} grants privilege escalation ${esc.slice(0, 6).join(", ")}${esc.length > 6 ? ` (+${esc.length - 6})` : ""} ${on} (written as ${[...s.actions].join(", ")})`,
+            );
         const data = [...new Set([...(a.bySensitivity["data-read"] ?? []), ...(a.bySensitivity.secrets ?? [])])];
-        if (data.length) f.push(`${label} grants data/secret reads ${data.slice(0, 6).join(", ")}${data.length > 6 ? ` (+${data.length - 6})` : ""} ${on} (written as ${[...s.actions].join(", ")})`);
+        if (data.length)
+            f.push(
+                `${label} grants data/secret reads ${data.slice(0, 6).join(", ")}${data.length > 6 ? ` (+${data.length - 6})` : ""} ${on} (written as ${[...s.actions].join(", ")})`,
+            );
     }
     return f;
 }
@@ -111,7 +119,10 @@ function referencesByUrn(resources: StackResource[]): Map<string, [string, strin
 /** A managed policy referenced only as a role's/user's permissionsBoundary (never attached) grants nothing. */
 function boundaryOnly(policy: StackResource, refs: Map<string, [string, string][]>): boolean {
     const l = refs.get(policy.urn) ?? [];
-    return l.some(([type, prop]) => BOUNDARY_REFS.includes(type) && prop === "permissionsBoundary") && l.every(([type, prop]) => (BOUNDARY_REFS.includes(type) && prop === "permissionsBoundary") || prop === "tags");
+    return (
+        l.some(([type, prop]) => BOUNDARY_REFS.includes(type) && prop === "permissionsBoundary") &&
+        l.every(([type, prop]) => (BOUNDARY_REFS.includes(type) && prop === "permissionsBoundary") || prop === "tags")
+    );
 }
 
 /** Findings per distinct (document, where): real stacks repeat policy documents. */
@@ -140,7 +151,8 @@ export function privilegeEscalationFindings(resources: StackResource[]): Map<Sta
             f.push(...cachedEscalationFindings(doc, docField));
         } else if (r.type === ESCALATION_TYPES.role) {
             const inline = r.props.inlinePolicies;
-            if (Array.isArray(inline)) inline.forEach((p: Record<string, any>, i: number) => f.push(...cachedEscalationFindings(p.policy, `inlinePolicies[${i}]`)));
+            if (Array.isArray(inline))
+                inline.forEach((p: Record<string, any>, i: number) => f.push(...cachedEscalationFindings(p.policy, `inlinePolicies[${i}]`)));
             const arns = toPlain(knownOrUndefined(r.props, "managedPolicyArns"));
             for (const arn of Array.isArray(arns) ? arns : []) {
                 const admin = adminPolicy(arn);
@@ -164,15 +176,28 @@ export function privilegeEscalationFindings(resources: StackResource[]): Map<Sta
 export const iamPrivilegeEscalation: PlatformStackPolicy = definePolicy({
     kind: "stack",
     name: NAME,
-    description: "No identity policy grants administrator access, privilege escalation (PassRole, policy changes, AssumeRole, CreateGrant...) or data/secret reads on every resource; AdministratorAccess, IAMFullAccess and PowerUserAccess are never attached.",
+    description:
+        "No identity policy grants administrator access, privilege escalation (PassRole, policy changes, AssumeRole, CreateGrant...) or data/secret reads on every resource; AdministratorAccess, IAMFullAccess and PowerUserAccess are never attached.",
     enforcementLevel: "advisory",
     exemptable: false,
     severity: "critical",
-    frameworks: ["AWS FSBP IAM.1", "AWS FSBP IAM.21", "Checkov CKV_AWS_1", "Checkov CKV_AWS_62", "Checkov CKV_AWS_107", "Checkov CKV_AWS_108", "Checkov CKV_AWS_110", "Checkov CKV_AWS_286", "Checkov CKV_AWS_287", "CIS AWS Foundations 3.0.0 1.16", "NIST SP 800-53 AC-6"],
+    frameworks: [
+        "AWS FSBP IAM.1",
+        "AWS FSBP IAM.21",
+        "Checkov CKV_AWS_1",
+        "Checkov CKV_AWS_62",
+        "Checkov CKV_AWS_107",
+        "Checkov CKV_AWS_108",
+        "Checkov CKV_AWS_110",
+        "Checkov CKV_AWS_286",
+        "Checkov CKV_AWS_287",
+        "CIS AWS Foundations 3.0.0 1.16",
+        "NIST SP 800-53 AC-6",
+    ],
     tags: ["security", "iam", "least-privilege"],
     remediationSteps:
         "Scope every statement that grants iam:PassRole, policy or trust changes, sts:AssumeRole, kms:CreateGrant or data/secret reads to the ARNs it needs " +
-        "(a bucket name, a role path, a secret name - not `*`, `arn:aws:s3:::*` or `arn:aws:iam::*:role/*`); replace `Action: \"*\"`/NotAction with the actions the workload calls; " +
+        '(a bucket name, a role path, a secret name - not `*`, `arn:aws:s3:::*` or `arn:aws:iam::*:role/*`); replace `Action: "*"`/NotAction with the actions the workload calls; ' +
         "attach job-function policies instead of AdministratorAccess/PowerUserAccess/IAMFullAccess. A policy used only as a permissions boundary is not judged (it grants nothing).",
     configSchema: { properties: {} },
     validateStack: (args, reportViolation) => {

@@ -34,7 +34,8 @@ export const iamUsersAndKeys = resourceRule(
         exemptable: true,
         frameworks: ["AWS FSBP IAM.2", "AWS FSBP IAM.3", "Checkov CKV_AWS_40", "Checkov CKV_AWS_273", "CIS AWS Foundations 3.0.0 1.15", "NIST SP 800-53 IA-2"],
         tags: ["security", "iam", "identity"],
-        remediationSteps: "Use IAM Identity Center permission sets for people and roles (OIDC for CI, execution roles for workloads) instead of IAM users and access keys; attach policies to groups or roles; keep permission-set sessions at 8 hours or less.",
+        remediationSteps:
+            "Use IAM Identity Center permission sets for people and roles (OIDC for CI, execution roles for workloads) instead of IAM users and access keys; attach policies to groups or roles; keep permission-set sessions at 8 hours or less.",
         configSchema: { properties: { maxSessionHours: { type: "number", default: 8 } } },
     },
     Object.values(T),
@@ -42,7 +43,9 @@ export const iamUsersAndKeys = resourceRule(
     (type, props, cfg) => {
         switch (type) {
             case T.accessKey:
-                return [`long-lived access key for IAM user ${typeof props.user === "string" ? props.user : "(computed)"}: use roles (OIDC, instance/execution roles) instead`];
+                return [
+                    `long-lived access key for IAM user ${typeof props.user === "string" ? props.user : "(computed)"}: use roles (OIDC, instance/execution roles) instead`,
+                ];
             case T.loginProfile:
                 return ["console password for an IAM user: use IAM Identity Center"];
             case T.userPolicy:
@@ -53,7 +56,9 @@ export const iamUsersAndKeys = resourceRule(
             case T.policyAttachment: {
                 const u = peek(props, "users");
                 const users = u.known ? u.value : undefined;
-                return Array.isArray(users) && users.length > 0 ? [`policy attached directly to IAM user(s) ${users.filter((x) => !isUnknown(x)).join(", ")}: attach it to a group or role`] : [];
+                return Array.isArray(users) && users.length > 0
+                    ? [`policy attached directly to IAM user(s) ${users.filter((x) => !isUnknown(x)).join(", ")}: attach it to a group or role`]
+                    : [];
             }
             case T.permissionSet: {
                 const d = peek(props, "sessionDuration");

@@ -50,21 +50,26 @@ export const SERVERLESS_API_LIMITS = { memoryMb: [1024, 6144], memoryStepMb: 102
 export function serverlessFindings(where: string, sc: Record<string, unknown>, cfg: CapacityConfig): string[] {
     const f: string[] = [];
     if (!cfg.allowServerless) {
-        f.push(`${where}: serverless variants are not allowed in this environment (its endpoints need the VPC, network isolation and data capture, which Serverless Inference excludes)`);
+        f.push(
+            `${where}: serverless variants are not allowed in this environment (its endpoints need the VPC, network isolation and data capture, which Serverless Inference excludes)`,
+        );
     }
     const L = SERVERLESS_API_LIMITS;
     const mem = sc.memorySizeInMb;
     const mc = sc.maxConcurrency;
     const pc = sc.provisionedConcurrency;
     if (typeof mem === "number") {
-        if (mem < L.memoryMb[0] || mem > L.memoryMb[1] || mem % L.memoryStepMb !== 0) f.push(`${where}: memorySizeInMb ${mem} is not one of 1024, 2048, 3072, 4096, 5120, 6144`);
+        if (mem < L.memoryMb[0] || mem > L.memoryMb[1] || mem % L.memoryStepMb !== 0)
+            f.push(`${where}: memorySizeInMb ${mem} is not one of 1024, 2048, 3072, 4096, 5120, 6144`);
         else if (mem > cfg.maxServerlessMemoryMb) f.push(`${where}: memorySizeInMb ${mem} exceeds maxServerlessMemoryMb ${cfg.maxServerlessMemoryMb}`);
     }
     if (typeof mc === "number") {
-        if (!Number.isInteger(mc) || mc < L.maxConcurrency[0] || mc > L.maxConcurrency[1]) f.push(`${where}: maxConcurrency ${mc} is outside SageMaker's 1-200`);
+        if (!Number.isInteger(mc) || mc < L.maxConcurrency[0] || mc > L.maxConcurrency[1])
+            f.push(`${where}: maxConcurrency ${mc} is outside SageMaker's 1-200`);
         else if (mc > cfg.maxServerlessConcurrency) f.push(`${where}: maxConcurrency ${mc} exceeds maxServerlessConcurrency ${cfg.maxServerlessConcurrency}`);
     }
-    if (typeof pc === "number" && typeof mc === "number" && (pc < 1 || pc > mc)) f.push(`${where}: provisionedConcurrency ${pc} must be 1 to maxConcurrency (${mc})`);
+    if (typeof pc === "number" && typeof mc === "number" && (pc < 1 || pc > mc))
+        f.push(`${where}: provisionedConcurrency ${pc} must be 1 to maxConcurrency (${mc})`);
     return f;
 }
 
@@ -200,7 +205,8 @@ const allowlistSchema = {
 export const instanceTypesAndCapacity: PlatformResourcePolicy = definePolicy({
     kind: "resource",
     name: NAME,
-    description: "SageMaker instance types are in the environment's allowlist, instance counts stay under the maximum, and production variants meet the minimum instance count.",
+    description:
+        "SageMaker instance types are in the environment's allowlist, instance counts stay under the maximum, and production variants meet the minimum instance count.",
     enforcementLevel: "advisory",
     exemptable: true,
     types: Object.values(CAPACITY_TYPES),

@@ -28,7 +28,10 @@ const T = {
 function routeTarget(r: Record<string, any>): string | undefined {
     const gw = peek(r, "gatewayId");
     if (gw.known && typeof gw.value === "string" && /^igw-/.test(gw.value)) return `internet gateway ${gw.value}`;
-    for (const [k, what] of [["natGatewayId", "NAT gateway"], ["egressOnlyGatewayId", "egress-only internet gateway"]] as const) {
+    for (const [k, what] of [
+        ["natGatewayId", "NAT gateway"],
+        ["egressOnlyGatewayId", "egress-only internet gateway"],
+    ] as const) {
         const p = peek(r, k);
         if (!p.known || (typeof p.value === "string" && p.value !== "")) return `${what}${p.known ? ` ${p.value}` : ""}`;
     }
@@ -38,13 +41,14 @@ function routeTarget(r: Record<string, any>): string | undefined {
 export const internetPaths = resourceRule(
     {
         name: "internet-paths",
-        description: "No internet path in environments that forbid one: no internet, NAT or egress-only gateways, no routes to them, no subnets mapping public IPs, no Elastic IPs; the awsx Vpc's NAT strategy and subnet layout are judged as inputs.",
+        description:
+            "No internet path in environments that forbid one: no internet, NAT or egress-only gateways, no routes to them, no subnets mapping public IPs, no Elastic IPs; the awsx Vpc's NAT strategy and subnet layout are judged as inputs.",
         severity: "high",
         exemptable: true,
         frameworks: ["AWS FSBP EC2.15", "AWS FSBP EC2.9", "Checkov CKV_AWS_130", "NIST SP 800-53 SC-7"],
         tags: ["security", "network"],
         remediationSteps:
-            "Use isolated subnets and VPC endpoints (awsx.ec2.Vpc with `natGateways: { strategy: \"None\" }` and `subnetSpecs: [{ type: \"Isolated\" }]`); " +
+            'Use isolated subnets and VPC endpoints (awsx.ec2.Vpc with `natGateways: { strategy: "None" }` and `subnetSpecs: [{ type: "Isolated" }]`); ' +
             "remove internet/NAT/egress-only gateways, routes to them, Elastic IPs and `mapPublicIpOnLaunch`. Reach AWS services through interface/gateway endpoints.",
     },
     Object.values(T),
@@ -92,10 +96,12 @@ export const internetPaths = resourceRule(
                 const strategy = nat ? nat.strategy : undefined;
                 if (strategy !== "None") f.push(`natGateways.strategy is ${strategy ?? "unset (awsx default: one NAT gateway per AZ)"}; must be "None"`);
                 const specs = props.subnetSpecs;
-                if (specs === undefined || specs === null) f.push("subnetSpecs is unset: awsx's default layout creates public subnets with an internet gateway");
+                if (specs === undefined || specs === null)
+                    f.push("subnetSpecs is unset: awsx's default layout creates public subnets with an internet gateway");
                 else if (Array.isArray(specs)) {
                     specs.forEach((s: Record<string, any>, i: number) => {
-                        if (s && !isUnknown(s) && s.type === "Public") f.push(`subnetSpecs[${i}] (${s.name ?? "public"}) is a Public subnet: internet gateway and public IPs`);
+                        if (s && !isUnknown(s) && s.type === "Public")
+                            f.push(`subnetSpecs[${i}] (${s.name ?? "public"}) is a Public subnet: internet gateway and public IPs`);
                     });
                 }
                 break;

@@ -26,7 +26,8 @@ export const lambdaHardening = resourceRule(
         exemptable: true,
         frameworks: ["AWS FSBP Lambda.3", "Checkov CKV_AWS_117", "Checkov CKV_AWS_45", "NIST SP 800-53 SC-7"],
         tags: ["security", "lambda", "secrets", "network"],
-        remediationSteps: "Give the function `vpcConfig` (private subnets, a security group); store secrets in Secrets Manager or SSM Parameter Store and pass only their ARN in the environment.",
+        remediationSteps:
+            "Give the function `vpcConfig` (private subnets, a security group); store secrets in Secrets Manager or SSM Parameter Store and pass only their ARN in the environment.",
         configSchema: { properties: { requireVpc: { type: "boolean", default: true } } },
     },
     [FUNCTION],
@@ -37,7 +38,8 @@ export const lambdaHardening = resourceRule(
             const v = peek(props, "vpcConfig");
             const subnets = v.known ? peek(v.value, "subnetIds") : { known: false as const };
             const list = subnets.known ? subnets.value : undefined;
-            if (v.known && !(subnets.known === false || (Array.isArray(list) && list.length > 0) || isUnknown(list))) f.push("vpcConfig has no subnetIds: the function runs outside the VPC with direct internet access");
+            if (v.known && !(subnets.known === false || (Array.isArray(list) && list.length > 0) || isUnknown(list)))
+                f.push("vpcConfig has no subnetIds: the function runs outside the VPC with direct internet access");
         }
         const env = peek(props, "environment");
         const vars = env.known && env.value ? peek(env.value, "variables") : { known: true as const, value: undefined };
@@ -47,7 +49,8 @@ export const lambdaHardening = resourceRule(
                 if (!val.known || typeof val.value !== "string" || val.value === "") continue;
                 const s = val.value;
                 if (CREDENTIAL_VALUE.some((re) => re.test(s))) f.push(`environment variable ${k} holds a literal credential: move it to Secrets Manager`);
-                else if (SECRET_NAME.test(k) && !REFERENCE.test(s) && !/(_ARN|_ID|_NAME|_URL|_PATH|_FILE)$/i.test(k)) f.push(`environment variable ${k} holds a plaintext secret (${s.length} characters): store it in Secrets Manager and pass its ARN`);
+                else if (SECRET_NAME.test(k) && !REFERENCE.test(s) && !/(_ARN|_ID|_NAME|_URL|_PATH|_FILE)$/i.test(k))
+                    f.push(`environment variable ${k} holds a plaintext secret (${s.length} characters): store it in Secrets Manager and pass its ARN`);
             }
         }
         return f;

@@ -150,7 +150,12 @@ function readOnly(action: string): boolean {
 
 /** A condition that really restricts: a positive operator with at least one value and no wildcard-only value. */
 function positiveCondition(s: NormalizedStatement, key: string): boolean {
-    return conditionValues(s, key).some((c) => /^(StringEquals|StringEqualsIgnoreCase|StringLike|ForAnyValue:StringEquals|ForAnyValue:StringLike|ArnEquals|ArnLike)$/i.test(c.operator) && c.values.length > 0 && c.values.every((v) => !/^[*?]+$/.test(v) && v !== ""));
+    return conditionValues(s, key).some(
+        (c) =>
+            /^(StringEquals|StringEqualsIgnoreCase|StringLike|ForAnyValue:StringEquals|ForAnyValue:StringLike|ArnEquals|ArnLike)$/i.test(c.operator) &&
+            c.values.length > 0 &&
+            c.values.every((v) => !/^[*?]+$/.test(v) && v !== ""),
+    );
 }
 
 /** Findings for an identity-based policy document. */
@@ -172,7 +177,9 @@ export function identityPolicyFindings(doc: unknown, where: string, cfg: LeastPr
         if (hasStarResource(s)) {
             const writes = s.actions.filter((a) => !isFullWildcardAction(a) && !readOnly(a) && !allowlisted(a, cfg));
             if (writes.length > 0) {
-                f.push(`${label} allows write/permission-management action(s) ${writes.join(", ")} on Resource "${s.notResources.length ? "NotResource" : s.resources.filter(isUnscopedAcrossAccounts).join(", ")}" (scope to ARNs; only allowlisted actions may use "*")`);
+                f.push(
+                    `${label} allows write/permission-management action(s) ${writes.join(", ")} on Resource "${s.notResources.length ? "NotResource" : s.resources.filter(isUnscopedAcrossAccounts).join(", ")}" (scope to ARNs; only allowlisted actions may use "*")`,
+                );
             }
         }
         const passRole = s.actions.some((a) => !isFullWildcardAction(a) && iamGlobMatch(a, "iam:PassRole")); // full wildcards are already reported
@@ -232,7 +239,9 @@ export function trustPolicyFindings(doc: unknown, cfg: LeastPrivilegeConfig): st
             } else if (sub.some((c) => /Not|IfExists/i.test(c.operator) || c.values.some((v) => !/^repo:[^*?/:]+\/[^*?/:]+(:|$)/.test(v)))) {
                 // GitHub's sub is repo:<owner>/<repo>:<context>; a wildcard in owner or repo (or no repo: prefix,
                 // e.g. "*:ref:refs/heads/main") lets any repository's workflow assume the role.
-                f.push(`${label} has a ${provider}:sub condition that matches any repository (${sub.flatMap((c) => c.values).join(", ")}): pin repo:<owner>/<repo>:...`);
+                f.push(
+                    `${label} has a ${provider}:sub condition that matches any repository (${sub.flatMap((c) => c.values).join(", ")}): pin repo:<owner>/<repo>:...`,
+                );
             }
         }
         for (const aws of principalValues(s.principal, "AWS")) {
@@ -266,7 +275,9 @@ export function resourcePolicyFindings(doc: unknown, isKeyPolicy: boolean, cfg: 
             if (isKeyPolicy) {
                 f.push(`${label} grants a wildcard principal on a KMS key`);
             } else if (!hasRestrictingCondition(s)) {
-                f.push(`${label} grants Principal "*" without a restricting condition (aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID, aws:SourceVpce...)`);
+                f.push(
+                    `${label} grants Principal "*" without a restricting condition (aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID, aws:SourceVpce...)`,
+                );
             }
         }
         const wild = s.actions.filter(isFullWildcardAction);
@@ -405,19 +416,28 @@ export const ALL_IAM_TYPES: readonly string[] = [
 export const leastPrivilegeIam: PlatformResourcePolicy = definePolicy({
     kind: "resource",
     name: NAME,
-    description: "IAM and resource policies grant least privilege: no wildcard actions or principals, scoped resources and PassRole, no broad AWS-managed policies, trusted principals only.",
+    description:
+        "IAM and resource policies grant least privilege: no wildcard actions or principals, scoped resources and PassRole, no broad AWS-managed policies, trusted principals only.",
     enforcementLevel: "advisory",
     exemptable: true,
     types: ALL_IAM_TYPES,
     severity: "critical",
-    frameworks: ["AWS FSBP IAM.21", "AWS FSBP KMS.1", "Checkov CKV_AWS_111", "Checkov CKV_AWS_109", "Checkov CKV_AWS_60", "Checkov CKV_AWS_61", "NIST SP 800-53 AC-6"],
+    frameworks: [
+        "AWS FSBP IAM.21",
+        "AWS FSBP KMS.1",
+        "Checkov CKV_AWS_111",
+        "Checkov CKV_AWS_109",
+        "Checkov CKV_AWS_60",
+        "Checkov CKV_AWS_61",
+        "NIST SP 800-53 AC-6",
+    ],
     tags: ["security", "iam", "least-privilege"],
     remediationSteps:
         "Replace wildcard actions with the specific API actions the workload calls; scope `Resource` to ARNs (use aws.iam.getPolicyDocument with the resources' ARNs); " +
-        "for iam:PassRole list the role ARNs and add `Condition: { StringEquals: { \"iam:PassedToService\": \"sagemaker.amazonaws.com\" } }`; " +
+        'for iam:PassRole list the role ARNs and add `Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } }`; ' +
         "replace AWS-managed *FullAccess policies with a custom policy; restrict trust policies to the platform's service principals or to the CI OIDC provider with `aud` and `sub` conditions; " +
-        "add an aws:SourceArn/aws:SourceAccount/aws:PrincipalOrgID condition to any Principal \"*\" grant. " +
-        "Actions AWS only authorises on \"*\" belong in policies/data/wildcard-resource-actions.json with a reason.",
+        'add an aws:SourceArn/aws:SourceAccount/aws:PrincipalOrgID condition to any Principal "*" grant. ' +
+        'Actions AWS only authorises on "*" belong in policies/data/wildcard-resource-actions.json with a reason.',
     configSchema: {
         properties: {
             allowedServicePrincipals: { type: "array", items: { type: "string" }, default: LEAST_PRIVILEGE_DEFAULTS.allowedServicePrincipals },

@@ -156,7 +156,10 @@ export function monitoringFindings(resources: StackResource[], cfg: MonitoringCo
                 lambdas.some((l) => lambdaMonitors(l, ep)) ||
                 components.some((c) => componentMonitors(c, ep));
             if (!monitored) {
-                add(ep, `no monitor: add a MonitoringSchedule for the endpoint, or the platform ServerlessMonitor (Lambda tagged ${MONITOR_ENDPOINT_TAG}=<endpoint name>)`);
+                add(
+                    ep,
+                    `no monitor: add a MonitoringSchedule for the endpoint, or the platform ServerlessMonitor (Lambda tagged ${MONITOR_ENDPOINT_TAG}=<endpoint name>)`,
+                );
             }
         }
         const epAlarms = alarmMetrics.flatMap(({ a, metrics }) =>
@@ -189,7 +192,9 @@ export function monitoringFindings(resources: StackResource[], cfg: MonitoringCo
         // A trail only covers the account when it is logging (enableLogging defaults to true; false = stopped) and
         // records every region (isMultiRegionTrail; FSBP CloudTrail.1).
         const logging = trails.filter((t) => knownOrUndefined(t.props, "enableLogging") !== false);
-        const multi = logging.filter((t) => knownOrUndefined(t.props, "isMultiRegionTrail") === true || isUnknown((toPlain(t.props) as Record<string, unknown>).isMultiRegionTrail));
+        const multi = logging.filter(
+            (t) => knownOrUndefined(t.props, "isMultiRegionTrail") === true || isUnknown((toPlain(t.props) as Record<string, unknown>).isMultiRegionTrail),
+        );
         if (trails.length === 0) stack.push("no CloudTrail trail in the stack");
         else if (logging.length === 0) stack.push("every CloudTrail trail is stopped (enableLogging: false)");
         else if (multi.length === 0) stack.push("no logging CloudTrail trail is multi-region (isMultiRegionTrail: true)");
@@ -223,23 +228,51 @@ export function monitoringFindings(resources: StackResource[], cfg: MonitoringCo
 export const monitoringCoverage: PlatformStackPolicy = definePolicy({
     kind: "stack",
     name: NAME,
-    description: "Endpoints capture data, are monitored and alarmed; log groups expire; an audit trail with log validation and a budget with notifications exist.",
+    description:
+        "Endpoints capture data, are monitored and alarmed; log groups expire; an audit trail with log validation and a budget with notifications exist.",
     enforcementLevel: "advisory",
     exemptable: true,
     severity: "high",
-    frameworks: ["AWS FSBP CloudTrail.1", "AWS FSBP CloudTrail.4", "Checkov CKV_AWS_67", "Checkov CKV_AWS_36", "Checkov CKV_AWS_338", "CIS AWS Foundations 3.0.0 3.1-3.2 (CloudTrail, log file validation)", "NIST SP 800-53 AU-2, AU-11, SI-4", "AWS Well-Architected MLOPS (model monitoring)"],
+    frameworks: [
+        "AWS FSBP CloudTrail.1",
+        "AWS FSBP CloudTrail.4",
+        "Checkov CKV_AWS_67",
+        "Checkov CKV_AWS_36",
+        "Checkov CKV_AWS_338",
+        "CIS AWS Foundations 3.0.0 3.1-3.2 (CloudTrail, log file validation)",
+        "NIST SP 800-53 AU-2, AU-11, SI-4",
+        "AWS Well-Architected MLOPS (model monitoring)",
+    ],
     tags: ["monitoring", "observability", "audit"],
     remediationSteps:
         "Give every endpoint configuration a dataCaptureConfig (enableCapture true, initialSamplingPercentage > 0); attach a MonitoringSchedule or the platform ServerlessMonitor " +
         "(Lambda tagged mlplatform:monitor-endpoint=<endpoint name>); add MetricAlarms on Invocation5XXErrors and ModelLatency with dimension EndpointName; " +
         "set retentionInDays on log groups; add a CloudTrail trail with enableLogFileValidation and an aws.budgets.Budget with notifications.",
     ruleRemediations: [
-        { match: /retentionInDays/, steps: "Set retentionInDays on the log group to a CloudWatch Logs retention value (in this platform: logs.retentionDays, or network.flowLogRetentionDays for VPC flow logs, in Pulumi.<stack>.yaml)." },
-        { match: /[Cc]apture/, steps: "Give the endpoint configuration a dataCaptureConfig with enableCapture true, initialSamplingPercentage > 0 and input and output capture options." },
-        { match: /no monitor/, steps: "Attach a MonitoringSchedule to the endpoint, or the platform ServerlessMonitor (Lambda tagged mlplatform:monitor-endpoint=<endpoint name>)." },
-        { match: /alarm/, steps: "Add aws.cloudwatch.MetricAlarms on Invocation5XXErrors and ModelLatency (namespace AWS/SageMaker) with the dimension EndpointName (the platform's Observability component does)." },
-        { match: /CloudTrail/, steps: "Add an aws.cloudtrail.Trail with enableLogFileValidation: true (or set audit.useExistingTrail when an organisation trail exists)." },
-        { match: /Budget/, steps: "Add an aws.budgets.Budget with at least one notification that has subscriber emails or SNS topics (budget.emails or alarms.emails)." },
+        {
+            match: /retentionInDays/,
+            steps: "Set retentionInDays on the log group to a CloudWatch Logs retention value (in this platform: logs.retentionDays, or network.flowLogRetentionDays for VPC flow logs, in Pulumi.<stack>.yaml).",
+        },
+        {
+            match: /[Cc]apture/,
+            steps: "Give the endpoint configuration a dataCaptureConfig with enableCapture true, initialSamplingPercentage > 0 and input and output capture options.",
+        },
+        {
+            match: /no monitor/,
+            steps: "Attach a MonitoringSchedule to the endpoint, or the platform ServerlessMonitor (Lambda tagged mlplatform:monitor-endpoint=<endpoint name>).",
+        },
+        {
+            match: /alarm/,
+            steps: "Add aws.cloudwatch.MetricAlarms on Invocation5XXErrors and ModelLatency (namespace AWS/SageMaker) with the dimension EndpointName (the platform's Observability component does).",
+        },
+        {
+            match: /CloudTrail/,
+            steps: "Add an aws.cloudtrail.Trail with enableLogFileValidation: true (or set audit.useExistingTrail when an organisation trail exists).",
+        },
+        {
+            match: /Budget/,
+            steps: "Add an aws.budgets.Budget with at least one notification that has subscriber emails or SNS topics (budget.emails or alarms.emails).",
+        },
     ],
     configSchema: {
         properties: {

@@ -163,11 +163,24 @@ export const networkIsolation: PlatformResourcePolicy = definePolicy({
     exemptable: true,
     types: Object.values(NETWORK_TYPES),
     severity: "high",
-    frameworks: ["NIST SP 800-53 SC-7", "CIS AWS Foundations 3.0.0 5.2/5.3 (no 0.0.0.0/0 ingress)", "AWS FSBP SageMaker.1", "AWS FSBP SageMaker.3", "AWS FSBP SageMaker.5", "AWS FSBP EC2.18", "AWS FSBP EC2.19", "Checkov CKV_AWS_122", "Checkov CKV_AWS_307", "Checkov CKV_AWS_24", "Checkov CKV_AWS_25", "Checkov CKV_AWS_260"],
+    frameworks: [
+        "NIST SP 800-53 SC-7",
+        "CIS AWS Foundations 3.0.0 5.2/5.3 (no 0.0.0.0/0 ingress)",
+        "AWS FSBP SageMaker.1",
+        "AWS FSBP SageMaker.3",
+        "AWS FSBP SageMaker.5",
+        "AWS FSBP EC2.18",
+        "AWS FSBP EC2.19",
+        "Checkov CKV_AWS_122",
+        "Checkov CKV_AWS_307",
+        "Checkov CKV_AWS_24",
+        "Checkov CKV_AWS_25",
+        "Checkov CKV_AWS_260",
+    ],
     tags: ["security", "network"],
     remediationSteps:
         "Give models and training jobs `vpcConfig` (private subnets + platform security group) and `enableNetworkIsolation: true`; " +
-        "set Studio domains to `appNetworkAccessType: \"VpcOnly\"`; set notebook instances to `directInternetAccess: \"Disabled\"` and `rootAccess: \"Disabled\"`; " +
+        'set Studio domains to `appNetworkAccessType: "VpcOnly"`; set notebook instances to `directInternetAccess: "Disabled"` and `rootAccess: "Disabled"`; ' +
         "set `networkConfig.enableNetworkIsolation: true` on monitoring job definitions; replace 0.0.0.0/0 and ::/0 ingress with the VPC CIDR or a source security group.",
     configSchema: {
         properties: {

@@ -27,7 +27,8 @@ export const queueAndSecretEncryption = resourceRule(
         exemptable: true,
         frameworks: ["AWS FSBP SQS.1", "Checkov CKV_AWS_27", "Checkov CKV_AWS_149", "NIST SP 800-53 SC-28"],
         tags: ["security", "encryption"],
-        remediationSteps: "Set `kmsMasterKeyId` on aws.sqs.Queue and `kmsKeyId` on aws.secretsmanager.Secret to a customer-managed key of the platform (security component).",
+        remediationSteps:
+            "Set `kmsMasterKeyId` on aws.sqs.Queue and `kmsKeyId` on aws.secretsmanager.Secret to a customer-managed key of the platform (security component).",
     },
     [QUEUE, SECRET],
     {},
@@ -36,7 +37,8 @@ export const queueAndSecretEncryption = resourceRule(
         const k = cmk(props, field);
         if (k === "cmk") return [];
         if (k === "aws-managed") return [`${field} is the AWS-managed key ${props[field]}: use a customer-managed KMS key`];
-        if (type === QUEUE && props.sqsManagedSseEnabled === true) return ["encrypted with SSE-SQS (sqsManagedSseEnabled) only: set kmsMasterKeyId to a customer-managed KMS key"];
+        if (type === QUEUE && props.sqsManagedSseEnabled === true)
+            return ["encrypted with SSE-SQS (sqsManagedSseEnabled) only: set kmsMasterKeyId to a customer-managed KMS key"];
         return [`${field} is not set: ${type === QUEUE ? "messages are" : "the secret is"} not encrypted with a customer-managed KMS key`];
     },
 );

@@ -83,7 +83,7 @@ export const requiredTags: PlatformResourcePolicy = definePolicy({
     tags: ["tagging", "cost", "governance"],
     remediationSteps:
         "Add the missing tags to the resource's `tags`, or once for all resources via the AWS provider's `defaultTags.tags` (aws:defaultTags stack config). " +
-        "Use only allowed values for Environment and DataClassification. To exempt a resource, tag it `mlplatform:policy-exemption:required-tags` = \"<reason>\".",
+        'Use only allowed values for Environment and DataClassification. To exempt a resource, tag it `mlplatform:policy-exemption:required-tags` = "<reason>".',
     configSchema: {
         properties: {
             requiredTags: { type: "array", items: { type: "string" }, default: REQUIRED_TAGS_DEFAULTS.requiredTags },

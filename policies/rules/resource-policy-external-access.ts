@@ -77,7 +77,8 @@ function ownAccountsFromProps(props: Record<string, any>, policyField: string): 
             return;
         }
         if (Array.isArray(v)) v.forEach((x) => walk(x, depth + 1));
-        else if (typeof v === "object") for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (k !== policyField && k !== "tags" && k !== "tagsAll") walk(x, depth + 1);
+        else if (typeof v === "object")
+            for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (k !== policyField && k !== "tags" && k !== "tagsAll") walk(x, depth + 1);
     };
     walk(toPlain(props), 0);
     return [...out];
@@ -86,13 +87,26 @@ function ownAccountsFromProps(props: Record<string, any>, policyField: string): 
 export const resourcePolicyExternalAccess = resourceRule(
     {
         name: "resource-policy-external-access",
-        description: "No resource policy (S3, SNS, SQS, Secrets Manager, ECR, KMS, CloudWatch Logs, model registry, Lambda) grants access to anyone outside the account: judged by principals and conditions together, as IAM Access Analyzer does.",
+        description:
+            "No resource policy (S3, SNS, SQS, Secrets Manager, ECR, KMS, CloudWatch Logs, model registry, Lambda) grants access to anyone outside the account: judged by principals and conditions together, as IAM Access Analyzer does.",
         severity: "critical",
         exemptable: false,
-        frameworks: ["AWS FSBP S3.2", "AWS FSBP S3.3", "AWS FSBP SQS.3", "AWS FSBP Lambda.1", "AWS FSBP KMS.5", "AWS FSBP SNS.4", "Checkov CKV_AWS_70", "Checkov CKV_AWS_168", "Checkov CKV_AWS_258", "Checkov CKV_AWS_301", "NIST SP 800-53 AC-3"],
+        frameworks: [
+            "AWS FSBP S3.2",
+            "AWS FSBP S3.3",
+            "AWS FSBP SQS.3",
+            "AWS FSBP Lambda.1",
+            "AWS FSBP KMS.5",
+            "AWS FSBP SNS.4",
+            "Checkov CKV_AWS_70",
+            "Checkov CKV_AWS_168",
+            "Checkov CKV_AWS_258",
+            "Checkov CKV_AWS_301",
+            "NIST SP 800-53 AC-3",
+        ],
         tags: ["security", "public-access", "iam"],
         remediationSteps:
-            "Name the principals (role ARNs of this account or trusted accounts) instead of \"*\"; where a service or a wildcard principal is needed, add a positive condition that pins the caller: " +
+            'Name the principals (role ARNs of this account or trusted accounts) instead of "*"; where a service or a wildcard principal is needed, add a positive condition that pins the caller: ' +
             "`StringEquals` on aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceAccount or aws:SourceVpce (not StringNotEquals, not ...IfExists, not ForAllValues, no wildcard values). " +
             "Never use NotPrincipal with Allow. Give Lambda function URLs authorizationType AWS_IAM and Lambda permissions a sourceAccount/sourceArn.",
         configSchema: { properties: { trustedAccounts: { type: "array", items: { type: "string" }, default: [] } } },
@@ -107,14 +121,23 @@ export const resourcePolicyExternalAccess = resourceRule(
         }
         if (type === LAMBDA_PERMISSION) {
             const principal = props.principal;
-            const pinned = ["sourceAccount", "principalOrgId"].some((k) => !peek(props, k).known || knownString(props, k) !== undefined) || (() => {
-                const arn = knownString(props, "sourceArn");
-                const p = peek(props, "sourceArn");
-                if (!p.known) return true;
-                return arn !== undefined && /^arn:[^:]+:[^:]+:[^:]*:\d{12}:/.test(arn);
-            })();
-            if (principal === "*" && !pinned) f.push('lambda permission grants principal "*" without sourceAccount, a sourceArn in an account, or principalOrgId: anyone can invoke the function');
-            else if (typeof principal === "string" && /^\d{12}$|^arn:[^:]+:iam::\d{12}:/.test(principal) && !cfg.trustedAccounts.some((a) => principal.includes(a))) {
+            const pinned =
+                ["sourceAccount", "principalOrgId"].some((k) => !peek(props, k).known || knownString(props, k) !== undefined) ||
+                (() => {
+                    const arn = knownString(props, "sourceArn");
+                    const p = peek(props, "sourceArn");
+                    if (!p.known) return true;
+                    return arn !== undefined && /^arn:[^:]+:[^:]+:[^:]*:\d{12}:/.test(arn);
+                })();
+            if (principal === "*" && !pinned)
+                f.push(
+                    'lambda permission grants principal "*" without sourceAccount, a sourceArn in an account, or principalOrgId: anyone can invoke the function',
+                );
+            else if (
+                typeof principal === "string" &&
+                /^\d{12}$|^arn:[^:]+:iam::\d{12}:/.test(principal) &&
+                !cfg.trustedAccounts.some((a) => principal.includes(a))
+            ) {
                 const acct = /(\d{12})/.exec(principal)![1];
                 const own = knownString(props, "function") ?? knownString(props, "functionName");
                 if (!own || !own.includes(acct)) f.push(`lambda permission grants account ${acct}, which is not a trusted account`);

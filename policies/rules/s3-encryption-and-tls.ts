@@ -125,18 +125,27 @@ export function s3Findings(resources: StackResource[], cfg: S3Config): Map<Stack
         }
         if (cfg.requireTlsPolicy) {
             // The bucket's own inline `policy` (aws.s3.Bucket, deprecated but valid) counts like a BucketPolicy resource.
-            const pols = [...(policyFor.get(b) ?? []), ...(knownOrUndefined(b.props, "policy") !== undefined || isUnknown((toPlain(b.props) as Record<string, unknown>).policy) ? [b] : [])];
+            const pols = [
+                ...(policyFor.get(b) ?? []),
+                ...(knownOrUndefined(b.props, "policy") !== undefined || isUnknown((toPlain(b.props) as Record<string, unknown>).policy) ? [b] : []),
+            ];
             const bucketArns = bucketArnsOf(b);
             const tls = pols.some((p) => {
                 const doc = knownOrUndefined(p.props, "policy");
                 if (doc === undefined || doc === null || doc === "") {
                     return false;
                 }
-                return parseCached(typeof doc === "string" ? doc : toPlain(doc), ["policy"]).statements.some((st) => isDenyInsecureTransport(st) && coversBucket(st.resources, bucketArns));
+                return parseCached(typeof doc === "string" ? doc : toPlain(doc), ["policy"]).statements.some(
+                    (st) => isDenyInsecureTransport(st) && coversBucket(st.resources, bucketArns),
+                );
             });
             const docUnknown = pols.some((p) => isUnknown((toPlain(p.props) as Record<string, unknown>).policy));
             if (!tls && !docUnknown) {
-                f.push(pols.length === 0 ? "no bucket policy (a policy denying aws:SecureTransport=false is required)" : "bucket policy does not deny non-TLS requests to this bucket and its objects");
+                f.push(
+                    pols.length === 0
+                        ? "no bucket policy (a policy denying aws:SecureTransport=false is required)"
+                        : "bucket policy does not deny non-TLS requests to this bucket and its objects",
+                );
             }
         }
         out.set(b, f);
@@ -154,7 +163,7 @@ export const s3EncryptionAndTls: PlatformStackPolicy = definePolicy({
     frameworks: ["CIS AWS Foundations 3.0.0 2.1.1 (deny HTTP requests)", "NIST SP 800-53 SC-28", "AWS FSBP S3.5", "AWS FSBP S3.17", "Checkov CKV_AWS_145"],
     tags: ["security", "encryption", "s3"],
     remediationSteps:
-        "Create `aws.s3.BucketServerSideEncryptionConfiguration` for the bucket with `applyServerSideEncryptionByDefault: { sseAlgorithm: \"aws:kms\", kmsMasterKeyId: key.arn }` " +
+        'Create `aws.s3.BucketServerSideEncryptionConfiguration` for the bucket with `applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }` ' +
         "and an `aws.s3.BucketPolicy` with a Deny statement for `s3:*` on the bucket and its objects when `aws:SecureTransport` is `false`.",
     configSchema: {
         properties: {

@@ -23,12 +23,16 @@ const PUBLIC_GROUPS = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|Authentica
 
 function aclFindings(acl: unknown, policy: unknown, where: string): string[] {
     const f: string[] = [];
-    if (typeof acl === "string" && PUBLIC_CANNED.includes(acl)) f.push(`${where} canned ACL ${acl} makes the bucket readable${acl === "public-read-write" ? " and writable" : ""} by ${acl === "authenticated-read" ? "every AWS account" : "anyone"}`);
+    if (typeof acl === "string" && PUBLIC_CANNED.includes(acl))
+        f.push(
+            `${where} canned ACL ${acl} makes the bucket readable${acl === "public-read-write" ? " and writable" : ""} by ${acl === "authenticated-read" ? "every AWS account" : "anyone"}`,
+        );
     const p = toPlain(policy) as Record<string, any> | undefined;
     const grants = [...(Array.isArray(p?.grants) ? p!.grants : []), ...(Array.isArray(p?.grant) ? p!.grant : [])];
     for (const g of grants) {
         const uri = g?.grantee?.uri ?? g?.uri;
-        if (typeof uri === "string" && PUBLIC_GROUPS.test(uri)) f.push(`${where} grants ${g.permission ?? (g.permissions ?? []).join("/")} to ${uri.split("/").pop()}`);
+        if (typeof uri === "string" && PUBLIC_GROUPS.test(uri))
+            f.push(`${where} grants ${g.permission ?? (g.permissions ?? []).join("/")} to ${uri.split("/").pop()}`);
     }
     return f;
 }
@@ -61,11 +65,24 @@ export function s3PublicAccessFindings(resources: StackResource[]): Map<StackRes
 export const s3PublicAccess: PlatformStackPolicy = definePolicy({
     kind: "stack",
     name: NAME,
-    description: "No S3 bucket is public through ACLs (canned or AllUsers/AuthenticatedUsers grants); every bucket has a public access block with all four settings, and no bucket or account block relaxes one.",
+    description:
+        "No S3 bucket is public through ACLs (canned or AllUsers/AuthenticatedUsers grants); every bucket has a public access block with all four settings, and no bucket or account block relaxes one.",
     enforcementLevel: "advisory",
     exemptable: false,
     severity: "critical",
-    frameworks: ["AWS FSBP S3.1", "AWS FSBP S3.2", "AWS FSBP S3.3", "AWS FSBP S3.8", "Checkov CKV_AWS_20", "Checkov CKV_AWS_57", "Checkov CKV_AWS_53", "Checkov CKV_AWS_54", "Checkov CKV_AWS_55", "Checkov CKV_AWS_56", "Checkov CKV2_AWS_6"],
+    frameworks: [
+        "AWS FSBP S3.1",
+        "AWS FSBP S3.2",
+        "AWS FSBP S3.3",
+        "AWS FSBP S3.8",
+        "Checkov CKV_AWS_20",
+        "Checkov CKV_AWS_57",
+        "Checkov CKV_AWS_53",
+        "Checkov CKV_AWS_54",
+        "Checkov CKV_AWS_55",
+        "Checkov CKV_AWS_56",
+        "Checkov CKV2_AWS_6",
+    ],
     tags: ["security", "public-access", "s3"],
     remediationSteps:
         "Remove public canned ACLs and AllUsers/AuthenticatedUsers grants (use BucketOwnershipControls BucketOwnerEnforced; grant access with a bucket policy naming principals); " +

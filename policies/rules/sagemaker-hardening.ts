@@ -56,13 +56,14 @@ function tuningDefinitionFindings(d: Record<string, any>, where: string): string
 export const sagemakerHardening = resourceRule(
     {
         name: "sagemaker-hardening",
-        description: "Notebook platforms are supported with IMDSv2 only and run in the VPC; tuning jobs, flow definitions, Studio user profiles and apps meet the platform's isolation and encryption bar; managed instance scaling stays within capacity limits.",
+        description:
+            "Notebook platforms are supported with IMDSv2 only and run in the VPC; tuning jobs, flow definitions, Studio user profiles and apps meet the platform's isolation and encryption bar; managed instance scaling stays within capacity limits.",
         severity: "high",
         exemptable: true,
         frameworks: ["AWS FSBP SageMaker.2", "AWS FSBP SageMaker.8", "NIST SP 800-53 SC-7", "NIST SP 800-53 SC-28"],
         tags: ["security", "sagemaker", "network", "encryption"],
         remediationSteps:
-            "Notebook instances: platformIdentifier notebook-al2-v3, instanceMetadataServiceConfiguration.minimumInstanceMetadataServiceVersion \"2\", a private subnetId. " +
+            'Notebook instances: platformIdentifier notebook-al2-v3, instanceMetadataServiceConfiguration.minimumInstanceMetadataServiceVersion "2", a private subnetId. ' +
             "Tuning jobs: in every training job definition set enableNetworkIsolation, enableInterContainerTrafficEncryption, vpcConfig, resourceConfig.volumeKmsKeyId, outputDataConfig.kmsKeyId. " +
             "Flow definitions: outputConfig.kmsKeyId. User profiles: userSettings.securityGroups, sharingSettings.s3KmsKeyId when notebook output is shared. " +
             "Managed instance scaling: minInstanceCount >= minManagedInstances and maxInstanceCount <= maxManagedInstances.",
@@ -76,15 +77,20 @@ export const sagemakerHardening = resourceRule(
             case T.notebook: {
                 const p = props.platformIdentifier;
                 if (p === undefined || p === null) f.push("platformIdentifier is not set (the default is an end-of-life platform): use notebook-al2-v3");
-                else if (typeof p === "string" && !SUPPORTED_PLATFORMS.test(p)) f.push(`platformIdentifier ${p} is not a supported platform (use notebook-al2-v3 or newer)`);
+                else if (typeof p === "string" && !SUPPORTED_PLATFORMS.test(p))
+                    f.push(`platformIdentifier ${p} is not a supported platform (use notebook-al2-v3 or newer)`);
                 const imds = props.instanceMetadataServiceConfiguration;
                 const v = imds ? imds.minimumInstanceMetadataServiceVersion : undefined;
-                if (v !== "2") f.push(`instanceMetadataServiceConfiguration.minimumInstanceMetadataServiceVersion is ${v ?? "unset (IMDSv1 allowed)"}; must be "2"`);
+                if (v !== "2")
+                    f.push(`instanceMetadataServiceConfiguration.minimumInstanceMetadataServiceVersion is ${v ?? "unset (IMDSv1 allowed)"}; must be "2"`);
                 if (!keySet(props, "subnetId")) f.push("subnetId is not set: the notebook does not run in the platform VPC");
                 break;
             }
             case T.tuning: {
-                const defs = [...list(props.trainingJobDefinition).map((d) => [d, "trainingJobDefinition"] as const), ...list(props.trainingJobDefinitions).map((d, i) => [d, `trainingJobDefinitions[${i}]`] as const)];
+                const defs = [
+                    ...list(props.trainingJobDefinition).map((d) => [d, "trainingJobDefinition"] as const),
+                    ...list(props.trainingJobDefinitions).map((d, i) => [d, `trainingJobDefinitions[${i}]`] as const),
+                ];
                 if (defs.length === 0) f.push("no trainingJobDefinition: cannot show the tuning jobs are isolated and encrypted");
                 for (const [d, where] of defs) f.push(...tuningDefinitionFindings(d, where));
                 break;
@@ -95,9 +101,11 @@ export const sagemakerHardening = resourceRule(
             case T.userProfile: {
                 const us = props.userSettings;
                 const sgs = us ? us.securityGroups : undefined;
-                if (!(isUnknown(sgs) || (Array.isArray(sgs) && sgs.length > 0))) f.push("userSettings.securityGroups is not set: the profile's apps get no VPC security group");
+                if (!(isUnknown(sgs) || (Array.isArray(sgs) && sgs.length > 0)))
+                    f.push("userSettings.securityGroups is not set: the profile's apps get no VPC security group");
                 const share = us && us.sharingSettings;
-                if (share && share.notebookOutputOption === "Allowed" && !keySet(share, "s3KmsKeyId")) f.push("sharingSettings shares notebook output without s3KmsKeyId");
+                if (share && share.notebookOutputOption === "Allowed" && !keySet(share, "s3KmsKeyId"))
+                    f.push("sharingSettings shares notebook output without s3KmsKeyId");
                 break;
             }
             case T.app: {
@@ -106,9 +114,15 @@ export const sagemakerHardening = resourceRule(
                     const m = /^arn:aws[a-z-]*:sagemaker:[^:]*:(\d{12}):image\//.exec(arn);
                     if (!m) f.push(`resourceSpec.sagemakerImageArn ${arn} is not a SageMaker image ARN`);
                 }
-                if (props.appType === "JupyterServer" || props.appType === "KernelGateway" || props.appType === "JupyterLab" || props.appType === "CodeEditor") {
+                if (
+                    props.appType === "JupyterServer" ||
+                    props.appType === "KernelGateway" ||
+                    props.appType === "JupyterLab" ||
+                    props.appType === "CodeEditor"
+                ) {
                     const inst = props.resourceSpec ? props.resourceSpec.instanceType : undefined;
-                    if (typeof inst === "string" && /^ml\.(p|g|trn|inf)\d/.test(inst) && inst !== "system") f.push(`Studio app on accelerated instance ${inst}: use a training job for GPU work`);
+                    if (typeof inst === "string" && /^ml\.(p|g|trn|inf)\d/.test(inst) && inst !== "system")
+                        f.push(`Studio app on accelerated instance ${inst}: use a training job for GPU work`);
                 }
                 break;
             }
@@ -118,8 +132,10 @@ export const sagemakerHardening = resourceRule(
                     const m = v.managedInstanceScaling;
                     if (!m || m.status !== "ENABLED") continue;
                     const name = v.variantName ?? "(variant)";
-                    if (typeof m.minInstanceCount === "number" && m.minInstanceCount < cfg.minManagedInstances) f.push(`variant ${name} managedInstanceScaling.minInstanceCount ${m.minInstanceCount} < ${cfg.minManagedInstances}`);
-                    if (typeof m.maxInstanceCount === "number" && m.maxInstanceCount > cfg.maxManagedInstances) f.push(`variant ${name} managedInstanceScaling.maxInstanceCount ${m.maxInstanceCount} > ${cfg.maxManagedInstances}`);
+                    if (typeof m.minInstanceCount === "number" && m.minInstanceCount < cfg.minManagedInstances)
+                        f.push(`variant ${name} managedInstanceScaling.minInstanceCount ${m.minInstanceCount} < ${cfg.minManagedInstances}`);
+                    if (typeof m.maxInstanceCount === "number" && m.maxInstanceCount > cfg.maxManagedInstances)
+                        f.push(`variant ${name} managedInstanceScaling.maxInstanceCount ${m.maxInstanceCount} > ${cfg.maxManagedInstances}`);
                 }
                 break;
             }

@@ -42,7 +42,7 @@ export const vpcFlowLogs: PlatformStackPolicy = definePolicy({
     severity: "medium",
     frameworks: ["AWS FSBP EC2.6", "Checkov CKV2_AWS_11", "CIS AWS Foundations 3.0.0 3.7", "NIST SP 800-53 AU-12"],
     tags: ["network", "audit", "monitoring"],
-    remediationSteps: "Add an aws.ec2.FlowLog with `vpcId: vpc.vpcId`, `trafficType: \"ALL\"` and a CloudWatch Logs or S3 destination for every VPC.",
+    remediationSteps: 'Add an aws.ec2.FlowLog with `vpcId: vpc.vpcId`, `trafficType: "ALL"` and a CloudWatch Logs or S3 destination for every VPC.',
     configSchema: { properties: {} },
     validateStack: (args, reportViolation) => {
         for (const [r, f] of flowLogFindings(args.resources)) reportFindings(NAME, reportViolation, r, f, true, args.getConfig);

@@ -15,7 +15,11 @@ import { accessModelOf } from "../../gate/access/stack";
 import { CliSpec, formatHelp, need, ParsedCli, str, UsageError, withCli } from "../framework/cli";
 
 const STACK = { name: "stack", value: "dev|prod", help: "the stack (required)" };
-const ORIGIN = { name: "origin", value: "vpc|outside", help: "vpc: through the stack's S3 gateway endpoint (default for workloads); outside: from anywhere else" };
+const ORIGIN = {
+    name: "origin",
+    value: "vpc|outside",
+    help: "vpc: through the stack's S3 gateway endpoint (default for workloads); outside: from anywhere else",
+};
 
 export const SPEC: CliSpec = {
     program: "npm run access --",
@@ -34,7 +38,12 @@ export const SPEC: CliSpec = {
                 },
                 { name: "action", value: "SERVICE:ACTION", help: "e.g. s3:GetObject (required)" },
                 { name: "resource", value: "ARN|s3://URI", help: "the resource (required)" },
-                { name: "context", value: "KEY=VALUE", help: "request-context value: aws:SecureTransport=false, s3:prefix=models/, a list as key=[a,b]", repeatable: true },
+                {
+                    name: "context",
+                    value: "KEY=VALUE",
+                    help: "request-context value: aws:SecureTransport=false, s3:prefix=models/, a list as key=[a,b]",
+                    repeatable: true,
+                },
                 ORIGIN,
                 { name: "json", help: "print the result as JSON" },
             ],
@@ -42,9 +51,18 @@ export const SPEC: CliSpec = {
         {
             name: "matrix",
             summary: "who can do what per bucket prefix, key, topic and function",
-            flags: [STACK, { name: "html", value: "FILE", help: "also write a self-contained HTML page" }, { name: "json", value: "FILE", help: "also write JSON" }, ORIGIN],
+            flags: [
+                STACK,
+                { name: "html", value: "FILE", help: "also write a self-contained HTML page" },
+                { name: "json", value: "FILE", help: "also write JSON" },
+                ORIGIN,
+            ],
         },
-        { name: "check", summary: "the access contract (exit 1 when it fails)", flags: [STACK, { name: "json", value: "FILE", help: "also write the result as JSON" }] },
+        {
+            name: "check",
+            summary: "the access contract (exit 1 when it fails)",
+            flags: [STACK, { name: "json", value: "FILE", help: "also write the result as JSON" }],
+        },
     ],
     flags: [],
     examples: [
@@ -75,12 +93,18 @@ export function checkArgs(p: ParsedCli): Parsed {
         const m = /^([^=]+)=(.*)$/.exec(v);
         if (!m) throw new UsageError(`--context ${v}: expected key=value (e.g. aws:SecureTransport=false), a list as key=[a,b]`);
         const list = /^\[(.*)\]$/.exec(m[2]);
-        context[m[1]] = list ? list[1].split(",").map((x) => x.trim()).filter(Boolean) : m[2];
+        context[m[1]] = list
+            ? list[1]
+                  .split(",")
+                  .map((x) => x.trim())
+                  .filter(Boolean)
+            : m[2];
     }
     const origin = str(p, "origin");
     if (origin !== undefined && origin !== "vpc" && origin !== "outside") throw new UsageError(`--origin ${origin}: expected vpc or outside`);
     if (command === "explain") {
-        for (const k of ["principal", "action", "resource"]) need(p, k, k === "action" ? "s3:GetObject" : k === "principal" ? "pipeline" : "s3://<bucket>/<key>");
+        for (const k of ["principal", "action", "resource"])
+            need(p, k, k === "action" ? "s3:GetObject" : k === "principal" ? "pipeline" : "s3://<bucket>/<key>");
         const action = str(p, "action")!;
         if (!/^[a-z0-9-]+:[A-Za-z0-9*?]+$/.test(action)) throw new UsageError(`--action ${action}: expected service:Action (e.g. s3:GetObject)`);
     }
@@ -97,7 +121,13 @@ async function run(parsed: ParsedCli): Promise<number> {
     if (p.command === "explain") {
         let r;
         try {
-            r = m.check({ principal: String(p.flags.principal), action: String(p.flags.action), resource: String(p.flags.resource), context: p.context, origin });
+            r = m.check({
+                principal: String(p.flags.principal),
+                action: String(p.flags.action),
+                resource: String(p.flags.resource),
+                context: p.context,
+                origin,
+            });
         } catch (e) {
             throw new UsageError((e as Error).message);
         }
@@ -118,7 +148,11 @@ async function run(parsed: ParsedCli): Promise<number> {
     if (typeof p.flags.json === "string") {
         writeFileAtomic(
             p.flags.json,
-            JSON.stringify({ stack: r.stack, needed: r.needed, forbidden: r.forbidden, failures: r.failures.map((f) => ({ probe: f.probe, result: f.result })) }, null, 2) + "\n",
+            JSON.stringify(
+                { stack: r.stack, needed: r.needed, forbidden: r.forbidden, failures: r.failures.map((f) => ({ probe: f.probe, result: f.result })) },
+                null,
+                2,
+            ) + "\n",
         );
     }
     return r.failures.length ? 1 : 0;
@@ -137,7 +171,7 @@ if (require.main === module) {
     main(process.argv.slice(2)).then(
         (code) => process.exit(code),
         (e: Error) => {
-            process.stderr.write(`${e instanceof ConfigError ? e.message : e.stack ?? e.message}\n`);
+            process.stderr.write(`${e instanceof ConfigError ? e.message : (e.stack ?? e.message)}\n`);
             process.exit(2);
         },
     );

@@ -111,7 +111,10 @@ function pickEndpoint(workdir: string, name: string | undefined) {
         );
     }
     const st = runningEndpoint(workdir, chosen);
-    if (!st) throw new Error(`endpoint ${chosen} is not running in ${workdir} (no live pid file): start it with ./build_ml_environment.sh --only deploy --workdir ${workdir}`);
+    if (!st)
+        throw new Error(
+            `endpoint ${chosen} is not running in ${workdir} (no live pid file): start it with ./build_ml_environment.sh --only deploy --workdir ${workdir}`,
+        );
     return st;
 }
 
@@ -119,7 +122,10 @@ function pickEndpoint(workdir: string, name: string | undefined) {
 function markTornDown(workdir: string, results: { endpointName: string; pid: number; outcome: string }[]): void {
     const file = manifestPath(workdir);
     if (!fs.existsSync(file)) return;
-    const m = JSON.parse(fs.readFileSync(file, "utf8")) as { updatedAt: string; steps: Record<string, { status: string; summary?: string; results?: Record<string, unknown> }> };
+    const m = JSON.parse(fs.readFileSync(file, "utf8")) as {
+        updatedAt: string;
+        steps: Record<string, { status: string; summary?: string; results?: Record<string, unknown> }>;
+    };
     const rec = m.steps.deploy;
     if (!rec || rec.status !== "succeeded") return;
     const at = new Date().toISOString();
@@ -164,9 +170,13 @@ async function run({ command, flags, variants }: Args): Promise<number> {
                 );
             }
             const clientErrors = Object.values(s.stats.clientErrors).reduce((a, b) => a + b, 0);
-            console.log(`  requests ${s.stats.requests}: ${s.stats.ok} ok, ${clientErrors} client errors, ${s.stats.serverErrors} server errors; captured ${s.stats.captured}`);
+            console.log(
+                `  requests ${s.stats.requests}: ${s.stats.ok} ok, ${clientErrors} client errors, ${s.stats.serverErrors} server errors; captured ${s.stats.captured}`,
+            );
             if (s.capture) console.log(`  capture: ${path.relative(workdir, s.capture.root)}/<variant>/yyyy/mm/dd/hh/`);
-            console.log(`  logs ${st.logFile ? path.relative(workdir, st.logFile) : "-"}; EMF metrics ${st.metricsFile ? path.relative(workdir, st.metricsFile) : "-"}`);
+            console.log(
+                `  logs ${st.logFile ? path.relative(workdir, st.logFile) : "-"}; EMF metrics ${st.metricsFile ? path.relative(workdir, st.metricsFile) : "-"}`,
+            );
             return 0;
         }
         case "weights": {
@@ -184,11 +194,16 @@ async function run({ command, flags, variants }: Args): Promise<number> {
             }
             const now = (JSON.parse(r.body) as { weights: Record<string, number> }).weights;
             const total = Object.values(now).reduce((a, b) => a + b, 0);
-            console.log(`endpoint ${st.endpointName}: ${Object.entries(now).map(([k, v]) => `${k} ${v} (${((100 * v) / total).toFixed(1)}%)`).join(", ")}`);
+            console.log(
+                `endpoint ${st.endpointName}: ${Object.entries(now)
+                    .map(([k, v]) => `${k} ${v} (${((100 * v) / total).toFixed(1)}%)`)
+                    .join(", ")}`,
+            );
             return 0;
         }
         case "invoke": {
-            if (flags.body === undefined && flags["body-file"] === undefined) throw new UsageError("invoke needs --body TEXT or --body-file FILE (a raw Adult CSV row: the 14 feature columns, no label)");
+            if (flags.body === undefined && flags["body-file"] === undefined)
+                throw new UsageError("invoke needs --body TEXT or --body-file FILE (a raw Adult CSV row: the 14 feature columns, no label)");
             const body = flags.body ?? fs.readFileSync(flags["body-file"], "utf8");
             const st = pickEndpoint(workdir, flags.name);
             const id = flags["inference-id"] ?? `cli-${Date.now()}`;
@@ -209,8 +224,14 @@ async function run({ command, flags, variants }: Args): Promise<number> {
                 .filter((s): s is NonNullable<typeof s> => !!s);
             const results = await teardown(workdir, flags.name ? { endpointName: flags.name } : {});
             const left = [...before.filter((s) => isServerPid(s.pid)), ...serversOf(workdir).filter((p) => !before.some((b) => b.pid === p.pid))];
-            if (left.length) throw new Error(`endpoint process(es) still running after teardown: ${left.map((s) => `${s.endpointName} pid ${s.pid}`).join(", ")}; stop them with kill ${left.map((s) => s.pid).join(" ")}`);
-            for (const r of results) console.log(`endpoint ${r.endpointName}: pid ${r.pid} ${r.outcome === "not_running" ? "was not running" : r.outcome}${r.orphan ? " (found by its state path; no state file named it)" : ""}`);
+            if (left.length)
+                throw new Error(
+                    `endpoint process(es) still running after teardown: ${left.map((s) => `${s.endpointName} pid ${s.pid}`).join(", ")}; stop them with kill ${left.map((s) => s.pid).join(" ")}`,
+                );
+            for (const r of results)
+                console.log(
+                    `endpoint ${r.endpointName}: pid ${r.pid} ${r.outcome === "not_running" ? "was not running" : r.outcome}${r.orphan ? " (found by its state path; no state file named it)" : ""}`,
+                );
             if (results.length === 0) console.log(`no endpoint recorded in ${workdir}: nothing to stop`);
             markTornDown(workdir, results);
             return 0;

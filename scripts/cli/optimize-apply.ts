@@ -41,7 +41,12 @@ export function applyConfig(file: string, stack: string, recs: Recommendation[])
                 if (doc.hasIn(p)) doc.deleteIn(p);
             } else doc.setIn(p, c.value);
             seen.set(c.key, r.id);
-            res.applied.push({ key: c.key, from: from && typeof from === "object" && "toJSON" in (from as object) ? (from as { toJSON(): unknown }).toJSON() : from, to: c.value, recommendation: r.id });
+            res.applied.push({
+                key: c.key,
+                from: from && typeof from === "object" && "toJSON" in (from as object) ? (from as { toJSON(): unknown }).toJSON() : from,
+                to: c.value,
+                recommendation: r.id,
+            });
         }
     }
     if (!res.applied.length) return res;

@@ -25,13 +25,19 @@ export interface LocalInputs {
 /** EMF flush interval of the deploy step's endpoint (scripts/steps/deploy/local.ts metricsIntervalMs). */
 export const LOCAL_METRICS_INTERVAL_MS = 10_000;
 
-export function localInputs(workdir: string, cfg: PlatformConfig, window: { fromMs?: number; toMs?: number; includeLoadTest?: boolean; metricsIntervalMs?: number }): LocalInputs {
+export function localInputs(
+    workdir: string,
+    cfg: PlatformConfig,
+    window: { fromMs?: number; toMs?: number; includeLoadTest?: boolean; metricsIntervalMs?: number },
+): LocalInputs {
     const mf = path.join(workdir, "manifest.json");
-    if (!fs.existsSync(mf)) throw new Error(`${mf} does not exist: run ./build_ml_environment.sh --stack ${cfg.stack} (through the loadtest step) first, or pass --workdir`);
+    if (!fs.existsSync(mf))
+        throw new Error(`${mf} does not exist: run ./build_ml_environment.sh --stack ${cfg.stack} (through the loadtest step) first, or pass --workdir`);
     const m = readJson(mf, "run manifest") as Manifest;
     const dep = m.steps?.deploy;
     const endpointName = String((dep?.results as { endpointName?: string } | undefined)?.endpointName ?? "");
-    if (!endpointName) throw new Error(`${mf}: the deploy step has not run: run ./build_ml_environment.sh --stack ${cfg.stack} --to loadtest --workdir ${workdir}`);
+    if (!endpointName)
+        throw new Error(`${mf}: the deploy step has not run: run ./build_ml_environment.sh --stack ${cfg.stack} --to loadtest --workdir ${workdir}`);
     const notes: string[] = [];
     const files: string[] = [];
     const lt = path.join(workdir, "reports", "loadtest.json");
@@ -51,10 +57,20 @@ export function localInputs(workdir: string, cfg: PlatformConfig, window: { from
         notes.push(`${lt} does not exist: run the loadtest step (./build_ml_environment.sh --only loadtest --workdir ${workdir}) for a measured capacity`);
     }
     const metrics = dep?.artifacts?.metrics ? path.resolve(workdir, dep.artifacts.metrics) : path.join(workdir, "endpoint", `${endpointName}.metrics.jsonl`);
-    if (!fs.existsSync(metrics)) throw new Error(`${metrics} does not exist: the local endpoint writes its EMF metrics there; deploy it and send traffic first`);
+    if (!fs.existsSync(metrics))
+        throw new Error(`${metrics} does not exist: the local endpoint writes its EMF metrics there; deploy it and send traffic first`);
     files.push(metrics);
-    const { traffic, parse } = trafficFromEmf(fs.readFileSync(metrics, "utf8"), { endpointName, fromMs: window.fromMs, toMs: window.toMs, variants: cfg.endpoint.variants.map((v) => v.name), exclude });
-    if (parse.excluded) notes.push(`${parse.excluded} invocations of the load test (${new Date(exclude[0].fromMs).toISOString()} .. ${new Date(exclude[0].toMs).toISOString()}) are not counted as traffic (--include-loadtest-traffic counts them)`);
+    const { traffic, parse } = trafficFromEmf(fs.readFileSync(metrics, "utf8"), {
+        endpointName,
+        fromMs: window.fromMs,
+        toMs: window.toMs,
+        variants: cfg.endpoint.variants.map((v) => v.name),
+        exclude,
+    });
+    if (parse.excluded)
+        notes.push(
+            `${parse.excluded} invocations of the load test (${new Date(exclude[0].fromMs).toISOString()} .. ${new Date(exclude[0].toMs).toISOString()}) are not counted as traffic (--include-loadtest-traffic counts them)`,
+        );
     if (parse.skipped) notes.push(`${metrics}: ${parse.skipped} of ${parse.lines} lines skipped (not Invocations EMF documents of ${endpointName})`);
     if (parse.unattributed) notes.push(`${metrics}: ${parse.unattributed} invocations not attributed to a variant (rejected before routing) are not counted`);
     const tune = m.steps?.tune;

@@ -38,7 +38,10 @@ export const SPEC: CliSpec = {
         { name: "to", value: "ISO", help: "end of the traffic window" },
         { name: "json", value: "FILE", help: "also write the report as JSON" },
         { name: "html", value: "FILE", help: "also write a self-contained HTML report" },
-        { name: "apply-config", help: "write the recommended keys into Pulumi.<stack>.yaml (validated, atomic) and re-run the policy gate's cost check (exit 1 when it fails)" },
+        {
+            name: "apply-config",
+            help: "write the recommended keys into Pulumi.<stack>.yaml (validated, atomic) and re-run the policy gate's cost check (exit 1 when it fails)",
+        },
         { name: "include-loadtest-traffic", help: "count the load test's own requests as traffic" },
         { name: "allow-serverless-outside-vpc", help: "consider serverless although the endpoint runs in the VPC" },
         { name: "headroom", value: "0.3", help: "capacity headroom over the observed peak" },
@@ -51,7 +54,11 @@ export const SPEC: CliSpec = {
         { name: "endpoint", value: "NAME", help: "aws: endpoint name (default the stack's)" },
         { name: "recommender-job", value: "NAME", help: "aws: Inference Recommender job with the capacity" },
     ],
-    examples: ["npm run optimize -- --stack dev", "npm run optimize -- --stack dev --html .ml-env/dev/reports/optimize.html --json optimize.json", "npm run optimize -- --stack prod --target aws --recommender-job mlp-prod-rec --from 2026-11-01T00:00:00Z"],
+    examples: [
+        "npm run optimize -- --stack dev",
+        "npm run optimize -- --stack dev --html .ml-env/dev/reports/optimize.html --json optimize.json",
+        "npm run optimize -- --stack prod --target aws --recommender-job mlp-prod-rec --from 2026-11-01T00:00:00Z",
+    ],
     notes: ["exit codes: 0 done, 1 the applied config breaks the cost policy, 2 bad arguments or configuration"],
 };
 
@@ -90,7 +97,8 @@ async function run(p: ParsedCli): Promise<number> {
     const cfg = loadStackFile(flags.stack, projectDir);
     const fromMs = isoMs(flags, "from");
     const toMs = isoMs(flags, "to");
-    if (fromMs !== undefined && toMs !== undefined && !(toMs > fromMs)) throw new UsageError(`option --from ${String(flags.from)} must be before --to ${String(flags.to)}`);
+    if (fromMs !== undefined && toMs !== undefined && !(toMs > fromMs))
+        throw new UsageError(`option --from ${String(flags.from)} must be before --to ${String(flags.to)}`);
     const options: Partial<OptimizeOptions> = {};
     const set = <K extends keyof OptimizeOptions>(k: K, v: OptimizeOptions[K] | undefined) => {
         if (v !== undefined) options[k] = v;
@@ -98,7 +106,8 @@ async function run(p: ParsedCli): Promise<number> {
     set("headroom", num(flags, "headroom", 0, 5));
     set("idleDays", num(flags, "idle-days", 1, 365));
     const mem = num(flags, "serverless-memory", 1024, 6144);
-    if (mem !== undefined && mem % 1024 !== 0) throw new UsageError(`option --serverless-memory ${mem}: SageMaker Serverless memory sizes are 1024, 2048, 3072, 4096, 5120 or 6144 MB`);
+    if (mem !== undefined && mem % 1024 !== 0)
+        throw new UsageError(`option --serverless-memory ${mem}: SageMaker Serverless memory sizes are 1024, 2048, 3072, 4096, 5120 or 6144 MB`);
     set("serverlessMemoryMb", mem);
     set("coldStartMs", num(flags, "cold-start-ms", 0, 600_000));
     set("payloadBytes", num(flags, "payload-bytes", 1, 6 * 1024 * 1024));
@@ -106,7 +115,8 @@ async function run(p: ParsedCli): Promise<number> {
     if (flags["allow-serverless-outside-vpc"]) options.allowServerlessOutsideVpc = true;
     if (flags["working-hours"] !== undefined) {
         const m = /^(\d{1,2})-(\d{1,2})$/.exec(String(flags["working-hours"]));
-        if (!m || Number(m[1]) >= Number(m[2]) || Number(m[2]) > 24) throw new UsageError(`option --working-hours ${String(flags["working-hours"])}: expected START-END UTC hours, e.g. 7-19`);
+        if (!m || Number(m[1]) >= Number(m[2]) || Number(m[2]) > 24)
+            throw new UsageError(`option --working-hours ${String(flags["working-hours"])}: expected START-END UTC hours, e.g. 7-19`);
         options.workingHours = [Number(m[1]), Number(m[2])];
     }
 
@@ -135,7 +145,17 @@ async function run(p: ParsedCli): Promise<number> {
         traffic = ai.traffic;
         notes.push(...ai.notes);
     }
-    const report = optimize({ config: cfg, capacity, traffic, tuning, detective: detectiveRules(cfg), hosting: loadHostingPrices(cfg.region), infra: loadInfraPrices(cfg.region), options: { ...DEFAULT_OPTIONS, ...options }, notes });
+    const report = optimize({
+        config: cfg,
+        capacity,
+        traffic,
+        tuning,
+        detective: detectiveRules(cfg),
+        hosting: loadHostingPrices(cfg.region),
+        infra: loadInfraPrices(cfg.region),
+        options: { ...DEFAULT_OPTIONS, ...options },
+        notes,
+    });
     process.stdout.write(formatText(report) + "\n");
     if (typeof flags.json === "string") writeFileAtomic(path.resolve(flags.json), JSON.stringify(report, null, 2) + "\n");
     if (typeof flags.html === "string") {
@@ -145,7 +165,8 @@ async function run(p: ParsedCli): Promise<number> {
     if (flags["apply-config"]) {
         const file = path.join(projectDir, `Pulumi.${flags.stack}.yaml`);
         const res = applyConfig(file, flags.stack, report.recommendations);
-        for (const a of res.applied) process.stdout.write(`applied mlplatform:${a.key}: ${JSON.stringify(a.from)} -> ${JSON.stringify(a.to)} (${a.recommendation})\n`);
+        for (const a of res.applied)
+            process.stdout.write(`applied mlplatform:${a.key}: ${JSON.stringify(a.from)} -> ${JSON.stringify(a.to)} (${a.recommendation})\n`);
         for (const r of res.refused) process.stdout.write(`not applied mlplatform:${r.key} (${r.recommendation}): ${r.reason}\n`);
         if (!res.applied.length) {
             process.stdout.write("no config change to apply\n");
@@ -155,7 +176,9 @@ async function run(p: ParsedCli): Promise<number> {
         const { runGate } = await import("../../gate/gate");
         const { report: gate } = await runGate({ stack: flags.stack, projectDir });
         const cost = gate.violations.filter((v) => v.policy === "cost-within-budget");
-        process.stdout.write(`policy gate: estimated $${gate.cost.monthlyUsd.toFixed(2)}/month vs budget ${gate.cost.budgetUsd ?? "none"}; cost-within-budget ${cost.length ? "VIOLATED: " + cost.map((v) => v.message).join("; ") : "passes"}\n`);
+        process.stdout.write(
+            `policy gate: estimated $${gate.cost.monthlyUsd.toFixed(2)}/month vs budget ${gate.cost.budgetUsd ?? "none"}; cost-within-budget ${cost.length ? "VIOLATED: " + cost.map((v) => v.message).join("; ") : "passes"}\n`,
+        );
         return cost.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
     }
     return 0;

@@ -36,8 +36,14 @@ export const SPEC: CliSpec = {
         { name: "outputs", value: "FILE", help: "write the stack outputs (placeholder ids) as build_ml_environment.sh reads them" },
         { name: "new-stack", help: "treat computed values as unknown, like the first preview of a new stack" },
     ],
-    examples: ["npm run plan -- --stack dev", "npm run plan -- --stack prod --sarif gate.sarif --json gate.json", "npm run plan -- --stack dev --verbose --new-stack"],
-    notes: ["exit codes: 0 no mandatory violation and the access contract holds, 1 mandatory violation(s) or failed access probe(s), 2 bad arguments or configuration"],
+    examples: [
+        "npm run plan -- --stack dev",
+        "npm run plan -- --stack prod --sarif gate.sarif --json gate.json",
+        "npm run plan -- --stack dev --verbose --new-stack",
+    ],
+    notes: [
+        "exit codes: 0 no mandatory violation and the access contract holds, 1 mandatory violation(s) or failed access probe(s), 2 bad arguments or configuration",
+    ],
 };
 
 const ROOT = PROJECT_DIR;
@@ -45,11 +51,18 @@ const ROOT = PROJECT_DIR;
 /** Argument errors before the program runs: they name the option (never "Invalid stack configuration"). */
 export function checkArgs(stack: string | undefined, policyConfig: string | undefined, exportFile?: string): void {
     if (stack !== undefined && !fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`))) {
-        const known = fs.readdirSync(ROOT).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
-        throw new UsageError(`option --stack ${stack}: there is no Pulumi.${stack}.yaml (stacks: ${known.join(", ")}; a new stack starts with 'pulumi stack init ${stack}' and its own Pulumi.${stack}.yaml)`);
+        const known = fs
+            .readdirSync(ROOT)
+            .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+            .map((f) => f.slice(7, -5));
+        throw new UsageError(
+            `option --stack ${stack}: there is no Pulumi.${stack}.yaml (stacks: ${known.join(", ")}; a new stack starts with 'pulumi stack init ${stack}' and its own Pulumi.${stack}.yaml)`,
+        );
     }
-    if (policyConfig !== undefined && !fs.existsSync(policyConfig)) throw new UsageError(`option --policy-config ${policyConfig}: file not found (the pack configs are policies/config/<environment>.json)`);
-    if (exportFile !== undefined && !fs.existsSync(exportFile)) throw new UsageError(`option --export ${exportFile}: file not found (create it with 'pulumi stack export --stack <name> --file ${exportFile}')`);
+    if (policyConfig !== undefined && !fs.existsSync(policyConfig))
+        throw new UsageError(`option --policy-config ${policyConfig}: file not found (the pack configs are policies/config/<environment>.json)`);
+    if (exportFile !== undefined && !fs.existsSync(exportFile))
+        throw new UsageError(`option --export ${exportFile}: file not found (create it with 'pulumi stack export --stack <name> --file ${exportFile}')`);
 }
 
 export function main(argv: string[]): Promise<number> {
@@ -68,8 +81,13 @@ export function main(argv: string[]): Promise<number> {
         const contract = runContract(new AccessModel(settled));
         process.stdout.write(`\n${summarize(contract)}${run.mode === "new-stack" ? " (decided on the settled stack: ARNs known)" : ""}\n`);
         for (const f of contract.failures) process.stdout.write("\n" + formatFailure(f) + "\n");
-        if (contract.failures.length) process.stdout.write(`\nFAILED: ${contract.failures.length} access probe(s) of the contract fail (how to read them: docs/access.md)\n`);
-        const accessContract = { needed: contract.needed, forbidden: contract.forbidden, failures: contract.failures.map((f) => ({ probe: f.probe, result: f.result })) };
+        if (contract.failures.length)
+            process.stdout.write(`\nFAILED: ${contract.failures.length} access probe(s) of the contract fail (how to read them: docs/access.md)\n`);
+        const accessContract = {
+            needed: contract.needed,
+            forbidden: contract.forbidden,
+            failures: contract.failures.map((f) => ({ probe: f.probe, result: f.result })),
+        };
         const json = str(p, "json");
         const sarif = str(p, "sarif");
         const outputs = str(p, "outputs");
@@ -84,7 +102,9 @@ if (require.main === module) {
     main(process.argv.slice(2)).then(
         (code) => process.exit(code),
         (e: Error) => {
-            process.stderr.write(`${e instanceof ConfigError || e.name === "PackConfigError" ? e.message : `error: ${process.env.MLP_DEBUG ? (e.stack ?? e.message) : e.message}`}\n`);
+            process.stderr.write(
+                `${e instanceof ConfigError || e.name === "PackConfigError" ? e.message : `error: ${process.env.MLP_DEBUG ? (e.stack ?? e.message) : e.message}`}\n`,
+            );
             process.exit(2);
         },
     );

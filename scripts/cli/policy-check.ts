@@ -21,7 +21,11 @@ export const SPEC: CliSpec = {
         { name: "stack", value: "NAME", help: "selects the policy config of the stack's environment (required)" },
         ...REPORT_FLAGS,
     ],
-    examples: ["pulumi stack export --stack prod --file state.json", "npm run policy:check -- --export state.json --stack prod --sarif audit.sarif", "pulumi stack export --stack prod | npm run --silent policy:check -- --export - --stack prod"],
+    examples: [
+        "pulumi stack export --stack prod --file state.json",
+        "npm run policy:check -- --export state.json --stack prod --sarif audit.sarif",
+        "pulumi stack export --stack prod | npm run --silent policy:check -- --export - --stack prod",
+    ],
     notes: ["exit codes: 0 no mandatory violation, 1 mandatory violation(s), 2 bad arguments or unreadable input"],
 };
 

@@ -19,7 +19,11 @@ export const SPEC: CliSpec = {
     program: "npm run registry --",
     summary: "The local model registry of a run (ModelPackageGroup / ModelPackage): list, inspect, approve or reject model versions.",
     commands: [
-        { name: "list", summary: "the group's model packages with status and metrics", flags: [{ name: "status", value: "S", help: `only this status: ${APPROVAL_STATUSES.join(", ")}` }] },
+        {
+            name: "list",
+            summary: "the group's model packages with status and metrics",
+            flags: [{ name: "status", value: "S", help: `only this status: ${APPROVAL_STATUSES.join(", ")}` }],
+        },
         { name: "describe", summary: "one package as JSON (metrics, hyperparameters, lineage)", flags: [VERSION] },
         { name: "approve", summary: "PendingManualApproval -> Approved (the next deploy serves it)", flags: [VERSION, REASON, BY] },
         { name: "reject", summary: "-> Rejected (an Approved package is revoked; Rejected is final)", flags: [VERSION, REASON, BY] },
@@ -61,8 +65,12 @@ function main(p: ParsedCli): number {
             const rows = reg.list(group, status);
             process.stdout.write(`${group}: ${rows.length} model package(s)\n`);
             for (const p of rows) {
-                const m = Object.entries(p.Metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(" ");
-                process.stdout.write(`  v${p.ModelPackageVersion}  ${p.ModelApprovalStatus.padEnd(21)} ${p.CreationTime}  ${m}  ${p.ModelPackageDescription ?? ""}\n`);
+                const m = Object.entries(p.Metrics)
+                    .map(([k, v]) => `${k}=${v.toFixed(4)}`)
+                    .join(" ");
+                process.stdout.write(
+                    `  v${p.ModelPackageVersion}  ${p.ModelApprovalStatus.padEnd(21)} ${p.CreationTime}  ${m}  ${p.ModelPackageDescription ?? ""}\n`,
+                );
             }
             return 0;
         }

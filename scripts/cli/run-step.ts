@@ -18,30 +18,30 @@ import { isStepName, loadStep, STEP_NAMES, STEP_OPTIONS as STEP_OPTION_NAMES } f
 
 /** Help for each step option; the names themselves are scripts/steps' STEP_OPTIONS (one list). */
 const STEP_OPTION_HELP: Record<string, Omit<FlagSpec, "name">> = {
-    "rows": { value: "N", help: "use the first N rows of each data file (a quick slice)" },
-    "seed": { value: "N", help: "random seed (prepare split, tuning, monitor shift)" },
-    "encoding": { value: "one-hot|ordinal", help: "categorical encoding (features)" },
+    rows: { value: "N", help: "use the first N rows of each data file (a quick slice)" },
+    seed: { value: "N", help: "random seed (prepare split, tuning, monitor shift)" },
+    encoding: { value: "one-hot|ordinal", help: "categorical encoding (features)" },
     "min-frequency": { value: "N", help: "categories rarer than N go to 'other' (features)" },
     "tuning-config": { value: "FILE", help: "HyperParameterTuningJobConfig JSON (tune)" },
     "max-jobs": { value: "N", help: "tuning trials (tune)" },
     "max-parallel": { value: "N", help: "parallel tuning trials (tune)" },
-    "variants": { value: "N=W,...", help: "variant weights, e.g. champion=0.9,challenger=0.1 (deploy)" },
-    "port": { value: "N", help: "endpoint port, 0 = any free port (deploy)" },
+    variants: { value: "N=W,...", help: "variant weights, e.g. champion=0.9,challenger=0.1 (deploy)" },
+    port: { value: "N", help: "endpoint port, 0 = any free port (deploy)" },
     "max-payload-mb": { value: "MB", help: "MaxPayloadInMB (batch-infer)" },
     "min-auc": { value: "X", help: "quality gate, overrides pipeline.minAuc (evaluate)" },
-    "threshold": { value: "P", help: "probability threshold (evaluate)" },
-    "levels": { value: "1,2,4", help: "concurrency levels (loadtest)" },
+    threshold: { value: "P", help: "probability threshold (evaluate)" },
+    levels: { value: "1,2,4", help: "concurrency levels (loadtest)" },
     "level-seconds": { value: "S", help: "seconds per level (loadtest)" },
     "slo-ms": { value: "MS", help: "latency SLO, overrides pipeline.latencySloMs (loadtest)" },
     "replay-rows": { value: "N", help: "rows replayed through the endpoint (monitor)" },
-    "concurrency": { value: "N", help: "parallel requests of the replays (monitor)" },
+    concurrency: { value: "N", help: "parallel requests of the replays (monitor)" },
     "preview-only": { help: "aws provision: pulumi preview with the pack, no update" },
     "instance-type": { value: "ml.*", help: "aws: instance type of the step's job" },
     "instance-count": { value: "N", help: "aws: instance count of the step's job" },
     "transform-instance-type": { value: "ml.*", help: "aws batch-infer: transform instance type" },
-    "spot": { value: "true|false", help: "aws train/tune: managed spot training" },
-    "image": { value: "URI", help: "aws: container image of the step" },
-    "weights": { value: "N=W,...", help: "aws deploy: variant weights" },
+    spot: { value: "true|false", help: "aws train/tune: managed spot training" },
+    image: { value: "URI", help: "aws: container image of the step" },
+    weights: { value: "N=W,...", help: "aws deploy: variant weights" },
     "duration-minutes": { value: "N", help: "aws loadtest: duration" },
     "timeout-minutes": { value: "N", help: "aws: how long to wait for the step's job" },
     "poll-seconds": { value: "N", help: "aws: how often to poll the job" },
@@ -67,8 +67,13 @@ export const SPEC: CliSpec = {
         ...STEP_OPTIONS,
     ],
     prefixFlags: [{ prefix: "hp.", value: "VALUE", help: "one training hyperparameter, e.g. --hp.max_depth 6 (train)" }],
-    examples: ["./build_ml_environment.sh --only train -- --hp.max_depth 6", "node -r ts-node/register/transpile-only scripts/cli/run-step.ts prepare --workdir /tmp/run --rows 2000"],
-    notes: ["exit codes: 0 done or skipped, 1 the step failed, 2 bad usage or configuration, 3 the workdir cannot be used (in use by another run, not writable, too little free space), 130/143 interrupted (SIGINT/SIGTERM)"],
+    examples: [
+        "./build_ml_environment.sh --only train -- --hp.max_depth 6",
+        "node -r ts-node/register/transpile-only scripts/cli/run-step.ts prepare --workdir /tmp/run --rows 2000",
+    ],
+    notes: [
+        "exit codes: 0 done or skipped, 1 the step failed, 2 bad usage or configuration, 3 the workdir cannot be used (in use by another run, not writable, too little free space), 130/143 interrupted (SIGINT/SIGTERM)",
+    ],
 };
 
 async function run(argv: string[]): Promise<number> {
@@ -84,7 +89,8 @@ async function run(argv: string[]): Promise<number> {
         const { stack: _s, target: _t, workdir: _w, force, ...options } = p.flags;
         const config = loadStackFile(stack, projectDir);
         const minFree = process.env.ML_ENV_MIN_FREE_MB !== undefined ? Number(process.env.ML_ENV_MIN_FREE_MB) : DEFAULT_MIN_FREE_MB;
-        if (!Number.isFinite(minFree) || minFree < 0) throw new UsageError(`ML_ENV_MIN_FREE_MB=${process.env.ML_ENV_MIN_FREE_MB}: expected a number of MB >= 0`);
+        if (!Number.isFinite(minFree) || minFree < 0)
+            throw new UsageError(`ML_ENV_MIN_FREE_MB=${process.env.ML_ENV_MIN_FREE_MB}: expected a number of MB >= 0`);
         checkWorkdir(workdir, minFree);
         const owner = Number(process.env.ML_ENV_RUN_PID);
         lockOwner = Number.isInteger(owner) && owner > 0 ? owner : process.pid;
@@ -110,7 +116,8 @@ function onSignal(signal: "SIGINT" | "SIGTERM"): void {
     interrupted = true;
     const step = markInterrupted(signal);
     const stopped = stopDescendants(10_000);
-    if (stopped.length) process.stderr.write(`stopped ${stopped.length} process(es) the step started: ${stopped.map((s) => `pid ${s.pid} ${s.outcome}`).join(", ")}\n`);
+    if (stopped.length)
+        process.stderr.write(`stopped ${stopped.length} process(es) the step started: ${stopped.map((s) => `pid ${s.pid} ${s.outcome}`).join(", ")}\n`);
     releaseOwnLock();
     if (step && !process.env.ML_ENV_RUN_PID) {
         process.stderr.write(`step '${step}' interrupted; resume with: ./build_ml_environment.sh --workdir ${workdirForLock} --from ${step}\n`);
@@ -140,7 +147,11 @@ if (require.main === module) {
             // environment, not a bug: one line. Anything else is a bug: the stack helps to report it.
             if (!(e instanceof StepError)) {
                 const code = (e as NodeJS.ErrnoException).code;
-                process.stderr.write(code && /^E[A-Z]+$/.test(code) ? `error: ${errText(e)}${(e as NodeJS.ErrnoException).path ? ` (${(e as NodeJS.ErrnoException).path})` : ""}\n` : `${e.stack ?? e.message}\n`);
+                process.stderr.write(
+                    code && /^E[A-Z]+$/.test(code)
+                        ? `error: ${errText(e)}${(e as NodeJS.ErrnoException).path ? ` (${(e as NodeJS.ErrnoException).path})` : ""}\n`
+                        : `${e.stack ?? e.message}\n`,
+                );
             }
             process.exit(1);
         },

@@ -77,7 +77,9 @@ export function formatSummary(o: SummaryOptions): string {
     const lines: string[] = [];
     const stopped = o.failed ?? o.interrupted;
     const head = o.failed ? `run FAILED at step '${o.failed}'` : o.interrupted ? `run INTERRUPTED during step '${o.interrupted}'` : "run finished";
-    lines.push(`=== Summary: ${head} — stack ${o.stack}, target ${o.target}${o.seconds !== undefined ? `, ${o.seconds} s` : ""}; workdir ${shown(o.workdir, ".", cwd) || "."}`);
+    lines.push(
+        `=== Summary: ${head} — stack ${o.stack}, target ${o.target}${o.seconds !== undefined ? `, ${o.seconds} s` : ""}; workdir ${shown(o.workdir, ".", cwd) || "."}`,
+    );
     const w = Math.max(...STEP_NAMES.map((s) => s.length));
     for (const s of STEP_NAMES) {
         const r: StepRecord | undefined = m.steps[s];
@@ -90,7 +92,9 @@ export function formatSummary(o: SummaryOptions): string {
         if (r?.status === "skipped" && !/torn down/.test(text)) text = `unchanged since ${r.finishedAt ?? r.startedAt} — ${text}`;
         lines.push(`  ${mark}  ${s.padEnd(w)}  ${(r && r.status !== "running" && stopped !== s ? seconds(r.durationMs) : "").padStart(6)}  ${text}`);
     }
-    const reports = REPORTS.map((rp) => ({ ...rp, rel: m.steps[rp.step]?.artifacts?.[rp.key] })).filter((rp) => rp.rel && fs.existsSync(path.resolve(o.workdir, rp.rel)));
+    const reports = REPORTS.map((rp) => ({ ...rp, rel: m.steps[rp.step]?.artifacts?.[rp.key] })).filter(
+        (rp) => rp.rel && fs.existsSync(path.resolve(o.workdir, rp.rel)),
+    );
     if (reports.length) {
         lines.push("", "Reports (open the .html files in a browser):");
         const lw = Math.max(...reports.map((r) => r.label.length));
@@ -119,7 +123,10 @@ export function formatSummary(o: SummaryOptions): string {
         }
     } else if (m.steps.deploy?.status === "succeeded" || m.steps.deploy?.status === "skipped") {
         const ep = m.steps.deploy.results?.endpointName ?? "the stack's endpoint";
-        lines.push("", `Endpoint ${String(ep)} runs in your AWS account and is billed per instance-hour: delete it with 'pulumi destroy --stack ${o.stack}' or set mlplatform:endpoint.enabled to false and 'pulumi up'.`);
+        lines.push(
+            "",
+            `Endpoint ${String(ep)} runs in your AWS account and is billed per instance-hour: delete it with 'pulumi destroy --stack ${o.stack}' or set mlplatform:endpoint.enabled to false and 'pulumi up'.`,
+        );
     }
     lines.push("");
     if (stopped) {

@@ -57,30 +57,52 @@ export async function awsStep<T>(what: string, fn: () => Promise<T>): Promise<T>
         if (e instanceof JobFailedError || e instanceof JobTimeoutError) throw new StepError(e.message);
         const err = e as Error & { $metadata?: { httpStatusCode?: number } };
         if (err.name === "CredentialsProviderError" || /Could not load credentials/i.test(err.message ?? "")) {
-            throw new StepError(`${what}: no AWS credentials (${err.message}); configure them (aws configure, AWS_PROFILE or aws sso login) for the account of the stack and re-run`);
+            throw new StepError(
+                `${what}: no AWS credentials (${err.message}); configure them (aws configure, AWS_PROFILE or aws sso login) for the account of the stack and re-run`,
+            );
         }
         if (err.name === "AccessDeniedException" || err.name === "AccessDenied" || err.$metadata?.httpStatusCode === 403) {
-            throw new StepError(`${what}: access denied (${err.message}); run with credentials that may use the stack's roles (iam:PassRole on the role named above), or check the stack's IAM policies`);
+            throw new StepError(
+                `${what}: access denied (${err.message}); run with credentials that may use the stack's roles (iam:PassRole on the role named above), or check the stack's IAM policies`,
+            );
         }
         if (err.name === "ResourceLimitExceeded") {
-            throw new StepError(`${what}: ${err.message}; request a higher SageMaker quota for that instance type in Service Quotas, or pick another instance type (see docs/aws-target.md)`);
+            throw new StepError(
+                `${what}: ${err.message}; request a higher SageMaker quota for that instance type in Service Quotas, or pick another instance type (see docs/aws-target.md)`,
+            );
         }
         if (err.$metadata && err.name) {
             // Any other service error: the API's own message says what is wrong with the request.
-            throw new StepError(`${what}: ${err.name}: ${err.message}${(err.$metadata as { requestId?: string }).requestId ? ` (request id ${(err.$metadata as { requestId?: string }).requestId})` : ""}; fix the input named in the message and re-run the step`);
+            throw new StepError(
+                `${what}: ${err.name}: ${err.message}${(err.$metadata as { requestId?: string }).requestId ? ` (request id ${(err.$metadata as { requestId?: string }).requestId})` : ""}; fix the input named in the message and re-run the step`,
+            );
         }
         throw e;
     }
 }
 
 /** Model packages of the stack's group with the given status, newest first. */
-export async function listPackages(sm: SageMakerClient, out: StackOutputs, status: "Approved" | "PendingManualApproval" | "Rejected", wait: Pick<WaitOptions, "clock"> = {}): Promise<ModelPackageSummary[]> {
+export async function listPackages(
+    sm: SageMakerClient,
+    out: StackOutputs,
+    status: "Approved" | "PendingManualApproval" | "Rejected",
+    wait: Pick<WaitOptions, "clock"> = {},
+): Promise<ModelPackageSummary[]> {
     const all: ModelPackageSummary[] = [];
     let token: string | undefined;
     do {
         const res = await withThrottlingRetry(
             `ListModelPackages ${out.modelPackageGroupName}`,
-            () => sm.send(new ListModelPackagesCommand({ ModelPackageGroupName: out.modelPackageGroupName, ModelApprovalStatus: status, SortBy: "CreationTime", SortOrder: "Descending", NextToken: token })),
+            () =>
+                sm.send(
+                    new ListModelPackagesCommand({
+                        ModelPackageGroupName: out.modelPackageGroupName,
+                        ModelApprovalStatus: status,
+                        SortBy: "CreationTime",
+                        SortOrder: "Descending",
+                        NextToken: token,
+                    }),
+                ),
             { clock: wait.clock },
         );
         all.push(...(res.ModelPackageSummaryList ?? []));

@@ -17,7 +17,10 @@ function parentOf(pid: number): number | undefined {
 export function descendants(root = process.pid): number[] {
     let pids: number[];
     try {
-        pids = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number);
+        pids = fs
+            .readdirSync("/proc")
+            .filter((d) => /^\d+$/.test(d))
+            .map(Number);
     } catch {
         return [];
     }

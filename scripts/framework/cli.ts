@@ -79,13 +79,19 @@ function listFlags(flags: FlagSpec[], spec: CliSpec): string {
 
 /** Parses argv against the spec. Throws UsageError on anything the spec does not allow. */
 export function parseCli(spec: CliSpec, argv: string[]): ParsedCli {
-    const out: ParsedCli = { flags: {}, lists: {}, positionals: [], help: argv.some((a) => HELP.has(a)) || (spec.commands !== undefined && argv[0] === "help") };
+    const out: ParsedCli = {
+        flags: {},
+        lists: {},
+        positionals: [],
+        help: argv.some((a) => HELP.has(a)) || (spec.commands !== undefined && argv[0] === "help"),
+    };
     if (out.help) return out;
     let rest = argv;
     if (spec.commands) {
         const [first, ...tail] = argv;
         if (first === undefined || first.startsWith("-")) throw new UsageError(`a command is required: one of ${spec.commands.map((c) => c.name).join(", ")}`);
-        if (!spec.commands.some((c) => c.name === first)) throw new UsageError(`command '${first}' is unknown: use one of ${spec.commands.map((c) => c.name).join(", ")}`);
+        if (!spec.commands.some((c) => c.name === first))
+            throw new UsageError(`command '${first}' is unknown: use one of ${spec.commands.map((c) => c.name).join(", ")}`);
         out.command = first;
         rest = tail;
     }
@@ -95,7 +101,8 @@ export function parseCli(spec: CliSpec, argv: string[]): ParsedCli {
         const a = rest[i];
         if (!a.startsWith("--") || a === "--") {
             const max = spec.positionals?.max ?? (spec.positionals ? Infinity : 0);
-            if (out.positionals.length >= max) throw new UsageError(`argument '${a}' is not expected${where}: options are written --name value (valid options: ${listFlags(flags, spec)})`);
+            if (out.positionals.length >= max)
+                throw new UsageError(`argument '${a}' is not expected${where}: options are written --name value (valid options: ${listFlags(flags, spec)})`);
             out.positionals.push(a);
             continue;
         }
@@ -109,7 +116,10 @@ export function parseCli(spec: CliSpec, argv: string[]): ParsedCli {
         const f = flags.find((x) => x.name === key);
         const prefix = f ? undefined : spec.prefixFlags?.find((p) => key.startsWith(p.prefix) && key.length > p.prefix.length);
         if (!f && !prefix) {
-            const near = nearest(key, flags.map((x) => x.name));
+            const near = nearest(
+                key,
+                flags.map((x) => x.name),
+            );
             throw new UsageError(`option --${key} is unknown${where}${near ? ` (did you mean --${near}?)` : ""}: valid options are ${listFlags(flags, spec)}`);
         }
         let value: string | true;

@@ -20,7 +20,7 @@ export type Target = "local" | "aws";
 /** Results type of each step, keyed by step name; the default knows no step (any name, untyped results). */
 export type ResultsMap = object;
 /** A map that knows no step: the context of code that runs any step (the runner, tests). */
- 
+
 type AnyResults = any;
 /** The step names of a results map. */
 export type NameOf<M extends ResultsMap> = keyof M & string;
@@ -151,7 +151,8 @@ export function makeContext<M extends ResultsMap = AnyResults>(o: RunOptions, ma
         },
         resultsOf<K extends NameOf<M>>(step: K): M[K] {
             const r = manifest.steps[step];
-            if (!r || r.status !== "succeeded") throw new StepError(`step '${step}' has not succeeded in ${workdir}: run it first (./build_ml_environment.sh --from ${step})`);
+            if (!r || r.status !== "succeeded")
+                throw new StepError(`step '${step}' has not succeeded in ${workdir}: run it first (./build_ml_environment.sh --from ${step})`);
             // the manifest is JSON written by the step's own run(), which returns the declared results type
             return (r.results ?? {}) as M[K];
         },
@@ -197,7 +198,9 @@ export async function runStep(def: StepDefinition, o: RunOptions): Promise<StepR
         writeManifest(manifest);
     } catch (e) {
         out(`=== ${def.name}: FAILED — cannot record it as running in ${manifestPath(manifest.workdir)} (${errText(e)})`);
-        throw new StepError(`cannot record step '${def.name}' as running in ${manifestPath(manifest.workdir)} (${errText(e)}); the step was not started: check that the workdir is writable and the disk is not full`);
+        throw new StepError(
+            `cannot record step '${def.name}' as running in ${manifestPath(manifest.workdir)} (${errText(e)}); the step was not started: check that the workdir is writable and the disk is not full`,
+        );
     }
     current = { manifest, rec, started, out };
     try {
@@ -237,7 +240,9 @@ export async function runStep(def: StepDefinition, o: RunOptions): Promise<StepR
         try {
             writeManifest(manifest);
         } catch (we) {
-            out(`  (the failure could not be recorded in ${manifestPath(manifest.workdir)}: ${errText(we)}; the step shows as 'running' there and runs again next time)`);
+            out(
+                `  (the failure could not be recorded in ${manifestPath(manifest.workdir)}: ${errText(we)}; the step shows as 'running' there and runs again next time)`,
+            );
         }
         throw e;
     }

@@ -45,7 +45,9 @@ export function checkWorkdir(workdir: string, minFreeMb = DEFAULT_MIN_FREE_MB): 
     try {
         fs.writeFileSync(probe, "ok");
     } catch (e) {
-        throw new WorkdirError(`workdir ${workdir} is not writable (${errText(e)}); choose another --workdir${(e as NodeJS.ErrnoException).code === "EROFS" ? " (this filesystem is mounted read-only)" : ""}`);
+        throw new WorkdirError(
+            `workdir ${workdir} is not writable (${errText(e)}); choose another --workdir${(e as NodeJS.ErrnoException).code === "EROFS" ? " (this filesystem is mounted read-only)" : ""}`,
+        );
     } finally {
         fs.rmSync(probe, { force: true });
     }
@@ -57,7 +59,9 @@ export function checkWorkdir(workdir: string, minFreeMb = DEFAULT_MIN_FREE_MB): 
         /* statfs not supported: skip the space check */
     }
     if (free !== undefined && free < minFreeMb * 1024 * 1024) {
-        throw new WorkdirError(`workdir ${workdir} has only ${fmtMb(free)} free, at least ${minFreeMb} MB are needed; free some space or choose another --workdir (ML_ENV_MIN_FREE_MB sets the minimum)`);
+        throw new WorkdirError(
+            `workdir ${workdir} has only ${fmtMb(free)} free, at least ${minFreeMb} MB are needed; free some space or choose another --workdir (ML_ENV_MIN_FREE_MB sets the minimum)`,
+        );
     }
 }
 
@@ -118,7 +122,11 @@ export function readLock(workdir: string): WorkdirLock | undefined {
  * Takes the workdir lock for `ownerPid` (re-entrant for the same owner on this host). Throws
  * "workdir W in use by pid N ..." when another live run holds it; a stale lock is replaced (returned in `tookOver`).
  */
-export function acquireWorkdirLock(workdir: string, ownerPid = process.pid, command = process.argv.slice(1).join(" ")): { lock: WorkdirLock; tookOver?: string } {
+export function acquireWorkdirLock(
+    workdir: string,
+    ownerPid = process.pid,
+    command = process.argv.slice(1).join(" "),
+): { lock: WorkdirLock; tookOver?: string } {
     const file = lockPath(workdir);
     const mine: WorkdirLock = { pid: ownerPid, host: os.hostname(), startedAt: new Date().toISOString(), pidStartTicks: pidStartTicks(ownerPid), command };
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -130,7 +138,8 @@ export function acquireWorkdirLock(workdir: string, ownerPid = process.pid, comm
         }
         const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
         const held = readLock(workdir);
-        if (held && held.host === mine.host && held.pid === ownerPid && (held.pidStartTicks === undefined || held.pidStartTicks === mine.pidStartTicks)) return { lock: held };
+        if (held && held.host === mine.host && held.pid === ownerPid && (held.pidStartTicks === undefined || held.pidStartTicks === mine.pidStartTicks))
+            return { lock: held };
         const stale = held ? staleReason(held) : "the lock file is unreadable";
         if (held && !stale) {
             throw new WorkdirError(

@@ -20,7 +20,19 @@ import type { RegisterResults } from "./register/step";
 import type { TrainResults } from "./train/step";
 import type { TuneResults } from "./tune/step";
 
-export const STEP_NAMES = ["provision", "prepare", "features", "train", "tune", "register", "deploy", "batch-infer", "evaluate", "loadtest", "monitor"] as const;
+export const STEP_NAMES = [
+    "provision",
+    "prepare",
+    "features",
+    "train",
+    "tune",
+    "register",
+    "deploy",
+    "batch-infer",
+    "evaluate",
+    "loadtest",
+    "monitor",
+] as const;
 
 export type StepName = (typeof STEP_NAMES)[number];
 

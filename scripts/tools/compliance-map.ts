@@ -35,22 +35,97 @@ export interface Route {
 
 /** Every response the program wires to the alerts topic (or beyond), by where it is created. */
 export const ROUTES: Route[] = [
-    { key: "config-noncompliant", kind: "eventbridge", what: "AWS Config NON_COMPLIANT on a rule of this stack, for this stack's resources -> alerts topic", source: "components/detective.ts" },
-    { key: "securityhub-finding", kind: "eventbridge", what: "Security Hub active FAILED finding on a resource of this stack -> alerts topic", source: "components/detective.ts" },
-    { key: "job-without-vpc", kind: "eventbridge", what: "SageMaker training/processing job or model created without a VPC -> alerts topic", source: "components/audit.ts" },
+    {
+        key: "config-noncompliant",
+        kind: "eventbridge",
+        what: "AWS Config NON_COMPLIANT on a rule of this stack, for this stack's resources -> alerts topic",
+        source: "components/detective.ts",
+    },
+    {
+        key: "securityhub-finding",
+        kind: "eventbridge",
+        what: "Security Hub active FAILED finding on a resource of this stack -> alerts topic",
+        source: "components/detective.ts",
+    },
+    {
+        key: "job-without-vpc",
+        kind: "eventbridge",
+        what: "SageMaker training/processing job or model created without a VPC -> alerts topic",
+        source: "components/audit.ts",
+    },
     { key: "role-policy-change", kind: "eventbridge", what: "policy change on a platform IAM role -> alerts topic", source: "components/audit.ts" },
-    { key: "role-policy-change-forward", kind: "eventbridge", what: "the same IAM events forwarded from us-east-1 to the stack region (stacks outside us-east-1)", source: "components/audit.ts" },
-    { key: "key-disable-or-delete", kind: "eventbridge", what: "a platform KMS key disabled or scheduled for deletion -> alerts topic", source: "components/audit.ts" },
-    { key: "alarm-to-retraining", kind: "eventbridge", what: "drift / model-quality alarm -> retraining pipeline (or alerts topic)", source: "components/audit.ts" },
-    { key: "break-glass-used", kind: "eventbridge", what: "a break-glass role was assumed (security.breakGlassRoleArns) -> alerts topic", source: "components/audit.ts" },
-    { key: "registry-deploy", kind: "eventbridge", what: "an approved model package starts the deployment target (when the registry has one)", source: "components/model-registry.ts" },
-    { key: "registry-approval", kind: "eventbridge", what: "a model package of the registry approved or rejected -> alerts topic (who approved what is on record)", source: "components/model-registry.ts" },
-    { key: "serverless-monitor-schedule", kind: "eventbridge", what: "schedule of the platform's serverless monitor (publishes the drift metrics the alarms watch)", source: "components/serverless-monitor.ts" },
-    { key: "distributed-monitor-schedule", kind: "eventbridge", what: "optional (monitoring.distributed.enabled): hourly Scheduler start of the distributed monitor's state machine, in place of the serverless monitor; failed batches and runs -> dead-letter queue and alarms", source: "components/distributed-monitor.ts" },
-    { key: "endpoint alarms", kind: "alarm", what: "CloudWatch alarms on endpoint latency, errors, CPU, invocations -> alerts topic; also roll a deployment back", source: "components/observability.ts" },
-    { key: "drift alarms", kind: "alarm", what: "CloudWatch alarms on feature drift / model quality -> alerts topic and retraining", source: "components/observability.ts" },
-    { key: "budget notifications", kind: "budget", what: "AWS Budgets thresholds and Cost Anomaly Detection -> alerts topic / email; prod: deny-new-capacity budget action", source: "components/budget.ts" },
-    { key: "s3 block public access remediation", kind: "remediation", what: "optional: SSM AWS-DisableS3BucketPublicReadWrite re-enables the bucket's Block Public Access (detective.remediateS3PublicAccess)", source: "components/detective.ts" },
+    {
+        key: "role-policy-change-forward",
+        kind: "eventbridge",
+        what: "the same IAM events forwarded from us-east-1 to the stack region (stacks outside us-east-1)",
+        source: "components/audit.ts",
+    },
+    {
+        key: "key-disable-or-delete",
+        kind: "eventbridge",
+        what: "a platform KMS key disabled or scheduled for deletion -> alerts topic",
+        source: "components/audit.ts",
+    },
+    {
+        key: "alarm-to-retraining",
+        kind: "eventbridge",
+        what: "drift / model-quality alarm -> retraining pipeline (or alerts topic)",
+        source: "components/audit.ts",
+    },
+    {
+        key: "break-glass-used",
+        kind: "eventbridge",
+        what: "a break-glass role was assumed (security.breakGlassRoleArns) -> alerts topic",
+        source: "components/audit.ts",
+    },
+    {
+        key: "registry-deploy",
+        kind: "eventbridge",
+        what: "an approved model package starts the deployment target (when the registry has one)",
+        source: "components/model-registry.ts",
+    },
+    {
+        key: "registry-approval",
+        kind: "eventbridge",
+        what: "a model package of the registry approved or rejected -> alerts topic (who approved what is on record)",
+        source: "components/model-registry.ts",
+    },
+    {
+        key: "serverless-monitor-schedule",
+        kind: "eventbridge",
+        what: "schedule of the platform's serverless monitor (publishes the drift metrics the alarms watch)",
+        source: "components/serverless-monitor.ts",
+    },
+    {
+        key: "distributed-monitor-schedule",
+        kind: "eventbridge",
+        what: "optional (monitoring.distributed.enabled): hourly Scheduler start of the distributed monitor's state machine, in place of the serverless monitor; failed batches and runs -> dead-letter queue and alarms",
+        source: "components/distributed-monitor.ts",
+    },
+    {
+        key: "endpoint alarms",
+        kind: "alarm",
+        what: "CloudWatch alarms on endpoint latency, errors, CPU, invocations -> alerts topic; also roll a deployment back",
+        source: "components/observability.ts",
+    },
+    {
+        key: "drift alarms",
+        kind: "alarm",
+        what: "CloudWatch alarms on feature drift / model quality -> alerts topic and retraining",
+        source: "components/observability.ts",
+    },
+    {
+        key: "budget notifications",
+        kind: "budget",
+        what: "AWS Budgets thresholds and Cost Anomaly Detection -> alerts topic / email; prod: deny-new-capacity budget action",
+        source: "components/budget.ts",
+    },
+    {
+        key: "s3 block public access remediation",
+        kind: "remediation",
+        what: "optional: SSM AWS-DisableS3BucketPublicReadWrite re-enables the bucket's Block Public Access (detective.remediateS3PublicAccess)",
+        source: "components/detective.ts",
+    },
 ];
 
 export interface ControlDef {
@@ -96,7 +171,14 @@ export const CONTROLS: ControlDef[] = [
         policyTags: ["least-privilege", "iam", "identity", "public-access"],
         title: "Least privilege",
         policies: ["least-privilege-iam"],
-        respond: ["role-policy-change", "role-policy-change-forward", "break-glass-used", "config-noncompliant", "securityhub-finding", "s3 block public access remediation"],
+        respond: [
+            "role-policy-change",
+            "role-policy-change-forward",
+            "break-glass-used",
+            "config-noncompliant",
+            "securityhub-finding",
+            "s3 block public access remediation",
+        ],
         extraSecurityHub: [],
         otherDetective: [],
         mlLens: ["MLSEC03-BP01 Provide least privilege access", "MLSEC06-BP01 Restrict access to intended legitimate consumers"],
@@ -109,7 +191,11 @@ export const CONTROLS: ControlDef[] = [
         respond: ["job-without-vpc", "config-noncompliant", "securityhub-finding"],
         extraSecurityHub: [],
         otherDetective: [],
-        mlLens: ["MLSEC03-BP02 Secure data and modeling environment", "MLSEC04-BP01 Secure governed ML environment", "MLSEC04-BP02 Secure inter-node cluster communications"],
+        mlLens: [
+            "MLSEC03-BP02 Secure data and modeling environment",
+            "MLSEC04-BP01 Secure governed ML environment",
+            "MLSEC04-BP02 Secure inter-node cluster communications",
+        ],
     },
     {
         id: "capacity",
@@ -126,9 +212,19 @@ export const CONTROLS: ControlDef[] = [
         policyTags: ["monitoring", "observability"],
         title: "Model and platform monitoring",
         policies: ["monitoring-coverage"],
-        respond: ["endpoint alarms", "drift alarms", "alarm-to-retraining", "serverless-monitor-schedule", "distributed-monitor-schedule", "registry-deploy", "config-noncompliant"],
+        respond: [
+            "endpoint alarms",
+            "drift alarms",
+            "alarm-to-retraining",
+            "serverless-monitor-schedule",
+            "distributed-monitor-schedule",
+            "registry-deploy",
+            "config-noncompliant",
+        ],
         extraSecurityHub: [],
-        otherDetective: ["the platform's serverless monitor (data-quality drift on captured traffic, components/serverless-monitor.ts; scaled out by components/distributed-monitor.ts)"],
+        otherDetective: [
+            "the platform's serverless monitor (data-quality drift on captured traffic, components/serverless-monitor.ts; scaled out by components/distributed-monitor.ts)",
+        ],
         mlLens: ["MLOPS01-BP03 Monitor model adherence to business requirements", "MLREL04-BP01 Automate endpoint changes through a pipeline"],
     },
     {
@@ -148,7 +244,10 @@ export const CONTROLS: ControlDef[] = [
         policies: ["monitoring-coverage", "detective-controls"],
         respond: ["config-noncompliant", "securityhub-finding", "role-policy-change", "key-disable-or-delete", "break-glass-used", "registry-approval"],
         extraSecurityHub: ["Config.1"],
-        otherDetective: ["CloudTrail trail with log file validation, to CloudWatch Logs (components/audit.ts)", "nightly `policy:check` of the deployed state (.github/workflows/drift.yml)"],
+        otherDetective: [
+            "CloudTrail trail with log file validation, to CloudWatch Logs (components/audit.ts)",
+            "nightly `policy:check` of the deployed state (.github/workflows/drift.yml)",
+        ],
         mlLens: ["MLSEC06-BP02 Monitor human interactions with data for anomalous activity", "MLSEC03-BP04 Enforce data lineage"],
     },
 ];
@@ -157,7 +256,7 @@ export interface ComplianceMap {
     controls: {
         def: ControlDef;
         policies: PlatformPolicy[];
-        rules: typeof MANAGED_RULES[number][];
+        rules: (typeof MANAGED_RULES)[number][];
         routes: Route[];
         securityHub: string[];
     }[];
@@ -165,37 +264,51 @@ export interface ComplianceMap {
     problems: string[];
 }
 
-export function buildComplianceMap(controls: ControlDef[] = CONTROLS, policies: readonly PlatformPolicy[] = all, rules = MANAGED_RULES, routes = ROUTES): ComplianceMap {
+export function buildComplianceMap(
+    controls: ControlDef[] = CONTROLS,
+    policies: readonly PlatformPolicy[] = all,
+    rules = MANAGED_RULES,
+    routes = ROUTES,
+): ComplianceMap {
     const problems: string[] = [];
     const out: ComplianceMap["controls"] = [];
     for (const def of controls) {
-        const named = def.policies.map((n) => {
-            const p = policies.find((x) => x.name === n);
-            if (!p) problems.push(`control ${def.id}: no policy named ${n} in policies/all.ts`);
-            return p;
-        }).filter((p): p is PlatformPolicy => !!p);
+        const named = def.policies
+            .map((n) => {
+                const p = policies.find((x) => x.name === n);
+                if (!p) problems.push(`control ${def.id}: no policy named ${n} in policies/all.ts`);
+                return p;
+            })
+            .filter((p): p is PlatformPolicy => !!p);
         const tagged = policies.filter((p) => !named.includes(p) && p.tags.some((t) => def.policyTags.includes(t)));
         const ps = [...named, ...tagged];
         const rs = rules.filter((r) => r.control === def.id);
-        const rts = def.respond.map((k) => {
-            const r = routes.find((x) => x.key === k);
-            if (!r) problems.push(`control ${def.id}: no route ${k} in ROUTES`);
-            return r;
-        }).filter((r): r is Route => !!r);
+        const rts = def.respond
+            .map((k) => {
+                const r = routes.find((x) => x.key === k);
+                if (!r) problems.push(`control ${def.id}: no route ${k} in ROUTES`);
+                return r;
+            })
+            .filter((r): r is Route => !!r);
         const sh = [...new Set([...rs.flatMap((r) => r.securityHubControls), ...def.extraSecurityHub])].sort();
         if (ps.length === 0) problems.push(`control ${def.id}: no preventive policy`);
         if (rs.length === 0 && def.otherDetective.length === 0) problems.push(`control ${def.id}: no detective control`);
         if (rts.length === 0) problems.push(`control ${def.id}: no response`);
         if (def.mlLens.length === 0) problems.push(`control ${def.id}: no Well-Architected ML Lens best practice`);
-        for (const bp of def.mlLens) if (!/^ML(SEC|OPS|REL|PERF|COST|SUS)\d{2}-BP\d{2} /.test(bp)) problems.push(`control ${def.id}: '${bp}' is not an ML Lens best practice id`);
+        for (const bp of def.mlLens)
+            if (!/^ML(SEC|OPS|REL|PERF|COST|SUS)\d{2}-BP\d{2} /.test(bp)) problems.push(`control ${def.id}: '${bp}' is not an ML Lens best practice id`);
         out.push({ def, policies: ps, rules: rs, routes: rts, securityHub: sh });
     }
     for (const p of policies) {
         if (!controls.some((c) => c.policies.includes(p.name) || p.tags.some((t) => c.policyTags.includes(t)))) {
-            problems.push(`policy ${p.name} has no entry in the compliance map: name it in a control of scripts/tools/compliance-map.ts CONTROLS or give it a tag one of them maps (tags: ${p.tags.join(", ")})`);
+            problems.push(
+                `policy ${p.name} has no entry in the compliance map: name it in a control of scripts/tools/compliance-map.ts CONTROLS or give it a tag one of them maps (tags: ${p.tags.join(", ")})`,
+            );
         }
     }
-    for (const r of rules) if (!controls.some((c) => c.id === r.control)) problems.push(`Config rule ${r.identifier} has control '${r.control}', which has no entry in the compliance map`);
+    for (const r of rules)
+        if (!controls.some((c) => c.id === r.control))
+            problems.push(`Config rule ${r.identifier} has control '${r.control}', which has no entry in the compliance map`);
     for (const r of routes) if (!controls.some((c) => c.respond.includes(r.key))) problems.push(`route ${r.key} is in no control of the compliance map`);
     return { controls: out, problems };
 }
@@ -221,20 +334,30 @@ export function renderMarkdown(map: ComplianceMap): string {
     const nSh = new Set(map.controls.flatMap((c) => c.securityHub)).size;
     L.push("# Compliance map: prevent, detect, respond");
     L.push("");
-    L.push("<!-- GENERATED by scripts/tools/compliance-map.ts from policies/all.ts, components/detective.ts and the routes the program creates. Do not edit: run `npm run compliance:map`. -->");
+    L.push(
+        "<!-- GENERATED by scripts/tools/compliance-map.ts from policies/all.ts, components/detective.ts and the routes the program creates. Do not edit: run `npm run compliance:map`. -->",
+    );
     L.push("");
     L.push("Three layers per control:");
     L.push("");
-    L.push("- **prevent**: the CrossGuard policy pack judges every preview (`npm run plan`, `pulumi preview --policy-pack policies`); level shown as dev / prod (`policies/config/<env>.json`);");
-    L.push("- **detect**: AWS Config managed rules deployed by `components/detective.ts` (named `<namePrefix>-<rule>`; change-triggered rules scoped to the stack by the `detective.scopeTag` tag, periodic rules evaluate every resource of their type) and the Security Hub controls (AWS Foundational Security Best Practices and others) that report the same checks;");
+    L.push(
+        "- **prevent**: the CrossGuard policy pack judges every preview (`npm run plan`, `pulumi preview --policy-pack policies`); level shown as dev / prod (`policies/config/<env>.json`);",
+    );
+    L.push(
+        "- **detect**: AWS Config managed rules deployed by `components/detective.ts` (named `<namePrefix>-<rule>`; change-triggered rules scoped to the stack by the `detective.scopeTag` tag, periodic rules evaluate every resource of their type) and the Security Hub controls (AWS Foundational Security Best Practices and others) that report the same checks;",
+    );
     L.push("- **respond**: EventBridge routes and alarms to the platform's alerts topic, and the optional remediation.");
     L.push("");
-    L.push(`Coverage: ${map.controls.length} controls; ${nPolicies}/${all.length} policies, ${nRules}/${MANAGED_RULES.length} Config rules and ${nRoutes}/${ROUTES.length} responses mapped; ${nSh} Security Hub control ids.`);
+    L.push(
+        `Coverage: ${map.controls.length} controls; ${nPolicies}/${all.length} policies, ${nRules}/${MANAGED_RULES.length} Config rules and ${nRoutes}/${ROUTES.length} responses mapped; ${nSh} Security Hub control ids.`,
+    );
     L.push("");
     L.push("| Control | Preventive policies | Detective Config rules | Security Hub controls | Responses | ML Lens best practices |");
     L.push("|---|---|---|---|---|---|");
     for (const c of map.controls) {
-        L.push(`| [${c.def.title}](#${c.def.id}) | ${c.policies.map((p) => `\`${p.name}\``).join(", ")} | ${c.rules.length}${c.def.otherDetective.length ? ` + ${c.def.otherDetective.length} other` : ""} | ${c.securityHub.join(", ") || "-"} | ${c.routes.length} | ${c.def.mlLens.map((b) => b.split(" ")[0]).join(", ")} |`);
+        L.push(
+            `| [${c.def.title}](#${c.def.id}) | ${c.policies.map((p) => `\`${p.name}\``).join(", ")} | ${c.rules.length}${c.def.otherDetective.length ? ` + ${c.def.otherDetective.length} other` : ""} | ${c.securityHub.join(", ") || "-"} | ${c.routes.length} | ${c.def.mlLens.map((b) => b.split(" ")[0]).join(", ")} |`,
+        );
     }
     for (const c of map.controls) {
         L.push("");

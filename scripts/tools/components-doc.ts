@@ -20,7 +20,9 @@ export function withApprovedModel(raw: RawConfig): RawConfig {
     const region = typeof raw["aws:region"] === "string" ? raw["aws:region"] : "us-east-1";
     const arn = (version: number) => `arn:aws:sagemaker:${region}:123456789012:model-package/${prefix}-models/${version}`;
     const ep = { ...((raw["mlplatform:endpoint"] as Record<string, unknown>) ?? {}) };
-    const variants = (ep.variants as Record<string, unknown>[] | undefined) ?? [{ name: "champion", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 }];
+    const variants = (ep.variants as Record<string, unknown>[] | undefined) ?? [
+        { name: "champion", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 },
+    ];
     ep.variants = variants.map((v, i) => ({ ...v, modelPackageArn: arn(variants.length - i) }));
     if (ep.shadowVariant) ep.shadowVariant = { ...(ep.shadowVariant as object), modelPackageArn: arn(variants.length + 1) };
     return { ...raw, "mlplatform:endpoint": ep };
@@ -46,8 +48,11 @@ export function inventory(run: ProgramRun): Inventory {
 /** The component's source file: the file in components/ whose constructor registers the token. */
 export function sourceFile(name: ComponentName): string {
     const dir = path.join(ROOT, "components");
-    const found = fs.readdirSync(dir).filter((f) => f.endsWith(".ts") && fs.readFileSync(path.join(dir, f), "utf8").includes(`super(COMPONENT_TYPES.${name}, `));
-    if (found.length !== 1) throw new Error(`component ${name}: expected one file in components/ registering COMPONENT_TYPES.${name}, found ${found.length} (${found.join(", ")})`);
+    const found = fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".ts") && fs.readFileSync(path.join(dir, f), "utf8").includes(`super(COMPONENT_TYPES.${name}, `));
+    if (found.length !== 1)
+        throw new Error(`component ${name}: expected one file in components/ registering COMPONENT_TYPES.${name}, found ${found.length} (${found.join(", ")})`);
     return `components/${found[0]}`;
 }
 
@@ -98,7 +103,13 @@ export async function componentsDoc(): Promise<string> {
         const token = COMPONENT_TYPES[name];
         const file = sourceFile(name);
         const old = PREVIOUS_COMPONENT_TYPES[name] ?? [];
-        lines.push("", `## ${name}`, "", `\`${token}\`${old.length ? ` (was ${old.map((o) => `\`${o}\``).join(", ")}, kept as an alias)` : ""}, [${file}](../${file}): ${cell(purpose(file))}`, "");
+        lines.push(
+            "",
+            `## ${name}`,
+            "",
+            `\`${token}\`${old.length ? ` (was ${old.map((o) => `\`${o}\``).join(", ")}, kept as an alias)` : ""}, [${file}](../${file}): ${cell(purpose(file))}`,
+            "",
+        );
         const types = [...new Set(STACKS.flatMap((s) => [...(inv[s].get(token)?.keys() ?? [])]))].sort();
         if (types.length === 0) {
             lines.push("Opt-in: not created by the default dev or prod stack.");

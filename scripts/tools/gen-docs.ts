@@ -28,7 +28,8 @@ export const CONFIG_MEANINGS: Record<string, string> = {
     "network.availabilityZones": "Availability Zones with isolated private subnets",
     "network.allowInternetEgress": "a public subnet and NAT gateway for package installs; refused in prod",
     "network.flowLogRetentionDays": "retention of the VPC flow-log group",
-    "security.ciReadOnlyOidcSubjects": "GitHub OIDC subjects (pull requests, branches) that may assume the read-only CI role for preview and drift; default: the repository's pull requests and main",
+    "security.ciReadOnlyOidcSubjects":
+        "GitHub OIDC subjects (pull requests, branches) that may assume the read-only CI role for preview and drift; default: the repository's pull requests and main",
     "security.ciStateBucket": "S3 bucket of the Pulumi state backend: the read-only CI role may read the state and write lock files",
     "security.ciSecretsKmsKeyArn": "KMS key of the stack secrets provider: the read-only CI role may decrypt stack secrets",
     "detective.enabled": "deploy the detective controls (AWS Config managed rules matching the pack, compliance routes to the alerts topic)",
@@ -43,17 +44,22 @@ export const CONFIG_MEANINGS: Record<string, string> = {
     "detective.securityHub.routeFindings": "route Security Hub FAILED findings on this stack's resources to the alerts topic",
     "detective.routeConfigCompliance": "route AWS Config NON_COMPLIANT results on this stack's resources to the alerts topic",
     "detective.remediateS3PublicAccess": "automatic SSM remediation re-enabling S3 Block Public Access (off by default; not with the conformance pack)",
-    "endpoint.variants[].modelPackageArn": "approved model package the variant serves (its containers come from the package); the endpoint is created once every variant names a package or an uploaded artifact",
-    "endpoint.variants[].preprocessDataUrl": "the preprocessing archive (sourcedir.tar.gz) of a raw-record variant built from an uploaded model (see docs/endpoint.md)",
+    "endpoint.variants[].modelPackageArn":
+        "approved model package the variant serves (its containers come from the package); the endpoint is created once every variant names a package or an uploaded artifact",
+    "endpoint.variants[].preprocessDataUrl":
+        "the preprocessing archive (sourcedir.tar.gz) of a raw-record variant built from an uploaded model (see docs/endpoint.md)",
     "network.interfaceEndpoints": "interface VPC endpoints to create (empty = all 10 the platform uses); each costs about $7.3 a month per AZ",
     "network.interfaceEndpointAzs": "Availability Zones each interface endpoint spans (dev: 1 to halve the fixed cost; prod: every AZ)",
     "security.auditorRoleArns": "roles that may decrypt the CloudTrail log files (with the administrators)",
     "security.breakGlassRoleArns": "emergency key administrators and deployers; every use raises an alert (docs/deploy.md)",
     "logs.createJobLogGroups": "own the account-wide /aws/sagemaker/{Training,Processing,Transform}Jobs log groups (only one stack per account may)",
-    "endpoint.input": "raw: each variant is a two-container inference pipeline that takes raw records (as the local endpoint); features: the XGBoost container alone, taking the encoded features",
+    "endpoint.input":
+        "raw: each variant is a two-container inference pipeline that takes raw records (as the local endpoint); features: the XGBoost container alone, taking the encoded features",
     "endpoint.preprocessImage": "scikit-learn serving image of the preprocessing container, for regions where AWS publishes none",
-    "monitoring.serverlessReservedConcurrency": "reserved concurrency of the monitor Lambda (unset by default: accounts with the default quota of 10 cannot reserve)",
-    "budget.costAllocationTagsActive": "the Project/Environment tags are already active cost-allocation tags; without this or activateCostAllocationTags the budget covers the whole account",
+    "monitoring.serverlessReservedConcurrency":
+        "reserved concurrency of the monitor Lambda (unset by default: accounts with the default quota of 10 cannot reserve)",
+    "budget.costAllocationTagsActive":
+        "the Project/Environment tags are already active cost-allocation tags; without this or activateCostAllocationTags the budget covers the whole account",
     "budget.anomalyMonitor": "Cost Anomaly Detection monitor: tag (needs active cost-allocation tags), service (one per account) or none",
     "pipeline.maxDropRatePercent": "largest share of malformed rows (percent of a file) the prepare step drops before it fails",
     "dataLake.captureExpirationDays": "captured inference data expires after this many days",
@@ -77,15 +83,18 @@ export const CONFIG_MEANINGS: Record<string, string> = {
     "endpoint.variants[].name": "variant name (champion, challenger, ...)",
     "endpoint.variants[].instanceType": "variant instance type (provisioned variants; absent for a serverless one)",
     "endpoint.variants[].initialInstanceCount": "instances of the variant (at least 2 in prod; absent for a serverless one)",
-    "endpoint.variants[].serverless": "Serverless Inference instead of instances (dev only: the only variant, input features, capture 0, monitors off; docs/cost.md)",
+    "endpoint.variants[].serverless":
+        "Serverless Inference instead of instances (dev only: the only variant, input features, capture 0, monitors off; docs/cost.md)",
     "endpoint.variants[].serverless.memorySizeInMb": "serverless memory size (1024-6144 MB in 1024 MB steps)",
     "endpoint.variants[].serverless.maxConcurrency": "serverless concurrent invocations (1-200)",
     "endpoint.variants[].serverless.provisionedConcurrency": "serverless warm concurrency without cold starts, billed while provisioned (<= maxConcurrency)",
     "endpoint.autoscaling.schedule": "scheduled scale-down: Application Auto Scaling scheduled actions on each provisioned variant (docs/cost.md)",
-    "endpoint.autoscaling.schedule.scaleDownCron": "when min/max capacity drop to the off-hours bounds: cron(minutes hours day-of-month month day-of-week year)",
+    "endpoint.autoscaling.schedule.scaleDownCron":
+        "when min/max capacity drop to the off-hours bounds: cron(minutes hours day-of-month month day-of-week year)",
     "endpoint.autoscaling.schedule.scaleUpCron": "when min/max capacity return to endpoint.autoscaling.minCapacity/maxCapacity",
     "endpoint.autoscaling.schedule.timezone": "IANA time zone of both crons",
-    "endpoint.autoscaling.schedule.minOutsideHours": "instances per variant outside working hours (>= 1: a real-time variant cannot scale to zero; >= 2 in prod)",
+    "endpoint.autoscaling.schedule.minOutsideHours":
+        "instances per variant outside working hours (>= 1: a real-time variant cannot scale to zero; >= 2 in prod)",
     "endpoint.autoscaling.schedule.maxOutsideHours": "upper bound outside working hours (default minOutsideHours)",
     "endpoint.variants[].weight": "relative traffic weight",
     "endpoint.variants[].modelDataUrl": "model.tar.gz of the variant (default: the artifacts bucket's models/<variant>/model.tar.gz)",
@@ -103,15 +112,18 @@ export const CONFIG_MEANINGS: Record<string, string> = {
     "endpoint.deployment.terminationWaitSeconds": "wait before the old fleet is terminated",
     "monitoring.serverlessMonitor": "the platform's own monitor (a Lambda running lib/monitoring on a schedule); works without Model Monitor",
     "monitoring.serverlessScheduleExpression": "EventBridge schedule of the serverless monitor",
-    "monitoring.distributed.enabled": "the distributed monitor (Step Functions Distributed Map over Lambda workers, docs/monitoring.md); replaces the single monitor Lambda when on: turn it on when an hour's capture exceeds about 1 GiB or the single Lambda's duration alarm fires",
-    "monitoring.distributed.maxConcurrency": "worker Lambdas running at once (Distributed Map MaxConcurrency; 8 fits a new account's Lambda concurrency quota of 10)",
+    "monitoring.distributed.enabled":
+        "the distributed monitor (Step Functions Distributed Map over Lambda workers, docs/monitoring.md); replaces the single monitor Lambda when on: turn it on when an hour's capture exceeds about 1 GiB or the single Lambda's duration alarm fires",
+    "monitoring.distributed.maxConcurrency":
+        "worker Lambdas running at once (Distributed Map MaxConcurrency; 8 fits a new account's Lambda concurrency quota of 10)",
     "monitoring.distributed.maxBatchBytes": "capture bytes one worker profiles (one Distributed Map item)",
     "monitoring.distributed.maxBatchObjects": "capture objects one worker profiles at most (keeps an item far below the 256 KiB state payload limit)",
     "monitoring.distributed.toleratedFailurePercentage": "batches that may fail (dead-lettered and reported as FailedBatches) before the hour's run fails",
     "monitoring.distributed.workerMemoryMb": "memory of the worker Lambda (CPU scales with it)",
     "monitoring.distributed.scheduleExpression": "EventBridge Scheduler expression (UTC); each run analyses the hour before its scheduled time",
     "monitoring.distributed.tracing": "X-Ray tracing of the state machine and its Lambdas",
-    "monitoring.modelMonitorSchedule": "a SageMaker Model Monitor data-quality schedule; only for accounts that already use Model Monitor (see docs/glossary.md)",
+    "monitoring.modelMonitorSchedule":
+        "a SageMaker Model Monitor data-quality schedule; only for accounts that already use Model Monitor (see docs/glossary.md)",
     "monitoring.instanceType": "instance type of the Model Monitor job",
     "monitoring.scheduleExpression": "Model Monitor schedule (cron)",
     "monitoring.driftThreshold": "distance to the baseline above which a feature counts as drifted",
@@ -128,7 +140,8 @@ export const CONFIG_MEANINGS: Record<string, string> = {
     "budget.emails": "budget recipients (prod needs one here or in alarms.emails)",
     "budget.enforceAction": "a BudgetAction that denies new SageMaker capacity at 100%",
     "budget.anomalyThresholdUsd": "Cost Anomaly Detection alert threshold",
-    "budget.costPerThousandAlarmUsd": "CloudWatch alarm when the endpoint's cost per 1000 predictions (dashboard metric math) stays above this for 3 hours; absent: none",
+    "budget.costPerThousandAlarmUsd":
+        "CloudWatch alarm when the endpoint's cost per 1000 predictions (dashboard metric math) stays above this for 3 hours; absent: none",
     "budget.activateCostAllocationTags": "activate Project/Environment/CostCenter as cost-allocation tags (management or standalone account only)",
     "pipeline.minAuc": "the evaluation quality gate and the dev auto-approval threshold",
     "pipeline.autoApprove": "approve models above minAuc automatically; refused in prod",
@@ -197,7 +210,11 @@ export function configurationDoc(): string {
             `| \`${k.key}\` | ${kind} | ${cell(k.expected ?? (k.kind === "boolean" ? "true, false" : ""))} | ${req ?? cell(d.dev)} | ${req ?? cell(d.prod)} | ${cell(lookup(raw.dev, k.key))} | ${cell(lookup(raw.prod, k.key))} | ${CONFIG_MEANINGS[k.key] ?? "**(undocumented)**"} |`,
         );
     }
-    lines.push("", "Tags: see also `components/tagging.ts`; exemptions from a policy are tags too (`mlplatform:policy-exemption:<policy>` = reason, see [policy gate](policy-gate.md)).", "");
+    lines.push(
+        "",
+        "Tags: see also `components/tagging.ts`; exemptions from a policy are tags too (`mlplatform:policy-exemption:<policy>` = reason, see [policy gate](policy-gate.md)).",
+        "",
+    );
     return lines.join("\n");
 }
 
@@ -271,7 +288,10 @@ export function outputRows(): OutputRow[] {
             const t = m.type;
             const parent = key.slice(0, key.lastIndexOf("."));
             const leaf = key.slice(key.lastIndexOf(".") + 1);
-            const meaning = doc(m) || OUTPUT_MEANINGS[key] || (parent === "kmsKeyArns" ? `KMS key ARN for ${leaf}` : parent === "roleArns" ? `IAM role ARN for ${leaf}` : "");
+            const meaning =
+                doc(m) ||
+                OUTPUT_MEANINGS[key] ||
+                (parent === "kmsKeyArns" ? `KMS key ARN for ${leaf}` : parent === "roleArns" ? `IAM role ARN for ${leaf}` : "");
             if (ts.isTypeLiteralNode(t)) {
                 rows.push({ key, type: "object", meaning });
                 walk(t.members, `${key}.`);
@@ -314,11 +334,16 @@ export function outputsDoc(): string {
     return lines.join("\n");
 }
 
-export const PAGES: Record<string, () => string | Promise<string>> = { "docs/configuration.md": configurationDoc, "docs/outputs.md": outputsDoc, "docs/components.md": componentsDoc };
+export const PAGES: Record<string, () => string | Promise<string>> = {
+    "docs/configuration.md": configurationDoc,
+    "docs/outputs.md": outputsDoc,
+    "docs/components.md": componentsDoc,
+};
 
 export const SPEC: CliSpec = {
     program: "npm run docs --",
-    summary: "Writes docs/configuration.md (from infra/config.ts and Pulumi.<stack>.yaml), docs/outputs.md (from contracts/stack-outputs.ts) and docs/components.md (from the program run under mocks).",
+    summary:
+        "Writes docs/configuration.md (from infra/config.ts and Pulumi.<stack>.yaml), docs/outputs.md (from contracts/stack-outputs.ts) and docs/components.md (from the program run under mocks).",
     flags: [{ name: "check", help: "write nothing; exit 1 when a page differs from what would be written" }],
     examples: ["npm run docs", "npm run docs -- --check"],
 };

@@ -19,7 +19,17 @@ function sentCommands(file: string): string[] {
 
 function modulesSendingCommands(): string[] {
     const out: string[] = [];
-    for (const dir of ["lib/aws", "lib/monitoring/lambda", "lib/monitoring/distributed", "lib/monitoring", "scripts/framework", ...fs.readdirSync(path.join(ROOT, "scripts/steps")).filter((d) => fs.statSync(path.join(ROOT, "scripts/steps", d)).isDirectory()).map((d) => `scripts/steps/${d}`)]) {
+    for (const dir of [
+        "lib/aws",
+        "lib/monitoring/lambda",
+        "lib/monitoring/distributed",
+        "lib/monitoring",
+        "scripts/framework",
+        ...fs
+            .readdirSync(path.join(ROOT, "scripts/steps"))
+            .filter((d) => fs.statSync(path.join(ROOT, "scripts/steps", d)).isDirectory())
+            .map((d) => `scripts/steps/${d}`),
+    ]) {
         for (const f of fs.readdirSync(path.join(ROOT, dir))) {
             const rel = `${dir}/${f}`;
             if (f.endsWith(".ts") && sentCommands(rel).length) out.push(rel);

@@ -12,7 +12,8 @@ import { accessModelOf } from "../../gate/access/stack";
 const groups = (m: AccessModel) => {
     const r = runContract(m);
     const count: Record<string, number> = {};
-    for (const o of r.outcomes) if (/^(ci:|detective:|forbidden:ci|forbidden:detective)/.test(o.probe.group)) count[o.probe.group] = (count[o.probe.group] ?? 0) + 1;
+    for (const o of r.outcomes)
+        if (/^(ci:|detective:|forbidden:ci|forbidden:detective)/.test(o.probe.group)) count[o.probe.group] = (count[o.probe.group] ?? 0) + 1;
     return { r, count };
 };
 
@@ -31,22 +32,40 @@ describe("access contract: CI roles and AWS Config (issue 11)", function () {
     for (const stack of ["dev", "prod"]) {
         it(`${stack}: preview/drift/refresh, Config delivery and the detective routes are probed and hold`, async () => {
             const { r, count } = groups(await accessModelOf(stack));
-            for (const g of ["ci:preview", "ci:drift", "ci:refresh", "detective:config", "detective:respond", "forbidden:ci-readonly", "forbidden:ci-deploy", "forbidden:detective"]) assert.ok((count[g] ?? 0) > 0, `${stack}: no ${g} probes (${JSON.stringify(count)})`);
+            for (const g of [
+                "ci:preview",
+                "ci:drift",
+                "ci:refresh",
+                "detective:config",
+                "detective:respond",
+                "forbidden:ci-readonly",
+                "forbidden:ci-deploy",
+                "forbidden:detective",
+            ])
+                assert.ok((count[g] ?? 0) > 0, `${stack}: no ${g} probes (${JSON.stringify(count)})`);
             assert.ok(count["ci:refresh"] >= 60 && count["forbidden:ci-readonly"] >= 100, JSON.stringify(count));
             const failed = r.failures.filter((f) => /^(ci:|detective:|forbidden:ci|forbidden:detective)/.test(f.probe.group));
-            assert.deepStrictEqual(failed.map((f) => `${f.probe.group} ${f.probe.action} ${f.probe.resource}`), []);
+            assert.deepStrictEqual(
+                failed.map((f) => `${f.probe.group} ${f.probe.action} ${f.probe.resource}`),
+                [],
+            );
         });
     }
 
     it("fails when the read-only role is also trusted from the prod deployment environment (variant)", async () => {
         const m = await accessModelOf("prod", {
             transformations: [
-                editPolicy("aws:iam/role:Role", (n) => n === "ci-readonly-role", "assumeRolePolicy", (doc) => {
-                    const s = doc.Statement[0];
-                    const key = Object.keys(s.Condition.StringLike)[0];
-                    s.Condition.StringLike[key] = [...s.Condition.StringLike[key], "repo:example-org/ml-platform:environment:prod"];
-                    return doc;
-                }),
+                editPolicy(
+                    "aws:iam/role:Role",
+                    (n) => n === "ci-readonly-role",
+                    "assumeRolePolicy",
+                    (doc) => {
+                        const s = doc.Statement[0];
+                        const key = Object.keys(s.Condition.StringLike)[0];
+                        s.Condition.StringLike[key] = [...s.Condition.StringLike[key], "repo:example-org/ml-platform:environment:prod"];
+                        return doc;
+                    },
+                ),
             ],
         });
         const f = runContract(m).failures.filter((x) => x.probe.group === "forbidden:ci-readonly");
@@ -57,10 +76,18 @@ describe("access contract: CI roles and AWS Config (issue 11)", function () {
     it("fails when the read-only role may read platform data (variant: data deny removed, s3:GetObject on *)", async () => {
         const m = await accessModelOf("dev", {
             transformations: [
-                editPolicy("aws:iam/rolePolicy:RolePolicy", (n) => n === "ci-readonly-read", "policy", (doc) => ({
-                    ...doc,
-                    Statement: [...doc.Statement.filter((s: any) => s.Sid !== "NoPlatformData"), { Sid: "Oops", Effect: "Allow", Action: "s3:GetObject", Resource: "*" }],
-                })),
+                editPolicy(
+                    "aws:iam/rolePolicy:RolePolicy",
+                    (n) => n === "ci-readonly-read",
+                    "policy",
+                    (doc) => ({
+                        ...doc,
+                        Statement: [
+                            ...doc.Statement.filter((s: any) => s.Sid !== "NoPlatformData"),
+                            { Sid: "Oops", Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
+                        ],
+                    }),
+                ),
             ],
         });
         const f = runContract(m).failures.filter((x) => x.probe.group === "forbidden:ci-readonly" && x.probe.action === "s3:GetObject");
@@ -70,10 +97,18 @@ describe("access contract: CI roles and AWS Config (issue 11)", function () {
     it("fails when the Config recorder loses its delivery permission (variant)", async () => {
         const m = await accessModelOf("prod", {
             transformations: [
-                editPolicy("aws:iam/rolePolicy:RolePolicy", (n) => n === "detective-delivery", "policy", (doc) => ({ ...doc, Statement: doc.Statement.filter((s: any) => s.Sid !== "DeliverSnapshots") })),
+                editPolicy(
+                    "aws:iam/rolePolicy:RolePolicy",
+                    (n) => n === "detective-delivery",
+                    "policy",
+                    (doc) => ({ ...doc, Statement: doc.Statement.filter((s: any) => s.Sid !== "DeliverSnapshots") }),
+                ),
             ],
         });
         const f = runContract(m).failures.filter((x) => x.probe.group === "detective:config");
-        assert.deepStrictEqual(f.map((x) => x.probe.action), ["s3:PutObject"]);
+        assert.deepStrictEqual(
+            f.map((x) => x.probe.action),
+            ["s3:PutObject"],
+        );
     });
 });

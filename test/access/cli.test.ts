@@ -14,9 +14,51 @@ describe("npm run access (CLI)", function () {
     const procs: Record<string, Proc> = {};
     before(async () => {
         const runs: [string, string[]][] = [
-            ["denied", ["explain", "--stack", "prod", "--principal", "training", "--action", "s3:PutObject", "--resource", "s3://mlp-prod-curated-88dbbe98/prepared/x.csv"]],
-            ["allowed", ["explain", "--stack", "prod", "--principal", "processing", "--action", "s3:GetObject", "--resource", "s3://mlp-prod-raw-88dbbe98/adult/adult.data", "--json"]],
-            ["plaintext", ["explain", "--stack", "dev", "--principal", "pipeline", "--action", "s3:GetObject", "--resource", "s3://mlp-dev-raw-88dbbe98/adult/adult.data", "--context", "aws:SecureTransport=false"]],
+            [
+                "denied",
+                [
+                    "explain",
+                    "--stack",
+                    "prod",
+                    "--principal",
+                    "training",
+                    "--action",
+                    "s3:PutObject",
+                    "--resource",
+                    "s3://mlp-prod-curated-88dbbe98/prepared/x.csv",
+                ],
+            ],
+            [
+                "allowed",
+                [
+                    "explain",
+                    "--stack",
+                    "prod",
+                    "--principal",
+                    "processing",
+                    "--action",
+                    "s3:GetObject",
+                    "--resource",
+                    "s3://mlp-prod-raw-88dbbe98/adult/adult.data",
+                    "--json",
+                ],
+            ],
+            [
+                "plaintext",
+                [
+                    "explain",
+                    "--stack",
+                    "dev",
+                    "--principal",
+                    "pipeline",
+                    "--action",
+                    "s3:GetObject",
+                    "--resource",
+                    "s3://mlp-dev-raw-88dbbe98/adult/adult.data",
+                    "--context",
+                    "aws:SecureTransport=false",
+                ],
+            ],
             ["matrix", ["matrix", "--stack", "prod", "--html", f("m.html"), "--json", f("m.json")]],
             ["check", ["check", "--stack", "dev", "--json", f("check.json")]],
             ["help", ["--help"]],
@@ -69,7 +111,11 @@ describe("npm run access (CLI)", function () {
         const j = JSON.parse(fs.readFileSync(f("m.json"), "utf8"));
         assert.equal(j.stack, "prod");
         assert.ok(j.rows.some((r: any) => r.kind === "key") && j.rows.some((r: any) => r.kind === "topic"));
-        assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes(".tmp")), [], "no temp files left behind");
+        assert.deepEqual(
+            fs.readdirSync(dir).filter((n) => n.includes(".tmp")),
+            [],
+            "no temp files left behind",
+        );
     });
     it("check: the contract holds for dev, exit 0, JSON written", () => {
         const p = procs.check;
@@ -82,7 +128,10 @@ describe("npm run access (CLI)", function () {
         const p = procs.plan;
         assert.equal(p.code, 0, p.stdout.slice(-3000) + p.stderr);
         assert.match(p.stdout, /PASSED: no mandatory violations/);
-        assert.match(p.stdout, /access contract prod: \d+ needed \(\d+ allowed\), \d+ forbidden \(\d+ denied\) — holds \(decided on the settled stack: ARNs known\)/);
+        assert.match(
+            p.stdout,
+            /access contract prod: \d+ needed \(\d+ allowed\), \d+ forbidden \(\d+ denied\) — holds \(decided on the settled stack: ARNs known\)/,
+        );
         const j = JSON.parse(fs.readFileSync(f("plan.json"), "utf8"));
         assert.ok(j.accessContract.needed > 150 && j.accessContract.forbidden > 1000);
         assert.deepEqual(j.accessContract.failures, []);

@@ -12,7 +12,11 @@ import { withDistributedMonitor, withRegisteredModel } from "../../test-support/
 
 function check(r: ContractReport): void {
     console.log(`      ${summarize(r)}`);
-    assert.strictEqual(r.failures.length, 0, `${r.failures.length} probe(s) of ${r.stack} failed:\n\n${r.failures.slice(0, 8).map(formatFailure).join("\n\n")}`);
+    assert.strictEqual(
+        r.failures.length,
+        0,
+        `${r.failures.length} probe(s) of ${r.stack} failed:\n\n${r.failures.slice(0, 8).map(formatFailure).join("\n\n")}`,
+    );
 }
 
 describe("access contract", function () {
@@ -39,7 +43,10 @@ describe("access contract", function () {
             const groups = new Set(r.outcomes.map((x) => x.probe.group));
             for (const g of ["runtime:distributed-monitor", "forbidden:distributed-monitor"]) assert.ok(groups.has(g), `${g} probes are part of the contract`);
             assert.ok(!groups.has("runtime:monitor"), "the single Lambda is replaced");
-            const denied = (who: string, action: string, re: RegExp) => r.outcomes.some((x) => x.probe.expect === "Denied" && x.ok && x.probe.principal === who && x.probe.action === action && re.test(x.probe.resource));
+            const denied = (who: string, action: string, re: RegExp) =>
+                r.outcomes.some(
+                    (x) => x.probe.expect === "Denied" && x.ok && x.probe.principal === who && x.probe.action === action && re.test(x.probe.resource),
+                );
             assert.ok(denied("monitorReduce", "s3:GetObject", /capture.*\/datacapture\//), "the reducer cannot read capture");
             assert.ok(denied("monitorWorker", "s3:PutObject", /\/reports\/data-quality\//), "the worker cannot write reports");
             assert.ok(denied("monitorWorker", "s3:GetObject", /\/raw\/|adult/), "the worker cannot read other prefixes");
@@ -47,7 +54,10 @@ describe("access contract", function () {
         });
         it(`${stack} with a registered model (endpoint and serverless monitor): the contract holds`, () => {
             const r = runContract(models[`${stack}+model`]);
-            assert.ok(r.outcomes.some((x) => x.probe.group === "runtime:monitor"), "the monitor's probes are part of the contract");
+            assert.ok(
+                r.outcomes.some((x) => x.probe.group === "runtime:monitor"),
+                "the monitor's probes are part of the contract",
+            );
             assert.ok(r.needed > runContract(models[stack]).needed, "the endpoint adds needed accesses");
             check(r);
         });
@@ -76,7 +86,20 @@ describe("access contract", function () {
         const m = models["prod+model"];
         assert.deepStrictEqual(m.keys.map((k) => k.purpose).sort(), ["artifacts", "data", "logs"]);
         assert.deepStrictEqual(m.buckets.map((b) => b.purpose).sort(), ["accessLogs", "artifacts", "audit", "capture", "curated", "monitoring", "raw"]);
-        for (const r of ["processing", "training", "hosting", "monitoring", "featureStore", "pipeline", "ciDeploy", "serverlessMonitor", "flowLogs", "budgetAction", "trailToLogs"]) assert.ok(m.role(r).identity.length > 0, r);
+        for (const r of [
+            "processing",
+            "training",
+            "hosting",
+            "monitoring",
+            "featureStore",
+            "pipeline",
+            "ciDeploy",
+            "serverlessMonitor",
+            "flowLogs",
+            "budgetAction",
+            "trailToLogs",
+        ])
+            assert.ok(m.role(r).identity.length > 0, r);
         assert.ok(m.role("training").boundary, "training has a permissions boundary");
         assert.strictEqual(m.topics.length, 1);
         assert.ok(m.topics[0].policy && m.topics[0].kmsKeyArn);
@@ -103,12 +126,19 @@ describe("access contract", function () {
         const m = await accessModelOf("prod", {
             configure: withRegisteredModel,
             transformations: [
-                editPolicy("aws:kms/key:Key", (n) => n === "security-data", "policy", (doc) => ({
-                    ...doc,
-                    Statement: doc.Statement.filter((s: any) => !JSON.stringify(s.Principal ?? {}).includes("serverless-monitor")).map((s: any) =>
-                        s.Sid === "KeyAdministration" || !s.Principal?.AWS ? s : { ...s, Principal: { AWS: [].concat(s.Principal.AWS).filter((p: string) => !p.endsWith(":root")) } },
-                    ),
-                })),
+                editPolicy(
+                    "aws:kms/key:Key",
+                    (n) => n === "security-data",
+                    "policy",
+                    (doc) => ({
+                        ...doc,
+                        Statement: doc.Statement.filter((s: any) => !JSON.stringify(s.Principal ?? {}).includes("serverless-monitor")).map((s: any) =>
+                            s.Sid === "KeyAdministration" || !s.Principal?.AWS
+                                ? s
+                                : { ...s, Principal: { AWS: [].concat(s.Principal.AWS).filter((p: string) => !p.endsWith(":root")) } },
+                        ),
+                    }),
+                ),
             ],
         });
         const r = runContract(m);
@@ -125,10 +155,18 @@ describe("access contract", function () {
     it("fails when a bucket policy admits anonymous reads (variant)", async () => {
         const m = await accessModelOf("dev", {
             transformations: [
-                editPolicy("aws:s3/bucketPolicy:BucketPolicy", (n) => /curated/.test(n), "policy", (doc) => ({
-                    ...doc,
-                    Statement: [...doc.Statement, { Sid: "PublicRead", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${doc.Statement[0].Resource[0]}/*` }],
-                })),
+                editPolicy(
+                    "aws:s3/bucketPolicy:BucketPolicy",
+                    (n) => /curated/.test(n),
+                    "policy",
+                    (doc) => ({
+                        ...doc,
+                        Statement: [
+                            ...doc.Statement,
+                            { Sid: "PublicRead", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${doc.Statement[0].Resource[0]}/*` },
+                        ],
+                    }),
+                ),
             ],
         });
         const r = runContract(m);
@@ -140,14 +178,22 @@ describe("access contract", function () {
     it("fails when the pipeline may pass any role (variant)", async () => {
         const m = await accessModelOf("dev", {
             transformations: [
-                editPolicy("aws:iam/rolePolicy:RolePolicy", (n) => /job-control-pipeline/.test(n), "policy", (doc) => ({
-                    ...doc,
-                    Statement: [...doc.Statement, { Sid: "PassAnything", Effect: "Allow", Action: "iam:PassRole", Resource: "*" }],
-                })),
+                editPolicy(
+                    "aws:iam/rolePolicy:RolePolicy",
+                    (n) => /job-control-pipeline/.test(n),
+                    "policy",
+                    (doc) => ({
+                        ...doc,
+                        Statement: [...doc.Statement, { Sid: "PassAnything", Effect: "Allow", Action: "iam:PassRole", Resource: "*" }],
+                    }),
+                ),
             ],
         });
         const r = runContract(m);
         const passes = r.failures.filter((x) => x.probe.group === "forbidden:iam-escalation" && x.probe.action === "iam:PassRole");
-        assert.ok(passes.some((x) => x.probe.resource.endsWith("mlp-dev-ci-deploy")), r.failures.map((x) => x.probe.why).join("; "));
+        assert.ok(
+            passes.some((x) => x.probe.resource.endsWith("mlp-dev-ci-deploy")),
+            r.failures.map((x) => x.probe.why).join("; "),
+        );
     });
 });

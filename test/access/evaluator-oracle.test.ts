@@ -27,7 +27,12 @@ const KNOWN: { id: string; why: string; rewrite: (s: Scenario) => Scenario }[] =
         why:
             "Date operators with an epoch value (e.g. 1735689600): the oracle compares epoch *seconds* with Date.parse *milliseconds*. " +
             "AWS: date values may be ISO 8601 or epoch (UNIX) time (reference_policies_elements_condition_operators.html, Date condition operators).",
-        rewrite: (s) => mapConditionValues(s, (op, v) => (/^date/i.test(op.replace(/^For(All|Any)Values?:/i, "")) && /^\d+$/.test(v) ? [new Date(Number(v) * 1000).toISOString().replace(".000Z", "Z")] : [v])),
+        rewrite: (s) =>
+            mapConditionValues(s, (op, v) =>
+                /^date/i.test(op.replace(/^For(All|Any)Values?:/i, "")) && /^\d+$/.test(v)
+                    ? [new Date(Number(v) * 1000).toISOString().replace(".000Z", "Z")]
+                    : [v],
+            ),
     },
     {
         id: "oracle-variables-in-version-2008",
@@ -47,7 +52,8 @@ const KNOWN: { id: string; why: string; rewrite: (s: Scenario) => Scenario }[] =
             "ForAnyValue:<op>IfExists with the key absent: the oracle answers false. AWS: '...IfExists ... If the key is not present, " +
             "evaluate the condition element as true' (reference_policies_elements_condition_operators.html#Conditions_IfExists); the " +
             "rewrite drops such entries (true for us) so both sides evaluate the rest.",
-        rewrite: (s) => dropConditions(s, (op, key) => /^ForAnyValue:.*IfExists$/i.test(op) && !Object.keys(s.context).some((k) => k.toLowerCase() === key.toLowerCase())),
+        rewrite: (s) =>
+            dropConditions(s, (op, key) => /^ForAnyValue:.*IfExists$/i.test(op) && !Object.keys(s.context).some((k) => k.toLowerCase() === key.toLowerCase())),
     },
 ];
 
@@ -127,7 +133,10 @@ describe("IAM evaluator vs @cloud-copilot/iam-simulate (oracle)", function () {
                 `${unexplained.length} unexplained; oracle verdicts ${JSON.stringify(verdicts)}`,
         );
         assert.ok(skipped.length < N * 0.02, `the oracle rejected ${skipped.length} generated requests: ${skipped.slice(0, 3).join("\n")}`);
-        assert.ok((verdicts.Allowed ?? 0) > N * 0.05 && (verdicts.ExplicitlyDenied ?? 0) > N * 0.05, "the generator must produce Allowed and ExplicitlyDenied outcomes, not only implicit denies");
+        assert.ok(
+            (verdicts.Allowed ?? 0) > N * 0.05 && (verdicts.ExplicitlyDenied ?? 0) > N * 0.05,
+            "the generator must produce Allowed and ExplicitlyDenied outcomes, not only implicit denies",
+        );
         assert.deepStrictEqual(unexplained.slice(0, 5), [], `${unexplained.length} unexplained disagreements`);
     });
 });

@@ -11,26 +11,67 @@ const KEY = `arn:aws:kms:us-east-1:${A}:key/k1`;
 describe("IAM evaluator: rules", () => {
     it("KMS: IAM policies count only when the key policy delegates to the account (key-policy-default.html)", () => {
         const id = [pol("role", { Effect: "Allow", Action: "kms:Decrypt", Resource: "*" })];
-        const adminOnly = pol("key", { Sid: "Admin", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: ["kms:Describe*", "kms:Put*"], Resource: "*" });
-        const d1 = evaluate({ request: { principal: role, action: "kms:Decrypt", resource: KEY }, identityPolicies: id, resourcePolicy: adminOnly, resourcePolicyMode: "required" });
+        const adminOnly = pol("key", {
+            Sid: "Admin",
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${A}:root` },
+            Action: ["kms:Describe*", "kms:Put*"],
+            Resource: "*",
+        });
+        const d1 = evaluate({
+            request: { principal: role, action: "kms:Decrypt", resource: KEY },
+            identityPolicies: id,
+            resourcePolicy: adminOnly,
+            resourcePolicyMode: "required",
+        });
         assert.strictEqual(d1.verdict, "ImplicitlyDenied");
         assert.match(d1.reason, /neither allows .* nor delegates/);
         const delegates = pol("key", { Sid: "EnableIAM", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: "kms:*", Resource: "*" });
-        const d2 = evaluate({ request: { principal: role, action: "kms:Decrypt", resource: KEY }, identityPolicies: id, resourcePolicy: delegates, resourcePolicyMode: "required" });
+        const d2 = evaluate({
+            request: { principal: role, action: "kms:Decrypt", resource: KEY },
+            identityPolicies: id,
+            resourcePolicy: delegates,
+            resourcePolicyMode: "required",
+        });
         assert.strictEqual(d2.verdict, "Allowed");
         assert.deepStrictEqual(d2.deciding.map(statementLabel), ['key Sid "EnableIAM" (Allow)', "role statement #0 (Allow)"]);
-        const d3 = evaluate({ request: { principal: role, action: "kms:Decrypt", resource: KEY }, identityPolicies: [], resourcePolicy: delegates, resourcePolicyMode: "required" });
+        const d3 = evaluate({
+            request: { principal: role, action: "kms:Decrypt", resource: KEY },
+            identityPolicies: [],
+            resourcePolicy: delegates,
+            resourcePolicyMode: "required",
+        });
         assert.strictEqual(d3.verdict, "ImplicitlyDenied");
-        const named = pol("key", { Sid: "Role", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${A}:role/ml-training` }, Action: "kms:Decrypt", Resource: "*" });
-        assert.strictEqual(evaluate({ request: { principal: role, action: "kms:Decrypt", resource: KEY }, identityPolicies: [], resourcePolicy: named, resourcePolicyMode: "required" }).verdict, "Allowed");
+        const named = pol("key", {
+            Sid: "Role",
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${A}:role/ml-training` },
+            Action: "kms:Decrypt",
+            Resource: "*",
+        });
+        assert.strictEqual(
+            evaluate({
+                request: { principal: role, action: "kms:Decrypt", resource: KEY },
+                identityPolicies: [],
+                resourcePolicy: named,
+                resourcePolicyMode: "required",
+            }).verdict,
+            "Allowed",
+        );
     });
     it("same account: a resource policy naming the role ARN is limited by the role's permissions boundary; one naming the session is not", () => {
         const boundary = pol("boundary", { Effect: "Allow", Action: "sns:*", Resource: "*" });
         const rp = (p: string) => pol("bucket", { Effect: "Allow", Principal: { AWS: p }, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" });
         const req = { principal: role, action: "s3:GetObject", resource: "arn:aws:s3:::b/x", resourceAccount: A };
         assert.strictEqual(evaluate({ request: req, resourcePolicy: rp(`arn:aws:iam::${A}:role/ml-training`) }).verdict, "Allowed");
-        assert.strictEqual(evaluate({ request: req, permissionsBoundary: boundary, resourcePolicy: rp(`arn:aws:iam::${A}:role/ml-training`) }).verdict, "ImplicitlyDenied");
-        assert.strictEqual(evaluate({ request: req, permissionsBoundary: boundary, resourcePolicy: rp(`arn:aws:sts::${A}:assumed-role/ml-training/s`) }).verdict, "Allowed");
+        assert.strictEqual(
+            evaluate({ request: req, permissionsBoundary: boundary, resourcePolicy: rp(`arn:aws:iam::${A}:role/ml-training`) }).verdict,
+            "ImplicitlyDenied",
+        );
+        assert.strictEqual(
+            evaluate({ request: req, permissionsBoundary: boundary, resourcePolicy: rp(`arn:aws:sts::${A}:assumed-role/ml-training/s`) }).verdict,
+            "Allowed",
+        );
         // A Principal of the account delegates to IAM: alone it grants nothing.
         assert.strictEqual(evaluate({ request: req, resourcePolicy: rp(`arn:aws:iam::${A}:root`) }).verdict, "ImplicitlyDenied");
     });
@@ -47,24 +88,84 @@ describe("IAM evaluator: rules", () => {
         const trust = pol(
             "trust",
             { Sid: "Svc", Effect: "Allow", Principal: { Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole" },
-            { Sid: "Gh", Effect: "Allow", Principal: { Federated: `arn:aws:iam::${A}:oidc-provider/token.actions.githubusercontent.com` }, Action: "sts:AssumeRoleWithWebIdentity", Condition: { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" }, StringLike: { "token.actions.githubusercontent.com:sub": "repo:org/repo:*" } } },
+            {
+                Sid: "Gh",
+                Effect: "Allow",
+                Principal: { Federated: `arn:aws:iam::${A}:oidc-provider/token.actions.githubusercontent.com` },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: {
+                    StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+                    StringLike: { "token.actions.githubusercontent.com:sub": "repo:org/repo:*" },
+                },
+            },
         );
         const roleArn = `arn:aws:iam::${A}:role/ci`;
-        const svc = evaluate({ request: { principal: principalFromString("sagemaker.amazonaws.com"), action: "sts:AssumeRole", resource: roleArn }, resourcePolicy: trust, resourcePolicyMode: "required" });
+        const svc = evaluate({
+            request: { principal: principalFromString("sagemaker.amazonaws.com"), action: "sts:AssumeRole", resource: roleArn },
+            resourcePolicy: trust,
+            resourcePolicyMode: "required",
+        });
         assert.strictEqual(svc.verdict, "Allowed");
-        assert.strictEqual(evaluate({ request: { principal: principalFromString("lambda.amazonaws.com"), action: "sts:AssumeRole", resource: roleArn }, resourcePolicy: trust, resourcePolicyMode: "required" }).verdict, "ImplicitlyDenied");
+        assert.strictEqual(
+            evaluate({
+                request: { principal: principalFromString("lambda.amazonaws.com"), action: "sts:AssumeRole", resource: roleArn },
+                resourcePolicy: trust,
+                resourcePolicyMode: "required",
+            }).verdict,
+            "ImplicitlyDenied",
+        );
         const gh = principalFromString(`arn:aws:iam::${A}:oidc-provider/token.actions.githubusercontent.com`);
-        const ctx = { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": "repo:org/repo:ref:refs/heads/main" };
-        assert.strictEqual(evaluate({ request: { principal: gh, action: "sts:AssumeRoleWithWebIdentity", resource: roleArn, context: ctx }, resourcePolicy: trust, resourcePolicyMode: "required" }).verdict, "Allowed");
-        assert.strictEqual(evaluate({ request: { principal: gh, action: "sts:AssumeRoleWithWebIdentity", resource: roleArn, context: { ...ctx, "token.actions.githubusercontent.com:sub": "repo:evil/repo:ref:x" } }, resourcePolicy: trust, resourcePolicyMode: "required" }).verdict, "ImplicitlyDenied");
+        const ctx = {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": "repo:org/repo:ref:refs/heads/main",
+        };
+        assert.strictEqual(
+            evaluate({
+                request: { principal: gh, action: "sts:AssumeRoleWithWebIdentity", resource: roleArn, context: ctx },
+                resourcePolicy: trust,
+                resourcePolicyMode: "required",
+            }).verdict,
+            "Allowed",
+        );
+        assert.strictEqual(
+            evaluate({
+                request: {
+                    principal: gh,
+                    action: "sts:AssumeRoleWithWebIdentity",
+                    resource: roleArn,
+                    context: { ...ctx, "token.actions.githubusercontent.com:sub": "repo:evil/repo:ref:x" },
+                },
+                resourcePolicy: trust,
+                resourcePolicyMode: "required",
+            }).verdict,
+            "ImplicitlyDenied",
+        );
     });
-    it("anonymous callers are allowed only by Principal \"*\"; NotPrincipal+Deny always denies a principal with a boundary", () => {
-        const rp = pol("bucket", { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }, { Sid: "DenyOthers", Effect: "Deny", NotPrincipal: { AWS: `arn:aws:iam::${A}:role/ml-training` }, Action: "s3:PutObject", Resource: "arn:aws:s3:::b/*" });
-        assert.strictEqual(evaluate({ request: { principal: { type: "anonymous" }, action: "s3:GetObject", resource: "arn:aws:s3:::b/x" }, resourcePolicy: rp }).verdict, "Allowed");
+    it('anonymous callers are allowed only by Principal "*"; NotPrincipal+Deny always denies a principal with a boundary', () => {
+        const rp = pol(
+            "bucket",
+            { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" },
+            {
+                Sid: "DenyOthers",
+                Effect: "Deny",
+                NotPrincipal: { AWS: `arn:aws:iam::${A}:role/ml-training` },
+                Action: "s3:PutObject",
+                Resource: "arn:aws:s3:::b/*",
+            },
+        );
+        assert.strictEqual(
+            evaluate({ request: { principal: { type: "anonymous" }, action: "s3:GetObject", resource: "arn:aws:s3:::b/x" }, resourcePolicy: rp }).verdict,
+            "Allowed",
+        );
         const id = [pol("id", { Effect: "Allow", Action: "s3:*", Resource: "*" })];
         const req = { principal: role, action: "s3:PutObject", resource: "arn:aws:s3:::b/x", resourceAccount: A };
         assert.strictEqual(evaluate({ request: req, identityPolicies: id, resourcePolicy: rp }).verdict, "Allowed");
-        const d = evaluate({ request: req, identityPolicies: id, permissionsBoundary: pol("pb", { Effect: "Allow", Action: "s3:*", Resource: "*" }), resourcePolicy: rp });
+        const d = evaluate({
+            request: req,
+            identityPolicies: id,
+            permissionsBoundary: pol("pb", { Effect: "Allow", Action: "s3:*", Resource: "*" }),
+            resourcePolicy: rp,
+        });
         assert.strictEqual(d.verdict, "ExplicitlyDenied");
         assert.deepStrictEqual(d.deciding.map(statementLabel), ['bucket Sid "DenyOthers" (Deny)']);
     });

@@ -28,8 +28,23 @@ export interface Scenario {
 const SERVICES: { actions: string[]; resources: (acct: string) => string[]; patterns: (acct: string) => string[] }[] = [
     {
         actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:GetObjectTagging"],
-        resources: () => ["arn:aws:s3:::data-bkt/raw/alice/a.csv", "arn:aws:s3:::data-bkt/curated/x.parquet", "arn:aws:s3:::logs-bkt/AWSLogs/111111111111/f.gz", "arn:aws:s3:::data-bkt/a$b/file"],
-        patterns: () => ["arn:aws:s3:::data-bkt/*", "arn:aws:s3:::data-bkt/raw/*", "arn:aws:s3:::data-bkt/raw/${aws:username}/*", "arn:aws:s3:::*-bkt/*", "arn:aws:s3:::data-bkt/curated/?.parquet", "arn:aws:s3:::logs-bkt/AWSLogs/${aws:PrincipalAccount}/*", "arn:aws:s3:::data-bkt/a${$}b/*", "arn:aws:s3:::data-bkt/raw/${aws:PrincipalTag/team, 'alice'}/*", "*"],
+        resources: () => [
+            "arn:aws:s3:::data-bkt/raw/alice/a.csv",
+            "arn:aws:s3:::data-bkt/curated/x.parquet",
+            "arn:aws:s3:::logs-bkt/AWSLogs/111111111111/f.gz",
+            "arn:aws:s3:::data-bkt/a$b/file",
+        ],
+        patterns: () => [
+            "arn:aws:s3:::data-bkt/*",
+            "arn:aws:s3:::data-bkt/raw/*",
+            "arn:aws:s3:::data-bkt/raw/${aws:username}/*",
+            "arn:aws:s3:::*-bkt/*",
+            "arn:aws:s3:::data-bkt/curated/?.parquet",
+            "arn:aws:s3:::logs-bkt/AWSLogs/${aws:PrincipalAccount}/*",
+            "arn:aws:s3:::data-bkt/a${$}b/*",
+            "arn:aws:s3:::data-bkt/raw/${aws:PrincipalTag/team, 'alice'}/*",
+            "*",
+        ],
     },
     {
         actions: ["s3:ListBucket", "s3:GetBucketPolicy"],
@@ -39,7 +54,13 @@ const SERVICES: { actions: string[]; resources: (acct: string) => string[]; patt
     {
         actions: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant", "kms:Encrypt"],
         resources: (a) => [`arn:aws:kms:us-east-1:${a}:key/1234abcd-12ab-34cd-56ef-1234567890ab`],
-        patterns: (a) => ["*", `arn:aws:kms:us-east-1:${a}:key/*`, `arn:aws:kms:*:${a}:key/1234abcd-12ab-34cd-56ef-1234567890ab`, "arn:aws:kms:*:*:key/*", `arn:aws:kms:eu-west-1:${a}:key/*`],
+        patterns: (a) => [
+            "*",
+            `arn:aws:kms:us-east-1:${a}:key/*`,
+            `arn:aws:kms:*:${a}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+            "arn:aws:kms:*:*:key/*",
+            `arn:aws:kms:eu-west-1:${a}:key/*`,
+        ],
     },
     {
         actions: ["sns:Publish", "sns:Subscribe"],
@@ -63,7 +84,29 @@ const SERVICES: { actions: string[]; resources: (acct: string) => string[]; patt
     },
 ];
 
-const ACTION_PATTERNS = ["*", "s3:*", "s3:Get*", "s3:*Object", "s3:?etObject", "kms:*", "kms:Decrypt", "kms:GenerateDataKey*", "kms:Create*", "sns:Publish", "sns:*", "sts:AssumeRole", "sts:*", "iam:PassRole", "iam:*", "sqs:*", "S3:getobject", "kms:Describe*", "s3:List*", "s3:PutObject", "iam:Create*"];
+const ACTION_PATTERNS = [
+    "*",
+    "s3:*",
+    "s3:Get*",
+    "s3:*Object",
+    "s3:?etObject",
+    "kms:*",
+    "kms:Decrypt",
+    "kms:GenerateDataKey*",
+    "kms:Create*",
+    "sns:Publish",
+    "sns:*",
+    "sts:AssumeRole",
+    "sts:*",
+    "iam:PassRole",
+    "iam:*",
+    "sqs:*",
+    "S3:getobject",
+    "kms:Describe*",
+    "s3:List*",
+    "s3:PutObject",
+    "iam:Create*",
+];
 
 interface KeySpec {
     key: string;
@@ -73,21 +116,60 @@ interface KeySpec {
 }
 
 const KEYS: KeySpec[] = [
-    { key: "aws:PrincipalTag/team", kind: "string", requestValues: ["red", "blue", "Red", "alice"], policyValues: ["red", "blue", "RED", "r*", "?lue", "${aws:username}", "${*}"] },
+    {
+        key: "aws:PrincipalTag/team",
+        kind: "string",
+        requestValues: ["red", "blue", "Red", "alice"],
+        policyValues: ["red", "blue", "RED", "r*", "?lue", "${aws:username}", "${*}"],
+    },
     { key: "aws:username", kind: "string", requestValues: ["alice", "bob"], policyValues: ["alice", "bob", "a*", "${aws:PrincipalTag/team}"] },
     { key: "aws:SourceVpce", kind: "string", requestValues: ["vpce-111", "vpce-222"], policyValues: ["vpce-111", "vpce-*", "vpce-222"] },
     { key: "aws:ResourceTag/env", kind: "string", requestValues: ["dev", "prod"], policyValues: ["dev", "prod", "pr*", "${aws:PrincipalTag/env}"] },
     { key: "aws:PrincipalTag/env", kind: "string", requestValues: ["dev", "prod"], policyValues: ["dev", "prod"] },
     { key: "aws:TagKeys", kind: "multi", requestValues: [["team"], ["team", "env"], ["Owner", "env"], []], policyValues: ["team", "env", "own*", "Owner"] },
-    { key: "aws:CalledVia", kind: "multi", requestValues: [["athena.amazonaws.com"], ["cloudformation.amazonaws.com", "athena.amazonaws.com"]], policyValues: ["athena.amazonaws.com", "*.amazonaws.com", "glue.amazonaws.com"] },
+    {
+        key: "aws:CalledVia",
+        kind: "multi",
+        requestValues: [["athena.amazonaws.com"], ["cloudformation.amazonaws.com", "athena.amazonaws.com"]],
+        policyValues: ["athena.amazonaws.com", "*.amazonaws.com", "glue.amazonaws.com"],
+    },
     { key: "s3:max-keys", kind: "numeric", requestValues: ["10", "100", "1000"], policyValues: ["10", "100", "500"] },
     { key: "aws:MultiFactorAuthAge", kind: "numeric", requestValues: ["30", "3600", "86400"], policyValues: ["3600", "60"] },
-    { key: "aws:CurrentTime", kind: "date", requestValues: ["2024-01-01T00:00:00Z", "2025-06-15T12:00:00Z", "2026-12-02T05:00:00Z"], policyValues: ["2025-01-01T00:00:00Z", "2024-01-01T00:00:00Z", "1735689600", "2026-12-02T05:00:00Z"] },
+    {
+        key: "aws:CurrentTime",
+        kind: "date",
+        requestValues: ["2024-01-01T00:00:00Z", "2025-06-15T12:00:00Z", "2026-12-02T05:00:00Z"],
+        policyValues: ["2025-01-01T00:00:00Z", "2024-01-01T00:00:00Z", "1735689600", "2026-12-02T05:00:00Z"],
+    },
     { key: "aws:SecureTransport", kind: "bool", requestValues: ["true", "false"], policyValues: ["true", "false"] },
     { key: "aws:MultiFactorAuthPresent", kind: "bool", requestValues: ["true", "false"], policyValues: ["true", "false"] },
-    { key: "aws:SourceIp", kind: "ip", requestValues: ["10.0.0.5", "192.168.1.10", "203.0.113.7", "2001:db8::1"], policyValues: ["10.0.0.0/8", "192.168.1.0/24", "203.0.113.7/32", "2001:db8::/32", "0.0.0.0/0"] },
-    { key: "aws:SourceArn", kind: "arn", requestValues: ["arn:aws:cloudtrail:us-east-1:111111111111:trail/main", "arn:aws:sns:us-east-1:222222222222:other", "arn:aws:logs:us-east-1:111111111111:log-group:/aws/x:*"], policyValues: ["arn:aws:cloudtrail:us-east-1:111111111111:trail/main", "arn:aws:cloudtrail:*:111111111111:trail/*", "arn:aws:*:*:111111111111:*", "arn:aws:logs:us-east-1:111111111111:log-group:/aws/*"] },
-    { key: "aws:PrincipalArn", kind: "arn", requestValues: [], policyValues: ["arn:aws:iam::111111111111:role/app", "arn:aws:iam::*:role/*", "arn:aws:iam::111111111111:role/a??"] },
+    {
+        key: "aws:SourceIp",
+        kind: "ip",
+        requestValues: ["10.0.0.5", "192.168.1.10", "203.0.113.7", "2001:db8::1"],
+        policyValues: ["10.0.0.0/8", "192.168.1.0/24", "203.0.113.7/32", "2001:db8::/32", "0.0.0.0/0"],
+    },
+    {
+        key: "aws:SourceArn",
+        kind: "arn",
+        requestValues: [
+            "arn:aws:cloudtrail:us-east-1:111111111111:trail/main",
+            "arn:aws:sns:us-east-1:222222222222:other",
+            "arn:aws:logs:us-east-1:111111111111:log-group:/aws/x:*",
+        ],
+        policyValues: [
+            "arn:aws:cloudtrail:us-east-1:111111111111:trail/main",
+            "arn:aws:cloudtrail:*:111111111111:trail/*",
+            "arn:aws:*:*:111111111111:*",
+            "arn:aws:logs:us-east-1:111111111111:log-group:/aws/*",
+        ],
+    },
+    {
+        key: "aws:PrincipalArn",
+        kind: "arn",
+        requestValues: [],
+        policyValues: ["arn:aws:iam::111111111111:role/app", "arn:aws:iam::*:role/*", "arn:aws:iam::111111111111:role/a??"],
+    },
     { key: "aws:PrincipalAccount", kind: "string", requestValues: [], policyValues: ["111111111111", "222222222222"] },
 ];
 
@@ -211,9 +293,14 @@ export function generate(seed: number, n: number): Scenario[] {
         }
         const idCount = iam ? Math.floor(r() * 3) : 0;
         const identityPolicies = [];
-        for (let j = 0; j < idCount; j++) identityPolicies.push({ name: `identity${j}`, policy: policy(r() < 0.8 ? svc : pick(SERVICES), resourceAccount, false, false, 1 + Math.floor(r() * 3)) });
+        for (let j = 0; j < idCount; j++)
+            identityPolicies.push({
+                name: `identity${j}`,
+                policy: policy(r() < 0.8 ? svc : pick(SERVICES), resourceAccount, false, false, 1 + Math.floor(r() * 3)),
+            });
         const boundary = iam && r() < 0.3 ? policy(svc, resourceAccount, false, false, 1 + Math.floor(r() * 2)) : undefined;
-        const resourcePolicy = svc.actions[0].startsWith("kms:") || trust || r() < 0.7 ? policy(svc, resourceAccount, true, false, 1 + Math.floor(r() * 3)) : undefined;
+        const resourcePolicy =
+            svc.actions[0].startsWith("kms:") || trust || r() < 0.7 ? policy(svc, resourceAccount, true, false, 1 + Math.floor(r() * 3)) : undefined;
         out.push({ principal, action, resource, resourceAccount, context, identityPolicies, boundary, resourcePolicy });
     }
     return out;

@@ -9,7 +9,13 @@ export function resourcePolicyMode(action: string): "optional" | "required" {
 
 export function ours(s: Scenario): Verdict {
     return evaluate({
-        request: { principal: principalFromString(s.principal), action: s.action, resource: s.resource, resourceAccount: s.resourceAccount, context: s.context },
+        request: {
+            principal: principalFromString(s.principal),
+            action: s.action,
+            resource: s.resource,
+            resourceAccount: s.resourceAccount,
+            context: s.context,
+        },
         identityPolicies: s.identityPolicies.map((p) => parsePolicy(p.name, p.policy)),
         permissionsBoundary: s.boundary ? parsePolicy("boundary", s.boundary) : undefined,
         resourcePolicy: s.resourcePolicy ? parsePolicy("resource", s.resourcePolicy) : undefined,
@@ -29,7 +35,12 @@ export async function oracle(s: Scenario): Promise<OracleAnswer> {
     const anon = s.principal === "anonymous";
     const res = await runSimulation(
         {
-            request: { principal: anon ? anonymousPrincipal : s.principal, action: s.action, resource: { resource: s.resource, accountId: s.resourceAccount }, contextVariables: s.context },
+            request: {
+                principal: anon ? anonymousPrincipal : s.principal,
+                action: s.action,
+                resource: { resource: s.resource, accountId: s.resourceAccount },
+                contextVariables: s.context,
+            },
             identityPolicies: s.identityPolicies,
             serviceControlPolicies: [],
             resourceControlPolicies: [],
@@ -38,7 +49,8 @@ export async function oracle(s: Scenario): Promise<OracleAnswer> {
         },
         {},
     );
-    if (res.resultType === "error") return { verdict: "error", ignoredContextKeys: [], error: res.errors.message + " " + JSON.stringify(res.errors).slice(0, 400) };
+    if (res.resultType === "error")
+        return { verdict: "error", ignoredContextKeys: [], error: res.errors.message + " " + JSON.stringify(res.errors).slice(0, 400) };
     if (res.resultType === "single") return { verdict: res.overallResult as Verdict, ignoredContextKeys: res.result.ignoredContextKeys ?? [] };
     return { verdict: res.overallResult as Verdict, ignoredContextKeys: res.results[0]?.ignoredContextKeys ?? [] };
 }

@@ -22,7 +22,9 @@ interface Collected {
 
 /** Every document of a run, managed policies used as permissions boundaries labelled as such. */
 export function collectDocuments(run: ProgramRun): Collected[] {
-    const boundaries = new Set(run.resources.filter((r) => r.type === "aws:iam/role:Role" && r.inputs.permissionsBoundary).map((r) => String(r.inputs.permissionsBoundary)));
+    const boundaries = new Set(
+        run.resources.filter((r) => r.type === "aws:iam/role:Role" && r.inputs.permissionsBoundary).map((r) => String(r.inputs.permissionsBoundary)),
+    );
     const out: Collected[] = [];
     for (const r of run.resources) {
         for (const d of policyDocumentsOf(r.type, r.inputs)) {
@@ -62,14 +64,27 @@ describe("access: every policy document the program writes is valid against the 
                 // Nothing carrying a policy escapes the collector: every resource with a JSON policy-looking input is of a known type.
                 for (const r of run.resources) {
                     const carries = Object.values(r.inputs).some((v) => typeof v === "string" && v.includes('"Statement"'));
-                    if (carries) assert.ok(DOCUMENT_RESOURCE_TYPES.includes(r.type), `${stack}: ${r.name} (${r.type}) has a policy document the collector does not know`);
+                    if (carries)
+                        assert.ok(
+                            DOCUMENT_RESOURCE_TYPES.includes(r.type),
+                            `${stack}: ${r.name} (${r.type}) has a policy document the collector does not know`,
+                        );
                 }
                 console.log(
                     `      ${stack}, ${label}: ${docs.length} policy documents, ${statements} statements, ${actions} action references validated (${[...here].map(([k, n]) => `${n} ${k}`).join(", ")})`,
                 );
             }
             // Coverage: the kinds of document the platform is known to write are all collected.
-            for (const role of ["trust policy", "inline policy", "permissions boundary", "bucket policy", "key policy", "topic policy", "VPC endpoint policy", "function policy statement"]) {
+            for (const role of [
+                "trust policy",
+                "inline policy",
+                "permissions boundary",
+                "bucket policy",
+                "key policy",
+                "topic policy",
+                "VPC endpoint policy",
+                "function policy statement",
+            ]) {
                 assert.ok(roles.has(role), `${stack}: no ${role} collected (collected: ${[...roles.keys()].join(", ")})`);
             }
             assert.deepEqual(problems, [], `${stack}: ${problems.length} finding(s):\n${problems.join("\n")}`);

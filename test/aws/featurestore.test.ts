@@ -7,7 +7,13 @@ describe("aws: feature group ingestion (PutRecord)", () => {
     const { fsr: fs } = useAwsMocks("featurestore");
     const client = () => fs as unknown as SageMakerFeatureStoreRuntimeClient;
 
-    const rows = Array.from({ length: 23 }, (_, i) => ({ record_id: `data-${i}`, event_time: "2026-01-01T00:00:00.000Z", age: 20 + i, workclass: i % 5 === 0 ? null : "Private", label: i % 2 }));
+    const rows = Array.from({ length: 23 }, (_, i) => ({
+        record_id: `data-${i}`,
+        event_time: "2026-01-01T00:00:00.000Z",
+        age: 20 + i,
+        workclass: i % 5 === 0 ? null : "Private",
+        label: i % 2,
+    }));
 
     it("writes every row as string feature values, leaving NULLs out, in batches with progress", async () => {
         fs.on(PutRecordCommand).resolves({});
@@ -49,7 +55,10 @@ describe("aws: feature group ingestion (PutRecord)", () => {
         assert.equal(r.retries, 4);
         assert.equal(clock.sleeps.length, 4);
         // Per record: attempt 1 ceiling 100 ms, attempt 2 ceiling 200 ms, jitter 0.5.
-        assert.deepEqual([...clock.sleeps].sort((a, b) => a - b), [50, 50, 100, 100]);
+        assert.deepEqual(
+            [...clock.sleeps].sort((a, b) => a - b),
+            [50, 50, 100, 100],
+        );
     });
 
     it("counts per-record failures (index, record id, error) and keeps going; gives up on endless throttling", async () => {
@@ -71,6 +80,10 @@ describe("aws: feature group ingestion (PutRecord)", () => {
         );
         assert.match(r.failed[0].error, /ValidationException: Feature age has a value that is not Integral/);
         assert.match(r.failed[1].error, /ThrottlingException.*gave up after 3 attempts/);
-        assert.equal(fs.commandCalls(PutRecordCommand).filter((c) => c.args[0].input.Record![0].ValueAsString === "data-5").length, 1, "validation errors are not retried");
+        assert.equal(
+            fs.commandCalls(PutRecordCommand).filter((c) => c.args[0].input.Record![0].ValueAsString === "data-5").length,
+            1,
+            "validation errors are not retried",
+        );
     });
 });

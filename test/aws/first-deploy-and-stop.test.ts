@@ -56,7 +56,9 @@ describe("aws steps: first deploy (CreateEndpoint) and Stop* on timeout", () => 
         // SageMaker's answer for an endpoint that does not exist (DescribeEndpoint, ValidationException).
         sm.on(DescribeEndpointCommand).callsFake(() => {
             if (!created) throw awsError("ValidationException", `Could not find endpoint "${out.endpoint!.name}".`);
-            return polls++ < 2 ? { EndpointName: out.endpoint!.name, EndpointStatus: "Creating", EndpointConfigName: created } : { EndpointName: out.endpoint!.name, EndpointStatus: "InService", EndpointConfigName: created };
+            return polls++ < 2
+                ? { EndpointName: out.endpoint!.name, EndpointStatus: "Creating", EndpointConfigName: created }
+                : { EndpointName: out.endpoint!.name, EndpointStatus: "InService", EndpointConfigName: created };
         });
         s3.on(GetObjectCommand).resolves({ Body: body("record_id,label,age,education_num,hours\ntest-0,0,39,0,1\n") });
         rt.on(InvokeEndpointCommand).resolves({ Body: new TextEncoder().encode("0.42\n") as never, InvokedProductionVariant: "champion" });
@@ -76,7 +78,10 @@ describe("aws steps: first deploy (CreateEndpoint) and Stop* on timeout", () => 
 
     it("tune: a tuning job still running at --timeout-minutes is stopped (StopHyperParameterTuningJob) and the step names it", async () => {
         sm.on(CreateHyperParameterTuningJobCommand).resolves({});
-        sm.on(DescribeHyperParameterTuningJobCommand).resolves({ HyperParameterTuningJobStatus: "InProgress", TrainingJobStatusCounters: { Completed: 1, InProgress: 2 } });
+        sm.on(DescribeHyperParameterTuningJobCommand).resolves({
+            HyperParameterTuningJobStatus: "InProgress",
+            TrainingJobStatusCounters: { Completed: 1, InProgress: 2 },
+        });
         sm.on(StopHyperParameterTuningJobCommand).resolves({});
         t = awsStepContext({ features: {} }, { "timeout-minutes": "5" });
         await assert.rejects(tuneStep.run(t.ctx), (e: Error) => {
@@ -85,7 +90,10 @@ describe("aws steps: first deploy (CreateEndpoint) and Stop* on timeout", () => 
             return true;
         });
         const name = sm.commandCalls(CreateHyperParameterTuningJobCommand)[0].args[0].input.HyperParameterTuningJobName;
-        assert.deepEqual(sm.commandCalls(StopHyperParameterTuningJobCommand).map((c) => c.args[0].input), [{ HyperParameterTuningJobName: name }]);
+        assert.deepEqual(
+            sm.commandCalls(StopHyperParameterTuningJobCommand).map((c) => c.args[0].input),
+            [{ HyperParameterTuningJobName: name }],
+        );
     });
 
     it("prepare: a processing job still running at --timeout-minutes is stopped (StopProcessingJob) and the step names it", async () => {
@@ -100,7 +108,10 @@ describe("aws steps: first deploy (CreateEndpoint) and Stop* on timeout", () => 
             return true;
         });
         const name = sm.commandCalls(CreateProcessingJobCommand)[0].args[0].input.ProcessingJobName;
-        assert.deepEqual(sm.commandCalls(StopProcessingJobCommand).map((c) => c.args[0].input), [{ ProcessingJobName: name }]);
+        assert.deepEqual(
+            sm.commandCalls(StopProcessingJobCommand).map((c) => c.args[0].input),
+            [{ ProcessingJobName: name }],
+        );
     });
 
     it("batch-infer: a transform job still running at --timeout-minutes is stopped (StopTransformJob) and the step names it", async () => {
@@ -116,6 +127,9 @@ describe("aws steps: first deploy (CreateEndpoint) and Stop* on timeout", () => 
             return true;
         });
         const name = sm.commandCalls(CreateTransformJobCommand)[0].args[0].input.TransformJobName;
-        assert.deepEqual(sm.commandCalls(StopTransformJobCommand).map((c) => c.args[0].input), [{ TransformJobName: name }]);
+        assert.deepEqual(
+            sm.commandCalls(StopTransformJobCommand).map((c) => c.args[0].input),
+            [{ TransformJobName: name }],
+        );
     });
 });

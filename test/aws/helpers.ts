@@ -25,16 +25,30 @@ export interface TestStep {
 }
 
 /** A step context (target aws) on a temp workdir with the fixture outputs and the given earlier results. */
-export function awsStepContext(prior: Record<string, Record<string, unknown>> = {}, options: Record<string, string | boolean> = {}, outputs: StackOutputs = devOutputs()): TestStep {
+export function awsStepContext(
+    prior: Record<string, Record<string, unknown>> = {},
+    options: Record<string, string | boolean> = {},
+    outputs: StackOutputs = devOutputs(),
+): TestStep {
     const workdir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-step-"));
     fs.writeFileSync(path.join(workdir, "stack-outputs.json"), JSON.stringify(outputs));
     const manifest: Manifest = { version: 1, stack: "dev", target: "aws", workdir, updatedAt: new Date().toISOString(), steps: {} };
     for (const [step, results] of Object.entries(prior)) {
-        manifest.steps[step] = { step, status: "succeeded", startedAt: "2026-01-01T00:00:00.000Z", finishedAt: "2026-01-01T00:01:00.000Z", inputsHash: "x", results };
+        manifest.steps[step] = {
+            step,
+            status: "succeeded",
+            startedAt: "2026-01-01T00:00:00.000Z",
+            finishedAt: "2026-01-01T00:01:00.000Z",
+            inputsHash: "x",
+            results,
+        };
     }
     writeManifest(manifest);
     const lines: string[] = [];
-    const ctx = makeContext({ stack: "dev", target: "aws", workdir, projectDir: PROJECT, config: loadStackFile("dev", PROJECT), force: true, options, out: (l) => lines.push(l) }, manifest);
+    const ctx = makeContext(
+        { stack: "dev", target: "aws", workdir, projectDir: PROJECT, config: loadStackFile("dev", PROJECT), force: true, options, out: (l) => lines.push(l) },
+        manifest,
+    );
     return { ctx, lines, workdir, cleanup: () => fs.rmSync(workdir, { recursive: true, force: true }) };
 }
 

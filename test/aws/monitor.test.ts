@@ -34,7 +34,8 @@ const RECORDS_PER_FILE = 250;
 type Row = Record<string, string | number | null>;
 function adultRows(from: number, to: number, tag: string): Row[] {
     const text = fs.readFileSync(ADULT, "utf8").split("\n");
-    const rows = parseBuffer(Buffer.from([text[0], ...text.slice(1 + from, 1 + to)].join("\n")), "adult.data", ADULT_SCHEMA, { sourceTag: tag }).rows as unknown as Row[];
+    const rows = parseBuffer(Buffer.from([text[0], ...text.slice(1 + from, 1 + to)].join("\n")), "adult.data", ADULT_SCHEMA, { sourceTag: tag })
+        .rows as unknown as Row[];
     for (const r of rows) r.event_time = "2026-01-01T00:00:00.000Z";
     return rows;
 }
@@ -84,7 +85,11 @@ describe("aws step: monitor", function () {
         const base = evaluateBinaryClassification({ scores: endpointLines(transform, test).map(scoreOf), labels: test.map((r) => Number(r.label)) });
         store.set(`${MON}/model-quality/baseline/constraints.json`, Buffer.from(JSON.stringify(suggestModelQualityConstraints(base.statistics).constraints)));
 
-        sm.on(DescribeEndpointCommand).resolves({ EndpointName: EP, EndpointStatus: (o.status ?? "InService") as never, ProductionVariants: [{ VariantName: "champion" }] } as never);
+        sm.on(DescribeEndpointCommand).resolves({
+            EndpointName: EP,
+            EndpointStatus: (o.status ?? "InService") as never,
+            ProductionVariants: [{ VariantName: "champion" }],
+        } as never);
         s3.on(GetObjectCommand).callsFake((i) => {
             const b = store.get(`${i.Bucket}/${i.Key}`);
             if (!b) throw awsError("NoSuchKey", `no ${i.Key}`, 404);
@@ -99,7 +104,11 @@ describe("aws step: monitor", function () {
             if (i.Bucket === CAP_BUCKET && pending.length && !o.captureNever && ++capturePolls >= POLLS_BEFORE_CAPTURE) {
                 // SageMaker writes the buffered records, plus a record of other traffic that is not part of the replay
                 const key = captureS3Key({ prefix: CAP_PREFIX, endpoint: EP, variant: "champion", time: new Date(clock.now()) });
-                const other = formatCaptureRecord({ input: { data: "1", contentType: "text/csv" }, output: { data: "0.5", contentType: "text/csv" }, inferenceId: "someone-else-1" });
+                const other = formatCaptureRecord({
+                    input: { data: "1", contentType: "text/csv" },
+                    output: { data: "0.5", contentType: "text/csv" },
+                    inferenceId: "someone-else-1",
+                });
                 store.set(`${CAP_BUCKET}/${key}`, Buffer.from([other, ...pending.slice(0, RECORDS_PER_FILE)].join("\n") + "\n"));
                 pending = pending.slice(RECORDS_PER_FILE);
                 capturePolls = 0;
@@ -120,7 +129,14 @@ describe("aws step: monitor", function () {
             inFlight--;
             const line = Buffer.from(i.Body as Uint8Array).toString("utf8");
             const score = scoreOf(line).toFixed(6);
-            pending.push(formatCaptureRecord({ input: { data: line, contentType: "text/csv" }, output: { data: score, contentType: "text/csv" }, inferenceId: i.InferenceId, inferenceTime: new Date(clock.now()) }));
+            pending.push(
+                formatCaptureRecord({
+                    input: { data: line, contentType: "text/csv" },
+                    output: { data: score, contentType: "text/csv" },
+                    inferenceId: i.InferenceId,
+                    inferenceTime: new Date(clock.now()),
+                }),
+            );
             return { Body: new TextEncoder().encode(`${score}\n`) as never, InvokedProductionVariant: "champion" };
         });
     }
@@ -177,9 +193,15 @@ describe("aws step: monitor", function () {
             b.forEach(assertSse);
             const stats = JSON.parse(String(b.find((p) => p.Key!.endsWith("statistics.json"))!.Body));
             assert.equal(stats.dataset.item_count, train.length);
-            assert.deepEqual(stats.features.map((f: { name: string }) => f.name), transform.state.inputColumns);
+            assert.deepEqual(
+                stats.features.map((f: { name: string }) => f.name),
+                transform.state.inputColumns,
+            );
             const cons = JSON.parse(String(b.find((p) => p.Key!.endsWith("constraints.json"))!.Body));
-            assert.deepEqual(cons.features.map((f: { name: string }) => f.name), transform.state.inputColumns);
+            assert.deepEqual(
+                cons.features.map((f: { name: string }) => f.name),
+                transform.state.inputColumns,
+            );
         });
 
         it("replays both test sets through InvokeEndpoint: text/csv raw records (as on the local endpoint), one InferenceId per row, bounded concurrency, throttling retried", () => {
@@ -190,15 +212,34 @@ describe("aws step: monitor", function () {
                 assert.equal(i.EndpointName, EP);
                 assert.equal(i.ContentType, "text/csv");
                 assert.match(i.InferenceId!, new RegExp(`^${EP}-(asis|shifted)-\\d+-\\d+$`));
-                assert.equal(Buffer.from(i.Body as Uint8Array).toString("utf8").split(",").length, transform.state.inputColumns.length, "a raw record: the 14 input columns");
+                assert.equal(
+                    Buffer.from(i.Body as Uint8Array)
+                        .toString("utf8")
+                        .split(",").length,
+                    transform.state.inputColumns.length,
+                    "a raw record: the 14 input columns",
+                );
             }
             const asis0 = invokes.find((i) => /-asis-\d+-0$/.test(i.InferenceId!))!;
-            const cells = Buffer.from(asis0.Body as Uint8Array).toString("utf8").split(",");
+            const cells = Buffer.from(asis0.Body as Uint8Array)
+                .toString("utf8")
+                .split(",");
             assert.equal(Number(cells[AGE]), test[0].age, "the first as-is request carries the first test row's age");
             const shifted0 = invokes.find((i) => /-shifted-\d+-0$/.test(i.InferenceId!))!;
-            assert.ok(Number(Buffer.from(shifted0.Body as Uint8Array).toString("utf8").split(",")[AGE]) >= Number(test[0].age) + 10, "the shifted replay is older");
+            assert.ok(
+                Number(
+                    Buffer.from(shifted0.Body as Uint8Array)
+                        .toString("utf8")
+                        .split(",")[AGE],
+                ) >=
+                    Number(test[0].age) + 10,
+                "the shifted replay is older",
+            );
             assert.ok(maxInFlight <= 4 && maxInFlight >= 2, `in flight at most --concurrency 4 (saw ${maxInFlight})`);
-            assert.ok(sleeps.some((s) => s < 30_000), "the throttled call backed off before its retry");
+            assert.ok(
+                sleeps.some((s) => s < 30_000),
+                "the throttled call backed off before its retry",
+            );
         });
 
         it("writes ground truth per replay under ground-truth/<endpoint>/yyyy/mm/dd/hh/, eventId = inference id, SSE-KMS", () => {
@@ -206,11 +247,17 @@ describe("aws step: monitor", function () {
             assert.equal(g.length, 2);
             g.forEach(assertSse);
             const byId = new Map(invokes.map((i) => [i.InferenceId!, i]));
-            for (const [name, p] of [["asis", g[0]], ["shifted", g[1]]] as const) {
+            for (const [name, p] of [
+                ["asis", g[0]],
+                ["shifted", g[1]],
+            ] as const) {
                 assert.match(p.Key!, new RegExp(`^ground-truth/${EP}/${startHour.replace(/\//g, "\\/")}/${name}-\\d+\\.jsonl$`));
                 // JSON Lines as SageMaker names it (https://docs.aws.amazon.com/sagemaker/latest/dg/cdf-inference.html)
                 assert.equal(p.ContentType, "application/jsonlines");
-                const lines = String(p.Body).trim().split("\n").map((l) => JSON.parse(l));
+                const lines = String(p.Body)
+                    .trim()
+                    .split("\n")
+                    .map((l) => JSON.parse(l));
                 assert.equal(lines.length, N_TEST);
                 lines.forEach((l, i) => {
                     assert.deepEqual(l.groundTruthData, { data: String(test[i].label), encoding: "CSV" });
@@ -225,12 +272,19 @@ describe("aws step: monitor", function () {
             // each replay: 400 records in two capture files (250 + 150), each written after POLLS_BEFORE_CAPTURE listings:
             // 2 x 3 polls, 5 sleeps of --poll-seconds in between
             assert.equal(sleeps.filter((s) => s === 30_000).length, 2 * (2 * POLLS_BEFORE_CAPTURE - 1), `capture polls slept (${sleeps.join(",")})`);
-            assert.equal(logLines.filter((l) => l.includes(`capture: ${N_TEST}/${N_TEST} inference ids in 2 file(s) after ${2 * POLLS_BEFORE_CAPTURE} poll(s)`)).length, 2, logLines.join("\n"));
+            assert.equal(
+                logLines.filter((l) => l.includes(`capture: ${N_TEST}/${N_TEST} inference ids in 2 file(s) after ${2 * POLLS_BEFORE_CAPTURE} poll(s)`)).length,
+                2,
+                logLines.join("\n"),
+            );
             const r = res.results!.replays as { name: string; sent: number; capturedRows: number }[];
-            assert.deepEqual(r.map((x) => [x.name, x.sent, x.capturedRows]), [
-                ["asis", N_TEST, N_TEST],
-                ["shifted", N_TEST, N_TEST],
-            ]);
+            assert.deepEqual(
+                r.map((x) => [x.name, x.sent, x.capturedRows]),
+                [
+                    ["asis", N_TEST, N_TEST],
+                    ["shifted", N_TEST, N_TEST],
+                ],
+            );
         });
 
         it("uploads the data- and model-quality reports of each replay under reports/<endpoint>/, SSE-KMS", () => {
@@ -238,10 +292,15 @@ describe("aws step: monitor", function () {
             r.forEach(assertSse);
             const keys = new Set(r.map((p) => p.Key));
             for (const name of ["asis", "shifted"]) {
-                for (const f of ["statistics.json", "constraint_violations.json", "drift_report.json", "drift_report.csv"]) assert.ok(keys.has(`reports/${EP}/data-quality-${name}/${startHour}/${f}`), `data-quality-${name}/${f}`);
-                for (const f of ["statistics.json", "constraint_violations.json", "merge_report.json", "cloudwatch_metrics.jsonl"]) assert.ok(keys.has(`reports/${EP}/model-quality-${name}/${startHour}/${f}`), `model-quality-${name}/${f}`);
+                for (const f of ["statistics.json", "constraint_violations.json", "drift_report.json", "drift_report.csv"])
+                    assert.ok(keys.has(`reports/${EP}/data-quality-${name}/${startHour}/${f}`), `data-quality-${name}/${f}`);
+                for (const f of ["statistics.json", "constraint_violations.json", "merge_report.json", "cloudwatch_metrics.jsonl"])
+                    assert.ok(keys.has(`reports/${EP}/model-quality-${name}/${startHour}/${f}`), `model-quality-${name}/${f}`);
                 const mq = JSON.parse(String(r.find((p) => p.Key === `reports/${EP}/model-quality-${name}/${startHour}/statistics.json`)!.Body));
-                assert.equal(r.find((p) => p.Key === `reports/${EP}/model-quality-${name}/${startHour}/cloudwatch_metrics.jsonl`)!.ContentType, "application/jsonlines");
+                assert.equal(
+                    r.find((p) => p.Key === `reports/${EP}/model-quality-${name}/${startHour}/cloudwatch_metrics.jsonl`)!.ContentType,
+                    "application/jsonlines",
+                );
                 assert.equal(r.find((p) => p.Key === `reports/${EP}/data-quality-${name}/${startHour}/drift_report.csv`)!.ContentType, "text/csv");
                 assert.equal(mq.dataset.item_count, N_TEST, `${name}: every capture joined with its ground truth`);
             }
@@ -266,14 +325,23 @@ describe("aws step: monitor", function () {
     it("fails naming the stack and the fix when the stack has no endpoint", async () => {
         mockWorld();
         t = awsStepContext({}, {}, { ...devOutputs(), endpoint: null });
-        await assert.rejects(monitorStep.run(t.ctx), (e: Error) => e instanceof StepError && /stack 'dev' has no endpoint/.test(e.message) && /enable it in Pulumi\.dev\.yaml/.test(e.message));
+        await assert.rejects(
+            monitorStep.run(t.ctx),
+            (e: Error) => e instanceof StepError && /stack 'dev' has no endpoint/.test(e.message) && /enable it in Pulumi\.dev\.yaml/.test(e.message),
+        );
         assert.equal(rt.commandCalls(InvokeEndpointCommand).length, 0);
     });
 
     it("fails without invoking when the endpoint is not InService", async () => {
         mockWorld({ status: "Updating" });
         t = awsStepContext();
-        await assert.rejects(monitorStep.run(t.ctx), (e: Error) => e instanceof StepError && new RegExp(`endpoint ${EP} is Updating, not InService`).test(e.message) && /wait until it is InService/.test(e.message));
+        await assert.rejects(
+            monitorStep.run(t.ctx),
+            (e: Error) =>
+                e instanceof StepError &&
+                new RegExp(`endpoint ${EP} is Updating, not InService`).test(e.message) &&
+                /wait until it is InService/.test(e.message),
+        );
         assert.equal(rt.commandCalls(InvokeEndpointCommand).length, 0);
         assert.equal(s3.commandCalls(PutObjectCommand).length, 0);
     });
@@ -290,7 +358,10 @@ describe("aws step: monitor", function () {
         t = awsStepContext({}, { "replay-rows": "20", "timeout-minutes": "2", "poll-seconds": "30" });
         await assert.rejects(monitorStep.run(t.ctx), (e: Error) => {
             assert.ok(e instanceof StepError, e.message);
-            assert.match(e.message, new RegExp(`0 of 20 replayed inference ids .* appeared under ${out.endpoint!.captureUri}${EP}/\\{champion\\}/yyyy/mm/dd/hh/ within 2 min`));
+            assert.match(
+                e.message,
+                new RegExp(`0 of 20 replayed inference ids .* appeared under ${out.endpoint!.captureUri}${EP}/\\{champion\\}/yyyy/mm/dd/hh/ within 2 min`),
+            );
             assert.match(e.message, /data capture enabled/);
             return true;
         });

@@ -19,7 +19,10 @@ describe("preprocessing archive (sourcedir.tar.gz)", () => {
 
     it("holds code/preprocess.py and transform.json, as the container's SAGEMAKER_SUBMIT_DIRECTORY and model_fn expect", () => {
         const members = readTar(zlib.gunzipSync(buildPreprocessArchive(TRANSFORM).tarGz));
-        assert.deepEqual(members.map((m) => m.name), ["code/preprocess.py", "transform.json"]);
+        assert.deepEqual(
+            members.map((m) => m.name),
+            ["code/preprocess.py", "transform.json"],
+        );
         assert.equal(members[0].data.toString(), fs.readFileSync(PREPROCESS_SCRIPT_FILE, "utf8"));
         assert.equal(members[1].data.toString(), TRANSFORM);
         const env = preprocessContainerEnvironment();

@@ -20,11 +20,17 @@ describe("aws: request validation against the vendored service models", () => {
         const sm = JSON.parse(fs.readFileSync(path.join(MODELS_DIR, "sagemaker.json"), "utf8")) as ServiceModel;
         assert.deepEqual(sm.shapes.TrainingJobName, { type: "string", min: 1, max: 63, pattern: "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}" });
         assert.ok(sm.shapes.TrainingInstanceType.enum!.includes("ml.m5.large"));
-        for (const op of ["CreateEndpoint", "StopHyperParameterTuningJob", "StopProcessingJob", "StopTransformJob", "CreateTrainingJob"]) assert.ok(sm.operations[op], op);
+        for (const op of ["CreateEndpoint", "StopHyperParameterTuningJob", "StopProcessingJob", "StopTransformJob", "CreateTrainingJob"])
+            assert.ok(sm.operations[op], op);
     });
 
     it("a request built by the project passes; each rule kind is caught with command, member path and rule", () => {
-        const good = buildTrainingJob(devOutputs(), { name: "mlp-dev-xgb-1", hyperParameters: { max_depth: 5 }, trainUri: "s3://b/train/", validationUri: "s3://b/validation/" });
+        const good = buildTrainingJob(devOutputs(), {
+            name: "mlp-dev-xgb-1",
+            hyperParameters: { max_depth: 5 },
+            trainUri: "s3://b/train/",
+            validationUri: "s3://b/validation/",
+        });
         assert.deepEqual(validateRequest("sagemaker", "CreateTrainingJob", good).violations, []);
         const bad = JSON.parse(JSON.stringify(good));
         delete bad.RoleArn; // required
@@ -59,7 +65,10 @@ describe("aws: request validation against the vendored service models", () => {
         assert.deepEqual(rules(validateRequest("sagemaker", "StopTrainingJob", { TrainingJobName: "job-1 bad" })), ["pattern TrainingJobName"]);
         assert.deepEqual(rules(validateRequest("sagemaker", "StopTrainingJob", { TrainingJobName: "job--" })), ["pattern TrainingJobName"]);
         assert.deepEqual(rules(validateRequest("sagemaker", "CreateEndpoint", { EndpointName: "ep" })), ["required EndpointConfigName"]);
-        assert.deepEqual(rules(validateRequest("sagemaker", "CreateEndpoint", { EndpointName: "ep", EndpointConfigName: "c", Tags: [{ Key: "a\u0000", Value: "v" }] })), ["pattern Tags[0].Key"]);
+        assert.deepEqual(
+            rules(validateRequest("sagemaker", "CreateEndpoint", { EndpointName: "ep", EndpointConfigName: "c", Tags: [{ Key: "a\u0000", Value: "v" }] })),
+            ["pattern Tags[0].Key"],
+        );
         assert.deepEqual(rules(validateRequest("sagemaker", "NoSuchOperation", {})), ["unknown-operation (input)"]);
     });
 
@@ -106,12 +115,33 @@ describe("aws: request validation against the vendored service models", () => {
             assert.deepEqual(r.violations, []);
             assert.deepEqual(r.v3OnlyMembers, [`CreateTrainingJob:ResourceConfig.${v3Only[0]}`]);
         }
-        assert.deepEqual(rules(validateRequest("sagemaker", "CreateEndpoint", { EndpointName: "e", EndpointConfigName: "c", NotAMember: 1 })), ["unknown-member NotAMember"]);
+        assert.deepEqual(rules(validateRequest("sagemaker", "CreateEndpoint", { EndpointName: "e", EndpointConfigName: "c", NotAMember: 1 })), [
+            "unknown-member NotAMember",
+        ]);
         // The v3 schema's required members apply even where the vendored model does not list them.
-        const model: ServiceModel = { service: "sagemaker", client: "x", botocore: "t", operations: { Op: { input: "CreateEndpointInput" } }, shapes: { CreateEndpointInput: { type: "structure", members: { EndpointName: { shape: "S" }, EndpointConfigName: { shape: "S" } } }, S: { type: "string" } } };
+        const model: ServiceModel = {
+            service: "sagemaker",
+            client: "x",
+            botocore: "t",
+            operations: { Op: { input: "CreateEndpointInput" } },
+            shapes: {
+                CreateEndpointInput: { type: "structure", members: { EndpointName: { shape: "S" }, EndpointConfigName: { shape: "S" } } },
+                S: { type: "string" },
+            },
+        };
         assert.deepEqual(rules(validateRequest("sagemaker", "Op", { EndpointName: "e" }, model)), ["required EndpointConfigName"]);
         // A member the service model knows but the installed client's schema does not would never be sent.
-        const newer: ServiceModel = { ...model, operations: { Op: { input: "CreateEndpointInput" } }, shapes: { CreateEndpointInput: { type: "structure", members: { EndpointName: { shape: "S" }, EndpointConfigName: { shape: "S" }, FutureMember: { shape: "S" } } }, S: { type: "string" } } };
+        const newer: ServiceModel = {
+            ...model,
+            operations: { Op: { input: "CreateEndpointInput" } },
+            shapes: {
+                CreateEndpointInput: {
+                    type: "structure",
+                    members: { EndpointName: { shape: "S" }, EndpointConfigName: { shape: "S" }, FutureMember: { shape: "S" } },
+                },
+                S: { type: "string" },
+            },
+        };
         const r = validateRequest("sagemaker", "Op", { EndpointName: "e", EndpointConfigName: "c", FutureMember: "x" }, newer);
         assert.deepEqual(rules(r), ["unknown-member FutureMember"]);
         assert.match(r.violations[0].message, /would not send it/);
@@ -139,7 +169,13 @@ describe("aws: request validation against the vendored service models", () => {
     });
 
     const ROOT = path.resolve(__dirname, "..", "..");
-    const CLIENT_SERVICE: Record<string, string> = { sagemaker: "sagemaker", "sagemaker-runtime": "sagemaker-runtime", "sagemaker-featurestore-runtime": "sagemaker-featurestore-runtime", s3: "s3", cloudwatch: "cloudwatch" };
+    const CLIENT_SERVICE: Record<string, string> = {
+        sagemaker: "sagemaker",
+        "sagemaker-runtime": "sagemaker-runtime",
+        "sagemaker-featurestore-runtime": "sagemaker-featurestore-runtime",
+        s3: "s3",
+        cloudwatch: "cloudwatch",
+    };
 
     it("every AWS command the project imports (lib, scripts, components, infra) has its vendored model", () => {
         const found: string[] = [];
@@ -154,7 +190,10 @@ describe("aws: request validation against the vendored service models", () => {
                         for (const n of m[1].split(",").map((x) => x.trim().split(/\s+as\s+/)[0])) {
                             if (!n.endsWith("Command") || n === "Command") continue;
                             const service = CLIENT_SERVICE[m[2]];
-                            assert.ok(service, `${path.relative(ROOT, p)} imports @aws-sdk/client-${m[2]}: add it to scripts/tools/vendor-botocore-models.py CLIENTS and re-vendor`);
+                            assert.ok(
+                                service,
+                                `${path.relative(ROOT, p)} imports @aws-sdk/client-${m[2]}: add it to scripts/tools/vendor-botocore-models.py CLIENTS and re-vendor`,
+                            );
                             found.push(`${service}:${n.replace(/Command$/, "")}`);
                         }
                     }
@@ -164,7 +203,10 @@ describe("aws: request validation against the vendored service models", () => {
         for (const d of ["lib", "scripts", "components", "infra"]) walk(path.join(ROOT, d));
         const missing = [...new Set(found)].filter((k) => {
             const [service, op] = k.split(":");
-            return !fs.existsSync(path.join(MODELS_DIR, `${service}.json`)) || !(op in (JSON.parse(fs.readFileSync(path.join(MODELS_DIR, `${service}.json`), "utf8")) as ServiceModel).operations);
+            return (
+                !fs.existsSync(path.join(MODELS_DIR, `${service}.json`)) ||
+                !(op in (JSON.parse(fs.readFileSync(path.join(MODELS_DIR, `${service}.json`), "utf8")) as ServiceModel).operations)
+            );
         });
         assert.ok(found.length >= 30, `found ${found.length} command imports`);
         assert.deepEqual(missing, [], "run python3 scripts/tools/vendor-botocore-models.py to vendor these operations");
@@ -176,7 +218,9 @@ describe("aws: request validation against the vendored service models", () => {
         const probe = spawnSync("python3", ["-c", "import botocore; print(botocore.__version__)"], { encoding: "utf8" });
         const installed = probe.status === 0 ? probe.stdout.trim() : undefined;
         if (installed !== vendored) {
-            console.log(`      skipped: the models were vendored from botocore ${vendored}; this machine has ${installed ? `botocore ${installed}` : "no botocore for python3"}`);
+            console.log(
+                `      skipped: the models were vendored from botocore ${vendored}; this machine has ${installed ? `botocore ${installed}` : "no botocore for python3"}`,
+            );
             this.skip();
         }
         const r = spawnSync("python3", [path.join(ROOT, "scripts", "tools", "vendor-botocore-models.py"), "--check"], { encoding: "utf8" });

@@ -40,7 +40,13 @@ describe("aws: request builders use only the stack outputs", () => {
     });
 
     it("processing job: SKLearn image, processing role, raw in, curated out with the data key, VPC + isolation + encryption, tags", () => {
-        const r = buildPrepareProcessingJob(out, { name: "p-1", codeUri: "s3://mlp-dev-artifacts-88dbbe98/code/prepare-abc/", rawUri: "s3://mlp-dev-raw-88dbbe98/adult/", outputUri: "s3://mlp-dev-curated-88dbbe98/prepared/", seed: 7 });
+        const r = buildPrepareProcessingJob(out, {
+            name: "p-1",
+            codeUri: "s3://mlp-dev-artifacts-88dbbe98/code/prepare-abc/",
+            rawUri: "s3://mlp-dev-raw-88dbbe98/adult/",
+            outputUri: "s3://mlp-dev-curated-88dbbe98/prepared/",
+            seed: 7,
+        });
         assert.equal(r.RoleArn, "arn:aws:iam::123456789012:role/mlp-dev-processing");
         assert.equal(r.AppSpecification!.ImageUri, "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3");
         assert.deepEqual(r.AppSpecification!.ContainerEntrypoint, ["python3", "/opt/ml/processing/input/code/prepare_adult.py"]);
@@ -55,7 +61,12 @@ describe("aws: request builders use only the stack outputs", () => {
     });
 
     it("training job with spot (dev): every security and spot setting, string hyperparameters, CSV channels, models/ output", () => {
-        const r = buildTrainingJob(out, { name: "mlp-dev-xgb-1", hyperParameters: { max_depth: 5, eta: 0.2, objective: "binary:logistic" }, trainUri: "s3://mlp-dev-curated-88dbbe98/model-input/train/", validationUri: "s3://mlp-dev-curated-88dbbe98/model-input/validation/" });
+        const r = buildTrainingJob(out, {
+            name: "mlp-dev-xgb-1",
+            hyperParameters: { max_depth: 5, eta: 0.2, objective: "binary:logistic" },
+            trainUri: "s3://mlp-dev-curated-88dbbe98/model-input/train/",
+            validationUri: "s3://mlp-dev-curated-88dbbe98/model-input/validation/",
+        });
         assert.deepEqual(r.HyperParameters, { max_depth: "5", eta: "0.2", objective: "binary:logistic" });
         assert.deepEqual(r.AlgorithmSpecification, { TrainingImage: XGB, TrainingInputMode: "File" });
         assert.equal(r.RoleArn, "arn:aws:iam::123456789012:role/mlp-dev-training");
@@ -85,12 +96,21 @@ describe("aws: request builders use only the stack outputs", () => {
         assert.deepEqual(r.StoppingCondition, { MaxRuntimeInSeconds: 1800 });
         assert.equal(r.CheckpointConfig, undefined);
         assert.equal(r.ResourceConfig!.InstanceType, "ml.m5.xlarge");
-        assert.throws(() => buildTrainingJob(out, { name: "j", hyperParameters: {}, trainUri: "s3://b/t/", validationUri: "s3://b/v/", maxWaitSeconds: 60 }), /MaxWaitTimeInSeconds >= MaxRuntimeInSeconds/);
+        assert.throws(
+            () => buildTrainingJob(out, { name: "j", hyperParameters: {}, trainUri: "s3://b/t/", validationUri: "s3://b/v/", maxWaitSeconds: 60 }),
+            /MaxWaitTimeInSeconds >= MaxRuntimeInSeconds/,
+        );
     });
 
     it("tuning job: the local tuner's config verbatim, TrainingJobDefinition with the same VPC/KMS/isolation/spot; invalid configs rejected before sending", () => {
         const cfg = JSON.parse(JSON.stringify(DEFAULT_TUNING_CONFIG)) as HyperParameterTuningJobConfig;
-        const r = buildTuningJob(out, { name: "mlp-dev-hpo-2601010000", config: cfg, staticHyperParameters: { objective: "binary:logistic", num_round: 100 }, trainUri: "s3://b/train/", validationUri: "s3://b/validation/" });
+        const r = buildTuningJob(out, {
+            name: "mlp-dev-hpo-2601010000",
+            config: cfg,
+            staticHyperParameters: { objective: "binary:logistic", num_round: 100 },
+            trainUri: "s3://b/train/",
+            validationUri: "s3://b/validation/",
+        });
         const c = r.HyperParameterTuningJobConfig!;
         assert.equal(c.Strategy, "Bayesian");
         assert.deepEqual(c.HyperParameterTuningJobObjective, { Type: "Maximize", MetricName: "validation:auc" });
@@ -110,12 +130,22 @@ describe("aws: request builders use only the stack outputs", () => {
         assert.equal(d.CheckpointConfig!.S3Uri, "s3://mlp-dev-artifacts-88dbbe98/checkpoints/mlp-dev-hpo-2601010000/");
         assert.deepEqual(r.Tags, TAGS);
         const bad = { ...cfg, HyperParameterTuningJobObjective: { Type: "Maximize" as const, MetricName: "validation:rmse" } };
-        assert.throws(() => buildTuningJob(out, { name: "x", config: bad, staticHyperParameters: {}, trainUri: "s3://b/t/", validationUri: "s3://b/v/" }), /MetricName.*validation:auc/);
-        assert.throws(() => buildTuningJob(out, { name: "x".repeat(33), config: cfg, staticHyperParameters: {}, trainUri: "s3://b/t/", validationUri: "s3://b/v/" }), /33 characters; the API allows 32/);
+        assert.throws(
+            () => buildTuningJob(out, { name: "x", config: bad, staticHyperParameters: {}, trainUri: "s3://b/t/", validationUri: "s3://b/v/" }),
+            /MetricName.*validation:auc/,
+        );
+        assert.throws(
+            () => buildTuningJob(out, { name: "x".repeat(33), config: cfg, staticHyperParameters: {}, trainUri: "s3://b/t/", validationUri: "s3://b/v/" }),
+            /33 characters; the API allows 32/,
+        );
     });
 
     it("models: hosting role, isolation, endpoint or job security group, package or image source", () => {
-        const m = buildModel(out, { name: "m1", network: "endpoint", source: { modelPackageArn: "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlp-dev-models/3" } });
+        const m = buildModel(out, {
+            name: "m1",
+            network: "endpoint",
+            source: { modelPackageArn: "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlp-dev-models/3" },
+        });
         assert.equal(m.ExecutionRoleArn, "arn:aws:iam::123456789012:role/mlp-dev-hosting");
         assert.deepEqual(m.PrimaryContainer, { ModelPackageName: "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlp-dev-models/3" });
         assert.deepEqual(m.VpcConfig, { Subnets: JOB_VPC.Subnets, SecurityGroupIds: [out.network.endpointSecurityGroupId] });
@@ -133,10 +163,13 @@ describe("aws: request builders use only the stack outputs", () => {
         ];
         const c = buildEndpointConfig(out, { name: "epc-1", variants });
         assert.equal(c.KmsKeyId, out.kmsKeyArns.artifacts);
-        assert.deepEqual(c.ProductionVariants!.map((v) => [v.VariantName, v.ModelName, v.InitialVariantWeight]), [
-            ["champion", "m1", 0.9],
-            ["challenger", "m2", 0.1],
-        ]);
+        assert.deepEqual(
+            c.ProductionVariants!.map((v) => [v.VariantName, v.ModelName, v.InitialVariantWeight]),
+            [
+                ["champion", "m1", 0.9],
+                ["challenger", "m2", 0.1],
+            ],
+        );
         assert.deepEqual(c.DataCaptureConfig, {
             EnableCapture: true,
             InitialSamplingPercentage: 100,
@@ -151,7 +184,12 @@ describe("aws: request builders use only the stack outputs", () => {
     });
 
     it("transform job: MultiRecord/Line/Line, DataProcessing filters, output key by bucket, volume key", () => {
-        const t = buildTransformJob(out, { name: "t1", modelName: "m", inputUri: "s3://mlp-dev-curated-88dbbe98/batch-transform/input/test.csv", outputUri: "s3://mlp-dev-curated-88dbbe98/batch-transform/output/" });
+        const t = buildTransformJob(out, {
+            name: "t1",
+            modelName: "m",
+            inputUri: "s3://mlp-dev-curated-88dbbe98/batch-transform/input/test.csv",
+            outputUri: "s3://mlp-dev-curated-88dbbe98/batch-transform/output/",
+        });
         assert.equal(t.BatchStrategy, "MultiRecord");
         assert.equal(t.TransformInput!.SplitType, "Line");
         assert.equal(t.TransformInput!.ContentType, "text/csv");
@@ -160,9 +198,17 @@ describe("aws: request builders use only the stack outputs", () => {
         assert.equal(t.TransformOutput!.KmsKeyId, out.kmsKeyArns.data, "curated bucket objects use the data key");
         assert.equal(t.TransformResources!.VolumeKmsKeyId, out.kmsKeyArns.artifacts);
         assert.deepEqual(t.Tags, TAGS);
-        const a = buildTransformJob(out, { name: "t2", modelName: "m", inputUri: "s3://x/in/", outputUri: "s3://mlp-dev-artifacts-88dbbe98/evaluation/j/transform/" });
+        const a = buildTransformJob(out, {
+            name: "t2",
+            modelName: "m",
+            inputUri: "s3://x/in/",
+            outputUri: "s3://mlp-dev-artifacts-88dbbe98/evaluation/j/transform/",
+        });
         assert.equal(a.TransformOutput!.KmsKeyId, out.kmsKeyArns.artifacts);
-        assert.throws(() => buildTransformJob(out, { name: "t3", modelName: "m", inputUri: "s3://x/in/", outputUri: "s3://someone-elses-bucket/out/" }), /not in one of the stack's buckets/);
+        assert.throws(
+            () => buildTransformJob(out, { name: "t3", modelName: "m", inputUri: "s3://x/in/", outputUri: "s3://someone-elses-bucket/out/" }),
+            /not in one of the stack's buckets/,
+        );
     });
 
     it("model package: group, image + artifact, statistics as ModelMetrics, approval per the stack rule, tags", () => {
@@ -174,11 +220,22 @@ describe("aws: request builders use only the stack outputs", () => {
         assert.match(approvalFor(prod, "test:auc", 0.99).reason, /manual approval required in stack prod/);
         assert.equal(approvalFor(prod, "test:auc", 0.99).status, "PendingManualApproval");
 
-        const p = buildModelPackage(out, { modelDataUrl: "s3://mlp-dev-artifacts-88dbbe98/models/j/output/model.tar.gz", description: "train j", statisticsUri: "s3://mlp-dev-artifacts-88dbbe98/evaluation/j/statistics.json", approval: approvalFor(out, "test:auc", 0.9), samplePayloadUrl: "s3://p.tar.gz", metadata: { testAuc: 0.9 } });
+        const p = buildModelPackage(out, {
+            modelDataUrl: "s3://mlp-dev-artifacts-88dbbe98/models/j/output/model.tar.gz",
+            description: "train j",
+            statisticsUri: "s3://mlp-dev-artifacts-88dbbe98/evaluation/j/statistics.json",
+            approval: approvalFor(out, "test:auc", 0.9),
+            samplePayloadUrl: "s3://p.tar.gz",
+            metadata: { testAuc: 0.9 },
+        });
         assert.equal(p.ModelPackageGroupName, "mlp-dev-models");
         assert.equal(p.ModelApprovalStatus, "Approved");
-        assert.deepEqual(p.InferenceSpecification!.Containers, [{ Image: XGB, ModelDataUrl: "s3://mlp-dev-artifacts-88dbbe98/models/j/output/model.tar.gz", Framework: "XGBOOST", FrameworkVersion: "1.7" }]);
-        assert.deepEqual(p.ModelMetrics, { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: "s3://mlp-dev-artifacts-88dbbe98/evaluation/j/statistics.json" } } });
+        assert.deepEqual(p.InferenceSpecification!.Containers, [
+            { Image: XGB, ModelDataUrl: "s3://mlp-dev-artifacts-88dbbe98/models/j/output/model.tar.gz", Framework: "XGBOOST", FrameworkVersion: "1.7" },
+        ]);
+        assert.deepEqual(p.ModelMetrics, {
+            ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: "s3://mlp-dev-artifacts-88dbbe98/evaluation/j/statistics.json" } },
+        });
         assert.equal(p.CustomerMetadataProperties!.testAuc, "0.9");
         assert.equal(p.SamplePayloadUrl, "s3://p.tar.gz");
         assert.deepEqual(p.Tags, TAGS);
@@ -196,7 +253,10 @@ describe("aws: request builders use only the stack outputs", () => {
         assert.deepEqual(r.InputConfig!.VpcConfig, { Subnets: JOB_VPC.Subnets, SecurityGroupIds: [out.network.endpointSecurityGroupId] });
         assert.deepEqual(r.OutputConfig, { KmsKeyId: out.kmsKeyArns.artifacts });
         assert.deepEqual(r.Tags, TAGS);
-        assert.throws(() => buildInferenceRecommendationsJob(out, { name: "ir", modelPackageArn: "arn:aws:sagemaker:us-east-1:1:model-package-group/mlp-dev-models" }), /not a versioned model package ARN/);
+        assert.throws(
+            () => buildInferenceRecommendationsJob(out, { name: "ir", modelPackageArn: "arn:aws:sagemaker:us-east-1:1:model-package-group/mlp-dev-models" }),
+            /not a versioned model package ARN/,
+        );
     });
 
     it("helpers: job names fit the API limits and pattern, S3 URIs parse and join, keys by bucket", () => {

@@ -25,7 +25,16 @@ const out = devOutputs();
 
 function sliceFile(src: string, dest: string, rows: number): void {
     const lines = fs.readFileSync(src, "utf8").split("\n");
-    fs.writeFileSync(dest, [lines[0], ...lines.slice(1).filter((l) => l.trim()).slice(0, rows)].join("\n") + "\n");
+    fs.writeFileSync(
+        dest,
+        [
+            lines[0],
+            ...lines
+                .slice(1)
+                .filter((l) => l.trim())
+                .slice(0, rows),
+        ].join("\n") + "\n",
+    );
 }
 
 describe("aws steps: prepare and features", () => {
@@ -38,7 +47,13 @@ describe("aws steps: prepare and features", () => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "aws-data-"));
         sliceFile(path.join(PROJECT, "data", "adult", "adult.data"), path.join(tmp, "adult.data"), 400);
         sliceFile(path.join(PROJECT, "data", "adult", "adult.test"), path.join(tmp, "adult.test"), 200);
-        await prepare({ outDir: path.join(tmp, "prepared"), trainFile: path.join(tmp, "adult.data"), testFile: path.join(tmp, "adult.test"), formats: ["csv"], log: () => undefined });
+        await prepare({
+            outDir: path.join(tmp, "prepared"),
+            trainFile: path.join(tmp, "adult.data"),
+            testFile: path.join(tmp, "adult.test"),
+            formats: ["csv"],
+            log: () => undefined,
+        });
     });
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
     afterEach(() => {
@@ -58,7 +73,11 @@ describe("aws steps: prepare and features", () => {
         const r = spawnSync("python3", [path.join(PROJECT, "lib", "aws", "scripts", "prepare_adult.py"), "--root", root, "--seed", "42"], { encoding: "utf8" });
         assert.equal(r.status, 0, r.stderr);
         for (const split of ["train", "validation", "test"]) {
-            assert.equal(fs.readFileSync(path.join(root, "output", `${split}.csv`), "utf8"), fs.readFileSync(path.join(tmp, "prepared", `${split}.csv`), "utf8"), `${split}.csv differs`);
+            assert.equal(
+                fs.readFileSync(path.join(root, "output", `${split}.csv`), "utf8"),
+                fs.readFileSync(path.join(tmp, "prepared", `${split}.csv`), "utf8"),
+                `${split}.csv differs`,
+            );
         }
         const rep = JSON.parse(fs.readFileSync(path.join(root, "output", "data-quality-report.json"), "utf8"));
         const ts = JSON.parse(fs.readFileSync(path.join(tmp, "prepared", "data-quality-report.json"), "utf8"));
@@ -69,28 +88,47 @@ describe("aws steps: prepare and features", () => {
     it("prepare: lands the (sliced) raw files with SSE-KMS, uploads script + schema, runs the processing job, reads the split sizes", async () => {
         s3.on(PutObjectCommand).resolves({});
         s3.on(GetObjectCommand, { Bucket: "mlp-dev-curated-88dbbe98", Key: "prepared/data-quality-report.json" }).resolves({
-            Body: body(JSON.stringify({ splits: { train: { rows: 120, positiveRate: 0.2 }, validation: { rows: 30, positiveRate: 0.2 }, test: { rows: 150, positiveRate: 0.2 } }, inputs: { train: { rowsKept: 150, rowsDropped: 0, dropped: { duplicate: 0 } }, test: { rowsKept: 150, rowsDropped: 0, dropped: {} } } })),
+            Body: body(
+                JSON.stringify({
+                    splits: { train: { rows: 120, positiveRate: 0.2 }, validation: { rows: 30, positiveRate: 0.2 }, test: { rows: 150, positiveRate: 0.2 } },
+                    inputs: { train: { rowsKept: 150, rowsDropped: 0, dropped: { duplicate: 0 } }, test: { rowsKept: 150, rowsDropped: 0, dropped: {} } },
+                }),
+            ),
         });
         sm.on(CreateProcessingJobCommand).resolves({});
-        sm.on(DescribeProcessingJobCommand).resolvesOnce({ ProcessingJobStatus: "InProgress" }).resolves({ ProcessingJobStatus: "Completed", ProcessingJobArn: "arn:pj" });
+        sm.on(DescribeProcessingJobCommand)
+            .resolvesOnce({ ProcessingJobStatus: "InProgress" })
+            .resolves({ ProcessingJobStatus: "Completed", ProcessingJobArn: "arn:pj" });
         t = awsStepContext({ provision: {} }, { rows: "150", seed: "7" });
         const res = await prepareStep.run(t.ctx);
         const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
         const raw = puts.filter((p) => p.Bucket === "mlp-dev-raw-88dbbe98");
-        assert.deepEqual(raw.map((p) => p.Key), ["adult/adult.data", "adult/adult.test"]);
+        assert.deepEqual(
+            raw.map((p) => p.Key),
+            ["adult/adult.data", "adult/adult.test"],
+        );
         for (const p of raw) {
             assert.equal(p.SSEKMSKeyId, out.kmsKeyArns.data);
             assert.equal(p.ServerSideEncryption, "aws:kms");
             assert.equal(String(p.Body).trim().split("\n").length, 151, "header + --rows data lines");
         }
         const code = puts.filter((p) => p.Bucket === "mlp-dev-artifacts-88dbbe98");
-        assert.deepEqual(code.map((p) => p.Key!.replace(/prepare-[0-9a-f]{12}/, "prepare-H")), ["code/prepare-H/prepare_adult.py", "code/prepare-H/schema.json"]);
+        assert.deepEqual(
+            code.map((p) => p.Key!.replace(/prepare-[0-9a-f]{12}/, "prepare-H")),
+            ["code/prepare-H/prepare_adult.py", "code/prepare-H/schema.json"],
+        );
         assert.deepEqual(JSON.parse(String(code[1].Body)), JSON.parse(JSON.stringify(ADULT_SCHEMA)));
         const [pj] = sm.commandCalls(CreateProcessingJobCommand).map((c) => c.args[0].input);
         assert.equal(pj.ProcessingInputs![1].S3Input!.S3Uri, `s3://mlp-dev-artifacts-88dbbe98/${code[0].Key!.replace("prepare_adult.py", "")}`);
         assert.deepEqual(pj.AppSpecification!.ContainerArguments, ["--seed", "7", "--validation-fraction", "0.2"]);
         assert.equal(pj.RoleArn, out.roleArns.processing);
-        assert.deepEqual(res.results, { rows: { train: 120, validation: 30, test: 150 }, seed: 7, sliced: 150, processingJob: pj.ProcessingJobName, processingJobArn: "arn:pj" });
+        assert.deepEqual(res.results, {
+            rows: { train: 120, validation: 30, test: 150 },
+            seed: 7,
+            sliced: 150,
+            processingJob: pj.ProcessingJobName,
+            processingJobArn: "arn:pj",
+        });
     });
 
     it("prepare: a failed processing job surfaces FailureReason/ExitMessage; bad --rows fails before any call", async () => {
@@ -98,7 +136,10 @@ describe("aws steps: prepare and features", () => {
         sm.on(CreateProcessingJobCommand).resolves({});
         sm.on(DescribeProcessingJobCommand).resolves({ ProcessingJobStatus: "Failed", ExitMessage: "adult.data: header ['a'] is not the expected [...]" });
         t = awsStepContext({ provision: {} });
-        await assert.rejects(prepareStep.run(t.ctx), (e: Error) => e instanceof StepError && /processing job mlp-dev-prepare-\d{12} ended Failed: adult\.data: header/.test(e.message));
+        await assert.rejects(
+            prepareStep.run(t.ctx),
+            (e: Error) => e instanceof StepError && /processing job mlp-dev-prepare-\d{12} ended Failed: adult\.data: header/.test(e.message),
+        );
         t.cleanup();
         sm.reset();
         t = awsStepContext({ provision: {} }, { rows: "5" });
@@ -108,7 +149,9 @@ describe("aws steps: prepare and features", () => {
 
     function servePrepared() {
         for (const f of ["train.csv", "validation.csv", "test.csv", "data-quality-report.json"]) {
-            s3.on(GetObjectCommand, { Bucket: "mlp-dev-curated-88dbbe98", Key: `prepared/${f}` }).resolves({ Body: body(fs.readFileSync(path.join(tmp, "prepared", f))) });
+            s3.on(GetObjectCommand, { Bucket: "mlp-dev-curated-88dbbe98", Key: `prepared/${f}` }).resolves({
+                Body: body(fs.readFileSync(path.join(tmp, "prepared", f))),
+            });
         }
         s3.on(PutObjectCommand).resolves({});
     }
@@ -126,13 +169,20 @@ describe("aws steps: prepare and features", () => {
         const train = puts.get("s3://mlp-dev-curated-88dbbe98/model-input/train/train.csv")!;
         assert.equal(train.SSEKMSKeyId, out.kmsKeyArns.data);
         const trainLines = String(train.Body).trim().split("\n");
-        const preparedTrain = fs.readFileSync(path.join(tmp, "prepared", "train.csv"), "utf8").trim().split("\n").length - 1;
+        const preparedTrain =
+            fs
+                .readFileSync(path.join(tmp, "prepared", "train.csv"), "utf8")
+                .trim()
+                .split("\n").length - 1;
         assert.equal(trainLines.length, preparedTrain, "one line per prepared row, no header");
         for (const l of trainLines) {
             const cells = l.split(",");
             assert.equal(cells.length, 1 + nFeatures);
             assert.ok(cells[0] === "0" || cells[0] === "1", `label first: ${l.slice(0, 30)}`);
-            assert.ok(cells.slice(1).every((c) => c === "" || Number.isFinite(Number(c))), "numeric features");
+            assert.ok(
+                cells.slice(1).every((c) => c === "" || Number.isFinite(Number(c))),
+                "numeric features",
+            );
         }
         const batch = String(puts.get("s3://mlp-dev-curated-88dbbe98/batch-transform/input/test.csv")!.Body).trim().split("\n");
         assert.match(batch[0], /^test-[0-9a-f]{16},[01],/);
@@ -146,7 +196,10 @@ describe("aws steps: prepare and features", () => {
         assert.equal(rawLines[0].split(",").slice(0, 2).join(","), batch[0].split(",").slice(0, 2).join(","), "same record_id and label");
         const inputColumns = JSON.parse(String(transform.Body)).inputColumns as string[];
         assert.equal(rawLines[0].split(",").length, 2 + inputColumns.length, "record_id, label, the 14 raw columns");
-        assert.ok(rawLines.some((l) => /,(Private|Self-emp-not-inc|Local-gov),/.test(l)), "raw categories, not one-hot features");
+        assert.ok(
+            rawLines.some((l) => /,(Private|Self-emp-not-inc|Local-gov),/.test(l)),
+            "raw categories, not one-hot features",
+        );
         const payload = puts.get("s3://mlp-dev-artifacts-88dbbe98/features/sample-payload.tar.gz")!;
         const entries = readTar(zlib.gunzipSync(payload.Body as Buffer));
         assert.equal(entries.length, 20);
@@ -156,11 +209,23 @@ describe("aws steps: prepare and features", () => {
         const archive = puts.get(archiveUri)!;
         assert.equal(archive.SSEKMSKeyId, out.kmsKeyArns.artifacts);
         const members = readTar(zlib.gunzipSync(archive.Body as Buffer));
-        assert.deepEqual(members.map((m) => m.name), ["code/preprocess.py", "transform.json"]);
+        assert.deepEqual(
+            members.map((m) => m.name),
+            ["code/preprocess.py", "transform.json"],
+        );
         assert.equal(members[1].data.toString(), String(transform.Body));
 
         const records = fsr.commandCalls(PutRecordCommand).map((c) => c.args[0].input);
-        const total = ["train", "validation", "test"].reduce((s, f) => s + fs.readFileSync(path.join(tmp, "prepared", `${f}.csv`), "utf8").trim().split("\n").length - 1, 0);
+        const total = ["train", "validation", "test"].reduce(
+            (s, f) =>
+                s +
+                fs
+                    .readFileSync(path.join(tmp, "prepared", `${f}.csv`), "utf8")
+                    .trim()
+                    .split("\n").length -
+                1,
+            0,
+        );
         assert.equal(records.length, total);
         assert.ok(records.every((r) => r.FeatureGroupName === "mlp-dev-adult-census"));
         const names = records[0].Record!.map((f) => f.FeatureName);
@@ -189,7 +254,10 @@ describe("aws steps: prepare and features", () => {
             return {};
         });
         t = awsStepContext({ prepare: {} });
-        await assert.rejects(featuresStep.run(t.ctx), (e: Error) => e instanceof StepError && /^\d+ of \d+ rows failed PutRecord into feature group mlp-dev-adult-census/.test(e.message));
+        await assert.rejects(
+            featuresStep.run(t.ctx),
+            (e: Error) => e instanceof StepError && /^\d+ of \d+ rows failed PutRecord into feature group mlp-dev-adult-census/.test(e.message),
+        );
         assert.ok(t.lines.some((l) => /ingest failure at row \d+ \(.+\): ValidationException: Feature label is not Integral/.test(l)));
     });
 });

@@ -51,8 +51,15 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
         });
         let polls = 0;
         sm.on(DescribeEndpointCommand).callsFake(() => {
-            if (updating && polls++ < 2) return { EndpointName: out.endpoint!.name, EndpointStatus: "Updating", EndpointConfigName: "mlp-dev-endpoint-config-stack" };
-            return { EndpointName: out.endpoint!.name, EndpointStatus: "InService", EndpointConfigName: config, EndpointArn: "arn:ep", FailureReason: finalConfig ? "ModelError: the model container failed the ping health check" : undefined };
+            if (updating && polls++ < 2)
+                return { EndpointName: out.endpoint!.name, EndpointStatus: "Updating", EndpointConfigName: "mlp-dev-endpoint-config-stack" };
+            return {
+                EndpointName: out.endpoint!.name,
+                EndpointStatus: "InService",
+                EndpointConfigName: config,
+                EndpointArn: "arn:ep",
+                FailureReason: finalConfig ? "ModelError: the model container failed the ping health check" : undefined,
+            };
         });
         s3.on(GetObjectCommand).resolves({ Body: body(BATCH_INPUT) });
         rt.on(InvokeEndpointCommand).resolves({ Body: new TextEncoder().encode("0.1234\n") as never, InvokedProductionVariant: "champion" });
@@ -73,10 +80,13 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
             assert.deepEqual(m.VpcConfig, { Subnets: out.network.subnetIds, SecurityGroupIds: [out.network.endpointSecurityGroupId] });
         }
         const [cfg] = sm.commandCalls(CreateEndpointConfigCommand).map((c) => c.args[0].input);
-        assert.deepEqual(cfg.ProductionVariants!.map((v) => [v.VariantName, v.ModelName, v.InitialVariantWeight, v.InstanceType, v.InitialInstanceCount]), [
-            ["champion", models[0].ModelName, 0.9, "ml.m5.large", 1],
-            ["challenger", models[1].ModelName, 0.1, "ml.m5.large", 1],
-        ]);
+        assert.deepEqual(
+            cfg.ProductionVariants!.map((v) => [v.VariantName, v.ModelName, v.InitialVariantWeight, v.InstanceType, v.InitialInstanceCount]),
+            [
+                ["champion", models[0].ModelName, 0.9, "ml.m5.large", 1],
+                ["challenger", models[1].ModelName, 0.1, "ml.m5.large", 1],
+            ],
+        );
         assert.equal(cfg.KmsKeyId, out.kmsKeyArns.artifacts);
         assert.equal(cfg.DataCaptureConfig!.DestinationS3Uri, out.endpoint!.captureUri);
         assert.equal(cfg.DataCaptureConfig!.InitialSamplingPercentage, out.endpoint!.samplingPercentage);
@@ -91,12 +101,18 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
         assert.equal(r.endpointName, "mlp-dev-endpoint");
         assert.equal(r.action, "updated");
         assert.equal(r.previousEndpointConfigName, "mlp-dev-endpoint-config-stack");
-        assert.deepEqual((r.variants as { name: string; modelPackageVersion: number }[]).map((v) => [v.name, v.modelPackageVersion]), [
-            ["champion", 5],
-            ["challenger", 2],
-        ]);
+        assert.deepEqual(
+            (r.variants as { name: string; modelPackageVersion: number }[]).map((v) => [v.name, v.modelPackageVersion]),
+            [
+                ["champion", 5],
+                ["challenger", 2],
+            ],
+        );
         assert.deepEqual(r.smoke, { inferenceId: (r.smoke as { inferenceId: string }).inferenceId, score: 0.1234, variant: "champion" });
-        assert.ok(t.lines.some((l) => /endpoint mlp-dev-endpoint: Updating/.test(l)), "progress is printed");
+        assert.ok(
+            t.lines.some((l) => /endpoint mlp-dev-endpoint: Updating/.test(l)),
+            "progress is printed",
+        );
     });
 
     it("deploy: an update SageMaker rolled back (InService on the old config) fails with the FailureReason", async () => {
@@ -129,9 +145,14 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
 
     it("deploy: without an approved package it names the pending version and the approve command", async () => {
         sm.on(ListModelPackagesCommand, { ModelApprovalStatus: "Approved" }).resolves({ ModelPackageSummaryList: [] });
-        sm.on(ListModelPackagesCommand, { ModelApprovalStatus: "PendingManualApproval" }).resolves({ ModelPackageSummaryList: [{ ModelPackageArn: `${GROUP_ARN}/7`, ModelPackageVersion: 7 } as never] });
+        sm.on(ListModelPackagesCommand, { ModelApprovalStatus: "PendingManualApproval" }).resolves({
+            ModelPackageSummaryList: [{ ModelPackageArn: `${GROUP_ARN}/7`, ModelPackageVersion: 7 } as never],
+        });
         t = awsStepContext({ register: {} });
-        await assert.rejects(deployStep.run(t.ctx), /no approved model package in mlp-dev-models; pending: 7 — approve one: aws sagemaker update-model-package --model-package-name .*\/7 --model-approval-status Approved/);
+        await assert.rejects(
+            deployStep.run(t.ctx),
+            /no approved model package in mlp-dev-models; pending: 7 — approve one: aws sagemaker update-model-package --model-package-name .*\/7 --model-approval-status Approved/,
+        );
         assert.equal(sm.commandCalls(CreateModelCommand).length, 0);
     });
 
@@ -147,7 +168,10 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
             assert.match(e.message, /re-run --from provision/);
             return true;
         });
-        assert.equal(sm.commandCalls(CreateModelCommand).length + sm.commandCalls(CreateEndpointConfigCommand).length + sm.commandCalls(UpdateEndpointCommand).length, 0);
+        assert.equal(
+            sm.commandCalls(CreateModelCommand).length + sm.commandCalls(CreateEndpointConfigCommand).length + sm.commandCalls(UpdateEndpointCommand).length,
+            0,
+        );
     });
 
     it("deploy: a serverless variant is not deployed by this step (provisioned configs only): it names the variant and the way (pulumi up) and creates nothing", async () => {
@@ -163,11 +187,24 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
         sm.on(UpdateEndpointWeightsAndCapacitiesCommand).resolves({});
         sm.on(DescribeEndpointCommand)
             .resolvesOnce({ EndpointStatus: "Updating" })
-            .resolves({ EndpointStatus: "InService", EndpointConfigName: "epc-1", ProductionVariants: [{ VariantName: "champion", CurrentWeight: 0.5 }, { VariantName: "challenger", CurrentWeight: 0.5 }] });
+            .resolves({
+                EndpointStatus: "InService",
+                EndpointConfigName: "epc-1",
+                ProductionVariants: [
+                    { VariantName: "champion", CurrentWeight: 0.5 },
+                    { VariantName: "challenger", CurrentWeight: 0.5 },
+                ],
+            });
         t = awsStepContext({ register: {} }, { weights: "champion=0.5,challenger=0.5" });
         const res = await deployStep.run(t.ctx);
         const [w] = sm.commandCalls(UpdateEndpointWeightsAndCapacitiesCommand).map((c) => c.args[0].input);
-        assert.deepEqual(w, { EndpointName: "mlp-dev-endpoint", DesiredWeightsAndCapacities: [{ VariantName: "champion", DesiredWeight: 0.5 }, { VariantName: "challenger", DesiredWeight: 0.5 }] });
+        assert.deepEqual(w, {
+            EndpointName: "mlp-dev-endpoint",
+            DesiredWeightsAndCapacities: [
+                { VariantName: "champion", DesiredWeight: 0.5 },
+                { VariantName: "challenger", DesiredWeight: 0.5 },
+            ],
+        });
         assert.equal(sm.commandCalls(CreateEndpointConfigCommand).length, 0);
         assert.equal(sm.commandCalls(UpdateEndpointCommand).length, 0);
         assert.match(res.summary, /traffic shifted \(champion=0\.5, challenger=0\.5\)/);
@@ -193,7 +230,11 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
         assert.equal(tj.BatchStrategy, "MultiRecord");
         assert.equal(tj.TransformInput!.SplitType, "Line");
         assert.equal(tj.TransformOutput!.AssembleWith, "Line");
-        assert.equal(tj.TransformInput!.DataSource!.S3DataSource!.S3Uri, "s3://mlp-dev-curated-88dbbe98/batch-transform/raw-input/test.csv", "raw records through the package's inference pipeline");
+        assert.equal(
+            tj.TransformInput!.DataSource!.S3DataSource!.S3Uri,
+            "s3://mlp-dev-curated-88dbbe98/batch-transform/raw-input/test.csv",
+            "raw records through the package's inference pipeline",
+        );
         assert.equal(tj.TransformOutput!.S3OutputPath, "s3://mlp-dev-curated-88dbbe98/batch-transform/output/");
         assert.equal(tj.TransformOutput!.KmsKeyId, out.kmsKeyArns.data);
         assert.equal(tj.TransformResources!.VolumeKmsKeyId, out.kmsKeyArns.artifacts);
@@ -212,10 +253,17 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
         sm.on(CreateTransformJobCommand).resolves({});
         sm.on(DescribeTransformJobCommand).resolves({ TransformJobStatus: "Failed", FailureReason: "ClientError: See job logs for more information" });
         t = awsStepContext({ register: {} });
-        await assert.rejects(batchStep.run(t.ctx), (e: Error) => e instanceof StepError && /transform job mlp-dev-transform-\d{12} ended Failed: ClientError: See job logs/.test(e.message));
+        await assert.rejects(
+            batchStep.run(t.ctx),
+            (e: Error) => e instanceof StepError && /transform job mlp-dev-transform-\d{12} ended Failed: ClientError: See job logs/.test(e.message),
+        );
     });
 
-    const batchResults = { outputUri: "s3://mlp-dev-curated-88dbbe98/batch-transform/output/test.csv.out", transformJob: "mlp-dev-transform-1", modelPackageVersion: 3 };
+    const batchResults = {
+        outputUri: "s3://mlp-dev-curated-88dbbe98/batch-transform/output/test.csv.out",
+        transformJob: "mlp-dev-transform-1",
+        modelPackageVersion: 3,
+    };
     function scoredOutput(perfect: boolean): string {
         const lines: string[] = [];
         for (let i = 0; i < 300; i++) {
@@ -227,17 +275,25 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
     }
 
     it("evaluate: statistics + constraints to the monitoring bucket with SSE-KMS (logs key), gate passed, results contract", async () => {
-        s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: "batch-transform/output/test.csv.out" }, { Key: "batch-transform/output/transform-job.json" }] });
+        s3.on(ListObjectsV2Command).resolves({
+            Contents: [{ Key: "batch-transform/output/test.csv.out" }, { Key: "batch-transform/output/transform-job.json" }],
+        });
         s3.on(GetObjectCommand).resolves({ Body: body(scoredOutput(true)) });
         s3.on(PutObjectCommand).resolves({});
         t = awsStepContext({ "batch-infer": batchResults });
         const res = await evaluateStep.run(t.ctx);
-        assert.deepEqual(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key), ["batch-transform/output/test.csv.out"]);
+        assert.deepEqual(
+            s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key),
+            ["batch-transform/output/test.csv.out"],
+        );
         const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-        assert.deepEqual(puts.map((p) => [p.Bucket, p.Key, p.ServerSideEncryption, p.SSEKMSKeyId]), [
-            ["mlp-dev-monitoring-88dbbe98", "model-quality/baseline/statistics.json", "aws:kms", out.kmsKeyArns.logs],
-            ["mlp-dev-monitoring-88dbbe98", "model-quality/baseline/constraints.json", "aws:kms", out.kmsKeyArns.logs],
-        ]);
+        assert.deepEqual(
+            puts.map((p) => [p.Bucket, p.Key, p.ServerSideEncryption, p.SSEKMSKeyId]),
+            [
+                ["mlp-dev-monitoring-88dbbe98", "model-quality/baseline/statistics.json", "aws:kms", out.kmsKeyArns.logs],
+                ["mlp-dev-monitoring-88dbbe98", "model-quality/baseline/constraints.json", "aws:kms", out.kmsKeyArns.logs],
+            ],
+        );
         const stats = JSON.parse(String(puts[0].Body));
         assert.equal(stats.dataset.item_count, 300);
         assert.equal(stats.binary_classification_metrics.auc.value, 1);
@@ -274,8 +330,16 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
             .resolves({
                 Status: "COMPLETED",
                 InferenceRecommendations: [
-                    { EndpointConfiguration: { InstanceType: "ml.c5.xlarge", InitialInstanceCount: 1, EndpointName: "e1", VariantName: "v" }, Metrics: { CostPerHour: 0.204, CostPerInference: 2e-7, MaxInvocations: 17000, ModelLatency: 4 }, ModelConfiguration: {} },
-                    { EndpointConfiguration: { InstanceType: "ml.m5.large", InitialInstanceCount: 1, EndpointName: "e2", VariantName: "v" }, Metrics: { CostPerHour: 0.115, CostPerInference: 1.5e-7, MaxInvocations: 12000, ModelLatency: 35 }, ModelConfiguration: {} },
+                    {
+                        EndpointConfiguration: { InstanceType: "ml.c5.xlarge", InitialInstanceCount: 1, EndpointName: "e1", VariantName: "v" },
+                        Metrics: { CostPerHour: 0.204, CostPerInference: 2e-7, MaxInvocations: 17000, ModelLatency: 4 },
+                        ModelConfiguration: {},
+                    },
+                    {
+                        EndpointConfiguration: { InstanceType: "ml.m5.large", InitialInstanceCount: 1, EndpointName: "e2", VariantName: "v" },
+                        Metrics: { CostPerHour: 0.115, CostPerInference: 1.5e-7, MaxInvocations: 12000, ModelLatency: 35 },
+                        ModelConfiguration: {},
+                    },
                 ],
             } as never);
         t = awsStepContext({ deploy: deployed });
@@ -286,10 +350,16 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
         assert.equal(req.RoleArn, out.roleArns.pipeline);
         const r = res.results!;
         assert.ok("recommendations" in r, "the AWS form returns the Inference Recommender's results");
-        assert.deepEqual((r.recommendations as { instanceType: string }[]).map((x) => x.instanceType), ["ml.m5.large", "ml.c5.xlarge"]);
+        assert.deepEqual(
+            (r.recommendations as { instanceType: string }[]).map((x) => x.instanceType),
+            ["ml.m5.large", "ml.c5.xlarge"],
+        );
         assert.equal(r.bestInstanceType, "ml.c5.xlarge", "ml.m5.large is cheaper but misses the 20 ms SLO");
         assert.equal(r.sloP99Ms, 20);
-        assert.ok(t.lines.some((l) => /ml\.m5\.large\s+1\s+0\.1150/.test(l)), t.lines.join("\n"));
+        assert.ok(
+            t.lines.some((l) => /ml\.m5\.large\s+1\s+0\.1150/.test(l)),
+            t.lines.join("\n"),
+        );
     });
 
     it("loadtest: a job still running at the timeout is stopped (StopInferenceRecommendationsJob) and the step names it", async () => {
@@ -297,7 +367,10 @@ describe("aws steps: deploy, batch-infer, evaluate, loadtest", () => {
         sm.on(DescribeInferenceRecommendationsJobCommand).resolves({ Status: "IN_PROGRESS" } as never);
         sm.on(StopInferenceRecommendationsJobCommand).resolves({});
         t = awsStepContext({ deploy: deployed }, { "timeout-minutes": "20", "duration-minutes": "30" });
-        await assert.rejects(loadtestStep.run(t.ctx), /inference recommendations job (mlp-dev-ir-\d{12}) did not finish within 1200 s .*StopInferenceRecommendationsJob was called/);
+        await assert.rejects(
+            loadtestStep.run(t.ctx),
+            /inference recommendations job (mlp-dev-ir-\d{12}) did not finish within 1200 s .*StopInferenceRecommendationsJob was called/,
+        );
         const stops = sm.commandCalls(StopInferenceRecommendationsJobCommand);
         assert.equal(stops.length, 1);
         assert.equal(stops[0].args[0].input.JobName, sm.commandCalls(CreateInferenceRecommendationsJobCommand)[0].args[0].input.JobName);

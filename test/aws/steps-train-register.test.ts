@@ -127,7 +127,11 @@ describe("aws steps: train, tune, register", () => {
         // The stack's pipeline-role policy: transform VolumeKmsKeyArn = artifacts key, OutputKmsKeyArn = data key.
         assert.equal(tr.TransformOutput!.KmsKeyId, out.kmsKeyArns.data);
         assert.equal(tr.TransformResources!.VolumeKmsKeyId, out.kmsKeyArns.artifacts);
-        assert.deepEqual(sm.commandCalls(DeleteModelCommand).map((c) => c.args[0].input.ModelName), [model.ModelName], "the temporary model is deleted");
+        assert.deepEqual(
+            sm.commandCalls(DeleteModelCommand).map((c) => c.args[0].input.ModelName),
+            [model.ModelName],
+            "the temporary model is deleted",
+        );
 
         const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
         assert.equal(puts.length, 1);
@@ -182,7 +186,11 @@ describe("aws steps: train, tune, register", () => {
 
     it("tune: CreateHyperParameterTuningJob with the local config + overrides, best trial scored, results contract", async () => {
         mockScoring();
-        sm.on(DescribeTrainingJobCommand).resolves({ TrainingJobName: "mlp-dev-hpo-x-004-abc", TrainingJobStatus: "Completed", ModelArtifacts: { S3ModelArtifacts: `${ART}models/hpo/mlp-dev-hpo-x-004-abc/output/model.tar.gz` } });
+        sm.on(DescribeTrainingJobCommand).resolves({
+            TrainingJobName: "mlp-dev-hpo-x-004-abc",
+            TrainingJobStatus: "Completed",
+            ModelArtifacts: { S3ModelArtifacts: `${ART}models/hpo/mlp-dev-hpo-x-004-abc/output/model.tar.gz` },
+        });
         sm.on(CreateHyperParameterTuningJobCommand).resolves({});
         sm.on(DescribeHyperParameterTuningJobCommand)
             .resolvesOnce({ HyperParameterTuningJobStatus: "InProgress", TrainingJobStatusCounters: { Completed: 1, InProgress: 2 } })
@@ -203,7 +211,10 @@ describe("aws steps: train, tune, register", () => {
         assert.equal(req.HyperParameterTuningJobConfig!.Strategy, "Bayesian");
         assert.equal(req.TrainingJobDefinition!.EnableNetworkIsolation, true);
         assert.deepEqual(req.TrainingJobDefinition!.VpcConfig!.SecurityGroupIds, [out.network.jobSecurityGroupId]);
-        assert.deepEqual(sm.commandCalls(DescribeTrainingJobCommand).map((c) => c.args[0].input.TrainingJobName), ["mlp-dev-hpo-x-004-abc"]);
+        assert.deepEqual(
+            sm.commandCalls(DescribeTrainingJobCommand).map((c) => c.args[0].input.TrainingJobName),
+            ["mlp-dev-hpo-x-004-abc"],
+        );
         const r = res.results!;
         assert.equal(r.bestTrainingJob, "mlp-dev-hpo-x-004-abc");
         assert.equal(r.validationAuc, 0.9301);
@@ -211,7 +222,14 @@ describe("aws steps: train, tune, register", () => {
         assert.equal(sm.commandCalls(CreateModelCommand)[0].args[0].input.PrimaryContainer!.ModelDataUrl, r.modelUri, "the best trial's model is scored");
         assert.deepEqual(r.counters, { Completed: 4, Stopped: 1, Failed: 1 });
         assert.equal(r.trials, 6);
-        assert.deepEqual(r.hyperParameters, { objective: "binary:logistic", num_round: "100", eval_metric: "auc", early_stopping_rounds: "10", max_depth: "7", eta: "0.11" });
+        assert.deepEqual(r.hyperParameters, {
+            objective: "binary:logistic",
+            num_round: "100",
+            eval_metric: "auc",
+            early_stopping_rounds: "10",
+            max_depth: "7",
+            eta: "0.11",
+        });
         assert.equal(typeof r.testAuc, "number");
     });
 
@@ -231,7 +249,14 @@ describe("aws steps: train, tune, register", () => {
         return arn;
     }
 
-    const trained = (testAuc: number, validationAuc = 0.9) => ({ job: "mlp-dev-xgb-1", modelUri: `${ART}models/mlp-dev-xgb-1/output/model.tar.gz`, validationAuc, testAuc, statisticsUri: `${ART}evaluation/mlp-dev-xgb-1/statistics.json`, hyperParameters: { max_depth: "5" } });
+    const trained = (testAuc: number, validationAuc = 0.9) => ({
+        job: "mlp-dev-xgb-1",
+        modelUri: `${ART}models/mlp-dev-xgb-1/output/model.tar.gz`,
+        validationAuc,
+        testAuc,
+        statisticsUri: `${ART}evaluation/mlp-dev-xgb-1/statistics.json`,
+        hyperParameters: { max_depth: "5" },
+    });
 
     it("register: CreateModelPackage with ModelMetrics and auto-approval in dev when test AUC >= minAuc; results contract", async () => {
         const arn = mockRegistry(3, "Approved");
@@ -246,7 +271,12 @@ describe("aws steps: train, tune, register", () => {
         assert.equal(req.InferenceSpecification!.Containers!.length, 2);
         assert.equal(pre.Image, "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3");
         assert.match(pre.ModelDataUrl!, new RegExp(`^${ART}models/preprocess-[0-9a-f]{16}/sourcedir\\.tar\\.gz$`));
-        assert.deepEqual(pre.Environment, { SAGEMAKER_PROGRAM: "preprocess.py", SAGEMAKER_SUBMIT_DIRECTORY: "/opt/ml/model/code", SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: "text/csv", SAGEMAKER_CONTAINER_LOG_LEVEL: "20" });
+        assert.deepEqual(pre.Environment, {
+            SAGEMAKER_PROGRAM: "preprocess.py",
+            SAGEMAKER_SUBMIT_DIRECTORY: "/opt/ml/model/code",
+            SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: "text/csv",
+            SAGEMAKER_CONTAINER_LOG_LEVEL: "20",
+        });
         const archivePut = s3.commandCalls(PutObjectCommand).find((c) => `${ART}${c.args[0].input.Key}` === pre.ModelDataUrl);
         assert.ok(archivePut, "register puts the archive it names (content-addressed, idempotent)");
         assert.equal(archivePut.args[0].input.SSEKMSKeyId, out.kmsKeyArns.artifacts);
@@ -258,7 +288,10 @@ describe("aws steps: train, tune, register", () => {
         assert.equal(req.CustomerMetadataProperties!.testAuc, "0.910000");
         assert.equal(req.CustomerMetadataProperties!.hyperParameters, "max_depth=5");
         assert.equal(req.CustomerMetadataProperties!.approvalReason, "test:auc 0.9100 at least pipeline.minAuc 0.85");
-        assert.deepEqual(req.Tags!.map((x) => x.Key), ["CostCenter", "DataClassification", "Environment", "Owner", "Project"]);
+        assert.deepEqual(
+            req.Tags!.map((x) => x.Key),
+            ["CostCenter", "DataClassification", "Environment", "Owner", "Project"],
+        );
         assert.deepEqual(
             { version: res.results!.version, modelPackageArn: res.results!.modelPackageArn, approvalStatus: res.results!.approvalStatus },
             { version: 3, modelPackageArn: arn, approvalStatus: "Approved" },
@@ -267,7 +300,15 @@ describe("aws steps: train, tune, register", () => {
 
     it("register: below minAuc the package waits for manual approval and the summary says so; the better candidate of train/tune wins", async () => {
         mockRegistry(4, "PendingManualApproval");
-        const tuned = { job: "hpo", bestTrainingJob: "hpo-007", modelUri: `${ART}models/hpo/hpo-007/output/model.tar.gz`, validationAuc: 0.95, testAuc: 0.8, statisticsUri: `${ART}evaluation/hpo/hpo-007/statistics.json`, hyperParameters: {} };
+        const tuned = {
+            job: "hpo",
+            bestTrainingJob: "hpo-007",
+            modelUri: `${ART}models/hpo/hpo-007/output/model.tar.gz`,
+            validationAuc: 0.95,
+            testAuc: 0.8,
+            statisticsUri: `${ART}evaluation/hpo/hpo-007/statistics.json`,
+            hyperParameters: {},
+        };
         t = awsStepContext({ train: trained(0.9, 0.9), tune: tuned });
         const res = await registerStep.run(t.ctx);
         const [req] = sm.commandCalls(CreateModelPackageCommand).map((c) => c.args[0].input);

@@ -9,7 +9,13 @@ import { devOutputs } from "./helpers";
 describe("aws: shared waiter and throttling retry", () => {
     const { sm } = useAwsMocks("sagemaker");
 
-    const req = () => buildTrainingJob(devOutputs(), { name: "mlp-dev-xgb-1", hyperParameters: { num_round: 10 }, trainUri: "s3://b/train/", validationUri: "s3://b/validation/" });
+    const req = () =>
+        buildTrainingJob(devOutputs(), {
+            name: "mlp-dev-xgb-1",
+            hyperParameters: { num_round: 10 },
+            trainUri: "s3://b/train/",
+            validationUri: "s3://b/validation/",
+        });
 
     it("polls until Completed, logging each status change once, and sleeps the poll interval on the injected clock", async () => {
         const clock = new FakeClock();
@@ -27,7 +33,11 @@ describe("aws: shared waiter and throttling retry", () => {
         const progress = lines.filter((l) => l.startsWith("training job mlp-dev-xgb-1:"));
         assert.deepEqual(
             progress.map((l) => l.replace(/ \(.*\)$/, "")),
-            ["training job mlp-dev-xgb-1: InProgress / Starting", "training job mlp-dev-xgb-1: InProgress / Training", "training job mlp-dev-xgb-1: Completed / Completed"],
+            [
+                "training job mlp-dev-xgb-1: InProgress / Starting",
+                "training job mlp-dev-xgb-1: InProgress / Training",
+                "training job mlp-dev-xgb-1: Completed / Completed",
+            ],
         );
         assert.equal(sm.commandCalls(StopTrainingJobCommand).length, 0);
     });
@@ -55,7 +65,13 @@ describe("aws: shared waiter and throttling retry", () => {
             .rejectsOnce(awsError("ThrottlingException", "Rate exceeded"))
             .resolves({ TrainingJobStatus: "Completed" });
         const lines: string[] = [];
-        const d = await runTrainingJob(sm as unknown as SageMakerClient, req(), { timeoutMs: 60_000, pollMs: 1000, clock, retry: { random: () => 0.5, baseDelayMs: 100 }, log: (l) => lines.push(l) });
+        const d = await runTrainingJob(sm as unknown as SageMakerClient, req(), {
+            timeoutMs: 60_000,
+            pollMs: 1000,
+            clock,
+            retry: { random: () => 0.5, baseDelayMs: 100 },
+            log: (l) => lines.push(l),
+        });
         assert.equal(d.TrainingJobStatus, "Completed");
         assert.equal(sm.commandCalls(CreateTrainingJobCommand).length, 2);
         assert.equal(sm.commandCalls(DescribeTrainingJobCommand).length, 3);
@@ -154,10 +170,19 @@ describe("aws: step error translation (awsStep)", () => {
         const { StepError } = await import("../../scripts/framework/step");
         const cases: [Error, RegExp][] = [
             [new JobFailedError("training job", "j1", "Failed", "AlgorithmError: boom"), /training job j1 ended Failed: AlgorithmError: boom/],
-            [Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }), /train: no AWS credentials .*aws configure, AWS_PROFILE or aws sso login/],
+            [
+                Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }),
+                /train: no AWS credentials .*aws configure, AWS_PROFILE or aws sso login/,
+            ],
             [awsError("AccessDeniedException", "not authorized to perform iam:PassRole", 400), /train: access denied .*iam:PassRole/],
-            [awsError("ResourceLimitExceeded", "The account-level service limit 'ml.m5.large for spot training job usage' is 0"), /spot training job usage' is 0; request a higher SageMaker quota .*Service Quotas/],
-            [awsError("ValidationException", "1 validation error detected: Value 'x' at 'trainingJobName'"), /train: ValidationException: 1 validation error detected: Value 'x' at 'trainingJobName'; fix the input named in the message/],
+            [
+                awsError("ResourceLimitExceeded", "The account-level service limit 'ml.m5.large for spot training job usage' is 0"),
+                /spot training job usage' is 0; request a higher SageMaker quota .*Service Quotas/,
+            ],
+            [
+                awsError("ValidationException", "1 validation error detected: Value 'x' at 'trainingJobName'"),
+                /train: ValidationException: 1 validation error detected: Value 'x' at 'trainingJobName'; fix the input named in the message/,
+            ],
         ];
         for (const [err, re] of cases) {
             await assert.rejects(

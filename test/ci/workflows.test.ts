@@ -45,7 +45,12 @@ type Job = {
 };
 type Workflow = { name: string; on: Record<string, unknown>; permissions?: unknown; jobs: Record<string, Job> };
 
-const files = fs.existsSync(WF_DIR) ? fs.readdirSync(WF_DIR).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+const files = fs.existsSync(WF_DIR)
+    ? fs
+          .readdirSync(WF_DIR)
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort()
+    : [];
 const raw = (f: string) => fs.readFileSync(path.join(WF_DIR, f), "utf8");
 const wf = (f: string) => parse(raw(f)) as Workflow;
 const steps = (j: Job) => j.steps ?? [];
@@ -89,7 +94,9 @@ describe("GitHub Actions workflows (.github/workflows)", function () {
         it("every action is a local path or pinned to a full commit SHA of the tag named in its comment", () => {
             let n = 0;
             for (const f of files) {
-                const lines = raw(f).split("\n").filter((l) => /^\s*(-\s+)?uses:/.test(l));
+                const lines = raw(f)
+                    .split("\n")
+                    .filter((l) => /^\s*(-\s+)?uses:/.test(l));
                 for (const l of lines) {
                     n++;
                     const m = /uses:\s*([^@\s]+)@([^\s#]+)\s*(#\s*(\S+))?/.exec(l);
@@ -112,7 +119,8 @@ describe("GitHub Actions workflows (.github/workflows)", function () {
                         if (!s.uses || s.uses.startsWith("./")) continue;
                         const pin = PINS.find((p) => p.uses === usesOf(s))!;
                         for (const k of Object.keys(s.with ?? {})) assert.ok(k in pin.inputs, `${f} ${id}: ${pin.uses} has no input '${k}' at ${pin.tag}`);
-                        for (const [k, v] of Object.entries(pin.inputs)) if (v.required && !v.hasDefault) assert.ok(k in (s.with ?? {}), `${f} ${id}: ${pin.uses} needs '${k}'`);
+                        for (const [k, v] of Object.entries(pin.inputs))
+                            if (v.required && !v.hasDefault) assert.ok(k in (s.with ?? {}), `${f} ${id}: ${pin.uses} needs '${k}'`);
                     }
                 }
             }
@@ -121,7 +129,9 @@ describe("GitHub Actions workflows (.github/workflows)", function () {
         it("checkout never leaves the token in .git/config", () => {
             for (const f of files)
                 for (const job of Object.values(wf(f).jobs))
-                    for (const s of steps(job)) if (usesOf(s) === "actions/checkout") assert.equal(s.with?.["persist-credentials"], false, `${f}: checkout without persist-credentials: false`);
+                    for (const s of steps(job))
+                        if (usesOf(s) === "actions/checkout")
+                            assert.equal(s.with?.["persist-credentials"], false, `${f}: checkout without persist-credentials: false`);
         });
     });
 
@@ -134,7 +144,11 @@ describe("GitHub Actions workflows (.github/workflows)", function () {
                     assert.equal(typeof job.permissions, "object", `${f} ${id}: no permissions block`);
                     for (const [scope, level] of Object.entries(perms(job))) {
                         assert.ok(["read", "write", "none"].includes(level), `${f} ${id}: ${scope}: ${level}`);
-                        if (level === "write") assert.ok(["id-token", "security-events", "pull-requests"].includes(scope), `${f} ${id}: ${scope}: write is not needed by any job here`);
+                        if (level === "write")
+                            assert.ok(
+                                ["id-token", "security-events", "pull-requests"].includes(scope),
+                                `${f} ${id}: ${scope}: write is not needed by any job here`,
+                            );
                     }
                     assert.equal(perms(job).contents, "read", `${f} ${id}: contents: read`);
                 }
@@ -146,8 +160,16 @@ describe("GitHub Actions workflows (.github/workflows)", function () {
                 for (const [id, job] of Object.entries(wf(f).jobs)) {
                     const p = perms(job);
                     const has = (u: string) => steps(job).some((s) => usesOf(s) === u);
-                    assert.equal(p["id-token"] === "write", has("aws-actions/configure-aws-credentials"), `${f} ${id}: id-token: write iff the job assumes an AWS role`);
-                    assert.equal(p["security-events"] === "write", has("github/codeql-action/upload-sarif"), `${f} ${id}: security-events: write iff the job uploads SARIF`);
+                    assert.equal(
+                        p["id-token"] === "write",
+                        has("aws-actions/configure-aws-credentials"),
+                        `${f} ${id}: id-token: write iff the job assumes an AWS role`,
+                    );
+                    assert.equal(
+                        p["security-events"] === "write",
+                        has("github/codeql-action/upload-sarif"),
+                        `${f} ${id}: security-events: write iff the job uploads SARIF`,
+                    );
                     const comments = steps(job).some((s) => usesOf(s) === "pulumi/actions" && s.with?.["comment-on-pr"] === true);
                     assert.equal(p["pull-requests"] === "write", comments, `${f} ${id}: pull-requests: write iff the job comments on the PR`);
                 }
@@ -162,10 +184,16 @@ describe("GitHub Actions workflows (.github/workflows)", function () {
             const w = wf("pull-request.yml");
             const online = Object.entries(w.jobs).filter(([, j]) => perms(j)["id-token"] === "write");
             assert.ok(online.length > 0);
-            for (const [id, j] of online) assert.match(j.if ?? "", /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/, `${id}: fork guard`);
+            for (const [id, j] of online)
+                assert.match(j.if ?? "", /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/, `${id}: fork guard`);
             for (const [id, j] of Object.entries(w.jobs)) {
                 for (const s of steps(j)) {
-                    if (usesOf(s) === "github/codeql-action/upload-sarif") assert.match(`${j.if ?? ""} ${s.if ?? ""}`, /head\.repo\.full_name == github\.repository/, `${id}: SARIF upload needs a write token forks do not get`);
+                    if (usesOf(s) === "github/codeql-action/upload-sarif")
+                        assert.match(
+                            `${j.if ?? ""} ${s.if ?? ""}`,
+                            /head\.repo\.full_name == github\.repository/,
+                            `${id}: SARIF upload needs a write token forks do not get`,
+                        );
                 }
             }
         });
@@ -173,7 +201,8 @@ describe("GitHub Actions workflows (.github/workflows)", function () {
 
     describe("no secrets in logs", () => {
         it("no secret and no untrusted PR text is interpolated into a shell script", () => {
-            const untrusted = /\$\{\{\s*(secrets\.|github\.event\.(pull_request\.(title|body|head\.ref|head\.label)|head_commit\.message|comment\.body)|github\.head_ref)/;
+            const untrusted =
+                /\$\{\{\s*(secrets\.|github\.event\.(pull_request\.(title|body|head\.ref|head\.label)|head_commit\.message|comment\.body)|github\.head_ref)/;
             for (const f of files)
                 for (const [id, job] of Object.entries(wf(f).jobs))
                     for (const s of steps(job)) if (s.run) assert.doesNotMatch(s.run, untrusted, `${f} ${id}: '${s.run}'`);
@@ -182,17 +211,22 @@ describe("GitHub Actions workflows (.github/workflows)", function () {
             for (const f of files) {
                 assert.doesNotMatch(raw(f), /aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/i, f);
                 for (const job of Object.values(wf(f).jobs))
-                    for (const s of steps(job)) if (usesOf(s) === "aws-actions/configure-aws-credentials") {
-                        assert.ok(s.with?.["role-to-assume"], "role-to-assume");
-                        assert.equal(s.with?.["mask-aws-account-id"], true);
-                    }
+                    for (const s of steps(job))
+                        if (usesOf(s) === "aws-actions/configure-aws-credentials") {
+                            assert.ok(s.with?.["role-to-assume"], "role-to-assume");
+                            assert.equal(s.with?.["mask-aws-account-id"], true);
+                        }
             }
         });
     });
 
     describe("what the jobs do", () => {
         const pulumiSteps = (f: string) =>
-            Object.entries(wf(f).jobs).flatMap(([id, j]) => steps(j).filter((s) => usesOf(s) === "pulumi/actions" && s.with?.command).map((s) => ({ id, job: j, s })));
+            Object.entries(wf(f).jobs).flatMap(([id, j]) =>
+                steps(j)
+                    .filter((s) => usesOf(s) === "pulumi/actions" && s.with?.command)
+                    .map((s) => ({ id, job: j, s })),
+            );
 
         it("PR: npm ci + npm test, gate for dev and prod with --sarif, preview of both stacks with the pack and the stack's policy config", () => {
             const w = wf("pull-request.yml");
@@ -217,7 +251,13 @@ describe("GitHub Actions workflows (.github/workflows)", function () {
 
         it("main: up on dev, then prod behind the prod environment; one non-cancelling concurrency group per stack", () => {
             const ups = pulumiSteps("deploy.yml");
-            assert.deepEqual(ups.map((u) => [u.id, u.s.with?.command, u.s.with?.["stack-name"]]), [["up-dev", "up", "dev"], ["up-prod", "up", "prod"]]);
+            assert.deepEqual(
+                ups.map((u) => [u.id, u.s.with?.command, u.s.with?.["stack-name"]]),
+                [
+                    ["up-dev", "up", "dev"],
+                    ["up-prod", "up", "prod"],
+                ],
+            );
             for (const u of ups) {
                 const stack = u.s.with?.["stack-name"] as string;
                 assert.equal(u.job.environment, stack);
@@ -234,10 +274,18 @@ describe("GitHub Actions workflows (.github/workflows)", function () {
             const w = wf("drift.yml");
             assert.ok(Array.isArray(w.on.schedule));
             const j = w.jobs.drift;
-            assert.deepEqual((j.strategy?.matrix as { include: { stack: string }[] }).include.map((x) => x.stack), ["dev", "prod"]);
-            const runs = steps(j).map((s) => s.run ?? "").join("\n");
+            assert.deepEqual(
+                (j.strategy?.matrix as { include: { stack: string }[] }).include.map((x) => x.stack),
+                ["dev", "prod"],
+            );
+            const runs = steps(j)
+                .map((s) => s.run ?? "")
+                .join("\n");
             assert.match(runs, /pulumi refresh --preview-only --stack "\$STACK"/);
-            assert.match(runs, /set -o pipefail\s+pulumi stack export --stack "\$STACK" \| npm run --silent policy:check -- --export - --stack "\$STACK" --sarif "deployed-\$STACK\.sarif"/);
+            assert.match(
+                runs,
+                /set -o pipefail\s+pulumi stack export --stack "\$STACK" \| npm run --silent policy:check -- --export - --stack "\$STACK" --sarif "deployed-\$STACK\.sarif"/,
+            );
             assert.doesNotMatch(runs, /--show-secrets/);
             assert.ok(!steps(j).some((s) => usesOf(s) === "pulumi/actions" && s.with?.command), "the CLI is installed only; no up/preview in drift");
         });

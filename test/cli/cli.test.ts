@@ -38,18 +38,49 @@ const CLIS: Cli[] = [
 ];
 
 /** Arguments that reach the option parser for CLIs with commands (monitor, registry, endpoint). */
-const BOGUS_ARGS: Record<string, string[]> = { monitor: ["baseline", "--bogus", "1"], registry: ["list", "--bogus", "1"], endpoint: ["status", "--bogus", "1"], "run-step": ["prepare", "--bogus", "1"], access: ["explain", "--bogus", "1"] };
+const BOGUS_ARGS: Record<string, string[]> = {
+    monitor: ["baseline", "--bogus", "1"],
+    registry: ["list", "--bogus", "1"],
+    endpoint: ["status", "--bogus", "1"],
+    "run-step": ["prepare", "--bogus", "1"],
+    access: ["explain", "--bogus", "1"],
+};
 
 describe("command-line interfaces: --help and unknown options", function () {
     this.timeout(300_000);
     /** Argument errors that name the argument (exit 2, no "Invalid stack configuration", no stack trace). */
     const ARG_ERRORS: { name: string; cmd: string[]; args: string[]; says: RegExp }[] = [
-        { name: "plan --stack nope", cmd: [...TS, "scripts/cli/plan.ts"], args: ["--stack", "nope"], says: /option --stack nope: there is no Pulumi\.nope\.yaml \(stacks: dev, prod/ },
-        { name: "plan --policy-config missing", cmd: [...TS, "scripts/cli/plan.ts"], args: ["--stack", "dev", "--policy-config", "/nonexistent.json"], says: /option --policy-config \/nonexistent\.json: file not found/ },
+        {
+            name: "plan --stack nope",
+            cmd: [...TS, "scripts/cli/plan.ts"],
+            args: ["--stack", "nope"],
+            says: /option --stack nope: there is no Pulumi\.nope\.yaml \(stacks: dev, prod/,
+        },
+        {
+            name: "plan --policy-config missing",
+            cmd: [...TS, "scripts/cli/plan.ts"],
+            args: ["--stack", "dev", "--policy-config", "/nonexistent.json"],
+            says: /option --policy-config \/nonexistent\.json: file not found/,
+        },
         { name: "plan without --stack", cmd: [...TS, "scripts/cli/plan.ts"], args: [], says: /option --stack is required, e\.g\. --stack dev/ },
-        { name: "plan --json without a value", cmd: [...TS, "scripts/cli/plan.ts"], args: ["--stack", "dev", "--json"], says: /option --json needs a value: --json FILE/ },
-        { name: "endpoint frobnicate", cmd: [...TS, "scripts/cli/endpoint.ts"], args: ["frobnicate"], says: /command 'frobnicate' is unknown: use one of status, weights, invoke, teardown/ },
-        { name: "build_ml_environment.sh --only nosuch", cmd: ["./build_ml_environment.sh"], args: ["--only", "nosuch"], says: /unknown step 'nosuch'|step 'nosuch'/ },
+        {
+            name: "plan --json without a value",
+            cmd: [...TS, "scripts/cli/plan.ts"],
+            args: ["--stack", "dev", "--json"],
+            says: /option --json needs a value: --json FILE/,
+        },
+        {
+            name: "endpoint frobnicate",
+            cmd: [...TS, "scripts/cli/endpoint.ts"],
+            args: ["frobnicate"],
+            says: /command 'frobnicate' is unknown: use one of status, weights, invoke, teardown/,
+        },
+        {
+            name: "build_ml_environment.sh --only nosuch",
+            cmd: ["./build_ml_environment.sh"],
+            args: ["--only", "nosuch"],
+            says: /unknown step 'nosuch'|step 'nosuch'/,
+        },
     ];
     const argErrors = new Map<string, Proc>();
     const help = new Map<string, Proc>();
@@ -120,7 +151,10 @@ describe("scripts/framework/cli: the shared parser", () => {
         assert.deepStrictEqual(p.lists.v, ["a", "b"]);
     });
     it("names the argument in every error", () => {
-        assert.throws(() => parseCli(spec, ["go", "--x", "1"]), (e: Error) => e instanceof UsageError && /--x is unknown.*--to, --n, --v, --dry, --hp\.\*/.test(e.message));
+        assert.throws(
+            () => parseCli(spec, ["go", "--x", "1"]),
+            (e: Error) => e instanceof UsageError && /--x is unknown.*--to, --n, --v, --dry, --hp\.\*/.test(e.message),
+        );
         assert.throws(() => parseCli(spec, ["go", "--n"]), /option --n needs a value: --n N/);
         assert.throws(() => parseCli(spec, ["go", "--n", "1", "--n", "2"]), /--n is given more than once/);
         assert.throws(() => parseCli(spec, ["go", "--dry=yes"]), /--dry takes no value/);
@@ -131,6 +165,7 @@ describe("scripts/framework/cli: the shared parser", () => {
     it("--help anywhere wins, and the help lists commands, options and examples", () => {
         assert.strictEqual(parseCli(spec, ["go", "--bogus", "--help"]).help, true);
         const h = formatHelp(spec);
-        for (const s of ["usage: tool <command>", "go", "--to WHERE", "--v X (repeatable)", "--hp.<name> V", "examples:", "tool go --to home"]) assert.ok(h.includes(s), `${s} missing:\n${h}`);
+        for (const s of ["usage: tool <command>", "go", "--to WHERE", "--v X (repeatable)", "--hp.<name> V", "examples:", "tool go --to home"])
+            assert.ok(h.includes(s), `${s} missing:\n${h}`);
     });
 });

@@ -28,7 +28,10 @@ describe("compliance map (docs/compliance.md)", function () {
     });
 
     it("covers the eight controls the platform names", () => {
-        assert.deepStrictEqual(CONTROLS.map((c) => c.id), ["tagging", "encryption", "least-privilege", "network-isolation", "capacity", "monitoring", "cost", "audit"]);
+        assert.deepStrictEqual(
+            CONTROLS.map((c) => c.id),
+            ["tagging", "encryption", "least-privilege", "network-isolation", "capacity", "monitoring", "cost", "audit"],
+        );
     });
 
     it("fails when a policy, a rule or a route has no entry (the check can fail)", () => {
@@ -51,7 +54,10 @@ describe("compliance map (docs/compliance.md)", function () {
                 stack: "prod",
                 configure: (raw) => ({
                     ...raw,
-                    "mlplatform:security": { ...(raw["mlplatform:security"] as object), breakGlassRoleArns: ["arn:aws:iam::123456789012:role/ml-platform-break-glass"] },
+                    "mlplatform:security": {
+                        ...(raw["mlplatform:security"] as object),
+                        breakGlassRoleArns: ["arn:aws:iam::123456789012:role/ml-platform-break-glass"],
+                    },
                     "mlplatform:detective": { ...(raw["mlplatform:detective"] as object), remediateS3PublicAccess: true },
                 }),
             },
@@ -70,9 +76,19 @@ describe("compliance map (docs/compliance.md)", function () {
                 assert.ok(keys.includes("break-glass-used"), keys.join(", "));
                 assert.strictEqual(run.resources.filter((r) => r.type === "aws:cfg/remediationConfiguration:RemediationConfiguration").length, 1);
             }
-            for (const k of keys) assert.ok(ROUTES.some((r) => r.kind === "eventbridge" && r.key === k), `${stack}: EventBridge rule ${k} has no entry in ROUTES`);
-            const ruleIds = run.resources.filter((r) => r.type === "aws:cfg/rule:Rule").map((r) => (r.inputs.source as { sourceIdentifier: string }).sourceIdentifier);
-            for (const id of ruleIds) assert.ok(MANAGED_RULES.some((m) => m.identifier === id), id);
+            for (const k of keys)
+                assert.ok(
+                    ROUTES.some((r) => r.kind === "eventbridge" && r.key === k),
+                    `${stack}: EventBridge rule ${k} has no entry in ROUTES`,
+                );
+            const ruleIds = run.resources
+                .filter((r) => r.type === "aws:cfg/rule:Rule")
+                .map((r) => (r.inputs.source as { sourceIdentifier: string }).sourceIdentifier);
+            for (const id of ruleIds)
+                assert.ok(
+                    MANAGED_RULES.some((m) => m.identifier === id),
+                    id,
+                );
         }
     });
 

@@ -134,7 +134,10 @@ describe("AuditTrail", () => {
         assert.equal(matches(p, sm("CreateModel", { modelName: "m" })), true);
         assert.equal(matches(p, sm("CreateModel", { modelName: "m", vpcConfig: { subnets: ["s"] } })), false);
         assert.equal(matches(p, sm("DescribeTrainingJob", {})), false);
-        assert.deepEqual(targetsOf("mlp-dev-job-without-vpc").map((t) => t.inputs.arn), [TOPIC]);
+        assert.deepEqual(
+            targetsOf("mlp-dev-job-without-vpc").map((t) => t.inputs.arn),
+            [TOPIC],
+        );
     });
 
     it("role-policy rule: the five IAM calls on platform roles only", async () => {
@@ -143,12 +146,16 @@ describe("AuditTrail", () => {
         const p = pattern("mlp-dev-role-policy-change");
         assert.deepEqual(p.detail.eventName.sort(), [...ROLE_POLICY_EVENTS].sort());
         assert.deepEqual(p.detail.requestParameters.roleName, ["mlp-dev-training", "mlp-dev-hosting"]);
-        const iam = (n: string, role: string) => apiCall("aws.iam", "iam.amazonaws.com", n, { roleName: role, policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" });
+        const iam = (n: string, role: string) =>
+            apiCall("aws.iam", "iam.amazonaws.com", n, { roleName: role, policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" });
         assert.equal(matches(p, iam("AttachRolePolicy", "mlp-dev-training")), true);
         assert.equal(matches(p, iam("UpdateAssumeRolePolicy", "mlp-dev-hosting")), true);
         assert.equal(matches(p, iam("AttachRolePolicy", "someone-else")), false);
         assert.equal(matches(p, iam("CreateRole", "mlp-dev-training")), false);
-        assert.deepEqual(targetsOf("mlp-dev-role-policy-change").map((t) => t.inputs.arn), [TOPIC]);
+        assert.deepEqual(
+            targetsOf("mlp-dev-role-policy-change").map((t) => t.inputs.arn),
+            [TOPIC],
+        );
     });
 
     it("key rule: DisableKey / ScheduleKeyDeletion on platform keys by ARN or id", async () => {
@@ -167,17 +174,27 @@ describe("AuditTrail", () => {
         const a = new AuditTrail("audit-retrain-sns", args());
         await mocks.settle();
         const p = pattern("mlp-dev-alarm-to-retraining");
-        const alarm = (name: string, state: string) => ({ source: "aws.cloudwatch", "detail-type": "CloudWatch Alarm State Change", detail: { alarmName: name, state: { value: state } } });
+        const alarm = (name: string, state: string) => ({
+            source: "aws.cloudwatch",
+            "detail-type": "CloudWatch Alarm State Change",
+            detail: { alarmName: name, state: { value: state } },
+        });
         assert.equal(matches(p, alarm("mlp-dev-drift-age", "ALARM")), true);
         assert.equal(matches(p, alarm("mlp-dev-model-quality-auc", "ALARM")), true);
         assert.equal(matches(p, alarm("mlp-dev-drift-age", "OK")), false);
         assert.equal(matches(p, alarm("mlp-dev-e-champion-cpu", "ALARM")), false);
         assert.equal(a.retrainingTarget, "sns");
-        assert.deepEqual(targetsOf("mlp-dev-alarm-to-retraining").map((t) => t.inputs.arn), [TOPIC]);
+        assert.deepEqual(
+            targetsOf("mlp-dev-alarm-to-retraining").map((t) => t.inputs.arn),
+            [TOPIC],
+        );
     });
 
     it("alarm → retraining starts the pipeline with a role allowed only StartPipelineExecution on it", async () => {
-        const a = new AuditTrail("audit-retrain-pl", args({ retraining: { alarmNamePrefixes: ["mlp-dev-drift-"], pipelineArn: PIPELINE, pipelineParameters: { Reason: "drift" } } }));
+        const a = new AuditTrail(
+            "audit-retrain-pl",
+            args({ retraining: { alarmNamePrefixes: ["mlp-dev-drift-"], pipelineArn: PIPELINE, pipelineParameters: { Reason: "drift" } } }),
+        );
         await mocks.settle();
         assert.equal(a.retrainingTarget, "pipeline");
         const [t] = targetsOf("mlp-dev-alarm-to-retraining");
@@ -189,7 +206,10 @@ describe("AuditTrail", () => {
         assert.equal(trust.Statement[0].Condition.StringEquals["aws:SourceArn"], ruleByName("mlp-dev-alarm-to-retraining").state.arn);
         const rp = mocks.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === role.id)!;
         const doc = await policyOf(rp.inputs.policy);
-        assert.deepEqual(doc.Statement.map((s) => [s.Effect, s.Action, s.Resource]), [["Allow", "sagemaker:StartPipelineExecution", PIPELINE]]);
+        assert.deepEqual(
+            doc.Statement.map((s) => [s.Effect, s.Action, s.Resource]),
+            [["Allow", "sagemaker:StartPipelineExecution", PIPELINE]],
+        );
     });
 
     it("no wildcard actions; the only wildcard resources are log streams of the trail's own log group", async () => {
@@ -218,7 +238,10 @@ describe("AuditTrail", () => {
         const role = mocks.ofType("aws:iam/role:Role").find((r) => r.state.arn === t.inputs.roleArn)!;
         const rp = mocks.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === role.id)!;
         const doc = await policyOf(rp.inputs.policy);
-        assert.deepEqual(doc.Statement.map((s) => [s.Action, s.Resource]), [["events:PutEvents", t.inputs.arn]]);
+        assert.deepEqual(
+            doc.Statement.map((s) => [s.Action, s.Resource]),
+            [["events:PutEvents", t.inputs.arn]],
+        );
     });
 
     it("requires prefixes, roles and keys", () => {

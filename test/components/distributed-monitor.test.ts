@@ -18,7 +18,6 @@ import { MONITOR_ENDPOINT_TAG } from "../../components/serverless-monitor";
 import { SM } from "../../policies/lib/sagemaker";
 import { DISTRIBUTED_REDUCE_HANDLER, DISTRIBUTED_WORKER_HANDLER } from "../../lib/monitoring/distributed/types";
 
- 
 const aslValidator = require("asl-validator") as (d: unknown, o?: unknown) => { isValid: boolean; errors: unknown[] };
 
 const mocks = setupMocks();
@@ -27,7 +26,8 @@ const LOGS_KEY = `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:key/logs`;
 const TOPIC = `arn:aws:sns:us-east-1:${MOCK_ACCOUNT}:mlp-dev-alerts`;
 
 function roles(): DistributedMonitorArgs["roles"] {
-    const trust = (svc: string) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: svc }, Action: "sts:AssumeRole" }] });
+    const trust = (svc: string) =>
+        JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: svc }, Action: "sts:AssumeRole" }] });
     return {
         worker: new aws.iam.Role("w", { name: "mlp-dev-monitor-worker", assumeRolePolicy: trust("lambda.amazonaws.com") }),
         reduce: new aws.iam.Role("r", { name: "mlp-dev-monitor-reduce", assumeRolePolicy: trust("lambda.amazonaws.com") }),
@@ -73,7 +73,12 @@ describe("DistributedMonitor", function () {
         new DistributedMonitor("dm", args());
         await mocks.settle();
         const comp = mocks.one(DISTRIBUTED_MONITOR_TYPE);
-        const types = new Set(mocks.descendantsOf(comp).filter((r) => r.custom).map((r) => r.type));
+        const types = new Set(
+            mocks
+                .descendantsOf(comp)
+                .filter((r) => r.custom)
+                .map((r) => r.type),
+        );
         assert.deepStrictEqual([...types].sort(), [...DISTRIBUTED_MONITOR_RESOURCE_TYPES].sort());
         assert.strictEqual(SM.distributedMonitor, DISTRIBUTED_MONITOR_TYPE);
     });
@@ -89,7 +94,11 @@ describe("DistributedMonitor", function () {
         const map = def.States.ProfileBatches;
         assert.strictEqual(map.Type, "Map");
         assert.deepStrictEqual(map.ItemProcessor.ProcessorConfig, { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" });
-        assert.deepStrictEqual(map.ItemReader, { Resource: "arn:aws:states:::s3:getObject", ReaderConfig: { InputType: "JSON" }, Parameters: { "Bucket.$": "$.plan.manifest.bucket", "Key.$": "$.plan.manifest.key" } });
+        assert.deepStrictEqual(map.ItemReader, {
+            Resource: "arn:aws:states:::s3:getObject",
+            ReaderConfig: { InputType: "JSON" },
+            Parameters: { "Bucket.$": "$.plan.manifest.bucket", "Key.$": "$.plan.manifest.key" },
+        });
         assert.deepStrictEqual([map.MaxConcurrency, map.ToleratedFailurePercentage, map.ResultPath], [50, 10, null]);
         const worker = mocks.one("aws:lambda/function:Function", "dm-worker").state.arn;
         const reduce = mocks.one("aws:lambda/function:Function", "dm-reduce").state.arn;
@@ -104,7 +113,11 @@ describe("DistributedMonitor", function () {
         const dlq = mocks.one("aws:sqs/queue:Queue").state.url;
         assert.strictEqual(map.ItemProcessor.States.BatchToDeadLetter.Parameters.QueueUrl, dlq);
         assert.strictEqual(map.ItemProcessor.States.BatchToDeadLetter.Next, "BatchFailed");
-        assert.strictEqual(map.ItemProcessor.States.BatchFailed.Type, "Fail", "a dead-lettered batch fails its child execution: it counts against ToleratedFailurePercentage");
+        assert.strictEqual(
+            map.ItemProcessor.States.BatchFailed.Type,
+            "Fail",
+            "a dead-lettered batch fails its child execution: it counts against ToleratedFailurePercentage",
+        );
         assert.strictEqual(def.States.RunToDeadLetter.Parameters.QueueUrl, dlq);
         // no batches: straight to the reducer ("no data" metrics)
         assert.deepStrictEqual(def.States.AnyBatches.Choices, [{ Variable: "$.plan.plannedBatches", NumericGreaterThan: 0, Next: "ProfileBatches" }]);
@@ -118,11 +131,25 @@ describe("DistributedMonitor", function () {
     });
 
     it("asl-validator rejects a broken definition (the check can fail)", () => {
-        const def = distributedMonitorDefinition({ workerArn: "w", reduceArn: "r", deadLetterQueueUrl: "q", maxConcurrency: 1, toleratedFailurePercentage: 0, timeoutSeconds: 600 }) as any;
+        const def = distributedMonitorDefinition({
+            workerArn: "w",
+            reduceArn: "r",
+            deadLetterQueueUrl: "q",
+            maxConcurrency: 1,
+            toleratedFailurePercentage: 0,
+            timeoutSeconds: 600,
+        }) as any;
         assert.ok(aslValidator(def).isValid);
         def.States.AnyBatches.Default = "NoSuchState";
         assert.ok(!aslValidator(def).isValid);
-        const def2 = distributedMonitorDefinition({ workerArn: "w", reduceArn: "r", deadLetterQueueUrl: "q", maxConcurrency: 1, toleratedFailurePercentage: 0, timeoutSeconds: 600 }) as any;
+        const def2 = distributedMonitorDefinition({
+            workerArn: "w",
+            reduceArn: "r",
+            deadLetterQueueUrl: "q",
+            maxConcurrency: 1,
+            toleratedFailurePercentage: 0,
+            timeoutSeconds: 600,
+        }) as any;
         def2.States.ProfileBatches.ToleratedFailurePercentage = 150;
         assert.ok(!aslValidator(def2).isValid);
     });
@@ -133,19 +160,37 @@ describe("DistributedMonitor", function () {
         const r = byRole();
         const w = r["mlp-dev-monitor-worker"];
         const red = r["mlp-dev-monitor-reduce"];
-        for (const sts of [w, red, r["mlp-dev-monitor-states"], r["mlp-dev-monitor-scheduler"]]) for (const s of sts) for (const a of arr(s.Action)) assert.ok(!String(a).includes("*"), `no wildcard action: ${a}`);
-        assert.deepStrictEqual(allowed(w, "s3:GetObject").sort(), ["arn:aws:s3:::mlp-dev-capture-0a1b/datacapture/mlp-dev-endpoint/*", "arn:aws:s3:::mlp-dev-monitoring-0a1b/baselines/mlp-dev-endpoint/*"]);
+        for (const sts of [w, red, r["mlp-dev-monitor-states"], r["mlp-dev-monitor-scheduler"]])
+            for (const s of sts) for (const a of arr(s.Action)) assert.ok(!String(a).includes("*"), `no wildcard action: ${a}`);
+        assert.deepStrictEqual(allowed(w, "s3:GetObject").sort(), [
+            "arn:aws:s3:::mlp-dev-capture-0a1b/datacapture/mlp-dev-endpoint/*",
+            "arn:aws:s3:::mlp-dev-monitoring-0a1b/baselines/mlp-dev-endpoint/*",
+        ]);
         assert.deepStrictEqual(allowed(w, "s3:PutObject"), ["arn:aws:s3:::mlp-dev-monitoring-0a1b/partials/mlp-dev-endpoint/*"]);
-        assert.deepStrictEqual(allowed(red, "s3:GetObject").sort(), ["arn:aws:s3:::mlp-dev-monitoring-0a1b/baselines/mlp-dev-endpoint/*", "arn:aws:s3:::mlp-dev-monitoring-0a1b/partials/mlp-dev-endpoint/*"]);
-        assert.deepStrictEqual(allowed(red, "s3:PutObject"), ["arn:aws:s3:::mlp-dev-monitoring-0a1b/reports/data-quality/mlp-dev-endpoint/mlp-dev-data-quality/*"]);
+        assert.deepStrictEqual(allowed(red, "s3:GetObject").sort(), [
+            "arn:aws:s3:::mlp-dev-monitoring-0a1b/baselines/mlp-dev-endpoint/*",
+            "arn:aws:s3:::mlp-dev-monitoring-0a1b/partials/mlp-dev-endpoint/*",
+        ]);
+        assert.deepStrictEqual(allowed(red, "s3:PutObject"), [
+            "arn:aws:s3:::mlp-dev-monitoring-0a1b/reports/data-quality/mlp-dev-endpoint/mlp-dev-data-quality/*",
+        ]);
         assert.ok(!allowed(red, "s3:ListBucket").some((x) => x.includes("capture")), "the reducer cannot list capture");
         assert.ok(!allowed(red, "kms:Decrypt").includes(DATA_KEY), "the reducer cannot decrypt capture");
         // KMS through S3 only (capture key: decrypt only)
-        for (const s of w.filter((x) => arr(x.Action).some((a: string) => a.startsWith("kms:")) && x.Sid !== "DecryptOwnEnvironment")) assert.deepStrictEqual(s.Condition, { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
-        assert.deepStrictEqual(w.filter((x) => arr(x.Resource).includes(DATA_KEY)).flatMap((x) => arr(x.Action)), ["kms:Decrypt"]);
+        for (const s of w.filter((x) => arr(x.Action).some((a: string) => a.startsWith("kms:")) && x.Sid !== "DecryptOwnEnvironment"))
+            assert.deepStrictEqual(s.Condition, { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
+        assert.deepStrictEqual(
+            w.filter((x) => arr(x.Resource).includes(DATA_KEY)).flatMap((x) => arr(x.Action)),
+            ["kms:Decrypt"],
+        );
         // the state machine: invoke its two functions, start its own child executions, read the manifest, dead-letter, deliver logs
         const s = r["mlp-dev-monitor-states"];
-        assert.deepStrictEqual(allowed(s, "lambda:InvokeFunction").sort(), ["mlp-dev-monitor-reduce", "mlp-dev-monitor-reduce:*", "mlp-dev-monitor-worker", "mlp-dev-monitor-worker:*"].map((f) => `arn:aws:lambda:us-east-1:${MOCK_ACCOUNT}:function:${f}`).sort());
+        assert.deepStrictEqual(
+            allowed(s, "lambda:InvokeFunction").sort(),
+            ["mlp-dev-monitor-reduce", "mlp-dev-monitor-reduce:*", "mlp-dev-monitor-worker", "mlp-dev-monitor-worker:*"]
+                .map((f) => `arn:aws:lambda:us-east-1:${MOCK_ACCOUNT}:function:${f}`)
+                .sort(),
+        );
         assert.deepStrictEqual(allowed(s, "states:StartExecution"), [`arn:aws:states:us-east-1:${MOCK_ACCOUNT}:stateMachine:mlp-dev-monitor`]);
         assert.deepStrictEqual(allowed(s, "states:DescribeExecution"), [`arn:aws:states:us-east-1:${MOCK_ACCOUNT}:execution:mlp-dev-monitor/*`]);
         assert.deepStrictEqual(allowed(s, "s3:GetObject"), ["arn:aws:s3:::mlp-dev-monitoring-0a1b/partials/mlp-dev-endpoint/*"]);
@@ -154,7 +199,13 @@ describe("DistributedMonitor", function () {
         // the scheduler: start this state machine, dead-letter
         const c = r["mlp-dev-monitor-scheduler"];
         assert.deepStrictEqual(allowed(c, "states:StartExecution"), [`arn:aws:states:us-east-1:${MOCK_ACCOUNT}:stateMachine:mlp-dev-monitor`]);
-        assert.deepStrictEqual(c.filter((x) => x.Effect === "Allow").flatMap((x) => arr(x.Action)).sort(), ["kms:Decrypt", "kms:GenerateDataKey", "sqs:SendMessage", "states:StartExecution"]);
+        assert.deepStrictEqual(
+            c
+                .filter((x) => x.Effect === "Allow")
+                .flatMap((x) => arr(x.Action))
+                .sort(),
+            ["kms:Decrypt", "kms:GenerateDataKey", "sqs:SendMessage", "states:StartExecution"],
+        );
     });
 
     it("functions: Node.js 20 in the VPC, environment under the logs key, one archive with two handlers, batch limits, the monitor tag on the reducer", async () => {
@@ -162,7 +213,10 @@ describe("DistributedMonitor", function () {
         await mocks.settle();
         const w = mocks.one("aws:lambda/function:Function", "dm-worker").inputs;
         const r = mocks.one("aws:lambda/function:Function", "dm-reduce").inputs;
-        assert.deepStrictEqual([w.name, w.handler, w.runtime, w.memorySize, w.timeout], ["mlp-dev-monitor-worker", DISTRIBUTED_WORKER_HANDLER, "nodejs20.x", 4096, 900]);
+        assert.deepStrictEqual(
+            [w.name, w.handler, w.runtime, w.memorySize, w.timeout],
+            ["mlp-dev-monitor-worker", DISTRIBUTED_WORKER_HANDLER, "nodejs20.x", 4096, 900],
+        );
         assert.deepStrictEqual([r.name, r.handler, r.runtime], ["mlp-dev-monitor-reduce", DISTRIBUTED_REDUCE_HANDLER, "nodejs20.x"]);
         for (const f of [w, r]) {
             assert.deepStrictEqual(f.vpcConfig, { subnetIds: ["subnet-a", "subnet-b"], securityGroupIds: ["sg-jobs"] });
@@ -206,7 +260,10 @@ describe("DistributedMonitor", function () {
         new DistributedMonitor("dm", args());
         await mocks.settle();
         const alarms: Record<string, any> = Object.fromEntries(mocks.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => [a.inputs.name, a.inputs]));
-        assert.deepStrictEqual(Object.keys(alarms).sort(), ["dead-letters", "failed", "failed-batches", "no-capture-data", "not-running"].map((x) => `mlp-dev-monitor-${x}`));
+        assert.deepStrictEqual(
+            Object.keys(alarms).sort(),
+            ["dead-letters", "failed", "failed-batches", "no-capture-data", "not-running"].map((x) => `mlp-dev-monitor-${x}`),
+        );
         for (const a of Object.values(alarms)) assert.deepStrictEqual(a.alarmActions, [TOPIC]);
         assert.deepStrictEqual([alarms["mlp-dev-monitor-failed"].namespace, alarms["mlp-dev-monitor-failed"].metricName], ["AWS/States", "ExecutionsFailed"]);
         assert.deepStrictEqual(alarms["mlp-dev-monitor-not-running"].dimensions, { Endpoint: "mlp-dev-endpoint", MonitoringSchedule: "mlp-dev-data-quality" });
@@ -215,9 +272,28 @@ describe("DistributedMonitor", function () {
 
     it("rejects bad arguments naming each problem", () => {
         assert.throws(
-            () => new DistributedMonitor("bad", args({ maxConcurrency: 0, maxBatchBytes: 10, toleratedFailurePercentage: 101, workerTimeoutSeconds: 1000, logRetentionDays: 2, scheduleExpression: "hourly" })),
+            () =>
+                new DistributedMonitor(
+                    "bad",
+                    args({
+                        maxConcurrency: 0,
+                        maxBatchBytes: 10,
+                        toleratedFailurePercentage: 101,
+                        workerTimeoutSeconds: 1000,
+                        logRetentionDays: 2,
+                        scheduleExpression: "hourly",
+                    }),
+                ),
             (e: Error) => {
-                for (const m of [/maxConcurrency 0 must be an integer 1\.\.10000/, /maxBatchBytes 10 must be an integer 1048576\.\./, /toleratedFailurePercentage 101/, /workerTimeoutSeconds 1000 must be an integer 60\.\.900/, /logRetentionDays 2/, /scheduleExpression "hourly"/]) assert.match(e.message, m);
+                for (const m of [
+                    /maxConcurrency 0 must be an integer 1\.\.10000/,
+                    /maxBatchBytes 10 must be an integer 1048576\.\./,
+                    /toleratedFailurePercentage 101/,
+                    /workerTimeoutSeconds 1000 must be an integer 60\.\.900/,
+                    /logRetentionDays 2/,
+                    /scheduleExpression "hourly"/,
+                ])
+                    assert.match(e.message, m);
                 return true;
             },
         );

@@ -54,10 +54,17 @@ describe("ModelEndpoint", () => {
         assert.equal(m.inputs.containers.length, 2);
         assert.equal(pre.image, SKL);
         assert.equal(pre.modelDataUrl, "s3://mlp-dev-artifacts/models/champion/sourcedir.tar.gz");
-        assert.deepEqual(pre.environment, { SAGEMAKER_PROGRAM: "preprocess.py", SAGEMAKER_SUBMIT_DIRECTORY: "/opt/ml/model/code", SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: "text/csv", SAGEMAKER_CONTAINER_LOG_LEVEL: "20" });
+        assert.deepEqual(pre.environment, {
+            SAGEMAKER_PROGRAM: "preprocess.py",
+            SAGEMAKER_SUBMIT_DIRECTORY: "/opt/ml/model/code",
+            SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: "text/csv",
+            SAGEMAKER_CONTAINER_LOG_LEVEL: "20",
+        });
         assert.equal(xgb.image, XGB);
         assert.equal(xgb.modelDataUrl, "s3://mlp-dev-artifacts/models/champion/model.tar.gz");
-        const lookups = mocks.calls.filter((c) => c.token === "aws:sagemaker/getPrebuiltEcrImage:getPrebuiltEcrImage").map((c) => `${c.inputs.repositoryName}:${c.inputs.imageTag}`);
+        const lookups = mocks.calls
+            .filter((c) => c.token === "aws:sagemaker/getPrebuiltEcrImage:getPrebuiltEcrImage")
+            .map((c) => `${c.inputs.repositoryName}:${c.inputs.imageTag}`);
         assert.deepEqual(lookups.sort(), ["sagemaker-scikit-learn:1.2-1-cpu-py3", "sagemaker-xgboost:1.7-1"]);
     });
 
@@ -79,7 +86,20 @@ describe("ModelEndpoint", () => {
         const archive = "s3://mlp-dev-artifacts/models/preprocess-0123456789abcdef/sourcedir.tar.gz";
         new ModelEndpoint(
             "ep-img",
-            args({ preprocessImage: pre, variants: [{ name: "champion", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1, image: img, modelDataUrl: "s3://b/k/model.tar.gz", preprocessDataUrl: archive }] }),
+            args({
+                preprocessImage: pre,
+                variants: [
+                    {
+                        name: "champion",
+                        instanceType: "ml.m5.large",
+                        initialInstanceCount: 1,
+                        weight: 1,
+                        image: img,
+                        modelDataUrl: "s3://b/k/model.tar.gz",
+                        preprocessDataUrl: archive,
+                    },
+                ],
+            }),
         );
         await mocks.settle();
         const m = mocks.one("aws:sagemaker/model:Model");
@@ -95,9 +115,14 @@ describe("ModelEndpoint", () => {
 
     it("where AWS publishes no scikit-learn image, a raw-record endpoint fails at preview naming the remedy", () => {
         for (const region of ["ca-west-1", "il-central-1"]) {
-            assert.throws(() => new ModelEndpoint(`ep-${region}`, args({ region })), /does not publish the scikit-learn serving image.*in (ca-west-1|il-central-1).*endpoint\.preprocessImage.*endpoint\.input: features/);
+            assert.throws(
+                () => new ModelEndpoint(`ep-${region}`, args({ region })),
+                /does not publish the scikit-learn serving image.*in (ca-west-1|il-central-1).*endpoint\.preprocessImage.*endpoint\.input: features/,
+            );
         }
-        assert.doesNotThrow(() => new ModelEndpoint("ep-ok-1", args({ region: "ca-west-1", preprocessImage: `${MOCK_ACCOUNT}.dkr.ecr.ca-west-1.amazonaws.com/sklearn:1` })));
+        assert.doesNotThrow(
+            () => new ModelEndpoint("ep-ok-1", args({ region: "ca-west-1", preprocessImage: `${MOCK_ACCOUNT}.dkr.ecr.ca-west-1.amazonaws.com/sklearn:1` })),
+        );
         assert.doesNotThrow(() => new ModelEndpoint("ep-ok-2", args({ region: "ca-west-1", input: "features" })));
         assert.doesNotThrow(() => new ModelEndpoint("ep-ok-3", args({ region: "us-east-1" })));
     });
@@ -153,10 +178,13 @@ describe("ModelEndpoint", () => {
         await mocks.settle();
         const c = config();
         const pv = c.inputs.productionVariants as any[];
-        assert.deepEqual(pv.map((v) => [v.variantName, v.initialVariantWeight, v.instanceType, v.initialInstanceCount]), [
-            ["champion", 9, "ml.m5.large", 2],
-            ["challenger", 1, "ml.c5.xlarge", 1],
-        ]);
+        assert.deepEqual(
+            pv.map((v) => [v.variantName, v.initialVariantWeight, v.instanceType, v.initialInstanceCount]),
+            [
+                ["champion", 9, "ml.m5.large", 2],
+                ["challenger", 1, "ml.c5.xlarge", 1],
+            ],
+        );
         const models = mocks.ofType("aws:sagemaker/model:Model");
         assert.equal(models.length, 3);
         const modelNames = new Set(models.map((m) => m.state.name));
@@ -201,7 +229,10 @@ describe("ModelEndpoint", () => {
         let t = mocks.one("aws:sagemaker/endpoint:Endpoint").inputs.deploymentConfig.blueGreenUpdatePolicy.trafficRoutingConfiguration;
         assert.deepEqual(t, { type: "LINEAR", linearStepSize: { type: "CAPACITY_PERCENT", value: 25 }, waitIntervalInSeconds: 120 });
         mocks.reset();
-        new ModelEndpoint("ep-all", args({ deployment: { strategy: "all-at-once", stepPercent: 10, waitIntervalSeconds: 0, terminationWaitSeconds: 0 }, rollbackAlarmNames: [] }));
+        new ModelEndpoint(
+            "ep-all",
+            args({ deployment: { strategy: "all-at-once", stepPercent: 10, waitIntervalSeconds: 0, terminationWaitSeconds: 0 }, rollbackAlarmNames: [] }),
+        );
         await mocks.settle();
         const e = mocks.one("aws:sagemaker/endpoint:Endpoint");
         t = e.inputs.deploymentConfig.blueGreenUpdatePolicy.trafficRoutingConfiguration;
@@ -242,11 +273,7 @@ describe("ModelEndpoint", () => {
             /weight > 0/,
         );
         assert.throws(
-            () =>
-                new ModelEndpoint(
-                    "ep-v3",
-                    args({ shadowVariant: { name: "champion", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 } }),
-                ),
+            () => new ModelEndpoint("ep-v3", args({ shadowVariant: { name: "champion", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 } })),
             /unique/,
         );
     });
@@ -261,7 +288,13 @@ describe("ModelEndpoint", () => {
     });
 
     it("disabled outputs are null; enabled outputs carry the names", async () => {
-        assert.deepEqual(disabledEndpointOutputs(), { endpointName: null, endpointArn: null, endpointConfigName: null, variantNames: null, shadowVariantName: null });
+        assert.deepEqual(disabledEndpointOutputs(), {
+            endpointName: null,
+            endpointArn: null,
+            endpointConfigName: null,
+            variantNames: null,
+            shadowVariantName: null,
+        });
         assert.deepEqual(endpointStackOutputs(undefined), disabledEndpointOutputs());
         const ep = new ModelEndpoint("ep-out", args());
         await mocks.settle();
@@ -272,7 +305,11 @@ describe("ModelEndpoint", () => {
     });
 
     it("serverless variant: serverlessConfig instead of instances, model outside the VPC without isolation, no capture, no storage key, no autoscaling (AWS feature exclusions)", async () => {
-        const a = args({ input: "features", captureSamplingPercentage: 0, variants: [{ name: "champion", serverless: { memorySizeInMb: 2048, maxConcurrency: 5, provisionedConcurrency: 1 }, weight: 1 }] });
+        const a = args({
+            input: "features",
+            captureSamplingPercentage: 0,
+            variants: [{ name: "champion", serverless: { memorySizeInMb: 2048, maxConcurrency: 5, provisionedConcurrency: 1 }, weight: 1 }],
+        });
         const ep = new ModelEndpoint("ep-sl", { ...a, autoscaling: { ...a.autoscaling, schedule: undefined } });
         await mocks.settle();
         const pv = config().inputs.productionVariants[0];
@@ -292,18 +329,46 @@ describe("ModelEndpoint", () => {
     it("serverless: rejects what Serverless Inference excludes and values outside SageMaker's limits, naming the fix", () => {
         const sl = { name: "champion", serverless: { memorySizeInMb: 2048, maxConcurrency: 5 }, weight: 1 };
         const ok = { input: "features" as const, captureSamplingPercentage: 0 };
-        assert.throws(() => new ModelEndpoint("ep-s1", args({ ...ok, variants: [sl, { name: "b", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 }] })), /one production variant per endpoint/);
+        assert.throws(
+            () => new ModelEndpoint("ep-s1", args({ ...ok, variants: [sl, { name: "b", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 }] })),
+            /one production variant per endpoint/,
+        );
         assert.throws(() => new ModelEndpoint("ep-s2", args({ captureSamplingPercentage: 0, variants: [sl] })), /no inference pipeline.*set input features/);
         assert.throws(() => new ModelEndpoint("ep-s3", args({ input: "features", variants: [sl] })), /no data capture: set captureSamplingPercentage 0/);
-        assert.throws(() => new ModelEndpoint("ep-s4", args({ ...ok, variants: [{ ...sl, serverless: { memorySizeInMb: 1500, maxConcurrency: 5 } }] })), /memorySizeInMb 1500: expected one of 1024, 2048/);
-        assert.throws(() => new ModelEndpoint("ep-s5", args({ ...ok, variants: [{ ...sl, serverless: { memorySizeInMb: 1024, maxConcurrency: 201 } }] })), /maxConcurrency 201/);
-        assert.throws(() => new ModelEndpoint("ep-s6", args({ ...ok, variants: [{ ...sl, serverless: { memorySizeInMb: 1024, maxConcurrency: 2, provisionedConcurrency: 3 } }] })), /provisionedConcurrency 3: expected an integer 1 to maxConcurrency \(2\)/);
+        assert.throws(
+            () => new ModelEndpoint("ep-s4", args({ ...ok, variants: [{ ...sl, serverless: { memorySizeInMb: 1500, maxConcurrency: 5 } }] })),
+            /memorySizeInMb 1500: expected one of 1024, 2048/,
+        );
+        assert.throws(
+            () => new ModelEndpoint("ep-s5", args({ ...ok, variants: [{ ...sl, serverless: { memorySizeInMb: 1024, maxConcurrency: 201 } }] })),
+            /maxConcurrency 201/,
+        );
+        assert.throws(
+            () =>
+                new ModelEndpoint(
+                    "ep-s6",
+                    args({ ...ok, variants: [{ ...sl, serverless: { memorySizeInMb: 1024, maxConcurrency: 2, provisionedConcurrency: 3 } }] }),
+                ),
+            /provisionedConcurrency 3: expected an integer 1 to maxConcurrency \(2\)/,
+        );
         assert.throws(() => new ModelEndpoint("ep-s7", args({ ...ok, variants: [{ ...sl, instanceType: "ml.m5.large" }] })), /no instanceType/);
     });
 
     it("scheduled scale-down: two scheduled actions per provisioned variant on its scalable target (off-hours bounds, then the autoscaling bounds)", async () => {
         const a = args({ endpointName: "mlp-dev-churn" });
-        new ModelEndpoint("ep-sch", { ...a, autoscaling: { ...a.autoscaling, schedule: { scaleDownCron: "cron(0 19 ? * MON-FRI *)", scaleUpCron: "cron(0 7 ? * MON-FRI *)", timezone: "Europe/Berlin", minOutsideHours: 1, maxOutsideHours: 1 } } });
+        new ModelEndpoint("ep-sch", {
+            ...a,
+            autoscaling: {
+                ...a.autoscaling,
+                schedule: {
+                    scaleDownCron: "cron(0 19 ? * MON-FRI *)",
+                    scaleUpCron: "cron(0 7 ? * MON-FRI *)",
+                    timezone: "Europe/Berlin",
+                    minOutsideHours: 1,
+                    maxOutsideHours: 1,
+                },
+            },
+        });
         await mocks.settle();
         const acts = mocks.ofType("aws:appautoscaling/scheduledAction:ScheduledAction");
         assert.equal(acts.length, 2);
@@ -321,8 +386,15 @@ describe("ModelEndpoint", () => {
 
     it("scheduled scale-down: validated (six-field cron, IANA zone, >= 1 instance: a variant cannot scale to zero)", () => {
         const a = args();
-        const sch = { scaleDownCron: "cron(0 19 ? * MON-FRI *)", scaleUpCron: "cron(0 7 ? * MON-FRI *)", timezone: "UTC", minOutsideHours: 1, maxOutsideHours: 1 };
-        const mk = (over: object) => () => new ModelEndpoint(`ep-sv-${Math.random()}`, { ...a, autoscaling: { ...a.autoscaling, schedule: { ...sch, ...over } } });
+        const sch = {
+            scaleDownCron: "cron(0 19 ? * MON-FRI *)",
+            scaleUpCron: "cron(0 7 ? * MON-FRI *)",
+            timezone: "UTC",
+            minOutsideHours: 1,
+            maxOutsideHours: 1,
+        };
+        const mk = (over: object) => () =>
+            new ModelEndpoint(`ep-sv-${Math.random()}`, { ...a, autoscaling: { ...a.autoscaling, schedule: { ...sch, ...over } } });
         assert.throws(mk({ scaleDownCron: "0 19 * * *" }), /scaleDownCron "0 19 \* \* \*": expected a six-field cron/);
         assert.throws(mk({ timezone: "Mars/Olympus" }), /timezone "Mars\/Olympus"/);
         assert.throws(mk({ minOutsideHours: 0, maxOutsideHours: 0 }), /cannot scale to zero instances/);
@@ -331,7 +403,10 @@ describe("ModelEndpoint", () => {
 
     it("creates exactly the resource types it declares", async () => {
         const a = args({ shadowVariant: { name: "shadow", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 } });
-        a.autoscaling = { ...a.autoscaling, schedule: { scaleDownCron: "cron(0 19 ? * * *)", scaleUpCron: "cron(0 7 ? * MON-FRI *)", timezone: "UTC", minOutsideHours: 1, maxOutsideHours: 2 } };
+        a.autoscaling = {
+            ...a.autoscaling,
+            schedule: { scaleDownCron: "cron(0 19 ? * * *)", scaleUpCron: "cron(0 7 ? * MON-FRI *)", timezone: "UTC", minOutsideHours: 1, maxOutsideHours: 2 },
+        };
         new ModelEndpoint("ep-types", a);
         await mocks.settle();
         const types = new Set(mocks.resources.filter((r) => r.custom).map((r) => r.type));

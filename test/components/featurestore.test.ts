@@ -22,7 +22,8 @@ describe("feature schema", () => {
         assert.equal(t.record_id, "String");
         assert.ok(t.event_time === "String" || t.event_time === "Fractional");
         for (const n of ["age", "fnlwgt", "education_num", "capital_gain", "capital_loss", "hours_per_week", "label"]) assert.equal(t[n], "Integral", n);
-        for (const n of ["workclass", "education", "marital_status", "occupation", "relationship", "race", "sex", "native_country"]) assert.equal(t[n], "String", n);
+        for (const n of ["workclass", "education", "marital_status", "occupation", "relationship", "race", "sex", "native_country"])
+            assert.equal(t[n], "String", n);
         assert.equal(s.features.length, 17);
     });
 
@@ -41,8 +42,18 @@ describe("feature schema", () => {
             ],
         };
         const p = validateFeatureGroupSchema(bad);
-        for (const re of [/name must match/, /record identifier id is not a feature/, /event time ts must be String/, /duplicate feature dup/, /reserved/, /"-x" must match/]) {
-            assert.ok(p.some((x) => re.test(x)), `${re} in ${p.join("; ")}`);
+        for (const re of [
+            /name must match/,
+            /record identifier id is not a feature/,
+            /event time ts must be String/,
+            /duplicate feature dup/,
+            /reserved/,
+            /"-x" must match/,
+        ]) {
+            assert.ok(
+                p.some((x) => re.test(x)),
+                `${re} in ${p.join("; ")}`,
+            );
         }
     });
 
@@ -86,13 +97,20 @@ describe("FeatureStore", () => {
         assert.equal(i.recordIdentifierFeatureName, "record_id");
         assert.equal(i.eventTimeFeatureName, "event_time");
         assert.equal(i.roleArn, await promiseOf(role.arn));
-        assert.deepEqual(i.featureDefinitions, ADULT_CENSUS_SCHEMA.features.map((f) => ({ featureName: f.name, featureType: f.type })));
+        assert.deepEqual(
+            i.featureDefinitions,
+            ADULT_CENSUS_SCHEMA.features.map((f) => ({ featureName: f.name, featureType: f.type })),
+        );
         assert.equal(i.offlineStoreConfig.s3StorageConfig.s3Uri, "s3://mlp-dev-curated-1a2b3c4d/feature-store/");
         assert.equal(i.offlineStoreConfig.s3StorageConfig.kmsKeyId, KEY);
         assert.equal(i.offlineStoreConfig.disableGlueTableCreation, false);
         const db = mocks.one("aws:glue/catalogDatabase:CatalogDatabase");
         assert.equal(db.inputs.name, "mlp_dev_feature_store");
-        assert.deepEqual(i.offlineStoreConfig.dataCatalogConfig, { catalog: "AwsDataCatalog", database: "mlp_dev_feature_store", tableName: "mlp_dev_adult_census" });
+        assert.deepEqual(i.offlineStoreConfig.dataCatalogConfig, {
+            catalog: "AwsDataCatalog",
+            database: "mlp_dev_feature_store",
+            tableName: "mlp_dev_adult_census",
+        });
         assert.deepEqual(await promiseOf(fs.featureGroupNames), { "adult-census": "mlp-dev-adult-census" });
         assert.deepEqual(await promiseOf(fs.featureGroupArns), { "adult-census": fg.state.arn });
         assert.equal(await promiseOf(fs.offlineStoreS3Uri), "s3://mlp-dev-curated-1a2b3c4d/feature-store/");
@@ -125,11 +143,14 @@ describe("FeatureStore", () => {
         assert.ok(s3.Statement.some((s) => asArray(s.Action).includes("kms:GenerateDataKey") && s.Resource === KEY));
         const glue = await policyOf(mocks.byName("fs-glue-featurestore").inputs.policy);
         const g = glue.Statement.find((s) => s.Sid === "GlueOfflineStoreTables")!;
-        assert.deepEqual(asArray(g.Resource).sort(), [
-            `arn:aws:glue:${REGION}:${MOCK_ACCOUNT}:catalog`,
-            `arn:aws:glue:${REGION}:${MOCK_ACCOUNT}:database/mlp_dev_feature_store`,
-            `arn:aws:glue:${REGION}:${MOCK_ACCOUNT}:table/mlp_dev_feature_store/mlp_dev_adult_census`,
-        ].sort());
+        assert.deepEqual(
+            asArray(g.Resource).sort(),
+            [
+                `arn:aws:glue:${REGION}:${MOCK_ACCOUNT}:catalog`,
+                `arn:aws:glue:${REGION}:${MOCK_ACCOUNT}:database/mlp_dev_feature_store`,
+                `arn:aws:glue:${REGION}:${MOCK_ACCOUNT}:table/mlp_dev_feature_store/mlp_dev_adult_census`,
+            ].sort(),
+        );
         assert.ok(!asArray<string>(g.Action).some((a) => a.endsWith("*")));
         for (const doc of [s3, glue]) for (const s of doc.Statement) assert.ok(!asArray(s.Resource).includes("*"));
         // creation waits for the grants
@@ -150,7 +171,10 @@ describe("FeatureStore", () => {
         const curated = curatedBucket("lake2-curated");
         const role = new aws.iam.Role("fs-role2", { assumeRolePolicy: "{}" });
         const base = { namePrefix: "mlp-dev", region: REGION, curatedBucket: curated, offlineStoreKmsKeyArn: KEY, role: { activity: "fs", role } };
-        assert.throws(() => new FeatureStore("x1", { ...base, schemas: [{ ...ADULT_CENSUS_SCHEMA, eventTimeFeatureName: "age" }] }), /event time age must be String/);
+        assert.throws(
+            () => new FeatureStore("x1", { ...base, schemas: [{ ...ADULT_CENSUS_SCHEMA, eventTimeFeatureName: "age" }] }),
+            /event time age must be String/,
+        );
         assert.throws(() => new FeatureStore("x2", { ...base, offlineStorePrefix: "fs" }), /must end with/);
         assert.throws(() => new FeatureStore("x3", { ...base, schemas: [ADULT_CENSUS_SCHEMA, ADULT_CENSUS_SCHEMA] }), /unique/);
     });

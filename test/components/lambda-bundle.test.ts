@@ -60,9 +60,24 @@ describe("components/lambda-bundle", function () {
         assert.deepStrictEqual(Object.keys(files).sort(), EXPECTED);
         // every module the archive's code requires is either in the archive or external (built-in / runtime SDK)
         const bundle = collectLambdaSources(ENTRY);
-        assert.deepStrictEqual(bundle.externals, ["@aws-sdk/client-s3", "crypto", "fs", "os", "path", "readline", "stream", "stream/promises", "worker_threads"]);
+        assert.deepStrictEqual(bundle.externals, [
+            "@aws-sdk/client-s3",
+            "crypto",
+            "fs",
+            "os",
+            "path",
+            "readline",
+            "stream",
+            "stream/promises",
+            "worker_threads",
+        ]);
         for (const [p, code] of Object.entries(files)) {
-            assert.ok(!/require\("[^".][^"]*"\)/.test(code.replace(/require\("(@aws-sdk\/client-s3|crypto|fs|os|path|readline|stream|stream\/promises|worker_threads)"\)/g, "")), `${p} requires nothing else from npm`);
+            assert.ok(
+                !/require\("[^".][^"]*"\)/.test(
+                    code.replace(/require\("(@aws-sdk\/client-s3|crypto|fs|os|path|readline|stream|stream\/promises|worker_threads)"\)/g, ""),
+                ),
+                `${p} requires nothing else from npm`,
+            );
             assert.ok(!code.includes("import "), `${p} is CommonJS`);
             assert.ok(code.includes('"use strict"'), `${p} is transpiled output`);
         }
@@ -74,8 +89,16 @@ describe("components/lambda-bundle", function () {
     it("the distributed monitor's archive: its handlers, the shared run code and the S3 layout contract, no other monitor", async () => {
         const files = await archiveFiles(buildLambdaArchive("lib/monitoring/distributed/handler.ts"));
         assert.deepStrictEqual(
-            Object.keys(files).filter((p) => !EXPECTED.includes(p)).sort(),
-            ["contracts/s3-layout.js", "lib/monitoring/distributed/handler.js", "lib/monitoring/distributed/reduce.js", "lib/monitoring/distributed/types.js", "lib/monitoring/distributed/worker.js"],
+            Object.keys(files)
+                .filter((p) => !EXPECTED.includes(p))
+                .sort(),
+            [
+                "contracts/s3-layout.js",
+                "lib/monitoring/distributed/handler.js",
+                "lib/monitoring/distributed/reduce.js",
+                "lib/monitoring/distributed/types.js",
+                "lib/monitoring/distributed/worker.js",
+            ],
         );
         assert.ok(!Object.keys(files).some((p) => /\/(ab|bias|modelquality)\//.test(p) || p.startsWith("components/")));
         assert.match(files["lib/monitoring/distributed/handler.js"], /exports\.worker = worker/);
@@ -114,14 +137,22 @@ describe("components/lambda-bundle", function () {
             const hour = new Date("2024-05-01T10:00:00Z");
             const k = captureS3Key({ prefix: "datacapture", endpoint: "ep", variant: "AllTraffic", time: hour, file: "a.jsonl" });
             const capture = Array.from({ length: 50 }, (_, i) =>
-                formatCaptureRecord({ input: { data: `${25 + (i % 30)},${i % 3 ? "a" : "b"}`, contentType: "text/csv" }, inferenceTime: new Date(hour.getTime() + i * 1000), eventId: `e${i}` }),
+                formatCaptureRecord({
+                    input: { data: `${25 + (i % 30)},${i % 3 ? "a" : "b"}`, contentType: "text/csv" },
+                    inferenceTime: new Date(hour.getTime() + i * 1000),
+                    eventId: `e${i}`,
+                }),
             ).join("\n");
             const body = (s: string): any => Readable.from([Buffer.from(s)]);
             m.on(ListObjectsV2Command).callsFake(async (i: any) =>
-                i.Delimiter ? { CommonPrefixes: [{ Prefix: "datacapture/ep/AllTraffic/" }] } : { Contents: i.Prefix === "datacapture/ep/AllTraffic/2024/05/01/10/" ? [{ Key: k, Size: capture.length }] : [] },
+                i.Delimiter
+                    ? { CommonPrefixes: [{ Prefix: "datacapture/ep/AllTraffic/" }] }
+                    : { Contents: i.Prefix === "datacapture/ep/AllTraffic/2024/05/01/10/" ? [{ Key: k, Size: capture.length }] : [] },
             );
             m.on(GetObjectCommand).callsFake(async (i: any) => ({
-                Body: body(i.Key === k ? capture : i.Key.endsWith("constraints.json") ? formatServiceJson(base.constraints) : formatServiceJson(base.statistics)),
+                Body: body(
+                    i.Key === k ? capture : i.Key.endsWith("constraints.json") ? formatServiceJson(base.constraints) : formatServiceJson(base.statistics),
+                ),
             }));
             m.on(PutObjectCommand).resolves({});
             const lines: string[] = [];
@@ -154,7 +185,10 @@ describe("components/lambda-bundle", function () {
             "src/types.ts": "export type Foo = number;\n",
         });
         try {
-            assert.throws(() => buildLambdaArchive("src/main.ts", root), /src\/util\.ts imports the npm module "lodash", which the Lambda Node\.js 20 runtime does not provide/);
+            assert.throws(
+                () => buildLambdaArchive("src/main.ts", root),
+                /src\/util\.ts imports the npm module "lodash", which the Lambda Node\.js 20 runtime does not provide/,
+            );
         } finally {
             fs.rmSync(root, { recursive: true, force: true });
         }
@@ -162,13 +196,17 @@ describe("components/lambda-bundle", function () {
 
     it("type-only imports are not carried; builtins with node: prefix, @aws-sdk and index folders resolve", async () => {
         const root = tmpRepo({
-            "src/main.ts": 'import * as fs from "node:fs";\nimport { S3Client } from "@aws-sdk/client-s3";\nimport type { Foo } from "./types";\nimport { y } from "./lib";\nexport const handler = async (): Promise<Foo> => (fs && S3Client ? y : 0);\n',
+            "src/main.ts":
+                'import * as fs from "node:fs";\nimport { S3Client } from "@aws-sdk/client-s3";\nimport type { Foo } from "./types";\nimport { y } from "./lib";\nexport const handler = async (): Promise<Foo> => (fs && S3Client ? y : 0);\n',
             "src/types.ts": "export type Foo = number;\n",
             "src/lib/index.ts": "export const y = 2;\n",
         });
         try {
             const b = collectLambdaSources("src/main.ts", root);
-            assert.deepStrictEqual(b.files.map((f) => f.archivePath), ["src/lib/index.js", "src/main.js"]);
+            assert.deepStrictEqual(
+                b.files.map((f) => f.archivePath),
+                ["src/lib/index.js", "src/main.js"],
+            );
             assert.deepStrictEqual(b.externals, ["@aws-sdk/client-s3", "node:fs"]);
         } finally {
             fs.rmSync(root, { recursive: true, force: true });

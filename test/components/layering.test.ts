@@ -24,7 +24,15 @@ function sources(dir: string): string[] {
 /** Project-relative targets of a file's relative imports. */
 function importsOf(file: string): string[] {
     const text = fs.readFileSync(path.join(ROOT, file), "utf8");
-    return [...text.matchAll(SPEC)].map((m) => m[2]).filter((s) => s.startsWith(".")).map((s) => path.relative(ROOT, path.resolve(ROOT, path.dirname(file), s)).split(path.sep).join("/"));
+    return [...text.matchAll(SPEC)]
+        .map((m) => m[2])
+        .filter((s) => s.startsWith("."))
+        .map((s) =>
+            path
+                .relative(ROOT, path.resolve(ROOT, path.dirname(file), s))
+                .split(path.sep)
+                .join("/"),
+        );
 }
 
 const allowedFromPack = (target: string) => /^policies\/(lib|data)\//.test(target);
@@ -38,12 +46,19 @@ describe("component layer imports", () => {
 
     for (const dir of ["components", "infra"]) {
         it(`${dir}/ imports from policies/ only its leaf libraries (policies/lib, policies/data), never rules/, all.ts or index.ts`, () => {
-            const bad = sources(dir).flatMap((f) => importsOf(f).filter((t) => t.startsWith("policies/") && !allowedFromPack(t)).map((t) => `${f} -> ${t}`));
+            const bad = sources(dir).flatMap((f) =>
+                importsOf(f)
+                    .filter((t) => t.startsWith("policies/") && !allowedFromPack(t))
+                    .map((t) => `${f} -> ${t}`),
+            );
             assert.deepEqual(bad, []);
         });
     }
 
     it("contracts/ imports nothing of the project", () => {
-        assert.deepEqual(sources("contracts").flatMap((f) => importsOf(f).map((t) => `${f} -> ${t}`)), []);
+        assert.deepEqual(
+            sources("contracts").flatMap((f) => importsOf(f).map((t) => `${f} -> ${t}`)),
+            [],
+        );
     });
 });

@@ -1,7 +1,14 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { setupMocks, promiseOf, policyOf, asArray, MOCK_ACCOUNT } from "../helpers/pulumi-mocks";
-import { REGISTRY_RESOURCE_TYPES, ModelRegistry, ModelRegistryArgs, TopicPolicyStatement, deploymentTargetKind, MODEL_PACKAGE_STATE_CHANGE } from "../../components/model-registry";
+import {
+    REGISTRY_RESOURCE_TYPES,
+    ModelRegistry,
+    ModelRegistryArgs,
+    TopicPolicyStatement,
+    deploymentTargetKind,
+    MODEL_PACKAGE_STATE_CHANGE,
+} from "../../components/model-registry";
 
 const mocks = setupMocks();
 
@@ -95,8 +102,14 @@ describe("ModelRegistry", () => {
 
         assert.equal(deploymentTargetKind(`arn:aws:codepipeline:us-east-1:${MOCK_ACCOUNT}:deploy-model`), "codepipeline");
         assert.throws(() => deploymentTargetKind(`arn:aws:lambda:us-east-1:${MOCK_ACCOUNT}:function:x`), /not a CodePipeline/);
-        assert.throws(() => new ModelRegistry("bad1", { namePrefix: "p", notificationTopicArn: TOPIC, deploymentTarget: { arn: pulumi.output(SFN) } }), /kind is required/);
-        assert.throws(() => new ModelRegistry("bad2", { namePrefix: "p", notificationTopicArn: TOPIC, deploymentTarget: { arn: SFN, kind: "codepipeline" } }), /not a codepipeline ARN/);
+        assert.throws(
+            () => new ModelRegistry("bad1", { namePrefix: "p", notificationTopicArn: TOPIC, deploymentTarget: { arn: pulumi.output(SFN) } }),
+            /kind is required/,
+        );
+        assert.throws(
+            () => new ModelRegistry("bad2", { namePrefix: "p", notificationTopicArn: TOPIC, deploymentTarget: { arn: SFN, kind: "codepipeline" } }),
+            /not a codepipeline ARN/,
+        );
         assert.throws(() => new ModelRegistry("bad3", { namePrefix: "p", notificationTopicArn: TOPIC, groupName: "bad_name" }), /must match/);
     });
 });

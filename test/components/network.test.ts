@@ -1,7 +1,14 @@
 import { strict as assert } from "assert";
 import { setupMocks, promiseOf, policyOf, asArray, MOCK_ACCOUNT, RecordedResource } from "../helpers/pulumi-mocks";
 import { DataLake, platformBucketArns } from "../../components/datalake";
-import { NETWORK_RESOURCE_TYPES, PlatformNetwork, PlatformNetworkArgs, SAGEMAKER_INTERFACE_ENDPOINT_SERVICES, awsServiceBucketArns, subnetSpecs } from "../../components/network";
+import {
+    NETWORK_RESOURCE_TYPES,
+    PlatformNetwork,
+    PlatformNetworkArgs,
+    SAGEMAKER_INTERFACE_ENDPOINT_SERVICES,
+    awsServiceBucketArns,
+    subnetSpecs,
+} from "../../components/network";
 
 const mocks = setupMocks();
 
@@ -32,7 +39,10 @@ describe("PlatformNetwork", () => {
         assert.equal(vpc.inputs.subnetStrategy, "Auto");
         assert.deepEqual(vpc.inputs.natGateways, { strategy: "None" });
         assert.ok(vpc.inputs.numberOfAvailabilityZones >= 2);
-        assert.deepEqual(vpc.inputs.subnetSpecs.map((s: any) => s.type), ["Isolated"]);
+        assert.deepEqual(
+            vpc.inputs.subnetSpecs.map((s: any) => s.type),
+            ["Isolated"],
+        );
         assert.equal(vpc.inputs.enableDnsHostnames, true);
         assert.equal(vpc.inputs.enableDnsSupport, true);
         const subnets = await promiseOf(n.privateSubnetIds);
@@ -59,7 +69,10 @@ describe("PlatformNetwork", () => {
 
     it("sizes subnets inside each AZ range and rejects VPCs too small", () => {
         assert.deepEqual(subnetSpecs("10.20.0.0/16", 3, false), [{ type: "Isolated", name: "isolated", cidrMask: 18 }]);
-        assert.deepEqual(subnetSpecs("10.20.0.0/16", 2, true).map((s) => s.cidrMask), [18, 19]);
+        assert.deepEqual(
+            subnetSpecs("10.20.0.0/16", 2, true).map((s) => s.cidrMask),
+            [18, 19],
+        );
         assert.throws(() => subnetSpecs("10.20.0.0/24", 6, true), /too small/);
     });
 
@@ -126,16 +139,16 @@ describe("PlatformNetwork", () => {
         assert.equal(gw.length, 1);
         assert.equal(gw[0].inputs.serviceName, `com.amazonaws.${REGION}.s3`);
         const vpc = mocks.one("awsx:ec2:Vpc");
-        assert.deepEqual(gw[0].inputs.routeTableIds, vpc.state.routeTables.map((r: any) => r.id));
+        assert.deepEqual(
+            gw[0].inputs.routeTableIds,
+            vpc.state.routeTables.map((r: any) => r.id),
+        );
         assert.equal(await promiseOf(n.s3GatewayEndpointId), gw[0].id);
 
         const policy = await policyOf(gw[0].inputs.policy);
         assert.ok(policy.Statement.every((s) => s.Effect === "Allow"));
         const resources = policy.Statement.flatMap((s) => asArray<string>(s.Resource)).sort();
-        const expected = [
-            ...BUCKETS.flatMap((b) => [b, `${b}/*`]),
-            `arn:aws:s3:::prod-${REGION}-starport-layer-bucket/*`,
-        ].sort();
+        const expected = [...BUCKETS.flatMap((b) => [b, `${b}/*`]), `arn:aws:s3:::prod-${REGION}-starport-layer-bucket/*`].sort();
         assert.deepEqual(resources, expected);
         assert.ok(!resources.includes("*"));
         const platform = policy.Statement.find((s) => asArray<string>(s.Resource).includes(BUCKETS[0]))!;
@@ -161,7 +174,12 @@ describe("PlatformNetwork", () => {
         const platform = (await policyOf(gw.inputs.policy)).Statement.find((s) => s.Sid === "PlatformBuckets")!;
         const lakeArns = Object.values(await promiseOf(lake.bucketArns)).sort();
         assert.equal(lakeArns.length, 7);
-        assert.deepEqual(asArray<string>(platform.Resource).filter((r) => !r.endsWith("/*")).sort(), lakeArns);
+        assert.deepEqual(
+            asArray<string>(platform.Resource)
+                .filter((r) => !r.endsWith("/*"))
+                .sort(),
+            lakeArns,
+        );
         const rawPolicy = mocks.ofType("aws:s3/bucketPolicy:BucketPolicy").find((p) => p.inputs.bucket === "mlp-prod-raw-0badcafe")!;
         const deny = (await policyOf(rawPolicy.inputs.policy)).Statement.find((s) => s.Sid === "DenyObjectAccessOutsideVpcEndpoint")!;
         assert.equal(deny.Condition.StringNotEquals["aws:SourceVpce"], gw.id);

@@ -15,7 +15,13 @@ function args(over: Partial<ObservabilityArgs> = {}): ObservabilityArgs {
         kmsKeyArn: KEY,
         retentionDays: 14,
         alarmTopicArn: TOPIC,
-        endpoint: { name: "mlp-dev-endpoint", variants: [{ name: "champion", instanceType: "ml.m5.xlarge" }, { name: "challenger", instanceType: "ml.c5.2xlarge" }] },
+        endpoint: {
+            name: "mlp-dev-endpoint",
+            variants: [
+                { name: "champion", instanceType: "ml.m5.xlarge" },
+                { name: "challenger", instanceType: "ml.c5.2xlarge" },
+            ],
+        },
         alarms: { p99LatencyMs: 250, errorRatePercent: 2, cpuUtilizationPercent: 80, alarmOnZeroInvocations: false },
         drift: { monitoringScheduleName: "mlp-dev-mlp-dev-endpoint-data-quality", features: ["age", "hours_per_week"] },
         // The stack that owns the account's job log groups (issue 9 defect 5: the default is now false).
@@ -100,7 +106,10 @@ describe("Observability", () => {
     it("an unknown instance type gets no CPU alarm (never a mis-scaled one) and the program goes on to the policies", async () => {
         const o = new Observability("obs-unk", args({ endpoint: { name: "e", variants: [{ name: "v", instanceType: "ml.zz9.large" }] } }));
         const names = await Promise.all(o.alarms.map((a) => new Promise<string>((r) => a.name.apply((n) => r(n)))));
-        assert.ok(names.some((n) => n.endsWith("-5xx-rate") || /5xx/i.test(n)), `alarms: ${names.join(", ")}`);
+        assert.ok(
+            names.some((n) => n.endsWith("-5xx-rate") || /5xx/i.test(n)),
+            `alarms: ${names.join(", ")}`,
+        );
         assert.ok(!names.some((n) => n.endsWith("-cpu")), `no CPU alarm expected: ${names.join(", ")}`);
     });
 
@@ -109,7 +118,10 @@ describe("Observability", () => {
         await mocks.settle();
         assert.equal(alarm("mlp-dev-mlp-dev-endpoint-zero-invocations"), undefined);
         mocks.reset();
-        const o = new Observability("obs-zero-on", args({ alarms: { p99LatencyMs: 200, errorRatePercent: 1, cpuUtilizationPercent: 80, alarmOnZeroInvocations: true } }));
+        const o = new Observability(
+            "obs-zero-on",
+            args({ alarms: { p99LatencyMs: 200, errorRatePercent: 1, cpuUtilizationPercent: 80, alarmOnZeroInvocations: true } }),
+        );
         await mocks.settle();
         const a = alarm("mlp-dev-mlp-dev-endpoint-zero-invocations");
         assert.equal(a.inputs.treatMissingData, "breaching");
@@ -144,12 +156,20 @@ describe("Observability", () => {
         assert.deepEqual(unpriced, ["nope"]);
         const q = (id: string) => queries.find((x) => x.id === id)!;
         assert.equal(q("cost_0").expression, "n_0 / 60 * 0.23");
-        assert.deepEqual(q("n_0").metric, { namespace: "/aws/sagemaker/Endpoints", metricName: "CPUUtilization", dimensions: { EndpointName: "e", VariantName: "champion" }, stat: "SampleCount" });
+        assert.deepEqual(q("n_0").metric, {
+            namespace: "/aws/sagemaker/Endpoints",
+            metricName: "CPUUtilization",
+            dimensions: { EndpointName: "e", VariantName: "champion" },
+            stat: "SampleCount",
+        });
         assert.equal(q("cost_1").expression, "lat_1 / 1000000 * 2 * 0.00002");
         assert.equal(q("lat_1").metric!.metricName, "ModelLatency");
         assert.equal(q("k_0").expression, "1000 * cost_0 / inv_0");
         assert.equal(q("k_all").expression, "1000 * (FILL(cost_0, 0) + FILL(cost_1, 0)) / (FILL(inv_0, 0) + FILL(inv_1, 0))");
-        assert.deepEqual(queries.filter((x) => x.returnData).map((x) => x.id), ["k_0", "k_1", "k_all"]);
+        assert.deepEqual(
+            queries.filter((x) => x.returnData).map((x) => x.id),
+            ["k_0", "k_1", "k_all"],
+        );
         // evaluated on numbers: 2 instances for an hour (120 samples), 6000 invocations -> 0.46 $ / 6 = $0.0767 per 1000
         const cost0 = (120 / 60) * 0.23;
         assert.ok(Math.abs((1000 * cost0) / 6000 - 0.07667) < 1e-4);
@@ -162,7 +182,9 @@ describe("Observability", () => {
         const rows = w.properties.metrics as any[][];
         const ids = rows.map((r) => (r[0].expression ? r[0].id : r[r.length - 1].id));
         assert.deepEqual(ids, ["n_0", "cost_0", "inv_0", "k_0", "k_all"]);
-        assertValidMetricMath(rows.map((r) => (r[0].expression ? { id: r[0].id, expression: r[0].expression } : { id: r[r.length - 1].id, metric: r.slice(0, -1) })));
+        assertValidMetricMath(
+            rows.map((r) => (r[0].expression ? { id: r[0].id, expression: r[0].expression } : { id: r[r.length - 1].id, metric: r.slice(0, -1) })),
+        );
         assert.equal(w.properties.period, 3600);
     });
 
@@ -174,12 +196,23 @@ describe("Observability", () => {
         const body = JSON.parse(d.inputs.dashboardBody);
         const text = JSON.stringify(body);
         const titles = body.widgets.map((w: any) => w.properties.title);
-        for (const t of ["Invocations", "Invocation errors (4XX / 5XX)", "ModelLatency p50 / p99 (µs)", "OverheadLatency p50 / p99 (µs)", "MemoryUtilization (%)", "DiskUtilization (%)", "Monitoring job status"]) {
+        for (const t of [
+            "Invocations",
+            "Invocation errors (4XX / 5XX)",
+            "ModelLatency p50 / p99 (µs)",
+            "OverheadLatency p50 / p99 (µs)",
+            "MemoryUtilization (%)",
+            "DiskUtilization (%)",
+            "Monitoring job status",
+        ]) {
             assert.ok(titles.includes(t), t);
         }
         const metrics = body.widgets.filter((w: any) => w.type === "metric").flatMap((w: any) => w.properties.metrics);
         const has = (ns: string, m: string, v?: string, stat?: string) =>
-            metrics.some((row: any[]) => row[0] === ns && row[1] === m && (v === undefined || row.includes(v)) && (stat === undefined || row[row.length - 1].stat === stat));
+            metrics.some(
+                (row: any[]) =>
+                    row[0] === ns && row[1] === m && (v === undefined || row.includes(v)) && (stat === undefined || row[row.length - 1].stat === stat),
+            );
         for (const v of ["champion", "challenger"]) {
             assert.ok(has("AWS/SageMaker", "Invocations", v), `invocations ${v}`);
             assert.ok(has("AWS/SageMaker", "Invocation4XXErrors", v));
@@ -225,13 +258,25 @@ describe("Observability", () => {
     it("by default leaves the account-wide job log groups to SageMaker (issue 9, defect 5)", async () => {
         new Observability("obs-default", { ...args(), createJobLogGroups: undefined });
         await mocks.settle();
-        assert.deepEqual(mocks.ofType("aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs.name).filter((n: string) => /Jobs$/.test(n)), []);
+        assert.deepEqual(
+            mocks
+                .ofType("aws:cloudwatch/logGroup:LogGroup")
+                .map((g) => g.inputs.name)
+                .filter((n: string) => /Jobs$/.test(n)),
+            [],
+        );
     });
 
     it("a second stack in the account can leave the shared job log groups to the first", async () => {
         new Observability("obs-nojob", args({ createJobLogGroups: false }));
         await mocks.settle();
-        assert.deepEqual(mocks.ofType("aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs.name).sort(), ["/aws/sagemaker/Endpoints/mlp-dev-endpoint", "/mlplatform/mlp-dev/monitor"]);
+        assert.deepEqual(
+            mocks
+                .ofType("aws:cloudwatch/logGroup:LogGroup")
+                .map((g) => g.inputs.name)
+                .sort(),
+            ["/aws/sagemaker/Endpoints/mlp-dev-endpoint", "/mlplatform/mlp-dev/monitor"],
+        );
         const q = mocks.ofType("aws:cloudwatch/queryDefinition:QueryDefinition").find((x) => x.inputs.name === "mlp-dev/failed-training-and-processing-jobs")!;
         assert.deepEqual(q.inputs.logGroupNames, ["/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs"]);
     });

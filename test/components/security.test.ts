@@ -5,7 +5,15 @@ import { asArray, policyOf, promiseOf, setupMocks } from "../helpers/pulumi-mock
 const mocks = setupMocks();
 
 /** Actions AWS accepts only with Resource "*"; anything else on "*" is a finding. */
-const STAR_ONLY = new Set(["cloudwatch:PutMetricData", "ecr:GetAuthorizationToken", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"]);
+const STAR_ONLY = new Set([
+    "cloudwatch:PutMetricData",
+    "ecr:GetAuthorizationToken",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+]);
 
 describe("PlatformSecurity", () => {
     let sec: PlatformSecurity;
@@ -18,7 +26,10 @@ describe("PlatformSecurity", () => {
             ciOidcSubject: "repo:acme/ml:environment:dev",
         });
         sec.grantVpcAccess(["training", "processing"], { vpcId: "vpc-1", subnetIds: ["subnet-a", "subnet-b"], securityGroupIds: ["sg-jobs"] });
-        sec.grantJobControl(sec.grantee("pipeline"), { vpcId: "vpc-1", subnetIds: ["subnet-a", "subnet-b"], securityGroupIds: ["sg-jobs"] }, ["processing", "training"]);
+        sec.grantJobControl(sec.grantee("pipeline"), { vpcId: "vpc-1", subnetIds: ["subnet-a", "subnet-b"], securityGroupIds: ["sg-jobs"] }, [
+            "processing",
+            "training",
+        ]);
         await mocks.settle();
     });
 
@@ -120,7 +131,10 @@ describe("PlatformSecurity", () => {
 
     it("refuses a CI subject that does not name the repository", () => {
         for (const bad of ["repo:*:environment:dev", "repo:acme/*:ref:refs/heads/main", ""]) {
-            assert.throws(() => new PlatformSecurity(`bad${bad.length}`, { namePrefix: "mlp-x", environment: "dev", ciOidcSubject: bad }), /must name the repository/);
+            assert.throws(
+                () => new PlatformSecurity(`bad${bad.length}`, { namePrefix: "mlp-x", environment: "dev", ciOidcSubject: bad }),
+                /must name the repository/,
+            );
         }
     });
 

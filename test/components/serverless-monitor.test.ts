@@ -60,7 +60,12 @@ describe("ServerlessMonitor", function () {
         const c = new ServerlessMonitor("sm", args());
         await mocks.settle();
         const comp = mocks.one(SERVERLESS_MONITOR_TYPE);
-        const types = new Set(mocks.descendantsOf(comp).filter((r) => r.custom).map((r) => r.type));
+        const types = new Set(
+            mocks
+                .descendantsOf(comp)
+                .filter((r) => r.custom)
+                .map((r) => r.type),
+        );
         assert.deepStrictEqual([...types].sort(), [...SERVERLESS_MONITOR_RESOURCE_TYPES].sort());
         assert.ok(c.functionName);
     });
@@ -71,9 +76,19 @@ describe("ServerlessMonitor", function () {
         const role = mocks.one("aws:iam/role:Role");
         assert.strictEqual(role.inputs.name, "mlp-dev-serverless-monitor");
         const trust = doc(role.inputs.assumeRolePolicy).Statement;
-        assert.deepStrictEqual(trust, [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } } }]);
+        assert.deepStrictEqual(trust, [
+            {
+                Effect: "Allow",
+                Principal: { Service: "lambda.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } },
+            },
+        ]);
         assert.strictEqual(mocks.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0);
-        assert.deepStrictEqual(Object.keys(policies()).sort(), ["baseline-read", "capture-read", "insights", "logs", "reports-write", "vpc", "xray"].map((w) => `sm-${w}-monitor`).sort());
+        assert.deepStrictEqual(
+            Object.keys(policies()).sort(),
+            ["baseline-read", "capture-read", "insights", "logs", "reports-write", "vpc", "xray"].map((w) => `sm-${w}-monitor`).sort(),
+        );
         for (const p of mocks.ofType("aws:iam/rolePolicy:RolePolicy")) assert.strictEqual(p.inputs.role, "mlp-dev-serverless-monitor");
         assert.strictEqual(role.inputs.permissionsBoundary, undefined);
         mocks.reset();
@@ -96,35 +111,79 @@ describe("ServerlessMonitor", function () {
         }
         const cap = p["sm-capture-read-monitor"];
         assert.deepStrictEqual(cap, [
-            { Sid: "ListCaptureOfEndpoint", Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::mlp-dev-capture-0a1b", Condition: { StringLike: { "s3:prefix": "datacapture/mlp-dev-endpoint/*" } } },
-            { Sid: "ReadCaptureOfEndpoint", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::mlp-dev-capture-0a1b/datacapture/mlp-dev-endpoint/*" },
-            { Sid: "DecryptCapture", Effect: "Allow", Action: "kms:Decrypt", Resource: DATA_KEY, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } } },
+            {
+                Sid: "ListCaptureOfEndpoint",
+                Effect: "Allow",
+                Action: "s3:ListBucket",
+                Resource: "arn:aws:s3:::mlp-dev-capture-0a1b",
+                Condition: { StringLike: { "s3:prefix": "datacapture/mlp-dev-endpoint/*" } },
+            },
+            {
+                Sid: "ReadCaptureOfEndpoint",
+                Effect: "Allow",
+                Action: "s3:GetObject",
+                Resource: "arn:aws:s3:::mlp-dev-capture-0a1b/datacapture/mlp-dev-endpoint/*",
+            },
+            {
+                Sid: "DecryptCapture",
+                Effect: "Allow",
+                Action: "kms:Decrypt",
+                Resource: DATA_KEY,
+                Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+            },
         ]);
         const base = p["sm-baseline-read-monitor"];
-        assert.deepStrictEqual(base.map((s) => [s.Action, s.Resource]), [
-            ["s3:ListBucket", "arn:aws:s3:::mlp-dev-monitoring-0a1b"],
-            ["s3:GetObject", "arn:aws:s3:::mlp-dev-monitoring-0a1b/baselines/mlp-dev-endpoint/*"],
-            ["kms:Decrypt", DATA_KEY],
-        ]);
+        assert.deepStrictEqual(
+            base.map((s) => [s.Action, s.Resource]),
+            [
+                ["s3:ListBucket", "arn:aws:s3:::mlp-dev-monitoring-0a1b"],
+                ["s3:GetObject", "arn:aws:s3:::mlp-dev-monitoring-0a1b/baselines/mlp-dev-endpoint/*"],
+                ["kms:Decrypt", DATA_KEY],
+            ],
+        );
         assert.deepStrictEqual(base[0].Condition, { StringLike: { "s3:prefix": ["baselines/mlp-dev-endpoint/*"] } });
         const rep = p["sm-reports-write-monitor"];
-        assert.deepStrictEqual(rep.map((s) => [s.Action, s.Resource]), [
-            [["s3:PutObject", "s3:AbortMultipartUpload"], "arn:aws:s3:::mlp-dev-monitoring-0a1b/reports/data-quality/mlp-dev-endpoint/mlp-dev-data-quality/*"],
-            [["kms:GenerateDataKey", "kms:Decrypt"], DATA_KEY],
-        ]);
+        assert.deepStrictEqual(
+            rep.map((s) => [s.Action, s.Resource]),
+            [
+                [
+                    ["s3:PutObject", "s3:AbortMultipartUpload"],
+                    "arn:aws:s3:::mlp-dev-monitoring-0a1b/reports/data-quality/mlp-dev-endpoint/mlp-dev-data-quality/*",
+                ],
+                [["kms:GenerateDataKey", "kms:Decrypt"], DATA_KEY],
+            ],
+        );
         // no write anywhere but the reports prefix; no read of the monitoring bucket outside the baseline
         const writes = all.filter((s) => arr(s.Action).some((a: string) => /^s3:(Put|Delete)/.test(a)));
-        assert.deepStrictEqual(writes.map((s) => s.Resource), ["arn:aws:s3:::mlp-dev-monitoring-0a1b/reports/data-quality/mlp-dev-endpoint/mlp-dev-data-quality/*"]);
+        assert.deepStrictEqual(
+            writes.map((s) => s.Resource),
+            ["arn:aws:s3:::mlp-dev-monitoring-0a1b/reports/data-quality/mlp-dev-endpoint/mlp-dev-data-quality/*"],
+        );
         // KMS: only the capture/monitoring key through S3 and the logs key for this function's environment
         const kms = all.filter((s) => arr(s.Action).some((a: string) => a.startsWith("kms:")));
         assert.deepStrictEqual([...new Set(kms.flatMap((s) => arr(s.Resource)))].sort(), [DATA_KEY, LOGS_KEY].sort());
         const envKey = kms.find((s) => s.Resource === LOGS_KEY);
-        assert.deepStrictEqual(envKey.Condition, { StringEquals: { "kms:EncryptionContext:aws:lambda:FunctionArn": `arn:aws:lambda:us-east-1:${MOCK_ACCOUNT}:function:mlp-dev-serverless-monitor` } });
+        assert.deepStrictEqual(envKey.Condition, {
+            StringEquals: { "kms:EncryptionContext:aws:lambda:FunctionArn": `arn:aws:lambda:us-east-1:${MOCK_ACCOUNT}:function:mlp-dev-serverless-monitor` },
+        });
         // logs: its own log group only, and the Lambda Insights group (scoped CloudWatchLambdaInsightsExecutionRolePolicy)
-        assert.deepStrictEqual(p["sm-logs-monitor"][0].Resource, `arn:aws:logs:us-east-1:${MOCK_ACCOUNT}:log-group:/aws/lambda/mlp-dev-serverless-monitor:log-stream:*`);
+        assert.deepStrictEqual(
+            p["sm-logs-monitor"][0].Resource,
+            `arn:aws:logs:us-east-1:${MOCK_ACCOUNT}:log-group:/aws/lambda/mlp-dev-serverless-monitor:log-stream:*`,
+        );
         assert.deepStrictEqual(p["sm-insights-monitor"], [
-            { Sid: "InsightsLogGroup", Effect: "Allow", Action: "logs:CreateLogGroup", Resource: `arn:aws:logs:us-east-1:${MOCK_ACCOUNT}:log-group:/aws/lambda-insights` },
-            { Sid: "InsightsLogStreams", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `arn:aws:logs:us-east-1:${MOCK_ACCOUNT}:log-group:/aws/lambda-insights:log-stream:*` },
+            {
+                Sid: "InsightsLogGroup",
+                Effect: "Allow",
+                Action: "logs:CreateLogGroup",
+                Resource: `arn:aws:logs:us-east-1:${MOCK_ACCOUNT}:log-group:/aws/lambda-insights`,
+            },
+            {
+                Sid: "InsightsLogStreams",
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: `arn:aws:logs:us-east-1:${MOCK_ACCOUNT}:log-group:/aws/lambda-insights:log-stream:*`,
+            },
         ]);
     });
 
@@ -172,7 +231,11 @@ describe("ServerlessMonitor", function () {
         assert.ok(files.includes("lib/monitoring/lambda/handler.js") && files.includes("lib/monitoring/index.js"), files.join(","));
         // the role's ENI and log permissions exist before Lambda validates the function
         const deps = fn.options.dependencies;
-        for (const w of ["vpc", "logs"]) assert.ok(deps.some((u) => u.endsWith(`::sm-${w}-monitor`)), `depends on ${w} policy`);
+        for (const w of ["vpc", "logs"])
+            assert.ok(
+                deps.some((u) => u.endsWith(`::sm-${w}-monitor`)),
+                `depends on ${w} policy`,
+            );
         assert.strictEqual(MONITOR_ENDPOINT_TAG, POLICY_TAG);
     });
 
@@ -200,10 +263,16 @@ describe("ServerlessMonitor", function () {
             reportsPrefix: "reports/data-quality",
         });
         assert.strictEqual(target.inputs.rule, rule.state.name);
-        assert.strictEqual(target.inputs.arn, `arn:aws:lambda:us-east-1:${MOCK_ACCOUNT}:function:mlp-dev-serverless-monitor`.replace(/.*/, mocks.one("aws:lambda/function:Function").state.arn));
+        assert.strictEqual(
+            target.inputs.arn,
+            `arn:aws:lambda:us-east-1:${MOCK_ACCOUNT}:function:mlp-dev-serverless-monitor`.replace(/.*/, mocks.one("aws:lambda/function:Function").state.arn),
+        );
         assert.deepStrictEqual(target.inputs.retryPolicy, { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 });
         const perm = mocks.one("aws:lambda/permission:Permission");
-        assert.deepStrictEqual([perm.inputs.principal, perm.inputs.sourceArn, perm.inputs.sourceAccount, perm.inputs.action], ["events.amazonaws.com", rule.state.arn, MOCK_ACCOUNT, "lambda:InvokeFunction"]);
+        assert.deepStrictEqual(
+            [perm.inputs.principal, perm.inputs.sourceArn, perm.inputs.sourceAccount, perm.inputs.action],
+            ["events.amazonaws.com", rule.state.arn, MOCK_ACCOUNT, "lambda:InvokeFunction"],
+        );
         const eic = mocks.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
         assert.strictEqual(eic.inputs.maximumRetryAttempts, 1);
         // a schedule longer than an hour analyses its whole period
@@ -218,7 +287,10 @@ describe("ServerlessMonitor", function () {
         new ServerlessMonitor("sm", args({ timeoutSeconds: 600 }));
         await mocks.settle();
         const alarms: Record<string, any> = Object.fromEntries(mocks.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => [a.inputs.name, a.inputs]));
-        assert.deepStrictEqual(Object.keys(alarms).sort(), ["duration", "errors", "no-capture-data", "not-running"].map((s) => `mlp-dev-serverless-monitor-${s}`));
+        assert.deepStrictEqual(
+            Object.keys(alarms).sort(),
+            ["duration", "errors", "no-capture-data", "not-running"].map((s) => `mlp-dev-serverless-monitor-${s}`),
+        );
         for (const a of Object.values(alarms)) {
             assert.deepStrictEqual(a.alarmActions, [TOPIC]);
             assert.ok(!String(a.metricName).startsWith("feature_baseline_drift_"), "drift alarms stay in ModelMonitorSchedule");
@@ -231,10 +303,22 @@ describe("ServerlessMonitor", function () {
         const run = alarms[`${fn}-not-running`];
         assert.deepStrictEqual(
             [run.namespace, run.metricName, run.dimensions, run.period, run.evaluationPeriods, run.comparisonOperator, run.threshold, run.treatMissingData],
-            ["mlplatform/ServerlessMonitor", "MonitorRun", { Endpoint: "mlp-dev-endpoint", MonitoringSchedule: "mlp-dev-data-quality" }, 3600, 2, "LessThanThreshold", 1, "breaching"],
+            [
+                "mlplatform/ServerlessMonitor",
+                "MonitorRun",
+                { Endpoint: "mlp-dev-endpoint", MonitoringSchedule: "mlp-dev-data-quality" },
+                3600,
+                2,
+                "LessThanThreshold",
+                1,
+                "breaching",
+            ],
         );
         const nodata = alarms[`${fn}-no-capture-data`];
-        assert.deepStrictEqual([nodata.metricName, nodata.evaluationPeriods, nodata.comparisonOperator, nodata.threshold], ["NoCaptureData", 2, "GreaterThanOrEqualToThreshold", 1]);
+        assert.deepStrictEqual(
+            [nodata.metricName, nodata.evaluationPeriods, nodata.comparisonOperator, nodata.threshold],
+            ["NoCaptureData", 2, "GreaterThanOrEqualToThreshold", 1],
+        );
     });
 
     it("registers endpointName (what monitoring-coverage reads) and other outputs", async () => {
@@ -242,23 +326,39 @@ describe("ServerlessMonitor", function () {
         await mocks.settle();
         const out = await new Promise<string>((r) => c.endpointName.apply(r));
         assert.strictEqual(out, "mlp-dev-endpoint");
-        assert.strictEqual(await new Promise<string>((r) => c.reportsS3Uri.apply(r)), "s3://mlp-dev-monitoring-0a1b/reports/data-quality/mlp-dev-endpoint/mlp-dev-data-quality/");
+        assert.strictEqual(
+            await new Promise<string>((r) => c.reportsS3Uri.apply(r)),
+            "s3://mlp-dev-monitoring-0a1b/reports/data-quality/mlp-dev-endpoint/mlp-dev-data-quality/",
+        );
     });
 
     it("rejects bad arguments naming each problem", () => {
         assert.throws(
             () => new ServerlessMonitor("bad", args({ timeoutSeconds: 1200, memoryMb: 512, logRetentionDays: 0, scheduleExpression: "every hour" })),
             (e: Error) => {
-                for (const m of [/timeoutSeconds 1200 must be 60\.\.900/, /memoryMb 512 must be 1024\.\.10240/, /logRetentionDays 0 must be one of/, /scheduleExpression "every hour" must be rate/]) assert.match(e.message, m);
+                for (const m of [
+                    /timeoutSeconds 1200 must be 60\.\.900/,
+                    /memoryMb 512 must be 1024\.\.10240/,
+                    /logRetentionDays 0 must be one of/,
+                    /scheduleExpression "every hour" must be rate/,
+                ])
+                    assert.match(e.message, m);
                 return true;
             },
         );
-        assert.throws(() => new ServerlessMonitor("bad2", args({ region: "xx-east-9" })), /no built-in Lambda Insights layer for region xx-east-9; pass insightsLayerArn/);
-        assert.throws(() => new ServerlessMonitor("bad3", args({ captureBucket: { name: "b", prefix: "data*" } })), /captureBucket\.prefix "data\*" must not contain wildcards/);
+        assert.throws(
+            () => new ServerlessMonitor("bad2", args({ region: "xx-east-9" })),
+            /no built-in Lambda Insights layer for region xx-east-9; pass insightsLayerArn/,
+        );
+        assert.throws(
+            () => new ServerlessMonitor("bad3", args({ captureBucket: { name: "b", prefix: "data*" } })),
+            /captureBucket\.prefix "data\*" must not contain wildcards/,
+        );
     });
 
     it("Insights layer table and overrides; schedule periods", () => {
-        for (const [region, arn] of Object.entries(LAMBDA_INSIGHTS_LAYERS_X86_64)) assert.match(arn, new RegExp(`^arn:aws:lambda:${region}:\\d{12}:layer:LambdaInsightsExtension:\\d+$`));
+        for (const [region, arn] of Object.entries(LAMBDA_INSIGHTS_LAYERS_X86_64))
+            assert.match(arn, new RegExp(`^arn:aws:lambda:${region}:\\d{12}:layer:LambdaInsightsExtension:\\d+$`));
         const eu = "arn:aws:lambda:eu-west-1:580247275435:layer:LambdaInsightsExtension-Arm64:5";
         assert.strictEqual(insightsLayerArn("eu-west-1", "arm64", eu), eu);
         assert.throws(() => insightsLayerArn("us-east-1", "arm64", eu), /region eu-west-1, the function in us-east-1/);
@@ -281,12 +381,18 @@ describe("ServerlessMonitor under the policy pack", function () {
     it("monitoring-coverage accepts it as the endpoint's monitor (and flags the endpoint without it)", async () => {
         const without = inputsFromRun(await runProgram(program(false), { stack: "dev" }));
         const o1 = await runStackPolicy(monitoringCoverage, without, coverageConfig);
-        assert.ok(o1.violations.some((v) => /no monitor/.test(v.message)), "control: unmonitored endpoint is flagged");
+        assert.ok(
+            o1.violations.some((v) => /no monitor/.test(v.message)),
+            "control: unmonitored endpoint is flagged",
+        );
 
         const inputs = inputsFromRun(await runProgram(program(true), { stack: "dev" }));
         const o2 = await runStackPolicy(monitoringCoverage, inputs, coverageConfig);
         assert.strictEqual(o2.status, "evaluated");
-        assert.deepStrictEqual(o2.violations.map((v) => v.message), []);
+        assert.deepStrictEqual(
+            o2.violations.map((v) => v.message),
+            [],
+        );
         // Both recognitions hold on their own. The Lambda tag:
         const fn = inputs.find((i) => i.type === SM.lambda)!;
         assert.strictEqual((fn.props.tags as Record<string, string>)[POLICY_TAG], "mlp-dev-endpoint");

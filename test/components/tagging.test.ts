@@ -27,12 +27,20 @@ describe("tagging strategy", () => {
     });
 
     it("builds exemption tags only with a reason AWS accepts as a tag value", () => {
-        assert.deepStrictEqual(exemption("least-privilege-iam", { reason: "AWS only accepts any resource for this action", approver: "sec@example.com", ticket: "SEC-9", expires: "2027-01-31" }), {
-            "mlplatform:policy-exemption:least-privilege-iam": "AWS only accepts any resource for this action",
-            "mlplatform:policy-exemption:least-privilege-iam:approver": "sec@example.com",
-            "mlplatform:policy-exemption:least-privilege-iam:ticket": "SEC-9",
-            "mlplatform:policy-exemption:least-privilege-iam:expires": "2027-01-31",
-        });
+        assert.deepStrictEqual(
+            exemption("least-privilege-iam", {
+                reason: "AWS only accepts any resource for this action",
+                approver: "sec@example.com",
+                ticket: "SEC-9",
+                expires: "2027-01-31",
+            }),
+            {
+                "mlplatform:policy-exemption:least-privilege-iam": "AWS only accepts any resource for this action",
+                "mlplatform:policy-exemption:least-privilege-iam:approver": "sec@example.com",
+                "mlplatform:policy-exemption:least-privilege-iam:ticket": "SEC-9",
+                "mlplatform:policy-exemption:least-privilege-iam:expires": "2027-01-31",
+            },
+        );
     });
 });
 

@@ -72,7 +72,16 @@ describe("component type tokens", function () {
             }
         }
         // The eight renamed from the old `mlplatform:components:*` scheme.
-        assert.deepEqual(Object.keys(PREVIOUS_COMPONENT_TYPES).sort(), ["Alerts", "AuditTrail", "CiReadOnlyRole", "CostGuardrails", "DetectiveControls", "ModelEndpoint", "ModelMonitorSchedule", "Observability"]);
+        assert.deepEqual(Object.keys(PREVIOUS_COMPONENT_TYPES).sort(), [
+            "Alerts",
+            "AuditTrail",
+            "CiReadOnlyRole",
+            "CostGuardrails",
+            "DetectiveControls",
+            "ModelEndpoint",
+            "ModelMonitorSchedule",
+            "Observability",
+        ]);
     });
 
     it("withPreviousTypes keeps the caller's options and aliases, and adds one type alias per old token", () => {
@@ -116,24 +125,39 @@ describe("component type tokens", function () {
         it("registers every component under a current token, and creates every renamed component (so the alias checks below run)", () => {
             const components = regs.filter((r) => !r.custom && r.type.startsWith("mlplatform:"));
             const known = new Set<string>(Object.values(COMPONENT_TYPES));
-            assert.deepEqual([...new Set(components.map((r) => r.type))].filter((t) => !known.has(t)), [], "add the token to COMPONENT_TYPES (contracts/type-tokens.ts)");
+            assert.deepEqual(
+                [...new Set(components.map((r) => r.type))].filter((t) => !known.has(t)),
+                [],
+                "add the token to COMPONENT_TYPES (contracts/type-tokens.ts)",
+            );
             const renamed = Object.keys(PREVIOUS_COMPONENT_TYPES) as ComponentName[];
-            assert.deepEqual(renamed.filter((n) => !components.some((r) => r.type === COMPONENT_TYPES[n])), []);
+            assert.deepEqual(
+                renamed.filter((n) => !components.some((r) => r.type === COMPONENT_TYPES[n])),
+                [],
+            );
         });
 
         for (const name of Object.keys(COMPONENT_TYPES) as ComponentName[]) {
             const olds = PREVIOUS_COMPONENT_TYPES[name] ?? [];
-            it(olds.length ? `${name}: registered as ${COMPONENT_TYPES[name]} with an alias of its old type ${olds.join(", ")}` : `${name}: registered as ${COMPONENT_TYPES[name]}, no type alias (never renamed)`, function () {
-                const mine = regs.filter((r) => r.type === COMPONENT_TYPES[name]);
-                if (mine.length === 0 && olds.length === 0) return this.skip(); // opt-in, not in the prod stack: see the source check
-                assert.ok(mine.length > 0);
-                for (const r of mine) assert.deepEqual(r.aliasTypes, [...olds], `${r.type} ${r.name}`);
-            });
+            it(
+                olds.length
+                    ? `${name}: registered as ${COMPONENT_TYPES[name]} with an alias of its old type ${olds.join(", ")}`
+                    : `${name}: registered as ${COMPONENT_TYPES[name]}, no type alias (never renamed)`,
+                function () {
+                    const mine = regs.filter((r) => r.type === COMPONENT_TYPES[name]);
+                    if (mine.length === 0 && olds.length === 0) return this.skip(); // opt-in, not in the prod stack: see the source check
+                    assert.ok(mine.length > 0);
+                    for (const r of mine) assert.deepEqual(r.aliasTypes, [...olds], `${r.type} ${r.name}`);
+                },
+            );
         }
 
         it("only components carry a platform type alias: children inherit theirs from the parent (the engine derives them)", () => {
             // (Resources of the AWS provider may carry the provider SDK's own aliases, e.g. aws.s3.Bucket <- BucketV2.)
-            assert.deepEqual(regs.filter((r) => r.custom && r.aliasTypes.some((t) => t.startsWith("mlplatform:"))).map((r) => `${r.type} ${r.name}`), []);
+            assert.deepEqual(
+                regs.filter((r) => r.custom && r.aliasTypes.some((t) => t.startsWith("mlplatform:"))).map((r) => `${r.type} ${r.name}`),
+                [],
+            );
         });
     });
 

@@ -21,9 +21,16 @@ describe("generated reference docs", () => {
 
     it("every config key the parser reads has a meaning, and every meaning belongs to a key", () => {
         const keys = configKeys().keys.map((k) => k.key);
-        assert.deepEqual(keys.filter((k) => !CONFIG_MEANINGS[k]), []);
-        assert.deepEqual(Object.keys(CONFIG_MEANINGS).filter((k) => !keys.includes(k)), []);
-        for (const k of ["budget.monthlyLimitUsd", "security.ciOidcSubject", "environment"]) assert.ok(configKeys().keys.find((x) => x.key === k)!.required, `${k} is required`);
+        assert.deepEqual(
+            keys.filter((k) => !CONFIG_MEANINGS[k]),
+            [],
+        );
+        assert.deepEqual(
+            Object.keys(CONFIG_MEANINGS).filter((k) => !keys.includes(k)),
+            [],
+        );
+        for (const k of ["budget.monthlyLimitUsd", "security.ciOidcSubject", "environment"])
+            assert.ok(configKeys().keys.find((x) => x.key === k)!.required, `${k} is required`);
     });
 
     it("docs/components.md has a section for every component, with its token", () => {
@@ -41,7 +48,13 @@ describe("generated reference docs", () => {
         const rows = outputRows();
         const documented = new Set(rows.map((r) => r.key));
         const real = JSON.parse(fs.readFileSync(path.join(ROOT, "test", "fixtures", "stack-outputs-dev.json"), "utf8")) as Record<string, unknown>;
-        assert.deepEqual(Object.keys(real).filter((k) => !documented.has(k)), []);
-        assert.deepEqual(rows.filter((r) => !r.meaning).map((r) => r.key), []);
+        assert.deepEqual(
+            Object.keys(real).filter((k) => !documented.has(k)),
+            [],
+        );
+        assert.deepEqual(
+            rows.filter((r) => !r.meaning).map((r) => r.key),
+            [],
+        );
     });
 });

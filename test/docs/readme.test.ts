@@ -63,7 +63,8 @@ describe("README", function () {
     });
 
     it("has the two commands of the quick start, the four reports, a curl and --teardown", () => {
-        for (const c of ["./build_ml_environment.sh", "npm test", "./build_ml_environment.sh --teardown"]) assert.ok(cmds.includes(c), `${c} missing from README's commands`);
+        for (const c of ["./build_ml_environment.sh", "npm test", "./build_ml_environment.sh --teardown"])
+            assert.ok(cmds.includes(c), `${c} missing from README's commands`);
         for (const r of ["eda", "tuning", "evaluation", "monitoring"]) assert.ok(README.includes(`reports/${r}.html`), r);
         assert.ok(cmds.some((c) => c.startsWith("curl ")));
     });
@@ -112,7 +113,9 @@ describe("README", function () {
         } finally {
             fs.rmSync(tmp, { recursive: true, force: true });
         }
-        console.log(`      ran ${ran.length}: ${ran.join(" | ")}\n      arguments checked ${checked.length}: ${checked.join(" | ")}\n      not run ${skipped.length}: ${skipped.join(" | ")}`);
+        console.log(
+            `      ran ${ran.length}: ${ran.join(" | ")}\n      arguments checked ${checked.length}: ${checked.join(" | ")}\n      not run ${skipped.length}: ${skipped.join(" | ")}`,
+        );
         assert.ok(ran.length >= 4);
     });
 

@@ -46,12 +46,27 @@ describe("gate: export validation (versions, urn/type, empty, secrets)", functio
     });
 
     it("refuses v2, v99 and versionless documents with a message that says what to do", () => {
-        assert.match(thrown(() => readExportDocument({ ...fixture(), version: 2 }, "old.json")), /old\.json: checkpoint version 2 is not supported \(only 3 and 4\); it was written by an old Pulumi CLI: run 'pulumi stack export'/);
-        assert.match(thrown(() => readExportDocument({ ...fixture(), version: 99 }, "new.json")), /new\.json: checkpoint version 99 is not supported \(only 3 and 4\); it is newer than this gate understands/);
+        assert.match(
+            thrown(() => readExportDocument({ ...fixture(), version: 2 }, "old.json")),
+            /old\.json: checkpoint version 2 is not supported \(only 3 and 4\); it was written by an old Pulumi CLI: run 'pulumi stack export'/,
+        );
+        assert.match(
+            thrown(() => readExportDocument({ ...fixture(), version: 99 }, "new.json")),
+            /new\.json: checkpoint version 99 is not supported \(only 3 and 4\); it is newer than this gate understands/,
+        );
         const { version: _v, ...noVersion } = fixture();
-        assert.match(thrown(() => readExportDocument(noVersion, "bare.json")), /bare\.json: no "version" field, so this is not a 'pulumi stack export' document/);
-        assert.match(thrown(() => readExportDocument([], "arr.json")), /arr\.json: not a stack export/);
-        assert.match(thrown(() => readExportDocument({ version: 3 }, "nodeploy.json")), /no "deployment" object/);
+        assert.match(
+            thrown(() => readExportDocument(noVersion, "bare.json")),
+            /bare\.json: no "version" field, so this is not a 'pulumi stack export' document/,
+        );
+        assert.match(
+            thrown(() => readExportDocument([], "arr.json")),
+            /arr\.json: not a stack export/,
+        );
+        assert.match(
+            thrown(() => readExportDocument({ version: 3 }, "nodeploy.json")),
+            /no "deployment" object/,
+        );
     });
 
     it("names each malformed resource by its index: missing type, missing urn, bad urn, type that disagrees with the urn", () => {
@@ -73,11 +88,20 @@ describe("gate: export validation (versions, urn/type, empty, secrets)", functio
     it("an empty export (no resources, or only the stack) is an error that says the stack was never deployed or was destroyed", () => {
         const doc = fixture();
         const empty = { ...doc, deployment: { ...doc.deployment, resources: [] } };
-        assert.match(thrown(() => readExportDocument(empty, "empty.json")), /empty\.json: the export has no resources \(deployment\.resources is empty\): the stack was never deployed or has been destroyed/);
+        assert.match(
+            thrown(() => readExportDocument(empty, "empty.json")),
+            /empty\.json: the export has no resources \(deployment\.resources is empty\): the stack was never deployed or has been destroyed/,
+        );
         const { resources: _r, ...noResources } = doc.deployment;
-        assert.match(thrown(() => readExportDocument({ ...doc, deployment: noResources }, "none.json")), /the export has no resources/);
+        assert.match(
+            thrown(() => readExportDocument({ ...doc, deployment: noResources }, "none.json")),
+            /the export has no resources/,
+        );
         const onlyStack = { ...doc, deployment: { ...doc.deployment, resources: doc.deployment.resources.filter((r) => r.type === "pulumi:pulumi:Stack") } };
-        assert.match(thrown(() => readExportDocument(onlyStack, "stackonly.json")), /the export has no resources \(only the stack itself\)/);
+        assert.match(
+            thrown(() => readExportDocument(onlyStack, "stackonly.json")),
+            /the export has no resources \(only the stack itself\)/,
+        );
     });
 
     describe("secrets", () => {
@@ -113,7 +137,10 @@ describe("gate: export validation (versions, urn/type, empty, secrets)", functio
 
         it("a policy that needs the secret's value is 'not evaluated' for that resource (neither passed nor failed)", () => {
             const ne = report.notEvaluated.filter((n) => n.urn === modelUrn);
-            assert.deepEqual(ne.map((n) => n.policy), ["network-isolation"]);
+            assert.deepEqual(
+                ne.map((n) => n.policy),
+                ["network-isolation"],
+            );
             assert.equal(report.violations.filter((v) => v.urn === modelUrn && v.policy === "network-isolation").length, 0);
         });
 

@@ -107,7 +107,11 @@ describe("gate: stack export path", function () {
         const providers = new Set(rs.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => `${r.urn}::${r.id}`));
         for (const r of rs) {
             if (r.provider) assert.ok(providers.has(r.provider), `${r.urn} -> ${r.provider}`);
-            if (r.parent) assert.ok(rs.some((p) => p.urn === r.parent), `${r.urn} parent ${r.parent}`);
+            if (r.parent)
+                assert.ok(
+                    rs.some((p) => p.urn === r.parent),
+                    `${r.urn} parent ${r.parent}`,
+                );
             if (r.custom) assert.equal(typeof r.id, "string");
         }
         const file = writeTmp(dir, "prod.json", doc);
@@ -152,13 +156,10 @@ describe("gate: stack export path", function () {
         doc.deployment.resources = doc.deployment.resources.filter((r) => r.type !== "aws:budgets/budget:Budget");
         const report = await checkExport(writeTmp(dir, "no-budget.json", doc), "prod");
         const added = report.violations.filter((v) => !prod.report.violations.some((b) => b.policy === v.policy && b.message === v.message));
-        assert.deepEqual(
-            added.map((v) => [v.policy, v.enforcementLevel, v.urn ?? null]).sort(),
-            [
-                ["cost-within-budget", "mandatory", null],
-                ["monitoring-coverage", "mandatory", null],
-            ],
-        );
+        assert.deepEqual(added.map((v) => [v.policy, v.enforcementLevel, v.urn ?? null]).sort(), [
+            ["cost-within-budget", "mandatory", null],
+            ["monitoring-coverage", "mandatory", null],
+        ]);
         assert.match(added.find((v) => v.policy === "monitoring-coverage")!.message, /no AWS Budget \(aws:budgets\/budget:Budget\) in the stack/);
         assert.match(added.find((v) => v.policy === "cost-within-budget")!.message, /no budget/);
     });
@@ -169,12 +170,23 @@ describe("gate: stack export path", function () {
         const { stack, inputs } = inputsFromExport(FIXTURE);
         assert.equal(stack, "prod");
         const types = new Set(inputs.map((i) => i.type));
-        for (const t of ["aws:sagemaker/endpoint:Endpoint", "aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:iam/role:Role", "aws:budgets/budget:Budget", "aws:cloudtrail/trail:Trail"]) assert.ok(types.has(t), t);
+        for (const t of [
+            "aws:sagemaker/endpoint:Endpoint",
+            "aws:s3/bucket:Bucket",
+            "aws:kms/key:Key",
+            "aws:iam/role:Role",
+            "aws:budgets/budget:Budget",
+            "aws:cloudtrail/trail:Trail",
+        ])
+            assert.ok(types.has(t), t);
         const report = await checkExport(FIXTURE, "prod");
         assert.equal(report.resources.length, doc.deployment.resources.length);
         // A stack export records no inputs for component resources: the awsx Vpc component's own inputs (NAT strategy,
         // subnet layout) cannot be judged from it (its recorded children are), so internet-paths does not evaluate it.
-        assert.deepEqual(report.notEvaluated.map((n) => `${n.policy} ${n.urn?.split("::").pop()}`), ["internet-paths network-vpc"]);
+        assert.deepEqual(
+            report.notEvaluated.map((n) => `${n.policy} ${n.urn?.split("::").pop()}`),
+            ["internet-paths network-vpc"],
+        );
     });
 
     describe("CLIs end to end", () => {
@@ -192,8 +204,16 @@ describe("gate: stack export path", function () {
             const runs: [string, string, string[]][] = [
                 ["plan-dev", "plan", ["--stack", "dev", "--json", f("plan.json"), "--sarif", f("plan.sarif"), "--outputs", f("outputs.json")]],
                 ["plan-bad-flag", "plan", ["--stack", "dev", "--frobnicate"]],
-                ["check-dev", "policy:check", ["--export", f("dev-export.json"), "--stack", "dev", "--json", f("check-dev.json"), "--sarif", f("check-dev.sarif")]],
-                ["check-insecure", "policy:check", ["--export", f("prod-insecure.json"), "--stack", "prod", "--json", f("check-bad.json"), "--sarif", f("check-bad.sarif")]],
+                [
+                    "check-dev",
+                    "policy:check",
+                    ["--export", f("dev-export.json"), "--stack", "dev", "--json", f("check-dev.json"), "--sarif", f("check-dev.sarif")],
+                ],
+                [
+                    "check-insecure",
+                    "policy:check",
+                    ["--export", f("prod-insecure.json"), "--stack", "prod", "--json", f("check-bad.json"), "--sarif", f("check-bad.sarif")],
+                ],
                 ["check-unreadable", "policy:check", ["--export", f("not-json.json"), "--stack", "prod"]],
             ];
             // Two at a time: the machine has two cores.
@@ -263,7 +283,9 @@ describe("gate: stack export path", function () {
             assert.match(v.message, /kmsMasterKeyId is not set/);
             const s = JSON.parse(fs.readFileSync(f("check-bad.sarif"), "utf8"));
             assertSarif(s, j.violations.length);
-            const r = s.runs[0].results.find((x: any) => x.ruleId === "encryption-at-rest-and-in-transit" && /alerts-topic$/.test(x.locations[0].logicalLocations[0].fullyQualifiedName));
+            const r = s.runs[0].results.find(
+                (x: any) => x.ruleId === "encryption-at-rest-and-in-transit" && /alerts-topic$/.test(x.locations[0].logicalLocations[0].fullyQualifiedName),
+            );
             assert.equal(r.level, "error");
         });
 

@@ -21,7 +21,8 @@ const URN = (type: string, name: string) => `urn:pulumi:prod::ml-platform::${typ
 function sampleReport(): GateReport {
     const flowMsg = "retentionInDays is not set (logs are kept forever)";
     const capMsg = "dataCaptureConfig is missing: the endpoint's requests and answers are not captured, so nothing can be monitored";
-    const priceMsg = "no price for ml.p4d.24xlarge in us-east-1 (endpoint-config): its cost is unknown, so the estimate $0.00/month is a lower bound - add the price to policies/data/sagemaker-prices.json";
+    const priceMsg =
+        "no price for ml.p4d.24xlarge in us-east-1 (endpoint-config): its cost is unknown, so the estimate $0.00/month is a lower bound - add the price to policies/data/sagemaker-prices.json";
     const lg = URN("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs");
     const ec = URN("aws:sagemaker/endpointConfiguration:EndpointConfiguration", "endpoint-config");
     const b = URN("aws:s3/bucket:Bucket", "datalake-access-logs");
@@ -36,12 +37,46 @@ function sampleReport(): GateReport {
             { urn: b, type: "aws:s3/bucket:Bucket", name: "datalake-access-logs" },
         ],
         violations: [
-            { policy: "monitoring-coverage", enforcementLevel: "advisory", severity: "high", urn: lg, type: "aws:cloudwatch/logGroup:LogGroup", name: "network-flow-logs", message: flowMsg, remediation: remediationFor(monitoringCoverage, flowMsg) },
-            { policy: "monitoring-coverage", enforcementLevel: "mandatory", severity: "high", urn: ec, type: "aws:sagemaker/endpointConfiguration:EndpointConfiguration", name: "endpoint-config", message: capMsg, remediation: remediationFor(monitoringCoverage, capMsg) },
-            { policy: "cost-within-budget", enforcementLevel: "mandatory", severity: "medium", message: priceMsg, remediation: remediationFor(costWithinBudget, priceMsg) },
+            {
+                policy: "monitoring-coverage",
+                enforcementLevel: "advisory",
+                severity: "high",
+                urn: lg,
+                type: "aws:cloudwatch/logGroup:LogGroup",
+                name: "network-flow-logs",
+                message: flowMsg,
+                remediation: remediationFor(monitoringCoverage, flowMsg),
+            },
+            {
+                policy: "monitoring-coverage",
+                enforcementLevel: "mandatory",
+                severity: "high",
+                urn: ec,
+                type: "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
+                name: "endpoint-config",
+                message: capMsg,
+                remediation: remediationFor(monitoringCoverage, capMsg),
+            },
+            {
+                policy: "cost-within-budget",
+                enforcementLevel: "mandatory",
+                severity: "medium",
+                message: priceMsg,
+                remediation: remediationFor(costWithinBudget, priceMsg),
+            },
         ],
         exemptions: [
-            { policyName: "s3-encryption-and-tls", urn: b, name: "datalake-access-logs", type: "aws:s3/bucket:Bucket", reason: "S3 server access logging cannot deliver to SSE-KMS target buckets - SSE-S3 AES256 used instead", approver: "platform-security", expires: "2027-11-30", source: "tags", suppressed: ['encryption configuration datalake-access-logs uses sseAlgorithm "AES256" instead of aws:kms'] },
+            {
+                policyName: "s3-encryption-and-tls",
+                urn: b,
+                name: "datalake-access-logs",
+                type: "aws:s3/bucket:Bucket",
+                reason: "S3 server access logging cannot deliver to SSE-KMS target buckets - SSE-S3 AES256 used instead",
+                approver: "platform-security",
+                expires: "2027-11-30",
+                source: "tags",
+                suppressed: ['encryption configuration datalake-access-logs uses sseAlgorithm "AES256" instead of aws:kms'],
+            },
         ],
         notEvaluated: [],
         remediations: [],
@@ -51,8 +86,23 @@ function sampleReport(): GateReport {
             pricing: "onDemand",
             priceTableAsOf: "2026-11-27",
             items: [
-                { name: "endpoint-config", detail: "variant champion", instanceType: "ml.m5.xlarge", instanceCount: 2, hoursPerMonth: 730, hourlyPrice: 0.23, monthlyUsd: 335.8 } as never,
-                { name: "endpoint-config", detail: "variant challenger", instanceType: "ml.p4d.24xlarge", instanceCount: 1, hoursPerMonth: 730, monthlyUsd: 0 } as never,
+                {
+                    name: "endpoint-config",
+                    detail: "variant champion",
+                    instanceType: "ml.m5.xlarge",
+                    instanceCount: 2,
+                    hoursPerMonth: 730,
+                    hourlyPrice: 0.23,
+                    monthlyUsd: 335.8,
+                } as never,
+                {
+                    name: "endpoint-config",
+                    detail: "variant challenger",
+                    instanceType: "ml.p4d.24xlarge",
+                    instanceCount: 1,
+                    hoursPerMonth: 730,
+                    monthlyUsd: 0,
+                } as never,
             ],
             unpriced: 1,
             unknowns: [],
@@ -63,7 +113,11 @@ function sampleReport(): GateReport {
             { policy: "cost-within-budget", enforcementLevel: "mandatory", severity: "medium", violations: 1, exempted: 0, notEvaluated: 0 },
             { policy: "s3-encryption-and-tls", enforcementLevel: "mandatory", severity: "high", violations: 0, exempted: 1, notEvaluated: 0 },
         ],
-        sources: { [lg]: { file: "components/network.ts", line: 335 }, [ec]: { file: "components/endpoint.ts", line: 240 }, [b]: { file: "components/datalake.ts", line: 206 } },
+        sources: {
+            [lg]: { file: "components/network.ts", line: 335 },
+            [ec]: { file: "components/endpoint.ts", line: 240 },
+            [b]: { file: "components/datalake.ts", line: 206 },
+        },
     };
 }
 
@@ -102,13 +156,22 @@ describe("gate report for people", () => {
         const s = sarifReport(sampleReport()) as any;
         const results = s.runs[0].results;
         const flow = results.find((x: any) => /network-flow-logs/.test(x.message.text));
-        assert.deepEqual(flow.locations[0].physicalLocation, { artifactLocation: { uri: "components/network.ts", uriBaseId: "%SRCROOT%" }, region: { startLine: 335 } });
+        assert.deepEqual(flow.locations[0].physicalLocation, {
+            artifactLocation: { uri: "components/network.ts", uriBaseId: "%SRCROOT%" },
+            region: { startLine: 335 },
+        });
         assert.equal(flow.level, "warning");
         const stackWide = results.find((x: any) => x.ruleId === "cost-within-budget");
         assert.equal(stackWide.locations[0].physicalLocation.artifactLocation.uri, "infra/program.ts");
         const sup = results.filter((x: any) => x.suppressions);
         assert.equal(sup.length, 1);
-        assert.deepEqual(sup[0].suppressions, [{ kind: "inSource", status: "accepted", justification: "S3 server access logging cannot deliver to SSE-KMS target buckets - SSE-S3 AES256 used instead" }]);
+        assert.deepEqual(sup[0].suppressions, [
+            {
+                kind: "inSource",
+                status: "accepted",
+                justification: "S3 server access logging cannot deliver to SSE-KMS target buckets - SSE-S3 AES256 used instead",
+            },
+        ]);
         assert.equal(sup[0].locations[0].physicalLocation.region.startLine, 206);
     });
 
@@ -119,7 +182,10 @@ describe("gate report for people", () => {
 
     it("a real run: a flow-log group without retention gets the retention fix and its line in components/network.ts", async function () {
         this.timeout(120_000);
-        const { report } = await runGate({ stack: "dev", transformations: [on("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs", (p) => ({ ...p, retentionInDays: undefined }))] });
+        const { report } = await runGate({
+            stack: "dev",
+            transformations: [on("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs", (p) => ({ ...p, retentionInDays: undefined }))],
+        });
         const v = report.violations.find((x) => x.policy === "monitoring-coverage" && x.name === "network-flow-logs");
         assert.ok(v, JSON.stringify(report.violations.map((x) => [x.policy, x.name, x.message])));
         assert.match(v.remediation, /retentionInDays on the log group/);

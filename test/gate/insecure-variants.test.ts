@@ -68,11 +68,17 @@ interface Group {
     extra?: { id: string; check: (ctx: { report: GateReport; run: ProgramRun; added: GateViolation[]; baseline: GateReport }) => void | Promise<void> }[];
 }
 
-const setIn = (raw: RawConfig, key: string, change: (v: Props) => Props): RawConfig => ({ ...raw, [`mlplatform:${key}`]: change({ ...((raw[`mlplatform:${key}`] as Props) ?? {}) }) });
+const setIn = (raw: RawConfig, key: string, change: (v: Props) => Props): RawConfig => ({
+    ...raw,
+    [`mlplatform:${key}`]: change({ ...((raw[`mlplatform:${key}`] as Props) ?? {}) }),
+});
 
 /** Replaces the statement with this Sid. */
 const statement = (sid: string, change: (s: Props) => Props) => (d: { Statement: Props[] }) => {
-    assert.ok(d.Statement.some((s) => s.Sid === sid), `statement ${sid} exists in the program's policy`);
+    assert.ok(
+        d.Statement.some((s) => s.Sid === sid),
+        `statement ${sid} exists in the program's policy`,
+    );
     return { ...d, Statement: d.Statement.map((s) => (s.Sid === sid ? change({ ...s }) : s)) };
 };
 
@@ -86,61 +92,157 @@ const GROUPS: Group[] = [
             on(T.sse, "datalake-raw", (p) => ({ ...p, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] })),
             on(T.rolePolicy, "datalake-curated-read-training", (p) => ({
                 ...p,
-                policy: doc(p.policy, (d) => ({ ...d, Statement: [...d.Statement, { Sid: "Everything", Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::mlp-prod-curated-*" }] })),
+                policy: doc(p.policy, (d) => ({
+                    ...d,
+                    Statement: [...d.Statement, { Sid: "Everything", Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::mlp-prod-curated-*" }],
+                })),
             })),
-            on(T.rolePolicy, "mlp-prod-model-deployment-ciDeploy", (p) => ({ ...p, policy: doc(p.policy, statement("PassOnlyTheHostingRole", (s) => ({ ...s, Resource: "*" }))) })),
+            on(T.rolePolicy, "mlp-prod-model-deployment-ciDeploy", (p) => ({
+                ...p,
+                policy: doc(
+                    p.policy,
+                    statement("PassOnlyTheHostingRole", (s) => ({ ...s, Resource: "*" })),
+                ),
+            })),
             on(T.role, "security-monitoring", (p) => ({
                 ...p,
                 assumeRolePolicy: doc(p.assumeRolePolicy, (d) => ({ ...d, Statement: d.Statement.map((s) => ({ ...s, Principal: "*" })) })),
             })),
-            on(T.key, "security-logs", (p) => ({ ...p, policy: doc(p.policy, (d) => ({ ...d, Statement: [...d.Statement, { Sid: "Anyone", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Decrypt", Resource: "*" }] })) })),
+            on(T.key, "security-logs", (p) => ({
+                ...p,
+                policy: doc(p.policy, (d) => ({
+                    ...d,
+                    Statement: [...d.Statement, { Sid: "Anyone", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Decrypt", Resource: "*" }],
+                })),
+            })),
             on(T.endpointConfig, "endpoint-config", (p) => ({ ...p, kmsKeyArn: undefined })),
             on(T.ingress, "network-endpoints-from-vpc", (p) => ({ ...p, cidrIpv4: "0.0.0.0/0" })),
             on(T.logGroup, "observability-monitor-logs", (p) => ({ ...p, tags: withTags(p.tags, { Environment: "dev" }) })),
             on(T.logGroup, "observability-endpoint-logs", (p) => ({ ...p, retentionInDays: undefined })),
             on(T.trail, "audit-trail", (p) => ({ ...p, enableLogFileValidation: false })),
             on(T.model, "endpoint-variant-champion", (p) => ({ ...p, enableNetworkIsolation: false })),
-            on(T.featureGroup, "featurestore-adult-census", (p) => ({ ...p, onlineStoreConfig: nested<Props>(p.onlineStoreConfig, (o) => ({ ...o, securityConfig: undefined })) })),
+            on(T.featureGroup, "featurestore-adult-census", (p) => ({
+                ...p,
+                onlineStoreConfig: nested<Props>(p.onlineStoreConfig, (o) => ({ ...o, securityConfig: undefined })),
+            })),
             // Required tags gone twice over: the topic's own tags (written by the program's tag transformation) AND
             // the provider's default tags.
             on(T.topic, "alerts-topic", (p) => ({ ...p, tags: undefined })),
             on(T.provider, "platform", (p) => ({ ...p, defaultTags: undefined })),
         ],
         expect: [
-            { id: "bucket with SSE-S3 (AES256) instead of SSE-KMS", policy: "s3-encryption-and-tls", type: T.bucket, name: "datalake-raw", message: /AES256|aws:kms|KMS/ },
+            {
+                id: "bucket with SSE-S3 (AES256) instead of SSE-KMS",
+                policy: "s3-encryption-and-tls",
+                type: T.bucket,
+                name: "datalake-raw",
+                message: /AES256|aws:kms|KMS/,
+            },
             { id: "role policy granting s3:*", policy: "least-privilege-iam", type: T.rolePolicy, name: "datalake-curated-read-training", message: /s3:\*/ },
-            { id: "iam:PassRole on Resource \"*\"", policy: "least-privilege-iam", type: T.rolePolicy, name: "mlp-prod-model-deployment-ciDeploy", message: /iam:PassRole on \*/ },
-            { id: "role trust policy with Principal \"*\"", policy: "least-privilege-iam", type: T.role, name: "security-monitoring", message: /\*/ },
+            {
+                id: 'iam:PassRole on Resource "*"',
+                policy: "least-privilege-iam",
+                type: T.rolePolicy,
+                name: "mlp-prod-model-deployment-ciDeploy",
+                message: /iam:PassRole on \*/,
+            },
+            { id: 'role trust policy with Principal "*"', policy: "least-privilege-iam", type: T.role, name: "security-monitoring", message: /\*/ },
             { id: "KMS key policy with a wildcard principal", policy: "least-privilege-iam", type: T.key, name: "security-logs", message: /principal|\*/i },
-            { id: "endpoint config without a KMS key", policy: "encryption-at-rest-and-in-transit", type: T.endpointConfig, name: "endpoint-config", message: /kmsKeyArn is not set/ },
-            { id: "security-group ingress from 0.0.0.0/0", policy: "network-isolation", type: T.ingress, name: "network-endpoints-from-vpc", message: /0\.0\.0\.0\/0/ },
-            { id: "wrong Environment tag value (dev in prod)", policy: "required-tags", type: T.logGroup, name: "observability-monitor-logs", message: /Environment/ },
-            { id: "log group without retention", policy: "monitoring-coverage", type: T.logGroup, name: "observability-endpoint-logs", message: /retentionInDays is not set/ },
+            {
+                id: "endpoint config without a KMS key",
+                policy: "encryption-at-rest-and-in-transit",
+                type: T.endpointConfig,
+                name: "endpoint-config",
+                message: /kmsKeyArn is not set/,
+            },
+            {
+                id: "security-group ingress from 0.0.0.0/0",
+                policy: "network-isolation",
+                type: T.ingress,
+                name: "network-endpoints-from-vpc",
+                message: /0\.0\.0\.0\/0/,
+            },
+            {
+                id: "wrong Environment tag value (dev in prod)",
+                policy: "required-tags",
+                type: T.logGroup,
+                name: "observability-monitor-logs",
+                message: /Environment/,
+            },
+            {
+                id: "log group without retention",
+                policy: "monitoring-coverage",
+                type: T.logGroup,
+                name: "observability-endpoint-logs",
+                message: /retentionInDays is not set/,
+            },
             { id: "trail without log-file validation", policy: "monitoring-coverage", message: /no CloudTrail trail has enableLogFileValidation: true/ },
-            { id: "model without network isolation", policy: "network-isolation", type: T.model, name: "endpoint-variant-champion", message: /enableNetworkIsolation/ },
-            { id: "feature group online store without KMS", policy: "encryption-at-rest-and-in-transit", type: T.featureGroup, name: "featurestore-adult-census", message: /onlineStoreConfig\.securityConfig\.kmsKeyId is not set/ },
-            { id: "missing required tags (resource tags and provider default tags removed)", policy: "required-tags", type: T.topic, name: "alerts-topic", message: /Project|Environment|Owner|CostCenter|DataClassification/ },
+            {
+                id: "model without network isolation",
+                policy: "network-isolation",
+                type: T.model,
+                name: "endpoint-variant-champion",
+                message: /enableNetworkIsolation/,
+            },
+            {
+                id: "feature group online store without KMS",
+                policy: "encryption-at-rest-and-in-transit",
+                type: T.featureGroup,
+                name: "featurestore-adult-census",
+                message: /onlineStoreConfig\.securityConfig\.kmsKeyId is not set/,
+            },
+            {
+                id: "missing required tags (resource tags and provider default tags removed)",
+                policy: "required-tags",
+                type: T.topic,
+                name: "alerts-topic",
+                message: /Project|Environment|Owner|CostCenter|DataClassification/,
+            },
         ],
         sideEffects: [
-            { policy: "resource-policy-external-access", type: T.key, name: "security-logs", message: /lets anyone outside the account do kms:Decrypt/, level: "mandatory", why: "a wildcard principal on a key policy is also external access (Access Analyzer view)" },
-            { policy: "iam-privilege-escalation", type: T.rolePolicy, name: "mlp-prod-model-deployment-ciDeploy", message: /privilege escalation iam:PassRole on \*/, level: "mandatory", why: "iam:PassRole on every role is also privilege escalation" },
+            {
+                policy: "resource-policy-external-access",
+                type: T.key,
+                name: "security-logs",
+                message: /lets anyone outside the account do kms:Decrypt/,
+                level: "mandatory",
+                why: "a wildcard principal on a key policy is also external access (Access Analyzer view)",
+            },
+            {
+                policy: "iam-privilege-escalation",
+                type: T.rolePolicy,
+                name: "mlp-prod-model-deployment-ciDeploy",
+                message: /privilege escalation iam:PassRole on \*/,
+                level: "mandatory",
+                why: "iam:PassRole on every role is also privilege escalation",
+            },
         ],
     },
     {
         title: "prod program, group 2",
         stack: "prod",
         transformations: () => [
-            on(T.sse, "datalake-curated", (p) => ({ ...p, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }] })),
+            on(T.sse, "datalake-curated", (p) => ({
+                ...p,
+                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }],
+            })),
             on(T.rolePolicy, "mlp-prod-model-deployment-pipeline", (p) => ({
                 ...p,
-                policy: doc(p.policy, (d) => ({ ...d, Statement: d.Statement.map((s) => (JSON.stringify(s.Action).includes("iam:PassRole") ? { ...s, Condition: undefined } : s)) })),
+                policy: doc(p.policy, (d) => ({
+                    ...d,
+                    Statement: d.Statement.map((s) => (JSON.stringify(s.Action).includes("iam:PassRole") ? { ...s, Condition: undefined } : s)),
+                })),
             })),
-            alsoDeclare(T.role, "security-hosting", (p) => roleAttachment("variant-hosting-admin", p.name ?? "mlp-prod-hosting", "arn:aws:iam::aws:policy/AdministratorAccess")),
+            alsoDeclare(T.role, "security-hosting", (p) =>
+                roleAttachment("variant-hosting-admin", p.name ?? "mlp-prod-hosting", "arn:aws:iam::aws:policy/AdministratorAccess"),
+            ),
             on(T.role, "security-processing", (p) => ({ ...p, managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"] })),
             on(T.endpointConfig, "endpoint-config", (p) => ({
                 ...p,
                 dataCaptureConfig: nested<Props>(p.dataCaptureConfig, (c) => ({ ...c, kmsKeyId: undefined })),
-                productionVariants: nested<Props[]>(p.productionVariants, (vs) => vs.map((v) => (v.variantName === "challenger" ? { ...v, initialInstanceCount: 1 } : v))),
+                productionVariants: nested<Props[]>(p.productionVariants, (vs) =>
+                    vs.map((v) => (v.variantName === "challenger" ? { ...v, initialInstanceCount: 1 } : v)),
+                ),
             })),
             on(T.ingress, "network-jobs-from-self", (p) => ({ ...p, referencedSecurityGroupId: undefined, cidrIpv6: "::/0" })),
             on(T.logGroup, "serverless-monitor-logs", (p) => ({ ...p, kmsKeyId: undefined })),
@@ -152,20 +254,75 @@ const GROUPS: Group[] = [
             on(T.key, "security-artifacts", (p) => ({ ...p, enableKeyRotation: false })),
         ],
         expect: [
-            { id: "bucket with SSE-KMS but the AWS-managed key (no customer-managed key)", policy: "s3-encryption-and-tls", type: T.bucket, name: "datalake-curated", message: /kms|KMS/ },
-            { id: "iam:PassRole without iam:PassedToService", policy: "least-privilege-iam", type: T.rolePolicy, name: "mlp-prod-model-deployment-pipeline", message: /without an iam:PassedToService condition/ },
-            { id: "AdministratorAccess attached to a role", policy: "least-privilege-iam", type: T.attachment, name: "variant-hosting-admin", message: /AdministratorAccess/ },
-            { id: "AWS-managed *FullAccess policy on a role", policy: "least-privilege-iam", type: T.role, name: "security-processing", message: /AmazonSageMakerFullAccess/ },
-            { id: "data capture without kmsKeyId", policy: "encryption-at-rest-and-in-transit", type: T.endpointConfig, name: "endpoint-config", message: /dataCaptureConfig\.kmsKeyId is not set/ },
-            { id: "single-instance production variant in prod", policy: "instance-types-and-capacity", type: T.endpointConfig, name: "endpoint-config", message: /challenger|instance/ },
+            {
+                id: "bucket with SSE-KMS but the AWS-managed key (no customer-managed key)",
+                policy: "s3-encryption-and-tls",
+                type: T.bucket,
+                name: "datalake-curated",
+                message: /kms|KMS/,
+            },
+            {
+                id: "iam:PassRole without iam:PassedToService",
+                policy: "least-privilege-iam",
+                type: T.rolePolicy,
+                name: "mlp-prod-model-deployment-pipeline",
+                message: /without an iam:PassedToService condition/,
+            },
+            {
+                id: "AdministratorAccess attached to a role",
+                policy: "least-privilege-iam",
+                type: T.attachment,
+                name: "variant-hosting-admin",
+                message: /AdministratorAccess/,
+            },
+            {
+                id: "AWS-managed *FullAccess policy on a role",
+                policy: "least-privilege-iam",
+                type: T.role,
+                name: "security-processing",
+                message: /AmazonSageMakerFullAccess/,
+            },
+            {
+                id: "data capture without kmsKeyId",
+                policy: "encryption-at-rest-and-in-transit",
+                type: T.endpointConfig,
+                name: "endpoint-config",
+                message: /dataCaptureConfig\.kmsKeyId is not set/,
+            },
+            {
+                id: "single-instance production variant in prod",
+                policy: "instance-types-and-capacity",
+                type: T.endpointConfig,
+                name: "endpoint-config",
+                message: /challenger|instance/,
+            },
             { id: "security-group ingress from ::/0", policy: "network-isolation", type: T.ingress, name: "network-jobs-from-self", message: /::\/0/ },
-            { id: "log group without KMS", policy: "encryption-at-rest-and-in-transit", type: T.logGroup, name: "serverless-monitor-logs", message: /kmsKeyId is not set/ },
-            { id: "SNS topic without KMS", policy: "encryption-at-rest-and-in-transit", type: T.topic, name: "alerts-topic", message: /kmsMasterKeyId is not set/ },
+            {
+                id: "log group without KMS",
+                policy: "encryption-at-rest-and-in-transit",
+                type: T.logGroup,
+                name: "serverless-monitor-logs",
+                message: /kmsKeyId is not set/,
+            },
+            {
+                id: "SNS topic without KMS",
+                policy: "encryption-at-rest-and-in-transit",
+                type: T.topic,
+                name: "alerts-topic",
+                message: /kmsMasterKeyId is not set/,
+            },
             { id: "model without VPC", policy: "network-isolation", type: T.model, name: "endpoint-variant-challenger", message: /vpcConfig/ },
             { id: "budget without notifications", policy: "monitoring-coverage", message: /no AWS Budget has a notification with subscribers/ },
         ],
         sideEffects: [
-            { policy: "iam-privilege-escalation", type: T.attachment, name: "variant-hosting-admin", message: /attaches AdministratorAccess/, level: "mandatory", why: "AdministratorAccess is administrator access (the non-exemptable rule)" },
+            {
+                policy: "iam-privilege-escalation",
+                type: T.attachment,
+                name: "variant-hosting-admin",
+                message: /attaches AdministratorAccess/,
+                level: "mandatory",
+                why: "AdministratorAccess is administrator access (the non-exemptable rule)",
+            },
         ],
         extra: [
             {
@@ -195,10 +352,21 @@ const GROUPS: Group[] = [
                 check: async ({ run }) => {
                     const cfg = packConfig("prod");
                     cfg["encryption-at-rest-and-in-transit"].enforcementLevel = "mandatory";
-                    const r = await evaluatePack(inputsFromRun(run), { stack: "prod", packConfig: cfg, packConfigFile: "prod.json with encryption mandatory", source: "program", mode: "update" });
+                    const r = await evaluatePack(inputsFromRun(run), {
+                        stack: "prod",
+                        packConfig: cfg,
+                        packConfigFile: "prod.json with encryption mandatory",
+                        source: "program",
+                        mode: "update",
+                    });
                     assert.deepEqual(r.remediations, []);
-                    const hit = r.violations.filter((v) => v.policy === "encryption-at-rest-and-in-transit" && v.type === T.key && v.name === "security-artifacts");
-                    assert.deepEqual(hit.map((v) => [v.enforcementLevel, /enableKeyRotation is not true/.test(v.message)]), [["mandatory", true]]);
+                    const hit = r.violations.filter(
+                        (v) => v.policy === "encryption-at-rest-and-in-transit" && v.type === T.key && v.name === "security-artifacts",
+                    );
+                    assert.deepEqual(
+                        hit.map((v) => [v.enforcementLevel, /enableKeyRotation is not true/.test(v.message)]),
+                        [["mandatory", true]],
+                    );
                 },
             },
         ],
@@ -208,15 +376,38 @@ const GROUPS: Group[] = [
         stack: "prod",
         configure: (raw) => setIn(raw, "monitoring", (m) => ({ ...m, modelMonitorSchedule: true })),
         transformations: () => [
-            on(T.dqJob, "model-monitor-dq", (p) => ({ ...p, networkConfig: nested<Props>(p.networkConfig, (n) => ({ ...n, enableInterContainerTrafficEncryption: false })) })),
+            on(T.dqJob, "model-monitor-dq", (p) => ({
+                ...p,
+                networkConfig: nested<Props>(p.networkConfig, (n) => ({ ...n, enableInterContainerTrafficEncryption: false })),
+            })),
             on(T.endpointConfig, "endpoint-config", (p) => ({ ...p, dataCaptureConfig: undefined })),
             on(T.target, "endpoint-scaling-challenger", (p) => ({ ...p, resourceId: "endpoint/mlp-prod-endpoint/variant/champion" })),
-            on(T.model, "endpoint-variant-champion", (p) => ({ ...p, enableNetworkIsolation: false, tags: withTags(p.tags, { "mlplatform:policy-exemption:network-isolation": EXEMPTION_REASON, "mlplatform:policy-exemption:network-isolation:ticket": "SEC-481", "mlplatform:policy-exemption:network-isolation:expires": "2027-03-31" }) })),
+            on(T.model, "endpoint-variant-champion", (p) => ({
+                ...p,
+                enableNetworkIsolation: false,
+                tags: withTags(p.tags, {
+                    "mlplatform:policy-exemption:network-isolation": EXEMPTION_REASON,
+                    "mlplatform:policy-exemption:network-isolation:ticket": "SEC-481",
+                    "mlplatform:policy-exemption:network-isolation:expires": "2027-03-31",
+                }),
+            })),
         ],
         expect: [
-            { id: "monitoring job definition without inter-container encryption", policy: "encryption-at-rest-and-in-transit", type: T.dqJob, name: "model-monitor-dq", message: /enableInterContainerTrafficEncryption is not true/ },
+            {
+                id: "monitoring job definition without inter-container encryption",
+                policy: "encryption-at-rest-and-in-transit",
+                type: T.dqJob,
+                name: "model-monitor-dq",
+                message: /enableInterContainerTrafficEncryption is not true/,
+            },
             { id: "endpoint config without data capture", policy: "monitoring-coverage", type: T.endpointConfig, name: "endpoint-config", message: /capture/i },
-            { id: "prod variant without an autoscaling target", policy: "endpoint-autoscaling", type: T.endpoint, name: "endpoint-endpoint", message: /variant challenger has no autoscaling target/ },
+            {
+                id: "prod variant without an autoscaling target",
+                policy: "endpoint-autoscaling",
+                type: T.endpoint,
+                name: "endpoint-endpoint",
+                message: /variant challenger has no autoscaling target/,
+            },
         ],
         extra: [
             {
@@ -229,7 +420,10 @@ const GROUPS: Group[] = [
                     assert.equal(ex.length, 1);
                     assert.equal(ex[0].policyName, "network-isolation");
                     assert.equal(ex[0].reason, EXEMPTION_REASON);
-                    assert.ok(ex[0].suppressed.some((x) => /enableNetworkIsolation/.test(x)), ex[0].suppressed.join("; "));
+                    assert.ok(
+                        ex[0].suppressed.some((x) => /enableNetworkIsolation/.test(x)),
+                        ex[0].suppressed.join("; "),
+                    );
                     assert.equal(report.counts.exempted, baseline.counts.exempted + 1);
                 },
             },
@@ -238,7 +432,12 @@ const GROUPS: Group[] = [
     {
         title: "prod config: no trail, tiny budget",
         stack: "prod",
-        configure: (raw) => setIn(setIn(raw, "audit", (a) => ({ ...a, useExistingTrail: true })), "budget", (b) => ({ ...b, monthlyLimitUsd: 50 })),
+        configure: (raw) =>
+            setIn(
+                setIn(raw, "audit", (a) => ({ ...a, useExistingTrail: true })),
+                "budget",
+                (b) => ({ ...b, monthlyLimitUsd: 50 }),
+            ),
         expect: [
             { id: "no CloudTrail trail", policy: "monitoring-coverage", message: /no CloudTrail trail in the stack/ },
             { id: "estimated cost over the budget", policy: "cost-within-budget", message: /exceeds the monthly budget \$50/ },
@@ -251,8 +450,21 @@ const GROUPS: Group[] = [
         transformations: () => [on(T.sse, "datalake-raw", (p) => ({ ...p, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }))],
         expect: [
             // dev's enforcement: instance types are advisory in dev (policies/config/dev.json), S3 encryption blocks.
-            { id: "GPU instance in dev (dev enforcement level)", policy: "instance-types-and-capacity", type: T.endpointConfig, name: "endpoint-config", message: /ml\.g5\.xlarge/, level: packConfig("dev")["instance-types-and-capacity"].enforcementLevel },
-            { id: "bucket without KMS in dev is still blocking", policy: "s3-encryption-and-tls", type: T.bucket, name: "datalake-raw", message: /AES256|aws:kms|KMS/ },
+            {
+                id: "GPU instance in dev (dev enforcement level)",
+                policy: "instance-types-and-capacity",
+                type: T.endpointConfig,
+                name: "endpoint-config",
+                message: /ml\.g5\.xlarge/,
+                level: packConfig("dev")["instance-types-and-capacity"].enforcementLevel,
+            },
+            {
+                id: "bucket without KMS in dev is still blocking",
+                policy: "s3-encryption-and-tls",
+                type: T.bucket,
+                name: "datalake-raw",
+                message: /AES256|aws:kms|KMS/,
+            },
         ],
         sideEffects: [
             {
@@ -266,7 +478,8 @@ const GROUPS: Group[] = [
 ];
 
 const describeV = (v: GateViolation) => `${v.enforcementLevel} ${v.policy} ${v.type ?? "(stack)"} ${v.name ?? ""}: ${v.message}`;
-const sameResource = (v: GateViolation, e: Pick<Expectation, "type" | "name">) => (e.type === undefined ? v.urn === undefined : v.type === e.type && v.name === e.name);
+const sameResource = (v: GateViolation, e: Pick<Expectation, "type" | "name">) =>
+    e.type === undefined ? v.urn === undefined : v.type === e.type && v.name === e.name;
 
 describe("gate: insecure-variant corpus", function () {
     this.timeout(300_000);
@@ -302,7 +515,11 @@ describe("gate: insecure-variant corpus", function () {
             let mutations: CountingTransformation[];
             before(async () => {
                 mutations = group.transformations?.() ?? [];
-                ({ report, run } = await runGate({ stack: group.stack, configure: (raw) => (group.configure ?? ((r) => r))(withRegisteredModel(raw)), transformations: mutations }));
+                ({ report, run } = await runGate({
+                    stack: group.stack,
+                    configure: (raw) => (group.configure ?? ((r) => r))(withRegisteredModel(raw)),
+                    transformations: mutations,
+                }));
                 added = fresh(report, baseline[group.stack]);
                 if (process.env.DEBUG_VARIANTS) console.log(`${group.title}:\n  ${added.map(describeV).join("\n  ")}`);
             });
@@ -311,8 +528,14 @@ describe("gate: insecure-variant corpus", function () {
                 it(`${e.id} -> ${e.policy}${e.type ? ` on ${e.name}` : " (stack)"}`, () => {
                     const level = e.level ?? "mandatory";
                     const hit = added.filter((v) => v.policy === e.policy && sameResource(v, e) && e.message.test(v.message));
-                    assert.ok(hit.length > 0, `expected a new ${e.policy} violation on ${e.type ?? "the stack"} ${e.name ?? ""} matching ${e.message}; new violations:\n${added.map(describeV).join("\n")}`);
-                    assert.ok(hit.every((v) => v.enforcementLevel === level), `level ${level} expected: ${hit.map(describeV).join("; ")}`);
+                    assert.ok(
+                        hit.length > 0,
+                        `expected a new ${e.policy} violation on ${e.type ?? "the stack"} ${e.name ?? ""} matching ${e.message}; new violations:\n${added.map(describeV).join("\n")}`,
+                    );
+                    assert.ok(
+                        hit.every((v) => v.enforcementLevel === level),
+                        `level ${level} expected: ${hit.map(describeV).join("; ")}`,
+                    );
                     // The gate fails on mandatory findings, as pulumi preview --policy-pack does.
                     if (level === "mandatory") assert.equal(exitCode(report), 1);
                 });
@@ -320,7 +543,10 @@ describe("gate: insecure-variant corpus", function () {
 
             if (group.transformations) {
                 it("every program mutation hit exactly one resource of the program", () => {
-                    assert.deepEqual(mutations.filter((m) => m.hits !== 1).map((m) => `${m.label}: ${m.hits} hit(s)`), []);
+                    assert.deepEqual(
+                        mutations.filter((m) => m.hits !== 1).map((m) => `${m.label}: ${m.hits} hit(s)`),
+                        [],
+                    );
                 });
             }
 
@@ -329,7 +555,9 @@ describe("gate: insecure-variant corpus", function () {
             it("no unrelated policy fires (every new violation belongs to one of the group's variants)", () => {
                 const side = group.sideEffects ?? [];
                 const unclaimed = added.filter(
-                    (v) => !group.expect.some((e) => v.policy === e.policy && sameResource(v, e)) && !side.some((e) => v.policy === e.policy && sameResource(v, e) && e.message.test(v.message)),
+                    (v) =>
+                        !group.expect.some((e) => v.policy === e.policy && sameResource(v, e)) &&
+                        !side.some((e) => v.policy === e.policy && sameResource(v, e) && e.message.test(v.message)),
                 );
                 assert.deepEqual(unclaimed.map(describeV), []);
                 for (const e of side) {

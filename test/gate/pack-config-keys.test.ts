@@ -37,7 +37,11 @@ describe("policy pack config: unknown keys", () => {
         const c = read("prod.json");
         c["monitoring-coverage"].requireCloudTrial = true;
         fs.writeFileSync(cfg, JSON.stringify(c));
-        const r = tsNodeSync("scripts/cli/policy-check.ts", ["--export", "test/fixtures/gate/prod.stack-export.json", "--stack", "prod", "--policy-config", cfg], { env: { TS_NODE_TRANSPILE_ONLY: "true" } });
+        const r = tsNodeSync(
+            "scripts/cli/policy-check.ts",
+            ["--export", "test/fixtures/gate/prod.stack-export.json", "--stack", "prod", "--policy-config", cfg],
+            { env: { TS_NODE_TRANSPILE_ONLY: "true" } },
+        );
         fs.rmSync(dir, { recursive: true, force: true });
         assert.equal(r.code, 2, r.stdout + r.stderr);
         assert.equal(

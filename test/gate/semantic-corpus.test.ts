@@ -26,7 +26,15 @@ export function corpusInputs(entries: CorpusEntry[], base: ResourceInput[]): Res
         for (const x of e.resources) {
             const propertyDependencies: Record<string, string[]> = {};
             for (const [k, names] of Object.entries(x.deps ?? {})) propertyDependencies[k] = names.map((n) => byName.get(n)!);
-            out.push({ type: x.type, name: x.name, urn: urnOf(x.type, x.name), props: JSON.parse(JSON.stringify(x.props)), propertyDependencies, dependencies: Object.values(propertyDependencies).flat(), ...(provider ? { provider } : {}) });
+            out.push({
+                type: x.type,
+                name: x.name,
+                urn: urnOf(x.type, x.name),
+                props: JSON.parse(JSON.stringify(x.props)),
+                propertyDependencies,
+                dependencies: Object.values(propertyDependencies).flat(),
+                ...(provider ? { provider } : {}),
+            });
         }
     }
     return out;
@@ -41,7 +49,8 @@ describe("gate: semantic corpus on the prod stack", function () {
     let baseline: GateReport;
     let insecure: GateReport;
     let lookalikes: GateReport;
-    const run = (inputs: ResourceInput[]) => evaluatePack(inputs, { stack: "prod", packConfig: prodConfig(), packConfigFile: "policies/config/prod.json", source: "export", mode: "export" });
+    const run = (inputs: ResourceInput[]) =>
+        evaluatePack(inputs, { stack: "prod", packConfig: prodConfig(), packConfigFile: "policies/config/prod.json", source: "export", mode: "export" });
 
     before(async () => {
         base = readExportFile(FIXTURE).inputs;
@@ -55,7 +64,10 @@ describe("gate: semantic corpus on the prod stack", function () {
         assert.ok(LOOKALIKES.length >= 35, `${LOOKALIKES.length} look-alikes`);
         for (const e of [...INSECURE, ...LOOKALIKES]) {
             assert.ok(e.control.length > 3, e.id);
-            assert.ok(all.some((p) => p.name === e.rule), `${e.id}: rule ${e.rule}`);
+            assert.ok(
+                all.some((p) => p.name === e.rule),
+                `${e.id}: rule ${e.rule}`,
+            );
         }
         const names = [...INSECURE, ...LOOKALIKES].flatMap((e) => e.resources.map((r) => `${r.type}::${r.name}`));
         assert.equal(new Set(names).size, names.length);
@@ -67,9 +79,22 @@ describe("gate: semantic corpus on the prod stack", function () {
             it(`${e.id} -> ${e.rule} [${e.control}]`, () => {
                 const target = e.target ?? e.resources[0].name;
                 const hits = insecure.violations.filter((v) => v.policy === e.rule && v.name === target);
-                assert.ok(hits.length > 0, `no ${e.rule} violation on ${target}; on this entry: ${insecure.violations.filter((v) => e.resources.some((r) => r.name === v.name)).map(describeV).join("\n")}`);
-                if (e.message) assert.ok(hits.some((v) => e.message!.test(v.message)), `${hits.map(describeV).join("\n")} !~ ${e.message}`);
-                assert.ok(hits.every((v) => v.enforcementLevel === "mandatory"), hits.map(describeV).join("\n"));
+                assert.ok(
+                    hits.length > 0,
+                    `no ${e.rule} violation on ${target}; on this entry: ${insecure.violations
+                        .filter((v) => e.resources.some((r) => r.name === v.name))
+                        .map(describeV)
+                        .join("\n")}`,
+                );
+                if (e.message)
+                    assert.ok(
+                        hits.some((v) => e.message!.test(v.message)),
+                        `${hits.map(describeV).join("\n")} !~ ${e.message}`,
+                    );
+                assert.ok(
+                    hits.every((v) => v.enforcementLevel === "mandatory"),
+                    hits.map(describeV).join("\n"),
+                );
             });
         }
     });
@@ -90,7 +115,14 @@ describe("gate: semantic corpus on the prod stack", function () {
     it("the gate's type filter changes nothing: every policy on every resource (as the engine calls them) gives the same report", async () => {
         const inputs = [...base, ...corpusInputs(INSECURE, base), ...corpusInputs(LOOKALIKES, base)];
         const fast = await run(inputs);
-        const full = await evaluatePack(inputs, { stack: "prod", packConfig: prodConfig(), packConfigFile: "policies/config/prod.json", source: "export", mode: "export", everyPolicyOnEveryResource: true });
+        const full = await evaluatePack(inputs, {
+            stack: "prod",
+            packConfig: prodConfig(),
+            packConfigFile: "policies/config/prod.json",
+            source: "export",
+            mode: "export",
+            everyPolicyOnEveryResource: true,
+        });
         assert.deepEqual(fast.violations.map(key).sort(), full.violations.map(key).sort());
         assert.deepEqual(fast.exemptions, full.exemptions);
         assert.deepEqual(fast.notEvaluated, full.notEvaluated);
@@ -99,7 +131,10 @@ describe("gate: semantic corpus on the prod stack", function () {
 
     it("every rule of the pack names its Security Hub FSBP control or Checkov check", () => {
         for (const p of all.filter((x) => !["cost-within-budget", "endpoint-autoscaling", "instance-types-and-capacity", "required-tags"].includes(x.name))) {
-            assert.ok(p.frameworks.some((f) => /^AWS FSBP |^Checkov /.test(f)), p.name);
+            assert.ok(
+                p.frameworks.some((f) => /^AWS FSBP |^Checkov /.test(f)),
+                p.name,
+            );
         }
     });
 });

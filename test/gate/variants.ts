@@ -36,7 +36,9 @@ export interface PolicyDoc {
 
 /** An IAM/KMS policy document input (JSON string or object, possibly an Output) changed once resolved. */
 export function doc(value: unknown, fn: (d: PolicyDoc) => PolicyDoc): pulumi.Output<string> {
-    return pulumi.output(value as pulumi.Input<string | object>).apply((v: string | object) => JSON.stringify(fn((typeof v === "string" ? JSON.parse(v) : JSON.parse(JSON.stringify(v))) as PolicyDoc)));
+    return pulumi
+        .output(value as pulumi.Input<string | object>)
+        .apply((v: string | object) => JSON.stringify(fn((typeof v === "string" ? JSON.parse(v) : JSON.parse(JSON.stringify(v))) as PolicyDoc)));
 }
 
 /** Merges extra tags into a resource's (already transformed) tags. */

@@ -17,7 +17,10 @@ function exact(v: unknown): string {
     if (typeof v === "string") return JSON.stringify(v);
     if (typeof v === "boolean") return String(v);
     if (Array.isArray(v)) return `[${v.map(exact).join(",")}]`;
-    if (typeof v === "object") return `{${Object.keys(v as object).map((k) => `${JSON.stringify(k)}:${exact((v as Record<string, unknown>)[k])}`).join(",")}}`;
+    if (typeof v === "object")
+        return `{${Object.keys(v as object)
+            .map((k) => `${JSON.stringify(k)}:${exact((v as Record<string, unknown>)[k])}`)
+            .join(",")}}`;
     return `<${typeof v}:${String(v)}>`;
 }
 
@@ -45,7 +48,7 @@ describe("gate: wire form of resource props", function () {
             { arr: [undefined, 1, [undefined, { u: undefined, k: "v" }]], gone: undefined },
             { s: secret({ password: "p", list: [1, 2] }) },
             { u: UNKNOWN.string, nested: { o: UNKNOWN.object, a: [UNKNOWN.array] } },
-            { "": "empty key", "ä": 1, B: 2, a: 3, "10": 4, "9": 5 },
+            { "": "empty key", ä: 1, B: 2, a: 3, "10": 4, "9": 5 },
             {},
             { d: new Date(0), m: new Map([["k", 1]]) },
         ];

@@ -91,8 +91,12 @@ export function requestSummary(): string {
     }
     return (
         `AWS request validation: ${requestTotals.requests} requests over ${requestTotals.commands.size} commands checked against the vendored botocore models` +
-        (requestTotals.v3OnlyMembers.size > 0 ? `; members known only to the v3 client schema (no constraints known): ${[...requestTotals.v3OnlyMembers].join(", ")}` : "") +
-        (skips.length > 0 ? `; ${skips.length} pattern(s) SKIPPED (no JavaScript translation): ${skips.map((s) => `${s.command} ${s.path} ${s.pattern} (${s.reason})`).join("; ")}` : "; 0 pattern skips") +
+        (requestTotals.v3OnlyMembers.size > 0
+            ? `; members known only to the v3 client schema (no constraints known): ${[...requestTotals.v3OnlyMembers].join(", ")}`
+            : "") +
+        (skips.length > 0
+            ? `; ${skips.length} pattern(s) SKIPPED (no JavaScript translation): ${skips.map((s) => `${s.command} ${s.path} ${s.pattern} (${s.reason})`).join("; ")}`
+            : "; 0 pattern skips") +
         (unsent.length > 0 ? `; operations the project calls that no test in this run sent: ${unsent.join(", ")}` : "")
     );
 }

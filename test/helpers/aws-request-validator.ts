@@ -196,14 +196,22 @@ export function v3Structure(service: string, shapeName: string): { members: Set<
 // ---- validation ----------------------------------------------------------------------------------------------------
 
 const codePoints = (s: string) => [...s].length;
-const isBlob = (v: unknown) => typeof v === "string" || v instanceof Uint8Array || (typeof v === "object" && v !== null && typeof (v as { pipe?: unknown }).pipe === "function") || (typeof Blob !== "undefined" && v instanceof Blob);
+const isBlob = (v: unknown) =>
+    typeof v === "string" ||
+    v instanceof Uint8Array ||
+    (typeof v === "object" && v !== null && typeof (v as { pipe?: unknown }).pipe === "function") ||
+    (typeof Blob !== "undefined" && v instanceof Blob);
 
 /** Validates one request's input (`model`: a model object instead of the vendored one, for tests). */
 export function validateRequest(service: string, operation: string, input: unknown, model: ServiceModel = loadServiceModel(service)): RequestCheck {
     const check: RequestCheck = { service, operation, violations: [], patternSkips: [], v3OnlyMembers: [] };
     const op = model.operations[operation];
     if (!op) {
-        check.violations.push({ path: "(input)", rule: "unknown-operation", message: `${service} has no vendored operation '${operation}'; add the command's import and re-run scripts/tools/vendor-botocore-models.py` });
+        check.violations.push({
+            path: "(input)",
+            rule: "unknown-operation",
+            message: `${service} has no vendored operation '${operation}'; add the command's import and re-run scripts/tools/vendor-botocore-models.py`,
+        });
         return check;
     }
     if (!op.input) return check;
@@ -214,7 +222,8 @@ export function validateRequest(service: string, operation: string, input: unkno
         if (value === undefined || value === null) return;
         switch (shape.type) {
             case "structure": {
-                if (typeof value !== "object" || Array.isArray(value)) return v(p, "type", `expected a structure (${shapeName}), got ${Array.isArray(value) ? "an array" : typeof value}`);
+                if (typeof value !== "object" || Array.isArray(value))
+                    return v(p, "type", `expected a structure (${shapeName}), got ${Array.isArray(value) ? "an array" : typeof value}`);
                 const obj = value as Record<string, unknown>;
                 const members = shape.members ?? {};
                 const v3 = v3Structure(service, shapeName);
@@ -224,7 +233,8 @@ export function validateRequest(service: string, operation: string, input: unkno
                     if (obj[r] === undefined || obj[r] === null) v(p ? `${p}.${r}` : r, "required", `required member ${r} of ${shapeName} is missing`);
                 }
                 const set = Object.keys(obj).filter((k) => obj[k] !== undefined && obj[k] !== null);
-                if (shape.union && set.length !== 1) v(p, "union", `${shapeName} is a union: exactly one member must be set, got ${set.length} (${set.join(", ") || "none"})`);
+                if (shape.union && set.length !== 1)
+                    v(p, "union", `${shapeName} is a union: exactly one member must be set, got ${set.length} (${set.join(", ") || "none"})`);
                 for (const k of set) {
                     const mp = p ? `${p}.${k}` : k;
                     const spec = members[k];
@@ -235,7 +245,11 @@ export function validateRequest(service: string, operation: string, input: unkno
                     }
                     if (v3 && !v3.members.has(k)) {
                         // The client's serializer only writes members its schema knows: this one would never be sent.
-                        v(mp, "unknown-member", `${shapeName}.${k} is in the service model but not in the ${CLIENT_MODULES[service]} schema installed here, so the SDK would not send it; upgrade the client`);
+                        v(
+                            mp,
+                            "unknown-member",
+                            `${shapeName}.${k} is in the service model but not in the ${CLIENT_MODULES[service]} schema installed here, so the SDK would not send it; upgrade the client`,
+                        );
                         continue;
                     }
                     visit(spec.shape, obj[k], mp);
@@ -244,16 +258,20 @@ export function validateRequest(service: string, operation: string, input: unkno
             }
             case "list": {
                 if (!Array.isArray(value)) return v(p, "type", `expected a list (${shapeName}), got ${typeof value}`);
-                if (shape.min !== undefined && value.length < shape.min) v(p, "size", `list ${shapeName} has ${value.length} item(s); at least ${shape.min} required`);
-                if (shape.max !== undefined && value.length > shape.max) v(p, "size", `list ${shapeName} has ${value.length} item(s); at most ${shape.max} allowed`);
+                if (shape.min !== undefined && value.length < shape.min)
+                    v(p, "size", `list ${shapeName} has ${value.length} item(s); at least ${shape.min} required`);
+                if (shape.max !== undefined && value.length > shape.max)
+                    v(p, "size", `list ${shapeName} has ${value.length} item(s); at most ${shape.max} allowed`);
                 value.forEach((item, i) => visit(shape.member!.shape, item, `${p}[${i}]`));
                 return;
             }
             case "map": {
                 if (typeof value !== "object" || Array.isArray(value)) return v(p, "type", `expected a map (${shapeName}), got ${typeof value}`);
                 const entries = Object.entries(value as Record<string, unknown>);
-                if (shape.min !== undefined && entries.length < shape.min) v(p, "size", `map ${shapeName} has ${entries.length} entr(ies); at least ${shape.min} required`);
-                if (shape.max !== undefined && entries.length > shape.max) v(p, "size", `map ${shapeName} has ${entries.length} entries; at most ${shape.max} allowed`);
+                if (shape.min !== undefined && entries.length < shape.min)
+                    v(p, "size", `map ${shapeName} has ${entries.length} entr(ies); at least ${shape.min} required`);
+                if (shape.max !== undefined && entries.length > shape.max)
+                    v(p, "size", `map ${shapeName} has ${entries.length} entries; at most ${shape.max} allowed`);
                 for (const [k, x] of entries) {
                     visit(shape.key!.shape, k, `${p}{key ${JSON.stringify(k)}}`);
                     visit(shape.value!.shape, x, `${p}.${k}`);
@@ -265,11 +283,21 @@ export function validateRequest(service: string, operation: string, input: unkno
                 const n = codePoints(value);
                 if (shape.min !== undefined && n < shape.min) v(p, "length", `${shapeName}: length ${n} < min ${shape.min}`);
                 if (shape.max !== undefined && n > shape.max) v(p, "length", `${shapeName}: length ${n} > max ${shape.max}`);
-                if (shape.enum && !shape.enum.includes(value)) v(p, "enum", `${shapeName}: '${value}' is not one of ${shape.enum.length <= 12 ? shape.enum.join(", ") : `${shape.enum.length} values (${shape.enum.slice(0, 8).join(", ")}, ...)`}`);
+                if (shape.enum && !shape.enum.includes(value))
+                    v(
+                        p,
+                        "enum",
+                        `${shapeName}: '${value}' is not one of ${shape.enum.length <= 12 ? shape.enum.join(", ") : `${shape.enum.length} values (${shape.enum.slice(0, 8).join(", ")}, ...)`}`,
+                    );
                 if (shape.pattern !== undefined) {
                     const re = wholeValuePattern(shape.pattern);
                     if (typeof re === "string") check.patternSkips.push({ path: p, pattern: shape.pattern, reason: re });
-                    else if (!re.test(value)) v(p, "pattern", `${shapeName}: '${value.length > 120 ? value.slice(0, 120) + "..." : value}' does not match the whole pattern ${shape.pattern}`);
+                    else if (!re.test(value))
+                        v(
+                            p,
+                            "pattern",
+                            `${shapeName}: '${value.length > 120 ? value.slice(0, 120) + "..." : value}' does not match the whole pattern ${shape.pattern}`,
+                        );
                 }
                 return;
             }
@@ -288,7 +316,8 @@ export function validateRequest(service: string, operation: string, input: unkno
                 if (typeof value !== "boolean") v(p, "type", `expected a boolean (${shapeName}), got ${typeof value}`);
                 return;
             case "timestamp":
-                if (!(value instanceof Date) && typeof value !== "number" && typeof value !== "string") v(p, "type", `expected a timestamp (${shapeName}), got ${typeof value}`);
+                if (!(value instanceof Date) && typeof value !== "number" && typeof value !== "string")
+                    v(p, "type", `expected a timestamp (${shapeName}), got ${typeof value}`);
                 return;
             case "blob": {
                 if (!isBlob(value)) return v(p, "type", `expected a blob (${shapeName}: string, bytes or stream), got ${typeof value}`);

@@ -41,7 +41,16 @@ export async function loadReports(files: string[], screenshotDir = process.env.R
     const context = await chromium.launchPersistentContext(profile, {
         executablePath: CHROMIUM,
         headless: true,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        args: [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
         viewport: { width: 1280, height: 900 },
     });
     try {
@@ -55,7 +64,9 @@ export async function loadReports(files: string[], screenshotDir = process.env.R
             });
             page.on("pageerror", (e) => pageErrors.push(e.message));
             // Reports are self-contained: any request other than the file itself is an error.
-            await page.route("**/*", (route) => (route.request().url().startsWith("file:") || route.request().url().startsWith("data:") ? route.continue() : route.abort()));
+            await page.route("**/*", (route) =>
+                route.request().url().startsWith("file:") || route.request().url().startsWith("data:") ? route.continue() : route.abort(),
+            );
             await page.goto(pathToFileURL(file).toString(), { waitUntil: "load" });
             // Evaluated in the page (strings: this project's TypeScript config has no DOM types).
             const text = (await page.evaluate("document.body.innerText")) as string;

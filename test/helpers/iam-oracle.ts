@@ -44,7 +44,12 @@ function aliasPolicy(policy: any): any {
     if (!policy?.Statement) return policy;
     const statements = (Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement]).map((s: any) => {
         if (!s.Condition) return s;
-        const cond = Object.fromEntries(Object.entries(s.Condition as Record<string, Record<string, unknown>>).map(([op, kv]) => [op, Object.fromEntries(Object.entries(kv).map(([k, v]) => [aliasContextKey(k), v]))]));
+        const cond = Object.fromEntries(
+            Object.entries(s.Condition as Record<string, Record<string, unknown>>).map(([op, kv]) => [
+                op,
+                Object.fromEntries(Object.entries(kv).map(([k, v]) => [aliasContextKey(k), v])),
+            ]),
+        );
         return { ...s, Condition: cond };
     });
     return { ...policy, Statement: statements };
@@ -60,7 +65,12 @@ export class IamOracle {
     /** The role whose name is `name` (e.g. `mlp-dev-monitoring`). */
     role(name: string): RecordedResource {
         const r = this.of("aws:iam/role:Role").find((x) => x.outputs.name === name || x.inputs.name === name);
-        if (!r) throw new Error(`no role named ${name}: ${this.of("aws:iam/role:Role").map((x) => x.outputs.name).join(", ")}`);
+        if (!r)
+            throw new Error(
+                `no role named ${name}: ${this.of("aws:iam/role:Role")
+                    .map((x) => x.outputs.name)
+                    .join(", ")}`,
+            );
         return r;
     }
 
@@ -120,7 +130,10 @@ export class IamOracle {
     }
 
     /** `overrides.identityPolicies`: the policies of a principal outside the stack (e.g. an account user given kms:*). */
-    async decide(p: Probe, overrides: { resourcePolicy?: any; identityPolicies?: { name: string; policy: any }[]; vpcEndpointPolicy?: any } = {}): Promise<Decision> {
+    async decide(
+        p: Probe,
+        overrides: { resourcePolicy?: any; identityPolicies?: { name: string; policy: any }[]; vpcEndpointPolicy?: any } = {},
+    ): Promise<Decision> {
         const isRole = /^arn:aws:iam::\d{12}:role\//.test(p.principal);
         const roleName = isRole ? p.principal.split("/").pop()! : undefined;
         const context: Record<string, string | string[]> = {
@@ -165,6 +178,12 @@ export class IamOracle {
 
 /** Whether an IAM action pattern (with `*` / `?` wildcards, case-insensitive) matches an action. */
 export function actionMatches(pattern: string, action: string): boolean {
-    const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+    const re = new RegExp(
+        `^${pattern
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, ".*")
+            .replace(/\?/g, ".")}$`,
+        "i",
+    );
     return re.test(action);
 }

@@ -31,7 +31,13 @@ describe("pulumi mock harness", () => {
         assert.equal(versioning.parent, parent.urn);
         assert.equal(versioning.inputs.bucket, "my-bucket-1");
         assert.equal(await promiseOf(p.urn), parent.urn);
-        assert.deepEqual(mocks.childrenOf(parent).map((r) => r.name).sort(), ["p-b", "p-v"]);
+        assert.deepEqual(
+            mocks
+                .childrenOf(parent)
+                .map((r) => r.name)
+                .sort(),
+            ["p-b", "p-v"],
+        );
     });
 
     it("answers invokes with the mock account", async () => {

@@ -65,7 +65,6 @@ export interface RecordedCall {
 type StateFn = (args: pulumi.runtime.MockResourceArgs, ctx: MockContext) => Record<string, any>;
 type CallFn = (args: pulumi.runtime.MockCallArgs, ctx: MockContext) => Record<string, any>;
 
-
 export class PulumiMocks implements pulumi.runtime.Mocks {
     readonly resources: RecordedResource[] = [];
     readonly calls: RecordedCall[] = [];
@@ -76,7 +75,13 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
     pendingOptions: RecordedOptions | undefined;
     readonly ctx: MockContext;
 
-    constructor(account = MOCK_ACCOUNT, region = MOCK_REGION, private readonly project = "ml-platform", private readonly stack = "dev", private readonly preview = false) {
+    constructor(
+        account = MOCK_ACCOUNT,
+        region = MOCK_REGION,
+        private readonly project = "ml-platform",
+        private readonly stack = "dev",
+        private readonly preview = false,
+    ) {
         this.ctx = { account, region, hex: hexOf };
     }
 
@@ -262,10 +267,12 @@ export async function settle(): Promise<void> {
 
 /** Resolves an Output (or plain value) to its value. Unknown values (preview) resolve to undefined. */
 export function promiseOf<T>(o: pulumi.Input<T> | pulumi.Output<T>): Promise<T> {
-    return new Promise<T>((resolve) => pulumi.output(o).apply((v) => {
-        resolve(v as T);
-        return v;
-    }));
+    return new Promise<T>((resolve) =>
+        pulumi.output(o).apply((v) => {
+            resolve(v as T);
+            return v;
+        }),
+    );
 }
 
 /** Parses an IAM policy document given as a JSON string, an Output of one, or an object. */

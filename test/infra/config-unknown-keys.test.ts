@@ -17,8 +17,14 @@ function problemsOf(mutate: (raw: Record<string, any>) => void, stack = "dev"): 
 
 describe("stack configuration: unknown keys", () => {
     it("the shipped stack files have no unknown key", () => {
-        assert.deepEqual(problemsOf(() => undefined, "dev"), []);
-        assert.deepEqual(problemsOf(() => undefined, "prod"), []);
+        assert.deepEqual(
+            problemsOf(() => undefined, "dev"),
+            [],
+        );
+        assert.deepEqual(
+            problemsOf(() => undefined, "prod"),
+            [],
+        );
     });
 
     it("a typo in a nested key is an error naming the nearest valid key (the typo'd setting would keep its default)", () => {
@@ -39,16 +45,24 @@ describe("stack configuration: unknown keys", () => {
     it("a key with no near match lists the valid keys at its level; unknown top-level keys too", () => {
         assert.deepEqual(
             problemsOf((r) => (r["mlplatform:training"].spotty = true)),
-            ["mlplatform:training.spotty: unknown key; valid keys here: mlplatform:training.instanceTypes, mlplatform:training.maxInstanceCount, mlplatform:training.maxRuntimeSeconds, mlplatform:training.useSpot"],
+            [
+                "mlplatform:training.spotty: unknown key; valid keys here: mlplatform:training.instanceTypes, mlplatform:training.maxInstanceCount, mlplatform:training.maxRuntimeSeconds, mlplatform:training.useSpot",
+            ],
         );
         const p = problemsOf((r) => (r["mlplatform:bogusKey"] = "x"));
         assert.equal(p.length, 1);
         assert.match(p[0], /^mlplatform:bogusKey: unknown key; valid keys here: mlplatform:alarms, .*mlplatform:training$/);
-        assert.deepEqual(problemsOf((r) => (r["mlplatform:budgett"] = { monthlyLimitUsd: 1 })), ["mlplatform:budgett: unknown key; did you mean mlplatform:budget?"]);
+        assert.deepEqual(
+            problemsOf((r) => (r["mlplatform:budgett"] = { monthlyLimitUsd: 1 })),
+            ["mlplatform:budgett: unknown key; did you mean mlplatform:budget?"],
+        );
     });
 
     it("free-form maps (tags) and other namespaces (aws:) are not checked; a shadow variant's keys are", () => {
-        assert.deepEqual(problemsOf((r) => ((r["mlplatform:tags"].Team = "ml"), (r["aws:profile"] = "x"))), []);
+        assert.deepEqual(
+            problemsOf((r) => ((r["mlplatform:tags"].Team = "ml"), (r["aws:profile"] = "x"))),
+            [],
+        );
         assert.deepEqual(
             problemsOf((r) => (r["mlplatform:endpoint"].shadowVariant = { name: "shadow", instanceType: "ml.m5.large", initalInstanceCount: 1 })),
             ["mlplatform:endpoint.shadowVariant.initalInstanceCount: unknown key; did you mean mlplatform:endpoint.shadowVariant.initialInstanceCount?"],
@@ -61,7 +75,10 @@ describe("stack configuration: unknown keys", () => {
         const rt = toRuntimeConfig(raw);
         const decoded: RawConfig = {};
         for (const [k, v] of Object.entries(rt)) decoded[k] = v.startsWith("{") || v.startsWith("[") ? JSON.parse(v) : v;
-        assert.throws(() => parsePlatformConfig(decoded, "dev", "us-east-1"), /mlplatform:training\.useSpott: unknown key; did you mean mlplatform:training\.useSpot\?/);
+        assert.throws(
+            () => parsePlatformConfig(decoded, "dev", "us-east-1"),
+            /mlplatform:training\.useSpott: unknown key; did you mean mlplatform:training\.useSpot\?/,
+        );
     });
 
     it("suggest: edit distance with transpositions; only plausible typos are suggested", () => {

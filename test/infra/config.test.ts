@@ -61,23 +61,36 @@ describe("stack configuration", () => {
         assert.strictEqual(loadStackFile("prod").endpoint.input, "raw");
         assert.deepStrictEqual(problems("dev", { "mlplatform:endpoint.input": "features" }), []);
         assert.ok(problems("dev", { "mlplatform:endpoint.input": "encoded" }).some((p) => p.includes("endpoint.input") && p.includes("raw")));
-        assert.ok(problems("dev", { "mlplatform:endpoint.preprocessImage": "sklearn:latest" }).some((p) => p.includes("endpoint.preprocessImage") && p.includes("ECR image URI")));
+        assert.ok(
+            problems("dev", { "mlplatform:endpoint.preprocessImage": "sklearn:latest" }).some(
+                (p) => p.includes("endpoint.preprocessImage") && p.includes("ECR image URI"),
+            ),
+        );
         assert.deepStrictEqual(problems("dev", { "mlplatform:endpoint.preprocessImage": "123456789012.dkr.ecr.ca-west-1.amazonaws.com/sklearn:1.2-1" }), []);
         const bad = withOverrides("dev", {});
         (bad["mlplatform:endpoint"] as any).variants[0].preprocessDataUrl = "features/sourcedir.tar.gz";
-        assert.throws(() => parsePlatformConfig(bad, "dev", "us-east-1"), (e: Error) => e instanceof ConfigError && e.problems.some((p) => p.includes("endpoint.variants.0.preprocessDataUrl")));
+        assert.throws(
+            () => parsePlatformConfig(bad, "dev", "us-east-1"),
+            (e: Error) => e instanceof ConfigError && e.problems.some((p) => p.includes("endpoint.variants.0.preprocessDataUrl")),
+        );
     });
 
     it("names key, value and expectation for a missing required key", () => {
         const p = problems("dev", { "mlplatform:environment": undefined });
-        assert.ok(p.some((x) => x.startsWith("mlplatform:environment = <missing>: expected one of dev, prod")), p.join("\n"));
+        assert.ok(
+            p.some((x) => x.startsWith("mlplatform:environment = <missing>: expected one of dev, prod")),
+            p.join("\n"),
+        );
     });
 
     it("rejects a non-ml instance type", () => {
         const p = problems("dev", { "mlplatform:monitoring.instanceType": "m5.large" });
         assert.deepStrictEqual(p, ['mlplatform:monitoring.instanceType = "m5.large": expected a SageMaker instance type such as ml.m5.large']);
         const q = problems("dev", { "mlplatform:endpoint.variants": [{ name: "a", instanceType: "t3.micro", initialInstanceCount: 1, weight: 1 }] });
-        assert.ok(q.some((x) => x.includes("endpoint.variants.0.instanceType") && x.includes('"t3.micro"')), q.join("\n"));
+        assert.ok(
+            q.some((x) => x.includes("endpoint.variants.0.instanceType") && x.includes('"t3.micro"')),
+            q.join("\n"),
+        );
     });
 
     it("rejects a budget <= 0 and sampling outside 0-100", () => {
@@ -89,8 +102,14 @@ describe("stack configuration", () => {
 
     it("rejects wrong types with the offending value", () => {
         const p = problems("dev", { "mlplatform:endpoint.enabled": "yes", "mlplatform:logs.retentionDays": "two weeks" });
-        assert.ok(p.some((x) => x === 'mlplatform:endpoint.enabled = "yes": expected true or false'), p.join("\n"));
-        assert.ok(p.some((x) => x.startsWith('mlplatform:logs.retentionDays = "two weeks": expected a number')), p.join("\n"));
+        assert.ok(
+            p.some((x) => x === 'mlplatform:endpoint.enabled = "yes": expected true or false'),
+            p.join("\n"),
+        );
+        assert.ok(
+            p.some((x) => x.startsWith('mlplatform:logs.retentionDays = "two weeks": expected a number')),
+            p.join("\n"),
+        );
     });
 
     it("accepts numbers and booleans given as strings, as the Pulumi runtime passes them", () => {
@@ -107,7 +126,10 @@ describe("stack configuration", () => {
             "mlplatform:network.allowInternetEgress": true,
             "mlplatform:pipeline.autoApprove": true,
         });
-        assert.ok(p.some((x) => x.includes("endpoint.variants.0.initialInstanceCount = 1: expected at least 2 in prod")), p.join("\n"));
+        assert.ok(
+            p.some((x) => x.includes("endpoint.variants.0.initialInstanceCount = 1: expected at least 2 in prod")),
+            p.join("\n"),
+        );
         assert.ok(p.some((x) => x.includes("network.allowInternetEgress")));
         assert.ok(p.some((x) => x.includes("pipeline.autoApprove")));
     });
@@ -121,7 +143,10 @@ describe("stack configuration", () => {
 
     it("requires a region and a valid CIDR", () => {
         const p = problems("dev", { "aws:region": undefined, "mlplatform:network.cidrBlock": "10.0.0.0/8" });
-        assert.ok(p.some((x) => x.startsWith("aws:region = <missing>")), p.join("\n"));
+        assert.ok(
+            p.some((x) => x.startsWith("aws:region = <missing>")),
+            p.join("\n"),
+        );
         assert.ok(p.some((x) => x.includes("network.cidrBlock")));
     });
 
@@ -157,43 +182,107 @@ describe("stack config: serverless variants, scheduled scale-down, cost-per-1000
     });
 
     it("each Serverless Inference exclusion is a problem naming the key and the fix", () => {
-        const p = problems("dev", { ...serverlessDev, "mlplatform:endpoint.input": "raw", "mlplatform:endpoint.captureSamplingPercentage": 100, "mlplatform:monitoring.serverlessMonitor": true, "mlplatform:monitoring.modelMonitorSchedule": true });
-        assert.ok(p.some((x) => /^mlplatform:endpoint.input = "raw": expected features with mlplatform|endpoint.input = "raw": expected features/.test(x)), p.join("\n"));
-        assert.ok(p.some((x) => /endpoint.captureSamplingPercentage = 100: expected 0 with endpoint.variants.0.serverless: Serverless Inference has no data capture/.test(x)), p.join("\n"));
+        const p = problems("dev", {
+            ...serverlessDev,
+            "mlplatform:endpoint.input": "raw",
+            "mlplatform:endpoint.captureSamplingPercentage": 100,
+            "mlplatform:monitoring.serverlessMonitor": true,
+            "mlplatform:monitoring.modelMonitorSchedule": true,
+        });
+        assert.ok(
+            p.some((x) => /^mlplatform:endpoint.input = "raw": expected features with mlplatform|endpoint.input = "raw": expected features/.test(x)),
+            p.join("\n"),
+        );
+        assert.ok(
+            p.some((x) =>
+                /endpoint.captureSamplingPercentage = 100: expected 0 with endpoint.variants.0.serverless: Serverless Inference has no data capture/.test(x),
+            ),
+            p.join("\n"),
+        );
         assert.ok(p.some((x) => /monitoring.serverlessMonitor = true: expected false/.test(x)));
         assert.ok(p.some((x) => /monitoring.modelMonitorSchedule = true: expected false .*Model Monitor/.test(x)));
-        const two = problems("dev", { ...serverlessDev, "mlplatform:endpoint.variants": [serverlessDev["mlplatform:endpoint.variants"][0], { name: "b", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 }] });
-        assert.ok(two.some((x) => /one variant with endpoint.variants.0.serverless/.test(x)), two.join("\n"));
+        const two = problems("dev", {
+            ...serverlessDev,
+            "mlplatform:endpoint.variants": [
+                serverlessDev["mlplatform:endpoint.variants"][0],
+                { name: "b", instanceType: "ml.m5.large", initialInstanceCount: 1, weight: 1 },
+            ],
+        });
+        assert.ok(
+            two.some((x) => /one variant with endpoint.variants.0.serverless/.test(x)),
+            two.join("\n"),
+        );
     });
 
     it("limits follow SageMaker's ProductionVariantServerlessConfig; a serverless variant takes no instance type", () => {
         const bad = (s: object) => problems("dev", { ...serverlessDev, "mlplatform:endpoint.variants": [{ name: "champion", serverless: s, weight: 1 }] });
         assert.ok(bad({ memorySizeInMb: 1536, maxConcurrency: 5 }).some((x) => /serverless.memorySizeInMb = 1536: expected one of 1024, 2048/.test(x)));
-        assert.ok(bad({ memorySizeInMb: 7168, maxConcurrency: 5 }).some((x) => /serverless.memorySizeInMb = 7168: expected an integer between 1024 and 6144/.test(x)));
+        assert.ok(
+            bad({ memorySizeInMb: 7168, maxConcurrency: 5 }).some((x) => /serverless.memorySizeInMb = 7168: expected an integer between 1024 and 6144/.test(x)),
+        );
         assert.ok(bad({ memorySizeInMb: 1024, maxConcurrency: 201 }).some((x) => /maxConcurrency = 201/.test(x)));
-        assert.ok(bad({ memorySizeInMb: 1024, maxConcurrency: 2, provisionedConcurrency: 3 }).some((x) => /provisionedConcurrency = 3: expected an integer 1 to maxConcurrency \(2\)/.test(x)));
+        assert.ok(
+            bad({ memorySizeInMb: 1024, maxConcurrency: 2, provisionedConcurrency: 3 }).some((x) =>
+                /provisionedConcurrency = 3: expected an integer 1 to maxConcurrency \(2\)/.test(x),
+            ),
+        );
         assert.ok(bad({ memorySizeInMb: 1024, maxConcurency: 2 }).some((x) => /serverless.maxConcurency: unknown key.*maxConcurrency/.test(x)));
-        const withType = problems("dev", { ...serverlessDev, "mlplatform:endpoint.variants": [{ name: "champion", instanceType: "ml.m5.large", serverless: { memorySizeInMb: 1024, maxConcurrency: 1 }, weight: 1 }] });
-        assert.ok(withType.some((x) => /variants.0.instanceType = "ml.m5.large": expected no instanceType on a serverless variant/.test(x)), withType.join("\n"));
+        const withType = problems("dev", {
+            ...serverlessDev,
+            "mlplatform:endpoint.variants": [
+                { name: "champion", instanceType: "ml.m5.large", serverless: { memorySizeInMb: 1024, maxConcurrency: 1 }, weight: 1 },
+            ],
+        });
+        assert.ok(
+            withType.some((x) => /variants.0.instanceType = "ml.m5.large": expected no instanceType on a serverless variant/.test(x)),
+            withType.join("\n"),
+        );
     });
 
     it("prod refuses serverless variants (VPC, network isolation and capture are required there)", () => {
-        const p = problems("prod", { "mlplatform:endpoint.variants": [{ name: "champion", serverless: { memorySizeInMb: 2048, maxConcurrency: 5 }, weight: 1 }] });
-        assert.ok(p.some((x) => /endpoint.variants.0.serverless = .*expected no serverless variant in prod/.test(x)), p.join("\n"));
+        const p = problems("prod", {
+            "mlplatform:endpoint.variants": [{ name: "champion", serverless: { memorySizeInMb: 2048, maxConcurrency: 5 }, weight: 1 }],
+        });
+        assert.ok(
+            p.some((x) => /endpoint.variants.0.serverless = .*expected no serverless variant in prod/.test(x)),
+            p.join("\n"),
+        );
     });
 
     it("endpoint.autoscaling.schedule: defaults, validation (cron, zone, >= 1 instance, within the autoscaling bounds), prod keeps 2", () => {
         const sch = { scaleDownCron: "cron(0 19 ? * MON-FRI *)", scaleUpCron: "cron(0 7 ? * MON-FRI *)" };
         const c = parse("dev", { "mlplatform:endpoint.autoscaling.schedule": sch });
         assert.deepEqual(c.endpoint.autoscaling.schedule, { ...sch, timezone: "UTC", minOutsideHours: 1, maxOutsideHours: 1 });
-        const p = problems("dev", { "mlplatform:endpoint.autoscaling.schedule": { scaleDownCron: "0 19 * * *", scaleUpCron: "cron(0 7 ? * MON-FRI *)", timezone: "Mars/Olympus", minOutsideHours: 0, maxOutsideHours: 5 } });
-        assert.ok(p.some((x) => /schedule.scaleDownCron = "0 19 \* \* \*": expected a six-field cron/.test(x)), p.join("\n"));
+        const p = problems("dev", {
+            "mlplatform:endpoint.autoscaling.schedule": {
+                scaleDownCron: "0 19 * * *",
+                scaleUpCron: "cron(0 7 ? * MON-FRI *)",
+                timezone: "Mars/Olympus",
+                minOutsideHours: 0,
+                maxOutsideHours: 5,
+            },
+        });
+        assert.ok(
+            p.some((x) => /schedule.scaleDownCron = "0 19 \* \* \*": expected a six-field cron/.test(x)),
+            p.join("\n"),
+        );
         assert.ok(p.some((x) => /schedule.timezone = "Mars\/Olympus": expected an IANA time zone/.test(x)));
         assert.ok(p.some((x) => /schedule.minOutsideHours = 0/.test(x)));
-        assert.ok(p.some((x) => /schedule.maxOutsideHours = 5: expected at most autoscaling.maxCapacity \(2\)/.test(x)), p.join("\n"));
-        assert.ok(problems("prod", { "mlplatform:endpoint.autoscaling.schedule": { ...sch, minOutsideHours: 1 } }).some((x) => /minOutsideHours = 1: expected at least 2 in prod/.test(x)));
+        assert.ok(
+            p.some((x) => /schedule.maxOutsideHours = 5: expected at most autoscaling.maxCapacity \(2\)/.test(x)),
+            p.join("\n"),
+        );
+        assert.ok(
+            problems("prod", { "mlplatform:endpoint.autoscaling.schedule": { ...sch, minOutsideHours: 1 } }).some((x) =>
+                /minOutsideHours = 1: expected at least 2 in prod/.test(x),
+            ),
+        );
         assert.deepEqual(problems("prod", { "mlplatform:endpoint.autoscaling.schedule": sch }), []);
-        assert.ok(problems("dev", { ...serverlessDev, "mlplatform:endpoint.autoscaling.schedule": sch }).some((x) => /no schedule when every variant is serverless/.test(x)));
+        assert.ok(
+            problems("dev", { ...serverlessDev, "mlplatform:endpoint.autoscaling.schedule": sch }).some((x) =>
+                /no schedule when every variant is serverless/.test(x),
+            ),
+        );
     });
 
     it("budget.costPerThousandAlarmUsd: optional, positive", () => {

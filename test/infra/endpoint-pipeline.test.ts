@@ -72,7 +72,15 @@ describe("stack endpoint: one contract with the local endpoint (inference pipeli
         it(`${stack}: the policy gate passes with the pipeline models (no mandatory violation)`, () => {
             const r = reports[stack];
             assert.ok(r.resources.some((x) => x.type === "aws:sagemaker/model:Model"));
-            assert.strictEqual(r.counts.mandatory, 0, JSON.stringify(r.violations.filter((v) => (v as { enforcementLevel?: string }).enforcementLevel === "mandatory"), null, 1));
+            assert.strictEqual(
+                r.counts.mandatory,
+                0,
+                JSON.stringify(
+                    r.violations.filter((v) => (v as { enforcementLevel?: string }).enforcementLevel === "mandatory"),
+                    null,
+                    1,
+                ),
+            );
         });
 
         it(`${stack}: the hosting role can fetch the preprocessing archive (in prod only through the S3 gateway endpoint) and decrypt it`, async () => {
@@ -82,16 +90,27 @@ describe("stack endpoint: one contract with the local endpoint (inference pipeli
             const archive = `arn:aws:s3:::${buckets[stack]}/models/preprocess-0123456789abcdef/sourcedir.tar.gz`;
             const vpce = ofType(run, "aws:ec2/vpcEndpoint:VpcEndpoint").find((e) => e.name === "network-s3")!;
             const inVpc = { "aws:SourceVpce": vpce.id!, "aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false" };
-            const d = await o.decide({ principal: hosting, action: "s3:GetObject", resource: archive, context: inVpc }, { vpcEndpointPolicy: JSON.parse(String(vpce.inputs.policy)) } as never);
+            const d = await o.decide({ principal: hosting, action: "s3:GetObject", resource: archive, context: inVpc }, {
+                vpcEndpointPolicy: JSON.parse(String(vpce.inputs.policy)),
+            } as never);
             assert.strictEqual(d.result, "Allowed", d.detail);
             await o.allowed({
                 principal: hosting,
                 action: "kms:Decrypt",
                 resource: o.keyArn("artifacts"),
-                context: { "kms:ViaService": `s3.${REGION}.amazonaws.com`, "kms:CallerAccount": ORACLE_ACCOUNT, "kms:EncryptionContext:aws:s3:arn": `arn:aws:s3:::${buckets[stack]}` },
+                context: {
+                    "kms:ViaService": `s3.${REGION}.amazonaws.com`,
+                    "kms:CallerAccount": ORACLE_ACCOUNT,
+                    "kms:EncryptionContext:aws:s3:arn": `arn:aws:s3:::${buckets[stack]}`,
+                },
             });
             // ...but not the transform or the data outside models/.
-            const transform = await o.decide({ principal: hosting, action: "s3:GetObject", resource: `arn:aws:s3:::${buckets[stack]}/features/transform.json`, context: inVpc });
+            const transform = await o.decide({
+                principal: hosting,
+                action: "s3:GetObject",
+                resource: `arn:aws:s3:::${buckets[stack]}/features/transform.json`,
+                context: inVpc,
+            });
             assert.notStrictEqual(transform.result, "Allowed", "the hosting role reads model data (models/) only");
         });
     }

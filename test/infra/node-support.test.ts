@@ -6,11 +6,17 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-const semver = require("semver") as { satisfies(v: string, range: string, o?: { includePrerelease?: boolean }): boolean; validRange(r: string): string | null; minVersion(r: string): { version: string } | null };
+const semver = require("semver") as {
+    satisfies(v: string, range: string, o?: { includePrerelease?: boolean }): boolean;
+    validRange(r: string): string | null;
+    minVersion(r: string): { version: string } | null;
+};
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { engines: { node: string } };
-const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { engines?: { node?: string } | string[]; dev?: boolean; optional?: boolean }> };
+const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as {
+    packages: Record<string, { engines?: { node?: string } | string[]; dev?: boolean; optional?: boolean }>;
+};
 
 describe("supported Node.js versions", () => {
     const claimed = pkg.engines.node;
@@ -28,7 +34,8 @@ describe("supported Node.js versions", () => {
             if (!name || p.dev || p.optional) continue;
             const range = p.engines && !Array.isArray(p.engines) ? p.engines.node : undefined;
             if (!range || !semver.validRange(range)) continue;
-            for (const v of [oldest, "22.12.0"]) if (!semver.satisfies(v, range, { includePrerelease: true })) refused.push(`${name.replace(/^node_modules\//, "")} (${range}) refuses ${v}`);
+            for (const v of [oldest, "22.12.0"])
+                if (!semver.satisfies(v, range, { includePrerelease: true })) refused.push(`${name.replace(/^node_modules\//, "")} (${range}) refuses ${v}`);
         }
         assert.deepEqual(refused, []);
     });

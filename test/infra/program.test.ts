@@ -76,7 +76,10 @@ describe("the whole program, per stack (offline, under mocks)", function () {
                 for (const k of ofType(run, "aws:kms/key:Key")) assert.strictEqual(k.inputs.enableKeyRotation, true);
                 for (const bp of ofType(run, "aws:s3/bucketPolicy:BucketPolicy")) {
                     const doc = parse(bp.inputs.policy);
-                    assert.ok(doc.Statement.some((s) => s.Effect === "Deny" && JSON.stringify(s.Condition ?? {}).includes("aws:SecureTransport")), `${bp.name} lacks a TLS-only deny`);
+                    assert.ok(
+                        doc.Statement.some((s) => s.Effect === "Deny" && JSON.stringify(s.Condition ?? {}).includes("aws:SecureTransport")),
+                        `${bp.name} lacks a TLS-only deny`,
+                    );
                 }
             });
 
@@ -93,7 +96,12 @@ describe("the whole program, per stack (offline, under mocks)", function () {
                         for (const a of actions) assert.ok(a !== "*" && !/^[a-z0-9-]+:\*$/.test(a), `${name}: ${a}`);
                     }
                 }
-                assert.strictEqual(ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => /FullAccess|AdministratorAccess/.test(String(a.inputs.policyArn))).length, 0);
+                assert.strictEqual(
+                    ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) =>
+                        /FullAccess|AdministratorAccess/.test(String(a.inputs.policyArn)),
+                    ).length,
+                    0,
+                );
             });
 
             it("creates no security-group ingress from anywhere", () => {
@@ -110,14 +118,16 @@ describe("the whole program, per stack (offline, under mocks)", function () {
     }
 
     it("prod is highly available and strict where dev is cheap", () => {
-        const variants = (run: ProgramRun) => (ofType(run, "aws:sagemaker/endpointConfiguration:EndpointConfiguration")[0].inputs.productionVariants as any[]);
+        const variants = (run: ProgramRun) => ofType(run, "aws:sagemaker/endpointConfiguration:EndpointConfiguration")[0].inputs.productionVariants as any[];
         assert.ok(variants(runs.prod).every((v) => v.initialInstanceCount >= 2));
         assert.strictEqual(variants(runs.prod).length, 2, "prod runs champion and challenger");
         assert.ok(variants(runs.dev).every((v) => v.initialInstanceCount === 1));
-        const sampling = (run: ProgramRun) => (ofType(run, "aws:sagemaker/endpointConfiguration:EndpointConfiguration")[0].inputs.dataCaptureConfig as any).initialSamplingPercentage;
+        const sampling = (run: ProgramRun) =>
+            (ofType(run, "aws:sagemaker/endpointConfiguration:EndpointConfiguration")[0].inputs.dataCaptureConfig as any).initialSamplingPercentage;
         assert.strictEqual(sampling(runs.dev), 100);
         assert.strictEqual(sampling(runs.prod), 20);
-        const vpceDeny = (run: ProgramRun) => ofType(run, "aws:s3/bucketPolicy:BucketPolicy").filter((bp) => JSON.stringify(parse(bp.inputs.policy)).includes("aws:SourceVpce")).length;
+        const vpceDeny = (run: ProgramRun) =>
+            ofType(run, "aws:s3/bucketPolicy:BucketPolicy").filter((bp) => JSON.stringify(parse(bp.inputs.policy)).includes("aws:SourceVpce")).length;
         assert.strictEqual(vpceDeny(runs.dev), 0);
         assert.ok(vpceDeny(runs.prod) >= 5, "prod denies data access outside the VPC endpoint");
         assert.strictEqual(ofType(runs.dev, "aws:budgets/budgetAction:BudgetAction").length, 0);
@@ -133,7 +143,12 @@ describe("the whole program, per stack (offline, under mocks)", function () {
             stack: "dev",
             configure: (raw) => ({ ...raw, "mlplatform:endpoint": { ...(raw["mlplatform:endpoint"] as object), enabled: false } }),
         });
-        assert.strictEqual(run.resources.filter((r) => r.type.startsWith("aws:sagemaker/endpoint") || r.type.startsWith("aws:sagemaker/model:") || r.type.startsWith("aws:appautoscaling")).length, 0);
+        assert.strictEqual(
+            run.resources.filter(
+                (r) => r.type.startsWith("aws:sagemaker/endpoint") || r.type.startsWith("aws:sagemaker/model:") || r.type.startsWith("aws:appautoscaling"),
+            ).length,
+            0,
+        );
         assert.strictEqual((run.outputs as any).endpoint, null);
         assert.deepStrictEqual(checkStackOutputs(run.outputs), []);
     });

@@ -18,7 +18,14 @@ function serverlessDev(bucket: string) {
         const ep = JSON.parse(JSON.stringify(raw["mlplatform:endpoint"]));
         ep.input = "features";
         ep.captureSamplingPercentage = 0;
-        ep.variants = [{ name: "champion", weight: 1, modelDataUrl: `s3://${bucket}/models/champion/model.tar.gz`, serverless: { memorySizeInMb: 2048, maxConcurrency: 5, provisionedConcurrency: 1 } }];
+        ep.variants = [
+            {
+                name: "champion",
+                weight: 1,
+                modelDataUrl: `s3://${bucket}/models/champion/model.tar.gz`,
+                serverless: { memorySizeInMb: 2048, maxConcurrency: 5, provisionedConcurrency: 1 },
+            },
+        ];
         const mon = { ...(raw["mlplatform:monitoring"] as object), serverlessMonitor: false };
         const budget = { ...(raw["mlplatform:budget"] as object), costPerThousandAlarmUsd: 0.5 };
         return { ...raw, "mlplatform:endpoint": ep, "mlplatform:monitoring": mon, "mlplatform:budget": budget };
@@ -28,8 +35,15 @@ function serverlessDev(bucket: string) {
 function scheduledProd(bucket: string) {
     return (raw: RawConfig): RawConfig => {
         const ep = JSON.parse(JSON.stringify(raw["mlplatform:endpoint"]));
-        ep.variants = ep.variants.map((v: Record<string, unknown>) => ({ ...v, modelDataUrl: `s3://${bucket}/models/${String(v.name)}/model.tar.gz`, preprocessDataUrl: `s3://${bucket}/models/preprocess-0123456789abcdef/sourcedir.tar.gz` }));
-        ep.autoscaling = { ...ep.autoscaling, schedule: { scaleDownCron: "cron(0 20 ? * MON-FRI *)", scaleUpCron: "cron(0 6 ? * MON-FRI *)", timezone: "Europe/Berlin", minOutsideHours: 2 } };
+        ep.variants = ep.variants.map((v: Record<string, unknown>) => ({
+            ...v,
+            modelDataUrl: `s3://${bucket}/models/${String(v.name)}/model.tar.gz`,
+            preprocessDataUrl: `s3://${bucket}/models/preprocess-0123456789abcdef/sourcedir.tar.gz`,
+        }));
+        ep.autoscaling = {
+            ...ep.autoscaling,
+            schedule: { scaleDownCron: "cron(0 20 ? * MON-FRI *)", scaleUpCron: "cron(0 6 ? * MON-FRI *)", timezone: "Europe/Berlin", minOutsideHours: 2 },
+        };
         return { ...raw, "mlplatform:endpoint": ep, "mlplatform:budget": { ...(raw["mlplatform:budget"] as object), costPerThousandAlarmUsd: 0.2 } };
     };
 }
@@ -38,7 +52,10 @@ describe("serverless variant and scheduled scale-down under the gate (issue 15)"
     this.timeout(300_000);
     const gates: Record<string, { run: ProgramRun; report: GateReport }> = {};
     before(async () => {
-        for (const [stack, configure] of [["dev", serverlessDev], ["prod", scheduledProd]] as const) {
+        for (const [stack, configure] of [
+            ["dev", serverlessDev],
+            ["prod", scheduledProd],
+        ] as const) {
             const fresh = await runProgram(() => createPlatform(), { stack });
             gates[stack] = await runGate({ stack, configure: configure(new IamOracle(fresh).bucketName("artifacts")) });
         }
@@ -55,9 +72,19 @@ describe("serverless variant and scheduled scale-down under the gate (issue 15)"
         const m = ofType(run, "aws:sagemaker/model:Model")[0];
         assert.equal(m.inputs.vpcConfig, undefined);
         assert.equal(ofType(run, "aws:appautoscaling/target:Target").length, 0, "no autoscaling target for a serverless variant");
-        assert.equal(exitCode(report), 0, report.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => `${v.policy}: ${v.message}`).join("\n"));
+        assert.equal(
+            exitCode(report),
+            0,
+            report.violations
+                .filter((v) => v.enforcementLevel === "mandatory")
+                .map((v) => `${v.policy}: ${v.message}`)
+                .join("\n"),
+        );
         // the pack lists the provisioned concurrency (rate unknown in the table: an unpriced line) and the usage-based part
-        assert.ok(report.cost.items.some((l) => l.kind === "serverless-variant" && l.instanceCount === 1), JSON.stringify(report.cost.items));
+        assert.ok(
+            report.cost.items.some((l) => l.kind === "serverless-variant" && l.instanceCount === 1),
+            JSON.stringify(report.cost.items),
+        );
         const alarm = ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").find((a) => String(a.inputs.name).endsWith("cost-per-1000-predictions"))!;
         assert.ok(alarm, "cost-per-1000 alarm");
         assertValidMetricMath(alarm.inputs.metricQueries as any[]);
@@ -69,8 +96,21 @@ describe("serverless variant and scheduled scale-down under the gate (issue 15)"
         const acts = ofType(run, "aws:appautoscaling/scheduledAction:ScheduledAction");
         assert.equal(acts.length, 4);
         assert.ok(acts.every((a) => a.inputs.timezone === "Europe/Berlin"));
-        assert.deepEqual(acts.filter((a) => String(a.inputs.name).endsWith("scale-down")).map((a) => a.inputs.scalableTargetAction), [{ minCapacity: 2, maxCapacity: 2 }, { minCapacity: 2, maxCapacity: 2 }]);
-        assert.equal(exitCode(report), 0, report.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => `${v.policy}: ${v.message}`).join("\n"));
+        assert.deepEqual(
+            acts.filter((a) => String(a.inputs.name).endsWith("scale-down")).map((a) => a.inputs.scalableTargetAction),
+            [
+                { minCapacity: 2, maxCapacity: 2 },
+                { minCapacity: 2, maxCapacity: 2 },
+            ],
+        );
+        assert.equal(
+            exitCode(report),
+            0,
+            report.violations
+                .filter((v) => v.enforcementLevel === "mandatory")
+                .map((v) => `${v.policy}: ${v.message}`)
+                .join("\n"),
+        );
         const alarm = ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").find((a) => String(a.inputs.name).endsWith("cost-per-1000-predictions"))!;
         assertValidMetricMath(alarm.inputs.metricQueries as any[]);
         assert.match(JSON.stringify(alarm.inputs.metricQueries), /n_1 \/ 60 \* 0\.23/);

@@ -3,153 +3,162 @@
  * any grouping/order give the single-pass statistics.json — exactly for exact statistics, within the
  * sketches' documented error for KLL quantiles and HyperLogLog distinct counts.
  */
-import { strict as assert } from 'assert';
-import { DatasetProfiler, isCanonicalNumberText, KllSketch, type CellValue, type PartialProfile } from '../../lib/monitoring';
-import { assertExactStatisticsEqual, normal, rng } from './helpers';
+import { strict as assert } from "assert";
+import { DatasetProfiler, isCanonicalNumberText, KllSketch, type CellValue, type PartialProfile } from "../../lib/monitoring";
+import { assertExactStatisticsEqual, normal, rng } from "./helpers";
 
-const NAMES = ['x', 'n', 'color', 'mixed', 'sparse', 'wide'];
+const NAMES = ["x", "n", "color", "mixed", "sparse", "wide"];
 
 function makeRows(count: number, seed: number): CellValue[][] {
-  const r = rng(seed);
-  return Array.from({ length: count }, (_, i) => [
-    normal(r, 10, 3).toFixed(4), // fractional, mostly canonical texts
-    String(Math.floor(r() * 40) - 5), // integral
-    ['red', 'green', 'blue', 'a"b', ''][Math.floor(r() * 5)], // categorical with missing
-    i % 97 === 0 ? 'n/a' : i % 3 === 0 ? '1.50' : String(i % 11), // String type: numbers (canonical and not) + a string
-    i % 10 === 0 ? String(r() * 1e-7) : '', // mostly missing, tiny values in exponent form
-    (r() * 1e6).toFixed(2), // many distinct values
-  ]);
+    const r = rng(seed);
+    return Array.from({ length: count }, (_, i) => [
+        normal(r, 10, 3).toFixed(4), // fractional, mostly canonical texts
+        String(Math.floor(r() * 40) - 5), // integral
+        ["red", "green", "blue", 'a"b', ""][Math.floor(r() * 5)], // categorical with missing
+        i % 97 === 0 ? "n/a" : i % 3 === 0 ? "1.50" : String(i % 11), // String type: numbers (canonical and not) + a string
+        i % 10 === 0 ? String(r() * 1e-7) : "", // mostly missing, tiny values in exponent form
+        (r() * 1e6).toFixed(2), // many distinct values
+    ]);
 }
 
 function profile(rows: CellValue[][], opts = {}): DatasetProfiler {
-  const p = new DatasetProfiler({ columnNames: NAMES, ...opts });
-  for (const row of rows) p.addRow(row);
-  return p;
+    const p = new DatasetProfiler({ columnNames: NAMES, ...opts });
+    for (const row of rows) p.addRow(row);
+    return p;
 }
 
 /** Serialise through JSON text, as a worker writing a partial file would. */
 const roundTrip = (p: DatasetProfiler): DatasetProfiler => DatasetProfiler.fromPartial(JSON.parse(JSON.stringify(p.toPartial())) as PartialProfile);
 
 function mergeAll(parts: DatasetProfiler[]): DatasetProfiler {
-  const [first, ...rest] = parts.map(roundTrip);
-  for (const p of rest) first.merge(p);
-  return first;
+    const [first, ...rest] = parts.map(roundTrip);
+    for (const p of rest) first.merge(p);
+    return first;
 }
 
 /** KLL quantiles of the merged sketch stay within its rank error bound against the exact ranks. */
 function assertQuantilesWithinBound(p: DatasetProfiler, column: string, values: number[], what: string): void {
-  const sorted = [...values].sort((a, b) => a - b);
-  const kll = p.columns.find((c) => c.name === column)!.kll;
-  const eps = kll.rankErrorBound();
-  assert.ok(eps < 0.02, `${what}: bound ${eps} is the documented order (< 2 %)`);
-  for (const q of [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99]) {
-    const v = kll.quantile(q);
-    // exact rank interval of v in the data
-    let lo = 0;
-    while (lo < sorted.length && sorted[lo] < v) lo++;
-    let hi = lo;
-    while (hi < sorted.length && sorted[hi] <= v) hi++;
-    const target = q * sorted.length;
-    const err = target < lo ? (lo - target) / sorted.length : target > hi ? (target - hi) / sorted.length : 0;
-    assert.ok(err <= eps + 1 / sorted.length, `${what}: q=${q} rank error ${err} > bound ${eps}`);
-  }
+    const sorted = [...values].sort((a, b) => a - b);
+    const kll = p.columns.find((c) => c.name === column)!.kll;
+    const eps = kll.rankErrorBound();
+    assert.ok(eps < 0.02, `${what}: bound ${eps} is the documented order (< 2 %)`);
+    for (const q of [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99]) {
+        const v = kll.quantile(q);
+        // exact rank interval of v in the data
+        let lo = 0;
+        while (lo < sorted.length && sorted[lo] < v) lo++;
+        let hi = lo;
+        while (hi < sorted.length && sorted[hi] <= v) hi++;
+        const target = q * sorted.length;
+        const err = target < lo ? (lo - target) / sorted.length : target > hi ? (target - hi) / sorted.length : 0;
+        assert.ok(err <= eps + 1 / sorted.length, `${what}: q=${q} rank error ${err} > bound ${eps}`);
+    }
 }
 
-describe('monitoring/partial profiles: merge equals single pass', function () {
-  this.timeout(120_000);
-  const rows = makeRows(30_000, 11);
-  const single = profile(rows);
-  const singleStats = single.toStatistics();
-  const xs = rows.map((r) => Number(r[0]));
-  const sortedRows = [...rows].sort((a, b) => Number(a[0]) - Number(b[0]));
+describe("monitoring/partial profiles: merge equals single pass", function () {
+    this.timeout(120_000);
+    const rows = makeRows(30_000, 11);
+    const single = profile(rows);
+    const singleStats = single.toStatistics();
+    const xs = rows.map((r) => Number(r[0]));
+    const sortedRows = [...rows].sort((a, b) => Number(a[0]) - Number(b[0]));
 
-  const splits: [string, CellValue[][][]][] = [
-    ['4 contiguous shards', [rows.slice(0, 7000), rows.slice(7000, 15000), rows.slice(15000, 29000), rows.slice(29000)]],
-    ['sorted by x', [sortedRows.slice(0, 10000), sortedRows.slice(10000, 20000), sortedRows.slice(20000)]],
-    ['reversed sort', [[...sortedRows].reverse().slice(0, 15000), [...sortedRows].reverse().slice(15000)]],
-    ['one shard empty', [rows.slice(0, 12000), [], rows.slice(12000)]],
-    ['one shard a single row', [rows.slice(0, 1), rows.slice(1)]],
-    ['interleaved (row i to shard i % 3)', [0, 1, 2].map((k) => rows.filter((_, i) => i % 3 === k))],
-  ];
-  for (const [name, shards] of splits) {
-    it(`${name}: exact statistics identical, sketches within bound`, () => {
-      const merged = mergeAll(shards.map((s) => profile(s)));
-      assertExactStatisticsEqual(merged.toStatistics(), singleStats, name);
-      assertQuantilesWithinBound(merged, 'x', xs, name);
+    const splits: [string, CellValue[][][]][] = [
+        ["4 contiguous shards", [rows.slice(0, 7000), rows.slice(7000, 15000), rows.slice(15000, 29000), rows.slice(29000)]],
+        ["sorted by x", [sortedRows.slice(0, 10000), sortedRows.slice(10000, 20000), sortedRows.slice(20000)]],
+        ["reversed sort", [[...sortedRows].reverse().slice(0, 15000), [...sortedRows].reverse().slice(15000)]],
+        ["one shard empty", [rows.slice(0, 12000), [], rows.slice(12000)]],
+        ["one shard a single row", [rows.slice(0, 1), rows.slice(1)]],
+        ["interleaved (row i to shard i % 3)", [0, 1, 2].map((k) => rows.filter((_, i) => i % 3 === k))],
+    ];
+    for (const [name, shards] of splits) {
+        it(`${name}: exact statistics identical, sketches within bound`, () => {
+            const merged = mergeAll(shards.map((s) => profile(s)));
+            assertExactStatisticsEqual(merged.toStatistics(), singleStats, name);
+            assertQuantilesWithinBound(merged, "x", xs, name);
+        });
+    }
+
+    it("associative and commutative: (a+b)+c, a+(b+c), c+b+a give the same exact statistics", () => {
+        const parts = [rows.slice(0, 9000), rows.slice(9000, 21000), rows.slice(21000)].map((s) => profile(s));
+        const left = mergeAll(parts);
+        const bc = mergeAll([parts[1], parts[2]]);
+        const right = mergeAll([parts[0], bc]);
+        const rev = mergeAll([...parts].reverse());
+        for (const [n, p] of [
+            ["left", left],
+            ["right", right],
+            ["reversed", rev],
+        ] as const)
+            assertExactStatisticsEqual(p.toStatistics(), singleStats, n);
     });
-  }
 
-  it('associative and commutative: (a+b)+c, a+(b+c), c+b+a give the same exact statistics', () => {
-    const parts = [rows.slice(0, 9000), rows.slice(9000, 21000), rows.slice(21000)].map((s) => profile(s));
-    const left = mergeAll(parts);
-    const bc = mergeAll([parts[1], parts[2]]);
-    const right = mergeAll([parts[0], bc]);
-    const rev = mergeAll([...parts].reverse());
-    for (const [n, p] of [['left', left], ['right', right], ['reversed', rev]] as const) assertExactStatisticsEqual(p.toStatistics(), singleStats, n);
-  });
+    it("a sketch read back from a partial continues exactly like one that never left memory", () => {
+        const a = profile(rows.slice(0, 12345));
+        const b = roundTrip(a);
+        for (const r of rows.slice(12345, 20000)) {
+            a.addRow(r);
+            b.addRow(r);
+        }
+        assert.deepEqual(b.toStatistics(), a.toStatistics());
+    });
 
-  it('a sketch read back from a partial continues exactly like one that never left memory', () => {
-    const a = profile(rows.slice(0, 12345));
-    const b = roundTrip(a);
-    for (const r of rows.slice(12345, 20000)) {
-      a.addRow(r);
-      b.addRow(r);
-    }
-    assert.deepEqual(b.toStatistics(), a.toStatistics());
-  });
+    it("HyperLogLog distinct count after the exact cap: merged within 3 standard errors (1.04/sqrt(4096)) of the truth", () => {
+        const opts = { maxTrackedValues: 500 };
+        const one = profile(rows, opts);
+        const merged = mergeAll([rows.slice(0, 5000), rows.slice(5000, 17000), rows.slice(17000)].map((s) => profile(s, opts)));
+        const truth = new Set(rows.map((r) => r[5])).size;
+        const col = (p: DatasetProfiler) => p.columns.find((c) => c.name === "wide")!;
+        for (const p of [one, merged]) {
+            const est = col(p).distinctCount();
+            assert.ok(Math.abs(est - truth) / truth < 3 * (1.04 / 64), `estimate ${est} vs ${truth}`);
+        }
+        // below the cap the exact part is still exact
+        assert.equal(merged.toStatistics().features[2].string_statistics!.distinct_count, one.toStatistics().features[2].string_statistics!.distinct_count);
+    });
 
-  it('HyperLogLog distinct count after the exact cap: merged within 3 standard errors (1.04/sqrt(4096)) of the truth', () => {
-    const opts = { maxTrackedValues: 500 };
-    const one = profile(rows, opts);
-    const merged = mergeAll([rows.slice(0, 5000), rows.slice(5000, 17000), rows.slice(17000)].map((s) => profile(s, opts)));
-    const truth = new Set(rows.map((r) => r[5])).size;
-    const col = (p: DatasetProfiler) => p.columns.find((c) => c.name === 'wide')!;
-    for (const p of [one, merged]) {
-      const est = col(p).distinctCount();
-      assert.ok(Math.abs(est - truth) / truth < 3 * (1.04 / 64), `estimate ${est} vs ${truth}`);
-    }
-    // below the cap the exact part is still exact
-    assert.equal(merged.toStatistics().features[2].string_statistics!.distinct_count, one.toStatistics().features[2].string_statistics!.distinct_count);
-  });
+    it("rejects partials from another tool, other sketch parameters, or damaged numbers, naming the problem", () => {
+        assert.throws(
+            () => DatasetProfiler.fromPartial({ format: "x" } as unknown as PartialProfile),
+            /not a version-1 mlplatform\/data-quality-partial-profile/,
+        );
+        const p = profile(rows.slice(0, 100)).toPartial();
+        const bad = JSON.parse(JSON.stringify(p));
+        bad.columns[0].missing = "many";
+        assert.throws(() => DatasetProfiler.fromPartial(bad, "shard-3.json"), /shard-3\.json\.columns\[0\]\.missing is "many", expected a number/);
+        const other = new DatasetProfiler({ columnNames: NAMES, kllK: 200 });
+        assert.throws(() => profile(rows.slice(0, 10)).merge(other), /option kllK differs \(2048 vs 200\)/);
+    });
 
-  it('rejects partials from another tool, other sketch parameters, or damaged numbers, naming the problem', () => {
-    assert.throws(() => DatasetProfiler.fromPartial({ format: 'x' } as unknown as PartialProfile), /not a version-1 mlplatform\/data-quality-partial-profile/);
-    const p = profile(rows.slice(0, 100)).toPartial();
-    const bad = JSON.parse(JSON.stringify(p));
-    bad.columns[0].missing = 'many';
-    assert.throws(() => DatasetProfiler.fromPartial(bad, 'shard-3.json'), /shard-3\.json\.columns\[0\]\.missing is "many", expected a number/);
-    const other = new DatasetProfiler({ columnNames: NAMES, kllK: 200 });
-    assert.throws(() => profile(rows.slice(0, 10)).merge(other), /option kllK differs \(2048 vs 200\)/);
-  });
+    it("numbers are counted by value only when String(value) is their exact text", () => {
+        const r = rng(3);
+        for (let i = 0; i < 20000; i++) {
+            const x = normal(r, 0, 10 ** Math.floor(r() * 30 - 12));
+            for (const t of [String(x), x.toFixed(Math.floor(r() * 8)), x.toPrecision(1 + Math.floor(r() * 16)), x.toExponential(3)]) {
+                const v = Number(t);
+                if (isCanonicalNumberText(t, v)) assert.equal(String(v), t, `${t} claimed canonical`);
+            }
+        }
+        for (const t of ["1", "0", "-3.25", "123456789012345", "0.000001"]) assert.ok(isCanonicalNumberText(t, Number(t)), t);
+        for (const t of ["+1", "-0", "0.0", "1.50", "01", ".5", "1e3", "1234567890123456", "0.0000001", "5."])
+            assert.ok(!isCanonicalNumberText(t, Number(t)), t);
+    });
 
-  it('numbers are counted by value only when String(value) is their exact text', () => {
-    const r = rng(3);
-    for (let i = 0; i < 20000; i++) {
-      const x = normal(r, 0, 10 ** Math.floor(r() * 30 - 12));
-      for (const t of [String(x), x.toFixed(Math.floor(r() * 8)), x.toPrecision(1 + Math.floor(r() * 16)), x.toExponential(3)]) {
-        const v = Number(t);
-        if (isCanonicalNumberText(t, v)) assert.equal(String(v), t, `${t} claimed canonical`);
-      }
-    }
-    for (const t of ['1', '0', '-3.25', '123456789012345', '0.000001']) assert.ok(isCanonicalNumberText(t, Number(t)), t);
-    for (const t of ['+1', '-0', '0.0', '1.50', '01', '.5', '1e3', '1234567890123456', '0.0000001', '5.']) assert.ok(!isCanonicalNumberText(t, Number(t)), t);
-  });
+    it("an infinite value keeps an infinite sum (double-double low part ignored), as a plain sum would", () => {
+        const p = new DatasetProfiler({ columnNames: ["v"] });
+        for (const v of ["1", "1e400", "2"]) p.addRow([v]);
+        assert.equal(p.toStatistics().features[0].numerical_statistics!.sum, Infinity);
+    });
 
-  it('an infinite value keeps an infinite sum (double-double low part ignored), as a plain sum would', () => {
-    const p = new DatasetProfiler({ columnNames: ['v'] });
-    for (const v of ['1', '1e400', '2']) p.addRow([v]);
-    assert.equal(p.toStatistics().features[0].numerical_statistics!.sum, Infinity);
-  });
-
-  it('KLL state round trip keeps compaction counters (fromJSON would not)', () => {
-    const k = new KllSketch();
-    for (let i = 0; i < 50_000; i++) k.update((i * 7919) % 10007);
-    const back = KllSketch.fromState(JSON.parse(JSON.stringify(k.toState())));
-    assert.equal(back.rankErrorBound(), k.rankErrorBound());
-    for (let i = 0; i < 20_000; i++) {
-      k.update(i);
-      back.update(i);
-    }
-    assert.deepEqual(back.toJSON(), k.toJSON());
-  });
+    it("KLL state round trip keeps compaction counters (fromJSON would not)", () => {
+        const k = new KllSketch();
+        for (let i = 0; i < 50_000; i++) k.update((i * 7919) % 10007);
+        const back = KllSketch.fromState(JSON.parse(JSON.stringify(k.toState())));
+        assert.equal(back.rankErrorBound(), k.rankErrorBound());
+        for (let i = 0; i < 20_000; i++) {
+            k.update(i);
+            back.update(i);
+        }
+        assert.deepEqual(back.toJSON(), k.toJSON());
+    });
 });

@@ -3,110 +3,167 @@
  * 2 or 3 workers gives the same statistics (exactly for exact statistics), the same problem counts and
  * the same report from `monitor analyze --workers N`.
  */
-import { strict as assert } from 'assert';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { CaptureReadStats, formatCaptureRecord, readCaptureRows, DatasetProfiler } from '../../lib/monitoring';
-import { planShards, profileCaptureSharded } from '../../lib/monitoring/shard';
-import { runCli } from '../../scripts/cli/monitor';
-import { assertExactStatisticsEqual, normal, rng } from './helpers';
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { CaptureReadStats, formatCaptureRecord, readCaptureRows, DatasetProfiler } from "../../lib/monitoring";
+import { planShards, profileCaptureSharded } from "../../lib/monitoring/shard";
+import { runCli } from "../../scripts/cli/monitor";
+import { assertExactStatisticsEqual, normal, rng } from "./helpers";
 
-const NAMES = ['a', 'b', 'c', 'd'];
+const NAMES = ["a", "b", "c", "d"];
 
 function writeCapture(root: string): void {
-  const r = rng(9);
-  let id = 0;
-  for (let h = 10; h < 13; h++) {
-    for (let part = 0; part < 3; part++) {
-      const dir = path.join(root, 'ep', 'AllTraffic', '2026', '03', '04', String(h));
-      fs.mkdirSync(dir, { recursive: true });
-      const lines: string[] = [];
-      for (let i = 0; i < 700 + part * 150; i++) {
-        const rows = 1 + (i % 3); // multi-row CSV payloads
-        const payload = Array.from({ length: rows }, () => [normal(r, 5, 2).toFixed(3), String(Math.floor(r() * 9)), ['x', 'y', 'z'][Math.floor(r() * 3)], r() < 0.05 ? '' : (r() * 1000).toFixed(1)].join(',')).join('\n');
-        lines.push(
-          formatCaptureRecord({
-            input: { data: payload, contentType: 'text/csv' },
-            output: { data: '0.5', contentType: 'text/csv' },
-            eventId: `e-${id++}`,
-            inferenceTime: new Date(Date.UTC(2026, 2, 4, h, part * 20, i % 60)),
-          }),
-        );
-        if (i === 17 && part === 1) lines.push('{not json');
-        if (i === 33 && h === 11) lines.push(formatCaptureRecord({ input: { data: '1,2,3', contentType: 'text/csv' }, eventId: `short-${h}`, inferenceTime: new Date(Date.UTC(2026, 2, 4, h, 5)) }));
-      }
-      fs.writeFileSync(path.join(dir, `cap-${part}.jsonl`), lines.join('\n') + '\n');
+    const r = rng(9);
+    let id = 0;
+    for (let h = 10; h < 13; h++) {
+        for (let part = 0; part < 3; part++) {
+            const dir = path.join(root, "ep", "AllTraffic", "2026", "03", "04", String(h));
+            fs.mkdirSync(dir, { recursive: true });
+            const lines: string[] = [];
+            for (let i = 0; i < 700 + part * 150; i++) {
+                const rows = 1 + (i % 3); // multi-row CSV payloads
+                const payload = Array.from({ length: rows }, () =>
+                    [
+                        normal(r, 5, 2).toFixed(3),
+                        String(Math.floor(r() * 9)),
+                        ["x", "y", "z"][Math.floor(r() * 3)],
+                        r() < 0.05 ? "" : (r() * 1000).toFixed(1),
+                    ].join(","),
+                ).join("\n");
+                lines.push(
+                    formatCaptureRecord({
+                        input: { data: payload, contentType: "text/csv" },
+                        output: { data: "0.5", contentType: "text/csv" },
+                        eventId: `e-${id++}`,
+                        inferenceTime: new Date(Date.UTC(2026, 2, 4, h, part * 20, i % 60)),
+                    }),
+                );
+                if (i === 17 && part === 1) lines.push("{not json");
+                if (i === 33 && h === 11)
+                    lines.push(
+                        formatCaptureRecord({
+                            input: { data: "1,2,3", contentType: "text/csv" },
+                            eventId: `short-${h}`,
+                            inferenceTime: new Date(Date.UTC(2026, 2, 4, h, 5)),
+                        }),
+                    );
+            }
+            fs.writeFileSync(path.join(dir, `cap-${part}.jsonl`), lines.join("\n") + "\n");
+        }
     }
-  }
 }
 
-describe('monitoring/shard: worker_threads sharding equals one pass', function () {
-  this.timeout(180_000);
-  let root: string;
-  before(() => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'shard-'));
-    writeCapture(root);
-  });
-  after(() => fs.rmSync(root, { recursive: true, force: true }));
+describe("monitoring/shard: worker_threads sharding equals one pass", function () {
+    this.timeout(180_000);
+    let root: string;
+    before(() => {
+        root = fs.mkdtempSync(path.join(os.tmpdir(), "shard-"));
+        writeCapture(root);
+    });
+    after(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  it('1, 2 and 3 workers: identical exact statistics and problem counts; window filtering identical', async () => {
-    const from = new Date(Date.UTC(2026, 2, 4, 10, 30));
-    const to = new Date(Date.UTC(2026, 2, 4, 12, 10));
-    // reference: the plain streaming reader in one pass
-    const refStats = new CaptureReadStats();
-    const ref = new DatasetProfiler({ columnNames: NAMES });
-    for await (const r of readCaptureRows(path.join(root, 'ep'), { stats: refStats, from, to })) {
-      const t = Date.parse(r.inferenceTime);
-      if (t < from.getTime() || t >= to.getTime()) continue;
-      ref.addRow(r.values, r.names);
-    }
-    assert.ok(ref.rows > 3000, `reference has ${ref.rows} rows`);
-    for (const workers of [1, 2, 3]) {
-      const res = await profileCaptureSharded(path.join(root, 'ep'), { workers, from, to, profiler: { columnNames: NAMES } });
-      assert.equal(res.shards.length, workers, `${workers} shards planned`);
-      assertExactStatisticsEqual(res.profiler.toStatistics(), ref.toStatistics(), `${workers} workers`);
-      assert.deepEqual(res.stats.problems, refStats.problems, `${workers} workers: problem counts`);
-      assert.equal(res.stats.problems.malformed_json, 3, 'one bad line per hour');
-      assert.equal(res.stats.problems.schema_change, 3, 'one short row in each file of hour 11');
-      assert.deepEqual(res.stats.examples.map((e) => `${e.reason}@${path.basename(e.file)}:${e.line}`), refStats.examples.map((e) => `${e.reason}@${path.basename(e.file)}:${e.line}`));
-      assert.equal(res.stats.files, refStats.files);
-    }
-  });
+    it("1, 2 and 3 workers: identical exact statistics and problem counts; window filtering identical", async () => {
+        const from = new Date(Date.UTC(2026, 2, 4, 10, 30));
+        const to = new Date(Date.UTC(2026, 2, 4, 12, 10));
+        // reference: the plain streaming reader in one pass
+        const refStats = new CaptureReadStats();
+        const ref = new DatasetProfiler({ columnNames: NAMES });
+        for await (const r of readCaptureRows(path.join(root, "ep"), { stats: refStats, from, to })) {
+            const t = Date.parse(r.inferenceTime);
+            if (t < from.getTime() || t >= to.getTime()) continue;
+            ref.addRow(r.values, r.names);
+        }
+        assert.ok(ref.rows > 3000, `reference has ${ref.rows} rows`);
+        for (const workers of [1, 2, 3]) {
+            const res = await profileCaptureSharded(path.join(root, "ep"), { workers, from, to, profiler: { columnNames: NAMES } });
+            assert.equal(res.shards.length, workers, `${workers} shards planned`);
+            assertExactStatisticsEqual(res.profiler.toStatistics(), ref.toStatistics(), `${workers} workers`);
+            assert.deepEqual(res.stats.problems, refStats.problems, `${workers} workers: problem counts`);
+            assert.equal(res.stats.problems.malformed_json, 3, "one bad line per hour");
+            assert.equal(res.stats.problems.schema_change, 3, "one short row in each file of hour 11");
+            assert.deepEqual(
+                res.stats.examples.map((e) => `${e.reason}@${path.basename(e.file)}:${e.line}`),
+                refStats.examples.map((e) => `${e.reason}@${path.basename(e.file)}:${e.line}`),
+            );
+            assert.equal(res.stats.files, refStats.files);
+        }
+    });
 
-  it('planShards: contiguous, byte-balanced, never more shards than files, empty input → no shard', () => {
-    const f = (b: number[]) => b.map((bytes, i) => ({ file: `f${i}`, bytes }));
-    assert.deepEqual(planShards(f([5, 5, 5, 5, 5, 5, 5, 5.1]), 2).map((s) => s.files.length), [4, 4]);
-    assert.deepEqual(planShards(f([100, 1, 1, 1]), 2).map((s) => s.files), [['f0'], ['f1', 'f2', 'f3']]);
-    assert.equal(planShards(f([1, 1, 1]), 8).length, 3);
-    assert.deepEqual(planShards([], 4), []);
-  });
+    it("planShards: contiguous, byte-balanced, never more shards than files, empty input → no shard", () => {
+        const f = (b: number[]) => b.map((bytes, i) => ({ file: `f${i}`, bytes }));
+        assert.deepEqual(
+            planShards(f([5, 5, 5, 5, 5, 5, 5, 5.1]), 2).map((s) => s.files.length),
+            [4, 4],
+        );
+        assert.deepEqual(
+            planShards(f([100, 1, 1, 1]), 2).map((s) => s.files),
+            [["f0"], ["f1", "f2", "f3"]],
+        );
+        assert.equal(planShards(f([1, 1, 1]), 8).length, 3);
+        assert.deepEqual(planShards([], 4), []);
+    });
 
-  it('monitor analyze --workers 2 writes the same statistics.json and violations as --workers 1', async () => {
-    const base = path.join(root, 'baseline');
-    const train = path.join(root, 'train.csv');
-    const r = rng(4);
-    fs.writeFileSync(train, Array.from({ length: 3000 }, () => [normal(r, 5, 2).toFixed(3), String(Math.floor(r() * 9)), ['x', 'y'][Math.floor(r() * 2)], (r() * 1000).toFixed(1)].join(',')).join('\n') + '\n');
-    const io = { out: () => undefined, err: () => undefined };
-    assert.equal(await runCli(['baseline', '--dataset', train, '--out', base, '--columns', NAMES.join(',')], io), 0);
-    const outs: string[] = [];
-    for (const w of ['1', '2']) {
-      const out = path.join(root, `out-${w}`);
-      const lines: string[] = [];
-      const code = await runCli(['analyze', '--baseline', base, '--capture', path.join(root, 'ep'), '--out', out, '--endpoint', 'ep', '--schedule', 'dq', '--run-time', '2026-03-04T12:00:00Z', '--workers', w], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
-      assert.equal(code, 0, lines.join('\n'));
-      assert.match(lines.join('\n'), new RegExp(`${w} worker`));
-      outs.push(path.join(out, 'reports', 'ep', 'dq', '2026', '03', '04', '12'));
-    }
-    const read = (d: string, f: string) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8'));
-    assertExactStatisticsEqual(read(outs[1], 'statistics.json'), read(outs[0], 'statistics.json'), 'cli');
-    assert.deepEqual(read(outs[1], 'constraint_violations.json').violations.map((v: { feature_name: string; constraint_check_type: string }) => `${v.feature_name}:${v.constraint_check_type}`), read(outs[0], 'constraint_violations.json').violations.map((v: { feature_name: string; constraint_check_type: string }) => `${v.feature_name}:${v.constraint_check_type}`));
-  });
+    it("monitor analyze --workers 2 writes the same statistics.json and violations as --workers 1", async () => {
+        const base = path.join(root, "baseline");
+        const train = path.join(root, "train.csv");
+        const r = rng(4);
+        fs.writeFileSync(
+            train,
+            Array.from({ length: 3000 }, () =>
+                [normal(r, 5, 2).toFixed(3), String(Math.floor(r() * 9)), ["x", "y"][Math.floor(r() * 2)], (r() * 1000).toFixed(1)].join(","),
+            ).join("\n") + "\n",
+        );
+        const io = { out: () => undefined, err: () => undefined };
+        assert.equal(await runCli(["baseline", "--dataset", train, "--out", base, "--columns", NAMES.join(",")], io), 0);
+        const outs: string[] = [];
+        for (const w of ["1", "2"]) {
+            const out = path.join(root, `out-${w}`);
+            const lines: string[] = [];
+            const code = await runCli(
+                [
+                    "analyze",
+                    "--baseline",
+                    base,
+                    "--capture",
+                    path.join(root, "ep"),
+                    "--out",
+                    out,
+                    "--endpoint",
+                    "ep",
+                    "--schedule",
+                    "dq",
+                    "--run-time",
+                    "2026-03-04T12:00:00Z",
+                    "--workers",
+                    w,
+                ],
+                { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+            );
+            assert.equal(code, 0, lines.join("\n"));
+            assert.match(lines.join("\n"), new RegExp(`${w} worker`));
+            outs.push(path.join(out, "reports", "ep", "dq", "2026", "03", "04", "12"));
+        }
+        const read = (d: string, f: string) => JSON.parse(fs.readFileSync(path.join(d, f), "utf8"));
+        assertExactStatisticsEqual(read(outs[1], "statistics.json"), read(outs[0], "statistics.json"), "cli");
+        assert.deepEqual(
+            read(outs[1], "constraint_violations.json").violations.map(
+                (v: { feature_name: string; constraint_check_type: string }) => `${v.feature_name}:${v.constraint_check_type}`,
+            ),
+            read(outs[0], "constraint_violations.json").violations.map(
+                (v: { feature_name: string; constraint_check_type: string }) => `${v.feature_name}:${v.constraint_check_type}`,
+            ),
+        );
+    });
 
-  it('--workers 0 is refused naming the flag and the fix', async () => {
-    const lines: string[] = [];
-    const code = await runCli(['analyze', '--baseline', path.join(root, 'baseline'), '--capture', path.join(root, 'ep'), '--out', path.join(root, 'o'), '--workers', '0'], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
-    assert.notEqual(code, 0);
-    assert.match(lines.join('\n'), /--workers/);
-  });
+    it("--workers 0 is refused naming the flag and the fix", async () => {
+        const lines: string[] = [];
+        const code = await runCli(
+            ["analyze", "--baseline", path.join(root, "baseline"), "--capture", path.join(root, "ep"), "--out", path.join(root, "o"), "--workers", "0"],
+            { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+        );
+        assert.notEqual(code, 0);
+        assert.match(lines.join("\n"), /--workers/);
+    });
 });

@@ -29,7 +29,14 @@ function traffic(variant: string, perMinute: (minute: number) => number, minutes
     return summariseTraffic(variant, pts, T0, T0 + minutes * MINUTE);
 }
 
-const cap = (instanceType: string, rps: number, p99 = 10): Capacity => ({ instanceType, rpsPerInstance: rps, latencyMs: p99, p50Ms: 3, sloMs: 20, source: "test" });
+const cap = (instanceType: string, rps: number, p99 = 10): Capacity => ({
+    instanceType,
+    rpsPerInstance: rps,
+    latencyMs: p99,
+    p50Ms: 3,
+    sloMs: 20,
+    source: "test",
+});
 
 describe("optimize: traffic", () => {
     it("fills idle minutes with zeros and computes nearest-rank percentiles, shape and idle days", () => {
@@ -47,13 +54,37 @@ describe("optimize: traffic", () => {
 
     it("reads EMF lines of the local endpoint: per-variant, per-minute sums; counts skipped lines", () => {
         const emf = (ts: number, variant: string | undefined, n: number) =>
-            JSON.stringify({ _aws: { Timestamp: ts, CloudWatchMetrics: [{ Namespace: "Local/SageMaker", Dimensions: [["EndpointName", "VariantName"]], Metrics: [{ Name: "Invocations", Unit: "Count" }] }] }, EndpointName: "ep", ...(variant ? { VariantName: variant } : {}), Invocations: n, Invocation4XXErrors: 0, Invocation5XXErrors: 0, ModelLatency: 2000, OverheadLatency: 500 });
-        const text = [emf(T0 + 5_000, "a", 3), emf(T0 + 15_000, "a", 4), emf(T0 + 65_000, "a", 1), emf(T0 + 5_000, undefined, 2), "not json", emf(T0, "b", 9).replace('"ep"', '"other"')].join("\n");
+            JSON.stringify({
+                _aws: {
+                    Timestamp: ts,
+                    CloudWatchMetrics: [
+                        { Namespace: "Local/SageMaker", Dimensions: [["EndpointName", "VariantName"]], Metrics: [{ Name: "Invocations", Unit: "Count" }] },
+                    ],
+                },
+                EndpointName: "ep",
+                ...(variant ? { VariantName: variant } : {}),
+                Invocations: n,
+                Invocation4XXErrors: 0,
+                Invocation5XXErrors: 0,
+                ModelLatency: 2000,
+                OverheadLatency: 500,
+            });
+        const text = [
+            emf(T0 + 5_000, "a", 3),
+            emf(T0 + 15_000, "a", 4),
+            emf(T0 + 65_000, "a", 1),
+            emf(T0 + 5_000, undefined, 2),
+            "not json",
+            emf(T0, "b", 9).replace('"ep"', '"other"'),
+        ].join("\n");
         const { traffic: tr, parse } = trafficFromEmf(text, { endpointName: "ep" });
         assert.equal(parse.skipped, 2);
         assert.equal(parse.unattributed, 2);
         const a = tr.find((x) => x.variant === "a")!;
-        assert.deepEqual(a.series.map((p) => p.invocations), [7, 1]);
+        assert.deepEqual(
+            a.series.map((p) => p.invocations),
+            [7, 1],
+        );
         assert.equal(a.meanLatencyMs, 2.5);
     });
 });
@@ -63,7 +94,13 @@ describe("optimize: CloudWatch GetMetricData (aws-sdk-client-mock)", () => {
         const cw = mockClient(CloudWatchClient);
         const pages = JSON.parse(fs.readFileSync(path.join(__dirname, "../fixtures/optimize/getmetricdata-pages.json"), "utf8"));
         cw.on(GetMetricDataCommand).callsFake((input) => (input.NextToken ? pages[1] : pages[0]));
-        const res = await trafficFromCloudWatch(new CloudWatchClient({ region: "us-east-1" }), "mlp-prod-endpoint", ["champion", "challenger"], Date.parse("2026-11-30T10:00:00Z"), Date.parse("2026-11-30T10:05:00Z"));
+        const res = await trafficFromCloudWatch(
+            new CloudWatchClient({ region: "us-east-1" }),
+            "mlp-prod-endpoint",
+            ["champion", "challenger"],
+            Date.parse("2026-11-30T10:00:00Z"),
+            Date.parse("2026-11-30T10:05:00Z"),
+        );
         assert.equal(res.requests, 2);
         const calls = cw.commandCalls(GetMetricDataCommand);
         assert.equal(calls[1].args[0].input.NextToken, "page-2");
@@ -71,9 +108,15 @@ describe("optimize: CloudWatch GetMetricData (aws-sdk-client-mock)", () => {
         assert.equal(q.length, 6);
         // Ids must match the CloudWatch model's pattern ^[a-z][a-zA-Z0-9_]*$ (service-2.json, MetricId)
         for (const x of q) assert.match(x.Id!, /^[a-z][a-zA-Z0-9_]*$/);
-        assert.deepEqual(q[0].MetricStat!.Metric!.Dimensions, [{ Name: "EndpointName", Value: "mlp-prod-endpoint" }, { Name: "VariantName", Value: "champion" }]);
+        assert.deepEqual(q[0].MetricStat!.Metric!.Dimensions, [
+            { Name: "EndpointName", Value: "mlp-prod-endpoint" },
+            { Name: "VariantName", Value: "champion" },
+        ]);
         const ch = res.traffic.find((t) => t.variant === "champion")!;
-        assert.deepEqual(ch.series.map((p) => p.invocations), [1200, 1500, 0, 900, 1100]);
+        assert.deepEqual(
+            ch.series.map((p) => p.invocations),
+            [1200, 1500, 0, 900, 1100],
+        );
         assert.equal(ch.perMinute.peak, 1500);
         assert.equal(ch.meanLatencyMs!.toFixed(3), ((3000 * 1200 + 3200 * 1500 + 2800 * 900 + 3000 * 1100) / 4700 / 1000 + 0.4).toFixed(3));
         const cl = res.traffic.find((t) => t.variant === "challenger")!;
@@ -84,14 +127,28 @@ describe("optimize: CloudWatch GetMetricData (aws-sdk-client-mock)", () => {
 
     it("query shape: Sum for Invocations, Average for latencies, 60 s period", () => {
         const q = trafficQueries("e", ["v"]);
-        assert.deepEqual(q.map((x) => [x.MetricStat!.Metric!.MetricName, x.MetricStat!.Stat, x.MetricStat!.Period]), [["Invocations", "Sum", 60], ["ModelLatency", "Average", 60], ["OverheadLatency", "Average", 60]]);
+        assert.deepEqual(
+            q.map((x) => [x.MetricStat!.Metric!.MetricName, x.MetricStat!.Stat, x.MetricStat!.Period]),
+            [
+                ["Invocations", "Sum", 60],
+                ["ModelLatency", "Average", 60],
+                ["OverheadLatency", "Average", 60],
+            ],
+        );
     });
 });
 
 describe("optimize: recommendations", () => {
     it("right-sizes with the arithmetic: count x capacity covers peak x (1 + headroom)", () => {
         const t = traffic("champion", (m) => 600 + (m % 60), 1440); // peak 659/min
-        const r = optimize({ config: dev, capacity: [cap("ml.m5.large", 50), cap("ml.c5.large", 40), cap("ml.t3.medium", 10)], traffic: [t], hosting, infra, now: new Date(T0) });
+        const r = optimize({
+            config: dev,
+            capacity: [cap("ml.m5.large", 50), cap("ml.c5.large", 40), cap("ml.t3.medium", 10)],
+            traffic: [t],
+            hosting,
+            infra,
+            now: new Date(T0),
+        });
         const rs = r.recommendations.find((x) => x.id === "right-size:champion")!;
         // t3.medium: ceil(659*1.3/600) = 2 x 0.05 = 0.10/h < c5.large 1 x 0.102 < m5.large 0.115
         assert.equal(rs.changes.find((c) => c.key === "endpoint.variants.0.instanceType")!.value, "ml.t3.medium");
@@ -109,31 +166,70 @@ describe("optimize: recommendations", () => {
         const s1 = strict.recommendations.find((x) => x.id === "serverless:champion")!;
         assert.ok(s1.monthlyAfterUsd! < s1.monthlyBeforeUsd!, "cheaper");
         assert.equal(s1.recommended, false, "1 in 30 requests hits a cold start: p99 over the 20 ms SLO");
-        const loose = optimize({ config: { ...dev, pipeline: { ...dev.pipeline, latencySloMs: 3000 } }, capacity: [cap("ml.m5.large", 50)], traffic: [sparse], hosting, infra });
+        const loose = optimize({
+            config: { ...dev, pipeline: { ...dev.pipeline, latencySloMs: 3000 } },
+            capacity: [cap("ml.m5.large", 50)],
+            traffic: [sparse],
+            hosting,
+            infra,
+        });
         const s2 = loose.recommendations.find((x) => x.id === "serverless:champion")!;
         assert.equal(s2.recommended, false, "the platform's endpoint needs VPC config, capture and a pipeline: serverless excludes them");
         assert.match(s2.risk, /VPC configuration.*data capture.*inference pipeline/);
         // the cost/latency logic itself, with the feature exclusions out of the way
         assert.ok(serverlessBlockers(dev).length >= 3);
-        const plain = { ...dev, pipeline: { ...dev.pipeline, latencySloMs: 3000 }, endpoint: { ...dev.endpoint, input: "features" as const, captureSamplingPercentage: 0 } };
+        const plain = {
+            ...dev,
+            pipeline: { ...dev.pipeline, latencySloMs: 3000 },
+            endpoint: { ...dev.endpoint, input: "features" as const, captureSamplingPercentage: 0 },
+        };
         assert.deepEqual(serverlessBlockers(plain, true), []);
-        const ok = optimize({ config: plain, capacity: [cap("ml.m5.large", 50)], traffic: [sparse], hosting, infra, options: { allowServerlessOutsideVpc: true } });
+        const ok = optimize({
+            config: plain,
+            capacity: [cap("ml.m5.large", 50)],
+            traffic: [sparse],
+            hosting,
+            infra,
+            options: { allowServerlessOutsideVpc: true },
+        });
         const s3 = ok.recommendations.find((x) => x.id === "serverless:champion")!;
         assert.equal(s3.recommended, true);
         assert.ok(s3.arithmetic.some((a) => /cold start 2000 ms \+ 4\.00 ms <= SLO 3000 ms/.test(a)));
         // 1/120 of minutes active, 30 req each: 30 x 84 bursts/week x 730/168 weeks = monthly invocations; 4 ms x 2 GB
-        const inv = (30 * (7 * 1440 / 120)) / (7 * 1440) * 43800;
-        assert.equal(s3.monthlyAfterUsd, Math.round((inv * 0.004 * 2 * 0.00002 + (inv * 2048) / 1e9 * 0.016) * 100) / 100);
+        const inv = ((30 * ((7 * 1440) / 120)) / (7 * 1440)) * 43800;
+        assert.equal(s3.monthlyAfterUsd, Math.round((inv * 0.004 * 2 * 0.00002 + ((inv * 2048) / 1e9) * 0.016) * 100) / 100);
         assert.equal(ok.totals.afterMonthlyUsd, Math.round((s3.monthlyAfterUsd! + ok.totals.fixedMonthlyUsd) * 100) / 100);
         // prod: never serverless, and no config change listed (the stack config refuses it)
-        const sp = optimize({ config: { ...prod, pipeline: { ...prod.pipeline, latencySloMs: 3000 } }, capacity: [cap("ml.m5.xlarge", 50)], traffic: [sparse], hosting, infra, options: { allowServerlessOutsideVpc: true } }).recommendations.find((x) => x.id === "serverless:champion")!;
+        const sp = optimize({
+            config: { ...prod, pipeline: { ...prod.pipeline, latencySloMs: 3000 } },
+            capacity: [cap("ml.m5.xlarge", 50)],
+            traffic: [sparse],
+            hosting,
+            infra,
+            options: { allowServerlessOutsideVpc: true },
+        }).recommendations.find((x) => x.id === "serverless:champion")!;
         assert.equal(sp.recommended, false);
         assert.match(sp.risk, /prod \(its endpoint must run in the VPC/);
         assert.deepEqual(sp.changes, []);
         // dev: the changes make the variant serverless (instance keys removed, the monitor off)
-        assert.deepEqual(s3.changes.map((c) => [c.key, c.value]), [["endpoint.variants.0.serverless", { memorySizeInMb: 2048, maxConcurrency: 1 }], ["endpoint.variants.0.instanceType", null], ["endpoint.variants.0.initialInstanceCount", null], ["monitoring.serverlessMonitor", false]]);
+        assert.deepEqual(
+            s3.changes.map((c) => [c.key, c.value]),
+            [
+                ["endpoint.variants.0.serverless", { memorySizeInMb: 2048, maxConcurrency: 1 }],
+                ["endpoint.variants.0.instanceType", null],
+                ["endpoint.variants.0.initialInstanceCount", null],
+                ["monitoring.serverlessMonitor", false],
+            ],
+        );
         // with a strict SLO the same plain config still rejects it: 1 request in 30 follows an idle minute
-        const strictPlain = optimize({ config: { ...plain, pipeline: dev.pipeline }, capacity: [cap("ml.m5.large", 50)], traffic: [sparse], hosting, infra, options: { allowServerlessOutsideVpc: true } });
+        const strictPlain = optimize({
+            config: { ...plain, pipeline: dev.pipeline },
+            capacity: [cap("ml.m5.large", 50)],
+            traffic: [sparse],
+            hosting,
+            infra,
+            options: { allowServerlessOutsideVpc: true },
+        });
         assert.equal(strictPlain.recommendations.find((x) => x.id === "serverless:champion")!.recommended, false);
     });
 
@@ -143,22 +239,48 @@ describe("optimize: recommendations", () => {
         const r = optimize({ config: two, capacity: [cap("ml.m5.large", 50)], traffic: [t], hosting, infra });
         const s = r.recommendations.find((x) => x.id === "scheduled-scale-down")!;
         assert.equal(s.recommended, true);
-        assert.deepEqual(s.changes, [{ key: "endpoint.autoscaling.schedule", value: { scaleDownCron: "cron(0 19 ? * * *)", scaleUpCron: "cron(0 7 ? * MON-FRI *)", timezone: "UTC", minOutsideHours: 1 } }]);
+        assert.deepEqual(s.changes, [
+            {
+                key: "endpoint.autoscaling.schedule",
+                value: { scaleDownCron: "cron(0 19 ? * * *)", scaleUpCron: "cron(0 7 ? * MON-FRI *)", timezone: "UTC", minOutsideHours: 1 },
+            },
+        ]);
         // Mon-Thu 12 h nights + Fri 19:00 .. Mon 07:00 = 108 of 168 hours
         assert.equal(s.monthlySavingUsd, Math.round(hosting.onDemand["ml.m5.large"] * (108 / 168) * HOURS_PER_MONTH * 100) / 100);
-        assert.equal(optimize({ config: dev, capacity: [cap("ml.m5.large", 50)], traffic: [t], hosting, infra }).recommendations.find((x) => x.id === "scheduled-scale-down")!.recommended, false, "1 instance: nothing to scale down");
+        assert.equal(
+            optimize({ config: dev, capacity: [cap("ml.m5.large", 50)], traffic: [t], hosting, infra }).recommendations.find(
+                (x) => x.id === "scheduled-scale-down",
+            )!.recommended,
+            false,
+            "1 instance: nothing to scale down",
+        );
         // an endpoint that is already serverless: priced from its traffic (GB-seconds), no sizing, no schedule
-        const sl = { ...dev, endpoint: { ...dev.endpoint, input: "features" as const, captureSamplingPercentage: 0, variants: [{ name: "champion", weight: 1, serverless: { memorySizeInMb: 2048, maxConcurrency: 5 } }] } };
+        const sl = {
+            ...dev,
+            endpoint: {
+                ...dev.endpoint,
+                input: "features" as const,
+                captureSamplingPercentage: 0,
+                variants: [{ name: "champion", weight: 1, serverless: { memorySizeInMb: 2048, maxConcurrency: 5 } }],
+            },
+        };
         const rs = optimize({ config: sl, capacity: [cap("ml.m5.large", 50)], traffic: [t], hosting, infra });
         assert.equal(rs.variants[0].instanceType, "serverless 2048 MB");
-        const inv = (480 * 20 * 7) / (7 * 1440) * 43800;
-        assert.equal(rs.variants[0].monthlyUsd, Math.round((inv * 0.004 * 2 * 0.00002 + (inv * 2048) / 1e9 * 0.016) * 100) / 100);
+        const inv = ((480 * 20 * 7) / (7 * 1440)) * 43800;
+        assert.equal(rs.variants[0].monthlyUsd, Math.round((inv * 0.004 * 2 * 0.00002 + ((inv * 2048) / 1e9) * 0.016) * 100) / 100);
         assert.ok(!rs.recommendations.some((x) => x.id === "scheduled-scale-down" || x.id === "right-size:champion"));
     });
 
     it("idle endpoint, spot training and unknown Savings Plan rates are reported honestly", () => {
         const idle = traffic("champion", (m) => (m < 60 ? 5 : 0), 10 * 1440);
-        const r = optimize({ config: prod, capacity: [cap("ml.m5.xlarge", 100)], traffic: [idle, traffic("challenger", () => 0, 10 * 1440)], hosting, infra, tuning: { trials: 12, wallSeconds: 240, instanceType: "ml.m5.xlarge" } });
+        const r = optimize({
+            config: prod,
+            capacity: [cap("ml.m5.xlarge", 100)],
+            traffic: [idle, traffic("challenger", () => 0, 10 * 1440)],
+            hosting,
+            infra,
+            tuning: { trials: 12, wallSeconds: 240, instanceType: "ml.m5.xlarge" },
+        });
         const i = r.recommendations.find((x) => x.id === "idle-endpoint")!;
         assert.equal(i.recommended, true);
         assert.deepEqual(i.changes, [{ key: "endpoint.enabled", value: false }]);
@@ -174,14 +296,41 @@ describe("optimize: recommendations", () => {
     it("capacity from Inference Recommender rows: MaxInvocations per minute per instance, rows over the SLO skipped", () => {
         const { capacity, skipped } = capacityFromRecommender(
             [
-                { instanceType: "ml.c5.xlarge", instanceCount: 1, costPerHour: 0.204, costPerInference: 1e-6, maxInvocations: 6000, modelLatencyMs: 8, endpointConfigName: null },
-                { instanceType: "ml.m5.large", instanceCount: 2, costPerHour: 0.23, costPerInference: 1e-6, maxInvocations: 6000, modelLatencyMs: 30, endpointConfigName: null },
-                { instanceType: "serverless", instanceCount: 1, costPerHour: null, costPerInference: 1e-6, maxInvocations: 100, modelLatencyMs: 5, endpointConfigName: null },
+                {
+                    instanceType: "ml.c5.xlarge",
+                    instanceCount: 1,
+                    costPerHour: 0.204,
+                    costPerInference: 1e-6,
+                    maxInvocations: 6000,
+                    modelLatencyMs: 8,
+                    endpointConfigName: null,
+                },
+                {
+                    instanceType: "ml.m5.large",
+                    instanceCount: 2,
+                    costPerHour: 0.23,
+                    costPerInference: 1e-6,
+                    maxInvocations: 6000,
+                    modelLatencyMs: 30,
+                    endpointConfigName: null,
+                },
+                {
+                    instanceType: "serverless",
+                    instanceCount: 1,
+                    costPerHour: null,
+                    costPerInference: 1e-6,
+                    maxInvocations: 100,
+                    modelLatencyMs: 5,
+                    endpointConfigName: null,
+                },
             ],
             20,
             "job",
         );
-        assert.deepEqual(capacity.map((c) => [c.instanceType, c.rpsPerInstance]), [["ml.c5.xlarge", 100]]);
+        assert.deepEqual(
+            capacity.map((c) => [c.instanceType, c.rpsPerInstance]),
+            [["ml.c5.xlarge", 100]],
+        );
         assert.equal(skipped.length, 2);
     });
 });
@@ -197,10 +346,19 @@ describe("optimize: properties", () => {
             const headroom = rnd();
             const budget = 10 + rnd() * 3000;
             const cfg = rnd() < 0.5 ? dev : prod;
-            const r = optimize({ config: { ...cfg, budget: { ...cfg.budget, monthlyLimitUsd: budget } }, capacity, traffic: [tr], hosting, infra, options: { headroom } });
+            const r = optimize({
+                config: { ...cfg, budget: { ...cfg.budget, monthlyLimitUsd: budget } },
+                capacity,
+                traffic: [tr],
+                hosting,
+                infra,
+                options: { headroom },
+            });
             const rs = r.recommendations.find((x) => x.id === "right-size:champion")!;
             const opts = sizingOptions(tr.perMinute.peak, capacity, hosting.onDemand, headroom, cfg.environment === "prod" ? 2 : 1, cfg.pipeline.latencySloMs);
-            const type = (rs.changes.find((c) => c.key.endsWith("instanceType"))?.value as string | undefined) ?? (rs.recommended ? undefined : cfg.endpoint.variants[0].instanceType);
+            const type =
+                (rs.changes.find((c) => c.key.endsWith("instanceType"))?.value as string | undefined) ??
+                (rs.recommended ? undefined : cfg.endpoint.variants[0].instanceType);
             if (!rs.recommended) {
                 // kept: either nothing measured fits, or the current size is already the cheapest fitting one
                 if (opts.length) assert.ok(rs.monthlyBeforeUsd! <= opts[0].monthlyUsd + 0.01, `trial ${trial}: a cheaper fitting option was not recommended`);
@@ -209,14 +367,21 @@ describe("optimize: properties", () => {
             const count = rs.changes.find((c) => c.key.endsWith("initialInstanceCount"))!.value as number;
             const c = capacity.find((x) => x.instanceType === type)!;
             assert.ok(c.latencyMs <= cfg.pipeline.latencySloMs, `trial ${trial}: chose a type whose p99 breaks the SLO`);
-            assert.ok(count * c.rpsPerInstance * 60 >= tr.perMinute.peak * (1 + headroom) - 1e-6, `trial ${trial}: ${count} x ${c.rpsPerInstance} < peak ${tr.perMinute.peak} x ${1 + headroom}`);
+            assert.ok(
+                count * c.rpsPerInstance * 60 >= tr.perMinute.peak * (1 + headroom) - 1e-6,
+                `trial ${trial}: ${count} x ${c.rpsPerInstance} < peak ${tr.perMinute.peak} x ${1 + headroom}`,
+            );
             assert.ok(count >= (cfg.environment === "prod" ? 2 : 1));
-            for (const o of opts) assert.ok(rs.monthlyAfterUsd! <= Math.round(o.monthlyUsd * 100) / 100 + 0.01, `trial ${trial}: ${o.instanceType} x ${o.count} is cheaper`);
-            if (opts.some((o) => o.monthlyUsd <= budget)) assert.ok(rs.monthlyAfterUsd! <= budget + 0.01, `trial ${trial}: over budget although a cheaper option fits`);
+            for (const o of opts)
+                assert.ok(rs.monthlyAfterUsd! <= Math.round(o.monthlyUsd * 100) / 100 + 0.01, `trial ${trial}: ${o.instanceType} x ${o.count} is cheaper`);
+            if (opts.some((o) => o.monthlyUsd <= budget))
+                assert.ok(rs.monthlyAfterUsd! <= budget + 0.01, `trial ${trial}: over budget although a cheaper option fits`);
             // autoscaling max covers the peak too
             const as = r.recommendations.find((x) => x.id === "autoscaling")!;
             const max = (as.changes.find((x) => x.key.endsWith("maxCapacity"))?.value as number | undefined) ?? cfg.endpoint.autoscaling.maxCapacity;
-            const target = (as.changes.find((x) => x.key.endsWith("targetInvocationsPerInstance"))?.value as number | undefined) ?? cfg.endpoint.autoscaling.targetInvocationsPerInstance;
+            const target =
+                (as.changes.find((x) => x.key.endsWith("targetInvocationsPerInstance"))?.value as number | undefined) ??
+                cfg.endpoint.autoscaling.targetInvocationsPerInstance;
             assert.ok(target <= c.rpsPerInstance * 60, `trial ${trial}: target ${target} above measured capacity`);
             assert.ok(max * c.rpsPerInstance * 60 >= tr.perMinute.peak, `trial ${trial}: max ${max} cannot carry the peak`);
         }
@@ -229,13 +394,35 @@ describe("optimize: --apply-config", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opt-apply-"));
         const file = path.join(dir, "Pulumi.dev.yaml");
         fs.copyFileSync(path.resolve(__dirname, "../../Pulumi.dev.yaml"), file);
-        const rec = (changes: { key: string; value: unknown }[], id = "x") => ({ id, kind: "right-size" as const, title: "", recommended: true, monthlyBeforeUsd: 1, monthlyAfterUsd: 1, monthlySavingUsd: 0, risk: "", arithmetic: [], changes });
+        const rec = (changes: { key: string; value: unknown }[], id = "x") => ({
+            id,
+            kind: "right-size" as const,
+            title: "",
+            recommended: true,
+            monthlyBeforeUsd: 1,
+            monthlyAfterUsd: 1,
+            monthlySavingUsd: 0,
+            risk: "",
+            arithmetic: [],
+            changes,
+        });
         const schedule = { scaleDownCron: "cron(0 19 ? * * *)", scaleUpCron: "cron(0 7 ? * MON-FRI *)", timezone: "UTC", minOutsideHours: 1 };
         const res = applyConfig(file, "dev", [
-            rec([{ key: "endpoint.variants.0.instanceType", value: "ml.c5.large" }, { key: "endpoint.autoscaling.targetInvocationsPerInstance", value: 1234 }, { key: "endpoint.autoscaling.schedule", value: schedule }]),
+            rec([
+                { key: "endpoint.variants.0.instanceType", value: "ml.c5.large" },
+                { key: "endpoint.autoscaling.targetInvocationsPerInstance", value: 1234 },
+                { key: "endpoint.autoscaling.schedule", value: schedule },
+            ]),
             rec([{ key: "endpoint.variants.0.instanceType", value: "ml.m5.xlarge" }], "y"),
         ]);
-        assert.deepEqual(res.applied.map((a) => [a.key, a.from, a.to]), [["endpoint.variants.0.instanceType", "ml.m5.large", "ml.c5.large"], ["endpoint.autoscaling.targetInvocationsPerInstance", 200, 1234], ["endpoint.autoscaling.schedule", undefined, schedule]]);
+        assert.deepEqual(
+            res.applied.map((a) => [a.key, a.from, a.to]),
+            [
+                ["endpoint.variants.0.instanceType", "ml.m5.large", "ml.c5.large"],
+                ["endpoint.autoscaling.targetInvocationsPerInstance", 200, 1234],
+                ["endpoint.autoscaling.schedule", undefined, schedule],
+            ],
+        );
         assert.deepEqual(res.refused, [{ key: "endpoint.variants.0.instanceType", recommendation: "y", reason: "already set by x" }]);
         const text = fs.readFileSync(file, "utf8");
         assert.match(text, /# dev: cheap, single-instance/);
@@ -254,7 +441,10 @@ describe("optimize: --apply-config", () => {
             { key: "monitoring.serverlessMonitor", value: false },
             { key: "endpoint.autoscaling.schedule", value: null },
         ];
-        assert.throws(() => applyConfig(file, "dev", [rec(toServerless)]), /captureSamplingPercentage = 100: expected 0 with mlplatform:endpoint.variants.0.serverless|endpoint.captureSamplingPercentage/);
+        assert.throws(
+            () => applyConfig(file, "dev", [rec(toServerless)]),
+            /captureSamplingPercentage = 100: expected 0 with mlplatform:endpoint.variants.0.serverless|endpoint.captureSamplingPercentage/,
+        );
         assert.equal(fs.readFileSync(file, "utf8"), before, "nothing written when the config parser rejects the result");
         const ok = applyConfig(file, "dev", [rec([...toServerless, { key: "endpoint.captureSamplingPercentage", value: 0 }])]);
         assert.equal(ok.applied.length, 7);
@@ -276,25 +466,54 @@ describe("optimize: --target aws inputs (aws-sdk-client-mock)", () => {
         const pages = JSON.parse(fs.readFileSync(path.join(__dirname, "../fixtures/optimize/getmetricdata-pages.json"), "utf8"));
         cw.on(GetMetricDataCommand).callsFake((input) => (input.NextToken ? pages[1] : pages[0]));
         sm.on(DescribeInferenceRecommendationsJobCommand).resolves({
-            JobName: "mlp-prod-ir", Status: "COMPLETED", JobType: "Default", RoleArn: "arn:aws:iam::123456789012:role/x", CreationTime: new Date(), LastModifiedTime: new Date(), InputConfig: {},
+            JobName: "mlp-prod-ir",
+            Status: "COMPLETED",
+            JobType: "Default",
+            RoleArn: "arn:aws:iam::123456789012:role/x",
+            CreationTime: new Date(),
+            LastModifiedTime: new Date(),
+            InputConfig: {},
             InferenceRecommendations: [
-                { Metrics: { CostPerHour: 0.204, CostPerInference: 0.0000005, MaxInvocations: 9000, ModelLatency: 6 }, EndpointConfiguration: { EndpointName: "ir-1", VariantName: "v", InstanceType: "ml.c5.xlarge", InitialInstanceCount: 1 }, ModelConfiguration: {} },
-                { Metrics: { CostPerHour: 0.115, CostPerInference: 0.0000004, MaxInvocations: 4000, ModelLatency: 9 }, EndpointConfiguration: { EndpointName: "ir-2", VariantName: "v", InstanceType: "ml.m5.large", InitialInstanceCount: 1 }, ModelConfiguration: {} },
+                {
+                    Metrics: { CostPerHour: 0.204, CostPerInference: 0.0000005, MaxInvocations: 9000, ModelLatency: 6 },
+                    EndpointConfiguration: { EndpointName: "ir-1", VariantName: "v", InstanceType: "ml.c5.xlarge", InitialInstanceCount: 1 },
+                    ModelConfiguration: {},
+                },
+                {
+                    Metrics: { CostPerHour: 0.115, CostPerInference: 0.0000004, MaxInvocations: 4000, ModelLatency: 9 },
+                    EndpointConfiguration: { EndpointName: "ir-2", VariantName: "v", InstanceType: "ml.m5.large", InitialInstanceCount: 1 },
+                    ModelConfiguration: {},
+                },
             ],
         } as never);
-        const ai = await awsInputs(prod, { cw: new CloudWatchClient({ region: "us-east-1" }), sm: new SageMakerClient({ region: "us-east-1" }), fromMs: Date.parse("2026-11-30T10:00:00Z"), toMs: Date.parse("2026-11-30T10:05:00Z"), recommenderJob: "mlp-prod-ir" });
+        const ai = await awsInputs(prod, {
+            cw: new CloudWatchClient({ region: "us-east-1" }),
+            sm: new SageMakerClient({ region: "us-east-1" }),
+            fromMs: Date.parse("2026-11-30T10:00:00Z"),
+            toMs: Date.parse("2026-11-30T10:05:00Z"),
+            recommenderJob: "mlp-prod-ir",
+        });
         assert.equal(sm.commandCalls(DescribeInferenceRecommendationsJobCommand)[0].args[0].input.JobName, "mlp-prod-ir");
-        assert.equal(cw.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries![0].MetricStat!.Metric!.Dimensions![0].Value, "mlp-prod-endpoint");
+        assert.equal(
+            cw.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries![0].MetricStat!.Metric!.Dimensions![0].Value,
+            "mlp-prod-endpoint",
+        );
         const r = optimize({ config: prod, capacity: ai.capacity, traffic: ai.traffic, hosting, infra });
         const rs = r.recommendations.find((x) => x.id === "right-size:champion")!;
         // peak 1500/min x 1.3 = 1950/min = 32.5 req/s; m5.large 66.7 req/s -> max(2, 1) = 2 x 0.115 < 2 x 0.204 (c5.xlarge) < 2 x 0.23 now
         assert.equal(rs.recommended, true);
-        assert.deepEqual(rs.changes.map((c) => c.value), ["ml.m5.large", 2]);
+        assert.deepEqual(
+            rs.changes.map((c) => c.value),
+            ["ml.m5.large", 2],
+        );
         assert.equal(rs.monthlySavingUsd, Math.round((2 * 0.23 - 2 * 0.115) * HOURS_PER_MONTH * 100) / 100);
         const as = r.recommendations.find((x) => x.id === "autoscaling")!;
         assert.equal(as.changes.find((c) => c.key.endsWith("targetInvocationsPerInstance"))!.value, Math.floor(4000 / 1.3));
         sm.on(DescribeInferenceRecommendationsJobCommand).resolves({ Status: "FAILED", FailureReason: "model failed to load" } as never);
-        await assert.rejects(awsInputs(prod, { cw: new CloudWatchClient({}), sm: new SageMakerClient({}), fromMs: 0, toMs: 600_000, recommenderJob: "j" }), /j is FAILED \(model failed to load\)/);
+        await assert.rejects(
+            awsInputs(prod, { cw: new CloudWatchClient({}), sm: new SageMakerClient({}), fromMs: 0, toMs: 600_000, recommenderJob: "j" }),
+            /j is FAILED \(model failed to load\)/,
+        );
         cw.restore();
         sm.restore();
     });

@@ -52,35 +52,87 @@ describe("optimize: on a real local run", function () {
             }
             await new Promise((r) => setTimeout(r, 2600));
             t0 = Date.now();
-            lt = await runLoadTest({ url: ep.url, client: "raw", bodies: f.rawLines.slice(0, 50), contentType: "text/csv", accept: "text/csv", steps: [1, 2, 4], stepDurationMs: 700, stepMaxRequests: 2000, warmupRequests: 50, sloP99Ms: 20 });
+            lt = await runLoadTest({
+                url: ep.url,
+                client: "raw",
+                bodies: f.rawLines.slice(0, 50),
+                contentType: "text/csv",
+                accept: "text/csv",
+                steps: [1, 2, 4],
+                stepDurationMs: 700,
+                stepMaxRequests: 2000,
+                warmupRequests: 50,
+                sloP99Ms: 20,
+            });
         } finally {
             await ep.stop();
         }
         served = ep.stats.requests;
         const steps = lt.steps.map(({ okInferenceIds, ...s }) => s);
         fs.mkdirSync(path.join(workdir, "reports"), { recursive: true });
-        fs.writeFileSync(path.join(workdir, "reports", "loadtest.json"), JSON.stringify({ endpointName: "mlp-dev-endpoint", at: new Date().toISOString(), wallSeconds: (Date.now() - t0) / 1000, sloP99Ms: 20, best: lt.best ? steps.find((s) => s.concurrency === lt.best!.concurrency) : null, steps }));
+        fs.writeFileSync(
+            path.join(workdir, "reports", "loadtest.json"),
+            JSON.stringify({
+                endpointName: "mlp-dev-endpoint",
+                at: new Date().toISOString(),
+                wallSeconds: (Date.now() - t0) / 1000,
+                sloP99Ms: 20,
+                best: lt.best ? steps.find((s) => s.concurrency === lt.best!.concurrency) : null,
+                steps,
+            }),
+        );
         const now = new Date().toISOString();
-        fs.writeFileSync(path.join(workdir, "manifest.json"), JSON.stringify({ version: 1, stack: "dev", target: "local", workdir, updatedAt: now, steps: {
-            deploy: { step: "deploy", status: "succeeded", startedAt: now, inputsHash: "x", results: { endpointName: "mlp-dev-endpoint" }, artifacts: { metrics: "endpoint/mlp-dev-endpoint.metrics.jsonl" } },
-            tune: { step: "tune", status: "succeeded", startedAt: now, durationMs: 42_000, inputsHash: "y", results: { trials: 8 } },
-        } }));
+        fs.writeFileSync(
+            path.join(workdir, "manifest.json"),
+            JSON.stringify({
+                version: 1,
+                stack: "dev",
+                target: "local",
+                workdir,
+                updatedAt: now,
+                steps: {
+                    deploy: {
+                        step: "deploy",
+                        status: "succeeded",
+                        startedAt: now,
+                        inputsHash: "x",
+                        results: { endpointName: "mlp-dev-endpoint" },
+                        artifacts: { metrics: "endpoint/mlp-dev-endpoint.metrics.jsonl" },
+                    },
+                    tune: { step: "tune", status: "succeeded", startedAt: now, durationMs: 42_000, inputsHash: "y", results: { trials: 8 } },
+                },
+            }),
+        );
     });
 
     it("traffic from the endpoint's own EMF equals the requests it served; capacity from the load test", () => {
         const cfg = loadStackFile("dev");
         const all = localInputs(workdir, cfg, { includeLoadTest: true });
-        assert.equal(all.traffic.reduce((s, t) => s + t.total, 0), served, "every request the endpoint served is in its EMF Invocations");
+        assert.equal(
+            all.traffic.reduce((s, t) => s + t.total, 0),
+            served,
+            "every request the endpoint served is in its EMF Invocations",
+        );
         const li = localInputs(workdir, cfg, {});
         const total = li.traffic.reduce((s, t) => s + t.total, 0);
         assert.equal(total, userRequests, "the load test's own requests are not traffic");
-        assert.ok(li.notes.some((n) => n.includes(`${served - userRequests} invocations of the load test`)), li.notes.join("; "));
+        assert.ok(
+            li.notes.some((n) => n.includes(`${served - userRequests} invocations of the load test`)),
+            li.notes.join("; "),
+        );
         const champ = li.traffic.find((t) => t.variant === "champion")!;
         const chall = li.traffic.find((t) => t.variant === "challenger")!;
         assert.equal(champ.total + chall.total, userRequests);
         assert.ok(champ.total > chall.total, `weights 9:1 -> ${champ.total} vs ${chall.total}`);
         assert.equal(li.tuning?.trials, 8);
-        const r = optimize({ config: cfg, capacity: li.capacity, traffic: li.traffic, hosting: loadHostingPrices(cfg.region), infra: loadInfraPrices(cfg.region), tuning: li.tuning });
+        const r = optimize({
+            config: cfg,
+            capacity: li.capacity,
+            traffic: li.traffic,
+            hosting: loadHostingPrices(cfg.region),
+            infra: loadInfraPrices(cfg.region),
+            tuning: li.tuning,
+        });
         const v = r.variants.find((x) => x.variant === "champion")!;
         assert.equal(v.monthlyUsd, Math.round(0.115 * 730 * 100) / 100);
         assert.ok(v.costPer1000Usd! > 0);
@@ -112,7 +164,16 @@ describe("optimize: on a real local run", function () {
         const ctx = await chromium.launchPersistentContext(userDataDir, {
             executablePath: CHROMIUM,
             headless: true,
-            args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args: [
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         });
         try {
             const page = await ctx.newPage();
@@ -152,13 +213,17 @@ describe("optimize: on a real local run", function () {
             for (const c of wanted) assert.ok(out.includes(`applied mlplatform:${c.key}:`), `${c.key} applied:\n${out}`);
             assert.match(out, /policy gate: estimated \$[0-9.]+\/month vs budget 300; cost-within-budget passes/);
             const cfg = loadStackFile("dev", proj);
-            for (const c of wanted.filter((c: any) => c.key.startsWith("endpoint.autoscaling."))) assert.equal((cfg.endpoint.autoscaling as any)[c.key.split(".").pop()], c.value);
+            for (const c of wanted.filter((c: any) => c.key.startsWith("endpoint.autoscaling.")))
+                assert.equal((cfg.endpoint.autoscaling as any)[c.key.split(".").pop()], c.value);
         }
         fs.rmSync(proj, { recursive: true, force: true });
     });
 
     after(() => {
-        if (report) console.log(`      local run: ${report.totals.monthlyInvocations} invocations/month, $${report.totals.monthlyUsd}/month, saving $${report.totals.savingMonthlyUsd}`);
+        if (report)
+            console.log(
+                `      local run: ${report.totals.monthlyInvocations} invocations/month, $${report.totals.monthlyUsd}/month, saving $${report.totals.savingMonthlyUsd}`,
+            );
         if (workdir && !process.env.OPT_KEEP_TMP) fs.rmSync(workdir, { recursive: true, force: true });
     });
 });

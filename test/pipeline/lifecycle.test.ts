@@ -33,7 +33,13 @@ function post(url: string, body: string, headers: Record<string, string>): Promi
         const req = http.request({ host: u.hostname, port: Number(u.port), path: "/invocations", method: "POST", headers, agent: false }, (res) => {
             const chunks: Buffer[] = [];
             res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), variant: String(res.headers["x-amzn-invoked-production-variant"]) }));
+            res.on("end", () =>
+                resolve({
+                    status: res.statusCode ?? 0,
+                    body: Buffer.concat(chunks).toString(),
+                    variant: String(res.headers["x-amzn-invoked-production-variant"]),
+                }),
+            );
         });
         req.on("error", reject);
         req.end(body);
@@ -64,7 +70,7 @@ function processesMentioning(needle: string): number[] {
 function mannWhitneyAuc(scores: number[], labels: number[]): number {
     const idx = scores.map((_, i) => i).sort((a, b) => scores[a] - scores[b]);
     const ranks = new Array<number>(scores.length);
-    for (let i = 0; i < idx.length; ) {
+    for (let i = 0; i < idx.length;) {
         let j = i;
         while (j + 1 < idx.length && scores[idx[j + 1]] === scores[idx[i]]) j++;
         for (let k = i; k <= j; k++) ranks[idx[k]] = (i + j) / 2 + 1;
@@ -85,9 +91,22 @@ describe("ML lifecycle, local target, end to end on a 2000-row slice", function 
     const log: string[] = [];
     const manifest = (): Manifest => JSON.parse(fs.readFileSync(path.join(workdir, "manifest.json"), "utf8")) as Manifest;
     const step = (name: string, options: Record<string, string | boolean> = {}, force = false) =>
-        runStep(loadStep(name), { stack: "dev", target: "local", workdir, projectDir: PROJECT, config, force, options: { ...SLICE, ...options }, out: (l) => log.push(l) });
+        runStep(loadStep(name), {
+            stack: "dev",
+            target: "local",
+            workdir,
+            projectDir: PROJECT,
+            config,
+            force,
+            options: { ...SLICE, ...options },
+            out: (l) => log.push(l),
+        });
     const script = (args: string[]) => {
-        const r = spawnSync(path.join(PROJECT, "build_ml_environment.sh"), ["--workdir", workdir, ...args], { cwd: PROJECT, encoding: "utf8", timeout: 120_000 });
+        const r = spawnSync(path.join(PROJECT, "build_ml_environment.sh"), ["--workdir", workdir, ...args], {
+            cwd: PROJECT,
+            encoding: "utf8",
+            timeout: 120_000,
+        });
         return { code: r.status, stdout: r.stdout, stderr: r.stderr, all: r.stdout + r.stderr };
     };
     const endpointUrl = () => String(manifest().steps.deploy.results!.url);
@@ -134,14 +153,23 @@ describe("ML lifecycle, local target, end to end on a 2000-row slice", function 
         };
         assert.equal(lt.sloP99Ms, out.pipeline.latencySloMs);
         assert.ok(lt.steps.length >= 1 && lt.steps.length <= 2);
-        assert.deepEqual(lt.steps.map((s) => s.concurrency), [1, 2].slice(0, lt.steps.length));
+        assert.deepEqual(
+            lt.steps.map((s) => s.concurrency),
+            [1, 2].slice(0, lt.steps.length),
+        );
         for (const s of lt.steps) {
             assert.ok(s.requests > 0 && s.throughput > 0, `level ${s.concurrency} measured requests`);
             assert.ok(s.p50Ms <= s.p90Ms && s.p90Ms <= s.p99Ms, `level ${s.concurrency} percentiles are ordered`);
             assert.equal(s.errorRate, 0, `level ${s.concurrency} had errors`);
         }
-        assert.ok(log.some((l) => /concurrency\s+requests\s+req\/s\s+p50 ms\s+p90 ms\s+p99 ms/.test(l)), "the load-test table is in the log");
-        assert.ok(log.some((l) => l.includes("curl -s -X POST http://127.0.0.1:")), "deploy prints a curl example");
+        assert.ok(
+            log.some((l) => /concurrency\s+requests\s+req\/s\s+p50 ms\s+p90 ms\s+p99 ms/.test(l)),
+            "the load-test table is in the log",
+        );
+        assert.ok(
+            log.some((l) => l.includes("curl -s -X POST http://127.0.0.1:")),
+            "deploy prints a curl example",
+        );
     });
 
     it("the registry holds an approved model and the endpoint serves it as the first variant", function () {
@@ -174,7 +202,10 @@ describe("ML lifecycle, local target, end to end on a 2000-row slice", function 
         );
         assert.equal(hits.length, 1, `one capture line for ${id} under ${root}`);
         const { f, rec } = hits[0];
-        assert.match(path.relative(s3.pathOf(`s3://${out.buckets.capture.name}/`), f), new RegExp(`^datacapture/${out.endpoint!.name}/${r.variant}/\\d{4}/\\d{2}/\\d{2}/\\d{2}/[^/]+\\.jsonl$`));
+        assert.match(
+            path.relative(s3.pathOf(`s3://${out.buckets.capture.name}/`), f),
+            new RegExp(`^datacapture/${out.endpoint!.name}/${r.variant}/\\d{4}/\\d{2}/\\d{2}/\\d{2}/[^/]+\\.jsonl$`),
+        );
         assert.equal(rec.eventMetadata.inferenceId, id);
         assert.equal(rec.captureData.endpointInput.data, ROW);
         assert.equal(rec.captureData.endpointOutput.data, r.body);
@@ -191,10 +222,20 @@ describe("ML lifecycle, local target, end to end on a 2000-row slice", function 
         // Recompute the AUC from the transform output independently.
         const outFile = s3.pathOf(String(manifest().steps["batch-infer"].results!.outputUri));
         assert.ok(outFile.endsWith("test.csv.out"));
-        const lines = fs.readFileSync(outFile, "utf8").trim().split("\n").map((l) => l.split(","));
-        assert.ok(lines.every((f) => f.length === 3 && /^test-/.test(f[0])), "record_id,label,score per line");
+        const lines = fs
+            .readFileSync(outFile, "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => l.split(","));
+        assert.ok(
+            lines.every((f) => f.length === 3 && /^test-/.test(f[0])),
+            "record_id,label,score per line",
+        );
         assert.equal(stats.dataset.item_count, lines.length);
-        const mw = mannWhitneyAuc(lines.map((f) => Number(f[2])), lines.map((f) => Number(f[1])));
+        const mw = mannWhitneyAuc(
+            lines.map((f) => Number(f[2])),
+            lines.map((f) => Number(f[1])),
+        );
         assert.ok(Math.abs(mw - auc) < 1e-9, `AUC ${auc} vs Mann-Whitney ${mw}`);
         // The batch transform and the endpoint run the same model code: same score for the same record.
         const input = fs.readFileSync(s3.pathOf(String(manifest().steps["batch-infer"].results!.inputUri)), "utf8").split("\n")[0];
@@ -263,7 +304,13 @@ describe("ML lifecycle, local target, end to end on a 2000-row slice", function 
         await step("register", {}, true); // a second approved version (same data, dev auto-approval)
         const rec = await step("deploy", { variants: "champion=9,challenger=1" });
         const vs = rec.results!.variants as { name: string; modelPackageVersion: number }[];
-        assert.deepEqual(vs.map((v) => [v.name, v.modelPackageVersion]), [["champion", 2], ["challenger", 1]]);
+        assert.deepEqual(
+            vs.map((v) => [v.name, v.modelPackageVersion]),
+            [
+                ["champion", 2],
+                ["challenger", 1],
+            ],
+        );
         assert.equal(rec.results!.reused, false, "a new variant set replaces the process");
         const url = endpointUrl();
         const pinned = await post(url, ROW, { "Content-Type": "text/csv", "X-Amzn-SageMaker-Target-Variant": "challenger" });
@@ -277,8 +324,14 @@ describe("ML lifecycle, local target, end to end on a 2000-row slice", function 
         } finally {
             console.log = origLog;
         }
-        assert.ok(lines.some((l) => l.includes("challenger 1 (100.0%)")), lines.join("\n"));
-        assert.ok(lines.some((l) => /variant champion: weight 0 \(0\.0% of traffic\)/.test(l)), lines.join("\n"));
+        assert.ok(
+            lines.some((l) => l.includes("challenger 1 (100.0%)")),
+            lines.join("\n"),
+        );
+        assert.ok(
+            lines.some((l) => /variant champion: weight 0 \(0\.0% of traffic\)/.test(l)),
+            lines.join("\n"),
+        );
         const routed = await Promise.all(Array.from({ length: 20 }, () => post(url, ROW, { "Content-Type": "text/csv" })));
         assert.deepEqual([...new Set(routed.map((r) => r.variant))], ["challenger"]);
         await assert.rejects(endpointCli(["weights", "--workdir", workdir, "--variant", "nosuch=1"]), /unknown variant "nosuch"/);
@@ -318,7 +371,8 @@ describe("ML lifecycle, local target, end to end on a 2000-row slice", function 
         return step("loadtest")
             .then(
                 () => assert.fail("loadtest ran without an endpoint"),
-                (e: Error) => assert.match(e.message, /the endpoint was torn down at .* \(--teardown\): deploy it again with \.\/build_ml_environment\.sh --only deploy/),
+                (e: Error) =>
+                    assert.match(e.message, /the endpoint was torn down at .* \(--teardown\): deploy it again with \.\/build_ml_environment\.sh --only deploy/),
             )
             .then(() => {
                 const again = script(["--teardown"]);

@@ -43,21 +43,30 @@ describe("part-2 steps: pure pieces", () => {
         ];
         it("maps the newest approved version to the first variant and the previous one to the second, whatever the input order", () => {
             const { planned, notes } = planVariants([pkg(2), pkg(3), pkg(1)], cfg, "sha256:aaa");
-            assert.deepEqual(planned.map((v) => [v.name, v.modelPackageVersion, v.weight, v.modelUri]), [
-                ["champion", 3, 9, "s3://b/models/v3/model.tar.gz"],
-                ["challenger", 2, 1, "s3://b/models/v2/model.tar.gz"],
-            ]);
+            assert.deepEqual(
+                planned.map((v) => [v.name, v.modelPackageVersion, v.weight, v.modelUri]),
+                [
+                    ["champion", 3, 9, "s3://b/models/v3/model.tar.gz"],
+                    ["challenger", 2, 1, "s3://b/models/v2/model.tar.gz"],
+                ],
+            );
             assert.deepEqual(notes, []);
         });
         it("leaves the second variant out when only one version is approved, saying why", () => {
             const { planned, notes } = planVariants([pkg(1)], cfg, "sha256:aaa");
-            assert.deepEqual(planned.map((v) => v.name), ["champion"]);
+            assert.deepEqual(
+                planned.map((v) => v.name),
+                ["champion"],
+            );
             assert.equal(notes.length, 1);
             assert.match(notes[0], /variant 'challenger' not deployed: only 1 approved version\(s\) for 2 variants/);
         });
         it("does not serve a version trained with another feature transform", () => {
             const { planned, notes } = planVariants([pkg(1, "sha256:old"), pkg(2)], cfg, "sha256:aaa");
-            assert.deepEqual(planned.map((v) => [v.name, v.modelPackageVersion]), [["champion", 2]]);
+            assert.deepEqual(
+                planned.map((v) => [v.name, v.modelPackageVersion]),
+                [["champion", 2]],
+            );
             assert.match(notes[0], /variant 'challenger' not deployed: version 1 was trained with feature transform sha256:old/);
         });
     });
@@ -77,7 +86,11 @@ describe("part-2 steps: pure pieces", () => {
             ["a=0,b=0", /every weight is 0/],
             ["", /is empty/],
         ] as const) {
-            it(`rejects '${spec}'`, () => assert.throws(() => parseVariantWeights(spec), (e: Error) => e instanceof StepError && msg.test(e.message)));
+            it(`rejects '${spec}'`, () =>
+                assert.throws(
+                    () => parseVariantWeights(spec),
+                    (e: Error) => e instanceof StepError && msg.test(e.message),
+                ));
         }
     });
 
@@ -113,11 +126,20 @@ describe("part-2 steps: pure pieces", () => {
         });
         it("names the file and line of a bad record", () => {
             const f1 = write("a,0,0.2\nb,0.2\n");
-            assert.throws(() => readScoredRecords(f1), (e: Error) => e.message.startsWith(`${f1}:2: expected 3 fields`));
+            assert.throws(
+                () => readScoredRecords(f1),
+                (e: Error) => e.message.startsWith(`${f1}:2: expected 3 fields`),
+            );
             const f2 = write("a,yes,0.2\n");
-            assert.throws(() => readScoredRecords(f2), (e: Error) => e.message.startsWith(`${f2}:1: label 'yes' is not 0 or 1`));
+            assert.throws(
+                () => readScoredRecords(f2),
+                (e: Error) => e.message.startsWith(`${f2}:1: label 'yes' is not 0 or 1`),
+            );
             const f3 = write("a,1,1.5\n");
-            assert.throws(() => readScoredRecords(f3), (e: Error) => e.message.startsWith(`${f3}:1: score '1.5' is not a probability`));
+            assert.throws(
+                () => readScoredRecords(f3),
+                (e: Error) => e.message.startsWith(`${f3}:1: score '1.5' is not a probability`),
+            );
             assert.throws(() => readScoredRecords(write("\n")), /has no records/);
             assert.throws(() => readScoredRecords(path.join(dir, "missing.out")), /does not exist: re-run --from batch-infer/);
         });
@@ -133,7 +155,10 @@ describe("part-2 steps: pure pieces", () => {
             assert.deepEqual(thinPoints([1, 2, 3], 100), [1, 2, 3]);
         });
         it("uses the stack output's pipeline.minAuc, --min-auc overrides it, and a bad value is refused", () => {
-            assert.deepEqual(minAucFor(fakeCtx({}, { pipeline: { minAuc: 0.85, latencySloMs: 20 } })), { minAuc: 0.85, source: "pipeline.minAuc of stack dev" });
+            assert.deepEqual(minAucFor(fakeCtx({}, { pipeline: { minAuc: 0.85, latencySloMs: 20 } })), {
+                minAuc: 0.85,
+                source: "pipeline.minAuc of stack dev",
+            });
             assert.equal(minAucFor(fakeCtx({ "min-auc": "0.999" }, { pipeline: { minAuc: 0.85, latencySloMs: 20 } })).minAuc, 0.999);
             assert.equal(minAucFor(fakeCtx({})).minAuc, 0.8, "falls back to the stack config without outputs");
             assert.throws(() => minAucFor(fakeCtx({ "min-auc": "1.5" })), /--min-auc 1.5: expected a number in \[0, 1\]/);
@@ -155,10 +180,32 @@ describe("part-2 steps: pure pieces", () => {
             assert.throws(() => loadTestSettings(fakeCtx({ "slo-ms": "0" })), /--slo-ms 0/);
         });
         it("prints one aligned row per level with the SLO verdict", () => {
-            const step = (c: number, p99: number, ok: boolean) => ({ concurrency: c, requests: 100 * c, ok: 100 * c, errors: 0, errorRate: 0, statusCounts: { 200: 100 * c }, seconds: 1, throughput: 100 * c, p50Ms: 1, p90Ms: 2, p99Ms: p99, maxMs: p99 + 1, meetsSlo: ok });
-            const lines = formatLoadTestTable({ url: "http://127.0.0.1:1", sloP99Ms: 20, steps: [step(1, 5, true), step(16, 25.5, false)], stoppedReason: "slo_exceeded" });
+            const step = (c: number, p99: number, ok: boolean) => ({
+                concurrency: c,
+                requests: 100 * c,
+                ok: 100 * c,
+                errors: 0,
+                errorRate: 0,
+                statusCounts: { 200: 100 * c },
+                seconds: 1,
+                throughput: 100 * c,
+                p50Ms: 1,
+                p90Ms: 2,
+                p99Ms: p99,
+                maxMs: p99 + 1,
+                meetsSlo: ok,
+            });
+            const lines = formatLoadTestTable({
+                url: "http://127.0.0.1:1",
+                sloP99Ms: 20,
+                steps: [step(1, 5, true), step(16, 25.5, false)],
+                stoppedReason: "slo_exceeded",
+            });
             assert.equal(lines.length, 3);
-            assert.ok(lines.every((l) => l.length === lines[0].length), "aligned");
+            assert.ok(
+                lines.every((l) => l.length === lines[0].length),
+                "aligned",
+            );
             assert.match(lines[1], /^\s+1\s+100\s+100\s+1\.00\s+2\.00\s+5\.00\s+6\.00\s+0\.00%\s+ok$/);
             assert.match(lines[2], /^\s+16\s+1600\s+1600\s+1\.00\s+2\.00\s+25\.50\s+26\.50\s+0\.00%\s+OVER$/);
         });
@@ -185,16 +232,36 @@ describe("part-2 steps: pure pieces", () => {
                 log: () => undefined,
             }) as unknown as StepContext;
         it("a stack without an endpoint", async () => {
-            await assert.rejects(deployStep.run(ctx(null)), (e: Error) => e instanceof StepError && /stack 'dev' has no endpoint \(mlplatform:endpoint.enabled is false\): enable it in Pulumi.dev.yaml/.test(e.message));
+            await assert.rejects(
+                deployStep.run(ctx(null)),
+                (e: Error) =>
+                    e instanceof StepError &&
+                    /stack 'dev' has no endpoint \(mlplatform:endpoint.enabled is false\): enable it in Pulumi.dev.yaml/.test(e.message),
+            );
         });
         it("a registry whose only version waits for approval names the approve command", async () => {
             const reg = registryFor(dir, "us-east-1", "123456789012");
             reg.createGroup("g-models");
-            reg.register("g-models", { image: "x", modelDataUrl: "s3://art-bucket/m/model.tar.gz", metrics: { "test:auc": 0.8 }, hyperParameters: {}, lineage: { dataHash: "d", featuresHash: "f", codeVersion: "c" } });
-            const ep = { name: "g-endpoint", variantNames: ["champion"], shadowVariantName: null, captureUri: "s3://cap-bucket/datacapture/", samplingPercentage: 100 };
+            reg.register("g-models", {
+                image: "x",
+                modelDataUrl: "s3://art-bucket/m/model.tar.gz",
+                metrics: { "test:auc": 0.8 },
+                hyperParameters: {},
+                lineage: { dataHash: "d", featuresHash: "f", codeVersion: "c" },
+            });
+            const ep = {
+                name: "g-endpoint",
+                variantNames: ["champion"],
+                shadowVariantName: null,
+                captureUri: "s3://cap-bucket/datacapture/",
+                samplingPercentage: 100,
+            };
             await assert.rejects(
                 deployStep.run(ctx(ep)),
-                (e: Error) => e instanceof StepError && e.message === 'no approved model package in g-models (1 version(s): pending 1): approve one with npm run registry -- approve --stack dev --version 1 --reason "..."',
+                (e: Error) =>
+                    e instanceof StepError &&
+                    e.message ===
+                        'no approved model package in g-models (1 version(s): pending 1): approve one with npm run registry -- approve --stack dev --version 1 --reason "..."',
             );
         });
     });

@@ -71,7 +71,10 @@ describe("reliability: step options", () => {
                 return (e as Error).message;
             }
         };
-        assert.match(refused(["prepare", "--rowz", "100", "--hp.max_depth", "3", "--rows", "100"]), /^option --rowz is unknown \(did you mean --rows\?\): valid options are /);
+        assert.match(
+            refused(["prepare", "--rowz", "100", "--hp.max_depth", "3", "--rows", "100"]),
+            /^option --rowz is unknown \(did you mean --rows\?\): valid options are /,
+        );
         assert.match(refused(["evaluate", "--min-acu", "0.9"]), /^option --min-acu is unknown \(did you mean --min-auc\?\)/);
         assert.equal(refused(["train", "--hp.max_depth", "3", "--rows", "100"]), "");
     });
@@ -79,7 +82,13 @@ describe("reliability: step options", () => {
     it("the option list matches the options the step modules read", () => {
         const read = new Set<string>();
         const stepsDir = path.join(PROJECT, "scripts", "steps");
-        const dirs = [stepsDir, ...fs.readdirSync(stepsDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(stepsDir, e.name))];
+        const dirs = [
+            stepsDir,
+            ...fs
+                .readdirSync(stepsDir, { withFileTypes: true })
+                .filter((e) => e.isDirectory())
+                .map((e) => path.join(stepsDir, e.name)),
+        ];
         for (const d of dirs) {
             for (const f of fs.readdirSync(d).filter((x) => x.endsWith(".ts"))) {
                 const text = fs.readFileSync(path.join(d, f), "utf8");
@@ -90,8 +99,16 @@ describe("reliability: step options", () => {
         const support = fs.readFileSync(path.join(PROJECT, "scripts", "framework", "aws-step.ts"), "utf8");
         for (const m of support.matchAll(/options\["([a-z.-]+)"\]|positive\(ctx, "([a-z.-]+)"/g)) read.add(m[1] ?? m[2]);
         read.delete("onIteration"); // a callback option of an engine call, not a step option
-        assert.deepEqual([...read].filter((o) => !STEP_OPTIONS.includes(o)), [], "options read by a step but not in STEP_OPTIONS");
-        assert.deepEqual(STEP_OPTIONS.filter((o) => !read.has(o)), [], "STEP_OPTIONS entries no step reads");
+        assert.deepEqual(
+            [...read].filter((o) => !STEP_OPTIONS.includes(o)),
+            [],
+            "options read by a step but not in STEP_OPTIONS",
+        );
+        assert.deepEqual(
+            STEP_OPTIONS.filter((o) => !read.has(o)),
+            [],
+            "STEP_OPTIONS entries no step reads",
+        );
     });
 
     it("build_ml_environment.sh stops with exit 2 before the step runs", function () {
@@ -99,7 +116,10 @@ describe("reliability: step options", () => {
         const w = tmp("opt");
         const r = script(["--workdir", w, "--only", "provision", "--", "--rowz", "100"]);
         assert.equal(r.code, 2, r.all);
-        assert.match(r.stderr, /^error: option --rowz is unknown \(did you mean --rows\?\): valid options are [^\n]*\n\([^\n]*--help shows the usage and examples\)\nstopped before step 'provision': fix the configuration or options named above and re-run\.\n$/);
+        assert.match(
+            r.stderr,
+            /^error: option --rowz is unknown \(did you mean --rows\?\): valid options are [^\n]*\n\([^\n]*--help shows the usage and examples\)\nstopped before step 'provision': fix the configuration or options named above and re-run\.\n$/,
+        );
         assert.equal(fs.existsSync(path.join(w, "manifest.json")), false);
         assert.equal(fs.existsSync(lockPath(w)), false);
     });
@@ -159,7 +179,9 @@ describe("reliability: workdir lock", () => {
         assert.deepEqual(acquireWorkdirLock(w, pid).lock, readLock(w), "re-entrant for the same run");
         assert.throws(
             () => acquireWorkdirLock(w, process.pid),
-            (e: Error) => e.message === `workdir ${w} in use by pid ${pid} (started ${lock.startedAt}: build_ml_environment.sh --workdir W); wait for it to finish, stop it (kill ${pid}), or use another --workdir`,
+            (e: Error) =>
+                e.message ===
+                `workdir ${w} in use by pid ${pid} (started ${lock.startedAt}: build_ml_environment.sh --workdir W); wait for it to finish, stop it (kill ${pid}), or use another --workdir`,
         );
         releaseWorkdirLock(w, process.pid);
         assert.ok(fs.existsSync(lockPath(w)), "another owner's lock is not removed");
@@ -179,7 +201,10 @@ describe("reliability: workdir lock", () => {
         assert.equal(r2.tookOver, `stale lock of pid ${process.pid} removed (pid ${process.pid} now belongs to another process)`);
         // another host's lock cannot be checked: it counts as held, with the file to delete
         fs.writeFileSync(lockPath(w), JSON.stringify({ pid: 123, host: "other-host", startedAt: "2026-01-01T00:00:00.000Z" }));
-        assert.throws(() => acquireWorkdirLock(w, process.pid), new RegExp(`in use by pid 123 on host other-host .*delete ${lockPath(w).replace(/[.]/g, "\\.")} once that run is known to be gone`));
+        assert.throws(
+            () => acquireWorkdirLock(w, process.pid),
+            new RegExp(`in use by pid 123 on host other-host .*delete ${lockPath(w).replace(/[.]/g, "\\.")} once that run is known to be gone`),
+        );
     });
 
     it("build_ml_environment.sh fails fast (exit 3) while another run holds the workdir, and runs once it is free", function () {
@@ -190,7 +215,12 @@ describe("reliability: workdir lock", () => {
         const t0 = Date.now();
         const r = script(["--workdir", w, "--only", "provision"]);
         assert.equal(r.code, 3, r.all);
-        assert.match(r.stderr, new RegExp(`^error: workdir ${w} in use by pid ${sleeper.pid} \\(started [^)]+: another run\\); wait for it to finish, stop it \\(kill ${sleeper.pid}\\), or use another --workdir\\n`));
+        assert.match(
+            r.stderr,
+            new RegExp(
+                `^error: workdir ${w} in use by pid ${sleeper.pid} \\(started [^)]+: another run\\); wait for it to finish, stop it \\(kill ${sleeper.pid}\\), or use another --workdir\\n`,
+            ),
+        );
         assert.match(r.stderr, /stopped before step 'provision': the workdir cannot be used \(see above\); nothing was changed\.\n$/);
         assert.equal(fs.existsSync(path.join(w, "manifest.json")), false, "nothing was changed");
         assert.ok(Date.now() - t0 < 30_000);
@@ -230,11 +260,17 @@ describe("reliability: workdir pre-flight", function () {
     it("a workdir that cannot be created: one line, exit 3 (always-on variant: a path below a regular file)", () => {
         const f = path.join(tmp("file"), "plain");
         fs.writeFileSync(f, "x");
-        assert.throws(() => checkWorkdir(path.join(f, "w")), (e: Error) => e.message === `workdir ${path.join(f, "w")} cannot be created (ENOTDIR: not a directory); choose another --workdir`);
+        assert.throws(
+            () => checkWorkdir(path.join(f, "w")),
+            (e: Error) => e.message === `workdir ${path.join(f, "w")} cannot be created (ENOTDIR: not a directory); choose another --workdir`,
+        );
         const r = script(["--workdir", path.join(f, "w"), "--only", "provision"]);
         assert.equal(r.code, 3, r.all);
         assert.equal(r.stderr.split("\n").filter(Boolean).length, 1, r.stderr);
-        assert.match(r.stderr, /^error: workdir .*plain\/w cannot be created \(cannot create directory .*plain.: Not a directory\); choose another --workdir\n$/);
+        assert.match(
+            r.stderr,
+            /^error: workdir .*plain\/w cannot be created \(cannot create directory .*plain.: Not a directory\); choose another --workdir\n$/,
+        );
     });
 
     it("a read-only workdir and a nearly full one: one line each, no stack trace (tmpfs)", function () {
@@ -245,12 +281,23 @@ describe("reliability: workdir pre-flight", function () {
         }
         const small = mountTmpfs("size=2m");
         try {
-            assert.throws(() => checkWorkdir(ro.dir!), (e: Error) => e.message === `workdir ${ro.dir} is not writable (EROFS: read-only file system); choose another --workdir (this filesystem is mounted read-only)`);
+            assert.throws(
+                () => checkWorkdir(ro.dir!),
+                (e: Error) =>
+                    e.message ===
+                    `workdir ${ro.dir} is not writable (EROFS: read-only file system); choose another --workdir (this filesystem is mounted read-only)`,
+            );
             const r = script(["--workdir", ro.dir!, "--only", "provision"]);
             assert.equal(r.code, 3, r.all);
-            assert.equal(r.stderr, `error: workdir ${ro.dir} is not writable (EROFS: read-only file system); choose another --workdir (this filesystem is mounted read-only)\nstopped before step 'provision': the workdir cannot be used (see above); nothing was changed.\n`);
+            assert.equal(
+                r.stderr,
+                `error: workdir ${ro.dir} is not writable (EROFS: read-only file system); choose another --workdir (this filesystem is mounted read-only)\nstopped before step 'provision': the workdir cannot be used (see above); nothing was changed.\n`,
+            );
             assert.doesNotMatch(r.all, /\n\s+at /, "no stack trace");
-            assert.throws(() => checkWorkdir(small.dir!), /^WorkdirError: workdir .* has only 2\.0 MB free, at least 100 MB are needed; free some space or choose another --workdir \(ML_ENV_MIN_FREE_MB sets the minimum\)$/);
+            assert.throws(
+                () => checkWorkdir(small.dir!),
+                /^WorkdirError: workdir .* has only 2\.0 MB free, at least 100 MB are needed; free some space or choose another --workdir \(ML_ENV_MIN_FREE_MB sets the minimum\)$/,
+            );
             checkWorkdir(small.dir!, 1);
             assert.deepEqual(fs.readdirSync(small.dir!), [], "the write probe is removed");
         } finally {
@@ -262,7 +309,16 @@ describe("reliability: workdir pre-flight", function () {
 
 describe("reliability: failure path", () => {
     const config = loadStackFile("dev");
-    const opts = (workdir: string, out: string[]) => ({ stack: "dev", target: "local" as const, workdir, projectDir: PROJECT, config, force: false, options: {}, out: (l: string) => out.push(l) });
+    const opts = (workdir: string, out: string[]) => ({
+        stack: "dev",
+        target: "local" as const,
+        workdir,
+        projectDir: PROJECT,
+        config,
+        force: false,
+        options: {},
+        out: (l: string) => out.push(l),
+    });
 
     it("the step's error is printed first when the failure cannot be recorded; no temp file is left (always-on: manifest path made a directory)", async () => {
         const w = tmp("fail");
@@ -281,7 +337,10 @@ describe("reliability: failure path", () => {
         };
         await assert.rejects(runStep(def, opts(w, out)), /the step's own problem/);
         assert.match(out[1], /^=== breaks: FAILED after \d+ ms — the step's own problem$/);
-        assert.match(out[2], /^ {2}\(the failure could not be recorded in .*manifest\.json: EISDIR: illegal operation on a directory; the step shows as 'running' there and runs again next time\)$/);
+        assert.match(
+            out[2],
+            /^ {2}\(the failure could not be recorded in .*manifest\.json: EISDIR: illegal operation on a directory; the step shows as 'running' there and runs again next time\)$/,
+        );
         assert.deepEqual(leftovers(w), []);
     });
 
@@ -351,12 +410,20 @@ describe("reliability: SIGINT / SIGTERM", function () {
         });
     }
 
-    for (const [signal, group, code] of [["SIGINT", true, 130], ["SIGTERM", false, 143]] as const) {
+    for (const [signal, group, code] of [
+        ["SIGINT", true, 130],
+        ["SIGTERM", false, 143],
+    ] as const) {
         it(`${signal}${group ? " to the process group (Ctrl-C)" : " to the script"}: exit ${code}, step recorded 'interrupted', how to resume, lock released`, async () => {
             const r = await interruptPrepare(signal, group);
             assert.equal(r.code, code, r.stdout + r.stderr);
             assert.match(r.stdout, new RegExp(`=== prepare: INTERRUPTED by ${signal} after `));
-            assert.match(r.stderr, new RegExp(`interrupted at step 'prepare' \\(${signal}\\); earlier results are kept in ${w} \\(manifest\\.json\\)\\. Resume with: \\./build_ml_environment\\.sh --stack dev --target local --workdir ${w} --from prepare\\n`));
+            assert.match(
+                r.stderr,
+                new RegExp(
+                    `interrupted at step 'prepare' \\(${signal}\\); earlier results are kept in ${w} \\(manifest\\.json\\)\\. Resume with: \\./build_ml_environment\\.sh --stack dev --target local --workdir ${w} --from prepare\\n`,
+                ),
+            );
             // then the end-of-run summary of an interrupted run (issue 17): the step marked, the resume commands
             assert.match(r.stderr, /=== Summary: run INTERRUPTED during step 'prepare'/);
             assert.match(r.stderr, new RegExp(`--workdir ${w} --from prepare +# completed steps are not repeated`));
@@ -394,10 +461,21 @@ describe("reliability: prepare drop rate and empty inputs", function () {
         fs.mkdirSync(path.join(project, "data", "adult"), { recursive: true });
         fs.copyFileSync(path.join(PROJECT, "test", "fixtures", "stack-outputs-dev.json"), path.join(w, "stack-outputs.json"));
         const at = new Date().toISOString();
-        fs.writeFileSync(path.join(w, "manifest.json"), JSON.stringify({ version: 1, stack: "dev", target: "local", workdir: w, updatedAt: at, steps: { provision: { step: "provision", status: "succeeded", startedAt: at, finishedAt: at, inputsHash: "x" } } }));
+        fs.writeFileSync(
+            path.join(w, "manifest.json"),
+            JSON.stringify({
+                version: 1,
+                stack: "dev",
+                target: "local",
+                workdir: w,
+                updatedAt: at,
+                steps: { provision: { step: "provision", status: "succeeded", startedAt: at, finishedAt: at, inputsHash: "x" } },
+            }),
+        );
         out.length = 0;
     });
-    const run = (options: Record<string, string> = {}) => runStep(loadStep("prepare"), { stack: "dev", target: "local", workdir: w, projectDir: project, config, force: true, options, out: (l) => out.push(l) });
+    const run = (options: Record<string, string> = {}) =>
+        runStep(loadStep("prepare"), { stack: "dev", target: "local", workdir: w, projectDir: project, config, force: true, options, out: (l) => out.push(l) });
     const adult = (f: string) => fs.readFileSync(path.join(PROJECT, "data", "adult", f), "utf8").split("\n");
 
     it("95 % malformed rows: fails with counts per reason and the first file:line examples naming the user's file", async () => {
@@ -418,18 +496,27 @@ describe("reliability: prepare drop rate and empty inputs", function () {
             assert.ok(!e.message.includes(path.join(w, "s3")), "not the raw bucket copy");
             return true;
         });
-        assert.ok(out.some((l) => l.includes(`${user}:3: malformed_row`)), "the examples are on the console");
+        assert.ok(
+            out.some((l) => l.includes(`${user}:3: malformed_row`)),
+            "the examples are on the console",
+        );
         assert.equal(readManifest(w, "dev", "local").steps.prepare.status, "failed");
         // the limit is configurable: --max-drop-rate 96 lets it through
         await run({ "max-drop-rate": "96" });
-        assert.ok(out.some((l) => l.includes(`first dropped rows of ${user}: ${user}:2 malformed_row`)), out.join("\n"));
+        assert.ok(
+            out.some((l) => l.includes(`first dropped rows of ${user}: ${user}:2 malformed_row`)),
+            out.join("\n"),
+        );
     });
 
     it("an empty input file is an error naming it, not '-1 rows'", async () => {
         fs.writeFileSync(path.join(project, "data", "adult", "adult.data"), "");
         fs.writeFileSync(path.join(project, "data", "adult", "adult.test"), adult("adult.test").slice(0, 501).join("\n") + "\n");
         const user = path.relative(process.cwd(), path.join(project, "data", "adult", "adult.data"));
-        await assert.rejects(run(), (e: Error) => e.message === `${user}: the file is empty; restore it (git checkout -- ${user}) or supply the header line followed by data rows`);
+        await assert.rejects(
+            run(),
+            (e: Error) => e.message === `${user}: the file is empty; restore it (git checkout -- ${user}) or supply the header line followed by data rows`,
+        );
         assert.ok(!out.some((l) => l.includes("-1 rows")));
     });
 });
@@ -440,14 +527,27 @@ describe("reliability: endpoint processes found by their state path", function (
         const w = tmp("orphan");
         const state = path.join(w, "endpoint", "ep.json");
         // a stand-in for a server-main process whose state file was overwritten by a second run
-        const fake = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)", "/x/lib/serving/server-main.ts", "--config", "c.json", "--state", state], { stdio: "ignore" });
+        const fake = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)", "/x/lib/serving/server-main.ts", "--config", "c.json", "--state", state], {
+            stdio: "ignore",
+        });
         for (let i = 0; i < 100 && serversOf(w).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
         assert.deepEqual(serversOf(w), [{ pid: fake.pid, stateFile: state, endpointName: "ep" }]);
         const { servingFixture } = await import("../../test-support/serving-fixture");
         const f = servingFixture();
         await assert.rejects(
-            startEndpoint({ endpointName: "ep2", variants: [{ name: "A", modelPath: f.modelTarGz, weight: 1 }], capture: { enabled: false, samplingPercentage: 0, destination: "", prefix: "" }, port: 0, host: "127.0.0.1" }, w),
-            (e: Error) => e.message === `another endpoint process for workdir ${w} is alive: pid ${fake.pid} (endpoint ep, state ${state}); stop it first with ./build_ml_environment.sh --teardown --workdir ${w} (it stops every endpoint process of the workdir)`,
+            startEndpoint(
+                {
+                    endpointName: "ep2",
+                    variants: [{ name: "A", modelPath: f.modelTarGz, weight: 1 }],
+                    capture: { enabled: false, samplingPercentage: 0, destination: "", prefix: "" },
+                    port: 0,
+                    host: "127.0.0.1",
+                },
+                w,
+            ),
+            (e: Error) =>
+                e.message ===
+                `another endpoint process for workdir ${w} is alive: pid ${fake.pid} (endpoint ep, state ${state}); stop it first with ./build_ml_environment.sh --teardown --workdir ${w} (it stops every endpoint process of the workdir)`,
         );
         const res = await teardown(w, { graceMs: 2000 });
         assert.deepEqual(res, [{ endpointName: "ep", pid: fake.pid, outcome: "stopped", orphan: true }]);

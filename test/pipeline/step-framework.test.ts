@@ -11,7 +11,17 @@ describe("pipeline step framework", () => {
     let projectDir: string;
     let lines: string[];
     const config = loadStackFile("dev");
-    const opts = (extra: Partial<RunOptions> = {}): RunOptions => ({ stack: "dev", target: "local", workdir, projectDir, config, force: false, options: {}, out: (l) => lines.push(l), ...extra });
+    const opts = (extra: Partial<RunOptions> = {}): RunOptions => ({
+        stack: "dev",
+        target: "local",
+        workdir,
+        projectDir,
+        config,
+        force: false,
+        options: {},
+        out: (l) => lines.push(l),
+        ...extra,
+    });
 
     beforeEach(() => {
         workdir = fs.mkdtempSync(path.join(os.tmpdir(), "steps-"));
@@ -64,7 +74,12 @@ describe("pipeline step framework", () => {
     it("records a failure with its message and keeps earlier steps' results", async () => {
         runs = 0;
         await runStep(counting, opts());
-        const failing: StepDefinition = { ...counting, name: "boom", dependsOn: ["count"], run: async () => Promise.reject(new StepError("quality gate: AUC 0.5 < 0.9")) };
+        const failing: StepDefinition = {
+            ...counting,
+            name: "boom",
+            dependsOn: ["count"],
+            run: async () => Promise.reject(new StepError("quality gate: AUC 0.5 < 0.9")),
+        };
         await assert.rejects(runStep(failing, opts()), /quality gate/);
         const m = readManifest(workdir, "dev", "local");
         assert.strictEqual(m.steps.boom.status, "failed");

@@ -21,7 +21,16 @@ function workdirWith(steps: Manifest["steps"], files: string[]): string {
     return dir;
 }
 
-const ok = (step: string, summary: string, artifacts: Record<string, string> = {}) => ({ step, status: "succeeded" as const, startedAt: "2026-01-01T00:00:00Z", finishedAt: "2026-01-01T00:00:02Z", durationMs: 2345, inputsHash: "h", summary, artifacts });
+const ok = (step: string, summary: string, artifacts: Record<string, string> = {}) => ({
+    step,
+    status: "succeeded" as const,
+    startedAt: "2026-01-01T00:00:00Z",
+    finishedAt: "2026-01-01T00:00:02Z",
+    durationMs: 2345,
+    inputsHash: "h",
+    summary,
+    artifacts,
+});
 
 describe("end-of-run summary", () => {
     const dirs: string[] = [];
@@ -39,7 +48,11 @@ describe("end-of-run summary", () => {
         const text = formatSummary({ workdir: dir, stack: "dev", target: "local", seconds: 81, cwd: "/" });
         const lines = text.split("\n");
         assert.match(lines[0], /^=== Summary: run finished — stack dev, target local, 81 s; workdir /);
-        for (const s of STEP_NAMES) assert.ok(lines.some((l) => new RegExp(`^  ok  \\s+${s}\\s+2\\.3 s  ${s} result$`).test(l)), `${s}:\n${text}`);
+        for (const s of STEP_NAMES)
+            assert.ok(
+                lines.some((l) => new RegExp(`^  ok  \\s+${s}\\s+2\\.3 s  ${s} result$`).test(l)),
+                `${s}:\n${text}`,
+            );
         assert.ok(text.includes(path.join(dir, "reports/evaluation.html").slice(1)), text);
         assert.ok(text.includes("monitoring") && text.includes("data (EDA)"));
         assert.ok(!text.includes("tuning.html"), "a report that is not on disk is not listed");
@@ -49,7 +62,10 @@ describe("end-of-run summary", () => {
     });
 
     it("a failed run names the step, marks it, and gives the resume commands with the same options", () => {
-        const steps: Manifest["steps"] = { provision: ok("provision", "gate passed"), prepare: { ...ok("prepare", ""), status: "failed", error: "adult.data: line 7: 3 columns, expected 15\nmore" } };
+        const steps: Manifest["steps"] = {
+            provision: ok("provision", "gate passed"),
+            prepare: { ...ok("prepare", ""), status: "failed", error: "adult.data: line 7: 3 columns, expected 15\nmore" },
+        };
         const dir = workdirWith(steps, []);
         dirs.push(dir);
         const text = formatSummary({ workdir: dir, stack: "prod", target: "local", failed: "prepare", cwd: "/" });
@@ -62,7 +78,10 @@ describe("end-of-run summary", () => {
     });
 
     it("an interrupted run marks the running step as stopped", () => {
-        const steps: Manifest["steps"] = { provision: ok("provision", "gate passed"), prepare: { ...ok("prepare", ""), status: "running", finishedAt: undefined, durationMs: undefined } };
+        const steps: Manifest["steps"] = {
+            provision: ok("provision", "gate passed"),
+            prepare: { ...ok("prepare", ""), status: "running", finishedAt: undefined, durationMs: undefined },
+        };
         const dir = workdirWith(steps, []);
         dirs.push(dir);
         const text = formatSummary({ workdir: dir, stack: "dev", target: "local", interrupted: "prepare", cwd: "/" });

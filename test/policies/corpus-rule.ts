@@ -45,12 +45,19 @@ export function corpusTests(policyName: string): void {
                 const target = e.target ?? e.resources[0].name;
                 const v = (await violationsOn(policyName, e)).filter((x) => x.name === target);
                 assert.ok(v.length > 0, `no violation on ${target}`);
-                if (e.message) assert.ok(v.some((x) => e.message!.test(x.message)), v.map((x) => x.message).join("\n"));
+                if (e.message)
+                    assert.ok(
+                        v.some((x) => e.message!.test(x.message)),
+                        v.map((x) => x.message).join("\n"),
+                    );
             });
         }
         for (const e of good) {
             it(`passes the look-alike: ${e.id}`, async () => {
-                assert.deepEqual((await violationsOn(policyName, e)).map((x) => `${x.name}: ${x.message}`), []);
+                assert.deepEqual(
+                    (await violationsOn(policyName, e)).map((x) => `${x.name}: ${x.message}`),
+                    [],
+                );
             });
         }
     });

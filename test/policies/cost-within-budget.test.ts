@@ -40,7 +40,9 @@ describe("policies/lib/cost estimateMonthlyCost", () => {
 
     it("serverless variants: per-use compute listed with its rate, provisioned concurrency a line (unpriced while its rate is unknown)", () => {
         const stack = endpointStack({ monitor: "none" });
-        (stack[0].props as any).productionVariants = [{ variantName: "sl", modelName: "m", serverlessConfig: { memorySizeInMb: 2048, maxConcurrency: 5, provisionedConcurrency: 2 } }];
+        (stack[0].props as any).productionVariants = [
+            { variantName: "sl", modelName: "m", serverlessConfig: { memorySizeInMb: 2048, maxConcurrency: 5, provisionedConcurrency: 2 } },
+        ];
         const e = estimateMonthlyCost(resources(stack), { prices });
         assert.strictEqual(e.lines.length, 1);
         const l = e.lines[0];
@@ -68,7 +70,14 @@ describe("policies/lib/cost estimateMonthlyCost", () => {
         assert.strictEqual(scaledDownShareOfWeek("cron(0 19 ? * MON-FRI *)", "cron(0 7 ? * MON-FRI *)"), 108 / 168);
         assert.throws(() => scaledDownShareOfWeek("cron(0 19 1 * ? *)", "cron(0 7 ? * * *)"), /only weekly schedules/);
         const stack = endpointStack({ count: 3, monitor: "none" });
-        const act = (what: string, schedule: string, min: number, max: number) => res("aws:appautoscaling/scheduledAction:ScheduledAction", `churn-${what}`, { resourceId: "endpoint/churn/variant/AllTraffic", scalableDimension: "sagemaker:variant:DesiredInstanceCount", serviceNamespace: "sagemaker", schedule, scalableTargetAction: { minCapacity: min, maxCapacity: max } });
+        const act = (what: string, schedule: string, min: number, max: number) =>
+            res("aws:appautoscaling/scheduledAction:ScheduledAction", `churn-${what}`, {
+                resourceId: "endpoint/churn/variant/AllTraffic",
+                scalableDimension: "sagemaker:variant:DesiredInstanceCount",
+                serviceNamespace: "sagemaker",
+                schedule,
+                scalableTargetAction: { minCapacity: min, maxCapacity: max },
+            });
         stack.push(act("down", "cron(0 19 ? * * *)", 1, 1), act("up", "cron(0 7 ? * * *)", 2, 4));
         const e = estimateMonthlyCost(resources(stack), { prices });
         const l = e.lines[0];
@@ -92,7 +101,12 @@ describe("policies/lib/cost estimateMonthlyCost", () => {
 
     it("unpriced types and unused endpoint configs", () => {
         const stack = endpointStack({ instanceType: "ml.c5.large", monitor: "none" });
-        stack.push(res(T.epc, "unused", { name: "unused", productionVariants: [{ variantName: "x", modelName: "m", instanceType: "ml.m5.large", initialInstanceCount: 8 }] }));
+        stack.push(
+            res(T.epc, "unused", {
+                name: "unused",
+                productionVariants: [{ variantName: "x", modelName: "m", instanceType: "ml.m5.large", initialInstanceCount: 8 }],
+            }),
+        );
         const e = estimateMonthlyCost(resources(stack), { prices });
         assert.strictEqual(e.lines.length, 1);
         assert.strictEqual(e.unpriced.length, 1);
@@ -111,7 +125,21 @@ describe("policies/lib/cost estimateMonthlyCost", () => {
 
     it("the shipped price table covers every instance type the shipped allowlists permit, in three regions", () => {
         const table = defaultPriceTable();
-        const types = ["ml.t3.medium", "ml.t3.large", "ml.t3.xlarge", "ml.m5.large", "ml.m5.xlarge", "ml.m5.2xlarge", "ml.m5.4xlarge", "ml.c5.large", "ml.c5.xlarge", "ml.c5.2xlarge", "ml.c5.4xlarge", "ml.g5.xlarge", "ml.g5.2xlarge"];
+        const types = [
+            "ml.t3.medium",
+            "ml.t3.large",
+            "ml.t3.xlarge",
+            "ml.m5.large",
+            "ml.m5.xlarge",
+            "ml.m5.2xlarge",
+            "ml.m5.4xlarge",
+            "ml.c5.large",
+            "ml.c5.xlarge",
+            "ml.c5.2xlarge",
+            "ml.c5.4xlarge",
+            "ml.g5.xlarge",
+            "ml.g5.2xlarge",
+        ];
         for (const region of ["us-east-1", "us-west-2", "eu-west-1"]) {
             for (const t of types) {
                 const e = table.regions[region].hosting[t];
@@ -177,7 +205,12 @@ describe("policies/cost-within-budget", () => {
 
 describe("cost-within-budget: budgets that cannot see spend (issue 9, defect 8)", () => {
     const budget = (props: Record<string, unknown>) => ({ type: "aws:budgets/budget:Budget", urn: "urn:b", name: "b", props: { name: "b", ...props } });
-    const tag = (tagKey: string, status = "Active") => ({ type: "aws:costexplorer/costAllocationTag:CostAllocationTag", urn: `urn:${tagKey}`, name: tagKey, props: { tagKey, status } });
+    const tag = (tagKey: string, status = "Active") => ({
+        type: "aws:costexplorer/costAllocationTag:CostAllocationTag",
+        urn: `urn:${tagKey}`,
+        name: tagKey,
+        props: { tagKey, status },
+    });
     const byTags = { filterExpression: { ands: [{ tags: { key: "Project", values: ["p"] } }, { ors: [{ tags: { key: "Environment", values: ["dev"] } }] }] } };
 
     it("reads tag keys from filterExpression (ands/ors/not) and legacy TagKeyValue costFilters", () => {

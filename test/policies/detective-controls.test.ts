@@ -13,7 +13,11 @@ const T = {
     eventRule: "aws:cloudwatch/eventRule:EventRule",
     target: "aws:cloudwatch/eventTarget:EventTarget",
 };
-const COMPLIANCE = JSON.stringify({ source: ["aws.config"], "detail-type": ["Config Rules Compliance Change"], detail: { newEvaluationResult: { complianceType: ["NON_COMPLIANT"] } } });
+const COMPLIANCE = JSON.stringify({
+    source: ["aws.config"],
+    "detail-type": ["Config Rules Compliance Change"],
+    detail: { newEvaluationResult: { complianceType: ["NON_COMPLIANT"] } },
+});
 
 const rule = (id: string, tags: Record<string, string> = { [RECORDER_TAG]: "stack" }) =>
     res(T.rule, `r-${id.toLowerCase()}`, { name: `mlp-prod-${id.toLowerCase()}`, source: { owner: "AWS", sourceIdentifier: id }, tags });
@@ -21,7 +25,10 @@ const route = (pattern = COMPLIANCE, withTarget = true) => [
     res(T.eventRule, "route", { name: "mlp-prod-config-noncompliant", eventPattern: pattern }),
     ...(withTarget ? [res(T.target, "route-alert", { rule: "mlp-prod-config-noncompliant", arn: "arn:aws:sns:us-east-1:123456789012:mlp-prod-alerts" })] : []),
 ];
-const recorder = (enabled: unknown = true) => [res(T.recorder, "rec", { name: "mlp-prod-recorder", roleArn: "arn:aws:iam::123456789012:role/mlp-prod-config-recorder" }), res(T.status, "rec-status", { name: "mlp-prod-recorder", isEnabled: enabled })];
+const recorder = (enabled: unknown = true) => [
+    res(T.recorder, "rec", { name: "mlp-prod-recorder", roleArn: "arn:aws:iam::123456789012:role/mlp-prod-config-recorder" }),
+    res(T.status, "rec-status", { name: "mlp-prod-recorder", isEnabled: enabled }),
+];
 const complete = () => [...DETECTIVE_DEFAULTS.requiredRules.map((id) => rule(id)), ...recorder(), ...route()];
 
 describe("policies/detective-controls", () => {
@@ -64,11 +71,18 @@ describe("policies/detective-controls", () => {
     it("rules without any recorder fail; a declared existing recorder passes", async () => {
         const noRecorder = [...DETECTIVE_DEFAULTS.requiredRules.map((id) => rule(id, {})), ...route()];
         assert.match(messages(await runS(policy, noRecorder)).join("\n"), /without a recorder/);
-        const declared = [...DETECTIVE_DEFAULTS.requiredRules.map((id) => rule(id, { [RECORDER_TAG]: "existing:aws-controltower-BaselineConfigRecorder" })), ...route()];
+        const declared = [
+            ...DETECTIVE_DEFAULTS.requiredRules.map((id) => rule(id, { [RECORDER_TAG]: "existing:aws-controltower-BaselineConfigRecorder" })),
+            ...route(),
+        ];
         assert.deepStrictEqual((await runS(policy, declared)).violations, []);
         // A conformance pack takes no tags: the declaration on the component's route counts.
         const body = conformancePackTemplate("mlp-prod", "prod", selectRules("prod", false));
-        const packDeclared = [res(T.pack, "pack", { templateBody: body }), res(T.eventRule, "route", { name: "n", eventPattern: COMPLIANCE, tags: { [RECORDER_TAG]: "existing:default" } }), res(T.target, "t", { rule: "n", arn: "arn:aws:sns:us-east-1:123456789012:x" })];
+        const packDeclared = [
+            res(T.pack, "pack", { templateBody: body }),
+            res(T.eventRule, "route", { name: "n", eventPattern: COMPLIANCE, tags: { [RECORDER_TAG]: "existing:default" } }),
+            res(T.target, "t", { rule: "n", arn: "arn:aws:sns:us-east-1:123456789012:x" }),
+        ];
         assert.deepStrictEqual((await runS(policy, packDeclared)).violations, []);
     });
 
@@ -88,7 +102,10 @@ describe("policies/detective-controls", () => {
 
     it("a route whose pattern is unknown during a first preview (computed from new resources) counts when it has a target", async () => {
         const base = [...DETECTIVE_DEFAULTS.requiredRules.map((id) => rule(id)), ...recorder()];
-        const unknownRoute = [res(T.eventRule, "route", { name: "mlp-prod-config-noncompliant", eventPattern: UNKNOWN.string }), res(T.target, "t", { rule: "mlp-prod-config-noncompliant", arn: "arn:aws:sns:us-east-1:123456789012:x" })];
+        const unknownRoute = [
+            res(T.eventRule, "route", { name: "mlp-prod-config-noncompliant", eventPattern: UNKNOWN.string }),
+            res(T.target, "t", { rule: "mlp-prod-config-noncompliant", arn: "arn:aws:sns:us-east-1:123456789012:x" }),
+        ];
         assert.deepStrictEqual((await runS(policy, [...base, ...unknownRoute])).violations, []);
         assert.match(messages(await runS(policy, [...base, unknownRoute[0]]))[0], /Config Rules Compliance Change/);
     });
@@ -109,21 +126,43 @@ describe("policies/detective-controls", () => {
         this.timeout(300_000);
         it("a brand-new prod stack (first preview, unknown ids) passes", async () => {
             const fresh = await runGate({ stack: "prod", mode: "new-stack" });
-            assert.deepStrictEqual(fresh.report.violations.filter((v) => v.policy === policy.name), []);
+            assert.deepStrictEqual(
+                fresh.report.violations.filter((v) => v.policy === policy.name),
+                [],
+            );
         });
         it("prod passes with the shipped config; with detective disabled the gate fails on this policy", async () => {
             const ok = await runGate({ stack: "prod" });
-            assert.deepStrictEqual(ok.report.violations.filter((v) => v.policy === policy.name), []);
-            const off = await runGate({ stack: "prod", configure: (raw) => ({ ...raw, "mlplatform:detective": { ...(raw["mlplatform:detective"] as object), enabled: false } }) });
+            assert.deepStrictEqual(
+                ok.report.violations.filter((v) => v.policy === policy.name),
+                [],
+            );
+            const off = await runGate({
+                stack: "prod",
+                configure: (raw) => ({ ...raw, "mlplatform:detective": { ...(raw["mlplatform:detective"] as object), enabled: false } }),
+            });
             const v = off.report.violations.filter((x) => x.policy === policy.name);
             assert.strictEqual(v.length, 1);
             assert.strictEqual(v[0].enforcementLevel, "mandatory");
             assert.match(v[0].message, /no AWS Config managed rules/);
         });
         it("prod with an existing recorder declared: no recorder created, the policy passes", async () => {
-            const run = await runGate({ stack: "prod", configure: (raw) => ({ ...raw, "mlplatform:detective": { ...(raw["mlplatform:detective"] as object), createRecorder: false, existingRecorderName: "aws-controltower-BaselineConfigRecorder" } }) });
+            const run = await runGate({
+                stack: "prod",
+                configure: (raw) => ({
+                    ...raw,
+                    "mlplatform:detective": {
+                        ...(raw["mlplatform:detective"] as object),
+                        createRecorder: false,
+                        existingRecorderName: "aws-controltower-BaselineConfigRecorder",
+                    },
+                }),
+            });
             assert.strictEqual(run.run.resources.filter((r) => r.type === T.recorder).length, 0);
-            assert.deepStrictEqual(run.report.violations.filter((v) => v.policy === policy.name), []);
+            assert.deepStrictEqual(
+                run.report.violations.filter((v) => v.policy === policy.name),
+                [],
+            );
             assert.strictEqual(run.report.counts.mandatory, 0);
         });
     });

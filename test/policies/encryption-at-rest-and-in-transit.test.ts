@@ -10,20 +10,50 @@ const variant = { variantName: "AllTraffic", modelName: "m", instanceType: "ml.m
 describe("policies/encryption-at-rest-and-in-transit", () => {
     it("endpoint configuration on NVMe instance storage (ml.g5, ml.m5d): no kmsKeyArn demanded, as SageMaker rejects one", async () => {
         for (const instanceType of ["ml.g5.xlarge", "ml.m5d.large"]) {
-            const r = await runR(policy, res(EPC, "epc", { productionVariants: [{ ...variant, instanceType }], dataCaptureConfig: { kmsKeyId: KEY, initialSamplingPercentage: 100, destinationS3Uri: "s3://b/c", captureOptions: [{ captureMode: "Input" }] } }));
+            const r = await runR(
+                policy,
+                res(EPC, "epc", {
+                    productionVariants: [{ ...variant, instanceType }],
+                    dataCaptureConfig: {
+                        kmsKeyId: KEY,
+                        initialSamplingPercentage: 100,
+                        destinationS3Uri: "s3://b/c",
+                        captureOptions: [{ captureMode: "Input" }],
+                    },
+                }),
+            );
             assert.deepStrictEqual(messages(r), [], instanceType);
         }
         // One EBS-backed variant alone still needs the key.
-        const ebs = await runR(policy, res(EPC, "epc", { productionVariants: [variant], dataCaptureConfig: { kmsKeyId: KEY, initialSamplingPercentage: 100, destinationS3Uri: "s3://b/c", captureOptions: [{ captureMode: "Input" }] } }));
+        const ebs = await runR(
+            policy,
+            res(EPC, "epc", {
+                productionVariants: [variant],
+                dataCaptureConfig: { kmsKeyId: KEY, initialSamplingPercentage: 100, destinationS3Uri: "s3://b/c", captureOptions: [{ captureMode: "Input" }] },
+            }),
+        );
         assert.match(messages(ebs)[0], /kmsKeyArn is not set/);
     });
 
     it("endpoint configuration: needs kmsKeyArn and a data-capture KMS key", async () => {
-        const bad = await runR(policy, res(EPC, "epc", { productionVariants: [variant], dataCaptureConfig: { initialSamplingPercentage: 100, destinationS3Uri: "s3://b/c", captureOptions: [{ captureMode: "Input" }] } }));
+        const bad = await runR(
+            policy,
+            res(EPC, "epc", {
+                productionVariants: [variant],
+                dataCaptureConfig: { initialSamplingPercentage: 100, destinationS3Uri: "s3://b/c", captureOptions: [{ captureMode: "Input" }] },
+            }),
+        );
         assert.strictEqual(bad.violations.length, 2);
         assert.match(messages(bad)[0], /kmsKeyArn is not set/);
         assert.match(messages(bad)[1], /dataCaptureConfig.kmsKeyId/);
-        const good = await runR(policy, res(EPC, "epc", { productionVariants: [variant], kmsKeyArn: KEY, dataCaptureConfig: { kmsKeyId: KEY, initialSamplingPercentage: 100, destinationS3Uri: "s3://b/c", captureOptions: [] } }));
+        const good = await runR(
+            policy,
+            res(EPC, "epc", {
+                productionVariants: [variant],
+                kmsKeyArn: KEY,
+                dataCaptureConfig: { kmsKeyId: KEY, initialSamplingPercentage: 100, destinationS3Uri: "s3://b/c", captureOptions: [] },
+            }),
+        );
         assert.deepStrictEqual(good.violations, []);
     });
 
@@ -40,9 +70,18 @@ describe("policies/encryption-at-rest-and-in-transit", () => {
 
     it("feature group: offline and online stores", async () => {
         const T = "aws:sagemaker/featureGroup:FeatureGroup";
-        const bad = await runR(policy, res(T, "fg", { offlineStoreConfig: { s3StorageConfig: { s3Uri: "s3://x" } }, onlineStoreConfig: { enableOnlineStore: true } }));
+        const bad = await runR(
+            policy,
+            res(T, "fg", { offlineStoreConfig: { s3StorageConfig: { s3Uri: "s3://x" } }, onlineStoreConfig: { enableOnlineStore: true } }),
+        );
         assert.strictEqual(bad.violations.length, 2);
-        const good = await runR(policy, res(T, "fg", { offlineStoreConfig: { s3StorageConfig: { s3Uri: "s3://x", kmsKeyId: KEY } }, onlineStoreConfig: { securityConfig: { kmsKeyId: KEY } } }));
+        const good = await runR(
+            policy,
+            res(T, "fg", {
+                offlineStoreConfig: { s3StorageConfig: { s3Uri: "s3://x", kmsKeyId: KEY } },
+                onlineStoreConfig: { securityConfig: { kmsKeyId: KEY } },
+            }),
+        );
         assert.deepStrictEqual(good.violations, []);
         const offlineOnly = await runR(policy, res(T, "fg", { offlineStoreConfig: { s3StorageConfig: { s3Uri: "s3://x", kmsKeyId: KEY } } }));
         assert.deepStrictEqual(offlineOnly.violations, []);
@@ -50,17 +89,29 @@ describe("policies/encryption-at-rest-and-in-transit", () => {
 
     it("data quality job definition: output, volume, inter-container traffic", async () => {
         const T = "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition";
-        const bad = await runR(policy, res(T, "dq", { jobResources: { clusterConfig: { instanceType: "ml.m5.large", instanceCount: 1, volumeSizeInGb: 20 } }, dataQualityJobOutputConfig: { monitoringOutputs: {} } }));
-        assert.deepStrictEqual(messages(bad).map((m) => m.split(":")[0]), [
-            "dataQualityJobOutputConfig.kmsKeyId is not set",
-            "jobResources.clusterConfig.volumeKmsKeyId is not set",
-            "networkConfig.enableInterContainerTrafficEncryption is not true",
-        ]);
-        const good = await runR(policy, res(T, "dq", {
-            jobResources: { clusterConfig: { instanceType: "ml.m5.large", instanceCount: 1, volumeSizeInGb: 20, volumeKmsKeyId: KEY } },
-            dataQualityJobOutputConfig: { kmsKeyId: KEY, monitoringOutputs: {} },
-            networkConfig: { enableInterContainerTrafficEncryption: true },
-        }));
+        const bad = await runR(
+            policy,
+            res(T, "dq", {
+                jobResources: { clusterConfig: { instanceType: "ml.m5.large", instanceCount: 1, volumeSizeInGb: 20 } },
+                dataQualityJobOutputConfig: { monitoringOutputs: {} },
+            }),
+        );
+        assert.deepStrictEqual(
+            messages(bad).map((m) => m.split(":")[0]),
+            [
+                "dataQualityJobOutputConfig.kmsKeyId is not set",
+                "jobResources.clusterConfig.volumeKmsKeyId is not set",
+                "networkConfig.enableInterContainerTrafficEncryption is not true",
+            ],
+        );
+        const good = await runR(
+            policy,
+            res(T, "dq", {
+                jobResources: { clusterConfig: { instanceType: "ml.m5.large", instanceCount: 1, volumeSizeInGb: 20, volumeKmsKeyId: KEY } },
+                dataQualityJobOutputConfig: { kmsKeyId: KEY, monitoringOutputs: {} },
+                networkConfig: { enableInterContainerTrafficEncryption: true },
+            }),
+        );
         assert.deepStrictEqual(good.violations, []);
     });
 
@@ -68,7 +119,14 @@ describe("policies/encryption-at-rest-and-in-transit", () => {
         const T = "aws:sagemaker/trainingJob:TrainingJob";
         const bad = await runR(policy, res(T, "tj", { outputDataConfig: { s3OutputPath: "s3://o" }, resourceConfig: { instanceType: "ml.m5.xlarge" } }));
         assert.strictEqual(bad.violations.length, 3);
-        const good = await runR(policy, res(T, "tj", { outputDataConfig: { s3OutputPath: "s3://o", kmsKeyId: KEY }, resourceConfig: { volumeKmsKeyId: KEY }, enableInterContainerTrafficEncryption: true }));
+        const good = await runR(
+            policy,
+            res(T, "tj", {
+                outputDataConfig: { s3OutputPath: "s3://o", kmsKeyId: KEY },
+                resourceConfig: { volumeKmsKeyId: KEY },
+                enableInterContainerTrafficEncryption: true,
+            }),
+        );
         assert.deepStrictEqual(good.violations, []);
     });
 
@@ -80,7 +138,10 @@ describe("policies/encryption-at-rest-and-in-transit", () => {
 
     it("log groups, topics, trails", async () => {
         assert.strictEqual((await runR(policy, res("aws:cloudwatch/logGroup:LogGroup", "lg", { retentionInDays: 30 }))).violations.length, 1);
-        assert.strictEqual((await runR(policy, res("aws:cloudwatch/logGroup:LogGroup", "lg", {}), { config: { requireLogGroupKms: false } })).violations.length, 0);
+        assert.strictEqual(
+            (await runR(policy, res("aws:cloudwatch/logGroup:LogGroup", "lg", {}), { config: { requireLogGroupKms: false } })).violations.length,
+            0,
+        );
         assert.strictEqual((await runR(policy, res("aws:sns/topic:Topic", "t", {}))).violations.length, 1);
         assert.strictEqual((await runR(policy, res("aws:sns/topic:Topic", "t", { kmsMasterKeyId: "alias/platform" }))).violations.length, 0);
         assert.strictEqual((await runR(policy, res("aws:cloudtrail/trail:Trail", "ct", { s3BucketName: "b" }))).violations.length, 1);
@@ -105,10 +166,21 @@ describe("policies/encryption-at-rest-and-in-transit", () => {
 
     it("bucket policies must deny non-TLS access (string or object documents)", async () => {
         const T = "aws:s3/bucketPolicy:BucketPolicy";
-        const tls = { Version: "2012-10-17", Statement: { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } } };
+        const tls = {
+            Version: "2012-10-17",
+            Statement: {
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+        };
         assert.strictEqual((await runR(policy, res(T, "p", { bucket: "b", policy: JSON.stringify(tls) }))).violations.length, 0);
         assert.strictEqual((await runR(policy, res(T, "p", { bucket: "b", policy: tls }))).violations.length, 0);
-        const noTls = { Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }] };
+        const noTls = {
+            Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }],
+        };
         assert.match(messages(await runR(policy, res(T, "p", { bucket: "b", policy: JSON.stringify(noTls) })))[0], /non-TLS/);
         assert.match(messages(await runR(policy, res(T, "p", { bucket: "b", policy: "{not json" })))[0], /not valid JSON/);
         assert.strictEqual((await runR(policy, res(T, "p", { bucket: "b", policy: UNKNOWN.string }))).status, "not-evaluated");

@@ -20,8 +20,24 @@ describe("policies/endpoint-autoscaling", () => {
 
     it("a target for another endpoint or namespace does not count", async () => {
         const stack = endpointStack({ autoscaling: false });
-        stack.push(res(T.target, "other", { serviceNamespace: "sagemaker", scalableDimension: "sagemaker:variant:DesiredInstanceCount", resourceId: "endpoint/other/variant/AllTraffic", minCapacity: 2, maxCapacity: 4 }));
-        stack.push(res(T.target, "ecs", { serviceNamespace: "ecs", scalableDimension: "ecs:service:DesiredCount", resourceId: "endpoint/churn/variant/AllTraffic", minCapacity: 2, maxCapacity: 4 }));
+        stack.push(
+            res(T.target, "other", {
+                serviceNamespace: "sagemaker",
+                scalableDimension: "sagemaker:variant:DesiredInstanceCount",
+                resourceId: "endpoint/other/variant/AllTraffic",
+                minCapacity: 2,
+                maxCapacity: 4,
+            }),
+        );
+        stack.push(
+            res(T.target, "ecs", {
+                serviceNamespace: "ecs",
+                scalableDimension: "ecs:service:DesiredCount",
+                resourceId: "endpoint/churn/variant/AllTraffic",
+                minCapacity: 2,
+                maxCapacity: 4,
+            }),
+        );
         assert.strictEqual((await runS(policy, stack)).violations.length, 1);
     });
 

@@ -9,7 +9,12 @@ describe("gate/evaluate evaluatePack (gate entry point)", () => {
     it("remediates first, then validates; URNs on resource violations; prod levels", async () => {
         const prov = awsProvider({ ...REQUIRED_TAGS, Environment: "prod" });
         const key = res("aws:kms/key:Key", "platform-key", { description: "k" }, { provider: prov });
-        const sg = res("aws:ec2/securityGroup:SecurityGroup", "open", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }] }, { provider: prov });
+        const sg = res(
+            "aws:ec2/securityGroup:SecurityGroup",
+            "open",
+            { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }] },
+            { provider: prov },
+        );
         const r = await evaluatePack(all, [key, sg], packConfig("prod"));
         assert.deepStrictEqual(r.remediations, [{ policyName: "encryption-at-rest-and-in-transit", urn: key.urn, changed: ["enableKeyRotation"] }]);
         assert.ok(!r.violations.some((v) => /enableKeyRotation/.test(v.message)), "rotation fixed by remediation");
@@ -24,7 +29,12 @@ describe("gate/evaluate evaluatePack (gate entry point)", () => {
 
     it("collects exemptions and not-evaluated outcomes", async () => {
         const stack = endpointStack();
-        stack.push(res("aws:s3/bucket:Bucket", "legacy", { bucket: "legacy", tags: { ...REQUIRED_TAGS, ...exemptTags("s3-encryption-and-tls", "third-party writer cannot use KMS") } }));
+        stack.push(
+            res("aws:s3/bucket:Bucket", "legacy", {
+                bucket: "legacy",
+                tags: { ...REQUIRED_TAGS, ...exemptTags("s3-encryption-and-tls", "third-party writer cannot use KMS") },
+            }),
+        );
         stack.push(res("aws:iam/rolePolicy:RolePolicy", "p", { policy: UNKNOWN.string }));
         const r = await evaluatePack(all, stack, packConfig("dev"));
         assert.ok(r.exemptions.some((e) => e.policyName === "s3-encryption-and-tls" && e.urn.endsWith("::legacy")));

@@ -21,7 +21,10 @@ describe("exemption governance", () => {
         assert.deepEqual(exemptionProblems(ok), []);
         assert.deepEqual(exemptionProblems({ ...ok, ticket: undefined, approver: "jane@example.com" }), []);
         assert.match(exemptionProblems({ ...ok, reason: "n/a" }).join(), /does not explain anything/);
-        assert.match(exemptionProblems({ ...ok, reason: "\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b" }).join(), /does not explain anything/);
+        assert.match(
+            exemptionProblems({ ...ok, reason: "\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b" }).join(),
+            /does not explain anything/,
+        );
         assert.match(exemptionProblems({ ...ok, ticket: undefined }).join(), /no approver and no ticket/);
         assert.match(exemptionProblems({ ...ok, expires: undefined }).join(), /no expiry date/);
         assert.match(exemptionProblems({ ...ok, expires: "31/12/2027" }).join(), /is not a date/);
@@ -31,18 +34,27 @@ describe("exemption governance", () => {
     });
 
     it("an active exemption suppresses the findings and is recorded with reason, ticket/approver and expiry", async () => {
-        const o = await runR(requiredTags, res(BUCKET, "legacy", { tags: exemptTags("required-tags", "imported legacy bucket, owner team gone", { approver: "jane@example.com" }) }));
+        const o = await runR(
+            requiredTags,
+            res(BUCKET, "legacy", { tags: exemptTags("required-tags", "imported legacy bucket, owner team gone", { approver: "jane@example.com" }) }),
+        );
         assert.deepEqual(o.violations, []);
         assert.equal(o.exemptions.length, 1);
         const e = o.exemptions[0];
-        assert.deepEqual([e.reason, e.ticket, e.approver, e.expires, e.source], ["imported legacy bucket, owner team gone", "SEC-1", "jane@example.com", inDays(90), "tags"]);
+        assert.deepEqual(
+            [e.reason, e.ticket, e.approver, e.expires, e.source],
+            ["imported legacy bucket, owner team gone", "SEC-1", "jane@example.com", inDays(90), "tags"],
+        );
     });
 
     it("an expired exemption is a violation, and the findings it would suppress are reported too", async () => {
         const tags = { ...exemptTags("required-tags", "imported legacy bucket, owner team gone"), [`${KEY}:expires`]: inDays(-3) };
         const o = await runR(requiredTags, res(BUCKET, "legacy", { tags }));
         assert.equal(o.exemptions.length, 0);
-        assert.match(o.violations[0].message, new RegExp(`invalid exemption \\(tags mlplatform:policy-exemption:required-tags.*\\): it expired on ${inDays(-3)}`));
+        assert.match(
+            o.violations[0].message,
+            new RegExp(`invalid exemption \\(tags mlplatform:policy-exemption:required-tags.*\\): it expired on ${inDays(-3)}`),
+        );
         assert.ok(o.violations.slice(1).some((v) => /missing required tag/.test(v.message)));
     });
 
@@ -53,7 +65,11 @@ describe("exemption governance", () => {
     });
 
     it("allowExemptions: false in the environment's config refuses any exemption for that policy", async () => {
-        const r = res("aws:sagemaker/notebookInstance:NotebookInstance", "nb", { directInternetAccess: "Enabled", rootAccess: "Disabled", tags: exemptTags("network-isolation", "vendor notebook needs pip install") });
+        const r = res("aws:sagemaker/notebookInstance:NotebookInstance", "nb", {
+            directInternetAccess: "Enabled",
+            rootAccess: "Disabled",
+            tags: exemptTags("network-isolation", "vendor notebook needs pip install"),
+        });
         const allowed = await runR(networkIsolation, r);
         assert.equal(allowed.exemptions.length, 1);
         const refused = await runR(networkIsolation, r, { config: { allowExemptions: false } });
@@ -72,6 +88,9 @@ describe("exemption governance", () => {
 
     it("the reviewed exemptions file is valid (complete, current entries)", () => {
         assert.deepEqual(exemptionFileProblems(), []);
-        assert.match(exemptionFileProblems([{ policy: "required-tags", urn: "urn:pulumi:prod::*", reason: "n/a" }]).join("\n"), /does not explain anything[^]*no approver and no ticket[^]*no expiry/);
+        assert.match(
+            exemptionFileProblems([{ policy: "required-tags", urn: "urn:pulumi:prod::*", reason: "n/a" }]).join("\n"),
+            /does not explain anything[^]*no approver and no ticket[^]*no expiry/,
+        );
     });
 });

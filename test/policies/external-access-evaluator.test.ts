@@ -40,8 +40,15 @@ function evaluatorAllowsOutsider(doc: string): boolean {
         const resource = (s.resources ?? ["*"])[0].replace(/\*/g, "x");
         for (const who of OUTSIDERS) {
             const principal = principalFromString(who);
-            const context: Record<string, string> = who === "anonymous" ? {} : { "aws:PrincipalAccount": FOREIGN, "aws:SourceAccount": FOREIGN, "aws:PrincipalArn": who, "aws:PrincipalOrgID": "o-foreignorg1" };
-            const d = evaluate({ request: { principal, action, resource, resourceAccount: ACCOUNT, context }, resourcePolicy: policy, identityPolicies: who === "anonymous" ? undefined : [parsePolicy("caller", { Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] })] });
+            const context: Record<string, string> =
+                who === "anonymous"
+                    ? {}
+                    : { "aws:PrincipalAccount": FOREIGN, "aws:SourceAccount": FOREIGN, "aws:PrincipalArn": who, "aws:PrincipalOrgID": "o-foreignorg1" };
+            const d = evaluate({
+                request: { principal, action, resource, resourceAccount: ACCOUNT, context },
+                resourcePolicy: policy,
+                identityPolicies: who === "anonymous" ? undefined : [parsePolicy("caller", { Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] })],
+            });
             if (d.allowed) return true;
         }
     }

@@ -16,15 +16,31 @@ describe("policies/lib", () => {
         assert.strictEqual(a.statements.length, 1);
         assert.deepStrictEqual(a.statements[0].actions, ["s3:GetObject"]);
         assert.strictEqual(a.statements[0].principal, "*");
-        const b = parsePolicyDocument({ Statement: [{ Effect: "Deny", Action: ["s3:*"], Principal: { AWS: ["arn:a", "arn:b"] }, Condition: { Bool: { "aws:SecureTransport": false } } }] });
+        const b = parsePolicyDocument({
+            Statement: [{ Effect: "Deny", Action: ["s3:*"], Principal: { AWS: ["arn:a", "arn:b"] }, Condition: { Bool: { "aws:SecureTransport": false } } }],
+        });
         assert.deepStrictEqual(b.statements[0].principal, { AWS: ["arn:a", "arn:b"] });
         assert.ok(!isDenyInsecureTransport(b.statements[0]), "a TLS deny for two principals does not make the bucket TLS-only");
-        const c = parsePolicyDocument({ Statement: [{ Effect: "Deny", Action: ["s3:*"], Principal: "*", Condition: { Bool: { "aws:SecureTransport": false } } }] });
+        const c = parsePolicyDocument({
+            Statement: [{ Effect: "Deny", Action: ["s3:*"], Principal: "*", Condition: { Bool: { "aws:SecureTransport": false } } }],
+        });
         assert.ok(isDenyInsecureTransport(c.statements[0]), "boolean false in the condition is accepted too");
-        const d = parsePolicyDocument({ Statement: [{ Effect: "Deny", Action: ["s3:*"], Principal: "*", Condition: { Bool: { "aws:SecureTransport": "false" }, StringEquals: { "aws:PrincipalAccount": "111122223333" } } }] });
+        const d = parsePolicyDocument({
+            Statement: [
+                {
+                    Effect: "Deny",
+                    Action: ["s3:*"],
+                    Principal: "*",
+                    Condition: { Bool: { "aws:SecureTransport": "false" }, StringEquals: { "aws:PrincipalAccount": "111122223333" } },
+                },
+            ],
+        });
         assert.ok(!isDenyInsecureTransport(d.statements[0]), "a TLS deny narrowed by another condition does not count");
         assert.deepStrictEqual(parsePolicyDocument("[]").errors, ["policy document is not an object"]);
-        assert.throws(() => parsePolicyDocument(UNKNOWN.string), (e: unknown) => isUnknownValueError(e));
+        assert.throws(
+            () => parsePolicyDocument(UNKNOWN.string),
+            (e: unknown) => isUnknownValueError(e),
+        );
     });
 
     it("action classification and IAM globbing", () => {
@@ -56,9 +72,15 @@ describe("policies/lib", () => {
         assert.strictEqual(t.value("B"), "3");
         assert.strictEqual(t.value("A"), "1");
         assert.ok(t.isUnknownValue("C"));
-        assert.throws(() => t.value("C"), (e: unknown) => isUnknownValueError(e));
+        assert.throws(
+            () => t.value("C"),
+            (e: unknown) => isUnknownValueError(e),
+        );
         assert.deepStrictEqual(providerDefaultTags({ type: "pulumi:providers:random", props: {} }), {});
-        assert.throws(() => providerDefaultTags({ type: "pulumi:providers:aws", props: unknownCheckingProxy({ defaultTags: UNKNOWN.object }) }), (e: unknown) => isUnknownValueError(e));
+        assert.throws(
+            () => providerDefaultTags({ type: "pulumi:providers:aws", props: unknownCheckingProxy({ defaultTags: UNKNOWN.object }) }),
+            (e: unknown) => isUnknownValueError(e),
+        );
     });
 
     it("unknowns: peek never throws; proxy reads do", () => {
@@ -66,12 +88,18 @@ describe("policies/lib", () => {
         assert.deepStrictEqual(peek(p, "a"), { known: false });
         assert.strictEqual(peek(p, "b").known, true);
         assert.ok(isUnknown(UNKNOWN.archive));
-        assert.throws(() => p.a, (e: unknown) => isUnknownValueError(e));
+        assert.throws(
+            () => p.a,
+            (e: unknown) => isUnknownValueError(e),
+        );
     });
 
     it("config: schema defaults and withDefaults", () => {
         assert.deepStrictEqual(schemaDefaults({ properties: { a: { type: "number", default: 1 }, b: { type: "string" } } }), { a: 1 });
-        assert.deepStrictEqual(withDefaults(() => ({ a: 2, enforcementLevel: "mandatory", c: undefined }), { a: 1, c: 3 }), { a: 2, c: 3 });
+        assert.deepStrictEqual(
+            withDefaults(() => ({ a: 2, enforcementLevel: "mandatory", c: undefined }), { a: 1, c: 3 }),
+            { a: 2, c: 3 },
+        );
     });
 
     it("exemptions go to the sink (stdout marker by default) and the in-memory log", () => {
@@ -80,7 +108,13 @@ describe("policies/lib", () => {
         console.log = (s: string) => lines.push(s);
         takeExemptions();
         try {
-            const out = reportFindings("p", () => assert.fail("no violation expected"), { urn: "u", name: "n", type: "t", props: unknownCheckingProxy({ tags: exemptTags("p", "why this is accepted") }) }, ["f1"], true);
+            const out = reportFindings(
+                "p",
+                () => assert.fail("no violation expected"),
+                { urn: "u", name: "n", type: "t", props: unknownCheckingProxy({ tags: exemptTags("p", "why this is accepted") }) },
+                ["f1"],
+                true,
+            );
             assert.strictEqual(out, "exempt");
         } finally {
             console.log = orig;
@@ -93,7 +127,10 @@ describe("policies/lib", () => {
         const prev = setExemptionSink((r) => got.push(r));
         try {
             const v: string[] = [];
-            assert.strictEqual(reportFindings("p", (m: string) => v.push(m), { urn: "u", name: "n", type: "t", props: unknownCheckingProxy({}) }, ["f1", "f2"], false), "violation");
+            assert.strictEqual(
+                reportFindings("p", (m: string) => v.push(m), { urn: "u", name: "n", type: "t", props: unknownCheckingProxy({}) }, ["f1", "f2"], false),
+                "violation",
+            );
             assert.deepStrictEqual(v, ["f1", "f2"]);
         } finally {
             setExemptionSink(prev);
@@ -103,9 +140,11 @@ describe("policies/lib", () => {
     });
 
     it("taggable generator: finds top-level tags members and type tokens", () => {
-        const dts = "export interface FooArgs {\n    name?: string;\n    tags?: {\n        [key: string]: string;\n    };\n}\nexport interface BarArgs {\n    nested?: {\n        tags?: string;\n    };\n}\n";
+        const dts =
+            "export interface FooArgs {\n    name?: string;\n    tags?: {\n        [key: string]: string;\n    };\n}\nexport interface BarArgs {\n    nested?: {\n        tags?: string;\n    };\n}\n";
         assert.deepStrictEqual(argsInterfacesWithTags(dts), ["Foo"]);
-        const list = "export interface GroupArgs {\n    tags?: pulumi.Input<pulumi.Input<inputs.autoscaling.GroupTag>[] | undefined>;\n}\nexport interface BazArgs {\n    tags?: pulumi.Input<{\n        [key: string]: pulumi.Input<string>;\n    } | undefined>;\n}\n";
+        const list =
+            "export interface GroupArgs {\n    tags?: pulumi.Input<pulumi.Input<inputs.autoscaling.GroupTag>[] | undefined>;\n}\nexport interface BazArgs {\n    tags?: pulumi.Input<{\n        [key: string]: pulumi.Input<string>;\n    } | undefined>;\n}\n";
         assert.deepStrictEqual(argsInterfacesWithTags(list), ["Baz"]);
         assert.strictEqual(pulumiTypeOf("class Foo extends pulumi.CustomResource {\n static __pulumiType = 'aws:x/foo:Foo';", "Foo"), "aws:x/foo:Foo");
     });

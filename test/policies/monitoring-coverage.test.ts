@@ -30,13 +30,26 @@ describe("policies/monitoring-coverage", () => {
 
     it("monitor matched through dependencies when names are unknown", async () => {
         const stack = endpointStack({ monitor: "none" });
-        stack.push(res(T.lambda, "m", { tags: { "mlplatform:monitor-endpoint": UNKNOWN.string } }, { propertyDependencies: { tags: [urnOf(T.endpoint, "churn")] } }));
+        stack.push(
+            res(T.lambda, "m", { tags: { "mlplatform:monitor-endpoint": UNKNOWN.string } }, { propertyDependencies: { tags: [urnOf(T.endpoint, "churn")] } }),
+        );
         assert.deepStrictEqual((await runS(policy, stack)).violations, []);
     });
 
     it("inline monitoring job definition referencing the endpoint counts", async () => {
         const stack = endpointStack({ monitor: "none" });
-        stack.push(res(T.schedule, "inline", { monitoringScheduleConfig: { monitoringType: "DataQuality", monitoringJobDefinition: { monitoringInputs: [{ endpointInput: { endpointName: "churn", localPath: "/x" } }], monitoringResources: { clusterConfig: { instanceType: "ml.m5.large", instanceCount: 1, volumeSizeInGb: 10 } } }, scheduleConfig: { scheduleExpression: "cron(0 0 ? * * *)" } } }));
+        stack.push(
+            res(T.schedule, "inline", {
+                monitoringScheduleConfig: {
+                    monitoringType: "DataQuality",
+                    monitoringJobDefinition: {
+                        monitoringInputs: [{ endpointInput: { endpointName: "churn", localPath: "/x" } }],
+                        monitoringResources: { clusterConfig: { instanceType: "ml.m5.large", instanceCount: 1, volumeSizeInGb: 10 } },
+                    },
+                    scheduleConfig: { scheduleExpression: "cron(0 0 ? * * *)" },
+                },
+            }),
+        );
         assert.deepStrictEqual((await runS(policy, stack)).violations, []);
     });
 
@@ -61,7 +74,24 @@ describe("policies/monitoring-coverage", () => {
 
     it("alarms via metric math queries count; alarms on another endpoint do not", async () => {
         const stack = endpointStack({ alarms: ["ModelLatency"] });
-        stack.push(res(T.alarm, "math", { comparisonOperator: "GreaterThanThreshold", evaluationPeriods: 1, metricQueries: [{ id: "e", metric: { namespace: "AWS/SageMaker", metricName: "Invocation5XXErrors", dimensions: { EndpointName: "churn" }, period: 60, stat: "Sum" } }] }));
+        stack.push(
+            res(T.alarm, "math", {
+                comparisonOperator: "GreaterThanThreshold",
+                evaluationPeriods: 1,
+                metricQueries: [
+                    {
+                        id: "e",
+                        metric: {
+                            namespace: "AWS/SageMaker",
+                            metricName: "Invocation5XXErrors",
+                            dimensions: { EndpointName: "churn" },
+                            period: 60,
+                            stat: "Sum",
+                        },
+                    },
+                ],
+            }),
+        );
         assert.deepStrictEqual((await runS(policy, stack)).violations, []);
         const other = endpointStack({ alarms: ["ModelLatency"] });
         other.push(res(T.alarm, "o", { namespace: "AWS/SageMaker", metricName: "Invocation5XXErrors", dimensions: { EndpointName: "other" } }));

@@ -14,8 +14,15 @@ describe("policies/network-isolation", () => {
     it("models need a VPC and network isolation (each configurable)", async () => {
         assert.strictEqual((await f(M, { executionRoleArn: "r" })).length, 2);
         assert.deepStrictEqual(await f(M, { executionRoleArn: "r", enableNetworkIsolation: true, vpcConfig: { subnets: ["s"], securityGroupIds: ["g"] } }), []);
-        assert.deepStrictEqual(await f(M, { executionRoleArn: "r", vpcConfig: { subnets: ["s"], securityGroupIds: ["g"] } }, { requireModelNetworkIsolation: false }), []);
-        const dev = await runR(policy, res(M, "m", { executionRoleArn: "r", vpcConfig: { subnets: ["s"], securityGroupIds: ["g"] } }), envContext("dev", policy.name));
+        assert.deepStrictEqual(
+            await f(M, { executionRoleArn: "r", vpcConfig: { subnets: ["s"], securityGroupIds: ["g"] } }, { requireModelNetworkIsolation: false }),
+            [],
+        );
+        const dev = await runR(
+            policy,
+            res(M, "m", { executionRoleArn: "r", vpcConfig: { subnets: ["s"], securityGroupIds: ["g"] } }),
+            envContext("dev", policy.name),
+        );
         assert.deepStrictEqual(dev.violations, []);
     });
 
@@ -33,20 +40,81 @@ describe("policies/network-isolation", () => {
 
     it("security groups: inline ingress from the world fails, egress and VPC CIDRs pass", async () => {
         const SG = "aws:ec2/securityGroup:SecurityGroup";
-        const bad = await f(SG, { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["10.0.0.0/8", "0.0.0.0/0"] }, { protocol: "tcp", fromPort: 443, toPort: 443, ipv6CidrBlocks: ["::/0"] }], egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }] });
+        const bad = await f(SG, {
+            ingress: [
+                { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["10.0.0.0/8", "0.0.0.0/0"] },
+                { protocol: "tcp", fromPort: 443, toPort: 443, ipv6CidrBlocks: ["::/0"] },
+            ],
+            egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
+        });
         assert.strictEqual(bad.length, 2);
         assert.deepStrictEqual(await f(SG, { ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["10.0.0.0/16"] }] }), []);
-        assert.deepStrictEqual(await f(SG, { ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }] }, { publicIngressAllowedPorts: [443] }), []);
-        assert.strictEqual((await f(SG, { ingress: [{ protocol: "tcp", fromPort: 0, toPort: 65535, cidrBlocks: ["0.0.0.0/0"] }] }, { publicIngressAllowedPorts: [443] })).length, 1);
-        assert.strictEqual((await f(SG, { ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }] }, { publicIngressAllowedPorts: [443] })).length, 1);
+        assert.deepStrictEqual(
+            await f(SG, { ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }] }, { publicIngressAllowedPorts: [443] }),
+            [],
+        );
+        assert.strictEqual(
+            (await f(SG, { ingress: [{ protocol: "tcp", fromPort: 0, toPort: 65535, cidrBlocks: ["0.0.0.0/0"] }] }, { publicIngressAllowedPorts: [443] }))
+                .length,
+            1,
+        );
+        assert.strictEqual(
+            (await f(SG, { ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }] }, { publicIngressAllowedPorts: [443] })).length,
+            1,
+        );
     });
 
     it("separate ingress rules (vpc and ec2 flavours)", async () => {
-        assert.strictEqual((await f("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", { securityGroupId: "sg", ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" })).length, 1);
-        assert.strictEqual((await f("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", { securityGroupId: "sg", ipProtocol: "-1", cidrIpv6: "::/0" })).length, 1);
-        assert.deepStrictEqual(await f("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", { securityGroupId: "sg", ipProtocol: "tcp", fromPort: 443, toPort: 443, referencedSecurityGroupId: "sg-2" }), []);
-        assert.strictEqual((await f("aws:ec2/securityGroupRule:SecurityGroupRule", { type: "ingress", protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"], securityGroupId: "sg" })).length, 1);
-        assert.deepStrictEqual(await f("aws:ec2/securityGroupRule:SecurityGroupRule", { type: "egress", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], securityGroupId: "sg" }), []);
+        assert.strictEqual(
+            (
+                await f("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", {
+                    securityGroupId: "sg",
+                    ipProtocol: "tcp",
+                    fromPort: 22,
+                    toPort: 22,
+                    cidrIpv4: "0.0.0.0/0",
+                })
+            ).length,
+            1,
+        );
+        assert.strictEqual(
+            (await f("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", { securityGroupId: "sg", ipProtocol: "-1", cidrIpv6: "::/0" })).length,
+            1,
+        );
+        assert.deepStrictEqual(
+            await f("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", {
+                securityGroupId: "sg",
+                ipProtocol: "tcp",
+                fromPort: 443,
+                toPort: 443,
+                referencedSecurityGroupId: "sg-2",
+            }),
+            [],
+        );
+        assert.strictEqual(
+            (
+                await f("aws:ec2/securityGroupRule:SecurityGroupRule", {
+                    type: "ingress",
+                    protocol: "tcp",
+                    fromPort: 80,
+                    toPort: 80,
+                    cidrBlocks: ["0.0.0.0/0"],
+                    securityGroupId: "sg",
+                })
+            ).length,
+            1,
+        );
+        assert.deepStrictEqual(
+            await f("aws:ec2/securityGroupRule:SecurityGroupRule", {
+                type: "egress",
+                protocol: "-1",
+                fromPort: 0,
+                toPort: 0,
+                cidrBlocks: ["0.0.0.0/0"],
+                securityGroupId: "sg",
+            }),
+            [],
+        );
     });
 
     it("monitoring job definitions and training jobs need network isolation", async () => {
@@ -54,7 +122,10 @@ describe("policies/network-isolation", () => {
         assert.match((await f(DQ, { networkConfig: { enableInterContainerTrafficEncryption: true } }))[0], /networkConfig.enableNetworkIsolation/);
         assert.deepStrictEqual(await f(DQ, { networkConfig: { enableNetworkIsolation: true } }), []);
         const MS = "aws:sagemaker/monitoringSchedule:MonitoringSchedule";
-        assert.strictEqual((await f(MS, { monitoringScheduleConfig: { monitoringType: "DataQuality", monitoringJobDefinition: { networkConfig: {} } } })).length, 1);
+        assert.strictEqual(
+            (await f(MS, { monitoringScheduleConfig: { monitoringType: "DataQuality", monitoringJobDefinition: { networkConfig: {} } } })).length,
+            1,
+        );
         assert.deepStrictEqual(await f(MS, { monitoringScheduleConfig: { monitoringType: "DataQuality", monitoringJobDefinitionName: "dq" } }), []);
         const TJ = "aws:sagemaker/trainingJob:TrainingJob";
         assert.strictEqual((await f(TJ, {})).length, 2);
@@ -67,7 +138,13 @@ describe("policies/network-isolation", () => {
     });
 
     it("exemption recorded", async () => {
-        const o = await runR(policy, res("aws:ec2/securityGroup:SecurityGroup", "alb", { ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }], tags: exemptTags(policy.name, "public ALB for the model demo UI") }));
+        const o = await runR(
+            policy,
+            res("aws:ec2/securityGroup:SecurityGroup", "alb", {
+                ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }],
+                tags: exemptTags(policy.name, "public ALB for the model demo UI"),
+            }),
+        );
         assert.deepStrictEqual(o.violations, []);
         assert.strictEqual(o.exemptions.length, 1);
     });

@@ -88,7 +88,10 @@ describe("policies: pack assembly and environment configs", () => {
                 if (enforcementLevel === "remediate") {
                     assert.strictEqual(typeof (p as any).remediateResource, "function", `${env}/${name}: remediate needs remediateResource`);
                 }
-                assert.deepStrictEqual(validate({ type: "object", properties: p!.configSchema.properties, additionalProperties: false }, rest, `${env}/${name}`), []);
+                assert.deepStrictEqual(
+                    validate({ type: "object", properties: p!.configSchema.properties, additionalProperties: false }, rest, `${env}/${name}`),
+                    [],
+                );
             }
             for (const p of all) {
                 assert.ok(p.name in cfg, `${env}: ${p.name} has an explicit entry`);

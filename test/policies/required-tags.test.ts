@@ -37,9 +37,15 @@ describe("policies/required-tags", () => {
     });
 
     it("checks allowed values, resource tags overriding default tags", async () => {
-        const o = await runR(requiredTags, res(BUCKET, "b", { tags: { ...REQUIRED_TAGS, Environment: "qa" } }, { provider: awsProvider({ Environment: "dev" }) }));
+        const o = await runR(
+            requiredTags,
+            res(BUCKET, "b", { tags: { ...REQUIRED_TAGS, Environment: "qa" } }, { provider: awsProvider({ Environment: "dev" }) }),
+        );
         assert.deepStrictEqual(messages(o), ['tag Environment="qa" is not one of: dev, staging, prod']);
-        const ok = await runR(requiredTags, res(BUCKET, "b", { tags: { ...REQUIRED_TAGS, Environment: undefined } }, { provider: awsProvider({ Environment: "prod" }) }));
+        const ok = await runR(
+            requiredTags,
+            res(BUCKET, "b", { tags: { ...REQUIRED_TAGS, Environment: undefined } }, { provider: awsProvider({ Environment: "prod" }) }),
+        );
         assert.deepStrictEqual(ok.violations, []);
     });
 
@@ -76,7 +82,10 @@ describe("policies/required-tags", () => {
     it("accepts the exemption from tagsAll, ignores an empty reason and other policies' exemptions", async () => {
         const viaAll = await runR(requiredTags, res(BUCKET, "b", { tagsAll: exemptTags("required-tags", "imported bucket, owner unknown") }));
         assert.strictEqual(viaAll.exemptions[0].source, "tagsAll");
-        const empty = await runR(requiredTags, res(BUCKET, "b", { tags: { ...exemptTags("required-tags", "imported bucket, owner unknown"), "mlplatform:policy-exemption:required-tags": " " } }));
+        const empty = await runR(
+            requiredTags,
+            res(BUCKET, "b", { tags: { ...exemptTags("required-tags", "imported bucket, owner unknown"), "mlplatform:policy-exemption:required-tags": " " } }),
+        );
         assert.strictEqual(empty.violations.length, 2, "the invalid exemption and the finding");
         assert.match(empty.violations[0].message, /invalid exemption .* does not explain anything/);
         const other = await runR(requiredTags, res(BUCKET, "b", { tags: exemptTags("network-isolation", "public ALB demo UI") }));

@@ -41,7 +41,9 @@ interface Diag {
 }
 
 function diags(resp: any): Diag[] {
-    return resp.getDiagnosticsList().map((d: any) => ({ policyName: d.getPolicyname(), message: d.getMessage(), urn: d.getUrn(), level: d.getEnforcementlevel() }));
+    return resp
+        .getDiagnosticsList()
+        .map((d: any) => ({ policyName: d.getPolicyname(), message: d.getMessage(), urn: d.getUrn(), level: d.getEnforcementlevel() }));
 }
 
 function callRpc(fn: any, req: any): Promise<Diag[]> {
@@ -93,10 +95,21 @@ describe("policies: harness fidelity against the @pulumi/policy runtime", () => 
         ["missing tags", res("aws:s3/bucket:Bucket", "b", { tags: { Project: "x" } })],
         ["default tags via provider", res("aws:s3/bucket:Bucket", "b", { tags: { Project: "x" } }, { provider: awsProvider(REQUIRED_TAGS) })],
         ["unknown tags", res("aws:s3/bucket:Bucket", "b", { tags: UNKNOWN.object })],
-        ["wildcard IAM", res("aws:iam/rolePolicy:RolePolicy", "p", { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) })],
+        [
+            "wildcard IAM",
+            res("aws:iam/rolePolicy:RolePolicy", "p", { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) }),
+        ],
         ["unknown policy doc", res("aws:iam/rolePolicy:RolePolicy", "p", { policy: UNKNOWN.string })],
-        ["open security group", res("aws:ec2/securityGroup:SecurityGroup", "sg", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }] })],
-        ["GPU endpoint", res("aws:sagemaker/endpointConfiguration:EndpointConfiguration", "e", { productionVariants: [{ variantName: "v", modelName: "m", instanceType: "ml.p3.2xlarge", initialInstanceCount: 9 }] })],
+        [
+            "open security group",
+            res("aws:ec2/securityGroup:SecurityGroup", "sg", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }] }),
+        ],
+        [
+            "GPU endpoint",
+            res("aws:sagemaker/endpointConfiguration:EndpointConfiguration", "e", {
+                productionVariants: [{ variantName: "v", modelName: "m", instanceType: "ml.p3.2xlarge", initialInstanceCount: 9 }],
+            }),
+        ],
         ["rotation off", res("aws:kms/key:Key", "k", {})],
     ];
 
@@ -130,7 +143,11 @@ describe("policies: harness fidelity against the @pulumi/policy runtime", () => 
     });
 
     it("stack policies: same diagnostics (including URNs and advisory overrides)", async () => {
-        const stacks = [endpointStack(), endpointStack({ monitor: "none", dataCapture: false, autoscaling: false, trail: false, budget: 100 }), [res("aws:s3/bucket:Bucket", "b", { bucket: "b" })]];
+        const stacks = [
+            endpointStack(),
+            endpointStack({ monitor: "none", dataCapture: false, autoscaling: false, trail: false, budget: 100 }),
+            [res("aws:s3/bucket:Bucket", "b", { bucket: "b" })],
+        ];
         let compared = 0;
         for (const stack of stacks) {
             for (const policy of all.filter((p) => p.kind === "stack") as PlatformStackPolicy[]) {

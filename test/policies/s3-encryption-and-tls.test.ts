@@ -9,7 +9,9 @@ const SSE2 = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideE
 const BP = "aws:s3/bucketPolicy:BucketPolicy";
 const KEY = "arn:aws:kms:us-east-1:111122223333:key/abc";
 const kmsRule = (key?: string) => ({ rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", ...(key ? { kmsMasterKeyId: key } : {}) } }] });
-const tlsPolicy = JSON.stringify({ Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } }] });
+const tlsPolicy = JSON.stringify({
+    Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } }],
+});
 
 describe("policies/s3-encryption-and-tls", () => {
     it("passes with SSE-KMS config and TLS policy matched by bucket name", async () => {
@@ -57,7 +59,12 @@ describe("policies/s3-encryption-and-tls", () => {
             res(B, "a", { bucket: "a" }),
             res(B, "b", { bucket: "b" }),
             res(SSE, "s", { bucket: "b", ...kmsRule(KEY) }),
-            res(BP, "p", { bucket: "a", policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: "logging.s3.amazonaws.com" }, Action: "s3:PutObject", Resource: "arn:aws:s3:::a/*" }] }) }),
+            res(BP, "p", {
+                bucket: "a",
+                policy: JSON.stringify({
+                    Statement: [{ Effect: "Allow", Principal: { Service: "logging.s3.amazonaws.com" }, Action: "s3:PutObject", Resource: "arn:aws:s3:::a/*" }],
+                }),
+            }),
         ]);
         const byUrn = (n: string) => o.violations.filter((v) => v.urn === makeUrn(B, n)).map((v) => v.message);
         assert.strictEqual(byUrn("a").length, 2);

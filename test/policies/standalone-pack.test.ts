@@ -85,7 +85,11 @@ describe("standalone policy pack (policies/)", function () {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-pack-"));
         try {
             fs.cpSync(PACK, dir, { recursive: true, filter: (src) => !src.split(path.sep).includes("node_modules") });
-            const install = spawnSync("npm", ["ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, encoding: "utf8", timeout: 300_000 });
+            const install = spawnSync("npm", ["ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
+                cwd: dir,
+                encoding: "utf8",
+                timeout: 300_000,
+            });
             if (install.status !== 0) {
                 if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|network|offline/i.test(install.stderr ?? "")) {
                     console.log(`      (skipped: npm ci could not reach the registry or a cache: ${(install.stderr ?? "").split("\n")[0]})`);

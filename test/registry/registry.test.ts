@@ -32,7 +32,10 @@ describe("local model registry", () => {
         assert.strictEqual(b.ModelApprovalStatus, "PendingManualApproval");
         assert.strictEqual(b.HyperParameters.max_depth, "5");
         assert.strictEqual(b.CustomerMetadataProperties["metric:validation:auc"], "0.93");
-        assert.deepStrictEqual(reg.list("mlp-dev-models").map((p) => p.ModelPackageVersion), [1, 2]);
+        assert.deepStrictEqual(
+            reg.list("mlp-dev-models").map((p) => p.ModelPackageVersion),
+            [1, 2],
+        );
         assert.strictEqual(reg.describe("mlp-dev-models", 1).Lineage.codeVersion, "abc123");
     });
 
@@ -44,14 +47,20 @@ describe("local model registry", () => {
         reg.setApproval("mlp-dev-models", 2, "Approved", "alice", "better AUC");
         assert.strictEqual(reg.latestApproved("mlp-dev-models")!.ModelPackageVersion, 2);
         const revoked = reg.setApproval("mlp-dev-models", 2, "Rejected", "bob", "latency regression in canary");
-        assert.deepStrictEqual(revoked.ApprovalHistory.map((h) => h.status), ["PendingManualApproval", "Approved", "Rejected"]);
+        assert.deepStrictEqual(
+            revoked.ApprovalHistory.map((h) => h.status),
+            ["PendingManualApproval", "Approved", "Rejected"],
+        );
         assert.strictEqual(reg.latestApproved("mlp-dev-models")!.ModelPackageVersion, 1);
     });
 
     it("refuses invalid transitions with the allowed ones named", () => {
         reg.register("mlp-dev-models", input(0.92));
         reg.setApproval("mlp-dev-models", 1, "Rejected", "alice", "bias too high");
-        assert.throws(() => reg.setApproval("mlp-dev-models", 1, "Approved", "alice", "changed my mind"), /is Rejected; it cannot become Approved \(Rejected is final/);
+        assert.throws(
+            () => reg.setApproval("mlp-dev-models", 1, "Approved", "alice", "changed my mind"),
+            /is Rejected; it cannot become Approved \(Rejected is final/,
+        );
         reg.register("mlp-dev-models", input(0.93));
         assert.throws(() => reg.setApproval("mlp-dev-models", 2, "PendingManualApproval", "x", "reset"), /allowed: Approved, Rejected/);
         reg.setApproval("mlp-dev-models", 2, "Approved", "x", "ok ok");

@@ -10,42 +10,42 @@
  *    (Model Monitor has no Boolean type); any Fractional → Fractional; else Integral.
  * Missing = null / undefined / empty (or blank) string / NaN number.
  */
-import type { CellValue } from '../capture';
-import { KllSketch, type KllState, SERVICE_KLL_BUCKETS, SERVICE_KLL_C, SERVICE_KLL_K } from '../sketch/kll';
-import type { CategoricalBucket, FeatureStatistics, InferredType, StatisticsFile } from './types';
+import type { CellValue } from "../capture";
+import { KllSketch, type KllState, SERVICE_KLL_BUCKETS, SERVICE_KLL_C, SERVICE_KLL_K } from "../sketch/kll";
+import type { CategoricalBucket, FeatureStatistics, InferredType, StatisticsFile } from "./types";
 
 export interface ProfilerOptions {
-  /** Column names for positional rows; missing names become `_c<i>` as in the service. */
-  columnNames?: string[];
-  kllK?: number;
-  kllC?: number;
-  /** Number of equal-width KLL buckets in statistics.json (service: 10). */
-  buckets?: number;
-  /** Distinct values counted exactly per column before switching to HyperLogLog (default 10,000). */
-  maxTrackedValues?: number;
-  /** Categorical buckets written per string feature, most frequent first (default 1,000 as Deequ's histogram). */
-  maxCategoricalBuckets?: number;
+    /** Column names for positional rows; missing names become `_c<i>` as in the service. */
+    columnNames?: string[];
+    kllK?: number;
+    kllC?: number;
+    /** Number of equal-width KLL buckets in statistics.json (service: 10). */
+    buckets?: number;
+    /** Distinct values counted exactly per column before switching to HyperLogLog (default 10,000). */
+    maxTrackedValues?: number;
+    /** Categorical buckets written per string feature, most frequent first (default 1,000 as Deequ's histogram). */
+    maxCategoricalBuckets?: number;
 }
 
 const BOOLEAN_RE = /^(true|false)$/i;
 
 export enum CellKind {
-  Missing = 0,
-  Integral = 1,
-  Fractional = 2,
-  Boolean = 3,
-  String = 4,
+    Missing = 0,
+    Integral = 1,
+    Fractional = 2,
+    Boolean = 3,
+    String = 4,
 }
 
 /** Classify one cell (string cells are trimmed). */
 export function classifyCell(v: CellValue | undefined): CellKind {
-  if (v === null || v === undefined) return CellKind.Missing;
-  if (typeof v === 'number') {
-    if (v !== v) return CellKind.Missing;
-    return Number.isInteger(v) ? CellKind.Integral : CellKind.Fractional;
-  }
-  if (typeof v === 'boolean') return CellKind.Boolean;
-  return classifyText(v.trim());
+    if (v === null || v === undefined) return CellKind.Missing;
+    if (typeof v === "number") {
+        if (v !== v) return CellKind.Missing;
+        return Number.isInteger(v) ? CellKind.Integral : CellKind.Fractional;
+    }
+    if (typeof v === "boolean") return CellKind.Boolean;
+    return classifyText(v.trim());
 }
 
 /**
@@ -53,53 +53,53 @@ export function classifyCell(v: CellValue | undefined): CellKind {
  * Boolean `true|false` (any case), empty = Missing, else String. Hand-rolled scan (no regex) for speed.
  */
 export function classifyText(s: string): CellKind {
-  const n = s.length;
-  if (n === 0) return CellKind.Missing;
-  let i = 0;
-  let c = s.charCodeAt(0);
-  if (c === 43 || c === 45) {
-    if (n === 1) return CellKind.String;
-    c = s.charCodeAt(++i);
-  }
-  if ((c >= 48 && c <= 57) || c === 46) {
-    let intDigits = 0;
-    while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
-      i++;
-      intDigits++;
+    const n = s.length;
+    if (n === 0) return CellKind.Missing;
+    let i = 0;
+    let c = s.charCodeAt(0);
+    if (c === 43 || c === 45) {
+        if (n === 1) return CellKind.String;
+        c = s.charCodeAt(++i);
     }
-    if (i === n) return CellKind.Integral;
-    let fracDigits = 0;
-    if (c === 46) {
-      i++;
-      while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
-        i++;
-        fracDigits++;
-      }
-      if (intDigits === 0 && fracDigits === 0) return CellKind.String;
-      if (i === n) return CellKind.Fractional;
+    if ((c >= 48 && c <= 57) || c === 46) {
+        let intDigits = 0;
+        while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
+            i++;
+            intDigits++;
+        }
+        if (i === n) return CellKind.Integral;
+        let fracDigits = 0;
+        if (c === 46) {
+            i++;
+            while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
+                i++;
+                fracDigits++;
+            }
+            if (intDigits === 0 && fracDigits === 0) return CellKind.String;
+            if (i === n) return CellKind.Fractional;
+        }
+        if (intDigits + fracDigits > 0 && (c === 101 || c === 69)) {
+            i++;
+            if (i < n && ((c = s.charCodeAt(i)) === 43 || c === 45)) i++;
+            let expDigits = 0;
+            while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
+                i++;
+                expDigits++;
+            }
+            if (expDigits > 0 && i === n) return CellKind.Fractional;
+        }
+        return CellKind.String;
     }
-    if (intDigits + fracDigits > 0 && (c === 101 || c === 69)) {
-      i++;
-      if (i < n && ((c = s.charCodeAt(i)) === 43 || c === 45)) i++;
-      let expDigits = 0;
-      while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
-        i++;
-        expDigits++;
-      }
-      if (expDigits > 0 && i === n) return CellKind.Fractional;
-    }
+    if ((n === 4 || n === 5) && BOOLEAN_RE.test(s)) return CellKind.Boolean;
     return CellKind.String;
-  }
-  if ((n === 4 || n === 5) && BOOLEAN_RE.test(s)) return CellKind.Boolean;
-  return CellKind.String;
 }
 
 /** Deequ's rule mapped to the service's types. */
 export function inferType(integral: number, fractional: number, boolean: number, string: number): InferredType {
-  if (integral + fractional + boolean + string === 0) return 'Unknown';
-  if (string > 0 || boolean > 0) return 'String';
-  if (fractional > 0) return 'Fractional';
-  return 'Integral';
+    if (integral + fractional + boolean + string === 0) return "Unknown";
+    if (string > 0 || boolean > 0) return "String";
+    if (fractional > 0) return "Fractional";
+    return "Integral";
 }
 
 // ---- tiny HyperLogLog (p = 12, 64-bit-ish hash from two 32-bit FNV/murmur mixes) -----------------
@@ -113,37 +113,37 @@ const HLL_U32 = new Uint32Array(HLL_F64.buffer);
  * Canonical numeric texts map one-to-one to doubles, so they are counted by value (no string kept).
  */
 export function isCanonicalNumberText(text: string, x: number): boolean {
-  const n = text.length;
-  if (x === 0) return text === '0';
-  const ax = x < 0 ? -x : x;
-  if (!(ax >= 1e-6 && ax < 1e21)) return false;
-  let i = 0;
-  let c = text.charCodeAt(0);
-  if (c === 45) c = text.charCodeAt(++i);
-  if (c === 48) {
-    // only "0.xxx"
-    if (i + 1 >= n || text.charCodeAt(i + 1) !== 46) return false;
-  } else if (c < 49 || c > 57) return false;
-  let digits = 0;
-  let leading = true;
-  let dot = -1;
-  for (; i < n; i++) {
-    c = text.charCodeAt(i);
-    if (c === 46) {
-      if (dot >= 0) return false;
-      dot = i;
-    } else if (c >= 48 && c <= 57) {
-      if (leading && c === 48) continue;
-      leading = false;
-      digits++;
-    } else return false;
-  }
-  if (digits > 15) return false;
-  if (dot >= 0) {
-    const last = text.charCodeAt(n - 1);
-    if (last === 48 || last === 46) return false;
-  }
-  return true;
+    const n = text.length;
+    if (x === 0) return text === "0";
+    const ax = x < 0 ? -x : x;
+    if (!(ax >= 1e-6 && ax < 1e21)) return false;
+    let i = 0;
+    let c = text.charCodeAt(0);
+    if (c === 45) c = text.charCodeAt(++i);
+    if (c === 48) {
+        // only "0.xxx"
+        if (i + 1 >= n || text.charCodeAt(i + 1) !== 46) return false;
+    } else if (c < 49 || c > 57) return false;
+    let digits = 0;
+    let leading = true;
+    let dot = -1;
+    for (; i < n; i++) {
+        c = text.charCodeAt(i);
+        if (c === 46) {
+            if (dot >= 0) return false;
+            dot = i;
+        } else if (c >= 48 && c <= 57) {
+            if (leading && c === 48) continue;
+            leading = false;
+            digits++;
+        } else return false;
+    }
+    if (digits > 15) return false;
+    if (dot >= 0) {
+        const last = text.charCodeAt(n - 1);
+        if (last === 48 || last === 46) return false;
+    }
+    return true;
 }
 
 /**
@@ -151,556 +151,563 @@ export function isCanonicalNumberText(text: string, x: number): boolean {
  * was the profiler's hottest spot). Grows at 50 % load; keys are never NaN.
  */
 export class NumCountTable {
-  private keys: Float64Array;
-  private vals: Float64Array;
-  private used: Uint8Array;
-  private mask: number;
-  size = 0;
-  private readonly f = new Float64Array(1);
-  private readonly u = new Uint32Array(this.f.buffer);
+    private keys: Float64Array;
+    private vals: Float64Array;
+    private used: Uint8Array;
+    private mask: number;
+    size = 0;
+    private readonly f = new Float64Array(1);
+    private readonly u = new Uint32Array(this.f.buffer);
 
-  constructor(capacity = 64) {
-    let n = 16;
-    while (n < capacity * 2) n *= 2;
-    this.keys = new Float64Array(n);
-    this.vals = new Float64Array(n);
-    this.used = new Uint8Array(n);
-    this.mask = n - 1;
-  }
-
-  /**
-   * Membership filter: one bit per 2^16 hash values, set for every key. Once the table is full (the tracked-value
-   * cap) most lookups of a continuous column miss; the 8 KiB filter answers most of them without touching the
-   * (cache-missing) key arrays. Exact: a clear bit means absent.
-   */
-  private readonly filter = new Int32Array(2048);
-  private h = 0;
-
-  private slot(x: number): number {
-    this.f[0] = x;
-    let h = Math.imul(this.u[0] ^ Math.imul(this.u[1], 0x9e3779b1), 0x85ebca6b);
-    h ^= h >>> 15;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 13;
-    this.h = h;
-    let i = h & this.mask;
-    while (this.used[i] === 1 && this.keys[i] !== x) i = (i + 1) & this.mask;
-    return i;
-  }
-
-  /** False when x is certainly absent (sets this.h for a following slot()). */
-  private mayHave(x: number): boolean {
-    this.f[0] = x;
-    let h = Math.imul(this.u[0] ^ Math.imul(this.u[1], 0x9e3779b1), 0x85ebca6b);
-    h ^= h >>> 15;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 13;
-    const b = h >>> 16;
-    return (this.filter[b >>> 5] & (1 << (b & 31))) !== 0;
-  }
-
-  get(x: number): number | undefined {
-    if (!this.mayHave(x)) return undefined;
-    const i = this.slot(x);
-    return this.used[i] === 1 ? this.vals[i] : undefined;
-  }
-
-  /** Add c to x's count when x is present; returns false (and does nothing) when it is absent. */
-  addIfPresent(x: number, c: number): boolean {
-    if (!this.mayHave(x)) return false;
-    const i = this.slot(x);
-    if (this.used[i] !== 1) return false;
-    this.vals[i] += c;
-    return true;
-  }
-
-  set(x: number, c: number): void {
-    const i = this.slot(x);
-    if (this.used[i] !== 1) {
-      this.used[i] = 1;
-      this.keys[i] = x;
-      this.size++;
-      const b = this.h >>> 16;
-      this.filter[b >>> 5] |= 1 << (b & 31);
+    constructor(capacity = 64) {
+        let n = 16;
+        while (n < capacity * 2) n *= 2;
+        this.keys = new Float64Array(n);
+        this.vals = new Float64Array(n);
+        this.used = new Uint8Array(n);
+        this.mask = n - 1;
     }
-    this.vals[i] = c;
-    if (this.size * 2 > this.mask) this.grow();
-  }
 
-  private grow(): void {
-    const { keys, vals, used } = this;
-    const n = (this.mask + 1) * 2;
-    this.keys = new Float64Array(n);
-    this.vals = new Float64Array(n);
-    this.used = new Uint8Array(n);
-    this.mask = n - 1;
-    this.size = 0;
-    for (let i = 0; i < used.length; i++) if (used[i] === 1) this.set(keys[i], vals[i]);
-  }
+    /**
+     * Membership filter: one bit per 2^16 hash values, set for every key. Once the table is full (the tracked-value
+     * cap) most lookups of a continuous column miss; the 8 KiB filter answers most of them without touching the
+     * (cache-missing) key arrays. Exact: a clear bit means absent.
+     */
+    private readonly filter = new Int32Array(2048);
+    private h = 0;
 
-  *entries(): IterableIterator<[number, number]> {
-    for (let i = 0; i < this.used.length; i++) if (this.used[i] === 1) yield [this.keys[i], this.vals[i]];
-  }
+    private slot(x: number): number {
+        this.f[0] = x;
+        let h = Math.imul(this.u[0] ^ Math.imul(this.u[1], 0x9e3779b1), 0x85ebca6b);
+        h ^= h >>> 15;
+        h = Math.imul(h, 0xc2b2ae35);
+        h ^= h >>> 13;
+        this.h = h;
+        let i = h & this.mask;
+        while (this.used[i] === 1 && this.keys[i] !== x) i = (i + 1) & this.mask;
+        return i;
+    }
 
-  *keysIter(): IterableIterator<number> {
-    for (let i = 0; i < this.used.length; i++) if (this.used[i] === 1) yield this.keys[i];
-  }
+    /** False when x is certainly absent (sets this.h for a following slot()). */
+    private mayHave(x: number): boolean {
+        this.f[0] = x;
+        let h = Math.imul(this.u[0] ^ Math.imul(this.u[1], 0x9e3779b1), 0x85ebca6b);
+        h ^= h >>> 15;
+        h = Math.imul(h, 0xc2b2ae35);
+        h ^= h >>> 13;
+        const b = h >>> 16;
+        return (this.filter[b >>> 5] & (1 << (b & 31))) !== 0;
+    }
+
+    get(x: number): number | undefined {
+        if (!this.mayHave(x)) return undefined;
+        const i = this.slot(x);
+        return this.used[i] === 1 ? this.vals[i] : undefined;
+    }
+
+    /** Add c to x's count when x is present; returns false (and does nothing) when it is absent. */
+    addIfPresent(x: number, c: number): boolean {
+        if (!this.mayHave(x)) return false;
+        const i = this.slot(x);
+        if (this.used[i] !== 1) return false;
+        this.vals[i] += c;
+        return true;
+    }
+
+    set(x: number, c: number): void {
+        const i = this.slot(x);
+        if (this.used[i] !== 1) {
+            this.used[i] = 1;
+            this.keys[i] = x;
+            this.size++;
+            const b = this.h >>> 16;
+            this.filter[b >>> 5] |= 1 << (b & 31);
+        }
+        this.vals[i] = c;
+        if (this.size * 2 > this.mask) this.grow();
+    }
+
+    private grow(): void {
+        const { keys, vals, used } = this;
+        const n = (this.mask + 1) * 2;
+        this.keys = new Float64Array(n);
+        this.vals = new Float64Array(n);
+        this.used = new Uint8Array(n);
+        this.mask = n - 1;
+        this.size = 0;
+        for (let i = 0; i < used.length; i++) if (used[i] === 1) this.set(keys[i], vals[i]);
+    }
+
+    *entries(): IterableIterator<[number, number]> {
+        for (let i = 0; i < this.used.length; i++) if (this.used[i] === 1) yield [this.keys[i], this.vals[i]];
+    }
+
+    *keysIter(): IterableIterator<number> {
+        for (let i = 0; i < this.used.length; i++) if (this.used[i] === 1) yield this.keys[i];
+    }
 }
 
 class Hll {
-  static readonly P = 12;
-  readonly regs = new Uint8Array(1 << Hll.P);
-  add(s: string): void {
-    let h1 = 0x811c9dc5;
-    let h2 = 0x9747b28c;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-      h2 ^= h2 >>> 15;
+    static readonly P = 12;
+    readonly regs = new Uint8Array(1 << Hll.P);
+    add(s: string): void {
+        let h1 = 0x811c9dc5;
+        let h2 = 0x9747b28c;
+        for (let i = 0; i < s.length; i++) {
+            const c = s.charCodeAt(i);
+            h1 = Math.imul(h1 ^ c, 0x01000193);
+            h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+            h2 ^= h2 >>> 15;
+        }
+        h1 ^= h1 >>> 16;
+        h1 = Math.imul(h1, 0x85ebca6b);
+        h1 ^= h1 >>> 13;
+        h1 = Math.imul(h1, 0xc2b2ae35);
+        h1 ^= h1 >>> 16;
+        h2 = Math.imul(h2 ^ (h2 >>> 16), 0x7feb352d);
+        h2 ^= h2 >>> 15;
+        const idx = h1 >>> (32 - Hll.P);
+        const w = h2 >>> 0;
+        const rho = w === 0 ? 33 : Math.clz32(w) + 1;
+        if (rho > this.regs[idx]) this.regs[idx] = rho;
     }
-    h1 ^= h1 >>> 16;
-    h1 = Math.imul(h1, 0x85ebca6b);
-    h1 ^= h1 >>> 13;
-    h1 = Math.imul(h1, 0xc2b2ae35);
-    h1 ^= h1 >>> 16;
-    h2 = Math.imul(h2 ^ (h2 >>> 16), 0x7feb352d);
-    h2 ^= h2 >>> 15;
-    const idx = h1 >>> (32 - Hll.P);
-    const w = h2 >>> 0;
-    const rho = w === 0 ? 33 : Math.clz32(w) + 1;
-    if (rho > this.regs[idx]) this.regs[idx] = rho;
-  }
-  /** Hash a number by its IEEE-754 bits (used for canonical numeric texts, which map 1:1 to doubles). */
-  addNumber(x: number): void {
-    HLL_F64[0] = x;
-    let h1 = Math.imul(HLL_U32[0] ^ 0x9e3779b9, 0x85ebca6b) ^ HLL_U32[1];
-    let h2 = Math.imul(HLL_U32[1] ^ 0x7f4a7c15, 0xc2b2ae35) ^ HLL_U32[0];
-    h1 ^= h1 >>> 16;
-    h1 = Math.imul(h1, 0x85ebca6b);
-    h1 ^= h1 >>> 13;
-    h1 = Math.imul(h1, 0xc2b2ae35);
-    h1 ^= h1 >>> 16;
-    h2 ^= h2 >>> 15;
-    h2 = Math.imul(h2 ^ (h2 >>> 16), 0x7feb352d);
-    h2 ^= h2 >>> 15;
-    h2 = Math.imul(h2, 0x846ca68b);
-    h2 ^= h2 >>> 16;
-    const idx = h1 >>> (32 - Hll.P);
-    const w = h2 >>> 0;
-    const rho = w === 0 ? 33 : Math.clz32(w) + 1;
-    if (rho > this.regs[idx]) this.regs[idx] = rho;
-  }
-  toBase64(): string {
-    return Buffer.from(this.regs.buffer, this.regs.byteOffset, this.regs.byteLength).toString('base64');
-  }
-  static fromBase64(b: string, where: string): Hll {
-    const h = new Hll();
-    const buf = Buffer.from(b, 'base64');
-    if (buf.length !== h.regs.length) throw new Error(`${where}: HyperLogLog registers have ${buf.length} bytes, expected ${h.regs.length}; the partial profile is damaged.`);
-    h.regs.set(buf);
-    return h;
-  }
-  merge(o: Hll): void {
-    for (let i = 0; i < this.regs.length; i++) if (o.regs[i] > this.regs[i]) this.regs[i] = o.regs[i];
-  }
-  estimate(): number {
-    const m = this.regs.length;
-    let sum = 0;
-    let zeros = 0;
-    for (let i = 0; i < m; i++) {
-      sum += 2 ** -this.regs[i];
-      if (this.regs[i] === 0) zeros++;
+    /** Hash a number by its IEEE-754 bits (used for canonical numeric texts, which map 1:1 to doubles). */
+    addNumber(x: number): void {
+        HLL_F64[0] = x;
+        let h1 = Math.imul(HLL_U32[0] ^ 0x9e3779b9, 0x85ebca6b) ^ HLL_U32[1];
+        let h2 = Math.imul(HLL_U32[1] ^ 0x7f4a7c15, 0xc2b2ae35) ^ HLL_U32[0];
+        h1 ^= h1 >>> 16;
+        h1 = Math.imul(h1, 0x85ebca6b);
+        h1 ^= h1 >>> 13;
+        h1 = Math.imul(h1, 0xc2b2ae35);
+        h1 ^= h1 >>> 16;
+        h2 ^= h2 >>> 15;
+        h2 = Math.imul(h2 ^ (h2 >>> 16), 0x7feb352d);
+        h2 ^= h2 >>> 15;
+        h2 = Math.imul(h2, 0x846ca68b);
+        h2 ^= h2 >>> 16;
+        const idx = h1 >>> (32 - Hll.P);
+        const w = h2 >>> 0;
+        const rho = w === 0 ? 33 : Math.clz32(w) + 1;
+        if (rho > this.regs[idx]) this.regs[idx] = rho;
     }
-    const alpha = 0.7213 / (1 + 1.079 / m);
-    const e = (alpha * m * m) / sum;
-    if (e <= 2.5 * m && zeros > 0) return Math.round(m * Math.log(m / zeros));
-    return Math.round(e);
-  }
+    toBase64(): string {
+        return Buffer.from(this.regs.buffer, this.regs.byteOffset, this.regs.byteLength).toString("base64");
+    }
+    static fromBase64(b: string, where: string): Hll {
+        const h = new Hll();
+        const buf = Buffer.from(b, "base64");
+        if (buf.length !== h.regs.length)
+            throw new Error(`${where}: HyperLogLog registers have ${buf.length} bytes, expected ${h.regs.length}; the partial profile is damaged.`);
+        h.regs.set(buf);
+        return h;
+    }
+    merge(o: Hll): void {
+        for (let i = 0; i < this.regs.length; i++) if (o.regs[i] > this.regs[i]) this.regs[i] = o.regs[i];
+    }
+    estimate(): number {
+        const m = this.regs.length;
+        let sum = 0;
+        let zeros = 0;
+        for (let i = 0; i < m; i++) {
+            sum += 2 ** -this.regs[i];
+            if (this.regs[i] === 0) zeros++;
+        }
+        const alpha = 0.7213 / (1 + 1.079 / m);
+        const e = (alpha * m * m) / sum;
+        if (e <= 2.5 * m && zeros > 0) return Math.round(m * Math.log(m / zeros));
+        return Math.round(e);
+    }
 }
 
 export class ColumnProfile {
-  missing = 0;
-  integral = 0;
-  fractional = 0;
-  boolean = 0;
-  string = 0;
-  // numeric moments over Integral/Fractional cells
-  n = 0;
-  /** Sum as an unevaluated double-double (sum + sumLo): merged shards give the same rounded sum as one pass. */
-  sum = 0;
-  sumLo = 0;
-  mean = 0;
-  m2 = 0;
-  min = Infinity;
-  max = -Infinity;
-  readonly kll: KllSketch;
-  // value counts: texts that are not canonical numbers (strings, booleans, "1.50", "1e3" ...) by text,
-  // canonical numeric texts by value (String(value) is the text) - no string per numeric cell
-  counts = new Map<string, number>();
-  numCounts = new NumCountTable();
-  untracked = 0;
-  private hll: Hll | null = null;
-  /** Set once a value was seen in string form (row path); the typed fast path does not track values. */
-  valuesTracked = false;
-  /** True once any row carried this column (even as an empty cell); false for columns only pre-declared. */
-  seen = false;
+    missing = 0;
+    integral = 0;
+    fractional = 0;
+    boolean = 0;
+    string = 0;
+    // numeric moments over Integral/Fractional cells
+    n = 0;
+    /** Sum as an unevaluated double-double (sum + sumLo): merged shards give the same rounded sum as one pass. */
+    sum = 0;
+    sumLo = 0;
+    mean = 0;
+    m2 = 0;
+    min = Infinity;
+    max = -Infinity;
+    readonly kll: KllSketch;
+    // value counts: texts that are not canonical numbers (strings, booleans, "1.50", "1e3" ...) by text,
+    // canonical numeric texts by value (String(value) is the text) - no string per numeric cell
+    counts = new Map<string, number>();
+    numCounts = new NumCountTable();
+    untracked = 0;
+    private hll: Hll | null = null;
+    /** Set once a value was seen in string form (row path); the typed fast path does not track values. */
+    valuesTracked = false;
+    /** True once any row carried this column (even as an empty cell); false for columns only pre-declared. */
+    seen = false;
 
-  constructor(
-    readonly name: string,
-    private readonly opts: Required<Pick<ProfilerOptions, 'kllK' | 'kllC' | 'maxTrackedValues'>>,
-  ) {
-    this.kll = new KllSketch(opts.kllK, opts.kllC);
-  }
-
-  get present(): number {
-    return this.integral + this.fractional + this.boolean + this.string;
-  }
-
-  get inferredType(): InferredType {
-    return inferType(this.integral, this.fractional, this.boolean, this.string);
-  }
-
-  /**
-   * Fast path for a block of numbers (NaN = missing): moments in locals, KLL by block copy.
-   * Same results as calling addNumber() per value, up to floating-point rounding of the moments.
-   */
-  addNumberBlock(a: Float64Array, n: number, scratch: Float64Array): void {
-    let cnt = this.n;
-    let sum = this.sum;
-    let lo = this.sumLo;
-    let mean = this.mean;
-    let m2 = this.m2;
-    let min = this.min;
-    let max = this.max;
-    let integral = 0;
-    let missing = 0;
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      const x = a[i];
-      if (x !== x) {
-        missing++;
-        continue;
-      }
-      if (Math.floor(x) === x && x - x === 0) integral++;
-      scratch[k++] = x;
-      cnt++;
-      const t = sum + x;
-      const bp = t - sum;
-      lo += sum - (t - bp) + (x - bp);
-      sum = t;
-      const d = x - mean;
-      mean += d / cnt;
-      m2 += d * (x - mean);
-      if (x < min) min = x;
-      if (x > max) max = x;
+    constructor(
+        readonly name: string,
+        private readonly opts: Required<Pick<ProfilerOptions, "kllK" | "kllC" | "maxTrackedValues">>,
+    ) {
+        this.kll = new KllSketch(opts.kllK, opts.kllC);
     }
-    this.n = cnt;
-    this.sum = sum;
-    this.sumLo = lo;
-    this.mean = mean;
-    this.m2 = m2;
-    this.min = min;
-    this.max = max;
-    this.integral += integral;
-    this.fractional += k - integral;
-    this.missing += missing;
-    this.seen = true;
-    this.kll.updateBlock(scratch, 0, k);
-  }
 
-  /** Hot path for numeric values (NaN = missing). */
-  addNumber(x: number): void {
-    if (x !== x) {
-      this.missing++;
-      return;
+    get present(): number {
+        return this.integral + this.fractional + this.boolean + this.string;
     }
-    if (Number.isInteger(x)) this.integral++;
-    else this.fractional++;
-    this.addNumeric(x);
-  }
 
-  private addNumeric(x: number): void {
-    const n = ++this.n;
-    const s = this.sum;
-    const t = s + x;
-    const bp = t - s;
-    this.sumLo += s - (t - bp) + (x - bp);
-    this.sum = t;
-    const d = x - this.mean;
-    this.mean += d / n;
-    this.m2 += d * (x - this.mean);
-    if (x < this.min) this.min = x;
-    if (x > this.max) this.max = x;
-    this.kll.update(x);
-  }
-
-  /** Distinct values counted exactly (texts + canonical numbers). */
-  get trackedSize(): number {
-    return this.counts.size + this.numCounts.size;
-  }
-
-  private startHll(): Hll {
-    const h = new Hll();
-    for (const k of this.counts.keys()) h.add(k);
-    for (const k of this.numCounts.keysIter()) h.addNumber(k);
-    return (this.hll = h);
-  }
-
-  private track(s: string): void {
-    this.valuesTracked = true;
-    const c = this.counts.get(s);
-    if (c !== undefined) {
-      // already in the HyperLogLog, if there is one (see trackNumber)
-      this.counts.set(s, c + 1);
-      return;
+    get inferredType(): InferredType {
+        return inferType(this.integral, this.fractional, this.boolean, this.string);
     }
-    if (this.trackedSize < this.opts.maxTrackedValues) this.counts.set(s, 1);
-    else {
-      if (!this.hll) this.startHll();
-      this.untracked++;
-    }
-    if (this.hll) this.hll.add(s);
-  }
 
-  /** Track a numeric cell whose text is canonical (String(x) === text). */
-  trackNumber(x: number): void {
-    this.valuesTracked = true;
-    // a counted value is already in the HyperLogLog (startHll adds every counted value; none is added after)
-    if (this.numCounts.addIfPresent(x, 1)) return;
-    if (this.trackedSize < this.opts.maxTrackedValues) this.numCounts.set(x, 1);
-    else {
-      if (!this.hll) this.startHll();
-      this.untracked++;
-    }
-    if (this.hll) this.hll.addNumber(x);
-  }
-
-  /**
-   * A numeric cell parsed elsewhere (e.g. straight from capture bytes): `canonical` says its text is
-   * String(x); otherwise pass the text so it is counted as written.
-   */
-  addParsedNumber(x: number, integral: boolean, canonical: boolean, text?: string): void {
-    this.seen = true;
-    if (integral) this.integral++;
-    else this.fractional++;
-    this.addNumeric(x);
-    if (canonical) this.trackNumber(x);
-    else this.track(text ?? String(x));
-  }
-
-  addCell(v: CellValue | undefined): void {
-    this.seen = true;
-    let text: string;
-    let kind: CellKind;
-    if (typeof v === 'string') {
-      text = v.length > 0 && (v.charCodeAt(0) <= 32 || v.charCodeAt(v.length - 1) <= 32) ? v.trim() : v;
-      kind = classifyText(text);
-    } else {
-      kind = classifyCell(v);
-      text = kind === CellKind.Missing ? '' : String(v);
-    }
-    switch (kind) {
-      case CellKind.Missing:
-        this.missing++;
-        return;
-      case CellKind.Integral:
-      case CellKind.Fractional:
-        if (kind === CellKind.Integral) this.integral++;
-        else this.fractional++;
-        {
-          const x = typeof v === 'number' ? v : Number(text);
-          this.addNumeric(x);
-          if (isCanonicalNumberText(text, x)) this.trackNumber(x);
-          else this.track(text);
+    /**
+     * Fast path for a block of numbers (NaN = missing): moments in locals, KLL by block copy.
+     * Same results as calling addNumber() per value, up to floating-point rounding of the moments.
+     */
+    addNumberBlock(a: Float64Array, n: number, scratch: Float64Array): void {
+        let cnt = this.n;
+        let sum = this.sum;
+        let lo = this.sumLo;
+        let mean = this.mean;
+        let m2 = this.m2;
+        let min = this.min;
+        let max = this.max;
+        let integral = 0;
+        let missing = 0;
+        let k = 0;
+        for (let i = 0; i < n; i++) {
+            const x = a[i];
+            if (x !== x) {
+                missing++;
+                continue;
+            }
+            if (Math.floor(x) === x && x - x === 0) integral++;
+            scratch[k++] = x;
+            cnt++;
+            const t = sum + x;
+            const bp = t - sum;
+            lo += sum - (t - bp) + (x - bp);
+            sum = t;
+            const d = x - mean;
+            mean += d / cnt;
+            m2 += d * (x - mean);
+            if (x < min) min = x;
+            if (x > max) max = x;
         }
-        return;
-      case CellKind.Boolean:
-        this.boolean++;
-        this.track(text);
-        return;
-      default:
-        this.string++;
-        this.track(text);
+        this.n = cnt;
+        this.sum = sum;
+        this.sumLo = lo;
+        this.mean = mean;
+        this.m2 = m2;
+        this.min = min;
+        this.max = max;
+        this.integral += integral;
+        this.fractional += k - integral;
+        this.missing += missing;
+        this.seen = true;
+        this.kll.updateBlock(scratch, 0, k);
     }
-  }
 
-  addMissing(count: number): void {
-    this.missing += count;
-  }
-
-  distinctCount(): number {
-    if (this.hll) return Math.max(this.trackedSize, this.hll.estimate());
-    return this.trackedSize;
-  }
-
-  /** Exact value counts as texts (the categorical histogram's input). */
-  textCounts(): Map<string, number> {
-    if (this.numCounts.size === 0) return this.counts;
-    const m = new Map(this.counts);
-    for (const [x, c] of this.numCounts.entries()) m.set(String(x), c);
-    return m;
-  }
-
-  /** The sum rounded once from its double-double form. */
-  get sumValue(): number {
-    // an infinite high part (values such as "1e400") leaves NaN in the low part: the sum is the high part
-    return Number.isFinite(this.sum) ? this.sum + this.sumLo : this.sum;
-  }
-
-  merge(o: ColumnProfile): void {
-    this.missing += o.missing;
-    this.integral += o.integral;
-    this.fractional += o.fractional;
-    this.boolean += o.boolean;
-    this.string += o.string;
-    if (o.n > 0) {
-      const n = this.n + o.n;
-      const d = o.mean - this.mean;
-      this.m2 += o.m2 + (d * d * this.n * o.n) / n;
-      this.mean += (d * o.n) / n;
-      this.n = n;
-      // double-double addition (TwoSum of the high parts, low parts added)
-      const t = this.sum + o.sum;
-      const bp = t - this.sum;
-      this.sumLo += this.sum - (t - bp) + (o.sum - bp) + o.sumLo;
-      this.sum = t;
-      this.min = Math.min(this.min, o.min);
-      this.max = Math.max(this.max, o.max);
-      this.kll.merge(o.kll);
+    /** Hot path for numeric values (NaN = missing). */
+    addNumber(x: number): void {
+        if (x !== x) {
+            this.missing++;
+            return;
+        }
+        if (Number.isInteger(x)) this.integral++;
+        else this.fractional++;
+        this.addNumeric(x);
     }
-    const cap = this.opts.maxTrackedValues;
-    for (const [k, c] of o.counts) {
-      const cur = this.counts.get(k);
-      if (cur !== undefined) this.counts.set(k, cur + c);
-      else if (this.trackedSize < cap) this.counts.set(k, c);
-      else this.untracked += c;
-    }
-    for (const [k, c] of o.numCounts.entries()) {
-      if (this.numCounts.addIfPresent(k, c)) continue;
-      if (this.trackedSize < cap) this.numCounts.set(k, c);
-      else this.untracked += c;
-    }
-    this.untracked += o.untracked;
-    if (o.hll || this.hll || this.trackedSize >= cap || this.untracked > 0) {
-      const h = this.hll ?? this.startHll();
-      if (o.hll) h.merge(o.hll);
-      else {
-        for (const k of o.counts.keys()) h.add(k);
-        for (const k of o.numCounts.keysIter()) h.addNumber(k);
-      }
-    }
-    this.valuesTracked ||= o.valuesTracked;
-    this.seen ||= o.seen;
-  }
 
-  /** Serialisable state (see {@link PartialProfile}). */
-  toPartial(): PartialColumn {
-    return {
-      name: this.name,
-      seen: this.seen,
-      missing: this.missing,
-      types: [this.integral, this.fractional, this.boolean, this.string],
-      n: this.n,
-      sum: [this.sum, this.sumLo],
-      mean: this.mean,
-      m2: this.m2,
-      min: this.n > 0 ? this.min : null,
-      max: this.n > 0 ? this.max : null,
-      kll: this.kll.toState(),
-      valuesTracked: this.valuesTracked,
-      texts: [...this.counts.entries()],
-      numbers: [...this.numCounts.entries()],
-      untracked: this.untracked,
-      hll: this.hll ? this.hll.toBase64() : null,
-    };
-  }
-
-  static fromPartial(p: PartialColumn, opts: Required<Pick<ProfilerOptions, 'kllK' | 'kllC' | 'maxTrackedValues'>>, where: string): ColumnProfile {
-    const num = (v: unknown, what: string): number => {
-      if (typeof v !== 'number' || v !== v) throw new Error(`${where}.${what} is ${JSON.stringify(v)}, expected a number; the partial profile is damaged.`);
-      return v;
-    };
-    if (!p || typeof p.name !== 'string' || !Array.isArray(p.types) || !Array.isArray(p.sum)) throw new Error(`${where}: not a partial column (needs name, types, sum ...).`);
-    const c = new ColumnProfile(p.name, opts);
-    c.seen = !!p.seen;
-    c.missing = num(p.missing, 'missing');
-    [c.integral, c.fractional, c.boolean, c.string] = p.types.map((v, i) => num(v, `types[${i}]`));
-    c.n = num(p.n, 'n');
-    c.sum = num(p.sum[0], 'sum[0]');
-    c.sumLo = num(p.sum[1], 'sum[1]');
-    c.mean = num(p.mean, 'mean');
-    c.m2 = num(p.m2, 'm2');
-    c.min = p.min === null ? Infinity : num(p.min, 'min');
-    c.max = p.max === null ? -Infinity : num(p.max, 'max');
-    const k = KllSketch.fromState(p.kll, `${where}.kll`);
-    if (k.k !== opts.kllK || k.c !== opts.kllC) throw new Error(`${where}.kll: sketch k=${k.k}, c=${k.c} but this profile uses k=${opts.kllK}, c=${opts.kllC}; merge only partials built with the same options.`);
-    (c as { kll: KllSketch }).kll = k;
-    c.valuesTracked = !!p.valuesTracked;
-    if (!Array.isArray(p.texts) || !Array.isArray(p.numbers)) throw new Error(`${where}: texts and numbers must be arrays of [value, count]; the partial profile is damaged.`);
-    for (const [t, n] of p.texts) c.counts.set(String(t), num(n, `texts[${JSON.stringify(t)}]`));
-    // sized once (to the capacity growing would reach): no rehash while reading
-    c.numCounts = new NumCountTable(Math.max(64, p.numbers.length + 1));
-    for (const [x, n] of p.numbers) c.numCounts.set(num(x, 'numbers[].value'), num(n, 'numbers[].count'));
-    c.untracked = num(p.untracked, 'untracked');
-    c.hll = p.hll ? Hll.fromBase64(p.hll, `${where}.hll`) : null;
-    return c;
-  }
-
-  toFeatureStatistics(buckets: number, maxCategoricalBuckets: number): FeatureStatistics {
-    const type = this.inferredType;
-    const common = { num_present: this.present, num_missing: this.missing };
-    if (type === 'Integral' || type === 'Fractional') {
-      return {
-        name: this.name,
-        inferred_type: type,
-        numerical_statistics: {
-          common,
-          mean: this.sumValue / this.n,
-          sum: this.sumValue,
-          std_dev: Math.sqrt(this.m2 / this.n),
-          min: this.min,
-          max: this.max,
-          distribution: { kll: { buckets: this.kll.buckets(this.min, this.max, buckets), sketch: this.kll.toJSON() } },
-        },
-      };
+    private addNumeric(x: number): void {
+        const n = ++this.n;
+        const s = this.sum;
+        const t = s + x;
+        const bp = t - s;
+        this.sumLo += s - (t - bp) + (x - bp);
+        this.sum = t;
+        const d = x - this.mean;
+        this.mean += d / n;
+        this.m2 += d * (x - this.mean);
+        if (x < this.min) this.min = x;
+        if (x > this.max) this.max = x;
+        this.kll.update(x);
     }
-    const cat: CategoricalBucket[] = [...this.textCounts().entries()]
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-      .slice(0, maxCategoricalBuckets)
-      .map(([value, count]) => ({ value, count }));
-    const ss: FeatureStatistics['string_statistics'] = { common, distinct_count: this.distinctCount() };
-    if (type === 'String') ss.distribution = { categorical: { buckets: cat } };
-    return { name: this.name, inferred_type: type, string_statistics: ss };
-  }
+
+    /** Distinct values counted exactly (texts + canonical numbers). */
+    get trackedSize(): number {
+        return this.counts.size + this.numCounts.size;
+    }
+
+    private startHll(): Hll {
+        const h = new Hll();
+        for (const k of this.counts.keys()) h.add(k);
+        for (const k of this.numCounts.keysIter()) h.addNumber(k);
+        return (this.hll = h);
+    }
+
+    private track(s: string): void {
+        this.valuesTracked = true;
+        const c = this.counts.get(s);
+        if (c !== undefined) {
+            // already in the HyperLogLog, if there is one (see trackNumber)
+            this.counts.set(s, c + 1);
+            return;
+        }
+        if (this.trackedSize < this.opts.maxTrackedValues) this.counts.set(s, 1);
+        else {
+            if (!this.hll) this.startHll();
+            this.untracked++;
+        }
+        if (this.hll) this.hll.add(s);
+    }
+
+    /** Track a numeric cell whose text is canonical (String(x) === text). */
+    trackNumber(x: number): void {
+        this.valuesTracked = true;
+        // a counted value is already in the HyperLogLog (startHll adds every counted value; none is added after)
+        if (this.numCounts.addIfPresent(x, 1)) return;
+        if (this.trackedSize < this.opts.maxTrackedValues) this.numCounts.set(x, 1);
+        else {
+            if (!this.hll) this.startHll();
+            this.untracked++;
+        }
+        if (this.hll) this.hll.addNumber(x);
+    }
+
+    /**
+     * A numeric cell parsed elsewhere (e.g. straight from capture bytes): `canonical` says its text is
+     * String(x); otherwise pass the text so it is counted as written.
+     */
+    addParsedNumber(x: number, integral: boolean, canonical: boolean, text?: string): void {
+        this.seen = true;
+        if (integral) this.integral++;
+        else this.fractional++;
+        this.addNumeric(x);
+        if (canonical) this.trackNumber(x);
+        else this.track(text ?? String(x));
+    }
+
+    addCell(v: CellValue | undefined): void {
+        this.seen = true;
+        let text: string;
+        let kind: CellKind;
+        if (typeof v === "string") {
+            text = v.length > 0 && (v.charCodeAt(0) <= 32 || v.charCodeAt(v.length - 1) <= 32) ? v.trim() : v;
+            kind = classifyText(text);
+        } else {
+            kind = classifyCell(v);
+            text = kind === CellKind.Missing ? "" : String(v);
+        }
+        switch (kind) {
+            case CellKind.Missing:
+                this.missing++;
+                return;
+            case CellKind.Integral:
+            case CellKind.Fractional:
+                if (kind === CellKind.Integral) this.integral++;
+                else this.fractional++;
+                {
+                    const x = typeof v === "number" ? v : Number(text);
+                    this.addNumeric(x);
+                    if (isCanonicalNumberText(text, x)) this.trackNumber(x);
+                    else this.track(text);
+                }
+                return;
+            case CellKind.Boolean:
+                this.boolean++;
+                this.track(text);
+                return;
+            default:
+                this.string++;
+                this.track(text);
+        }
+    }
+
+    addMissing(count: number): void {
+        this.missing += count;
+    }
+
+    distinctCount(): number {
+        if (this.hll) return Math.max(this.trackedSize, this.hll.estimate());
+        return this.trackedSize;
+    }
+
+    /** Exact value counts as texts (the categorical histogram's input). */
+    textCounts(): Map<string, number> {
+        if (this.numCounts.size === 0) return this.counts;
+        const m = new Map(this.counts);
+        for (const [x, c] of this.numCounts.entries()) m.set(String(x), c);
+        return m;
+    }
+
+    /** The sum rounded once from its double-double form. */
+    get sumValue(): number {
+        // an infinite high part (values such as "1e400") leaves NaN in the low part: the sum is the high part
+        return Number.isFinite(this.sum) ? this.sum + this.sumLo : this.sum;
+    }
+
+    merge(o: ColumnProfile): void {
+        this.missing += o.missing;
+        this.integral += o.integral;
+        this.fractional += o.fractional;
+        this.boolean += o.boolean;
+        this.string += o.string;
+        if (o.n > 0) {
+            const n = this.n + o.n;
+            const d = o.mean - this.mean;
+            this.m2 += o.m2 + (d * d * this.n * o.n) / n;
+            this.mean += (d * o.n) / n;
+            this.n = n;
+            // double-double addition (TwoSum of the high parts, low parts added)
+            const t = this.sum + o.sum;
+            const bp = t - this.sum;
+            this.sumLo += this.sum - (t - bp) + (o.sum - bp) + o.sumLo;
+            this.sum = t;
+            this.min = Math.min(this.min, o.min);
+            this.max = Math.max(this.max, o.max);
+            this.kll.merge(o.kll);
+        }
+        const cap = this.opts.maxTrackedValues;
+        for (const [k, c] of o.counts) {
+            const cur = this.counts.get(k);
+            if (cur !== undefined) this.counts.set(k, cur + c);
+            else if (this.trackedSize < cap) this.counts.set(k, c);
+            else this.untracked += c;
+        }
+        for (const [k, c] of o.numCounts.entries()) {
+            if (this.numCounts.addIfPresent(k, c)) continue;
+            if (this.trackedSize < cap) this.numCounts.set(k, c);
+            else this.untracked += c;
+        }
+        this.untracked += o.untracked;
+        if (o.hll || this.hll || this.trackedSize >= cap || this.untracked > 0) {
+            const h = this.hll ?? this.startHll();
+            if (o.hll) h.merge(o.hll);
+            else {
+                for (const k of o.counts.keys()) h.add(k);
+                for (const k of o.numCounts.keysIter()) h.addNumber(k);
+            }
+        }
+        this.valuesTracked ||= o.valuesTracked;
+        this.seen ||= o.seen;
+    }
+
+    /** Serialisable state (see {@link PartialProfile}). */
+    toPartial(): PartialColumn {
+        return {
+            name: this.name,
+            seen: this.seen,
+            missing: this.missing,
+            types: [this.integral, this.fractional, this.boolean, this.string],
+            n: this.n,
+            sum: [this.sum, this.sumLo],
+            mean: this.mean,
+            m2: this.m2,
+            min: this.n > 0 ? this.min : null,
+            max: this.n > 0 ? this.max : null,
+            kll: this.kll.toState(),
+            valuesTracked: this.valuesTracked,
+            texts: [...this.counts.entries()],
+            numbers: [...this.numCounts.entries()],
+            untracked: this.untracked,
+            hll: this.hll ? this.hll.toBase64() : null,
+        };
+    }
+
+    static fromPartial(p: PartialColumn, opts: Required<Pick<ProfilerOptions, "kllK" | "kllC" | "maxTrackedValues">>, where: string): ColumnProfile {
+        const num = (v: unknown, what: string): number => {
+            if (typeof v !== "number" || v !== v)
+                throw new Error(`${where}.${what} is ${JSON.stringify(v)}, expected a number; the partial profile is damaged.`);
+            return v;
+        };
+        if (!p || typeof p.name !== "string" || !Array.isArray(p.types) || !Array.isArray(p.sum))
+            throw new Error(`${where}: not a partial column (needs name, types, sum ...).`);
+        const c = new ColumnProfile(p.name, opts);
+        c.seen = !!p.seen;
+        c.missing = num(p.missing, "missing");
+        [c.integral, c.fractional, c.boolean, c.string] = p.types.map((v, i) => num(v, `types[${i}]`));
+        c.n = num(p.n, "n");
+        c.sum = num(p.sum[0], "sum[0]");
+        c.sumLo = num(p.sum[1], "sum[1]");
+        c.mean = num(p.mean, "mean");
+        c.m2 = num(p.m2, "m2");
+        c.min = p.min === null ? Infinity : num(p.min, "min");
+        c.max = p.max === null ? -Infinity : num(p.max, "max");
+        const k = KllSketch.fromState(p.kll, `${where}.kll`);
+        if (k.k !== opts.kllK || k.c !== opts.kllC)
+            throw new Error(
+                `${where}.kll: sketch k=${k.k}, c=${k.c} but this profile uses k=${opts.kllK}, c=${opts.kllC}; merge only partials built with the same options.`,
+            );
+        (c as { kll: KllSketch }).kll = k;
+        c.valuesTracked = !!p.valuesTracked;
+        if (!Array.isArray(p.texts) || !Array.isArray(p.numbers))
+            throw new Error(`${where}: texts and numbers must be arrays of [value, count]; the partial profile is damaged.`);
+        for (const [t, n] of p.texts) c.counts.set(String(t), num(n, `texts[${JSON.stringify(t)}]`));
+        // sized once (to the capacity growing would reach): no rehash while reading
+        c.numCounts = new NumCountTable(Math.max(64, p.numbers.length + 1));
+        for (const [x, n] of p.numbers) c.numCounts.set(num(x, "numbers[].value"), num(n, "numbers[].count"));
+        c.untracked = num(p.untracked, "untracked");
+        c.hll = p.hll ? Hll.fromBase64(p.hll, `${where}.hll`) : null;
+        return c;
+    }
+
+    toFeatureStatistics(buckets: number, maxCategoricalBuckets: number): FeatureStatistics {
+        const type = this.inferredType;
+        const common = { num_present: this.present, num_missing: this.missing };
+        if (type === "Integral" || type === "Fractional") {
+            return {
+                name: this.name,
+                inferred_type: type,
+                numerical_statistics: {
+                    common,
+                    mean: this.sumValue / this.n,
+                    sum: this.sumValue,
+                    std_dev: Math.sqrt(this.m2 / this.n),
+                    min: this.min,
+                    max: this.max,
+                    distribution: { kll: { buckets: this.kll.buckets(this.min, this.max, buckets), sketch: this.kll.toJSON() } },
+                },
+            };
+        }
+        const cat: CategoricalBucket[] = [...this.textCounts().entries()]
+            .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+            .slice(0, maxCategoricalBuckets)
+            .map(([value, count]) => ({ value, count }));
+        const ss: FeatureStatistics["string_statistics"] = { common, distinct_count: this.distinctCount() };
+        if (type === "String") ss.distribution = { categorical: { buckets: cat } };
+        return { name: this.name, inferred_type: type, string_statistics: ss };
+    }
 }
 
 /** One column of a partial profile. */
 export interface PartialColumn {
-  name: string;
-  seen: boolean;
-  missing: number;
-  /** Data-type votes: [integral, fractional, boolean, string]. */
-  types: number[];
-  n: number;
-  /** Double-double sum [high, low]. */
-  sum: [number, number];
-  mean: number;
-  m2: number;
-  min: number | null;
-  max: number | null;
-  kll: KllState;
-  valuesTracked: boolean;
-  /** Exact counts of non-canonical texts. */
-  texts: [string, number][];
-  /** Exact counts of canonical numeric texts, by value. */
-  numbers: [number, number][];
-  untracked: number;
-  /** HyperLogLog registers (base64) once more than maxTrackedValues distinct values were seen. */
-  hll: string | null;
+    name: string;
+    seen: boolean;
+    missing: number;
+    /** Data-type votes: [integral, fractional, boolean, string]. */
+    types: number[];
+    n: number;
+    /** Double-double sum [high, low]. */
+    sum: [number, number];
+    mean: number;
+    m2: number;
+    min: number | null;
+    max: number | null;
+    kll: KllState;
+    valuesTracked: boolean;
+    /** Exact counts of non-canonical texts. */
+    texts: [string, number][];
+    /** Exact counts of canonical numeric texts, by value. */
+    numbers: [number, number][];
+    untracked: number;
+    /** HyperLogLog registers (base64) once more than maxTrackedValues distinct values were seen. */
+    hll: string | null;
 }
 
-export const PARTIAL_PROFILE_FORMAT = 'mlplatform/data-quality-partial-profile';
+export const PARTIAL_PROFILE_FORMAT = "mlplatform/data-quality-partial-profile";
 
 /**
  * A data-quality profile of one shard. Partials merge associatively and commutatively for every exact
@@ -708,170 +715,173 @@ export const PARTIAL_PROFILE_FORMAT = 'mlplatform/data-quality-partial-profile';
  * KLL sketches and HyperLogLog registers merge within their documented error.
  */
 export interface PartialProfile {
-  format: typeof PARTIAL_PROFILE_FORMAT;
-  version: 1;
-  options: { kllK: number; kllC: number; buckets: number; maxTrackedValues: number; maxCategoricalBuckets: number; columnNames: string[] };
-  rows: number;
-  columns: PartialColumn[];
+    format: typeof PARTIAL_PROFILE_FORMAT;
+    version: 1;
+    options: { kllK: number; kllC: number; buckets: number; maxTrackedValues: number; maxCategoricalBuckets: number; columnNames: string[] };
+    rows: number;
+    columns: PartialColumn[];
 }
 
 /** Streaming dataset profiler. Feed rows (positional or named) or typed numeric columns. */
 export class DatasetProfiler {
-  readonly columns: ColumnProfile[] = [];
-  private byName = new Map<string, ColumnProfile>();
-  rows = 0;
-  private readonly o: Required<ProfilerOptions>;
-  private scratch = new Float64Array(0);
-  private lastNames?: readonly string[];
-  private lastCols?: ColumnProfile[];
+    readonly columns: ColumnProfile[] = [];
+    private byName = new Map<string, ColumnProfile>();
+    rows = 0;
+    private readonly o: Required<ProfilerOptions>;
+    private scratch = new Float64Array(0);
+    private lastNames?: readonly string[];
+    private lastCols?: ColumnProfile[];
 
-  constructor(opts: ProfilerOptions = {}) {
-    this.o = {
-      columnNames: opts.columnNames ?? [],
-      kllK: opts.kllK ?? SERVICE_KLL_K,
-      kllC: opts.kllC ?? SERVICE_KLL_C,
-      buckets: opts.buckets ?? SERVICE_KLL_BUCKETS,
-      maxTrackedValues: opts.maxTrackedValues ?? 10_000,
-      maxCategoricalBuckets: opts.maxCategoricalBuckets ?? 1000,
-    };
-    for (const n of this.o.columnNames) this.column(n);
-  }
-
-  /** Get or create a column; a column first seen after N rows starts with N missing values. */
-  column(name: string): ColumnProfile {
-    let c = this.byName.get(name);
-    if (!c) {
-      c = new ColumnProfile(name, this.o);
-      c.addMissing(this.rows);
-      this.byName.set(name, c);
-      this.columns.push(c);
+    constructor(opts: ProfilerOptions = {}) {
+        this.o = {
+            columnNames: opts.columnNames ?? [],
+            kllK: opts.kllK ?? SERVICE_KLL_K,
+            kllC: opts.kllC ?? SERVICE_KLL_C,
+            buckets: opts.buckets ?? SERVICE_KLL_BUCKETS,
+            maxTrackedValues: opts.maxTrackedValues ?? 10_000,
+            maxCategoricalBuckets: opts.maxCategoricalBuckets ?? 1000,
+        };
+        for (const n of this.o.columnNames) this.column(n);
     }
-    return c;
-  }
 
-  private positional(i: number): ColumnProfile {
-    if (i < this.columns.length && this.byName.size === this.columns.length) {
-      const c = this.columns[i];
-      const expected = this.o.columnNames[i] ?? `_c${i}`;
-      if (c.name === expected) return c;
+    /** Get or create a column; a column first seen after N rows starts with N missing values. */
+    column(name: string): ColumnProfile {
+        let c = this.byName.get(name);
+        if (!c) {
+            c = new ColumnProfile(name, this.o);
+            c.addMissing(this.rows);
+            this.byName.set(name, c);
+            this.columns.push(c);
+        }
+        return c;
     }
-    return this.column(this.o.columnNames[i] ?? `_c${i}`);
-  }
 
-  /** Add a row. With `names`, cells go to those columns; otherwise to `columnNames[i]` / `_c<i>`. */
-  addRow(values: readonly CellValue[], names?: readonly string[]): void {
-    if (names && names === this.lastNames && values.length === this.lastCols!.length && this.lastCols!.length === this.columns.length) {
-      // same header array as the previous row and it covers every column: no lookups needed
-      const cols = this.lastCols!;
-      for (let i = 0; i < values.length; i++) cols[i].addCell(values[i]);
-      this.rows++;
-      return;
+    private positional(i: number): ColumnProfile {
+        if (i < this.columns.length && this.byName.size === this.columns.length) {
+            const c = this.columns[i];
+            const expected = this.o.columnNames[i] ?? `_c${i}`;
+            if (c.name === expected) return c;
+        }
+        return this.column(this.o.columnNames[i] ?? `_c${i}`);
     }
-    if (names) {
-      const cols = names.map((n) => this.column(n));
-      if (new Set(cols).size === cols.length && cols.length === values.length) {
-        this.lastNames = names;
-        this.lastCols = cols;
-      }
+
+    /** Add a row. With `names`, cells go to those columns; otherwise to `columnNames[i]` / `_c<i>`. */
+    addRow(values: readonly CellValue[], names?: readonly string[]): void {
+        if (names && names === this.lastNames && values.length === this.lastCols!.length && this.lastCols!.length === this.columns.length) {
+            // same header array as the previous row and it covers every column: no lookups needed
+            const cols = this.lastCols!;
+            for (let i = 0; i < values.length; i++) cols[i].addCell(values[i]);
+            this.rows++;
+            return;
+        }
+        if (names) {
+            const cols = names.map((n) => this.column(n));
+            if (new Set(cols).size === cols.length && cols.length === values.length) {
+                this.lastNames = names;
+                this.lastCols = cols;
+            }
+        }
+        const seen = names ? new Set<ColumnProfile>() : undefined;
+        for (let i = 0; i < values.length; i++) {
+            const c = names ? this.column(names[i]) : this.positional(i);
+            c.addCell(values[i]);
+            seen?.add(c);
+        }
+        // columns absent from this row are missing
+        if (names) {
+            for (const c of this.columns) if (!seen!.has(c)) c.addMissing(1);
+        } else {
+            for (let i = values.length; i < this.columns.length; i++) this.columns[i].addMissing(1);
+        }
+        this.rows++;
     }
-    const seen = names ? new Set<ColumnProfile>() : undefined;
-    for (let i = 0; i < values.length; i++) {
-      const c = names ? this.column(names[i]) : this.positional(i);
-      c.addCell(values[i]);
-      seen?.add(c);
+
+    /**
+     * For parsers that feed a positional row cell by cell (the capture byte scanner): the column of cell `i`
+     * (created as `columnNames[i]` / `_c<i>` exactly as {@link addRow} does). Close the row with {@link endPositionalRow}.
+     */
+    cellColumn(i: number): ColumnProfile {
+        return this.positional(i);
     }
-    // columns absent from this row are missing
-    if (names) {
-      for (const c of this.columns) if (!seen!.has(c)) c.addMissing(1);
-    } else {
-      for (let i = values.length; i < this.columns.length; i++) this.columns[i].addMissing(1);
+
+    /** Close a positional row of `width` cells fed through {@link cellColumn}: later columns are missing. */
+    endPositionalRow(width: number): void {
+        for (let i = width; i < this.columns.length; i++) this.columns[i].addMissing(1);
+        this.rows++;
     }
-    this.rows++;
-  }
 
-  /**
-   * For parsers that feed a positional row cell by cell (the capture byte scanner): the column of cell `i`
-   * (created as `columnNames[i]` / `_c<i>` exactly as {@link addRow} does). Close the row with {@link endPositionalRow}.
-   */
-  cellColumn(i: number): ColumnProfile {
-    return this.positional(i);
-  }
-
-  /** Close a positional row of `width` cells fed through {@link cellColumn}: later columns are missing. */
-  endPositionalRow(width: number): void {
-    for (let i = width; i < this.columns.length; i++) this.columns[i].addMissing(1);
-    this.rows++;
-  }
-
-  /**
-   * Fast path: `n` rows given as typed numeric columns (NaN = missing), in `columnNames` order.
-   * No per-value allocation; value counts are not tracked (numeric columns never need them).
-   */
-  addNumericColumns(cols: readonly Float64Array[], n: number): void {
-    if (this.scratch.length < n) this.scratch = new Float64Array(n);
-    for (let j = 0; j < cols.length; j++) {
-      const c = this.positional(j);
-      const a = cols[j];
-      if (a.length < n) throw new Error(`addNumericColumns: column ${j} has ${a.length} values, expected ${n}.`);
-      c.addNumberBlock(a, n, this.scratch);
+    /**
+     * Fast path: `n` rows given as typed numeric columns (NaN = missing), in `columnNames` order.
+     * No per-value allocation; value counts are not tracked (numeric columns never need them).
+     */
+    addNumericColumns(cols: readonly Float64Array[], n: number): void {
+        if (this.scratch.length < n) this.scratch = new Float64Array(n);
+        for (let j = 0; j < cols.length; j++) {
+            const c = this.positional(j);
+            const a = cols[j];
+            if (a.length < n) throw new Error(`addNumericColumns: column ${j} has ${a.length} values, expected ${n}.`);
+            c.addNumberBlock(a, n, this.scratch);
+        }
+        for (let j = cols.length; j < this.columns.length; j++) this.columns[j].addMissing(n);
+        this.rows += n;
     }
-    for (let j = cols.length; j < this.columns.length; j++) this.columns[j].addMissing(n);
-    this.rows += n;
-  }
 
-  merge(o: DatasetProfiler): void {
-    for (const key of ['kllK', 'kllC', 'maxTrackedValues', 'buckets', 'maxCategoricalBuckets'] as const) {
-      if (this.o[key] !== o.o[key]) throw new Error(`profile merge: option ${key} differs (${this.o[key]} vs ${o.o[key]}); merge only profiles built with the same options.`);
+    merge(o: DatasetProfiler): void {
+        for (const key of ["kllK", "kllC", "maxTrackedValues", "buckets", "maxCategoricalBuckets"] as const) {
+            if (this.o[key] !== o.o[key])
+                throw new Error(`profile merge: option ${key} differs (${this.o[key]} vs ${o.o[key]}); merge only profiles built with the same options.`);
+        }
+        for (const oc of o.columns) {
+            // a column new to this profiler starts with this.rows missing (see column()); oc brings its own counts
+            this.column(oc.name).merge(oc);
+        }
+        for (const c of this.columns) if (!o.byName.has(c.name)) c.addMissing(o.rows);
+        this.rows += o.rows;
     }
-    for (const oc of o.columns) {
-      // a column new to this profiler starts with this.rows missing (see column()); oc brings its own counts
-      this.column(oc.name).merge(oc);
+
+    /** Serialisable partial profile of everything fed so far. */
+    toPartial(): PartialProfile {
+        const { kllK, kllC, buckets, maxTrackedValues, maxCategoricalBuckets, columnNames } = this.o;
+        return {
+            format: PARTIAL_PROFILE_FORMAT,
+            version: 1,
+            options: { kllK, kllC, buckets, maxTrackedValues, maxCategoricalBuckets, columnNames: [...columnNames] },
+            rows: this.rows,
+            columns: this.columns.map((c) => c.toPartial()),
+        };
     }
-    for (const c of this.columns) if (!o.byName.has(c.name)) c.addMissing(o.rows);
-    this.rows += o.rows;
-  }
 
-  /** Serialisable partial profile of everything fed so far. */
-  toPartial(): PartialProfile {
-    const { kllK, kllC, buckets, maxTrackedValues, maxCategoricalBuckets, columnNames } = this.o;
-    return {
-      format: PARTIAL_PROFILE_FORMAT,
-      version: 1,
-      options: { kllK, kllC, buckets, maxTrackedValues, maxCategoricalBuckets, columnNames: [...columnNames] },
-      rows: this.rows,
-      columns: this.columns.map((c) => c.toPartial()),
-    };
-  }
-
-  /** Rebuild a profiler from {@link toPartial} output (e.g. a worker's shard), ready to merge or finish. */
-  static fromPartial(p: PartialProfile, where = 'partial profile'): DatasetProfiler {
-    if (!p || p.format !== PARTIAL_PROFILE_FORMAT || p.version !== 1 || !Array.isArray(p.columns) || !p.options) {
-      throw new Error(`${where}: not a version-1 ${PARTIAL_PROFILE_FORMAT} file (format=${JSON.stringify(p?.format)}, version=${JSON.stringify(p?.version)}); produce it with this tool's partial profiler.`);
+    /** Rebuild a profiler from {@link toPartial} output (e.g. a worker's shard), ready to merge or finish. */
+    static fromPartial(p: PartialProfile, where = "partial profile"): DatasetProfiler {
+        if (!p || p.format !== PARTIAL_PROFILE_FORMAT || p.version !== 1 || !Array.isArray(p.columns) || !p.options) {
+            throw new Error(
+                `${where}: not a version-1 ${PARTIAL_PROFILE_FORMAT} file (format=${JSON.stringify(p?.format)}, version=${JSON.stringify(p?.version)}); produce it with this tool's partial profiler.`,
+            );
+        }
+        const d = new DatasetProfiler({ ...p.options, columnNames: [] });
+        (d.o as { columnNames: string[] }).columnNames = [...(p.options.columnNames ?? [])];
+        d.rows = Number(p.rows);
+        if (!Number.isInteger(d.rows) || d.rows < 0) throw new Error(`${where}: rows=${JSON.stringify(p.rows)} is not a count.`);
+        p.columns.forEach((pc, i) => {
+            const c = ColumnProfile.fromPartial(pc, d.o, `${where}.columns[${i}]`);
+            if (d.byName.has(c.name)) throw new Error(`${where}: column "${c.name}" appears twice.`);
+            d.byName.set(c.name, c);
+            d.columns.push(c);
+        });
+        return d;
     }
-    const d = new DatasetProfiler({ ...p.options, columnNames: [] });
-    (d.o as { columnNames: string[] }).columnNames = [...(p.options.columnNames ?? [])];
-    d.rows = Number(p.rows);
-    if (!Number.isInteger(d.rows) || d.rows < 0) throw new Error(`${where}: rows=${JSON.stringify(p.rows)} is not a count.`);
-    p.columns.forEach((pc, i) => {
-      const c = ColumnProfile.fromPartial(pc, d.o, `${where}.columns[${i}]`);
-      if (d.byName.has(c.name)) throw new Error(`${where}: column "${c.name}" appears twice.`);
-      d.byName.set(c.name, c);
-      d.columns.push(c);
-    });
-    return d;
-  }
 
-  /** Options (k, c, caps) that must agree between partials being merged. */
-  get options(): Readonly<Required<ProfilerOptions>> {
-    return this.o;
-  }
+    /** Options (k, c, caps) that must agree between partials being merged. */
+    get options(): Readonly<Required<ProfilerOptions>> {
+        return this.o;
+    }
 
-  /** @param onlySeen leave out columns that were declared (columnNames) but never present in any row. */
-  toStatistics(onlySeen = false): StatisticsFile {
-    return {
-      version: 0.0,
-      dataset: { item_count: this.rows },
-      features: this.columns.filter((c) => !onlySeen || c.seen).map((c) => c.toFeatureStatistics(this.o.buckets, this.o.maxCategoricalBuckets)),
-    };
-  }
+    /** @param onlySeen leave out columns that were declared (columnNames) but never present in any row. */
+    toStatistics(onlySeen = false): StatisticsFile {
+        return {
+            version: 0.0,
+            dataset: { item_count: this.rows },
+            features: this.columns.filter((c) => !onlySeen || c.seen).map((c) => c.toFeatureStatistics(this.o.buckets, this.o.maxCategoricalBuckets)),
+        };
+    }
 }

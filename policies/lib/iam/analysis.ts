@@ -81,9 +81,16 @@ export const DATA_READ = new Set(
 );
 
 export const SECRETS = new Set(
-    ["secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "kms:Decrypt", "kms:GenerateDataKey", "lambda:GetFunctionConfiguration"].map((a) =>
-        a.toLowerCase(),
-    ),
+    [
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:BatchGetSecretValue",
+        "ssm:GetParameter",
+        "ssm:GetParameters",
+        "ssm:GetParametersByPath",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+        "lambda:GetFunctionConfiguration",
+    ].map((a) => a.toLowerCase()),
 );
 
 export interface ActionSummary {
@@ -222,7 +229,7 @@ function valuePins(key: string, op: string, v: string): boolean {
     if (/^\$\{/.test(v)) return false; // another variable: the caller chooses it
     if (/arn/i.test(op) || /Arn$/i.test(key)) {
         const a = parseArn(v);
-        if (a && (/^[*?]*$/.test(a.account) && a.service !== "s3")) return false; // arn:aws:iam::*:root pins nothing
+        if (a && /^[*?]*$/.test(a.account) && a.service !== "s3") return false; // arn:aws:iam::*:root pins nothing
         if (a && a.service === "s3" && /^[*?]*$/.test(a.resource.split("/")[0])) return false;
     }
     if (/Like$/i.test(op) && /^[*?]/.test(v) && !/Arn$/i.test(key)) return false; // StringLike "*..." on an id
@@ -290,7 +297,9 @@ export function documentAccounts(doc: ParsedDocument, vote = true): string[] {
         }
         for (const [op, body] of Object.entries(s.condition)) {
             if (!/^(StringEquals|ArnEquals|ArnLike|StringLike)$/i.test(op)) continue;
-            for (const [k, vs] of Object.entries(body)) if (/^(aws:SourceAccount|aws:ResourceAccount|kms:CallerAccount|aws:PrincipalAccount)$/i.test(k)) for (const v of vs) if (/^\d{12}$/.test(v)) out.add(v);
+            for (const [k, vs] of Object.entries(body))
+                if (/^(aws:SourceAccount|aws:ResourceAccount|kms:CallerAccount|aws:PrincipalAccount)$/i.test(k))
+                    for (const v of vs) if (/^\d{12}$/.test(v)) out.add(v);
         }
     }
     if (out.size > 0 || !vote) return [...out];
@@ -319,7 +328,11 @@ export function externalAccess(doc: ParsedDocument, ctx: AccessContext): Externa
             s.effect === "Deny" &&
             (s.principal === "*" || (s.principal && typeof s.principal === "object" && (s.principal.AWS ?? []).includes("*"))) &&
             (s.actions.includes("*") || s.actions.some((a) => /:\*$/.test(a))) &&
-            Object.entries(s.condition).some(([op, body]) => /^(StringNotEquals|StringNotEqualsIfExists|ArnNotEquals|ArnNotLike)$/i.test(op) && Object.keys(body).some((k) => /^aws:(PrincipalOrgID|PrincipalAccount|SourceVpce|SourceVpc|PrincipalArn)$/i.test(k))),
+            Object.entries(s.condition).some(
+                ([op, body]) =>
+                    /^(StringNotEquals|StringNotEqualsIfExists|ArnNotEquals|ArnNotLike)$/i.test(op) &&
+                    Object.keys(body).some((k) => /^aws:(PrincipalOrgID|PrincipalAccount|SourceVpce|SourceVpc|PrincipalArn)$/i.test(k)),
+            ),
     );
     for (const s of doc.statements) {
         if (s.effect !== "Allow") continue;

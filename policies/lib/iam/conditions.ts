@@ -265,16 +265,20 @@ function str(wild: boolean, ignoreCase: boolean): OperatorSpec["test"] {
         return !!pieces && matchPieces(pieces, r, ignoreCase);
     };
 }
-const num = (cmp: (a: number, b: number) => boolean): OperatorSpec["test"] => (r, p) => {
-    const a = toNumber(r);
-    const b = toNumber(p);
-    return a !== undefined && b !== undefined && cmp(a, b);
-};
-const date = (cmp: (a: number, b: number) => boolean): OperatorSpec["test"] => (r, p) => {
-    const a = toDate(r);
-    const b = toDate(p);
-    return a !== undefined && b !== undefined && cmp(a, b);
-};
+const num =
+    (cmp: (a: number, b: number) => boolean): OperatorSpec["test"] =>
+    (r, p) => {
+        const a = toNumber(r);
+        const b = toNumber(p);
+        return a !== undefined && b !== undefined && cmp(a, b);
+    };
+const date =
+    (cmp: (a: number, b: number) => boolean): OperatorSpec["test"] =>
+    (r, p) => {
+        const a = toDate(r);
+        const b = toDate(p);
+        return a !== undefined && b !== undefined && cmp(a, b);
+    };
 const arn: OperatorSpec["test"] = (r, p, ctx, vars) => splitArn(r) !== undefined && arnMatch(p, r, ctx, vars);
 
 const OPERATORS: Record<string, OperatorSpec> = {

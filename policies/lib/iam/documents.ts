@@ -60,7 +60,12 @@ function lambdaPermissionStatement(props: Record<string, unknown>): unknown {
             {
                 Sid: String(props.statementId ?? "permission"),
                 Effect: "Allow",
-                Principal: principal.endsWith(".amazonaws.com") || principal.endsWith(".amazonaws.com.cn") ? { Service: principal } : principal === "*" ? "*" : { AWS: principal },
+                Principal:
+                    principal.endsWith(".amazonaws.com") || principal.endsWith(".amazonaws.com.cn")
+                        ? { Service: principal }
+                        : principal === "*"
+                          ? "*"
+                          : { AWS: principal },
                 Action: String(props.action ?? ""),
                 Resource: fn.startsWith("arn:") ? `${fn}${qualifier}` : `arn:*:lambda:*:*:function:${fn}${qualifier}`,
                 ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
@@ -81,6 +86,12 @@ export function policyDocumentsOf(type: string, props: Record<string, unknown>):
             if (p && p.policy) out.push({ kind: "identity", property: `inlinePolicies[${i}].policy`, role: "inline policy", document: p.policy });
         });
     }
-    if (type === "aws:lambda/permission:Permission") out.push({ kind: "resource", property: "(principal, action, function, sourceArn)", role: "function policy statement", document: lambdaPermissionStatement(props) });
+    if (type === "aws:lambda/permission:Permission")
+        out.push({
+            kind: "resource",
+            property: "(principal, action, function, sourceArn)",
+            role: "function policy statement",
+            document: lambdaPermissionStatement(props),
+        });
     return out;
 }

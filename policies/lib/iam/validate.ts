@@ -117,7 +117,14 @@ export function parseConditionOperator(op: string): { base: string; ifExists: bo
  * The key types an operator family compares (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html);
  * string and ARN operators are not listed: string operators apply to every key type.
  */
-const OPERATOR_KEY_TYPES: Record<string, string[]> = { Numeric: ["Numeric"], Date: ["Date"], Bool: ["Bool"], IpAddress: ["IPAddress"], NotIpAddress: ["IPAddress"], Arn: ["ARN", "String"] };
+const OPERATOR_KEY_TYPES: Record<string, string[]> = {
+    Numeric: ["Numeric"],
+    Date: ["Date"],
+    Bool: ["Bool"],
+    IpAddress: ["IPAddress"],
+    NotIpAddress: ["IPAddress"],
+    Arn: ["ARN", "String"],
+};
 function operatorFamily(base: string): string | undefined {
     if (base === "IpAddress" || base === "NotIpAddress" || base === "Bool") return base;
     return ["Numeric", "Date", "Arn"].find((f) => base.startsWith(f));
@@ -125,8 +132,10 @@ function operatorFamily(base: string): string | undefined {
 
 const asList = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-const PRINCIPAL_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso(-[a-z])?|aws-eusc):(iam::(\d{12}):(root|(role|user|federated-user)\/[\w+=,.@/-]+)|sts::(\d{12}):assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+)$/;
-const FEDERATED = /^(cognito-identity\.amazonaws\.com|www\.amazon\.com|graph\.facebook\.com|accounts\.google\.com|arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:(saml-provider\/[\w.-]+|oidc-provider\/[\w./-]+))$/;
+const PRINCIPAL_ARN =
+    /^arn:(aws|aws-cn|aws-us-gov|aws-iso(-[a-z])?|aws-eusc):(iam::(\d{12}):(root|(role|user|federated-user)\/[\w+=,.@/-]+)|sts::(\d{12}):assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+)$/;
+const FEDERATED =
+    /^(cognito-identity\.amazonaws\.com|www\.amazon\.com|graph\.facebook\.com|accounts\.google\.com|arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:(saml-provider\/[\w.-]+|oidc-provider\/[\w./-]+))$/;
 const SERVICE_PRINCIPAL = /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/;
 
 function principalFindings(p: unknown, element: string): string[] {
@@ -141,7 +150,8 @@ function principalFindings(p: unknown, element: string): string[] {
                 continue;
             }
             if (type === "AWS") {
-                if (v !== "*" && !/^\d{12}$/.test(v) && !PRINCIPAL_ARN.test(v)) out.push(`${element}.AWS '${v}' is not "*", an account id or an IAM root/role/user/assumed-role ARN`);
+                if (v !== "*" && !/^\d{12}$/.test(v) && !PRINCIPAL_ARN.test(v))
+                    out.push(`${element}.AWS '${v}' is not "*", an account id or an IAM root/role/user/assumed-role ARN`);
             } else if (type === "Service") {
                 if (!SERVICE_PRINCIPAL.test(v)) out.push(`${element}.Service '${v}' is not a service principal (<service>.amazonaws.com)`);
             } else if (type === "Federated") {
@@ -190,17 +200,25 @@ export function validatePolicyDocument(doc: unknown, kind: PolicyKind, property:
             return { findings: [{ code: "document", message: `not valid JSON (${(e as Error).message})` }], statements: 0, actions: 0 };
         }
     }
-    if (!obj || typeof obj !== "object" || Array.isArray(obj)) return { findings: [{ code: "document", message: "a policy document must be a JSON object" }], statements: 0, actions: 0 };
+    if (!obj || typeof obj !== "object" || Array.isArray(obj))
+        return { findings: [{ code: "document", message: "a policy document must be a JSON object" }], statements: 0, actions: 0 };
     const d = obj as Record<string, unknown>;
-    for (const k of Object.keys(d)) if (!["Version", "Id", "Statement"].includes(k)) findings.push({ code: "document", message: `unknown top-level element '${k}' (Version, Id, Statement)` });
-    if (d.Version !== undefined && d.Version !== "2012-10-17" && d.Version !== "2008-10-17") findings.push({ code: "document", message: `Version '${String(d.Version)}' is not 2012-10-17` });
-    if (d.Version !== "2012-10-17" && JSON.stringify(d.Statement ?? "").includes("${")) findings.push({ code: "document", message: "policy variables (${...}) need \"Version\": \"2012-10-17\"; without it they are literal text" });
+    for (const k of Object.keys(d))
+        if (!["Version", "Id", "Statement"].includes(k))
+            findings.push({ code: "document", message: `unknown top-level element '${k}' (Version, Id, Statement)` });
+    if (d.Version !== undefined && d.Version !== "2012-10-17" && d.Version !== "2008-10-17")
+        findings.push({ code: "document", message: `Version '${String(d.Version)}' is not 2012-10-17` });
+    if (d.Version !== "2012-10-17" && JSON.stringify(d.Statement ?? "").includes("${"))
+        findings.push({ code: "document", message: 'policy variables (${...}) need "Version": "2012-10-17"; without it they are literal text' });
     const statements = asList(d.Statement);
     if (statements.length === 0) findings.push({ code: "document", message: "no Statement" });
     const sids = new Set<string>();
 
     statements.forEach((raw, index) => {
-        const sid = raw && typeof raw === "object" && typeof (raw as Record<string, unknown>).Sid === "string" ? ((raw as Record<string, unknown>).Sid as string) : undefined;
+        const sid =
+            raw && typeof raw === "object" && typeof (raw as Record<string, unknown>).Sid === "string"
+                ? ((raw as Record<string, unknown>).Sid as string)
+                : undefined;
         const add = (code: FindingCode, message: string) => findings.push({ code, statement: index, ...(sid !== undefined ? { sid } : {}), message });
         if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
             add("statement", "a statement must be an object");
@@ -240,7 +258,11 @@ export function validatePolicyDocument(doc: unknown, kind: PolicyKind, property:
                 continue;
             }
             if (a === "*") continue;
-            if (kind === "trust" && hasA && !/^sts:/i.test(a)) add("statement", `'${a}': a trust policy grants only sts: actions (AssumeRole, AssumeRoleWithWebIdentity, AssumeRoleWithSAML, TagSession, SetSourceIdentity, SetContext)`);
+            if (kind === "trust" && hasA && !/^sts:/i.test(a))
+                add(
+                    "statement",
+                    `'${a}': a trust policy grants only sts: actions (AssumeRole, AssumeRoleWithWebIdentity, AssumeRoleWithSAML, TagSession, SetSourceIdentity, SetContext)`,
+                );
             const i = a.indexOf(":");
             if (i <= 0) {
                 add("unknown-action", `'${a}' is not service:action`);
@@ -267,7 +289,8 @@ export function validatePolicyDocument(doc: unknown, kind: PolicyKind, property:
 
         // Condition operators and keys.
         const cond = s.Condition;
-        if (cond !== undefined && (!cond || typeof cond !== "object" || Array.isArray(cond))) add("statement", "Condition must be an object of operator -> {key: values}");
+        if (cond !== undefined && (!cond || typeof cond !== "object" || Array.isArray(cond)))
+            add("statement", "Condition must be an object of operator -> {key: values}");
         const condEntries = cond && typeof cond === "object" && !Array.isArray(cond) ? Object.entries(cond as Record<string, unknown>) : [];
         const reportedUnknown = new Set<string>();
         for (const [op, body] of condEntries) {
@@ -283,27 +306,42 @@ export function validatePolicyDocument(doc: unknown, kind: PolicyKind, property:
                 const allActions = [...concrete, ...expansions.flatMap((e) => e.actions)];
                 const appliesSomewhere = allActions.some((a) => conditionKeyApplies(a, key));
                 if (!global && !info && !appliesSomewhere) {
-                    if (!reportedUnknown.has(key.toLowerCase())) add("unknown-condition-key", `condition key '${key}' is neither a global key nor a key of ${key.includes(":") ? `'${key.split(":")[0]}'` : "any service"} in the Service Authorization Reference`);
+                    if (!reportedUnknown.has(key.toLowerCase()))
+                        add(
+                            "unknown-condition-key",
+                            `condition key '${key}' is neither a global key nor a key of ${key.includes(":") ? `'${key.split(":")[0]}'` : "any service"} in the Service Authorization Reference`,
+                        );
                     reportedUnknown.add(key.toLowerCase());
                     continue;
                 }
                 const family = parsed ? operatorFamily(parsed.base) : undefined;
                 const keyType = info?.type.replace(/^ArrayOf/, "");
                 if (family && keyType && !OPERATOR_KEY_TYPES[family].includes(keyType)) {
-                    add("condition-type-mismatch", `operator '${op}' compares ${OPERATOR_KEY_TYPES[family].join("/")} values, but '${key}' is of type ${info!.type}`);
+                    add(
+                        "condition-type-mismatch",
+                        `operator '${op}' compares ${OPERATOR_KEY_TYPES[family].join("/")} values, but '${key}' is of type ${info!.type}`,
+                    );
                 }
                 if (info?.deprecated && !reportedUnknown.has(`dep:${key.toLowerCase()}`)) {
                     reportedUnknown.add(`dep:${key.toLowerCase()}`);
-                    add("deprecated-condition-key", `condition key '${key}' is deprecated in the Service Authorization Reference${info.replacedBy ? `; use '${info.replacedBy}'` : ""}`);
+                    add(
+                        "deprecated-condition-key",
+                        `condition key '${key}' is deprecated in the Service Authorization Reference${info.replacedBy ? `; use '${info.replacedBy}'` : ""}`,
+                    );
                 }
                 if (global || !hasA || wholeWildcard || parsed?.ifExists) continue;
                 // A service key must apply to each action of the statement: otherwise the request for that action
                 // never carries the key and the condition (except Null/IfExists forms) never matches.
                 for (const a of concrete) {
-                    if (!conditionKeyApplies(a, key)) add("inapplicable-condition-key", `condition key '${key}' (${op}) does not apply to '${a}': the reference lists it for neither the action nor its resource types, so requests for '${a}' never carry it`);
+                    if (!conditionKeyApplies(a, key))
+                        add(
+                            "inapplicable-condition-key",
+                            `condition key '${key}' (${op}) does not apply to '${a}': the reference lists it for neither the action nor its resource types, so requests for '${a}' never carry it`,
+                        );
                 }
                 for (const e of expansions) {
-                    if (!e.actions.some((a) => conditionKeyApplies(a, key))) add("inapplicable-condition-key", `condition key '${key}' (${op}) applies to none of the actions '${e.pattern}' matches`);
+                    if (!e.actions.some((a) => conditionKeyApplies(a, key)))
+                        add("inapplicable-condition-key", `condition key '${key}' (${op}) applies to none of the actions '${e.pattern}' matches`);
                 }
             }
         }
@@ -321,12 +359,19 @@ export function validatePolicyDocument(doc: unknown, kind: PolicyKind, property:
         for (const a of concrete) {
             const info = actionInfo(a)!;
             if (info.wildcardOnly) {
-                if (!hasStar && specific.length > 0) add("wildcard-only-action", `'${a}' (${info.accessLevel}) supports no resource-level permissions and needs "Resource": "*"; it is scoped to ${specific.join(", ")} and is therefore never allowed`);
+                if (!hasStar && specific.length > 0)
+                    add(
+                        "wildcard-only-action",
+                        `'${a}' (${info.accessLevel}) supports no resource-level permissions and needs "Resource": "*"; it is scoped to ${specific.join(", ")} and is therefore never allowed`,
+                    );
                 continue;
             }
             if (hasStar || specific.length === 0) continue;
             if (!specific.some((r) => matchingResourceTypes(a, r).length > 0)) {
-                add("action-without-resource", `'${a}' acts on ${info.resourceTypes.map((t) => `${t.name} (${t.arn})`).join(", ")}; none of the statement's resources (${specific.join(", ")}) is of those types`);
+                add(
+                    "action-without-resource",
+                    `'${a}' acts on ${info.resourceTypes.map((t) => `${t.name} (${t.arn})`).join(", ")}; none of the statement's resources (${specific.join(", ")}) is of those types`,
+                );
             }
         }
         const everyAction = [...concrete, ...expansions.flatMap((e) => e.actions)];
@@ -336,7 +381,11 @@ export function validatePolicyDocument(doc: unknown, kind: PolicyKind, property:
                 const info = actionInfo(a)!;
                 return info.resourceTypes.some((t) => t.arn !== "" && resourceMatchesArnFormat(r, t.arn));
             });
-            if (!ok) add("resource-type-mismatch", `resource '${r}' matches no resource type of ${everyAction.length === 1 ? `'${everyAction[0]}'` : `any of the statement's ${everyAction.length} actions`}`);
+            if (!ok)
+                add(
+                    "resource-type-mismatch",
+                    `resource '${r}' matches no resource type of ${everyAction.length === 1 ? `'${everyAction[0]}'` : `any of the statement's ${everyAction.length} actions`}`,
+                );
         }
     });
     return { findings, statements: statements.length, actions: actionsSeen.size };

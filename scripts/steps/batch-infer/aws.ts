@@ -30,7 +30,8 @@ const step: StepDef<"batch-infer"> = {
     async run(ctx) {
         const out = ctx.outputs();
         const mb = Number(ctx.options["max-payload-mb"] ?? 6);
-        if (!(mb > 0 && mb <= 100)) throw new StepError(`--max-payload-mb ${String(ctx.options["max-payload-mb"])}: expected a number in (0, 100] (SageMaker's MaxPayloadInMB)`);
+        if (!(mb > 0 && mb <= 100))
+            throw new StepError(`--max-payload-mb ${String(ctx.options["max-payload-mb"])}: expected a number in (0, 100] (SageMaker's MaxPayloadInMB)`);
         const count = Number(ctx.options["instance-count"] ?? 1);
         if (!Number.isInteger(count) || count < 1) throw new StepError(`--instance-count ${String(ctx.options["instance-count"])}: expected an integer >= 1`);
         const wait = waitOptions(ctx, 60);
@@ -38,7 +39,9 @@ const step: StepDef<"batch-infer"> = {
         return awsStep("batch-infer", async () => {
             const [pkg] = await listPackages(sm, out, "Approved", wait);
             if (!pkg?.ModelPackageArn) {
-                throw new StepError(`no approved model package in ${out.modelPackageGroupName}: approve one (aws sagemaker update-model-package --model-approval-status Approved ...) or re-run --from train`);
+                throw new StepError(
+                    `no approved model package in ${out.modelPackageGroupName}: approve one (aws sagemaker update-model-package --model-approval-status Approved ...) or re-run --from train`,
+                );
             }
             const now = new Date();
             const modelName = jobName(out, `batch-v${pkg.ModelPackageVersion}`, now);
@@ -58,7 +61,8 @@ const step: StepDef<"batch-infer"> = {
             const desc = await runTransformJob(sm, req, wait);
             const outputUri = `${outputPrefix}test.csv.out`;
             const scored = await readTransformOutput(s3, outputPrefix);
-            const seconds = desc.TransformStartTime && desc.TransformEndTime ? (desc.TransformEndTime.getTime() - desc.TransformStartTime.getTime()) / 1000 : null;
+            const seconds =
+                desc.TransformStartTime && desc.TransformEndTime ? (desc.TransformEndTime.getTime() - desc.TransformStartTime.getTime()) / 1000 : null;
             const descFile = ctx.file(`aws/batch-transform/${job}.json`);
             fs.writeFileSync(descFile, JSON.stringify(desc, null, 2) + "\n");
             return {

@@ -36,19 +36,26 @@ const step: StepDef<"batch-infer"> = {
     async run(ctx) {
         const out = ctx.outputs();
         const mb = Number(ctx.options["max-payload-mb"] ?? 6);
-        if (!(mb > 0 && mb <= 100)) throw new StepError(`--max-payload-mb ${String(ctx.options["max-payload-mb"])}: expected a number in (0, 100] (SageMaker's MaxPayloadInMB)`);
+        if (!(mb > 0 && mb <= 100))
+            throw new StepError(`--max-payload-mb ${String(ctx.options["max-payload-mb"])}: expected a number in (0, 100] (SageMaker's MaxPayloadInMB)`);
         const registry = registryFor(ctx.workdir, out.region, out.accountId);
         const group = out.modelPackageGroupName;
         const pkg = registry.latestApproved(group);
-        if (!pkg) throw new StepError(`no approved model package in ${group}: approve one (npm run registry -- approve --stack ${ctx.stack} --version N --reason "...") or re-run --from train`);
+        if (!pkg)
+            throw new StepError(
+                `no approved model package in ${group}: approve one (npm run registry -- approve --stack ${ctx.stack} --version N --reason "...") or re-run --from train`,
+            );
         const modelUri = pkg.InferenceSpecification.Containers[0].ModelDataUrl;
         const modelFile = ctx.s3.pathOf(modelUri);
-        if (!fs.existsSync(modelFile)) throw new StepError(`model package ${group}/${pkg.ModelPackageVersion}: artifact ${modelUri} is missing; re-run --from train`);
+        if (!fs.existsSync(modelFile))
+            throw new StepError(`model package ${group}/${pkg.ModelPackageVersion}: artifact ${modelUri} is missing; re-run --from train`);
         const transformFile = ctx.s3.pathOf(transformUri(out));
         if (!fs.existsSync(transformFile)) throw new StepError(`feature transform ${transformFile} is missing: re-run --from features`);
         const transformHash = `sha256:${sha256File(transformFile)}`;
         if (pkg.Lineage?.featuresHash && pkg.Lineage.featuresHash !== transformHash) {
-            throw new StepError(`model package ${group}/${pkg.ModelPackageVersion} was trained with feature transform ${pkg.Lineage.featuresHash} but the persisted one is ${transformHash}: re-run --from train so the approved model matches the transform`);
+            throw new StepError(
+                `model package ${group}/${pkg.ModelPackageVersion} was trained with feature transform ${pkg.Lineage.featuresHash} but the persisted one is ${transformHash}: re-run --from train so the approved model matches the transform`,
+            );
         }
         const transform = loadTransform(transformFile);
 
@@ -65,7 +72,10 @@ const step: StepDef<"batch-infer"> = {
         writeFileAtomic(inputFile, lines.join("\n") + "\n");
         fs.mkdirSync(path.dirname(outputFile), { recursive: true });
 
-        const job = `${out.namePrefix}-transform-${new Date().toISOString().replace(/[-:T.Z]/g, "").slice(0, 14)}`;
+        const job = `${out.namePrefix}-transform-${new Date()
+            .toISOString()
+            .replace(/[-:T.Z]/g, "")
+            .slice(0, 14)}`;
         ctx.log(`${job}: ${test.length} records of ${inputUri} through ${group} version ${pkg.ModelPackageVersion} (${modelUri})`);
         let rep;
         try {
@@ -84,8 +94,14 @@ const step: StepDef<"batch-infer"> = {
         } catch (e) {
             throw new StepError(`transform job ${job} failed: ${(e as Error).message}`);
         }
-        const outLines = fs.readFileSync(outputFile, "utf8").split("\n").filter((l) => l !== "").length;
-        if (outLines !== rep.records) throw new StepError(`transform job ${job}: ${outputUri} has ${outLines} lines for ${rep.records} input records; the output is incomplete, re-run with --force`);
+        const outLines = fs
+            .readFileSync(outputFile, "utf8")
+            .split("\n")
+            .filter((l) => l !== "").length;
+        if (outLines !== rep.records)
+            throw new StepError(
+                `transform job ${job}: ${outputUri} has ${outLines} lines for ${rep.records} input records; the output is incomplete, re-run with --force`,
+            );
 
         const description = {
             TransformJobName: job,
@@ -107,7 +123,9 @@ const step: StepDef<"batch-infer"> = {
         };
         const descUri = `${out.buckets.curated.uri}batch-transform/output/transform-job.json`;
         writeFileAtomic(ctx.s3.pathOf(descUri), JSON.stringify(description, null, 2) + "\n");
-        ctx.log(`${rep.records} records in ${rep.requests} request(s) of <= ${mb} MiB, ${rep.seconds.toFixed(2)} s: ${Math.round(rep.rowsPerSecond)} rows/s -> ${outputUri}`);
+        ctx.log(
+            `${rep.records} records in ${rep.requests} request(s) of <= ${mb} MiB, ${rep.seconds.toFixed(2)} s: ${Math.round(rep.rowsPerSecond)} rows/s -> ${outputUri}`,
+        );
         return {
             summary: `${job}: ${rep.records} records scored by version ${pkg.ModelPackageVersion} at ${Math.round(rep.rowsPerSecond)} rows/s -> ${outputUri}`,
             results: {

@@ -40,12 +40,17 @@ function configuredVariants(ctx: StepContext): { variants: (VariantWeight & { in
         const c = cfg.find((v) => v.name === name) ?? cfg[Math.min(i, cfg.length - 1)];
         const instanceType = typeof ctx.options["instance-type"] === "string" ? ctx.options["instance-type"] : (c?.instanceType ?? "ml.m5.large");
         const instanceCount = ctx.options["instance-count"] !== undefined ? Number(ctx.options["instance-count"]) : (c?.initialInstanceCount ?? 1);
-        if (!Number.isInteger(instanceCount) || instanceCount < 1) throw new StepError(`--instance-count ${String(ctx.options["instance-count"])}: expected an integer >= 1`);
+        if (!Number.isInteger(instanceCount) || instanceCount < 1)
+            throw new StepError(`--instance-count ${String(ctx.options["instance-count"])}: expected an integer >= 1`);
         return { instanceType, instanceCount };
     };
-    if (typeof ctx.options.variants === "string") return { variants: parseVariantWeights(ctx.options.variants).map((v, i) => ({ ...v, ...size(v.name, i) })), source: "--variants" };
+    if (typeof ctx.options.variants === "string")
+        return { variants: parseVariantWeights(ctx.options.variants).map((v, i) => ({ ...v, ...size(v.name, i) })), source: "--variants" };
     if (ctx.options.variants !== undefined) throw new StepError("--variants needs a value: <variant>=<weight>[,...], e.g. champion=0.9,challenger=0.1");
-    return { variants: cfg.map((v, i) => ({ name: v.name, weight: v.weight, ...size(v.name, i) })), source: `mlplatform:endpoint.variants in Pulumi.${ctx.stack}.yaml` };
+    return {
+        variants: cfg.map((v, i) => ({ name: v.name, weight: v.weight, ...size(v.name, i) })),
+        source: `mlplatform:endpoint.variants in Pulumi.${ctx.stack}.yaml`,
+    };
 }
 
 const step: StepDef<"deploy"> = {
@@ -60,13 +65,17 @@ const step: StepDef<"deploy"> = {
     }),
     async run(ctx) {
         const out = ctx.outputs();
-        if (!out.endpoint) throw new StepError(`stack '${ctx.stack}' has no endpoint (mlplatform:endpoint.enabled is false): enable it in Pulumi.${ctx.stack}.yaml and re-run --from provision`);
+        if (!out.endpoint)
+            throw new StepError(
+                `stack '${ctx.stack}' has no endpoint (mlplatform:endpoint.enabled is false): enable it in Pulumi.${ctx.stack}.yaml and re-run --from provision`,
+            );
         const ep = out.endpoint;
         const wait = waitOptions(ctx, 45);
         const { sm, s3, runtime } = awsClients(out);
 
         if (ctx.options.weights !== undefined) {
-            if (typeof ctx.options.weights !== "string") throw new StepError("--weights needs a value: <variant>=<weight>[,...], e.g. champion=0.5,challenger=0.5");
+            if (typeof ctx.options.weights !== "string")
+                throw new StepError("--weights needs a value: <variant>=<weight>[,...], e.g. champion=0.5,challenger=0.5");
             const weights = parseVariantWeights(ctx.options.weights, "--weights");
             return awsStep("deploy", async () => {
                 const d = await shiftWeights(sm, ep.name, Object.fromEntries(weights.map((w) => [w.name, w.weight])), wait);
@@ -75,7 +84,12 @@ const step: StepDef<"deploy"> = {
                 const prev = (ctx.manifest.steps.deploy?.results ?? {}) as Partial<DeployResults>;
                 return {
                     summary: `${ep.name}: traffic shifted (${now})`,
-                    results: { ...prev, endpointName: ep.name, weights: Object.fromEntries(weights.map((w) => [w.name, w.weight])), endpointConfigName: d.EndpointConfigName ?? prev.endpointConfigName ?? null },
+                    results: {
+                        ...prev,
+                        endpointName: ep.name,
+                        weights: Object.fromEntries(weights.map((w) => [w.name, w.weight])),
+                        endpointConfigName: d.EndpointConfigName ?? prev.endpointConfigName ?? null,
+                    },
                 };
             });
         }
@@ -104,14 +118,17 @@ const step: StepDef<"deploy"> = {
                         `then re-run --from provision: pulumi up creates the endpoint serving them, and later deploys roll out newer versions (docs/deploy.md).`,
                 );
             }
-            if (planned.every((v) => v.weight === 0)) throw new StepError(`every deployed variant has weight 0 (${planned.map((v) => v.name).join(", ")}): give one a weight > 0 in ${source}`);
+            if (planned.every((v) => v.weight === 0))
+                throw new StepError(`every deployed variant has weight 0 (${planned.map((v) => v.name).join(", ")}): give one a weight > 0 in ${source}`);
 
             const now = new Date();
             const specs: VariantSpec[] = [];
             for (const v of planned) {
                 const modelName = jobName(out, `${v.name}-v${v.pkg.ModelPackageVersion}`, now);
                 await createModel(sm, buildModel(out, { name: modelName, network: "endpoint", source: { modelPackageArn: v.pkg.ModelPackageArn! } }), wait);
-                ctx.log(`variant ${v.name}: ${out.modelPackageGroupName} version ${v.pkg.ModelPackageVersion} as model ${modelName}, ${v.instanceCount} x ${v.instanceType}, weight ${v.weight}`);
+                ctx.log(
+                    `variant ${v.name}: ${out.modelPackageGroupName} version ${v.pkg.ModelPackageVersion} as model ${modelName}, ${v.instanceCount} x ${v.instanceType}, weight ${v.weight}`,
+                );
                 specs.push({ variantName: v.name, modelName, instanceType: v.instanceType, instanceCount: v.instanceCount, weight: v.weight });
             }
             const configName = jobName(out, "epc", now);
@@ -124,15 +141,32 @@ const step: StepDef<"deploy"> = {
             const body = first.slice(first.indexOf(",", first.indexOf(",") + 1) + 1);
             const inferenceId = `deploy-smoke-${Date.now()}`;
             const ans = await withThrottlingRetry(`InvokeEndpoint ${ep.name}`, () =>
-                runtime.send(new InvokeEndpointCommand({ EndpointName: ep.name, ContentType: "text/csv", Accept: "text/csv", Body: Buffer.from(body), InferenceId: inferenceId })),
+                runtime.send(
+                    new InvokeEndpointCommand({
+                        EndpointName: ep.name,
+                        ContentType: "text/csv",
+                        Accept: "text/csv",
+                        Body: Buffer.from(body),
+                        InferenceId: inferenceId,
+                    }),
+                ),
             );
-            const text = Buffer.from(ans.Body ?? new Uint8Array()).toString("utf8").trim();
+            const text = Buffer.from(ans.Body ?? new Uint8Array())
+                .toString("utf8")
+                .trim();
             const score = Number(text);
-            if (!(score >= 0 && score <= 1)) throw new StepError(`endpoint ${ep.name} answered the smoke request with '${text.slice(0, 200)}' instead of a probability; see CloudWatch log group /aws/sagemaker/Endpoints/${ep.name}`);
+            if (!(score >= 0 && score <= 1))
+                throw new StepError(
+                    `endpoint ${ep.name} answered the smoke request with '${text.slice(0, 200)}' instead of a probability; see CloudWatch log group /aws/sagemaker/Endpoints/${ep.name}`,
+                );
             ctx.log(`smoke test: ${score.toFixed(4)} from variant ${ans.InvokedProductionVariant ?? "?"} (inference id ${inferenceId})`);
             ctx.log(`data capture: ${ep.samplingPercentage}% -> ${ep.captureUri}`);
-            ctx.log(`the endpoint config is now ${configName}, set through the API; 'pulumi up --stack ${ctx.stack}' restores the stack's own config (see docs/aws-target.md)`);
-            ctx.log(`shift traffic: ./build_ml_environment.sh --target aws --only deploy --force -- --weights ${specs.map((s) => `${s.variantName}=${s.weight}`).join(",")}`);
+            ctx.log(
+                `the endpoint config is now ${configName}, set through the API; 'pulumi up --stack ${ctx.stack}' restores the stack's own config (see docs/aws-target.md)`,
+            );
+            ctx.log(
+                `shift traffic: ./build_ml_environment.sh --target aws --only deploy --force -- --weights ${specs.map((s) => `${s.variantName}=${s.weight}`).join(",")}`,
+            );
             return {
                 summary: `${ep.name} ${res.action} with ${configName}: ${specs.map((s) => `${s.variantName}=v${planned.find((p) => p.name === s.variantName)!.pkg.ModelPackageVersion} weight ${s.weight}`).join(", ")}; capture ${ep.samplingPercentage}%`,
                 results: {
@@ -140,7 +174,15 @@ const step: StepDef<"deploy"> = {
                     endpointConfigName: configName,
                     previousEndpointConfigName: res.previousConfig,
                     action: res.action,
-                    variants: planned.map((v, i) => ({ name: v.name, weight: v.weight, modelPackageVersion: v.pkg.ModelPackageVersion, modelPackageArn: v.pkg.ModelPackageArn, modelName: specs[i].modelName, instanceType: v.instanceType, instanceCount: v.instanceCount })),
+                    variants: planned.map((v, i) => ({
+                        name: v.name,
+                        weight: v.weight,
+                        modelPackageVersion: v.pkg.ModelPackageVersion,
+                        modelPackageArn: v.pkg.ModelPackageArn,
+                        modelName: specs[i].modelName,
+                        instanceType: v.instanceType,
+                        instanceCount: v.instanceCount,
+                    })),
                     variantSource: source,
                     capture: { uri: ep.captureUri, samplingPercentage: ep.samplingPercentage },
                     smoke: { inferenceId, score, variant: ans.InvokedProductionVariant ?? null },

@@ -49,18 +49,16 @@ export interface PlannedVariant extends VariantWeight {
  * Maps approved packages (any order) onto the configured variants: newest approved -> first variant, the previous
  * one -> second, ... A package whose feature transform differs from `transformHash` leaves its variant empty.
  */
-export function planVariants(
-    approved: ModelPackage[],
-    configured: VariantWeight[],
-    transformHash: string,
-): { planned: PlannedVariant[]; notes: string[] } {
+export function planVariants(approved: ModelPackage[], configured: VariantWeight[], transformHash: string): { planned: PlannedVariant[]; notes: string[] } {
     const newestFirst = [...approved].sort((a, b) => b.ModelPackageVersion - a.ModelPackageVersion);
     const planned: PlannedVariant[] = [];
     const notes: string[] = [];
     configured.forEach((v, i) => {
         const pkg = newestFirst[i];
         if (!pkg) {
-            notes.push(`variant '${v.name}' not deployed: only ${newestFirst.length} approved version(s) for ${configured.length} variants (approve another version to fill it)`);
+            notes.push(
+                `variant '${v.name}' not deployed: only ${newestFirst.length} approved version(s) for ${configured.length} variants (approve another version to fill it)`,
+            );
             return;
         }
         if (pkg.Lineage?.featuresHash && pkg.Lineage.featuresHash !== transformHash) {
@@ -86,13 +84,15 @@ function configuredVariants(ctx: StepContext): { variants: VariantWeight[]; sour
     if (typeof ctx.options.variants === "string") return { variants: parseVariantWeights(ctx.options.variants), source: "--variants" };
     if (ctx.options.variants !== undefined) throw new StepError("--variants needs a value: <variant>=<weight>[,...], e.g. champion=0.9,challenger=0.1");
     const vs = ctx.config.endpoint.variants.map((v) => ({ name: v.name, weight: v.weight }));
-    if (vs.length === 0) throw new StepError(`stack '${ctx.stack}' configures no endpoint variants: set mlplatform:endpoint.variants in Pulumi.${ctx.stack}.yaml`);
+    if (vs.length === 0)
+        throw new StepError(`stack '${ctx.stack}' configures no endpoint variants: set mlplatform:endpoint.variants in Pulumi.${ctx.stack}.yaml`);
     return { variants: vs, source: `mlplatform:endpoint.variants of Pulumi.${ctx.stack}.yaml` };
 }
 
 function portOption(ctx: StepContext): number {
     const p = ctx.options.port === undefined ? 0 : Number(ctx.options.port);
-    if (!Number.isInteger(p) || p < 0 || p > 65535) throw new StepError(`--port ${String(ctx.options.port)}: expected an integer port in [0, 65535] (0 = any free port)`);
+    if (!Number.isInteger(p) || p < 0 || p > 65535)
+        throw new StepError(`--port ${String(ctx.options.port)}: expected an integer port in [0, 65535] (0 = any free port)`);
     return p;
 }
 
@@ -116,7 +116,10 @@ const step: StepDef<"deploy"> = {
     },
     async run(ctx) {
         const out = ctx.outputs();
-        if (!out.endpoint) throw new StepError(`stack '${ctx.stack}' has no endpoint (mlplatform:endpoint.enabled is false): enable it in Pulumi.${ctx.stack}.yaml and re-run --from provision`);
+        if (!out.endpoint)
+            throw new StepError(
+                `stack '${ctx.stack}' has no endpoint (mlplatform:endpoint.enabled is false): enable it in Pulumi.${ctx.stack}.yaml and re-run --from provision`,
+            );
         const ep = out.endpoint;
         const { variants: configured, source } = configuredVariants(ctx);
         const registry = registryFor(ctx.workdir, out.region, out.accountId);
@@ -127,7 +130,9 @@ const step: StepDef<"deploy"> = {
             const pending = all.filter((p) => p.ModelApprovalStatus === "PendingManualApproval").map((p) => p.ModelPackageVersion);
             throw new StepError(
                 `no approved model package in ${group} (${all.length} version(s): ${pending.length ? `pending ${pending.join(", ")}` : "none pending"}): ` +
-                    (pending.length ? `approve one with npm run registry -- approve --stack ${ctx.stack} --version ${pending[pending.length - 1]} --reason "..."` : "re-run --from train to register a model that passes pipeline.minAuc"),
+                    (pending.length
+                        ? `approve one with npm run registry -- approve --stack ${ctx.stack} --version ${pending[pending.length - 1]} --reason "..."`
+                        : "re-run --from train to register a model that passes pipeline.minAuc"),
             );
         }
         const transformFile = ctx.s3.pathOf(transformUri(out));
@@ -145,8 +150,11 @@ const step: StepDef<"deploy"> = {
         const total = planned.reduce((s, v) => s + v.weight, 0);
         for (const v of planned) {
             const file = ctx.s3.pathOf(v.modelUri);
-            if (!fs.existsSync(file)) throw new StepError(`model package ${group}/${v.modelPackageVersion}: artifact ${v.modelUri} is missing (${file}); re-run --from train`);
-            ctx.log(`variant ${v.name}: ${group} version ${v.modelPackageVersion}${v.testAuc !== null ? ` (test AUC ${v.testAuc.toFixed(4)})` : ""}, weight ${v.weight} (${((100 * v.weight) / total).toFixed(0)}% of traffic)`);
+            if (!fs.existsSync(file))
+                throw new StepError(`model package ${group}/${v.modelPackageVersion}: artifact ${v.modelUri} is missing (${file}); re-run --from train`);
+            ctx.log(
+                `variant ${v.name}: ${group} version ${v.modelPackageVersion}${v.testAuc !== null ? ` (test AUC ${v.testAuc.toFixed(4)})` : ""}, weight ${v.weight} (${((100 * v.weight) / total).toFixed(0)}% of traffic)`,
+            );
         }
 
         const cap = parseS3Uri(ep.captureUri);
@@ -168,7 +176,11 @@ const step: StepDef<"deploy"> = {
         } catch (e) {
             throw new StepError(`endpoint ${ep.name} did not start: ${(e as Error).message}`);
         }
-        const how = handle.reused ? "already running with this configuration: reused" : handle.replaced ? `started (replaced the previous process: ${handle.replaced.replace(/_/g, " ")})` : "started";
+        const how = handle.reused
+            ? "already running with this configuration: reused"
+            : handle.replaced
+              ? `started (replaced the previous process: ${handle.replaced.replace(/_/g, " ")})`
+              : "started";
         ctx.log(`endpoint ${ep.name} ${how}: pid ${handle.pid}, ${handle.url}`);
 
         // Smoke test: a real test row through /invocations (captured like any request, with a recognisable inference id).
@@ -177,18 +189,28 @@ const step: StepDef<"deploy"> = {
         const [row] = (await loadPreparedSplit(prepared, "test")).slice(0, 1);
         const line = featureLine(row, transform.state.inputColumns);
         const inferenceId = `deploy-smoke-${Date.now()}`;
-        const ans = await loopbackRequest(handle.url, "POST", "/invocations", line, { "Content-Type": "text/csv", Accept: "text/csv", "X-Amzn-SageMaker-Inference-Id": inferenceId });
+        const ans = await loopbackRequest(handle.url, "POST", "/invocations", line, {
+            "Content-Type": "text/csv",
+            Accept: "text/csv",
+            "X-Amzn-SageMaker-Inference-Id": inferenceId,
+        });
         const score = Number(ans.body);
         if (ans.status !== 200 || !(score >= 0 && score <= 1)) {
-            throw new StepError(`endpoint ${ep.name} answered the smoke request with ${ans.status} '${ans.body.slice(0, 200)}' instead of a probability; see ${handle.logFile}`);
+            throw new StepError(
+                `endpoint ${ep.name} answered the smoke request with ${ans.status} '${ans.body.slice(0, 200)}' instead of a probability; see ${handle.logFile}`,
+            );
         }
         const invoked = String(ans.headers["x-amzn-invoked-production-variant"] ?? "?");
         ctx.log(`smoke test: record ${String(row.record_id)} -> ${score.toFixed(4)} from variant ${invoked} (inference id ${inferenceId})`);
         const captureUri = `${ep.captureUri.replace(/\/+$/, "")}/${ep.name}/`;
-        ctx.log(`data capture: ${ep.samplingPercentage}% of requests -> ${captureUri}<variant>/yyyy/mm/dd/hh/ (${ctx.rel(path.join(captureRoot, prefix, ep.name))})`);
+        ctx.log(
+            `data capture: ${ep.samplingPercentage}% of requests -> ${captureUri}<variant>/yyyy/mm/dd/hh/ (${ctx.rel(path.join(captureRoot, prefix, ep.name))})`,
+        );
         ctx.log(`logs ${ctx.rel(handle.logFile!)}; EMF metrics ${ctx.rel(handle.metricsFile!)}`);
         ctx.log("try it:");
-        ctx.log(`  curl -s -X POST ${handle.url}/invocations -H 'Content-Type: text/csv' -H 'X-Amzn-SageMaker-Inference-Id: my-request-1' --data-binary '${line.replace(/'/g, "'\\''")}'`);
+        ctx.log(
+            `  curl -s -X POST ${handle.url}/invocations -H 'Content-Type: text/csv' -H 'X-Amzn-SageMaker-Inference-Id: my-request-1' --data-binary '${line.replace(/'/g, "'\\''")}'`,
+        );
         ctx.log(`  npm run endpoint -- status${ctx.stack !== "dev" ? ` --stack ${ctx.stack}` : ""} --workdir ${ctx.workdir}`);
         ctx.log(`stop it: ./build_ml_environment.sh --teardown --workdir ${ctx.workdir}${ctx.stack !== "dev" ? ` --stack ${ctx.stack}` : ""}`);
         return {

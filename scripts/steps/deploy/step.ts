@@ -51,11 +51,16 @@ const VARIANT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 /** Parses `--variants champion=0.9,challenger=0.1` (names + relative weights). */
 export function parseVariantWeights(spec: string, where = "--variants"): VariantWeight[] {
     const out: VariantWeight[] = [];
-    for (const part of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+    for (const part of spec
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         const m = /^([^=]+)=(.+)$/.exec(part);
         const w = m ? Number(m[2]) : NaN;
         if (!m || !VARIANT_NAME.test(m[1]) || !Number.isFinite(w) || w < 0) {
-            throw new StepError(`${where} '${part}': expected <variant>=<weight> with a variant name of letters, digits and hyphens and a weight >= 0, e.g. champion=0.9,challenger=0.1`);
+            throw new StepError(
+                `${where} '${part}': expected <variant>=<weight> with a variant name of letters, digits and hyphens and a weight >= 0, e.g. champion=0.9,challenger=0.1`,
+            );
         }
         if (out.some((v) => v.name === m[1])) throw new StepError(`${where}: variant '${m[1]}' is given twice`);
         out.push({ name: m[1], weight: w });

@@ -23,7 +23,8 @@ const step: StepDef<"evaluate"> = {
     inputValues: evaluateInputValues,
     async run(ctx) {
         const { out, minAuc, source, threshold, batch } = evaluationSettings(ctx);
-        if (!String(batch.outputUri).startsWith("s3://") || !ctx.manifest.steps["batch-infer"]) throw new StepError("batch-infer has no S3 output: re-run --from batch-infer --target aws");
+        if (!String(batch.outputUri).startsWith("s3://") || !ctx.manifest.steps["batch-infer"])
+            throw new StepError("batch-infer has no S3 output: re-run --from batch-infer --target aws");
         const { s3 } = awsClients(out);
         return awsStep("evaluate", async () => {
             const prefix = batch.outputUri.slice(0, batch.outputUri.lastIndexOf("/") + 1);
@@ -32,8 +33,14 @@ const step: StepDef<"evaluate"> = {
             for (const s of skipped) ctx.log(`constraint not suggested for ${s.metric_name}: ${s.reason}`);
             const baseUri = s3Join(out.buckets.monitoring.uri, "model-quality/", "baseline/");
             const key = kmsKeyForUri(out, baseUri);
-            await putObject(s3, out, `${baseUri}statistics.json`, JSON.stringify(ev.statistics, null, 2) + "\n", { kmsKeyArn: key, contentType: "application/json" });
-            await putObject(s3, out, `${baseUri}constraints.json`, JSON.stringify(constraints, null, 2) + "\n", { kmsKeyArn: key, contentType: "application/json" });
+            await putObject(s3, out, `${baseUri}statistics.json`, JSON.stringify(ev.statistics, null, 2) + "\n", {
+                kmsKeyArn: key,
+                contentType: "application/json",
+            });
+            await putObject(s3, out, `${baseUri}constraints.json`, JSON.stringify(constraints, null, 2) + "\n", {
+                kmsKeyArn: key,
+                contentType: "application/json",
+            });
             const statsFile = ctx.file("aws/evaluation/statistics.json");
             const consFile = ctx.file("aws/evaluation/constraints.json");
             fs.writeFileSync(statsFile, JSON.stringify(ev.statistics, null, 2) + "\n");
@@ -55,14 +62,30 @@ const step: StepDef<"evaluate"> = {
             ]);
             rep.table(
                 ["metric", "value"],
-                (["auc", "accuracy", "precision", "recall", "f1", "true_positive_rate", "false_positive_rate"] as const).map((k) => [k, Number.isFinite(v[k]) ? v[k] : null]),
+                (["auc", "accuracy", "precision", "recall", "f1", "true_positive_rate", "false_positive_rate"] as const).map((k) => [
+                    k,
+                    Number.isFinite(v[k]) ? v[k] : null,
+                ]),
                 { caption: `threshold ${threshold}; confusion TN ${c.tn}, FP ${c.fp}, FN ${c.fn}, TP ${c.tp}` },
             );
             const reportFile = ctx.file("reports/evaluation.html");
             rep.write(reportFile);
             ctx.log(`test AUC ${fmt(auc)}, accuracy ${fmt(v.accuracy)}, F1 ${fmt(v.f1)} on ${n} records; statistics + constraints -> ${baseUri}`);
             return qualityGate(
-                { ctx, group: out.modelPackageGroupName, version: batch.modelPackageVersion, ev, cal, records: n, positives, threshold, minAuc, source, baseUri, reportFile },
+                {
+                    ctx,
+                    group: out.modelPackageGroupName,
+                    version: batch.modelPackageVersion,
+                    ev,
+                    cal,
+                    records: n,
+                    positives,
+                    threshold,
+                    minAuc,
+                    source,
+                    baseUri,
+                    reportFile,
+                },
                 { statistics: `${baseUri}statistics.json`, constraints: `${baseUri}constraints.json`, report: ctx.rel(reportFile) },
             );
         });

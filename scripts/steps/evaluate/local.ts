@@ -35,11 +35,14 @@ export function readScoredRecords(file: string): ScoredRecords {
         if (l.trim() === "") return;
         const f = l.split(",");
         const where = `${file}:${i + 1}`;
-        if (f.length !== 3) throw new StepError(`${where}: expected 3 fields record_id,label,score but found ${f.length} ('${l.slice(0, 80)}'); re-run --from batch-infer`);
+        if (f.length !== 3)
+            throw new StepError(`${where}: expected 3 fields record_id,label,score but found ${f.length} ('${l.slice(0, 80)}'); re-run --from batch-infer`);
         const y = f[1].trim();
-        if (y !== "0" && y !== "1") throw new StepError(`${where}: label '${y}' is not 0 or 1; the batch input must carry the prepared label (re-run --from batch-infer)`);
+        if (y !== "0" && y !== "1")
+            throw new StepError(`${where}: label '${y}' is not 0 or 1; the batch input must carry the prepared label (re-run --from batch-infer)`);
         const s = Number(f[2]);
-        if (!(Number.isFinite(s) && s >= 0 && s <= 1)) throw new StepError(`${where}: score '${f[2]}' is not a probability in [0, 1]; check the model's objective (binary:logistic)`);
+        if (!(Number.isFinite(s) && s >= 0 && s <= 1))
+            throw new StepError(`${where}: score '${f[2]}' is not a probability in [0, 1]; check the model's objective (binary:logistic)`);
         ids.push(f[0]);
         labels.push(y === "1" ? 1 : 0);
         scores.push(s);
@@ -96,9 +99,23 @@ const step: StepDef<"evaluate"> = {
         ]);
         rep.heading("Metrics");
         const stdOf = (k: keyof typeof v) => ev.standardDeviations[k];
-        const rows = (["auc", "accuracy", "precision", "recall", "f1", "f0_5", "f2", "true_positive_rate", "true_negative_rate", "false_positive_rate", "false_negative_rate", "accuracy_best_constant_classifier", "f1_best_constant_classifier"] as const).map(
-            (k) => [k, Number.isFinite(v[k]) ? v[k] : null, Number.isFinite(stdOf(k)) ? stdOf(k) : null] as [string, number | null, number | null],
-        );
+        const rows = (
+            [
+                "auc",
+                "accuracy",
+                "precision",
+                "recall",
+                "f1",
+                "f0_5",
+                "f2",
+                "true_positive_rate",
+                "true_negative_rate",
+                "false_positive_rate",
+                "false_negative_rate",
+                "accuracy_best_constant_classifier",
+                "f1_best_constant_classifier",
+            ] as const
+        ).map((k) => [k, Number.isFinite(v[k]) ? v[k] : null, Number.isFinite(stdOf(k)) ? stdOf(k) : null] as [string, number | null, number | null]);
         rep.table(["metric", "value", "standard deviation"], rows, { caption: `threshold ${threshold}; ${ev.stdMethod}` });
         rep.keyValues([
             ["expected calibration error", fmt(cal.expectedCalibrationError)],
@@ -109,21 +126,35 @@ const step: StepDef<"evaluate"> = {
         rep.beginGrid();
         const roc = thinPoints(curves.roc, 400);
         await rep.chart(
-            lineSpec([...roc.map((p) => ({ x: p.fpr, y: p.tpr, series: `model (AUC ${fmt(auc)})` })), { x: 0, y: 0, series: "random" }, { x: 1, y: 1, series: "random" }], {
-                title: "ROC curve",
-                xTitle: "false positive rate",
-                yTitle: "true positive rate",
-            }),
+            lineSpec(
+                [
+                    ...roc.map((p) => ({ x: p.fpr, y: p.tpr, series: `model (AUC ${fmt(auc)})` })),
+                    { x: 0, y: 0, series: "random" },
+                    { x: 1, y: 1, series: "random" },
+                ],
+                {
+                    title: "ROC curve",
+                    xTitle: "false positive rate",
+                    yTitle: "true positive rate",
+                },
+            ),
             "Receiver operating characteristic on the test split",
         );
         const pr = thinPoints(curves.pr, 400);
         const prevalence = positives / n;
         await rep.chart(
-            lineSpec([...pr.map((p) => ({ x: p.recall, y: p.precision, series: "model" })), { x: 0, y: prevalence, series: "constant classifier" }, { x: 1, y: prevalence, series: "constant classifier" }], {
-                title: "Precision-recall curve",
-                xTitle: "recall",
-                yTitle: "precision",
-            }),
+            lineSpec(
+                [
+                    ...pr.map((p) => ({ x: p.recall, y: p.precision, series: "model" })),
+                    { x: 0, y: prevalence, series: "constant classifier" },
+                    { x: 1, y: prevalence, series: "constant classifier" },
+                ],
+                {
+                    title: "Precision-recall curve",
+                    xTitle: "recall",
+                    yTitle: "precision",
+                },
+            ),
             `Precision vs recall; the constant classifier's precision is the prevalence ${prevalence.toFixed(3)}`,
         );
         await rep.chart(
@@ -134,7 +165,16 @@ const step: StepDef<"evaluate"> = {
                     { x: "predicted 0", y: "actual 1", value: c.fn },
                     { x: "predicted 1", y: "actual 1", value: c.tp },
                 ],
-                { title: `Confusion matrix (threshold ${threshold})`, format: ",d", scheme: "blues", diverging: false, xOrder: ["predicted 0", "predicted 1"], yOrder: ["actual 0", "actual 1"], width: 240, height: 200 },
+                {
+                    title: `Confusion matrix (threshold ${threshold})`,
+                    format: ",d",
+                    scheme: "blues",
+                    diverging: false,
+                    xOrder: ["predicted 0", "predicted 1"],
+                    yOrder: ["actual 0", "actual 1"],
+                    width: 240,
+                    height: 200,
+                },
             ),
             `TN ${c.tn}, FP ${c.fp}, FN ${c.fn}, TP ${c.tp}; darker = more records`,
         );
@@ -158,14 +198,32 @@ const step: StepDef<"evaluate"> = {
         );
         const reportFile = ctx.file("reports/evaluation.html");
         rep.write(reportFile);
-        ctx.log(`test AUC ${fmt(auc)} (±${fmt(ev.standardDeviations.auc)}), accuracy ${fmt(v.accuracy)}, F1 ${fmt(v.f1)}, precision ${fmt(v.precision)}, recall ${fmt(v.recall)} on ${n} records`);
+        ctx.log(
+            `test AUC ${fmt(auc)} (±${fmt(ev.standardDeviations.auc)}), accuracy ${fmt(v.accuracy)}, F1 ${fmt(v.f1)}, precision ${fmt(v.precision)}, recall ${fmt(v.recall)} on ${n} records`,
+        );
         ctx.log(`statistics + constraints -> ${baseUri}; report ${ctx.rel(reportFile)}`);
 
-        return qualityGate({ ctx, group: out.modelPackageGroupName, version: batch.modelPackageVersion, ev, cal, records: n, positives, threshold, minAuc, source, baseUri, reportFile }, {
-            statistics: ctx.rel(statsFile),
-            constraints: ctx.rel(consFile),
-            report: ctx.rel(reportFile),
-        });
+        return qualityGate(
+            {
+                ctx,
+                group: out.modelPackageGroupName,
+                version: batch.modelPackageVersion,
+                ev,
+                cal,
+                records: n,
+                positives,
+                threshold,
+                minAuc,
+                source,
+                baseUri,
+                reportFile,
+            },
+            {
+                statistics: ctx.rel(statsFile),
+                constraints: ctx.rel(consFile),
+                report: ctx.rel(reportFile),
+            },
+        );
     },
 };
 

@@ -34,7 +34,8 @@ export interface EvaluateResults {
 export function minAucFor(ctx: Pick<StepContext, "options" | "outputs" | "stack" | "config">): { minAuc: number; source: string } {
     if (ctx.options["min-auc"] !== undefined) {
         const v = Number(ctx.options["min-auc"]);
-        if (ctx.options["min-auc"] === true || !(v >= 0 && v <= 1)) throw new StepError(`--min-auc ${String(ctx.options["min-auc"])}: expected a number in [0, 1], e.g. --min-auc 0.85`);
+        if (ctx.options["min-auc"] === true || !(v >= 0 && v <= 1))
+            throw new StepError(`--min-auc ${String(ctx.options["min-auc"])}: expected a number in [0, 1], e.g. --min-auc 0.85`);
         return { minAuc: v, source: "--min-auc" };
     }
     let fromOutputs: number | undefined;
@@ -43,7 +44,9 @@ export function minAucFor(ctx: Pick<StepContext, "options" | "outputs" | "stack"
     } catch {
         fromOutputs = undefined;
     }
-    return typeof fromOutputs === "number" ? { minAuc: fromOutputs, source: `pipeline.minAuc of stack ${ctx.stack}` } : { minAuc: ctx.config.pipeline.minAuc, source: `pipeline.minAuc of Pulumi.${ctx.stack}.yaml` };
+    return typeof fromOutputs === "number"
+        ? { minAuc: fromOutputs, source: `pipeline.minAuc of stack ${ctx.stack}` }
+        : { minAuc: ctx.config.pipeline.minAuc, source: `pipeline.minAuc of Pulumi.${ctx.stack}.yaml` };
 }
 
 /** The probability threshold of the positive class: --threshold P, default 0.5. */
@@ -78,7 +81,8 @@ export function evaluateScores(recs: Scored, threshold: number, where: string) {
     const n = recs.labels.length;
     let positives = 0;
     for (let i = 0; i < n; i++) positives += recs.labels[i];
-    if (positives === 0 || positives === n) throw new StepError(`${where}: all ${n} test labels are ${positives ? 1 : 0}; AUC needs both classes — use a larger slice (--rows) or the full data`);
+    if (positives === 0 || positives === n)
+        throw new StepError(`${where}: all ${n} test labels are ${positives ? 1 : 0}; AUC needs both classes — use a larger slice (--rows) or the full data`);
     const ev = evaluateBinaryClassification({ scores: recs.scores, labels: recs.labels }, { probabilityThreshold: threshold });
     const { constraints, skipped } = suggestModelQualityConstraints(ev.statistics);
     const cal = calibrationBins(recs.scores, recs.labels, 10);

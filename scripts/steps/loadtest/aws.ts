@@ -17,13 +17,20 @@ const step: StepDef<"loadtest"> = {
     ...LOADTEST,
     description: "Inference Recommender Default job for the deployed model package (cost, throughput, latency per instance type)",
     inputFiles: () => ["lib/aws/recommender.ts"],
-    inputValues: (ctx) => ({ sloMs: ctx.options["slo-ms"] ?? null, duration: ctx.options["duration-minutes"] ?? 120, deployed: ctx.manifest.steps.deploy?.finishedAt ?? null }),
+    inputValues: (ctx) => ({
+        sloMs: ctx.options["slo-ms"] ?? null,
+        duration: ctx.options["duration-minutes"] ?? 120,
+        deployed: ctx.manifest.steps.deploy?.finishedAt ?? null,
+    }),
     async run(ctx) {
         const out = ctx.outputs();
         const slo = ctx.options["slo-ms"] !== undefined ? Number(ctx.options["slo-ms"]) : out.pipeline.latencySloMs;
         if (!(slo > 0)) throw new StepError(`--slo-ms ${String(ctx.options["slo-ms"])}: expected a positive number of milliseconds`);
         const duration = Number(ctx.options["duration-minutes"] ?? 120);
-        if (!(duration >= 30 && duration <= 480)) throw new StepError(`--duration-minutes ${String(ctx.options["duration-minutes"])}: expected 30..480 (Inference Recommender needs time to benchmark each instance type)`);
+        if (!(duration >= 30 && duration <= 480))
+            throw new StepError(
+                `--duration-minutes ${String(ctx.options["duration-minutes"])}: expected 30..480 (Inference Recommender needs time to benchmark each instance type)`,
+            );
         const dep = ctx.resultsOf("deploy");
         const champion = (dep.variants ?? []).find((v) => v.modelPackageArn);
         const modelPackageArn = champion?.modelPackageArn;
@@ -35,7 +42,10 @@ const step: StepDef<"loadtest"> = {
             const req = buildInferenceRecommendationsJob(out, { name, modelPackageArn, durationSeconds: duration * 60 });
             const desc = await runInferenceRecommendationsJob(sm, req, wait);
             const rows = recommendationRows(desc);
-            if (rows.length === 0) throw new StepError(`inference recommendations job ${name} completed without recommendations; check its details in the SageMaker console (Inference Recommender)`);
+            if (rows.length === 0)
+                throw new StepError(
+                    `inference recommendations job ${name} completed without recommendations; check its details in the SageMaker console (Inference Recommender)`,
+                );
             for (const l of formatRecommendations(rows).split("\n")) ctx.log(l);
             const within = rows.filter((r) => r.modelLatencyMs !== null && r.modelLatencyMs <= slo);
             const best = within[0] ?? null;

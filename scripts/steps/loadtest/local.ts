@@ -23,13 +23,20 @@ const WARMUP_REQUESTS = 200;
 
 export function loadTestSettings(ctx: StepContext): { levels: number[]; levelSeconds: number; sloMs: number; sloSource: string } {
     const levelsOpt = ctx.options.levels;
-    const levels = levelsOpt === undefined ? [1, 2, 4, 8, 16, 32] : String(levelsOpt).split(",").map((s) => Number(s.trim()));
+    const levels =
+        levelsOpt === undefined
+            ? [1, 2, 4, 8, 16, 32]
+            : String(levelsOpt)
+                  .split(",")
+                  .map((s) => Number(s.trim()));
     if (levelsOpt === true || levels.length === 0 || levels.some((c) => !Number.isInteger(c) || c < 1 || c > 256)) {
         throw new StepError(`--levels ${String(levelsOpt)}: expected increasing concurrencies between 1 and 256, e.g. --levels 1,2,4,8`);
     }
-    for (let i = 1; i < levels.length; i++) if (levels[i] <= levels[i - 1]) throw new StepError(`--levels ${String(levelsOpt)}: concurrencies must increase, e.g. 1,2,4,8`);
+    for (let i = 1; i < levels.length; i++)
+        if (levels[i] <= levels[i - 1]) throw new StepError(`--levels ${String(levelsOpt)}: concurrencies must increase, e.g. 1,2,4,8`);
     const levelSeconds = ctx.options["level-seconds"] === undefined ? 3 : Number(ctx.options["level-seconds"]);
-    if (!(levelSeconds > 0 && levelSeconds <= MAX_LEVEL_SECONDS)) throw new StepError(`--level-seconds ${String(ctx.options["level-seconds"])}: expected a duration in (0, ${MAX_LEVEL_SECONDS}] seconds per level`);
+    if (!(levelSeconds > 0 && levelSeconds <= MAX_LEVEL_SECONDS))
+        throw new StepError(`--level-seconds ${String(ctx.options["level-seconds"])}: expected a duration in (0, ${MAX_LEVEL_SECONDS}] seconds per level`);
     if (ctx.options["slo-ms"] !== undefined) {
         const s = Number(ctx.options["slo-ms"]);
         if (!(s > 0)) throw new StepError(`--slo-ms ${String(ctx.options["slo-ms"])}: expected a positive number of milliseconds`);
@@ -41,7 +48,9 @@ export function loadTestSettings(ctx: StepContext): { levels: number[]; levelSec
     } catch {
         slo = undefined;
     }
-    return typeof slo === "number" ? { levels, levelSeconds, sloMs: slo, sloSource: `pipeline.latencySloMs of stack ${ctx.stack}` } : { levels, levelSeconds, sloMs: ctx.config.pipeline.latencySloMs, sloSource: `pipeline.latencySloMs of Pulumi.${ctx.stack}.yaml` };
+    return typeof slo === "number"
+        ? { levels, levelSeconds, sloMs: slo, sloSource: `pipeline.latencySloMs of stack ${ctx.stack}` }
+        : { levels, levelSeconds, sloMs: ctx.config.pipeline.latencySloMs, sloSource: `pipeline.latencySloMs of Pulumi.${ctx.stack}.yaml` };
 }
 
 /** The per-level table printed in the log. */
@@ -76,20 +85,29 @@ const step: StepDef<"loadtest"> = {
         const settings = loadTestSettings(ctx);
         const rec = ctx.manifest.steps.deploy;
         if (rec?.results?.tornDownAt) {
-            throw new StepError(`the endpoint was torn down at ${String(rec.results.tornDownAt)} (--teardown): deploy it again with ./build_ml_environment.sh --only deploy --workdir ${ctx.workdir}`);
+            throw new StepError(
+                `the endpoint was torn down at ${String(rec.results.tornDownAt)} (--teardown): deploy it again with ./build_ml_environment.sh --only deploy --workdir ${ctx.workdir}`,
+            );
         }
         const dep = ctx.resultsOf("deploy");
         const st = runningEndpoint(ctx.workdir, dep.endpointName);
         if (!st || (await ping(st.host, st.port)) !== 200) {
-            throw new StepError(`endpoint ${dep.endpointName} is not running in ${ctx.workdir} (no live pid file or /ping failed): start it with ./build_ml_environment.sh --only deploy --workdir ${ctx.workdir}`);
+            throw new StepError(
+                `endpoint ${dep.endpointName} is not running in ${ctx.workdir} (no live pid file or /ping failed): start it with ./build_ml_environment.sh --only deploy --workdir ${ctx.workdir}`,
+            );
         }
         const out = ctx.outputs();
         const transform = loadTransform(ctx.s3.pathOf(transformUri(out)));
         const test = await loadPreparedSplit(ctx.s3.pathOf(preparedUri(out)), "test");
         const bodies = test.slice(0, 500).map((r) => featureLine(r, transform.state.inputColumns));
         if (bodies.length === 0) throw new StepError("the prepared test split is empty: re-run --from prepare");
-        const run = new Date().toISOString().replace(/[-:T.Z]/g, "").slice(0, 14);
-        ctx.log(`${st.url}/invocations: levels ${settings.levels.join(", ")} x ${settings.levelSeconds} s, p99 SLO ${settings.sloMs} ms (${settings.sloSource}), ${bodies.length} distinct test rows`);
+        const run = new Date()
+            .toISOString()
+            .replace(/[-:T.Z]/g, "")
+            .slice(0, 14);
+        ctx.log(
+            `${st.url}/invocations: levels ${settings.levels.join(", ")} x ${settings.levelSeconds} s, p99 SLO ${settings.sloMs} ms (${settings.sloSource}), ${bodies.length} distinct test rows`,
+        );
         const t0 = Date.now();
         let res: LoadTestResult;
         try {
@@ -134,12 +152,20 @@ const step: StepDef<"loadtest"> = {
                 `the endpoint failed ${(100 * first.errorRate).toFixed(1)}% of requests already at concurrency ${first.concurrency} (status counts ${JSON.stringify(first.statusCounts)}): see the endpoint log (${ctx.rel(st.logFile ?? "endpoint/")}) and ${ctx.rel(file)}`,
             );
         }
-        const stop = res.stoppedReason === "slo_exceeded" ? `stopped at concurrency ${res.steps[res.steps.length - 1].concurrency} (p99 over ${settings.sloMs} ms)` : res.stoppedReason === "error_rate_exceeded" ? `stopped at concurrency ${res.steps[res.steps.length - 1].concurrency} (error rate over 1%)` : "all levels within the SLO";
+        const stop =
+            res.stoppedReason === "slo_exceeded"
+                ? `stopped at concurrency ${res.steps[res.steps.length - 1].concurrency} (p99 over ${settings.sloMs} ms)`
+                : res.stoppedReason === "error_rate_exceeded"
+                  ? `stopped at concurrency ${res.steps[res.steps.length - 1].concurrency} (error rate over 1%)`
+                  : "all levels within the SLO";
         const best = res.best;
         const summary = best
             ? `best within p99 <= ${settings.sloMs} ms: ${best.throughput.toFixed(0)} req/s at concurrency ${best.concurrency} (p50 ${best.p50Ms.toFixed(1)} ms, p99 ${best.p99Ms.toFixed(1)} ms); ${stop}; ${ctx.rel(file)}`
             : `no level met p99 <= ${settings.sloMs} ms (concurrency 1: p99 ${first.p99Ms.toFixed(1)} ms, ${first.throughput.toFixed(0)} req/s); ${ctx.rel(file)}`;
-        if (!best) ctx.log(`WARNING: the endpoint misses the latency SLO even at concurrency ${first.concurrency}; on a shared or busy machine re-run later, or check the endpoint log`);
+        if (!best)
+            ctx.log(
+                `WARNING: the endpoint misses the latency SLO even at concurrency ${first.concurrency}; on a shared or busy machine re-run later, or check the endpoint log`,
+            );
         return {
             summary,
             results: {
@@ -150,7 +176,15 @@ const step: StepDef<"loadtest"> = {
                 bestP50Ms: best?.p50Ms ?? null,
                 bestP90Ms: best?.p90Ms ?? null,
                 bestP99Ms: best?.p99Ms ?? null,
-                levels: steps.map((s) => ({ concurrency: s.concurrency, throughput: s.throughput, p50Ms: s.p50Ms, p90Ms: s.p90Ms, p99Ms: s.p99Ms, errorRate: s.errorRate, meetsSlo: s.meetsSlo })),
+                levels: steps.map((s) => ({
+                    concurrency: s.concurrency,
+                    throughput: s.throughput,
+                    p50Ms: s.p50Ms,
+                    p90Ms: s.p90Ms,
+                    p99Ms: s.p99Ms,
+                    errorRate: s.errorRate,
+                    meetsSlo: s.meetsSlo,
+                })),
                 wallSeconds,
             },
             artifacts: { report: ctx.rel(file) },

@@ -54,13 +54,26 @@ export async function invokeAll(runtime: SageMakerRuntimeClient, o: InvokeAllOpt
     const one = async (i: number) => {
         const ans = await withThrottlingRetry(
             `InvokeEndpoint ${o.endpointName} (inference id ${o.ids[i]})`,
-            () => runtime.send(new InvokeEndpointCommand({ EndpointName: o.endpointName, ContentType: "text/csv", Accept: "text/csv", Body: Buffer.from(o.lines[i]), InferenceId: o.ids[i] })),
+            () =>
+                runtime.send(
+                    new InvokeEndpointCommand({
+                        EndpointName: o.endpointName,
+                        ContentType: "text/csv",
+                        Accept: "text/csv",
+                        Body: Buffer.from(o.lines[i]),
+                        InferenceId: o.ids[i],
+                    }),
+                ),
             { clock: o.clock },
         );
-        const text = Buffer.from(ans.Body ?? new Uint8Array()).toString("utf8").trim();
+        const text = Buffer.from(ans.Body ?? new Uint8Array())
+            .toString("utf8")
+            .trim();
         const s = Number(text);
         if (text === "" || !(s >= 0 && s <= 1)) {
-            throw new StepError(`endpoint ${o.endpointName} answered request ${o.ids[i]} with '${text.slice(0, 200)}' instead of a probability; see CloudWatch log group /aws/sagemaker/Endpoints/${o.endpointName} and re-run the deploy step`);
+            throw new StepError(
+                `endpoint ${o.endpointName} answered request ${o.ids[i]} with '${text.slice(0, 200)}' instead of a probability; see CloudWatch log group /aws/sagemaker/Endpoints/${o.endpointName} and re-run the deploy step`,
+            );
         }
         scores[i] = s;
     };
@@ -160,7 +173,8 @@ export async function waitForCapture(s3: S3Client, o: CaptureWaitOptions): Promi
                     `check that the endpoint config has data capture enabled (DescribeEndpoint DataCaptureConfig, re-run the deploy step) and that the capture bucket is writable by SageMaker, or wait longer (--timeout-minutes)`,
             );
         }
-        if (polls === 1 || polls % 5 === 0) o.log?.(`capture: ${found.size}/${o.ids.length} inference ids so far; polling ${base} every ${Math.round(o.pollMs / 1000)} s`);
+        if (polls === 1 || polls % 5 === 0)
+            o.log?.(`capture: ${found.size}/${o.ids.length} inference ids so far; polling ${base} every ${Math.round(o.pollMs / 1000)} s`);
         await o.clock.sleep(Math.min(o.pollMs, Math.max(1, o.timeoutMs - waited)));
     }
 }
@@ -213,7 +227,10 @@ export function awsReplayTarget(
             const uris: string[] = [];
             for (const file of files) {
                 const uri = uriOf(file);
-                await putObject(s3, out, uri, fs.readFileSync(file), { kmsKeyArn: kmsKeyForUri(out, uri), contentType: MONITORING_CONTENT_TYPES[path.extname(file)] ?? "application/octet-stream" });
+                await putObject(s3, out, uri, fs.readFileSync(file), {
+                    kmsKeyArn: kmsKeyForUri(out, uri),
+                    contentType: MONITORING_CONTENT_TYPES[path.extname(file)] ?? "application/octet-stream",
+                });
                 uris.push(uri);
             }
             return uris;
@@ -226,7 +243,18 @@ export function awsReplayTarget(
             return { from, to };
         },
         async capture({ replay, ids, from, groundTruthFile, stats }) {
-            const cap = await waitForCapture(s3, { captureUri: ep.captureUri, endpointName: ep.name, variants, from, ids, samplingPercentage: ep.samplingPercentage, clock: o.clock, pollMs: o.pollMs, timeoutMs: o.timeoutMs, log });
+            const cap = await waitForCapture(s3, {
+                captureUri: ep.captureUri,
+                endpointName: ep.name,
+                variants,
+                from,
+                ids,
+                samplingPercentage: ep.samplingPercentage,
+                clock: o.clock,
+                pollMs: o.pollMs,
+                timeoutMs: o.timeoutMs,
+                log,
+            });
             const capFile = path.join(o.workdir, "capture", `${replay}-${o.stamp}.jsonl`);
             await writeFileAtomic(capFile, cap.lines.join("\n") + "\n");
             return {
@@ -234,7 +262,8 @@ export function awsReplayTarget(
                 profiler: { columnNames: [...o.columns] },
                 // the replay's capture joined with its ground truth: the ids are the window
                 modelQuality: { captureSource: capFile, groundTruthSource: groundTruthFile },
-                noRows: (st) => `replay ${replay}: the ${cap.lines.length} captured record(s) of ${cap.files.join(", ")} decoded to no row (${JSON.stringify(st.toJSON())}); is the capture's input text/csv?`,
+                noRows: (st) =>
+                    `replay ${replay}: the ${cap.lines.length} captured record(s) of ${cap.files.join(", ")} decoded to no row (${JSON.stringify(st.toJSON())}); is the capture's input text/csv?`,
             };
         },
     };
@@ -243,17 +272,25 @@ export function awsReplayTarget(
 /** The step's work (the step adds the option parsing and the assertion). */
 export async function runAwsMonitor(o: AwsMonitorInput): Promise<AwsMonitorResult> {
     const { out, s3, log } = o;
-    if (!out.endpoint) throw new StepError(`stack '${out.stack}' has no endpoint (stack output endpoint is null; mlplatform:endpoint.enabled is false): enable it in Pulumi.${out.stack}.yaml, re-run --from provision and deploy, then monitor`);
+    if (!out.endpoint)
+        throw new StepError(
+            `stack '${out.stack}' has no endpoint (stack output endpoint is null; mlplatform:endpoint.enabled is false): enable it in Pulumi.${out.stack}.yaml, re-run --from provision and deploy, then monitor`,
+        );
     const ep = out.endpoint.name;
     const d = await describeEndpoint(o.sm, ep, { clock: o.clock });
-    if (!d) throw new StepError(`endpoint ${ep} does not exist in ${out.region}: run the deploy step first (./build_ml_environment.sh --target aws --only deploy)`);
+    if (!d)
+        throw new StepError(`endpoint ${ep} does not exist in ${out.region}: run the deploy step first (./build_ml_environment.sh --target aws --only deploy)`);
     if (d.EndpointStatus !== "InService") {
         throw new StepError(
             `endpoint ${ep} is ${d.EndpointStatus ?? "in an unknown state"}, not InService${d.FailureReason ? ` (${d.FailureReason})` : ""}: ` +
-                (d.EndpointStatus === "Failed" || d.EndpointStatus === "OutOfService" ? "re-run the deploy step (--target aws --only deploy --force)" : "wait until it is InService (aws sagemaker wait endpoint-in-service) and re-run the monitor step"),
+                (d.EndpointStatus === "Failed" || d.EndpointStatus === "OutOfService"
+                    ? "re-run the deploy step (--target aws --only deploy --force)"
+                    : "wait until it is InService (aws sagemaker wait endpoint-in-service) and re-run the monitor step"),
         );
     }
-    const variants = [...(d.ProductionVariants ?? []).map((v) => v.VariantName), ...(d.ShadowProductionVariants ?? []).map((v) => v.VariantName)].filter((v): v is string => !!v);
+    const variants = [...(d.ProductionVariants ?? []).map((v) => v.VariantName), ...(d.ShadowProductionVariants ?? []).map((v) => v.VariantName)].filter(
+        (v): v is string => !!v,
+    );
     if (!variants.length) variants.push(...out.endpoint.variantNames, ...(out.endpoint.shadowVariantName ? [out.endpoint.shadowVariantName] : []));
     const stamp = o.stamp ?? String(o.clock.now());
     const mon = out.buckets.monitoring.uri;
@@ -262,9 +299,13 @@ export async function runAwsMonitor(o: AwsMonitorInput): Promise<AwsMonitorResul
 
     // inputs: model-quality baseline (evaluate), the transform (features), the prepared splits (prepare)
     const mqUri = s3Join(mon, "model-quality/", "baseline/", "constraints.json");
-    const mqConstraints = parseServiceJson<ModelQualityConstraints>(await getObjectText(s3, mqUri).catch((e: Error) => {
-        throw new StepError(`model-quality baseline ${mqUri}: ${e.message} (run the evaluate step: ./build_ml_environment.sh --target aws --only evaluate)`);
-    }));
+    const mqConstraints = parseServiceJson<ModelQualityConstraints>(
+        await getObjectText(s3, mqUri).catch((e: Error) => {
+            throw new StepError(
+                `model-quality baseline ${mqUri}: ${e.message} (run the evaluate step: ./build_ml_environment.sh --target aws --only evaluate)`,
+            );
+        }),
+    );
     let transform: Transform;
     try {
         transform = Transform.fromJSON(JSON.parse(await getObjectText(s3, transformUri(out))) as TransformJSON);
@@ -304,12 +345,16 @@ export async function runAwsMonitor(o: AwsMonitorInput): Promise<AwsMonitorResul
 
 const step: StepDef<"monitor"> = {
     ...MONITOR,
-    description: "data-quality baseline to S3, replay the test set (as is + shifted) through InvokeEndpoint, wait for capture, data/model-quality monitors, drift assertion",
+    description:
+        "data-quality baseline to S3, replay the test set (as is + shifted) through InvokeEndpoint, wait for capture, data/model-quality monitors, drift assertion",
     inputFiles: () => monitorInputFiles("aws"),
     inputValues: monitorInputValues,
     async run(ctx) {
         const out = ctx.outputs();
-        if (!out.endpoint) throw new StepError(`stack '${ctx.stack}' has no endpoint (stack output endpoint is null; mlplatform:endpoint.enabled is false): nothing to monitor — enable it in Pulumi.${ctx.stack}.yaml and re-run --from provision`);
+        if (!out.endpoint)
+            throw new StepError(
+                `stack '${ctx.stack}' has no endpoint (stack output endpoint is null; mlplatform:endpoint.enabled is false): nothing to monitor — enable it in Pulumi.${ctx.stack}.yaml and re-run --from provision`,
+            );
         const seed = seedOption(ctx);
         const replayRows = positiveInt(ctx.options["replay-rows"], "replay-rows", undefined);
         const concurrency = positiveInt(ctx.options.concurrency, "concurrency", 8)!;

@@ -71,7 +71,12 @@ export async function replayLines(url: string, lines: readonly string[], ids: re
                     method: "POST",
                     agent,
                     timeout: 30_000,
-                    headers: { "Content-Type": "text/csv", Accept: "text/csv", "Content-Length": Buffer.byteLength(body), "X-Amzn-SageMaker-Inference-Id": ids[i] },
+                    headers: {
+                        "Content-Type": "text/csv",
+                        Accept: "text/csv",
+                        "Content-Length": Buffer.byteLength(body),
+                        "X-Amzn-SageMaker-Inference-Id": ids[i],
+                    },
                 },
                 (res) => {
                     const chunks: Buffer[] = [];
@@ -79,7 +84,8 @@ export async function replayLines(url: string, lines: readonly string[], ids: re
                     res.on("end", () => {
                         const text = Buffer.concat(chunks).toString("utf8");
                         const s = Number(text.trim());
-                        if (res.statusCode !== 200 || !(s >= 0 && s <= 1)) reject(new Error(`request ${ids[i]} answered ${res.statusCode}: ${text.slice(0, 200)}`));
+                        if (res.statusCode !== 200 || !(s >= 0 && s <= 1))
+                            reject(new Error(`request ${ids[i]} answered ${res.statusCode}: ${text.slice(0, 200)}`));
                         else {
                             scores[i] = s;
                             resolve();
@@ -109,7 +115,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The local target's adapters: requests over loopback HTTP in windows aligned to whole seconds, the capture read from
  * the local capture tree by time window, files left where they were written (the local monitoring bucket).
  */
-export function localReplayTarget(o: Pick<MonitorReplayInput, "url" | "endpointName" | "captureRoot" | "monitoringRoot" | "columns" | "concurrency" | "log">): ReplayTarget {
+export function localReplayTarget(
+    o: Pick<MonitorReplayInput, "url" | "endpointName" | "captureRoot" | "monitoringRoot" | "columns" | "concurrency" | "log">,
+): ReplayTarget {
     const log = o.log ?? (() => undefined);
     return {
         monitoringRoot: o.monitoringRoot,
@@ -123,16 +131,20 @@ export function localReplayTarget(o: Pick<MonitorReplayInput, "url" | "endpointN
             const t0 = Date.now();
             await replayLines(o.url, lines, ids, o.concurrency ?? 8);
             const to = new Date(Math.floor(Date.now() / 1000) * 1000 + 1000);
-            log(`replay ${replay}: ${lines.length} requests in ${((Date.now() - t0) / 1000).toFixed(1)} s, window [${from.toISOString()}, ${to.toISOString()})`);
+            log(
+                `replay ${replay}: ${lines.length} requests in ${((Date.now() - t0) / 1000).toFixed(1)} s, window [${from.toISOString()}, ${to.toISOString()})`,
+            );
             await sleep(Math.max(0, to.getTime() - Date.now()));
             return { from, to };
         },
         async capture({ replay, from, to, stats }) {
             return {
                 // sharded over worker threads (default: the machine's cores), partial profiles merged
-                current: (await profileCaptureSharded(o.captureRoot, { from, to, keepUntimed: false, stats, profiler: { columnNames: [...o.columns] } })).profiler,
+                current: (await profileCaptureSharded(o.captureRoot, { from, to, keepUntimed: false, stats, profiler: { columnNames: [...o.columns] } }))
+                    .profiler,
                 modelQuality: { captureSource: o.captureRoot, groundTruthSource: path.join(o.monitoringRoot, "ground-truth", o.endpointName), from, to },
-                noRows: () => `replay ${replay}: no captured row in [${from.toISOString()}, ${to.toISOString()}) under ${o.captureRoot}; is data capture enabled on the endpoint?`,
+                noRows: () =>
+                    `replay ${replay}: no captured row in [${from.toISOString()}, ${to.toISOString()}) under ${o.captureRoot}; is data capture enabled on the endpoint?`,
             };
         },
     };
@@ -171,14 +183,19 @@ const step: StepDef<"monitor"> = {
         const ep = out.endpoint.name;
         const st = readState(path.join(endpointDir(ctx.workdir), `${ep}.json`));
         if (!st || !isAlive(st.pid) || (await ping(st.host, st.port)) !== 200) {
-            throw new StepError(`endpoint ${ep} is not running (no live process answering /ping under ${ctx.rel(endpointDir(ctx.workdir))}): run the deploy step first (./build_ml_environment.sh --only deploy)`);
+            throw new StepError(
+                `endpoint ${ep} is not running (no live process answering /ping under ${ctx.rel(endpointDir(ctx.workdir))}): run the deploy step first (./build_ml_environment.sh --only deploy)`,
+            );
         }
         const url = st.url ?? `http://${st.host}:${st.port}`;
         const cap = parseS3Uri(out.endpoint.captureUri);
         const captureRoot = path.join(ctx.s3.pathOf(`s3://${cap.bucket}/`), ...cap.key.split("/").filter(Boolean), ep);
         const monitoringRoot = ctx.s3.pathOf(out.buckets.monitoring.uri);
         const mqFile = ctx.s3.pathOf(`${out.buckets.monitoring.uri}model-quality/baseline/constraints.json`);
-        if (!fs.existsSync(mqFile)) throw new StepError(`model-quality baseline ${out.buckets.monitoring.uri}model-quality/baseline/constraints.json is missing: run the evaluate step first (./build_ml_environment.sh --only evaluate)`);
+        if (!fs.existsSync(mqFile))
+            throw new StepError(
+                `model-quality baseline ${out.buckets.monitoring.uri}model-quality/baseline/constraints.json is missing: run the evaluate step first (./build_ml_environment.sh --only evaluate)`,
+            );
         const mqConstraints = await readServiceJson<ModelQualityConstraints>(mqFile);
 
         const transform = loadTransform(ctx.s3.pathOf(transformUri(out)));
@@ -189,7 +206,9 @@ const step: StepDef<"monitor"> = {
         const test = ((await loadPreparedSplit(prepared, "test")) as unknown as Row[]).slice(0, n);
         const seed = seedOption(ctx);
         const shift: AdultShiftOptions = { seed };
-        ctx.log(`endpoint ${ep} at ${url}; replaying ${test.length} test rows twice (as is, shifted: age +10..15 y, hours x1.25, 30% of Private -> self-employed; seed ${seed})`);
+        ctx.log(
+            `endpoint ${ep} at ${url}; replaying ${test.length} test rows twice (as is, shifted: age +10..15 y, hours x1.25, 30% of Private -> self-employed; seed ${seed})`,
+        );
 
         const res = await runMonitorReplay({
             url,

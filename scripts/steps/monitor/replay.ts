@@ -10,7 +10,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import { baselinePrefix, groundTruthPrefix, hourPartition } from "../../../contracts/s3-layout";
-import { analyze, CaptureReadStats, formatServiceJson, reportPrefix, suggestBaseline, writeFileAtomic, type AnalyzeOptions, type Violation } from "../../../lib/monitoring";
+import {
+    analyze,
+    CaptureReadStats,
+    formatServiceJson,
+    reportPrefix,
+    suggestBaseline,
+    writeFileAtomic,
+    type AnalyzeOptions,
+    type Violation,
+} from "../../../lib/monitoring";
 import { runModelQualityMonitor, type ModelQualityConstraints } from "../../../lib/monitoring/modelquality";
 import { collectMonitoringReports, writeMonitoringReport } from "../../../lib/monitoring/report";
 import { featureLine } from "../../framework/datasets";
@@ -154,7 +163,8 @@ export async function replayAndMonitor(target: ReplayTarget, o: ReplayInput): Pr
         const gtFile = path.join(root, ...groundTruthPrefix(ep).split("/"), ...hourPartition(from).split("/"), `${replay.name}-${stamp}.jsonl`);
         const gt = replay.rows.map((r, i) => {
             const y = Number(r[o.labelColumn]);
-            if (y !== 0 && y !== 1) throw new StepError(`replay ${replay.name} row ${i}: label column '${o.labelColumn}' is ${JSON.stringify(r[o.labelColumn])}, expected 0 or 1`);
+            if (y !== 0 && y !== 1)
+                throw new StepError(`replay ${replay.name} row ${i}: label column '${o.labelColumn}' is ${JSON.stringify(r[o.labelColumn])}, expected 0 or 1`);
             return JSON.stringify({ groundTruthData: { data: String(y), encoding: "CSV" }, eventMetadata: { eventId: ids[i] }, eventVersion: "0" });
         });
         await writeFileAtomic(gtFile, gt.join("\n") + "\n");
@@ -185,7 +195,9 @@ export async function replayAndMonitor(target: ReplayTarget, o: ReplayInput): Pr
             linf[d.feature_name] = d.numeric?.linf ?? d.categorical?.linf;
         }
         stored.reports.push(...(await target.store(filesOf(dq.reportDir!))));
-        log(`data quality ${replay.name}: ${capturedRows} captured rows, ${dq.violations.violations.length} violation(s): ${dq.violations.violations.map((v) => `${v.feature_name}/${v.constraint_check_type}`).join(", ") || "none"}`);
+        log(
+            `data quality ${replay.name}: ${capturedRows} captured rows, ${dq.violations.violations.length} violation(s): ${dq.violations.violations.map((v) => `${v.feature_name}/${v.constraint_check_type}`).join(", ") || "none"}`,
+        );
 
         // model-quality monitor: the replay's capture joined with its ground truth
         const mqSchedule = `model-quality-${replay.name}`;
@@ -208,14 +220,22 @@ export async function replayAndMonitor(target: ReplayTarget, o: ReplayInput): Pr
         const m = mq.statistics.binary_classification_metrics as unknown as Record<string, { value: number | string }>;
         const metrics: Record<string, number | string> = {};
         for (const k of ["auc", "accuracy", "f1", "precision", "recall"]) metrics[k] = m[k]?.value;
-        log(`model quality ${replay.name}: ${mq.statistics.dataset.item_count} joined rows, auc ${fmt(metrics.auc)}, accuracy ${fmt(metrics.accuracy)}, ${mq.violations?.violations.length ?? 0} violation(s)`);
+        log(
+            `model quality ${replay.name}: ${mq.statistics.dataset.item_count} joined rows, auc ${fmt(metrics.auc)}, accuracy ${fmt(metrics.accuracy)}, ${mq.violations?.violations.length ?? 0} violation(s)`,
+        );
         outcomes.push({
             name: replay.name,
             sent: lines.length,
             window: { from: from.toISOString(), to: to.toISOString() },
             capturedRows,
             dataQuality: { schedule: dqSchedule, reportDir: dq.reportDir!, violations: dq.violations.violations, drift, linf },
-            modelQuality: { schedule: mqSchedule, reportDir: mqDir, joinedRows: mq.statistics.dataset.item_count, metrics, violations: mq.violations?.violations ?? [] },
+            modelQuality: {
+                schedule: mqSchedule,
+                reportDir: mqDir,
+                joinedRows: mq.statistics.dataset.item_count,
+                metrics,
+                violations: mq.violations?.violations ?? [],
+            },
         });
     }
 
@@ -224,5 +244,13 @@ export async function replayAndMonitor(target: ReplayTarget, o: ReplayInput): Pr
     input.demoSchedules = o.replays.filter((r) => r.demo).flatMap((r) => [`data-quality-${r.name}`, `model-quality-${r.name}`]);
     const rep = await writeMonitoringReport(input, o.reportFile);
     log(`report: ${rep.charts} charts, ${rep.violations} violation(s) over ${input.dataQuality.length + input.modelQuality.length} run(s) -> ${o.reportFile}`);
-    return { baselineDir, baselineRows: base.statistics.dataset.item_count, replays: outcomes, reportFile: o.reportFile, reportCharts: rep.charts, emfLines, stored };
+    return {
+        baselineDir,
+        baselineRows: base.statistics.dataset.item_count,
+        replays: outcomes,
+        reportFile: o.reportFile,
+        reportCharts: rep.charts,
+        emfLines,
+        stored,
+    };
 }

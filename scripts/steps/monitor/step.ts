@@ -30,7 +30,6 @@ export interface MonitorResults {
 
 export const SHIFT_ASSERTED_FEATURES = ["age", "hours_per_week"] as const;
 
-
 export function positiveInt(v: unknown, name: string, dflt: number | undefined): number | undefined {
     if (v === undefined) return dflt;
     const n = Number(v);
@@ -71,7 +70,8 @@ export function checkShiftDetected(res: MonitorReplayResult, asIs: string, shift
     const a = by.get(asIs);
     const s = by.get(shifted);
     if (!a || !s) return [`replays '${asIs}' and '${shifted}' are both needed`];
-    const driftOn = (r: ReplayOutcome, f: string) => r.dataQuality.violations.some((v) => v.feature_name === f && v.constraint_check_type === "baseline_drift_check");
+    const driftOn = (r: ReplayOutcome, f: string) =>
+        r.dataQuality.violations.some((v) => v.feature_name === f && v.constraint_check_type === "baseline_drift_check");
     for (const f of features) {
         if (!driftOn(s, f)) problems.push(`shifted replay: no baseline_drift_check violation on ${f} (drift ${fmt(s.dataQuality.drift[f])})`);
         if (driftOn(a, f)) problems.push(`unshifted replay: unexpected baseline_drift_check violation on ${f} (drift ${fmt(a.dataQuality.drift[f])})`);
@@ -83,13 +83,23 @@ export function checkShiftDetected(res: MonitorReplayResult, asIs: string, shift
  * The monitor step's logs, shift assertion and results (both targets): throws when drift is not flagged on the
  * shifted features of the shifted replay only. `reportsLocation` names where the reports are, for the error message.
  */
-export function monitorStepResult(ctx: Pick<StepContext, "log">, ep: string, res: MonitorReplayResult, reportsLocation: string, summaryTail: string, artifacts: Record<string, string>): StepResult<MonitorResults> {
+export function monitorStepResult(
+    ctx: Pick<StepContext, "log">,
+    ep: string,
+    res: MonitorReplayResult,
+    reportsLocation: string,
+    summaryTail: string,
+    artifacts: Record<string, string>,
+): StepResult<MonitorResults> {
     for (const r of res.replays) {
         const d = SHIFT_ASSERTED_FEATURES.map((f) => `${f} ${fmt(r.dataQuality.drift[f])} (L∞ ${fmt(r.dataQuality.linf[f])})`).join(", ");
         ctx.log(`${r.name}: drift ${d}; ${r.dataQuality.violations.length} data-quality and ${r.modelQuality.violations.length} model-quality violation(s)`);
     }
     const problems = checkShiftDetected(res, "asis", "shifted", SHIFT_ASSERTED_FEATURES);
-    if (problems.length) throw new StepError(`the monitor did not separate the shifted replay from the unshifted one: ${problems.join("; ")} (reports under ${reportsLocation})`);
+    if (problems.length)
+        throw new StepError(
+            `the monitor did not separate the shifted replay from the unshifted one: ${problems.join("; ")} (reports under ${reportsLocation})`,
+        );
     ctx.log(`assertion holds: drift flagged on ${SHIFT_ASSERTED_FEATURES.join(", ")} for the shifted replay only`);
     const [a, s] = res.replays;
     return {

@@ -47,7 +47,10 @@ const step: StepDef<"prepare"> = {
             const rawPrefix = s3Join(out.buckets.raw.uri, "adult/");
             for (const f of SOURCES) {
                 const src = path.join(ctx.projectDir, "data", "adult", f);
-                if (!fs.existsSync(src)) throw new StepError(`${src} is missing: the Adult files ship with the repository (data/adult); restore them with git checkout -- data/adult`);
+                if (!fs.existsSync(src))
+                    throw new StepError(
+                        `${src} is missing: the Adult files ship with the repository (data/adult); restore them with git checkout -- data/adult`,
+                    );
                 const { body, rows: n } = sliceRaw(fs.readFileSync(src), rows);
                 await putObject(s3, out, `${rawPrefix}${f}`, body, { kmsKeyArn: out.kmsKeyArns.data, contentType: "text/csv" });
                 ctx.log(`landed ${f}: ${n} rows -> ${rawPrefix}${f}`);
@@ -76,7 +79,10 @@ const step: StepDef<"prepare"> = {
                 inputs: Record<string, { rowsKept: number; rowsDropped: number; dropped: Record<string, number> }>;
             };
             for (const [k, q] of Object.entries(report.inputs)) {
-                const reasons = Object.entries(q.dropped).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(", ");
+                const reasons = Object.entries(q.dropped)
+                    .filter(([, n]) => n > 0)
+                    .map(([r, n]) => `${r} ${n}`)
+                    .join(", ");
                 ctx.log(`${k}: kept ${q.rowsKept}, dropped ${q.rowsDropped}${reasons ? ` (${reasons})` : ""}`);
             }
             const split = { train: report.splits.train.rows, validation: report.splits.validation.rows, test: report.splits.test.rows };

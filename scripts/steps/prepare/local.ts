@@ -19,13 +19,25 @@ const SOURCES = ["adult.data", "adult.test"];
 
 function landRaw(src: string, dest: string, rows: number | undefined, name: string): number {
     const buf = fs.readFileSync(src);
-    if (buf.toString("latin1").trim() === "") throw new StepError(`${name}: the file is empty; restore it (git checkout -- ${name}) or supply the header line followed by data rows`);
+    if (buf.toString("latin1").trim() === "")
+        throw new StepError(`${name}: the file is empty; restore it (git checkout -- ${name}) or supply the header line followed by data rows`);
     if (rows === undefined) {
         writeFileAtomic(dest, buf);
-        return buf.toString("utf8").split("\n").filter((l) => l.trim()).length - 1;
+        return (
+            buf
+                .toString("utf8")
+                .split("\n")
+                .filter((l) => l.trim()).length - 1
+        );
     }
     const lines = buf.toString("utf8").split("\n");
-    const kept = [lines[0], ...lines.slice(1).filter((l) => l.trim()).slice(0, rows)];
+    const kept = [
+        lines[0],
+        ...lines
+            .slice(1)
+            .filter((l) => l.trim())
+            .slice(0, rows),
+    ];
     writeFileAtomic(dest, kept.join("\n") + "\n");
     return kept.length - 1;
 }
@@ -78,7 +90,10 @@ const step: StepDef<"prepare"> = {
         for (const line of formatQualitySummary(res.report).split("\n")) ctx.log(line);
         for (const q of [res.report.inputs.train, res.report.inputs.test]) {
             const ex = q.examples.filter((e) => e.reason !== "unknown_category").slice(0, 3);
-            if (q.rowsDropped > 0) ctx.log(`  first dropped rows of ${q.file}: ${ex.map((e) => `${e.file}:${e.line} ${e.reason}${e.column ? ` (${e.column})` : ""}`).join("; ")} (all in the data-quality report)`);
+            if (q.rowsDropped > 0)
+                ctx.log(
+                    `  first dropped rows of ${q.file}: ${ex.map((e) => `${e.file}:${e.line} ${e.reason}${e.column ? ` (${e.column})` : ""}`).join("; ")} (all in the data-quality report)`,
+                );
         }
         const split = { train: res.train.length, validation: res.validation.length, test: res.test.length };
         return {

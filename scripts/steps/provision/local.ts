@@ -39,10 +39,18 @@ const step: StepDef<"provision"> = {
             writeFileAtomic(ctx.file("provision/policy-report.json"), JSON.stringify(jsonReport(report), null, 2) + "\n");
             for (const v of report.violations) ctx.log(`${v.enforcementLevel.toUpperCase()} ${v.policy}: ${v.name ?? "(stack)"} — ${v.message.split("\n")[0]}`);
             if (report.counts.mandatory > 0) {
-                throw new StepError(`policy gate: ${report.counts.mandatory} mandatory violation(s) for stack ${ctx.stack}; full report in ${ctx.rel(ctx.file("provision/policy-report.txt"))}`);
+                throw new StepError(
+                    `policy gate: ${report.counts.mandatory} mandatory violation(s) for stack ${ctx.stack}; full report in ${ctx.rel(ctx.file("provision/policy-report.txt"))}`,
+                );
             }
             outputs = run.outputs as unknown as StackOutputs;
-            Object.assign(results, { resources: report.counts.resources, advisory: report.counts.advisory, exempted: report.counts.exempted, monthlyCostUsd: report.cost.monthlyUsd, budgetUsd: report.cost.budgetUsd });
+            Object.assign(results, {
+                resources: report.counts.resources,
+                advisory: report.counts.advisory,
+                exempted: report.counts.exempted,
+                monthlyCostUsd: report.cost.monthlyUsd,
+                budgetUsd: report.cost.budgetUsd,
+            });
             summary = `${report.counts.resources} resources, 0 mandatory / ${report.counts.advisory} advisory violations, ${report.counts.exempted} exemptions; est. $${report.cost.monthlyUsd.toFixed(0)}/month of $${report.cost.budgetUsd ?? "?"} budget`;
         } else {
             const env = ctx.config.environment;

@@ -27,7 +27,9 @@ const step: StepDef<"register"> = {
         const all = candidates(ctx.resultsOf("train"), ctx.manifest.steps.tune?.status === "succeeded" ? ctx.resultsOf("tune") : undefined);
         for (const c of all) {
             if (!(c.statisticsUri ?? "").startsWith("s3://") || !c.modelUri.startsWith("s3://")) {
-                throw new StepError(`the ${c.source} step's results have no S3 model/statistics (modelUri ${c.modelUri}): they come from a local run; re-run --from ${c.source} --target aws`);
+                throw new StepError(
+                    `the ${c.source} step's results have no S3 model/statistics (modelUri ${c.modelUri}): they come from a local run; re-run --from ${c.source} --target aws`,
+                );
             }
         }
         const best = bestCandidate(all, (l) => ctx.log(l));
@@ -57,14 +59,19 @@ const step: StepDef<"register"> = {
                     testAuc: best.testAuc.toFixed(6),
                     featuresHash: `sha256:${crypto.createHash("sha256").update(transform).digest("hex")}`,
                     codeVersion: codeVersion(ctx.projectDir),
-                    hyperParameters: Object.entries(best.hyperParameters ?? {}).map(([k, v]) => `${k}=${v}`).join(" "),
+                    hyperParameters: Object.entries(best.hyperParameters ?? {})
+                        .map(([k, v]) => `${k}=${v}`)
+                        .join(" "),
                 },
             });
             const pkg = await registerModelPackage(sm, req, wait);
             const arn = pkg.ModelPackageArn!;
             const version = pkg.ModelPackageVersion ?? versionOfArn(arn);
             const status = pkg.ModelApprovalStatus ?? approval.status;
-            const next = status === "Approved" ? `approved automatically (${approval.reason})` : `pending (${approval.reason}): aws sagemaker update-model-package --model-package-name ${arn} --model-approval-status Approved --approval-description "<reason>" --region ${out.region}`;
+            const next =
+                status === "Approved"
+                    ? `approved automatically (${approval.reason})`
+                    : `pending (${approval.reason}): aws sagemaker update-model-package --model-package-name ${arn} --model-approval-status Approved --approval-description "<reason>" --region ${out.region}`;
             ctx.log(`${out.modelPackageGroupName} version ${version}: ${next}`);
             return {
                 summary: `${out.modelPackageGroupName} version ${version} (${best.source}, test AUC ${best.testAuc.toFixed(4)}) ${status === "Approved" ? "approved automatically" : "pending manual approval"}`,

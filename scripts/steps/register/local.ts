@@ -15,11 +15,18 @@ const step: StepDef<"register"> = {
     ...REGISTER,
     description: "register the best model (metrics, hyperparameters, lineage) and apply the approval rule",
     inputFiles: () => ["lib/registry"],
-    inputValues: (ctx) => ({ minAuc: ctx.config.pipeline.minAuc, autoApprove: ctx.config.pipeline.autoApprove, tune: ctx.manifest.steps.tune?.finishedAt ?? null }),
+    inputValues: (ctx) => ({
+        minAuc: ctx.config.pipeline.minAuc,
+        autoApprove: ctx.config.pipeline.autoApprove,
+        tune: ctx.manifest.steps.tune?.finishedAt ?? null,
+    }),
     async run(ctx) {
         const out = ctx.outputs();
         // Choose on validation AUC only: the test set stays an unbiased estimate.
-        const best = bestCandidate(candidates(ctx.resultsOf("train"), ctx.manifest.steps.tune?.status === "succeeded" ? ctx.resultsOf("tune") : undefined), (l) => ctx.log(l));
+        const best = bestCandidate(
+            candidates(ctx.resultsOf("train"), ctx.manifest.steps.tune?.status === "succeeded" ? ctx.resultsOf("tune") : undefined),
+            (l) => ctx.log(l),
+        );
 
         const prepared = ctx.s3.pathOf(preparedUri(out));
         const dataHash = ["train", "validation", "test"].map((s) => sha256File(`${prepared}/${s}.parquet`)).join(":");
@@ -37,7 +44,12 @@ const step: StepDef<"register"> = {
             modelDataUrl: best.modelUri,
             metrics: { "validation:auc": best.validationAuc, "test:auc": best.testAuc },
             hyperParameters: best.hyperParameters,
-            lineage: { dataHash: `sha256:${dataHash}`, featuresHash: `sha256:${sha256File(transformFile)}`, codeVersion: codeVersion(ctx.projectDir), trainingJob: best.job },
+            lineage: {
+                dataHash: `sha256:${dataHash}`,
+                featuresHash: `sha256:${sha256File(transformFile)}`,
+                codeVersion: codeVersion(ctx.projectDir),
+                trainingJob: best.job,
+            },
             status: auto ? "Approved" : "PendingManualApproval",
             approvedBy: auto ? "auto-approval (pipeline.autoApprove)" : undefined,
             approvalReason: auto
@@ -46,7 +58,9 @@ const step: StepDef<"register"> = {
                   ? `test AUC ${best.testAuc.toFixed(4)} < pipeline.minAuc ${ctx.config.pipeline.minAuc}: needs a manual decision`
                   : "manual approval required in this stack",
         });
-        const next = auto ? "approved automatically" : `pending: npm run registry -- approve --stack ${ctx.stack} --version ${pkg.ModelPackageVersion} --reason "..."`;
+        const next = auto
+            ? "approved automatically"
+            : `pending: npm run registry -- approve --stack ${ctx.stack} --version ${pkg.ModelPackageVersion} --reason "..."`;
         return {
             summary: `${group} version ${pkg.ModelPackageVersion} (${best.source}, test AUC ${best.testAuc.toFixed(4)}) ${next}`,
             results: {

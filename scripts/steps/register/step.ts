@@ -26,8 +26,12 @@ export interface RegisterResults {
 /** The git revision of the code (`+dirty` when lib/ or scripts/ have uncommitted changes), or "unknown". */
 export function codeVersion(projectDir: string): string {
     try {
-        const rev = execFileSync("git", ["rev-parse", "HEAD"], { cwd: projectDir, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-        const dirty = execFileSync("git", ["status", "--porcelain", "--", "lib", "scripts"], { cwd: projectDir, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+        const rev = execFileSync("git", ["rev-parse", "HEAD"], { cwd: projectDir, stdio: ["ignore", "pipe", "ignore"] })
+            .toString()
+            .trim();
+        const dirty = execFileSync("git", ["status", "--porcelain", "--", "lib", "scripts"], { cwd: projectDir, stdio: ["ignore", "pipe", "ignore"] })
+            .toString()
+            .trim();
         return dirty ? `${rev}+dirty` : rev;
     } catch {
         return "unknown";
@@ -48,9 +52,27 @@ export interface Candidate {
 
 /** The candidates of a run: the train step's model, and the tune step's best when tune has run. */
 export function candidates(train: TrainResults, tune: TuneResults | undefined): Candidate[] {
-    const out: Candidate[] = [{ source: "train", job: train.job, modelUri: train.modelUri, validationAuc: train.validationAuc, testAuc: train.testAuc, statisticsUri: train.statisticsUri, hyperParameters: train.hyperParameters }];
+    const out: Candidate[] = [
+        {
+            source: "train",
+            job: train.job,
+            modelUri: train.modelUri,
+            validationAuc: train.validationAuc,
+            testAuc: train.testAuc,
+            statisticsUri: train.statisticsUri,
+            hyperParameters: train.hyperParameters,
+        },
+    ];
     if (tune) {
-        out.push({ source: "tune", job: tune.bestTrainingJob, modelUri: tune.modelUri, validationAuc: Number(tune.validationAuc), testAuc: tune.testAuc, statisticsUri: tune.statisticsUri, hyperParameters: tune.hyperParameters });
+        out.push({
+            source: "tune",
+            job: tune.bestTrainingJob,
+            modelUri: tune.modelUri,
+            validationAuc: Number(tune.validationAuc),
+            testAuc: tune.testAuc,
+            statisticsUri: tune.statisticsUri,
+            hyperParameters: tune.hyperParameters,
+        });
     }
     return out;
 }
@@ -58,6 +80,7 @@ export function candidates(train: TrainResults, tune: TuneResults | undefined): 
 /** The best candidate, chosen on validation AUC only (the first wins a tie), with one log line per candidate. */
 export function bestCandidate(all: Candidate[], log: (line: string) => void): Candidate {
     const best = all.reduce((a, b) => (b.validationAuc > a.validationAuc ? b : a));
-    for (const c of all) log(`candidate ${c.source} ${c.job}: validation AUC ${c.validationAuc.toFixed(4)}, test AUC ${c.testAuc.toFixed(4)}${c === best ? "  <- best" : ""}`);
+    for (const c of all)
+        log(`candidate ${c.source} ${c.job}: validation AUC ${c.validationAuc.toFixed(4)}, test AUC ${c.testAuc.toFixed(4)}${c === best ? "  <- best" : ""}`);
     return best;
 }

@@ -47,7 +47,9 @@ const step: StepDef<"train"> = {
             const desc = await runTrainingJob(sm, req, wait);
             const validationAuc = finalMetric(desc, "validation:auc");
             const modelUri = modelArtifactOf(desc);
-            ctx.log(`${name}: validation AUC ${validationAuc.toFixed(4)}, model ${modelUri}; billable ${desc.BillableTimeInSeconds ?? "?"} s of ${desc.TrainingTimeInSeconds ?? "?"} s`);
+            ctx.log(
+                `${name}: validation AUC ${validationAuc.toFixed(4)}, model ${modelUri}; billable ${desc.BillableTimeInSeconds ?? "?"} s of ${desc.TrainingTimeInSeconds ?? "?"} s`,
+            );
             const score = await scoreTestSet(sm, s3, out, {
                 modelDataUrl: modelUri,
                 key: name,
@@ -57,7 +59,8 @@ const step: StepDef<"train"> = {
             ctx.log(`test AUC ${score.auc.toFixed(4)} on ${score.rows} records (transform job ${score.transformJob}) -> ${score.statisticsUri}`);
             const descFile = ctx.file(`aws/models/${name}/training-job.json`);
             fs.writeFileSync(descFile, JSON.stringify(desc, null, 2) + "\n");
-            const savings = useSpot && desc.TrainingTimeInSeconds && desc.BillableTimeInSeconds ? 1 - desc.BillableTimeInSeconds / desc.TrainingTimeInSeconds : null;
+            const savings =
+                useSpot && desc.TrainingTimeInSeconds && desc.BillableTimeInSeconds ? 1 - desc.BillableTimeInSeconds / desc.TrainingTimeInSeconds : null;
             return {
                 summary: `${name}: validation AUC ${validationAuc.toFixed(4)}, test AUC ${score.auc.toFixed(4)}, ${desc.TrainingTimeInSeconds ?? "?"} s${useSpot ? ` (spot, billable ${desc.BillableTimeInSeconds ?? "?"} s)` : ""}`,
                 results: {

@@ -21,7 +21,10 @@ const step: StepDef<"train"> = {
         const out = ctx.outputs();
         const data = await loadModelData(ctx.s3, out);
         const hp = hyperParametersFromOptions(ctx.options);
-        const job = `${out.namePrefix}-xgb-${new Date().toISOString().replace(/[-:T.Z]/g, "").slice(0, 14)}`;
+        const job = `${out.namePrefix}-xgb-${new Date()
+            .toISOString()
+            .replace(/[-:T.Z]/g, "")
+            .slice(0, 14)}`;
         const t0 = process.hrtime.bigint();
         let res;
         try {

@@ -22,7 +22,12 @@ const step: StepDef<"tune"> = {
     ...TUNE,
     description: "SageMaker hyperparameter tuning job (same config as the local tuner; VPC, isolation, KMS, spot)",
     inputFiles: (ctx) => ["lib/aws/tuning.ts", "lib/aws/training.ts", ...tuningConfigFiles(ctx.options)],
-    inputValues: (ctx) => ({ cfg: tuningConfigFromOptions(ctx.options), static: STATIC_HYPERPARAMETERS, instanceType: ctx.options["instance-type"] ?? null, spot: ctx.options.spot ?? null }),
+    inputValues: (ctx) => ({
+        cfg: tuningConfigFromOptions(ctx.options),
+        static: STATIC_HYPERPARAMETERS,
+        instanceType: ctx.options["instance-type"] ?? null,
+        spot: ctx.options.spot ?? null,
+    }),
     async run(ctx) {
         const out = ctx.outputs();
         const cfg = tuningConfigFromOptions(ctx.options);
@@ -51,12 +56,17 @@ const step: StepDef<"tune"> = {
             const best = desc.BestTrainingJob;
             const c = desc.TrainingJobStatusCounters ?? {};
             const counters = { Completed: c.Completed ?? 0, Stopped: c.Stopped ?? 0, Failed: (c.RetryableError ?? 0) + (c.NonRetryableError ?? 0) };
-            if (!best?.TrainingJobName) throw new StepError(`tuning job ${name} finished without a completed trial (${JSON.stringify(counters)}); see the failed trials' FailureReason in the SageMaker console`);
+            if (!best?.TrainingJobName)
+                throw new StepError(
+                    `tuning job ${name} finished without a completed trial (${JSON.stringify(counters)}); see the failed trials' FailureReason in the SageMaker console`,
+                );
             const objective = best.FinalHyperParameterTuningJobObjectiveMetric;
             if (objective?.Value === undefined) throw new StepError(`tuning job ${name}: best training job ${best.TrainingJobName} has no objective value`);
             const trial = await describeTrainingJob(sm, best.TrainingJobName, wait);
             const modelUri = modelArtifactOf(trial);
-            ctx.log(`best trial ${best.TrainingJobName}: ${objective.MetricName} ${objective.Value.toFixed(4)}, ${JSON.stringify(best.TunedHyperParameters ?? {})}`);
+            ctx.log(
+                `best trial ${best.TrainingJobName}: ${objective.MetricName} ${objective.Value.toFixed(4)}, ${JSON.stringify(best.TunedHyperParameters ?? {})}`,
+            );
             const score = await scoreTestSet(sm, s3, out, { modelDataUrl: modelUri, key: `${name}/${best.TrainingJobName}`, wait });
             ctx.log(`test AUC of the best model ${score.auc.toFixed(4)} on ${score.rows} records -> ${score.statisticsUri}`);
             const descFile = ctx.file(`aws/models/${name}/tuning-job.json`);

@@ -27,7 +27,10 @@ const step: StepDef<"tune"> = {
         const out = ctx.outputs();
         const cfg = tuningConfigFromOptions(ctx.options);
         const data = await loadModelData(ctx.s3, out);
-        const name = `${out.namePrefix}-hpo-${new Date().toISOString().replace(/[-:T.Z]/g, "").slice(2, 12)}`.slice(0, 32);
+        const name = `${out.namePrefix}-hpo-${new Date()
+            .toISOString()
+            .replace(/[-:T.Z]/g, "")
+            .slice(2, 12)}`.slice(0, 32);
         const total = cfg.ResourceLimits.MaxNumberOfTrainingJobs;
         let done = 0;
         let res;
@@ -79,7 +82,9 @@ const step: StepDef<"tune"> = {
         writeFileAtomic(summaryFile, JSON.stringify(description, null, 2) + "\n");
 
         const report = new HtmlReport(`Tuning job ${name}`);
-        report.paragraph(`${cfg.Strategy} search, ${res.trials.length} trials, objective ${res.objectiveMetric} (${res.objectiveType}). Best: ${res.best.TrainingJobName} = ${res.best.objective?.toFixed(4)}; test AUC of the best model ${testAuc.toFixed(4)}.`);
+        report.paragraph(
+            `${cfg.Strategy} search, ${res.trials.length} trials, objective ${res.objectiveMetric} (${res.objectiveType}). Best: ${res.best.TrainingJobName} = ${res.best.objective?.toFixed(4)}; test AUC of the best model ${testAuc.toFixed(4)}.`,
+        );
         const points = res.trials.filter((t) => t.objective !== undefined).map((t) => ({ x: t.trial, y: t.objective as number, series: "objective" }));
         let best = -Infinity;
         for (const t of [...res.trials].sort((a, b) => a.trial - b.trial)) {
@@ -89,7 +94,13 @@ const step: StepDef<"tune"> = {
         await report.chart(lineSpec(points, { title: "validation:auc by trial", xTitle: "trial", yTitle: "validation:auc", fitY: true }));
         report.table(
             ["trial", "job", "status", "objective", ...Object.keys(res.best.hyperParameters)],
-            res.trials.map((t) => [t.trial, t.TrainingJobName, t.status, t.objective ?? null, ...Object.keys(res.best!.hyperParameters).map((k) => t.hyperParameters[k] ?? null)]),
+            res.trials.map((t) => [
+                t.trial,
+                t.TrainingJobName,
+                t.status,
+                t.objective ?? null,
+                ...Object.keys(res.best!.hyperParameters).map((k) => t.hyperParameters[k] ?? null),
+            ]),
         );
         const reportFile = ctx.file("reports/tuning.html");
         report.write(reportFile);

@@ -42,7 +42,12 @@ export const DEFAULT_TUNING_CONFIG: HyperParameterTuningJobConfig = {
     TrainingJobEarlyStoppingType: "Auto",
 } as HyperParameterTuningJobConfig;
 
-export const STATIC_HYPERPARAMETERS: Record<string, string> = { objective: "binary:logistic", num_round: "100", eval_metric: "auc", early_stopping_rounds: "10" };
+export const STATIC_HYPERPARAMETERS: Record<string, string> = {
+    objective: "binary:logistic",
+    num_round: "100",
+    eval_metric: "auc",
+    early_stopping_rounds: "10",
+};
 
 /** The tuning config of a run: the default, or `--tuning-config FILE`, with `--max-jobs` / `--max-parallel` applied. */
 export function tuningConfigFromOptions(options: Record<string, string | boolean>): HyperParameterTuningJobConfig {
