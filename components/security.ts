@@ -216,14 +216,12 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                         name: roleName,
                         description: `${p} distributed data-quality monitor: ${key} (${service[key]})`,
                         // Confused-deputy guard: only this account's Lambda / Step Functions / Scheduler may assume it.
-                        assumeRolePolicy: pulumi
-                            .output(sourceAccount)
-                            .apply((cond) =>
-                                JSON.stringify({
-                                    Version: "2012-10-17",
-                                    Statement: [{ Effect: "Allow", Principal: { Service: service[key] }, Action: "sts:AssumeRole", Condition: cond }],
-                                }),
-                            ),
+                        assumeRolePolicy: pulumi.output(sourceAccount).apply((cond) =>
+                            JSON.stringify({
+                                Version: "2012-10-17",
+                                Statement: [{ Effect: "Allow", Principal: { Service: service[key] }, Action: "sts:AssumeRole", Condition: cond }],
+                            }),
+                        ),
                         permissionsBoundary: this.boundary.arn,
                         maxSessionDuration: 3600,
                         forceDetachPolicies: true,
