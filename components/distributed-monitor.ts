@@ -34,12 +34,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { baselinePrefix as layoutBaselinePrefix, partialsPrefix } from "../contracts/s3-layout";
-import { ENV, FAILED_BATCHES_METRIC, MONITOR_RUN_METRIC, NO_CAPTURE_DATA_METRIC, SERVERLESS_MONITOR_NAMESPACE } from "../lib/monitoring/lambda/metrics";
+import { ENV, FAILED_BATCHES_METRIC, SERVERLESS_MONITOR_NAMESPACE } from "../lib/monitoring/lambda/metrics";
 import { DISTRIBUTED_ENTRY, DISTRIBUTED_ENV, DISTRIBUTED_REDUCE_HANDLER, DISTRIBUTED_WORKER_HANDLER } from "../lib/monitoring/distributed/types";
 import { grant, Grantee, PolicyStatement } from "./grants";
 import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { buildLambdaArchive } from "./lambda-bundle";
-import { MONITOR_ENDPOINT_TAG, ratePeriodSeconds } from "./serverless-monitor";
+import { MONITOR_ENDPOINT_TAG, monitorRunAlarms, ratePeriodSeconds } from "./serverless-monitor";
 
 export const DISTRIBUTED_MONITOR_TYPE = COMPONENT_TYPES.DistributedMonitor;
 
@@ -711,30 +711,7 @@ export class DistributedMonitor extends pulumi.ComponentResource {
                 threshold: 0,
                 treatMissingData: "notBreaching",
             }),
-            alarm("not-running", {
-                alarmDescription: `${smName} published no ${MONITOR_RUN_METRIC} metric for 2 periods: the monitor is not running (schedule, permissions, or failures).`,
-                namespace: SERVERLESS_MONITOR_NAMESPACE,
-                metricName: MONITOR_RUN_METRIC,
-                dimensions: monDims,
-                statistic: "SampleCount",
-                period,
-                evaluationPeriods: 2,
-                comparisonOperator: "LessThanThreshold",
-                threshold: 1,
-                treatMissingData: "breaching",
-            }),
-            alarm("no-capture-data", {
-                alarmDescription: `${smName} found no captured traffic for 2 periods: the endpoint has no traffic or data capture stopped.`,
-                namespace: SERVERLESS_MONITOR_NAMESPACE,
-                metricName: NO_CAPTURE_DATA_METRIC,
-                dimensions: monDims,
-                statistic: "Minimum",
-                period,
-                evaluationPeriods: 2,
-                comparisonOperator: "GreaterThanOrEqualToThreshold",
-                threshold: 1,
-                treatMissingData: "notBreaching",
-            }),
+            ...monitorRunAlarms(smName, monDims, period).map(([suffix, a]) => alarm(suffix, a)),
         ];
         this.alarmNames = pulumi.all(this.alarms.map((a) => a.name));
 

@@ -211,6 +211,50 @@ function validate(args: ServerlessMonitorArgs, period: number): void {
     if (p.length) throw new Error(`ServerlessMonitor: ${p.join("; ")}`);
 }
 
+/**
+ * The two run alarms of every form of the platform's monitor (this single Lambda and the Step Functions one,
+ * components/distributed-monitor.ts), on the run metrics both publish (lib/monitoring/lambda/metrics): the monitor
+ * published no run for 2 schedule periods, or it found no captured traffic for 2 periods.
+ */
+export function monitorRunAlarms(
+    who: string,
+    dimensions: Record<string, pulumi.Input<string>>,
+    period: number,
+): [string, Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "alarmActions" | "okActions" | "tags">][] {
+    return [
+        [
+            "not-running",
+            {
+                alarmDescription: `${who} published no ${MONITOR_RUN_METRIC} metric for 2 schedule periods: the monitor is not running (schedule, permissions, or failures).`,
+                namespace: SERVERLESS_MONITOR_NAMESPACE,
+                metricName: MONITOR_RUN_METRIC,
+                dimensions,
+                statistic: "SampleCount",
+                period,
+                evaluationPeriods: 2,
+                comparisonOperator: "LessThanThreshold",
+                threshold: 1,
+                treatMissingData: "breaching",
+            },
+        ],
+        [
+            "no-capture-data",
+            {
+                alarmDescription: `${who} found no captured traffic for 2 schedule periods: the endpoint has no traffic or data capture stopped.`,
+                namespace: SERVERLESS_MONITOR_NAMESPACE,
+                metricName: NO_CAPTURE_DATA_METRIC,
+                dimensions,
+                statistic: "Minimum",
+                period,
+                evaluationPeriods: 2,
+                comparisonOperator: "GreaterThanOrEqualToThreshold",
+                threshold: 1,
+                treatMissingData: "notBreaching",
+            },
+        ],
+    ];
+}
+
 export class ServerlessMonitor extends pulumi.ComponentResource {
     public readonly endpointName: pulumi.Output<string>;
     public readonly scheduleName: string;
@@ -537,30 +581,7 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
                 threshold: Math.round(timeout * 1000 * 0.8),
                 treatMissingData: "notBreaching",
             }),
-            alarm("not-running", {
-                alarmDescription: `${fnName} published no ${MONITOR_RUN_METRIC} metric for 2 schedule periods: the monitor is not running (schedule, permissions, or failures).`,
-                namespace: SERVERLESS_MONITOR_NAMESPACE,
-                metricName: MONITOR_RUN_METRIC,
-                dimensions: monDims,
-                statistic: "SampleCount",
-                period,
-                evaluationPeriods: 2,
-                comparisonOperator: "LessThanThreshold",
-                threshold: 1,
-                treatMissingData: "breaching",
-            }),
-            alarm("no-capture-data", {
-                alarmDescription: `${fnName} found no captured traffic for 2 schedule periods: the endpoint has no traffic or data capture stopped.`,
-                namespace: SERVERLESS_MONITOR_NAMESPACE,
-                metricName: NO_CAPTURE_DATA_METRIC,
-                dimensions: monDims,
-                statistic: "Minimum",
-                period,
-                evaluationPeriods: 2,
-                comparisonOperator: "GreaterThanOrEqualToThreshold",
-                threshold: 1,
-                treatMissingData: "notBreaching",
-            }),
+            ...monitorRunAlarms(fnName, monDims, period).map(([suffix, a]) => alarm(suffix, a)),
         ];
         this.alarmNames = pulumi.all(this.alarms.map((a) => a.name));
 

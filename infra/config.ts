@@ -8,6 +8,7 @@
  * the valid keys are exactly the paths the reader looks up, so a key added below is known without a second list.
  */
 import { suggestion } from "../lib/common/suggest";
+import type { EndpointVariantArgs } from "../components/endpoint";
 import {
     EndpointAutoscaling,
     EndpointDeployment,
@@ -29,35 +30,15 @@ export interface RequiredTags {
     [key: string]: string;
 }
 
-export interface VariantConfig {
-    /** Production variant name, e.g. "champion" / "challenger". */
-    name: string;
-    /** Provisioned variants: instance type and count (absent for a serverless variant). */
-    instanceType?: string;
-    initialInstanceCount?: number;
-    /**
-     * SageMaker Serverless Inference instead of instances (dev only; one variant, `endpoint.input: features`, capture and
-     * Model Monitor off: components/endpoint.ts lists AWS's exclusions).
-     */
-    serverless?: ServerlessVariantConfig;
-    /** Relative traffic weight; an A/B test is a change of weights. */
-    weight: number;
-    /**
-     * The model this variant serves, one of: `modelPackageArn`, an approved package version of the stack's model
-     * package group (`<namePrefix>-models`), or `modelDataUrl`, an uploaded model.tar.gz under
-     * `s3://<artifacts bucket>/models/` (the only place the hosting role may read). Until every variant names one, the
-     * stack creates no SageMaker endpoint (a new account has no model yet; see docs/deploy.md).
-     */
-    modelDataUrl?: string;
-    modelPackageArn?: string;
-    /** Container image; defaults to the region's built-in XGBoost image. */
-    image?: string;
-    /**
-     * Raw-record endpoints: S3 URI of the preprocessing archive (sourcedir.tar.gz; the features/register steps store it at
-     * `s3://<artifacts>/models/preprocess-<sha>/sourcedir.tar.gz`). Required with `modelDataUrl` when `endpoint.input` is raw.
-     */
-    preprocessDataUrl?: string;
-}
+/**
+ * A production variant in the stack config: the component's own argument type (components/endpoint.ts
+ * EndpointVariantArgs), so the two cannot drift. The model it serves is one of `modelPackageArn`, an approved package
+ * version of the stack's model package group (`<namePrefix>-models`), or `modelDataUrl`, an uploaded model.tar.gz under
+ * `s3://<artifacts bucket>/models/` (the only place the hosting role may read); until every variant names one, the
+ * stack creates no SageMaker endpoint (a new account has no model yet; see docs/deploy.md). With `modelDataUrl` and
+ * `endpoint.input: raw`, `preprocessDataUrl` is required. `serverless` is dev only (AWS's exclusions: components/endpoint.ts).
+ */
+export type VariantConfig = EndpointVariantArgs;
 
 export interface PlatformConfig {
     stack: string;
