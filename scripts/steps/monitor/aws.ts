@@ -22,7 +22,8 @@ import { Clock, withThrottlingRetry } from "../../../lib/aws/retry";
 import { getObjectBuffer, getObjectText, listObjects, putObject } from "../../../lib/aws/s3";
 import { loadPreparedSplit } from "../../../lib/data";
 import { Transform, type TransformJSON } from "../../../lib/features";
-import { parseServiceJson, readCaptureRows, writeFileAtomic, type CaptureRecord } from "../../../lib/monitoring";
+import { parseServiceJson, writeFileAtomic, type CaptureRecord } from "../../../lib/monitoring";
+import { profileCaptureSharded } from "../../../lib/monitoring/shard";
 import { type ModelQualityConstraints } from "../../../lib/monitoring/modelquality";
 import { shiftAdultRows } from "../../../lib/monitoring/shift";
 import { awsClients, awsStep, waitOptions } from "../../framework/aws-step";
@@ -258,8 +259,8 @@ export function awsReplayTarget(
             const capFile = path.join(o.workdir, "capture", `${replay}-${o.stamp}.jsonl`);
             await writeFileAtomic(capFile, cap.lines.join("\n") + "\n");
             return {
-                current: readCaptureRows(capFile, { stats }),
-                profiler: { columnNames: [...o.columns] },
+                // the same sharded engine as the local form and the monitor Lambdas (partial profiles, merged)
+                current: (await profileCaptureSharded(capFile, { stats, profiler: { columnNames: [...o.columns] } })).profiler,
                 // the replay's capture joined with its ground truth: the ids are the window
                 modelQuality: { captureSource: capFile, groundTruthSource: groundTruthFile },
                 noRows: (st) =>
