@@ -39,7 +39,7 @@ import { DISTRIBUTED_ENTRY, DISTRIBUTED_ENV, DISTRIBUTED_REDUCE_HANDLER, DISTRIB
 import { grant, Grantee, PolicyStatement } from "./grants";
 import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { buildLambdaArchive } from "./lambda-bundle";
-import { MONITOR_ENDPOINT_TAG, monitorRunAlarms, ratePeriodSeconds } from "./serverless-monitor";
+import { captureReadStatements, MONITOR_ENDPOINT_TAG, monitorRunAlarms, ratePeriodSeconds } from "./serverless-monitor";
 
 export const DISTRIBUTED_MONITOR_TYPE = COMPONENT_TYPES.DistributedMonitor;
 
@@ -325,20 +325,7 @@ export class DistributedMonitor extends pulumi.ComponentResource {
             { Sid: "ReadBaseline", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${monitoringArn}/${baselinePrefix}/*` },
         ];
         const workerData = grant(this, name, "data", worker, [
-            {
-                Sid: "ListCaptureOfEndpoint",
-                Effect: "Allow",
-                Action: "s3:ListBucket",
-                Resource: s3Arn(args.captureBucket.name),
-                Condition: { StringLike: { "s3:prefix": pulumi.interpolate`${capturePath}*` } },
-            },
-            {
-                Sid: "ReadCaptureOfEndpoint",
-                Effect: "Allow",
-                Action: "s3:GetObject",
-                Resource: pulumi.interpolate`${s3Arn(args.captureBucket.name)}/${capturePath}*`,
-            },
-            { Sid: "DecryptCapture", Effect: "Allow", Action: "kms:Decrypt", Resource: args.kmsKeys.capture, Condition: viaS3 },
+            ...captureReadStatements(s3Arn(args.captureBucket.name), capturePath, args.kmsKeys.capture, viaS3),
             ...baselineRead,
             {
                 Sid: "WritePartials",

@@ -212,6 +212,34 @@ function validate(args: ServerlessMonitorArgs, period: number): void {
 }
 
 /**
+ * Read one endpoint's capture and nothing else (both forms of the monitor): list only under its capture path, get only
+ * the objects below it, decrypt with the capture key only through S3 (`kms:ViaService`).
+ */
+export function captureReadStatements(
+    captureBucketArn: pulumi.Input<string>,
+    capturePath: pulumi.Input<string>,
+    captureKeyArn: pulumi.Input<string>,
+    viaS3: PolicyStatement["Condition"],
+): PolicyStatement[] {
+    return [
+        {
+            Sid: "ListCaptureOfEndpoint",
+            Effect: "Allow",
+            Action: "s3:ListBucket",
+            Resource: captureBucketArn,
+            Condition: { StringLike: { "s3:prefix": pulumi.interpolate`${capturePath}*` } },
+        },
+        {
+            Sid: "ReadCaptureOfEndpoint",
+            Effect: "Allow",
+            Action: "s3:GetObject",
+            Resource: pulumi.interpolate`${captureBucketArn}/${capturePath}*`,
+        },
+        { Sid: "DecryptCapture", Effect: "Allow", Action: "kms:Decrypt", Resource: captureKeyArn, Condition: viaS3 },
+    ];
+}
+
+/**
  * The two run alarms of every form of the platform's monitor (this single Lambda and the Step Functions one,
  * components/distributed-monitor.ts), on the run metrics both publish (lib/monitoring/lambda/metrics): the monitor
  * published no run for 2 schedule periods, or it found no captured traffic for 2 periods.
@@ -338,22 +366,7 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
         //   insights       CloudWatchLambdaInsightsExecutionRolePolicy, scoped to /aws/lambda-insights of this account/region
         //   xray           PutTraceSegments / PutTelemetryRecords (X-Ray supports only Resource "*")
         const capturePath = pulumi.interpolate`${capturePrefix ? `${capturePrefix}/` : ""}${args.endpointName}/`;
-        grant(this, name, "capture-read", grantee, [
-            {
-                Sid: "ListCaptureOfEndpoint",
-                Effect: "Allow",
-                Action: "s3:ListBucket",
-                Resource: s3Arn(args.captureBucket.name),
-                Condition: { StringLike: { "s3:prefix": pulumi.interpolate`${capturePath}*` } },
-            },
-            {
-                Sid: "ReadCaptureOfEndpoint",
-                Effect: "Allow",
-                Action: "s3:GetObject",
-                Resource: pulumi.interpolate`${s3Arn(args.captureBucket.name)}/${capturePath}*`,
-            },
-            { Sid: "DecryptCapture", Effect: "Allow", Action: "kms:Decrypt", Resource: args.kmsKeys.capture, Condition: viaS3 },
-        ]);
+        grant(this, name, "capture-read", grantee, captureReadStatements(s3Arn(args.captureBucket.name), capturePath, args.kmsKeys.capture, viaS3));
         grant(this, name, "baseline-read", grantee, [
             {
                 Sid: "ListBaseline",
