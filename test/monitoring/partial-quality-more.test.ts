@@ -3,9 +3,10 @@
  * matrix and every count-derived metric bit for bit, MAE / MSE / RMSE to one unit in the last place (double-double
  * sums), R^2 within n*u*kappa (Chan's merge of the actual values' squared deviations) - under adversarial shard
  * orders (sorted, reversed, one shard empty, one shard holding a single row, interleaved), after a JSON round trip.
- * Cross-checked against Spark's documented MulticlassMetrics example and, when the python3 on PATH has it,
+ * Cross-checked against Spark's documented MulticlassMetrics example and, when python3 has it,
  * scikit-learn.
  */
+import * as fs from "fs";
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import {
@@ -185,7 +186,7 @@ describe("monitoring/partial model quality: regression and multiclass merge like
         );
     });
 
-    it("scikit-learn agrees (weighted precision / recall / F-beta, accuracy, confusion matrix; regression metrics), when the python3 on PATH has it", function () {
+    it("scikit-learn agrees (weighted precision / recall / F-beta, accuracy, confusion matrix; regression metrics), when python3 has it", function () {
         const script = `
 import json, sys
 from sklearn.metrics import precision_recall_fscore_support, fbeta_score, accuracy_score, confusion_matrix, mean_absolute_error, mean_squared_error, r2_score
@@ -198,7 +199,8 @@ out = {"precision": pr, "recall": rc, "f1": f1, "f0_5": fbeta_score(y, p, labels
        "mae": mean_absolute_error(c["ry"], c["rp"]), "mse": mean_squared_error(c["ry"], c["rp"]), "r2": r2_score(c["ry"], c["rp"])}
 json.dump(out, sys.stdout)
 `;
-        const res = spawnSync("python3", ["-c", script], {
+        // Debian's python3-sklearn is for /usr/bin/python3 (.ci/run installs it); the python3 on PATH may be another one
+        const res = spawnSync(fs.existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3", ["-c", script], {
             input: JSON.stringify({ y: mc.map((x) => x.y), p: mc.map((x) => x.p), labels: classes, ry: reg.map((x) => x.y), rp: reg.map((x) => x.p) }),
             encoding: "utf8",
         });
