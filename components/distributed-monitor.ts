@@ -39,7 +39,7 @@ import { DISTRIBUTED_ENTRY, DISTRIBUTED_ENV, DISTRIBUTED_REDUCE_HANDLER, DISTRIB
 import { grant, Grantee, PolicyStatement } from "./grants";
 import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { buildLambdaArchive } from "./lambda-bundle";
-import { captureReadStatements, MONITOR_ENDPOINT_TAG, monitorRunAlarms, ratePeriodSeconds } from "./serverless-monitor";
+import { captureReadStatements, MONITOR_ENDPOINT_TAG, monitorAlarmFactory, monitorRunAlarms, ratePeriodSeconds } from "./serverless-monitor";
 
 export const DISTRIBUTED_MONITOR_TYPE = COMPONENT_TYPES.DistributedMonitor;
 
@@ -653,12 +653,7 @@ export class DistributedMonitor extends pulumi.ComponentResource {
         );
 
         // ---- alarms --------------------------------------------------------------------------------------------------
-        const alarm = (suffix: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "alarmActions" | "okActions" | "tags">) =>
-            new aws.cloudwatch.MetricAlarm(
-                `${name}-${suffix}`,
-                { ...a, name: `${smName}-${suffix}`, alarmActions: [args.alarmTopicArn], okActions: [args.alarmTopicArn], tags },
-                child,
-            );
+        const alarm = monitorAlarmFactory(name, smName, args.alarmTopicArn, tags, child);
         const smDims = { StateMachineArn: this.stateMachine.arn };
         const monDims = { Endpoint: args.endpointName, MonitoringSchedule: args.scheduleName };
         this.alarms = [

@@ -239,16 +239,31 @@ export function captureReadStatements(
     ];
 }
 
+/** Alarm args without what every monitor alarm shares (name, actions, tags). */
+export type MonitorAlarmArgs = Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "alarmActions" | "okActions" | "tags">;
+
+/** A factory of the monitor's alarms: named `<alarmPrefix>-<suffix>`, notifying the alerts topic on alarm and on OK. */
+export function monitorAlarmFactory(
+    resourcePrefix: string,
+    alarmPrefix: string,
+    topicArn: pulumi.Input<string>,
+    tags: pulumi.Input<Record<string, pulumi.Input<string>>>,
+    opts: pulumi.CustomResourceOptions,
+): (suffix: string, a: MonitorAlarmArgs) => aws.cloudwatch.MetricAlarm {
+    return (suffix, a) =>
+        new aws.cloudwatch.MetricAlarm(
+            `${resourcePrefix}-${suffix}`,
+            { ...a, name: `${alarmPrefix}-${suffix}`, alarmActions: [topicArn], okActions: [topicArn], tags },
+            opts,
+        );
+}
+
 /**
  * The two run alarms of every form of the platform's monitor (this single Lambda and the Step Functions one,
  * components/distributed-monitor.ts), on the run metrics both publish (lib/monitoring/lambda/metrics): the monitor
  * published no run for 2 schedule periods, or it found no captured traffic for 2 periods.
  */
-export function monitorRunAlarms(
-    who: string,
-    dimensions: Record<string, pulumi.Input<string>>,
-    period: number,
-): [string, Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "alarmActions" | "okActions" | "tags">][] {
+export function monitorRunAlarms(who: string, dimensions: Record<string, pulumi.Input<string>>, period: number): [string, MonitorAlarmArgs][] {
     return [
         [
             "not-running",
@@ -560,12 +575,7 @@ export class ServerlessMonitor extends pulumi.ComponentResource {
         );
 
         // ---- alarms (the drift alarms live in ModelMonitorSchedule) ------------------------------------------------
-        const alarm = (suffix: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "alarmActions" | "okActions" | "tags">) =>
-            new aws.cloudwatch.MetricAlarm(
-                `${name}-${suffix}`,
-                { ...a, name: `${fnName}-${suffix}`, alarmActions: [args.alarmTopicArn], okActions: [args.alarmTopicArn], tags },
-                child,
-            );
+        const alarm = monitorAlarmFactory(name, fnName, args.alarmTopicArn, tags, child);
         const fnDims = { FunctionName: this.function.name };
         const monDims = { Endpoint: args.endpointName, MonitoringSchedule: args.scheduleName };
         const fastPeriod = Math.min(period, 3600);

@@ -52,7 +52,6 @@ export function jobName(out: StackOutputs, kind: string, now: Date = new Date(),
 }
 
 /** `s3://bucket/a/b` -> { bucket, key: "a/b" }: one parser for every layer (contracts/s3-layout.ts), re-exported here. */
-export { parseS3Uri };
 
 /** Joins an `s3://bucket/` prefix and a relative key without doubling or dropping slashes. */
 export function s3Join(prefix: string, ...parts: string[]): string {

@@ -22,19 +22,6 @@ import { WaitOptions } from "./waiter";
 export const SPLITS = ["train", "validation", "test"] as const;
 export type Split = (typeof SPLITS)[number];
 
-// The layout's URIs are defined once in contracts/s3-layout.ts (both targets); re-exported for the AWS steps.
-export {
-    batchInputUri,
-    batchOutputPrefix,
-    modelInputPrefix,
-    modelInputUri,
-    preparedUri,
-    rawBatchInputUri,
-    samplePayloadUri,
-    statisticsUri,
-    transformUri,
-} from "../../contracts/s3-layout";
-
 /** Downloads the prepared split CSVs (and the data-quality report) into `dir`, where lib/data's loadPreparedSplit reads them. */
 export async function downloadPrepared(s3: S3Client, out: StackOutputs, dir: string): Promise<void> {
     fs.mkdirSync(dir, { recursive: true });

@@ -9,9 +9,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { StackOutputs } from "../../contracts/stack-outputs";
-import { parseS3Uri, s3Tagging } from "./common";
+import { s3Tagging } from "./common";
 import { withThrottlingRetry } from "./retry";
-import { MONITORING_CONTENT_TYPES } from "../../contracts/s3-layout";
+import { MONITORING_CONTENT_TYPES, parseS3Uri } from "../../contracts/s3-layout";
 
 export interface PutOptions {
     /** KMS key for SSE-KMS: one of the stack's keys (data for datasets, artifacts for models and reports). */

@@ -33,11 +33,11 @@ import { choosePositiveLabel } from "../../lib/monitoring/bias/positive-label";
 import { analyzeAbTest, type AbRecord } from "../../lib/monitoring/ab";
 import { abRecordsOf, readCaptureVariants } from "../../lib/monitoring/ab/capture";
 import { collectMonitoringReports, writeMonitoringReport } from "../../lib/monitoring/report";
-import { parseS3Uri } from "../../lib/aws/common";
 import { downloadS3, uploadDir } from "../../lib/aws/s3";
 import { loopbackRequest } from "../../lib/serving/client";
 import { readState, ping, endpointDir } from "../../lib/serving/process";
 import { CliIo, CliSpec, FlagSpec, formatHelp, ParsedCli, withCli } from "../framework/cli";
+import { parseS3Uri } from "../../contracts/s3-layout";
 
 // ---- errors ----------------------------------------------------------------------------------
 

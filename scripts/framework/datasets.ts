@@ -27,9 +27,6 @@ export async function loadModelData(s3: LocalS3, out: StackOutputs): Promise<Mod
     return { train, validation, test, transformFile };
 }
 
-/** The default hyperparameters of the train step: one definition, in the engine (lib/training/params.ts). */
-export { DEFAULT_HYPERPARAMETERS } from "../../lib/training";
-
 /**
  * One request line of the endpoint (both targets, every step that calls it): the raw record's input columns in the
  * transform's order as CSV, missing values empty, no label.

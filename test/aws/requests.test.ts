@@ -7,10 +7,11 @@ import { buildTransformJob } from "../../lib/aws/transform";
 import { approvalFor, buildModelPackage, versionOfArn } from "../../lib/aws/registry";
 import { buildInferenceRecommendationsJob } from "../../lib/aws/recommender";
 import { FRAMEWORK_IMAGE_ACCOUNTS, frameworkImageUri } from "../../lib/aws/images";
-import { jobName, kmsKeyForUri, parseS3Uri, platformTags, s3Join } from "../../lib/aws/common";
+import { jobName, kmsKeyForUri, platformTags, s3Join } from "../../lib/aws/common";
 import { HyperParameterTuningJobConfig } from "../../lib/tuning/config";
 import { DEFAULT_TUNING_CONFIG } from "../../scripts/steps/tune/step";
 import { devOutputs } from "./helpers";
+import { parseS3Uri } from "../../contracts/s3-layout";
 
 const out = devOutputs();
 const TAGS = [

@@ -10,9 +10,9 @@ import { mockClient } from "aws-sdk-client-mock";
 import { recordRequests } from "../helpers/aws-request-recorder";
 import { captureS3Key, formatCaptureRecord, formatServiceJson, suggestBaseline, readCsvRows } from "../../lib/monitoring";
 import { shiftAdultCsvLines } from "../../lib/monitoring/shift";
-import { parseS3Uri } from "../../lib/aws/common";
 import { runCli } from "../../scripts/cli/monitor";
 import { ADULT_DATA } from "../../test-support/serving-fixture";
+import { parseS3Uri } from "../../contracts/s3-layout";
 
 const HEADER = fs.readFileSync(ADULT_DATA, "utf8").split("\n")[0];
 const COLUMNS = HEADER.split(",").slice(0, 14);

@@ -9,13 +9,14 @@
  */
 import * as fs from "fs";
 import { jobName } from "../../../lib/aws/common";
-import { batchOutputPrefix, rawBatchInputUri, readTransformOutput } from "../../../lib/aws/datasets";
+import { readTransformOutput } from "../../../lib/aws/datasets";
 import { buildModel, createModel } from "../../../lib/aws/hosting";
 import { awsClients, awsStep, listPackages, waitOptions } from "../../framework/aws-step";
 import { BATCH_DATA_PROCESSING, buildTransformJob, runTransformJob } from "../../../lib/aws/transform";
 import { StepError } from "../../framework/step";
 import type { StepDef } from "../index";
 import { BATCH_INFER } from "./step";
+import { batchOutputPrefix, rawBatchInputUri } from "../../../contracts/s3-layout";
 
 const step: StepDef<"batch-infer"> = {
     ...BATCH_INFER,

@@ -16,7 +16,7 @@
  */
 import { InvokeEndpointCommand } from "@aws-sdk/client-sagemaker-runtime";
 import { jobName } from "../../../lib/aws/common";
-import { rawBatchInputUri } from "../../../lib/aws/datasets";
+
 import { buildEndpointConfig, buildModel, createEndpointConfig, createModel, deployEndpoint, shiftWeights, VariantSpec } from "../../../lib/aws/hosting";
 import { withThrottlingRetry } from "../../../lib/aws/retry";
 import { getObjectText } from "../../../lib/aws/s3";
@@ -24,6 +24,7 @@ import { awsClients, awsStep, listPackages, waitOptions } from "../../framework/
 import { StepContext, StepError } from "../../framework/step";
 import type { StepDef } from "../index";
 import { DEPLOY, DeployResults, parseVariantWeights, VariantWeight } from "./step";
+import { rawBatchInputUri } from "../../../contracts/s3-layout";
 
 function configuredVariants(ctx: StepContext): { variants: (VariantWeight & { instanceType: string; instanceCount: number })[]; source: string } {
     const cfg = ctx.config.endpoint.variants;

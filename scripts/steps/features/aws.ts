@@ -10,16 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
-import {
-    batchInputUri,
-    downloadPrepared,
-    modelInputCsv,
-    modelInputUri,
-    rawBatchInputUri,
-    rawInputCsv,
-    samplePayloadUri,
-    transformUri,
-} from "../../../lib/aws/datasets";
+import { downloadPrepared, modelInputCsv, rawInputCsv } from "../../../lib/aws/datasets";
 import { buildPreprocessArchive, preprocessArchiveUri } from "../../../lib/aws/preprocess";
 import { ingestRecords } from "../../../lib/aws/featurestore";
 import { putObject } from "../../../lib/aws/s3";
@@ -31,6 +22,7 @@ import type { StepDef } from "../index";
 import { FEATURES } from "./step";
 import { writeEdaReport } from "../../../lib/reports";
 import { writeTar } from "../../../lib/training";
+import { batchInputUri, modelInputUri, rawBatchInputUri, samplePayloadUri, transformUri } from "../../../contracts/s3-layout";
 
 const step: StepDef<"features"> = {
     ...FEATURES,

@@ -13,10 +13,10 @@ import * as path from "path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
-import { baselinePrefix, groundTruthPrefix, hourPartition, MONITORING_CONTENT_TYPES } from "../../../contracts/s3-layout";
+import { baselinePrefix, groundTruthPrefix, hourPartition, MONITORING_CONTENT_TYPES, preparedUri, transformUri } from "../../../contracts/s3-layout";
 import { StackOutputs } from "../../../contracts/stack-outputs";
 import { kmsKeyForUri, s3Join } from "../../../lib/aws/common";
-import { preparedUri, transformUri } from "../../../lib/aws/datasets";
+
 import { describeEndpoint } from "../../../lib/aws/hosting";
 import { Clock, withThrottlingRetry } from "../../../lib/aws/retry";
 import { getObjectBuffer, getObjectText, listObjects, putObject } from "../../../lib/aws/s3";

@@ -10,13 +10,14 @@ import * as fs from "fs";
 import * as path from "path";
 import { ADULT_SCHEMA } from "../../../lib/data/schema";
 import { jobName, s3Join } from "../../../lib/aws/common";
-import { preparedUri } from "../../../lib/aws/datasets";
+
 import { buildPrepareProcessingJob, PREPARE_SCRIPT, runProcessingJob } from "../../../lib/aws/processing";
 import { getObjectText, putObject } from "../../../lib/aws/s3";
 import { awsClients, awsStep, waitOptions } from "../../framework/aws-step";
 import { StepError } from "../../framework/step";
 import type { StepDef } from "../index";
 import { PREPARE } from "./step";
+import { preparedUri } from "../../../contracts/s3-layout";
 
 const SOURCES = ["adult.data", "adult.test"];
 const SCRIPT = path.join(__dirname, "..", "..", "..", "lib", "aws", "scripts", PREPARE_SCRIPT);

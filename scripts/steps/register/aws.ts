@@ -8,7 +8,7 @@
  * PendingManualApproval).
  */
 import * as crypto from "crypto";
-import { samplePayloadUri, transformUri } from "../../../lib/aws/datasets";
+
 import { buildPreprocessArchive, preprocessArchiveUri } from "../../../lib/aws/preprocess";
 import { approvalFor, buildModelPackage, registerModelPackage, versionOfArn } from "../../../lib/aws/registry";
 import { getObjectBuffer, putObject } from "../../../lib/aws/s3";
@@ -16,6 +16,7 @@ import { awsClients, awsStep, waitOptions } from "../../framework/aws-step";
 import { StepError } from "../../framework/step";
 import type { StepDef } from "../index";
 import { bestCandidate, candidates, codeVersion, REGISTER } from "./step";
+import { samplePayloadUri, transformUri } from "../../../contracts/s3-layout";
 
 const step: StepDef<"register"> = {
     ...REGISTER,

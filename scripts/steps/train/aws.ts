@@ -9,13 +9,14 @@
  * maxRuntimeSeconds x 2 when spot, + 15 min), --transform-instance-type T.
  */
 import * as fs from "fs";
-import { statisticsUri, modelInputPrefix, scoreTestSet } from "../../../lib/aws/datasets";
+import { scoreTestSet } from "../../../lib/aws/datasets";
 import { jobName } from "../../../lib/aws/common";
 import { awsClients, awsStep, waitOptions } from "../../framework/aws-step";
 import { buildTrainingJob, finalMetric, modelArtifactOf, runTrainingJob } from "../../../lib/aws/training";
 import { StepContext } from "../../framework/step";
 import type { StepDef } from "../index";
 import { hyperParametersFromOptions, spotOption, TRAIN } from "./step";
+import { modelInputPrefix, statisticsUri } from "../../../contracts/s3-layout";
 
 export function defaultTimeoutMinutes(ctx: Pick<StepContext, "outputs">, useSpot: boolean): number {
     const out = ctx.outputs();

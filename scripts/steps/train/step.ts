@@ -3,7 +3,7 @@
  * results they return, and the options both read: --hp.<name> on top of the default hyperparameters, and --spot
  * (AWS; also read by the AWS tune step, which trains with the same settings).
  */
-import { DEFAULT_HYPERPARAMETERS } from "../../framework/datasets";
+import { DEFAULT_HYPERPARAMETERS } from "../../../lib/training";
 import { StepContext, StepError } from "../../framework/step";
 
 export const TRAIN = { name: "train", dependsOn: ["features"] } as const;

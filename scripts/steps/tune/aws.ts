@@ -8,7 +8,7 @@
  */
 import * as fs from "fs";
 import { jobName } from "../../../lib/aws/common";
-import { modelInputPrefix, scoreTestSet } from "../../../lib/aws/datasets";
+import { scoreTestSet } from "../../../lib/aws/datasets";
 import { awsClients, awsStep, waitOptions } from "../../framework/aws-step";
 import { describeTrainingJob, modelArtifactOf } from "../../../lib/aws/training";
 import { buildTuningJob, runTuningJob } from "../../../lib/aws/tuning";
@@ -17,6 +17,7 @@ import { TuningConfigError } from "../../../lib/tuning/config";
 import type { StepDef } from "../index";
 import { spotOption } from "../train/step";
 import { STATIC_HYPERPARAMETERS, TUNE, tuningConfigFiles, tuningConfigFromOptions } from "./step";
+import { modelInputPrefix } from "../../../contracts/s3-layout";
 
 const step: StepDef<"tune"> = {
     ...TUNE,
