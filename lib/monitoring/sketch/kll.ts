@@ -15,8 +15,10 @@
  * Serialised as the `sketch` object of statistics.json: `{parameters: {c, k}, data: number[][]}`,
  * one array per compactor level, items in buffer order.
  *
- * Implementation: one growable Float64Array per level, no per-item allocation.
+ * Implementation: one growable Float64Array per level, no per-item allocation; compactions sort with a radix sort in
+ * WebAssembly that orders exactly as the native sort (sort.ts).
  */
+import { sortedValues, sortFloat64 } from "./sort";
 
 export const SERVICE_KLL_C = 0.64;
 export const SERVICE_KLL_K = 2048;
@@ -184,7 +186,8 @@ export class KllSketch {
         const len = items - (items % 2);
         if (this.compressCount[h] % 2 === 1) this.offsets[h] = 1 - this.offsets[h];
         const off = this.offsets[h];
-        if (h === 0 || !this.mergeRuns(buf, len)) buf.subarray(0, len).sort();
+        // level 0 arrives unsorted; levels above are sorted runs that merge faster than they sort
+        const sorted = h > 0 && this.mergeRuns(buf, len) ? { values: buf, offset: 0 } : sortedValues(buf, len);
         // every second item moves up: grow the level above once, then copy without per-item checks
         const up = (len - off + 1) >> 1;
         let dst = this.levels[h + 1];
@@ -194,7 +197,9 @@ export class KllSketch {
             nb.set(dst.subarray(0, n));
             this.levels[h + 1] = dst = nb;
         }
-        for (let i = off; i < len; i += 2) dst[n++] = buf[i];
+        const src = sorted.values;
+        const end = sorted.offset + len;
+        for (let i = sorted.offset + off; i < end; i += 2) dst[n++] = src[i];
         this.sizes[h + 1] = n;
         if (items % 2 === 1) {
             buf[0] = buf[items - 1];
@@ -385,7 +390,7 @@ export class KllSketch {
         const weights: number[] = [];
         for (let h = 0; h < L; h++) {
             if (this.sizes[h] === 0) continue;
-            runs.push(this.levels[h].slice(0, this.sizes[h]).sort());
+            runs.push(sortFloat64(this.levels[h].slice(0, this.sizes[h])));
             weights.push(2 ** h);
         }
         const pos = new Int32Array(runs.length);
