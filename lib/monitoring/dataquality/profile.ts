@@ -148,12 +148,12 @@ export function isCanonicalNumberText(text: string, x: number): boolean {
 
 /**
  * Open-addressing double → count table (no allocation per value; Map<number> hashes heap numbers and
- * was the profiler's hottest spot). Grows at 50 % load; keys are never NaN.
+ * was the profiler's hottest spot). Grows at 50 % load; keys are never NaN (NaN marks an empty slot).
+ * Key and count share one Float64Array ([key, count] pairs), so a probe touches one cache line: once the table
+ * holds the tracked-value cap of several columns it no longer fits the cache, and a lookup costs a memory access.
  */
 export class NumCountTable {
-    private keys: Float64Array;
-    private vals: Float64Array;
-    private used: Uint8Array;
+    private slots: Float64Array;
     private mask: number;
     size = 0;
     private readonly f = new Float64Array(1);
@@ -162,88 +162,90 @@ export class NumCountTable {
     constructor(capacity = 64) {
         let n = 16;
         while (n < capacity * 2) n *= 2;
-        this.keys = new Float64Array(n);
-        this.vals = new Float64Array(n);
-        this.used = new Uint8Array(n);
+        this.slots = new Float64Array(2 * n).fill(NaN);
         this.mask = n - 1;
     }
 
     /**
-     * Membership filter: one bit per 2^16 hash values, set for every key. Once the table is full (the tracked-value
-     * cap) most lookups of a continuous column miss; the 8 KiB filter answers most of them without touching the
-     * (cache-missing) key arrays. Exact: a clear bit means absent.
+     * Membership filter: one bit per 2^16 hash values (8 KiB; 32 KiB measured no faster), set for every key. Once the table is full (the
+     * tracked-value cap) most lookups of a continuous column miss; the filter answers most of them without
+     * touching the (cache-missing) slots. Exact: a clear bit means absent.
      */
     private readonly filter = new Int32Array(2048);
     private h = 0;
 
-    private slot(x: number): number {
+    private hash(x: number): number {
         this.f[0] = x;
         let h = Math.imul(this.u[0] ^ Math.imul(this.u[1], 0x9e3779b1), 0x85ebca6b);
         h ^= h >>> 15;
         h = Math.imul(h, 0xc2b2ae35);
         h ^= h >>> 13;
-        this.h = h;
-        let i = h & this.mask;
-        while (this.used[i] === 1 && this.keys[i] !== x) i = (i + 1) & this.mask;
-        return i;
+        return (this.h = h);
+    }
+
+    /** Slot index (even) of x, or of the empty slot where x would go. */
+    private slot(x: number, h: number): number {
+        const t = this.slots;
+        const m = this.mask;
+        let i = h & m;
+        for (;;) {
+            const k = t[2 * i];
+            if (k === x || k !== k) return 2 * i;
+            i = (i + 1) & m;
+        }
     }
 
     /** False when x is certainly absent (sets this.h for a following slot()). */
     private mayHave(x: number): boolean {
-        this.f[0] = x;
-        let h = Math.imul(this.u[0] ^ Math.imul(this.u[1], 0x9e3779b1), 0x85ebca6b);
-        h ^= h >>> 15;
-        h = Math.imul(h, 0xc2b2ae35);
-        h ^= h >>> 13;
-        const b = h >>> 16;
+        const b = this.hash(x) >>> 16;
         return (this.filter[b >>> 5] & (1 << (b & 31))) !== 0;
     }
 
     get(x: number): number | undefined {
         if (!this.mayHave(x)) return undefined;
-        const i = this.slot(x);
-        return this.used[i] === 1 ? this.vals[i] : undefined;
+        const i = this.slot(x, this.h);
+        return this.slots[i] === x ? this.slots[i + 1] : undefined;
     }
 
     /** Add c to x's count when x is present; returns false (and does nothing) when it is absent. */
     addIfPresent(x: number, c: number): boolean {
         if (!this.mayHave(x)) return false;
-        const i = this.slot(x);
-        if (this.used[i] !== 1) return false;
-        this.vals[i] += c;
+        const i = this.slot(x, this.h);
+        if (this.slots[i] !== x) return false;
+        this.slots[i + 1] += c;
         return true;
     }
 
     set(x: number, c: number): void {
-        const i = this.slot(x);
-        if (this.used[i] !== 1) {
-            this.used[i] = 1;
-            this.keys[i] = x;
+        const h = this.hash(x);
+        const i = this.slot(x, h);
+        if (this.slots[i] !== x) {
+            this.slots[i] = x;
             this.size++;
-            const b = this.h >>> 16;
+            const b = h >>> 16;
             this.filter[b >>> 5] |= 1 << (b & 31);
         }
-        this.vals[i] = c;
+        this.slots[i + 1] = c;
         if (this.size * 2 > this.mask) this.grow();
     }
 
     private grow(): void {
-        const { keys, vals, used } = this;
+        const old = this.slots;
         const n = (this.mask + 1) * 2;
-        this.keys = new Float64Array(n);
-        this.vals = new Float64Array(n);
-        this.used = new Uint8Array(n);
+        this.slots = new Float64Array(2 * n).fill(NaN);
         this.mask = n - 1;
         this.size = 0;
-        for (let i = 0; i < used.length; i++) if (used[i] === 1) this.set(keys[i], vals[i]);
+        for (let i = 0; i < old.length; i += 2) if (old[i] === old[i]) this.set(old[i], old[i + 1]);
     }
 
     *entries(): IterableIterator<[number, number]> {
-        for (let i = 0; i < this.used.length; i++) if (this.used[i] === 1) yield [this.keys[i], this.vals[i]];
+        const t = this.slots;
+        for (let i = 0; i < t.length; i += 2) if (t[i] === t[i]) yield [t[i], t[i + 1]];
     }
 
     *keysIter(): IterableIterator<number> {
-        for (let i = 0; i < this.used.length; i++) if (this.used[i] === 1) yield this.keys[i];
+        const t = this.slots;
+        for (let i = 0; i < t.length; i += 2) if (t[i] === t[i]) yield t[i];
     }
 }
 
