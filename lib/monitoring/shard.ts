@@ -5,6 +5,7 @@
  * single pass exactly; KLL sketches and HyperLogLog stay within their documented error
  * (test/monitoring/partial.test.ts, test/monitoring/shard.test.ts).
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -53,6 +54,15 @@ export interface ShardResult {
 
 /** Profile one shard (a list of capture files) into a partial profile. Runs in a worker or in-process. */
 export async function profileCaptureShard(files: string[], o: ProfileShardOptions = {}): Promise<ShardResult> {
+    const r = await profileShard(files, o);
+    return { partial: r.profiler.toPartial(), stats: r.stats.toJSON() as unknown as CaptureStatsJson, outsideWindow: r.outsideWindow, wallMs: r.wallMs };
+}
+
+/** Profile one shard into a profiler (the in-process shard keeps it: no partial round trip). */
+async function profileShard(
+    files: string[],
+    o: ProfileShardOptions,
+): Promise<{ profiler: DatasetProfiler; stats: CaptureReadStats; outsideWindow: number; wallMs: number }> {
     const t0 = performance.now();
     const stats = new CaptureReadStats();
     const profiler = new DatasetProfiler(o.profiler);
@@ -81,7 +91,7 @@ export async function profileCaptureShard(files: string[], o: ProfileShardOption
             profiler.addRow(r.values, r.names);
         }
     }
-    return { partial: profiler.toPartial(), stats: stats.toJSON() as unknown as CaptureStatsJson, outsideWindow: outside, wallMs: performance.now() - t0 };
+    return { profiler, stats, outsideWindow: outside, wallMs: performance.now() - t0 };
 }
 
 /** Add a shard's read statistics into `into` (examples keep the first 20 in shard order). */
@@ -144,10 +154,12 @@ let transpiledWorker: string | undefined;
 type TsModule = typeof import("typescript");
 
 /**
- * Running from TypeScript sources (ts-node): transpile the worker's module graph (relative imports of
- * shard-worker.ts) once per process with the compiler ts-node already loaded (its registered instance), into a
- * temp folder, so each worker starts as plain JavaScript instead of loading the TypeScript compiler again
- * (~1 s CPU each). No `require('typescript')` here: this module is part of the Lambda archive, which carries no
+ * Running from TypeScript sources (ts-node): the worker's module graph (relative imports of shard-worker.ts) is
+ * transpiled with the compiler ts-node already loaded (its registered instance) into a folder of the temp directory
+ * named by a hash of the sources and the compiler version, so each worker starts as plain JavaScript instead of
+ * loading the TypeScript compiler again (~1 s CPU each), and later processes reuse the folder (transpiling costs
+ * ~0.6 s CPU). The folder is written under a temporary name and renamed into place, so a concurrent process never
+ * sees half of it. No `require('typescript')` here: this module is part of the Lambda archive, which carries no
  * npm packages. Without a ts-node instance the worker registers ts-node itself.
  */
 function workerScript(): { file: string; eval: boolean } {
@@ -158,19 +170,12 @@ function workerScript(): { file: string; eval: boolean } {
     const ts = (process as unknown as Record<symbol, { ts?: TsModule } | undefined>)[Symbol.for("ts-node.register.instance")]?.ts;
     if (!ts) return { file: `require('ts-node').register({ transpileOnly: true }); require(${JSON.stringify(entry)});`, eval: true };
     const root = path.resolve(__dirname, "..", "..");
-    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "mlplatform-shard-worker-"));
-    const seen = new Set<string>();
+    // the graph and its hash: reading and scanning imports is cheap, transpiling is not
+    const sources = new Map<string, string>();
     const visit = (file: string): void => {
-        if (seen.has(file)) return;
-        seen.add(file);
+        if (sources.has(file)) return;
         const src = fs.readFileSync(file, "utf8");
-        const js = ts.transpileModule(src, {
-            compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-            fileName: file,
-        }).outputText;
-        const out = path.join(outDir, path.relative(root, file)).replace(/\.ts$/, ".js");
-        fs.mkdirSync(path.dirname(out), { recursive: true });
-        fs.writeFileSync(out, js);
+        sources.set(file, src);
         for (const imp of ts.preProcessFile(src, true, false).importedFiles) {
             if (!imp.fileName.startsWith(".")) continue;
             const base = path.resolve(path.dirname(file), imp.fileName);
@@ -179,10 +184,31 @@ function workerScript(): { file: string; eval: boolean } {
         }
     };
     visit(entry);
-    // package imports (none today) resolve from the project's node_modules
-    fs.symlinkSync(path.join(root, "node_modules"), path.join(outDir, "node_modules"), "dir");
-    process.once("exit", () => fs.rmSync(outDir, { recursive: true, force: true }));
-    transpiledWorker = path.join(outDir, path.relative(root, entry)).replace(/\.ts$/, ".js");
+    const hash = createHash("sha256").update(`typescript ${ts.version}\n${root}\n`);
+    for (const [file, src] of [...sources].sort((x, y) => (x[0] < y[0] ? -1 : 1))) hash.update(`${file}\n${src.length}\n${src}`);
+    const dir = path.join(os.tmpdir(), `mlplatform-shard-worker-${hash.digest("hex").slice(0, 16)}`);
+    const script = path.join(dir, path.relative(root, entry)).replace(/\.ts$/, ".js");
+    if (!fs.existsSync(script)) {
+        const tmp = fs.mkdtempSync(`${dir}.tmp-`);
+        for (const [file, src] of sources) {
+            const js = ts.transpileModule(src, {
+                compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+                fileName: file,
+            }).outputText;
+            const out = path.join(tmp, path.relative(root, file)).replace(/\.ts$/, ".js");
+            fs.mkdirSync(path.dirname(out), { recursive: true });
+            fs.writeFileSync(out, js);
+        }
+        // package imports (none today) resolve from the project's node_modules
+        fs.symlinkSync(path.join(root, "node_modules"), path.join(tmp, "node_modules"), "dir");
+        try {
+            fs.renameSync(tmp, dir);
+        } catch {
+            // another process put the same sources in place first
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    }
+    transpiledWorker = script;
     return { file: transpiledWorker, eval: false };
 }
 
@@ -262,14 +288,21 @@ export async function profileCaptureSharded(source: string | string[], o: Sharde
         scanner: o.scanner,
         expectedColumns: o.expectedColumns ?? (plan.length > 1 ? await firstWidth(plan.map((p) => p.files).flat(), o.mode) : undefined),
     };
-    const results = plan.length <= 1 ? [await profileCaptureShard(plan[0]?.files ?? [], opts)] : await Promise.all(plan.map((p) => startWorker(p.files, opts)));
-    const profiler = DatasetProfiler.fromPartial(results[0].partial, "shard 1");
-    for (let i = 1; i < results.length; i++) profiler.merge(DatasetProfiler.fromPartial(results[i].partial, `shard ${i + 1}`));
-    for (const r of results) mergeCaptureStats(stats, r.stats);
+    // the first shard runs on this thread while worker threads run the others (the main thread would otherwise wait
+    // idle), and it stays a profiler: the workers' partials merge into it in shard order
+    const [first, ...rest] = await Promise.all([profileShard(plan[0]?.files ?? [], opts), ...plan.slice(1).map((p) => startWorker(p.files, opts))]);
+    const profiler = first.profiler;
+    rest.forEach((r, i) => profiler.merge(DatasetProfiler.fromPartial(r.partial, `shard ${i + 2}`)));
+    mergeCaptureStats(stats, first.stats.toJSON() as unknown as CaptureStatsJson);
+    for (const r of rest) mergeCaptureStats(stats, r.stats);
+    const results = [
+        { rows: first.profiler.rows, outsideWindow: first.outsideWindow, wallMs: first.wallMs },
+        ...rest.map((r) => ({ rows: r.partial.rows, outsideWindow: r.outsideWindow, wallMs: r.wallMs })),
+    ];
     return {
         profiler,
         stats,
         outsideWindow: results.reduce((s, r) => s + r.outsideWindow, 0),
-        shards: results.map((r, i) => ({ files: plan[i]?.files.length ?? 0, bytes: plan[i]?.bytes ?? 0, rows: r.partial.rows, wallMs: Math.round(r.wallMs) })),
+        shards: results.map((r, i) => ({ files: plan[i]?.files.length ?? 0, bytes: plan[i]?.bytes ?? 0, rows: r.rows, wallMs: Math.round(r.wallMs) })),
     };
 }

@@ -148,9 +148,10 @@ export function isCanonicalNumberText(text: string, x: number): boolean {
 
 /**
  * Open-addressing double → count table (no allocation per value; Map<number> hashes heap numbers and
- * was the profiler's hottest spot). Grows at 50 % load; keys are never NaN (NaN marks an empty slot).
- * Key and count share one Float64Array ([key, count] pairs), so a probe touches one cache line: once the table
- * holds the tracked-value cap of several columns it no longer fits the cache, and a lookup costs a memory access.
+ * was the profiler's hottest spot). Keys are never NaN (NaN marks an empty slot). Key and count share one
+ * Float64Array ([key, count] pairs) and the table grows at 75 % load, so a linear probe touches a cache line or two:
+ * once the tables of several columns hold the tracked-value cap they no longer fit the cache, and each line touched
+ * costs a memory access.
  */
 export class NumCountTable {
     private slots: Float64Array;
@@ -226,7 +227,7 @@ export class NumCountTable {
             this.filter[b >>> 5] |= 1 << (b & 31);
         }
         this.slots[i + 1] = c;
-        if (this.size * 2 > this.mask) this.grow();
+        if (this.size * 4 > this.mask * 3) this.grow();
     }
 
     private grow(): void {
