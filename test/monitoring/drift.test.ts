@@ -12,6 +12,7 @@ import {
     categoricalDrift,
     psi,
     wasserstein1,
+    wassersteinCdf,
     chi2Sf,
     kolmogorovSf,
 } from "../../lib/monitoring/drift";
@@ -114,6 +115,34 @@ describe("monitoring/drift vs scipy (spawns /usr/bin/python3)", function () {
             close(k.pvalue, py[i].ks_p as number, `case ${i} p`);
         });
     });
+    it("Wasserstein-1 of two step CDFs (linear merge) equals the exact sample distance when the sketches hold every value (ties, -0 and +0, one side constant)", () => {
+        const r = rng(77);
+        const draws: [string, () => number][] = [
+            ["continuous", () => normal(r, 0, 1)],
+            ["few integers with ties", () => Math.floor(r() * 5)],
+            ["zeros of both signs", () => (r() < 0.5 ? -0 : 0) + (r() < 0.2 ? 1 : 0)],
+        ];
+        for (const [name, draw] of draws) {
+            for (const [n, m] of [
+                [1, 1],
+                [1, 700],
+                [900, 3],
+                [1500, 1800],
+            ]) {
+                const a = Float64Array.from({ length: n }, draw);
+                const b = Float64Array.from({ length: m }, () => draw() + 0.25);
+                const sa = new KllSketch();
+                const sb = new KllSketch();
+                sa.updateAll(a);
+                sb.updateAll(b);
+                assert.equal(sa.numLevels + sb.numLevels, 2, "level 0 only: the sketch CDF is the exact empirical CDF");
+                const exact = wasserstein1(a, b);
+                const got = wassersteinCdf(sa.cdf(), sb.cdf());
+                assert.ok(Math.abs(got - exact) <= 1e-12 * Math.max(1, exact), `${name} n=${n} m=${m}: ${got} vs ${exact}`);
+            }
+        }
+    });
+
     it("Wasserstein-1 matches scipy.stats.wasserstein_distance", () => {
         cases.forEach((c, i) => close(wasserstein1(c.a, c.b), py[i].wasserstein as number, `case ${i}`));
     });

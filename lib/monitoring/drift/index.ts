@@ -358,13 +358,25 @@ export function lInfinityCdf(a: WeightedCdf, b: WeightedCdf): number {
     return d;
 }
 
-/** 1-Wasserstein distance between two step CDFs. */
+/**
+ * 1-Wasserstein distance between two step CDFs: the sum over consecutive distinct points v < v' of their union of
+ * |F_a(v) - F_b(v)| * (v' - v), walked as a merge of the two sorted value lists (linear, no sort).
+ */
 export function wassersteinCdf(a: WeightedCdf, b: WeightedCdf): number {
-    const pts = Float64Array.from([...a.values, ...b.values]).sort();
     let w = 0;
-    for (let k = 0; k + 1 < pts.length; k++) {
-        if (pts[k + 1] === pts[k]) continue;
-        w += Math.abs(cdfAt(a, pts[k]) - cdfAt(b, pts[k])) * (pts[k + 1] - pts[k]);
+    let i = 0;
+    let j = 0;
+    const na = a.values.length;
+    const nb = b.values.length;
+    let prev = NaN;
+    let gap = 0;
+    while (i < na || j < nb) {
+        const v = i < na && (j >= nb || a.values[i] <= b.values[j]) ? a.values[i] : b.values[j];
+        if (prev === prev) w += gap * (v - prev);
+        while (i < na && a.values[i] <= v) i++;
+        while (j < nb && b.values[j] <= v) j++;
+        gap = Math.abs((i === 0 ? 0 : a.cum[i - 1] / a.total) - (j === 0 ? 0 : b.cum[j - 1] / b.total));
+        prev = v;
     }
     return w;
 }
