@@ -273,69 +273,51 @@ class LineScanner {
     }
 }
 
-/** Byte version of isCanonicalNumberText for an already-classified numeric cell [s, e) with value x. */
-function canonicalBytes(b: Uint8Array, s: number, e: number, x: number): boolean {
-    if (x === 0) return e - s === 1 && b[s] === 0x30;
-    const ax = x < 0 ? -x : x;
-    if (!(ax >= 1e-6 && ax < 1e21)) return false;
-    let i = s;
-    let c = b[i];
-    if (c === 0x2d) c = b[++i];
-    if (c === 0x30) {
-        if (i + 1 >= e || b[i + 1] !== 0x2e) return false;
-    } else if (c < 0x31 || c > 0x39) return false;
-    let digits = 0;
-    let leading = true;
-    let dot = false;
-    for (; i < e; i++) {
-        c = b[i];
-        if (c === 0x2e) {
-            if (dot) return false;
-            dot = true;
-        } else if (c >= 0x30 && c <= 0x39) {
-            if (leading && c === 0x30) continue;
-            leading = false;
-            digits++;
-        } else return false;
-    }
-    if (digits > 15) return false;
-    if (dot) {
-        const last = b[e - 1];
-        if (last === 0x30 || last === 0x2e) return false;
-    }
-    return true;
-}
-
 function latin1(b: Uint8Array, s: number, e: number): string {
     return Buffer.prototype.toString.call(b, "latin1", s, e);
 }
 
+/** A cell that is not a number: its text runs from `ts` to the next comma (trailing blanks trimmed). */
+function textCell(col: ColumnProfile, b: Uint8Array, ts: number, from: number, de: number): number {
+    let k = from;
+    while (k < de && b[k] !== 0x2c) k++;
+    let e = k;
+    while (e > ts && b[e - 1] === 0x20) e--;
+    col.addCell(latin1(b, ts, e));
+    return k;
+}
+
 /**
- * One CSV cell [s, e) (printable ASCII, no quotes) into column `col`, with the same result as
- * `col.addCell(text)`: blanks trimmed, classified Integral / Fractional / Boolean / String / missing.
+ * One CSV cell of a payload (printable ASCII, no quotes), from `s` to the next comma or `de`, into column `col`,
+ * with the same result as `col.addCell(text)`: blanks trimmed, classified Integral / Fractional / Boolean / String /
+ * missing. Numbers are parsed, and checked for the canonical form (isCanonicalNumberText), in the same single pass
+ * that finds the cell's end. Returns the index of the comma ending the cell, or `de`.
  */
-export function addCellBytes(col: ColumnProfile, b: Uint8Array, s: number, e: number): void {
-    while (s < e && b[s] === 0x20) s++;
-    while (e > s && b[e - 1] === 0x20) e--;
-    if (s === e) {
-        col.addCell("");
-        return;
-    }
+export function scanCell(col: ColumnProfile, b: Uint8Array, s: number, de: number): number {
     let i = s;
+    while (i < de && b[i] === 0x20) i++;
+    const ts = i;
+    if (i === de || b[i] === 0x2c) {
+        col.addCell("");
+        return i;
+    }
     let c = b[i];
     let neg = false;
+    let plus = false;
     if (c === 0x2b || c === 0x2d) {
         neg = c === 0x2d;
-        if (++i === e) return col.addCell(latin1(b, s, e));
+        plus = !neg;
+        if (++i === de) return textCell(col, b, ts, i, de);
         c = b[i];
     }
-    if (!((c >= 0x30 && c <= 0x39) || c === 0x2e)) return col.addCell(latin1(b, s, e));
+    if (!((c >= 0x30 && c <= 0x39) || c === 0x2e)) return textCell(col, b, ts, i, de);
+    const first = c;
     let m = 0;
     let sig = 0;
     let intDigits = 0;
     let fracDigits = 0;
     let scale = 0;
-    while (i < e && (c = b[i]) >= 0x30 && c <= 0x39) {
+    while (i < de && (c = b[i]) >= 0x30 && c <= 0x39) {
         if (sig > 0 || c !== 0x30) {
             if (sig < 16) m = m * 10 + (c - 0x30);
             else scale++;
@@ -345,10 +327,12 @@ export function addCellBytes(col: ColumnProfile, b: Uint8Array, s: number, e: nu
         i++;
     }
     let integral = true;
-    if (i < e && c === 0x2e) {
+    let dot = false;
+    if (i < de && c === 0x2e) {
         integral = false;
+        dot = true;
         i++;
-        while (i < e && (c = b[i]) >= 0x30 && c <= 0x39) {
+        while (i < de && (c = b[i]) >= 0x30 && c <= 0x39) {
             if (sig > 0 || c !== 0x30) {
                 if (sig < 16) {
                     m = m * 10 + (c - 0x30);
@@ -359,34 +343,60 @@ export function addCellBytes(col: ColumnProfile, b: Uint8Array, s: number, e: nu
             fracDigits++;
             i++;
         }
-        if (intDigits === 0 && fracDigits === 0) return col.addCell(latin1(b, s, e));
+        if (intDigits === 0 && fracDigits === 0) return textCell(col, b, ts, i, de);
     }
     let exp = 0;
-    if (i < e) {
-        if (intDigits + fracDigits === 0 || (c !== 0x65 && c !== 0x45)) return col.addCell(latin1(b, s, e));
+    let hasExp = false;
+    if (i < de && (c === 0x65 || c === 0x45)) {
+        if (intDigits + fracDigits === 0) return textCell(col, b, ts, i, de);
         integral = false;
+        hasExp = true;
         i++;
         let eneg = false;
-        if (i < e && ((c = b[i]) === 0x2b || c === 0x2d)) {
+        if (i < de && ((c = b[i]) === 0x2b || c === 0x2d)) {
             eneg = c === 0x2d;
             i++;
         }
         const es = i;
-        while (i < e && (c = b[i]) >= 0x30 && c <= 0x39) {
+        while (i < de && (c = b[i]) >= 0x30 && c <= 0x39) {
             if (exp < 100000) exp = exp * 10 + (c - 0x30);
             i++;
         }
-        if (i === es || i !== e) return col.addCell(latin1(b, s, e));
+        if (i === es) return textCell(col, b, ts, i, de);
         if (eneg) exp = -exp;
     }
+    // the number ends here: only blanks may follow before the comma
+    const te = i;
+    while (i < de && b[i] === 0x20) i++;
+    if (i < de && b[i] !== 0x2c) return textCell(col, b, ts, i, de);
     let x: number;
     const p = scale + exp;
     if (sig <= 15 && p >= -22 && p <= 22) {
         x = p >= 0 ? m * POW10[p] : m / POW10[-p];
         if (neg) x = -x;
-    } else x = Number(latin1(b, s, e));
-    const canonical = canonicalBytes(b, s, e, x);
-    col.addParsedNumber(x, integral, canonical, canonical ? undefined : latin1(b, s, e));
+    } else x = Number(latin1(b, ts, te));
+    // isCanonicalNumberText on what was just parsed: no '+', no exponent, no superfluous zeros, <= 15 digits, 1e-6 <= |x| < 1e21 or "0"
+    let canonical: boolean;
+    if (x === 0) canonical = te - ts === 1 && first === 0x30;
+    else {
+        const ax = x < 0 ? -x : x;
+        canonical =
+            !plus &&
+            !hasExp &&
+            ax >= 1e-6 &&
+            ax < 1e21 &&
+            intDigits > 0 &&
+            (first !== 0x30 || (intDigits === 1 && dot)) &&
+            sig <= 15 &&
+            (!dot || (b[te - 1] !== 0x30 && b[te - 1] !== 0x2e));
+    }
+    col.addParsedNumber(x, integral, canonical, canonical ? undefined : latin1(b, ts, te));
+    return i;
+}
+
+/** One CSV cell [s, e) holding no comma into column `col` (see {@link scanCell}). */
+export function addCellBytes(col: ColumnProfile, b: Uint8Array, s: number, e: number): void {
+    scanCell(col, b, s, e);
 }
 
 /**
@@ -416,36 +426,45 @@ export async function profileCaptureBytes(
         }
     }
     let buf = Buffer.allocUnsafe(o.chunkBytes ?? 4 << 20);
-    const colsByWidth = new Map<number, ColumnProfile[]>();
 
+    const cols: ColumnProfile[] = [];
     const fastRow = (b: Buffer, file: string, line: number): void => {
         const ds = sc.dataS;
         const de = sc.dataE;
-        let width = 1;
-        for (let k = ds; k < de; k++) if (b[k] === 0x2c) width++;
+        let width: number;
+        if (accept) {
+            // the row's width is checked before the window (as the JSON path does), so count it first
+            width = 1;
+            for (let k = ds; k < de; k++) if (b[k] === 0x2c) width++;
+            checkWidth(width, file, line);
+            if (!accept(sc.time === 1 ? b.toString("utf8", sc.timeS, sc.timeE) : undefined)) {
+                outside++;
+                return;
+            }
+            scanCells(b, ds, de);
+        } else {
+            // one pass: the cells are parsed as their commas are found
+            width = scanCells(b, ds, de);
+            checkWidth(width, file, line);
+        }
+        profiler.endPositionalRow(width);
+    };
+    const checkWidth = (width: number, file: string, line: number): void => {
         if (state.width === undefined) state.width = width;
         else if (width !== state.width) stats.note("schema_change", file, line, `row has ${width} columns, expected ${state.width}`);
         stats.rows++;
-        if (accept && !accept(sc.time === 1 ? b.toString("utf8", sc.timeS, sc.timeE) : undefined)) {
-            outside++;
-            return;
-        }
-        // the columns of a row this wide (positional columns never change once created)
-        let cols = colsByWidth.get(width);
-        if (!cols) {
-            cols = [];
-            for (let j = 0; j < width; j++) cols.push(profiler.cellColumn(j));
-            colsByWidth.set(width, cols);
-        }
+    };
+    /** The cells of payload [ds, de) into the positional columns (created on first use); returns their number. */
+    const scanCells = (b: Buffer, ds: number, de: number): number => {
         let j = 0;
-        let cs = ds;
-        for (let k = ds; k <= de; k++) {
-            if (k === de || b[k] === 0x2c) {
-                addCellBytes(cols[j++], b, cs, k);
-                cs = k + 1;
-            }
+        let k = ds;
+        for (;;) {
+            const col = j < cols.length ? cols[j] : (cols[j] = profiler.cellColumn(j));
+            j++;
+            k = scanCell(col, b, k, de);
+            if (k >= de) return j;
+            k++; // the comma
         }
-        profiler.endPositionalRow(width);
     };
 
     const slowLine = (text: string, file: string, line: number, truncatedTail: boolean): void => {

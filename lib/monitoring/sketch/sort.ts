@@ -6,8 +6,18 @@
  */
 import { RADIX_SORT_WASM } from "./radix-sort-wasm";
 
+/** The part of the WebAssembly JS API used here (the ES2022 lib and @types/node 20 do not declare it). */
+interface WasmMemory {
+    readonly buffer: ArrayBuffer;
+    grow(pages: number): number;
+}
+declare const WebAssembly: {
+    Module: new (bytes: Uint8Array) => object;
+    Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+};
+
 interface RadixSorter {
-    memory: WebAssembly.Memory;
+    memory: WasmMemory;
     sort: (p: number, n: number, t: number) => void;
     view: Float64Array;
 }
@@ -23,7 +33,7 @@ function radixSorter(): RadixSorter | null {
     if (sorter !== undefined) return sorter;
     try {
         const instance = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(RADIX_SORT_WASM, "base64")), {});
-        const memory = instance.exports.memory as WebAssembly.Memory;
+        const memory = instance.exports.memory as WasmMemory;
         sorter = { memory, sort: instance.exports.sortF64 as RadixSorter["sort"], view: new Float64Array(memory.buffer) };
     } catch {
         sorter = null;
