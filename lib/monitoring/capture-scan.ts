@@ -317,11 +317,13 @@ export function scanCell(col: ColumnProfile, b: Uint8Array, s: number, de: numbe
     let intDigits = 0;
     let fracDigits = 0;
     let scale = 0;
+    let tz = 0; // zeros ending the significant digits so far
     while (i < de && (c = b[i]) >= 0x30 && c <= 0x39) {
         if (sig > 0 || c !== 0x30) {
             if (sig < 16) m = m * 10 + (c - 0x30);
             else scale++;
             sig++;
+            tz = c === 0x30 ? tz + 1 : 0;
         }
         intDigits++;
         i++;
@@ -339,6 +341,7 @@ export function scanCell(col: ColumnProfile, b: Uint8Array, s: number, de: numbe
                     scale--;
                 }
                 sig++;
+                tz = c === 0x30 ? tz + 1 : 0;
             } else scale--;
             fracDigits++;
             i++;
@@ -375,22 +378,27 @@ export function scanCell(col: ColumnProfile, b: Uint8Array, s: number, de: numbe
         x = p >= 0 ? m * POW10[p] : m / POW10[-p];
         if (neg) x = -x;
     } else x = Number(latin1(b, ts, te));
-    // isCanonicalNumberText on what was just parsed: no '+', no exponent, no superfluous zeros, <= 15 digits, 1e-6 <= |x| < 1e21 or "0"
-    let canonical: boolean;
-    if (x === 0) canonical = te - ts === 1 && first === 0x30;
-    else {
-        const ax = x < 0 ? -x : x;
-        canonical =
-            !plus &&
-            !hasExp &&
-            ax >= 1e-6 &&
-            ax < 1e21 &&
-            intDigits > 0 &&
-            (first !== 0x30 || (intDigits === 1 && dot)) &&
-            sig <= 15 &&
-            (!dot || (b[te - 1] !== 0x30 && b[te - 1] !== 0x2e));
+    // isCanonicalNumberText / paddedDecimalDigits on what was just parsed: no '+', no exponent, no superfluous
+    // leading zero, 1e-6 <= |x| < 1e21 (or zero); canonical: <= 15 digits, no trailing zero; padded: a fraction
+    // ending in zeros, <= 15 digits before them
+    let canonical = false;
+    let padded = 0;
+    if (!plus && !hasExp && intDigits > 0 && (first !== 0x30 || intDigits === 1)) {
+        const last = b[te - 1];
+        if (x === 0) {
+            if (te - ts === 1) canonical = true;
+            else if (dot && !neg && last === 0x30) padded = fracDigits;
+        } else {
+            const ax = x < 0 ? -x : x;
+            if (ax >= 1e-6 && ax < 1e21 && (first !== 0x30 || dot)) {
+                if (!dot) canonical = sig <= 15;
+                else if (last === 0x30) {
+                    if (sig - tz <= 15) padded = fracDigits;
+                } else canonical = last !== 0x2e && sig <= 15;
+            }
+        }
     }
-    col.addParsedNumber(x, integral, canonical, canonical ? undefined : latin1(b, ts, te));
+    col.addParsedNumber(x, integral, canonical, canonical || padded > 0 ? undefined : latin1(b, ts, te), padded);
     return i;
 }
 

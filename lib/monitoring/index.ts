@@ -31,6 +31,8 @@ export {
     classifyCell,
     inferType,
     isCanonicalNumberText,
+    paddedDecimalDigits,
+    paddedText,
     NumCountTable,
     PARTIAL_PROFILE_FORMAT,
     type PartialProfile,

@@ -195,7 +195,26 @@ describe("monitoring/capture-scan: byte-level reader equals the JSON path", func
             "4.35",
             "0.000001",
             "0.0000001",
+            // padded decimals (counted by value and fraction digits) and their near misses
+            "25.0",
+            "-3.1400",
+            "0.00",
+            "-0.0",
+            "100.000",
+            "0.0000010",
+            "0.00000010",
+            "123456789012345.0",
+            "1234567890123456.0",
+            "123456789012345678900.0",
+            "+1.0",
+            "01.0",
+            "5.",
+            "1.0e3",
         );
+        for (let i = 0; i < 2000; i++) {
+            const x = (r() - 0.5) * 10 ** Math.floor(r() * 12 - 4);
+            cells.push(x.toFixed(Math.floor(r() * 7)), `${Math.round(x)}.0`, String(x) + "00");
+        }
         const a = new DatasetProfiler({ columnNames: ["x"], maxTrackedValues: 100_000 });
         const b = new DatasetProfiler({ columnNames: ["x"], maxTrackedValues: 100_000 });
         for (const c of cells) {

@@ -4,7 +4,7 @@
  * sketches' documented error for KLL quantiles and HyperLogLog distinct counts.
  */
 import { strict as assert } from "assert";
-import { DatasetProfiler, isCanonicalNumberText, KllSketch, type CellValue, type PartialProfile } from "../../lib/monitoring";
+import { DatasetProfiler, isCanonicalNumberText, KllSketch, paddedDecimalDigits, paddedText, type CellValue, type PartialProfile } from "../../lib/monitoring";
 import { assertExactStatisticsEqual, normal, rng } from "./helpers";
 
 const NAMES = ["x", "n", "color", "mixed", "sparse", "wide"];
@@ -142,6 +142,70 @@ describe("monitoring/partial profiles: merge equals single pass", function () {
         for (const t of ["1", "0", "-3.25", "123456789012345", "0.000001"]) assert.ok(isCanonicalNumberText(t, Number(t)), t);
         for (const t of ["+1", "-0", "0.0", "1.50", "01", ".5", "1e3", "1234567890123456", "0.0000001", "5."])
             assert.ok(!isCanonicalNumberText(t, Number(t)), t);
+    });
+
+    it('padded decimals ("25.0", "0.50") are counted by (value, fraction digits) only when that pair spells their exact text', () => {
+        const r = rng(5);
+        let accepted = 0;
+        for (let i = 0; i < 20000; i++) {
+            const x = normal(r, 0, 10 ** Math.floor(r() * 30 - 12));
+            const ts = [x.toFixed(Math.floor(r() * 8)), x.toFixed(1), String(x) + "0".repeat(1 + Math.floor(r() * 3)), x.toPrecision(1 + Math.floor(r() * 17))];
+            if (Number.isInteger(x)) ts.push(`${x}.0`);
+            for (const t of ts) {
+                const v = Number(t);
+                const f = paddedDecimalDigits(t, v);
+                if (f === 0) continue;
+                accepted++;
+                assert.equal(paddedText(v, f), t, `${t} claimed padded with ${f} fraction digits`);
+                assert.ok(!isCanonicalNumberText(t, v), `${t} is both canonical and padded`);
+            }
+        }
+        assert.ok(accepted > 10000, `only ${accepted} padded texts generated`);
+        for (const t of ["25.0", "0.50", "-3.1400", "0.0", "0.000", "100.000", "123456789012345.0", "0.0000010", "123456789012345000000.0"])
+            assert.ok(paddedDecimalDigits(t, Number(t)) > 0, t);
+        for (const t of [
+            "25",
+            "0.5",
+            "-0.0",
+            "+1.0",
+            "01.0",
+            ".50",
+            "5.",
+            "1e3",
+            "1.0e3",
+            "1234567890123456.0",
+            "123456789012345678900.0",
+            "0.00000010",
+            "1.5x0",
+        ])
+            assert.equal(paddedDecimalDigits(t, Number(t)), 0, t);
+    });
+
+    it('a String column keeps padded and canonical texts of one value apart ("25.0" and "25"), through partials and merges', () => {
+        const cells = ["25.0", "25", "25.00", "25.0", "-0.0", "0.0", "abc", "0.50", "0.5", "25.0"];
+        const one = new DatasetProfiler({ columnNames: ["c"] });
+        for (const c of cells) one.addRow([c]);
+        const a = new DatasetProfiler({ columnNames: ["c"] });
+        const b = new DatasetProfiler({ columnNames: ["c"] });
+        cells.forEach((c, i) => (i % 2 ? a : b).addRow([c]));
+        const merged = DatasetProfiler.fromPartial(JSON.parse(JSON.stringify(b.toPartial())), "b");
+        merged.merge(DatasetProfiler.fromPartial(JSON.parse(JSON.stringify(a.toPartial())), "a"));
+        const expected = [
+            { value: "25.0", count: 3 },
+            { value: "-0.0", count: 1 },
+            { value: "0.0", count: 1 },
+            { value: "0.5", count: 1 },
+            { value: "0.50", count: 1 },
+            { value: "25", count: 1 },
+            { value: "25.00", count: 1 },
+            { value: "abc", count: 1 },
+        ];
+        for (const p of [one, merged]) {
+            const f = p.toStatistics().features[0];
+            assert.equal(f.inferred_type, "String");
+            assert.deepEqual(f.string_statistics!.distribution!.categorical!.buckets, expected);
+            assert.equal(f.string_statistics!.distinct_count, 8);
+        }
     });
 
     it("an infinite value keeps an infinite sum (double-double low part ignored), as a plain sum would", () => {

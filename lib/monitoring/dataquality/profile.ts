@@ -147,6 +147,58 @@ export function isCanonicalNumberText(text: string, x: number): boolean {
 }
 
 /**
+ * Fraction digits `f` of a "padded decimal" text: a plain decimal whose fraction ends in zeros ("25.0", "0.50",
+ * "-3.1400"; what Python's str() prints for an integral float and fixed-precision writers print), with no sign '+',
+ * no exponent, no superfluous leading zero, at most 15 significant digits once trailing zeros are dropped, and
+ * 1e-6 <= |x| < 1e21 or x = +0 ("0.0"). Such a text is exactly {@link paddedText}(x, f) (String(x) is its digits, as
+ * for canonical texts), so it is counted by (x, f) with no string kept. 0 when `text` is not one.
+ */
+export function paddedDecimalDigits(text: string, x: number): number {
+    const n = text.length;
+    if (n < 3 || text.charCodeAt(n - 1) !== 48) return 0;
+    let i = 0;
+    let c = text.charCodeAt(0);
+    if (c === 45) {
+        if (x === 0) return 0;
+        c = text.charCodeAt(++i);
+    }
+    if (x !== 0) {
+        const ax = x < 0 ? -x : x;
+        if (!(ax >= 1e-6 && ax < 1e21)) return 0;
+    }
+    if (c === 48) {
+        if (text.charCodeAt(i + 1) !== 46) return 0;
+    } else if (c < 49 || c > 57) return 0;
+    let sig = 0;
+    let zeros = 0;
+    let dot = -1;
+    for (; i < n; i++) {
+        c = text.charCodeAt(i);
+        if (c === 46) {
+            if (dot >= 0) return 0;
+            dot = i;
+        } else if (c >= 48 && c <= 57) {
+            if (sig === 0 && c === 48) continue;
+            sig++;
+            zeros = c === 48 ? zeros + 1 : 0;
+        } else return 0;
+    }
+    if (dot < 0 || sig - zeros > 15) return 0;
+    return n - dot - 1;
+}
+
+/** The text of a padded decimal counted as (x, f): String(x) with its fraction padded with zeros to f digits. */
+export function paddedText(x: number, f: number): string {
+    let t = String(x);
+    let dot = t.indexOf(".");
+    if (dot < 0) {
+        dot = t.length;
+        t += ".";
+    }
+    return t + "0".repeat(f - (t.length - dot - 1));
+}
+
+/**
  * Open-addressing double → count table (no allocation per value; Map<number> hashes heap numbers and
  * was the profiler's hottest spot). Keys are never NaN (NaN marks an empty slot). Key and count share one
  * Float64Array ([key, count] pairs) and the table grows at 75 % load, so a linear probe touches a cache line or two:
@@ -274,10 +326,13 @@ class Hll {
         const rho = w === 0 ? 33 : Math.clz32(w) + 1;
         if (rho > this.regs[idx]) this.regs[idx] = rho;
     }
-    /** Hash a number by its IEEE-754 bits (used for canonical numeric texts, which map 1:1 to doubles). */
-    addNumber(x: number): void {
+    /**
+     * Hash a number by its IEEE-754 bits (used for canonical numeric texts, which map 1:1 to doubles); a padded
+     * decimal (x, f) hashes with salt f, so each text has one hash whichever path counted it.
+     */
+    addNumber(x: number, salt = 0): void {
         HLL_F64[0] = x;
-        let h1 = Math.imul(HLL_U32[0] ^ 0x9e3779b9, 0x85ebca6b) ^ HLL_U32[1];
+        let h1 = Math.imul(HLL_U32[0] ^ 0x9e3779b9 ^ Math.imul(salt, 0x632be5ab), 0x85ebca6b) ^ HLL_U32[1];
         let h2 = Math.imul(HLL_U32[1] ^ 0x7f4a7c15, 0xc2b2ae35) ^ HLL_U32[0];
         h1 ^= h1 >>> 16;
         h1 = Math.imul(h1, 0x85ebca6b);
@@ -343,6 +398,9 @@ export class ColumnProfile {
     // canonical numeric texts by value (String(value) is the text) - no string per numeric cell
     counts = new Map<string, number>();
     numCounts = new NumCountTable();
+    /** Padded decimal texts ("25.0") by fraction digits f, then by value (see paddedDecimalDigits). */
+    padded: (NumCountTable | undefined)[] = [];
+    private paddedSize = 0;
     untracked = 0;
     private hll: Hll | null = null;
     /** Set once a value was seen in string form (row path); the typed fast path does not track values. */
@@ -441,13 +499,16 @@ export class ColumnProfile {
 
     /** Distinct values counted exactly (texts + canonical numbers). */
     get trackedSize(): number {
-        return this.counts.size + this.numCounts.size;
+        return this.counts.size + this.numCounts.size + this.paddedSize;
     }
 
     private startHll(): Hll {
         const h = new Hll();
         for (const k of this.counts.keys()) h.add(k);
         for (const k of this.numCounts.keysIter()) h.addNumber(k);
+        this.padded.forEach((t, f) => {
+            if (t) for (const k of t.keysIter()) h.addNumber(k, f);
+        });
         return (this.hll = h);
     }
 
@@ -480,16 +541,43 @@ export class ColumnProfile {
         if (this.hll) this.hll.addNumber(x);
     }
 
+    /** Track a padded decimal text, counted as (x, f) (see paddedDecimalDigits). */
+    trackPadded(x: number, f: number): void {
+        this.valuesTracked = true;
+        const t = this.padded[f] ?? (this.padded[f] = new NumCountTable());
+        if (t.addIfPresent(x, 1)) return;
+        if (this.trackedSize < this.opts.maxTrackedValues) {
+            t.set(x, 1);
+            this.paddedSize++;
+        } else {
+            if (!this.hll) this.startHll();
+            this.untracked++;
+        }
+        if (this.hll) this.hll.addNumber(x, f);
+    }
+
+    /** Count `c` occurrences of a text not known to be canonical (partials): routed to the store that owns it. */
+    private countText(t: string, c: number): void {
+        const f = paddedDecimalDigits(t, Number(t));
+        if (f > 0) {
+            const tab = this.padded[f] ?? (this.padded[f] = new NumCountTable());
+            if (tab.get(Number(t)) === undefined) this.paddedSize++;
+            tab.set(Number(t), c);
+        } else this.counts.set(t, c);
+    }
+
     /**
-     * A numeric cell parsed elsewhere (e.g. straight from capture bytes): `canonical` says its text is
-     * String(x); otherwise pass the text so it is counted as written.
+     * A numeric cell parsed elsewhere (e.g. straight from capture bytes): `canonical` says its text is String(x);
+     * `padded` > 0 that it is a padded decimal with that many fraction digits (see paddedDecimalDigits); otherwise
+     * pass the text so it is counted as written.
      */
-    addParsedNumber(x: number, integral: boolean, canonical: boolean, text?: string): void {
+    addParsedNumber(x: number, integral: boolean, canonical: boolean, text?: string, padded = 0): void {
         this.seen = true;
         if (integral) this.integral++;
         else this.fractional++;
         this.addNumeric(x);
         if (canonical) this.trackNumber(x);
+        else if (padded > 0) this.trackPadded(x, padded);
         else this.track(text ?? String(x));
     }
 
@@ -516,7 +604,11 @@ export class ColumnProfile {
                     const x = typeof v === "number" ? v : Number(text);
                     this.addNumeric(x);
                     if (isCanonicalNumberText(text, x)) this.trackNumber(x);
-                    else this.track(text);
+                    else {
+                        const f = paddedDecimalDigits(text, x);
+                        if (f > 0) this.trackPadded(x, f);
+                        else this.track(text);
+                    }
                 }
                 return;
             case CellKind.Boolean:
@@ -540,9 +632,12 @@ export class ColumnProfile {
 
     /** Exact value counts as texts (the categorical histogram's input). */
     textCounts(): Map<string, number> {
-        if (this.numCounts.size === 0) return this.counts;
+        if (this.numCounts.size === 0 && this.paddedSize === 0) return this.counts;
         const m = new Map(this.counts);
         for (const [x, c] of this.numCounts.entries()) m.set(String(x), c);
+        this.padded.forEach((t, f) => {
+            if (t) for (const [x, c] of t.entries()) m.set(paddedText(x, f), c);
+        });
         return m;
     }
 
@@ -585,6 +680,17 @@ export class ColumnProfile {
             if (this.trackedSize < cap) this.numCounts.set(k, c);
             else this.untracked += c;
         }
+        o.padded.forEach((ot, f) => {
+            if (!ot) return;
+            const t = this.padded[f] ?? (this.padded[f] = new NumCountTable());
+            for (const [k, c] of ot.entries()) {
+                if (t.addIfPresent(k, c)) continue;
+                if (this.trackedSize < cap) {
+                    t.set(k, c);
+                    this.paddedSize++;
+                } else this.untracked += c;
+            }
+        });
         this.untracked += o.untracked;
         if (o.hll || this.hll || this.trackedSize >= cap || this.untracked > 0) {
             const h = this.hll ?? this.startHll();
@@ -592,10 +698,21 @@ export class ColumnProfile {
             else {
                 for (const k of o.counts.keys()) h.add(k);
                 for (const k of o.numCounts.keysIter()) h.addNumber(k);
+                o.padded.forEach((t, f) => {
+                    if (t) for (const k of t.keysIter()) h.addNumber(k, f);
+                });
             }
         }
         this.valuesTracked ||= o.valuesTracked;
         this.seen ||= o.seen;
+    }
+
+    private paddedEntries(): [string, number][] {
+        const out: [string, number][] = [];
+        this.padded.forEach((t, f) => {
+            if (t) for (const [x, c] of t.entries()) out.push([paddedText(x, f), c]);
+        });
+        return out;
     }
 
     /** Serialisable state (see {@link PartialProfile}). */
@@ -613,7 +730,8 @@ export class ColumnProfile {
             max: this.n > 0 ? this.max : null,
             kll: this.kll.toState(),
             valuesTracked: this.valuesTracked,
-            texts: [...this.counts.entries()],
+            // padded decimals travel as their texts (fromPartial routes them back), so the format is unchanged
+            texts: [...this.counts.entries(), ...this.paddedEntries()],
             numbers: [...this.numCounts.entries()],
             untracked: this.untracked,
             hll: this.hll ? this.hll.toBase64() : null,
@@ -648,7 +766,7 @@ export class ColumnProfile {
         c.valuesTracked = !!p.valuesTracked;
         if (!Array.isArray(p.texts) || !Array.isArray(p.numbers))
             throw new Error(`${where}: texts and numbers must be arrays of [value, count]; the partial profile is damaged.`);
-        for (const [t, n] of p.texts) c.counts.set(String(t), num(n, `texts[${JSON.stringify(t)}]`));
+        for (const [t, n] of p.texts) c.countText(String(t), num(n, `texts[${JSON.stringify(t)}]`));
         // sized once (to the capacity growing would reach): no rehash while reading
         c.numCounts = new NumCountTable(Math.max(64, p.numbers.length + 1));
         for (const [x, n] of p.numbers) c.numCounts.set(num(x, "numbers[].value"), num(n, "numbers[].count"));
