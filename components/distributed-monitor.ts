@@ -21,7 +21,9 @@
  *
  * EventBridge Scheduler starts it (`<aws.scheduler.scheduled-time>` in the input: the window is the hour before the
  * scheduled time, even when the start is retried late). The Lambdas run in the VPC like the single monitor; the log
- * groups (Lambdas and the state machine's vended logs) and the dead-letter queue are encrypted with the logs key.
+ * groups (Lambdas and the state machine's vended logs) and the dead-letter queue are encrypted with the logs key; the
+ * state machine's own data (definition, execution inputs and outputs, execution history, the Distributed Map's child
+ * executions) with the monitoring key, a customer-managed key instead of Step Functions' AWS-owned one.
  * All four roles are PlatformSecurity's (`distributedMonitor: true`): the key policies name them and they carry the
  * platform boundary. The dead-letter queue serves the state machine (a batch or run failing after its retries) and the
  * schedule (a start that failed); the Lambdas are only invoked synchronously by the state machine, so a Lambda
@@ -40,6 +42,7 @@ import { grant, Grantee, PolicyStatement } from "./grants";
 import { COMPONENT_TYPES, withPreviousTypes } from "./type-token";
 import { buildLambdaArchive } from "./lambda-bundle";
 import { captureReadStatements, MONITOR_ENDPOINT_TAG, monitorAlarmFactory, monitorRunAlarms, ratePeriodSeconds } from "./serverless-monitor";
+import { DISTRIBUTED_MONITOR_STATE_MACHINE_SUFFIX } from "./security";
 
 export const DISTRIBUTED_MONITOR_TYPE = COMPONENT_TYPES.DistributedMonitor;
 
@@ -69,6 +72,10 @@ export interface DistributedMonitorArgs {
     scheduleName: string;
     captureBucket: { name: pulumi.Input<string>; prefix: string };
     monitoringBucket: { name: pulumi.Input<string>; baselinePrefix?: string; reportsPrefix?: string };
+    /**
+     * `monitoring` encrypts the monitoring bucket's objects and the state machine's execution data; its key policy must
+     * let the state machine's role and CloudWatch Logs' delivery service use it (PlatformSecurity does, for the logs key).
+     */
     kmsKeys: { capture: pulumi.Input<string>; monitoring: pulumi.Input<string>; logs: pulumi.Input<string> };
     vpcId: pulumi.Input<string>;
     subnetIds: pulumi.Input<pulumi.Input<string>[]>;
@@ -303,7 +310,7 @@ export class DistributedMonitor extends pulumi.ComponentResource {
         const viaS3 = { StringEquals: { "kms:ViaService": pulumi.interpolate`s3.${region}.amazonaws.com` } };
         const workerName = `${p}-monitor-worker`;
         const reduceName = `${p}-monitor-reduce`;
-        const smName = `${p}-monitor`;
+        const smName = `${p}-${DISTRIBUTED_MONITOR_STATE_MACHINE_SUFFIX}`;
         const fnArn = (fn: string) => pulumi.interpolate`arn:${partition}:lambda:${region}:${accountId}:function:${fn}`;
         const smArn = pulumi.interpolate`arn:${partition}:states:${region}:${accountId}:stateMachine:${smName}`;
         const worker: Grantee = { activity: "monitor-worker", role: args.roles.worker };
@@ -528,6 +535,31 @@ export class DistributedMonitor extends pulumi.ComponentResource {
             { name: `/aws/vendedlogs/states/${smName}`, kmsKeyId: args.kmsKeys.logs, retentionInDays: args.logRetentionDays, tags },
             child,
         );
+        // The state machine's data is encrypted with the monitoring key ("Data at rest encryption in Step Functions",
+        // https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html). The execution role calls KMS
+        // itself: Decrypt and GenerateDataKey with the encryption context aws:states:stateMachineArn = this state
+        // machine (the document's execution-role policy; the Distributed Map's child executions are executions of this
+        // same state machine, started and described by this role), and, because CloudWatch Logs integration is on,
+        // GenerateDataKey with the context SourceArn = this account's logs (Step 3). No ViaService condition: the
+        // document warns it can keep an execution role's executions from starting. The key policy's side, and CloudWatch
+        // Logs' delivery service decrypting under the same SourceArn context, are in PlatformSecurity (security.ts).
+        // The scheduler needs no key permission: StartExecution requires none of its caller (the document's table).
+        const stateMachineKeyStatements: PolicyStatement[] = [
+            {
+                Sid: "ExecutionDataKey",
+                Effect: "Allow",
+                Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                Resource: args.kmsKeys.monitoring,
+                Condition: { StringEquals: { "kms:EncryptionContext:aws:states:stateMachineArn": smArn } },
+            },
+            {
+                Sid: "LogDeliveryDataKey",
+                Effect: "Allow",
+                Action: "kms:GenerateDataKey",
+                Resource: args.kmsKeys.monitoring,
+                Condition: { StringEquals: { "kms:EncryptionContext:SourceArn": pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:*` } },
+            },
+        ];
         const statesPolicy = grant(this, name, "run", states, [
             {
                 Sid: "InvokeMonitorFunctions",
@@ -552,6 +584,7 @@ export class DistributedMonitor extends pulumi.ComponentResource {
                 Resource: args.kmsKeys.logs,
                 Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`sqs.${region}.amazonaws.com` } },
             },
+            ...stateMachineKeyStatements,
             {
                 Sid: "VendedLogDelivery",
                 Effect: "Allow",
@@ -599,6 +632,9 @@ export class DistributedMonitor extends pulumi.ComponentResource {
                 definition: this.definition,
                 loggingConfiguration: { logDestination: pulumi.interpolate`${smLogs.arn}:*`, includeExecutionData: false, level: "ERROR" },
                 tracingConfiguration: { enabled: tracing },
+                // A customer-managed key instead of the AWS-owned one; data keys reused up to 5 minutes (the documented
+                // default, 60..900 s) - https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html.
+                encryptionConfiguration: { type: "CUSTOMER_MANAGED_KMS_KEY", kmsKeyId: args.kmsKeys.monitoring, kmsDataKeyReusePeriodSeconds: 300 },
                 tags,
             },
             { parent: this, dependsOn: [statesPolicy, smLogs] },

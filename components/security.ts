@@ -107,6 +107,8 @@ export const DISTRIBUTED_MONITOR_ROLE_SUFFIX: Readonly<Record<keyof DistributedM
     stateMachine: "monitor-states",
     scheduler: "monitor-scheduler",
 };
+/** The distributed monitor's state machine is `<prefix>-<suffix>`: the logs key policy names its ARN (encryption context). */
+export const DISTRIBUTED_MONITOR_STATE_MACHINE_SUFFIX = "monitor";
 
 export class PlatformSecurity extends pulumi.ComponentResource {
     public readonly roles: Record<Activity, aws.iam.Role>;
@@ -357,6 +359,9 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                 });
             }
             if (dm && purpose === "logs") {
+                const stateMachineArn = arn("states", `stateMachine:${p}-${DISTRIBUTED_MONITOR_STATE_MACHINE_SUFFIX}`);
+                const logDeliveryContext = arn("logs", "*");
+                const viaStates = pulumi.interpolate`states.${this.region}.amazonaws.com`;
                 // The monitoring bucket (logs key): the worker reads the baseline and writes partials, the reducer reads
                 // both and writes reports, the state machine's ItemReader reads the plan; all through S3. The dead-letter
                 // queue (logs key): the state machine and the scheduler send to it through SQS. Lambda decrypts each
@@ -378,6 +383,68 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                         Resource: "*",
                         Condition: {
                             StringEquals: { "kms:ViaService": pulumi.interpolate`sqs.${this.region}.amazonaws.com`, "kms:CallerAccount": this.accountId },
+                        },
+                    },
+                    // The state machine's execution data (definition, inputs, outputs, execution history, the
+                    // Distributed Map's child executions) is encrypted with this key ("Data at rest encryption in Step
+                    // Functions", https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html): its
+                    // execution role calls KMS itself, Decrypt and GenerateDataKey with the encryption context
+                    // aws:states:stateMachineArn = the state machine's ARN (the document's execution-role policy); with
+                    // CloudWatch Logs integration on, it also generates the data key of the log delivery (encryption
+                    // context SourceArn = this account's logs, Step 3 of the document) and CloudWatch Logs' delivery
+                    // service decrypts it (same context: KMS decrypts only under the context the data was encrypted with).
+                    // The scheduler needs nothing: StartExecution requires no KMS permission of its caller (the
+                    // document's "Required permissions for API callers"); no workload role reads execution history (the
+                    // administrators can, through the deployer statement below).
+                    {
+                        Sid: "DistributedMonitorStateMachineExecutionData",
+                        Effect: "Allow",
+                        Principal: { AWS: [dm.stateMachine.arn] },
+                        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                        Resource: "*",
+                        Condition: { StringEquals: { "kms:EncryptionContext:aws:states:stateMachineArn": stateMachineArn } },
+                    },
+                    {
+                        Sid: "DistributedMonitorStateMachineLogDelivery",
+                        Effect: "Allow",
+                        Principal: { AWS: [dm.stateMachine.arn] },
+                        Action: "kms:GenerateDataKey",
+                        Resource: "*",
+                        Condition: { StringEquals: { "kms:EncryptionContext:SourceArn": logDeliveryContext } },
+                    },
+                    {
+                        Sid: "LogDeliveryDecryptsStateMachineLogs",
+                        Effect: "Allow",
+                        Principal: { Service: "delivery.logs.amazonaws.com" } as unknown as never,
+                        Action: "kms:Decrypt",
+                        Resource: "*",
+                        Condition: { StringEquals: { "kms:EncryptionContext:SourceArn": logDeliveryContext } },
+                    },
+                    // Whoever runs `pulumi up` creates and updates the state machine (CreateStateMachine/UpdateStateMachine:
+                    // kms:DescribeKey and kms:GenerateDataKey by the caller, the document's prerequisite and API table)
+                    // and reads it back (DescribeStateMachine: kms:Decrypt), through Step Functions: the stack
+                    // administrators and break-glass roles (the account when none is named), not the CI deploy role,
+                    // which rolls models out and never touches the state machine.
+                    {
+                        Sid: "AdministratorsDescribeKeyForStateMachine",
+                        Effect: "Allow",
+                        Principal: { AWS: adminPrincipals },
+                        Action: "kms:DescribeKey",
+                        Resource: "*",
+                        Condition: { StringEquals: { "kms:ViaService": viaStates, "kms:CallerAccount": this.accountId } },
+                    },
+                    {
+                        Sid: "AdministratorsDeployStateMachine",
+                        Effect: "Allow",
+                        Principal: { AWS: adminPrincipals },
+                        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+                        Resource: "*",
+                        Condition: {
+                            StringEquals: {
+                                "kms:ViaService": viaStates,
+                                "kms:CallerAccount": this.accountId,
+                                "kms:EncryptionContext:aws:states:stateMachineArn": stateMachineArn,
+                            },
                         },
                     },
                     {

@@ -364,6 +364,42 @@ export function neededProbes(m: AccessModel): Probe[] {
                 { context: sse },
             ),
         );
+        // The state machine's data is encrypted with the monitoring key (the logs key), "Data at rest encryption in Step
+        // Functions" (https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html): the execution role
+        // calls KMS itself under the state machine's encryption context, and generates the log delivery's data key
+        // (CloudWatch Logs integration) that CloudWatch Logs' delivery service decrypts.
+        const smCtx = { "kms:EncryptionContext:aws:states:stateMachineArn": sm, "kms:CallerAccount": acct };
+        const logDelivery = { "kms:EncryptionContext:SourceArn": `arn:aws:logs:${region}:${acct}:*` };
+        for (const a of ["kms:GenerateDataKey", "kms:Decrypt"])
+            probes.push(need(g, "monitorStates", a, o.kmsKeyArns.logs, "execution data under the state machine's key", { context: smCtx, origin: "outside" }));
+        probes.push(
+            need(g, "monitorStates", "kms:GenerateDataKey", o.kmsKeyArns.logs, "the data key of its log delivery", {
+                context: { ...logDelivery, "kms:CallerAccount": acct },
+                origin: "outside",
+            }),
+        );
+        probes.push(
+            need("delivery:logs", "delivery.logs.amazonaws.com", "kms:Decrypt", o.kmsKeyArns.logs, "CloudWatch Logs delivers the state machine's logs", {
+                context: logDelivery,
+            }),
+        );
+        // Whoever runs `pulumi up` creates, updates and reads the state machine: the key through Step Functions.
+        for (const r of m.roles.filter((x) => x.key.startsWith("admin:") || x.key.startsWith("breakGlass:"))) {
+            const via = { "kms:ViaService": `states.${region}.amazonaws.com`, "kms:CallerAccount": acct };
+            probes.push(
+                need("deployer", r.key, "kms:DescribeKey", o.kmsKeyArns.logs, "CreateStateMachine with a customer-managed key", {
+                    context: via,
+                    origin: "outside",
+                }),
+            );
+            for (const a of ["kms:GenerateDataKey", "kms:Decrypt"])
+                probes.push(
+                    need("deployer", r.key, a, o.kmsKeyArns.logs, "Create/Update/DescribeStateMachine of the encrypted state machine", {
+                        context: { ...via, ...smCtx },
+                        origin: "outside",
+                    }),
+                );
+        }
         for (const [key, fnm] of [
             ["monitorWorker", worker],
             ["monitorReduce", reducer],
@@ -597,6 +633,38 @@ export function forbiddenProbes(m: AccessModel): Probe[] {
             probes.push(deny(g, "monitorScheduler", "lambda:InvokeFunction", f.arn, `the scheduler invokes no function (${f.name})`, { origin: "outside" }));
         for (const r of ["monitorWorker", "monitorReduce"])
             if (has(r)) probes.push(deny(g, r, "states:StartExecution", sm(`${o.namePrefix}-monitor`), "a Lambda of the monitor cannot start runs"));
+        // The state machine's data (execution inputs, outputs, history): only its execution role, under its own ARN's
+        // encryption context; the scheduler starts executions without any key permission (StartExecution needs none,
+        // https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html); no other role reads it.
+        const logsKey = m.keys.find((x) => x.purpose === "logs");
+        if (logsKey) {
+            const smCtx = { "kms:EncryptionContext:aws:states:stateMachineArn": sm(`${o.namePrefix}-monitor`), "kms:CallerAccount": m.account };
+            for (const a of ["kms:Decrypt", "kms:GenerateDataKey"]) {
+                for (const r of ["monitorScheduler", "monitorWorker", "monitorReduce", "ciDeploy", "training", "hosting"])
+                    if (has(r))
+                        probes.push(
+                            deny(g, r, a, logsKey.arn, `${r} must not read or write the state machine's execution data`, { context: smCtx, origin: "outside" }),
+                        );
+                probes.push(
+                    deny(g, "monitorStates", a, logsKey.arn, "the execution role uses the key for its own state machine only", {
+                        context: { ...smCtx, "kms:EncryptionContext:aws:states:stateMachineArn": sm("another-state-machine") },
+                        origin: "outside",
+                    }),
+                );
+            }
+            probes.push(
+                deny(
+                    g,
+                    "delivery.logs.amazonaws.com",
+                    "kms:Decrypt",
+                    logsKey.arn,
+                    "CloudWatch Logs' delivery decrypts only log deliveries (SourceArn context)",
+                    {
+                        context: smCtx,
+                    },
+                ),
+            );
+        }
         for (const k of m.keys.filter((x) => x.purpose === "artifacts"))
             for (const r of ["monitorWorker", "monitorReduce", "monitorStates"])
                 if (has(r))

@@ -50,6 +50,21 @@ describe("access contract", function () {
             assert.ok(denied("monitorReduce", "s3:GetObject", /capture.*\/datacapture\//), "the reducer cannot read capture");
             assert.ok(denied("monitorWorker", "s3:PutObject", /\/reports\/data-quality\//), "the worker cannot write reports");
             assert.ok(denied("monitorWorker", "s3:GetObject", /\/raw\/|adult/), "the worker cannot read other prefixes");
+            // the state machine's data under the monitoring (logs) key: only its execution role, under its own ARN
+            const smKey = (x: (typeof r.outcomes)[number]) =>
+                x.probe.resource === models[`${stack}+distributed`].key("logs").arn &&
+                JSON.stringify(x.probe.context ?? {}).includes("aws:states:stateMachineArn");
+            const allowedOnSmKey = r.outcomes.filter((x) => smKey(x) && x.probe.expect === "Allowed").map((x) => `${x.probe.principal} ${x.probe.action}`);
+            assert.deepStrictEqual(allowedOnSmKey.sort(), ["monitorStates kms:Decrypt", "monitorStates kms:GenerateDataKey"]);
+            for (const who of ["monitorScheduler", "monitorWorker", "monitorReduce", "ciDeploy"])
+                assert.ok(
+                    r.outcomes.some((x) => smKey(x) && x.probe.expect === "Denied" && x.probe.principal === who),
+                    `${who} is probed (and must be denied) on the state machine's data`,
+                );
+            assert.ok(
+                r.outcomes.some((x) => x.probe.principal === "delivery.logs.amazonaws.com" && x.probe.expect === "Allowed"),
+                "CloudWatch Logs' delivery decrypts the state machine's log deliveries",
+            );
             check(r);
         });
         it(`${stack} with a registered model (endpoint and serverless monitor): the contract holds`, () => {
@@ -80,6 +95,40 @@ describe("access contract", function () {
         assert.ok(r.outcomes.some((x) => x.probe.principal === "admin:1" && x.probe.group === "step:train"));
         assert.ok(r.outcomes.some((x) => x.probe.principal === "auditor:1" && x.probe.group === "auditor"));
         check(r);
+    });
+
+    it("prod with administrators and the distributed monitor: they deploy the encrypted state machine through Step Functions; the contract fails when the logs key policy drops the execution role's statement (variant)", async () => {
+        const admins = (raw: Record<string, unknown>) => ({
+            ...withDistributedMonitor(raw as never),
+            "mlplatform:security": { ...(raw["mlplatform:security"] as object), adminRoleArns: ["arn:aws:iam::123456789012:role/platform-admin"] },
+        });
+        const r = runContract(await accessModelOf("prod", { configure: admins }));
+        for (const a of ["kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"])
+            assert.ok(
+                r.outcomes.some(
+                    (x) => x.probe.principal === "admin:1" && x.probe.action === a && x.probe.context?.["kms:ViaService"] === "states.us-east-1.amazonaws.com",
+                ),
+                `admin:1 ${a} through Step Functions is probed`,
+            );
+        check(r);
+        const broken = runContract(
+            await accessModelOf("prod", {
+                configure: admins,
+                transformations: [
+                    editPolicy(
+                        "aws:kms/key:Key",
+                        (n) => n === "security-logs",
+                        "policy",
+                        (doc) => ({ ...doc, Statement: doc.Statement.filter((s: any) => s.Sid !== "DistributedMonitorStateMachineExecutionData") }),
+                    ),
+                ],
+            }),
+        );
+        assert.deepStrictEqual(
+            broken.failures.map((x) => `${x.probe.principal} ${x.probe.action}`).sort(),
+            ["monitorStates kms:Decrypt", "monitorStates kms:GenerateDataKey"],
+            "only the execution role loses its execution data",
+        );
     });
 
     it("the model sees every role, key, bucket, topic and function of prod", () => {

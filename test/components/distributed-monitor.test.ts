@@ -17,6 +17,7 @@ import {
 import { MONITOR_ENDPOINT_TAG } from "../../components/serverless-monitor";
 import { SM } from "../../policies/lib/sagemaker";
 import { DISTRIBUTED_REDUCE_HANDLER, DISTRIBUTED_WORKER_HANDLER } from "../../lib/monitoring/distributed/types";
+import { formatFinding, validatePolicyDocument } from "../../policies/lib/iam/validate";
 
 const aslValidator = require("asl-validator") as (d: unknown, o?: unknown) => { isValid: boolean; errors: unknown[] };
 
@@ -206,6 +207,78 @@ describe("DistributedMonitor", function () {
                 .sort(),
             ["kms:Decrypt", "kms:GenerateDataKey", "sqs:SendMessage", "states:StartExecution"],
         );
+    });
+
+    it("the state machine's data is encrypted with the monitoring key (customer-managed, not AWS-owned); only its execution role may use the key under the state machine's encryption context, the scheduler and the Lambdas may not", async () => {
+        // https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html: the execution role needs Decrypt and
+        // GenerateDataKey with aws:states:stateMachineArn, and GenerateDataKey with SourceArn = the account's logs when
+        // CloudWatch Logs integration is on; StartExecution needs no KMS permission of its caller (the scheduler).
+        // A monitoring key distinct from the logs key, so that the test sees which key each statement names.
+        const MONITORING_KEY = `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:key/monitoring`;
+        new DistributedMonitor("dm", args({ kmsKeys: { capture: DATA_KEY, monitoring: MONITORING_KEY, logs: LOGS_KEY } }));
+        await mocks.settle();
+        const sm = mocks.one("aws:sfn/stateMachine:StateMachine").inputs;
+        assert.deepStrictEqual(sm.encryptionConfiguration, { type: "CUSTOMER_MANAGED_KMS_KEY", kmsKeyId: MONITORING_KEY, kmsDataKeyReusePeriodSeconds: 300 });
+        assert.deepStrictEqual(sm.loggingConfiguration.level, "ERROR", "logging is on: the log-delivery data key is needed");
+        const smArn = `arn:aws:states:us-east-1:${MOCK_ACCOUNT}:stateMachine:mlp-dev-monitor`;
+        const logsContext = `arn:aws:logs:us-east-1:${MOCK_ACCOUNT}:*`;
+        const r = byRole();
+        const onKey = (sts: any[], key: string) => sts.filter((x) => x.Effect === "Allow" && arr(x.Resource).includes(key));
+        // the execution role: exactly the documented statements on the monitoring key, besides reading the manifest through S3
+        assert.deepStrictEqual(
+            onKey(r["mlp-dev-monitor-states"], MONITORING_KEY)
+                .map((x) => ({ Action: x.Action, Condition: x.Condition }))
+                .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+            [
+                { Action: "kms:Decrypt", Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } } },
+                { Action: "kms:GenerateDataKey", Condition: { StringEquals: { "kms:EncryptionContext:SourceArn": logsContext } } },
+                { Action: ["kms:Decrypt", "kms:GenerateDataKey"], Condition: { StringEquals: { "kms:EncryptionContext:aws:states:stateMachineArn": smArn } } },
+            ],
+        );
+        // nobody else holds the state machine's encryption context, and the scheduler has no statement on the monitoring key
+        const ecHolders = Object.entries(r)
+            .filter(([, sts]) => sts.some((x) => JSON.stringify(x.Condition ?? {}).includes("aws:states:stateMachineArn")))
+            .map(([role]) => role);
+        assert.deepStrictEqual(ecHolders, ["mlp-dev-monitor-states"]);
+        assert.deepStrictEqual(onKey(r["mlp-dev-monitor-scheduler"], MONITORING_KEY), []);
+        for (const fn of ["mlp-dev-monitor-worker", "mlp-dev-monitor-reduce"])
+            for (const x of onKey(r[fn], MONITORING_KEY))
+                assert.deepStrictEqual(
+                    x.Condition,
+                    { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+                    `${fn} uses the monitoring key only through S3`,
+                );
+        // every KMS statement of the four roles: actions, condition keys (and that they apply to the actions) and
+        // resources checked against the Service Authorization Reference by the policy pack's validator
+        let checked = 0;
+        for (const [role, sts] of Object.entries(r)) {
+            const kmsStatements = sts.filter((x) => arr(x.Action).some((a: string) => a.startsWith("kms:")));
+            checked += kmsStatements.length;
+            const v = validatePolicyDocument({ Version: "2012-10-17", Statement: kmsStatements }, "identity");
+            assert.deepStrictEqual(
+                v.findings.map((f) => `${role}: ${formatFinding(f)}`),
+                [],
+            );
+        }
+        assert.ok(checked >= 10, `${checked} KMS statements checked`);
+    });
+
+    it("the Service Authorization Reference check can fail: an unknown KMS action or encryption-context operator is reported", () => {
+        const bad = validatePolicyDocument(
+            {
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Effect: "Allow",
+                        Action: "kms:GenerateExecutionKey",
+                        Resource: LOGS_KEY,
+                        Condition: { StringEqualz: { "kms:EncryptionContext:aws:states:stateMachineArn": "x" } },
+                    },
+                ],
+            },
+            "identity",
+        );
+        assert.deepStrictEqual(bad.findings.map((f) => f.code).sort(), ["unknown-action", "unknown-condition-operator"]);
     });
 
     it("functions: Node.js 20 in the VPC, environment under the logs key, one archive with two handlers, batch limits, the monitor tag on the reducer", async () => {

@@ -12,6 +12,7 @@ import { IamOracle, ORACLE_ACCOUNT, actionMatches } from "../helpers/iam-oracle"
 import { withDistributedMonitor } from "../../test-support/registered-model";
 import { DISTRIBUTED_MONITOR_TYPE } from "../../components/distributed-monitor";
 import { SERVERLESS_MONITOR_TYPE } from "../../components/serverless-monitor";
+import { formatFinding, validatePolicyDocument } from "../../policies/lib/iam/validate";
 
 const REGION = "us-east-1";
 const VIA_S3 = { "kms:ViaService": `s3.${REGION}.amazonaws.com`, "kms:CallerAccount": ORACLE_ACCOUNT };
@@ -231,6 +232,83 @@ describe("distributed monitor in the stacks (issue 14)", function () {
                     resource: `arn:aws:states:${REGION}:${ORACLE_ACCOUNT}:stateMachine:${p}-monitor`,
                     context: {},
                 });
+            });
+
+            // "Data at rest encryption in Step Functions" (https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html):
+            // the execution role uses the state machine's key under aws:states:stateMachineArn, generates the log
+            // delivery's data key under SourceArn = the account's logs, CloudWatch Logs' delivery service decrypts it;
+            // the caller of Create/UpdateStateMachine (the administrators, here the account) needs DescribeKey and
+            // GenerateDataKey, DescribeStateMachine Decrypt; StartExecution (the scheduler) needs nothing.
+            it("the state machine's data is under the monitoring key (the logs key): as AWS evaluates it, only the execution role, CloudWatch Logs' delivery and the deployer use it with the state machine's context", async () => {
+                const sm = ofType(run, "aws:sfn/stateMachine:StateMachine")[0];
+                const key = o.keyArn("logs");
+                assert.deepStrictEqual(sm.inputs.encryptionConfiguration, {
+                    type: "CUSTOMER_MANAGED_KMS_KEY",
+                    kmsKeyId: key,
+                    kmsDataKeyReusePeriodSeconds: 300,
+                });
+                const smArn = `arn:aws:states:${REGION}:${ORACLE_ACCOUNT}:stateMachine:${p}-monitor`;
+                // the mocks invent ARNs: the name is what makes the encryption context the state machine's real ARN
+                assert.strictEqual(sm.inputs.name, `${p}-monitor`);
+                const ctx = { "kms:EncryptionContext:aws:states:stateMachineArn": smArn, "kms:CallerAccount": ORACLE_ACCOUNT };
+                const otherSm = { ...ctx, "kms:EncryptionContext:aws:states:stateMachineArn": `arn:aws:states:${REGION}:${ORACLE_ACCOUNT}:stateMachine:other` };
+                const logsCtx = { "kms:EncryptionContext:SourceArn": `arn:aws:logs:${REGION}:${ORACLE_ACCOUNT}:*`, "kms:CallerAccount": ORACLE_ACCOUNT };
+                const states = o.roleArn(`${p}-monitor-states`);
+                for (const action of ["kms:Decrypt", "kms:GenerateDataKey"]) {
+                    await o.allowed({ principal: states, action, resource: key, context: ctx });
+                    await o.denied({ principal: states, action, resource: key, context: otherSm });
+                    for (const r of ["monitor-scheduler", "monitor-worker", "monitor-reduce"])
+                        await o.denied({ principal: o.roleArn(`${p}-${r}`), action, resource: key, context: ctx });
+                    // the roles of the platform's other activities do not get the state machine's data either (the
+                    // monitoring activity role is a general user of the logs key: its SageMaker Model Monitor jobs)
+                    await o.denied({ principal: o.roleArn(`${p}-training`), action, resource: key, context: ctx });
+                }
+                await o.allowed({ principal: states, action: "kms:GenerateDataKey", resource: key, context: logsCtx });
+                await o.denied({ principal: states, action: "kms:Decrypt", resource: key, context: logsCtx });
+                await o.denied({ principal: o.roleArn(`${p}-monitor-scheduler`), action: "kms:GenerateDataKey", resource: key, context: logsCtx });
+                await o.allowed({
+                    principal: "delivery.logs.amazonaws.com",
+                    action: "kms:Decrypt",
+                    resource: key,
+                    context: { "kms:EncryptionContext:SourceArn": logsCtx["kms:EncryptionContext:SourceArn"] },
+                });
+                await o.denied({ principal: "delivery.logs.amazonaws.com", action: "kms:Decrypt", resource: key, context: {} });
+                await o.denied({
+                    principal: "delivery.logs.amazonaws.com",
+                    action: "kms:GenerateDataKey",
+                    resource: key,
+                    context: { "kms:EncryptionContext:SourceArn": logsCtx["kms:EncryptionContext:SourceArn"] },
+                });
+                // The deployer: with no administrators named the account (IAM) decides; an account role with kms:* in
+                // its own policy may use the key through Step Functions for this state machine only.
+                const admin = `arn:aws:iam::${ORACLE_ACCOUNT}:role/some-admin`;
+                const kmsAll = [{ name: "kms-all", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:*", Resource: "*" }] } }];
+                const via = { "kms:ViaService": `states.${REGION}.amazonaws.com` };
+                const decide = (action: string, context: Record<string, string>) =>
+                    o.decide({ principal: admin, action, resource: key, context }, { identityPolicies: kmsAll });
+                assert.strictEqual((await decide("kms:DescribeKey", { ...via, "kms:CallerAccount": ORACLE_ACCOUNT })).result, "Allowed");
+                for (const action of ["kms:GenerateDataKey", "kms:Decrypt"]) {
+                    assert.strictEqual((await decide(action, { ...ctx, ...via })).result, "Allowed", `${action} through Step Functions`);
+                    assert.notStrictEqual((await decide(action, ctx)).result, "Allowed", `${action} not directly`);
+                    assert.notStrictEqual((await decide(action, { ...otherSm, ...via })).result, "Allowed", `${action} not for another state machine`);
+                }
+            });
+
+            it("the logs key policy (with the state machine's statements) is valid against the Service Authorization Reference", () => {
+                const policy = o.keyPolicy(o.keyArn("logs"));
+                const sids = policy.Statement.map((st: any) => st.Sid);
+                for (const sid of [
+                    "DistributedMonitorStateMachineExecutionData",
+                    "DistributedMonitorStateMachineLogDelivery",
+                    "LogDeliveryDecryptsStateMachineLogs",
+                    "AdministratorsDescribeKeyForStateMachine",
+                    "AdministratorsDeployStateMachine",
+                ])
+                    assert.ok(sids.includes(sid), `${sid} in the logs key policy`);
+                assert.deepStrictEqual(validatePolicyDocument(policy, "resource").findings.map(formatFinding), []);
+                // the data and artifacts keys do not carry them
+                for (const purpose of ["data", "artifacts"] as const)
+                    assert.ok(!JSON.stringify(o.keyPolicy(o.keyArn(purpose))).includes("aws:states:stateMachineArn"), `${purpose} key`);
             });
         });
     }
