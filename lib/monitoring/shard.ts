@@ -133,7 +133,10 @@ export function planShards(files: { file: string; bytes: number }[], n: number):
 }
 
 export interface ShardedProfileOptions extends ProfileShardOptions {
-    /** Worker threads (default: the machine's cores, os.availableParallelism()). 1 = in-process. */
+    /**
+     * Shards, each on its own thread (the first on the calling thread). Default: {@link autoWorkers} of the window's
+     * bytes. 1 = one pass in-process.
+     */
     workers?: number;
     stats?: CaptureReadStats;
 }
@@ -147,6 +150,18 @@ export interface ShardedProfileResult {
 
 export function defaultWorkers(): number {
     return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+}
+
+/**
+ * Bytes of capture a shard beyond the first must bring to pay for itself: a worker thread starts, warms up its JIT
+ * and hands back a partial profile for ~0.3-0.4 s of extra time, which one shard's share of ~130 MB/s repays from
+ * about 128 MB of capture (docs/benchmarks.md: ×1.0 at 188 MB, ×1.4-1.5 at 564 MB with 2 threads on 2 cores).
+ */
+export const BYTES_PER_EXTRA_SHARD = 96 * 1024 * 1024;
+
+/** Default shard count for a window of `bytes`: one per {@link BYTES_PER_EXTRA_SHARD}, at least 1, at most the cores. */
+export function autoWorkers(bytes: number, cores = defaultWorkers()): number {
+    return Math.max(1, Math.min(cores, Math.floor(bytes / BYTES_PER_EXTRA_SHARD)));
 }
 
 let transpiledWorker: string | undefined;
@@ -274,11 +289,10 @@ async function firstWidth(files: string[], mode?: CaptureMode): Promise<number |
 /** Profile capture files with `workers` threads and merge the partial profiles. */
 export async function profileCaptureSharded(source: string | string[], o: ShardedProfileOptions = {}): Promise<ShardedProfileResult> {
     const stats = o.stats ?? new CaptureReadStats();
-    const workers = o.workers ?? defaultWorkers();
-    if (!Number.isInteger(workers) || workers < 1)
-        throw new Error(`profileCaptureSharded: workers=${workers} is invalid; use an integer >= 1 (default: the machine's cores).`);
+    if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1))
+        throw new Error(`profileCaptureSharded: workers=${o.workers} is invalid; use an integer >= 1 (default: by the window's bytes, autoWorkers).`);
     const files = await windowFiles(source, o, stats);
-    const plan = planShards(files, workers);
+    const plan = planShards(files, o.workers ?? autoWorkers(files.reduce((s, f) => s + f.bytes, 0)));
     const opts: ProfileShardOptions = {
         from: o.from,
         to: o.to,

@@ -26,7 +26,7 @@ import {
     type ConstraintsFile,
     type DecodedRow,
 } from "../../lib/monitoring";
-import { defaultWorkers, profileCaptureSharded } from "../../lib/monitoring/shard";
+import { BYTES_PER_EXTRA_SHARD, defaultWorkers, profileCaptureSharded } from "../../lib/monitoring/shard";
 import { runModelQualityMonitor, mergeCaptureWithGroundTruthFolders, type ModelQualityConstraints } from "../../lib/monitoring/modelquality";
 import { biasMetricsEmf, computeBiasReport, runModelBiasMonitor, type FacetSpec, type LabelSpec, type Scalar } from "../../lib/monitoring/bias";
 import { choosePositiveLabel } from "../../lib/monitoring/bias/positive-label";
@@ -100,7 +100,7 @@ export const SPEC: CliSpec = {
                 FAIL,
                 COLUMNS,
                 RUN_TIME,
-                flag("workers", "N", "worker threads (default: cores)"),
+                flag("workers", "N", "threads (default: one per 96 MiB of capture, at most the cores)"),
             ],
         },
         {
@@ -400,10 +400,13 @@ async function cmdBaseline(p: ParsedCli, ctx: Ctx): Promise<number> {
 
 async function cmdAnalyze(p: ParsedCli, ctx: Ctx): Promise<number> {
     const o = new Opts(p);
-    const workersArg = o.number("workers");
-    const workers = workersArg ?? defaultWorkers();
-    if (!Number.isInteger(workers) || workers < 1)
-        throw new CliError(`--workers ${workersArg}`, "is not a whole number >= 1", `pass --workers N (default: this machine's cores, ${defaultWorkers()})`);
+    const workers = o.number("workers");
+    if (workers !== undefined && (!Number.isInteger(workers) || workers < 1))
+        throw new CliError(
+            `--workers ${workers}`,
+            "is not a whole number >= 1",
+            `pass --workers N, or leave it out: one thread per ${BYTES_PER_EXTRA_SHARD / 1024 / 1024} MiB of capture, at most this machine's ${defaultWorkers()} cores`,
+        );
     const from = o.date("from");
     const to = o.date("to");
     if (from && to && from >= to)

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CaptureReadStats, formatCaptureRecord, readCaptureRows, DatasetProfiler } from "../../lib/monitoring";
-import { planShards, profileCaptureSharded } from "../../lib/monitoring/shard";
+import { autoWorkers, BYTES_PER_EXTRA_SHARD, planShards, profileCaptureSharded } from "../../lib/monitoring/shard";
 import { runCli } from "../../scripts/cli/monitor";
 import { assertExactStatisticsEqual, normal, rng } from "./helpers";
 
@@ -103,6 +103,19 @@ describe("monitoring/shard: worker_threads sharding equals one pass", function (
         );
         assert.equal(planShards(f([1, 1, 1]), 8).length, 3);
         assert.deepEqual(planShards([], 4), []);
+    });
+
+    it("default shard count: one thread per BYTES_PER_EXTRA_SHARD of capture, at least 1, at most the cores; a small window runs in one pass", async () => {
+        const mib = 1024 * 1024;
+        assert.equal(BYTES_PER_EXTRA_SHARD, 96 * mib);
+        assert.equal(autoWorkers(0, 2), 1);
+        assert.equal(autoWorkers(188 * mib, 2), 1, "the benchmark's 188 MB: a second thread does not pay for itself");
+        assert.equal(autoWorkers(564 * mib, 2), 2);
+        assert.equal(autoWorkers(1024 * mib, 8), 8);
+        assert.equal(autoWorkers(300 * mib, 8), 3);
+        const r = await profileCaptureSharded(path.join(root, "ep"), { profiler: { columnNames: NAMES } });
+        assert.equal(r.shards.length, 1, "a few hundred kB of capture is profiled in one pass by default");
+        assert.ok(r.profiler.rows > 0);
     });
 
     it("monitor analyze --workers 2 writes the same statistics.json and violations as --workers 1", async () => {

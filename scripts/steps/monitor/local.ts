@@ -139,7 +139,7 @@ export function localReplayTarget(
         },
         async capture({ replay, from, to, stats }) {
             return {
-                // sharded over worker threads (default: the machine's cores), partial profiles merged
+                // sharded over threads by the window's bytes (autoWorkers), partial profiles merged
                 current: (await profileCaptureSharded(o.captureRoot, { from, to, keepUntimed: false, stats, profiler: { columnNames: [...o.columns] } }))
                     .profiler,
                 modelQuality: { captureSource: o.captureRoot, groundTruthSource: path.join(o.monitoringRoot, "ground-truth", o.endpointName), from, to },
