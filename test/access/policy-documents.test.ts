@@ -10,7 +10,7 @@ import { createPlatform } from "../../infra/program";
 import { runProgram, ProgramRun } from "../../gate/runtime";
 import { DOCUMENT_RESOURCE_TYPES, policyDocumentsOf } from "../../policies/lib/iam/documents";
 import { formatFinding, validatePolicyDocument } from "../../policies/lib/iam/validate";
-import { withRegisteredModel } from "../../test-support/registered-model";
+import { withDistributedMonitor, withRegisteredModel } from "../../test-support/registered-model";
 
 interface Collected {
     resource: string;
@@ -37,11 +37,13 @@ export function collectDocuments(run: ProgramRun): Collected[] {
 
 describe("access: every policy document the program writes is valid against the Service Authorization Reference", function () {
     this.timeout(300_000);
-    // Both configurations of a stack: the default (a new account, no model yet: no endpoint, no serverless monitor) and
-    // one whose model is registered (endpoint, monitor Lambda and its invoke permission).
+    // Three configurations of a stack: the default (a new account, no model yet: no endpoint, no serverless monitor),
+    // one whose model is registered (endpoint, monitor Lambda and its invoke permission), and the opt-in Step Functions
+    // monitor (state machine, worker and reducer roles, KMS grants for execution data).
     const configs: [string, ((raw: RawConfig) => RawConfig) | undefined][] = [
         ["default config", undefined],
         ["registered model", withRegisteredModel],
+        ["distributed monitor", withDistributedMonitor],
     ];
     for (const stack of ["dev", "prod"]) {
         it(`${stack}: identity, boundary, trust, resource and endpoint policies have zero findings`, async () => {

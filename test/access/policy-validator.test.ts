@@ -244,6 +244,13 @@ describe("access: validatePolicyDocument catches each class of problem", () => {
             "wildcard-only-action",
         ]);
         assert.deepEqual(codes(doc({ Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" })), []);
+        // Lambda documents function, version and alias ARNs for function actions; the reference lists only the first
+        const fn = `arn:aws:lambda:us-east-1:${ACCT}:function:f`;
+        assert.deepEqual(codes(doc({ Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [fn, `${fn}:*`, `${fn}:7`, `${fn}:live`] })), []);
+        assert.deepEqual(codes(doc({ Effect: "Allow", Action: "lambda:InvokeFunction", Resource: `arn:aws:lambda:us-east-1:${ACCT}:layer:l:1` })).sort(), [
+            "action-without-resource",
+            "resource-type-mismatch",
+        ]);
         assert.deepEqual(codes(doc({ Effect: "Allow", Action: "s3:GetObject", Resource: "s3://b/*" })), ["malformed-arn"]);
         assert.deepEqual(codes(doc({ Effect: "Allow", Action: "sagemaker:CreateModel", Resource: "arn:aws:sagemaker:us-east-1:123:model/*" })), [
             "malformed-arn",

@@ -404,13 +404,28 @@ const formatTokens = new Map<string, Tok[]>();
  */
 export function resourceMatchesArnFormat(resource: string, format: string): boolean {
     if (resource === "*") return true;
-    let ft = formatTokens.get(format);
-    if (!ft) {
-        ft = tokensOfArnFormat(format);
-        formatTokens.set(format, ft);
-    }
-    return patternsIntersect(tokensOfPolicyResource(resource), ft);
+    const res = tokensOfPolicyResource(resource);
+    return [format, ...(ALSO_NAMED_BY[format] ?? [])].some((f) => {
+        let ft = formatTokens.get(f);
+        if (!ft) {
+            ft = tokensOfArnFormat(f);
+            formatTokens.set(f, ft);
+        }
+        return patternsIntersect(res, ft);
+    });
 }
+
+/**
+ * ARN forms a service documents for a resource type beyond the single format the Service Authorization Reference lists.
+ * Lambda: "Actions that operate on a function can be restricted to a specific function by function, version, or alias
+ * ARN" (https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html): a qualified function ARN
+ * (`function:name:1`, `function:name:live`, `function:name:*`) names the `function` resource type.
+ */
+const ALSO_NAMED_BY: Record<string, string[]> = {
+    "arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}": [
+        "arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}:${Qualifier}",
+    ],
+};
 
 /** The resource types of an action a policy resource can name. */
 export function matchingResourceTypes(action: string, resource: string): ResourceTypeRef[] {
