@@ -139,6 +139,15 @@ function referenceRatios(rows = 1_000_000, features = 20): Record<string, unknow
     }
 }
 
+/**
+ * A full garbage collection before each measured call, so one measurement does not pay for the garbage of what ran
+ * before it (writing the capture files builds ~0.5 GB of strings for the large window).
+ */
+function fullGc(): void {
+    require("v8").setFlagsFromString("--expose-gc");
+    (require("vm").runInNewContext("gc") as () => void)();
+}
+
 const cpuMs = (): number => {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
@@ -155,6 +164,7 @@ async function largeRun(records: number, workers: number, names: string[]): Prom
         const { bytes } = writeCaptureFiles(dir, records, 24, 20, 11);
         const { profileCaptureSharded, autoWorkers } = require("../lib/monitoring/shard");
         const measure = async (w: number) => {
+            fullGc();
             const t = performance.now();
             const c = cpuMs();
             const r = await profileCaptureSharded(dir, { workers: w, profiler: { columnNames: names } });
@@ -195,6 +205,7 @@ export async function run(records = 200_000, workers = 2, largeRecords = 0): Pro
         const names = Array.from({ length: 20 }, (_, j) => `f${j}`);
         const { profileCaptureSharded } = require("../lib/monitoring/shard");
         const measure = async (o: Record<string, unknown>) => {
+            fullGc();
             const t = performance.now();
             const c = cpuMs();
             const r = await profileCaptureSharded(dir, { ...o, profiler: { columnNames: names } });
