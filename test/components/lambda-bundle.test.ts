@@ -32,6 +32,8 @@ const EXPECTED = [
     "lib/monitoring/lambda/run.js",
     "lib/monitoring/shard.js",
     "lib/monitoring/sketch/kll.js",
+    "lib/monitoring/sketch/radix-sort-wasm.js",
+    "lib/monitoring/sketch/sort.js",
 ];
 
 async function archiveFiles(a: pulumi.asset.AssetArchive): Promise<Record<string, string>> {
@@ -85,6 +87,24 @@ describe("components/lambda-bundle", function () {
         // modules the handler does not use are not carried (other monitors, the Pulumi components)
         assert.ok(!Object.keys(files).some((p) => /\/(ab|bias|modelquality)\//.test(p) || p.startsWith("components/")));
         assert.match(files["lib/monitoring/lambda/handler.js"], /exports\.handler = handler/);
+    });
+
+    it("the archive's KLL sort runs its embedded WebAssembly from the archive's own files (no .wasm file, no build step)", async () => {
+        const files = await archiveFiles(buildLambdaArchive(ENTRY));
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-run-"));
+        try {
+            for (const [p, code] of Object.entries(files)) {
+                fs.mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+                fs.writeFileSync(path.join(dir, p), code);
+            }
+            const { sortedValues } = require(path.join(dir, "lib/monitoring/sketch/sort.js"));
+            const a = Float64Array.from({ length: 3000 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453);
+            const { values, offset } = sortedValues(a, a.length);
+            assert.notEqual(values, a, "3,000 values take the WebAssembly path");
+            assert.deepEqual(Array.from(values.subarray(offset, offset + a.length)), Array.from(a.slice().sort()));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("the distributed monitor's archive: its handlers, the shared run code and the S3 layout contract, no other monitor", async () => {
