@@ -46,6 +46,7 @@ async function archiveFiles(a: pulumi.asset.AssetArchive): Promise<Record<string
     return out;
 }
 
+/** Files written to a new temp folder (a source tree, or an archive as the Lambda runtime unpacks it). */
 function tmpRepo(files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-src-"));
     for (const [p, c] of Object.entries(files)) {
@@ -90,13 +91,8 @@ describe("components/lambda-bundle", function () {
     });
 
     it("the archive's KLL sort runs its embedded WebAssembly from the archive's own files (no .wasm file, no build step)", async () => {
-        const files = await archiveFiles(buildLambdaArchive(ENTRY));
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-run-"));
+        const dir = tmpRepo(await archiveFiles(buildLambdaArchive(ENTRY)));
         try {
-            for (const [p, code] of Object.entries(files)) {
-                fs.mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
-                fs.writeFileSync(path.join(dir, p), code);
-            }
             const { sortedValues } = require(path.join(dir, "lib/monitoring/sketch/sort.js"));
             const a = Float64Array.from({ length: 3000 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453);
             const { values, offset } = sortedValues(a, a.length);
@@ -137,13 +133,8 @@ describe("components/lambda-bundle", function () {
     });
 
     it("the transpiled handler loads from a plain folder and runs against (mocked) S3", async () => {
-        const files = await archiveFiles(buildLambdaArchive(ENTRY));
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-run-"));
+        const dir = tmpRepo(await archiveFiles(buildLambdaArchive(ENTRY)));
         try {
-            for (const [p, code] of Object.entries(files)) {
-                fs.mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
-                fs.writeFileSync(path.join(dir, p), code);
-            }
             // The runtime provides @aws-sdk/*; here the repository's node_modules stands in for it.
             fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
             const mod = require(path.join(dir, "lib/monitoring/lambda/handler.js"));

@@ -8,20 +8,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { RADIX_MIN_LENGTH, sortedValues, sortFloat64 } from "../../lib/monitoring/sketch/sort";
 import { assemble, moduleText, WASM_SOURCES } from "../../scripts/tools/build-wasm";
+import { rng } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-
-function rng(seed: number): () => number {
-    let s = seed >>> 0 || 1;
-    return () => {
-        s ^= s << 13;
-        s >>>= 0;
-        s ^= s >>> 17;
-        s ^= s << 5;
-        s >>>= 0;
-        return (s + 0.5) / 4294967296;
-    };
-}
 
 /** Same values, same order, bit for bit (Object.is tells -0 from +0). */
 function assertSameOrder(actual: Float64Array, expected: Float64Array, what: string): void {
