@@ -220,9 +220,9 @@ export class NumCountTable {
     }
 
     /**
-     * Membership filter: one bit per 2^16 hash values (8 KiB; 32 KiB measured no faster), set for every key. Once the table is full (the
-     * tracked-value cap) most lookups of a continuous column miss; the filter answers most of them without
-     * touching the (cache-missing) slots. Exact: a clear bit means absent.
+     * Membership filter: one bit per 2^16 hash values (8 KiB; 32 KiB measured no faster), set for every key. Once the
+     * table is full (the tracked-value cap) most lookups of a continuous column miss; the filter answers most of them
+     * without touching the (cache-missing) slots. Exact: a clear bit means absent.
      */
     private readonly filter = new Int32Array(2048);
     private h = 0;
