@@ -120,6 +120,8 @@ export const CI_READ_ACTIONS: readonly string[] = [
     "sns:ListSubscriptionsByTopic",
     "sns:ListTagsForResource",
     "scheduler:GetSchedule",
+    "sqs:GetQueueAttributes",
+    "sqs:ListQueueTags",
 ];
 
 export interface CiReadOnlyRoleArgs {
@@ -142,6 +144,12 @@ export function readOnlySubjects(ciOidcSubject: string): string[] {
     if (!m) throw new Error(`CiReadOnlyRole: ciOidcSubject '${ciOidcSubject}' must name the repository, e.g. repo:my-org/ml-platform:environment:prod`);
     return [`repo:${m[1]}:pull_request`, `repo:${m[1]}:ref:refs/heads/main`];
 }
+
+/**
+ * Reads of a state machine return its definition (the opt-in distributed monitor's, encrypted with the platform's
+ * logs key, which lets this role decrypt it only through Step Functions): granted on the platform's state machines only.
+ */
+export const CI_STATE_MACHINE_READ_ACTIONS = ["states:DescribeStateMachine", "states:ListTagsForResource"] as const;
 
 /** Reads that expose a function's environment: granted on the platform's functions only (never on "*"). */
 export const CI_FUNCTION_READ_ACTIONS = ["lambda:GetFunction", "lambda:GetFunctionConfiguration"] as const;
@@ -189,6 +197,12 @@ export class CiReadOnlyRole extends pulumi.ComponentResource {
                     Effect: "Allow",
                     Action: [...CI_FUNCTION_READ_ACTIONS],
                     Resource: `arn:${part}:lambda:*:*:function:${args.namePrefix}-*`,
+                },
+                {
+                    Sid: "ReadPlatformStateMachines",
+                    Effect: "Allow",
+                    Action: [...CI_STATE_MACHINE_READ_ACTIONS],
+                    Resource: `arn:${part}:states:*:*:stateMachine:${args.namePrefix}-*`,
                 },
                 {
                     Sid: "NoPlatformData",

@@ -447,6 +447,28 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                             },
                         },
                     },
+                    // The read-only CI role refreshes the stack: DescribeStateMachine returns the definition, which
+                    // needs kms:Decrypt of the caller (the document's API table; the Pulumi provider does not ask for
+                    // METADATA_ONLY). Only through Step Functions and only for this state machine, so it cannot read
+                    // execution data (its identity policy has no DescribeExecution / GetExecutionHistory either).
+                    ...((args.keyConfigurationReaders ?? []).length > 0
+                        ? [
+                              {
+                                  Sid: "CiReadOnlyReadsStateMachineDefinition",
+                                  Effect: "Allow" as const,
+                                  Principal: { AWS: args.keyConfigurationReaders! },
+                                  Action: "kms:Decrypt",
+                                  Resource: "*",
+                                  Condition: {
+                                      StringEquals: {
+                                          "kms:ViaService": viaStates,
+                                          "kms:CallerAccount": this.accountId,
+                                          "kms:EncryptionContext:aws:states:stateMachineArn": stateMachineArn,
+                                      },
+                                  },
+                              },
+                          ]
+                        : []),
                     {
                         Sid: "DistributedMonitorDecryptsItsEnvironment",
                         Effect: "Allow",

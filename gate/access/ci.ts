@@ -69,6 +69,23 @@ export function ciNeededProbes(m: AccessModel): Probe[] {
         read("ec2:DescribeAvailabilityZones", "*", "the availability zones the program asks for");
         read("config:DescribeConfigRules", "*", "the detective Config rules");
         read("events:DescribeRule", ruleArn(m, "config-noncompliant"), "the detective routes");
+        // the opt-in Step Functions monitor: its state machine (definition encrypted with the logs key) and dead-letter queue
+        if (m.roles.some((r) => r.key === "monitorStates")) {
+            const sm = `arn:aws:states:${m.region}:${m.account}:stateMachine:${o.namePrefix}-monitor`;
+            for (const a of ["states:DescribeStateMachine", "states:ListTagsForResource"]) read(a, sm, "the monitor's state machine");
+            for (const a of ["sqs:GetQueueAttributes", "sqs:ListQueueTags"])
+                read(a, `arn:aws:sqs:${m.region}:${m.account}:${o.namePrefix}-monitor-dlq`, "the monitor's dead-letter queue");
+            probes.push(
+                need("ci:refresh", "ciReadOnly", "kms:Decrypt", o.kmsKeyArns.logs, "refresh decrypts the state machine's definition through Step Functions", {
+                    context: {
+                        "kms:ViaService": `states.${m.region}.amazonaws.com`,
+                        "kms:CallerAccount": m.account,
+                        "kms:EncryptionContext:aws:states:stateMachineArn": sm,
+                    },
+                    origin: "outside",
+                }),
+            );
+        }
         if (o.endpoint) {
             read("sagemaker:DescribeEndpoint", sagemakerArn(m, "endpoint", o.endpoint.name), "the endpoint");
             read("sagemaker:DescribeEndpointConfig", sagemakerArn(m, "endpoint-config", `${o.endpoint.name}-config`), "the endpoint configuration");
@@ -163,6 +180,29 @@ export function ciForbiddenProbes(m: AccessModel): Probe[] {
         for (const a of ["events:DisableRule", "events:DeleteRule", "events:PutRule", "events:RemoveTargets"])
             forbid(a, ruleArn(m, "config-noncompliant"), "no change to the detective routes");
         for (const t of m.topics) forbid("sns:Publish", t.arn, "no publishing to the alerts topic");
+        if (m.roles.some((r) => r.key === "monitorStates")) {
+            const sm = `arn:aws:states:${m.region}:${m.account}:stateMachine:${o.namePrefix}-monitor`;
+            const smCtx = { "kms:CallerAccount": m.account, "kms:EncryptionContext:aws:states:stateMachineArn": sm };
+            forbid("kms:Decrypt", o.kmsKeyArns.logs, "the state machine's data only through Step Functions, not with KMS directly", { context: smCtx });
+            for (const a of ["kms:Decrypt", "kms:GenerateDataKey"])
+                forbid(a, o.kmsKeyArns.logs, "through Step Functions only under this state machine's context", {
+                    context: {
+                        ...smCtx,
+                        "kms:ViaService": `states.${m.region}.amazonaws.com`,
+                        "kms:EncryptionContext:aws:states:stateMachineArn": `${sm}-other`,
+                    },
+                });
+            forbid("kms:GenerateDataKey", o.kmsKeyArns.logs, "no encrypting under the state machine's context", {
+                context: { ...smCtx, "kms:ViaService": `states.${m.region}.amazonaws.com` },
+            });
+            const execution = `arn:aws:states:${m.region}:${m.account}:execution:${o.namePrefix}-monitor:run-1`;
+            for (const a of ["states:DescribeExecution", "states:GetExecutionHistory", "states:StopExecution"])
+                forbid(a, execution, "no reading or stopping the monitor's executions (execution data)");
+            for (const a of ["states:StartExecution", "states:UpdateStateMachine", "states:DeleteStateMachine"])
+                forbid(a, sm, "no starting or changing the state machine");
+            for (const a of ["sqs:ReceiveMessage", "sqs:SendMessage", "sqs:SetQueueAttributes"])
+                forbid(a, `arn:aws:sqs:${m.region}:${m.account}:${o.namePrefix}-monitor-dlq`, "no dead letters read, written or reconfigured");
+        }
     }
     const deploy = ciRole(m, "ciDeploy");
     if (deploy) {

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runContract } from "../../gate/access/contract";
 import { AccessModel } from "../../gate/access/model";
 import { accessModelOf } from "../../gate/access/stack";
+import { withDistributedMonitor } from "../../test-support/registered-model";
 
 const groups = (m: AccessModel) => {
     const r = runContract(m);
@@ -51,6 +52,42 @@ describe("access contract: CI roles and AWS Config (issue 11)", function () {
             );
         });
     }
+
+    it("with the opt-in Step Functions monitor: refresh reads its state machine (decrypting the definition only through Step Functions) and queue, and nothing of its executions or dead letters", async () => {
+        for (const stack of ["dev", "prod"]) {
+            const { r } = groups(await accessModelOf(stack, { configure: withDistributedMonitor }));
+            const probes = r.outcomes.filter(
+                (o) => /stateMachine|monitor-dlq|execution:/.test(o.probe.resource) || /stateMachineArn/.test(JSON.stringify(o.probe.context ?? {})),
+            );
+            const ci = probes.filter((o) => /^(ci:refresh|forbidden:ci-readonly)$/.test(o.probe.group));
+            assert.ok(ci.filter((o) => o.probe.group === "ci:refresh").length >= 5, `${stack}: ${ci.length} CI probes on the state machine`);
+            assert.ok(ci.filter((o) => o.probe.group === "forbidden:ci-readonly").length >= 12, `${stack}: forbidden probes`);
+            const failed = r.failures.filter((f) => /^(ci:|forbidden:ci)/.test(f.probe.group));
+            assert.deepStrictEqual(
+                failed.map((f) => `${f.probe.group} ${f.probe.action} ${f.probe.resource}`),
+                [],
+            );
+        }
+    });
+
+    it("fails when the logs key stops letting the read-only role decrypt the state machine's definition (variant)", async () => {
+        const m = await accessModelOf("prod", {
+            configure: withDistributedMonitor,
+            transformations: [
+                editPolicy(
+                    "aws:kms/key:Key",
+                    () => true,
+                    "policy",
+                    (doc) => ({ ...doc, Statement: doc.Statement.filter((st: { Sid?: string }) => st.Sid !== "CiReadOnlyReadsStateMachineDefinition") }),
+                ),
+            ],
+        });
+        const failed = runContract(m).failures.filter((f) => /^ci:/.test(f.probe.group));
+        assert.deepStrictEqual(
+            failed.map((f) => `${f.probe.group} ${f.probe.action}`),
+            ["ci:refresh kms:Decrypt"],
+        );
+    });
 
     it("fails when the read-only role is also trusted from the prod deployment environment (variant)", async () => {
         const m = await accessModelOf("prod", {

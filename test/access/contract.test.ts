@@ -50,12 +50,19 @@ describe("access contract", function () {
             assert.ok(denied("monitorReduce", "s3:GetObject", /capture.*\/datacapture\//), "the reducer cannot read capture");
             assert.ok(denied("monitorWorker", "s3:PutObject", /\/reports\/data-quality\//), "the worker cannot write reports");
             assert.ok(denied("monitorWorker", "s3:GetObject", /\/raw\/|adult/), "the worker cannot read other prefixes");
-            // the state machine's data under the monitoring (logs) key: only its execution role, under its own ARN
+            // the state machine's data under the monitoring (logs) key: only its execution role, under its own ARN; the
+            // read-only CI role decrypts (the definition, for refresh) through Step Functions only
             const smKey = (x: (typeof r.outcomes)[number]) =>
                 x.probe.resource === models[`${stack}+distributed`].key("logs").arn &&
                 JSON.stringify(x.probe.context ?? {}).includes("aws:states:stateMachineArn");
             const allowedOnSmKey = r.outcomes.filter((x) => smKey(x) && x.probe.expect === "Allowed").map((x) => `${x.probe.principal} ${x.probe.action}`);
-            assert.deepStrictEqual(allowedOnSmKey.sort(), ["monitorStates kms:Decrypt", "monitorStates kms:GenerateDataKey"]);
+            assert.deepStrictEqual(allowedOnSmKey.sort(), ["ciReadOnly kms:Decrypt", "monitorStates kms:Decrypt", "monitorStates kms:GenerateDataKey"]);
+            assert.ok(
+                r.outcomes
+                    .filter((x) => smKey(x) && x.probe.expect === "Allowed" && x.probe.principal === "ciReadOnly")
+                    .every((x) => (x.probe.context as Record<string, string>)["kms:ViaService"]?.startsWith("states.")),
+                "the read-only role's decrypt is probed through Step Functions",
+            );
             for (const who of ["monitorScheduler", "monitorWorker", "monitorReduce", "ciDeploy"])
                 assert.ok(
                     r.outcomes.some((x) => smKey(x) && x.probe.expect === "Denied" && x.probe.principal === who),

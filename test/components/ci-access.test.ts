@@ -54,13 +54,16 @@ describe("CiReadOnlyRole", () => {
         let doc = await policyOf(mocks.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
         assert.deepStrictEqual(
             doc.Statement.map((s) => s.Sid),
-            ["ReadConfiguration", "ReadPlatformFunctions", "NoPlatformData"],
+            ["ReadConfiguration", "ReadPlatformFunctions", "ReadPlatformStateMachines", "NoPlatformData"],
         );
         // a function's configuration holds its environment variables: only the platform's own functions
         assert.strictEqual(doc.Statement[1].Resource, "arn:aws:lambda:*:*:function:mlp-prod-*");
+        // a state machine's description holds its definition: only the platform's own state machines
+        assert.strictEqual(doc.Statement[2].Resource, "arn:aws:states:*:*:stateMachine:mlp-prod-*");
+        assert.ok(!(doc.Statement[0].Action as string[]).some((a) => a.startsWith("states:")), "no state machine read on *");
         assert.ok(!(doc.Statement[0].Action as string[]).some((a) => a.startsWith("lambda:GetFunction") && !a.endsWith("CodeSigningConfig")));
         assert.ok(!(doc.Statement[0].Action as string[]).includes("ssm:GetParameter"), "no parameter (secret) reads on *");
-        const deny = doc.Statement[2];
+        const deny = doc.Statement[3];
         assert.strictEqual(deny.Effect, "Deny");
         assert.strictEqual(deny.Resource, "arn:aws:s3:::mlp-prod-*/*");
         mocks.reset();
