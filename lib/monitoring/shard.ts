@@ -155,7 +155,7 @@ export function defaultWorkers(): number {
 /**
  * Bytes of capture a shard beyond the first must bring to pay for itself: a worker thread starts, warms up its JIT
  * and hands back a partial profile for ~0.3-0.4 s of extra time, which one shard's share of ~130 MB/s repays from
- * about 128 MB of capture (docs/benchmarks.md: ×1.0 at 188 MB, ×1.4-1.5 at 564 MB with 2 threads on 2 cores).
+ * about 128 MB of capture (docs/monitoring.md: ×0.8-1.16 at 188 MB, ×1.36-1.73 at 564 MB with 2 threads on 2 cores).
  */
 export const BYTES_PER_EXTRA_SHARD = 96 * 1024 * 1024;
 
