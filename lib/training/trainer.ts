@@ -243,6 +243,28 @@ interface GrowNode {
     depth: number;
 }
 
+/** A new leaf under `parent` holding rows [begin, end) of the position array, weight already scaled by eta. */
+function childNode(parent: number, weight: number, G: number, H: number, begin: number, end: number, depth: number): GrowNode {
+    const w = Math.fround(weight);
+    return {
+        parent,
+        left: -1,
+        right: -1,
+        feature: 0,
+        thrSlot: 0,
+        cond: 0,
+        defaultLeft: false,
+        baseWeight: w,
+        leafValue: w,
+        lossChange: 0,
+        G,
+        H,
+        begin,
+        end,
+        depth,
+    };
+}
+
 interface GrowContext {
     hp: HyperParameters;
     sp: SplitParams;
@@ -339,40 +361,7 @@ function growTree(ctx: GrowContext): GrowNode[] {
             const wr = leafWeight(sp, rG, rH);
             const li = nodes.length;
             const ri = li + 1;
-            nodes.push({
-                parent: id,
-                left: -1,
-                right: -1,
-                feature: 0,
-                thrSlot: 0,
-                cond: 0,
-                defaultLeft: false,
-                baseWeight: Math.fround(eta * wl),
-                leafValue: Math.fround(eta * wl),
-                lossChange: 0,
-                G: lG,
-                H: lH,
-                begin: nd.begin,
-                end: mid,
-                depth: depth + 1,
-            });
-            nodes.push({
-                parent: id,
-                left: -1,
-                right: -1,
-                feature: 0,
-                thrSlot: 0,
-                cond: 0,
-                defaultLeft: false,
-                baseWeight: Math.fround(eta * wr),
-                leafValue: Math.fround(eta * wr),
-                lossChange: 0,
-                G: rG,
-                H: rH,
-                begin: mid,
-                end: nd.end,
-                depth: depth + 1,
-            });
+            nodes.push(childNode(id, eta * wl, lG, lH, nd.begin, mid, depth + 1), childNode(id, eta * wr, rG, rH, mid, nd.end, depth + 1));
             nd.left = li;
             nd.right = ri;
             nd.feature = f;
