@@ -1,9 +1,27 @@
-/** worker_threads entry point: profile one shard of capture files (see shard.ts). */
-import { parentPort, workerData } from "worker_threads";
-import { profileCaptureShard } from "./shard";
+/**
+ * worker_threads entry point (see shard.ts): a pooled thread that profiles one shard of capture files per message
+ * and replies with a packed partial profile whose value-count buffers are transferred, not copied.
+ */
+import { parentPort } from "worker_threads";
+import { partialTransferList } from "./dataquality/profile";
+import { profileCaptureShard, type ProfileShardOptions } from "./shard";
 
-const { files, options } = workerData as { files: string[]; options: Parameters<typeof profileCaptureShard>[1] };
-profileCaptureShard(files, options).then(
-    (result) => parentPort!.postMessage({ ok: true, result }),
-    (e) => parentPort!.postMessage({ ok: false, error: (e as Error).message }),
-);
+const now = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Fault injection for tests (test/monitoring/shard.test.ts), read when the thread starts: "throw" fails every job
+ * (the thread stays up), "exit" ends the thread with code 3 when it gets a job.
+ */
+const fault = process.env.MLPLATFORM_SHARD_WORKER_FAULT;
+
+parentPort!.on("message", (job: { id: number; files: string[]; options: ProfileShardOptions }) => {
+    const started = now();
+    if (fault === "exit") process.exit(3);
+    (fault === "throw"
+        ? Promise.reject(new Error("injected fault (MLPLATFORM_SHARD_WORKER_FAULT=throw)"))
+        : profileCaptureShard(job.files, job.options, true)
+    ).then(
+        (result) => parentPort!.postMessage({ id: job.id, ok: true, result, started, finished: now() }, partialTransferList(result.partial)),
+        (e) => parentPort!.postMessage({ id: job.id, ok: false, error: (e as Error).message }),
+    );
+});

@@ -9,7 +9,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Worker } from "worker_threads";
+import { threadId, Worker } from "worker_threads";
 import { CAPTURE_PROBLEMS, CaptureReadStats, captureKeyHour, listCaptureFiles, readCaptureRows, type CaptureMode, type CaptureProblem } from "./capture";
 import { profileCaptureBytes } from "./capture-scan";
 import { DatasetProfiler, type PartialProfile, type ProfilerOptions } from "./dataquality/profile";
@@ -52,10 +52,18 @@ export interface ShardResult {
     wallMs: number;
 }
 
-/** Profile one shard (a list of capture files) into a partial profile. Runs in a worker or in-process. */
-export async function profileCaptureShard(files: string[], o: ProfileShardOptions = {}): Promise<ShardResult> {
+/**
+ * Profile one shard (a list of capture files) into a partial profile. Runs in a worker or in-process. `packed`: value
+ * counts as Float64Arrays, for a worker thread's reply (see DatasetProfiler.toPartial); the default is the JSON form.
+ */
+export async function profileCaptureShard(files: string[], o: ProfileShardOptions = {}, packed = false): Promise<ShardResult> {
     const r = await profileShard(files, o);
-    return { partial: r.profiler.toPartial(), stats: r.stats.toJSON() as unknown as CaptureStatsJson, outsideWindow: r.outsideWindow, wallMs: r.wallMs };
+    return {
+        partial: r.profiler.toPartial({ packed }),
+        stats: r.stats.toJSON() as unknown as CaptureStatsJson,
+        outsideWindow: r.outsideWindow,
+        wallMs: r.wallMs,
+    };
 }
 
 /** Profile one shard into a profiler (the in-process shard keeps it: no partial round trip). */
@@ -145,7 +153,14 @@ export interface ShardedProfileResult {
     profiler: DatasetProfiler;
     stats: CaptureReadStats;
     outsideWindow: number;
-    shards: { files: number; bytes: number; rows: number; wallMs: number }[];
+    /**
+     * Per shard: files, bytes, rows, profiling wall time; for worker shards also the time from the call to the thread
+     * taking the job (startMs: thread start when it is new) and from its partial being ready to it being here (handoverMs),
+     * and the threadId that ran it (this thread's for the first shard; the same id again means a reused, warm thread).
+     */
+    shards: { files: number; bytes: number; rows: number; wallMs: number; startMs: number; handoverMs: number; thread: number }[];
+    /** Wall time of rebuilding and merging the workers' partials on the calling thread. */
+    mergeMs: number;
 }
 
 export function defaultWorkers(): number {
@@ -227,28 +242,125 @@ function workerScript(): { file: string; eval: boolean } {
     return { file: transpiledWorker, eval: false };
 }
 
-function startWorker(files: string[], options: ProfileShardOptions): Promise<ShardResult> {
+/**
+ * Worker threads kept warm between calls. A new thread costs ~0.1 s to start, and its first shard runs ~15 % slower
+ * while V8 compiles the scanner; a process that profiles several windows (the monitor step's replay, a warm Lambda
+ * container) pays that once. Idle threads are unref'd (they never keep the process alive) and end after
+ * {@link SHARD_WORKER_IDLE_MS} without work, or at {@link closeShardWorkers}.
+ */
+const idleWorkers: Worker[] = [];
+let idleTimer: NodeJS.Timeout | undefined;
+let nextJob = 1;
+
+/** How long an idle worker thread waits for the next call before it ends. */
+export const SHARD_WORKER_IDLE_MS = 30_000;
+
+/** End the idle worker threads now (they also end on their own after {@link SHARD_WORKER_IDLE_MS}). */
+export async function closeShardWorkers(): Promise<void> {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = undefined;
+    await Promise.all(idleWorkers.splice(0).map((w) => w.terminate()));
+}
+
+function spawnWorker(): Worker {
+    const w = newWorker();
+    // a thread that ends while idle leaves the pool (a job's own listeners report what happens during the job); an
+    // 'error' without a listener would be thrown in this thread
+    w.on("error", () => undefined);
+    w.on("exit", () => {
+        const i = idleWorkers.indexOf(w);
+        if (i >= 0) idleWorkers.splice(i, 1);
+    });
+    return w;
+}
+
+function newWorker(): Worker {
     const script = workerScript();
-    const w = new Worker(script.file, { eval: script.eval, workerData: { files, options } });
+    // a pre-transpiled worker needs none of the parent's ts-node hooks (`node -r ts-node/register ...`, as mocha and
+    // scripts run): inherited, they would load the TypeScript compiler again in every thread (~0.35 s)
+    const execArgv = script.eval ? process.execArgv : withoutTsNode(process.execArgv);
+    if (execArgv.length === process.execArgv.length) return new Worker(script.file, { eval: script.eval });
+    try {
+        return new Worker(script.file, { eval: script.eval, execArgv });
+    } catch (e) {
+        // options given explicitly are checked, and per-process ones (--expose-gc, --max-old-space-size ...) are refused
+        // (inherited, they are ignored): leave out those the error names
+        const refused = /invalid execArgv flags: (.*)$/.exec((e as Error).message)?.[1].split(/,\s*/);
+        if ((e as { code?: string }).code !== "ERR_WORKER_INVALID_EXEC_ARGV" || !refused) throw e;
+        return new Worker(script.file, { eval: script.eval, execArgv: execArgv.filter((a) => !refused.includes(a.split("=")[0]) && !refused.includes(a)) });
+    }
+}
+
+/** The node options minus those that load ts-node (`-r ts-node/...`, `--require=ts-node/...`, `--loader ts-node/...`). */
+export function withoutTsNode(argv: readonly string[]): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (["-r", "--require", "--loader", "--experimental-loader", "--import"].includes(a) && /ts-node/.test(argv[i + 1] ?? "")) {
+            i++;
+            continue;
+        }
+        if (/^--(require|loader|experimental-loader|import)=.*ts-node/.test(a)) continue;
+        out.push(a);
+    }
+    return out;
+}
+
+function releaseWorker(w: Worker): void {
+    w.unref();
+    idleWorkers.push(w);
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => void closeShardWorkers(), SHARD_WORKER_IDLE_MS);
+    idleTimer.unref();
+}
+
+interface WorkerReply {
+    id: number;
+    ok: boolean;
+    result?: ShardResult;
+    error?: string;
+    /** performance.timeOrigin + now() in the worker when it took the job, and when it had the partial ready. */
+    started?: number;
+    finished?: number;
+}
+
+/** Run one shard on a pooled worker thread; resolves with the result and the thread's timings. */
+function runOnWorker(files: string[], options: ProfileShardOptions): Promise<ShardResult & { startMs: number; handoverMs: number; thread: number }> {
+    const reused = idleWorkers.length > 0;
+    const w = idleWorkers.pop() ?? spawnWorker();
+    w.ref();
+    const id = nextJob++;
+    const sent = performance.timeOrigin + performance.now();
     return new Promise((resolve, reject) => {
-        let done = false;
-        w.once("message", (m: { ok: boolean; result?: ShardResult; error?: string }) => {
-            done = true;
-            if (m.ok) resolve(m.result!);
-            else reject(new Error(`profiling worker failed on ${files.length} file(s) from ${files[0]}: ${m.error}`));
-        });
-        w.once("error", (e) => {
-            done = true;
+        const cleanup = (): void => {
+            w.off("message", onMessage);
+            w.off("error", onError);
+            w.off("exit", onExit);
+        };
+        const onMessage = (m: WorkerReply): void => {
+            if (m.id !== id) return;
+            cleanup();
+            releaseWorker(w);
+            if (!m.ok) return reject(new Error(`profiling worker failed on ${files.length} file(s) from ${files[0]}: ${m.error}`));
+            const now = performance.timeOrigin + performance.now();
+            resolve({ ...m.result!, startMs: (m.started ?? sent) - sent, handoverMs: now - (m.finished ?? now), thread: w.threadId });
+        };
+        const onError = (e: Error): void => {
+            cleanup();
             reject(new Error(`profiling worker crashed on ${files.length} file(s) from ${files[0]}: ${e.message}`));
-        });
-        w.once("exit", (code) => {
-            if (!done)
-                reject(
-                    new Error(
-                        `profiling worker exited with code ${code} before reporting (files from ${files[0]}); rerun with --workers 1 to see the error in-process.`,
-                    ),
-                );
-        });
+        };
+        const onExit = (code: number): void => {
+            cleanup();
+            reject(
+                new Error(
+                    `profiling worker${reused ? " (reused)" : ""} exited with code ${code} before reporting (files from ${files[0]}); rerun with --workers 1 to see the error in-process.`,
+                ),
+            );
+        };
+        w.on("message", onMessage);
+        w.once("error", onError);
+        w.once("exit", onExit);
+        w.postMessage({ id, files, options });
     });
 }
 
@@ -304,19 +416,37 @@ export async function profileCaptureSharded(source: string | string[], o: Sharde
     };
     // the first shard runs on this thread while worker threads run the others (the main thread would otherwise wait
     // idle), and it stays a profiler: the workers' partials merge into it in shard order
-    const [first, ...rest] = await Promise.all([profileShard(plan[0]?.files ?? [], opts), ...plan.slice(1).map((p) => startWorker(p.files, opts))]);
+    const [first, ...rest] = await Promise.all([profileShard(plan[0]?.files ?? [], opts), ...plan.slice(1).map((p) => runOnWorker(p.files, opts))]);
+    const m0 = performance.now();
     const profiler = first.profiler;
     rest.forEach((r, i) => profiler.merge(DatasetProfiler.fromPartial(r.partial, `shard ${i + 2}`)));
+    const mergeMs = performance.now() - m0;
     mergeCaptureStats(stats, first.stats.toJSON() as unknown as CaptureStatsJson);
     for (const r of rest) mergeCaptureStats(stats, r.stats);
     const results = [
-        { rows: first.profiler.rows, outsideWindow: first.outsideWindow, wallMs: first.wallMs },
-        ...rest.map((r) => ({ rows: r.partial.rows, outsideWindow: r.outsideWindow, wallMs: r.wallMs })),
+        { rows: first.profiler.rows, outsideWindow: first.outsideWindow, wallMs: first.wallMs, startMs: 0, handoverMs: 0, thread: threadId },
+        ...rest.map((r) => ({
+            rows: r.partial.rows,
+            outsideWindow: r.outsideWindow,
+            wallMs: r.wallMs,
+            startMs: r.startMs,
+            handoverMs: r.handoverMs,
+            thread: r.thread,
+        })),
     ];
     return {
         profiler,
         stats,
         outsideWindow: results.reduce((s, r) => s + r.outsideWindow, 0),
-        shards: results.map((r, i) => ({ files: plan[i]?.files.length ?? 0, bytes: plan[i]?.bytes ?? 0, rows: r.rows, wallMs: Math.round(r.wallMs) })),
+        mergeMs: Math.round(mergeMs),
+        shards: results.map((r, i) => ({
+            files: plan[i]?.files.length ?? 0,
+            bytes: plan[i]?.bytes ?? 0,
+            rows: r.rows,
+            wallMs: Math.round(r.wallMs),
+            startMs: Math.round(r.startMs),
+            handoverMs: Math.round(r.handoverMs),
+            thread: r.thread,
+        })),
     };
 }

@@ -4,7 +4,17 @@
  * sketches' documented error for KLL quantiles and HyperLogLog distinct counts.
  */
 import { strict as assert } from "assert";
-import { DatasetProfiler, isCanonicalNumberText, KllSketch, paddedDecimalDigits, paddedText, type CellValue, type PartialProfile } from "../../lib/monitoring";
+import {
+    DatasetProfiler,
+    isCanonicalNumberText,
+    KllSketch,
+    NumCountTable,
+    paddedDecimalDigits,
+    paddedText,
+    type CellValue,
+    type PartialProfile,
+} from "../../lib/monitoring";
+import { partialTransferList } from "../../lib/monitoring/dataquality/profile";
 import { assertExactStatisticsEqual, normal, rng } from "./helpers";
 
 const NAMES = ["x", "n", "color", "mixed", "sparse", "wide"];
@@ -128,6 +138,68 @@ describe("monitoring/partial profiles: merge equals single pass", function () {
         assert.throws(() => DatasetProfiler.fromPartial(bad, "shard-3.json"), /shard-3\.json\.columns\[0\]\.missing is "many", expected a number/);
         const other = new DatasetProfiler({ columnNames: NAMES, kllK: 200 });
         assert.throws(() => profile(rows.slice(0, 10)).merge(other), /option kllK differs \(2048 vs 200\)/);
+    });
+
+    it("the packed form between threads (Float64Array value counts, transferred) merges exactly as the JSON form", () => {
+        // small cap so that the merges also cross it: which values stay counted then depends only on the entries' order
+        for (const opts of [{}, { maxTrackedValues: 700 }]) {
+            const shards = [rows.slice(0, 9000), rows.slice(9000, 21000), rows.slice(21000)].map((r) => profile(r, opts));
+            const viaJson = mergeAll(shards);
+            const [first, ...rest] = shards.map((p) => {
+                const packed = p.toPartial({ packed: true });
+                const list = partialTransferList(packed);
+                assert.ok(list.length >= NAMES.length, "every column's value counts travel as a buffer");
+                // what postMessage does between threads: a structured clone that moves the buffers
+                const moved = structuredClone(packed, { transfer: list });
+                assert.ok(
+                    list.every((b) => b.byteLength === 0),
+                    "the buffers were moved, not copied",
+                );
+                return DatasetProfiler.fromPartial(moved, "thread");
+            });
+            for (const p of rest) first.merge(p);
+            const cap = JSON.stringify(opts);
+            assertExactStatisticsEqual(first.toStatistics(), viaJson.toStatistics(), `packed vs JSON ${cap}`);
+            if (!("maxTrackedValues" in opts)) assert.deepEqual(first.toStatistics(), viaJson.toStatistics(), "below the cap: identical files");
+            // a profile rebuilt from the packed form keeps profiling like the original
+            const more = rows.slice(0, 3000);
+            const a = profile(rows.slice(21000), opts);
+            const b = DatasetProfiler.fromPartial(structuredClone(a.toPartial({ packed: true })), "thread");
+            for (const r of more) {
+                a.addRow(r);
+                b.addRow(r);
+            }
+            assert.deepEqual(b.toStatistics(), a.toStatistics(), `continued after the packed round trip ${cap}`);
+        }
+    });
+
+    it("a value-count table adopted from another thread's pairs answers like one built entry by entry, before and after it is indexed", () => {
+        const r = rng(21);
+        const built = new NumCountTable();
+        for (let i = 0; i < 5000; i++) built.set(Math.round(r() * 3000) / 8, 1 + Math.floor(r() * 5));
+        const pairs = built.pairs();
+        assert.equal(pairs.length, 2 * built.size);
+        const seen: number[] = [];
+        const lazy = NumCountTable.fromPairs(pairs.slice());
+        lazy.forEach((k, c) => seen.push(k, c));
+        assert.deepEqual(seen, [...pairs], "forEach on the unindexed table visits the pairs in order");
+        assert.equal(lazy.size, built.size);
+        assert.deepEqual(lazy.pairs(), pairs);
+        for (let i = 0; i < 2000; i++) {
+            const x = Math.round(r() * 4000) / 8;
+            assert.equal(lazy.get(x), built.get(x), `get(${x})`);
+            assert.equal(lazy.addIfPresent(x, 2), built.addIfPresent(x, 2));
+            if (i % 3 === 0) {
+                lazy.set(x + 0.25, 7);
+                built.set(x + 0.25, 7);
+            }
+        }
+        assert.equal(lazy.size, built.size);
+        assert.deepEqual(new Map(lazy.entries()), new Map(built.entries()));
+        // damaged pairs (a NaN) are refused naming the field
+        const p = profile(rows.slice(0, 200)).toPartial({ packed: true });
+        (p.columns[1].numbers as Float64Array)[1] = NaN;
+        assert.throws(() => DatasetProfiler.fromPartial(p, "thread 2"), /thread 2\.columns\[1\]\.numbers\[\]\.count is null, expected a number/);
     });
 
     it("numbers are counted by value only when String(value) is their exact text", () => {

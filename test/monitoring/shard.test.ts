@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CaptureReadStats, formatCaptureRecord, readCaptureRows, DatasetProfiler } from "../../lib/monitoring";
-import { autoWorkers, BYTES_PER_EXTRA_SHARD, planShards, profileCaptureSharded } from "../../lib/monitoring/shard";
+import { autoWorkers, BYTES_PER_EXTRA_SHARD, closeShardWorkers, planShards, profileCaptureSharded, withoutTsNode } from "../../lib/monitoring/shard";
 import { runCli } from "../../scripts/cli/monitor";
 import { assertExactStatisticsEqual, normal, rng } from "./helpers";
 
@@ -168,6 +168,67 @@ describe("monitoring/shard: worker_threads sharding equals one pass", function (
                 (v: { feature_name: string; constraint_check_type: string }) => `${v.feature_name}:${v.constraint_check_type}`,
             ),
         );
+    });
+
+    it("worker threads are reused warm by the next call, results unchanged; closeShardWorkers ends them and a later call starts new ones", async () => {
+        await closeShardWorkers();
+        const ep = path.join(root, "ep");
+        const run = () => profileCaptureSharded(ep, { workers: 3, profiler: { columnNames: NAMES } });
+        const a = await run();
+        const b = await run();
+        const workerThreads = (r: typeof a) => r.shards.slice(1).map((s) => s.thread);
+        assert.equal(a.shards[0].thread, b.shards[0].thread, "the first shard runs on the calling thread");
+        assert.ok(
+            workerThreads(a).every((t) => t > 0 && t !== a.shards[0].thread),
+            `the other shards run on worker threads: ${workerThreads(a)}`,
+        );
+        assert.deepEqual(new Set(workerThreads(b)), new Set(workerThreads(a)), "the second call reuses the same two threads");
+        assertExactStatisticsEqual(b.profiler.toStatistics(), a.profiler.toStatistics(), "reused threads");
+        assert.deepEqual(b.profiler.toPartial(), a.profiler.toPartial(), "a reused thread holds no state from its previous shard");
+        await closeShardWorkers();
+        const c = await run();
+        assert.ok(
+            workerThreads(c).every((t) => !workerThreads(a).includes(t)),
+            `after closeShardWorkers new threads run (${workerThreads(c)} vs ${workerThreads(a)})`,
+        );
+        assertExactStatisticsEqual(c.profiler.toStatistics(), a.profiler.toStatistics(), "new threads");
+        await closeShardWorkers();
+    });
+
+    it("a worker whose shard fails rejects the call naming the worker and stays in the pool; a worker that exits is replaced", async () => {
+        const ep = path.join(root, "ep");
+        const run = () => profileCaptureSharded(ep, { workers: 2, profiler: { columnNames: NAMES } });
+        try {
+            for (const fault of ["throw", "exit"]) {
+                await closeShardWorkers();
+                process.env.MLPLATFORM_SHARD_WORKER_FAULT = fault; // read by threads started from now on
+                await assert.rejects(
+                    run(),
+                    fault === "throw"
+                        ? /profiling worker failed on \d+ file\(s\) from .*injected fault/
+                        : /profiling worker exited with code 3 before reporting .*rerun with --workers 1/,
+                );
+                delete process.env.MLPLATFORM_SHARD_WORKER_FAULT;
+                if (fault === "throw") {
+                    // the same (faulty) thread is reused: it fails again, it did not hang or leak the first job
+                    await assert.rejects(run(), /injected fault/);
+                    await closeShardWorkers();
+                }
+                const ok = await run();
+                assert.equal(ok.shards.length, 2, `after "${fault}" a healthy thread profiles the second shard`);
+                assert.ok(ok.profiler.rows > 3000);
+            }
+        } finally {
+            delete process.env.MLPLATFORM_SHARD_WORKER_FAULT;
+            await closeShardWorkers();
+        }
+    });
+
+    it("worker threads leave out the parent's ts-node hooks (they run pre-transpiled JavaScript) and keep the other node options", () => {
+        assert.deepEqual(withoutTsNode(["-r", "ts-node/register/transpile-only", "--enable-source-maps"]), ["--enable-source-maps"]);
+        assert.deepEqual(withoutTsNode(["--require=ts-node/register", "--loader", "ts-node/esm", "-r", "./other.js"]), ["-r", "./other.js"]);
+        assert.deepEqual(withoutTsNode(["--require", "./test/helpers/node-support.ts"]), ["--require", "./test/helpers/node-support.ts"]);
+        assert.deepEqual(withoutTsNode([]), []);
     });
 
     it("--workers 0 is refused naming the flag and the fix", async () => {

@@ -212,11 +212,36 @@ export class NumCountTable {
     private readonly f = new Float64Array(1);
     private readonly u = new Uint32Array(this.f.buffer);
 
+    /**
+     * Entries not yet hashed (see {@link fromPairs}): a table read from another thread's partial is usually only merged
+     * (forEach) and dropped, so it is indexed on its first lookup or insert instead of when it arrives.
+     */
+    private pending: Float64Array | null = null;
+
     constructor(capacity = 64) {
         let n = 16;
         while (n < capacity * 2) n *= 2;
         this.slots = new Float64Array(2 * n).fill(NaN);
         this.mask = n - 1;
+    }
+
+    /** A table of the distinct-key [key, count, ...] pairs of {@link pairs} (not copied; indexed when first looked up). */
+    static fromPairs(pairs: Float64Array): NumCountTable {
+        const t = new NumCountTable(16);
+        t.pending = pairs;
+        t.size = pairs.length / 2;
+        return t;
+    }
+
+    private index(): void {
+        const p = this.pending!;
+        this.pending = null;
+        this.size = 0;
+        let n = 16;
+        while (n < p.length) n *= 2;
+        this.slots = new Float64Array(2 * n).fill(NaN);
+        this.mask = n - 1;
+        for (let i = 0; i < p.length; i += 2) this.set(p[i], p[i + 1]);
     }
 
     /**
@@ -250,6 +275,7 @@ export class NumCountTable {
 
     /** False when x is certainly absent (sets this.h for a following slot()). */
     private mayHave(x: number): boolean {
+        if (this.pending !== null) this.index();
         const b = this.hash(x) >>> 16;
         return (this.filter[b >>> 5] & (1 << (b & 31))) !== 0;
     }
@@ -270,6 +296,7 @@ export class NumCountTable {
     }
 
     set(x: number, c: number): void {
+        if (this.pending !== null) this.index();
         const h = this.hash(x);
         const i = this.slot(x, h);
         if (this.slots[i] !== x) {
@@ -291,12 +318,39 @@ export class NumCountTable {
         for (let i = 0; i < old.length; i += 2) if (old[i] === old[i]) this.set(old[i], old[i + 1]);
     }
 
+    /** Call fn(key, count) for every entry, in slot order (the order of {@link entries}). */
+    forEach(fn: (key: number, count: number) => void): void {
+        const p = this.pending;
+        if (p !== null) {
+            for (let i = 0; i < p.length; i += 2) fn(p[i], p[i + 1]);
+            return;
+        }
+        const t = this.slots;
+        for (let i = 0; i < t.length; i += 2) if (t[i] === t[i]) fn(t[i], t[i + 1]);
+    }
+
+    /** The entries as flat [key, count, key, count, ...] pairs, in slot order: one copy, transferable between threads. */
+    pairs(): Float64Array {
+        if (this.pending !== null) return this.pending.slice();
+        const out = new Float64Array(2 * this.size);
+        const t = this.slots;
+        let j = 0;
+        for (let i = 0; i < t.length; i += 2)
+            if (t[i] === t[i]) {
+                out[j++] = t[i];
+                out[j++] = t[i + 1];
+            }
+        return out;
+    }
+
     *entries(): IterableIterator<[number, number]> {
+        if (this.pending !== null) this.index();
         const t = this.slots;
         for (let i = 0; i < t.length; i += 2) if (t[i] === t[i]) yield [t[i], t[i + 1]];
     }
 
     *keysIter(): IterableIterator<number> {
+        if (this.pending !== null) this.index();
         const t = this.slots;
         for (let i = 0; i < t.length; i += 2) if (t[i] === t[i]) yield t[i];
     }
@@ -675,11 +729,11 @@ export class ColumnProfile {
             else if (this.trackedSize < cap) this.counts.set(k, c);
             else this.untracked += c;
         }
-        for (const [k, c] of o.numCounts.entries()) {
-            if (this.numCounts.addIfPresent(k, c)) continue;
+        o.numCounts.forEach((k, c) => {
+            if (this.numCounts.addIfPresent(k, c)) return;
             if (this.trackedSize < cap) this.numCounts.set(k, c);
             else this.untracked += c;
-        }
+        });
         o.padded.forEach((ot, f) => {
             if (!ot) return;
             const t = this.padded[f] ?? (this.padded[f] = new NumCountTable());
@@ -697,7 +751,7 @@ export class ColumnProfile {
             if (o.hll) h.merge(o.hll);
             else {
                 for (const k of o.counts.keys()) h.add(k);
-                for (const k of o.numCounts.keysIter()) h.addNumber(k);
+                o.numCounts.forEach((k) => h.addNumber(k));
                 o.padded.forEach((t, f) => {
                     if (t) for (const k of t.keysIter()) h.addNumber(k, f);
                 });
@@ -715,8 +769,8 @@ export class ColumnProfile {
         return out;
     }
 
-    /** Serialisable state (see {@link PartialProfile}). */
-    toPartial(): PartialColumn {
+    /** Serialisable state (see {@link PartialProfile}); `packed`: numbers as one Float64Array of pairs (between threads). */
+    toPartial(packed = false): PartialColumn {
         return {
             name: this.name,
             seen: this.seen,
@@ -731,8 +785,9 @@ export class ColumnProfile {
             kll: this.kll.toState(),
             valuesTracked: this.valuesTracked,
             // padded decimals travel as their texts (fromPartial routes them back), so the format is unchanged
-            texts: [...this.counts.entries(), ...this.paddedEntries()],
-            numbers: [...this.numCounts.entries()],
+            texts: packed ? [...this.counts.entries()] : [...this.counts.entries(), ...this.paddedEntries()],
+            numbers: packed ? this.numCounts.pairs() : [...this.numCounts.entries()],
+            ...(packed ? { paddedNumbers: this.padded.flatMap((t, f) => (t ? [[f, t.pairs()] as [number, Float64Array]] : [])) } : {}),
             untracked: this.untracked,
             hll: this.hll ? this.hll.toBase64() : null,
         };
@@ -764,12 +819,27 @@ export class ColumnProfile {
             );
         (c as { kll: KllSketch }).kll = k;
         c.valuesTracked = !!p.valuesTracked;
-        if (!Array.isArray(p.texts) || !Array.isArray(p.numbers))
+        const packed = p.numbers instanceof Float64Array;
+        if (!Array.isArray(p.texts) || !(Array.isArray(p.numbers) || (packed && p.numbers.length % 2 === 0)))
             throw new Error(`${where}: texts and numbers must be arrays of [value, count]; the partial profile is damaged.`);
         for (const [t, n] of p.texts) c.countText(String(t), num(n, `texts[${JSON.stringify(t)}]`));
         // sized once (to the capacity growing would reach): no rehash while reading
-        c.numCounts = new NumCountTable(Math.max(64, p.numbers.length + 1));
-        for (const [x, n] of p.numbers) c.numCounts.set(num(x, "numbers[].value"), num(n, "numbers[].count"));
+        if (packed) {
+            // another thread's NumCountTable.pairs(): distinct keys, in the order of the array form; kept as they are
+            const a = p.numbers as Float64Array;
+            for (let i = 0; i < a.length; i++) if (a[i] !== a[i]) num(a[i], i % 2 ? "numbers[].count" : "numbers[].value");
+            c.numCounts = NumCountTable.fromPairs(a);
+            for (const [f, pairs] of p.paddedNumbers ?? []) {
+                if (!Number.isInteger(f) || f < 1 || !(pairs instanceof Float64Array) || pairs.length % 2 !== 0 || pairs.some((v) => v !== v))
+                    throw new Error(`${where}.paddedNumbers[${f}] is not a table of [value, count] pairs; the partial profile is damaged.`);
+                c.padded[f] = NumCountTable.fromPairs(pairs);
+                c.paddedSize += pairs.length / 2;
+            }
+        } else {
+            // sized once (to the capacity growing would reach): no rehash while reading
+            c.numCounts = new NumCountTable(Math.max(64, p.numbers.length + 1));
+            for (const [x, n] of p.numbers as [number, number][]) c.numCounts.set(num(x, "numbers[].value"), num(n, "numbers[].count"));
+        }
         c.untracked = num(p.untracked, "untracked");
         c.hll = p.hll ? Hll.fromBase64(p.hll, `${where}.hll`) : null;
         return c;
@@ -821,8 +891,16 @@ export interface PartialColumn {
     valuesTracked: boolean;
     /** Exact counts of non-canonical texts. */
     texts: [string, number][];
-    /** Exact counts of canonical numeric texts, by value. */
-    numbers: [number, number][];
+    /**
+     * Exact counts of canonical numeric texts, by value. Between threads of one process (worker_threads), a Float64Array
+     * of flat [value, count, ...] pairs instead: copied or transferred as one block (toPartial({ packed: true })); never in files.
+     */
+    numbers: [number, number][] | Float64Array;
+    /**
+     * Packed form only: padded decimals ("25.0") as [fraction digits, pairs] instead of texts (in files they are texts,
+     * so the file format does not depend on how this profiler stores them).
+     */
+    paddedNumbers?: [number, Float64Array][];
     untracked: number;
     /** HyperLogLog registers (base64) once more than maxTrackedValues distinct values were seen. */
     hll: string | null;
@@ -960,15 +1038,18 @@ export class DatasetProfiler {
         this.rows += o.rows;
     }
 
-    /** Serialisable partial profile of everything fed so far. */
-    toPartial(): PartialProfile {
+    /**
+     * Serialisable partial profile of everything fed so far. `packed`: the form handed between worker threads, whose
+     * value counts are Float64Arrays ({@link partialTransferList} moves them without a copy); JSON needs the default.
+     */
+    toPartial(o: { packed?: boolean } = {}): PartialProfile {
         const { kllK, kllC, buckets, maxTrackedValues, maxCategoricalBuckets, columnNames } = this.o;
         return {
             format: PARTIAL_PROFILE_FORMAT,
             version: 1,
             options: { kllK, kllC, buckets, maxTrackedValues, maxCategoricalBuckets, columnNames: [...columnNames] },
             rows: this.rows,
-            columns: this.columns.map((c) => c.toPartial()),
+            columns: this.columns.map((c) => c.toPartial(o.packed)),
         };
     }
 
@@ -1005,4 +1086,14 @@ export class DatasetProfiler {
             features: this.columns.filter((c) => !onlySeen || c.seen).map((c) => c.toFeatureStatistics(this.o.buckets, this.o.maxCategoricalBuckets)),
         };
     }
+}
+
+/** The buffers of a packed partial profile (toPartial({ packed: true })), for postMessage's transfer list. */
+export function partialTransferList(p: PartialProfile): ArrayBuffer[] {
+    const out: ArrayBuffer[] = [];
+    for (const c of p.columns) {
+        if (c.numbers instanceof Float64Array) out.push(c.numbers.buffer as ArrayBuffer);
+        for (const [, pairs] of c.paddedNumbers ?? []) out.push(pairs.buffer as ArrayBuffer);
+    }
+    return out;
 }
