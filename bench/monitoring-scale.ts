@@ -170,8 +170,13 @@ async function largeRun(records: number, workers: number, names: string[]): Prom
             const r = await profileCaptureSharded(dir, { workers: w, profiler: { columnNames: names } });
             return { r, cpu: cpuMs() - c, wall: performance.now() - t };
         };
+        await require("../lib/monitoring/shard").closeShardWorkers();
         const one = await measure(1);
         const sh = await measure(workers);
+        // the same again with the threads of the call before (warm)
+        const oneWarm = await measure(1);
+        const shWarm = await measure(workers);
+        await require("../lib/monitoring/shard").closeShardWorkers();
         return {
             records,
             capture_mb: +(bytes / 1e6).toFixed(1),
@@ -183,6 +188,11 @@ async function largeRun(records: number, workers: number, names: string[]): Prom
                 wall_ms: Math.round(sh.wall),
                 shard_wall_ms: sh.r.shards.map((x: { wallMs: number }) => x.wallMs),
                 speedup_wall: +(one.wall / sh.wall).toFixed(2),
+            },
+            warm: {
+                single_wall_ms: Math.round(oneWarm.wall),
+                sharded_wall_ms: Math.round(shWarm.wall),
+                speedup_wall: +(oneWarm.wall / shWarm.wall).toFixed(2),
             },
             load_average_1m: +os.loadavg()[0].toFixed(2),
         };
@@ -230,22 +240,61 @@ export async function run(records = 200_000, workers = 2, largeRecords = 0): Pro
             byte_scanner_speedup_cpu: +(js.cpu / one.cpu).toFixed(2),
         };
         if (workers > 1) {
-            // the first sharded call of a ts-node process may also transpile the worker's module graph (cached in the temp
-            // directory by source hash, so only the first run after a change pays it); the second call is the steady state
-            // of this process. The worker threads start cold (module load, JIT warm-up) on every call, as in a CLI run.
+            const shard = require("../lib/monitoring/shard");
+            // under ts-node the first sharded call of a changed tree transpiles the worker's module graph (cached in the temp
+            // directory by source hash); pay that on a tiny window, then end the threads so that the measured first call
+            // starts new, cold ones as a one-shot `monitor analyze` does
+            const tiny = fs.mkdtempSync(path.join(os.tmpdir(), "mon-scale-tiny-"));
+            writeCaptureFiles(tiny, 200, 2);
+            await shard.profileCaptureSharded(tiny, { workers, profiler: { columnNames: names } });
+            fs.rmSync(tiny, { recursive: true, force: true });
+            await shard.closeShardWorkers();
             const first = await measure({ workers });
-            const sh = await measure({ workers });
+            // warm threads (a process that profiles several windows reuses them): interleaved pairs of one thread and
+            // `workers` threads, because the VM's speed drifts by ±20 % over seconds; the ratio of each pair is reported
+            const pairs = Math.max(1, Number(process.env.MONITORING_BENCH_PAIRS ?? 5));
+            const single: number[] = [];
+            const sharded: number[] = [];
+            let last = first;
+            for (let i = 0; i < pairs; i++) {
+                single.push((await measure({ workers: 1 })).wall);
+                last = await measure({ workers });
+                sharded.push(last.wall);
+            }
+            const ratios = single.map((x, i) => x / sharded[i]);
+            const sortedRatios = [...ratios].sort((a, b) => a - b);
+            const r2 = (x: number) => +x.toFixed(2);
+            const shardInfo = (r: { r: { shards: { startMs: number; wallMs: number; handoverMs: number }[]; mergeMs: number } }) => ({
+                start_ms: r.r.shards.map((x) => x.startMs),
+                profile_ms: r.r.shards.map((x) => x.wallMs),
+                handover_ms: r.r.shards.map((x) => x.handoverMs),
+                merge_ms: r.r.mergeMs,
+            });
             out.sharded = {
-                first_call_cpu_ms: Math.round(first.cpu),
-                first_call_wall_ms: Math.round(first.wall),
                 workers,
-                rows: sh.r.profiler.rows,
-                cpu_ms_incl_workers: Math.round(sh.cpu),
-                wall_ms: Math.round(sh.wall),
-                shard_wall_ms: sh.r.shards.map((x: { wallMs: number }) => x.wallMs),
-                speedup_wall: +(one.wall / sh.wall).toFixed(2),
+                rows: last.r.profiler.rows,
+                first_call: {
+                    note: "new worker threads (start, cold JIT), as a one-shot CLI run",
+                    wall_ms: Math.round(first.wall),
+                    cpu_ms_incl_workers: Math.round(first.cpu),
+                    speedup_wall: r2(one.wall / first.wall),
+                    ...shardInfo(first),
+                },
+                warm: {
+                    note: "worker threads reused from the previous call; interleaved with one-thread runs",
+                    pairs,
+                    single_wall_ms: single.map(Math.round),
+                    sharded_wall_ms: sharded.map(Math.round),
+                    ratios: ratios.map(r2),
+                    ratio_median: r2(sortedRatios[Math.floor((sortedRatios.length - 1) / 2)]),
+                    ratio_min: r2(sortedRatios[0]),
+                    ratio_max: r2(sortedRatios[sortedRatios.length - 1]),
+                    best_over_best: r2(Math.min(...single) / Math.min(...sharded)),
+                    last_call: shardInfo(last),
+                },
                 load_average_1m: +os.loadavg()[0].toFixed(2),
             };
+            await shard.closeShardWorkers();
         }
         if (workers > 1 && largeRecords > 0) out.large = await largeRun(largeRecords, workers, names);
         if (process.env.MONITORING_BENCH_REFERENCES !== "0") out.reference_tools = referenceRatios();

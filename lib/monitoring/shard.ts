@@ -168,9 +168,10 @@ export function defaultWorkers(): number {
 }
 
 /**
- * Bytes of capture a shard beyond the first must bring to pay for itself: a worker thread starts, warms up its JIT
- * and hands back a partial profile for ~0.3-0.4 s of extra time, which one shard's share of ~130 MB/s repays from
- * about 128 MB of capture (docs/monitoring.md: ×0.8-1.16 at 188 MB, ×1.36-1.73 at 564 MB with 2 threads on 2 cores).
+ * Bytes of capture a shard beyond the first must bring to pay for itself on a one-shot run: a new worker thread starts
+ * (~0.1 s) and repeats V8's optimising-compiler work while both threads compete for the cores (perf on 2 cores, 188 MB:
+ * compiler CPU 0.23 s with one thread, 0.57 s with two), so 188 MB gains ×0.9-1.2 and 564 MB ×1.6-1.7 on the first
+ * call; warm, pooled threads gain ×1.1-1.8 at 188 MB (docs/monitoring.md, docs/benchmarks.md).
  */
 export const BYTES_PER_EXTRA_SHARD = 96 * 1024 * 1024;
 
