@@ -254,10 +254,13 @@ export async function run(records = 200_000, workers = 2, largeRecords = 0): Pro
             // `workers` threads, because the VM's speed drifts by ±20 % over seconds; the ratio of each pair is reported
             const pairs = Math.max(1, Number(process.env.MONITORING_BENCH_PAIRS ?? 5));
             const single: number[] = [];
+            const singleCpu: number[] = [];
             const sharded: number[] = [];
             let last = first;
             for (let i = 0; i < pairs; i++) {
-                single.push((await measure({ workers: 1 })).wall);
+                const a = await measure({ workers: 1 });
+                single.push(a.wall);
+                singleCpu.push(a.cpu);
                 last = await measure({ workers });
                 sharded.push(last.wall);
             }
@@ -284,6 +287,9 @@ export async function run(records = 200_000, workers = 2, largeRecords = 0): Pro
                     note: "worker threads reused from the previous call; interleaved with one-thread runs",
                     pairs,
                     single_wall_ms: single.map(Math.round),
+                    single_cpu_ms: singleCpu.map(Math.round),
+                    // one thread once its code is optimised (the first call above also pays V8's compiler, ~0.2 s of CPU)
+                    single_records_per_cpu_s_median: Math.round(records / ([...singleCpu].sort((x, y) => x - y)[Math.floor((pairs - 1) / 2)] / 1000)),
                     sharded_wall_ms: sharded.map(Math.round),
                     ratios: ratios.map(r2),
                     ratio_median: r2(sortedRatios[Math.floor((sortedRatios.length - 1) / 2)]),
