@@ -202,6 +202,24 @@ describe("monitoring/partial profiles: merge equals single pass", function () {
         assert.throws(() => DatasetProfiler.fromPartial(p, "thread 2"), /thread 2\.columns\[1\]\.numbers\[\]\.count is null, expected a number/);
     });
 
+    it("a column fed row by row holds exactly the sketch of KllSketch.update() one value at a time (values wait in a per-column block)", () => {
+        const p = profile(rows.slice(0, 9999));
+        for (const [j, name] of [
+            [0, "x"],
+            [5, "wide"],
+        ] as const) {
+            const ref = new KllSketch(2048, 0.64);
+            for (const r of rows.slice(0, 9999)) ref.update(Number(r[j]));
+            const col = p.columns.find((c) => c.name === name)!;
+            assert.deepEqual(col.kll.toState(), ref.toState(), name);
+        }
+        // feeding more after a read (which moved the waiting values into the sketch) continues the same sketch
+        for (const r of rows.slice(9999, 12000)) p.addRow(r);
+        const ref = new KllSketch(2048, 0.64);
+        for (const r of rows.slice(0, 12000)) ref.update(Number(r[0]));
+        assert.deepEqual(p.columns[0].kll.toState(), ref.toState(), "after a read in the middle");
+    });
+
     it("numbers are counted by value only when String(value) is their exact text", () => {
         const r = rng(3);
         for (let i = 0; i < 20000; i++) {

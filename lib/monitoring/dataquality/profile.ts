@@ -432,6 +432,9 @@ class Hll {
     }
 }
 
+/** Values a column buffers before they enter its KLL sketch as one block (see ColumnProfile.kll). */
+const KLL_PENDING = 256;
+
 export class ColumnProfile {
     missing = 0;
     integral = 0;
@@ -447,7 +450,14 @@ export class ColumnProfile {
     m2 = 0;
     min = Infinity;
     max = -Infinity;
-    readonly kll: KllSketch;
+    private sketch: KllSketch;
+    /**
+     * Values fed one by one (the row paths) wait here and enter the sketch in blocks of {@link KLL_PENDING} through
+     * updateBlock, which gives exactly the sketch of adding them one by one: a row feeds many columns in turn, and
+     * switching sketch for every value cost ~25 % more than feeding each sketch runs of values.
+     */
+    private pending = new Float64Array(0);
+    private pendingN = 0;
     // value counts: texts that are not canonical numbers (strings, booleans, "1.50", "1e3" ...) by text,
     // canonical numeric texts by value (String(value) is the text) - no string per numeric cell
     counts = new Map<string, number>();
@@ -466,7 +476,18 @@ export class ColumnProfile {
         readonly name: string,
         private readonly opts: Required<Pick<ProfilerOptions, "kllK" | "kllC" | "maxTrackedValues">>,
     ) {
-        this.kll = new KllSketch(opts.kllK, opts.kllC);
+        this.sketch = new KllSketch(opts.kllK, opts.kllC);
+    }
+
+    /** The column's KLL sketch, holding every value fed so far. */
+    get kll(): KllSketch {
+        if (this.pendingN > 0) this.flushKll();
+        return this.sketch;
+    }
+
+    private flushKll(): void {
+        this.sketch.updateBlock(this.pending, 0, this.pendingN);
+        this.pendingN = 0;
     }
 
     get present(): number {
@@ -548,7 +569,12 @@ export class ColumnProfile {
         this.m2 += d * (x - this.mean);
         if (x < this.min) this.min = x;
         if (x > this.max) this.max = x;
-        this.kll.update(x);
+        const k = this.pendingN;
+        if (k === this.pending.length) {
+            if (k === 0) this.pending = new Float64Array(KLL_PENDING);
+            else this.flushKll();
+        }
+        this.pending[this.pendingN++] = x;
     }
 
     /** Distinct values counted exactly (texts + canonical numbers). */
@@ -817,7 +843,7 @@ export class ColumnProfile {
             throw new Error(
                 `${where}.kll: sketch k=${k.k}, c=${k.c} but this profile uses k=${opts.kllK}, c=${opts.kllC}; merge only partials built with the same options.`,
             );
-        (c as { kll: KllSketch }).kll = k;
+        c.sketch = k;
         c.valuesTracked = !!p.valuesTracked;
         const packed = p.numbers instanceof Float64Array;
         if (!Array.isArray(p.texts) || !(Array.isArray(p.numbers) || (packed && p.numbers.length % 2 === 0)))
