@@ -33,6 +33,8 @@ export interface ScanCaptureOptions {
 }
 
 const Q = 0x22; // "
+/** 1 for the bytes a JSON string holds as they are and this reader needs no note of: 0x20-0x7e but the quote and backslash. */
+const PLAIN = new Uint8Array(256).map((_, c) => (c >= 0x20 && c <= 0x7e && c !== 0x22 && c !== 0x5c ? 1 : 0));
 const BS = 0x5c; // backslash
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
@@ -99,6 +101,11 @@ class LineScanner {
         const s = ++i;
         while (i < end) {
             const c = b[i];
+            // printable ASCII other than the quote and the backslash: the usual byte, one test
+            if (PLAIN[c] === 1) {
+                i++;
+                continue;
+            }
             if (c === Q) {
                 this.strS = s;
                 this.strE = i;
