@@ -361,7 +361,14 @@ function runOnWorker(files: string[], options: ProfileShardOptions): Promise<Sha
         w.on("message", onMessage);
         w.once("error", onError);
         w.once("exit", onExit);
-        w.postMessage({ id, files, options });
+        try {
+            w.postMessage({ id, files, options });
+        } catch (e) {
+            // options that cannot be cloned: the thread never got the job and goes back to the pool
+            cleanup();
+            releaseWorker(w);
+            reject(new Error(`profiling worker: the shard's options cannot be sent to a thread (${(e as Error).message}); pass plain data.`));
+        }
     });
 }
 

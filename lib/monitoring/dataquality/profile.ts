@@ -454,7 +454,8 @@ export class ColumnProfile {
     /**
      * Values fed one by one (the row paths) wait here and enter the sketch in blocks of {@link KLL_PENDING} through
      * updateBlock, which gives exactly the sketch of adding them one by one: a row feeds many columns in turn, and
-     * switching sketch for every value cost ~25 % more than feeding each sketch runs of values.
+     * switching sketch for every value cost ~30 % more KLL time than runs of values per sketch (4.3 % of the capture
+     * profile's instructions, callgrind).
      */
     private pending = new Float64Array(0);
     private pendingN = 0;
@@ -849,7 +850,6 @@ export class ColumnProfile {
         if (!Array.isArray(p.texts) || !(Array.isArray(p.numbers) || (packed && p.numbers.length % 2 === 0)))
             throw new Error(`${where}: texts and numbers must be arrays of [value, count]; the partial profile is damaged.`);
         for (const [t, n] of p.texts) c.countText(String(t), num(n, `texts[${JSON.stringify(t)}]`));
-        // sized once (to the capacity growing would reach): no rehash while reading
         if (packed) {
             // another thread's NumCountTable.pairs(): distinct keys, in the order of the array form; kept as they are
             const a = p.numbers as Float64Array;
