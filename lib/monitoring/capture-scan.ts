@@ -29,7 +29,7 @@ export interface ScanCaptureOptions {
     /** Read size (default 4 MiB); a line longer than this grows the buffer. */
     chunkBytes?: number;
     /** Lines taken by each path (for tests and benchmarks). */
-    counters?: { fast: number; json: number };
+    counters?: { fast: number; json: number; layout?: number };
 }
 
 const Q = 0x22; // "
@@ -81,6 +81,14 @@ class LineScanner {
     time = 0;
     timeS = 0;
     timeE = 0;
+    /** Start of the encoding's string value (-1: not a string). */
+    encS = -1;
+    /** The last line taken was recognised by its layout (matchShape), not scanned strictly. */
+    byLayout = false;
+    /** The layout of the last line the strict scan took (see {@link matchShape}); null before the first. */
+    private shape: LineShape | null = null;
+    private slotS = new Int32Array(16);
+    private slotE = new Int32Array(16);
 
     ws(i: number): number {
         const b = this.b;
@@ -242,6 +250,7 @@ class LineScanner {
             } else if (role === 3 && keyIs(b, ks, ke, K_ENCODING)) {
                 i = this.value(i, depth);
                 this.encCsv = c === Q && keyIs(b, this.strS, this.strE, V_CSV);
+                this.encS = c === Q ? this.strS : -1;
             } else if (role === 4 && keyIs(b, ks, ke, K_TIME)) {
                 i = this.value(i, depth);
                 this.time = c === Q && !this.strEsc ? 1 : 2;
@@ -258,9 +267,72 @@ class LineScanner {
     }
 
     /**
-     * Scan line [s, e). True when it is a capture record the fast path takes (see the module comment).
+     * Scan line [s, e). True when it is a capture record the fast path takes (see the module comment). A line laid out
+     * byte for byte like the last one the strict scan took, but for the contents of its string values, is recognised by
+     * {@link matchShape} without walking its JSON; any other line is scanned strictly (and its layout remembered).
      */
     scan(b: Uint8Array, s: number, e: number): boolean {
+        if (this.shape !== null && this.matchShape(b, s, e)) return (this.byLayout = true);
+        this.byLayout = false;
+        if (!this.scanStrict(b, s, e)) return false;
+        this.shape = learnShape(this, b, s, e);
+        return true;
+    }
+
+    /**
+     * The line is the remembered layout with other string values: every constant byte (punctuation, keys, whitespace,
+     * numbers and literals) equal, every string value made only of bytes that need no note (PLAIN: printable ASCII
+     * without quote or backslash). Then its JSON is valid and has the same structure as the remembered line's, so the
+     * strict scan would find the same members at the same slots: the payload, the encoding (checked to be "CSV") and
+     * the inferenceTime (a plain string). A blank payload is left to the strict scan (it refuses it).
+     */
+    private matchShape(b: Uint8Array, s: number, e: number): boolean {
+        const sh = this.shape!;
+        const c = sh.consts;
+        const ends = sh.ends;
+        const slots = ends.length - 1;
+        const slotS = this.slotS;
+        const slotE = this.slotE;
+        let i = s;
+        let p = 0;
+        for (let k = 0; ; k++) {
+            const stop = ends[k];
+            if (i + (stop - p) > e) return false;
+            for (; p < stop; p++, i++) if (b[i] !== c[p]) return false;
+            if (k === slots) break;
+            const st = i;
+            while (i < e && PLAIN[b[i]] === 1) i++;
+            slotS[k] = st;
+            slotE[k] = i;
+        }
+        if (i !== e) return false;
+        if (!keyIs(b, slotS[sh.enc], slotE[sh.enc], V_CSV)) return false;
+        const ds = slotS[sh.data];
+        const de = slotE[sh.data];
+        let blank = true;
+        for (let k = ds; k < de; k++)
+            if (b[k] !== 0x20) {
+                blank = false;
+                break;
+            }
+        if (blank) return false;
+        this.dataS = ds;
+        this.dataE = de;
+        this.dataOk = true;
+        this.encCsv = true;
+        this.captureObj = true;
+        this.sideObj = true;
+        this.meta = sh.meta;
+        if (sh.time >= 0) {
+            this.time = 1;
+            this.timeS = slotS[sh.time];
+            this.timeE = slotE[sh.time];
+        } else this.time = 0;
+        return true;
+    }
+
+    /** The strict scan of line [s, e) (see {@link scan}). */
+    scanStrict(b: Uint8Array, s: number, e: number): boolean {
         this.b = b;
         this.end = e;
         this.captureObj = false;
@@ -278,6 +350,58 @@ class LineScanner {
         for (let k = this.dataS; k < this.dataE; k++) if (b[k] !== 0x20) return true;
         return false;
     }
+}
+
+/**
+ * A line's layout: its bytes with the contents of every string value (a string right after a ':') cut out. `consts`
+ * holds the constant bytes in order, `ends[k]` the end of the k-th constant run in it (the string value k follows run
+ * k); `data`, `enc`, `time`: the slots of the payload, the encoding and the inferenceTime (-1 when absent).
+ */
+interface LineShape {
+    consts: Uint8Array;
+    ends: Int32Array;
+    data: number;
+    enc: number;
+    time: number;
+    meta: number;
+}
+
+/** The layout of line [s, e), which `sc` has just taken (its dataS, encS, timeS locate the slots); null if unusable. */
+function learnShape(sc: LineScanner, b: Uint8Array, s: number, e: number): LineShape | null {
+    const consts: number[] = [];
+    const ends: number[] = [];
+    const starts: number[] = [];
+    let prev = 0; // the last byte outside strings and whitespace
+    for (let i = s; i < e;) {
+        const c = b[i];
+        if (c !== Q) {
+            consts.push(c);
+            if (c !== 0x20 && c !== 0x09) prev = c;
+            i++;
+            continue;
+        }
+        // a string: find its end as the strict scanner does (escapes included)
+        sc.b = b;
+        sc.end = e;
+        const after = sc.str(i);
+        if (after < 0) return null;
+        if (prev === 0x3a) {
+            // a value: the quotes stay constant, the contents become a slot
+            consts.push(Q);
+            ends.push(consts.length);
+            starts.push(i + 1);
+            consts.push(Q);
+        } else for (let k = i; k < after; k++) consts.push(b[k]);
+        prev = Q;
+        i = after;
+    }
+    ends.push(consts.length);
+    const slot = (at: number): number => (at < 0 ? -1 : starts.indexOf(at));
+    const data = slot(sc.dataS);
+    const enc = slot(sc.encS);
+    const time = sc.time === 1 ? slot(sc.timeS) : -1;
+    if (data < 0 || enc < 0 || (sc.time === 1 && time < 0) || starts.length > 16) return null;
+    return { consts: Uint8Array.from(consts), ends: Int32Array.from(ends), data, enc, time, meta: sc.meta };
 }
 
 function latin1(b: Uint8Array, s: number, e: number): string {
@@ -531,7 +655,10 @@ export async function profileCaptureBytes(
                 if (sc.scan(buf, s, e)) {
                     stats.lines++;
                     stats.records++;
-                    if (counters) counters.fast++;
+                    if (counters) {
+                        counters.fast++;
+                        if (sc.byLayout) counters.layout = (counters.layout ?? 0) + 1;
+                    }
                     fastRow(buf, file, line);
                 } else {
                     if (counters) counters.json++;

@@ -33,12 +33,12 @@ async function jsonPath(files: string[], o: ScanCaptureOptions = {}, names?: str
 async function bytePath(files: string[], o: ScanCaptureOptions = {}, names?: string[]) {
     const stats = new CaptureReadStats();
     const p = new DatasetProfiler({ columnNames: names });
-    const counters = { fast: 0, json: 0 };
+    const counters = { fast: 0, json: 0, layout: 0 };
     const { outside } = await profileCaptureBytes(files, p, stats, { ...o, counters });
     return { partial: p.toPartial(), statistics: p.toStatistics(), stats: stats.toJSON(), outside, counters };
 }
 
-async function assertSame(files: string[], o: ScanCaptureOptions = {}, names?: string[]): Promise<{ fast: number; json: number }> {
+async function assertSame(files: string[], o: ScanCaptureOptions = {}, names?: string[]): Promise<{ fast: number; json: number; layout: number }> {
     const a = await jsonPath(files, o, names);
     const b = await bytePath(files, o, names);
     assert.deepEqual(b.stats, a.stats, "read statistics and problem examples");
@@ -77,6 +77,7 @@ describe("monitoring/capture-scan: byte-level reader equals the JSON path", func
         const json = path.join(FIXTURES, "06_captured_data_json.jsonl");
         const c = await assertSame([csv]);
         assert.ok(c.fast > 0 && c.json === 0, `the CSV fixture takes the fast path (${JSON.stringify(c)})`);
+        assert.equal(c.layout, c.fast - 1, "after the first line, the service's records are recognised by their layout");
         await assertSame([csv], { mode: "OUTPUT" });
         const j = await assertSame([json]);
         assert.ok(j.fast === 0 && j.json > 0, "JSON-encoded payloads take the JSON path");
@@ -143,6 +144,37 @@ describe("monitoring/capture-scan: byte-level reader equals the JSON path", func
         await assertSame([path.join(dir, "empty.jsonl"), path.join(dir, "nope.jsonl"), dir]);
         // fixed width and named columns
         await assertSame([path.join(dir, "lf.jsonl")], { expectedColumns: 3 }, ["a", "b", "c", "d"]);
+    });
+
+    it("records laid out like the one before but for a value the layout does not cover are scanned strictly, with the JSON path's result", async () => {
+        const base = rec("1,2,3,4");
+        const lines = [
+            base,
+            rec("5,6,7,8"), // same layout: recognised
+            rec("1,2\t,3,4").replace("\\t", "\t"), // a raw tab in the payload: invalid JSON
+            base.replace('"eventId":"e"', '"eventId":"\\u0041"'), // an escape in another value: still the fast path
+            base.replace("2026-03-04T10:00:00Z", "2026-03-04T10:00:00Z\\n"), // an escaped inferenceTime: JSON path
+            base.replace("2026-03-04T10:00:00Z", "2026-03-04T10:00:00Zé"), // a non-ASCII inferenceTime: fast path
+            rec("1,2,3,\u007f"), // DEL in the payload: JSON path
+            rec("1,2,3,4", {}, "CSV "), // another encoding value: JSON path
+            rec("   "), // blank payload: empty_payload
+            base.replace('"mode":"INPUT"', '"mode": "INPUT"'), // other whitespace: strict scan, then its layout is remembered
+            base.replace('"mode":"INPUT"', '"mode": "INPUT"').replace("1,2,3,4", "9,9,9,9"),
+            base.replace('"eventVersion":"0"', '"eventVersion":0'), // a number where a string was: strict
+            base.replace('"eventVersion":"0"', '"eventVersion":1'), // another constant: strict
+            base.replace("1,2,3,4", "2,3,4,5"),
+            base.replace("1,2,3,4", "3,4,5"), // schema change in the same layout
+        ];
+        const f = write("layout.jsonl", lines.join("\n") + "\n");
+        const c = await assertSame([f]);
+        assert.ok(c.layout >= 3 && c.json >= 4 && c.fast > c.layout, `layout, strict and JSON paths all taken (${JSON.stringify(c)})`);
+        await assertSame([f], { mode: "OUTPUT" });
+        for (const chunk of [7, 100]) {
+            const a = await jsonPath([f]);
+            const b = await bytePath([f], { chunkBytes: chunk });
+            assert.deepEqual(b.partial, a.partial, `chunk ${chunk}`);
+            assert.deepEqual(b.stats, a.stats, `chunk ${chunk}`);
+        }
     });
 
     it("time window: the same rows are kept and counted outside", async () => {
