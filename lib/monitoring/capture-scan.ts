@@ -272,8 +272,7 @@ class LineScanner {
      * {@link matchShape} without walking its JSON; any other line is scanned strictly (and its layout remembered).
      */
     scan(b: Uint8Array, s: number, e: number): boolean {
-        if (this.shape !== null && this.matchShape(b, s, e)) return (this.byLayout = true);
-        this.byLayout = false;
+        if (this.shape !== null && this.matchShape(b, s, e)) return true;
         if (!this.scanStrict(b, s, e)) return false;
         this.shape = learnShape(this, b, s, e);
         return true;
@@ -328,11 +327,13 @@ class LineScanner {
             this.timeS = slotS[sh.time];
             this.timeE = slotE[sh.time];
         } else this.time = 0;
+        this.byLayout = true;
         return true;
     }
 
     /** The strict scan of line [s, e) (see {@link scan}). */
     scanStrict(b: Uint8Array, s: number, e: number): boolean {
+        this.byLayout = false;
         this.b = b;
         this.end = e;
         this.captureObj = false;
