@@ -362,6 +362,14 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                 const stateMachineArn = arn("states", `stateMachine:${p}-${DISTRIBUTED_MONITOR_STATE_MACHINE_SUFFIX}`);
                 const logDeliveryContext = arn("logs", "*");
                 const viaStates = pulumi.interpolate`states.${this.region}.amazonaws.com`;
+                // use through Step Functions, in this account, for this state machine only
+                const viaThisStateMachine = {
+                    StringEquals: {
+                        "kms:ViaService": viaStates,
+                        "kms:CallerAccount": this.accountId,
+                        "kms:EncryptionContext:aws:states:stateMachineArn": stateMachineArn,
+                    },
+                };
                 // The monitoring bucket (logs key): the worker reads the baseline and writes partials, the reducer reads
                 // both and writes reports, the state machine's ItemReader reads the plan; all through S3. The dead-letter
                 // queue (logs key): the state machine and the scheduler send to it through SQS. Lambda decrypts each
@@ -439,13 +447,7 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                         Principal: { AWS: adminPrincipals },
                         Action: ["kms:GenerateDataKey", "kms:Decrypt"],
                         Resource: "*",
-                        Condition: {
-                            StringEquals: {
-                                "kms:ViaService": viaStates,
-                                "kms:CallerAccount": this.accountId,
-                                "kms:EncryptionContext:aws:states:stateMachineArn": stateMachineArn,
-                            },
-                        },
+                        Condition: viaThisStateMachine,
                     },
                     // The read-only CI role refreshes the stack: DescribeStateMachine returns the definition, which
                     // needs kms:Decrypt of the caller (the document's API table; the Pulumi provider does not ask for
@@ -459,13 +461,7 @@ export class PlatformSecurity extends pulumi.ComponentResource {
                                   Principal: { AWS: args.keyConfigurationReaders! },
                                   Action: "kms:Decrypt",
                                   Resource: "*",
-                                  Condition: {
-                                      StringEquals: {
-                                          "kms:ViaService": viaStates,
-                                          "kms:CallerAccount": this.accountId,
-                                          "kms:EncryptionContext:aws:states:stateMachineArn": stateMachineArn,
-                                      },
-                                  },
+                                  Condition: viaThisStateMachine,
                               },
                           ]
                         : []),

@@ -295,25 +295,8 @@ function growTree(ctx: GrowContext): GrowNode[] {
         H += hess[r];
     }
     const rootW = leafWeight(sp, G, H);
-    const nodes: GrowNode[] = [
-        {
-            parent: ROOT_PARENT,
-            left: -1,
-            right: -1,
-            feature: 0,
-            thrSlot: 0,
-            cond: 0,
-            defaultLeft: false,
-            baseWeight: rootW,
-            leafValue: Math.fround(eta * rootW),
-            lossChange: 0,
-            G,
-            H,
-            begin: 0,
-            end: nRows,
-            depth: 0,
-        },
-    ];
+    // the root keeps its unscaled weight as base weight (XGBoost's base_weight of node 0), its leaf value is scaled by eta
+    const nodes: GrowNode[] = [{ ...childNode(ROOT_PARENT, eta * rootW, G, H, 0, nRows, 0), baseWeight: rootW }];
     const hists = new Map<number, Float64Array>();
     if (hp.max_depth > 0) {
         const h0 = takeHist(ctx);
