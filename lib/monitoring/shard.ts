@@ -307,6 +307,25 @@ export function withoutTsNode(argv: readonly string[]): string[] {
     return out;
 }
 
+/** Threads that have taken a job (a thread in the pool without one was started ahead by {@link prestartShardWorkers}). */
+const ranJob = new WeakSet<Worker>();
+
+/**
+ * Make sure `n` threads wait in the pool, starting the missing ones now: a new thread takes 60-150 ms to start and load
+ * its modules on the benchmark machine, which then overlaps what the caller does before profiling (listing the window,
+ * reading the baseline, downloading capture). Pooled threads are unref'd and end after {@link SHARD_WORKER_IDLE_MS}
+ * unused. Returns the threadIds of the threads started.
+ */
+export function prestartShardWorkers(n: number): number[] {
+    const started: number[] = [];
+    while (idleWorkers.length < n) {
+        const w = spawnWorker();
+        started.push(w.threadId);
+        releaseWorker(w);
+    }
+    return started;
+}
+
 function releaseWorker(w: Worker): void {
     w.unref();
     idleWorkers.push(w);
@@ -327,8 +346,9 @@ interface WorkerReply {
 
 /** Run one shard on a pooled worker thread; resolves with the result and the thread's timings. */
 function runOnWorker(files: string[], options: ProfileShardOptions): Promise<ShardResult & { startMs: number; handoverMs: number; thread: number }> {
-    const reused = idleWorkers.length > 0;
     const w = idleWorkers.pop() ?? spawnWorker();
+    const reused = ranJob.has(w);
+    ranJob.add(w);
     w.ref();
     const id = nextJob++;
     const sent = performance.timeOrigin + performance.now();
@@ -411,8 +431,11 @@ export async function profileCaptureSharded(source: string | string[], o: Sharde
     const stats = o.stats ?? new CaptureReadStats();
     if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1))
         throw new Error(`profileCaptureSharded: workers=${o.workers} is invalid; use an integer >= 1 (default: by the window's bytes, autoWorkers).`);
+    // threads asked for start while the window is listed and its first row read
+    if (o.workers !== undefined) prestartShardWorkers(o.workers - 1);
     const files = await windowFiles(source, o, stats);
     const plan = planShards(files, o.workers ?? autoWorkers(files.reduce((s, f) => s + f.bytes, 0)));
+    prestartShardWorkers(plan.length - 1);
     const opts: ProfileShardOptions = {
         from: o.from,
         to: o.to,

@@ -26,7 +26,7 @@ import {
     type ConstraintsFile,
     type DecodedRow,
 } from "../../lib/monitoring";
-import { BYTES_PER_EXTRA_SHARD, defaultWorkers, profileCaptureSharded } from "../../lib/monitoring/shard";
+import { BYTES_PER_EXTRA_SHARD, defaultWorkers, prestartShardWorkers, profileCaptureSharded } from "../../lib/monitoring/shard";
 import { runModelQualityMonitor, mergeCaptureWithGroundTruthFolders, type ModelQualityConstraints } from "../../lib/monitoring/modelquality";
 import { biasMetricsEmf, computeBiasReport, runModelBiasMonitor, type FacetSpec, type LabelSpec, type Scalar } from "../../lib/monitoring/bias";
 import { choosePositiveLabel } from "../../lib/monitoring/bias/positive-label";
@@ -413,6 +413,8 @@ async function cmdAnalyze(p: ParsedCli, ctx: Ctx): Promise<number> {
         throw new CliError("--from/--to", `--from ${from.toISOString()} is not before --to ${to.toISOString()}`, "give a window with from < to");
     const baseArg = o.need("baseline", "baseline dir | s3://...");
     const capArg = o.need("capture", "capture folder | s3://...");
+    // the threads asked for start while the baseline and the capture are read (or downloaded)
+    if (workers !== undefined) prestartShardWorkers(workers - 1);
     const outArg = o.need("out", "dir | s3://...");
     const base = baselineFiles("baseline", await ctx.input("baseline", baseArg));
     const cap = await ctx.input("capture", capArg, { from, to });

@@ -8,7 +8,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CaptureReadStats, formatCaptureRecord, readCaptureRows, DatasetProfiler } from "../../lib/monitoring";
-import { autoWorkers, BYTES_PER_EXTRA_SHARD, closeShardWorkers, planShards, profileCaptureSharded, withoutTsNode } from "../../lib/monitoring/shard";
+import {
+    autoWorkers,
+    BYTES_PER_EXTRA_SHARD,
+    closeShardWorkers,
+    planShards,
+    prestartShardWorkers,
+    profileCaptureSharded,
+    withoutTsNode,
+} from "../../lib/monitoring/shard";
 import { runCli } from "../../scripts/cli/monitor";
 import { assertExactStatisticsEqual, normal, rng } from "./helpers";
 
@@ -192,6 +200,24 @@ describe("monitoring/shard: worker_threads sharding equals one pass", function (
             `after closeShardWorkers new threads run (${workerThreads(c)} vs ${workerThreads(a)})`,
         );
         assertExactStatisticsEqual(c.profiler.toStatistics(), a.profiler.toStatistics(), "new threads");
+        await closeShardWorkers();
+    });
+
+    it("prestartShardWorkers starts the missing threads once, and the next call profiles on them", async () => {
+        await closeShardWorkers();
+        const ep = path.join(root, "ep");
+        const started = prestartShardWorkers(2);
+        assert.equal(started.length, 2, "two new threads");
+        assert.deepEqual(prestartShardWorkers(2), [], "they are in the pool: none started again");
+        assert.deepEqual(prestartShardWorkers(1), [], "fewer asked for than waiting: none started");
+        const r = await profileCaptureSharded(ep, { workers: 3, profiler: { columnNames: NAMES } });
+        assert.deepEqual(new Set(r.shards.slice(1).map((s) => s.thread)), new Set(started), "the shards ran on the pre-started threads");
+        assert.equal(r.profiler.rows, (await profileCaptureSharded(ep, { workers: 1, profiler: { columnNames: NAMES } })).profiler.rows);
+        await closeShardWorkers();
+        // a call with more workers than the pool holds starts the rest (before listing the window)
+        const s = await profileCaptureSharded(ep, { workers: 2, profiler: { columnNames: NAMES } });
+        assert.equal(s.shards.length, 2);
+        assert.ok(!started.includes(s.shards[1].thread), "closeShardWorkers ended the pre-started threads");
         await closeShardWorkers();
     });
 

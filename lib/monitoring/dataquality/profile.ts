@@ -764,13 +764,14 @@ export class ColumnProfile {
         o.padded.forEach((ot, f) => {
             if (!ot) return;
             const t = this.padded[f] ?? (this.padded[f] = new NumCountTable());
-            for (const [k, c] of ot.entries()) {
-                if (t.addIfPresent(k, c)) continue;
+            // forEach walks an adopted table's pairs without hashing them (entries() would index it first)
+            ot.forEach((k, c) => {
+                if (t.addIfPresent(k, c)) return;
                 if (this.trackedSize < cap) {
                     t.set(k, c);
                     this.paddedSize++;
                 } else this.untracked += c;
-            }
+            });
         });
         this.untracked += o.untracked;
         if (o.hll || this.hll || this.trackedSize >= cap || this.untracked > 0) {
@@ -779,9 +780,7 @@ export class ColumnProfile {
             else {
                 for (const k of o.counts.keys()) h.add(k);
                 o.numCounts.forEach((k) => h.addNumber(k));
-                o.padded.forEach((t, f) => {
-                    if (t) for (const k of t.keysIter()) h.addNumber(k, f);
-                });
+                o.padded.forEach((t, f) => t?.forEach((k) => h.addNumber(k, f)));
             }
         }
         this.valuesTracked ||= o.valuesTracked;
