@@ -34,6 +34,15 @@ function script(args: string[], env: Record<string, string> = {}) {
     return { code: r.status, stdout: r.stdout, stderr: r.stderr, all: r.stdout + r.stderr };
 }
 
+/**
+ * Polls `cond` every 20 ms until it holds or `deadlineMs` have passed (the caller's assertion then reports the state).
+ * Generous on purpose: process start-up on a loaded 2-core CI machine can take far longer than here.
+ */
+async function until(cond: () => boolean, deadlineMs = 20_000): Promise<void> {
+    const end = Date.now() + deadlineMs;
+    while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}
+
 /** Mounts a tmpfs (root only); returns undefined and the reason when that is not possible. */
 function mountTmpfs(opts: string): { dir?: string; skip?: string } {
     if (process.getuid?.() !== 0) return { skip: "needs root to mount a tmpfs" };
@@ -439,7 +448,7 @@ describe("reliability: SIGINT / SIGTERM", function () {
 
     it("the processes a step started are stopped (descendants, also detached ones)", async () => {
         const parent = spawn("bash", ["-c", "setsid sleep 60 & sleep 60 & wait"], { stdio: "ignore" });
-        for (let i = 0; i < 100 && descendants(parent.pid!).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+        await until(() => descendants(parent.pid!).length >= 2);
         const kids = descendants(parent.pid!);
         assert.equal(kids.length, 2);
         const res = stopDescendants(2000, parent.pid!);
@@ -530,7 +539,7 @@ describe("reliability: endpoint processes found by their state path", function (
         const fake = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)", "/x/lib/serving/server-main.ts", "--config", "c.json", "--state", state], {
             stdio: "ignore",
         });
-        for (let i = 0; i < 100 && serversOf(w).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+        await until(() => serversOf(w).length > 0);
         assert.deepEqual(serversOf(w), [{ pid: fake.pid, stateFile: state, endpointName: "ep" }]);
         const { servingFixture } = await import("../../test-support/serving-fixture");
         const f = servingFixture();

@@ -266,8 +266,10 @@ describe("one endpoint contract: local endpoint vs inference-pipeline emulation"
     });
 
     it("captures the same raw records and answers on both", async () => {
-        await local.stop(1000);
-        await piped.stop(1000);
+        // stop() returns as soon as the in-flight requests and shadow copies are done; the drain deadline only matters on a
+        // stalled machine, where a 1 s one would drop pending shadow captures and make the two trees differ
+        await local.stop(10_000);
+        await piped.stop(10_000);
         const a = captureLines(path.join(dir, "capture-local", "dc"));
         const b = captureLines(path.join(dir, "capture-pipeline", "dc"));
         assert.deepEqual(Object.keys(b).sort(), ["A", "B", "S"]);

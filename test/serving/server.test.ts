@@ -30,6 +30,15 @@ function request(url: string, method: string, p: string, body?: string | Buffer,
 const invoke = (url: string, body: string | Buffer, headers: Record<string, string> = { "Content-Type": "text/csv" }) =>
     request(url, "POST", "/invocations", body, headers);
 
+/**
+ * Polls `cond` every 20 ms until it holds or `deadlineMs` have passed (then the caller's assertion reports what is missing).
+ * The deadline is generous on purpose: on a loaded 2-core CI machine an asynchronous step can take far longer than here.
+ */
+async function until(cond: () => boolean | Promise<boolean>, deadlineMs = 15_000): Promise<void> {
+    const end = Date.now() + deadlineMs;
+    while (!(await cond()) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}
+
 async function captured(root: string, variant?: string): Promise<CaptureRecord[]> {
     const out: CaptureRecord[] = [];
     if (!fs.existsSync(root)) return out;
@@ -250,8 +259,8 @@ describe("serving: in-process endpoint", function () {
             files.join("\n"),
         );
         // the shadow variant got a copy under its own name, never returned to the caller
-        for (let i = 0; i < 50 && !(await captured(capRoot, "S")).some((x) => x.eventMetadata.inferenceId === id); i++)
-            await new Promise((res) => setTimeout(res, 20));
+        // (scored and captured after the response, in a setImmediate: wait for it, with a deadline, rather than a fixed 1 s)
+        await until(async () => (await captured(capRoot, "S")).some((x) => x.eventMetadata.inferenceId === id));
         const sh = (await captured(capRoot, "S")).filter((x) => x.eventMetadata.inferenceId === id);
         assert.equal(sh.length, 1, "shadow copy captured under S with the same inference id");
         assert.equal(Number(sh[0].captureData.endpointOutput!.data), expectedProb(f.boosterB, f.transform, f.rawLines[5]));
@@ -506,7 +515,7 @@ describe("serving: graceful shutdown", function () {
         assert.ok(metricLines.length >= 1 && JSON.parse(metricLines[0]).Invocations === 1, "periodic flush wrote the first interval");
         const inflight = Array.from({ length: 30 }, (_, i) => start(i + 1));
         // wait until the server has every request head (a connection without a request is idle and is closed)
-        for (let k = 0; k < 500 && s.stats.requests < 31; k++) await new Promise((r) => setTimeout(r, 2));
+        await until(() => s.stats.requests >= 31);
         assert.equal(s.stats.requests, 31);
         const stopped = s.stop(5000);
         for (const r of inflight) r.endBody(); // bodies arrive while the server is draining
