@@ -122,6 +122,39 @@ export function readLock(workdir: string): WorkdirLock | undefined {
  * Takes the workdir lock for `ownerPid` (re-entrant for the same owner on this host). Throws
  * "workdir W in use by pid N ..." when another live run holds it; a stale lock is replaced (returned in `tookOver`).
  */
+/**
+ * Create `file` holding `text` unless it exists; false when it does. The content is written to a temp file first and
+ * hard-linked into place (link(2) fails with EEXIST atomically), so another run never reads a lock that exists but is
+ * still empty, which it would judge unreadable, hence stale, and remove. Where hard links are not supported the file is
+ * created with O_EXCL and written (the brief empty window is then possible).
+ */
+function createExclusive(file: string, text: string): boolean {
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    try {
+        fs.writeFileSync(tmp, text, { flag: "wx" });
+    } catch (e) {
+        throw new WorkdirError(`cannot create the workdir lock ${file} (${errText(e)})`);
+    }
+    try {
+        fs.linkSync(tmp, file);
+        return true;
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "EEXIST") return false;
+        if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "EXDEV")
+            throw new WorkdirError(`cannot create the workdir lock ${file} (${errText(e)})`);
+    } finally {
+        fs.rmSync(tmp, { force: true });
+    }
+    try {
+        fs.writeFileSync(file, text, { flag: "wx" });
+        return true;
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+        throw new WorkdirError(`cannot create the workdir lock ${file} (${errText(e)})`);
+    }
+}
+
 export function acquireWorkdirLock(
     workdir: string,
     ownerPid = process.pid,
@@ -130,12 +163,7 @@ export function acquireWorkdirLock(
     const file = lockPath(workdir);
     const mine: WorkdirLock = { pid: ownerPid, host: os.hostname(), startedAt: new Date().toISOString(), pidStartTicks: pidStartTicks(ownerPid), command };
     for (let attempt = 0; attempt < 3; attempt++) {
-        try {
-            fs.writeFileSync(file, JSON.stringify(mine, null, 2) + "\n", { flag: "wx" });
-            return { lock: mine };
-        } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new WorkdirError(`cannot create the workdir lock ${file} (${errText(e)})`);
-        }
+        if (createExclusive(file, JSON.stringify(mine, null, 2) + "\n")) return { lock: mine };
         const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
         const held = readLock(workdir);
         if (held && held.host === mine.host && held.pid === ownerPid && (held.pidStartTicks === undefined || held.pidStartTicks === mine.pidStartTicks))
@@ -155,12 +183,8 @@ export function acquireWorkdirLock(
         } catch {
             /* gone meanwhile */
         }
-        try {
-            fs.writeFileSync(file, JSON.stringify(mine, null, 2) + "\n", { flag: "wx" });
+        if (createExclusive(file, JSON.stringify(mine, null, 2) + "\n"))
             return { lock: mine, tookOver: `stale lock of pid ${held?.pid ?? "?"} removed (${stale})` };
-        } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new WorkdirError(`cannot create the workdir lock ${file} (${errText(e)})`);
-        }
     }
     throw new WorkdirError(`workdir ${workdir}: could not take the lock ${file} (another run keeps taking it); retry`);
 }

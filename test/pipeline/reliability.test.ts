@@ -216,6 +216,46 @@ describe("reliability: workdir lock", () => {
         );
     });
 
+    it("the lock appears with its content: a process reading it while runs take and release it never finds it empty", async function () {
+        this.timeout(60_000);
+        const w = tmp("lockrace");
+        const file = lockPath(w);
+        const stop = path.join(w, "stop-reader");
+        // a reader polling as fast as it can, counting the lock files it saw existing but empty or not JSON (its loop never
+        // yields, so it reports with writeSync and stops when the stop file appears)
+        const reader = spawn(
+            process.execPath,
+            [
+                "-e",
+                `const fs = require("fs"); let seen = 0, bad = 0; fs.writeSync(1, "ready\\n");
+                 for (let i = 0; ; i++) {
+                   if (i % 256 === 0 && fs.existsSync(${JSON.stringify(stop)})) break;
+                   let t; try { t = fs.readFileSync(${JSON.stringify(file)}, "utf8"); } catch { continue; }
+                   seen++; try { JSON.parse(t); } catch { bad++; } }
+                 fs.writeSync(1, JSON.stringify({ seen, bad }) + "\\n");`,
+            ],
+            { stdio: ["ignore", "pipe", "inherit"] },
+        );
+        let out = "";
+        reader.stdout!.on("data", (d) => (out += d));
+        const done = new Promise((r) => reader.once("exit", r));
+        await until(() => out.includes("ready"));
+        for (let i = 0; i < 3000; i++) {
+            acquireWorkdirLock(w, process.pid);
+            releaseWorkdirLock(w, process.pid);
+        }
+        fs.writeFileSync(stop, "");
+        await done;
+        const { seen, bad } = JSON.parse(out.trim().split("\n").pop()!);
+        assert.ok(seen > 0, "the reader saw the lock");
+        assert.equal(bad, 0, `the reader found the lock empty or partial ${bad} times in ${seen} reads`);
+        assert.deepEqual(
+            fs.readdirSync(w).filter((f) => f.endsWith(".tmp")),
+            [],
+            "no temp file is left",
+        );
+    });
+
     it("build_ml_environment.sh fails fast (exit 3) while another run holds the workdir, and runs once it is free", function () {
         this.timeout(90_000);
         const w = tmp("lockrun");

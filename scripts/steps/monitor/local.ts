@@ -112,6 +112,15 @@ export async function replayLines(url: string, lines: readonly string[], ids: re
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Wait until the wall clock reads `ms` or later. A timer can fire up to a millisecond before its delay by Date.now()
+ * (timers run on a monotonic clock, rounded), and a request sent then would be captured in the previous second, outside
+ * the window.
+ */
+async function sleepUntil(ms: number): Promise<void> {
+    for (let now = Date.now(); now < ms; now = Date.now()) await sleep(ms - now);
+}
+
+/**
  * The local target's adapters: requests over loopback HTTP in windows aligned to whole seconds, the capture read from
  * the local capture tree by time window, files left where they were written (the local monitoring bucket).
  */
@@ -126,7 +135,7 @@ export function localReplayTarget(
         async invoke(replay, lines, ids) {
             // capture inference times have second precision: start on a fresh second so windows never overlap
             const startMs = Math.floor(Date.now() / 1000) * 1000 + 1000;
-            await sleep(Math.max(0, startMs - Date.now()));
+            await sleepUntil(startMs);
             const from = new Date(startMs);
             const t0 = Date.now();
             await replayLines(o.url, lines, ids, o.concurrency ?? 8);
@@ -134,7 +143,7 @@ export function localReplayTarget(
             log(
                 `replay ${replay}: ${lines.length} requests in ${((Date.now() - t0) / 1000).toFixed(1)} s, window [${from.toISOString()}, ${to.toISOString()})`,
             );
-            await sleep(Math.max(0, to.getTime() - Date.now()));
+            await sleepUntil(to.getTime());
             return { from, to };
         },
         async capture({ replay, from, to, stats }) {
