@@ -297,6 +297,16 @@ export async function run(records = 200_000, workers = 2, largeRecords = 0): Pro
             // warm threads (a process that profiles several windows reuses them): interleaved pairs of one thread and
             // `workers` threads, because the VM's speed drifts by ±20 % over seconds; the ratio of each pair is reported
             const pairs = Math.max(1, Number(process.env.MONITORING_BENCH_PAIRS ?? 5));
+            // V8 keeps optimising both threads' code over the first few calls (perf and --trace-opt: 86, 52, 10, 28, 6, 8
+            // functions optimised in six successive two-thread calls; the V8 platform threads' compiling competes with
+            // the two profiling threads until then): warm-up pairs run first, reported but not in the median
+            const warmupPairs = Math.max(0, Number(process.env.MONITORING_BENCH_WARMUP_PAIRS ?? 3));
+            const warmupRatios: number[] = [];
+            for (let i = 0; i < warmupPairs; i++) {
+                const a = await measure({ workers: 1 });
+                const b = await measure({ workers });
+                warmupRatios.push(a.wall / b.wall);
+            }
             const single: number[] = [];
             const singleCpu: number[] = [];
             const sharded: number[] = [];
@@ -328,7 +338,9 @@ export async function run(records = 200_000, workers = 2, largeRecords = 0): Pro
                     ...shardInfo(first),
                 },
                 warm: {
-                    note: "worker threads reused from the previous call; interleaved with one-thread runs",
+                    note: "worker threads reused from the previous call; interleaved with one-thread runs, after warm-up pairs",
+                    warmup_pairs: warmupPairs,
+                    warmup_ratios: warmupRatios.map(r2),
                     pairs,
                     single_wall_ms: single.map(Math.round),
                     single_cpu_ms: singleCpu.map(Math.round),
