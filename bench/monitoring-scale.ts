@@ -157,7 +157,7 @@ const cpuMs = (): number => {
  * What this machine gives two busy threads, whatever the code: a compute-only loop (no memory traffic, no allocation)
  * timed alone on this thread, then while a worker thread runs the same loop, in interleaved pairs. The ceiling is
  * 2 x alone / together: the speed-up a perfect two-way split with no overhead would reach here. On the 2-core benchmark VM
- * a busy second core slows the loop by 5-10 %, so no two-thread run can reach x2 (and x1.8 needs overheads below ~3 %).
+ * a busy second core slows the loop by 2-5 % (x1.9-2.0, at times as low as x1.7), so no two-thread run reaches x2.
  */
 export async function twoThreadCeiling(pairs = 3, iterations = 300_000_000): Promise<Record<string, unknown>> {
     const { Worker } = require("worker_threads") as typeof import("worker_threads");

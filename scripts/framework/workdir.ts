@@ -119,10 +119,6 @@ export function readLock(workdir: string): WorkdirLock | undefined {
 }
 
 /**
- * Takes the workdir lock for `ownerPid` (re-entrant for the same owner on this host). Throws
- * "workdir W in use by pid N ..." when another live run holds it; a stale lock is replaced (returned in `tookOver`).
- */
-/**
  * Create `file` holding `text` unless it exists; false when it does. The content is written to a temp file first and
  * hard-linked into place (link(2) fails with EEXIST atomically), so another run never reads a lock that exists but is
  * still empty, which it would judge unreadable, hence stale, and remove. Where hard links are not supported the file is
@@ -155,6 +151,10 @@ function createExclusive(file: string, text: string): boolean {
     }
 }
 
+/**
+ * Takes the workdir lock for `ownerPid` (re-entrant for the same owner on this host). Throws
+ * "workdir W in use by pid N ..." when another live run holds it; a stale lock is replaced (returned in `tookOver`).
+ */
 export function acquireWorkdirLock(
     workdir: string,
     ownerPid = process.pid,
