@@ -24,6 +24,7 @@ import { isAlive, serversOf, startEndpoint, teardown } from "../../lib/serving/p
 import { loadStep, STEP_NAMES, STEP_OPTIONS } from "../../scripts/steps";
 import { SPEC as RUN_STEP_SPEC } from "../../scripts/cli/run-step";
 import { parseCli, UsageError } from "../../scripts/framework/cli";
+import { until } from "../helpers/wait";
 
 const PROJECT = path.resolve(__dirname, "..", "..");
 const SCRIPT = path.join(PROJECT, "build_ml_environment.sh");
@@ -32,15 +33,6 @@ const tmp = (tag: string) => fs.mkdtempSync(path.join(os.tmpdir(), `rel-${tag}-`
 function script(args: string[], env: Record<string, string> = {}) {
     const r = spawnSync(SCRIPT, args, { cwd: PROJECT, encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr, all: r.stdout + r.stderr };
-}
-
-/**
- * Polls `cond` every 20 ms until it holds or `deadlineMs` have passed (the caller's assertion then reports the state).
- * Generous on purpose: process start-up on a loaded 2-core CI machine can take far longer than here.
- */
-async function until(cond: () => boolean, deadlineMs = 20_000): Promise<void> {
-    const end = Date.now() + deadlineMs;
-    while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** Mounts a tmpfs (root only); returns undefined and the reason when that is not possible. */
@@ -239,7 +231,7 @@ describe("reliability: workdir lock", () => {
         let out = "";
         reader.stdout!.on("data", (d) => (out += d));
         const done = new Promise((r) => reader.once("exit", r));
-        await until(() => out.includes("ready"));
+        await until(() => out.includes("ready"), 20_000);
         for (let i = 0; i < 3000; i++) {
             acquireWorkdirLock(w, process.pid);
             releaseWorkdirLock(w, process.pid);
@@ -488,7 +480,7 @@ describe("reliability: SIGINT / SIGTERM", function () {
 
     it("the processes a step started are stopped (descendants, also detached ones)", async () => {
         const parent = spawn("bash", ["-c", "setsid sleep 60 & sleep 60 & wait"], { stdio: "ignore" });
-        await until(() => descendants(parent.pid!).length >= 2);
+        await until(() => descendants(parent.pid!).length >= 2, 20_000);
         const kids = descendants(parent.pid!);
         assert.equal(kids.length, 2);
         const res = stopDescendants(2000, parent.pid!);
@@ -579,7 +571,7 @@ describe("reliability: endpoint processes found by their state path", function (
         const fake = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)", "/x/lib/serving/server-main.ts", "--config", "c.json", "--state", state], {
             stdio: "ignore",
         });
-        await until(() => serversOf(w).length > 0);
+        await until(() => serversOf(w).length > 0, 20_000);
         assert.deepEqual(serversOf(w), [{ pid: fake.pid, stateFile: state, endpointName: "ep" }]);
         const { servingFixture } = await import("../../test-support/serving-fixture");
         const f = servingFixture();

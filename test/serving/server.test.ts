@@ -5,6 +5,7 @@ import * as path from "path";
 import { readCaptureRecords, CaptureReadStats, CaptureRecord } from "../../lib/monitoring/capture";
 import { EndpointConfig, EndpointServer, serveEndpoint, EndpointConfigError, validateEndpointConfig, VariantRouter } from "../../lib/serving";
 import { expectedProb, servingFixture, tmpDir, ServingFixture } from "../../test-support/serving-fixture";
+import { until } from "../helpers/wait";
 
 interface Resp {
     status: number;
@@ -29,15 +30,6 @@ function request(url: string, method: string, p: string, body?: string | Buffer,
 
 const invoke = (url: string, body: string | Buffer, headers: Record<string, string> = { "Content-Type": "text/csv" }) =>
     request(url, "POST", "/invocations", body, headers);
-
-/**
- * Polls `cond` every 20 ms until it holds or `deadlineMs` have passed (then the caller's assertion reports what is missing).
- * The deadline is generous on purpose: on a loaded 2-core CI machine an asynchronous step can take far longer than here.
- */
-async function until(cond: () => boolean | Promise<boolean>, deadlineMs = 15_000): Promise<void> {
-    const end = Date.now() + deadlineMs;
-    while (!(await cond()) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-}
 
 async function captured(root: string, variant?: string): Promise<CaptureRecord[]> {
     const out: CaptureRecord[] = [];
