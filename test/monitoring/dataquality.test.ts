@@ -211,6 +211,31 @@ describe("monitoring/dataquality: inference and profiling", () => {
         assert.equal(suggestConstraints(q.toStatistics()).features[0].string_constraints, undefined);
     });
 
+    it("the cap admits values in the order they came, numbers (counted in blocks) and texts alike", () => {
+        // numeric cells are counted when the column's pending block is flushed; a text must still see every number
+        // before it counted, or the cap would admit a different set of values than the row order says
+        const cells = ["1.5", "abc", "2.50", "1.5", "7", "def", "2.50", "1e3", "8", "abc", "9.25"];
+        const p = new DatasetProfiler({ columnNames: ["c"], maxTrackedValues: 4 });
+        for (const c of cells) p.addRow([c]);
+        const counts = Object.fromEntries(p.columns[0].textCounts());
+        assert.deepEqual(counts, { "1.5": 2, abc: 2, "2.50": 2, "7": 1 }, "the first four distinct values, with every later repeat");
+        // the values beyond the cap (def, 1e3, 8, 9.25) are in the HyperLogLog with the counted ones: 8 distinct
+        assert.equal(p.columns[0].distinctCount(), 8);
+        // the same cells through the byte scanner's entry point (addParsedNumber) give the same counts
+        const q = new DatasetProfiler({ columnNames: ["c"], maxTrackedValues: 4 });
+        for (const c of cells) {
+            const col = q.cellColumn(0);
+            const x = Number(c);
+            if (c === "abc" || c === "def") col.addCell(c);
+            else if (c === "2.50") col.addParsedNumber(x, false, false, undefined, 2);
+            else if (c === "1e3") col.addParsedNumber(x, false, false, c);
+            else col.addParsedNumber(x, Number.isInteger(x), true);
+            q.endPositionalRow(1);
+        }
+        assert.deepEqual(Object.fromEntries(q.columns[0].textCounts()), counts);
+        assert.equal(q.columns[0].distinctCount(), 8);
+    });
+
     it("merging two profilers equals one pass (counts, sum, mean, std, sketch weight)", () => {
         const r = rng(5);
         const rows: CellValue[][] = Array.from({ length: 5000 }, (_, i) => [normal(r).toFixed(3), i % 10 === 0 ? "" : String(i % 7), ["a", "b"][i % 2]]);

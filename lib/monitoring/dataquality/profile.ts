@@ -386,6 +386,15 @@ class Hll {
      */
     addNumber(x: number, salt = 0): void {
         HLL_F64[0] = x;
+        this.addBits(salt);
+    }
+    /** {@link addNumber} of a[i] (the value is not passed as an argument: see ColumnProfile.countPending). */
+    addNumberAt(a: Float64Array, i: number, salt: number): void {
+        HLL_F64[0] = a[i];
+        this.addBits(salt);
+    }
+    /** Add the number whose bits are in HLL_U32. */
+    private addBits(salt: number): void {
         let h1 = Math.imul(HLL_U32[0] ^ 0x9e3779b9 ^ Math.imul(salt, 0x632be5ab), 0x85ebca6b) ^ HLL_U32[1];
         let h2 = Math.imul(HLL_U32[1] ^ 0x7f4a7c15, 0xc2b2ae35) ^ HLL_U32[0];
         h1 ^= h1 >>> 16;
@@ -456,8 +465,16 @@ export class ColumnProfile {
      * updateBlock, which gives exactly the sketch of adding them one by one: a row feeds many columns in turn, and
      * switching sketch for every value cost ~30 % more KLL time than runs of values per sketch (4.3 % of the capture
      * profile's instructions, callgrind).
+     *
+     * Their value counts wait with them: `pendingKind[i]` is 0 for a value that is not counted (typed path), 1 for a
+     * canonical number, f + 1 for a padded decimal with f fraction digits, and {@link flushPending} counts them in
+     * order before anything reads or adds to the counts. Counting per cell put the hash-table code in every cell
+     * parser's inlining tree; where V8 ran out of inlining budget (which varied between threads, and after a merge), the
+     * count became a call that boxed the value: a 16-byte heap number per fractional cell (95 MB per 400k capture
+     * records) and a slower loop.
      */
     private pending = new Float64Array(0);
+    private pendingKind = new Int32Array(0);
     private pendingN = 0;
     // value counts: texts that are not canonical numbers (strings, booleans, "1.50", "1e3" ...) by text,
     // canonical numeric texts by value (String(value) is the text) - no string per numeric cell
@@ -482,12 +499,16 @@ export class ColumnProfile {
 
     /** The column's KLL sketch, holding every value fed so far. */
     get kll(): KllSketch {
-        if (this.pendingN > 0) this.flushKll();
+        if (this.pendingN > 0) this.flushPending();
         return this.sketch;
     }
 
-    private flushKll(): void {
-        this.sketch.updateBlock(this.pending, 0, this.pendingN);
+    /** Count the pending values (in the order they came), then add them to the sketch as one block. */
+    private flushPending(): void {
+        const n = this.pendingN;
+        const a = this.pending;
+        this.countPending(n);
+        this.sketch.updateBlock(a, 0, n);
         this.pendingN = 0;
     }
 
@@ -555,10 +576,11 @@ export class ColumnProfile {
         }
         if (Number.isInteger(x)) this.integral++;
         else this.fractional++;
-        this.addNumeric(x);
+        this.addNumeric(x, 0);
     }
 
-    private addNumeric(x: number): void {
+    /** Moments now; sketch and value count (`kind`, see {@link pendingKind}) when the pending block is flushed. */
+    private addNumeric(x: number, kind: number): void {
         const n = ++this.n;
         const s = this.sum;
         const t = s + x;
@@ -570,16 +592,19 @@ export class ColumnProfile {
         this.m2 += d * (x - this.mean);
         if (x < this.min) this.min = x;
         if (x > this.max) this.max = x;
-        const k = this.pendingN;
-        if (k === this.pending.length) {
-            if (k === 0) this.pending = new Float64Array(KLL_PENDING);
-            else this.flushKll();
+        if (this.pendingN === this.pending.length) {
+            if (this.pendingN === 0) {
+                this.pending = new Float64Array(KLL_PENDING);
+                this.pendingKind = new Int32Array(KLL_PENDING);
+            } else this.flushPending();
         }
-        this.pending[this.pendingN++] = x;
+        const k = this.pendingN++;
+        this.pending[k] = x;
+        this.pendingKind[k] = kind;
     }
 
-    /** Distinct values counted exactly (texts + canonical numbers). */
-    get trackedSize(): number {
+    /** Distinct values counted exactly (texts + canonical numbers), pending values aside. */
+    private get trackedSize(): number {
         return this.counts.size + this.numCounts.size + this.paddedSize;
     }
 
@@ -594,6 +619,8 @@ export class ColumnProfile {
     }
 
     private track(s: string): void {
+        // numbers before this text are counted before it (the cap admits values in the order they came)
+        if (this.pendingN > 0) this.flushPending();
         this.valuesTracked = true;
         const c = this.counts.get(s);
         if (c !== undefined) {
@@ -609,32 +636,36 @@ export class ColumnProfile {
         if (this.hll) this.hll.add(s);
     }
 
-    /** Track a numeric cell whose text is canonical (String(x) === text). */
-    trackNumber(x: number): void {
-        this.valuesTracked = true;
-        // a counted value is already in the HyperLogLog (startHll adds every counted value; none is added after)
-        if (this.numCounts.addIfPresent(x, 1)) return;
-        if (this.trackedSize < this.opts.maxTrackedValues) this.numCounts.set(x, 1);
-        else {
-            if (!this.hll) this.startHll();
-            this.untracked++;
+    /**
+     * Count the first `n` pending values (see {@link pendingKind}) in the order they came. Values travel as indexes into
+     * `pending`, never as arguments: a double passed to a call V8 does not inline is boxed.
+     */
+    private countPending(n: number): void {
+        const a = this.pending;
+        const kind = this.pendingKind;
+        for (let i = 0; i < n; i++) {
+            const k = kind[i];
+            if (k === 0) continue;
+            this.valuesTracked = true;
+            // a counted value is already in the HyperLogLog (startHll adds every counted value; none is added after)
+            const t = k === 1 ? this.numCounts : this.padded[k - 1];
+            if (t === undefined || !t.addIfPresent(a[i], 1)) this.admit(i, k);
         }
-        if (this.hll) this.hll.addNumber(x);
     }
 
-    /** Track a padded decimal text, counted as (x, f) (see paddedDecimalDigits). */
-    trackPadded(x: number, f: number): void {
-        this.valuesTracked = true;
-        const t = this.padded[f] ?? (this.padded[f] = new NumCountTable());
-        if (t.addIfPresent(x, 1)) return;
+    /** pending[i], of kind `k` and not counted yet: counted while under the cap, then only in the HyperLogLog. */
+    private admit(i: number, k: number): void {
+        const x = this.pending[i];
+        const f = k - 1; // fraction digits of a padded decimal; 0 for a canonical number
+        const t = k === 1 ? this.numCounts : (this.padded[f] ?? (this.padded[f] = new NumCountTable()));
         if (this.trackedSize < this.opts.maxTrackedValues) {
             t.set(x, 1);
-            this.paddedSize++;
+            if (k > 1) this.paddedSize++;
         } else {
             if (!this.hll) this.startHll();
             this.untracked++;
         }
-        if (this.hll) this.hll.addNumber(x, f);
+        if (this.hll) this.hll.addNumberAt(this.pending, i, f);
     }
 
     /** Count `c` occurrences of a text not known to be canonical (partials): routed to the store that owns it. */
@@ -656,10 +687,12 @@ export class ColumnProfile {
         this.seen = true;
         if (integral) this.integral++;
         else this.fractional++;
-        this.addNumeric(x);
-        if (canonical) this.trackNumber(x);
-        else if (padded > 0) this.trackPadded(x, padded);
-        else this.track(text ?? String(x));
+        if (canonical) this.addNumeric(x, 1);
+        else if (padded > 0) this.addNumeric(x, padded + 1);
+        else {
+            this.addNumeric(x, 0);
+            this.track(text ?? String(x));
+        }
     }
 
     addCell(v: CellValue | undefined): void {
@@ -683,12 +716,14 @@ export class ColumnProfile {
                 else this.fractional++;
                 {
                     const x = typeof v === "number" ? v : Number(text);
-                    this.addNumeric(x);
-                    if (isCanonicalNumberText(text, x)) this.trackNumber(x);
+                    if (isCanonicalNumberText(text, x)) this.addNumeric(x, 1);
                     else {
                         const f = paddedDecimalDigits(text, x);
-                        if (f > 0) this.trackPadded(x, f);
-                        else this.track(text);
+                        if (f > 0) this.addNumeric(x, f + 1);
+                        else {
+                            this.addNumeric(x, 0);
+                            this.track(text);
+                        }
                     }
                 }
                 return;
@@ -707,12 +742,14 @@ export class ColumnProfile {
     }
 
     distinctCount(): number {
+        if (this.pendingN > 0) this.flushPending();
         if (this.hll) return Math.max(this.trackedSize, this.hll.estimate());
         return this.trackedSize;
     }
 
     /** Exact value counts as texts (the categorical histogram's input). */
     textCounts(): Map<string, number> {
+        if (this.pendingN > 0) this.flushPending();
         if (this.numCounts.size === 0 && this.paddedSize === 0) return this.counts;
         const m = new Map(this.counts);
         for (const [x, c] of this.numCounts.entries()) m.set(String(x), c);
@@ -729,6 +766,8 @@ export class ColumnProfile {
     }
 
     merge(o: ColumnProfile): void {
+        if (this.pendingN > 0) this.flushPending();
+        if (o.pendingN > 0) o.flushPending();
         this.missing += o.missing;
         this.integral += o.integral;
         this.fractional += o.fractional;
@@ -797,6 +836,7 @@ export class ColumnProfile {
 
     /** Serialisable state (see {@link PartialProfile}); `packed`: numbers as one Float64Array of pairs (between threads). */
     toPartial(packed = false): PartialColumn {
+        if (this.pendingN > 0) this.flushPending();
         return {
             name: this.name,
             seen: this.seen,
