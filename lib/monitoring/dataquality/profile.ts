@@ -958,7 +958,7 @@ export interface PartialColumn {
     texts: [string, number][];
     /**
      * Exact counts of canonical numeric texts, by value. Between threads of one process (worker_threads), a Float64Array
-     * of flat [value, count, ...] pairs instead: copied or transferred as one block (toPartial({ packed: true })); never in files.
+     * of flat [value, count, ...] pairs instead: copied as one block (toPartial({ packed: true })); never in files.
      */
     numbers: [number, number][] | Float64Array;
     /**
@@ -1105,7 +1105,7 @@ export class DatasetProfiler {
 
     /**
      * Serialisable partial profile of everything fed so far. `packed`: the form handed between worker threads, whose
-     * value counts are Float64Arrays ({@link partialTransferList} moves them without a copy); JSON needs the default.
+     * value counts are Float64Arrays, copied by postMessage as whole blocks; JSON needs the default.
      */
     toPartial(o: { packed?: boolean } = {}): PartialProfile {
         const { kllK, kllC, buckets, maxTrackedValues, maxCategoricalBuckets, columnNames } = this.o;
@@ -1151,14 +1151,4 @@ export class DatasetProfiler {
             features: this.columns.filter((c) => !onlySeen || c.seen).map((c) => c.toFeatureStatistics(this.o.buckets, this.o.maxCategoricalBuckets)),
         };
     }
-}
-
-/** The buffers of a packed partial profile (toPartial({ packed: true })), for postMessage's transfer list. */
-export function partialTransferList(p: PartialProfile): ArrayBuffer[] {
-    const out: ArrayBuffer[] = [];
-    for (const c of p.columns) {
-        if (c.numbers instanceof Float64Array) out.push(c.numbers.buffer as ArrayBuffer);
-        for (const [, pairs] of c.paddedNumbers ?? []) out.push(pairs.buffer as ArrayBuffer);
-    }
-    return out;
 }

@@ -6,13 +6,16 @@
 ;; passes (least significant first, stable), a pass is skipped when every key has the same byte there, and the keys
 ;; are mapped back. Equal doubles have equal bits (-0 and +0 differ and are ordered as the native sort orders them).
 ;;
-;; Memory: bytes [0, 8192) hold the 8 x 256 u32 histograms; the caller places n values at $p and provides n * 8 bytes
-;; of scratch at $t (neither overlapping the histograms nor each other). The result is at $p.
+;; Memory (imported as env.memory): bytes [0, 8192) hold the 8 x 256 u32 histograms; the caller places n values at $p
+;; and provides n * 8 bytes of scratch at $t (neither overlapping the histograms nor each other). The result is at $p.
+;; The memory is imported so that the caller can give a larger one to a new instance instead of growing it: growing a
+;; memory detaches its old ArrayBuffer, and one detach makes V8 slow every typed-array access compiled afterwards in
+;; that thread (lib/monitoring/sketch/sort.ts).
 ;;
 ;; Assembled into radix-sort-wasm.ts by `npm run wasm` (scripts/tools/build-wasm.ts, with wabt); a test checks the
 ;; embedded bytes equal this source assembled.
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1))
   (func $sort (export "sortF64") (param $p i32) (param $n i32) (param $t i32)
     (local $a i32) (local $end i32) (local $k i64) (local $h i32)
     (local $d i32) (local $src i32) (local $dst i32) (local $sum i32) (local $c i32) (local $skip i32)
