@@ -53,9 +53,14 @@ function sorterFor(n: number): RadixSorter | null {
     if (wasmModule === null) return null;
     const need = HISTOGRAM_BYTES + n * 16;
     if (sorter === null || sorter.view.byteLength < need) {
-        const memory = new WebAssembly.Memory({ initial: Math.max(INITIAL_PAGES, Math.ceil(need / 65536)) });
-        const instance = new WebAssembly.Instance(wasmModule, { env: { memory } });
-        sorter = { sort: instance.exports.sortF64 as RadixSorter["sort"], view: new Float64Array(memory.buffer) };
+        try {
+            const memory = new WebAssembly.Memory({ initial: Math.max(INITIAL_PAGES, Math.ceil(need / 65536)) });
+            const instance = new WebAssembly.Instance(wasmModule, { env: { memory } });
+            sorter = { sort: instance.exports.sortF64 as RadixSorter["sort"], view: new Float64Array(memory.buffer) };
+        } catch {
+            // no memory that large (a WebAssembly memory is at most 4 GiB): the native sort
+            return null;
+        }
     }
     return sorter;
 }
