@@ -13,6 +13,8 @@ import {
     formatCaptureRecord,
     formatServiceJson,
     inferType,
+    isCanonicalNumberText,
+    paddedDecimalDigits,
     parseServiceJson,
     readCaptureRows,
     readCsvRows,
@@ -234,6 +236,63 @@ describe("monitoring/dataquality: inference and profiling", () => {
         }
         assert.deepEqual(Object.fromEntries(q.columns[0].textCounts()), counts);
         assert.equal(q.columns[0].distinctCount(), 8);
+    });
+
+    it("past the cap, value counts equal a one-value-at-a-time model over many blocks (canonical, padded of several widths, texts)", () => {
+        // once a column holds maxTrackedValues distinct values its numbers are counted a block at a time (countBatch);
+        // this checks that path against the rule itself: the first `cap` distinct texts are counted with every repeat,
+        // every other occurrence is untracked
+        const r = rng(11);
+        const cap = 300;
+        const cells: string[] = [];
+        for (let i = 0; i < 30_000; i++) {
+            const k = Math.floor(r() ** 3 * 4000); // skewed: the early (tracked) values keep coming back
+            const form = i % 7;
+            if (form === 0) cells.push(`t${k % 900}`);
+            else if (form === 1)
+                cells.push((k / 8).toFixed(3)); // padded when the last digits are zeros ("0.250", "7.000")
+            else if (form === 2) cells.push((k / 4).toFixed(1 + (k % 3)));
+            else if (form === 3)
+                cells.push((k % 60).toFixed(1 + (i % 3))); // one value in three widths: "7.0", "7.00", "7.000"
+            else cells.push(String(k / 16 - 100)); // canonical, negative too
+        }
+        const model = new Map<string, number>();
+        let untracked = 0;
+        for (const c of cells) {
+            const n = model.get(c);
+            if (n !== undefined) model.set(c, n + 1);
+            else if (model.size < cap) model.set(c, 1);
+            else untracked++;
+        }
+        const distinct = new Set(cells).size;
+        assert.ok(untracked > 1000 && model.size === cap, "the stream goes well past the cap");
+        const byRow = new DatasetProfiler({ columnNames: ["c"], maxTrackedValues: cap });
+        for (const c of cells) byRow.addRow([c]);
+        const byBytes = new DatasetProfiler({ columnNames: ["c"], maxTrackedValues: cap });
+        let padded = 0;
+        for (const c of cells) {
+            const col = byBytes.cellColumn(0);
+            const x = Number(c);
+            if (c.startsWith("t")) col.addCell(c);
+            else if (isCanonicalNumberText(c, x)) col.addParsedNumber(x, Number.isInteger(x), true);
+            else if (paddedDecimalDigits(c, x) > 0) {
+                padded++;
+                col.addParsedNumber(x, Number.isInteger(x), false, undefined, paddedDecimalDigits(c, x));
+            } else col.addParsedNumber(x, Number.isInteger(x), false, c);
+            byBytes.endPositionalRow(1);
+        }
+        assert.ok(padded > 3000, "padded decimals of several widths take part");
+        for (const [what, p] of [
+            ["addRow", byRow],
+            ["addParsedNumber", byBytes],
+        ] as const) {
+            const col = p.columns[0];
+            assert.deepEqual(new Map([...col.textCounts()].sort()), new Map([...model].sort()), `${what}: counts`);
+            assert.equal(col.untracked, untracked, `${what}: untracked`);
+            const d = col.distinctCount();
+            assert.ok(Math.abs(d - distinct) / distinct < 0.05, `${what}: distinct ${d} vs ${distinct}`);
+        }
+        assert.equal(byBytes.columns[0].distinctCount(), byRow.columns[0].distinctCount(), "both entry points hash the same texts");
     });
 
     it("merging two profilers equals one pass (counts, sum, mean, std, sketch weight)", () => {
