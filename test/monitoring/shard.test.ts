@@ -127,6 +127,43 @@ describe("monitoring/shard: worker_threads sharding equals one pass", function (
         assert.ok(r.profiler.rows > 0);
     });
 
+    it("the window's row width comes from its first decodable row whatever the first line is (bad, split by a lone CR, CRLF, empty file)", async () => {
+        // with several shards the width is read before they start (firstWidth); one pass takes it from the first row it decodes
+        const rec = (cols: number, i: number) =>
+            formatCaptureRecord({
+                input: { data: Array.from({ length: cols }, (_, j) => String(i + j)).join(","), contentType: "text/csv" },
+                eventId: `w-${i}`,
+                inferenceTime: new Date(Date.UTC(2026, 2, 4, 10, 0, i % 60)),
+            });
+        const body = (n: number, eol = "\n") => Array.from({ length: n }, (_, i) => rec(i % 50 === 7 ? 3 : 4, i)).join(eol) + eol;
+        const variants: Record<string, string[]> = {
+            "undecodable first line": ["{not json\n" + rec(3, 1) + "\n" + body(300), body(300)],
+            "first row narrower than the rest": [rec(3, 0) + "\n" + body(300), body(300)],
+            // JSON whitespace to JSON.parse, a line break to the line reader: the first line is two broken halves
+            "lone CR inside the first record": [rec(3, 0).replace("{", "{\r") + "\n" + body(300), body(300)],
+            "CRLF line ends": [body(300, "\r\n"), body(300, "\r\n")],
+            "first file empty": ["", rec(3, 1) + "\n" + body(300), body(300)],
+        };
+        for (const [name, files] of Object.entries(variants)) {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shard-width-"));
+            try {
+                files.forEach((text, i) => fs.writeFileSync(path.join(dir, `part-${i}.jsonl`), text));
+                const refStats = new CaptureReadStats();
+                let refRows = 0;
+                for await (const r of readCaptureRows(dir, { stats: refStats })) refRows += r.values.length > 0 ? 1 : 0;
+                assert.ok((refStats.problems.schema_change ?? 0) > 5, `${name}: the window has rows of another width`);
+                for (const workers of [1, 2]) {
+                    const res = await profileCaptureSharded(dir, { workers, profiler: { columnNames: ["a", "b", "c", "d"] } });
+                    assert.equal(res.shards.filter((x) => x.files > 0).length, workers, `${name}: ${workers} shards`);
+                    assert.deepEqual(res.stats.problems, refStats.problems, `${name}, ${workers} workers: problem counts`);
+                    assert.equal(res.profiler.rows, refRows, `${name}, ${workers} workers: rows`);
+                }
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        }
+    });
+
     it("monitor analyze --workers 2 writes the same statistics.json and violations as --workers 1", async () => {
         const base = path.join(root, "baseline");
         const train = path.join(root, "train.csv");
