@@ -140,8 +140,14 @@ function referenceRatios(rows = 1_000_000, features = 20): Record<string, unknow
 }
 
 /**
- * A full garbage collection before each measured call, so one measurement does not pay for the garbage of what ran
- * before it (writing the capture files builds ~0.5 GB of strings for the large window).
+ * A full garbage collection after a setup step (writing the capture files builds ~0.5 GB of strings for the large
+ * window; the JSON-path run leaves ~1 GB of parsed lines), so no measurement pays for that garbage. Not before each
+ * measured call: a forced collection makes V8 give memory back, which the next call faults in again. Measured on
+ * 2026-12-03 (interleaved pairs, warm threads): with a forced collection right before it, a two-thread call's shards took
+ * 510-545 ms instead of 470-515 (both threads: they share the address space), ratio median ×1.67 instead of ×1.74, and
+ * the same with a 300 ms pause after the collection; one-thread calls were not measurably slower. Measured calls
+ * therefore run back to back, each paying the natural collections of the one before, as in a process that profiles
+ * window after window.
  */
 function fullGc(): void {
     require("v8").setFlagsFromString("--expose-gc");
@@ -205,9 +211,9 @@ async function largeRun(records: number, workers: number, names: string[]): Prom
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mon-scale-large-"));
     try {
         const { bytes } = writeCaptureFiles(dir, records, 24, 20, 11);
+        fullGc();
         const { profileCaptureSharded, autoWorkers } = require("../lib/monitoring/shard");
         const measure = async (w: number) => {
-            fullGc();
             const t = performance.now();
             const c = cpuMs();
             const r = await profileCaptureSharded(dir, { workers: w, profiler: { columnNames: names } });
@@ -257,8 +263,8 @@ export async function run(records = 200_000, workers = 2, largeRecords = 0): Pro
         };
         const names = Array.from({ length: 20 }, (_, j) => `f${j}`);
         const { profileCaptureSharded } = require("../lib/monitoring/shard");
+        fullGc();
         const measure = async (o: Record<string, unknown>) => {
-            fullGc();
             const t = performance.now();
             const c = cpuMs();
             const r = await profileCaptureSharded(dir, { ...o, profiler: { columnNames: names } });
@@ -282,6 +288,7 @@ export async function run(records = 200_000, workers = 2, largeRecords = 0): Pro
             records_per_cpu_s: Math.round(records / (js.cpu / 1000)),
             byte_scanner_speedup_cpu: +(js.cpu / one.cpu).toFixed(2),
         };
+        fullGc();
         if (workers > 1) {
             const shard = require("../lib/monitoring/shard");
             // under ts-node the first sharded call of a changed tree transpiles the worker's module graph (cached in the temp
@@ -338,7 +345,7 @@ export async function run(records = 200_000, workers = 2, largeRecords = 0): Pro
                     ...shardInfo(first),
                 },
                 warm: {
-                    note: "worker threads reused from the previous call; interleaved with one-thread runs, after warm-up pairs",
+                    note: "worker threads reused from the previous call; interleaved with one-thread runs, after warm-up pairs; calls back to back (no forced garbage collection between them)",
                     warmup_pairs: warmupPairs,
                     warmup_ratios: warmupRatios.map(r2),
                     pairs,
