@@ -64,7 +64,7 @@ export interface ShardResult {
 
 /**
  * Profile one shard (a list of capture files) into a partial profile. Runs in a worker or in-process. `packed`: value
- * counts as Float64Arrays, for a worker thread's reply (see DatasetProfiler.toPartial); the default is the JSON form.
+ * counts and KLL levels as Float64Arrays, for a worker thread's reply (see DatasetProfiler.toPartial); the default is the JSON form.
  */
 export async function profileCaptureShard(files: string[], o: ProfileShardOptions = {}, packed = false): Promise<ShardResult> {
     const r = await profileShard(files, o);

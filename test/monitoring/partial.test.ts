@@ -152,6 +152,10 @@ describe("monitoring/partial profiles: merge equals single pass", function () {
                     copied.columns.every((c) => c.numbers instanceof Float64Array),
                     "every column's value counts travel as one buffer",
                 );
+                assert.ok(
+                    copied.columns.every((c) => c.kll.levels.length > 0 && c.kll.levels.every((l) => l instanceof Float64Array)),
+                    "and every KLL level",
+                );
                 return DatasetProfiler.fromPartial(copied, "thread");
             });
             for (const p of rest) first.merge(p);
@@ -167,6 +171,64 @@ describe("monitoring/partial profiles: merge equals single pass", function () {
                 b.addRow(r);
             }
             assert.deepEqual(b.toStatistics(), a.toStatistics(), `continued after the packed round trip ${cap}`);
+        }
+    });
+
+    it("a merge that crosses the tracked-value cap keeps the values and counts a pair-by-pair merge keeps (texts, numbers, padded; adopted or not)", () => {
+        // the merge looks values up a block at a time (NumCountTable.addPairs); which of the other profile's values still
+        // fit under the cap depends on their order, so this checks it against the rule applied one entry at a time
+        const r = rng(31);
+        const cell = (k: number, i: number): string =>
+            i % 5 === 0 ? `t${k % 400}` : i % 5 === 1 ? (k / 4).toFixed(2) : i % 5 === 2 ? (k % 90).toFixed(1 + (i % 2)) : String(k / 8 - 30);
+        const feed = (cap: number, n: number, spread: number, shift: number): DatasetProfiler => {
+            const p = new DatasetProfiler({ columnNames: ["c"], maxTrackedValues: cap });
+            for (let i = 0; i < n; i++) p.addRow([cell(Math.floor(r() ** 2 * spread) + shift, i)]);
+            return p;
+        };
+        // the last case fills the membership filter enough that many absent values are found absent only by probing (they
+        // come out of a block after those the filter rejects): their order must be restored before they are inserted
+        for (const [what, cap, aRows, aSpread, bRows, bSpread] of [
+            ["into a profile below the cap", 500, 900, 320, 20_000, 6000],
+            ["into a profile at the cap", 500, 9000, 3000, 20_000, 6000],
+            ["into a large profile below the cap", 30_000, 60_000, 30_000, 40_000, 90_000],
+        ] as const) {
+            const a = feed(cap, aRows, aSpread, 0);
+            const b = feed(cap, bRows, bSpread, 150);
+            // values wait in a block per column until a flush; toPartial flushes (as merge does)
+            const aPartial = a.toPartial();
+            const bPacked = b.toPartial({ packed: true });
+            const ca = a.columns[0];
+            const cb = b.columns[0];
+            // the rule, entry by entry, in merge order: texts, canonical numbers, then padded decimals by fraction digits
+            const texts = new Map(ca.counts);
+            const nums = new Map(ca.numCounts.entries());
+            const padded = ca.padded.map((t) => new Map(t ? t.entries() : []));
+            let untracked = ca.untracked + cb.untracked;
+            const size = () => texts.size + nums.size + padded.reduce((s, m) => s + m.size, 0);
+            const apply = <K>(m: Map<K, number>, k: K, c: number) => {
+                const cur = m.get(k);
+                if (cur !== undefined) m.set(k, cur + c);
+                else if (size() < cap) m.set(k, c);
+                else untracked += c;
+            };
+            for (const [k, c] of cb.counts) apply(texts, k, c);
+            for (const [k, c] of cb.numCounts.entries()) apply(nums, k, c);
+            cb.padded.forEach((t, f) => {
+                if (t) for (const [k, c] of t.entries()) apply((padded[f] ??= new Map()), k, c);
+            });
+            assert.ok(untracked > cb.untracked + ca.untracked && size() === cap, `${what}: the merge crosses or stays at the cap`);
+            for (const [how, other] of [
+                ["in memory", b],
+                ["adopted from the packed form", DatasetProfiler.fromPartial(structuredClone(bPacked), "thread")],
+            ] as const) {
+                const m = DatasetProfiler.fromPartial(structuredClone(aPartial), "a");
+                m.merge(other);
+                const c = m.columns[0];
+                assert.deepEqual(new Map(c.counts), texts, `${what}, ${how}: texts`);
+                assert.deepEqual(new Map(c.numCounts.entries()), nums, `${what}, ${how}: numbers`);
+                padded.forEach((e, f) => assert.deepEqual(new Map(c.padded[f] ? c.padded[f]!.entries() : []), e, `${what}, ${how}: padded f=${f}`));
+                assert.equal(c.untracked, untracked, `${what}, ${how}: untracked`);
+            }
         }
     });
 

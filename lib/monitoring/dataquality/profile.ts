@@ -209,6 +209,9 @@ const BATCH_KEY = new Float64Array(KLL_PENDING);
 const BATCH_IDX = new Int32Array(KLL_PENDING);
 const BATCH_MISS = new Int32Array(KLL_PENDING);
 const BATCH_REST = new Int32Array(KLL_PENDING);
+/** Scratch of NumCountTable.addPairs (merges). */
+const MERGE_IDX = new Int32Array(KLL_PENDING);
+const MERGE_MISS = new Int32Array(KLL_PENDING);
 
 /**
  * Open-addressing double → count table (no allocation per value; Map<number> hashes heap numbers and
@@ -313,9 +316,10 @@ export class NumCountTable {
      * the lookups do not depend on one another, so they run in passes without a data-dependent branch (hash and filter
      * for all, then the first probed key of each candidate, then the probes), and the processor overlaps their cache misses
      * instead of waiting for each in turn (perf: one load of the slot and one of the filter were half of the counting
-     * time of a column past the cap, one lookup at a time).
+     * time of a column past the cap, one lookup at a time). `weighted`: add a[idx[j] + 1] instead of 1 ([value, count]
+     * pairs, see {@link addPairs}).
      */
-    countBatch(a: Float64Array, idx: Int32Array, n: number, miss: Int32Array): number {
+    countBatch(a: Float64Array, idx: Int32Array, n: number, miss: Int32Array, weighted = false): number {
         if (n > KLL_PENDING) throw new RangeError(`countBatch: ${n} values, at most ${KLL_PENDING} (one pending block) at a time`);
         if (this.pending !== null) this.index();
         const hs = BATCH_HASH;
@@ -345,7 +349,7 @@ export class NumCountTable {
             let k = first[q];
             for (;;) {
                 if (k === x) {
-                    t[2 * s + 1] += 1;
+                    t[2 * s + 1] += weighted ? a[idx[j] + 1] : 1;
                     break;
                 }
                 if (k !== k) {
@@ -357,6 +361,34 @@ export class NumCountTable {
             }
         }
         return nm;
+    }
+
+    /**
+     * Add the count of every [value, count] pair of `pairs` whose value is present here. The others go to absent(value,
+     * count) in the order of `pairs` (it may insert them: which ones fit under the tracked-value cap depends on that
+     * order), or, without `absent`, their counts are summed and returned. What addIfPresent() pair by pair does, with
+     * the lookups batched as in {@link countBatch} (a merge's tables past the cap mostly miss).
+     */
+    addPairs(pairs: Float64Array, absent?: (value: number, count: number) => void): number {
+        const idx = MERGE_IDX;
+        const miss = MERGE_MISS;
+        let missed = 0;
+        for (let from = 0; from < pairs.length; from += 2 * KLL_PENDING) {
+            const n = Math.min(KLL_PENDING, (pairs.length - from) >> 1);
+            for (let j = 0; j < n; j++) idx[j] = from + 2 * j;
+            const m = this.countBatch(pairs, idx, n, miss, true);
+            if (absent) {
+                // countBatch lists the misses its filter found first: back to the order of `pairs`
+                if (m > 1) miss.subarray(0, m).sort();
+                for (let j = 0; j < m; j++) absent(pairs[miss[j]], pairs[miss[j] + 1]);
+            } else for (let j = 0; j < m; j++) missed += pairs[miss[j] + 1];
+        }
+        return missed;
+    }
+
+    /** The entries as flat [key, count, ...] pairs in {@link forEach} order, not copied when the table was adopted unindexed. */
+    pairsView(): Float64Array {
+        return this.pending ?? this.pairs();
     }
 
     set(x: number, c: number): void {
@@ -907,22 +939,26 @@ export class ColumnProfile {
             else if (this.trackedSize < cap) this.counts.set(k, c);
             else this.untracked += c;
         }
-        o.numCounts.forEach((k, c) => {
-            if (this.numCounts.addIfPresent(k, c)) return;
-            if (this.trackedSize < cap) this.numCounts.set(k, c);
-            else this.untracked += c;
-        });
+        // pairsView reads an adopted table's pairs without hashing them (entries() would index it first); once this
+        // column is at the cap nothing more is inserted and the absent values' counts are only summed
+        const numbers = this.numCounts;
+        if (this.trackedSize >= cap) this.untracked += numbers.addPairs(o.numCounts.pairsView());
+        else
+            numbers.addPairs(o.numCounts.pairsView(), (k, c) => {
+                if (this.trackedSize < cap) numbers.set(k, c);
+                else this.untracked += c;
+            });
         o.padded.forEach((ot, f) => {
             if (!ot) return;
             const t = this.padded[f] ?? (this.padded[f] = new NumCountTable());
-            // forEach walks an adopted table's pairs without hashing them (entries() would index it first)
-            ot.forEach((k, c) => {
-                if (t.addIfPresent(k, c)) return;
-                if (this.trackedSize < cap) {
-                    t.set(k, c);
-                    this.paddedSize++;
-                } else this.untracked += c;
-            });
+            if (this.trackedSize >= cap) this.untracked += t.addPairs(ot.pairsView());
+            else
+                t.addPairs(ot.pairsView(), (k, c) => {
+                    if (this.trackedSize < cap) {
+                        t.set(k, c);
+                        this.paddedSize++;
+                    } else this.untracked += c;
+                });
         });
         this.untracked += o.untracked;
         if (o.hll || this.hll || this.trackedSize >= cap || this.untracked > 0) {
@@ -946,7 +982,7 @@ export class ColumnProfile {
         return out;
     }
 
-    /** Serialisable state (see {@link PartialProfile}); `packed`: numbers as one Float64Array of pairs (between threads). */
+    /** Serialisable state (see {@link PartialProfile}); `packed`: numbers and KLL levels as Float64Arrays (between threads). */
     toPartial(packed = false): PartialColumn {
         if (this.pendingN > 0) this.flushPending();
         return {
@@ -960,7 +996,7 @@ export class ColumnProfile {
             m2: this.m2,
             min: this.n > 0 ? this.min : null,
             max: this.n > 0 ? this.max : null,
-            kll: this.kll.toState(),
+            kll: this.kll.toState(packed),
             valuesTracked: this.valuesTracked,
             // padded decimals travel as their texts (fromPartial routes them back), so the format is unchanged
             texts: packed ? [...this.counts.entries()] : [...this.counts.entries(), ...this.paddedEntries()],
@@ -1217,7 +1253,7 @@ export class DatasetProfiler {
 
     /**
      * Serialisable partial profile of everything fed so far. `packed`: the form handed between worker threads, whose
-     * value counts are Float64Arrays, copied by postMessage as whole blocks; JSON needs the default.
+     * value counts and KLL levels are Float64Arrays, copied by postMessage as whole blocks; JSON needs the default.
      */
     toPartial(o: { packed?: boolean } = {}): PartialProfile {
         const { kllK, kllC, buckets, maxTrackedValues, maxCategoricalBuckets, columnNames } = this.o;

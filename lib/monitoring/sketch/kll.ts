@@ -33,7 +33,11 @@ export interface KllSketchJson {
 export interface KllState {
     k: number;
     c: number;
-    levels: number[][];
+    /**
+     * Items per level, in buffer order. Between threads of one process (toState(true)), one Float64Array per level:
+     * structured clone copies it as one block, where an array of numbers is written and read back item by item.
+     */
+    levels: number[][] | Float64Array[];
     compressCount: number[];
     offsets: number[];
     compactionError: number;
@@ -116,6 +120,19 @@ export class KllSketch {
         }
         buf[n] = x;
         this.sizes[h] = n + 1;
+    }
+
+    /** Append the first `count` items of `items` to level h (what `count` push(h, x) calls do, in one copy). */
+    private pushAll(h: number, items: Float64Array, count: number): void {
+        let buf = this.levels[h];
+        const n = this.sizes[h];
+        if (n + count > buf.length) {
+            const nb = new Float64Array(Math.max(buf.length * 2, n + count));
+            nb.set(buf.subarray(0, n));
+            this.levels[h] = buf = nb;
+        }
+        buf.set(count === items.length ? items : items.subarray(0, count), n);
+        this.sizes[h] = n + count;
     }
 
     /** Add one value. NaN is rejected (callers count it as missing). */
@@ -265,10 +282,7 @@ export class KllSketch {
         while (this.levels.length < other.levels.length) this.expand();
         this.compactionError += other.compactionError;
         this.historyKnown &&= other.historyKnown;
-        for (let h = 0; h < other.levels.length; h++) {
-            const ob = other.levels[h];
-            for (let i = 0; i < other.sizes[h]; i++) this.push(h, ob[i]);
-        }
+        for (let h = 0; h < other.levels.length; h++) this.pushAll(h, other.levels[h], other.sizes[h]);
         let s = 0;
         for (let j = 0; j < this.sizes.length; j++) s += this.sizes[j];
         this.stored = s;
@@ -282,11 +296,11 @@ export class KllSketch {
      * Full state for a partial profile: levels plus the compaction counters, so a sketch read back
      * continues exactly as the original would (fromJSON loses the counters and the error history).
      */
-    toState(): KllState {
+    toState(packed = false): KllState {
         return {
             k: this.k,
             c: this.c,
-            levels: this.levelItems(),
+            levels: packed ? this.levels.map((b, h) => b.slice(0, this.sizes[h])) : this.levelItems(),
             compressCount: [...this.compressCount],
             offsets: [...this.offsets],
             compactionError: this.compactionError,
@@ -299,8 +313,14 @@ export class KllSketch {
             throw new Error(`${where}: expected {k, c, levels, compressCount, offsets, ...}; the partial profile is damaged or from another tool.`);
         }
         const s = new KllSketch(st.k, st.c);
-        st.levels.forEach((level, h) => {
+        st.levels.forEach((level: number[] | Float64Array, h: number) => {
             while (s.levels.length <= h) s.expand();
+            if (level instanceof Float64Array) {
+                for (let i = 0; i < level.length; i++) if (level[i] !== level[i]) throw new Error(`${where}.levels[${h}] holds a non-number (NaN).`);
+                s.pushAll(h, level, level.length);
+                return;
+            }
+            if (!Array.isArray(level)) throw new Error(`${where}.levels[${h}] is not a list of numbers; the partial profile is damaged.`);
             for (const x of level) {
                 if (typeof x !== "number" || x !== x) throw new Error(`${where}.levels[${h}] holds a non-number (${JSON.stringify(x)}).`);
                 s.push(h, x);
