@@ -222,8 +222,10 @@ async function largeRun(records: number, workers: number, names: string[]): Prom
         await require("../lib/monitoring/shard").closeShardWorkers();
         const one = await measure(1);
         const sh = await measure(workers);
-        // the same again with the threads of the call before (warm)
+        // the same again with the threads of the call before (warm), each after an unmeasured call of its own kind (see run)
+        await measure(1);
         const oneWarm = await measure(1);
+        await measure(workers);
         const shWarm = await measure(workers);
         await require("../lib/monitoring/shard").closeShardWorkers();
         return {
@@ -318,10 +320,16 @@ export async function run(records = 200_000, workers = 2, largeRecords = 0): Pro
             const singleCpu: number[] = [];
             const sharded: number[] = [];
             let last = first;
+            // each measured call follows an unmeasured one of its own kind, as in a process that always runs the same number
+            // of threads: a one-thread call right after a two-thread call ran ~5 % slower (V8 re-optimises the profiling code
+            // after the merge; see docs/monitoring.md), which made the ratio look better than it is
+            const settled = process.env.MONITORING_BENCH_SETTLE !== "0";
             for (let i = 0; i < pairs; i++) {
+                if (settled) await measure({ workers: 1 });
                 const a = await measure({ workers: 1 });
                 single.push(a.wall);
                 singleCpu.push(a.cpu);
+                if (settled) await measure({ workers });
                 last = await measure({ workers });
                 sharded.push(last.wall);
             }
@@ -345,7 +353,7 @@ export async function run(records = 200_000, workers = 2, largeRecords = 0): Pro
                     ...shardInfo(first),
                 },
                 warm: {
-                    note: "worker threads reused from the previous call; interleaved with one-thread runs, after warm-up pairs; calls back to back (no forced garbage collection between them)",
+                    note: "worker threads reused from the previous call; interleaved with one-thread runs, after warm-up pairs; each measured call follows an unmeasured call of its own kind; calls back to back (no forced garbage collection between them)",
                     warmup_pairs: warmupPairs,
                     warmup_ratios: warmupRatios.map(r2),
                     pairs,
