@@ -290,8 +290,8 @@ function spawnWorker(): Worker {
  * state in typed arrays and allocates short-lived objects, so a larger nursery only adds fresh memory: with the default,
  * a new thread grew its young generation over its first 6-8 calls and took 2,000-5,600 page faults in such a call
  * (≈ 50 ms of a 500 ms shard on the benchmark VM; the calling thread then waits for it). With 6 MB, from its fourth call
- * on it takes ~100, one-shot two-thread calls ran 815 instead of 918-960 ms (×1.24-1.26 instead of ×1.08-1.10), and the
- * JSON path is no slower (2.28 s both).
+ * on it takes ~100; the benchmark's first two-thread call (new threads) ran 811-815 instead of 918-960 ms (×1.24-1.26
+ * instead of ×1.08-1.10), and the JSON path is no slower (2.28 s both).
  */
 export const SHARD_WORKER_YOUNG_GENERATION_MB = 6;
 
