@@ -939,26 +939,9 @@ export class ColumnProfile {
             else if (this.trackedSize < cap) this.counts.set(k, c);
             else this.untracked += c;
         }
-        // pairsView reads an adopted table's pairs without hashing them (entries() would index it first); once this
-        // column is at the cap nothing more is inserted and the absent values' counts are only summed
-        const numbers = this.numCounts;
-        if (this.trackedSize >= cap) this.untracked += numbers.addPairs(o.numCounts.pairsView());
-        else
-            numbers.addPairs(o.numCounts.pairsView(), (k, c) => {
-                if (this.trackedSize < cap) numbers.set(k, c);
-                else this.untracked += c;
-            });
+        this.mergeTable(this.numCounts, o.numCounts, false);
         o.padded.forEach((ot, f) => {
-            if (!ot) return;
-            const t = this.padded[f] ?? (this.padded[f] = new NumCountTable());
-            if (this.trackedSize >= cap) this.untracked += t.addPairs(ot.pairsView());
-            else
-                t.addPairs(ot.pairsView(), (k, c) => {
-                    if (this.trackedSize < cap) {
-                        t.set(k, c);
-                        this.paddedSize++;
-                    } else this.untracked += c;
-                });
+            if (ot) this.mergeTable(this.padded[f] ?? (this.padded[f] = new NumCountTable()), ot, true);
         });
         this.untracked += o.untracked;
         if (o.hll || this.hll || this.trackedSize >= cap || this.untracked > 0) {
@@ -972,6 +955,26 @@ export class ColumnProfile {
         }
         this.valuesTracked ||= o.valuesTracked;
         this.seen ||= o.seen;
+    }
+
+    /**
+     * Add the value counts of `from` (another profile's table) into `into`, inserting absent values while the column is
+     * under the cap. pairsView reads an adopted table's pairs without hashing them (entries() would index it first);
+     * once the column is at the cap nothing more is inserted and the absent values' counts are only summed.
+     */
+    private mergeTable(into: NumCountTable, from: NumCountTable, padded: boolean): void {
+        const cap = this.opts.maxTrackedValues;
+        if (this.trackedSize >= cap) {
+            this.untracked += into.addPairs(from.pairsView());
+            return;
+        }
+        into.addPairs(from.pairsView(), (k, c) => {
+            if (this.trackedSize >= cap) this.untracked += c;
+            else {
+                into.set(k, c);
+                if (padded) this.paddedSize++;
+            }
+        });
     }
 
     private paddedEntries(): [string, number][] {

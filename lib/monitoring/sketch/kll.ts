@@ -167,15 +167,7 @@ export class KllSketch {
         let i = from;
         while (i < to) {
             const take = Math.min(to - i, Math.max(1, this.totalCapacity - this.stored + 1));
-            let buf = this.levels[0];
-            const n = this.sizes[0];
-            if (n + take > buf.length) {
-                const nb = new Float64Array(Math.max(buf.length * 2, n + take));
-                nb.set(buf.subarray(0, n));
-                this.levels[0] = buf = nb;
-            }
-            buf.set(xs.subarray(i, i + take), n);
-            this.sizes[0] = n + take;
+            this.pushAll(0, xs.subarray(i, i + take), take);
             this.stored += take;
             i += take;
             if (this.stored > this.totalCapacity) this.condense();
