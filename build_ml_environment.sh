@@ -88,14 +88,14 @@ if [ "$target" = aws ]; then
   fi
 fi
 # A fresh clone: install the project's dependencies once.
-if [ ! -d node_modules/@pulumi/pulumi ] || [ ! -d node_modules/ts-node ]; then
+if [ ! -d node_modules/@pulumi/pulumi ] || [ ! -d node_modules/typescript ]; then
   echo "=== installing dependencies (npm ci) ..."
   npm ci --no-audit --no-fund >/dev/null
 fi
 
 if [ "$teardown" = 1 ]; then
   if [ "$target" != local ]; then echo "error: --teardown stops the local endpoint; on --target aws delete the endpoint with the stack (pulumi destroy) instead" >&2; exit 2; fi
-  exec node -r ts-node/register/transpile-only scripts/cli/endpoint.ts teardown --stack "$stack" --workdir "$workdir"
+  exec node scripts/run-ts.cjs scripts/cli/endpoint.ts teardown --stack "$stack" --workdir "$workdir"
 fi
 
 run_list=()
@@ -125,7 +125,7 @@ t0=$(date +%s)
 for s in "${run_list[@]}"; do
   args=(--stack "$stack" --target "$target" --workdir "$workdir")
   [ "$force" = 1 ] && args+=(--force)
-  node -r ts-node/register/transpile-only scripts/cli/run-step.ts "$s" "${args[@]}" ${step_opts[@]+"${step_opts[@]}"} <&0 &
+  node scripts/run-ts.cjs scripts/cli/run-step.ts "$s" "${args[@]}" ${step_opts[@]+"${step_opts[@]}"} <&0 &
   child=$!
   rc=0
   wait "$child" || rc=$?
@@ -134,7 +134,7 @@ for s in "${run_list[@]}"; do
   if [ -n "$signal" ] || [ "$rc" = 130 ] || [ "$rc" = 143 ]; then
     [ "$rc" = 130 ] || [ "$rc" = 143 ] || rc=$([ "$signal" = INT ] && echo 130 || echo 143)
     echo "interrupted at step '$s' (SIG${signal:-$([ "$rc" = 130 ] && echo INT || echo TERM)}); earlier results are kept in $workdir (manifest.json). Resume with: ./build_ml_environment.sh --stack $stack --target $target --workdir $workdir --from $s" >&2
-    node -r ts-node/register/transpile-only scripts/cli/summary.ts --stack "$stack" --target "$target" --workdir "$workdir" --interrupted "$s" --seconds $(( $(date +%s) - t0 )) >&2 </dev/null || true
+    node scripts/run-ts.cjs scripts/cli/summary.ts --stack "$stack" --target "$target" --workdir "$workdir" --interrupted "$s" --seconds $(( $(date +%s) - t0 )) >&2 </dev/null || true
     exit "$rc"
   fi
   case "$rc" in
@@ -142,9 +142,9 @@ for s in "${run_list[@]}"; do
     2) echo "stopped before step '$s': fix the configuration or options named above and re-run." >&2; exit 2 ;;
     3) echo "stopped before step '$s': the workdir cannot be used (see above); nothing was changed." >&2; exit 3 ;;
     *) echo "stopped at step '$s'; earlier results are kept in $workdir (manifest.json). Fix the problem above and re-run: completed steps are skipped." >&2
-       node -r ts-node/register/transpile-only scripts/cli/summary.ts --stack "$stack" --target "$target" --workdir "$workdir" --failed "$s" --seconds $(( $(date +%s) - t0 )) >&2 </dev/null || true
+       node scripts/run-ts.cjs scripts/cli/summary.ts --stack "$stack" --target "$target" --workdir "$workdir" --failed "$s" --seconds $(( $(date +%s) - t0 )) >&2 </dev/null || true
        exit 1 ;;
   esac
 done
 echo "all steps done in $(( $(date +%s) - t0 )) s; manifest: $workdir/manifest.json"
-node -r ts-node/register/transpile-only scripts/cli/summary.ts --stack "$stack" --target "$target" --workdir "$workdir" --seconds $(( $(date +%s) - t0 )) || echo "(the end-of-run summary could not be printed; the manifest above has every step)" >&2
+node scripts/run-ts.cjs scripts/cli/summary.ts --stack "$stack" --target "$target" --workdir "$workdir" --seconds $(( $(date +%s) - t0 )) || echo "(the end-of-run summary could not be printed; the manifest above has every step)" >&2

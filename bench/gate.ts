@@ -6,7 +6,7 @@
  *      prod program's resources (from a gate run, written as a checkpoint-v3 export) duplicated as N renamed copies of
  *      the stack, read back with inputsFromExport - resources/second and peak RSS (sampled, and the process's maxRSS).
  *
- *   npx ts-node --transpile-only bench/gate.ts [--runs 5] [--resources 10000] [--skip-cli]
+ *   node scripts/run-ts.cjs bench/gate.ts [--runs 5] [--resources 10000] [--skip-cli]
  * or through bench/index.ts (`npm run bench`), which calls run().
  */
 import { spawn } from "child_process";
@@ -24,7 +24,7 @@ function median(xs: number[]): number {
     return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Wall time and CPU time (user+sys of npm, ts-node and the gate, from bash's `time`) of one CLI run. */
+/** Wall time and CPU time (user+sys of npm, Node and the gate, from bash's `time`) of one CLI run. */
 function timeCli(args: string[], env: Record<string, string> = {}): Promise<{ ms: number; cpuMs: number; code: number | null }> {
     return new Promise((resolve, reject) => {
         const t0 = process.hrtime.bigint();
@@ -154,8 +154,8 @@ export async function run(opts: { runs?: number; resources?: number; skipCli?: b
             exitCode: code,
             target: "<= 5000 ms",
         };
-        // The same without the transpile cache (every module transpiled by ts-node, as on a first run).
-        const u = await timeCli(["plan", "--", "--stack", "prod"], { MLP_GATE_TRANSPILE_CACHE: "0" });
+        // The same without the transpile cache (every module transpiled again, as on a first run: scripts/run-ts.cjs).
+        const u = await timeCli(["plan", "--", "--stack", "prod"], { MLPLATFORM_TS_CACHE: "0" });
         result.cliProdGateUncached = { ms: Math.round(u.ms), cpuMs: u.cpuMs };
     }
     result.loadavg1After = Number(os.loadavg()[0].toFixed(2));

@@ -4,7 +4,7 @@
  * CPU time (process.cpuUsage, including worker threads) is reported next to wall time and the load
  * average, because the benchmark machine is shared.
  *
- *   npx ts-node --transpile-only bench/monitoring-scale.ts [records=200000] [workers=2] [large records=0]
+ *   node scripts/run-ts.cjs bench/monitoring-scale.ts [records=200000] [workers=2] [large records=0]
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -293,8 +293,8 @@ export async function run(records = 200_000, workers = 2, largeRecords = 0): Pro
         fullGc();
         if (workers > 1) {
             const shard = require("../lib/monitoring/shard");
-            // under ts-node the first sharded call of a changed tree transpiles the worker's module graph (cached in the temp
-            // directory by source hash); pay that on a tiny window, then end the threads so that the measured first call
+            // from the sources, the first sharded call of a changed tree transpiles the worker's modules (scripts/run-ts.cjs
+            // caches them by source hash); pay that on a tiny window, then end the threads so that the measured first call
             // starts new, cold ones as a one-shot `monitor analyze` does
             const tiny = fs.mkdtempSync(path.join(os.tmpdir(), "mon-scale-tiny-"));
             writeCaptureFiles(tiny, 200, 2);

@@ -4,7 +4,7 @@
  *     (statistics + suggested constraints), then a monitoring run on a second, partly shifted 1M-row set
  *     (profile + all checks incl. KLL drift).
  *  2. UCI Adult (data/adult/adult.data, CSV parsed): baseline, then a run on data/adult/adult.test.
- * Reports wall time, rows/s and peak RSS. Run: npx ts-node --transpile-only -e "require('./bench/monitoring').run().then(r => console.log(r))"
+ * Reports wall time, rows/s and peak RSS. Run: node -r ./scripts/run-ts.cjs -e "require('./bench/monitoring').run().then(r => console.log(r))"
  */
 import * as path from "path";
 import { analyze, checkConstraints, DatasetProfiler, readCsvRows, suggestBaseline, suggestConstraints } from "../lib/monitoring";

@@ -11,7 +11,7 @@
  *  3. Capture completeness: every inference id answered 200 must have a capture line; captured lines vs the
  *     server's count of 200 responses (after a graceful teardown, which flushes).
  *  4. Batch transform (in-process, MultiRecord 6 MB, JoinSource Input + OutputFilter) over all adult.data rows.
- * Run: npx ts-node --transpile-only -e "require('./bench/serving').run().then(r => console.log(JSON.stringify(r, null, 2)))"
+ * Run: node -r ./scripts/run-ts.cjs -e "require('./bench/serving').run().then(r => console.log(JSON.stringify(r, null, 2)))"
  */
 import * as fs from "fs";
 import * as http from "http";

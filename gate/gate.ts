@@ -5,8 +5,6 @@
  * `notApplicable`, stack tags, provider default tags, unknown values — then reports violations, exemptions and the
  * cost estimate. `checkExport` evaluates the same pack over a `pulumi stack export` file.
  */
-// First: later modules (program, components, policies) load through the CLI transpile cache.
-import "./transpile-cache";
 import * as fs from "fs";
 import * as path from "path";
 import { RawConfig } from "../infra/config";

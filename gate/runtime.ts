@@ -170,20 +170,28 @@ function projectFrames(req: any): RecordedResource["source"] {
 }
 
 /**
- * The TypeScript position (project-relative path, 1-based line) of a recorded frame: ts-node's source maps translate
- * the transpiled position (the runtime leaves V8's plain stack formatting on while the program runs, for speed).
+ * The TypeScript position (project-relative path, 1-based line) of a recorded frame: the `.ts` loader's source maps
+ * translate the transpiled position (scripts/run-ts.cjs; under ts-node, source-map-support's). The runtime leaves V8's
+ * plain stack formatting on while the program runs, for speed.
  */
 export function sourceLocation(frame: { uri: string; line: number; column: number }): { file: string; line: number } {
     const file = fileURLToPath(frame.uri);
     let pos = { source: file, line: frame.line, column: frame.column };
-    try {
-        const sms = require("@cspotcode/source-map-support") as {
-            mapSourcePosition(p: { source: string; line: number; column: number }): { source: string; line: number; column: number };
-        };
-        const mapped = sms.mapSourcePosition(pos);
-        if (mapped && mapped.source) pos = { ...mapped, source: mapped.source.startsWith("file:") ? fileURLToPath(mapped.source) : mapped.source };
-    } catch {
-        /* no source maps (compiled JS): the position is already the source's */
+    const runner = (process as unknown as Record<symbol, string | undefined>)[Symbol.for("mlplatform.run-ts")];
+    if (runner) {
+        const { mapPosition } = require(runner) as { mapPosition(f: string, l: number, c: number): { file: string; line: number; column: number } };
+        const p = mapPosition(file, frame.line, frame.column);
+        pos = { source: p.file, line: p.line, column: p.column };
+    } else {
+        try {
+            const sms = require("@cspotcode/source-map-support") as {
+                mapSourcePosition(p: { source: string; line: number; column: number }): { source: string; line: number; column: number };
+            };
+            const mapped = sms.mapSourcePosition(pos);
+            if (mapped && mapped.source) pos = { ...mapped, source: mapped.source.startsWith("file:") ? fileURLToPath(mapped.source) : mapped.source };
+        } catch {
+            /* no source maps (compiled JS): the position is already the source's */
+        }
     }
     const root = path.resolve(__dirname, "..");
     return { file: path.relative(root, path.resolve(root, pos.source)).split(path.sep).join("/"), line: pos.line };

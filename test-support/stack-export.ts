@@ -6,7 +6,7 @@
  * no id and no inputs, and each resource's `parent`, `dependencies` and `propertyDependencies`.
  *
  * Refresh the committed fixture (after changing the program) with:
- *   npx ts-node --transpile-only test-support/stack-export.ts [stack] [file]
+ *   node scripts/run-ts.cjs test-support/stack-export.ts [stack] [file]
  * default: prod -> test/fixtures/gate/prod.stack-export.json
  */
 import * as fs from "fs";

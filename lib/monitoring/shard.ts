@@ -5,7 +5,6 @@
  * single pass exactly; KLL sketches and HyperLogLog stay within their documented error
  * (test/monitoring/partial.test.ts, test/monitoring/shard.test.ts).
  */
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -190,67 +189,18 @@ export function autoWorkers(bytes: number, cores = defaultWorkers()): number {
     return Math.max(1, Math.min(cores, Math.floor(bytes / BYTES_PER_EXTRA_SHARD)));
 }
 
-let transpiledWorker: string | undefined;
-
-type TsModule = typeof import("typescript");
-
 /**
- * Running from TypeScript sources (ts-node): the worker's module graph (relative imports of shard-worker.ts) is
- * transpiled with the compiler ts-node already loaded (its registered instance) into a folder of the temp directory
- * named by a hash of the sources and the compiler version, so each worker starts as plain JavaScript instead of
- * loading the TypeScript compiler again (~1 s CPU each), and later processes reuse the folder (transpiling costs
- * ~0.6 s CPU). The folder is written under a temporary name and renamed into place, so a concurrent process never
- * sees half of it. No `require('typescript')` here: this module is part of the Lambda archive, which carries no
- * npm packages. Without a ts-node instance the worker registers ts-node itself.
+ * The worker thread's script. From compiled JavaScript (the Lambda archive) it is shard-worker.js. From the TypeScript
+ * sources, the thread first installs the project's `.ts` loader (scripts/run-ts.cjs: transpiled modules come from its
+ * disk cache, so a thread does not load the TypeScript compiler again, ~1 s CPU each under ts-node), then loads
+ * shard-worker.ts, however the calling process itself was started.
  */
 function workerScript(): { file: string; eval: boolean } {
     const ext = path.extname(__filename);
     const entry = path.join(__dirname, `shard-worker${ext}`);
     if (ext !== ".ts") return { file: entry, eval: false };
-    if (transpiledWorker && fs.existsSync(transpiledWorker)) return { file: transpiledWorker, eval: false };
-    const ts = (process as unknown as Record<symbol, { ts?: TsModule } | undefined>)[Symbol.for("ts-node.register.instance")]?.ts;
-    if (!ts) return { file: `require('ts-node').register({ transpileOnly: true }); require(${JSON.stringify(entry)});`, eval: true };
-    const root = path.resolve(__dirname, "..", "..");
-    // the graph and its hash: reading and scanning imports is cheap, transpiling is not
-    const sources = new Map<string, string>();
-    const visit = (file: string): void => {
-        if (sources.has(file)) return;
-        const src = fs.readFileSync(file, "utf8");
-        sources.set(file, src);
-        for (const imp of ts.preProcessFile(src, true, false).importedFiles) {
-            if (!imp.fileName.startsWith(".")) continue;
-            const base = path.resolve(path.dirname(file), imp.fileName);
-            const target = [`${base}.ts`, path.join(base, "index.ts")].find((f) => fs.existsSync(f));
-            if (target) visit(target);
-        }
-    };
-    visit(entry);
-    const hash = createHash("sha256").update(`typescript ${ts.version}\n${root}\n`);
-    for (const [file, src] of [...sources].sort((x, y) => (x[0] < y[0] ? -1 : 1))) hash.update(`${file}\n${src.length}\n${src}`);
-    const dir = path.join(os.tmpdir(), `mlplatform-shard-worker-${hash.digest("hex").slice(0, 16)}`);
-    const script = path.join(dir, path.relative(root, entry)).replace(/\.ts$/, ".js");
-    if (!fs.existsSync(script)) {
-        const tmp = fs.mkdtempSync(`${dir}.tmp-`);
-        for (const [file, src] of sources) {
-            const js = ts.transpileModule(src, {
-                compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-                fileName: file,
-            }).outputText;
-            const out = path.join(tmp, path.relative(root, file)).replace(/\.ts$/, ".js");
-            fs.mkdirSync(path.dirname(out), { recursive: true });
-            fs.writeFileSync(out, js);
-        }
-        // package imports (none today) resolve from the project's node_modules
-        fs.symlinkSync(path.join(root, "node_modules"), path.join(tmp, "node_modules"), "dir");
-        try {
-            fs.renameSync(tmp, dir);
-        } catch {
-            // another process put the same sources in place first
-            fs.rmSync(tmp, { recursive: true, force: true });
-        }
-    }
-    transpiledWorker = script;
-    return { file: transpiledWorker, eval: false };
+    const runner = path.resolve(__dirname, "..", "..", "scripts", "run-ts.cjs");
+    return { file: `require(${JSON.stringify(runner)}); require(${JSON.stringify(entry)});`, eval: true };
 }
 
 /**
@@ -297,9 +247,9 @@ export const SHARD_WORKER_YOUNG_GENERATION_MB = 6;
 
 function newWorker(): Worker {
     const script = workerScript();
-    // a pre-transpiled worker needs none of the parent's ts-node hooks (`node -r ts-node/register ...`, as mocha and
-    // scripts run): inherited, they would load the TypeScript compiler again in every thread (~0.35 s)
-    const execArgv = script.eval ? process.execArgv : withoutTsNode(process.execArgv);
+    // the thread needs none of the parent's ts-node hooks (`node -r ts-node/register ...`): inherited, they would load
+    // the TypeScript compiler again in every thread (~0.35 s)
+    const execArgv = withoutTsNode(process.execArgv);
     const base = { eval: script.eval, resourceLimits: { maxYoungGenerationSizeMb: SHARD_WORKER_YOUNG_GENERATION_MB } };
     if (execArgv.length === process.execArgv.length) return new Worker(script.file, base);
     try {

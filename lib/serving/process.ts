@@ -2,7 +2,7 @@
  * Background endpoint processes for the pipeline.
  *
  * `startEndpoint(config, workdir)` runs `lib/serving/server-main.ts` detached
- * (`node -r ts-node/register/transpile-only`), then waits until the state file
+ * (`node scripts/run-ts.cjs`), then waits until the state file
  * `<workdir>/endpoint/<endpointName>.json` (pid + bound port; written by the server after it listens)
  * exists and `GET /ping` answers 200. Files next to it: `<name>.config.json` (the config the process runs),
  * `<name>.log.jsonl` (structured log, unless config.logFile is set), `<name>.metrics.jsonl` (EMF, unless
@@ -53,7 +53,7 @@ export interface EndpointHandle extends EndpointState {
 }
 
 export interface StartEndpointOptions {
-    /** How long to wait for the process to answer /ping (default 60 s; ts-node start-up is slow on busy hosts). */
+    /** How long to wait for the process to answer /ping (default 60 s; start-up is slow on busy hosts). */
     timeoutMs?: number;
     restart?: "if-changed" | "always";
 }
@@ -283,11 +283,10 @@ export async function startEndpoint(config: EndpointConfig, workdir: string, opt
     fs.writeFileSync(configFile, JSON.stringify(effective, null, 2) + "\n");
     const outFile = path.join(dir, `${name}.stdout.log`);
     const out = fs.openSync(outFile, "a");
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", SERVER_MAIN, "--config", configFile, "--state", stateFile], {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, "scripts", "run-ts.cjs"), SERVER_MAIN, "--config", configFile, "--state", stateFile], {
         cwd: REPO_ROOT,
         detached: true,
         stdio: ["ignore", out, out],
-        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
     });
     fs.closeSync(out);
     let exited: number | null | undefined;

@@ -6,7 +6,7 @@ import { mulberry32 } from "../common/random";
 
 /**
  * Seeded PRNG (mulberry32) returning floats in [0, 1). Kept here rather than imported from
- * lib/training/trainer so the endpoint process does not load (and ts-node compile) the whole trainer
+ * lib/training/trainer so the endpoint process does not load (and transpile) the whole trainer
  * at start-up; routing only needs a fast, reproducible uniform source.
  */
 export const seededRandom: (seed: number) => () => number = mulberry32;

@@ -1,7 +1,7 @@
 /**
  * Entry script of a background endpoint process (started by `startEndpoint`):
  *
- *   node -r ts-node/register/transpile-only lib/serving/server-main.ts --config <config.json> --state <state.json>
+ *   node scripts/run-ts.cjs lib/serving/server-main.ts --config <config.json> --state <state.json>
  *
  * Loads the models, listens, then atomically writes the state file
  * `{endpointName, pid, port, host, url, configHash, startedAt, ...}` (the endpoint's pid file).

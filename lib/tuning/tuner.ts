@@ -13,7 +13,6 @@
  * to t. It needs at least 3 reference trials at that round and is not applied before
  * round `minRoundsBeforeStopping` (default 3).
  */
-import * as fs from "fs";
 import * as path from "path";
 import { Worker } from "worker_threads";
 import { DMatrix, validateDMatrix } from "../training/dmatrix";
@@ -78,11 +77,10 @@ function spawnWorker(init: WorkerInit): Worker {
     const ts = __filename.endsWith(".ts");
     const entry = path.join(__dirname, ts ? "worker.ts" : "worker.js");
     if (!ts) return new Worker(entry, { workerData: init });
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    const tsconfig = path.resolve(__dirname, "../../tsconfig.json");
-    if (!env.TS_NODE_PROJECT && fs.existsSync(tsconfig)) env.TS_NODE_PROJECT = tsconfig;
-    const code = `require('ts-node/register/transpile-only'); require(${JSON.stringify(entry)});`;
-    return new Worker(code, { eval: true, workerData: init, env });
+    // from the sources: the project's .ts loader and its transpile cache (scripts/run-ts.cjs) in the thread
+    const runner = path.resolve(__dirname, "..", "..", "scripts", "run-ts.cjs");
+    const code = `require(${JSON.stringify(runner)}); require(${JSON.stringify(entry)});`;
+    return new Worker(code, { eval: true, workerData: init });
 }
 
 /**

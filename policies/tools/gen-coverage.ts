@@ -2,7 +2,7 @@
  * Renders the pack's coverage table (docs/policy-gate.md, between the coverage markers) from the policies' metadata:
  * name, severity, whether it may be exempted, the AWS Security Hub FSBP controls and Checkov checks in `frameworks`,
  * other framework references, and the resource types it inspects (policies built with resourceRule).
- *   npx ts-node --transpile-only policies/tools/gen-coverage.ts        (rewrites docs/policy-gate.md)
+ *   node scripts/run-ts.cjs policies/tools/gen-coverage.ts        (rewrites docs/policy-gate.md)
  * test/policies/coverage-doc.test.ts keeps the committed table equal to this output.
  */
 import * as fs from "fs";

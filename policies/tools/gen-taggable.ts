@@ -6,7 +6,7 @@
  * and look for a top-level `tags?:` member that is a key/value map inside that interface body; then read the sibling `.js`
  * for the class's `__pulumiType = '<token>'`. Run from the repo root after upgrading @pulumi/aws:
  *
- *     npx ts-node --transpile-only policies/tools/gen-taggable.ts
+ *     node scripts/run-ts.cjs policies/tools/gen-taggable.ts
  *
  * The output is deterministic (sorted) so diffs show exactly what a provider upgrade changed.
  */

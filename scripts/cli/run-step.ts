@@ -56,7 +56,7 @@ const STEP_OPTION_HELP: Record<string, Omit<FlagSpec, "name">> = {
 export const STEP_OPTIONS: FlagSpec[] = STEP_OPTION_NAMES.map((name) => ({ name, ...(STEP_OPTION_HELP[name] ?? { value: "VALUE", help: "step option" }) }));
 
 export const SPEC: CliSpec = {
-    program: "node -r ts-node/register/transpile-only scripts/cli/run-step.ts",
+    program: "node scripts/run-ts.cjs scripts/cli/run-step.ts",
     summary: `Runs one step of the ML lifecycle and records it in <workdir>/manifest.json (build_ml_environment.sh calls it once per step).\nsteps: ${STEP_NAMES.join(", ")}`,
     positionals: { name: "STEP", help: "the step to run", max: 1 },
     flags: [
@@ -69,7 +69,7 @@ export const SPEC: CliSpec = {
     prefixFlags: [{ prefix: "hp.", value: "VALUE", help: "one training hyperparameter, e.g. --hp.max_depth 6 (train)" }],
     examples: [
         "./build_ml_environment.sh --only train -- --hp.max_depth 6",
-        "node -r ts-node/register/transpile-only scripts/cli/run-step.ts prepare --workdir /tmp/run --rows 2000",
+        "node scripts/run-ts.cjs scripts/cli/run-step.ts prepare --workdir /tmp/run --rows 2000",
     ],
     notes: [
         "exit codes: 0 done or skipped, 1 the step failed, 2 bad usage or configuration, 3 the workdir cannot be used (in use by another run, not writable, too little free space), 130/143 interrupted (SIGINT/SIGTERM)",

@@ -3,7 +3,7 @@
  * one line per step, the reports as paths, the endpoint (URL, how to call it, how to stop it) and what to try next.
  * After a failed or interrupted run it names the step and the command that resumes the run.
  *
- *   node -r ts-node/register/transpile-only scripts/cli/summary.ts --workdir DIR [--stack dev] [--target local]
+ *   node scripts/run-ts.cjs scripts/cli/summary.ts --workdir DIR [--stack dev] [--target local]
  *        [--failed STEP | --interrupted STEP] [--seconds N]
  */
 import * as fs from "fs";
@@ -150,7 +150,7 @@ export function formatSummary(o: SummaryOptions): string {
 }
 
 export const SPEC: CliSpec = {
-    program: "node -r ts-node/register/transpile-only scripts/cli/summary.ts",
+    program: "node scripts/run-ts.cjs scripts/cli/summary.ts",
     summary: "Prints the end-of-run summary of build_ml_environment.sh from <workdir>/manifest.json (the script calls it at the end of a run).",
     flags: [
         { name: "workdir", value: "DIR", help: "the run's workdir (required)" },
@@ -160,7 +160,7 @@ export const SPEC: CliSpec = {
         { name: "interrupted", value: "STEP", help: "the run was interrupted (Ctrl-C) during this step" },
         { name: "seconds", value: "N", help: "wall time of the run" },
     ],
-    examples: ["node -r ts-node/register/transpile-only scripts/cli/summary.ts --workdir .ml-env/dev"],
+    examples: ["node scripts/run-ts.cjs scripts/cli/summary.ts --workdir .ml-env/dev"],
 };
 
 export function main(argv: string[]): Promise<number> {

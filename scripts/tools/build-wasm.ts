@@ -1,6 +1,6 @@
 /**
  * Assemble the WebAssembly text sources of lib/ into TypeScript modules that embed the bytes (base64), so the code
- * runs from the sources under ts-node, in worker threads and in the Lambda archive without a build step or a binary
+ * runs from the sources (scripts/run-ts.cjs), in worker threads and in the Lambda archive without a build step or a binary
  * file. Today: lib/monitoring/sketch/radix-sort.wat → radix-sort-wasm.ts.
  *
  *   npm run wasm            write the modules

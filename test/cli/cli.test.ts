@@ -1,6 +1,6 @@
 /**
  * Every command-line entry point answers `--help` (usage + examples, exit 0) and refuses an unknown option with the
- * list of valid ones (exit 2), spawned as a user runs them. The spawns run a few at a time: each costs a ts-node start.
+ * list of valid ones (exit 2), spawned as a user runs them. The spawns run a few at a time: each costs a Node start.
  */
 import * as assert from "assert";
 import * as fs from "fs";

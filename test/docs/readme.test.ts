@@ -98,7 +98,7 @@ describe("README", function () {
                 const script = SCRIPTS[w[2]];
                 assert.ok(script, `${c}: no npm script '${w[2]}'`);
                 const args = w[3] === "--" ? w.slice(4) : w.slice(3);
-                const file = /ts-node --transpile-only (\S+)/.exec(script)![1];
+                const file = /node scripts\/run-ts\.cjs (\S+)/.exec(script)![1];
                 const needsRun = ["registry", "endpoint"].includes(w[2]) && !args.includes("--help");
                 if (!needsRun) {
                     const r = await run("npm", ["run", "-s", w[2], "--", ...args]);

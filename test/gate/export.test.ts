@@ -13,7 +13,6 @@ import { checkExport, GateReport, inputsFromExport, runGate } from "../../gate/g
 import { npmRun, Proc, ROOT } from "../helpers/cli";
 import { withRegisteredModel } from "../../test-support/registered-model";
 import { ProgramRun } from "../../gate/runtime";
-import { CACHE_DIR, cacheKey } from "../../gate/transpile-cache";
 import { buildExport, FIXTURE, StackExport } from "../../test-support/stack-export";
 import { on } from "./variants";
 
@@ -164,7 +163,7 @@ describe("gate: stack export path", function () {
         assert.match(added.find((v) => v.policy === "cost-within-budget")!.message, /no budget/);
     });
 
-    it("the committed fixture is a readable checkpoint of the prod program (refresh: npx ts-node --transpile-only test-support/stack-export.ts)", async () => {
+    it("the committed fixture is a readable checkpoint of the prod program (refresh: node scripts/run-ts.cjs test-support/stack-export.ts)", async () => {
         const doc = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as StackExport;
         assert.equal(doc.version, 3);
         const { stack, inputs } = inputsFromExport(FIXTURE);
@@ -289,15 +288,16 @@ describe("gate: stack export path", function () {
             assert.equal(r.level, "error");
         });
 
-        it("the CLIs keep their transpiled modules in the transpile cache, keyed by the current source", () => {
+        it("the CLIs keep their transpiled modules in the transpile cache (scripts/run-ts.cjs), keyed by the current source", () => {
+            const { cacheFile } = require(path.join(ROOT, "scripts", "run-ts.cjs")) as { cacheFile(file: string, src: string): string | undefined };
             for (const rel of ["infra/program.ts", "components/network.ts", "policies/rules/least-privilege-iam.ts", "gate/format.ts"]) {
                 const file = path.join(ROOT, rel);
-                const cached = path.join(CACHE_DIR, `${cacheKey(file, fs.readFileSync(file, "utf8"))}.js`);
-                assert.ok(fs.existsSync(cached), `${rel} -> ${cached}`);
+                const cached = cacheFile(file, fs.readFileSync(file, "utf8"));
+                assert.ok(cached && fs.existsSync(cached), `${rel} -> ${cached}`);
                 assert.match(fs.readFileSync(cached, "utf8"), /sourceMappingURL=data:application\/json/);
             }
-            assert.notEqual(cacheKey("/x.ts", "a"), cacheKey("/x.ts", "b"));
-            assert.notEqual(cacheKey("/x.ts", "a"), cacheKey("/y.ts", "a"));
+            assert.notEqual(cacheFile("/x.ts", "a"), cacheFile("/x.ts", "b"));
+            assert.notEqual(cacheFile("/x.ts", "a"), cacheFile("/y.ts", "a"));
         });
 
         it("policy:check exits 2 on an unreadable export, saying what is wrong", () => {

@@ -1,7 +1,7 @@
 /**
  * Running the project's command lines as a user does, for the tests that spawn them: from the repository root, with
  * colours and Node warnings off, stdout/stderr collected and standard input closed (or fed).
- * Main decision: one wrapper for every way a test starts a CLI (`npm run -s <script> --`, `node -r ts-node/register`
+ * Main decision: one wrapper for every way a test starts a CLI (`npm run -s <script> --`, `node scripts/run-ts.cjs`
  * on a script, or any executable), so the spawn options and the result shape are the same everywhere.
  */
 import { spawn, spawnSync } from "child_process";
@@ -9,8 +9,8 @@ import * as path from "path";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
-/** `node -r ts-node/register/transpile-only`: how the CLI tests start a TypeScript entry point without npm. */
-export const TS_NODE = [process.execPath, "-r", "ts-node/register/transpile-only"];
+/** `node scripts/run-ts.cjs`: how the CLI tests start a TypeScript entry point without npm (as the package scripts do). */
+export const TS_NODE = [process.execPath, path.join(ROOT, "scripts", "run-ts.cjs")];
 
 export interface Proc {
     code: number | null;
@@ -58,7 +58,7 @@ export function npmRun(script: string, args: string[], o: RunOptions = {}): Prom
     return run("npm", ["run", "-s", script, "--", ...args], o);
 }
 
-/** A TypeScript entry point (path relative to the repository root) under ts-node, without npm. */
+/** A TypeScript entry point (path relative to the repository root) through scripts/run-ts.cjs, without npm. */
 export function tsNode(script: string, args: string[], o: RunOptions = {}): Promise<Proc> {
     return run(TS_NODE[0], [...TS_NODE.slice(1), script, ...args], o);
 }
@@ -68,7 +68,7 @@ export function tsNodeSync(script: string, args: string[], o: RunOptions = {}): 
     return runSync(TS_NODE[0], [...TS_NODE.slice(1), script, ...args], o);
 }
 
-/** Runs `fn` over `items` with at most `n` at a time (each spawn costs a ts-node start); results in item order. */
+/** Runs `fn` over `items` with at most `n` at a time (each spawn costs a Node start); results in item order. */
 export async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
     const out: R[] = new Array(items.length);
     let next = 0;

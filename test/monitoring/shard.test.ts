@@ -288,7 +288,7 @@ describe("monitoring/shard: worker_threads sharding equals one pass", function (
         }
     });
 
-    it("worker threads leave out the parent's ts-node hooks (they run pre-transpiled JavaScript) and keep the other node options", () => {
+    it("worker threads leave out the parent's ts-node hooks (they load the project's .ts loader themselves) and keep the other node options", () => {
         assert.deepEqual(withoutTsNode(["-r", "ts-node/register/transpile-only", "--enable-source-maps"]), ["--enable-source-maps"]);
         assert.deepEqual(withoutTsNode(["--require=ts-node/register", "--loader", "ts-node/esm", "-r", "./other.js"]), ["-r", "./other.js"]);
         assert.deepEqual(withoutTsNode(["--require", "./test/helpers/node-support.ts"]), ["--require", "./test/helpers/node-support.ts"]);
@@ -313,7 +313,7 @@ describe("monitoring/shard: worker_threads sharding equals one pass", function (
                     await closeShardWorkers();
                     console.log("finished");
                 })().catch((e) => { console.error(e); process.exit(1); });`;
-            const r = spawnSync(process.execPath, ["--trace-protector-invalidation", "-r", "ts-node/register/transpile-only", "-e", script], {
+            const r = spawnSync(process.execPath, ["--trace-protector-invalidation", "-r", path.join(repo, "scripts", "run-ts.cjs"), "-e", script], {
                 cwd: repo,
                 encoding: "utf8",
             });

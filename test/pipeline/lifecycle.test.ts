@@ -1,6 +1,6 @@
 /**
  * The local ML lifecycle end to end on a 2000-row slice: provision → … → register → deploy → batch-infer → evaluate →
- * loadtest driven step by step through the step runner (in this process: one ts-node start-up instead of one per
+ * loadtest driven step by step through the step runner (in this process: one start-up instead of one per
  * step), then build_ml_environment.sh itself for skip / --force / a failing quality gate / --teardown, and the
  * endpoint CLI for an A/B weight shift. The endpoint is a real background process on 127.0.0.1; `after` always stops it.
  */

@@ -5,7 +5,7 @@ import * as path from "path";
 import { BEGIN, coverageTable, END } from "../../policies/tools/gen-coverage";
 
 describe("docs/policy-gate.md coverage table", () => {
-    it("is generated from the metadata (refresh: npx ts-node --transpile-only policies/tools/gen-coverage.ts)", () => {
+    it("is generated from the metadata (refresh: node scripts/run-ts.cjs policies/tools/gen-coverage.ts)", () => {
         const doc = fs.readFileSync(path.resolve(__dirname, "..", "..", "docs", "policy-gate.md"), "utf8");
         const i = doc.indexOf(BEGIN);
         const j = doc.indexOf(END);
