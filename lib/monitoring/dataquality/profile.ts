@@ -405,13 +405,26 @@ export class NumCountTable {
         if (this.size * 4 > this.mask * 3) this.grow();
     }
 
+    /**
+     * Twice the slots. The keys are distinct and their filter bits depend on the hash alone, so each key goes straight to
+     * the first empty slot of its probe sequence (no lookup, no filter or size update): a column's growth to the
+     * 10,000-value cap is part of every shard's fixed cost.
+     */
     private grow(): void {
         const old = this.slots;
         const n = (this.mask + 1) * 2;
-        this.slots = new Float64Array(2 * n).fill(NaN);
-        this.mask = n - 1;
-        this.size = 0;
-        for (let i = 0; i < old.length; i += 2) if (old[i] === old[i]) this.set(old[i], old[i + 1]);
+        const t = new Float64Array(2 * n).fill(NaN);
+        const m = n - 1;
+        for (let i = 0; i < old.length; i += 2) {
+            const x = old[i];
+            if (x !== x) continue;
+            let s = this.hash(x) & m;
+            while (t[2 * s] === t[2 * s]) s = (s + 1) & m;
+            t[2 * s] = x;
+            t[2 * s + 1] = old[i + 1];
+        }
+        this.slots = t;
+        this.mask = m;
     }
 
     /** Call fn(key, count) for every entry, in slot order (the order of {@link entries}). */
@@ -443,12 +456,6 @@ export class NumCountTable {
         if (this.pending !== null) this.index();
         const t = this.slots;
         for (let i = 0; i < t.length; i += 2) if (t[i] === t[i]) yield [t[i], t[i + 1]];
-    }
-
-    *keysIter(): IterableIterator<number> {
-        if (this.pending !== null) this.index();
-        const t = this.slots;
-        for (let i = 0; i < t.length; i += 2) if (t[i] === t[i]) yield t[i];
     }
 }
 
@@ -704,10 +711,9 @@ export class ColumnProfile {
     private startHll(): Hll {
         const h = new Hll();
         for (const k of this.counts.keys()) h.add(k);
-        for (const k of this.numCounts.keysIter()) h.addNumber(k);
-        this.padded.forEach((t, f) => {
-            if (t) for (const k of t.keysIter()) h.addNumber(k, f);
-        });
+        // forEach, not a generator: 10,000 keys per column at the cap, in every shard
+        this.numCounts.forEach((k) => h.addNumber(k));
+        this.padded.forEach((t, f) => t?.forEach((k) => h.addNumber(k, f)));
         return (this.hll = h);
     }
 
