@@ -66,6 +66,7 @@ function init() {
         code: new Map(),
         maps: new Map(),
         transpiled: 0,
+        pruned: false,
     };
     return state;
 }
@@ -92,7 +93,7 @@ function transpile(src, file) {
     return out.outputText;
 }
 
-/** Entries kept: past MAX_ENTRIES, a store removes the oldest until MAX_ENTRIES / 2 are left. */
+/** Entries kept: past MAX_ENTRIES, the first store of a process removes the oldest until MAX_ENTRIES / 2 are left. */
 const MAX_ENTRIES = 4000;
 
 /** The cache file for the source `src` of `file` (undefined when there is no cache). */
@@ -127,7 +128,10 @@ function compile(src, file) {
         try {
             fs.writeFileSync(tmp, js);
             fs.renameSync(tmp, cached);
-            prune(s.dir);
+            if (!s.pruned) {
+                s.pruned = true;
+                prune(s.dir);
+            }
         } catch {
             // a read-only or full disk: the run goes on, uncached
             fs.rmSync(tmp, { force: true });
