@@ -199,6 +199,8 @@ function workerScript(): { file: string; eval: boolean } {
     const ext = path.extname(__filename);
     const entry = path.join(__dirname, `shard-worker${ext}`);
     if (ext !== ".ts") return { file: entry, eval: false };
+    // the same source as lib/common/run-ts.ts's tsWorkerSource, written here: this module is part of the Lambda archive,
+    // which would otherwise carry that module (and its path to a loader the archive does not hold)
     const runner = path.resolve(__dirname, "..", "..", "scripts", "run-ts.cjs");
     return { file: `require(${JSON.stringify(runner)}); require(${JSON.stringify(entry)});`, eval: true };
 }

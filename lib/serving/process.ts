@@ -27,6 +27,7 @@ import * as http from "http";
 import * as path from "path";
 import { spawn } from "child_process";
 import { createHash } from "crypto";
+import { RUN_TS } from "../common/run-ts";
 import { EndpointConfig, validateEndpointConfig } from "./config";
 import { ServingModel } from "./model";
 
@@ -283,7 +284,7 @@ export async function startEndpoint(config: EndpointConfig, workdir: string, opt
     fs.writeFileSync(configFile, JSON.stringify(effective, null, 2) + "\n");
     const outFile = path.join(dir, `${name}.stdout.log`);
     const out = fs.openSync(outFile, "a");
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, "scripts", "run-ts.cjs"), SERVER_MAIN, "--config", configFile, "--state", stateFile], {
+    const child = spawn(process.execPath, [RUN_TS, SERVER_MAIN, "--config", configFile, "--state", stateFile], {
         cwd: REPO_ROOT,
         detached: true,
         stdio: ["ignore", out, out],

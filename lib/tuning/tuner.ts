@@ -15,6 +15,7 @@
  */
 import * as path from "path";
 import { Worker } from "worker_threads";
+import { tsWorkerSource } from "../common/run-ts";
 import { DMatrix, validateDMatrix } from "../training/dmatrix";
 import { Booster } from "../training/model";
 import { resolveHyperParameters, HyperParameterError } from "../training/params";
@@ -78,9 +79,7 @@ function spawnWorker(init: WorkerInit): Worker {
     const entry = path.join(__dirname, ts ? "worker.ts" : "worker.js");
     if (!ts) return new Worker(entry, { workerData: init });
     // from the sources: the project's .ts loader and its transpile cache (scripts/run-ts.cjs) in the thread
-    const runner = path.resolve(__dirname, "..", "..", "scripts", "run-ts.cjs");
-    const code = `require(${JSON.stringify(runner)}); require(${JSON.stringify(entry)});`;
-    return new Worker(code, { eval: true, workerData: init });
+    return new Worker(tsWorkerSource(entry), { eval: true, workerData: init });
 }
 
 /**
