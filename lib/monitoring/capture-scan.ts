@@ -26,7 +26,7 @@ export interface ScanCaptureOptions {
     expectedColumns?: number;
     /** Keep a row? Called with its inferenceTime (undefined when absent); rows refused are counted as outside. */
     accept?: (inferenceTime: string | undefined) => boolean;
-    /** Read size (default 4 MiB); a line longer than this grows the buffer. */
+    /** Read size (default {@link CHUNK_BYTES}); a line longer than this grows the buffer. */
     chunkBytes?: number;
     /** Lines taken by each path (for tests and benchmarks). */
     counters?: { fast: number; json: number; layout?: number };
@@ -539,6 +539,22 @@ export function addCellBytes(col: ColumnProfile, b: Uint8Array, s: number, e: nu
     scanCell(col, b, s, e);
 }
 
+/** Default read size of {@link profileCaptureBytes}. */
+export const CHUNK_BYTES = 4 << 20;
+
+/**
+ * READS. Chunks are read synchronously into one buffer that each thread keeps between calls. Measured on the benchmark
+ * VM (2 vCPUs, Firecracker; 188 MB window, 2 threads, docs/monitoring.md):
+ *  - an asynchronous read copies on a libuv pool thread, which then has to wake the profiling thread: with both cores
+ *    profiling, the pool threads preempted them, and each profiling thread waited 20-50 ms per call for a core
+ *    (/proc/<tid>/schedstat), against 1-17 ms with synchronous reads; the two-thread speed-up went from ×1.73 to ×1.77
+ *    (median of 8 interleaved pairs each);
+ *  - a new 4 MiB buffer per call is 1,024 first-touch page faults, each 5-11 µs on that VM, and a worker thread's malloc
+ *    arena gives such memory back to the system between calls, so a warm worker faulted on every call.
+ * A read blocks this thread's event loop for about 0.5 ms per 4 MiB from the page cache; profiling is all this thread does.
+ */
+let spareChunk: Buffer | undefined;
+
 /**
  * Profile the capture files `sources` (folders or files, as readCaptureRows takes them) into `profiler`,
  * counting lines, records, rows and problems in `stats` exactly as readCaptureRows does. Returns the rows
@@ -565,7 +581,9 @@ export async function profileCaptureBytes(
             stats.note("unreadable_file", s, 0, `${(e as Error).message}; check the path exists and is readable`);
         }
     }
-    let buf = Buffer.allocUnsafe(o.chunkBytes ?? 4 << 20);
+    // this thread's read buffer from its last call, when no other call holds it (calls may interleave at their awaits)
+    let buf = !o.chunkBytes && spareChunk ? spareChunk : Buffer.allocUnsafe(o.chunkBytes ?? CHUNK_BYTES);
+    if (buf === spareChunk) spareChunk = undefined;
 
     const cols: ColumnProfile[] = [];
     const fastRow = (b: Buffer, file: string, line: number): void => {
@@ -683,7 +701,8 @@ export async function profileCaptureBytes(
                     buf.copy(nb, 0, 0, filled);
                     buf = nb;
                 }
-                const { bytesRead } = await fh.read(buf, filled, buf.length - filled, pos);
+                // a synchronous read: the kernel copies into this thread's buffer on this thread's core (see READS above)
+                const bytesRead = fs.readSync(fh.fd, buf, filled, buf.length - filled, pos);
                 pos += bytesRead;
                 if (bytesRead === 0) eof = true;
                 const scanFrom = filled;
@@ -734,5 +753,6 @@ export async function profileCaptureBytes(
             await fh.close();
         }
     }
+    if (buf.length === CHUNK_BYTES && !o.chunkBytes) spareChunk = buf;
     return { outside };
 }

@@ -7,6 +7,7 @@
  * 10,000-value cap, and the whole hand-over took 5-20 ms in the benchmark).
  */
 import { parentPort } from "worker_threads";
+import { DatasetProfiler } from "./dataquality/profile";
 import { profileCaptureShard, type ProfileShardOptions } from "./shard";
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -24,7 +25,11 @@ parentPort!.on("message", (job: { id: number; files: string[]; options: ProfileS
         ? Promise.reject(new Error("injected fault (MLPLATFORM_SHARD_WORKER_FAULT=throw)"))
         : profileCaptureShard(job.files, job.options, true)
     ).then(
-        (result) => parentPort!.postMessage({ id: job.id, ok: true, result, started, finished: now() }),
+        (result) => {
+            parentPort!.postMessage({ id: job.id, ok: true, result, started, finished: now() });
+            // postMessage has copied the partial's arrays: they go back to this thread's pool for its next shard
+            DatasetProfiler.releasePartial(result.partial);
+        },
         (e) => parentPort!.postMessage({ id: job.id, ok: false, error: (e as Error).message }),
     );
 });

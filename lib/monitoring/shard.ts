@@ -67,8 +67,11 @@ export interface ShardResult {
  */
 export async function profileCaptureShard(files: string[], o: ProfileShardOptions = {}, packed = false): Promise<ShardResult> {
     const r = await profileShard(files, o);
+    const partial = r.profiler.toPartial({ packed });
+    // the partial holds copies: the tables and levels go to this thread's pool for its next shard (sketch/f64-pool.ts)
+    r.profiler.release();
     return {
-        partial: r.profiler.toPartial({ packed }),
+        partial,
         stats: r.stats.toJSON() as unknown as CaptureStatsJson,
         outsideWindow: r.outsideWindow,
         wallMs: r.wallMs,

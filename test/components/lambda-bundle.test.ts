@@ -31,6 +31,7 @@ const EXPECTED = [
     "lib/monitoring/lambda/metrics.js",
     "lib/monitoring/lambda/run.js",
     "lib/monitoring/shard.js",
+    "lib/monitoring/sketch/f64-pool.js",
     "lib/monitoring/sketch/kll.js",
     "lib/monitoring/sketch/radix-sort-wasm.js",
     "lib/monitoring/sketch/sort.js",

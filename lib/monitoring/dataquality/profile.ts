@@ -11,6 +11,7 @@
  * Missing = null / undefined / empty (or blank) string / NaN number.
  */
 import type { CellValue } from "../capture";
+import { releaseF64, takeF64 } from "../sketch/f64-pool";
 import { KllSketch, type KllState, SERVICE_KLL_BUCKETS, SERVICE_KLL_C, SERVICE_KLL_K } from "../sketch/kll";
 import type { CategoricalBucket, FeatureStatistics, InferredType, StatisticsFile } from "./types";
 
@@ -236,7 +237,7 @@ export class NumCountTable {
     constructor(capacity = 64) {
         let n = 16;
         while (n < capacity * 2) n *= 2;
-        this.slots = new Float64Array(2 * n).fill(NaN);
+        this.slots = takeF64(2 * n).fill(NaN);
         this.mask = n - 1;
     }
 
@@ -254,7 +255,8 @@ export class NumCountTable {
         this.size = 0;
         let n = 16;
         while (n < p.length) n *= 2;
-        this.slots = new Float64Array(2 * n).fill(NaN);
+        releaseF64(this.slots);
+        this.slots = takeF64(2 * n).fill(NaN);
         this.mask = n - 1;
         for (let i = 0; i < p.length; i += 2) this.set(p[i], p[i + 1]);
     }
@@ -413,7 +415,7 @@ export class NumCountTable {
     private grow(): void {
         const old = this.slots;
         const n = (this.mask + 1) * 2;
-        const t = new Float64Array(2 * n).fill(NaN);
+        const t = takeF64(2 * n).fill(NaN);
         const m = n - 1;
         for (let i = 0; i < old.length; i += 2) {
             const x = old[i];
@@ -425,6 +427,20 @@ export class NumCountTable {
         }
         this.slots = t;
         this.mask = m;
+        releaseF64(old);
+    }
+
+    /**
+     * Give the slots to this thread's array pool (f64-pool.ts) when the table is no longer needed; it is then empty.
+     * An adopted, unindexed table's pairs belong to whoever sent them and are not given.
+     */
+    release(): void {
+        releaseF64(this.slots);
+        this.slots = new Float64Array(32).fill(NaN);
+        this.mask = 15;
+        this.size = 0;
+        this.pending = null;
+        this.filter.fill(0);
     }
 
     /** Call fn(key, count) for every entry, in slot order (the order of {@link entries}). */
@@ -441,7 +457,7 @@ export class NumCountTable {
     /** The entries as flat [key, count, key, count, ...] pairs, in slot order: one copy, transferable between threads. */
     pairs(): Float64Array {
         if (this.pending !== null) return this.pending.slice();
-        const out = new Float64Array(2 * this.size);
+        const out = takeF64(2 * this.size);
         const t = this.slots;
         let j = 0;
         for (let i = 0; i < t.length; i += 2)
@@ -991,6 +1007,14 @@ export class ColumnProfile {
         return out;
     }
 
+    /** Give the value tables and the sketch's levels to this thread's array pool; the column must not be used after. */
+    release(): void {
+        this.numCounts.release();
+        for (const t of this.padded) t?.release();
+        this.padded = [];
+        this.sketch.release();
+    }
+
     /** Serialisable state (see {@link PartialProfile}); `packed`: numbers and KLL levels as Float64Arrays (between threads). */
     toPartial(packed = false): PartialColumn {
         if (this.pendingN > 0) this.flushPending();
@@ -1152,6 +1176,7 @@ export class DatasetProfiler {
     private scratch = new Float64Array(0);
     private lastNames?: readonly string[];
     private lastCols?: ColumnProfile[];
+    private released = false;
 
     constructor(opts: ProfilerOptions = {}) {
         this.o = {
@@ -1165,8 +1190,23 @@ export class DatasetProfiler {
         for (const n of this.o.columnNames) this.column(n);
     }
 
+    /**
+     * Give the columns' value tables and sketch levels to this thread's array pool (sketch/f64-pool.ts), for the next
+     * profile this thread builds: a shard's profile once its partial is written. Any later use throws.
+     */
+    release(): void {
+        if (this.released) return;
+        this.released = true;
+        for (const c of this.columns) c.release();
+    }
+
+    private live(): void {
+        if (this.released) throw new Error("DatasetProfiler: this profile was released (release()); build a new one.");
+    }
+
     /** Get or create a column; a column first seen after N rows starts with N missing values. */
     column(name: string): ColumnProfile {
+        this.live();
         let c = this.byName.get(name);
         if (!c) {
             c = new ColumnProfile(name, this.o);
@@ -1188,6 +1228,7 @@ export class DatasetProfiler {
 
     /** Add a row. With `names`, cells go to those columns; otherwise to `columnNames[i]` / `_c<i>`. */
     addRow(values: readonly CellValue[], names?: readonly string[]): void {
+        if (this.released) this.live();
         if (names && names === this.lastNames && values.length === this.lastCols!.length && this.lastCols!.length === this.columns.length) {
             // same header array as the previous row and it covers every column: no lookups needed
             const cols = this.lastCols!;
@@ -1222,6 +1263,7 @@ export class DatasetProfiler {
      * (created as `columnNames[i]` / `_c<i>` exactly as {@link addRow} does). Close the row with {@link endPositionalRow}.
      */
     cellColumn(i: number): ColumnProfile {
+        this.live();
         return this.positional(i);
     }
 
@@ -1236,6 +1278,7 @@ export class DatasetProfiler {
      * No per-value allocation; value counts are not tracked (numeric columns never need them).
      */
     addNumericColumns(cols: readonly Float64Array[], n: number): void {
+        this.live();
         if (this.scratch.length < n) this.scratch = new Float64Array(n);
         for (let j = 0; j < cols.length; j++) {
             const c = this.positional(j);
@@ -1248,6 +1291,8 @@ export class DatasetProfiler {
     }
 
     merge(o: DatasetProfiler): void {
+        this.live();
+        o.live();
         for (const key of ["kllK", "kllC", "maxTrackedValues", "buckets", "maxCategoricalBuckets"] as const) {
             if (this.o[key] !== o.o[key])
                 throw new Error(`profile merge: option ${key} differs (${this.o[key]} vs ${o.o[key]}); merge only profiles built with the same options.`);
@@ -1265,6 +1310,7 @@ export class DatasetProfiler {
      * value counts and KLL levels are Float64Arrays, copied by postMessage as whole blocks; JSON needs the default.
      */
     toPartial(o: { packed?: boolean } = {}): PartialProfile {
+        this.live();
         const { kllK, kllC, buckets, maxTrackedValues, maxCategoricalBuckets, columnNames } = this.o;
         return {
             format: PARTIAL_PROFILE_FORMAT,
@@ -1273,6 +1319,18 @@ export class DatasetProfiler {
             rows: this.rows,
             columns: this.columns.map((c) => c.toPartial(o.packed)),
         };
+    }
+
+    /**
+     * Give the Float64Arrays of a packed partial (value counts, KLL levels) to this thread's array pool, once nothing
+     * reads them any more: a worker thread's, after postMessage has copied them.
+     */
+    static releasePartial(p: PartialProfile): void {
+        for (const c of p.columns) {
+            if (c.numbers instanceof Float64Array) releaseF64(c.numbers);
+            for (const [, pairs] of c.paddedNumbers ?? []) releaseF64(pairs);
+            for (const level of c.kll.levels) if (level instanceof Float64Array) releaseF64(level);
+        }
     }
 
     /** Rebuild a profiler from {@link toPartial} output (e.g. a worker's shard), ready to merge or finish. */
@@ -1302,6 +1360,7 @@ export class DatasetProfiler {
 
     /** @param onlySeen leave out columns that were declared (columnNames) but never present in any row. */
     toStatistics(onlySeen = false): StatisticsFile {
+        this.live();
         return {
             version: 0.0,
             dataset: { item_count: this.rows },

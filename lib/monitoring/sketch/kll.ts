@@ -16,8 +16,10 @@
  * one array per compactor level, items in buffer order.
  *
  * Implementation: one growable Float64Array per level, no per-item allocation; compactions sort with a radix sort in
- * WebAssembly that orders exactly as the native sort (sort.ts).
+ * WebAssembly that orders exactly as the native sort (sort.ts). Level buffers come from and go back to this thread's
+ * array pool (f64-pool.ts): only items [0, size) of a level are ever read.
  */
+import { releaseF64, takeF64 } from "./f64-pool";
 import { sortedValues, sortFloat64 } from "./sort";
 
 export const SERVICE_KLL_C = 0.64;
@@ -56,6 +58,13 @@ export interface WeightedCdf {
     /** cum[i] = total weight of items <= values[i] */
     cum: Float64Array;
     total: number;
+}
+
+/** The first `n` items of `b` in an array of exactly `n` (from the pool: the caller may give it back). */
+function copyF64(b: Float64Array, n: number): Float64Array {
+    const out = takeF64(n);
+    out.set(b.subarray(0, n));
+    return out;
 }
 
 export class KllSketch {
@@ -103,7 +112,7 @@ export class KllSketch {
 
     private expand(): void {
         const h = this.levels.length;
-        this.levels.push(new Float64Array(Math.max(16, this.capacity(h) + 2)));
+        this.levels.push(takeF64(Math.max(16, this.capacity(h) + 2)));
         this.sizes.push(0);
         this.compressCount.push(0);
         this.offsets.push(0);
@@ -114,8 +123,9 @@ export class KllSketch {
         let buf = this.levels[h];
         const n = this.sizes[h];
         if (n === buf.length) {
-            const nb = new Float64Array(buf.length * 2);
+            const nb = takeF64(buf.length * 2);
             nb.set(buf);
+            releaseF64(buf);
             this.levels[h] = buf = nb;
         }
         buf[n] = x;
@@ -127,8 +137,9 @@ export class KllSketch {
         let buf = this.levels[h];
         const n = this.sizes[h];
         if (n + count > buf.length) {
-            const nb = new Float64Array(Math.max(buf.length * 2, n + count));
+            const nb = takeF64(Math.max(buf.length * 2, n + count));
             nb.set(buf.subarray(0, n));
+            releaseF64(buf);
             this.levels[h] = buf = nb;
         }
         buf.set(count === items.length ? items : items.subarray(0, count), n);
@@ -142,8 +153,9 @@ export class KllSketch {
         let buf = this.levels[0];
         const n = this.sizes[0];
         if (n === buf.length) {
-            const nb = new Float64Array(buf.length * 2);
+            const nb = takeF64(buf.length * 2);
             nb.set(buf);
+            releaseF64(buf);
             this.levels[0] = buf = nb;
         }
         buf[n] = x;
@@ -202,8 +214,9 @@ export class KllSketch {
         let dst = this.levels[h + 1];
         let n = this.sizes[h + 1];
         if (n + up > dst.length) {
-            const nb = new Float64Array(Math.max(dst.length * 2, n + up));
+            const nb = takeF64(Math.max(dst.length * 2, n + up));
             nb.set(dst.subarray(0, n));
+            releaseF64(dst);
             this.levels[h + 1] = dst = nb;
         }
         const src = sorted.values;
@@ -237,7 +250,11 @@ export class KllSketch {
         }
         if (len > 0 && buf[0] === 0 && 1 / buf[0] < 0) return false;
         if (starts.length === 1) return true;
-        if (this.scratch.length < len) this.scratch = new Float64Array(Math.max(len, this.scratch.length * 2));
+        if (this.scratch.length < len) {
+            const grown = takeF64(Math.max(len, this.scratch.length * 2));
+            releaseF64(this.scratch);
+            this.scratch = grown;
+        }
         let src: Float64Array = buf;
         let dst: Float64Array = this.scratch;
         let bounds = [...starts, len];
@@ -292,12 +309,28 @@ export class KllSketch {
         return {
             k: this.k,
             c: this.c,
-            levels: packed ? this.levels.map((b, h) => b.slice(0, this.sizes[h])) : this.levelItems(),
+            levels: packed ? this.levels.map((b, h) => copyF64(b, this.sizes[h])) : this.levelItems(),
             compressCount: [...this.compressCount],
             offsets: [...this.offsets],
             compactionError: this.compactionError,
             historyKnown: this.historyKnown,
         };
+    }
+
+    /** Give the level buffers to this thread's array pool (f64-pool.ts); the sketch is then empty (no items, no history). */
+    release(): void {
+        for (const b of this.levels) releaseF64(b);
+        releaseF64(this.scratch);
+        this.scratch = new Float64Array(0);
+        // one empty level 0 that grows as needed (not taken from the pool it was just given to)
+        this.levels = [new Float64Array(16)];
+        this.sizes = [0];
+        this.compressCount = [0];
+        this.offsets = [0];
+        this.totalCapacity = this.capacity(0);
+        this.stored = 0;
+        this.compactionError = 0;
+        this.historyKnown = true;
     }
 
     static fromState(st: KllState, where = "kll"): KllSketch {
