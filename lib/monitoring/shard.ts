@@ -78,6 +78,40 @@ export async function profileCaptureShard(files: string[], o: ProfileShardOption
     };
 }
 
+/**
+ * A worker thread's shard: the packed partial's arrays are views of `arena`, a SharedArrayBuffer the calling thread lends
+ * for the job (a new one when it lends none or one too small, returned with the result for the caller to keep). postMessage
+ * passes a shared buffer by reference: nothing is serialised, copied or allocated for the partial's ~3 MB (20 columns at
+ * the 10,000-value cap), where a structured clone took 1-50 ms and ~750 first-touch page faults per call on each side on
+ * the benchmark VM (docs/monitoring.md). The caller must be done reading the partial before it lends the arena again.
+ */
+export async function profileCaptureShardShared(
+    files: string[],
+    o: ProfileShardOptions = {},
+    arena?: SharedArrayBuffer,
+): Promise<ShardResult & { arena: SharedArrayBuffer }> {
+    const r = await profileShard(files, o);
+    const bytes = r.profiler.packedLength() * 8;
+    const buf = arena && arena.byteLength >= bytes ? arena : new SharedArrayBuffer(arenaBytes(bytes));
+    let offset = 0;
+    const partial = r.profiler.toPartial({
+        packed: true,
+        alloc: (n) => {
+            const a = new Float64Array(buf, offset, n);
+            offset += 8 * n;
+            return a;
+        },
+    });
+    r.profiler.release();
+    return { partial, stats: r.stats.toJSON() as unknown as CaptureStatsJson, outsideWindow: r.outsideWindow, wallMs: r.wallMs, arena: buf };
+}
+
+/** Size of a new arena for `bytes`: a quarter more, in 64 KiB steps (the next shard of a window is rarely larger). */
+export function arenaBytes(bytes: number): number {
+    const step = 64 << 10;
+    return Math.max(step, Math.ceil((bytes * 1.25) / step) * step);
+}
+
 /** Profile one shard into a profiler (the in-process shard keeps it: no partial round trip). */
 async function profileShard(
     files: string[],
@@ -215,6 +249,17 @@ function workerScript(): { file: string; eval: boolean } {
  * {@link SHARD_WORKER_IDLE_MS} without work, or at {@link closeShardWorkers}.
  */
 const idleWorkers: Worker[] = [];
+/**
+ * Arenas (profileCaptureShardShared) back from merged shards, lent to the next jobs: at most {@link MAX_SPARE_ARENAS}
+ * of at most {@link MAX_SPARE_ARENA_BYTES} each are kept, and they go when the pool's threads end.
+ */
+const spareArenas: SharedArrayBuffer[] = [];
+export const MAX_SPARE_ARENAS = 8;
+export const MAX_SPARE_ARENA_BYTES = 64 << 20;
+
+function keepArena(a: SharedArrayBuffer | undefined): void {
+    if (a && a.byteLength <= MAX_SPARE_ARENA_BYTES && spareArenas.length < MAX_SPARE_ARENAS && !spareArenas.includes(a)) spareArenas.push(a);
+}
 let idleTimer: NodeJS.Timeout | undefined;
 let nextJob = 1;
 
@@ -225,6 +270,7 @@ export const SHARD_WORKER_IDLE_MS = 30_000;
 export async function closeShardWorkers(): Promise<void> {
     if (idleTimer) clearTimeout(idleTimer);
     idleTimer = undefined;
+    spareArenas.length = 0;
     await Promise.all(idleWorkers.splice(0).map((w) => w.terminate()));
 }
 
@@ -321,13 +367,17 @@ interface WorkerReply {
 }
 
 /** Run one shard on a pooled worker thread; resolves with the result and the thread's timings. */
-function runOnWorker(files: string[], options: ProfileShardOptions): Promise<ShardResult & { startMs: number; handoverMs: number; thread: number }> {
+function runOnWorker(
+    files: string[],
+    options: ProfileShardOptions,
+): Promise<ShardResult & { arena?: SharedArrayBuffer; startMs: number; handoverMs: number; thread: number }> {
     const w = idleWorkers.pop() ?? spawnWorker();
     const reused = ranJob.has(w);
     ranJob.add(w);
     w.ref();
     const id = nextJob++;
     const sent = performance.timeOrigin + performance.now();
+    const arena = spareArenas.pop();
     return new Promise((resolve, reject) => {
         const cleanup = (): void => {
             w.off("message", onMessage);
@@ -358,11 +408,12 @@ function runOnWorker(files: string[], options: ProfileShardOptions): Promise<Sha
         w.once("error", onError);
         w.once("exit", onExit);
         try {
-            w.postMessage({ id, files, options });
+            w.postMessage({ id, files, options, arena });
         } catch (e) {
             // options that cannot be cloned: the thread never got the job and goes back to the pool
             cleanup();
             releaseWorker(w);
+            keepArena(arena);
             reject(new Error(`profiling worker: the shard's options cannot be sent to a thread (${(e as Error).message}); pass plain data.`));
         }
     });
@@ -456,6 +507,8 @@ export async function profileCaptureSharded(source: string | string[], o: Sharde
     const m0 = performance.now();
     const profiler = first.profiler;
     rest.forEach((r, i) => profiler.merge(DatasetProfiler.fromPartial(r.partial, `shard ${i + 2}`)));
+    // merged: nothing refers to the partials' arrays any more (a merge copies what it keeps), so their arenas can go out again
+    for (const r of rest) keepArena(r.arena);
     const mergeMs = performance.now() - m0;
     mergeCaptureStats(stats, first.stats.toJSON() as unknown as CaptureStatsJson);
     for (const r of rest) mergeCaptureStats(stats, r.stats);

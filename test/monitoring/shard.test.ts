@@ -8,13 +8,16 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CaptureReadStats, formatCaptureRecord, readCaptureRows, DatasetProfiler } from "../../lib/monitoring";
+import { CaptureReadStats, formatCaptureRecord, listCaptureFiles, readCaptureRows, DatasetProfiler } from "../../lib/monitoring";
 import {
+    arenaBytes,
     autoWorkers,
     BYTES_PER_EXTRA_SHARD,
     closeShardWorkers,
     planShards,
     prestartShardWorkers,
+    profileCaptureShard,
+    profileCaptureShardShared,
     profileCaptureSharded,
     withoutTsNode,
 } from "../../lib/monitoring/shard";
@@ -98,6 +101,51 @@ describe("monitoring/shard: worker_threads sharding equals one pass", function (
             );
             assert.equal(res.stats.files, refStats.files);
         }
+    });
+
+    it("a worker's partial travels in a lent SharedArrayBuffer: views of it, the same buffer back when it fits, and a merged profile keeps none of it", async () => {
+        const ep = path.join(root, "ep");
+        const files = (await listCaptureFiles(ep)).slice(0, 2);
+        const o = { profiler: { columnNames: NAMES } };
+        const plain = await profileCaptureShard(files, o, true);
+        const a = await profileCaptureShardShared(files, o);
+        const arrays = a.partial.columns.flatMap((c) => [c.numbers as Float64Array, ...c.kll.levels.map((l) => l as Float64Array)]);
+        assert.ok(
+            arrays.every((x) => x instanceof Float64Array && x.buffer === a.arena),
+            "value counts and KLL levels are views of the arena",
+        );
+        assert.deepEqual(structuredClone(a.partial), structuredClone(plain.partial), "the same partial as the pooled form");
+        assert.equal(
+            a.arena.byteLength,
+            arenaBytes(DatasetProfiler.fromPartial(plain.partial).packedLength() * 8),
+            "a new arena: a quarter more, in 64 KiB steps",
+        );
+        const again = await profileCaptureShardShared(files, o, a.arena);
+        assert.equal(again.arena, a.arena, "a lent arena that fits comes back");
+        const small = new SharedArrayBuffer(64);
+        assert.notEqual((await profileCaptureShardShared(files, o, small)).arena, small, "one too small is replaced");
+
+        // threads: the second call's worker writes another window into the arena the first call's merge read; the
+        // first call's profile must not change (a merge copies what it keeps)
+        await closeShardWorkers();
+        const first = await profileCaptureSharded(ep, { workers: 2, ...o });
+        const before = first.profiler.toStatistics();
+        const other = fs.mkdtempSync(path.join(os.tmpdir(), "shard-other-"));
+        try {
+            for (let f = 0; f < 2; f++) {
+                const dir = path.join(other, "AllTraffic", "2026", "03", "05", String(10 + f));
+                fs.mkdirSync(dir, { recursive: true });
+                const lines = Array.from({ length: 3000 }, (_, i) =>
+                    formatCaptureRecord({ input: { data: `${-i},${i * 7},q,${i % 5}`, contentType: "text/csv" }, eventId: `o-${f}-${i}` }),
+                );
+                fs.writeFileSync(path.join(dir, "o.jsonl"), lines.join("\n") + "\n");
+            }
+            for (let i = 0; i < 3; i++) await profileCaptureSharded(other, { workers: 2, ...o });
+        } finally {
+            fs.rmSync(other, { recursive: true, force: true });
+            await closeShardWorkers();
+        }
+        assert.deepEqual(first.profiler.toStatistics(), before, "the merged profile is unchanged after its arena was written again");
     });
 
     it("planShards: contiguous, byte-balanced, never more shards than files, empty input → no shard", () => {

@@ -11,7 +11,7 @@
  * Missing = null / undefined / empty (or blank) string / NaN number.
  */
 import type { CellValue } from "../capture";
-import { releaseF64, takeF64 } from "../sketch/f64-pool";
+import { releaseF64, takeF64, type F64Alloc } from "../sketch/f64-pool";
 import { KllSketch, type KllState, SERVICE_KLL_BUCKETS, SERVICE_KLL_C, SERVICE_KLL_K } from "../sketch/kll";
 import type { CategoricalBucket, FeatureStatistics, InferredType, StatisticsFile } from "./types";
 
@@ -455,9 +455,12 @@ export class NumCountTable {
     }
 
     /** The entries as flat [key, count, key, count, ...] pairs, in slot order: one copy, transferable between threads. */
-    pairs(): Float64Array {
-        if (this.pending !== null) return this.pending.slice();
-        const out = takeF64(2 * this.size);
+    pairs(alloc: F64Alloc = takeF64): Float64Array {
+        const out = alloc(2 * this.size);
+        if (this.pending !== null) {
+            out.set(this.pending);
+            return out;
+        }
         const t = this.slots;
         let j = 0;
         for (let i = 0; i < t.length; i += 2)
@@ -1016,7 +1019,15 @@ export class ColumnProfile {
     }
 
     /** Serialisable state (see {@link PartialProfile}); `packed`: numbers and KLL levels as Float64Arrays (between threads). */
-    toPartial(packed = false): PartialColumn {
+    /** Float64 items of this column's packed partial (value-count pairs and KLL items): what {@link toPartial} allocates. */
+    packedLength(): number {
+        if (this.pendingN > 0) this.flushPending();
+        let n = 2 * this.numCounts.size + this.sketch.storedItems;
+        for (const t of this.padded) if (t) n += 2 * t.size;
+        return n;
+    }
+
+    toPartial(packed = false, alloc: F64Alloc = takeF64): PartialColumn {
         if (this.pendingN > 0) this.flushPending();
         return {
             name: this.name,
@@ -1029,12 +1040,12 @@ export class ColumnProfile {
             m2: this.m2,
             min: this.n > 0 ? this.min : null,
             max: this.n > 0 ? this.max : null,
-            kll: this.kll.toState(packed),
+            kll: this.kll.toState(packed, alloc),
             valuesTracked: this.valuesTracked,
             // padded decimals travel as their texts (fromPartial routes them back), so the format is unchanged
             texts: packed ? [...this.counts.entries()] : [...this.counts.entries(), ...this.paddedEntries()],
-            numbers: packed ? this.numCounts.pairs() : [...this.numCounts.entries()],
-            ...(packed ? { paddedNumbers: this.padded.flatMap((t, f) => (t ? [[f, t.pairs()] as [number, Float64Array]] : [])) } : {}),
+            numbers: packed ? this.numCounts.pairs(alloc) : [...this.numCounts.entries()],
+            ...(packed ? { paddedNumbers: this.padded.flatMap((t, f) => (t ? [[f, t.pairs(alloc)] as [number, Float64Array]] : [])) } : {}),
             untracked: this.untracked,
             hll: this.hll ? this.hll.toBase64() : null,
         };
@@ -1307,9 +1318,11 @@ export class DatasetProfiler {
 
     /**
      * Serialisable partial profile of everything fed so far. `packed`: the form handed between worker threads, whose
-     * value counts and KLL levels are Float64Arrays, copied by postMessage as whole blocks; JSON needs the default.
+     * value counts and KLL levels are Float64Arrays; JSON needs the default. They come from `alloc` (this thread's
+     * array pool by default; views of a SharedArrayBuffer between threads, which postMessage does not copy: shard.ts),
+     * which is asked for {@link packedLength} items in all.
      */
-    toPartial(o: { packed?: boolean } = {}): PartialProfile {
+    toPartial(o: { packed?: boolean; alloc?: F64Alloc } = {}): PartialProfile {
         this.live();
         const { kllK, kllC, buckets, maxTrackedValues, maxCategoricalBuckets, columnNames } = this.o;
         return {
@@ -1317,20 +1330,14 @@ export class DatasetProfiler {
             version: 1,
             options: { kllK, kllC, buckets, maxTrackedValues, maxCategoricalBuckets, columnNames: [...columnNames] },
             rows: this.rows,
-            columns: this.columns.map((c) => c.toPartial(o.packed)),
+            columns: this.columns.map((c) => c.toPartial(o.packed, o.alloc)),
         };
     }
 
-    /**
-     * Give the Float64Arrays of a packed partial (value counts, KLL levels) to this thread's array pool, once nothing
-     * reads them any more: a worker thread's, after postMessage has copied them.
-     */
-    static releasePartial(p: PartialProfile): void {
-        for (const c of p.columns) {
-            if (c.numbers instanceof Float64Array) releaseF64(c.numbers);
-            for (const [, pairs] of c.paddedNumbers ?? []) releaseF64(pairs);
-            for (const level of c.kll.levels) if (level instanceof Float64Array) releaseF64(level);
-        }
+    /** Float64 items a packed {@link toPartial} takes from its `alloc`. */
+    packedLength(): number {
+        this.live();
+        return this.columns.reduce((n, c) => n + c.packedLength(), 0);
     }
 
     /** Rebuild a profiler from {@link toPartial} output (e.g. a worker's shard), ready to merge or finish. */

@@ -19,6 +19,9 @@ export const F64_POOL_MAX_BYTES = 64 << 20;
 const free = new Map<number, Float64Array<ArrayBuffer>[]>();
 let pooledBytes = 0;
 
+/** Where packed partials take their arrays: this pool by default, a shared buffer between threads (shard.ts). */
+export type F64Alloc = (length: number) => Float64Array;
+
 /** An array of `length` items whose contents are unspecified (a fresh one is zeroed, a reused one is not). */
 export function takeF64(length: number): Float64Array<ArrayBuffer> {
     if (length >= F64_POOL_MIN_LENGTH) {

@@ -19,7 +19,7 @@
  * WebAssembly that orders exactly as the native sort (sort.ts). Level buffers come from and go back to this thread's
  * array pool (f64-pool.ts): only items [0, size) of a level are ever read.
  */
-import { releaseF64, takeF64 } from "./f64-pool";
+import { releaseF64, takeF64, type F64Alloc } from "./f64-pool";
 import { sortedValues, sortFloat64 } from "./sort";
 
 export const SERVICE_KLL_C = 0.64;
@@ -60,9 +60,9 @@ export interface WeightedCdf {
     total: number;
 }
 
-/** The first `n` items of `b` in an array of exactly `n` (from the pool: the caller may give it back). */
-function copyF64(b: Float64Array, n: number): Float64Array {
-    const out = takeF64(n);
+/** The first `n` items of `b` in an array of exactly `n` from `alloc`. */
+function copyF64(b: Float64Array, n: number, alloc: F64Alloc): Float64Array {
+    const out = alloc(n);
     out.set(b.subarray(0, n));
     return out;
 }
@@ -305,11 +305,11 @@ export class KllSketch {
      * Full state for a partial profile: levels plus the compaction counters, so a sketch read back
      * continues exactly as the original would (fromJSON loses the counters and the error history).
      */
-    toState(packed = false): KllState {
+    toState(packed = false, alloc: F64Alloc = takeF64): KllState {
         return {
             k: this.k,
             c: this.c,
-            levels: packed ? this.levels.map((b, h) => copyF64(b, this.sizes[h])) : this.levelItems(),
+            levels: packed ? this.levels.map((b, h) => copyF64(b, this.sizes[h], alloc)) : this.levelItems(),
             compressCount: [...this.compressCount],
             offsets: [...this.offsets],
             compactionError: this.compactionError,
