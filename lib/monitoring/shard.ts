@@ -250,15 +250,15 @@ function workerScript(): { file: string; eval: boolean } {
  */
 const idleWorkers: Worker[] = [];
 /**
- * Arenas (profileCaptureShardShared) back from merged shards, lent to the next jobs: at most {@link MAX_SPARE_ARENAS}
- * of at most {@link MAX_SPARE_ARENA_BYTES} each are kept, and they go when the pool's threads end.
+ * Arenas (profileCaptureShardShared) back from merged shards, lent to the next jobs: at most {@link MAX_SPARE_ARENA_BYTES}
+ * in all are kept (≈ 4 MB each for 20 columns at the 10,000-value cap), and they go when the pool's threads end.
  */
 const spareArenas: SharedArrayBuffer[] = [];
-export const MAX_SPARE_ARENAS = 8;
-export const MAX_SPARE_ARENA_BYTES = 64 << 20;
+export const MAX_SPARE_ARENA_BYTES = 128 << 20;
 
 function keepArena(a: SharedArrayBuffer | undefined): void {
-    if (a && a.byteLength <= MAX_SPARE_ARENA_BYTES && spareArenas.length < MAX_SPARE_ARENAS && !spareArenas.includes(a)) spareArenas.push(a);
+    if (!a || spareArenas.includes(a)) return;
+    if (spareArenas.reduce((n, x) => n + x.byteLength, 0) + a.byteLength <= MAX_SPARE_ARENA_BYTES) spareArenas.push(a);
 }
 let idleTimer: NodeJS.Timeout | undefined;
 let nextJob = 1;
