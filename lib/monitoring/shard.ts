@@ -106,7 +106,7 @@ export async function profileCaptureShardShared(
     return { partial, stats: r.stats.toJSON() as unknown as CaptureStatsJson, outsideWindow: r.outsideWindow, wallMs: r.wallMs, arena: buf };
 }
 
-/** Size of a new arena for `bytes`: a quarter more, in 64 KiB steps (the next shard of a window is rarely larger). */
+/** Size of a new arena for `bytes`: a quarter more, in 64 KiB steps, so that a somewhat larger next shard still fits. */
 export function arenaBytes(bytes: number): number {
     const step = 64 << 10;
     return Math.max(step, Math.ceil((bytes * 1.25) / step) * step);

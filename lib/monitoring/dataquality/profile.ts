@@ -454,7 +454,7 @@ export class NumCountTable {
         for (let i = 0; i < t.length; i += 2) if (t[i] === t[i]) fn(t[i], t[i + 1]);
     }
 
-    /** The entries as flat [key, count, key, count, ...] pairs, in slot order: one copy, transferable between threads. */
+    /** The entries as flat [key, count, key, count, ...] pairs, in slot order, in one array from `alloc`. */
     pairs(alloc: F64Alloc = takeF64): Float64Array {
         const out = alloc(2 * this.size);
         if (this.pending !== null) {
@@ -1018,7 +1018,6 @@ export class ColumnProfile {
         this.sketch.release();
     }
 
-    /** Serialisable state (see {@link PartialProfile}); `packed`: numbers and KLL levels as Float64Arrays (between threads). */
     /** Float64 items of this column's packed partial (value-count pairs and KLL items): what {@link toPartial} allocates. */
     packedLength(): number {
         if (this.pendingN > 0) this.flushPending();
@@ -1027,6 +1026,10 @@ export class ColumnProfile {
         return n;
     }
 
+    /**
+     * Serialisable state (see {@link PartialProfile}); `packed`: numbers and KLL levels as Float64Arrays taken from
+     * `alloc` (between threads).
+     */
     toPartial(packed = false, alloc: F64Alloc = takeF64): PartialColumn {
         if (this.pendingN > 0) this.flushPending();
         return {
