@@ -125,17 +125,16 @@ describe("monitoring/shard: worker_threads sharding equals one pass", function (
         const small = new SharedArrayBuffer(64);
         assert.notEqual((await profileCaptureShardShared(files, o, small)).arena, small, "one too small is replaced");
 
-        // threads: the second call's worker writes another window into the arena the first call's merge read; the
-        // first call's profile must not change (a merge copies what it keeps)
+        // threads: the next calls' worker writes another (smaller) window into the arena the first call's merge read;
+        // the first call's profile, not read until then (reading may copy an adopted table), must not change
         await closeShardWorkers();
         const first = await profileCaptureSharded(ep, { workers: 2, ...o });
-        const before = first.profiler.toStatistics();
         const other = fs.mkdtempSync(path.join(os.tmpdir(), "shard-other-"));
         try {
             for (let f = 0; f < 2; f++) {
                 const dir = path.join(other, "AllTraffic", "2026", "03", "05", String(10 + f));
                 fs.mkdirSync(dir, { recursive: true });
-                const lines = Array.from({ length: 3000 }, (_, i) =>
+                const lines = Array.from({ length: 1000 }, (_, i) =>
                     formatCaptureRecord({ input: { data: `${-i},${i * 7},q,${i % 5}`, contentType: "text/csv" }, eventId: `o-${f}-${i}` }),
                 );
                 fs.writeFileSync(path.join(dir, "o.jsonl"), lines.join("\n") + "\n");
@@ -145,7 +144,11 @@ describe("monitoring/shard: worker_threads sharding equals one pass", function (
             fs.rmSync(other, { recursive: true, force: true });
             await closeShardWorkers();
         }
-        assert.deepEqual(first.profiler.toStatistics(), before, "the merged profile is unchanged after its arena was written again");
+        const reference = (await profileCaptureSharded(ep, { workers: 2, ...o })).profiler;
+        await closeShardWorkers();
+        // the partial too: numeric columns' value counts are not in statistics.json
+        assert.deepEqual(first.profiler.toPartial(), reference.toPartial(), "the merged profile is unchanged after its arena was written again");
+        assert.deepEqual(first.profiler.toStatistics(), reference.toStatistics());
     });
 
     it("planShards: contiguous, byte-balanced, never more shards than files, empty input → no shard", () => {
