@@ -61,21 +61,16 @@ export interface ShardResult {
     wallMs: number;
 }
 
-/**
- * Profile one shard (a list of capture files) into a partial profile. Runs in a worker or in-process. `packed`: value
- * counts and KLL levels as Float64Arrays, for a worker thread's reply (see DatasetProfiler.toPartial); the default is the JSON form.
- */
-export async function profileCaptureShard(files: string[], o: ProfileShardOptions = {}, packed = false): Promise<ShardResult> {
+/** Profile one shard (a list of capture files) into a partial profile in its JSON form (a Lambda worker's file). */
+export async function profileCaptureShard(files: string[], o: ProfileShardOptions = {}): Promise<ShardResult> {
     const r = await profileShard(files, o);
-    const partial = r.profiler.toPartial({ packed });
-    // the partial holds copies: the tables and levels go to this thread's pool for its next shard (sketch/f64-pool.ts)
+    return shardResult(r, r.profiler.toPartial());
+}
+
+/** The result of a profiled shard whose partial is written; its profile goes to this thread's array pool (the partial holds copies). */
+function shardResult(r: ProfiledShard, partial: PartialProfile): ShardResult {
     r.profiler.release();
-    return {
-        partial,
-        stats: r.stats.toJSON() as unknown as CaptureStatsJson,
-        outsideWindow: r.outsideWindow,
-        wallMs: r.wallMs,
-    };
+    return { partial, stats: r.stats.toJSON() as unknown as CaptureStatsJson, outsideWindow: r.outsideWindow, wallMs: r.wallMs };
 }
 
 /**
@@ -102,8 +97,7 @@ export async function profileCaptureShardShared(
             return a;
         },
     });
-    r.profiler.release();
-    return { partial, stats: r.stats.toJSON() as unknown as CaptureStatsJson, outsideWindow: r.outsideWindow, wallMs: r.wallMs, arena: buf };
+    return { ...shardResult(r, partial), arena: buf };
 }
 
 /** Size of a new arena for `bytes`: a quarter more, in 64 KiB steps, so that a somewhat larger next shard still fits. */
@@ -112,11 +106,15 @@ export function arenaBytes(bytes: number): number {
     return Math.max(step, Math.ceil((bytes * 1.25) / step) * step);
 }
 
+interface ProfiledShard {
+    profiler: DatasetProfiler;
+    stats: CaptureReadStats;
+    outsideWindow: number;
+    wallMs: number;
+}
+
 /** Profile one shard into a profiler (the in-process shard keeps it: no partial round trip). */
-async function profileShard(
-    files: string[],
-    o: ProfileShardOptions,
-): Promise<{ profiler: DatasetProfiler; stats: CaptureReadStats; outsideWindow: number; wallMs: number }> {
+async function profileShard(files: string[], o: ProfileShardOptions): Promise<ProfiledShard> {
     const t0 = performance.now();
     const stats = new CaptureReadStats();
     const profiler = new DatasetProfiler(o.profiler);

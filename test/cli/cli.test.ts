@@ -7,9 +7,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { formatHelp, parseCli, UsageError, CliSpec } from "../../scripts/framework/cli";
-import { pool, Proc, ROOT, run, TS_NODE } from "../helpers/cli";
+import { pool, Proc, ROOT, run, TS_RUN } from "../helpers/cli";
 
-const TS = TS_NODE;
+const TS = TS_RUN;
 const runCmd = (cmd: string[], args: string[]) => run(cmd[0], [...cmd.slice(1), ...args]);
 
 interface Cli {

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { all } from "../../policies/all";
 import { packConfigProblems } from "../../policies/lib/config";
-import { ROOT, tsNodeSync } from "../helpers/cli";
+import { ROOT, tsRunSync } from "../helpers/cli";
 
 const read = (f: string) => JSON.parse(fs.readFileSync(path.join(ROOT, "policies", "config", f), "utf8"));
 
@@ -37,7 +37,7 @@ describe("policy pack config: unknown keys", () => {
         const c = read("prod.json");
         c["monitoring-coverage"].requireCloudTrial = true;
         fs.writeFileSync(cfg, JSON.stringify(c));
-        const r = tsNodeSync(
+        const r = tsRunSync(
             "scripts/cli/policy-check.ts",
             ["--export", "test/fixtures/gate/prod.stack-export.json", "--stack", "prod", "--policy-config", cfg],
             { env: { TS_NODE_TRANSPILE_ONLY: "true" } },

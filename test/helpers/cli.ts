@@ -10,7 +10,7 @@ import * as path from "path";
 export const ROOT = path.resolve(__dirname, "..", "..");
 
 /** `node scripts/run-ts.cjs`: how the CLI tests start a TypeScript entry point without npm (as the package scripts do). */
-export const TS_NODE = [process.execPath, path.join(ROOT, "scripts", "run-ts.cjs")];
+export const TS_RUN = [process.execPath, path.join(ROOT, "scripts", "run-ts.cjs")];
 
 export interface Proc {
     code: number | null;
@@ -59,13 +59,13 @@ export function npmRun(script: string, args: string[], o: RunOptions = {}): Prom
 }
 
 /** A TypeScript entry point (path relative to the repository root) through scripts/run-ts.cjs, without npm. */
-export function tsNode(script: string, args: string[], o: RunOptions = {}): Promise<Proc> {
-    return run(TS_NODE[0], [...TS_NODE.slice(1), script, ...args], o);
+export function tsRun(script: string, args: string[], o: RunOptions = {}): Promise<Proc> {
+    return run(TS_RUN[0], [...TS_RUN.slice(1), script, ...args], o);
 }
 
 /** The same, synchronously. */
-export function tsNodeSync(script: string, args: string[], o: RunOptions = {}): Proc {
-    return runSync(TS_NODE[0], [...TS_NODE.slice(1), script, ...args], o);
+export function tsRunSync(script: string, args: string[], o: RunOptions = {}): Proc {
+    return runSync(TS_RUN[0], [...TS_RUN.slice(1), script, ...args], o);
 }
 
 /** Runs `fn` over `items` with at most `n` at a time (each spawn costs a Node start); results in item order. */

@@ -12,7 +12,7 @@ import { runLoadTest, serveEndpoint } from "../../lib/serving";
 import { optimize } from "../../lib/optimize/engine";
 import { loadHostingPrices, loadInfraPrices } from "../../lib/optimize/sources";
 import { localInputs } from "../../scripts/cli/optimize-local";
-import { ROOT, tsNode, tsNodeSync } from "../helpers/cli";
+import { ROOT, tsRun, tsRunSync } from "../helpers/cli";
 import { servingFixture } from "../../test-support/serving-fixture";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -150,7 +150,7 @@ describe("optimize: on a real local run", function () {
     it("npm run optimize prints and writes JSON + HTML; Chromium renders the key numbers", async () => {
         const json = path.join(workdir, "out", "optimize.json");
         const html = path.join(workdir, "out", "optimize.html");
-        const r = await tsNode("scripts/cli/optimize.ts", ["--stack", "dev", "--workdir", workdir, "--json", json, "--html", html]);
+        const r = await tsRun("scripts/cli/optimize.ts", ["--stack", "dev", "--workdir", workdir, "--json", json, "--html", html]);
         assert.equal(r.code, 0, r.stderr);
         const out = r.stdout;
         assert.match(out, /recommendations:/);
@@ -205,7 +205,7 @@ describe("optimize: on a real local run", function () {
     it("--apply-config writes the recommended keys into Pulumi.<stack>.yaml and re-runs the policy gate's cost check", () => {
         const proj = fs.mkdtempSync(path.join(os.tmpdir(), "opt-proj-"));
         fs.copyFileSync(path.join(ROOT, "Pulumi.dev.yaml"), path.join(proj, "Pulumi.dev.yaml"));
-        const r = tsNodeSync("scripts/cli/optimize.ts", ["--stack", "dev", "--workdir", workdir, "--project-dir", proj, "--apply-config"]);
+        const r = tsRunSync("scripts/cli/optimize.ts", ["--stack", "dev", "--workdir", workdir, "--project-dir", proj, "--apply-config"]);
         assert.equal(r.code, 0, r.stderr);
         const out = r.stdout;
         const wanted = report.recommendations.filter((r: any) => r.recommended).flatMap((r: any) => r.changes);
